@@ -1,0 +1,30 @@
+"""Where cstui keeps data and configuration.
+
+The data directory defaults to the platform's user data dir (``~/.local/share/cstui`` on
+Linux); ``--data-dir`` or ``CSTUI_DATA_DIR`` points it elsewhere, e.g. a team folder on a
+shared server. Configuration lives in the user config dir (``~/.config/cstui``) or
+``CSTUI_CONFIG_DIR``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import platformdirs
+
+APP = "cstui"
+
+
+def default_data_dir() -> Path:
+    env = os.environ.get("CSTUI_DATA_DIR")
+    if env:
+        return Path(env).expanduser()
+    return Path(platformdirs.user_data_dir(APP, appauthor=False))
+
+
+def config_dir() -> Path:
+    env = os.environ.get("CSTUI_CONFIG_DIR")
+    if env:
+        return Path(env).expanduser()
+    return Path(platformdirs.user_config_dir(APP, appauthor=False))

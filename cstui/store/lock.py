@@ -1,0 +1,193 @@
+"""``fcntl.flock`` locks on files in the data folder.
+
+Why flock: the kernel drops the lock when the holding process dies, ``kill -9`` and power
+loss included, so a crashed cstui never leaves a data folder locked and no stale-lock
+clean-up is needed. Each lock object owns its own open file description, so two lock
+objects exclude each other even inside one process (tests rely on this).
+
+``FileLock`` is the store's commit lock (shared for reading, exclusive for writing).
+``NamedLock`` is a non-blocking "only one of these at a time" lock, e.g. for sync, that can
+tell who holds it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import socket
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+
+from .errors import LockBusyError, LockTimeoutError
+from .perms import open_rw
+
+DEFAULT_TIMEOUT = 30.0
+
+
+class FileLock:
+    """A blocking shared/exclusive lock with a timeout, on one lock file.
+
+    Not re-entrant and not thread-safe by itself: the ``Store`` serialises its own use.
+    Acquiring while already held converts the lock (flock semantics), so callers must not
+    nest.
+    """
+
+    def __init__(self, path: Path | str, *, team: bool = False) -> None:
+        self.path = Path(path)
+        self._team = team
+        self._fd: int | None = None
+        self._held: int | None = None
+
+    def _descriptor(self) -> int:
+        if self._fd is None:
+            self._fd, _ = open_rw(self.path, self._team)
+        return self._fd
+
+    @property
+    def held(self) -> bool:
+        """Whether this object currently holds the lock (shared or exclusive)."""
+        return self._held is not None
+
+    def acquire(self, *, shared: bool = False, timeout: float | None = DEFAULT_TIMEOUT) -> None:
+        """Wait for the lock; raise ``LockTimeoutError`` after ``timeout`` seconds.
+
+        Polls with a short, growing sleep instead of a blocking ``flock`` so that a hung
+        process (say, a cstui suspended with Ctrl-Z mid-commit) produces a clear error
+        instead of a frozen screen.
+        """
+        fd = self._descriptor()
+        op = fcntl.LOCK_SH if shared else fcntl.LOCK_EX
+        deadline = None if timeout is None else time.monotonic() + timeout
+        delay = 0.0002
+        while True:
+            try:
+                fcntl.flock(fd, op | fcntl.LOCK_NB)
+            except BlockingIOError:
+                pass
+            else:
+                self._held = op
+                return
+            if deadline is not None and time.monotonic() >= deadline:
+                raise LockTimeoutError(
+                    f"Another cstui process has kept the data folder locked for more than "
+                    f"{timeout:g} seconds ({self.path}). If a cstui window is frozen or "
+                    f"suspended, resume or close it and try again."
+                )
+            time.sleep(delay)
+            delay = min(delay * 2, 0.01)
+
+    def release(self) -> None:
+        """Release the lock if held."""
+        if self._fd is not None and self._held is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+        self._held = None
+
+    @contextlib.contextmanager
+    def exclusive(self, timeout: float | None = DEFAULT_TIMEOUT) -> Iterator[None]:
+        """Hold the lock exclusively for the ``with`` block (writers, checkpoints)."""
+        self.acquire(shared=False, timeout=timeout)
+        try:
+            yield
+        finally:
+            self.release()
+
+    @contextlib.contextmanager
+    def shared(self, timeout: float | None = DEFAULT_TIMEOUT) -> Iterator[None]:
+        """Hold the lock shared for the ``with`` block (readers: no writer mid-append)."""
+        self.acquire(shared=True, timeout=timeout)
+        try:
+            yield
+        finally:
+            self.release()
+
+    def close(self) -> None:
+        """Release the lock and close the file."""
+        self.release()
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
+class NamedLock:
+    """A non-blocking, exclusive lock on ``path`` (e.g. ``sync.lock`` in the data folder).
+
+    ``try_acquire()`` returns False at once when someone else holds it; ``acquire()`` and
+    ``with`` raise ``LockBusyError`` naming the holder (pid, host, since when), which the
+    holder writes into the lock file after taking it.
+    """
+
+    def __init__(self, path: Path | str, *, purpose: str = "task", team: bool = False) -> None:
+        self.path = Path(path)
+        self.purpose = purpose
+        self._team = team
+        self._fd: int | None = None
+
+    @property
+    def held(self) -> bool:
+        """Whether this object holds the lock."""
+        return self._fd is not None
+
+    def try_acquire(self) -> bool:
+        """Take the lock if it is free; return whether this object now holds it."""
+        if self._fd is not None:
+            return True
+        fd, _ = open_rw(self.path, self._team)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return False
+        except BaseException:
+            os.close(fd)
+            raise
+        self._fd = fd
+        since = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+        info = f"pid {os.getpid()} on {socket.gethostname()} since {since}\n".encode()
+        with contextlib.suppress(OSError):
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, info, 0)
+        return True
+
+    def acquire(self) -> None:
+        """Take the lock or raise ``LockBusyError`` saying who has it."""
+        if not self.try_acquire():
+            holder = self.holder()
+            who = f" ({holder})" if holder else ""
+            raise LockBusyError(
+                f"Another cstui {self.purpose} is already running for this data folder{who}; "
+                f"wait for it to finish. Lock file: {self.path}"
+            )
+
+    def holder(self) -> str | None:
+        """What the current holder wrote into the lock file, if anything."""
+        try:
+            text = self.path.read_text(encoding="utf-8", errors="replace").strip()
+        except OSError:
+            return None
+        return text or None
+
+    def release(self) -> None:
+        """Release the lock (the holder info is cleared first)."""
+        if self._fd is None:
+            return
+        with contextlib.suppress(OSError):
+            os.ftruncate(self._fd, 0)
+        fcntl.flock(self._fd, fcntl.LOCK_UN)
+        os.close(self._fd)
+        self._fd = None
+
+    def __enter__(self) -> NamedLock:
+        self.acquire()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.release()

@@ -1,0 +1,285 @@
+"""A table that draws only the rows on screen.
+
+Textual's DataTable builds every row up front (seconds at 10,000 accounts, and again on each
+refilter). Here the rows are already filtered and sorted by the data layer; this widget only
+turns the handful that are visible into strips, caches them, and moves a cursor. Columns
+that do not fit are dropped by priority so the table stays readable at 80 columns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import ClassVar, Generic, Literal, Protocol, TypeVar
+
+from rich.cells import cell_len
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from cstui.sanitize import clean
+
+
+class HasId(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+RowT = TypeVar("RowT", bound=HasId)
+
+
+@dataclass(frozen=True)
+class Column(Generic[RowT]):
+    """How one column looks: a cell function returning plain text or a styled Text."""
+
+    key: str
+    label: str
+    width: int
+    cell: Callable[[RowT], str | Text]
+    align: Literal["left", "right"] = "left"
+    priority: int = 5
+    """Higher stays longer when the terminal is narrow; the flexible column never goes."""
+    flex: bool = False
+
+
+class AccountTable(ScrollView, Generic[RowT], can_focus=True):
+    """A virtual table of rows with an id; posts Selected on Enter or double click."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up,k", "cursor(-1)", "Up", show=False),
+        Binding("down,j", "cursor(1)", "Down", show=False),
+        Binding("pageup", "page(-1)", "Page up", show=False),
+        Binding("pagedown", "page(1)", "Page down", show=False),
+        Binding("home,g", "edge(0)", "First", show=False),
+        Binding("end,G", "edge(1)", "Last", show=False),
+        Binding("enter", "select", "Open", show=False),
+    ]
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "account-table--header",
+        "account-table--cursor",
+        "account-table--sorted",
+    }
+    DEFAULT_CSS = """
+    AccountTable { height: 1fr; }
+    AccountTable > .account-table--header { text-style: bold; background: $panel; }
+    AccountTable > .account-table--sorted { text-style: bold underline; }
+    AccountTable > .account-table--cursor { background: $block-cursor-blurred-background; }
+    AccountTable:focus > .account-table--cursor {
+        background: $block-cursor-background; color: $block-cursor-foreground;
+    }
+    """
+
+    class Selected(Message):
+        def __init__(self, row_id: str) -> None:
+            super().__init__()
+            self.row_id = row_id
+
+    class Highlighted(Message):
+        def __init__(self, row_id: str | None) -> None:
+            super().__init__()
+            self.row_id = row_id
+
+    class SortRequested(Message):
+        def __init__(self, key: str) -> None:
+            super().__init__()
+            self.key = key
+
+    def __init__(
+        self,
+        columns: Sequence[Column[RowT]],
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._all_columns = list(columns)
+        self._rows: Sequence[RowT] = []
+        self._cursor = 0
+        self._cache: dict[tuple[str, int, bool], Strip] = {}
+        self._layout: list[tuple[Column[RowT], int]] = []
+        self._layout_width = -1
+        self.sort_key: str | None = None
+        self.sort_reverse = False
+
+    # ------------------------------------------------------------------ data
+    @property
+    def rows(self) -> Sequence[RowT]:
+        return self._rows
+
+    @property
+    def cursor(self) -> int:
+        return self._cursor
+
+    @property
+    def current_id(self) -> str | None:
+        return self._rows[self._cursor].id if self._rows else None
+
+    def set_rows(self, rows: Sequence[RowT], *, keep_id: str | None = None) -> None:
+        """Replace the rows; the cursor stays on ``keep_id`` (or the current row) if still there."""
+        keep = keep_id if keep_id is not None else self.current_id
+        self._rows = rows
+        self._cache.clear()
+        index = 0
+        if keep is not None:
+            for i, row in enumerate(rows):
+                if row.id == keep:
+                    index = i
+                    break
+        self._cursor = min(index, max(len(rows) - 1, 0))
+        self.virtual_size = Size(self.size.width, len(rows) + 1)
+        self._scroll_cursor_visible()
+        self.refresh()
+        self.post_message(self.Highlighted(self.current_id))
+
+    def set_sort(self, key: str | None, reverse: bool) -> None:
+        self.sort_key, self.sort_reverse = key, reverse
+        self.refresh()
+
+    def refresh_rows(self) -> None:
+        """Redraw after rows changed in place (same order)."""
+        self._cache.clear()
+        self.refresh()
+
+    # ------------------------------------------------------------------ layout
+    def _columns_for(self, width: int) -> list[tuple[Column[RowT], int]]:
+        if width == self._layout_width:
+            return self._layout
+        cols = list(self._all_columns)
+        flex_min = 16
+
+        def total(cs: list[Column[RowT]]) -> int:
+            return sum(c.width if not c.flex else flex_min for c in cs) + len(cs) - 1
+
+        while total(cols) > width and any(not c.flex for c in cols):
+            drop = min((c for c in cols if not c.flex), key=lambda c: c.priority)
+            cols.remove(drop)
+        spare = max(width - total(cols), 0)
+        self._layout = [(c, (flex_min + spare) if c.flex else c.width) for c in cols]
+        self._layout_width = width
+        self._cache.clear()
+        return self._layout
+
+    @staticmethod
+    def _fit(content: str | Text, width: int, align: str) -> Text:
+        text = content.copy() if isinstance(content, Text) else Text(clean(content))
+        if cell_len(text.plain) > width:
+            text.truncate(width, overflow="ellipsis")
+        pad = width - cell_len(text.plain)
+        if pad > 0:
+            if align == "right":
+                text = Text(" " * pad).append_text(text)
+            else:
+                text.append(" " * pad)
+        return text
+
+    # ------------------------------------------------------------------ rendering
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        base = self.rich_style
+        if y == 0:
+            return self._header(width)
+        index = self.scroll_offset.y + y - 1
+        if index >= len(self._rows):
+            return Strip.blank(width, base)
+        row = self._rows[index]
+        key = (row.id, width, index == self._cursor)
+        strip = self._cache.get(key)
+        if strip is None:
+            strip = self._render_row(row, width, index == self._cursor)
+            if len(self._cache) > 400:
+                self._cache.clear()
+            self._cache[key] = strip
+        return strip
+
+    def _header(self, width: int) -> Strip:
+        style = self.get_component_rich_style("account-table--header")
+        sorted_style = style + self.get_component_rich_style("account-table--sorted")
+        segments: list[Segment] = []
+        for i, (col, w) in enumerate(self._columns_for(width)):
+            label = col.label
+            is_sorted = col.key == self.sort_key
+            if is_sorted:
+                label = f"{label}{'▼' if self.sort_reverse else '▲'}"
+            text = self._fit(label, w, col.align)
+            segments.append(Segment(text.plain, sorted_style if is_sorted else style))
+            if i < len(self._layout) - 1:
+                segments.append(Segment(" ", style))
+        return Strip(segments).adjust_cell_length(width, style)
+
+    def _render_row(self, row: RowT, width: int, is_cursor: bool) -> Strip:
+        base = self.rich_style
+        line = Text(no_wrap=True, overflow="ellipsis")
+        for i, (col, w) in enumerate(self._columns_for(width)):
+            line.append_text(self._fit(col.cell(row), w, col.align))
+            if i < len(self._layout) - 1:
+                line.append(" ")
+        fill = base
+        if is_cursor:
+            fill = base + self.get_component_rich_style("account-table--cursor")
+        segments = [
+            Segment(s.text, base + (s.style or Style()) + (fill if is_cursor else Style()))
+            for s in line.render(self.app.console)
+        ]
+        text_width = sum(cell_len(s.text) for s in segments)
+        if text_width < width:
+            segments.append(Segment(" " * (width - text_width), fill))
+        return Strip(segments).crop(0, width)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._layout_width = -1
+        self.virtual_size = Size(event.size.width, len(self._rows) + 1)
+
+    # ------------------------------------------------------------------ cursor
+    def _scroll_cursor_visible(self) -> None:
+        visible = max(self.size.height - 1, 1)
+        top = self.scroll_offset.y
+        if self._cursor < top:
+            self.scroll_to(y=self._cursor, animate=False, immediate=True)
+        elif self._cursor >= top + visible:
+            self.scroll_to(y=self._cursor - visible + 1, animate=False, immediate=True)
+
+    def move_cursor(self, index: int) -> None:
+        if not self._rows:
+            return
+        index = max(0, min(index, len(self._rows) - 1))
+        if index == self._cursor:
+            return
+        self._cursor = index
+        self._scroll_cursor_visible()
+        self.refresh()
+        self.post_message(self.Highlighted(self.current_id))
+
+    def action_cursor(self, delta: int) -> None:
+        self.move_cursor(self._cursor + delta)
+
+    def action_page(self, direction: int) -> None:
+        self.move_cursor(self._cursor + direction * max(self.size.height - 2, 1))
+
+    def action_edge(self, end: int) -> None:
+        self.move_cursor(len(self._rows) - 1 if end else 0)
+
+    def action_select(self) -> None:
+        if self.current_id is not None:
+            self.post_message(self.Selected(self.current_id))
+
+    def on_click(self, event: events.Click) -> None:
+        if event.y == 0:
+            x = event.x
+            for col, w in self._layout:
+                if x < w + 1:
+                    self.post_message(self.SortRequested(col.key))
+                    return
+                x -= w + 1
+            return
+        index = self.scroll_offset.y + event.y - 1
+        if 0 <= index < len(self._rows):
+            self.move_cursor(index)
+            if event.chain >= 2:
+                self.action_select()

@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+import cstui
+from cstui import i18n
+from cstui.sanitize import clean
+
+ROOT = Path(cstui.__file__).parent
+
+
+@pytest.fixture(autouse=True)
+def _english() -> object:
+    yield
+    i18n.set_language("en")
+
+
+def test_catalogues_have_the_same_keys() -> None:
+    en = json.loads((ROOT / "locale" / "en.json").read_text("utf-8"))
+    ja = json.loads((ROOT / "locale" / "ja.json").read_text("utf-8"))
+    assert set(en) == set(ja)
+
+
+def test_every_literal_key_used_in_code_exists() -> None:
+    en = json.loads((ROOT / "locale" / "en.json").read_text("utf-8"))
+    used: set[str] = set()
+    for path in ROOT.rglob("*.py"):
+        used.update(re.findall(r"\bt\(\s*\"([a-z_]+\.[a-z0-9_.-]+)\"", path.read_text("utf-8")))
+    missing = sorted(k for k in used if k not in en)
+    assert missing == []
+
+
+def test_language_switch_and_fallback() -> None:
+    assert i18n.t("col.renewal") == "Renewal"
+    i18n.set_language("ja")
+    assert i18n.t("col.renewal") == "契約更新"
+    assert i18n.t("no.such.key") == "no.such.key"
+    with pytest.raises(ValueError, match="Unknown language 'fr'"):
+        i18n.set_language("fr")
+
+
+def test_detect_language(monkeypatch: pytest.MonkeyPatch) -> None:
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(var, raising=False)
+    assert i18n.detect_language() == "en"
+    monkeypatch.setenv("LANG", "ja_JP.UTF-8")
+    assert i18n.detect_language() == "ja"
+    assert i18n.detect_language("en") == "en"
+
+
+def test_money_per_currency() -> None:
+    assert i18n.money(1_200_000, "JPY") == "¥1,200,000"
+    assert i18n.money(12_500.5, "USD") == "$12,500.50"
+    assert i18n.money(-480, "JPY") == "-¥480"
+    assert i18n.money(900, "CHF") == "900 CHF"
+    assert i18n.short_money(12_400_000, "JPY") == "¥12.4M"
+    assert i18n.short_money(350_000, "USD") == "$350k"
+    assert i18n.short_money(999, "USD") == "$999"
+
+
+def test_humanized_dates_follow_the_language() -> None:
+    today = date(2026, 11, 23)
+    assert i18n.humanize(date(2027, 2, 23), today) == "in 3 months"
+    assert i18n.humanize(date(2026, 11, 20), today) == "3 days ago"
+    assert i18n.humanize(today, today) == "today"
+    i18n.set_language("ja")
+    assert i18n.humanize(date(2027, 2, 23), today) == "3ヶ月後"
+    assert i18n.humanize(today, today) == "今日"
+
+
+def test_control_characters_are_neutralised() -> None:
+    evil = "A\x1b]52;c;ZXZpbA==\x07B\x1b[2J\nC\x9b"
+    out = clean(evil)
+    assert "\x1b" not in out and "\x07" not in out and "\n" not in out and "\x9b" not in out
+    assert out == "A␛]52;c;ZXZpbA==␇B␛[2J C�"
+    assert clean("[bold red]x[/]") == "[bold red]x[/]"
+    assert clean("line1\nline2", single_line=False) == "line1\nline2"

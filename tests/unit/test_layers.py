@@ -1,0 +1,63 @@
+"""The layer contract of DESIGN.md: the lower layers never import Textual, the UI never TinyDB."""
+
+from __future__ import annotations
+
+import ast
+import pkgutil
+import subprocess
+import sys
+from pathlib import Path
+
+import cstui
+
+ROOT = Path(cstui.__file__).parent
+LOWER = ("domain", "store", "sync", "report")
+
+
+def _modules(package: str) -> list[str]:
+    path = ROOT / package
+    names = [f"cstui.{package}"]
+    for info in pkgutil.walk_packages([str(path)], prefix=f"cstui.{package}."):
+        names.append(info.name)
+    return names
+
+
+def test_lower_layers_and_services_do_not_load_textual() -> None:
+    modules = [m for p in LOWER for m in _modules(p)]
+    modules += ["cstui.workspace", "cstui.transfer", "cstui.cli", "cstui.i18n"]
+    code = (
+        "import importlib, sys\n"
+        f"for name in {modules!r}:\n"
+        "    importlib.import_module(name)\n"
+        "bad = sorted(m for m in sys.modules if m == 'textual' or m.startswith('textual.'))\n"
+        "print(','.join(bad))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "", f"Textual imported by a lower layer: {out.stdout}"
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text("utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+    return found
+
+
+def test_ui_never_touches_tinydb_or_the_store() -> None:
+    offenders = []
+    for folder in ("screens", "widgets"):
+        for path in (ROOT / folder).rglob("*.py"):
+            for name in _imports(path):
+                if name.startswith(("tinydb", "cstui.store")):
+                    offenders.append(f"{path.name}: {name}")
+    assert offenders == []
+
+
+def test_the_check_itself_detects_an_offender(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.py"
+    bad.write_text("from tinydb import TinyDB\nimport cstui.store.db\n")
+    assert {"tinydb", "cstui.store.db"} <= _imports(bad)
