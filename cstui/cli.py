@@ -105,11 +105,11 @@ def main(ctx: click.Context, data_dir: Path | None, lang: str | None, team: bool
     run_app(ws, lang)
 
 
-def build_demo(target: Path, accounts: int, seed: int) -> int:
+def build_demo(target: Path, accounts: int, seed: int, user: str | None = None) -> int:
     """Generate a demo portfolio into ``target``; returns the number of records written."""
     from cstui.domain.demo import generate
 
-    user = current_user()
+    user = user or current_user()
     tables = generate(accounts=accounts, seed=seed, owners=(user, "sato", "kim", "lopez"))
     ws = Workspace.open(target, user=user)
     try:

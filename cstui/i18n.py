@@ -1,6 +1,7 @@
 """Translation and locale formatting: every UI string goes through :func:`t`.
 
-Catalogues are flat JSON files in ``cstui/locale`` keyed by a dotted id. A missing key in
+Catalogues are flat JSON files in ``cstui/locale/<lang>/*.json`` keyed by a dotted id (one
+file per area of the app, merged at load; a key defined twice is an error). A missing key in
 the active language falls back to English, and a key missing there too is shown as the key
 itself, so a gap is visible rather than a crash. Money and dates are formatted here too so
 each screen shows ¥1,200,000 and "3ヶ月後" the same way.
@@ -26,9 +27,17 @@ _NO_MINOR = {"JPY", "KRW"}
 
 @cache
 def catalogue(lang: str) -> dict[str, str]:
-    text = resources.files("cstui").joinpath("locale", f"{lang}.json").read_text("utf-8")
-    data: dict[str, str] = json.loads(text)
-    return data
+    merged: dict[str, str] = {}
+    folder = resources.files("cstui").joinpath("locale", lang)
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if not entry.name.endswith(".json"):
+            continue
+        data: dict[str, str] = json.loads(entry.read_text("utf-8"))
+        twice = sorted(set(data) & set(merged))
+        if twice:
+            raise ValueError(f"locale/{lang}/{entry.name} redefines {', '.join(twice)}.")
+        merged.update(data)
+    return merged
 
 
 def detect_language(explicit: str | None = None) -> str:

@@ -84,6 +84,8 @@ class ImportReport:
 def _parse_row(row: dict[str, str]) -> dict[str, Any]:
     data: dict[str, Any] = {}
     for key in COLUMNS:
+        if key not in row:
+            continue  # a column the file does not have keeps the account's current value
         raw = (row.get(key) or "").strip()
         if key in _LIST_COLUMNS:
             data[key] = [part.strip() for part in raw.split(";") if part.strip()]

@@ -19,7 +19,19 @@ from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
+from pydantic import BaseModel, ValidationError
+
 from cstui import clock
+from cstui.config import Settings, load_settings
+from cstui.domain.alerts import Alert, Flag, compute_flags, is_active, reconcile_alerts, snooze
+from cstui.domain.health import (
+    HealthInputs,
+    HealthResult,
+    ManualRating,
+    band_for,
+    compute_health,
+    trend,
+)
 from cstui.domain.models import (
     Account,
     Activity,
@@ -42,6 +54,21 @@ from cstui.domain.portfolio import PortfolioRow, build_row, fold
 from cstui.store import Change, Store
 
 R = TypeVar("R", bound=Record)
+M = TypeVar("M", bound=BaseModel)
+
+HEALTH_TABLE = "health"
+"""One record per account: the latest score, band and flags, and the daily score history."""
+RATINGS_TABLE = "ratings"
+"""One record per account with a CSM's manual health rating in force."""
+HISTORY_DAYS = 400
+
+
+def validate_plain(model: type[M], data: Mapping[str, Any]) -> M:
+    """Validate a non-record model, raising InvalidRecord with readable sentences."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidRecord.from_error(model, exc) from None
 
 #: Tables whose records belong to one account through ``account_id``.
 _PER_ACCOUNT: tuple[type[Record], ...] = (
@@ -77,15 +104,21 @@ class AccountNotFound(LookupError):
 class Workspace:
     """Facade over the store with per-account indexes kept current on every change."""
 
-    def __init__(self, store: Store, *, user: str | None = None) -> None:
+    def __init__(
+        self, store: Store, *, user: str | None = None, settings: Settings | None = None
+    ) -> None:
         self.store = store
         self.user = user or current_user()
+        self.settings = settings or load_settings()
+        self._summaries: dict[str, dict[str, Any]] | None = None
+        self._latest_nps: dict[str, int] | None = None
         self._models: dict[str, dict[str, Record]] = defaultdict(dict)
         self._by_account: dict[str, dict[str, set[str]]] = {}
         self._last_touch: dict[str, date] | None = None
         self._rows: dict[str, PortfolioRow] | None = None
         self._rows_day: date | None = None
         self._listeners: list[Callable[[WorkspaceEvent], None]] = []
+        self._closed = False
         self._unsubscribe = store.subscribe(self._on_changes)
 
     # ----------------------------------------------------------------- lifecycle
@@ -96,9 +129,13 @@ class Workspace:
 
     @property
     def warnings(self) -> list[str]:
-        return list(self.store.warnings)
+        return list(self.store.warnings) + list(self.settings.errors)
 
     def close(self) -> None:
+        """Checkpoint and release the store; calling it twice is harmless."""
+        if self._closed:
+            return
+        self._closed = True
         self._unsubscribe()
         self.store.close(checkpoint=True)
 
@@ -116,10 +153,22 @@ class Workspace:
         for ch in changes:
             tables.add(ch.table)
             self._invalidate(ch)
+            if ch.table == HEALTH_TABLE and self._summaries is not None:
+                record = self.store.get(HEALTH_TABLE, ch.id)
+                if record is None:
+                    self._summaries.pop(ch.id, None)
+                else:
+                    self._summaries[ch.id] = record
+                if self._rows is not None and ch.id in self._rows:
+                    self._refresh_row(ch.id)
+            if ch.table == SurveyResponse.table:
+                self._latest_nps = None
+                self._rows = None
             if ch.table == Account.table:
                 accounts.add(ch.id)
             else:
-                account_id = ch.set.get("account_id")
+                record = self.store.get(ch.table, ch.id, include_deleted=True) or ch.set
+                account_id = record.get("account_id")
                 if isinstance(account_id, str):
                     accounts.add(account_id)
         if not changes:
@@ -275,10 +324,38 @@ class Workspace:
         if self._rows is None or self._rows_day != today:
             touches = self._last_touches()
             self._rows = {
-                a.id: build_row(a, touches.get(a.id), today) for a in self.accounts()
+                a.id: self._decorate(build_row(a, touches.get(a.id), today), today)
+                for a in self.accounts()
             }
             self._rows_day = today
         return list(self._rows.values())
+
+    def _decorate(self, row: PortfolioRow, today: date) -> PortfolioRow:
+        """Health, trend, flags and NPS from the stored summaries (no recomputation)."""
+        summary = self._health_summaries().get(row.id)
+        if summary is not None:
+            row.health = summary.get("score")
+            row.band = summary.get("band", "unknown")
+            row.flags = tuple(summary.get("flags", ()))
+            history = [(date.fromisoformat(d), v) for d, v in summary.get("history", [])]
+            row.trend = trend(history, today, self.settings.health.trend_days)
+        row.nps = self._nps_by_account().get(row.id)
+        return row
+
+    def _nps_by_account(self) -> dict[str, int]:
+        if self._latest_nps is None:
+            cutoff = clock.today().toordinal() - 365
+            latest: dict[str, tuple[str, int]] = {}
+            for r in self.store.all(SurveyResponse.table):
+                if r.get("kind", "nps") != "nps":
+                    continue
+                if date.fromisoformat(r["date"]).toordinal() < cutoff:
+                    continue
+                seen = latest.get(r["account_id"])
+                if seen is None or r["date"] > seen[0]:
+                    latest[r["account_id"]] = (r["date"], int(r["score"]))
+            self._latest_nps = {k: v[1] for k, v in latest.items()}
+        return self._latest_nps
 
     def _refresh_row(self, account_id: str) -> None:
         assert self._rows is not None
@@ -286,9 +363,156 @@ class Workspace:
         if account is None:
             self._rows.pop(account_id, None)
         else:
-            self._rows[account_id] = build_row(
-                account, self.last_touch(account_id), self._rows_day or clock.today()
+            day = self._rows_day or clock.today()
+            self._rows[account_id] = self._decorate(
+                build_row(account, self.last_touch(account_id), day), day
             )
+
+    # ----------------------------------------------------------------- health
+    def _health_summaries(self) -> dict[str, dict[str, Any]]:
+        if self._summaries is None:
+            self._summaries = {r["id"]: r for r in self.store.all(HEALTH_TABLE)}
+        return self._summaries
+
+    def rating(self, account_id: str) -> ManualRating | None:
+        record = self.store.get(RATINGS_TABLE, account_id)
+        return None if record is None else ManualRating.model_validate(record)
+
+    def health_inputs(self, account_id: str) -> HealthInputs:
+        account = self.account(account_id)
+        if account is None:
+            raise AccountNotFound(f"There is no account with id '{account_id}'.")
+        return HealthInputs(
+            account=account,
+            usage=self.usage(account_id),
+            contacts=self._for_account(Contact, account_id),
+            activities=self._for_account(Activity, account_id),
+            surveys=self._for_account(SurveyResponse, account_id),
+            onboarding=self.onboarding(account_id),
+            success_plan=self.success_plan(account_id),
+            override=self.rating(account_id),
+        )
+
+    def health(self, account_id: str, as_of: date | None = None) -> HealthResult:
+        """The full, explainable result for one account, computed now."""
+        day = as_of or clock.today()
+        return compute_health(self.health_inputs(account_id), self.settings.health, day)
+
+    def flags(self, account_id: str, as_of: date | None = None) -> list[Flag]:
+        day = as_of or clock.today()
+        inputs = self.health_inputs(account_id)
+        result = compute_health(inputs, self.settings.health, day)
+        return compute_flags(inputs, result, self.settings.health, day)
+
+    def health_history(self, account_id: str) -> list[tuple[date, int]]:
+        summary = self._health_summaries().get(account_id) or {}
+        return [(date.fromisoformat(d), v) for d, v in summary.get("history", [])]
+
+    def evaluate(
+        self, account_ids: Iterable[str] | None = None, as_of: date | None = None
+    ) -> list[tuple[HealthResult, list[Flag]]]:
+        """Compute health and flags (pure reads; :meth:`record_health` persists them)."""
+        day = as_of or clock.today()
+        ids = list(account_ids) if account_ids is not None else [a.id for a in self.accounts()]
+        out = []
+        config = self.settings.health
+        for account_id in ids:
+            if self.account(account_id) is None:
+                continue
+            inputs = self.health_inputs(account_id)
+            result = compute_health(inputs, config, day)
+            out.append((result, compute_flags(inputs, result, config, day)))
+        return out
+
+    def record_health(
+        self, results: list[tuple[HealthResult, list[Flag]]], as_of: date | None = None
+    ) -> int:
+        """Keep today's point of each score and reconcile alerts; writes only what changed.
+
+        One history point per day per account: re-running on the same day replaces that
+        day's point. Returns the number of records written.
+        """
+        day = as_of or clock.today()
+        iso = day.isoformat()
+        summaries = self._health_summaries()
+        writes: list[tuple[str, str, dict[str, Any]]] = []
+        scope = set()
+        all_flags: list[Flag] = []
+        for result, flags in results:
+            scope.add(result.account_id)
+            all_flags.extend(flags)
+            current = summaries.get(result.account_id) or {}
+            history = [list(p) for p in current.get("history", [])]
+            if result.score is not None:
+                if history and history[-1][0] == iso:
+                    history[-1] = [iso, result.score]
+                elif not history or history[-1][0] < iso:
+                    history.append([iso, result.score])
+                history = history[-HISTORY_DAYS:]
+            fresh = {
+                "account_id": result.account_id,
+                "score": result.score,
+                "computed": result.computed_score,
+                "band": result.band.value,
+                "flags": [f.rule for f in flags],
+                "as_of": iso,
+                "history": history,
+            }
+            changed = {k: v for k, v in fresh.items() if current.get(k) != v}
+            if changed:
+                writes.append((HEALTH_TABLE, result.account_id, changed))
+        existing = [a for a in self._all(Alert) if a.account_id in scope]
+        for alert in reconcile_alerts(existing, all_flags, day, scope=scope):
+            old = self.store.get(Alert.table, alert.id)
+            record = alert.to_record()
+            if old is None or any(old.get(k) != v for k, v in record.items()):
+                writes.append((Alert.table, alert.id, record))
+        if writes:
+            with self.store.transaction() as txn:
+                for table, record_id, values in writes:
+                    txn.put(table, record_id, values)
+        return len(writes)
+
+    def refresh_health(
+        self, account_ids: Iterable[str] | None = None, as_of: date | None = None
+    ) -> int:
+        return self.record_health(self.evaluate(account_ids, as_of), as_of)
+
+    def set_rating(
+        self, account_id: str, *, stars: int | None = None, score: int | None = None, reason: str
+    ) -> ManualRating:
+        """A CSM's own judgement replaces the computed score until cleared."""
+        self._require_account(account_id)
+        data = {"stars": stars, "score": score, "reason": reason, "by": self.user, "at": clock.now()}
+        rating = validate_plain(ManualRating, data)
+        self.store.put(RATINGS_TABLE, account_id, {"account_id": account_id, **rating.model_dump(mode="json")})
+        self.refresh_health([account_id])
+        return rating
+
+    def clear_rating(self, account_id: str) -> None:
+        if self.store.get(RATINGS_TABLE, account_id) is not None:
+            self.store.purge(RATINGS_TABLE, account_id)
+            self.refresh_health([account_id])
+
+    def alerts(self, *, active_only: bool = True, as_of: date | None = None) -> list[Alert]:
+        day = as_of or clock.today()
+        items = self._all(Alert)
+        if active_only:
+            items = [a for a in items if is_active(a, day)]
+        return sorted(items, key=lambda a: (a.first_seen, a.account_id, a.rule))
+
+    def snooze_alert(self, alert_id: str, until: date, reason: str) -> Alert:
+        alert = self._get(Alert, alert_id)
+        if alert is None:
+            raise InvalidRecord([f"There is no alert '{alert_id}'."])
+        if until <= clock.today():
+            raise InvalidRecord(["Snooze until a day after today."])
+        try:
+            snoozed = snooze(alert, until, reason, self.user)
+        except ValueError as exc:
+            raise InvalidRecord([str(exc)]) from None
+        self.store.put(Alert.table, alert.id, snoozed.to_record())
+        return snoozed
 
     # ----------------------------------------------------------------- mutations
     def _save(self, model: type[R], data: Mapping[str, Any], *, new: bool) -> R:

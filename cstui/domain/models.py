@@ -573,8 +573,16 @@ def describe_errors(model: type[BaseModel], error: ValidationError) -> list[str]
     Field-level messages are prefixed by the field's label; our own validators already speak
     in sentences, so their text is kept and pydantic's "Value error, " prefix dropped.
     """
+    return [message for _, message in field_errors(model, error)]
+
+
+def field_errors(model: type[BaseModel], error: ValidationError) -> list[tuple[str, str]]:
+    """Like :func:`describe_errors`, with the field each sentence is about ("" for the record).
+
+    Forms use the field to put the message next to the input it concerns.
+    """
     labels: dict[str, str] = getattr(model, "labels", {})
-    out: list[str] = []
+    out: list[tuple[str, str]] = []
     for err in error.errors():
         loc = [str(p) for p in err.get("loc", ())]
         field = loc[0] if loc else ""
@@ -582,29 +590,42 @@ def describe_errors(model: type[BaseModel], error: ValidationError) -> list[str]
         kind = err.get("type", "")
         if kind == "value_error":
             msg = str(err.get("msg", "")).removeprefix("Value error, ")
-            out.append(msg)
+            out.append((field, msg))
             continue
         template = _TYPE_MESSAGES.get(kind)
         raw = err.get("input")
         shown = "" if isinstance(raw, dict) or raw is None else f" '{raw}'"
         if template is None:
-            out.append(f"{label}{shown}: {err.get('msg', 'is not valid')}.")
+            out.append((field, f"{label}{shown}: {err.get('msg', 'is not valid')}."))
             continue
         ctx = err.get("ctx") or {}
         text = template.format(expected=ctx.get("expected", "the allowed values"))
         if kind == "missing":
-            out.append(f"{label} {text}.")
+            out.append((field, f"{label} {text}."))
         else:
-            out.append(f"{label}{shown} {text}.")
+            out.append((field, f"{label}{shown} {text}."))
     return out
 
 
 class InvalidRecord(ValueError):
-    """Raised by the workspace when input does not validate; ``messages`` are sentences."""
+    """Raised by the workspace when input does not validate; ``messages`` are sentences.
 
-    def __init__(self, messages: list[str]) -> None:
+    ``fields`` maps a field name to its sentences ("" for problems of the whole record), so
+    a form can show each one beside its input.
+    """
+
+    def __init__(self, messages: list[str], fields: dict[str, list[str]] | None = None) -> None:
         super().__init__(" ".join(messages))
         self.messages = messages
+        self.fields = fields if fields is not None else {"": list(messages)}
+
+    @classmethod
+    def from_error(cls, model: type[BaseModel], error: ValidationError) -> InvalidRecord:
+        pairs = field_errors(model, error)
+        fields: dict[str, list[str]] = {}
+        for name, message in pairs:
+            fields.setdefault(name, []).append(message)
+        return cls([m for _, m in pairs], fields)
 
 
 R = TypeVar("R", bound=Record)
@@ -615,4 +636,4 @@ def validate(model: type[R], data: dict[str, Any]) -> R:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise InvalidRecord(describe_errors(model, exc)) from None
+        raise InvalidRecord.from_error(model, exc) from None

@@ -8,11 +8,12 @@ account (or something that feeds its row) changes.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from datetime import date
 
+from cstui.domain import metrics
 from cstui.domain.models import Account, Stage, Tier
 
 
@@ -39,6 +40,8 @@ class PortfolioRow:
     band: str = "unknown"
     trend: int | None = None
     flags: tuple[str, ...] = field(default_factory=tuple)
+    nps: int | None = None
+    """The latest NPS answer from this account in the last year, if any."""
 
 
 def build_row(account: Account, last_touch: date | None, today: date) -> PortfolioRow:
@@ -81,3 +84,42 @@ def sort_rows(rows: list[PortfolioRow], key: str, reverse: bool = False) -> list
         raise ValueError(f"Cannot sort by '{key}'. Choose one of: {', '.join(SORT_KEYS)}.")
     by_name = sorted(rows, key=SORT_KEYS["name"])
     return sorted(by_name, key=SORT_KEYS[key], reverse=reverse)
+
+
+@dataclass(frozen=True)
+class PortfolioSummary:
+    """Header KPIs for the rows on screen. ARR is summed per currency, never mixed."""
+
+    accounts: int
+    arr: dict[str, int]
+    arr_at_risk: dict[str, int]
+    renewals_90d: int
+    average_health: float | None
+    nps: float | None
+
+
+def summarize(rows: Iterable[PortfolioRow]) -> PortfolioSummary:
+    arr: dict[str, int] = {}
+    at_risk: dict[str, int] = {}
+    count = renewals = 0
+    healths: list[int] = []
+    answers: list[int] = []
+    for r in rows:
+        count += 1
+        arr[r.currency] = arr.get(r.currency, 0) + r.arr
+        if r.band == "red":
+            at_risk[r.currency] = at_risk.get(r.currency, 0) + r.arr
+        if r.days_to_renewal is not None and 0 <= r.days_to_renewal <= 90:
+            renewals += 1
+        if r.health is not None:
+            healths.append(r.health)
+        if r.nps is not None:
+            answers.append(r.nps)
+    return PortfolioSummary(
+        accounts=count,
+        arr=arr,
+        arr_at_risk=at_risk,
+        renewals_90d=renewals,
+        average_health=metrics.mean(healths),
+        nps=metrics.nps(answers),
+    )

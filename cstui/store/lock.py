@@ -16,7 +16,7 @@ import contextlib
 import fcntl
 import os
 import socket
-import time
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -55,30 +55,26 @@ class FileLock:
     def acquire(self, *, shared: bool = False, timeout: float | None = DEFAULT_TIMEOUT) -> None:
         """Wait for the lock; raise ``LockTimeoutError`` after ``timeout`` seconds.
 
-        Polls with a short, growing sleep instead of a blocking ``flock`` so that a hung
-        process (say, a cstui suspended with Ctrl-Z mid-commit) produces a clear error
-        instead of a frozen screen.
+        Uncontended, this is one non-blocking ``flock``. Contended, a helper thread waits in
+        a blocking ``flock`` on a fresh descriptor: the kernel hands the lock over as soon as
+        it is free (sleep-and-retry loops starve against a busy writer), and we can still
+        give up after ``timeout`` with a clear message instead of freezing the screen when
+        the holder hangs (say, a cstui suspended with Ctrl-Z mid-commit).
         """
         fd = self._descriptor()
         op = fcntl.LOCK_SH if shared else fcntl.LOCK_EX
-        deadline = None if timeout is None else time.monotonic() + timeout
-        delay = 0.0002
-        while True:
-            try:
-                fcntl.flock(fd, op | fcntl.LOCK_NB)
-            except BlockingIOError:
-                pass
-            else:
-                self._held = op
-                return
-            if deadline is not None and time.monotonic() >= deadline:
-                raise LockTimeoutError(
-                    f"Another cstui process has kept the data folder locked for more than "
-                    f"{timeout:g} seconds ({self.path}). If a cstui window is frozen or "
-                    f"suspended, resume or close it and try again."
-                )
-            time.sleep(delay)
-            delay = min(delay * 2, 0.01)
+        try:
+            fcntl.flock(fd, op | fcntl.LOCK_NB)
+        except BlockingIOError:
+            pass
+        else:
+            self._held = op
+            return
+        new_fd = _wait_for_lock(self.path, op, timeout, self._team)
+        # The old descriptor holds no lock (it was never granted one); swap it out.
+        os.close(fd)
+        self._fd = new_fd
+        self._held = op
 
     def release(self) -> None:
         """Release the lock if held."""
@@ -110,6 +106,41 @@ class FileLock:
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
+
+
+def _wait_for_lock(path: Path, op: int, timeout: float | None, team: bool) -> int:
+    """Block in ``flock`` on a new descriptor in a helper thread; return it once locked."""
+    fd, _ = open_rw(path, team)
+    granted = threading.Event()
+    guard = threading.Lock()
+    state: dict[str, object] = {"abandoned": False, "error": None}
+
+    def wait() -> None:
+        try:
+            fcntl.flock(fd, op)
+        except OSError as exc:
+            state["error"] = exc
+        with guard:
+            if state["abandoned"]:
+                os.close(fd)  # closing the descriptor releases a lock granted too late
+                return
+            granted.set()
+
+    threading.Thread(target=wait, name="cstui-lock-wait", daemon=True).start()
+    granted.wait(timeout)
+    with guard:
+        if not granted.is_set():
+            state["abandoned"] = True
+            raise LockTimeoutError(
+                f"Another cstui process has kept the data folder locked for more than "
+                f"{timeout:g} seconds ({path}). If a cstui window is frozen or suspended, "
+                f"resume or close it and try again."
+            )
+    error = state["error"]
+    if isinstance(error, OSError):
+        os.close(fd)
+        raise error
+    return fd
 
 
 class NamedLock:

@@ -1,0 +1,376 @@
+"""Risk flags (early warnings, 予兆通知) and the alerts that track them over time.
+
+Flags are kept apart from the health score on purpose: a score blends signals, and Slack's
+"red account" lesson is that any one bad signal deserves a response on its own. Each flag
+carries its evidence in words so the CSM can act without digging.
+
+A flag is what the rules say today; an alert is its history: first seen, last seen, snoozed
+(with a reason) or resolved. There is one alert per account and rule (id
+``"{account_id}:{rule}"``), so re-running the rules never duplicates anything.
+
+Windows such as "the last 90 days" include both ends, as in ``cstui.domain.health``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any, ClassVar
+
+from pydantic import field_validator, model_validator
+
+from cstui.domain.health import (
+    FLAG_RULES,
+    Band,
+    FlagConfig,
+    HealthConfig,
+    HealthInputs,
+    HealthResult,
+    latest_snapshot_index,
+    latest_touch,
+)
+from cstui.domain.models import Contact, ContactRole, Record, SurveyKind, SurveyResponse
+
+_EVIDENCE_COMMENT_CHARS = 80
+_EVIDENCE_MAX_ITEMS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Flag:
+    """One rule firing for one account at the date it was computed."""
+
+    rule: str
+    account_id: str
+    evidence: str
+    since: date | None
+    """When the condition started, when known."""
+
+    @property
+    def label(self) -> str:
+        """i18n key, e.g. ``health.flag.no-touch`` (labels also in the config's flags)."""
+        return f"health.flag.{self.rule}"
+
+
+def _fmt(x: float) -> str:
+    return f"{round(x, 1):g}"
+
+
+def _champion_left(inputs: HealthInputs, fc: FlagConfig, as_of: date) -> Flag | None:
+    """A champion left recently, or no champion is left at all after one left.
+
+    Recent departures flag even when other champions remain (the seeds: keep several, and
+    replace the one who left); an old departure keeps flagging only while no active champion
+    remains, so naming a new champion clears it.
+    """
+    gone: list[tuple[Contact, date | None]] = []
+    staying: list[Contact] = []
+    for c in inputs.contacts:
+        if c.role is not ContactRole.CHAMPION:
+            continue
+        left = c.left_on
+        if left is not None and left <= as_of:
+            gone.append((c, left))
+        elif left is None and not c.active:
+            gone.append((c, None))
+        else:
+            staying.append(c)
+    if not gone:
+        return None
+    window_start = as_of - timedelta(days=fc.champion_window_days)
+    recent = [(c, d) for c, d in gone if d is not None and d >= window_start]
+    if staying and not recent:
+        return None
+    shown = recent if staying else gone
+    parts = [
+        f"{c.name} left on {d}" if d is not None else f"{c.name} is marked inactive"
+        for c, d in shown
+    ]
+    if staying:
+        names = ", ".join(c.name for c in staying)
+        remain = f"{len(staying)} active champion{'s' if len(staying) > 1 else ''} remain ({names})"
+    else:
+        remain = "no active champion remains"
+    noun = "Champion" if len(parts) == 1 else "Champions"
+    dates = [d for _, d in shown if d is not None]
+    return Flag(
+        "champion-left",
+        inputs.account.id,
+        f"{noun} {', '.join(parts)}; {remain}.",
+        max(dates) if dates else None,
+    )
+
+
+def _usage_drop(inputs: HealthInputs, config: HealthConfig, as_of: date) -> Flag | None:
+    """Active users or logins fell by more than the threshold against the reading closest to
+    ``days`` before the latest one (within ``tolerance_days``). Stale usage does not flag."""
+    fc = config.flags
+    usage = inputs.usage
+    i = latest_snapshot_index(usage, as_of)
+    if usage is None or i is None:
+        return None
+    snaps = usage.snapshots
+    cur = snaps[i]
+    if (as_of - cur.date).days > config.usage_max_age_days:
+        return None
+    target = cur.date - timedelta(days=fc.usage_drop_days)
+    tol = fc.usage_drop_tolerance_days
+    ref = None
+    best = tol
+    for j in range(i - 1, -1, -1):
+        d = snaps[j].date
+        gap = abs((d - target).days)
+        if gap <= best:  # scanning backwards: on a tie the earlier reading wins
+            ref, best = snaps[j], gap
+        elif d < target:
+            break
+    if ref is None:
+        return None
+    parts = []
+    for name, before, now in (
+        ("active users", ref.active_users, cur.active_users),
+        ("logins", ref.logins, cur.logins),
+    ):
+        if before > 0:
+            pct = (before - now) / before * 100
+            if pct > fc.usage_drop_pct:
+                parts.append(f"{name} fell {_fmt(pct)}% ({before} → {now})")
+    if not parts:
+        return None
+    text = "; ".join(parts)
+    return Flag(
+        "usage-drop",
+        inputs.account.id,
+        f"{text[0].upper()}{text[1:]} between {ref.date} and {cur.date}.",
+        cur.date,
+    )
+
+
+def _no_touch(inputs: HealthInputs, config: HealthConfig, as_of: date) -> Flag | None:
+    """More days since the last touch than the tier's cadence (counted from the contract start
+    when nothing was ever logged)."""
+    account = inputs.account
+    cadence = config.cadence[account.tier]
+    expects = f"{account.tier.value} touch expects one every {cadence} days"
+    touch = latest_touch(inputs.activities, as_of)
+    if touch is not None:
+        days = (as_of - touch.date).days
+        if days <= cadence:
+            return None
+        text = f"Last touch {days} days ago on {touch.date} ({touch.kind.value}); {expects}."
+        return Flag("no-touch", account.id, text, touch.date + timedelta(days=cadence + 1))
+    start = account.contract_start
+    if start is None:
+        return Flag("no-touch", account.id, f"No touch logged yet; {expects}.", None)
+    days = (as_of - start).days
+    if days <= cadence:
+        return None
+    text = f"No touch logged since the contract started on {start} ({days} days); {expects}."
+    return Flag("no-touch", account.id, text, start + timedelta(days=cadence + 1))
+
+
+def _renewal_risk(
+    inputs: HealthInputs, health: HealthResult, fc: FlagConfig, as_of: date
+) -> Flag | None:
+    """Renewal within the window while the band is not green (no score counts as not green).
+
+    ``since`` is the day the renewal entered the window: the band's history is not known here.
+    """
+    renewal = inputs.account.renewal_date
+    if renewal is None or renewal < as_of or health.band is Band.GREEN:
+        return None
+    days = (renewal - as_of).days
+    if days > fc.renewal_window_days:
+        return None
+    state = (
+        f"health {health.score} ({health.band.value})"
+        if health.score is not None
+        else "no health score"
+    )
+    return Flag(
+        "renewal-risk",
+        inputs.account.id,
+        f"Renews on {renewal} (in {days} days) with {state}.",
+        renewal - timedelta(days=fc.renewal_window_days),
+    )
+
+
+def _detractor(inputs: HealthInputs, fc: FlagConfig, as_of: date) -> Flag | None:
+    """An NPS answer of ``max_score`` or less (a detractor: 0–6) within the window."""
+    start = as_of - timedelta(days=fc.detractor_window_days)
+    hits: list[SurveyResponse] = [
+        s
+        for s in inputs.surveys
+        if s.kind is SurveyKind.NPS
+        and start <= s.date <= as_of
+        and s.score <= fc.detractor_max_score
+    ]
+    if not hits:
+        return None
+    hits.sort(key=lambda s: s.date)
+    names = {c.id: c.name for c in inputs.contacts}
+    parts = []
+    for s in hits[:_EVIDENCE_MAX_ITEMS]:
+        who = names.get(s.contact_id or "", "an unnamed respondent")
+        part = f"NPS {s.score} from {who} on {s.date}"
+        if s.comment:
+            comment = (
+                s.comment
+                if len(s.comment) <= _EVIDENCE_COMMENT_CHARS
+                else (s.comment[: _EVIDENCE_COMMENT_CHARS - 1] + "…")
+            )
+            part += f' ("{comment}")'
+        parts.append(part)
+    if len(hits) > _EVIDENCE_MAX_ITEMS:
+        parts.append(f"and {len(hits) - _EVIDENCE_MAX_ITEMS} more")
+    return Flag("detractor", inputs.account.id, "; ".join(parts) + ".", hits[0].date)
+
+
+def compute_flags(
+    inputs: HealthInputs, health: HealthResult, config: HealthConfig, as_of: date
+) -> list[Flag]:
+    """All risk flags of one account at ``as_of`` (data dated after it is ignored).
+
+    ``health`` must be the account's result at the same ``as_of`` (renewal risk reads its
+    band). Unscored stages (churned, not a fit) raise no flags: there is nothing to save.
+    """
+    if inputs.account.stage in config.unscored_stages:
+        return []
+    fc = config.flags
+    found = (
+        _champion_left(inputs, fc, as_of),
+        _usage_drop(inputs, config, as_of),
+        _no_touch(inputs, config, as_of),
+        _renewal_risk(inputs, health, fc, as_of),
+        _detractor(inputs, fc, as_of),
+    )
+    return [f for f in found if f is not None]
+
+
+# --------------------------------------------------------------------------------------------
+# Alerts
+# --------------------------------------------------------------------------------------------
+
+
+def alert_id(account_id: str, rule: str) -> str:
+    return f"{account_id}:{rule}"
+
+
+class Alert(Record):
+    """The lasting record of a flag: one per account and rule, so it never duplicates."""
+
+    table: ClassVar[str] = "alerts"
+    labels: ClassVar[dict[str, str]] = {
+        "rule": "Rule",
+        "evidence": "Evidence",
+        "snoozed_until": "Snoozed until",
+        "snooze_reason": "Snooze reason",
+    }
+
+    account_id: str
+    rule: str
+    evidence: str = ""
+    since: date | None = None
+    first_seen: date
+    last_seen: date
+    snoozed_until: date | None = None
+    snooze_reason: str = ""
+    snoozed_by: str = ""
+    resolved: bool = False
+    resolved_on: date | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _derive_id(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "account_id" in data and "rule" in data:
+            return {**data, "id": alert_id(str(data["account_id"]), str(data["rule"]))}
+        return data
+
+    @field_validator("rule")
+    @classmethod
+    def _rule(cls, v: str) -> str:
+        if v not in FLAG_RULES:
+            raise ValueError(f"'{v}' is not an alert rule; rules are: {', '.join(FLAG_RULES)}.")
+        return v
+
+
+def is_active(alert: Alert, as_of: date) -> bool:
+    """Open and not snoozed: a snooze hides the alert up to the day before ``snoozed_until``."""
+    if alert.resolved:
+        return False
+    return alert.snoozed_until is None or as_of >= alert.snoozed_until
+
+
+def snooze(alert: Alert, until: date, reason: str, by: str) -> Alert:
+    """A copy of ``alert`` hidden until ``until``; a reason is required so the team knows why."""
+    reason = reason.strip()
+    if not reason:
+        raise ValueError("A snooze needs a reason: say why this alert can wait.")
+    return alert.model_copy(
+        update={"snoozed_until": until, "snooze_reason": reason, "snoozed_by": by}
+    )
+
+
+def reconcile_alerts(
+    existing: Sequence[Alert],
+    flags: Iterable[Flag],
+    as_of: date,
+    scope: Collection[str] | None = None,
+) -> list[Alert]:
+    """The alerts after today's flags: pure, inputs are never modified.
+
+    * a flag with no alert opens one (first_seen = last_seen = ``as_of``);
+    * a flag with an open alert updates last_seen, evidence and since (no duplicate);
+    * a flag with a resolved alert reopens it as a new episode (first_seen = ``as_of``); a
+      snooze still in force stays in force;
+    * an open alert whose flag is gone is resolved on ``as_of``.
+
+    ``flags`` must be complete for the accounts they cover: by default every open alert
+    without a flag resolves, so pass ``scope`` (account ids) when reconciling only some
+    accounts. Unchanged alerts are returned as the same objects; a duplicate id in
+    ``existing`` is dropped after its first occurrence.
+    """
+    by_id = {alert_id(f.account_id, f.rule): f for f in flags}
+    out: list[Alert] = []
+    seen: set[str] = set()
+    for alert in existing:
+        if alert.id in seen:
+            continue
+        seen.add(alert.id)
+        flag = by_id.get(alert.id)
+        if flag is not None:
+            if alert.resolved:
+                alert = alert.model_copy(
+                    update={
+                        "resolved": False,
+                        "resolved_on": None,
+                        "first_seen": as_of,
+                        "last_seen": as_of,
+                        "evidence": flag.evidence,
+                        "since": flag.since,
+                    }
+                )
+            elif (alert.last_seen, alert.evidence, alert.since) != (
+                as_of,
+                flag.evidence,
+                flag.since,
+            ):
+                alert = alert.model_copy(
+                    update={"last_seen": as_of, "evidence": flag.evidence, "since": flag.since}
+                )
+        elif not alert.resolved and (scope is None or alert.account_id in scope):
+            alert = alert.model_copy(update={"resolved": True, "resolved_on": as_of})
+        out.append(alert)
+    for key, flag in by_id.items():
+        if key not in seen:
+            out.append(
+                Alert(
+                    account_id=flag.account_id,
+                    rule=flag.rule,
+                    evidence=flag.evidence,
+                    since=flag.since,
+                    first_seen=as_of,
+                    last_seen=as_of,
+                )
+            )
+    return out

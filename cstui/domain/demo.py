@@ -1,0 +1,1244 @@
+"""A believable demo book of accounts, so cstui can be tried (and tested) without a CRM.
+
+Every screen needs data in which the signals cstui looks for are really there: Japanese and
+English customers, three touch tiers, every lifecycle stage, usage that grows, sags or
+recovers, champions who left, renewals that slipped, onboarding half done. The generator
+plants those on purpose and in stable proportions (quotas, not coin flips), so a 60-account
+book always shows each of them.
+
+Everything comes from one ``random.Random(seed)`` and is dated relative to ``today``: the same
+(accounts, seed, today) gives byte-identical output, which tests and screenshots rely on.
+
+Records are built as plain dicts shaped exactly like ``Model(...).to_record()`` (same keys in
+the same order, dates as ``YYYY-MM-DD``, enums as values, floats where the model has floats):
+building 50,000 accounts' worth of pydantic models costs more than the whole budget.
+:func:`generate` still validates every record of the small tables and an even sample of the
+big ones with the models, and the tests prove the shapes are identical.
+"""
+
+from __future__ import annotations
+
+import calendar
+import random
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any, TypeVar
+
+from cstui import clock
+from cstui.domain import names
+from cstui.domain.models import (
+    Account,
+    Activity,
+    ActivityKind,
+    Audience,
+    Contact,
+    ContactRole,
+    FeatureRequest,
+    LoopStatus,
+    ObjectiveStatus,
+    OnboardingPlan,
+    Priority,
+    Record,
+    Sentiment,
+    Stage,
+    SuccessPlan,
+    SurveyKind,
+    SurveyResponse,
+    Task,
+    TaskSource,
+    Tier,
+    UsageHistory,
+)
+
+__all__ = ["DEFAULT_OWNERS", "FEATURES_TOTAL", "LEAN_ABOVE", "MODELS", "generate"]
+
+Rec = dict[str, Any]
+T = TypeVar("T")
+
+DEFAULT_OWNERS: tuple[str, ...] = ("me", "sato", "kim", "lopez")
+"""The first owner is the CSM running cstui; the others are teammates sharing the store."""
+
+FEATURES_TOTAL = 10
+
+LEAN_ABOVE = 5000
+"""Above this many accounts the book is thinned for speed: monthly usage readings, one or
+two contacts and a handful of activities per account (a 50,000-account book is a tech-touch
+book; nobody reads a year of weekly readings for each)."""
+
+VALIDATE_SAMPLE = 2000
+"""Records per table validated with the model inside :func:`generate` (all when fewer)."""
+
+MODELS: tuple[type[Record], ...] = (
+    Account,
+    Contact,
+    UsageHistory,
+    Activity,
+    Task,
+    OnboardingPlan,
+    SuccessPlan,
+    SurveyResponse,
+    FeatureRequest,
+)
+"""The models whose tables :func:`generate` fills, in output order."""
+
+_JA, _EN = 0, 1
+_HEALTHY, _DECLINING, _RECOVERING, _RAMPING = "healthy", "declining", "recovering", "ramping"
+
+_STAGE_SHARES: tuple[tuple[Stage, float], ...] = (
+    (Stage.KICKOFF, 0.04),
+    (Stage.ONBOARDING, 0.14),
+    (Stage.ADOPTION, 0.355),
+    (Stage.EXPANSION, 0.14),
+    (Stage.RENEWAL, 0.17),
+    (Stage.ADVOCACY, 0.06),
+    (Stage.CHURNED, 0.06),
+    (Stage.NOT_A_FIT, 0.015),
+)
+_TIER_SHARES: tuple[tuple[Tier, float], ...] = ((Tier.HIGH, 0.1), (Tier.MID, 0.3), (Tier.TECH, 0.6))
+
+_ARR_BANDS: dict[tuple[Tier, str], tuple[int, int]] = {
+    (Tier.HIGH, "JPY"): (6_000_000, 40_000_000),
+    (Tier.HIGH, "USD"): (60_000, 400_000),
+    (Tier.MID, "JPY"): (1_200_000, 6_000_000),
+    (Tier.MID, "USD"): (12_000, 60_000),
+    (Tier.TECH, "JPY"): (120_000, 1_200_000),
+    (Tier.TECH, "USD"): (1_200, 12_000),
+}
+"""ARR bands that define the tiers (the touch model segments by value)."""
+
+_SEAT_PRICE: dict[tuple[Tier, str], tuple[int, int]] = {
+    (Tier.HIGH, "JPY"): (12_000, 18_000),
+    (Tier.HIGH, "USD"): (100, 160),
+    (Tier.MID, "JPY"): (15_000, 24_000),
+    (Tier.MID, "USD"): (130, 220),
+    (Tier.TECH, "JPY"): (18_000, 36_000),
+    (Tier.TECH, "USD"): (150, 300),
+}
+"""Yearly price per seat: big customers get volume discounts, so seats follow ARR."""
+
+_MIN_AGE_DAYS: dict[Stage, int] = {
+    Stage.ADOPTION: 120,
+    Stage.EXPANSION: 240,
+    Stage.RENEWAL: 200,
+    Stage.ADVOCACY: 400,
+    Stage.NOT_A_FIT: 120,
+}
+"""How long a customer has been with us, at least, to be in an established stage."""
+
+_ACTIVITY_KINDS = (
+    ActivityKind.MEETING,
+    ActivityKind.CALL,
+    ActivityKind.EMAIL,
+    ActivityKind.NOTE,
+    ActivityKind.QBR,
+    ActivityKind.EXEC_REPORT,
+)
+_KIND_WEIGHTS: dict[Tier, tuple[int, ...]] = {
+    Tier.HIGH: (30, 20, 25, 12, 8, 5),
+    Tier.MID: (15, 25, 42, 15, 2, 1),
+}
+_SENTIMENTS = (Sentiment.POSITIVE, Sentiment.NEUTRAL, Sentiment.NEGATIVE)
+
+_KPI_PACE: dict[str, tuple[float, float]] = {
+    _HEALTHY: (0.9, 1.4),
+    _RECOVERING: (0.6, 1.0),
+    _RAMPING: (0.7, 1.2),
+    _DECLINING: (0.1, 0.6),
+}
+"""KPI progress relative to time elapsed (health calls ≥ 0.8 on track)."""
+
+_NPS_WEIGHTS: dict[str, tuple[int, int, int]] = {
+    _HEALTHY: (55, 33, 12),
+    _RECOVERING: (30, 40, 30),
+    _DECLINING: (8, 27, 65),
+    _RAMPING: (35, 50, 15),
+}
+"""Promoter / passive / detractor odds: detractors cluster where usage is falling."""
+
+
+# --------------------------------------------------------------------------------------------
+# Small helpers
+# --------------------------------------------------------------------------------------------
+
+
+def _add_months(d: date, months: int) -> date:
+    """Calendar months, clamping the day (contract anniversaries, monthly readings)."""
+    y, m = divmod(d.month - 1 + months, 12)
+    year, month = d.year + y, m + 1
+    return date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
+
+
+def _quota(
+    rng: random.Random, n: int, shares: Sequence[tuple[T, float]], minimum: int = 0
+) -> list[T]:
+    """``n`` labels in the given proportions (largest remainder), shuffled.
+
+    Quotas rather than independent draws, so a small book still has every stage and tier
+    and the proportions do not drift with the seed. ``minimum`` is honoured while the
+    largest bucket can spare one.
+    """
+    total = sum(w for _, w in shares) or 1.0
+    raw = [n * w / total for _, w in shares]
+    counts = [int(x) for x in raw]
+    by_remainder = sorted(range(len(raw)), key=lambda i: raw[i] - counts[i], reverse=True)
+    for i in by_remainder[: n - sum(counts)]:
+        counts[i] += 1
+    for i in range(len(counts)):
+        while counts[i] < minimum:
+            j = max(range(len(counts)), key=lambda k: counts[k])
+            if counts[j] <= minimum:
+                break
+            counts[j] -= 1
+            counts[i] += 1
+    out = [label for (label, _), c in zip(shares, counts, strict=True) for _ in range(c)]
+    rng.shuffle(out)
+    return out
+
+
+def _is_katakana(text: str) -> bool:
+    return all("ァ" <= ch <= "ヶ" or ch == "ー" for ch in text)
+
+
+def _days(n: int) -> timedelta:
+    return timedelta(days=n)
+
+
+# --------------------------------------------------------------------------------------------
+# The plan of each account, kept while its records are built
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Person:
+    id: str
+    short: str
+    """How a CSM refers to them in a task: surname (Japanese) or first name (English)."""
+    role: ContactRole
+    left_on: date | None = None
+
+    def active_on(self, d: date) -> bool:
+        return self.left_on is None or d < self.left_on
+
+
+@dataclass(slots=True)
+class _Acc:
+    id: str
+    lang: int
+    name: str
+    domain: str
+    industry: str
+    tier: Tier
+    stage: Stage
+    owner: str
+    currency: str
+    arr: int = 0
+    seats: int = 0
+    start: date = date.min
+    renewal: date = date.min
+    end: date = date.min
+    """Last day the customer used the product: the churn date, or today."""
+    multi_year: bool = False
+    pattern: str = _HEALTHY
+    contacts: list[_Person] = field(default_factory=list)
+    champion_left: bool = False
+    onboarding: tuple[str, Rec] | None = None
+    """(plan id, next open item on our side), for an onboarding task."""
+
+    def first(self, *roles: ContactRole, on: date | None = None) -> _Person | None:
+        for role in roles:
+            for p in self.contacts:
+                if p.role is role and (on is None or p.active_on(on)):
+                    return p
+        return None
+
+
+# --------------------------------------------------------------------------------------------
+# The generator
+# --------------------------------------------------------------------------------------------
+
+
+def generate(
+    accounts: int = 60,
+    seed: int = 0,
+    today: date | None = None,
+    owners: Sequence[str] = DEFAULT_OWNERS,
+) -> dict[str, list[dict[str, Any]]]:
+    """A demo book: table name → JSON-ready records, each valid for its model.
+
+    ``owners[0]`` is the CSM running the app and owns about half the accounts; the others
+    are teammates. Ids are sequential per table (``acc-000001``...), so they depend only on
+    (accounts, seed, today), like everything else.
+    """
+    if accounts < 0:
+        raise ValueError(f"The number of accounts cannot be negative ({accounts}).")
+    if not owners:
+        raise ValueError("At least one owner is needed (the first one is you).")
+    book = _Book(accounts, seed, today or clock.today(), tuple(owners))
+    tables = book.build()
+    for model in MODELS:
+        records = tables[model.table]
+        step = max(1, len(records) // VALIDATE_SAMPLE)
+        for record in records[::step]:
+            model.model_validate(record)
+    return tables
+
+
+class _Book:
+    """Builds one book; holds the seeded RNG, the date grid and the id counters."""
+
+    def __init__(self, n: int, seed: int, today: date, owners: tuple[str, ...]) -> None:
+        self.n = n
+        self.rng = random.Random(seed)
+        self.today = today
+        self.owners = owners
+        self.lean = n > LEAN_ABOVE
+        self.counters: dict[str, int] = {}
+        self.tables: dict[str, list[Rec]] = {m.table: [] for m in MODELS}
+        self.accounts: list[_Acc] = []
+        if self.lean:
+            grid = [_add_months(today, -k) for k in range(11, -1, -1)]
+            self.step_weeks = 365.25 / 12 / 7
+        else:
+            grid = [today - timedelta(weeks=k) for k in range(51, -1, -1)]
+            self.step_weeks = 1.0
+        self.grid_ord = [d.toordinal() for d in grid]
+        self.grid_str = [d.isoformat() for d in grid]
+
+    def next_id(self, prefix: str) -> str:
+        n = self.counters.get(prefix, 0) + 1
+        self.counters[prefix] = n
+        return f"{prefix}-{n:06d}"
+
+    def build(self) -> dict[str, list[Rec]]:
+        self.plan_accounts()
+        for a in self.accounts:
+            self.tables["accounts"].append(self.account_record(a))
+        self.plan_contacts()
+        for a in self.accounts:
+            self.usage(a)
+        for a in self.accounts:
+            self.activities(a)
+        for a in self.accounts:
+            if a.stage in (Stage.KICKOFF, Stage.ONBOARDING):
+                self.onboarding(a)
+        for a in self.accounts:
+            if a.tier is Tier.HIGH or (
+                a.tier is Tier.MID and a.stage is not Stage.KICKOFF and self.rng.random() < 0.3
+            ):
+                self.success_plan(a)
+        for a in self.accounts:
+            self.surveys(a)
+        self.tasks()
+        self.requests()
+        return self.tables
+
+    # ---------------------------------------------------------------------------- accounts
+
+    def plan_accounts(self) -> None:
+        rng, n = self.rng, self.n
+        langs = _quota(rng, n, ((_JA, 0.5), (_EN, 0.5)))
+        tiers = _quota(rng, n, _TIER_SHARES, minimum=1 if n >= 3 else 0)
+        stages = _quota(rng, n, _STAGE_SHARES, minimum=1 if n >= 20 else 0)
+        if len(self.owners) == 1:
+            owners = [self.owners[0]] * n
+        else:
+            rest = 0.5 / (len(self.owners) - 1)
+            owners = _quota(rng, n, [(self.owners[0], 0.5), *((o, rest) for o in self.owners[1:])])
+        companies = self.company_names(langs)
+        n_renewal = stages.count(Stage.RENEWAL)
+        overdue = iter(
+            _quota(rng, n_renewal, ((True, 0.25), (False, 0.75)), 1 if n_renewal >= 3 else 0)
+        )
+        n_settled = sum(s in _MIN_AGE_DAYS and s is not Stage.RENEWAL for s in stages)
+        multi = iter(
+            _quota(rng, n_settled, ((True, 0.15), (False, 0.85)), 1 if n_settled >= 5 else 0)
+        )
+        for i in range(n):
+            name, domain, industry, japan = companies[i]
+            lang, tier, stage = langs[i], tiers[i], stages[i]
+            local = lang == _JA or japan
+            currency = "JPY" if local or rng.random() >= 0.8 else "USD"
+            a = _Acc(
+                id=self.next_id("acc"),
+                lang=lang,
+                name=name,
+                domain=domain,
+                industry=industry,
+                tier=tier,
+                stage=stage,
+                owner=owners[i],
+                currency=currency,
+            )
+            self.money(a)
+            self.dates(a, overdue, multi)
+            self.accounts.append(a)
+        self.assign_patterns()
+
+    def company_names(self, langs: list[int]) -> list[tuple[str, str, str, bool]]:
+        """Unique (name, domain, industry tag, based in Japan) per account.
+
+        Stem × line-of-business pairs are shuffled and used in turn; when they run out
+        (large books) regional sister companies follow, then numbered ones, so names and
+        domains never repeat.
+        """
+        rng = self.rng
+        jp = [(s, i) for s in names.JP_STEMS for i in names.JP_INDUSTRIES]
+        en = [(s, i) for s in names.EN_STEMS for i in names.EN_INDUSTRIES]
+        rng.shuffle(jp)
+        rng.shuffle(en)
+        out: list[tuple[str, str, str, bool]] = []
+        kj = ke = 0
+        for lang in langs:
+            if lang == _JA:
+                (stem, stem_rom), (ind, ind_rom, tag) = jp[kj % len(jp)]
+                r = kj // len(jp)
+                kj += 1
+                sep = "・" if _is_katakana(stem) and _is_katakana(ind) else ""
+                core, dom = f"{stem}{sep}{ind}", f"{stem_rom}-{ind_rom}"
+                if 1 <= r <= len(names.JP_REGIONS):
+                    region, region_rom = names.JP_REGIONS[r - 1]
+                    core, dom = region + core, f"{region_rom}-{dom}"
+                elif r:
+                    num = r - len(names.JP_REGIONS) + 1
+                    core, dom = f"第{num}{core}", f"{dom}{num}"
+                x = rng.random()
+                if x < 0.45:
+                    name = f"株式会社{core}"
+                elif x < 0.9:
+                    name = f"{core}株式会社"
+                else:
+                    name = f"合同会社{core}"
+                out.append((name, f"{dom}.co.jp", tag, True))
+            else:
+                stem, (ind, tag, tld) = en[ke % len(en)]
+                r = ke // len(en)
+                ke += 1
+                core, dom, japan = f"{stem} {ind}", f"{stem}{ind}".lower(), False
+                if 1 <= r <= len(names.EN_REGIONS):
+                    region, slug = names.EN_REGIONS[r - 1]
+                    core, dom, japan = f"{core} {region}", f"{dom}-{slug}", slug == "japan"
+                elif r:
+                    num = r - len(names.EN_REGIONS) + 1
+                    core, dom = f"{core} {num}", f"{dom}{num}"
+                out.append((f"{core} {rng.choice(names.EN_LEGAL)}", f"{dom}.{tld}", tag, japan))
+        return out
+
+    def money(self, a: _Acc) -> None:
+        rng = self.rng
+        cur = "JPY" if a.currency == "JPY" else "USD"
+        lo, hi = _ARR_BANDS[a.tier, cur]
+        unit = 10_000 if cur == "JPY" else 100
+        arr = lo * (hi / lo) ** rng.random()  # log-uniform: many small, few big
+        a.arr = min(hi, max(lo, round(arr / unit) * unit))
+        p_lo, p_hi = _SEAT_PRICE[a.tier, cur]
+        seats = max(3, round(a.arr / rng.uniform(p_lo, p_hi)))
+        a.seats = seats if a.tier is Tier.TECH else max(5, round(seats / 5) * 5)
+
+    def dates(self, a: _Acc, overdue: Iterator[bool], multi: Iterator[bool]) -> None:
+        """Contract start and next renewal, consistent with the stage.
+
+        Renewals fall on contract anniversaries (12- or 24-month terms), so the start is
+        found by stepping back whole terms from the renewal until the account is old
+        enough for its stage.
+        """
+        rng, today = self.rng, self.today
+        stage = a.stage
+        if stage is Stage.KICKOFF:
+            a.start = today - _days(rng.randint(0, 14))
+            a.renewal = _add_months(a.start, 12)
+        elif stage is Stage.ONBOARDING:
+            a.start = today - _days(rng.randint(15, 90))
+            a.renewal = _add_months(a.start, 12)
+        elif stage is Stage.CHURNED:
+            a.renewal = today - _days(rng.randint(7, 300))
+            a.start = _add_months(a.renewal, -12 * rng.randint(1, 3))
+        else:
+            term = 12
+            if stage is Stage.RENEWAL:
+                offset = rng.randint(-45, -1) if next(overdue) else rng.randint(0, 120)
+            elif next(multi):
+                a.multi_year, term = True, 24
+                offset = rng.randint(366, 540)
+            else:
+                offset = rng.randint(60, 365)
+            a.renewal = today + _days(offset)
+            k = 1
+            a.start = _add_months(a.renewal, -term)
+            while (today - a.start).days < _MIN_AGE_DAYS[stage]:
+                k += 1
+                a.start = _add_months(a.renewal, -term * k)
+            if rng.random() < 0.35:
+                a.start = _add_months(a.start, -term)
+        a.end = a.renewal if stage is Stage.CHURNED else today
+
+    def assign_patterns(self) -> None:
+        """Usage pattern per account, following the stage, in quota within the open pool.
+
+        New accounts ramp up, advocates are healthy, churned and not-a-fit ones decline;
+        adoption and renewal accounts are split healthy / declining / recovering. A dip and
+        recovery needs about 30 weeks of history, so only older accounts recover.
+        """
+        rng, today = self.rng, self.today
+        pool: list[_Acc] = []
+        for a in self.accounts:
+            if a.stage in (Stage.KICKOFF, Stage.ONBOARDING):
+                a.pattern = _RAMPING
+            elif a.stage is Stage.ADVOCACY:
+                a.pattern = _HEALTHY
+            elif a.stage in (Stage.CHURNED, Stage.NOT_A_FIT):
+                a.pattern = _DECLINING
+            elif a.stage is Stage.EXPANSION:
+                aged = (today - a.start).days >= 210
+                a.pattern = _RECOVERING if aged and rng.random() < 0.15 else _HEALTHY
+            else:
+                pool.append(a)
+        old = [a for a in pool if (today - a.start).days >= 210]
+        recovering = rng.sample(old, min(len(old), round(0.2 * len(pool))))
+        for a in recovering:
+            a.pattern = _RECOVERING
+        rest = [a for a in pool if a.pattern != _RECOVERING]
+        for a in rng.sample(rest, min(len(rest), round(0.24 * len(pool)))):
+            a.pattern = _DECLINING
+
+    def account_record(self, a: _Acc) -> Rec:
+        rng = self.rng
+        tags = [a.industry]
+        if a.multi_year:
+            tags.append("multi-year")
+        if a.stage is Stage.ADVOCACY and rng.random() < 0.6:
+            tags.append("case-study")
+        if a.stage in (Stage.KICKOFF, Stage.ONBOARDING) and rng.random() < 0.2:
+            tags.append("pilot")
+        ideas: list[str] = []
+        if a.stage is Stage.EXPANSION or (a.pattern == _HEALTHY and rng.random() < 0.1):
+            picks = rng.sample(names.UPSELL_IDEAS, rng.randint(1, 2))
+            more = max(5, round(a.seats * rng.uniform(0.1, 0.3) / 5) * 5)
+            ideas = [p[a.lang].format(n=more) for p in picks]
+        return {
+            "id": a.id,
+            "name": a.name,
+            "domain": a.domain,
+            "tier": a.tier.value,
+            "stage": a.stage.value,
+            "owner": a.owner,
+            "arr": a.arr,
+            "currency": a.currency,
+            "contract_start": a.start.isoformat(),
+            "renewal_date": a.renewal.isoformat(),
+            "seats": a.seats,
+            "crm_ids": {},
+            "tags": tags,
+            "upsell_ideas": ideas,
+        }
+
+    # ---------------------------------------------------------------------------- contacts
+
+    def plan_contacts(self) -> None:
+        """Contacts per account, then the champions who left (~10% of accounts)."""
+        rng, today = self.rng, self.today
+        records: list[list[Rec]] = [self.people(a) for a in self.accounts]
+        eligible = [
+            a
+            for a in self.accounts
+            if a.stage not in (Stage.CHURNED, Stage.KICKOFF, Stage.ONBOARDING)
+            and (today - a.start).days >= 120
+            and a.first(ContactRole.CHAMPION) is not None
+        ]
+        leaving = rng.sample(eligible, min(len(eligible), max(1, round(0.1 * self.n))))
+        for a in sorted(leaving, key=lambda x: x.id):
+            champ = a.first(ContactRole.CHAMPION)
+            assert champ is not None
+            champ.left_on = today - _days(rng.randint(7, 180))
+            a.champion_left = True
+        table = self.tables["contacts"]
+        for a, recs in zip(self.accounts, records, strict=True):
+            for person, rec in zip(a.contacts, recs, strict=True):
+                if person.left_on is not None:
+                    rec["active"] = False
+                    rec["left_on"] = person.left_on.isoformat()
+                table.append(rec)
+
+    def people(self, a: _Acc) -> list[Rec]:
+        rng = self.rng
+        r = rng.random
+        if a.tier is Tier.TECH:
+            first = ContactRole.CHAMPION if r() < 0.5 else ContactRole.ADMIN
+            roles = [first, ContactRole.END_USER][: rng.randint(1, 2)]
+        elif self.lean:
+            roles = [ContactRole.CHAMPION, ContactRole.EXECUTIVE_SPONSOR][: rng.randint(1, 2)]
+        else:
+            count = rng.randint(4, 6) if a.tier is Tier.HIGH else rng.randint(3, 5)
+            roles = [ContactRole.CHAMPION, ContactRole.EXECUTIVE_SPONSOR]
+            if r() < 0.8:
+                roles.append(ContactRole.DECISION_MAKER)
+            if r() < 0.6:
+                roles.append(ContactRole.ADMIN)
+            if r() < 0.5:
+                roles.append(ContactRole.CHAMPION)
+            roles += [ContactRole.END_USER] * max(0, count - len(roles))
+            roles = roles[:count]
+        style = rng.randrange(3)  # one e-mail convention per company
+        used: set[str] = set()
+        out: list[Rec] = []
+        for role in roles:
+            if a.lang == _JA:
+                (sur, sur_r), (giv, giv_r) = (
+                    rng.choice(names.JP_SURNAMES),
+                    rng.choice(names.JP_GIVEN),
+                )
+                display, short = f"{sur} {giv}", sur
+                local = (f"{giv_r}.{sur_r}", f"{sur_r}.{giv_r}", f"{giv_r[0]}.{sur_r}")[style]
+            else:
+                first_name, last = rng.choice(names.EN_FIRST), rng.choice(names.EN_LAST)
+                display, short = f"{first_name} {last}", first_name
+                fl, ll = first_name.lower(), last.lower()
+                local = (f"{fl}.{ll}", f"{fl[0]}{ll}", f"{fl}")[style]
+            base, k = local, 1
+            while local in used:
+                k += 1
+                local = f"{base}{k}"
+            used.add(local)
+            person = _Person(self.next_id("con"), short, role)
+            a.contacts.append(person)
+            out.append(
+                {
+                    "id": person.id,
+                    "account_id": a.id,
+                    "name": display,
+                    "email": f"{local}@{a.domain}",
+                    "title": rng.choice(names.TITLES[role.value])[a.lang],
+                    "role": role.value,
+                    "active": True,
+                    "left_on": None,
+                }
+            )
+        return out
+
+    # ---------------------------------------------------------------------------- usage
+
+    def usage(self, a: _Acc) -> None:
+        """One UsageHistory: the leading indicators, shaped by the account's pattern.
+
+        Shapes, in weeks before the last reading: healthy grows slowly over the year;
+        declining falls 35–60% over its last 6–9 weeks (accelerating, so a 30-day
+        comparison catches it); recovering dips from 24 weeks back to a trough at 14 and is
+        back by 5; ramping climbs from contract start. Open tickets rise with trouble.
+        """
+        rng = self.rng
+        r = rng.random
+        uniform = rng.uniform
+        lo = bisect_left(self.grid_ord, a.start.toordinal())
+        hi = bisect_right(self.grid_ord, a.end.toordinal())
+        pattern, seats, step = a.pattern, a.seats, self.step_weeks
+        ratio = {
+            _HEALTHY: uniform(0.55, 0.9),
+            _DECLINING: uniform(0.5, 0.8),
+            _RECOVERING: uniform(0.5, 0.85),
+            _RAMPING: uniform(0.45, 0.8),
+        }[pattern]
+        cap = seats
+        if a.stage is Stage.EXPANSION and pattern == _HEALTHY and r() < 0.3:
+            ratio, cap = uniform(0.95, 1.05), int(seats * 1.1)  # outgrowing the licence
+        logins_pu = uniform(2.5, 6.0)
+        key_pu = uniform(0.8, 3.0)
+        feat = rng.randint(3, 7) if pattern == _DECLINING else rng.randint(5, 9)
+        volume_pu = uniform(5.0, 40.0)
+        tickets_pu = uniform(0.002, 0.015)
+        trouble_pu = uniform(0.08, 0.25)
+        growth = uniform(0.0, 0.25)
+        if a.stage is Stage.CHURNED:
+            drop, span = uniform(0.6, 0.85), rng.randint(8, 14)
+        else:
+            drop, span = uniform(0.35, 0.6), rng.randint(6, 9)
+        depth = uniform(0.35, 0.5)
+        ramp = uniform(8.0, 16.0)
+        end_ord, start_ord = a.end.toordinal(), a.start.toordinal()
+        first = self.grid_ord[lo] if lo < len(self.grid_ord) else end_ord
+        volume = seats * ratio * volume_pu * max(0.0, (first - start_ord) / 7)
+        grid_ord, grid_str = self.grid_ord, self.grid_str
+        snaps: list[Rec] = []
+        for i in range(lo, hi):
+            o = grid_ord[i]
+            w = (end_ord - o) / 7
+            trouble = 0.0
+            if pattern == _HEALTHY:
+                f = 1.0 - growth * min(w, 52.0) / 52.0
+            elif pattern == _DECLINING:
+                p = max(0.0, 1.0 - w / span)
+                f, trouble = 1.0 - drop * p**1.5, p
+            elif pattern == _RECOVERING:
+                if w >= 24:
+                    p = 0.0
+                elif w >= 14:
+                    p = (24 - w) / 10
+                else:
+                    p = max(0.0, (w - 5) / 9)
+                f, trouble = 1.0 - depth * p, p
+            else:
+                f = min(1.0, 0.1 + 0.9 * (o - start_ord) / 7 / ramp)
+            expected = seats * ratio * f * (0.94 + 0.12 * r())
+            active = min(cap, int(expected + 0.5))
+            volume += expected * volume_pu * step
+            tickets = int(expected * (tickets_pu + trouble * trouble_pu) + r())
+            snaps.append(
+                {
+                    "date": grid_str[i],
+                    "logins": int(expected * logins_pu * step * (0.94 + 0.12 * r()) + 0.5),
+                    "active_users": active,
+                    "key_feature_uses": int(expected * key_pu * step * (0.6 + 0.4 * f) + 0.5),
+                    "features_used": min(FEATURES_TOTAL, max(1, round(feat * (0.4 + 0.6 * f)))),
+                    "data_volume": int(volume),
+                    "open_tickets": min(tickets, 5 + active // 20),
+                }
+            )
+        self.tables["usage"].append(
+            {
+                "id": self.next_id("usg"),
+                "account_id": a.id,
+                "features_total": FEATURES_TOTAL,
+                "snapshots": snaps,
+            }
+        )
+
+    # ---------------------------------------------------------------------------- activities
+
+    def fill(self, pair: tuple[str, str], lang: int, **extra: object) -> str:
+        """A phrase in the account's language with its placeholders filled at random."""
+        rng = self.rng
+        text = pair[lang]
+        if "{" not in text:
+            return text
+        month = rng.randint(1, 12)
+        values: dict[str, object] = {
+            "feature": rng.choice(names.FEATURES)[lang],
+            "n": rng.choice((10, 15, 20, 30, 40)),
+            "month_ja": month,
+            "month_en": names.MONTHS_EN[month - 1],
+        }
+        values.update(extra)
+        return text.format(**values)
+
+    def activities(self, a: _Acc) -> None:
+        """A touch history whose last touch varies from today to months ago.
+
+        High touch meets every 1–3 weeks, mid touch every 3–6; about one account in six
+        has gone quiet for two months or more. Tech touch gets a few automated touches.
+        """
+        rng = self.rng
+        r = rng.random
+        end = a.end
+        if a.tier is Tier.TECH:
+            window_start = max(a.start, end - _days(365))
+            span = (end - window_start).days
+            for _ in range(rng.choices((0, 1, 2, 3), (25, 35, 25, 15))[0]):
+                d = window_start + _days(rng.randint(0, span))
+                kind = rng.choice((ActivityKind.EMAIL, ActivityKind.NOTE, ActivityKind.MEETING))
+                sentiment = Sentiment.POSITIVE if r() < 0.3 else Sentiment.NEUTRAL
+                contact = a.first(ContactRole.CHAMPION, ContactRole.ADMIN, on=d)
+                parts = [contact.id] if contact and kind is not ActivityKind.NOTE else []
+                text = self.fill(rng.choice(names.TECH_TOUCH), a.lang)
+                self.activity(a, kind, d, text, parts, sentiment)
+            self.closing_note(a)
+            return
+        new = a.stage in (Stage.KICKOFF, Stage.ONBOARDING)
+        window_start = max(a.start, end - _days(180 if self.lean else rng.randint(180, 365)))
+        x = r()
+        high = a.tier is Tier.HIGH
+        if new:
+            gap = rng.randint(0, 7)
+        elif x < (0.7 if high else 0.55):
+            gap = rng.randint(0, 13 if high else 25)
+        elif x < (0.9 if high else 0.8):
+            gap = rng.randint(14, 45) if high else rng.randint(26, 59)
+        else:
+            gap = rng.randint(60, 150 if high else 180)  # gone quiet
+        if new:
+            cadence = (5, 12)
+        elif a.tier is Tier.HIGH:
+            cadence = (10, 21)
+        else:
+            cadence = (20, 45)
+        dates: list[date] = []
+        d = end - _days(gap)
+        limit = 6 if self.lean else 10_000
+        while d > window_start and len(dates) < limit:
+            dates.append(d)
+            d -= _days(rng.randint(*cadence))
+        if new:
+            self.activity(
+                a,
+                ActivityKind.MEETING,
+                a.start,
+                names.KICKOFF[a.lang],
+                self.participants(a, a.start, 3),
+                Sentiment.POSITIVE,
+            )
+        weights = _KIND_WEIGHTS[a.tier]
+        for d in reversed(dates):
+            self.touch(a, d, weights, new)
+        self.closing_note(a)
+
+    def touch(self, a: _Acc, d: date, weights: tuple[int, ...], new: bool) -> None:
+        rng = self.rng
+        r = rng.random
+        weeks = (a.end - d).days / 7
+        sentiment = rng.choices(_SENTIMENTS, self.sentiment_odds(a, weeks))[0]
+        if new and r() < 0.5:
+            text = self.fill(names.ONBOARDING_SESSION, a.lang)
+            self.activity(a, ActivityKind.MEETING, d, text, self.participants(a, d, 3), sentiment)
+            return
+        kind = rng.choices(_ACTIVITY_KINDS, weights)[0]
+        via = False
+        if kind is ActivityKind.EXEC_REPORT:
+            champ = a.first(ContactRole.CHAMPION, on=d)
+            boss = a.first(ContactRole.EXECUTIVE_SPONSOR, ContactRole.DECISION_MAKER, on=d)
+            if champ is not None and (boss is None or r() < 0.4):
+                via, parts = True, [champ.id]
+            else:
+                parts = [boss.id] if boss else []
+        elif kind is ActivityKind.NOTE:
+            parts = []
+        elif kind in (ActivityKind.MEETING, ActivityKind.QBR):
+            parts = self.participants(a, d, 3)
+        else:
+            parts = self.participants(a, d, 1)
+        story = (
+            sentiment is Sentiment.POSITIVE
+            and kind in (ActivityKind.MEETING, ActivityKind.CALL, ActivityKind.QBR)
+            and r() < 0.1
+        )
+        if story:
+            text = self.fill(rng.choice(names.STORIES), a.lang)
+        elif via:
+            text = names.VIA_CHAMPION[a.lang]
+        else:
+            text = self.fill(rng.choice(names.SUMMARIES[kind.value, sentiment.value]), a.lang)
+        self.activity(a, kind, d, text, parts, sentiment, via=via, story=story)
+
+    def sentiment_odds(self, a: _Acc, weeks_before_end: float) -> tuple[int, int, int]:
+        """Positive / neutral / negative odds; negative where usage is falling at the time."""
+        p = a.pattern
+        if p == _DECLINING:
+            return (15, 35, 50) if weeks_before_end < 10 else (35, 55, 10)
+        if p == _RECOVERING and 5 <= weeks_before_end <= 24:
+            return (15, 40, 45)
+        if p == _HEALTHY:
+            return (55, 40, 5)
+        return (50, 45, 5)
+
+    def participants(self, a: _Acc, d: date, most: int) -> list[str]:
+        here = [p.id for p in a.contacts if p.active_on(d)]
+        if len(here) <= 1:
+            return here
+        return self.rng.sample(here, self.rng.randint(1, min(most, len(here))))
+
+    def closing_note(self, a: _Acc) -> None:
+        if a.stage is Stage.CHURNED:
+            reason = self.rng.choice(names.CHURN_REASONS)[a.lang]
+            text = names.CHURN_NOTE[a.lang].format(reason=reason)
+            self.activity(a, ActivityKind.NOTE, a.end, text, [], Sentiment.NEGATIVE)
+        elif a.stage is Stage.NOT_A_FIT:
+            d = self.today - _days(self.rng.randint(5, 40))
+            text = names.NOT_A_FIT_NOTE[a.lang]
+            self.activity(a, ActivityKind.NOTE, max(d, a.start), text, [], Sentiment.NEUTRAL)
+
+    def activity(
+        self,
+        a: _Acc,
+        kind: ActivityKind,
+        d: date,
+        summary: str,
+        participants: list[str],
+        sentiment: Sentiment,
+        *,
+        via: bool = False,
+        story: bool = False,
+    ) -> None:
+        self.tables["activities"].append(
+            {
+                "id": self.next_id("act"),
+                "account_id": a.id,
+                "kind": kind.value,
+                "date": d.isoformat(),
+                "summary": summary,
+                "participants": participants,
+                "sentiment": sentiment.value,
+                "via_champion": via,
+                "created_by": a.owner,
+                "story": story,
+            }
+        )
+
+    # ---------------------------------------------------------------------------- onboarding
+
+    def onboarding(self, a: _Acc) -> None:
+        """A checklist from the template, due dates from offsets; past items mostly done."""
+        rng, today = self.rng, self.today
+        r = rng.random
+        tech = a.tier is Tier.TECH
+        scale = 0.7 if tech else 1.0  # tech touch runs a shorter, self-serve programme
+        steps = names.ONBOARDING_STEPS
+        core = [s for s in steps if s[4]]
+        optional = [s for s in steps if not s[4]]
+        size = rng.randint(8, 12)
+        if size < len(core):
+            core = [s for s in core if s[0] != "wrap-up"]
+        chosen = core + rng.sample(optional, max(0, size - len(core)))
+        chosen.sort(key=lambda s: (s[2], steps.index(s)))
+        age = (today - a.start).days
+        plan_id = self.next_id("onb")
+        items: list[Rec] = []
+        first_value_done: bool | None = None
+        for key, phase, offset, side, is_core, first_value, pair in chosen:
+            offset = round(offset * scale)
+            due = a.start + _days(offset)
+            if offset == 0:
+                done = True
+            elif due < today:
+                done = r() < 0.85
+            elif (due - today).days <= 7:
+                done = r() < 0.25
+            else:
+                done = r() < 0.04
+            done_on: date | None = None
+            if done:
+                done_on = due + _days(rng.randint(-3, 4)) if due < today else today
+                done_on = min(today, max(a.start, done_on - _days(rng.randint(0, 2))))
+            if first_value:
+                first_value_done = done if (done or due < today) else None
+            items.append(
+                {
+                    "id": key,
+                    "phase": phase,
+                    "title": pair[a.lang],
+                    "offset_days": offset,
+                    "due": due.isoformat(),
+                    "owner_side": side,
+                    "core": is_core,
+                    "first_value": first_value,
+                    "done": done,
+                    "done_on": done_on.isoformat() if done_on else None,
+                    "notes": "",
+                }
+            )
+        trained = any(i["phase"] == "training" and i["done"] for i in items)
+        next_ours = next((i for i in items if not i["done"] and i["owner_side"] == "us"), None)
+        if next_ours is not None:
+            a.onboarding = (plan_id, next_ours)
+        self.tables["onboarding"].append(
+            {
+                "id": plan_id,
+                "account_id": a.id,
+                "template": "light-60d" if tech else "standard-90d",
+                "start": a.start.isoformat(),
+                "items": items,
+                "satisfaction": rng.randint(5, 10) if age >= 30 and r() < 0.45 else None,
+                "comprehension_ok": (r() < 0.85) if trained else None,
+                "initial_goal_achieved": first_value_done,
+            }
+        )
+
+    # ---------------------------------------------------------------------------- success plans
+
+    def success_plan(self, a: _Acc) -> None:
+        """A goal, 2–4 objectives for end users (light) and executives (deep), KPIs measured
+        every month or two. One plan in five has no deep objective: the gap cstui should
+        point out before renewal."""
+        rng = self.rng
+        r = rng.random
+        template, goal = rng.choice(names.GOALS)
+        count = rng.randint(2, 4)
+        deep_n = 0 if r() < 0.2 else (2 if count == 4 and r() < 0.3 else 1)
+        specs = [(Audience.LIGHT, s) for s in rng.sample(names.OBJECTIVES_LIGHT, count - deep_n)]
+        specs += [(Audience.DEEP, s) for s in rng.sample(names.OBJECTIVES_DEEP, deep_n)]
+        pace = rng.uniform(*_KPI_PACE[a.pattern])
+        objectives: list[Rec] = []
+        for k, (audience, (title, kpi_name, unit, b_lo, b_hi, t_lo, t_hi)) in enumerate(specs, 1):
+            start = a.start
+            due = a.renewal if audience is Audience.DEEP else _add_months(start, 6)
+            if due <= start:
+                due = start + _days(180)
+            if audience is Audience.DEEP:
+                who = a.first(ContactRole.EXECUTIVE_SPONSOR, ContactRole.DECISION_MAKER)
+            else:
+                who = a.first(ContactRole.CHAMPION)
+            kpi: Rec | None = None
+            if r() < 0.9:
+                baseline = float(round(rng.uniform(b_lo, b_hi)))
+                target = float(round(rng.uniform(t_lo, t_hi)))
+                if target == baseline:
+                    target += 1.0
+                kpi = {
+                    "name": kpi_name[a.lang],
+                    "unit": unit[a.lang],
+                    "baseline": baseline,
+                    "target": target,
+                    "history": self.measurements(a, start, due, baseline, target, pace),
+                }
+            override: str | None = None
+            if a.pattern == _DECLINING and r() < 0.2:
+                override = ObjectiveStatus.AT_RISK.value
+            objectives.append(
+                {
+                    "id": f"o{k}",
+                    "title": title[a.lang],
+                    "audience": audience.value,
+                    "stakeholder_id": who.id if who else None,
+                    "kpi": kpi,
+                    "start": start.isoformat(),
+                    "due": due.isoformat(),
+                    "status_override": override,
+                }
+            )
+        roi: Rec | None = None
+        if r() < 0.6:
+            jpy = a.currency == "JPY"
+            scale = 2 if a.tier is Tier.HIGH else 1
+            revenue = round(a.arr * rng.uniform(0.3, 2.0), -4 if jpy else -2) if r() < 0.4 else 0
+            roi = {
+                "hours_saved_per_month": float(rng.choice((10, 15, 20, 30, 40, 60, 80)) * scale),
+                "hourly_cost": float(
+                    rng.choice((2000, 2500, 3000, 3500, 4000, 5000))
+                    if jpy
+                    else rng.choice((35, 45, 55, 65, 80))
+                ),
+                "extra_revenue": float(revenue),
+                "other_savings": float(round(a.arr * 0.1, -3 if jpy else -1)) if r() < 0.3 else 0.0,
+                "annual_fee": float(a.arr),
+                "currency": a.currency,
+            }
+        self.tables["success_plans"].append(
+            {
+                "id": self.next_id("spl"),
+                "account_id": a.id,
+                "goal": goal[a.lang],
+                "template": template,
+                "objectives": objectives,
+                "roi": roi,
+            }
+        )
+
+    def measurements(
+        self, a: _Acc, start: date, due: date, baseline: float, target: float, pace: float
+    ) -> list[Rec]:
+        """Baseline at the start, then readings every 30–60 days keeping pace (or not)."""
+        rng = self.rng
+        last = min(self.today, a.end)
+        span = max(1, (due - start).days)
+        points: list[Rec] = []
+        d = start
+        while d <= last:
+            elapsed = min(1.0, (d - start).days / span)
+            progress = elapsed * pace + rng.uniform(-0.05, 0.05) if d > start else 0.0
+            if a.pattern == _DECLINING and (last - d).days < 60 and d > start:
+                progress *= 0.7  # slipping back lately
+            value = round(baseline + (target - baseline) * progress, 1)
+            points.append({"date": d.isoformat(), "value": float(value)})
+            d += _days(rng.randint(30, 60))
+        return points[-5:] if len(points) > 5 else points
+
+    # ---------------------------------------------------------------------------- surveys
+
+    def surveys(self, a: _Acc) -> None:
+        """NPS from ~60% of accounts in the last year, CSAT after support for ~25%."""
+        rng, today = self.rng, self.today
+        r = rng.random
+        first = max(a.start + _days(30), today - _days(365))
+        if first > a.end:
+            return
+        span = (a.end - first).days
+        table = self.tables["surveys"]
+        if r() < 0.6:
+            many = a.tier is not Tier.TECH and not self.lean
+            for _ in range(rng.randint(1, 3) if many else 1):
+                if a.pattern == _DECLINING and r() < 0.6:
+                    d = a.end - _days(rng.randint(0, min(span, 60)))
+                else:
+                    d = first + _days(rng.randint(0, span))
+                kind = rng.choices(("promoter", "passive", "detractor"), _NPS_WEIGHTS[a.pattern])[0]
+                if kind == "promoter":
+                    score = rng.choice((9, 10))
+                elif kind == "passive":
+                    score = rng.choice((7, 8))
+                else:
+                    score = rng.choice((0, 2, 3, 4, 5, 5, 6, 6, 6))
+                comment = ""
+                if r() < 0.5:
+                    comment = self.fill(rng.choice(names.NPS_COMMENTS[kind]), a.lang)
+                table.append(self.survey(a, SurveyKind.NPS, d, score, comment))
+        if r() < 0.25:
+            for _ in range(rng.randint(1, 2)):
+                d = first + _days(rng.randint(0, span))
+                bad = r() < (0.6 if a.pattern == _DECLINING else 0.15)
+                score = rng.choice((1, 2, 3)) if bad else rng.choice((4, 5, 5))
+                comment = ""
+                if r() < 0.4:
+                    pool = names.CSAT_COMMENTS["bad" if bad else "good"]
+                    comment = rng.choice(pool)[a.lang]
+                table.append(self.survey(a, SurveyKind.CSAT, d, score, comment))
+
+    def survey(self, a: _Acc, kind: SurveyKind, d: date, score: int, comment: str) -> Rec:
+        here = [p.id for p in a.contacts if p.active_on(d)]
+        who = self.rng.choice(here) if here and self.rng.random() < 0.85 else None
+        return {
+            "id": self.next_id("srv"),
+            "account_id": a.id,
+            "contact_id": who,
+            "kind": kind.value,
+            "date": d.isoformat(),
+            "score": score,
+            "comment": comment,
+        }
+
+    # ---------------------------------------------------------------------------- tasks
+
+    def tasks(self) -> None:
+        """Open and done tasks; each owner's open ones spread over overdue, today, this
+        week and later (by quota, so "me" always has some of each)."""
+        rng, today = self.rng, self.today
+        r = rng.random
+        quarter = f"{today.year}Q{(today.month - 1) // 3 + 1}"
+        # (account, title, priority, source, key, fixed due)
+        specs: list[tuple[_Acc | None, str, Priority, TaskSource, str, date | None]] = []
+        for a in self.accounts:
+            if a.stage is Stage.CHURNED:
+                continue
+            if a.tier is Tier.HIGH:
+                count = rng.randint(1, 3)
+            elif a.tier is Tier.MID:
+                count = rng.randint(0, 2)
+            else:
+                count = 1 if r() < 0.08 else 0
+            if not count:
+                continue
+            lang = a.lang
+            picks: list[tuple[str, Priority, TaskSource, str, date | None]] = []
+            if a.onboarding is not None:
+                plan_id, item = a.onboarding
+                picks.append(
+                    (
+                        item["title"],
+                        Priority.NORMAL,
+                        TaskSource.ONBOARDING,
+                        f"onboarding:{plan_id}:{item['id']}",
+                        date.fromisoformat(item["due"]),
+                    )
+                )
+            if a.stage is Stage.RENEWAL:
+                text = rng.choice(names.TASK_RENEWAL)[lang]
+                picks.append((text, Priority.HIGH, TaskSource.MANUAL, "", None))
+            if a.champion_left:
+                key = f"alert:{a.id}:champion-left"
+                picks.append(
+                    (names.TASK_CHAMPION[lang], Priority.HIGH, TaskSource.ALERT, key, None)
+                )
+            if a.pattern == _DECLINING and a.stage is not Stage.NOT_A_FIT:
+                key = f"alert:{a.id}:usage-drop"
+                text = names.TASK_USAGE_DROP[lang]
+                picks.append((text, Priority.HIGH, TaskSource.ALERT, key, None))
+            if a.stage is Stage.EXPANSION:
+                text = names.TASK_EXPANSION[lang]
+                picks.append((text, Priority.NORMAL, TaskSource.MANUAL, "", None))
+            if a.tier is Tier.HIGH and a.stage not in (Stage.KICKOFF, Stage.ONBOARDING):
+                text = names.TASK_QBR[lang].format(quarter=quarter)
+                key = f"qbr:{a.id}:{quarter}"
+                picks.append((text, Priority.HIGH, TaskSource.QBR, key, None))
+                text = names.TASK_EXEC[lang]
+                key = f"cadence:{a.id}:exec-report"
+                picks.append((text, Priority.NORMAL, TaskSource.CADENCE, key, None))
+            picks = picks[:count]
+            while len(picks) < count:
+                pair, prio, source = rng.choice(names.TASKS_GENERAL)
+                who = a.first(
+                    ContactRole.CHAMPION, ContactRole.ADMIN, ContactRole.END_USER, on=today
+                )
+                text = self.fill(pair, lang, contact=who.short if who else a.name)
+                key = f"{source}:{a.id}:{len(picks)}" if source != "manual" else ""
+                prio = rng.choices((Priority(prio), Priority.HIGH, Priority.LOW), (6, 2, 2))[0]
+                picks.append((text, prio, TaskSource(source), key, None))
+            specs += [(a, *p) for p in picks]
+        done_flags = [r() < 0.35 for _ in specs]
+        if self.accounts:  # a couple of the CSM's own tasks, tied to no account
+            for k, pair in enumerate(names.TASKS_INTERNAL):
+                specs.append((None, pair[k % 2], Priority.NORMAL, TaskSource.MANUAL, "", None))
+                done_flags.append(False)
+        open_by_owner: dict[str, list[int]] = {}
+        for i, spec in enumerate(specs):
+            if not done_flags[i] and spec[5] is None:
+                owner = spec[0].owner if spec[0] else self.owners[0]
+                open_by_owner.setdefault(owner, []).append(i)
+        due_of: dict[int, date | None] = {}
+        buckets = (("overdue", 0.2), ("today", 0.1), ("week", 0.25), ("later", 0.4), ("none", 0.05))
+        for owner in sorted(open_by_owner):
+            idx = open_by_owner[owner]
+            labels = _quota(rng, len(idx), buckets, minimum=1 if len(idx) >= 8 else 0)
+            for i, label in zip(idx, labels, strict=True):
+                if label == "overdue":
+                    due_of[i] = today - _days(rng.randint(1, 20))
+                elif label == "today":
+                    due_of[i] = today
+                elif label == "week":
+                    due_of[i] = today + _days(rng.randint(1, 6))
+                elif label == "later":
+                    due_of[i] = today + _days(rng.randint(7, 60))
+                else:
+                    due_of[i] = None
+        table = self.tables["tasks"]
+        for i, (acc, title, prio, source, key, fixed) in enumerate(specs):
+            done = done_flags[i]
+            done_on: date | None = None
+            if done:
+                done_on = today - _days(rng.randint(0, 60))
+                due = None if r() < 0.1 else done_on + _days(rng.randint(-7, 5))
+            else:
+                due = fixed if fixed is not None else due_of.get(i)
+            notes = rng.choice(names.TASK_NOTES)[acc.lang] if acc and r() < 0.15 else ""
+            table.append(
+                {
+                    "id": self.next_id("tsk"),
+                    "account_id": acc.id if acc else None,
+                    "title": title,
+                    "due": due.isoformat() if due else None,
+                    "priority": prio.value,
+                    "done": done,
+                    "done_on": done_on.isoformat() if done_on else None,
+                    "source": source.value,
+                    "owner": acc.owner if acc else self.owners[0],
+                    "notes": notes,
+                    "key": key,
+                }
+            )
+
+    # ---------------------------------------------------------------------------- requests
+
+    def requests(self) -> None:
+        """8–15 feature requests, each asked by 1–6 accounts, at various loop stages."""
+        rng, today = self.rng, self.today
+        if not self.accounts:
+            return
+        count = rng.randint(8, 15) if self.n >= 20 else max(1, self.n // 3)
+        pool = [a for a in self.accounts if a.stage is not Stage.KICKOFF] or self.accounts
+        statuses = tuple(LoopStatus)
+        for title, verbatim in rng.sample(names.REQUESTS, min(count, len(names.REQUESTS))):
+            asking = rng.sample(pool, min(len(pool), rng.randint(1, 6)))
+            lang = asking[0].lang
+            contacts: list[str] = []
+            for a in asking:
+                champ = a.first(ContactRole.CHAMPION, ContactRole.ADMIN, on=today)
+                if champ is not None:
+                    contacts.append(champ.id)
+            status = rng.choices(statuses, (30, 25, 20, 15, 10))[0]
+            self.tables["requests"].append(
+                {
+                    "id": self.next_id("req"),
+                    "title": title[lang],
+                    "verbatim": verbatim[lang],
+                    "account_ids": [a.id for a in asking],
+                    "contact_ids": contacts,
+                    "status": status.value,
+                    "shipped": status in (LoopStatus.TOLD, LoopStatus.MONITORING),
+                    "created": (today - _days(rng.randint(7, 270))).isoformat(),
+                }
+            )

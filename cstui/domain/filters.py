@@ -1,0 +1,167 @@
+"""The portfolio filter line: ``health<40 tier:high renewal<90d owner:me 株式会社``.
+
+Parsed once per keystroke into predicates over precomputed :class:`PortfolioRow` values, so
+narrowing 50,000 rows is a single pass with no model access. Input is NFKC-folded first, so
+full-width ``ｈｅａｌｔｈ＜４０`` typed with a Japanese IME works too. A term that is not
+understood is reported, never silently ignored.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from cstui.domain.models import Stage, Tier
+from cstui.domain.portfolio import PortfolioRow, fold
+
+Predicate = Callable[[PortfolioRow], bool]
+
+BANDS = ("red", "yellow", "green", "unknown")
+FLAGS = ("champion-left", "usage-drop", "no-touch", "renewal-risk", "detractor")
+NUMERIC = ("health", "arr", "renewal", "touch", "trend")
+KEYWORDS = ("band", "tier", "stage", "owner", "flag")
+
+_COMPARE = re.compile(r"^(?P<field>[a-z]+)(?P<op><=|>=|!=|=|<|>)(?P<value>.+)$")
+_OPS: dict[str, Callable[[float, float], bool]] = {
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+    "=": lambda a, b: a == b,
+    "!=": lambda a, b: a != b,
+}
+_TOKENS = re.compile(r'"([^"]*)"|(\S+)')
+_SUFFIX = {"k": 1_000, "m": 1_000_000, "b": 1_000_000_000}
+_DAYS = {"d": 1, "w": 7, "m": 30, "y": 365}
+
+
+@dataclass
+class FilterQuery:
+    text: str
+    predicates: list[Predicate] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not self.predicates
+
+    def matches(self, row: PortfolioRow) -> bool:
+        return all(p(row) for p in self.predicates)
+
+    def apply(self, rows: Iterable[PortfolioRow]) -> list[PortfolioRow]:
+        if not self.predicates:
+            return list(rows)
+        preds = self.predicates
+        return [r for r in rows if all(p(r) for p in preds)]
+
+
+def _number(raw: str) -> float:
+    raw = raw.replace(",", "").replace("_", "")
+    mult = 1
+    if raw and raw[-1] in _SUFFIX:
+        mult, raw = _SUFFIX[raw[-1]], raw[:-1]
+    return float(raw) * mult
+
+
+def _days(raw: str) -> float:
+    if raw and raw[-1] in _DAYS:
+        return float(raw[:-1]) * _DAYS[raw[-1]]
+    return float(raw)
+
+
+def _numeric(field_name: str, op: str, raw: str) -> Predicate:
+    compare = _OPS[op]
+    if field_name == "health":
+        limit = _number(raw)
+        return lambda r: r.health is not None and compare(r.health, limit)
+    if field_name == "trend":
+        limit = _number(raw)
+        return lambda r: r.trend is not None and compare(r.trend, limit)
+    if field_name == "arr":
+        limit = _number(raw)
+        return lambda r: compare(r.arr, limit)
+    if field_name == "renewal":
+        limit = _days(raw)
+        return lambda r: r.days_to_renewal is not None and compare(r.days_to_renewal, limit)
+    limit = _days(raw)  # touch: days since the last touch; never touched counts as forever
+    return lambda r: compare(
+        r.days_since_touch if r.days_since_touch is not None else float("inf"), limit
+    )
+
+
+def _keyword(key: str, value: str, me: str) -> Predicate:
+    if key == "band":
+        if value not in BANDS:
+            raise ValueError(f"band:{value} is not a band; use one of {', '.join(BANDS)}.")
+        return lambda r: r.band == value
+    if key == "tier":
+        tiers = [t.value for t in Tier]
+        if value not in tiers:
+            raise ValueError(f"tier:{value} is not a tier; use one of {', '.join(tiers)}.")
+        return lambda r: r.tier.value == value
+    if key == "stage":
+        stages = [s.value for s in Stage]
+        value = value.replace("-", "_")
+        if value not in stages:
+            raise ValueError(f"stage:{value} is not a stage; use one of {', '.join(stages)}.")
+        return lambda r: r.stage.value == value
+    if key == "owner":
+        who = fold(me if value == "me" else value)
+        return lambda r: fold(r.owner) == who
+    if value not in FLAGS:
+        raise ValueError(f"flag:{value} is not a flag; use one of {', '.join(FLAGS)}.")
+    return lambda r: value in r.flags
+
+
+def _term(term: str, me: str) -> Predicate:
+    negate = term.startswith(("-", "!")) and len(term) > 1
+    body = term[1:] if negate else term
+    pred: Predicate
+    match = _COMPARE.match(body)
+    if match and match["field"] in NUMERIC:
+        name, op, raw = match["field"], match["op"], match["value"]
+        try:
+            pred = _numeric(name, op, raw)
+        except ValueError:
+            unit = "a number of days like 90d or 3m" if name in ("renewal", "touch") else "a number"
+            raise ValueError(f"'{body}': {name} needs {unit}, not '{raw}'.") from None
+    elif match:
+        known = ", ".join(NUMERIC)
+        raise ValueError(f"'{body}': cannot compare '{match['field']}'; comparable: {known}.")
+    elif ":" in body:
+        key, _, value = body.partition(":")
+        if key not in KEYWORDS:
+            raise ValueError(
+                f"Unknown filter '{key}:'. Known: {', '.join(k + ':' for k in KEYWORDS)}."
+            )
+        if not value:
+            raise ValueError(f"'{body}' needs a value after the colon.")
+        pred = _keyword(key, value, me)
+    else:
+        needle = body
+        pred = lambda r: needle in r.search_key  # noqa: E731
+    if negate:
+        inner = pred
+        return lambda r: not inner(r)
+    return pred
+
+
+def parse(text: str, *, me: str = "") -> FilterQuery:
+    """Every term must hold (AND). Quote free text with spaces: ``"acme corp"``."""
+    folded = fold(text)
+    query = FilterQuery(text=text)
+    if folded.count('"') % 2:
+        folded += '"'  # still typing a quoted phrase: treat it as closed
+    for quoted, bare in _TOKENS.findall(folded):
+        if quoted:
+            phrase = quoted.strip()
+            if phrase:
+                query.predicates.append(lambda r, p=phrase: p in r.search_key)
+            continue
+        term = bare
+        try:
+            query.predicates.append(_term(term, me))
+        except ValueError as exc:
+            query.errors.append(str(exc))
+    return query

@@ -1,0 +1,958 @@
+"""The ``Store``: TinyDB in memory, made durable by a journal and safe for several processes.
+
+How it works, and why:
+
+* **Commit = one fsync'd journal append under an exclusive ``flock``.** Plain TinyDB
+  rewrites its whole JSON file per write (O(n), ~100 ms at 10k accounts) and corrupts it when
+  two processes write. Here an edit appends one line, so it costs the same at 10 or 50,000
+  accounts, and the lock serialises writers across processes.
+* **Writers catch up first.** Before appending, a writer reads what other processes added
+  since it last looked, so sequence numbers are global and gap-free and ``_rev`` /
+  ``expect_rev`` are checked against the current record, not a stale copy.
+* **TinyDB is only the in-memory query engine.** Its storage is a live dict that the store
+  edits in place (O(1) per change) and its tables are read-only: TinyDB's own write path
+  copies and converts the whole table on every call, which is the O(n) we avoid.
+* **Checkpoints** fold the journal into the snapshot (temp file, fsync, ``os.replace``)
+  and start a new journal generation. Other processes notice the new journal by inode,
+  finish reading the old one through their still-open descriptor, and reload the snapshot
+  only if they would otherwise miss something.
+* **Readers take the shared lock**, so they never see a half-written line or a checkpoint
+  in progress; an unfinished tail can therefore only come from a crash, and the next writer
+  cuts it.
+
+TinyDB doc ids (the integer keys in the JSON file) are the sequence number of the journal
+line that created the record. Every process replaying the journal therefore derives the same
+doc id without coordination, and the snapshot stays readable by plain ``TinyDB(path)``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import shutil
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any, NoReturn
+
+import orjson
+from tinydb import TinyDB
+from tinydb.storages import Storage
+from tinydb.table import Table
+
+from . import journal as jr
+from . import migrate, perms
+from . import snapshot as snap
+from .errors import ConflictError, CorruptSnapshotError, StoreError
+from .ids import IdGenerator
+from .lock import FileLock
+
+log = logging.getLogger(__name__)
+
+Record = dict[str, Any]
+Callback = Callable[[list["Change"]], None]
+
+MANAGED_FIELDS = frozenset({"id", "_rev", "_updated_at", "_by", "_deleted"})
+"""Fields the store maintains; ``put()`` ignores them in ``set`` (so a record from ``get()``
+can be passed back) and refuses them in ``unset``."""
+
+SNAPSHOT_NAME = "cstui.json"
+JOURNAL_NAME = "journal.jsonl"
+LOCK_NAME = "cstui.lock"
+BACKUPS_NAME = "backups"
+
+_ENCODE_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+
+
+def _reject(value: Any) -> NoReturn:
+    raise TypeError(f"{type(value).__name__} is not a plain JSON value")
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _same(a: Any, b: Any) -> bool:
+    return type(a) is type(b) and bool(a == b)
+
+
+def _deep(value: Any) -> Any:
+    if type(value) is dict:
+        return {k: _deep(v) for k, v in value.items()}
+    if type(value) is list:
+        return [_deep(v) for v in value]
+    return value
+
+
+def _copy(rec: Record) -> Record:
+    """A copy callers may mutate freely (nested lists/dicts copied too, scalars shared)."""
+    out = rec.copy()
+    for key, value in out.items():
+        if type(value) is dict or type(value) is list:
+            out[key] = _deep(value)
+    return out
+
+
+def _changed_fields(before: Record, after: Record) -> Record:
+    return {k: v for k, v in after.items() if k not in before or not _same(before[k], v)}
+
+
+def _check_name(table: str, id: str) -> None:
+    if type(table) is not str or not table or table.startswith("_"):
+        raise ValueError(f"Table names must be non-empty text not starting with '_': {table!r}")
+    if type(id) is not str or not id:
+        raise ValueError(f"Record ids must be non-empty text: {id!r}")
+
+
+@dataclass(frozen=True)
+class Change:
+    """One journal line after it was applied, as given to subscribers and ``poll()``.
+
+    ``set`` includes the store's fields (``_rev``, ``_updated_at``, ``_by``). ``delete`` is
+    True for a tombstone (the record now has ``_deleted``) and for a purge; ``purge`` tells
+    them apart (the record is gone). ``local`` is True for changes committed by this Store
+    object. After a reload (another process checkpointed twice while this one was not
+    looking) changes are synthesised by comparing records, with ``op_id == "reload"``.
+    """
+
+    seq: int
+    op_id: str
+    ts: str
+    by: str
+    table: str
+    id: str
+    set: dict[str, Any]
+    unset: list[str]
+    delete: bool
+    local: bool
+    purge: bool = False
+
+
+class _LiveStorage(Storage):
+    """TinyDB storage over the store's in-memory tables (no copying, no I/O)."""
+
+    def __init__(self, tables: snap.Tables) -> None:
+        self._tables = tables
+
+    def read(self) -> dict[str, dict[str, Any]] | None:
+        return self._tables
+
+    def write(self, data: dict[str, dict[str, Any]]) -> None:
+        raise StoreError("The TinyDB view of the store is read-only; use Store.put() instead.")
+
+
+class _ReadOnlyTable(Table):
+    """A TinyDB table for searching only; writes go through the Store and its journal."""
+
+    def _update_table(self, updater: Callable[[dict[int, Mapping[str, Any]]], None]) -> None:
+        raise StoreError("The TinyDB view of the store is read-only; use Store.put() instead.")
+
+
+class _MemoryDB(TinyDB):
+    table_class = _ReadOnlyTable
+
+
+class Txn:
+    """Operations collected by ``Store.transaction()``; committed together or not at all.
+
+    The store's exclusive lock is held (and the store caught up) for the whole ``with``
+    block, so revisions and ``expect_rev`` checks are exact. Keep the block short.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._lines: list[jr.Line] = []
+        self._overlay: dict[tuple[str, str], Record | None] = {}
+        self._open = True
+
+    def _current(self, table: str, id: str) -> Record | None:
+        key = (table, id)
+        if key in self._overlay:
+            return self._overlay[key]
+        return self._store._record(table, id)
+
+    def _check(self) -> None:
+        if not self._open:
+            raise StoreError("This transaction has already finished; start a new one.")
+
+    def get(self, table: str, id: str, *, include_deleted: bool = False) -> Record | None:
+        """The record as it will be if this transaction commits."""
+        rec = self._current(table, id)
+        if rec is None or (rec.get("_deleted") and not include_deleted):
+            return None
+        return _copy(rec)
+
+    def put(
+        self,
+        table: str,
+        id: str,
+        set: Mapping[str, Any],
+        unset: Iterable[str] = (),
+        *,
+        expect_rev: int | None = None,
+    ) -> Record:
+        """Create or update (merge) a record; see ``Store.put``."""
+        self._check()
+        _check_name(table, id)
+        cur = self._current(table, id)
+        rev = int(cur.get("_rev", 0)) if cur is not None else 0
+        if expect_rev is not None and expect_rev != rev:
+            raise ConflictError(self._store._conflict_message(table, id, cur, expect_rev))
+        fields = dict(set)
+        if "id" in fields and fields.pop("id") != id:
+            raise ValueError(f"The 'id' field must match the record id {id!r}.")
+        for name in MANAGED_FIELDS:
+            fields.pop(name, None)
+        removed = list(dict.fromkeys(unset))
+        for name in removed:
+            if type(name) is not str or name in MANAGED_FIELDS:
+                raise ValueError(f"Field {name!r} cannot be removed from a record.")
+            if name in fields:
+                raise ValueError(f"Field {name!r} is both set and removed in one put().")
+        try:
+            fields = orjson.loads(orjson.dumps(fields, default=_reject, option=_ENCODE_OPTIONS))
+        except (orjson.JSONEncodeError, TypeError) as exc:
+            raise TypeError(
+                f"Record {table}/{id} can only hold plain JSON values (text, numbers, "
+                f"true/false, null, lists and objects with text keys; dates as ISO text): "
+                f"{exc}"
+            ) from None
+        if cur is not None:
+            fields = {k: v for k, v in fields.items() if not _same(cur.get(k, _MISSING), v)}
+            removed = [k for k in removed if k in cur]
+            if cur.get("_deleted"):
+                removed.append("_deleted")
+            if not fields and not removed:
+                return _copy(cur)
+        ts = self._store._now()
+        fields.update({"_rev": rev + 1, "_updated_at": ts, "_by": self._store.actor})
+        new = dict(cur) if cur is not None else {"id": id}
+        for name in removed:
+            new.pop(name, None)
+        new.update(fields)
+        self._add(table, id, new, ts, fields, removed, delete=False)
+        return _copy(new)
+
+    def delete(self, table: str, id: str) -> None:
+        """Tombstone a record (no-op if missing or already deleted)."""
+        self._check()
+        _check_name(table, id)
+        cur = self._current(table, id)
+        if cur is None or cur.get("_deleted"):
+            return
+        ts = self._store._now()
+        fields = {"_rev": int(cur.get("_rev", 0)) + 1, "_updated_at": ts, "_by": self._store.actor}
+        new = {**cur, **fields, "_deleted": True}
+        self._add(table, id, new, ts, fields, [], delete=True)
+
+    def purge(self, table: str, id: str) -> None:
+        """Remove a record for good (no-op if missing)."""
+        self._check()
+        _check_name(table, id)
+        if self._current(table, id) is None:
+            return
+        self._add(table, id, None, self._store._now(), {}, [], delete=True, purge=True)
+
+    def _add(
+        self,
+        table: str,
+        id: str,
+        new: Record | None,
+        ts: str,
+        fields: dict[str, Any],
+        removed: list[str],
+        *,
+        delete: bool,
+        purge: bool = False,
+    ) -> None:
+        line: jr.Line = {
+            "ts": ts,
+            "by": self._store.actor,
+            "table": table,
+            "id": id,
+            "set": fields,
+            "unset": removed,
+            "delete": delete,
+        }
+        if purge:
+            line["purge"] = True
+        self._lines.append(line)
+        self._overlay[(table, id)] = new
+
+
+class _Missing:
+    pass
+
+
+_MISSING = _Missing()
+
+
+class Store:
+    """Durable, multi-process-safe record store for one data folder. See the module doc."""
+
+    def __init__(
+        self,
+        data_dir: Path | str,
+        *,
+        actor: str,
+        team: bool = False,
+        checkpoint_bytes: int = 16 * 1024 * 1024,
+        clock: Callable[[], datetime] | None = None,
+        migrations: Sequence[Callable[[dict[str, dict[str, dict[str, Any]]]], None]] | None = None,
+    ) -> None:
+        self.data_dir = Path(data_dir).expanduser().absolute()
+        self.snapshot_path = self.data_dir / SNAPSHOT_NAME
+        self.journal_path = self.data_dir / JOURNAL_NAME
+        self.lock_path = self.data_dir / LOCK_NAME
+        self.backups_dir = self.data_dir / BACKUPS_NAME
+        self.actor = actor
+        self.team = team
+        self.checkpoint_bytes = checkpoint_bytes
+        self._clock = clock or _utc_now
+        self._migrations: Sequence[migrate.Migration] = (
+            migrate.MIGRATIONS if migrations is None else migrations
+        )
+        self.warnings: list[str] = []
+        self.last_seq = 0
+        self.schema = len(self._migrations)
+        self.generation = 0
+        self._data: snap.Tables = {}
+        self._index: dict[str, dict[str, str]] = {}
+        self._tombs: dict[str, int] = {}
+        self._db = _MemoryDB(storage=_LiveStorage, tables=self._data)
+        self._table_names: set[str] = set()
+        self._journal: jr.JournalFile | None = None
+        self._torn_pending = False
+        self._mutex = threading.RLock()
+        self._txn: Txn | None = None
+        self._subscribers: list[Callback] = []
+        self._closed = False
+        self._ids = IdGenerator(self._clock)
+
+        if not perms.ensure_dir(self.data_dir, team):
+            self.warnings.extend(perms.problems(self.data_dir, team))
+        perms.ensure_dir(self.backups_dir, team)
+        self._lock = FileLock(self.lock_path, team=team)
+        try:
+            self._open()
+        except BaseException:
+            self._release_files()
+            raise
+
+    # ------------------------------------------------------------------ opening
+
+    def _open(self) -> None:
+        target = len(self._migrations)
+        with self._lock.shared():
+            if self.snapshot_path.exists():
+                self._install(snap.load(self.snapshot_path))
+                self._check_schema()
+                self._journal = jr.JournalFile.open(self.journal_path, self.team)
+                self._catch_up(exclusive=False)
+        if self._journal is None or self._torn_pending or self.schema != target:
+            with self._lock.exclusive():
+                if self._journal is None:
+                    if self.snapshot_path.exists():
+                        self._install(snap.load(self.snapshot_path))
+                        self._check_schema()
+                    else:
+                        self._initialise()
+                    self._journal = jr.JournalFile.open(self.journal_path, self.team)
+                self._catch_up(exclusive=True)
+                self._check_schema()
+                if self.schema < target:
+                    self._migrate()
+
+    def _initialise(self) -> None:
+        """Create the first (empty) snapshot of a new data folder (exclusive lock held)."""
+        if self.journal_path.exists() and self.journal_path.stat().st_size > 0:
+            good = snap.newest_good_backup(self.backups_dir)
+            where = (
+                f"The newest good backup is {good}: copy it to {self.snapshot_path} and restart."
+                if good
+                else f"There is no backup in {self.backups_dir}; ask for help."
+            )
+            raise CorruptSnapshotError(
+                f"The data file {self.snapshot_path} is missing, but {self.journal_path} "
+                f"holds changes that belong to it, so cstui did not start. {where}"
+            )
+        meta = snap.Meta(schema=len(self._migrations), last_seq=0, generation=0)
+        snap.write_atomic(self.snapshot_path, snap.encode(meta, {}), self.team, backups=None)
+        self._install(snap.Snapshot(meta=meta, tables={}))
+
+    def _check_schema(self) -> None:
+        if self.schema > len(self._migrations):
+            raise StoreError(
+                f"The data in {self.data_dir} was saved by a newer version of cstui (data "
+                f"version {self.schema}; this version knows up to {len(self._migrations)}). "
+                f"Update cstui to open it."
+            )
+
+    def _install(self, s: snap.Snapshot) -> None:
+        """Make ``s`` the in-memory state (the dict TinyDB reads is kept, emptied, refilled)."""
+        self._data.clear()
+        self._data.update(s.tables)
+        self._index = s.index
+        self._tombs = s.tombstones
+        self.last_seq = s.meta.last_seq
+        self.schema = s.meta.schema
+        self.generation = s.meta.generation
+        for name in self._table_names:
+            self._db.table(name).clear_cache()
+
+    def _migrate(self) -> None:
+        """Run pending migrations (exclusive lock held, caught up), backup first."""
+        start, target = self.schema, len(self._migrations)
+        payload = snap.encode(snap.Meta(start, self.last_seq, self.generation), self._data)
+        backup = snap.write_backup(
+            self.backups_dir, payload, self.generation, f"before-v{target}", self.team
+        )
+        raw = {name: {rec["id"]: rec for rec in docs.values()} for name, docs in self._data.items()}
+        try:
+            migrate.run(raw, self._migrations, start)
+        except Exception as exc:
+            raise StoreError(
+                f"Upgrading the data in {self.data_dir} from version {start} to {target} "
+                f"failed ({exc}). Nothing on disk was changed; a backup is in {backup}."
+            ) from exc
+        tables: snap.Tables = {}
+        next_seq = self.last_seq
+        for name, recs in raw.items():
+            if not isinstance(name, str) or not isinstance(recs, dict):
+                raise StoreError(f"A migration produced an invalid table {name!r}.")
+            old = self._index.get(name, {})
+            docs: dict[str, Record] = {}
+            for rid, rec in recs.items():
+                if not isinstance(rid, str) or not rid or not isinstance(rec, dict):
+                    raise StoreError(f"A migration produced an invalid record {name}/{rid!r}.")
+                rec["id"] = rid
+                key = old.get(rid)
+                if key is None:  # a new record: give it a doc id no journal line can use
+                    next_seq += 1
+                    key = str(next_seq)
+                docs[key] = rec
+            tables[name] = docs
+        payload = snap.encode(snap.Meta(target, next_seq, self.generation), tables)
+        self._install(snap.parse(payload))
+        self._write_checkpoint()
+        self.warnings.append(
+            f"Upgraded the data in {self.data_dir} from version {start} to {target}; the data "
+            f"as it was before is saved in {backup}."
+        )
+
+    # ------------------------------------------------------------------ reading
+
+    def new_id(self) -> str:
+        """A new record id: a 26-character ULID, unique across processes, sortable by time."""
+        return self._ids()
+
+    def _record(self, table: str, id: str) -> Record | None:
+        key = self._index.get(table, {}).get(id)
+        return None if key is None else self._data[table][key]
+
+    def get(self, table: str, id: str, *, include_deleted: bool = False) -> Record | None:
+        """A copy of one record, or None (also None for a tombstone unless asked)."""
+        with self._mutex:
+            rec = self._record(table, id)
+            if rec is None or (rec.get("_deleted") and not include_deleted):
+                return None
+            return _copy(rec)
+
+    def all(self, table: str, *, include_deleted: bool = False) -> list[Record]:
+        """Copies of all records of a table, in creation order."""
+        with self._mutex:
+            docs = self._data.get(table, {}).values()
+            if include_deleted:
+                return [_copy(rec) for rec in docs]
+            return [_copy(rec) for rec in docs if not rec.get("_deleted")]
+
+    def count(self, table: str) -> int:
+        """Number of live (not tombstoned) records, in O(1)."""
+        with self._mutex:
+            return len(self._data.get(table, {})) - self._tombs.get(table, 0)
+
+    def tables(self) -> list[str]:
+        """Names of the tables that hold or held records."""
+        with self._mutex:
+            return sorted(self._data)
+
+    def table(self, name: str) -> Table:
+        """TinyDB table for ``Query`` searches (read-only; includes tombstones, which have
+        ``_deleted``: add ``~where('_deleted').exists()`` to skip them).
+
+        Search results share nested values with the store: do not mutate them.
+        """
+        with self._mutex:
+            self._table_names.add(name)
+            return self._db.table(name)
+
+    @property
+    def closed(self) -> bool:
+        """Whether ``close()`` was called."""
+        return self._closed
+
+    # ------------------------------------------------------------------ writing
+
+    def _now(self) -> str:
+        now = self._clock()
+        now = now.replace(tzinfo=UTC) if now.tzinfo is None else now.astimezone(UTC)
+        return now.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+    def _conflict_message(self, table: str, id: str, cur: Record | None, expected: int) -> str:
+        if cur is None:
+            return (
+                f"Record {table}/{id} no longer exists (it was removed while you were editing); "
+                f"nothing was saved."
+            )
+        return (
+            f"Record {table}/{id} was changed by {cur.get('_by', 'someone')} at "
+            f"{cur.get('_updated_at', 'an unknown time')} while you were editing it (version "
+            f"{cur.get('_rev', 0)}, you started from version {expected}); nothing was saved. "
+            f"Reload it and try again."
+        )
+
+    def put(
+        self,
+        table: str,
+        id: str,
+        set: Mapping[str, Any],
+        unset: Iterable[str] = (),
+        *,
+        expect_rev: int | None = None,
+    ) -> Record:
+        """Create or update a record by merging ``set`` and removing ``unset``; return it.
+
+        Only fields whose value really changes are written; if nothing changes, nothing is
+        committed and ``_rev`` stays. A put on a tombstone brings the record back.
+        ``expect_rev`` (0 = "must not exist") raises ``ConflictError`` if the record moved on.
+        Store-managed fields in ``set`` are ignored.
+        """
+        with self.transaction() as txn:
+            return txn.put(table, id, set, unset, expect_rev=expect_rev)
+
+    def delete(self, table: str, id: str) -> None:
+        """Tombstone a record: it keeps ``_deleted=True`` (hidden from reads) until ``purge``."""
+        with self.transaction() as txn:
+            txn.delete(table, id)
+
+    def purge(self, table: str, id: str) -> None:
+        """Remove a record for good (after its deletion has been synced)."""
+        with self.transaction() as txn:
+            txn.purge(table, id)
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Txn]:
+        """Group operations into one atomic commit (one write, one fsync).
+
+        If the block raises, nothing is written. Batch lines share an ``op_id`` and carry
+        ``n``/``of``, so a batch cut short by a crash is dropped as a whole on replay.
+        """
+        changes: list[Change] = []
+        committed = False
+        with self._mutex:
+            self._check_writable()
+            self._lock.acquire()
+            try:
+                changes = self._catch_up(exclusive=True)
+                txn = Txn(self)
+                self._txn = txn
+                try:
+                    yield txn
+                finally:
+                    self._txn = None
+                    txn._open = False
+                if txn._lines:
+                    changes.extend(self._commit(txn._lines))
+                    committed = True
+            finally:
+                self._lock.release()
+                self._notify(changes)
+            if committed:
+                self._maybe_checkpoint()
+
+    def _check_writable(self) -> None:
+        if self._closed:
+            raise StoreError(f"The store for {self.data_dir} is closed; reopen it to make changes.")
+        if self._txn is not None:
+            raise StoreError(
+                "A transaction is open on this store; make changes through it, or finish it first."
+            )
+
+    def _commit(self, lines: list[jr.Line]) -> list[Change]:
+        """Append ``lines`` as one batch and fsync (exclusive lock held, caught up)."""
+        assert self._journal is not None
+        op_id = self.new_id()
+        total = len(lines)
+        first = self.last_seq + 1
+        full: list[jr.Line] = []
+        for i, line in enumerate(lines):
+            entry: jr.Line = {"seq": first + i, "op_id": op_id, **line}
+            if total > 1:
+                entry["n"] = i + 1
+                entry["of"] = total
+            full.append(entry)
+        data = b"".join(jr.encode(entry) for entry in full)
+        try:
+            self._journal.append(data, total)
+        except OSError as exc:
+            raise StoreError(
+                f"cstui could not save to {self.journal_path} ({exc.strerror}); the change was "
+                f"not saved. Check that the disk is not full and try again."
+            ) from exc
+        # Apply what is on disk (parsed back), exactly as a replay would.
+        for raw in data.split(b"\n")[:-1]:
+            self._apply_line(orjson.loads(raw))
+        return [self._change(entry, local=True) for entry in full]
+
+    # ------------------------------------------------------------------ applying
+
+    def _apply_line(self, line: jr.Line) -> None:
+        table, rid = line["table"], line["id"]
+        docs = self._data.get(table)
+        if docs is None:
+            docs = self._data[table] = {}
+            self._index[table] = {}
+            self._tombs[table] = 0
+        ids = self._index[table]
+        key = ids.get(rid)
+        if line.get("purge"):
+            if key is not None:
+                rec = docs.pop(key)
+                del ids[rid]
+                if rec.get("_deleted"):
+                    self._tombs[table] -= 1
+        else:
+            if key is None:
+                key = str(line["seq"])
+                if key in docs:  # only possible with a hand-made snapshot
+                    key = str(max(map(int, docs)) + 1)
+                rec = docs[key] = {"id": rid}
+                ids[rid] = key
+                was_deleted = False
+            else:
+                rec = docs[key]
+                was_deleted = bool(rec.get("_deleted"))
+            for name in line["unset"]:
+                rec.pop(name, None)
+            rec.update(line["set"])
+            if line["delete"]:
+                rec["_deleted"] = True
+            now_deleted = bool(rec.get("_deleted"))
+            if now_deleted != was_deleted:
+                self._tombs[table] += 1 if now_deleted else -1
+        self.last_seq = line["seq"]
+        if table in self._table_names:
+            self._db.table(table).clear_cache()
+
+    @staticmethod
+    def _change(line: jr.Line, *, local: bool) -> Change:
+        return Change(
+            seq=line["seq"],
+            op_id=line["op_id"],
+            ts=line["ts"],
+            by=line["by"],
+            table=line["table"],
+            id=line["id"],
+            set=line["set"],
+            unset=line["unset"],
+            delete=line["delete"],
+            local=local,
+            purge=bool(line.get("purge", False)),
+        )
+
+    def _apply_scan(self, result: jr.Scan) -> list[Change]:
+        assert self._journal is not None
+        changes: list[Change] = []
+        for group in result.groups:
+            first, last = group[0]["seq"], group[-1]["seq"]
+            if last <= self.last_seq:
+                continue  # already in the snapshot (crash between snapshot and journal swap)
+            if first != self.last_seq + 1 or last != first + len(group) - 1:
+                raise StoreError(
+                    f"The journal {self.journal_path} continues with change #{first}, but the "
+                    f"data file {self.snapshot_path} ends at change #{self.last_seq}, so some "
+                    f"changes are missing. This happens when cstui.json is replaced by an "
+                    f"older copy. Put the newer file back, or ask for help."
+                )
+            for line in group:
+                self._apply_line(line)
+                changes.append(self._change(line, local=False))
+        self._journal.consume(result)
+        return changes
+
+    def _catch_up(self, *, exclusive: bool) -> list[Change]:
+        """Apply other processes' new lines, following journal generations (lock held).
+
+        With the exclusive lock, an unfinished tail is cut (it can only be a crash's
+        leftover, since writers hold the lock while appending) and a warning recorded.
+        """
+        assert self._journal is not None
+        changes: list[Change] = []
+        while True:
+            result = self._journal.read_new()
+            changes.extend(self._apply_scan(result))
+            self._torn_pending = result.torn
+            if result.torn and exclusive:
+                self._journal.cut(result.end)
+                self._torn_pending = False
+                what = "line" if result.torn_lines == 1 else "lines"
+                self.warnings.append(
+                    f"Recovered from an interrupted write: cut {result.torn_lines} incomplete "
+                    f"{what} at the end of {self.journal_path.name}."
+                )
+            try:
+                inode = os.stat(self.journal_path).st_ino
+            except FileNotFoundError:
+                if exclusive:  # someone deleted it: save what we have, start a new one
+                    self._write_checkpoint()
+                break
+            if inode == self._journal.inode:
+                break
+            # Another process checkpointed and started a new journal generation. We have
+            # read the old one to its end (it is complete: the checkpointer caught up).
+            meta = snap.read_meta(self.snapshot_path)
+            old, self._journal = self._journal, jr.JournalFile.open(self.journal_path, self.team)
+            old.close()
+            if meta.last_seq > self.last_seq or meta.schema != self.schema:
+                changes.extend(self._reload())
+            self.generation = meta.generation
+        return changes
+
+    def _reload(self) -> list[Change]:
+        """Replace memory with the snapshot and report differences as changes (lock held)."""
+        old_data = {name: dict(docs) for name, docs in self._data.items()}
+        old_index = self._index
+        self._install(snap.load(self.snapshot_path))
+        self._check_schema()
+        changes: list[Change] = []
+        for name in sorted(set(old_index) | set(self._index)):
+            before_ids, after_ids = old_index.get(name, {}), self._index.get(name, {})
+            for rid in list(before_ids) + [r for r in after_ids if r not in before_ids]:
+                before = old_data[name][before_ids[rid]] if rid in before_ids else None
+                after = self._data[name][after_ids[rid]] if rid in after_ids else None
+                if before == after:
+                    continue
+                source = after or before or {}
+                prev = before or {}
+                changes.append(
+                    Change(
+                        seq=self.last_seq,
+                        op_id="reload",
+                        ts=str(source.get("_updated_at", "")),
+                        by=str(source.get("_by", "")),
+                        table=name,
+                        id=rid,
+                        set={} if after is None else _changed_fields(prev, after),
+                        unset=[] if after is None else [k for k in prev if k not in after],
+                        delete=after is None
+                        or (bool(after.get("_deleted")) and not prev.get("_deleted")),
+                        local=False,
+                        purge=after is None,
+                    )
+                )
+        return changes
+
+    # ------------------------------------------------------------------ other processes
+
+    def poll(self) -> list[Change]:
+        """Apply changes other processes committed since the last look; return them.
+
+        Cheap when nothing happened (one ``stat``), so the UI can call it every second.
+        """
+        with self._mutex:
+            if self._closed or self._txn is not None:
+                return []
+            assert self._journal is not None
+            try:
+                st = os.stat(self.journal_path)
+            except FileNotFoundError:
+                return []
+            if st.st_ino == self._journal.inode and st.st_size == self._journal.seen_size:
+                return []
+            with self._lock.shared():
+                changes = self._catch_up(exclusive=False)
+            self._notify(changes)
+            return changes
+
+    def subscribe(self, callback: Callback) -> Callable[[], None]:
+        """Call ``callback(changes)`` after local commits and after ``poll()`` finds changes.
+
+        Returns a function that unsubscribes. Exceptions in callbacks are logged and do not
+        undo or interrupt the commit.
+        """
+        with self._mutex:
+            self._subscribers.append(callback)
+
+        def unsubscribe() -> None:
+            with self._mutex, contextlib.suppress(ValueError):
+                self._subscribers.remove(callback)
+
+        return unsubscribe
+
+    def _notify(self, changes: list[Change]) -> None:
+        if not changes:
+            return
+        for callback in list(self._subscribers):
+            try:
+                callback(changes)
+            except Exception:
+                log.exception("A store subscriber failed")
+
+    # ------------------------------------------------------------------ checkpoints
+
+    def checkpoint(self) -> None:
+        """Fold the journal into a new snapshot and start a new journal generation.
+
+        The previous snapshot is kept in ``backups/`` (the newest 10 are kept).
+        """
+        with self._mutex:
+            self._check_writable()
+            with self._lock.exclusive():
+                changes = self._catch_up(exclusive=True)
+                self._write_checkpoint()
+            self._notify(changes)
+
+    def _maybe_checkpoint(self) -> None:
+        assert self._journal is not None
+        if self._journal.offset <= self.checkpoint_bytes:
+            return
+        try:
+            with self._lock.exclusive():
+                changes = self._catch_up(exclusive=True)
+                if self._journal.offset > self.checkpoint_bytes:  # nobody else did it meanwhile
+                    self._write_checkpoint()
+        except (OSError, StoreError) as exc:
+            # The commit itself succeeded; a failed checkpoint only means a longer journal.
+            log.warning("Automatic checkpoint failed: %s", exc)
+            self.warnings.append(f"cstui could not compact {self.journal_path}: {exc}")
+            return
+        self._notify(changes)
+
+    def _write_checkpoint(self) -> None:
+        """Write snapshot + new journal generation (exclusive lock held, caught up)."""
+        self._remove_temp_files()
+        meta = snap.Meta(self.schema, self.last_seq, self.generation + 1)
+        payload = snap.encode(meta, self._data)
+        try:
+            snap.write_atomic(self.snapshot_path, payload, self.team, backups=self.backups_dir)
+            tmp = self.journal_path.with_name(f"{JOURNAL_NAME}.tmp-{os.getpid()}")
+            fd = perms.create_file(tmp, self.team)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            os.replace(tmp, self.journal_path)
+            perms.fsync_dir(self.data_dir)
+        except OSError as exc:
+            raise StoreError(
+                f"cstui could not write {self.snapshot_path} ({exc.strerror}); your changes are "
+                f"safe in {self.journal_path}. Check that the disk is not full."
+            ) from exc
+        old = self._journal
+        self._journal = jr.JournalFile.open(self.journal_path, self.team)
+        if old is not None:
+            old.close()
+        self.generation = meta.generation
+
+    def _remove_temp_files(self) -> None:
+        """Temp files can only be left by a crash: all writing happens under the lock."""
+        for pattern in (f"{SNAPSHOT_NAME}.tmp-*", f"{JOURNAL_NAME}.tmp-*"):
+            for leftover in self.data_dir.glob(pattern):
+                with contextlib.suppress(OSError):
+                    leftover.unlink()
+
+    # ------------------------------------------------------------------ closing
+
+    def close(self, *, checkpoint: bool = True) -> None:
+        """Checkpoint (if the journal holds anything) and release files. Idempotent."""
+        with self._mutex:
+            if self._closed:
+                return
+            try:
+                if checkpoint and self._txn is None:
+                    with self._lock.exclusive():
+                        self._catch_up(exclusive=True)
+                        assert self._journal is not None
+                        if self._journal.offset > 0:
+                            self._write_checkpoint()
+            finally:
+                self._closed = True
+                self._release_files()
+
+    def _release_files(self) -> None:
+        if self._journal is not None:
+            self._journal.close()
+        self._lock.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close(checkpoint=exc_type is None)
+
+    # ------------------------------------------------------------------ doctor
+
+    def check(self) -> list[str]:
+        """Problems with the data folder, as sentences for ``cstui doctor``; [] if healthy."""
+        found: list[str] = []
+        paths = [self.data_dir, self.backups_dir]
+        with contextlib.suppress(OSError):
+            paths.extend(sorted(p for p in self.data_dir.iterdir() if p.is_file()))
+        paths.extend(snap.list_backups(self.backups_dir))
+        for path in paths:
+            found.extend(perms.problems(path, self.team))
+        for path in (self.snapshot_path, self.journal_path):
+            if not os.access(path, os.R_OK | os.W_OK):
+                found.append(
+                    f"cstui cannot read and write {path}; check its owner and permissions."
+                )
+        try:
+            with self._lock.shared(timeout=5):
+                try:
+                    snap.load(self.snapshot_path)
+                except CorruptSnapshotError as exc:
+                    found.append(str(exc))
+                try:
+                    result = jr.read_all(self.journal_path)
+                except StoreError as exc:
+                    found.append(str(exc))
+                except OSError as exc:
+                    found.append(f"cstui cannot read {self.journal_path} ({exc.strerror}).")
+                else:
+                    if result.torn:
+                        found.append(
+                            f"The journal {self.journal_path} ends with an unfinished change "
+                            f"(from a crash); it will be cut the next time something is saved."
+                        )
+        except StoreError as exc:
+            found.append(str(exc))
+        with contextlib.suppress(OSError):
+            size = self.journal_path.stat().st_size
+            if size > 2 * self.checkpoint_bytes:
+                found.append(
+                    f"The journal {self.journal_path} is {size / 1e6:.1f} MB, larger than "
+                    f"expected; run `cstui compact` to fold it into {self.snapshot_path.name}."
+                )
+        for pattern in (f"{SNAPSHOT_NAME}.tmp-*", f"{JOURNAL_NAME}.tmp-*"):
+            for leftover in self.data_dir.glob(pattern):
+                found.append(
+                    f"{leftover} was left by an interrupted save; it will be removed at the "
+                    f"next checkpoint."
+                )
+        with contextlib.suppress(OSError):
+            free = shutil.disk_usage(self.data_dir).free
+            if free < 100 * 1024 * 1024:
+                found.append(
+                    f"Only {free / 1e6:.0f} MB of disk space is left for {self.data_dir}; "
+                    f"cstui needs room to save."
+                )
+        return found

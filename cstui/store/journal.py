@@ -1,0 +1,227 @@
+"""The append-only journal (``journal.jsonl``): one JSON object per line, one line per change.
+
+A change is committed once its line is appended and fsync'd under the exclusive lock, so
+the journal, not the snapshot, is the source of truth between checkpoints. A transaction
+is several lines sharing an ``op_id`` and carrying ``n``/``of``; it counts only when all of
+its lines are there.
+
+Only the very end of the journal can be damaged by a crash or power cut (an unfinished
+last line, or an unfinished transaction): that tail is reported as *torn* and cut by the
+next writer. Damage anywhere else is reported as corruption and nothing is cut, because
+cutting there would silently drop committed changes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from .errors import JournalCorruptError
+from .perms import open_rw
+
+Line = dict[str, Any]
+
+_FIELDS: tuple[tuple[str, type], ...] = (
+    ("seq", int),
+    ("op_id", str),
+    ("ts", str),
+    ("by", str),
+    ("table", str),
+    ("id", str),
+    ("set", dict),
+    ("unset", list),
+    ("delete", bool),
+)
+
+
+def encode(line: Mapping[str, Any]) -> bytes:
+    """One journal line, newline included."""
+    return orjson.dumps(line) + b"\n"
+
+
+def _shape_error(obj: object) -> str | None:
+    if not isinstance(obj, dict):
+        return "it is not a JSON object"
+    for name, kind in _FIELDS:
+        if type(obj.get(name)) is not kind:
+            return f"its {name!r} field is missing or has the wrong type"
+    if not all(type(f) is str for f in obj["unset"]):
+        return "its 'unset' list holds something other than field names"
+    n, of = obj.get("n", 1), obj.get("of", 1)
+    if type(n) is not int or type(of) is not int or not 1 <= n <= of:
+        return "its transaction numbering ('n'/'of') is invalid"
+    return None
+
+
+@dataclass
+class Scan:
+    """The result of reading journal bytes from some offset to the end of the file."""
+
+    groups: list[list[Line]] = field(default_factory=list)
+    """Complete commits (one line each, or all lines of a transaction), in file order."""
+    end: int = 0
+    """Absolute offset just after the last complete commit."""
+    lines: int = 0
+    """Number of lines in ``groups``."""
+    torn_lines: int = 0
+    """Lines after ``end`` that do not form a complete commit (an unfinished write)."""
+    size: int = 0
+    """Absolute offset of the end of the bytes read."""
+
+    @property
+    def torn(self) -> bool:
+        """Whether there are bytes after the last complete commit."""
+        return self.size > self.end
+
+
+def scan(buf: bytes, *, offset: int, path: Path, first_line: int = 1) -> Scan:
+    """Split ``buf`` (journal bytes starting at ``offset``) into complete commits.
+
+    ``first_line`` is the line number of the first line in ``buf``, for error messages.
+    """
+    parts = buf.split(b"\n")
+    tail = parts.pop()  # bytes after the last newline: an unfinished line, or b""
+    result = Scan(end=offset, size=offset + len(buf))
+    pending: list[Line] = []
+    pos = offset
+    last = len(parts) - 1
+    for idx, raw in enumerate(parts):
+        line_end = pos + len(raw) + 1
+        try:
+            obj = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            if idx == last and not tail.strip(b"\x00 \t\r"):
+                break  # garbage in the last line: an interrupted write, part of the tail
+            raise JournalCorruptError(
+                f"The journal {path} is damaged at line {first_line + idx} (it is not valid "
+                f"JSON) and cstui stopped so no saved change is lost. Run `cstui doctor`, "
+                f"or ask for help; keep the file as it is."
+            ) from None
+        problem = _shape_error(obj)
+        if problem is not None:
+            raise JournalCorruptError(
+                f"The journal {path} is damaged at line {first_line + idx} ({problem}) and "
+                f"cstui stopped so no saved change is lost. Keep the file as it is and ask "
+                f"for help."
+            )
+        n, of = obj.get("n", 1), obj.get("of", 1)
+        if pending:
+            head = pending[0]
+            if obj["op_id"] != head["op_id"] or n != len(pending) + 1 or of != head.get("of"):
+                raise JournalCorruptError(
+                    f"The journal {path} is damaged at line {first_line + idx} (an unfinished "
+                    f"transaction is followed by other changes) and cstui stopped so no saved "
+                    f"change is lost. Keep the file as it is and ask for help."
+                )
+            pending.append(obj)
+        elif n != 1:
+            raise JournalCorruptError(
+                f"The journal {path} is damaged at line {first_line + idx} (a transaction "
+                f"starts in the middle) and cstui stopped so no saved change is lost. Keep "
+                f"the file as it is and ask for help."
+            )
+        else:
+            pending = [obj]
+        if n == of:
+            result.groups.append(pending)
+            result.lines += len(pending)
+            result.end = line_end
+            pending = []
+        pos = line_end
+    # Whole lines not in a complete commit (unfinished transaction, garbage) + partial line.
+    result.torn_lines = len(parts) - result.lines + (1 if tail else 0)
+    return result
+
+
+class JournalFile:
+    """One open journal generation: descriptor, inode, and how far this process has read.
+
+    The descriptor stays open for the life of the generation; that keeps the inode alive
+    after another process replaces ``journal.jsonl`` at a checkpoint, so we can finish
+    reading it and can tell the generations apart by inode.
+    """
+
+    def __init__(self, path: Path, fd: int) -> None:
+        self.path = path
+        self.fd = fd
+        self.inode = os.fstat(fd).st_ino
+        self.offset = 0
+        """End of the last complete commit applied by this process."""
+        self.lines = 0
+        """Lines before ``offset`` (for line numbers in messages)."""
+        self.seen_size = 0
+        """File size at the last read; lets ``poll()`` skip work when nothing changed."""
+
+    @classmethod
+    def open(cls, path: Path, team: bool) -> JournalFile:
+        """Open (creating if missing) the journal for reading and appending."""
+        fd, _ = open_rw(path, team, append=True)
+        return cls(path, fd)
+
+    def size(self) -> int:
+        """Current size of this generation's file."""
+        return os.fstat(self.fd).st_size
+
+    def read_new(self) -> Scan:
+        """Read and split everything after ``offset``; does not advance."""
+        size = self.size()
+        if size < self.offset:
+            raise JournalCorruptError(
+                f"The journal {self.path} became shorter while cstui was using it; another "
+                f"program changed it. Close every cstui window and run `cstui doctor`."
+            )
+        chunks: list[bytes] = []
+        pos = self.offset
+        while pos < size:
+            chunk = os.pread(self.fd, min(size - pos, 1 << 24), pos)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            pos += len(chunk)
+        self.seen_size = pos
+        return scan(b"".join(chunks), offset=self.offset, path=self.path, first_line=self.lines + 1)
+
+    def consume(self, result: Scan) -> None:
+        """Mark the complete commits of ``result`` as applied."""
+        self.offset = result.end
+        self.lines += result.lines
+
+    def cut(self, end: int) -> None:
+        """Truncate an unfinished tail (caller holds the exclusive lock)."""
+        os.ftruncate(self.fd, end)
+        os.fsync(self.fd)
+        self.seen_size = end
+
+    def append(self, data: bytes, lines: int) -> None:
+        """Append whole lines and fsync; on failure remove any partial write and re-raise."""
+        try:
+            view = memoryview(data)
+            while view:
+                written = os.write(self.fd, view)
+                view = view[written:]
+            os.fsync(self.fd)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.ftruncate(self.fd, self.offset)
+            raise
+        self.offset += len(data)
+        self.lines += lines
+        self.seen_size = self.offset
+
+    def close(self) -> None:
+        """Close the descriptor (idempotent)."""
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+
+
+def read_all(path: Path) -> Scan:
+    """Scan a whole journal file (for ``check()``)."""
+    data = path.read_bytes()
+    return scan(data, offset=0, path=path)

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from cstui import clock, i18n
+from cstui.workspace import Workspace
+
+TODAY = date(2026, 11, 23)
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[date]:
+    """Every test runs on the same day, as user 'me', in English, with no user config."""
+    clock.freeze(TODAY)
+    monkeypatch.setenv("CSTUI_USER", "me")
+    monkeypatch.delenv("CSTUI_DATA_DIR", raising=False)
+    monkeypatch.setenv("CSTUI_CONFIG_DIR", "/nonexistent/cstui-test-config")
+    i18n.set_language("en")
+    yield TODAY
+    clock.freeze(None)
+    i18n.set_language("en")
+
+
+@pytest.fixture(scope="session")
+def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 60-account demo data directory built once; tests copy it before writing."""
+    from cstui.cli import build_demo
+
+    clock.freeze(TODAY)
+    target = tmp_path_factory.mktemp("demo") / "data"
+    build_demo(target, accounts=60, seed=1, user="me")
+    clock.freeze(None)
+    return target
+
+
+@pytest.fixture
+def demo_ws(demo_dir: Path, tmp_path: Path) -> Iterator[Workspace]:
+    import shutil
+
+    target = tmp_path / "data"
+    shutil.copytree(demo_dir, target)
+    ws = Workspace.open(target, user="me")
+    yield ws
+    ws.close()
+
+
+@pytest.fixture
+def empty_ws(tmp_path: Path) -> Iterator[Workspace]:
+    ws = Workspace.open(tmp_path / "data", user="me")
+    yield ws
+    ws.close()

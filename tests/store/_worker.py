@@ -1,0 +1,73 @@
+"""Worker process for the store's multi-process tests (run as a script, not collected).
+
+Modes:
+  edits DIR N PREFIX KEYS CHECKPOINT_BYTES
+      N puts on accounts/{PREFIX}{i % KEYS} = {"v": i, "p": PREFIX}; after each put returns,
+      print "<seq> <i>" (flushed), so the parent knows exactly what was committed.
+  watch DIR ID
+      print "ready", then poll() every 20 ms until accounts/ID exists; print the seconds
+      it took.
+  edit-poll DIR N
+      N puts on notes/b{i}, polling after each; print "edited", wait for a line on stdin,
+      poll once more and print the JSON of every table as this process sees it.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import orjson
+
+from cstui.store import Store
+
+
+def main(argv: list[str]) -> None:
+    mode, data_dir = argv[0], argv[1]
+    if mode == "edits":
+        count, prefix, keys, cp = int(argv[2]), argv[3], int(argv[4]), int(argv[5])
+        store = Store(data_dir, actor=prefix, checkpoint_bytes=cp)
+        # The seq of our own commit (store.last_seq may already include others' lines
+        # picked up by an automatic checkpoint right after the commit).
+        mine: list[int] = []
+        store.subscribe(lambda changes: mine.extend(c.seq for c in changes if c.local))
+        for i in range(count):
+            store.put("accounts", f"{prefix}{i % keys}", {"v": i, "p": prefix})
+            sys.stdout.write(f"{mine[-1]} {i}\n")
+            sys.stdout.flush()
+            if i % 50 == 0:
+                store.poll()
+        store.close()
+    elif mode == "watch":
+        rid = argv[2]
+        store = Store(data_dir, actor="watcher")
+        print("ready", flush=True)
+        start = time.monotonic()
+        while store.get("accounts", rid) is None:
+            time.sleep(0.02)
+            store.poll()
+            if time.monotonic() - start > 30:
+                print("timeout", flush=True)
+                return
+        print(f"{time.monotonic() - start:.3f}", flush=True)
+        store.close(checkpoint=False)
+    elif mode == "edit-poll":
+        count = int(argv[2])
+        store = Store(data_dir, actor="B")
+        print("ready", flush=True)
+        for i in range(count):
+            store.put("notes", f"b{i}", {"i": i})
+            store.poll()
+        print("edited", flush=True)
+        sys.stdin.readline()
+        store.poll()
+        state = {t: store.all(t, include_deleted=True) for t in store.tables()}
+        sys.stdout.write(orjson.dumps(state).decode() + "\n")
+        sys.stdout.flush()
+        store.close(checkpoint=False)
+    else:
+        raise SystemExit(f"unknown mode {mode}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

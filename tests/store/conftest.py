@@ -1,0 +1,65 @@
+"""Shared helpers for the store tests: a frozen-ish clock and a worker-process runner."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from cstui.store import Store
+
+WORKER = Path(__file__).with_name("_worker.py")
+REPO = Path(__file__).resolve().parents[2]
+
+
+class TickClock:
+    """A deterministic clock that advances one millisecond per call."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(milliseconds=1)
+        return self.now
+
+
+@pytest.fixture
+def clock() -> TickClock:
+    return TickClock()
+
+
+@pytest.fixture
+def open_store(tmp_path: Path, clock: TickClock) -> Iterator[Callable[..., Store]]:
+    """Open stores on ``tmp_path / "data"`` (by default) and close them after the test."""
+    opened: list[Store] = []
+
+    def factory(data_dir: Path | None = None, **kwargs: object) -> Store:
+        kwargs.setdefault("actor", "tester")
+        kwargs.setdefault("clock", clock)
+        store = Store(data_dir or tmp_path / "data", **kwargs)  # type: ignore[arg-type]
+        opened.append(store)
+        return store
+
+    yield factory
+    for store in opened:
+        store.close(checkpoint=False)
+
+
+def worker(*args: str, **popen: object) -> subprocess.Popen[str]:
+    """Start ``_worker.py`` in a new interpreter (the package is importable via PYTHONPATH)."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+    return subprocess.Popen(  # type: ignore[call-overload, no-any-return]
+        [sys.executable, str(WORKER), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.PIPE,
+        text=True,
+        env=env,
+        **popen,
+    )

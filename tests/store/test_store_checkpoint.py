@@ -1,0 +1,231 @@
+"""Checkpoints, journal generations, backups and migrations."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from tinydb import TinyDB
+
+from cstui.store import Change, Store, StoreError
+
+Open = Callable[..., Store]
+
+
+def state_of(store: Store) -> dict[str, list[dict[str, Any]]]:
+    return {t: store.all(t, include_deleted=True) for t in store.tables()}
+
+
+def test_checkpoint_and_reopen_round_trip(open_store: Open) -> None:
+    store = open_store()
+    for i in range(20):
+        store.put("accounts", f"a{i}", {"v": i, "tags": ["x"] * (i % 3)})
+    store.delete("accounts", "a3")
+    store.purge("accounts", "a4")
+    store.put("activities", "x1", {"account": "a1", "kind": "call"})
+    before = state_of(store)
+    store.checkpoint()
+    assert store.journal_path.stat().st_size == 0
+    meta = orjson.loads(store.snapshot_path.read_bytes())["_meta"]["1"]
+    assert meta == {"schema": 0, "last_seq": store.last_seq, "generation": 1}
+    store.put("accounts", "a1", {"v": 100})  # journal on top of the snapshot
+    before = state_of(store)
+    store.close(checkpoint=False)
+    again = open_store()
+    assert state_of(again) == before
+    assert again.count("accounts") == 18
+    assert again.put("accounts", "new", {})["_rev"] == 1
+    assert again.last_seq == store.last_seq + 1
+
+
+def test_snapshot_is_readable_by_plain_tinydb(open_store: Open) -> None:
+    store = open_store()
+    store.put("accounts", "a1", {"name": "Acme"})
+    store.put("accounts", "a2", {"name": "株式会社テスト"})
+    store.close()
+    db = TinyDB(store.snapshot_path, access_mode="r")
+    try:
+        assert sorted(d["name"] for d in db.table("accounts").all()) == ["Acme", "株式会社テスト"]
+        assert db.table("_meta").get(doc_id=1) == {"schema": 0, "last_seq": 2, "generation": 1}
+        assert db.table("accounts").get(doc_id=2)["id"] == "a2"  # doc id = creating seq
+    finally:
+        db.close()
+
+
+def test_close_checkpoints_only_when_there_is_something_to_fold(open_store: Open) -> None:
+    store = open_store()
+    store.close()
+    assert list(store.backups_dir.iterdir()) == []
+    store = open_store()
+    store.put("accounts", "a1", {})
+    store.close()
+    assert len(list(store.backups_dir.iterdir())) == 1
+    assert store.journal_path.stat().st_size == 0
+
+
+def test_automatic_checkpoint_and_backup_rotation(open_store: Open) -> None:
+    store = open_store(checkpoint_bytes=2000)
+    for i in range(200):
+        store.put("accounts", f"a{i % 7}", {"v": i, "pad": "x" * 50})
+    assert store.journal_path.stat().st_size <= 2000 + 400
+    assert store.generation > 10
+    backups = list(store.backups_dir.iterdir())
+    assert len(backups) == 10
+    assert all(TinyDB(b, access_mode="r").tables() for b in backups)
+    again = open_store()
+    assert state_of(again) == state_of(store)
+
+
+def test_checkpoint_by_another_store_is_followed(open_store: Open) -> None:
+    a, b = open_store(actor="a"), open_store(actor="b")
+    got: list[Change] = []
+    b.subscribe(got.extend)
+    a.put("accounts", "x", {"v": 1})
+    a.put("accounts", "y", {"v": 1})
+    a.checkpoint()  # b still has the old journal open: it finishes reading it
+    a.put("accounts", "x", {"v": 2})
+    assert [c.seq for c in b.poll()] == [1, 2, 3]
+    assert b.put("accounts", "z", {})["_rev"] == 1 and b.last_seq == 4
+    assert [c.seq for c in a.poll()] == [4]
+    assert state_of(a) == state_of(b)
+
+
+def test_two_checkpoints_between_polls_reload_the_snapshot(open_store: Open) -> None:
+    a, b = open_store(actor="a"), open_store(actor="b")
+    a.put("accounts", "x", {"v": 1})
+    a.put("accounts", "gone", {"v": 1})
+    assert len(b.poll()) == 2
+    a.checkpoint()
+    a.put("accounts", "x", {"v": 2})
+    a.purge("accounts", "gone")
+    a.put("accounts", "new", {"v": 3})
+    a.checkpoint()  # the lines of the generation in between are only in the snapshot now
+    a.put("accounts", "after", {"v": 4})
+    changes = b.poll()
+    assert state_of(a) == state_of(b)
+    reload = {c.id: c for c in changes if c.op_id == "reload"}
+    assert reload["x"].set["v"] == 2
+    assert reload["gone"].purge and reload["gone"].delete
+    assert reload["new"].set["v"] == 3
+    assert [c.id for c in changes if c.op_id != "reload"] == ["after"]
+    # b's next commit gets the next global seq (no duplicate after the reload).
+    b.put("accounts", "b", {})
+    assert b.last_seq == a.last_seq + 1
+
+
+def test_writer_follows_a_checkpoint_before_appending(open_store: Open) -> None:
+    a, b = open_store(actor="a"), open_store(actor="b")
+    a.put("accounts", "x", {"v": 1})
+    a.checkpoint()
+    a.put("accounts", "x", {"v": 2})
+    a.checkpoint()
+    rec = b.put("accounts", "x", {"v": 3})
+    assert rec["_rev"] == 3 and b.last_seq == 3
+    assert open_store().get("accounts", "x") == rec
+
+
+def test_deleted_journal_is_rebuilt_from_memory(open_store: Open) -> None:
+    store = open_store()
+    store.put("accounts", "a1", {"v": 1})
+    store.journal_path.unlink()
+    store.put("accounts", "a2", {"v": 2})
+    again = open_store()
+    assert {r["id"] for r in again.all("accounts")} == {"a1", "a2"}
+
+
+# ---------------------------------------------------------------------------- migrations
+
+
+def add_health(tables: dict[str, dict[str, dict[str, Any]]]) -> None:
+    for rec in tables.get("accounts", {}).values():
+        rec["health"] = 50
+
+
+def split_notes(tables: dict[str, dict[str, dict[str, Any]]]) -> None:
+    notes = tables.setdefault("notes", {})
+    for rid, rec in tables.get("accounts", {}).items():
+        if "note" in rec:
+            notes[f"n-{rid}"] = {"account": rid, "text": rec.pop("note")}
+
+
+def test_migrations_run_once_with_a_backup(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    with Store(data, actor="v0", migrations=[]) as old:
+        old.put("accounts", "a1", {"note": "hello"})
+        old.put("accounts", "a2", {})
+        old.checkpoint()
+        old.put("accounts", "a3", {"note": "journal only"})  # migrated too
+    calls: list[str] = []
+
+    def counted(tables: dict[str, dict[str, dict[str, Any]]]) -> None:
+        calls.append("add_health")
+        add_health(tables)
+
+    steps = [counted, split_notes]
+    store = Store(data, actor="v2", migrations=steps)
+    assert calls == ["add_health"]
+    assert store.schema == 2 and any("from version 0 to 2" in w for w in store.warnings)
+    assert all(r["health"] == 50 and "note" not in r for r in store.all("accounts"))
+    assert {r["id"]: r["text"] for r in store.all("notes")} == {
+        "n-a1": "hello",
+        "n-a3": "journal only",
+    }
+    before = [b for b in store.backups_dir.iterdir() if "before-v2" in b.name]
+    assert len(before) == 1
+    saved = TinyDB(before[0], access_mode="r")
+    assert saved.table("_meta").get(doc_id=1)["schema"] == 0
+    assert len(saved.table("accounts")) == 3  # includes the journal-only record
+    saved.close()
+    # New records get fresh doc ids that later journal lines cannot collide with.
+    store.put("accounts", "a4", {})
+    store.close()
+    db = TinyDB(store.snapshot_path, access_mode="r")
+    assert db.table("_meta").get(doc_id=1)["schema"] == 2
+    ids = [d.doc_id for t in ("accounts", "notes") for d in db.table(t).all()]
+    assert len(ids) == len(set(ids)) == 6
+    db.close()
+    again = Store(data, actor="v2", migrations=steps)
+    assert calls == ["add_health"] and again.warnings == []
+    assert again.get("notes", "n-a1") is not None
+    again.close()
+
+
+def test_a_new_data_folder_starts_at_the_latest_schema(tmp_path: Path) -> None:
+    with Store(tmp_path / "d", actor="x", migrations=[add_health, split_notes]) as store:
+        assert store.schema == 2 and store.warnings == []
+
+
+def test_failed_migration_changes_nothing(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    with Store(data, actor="v0", migrations=[]) as old:
+        old.put("accounts", "a1", {})
+    snapshot = (data / "cstui.json").read_bytes()
+
+    def broken(tables: dict[str, dict[str, dict[str, Any]]]) -> None:
+        raise KeyError("owner")
+
+    with pytest.raises(StoreError, match="from version 0 to 1 failed"):
+        Store(data, actor="v1", migrations=[broken])
+    assert (data / "cstui.json").read_bytes() == snapshot
+    with Store(data, actor="v0", migrations=[]) as old:
+        assert old.get("accounts", "a1") is not None
+
+
+def test_data_from_a_newer_version_is_refused(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    Store(data, actor="new", migrations=[add_health]).close()
+    with pytest.raises(StoreError, match="newer version of cstui"):
+        Store(data, actor="old", migrations=[])
+
+
+def test_running_old_process_notices_a_migration(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    old = Store(data, actor="old", migrations=[])
+    old.put("accounts", "a1", {})
+    Store(data, actor="new", migrations=[add_health]).close()
+    with pytest.raises(StoreError, match="newer version of cstui"):
+        old.poll()
+    old.close(checkpoint=False)

@@ -1,0 +1,49 @@
+"""Lock helpers: the commit lock's timeout and the non-blocking named (sync) lock."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cstui.store import FileLock, LockBusyError, LockTimeoutError, NamedLock, Store
+
+
+def test_named_lock_is_exclusive_and_names_the_holder(tmp_path: Path) -> None:
+    first = NamedLock(tmp_path / "sync.lock", purpose="sync")
+    second = NamedLock(tmp_path / "sync.lock", purpose="sync")
+    assert first.try_acquire() and first.held
+    assert not second.try_acquire()
+    with pytest.raises(LockBusyError, match=r"Another cstui sync is already running.*pid \d+"):
+        second.acquire()
+    first.release()
+    with second:
+        assert second.held and not first.try_acquire()
+    assert not second.held
+    assert first.try_acquire()
+    first.release()
+    assert (tmp_path / "sync.lock").stat().st_mode & 0o777 == 0o600
+
+
+def test_commit_lock_times_out_with_a_clear_message(tmp_path: Path) -> None:
+    store = Store(tmp_path / "data", actor="x")
+    blocker = FileLock(store.lock_path)
+    blocker.acquire()
+    try:
+        with pytest.raises(LockTimeoutError, match="kept the data folder locked"):
+            store._lock.acquire(timeout=0.05)
+        assert store.poll() == []  # nothing new: no lock needed
+    finally:
+        blocker.close()
+    store.put("accounts", "a1", {})
+    store.close()
+
+
+def test_shared_locks_coexist(tmp_path: Path) -> None:
+    a, b = FileLock(tmp_path / "l"), FileLock(tmp_path / "l")
+    with a.shared(), b.shared(timeout=0.05):
+        assert a.held and b.held
+    with a.exclusive(), pytest.raises(LockTimeoutError):
+        b.acquire(shared=True, timeout=0.05)
+    a.close()
+    b.close()

@@ -1,0 +1,91 @@
+"""File modes: never readable by other users, whatever the umask; group modes for teams."""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from cstui.store import Store
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.fixture(params=[0o000, 0o022, 0o077])
+def umask(request: pytest.FixtureRequest) -> Iterator[int]:
+    old = os.umask(request.param)
+    try:
+        yield request.param
+    finally:
+        os.umask(old)
+
+
+def exercise(data: Path, team: bool) -> Store:
+    store = Store(data, actor="x", team=team, checkpoint_bytes=500)
+    for i in range(20):
+        store.put("accounts", f"a{i}", {"pad": "x" * 40})  # forces checkpoints + backups
+    store.checkpoint()
+    return store
+
+
+def all_files(data: Path) -> list[Path]:
+    return [p for p in data.rglob("*") if p.is_file()]
+
+
+def test_private_folder_is_0700_and_files_0600(tmp_path: Path, umask: int) -> None:
+    store = exercise(tmp_path / "data", team=False)
+    assert mode(store.data_dir) == 0o700 and mode(store.backups_dir) == 0o700
+    files = all_files(store.data_dir)
+    names = {p.name for p in files}
+    assert {"cstui.json", "journal.jsonl", "cstui.lock"} <= names
+    assert any(p.parent.name == "backups" for p in files)
+    assert {p.name: mode(p) for p in files} == {p.name: 0o600 for p in files}
+    assert store.check() == []
+    store.close()
+
+
+def test_team_folder_uses_group_permissions(tmp_path: Path, umask: int) -> None:
+    store = exercise(tmp_path / "team", team=True)
+    assert mode(store.data_dir) == 0o2770 and mode(store.backups_dir) == 0o2770
+    files = all_files(store.data_dir)
+    assert {p.name: mode(p) for p in files} == {p.name: 0o660 for p in files}
+    assert store.check() == []
+    store.close()
+
+
+def test_check_reports_open_permissions(tmp_path: Path) -> None:
+    store = exercise(tmp_path / "data", team=False)
+    os.chmod(store.data_dir, 0o755)
+    os.chmod(store.snapshot_path, 0o644)
+    os.chmod(store.journal_path, 0o640)
+    problems = store.check()
+    assert len(problems) == 3
+    assert any(str(store.data_dir) in p and "every user" in p and "chmod 700" in p for p in problems)
+    assert any(str(store.snapshot_path) in p and "every user" in p for p in problems)
+    assert any(str(store.journal_path) in p and "group" in p for p in problems)
+    store.close()
+    # Opening an existing, too-open folder warns rather than silently changing it.
+    again = Store(store.data_dir, actor="x")
+    assert any("every user" in w for w in again.warnings)
+    again.close()
+
+
+def test_check_reports_a_team_folder_not_shared(tmp_path: Path) -> None:
+    store = exercise(tmp_path / "team", team=True)
+    os.chmod(store.journal_path, 0o600)
+    assert any("not shared with the team group" in p for p in store.check())
+    store.close()
+
+
+def test_check_reports_a_large_journal(tmp_path: Path) -> None:
+    store = Store(tmp_path / "data", actor="x", checkpoint_bytes=10**9)
+    for i in range(30):
+        store.put("accounts", f"a{i}", {"pad": "x" * 100})
+    store.checkpoint_bytes = 1000
+    assert any("run `cstui compact`" in p for p in store.check())
+    store.close()

@@ -1,0 +1,85 @@
+"""The app shell: portfolio of real data, literal untrusted names, live edits, checkpoint on quit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cstui.app import create_app
+from cstui.domain.models import Account
+from cstui.widgets.account_table import AccountTable
+from cstui.workspace import Workspace
+
+
+def _line(table: AccountTable, y: int) -> str:
+    return table.render_line(y).text
+
+
+async def test_portfolio_lists_every_account(demo_ws: Workspace) -> None:
+    app = create_app(demo_ws, poll=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = app.screen.query_one(AccountTable)
+        assert len(table.rows) == demo_ws.count(Account) == 60
+        header = _line(table, 0)
+        for label in ("Account", "Tier", "Stage", "ARR", "Renewal"):
+            assert label in header
+        first = table.rows[0]
+        assert first.name[:10] in _line(table, 1)
+        # Default sort is by renewal date, soonest (or most overdue) first.
+        dates = [r.renewal_date for r in table.rows if r.renewal_date]
+        assert dates == sorted(dates)
+        await pilot.press("down", "down")
+        chosen = table.current_id
+        await pilot.press("s")  # another sort column: the same account stays selected
+        assert table.sort_key != "renewal"
+        assert table.current_id == chosen
+        await pilot.press("home", "down", "down")
+        assert table.cursor == 2
+
+
+async def test_sort_by_header_click_and_reverse(demo_ws: Workspace) -> None:
+    app = create_app(demo_ws, poll=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = app.screen.query_one(AccountTable)
+        await pilot.click(AccountTable, offset=(80, 0))  # somewhere in the header
+        key = table.sort_key
+        assert key is not None and key != "renewal"
+        await pilot.press("r")
+        assert table.sort_reverse is True
+
+
+async def test_untrusted_names_show_literally(empty_ws: Workspace) -> None:
+    empty_ws.create_account({"name": "[bold red]x[/] \x1b]52;c;ZXZpbA==\x07 Evil"})
+    app = create_app(empty_ws, poll=False)
+    async with app.run_test(size=(120, 20)):
+        table = app.screen.query_one(AccountTable)
+        line = _line(table, 1)
+        assert "[bold red]x[/]" in line
+        assert "\x1b" not in line and "␛]52;" in line
+
+
+async def test_a_second_process_edit_appears_and_quit_checkpoints(demo_ws: Workspace) -> None:
+    other = Workspace.open(demo_ws.store.data_dir, user="teammate")
+    app = create_app(demo_ws, poll=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = app.screen.query_one(AccountTable)
+        target = table.rows[0].id
+        other.update_account(target, {"name": "Renamed By Teammate"})
+        app.poll_store()
+        await pilot.pause()
+        assert any(r.name == "Renamed By Teammate" for r in table.rows)
+        await pilot.press("q")
+    other.close()
+    journal = Path(demo_ws.store.journal_path)
+    assert not journal.exists() or journal.stat().st_size == 0
+    again = Workspace.open(demo_ws.store.data_dir)
+    assert again.account(target).name == "Renamed By Teammate"  # type: ignore[union-attr]
+    again.close()
+
+
+async def test_japanese_interface(demo_ws: Workspace) -> None:
+    app = create_app(demo_ws, lang="ja", poll=False)
+    async with app.run_test(size=(80, 24)):
+        table = app.screen.query_one(AccountTable)
+        header = _line(table, 0)
+        assert "顧客" in header and "契約更新" in header
+        assert len(header) <= 80
