@@ -2,38 +2,58 @@
 
 :func:`create_app` is the one factory shared by the CLI and the tests, so both run the same
 app on a Workspace they opened. The app polls the data directory once a second so edits from
-another pane or a teammate appear live, and checkpoints the store when it exits.
+another pane or a teammate appear live, re-scores an account whenever something that feeds
+its health changes, refreshes every score in the background after the first frame (scores
+shown before that are the stored ones), and checkpoints the store when it exits.
 """
 
 from __future__ import annotations
 
+import asyncio
 from typing import ClassVar
 
+from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.command import Provider
 
 from cstui import i18n
+from cstui.commands import AccountsProvider, ActionsProvider
 from cstui.i18n import t
 from cstui.screens.portfolio import PortfolioScreen
-from cstui.workspace import Workspace
+from cstui.widgets.localize import localize_bindings
+from cstui.workspace import HEALTH_INPUT_TABLES, Workspace, WorkspaceEvent
 
 POLL_SECONDS = 1.0
+HEALTH_CHUNK = 250
 
 
 class CSApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "cstui"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("q", "quit", "Quit", priority=False),
-        Binding("question_mark", "help", "Keys"),
-    ]
+    COMMANDS: ClassVar[set[type[Provider] | object]] = {  # type: ignore[assignment]
+        AccountsProvider,
+        ActionsProvider,
+    }
 
-    def __init__(self, workspace: Workspace, *, lang: str = "en", poll: bool = True) -> None:
+    def __init__(
+        self, workspace: Workspace, *, lang: str = "en", poll: bool = True, rescore: bool = True
+    ) -> None:
+        i18n.set_language(lang)
         super().__init__()
+        localize_bindings(self)
         self.workspace = workspace
         self.lang = lang
         self._poll = poll
-        i18n.set_language(lang)
+        self._rescore = rescore
+        self._pending: set[str] = set()
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "key.quit"),
+        Binding("t", "show_today", "key.today"),
+        Binding("p", "show_portfolio", "key.portfolio"),
+        Binding("question_mark", "help", "key.help"),
+    ]
 
     def on_mount(self) -> None:
         self.title = t("app.title")
@@ -41,22 +61,68 @@ class CSApp(App[None]):
         for warning in self.workspace.warnings:
             self.notify(warning, severity="warning", timeout=10, markup=False)
         self.push_screen(PortfolioScreen())
+        self.workspace.subscribe(self._on_workspace_event)
         if self._poll:
             self.set_interval(POLL_SECONDS, self.poll_store)
+        if self._rescore:
+            self.rescore_all()
 
+    # ---------------------------------------------------------------- data upkeep
     def poll_store(self) -> None:
         """Apply other processes' edits; subscribers refresh what they show."""
         try:
             self.workspace.poll()
-        except Exception as exc:  # a broken journal must not kill the UI; say it once
+        except Exception as exc:  # a broken journal must not kill the UI; say it
             self.notify(str(exc), severity="error", timeout=15, markup=False)
 
+    def _on_workspace_event(self, event: WorkspaceEvent) -> None:
+        if self._rescore and event.tables & HEALTH_INPUT_TABLES and event.account_ids:
+            if not self._pending:
+                self.call_later(self._rescore_pending)
+            self._pending |= event.account_ids
+
+    def _rescore_pending(self) -> None:
+        ids, self._pending = self._pending, set()
+        self.workspace.refresh_health(ids)
+
+    @work(exclusive=True, group="rescore")
+    async def rescore_all(self) -> None:
+        """Today's scores for every account, in chunks so the UI keeps answering keys."""
+        ws = self.workspace
+        ids = [a.id for a in ws.accounts()]
+        results = []
+        for start in range(0, len(ids), HEALTH_CHUNK):
+            results.extend(ws.evaluate(ids[start : start + HEALTH_CHUNK]))
+            await asyncio.sleep(0)
+        ws.record_health(results)
+
+    # ---------------------------------------------------------------- navigation
+    def open_account(self, account_id: str) -> None:
+        from cstui.screens.account import AccountScreen
+
+        self.push_screen(AccountScreen(account_id))
+
+    def action_show_today(self) -> None:
+        from cstui.screens.today import TodayScreen
+
+        if not isinstance(self.screen, TodayScreen):
+            self.push_screen(TodayScreen())
+
+    def action_show_portfolio(self) -> None:
+        while len(self.screen_stack) > 2 and not isinstance(self.screen, PortfolioScreen):
+            self.pop_screen()
+
     def action_help(self) -> None:
-        self.action_show_help_panel()
+        if self.screen.query("HelpPanel"):
+            self.action_hide_help_panel()
+        else:
+            self.action_show_help_panel()
 
     def on_unmount(self) -> None:
         self.workspace.close()
 
 
-def create_app(workspace: Workspace, *, lang: str = "en", poll: bool = True) -> CSApp:
-    return CSApp(workspace, lang=lang, poll=poll)
+def create_app(
+    workspace: Workspace, *, lang: str = "en", poll: bool = True, rescore: bool = True
+) -> CSApp:
+    return CSApp(workspace, lang=lang, poll=poll, rescore=rescore)

@@ -113,16 +113,41 @@ def build_demo(target: Path, accounts: int, seed: int, user: str | None = None) 
     tables = generate(accounts=accounts, seed=seed, owners=(user, "sato", "kim", "lopez"))
     ws = Workspace.open(target, user=user)
     try:
-        return ws.load_tables(tables)
+        count = ws.load_tables(tables)
+        backfill_health(ws, weeks=26 if accounts <= 5000 else 1)
+        return count
     finally:
         ws.close()
+
+
+def backfill_health(ws: Workspace, weeks: int) -> None:
+    """Score the demo book at past dates from its own data, so trends and sparklines are real.
+
+    Weekly points for half a year on normal demos; for very large ones only 30 days ago and
+    today (enough for the trend) to keep generation quick.
+    """
+    from datetime import timedelta
+
+    from cstui import clock
+
+    today = clock.today()
+    days = sorted(
+        {today - timedelta(days=30), *(today - timedelta(weeks=w) for w in range(weeks, 0, -1))}
+    )
+    for day in days:
+        ws.record_health(ws.evaluate(as_of=day), as_of=day, alerts=False)
+    ws.refresh_health(as_of=today)
 
 
 @main.command()
 @click.option("--accounts", type=click.IntRange(1, 200_000), default=60, show_default=True)
 @click.option("--seed", type=int, default=1, show_default=True)
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Write the demo data directory here instead of a temporary one.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Write the demo data directory here instead of a temporary one.",
+)
 @click.option("--no-open", is_flag=True, help="Only write the data; do not open the app.")
 @lang_option
 def demo(accounts: int, seed: int, out: Path | None, no_open: bool, lang: str | None) -> None:
@@ -133,7 +158,9 @@ def demo(accounts: int, seed: int, out: Path | None, no_open: bool, lang: str | 
     try:
         count = build_demo(target, accounts, seed)
         if no_open:
-            click.echo(f"Wrote a demo portfolio of {accounts} accounts ({count} records) to {target}.")
+            click.echo(
+                f"Wrote a demo portfolio of {accounts} accounts ({count} records) to {target}."
+            )
             return
         ws = Workspace.open(target)
         run_app(ws, lang)
@@ -189,9 +216,15 @@ def export_group() -> None:
 
 @export_group.command(name="accounts")
 @data_dir_option
-@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write to this file (default: standard output).")
+@click.option(
+    "--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write to this file (default: standard output).",
+)
 def export_accounts_cmd(data_dir: Path | None, fmt: str, out: Path | None) -> None:
     """Export every account as CSV or JSON."""
     from cstui.transfer import export_accounts
@@ -242,3 +275,13 @@ def import_accounts_cmd(data_dir: Path | None, file: Path) -> None:
     )
     if report.errors:
         sys.exit(EXIT_ERROR)
+
+
+def _register() -> None:
+    """Subcommands that live in their own modules (imported here, after ``main`` exists)."""
+    from cstui.cli_health import health
+
+    main.add_command(health)
+
+
+_register()

@@ -9,7 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cstui.domain.health import HealthConfig, HealthConfigError, default_health_config, parse_health_config
+from cstui.domain.health import (
+    HealthConfig,
+    HealthConfigError,
+    default_health_config,
+    parse_health_config,
+)
 from cstui.paths import config_dir
 
 

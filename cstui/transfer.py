@@ -130,8 +130,10 @@ def import_accounts(ws: Workspace, source: Iterable[str] | TextIO) -> ImportRepo
         line = reader.line_num
         try:
             data = _parse_row(row)
-            target = data.get("id") or by_domain.get(data.get("domain", "")) or by_name.get(
-                fold(data.get("name", ""))
+            target = (
+                data.get("id")
+                or by_domain.get(data.get("domain", ""))
+                or by_name.get(fold(data.get("name", "")))
             )
             if target in seen:
                 raise InvalidRecord([f"This row is the same account as line {seen[target]}."])

@@ -61,6 +61,41 @@ HEALTH_TABLE = "health"
 RATINGS_TABLE = "ratings"
 """One record per account with a CSM's manual health rating in force."""
 HISTORY_DAYS = 400
+HEALTH_INPUT_TABLES = frozenset(
+    {
+        Account.table,
+        Contact.table,
+        UsageHistory.table,
+        Activity.table,
+        OnboardingPlan.table,
+        SuccessPlan.table,
+        SurveyResponse.table,
+        RATINGS_TABLE,
+    }
+)
+"""A change to any of these may change an account's health, flags or alerts."""
+VIEWS_TABLE = "views"
+"""Saved portfolio views, per user: a name, a filter line and a sort."""
+
+
+@dataclass(frozen=True)
+class SavedView:
+    """A named filter and sort; built-in views are named by an i18n key."""
+
+    name: str
+    filter: str
+    sort: str = "renewal"
+    reverse: bool = False
+    builtin: bool = False
+
+
+BUILTIN_VIEWS: tuple[SavedView, ...] = (
+    SavedView("view.all", "", "renewal", False, True),
+    SavedView("view.mine", "owner:me", "health", False, True),
+    SavedView("view.at_risk", "band:red", "arr", True, True),
+    SavedView("view.renewals", "renewal<90d", "renewal", False, True),
+    SavedView("view.untouched", "flag:no-touch", "touch", True, True),
+)
 
 
 def validate_plain(model: type[M], data: Mapping[str, Any]) -> M:
@@ -69,6 +104,7 @@ def validate_plain(model: type[M], data: Mapping[str, Any]) -> M:
         return model.model_validate(data)
     except ValidationError as exc:
         raise InvalidRecord.from_error(model, exc) from None
+
 
 #: Tables whose records belong to one account through ``account_id``.
 _PER_ACCOUNT: tuple[type[Record], ...] = (
@@ -123,7 +159,9 @@ class Workspace:
 
     # ----------------------------------------------------------------- lifecycle
     @classmethod
-    def open(cls, data_dir: Path | str, *, user: str | None = None, team: bool = False) -> Workspace:
+    def open(
+        cls, data_dir: Path | str, *, user: str | None = None, team: bool = False
+    ) -> Workspace:
         who = user or current_user()
         return cls(Store(data_dir, actor=who, team=team), user=who)
 
@@ -425,7 +463,11 @@ class Workspace:
         return out
 
     def record_health(
-        self, results: list[tuple[HealthResult, list[Flag]]], as_of: date | None = None
+        self,
+        results: list[tuple[HealthResult, list[Flag]]],
+        as_of: date | None = None,
+        *,
+        alerts: bool = True,
     ) -> int:
         """Keep today's point of each score and reconcile alerts; writes only what changed.
 
@@ -461,8 +503,8 @@ class Workspace:
             changed = {k: v for k, v in fresh.items() if current.get(k) != v}
             if changed:
                 writes.append((HEALTH_TABLE, result.account_id, changed))
-        existing = [a for a in self._all(Alert) if a.account_id in scope]
-        for alert in reconcile_alerts(existing, all_flags, day, scope=scope):
+        existing = [a for a in self._all(Alert) if a.account_id in scope] if alerts else []
+        for alert in reconcile_alerts(existing, all_flags, day, scope=scope) if alerts else []:
             old = self.store.get(Alert.table, alert.id)
             record = alert.to_record()
             if old is None or any(old.get(k) != v for k, v in record.items()):
@@ -483,9 +525,17 @@ class Workspace:
     ) -> ManualRating:
         """A CSM's own judgement replaces the computed score until cleared."""
         self._require_account(account_id)
-        data = {"stars": stars, "score": score, "reason": reason, "by": self.user, "at": clock.now()}
+        data = {
+            "stars": stars,
+            "score": score,
+            "reason": reason,
+            "by": self.user,
+            "at": clock.now(),
+        }
         rating = validate_plain(ManualRating, data)
-        self.store.put(RATINGS_TABLE, account_id, {"account_id": account_id, **rating.model_dump(mode="json")})
+        self.store.put(
+            RATINGS_TABLE, account_id, {"account_id": account_id, **rating.model_dump(mode="json")}
+        )
         self.refresh_health([account_id])
         return rating
 
@@ -513,6 +563,47 @@ class Workspace:
             raise InvalidRecord([str(exc)]) from None
         self.store.put(Alert.table, alert.id, snoozed.to_record())
         return snoozed
+
+    # ----------------------------------------------------------------- saved views
+    def views(self) -> list[SavedView]:
+        """The built-in views, then this user's saved ones (by name)."""
+        mine = [
+            SavedView(
+                name=r["name"],
+                filter=r.get("filter", ""),
+                sort=r.get("sort", "renewal"),
+                reverse=bool(r.get("reverse", False)),
+            )
+            for r in self.store.all(VIEWS_TABLE)
+            if r.get("user") == self.user
+        ]
+        return list(BUILTIN_VIEWS) + sorted(mine, key=lambda v: fold(v.name))
+
+    def save_view(self, name: str, filter_text: str, sort: str, reverse: bool) -> SavedView:
+        name = name.strip()
+        if not name:
+            raise InvalidRecord(["A view needs a name."], {"name": ["A view needs a name."]})
+        if any(v.name == name for v in BUILTIN_VIEWS):
+            msg = f"'{name}' is a built-in view; choose another name."
+            raise InvalidRecord([msg], {"name": [msg]})
+        view = SavedView(name=name, filter=filter_text, sort=sort, reverse=reverse)
+        self.store.put(
+            VIEWS_TABLE,
+            f"{self.user}:{fold(name)}",
+            {
+                "user": self.user,
+                "name": name,
+                "filter": filter_text,
+                "sort": sort,
+                "reverse": reverse,
+            },
+        )
+        return view
+
+    def delete_view(self, name: str) -> None:
+        key = f"{self.user}:{fold(name)}"
+        if self.store.get(VIEWS_TABLE, key) is not None:
+            self.store.purge(VIEWS_TABLE, key)
 
     # ----------------------------------------------------------------- mutations
     def _save(self, model: type[R], data: Mapping[str, Any], *, new: bool) -> R:
@@ -569,7 +660,9 @@ class Workspace:
         people = list(participants)
         unknown = [p for p in people if p not in known]
         if unknown:
-            raise InvalidRecord([f"Participant '{p}' is not a contact of this account." for p in unknown])
+            raise InvalidRecord(
+                [f"Participant '{p}' is not a contact of this account." for p in unknown]
+            )
         return self._save(
             Activity,
             {
@@ -614,7 +707,9 @@ class Workspace:
 
     def complete_task(self, task_id: str, done: bool = True) -> Task:
         return self._save(
-            Task, {"id": task_id, "done": done, "done_on": clock.today() if done else None}, new=False
+            Task,
+            {"id": task_id, "done": done, "done_on": clock.today() if done else None},
+            new=False,
         )
 
     def record_survey(self, data: Mapping[str, Any]) -> SurveyResponse:
@@ -636,3 +731,40 @@ class Workspace:
         """Raw records without meta fields, for export."""
         for record in self.store.all(model.table):
             yield {k: v for k, v in record.items() if not k.startswith("_")}
+
+    # --- account screen helpers ---
+    # Read-only helpers for cstui/screens/account.py (owned by the account screen).
+    def health_series(
+        self, account_id: str, days: int = 365, step: int = 7, as_of: date | None = None
+    ) -> list[tuple[date, int]]:
+        """Score history over ``days`` up to ``as_of`` for charts and the trend, oldest first.
+
+        Stored daily points are used where they exist; gaps longer than ``step`` days are
+        back-filled with scores computed at those past dates (the health model only reads
+        data dated on or before its ``as_of``, so they are what the score was). Nothing is
+        written. Today's point is always the live score, so the chart ends where the screen's
+        headline number is.
+        """
+        from datetime import timedelta
+
+        day = as_of or clock.today()
+        start = day - timedelta(days=days)
+        stored = {d: s for d, s in self.health_history(account_id) if start <= d <= day}
+        inputs = self.health_inputs(account_id)
+        config = self.settings.health
+        series = dict(stored)
+        known = sorted(stored)
+        probe = start
+        while probe < day:
+            near = any(abs((d - probe).days) < step for d in known)
+            if not near:
+                score = compute_health(inputs, config, probe).score
+                if score is not None:
+                    series[probe] = score
+            probe += timedelta(days=step)
+        live = compute_health(inputs, config, day).score
+        if live is not None:
+            series[day] = live
+        else:
+            series.pop(day, None)
+        return sorted(series.items())

@@ -24,6 +24,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from itertools import accumulate
 from typing import Any, TypeVar
 
 from cstui import clock
@@ -56,6 +57,8 @@ __all__ = ["DEFAULT_OWNERS", "FEATURES_TOTAL", "LEAN_ABOVE", "MODELS", "generate
 
 Rec = dict[str, Any]
 T = TypeVar("T")
+S = TypeVar("S")
+K = TypeVar("K")
 
 DEFAULT_OWNERS: tuple[str, ...] = ("me", "sato", "kim", "lopez")
 """The first owner is the CSM running cstui; the others are teammates sharing the store."""
@@ -68,7 +71,9 @@ two contacts and a handful of activities per account (a 50,000-account book is a
 book; nobody reads a year of weekly readings for each)."""
 
 VALIDATE_SAMPLE = 2000
-"""Records per table validated with the model inside :func:`generate` (all when fewer)."""
+"""Roughly how many records per table :func:`generate` validates with the model (every
+record of a smaller table): a cheap guard that the fast dict-building still matches the
+models if they change."""
 
 MODELS: tuple[type[Record], ...] = (
     Account,
@@ -136,10 +141,26 @@ _ACTIVITY_KINDS = (
     ActivityKind.EXEC_REPORT,
 )
 _KIND_WEIGHTS: dict[Tier, tuple[int, ...]] = {
-    Tier.HIGH: (30, 20, 25, 12, 8, 5),
-    Tier.MID: (15, 25, 42, 15, 2, 1),
+    Tier.HIGH: tuple(accumulate((30, 20, 25, 12, 8, 5))),
+    Tier.MID: tuple(accumulate((15, 25, 42, 15, 2, 1))),
 }
+"""Cumulative odds of each activity kind (meeting, call, e-mail, note, QBR, exec report)."""
+
 _SENTIMENTS = (Sentiment.POSITIVE, Sentiment.NEUTRAL, Sentiment.NEGATIVE)
+_ODDS_FALLING = tuple(accumulate((15, 35, 50)))
+_ODDS_BEFORE_FALL = tuple(accumulate((35, 55, 10)))
+_ODDS_DIP = tuple(accumulate((15, 40, 45)))
+_ODDS_HEALTHY = tuple(accumulate((55, 40, 5)))
+_ODDS_NEW = tuple(accumulate((50, 45, 5)))
+"""Cumulative positive / neutral / negative odds of an activity's sentiment."""
+
+_ACTIVE_SHARE: dict[str, tuple[float, float]] = {
+    _HEALTHY: (0.55, 0.9),
+    _DECLINING: (0.4, 0.7),
+    _RECOVERING: (0.5, 0.85),
+    _RAMPING: (0.45, 0.8),
+}
+"""Active users ÷ seats at full use, before the pattern's rise or fall."""
 
 _KPI_PACE: dict[str, tuple[float, float]] = {
     _HEALTHY: (0.9, 1.4),
@@ -195,6 +216,23 @@ def _quota(
     out = [label for (label, _), c in zip(shares, counts, strict=True) for _ in range(c)]
     rng.shuffle(out)
     return out
+
+
+def _spread(rng: random.Random, stems: Sequence[S], kinds: Sequence[K]) -> list[tuple[S, K]]:
+    """Every stem × kind pair, each stem used once per round, so a small book does not
+    read like a family of companies (東和物流, 東和精機, 東和商事...)."""
+    per_stem = [rng.sample(kinds, len(kinds)) for _ in stems]
+    order = list(range(len(stems)))
+    out: list[tuple[S, K]] = []
+    for j in range(len(kinds)):
+        rng.shuffle(order)
+        out.extend((stems[i], per_stem[i][j]) for i in order)
+    return out
+
+
+def _pick(rng: random.Random, items: Sequence[T], cumulative: Sequence[int]) -> T:
+    """``rng.choices(items, cum_weights=cumulative)[0]`` without its per-call overhead."""
+    return items[bisect_right(cumulative, rng.random() * cumulative[-1])]
 
 
 def _is_katakana(text: str) -> bool:
@@ -379,15 +417,13 @@ class _Book:
     def company_names(self, langs: list[int]) -> list[tuple[str, str, str, bool]]:
         """Unique (name, domain, industry tag, based in Japan) per account.
 
-        Stem × line-of-business pairs are shuffled and used in turn; when they run out
-        (large books) regional sister companies follow, then numbered ones, so names and
-        domains never repeat.
+        Stem × line-of-business pairs are used in a shuffled, stem-spreading order; when
+        they run out (large books) regional sister companies follow, then numbered ones, so
+        names and domains never repeat.
         """
         rng = self.rng
-        jp = [(s, i) for s in names.JP_STEMS for i in names.JP_INDUSTRIES]
-        en = [(s, i) for s in names.EN_STEMS for i in names.EN_INDUSTRIES]
-        rng.shuffle(jp)
-        rng.shuffle(en)
+        jp = _spread(rng, names.JP_STEMS, names.JP_INDUSTRIES)
+        en = _spread(rng, names.EN_STEMS, names.EN_INDUSTRIES)
         out: list[tuple[str, str, str, bool]] = []
         kj = ke = 0
         for lang in langs:
@@ -457,7 +493,7 @@ class _Book:
         else:
             term = 12
             if stage is Stage.RENEWAL:
-                offset = rng.randint(-45, -1) if next(overdue) else rng.randint(0, 120)
+                offset = rng.randint(-45, -1) if next(overdue) else rng.randint(0, 100)
             elif next(multi):
                 a.multi_year, term = True, 24
                 offset = rng.randint(366, 540)
@@ -632,18 +668,13 @@ class _Book:
         lo = bisect_left(self.grid_ord, a.start.toordinal())
         hi = bisect_right(self.grid_ord, a.end.toordinal())
         pattern, seats, step = a.pattern, a.seats, self.step_weeks
-        ratio = {
-            _HEALTHY: uniform(0.55, 0.9),
-            _DECLINING: uniform(0.5, 0.8),
-            _RECOVERING: uniform(0.5, 0.85),
-            _RAMPING: uniform(0.45, 0.8),
-        }[pattern]
+        ratio = uniform(*_ACTIVE_SHARE[pattern])
         cap = seats
         if a.stage is Stage.EXPANSION and pattern == _HEALTHY and r() < 0.3:
             ratio, cap = uniform(0.95, 1.05), int(seats * 1.1)  # outgrowing the licence
         logins_pu = uniform(2.5, 6.0)
         key_pu = uniform(0.8, 3.0)
-        feat = rng.randint(3, 7) if pattern == _DECLINING else rng.randint(5, 9)
+        feat = rng.randint(2, 6) if pattern == _DECLINING else rng.randint(5, 9)
         volume_pu = uniform(5.0, 40.0)
         tickets_pu = uniform(0.002, 0.015)
         trouble_pu = uniform(0.08, 0.25)
@@ -723,35 +754,46 @@ class _Book:
     def activities(self, a: _Acc) -> None:
         """A touch history whose last touch varies from today to months ago.
 
-        High touch meets every 1–3 weeks, mid touch every 3–6; about one account in six
-        has gone quiet for two months or more. Tech touch gets a few automated touches.
+        High touch meets every 1–3 weeks, mid touch every 3–6; one high-touch account in ten
+        and one mid-touch account in seven has gone quiet for two months or more. Tech touch
+        gets up to three automated touches a year, the latest mostly within its 90-day
+        cadence, and some accounts none at all.
         """
         rng = self.rng
         r = rng.random
         end = a.end
+        new = a.stage in (Stage.KICKOFF, Stage.ONBOARDING)
         if a.tier is Tier.TECH:
             window_start = max(a.start, end - _days(365))
-            span = (end - window_start).days
-            for _ in range(rng.choices((0, 1, 2, 3), (25, 35, 25, 15))[0]):
-                d = window_start + _days(rng.randint(0, span))
-                kind = rng.choice((ActivityKind.EMAIL, ActivityKind.NOTE, ActivityKind.MEETING))
+            count = rng.choices((0, 1, 2, 3), (10, 35, 35, 20))[0]
+            if new:
+                gap = rng.randint(0, 10)
+            else:
+                gap = rng.randint(0, 85) if r() < 0.75 else rng.randint(91, 300)
+            d = end - _days(gap)
+            dates: list[date] = []
+            while d >= window_start and len(dates) < count:
+                dates.append(d)
+                d -= _days(rng.randint(30, 120))
+            for d in reversed(dates):
+                kind_name, pair = rng.choice(names.TECH_TOUCH)
+                kind = ActivityKind(kind_name)
                 sentiment = Sentiment.POSITIVE if r() < 0.3 else Sentiment.NEUTRAL
                 contact = a.first(ContactRole.CHAMPION, ContactRole.ADMIN, on=d)
                 parts = [contact.id] if contact and kind is not ActivityKind.NOTE else []
-                text = self.fill(rng.choice(names.TECH_TOUCH), a.lang)
+                text = self.fill(pair, a.lang)
                 self.activity(a, kind, d, text, parts, sentiment)
             self.closing_note(a)
             return
-        new = a.stage in (Stage.KICKOFF, Stage.ONBOARDING)
         window_start = max(a.start, end - _days(180 if self.lean else rng.randint(180, 365)))
-        x = r()
+        x = r() + (0.25 if a.pattern == _DECLINING else 0.0)  # they stop answering
         high = a.tier is Tier.HIGH
         if new:
             gap = rng.randint(0, 7)
-        elif x < (0.7 if high else 0.55):
-            gap = rng.randint(0, 13 if high else 25)
-        elif x < (0.9 if high else 0.8):
-            gap = rng.randint(14, 45) if high else rng.randint(26, 59)
+        elif x < (0.75 if high else 0.7):
+            gap = rng.randint(0, 13 if high else 29)
+        elif x < (0.9 if high else 0.85):
+            gap = rng.randint(15, 40) if high else rng.randint(31, 59)
         else:
             gap = rng.randint(60, 150 if high else 180)  # gone quiet
         if new:
@@ -760,7 +802,7 @@ class _Book:
             cadence = (10, 21)
         else:
             cadence = (20, 45)
-        dates: list[date] = []
+        dates = []
         d = end - _days(gap)
         limit = 6 if self.lean else 10_000
         while d > window_start and len(dates) < limit:
@@ -784,12 +826,12 @@ class _Book:
         rng = self.rng
         r = rng.random
         weeks = (a.end - d).days / 7
-        sentiment = rng.choices(_SENTIMENTS, self.sentiment_odds(a, weeks))[0]
+        sentiment = _pick(rng, _SENTIMENTS, self.sentiment_odds(a, weeks))
         if new and r() < 0.5:
             text = self.fill(names.ONBOARDING_SESSION, a.lang)
             self.activity(a, ActivityKind.MEETING, d, text, self.participants(a, d, 3), sentiment)
             return
-        kind = rng.choices(_ACTIVITY_KINDS, weights)[0]
+        kind = _pick(rng, _ACTIVITY_KINDS, weights)
         via = False
         if kind is ActivityKind.EXEC_REPORT:
             champ = a.first(ContactRole.CHAMPION, on=d)
@@ -817,16 +859,14 @@ class _Book:
             text = self.fill(rng.choice(names.SUMMARIES[kind.value, sentiment.value]), a.lang)
         self.activity(a, kind, d, text, parts, sentiment, via=via, story=story)
 
-    def sentiment_odds(self, a: _Acc, weeks_before_end: float) -> tuple[int, int, int]:
+    def sentiment_odds(self, a: _Acc, weeks_before_end: float) -> tuple[int, ...]:
         """Positive / neutral / negative odds; negative where usage is falling at the time."""
         p = a.pattern
         if p == _DECLINING:
-            return (15, 35, 50) if weeks_before_end < 10 else (35, 55, 10)
+            return _ODDS_FALLING if weeks_before_end < 10 else _ODDS_BEFORE_FALL
         if p == _RECOVERING and 5 <= weeks_before_end <= 24:
-            return (15, 40, 45)
-        if p == _HEALTHY:
-            return (55, 40, 5)
-        return (50, 45, 5)
+            return _ODDS_DIP
+        return _ODDS_HEALTHY if p == _HEALTHY else _ODDS_NEW
 
     def participants(self, a: _Acc, d: date, most: int) -> list[str]:
         here = [p.id for p in a.contacts if p.active_on(d)]
@@ -903,7 +943,9 @@ class _Book:
             else:
                 done = r() < 0.04
             done_on: date | None = None
-            if done:
+            if done and offset == 0:
+                done_on = a.start  # the kickoff meeting is the start
+            elif done:
                 done_on = due + _days(rng.randint(-3, 4)) if due < today else today
                 done_on = min(today, max(a.start, done_on - _days(rng.randint(0, 2))))
             if first_value:
@@ -955,11 +997,10 @@ class _Book:
         specs += [(Audience.DEEP, s) for s in rng.sample(names.OBJECTIVES_DEEP, deep_n)]
         pace = rng.uniform(*_KPI_PACE[a.pattern])
         objectives: list[Rec] = []
+        term = 24 if a.multi_year else 12
+        start = max(a.start, _add_months(a.renewal, -term))  # this contract term
         for k, (audience, (title, kpi_name, unit, b_lo, b_hi, t_lo, t_hi)) in enumerate(specs, 1):
-            start = a.start
             due = a.renewal if audience is Audience.DEEP else _add_months(start, 6)
-            if due <= start:
-                due = start + _days(180)
             if audience is Audience.DEEP:
                 who = a.first(ContactRole.EXECUTIVE_SPONSOR, ContactRole.DECISION_MAKER)
             else:
@@ -1034,8 +1075,10 @@ class _Book:
             progress = elapsed * pace + rng.uniform(-0.05, 0.05) if d > start else 0.0
             if a.pattern == _DECLINING and (last - d).days < 60 and d > start:
                 progress *= 0.7  # slipping back lately
-            value = round(baseline + (target - baseline) * progress, 1)
-            points.append({"date": d.isoformat(), "value": float(value)})
+            value = baseline + (target - baseline) * min(progress, 1.1)
+            if baseline >= 0 and target >= 0:
+                value = max(0.0, value)  # counts and hours never go negative
+            points.append({"date": d.isoformat(), "value": float(round(value, 1))})
             d += _days(rng.randint(30, 60))
         return points[-5:] if len(points) > 5 else points
 
@@ -1149,14 +1192,14 @@ class _Book:
                 key = f"cadence:{a.id}:exec-report"
                 picks.append((text, Priority.NORMAL, TaskSource.CADENCE, key, None))
             picks = picks[:count]
-            while len(picks) < count:
-                pair, prio, source = rng.choice(names.TASKS_GENERAL)
+            general = rng.sample(names.TASKS_GENERAL, count - len(picks))
+            for slug, pair, usual, source in general:
                 who = a.first(
                     ContactRole.CHAMPION, ContactRole.ADMIN, ContactRole.END_USER, on=today
                 )
                 text = self.fill(pair, lang, contact=who.short if who else a.name)
-                key = f"{source}:{a.id}:{len(picks)}" if source != "manual" else ""
-                prio = rng.choices((Priority(prio), Priority.HIGH, Priority.LOW), (6, 2, 2))[0]
+                key = f"{source}:{a.id}:{slug}" if source != "manual" else ""
+                prio = rng.choices((Priority(usual), Priority.HIGH, Priority.LOW), (6, 2, 2))[0]
                 picks.append((text, prio, TaskSource(source), key, None))
             specs += [(a, *p) for p in picks]
         done_flags = [r() < 0.35 for _ in specs]

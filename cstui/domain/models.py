@@ -421,7 +421,9 @@ class KPI(BaseModel):
     @model_validator(mode="after")
     def _target(self) -> Self:
         if self.target == self.baseline:
-            raise ValueError("The target must differ from the baseline, or there is nothing to measure.")
+            raise ValueError(
+                "The target must differ from the baseline, or there is nothing to measure."
+            )
         return self
 
     @property

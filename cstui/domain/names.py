@@ -592,7 +592,7 @@ SUMMARIES: Final[dict[tuple[str, str], tuple[Pair, ...]]] = {
     ("call", "positive"): (
         (
             "電話：{feature}の活用状況をヒアリング、順調とのこと",
-            "Call: checked how {feature} is going, all on track",
+            "Call: checked how they use {feature}, all on track",
         ),
         (
             "電話：追加部署への展開について前向きな相談",
@@ -619,7 +619,7 @@ SUMMARIES: Final[dict[tuple[str, str], tuple[Pair, ...]]] = {
     ("meeting", "positive"): (
         (
             "定例ミーティング：利用状況を確認、{feature}の活用が進んでいる",
-            "Check-in: usage reviewed, {feature} adoption growing",
+            "Check-in: usage reviewed, more teams using {feature}",
         ),
         (
             "定例ミーティング：次の活用テーマとして{feature}を提案し合意",
@@ -627,7 +627,7 @@ SUMMARIES: Final[dict[tuple[str, str], tuple[Pair, ...]]] = {
         ),
         (
             "訪問：現場の運用を見学、{feature}が定着している",
-            "On-site visit: {feature} is part of their daily routine",
+            "On-site visit: saw {feature} in daily use",
         ),
     ),
     ("meeting", "neutral"): (
@@ -647,7 +647,7 @@ SUMMARIES: Final[dict[tuple[str, str], tuple[Pair, ...]]] = {
     ("email", "positive"): (
         (
             "メール：{feature}の活用事例を共有、お礼の返信あり",
-            "Email: shared a {feature} case study, they replied with thanks",
+            "Email: shared a case study on {feature}, they replied with thanks",
         ),
     ),
     ("email", "neutral"): (
@@ -734,23 +734,47 @@ KICKOFF: Final[Pair] = (
 )
 ONBOARDING_SESSION: Final[Pair] = (
     "オンボーディング：{feature}のトレーニングを実施",
-    "Onboarding: ran a {feature} training session",
+    "Onboarding: training session on {feature}",
 )
 STORIES: Final[tuple[Pair, ...]] = (
     (
         "成功事例：{feature}で月{n}時間の工数削減",
-        "Success story: {feature} saves {n} hours a month",
+        "Success story: {n} hours a month saved with {feature}",
     ),
     (
         "成功事例：{feature}の導入で対応時間が{n}%短縮",
-        "Success story: {feature} cut handling time by {n}%",
+        "Success story: handling time down {n}% with {feature}",
     ),
 )
-TECH_TOUCH: Final[tuple[Pair, ...]] = (
-    ("自動メール：{feature}の使い方ガイドを配信", "Automated email: {feature} how-to guide"),
-    ("ウェビナー参加：{feature}活用講座", "Attended webinar: getting more from {feature}"),
-    ("サポート問い合わせ：{feature}の設定を案内", "Support follow-up: helped configure {feature}"),
+TECH_TOUCH: Final[tuple[tuple[str, Pair], ...]] = (
+    (
+        "email",
+        (
+            "自動メール：{feature}の使い方ガイドを配信",
+            "Automated email: how-to guide for {feature}",
+        ),
+    ),
+    ("email", ("利用状況レポートを自動送信", "Automated email: monthly usage summary")),
+    (
+        "meeting",
+        ("ウェビナー参加：{feature}活用講座", "Attended webinar: getting more from {feature}"),
+    ),
+    (
+        "call",
+        (
+            "サポート問い合わせ：{feature}の設定を案内",
+            "Support follow-up: helped configure {feature}",
+        ),
+    ),
+    (
+        "note",
+        (
+            "メモ：ヘルプセンターで{feature}の記事を閲覧",
+            "Note: read the help articles on {feature}",
+        ),
+    ),
 )
+"""One-to-many and automated touches: (activity kind, phrase)."""
 CHURN_NOTE: Final[Pair] = (
     "メモ：契約終了。解約理由は{reason}",
     "Note: contract ended; reason: {reason}",
@@ -767,17 +791,42 @@ NOT_A_FIT_NOTE: Final[Pair] = (
 )
 
 # --------------------------------------------------------------------------------------------
-# Tasks: (phrase, priority, source)
+# Tasks: (slug, phrase, priority, source); the slug makes stable keys for generated tasks
 # --------------------------------------------------------------------------------------------
 
-TASKS_GENERAL: Final[tuple[tuple[Pair, str, str], ...]] = (
-    (("{contact}さんへ活用事例を共有", "Share a case study with {contact}"), "normal", "manual"),
-    (("{contact}さんに定例の議事録を送付", "Send check-in notes to {contact}"), "low", "manual"),
-    (("{feature}のデモ日程を調整", "Book a {feature} demo"), "normal", "manual"),
-    (("請求先情報の更新を確認", "Confirm the updated billing details"), "low", "manual"),
-    (("新任担当者向けの説明会を設定", "Set up an intro session for new users"), "normal", "manual"),
-    (("定例ミーティングの日程調整", "Schedule the monthly check-in"), "normal", "cadence"),
-    (("機能要望の対応状況を連絡", "Update them on their feature request"), "normal", "voc"),
+TASKS_GENERAL: Final[tuple[tuple[str, Pair, str, str], ...]] = (
+    (
+        "case-study",
+        ("{contact}さんへ活用事例を共有", "Share a case study with {contact}"),
+        "normal",
+        "manual",
+    ),
+    (
+        "notes",
+        ("{contact}さんに定例の議事録を送付", "Send check-in notes to {contact}"),
+        "low",
+        "manual",
+    ),
+    ("demo", ("{feature}のデモ日程を調整", "Book a demo of {feature}"), "normal", "manual"),
+    ("billing", ("請求先情報の更新を確認", "Confirm the updated billing details"), "low", "manual"),
+    (
+        "intro",
+        ("新任担当者向けの説明会を設定", "Set up an intro session for new users"),
+        "normal",
+        "manual",
+    ),
+    (
+        "check-in",
+        ("定例ミーティングの日程調整", "Schedule the monthly check-in"),
+        "normal",
+        "cadence",
+    ),
+    (
+        "request-update",
+        ("機能要望の対応状況を連絡", "Update them on their feature request"),
+        "normal",
+        "voc",
+    ),
 )
 TASK_RENEWAL: Final[tuple[Pair, ...]] = (
     ("更新提案書の作成", "Prepare the renewal proposal"),
@@ -1094,7 +1143,7 @@ OBJECTIVES_DEEP: Final[tuple[tuple[Pair, Pair, Pair, float, float, float, float]
 NPS_COMMENTS: Final[dict[str, tuple[Pair, ...]]] = {
     "promoter": (
         ("サポートが丁寧で助かっています", "Support is quick and helpful"),
-        ("{feature}のおかげで作業時間が減りました", "{feature} saves us a lot of time"),
+        ("{feature}のおかげで作業時間が減りました", "We save a lot of time with {feature}"),
         ("他の部署にも勧めたい", "We'd recommend it to other teams"),
     ),
     "passive": (
@@ -1106,7 +1155,7 @@ NPS_COMMENTS: Final[dict[str, tuple[Pair, ...]]] = {
     ),
     "detractor": (
         ("動作が遅く、現場で使われなくなっている", "It is slow and the team has stopped using it"),
-        ("{feature}が業務に合わない", "{feature} does not fit how we work"),
+        ("{feature}が業務に合わない", "We cannot make {feature} fit how we work"),
         ("問い合わせの回答が遅い", "Support replies are slow"),
     ),
 }

@@ -56,8 +56,12 @@ def build_row(account: Account, last_touch: date | None, today: date) -> Portfol
         owner=account.owner,
         last_touch=last_touch,
         days_since_touch=None if last_touch is None else (today - last_touch).days,
-        search_key=fold(f"{account.name} {account.domain} {account.owner} {' '.join(account.tags)}"),
-        days_to_renewal=None if account.renewal_date is None else (account.renewal_date - today).days,
+        search_key=fold(
+            f"{account.name} {account.domain} {account.owner} {' '.join(account.tags)}"
+        ),
+        days_to_renewal=None
+        if account.renewal_date is None
+        else (account.renewal_date - today).days,
     )
 
 
@@ -69,11 +73,13 @@ SORT_KEYS: dict[str, Callable[[PortfolioRow], Any]] = {
     "renewal": lambda r: r.renewal_date or date.max,
     "touch": lambda r: r.days_since_touch if r.days_since_touch is not None else 10**9,
     "owner": lambda r: fold(r.owner),
-    "health": lambda r: r.health if r.health is not None else -1,
+    "health": lambda r: r.health if r.health is not None else 101,  # unscored last
     "trend": lambda r: r.trend if r.trend is not None else 0,
-    "band": lambda r: ("red", "yellow", "green", "unknown").index(r.band)
-    if r.band in ("red", "yellow", "green", "unknown")
-    else 4,
+    "band": lambda r: (
+        ("red", "yellow", "green", "unknown").index(r.band)
+        if r.band in ("red", "yellow", "green", "unknown")
+        else 4
+    ),
     "flags": lambda r: len(r.flags),
 }
 

@@ -1,61 +1,134 @@
 """The portfolio: the screen a CSM opens every morning.
 
-Rows come precomputed from the workspace; sorting happens in the data layer and the table
-draws only what is on screen, so the screen stays instant with tens of thousands of accounts.
+Rows come precomputed from the workspace. Sorting and filtering happen in the data layer on
+those rows (the full list is sorted once per sort order and data change; each keystroke in
+the filter is one pass over it), and the table draws only what is on screen, so the screen
+stays instant with tens of thousands of accounts.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Footer, Header, Input, Static
 
 from cstui import clock
-from cstui.domain.portfolio import PortfolioRow, sort_rows
+from cstui.domain.filters import FilterQuery, parse
+from cstui.domain.portfolio import PortfolioRow, PortfolioSummary, sort_rows, summarize
 from cstui.i18n import humanize, short_money, t
 from cstui.widgets.account_table import AccountTable, Column
-from cstui.workspace import Workspace, WorkspaceEvent
+from cstui.widgets.localize import localize_bindings
+from cstui.workspace import SavedView, Workspace, WorkspaceEvent
+
+BAND_STYLE = {"red": "bold red", "yellow": "yellow", "green": "green", "unknown": "dim"}
+FLAG_CODES = {
+    "champion-left": "C",
+    "usage-drop": "U",
+    "no-touch": "T",
+    "renewal-risk": "R",
+    "detractor": "D",
+}
 
 
-def _renewal(row: PortfolioRow) -> Text:
+def health_cell(row: PortfolioRow) -> Text:
+    """A five-cell bar and the number, in the band's colour."""
+    if row.health is None:
+        return Text("·····   —", style="dim")
+    full, half = divmod(max(0, min(100, row.health)), 20)
+    bar = ("█" * full + ("▌" if half >= 10 else "")).ljust(5, "·")
+    return Text(f"{bar} {row.health:>3}", style=BAND_STYLE.get(row.band, ""))
+
+
+def trend_cell(row: PortfolioRow) -> Text:
+    if row.trend is None:
+        return Text("", style="dim")
+    if row.trend > 3:
+        return Text(f"↑{row.trend:+d}", style="green")
+    if row.trend < -3:
+        return Text(f"↓{row.trend:+d}", style="red")
+    return Text(f"→{row.trend:+d}", style="dim")
+
+
+def renewal_cell(row: PortfolioRow) -> Text:
     if row.renewal_date is None:
-        return Text("—")
+        return Text("—", style="dim")
     text = humanize(row.renewal_date, clock.today())
-    overdue = row.days_to_renewal is not None and row.days_to_renewal < 0
-    return Text(text, style="bold red" if overdue else "")
+    days = row.days_to_renewal
+    if days is not None and days < 0:
+        return Text(text, style="bold red")
+    if days is not None and days <= 90:
+        return Text(text, style="yellow")
+    return Text(text)
 
 
-def _touch(row: PortfolioRow) -> str:
-    return "—" if row.days_since_touch is None else t("portfolio.days", n=row.days_since_touch)
+def touch_cell(row: PortfolioRow) -> Text:
+    if row.days_since_touch is None:
+        return Text(t("portfolio.never"), style="dim")
+    style = "red" if "no-touch" in row.flags else ""
+    return Text(t("portfolio.days", n=row.days_since_touch), style=style)
+
+
+def flags_cell(row: PortfolioRow) -> Text:
+    return Text("".join(FLAG_CODES.get(f, "?") for f in row.flags), style="bold red")
 
 
 def portfolio_columns() -> list[Column[PortfolioRow]]:
     return [
         Column("name", t("col.name"), 28, lambda r: r.name, flex=True, priority=10),
-        Column("tier", t("col.tier"), 6, lambda r: t(f"tier.{r.tier.value}"), priority=6),
-        Column("stage", t("col.stage"), 12, lambda r: t(f"stage.{r.stage.value}"), priority=7),
-        Column("arr", t("col.arr"), 9, lambda r: short_money(r.arr, r.currency), "right", 9),
-        Column("renewal", t("col.renewal"), 14, _renewal, priority=8),
-        Column("touch", t("col.touch"), 8, _touch, "right", priority=5),
-        Column("owner", t("col.owner"), 8, lambda r: r.owner, priority=4),
+        Column("health", t("col.health"), 9, health_cell, priority=9),
+        Column("trend", t("col.trend"), 4, trend_cell, "right", priority=6),
+        Column("arr", t("col.arr"), 8, lambda r: short_money(r.arr, r.currency), "right", 8),
+        Column("tier", t("col.tier"), 6, lambda r: t(f"tier.{r.tier.value}"), priority=4),
+        Column("stage", t("col.stage"), 10, lambda r: t(f"stage.{r.stage.value}"), priority=5),
+        Column("renewal", t("col.renewal"), 13, renewal_cell, priority=7),
+        Column("touch", t("col.touch"), 6, touch_cell, "right", priority=3),
+        Column("owner", t("col.owner"), 7, lambda r: r.owner, priority=2),
+        Column("flags", t("col.flags"), 5, flags_cell, priority=7),
     ]
+
+
+def summary_text(s: PortfolioSummary) -> str:
+    def per_currency(values: dict[str, int]) -> str:
+        if not values:
+            return short_money(0, "JPY")
+        return " + ".join(short_money(v, c) for c, v in sorted(values.items()))
+
+    parts = [
+        t("kpi.accounts", n=s.accounts),
+        t("kpi.arr", value=per_currency(s.arr)),
+        t("kpi.at_risk", value=per_currency(s.arr_at_risk)),
+        t("kpi.renewals", n=s.renewals_90d),
+        t("kpi.health", value="—" if s.average_health is None else f"{s.average_health:.0f}"),
+        t("kpi.nps", value="—" if s.nps is None else f"{s.nps:+.0f}"),
+    ]
+    return "  ·  ".join(parts)
 
 
 class PortfolioScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("s", "cycle_sort", "Sort"),
-        Binding("r", "reverse_sort", "Reverse"),
+        Binding("slash", "focus_filter", "key.filter"),
+        Binding("s", "cycle_sort", "key.sort"),
+        Binding("r", "reverse_sort", "key.reverse"),
+        Binding("v", "pick_view", "key.views"),
+        Binding("V", "save_view", "key.save_view"),
+        Binding("escape", "leave_filter", "key.table", show=False),
     ]
 
     def __init__(self) -> None:
         super().__init__()
-        self.sort_key = "renewal"
+        localize_bindings(self)
+        self.sort_key = "health"
         self.sort_reverse = False
-        self._unsubscribe: object = None
+        self.query_text = ""
+        self._sorted: list[PortfolioRow] | None = None
+        self._unsubscribe: Callable[[], None] | None = None
 
     @property
     def workspace(self) -> Workspace:
@@ -63,46 +136,124 @@ class PortfolioScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static(id="portfolio-summary", markup=False)
+        with Vertical(id="portfolio-top"):
+            yield Input(placeholder=t("portfolio.filter_hint"), id="portfolio-filter")
+            yield Static(id="portfolio-filter-error", markup=False)
+            yield Static(id="portfolio-summary", markup=False)
         yield AccountTable[PortfolioRow](portfolio_columns(), id="portfolio-table")
         yield Footer()
 
     def on_mount(self) -> None:
         self._unsubscribe = self.workspace.subscribe(self._on_workspace_event)
+        self.query_one("#portfolio-filter-error").display = False
         self.refresh_rows()
-        self.query_one(AccountTable).focus()
+        self.table.focus()
 
     def on_unmount(self) -> None:
-        if callable(self._unsubscribe):
+        if self._unsubscribe is not None:
             self._unsubscribe()
 
     def _on_workspace_event(self, event: WorkspaceEvent) -> None:
+        self._sorted = None
         self.refresh_rows()
 
     @property
     def table(self) -> AccountTable[PortfolioRow]:
         return self.query_one("#portfolio-table", AccountTable)
 
+    def sorted_rows(self) -> list[PortfolioRow]:
+        if self._sorted is None:
+            self._sorted = sort_rows(self.workspace.portfolio(), self.sort_key, self.sort_reverse)
+        return self._sorted
+
+    def current_query(self) -> FilterQuery:
+        return parse(self.query_text, me=self.workspace.user)
+
     def refresh_rows(self) -> None:
-        rows = sort_rows(self.workspace.portfolio(), self.sort_key, self.sort_reverse)
+        query = self.current_query()
+        rows = query.apply(self.sorted_rows())
+        error = self.query_one("#portfolio-filter-error", Static)
+        if query.errors:
+            error.update("⚠ " + "  ".join(query.errors))
+            error.display = True
+        else:
+            error.display = False
         self.table.set_sort(self.sort_key, self.sort_reverse)
         self.table.set_rows(rows)
-        total = len(rows)
-        self.query_one("#portfolio-summary", Static).update(t("portfolio.summary", n=total))
+        self.query_one("#portfolio-summary", Static).update(summary_text(summarize(rows)))
+
+    # ---------------------------------------------------------------- filter
+    @on(Input.Changed, "#portfolio-filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.query_text = event.value
+        self.refresh_rows()
+
+    @on(Input.Submitted, "#portfolio-filter")
+    def _filter_submitted(self) -> None:
+        self.table.focus()
+
+    def action_focus_filter(self) -> None:
+        self.query_one("#portfolio-filter", Input).focus()
+
+    def action_leave_filter(self) -> None:
+        self.table.focus()
+
+    def apply_view(self, view: SavedView) -> None:
+        self.sort_key, self.sort_reverse = view.sort, view.reverse
+        self._sorted = None
+        box = self.query_one("#portfolio-filter", Input)
+        box.value = view.filter  # fires Input.Changed, which refreshes
+        self.query_text = view.filter
+        self.refresh_rows()
+
+    # ---------------------------------------------------------------- sorting
+    def set_sort(self, key: str, reverse: bool = False) -> None:
+        self.sort_key, self.sort_reverse = key, reverse
+        self._sorted = None
+        self.refresh_rows()
 
     def on_account_table_sort_requested(self, message: AccountTable.SortRequested) -> None:
         if message.key == self.sort_key:
-            self.sort_reverse = not self.sort_reverse
+            self.set_sort(self.sort_key, not self.sort_reverse)
         else:
-            self.sort_key, self.sort_reverse = message.key, False
-        self.refresh_rows()
+            self.set_sort(message.key)
 
     def action_cycle_sort(self) -> None:
         keys = [c.key for c in portfolio_columns()]
-        self.sort_key = keys[(keys.index(self.sort_key) + 1) % len(keys)]
-        self.sort_reverse = False
-        self.refresh_rows()
+        self.set_sort(keys[(keys.index(self.sort_key) + 1) % len(keys)])
 
     def action_reverse_sort(self) -> None:
-        self.sort_reverse = not self.sort_reverse
-        self.refresh_rows()
+        self.set_sort(self.sort_key, not self.sort_reverse)
+
+    # ---------------------------------------------------------------- navigation
+    def on_account_table_selected(self, message: AccountTable.Selected) -> None:
+        self.app.open_account(message.row_id)  # type: ignore[attr-defined]
+
+    # ---------------------------------------------------------------- views
+    def action_pick_view(self) -> None:
+        from cstui.screens.views import ViewPicker
+
+        def chosen(view: SavedView | None) -> None:
+            if view is not None:
+                self.apply_view(view)
+
+        self.app.push_screen(ViewPicker(self.workspace.views()), chosen)
+
+    def action_save_view(self) -> None:
+        from cstui.screens.forms import Field, FormScreen
+
+        def save(values: dict[str, object]) -> None:
+            self.workspace.save_view(
+                str(values.get("name") or ""), self.query_text, self.sort_key, self.sort_reverse
+            )
+            self.notify(t("portfolio.view_saved", name=str(values.get("name"))), markup=False)
+
+        fields = [
+            Field(
+                "name",
+                t("portfolio.view_name"),
+                required=True,
+                help=t("portfolio.view_help", filter=self.query_text or "—"),
+            )
+        ]
+        self.app.push_screen(FormScreen(t("portfolio.save_view"), fields, save))

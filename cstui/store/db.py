@@ -81,17 +81,16 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def _deep(value: Any) -> Any:
+    """Copy nested dicts/lists; recurse only into containers (most items are scalars)."""
     if type(value) is dict:
-        return {k: _deep(v) for k, v in value.items()}
-    if type(value) is list:
-        return [_deep(v) for v in value]
-    return value
+        return {k: _deep(v) if type(v) is dict or type(v) is list else v for k, v in value.items()}
+    return [_deep(v) if type(v) is dict or type(v) is list else v for v in value]
 
 
 def _copy(rec: Record) -> Record:
     """A copy callers may mutate freely (nested lists/dicts copied too, scalars shared)."""
     out = rec.copy()
-    for key, value in out.items():
+    for key, value in rec.items():
         if type(value) is dict or type(value) is list:
             out[key] = _deep(value)
     return out
@@ -132,10 +131,24 @@ class Change:
     purge: bool = False
 
 
+class _Tables(dict[str, snap.Docs]):
+    """The parsed tables. TinyDB looks tables up with ``tables[name]``; a table that is still
+    unparsed in the snapshot is parsed right then (``__missing__``)."""
+
+    def __init__(self, loader: Callable[[str], bool]) -> None:
+        super().__init__()
+        self._loader = loader
+
+    def __missing__(self, name: str) -> snap.Docs:
+        if self._loader(name):
+            return dict.__getitem__(self, name)
+        raise KeyError(name)
+
+
 class _LiveStorage(Storage):
     """TinyDB storage over the store's in-memory tables (no copying, no I/O)."""
 
-    def __init__(self, tables: snap.Tables) -> None:
+    def __init__(self, tables: _Tables) -> None:
         self._tables = tables
 
     def read(self) -> dict[str, dict[str, Any]] | None:
@@ -320,9 +333,15 @@ class Store:
         self.last_seq = 0
         self.schema = len(self._migrations)
         self.generation = 0
-        self._data: snap.Tables = {}
+        self._data = _Tables(self._ensure)
         self._index: dict[str, dict[str, str]] = {}
         self._tombs: dict[str, int] = {}
+        self._lazy: dict[str, snap.LazyTable] = {}
+        """Tables still unparsed in the snapshot bytes."""
+        self._pending: dict[str, list[jr.Line]] = {}
+        """Journal lines for unparsed tables, applied when the table is parsed."""
+        self._clean: dict[str, snap.LazyTable] = {}
+        """Tables unchanged since the snapshot: a checkpoint copies their bytes."""
         self._db = _MemoryDB(storage=_LiveStorage, tables=self._data)
         self._table_names: set[str] = set()
         self._journal: jr.JournalFile | None = None
@@ -333,12 +352,19 @@ class Store:
         self._closed = False
         self._ids = IdGenerator(self._clock)
 
-        if not perms.ensure_dir(self.data_dir, team):
-            self.warnings.extend(perms.problems(self.data_dir, team))
-        perms.ensure_dir(self.backups_dir, team)
         self._lock = FileLock(self.lock_path, team=team)
         try:
+            if not perms.ensure_dir(self.data_dir, team):
+                self.warnings.extend(perms.problems(self.data_dir, team))
+            perms.ensure_dir(self.backups_dir, team)
             self._open()
+        except OSError as exc:
+            self._release_files()
+            raise StoreError(
+                f"cstui cannot use the data folder {self.data_dir}: {exc.strerror or exc}"
+                f"{f' ({exc.filename})' if exc.filename else ''}. Check that it exists, that "
+                f"it is a folder and that you may read and write it."
+            ) from exc
         except BaseException:
             self._release_files()
             raise
@@ -381,8 +407,9 @@ class Store:
                 f"holds changes that belong to it, so cstui did not start. {where}"
             )
         meta = snap.Meta(schema=len(self._migrations), last_seq=0, generation=0)
-        snap.write_atomic(self.snapshot_path, snap.encode(meta, {}), self.team, backups=None)
-        self._install(snap.Snapshot(meta=meta, tables={}))
+        payload, _ = snap.encode(meta, {})
+        snap.write_atomic(self.snapshot_path, payload, self.team, backups=None)
+        self._install(snap.Snapshot(meta=meta))
 
     def _check_schema(self) -> None:
         if self.schema > len(self._migrations):
@@ -398,16 +425,47 @@ class Store:
         self._data.update(s.tables)
         self._index = s.index
         self._tombs = s.tombstones
+        self._lazy = dict(s.lazy)
+        self._pending = {}
+        self._clean = dict(s.lazy)
         self.last_seq = s.meta.last_seq
         self.schema = s.meta.schema
         self.generation = s.meta.generation
         for name in self._table_names:
             self._db.table(name).clear_cache()
 
+    def _ensure(self, name: str) -> bool:
+        """Parse table ``name`` if it is still unparsed; return whether it exists now."""
+        with self._mutex:
+            lazy = self._lazy.get(name)
+            if lazy is None:
+                return dict.__contains__(self._data, name)
+            try:
+                docs, ids, tombs = lazy.load()
+            except snap.InvalidSnapshot as exc:
+                raise snap.corrupt(self.snapshot_path, str(exc)) from None
+            del self._lazy[name]
+            dict.__setitem__(self._data, name, docs)
+            self._index[name] = ids
+            self._tombs[name] = tombs
+            for line in self._pending.pop(name, []):
+                self._apply_to_table(line)
+            return True
+
+    def _ensure_all(self) -> None:
+        for name in list(self._lazy):
+            self._ensure(name)
+
+    def _docs(self, name: str) -> snap.Docs | None:
+        if name in self._lazy:
+            self._ensure(name)
+        return dict.get(self._data, name)
+
     def _migrate(self) -> None:
         """Run pending migrations (exclusive lock held, caught up), backup first."""
         start, target = self.schema, len(self._migrations)
-        payload = snap.encode(snap.Meta(start, self.last_seq, self.generation), self._data)
+        self._ensure_all()
+        payload, _ = snap.encode(snap.Meta(start, self.last_seq, self.generation), self._data)
         backup = snap.write_backup(
             self.backups_dir, payload, self.generation, f"before-v{target}", self.team
         )
@@ -436,8 +494,16 @@ class Store:
                     key = str(next_seq)
                 docs[key] = rec
             tables[name] = docs
-        payload = snap.encode(snap.Meta(target, next_seq, self.generation), tables)
-        self._install(snap.parse(payload))
+        try:
+            payload, _ = snap.encode(snap.Meta(target, next_seq, self.generation), tables)
+            migrated = snap.parse(payload)
+        except (TypeError, snap.InvalidSnapshot) as exc:
+            raise StoreError(
+                f"Upgrading the data in {self.data_dir} from version {start} to {target} "
+                f"produced invalid data ({exc}). Nothing on disk was changed; a backup is in "
+                f"{backup}."
+            ) from exc
+        self._install(migrated)
         self._write_checkpoint()
         self.warnings.append(
             f"Upgraded the data in {self.data_dir} from version {start} to {target}; the data "
@@ -451,8 +517,11 @@ class Store:
         return self._ids()
 
     def _record(self, table: str, id: str) -> Record | None:
-        key = self._index.get(table, {}).get(id)
-        return None if key is None else self._data[table][key]
+        docs = self._docs(table)
+        if docs is None:
+            return None
+        key = self._index[table].get(id)
+        return None if key is None else docs[key]
 
     def get(self, table: str, id: str, *, include_deleted: bool = False) -> Record | None:
         """A copy of one record, or None (also None for a tombstone unless asked)."""
@@ -465,7 +534,7 @@ class Store:
     def all(self, table: str, *, include_deleted: bool = False) -> list[Record]:
         """Copies of all records of a table, in creation order."""
         with self._mutex:
-            docs = self._data.get(table, {}).values()
+            docs = (self._docs(table) or {}).values()
             if include_deleted:
                 return [_copy(rec) for rec in docs]
             return [_copy(rec) for rec in docs if not rec.get("_deleted")]
@@ -473,18 +542,20 @@ class Store:
     def count(self, table: str) -> int:
         """Number of live (not tombstoned) records, in O(1)."""
         with self._mutex:
-            return len(self._data.get(table, {})) - self._tombs.get(table, 0)
+            return len(self._docs(table) or {}) - self._tombs.get(table, 0)
 
     def tables(self) -> list[str]:
         """Names of the tables that hold or held records."""
         with self._mutex:
-            return sorted(self._data)
+            return sorted({*self._data, *self._lazy})
 
     def table(self, name: str) -> Table:
         """TinyDB table for ``Query`` searches (read-only; includes tombstones, which have
         ``_deleted``: add ``~where('_deleted').exists()`` to skip them).
 
-        Search results share nested values with the store: do not mutate them.
+        Search results share nested values with the store: do not mutate them. Searches are
+        not synchronised with writes made from other threads; search on the thread that
+        writes and polls (the UI's event loop).
         """
         with self._mutex:
             self._table_names.add(name)
@@ -611,10 +682,22 @@ class Store:
     # ------------------------------------------------------------------ applying
 
     def _apply_line(self, line: jr.Line) -> None:
+        table = line["table"]
+        self._clean.pop(table, None)
+        if table in self._lazy:
+            self._pending.setdefault(table, []).append(line)
+        else:
+            self._apply_to_table(line)
+            if table in self._table_names:
+                self._db.table(table).clear_cache()
+        self.last_seq = line["seq"]
+
+    def _apply_to_table(self, line: jr.Line) -> None:
         table, rid = line["table"], line["id"]
-        docs = self._data.get(table)
+        docs = dict.get(self._data, table)
         if docs is None:
-            docs = self._data[table] = {}
+            docs = {}
+            dict.__setitem__(self._data, table, docs)
             self._index[table] = {}
             self._tombs[table] = 0
         ids = self._index[table]
@@ -644,9 +727,6 @@ class Store:
             now_deleted = bool(rec.get("_deleted"))
             if now_deleted != was_deleted:
                 self._tombs[table] += 1 if now_deleted else -1
-        self.last_seq = line["seq"]
-        if table in self._table_names:
-            self._db.table(table).clear_cache()
 
     @staticmethod
     def _change(line: jr.Line, *, local: bool) -> Change:
@@ -724,10 +804,12 @@ class Store:
 
     def _reload(self) -> list[Change]:
         """Replace memory with the snapshot and report differences as changes (lock held)."""
+        self._ensure_all()
         old_data = {name: dict(docs) for name, docs in self._data.items()}
         old_index = self._index
         self._install(snap.load(self.snapshot_path))
         self._check_schema()
+        self._ensure_all()
         changes: list[Change] = []
         for name in sorted(set(old_index) | set(self._index)):
             before_ids, after_ids = old_index.get(name, {}), self._index.get(name, {})
@@ -836,7 +918,15 @@ class Store:
         """Write snapshot + new journal generation (exclusive lock held, caught up)."""
         self._remove_temp_files()
         meta = snap.Meta(self.schema, self.last_seq, self.generation + 1)
-        payload = snap.encode(meta, self._data)
+        tables: dict[str, snap.Docs | snap.LazyTable] = {}
+        for name in sorted({*self._data, *self._lazy}):
+            clean = self._clean.get(name)
+            if clean is not None:
+                tables[name] = clean
+            else:
+                self._ensure(name)
+                tables[name] = dict.__getitem__(self._data, name)
+        payload, placed = snap.encode(meta, tables)
         try:
             snap.write_atomic(self.snapshot_path, payload, self.team, backups=self.backups_dir)
             tmp = self.journal_path.with_name(f"{JOURNAL_NAME}.tmp-{os.getpid()}")
@@ -857,6 +947,10 @@ class Store:
         if old is not None:
             old.close()
         self.generation = meta.generation
+        self._clean = placed  # everything is now exactly as in the new snapshot's bytes
+        for name, lazy in placed.items():
+            if name in self._lazy:
+                self._lazy[name] = lazy  # let the old snapshot's bytes be freed
 
     def _remove_temp_files(self) -> None:
         """Temp files can only be left by a crash: all writing happens under the lock."""
@@ -915,26 +1009,33 @@ class Store:
                 found.append(
                     f"cstui cannot read and write {path}; check its owner and permissions."
                 )
+        raw_snapshot: bytes | None = None
+        raw_journal: bytes | None = None
         try:
-            with self._lock.shared(timeout=5):
+            with self._lock.shared(timeout=5):  # a consistent pair; parse after releasing
                 try:
-                    snap.load(self.snapshot_path)
-                except CorruptSnapshotError as exc:
-                    found.append(str(exc))
-                try:
-                    result = jr.read_all(self.journal_path)
-                except StoreError as exc:
-                    found.append(str(exc))
+                    raw_snapshot = self.snapshot_path.read_bytes()
+                    raw_journal = self.journal_path.read_bytes()
                 except OSError as exc:
-                    found.append(f"cstui cannot read {self.journal_path} ({exc.strerror}).")
-                else:
-                    if result.torn:
-                        found.append(
-                            f"The journal {self.journal_path} ends with an unfinished change "
-                            f"(from a crash); it will be cut the next time something is saved."
-                        )
+                    found.append(f"cstui cannot read {exc.filename} ({exc.strerror}).")
         except StoreError as exc:
             found.append(str(exc))
+        if raw_snapshot is not None:
+            try:
+                snap.parse(raw_snapshot, lazy=False)
+            except snap.InvalidSnapshot as exc:
+                found.append(str(snap.corrupt(self.snapshot_path, str(exc))))
+        if raw_journal is not None:
+            try:
+                result = jr.scan(raw_journal, offset=0, path=self.journal_path)
+            except StoreError as exc:
+                found.append(str(exc))
+            else:
+                if result.torn:
+                    found.append(
+                        f"The journal {self.journal_path} ends with an unfinished change "
+                        f"(from a crash); it will be cut the next time something is saved."
+                    )
         with contextlib.suppress(OSError):
             size = self.journal_path.stat().st_size
             if size > 2 * self.checkpoint_bytes:

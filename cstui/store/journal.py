@@ -219,9 +219,3 @@ class JournalFile:
         if self.fd >= 0:
             os.close(self.fd)
             self.fd = -1
-
-
-def read_all(path: Path) -> Scan:
-    """Scan a whole journal file (for ``check()``)."""
-    data = path.read_bytes()
-    return scan(data, offset=0, path=path)

@@ -3,8 +3,14 @@
 The snapshot is TinyDB's own JSON layout (``{"table": {"<int doc id>": {...}}}``) so that
 plain ``tinydb.TinyDB(path)`` can read it, plus a ``_meta`` table holding the schema
 version, the last journal sequence number it contains and the checkpoint generation.
-``_meta`` is always written first so another process can learn the generation from the
-first few bytes instead of parsing megabytes (see ``read_meta``).
+
+Opening must stay fast with 100k+ records, and parsing JSON is the cost (about 1 s for
+46 MB here). So ``_meta`` is always written first and also records where each table's JSON
+starts and ends and its CRC-32 (``"tables": {"name": [start, end, crc]}``). On open we
+check every CRC (cheap: the whole file is verified, so damage still stops start-up) and
+parse a table only when it is first used (``LazyTable``). At a checkpoint, a table that did
+not change is copied as bytes instead of being serialised again. A file without a valid
+layout (say, rewritten by plain TinyDB) is simply parsed in full.
 
 A snapshot is only ever replaced whole (temp file, fsync, ``os.replace``), and a file that
 fails to parse is never written over: the caller gets ``CorruptSnapshotError`` naming the
@@ -14,8 +20,11 @@ newest backup that does parse.
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import re
+import zlib
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,8 +42,9 @@ _BACKUP_RE = re.compile(r"^cstui-\d{8}T\d{6}\.\d{6}Z-g\d+(-[a-z0-9-]+)?(\.\d+)?\
 _META_PREFIX = b'{"_meta":{"1":'
 
 Record = dict[str, Any]
-Tables = dict[str, dict[str, Record]]
-"""Table name -> TinyDB doc id (as text, like in the JSON file) -> record."""
+Docs = dict[str, Record]
+"""TinyDB doc id (as text, like in the JSON file) -> record."""
+Tables = dict[str, Docs]
 
 
 @dataclass
@@ -45,25 +55,65 @@ class Meta:
     last_seq: int
     generation: int
 
-    def as_doc(self) -> dict[str, int]:
-        """The ``_meta`` document as stored."""
+    def as_doc(self) -> dict[str, Any]:
+        """The ``_meta`` document as stored (without the table layout)."""
         return {"schema": self.schema, "last_seq": self.last_seq, "generation": self.generation}
-
-
-@dataclass
-class Snapshot:
-    """A parsed, validated snapshot plus the lookup structures the store keeps."""
-
-    meta: Meta
-    tables: Tables
-    index: dict[str, dict[str, str]] = field(default_factory=dict)
-    """Table -> record id -> doc id (as text)."""
-    tombstones: dict[str, int] = field(default_factory=dict)
-    """Table -> number of records with ``_deleted``."""
 
 
 class InvalidSnapshot(ValueError):
     """Internal: why a snapshot's bytes are not a valid cstui snapshot."""
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Parsing creates ~10 objects per field; without this, the cyclic GC runs over the
+    growing heap again and again and doubles the load time. Nothing parsed is cyclic."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+@dataclass
+class LazyTable:
+    """One table's JSON inside snapshot bytes; parsed on first use, or copied as is."""
+
+    name: str
+    raw: bytes
+    start: int
+    end: int
+    crc: int
+
+    @property
+    def body(self) -> memoryview:
+        """The table's JSON object, without copying."""
+        return memoryview(self.raw)[self.start : self.end]
+
+    def load(self) -> tuple[Docs, dict[str, str], int]:
+        """Parse: documents, record id -> doc id index, number of tombstones."""
+        with _gc_paused():
+            try:
+                docs = orjson.loads(self.body)
+            except orjson.JSONDecodeError as exc:
+                raise InvalidSnapshot(f"table {self.name!r} is not valid JSON ({exc})") from None
+            return docs, *_index_table(self.name, docs)
+
+
+@dataclass
+class Snapshot:
+    """A validated snapshot: tables parsed already, and tables still to parse."""
+
+    meta: Meta
+    tables: Tables = field(default_factory=dict)
+    index: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Table -> record id -> doc id (as text), for the parsed tables."""
+    tombstones: dict[str, int] = field(default_factory=dict)
+    """Table -> number of records with ``_deleted``, for the parsed tables."""
+    lazy: dict[str, LazyTable] = field(default_factory=dict)
+    """Tables not parsed yet (all of them, when the file has a valid layout)."""
 
 
 def _meta_from(doc: object) -> Meta:
@@ -78,63 +128,175 @@ def _meta_from(doc: object) -> Meta:
     return Meta(**values)
 
 
-def parse(raw: bytes) -> Snapshot:
-    """Parse and validate snapshot bytes, building the id index in the same pass."""
+def _index_table(name: str, docs: object) -> tuple[dict[str, str], int]:
+    if not isinstance(docs, dict):
+        raise InvalidSnapshot(f"table {name!r} is not an object")
+    ids: dict[str, str] = {}
+    tomb = 0
+    for key, rec in docs.items():
+        if not isinstance(rec, dict) or not key.isdigit():
+            raise InvalidSnapshot(f"table {name!r} has a malformed entry {key!r}")
+        rid = rec.get("id")
+        if type(rid) is not str or not rid:
+            raise InvalidSnapshot(f"entry {key!r} of table {name!r} has no text id")
+        if rid in ids:
+            raise InvalidSnapshot(f"table {name!r} holds id {rid!r} twice")
+        ids[rid] = key
+        if rec.get("_deleted"):
+            tomb += 1
+    return ids, tomb
+
+
+def _object_end(buf: bytes, start: int) -> int:
+    """Index just after the JSON object starting at ``buf[start]`` (string-aware)."""
+    depth = 0
+    in_string = False
+    i = start
+    while i < len(buf):
+        c = buf[i]
+        if in_string:
+            if c == 0x5C:  # backslash: skip the escaped character
+                i += 1
+            elif c == 0x22:
+                in_string = False
+        elif c == 0x22:
+            in_string = True
+        elif c == 0x7B:
+            depth += 1
+        elif c == 0x7D:
+            depth -= 1
+            if depth == 0:
+                return i + 1
+        i += 1
+    raise InvalidSnapshot("its _meta entry is cut short")
+
+
+def _head(raw: bytes) -> tuple[dict[str, Any], int] | None:
+    """The ``_meta`` document and the offset after ``_meta``'s closing brace, if first."""
+    if not raw.startswith(_META_PREFIX):
+        return None
+    end = _object_end(raw, len(_META_PREFIX))
+    try:
+        doc = orjson.loads(raw[len(_META_PREFIX) : end])
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(doc, dict) or raw[end : end + 1] != b"}":
+        return None
+    return doc, end + 1
+
+
+def _lazy_tables(raw: bytes, doc: dict[str, Any], pos: int) -> dict[str, LazyTable] | None:
+    """Check the recorded layout against the bytes; None if it does not match exactly."""
+    layout = doc.get("tables")
+    if not isinstance(layout, dict):
+        return None
+    tables: dict[str, LazyTable] = {}
+    view = memoryview(raw)
+    for name, entry in layout.items():
+        if not isinstance(entry, list) or len(entry) != 3 or not all(type(x) is int for x in entry):
+            return None
+        start, end, crc = entry
+        key = b"," + orjson.dumps(name) + b":"
+        if raw[pos : pos + len(key)] != key or start != pos + len(key) or not start < end:
+            return None
+        if raw[start : start + 1] != b"{" or raw[end - 1 : end] != b"}":
+            return None
+        if zlib.crc32(view[start:end]) != crc:
+            return None
+        tables[name] = LazyTable(name, raw, start, end, crc)
+        pos = end
+    if pos != len(raw) - 1 or raw[pos:] != b"}":
+        return None
+    return tables
+
+
+def parse(raw: bytes, *, lazy: bool = True) -> Snapshot:
+    """Validate snapshot bytes; with ``lazy`` and a valid layout, defer parsing tables."""
     if not raw.strip():
         raise InvalidSnapshot("the file is empty")
-    try:
-        data = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise InvalidSnapshot(f"it is not valid JSON ({exc})") from None
-    if not isinstance(data, dict):
-        raise InvalidSnapshot("it does not contain tables")
-    meta_table = data.pop(META_TABLE, None)
-    if not isinstance(meta_table, dict) or META_DOC not in meta_table:
-        raise InvalidSnapshot("it has no _meta table (it was not written by cstui)")
-    meta = _meta_from(meta_table[META_DOC])
-    index: dict[str, dict[str, str]] = {}
-    tombstones: dict[str, int] = {}
-    for name, docs in data.items():
-        if not isinstance(docs, dict):
-            raise InvalidSnapshot(f"table {name!r} is not an object")
-        ids: dict[str, str] = {}
-        tomb = 0
-        for key, rec in docs.items():
-            if not isinstance(rec, dict) or not key.isdigit():
-                raise InvalidSnapshot(f"table {name!r} has a malformed entry {key!r}")
-            rid = rec.get("id")
-            if type(rid) is not str or not rid:
-                raise InvalidSnapshot(f"entry {key!r} of table {name!r} has no text id")
-            if rid in ids:
-                raise InvalidSnapshot(f"table {name!r} holds id {rid!r} twice")
-            ids[rid] = key
-            if rec.get("_deleted"):
-                tomb += 1
-        index[name] = ids
-        tombstones[name] = tomb
-    return Snapshot(meta=meta, tables=data, index=index, tombstones=tombstones)
+    head = _head(raw)
+    if lazy and head is not None:
+        tables = _lazy_tables(raw, *head)
+        if tables is not None:
+            return Snapshot(meta=_meta_from(head[0]), lazy=tables)
+    with _gc_paused():
+        try:
+            data = orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            raise InvalidSnapshot(f"it is not valid JSON ({exc})") from None
+        if not isinstance(data, dict):
+            raise InvalidSnapshot("it does not contain tables")
+        meta_table = data.pop(META_TABLE, None)
+        if not isinstance(meta_table, dict) or META_DOC not in meta_table:
+            raise InvalidSnapshot("it has no _meta table (it was not written by cstui)")
+        snap = Snapshot(meta=_meta_from(meta_table[META_DOC]), tables=data)
+        for name, docs in data.items():
+            snap.index[name], snap.tombstones[name] = _index_table(name, docs)
+    return snap
 
 
-def encode(meta: Meta, tables: Tables) -> bytes:
-    """Serialise with ``_meta`` first (see ``read_meta``)."""
-    doc: dict[str, Any] = {META_TABLE: {META_DOC: meta.as_doc()}}
-    doc.update(tables)
-    return orjson.dumps(doc)
+def encode(
+    meta: Meta, tables: Mapping[str, Docs | LazyTable]
+) -> tuple[bytes, dict[str, LazyTable]]:
+    """Serialise with ``_meta`` (and the table layout) first.
+
+    ``LazyTable`` values are copied as bytes. Returns the bytes and each table's place in
+    them, so the caller can copy unchanged tables again at the next checkpoint.
+    """
+    bodies: list[tuple[str, bytes, bytes | memoryview, int]] = []
+    for name, value in tables.items():
+        if isinstance(value, LazyTable):
+            bodies.append((name, orjson.dumps(name), value.body, value.crc))
+        else:
+            fresh = orjson.dumps(value)
+            bodies.append((name, orjson.dumps(name), fresh, zlib.crc32(fresh)))
+    doc = meta.as_doc()
+    layout: dict[str, list[int]] = {name: [0, 0, crc] for name, _, _, crc in bodies}
+    for _ in range(8):  # offsets depend on the header's length: iterate to a fixed point
+        doc["tables"] = layout
+        head = _META_PREFIX + orjson.dumps(doc) + b"}"
+        pos = len(head)
+        placed: dict[str, list[int]] = {}
+        for name, key, chunk, crc in bodies:
+            pos += len(key) + 2
+            placed[name] = [pos, pos + len(chunk), crc]
+            pos += len(chunk)
+        if placed == layout:
+            break
+        layout = placed
+    else:  # pragma: no cover - lengths can only grow a few digits
+        raise RuntimeError("snapshot layout did not settle")
+    parts: list[bytes | memoryview] = [head]
+    for _, key, chunk, _ in bodies:
+        parts += [b",", key, b":", chunk]
+    parts.append(b"}")
+    payload = b"".join(parts)
+    return payload, {
+        name: LazyTable(name, payload, start, end, crc)
+        for name, (start, end, crc) in layout.items()
+    }
 
 
 def read_meta(path: Path) -> Meta:
     """Read only ``_meta`` from the start of the file; fall back to a full parse."""
     with open(path, "rb") as fh:
-        head = fh.read(512)
-    if head.startswith(_META_PREFIX):
-        end = head.find(b"}", len(_META_PREFIX))
-        if end != -1:
-            with contextlib.suppress(orjson.JSONDecodeError, InvalidSnapshot):
-                return _meta_from(orjson.loads(head[len(_META_PREFIX) : end + 1]))
+        start = fh.read(65536)
+    with contextlib.suppress(InvalidSnapshot):
+        head = _head(start)
+        if head is not None:
+            return _meta_from(head[0])
     return load(path).meta
 
 
-def load(path: Path) -> Snapshot:
+def corrupt(path: Path, detail: str) -> CorruptSnapshotError:
+    """The error for a damaged snapshot: what is wrong, that nothing was touched, what to do."""
+    return CorruptSnapshotError(
+        f"The data file {path} is damaged: {detail}. cstui stopped and left the file "
+        f"exactly as it is. {_backup_advice(path)}"
+    )
+
+
+def load(path: Path, *, lazy: bool = True) -> Snapshot:
     """Load the snapshot; on any problem raise ``CorruptSnapshotError`` and touch nothing."""
     try:
         raw = path.read_bytes()
@@ -143,12 +305,9 @@ def load(path: Path) -> Snapshot:
             f"cstui cannot read its data file {path} ({exc.strerror}). {_backup_advice(path)}"
         ) from exc
     try:
-        return parse(raw)
+        return parse(raw, lazy=lazy)
     except InvalidSnapshot as exc:
-        raise CorruptSnapshotError(
-            f"The data file {path} is damaged: {exc}. cstui stopped and left the file "
-            f"exactly as it is. {_backup_advice(path)}"
-        ) from None
+        raise corrupt(path, str(exc)) from None
 
 
 def _backup_advice(path: Path) -> str:
@@ -255,7 +414,7 @@ def newest_good_backup(backups: Path) -> Path | None:
     """The newest backup that parses as a valid snapshot, if any."""
     for candidate in list_backups(backups):
         try:
-            parse(candidate.read_bytes())
+            parse(candidate.read_bytes(), lazy=False)
         except (OSError, InvalidSnapshot):
             continue
         return candidate

@@ -133,7 +133,7 @@ class AccountTable(ScrollView, Generic[RowT], can_focus=True):
                     index = i
                     break
         self._cursor = min(index, max(len(rows) - 1, 0))
-        self.virtual_size = Size(self.size.width, len(rows) + 1)
+        self.virtual_size = Size(self.scrollable_content_region.width, len(rows) + 1)
         self._scroll_cursor_visible()
         self.refresh()
         self.post_message(self.Highlighted(self.current_id))
@@ -181,7 +181,7 @@ class AccountTable(ScrollView, Generic[RowT], can_focus=True):
 
     # ------------------------------------------------------------------ rendering
     def render_line(self, y: int) -> Strip:
-        width = self.size.width
+        width = self.scrollable_content_region.width
         base = self.rich_style
         if y == 0:
             return self._header(width)
@@ -234,7 +234,7 @@ class AccountTable(ScrollView, Generic[RowT], can_focus=True):
 
     def on_resize(self, event: events.Resize) -> None:
         self._layout_width = -1
-        self.virtual_size = Size(event.size.width, len(self._rows) + 1)
+        self.virtual_size = Size(self.scrollable_content_region.width, len(self._rows) + 1)
 
     # ------------------------------------------------------------------ cursor
     def _scroll_cursor_visible(self) -> None:

@@ -1,10 +1,7 @@
-"""Shared helpers for the store tests: a frozen-ish clock and a worker-process runner."""
+"""Fixtures for the store tests: a ticking clock and stores that are closed after each test."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -12,9 +9,6 @@ from pathlib import Path
 import pytest
 
 from cstui.store import Store
-
-WORKER = Path(__file__).with_name("_worker.py")
-REPO = Path(__file__).resolve().parents[2]
 
 
 class TickClock:
@@ -48,18 +42,3 @@ def open_store(tmp_path: Path, clock: TickClock) -> Iterator[Callable[..., Store
     yield factory
     for store in opened:
         store.close(checkpoint=False)
-
-
-def worker(*args: str, **popen: object) -> subprocess.Popen[str]:
-    """Start ``_worker.py`` in a new interpreter (the package is importable via PYTHONPATH)."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
-    return subprocess.Popen(  # type: ignore[call-overload, no-any-return]
-        [sys.executable, str(WORKER), *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        stdin=subprocess.PIPE,
-        text=True,
-        env=env,
-        **popen,
-    )

@@ -185,7 +185,12 @@ def test_transaction_commits_as_one_batch(open_store: Open) -> None:
         txn.put("tasks", "t1", {"account": "a1"})
         txn.delete("tasks", "t1")
     lines = journal_lines(store)
-    assert [(ln["seq"], ln["n"], ln["of"]) for ln in lines] == [(1, 1, 4), (2, 2, 4), (3, 3, 4), (4, 4, 4)]
+    assert [(ln["seq"], ln["n"], ln["of"]) for ln in lines] == [
+        (1, 1, 4),
+        (2, 2, 4),
+        (3, 3, 4),
+        (4, 4, 4),
+    ]
     assert len({ln["op_id"] for ln in lines}) == 1
     assert len(seen) == 1 and [c.seq for c in seen[0]] == [1, 2, 3, 4]
     assert all(c.local for c in seen[0])
@@ -281,3 +286,22 @@ def test_data_dir_is_created(tmp_path: Path) -> None:
     with Store(tmp_path / "a" / "b", actor="x") as store:
         assert store.data_dir.is_dir() and store.snapshot_path.is_file()
         assert store.check() == []
+
+
+def test_unusable_data_folder_is_a_clear_error(tmp_path: Path) -> None:
+    not_a_folder = tmp_path / "file"
+    not_a_folder.write_text("x")
+    with pytest.raises(StoreError, match="cannot use the data folder"):
+        Store(not_a_folder, actor="x")
+
+
+def test_check_reports_a_damaged_journal(open_store: Open) -> None:
+    store = open_store()
+    store.put("accounts", "a1", {})
+    store.put("accounts", "a2", {})
+    with open(store.journal_path, "ab") as fh:
+        fh.write(b'{"seq": 3, "op')
+    assert any("unfinished change" in p for p in store.check())
+    lines = store.journal_path.read_bytes().splitlines(keepends=True)
+    store.journal_path.write_bytes(b"garbage\n" + b"".join(lines[1:]))
+    assert any("damaged at line 1" in p for p in store.check())

@@ -10,9 +10,15 @@ import orjson
 import pytest
 from tinydb import TinyDB
 
-from cstui.store import Change, Store, StoreError
+from cstui.store import Change, CorruptSnapshotError, Store, StoreError
 
 Open = Callable[..., Store]
+
+
+def meta_of(doc: Any) -> dict[str, int]:
+    """The _meta fields from the spec (the table layout for fast opening is left out)."""
+    assert isinstance(doc, dict) and set(doc) == {"schema", "last_seq", "generation", "tables"}
+    return {k: doc[k] for k in ("schema", "last_seq", "generation")}
 
 
 def state_of(store: Store) -> dict[str, list[dict[str, Any]]]:
@@ -30,7 +36,7 @@ def test_checkpoint_and_reopen_round_trip(open_store: Open) -> None:
     store.checkpoint()
     assert store.journal_path.stat().st_size == 0
     meta = orjson.loads(store.snapshot_path.read_bytes())["_meta"]["1"]
-    assert meta == {"schema": 0, "last_seq": store.last_seq, "generation": 1}
+    assert meta_of(meta) == {"schema": 0, "last_seq": store.last_seq, "generation": 1}
     store.put("accounts", "a1", {"v": 100})  # journal on top of the snapshot
     before = state_of(store)
     store.close(checkpoint=False)
@@ -49,8 +55,13 @@ def test_snapshot_is_readable_by_plain_tinydb(open_store: Open) -> None:
     db = TinyDB(store.snapshot_path, access_mode="r")
     try:
         assert sorted(d["name"] for d in db.table("accounts").all()) == ["Acme", "株式会社テスト"]
-        assert db.table("_meta").get(doc_id=1) == {"schema": 0, "last_seq": 2, "generation": 1}
-        assert db.table("accounts").get(doc_id=2)["id"] == "a2"  # doc id = creating seq
+        assert meta_of(db.table("_meta").get(doc_id=1)) == {
+            "schema": 0,
+            "last_seq": 2,
+            "generation": 1,
+        }
+        doc = db.table("accounts").get(doc_id=2)  # doc id = the creating line's seq
+        assert doc is not None and doc["id"] == "a2"
     finally:
         db.close()
 
@@ -176,14 +187,22 @@ def test_migrations_run_once_with_a_backup(tmp_path: Path) -> None:
     before = [b for b in store.backups_dir.iterdir() if "before-v2" in b.name]
     assert len(before) == 1
     saved = TinyDB(before[0], access_mode="r")
-    assert saved.table("_meta").get(doc_id=1)["schema"] == 0
+    assert meta_of(saved.table("_meta").get(doc_id=1)) == {
+        "schema": 0,
+        "last_seq": 3,
+        "generation": 2,
+    }
     assert len(saved.table("accounts")) == 3  # includes the journal-only record
     saved.close()
     # New records get fresh doc ids that later journal lines cannot collide with.
     store.put("accounts", "a4", {})
     store.close()
     db = TinyDB(store.snapshot_path, access_mode="r")
-    assert db.table("_meta").get(doc_id=1)["schema"] == 2
+    assert meta_of(db.table("_meta").get(doc_id=1)) == {
+        "schema": 2,
+        "last_seq": 6,
+        "generation": 4,
+    }
     ids = [d.doc_id for t in ("accounts", "notes") for d in db.table(t).all()]
     assert len(ids) == len(set(ids)) == 6
     db.close()
@@ -229,3 +248,83 @@ def test_running_old_process_notices_a_migration(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="newer version of cstui"):
         old.poll()
     old.close(checkpoint=False)
+
+
+# ---------------------------------------------------------------------------- lazy tables
+
+
+def test_tables_are_parsed_on_first_use_and_copied_when_unchanged(open_store: Open) -> None:
+    store = open_store()
+    for i in range(30):
+        store.put("accounts", f"a{i}", {"v": i})
+        store.put("activities", f"x{i}", {"account": f"a{i}", "kind": "call"})
+    store.close()
+    store = open_store()
+    assert store.tables() == ["accounts", "activities"]
+    assert set(store._lazy) == {"accounts", "activities"}  # nothing parsed yet
+    other = open_store(actor="other")
+    other.put("activities", "x2", {"kind": "meeting"})
+    store.put("accounts", "a1", {"v": 100})  # parses accounts, picks up other's line
+    assert "activities" in store._lazy and len(store._pending["activities"]) == 1
+    store.checkpoint()  # applies the pending line on the way
+    assert store._lazy == {} and store._pending == {}
+    rec = store.get("activities", "x2")
+    assert rec is not None and rec["kind"] == "meeting" and rec["_rev"] == 2
+    store.put("accounts", "a2", {"v": 200})
+    assert set(store._clean) == {"activities"}  # will be copied as bytes, not re-encoded
+    store.checkpoint()
+    store.close(checkpoint=False)
+    again = open_store()
+    assert again.count("activities") == 30 and again.count("accounts") == 30
+    rec = again.get("activities", "x2")
+    assert rec is not None and rec["kind"] == "meeting"
+    rec = again.get("accounts", "a2")
+    assert rec is not None and rec["v"] == 200
+    assert other.poll() and state_of(other) == state_of(again)
+    db = TinyDB(store.snapshot_path, access_mode="r")
+    assert len(db.table("activities")) == 30
+    db.close()
+
+
+def test_a_snapshot_rewritten_by_plain_tinydb_is_still_read(open_store: Open) -> None:
+    store = open_store()
+    store.put("accounts", "a1", {"v": 1})
+    store.put("accounts", "a2", {"v": 2})
+    store.close()
+    db = TinyDB(store.snapshot_path)  # rewrites the file its own way: the layout is stale
+    db.table("accounts").update({"v": 10}, doc_ids=[1])
+    db.close()
+    again = open_store()
+    rec = again.get("accounts", "a1")
+    assert rec is not None and rec["v"] == 10
+    assert again.put("accounts", "a3", {})["_rev"] == 1
+    again.close()
+    assert open_store().count("accounts") == 3
+
+
+def test_same_length_edit_inside_a_table_is_noticed(open_store: Open) -> None:
+    """A changed byte no longer matches the recorded CRC, so the file is parsed in full."""
+    store = open_store()
+    store.put("accounts", "a1", {"name": "Acme"})
+    store.close()
+    raw = store.snapshot_path.read_bytes()
+    store.snapshot_path.write_bytes(raw.replace(b'"Acme"', b'"Acne"'))
+    rec = open_store().get("accounts", "a1")
+    assert rec is not None and rec["name"] == "Acne"
+    store.snapshot_path.write_bytes(raw.replace(b'"Acme"', b'"Ac\x00e'))
+    with pytest.raises(CorruptSnapshotError, match="not valid JSON"):
+        open_store()
+
+
+def test_migration_producing_invalid_data_changes_nothing(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    with Store(data, actor="v0", migrations=[]) as old:
+        old.put("accounts", "a1", {})
+    snapshot = (data / "cstui.json").read_bytes()
+
+    def bad_value(tables: dict[str, dict[str, dict[str, Any]]]) -> None:
+        tables["accounts"]["a1"]["when"] = object()
+
+    with pytest.raises(StoreError, match="produced invalid data"):
+        Store(data, actor="v1", migrations=[bad_value])
+    assert (data / "cstui.json").read_bytes() == snapshot

@@ -22,17 +22,35 @@ from __future__ import annotations
 import os
 import random
 import signal
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
 
 import orjson
 import pytest
-from conftest import worker
 
 from cstui.store import Store
 
 pytestmark = pytest.mark.slow
+
+WORKER = Path(__file__).with_name("_worker.py")
+REPO = Path(__file__).resolve().parents[2]
+
+
+def worker(*args: str) -> subprocess.Popen[str]:
+    """Start ``_worker.py`` in a new interpreter (the package is importable via PYTHONPATH)."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+    return subprocess.Popen(
+        [sys.executable, str(WORKER), *args],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
 
 
 @pytest.mark.parametrize("seed", [1, 2])
@@ -65,7 +83,9 @@ def test_kill_9_mid_run_keeps_every_returned_edit(tmp_path: Path, seed: int) -> 
             expected[f"k{i % 37}"] = i
         got = {r["id"]: r["v"] for r in store.all("accounts", include_deleted=True)}
         assert got == expected
-        assert all(r["_rev"] == len(range(int(r["id"][1:]), committed, 37)) for r in store.all("accounts"))
+        assert all(
+            r["_rev"] == len(range(int(r["id"][1:]), committed, 37)) for r in store.all("accounts")
+        )
         assert store.check() == [] or all("interrupted save" in p for p in store.check())
     finally:
         store.close()
@@ -149,7 +169,6 @@ def test_checkpoints_by_one_process_while_another_edits_and_polls(tmp_path: Path
         a_view = {t: a.all(t, include_deleted=True) for t in a.tables()}
         assert b_view == a_view
         assert len(a_view["notes"]) == 300 and len(a_view["accounts"]) == i + 2
-        print("A edits", i, "generation", a.generation)
     finally:
         if proc.poll() is None:
             proc.kill()

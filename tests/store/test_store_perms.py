@@ -65,7 +65,9 @@ def test_check_reports_open_permissions(tmp_path: Path) -> None:
     os.chmod(store.journal_path, 0o640)
     problems = store.check()
     assert len(problems) == 3
-    assert any(str(store.data_dir) in p and "every user" in p and "chmod 700" in p for p in problems)
+    assert any(
+        str(store.data_dir) in p and "every user" in p and "chmod 700" in p for p in problems
+    )
     assert any(str(store.snapshot_path) in p and "every user" in p for p in problems)
     assert any(str(store.journal_path) in p and "group" in p for p in problems)
     store.close()

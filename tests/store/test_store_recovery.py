@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -13,7 +14,7 @@ from cstui.store import CorruptSnapshotError, JournalCorruptError, Store, StoreE
 Open = Callable[..., Store]
 
 
-def seeded(open_store: Open, edits: int = 3) -> tuple[Store, dict[str, object]]:
+def seeded(open_store: Open, edits: int = 3) -> tuple[Store, dict[str, Any]]:
     store = open_store()
     for i in range(edits):
         store.put("accounts", f"a{i}", {"v": i})
@@ -22,7 +23,7 @@ def seeded(open_store: Open, edits: int = 3) -> tuple[Store, dict[str, object]]:
     return store, state
 
 
-def state_of(store: Store) -> dict[str, object]:
+def state_of(store: Store) -> dict[str, Any]:
     return {r["id"]: r for r in store.all("accounts", include_deleted=True)}
 
 

@@ -24,13 +24,14 @@ async def test_portfolio_lists_every_account(demo_ws: Workspace) -> None:
             assert label in header
         first = table.rows[0]
         assert first.name[:10] in _line(table, 1)
-        # Default sort is by renewal date, soonest (or most overdue) first.
-        dates = [r.renewal_date for r in table.rows if r.renewal_date]
-        assert dates == sorted(dates)
+        # Default sort is by health, worst first, unscored accounts last.
+        scores = [r.health for r in table.rows]
+        scored = [s for s in scores if s is not None]
+        assert scored == sorted(scored) and scores[: len(scored)] == scored
         await pilot.press("down", "down")
         chosen = table.current_id
         await pilot.press("s")  # another sort column: the same account stays selected
-        assert table.sort_key != "renewal"
+        assert table.sort_key != "health"
         assert table.current_id == chosen
         await pilot.press("home", "down", "down")
         assert table.cursor == 2
@@ -42,7 +43,7 @@ async def test_sort_by_header_click_and_reverse(demo_ws: Workspace) -> None:
         table = app.screen.query_one(AccountTable)
         await pilot.click(AccountTable, offset=(80, 0))  # somewhere in the header
         key = table.sort_key
-        assert key is not None and key != "renewal"
+        assert key is not None and key != "health"
         await pilot.press("r")
         assert table.sort_reverse is True
 

@@ -32,7 +32,9 @@ def test_every_literal_key_used_in_code_exists() -> None:
     en = i18n.catalogue("en")
     used: set[str] = set()
     for path in ROOT.rglob("*.py"):
-        used.update(re.findall(r"\bt\(\s*\"([a-z_]+\.[a-z0-9_.-]+)\"", path.read_text("utf-8")))
+        text = path.read_text("utf-8")
+        used.update(re.findall(r"\bt\(\s*\"([a-z_]+\.[a-z0-9_.-]+)\"", text))
+        used.update(re.findall(r"\"(key\.[a-z_]+)\"", text))  # binding descriptions
     missing = sorted(k for k in used if k not in en)
     assert missing == []
 

@@ -1,0 +1,68 @@
+"""``cstui today``: the Today digest as plain text or JSON, for cron or a morning SSH login.
+
+Plain text is for people (aligned columns, names shown literally with control characters
+neutralised); ``--json`` is for scripts and keeps the raw values.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from rich.cells import cell_len
+
+from cstui import clock, i18n
+from cstui.cli import data_dir_option, lang_option, opened
+from cstui.i18n import t
+from cstui.sanitize import clean
+from cstui.today import TodayDigest, TodayItem, build_today, section_title
+
+WHEN_WIDTH = 12
+NAME_WIDTH = 28
+OWNER_WIDTH = 9
+
+
+def _pad(text: str, width: int) -> str:
+    """Pad to a width in terminal cells, so Japanese names line up too."""
+    return text + " " * max(width - cell_len(text), 0)
+
+
+def item_line(item: TodayItem, *, show_owner: bool) -> str:
+    name = clean(item.account_name) or "—"
+    line = f"{_pad(item.when, WHEN_WIDTH)} {_pad(name, NAME_WIDTH)} "
+    if show_owner:
+        owner = t("today.owner", owner=clean(item.owner)) if item.owner else ""
+        line += f"{_pad(owner, OWNER_WIDTH)} "
+    return line + clean(item.text)
+
+
+def render_text(digest: TodayDigest) -> str:
+    scope = "everyone" if digest.everyone else "mine"
+    title = t(f"today.scope.{scope}", date=digest.as_of.isoformat(), user=clean(digest.user))
+    if not digest.everyone:
+        title += f" {t('today.cli.hint')}"
+    lines = [f"{t('today.title')} {title}"]
+    for section, items in digest.sections():
+        lines += ["", section_title(section, len(items))]
+        if not items:
+            lines.append(f"  {t('today.empty')}")
+        lines += [f"  {item_line(i, show_owner=digest.everyone)}" for i in items]
+    return "\n".join(lines)
+
+
+@click.command()
+@data_dir_option
+@lang_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@click.option("--all", "everyone", is_flag=True, help="Everyone's accounts, not only yours.")
+def today(data_dir: Path | None, lang: str | None, as_json: bool, everyone: bool) -> None:
+    """What to act on today: your tasks, alerts, renewals and overdue touches."""
+    i18n.set_language(i18n.detect_language(lang))
+    with opened(data_dir) as ws:
+        ws.refresh_health()  # alerts must reflect today's data, not the last app session
+        digest = build_today(ws, clock.today(), everyone=everyone)
+    if as_json:
+        click.echo(json.dumps(digest.to_json(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(render_text(digest))

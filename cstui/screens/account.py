@@ -1,0 +1,496 @@
+"""One account at a glance: is it healthy, why, who is there, and what happened lately.
+
+Everything is read through the workspace and redrawn when the workspace reports a change to
+this account, whether the change came from this screen's forms or from another process
+sharing the data directory. Untrusted text (names, summaries, evidence) is cleaned and shown
+as plain ``Text``, never parsed as markup. The layout is two columns when there is room and
+one scrolling column otherwise, so 80×24 loses nothing but needs scrolling.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import events
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Container, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from cstui import clock
+from cstui.domain.alerts import Flag
+from cstui.domain.health import Band, trend
+from cstui.domain.models import Account, Activity, ActivityKind, Contact, ContactRole, Sentiment
+from cstui.i18n import fmt_date, humanize, money, t
+from cstui.sanitize import clean
+from cstui.screens.forms import Field, FormScreen
+from cstui.widgets.charts import Series, TimeChart, stars
+from cstui.widgets.health_breakdown import BAND_COLOURS, HealthBreakdown
+from cstui.workspace import Workspace, WorkspaceEvent
+
+ROLE_ORDER: tuple[ContactRole, ...] = (
+    ContactRole.CHAMPION,
+    ContactRole.EXECUTIVE_SPONSOR,
+    ContactRole.DECISION_MAKER,
+    ContactRole.ADMIN,
+    ContactRole.END_USER,
+)
+RECENT_ACTIVITIES = 8
+CONTACTS_PER_ROLE = 8
+CHART_DAYS = 365
+NARROW_BELOW = 116
+"""Below this many columns the two columns stack into one."""
+
+_SENTIMENT_STYLE = {
+    Sentiment.POSITIVE: ("+", "green"),
+    Sentiment.NEUTRAL: ("·", "dim"),
+    Sentiment.NEGATIVE: ("−", "bold red"),
+}
+_KEY_LABELS = {
+    "log_activity": "account.key.log",
+    "rate": "account.key.rate",
+    "clear_rating": "account.key.clear_rating",
+    "back": "account.key.back",
+}
+
+
+def translate_bindings(node: Screen[Any], labels: dict[str, str]) -> None:
+    """Give this instance's bindings descriptions in the UI language.
+
+    BINDINGS are class attributes, built before ``--lang`` is known; the footer reads the
+    instance's copy, so replacing the descriptions there translates the footer.
+    """
+    table = node._bindings.key_to_bindings
+    for key, bindings in list(table.items()):
+        table[key] = [
+            dataclasses.replace(b, description=t(labels[b.action])) if b.action in labels else b
+            for b in bindings
+        ]
+
+
+def header_text(account: Account, today: date) -> Text:
+    out = Text()
+    out.append(clean(account.name), style="bold")
+    out.append(f"  {t(f'tier.{account.tier.value}')} · {t(f'stage.{account.stage.value}')}")
+    out.append("\n")
+    out.append(t("account.header.arr") + " ", style="dim")
+    out.append(money(account.arr, account.currency), style="bold")
+    out.append("  ·  " + t("account.header.renewal") + " ", style="dim")
+    if account.renewal_date is None:
+        out.append(t("account.header.no_renewal"), style="dim")
+    else:
+        overdue = account.renewal_date < today
+        out.append(fmt_date(account.renewal_date), style="bold red" if overdue else "bold")
+        out.append(
+            f" ({humanize(account.renewal_date, today)})", style="bold red" if overdue else ""
+        )
+    out.append("  ·  " + t("account.header.owner") + " ", style="dim")
+    out.append(clean(account.owner) or "—")
+    if account.domain:
+        out.append("  ·  " + clean(account.domain), style="dim")
+    if account.seats:
+        out.append("  ·  " + t("account.header.seats", n=account.seats), style="dim")
+    return out
+
+
+def flags_text(flags: list[Flag]) -> Text:
+    if not flags:
+        return Text(t("account.flags.none"), style="green")
+    out = Text()
+    for i, flag in enumerate(flags):
+        if i:
+            out.append("\n")
+        out.append("⚑ " + t(flag.label), style="bold red")
+        if flag.since is not None:
+            out.append("  " + t("account.flags.since", day=fmt_date(flag.since)), style="dim")
+        out.append("\n  " + clean(flag.evidence))
+    return out
+
+
+def contact_line(contact: Contact, today: date) -> Text:
+    gone = contact.left_on is not None and contact.left_on <= today
+    out = Text("  ")
+    out.append(clean(contact.name), style="dim strike" if gone or not contact.active else "bold")
+    if gone and contact.left_on is not None:
+        out.append("  " + t("account.contact.left", day=fmt_date(contact.left_on)), style="red")
+    elif not contact.active:
+        out.append("  " + t("account.contact.inactive"), style="red")
+    if contact.title:
+        out.append("  " + clean(contact.title), style="dim")
+    if contact.email:
+        out.append("  " + clean(contact.email), style="dim")
+    return out
+
+
+def contacts_text(contacts: list[Contact], today: date) -> Text:
+    if not contacts:
+        return Text(t("account.contacts.none"), style="dim")
+    out = Text()
+    champions = [
+        c
+        for c in contacts
+        if c.role is ContactRole.CHAMPION and c.active and (c.left_on is None or c.left_on > today)
+    ]
+    if not champions:
+        out.append(t("account.contacts.no_champion") + "\n", style="yellow")
+    first = True
+    for role in ROLE_ORDER:
+        group = [c for c in contacts if c.role is role]
+        if not group:
+            continue
+        if not first:
+            out.append("\n")
+        first = False
+        out.append(t(f"account.role.{role.value}"), style="bold underline")
+        for contact in group[:CONTACTS_PER_ROLE]:
+            out.append("\n")
+            out.append_text(contact_line(contact, today))
+        if len(group) > CONTACTS_PER_ROLE:
+            more = t("account.contacts.more", n=len(group) - CONTACTS_PER_ROLE)
+            out.append("\n  " + more, style="dim")
+    return out
+
+
+def activities_text(activities: list[Activity]) -> Text:
+    if not activities:
+        return Text(t("account.activities.none"), style="dim")
+    out = Text()
+    for i, act in enumerate(activities[:RECENT_ACTIVITIES]):
+        if i:
+            out.append("\n")
+        mark, style = _SENTIMENT_STYLE[act.sentiment]
+        out.append(fmt_date(act.date), style="dim")
+        out.append(" " + t(f"account.kind.{act.kind.value}"), style="bold")
+        out.append(f"  {mark} {t(f'account.sentiment.{act.sentiment.value}')}", style=style)
+        out.append("\n  " + clean(act.summary))
+    if len(activities) > RECENT_ACTIVITIES:
+        more = t("account.activities.more", n=len(activities) - RECENT_ACTIVITIES)
+        out.append("\n" + more, style="dim")
+    return out
+
+
+class AccountScreen(Screen[None]):
+    """The account overview; ``l`` logs an activity, ``h``/``H`` set or clear a rating."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("l", "log_activity", "Log activity"),
+        Binding("h", "rate", "Rate health"),
+        Binding("H", "clear_rating", "Clear rating"),
+        Binding("escape", "back", "Back"),
+    ]
+
+    DEFAULT_CSS = """
+    AccountScreen #account-header {
+        height: auto;
+        padding: 0 1;
+        background: $boost;
+    }
+    AccountScreen #account-body {
+        height: 1fr;
+    }
+    AccountScreen #account-columns {
+        layout: horizontal;
+        height: auto;
+    }
+    AccountScreen .account-column {
+        width: 1fr;
+        height: auto;
+    }
+    AccountScreen #account-left {
+        width: 3fr;
+    }
+    AccountScreen #account-right {
+        width: 2fr;
+    }
+    AccountScreen.-narrow #account-columns {
+        layout: vertical;
+    }
+    AccountScreen.-narrow #account-left, AccountScreen.-narrow #account-right {
+        width: 100%;
+    }
+    AccountScreen .account-section {
+        height: auto;
+        border: round $primary 40%;
+        border-title-color: $text-primary;
+        border-title-style: bold;
+        padding: 0 1;
+    }
+    AccountScreen #usage-period {
+        color: $text-muted;
+    }
+    """
+
+    def __init__(self, account_id: str) -> None:
+        super().__init__()
+        self.account_id = account_id
+        self._unsubscribe: Callable[[], None] | None = None
+        self._refresh_pending = False
+        translate_bindings(self, _KEY_LABELS)
+
+    @property
+    def workspace(self) -> Workspace:
+        return self.app.workspace  # type: ignore[attr-defined,no-any-return]
+
+    # ------------------------------------------------------------------ layout
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="account-header", markup=False)
+        with VerticalScroll(id="account-body"), Container(id="account-columns"):
+            with Vertical(id="account-left", classes="account-column"):
+                with self._section("section-health", t("account.section.health")):
+                    yield HealthBreakdown(id="health-breakdown")
+                with self._section("section-flags", t("account.section.flags", n=0)):
+                    yield Static("", id="flags", markup=False)
+                with self._section("section-contacts", t("account.section.contacts", n=0)):
+                    yield Static("", id="contacts", markup=False)
+            with Vertical(id="account-right", classes="account-column"):
+                with self._section("section-usage", t("account.section.usage")):
+                    yield TimeChart(id="usage-chart", empty=t("account.usage.none"))
+                    yield Static("", id="usage-period", markup=False)
+                with self._section("section-activities", t("account.section.activities")):
+                    yield Static("", id="activities", markup=False)
+        yield Footer()
+
+    @staticmethod
+    def _section(id: str, title: str) -> Vertical:
+        box = Vertical(id=id, classes="account-section")
+        box.border_title = title
+        return box
+
+    def on_mount(self) -> None:
+        self._unsubscribe = self.workspace.subscribe(self._on_workspace_event)
+        self.set_class(self.app.size.width < NARROW_BELOW, "-narrow")
+        self.refresh_view()
+        self.query_one("#account-body").focus()
+
+    def on_unmount(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.set_class(event.size.width < NARROW_BELOW, "-narrow")
+
+    # ------------------------------------------------------------------ data
+    def _on_workspace_event(self, event: WorkspaceEvent) -> None:
+        if self.account_id in event.account_ids and not self._refresh_pending:
+            self._refresh_pending = True  # a save fires several events: redraw once
+            self.call_later(self.refresh_view)
+
+    def _static(self, id: str) -> Static:
+        return self.query_one(f"#{id}", Static)
+
+    def refresh_view(self) -> None:
+        """Redraw everything from the workspace (one account: cheap enough to do wholesale)."""
+        self._refresh_pending = False
+        ws = self.workspace
+        account = ws.account(self.account_id)
+        if account is None:
+            self._static("account-header").update(Text(t("account.gone"), style="bold red"))
+            self.sub_title = ""
+            return
+        today = clock.today()
+        config = ws.settings.health
+        self.sub_title = clean(account.name)
+        self._static("account-header").update(header_text(account, today))
+
+        result = ws.health(self.account_id)
+        series = ws.health_series(self.account_id, days=CHART_DAYS)
+        delta = trend(series, today, config.trend_days)
+        self.query_one(HealthBreakdown).show(result, config, delta)
+
+        flags = ws.flags(self.account_id)
+        self.query_one("#section-flags").border_title = t("account.section.flags", n=len(flags))
+        self._static("flags").update(flags_text(flags))
+
+        contacts = ws.contacts(self.account_id)
+        self.query_one("#section-contacts").border_title = t(
+            "account.section.contacts", n=len(contacts)
+        )
+        self._static("contacts").update(contacts_text(contacts, today))
+
+        self._show_usage(account, series, result.band, today)
+        self._static("activities").update(activities_text(ws.activities(self.account_id)))
+
+    def _show_usage(
+        self, account: Account, health: list[tuple[date, int]], band: Band, today: date
+    ) -> None:
+        start = today - timedelta(days=CHART_DAYS)
+        usage = self.workspace.usage(self.account_id)
+        snaps = [s for s in (usage.snapshots if usage else []) if start <= s.date <= today]
+        seats = float(account.seats) if account.seats > 0 else None
+        series = []
+        if snaps:
+            series += [
+                Series(
+                    t("account.usage.active_users"),
+                    [(s.date, float(s.active_users)) for s in snaps],
+                    style="cyan",
+                    height=2,
+                    maximum=seats,
+                ),
+                Series(
+                    t("account.usage.logins"),
+                    [(s.date, float(s.logins)) for s in snaps],
+                    style="blue",
+                ),
+            ]
+        if health:
+            series.append(
+                Series(
+                    t("account.usage.health"),
+                    [(d, float(v)) for d, v in health],
+                    style=BAND_COLOURS[band],
+                    maximum=100.0,
+                )
+            )
+        self.query_one(TimeChart).set_data(series, start, today)
+        period = self._static("usage-period")
+        if snaps:
+            period.update(t("account.usage.period", n=len(snaps), seats=account.seats or "—"))
+            period.display = True
+        else:
+            period.display = False
+
+    # ------------------------------------------------------------------ actions
+    def action_back(self) -> None:
+        if len(self.app.screen_stack) > 1:
+            self.app.pop_screen()
+
+    def _saved(self, message: str) -> Callable[[dict[str, Any] | None], None]:
+        def done(values: dict[str, Any] | None) -> None:
+            if values is not None:
+                self.notify(message, markup=False)
+
+        return done
+
+    def action_log_activity(self) -> None:
+        ws = self.workspace
+        account = ws.account(self.account_id)
+        if account is None:
+            self.app.bell()
+            return
+        today = clock.today()
+        people = [(self._participant_label(c, today), c.id) for c in ws.contacts(self.account_id)]
+        fields = [
+            Field(
+                "summary",
+                t("account.form.activity.summary"),
+                required=True,
+                help=t("account.form.activity.summary_help"),
+            ),
+            Field("date", t("account.form.activity.date"), kind="date", value=today, required=True),
+            Field(
+                "kind",
+                t("account.form.activity.kind"),
+                kind="select",
+                value=ActivityKind.CALL.value,
+                options=[(t(f"account.kind.{k.value}"), k.value) for k in ActivityKind],
+                required=True,
+            ),
+            Field(
+                "sentiment",
+                t("account.form.activity.sentiment"),
+                kind="select",
+                value=Sentiment.NEUTRAL.value,
+                options=[(t(f"account.sentiment.{s.value}"), s.value) for s in Sentiment],
+                required=True,
+            ),
+        ]
+        if people:
+            fields.append(
+                Field(
+                    "participants",
+                    t("account.form.activity.participants"),
+                    kind="multiselect",
+                    options=people,
+                    help=t("account.form.activity.participants_help"),
+                )
+            )
+        fields.append(Field("via_champion", t("account.form.activity.via_champion"), kind="bool"))
+
+        def submit(values: dict[str, Any]) -> None:
+            ws.log_activity(
+                self.account_id,
+                values["summary"] or "",
+                kind=values["kind"] or ActivityKind.CALL,
+                day=values["date"],
+                participants=values.get("participants") or [],
+                sentiment=values["sentiment"] or Sentiment.NEUTRAL,
+                via_champion=bool(values["via_champion"]),
+            )
+
+        title = t("account.form.activity.title", name=clean(account.name))
+        self.app.push_screen(
+            FormScreen(title, fields, submit), self._saved(t("account.saved.activity"))
+        )
+
+    @staticmethod
+    def _participant_label(contact: Contact, today: date) -> str:
+        role = t(f"account.role.{contact.role.value}")
+        gone = not contact.active or (contact.left_on is not None and contact.left_on <= today)
+        suffix = f", {t('account.contact.left_short')}" if gone else ""
+        return f"{contact.name} ({role}{suffix})"
+
+    def action_rate(self) -> None:
+        ws = self.workspace
+        account = ws.account(self.account_id)
+        if account is None:
+            self.app.bell()
+            return
+        current = ws.rating(self.account_id)
+        fields = [
+            Field(
+                "stars",
+                t("account.form.rating.stars"),
+                kind="select",
+                value=str(current.stars) if current and current.stars else None,
+                options=[(f"{stars(n)}  {n}", str(n)) for n in range(1, 6)],
+                help=t("account.form.rating.stars_help"),
+            ),
+            Field(
+                "score",
+                t("account.form.rating.score"),
+                kind="int",
+                value=current.score if current else None,
+                placeholder="0–100",
+            ),
+            Field(
+                "reason",
+                t("account.form.rating.reason"),
+                value=current.reason if current else None,
+                required=True,
+                help=t("account.form.rating.reason_help"),
+            ),
+        ]
+        resolved: list[int] = []
+
+        def submit(values: dict[str, Any]) -> None:
+            chosen = values["stars"]
+            rating = ws.set_rating(
+                self.account_id,
+                stars=int(chosen) if chosen else None,
+                score=values["score"],
+                reason=values["reason"] or "",
+            )
+            resolved.append(rating.resolved_score(ws.settings.health))
+
+        def done(values: dict[str, Any] | None) -> None:
+            if values is not None and resolved:
+                self.notify(t("account.saved.rating", score=resolved[-1]), markup=False)
+
+        title = t("account.form.rating.title", name=clean(account.name))
+        self.app.push_screen(FormScreen(title, fields, submit), done)
+
+    def action_clear_rating(self) -> None:
+        ws = self.workspace
+        if ws.rating(self.account_id) is None:
+            self.notify(t("account.no_rating"), severity="warning", markup=False)
+            return
+        ws.clear_rating(self.account_id)
+        self.notify(t("account.cleared_rating"), markup=False)

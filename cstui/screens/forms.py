@@ -1,0 +1,362 @@
+"""A generic modal form: fields in, converted values out, errors beside the fields.
+
+Every form in cstui is a :class:`FormScreen` built from :class:`Field` descriptions, so
+all forms behave the same: Ctrl+S saves from anywhere, Enter moves on (and saves from the
+last one-line field), Escape cancels. Values are converted per kind first; then
+``on_submit`` does the save through the workspace. The workspace validates before it
+writes, so when it raises :class:`InvalidRecord` nothing was saved and the form stays open
+showing each sentence under the field it is about. Labels, options and values are shown
+literally (no markup) because contact names and other options come from untrusted data.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, ClassVar, Literal
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widget import Widget
+from textual.widgets import Button, Checkbox, Input, Label, Select, SelectionList, Static, TextArea
+
+from cstui.domain.models import InvalidRecord
+from cstui.i18n import t
+from cstui.sanitize import clean
+
+FieldKind = Literal["text", "multiline", "date", "int", "float", "select", "multiselect", "bool"]
+_SINGLE_LINE: frozenset[str] = frozenset({"text", "date", "int", "float"})
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+
+
+@dataclass
+class Field:
+    """One input of a form; ``label``, ``placeholder`` and ``help`` are already translated."""
+
+    name: str
+    label: str
+    kind: FieldKind = "text"
+    value: Any = None
+    """Initial value: a date for "date", a list of option values for "multiselect"..."""
+    options: Sequence[tuple[str, str]] = ()
+    """(label, value) pairs for "select" and "multiselect"."""
+    placeholder: str = ""
+    required: bool = False
+    help: str = ""
+    """A one-line hint under the field."""
+
+
+def _initial_text(field: Field) -> str:
+    value = field.value
+    if value is None:
+        return ""
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+class FormScreen(ModalScreen[dict[str, Any] | None]):
+    """A centred dialog of fields; dismisses with the values once ``on_submit`` succeeded."""
+
+    DEFAULT_CSS = """
+    FormScreen {
+        align: center middle;
+    }
+    FormScreen > #form-dialog {
+        width: 76;
+        max-width: 100%;
+        height: auto;
+        max-height: 100%;
+        border: thick $primary;
+        background: $surface;
+        padding: 0 1;
+    }
+    FormScreen #form-title {
+        width: 100%;
+        text-style: bold;
+        color: $text-primary;
+    }
+    FormScreen #form-errors {
+        color: $text-error;
+        display: none;
+    }
+    FormScreen #form-body {
+        height: auto;
+    }
+    FormScreen .form-field {
+        height: auto;
+    }
+    FormScreen .form-label {
+        text-style: bold;
+    }
+    FormScreen .form-help {
+        color: $text-muted;
+    }
+    FormScreen .form-error {
+        color: $text-error;
+        display: none;
+    }
+    FormScreen TextArea {
+        height: 5;
+    }
+    FormScreen SelectionList {
+        height: auto;
+        max-height: 8;
+    }
+    FormScreen #form-buttons {
+        height: auto;
+        align-vertical: middle;
+    }
+    FormScreen #form-buttons Button {
+        margin-right: 1;
+    }
+    FormScreen #form-hint {
+        width: 1fr;
+        color: $text-muted;
+        text-align: right;
+    }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "Save", priority=True),
+        Binding("escape", "cancel", "Cancel"),
+    ]
+
+    def __init__(
+        self,
+        title: str,
+        fields: Sequence[Field],
+        on_submit: Callable[[dict[str, Any]], None],
+    ) -> None:
+        super().__init__()
+        names = [f.name for f in fields]
+        for name in names:
+            if not _NAME.match(name):
+                raise ValueError(f"Form field name {name!r} must be an identifier.")
+        if len(set(names)) != len(names):
+            raise ValueError("Form field names must be unique.")
+        self.form_title = title
+        self.fields: list[Field] = list(fields)
+        self._submit = on_submit
+
+    # ------------------------------------------------------------------ layout
+    def compose(self) -> ComposeResult:
+        with Vertical(id="form-dialog"):
+            yield Label(clean(self.form_title), id="form-title", markup=False)
+            yield Static("", id="form-errors", markup=False)
+            with VerticalScroll(id="form-body"):
+                for field in self.fields:
+                    with Vertical(classes="form-field", id=f"box-{field.name}"):
+                        if field.kind != "bool":
+                            label = clean(field.label) + (" *" if field.required else "")
+                            yield Label(label, classes="form-label", markup=False)
+                        yield self._make_input(field)
+                        if field.help:
+                            yield Static(clean(field.help), classes="form-help", markup=False)
+                        yield Static(
+                            "", classes="form-error", id=f"error-{field.name}", markup=False
+                        )
+            with Horizontal(id="form-buttons"):
+                yield Button(t("form.save"), variant="primary", id="form-save")
+                yield Button(t("form.cancel"), id="form-cancel")
+                yield Static(t("form.hint"), id="form-hint", markup=False)
+
+    def _make_input(self, field: Field) -> Widget:
+        wid = f"field-{field.name}"
+        kind = field.kind
+        if kind in _SINGLE_LINE:
+            placeholder = field.placeholder or (
+                t("form.date_placeholder") if kind == "date" else ""
+            )
+            return Input(_initial_text(field), placeholder=placeholder, id=wid)
+        if kind == "multiline":
+            return TextArea(_initial_text(field), soft_wrap=True, tab_behavior="focus", id=wid)
+        if kind == "select":
+            values = [v for _, v in field.options]
+            initial = field.value if field.value in values else Select.NULL
+            return Select(
+                [(Text(clean(label)), value) for label, value in field.options],
+                prompt=field.placeholder or t("form.choose"),
+                allow_blank=initial is Select.NULL or not field.required,
+                value=initial,
+                id=wid,
+            )
+        if kind == "multiselect":
+            chosen = set(field.value or ())
+            return SelectionList[str](
+                *[
+                    (Content(clean(label)), value, value in chosen)
+                    for label, value in field.options
+                ],
+                id=wid,
+            )
+        if kind == "bool":
+            label = Content(clean(field.label) + (" *" if field.required else ""))
+            return Checkbox(label, bool(field.value), id=wid)
+        raise ValueError(f"Unknown form field kind {kind!r}.")
+
+    def on_mount(self) -> None:
+        if self.fields:
+            self.widget_for(self.fields[0].name).focus()
+        self.call_after_refresh(self._fit)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._fit)
+
+    def _fit(self) -> None:
+        """Cap the scrolling body so title, errors and buttons always stay on screen.
+
+        CSS alone cannot say "as tall as the content, but no taller than what is left", so
+        the cap is the screen height minus everything else in the dialog.
+        """
+        dialog = self.query_one("#form-dialog")
+        body = self.query_one("#form-body")
+        others = sum(w.outer_size.height for w in dialog.children if w is not body and w.display)
+        chrome = dialog.styles.gutter.height
+        body.styles.max_height = max(self.size.height - chrome - others, 3)
+
+    def widget_for(self, name: str) -> Widget:
+        return self.query_one(f"#field-{name}")
+
+    # ------------------------------------------------------------------ values
+    def _read(self, field: Field) -> tuple[Any, str | None]:
+        """The field's converted value, or an error sentence."""
+        widget = self.widget_for(field.name)
+        kind = field.kind
+        if kind == "multiselect":
+            assert isinstance(widget, SelectionList)
+            chosen = list(widget.selected)
+            return chosen, (t("form.error.required") if field.required and not chosen else None)
+        if kind == "bool":
+            assert isinstance(widget, Checkbox)
+            return widget.value, None
+        if kind == "select":
+            assert isinstance(widget, Select)
+            chosen_value: Any = None if widget.is_blank() else widget.value
+            missing = chosen_value is None and field.required
+            return chosen_value, (t("form.error.required") if missing else None)
+        value: str | None
+        if kind == "multiline":
+            assert isinstance(widget, TextArea)
+            value = widget.text.strip() or None
+        else:
+            assert isinstance(widget, Input)
+            value = widget.value.strip() or None
+        if value is None:
+            return None, (t("form.error.required") if field.required else None)
+        if kind == "date":
+            try:
+                return date.fromisoformat(value), None
+            except ValueError:
+                return None, t("form.error.date", text=value)
+        if kind == "int":
+            try:
+                return int(value.replace(",", "")), None
+            except ValueError:
+                return None, t("form.error.int", text=value)
+        if kind == "float":
+            try:
+                return float(value.replace(",", "")), None
+            except ValueError:
+                return None, t("form.error.float", text=value)
+        return value, None
+
+    def values(self) -> tuple[dict[str, Any], dict[str, list[str]]]:
+        """All converted values and the per-field problems found converting them."""
+        values: dict[str, Any] = {}
+        errors: dict[str, list[str]] = {}
+        for field in self.fields:
+            value, error = self._read(field)
+            values[field.name] = value
+            if error is not None:
+                errors[field.name] = [error]
+        return values, errors
+
+    # ------------------------------------------------------------------ errors
+    def clear_errors(self) -> None:
+        top = self.query_one("#form-errors", Static)
+        top.update("")
+        top.display = False
+        for field in self.fields:
+            box = self.query_one(f"#error-{field.name}", Static)
+            box.update("")
+            box.display = False
+            self.widget_for(field.name).remove_class("-invalid")
+
+    def show_errors(self, errors: Mapping[str, Sequence[str]]) -> None:
+        """Sentences under their fields; record-level ones (and unknown fields) at the top."""
+        known = {f.name for f in self.fields}
+        top: list[str] = []
+        first: str | None = None
+        for name, messages in errors.items():
+            if not messages:
+                continue
+            if name and name in known:
+                box = self.query_one(f"#error-{name}", Static)
+                box.update("\n".join(clean(m) for m in messages))
+                box.display = True
+                self.widget_for(name).add_class("-invalid")
+            else:
+                top.extend(messages)
+        for field in self.fields:
+            if errors.get(field.name):
+                first = field.name
+                break
+        if top:
+            banner = self.query_one("#form-errors", Static)
+            banner.update("\n".join(clean(m) for m in top))
+            banner.display = True
+        self.call_after_refresh(self._fit)
+        if first is not None:
+            widget = self.widget_for(first)
+            widget.focus()
+            self.call_after_refresh(widget.scroll_visible)
+
+    # ------------------------------------------------------------------ actions
+    def action_save(self) -> None:
+        self.clear_errors()
+        values, errors = self.values()
+        if errors:
+            self.show_errors(errors)
+            return
+        try:
+            self._submit(values)
+        except InvalidRecord as exc:
+            fields = exc.fields if any(exc.fields.values()) else {"": exc.messages}
+            self.show_errors(fields)
+            return
+        self.dismiss(values)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Button.Pressed, "#form-save")
+    def _save_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_save()
+
+    @on(Button.Pressed, "#form-cancel")
+    def _cancel_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_cancel()
+
+    @on(Input.Submitted)
+    def _enter(self, event: Input.Submitted) -> None:
+        """Enter moves to the next field; from the last one-line field it saves."""
+        event.stop()
+        name = (event.input.id or "").removeprefix("field-")
+        index = next((i for i, f in enumerate(self.fields) if f.name == name), None)
+        if index is None:
+            return
+        later = self.fields[index + 1 :]
+        if not any(f.kind in _SINGLE_LINE for f in later):
+            self.action_save()
+        else:
+            self.widget_for(later[0].name).focus()

@@ -1,0 +1,342 @@
+"""Today: the morning list of what to act on (tasks, alerts, renewals, overdue touches).
+
+All four sections sit in one list so the cursor walks every line with the arrow keys;
+headings are disabled options the cursor skips. Each line jumps to its account with Enter;
+``z`` snoozes an alert and ``x`` completes a task right here, so the list shrinks as the day's
+work gets done. The digest itself comes from :mod:`cstui.today`, shared with ``cstui today``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any, ClassVar
+
+from rich.cells import cell_len
+from rich.text import Text
+from textual import events
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.css.query import NoMatches
+from textual.screen import Screen
+from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets.option_list import Option
+
+from cstui import clock
+from cstui.domain.models import InvalidRecord
+from cstui.i18n import t
+from cstui.sanitize import clean
+from cstui.today import TodayDigest, TodayItem, build_today, section_title
+from cstui.widgets.localize import localize_bindings
+from cstui.workspace import Workspace, WorkspaceEvent
+
+MAX_PER_SECTION = 200
+"""Longer sections end in "… and N more": a Today list nobody can read to the end helps no one."""
+WHEN_WIDTH = 11
+OWNER_WIDTH = 9
+SNOOZE_DAYS = 7
+
+_WHEN_STYLE = {"overdue": "bold red", "today": "bold yellow", "never": "bold red"}
+_BAND_STYLE = {"red": "red", "yellow": "yellow", "green": "green"}
+
+
+class TodayList(OptionList):
+    """The digest's lines; Enter (shown in the footer) opens the highlighted line's account."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "select", "key.today.open"),
+        Binding("j", "cursor_down", show=False),
+        Binding("k", "cursor_up", show=False),
+    ]
+    DEFAULT_CSS = """
+    TodayList {
+        height: 1fr; max-height: 100%; border: none; padding: 0;
+        text-wrap: nowrap; text-overflow: ellipsis;
+    }
+    TodayList:focus { border: none; background-tint: transparent; }
+    TodayList > .option-list--option-disabled { color: $text-accent; text-style: bold; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, markup=False)
+        localize_bindings(self)
+
+
+def _fit(text: str, width: int) -> str:
+    """Cut to ``width`` terminal cells (CJK names are two cells a character) and pad."""
+    if cell_len(text) > width:
+        out, used = "", 0
+        for ch in text:
+            if used + cell_len(ch) > width - 1:
+                break
+            out, used = out + ch, used + cell_len(ch)
+        text = out + "…"
+    return text + " " * (width - cell_len(text))
+
+
+def item_prompt(item: TodayItem, name_width: int, *, show_owner: bool) -> Text:
+    """One line: when, account name, what. Untrusted text is cleaned and never markup."""
+    line = Text(no_wrap=True, overflow="ellipsis")
+    line.append(_fit(item.when, WHEN_WIDTH), style=_WHEN_STYLE.get(item.kind, "dim"))
+    line.append("  ")
+    line.append(_fit(clean(item.account_name) or "—", name_width), style="bold")
+    line.append("  ")
+    if show_owner:
+        owner = t("today.owner", owner=clean(item.owner)) if item.owner else ""
+        line.append(_fit(owner, OWNER_WIDTH) + "  ", style="dim")
+    band = item.details.get("band") if item.section == "renewals" else None
+    line.append(clean(item.text), style=_BAND_STYLE.get(str(band), ""))
+    return line
+
+
+class TodayScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("z", "snooze", "key.today.snooze"),
+        Binding("x", "done", "key.today.done"),
+        Binding("a", "toggle_scope", "key.today.scope"),
+        Binding("right_square_bracket", "section(1)", "key.today.next", show=False),
+        Binding("left_square_bracket", "section(-1)", "key.today.previous", show=False),
+        Binding("escape", "back", "key.today.back"),
+    ]
+    DEFAULT_CSS = """
+    #today-scope { height: 1; padding: 0 1; background: $boost; }
+    """
+
+    def __init__(self, *, everyone: bool = False) -> None:
+        super().__init__()
+        localize_bindings(self)
+        self.everyone = everyone
+        self.digest: TodayDigest | None = None
+        self._items: dict[str, TodayItem] = {}
+        self._unsubscribe: Any = None
+        self._pending = False
+        self._stale = False
+        self._name_width = 0
+        self._bound_section: str | None = None
+
+    @property
+    def workspace(self) -> Workspace:
+        return self.app.workspace  # type: ignore[attr-defined,no-any-return]
+
+    @property
+    def lines(self) -> TodayList:
+        return self.query_one("#today-list", TodayList)
+
+    @property
+    def current(self) -> TodayItem | None:
+        """The highlighted line's item (None on an empty list)."""
+        option = self.lines.highlighted_option
+        return None if option is None or option.id is None else self._items.get(option.id)
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(id="today-scope", markup=False)
+        yield TodayList(id="today-list")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = t("today.title")
+        self._unsubscribe = self.workspace.subscribe(self._on_workspace_event)
+        self.rebuild()
+        self.lines.focus()
+
+    def on_unmount(self) -> None:
+        if callable(self._unsubscribe):
+            self._unsubscribe()
+
+    # ---------------------------------------------------------------- refresh
+    def _on_workspace_event(self, event: WorkspaceEvent) -> None:
+        """Coalesce bursts (a poll can bring many changes) into one rebuild."""
+        if not self.is_current:
+            self._stale = True  # rebuilt when we come back: no work while hidden
+        elif not self._pending:
+            self._pending = True
+            self.call_later(self._rebuild_pending)
+
+    def _rebuild_pending(self) -> None:
+        self._pending = False
+        self.rebuild()
+
+    def on_screen_resume(self) -> None:
+        if self._stale:
+            self._stale = False
+            self.rebuild()
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self._width_for(event.size.width) != self._name_width:
+            self.rebuild()
+
+    @staticmethod
+    def _width_for(screen_width: int) -> int:
+        return 28 if screen_width >= 100 else 20
+
+    def rebuild(self) -> None:
+        """Recompute the digest; the cursor stays on its line, or the next one if it left."""
+        digest = build_today(self.workspace, clock.today(), everyone=self.everyone)
+        self.digest = digest
+        self._name_width = self._width_for(self.size.width or self.app.size.width)
+        lst = self.lines
+        keep = self.current
+        keep_index = lst.highlighted or 0
+        options: list[Option] = []
+        items: dict[str, TodayItem] = {}
+        for section, section_items in digest.sections():
+            if options:
+                options.append(Option("", id=f"s:{section}", disabled=True))  # a blank line
+            options.append(
+                Option(
+                    Text(section_title(section, len(section_items))),
+                    id=f"h:{section}",
+                    disabled=True,
+                )
+            )
+            if not section_items:
+                options.append(
+                    Option(
+                        Text(f"  {t('today.empty')}", style="not bold dim"),
+                        id=f"e:{section}",
+                        disabled=True,
+                    )
+                )
+            for item in section_items[:MAX_PER_SECTION]:
+                items[item.id] = item
+                prompt = item_prompt(item, self._name_width, show_owner=digest.everyone)
+                options.append(Option(prompt, id=item.id))
+            hidden = len(section_items) - MAX_PER_SECTION
+            if hidden > 0:
+                more = Text(f"  {t('today.more', n=hidden)}", style="not bold dim")
+                options.append(Option(more, id=f"m:{section}", disabled=True))
+        self._items = items
+        lst.set_options(options)
+        self._restore_cursor(keep.id if keep else None, keep_index)
+        scope = "everyone" if digest.everyone else "mine"
+        self.query_one("#today-scope", Static).update(
+            t(f"today.scope.{scope}", date=digest.as_of.isoformat(), user=clean(digest.user))
+        )
+        self._sync_bindings()
+
+    def _restore_cursor(self, keep_id: str | None, keep_index: int) -> None:
+        lst = self.lines
+        options = lst.options
+        if keep_id is not None and keep_id in self._items:
+            lst.highlighted = lst.get_option_index(keep_id)
+            return
+        # The line left (done, snoozed): take the next enabled line, else the last one before.
+        after = [i for i in range(keep_index, len(options)) if not options[i].disabled]
+        before = [i for i in range(0, min(keep_index, len(options))) if not options[i].disabled]
+        lst.highlighted = after[0] if after else (before[-1] if before else None)
+
+    # ---------------------------------------------------------------- actions
+    def on_option_list_option_highlighted(self, _: OptionList.OptionHighlighted) -> None:
+        self._sync_bindings()
+
+    def _sync_bindings(self) -> None:
+        """Re-check z/x only when the line's section changes: a footer refresh per cursor
+        move costs a relayout and made every arrow key feel slow."""
+        item = self.current
+        section = item.section if item is not None else None
+        if section != self._bound_section:
+            self._bound_section = section
+            self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Snooze only on an alert, done only on a task (shown dimmed otherwise)."""
+        if action in ("snooze", "done"):
+            try:
+                item = self.current
+            except NoMatches:  # asked before the list exists
+                return None
+            wanted = "alerts" if action == "snooze" else "tasks"
+            return True if item is not None and item.section == wanted else None
+        return True
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        item = self._items.get(event.option.id or "")
+        if item is None:
+            return
+        if item.account_id is None:
+            self.notify(t("today.no_account"), markup=False)
+            return
+        from cstui.screens.account import AccountScreen  # written alongside; loaded on use
+
+        self.app.push_screen(AccountScreen(item.account_id))
+
+    def action_done(self) -> None:
+        item = self.current
+        if item is None or item.section != "tasks":
+            return
+        try:
+            self.workspace.complete_task(item.ref)
+        except InvalidRecord as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return
+        self.notify(t("today.task.done", title=clean(item.text)), markup=False)
+
+    def action_snooze(self) -> None:
+        item = self.current
+        if item is None or item.section != "alerts":
+            return
+        from cstui.screens.forms import Field, FormScreen
+
+        today = clock.today()
+        alert_id = item.ref
+
+        def submit(values: dict[str, Any]) -> None:
+            until = values.get("until")  # the form hands back a date (or None)
+            reason = str(values.get("reason") or "").strip()
+            problems: dict[str, list[str]] = {}
+            if not isinstance(until, date) or until <= today:
+                problems["until"] = [t("today.snooze.bad_date")]
+            if not reason:
+                problems["reason"] = [t("today.snooze.need_reason")]
+            if problems or not isinstance(until, date):
+                raise InvalidRecord([m for ms in problems.values() for m in ms], problems)
+            self.workspace.snooze_alert(alert_id, until, reason)
+            self.notify(t("today.snooze.done", date=until.isoformat()), markup=False)
+
+        fields = [
+            Field(
+                "until",
+                t("today.snooze.until"),
+                kind="date",
+                value=today + timedelta(days=SNOOZE_DAYS),
+                required=True,
+            ),
+            Field(
+                "reason",
+                t("today.snooze.reason"),
+                kind="text",
+                required=True,
+                help=t("today.snooze.reason_help"),
+            ),
+        ]
+        title = t("today.snooze.title", name=clean(item.account_name))
+        self.app.push_screen(FormScreen(title, fields, submit))
+
+    def action_section(self, delta: int) -> None:
+        """Jump to the first line of the next (or previous) section that has lines."""
+        lst = self.lines
+        options = lst.options
+        starts = [
+            i
+            for i, option in enumerate(options)
+            if option.id in self._items and (i == 0 or options[i - 1].id not in self._items)
+        ]
+        if not starts:
+            return
+        here = lst.highlighted or 0
+        if delta > 0:
+            target = next((i for i in starts if i > here), starts[-1])
+        else:  # to the start of this section, or of the previous one when already there
+            target = max((i for i in starts if i < here), default=starts[0])
+        lst.highlighted = target
+        # Show the section from its heading (every option is one line: no wrapping).
+        lst.scroll_to(y=max(target - 1, 0), animate=False, immediate=True)
+
+    def action_toggle_scope(self) -> None:
+        self.everyone = not self.everyone
+        self.rebuild()
+
+    def action_back(self) -> None:
+        if len(self.app.screen_stack) > 2:  # never uncover the app's empty default screen
+            self.app.pop_screen()

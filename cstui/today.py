@@ -1,0 +1,334 @@
+"""The Today digest: what a CSM should act on this morning, in four short sections.
+
+Shared by the Today screen and ``cstui today`` (cron, a morning digest over SSH), so both
+show exactly the same items. It only reads the workspace; nothing here imports Textual.
+
+Scope: a CSM's Today is about their own book, so by default every section keeps only what
+belongs to ``me`` (tasks they own, alerts, renewals and touches of accounts they own).
+``everyone=True`` shows the whole team's; alerts then list the CSM's own accounts first.
+
+Sections, each in the order a CSM works through it:
+
+* ``tasks``: open tasks, overdue first, then due today, within the next 7 days ("this
+  week" is a rolling week, so Friday's digest still shows next Monday), later, and undated
+  last; ties go to the higher priority, then the title.
+* ``alerts``: active alerts (not resolved, not snoozed as of the day), oldest first: the
+  longer a warning stays open, the more it needs attention.
+* ``renewals``: renewal dates up to 90 days ahead, and passed renewals that nobody closed
+  (the stage is not churned or not a fit), soonest (most overdue) first.
+* ``touch``: accounts whose last touch is older than their tier's cadence, or never
+  touched, most overdue first. An account never touched is measured from its contract
+  start; with no start date either, it is the most overdue of all (nothing is known).
+  Churned and not-a-fit accounts need no touch.
+
+``when`` and ``text`` are worded in the active language (:mod:`cstui.i18n`) for people;
+``details`` keeps the raw numbers for scripts reading ``--json``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Final
+
+from cstui import i18n
+from cstui.domain.models import Priority, Stage, Task
+from cstui.domain.portfolio import PortfolioRow, fold
+from cstui.i18n import t
+from cstui.workspace import Workspace
+
+SECTIONS: Final[tuple[str, ...]] = ("tasks", "alerts", "renewals", "touch")
+RENEWAL_WINDOW_DAYS: Final = 90
+WEEK_DAYS: Final = 7
+CLOSED_STAGES: Final = frozenset({Stage.CHURNED, Stage.NOT_A_FIT})
+"""Accounts that will not renew and need no touch."""
+
+_PRIORITY_RANK: Final = {Priority.HIGH: 0, Priority.NORMAL: 1, Priority.LOW: 2}
+_BUCKETS: Final = ("overdue", "today", "week", "later", "undated")
+
+
+@dataclass(frozen=True, slots=True)
+class TodayItem:
+    """One line of the digest; ``account_id`` lets the line jump to its account."""
+
+    section: str
+    kind: str
+    """tasks: overdue/today/week/later/undated; alerts: the rule; renewals: overdue/upcoming;
+    touch: overdue/never."""
+    ref: str
+    """The task id, alert id, or account id (renewals, touch) this line is about."""
+    account_id: str | None
+    account_name: str
+    date: date | None
+    when: str
+    text: str
+    owner: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        """Unique across the digest (an account can be in several sections)."""
+        return f"{self.section}:{self.ref}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "section": self.section,
+            "kind": self.kind,
+            "ref": self.ref,
+            "account_id": self.account_id,
+            "account_name": self.account_name,
+            "date": self.date.isoformat() if self.date else None,
+            "when": self.when,
+            "text": self.text,
+            "owner": self.owner,
+            "details": self.details,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class TodayDigest:
+    as_of: date
+    user: str
+    everyone: bool
+    tasks: tuple[TodayItem, ...] = ()
+    alerts: tuple[TodayItem, ...] = ()
+    renewals: tuple[TodayItem, ...] = ()
+    touch: tuple[TodayItem, ...] = ()
+
+    def sections(self) -> Iterator[tuple[str, tuple[TodayItem, ...]]]:
+        for name in SECTIONS:
+            yield name, getattr(self, name)
+
+    def items(self) -> Iterator[TodayItem]:
+        for _, items in self.sections():
+            yield from items
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "as_of": self.as_of.isoformat(),
+            "user": self.user,
+            "everyone": self.everyone,
+            "sections": {
+                name: {"count": len(items), "items": [i.to_json() for i in items]}
+                for name, items in self.sections()
+            },
+        }
+
+
+# ----------------------------------------------------------------------------- wording
+def section_title(section: str, count: int) -> str:
+    """A section heading with its count, e.g. "Renewals within 90 days (5)"."""
+    return t(f"today.section.{section}", n=count, days=RENEWAL_WINDOW_DAYS)
+
+
+def _due(days: int) -> str:
+    """Signed days from today to a date, as a short phrase: 3d overdue / today / in 3d."""
+    if days < 0:
+        return t("today.when.overdue", n=-days)
+    if days == 0:
+        return t("today.when.today")
+    return t("today.when.in", n=days)
+
+
+def _ago(days: int) -> str:
+    return t("today.when.today") if days == 0 else t("today.when.ago", n=days)
+
+
+def _band(row: PortfolioRow) -> str:
+    label = t(f"today.band.{row.band}")
+    return label if row.health is None else f"{label} {row.health}"
+
+
+# ----------------------------------------------------------------------------- sections
+def _bucket(task: Task, as_of: date) -> str:
+    if task.due is None:
+        return "undated"
+    days = (task.due - as_of).days
+    if days < 0:
+        return "overdue"
+    if days == 0:
+        return "today"
+    return "week" if days <= WEEK_DAYS else "later"
+
+
+def _tasks(
+    ws: Workspace, rows: dict[str, PortfolioRow], me: str, everyone: bool, as_of: date
+) -> tuple[TodayItem, ...]:
+    mine = [task for task in ws.tasks() if everyone or task.owner == me]
+    mine.sort(
+        key=lambda task: (
+            _BUCKETS.index(_bucket(task, as_of)),
+            task.due or date.max,
+            _PRIORITY_RANK.get(task.priority, 1),
+            fold(task.title),
+            task.id,
+        )
+    )
+    out = []
+    for task in mine:
+        row = rows.get(task.account_id) if task.account_id else None
+        bucket = _bucket(task, as_of)
+        out.append(
+            TodayItem(
+                section="tasks",
+                kind=bucket,
+                ref=task.id,
+                account_id=row.id if row else None,
+                account_name=row.name if row else "",
+                date=task.due,
+                when=t("today.when.none") if task.due is None else _due((task.due - as_of).days),
+                text=task.title,
+                owner=task.owner,
+                details={"priority": task.priority.value, "source": task.source.value},
+            )
+        )
+    return tuple(out)
+
+
+def _alerts(
+    ws: Workspace, rows: dict[str, PortfolioRow], me: str, everyone: bool, as_of: date
+) -> tuple[TodayItem, ...]:
+    health = ws.settings.health
+    lang = i18n.language()
+    found = []
+    for alert in ws.alerts(as_of=as_of):
+        row = rows.get(alert.account_id)
+        if row is None or not (everyone or row.owner == me):
+            continue
+        found.append((row.owner != me, alert.first_seen, fold(row.name), alert.id, alert, row))
+    found.sort(key=lambda x: x[:4])
+    out = []
+    for *_, alert, row in found:
+        known = alert.rule in health.flags.labels
+        label = health.flag_label(alert.rule, lang) if known else alert.rule
+        out.append(
+            TodayItem(
+                section="alerts",
+                kind=alert.rule,
+                ref=alert.id,
+                account_id=row.id,
+                account_name=row.name,
+                date=alert.first_seen,
+                when=_ago((as_of - alert.first_seen).days),
+                text=f"{label}: {alert.evidence}" if alert.evidence else label,
+                owner=row.owner,
+                details={
+                    "rule": alert.rule,
+                    "evidence": alert.evidence,
+                    "first_seen": alert.first_seen.isoformat(),
+                    "since": alert.since.isoformat() if alert.since else None,
+                },
+            )
+        )
+    return tuple(out)
+
+
+def _renewals(rows: list[PortfolioRow], as_of: date) -> tuple[TodayItem, ...]:
+    due = []
+    for row in rows:
+        if row.renewal_date is None or row.stage in CLOSED_STAGES:
+            continue
+        days = (row.renewal_date - as_of).days
+        if days <= RENEWAL_WINDOW_DAYS:
+            due.append((row.renewal_date, fold(row.name), row.id, days, row))
+    due.sort(key=lambda x: x[:3])
+    return tuple(
+        TodayItem(
+            section="renewals",
+            kind="overdue" if days < 0 else "upcoming",
+            ref=row.id,
+            account_id=row.id,
+            account_name=row.name,
+            date=row.renewal_date,
+            when=_due(days),
+            text=t(
+                "today.renewal.text",
+                arr=i18n.money(row.arr, row.currency),
+                band=_band(row),
+                stage=t(f"stage.{row.stage.value}"),
+            ),
+            owner=row.owner,
+            details={
+                "arr": row.arr,
+                "currency": row.currency,
+                "band": row.band,
+                "health": row.health,
+                "stage": row.stage.value,
+                "days": days,
+            },
+        )
+        for renewal, _, _, days, row in due
+    )
+
+
+def _touch(ws: Workspace, rows: list[PortfolioRow], as_of: date) -> tuple[TodayItem, ...]:
+    cadence = ws.settings.health.cadence
+    due = []
+    for row in rows:
+        if row.stage in CLOSED_STAGES:
+            continue
+        every = cadence[row.tier]
+        overdue: int | None
+        if row.last_touch is not None:
+            since = (as_of - row.last_touch).days
+            if since <= every:
+                continue
+            overdue = since - every
+        else:
+            account = ws.account(row.id)
+            start = account.contract_start if account else None
+            overdue = None if start is None else (as_of - start).days - every
+        # Unknown (never touched, no start date) sorts as the most overdue.
+        rank = -(overdue if overdue is not None else 10**9)
+        due.append((rank, fold(row.name), row.id, overdue, every, row))
+    due.sort(key=lambda x: x[:3])
+    out = []
+    for _, _, _, overdue, every, row in due:
+        tier = t(f"tier.{row.tier.value}")
+        text = t("today.touch.cadence", tier=tier, n=every)
+        if overdue is not None and overdue > 0:
+            text = f"{text} · {t('today.touch.late', n=overdue)}"
+        days_since = None if row.last_touch is None else (as_of - row.last_touch).days
+        out.append(
+            TodayItem(
+                section="touch",
+                kind="never" if row.last_touch is None else "overdue",
+                ref=row.id,
+                account_id=row.id,
+                account_name=row.name,
+                date=row.last_touch,
+                when=t("today.when.never") if days_since is None else _ago(days_since),
+                text=text,
+                owner=row.owner,
+                details={
+                    "tier": row.tier.value,
+                    "cadence_days": every,
+                    "days_since_touch": days_since,
+                    "days_overdue": overdue,
+                },
+            )
+        )
+    return tuple(out)
+
+
+def build_today(
+    ws: Workspace, as_of: date, *, me: str | None = None, everyone: bool = False
+) -> TodayDigest:
+    """The digest for ``me`` (default: the workspace user) on ``as_of``.
+
+    Alerts are read as stored: call ``ws.refresh_health()`` first when they may be stale.
+    """
+    me = me or ws.user
+    rows = ws.portfolio()
+    by_id = {r.id: r for r in rows}
+    scoped = rows if everyone else [r for r in rows if r.owner == me]
+    return TodayDigest(
+        as_of=as_of,
+        user=me,
+        everyone=everyone,
+        tasks=_tasks(ws, by_id, me, everyone, as_of),
+        alerts=_alerts(ws, by_id, me, everyone, as_of),
+        renewals=_renewals(scoped, as_of),
+        touch=_touch(ws, scoped, as_of),
+    )

@@ -1,0 +1,190 @@
+"""The health score taken apart, so a CSM can check it and trust it.
+
+Every measure shows its points as a bar, the raw value in words, its weight and its
+contribution; the contributions add up to the computed score. Measures without data are
+listed apart with the reason, because they are left out of the score (not counted as 0).
+A manual rating is shown with who set it, when and why, next to the computed score it
+replaces, so an override never hides what the data says.
+"""
+
+from __future__ import annotations
+
+from rich.cells import cell_len, set_cell_size
+from rich.text import Text
+from textual import events
+from textual.widgets import Static
+
+from cstui.domain.health import (
+    Band,
+    HealthConfig,
+    HealthResult,
+    MeasureResult,
+    band_for,
+    trend_arrow,
+)
+from cstui.i18n import t
+from cstui.sanitize import clean
+from cstui.widgets.charts import hbar, stars
+
+BAND_STYLES: dict[Band, str] = {
+    Band.RED: "bold red",
+    Band.YELLOW: "bold yellow",
+    Band.GREEN: "bold green",
+    Band.UNKNOWN: "dim",
+}
+BAND_COLOURS: dict[Band, str] = {
+    Band.RED: "red",
+    Band.YELLOW: "yellow",
+    Band.GREEN: "green",
+    Band.UNKNOWN: "dim",
+}
+ARROWS = {"up": "↑", "down": "↓", "flat": "→"}
+_ARROW_STYLES = {"up": "green", "down": "red", "flat": "dim"}
+_POINTS_W = 4  # " 100"
+_WEIGHT_W = 8  # "  ×20   "
+_CONTRIB_W = 7  # " +17.0"
+
+
+def score_text(score: int | None, band: Band) -> Text:
+    """The score in its band colour, with the band named (colour alone is not enough)."""
+    out = Text()
+    out.append("—" if score is None else str(score), style=BAND_STYLES[band])
+    out.append(f" {t(f'health.band.{band.value}')}", style=BAND_COLOURS[band])
+    return out
+
+
+def trend_text(delta: int | None, config: HealthConfig) -> Text:
+    arrow = trend_arrow(delta, config)
+    if arrow is None or delta is None:
+        return Text(t("health.no_trend", days=config.trend_days), style="dim")
+    return Text(
+        t("health.trend", arrow=ARROWS[arrow], delta=delta, days=config.trend_days),
+        style=_ARROW_STYLES[arrow],
+    )
+
+
+def _measure_label(m: MeasureResult) -> str:
+    return t(m.label)
+
+
+def breakdown_text(
+    result: HealthResult, config: HealthConfig, delta: int | None, width: int = 80
+) -> Text:
+    """The breakdown for ``width`` cells: raw values share the measure's line when they fit."""
+    out = Text()
+    out.append(t("health.title") + " ", style="bold")
+    out.append_text(score_text(result.score, result.band))
+    out.append("   ")
+    out.append_text(trend_text(delta, config))
+    out.append("\n")
+
+    rating = result.override
+    if rating is not None:
+        shown = rating.resolved_score(config)
+        out.append(t("health.override") + " ", style="bold magenta")
+        if rating.stars is not None:
+            out.append(stars(rating.stars) + " ", style="magenta")
+        out.append(t("health.override_score", score=shown), style="magenta")
+        out.append(" · " + t("health.override_by", who=clean(rating.by), day=rating.at.date()))
+        computed = "—" if result.computed_score is None else str(result.computed_score)
+        out.append(" · ")
+        out.append(t("health.computed", score=computed), style="bold")
+        out.append("\n  " + t("health.override_reason") + " ", style="dim")
+        out.append(clean(rating.reason))
+        out.append("\n")
+
+    if result.unscored_reason is not None:
+        out.append(t("health.unscored", reason=result.unscored_reason), style="dim")
+        return out
+    present = [m for m in result.measures if m.present]
+    if not present:
+        out.append(t("health.no_data"), style="dim")
+    else:
+        out.append("\n")
+        out.append_text(_measure_table(present, result, config, width))
+    missing = result.missing
+    if missing:
+        out.append("\n\n")
+        out.append(t("health.skipped"), style="bold")
+        for m in missing:
+            out.append("\n  · ")
+            out.append(_measure_label(m))
+            out.append(": " + (m.missing_reason or m.raw_text), style="dim")
+    return out
+
+
+def _measure_table(
+    present: list[MeasureResult], result: HealthResult, config: HealthConfig, width: int
+) -> Text:
+    label_w = min(max(cell_len(_measure_label(m)) for m in present) + 2, 26)
+    bar_w = 10 if width >= 64 else 6
+    row_w = label_w + bar_w + _POINTS_W + _WEIGHT_W + _CONTRIB_W
+    out = Text(style="")
+    head = (
+        set_cell_size(t("health.col.measure"), label_w)
+        + set_cell_size(t("health.col.points"), bar_w + _POINTS_W)
+        + set_cell_size("  " + t("health.col.weight"), _WEIGHT_W)
+        + t("health.col.contribution")
+    )
+    out.append(head, style="dim underline")
+    for m in present:
+        assert m.points is not None and m.contribution is not None
+        points, contribution = m.points + 0.0, m.contribution + 0.0  # never print "-0"
+        out.append("\n")
+        out.append(set_cell_size(_measure_label(m), label_w), style="bold")
+        filled, empty = hbar(points, 100, bar_w)
+        out.append(filled, style=BAND_COLOURS[band_for(round(points), config)])
+        out.append(empty, style="dim")
+        out.append(f"{points:>{_POINTS_W}.0f}")
+        out.append(f"  ×{m.weight:<{_WEIGHT_W - 3}g}", style="dim" if m.weight == 0 else "")
+        out.append(f"{contribution:>+{_CONTRIB_W}.1f}", style="bold")
+        raw = clean(m.raw_text)
+        if row_w + 2 + cell_len(raw) <= width:
+            out.append("  " + raw, style="dim")
+        else:
+            out.append("\n" + " " * 2 + raw, style="dim")
+    exact = result.computed_exact
+    if exact is not None:
+        out.append("\n")
+        total = set_cell_size(t("health.total"), label_w + bar_w + _POINTS_W + _WEIGHT_W)
+        out.append(total, style="dim")
+        out.append(f"{exact:>{_CONTRIB_W}.1f}", style="bold")
+        if result.computed_score is not None:
+            out.append(" → " + str(result.computed_score), style="bold")
+    return out
+
+
+class HealthBreakdown(Static):
+    """Shows one :class:`HealthResult`; redraws itself for the width it is given."""
+
+    DEFAULT_CSS = """
+    HealthBreakdown { height: auto; }
+    """
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__("", markup=False, id=id, classes=classes)
+        self.result: HealthResult | None = None
+        self.config: HealthConfig | None = None
+        self.delta: int | None = None
+        self._drawn_width = 0
+
+    def show(self, result: HealthResult, config: HealthConfig, delta: int | None) -> None:
+        self.result, self.config, self.delta = result, config, delta
+        self._redraw()
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self.content_size.width != self._drawn_width:
+            self._redraw()
+
+    def _redraw(self) -> None:
+        if self.result is None or self.config is None:
+            return
+        width = self.content_size.width or 80
+        self._drawn_width = width
+        self.update(breakdown_text(self.result, self.config, self.delta, width))
+
+    @property
+    def plain(self) -> str:
+        """The text shown (for tests and copy)."""
+        content = self.content
+        return content.plain if isinstance(content, Text) else str(content)

@@ -1,0 +1,202 @@
+"""The account overview: what it shows matches the workspace, and its forms save or refuse."""
+
+from __future__ import annotations
+
+from textual.widgets import Input, Static
+
+from cstui import i18n
+from cstui.app import CSApp, create_app
+from cstui.screens.account import AccountScreen
+from cstui.screens.forms import FormScreen
+from cstui.widgets.charts import TimeChart
+from cstui.widgets.health_breakdown import HealthBreakdown
+from cstui.workspace import Workspace
+
+EVIL = "[bold red]x[/] \x1b]52;c;ZXZpbA==\x07"
+
+
+def _text(screen: AccountScreen, id: str) -> str:
+    return str(screen.query_one(f"#{id}", Static).content)
+
+
+def _rendered(screen: AccountScreen, id: str) -> list[str]:
+    """What the terminal gets for a widget, line by line (after markup and cleaning)."""
+    widget = screen.query_one(f"#{id}")
+    return [widget.render_line(y).text for y in range(widget.size.height)]
+
+
+async def _open(app: CSApp, pilot: object, account_id: str) -> AccountScreen:
+    screen = AccountScreen(account_id)
+    await app.push_screen(screen)
+    await pilot.pause()  # type: ignore[attr-defined]
+    return screen
+
+
+def _busy_account(ws: Workspace) -> str:
+    """An account with contacts, usage and activities (the demo's first one)."""
+    return next(a.id for a in ws.accounts() if len(ws.contacts(a.id)) >= 3 and ws.usage(a.id))
+
+
+async def test_overview_matches_the_workspace(demo_ws: Workspace) -> None:
+    account_id = _busy_account(demo_ws)
+    account = demo_ws.account(account_id)
+    assert account is not None
+    app = create_app(demo_ws, poll=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _open(app, pilot, account_id)
+        assert screen.account_id == account_id
+        assert account.name in _text(screen, "account-header")
+        health = demo_ws.health(account_id)
+        breakdown = screen.query_one(HealthBreakdown)
+        assert breakdown.result is not None and breakdown.result.score == health.score
+        shown = breakdown.plain
+        assert f"Health {health.score}" in shown
+        for m in health.measures:
+            label = i18n.t(m.label)
+            assert label != m.label and label in shown
+            assert m.raw_text in shown
+        for flag in demo_ws.flags(account_id):
+            assert i18n.t(flag.label) in _text(screen, "flags")
+        contacts = _text(screen, "contacts")
+        assert all(c.name in contacts for c in demo_ws.contacts(account_id))
+        newest = demo_ws.activities(account_id)[0]
+        assert _text(screen, "activities").startswith(newest.date.isoformat())
+        chart = screen.query_one(TimeChart)
+        usage = demo_ws.usage(account_id)
+        assert usage is not None
+        assert chart.series[0].latest == usage.snapshots[-1].active_users
+        assert chart.series[-1].latest == health.score  # the health line ends at today's score
+        await pilot.press("escape")
+        assert not isinstance(app.screen, AccountScreen)
+
+
+async def test_log_an_activity_and_what_is_refused(demo_ws: Workspace) -> None:
+    account_id = _busy_account(demo_ws)
+    before = len(demo_ws.activities(account_id))
+    app = create_app(demo_ws, poll=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await _open(app, pilot, account_id)
+        # Empty summary and a bad date: messages under the fields, nothing stored.
+        await pilot.press("l")
+        form = app.screen
+        assert isinstance(form, FormScreen)
+        date_input = form.query_one("#field-date", Input)
+        date_input.value = ""
+        date_input.focus()
+        await pilot.press(*"11/30")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is form
+        assert "required" in str(form.query_one("#error-summary", Static).content)
+        assert "'11/30' is not a date" in str(form.query_one("#error-date", Static).content)
+        assert len(demo_ws.activities(account_id)) == before
+        # Escape discards.
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is screen and len(demo_ws.activities(account_id)) == before
+        # A real one: summary typed, defaults for the rest, Ctrl+S.
+        await pilot.press("l")
+        await pilot.press(*"Budget ok")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is screen
+        logged = demo_ws.activities(account_id)
+        assert len(logged) == before + 1
+        new = next(a for a in logged if a.summary == "Budget ok")
+        assert new.kind.value == "call" and new.created_by == "me"
+        assert "Budget ok" in _text(screen, "activities")  # the screen refreshed itself
+
+
+async def test_manual_rating_needs_a_reason_and_shows_beside_the_computed_score(
+    demo_ws: Workspace,
+) -> None:
+    account_id = _busy_account(demo_ws)
+    computed = demo_ws.health(account_id).computed_score
+    app = create_app(demo_ws, poll=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _open(app, pilot, account_id)
+        await pilot.press("h")
+        form = app.screen
+        assert isinstance(form, FormScreen)
+        form.widget_for("score").focus()
+        await pilot.press("4", "0", "ctrl+s")
+        await pilot.pause()
+        assert app.screen is form
+        assert "required" in str(form.query_one("#error-reason", Static).content)
+        assert demo_ws.rating(account_id) is None
+        # Stars and a score together: the workspace refuses, its sentence on top.
+        await pilot.press("enter")  # from the score to the reason
+        await pilot.press(*"Exec")
+        form.widget_for("stars").value = "2"  # type: ignore[attr-defined]
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is form and demo_ws.rating(account_id) is None
+        assert "not both" in str(form.query_one("#form-errors", Static).content)
+        form.widget_for("stars").clear()  # type: ignore[attr-defined]
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is screen
+        rating = demo_ws.rating(account_id)
+        assert rating is not None and rating.score == 40 and rating.reason == "Exec"
+        shown = screen.query_one(HealthBreakdown).plain
+        assert "Manual rating" in shown and "Exec" in shown
+        assert f"Health 40" in shown and f"computed {computed}" in shown
+        await pilot.press("H")
+        await pilot.pause()
+        assert demo_ws.rating(account_id) is None
+        assert "Manual rating" not in screen.query_one(HealthBreakdown).plain
+
+
+async def test_untrusted_name_is_shown_literally(empty_ws: Workspace) -> None:
+    account = empty_ws.create_account({"name": EVIL, "arr": 1_200_000})
+    empty_ws.add_contact(account.id, {"name": EVIL, "role": "champion"})
+    empty_ws.log_activity(account.id, f"said {EVIL}")
+    app = create_app(empty_ws, poll=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _open(app, pilot, account.id)
+        for id in ("account-header", "contacts", "activities"):
+            lines = "\n".join(_rendered(screen, id))
+            assert "[bold red]x[/]" in lines, id
+            assert "␛]52;c;ZXZpbA==␇" in lines and "\x1b" not in lines and "\x07" not in lines
+        assert "\x1b" not in app.export_screenshot()
+        await pilot.press("l")  # the form's title carries the name too
+        await pilot.pause()
+        assert "\x1b" not in app.export_screenshot()
+
+
+async def test_other_process_edits_refresh_the_screen(demo_ws: Workspace) -> None:
+    account_id = _busy_account(demo_ws)
+    other = Workspace.open(demo_ws.store.data_dir, user="teammate")
+    app = create_app(demo_ws, poll=False)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = await _open(app, pilot, account_id)
+            other.log_activity(account_id, "Teammate visit")
+            other.update_account(account_id, {"name": "Renamed Co"})
+            app.poll_store()
+            await pilot.pause()
+            assert "Teammate visit" in _text(screen, "activities")
+            assert "Renamed Co" in _text(screen, "account-header")
+    finally:
+        other.close()
+
+
+async def test_japanese_at_80x24(demo_ws: Workspace) -> None:
+    account_id = _busy_account(demo_ws)
+    app = create_app(demo_ws, lang="ja", poll=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open(app, pilot, account_id)
+        assert screen.has_class("-narrow")
+        assert "ヘルススコア" in screen.query_one(HealthBreakdown).plain
+        assert "アダプション（定着）" in screen.query_one(HealthBreakdown).plain
+        assert screen.query_one("#section-contacts").border_title.startswith("担当者")
+        footer = {b.description for _, b in screen._bindings}
+        assert {"活動を記録", "手動評価", "評価を解除", "戻る"} <= footer
+        for line in _rendered(screen, "account-header"):
+            assert len(line) <= 80
+        await pilot.press("l")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, FormScreen)
+        assert "活動を記録" in str(form.query_one("#form-title").render())
+        assert form.query_one("#form-save").region.bottom <= 24

@@ -1,0 +1,149 @@
+"""The Today screen with the Pilot: walk the lines, open an account, snooze, complete."""
+
+from __future__ import annotations
+
+from textual.pilot import Pilot
+from textual.widgets import Input, Static
+
+from cstui.app import CSApp, create_app
+from cstui.domain.alerts import Alert
+from cstui.screens.today import TodayList, TodayScreen
+from cstui.workspace import Workspace
+
+
+async def open_today(app: CSApp, pilot: Pilot[None]) -> TodayScreen:
+    await pilot.pause()
+    screen = TodayScreen()
+    await app.push_screen(screen)
+    await pilot.pause()
+    return screen
+
+
+async def go_to(pilot: Pilot[None], screen: TodayScreen, section: str) -> None:
+    """Jump section by section (``]``) to the first line of ``section``."""
+    for _ in range(4):
+        current = screen.current
+        if current is not None and current.section == section:
+            return
+        await pilot.press("right_square_bracket")
+    raise AssertionError(f"no {section} line")
+
+
+def text_of(screen: TodayScreen) -> str:
+    lines = screen.query_one(TodayList)
+    return "\n".join(str(o.prompt) for o in lines.options)
+
+
+async def test_walk_the_sections_and_open_an_account(demo_ws: Workspace) -> None:
+    demo_ws.refresh_health()
+    app = create_app(demo_ws, poll=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_today(app, pilot)
+        digest = screen.digest
+        assert digest is not None and digest.tasks and digest.alerts and digest.renewals
+        shown = text_of(screen)
+        for section, items in digest.sections():
+            assert f"({len(items)})" in shown, section
+        # The cursor starts on the first task and walks across headings into the next section.
+        assert screen.current == digest.tasks[0]
+        await pilot.press("down")
+        assert screen.current == digest.tasks[1]
+        await go_to(pilot, screen, "alerts")
+        assert screen.current == digest.alerts[0]
+        await pilot.press("up")
+        assert screen.current == digest.tasks[-1]
+        await pilot.press("down", "down")
+        assert screen.current == digest.alerts[1]
+        await pilot.press("left_square_bracket")  # back to the start of this section...
+        assert screen.current == digest.alerts[0]
+        await pilot.press("left_square_bracket")  # ...then to the one before
+        assert screen.current == digest.tasks[0]
+        await go_to(pilot, screen, "renewals")
+        target = digest.renewals[0].account_id
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen.__class__.__name__ == "AccountScreen"
+        assert app.screen.account_id == target  # type: ignore[attr-defined]
+
+
+async def test_snooze_needs_a_reason_then_hides_the_alert(demo_ws: Workspace) -> None:
+    demo_ws.refresh_health()
+    app = create_app(demo_ws, poll=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_today(app, pilot)
+        await go_to(pilot, screen, "alerts")
+        item = screen.current
+        assert item is not None
+        await pilot.press("z")
+        await pilot.pause()
+        form = app.screen
+        assert form.__class__.__name__ == "FormScreen"
+        assert form.query_one("#field-until", Input).value == "2026-11-30"  # a week by default
+        await pilot.press("ctrl+s")  # no reason
+        await pilot.pause()
+        assert app.screen is form
+        assert form.query_one("#error-reason", Static).display
+        stored = demo_ws.store.get(Alert.table, item.ref)
+        assert stored is not None and not stored.get("snooze_reason")
+
+        form.query_one("#field-reason", Input).value = "Budget call on Friday"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is screen
+        stored = demo_ws.store.get(Alert.table, item.ref)
+        assert stored is not None
+        assert stored["snooze_reason"] == "Budget call on Friday" and stored["snoozed_by"] == "me"
+        assert stored["snoozed_until"] == "2026-11-30"
+        assert screen.digest is not None and item not in screen.digest.alerts
+        assert item.id not in screen._items
+        # The cursor moved on to the next line rather than jumping to the top.
+        assert screen.current is not None and screen.current.section == "alerts"
+
+
+async def test_escape_cancels_a_snooze_and_keys_only_apply_to_their_lines(
+    demo_ws: Workspace,
+) -> None:
+    demo_ws.refresh_health()
+    before = len(demo_ws.alerts())
+    app = create_app(demo_ws, poll=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_today(app, pilot)
+        assert screen.current is not None and screen.current.section == "tasks"
+        await pilot.press("z")  # not an alert: nothing opens
+        assert app.screen is screen
+        await go_to(pilot, screen, "alerts")
+        await pilot.press("x")  # not a task: nothing happens
+        await pilot.press("z", "B", "escape")
+        await pilot.pause()
+        assert app.screen is screen
+        assert len(demo_ws.alerts()) == before
+
+
+async def test_x_completes_the_highlighted_task(demo_ws: Workspace) -> None:
+    app = create_app(demo_ws, poll=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_today(app, pilot)
+        assert screen.digest is not None
+        first, second = screen.digest.tasks[:2]
+        await pilot.press("x")
+        await pilot.pause()
+        task = next(t for t in demo_ws.tasks(include_done=True) if t.id == first.ref)
+        assert task.done and task.done_on is not None
+        assert first.id not in screen._items
+        assert screen.current == second
+
+
+async def test_everyone_toggle_and_japanese_at_80x24(demo_ws: Workspace) -> None:
+    app = create_app(demo_ws, lang="ja", poll=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_today(app, pilot)
+        assert screen.digest is not None
+        mine = len(screen.digest.tasks)
+        shown = text_of(screen)
+        assert f"タスク ({mine})" in shown and "アラート" in shown and "契約更新" in shown
+        assert "自分の担当顧客" in str(screen.query_one("#today-scope", Static).render())
+        await pilot.press("a")
+        assert screen.digest.everyone and len(screen.digest.tasks) > mine
+        assert "@" in text_of(screen)  # owners shown when the list is everyone's
+        lines = screen.query_one(TodayList)
+        assert lines.size.width <= 80 and lines.size.height >= 10
