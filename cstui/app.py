@@ -10,6 +10,7 @@ shown before that are the stored ones), and checkpoints the store when it exits.
 from __future__ import annotations
 
 import asyncio
+import gc
 from typing import ClassVar
 
 from textual import work
@@ -58,6 +59,7 @@ class CSApp(App[None]):
     def on_mount(self) -> None:
         self.title = t("app.title")
         self.sub_title = t("app.subtitle")
+        gc.freeze()  # the loaded book is long-lived: keep the collector from rescanning it
         for warning in self.workspace.warnings:
             self.notify(warning, severity="warning", timeout=10, markup=False)
         self.push_screen(PortfolioScreen())
@@ -89,7 +91,9 @@ class CSApp(App[None]):
     async def rescore_all(self) -> None:
         """Today's scores for every account, in chunks so the UI keeps answering keys."""
         ws = self.workspace
-        ids = [a.id for a in ws.accounts()]
+        if ws.health_is_current():
+            return
+        ids = [r.id for r in ws.portfolio()]
         results = []
         for start in range(0, len(ids), HEALTH_CHUNK):
             results.extend(ws.evaluate(ids[start : start + HEALTH_CHUNK]))

@@ -280,8 +280,10 @@ def import_accounts_cmd(data_dir: Path | None, file: Path) -> None:
 def _register() -> None:
     """Subcommands that live in their own modules (imported here, after ``main`` exists)."""
     from cstui.cli_health import health
+    from cstui.cli_today import today
 
     main.add_command(health)
+    main.add_command(today)
 
 
 _register()

@@ -7,10 +7,10 @@ import sys
 from pathlib import Path
 
 import click
+from rich.cells import cell_len
 
 from cstui import clock, i18n
 from cstui.cli import data_dir_option, fail, opened
-from cstui.domain.health import trend
 from cstui.sanitize import clean
 from cstui.workspace import AccountNotFound
 
@@ -26,29 +26,27 @@ def health(ctx: click.Context, data_dir: Path | None, as_json: bool) -> None:
     with opened(data_dir) as ws:
         ws.refresh_health()
         today = clock.today()
-        out = []
-        for row in sorted(ws.portfolio(), key=lambda r: (r.health is None, r.health or 0, r.name)):
-            history = ws.health_history(row.id)
-            out.append(
-                {
-                    "id": row.id,
-                    "name": row.name,
-                    "score": row.health,
-                    "band": row.band,
-                    "trend_30d": trend(history, today, ws.settings.health.trend_days),
-                    "flags": list(row.flags),
-                }
-            )
+        rows = sorted(ws.portfolio(), key=lambda r: (r.health is None, r.health or 0, r.name))
+        out = [
+            {
+                "id": row.id,
+                "name": row.name,
+                "score": row.health,
+                "band": row.band,
+                "trend_30d": row.trend,
+                "flags": list(row.flags),
+            }
+            for row in rows
+        ]
     if as_json:
-        json.dump(
-            {"as_of": today.isoformat(), "accounts": out}, sys.stdout, ensure_ascii=False, indent=2
-        )
+        document = {"as_of": today.isoformat(), "accounts": out}
+        json.dump(document, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
         return
-    for item in out:
-        score = "  —" if item["score"] is None else f"{item['score']:>3}"
-        flags = ",".join(item["flags"]) or "-"
-        click.echo(f"{score}  {item['band']:<7}  {clean(str(item['name']))}  [{flags}]")
+    for row in rows:
+        score = "  —" if row.health is None else f"{row.health:>3}"
+        flags = ",".join(row.flags) or "-"
+        click.echo(f"{score}  {row.band:<7}  {clean(row.name)}  [{flags}]")
 
 
 @health.command()
@@ -70,18 +68,23 @@ def explain(data_dir: Path | None, account: str, lang: str) -> None:
     if result.unscored_reason:
         click.echo(f"Not scored: {result.unscored_reason}.")
         return
-    click.echo(f"{'measure':<14}{'raw':<52}{'points':>7}{'weight':>8}{'contrib':>9}")
+    table = [("measure", "raw value", "points", "weight", "contribution")]
     for m in result.measures:
         label = config.measure_label(m.key, lang)
         if m.points is None:
-            click.echo(
-                f"{label:<14}{'skipped: ' + (m.missing_reason or ''):<52}{'—':>7}{m.weight:>8g}{'—':>9}"
-            )
+            skipped = f"skipped: {m.missing_reason or ''}"
+            table.append((label, skipped, "—", f"{m.weight:g}", "—"))
         else:
-            click.echo(
-                f"{label:<14}{clean(m.raw_text):<52}{m.points:>7.1f}{m.weight:>8g}"
-                f"{(m.contribution or 0):>9.1f}"
+            contribution = f"{m.contribution or 0:.1f}"
+            table.append(
+                (label, clean(m.raw_text), f"{m.points:.1f}", f"{m.weight:g}", contribution)
             )
+    widths = [max(cell_len(row[i]) for row in table) for i in range(5)]
+    for row in table:
+        cells = [row[0] + " " * (widths[0] - cell_len(row[0]))]
+        cells.append(row[1] + " " * (widths[1] - cell_len(row[1])))
+        cells += [" " * (widths[i] - cell_len(row[i])) + row[i] for i in (2, 3, 4)]
+        click.echo("  ".join(cells).rstrip())
     computed = "—" if result.computed_score is None else str(result.computed_score)
     click.echo(f"Computed score: {computed}")
     if result.override is not None:

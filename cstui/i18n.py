@@ -41,7 +41,7 @@ def catalogue(lang: str) -> dict[str, str]:
 
 
 def detect_language(explicit: str | None = None) -> str:
-    """``--lang`` wins; otherwise LC_ALL / LC_MESSAGES / LANG starting with ``ja`` means Japanese."""
+    """``--lang`` wins; else LC_ALL / LC_MESSAGES / LANG starting with ``ja`` means Japanese."""
     if explicit:
         return explicit
     for var in ("LC_ALL", "LC_MESSAGES", "LANG"):

@@ -21,7 +21,7 @@ from pydantic import ValidationError
 
 from cstui.domain.models import Account, InvalidRecord, describe_errors
 from cstui.domain.portfolio import fold
-from cstui.workspace import Workspace
+from cstui.workspace import Workspace, changed_fields
 
 COLUMNS: tuple[str, ...] = (
     "id",
@@ -140,7 +140,7 @@ def import_accounts(ws: Workspace, source: Iterable[str] | TextIO) -> ImportRepo
             if target and target in existing:
                 merged = {**existing[target], **data, "id": target}
                 fresh = Account.model_validate(merged).to_record()
-                changed = {k: v for k, v in fresh.items() if existing[target].get(k) != v}
+                changed = changed_fields(existing[target], fresh)
                 seen[target] = line
                 if changed:
                     writes.append((target, changed, False))

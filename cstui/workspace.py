@@ -11,6 +11,8 @@ from another process sharing the data directory, reach subscribers as
 from __future__ import annotations
 
 import getpass
+import hashlib
+import json
 import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -28,7 +30,6 @@ from cstui.domain.health import (
     HealthInputs,
     HealthResult,
     ManualRating,
-    band_for,
     compute_health,
     trend,
 )
@@ -44,6 +45,7 @@ from cstui.domain.models import (
     Record,
     Sentiment,
     SuccessPlan,
+    SurveyKind,
     SurveyResponse,
     Task,
     TaskSource,
@@ -98,6 +100,15 @@ BUILTIN_VIEWS: tuple[SavedView, ...] = (
 )
 
 
+def changed_fields(current: Mapping[str, Any], fresh: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields of ``fresh`` that differ from ``current`` (new keys count, even as None).
+
+    Only these are written, so the journal, other processes and the CRM sync see exactly
+    what changed.
+    """
+    return {k: v for k, v in fresh.items() if k not in current or current[k] != v}
+
+
 def validate_plain(model: type[M], data: Mapping[str, Any]) -> M:
     """Validate a non-record model, raising InvalidRecord with readable sentences."""
     try:
@@ -147,6 +158,7 @@ class Workspace:
         self.user = user or current_user()
         self.settings = settings or load_settings()
         self._summaries: dict[str, dict[str, Any]] | None = None
+        self._model_id: str | None = None
         self._latest_nps: dict[str, int] | None = None
         self._models: dict[str, dict[str, Record]] = defaultdict(dict)
         self._by_account: dict[str, dict[str, set[str]]] = {}
@@ -234,13 +246,28 @@ class Workspace:
             record = self.store.get(ch.table, ch.id)
             if record is not None and isinstance(record.get("account_id"), str):
                 index.setdefault(record["account_id"], set()).add(ch.id)
-        if ch.table == Activity.table:
-            self._last_touch = None
-        if ch.table in (Account.table, Activity.table):
-            if self._rows is not None and ch.table == Account.table:
+        if ch.table == Account.table:
+            if self._rows is not None:
                 self._refresh_row(ch.id)
-            elif ch.table == Activity.table:
-                self._rows = None
+            return
+        record = self.store.get(ch.table, ch.id, include_deleted=True) or {}
+        account_id = record.get("account_id") or getattr(old, "account_id", None)
+        if not isinstance(account_id, str):
+            return
+        if ch.table == Activity.table and self._last_touch is not None:
+            days = [a.date for a in self._for_account(Activity, account_id)]
+            if days:
+                self._last_touch[account_id] = max(days)
+            else:
+                self._last_touch.pop(account_id, None)
+        elif ch.table == SurveyResponse.table and self._latest_nps is not None:
+            latest = self._latest_nps_of(self._for_account(SurveyResponse, account_id))
+            if latest is None:
+                self._latest_nps.pop(account_id, None)
+            else:
+                self._latest_nps[account_id] = latest
+        if ch.table in (Activity.table, SurveyResponse.table) and self._rows is not None:
+            self._refresh_row(account_id)
 
     # ----------------------------------------------------------------- generic reads
     def _get(self, model: type[R], id: str) -> R | None:
@@ -256,7 +283,7 @@ class Workspace:
 
     def _all(self, model: type[R]) -> list[R]:
         out: list[R] = []
-        for record in self.store.all(model.table):
+        for record in self.store.scan(model.table):
             cached = self._models[model.table].get(record["id"])
             if cached is None:
                 cached = model.from_record(record)
@@ -268,7 +295,7 @@ class Workspace:
         index = self._by_account.get(model.table)
         if index is None:
             index = defaultdict(set)
-            for record in self.store.all(model.table):
+            for record in self.store.scan(model.table):
                 account_id = record.get("account_id")
                 if isinstance(account_id, str):
                     index[account_id].add(record["id"])
@@ -340,76 +367,88 @@ class Workspace:
         return self._all(FeatureRequest)
 
     def last_touch(self, account_id: str) -> date | None:
+        """The latest activity date; from the stored health summary until activities load."""
+        if self._last_touch is None:
+            summary = self._health_summaries().get(account_id)
+            if summary is not None and "last_touch" in summary:
+                value = summary["last_touch"]
+                return None if value is None else date.fromisoformat(value)
         return self._last_touches().get(account_id)
 
     def _last_touches(self) -> dict[str, date]:
+        """Latest activity date per account (ISO dates compare correctly as text)."""
         if self._last_touch is None:
-            latest: dict[str, date] = {}
-            for record in self.store.all(Activity.table):
+            latest: dict[str, str] = {}
+            for record in self.store.scan(Activity.table):
                 account_id = record.get("account_id")
-                day = date.fromisoformat(record["date"])
-                if isinstance(account_id, str) and (
-                    account_id not in latest or day > latest[account_id]
-                ):
+                day = record["date"]
+                if isinstance(account_id, str) and day > latest.get(account_id, ""):
                     latest[account_id] = day
-            self._last_touch = latest
+            self._last_touch = {k: date.fromisoformat(v) for k, v in latest.items()}
         return self._last_touch
+
+    def latest_nps(self, account_id: str) -> int | None:
+        """The latest NPS answer of the last year; from the health summary until surveys load."""
+        if self._latest_nps is None:
+            summary = self._health_summaries().get(account_id)
+            if summary is not None and "nps" in summary:
+                value = summary["nps"]
+                return value if isinstance(value, int) else None
+            self._latest_nps = {}
+            for account in {r["account_id"] for r in self.store.scan(SurveyResponse.table)}:
+                latest = self._latest_nps_of(self._for_account(SurveyResponse, account))
+                if latest is not None:
+                    self._latest_nps[account] = latest
+        return self._latest_nps.get(account_id)
+
+    @staticmethod
+    def _latest_nps_of(surveys: Iterable[SurveyResponse]) -> int | None:
+        cutoff = date.fromordinal(clock.today().toordinal() - 365)
+        answers = [s for s in surveys if s.kind is SurveyKind.NPS and s.date >= cutoff]
+        return max(answers, key=lambda s: (s.date, s.id)).score if answers else None
 
     # ----------------------------------------------------------------- portfolio
     def portfolio(self) -> list[PortfolioRow]:
-        """One precomputed row per account (rebuilt per day and when its inputs change)."""
+        """One precomputed row per account (rebuilt per day; single rows on change).
+
+        Reads only the accounts and the stored health summaries, so the first frame does not
+        wait for the large tables (activities, usage) to load.
+        """
         today = clock.today()
         if self._rows is None or self._rows_day != today:
-            touches = self._last_touches()
-            self._rows = {
-                a.id: self._decorate(build_row(a, touches.get(a.id), today), today)
-                for a in self.accounts()
-            }
             self._rows_day = today
+            self._rows = {
+                r["id"]: self._decorate(build_row(r, self.last_touch(r["id"]), today))
+                for r in self.store.scan(Account.table)
+            }
         return list(self._rows.values())
 
-    def _decorate(self, row: PortfolioRow, today: date) -> PortfolioRow:
+    def _decorate(self, row: PortfolioRow) -> PortfolioRow:
         """Health, trend, flags and NPS from the stored summaries (no recomputation)."""
         summary = self._health_summaries().get(row.id)
         if summary is not None:
             row.health = summary.get("score")
             row.band = summary.get("band", "unknown")
             row.flags = tuple(summary.get("flags", ()))
-            history = [(date.fromisoformat(d), v) for d, v in summary.get("history", [])]
-            row.trend = trend(history, today, self.settings.health.trend_days)
-        row.nps = self._nps_by_account().get(row.id)
+            row.trend = summary.get("trend")
+        row.nps = self.latest_nps(row.id)
         return row
-
-    def _nps_by_account(self) -> dict[str, int]:
-        if self._latest_nps is None:
-            cutoff = clock.today().toordinal() - 365
-            latest: dict[str, tuple[str, int]] = {}
-            for r in self.store.all(SurveyResponse.table):
-                if r.get("kind", "nps") != "nps":
-                    continue
-                if date.fromisoformat(r["date"]).toordinal() < cutoff:
-                    continue
-                seen = latest.get(r["account_id"])
-                if seen is None or r["date"] > seen[0]:
-                    latest[r["account_id"]] = (r["date"], int(r["score"]))
-            self._latest_nps = {k: v[1] for k, v in latest.items()}
-        return self._latest_nps
 
     def _refresh_row(self, account_id: str) -> None:
         assert self._rows is not None
-        account = self.account(account_id)
-        if account is None:
+        record = self.store.get(Account.table, account_id)
+        if record is None:
             self._rows.pop(account_id, None)
         else:
             day = self._rows_day or clock.today()
             self._rows[account_id] = self._decorate(
-                build_row(account, self.last_touch(account_id), day), day
+                build_row(record, self.last_touch(account_id), day)
             )
 
     # ----------------------------------------------------------------- health
     def _health_summaries(self) -> dict[str, dict[str, Any]]:
         if self._summaries is None:
-            self._summaries = {r["id"]: r for r in self.store.all(HEALTH_TABLE)}
+            self._summaries = {r["id"]: r for r in self.store.scan(HEALTH_TABLE)}
         return self._summaries
 
     def rating(self, account_id: str) -> ManualRating | None:
@@ -491,6 +530,7 @@ class Workspace:
                 elif not history or history[-1][0] < iso:
                     history.append([iso, result.score])
                 history = history[-HISTORY_DAYS:]
+            points = [(date.fromisoformat(d), v) for d, v in history]
             fresh = {
                 "account_id": result.account_id,
                 "score": result.score,
@@ -499,8 +539,12 @@ class Workspace:
                 "flags": [f.rule for f in flags],
                 "as_of": iso,
                 "history": history,
+                "trend": trend(points, day, self.settings.health.trend_days),
+                "last_touch": None if result.last_touch is None else result.last_touch.isoformat(),
+                "model": self.health_model_id,
+                "nps": self._latest_nps_of(self._for_account(SurveyResponse, result.account_id)),
             }
-            changed = {k: v for k, v in fresh.items() if current.get(k) != v}
+            changed = changed_fields(current, fresh)
             if changed:
                 writes.append((HEALTH_TABLE, result.account_id, changed))
         existing = [a for a in self._all(Alert) if a.account_id in scope] if alerts else []
@@ -514,6 +558,25 @@ class Workspace:
                 for table, record_id, values in writes:
                     txn.put(table, record_id, values)
         return len(writes)
+
+    @property
+    def health_model_id(self) -> str:
+        """A fingerprint of the health configuration, so a changed model forces a rescore."""
+        if self._model_id is None:
+            raw = json.dumps(self.settings.health.raw, sort_keys=True, default=str)
+            self._model_id = hashlib.sha256(raw.encode()).hexdigest()[:12]
+        return self._model_id
+
+    def health_is_current(self, as_of: date | None = None) -> bool:
+        """Every account was scored today with this model (by us or another process)."""
+        iso = (as_of or clock.today()).isoformat()
+        summaries = self._health_summaries()
+        if len(summaries) < self.count(Account):
+            return False
+        model = self.health_model_id
+        return all(
+            s.get("as_of") == iso and s.get("model") == model for s in summaries.values()
+        )
 
     def refresh_health(
         self, account_ids: Iterable[str] | None = None, as_of: date | None = None
@@ -620,7 +683,7 @@ class Workspace:
         merged = {**current, **payload}
         obj = validate(model, merged)
         fresh = obj.to_record()
-        changed = {k: v for k, v in fresh.items() if current.get(k) != v}
+        changed = changed_fields(current, fresh)
         if changed:
             self.store.put(model.table, obj.id, changed)
         return obj

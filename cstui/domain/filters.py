@@ -114,6 +114,11 @@ def _keyword(key: str, value: str, me: str) -> Predicate:
     return lambda r: value in r.flags
 
 
+def _contains(needle: str) -> Predicate:
+    """Free text: a substring of the folded name, domain, owner and tags."""
+    return lambda r: needle in r.search_key
+
+
 def _term(term: str, me: str) -> Predicate:
     negate = term.startswith(("-", "!")) and len(term) > 1
     body = term[1:] if negate else term
@@ -139,8 +144,7 @@ def _term(term: str, me: str) -> Predicate:
             raise ValueError(f"'{body}' needs a value after the colon.")
         pred = _keyword(key, value, me)
     else:
-        needle = body
-        pred = lambda r: needle in r.search_key  # noqa: E731
+        pred = _contains(body)
     if negate:
         inner = pred
         return lambda r: not inner(r)
@@ -157,7 +161,7 @@ def parse(text: str, *, me: str = "") -> FilterQuery:
         if quoted:
             phrase = quoted.strip()
             if phrase:
-                query.predicates.append(lambda r, p=phrase: p in r.search_key)
+                query.predicates.append(_contains(phrase))
             continue
         term = bare
         try:

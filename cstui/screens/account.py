@@ -9,7 +9,6 @@ one scrolling column otherwise, so 80×24 loses nothing but needs scrolling.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any, ClassVar
@@ -31,6 +30,7 @@ from cstui.sanitize import clean
 from cstui.screens.forms import Field, FormScreen
 from cstui.widgets.charts import Series, TimeChart, stars
 from cstui.widgets.health_breakdown import BAND_COLOURS, HealthBreakdown
+from cstui.widgets.localize import localize_bindings
 from cstui.workspace import Workspace, WorkspaceEvent
 
 ROLE_ORDER: tuple[ContactRole, ...] = (
@@ -51,26 +51,6 @@ _SENTIMENT_STYLE = {
     Sentiment.NEUTRAL: ("·", "dim"),
     Sentiment.NEGATIVE: ("−", "bold red"),
 }
-_KEY_LABELS = {
-    "log_activity": "account.key.log",
-    "rate": "account.key.rate",
-    "clear_rating": "account.key.clear_rating",
-    "back": "account.key.back",
-}
-
-
-def translate_bindings(node: Screen[Any], labels: dict[str, str]) -> None:
-    """Give this instance's bindings descriptions in the UI language.
-
-    BINDINGS are class attributes, built before ``--lang`` is known; the footer reads the
-    instance's copy, so replacing the descriptions there translates the footer.
-    """
-    table = node._bindings.key_to_bindings
-    for key, bindings in list(table.items()):
-        table[key] = [
-            dataclasses.replace(b, description=t(labels[b.action])) if b.action in labels else b
-            for b in bindings
-        ]
 
 
 def header_text(account: Account, today: date) -> Text:
@@ -178,10 +158,10 @@ class AccountScreen(Screen[None]):
     """The account overview; ``l`` logs an activity, ``h``/``H`` set or clear a rating."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("l", "log_activity", "Log activity"),
-        Binding("h", "rate", "Rate health"),
-        Binding("H", "clear_rating", "Clear rating"),
-        Binding("escape", "back", "Back"),
+        Binding("l", "log_activity", "key.account.log"),
+        Binding("h", "rate", "key.account.rate"),
+        Binding("H", "clear_rating", "key.account.clear_rating"),
+        Binding("escape", "back", "key.account.back"),
     ]
 
     DEFAULT_CSS = """
@@ -230,7 +210,7 @@ class AccountScreen(Screen[None]):
         self.account_id = account_id
         self._unsubscribe: Callable[[], None] | None = None
         self._refresh_pending = False
-        translate_bindings(self, _KEY_LABELS)
+        localize_bindings(self)
 
     @property
     def workspace(self) -> Workspace:
@@ -238,6 +218,8 @@ class AccountScreen(Screen[None]):
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
+        # Decided before the children exist, so they are styled once, not twice.
+        self.set_class(self.app.size.width < NARROW_BELOW, "-narrow")
         yield Header()
         yield Static("", id="account-header", markup=False)
         with VerticalScroll(id="account-body"), Container(id="account-columns"):
@@ -264,7 +246,6 @@ class AccountScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self._unsubscribe = self.workspace.subscribe(self._on_workspace_event)
-        self.set_class(self.app.size.width < NARROW_BELOW, "-narrow")
         self.refresh_view()
         self.query_one("#account-body").focus()
 
@@ -302,7 +283,8 @@ class AccountScreen(Screen[None]):
         result = ws.health(self.account_id)
         series = ws.health_series(self.account_id, days=CHART_DAYS)
         delta = trend(series, today, config.trend_days)
-        self.query_one(HealthBreakdown).show(result, config, delta)
+        stage = t(f"stage.{account.stage.value}")
+        self.query_one(HealthBreakdown).show(result, config, delta, stage)
 
         flags = ws.flags(self.account_id)
         self.query_one("#section-flags").border_title = t("account.section.flags", n=len(flags))

@@ -23,6 +23,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
+from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, Select, SelectionList, Static, TextArea
@@ -30,9 +31,11 @@ from textual.widgets import Button, Checkbox, Input, Label, Select, SelectionLis
 from cstui.domain.models import InvalidRecord
 from cstui.i18n import t
 from cstui.sanitize import clean
+from cstui.widgets.localize import localize_bindings
 
 FieldKind = Literal["text", "multiline", "date", "int", "float", "select", "multiselect", "bool"]
 _SINGLE_LINE: frozenset[str] = frozenset({"text", "date", "int", "float"})
+_BUTTON_ROWS = 3
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 
 
@@ -63,7 +66,11 @@ def _initial_text(field: Field) -> str:
 
 
 class FormScreen(ModalScreen[dict[str, Any] | None]):
-    """A centred dialog of fields; dismisses with the values once ``on_submit`` succeeded."""
+    """A centred dialog of fields; dismisses with the values once ``on_submit`` succeeded.
+
+    Stable ids for callers and tests: each field's widget is ``#field-<name>`` and its
+    message ``#error-<name>``; record-level messages are in ``#form-errors``.
+    """
 
     DEFAULT_CSS = """
     FormScreen {
@@ -82,6 +89,8 @@ class FormScreen(ModalScreen[dict[str, Any] | None]):
         width: 100%;
         text-style: bold;
         color: $text-primary;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
     }
     FormScreen #form-errors {
         color: $text-error;
@@ -125,8 +134,8 @@ class FormScreen(ModalScreen[dict[str, Any] | None]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "save", "Save", priority=True),
-        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "save", "key.form.save", priority=True),
+        Binding("escape", "cancel", "key.form.cancel"),
     ]
 
     def __init__(
@@ -136,6 +145,7 @@ class FormScreen(ModalScreen[dict[str, Any] | None]):
         on_submit: Callable[[dict[str, Any]], None],
     ) -> None:
         super().__init__()
+        localize_bindings(self)
         names = [f.name for f in fields]
         for name in names:
             if not _NAME.match(name):
@@ -183,7 +193,8 @@ class FormScreen(ModalScreen[dict[str, Any] | None]):
             initial = field.value if field.value in values else Select.NULL
             return Select(
                 [(Text(clean(label)), value) for label, value in field.options],
-                prompt=field.placeholder or t("form.choose"),
+                # Select shows its prompt through a markup-parsing Static: escape it.
+                prompt=escape(clean(field.placeholder or t("form.choose"))),
                 allow_blank=initial is Select.NULL or not field.required,
                 value=initial,
                 id=wid,
@@ -205,6 +216,7 @@ class FormScreen(ModalScreen[dict[str, Any] | None]):
     def on_mount(self) -> None:
         if self.fields:
             self.widget_for(self.fields[0].name).focus()
+        self._fit()  # an estimate now saves a second layout pass when the guess is right
         self.call_after_refresh(self._fit)
 
     def on_resize(self) -> None:
@@ -219,6 +231,8 @@ class FormScreen(ModalScreen[dict[str, Any] | None]):
         dialog = self.query_one("#form-dialog")
         body = self.query_one("#form-body")
         others = sum(w.outer_size.height for w in dialog.children if w is not body and w.display)
+        if not others:  # not laid out yet: a one-line title and a row of buttons
+            others = 1 + _BUTTON_ROWS
         chrome = dialog.styles.gutter.height
         body.styles.max_height = max(self.size.height - chrome - others, 3)
 

@@ -127,7 +127,14 @@ def _wait_for_lock(path: Path, op: int, timeout: float | None, team: bool) -> in
             granted.set()
 
     threading.Thread(target=wait, name="cstui-lock-wait", daemon=True).start()
-    granted.wait(timeout)
+    try:
+        granted.wait(timeout)
+    except BaseException:  # e.g. Ctrl-C while waiting: never keep a lock nobody will release
+        with guard:
+            state["abandoned"] = True
+            if granted.is_set():
+                os.close(fd)
+        raise
     with guard:
         if not granted.is_set():
             state["abandoned"] = True

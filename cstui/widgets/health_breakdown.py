@@ -68,7 +68,11 @@ def _measure_label(m: MeasureResult) -> str:
 
 
 def breakdown_text(
-    result: HealthResult, config: HealthConfig, delta: int | None, width: int = 80
+    result: HealthResult,
+    config: HealthConfig,
+    delta: int | None,
+    width: int = 80,
+    stage: str | None = None,
 ) -> Text:
     """The breakdown for ``width`` cells: raw values share the measure's line when they fit."""
     out = Text()
@@ -94,7 +98,13 @@ def breakdown_text(
         out.append("\n")
 
     if result.unscored_reason is not None:
-        out.append(t("health.unscored", reason=result.unscored_reason), style="dim")
+        # The stage is the only reason a result is unscored; name it in the UI language.
+        reason = (
+            t("health.unscored_stage", stage=stage)
+            if stage
+            else t("health.unscored", reason=result.unscored_reason)
+        )
+        out.append(reason, style="dim")
         return out
     present = [m for m in result.measures if m.present]
     if not present:
@@ -116,14 +126,16 @@ def breakdown_text(
 def _measure_table(
     present: list[MeasureResult], result: HealthResult, config: HealthConfig, width: int
 ) -> Text:
-    label_w = min(max(cell_len(_measure_label(m)) for m in present) + 2, 26)
+    label_w = min(max(cell_len(_measure_label(m)) for m in present) + 2, 32)
     bar_w = 10 if width >= 64 else 6
     row_w = label_w + bar_w + _POINTS_W + _WEIGHT_W + _CONTRIB_W
+    inline = all(row_w + 2 + cell_len(clean(m.raw_text)) <= width for m in present)
     out = Text(style="")
     head = (
         set_cell_size(t("health.col.measure"), label_w)
         + set_cell_size(t("health.col.points"), bar_w + _POINTS_W)
         + set_cell_size("  " + t("health.col.weight"), _WEIGHT_W)
+        + " "
         + t("health.col.contribution")
     )
     out.append(head, style="dim underline")
@@ -138,11 +150,8 @@ def _measure_table(
         out.append(f"{points:>{_POINTS_W}.0f}")
         out.append(f"  ×{m.weight:<{_WEIGHT_W - 3}g}", style="dim" if m.weight == 0 else "")
         out.append(f"{contribution:>+{_CONTRIB_W}.1f}", style="bold")
-        raw = clean(m.raw_text)
-        if row_w + 2 + cell_len(raw) <= width:
-            out.append("  " + raw, style="dim")
-        else:
-            out.append("\n" + " " * 2 + raw, style="dim")
+        # Raw values share the row only when all of them fit, so the table reads evenly.
+        out.append(("  " if inline else "\n  ") + clean(m.raw_text), style="dim")
     exact = result.computed_exact
     if exact is not None:
         out.append("\n")
@@ -166,10 +175,18 @@ class HealthBreakdown(Static):
         self.result: HealthResult | None = None
         self.config: HealthConfig | None = None
         self.delta: int | None = None
+        self.stage: str | None = None
         self._drawn_width = 0
 
-    def show(self, result: HealthResult, config: HealthConfig, delta: int | None) -> None:
-        self.result, self.config, self.delta = result, config, delta
+    def show(
+        self,
+        result: HealthResult,
+        config: HealthConfig,
+        delta: int | None,
+        stage: str | None = None,
+    ) -> None:
+        """Draw ``result``; ``stage`` is the translated stage name, used when it is unscored."""
+        self.result, self.config, self.delta, self.stage = result, config, delta, stage
         self._redraw()
 
     def on_resize(self, event: events.Resize) -> None:
@@ -181,7 +198,7 @@ class HealthBreakdown(Static):
             return
         width = self.content_size.width or 80
         self._drawn_width = width
-        self.update(breakdown_text(self.result, self.config, self.delta, width))
+        self.update(breakdown_text(self.result, self.config, self.delta, width, self.stage))
 
     @property
     def plain(self) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -47,3 +49,31 @@ def test_shared_locks_coexist(tmp_path: Path) -> None:
         b.acquire(shared=True, timeout=0.05)
     a.close()
     b.close()
+
+
+def test_store_named_lock(tmp_path: Path) -> None:
+    a, b = Store(tmp_path / "d", actor="a"), Store(tmp_path / "d", actor="b")
+    with a.named_lock("sync"):
+        assert (tmp_path / "d" / "sync.lock").exists()
+        with pytest.raises(LockBusyError, match="sync"), b.named_lock("sync"):
+            pass
+    with b.named_lock("sync"):
+        pass
+    a.close()
+    b.close()
+
+
+def test_a_waiting_writer_gets_the_lock_when_it_is_freed(tmp_path: Path) -> None:
+    store = Store(tmp_path / "data", actor="x")
+    blocker = FileLock(store.lock_path)
+    blocker.acquire()
+    timer = threading.Timer(0.1, blocker.release)
+    timer.start()
+    start = time.monotonic()
+    store.put("accounts", "a1", {})  # waits in the kernel, then commits
+    assert 0.05 < time.monotonic() - start < 5
+    timer.join()
+    blocker.close()
+    store.close()
+    with Store(tmp_path / "data", actor="y") as again:
+        assert again.get("accounts", "a1") is not None

@@ -1,9 +1,10 @@
 """Several real processes on one data folder: crashes, concurrent writers, live updates.
 
-Why the store exists, shown with plain TinyDB (not run here, it takes a while and is
-nondeterministic): four processes each doing 500 inserts into one ``TinyDB("db.json")``
-lose most of them and usually leave a file that no longer parses, because every write
-reads the whole file, changes it in memory and rewrites it, with no lock::
+Why the store exists, shown with plain TinyDB (not run here: it is nondeterministic): four
+processes each doing 500 inserts into one ``TinyDB("db.json")`` read a half-written file
+within the first few inserts and stop with ``JSONDecodeError``, and the file left behind no
+longer parses (every write rewrites the whole file, with no lock). When tried while writing
+this: all 4 processes failed by their second insert, and the final read failed too::
 
     import multiprocessing, tinydb
     def work(k):
@@ -12,7 +13,7 @@ reads the whole file, changes it in memory and rewrites it, with no lock::
             db.table("accounts").insert({"p": k, "i": i})
     ps = [multiprocessing.Process(target=work, args=(k,)) for k in range(4)]
     [p.start() for p in ps]; [p.join() for p in ps]
-    print(len(tinydb.TinyDB("db.json").table("accounts")))  # << 2000, or JSONDecodeError
+    print(len(tinydb.TinyDB("db.json").table("accounts")))  # JSONDecodeError
 
 The same workload through ``Store`` is ``test_concurrent_writers_lose_nothing`` below.
 """

@@ -1,4 +1,4 @@
-"""The app shell: portfolio of real data, literal untrusted names, live edits, checkpoint on quit."""
+"""The app shell: real data, literal untrusted names, live edits, checkpoint on quit."""
 
 from __future__ import annotations
 

@@ -66,14 +66,31 @@ async def test_walk_the_sections_and_open_an_account(demo_ws: Workspace) -> None
         assert app.screen.account_id == target  # type: ignore[attr-defined]
 
 
-async def test_snooze_needs_a_reason_then_hides_the_alert(demo_ws: Workspace) -> None:
+async def test_x_completes_tasks_and_z_snoozes_alerts_with_a_reason(demo_ws: Workspace) -> None:
+    """One session (app start-up is the slow part): each key acts only on its own lines."""
     demo_ws.refresh_health()
     app = create_app(demo_ws, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_today(app, pilot)
+        assert screen.digest is not None
+        first, second = screen.digest.tasks[:2]
+        await pilot.press("z")  # on a task: nothing opens
+        assert app.screen is screen
+        await pilot.press("x")
+        await pilot.pause()
+        task = next(t for t in demo_ws.tasks(include_done=True) if t.id == first.ref)
+        assert task.done and task.done_on is not None
+        assert first.id not in screen._items
+        assert screen.current == second  # the cursor stays where the work is
+
         await go_to(pilot, screen, "alerts")
         item = screen.current
         assert item is not None
+        await pilot.press("x")  # on an alert: nothing happens
+        await pilot.press("z", "B", "escape")  # Escape cancels: nothing saved
+        await pilot.pause()
+        assert app.screen is screen and item in screen.digest.alerts
+
         await pilot.press("z")
         await pilot.pause()
         form = app.screen
@@ -94,43 +111,9 @@ async def test_snooze_needs_a_reason_then_hides_the_alert(demo_ws: Workspace) ->
         assert stored is not None
         assert stored["snooze_reason"] == "Budget call on Friday" and stored["snoozed_by"] == "me"
         assert stored["snoozed_until"] == "2026-11-30"
-        assert screen.digest is not None and item not in screen.digest.alerts
-        assert item.id not in screen._items
-        # The cursor moved on to the next line rather than jumping to the top.
+        assert item not in screen.digest.alerts and item.id not in screen._items
+        # The cursor moved on to the next alert rather than jumping to the top.
         assert screen.current is not None and screen.current.section == "alerts"
-
-
-async def test_escape_cancels_a_snooze_and_keys_only_apply_to_their_lines(
-    demo_ws: Workspace,
-) -> None:
-    demo_ws.refresh_health()
-    before = len(demo_ws.alerts())
-    app = create_app(demo_ws, poll=False)
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await open_today(app, pilot)
-        assert screen.current is not None and screen.current.section == "tasks"
-        await pilot.press("z")  # not an alert: nothing opens
-        assert app.screen is screen
-        await go_to(pilot, screen, "alerts")
-        await pilot.press("x")  # not a task: nothing happens
-        await pilot.press("z", "B", "escape")
-        await pilot.pause()
-        assert app.screen is screen
-        assert len(demo_ws.alerts()) == before
-
-
-async def test_x_completes_the_highlighted_task(demo_ws: Workspace) -> None:
-    app = create_app(demo_ws, poll=False)
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await open_today(app, pilot)
-        assert screen.digest is not None
-        first, second = screen.digest.tasks[:2]
-        await pilot.press("x")
-        await pilot.pause()
-        task = next(t for t in demo_ws.tasks(include_done=True) if t.id == first.ref)
-        assert task.done and task.done_on is not None
-        assert first.id not in screen._items
-        assert screen.current == second
 
 
 async def test_everyone_toggle_and_japanese_at_80x24(demo_ws: Workspace) -> None:

@@ -117,7 +117,7 @@ def test_corrupt_snapshot_is_one_clear_line(tmp_path: Path) -> None:
     data = tmp_path / "data"
     run("demo", "--out", str(data), "--accounts", "3", "--no-open")
     (data / "cstui.json").write_text("{not json", encoding="utf-8")
-    code, stdout, stderr = run("export", "accounts", "--data-dir", str(data))
+    code, _, stderr = run("export", "accounts", "--data-dir", str(data))
     assert code == 1
     assert stderr.startswith("cstui: ") and "cstui.json" in stderr and "Traceback" not in stderr
     assert (data / "cstui.json").read_text(encoding="utf-8") == "{not json"
@@ -126,5 +126,7 @@ def test_corrupt_snapshot_is_one_clear_line(tmp_path: Path) -> None:
 def test_data_dir_from_environment(tmp_path: Path) -> None:
     data = tmp_path / "envdata"
     run("demo", "--out", str(data), "--accounts", "4", "--no-open")
-    code, stdout, _ = run("export", "accounts", "--format", "json", env={"CSTUI_DATA_DIR": str(data)})
+    code, stdout, _ = run(
+        "export", "accounts", "--format", "json", env={"CSTUI_DATA_DIR": str(data)}
+    )
     assert code == 0 and len(json.loads(stdout)) == 4

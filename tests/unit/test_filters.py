@@ -31,10 +31,23 @@ def row(name: str, **kw: object) -> PortfolioRow:
 
 
 ROWS = [
-    row("株式会社みらい物流", health=35, band="red", tier=Tier.HIGH, days_to_renewal=45,
-        flags=("champion-left",), arr=12_000_000),
+    row(
+        "株式会社みらい物流",
+        health=35,
+        band="red",
+        tier=Tier.HIGH,
+        days_to_renewal=45,
+        flags=("champion-left",),
+        arr=12_000_000,
+    ),
     row("Northwind Logistics", health=82, band="green", owner="sato", days_to_renewal=-3),
-    row("ＡＣＭＥ Trading", health=None, band="unknown", stage=Stage.ONBOARDING, days_since_touch=None),
+    row(
+        "ＡＣＭＥ Trading",
+        health=None,
+        band="unknown",
+        stage=Stage.ONBOARDING,
+        days_since_touch=None,
+    ),
     row("Bluefin Analytics", health=40, band="yellow", tier=Tier.TECH, arr=500_000),
 ]
 

@@ -8,13 +8,13 @@ import pytest
 
 from cstui.domain.models import (
     KPI,
+    QBR,
     Account,
     Activity,
     Contact,
     FeatureRequest,
     InvalidRecord,
     OnboardingPlan,
-    QBR,
     Record,
     SurveyResponse,
     Task,
@@ -48,13 +48,23 @@ def test_valid_account_round_trips_through_a_record() -> None:
         ({"name": "A", "arr": -5}, "ARR cannot be negative."),
         ({"name": "A", "seats": -1}, "Seats cannot be negative."),
         ({"name": "A", "arr": "lots"}, "ARR 'lots' is not a whole number."),
-        ({"name": "A", "renewal_date": "2026-13-01"},
-         "Renewal date '2026-13-01' is not a date (use YYYY-MM-DD)."),
-        ({"name": "A", "contract_start": "2026-05-01", "renewal_date": "2026-04-30"},
-         "Renewal date 2026-04-30 is before the contract start 2026-05-01."),
+        (
+            {"name": "A", "renewal_date": "2026-13-01"},
+            "Renewal date '2026-13-01' is not a date (use YYYY-MM-DD).",
+        ),
+        (
+            {"name": "A", "contract_start": "2026-05-01", "renewal_date": "2026-04-30"},
+            "Renewal date 2026-04-30 is before the contract start 2026-05-01.",
+        ),
         ({"name": "A", "tier": "gold"}, "Touch tier 'gold' is not one of 'high', 'mid' or 'tech'."),
-        ({"name": "A", "currency": "y3n"}, "'Y3N' is not a three-letter currency code such as JPY or USD."),
-        ({"name": "A", "domain": "not a domain"}, "'not a domain' is not a domain name like example.com."),
+        (
+            {"name": "A", "currency": "y3n"},
+            "'Y3N' is not a three-letter currency code such as JPY or USD.",
+        ),
+        (
+            {"name": "A", "domain": "not a domain"},
+            "'not a domain' is not a domain name like example.com.",
+        ),
         ({}, "Name is required."),
     ],
 )
@@ -72,14 +82,22 @@ def test_several_problems_are_all_reported() -> None:
 @pytest.mark.parametrize(
     ("data", "expected"),
     [
-        ({"account_id": "a", "date": "2026-01-01", "score": 11},
-         "An NPS score must be between 0 and 10, not 11."),
-        ({"account_id": "a", "date": "2026-01-01", "score": -1},
-         "An NPS score must be between 0 and 10, not -1."),
-        ({"account_id": "a", "kind": "csat", "date": "2026-01-01", "score": 6},
-         "A CSAT score must be between 1 and 5, not 6."),
-        ({"account_id": "a", "date": "yesterday", "score": 5},
-         "Date 'yesterday' is not a date (use YYYY-MM-DD)."),
+        (
+            {"account_id": "a", "date": "2026-01-01", "score": 11},
+            "An NPS score must be between 0 and 10, not 11.",
+        ),
+        (
+            {"account_id": "a", "date": "2026-01-01", "score": -1},
+            "An NPS score must be between 0 and 10, not -1.",
+        ),
+        (
+            {"account_id": "a", "kind": "csat", "date": "2026-01-01", "score": 6},
+            "A CSAT score must be between 1 and 5, not 6.",
+        ),
+        (
+            {"account_id": "a", "date": "yesterday", "score": 5},
+            "Date 'yesterday' is not a date (use YYYY-MM-DD).",
+        ),
     ],
 )
 def test_survey_rules(data: dict[str, Any], expected: str) -> None:
@@ -90,7 +108,10 @@ def test_survey_edges_are_valid() -> None:
     for score in (0, 10):
         validate(SurveyResponse, {"account_id": "a", "date": "2026-01-01", "score": score})
     for score in (1, 5):
-        validate(SurveyResponse, {"account_id": "a", "kind": "csat", "date": "2026-01-01", "score": score})
+        validate(
+            SurveyResponse,
+            {"account_id": "a", "kind": "csat", "date": "2026-01-01", "score": score},
+        )
 
 
 def test_other_entities() -> None:

@@ -1,0 +1,134 @@
+"""Portfolio interactions: filter terms, errors, views, palette, KPIs; asserting data."""
+
+from __future__ import annotations
+
+from cstui.app import CSApp, create_app
+from cstui.domain.filters import parse
+from cstui.domain.portfolio import summarize
+from cstui.screens.portfolio import PortfolioScreen
+from cstui.widgets.account_table import AccountTable
+from cstui.workspace import Workspace
+
+
+def _app(ws: Workspace) -> CSApp:
+    ws.refresh_health()
+    return create_app(ws, poll=False, rescore=False)
+
+
+def _static_text(app: CSApp, selector: str) -> str:
+    widget = app.screen.query_one(selector)
+    return str(widget.render())
+
+
+async def test_filter_terms_narrow_as_you_type(demo_ws: Workspace) -> None:
+    app = _app(demo_ws)
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = app.screen.query_one(AccountTable)
+        await pilot.press("slash", *"band:red")
+        expected = {r.id for r in demo_ws.portfolio() if r.band == "red"}
+        assert expected and {r.id for r in table.rows} == expected
+        await pilot.press(*" tier:tech")
+        assert {r.id for r in table.rows} == {
+            r.id for r in demo_ws.portfolio() if r.band == "red" and r.tier.value == "tech"
+        }
+        # The header KPIs describe what is shown.
+        summary = summarize(table.rows)
+        assert f"Accounts {summary.accounts}" in _static_text(app, "#portfolio-summary")
+
+
+async def test_unknown_term_is_shown_and_the_rest_still_applies(demo_ws: Workspace) -> None:
+    app = _app(demo_ws)
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = app.screen.query_one(AccountTable)
+        await pilot.press("slash", *"owner:me colour:red")
+        error = app.screen.query_one("#portfolio-filter-error")
+        assert error.display
+        assert "Unknown filter 'colour:'" in _static_text(app, "#portfolio-filter-error")
+        assert {r.id for r in table.rows} == {r.id for r in demo_ws.portfolio() if r.owner == "me"}
+        for _ in "colour:red":
+            await pilot.press("backspace")
+        assert not error.display
+
+
+async def test_japanese_free_text_and_renewal_term(demo_ws: Workspace) -> None:
+    app = _app(demo_ws)
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = app.screen.query_one(AccountTable)
+        await pilot.press("slash", *"株式会社 renewal<90d")
+        query = parse("株式会社 renewal<90d")
+        assert [r.id for r in table.rows] == [
+            r.id
+            for r in app.screen.sorted_rows()
+            if query.matches(r)  # type: ignore[attr-defined]
+        ]
+        assert table.rows and all("株式会社" in r.name for r in table.rows)
+        assert all(r.days_to_renewal is not None and r.days_to_renewal < 90 for r in table.rows)
+
+
+async def test_enter_opens_the_account_and_escape_returns(demo_ws: Workspace) -> None:
+    app = _app(demo_ws)
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = app.screen.query_one(AccountTable)
+        await pilot.press("down")
+        chosen = table.current_id
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen.__class__.__name__ == "AccountScreen"
+        assert app.screen.account_id == chosen  # type: ignore[attr-defined]
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, PortfolioScreen)
+        assert app.screen.query_one(AccountTable).current_id == chosen
+
+
+async def test_save_and_apply_a_view(demo_ws: Workspace) -> None:
+    app = _app(demo_ws)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("slash", *"tier:high", "enter", "r")
+        await pilot.press("V")
+        await pilot.pause()
+        await pilot.press(*"Big ones", "enter")
+        await pilot.pause()
+        saved = [v for v in demo_ws.views() if v.name == "Big ones"]
+        assert saved and saved[0].filter == "tier:high" and saved[0].reverse
+        # Back to all, then apply the saved view through the picker.
+        screen = app.screen
+        assert isinstance(screen, PortfolioScreen)
+        screen.apply_view(demo_ws.views()[0])
+        await pilot.pause()
+        assert len(screen.query_one(AccountTable).rows) == 60
+        await pilot.press("v")
+        await pilot.pause()
+        await pilot.press("end", "enter")
+        await pilot.pause()
+        assert screen.query_text == "tier:high"
+        rows = screen.query_one(AccountTable).rows
+        assert rows and all(r.tier.value == "high" for r in rows)
+
+
+async def test_palette_jumps_to_an_account_by_japanese_name(demo_ws: Workspace) -> None:
+    target = next(a for a in demo_ws.accounts() if "株式会社" in a.name)
+    needle = target.name.replace("株式会社", "")[:3]
+    app = _app(demo_ws)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*needle)
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen.__class__.__name__ == "AccountScreen"
+        opened = demo_ws.account(app.screen.account_id)  # type: ignore[attr-defined]
+        assert opened is not None and needle in opened.name
+
+
+async def test_health_is_rescored_when_inputs_change(demo_ws: Workspace) -> None:
+    app = create_app(demo_ws, poll=False, rescore=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.workers.wait_for_complete()
+        row = next(r for r in demo_ws.portfolio() if r.health is not None and r.health < 90)
+        demo_ws.set_rating(row.id, stars=5, reason="Exec sponsor renewed verbally")
+        await pilot.pause()
+        table = app.screen.query_one(AccountTable)
+        shown = next(r for r in table.rows if r.id == row.id)
+        assert shown.health == 90 and shown.band == "green"
