@@ -19,7 +19,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
 from cstui import clock
 from cstui.domain.alerts import Flag
@@ -27,6 +27,7 @@ from cstui.domain.health import Band, trend
 from cstui.domain.models import Account, Activity, ActivityKind, Contact, ContactRole, Sentiment
 from cstui.i18n import fmt_date, humanize, money, t
 from cstui.sanitize import clean
+from cstui.screens.account_tabs import tabs
 from cstui.screens.forms import Field, FormScreen
 from cstui.widgets.charts import Series, TimeChart, stars
 from cstui.widgets.health_breakdown import BAND_COLOURS, HealthBreakdown
@@ -162,6 +163,7 @@ class AccountScreen(Screen[None]):
         Binding("h", "rate", "key.account.rate"),
         Binding("H", "clear_rating", "key.account.clear_rating"),
         Binding("escape", "back", "key.account.back"),
+        *(Binding(str(n), f"show_tab({n})", "key.account.tab", show=False) for n in range(1, 8)),
     ]
 
     DEFAULT_CSS = """
@@ -169,6 +171,16 @@ class AccountScreen(Screen[None]):
         height: auto;
         padding: 0 1;
         background: $boost;
+    }
+    AccountScreen #account-tabs {
+        height: 1fr;
+    }
+    AccountScreen #account-tabs > ContentSwitcher {
+        height: 1fr;
+    }
+    AccountScreen TabPane {
+        height: 1fr;
+        padding: 0;
     }
     AccountScreen #account-body {
         height: 1fr;
@@ -222,6 +234,15 @@ class AccountScreen(Screen[None]):
         self.set_class(self.app.size.width < NARROW_BELOW, "-narrow")
         yield Header()
         yield Static("", id="account-header", markup=False)
+        with TabbedContent(id="account-tabs", initial="tab-overview"):
+            with TabPane(t("account.tab.overview"), id="tab-overview"):
+                yield from self._overview()
+            for tab_id, label_key, factory in tabs():
+                with TabPane(t(label_key), id=f"tab-{tab_id}"):
+                    yield factory(self.account_id)
+        yield Footer()
+
+    def _overview(self) -> ComposeResult:
         with VerticalScroll(id="account-body"), Container(id="account-columns"):
             with Vertical(id="account-left", classes="account-column"):
                 with self._section("section-health", t("account.section.health")):
@@ -236,7 +257,6 @@ class AccountScreen(Screen[None]):
                     yield Static("", id="usage-period", markup=False)
                 with self._section("section-activities", t("account.section.activities")):
                     yield Static("", id="activities", markup=False)
-        yield Footer()
 
     @staticmethod
     def _section(id: str, title: str) -> Vertical:
@@ -248,6 +268,14 @@ class AccountScreen(Screen[None]):
         self._unsubscribe = self.workspace.subscribe(self._on_workspace_event)
         self.refresh_view()
         self.query_one("#account-body").focus()
+
+    def action_show_tab(self, number: int) -> None:
+        """Digits pick a tab by position: 1 is Overview."""
+        panes = self.query_one("#account-tabs", TabbedContent).query(TabPane)
+        if 1 <= number <= len(panes):
+            pane_id = panes[number - 1].id
+            if pane_id is not None:
+                self.query_one("#account-tabs", TabbedContent).active = pane_id
 
     def on_unmount(self) -> None:
         if self._unsubscribe is not None:

@@ -1,0 +1,20 @@
+"""The tabs of the account screen after Overview, one line per feature.
+
+Each entry is (tab id, i18n key of its label, factory taking the account id). A pane is a
+widget that reads through ``self.app.workspace`` and refreshes itself on workspace events for
+its account. Features register here so the account screen never grows an import per tab.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual.widget import Widget
+
+PaneFactory = Callable[[str], Widget]
+
+
+def tabs() -> list[tuple[str, str, PaneFactory]]:
+    """Imported lazily: panes pull in their own widgets only when an account is opened."""
+    entries: list[tuple[str, str, PaneFactory]] = []
+    return entries
