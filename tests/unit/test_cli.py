@@ -9,6 +9,7 @@ import os
 import stat
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from cstui.cli import main
@@ -130,3 +131,37 @@ def test_data_dir_from_environment(tmp_path: Path) -> None:
         "export", "accounts", "--format", "json", env={"CSTUI_DATA_DIR": str(data)}
     )
     assert code == 0 and len(json.loads(stdout)) == 4
+
+
+def test_a_broken_user_health_config_is_reported_and_defaults_stay(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "health.toml").write_text('[weights]\nadoption = "high"\n', encoding="utf-8")
+    monkeypatch.setenv("CSTUI_CONFIG_DIR", str(config))
+    data = tmp_path / "data"
+    run("demo", "--out", str(data), "--accounts", "3", "--no-open")
+    code, stdout, _ = run("doctor", "--data-dir", str(data))
+    assert code == 2
+    assert f"{config / 'health.toml'}, line 2, key \"weights.adoption\"" in stdout
+    assert "default health model is used instead" in stdout
+    # The defaults are in force: scores are still computed.
+    code, stdout, _ = run("health", "--data-dir", str(data), "--json")
+    assert code == 0 and all(a["band"] for a in json.loads(stdout)["accounts"])
+
+
+def test_health_explain_and_json(demo_dir: Path) -> None:
+    code, stdout, _ = run("health", "--data-dir", str(demo_dir), "--json")
+    assert code == 0
+    accounts = json.loads(stdout)["accounts"]
+    assert len(accounts) == 60
+    scored = [a for a in accounts if a["score"] is not None]
+    assert {"id", "name", "score", "band", "flags", "trend_30d"} <= set(scored[0])
+    name = scored[0]["name"]
+    code, stdout, _ = run("health", "explain", "--data-dir", str(demo_dir), name)
+    assert code == 0
+    for label in ("Adoption", "Engagement", "contribution", "Computed score"):
+        assert label in stdout
+    code, _, stderr = run("health", "explain", "--data-dir", str(demo_dir), "no such company")
+    assert code == 1 and "No account matches 'no such company'." in stderr
