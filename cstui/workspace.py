@@ -117,18 +117,6 @@ def validate_plain(model: type[M], data: Mapping[str, Any]) -> M:
         raise InvalidRecord.from_error(model, exc) from None
 
 
-#: Tables whose records belong to one account through ``account_id``.
-_PER_ACCOUNT: tuple[type[Record], ...] = (
-    Contact,
-    UsageHistory,
-    Activity,
-    Task,
-    OnboardingPlan,
-    SuccessPlan,
-    SurveyResponse,
-)
-
-
 def current_user() -> str:
     """Who is acting: ``CSTUI_USER`` or the login name (what ``owner:me`` means)."""
     return os.environ.get("CSTUI_USER") or getpass.getuser()
@@ -574,9 +562,7 @@ class Workspace:
         if len(summaries) < self.count(Account):
             return False
         model = self.health_model_id
-        return all(
-            s.get("as_of") == iso and s.get("model") == model for s in summaries.values()
-        )
+        return all(s.get("as_of") == iso and s.get("model") == model for s in summaries.values())
 
     def refresh_health(
         self, account_ids: Iterable[str] | None = None, as_of: date | None = None

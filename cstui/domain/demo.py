@@ -30,27 +30,20 @@ from typing import Any, TypeVar
 from cstui import clock
 from cstui.domain import names
 from cstui.domain.models import (
-    Account,
-    Activity,
+    ALL_MODELS,
+    QBR,
     ActivityKind,
     Audience,
-    Contact,
     ContactRole,
-    FeatureRequest,
     LoopStatus,
     ObjectiveStatus,
-    OnboardingPlan,
     Priority,
     Record,
     Sentiment,
     Stage,
-    SuccessPlan,
     SurveyKind,
-    SurveyResponse,
-    Task,
     TaskSource,
     Tier,
-    UsageHistory,
 )
 
 __all__ = ["DEFAULT_OWNERS", "FEATURES_TOTAL", "LEAN_ABOVE", "MODELS", "generate"]
@@ -75,17 +68,7 @@ VALIDATE_SAMPLE = 2000
 record of a smaller table): a cheap guard that the fast dict-building still matches the
 models if they change."""
 
-MODELS: tuple[type[Record], ...] = (
-    Account,
-    Contact,
-    UsageHistory,
-    Activity,
-    Task,
-    OnboardingPlan,
-    SuccessPlan,
-    SurveyResponse,
-    FeatureRequest,
-)
+MODELS: tuple[type[Record], ...] = tuple(m for m in ALL_MODELS if m is not QBR)
 """The models whose tables :func:`generate` fills, in output order."""
 
 _JA, _EN = 0, 1
