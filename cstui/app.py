@@ -17,6 +17,7 @@ from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.command import Provider
+from textual.screen import Screen
 
 from cstui import i18n
 from cstui.commands import AccountsProvider, ActionsProvider
@@ -26,7 +27,7 @@ from cstui.widgets.localize import localize_bindings
 from cstui.workspace import HEALTH_INPUT_TABLES, Workspace, WorkspaceEvent
 
 POLL_SECONDS = 1.0
-HEALTH_CHUNK = 250
+HEALTH_CHUNK = 100
 
 
 class CSApp(App[None]):
@@ -54,6 +55,9 @@ class CSApp(App[None]):
         Binding("t", "show_today", "key.today"),
         Binding("p", "show_portfolio", "key.portfolio"),
         Binding("question_mark", "help", "key.help"),
+        Binding("M", "show_kpis", "key.s8.kpis", show=False),
+        Binding("N", "show_renewals", "key.s8.renewals", show=False),
+        Binding("F", "show_requests", "key.s8.requests", show=False),
     ]
 
     def on_mount(self) -> None:
@@ -67,7 +71,7 @@ class CSApp(App[None]):
         if self._poll:
             self.set_interval(POLL_SECONDS, self.poll_store)
         if self._rescore:
-            self.rescore_all()
+            self.call_after_refresh(self.rescore_all)  # the first frame does not wait
 
     # ---------------------------------------------------------------- data upkeep
     def poll_store(self) -> None:
@@ -93,6 +97,9 @@ class CSApp(App[None]):
         ws = self.workspace
         if ws.health_is_current():
             return
+        # Parsing the big tables (activities, usage) is the slow part of a large book: do it
+        # off the event loop so keys keep working, then score in small chunks on it.
+        await asyncio.to_thread(ws.preload, HEALTH_INPUT_TABLES)
         ids = [r.id for r in ws.portfolio()]
         results = []
         for start in range(0, len(ids), HEALTH_CHUNK):
@@ -115,6 +122,34 @@ class CSApp(App[None]):
     def action_show_portfolio(self) -> None:
         while len(self.screen_stack) > 2 and not isinstance(self.screen, PortfolioScreen):
             self.pop_screen()
+
+    def _show(self, screen_type: type[Screen[None]]) -> None:
+        """Open a top-level screen once: pressing its key again does not stack copies."""
+        if not isinstance(self.screen, screen_type):
+            self.push_screen(screen_type())
+
+    def action_show_kpis(self) -> None:
+        from cstui.screens.kpis import KPIScreen
+
+        self._show(KPIScreen)
+
+    def action_show_renewals(self) -> None:
+        from cstui.screens.renewals import RenewalsScreen
+
+        self._show(RenewalsScreen)
+
+    def action_show_requests(self) -> None:
+        from cstui.screens.requests import RequestsScreen
+
+        self._show(RequestsScreen)
+
+    def action_record_survey(self) -> None:
+        """Survey form for the open account; asks which account when none is open."""
+        from cstui.screens.account import AccountScreen
+        from cstui.screens.kpis import record_survey_flow
+
+        screen = self.screen
+        record_survey_flow(self, screen.account_id if isinstance(screen, AccountScreen) else None)
 
     def action_help(self) -> None:
         if self.screen.query("HelpPanel"):

@@ -10,72 +10,27 @@ from __future__ import annotations
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TextIO, TypeVar
+from typing import TextIO
 
 import click
 
 from cstui import i18n
+from cstui.cli_common import (
+    EXIT_ERROR,
+    EXIT_UNHEALTHY,
+    data_dir_option,
+    fail,
+    lang_option,
+    opened,
+    team_option,
+)
 from cstui.paths import default_data_dir
 from cstui.sanitize import clean
 from cstui.store import StoreError
 from cstui.workspace import Workspace, current_user
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-EXIT_ERROR = 1
-EXIT_UNHEALTHY = 2
-
-
-def data_dir_option(func: F) -> F:
-    return click.option(
-        "--data-dir",
-        type=click.Path(file_okay=False, path_type=Path),
-        envvar="CSTUI_DATA_DIR",
-        default=None,
-        help="Data directory (default: your user data dir; env CSTUI_DATA_DIR).",
-    )(func)
-
-
-def lang_option(func: F) -> F:
-    return click.option(
-        "--lang",
-        type=click.Choice(i18n.LANGUAGES),
-        default=None,
-        help="Interface language (default: from LANG).",
-    )(func)
-
-
-def team_option(func: F) -> F:
-    return click.option(
-        "--team",
-        is_flag=True,
-        envvar="CSTUI_TEAM",
-        help="Shared team directory: group-readable files instead of private ones.",
-    )(func)
-
-
-def fail(message: str, code: int = EXIT_ERROR) -> None:
-    click.echo(f"cstui: {clean(message)}", err=True)
-    sys.exit(code)
-
-
-@contextmanager
-def opened(data_dir: Path | None, *, team: bool = False) -> Iterator[Workspace]:
-    """Open the workspace, turning store errors into one line and an exit code."""
-    try:
-        ws = Workspace.open(data_dir or default_data_dir(), team=team)
-    except StoreError as exc:
-        fail(str(exc))
-        raise  # unreachable: fail exits
-    try:
-        for warning in ws.warnings:
-            click.echo(f"cstui: warning: {warning}", err=True)
-        yield ws
-    finally:
-        ws.close()
 
 
 def run_app(ws: Workspace, lang: str | None) -> None:
@@ -184,6 +139,7 @@ def doctor(data_dir: Path | None, team: bool) -> None:
     try:
         problems.extend(ws.warnings)
         problems.extend(ws.store.check())
+        problems.extend(ws.template_errors)
         size = ws.store.journal_path.stat().st_size if ws.store.journal_path.exists() else 0
         from cstui.domain.models import Account
 
@@ -278,12 +234,17 @@ def import_accounts_cmd(data_dir: Path | None, file: Path) -> None:
 
 
 def _register() -> None:
-    """Subcommands that live in their own modules (imported here, after ``main`` exists)."""
+    """Subcommands that live in their own modules (they share ``cstui.cli_common``)."""
     from cstui.cli_health import health
+    from cstui.cli_report import import_surveys_cmd, report
+    from cstui.cli_tasks import tasks
     from cstui.cli_today import today
 
     main.add_command(health)
     main.add_command(today)
+    main.add_command(tasks)
+    main.add_command(report)
+    import_group.add_command(import_surveys_cmd)
 
 
 _register()

@@ -20,6 +20,7 @@ from typing import Any, ClassVar
 
 from pydantic import field_validator, model_validator
 
+from cstui.domain.cadence import CADENCE_TIERS, touchpoints
 from cstui.domain.health import (
     FLAG_RULES,
     Band,
@@ -226,6 +227,33 @@ def _detractor(inputs: HealthInputs, fc: FlagConfig, as_of: date) -> Flag | None
     return Flag("detractor", inputs.account.id, "; ".join(parts) + ".", hits[0].date)
 
 
+def _touchpoint_missed(inputs: HealthInputs, fc: FlagConfig, as_of: date) -> Flag | None:
+    """An executive touchpoint of the current term passed its grace without a report or QBR.
+
+    Only recent misses (due within ``window_days``) flag, and only for high and mid touch
+    accounts (``cstui.domain.cadence.CADENCE_TIERS``); a report logged late clears it.
+    """
+    account = inputs.account
+    if account.tier not in CADENCE_TIERS:
+        return None
+    cutoff = as_of - timedelta(days=fc.touchpoint_window_days)
+    missed = [
+        p
+        for p in touchpoints(account, inputs.onboarding, inputs.activities, as_of)
+        if p.status == "missed" and p.due >= cutoff
+    ]
+    if not missed:
+        return None
+    parts = [f"{p.label('en')} was due on {p.due}" for p in missed]
+    return Flag(
+        "touchpoint-missed",
+        account.id,
+        f"{'; '.join(parts)}; no executive report or QBR was logged for "
+        f"{'it' if len(missed) == 1 else 'them'}.",
+        min(p.missed_after for p in missed) + timedelta(days=1),
+    )
+
+
 def compute_flags(
     inputs: HealthInputs, health: HealthResult, config: HealthConfig, as_of: date
 ) -> list[Flag]:
@@ -243,6 +271,7 @@ def compute_flags(
         _no_touch(inputs, config, as_of),
         _renewal_risk(inputs, health, fc, as_of),
         _detractor(inputs, fc, as_of),
+        _touchpoint_missed(inputs, fc, as_of),
     )
     return [f for f in found if f is not None]
 

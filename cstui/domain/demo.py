@@ -891,6 +891,9 @@ class _Book:
                 "via_champion": via,
                 "created_by": a.owner,
                 "story": story,
+                "created_at": None,
+                "edited_by": "",
+                "edited_at": None,
             }
         )
 
@@ -946,6 +949,8 @@ class _Book:
                     "done": done,
                     "done_on": done_on.isoformat() if done_on else None,
                     "notes": "",
+                    "depends_on": [],
+                    "by_week": "",
                 }
             )
         trained = any(i["phase"] == "training" and i["done"] for i in items)
@@ -956,12 +961,15 @@ class _Book:
             {
                 "id": plan_id,
                 "account_id": a.id,
-                "template": "light-60d" if tech else "standard-90d",
+                "template": "mid-touch-60" if tech else "b2b-saas-90",
                 "start": a.start.isoformat(),
                 "items": items,
                 "satisfaction": rng.randint(5, 10) if age >= 30 and r() < 0.45 else None,
                 "comprehension_ok": (r() < 0.85) if trained else None,
                 "initial_goal_achieved": first_value_done,
+                "skip_weekends": False,
+                "phase_names": {},
+                "removed": [],
             }
         )
 

@@ -41,7 +41,6 @@ from cstui.domain.models import (
     Account,
     Activity,
     Contact,
-    Objective,
     ObjectiveStatus,
     OnboardingPlan,
     Stage,
@@ -52,6 +51,7 @@ from cstui.domain.models import (
     UsageHistory,
     UsageSnapshot,
 )
+from cstui.domain.success import objective_status as objective_status
 
 MEASURES: Final[tuple[str, ...]] = (
     "adoption",
@@ -70,6 +70,7 @@ FLAG_RULES: Final[tuple[str, ...]] = (
     "no-touch",
     "renewal-risk",
     "detractor",
+    "touchpoint-missed",
 )
 """Risk-flag rule ids (the rules themselves live in ``cstui.domain.alerts``)."""
 
@@ -124,6 +125,8 @@ class FlagConfig:
     renewal_window_days: int
     detractor_window_days: int
     detractor_max_score: int
+    touchpoint_window_days: int = 120
+    """A missed executive touchpoint flags while its due date is at most this many days ago."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,6 +284,7 @@ _FLAG_PARAMS: Final[dict[str, dict[str, tuple[str, float]]]] = {
         "window_days": ("detractor_window_days", 0),
         "max_score": ("detractor_max_score", 0),
     },
+    "touchpoint-missed": {"window_days": ("touchpoint_window_days", 0)},
 }
 _FLAG_FLOATS: Final = frozenset({"usage_drop_pct"})
 
@@ -666,55 +670,6 @@ def latest_snapshot_index(usage: UsageHistory | None, as_of: date) -> int | None
         if snaps[i].date <= as_of:
             return i
     return None
-
-
-def objective_status(
-    objective: Objective,
-    as_of: date,
-    on_track_ratio: float = 0.8,
-    default_start: date | None = None,
-) -> ObjectiveStatus | None:
-    """Status of an objective at ``as_of``; None when it cannot be told.
-
-    A ``status_override`` wins. Otherwise, from the latest KPI reading on or before ``as_of``:
-    progress = (current − baseline) ÷ (target − baseline); ≥ 1 is achieved; past the due date
-    short of 1 is missed; else on track when progress ≥ ratio × share of time elapsed from
-    start (objective start, else ``default_start``, else the first reading) to due, at risk
-    otherwise. Without a due date no time has "elapsed", so any progress ≥ 0 is on track.
-    """
-    if objective.status_override is not None:
-        return objective.status_override
-    if objective.start is not None and objective.start > as_of:
-        return ObjectiveStatus.NOT_STARTED
-    kpi = objective.kpi
-    if kpi is None:
-        return None
-    current: float | None = None
-    latest = date.min
-    for m in kpi.history:
-        d = m.date
-        if latest <= d <= as_of:
-            latest, current = d, m.value
-    if current is None:
-        return None
-    progress = (current - kpi.baseline) / (kpi.target - kpi.baseline)
-    if progress >= 1:
-        return ObjectiveStatus.ACHIEVED
-    due = objective.due
-    if due is None:
-        return ObjectiveStatus.ON_TRACK if progress >= 0 else ObjectiveStatus.AT_RISK
-    if as_of > due:
-        return ObjectiveStatus.MISSED
-    start = objective.start or default_start
-    if start is None:
-        start = min(m.date for m in kpi.history if m.date <= as_of)
-    span = (due - start).days
-    elapsed = 1.0 if span <= 0 else min(1.0, max(0.0, (as_of - start).days / span))
-    return (
-        ObjectiveStatus.ON_TRACK
-        if progress >= on_track_ratio * elapsed
-        else ObjectiveStatus.AT_RISK
-    )
 
 
 def trend(history: Sequence[tuple[date, int]], as_of: date, days: int = 30) -> int | None:

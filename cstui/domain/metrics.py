@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from datetime import date
+from typing import NamedTuple
 
 
 def nps(scores: Iterable[int]) -> float | None:
@@ -18,3 +20,142 @@ def nps(scores: Iterable[int]) -> float | None:
 def mean(values: Iterable[float]) -> float | None:
     items = list(values)
     return sum(items) / len(items) if items else None
+
+
+def time_to_value(start: date, first_value_done: date | None) -> int | None:
+    """Time to value: days from the onboarding start to the first-value milestone's completion.
+
+    None while the milestone is not reached. A completion dated before the start (a plan
+    re-started after value was already seen) counts as 0 days, never negative.
+    """
+    if first_value_done is None:
+        return None
+    return max(0, (first_value_done - start).days)
+
+
+# --- book-of-business KPIs (issue 8) ---
+# Rates are percentages (5 of 100 → 5.0), like ``nps``. A zero or empty denominator is "no
+# data" (None), never a ZeroDivisionError: an empty period is a fact to show, not a crash.
+
+
+def _percent(part: float, whole: float) -> float | None:
+    return None if whole <= 0 else 100 * part / whole
+
+
+def churn_rate(lost: int, at_start: int) -> float | None:
+    """Logo churn: customers lost in the period ÷ customers at its start (5 of 100 → 5 %)."""
+    return _percent(lost, at_start)
+
+
+def renewal_rate(renewed: int, up_for_renewal: int) -> float | None:
+    """Renewed ÷ up for renewal (95 of 100 → 95 %)."""
+    return _percent(renewed, up_for_renewal)
+
+
+def grr(start_arr: float, churned_arr: float, contraction_arr: float) -> float | None:
+    """Gross revenue retention: ARR kept from the starting book, expansion not counted."""
+    return _percent(start_arr - churned_arr - contraction_arr, start_arr)
+
+
+def nrr(
+    start_arr: float, churned_arr: float, contraction_arr: float, expansion_arr: float
+) -> float | None:
+    """Net revenue retention: like GRR plus expansion of the same accounts (can exceed 100)."""
+    return _percent(start_arr - churned_arr - contraction_arr + expansion_arr, start_arr)
+
+
+def revenue_churn(start_arr: float, churned_arr: float, contraction_arr: float) -> float | None:
+    """Gross revenue churn: ARR lost (churn + contraction) ÷ starting ARR (= 100 − GRR)."""
+    return _percent(churned_arr + contraction_arr, start_arr)
+
+
+def upsell_rate(expanded_accounts: int, accounts: int) -> float | None:
+    """Accounts that bought more ÷ accounts (20 of 100 → 20 %)."""
+    return _percent(expanded_accounts, accounts)
+
+
+def ltv(monthly_revenue: float | None, years: float) -> float | None:
+    """Lifetime value: monthly revenue × 12 × expected years (¥10,000 × 12 × 5 = ¥600,000)."""
+    if monthly_revenue is None:
+        return None
+    return monthly_revenue * 12 * years
+
+
+def nps_breakdown(scores: Iterable[int]) -> tuple[int, int, int]:
+    """(promoters 9–10, passives 7–8, detractors 0–6): the counts behind an NPS."""
+    values = list(scores)
+    promoters = sum(1 for s in values if s >= 9)
+    detractors = sum(1 for s in values if s <= 6)
+    return promoters, len(values) - promoters - detractors, detractors
+
+
+def csat(scores: Iterable[int], method: str = "share") -> float | None:
+    """CSAT on 1–5: ``share`` (default) = % of answers that are 4 or 5; ``mean`` = mean score."""
+    values = list(scores)
+    if method == "mean":
+        return mean(values)
+    if method != "share":
+        raise ValueError(f"Unknown CSAT method '{method}': use share or mean.")
+    return _percent(sum(1 for s in values if s >= 4), len(values))
+
+
+def onboarding_completion_rate(completed: int, started: int) -> float | None:
+    """Onboardings completed ÷ onboardings in the cohort (Sansan's オンボーディング成功率)."""
+    return _percent(completed, started)
+
+
+def average(values: Iterable[float]) -> float | None:
+    """Arithmetic mean; None for no values."""
+    return mean(values)
+
+
+class CurrencyMixError(ValueError):
+    """Amounts in different currencies were added without an explicit conversion."""
+
+
+class Money(NamedTuple):
+    amount: float
+    currency: str
+
+
+def sum_money(
+    items: Iterable[tuple[float, str]],
+    *,
+    to: str | None = None,
+    rates: Mapping[str, float] | None = None,
+) -> Money | None:
+    """Add amounts, refusing to mix currencies silently.
+
+    Without ``to`` every amount must share one currency. With ``to``, amounts in other
+    currencies are converted with ``rates`` (units of ``to`` per one unit of that currency,
+    e.g. ``to="JPY", rates={"USD": 150}``); a currency without a rate is refused too.
+    Returns None for no items and no ``to`` (nothing to say which currency 0 is in).
+    """
+    pairs = [(amount, currency.upper()) for amount, currency in items]
+    if to is None:
+        if rates:
+            raise ValueError("Conversion rates need a target currency (to=...).")
+        currencies = sorted({c for _, c in pairs})
+        if not currencies:
+            return None
+        if len(currencies) > 1:
+            raise CurrencyMixError(
+                f"Cannot add amounts in {' and '.join(currencies)} without a conversion: "
+                "choose a reporting currency and give exchange rates."
+            )
+        return Money(sum(a for a, _ in pairs), currencies[0])
+    target = to.upper()
+    table = {k.upper(): v for k, v in (rates or {}).items()}
+    missing = sorted({c for _, c in pairs if c != target and c not in table})
+    if missing:
+        raise CurrencyMixError(
+            f"No exchange rate from {', '.join(missing)} to {target}: add one to convert, "
+            "or report each currency separately."
+        )
+    total = sum(a if c == target else a * table[c] for a, c in pairs)
+    return Money(total, target)
+
+
+def band_share(in_band: int, scored: int) -> float | None:
+    """Share of scored accounts in one health band (the health distribution's headline)."""
+    return _percent(in_band, scored)

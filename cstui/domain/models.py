@@ -8,11 +8,20 @@ that decides what a valid record is. Money is held in whole units of the account
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, ClassVar, Self, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    ValidationError,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 
 class Tier(StrEnum):
@@ -113,6 +122,24 @@ class LoopStatus(StrEnum):
     ACTING = "acting"
     TOLD = "told"
     MONITORING = "monitoring"
+
+
+class Forecast(StrEnum):
+    """How a renewal is expected to go (the forecast categories of a renewals call)."""
+
+    COMMIT = "commit"
+    LIKELY = "likely"
+    AT_RISK = "at_risk"
+    LOST = "lost"
+
+
+class Outcome(StrEnum):
+    """What actually happened at a renewal."""
+
+    RENEWED = "renewed"
+    EXPANDED = "expanded"
+    DOWNGRADED = "downgraded"
+    CHURNED = "churned"
 
 
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
@@ -255,31 +282,21 @@ class Contact(Record):
 
 
 class UsageSnapshot(BaseModel):
-    """One dated reading of the product-usage signals (the leading indicators)."""
+    """One dated reading of the product-usage signals (the leading indicators).
+
+    Bounds are declared as constraints (checked in pydantic's core, not in Python) because a
+    large book holds hundreds of thousands of readings.
+    """
 
     model_config = ConfigDict(extra="ignore")
 
     date: date
-    logins: int = 0
-    active_users: int = 0
-    key_feature_uses: int = 0
-    features_used: int = 0
-    data_volume: int = 0
-    open_tickets: int = 0
-
-    @model_validator(mode="after")
-    def _non_negative(self) -> Self:
-        for name in (
-            "logins",
-            "active_users",
-            "key_feature_uses",
-            "features_used",
-            "data_volume",
-            "open_tickets",
-        ):
-            if getattr(self, name) < 0:
-                raise ValueError(f"{name.replace('_', ' ').capitalize()} cannot be negative.")
-        return self
+    logins: int = Field(default=0, ge=0)
+    active_users: int = Field(default=0, ge=0)
+    key_feature_uses: int = Field(default=0, ge=0)
+    features_used: int = Field(default=0, ge=0)
+    data_volume: int = Field(default=0, ge=0)
+    open_tickets: int = Field(default=0, ge=0)
 
 
 class UsageHistory(Record):
@@ -325,6 +342,10 @@ class Activity(Record):
     via_champion: bool = False
     created_by: str = ""
     story: bool = False
+    created_at: datetime | None = None
+    """When it was logged (``date`` is when it happened); kept by edits."""
+    edited_by: str = ""
+    edited_at: datetime | None = None
 
     @field_validator("summary")
     @classmethod
@@ -368,6 +389,10 @@ class OnboardingItem(BaseModel):
     done: bool = False
     done_on: date | None = None
     notes: str = ""
+    depends_on: list[str] = Field(default_factory=list)
+    """Ids of the items this one comes after (from the template's ``after``)."""
+    by_week: str = ""
+    """What the customer can do once this is done, for the "by week N" roadmap."""
 
     @field_validator("title")
     @classmethod
@@ -386,6 +411,11 @@ class OnboardingPlan(Record):
     satisfaction: int | None = None
     comprehension_ok: bool | None = None
     initial_goal_achieved: bool | None = None
+    skip_weekends: bool = False
+    phase_names: dict[str, str] = Field(default_factory=dict)
+    """Phase id → name in the plan's language, in display order (from the template)."""
+    removed: list[str] = Field(default_factory=list)
+    """Template item ids the CSM removed, so re-applying the template does not revive them."""
 
     @field_validator("satisfaction")
     @classmethod
@@ -444,11 +474,22 @@ class Objective(BaseModel):
     start: date | None = None
     due: date | None = None
     status_override: ObjectiveStatus | None = None
+    tasks: list[str] = Field(default_factory=list)
+    """Next steps agreed for this objective, one line each (who does what)."""
 
     @field_validator("title")
     @classmethod
     def _title(cls, v: str) -> str:
         return _require_text(v, "Objective")
+
+    @model_serializer(mode="wrap")
+    def _omit_no_tasks(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """No ``tasks`` key when there are none, so records written before the field existed
+        (and the demo book) round-trip unchanged and a save does not rewrite every plan."""
+        data: dict[str, Any] = handler(self)
+        if not data.get("tasks"):
+            data.pop("tasks", None)
+        return data
 
 
 class ROIInputs(BaseModel):
@@ -540,6 +581,55 @@ class FeatureRequest(Record):
         return _require_text(v, "Title")
 
 
+class Renewal(Record):
+    """One renewal event of an account: the ARR due, the forecast, and the outcome when known.
+
+    The id is ``{account_id}:{due}`` so two processes recording the same renewal write the
+    same record. Whether ``churn_reason`` is one of the configured reasons is checked by
+    :func:`cstui.domain.renewals.check_outcome` (the list is configuration, not code).
+    """
+
+    table: ClassVar[str] = "renewals"
+    labels: ClassVar[dict[str, str]] = {
+        "due": "Renewal date",
+        "arr_due": "ARR due",
+        "forecast": "Forecast",
+        "outcome": "Outcome",
+        "new_arr": "New ARR",
+        "churn_reason": "Churn reason",
+        "closed_on": "Closed on",
+    }
+
+    account_id: str
+    due: date
+    arr_due: int = 0
+    currency: str = "JPY"
+    forecast: Forecast = Forecast.LIKELY
+    outcome: Outcome | None = None
+    new_arr: int | None = None
+    churn_reason: str | None = None
+    closed_on: date | None = None
+    notes: str = ""
+    implied: bool = False
+    """Not recorded by anyone: inferred from the account (see ``renewals.implied_renewals``)."""
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, v: str) -> str:
+        v = v.upper()
+        if not _CURRENCY.match(v):
+            raise ValueError(f"'{v}' is not a three-letter currency code such as JPY or USD.")
+        return v
+
+    @model_validator(mode="after")
+    def _amounts(self) -> Self:
+        if self.arr_due < 0:
+            raise ValueError("ARR due cannot be negative.")
+        if self.new_arr is not None and self.new_arr < 0:
+            raise ValueError("New ARR cannot be negative.")
+        return self
+
+
 ALL_MODELS: tuple[type[Record], ...] = (
     Account,
     Contact,
@@ -551,6 +641,7 @@ ALL_MODELS: tuple[type[Record], ...] = (
     QBR,
     SurveyResponse,
     FeatureRequest,
+    Renewal,
 )
 
 _TYPE_MESSAGES = {
@@ -566,6 +657,7 @@ _TYPE_MESSAGES = {
     "enum": "is not one of {expected}",
     "missing": "is required",
     "string_type": "is not text",
+    "greater_than_equal": "cannot be below {ge}",
 }
 
 
@@ -588,7 +680,9 @@ def field_errors(model: type[BaseModel], error: ValidationError) -> list[tuple[s
     for err in error.errors():
         loc = [str(p) for p in err.get("loc", ())]
         field = loc[0] if loc else ""
-        label = labels.get(field, field.replace("_", " ").capitalize()) if field else ""
+        # Nested errors (a usage reading inside a history) are named by their innermost field.
+        named = next((p for p in reversed(loc) if not p.isdigit()), "")
+        label = labels.get(named, named.replace("_", " ").capitalize()) if named else ""
         kind = err.get("type", "")
         if kind == "value_error":
             msg = str(err.get("msg", "")).removeprefix("Value error, ")
@@ -601,7 +695,12 @@ def field_errors(model: type[BaseModel], error: ValidationError) -> list[tuple[s
             out.append((field, f"{label}{shown}: {err.get('msg', 'is not valid')}."))
             continue
         ctx = err.get("ctx") or {}
-        text = template.format(expected=ctx.get("expected", "the allowed values"))
+        if kind == "greater_than_equal" and ctx.get("ge") == 0:
+            out.append((field, f"{label} cannot be negative."))
+            continue
+        text = template.format(
+            expected=ctx.get("expected", "the allowed values"), ge=ctx.get("ge", "")
+        )
         if kind == "missing":
             out.append((field, f"{label} {text}."))
         else:

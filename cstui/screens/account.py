@@ -21,8 +21,9 @@ from textual.containers import Container, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
-from cstui import clock
+from cstui import clock, i18n
 from cstui.domain.alerts import Flag
+from cstui.domain.cadence import Touchpoint, next_touchpoint
 from cstui.domain.health import Band, trend
 from cstui.domain.models import Account, Activity, ActivityKind, Contact, ContactRole, Sentiment
 from cstui.i18n import fmt_date, humanize, money, t
@@ -52,6 +53,28 @@ _SENTIMENT_STYLE = {
     Sentiment.NEUTRAL: ("·", "dim"),
     Sentiment.NEGATIVE: ("−", "bold red"),
 }
+
+
+def touchpoints_text(points: list[Touchpoint]) -> Text:
+    """The next executive touchpoint with its agenda, and every missed one (deep success)."""
+    lang = i18n.language()
+    out = Text()
+    missed = [p for p in points if p.status == "missed"]
+    upcoming = next_touchpoint(points)
+    for p in missed:
+        out.append("✗ ", style="bold red")
+        out.append(p.label(lang), style="bold red")
+        out.append(f"  {t('account.touchpoint.missed', due=fmt_date(p.due))}\n")
+    if upcoming is not None:
+        style = "bold yellow" if upcoming.status == "due" else "bold"
+        out.append("→ ", style=style)
+        out.append(upcoming.label(lang), style=style)
+        key = "account.touchpoint.due" if upcoming.status == "due" else "account.touchpoint.next"
+        out.append(f"  {t(key, due=fmt_date(upcoming.due))}\n")
+        out.append(clean(upcoming.agenda(lang), single_line=False), style="dim")
+    if not missed and upcoming is None:
+        out.append(t("account.touchpoint.none"), style="dim")
+    return out
 
 
 def header_text(account: Account, today: date) -> Text:
@@ -255,6 +278,8 @@ class AccountScreen(Screen[None]):
                 with self._section("section-usage", t("account.section.usage")):
                     yield TimeChart(id="usage-chart", empty=t("account.usage.none"))
                     yield Static("", id="usage-period", markup=False)
+                with self._section("section-touchpoints", t("account.section.touchpoints")):
+                    yield Static("", id="overview-touchpoints", markup=False)
                 with self._section("section-activities", t("account.section.activities")):
                     yield Static("", id="activities", markup=False)
 
@@ -325,6 +350,7 @@ class AccountScreen(Screen[None]):
         self._static("contacts").update(contacts_text(contacts, today))
 
         self._show_usage(account, series, result.band, today)
+        self._static("overview-touchpoints").update(touchpoints_text(ws.touchpoints(self.account_id)))
         self._static("activities").update(activities_text(ws.activities(self.account_id)))
 
     def _show_usage(

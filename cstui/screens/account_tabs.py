@@ -17,4 +17,13 @@ PaneFactory = Callable[[str], Widget]
 def tabs() -> list[tuple[str, str, PaneFactory]]:
     """Imported lazily: panes pull in their own widgets only when an account is opened."""
     entries: list[tuple[str, str, PaneFactory]] = []
+    from cstui.widgets.checklist import OnboardingPane
+    from cstui.widgets.success_plan import SuccessPlanPane
+    from cstui.widgets.tasks import TasksPane
+    from cstui.widgets.timeline import TimelinePane
+
+    entries.append(("onboarding", "account.tab.onboarding", OnboardingPane))
+    entries.append(("success", "account.tab.success", SuccessPlanPane))
+    entries.append(("timeline", "account.tab.timeline", TimelinePane))
+    entries.append(("tasks", "account.tab.tasks", TasksPane))
     return entries

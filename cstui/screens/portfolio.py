@@ -112,6 +112,7 @@ def summary_text(s: PortfolioSummary) -> str:
 
 
 class PortfolioScreen(Screen[None]):
+    AUTO_FOCUS = "#portfolio-table"  # keys typed while a big book loads go to the table
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "focus_filter", "key.filter"),
         Binding("s", "cycle_sort", "key.sort"),
@@ -146,8 +147,8 @@ class PortfolioScreen(Screen[None]):
     def on_mount(self) -> None:
         self._unsubscribe = self.workspace.subscribe(self._on_workspace_event)
         self.query_one("#portfolio-filter-error").display = False
-        self.refresh_rows()
         self.table.focus()
+        self.refresh_rows()
 
     def on_unmount(self) -> None:
         if self._unsubscribe is not None:

@@ -542,6 +542,15 @@ class Store:
                 return [_copy(rec) for rec in docs]
             return [_copy(rec) for rec in docs if not rec.get("_deleted")]
 
+    def peek(self, table: str, id: str) -> Record | None:
+        """The live record itself, not a copy (None for a tombstone): read it, never mutate it.
+
+        For building models, which copy the data anyway; ``get`` would copy it twice.
+        """
+        with self._mutex:
+            rec = self._record(table, id)
+            return None if rec is None or rec.get("_deleted") else rec
+
     def scan(self, table: str) -> Iterator[Record]:
         """The live records of a table themselves, not copies: read them, never mutate them.
 

@@ -11,6 +11,7 @@ from textual.widgets import Input, Static
 
 from cstui import i18n
 from cstui.app import CSApp, create_app
+from cstui.domain.cadence import next_touchpoint
 from cstui.screens.account import AccountScreen
 from cstui.screens.forms import FormScreen
 from cstui.widgets.charts import TimeChart, bucket_series, hbar, spark_rows, stars
@@ -213,3 +214,27 @@ def test_chart_helpers_keep_scale_and_time() -> None:
     start, end = date(2026, 1, 1), date(2026, 1, 11)
     cols = bucket_series([(date(2026, 1, 2), 5.0), (date(2026, 1, 6), 9.0)], start, end, 10)
     assert cols == [None, 5.0, 5.0, 5.0, 5.0, 9.0, None, None, None, None]
+
+
+async def test_overview_shows_next_and_missed_executive_touchpoints(demo_ws: Workspace) -> None:
+    accounts = [a.id for a in demo_ws.accounts()]
+    missed_id = next(
+        i for i in accounts if any(p.status == "missed" for p in demo_ws.touchpoints(i))
+    )
+    next_id = next(i for i in accounts if next_touchpoint(demo_ws.touchpoints(i)) is not None)
+    app = create_app(demo_ws, poll=False, rescore=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        for account_id in (missed_id, next_id):
+            await app.push_screen(AccountScreen(account_id))
+            await pilot.pause()
+            shown = str(app.screen.query_one("#overview-touchpoints", Static).render())
+            points = demo_ws.touchpoints(account_id)
+            for p in points:
+                if p.status == "missed":
+                    assert f"{p.label('en')}  missed (due {p.due})" in shown
+            upcoming = next_touchpoint(points)
+            if upcoming is not None:
+                assert upcoming.label("en") in shown
+                assert upcoming.agenda("en") in shown.replace("\n", " ")
+            app.pop_screen()
+            await pilot.pause()

@@ -1,0 +1,75 @@
+"""Options and helpers shared by every ``cstui`` subcommand module.
+
+Kept apart from ``cstui.cli`` so subcommand modules can import them without importing the
+command group that registers them (which would be a circular import).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from cstui import i18n
+from cstui.paths import default_data_dir
+from cstui.sanitize import clean
+from cstui.store import StoreError
+from cstui.workspace import Workspace
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_ERROR = 1
+EXIT_UNHEALTHY = 2
+
+
+def data_dir_option(func: F) -> F:
+    return click.option(
+        "--data-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        envvar="CSTUI_DATA_DIR",
+        default=None,
+        help="Data directory (default: your user data dir; env CSTUI_DATA_DIR).",
+    )(func)
+
+
+def lang_option(func: F) -> F:
+    return click.option(
+        "--lang",
+        type=click.Choice(i18n.LANGUAGES),
+        default=None,
+        help="Interface language (default: from LANG).",
+    )(func)
+
+
+def team_option(func: F) -> F:
+    return click.option(
+        "--team",
+        is_flag=True,
+        envvar="CSTUI_TEAM",
+        help="Shared team directory: group-readable files instead of private ones.",
+    )(func)
+
+
+def fail(message: str, code: int = EXIT_ERROR) -> None:
+    click.echo(f"cstui: {clean(message)}", err=True)
+    sys.exit(code)
+
+
+@contextmanager
+def opened(data_dir: Path | None, *, team: bool = False) -> Iterator[Workspace]:
+    """Open the workspace, turning store errors into one line and an exit code."""
+    try:
+        ws = Workspace.open(data_dir or default_data_dir(), team=team)
+    except StoreError as exc:
+        fail(str(exc))
+        raise  # unreachable: fail exits
+    try:
+        for warning in ws.warnings:
+            click.echo(f"cstui: warning: {warning}", err=True)
+        yield ws
+    finally:
+        ws.close()

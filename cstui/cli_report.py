@@ -1,0 +1,119 @@
+"""``cstui report kpis``: the book-of-business KPIs for a period, as text or JSON.
+
+Prints exactly what :meth:`Workspace.kpi_report` computes (the KPI screen's numbers); a KPI
+without data says "no data" (JSON: ``null``), never 0.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from rich.cells import cell_len
+
+from cstui import clock, i18n
+from cstui.cli_common import data_dir_option, fail, opened
+from cstui.domain.models import InvalidRecord
+from cstui.domain.renewals import KPIValue, Period
+from cstui.sanitize import clean
+
+
+def format_value(v: KPIValue) -> str:
+    """One KPI value for a terminal: 4.5 %, ¥600,000, 27 days, +12.5 (NPS), 4.20 / 5."""
+    if v.value is None:
+        return i18n.t("kpis.no_data")
+    if v.unit == "%":
+        return f"{v.value:.1f} %"
+    if v.unit == "days":
+        return i18n.t("kpis.days", n=f"{v.value:.0f}")
+    if v.unit == "/5":
+        return f"{v.value:.2f} / 5"
+    if v.unit == "":
+        return f"{v.value:+.1f}"
+    return i18n.money(round(v.value), v.unit)
+
+
+@click.group(name="report")
+def report() -> None:
+    """Reports on the whole book."""
+
+
+@report.command(name="kpis")
+@data_dir_option
+@click.option("--period", default=None, help="2026Q3, 2026-09 or 2026 (default: this quarter).")
+@click.option(
+    "--slice",
+    "slice_",
+    default="all",
+    show_default=True,
+    help="all, mine, tier:high|mid|tech or owner:NAME.",
+)
+@click.option("--json", "as_json", is_flag=True, help="One JSON document for scripts.")
+@click.option("--lang", type=click.Choice(i18n.LANGUAGES), default=None)
+def kpis(
+    data_dir: Path | None, period: str | None, slice_: str, as_json: bool, lang: str | None
+) -> None:
+    """Churn, renewal rate, GRR/NRR, expansion, upsell, NPS, CSAT, LTV, TTV, onboarding
+    completion and health distribution for one period and slice of the book."""
+    i18n.set_language(i18n.detect_language(lang))
+    chosen = period or Period.containing(clock.today()).label
+    with opened(data_dir) as ws:
+        try:
+            result = ws.kpi_report(chosen, slice_)
+        except InvalidRecord as exc:
+            fail(" ".join(exc.messages))
+            return
+    if as_json:
+        document = {"as_of": clock.today().isoformat(), **result.to_json()}
+        json.dump(document, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return
+    p = result.period
+    click.echo(
+        i18n.t(
+            "kpis.title",
+            period=p.label,
+            start=p.start.isoformat(),
+            end=p.end.isoformat(),
+            slice=clean(result.slice),
+        )
+    )
+    click.echo(
+        i18n.t(
+            "kpis.population",
+            at_start=len(result.accounts_at_start),
+            new=len(result.new_accounts),
+        )
+    )
+    rows = [(i18n.t(f"kpis.{v.key}"), format_value(v), clean(v.note)) for v in result.values]
+    width = max(cell_len(r[0]) for r in rows)
+    value_width = max(cell_len(r[1]) for r in rows)
+    for label, value, note in rows:
+        pad = " " * (width - cell_len(label))
+        vpad = " " * (value_width - cell_len(value))
+        click.echo(f"{label}{pad}  {vpad}{value}  {note}".rstrip())
+
+
+@click.command(name="surveys")
+@data_dir_option
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_surveys_cmd(data_dir: Path | None, file: Path) -> None:
+    """Import NPS/CSAT responses (account, contact, date, kind, score, comment).
+
+    All rows or none: any bad row is reported with its line and nothing is imported.
+    """
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        fail(f"{file} is not UTF-8 text; save the CSV as UTF-8 and try again.")
+        return
+    with opened(data_dir) as ws:
+        result = ws.import_surveys(text)
+    for line, reason in result.errors:
+        click.echo(f"{file}:{line}: {clean(reason)}", err=True)
+    if result.errors:
+        fail(f"Nothing imported from {file}: {len(result.errors)} bad rows; fix them and retry.")
+        return
+    click.echo(f"Imported {file}: {result.created} responses, {result.unchanged} already imported.")

@@ -1,0 +1,785 @@
+"""Renewals, periods and the book-of-business KPI report (pure: no I/O beyond package data).
+
+The formulas are in :mod:`cstui.domain.metrics`; this module decides *which* accounts and
+amounts go into them for a period and a slice of the book, so every number can name the
+accounts behind it.
+
+Rules (DOMAIN.md, "KPIs and their formulas"):
+
+- An account is **at the start** of a period when its contract started before the first day
+  and it had not churned before that day. Accounts whose contract starts inside the period
+  are *new*: they are not in the churn, upsell or retention denominators (they were not there
+  to be lost), and the report says how many were left out.
+- An outcome counts in the period of its ``closed_on`` date (else its due date).
+- The renewal rate counts renewals *due* in the period that have an outcome; ones still open
+  are reported in the note, not counted as lost. Downgraded still counts as renewed (the logo
+  stayed); the lost ARR shows in GRR instead.
+- Money over several currencies is converted only with the configured rates; a currency
+  without a rate makes the money KPIs "no data" with the reason, never a silent sum.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import lru_cache
+from importlib import resources
+from typing import Any, Protocol
+
+from cstui.domain import metrics
+from cstui.domain.models import (
+    Account,
+    Forecast,
+    OnboardingPlan,
+    Outcome,
+    Renewal,
+    Stage,
+    SurveyKind,
+    SurveyResponse,
+    Tier,
+)
+
+__all__ = [
+    "KPI_KEYS",
+    "BandRow",
+    "Forecast",
+    "HealthRow",
+    "KPIConfig",
+    "KPIConfigError",
+    "KPIReport",
+    "KPIValue",
+    "MonthRow",
+    "Outcome",
+    "Period",
+    "Renewal",
+    "add_years",
+    "check_outcome",
+    "compute_kpis",
+    "default_kpi_config",
+    "implied_renewals",
+    "parse_kpi_config",
+    "parse_slice",
+    "renewal_id",
+    "renewals_by_month",
+    "trend",
+]
+
+# --------------------------------------------------------------------------------------------
+# Configuration (cstui/defaults/kpis.toml)
+# --------------------------------------------------------------------------------------------
+
+
+class KPIConfigError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class KPIConfig:
+    churn_reasons: tuple[str, ...]
+    ltv_years: float = 5
+    csat_method: str = "share"
+    report_currency: str = "JPY"
+    rates: Mapping[str, float] = field(default_factory=dict)
+    tiers: Mapping[str, tuple[int, int]] = field(default_factory=dict)
+    """Currency → (high-touch threshold, mid-touch threshold) on ARR."""
+
+
+def parse_kpi_config(text: str, source: str, base: KPIConfig | None = None) -> KPIConfig:
+    """Read a kpis.toml; keys left out keep ``base``'s values. Errors name file and key."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise KPIConfigError(f"{source}: {exc}") from None
+    cfg = base or KPIConfig(churn_reasons=())
+    try:
+        reasons = tuple(str(r) for r in data.get("churn_reasons", cfg.churn_reasons))
+        years = float(data.get("ltv_years", cfg.ltv_years))
+        method = str(data.get("csat_method", cfg.csat_method))
+        currency = data.get("currency", {})
+        report = str(currency.get("report", cfg.report_currency)).upper()
+        rates = {**cfg.rates, **{k.upper(): float(v) for k, v in currency.get("rates", {}).items()}}
+        tiers = dict(cfg.tiers)
+        for cur, limits in data.get("tiers", {}).items():
+            tiers[cur.upper()] = (int(limits["high"]), int(limits["mid"]))
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise KPIConfigError(f"{source}: invalid value ({exc}).") from None
+    if not reasons:
+        raise KPIConfigError(f"{source}: churn_reasons cannot be empty.")
+    if years <= 0:
+        raise KPIConfigError(f"{source}: ltv_years must be more than 0.")
+    if method not in ("share", "mean"):
+        raise KPIConfigError(f"{source}: csat_method must be share or mean, not '{method}'.")
+    if any(v <= 0 for v in rates.values()):
+        raise KPIConfigError(f"{source}: exchange rates must be more than 0.")
+    for cur, (high, mid) in tiers.items():
+        if not 0 <= mid <= high:
+            raise KPIConfigError(f"{source}: tiers.{cur}: need 0 ≤ mid ≤ high.")
+    return KPIConfig(reasons, years, method, report, rates, tiers)
+
+
+@lru_cache(maxsize=1)
+def default_kpi_config() -> KPIConfig:
+    text = resources.files("cstui").joinpath("defaults/kpis.toml").read_text(encoding="utf-8")
+    return parse_kpi_config(text, "cstui/defaults/kpis.toml")
+
+
+# --------------------------------------------------------------------------------------------
+# Periods and slices
+# --------------------------------------------------------------------------------------------
+
+_PERIOD = re.compile(r"^(\d{4})(?:Q([1-4])|-(\d{2}))?$")
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    """A calendar year, quarter or month: parsed from "2026", "2026Q3" or "2026-09"."""
+
+    year: int
+    kind: str  # "year" | "quarter" | "month"
+    index: int = 1  # quarter 1–4 or month 1–12; 1 for a year
+
+    @classmethod
+    def parse(cls, text: str) -> Period:
+        m = _PERIOD.match(text.strip().upper())
+        month = int(m.group(3)) if m and m.group(3) else None
+        if not m or (month is not None and not 1 <= month <= 12):
+            raise ValueError(f"'{text}' is not a period like 2026Q3, 2026-09 or 2026.")
+        year = int(m.group(1))
+        if m.group(2):
+            return cls(year, "quarter", int(m.group(2)))
+        if month is not None:
+            return cls(year, "month", month)
+        return cls(year, "year", 1)
+
+    @classmethod
+    def containing(cls, day: date, kind: str = "quarter") -> Period:
+        if kind == "year":
+            return cls(day.year, "year", 1)
+        if kind == "month":
+            return cls(day.year, "month", day.month)
+        return cls(day.year, "quarter", (day.month - 1) // 3 + 1)
+
+    @property
+    def start(self) -> date:
+        if self.kind == "year":
+            return date(self.year, 1, 1)
+        if self.kind == "quarter":
+            return date(self.year, 3 * self.index - 2, 1)
+        return date(self.year, self.index, 1)
+
+    @property
+    def end(self) -> date:
+        """The last day (inclusive)."""
+        return self.shift(1).start - timedelta(days=1)
+
+    def __contains__(self, day: object) -> bool:
+        return isinstance(day, date) and self.start <= day <= self.end
+
+    def shift(self, n: int) -> Period:
+        """The period ``n`` steps later (negative: earlier), of the same kind."""
+        if self.kind == "year":
+            return Period(self.year + n, "year", 1)
+        per_year = 4 if self.kind == "quarter" else 12
+        k = self.year * per_year + self.index - 1 + n
+        return Period(k // per_year, self.kind, k % per_year + 1)
+
+    def last(self, n: int) -> list[Period]:
+        """The ``n`` periods ending with this one, oldest first."""
+        return [self.shift(-i) for i in range(n - 1, -1, -1)]
+
+    @property
+    def label(self) -> str:
+        if self.kind == "year":
+            return str(self.year)
+        if self.kind == "quarter":
+            return f"{self.year}Q{self.index}"
+        return f"{self.year}-{self.index:02d}"
+
+    def __str__(self) -> str:
+        return self.label
+
+
+def parse_slice(text: str, user: str) -> Callable[[Account], bool]:
+    """``all``, ``mine`` (owner is ``user``), ``tier:high|mid|tech`` or ``owner:NAME``."""
+    value = text.strip()
+    if value in ("", "all"):
+        return lambda a: True
+    if value == "mine":
+        return lambda a: a.owner == user
+    kind, _, arg = value.partition(":")
+    if kind == "tier" and arg in {t.value for t in Tier}:
+        return lambda a: a.tier.value == arg
+    if kind == "owner" and arg:
+        who = user if arg == "me" else arg
+        return lambda a: a.owner == who
+    raise ValueError(
+        f"'{text}' is not a slice: use all, mine, tier:high, tier:mid, tier:tech or owner:NAME."
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Renewal records
+# --------------------------------------------------------------------------------------------
+
+
+def add_years(day: date, years: int) -> date:
+    """Same day ``years`` later; 29 February becomes 28 February."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def renewal_id(account_id: str, due: date) -> str:
+    return f"{account_id}:{due.isoformat()}"
+
+
+def check_outcome(renewal: Renewal, reasons: Sequence[str]) -> dict[str, list[str]]:
+    """Rules an outcome must follow, as field → sentences (empty when fine)."""
+    problems: dict[str, list[str]] = {}
+    o = renewal.outcome
+    if o is Outcome.CHURNED:
+        if not renewal.churn_reason:
+            problems["churn_reason"] = [f"Choose a churn reason: {', '.join(reasons)}."]
+        elif renewal.churn_reason not in reasons:
+            problems["churn_reason"] = [
+                f"'{renewal.churn_reason}' is not a churn reason; choose one of: "
+                f"{', '.join(reasons)}."
+            ]
+    elif o is not None:
+        new = renewal.new_arr
+        if new is None:
+            problems["new_arr"] = ["Give the new ARR."]
+        elif o is Outcome.EXPANDED and new <= renewal.arr_due:
+            problems["new_arr"] = [f"Expanded means a new ARR above {renewal.arr_due:,}."]
+        elif o is Outcome.DOWNGRADED and new >= renewal.arr_due:
+            problems["new_arr"] = [f"Downgraded means a new ARR below {renewal.arr_due:,}."]
+    return problems
+
+
+def implied_renewals(
+    accounts: Iterable[Account],
+    recorded: Iterable[Renewal],
+    *,
+    bands: Mapping[str, str] | None = None,
+    today: date | None = None,
+) -> list[Renewal]:
+    """Renewals nobody recorded but the accounts imply (``implied=True``, never stored).
+
+    - the account's next renewal (``renewal_date``) when not recorded: open, forecast
+      ``at_risk`` for a red account, else ``likely``;
+    - each yearly anniversary between the contract start and the renewal date: renewed at
+      the current ARR (the account is still a customer, so it renewed; yearly terms assumed;
+      none after ``today``);
+    - a churned account with no churn recorded: churned at its renewal date (the contract's
+      end) with no reason.
+    """
+    seen: dict[str, set[date]] = {}
+    churn_recorded: set[str] = set()
+    for r in recorded:
+        seen.setdefault(r.account_id, set()).add(r.due)
+        if r.outcome is Outcome.CHURNED:
+            churn_recorded.add(r.account_id)
+    out: list[Renewal] = []
+    for a in accounts:
+        if a.renewal_date is None:
+            continue
+        dates = seen.get(a.id, set())
+        base: dict[str, Any] = {
+            "account_id": a.id,
+            "arr_due": a.arr,
+            "currency": a.currency,
+            "implied": True,
+        }
+        due = a.renewal_date
+        if a.stage is Stage.CHURNED:
+            if a.id not in churn_recorded and due not in dates:
+                out.append(
+                    Renewal(
+                        id=renewal_id(a.id, due),
+                        due=due,
+                        forecast=Forecast.LOST,
+                        outcome=Outcome.CHURNED,
+                        closed_on=due,
+                        new_arr=0,
+                        **base,
+                    )
+                )
+        elif due not in dates:
+            red = (bands or {}).get(a.id) == "red"
+            forecast = Forecast.AT_RISK if red else Forecast.LIKELY
+            out.append(Renewal(id=renewal_id(a.id, due), due=due, forecast=forecast, **base))
+        if a.contract_start is None:
+            continue
+        past = add_years(due, -1)
+        while past > a.contract_start:
+            if past not in dates and (today is None or past <= today):
+                out.append(
+                    Renewal(
+                        id=renewal_id(a.id, past),
+                        due=past,
+                        forecast=Forecast.COMMIT,
+                        outcome=Outcome.RENEWED,
+                        new_arr=a.arr,
+                        closed_on=past,
+                        **base,
+                    )
+                )
+            past = add_years(past, -1)
+    return out
+
+
+def _event_day(r: Renewal) -> date:
+    return r.closed_on or r.due
+
+
+@dataclass
+class MonthRow:
+    """One month of the renewals view; amounts per currency (never added across them).
+
+    Renewals are grouped by *due* month, so forecast and actual sit in the same row.
+    ``actual`` sums the new ARR for renewed / expanded / downgraded and the ARR lost for
+    churned.
+    """
+
+    month: date
+    due_arr: dict[str, int] = field(default_factory=dict)
+    forecast: dict[Forecast, dict[str, int]] = field(default_factory=dict)
+    actual: dict[Outcome, dict[str, int]] = field(default_factory=dict)
+    renewals: list[Renewal] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return f"{self.month.year}-{self.month.month:02d}"
+
+    @property
+    def open(self) -> list[Renewal]:
+        return [r for r in self.renewals if r.outcome is None]
+
+
+def _add(bucket: dict[str, int], currency: str, amount: int) -> None:
+    bucket[currency] = bucket.get(currency, 0) + amount
+
+
+def renewals_by_month(renewals: Iterable[Renewal], start: date, months: int) -> list[MonthRow]:
+    """``months`` rows from the month of ``start``: ARR due, forecast and actuals."""
+    first = Period(start.year, "month", start.month)
+    rows = [MonthRow(month=first.shift(i).start) for i in range(max(0, months))]
+    index = {(row.month.year, row.month.month): row for row in rows}
+    for r in sorted(renewals, key=lambda r: (r.due, r.account_id)):
+        row = index.get((r.due.year, r.due.month))
+        if row is None:
+            continue
+        row.renewals.append(r)
+        _add(row.due_arr, r.currency, r.arr_due)
+        _add(row.forecast.setdefault(r.forecast, {}), r.currency, r.arr_due)
+        if r.outcome is Outcome.CHURNED:
+            _add(row.actual.setdefault(r.outcome, {}), r.currency, r.arr_due)
+        elif r.outcome is not None:
+            amount = r.arr_due if r.new_arr is None else r.new_arr
+            _add(row.actual.setdefault(r.outcome, {}), r.currency, amount)
+    return rows
+
+
+# --------------------------------------------------------------------------------------------
+# The KPI report
+# --------------------------------------------------------------------------------------------
+
+KPI_KEYS: tuple[str, ...] = (
+    "logo_churn",
+    "revenue_churn",
+    "renewal_rate",
+    "grr",
+    "nrr",
+    "expansion_arr",
+    "upsell_rate",
+    "nps",
+    "csat",
+    "ltv",
+    "ttv",
+    "onboarding_completion",
+    "health",
+)
+"""Every KPI of the report, in display order (locale keys are ``kpi.<key>``)."""
+
+
+class HealthRow(Protocol):
+    """Anything with an account id and a health band (a PortfolioRow will do)."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def band(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class BandRow:
+    """A plain :class:`HealthRow` (e.g. a band read from the score history)."""
+
+    id: str
+    band: str
+
+
+@dataclass(frozen=True)
+class KPIValue:
+    """One KPI: ``value`` None means "no data". ``accounts`` are the ids behind the number
+    (the numerator: churned, renewed, expanded, respondents...); ``parts`` holds counts such
+    as NPS promoters/passives/detractors or accounts per health band."""
+
+    key: str
+    value: float | None
+    unit: str
+    accounts: list[str] = field(default_factory=list)
+    note: str = ""
+    parts: dict[str, float] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "value": self.value,
+            "unit": self.unit,
+            "accounts": list(self.accounts),
+            "note": self.note,
+            "parts": dict(self.parts),
+        }
+
+
+@dataclass
+class KPIReport:
+    period: Period
+    slice: str
+    currency: str | None
+    values: list[KPIValue]
+    accounts_at_start: list[str] = field(default_factory=list)
+    new_accounts: list[str] = field(default_factory=list)
+
+    def __getitem__(self, key: str) -> KPIValue:
+        for v in self.values:
+            if v.key == key:
+                return v
+        raise KeyError(key)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "period": self.period.label,
+            "start": self.period.start.isoformat(),
+            "end": self.period.end.isoformat(),
+            "slice": self.slice,
+            "currency": self.currency,
+            "accounts_at_start": len(self.accounts_at_start),
+            "new_accounts": len(self.new_accounts),
+            "kpis": [v.to_json() for v in self.values],
+        }
+
+
+def trend(reports: Sequence[KPIReport], key: str) -> list[tuple[str, float | None]]:
+    """(period label, value) of one KPI across reports, for a chart."""
+    return [(r.period.label, r[key].value) for r in reports]
+
+
+def _churn_days(renewals: Iterable[Renewal]) -> dict[str, date]:
+    out: dict[str, date] = {}
+    for r in renewals:
+        if r.outcome is Outcome.CHURNED:
+            day = _event_day(r)
+            if r.account_id not in out or day > out[r.account_id]:
+                out[r.account_id] = day
+    return out
+
+
+def _first_value_day(plan: OnboardingPlan) -> date | None:
+    days = [i.done_on for i in plan.items if i.first_value and i.done and i.done_on]
+    return min(days) if days else None
+
+
+def _core_finish(plan: OnboardingPlan) -> date | None:
+    days = [i.due or plan.start + timedelta(days=i.offset_days) for i in plan.items if i.core]
+    return max(days) if days else None
+
+
+def _pct(n: int, of: int) -> str:
+    return f"{n} of {of}"
+
+
+def compute_kpis(
+    accounts: Iterable[Account],
+    renewals: Iterable[Renewal],
+    surveys: Iterable[SurveyResponse],
+    onboarding_plans: Iterable[OnboardingPlan],
+    health_rows: Iterable[HealthRow],
+    period: Period,
+    slice: str = "all",
+    *,
+    user: str = "",
+    config: KPIConfig | None = None,
+) -> KPIReport:
+    """Every KPI of the book for ``period`` and ``slice`` (see the module doc for the rules).
+
+    ``renewals`` should include the implied ones (:func:`implied_renewals`) so churned and
+    renewed accounts without records still count.
+    """
+    cfg = config or default_kpi_config()
+    keep = parse_slice(slice, user)
+    book = {a.id: a for a in accounts if keep(a)}
+    mine = [r for r in renewals if r.account_id in book]
+    churned_on = _churn_days(mine)
+    start, end = period.start, period.end
+
+    def present_at_start(a: Account) -> bool:
+        if a.contract_start is not None and a.contract_start >= start:
+            return False
+        gone = churned_on.get(a.id)
+        if gone is None:
+            return a.stage is not Stage.CHURNED  # churned on an unknown day: leave it out
+        return gone >= start
+
+    at_start = sorted(i for i, a in book.items() if present_at_start(a))
+    new = sorted(i for i, a in book.items() if a.contract_start and a.contract_start in period)
+    start_set = set(at_start)
+    values: list[KPIValue] = []
+    new_note = f"; {len(new)} new in the period not counted" if new else ""
+
+    # Logo churn.
+    lost = sorted(i for i in at_start if churned_on.get(i) is not None and churned_on[i] in period)
+    values.append(
+        KPIValue(
+            "logo_churn",
+            metrics.churn_rate(len(lost), len(at_start)),
+            "%",
+            lost,
+            f"{_pct(len(lost), len(at_start))} accounts at the start lost{new_note}",
+        )
+    )
+
+    # Money: one reporting currency, converted only with configured rates.
+    currencies = {book[i].currency for i in at_start} or {a.currency for a in book.values()}
+    report_cur = next(iter(currencies)) if len(currencies) == 1 else cfg.report_currency
+    rates = cfg.rates if len(currencies) > 1 else None
+    money_error = ""
+
+    def total(pairs: list[tuple[float, str]]) -> float | None:
+        nonlocal money_error
+        try:
+            result = metrics.sum_money(pairs, to=report_cur, rates=rates)
+        except metrics.CurrencyMixError as exc:
+            money_error = str(exc)
+            return None
+        return None if result is None else result.amount
+
+    events = [r for r in mine if r.outcome is not None and _event_day(r) in period]
+    events = [r for r in events if r.account_id in start_set]
+    first_event: dict[str, Renewal] = {}
+    for r in sorted(events, key=_event_day):
+        first_event.setdefault(r.account_id, r)
+    start_pairs: list[tuple[float, str]] = []
+    for i in at_start:
+        ev = first_event.get(i)
+        start_pairs.append((ev.arr_due, ev.currency) if ev else (book[i].arr, book[i].currency))
+    churned = [r for r in events if r.outcome is Outcome.CHURNED]
+    moved = [r for r in events if r.outcome is not Outcome.CHURNED and r.new_arr is not None]
+    contracted = [r for r in moved if r.new_arr is not None and r.new_arr < r.arr_due]
+    expanded = [r for r in moved if r.new_arr is not None and r.new_arr > r.arr_due]
+    start_arr = total(start_pairs)
+    churned_arr = total([(r.arr_due, r.currency) for r in churned])
+    contraction = total([(r.arr_due - (r.new_arr or 0), r.currency) for r in contracted])
+    expansion = total([((r.new_arr or 0) - r.arr_due, r.currency) for r in expanded])
+    money_ok = not money_error and start_arr is not None
+    s_arr, c_arr = start_arr or 0.0, churned_arr or 0.0
+    k_arr, e_arr = contraction or 0.0, expansion or 0.0
+    loss_ids = sorted({r.account_id for r in churned + contracted})
+    moved_ids = sorted({r.account_id for r in churned + contracted + expanded})
+    converted = (
+        f" (converted at {', '.join(f'{c} = {rates[c]:g}' for c in sorted(rates))} {report_cur})"
+        if rates
+        else ""
+    )
+    money_note = money_error or (
+        f"start ARR {s_arr:,.0f} {report_cur}; churned {c_arr:,.0f}, "
+        f"contraction {k_arr:,.0f}, expansion {e_arr:,.0f}{converted}"
+    )
+    values.append(
+        KPIValue(
+            "revenue_churn",
+            metrics.revenue_churn(s_arr, c_arr, k_arr) if money_ok else None,
+            "%",
+            loss_ids,
+            money_note,
+        )
+    )
+
+    # Renewal rate: renewals due in the period with an outcome.
+    due = [r for r in mine if r.due in period]
+    decided = [r for r in due if r.outcome is not None]
+    kept = [r for r in decided if r.outcome is not Outcome.CHURNED]
+    renewed = sorted({r.account_id for r in kept})
+    still_open = len(due) - len(decided)
+    values.append(
+        KPIValue(
+            "renewal_rate",
+            metrics.renewal_rate(len(kept), len(decided)),
+            "%",
+            renewed,
+            f"{_pct(len(kept), len(decided))} renewals due renewed; "
+            f"{still_open} still open (not counted)",
+        )
+    )
+    values.append(
+        KPIValue(
+            "grr",
+            metrics.grr(s_arr, c_arr, k_arr) if money_ok else None,
+            "%",
+            loss_ids,
+            money_note,
+        )
+    )
+    values.append(
+        KPIValue(
+            "nrr",
+            metrics.nrr(s_arr, c_arr, k_arr, e_arr) if money_ok else None,
+            "%",
+            moved_ids,
+            money_note,
+        )
+    )
+    exp_ids = sorted({r.account_id for r in expanded})
+    values.append(
+        KPIValue(
+            "expansion_arr",
+            expansion if not money_error and at_start else None,
+            report_cur,
+            exp_ids,
+            money_error or f"{len(exp_ids)} accounts expanded",
+        )
+    )
+    values.append(
+        KPIValue(
+            "upsell_rate",
+            metrics.upsell_rate(len(exp_ids), len(at_start)),
+            "%",
+            exp_ids,
+            f"{_pct(len(exp_ids), len(at_start))} accounts at the start bought more{new_note}",
+        )
+    )
+
+    # Surveys in the period.
+    answers = [s for s in surveys if s.account_id in book and s.date in period]
+    nps_answers = [s for s in answers if s.kind is SurveyKind.NPS]
+    p, pa, d = metrics.nps_breakdown(s.score for s in nps_answers)
+    detractors = sorted({s.account_id for s in nps_answers if s.score <= 6})
+    others = sorted({s.account_id for s in nps_answers} - set(detractors))
+    values.append(
+        KPIValue(
+            "nps",
+            metrics.nps(s.score for s in nps_answers),
+            "",
+            detractors + others,
+            f"{p} promoters, {pa} passives, {d} detractors",
+            {"promoters": p, "passives": pa, "detractors": d, "responses": len(nps_answers)},
+        )
+    )
+    csat_answers = [s for s in answers if s.kind is SurveyKind.CSAT]
+    method = cfg.csat_method
+    values.append(
+        KPIValue(
+            "csat",
+            metrics.csat((s.score for s in csat_answers), method),
+            "%" if method == "share" else "/5",
+            sorted({s.account_id for s in csat_answers}),
+            ("share of 4–5 answers" if method == "share" else "mean score on 1–5")
+            + f", {len(csat_answers)} answers",
+        )
+    )
+
+    # LTV of an average account active at the end of the period.
+    def active_at_end(a: Account) -> bool:
+        gone = churned_on.get(a.id)
+        if a.contract_start is not None and a.contract_start > end:
+            return False
+        if gone is None:
+            return a.stage is not Stage.CHURNED
+        return gone > end
+
+    active = sorted(i for i, a in book.items() if active_at_end(a))
+    arr_total = total([(book[i].arr, book[i].currency) for i in active])
+    monthly = None if arr_total is None or not active else arr_total / len(active) / 12
+    values.append(
+        KPIValue(
+            "ltv",
+            None if money_error else metrics.ltv(monthly, cfg.ltv_years),
+            report_cur,
+            active,
+            money_error
+            or (
+                f"average monthly revenue {monthly:,.0f} {report_cur} × 12 × {cfg.ltv_years:g} "
+                f"years over {len(active)} accounts"
+                if monthly is not None
+                else "no active accounts"
+            ),
+        )
+    )
+
+    # Onboarding: time to value and completion.
+    plans = [pl for pl in onboarding_plans if pl.account_id in book]
+    ttv: dict[str, int] = {}
+    for pl in plans:
+        reached = _first_value_day(pl)
+        if reached is not None and reached in period:
+            days = metrics.time_to_value(pl.start, reached)
+            if days is not None:
+                ttv[pl.account_id] = days
+    values.append(
+        KPIValue(
+            "ttv",
+            metrics.average(ttv.values()),
+            "days",
+            sorted(ttv),
+            f"{len(ttv)} accounts reached first value in the period",
+        )
+    )
+    cohort = [pl for pl in plans if (f := _core_finish(pl)) is not None and f in period]
+    done = sorted(pl.account_id for pl in cohort if all(i.done for i in pl.items if i.core))
+    values.append(
+        KPIValue(
+            "onboarding_completion",
+            metrics.onboarding_completion_rate(len(done), len(cohort)),
+            "%",
+            done,
+            f"{_pct(len(done), len(cohort))} onboardings due to finish in the period completed "
+            "every core step",
+        )
+    )
+
+    # Health distribution of the accounts still with us.
+    counts = {"red": 0, "yellow": 0, "green": 0, "unknown": 0}
+    by_band: dict[str, list[str]] = {k: [] for k in counts}
+    for row in health_rows:
+        a = book.get(row.id)
+        if a is None or a.stage is Stage.CHURNED:
+            continue
+        band = row.band if row.band in counts else "unknown"
+        counts[band] += 1
+        by_band[band].append(row.id)
+    scored = counts["red"] + counts["yellow"] + counts["green"]
+    values.append(
+        KPIValue(
+            "health",
+            metrics.band_share(counts["green"], scored),
+            "%",
+            [i for b in ("red", "yellow", "green", "unknown") for i in sorted(by_band[b])],
+            f"{counts['red']} red, {counts['yellow']} yellow, {counts['green']} green; "
+            "value: share in the green band",
+            {k: float(v) for k, v in counts.items()},
+        )
+    )
+    return KPIReport(
+        period=period,
+        slice=slice or "all",
+        currency=report_cur if book else None,
+        values=values,
+        accounts_at_start=at_start,
+        new_accounts=new,
+    )

@@ -1,0 +1,984 @@
+"""Success plans: how far each objective has come, its status, and the templates to start from.
+
+The one place objective status is derived; the health model's "outcomes" measure, the success
+plan pane and the QBR all call :func:`objective_status`, so they can never disagree.
+
+Progress. ``progress = (current − baseline) ÷ (target − baseline)``. The same formula serves
+KPIs where lower is better ("hours per close": baseline 10, target 4, now 7 → 3 ÷ 6 = 0.5),
+because numerator and denominator are then both negative. The raw value is not clamped: 1.2
+means the target was beaten by 20 % and −0.3 that the KPI moved the wrong way, and both matter
+for status. Only drawing clamps (:func:`bar_fraction`: below 0 draws an empty bar, above 1 a
+full one).
+
+Status, at a day ``as_of`` (only readings dated on or before it count):
+
+1. a CSM's ``status_override`` wins (they know things the numbers do not);
+2. an objective whose start is after ``as_of`` is *not started*;
+3. without a KPI the status cannot be told (None; the health measure skips it);
+4. a KPI without a reading yet is *not started* (no evidence either way);
+5. progress ≥ 1 is *achieved*, even if reached late;
+6. past the due date and short of 1 is *missed*;
+7. otherwise *on track* when progress ≥ ``on_track_ratio`` × the share of the time from start
+   to due that has elapsed (start: the objective's, else ``default_start`` such as the
+   contract start, else the first reading), *at risk* when behind that pace. Without a due
+   date no time can have elapsed, so progress ≥ 0 is on track and going backwards at risk.
+
+Form input is checked by :func:`objective_from_form`, :func:`reading_from_form` and
+:func:`roi_from_form`; they raise :class:`PlanInputError` naming the form field and an i18n
+key, so the services layer can word each problem in the user's language beside its field.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from dataclasses import field as dc_field
+from datetime import date
+from typing import Any, Final
+
+from cstui.domain.models import (
+    KPI,
+    Audience,
+    Measurement,
+    Objective,
+    ObjectiveStatus,
+    ROIInputs,
+    SuccessPlan,
+)
+
+ON_TRACK_RATIO: Final = 0.8
+"""Default pace: on track while progress ≥ 80 % of the elapsed share of time."""
+
+GOOD: Final = frozenset({ObjectiveStatus.ON_TRACK, ObjectiveStatus.ACHIEVED})
+BAD: Final = frozenset({ObjectiveStatus.AT_RISK, ObjectiveStatus.MISSED})
+
+# --------------------------------------------------------------------------------------------
+# Progress maths
+# --------------------------------------------------------------------------------------------
+
+
+def lower_is_better(kpi: KPI) -> bool:
+    """Direction comes from the numbers: a target below the baseline means "reduce"."""
+    return kpi.target < kpi.baseline
+
+
+def progress(baseline: float, target: float, value: float) -> float:
+    """Share of the way from baseline to target, unclamped (see the module notes)."""
+    return (value - baseline) / (target - baseline)
+
+
+def bar_fraction(value: float | None) -> float:
+    """Progress as the filled share of a bar: clamped to 0…1; no reading draws empty."""
+    if value is None or math.isnan(value):
+        return 0.0
+    return 0.0 if value < 0 else 1.0 if value > 1 else value
+
+
+def latest_reading(kpi: KPI, as_of: date | None = None) -> Measurement | None:
+    """The newest reading dated on or before ``as_of`` (any date when None)."""
+    best: Measurement | None = None
+    for m in kpi.history:
+        if (as_of is None or m.date <= as_of) and (best is None or m.date >= best.date):
+            best = m
+    return best
+
+
+def kpi_progress(kpi: KPI, as_of: date | None = None) -> float | None:
+    reading = latest_reading(kpi, as_of)
+    return None if reading is None else progress(kpi.baseline, kpi.target, reading.value)
+
+
+def elapsed_share(start: date, due: date, as_of: date) -> float:
+    """Share of the start → due span that has passed, clamped to 0…1 (a span ≤ 0 is over)."""
+    span = (due - start).days
+    if span <= 0:
+        return 1.0
+    return min(1.0, max(0.0, (as_of - start).days / span))
+
+
+def objective_status(
+    objective: Objective,
+    as_of: date,
+    on_track_ratio: float = ON_TRACK_RATIO,
+    default_start: date | None = None,
+) -> ObjectiveStatus | None:
+    """Status of an objective at ``as_of``; None when it cannot be told (no KPI)."""
+    if objective.status_override is not None:
+        return objective.status_override
+    if objective.start is not None and objective.start > as_of:
+        return ObjectiveStatus.NOT_STARTED
+    kpi = objective.kpi
+    if kpi is None:
+        return None
+    reading = latest_reading(kpi, as_of)
+    if reading is None:
+        return ObjectiveStatus.NOT_STARTED
+    done = progress(kpi.baseline, kpi.target, reading.value)
+    if done >= 1:
+        return ObjectiveStatus.ACHIEVED
+    due = objective.due
+    if due is None:
+        return ObjectiveStatus.ON_TRACK if done >= 0 else ObjectiveStatus.AT_RISK
+    if as_of > due:
+        return ObjectiveStatus.MISSED
+    start = objective.start or default_start
+    if start is None:
+        start = min(m.date for m in kpi.history if m.date <= as_of)
+    pace = on_track_ratio * elapsed_share(start, due, as_of)
+    return ObjectiveStatus.ON_TRACK if done >= pace else ObjectiveStatus.AT_RISK
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectiveSummary:
+    """What the pane and the QBR show for one objective at a day."""
+
+    objective: Objective
+    status: ObjectiveStatus | None
+    progress: float | None
+    """Unclamped; None without a KPI reading."""
+    current: float | None
+    last_measured: date | None
+    lower_is_better: bool
+    overdue: bool
+
+
+def summarize(
+    objective: Objective,
+    as_of: date,
+    on_track_ratio: float = ON_TRACK_RATIO,
+    default_start: date | None = None,
+) -> ObjectiveSummary:
+    kpi = objective.kpi
+    reading = latest_reading(kpi, as_of) if kpi is not None else None
+    status = objective_status(objective, as_of, on_track_ratio, default_start)
+    return ObjectiveSummary(
+        objective=objective,
+        status=status,
+        progress=(
+            None
+            if kpi is None or reading is None
+            else progress(kpi.baseline, kpi.target, reading.value)
+        ),
+        current=None if reading is None else reading.value,
+        last_measured=None if reading is None else reading.date,
+        lower_is_better=kpi is not None and lower_is_better(kpi),
+        overdue=(
+            objective.due is not None
+            and objective.due < as_of
+            and status not in (ObjectiveStatus.ACHIEVED, None)
+        ),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """Whether both stories are told: end users (light) and the executive (deep)."""
+
+    light: int
+    deep: int
+    counts: Mapping[ObjectiveStatus | None, int]
+
+    @property
+    def missing_deep(self) -> bool:
+        """No deep objective: nothing in the plan shows the person who renews a return."""
+        return self.deep == 0
+
+
+def coverage(
+    plan: SuccessPlan,
+    as_of: date,
+    on_track_ratio: float = ON_TRACK_RATIO,
+    default_start: date | None = None,
+) -> Coverage:
+    counts: dict[ObjectiveStatus | None, int] = {}
+    light = deep = 0
+    for obj in plan.objectives:
+        if obj.audience is Audience.DEEP:
+            deep += 1
+        else:
+            light += 1
+        status = objective_status(obj, as_of, on_track_ratio, default_start)
+        counts[status] = counts.get(status, 0) + 1
+    return Coverage(light=light, deep=deep, counts=counts)
+
+
+def needs_deep_objective(plan: SuccessPlan | None) -> bool:
+    """A plan exists but has no deep-success objective (the flag shown on the pane)."""
+    return plan is not None and not any(o.audience is Audience.DEEP for o in plan.objectives)
+
+
+def next_objective_id(plan: SuccessPlan | None) -> str:
+    """``o<n>`` one past the highest number in use (ids are never reused within a plan)."""
+    highest = 0
+    for obj in plan.objectives if plan is not None else ():
+        match = re.fullmatch(r"o(\d+)", obj.id)
+        if match:
+            highest = max(highest, int(match.group(1)))
+    taken = {o.id for o in plan.objectives} if plan is not None else set()
+    n = highest + 1
+    while f"o{n}" in taken:
+        n += 1
+    return f"o{n}"
+
+
+def with_reading(kpi: KPI, value: float, day: date) -> KPI:
+    """The KPI with a reading added; a second reading on the same day replaces the first
+    (one value per day, so "the latest" is never ambiguous). History stays sorted."""
+    history = [m for m in kpi.history if m.date != day]
+    history.append(Measurement(date=day, value=value))
+    history.sort(key=lambda m: m.date)
+    return kpi.model_copy(update={"history": history})
+
+
+# --------------------------------------------------------------------------------------------
+# Form input
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    field: str
+    """The form field it is about ("" for the whole record)."""
+    key: str
+    """i18n key of the sentence, e.g. ``success.error.same_target``."""
+    params: Mapping[str, Any] = dc_field(default_factory=dict)
+
+
+class PlanInputError(ValueError):
+    """Input that cannot be saved, each problem tied to a field; nothing was written."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        super().__init__("; ".join(f"{p.field}: {p.key}" for p in problems))
+        self.problems = list(problems)
+
+
+_MISSING = object()
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def parse_number(value: Any) -> float | None:
+    """A finite number from a number or text ("1,200", " 3.5 "); None when it is not one."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        number = float(value)
+    elif isinstance(value, str):
+        try:
+            number = float(value.strip().replace(",", ""))
+        except ValueError:
+            return None
+    else:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def parse_day(value: Any) -> date | None:
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+class _Reader:
+    """Collects problems while reading a form's values, so all are reported at once."""
+
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        self.data = data
+        self.problems: list[Problem] = []
+
+    def has(self, name: str) -> bool:
+        return name in self.data
+
+    def fail(self, name: str, key: str, **params: Any) -> None:
+        self.problems.append(Problem(name, key, params))
+
+    def text(self, name: str, default: str = "") -> str:
+        value = self.data.get(name, default)
+        return "" if value is None else str(value).strip()
+
+    def number(self, name: str, default: float | None = None) -> float | None:
+        value = self.data.get(name, _MISSING)
+        if value is _MISSING or _blank(value):
+            return default if value is _MISSING else None
+        number = parse_number(value)
+        if number is None:
+            self.fail(name, "success.error.number", text=str(value))
+        return number
+
+    def day(self, name: str, default: date | None = None) -> date | None:
+        value = self.data.get(name, _MISSING)
+        if value is _MISSING:
+            return default
+        if _blank(value):
+            return None
+        day = parse_day(value)
+        if day is None:
+            self.fail(name, "success.error.date", text=str(value))
+        return day
+
+    def done(self) -> None:
+        if self.problems:
+            raise PlanInputError(self.problems)
+
+
+OBJECTIVE_FIELDS: Final = (
+    "title",
+    "audience",
+    "stakeholder",
+    "kpi_name",
+    "unit",
+    "baseline",
+    "target",
+    "start",
+    "due",
+    "status",
+    "tasks",
+)
+"""Form field names understood by :func:`objective_from_form`."""
+
+
+def _tasks(value: Any) -> list[str]:
+    if value is None:
+        return []
+    lines = value.splitlines() if isinstance(value, str) else [str(v) for v in value]
+    return [line.strip() for line in lines if line.strip()]
+
+
+def objective_from_form(
+    data: Mapping[str, Any],
+    *,
+    current: Objective | None,
+    new_id: str,
+    contacts: Collection[str],
+    today: date,
+) -> Objective:
+    """An objective from form values: a new one (``current`` None) or ``current`` edited.
+
+    Fields absent from ``data`` keep their current value. The KPI is all or nothing: a name,
+    a baseline and a target, the target different from the baseline; blanking all three
+    removes it. A due date before ``today`` is refused on creation only (an old objective
+    legitimately becomes overdue). Editing baseline or target keeps the reading history.
+    """
+    r = _Reader(data)
+    new = current is None
+    title = r.text("title", "" if current is None else current.title)
+    if not title:
+        r.fail("title", "success.error.required")
+
+    audience: Audience = Audience.LIGHT if current is None else current.audience
+    raw_audience = data.get("audience")
+    if not _blank(raw_audience):
+        try:
+            audience = Audience(str(raw_audience))
+        except ValueError:
+            r.fail("audience", "success.error.audience", text=str(raw_audience))
+
+    stakeholder = None if current is None else current.stakeholder_id
+    if r.has("stakeholder"):
+        chosen = r.text("stakeholder")
+        stakeholder = chosen or None
+        if stakeholder is not None and stakeholder not in contacts:
+            r.fail("stakeholder", "success.error.stakeholder", text=stakeholder)
+
+    old = current.kpi if current is not None else None
+    name = r.text("kpi_name", old.name if old else "")
+    unit = r.text("unit", old.unit if old else "")
+    baseline = r.number("baseline", old.baseline if old else None)
+    target = r.number("target", old.target if old else None)
+    kpi: KPI | None = None
+    bad_numbers = any(p.field in ("baseline", "target") for p in r.problems)
+    if name or baseline is not None or target is not None:
+        if not name:
+            r.fail("kpi_name", "success.error.kpi_name")
+        if baseline is None and not any(p.field == "baseline" for p in r.problems):
+            r.fail("baseline", "success.error.required")
+        if target is None and not any(p.field == "target" for p in r.problems):
+            r.fail("target", "success.error.required")
+        if baseline is not None and target is not None and not bad_numbers:
+            if target == baseline:
+                r.fail("target", "success.error.same_target")
+            elif name:
+                kpi = KPI(
+                    name=name,
+                    unit=unit,
+                    baseline=baseline,
+                    target=target,
+                    history=list(old.history) if old else [],
+                )
+
+    start = r.day("start", today if current is None else current.start)
+    due = r.day("due", None if current is None else current.due)
+    if due is not None:
+        if new and due < today:
+            r.fail("due", "success.error.due_past", day=due.isoformat())
+        elif start is not None and due < start:
+            r.fail("due", "success.error.due_before_start", day=start.isoformat())
+
+    override = None if current is None else current.status_override
+    if r.has("status"):
+        raw_status = r.text("status")
+        if raw_status in ("", "auto"):
+            override = None
+        else:
+            try:
+                override = ObjectiveStatus(raw_status)
+            except ValueError:
+                r.fail("status", "success.error.status", text=raw_status)
+
+    tasks = _tasks(data["tasks"]) if r.has("tasks") else list(current.tasks) if current else []
+    r.done()
+    return Objective(
+        id=new_id if current is None else current.id,
+        title=title,
+        audience=audience,
+        stakeholder_id=stakeholder,
+        kpi=kpi,
+        start=start,
+        due=due,
+        status_override=override,
+        tasks=tasks,
+    )
+
+
+def reading_from_form(data: Mapping[str, Any], *, today: date) -> tuple[float, date]:
+    """A KPI reading (fields ``value`` and ``date``); future days are refused."""
+    r = _Reader(data)
+    value = r.number("value")
+    if value is None and not r.problems:
+        r.fail("value", "success.error.required")
+    day = r.day("date", today)
+    if day is None and not any(p.field == "date" for p in r.problems):
+        r.fail("date", "success.error.required")
+    elif day is not None and day > today:
+        r.fail("date", "success.error.future", day=day.isoformat())
+    r.done()
+    assert value is not None and day is not None
+    return value, day
+
+
+ROI_FIELDS: Final = (
+    "hours_saved_per_month",
+    "hourly_cost",
+    "extra_revenue",
+    "other_savings",
+    "annual_fee",
+    "currency",
+)
+_NON_NEGATIVE: Final = frozenset({"hours_saved_per_month", "hourly_cost", "annual_fee"})
+
+
+def roi_from_form(
+    data: Mapping[str, Any], *, current: ROIInputs | None, currency: str
+) -> ROIInputs:
+    """ROI inputs from form values; absent fields keep their current value (else 0).
+
+    Extra revenue and other savings may be negative (a cost the product added); hours,
+    hourly cost and the fee may not.
+    """
+    r = _Reader(data)
+    base = current.model_dump() if current is not None else {}
+    values: dict[str, Any] = {}
+    for name in ROI_FIELDS[:-1]:
+        number = r.number(name, float(base.get(name, 0.0)))
+        values[name] = 0.0 if number is None else number
+        if name in _NON_NEGATIVE and number is not None and number < 0:
+            r.fail(name, "success.error.negative")
+    code = r.text("currency", str(base.get("currency", currency))).upper() or currency
+    if not re.fullmatch(r"[A-Z]{3}", code):
+        r.fail("currency", "success.error.currency", text=code)
+    values["currency"] = code
+    r.done()
+    return ROIInputs.model_validate(values)
+
+
+# --------------------------------------------------------------------------------------------
+# Templates
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Words:
+    """One text in English and Japanese."""
+
+    en: str
+    ja: str
+
+    def get(self, lang: str) -> str:
+        return self.ja if lang == "ja" else self.en
+
+
+@dataclass(frozen=True, slots=True)
+class KPITemplate:
+    """A KPI with example numbers; the CSM replaces them with the customer's own."""
+
+    name: Words
+    unit: Words
+    baseline: float
+    target: float
+
+    @property
+    def lower_is_better(self) -> bool:
+        return self.target < self.baseline
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectiveTemplate:
+    title: Words
+    audience: Audience
+    kpi: KPITemplate
+    months: int
+    """Due this many months after the plan starts (deep ones: at renewal when known)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SuccessTemplate:
+    id: str
+    name: Words
+    goal: Words
+    objectives: tuple[ObjectiveTemplate, ...]
+
+
+def _w(en: str, ja: str) -> Words:
+    return Words(en, ja)
+
+
+def _o(
+    audience: Audience,
+    title: tuple[str, str],
+    kpi: tuple[str, str],
+    unit: tuple[str, str],
+    baseline: float,
+    target: float,
+    months: int = 6,
+) -> ObjectiveTemplate:
+    return ObjectiveTemplate(
+        title=Words(*title),
+        audience=audience,
+        kpi=KPITemplate(Words(*kpi), Words(*unit), baseline, target),
+        months=months,
+    )
+
+
+_L, _D = Audience.LIGHT, Audience.DEEP
+_PCT = ("%", "%")
+_HOURS = ("h", "時間")
+_DAYS = ("days", "日")
+_PER_MONTH = ("per month", "件/月")
+
+TEMPLATES: Final[tuple[SuccessTemplate, ...]] = (
+    SuccessTemplate(
+        "sales-growth",
+        _w("More sales opportunities", "商談機会を増やす"),
+        _w(
+            "Grow new opportunities 20% year on year through sales productivity",
+            "営業生産性を高め、新規商談数を前年比20%増やす",
+        ),
+        (
+            _o(
+                _L,
+                ("Reps log every customer meeting", "営業全員が商談記録を残す"),
+                ("Meetings logged per rep", "1人あたり商談記録数"),
+                _PER_MONTH,
+                8,
+                20,
+            ),
+            _o(
+                _D,
+                ("Grow new opportunities", "新規商談数を増やす"),
+                ("New opportunities per month", "月間新規商談数"),
+                ("deals", "件"),
+                40,
+                48,
+                12,
+            ),
+        ),
+    ),
+    SuccessTemplate(
+        "lead-conversion",
+        _w("Higher lead conversion", "リードの商談化率を高める"),
+        _w(
+            "Turn more marketing leads into deals",
+            "マーケティングで獲得したリードをより多く受注につなげる",
+        ),
+        (
+            _o(
+                _L,
+                ("Follow up every lead within a day", "全リードに24時間以内に対応する"),
+                ("Leads followed up within 24 h", "24時間以内に対応したリード"),
+                _PCT,
+                40,
+                90,
+            ),
+            _o(
+                _D,
+                ("Raise lead-to-deal conversion", "リードの受注率を高める"),
+                ("Lead conversion rate", "リード受注率"),
+                _PCT,
+                5,
+                8,
+                12,
+            ),
+        ),
+    ),
+    SuccessTemplate(
+        "productivity",
+        _w("Employee productivity", "社員の生産性を高める"),
+        _w("Automate routine work and cut overtime", "定型業務を自動化し、現場の残業時間を減らす"),
+        (
+            _o(
+                _L,
+                ("Cut time spent on routine reports", "定型レポートの作成時間を減らす"),
+                ("Reporting time", "レポート作成時間"),
+                ("h/month", "時間/月"),
+                40,
+                10,
+            ),
+            _o(
+                _D,
+                ("Cut team overtime", "部署全体の残業時間を削減"),
+                ("Team overtime per month", "月間残業時間（部署合計）"),
+                _HOURS,
+                600,
+                400,
+                12,
+            ),
+        ),
+    ),
+    SuccessTemplate(
+        "month-end-close",
+        _w("Faster month-end close", "月次決算を早める"),
+        _w("Close the books in half the time", "月次決算にかかる期間を半分にする"),
+        (
+            _o(
+                _L,
+                ("Fewer hours per close", "決算1回あたりの作業時間を減らす"),
+                ("Hours per close", "決算1回あたりの作業時間"),
+                _HOURS,
+                80,
+                40,
+            ),
+            _o(
+                _D,
+                ("Close the books sooner", "決算の確定を早める"),
+                ("Business days to close", "決算確定までの営業日数"),
+                _DAYS,
+                10,
+                5,
+                12,
+            ),
+        ),
+    ),
+    SuccessTemplate(
+        "quality",
+        _w("Fewer manual errors", "手作業のミスを減らす"),
+        _w("Reduce entry errors and raise shipping quality", "入力ミスを減らし、出荷品質を高める"),
+        (
+            _o(
+                _L,
+                ("Fewer data entry errors", "入力ミスの削減"),
+                ("Entry errors", "入力ミス件数"),
+                _PER_MONTH,
+                30,
+                5,
+            ),
+            _o(
+                _D,
+                ("Cut the rework that errors cause", "ミスによる手戻りを減らす"),
+                ("Rework hours per month", "月間手戻り時間"),
+                _HOURS,
+                120,
+                30,
+                12,
+            ),
+        ),
+    ),
+    SuccessTemplate(
+        "cost",
+        _w("Lower admin cost", "管理コストを下げる"),
+        _w(
+            "Replace paper and spreadsheets, cut admin cost by 30%",
+            "紙とExcelでの管理をなくし、管理コストを30%削減する",
+        ),
+        (
+            _o(
+                _L,
+                ("Replace paper forms", "紙の帳票をなくす"),
+                ("Paper forms per month", "月間の紙帳票数"),
+                ("forms", "枚"),
+                500,
+                50,
+            ),
+            _o(
+                _D,
+                ("Cut admin cost", "管理コストを削減する"),
+                ("Admin cost reduction", "管理コスト削減率"),
+                _PCT,
+                0,
+                30,
+                12,
+            ),
+        ),
+    ),
+    SuccessTemplate(
+        "cx",
+        _w("Faster customer response", "顧客対応を速くする"),
+        _w(
+            "Answer customers faster and raise satisfaction",
+            "問い合わせ対応を速くし、顧客満足度を高める",
+        ),
+        (
+            _o(
+                _L,
+                ("Faster first reply to customers", "問い合わせの一次回答時間を短縮"),
+                ("First reply time", "一次回答時間"),
+                ("min", "分"),
+                120,
+                30,
+            ),
+            _o(
+                _D,
+                ("Raise customer satisfaction", "顧客満足度を高める"),
+                ("CSAT", "顧客満足度（CSAT）"),
+                ("of 5", "点（5点満点）"),
+                3.5,
+                4.2,
+                12,
+            ),
+        ),
+    ),
+    SuccessTemplate(
+        "visibility",
+        _w("Real-time business visibility", "経営の見える化"),
+        _w(
+            "See business metrics in real time and decide faster",
+            "経営指標をリアルタイムで可視化し、意思決定を早める",
+        ),
+        (
+            _o(
+                _L,
+                ("Managers use the dashboard every week", "管理職が毎週ダッシュボードを使う"),
+                ("Weekly dashboard users", "週次ダッシュボード利用者数"),
+                ("people", "人"),
+                5,
+                30,
+            ),
+            _o(
+                _D,
+                ("Management report without the wait", "経営会議資料の作成期間を短縮"),
+                ("Days to produce the management report", "経営会議資料の作成日数"),
+                _DAYS,
+                10,
+                1,
+                12,
+            ),
+        ),
+    ),
+    SuccessTemplate(
+        "ramp-up",
+        _w("New hires productive sooner", "新人の早期戦力化"),
+        _w(
+            "Get new staff productive in half the time",
+            "新入社員が戦力になるまでの期間を半分にする",
+        ),
+        (
+            _o(
+                _L,
+                ("Shorter ramp-up for new hires", "新入社員の立ち上がり期間を短縮"),
+                ("Ramp-up time", "立ち上がり期間"),
+                _DAYS,
+                90,
+                45,
+            ),
+            _o(
+                _D,
+                ("Lower first-year attrition", "入社1年以内の離職を減らす"),
+                ("First-year attrition", "1年以内離職率"),
+                _PCT,
+                20,
+                10,
+                12,
+            ),
+        ),
+    ),
+    SuccessTemplate(
+        "retention",
+        _w("Keep more of their customers", "自社顧客の解約を減らす"),
+        _w(
+            "Spot customers at risk early and keep them",
+            "解約の兆候を早くつかみ、顧客を維持する",
+        ),
+        (
+            _o(
+                _L,
+                ("Review at-risk customers every week", "要注意顧客を毎週確認する"),
+                ("Customers reviewed per week", "週次で確認した顧客数"),
+                ("customers", "社"),
+                10,
+                50,
+            ),
+            _o(
+                _D,
+                ("Lower churn among their own customers", "自社顧客の解約率を下げる"),
+                ("Monthly customer churn", "月次顧客解約率"),
+                _PCT,
+                3,
+                1.5,
+                12,
+            ),
+        ),
+    ),
+    SuccessTemplate(
+        "adoption",
+        _w("Company-wide adoption", "全社への定着"),
+        _w(
+            "Make the product part of daily work in every department",
+            "全部署で日常業務に定着させる",
+        ),
+        (
+            _o(
+                _L,
+                ("Raise weekly active use among staff", "現場の週次アクティブ率を高める"),
+                ("Weekly active rate", "週次アクティブ率"),
+                _PCT,
+                40,
+                80,
+            ),
+            _o(
+                _L,
+                ("Find answers without asking around", "社内問い合わせを減らす"),
+                ("Internal questions per week", "週あたり社内問い合わせ件数"),
+                ("questions", "件"),
+                50,
+                20,
+            ),
+            _o(
+                _D,
+                ("Roll out to every department", "全部署に展開する"),
+                ("Departments using it", "利用部署数"),
+                ("departments", "部署"),
+                2,
+                8,
+                12,
+            ),
+        ),
+    ),
+    SuccessTemplate(
+        "compliance",
+        _w("Stronger compliance", "コンプライアンス強化"),
+        _w(
+            "Sign and keep every contract electronically, ready for audit",
+            "すべての契約を電子で締結・保管し、監査に備える",
+        ),
+        (
+            _o(
+                _L,
+                ("Sign contracts electronically", "契約を電子で締結する"),
+                ("Contracts signed electronically", "電子契約の比率"),
+                _PCT,
+                20,
+                90,
+            ),
+            _o(
+                _D,
+                ("Fewer audit findings", "監査での指摘を減らす"),
+                ("Audit findings per year", "年間監査指摘件数"),
+                ("findings", "件"),
+                6,
+                1,
+                12,
+            ),
+        ),
+    ),
+    SuccessTemplate(
+        "upsell",
+        _w("More revenue per customer", "顧客単価を上げる"),
+        _w(
+            "Sell more to existing customers with better proposals",
+            "提案の質を上げ、既存顧客への売上を伸ばす",
+        ),
+        (
+            _o(
+                _L,
+                ("More proposals per rep", "1人あたりの提案数を増やす"),
+                ("Proposals per rep", "1人あたり提案数"),
+                _PER_MONTH,
+                4,
+                8,
+            ),
+            _o(
+                _D,
+                ("Raise the cross-sell rate", "クロスセル率を高める"),
+                ("Customers buying a second product", "複数製品を購入した顧客の比率"),
+                _PCT,
+                10,
+                20,
+                12,
+            ),
+        ),
+    ),
+)
+"""A dozen patterns (as Sansan shares with its customers); ids match the demo's plans."""
+
+_BY_ID: Final = {tpl.id: tpl for tpl in TEMPLATES}
+
+
+def template(template_id: str) -> SuccessTemplate | None:
+    return _BY_ID.get(template_id)
+
+
+def _add_months(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    for d in (day.day, 30, 29, 28):
+        try:
+            return date(year, month, min(d, 31))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def objectives_from_template(
+    tpl: SuccessTemplate,
+    *,
+    lang: str,
+    today: date,
+    renewal: date | None = None,
+    stakeholders: Mapping[Audience, str | None] | None = None,
+) -> list[Objective]:
+    """The template's objectives, starting today, KPIs without readings yet.
+
+    Deep objectives fall due at the renewal when it is ahead (that is when the executive
+    decides), light ones after their own months.
+    """
+    people = stakeholders or {}
+    out: list[Objective] = []
+    for n, spec in enumerate(tpl.objectives, 1):
+        due = _add_months(today, spec.months)
+        if spec.audience is Audience.DEEP and renewal is not None and renewal > today:
+            due = renewal
+        out.append(
+            Objective(
+                id=f"o{n}",
+                title=spec.title.get(lang),
+                audience=spec.audience,
+                stakeholder_id=people.get(spec.audience),
+                kpi=KPI(
+                    name=spec.kpi.name.get(lang),
+                    unit=spec.kpi.unit.get(lang),
+                    baseline=spec.kpi.baseline,
+                    target=spec.kpi.target,
+                ),
+                start=today,
+                due=due,
+            )
+        )
+    return out

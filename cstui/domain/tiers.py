@@ -1,0 +1,89 @@
+"""Touch tiers from ARR thresholds per currency (``[tiers.<CUR>]`` in kpis.toml).
+
+The touch model segments accounts by value; the thresholds are configuration because every
+company draws the lines differently. cstui only *suggests* a tier change when an account's
+ARR has crossed a line: moving an account between touch models is a CSM's decision.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from cstui.domain.models import Account, Stage, Tier
+from cstui.domain.renewals import KPIConfig, default_kpi_config
+
+
+@dataclass(frozen=True)
+class TierSuggestion:
+    account_id: str
+    name: str
+    current: Tier
+    suggested: Tier
+    arr: int
+    currency: str
+    threshold: int
+    """The ARR line crossed (the lower bound of the suggested tier, or of the current one
+    when moving down)."""
+
+    @property
+    def reason(self) -> str:
+        direction = "at or above" if self.suggested_rank > _RANK[self.current] else "below"
+        return (
+            f"ARR {self.arr:,} {self.currency} is {direction} {self.threshold:,}: "
+            f"{self.current.value} → {self.suggested.value} touch."
+        )
+
+    @property
+    def suggested_rank(self) -> int:
+        return _RANK[self.suggested]
+
+
+_RANK = {Tier.TECH: 0, Tier.MID: 1, Tier.HIGH: 2}
+
+
+def tier_for_arr(arr: int, currency: str, config: KPIConfig | None = None) -> Tier | None:
+    """The tier ARR implies; None when the currency has no thresholds."""
+    limits = (config or default_kpi_config()).tiers.get(currency.upper())
+    if limits is None:
+        return None
+    high, mid = limits
+    if arr >= high:
+        return Tier.HIGH
+    if arr >= mid:
+        return Tier.MID
+    return Tier.TECH
+
+
+def _threshold(tier: Tier, limits: tuple[int, int]) -> int:
+    return {Tier.HIGH: limits[0], Tier.MID: limits[1], Tier.TECH: 0}[tier]
+
+
+def suggest(account: Account, config: KPIConfig | None = None) -> TierSuggestion | None:
+    """The suggestion with its reason, or None (same tier, churned, or no thresholds)."""
+    cfg = config or default_kpi_config()
+    if account.stage in (Stage.CHURNED, Stage.NOT_A_FIT):
+        return None
+    tier = tier_for_arr(account.arr, account.currency, cfg)
+    if tier is None or tier is account.tier:
+        return None
+    limits = cfg.tiers[account.currency.upper()]
+    up = _RANK[tier] > _RANK[account.tier]
+    line = _threshold(tier if up else account.tier, limits)
+    return TierSuggestion(
+        account.id, account.name, account.tier, tier, account.arr, account.currency, line
+    )
+
+
+def suggest_tier(account: Account, config: KPIConfig | None = None) -> Tier | None:
+    """The tier the account's ARR now implies, when it differs from its current tier."""
+    found = suggest(account, config)
+    return None if found is None else found.suggested
+
+
+def tier_suggestions(
+    accounts: Iterable[Account], config: KPIConfig | None = None
+) -> list[TierSuggestion]:
+    """Every suggestion in the book, biggest ARR first."""
+    out = [s for a in accounts if (s := suggest(a, config)) is not None]
+    return sorted(out, key=lambda s: (-s.arr, s.name))

@@ -1,0 +1,125 @@
+"""Voice of the customer: feature requests ranked by revenue impact, and the feedback loop.
+
+CloudSign ranks requests by the revenue of the accounts asking (収益インパクト), not by vote
+count: ten small trials asking for something weigh less than one large customer at risk.
+The loop is listen → analyse → act → tell the customer what changed → monitor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from cstui.domain import metrics
+from cstui.domain.models import Account, FeatureRequest, LoopStatus, Stage, Task
+
+LOOP_ORDER: tuple[LoopStatus, ...] = (
+    LoopStatus.LISTENING,
+    LoopStatus.ANALYSING,
+    LoopStatus.ACTING,
+    LoopStatus.TOLD,
+    LoopStatus.MONITORING,
+)
+
+
+def next_status(status: LoopStatus) -> LoopStatus | None:
+    """The following step of the loop; None after monitoring (a new request starts again)."""
+    i = LOOP_ORDER.index(status)
+    return LOOP_ORDER[i + 1] if i + 1 < len(LOOP_ORDER) else None
+
+
+def tell_task_key(request_id: str, account_id: str) -> str:
+    """The key of the "tell the customer" task, so shipping twice never duplicates it."""
+    return f"voc:{request_id}:{account_id}"
+
+
+def loop_status(request: FeatureRequest, tasks: Iterable[Task]) -> LoopStatus:
+    """The request's status, moved to ``told`` once it shipped and every tell task is done.
+
+    Derived rather than only stored so that completing the last task (from any screen, the
+    CLI or another process) closes the loop at once.
+    """
+    if not request.shipped or request.status in (LoopStatus.TOLD, LoopStatus.MONITORING):
+        return request.status
+    prefix = f"voc:{request.id}:"
+    mine = [t for t in tasks if t.key.startswith(prefix)]
+    if mine and all(t.done for t in mine):
+        return LoopStatus.TOLD
+    return request.status
+
+
+@dataclass(frozen=True)
+class RankedRequest:
+    """A request with the ARR of the (non-churned) accounts asking and the red share of it.
+
+    ``arr``/``arr_at_risk`` are None when the accounts' currencies cannot be added (no
+    exchange rate); ``note`` then says why. ``accounts`` lists every asking account,
+    ``at_risk`` those in the red health band.
+    """
+
+    request: FeatureRequest
+    arr: float | None
+    arr_at_risk: float | None
+    currency: str | None
+    accounts: list[str]
+    at_risk: list[str] = field(default_factory=list)
+    status: LoopStatus = LoopStatus.LISTENING
+    note: str = ""
+
+    @property
+    def votes(self) -> int:
+        return len(self.accounts)
+
+
+def rank_requests(
+    requests: Iterable[FeatureRequest],
+    accounts_by_id: Mapping[str, Account],
+    bands: Mapping[str, str],
+    *,
+    currency: str | None = None,
+    rates: Mapping[str, float] | None = None,
+    statuses: Mapping[str, LoopStatus] | None = None,
+) -> list[RankedRequest]:
+    """Requests by ARR asking (then ARR at risk, then votes); unconvertible ones last.
+
+    Churned accounts stay listed but add no ARR: there is no revenue left at stake.
+    ``currency``/``rates`` convert mixed currencies explicitly (see ``metrics.sum_money``).
+    """
+    ranked: list[RankedRequest] = []
+    for req in requests:
+        asking = [accounts_by_id[i] for i in req.account_ids if i in accounts_by_id]
+        live = [a for a in asking if a.stage is not Stage.CHURNED]
+        red = [a for a in live if bands.get(a.id) == "red"]
+        note = ""
+        try:
+            total = metrics.sum_money([(a.arr, a.currency) for a in live], to=currency, rates=rates)
+            risk = metrics.sum_money([(a.arr, a.currency) for a in red], to=currency, rates=rates)
+            arr: float | None = 0.0 if total is None else total.amount
+            at_risk: float | None = 0.0 if risk is None else risk.amount
+            cur = currency or (total.currency if total else None)
+        except metrics.CurrencyMixError as exc:
+            arr = at_risk = None
+            cur = currency
+            note = str(exc)
+        ranked.append(
+            RankedRequest(
+                request=req,
+                arr=arr,
+                arr_at_risk=at_risk,
+                currency=cur,
+                accounts=[a.id for a in asking],
+                at_risk=[a.id for a in red],
+                status=(statuses or {}).get(req.id, req.status),
+                note=note,
+            )
+        )
+    return sorted(
+        ranked,
+        key=lambda r: (
+            r.arr is None,
+            -(r.arr or 0),
+            -(r.arr_at_risk or 0),
+            -r.votes,
+            r.request.title,
+        ),
+    )

@@ -1,0 +1,212 @@
+"""The Timeline tab: everything that happened with the account, newest first.
+
+Each activity is one entry of two or three lines: when, what kind, how it felt and who was
+there; the summary as written (untrusted text, shown literally); and, once edited, who edited
+it and when, because a CSM reading an account's history must know a line was rewritten.
+``f`` cycles a kind filter (digits are taken by the tab switcher); ``l`` (the account
+screen's key) logs a new activity; ``e`` or Enter edits the highlighted one, keeping who
+logged it and when.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from cstui import clock
+from cstui.domain.models import Activity, ActivityKind, Contact, Sentiment
+from cstui.i18n import fmt_date, t
+from cstui.sanitize import clean
+from cstui.screens.forms import Field
+from cstui.widgets.checklist import AccountPane, ItemList, fit, label_width
+
+KIND_ICONS: dict[ActivityKind, str] = {
+    ActivityKind.CALL: "☎",
+    ActivityKind.MEETING: "◉",
+    ActivityKind.EMAIL: "✉",
+    ActivityKind.NOTE: "✎",
+    ActivityKind.QBR: "▤",
+    ActivityKind.EXEC_REPORT: "★",
+}
+SENTIMENT_STYLE: dict[Sentiment, tuple[str, str]] = {
+    Sentiment.POSITIVE: ("+", "green"),
+    Sentiment.NEUTRAL: ("·", "dim"),
+    Sentiment.NEGATIVE: ("−", "bold red"),
+}
+FILTERS: tuple[ActivityKind | None, ...] = (None, *ActivityKind)
+"""What ``f`` cycles through: every kind, then each kind alone."""
+
+
+def participant_names(ids: list[str], contacts: dict[str, Contact]) -> str:
+    """Names for contact ids; a contact deleted since shows as "?" rather than an id."""
+    return ", ".join(clean(contacts[i].name) if i in contacts else "?" for i in ids)
+
+
+def activity_prompt(act: Activity, contacts: dict[str, Contact]) -> Text:
+    """Two lines (three once edited); the list cuts long ones. User text is never parsed."""
+    kind_w = label_width(t(f"account.kind.{k.value}") for k in ActivityKind)
+    feel_w = label_width(t(f"account.sentiment.{s.value}") for s in Sentiment) + 2
+    mark, style = SENTIMENT_STYLE[act.sentiment]
+    out = Text()
+    out.append(fmt_date(act.date), style="bold")
+    out.append(f" {KIND_ICONS[act.kind]} ", style="cyan")
+    out.append(fit(t(f"account.kind.{act.kind.value}"), kind_w), style="bold cyan")
+    out.append(" ")
+    out.append(fit(f"{mark} {t(f'account.sentiment.{act.sentiment.value}')}", feel_w), style=style)
+    extras: list[str] = []
+    if act.participants:
+        extras.append(participant_names(act.participants, contacts))
+    if act.via_champion:
+        extras.append(t("timeline.via_champion"))
+    if act.created_by:
+        extras.append(t("timeline.by", who=clean(act.created_by)))
+    if extras:
+        out.append("  " + " · ".join(extras), style="dim")
+    out.append("\n    ")
+    out.append(clean(act.summary))
+    if act.edited_by:
+        when = fmt_date(act.edited_at.date()) if act.edited_at is not None else "—"
+        out.append("\n    ")
+        out.append(t("timeline.edited", who=clean(act.edited_by), day=when), style="dim italic")
+    return out
+
+
+class TimelinePane(AccountPane):
+    """The account's activities, newest first, filterable by kind and editable."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f", "cycle_filter", "key.timeline.filter"),
+        Binding("e", "edit", "key.timeline.edit"),
+    ]
+
+    def __init__(self, account_id: str) -> None:
+        super().__init__(account_id, id="timeline-pane")
+        self.kind: ActivityKind | None = None
+        self.activities: list[Activity] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="timeline-header", classes="pane-header", markup=False)
+        yield Static("", id="timeline-empty", classes="pane-empty", markup=False)
+        yield ItemList(id="timeline-list")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return not (action == "edit" and not self.activities)
+
+    # ------------------------------------------------------------------ drawing
+    def refresh_view(self) -> None:
+        ws = self.workspace
+        everything = ws.activities(self.account_id)
+        shown = [a for a in everything if self.kind is None or a.kind is self.kind]
+        self.activities = shown
+        contacts = {c.id: c for c in ws.contacts(self.account_id)}
+        header = Text()
+        header.append(t("timeline.filter") + " ", style="dim")
+        label = t("timeline.all") if self.kind is None else t(f"account.kind.{self.kind.value}")
+        header.append(label, style="bold")
+        header.append("  ·  " + t("timeline.count", n=len(shown), total=len(everything)))
+        header.append("  ·  " + t("timeline.hint"), style="dim")
+        self.query_one("#timeline-header", Static).update(header)
+        empty = self.query_one("#timeline-empty", Static)
+        empty.display = not shown
+        if not shown:
+            empty.update(t("timeline.empty") if not everything else t("timeline.empty_filter"))
+        self.set_empty(not shown)
+        options = [Option(activity_prompt(a, contacts), id=a.id) for a in shown]
+        self.items.show(options, self.take_keep())
+
+    # ------------------------------------------------------------------ actions
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.action_edit()
+
+    def action_cycle_filter(self) -> None:
+        self.kind = FILTERS[(FILTERS.index(self.kind) + 1) % len(FILTERS)]
+        self.keep(self.items.current_id)
+        self.refresh_view()
+
+    def action_edit(self) -> None:
+        current = self.items.current_id
+        act = next((a for a in self.activities if a.id == current), None)
+        if act is None:
+            return
+        today = clock.today()
+        contacts = self.workspace.contacts(self.account_id)
+        people = [(self._person(c, today), c.id) for c in contacts]
+        fields = [
+            Field("summary", t("account.form.activity.summary"), value=act.summary, required=True),
+            Field(
+                "date", t("account.form.activity.date"), kind="date", value=act.date, required=True
+            ),
+            Field(
+                "kind",
+                t("account.form.activity.kind"),
+                kind="select",
+                value=act.kind.value,
+                options=[(t(f"account.kind.{k.value}"), k.value) for k in ActivityKind],
+                required=True,
+            ),
+            Field(
+                "sentiment",
+                t("account.form.activity.sentiment"),
+                kind="select",
+                value=act.sentiment.value,
+                options=[(t(f"account.sentiment.{s.value}"), s.value) for s in Sentiment],
+                required=True,
+            ),
+        ]
+        if people:
+            fields.append(
+                Field(
+                    "participants",
+                    t("account.form.activity.participants"),
+                    kind="multiselect",
+                    value=act.participants,
+                    options=people,
+                    help=t("account.form.activity.participants_help"),
+                )
+            )
+        fields.append(
+            Field(
+                "via_champion",
+                t("account.form.activity.via_champion"),
+                kind="bool",
+                value=act.via_champion,
+            )
+        )
+        before: dict[str, Any] = {
+            "summary": act.summary,
+            "date": act.date,
+            "kind": act.kind.value,
+            "sentiment": act.sentiment.value,
+            "participants": sorted(act.participants),
+            "via_champion": act.via_champion,
+        }
+
+        def submit(values: dict[str, Any]) -> None:
+            fresh = {**values}
+            if "participants" in fresh:
+                fresh["participants"] = sorted(fresh["participants"] or [])
+            changes = {k: v for k, v in fresh.items() if before.get(k) != v}
+            if changes:
+                self.workspace.update_activity(act.id, changes)
+
+        self.keep(act.id)
+        self.form(
+            t("timeline.form.edit_title", day=fmt_date(act.date)),
+            fields,
+            submit,
+            t("timeline.saved"),
+        )
+
+    @staticmethod
+    def _person(contact: Contact, today: date) -> str:
+        role = t(f"account.role.{contact.role.value}")
+        gone = not contact.active or (contact.left_on is not None and contact.left_on <= today)
+        suffix = f", {t('account.contact.left_short')}" if gone else ""
+        return f"{contact.name} ({role}{suffix})"

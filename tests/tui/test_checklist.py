@@ -1,0 +1,245 @@
+"""The Onboarding tab: apply a template, tick, reorder, roadmap, edit, add, remove, KPIs."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from rich.text import Text
+from textual.screen import Screen
+from textual.widgets import Input, Select, Static, Tab, TabbedContent
+
+from cstui.app import CSApp, create_app
+from cstui.domain.models import OnboardingPlan
+from cstui.screens.account import AccountScreen
+from cstui.screens.forms import FormScreen
+from cstui.widgets.checklist import ConfirmScreen, OnboardingPane
+from cstui.widgets.tasks import TasksPane
+from cstui.widgets.timeline import TimelinePane
+from cstui.workspace import Workspace
+
+TODAY = date(2026, 11, 23)
+
+
+def _top(app: CSApp) -> Screen[Any]:
+    """The active screen, unnarrowed (a save or Escape changes it behind mypy's back)."""
+    return app.screen
+
+
+async def _open(app: CSApp, pilot: Any, account_id: str) -> OnboardingPane:
+    screen = AccountScreen(account_id)
+    await app.push_screen(screen)
+    await pilot.pause()  # as a user would: the overview first, then the tab
+    screen.query_one(TabbedContent).active = "tab-onboarding"
+    await pilot.pause()
+    return screen.query_one(OnboardingPane)
+
+
+def _plan(ws: Workspace, account_id: str) -> OnboardingPlan:
+    plan = ws.onboarding(account_id)
+    assert plan is not None
+    return plan
+
+
+def _line(pane: OnboardingPane, item_id: str) -> Text:
+    prompt = pane.items.get_option(item_id).prompt
+    assert isinstance(prompt, Text)
+    return prompt
+
+
+def _summary(pane: OnboardingPane) -> str:
+    return str(pane.query_one("#onboarding-summary", Static).content)
+
+
+def _keys(screen: AccountScreen) -> set[str]:
+    """The descriptions the footer shows for the focused widget and its ancestors."""
+    return {active.binding.description for active in screen.active_bindings.values()}
+
+
+def _no_plan(ws: Workspace) -> str:
+    return next(a.id for a in ws.accounts() if ws.onboarding(a.id) is None)
+
+
+async def _apply(app: CSApp, pilot: Any, start: date | None = None) -> None:
+    await pilot.press("T")
+    form = app.screen
+    assert isinstance(form, FormScreen)
+    if start is not None:
+        field = form.query_one("#field-start", Input)
+        field.value = start.isoformat()
+    await pilot.press("ctrl+s")
+    await pilot.pause()
+
+
+async def test_apply_tick_reorder_overdue_and_time_to_value(demo_ws: Workspace) -> None:
+    account_id = _no_plan(demo_ws)
+    app = create_app(demo_ws, poll=False, rescore=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await _open(app, pilot, account_id)
+        # No plan: an explanation, and the pane itself holds focus so T works.
+        assert "Press T" in str(pane.query_one("#onboarding-empty", Static).content)
+        assert app.screen.focused is pane and not pane.items.display
+        start = TODAY - timedelta(days=30)
+        await _apply(app, pilot, start)
+        plan = _plan(demo_ws, account_id)
+        assert plan.start == start and plan.items
+        assert _top(app).focused is pane.items  # the checklist took focus
+        ids = [i.id for i in plan.items]
+        assert [o.id for o in pane.items.options if o.id] == ids  # grouped by phase, in order
+        # Overdue: an open item due before today shows "Nd overdue" in red.
+        late = next(i for i in plan.items if i.due is not None and i.due < TODAY)
+        line = _line(pane, late.id)
+        days = (TODAY - late.due).days if late.due else 0
+        assert f"{days}d overdue" in line.plain
+        assert any("red" in str(span.style) for span in line.spans)
+        assert "overdue" in _summary(pane)
+        # Space ticks the highlighted item; done_on is today; the cursor stays on it.
+        first = pane.items.current_id
+        assert first == ids[0]
+        await pilot.press("space")
+        await pilot.pause()
+        ticked = next(i for i in _plan(demo_ws, account_id).items if i.id == first)
+        assert ticked.done and ticked.done_on == TODAY
+        assert pane.items.current_id == first and "[x]" in _line(pane, first).plain
+        await pilot.press("space")
+        await pilot.pause()
+        assert not next(i for i in _plan(demo_ws, account_id).items if i.id == first).done
+        # J moves the item down within its phase, K back; the cursor follows the item.
+        phase = plan.items[0].phase
+        same = [i.id for i in plan.items if i.phase == phase]
+        assert len(same) >= 2
+        await pilot.press("J")
+        await pilot.pause()
+        moved = [i.id for i in _plan(demo_ws, account_id).items if i.phase == phase]
+        assert moved[:2] == [same[1], same[0]] and pane.items.current_id == same[0]
+        await pilot.press("K")
+        await pilot.pause()
+        assert [i.id for i in _plan(demo_ws, account_id).items if i.phase == phase] == same
+        # Time to value: "not yet" until the first-value item is ticked, then the days.
+        assert "not yet" in _summary(pane)
+        milestone = next(i for i in plan.items if i.first_value)
+        pane.items.highlighted = pane.items.get_option_index(milestone.id)
+        await pilot.press("space")
+        await pilot.pause()
+        assert f"Time to value: {(TODAY - start).days} days" in _summary(pane)
+        assert "★" in _line(pane, milestone.id).plain
+        # Re-applying never duplicates.
+        await _apply(app, pilot)
+        again = _plan(demo_ws, account_id)
+        assert [i.id for i in again.items] == ids
+        assert next(i for i in again.items if i.id == milestone.id).done
+        # w: the roadmap, what the customer can do by each week (the template's by_week).
+        await pilot.press("w")
+        await pilot.pause()
+        headings = [str(o.prompt) for o in pane.items.options if o.disabled]
+        assert headings and all(h.startswith("By week") for h in headings)
+        outcome = next(i for i in again.items if i.by_week)
+        assert outcome.by_week in _line(pane, outcome.id).plain
+        assert "Roadmap" in _summary(pane)
+
+
+async def test_edit_add_remove_and_kpis(demo_ws: Workspace) -> None:
+    account_id = "acc-000001"
+    plan = _plan(demo_ws, account_id)
+    app = create_app(demo_ws, poll=False, rescore=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = await _open(app, pilot, account_id)
+        target = plan.items[2]
+        pane.items.highlighted = pane.items.get_option_index(target.id)
+        # Edit: new title and a note; the cursor stays on the item.
+        await pilot.press("e")
+        form = app.screen
+        assert isinstance(form, FormScreen)
+        form.query_one("#field-title", Input).value = "Exec interview [b]now[/b]"
+        form.query_one("#field-notes").text = "bring the ROI sheet"  # type: ignore[attr-defined]
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        edited = next(i for i in _plan(demo_ws, account_id).items if i.id == target.id)
+        assert edited.title == "Exec interview [b]now[/b]" and edited.notes == "bring the ROI sheet"
+        assert edited.phase == target.phase and edited.due == target.due  # untouched fields kept
+        line = _line(pane, target.id).plain
+        assert "Exec interview [b]now[/b]" in line and "✎" in line  # literal, notes marked
+        assert pane.items.current_id == target.id
+        # Add: a new step in the highlighted item's phase; the cursor lands on it.
+        await pilot.press("a")
+        form = app.screen
+        assert isinstance(form, FormScreen)
+        assert form.query_one("#field-phase", Select).value == target.phase
+        form.query_one("#field-title", Input).value = "Share the admin FAQ"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        items = _plan(demo_ws, account_id).items
+        added = next(i for i in items if i.title == "Share the admin FAQ")
+        assert added.phase == target.phase and len(items) == len(plan.items) + 1
+        assert pane.items.current_id == added.id
+        # Remove asks first; Escape keeps it, Enter on the red button removes it.
+        await pilot.press("d")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert any(i.id == added.id for i in _plan(demo_ws, account_id).items)
+        await pilot.press("d")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert not any(i.id == added.id for i in _plan(demo_ws, account_id).items)
+        assert _top(app) is pane.screen and pane.items.current_id is not None
+        # KPIs: satisfaction 11 is refused beside its field and nothing is saved.
+        before = _plan(demo_ws, account_id)
+        await pilot.press("k")
+        kpis = _top(app)
+        assert isinstance(kpis, FormScreen)
+        field = kpis.query_one("#field-satisfaction", Input)
+        field.value = "11"
+        kpis.query_one("#field-comprehension_ok", Select).value = "no"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert _top(app) is kpis
+        assert "between 0 and 10" in str(kpis.query_one("#error-satisfaction", Static).content)
+        after = _plan(demo_ws, account_id)
+        assert after.satisfaction == before.satisfaction
+        assert after.comprehension_ok == before.comprehension_ok  # nothing half-saved
+        field.value = "9"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert _top(app) is pane.screen
+        saved = _plan(demo_ws, account_id)
+        assert saved.satisfaction == 9 and saved.comprehension_ok is False
+        assert "Satisfaction 9/10" in _summary(pane)
+
+
+async def test_japanese_at_80x24(demo_ws: Workspace) -> None:
+    """All three tabs in Japanese at 80×24; digits switch tabs and the tab's list takes focus."""
+    app = create_app(demo_ws, lang="ja", poll=False, rescore=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = AccountScreen("acc-000001")
+        await app.push_screen(screen)
+        await pilot.press("2")
+        await pilot.pause()
+        pane = screen.query_one(OnboardingPane)
+        assert screen.query_one(TabbedContent).active == "tab-onboarding"
+        assert app.screen.focused is pane.items
+        labels = {str(tab.label) for tab in screen.query(Tab)}
+        assert {"オンボーディング", "タイムライン", "タスク"} <= labels
+        assert {"完了切替", "編集", "追加", "削除", "ロードマップ", "テンプレート"} <= _keys(screen)
+        assert "全体" in _summary(pane) and "価値実感までの期間" in _summary(pane)
+        assert any("必須" in str(o.prompt) for o in pane.items.options)
+        await pilot.press("k")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, FormScreen)
+        assert "オンボーディングKPI" in str(form.query_one("#form-title").render())
+        assert form.query_one("#form-save").region.bottom <= 24
+        await pilot.press("escape")
+        screen.query_one(TabbedContent).active = "tab-timeline"
+        await pilot.pause()
+        timeline = screen.query_one(TimelinePane)
+        assert app.screen.focused is timeline.items
+        assert "すべての種類" in str(timeline.query_one("#timeline-header", Static).content)
+        assert {"種類で絞込", "活動を記録"} <= _keys(screen)
+        assert any("会議" in str(o.prompt) for o in timeline.items.options)
+        screen.query_one(TabbedContent).active = "tab-tasks"
+        await pilot.pause()
+        tasks = screen.query_one(TasksPane)
+        assert "未完了" in str(tasks.query_one("#tasks-header", Static).content)
+        assert "経営層との接点" in str(tasks.query_one("#touchpoints").border_title)
+        assert {"完了", "完了の表示切替"} <= _keys(screen)

@@ -1,0 +1,303 @@
+"""Workspace: onboarding checklists, generated tasks, the cadence and activity edits."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cstui import clock
+from cstui.domain.models import InvalidRecord, OnboardingPlan, Task
+from cstui.workspace import Workspace
+
+TODAY = date(2026, 11, 23)
+TEMPLATE = "b2b-saas-90"
+
+
+def days(n: int) -> date:
+    return TODAY + timedelta(days=n)
+
+
+def account(ws: Workspace, name: str = "Acme", **data: Any) -> str:
+    base = {"name": name, "owner": "kim", "tier": "high", "currency": "USD"}
+    return ws.create_account({**base, **data}).id
+
+
+def keyed(ws: Workspace, account_id: str, prefix: str, *, done: bool = True) -> list[Task]:
+    tasks = ws.tasks(account_id, include_done=done)
+    return sorted((t for t in tasks if t.key.startswith(prefix)), key=lambda t: t.key)
+
+
+def ours_core(plan: OnboardingPlan) -> set[str]:
+    return {i.id for i in plan.items if i.owner_side == "us" and i.core and not i.done}
+
+
+# ------------------------------------------------------------------------------ checklist
+
+
+def test_apply_creates_the_plan_and_tasks_and_reapplying_changes_nothing(
+    empty_ws: Workspace,
+) -> None:
+    ws = empty_ws
+    acme = account(ws)
+    plan = ws.apply_onboarding_template(acme, TEMPLATE, days(-30))
+    assert ws.onboarding(acme) == plan
+    assert plan.template == TEMPLATE and plan.start == days(-30) and len(plan.items) == 16
+    assert plan.items[0].id == "b2b-saas-90:kickoff-meeting"
+    assert plan.items[0].due == days(-28)  # the start is a Saturday: moved to Monday
+    tasks = keyed(ws, acme, "onboarding:")
+    assert {t.key for t in tasks} == {f"onboarding:{plan.id}:{i}" for i in ours_core(plan)}
+    assert {t.owner for t in tasks} == {"kim"} and {t.source for t in tasks} == {"onboarding"}
+    first = next(t for t in tasks if t.key.endswith(":kickoff-meeting"))
+    assert (first.title, first.due) == (plan.items[0].title, plan.items[0].due)
+
+    ticked = ws.set_onboarding_item(acme, plan.items[0].id, done=True, notes="went well")
+    assert ticked.items[0].done_on == TODAY
+    revs = ws.store.count(Task.table), ws.store.count(OnboardingPlan.table)
+    again = ws.apply_onboarding_template(acme, TEMPLATE, days(-30))
+    assert again == ticked  # idempotent: same ids, done state and notes kept
+    assert (ws.store.count(Task.table), ws.store.count(OnboardingPlan.table)) == revs
+
+
+def test_ticking_an_item_completes_its_task_and_unticking_reopens_it(
+    empty_ws: Workspace,
+) -> None:
+    ws = empty_ws
+    acme = account(ws)
+    plan = ws.apply_onboarding_template(acme, TEMPLATE, TODAY)
+    item = plan.items[0].id
+    key = f"onboarding:{plan.id}:{item}"
+    ws.set_onboarding_item(acme, item, done=True)
+    (task,) = [t for t in keyed(ws, acme, key)]
+    assert task.done and task.done_on == TODAY
+    ws.set_onboarding_item(acme, item, done=False)
+    (task,) = [t for t in keyed(ws, acme, key)]
+    assert not task.done and task.done_on is None
+    # ... and ticking the task ticks the item.
+    ws.update_task(task.id, {"done": True})
+    after = ws.onboarding(acme)
+    assert after is not None and after.items[0].done
+
+
+def test_item_edits_are_validated_field_by_field(empty_ws: Workspace) -> None:
+    ws = empty_ws
+    acme = account(ws)
+    plan = ws.apply_onboarding_template(acme, TEMPLATE, TODAY)
+    item = plan.items[1].id
+    with pytest.raises(InvalidRecord) as info:
+        ws.set_onboarding_item(acme, item, title="  ")
+    assert info.value.fields == {"title": ["Title cannot be empty."]}
+    with pytest.raises(InvalidRecord) as info:
+        ws.set_onboarding_item(acme, item, colour="red")
+    assert "colour" in info.value.fields
+    with pytest.raises(InvalidRecord) as info:
+        ws.set_onboarding_item(acme, item, phase="nowhere")
+    assert "phase" in info.value.fields
+    with pytest.raises(InvalidRecord):
+        ws.set_onboarding_item(acme, "no-such-item", done=True)
+    changed = ws.set_onboarding_item(acme, item, due=days(3), owner_side="customer")
+    assert changed.items[1].due == days(3) and changed.items[1].offset_days == 3
+    # no longer ours: its open task goes
+    assert not [t for t in keyed(ws, acme, f"onboarding:{plan.id}:{item}", done=False)]
+
+
+def test_hand_items_stay_removed_items_stay_gone_and_moves_clamp(empty_ws: Workspace) -> None:
+    ws = empty_ws
+    acme = account(ws)
+    plan = ws.apply_onboarding_template(acme, TEMPLATE, TODAY)
+    plan = ws.add_onboarding_item(acme, phase="kickoff", title="Dinner", due=days(2))
+    kickoff = [i for i in plan.items if i.phase == "kickoff"]
+    assert kickoff[-1].title == "Dinner" and kickoff[-1].id.startswith("own:")
+    own = kickoff[-1].id
+    plan = ws.move_onboarding_item(acme, own, -1)
+    assert [i.id for i in plan.items if i.phase == "kickoff"][2] == own
+    plan = ws.move_onboarding_item(acme, own, -10)
+    assert next(i.id for i in plan.items if i.phase == "kickoff") == own
+    assert ws.move_onboarding_item(acme, own, -1) == plan  # clamped: nothing to do
+
+    gone = "b2b-saas-90:sso"
+    plan = ws.remove_onboarding_item(acme, gone)
+    again = ws.apply_onboarding_template(acme, TEMPLATE, TODAY)
+    ids = [i.id for i in again.items]
+    assert gone not in ids and own in ids and len(ids) == 16
+    assert ids[0] == own  # the CSM's order is kept
+    with pytest.raises(InvalidRecord) as info:
+        ws.add_onboarding_item(acme, phase="kickoff", title="", due=None)
+    assert "title" in info.value.fields
+
+
+def test_adding_an_item_without_a_plan_creates_one(empty_ws: Workspace) -> None:
+    ws = empty_ws
+    acme = account(ws, contract_start=days(-10))
+    plan = ws.add_onboarding_item(acme, phase="setup", title="Call IT", due=None, core=False)
+    assert plan.start == days(-10) and [i.title for i in plan.items] == ["Call IT"]
+    assert keyed(ws, acme, "onboarding:") == []  # not core: no task
+
+
+def test_kpis_progress_and_average_time_to_value(empty_ws: Workspace) -> None:
+    ws = empty_ws
+    acme, beta = account(ws), account(ws, "Beta")
+    with pytest.raises(InvalidRecord):
+        ws.set_onboarding_kpis(
+            acme, satisfaction=8, comprehension_ok=True, initial_goal_achieved=None
+        )
+    ws.apply_onboarding_template(acme, TEMPLATE, days(-80))
+    ws.apply_onboarding_template(beta, "mid-touch-60", days(-50))
+    with pytest.raises(InvalidRecord) as info:
+        ws.set_onboarding_kpis(
+            acme, satisfaction=11, comprehension_ok=True, initial_goal_achieved=None
+        )
+    assert "satisfaction" in info.value.fields
+    plan = ws.set_onboarding_kpis(
+        acme, satisfaction=9, comprehension_ok=True, initial_goal_achieved=True
+    )
+    assert (plan.satisfaction, plan.comprehension_ok, plan.initial_goal_achieved) == (9, True, True)
+
+    assert ws.average_ttv() is None
+    ws.set_onboarding_item(acme, "b2b-saas-90:first-result", done=True)  # day 80
+    clock.freeze(days(-10))
+    try:
+        ws.set_onboarding_item(beta, "mid-touch-60:first-result", done=True)  # day 40
+    finally:
+        clock.freeze(TODAY)
+    assert ws.average_ttv() == 60.0
+    assert ws.average_ttv([beta]) == 40.0
+
+    got = ws.onboarding_progress(acme)
+    assert got is not None and got.ttv_days == 80
+    assert got.per_phase["first_value"] == (1, 3)
+    assert round(got.overall_pct, 2) == round(100 / 16, 2)
+    assert all(i.due is not None and i.due < TODAY for i in got.overdue)
+    assert ws.onboarding_progress(account(ws, "Nothing")) is None
+
+
+def test_unknown_templates_and_user_templates(
+    empty_ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ws = empty_ws
+    with pytest.raises(InvalidRecord) as info:
+        ws.apply_onboarding_template(account(ws), "nope", TODAY)
+    assert "b2b-saas-90, mid-touch-60" in str(info.value)
+    folder = tmp_path / "onboarding"
+    folder.mkdir()
+    (folder / "bad.toml").write_text('key = "bad"\n', encoding="utf-8")
+    monkeypatch.setenv("CSTUI_CONFIG_DIR", str(tmp_path))
+    fresh = Workspace(ws.store, user="me")
+    assert set(fresh.onboarding_templates()) == {"b2b-saas-90", "mid-touch-60"}
+    assert len(fresh.template_errors) == 1 and "bad.toml" in fresh.template_errors[0]
+
+
+# ------------------------------------------------------------------------------ cadence
+
+
+def test_cadence_tasks_have_the_right_dates_and_are_idempotent(empty_ws: Workspace) -> None:
+    ws = empty_ws
+    # Renewal in 27 days: pre-renewal is due now (its date 90 days before has passed).
+    acme = account(ws, contract_start=date(2025, 12, 20), renewal_date=days(27))
+    jp = account(
+        ws, "株式会社テスト", currency="JPY", contract_start=days(-20), renewal_date=days(345)
+    )
+    account(ws, "Tech", tier="tech", contract_start=days(-20), renewal_date=days(345))
+    assert ws.sync_cadence_tasks() == 2
+    assert ws.sync_cadence_tasks() == 0
+    (pre,) = keyed(ws, acme, "cadence:")
+    assert pre.key == f"cadence:{acme}:pre-renewal" and pre.due == days(27 - 90)
+    assert pre.priority == "high" and pre.source == "cadence" and pre.owner == "kim"
+    assert pre.title == "Pre-renewal review with the executive"
+    assert "actual ROI" in pre.notes
+    jp_tasks = keyed(ws, jp, "cadence:")
+    assert [t.key.rsplit(":", 1)[1] for t in jp_tasks] == ["kickoff"]
+    assert jp_tasks[0].title == "決裁者とのキックオフ" and jp_tasks[0].due == days(-20)
+    assert jp_tasks[0].priority == "normal"
+
+    # A task closed by hand is never reopened, and a deleted one stays deleted.
+    ws.complete_task(pre.id)
+    ws.delete_task(jp_tasks[0].id)
+    assert ws.sync_cadence_tasks() == 0
+    assert keyed(ws, jp, "cadence:") == []
+    assert [t.done for t in keyed(ws, acme, "cadence:")] == [True]
+    # As time passes, the next touchpoints get their tasks.
+    assert ws.sync_cadence_tasks([jp], as_of=days(90)) == 1
+    assert [t.key.rsplit(":", 1)[1] for t in keyed(ws, jp, "cadence:")] == ["onboarding-end"]
+
+
+def test_an_executive_report_completes_the_cadence_task(empty_ws: Workspace) -> None:
+    ws = empty_ws
+    acme = account(ws, contract_start=date(2025, 12, 20), renewal_date=days(27))
+    ws.sync_cadence_tasks()
+    ws.log_activity(acme, "Sent the notes", kind="call")
+    assert [t.done for t in keyed(ws, acme, "cadence:")] == [False]
+    ws.log_activity(acme, "Year in review with the CFO", kind="exec_report", day=days(-1))
+    (task,) = keyed(ws, acme, "cadence:")
+    assert task.done and task.done_on == days(-1)
+    assert ws.touchpoints(acme)[-1].status == "done"
+
+
+def test_a_report_through_the_champion_gets_a_follow_up(empty_ws: Workspace) -> None:
+    ws = empty_ws
+    acme = account(ws)
+    champ = ws.add_contact(acme, {"name": "Hana Sato", "role": "champion"}).id
+    report = ws.log_activity(
+        acme, "Sent the QBR deck", kind="exec_report", participants=[champ], via_champion=True
+    )
+    (task,) = keyed(ws, acme, "followup:")
+    assert task.key == f"followup:{report.id}" and task.due == days(7)
+    assert task.title == "Ask Hana Sato how the executive received the report"
+    assert task.owner == "me"
+    ws.update_activity(report.id, {"summary": "Sent the QBR deck (v2)"})
+    assert len(keyed(ws, acme, "followup:")) == 1  # no second follow-up
+    ws.log_activity(acme, "Direct report", kind="exec_report")
+    assert len(keyed(ws, acme, "followup:")) == 1  # not through the champion
+
+
+def test_editing_an_activity_keeps_who_and_when(empty_ws: Workspace) -> None:
+    ws = empty_ws
+    acme = account(ws)
+    logged = ws.log_activity(acme, "First call", kind="call", day=days(-3))
+    assert logged.created_by == "me" and logged.created_at == clock.now()
+    other = Workspace(ws.store, user="sato")
+    clock.freeze(days(1))
+    try:
+        edited = other.update_activity(logged.id, {"summary": "First call, notes added"})
+    finally:
+        clock.freeze(TODAY)
+    assert (edited.created_by, edited.created_at) == ("me", logged.created_at)
+    assert edited.edited_by == "sato" and edited.edited_at is not None
+    assert edited.edited_at.date() == days(1) and edited.date == days(-3)
+    assert other.update_activity(logged.id, {"summary": "First call, notes added"}) == edited
+    with pytest.raises(InvalidRecord) as info:
+        ws.update_activity(logged.id, {"created_by": "someone"})
+    assert "created_by" in info.value.fields
+    with pytest.raises(InvalidRecord) as info:
+        ws.update_activity(logged.id, {"participants": ["stranger"]})
+    assert "participants" in info.value.fields
+
+
+def test_update_and_delete_tasks(empty_ws: Workspace) -> None:
+    ws = empty_ws
+    acme = account(ws)
+    task = ws.add_task("Send the deck", account_id=acme)
+    changed = ws.update_task(
+        task.id, {"title": "Send the new deck", "due": days(2), "priority": "high"}
+    )
+    assert (changed.title, changed.due, changed.priority) == ("Send the new deck", days(2), "high")
+    assert ws.update_task(task.id, {"done": True}).done_on == TODAY
+    with pytest.raises(InvalidRecord) as info:
+        ws.update_task(task.id, {"key": "cadence:x:y"})
+    assert "key" in info.value.fields
+    with pytest.raises(InvalidRecord):
+        ws.update_task(task.id, {"title": ""})
+    ws.delete_task(task.id)
+    assert ws.tasks(acme, include_done=True) == []
+    with pytest.raises(InvalidRecord):
+        ws.delete_task(task.id)
+
+
+def test_demo_book_syncs_once(demo_ws: Workspace) -> None:
+    first = demo_ws.sync_cadence_tasks()
+    assert first > 0
+    assert demo_ws.sync_cadence_tasks() == 0
+    assert demo_ws.refresh_health() >= 0
+    assert any(a.rule == "touchpoint-missed" for a in demo_ws.alerts())
