@@ -65,6 +65,10 @@ class ActionsProvider(Provider):
             (t("palette.filter"), "screen.focus_filter", t("palette.filter_help")),
             (t("palette.sort"), "screen.cycle_sort", t("palette.sort_help")),
             (t("palette.keys"), "app.help", t("palette.keys_help")),
+            (t("palette.s8.kpis"), "app.show_kpis", t("palette.s8.kpis_help")),
+            (t("palette.s8.renewals"), "app.show_renewals", t("palette.s8.renewals_help")),
+            (t("palette.s8.requests"), "app.show_requests", t("palette.s8.requests_help")),
+            (t("palette.s8.survey"), "app.record_survey", t("palette.s8.survey_help")),
         ]
 
     async def discover(self) -> Hits:

@@ -1,0 +1,537 @@
+"""The book-of-business KPI screen, the "accounts behind a number" list and the survey form.
+
+Every number comes from :meth:`Workspace.kpi_trend` (the formulas live once in
+``cstui.domain.metrics``); this screen only picks the period and slice and lays the report
+out. The last period of the trend *is* the report shown, so one pass computes both.
+Tier suggestions sit here (not on the renewals screen) because a tier change is a
+book-of-business decision, read next to the health distribution it affects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Footer, Header, Label, Static
+
+from cstui import clock
+from cstui.domain.models import InvalidRecord, SurveyKind
+from cstui.domain.renewals import KPIReport, KPIValue, Period
+from cstui.i18n import catalogue, language, money, short_money, t
+from cstui.sanitize import clean
+from cstui.screens.forms import Field, FormScreen
+from cstui.widgets.account_table import AccountTable, Column
+from cstui.widgets.charts import spark_rows
+from cstui.widgets.localize import localize_bindings
+from cstui.workspace import AccountNotFound, Workspace, WorkspaceEvent
+
+if TYPE_CHECKING:
+    from textual.app import App
+
+TREND_PERIODS = 6
+SLICES: tuple[str, ...] = ("all", "mine", "tier:high", "tier:mid", "tier:tech")
+"""What ``s`` cycles through; ``owner:NAME`` comes from the ``o`` form."""
+BAND_STYLE = {"red": "bold red", "yellow": "yellow", "green": "green", "unknown": "dim"}
+TIERS_SHOWN = 20
+
+
+# ------------------------------------------------------------------------- shared helpers
+def label(key: str, fallback: str) -> str:
+    """``t(key)`` when the catalogue has it, else ``fallback`` (configurable values such as
+    churn reasons may have no translation)."""
+    if key in catalogue(language()) or key in catalogue("en"):
+        return t(key)
+    return fallback
+
+
+def per_currency(amounts: Mapping[str, int | float], *, short: bool = True) -> str:
+    """E.g. "¥1.2M + $30k": amounts in different currencies are listed, never added."""
+    if not amounts:
+        return "—"
+    fmt = short_money if short else money
+    return " + ".join(fmt(v, c) for c, v in sorted(amounts.items()))
+
+
+def slice_label(value: str) -> str:
+    kind, _, arg = value.partition(":")
+    if kind == "tier":
+        return t(f"tier.{arg}")
+    if kind == "owner":
+        return clean(arg)
+    return t(f"s8.slice.{value or 'all'}")
+
+
+def format_value(value: KPIValue, *, with_unit: bool = True) -> Text:
+    """The number (in its unit unless the table shows the unit beside it); None reads
+    "no data": an empty period is a fact to show, not a 0."""
+    v = value.value
+    if v is None:
+        return Text(t("kpis.no_data"), style="dim")
+    if value.unit == "%":
+        return Text(f"{v:.1f}%" if with_unit else f"{v:.1f}")
+    if value.unit == "days":
+        return Text(t("kpis.days", n=f"{v:.0f}") if with_unit else f"{v:.0f}")
+    if value.unit == "/5":
+        return Text(f"{v:.2f}/5" if with_unit else f"{v:.2f}")
+    if value.key == "nps":
+        return Text(f"{v:+.0f}")
+    return Text(short_money(v, value.unit))
+
+
+def unit_label(value: KPIValue) -> str:
+    return label(f"s8.unit.{value.unit}", value.unit) if value.unit else ""
+
+
+def sparkline(key: str, points: Sequence[float | None]) -> Text:
+    """One-row, zero-based trend; NPS (−100…100) is shifted so −100 is the floor."""
+    values = [None if p is None else p + 100 for p in points] if key == "nps" else list(points)
+    return Text(spark_rows(values, 200.0 if key == "nps" else None)[0], style="cyan")
+
+
+# ------------------------------------------------------------------------- accounts modal
+@dataclass(frozen=True)
+class BehindRow:
+    id: str
+    name: str
+    arr: int
+    currency: str
+    band: str
+
+
+class AccountsModal(ModalScreen[None]):
+    """The accounts behind one number; Enter opens the account (this list stays below it)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "key.s8.close"),
+        Binding("enter", "open", "key.s8.open"),
+    ]
+    DEFAULT_CSS = """
+    AccountsModal { align: center middle; }
+    AccountsModal > Vertical {
+        width: 90; max-width: 100%; height: 80%; max-height: 100%;
+        border: thick $primary; background: $surface; padding: 0 1;
+    }
+    AccountsModal #behind-title { text-style: bold; text-wrap: nowrap; text-overflow: ellipsis; }
+    """
+
+    def __init__(self, title: str, rows: Sequence[BehindRow]) -> None:
+        super().__init__()
+        localize_bindings(self)
+        self.title_text = title
+        self.rows = list(rows)
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(self.title_text, id="behind-title", markup=False)
+            yield AccountTable[BehindRow](
+                [
+                    Column("name", t("col.name"), 30, lambda r: r.name, flex=True, priority=10),
+                    Column(
+                        "arr", t("col.arr"), 10, lambda r: short_money(r.arr, r.currency), "right"
+                    ),
+                    Column(
+                        "band",
+                        t("col.health"),
+                        8,
+                        lambda r: Text(t(f"s8.band.{r.band}"), style=BAND_STYLE.get(r.band, "")),
+                    ),
+                ],
+                id="behind-table",
+            )
+
+    @property
+    def table(self) -> AccountTable[BehindRow]:
+        return self.query_one("#behind-table", AccountTable)
+
+    def on_mount(self) -> None:
+        self.table.set_rows(self.rows)
+        self.table.focus()
+
+    def on_account_table_selected(self, message: AccountTable.Selected) -> None:
+        message.stop()
+        from cstui.screens.account import AccountScreen
+
+        self.app.push_screen(AccountScreen(message.row_id))
+
+    def action_open(self) -> None:
+        self.table.action_select()
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+def behind_rows(ws: Workspace, ids: Sequence[str]) -> list[BehindRow]:
+    bands = {r.id: r.band for r in ws.portfolio()}
+    rows = []
+    for account_id in ids:
+        a = ws.account(account_id)
+        if a is not None:
+            band = bands.get(a.id, "unknown")
+            rows.append(BehindRow(a.id, a.name, a.arr, a.currency, band))
+    return rows
+
+
+# ------------------------------------------------------------------------- KPI screen
+@dataclass(frozen=True)
+class KPIRow:
+    """One table line: the KPI and its values over the trend periods (oldest first)."""
+
+    id: str
+    value: KPIValue
+    trend: list[tuple[str, float | None]] = field(default_factory=list)
+
+
+def kpi_columns() -> list[Column[KPIRow]]:
+    return [
+        Column("kpi", t("s8.col.kpi"), 26, lambda r: t(f"kpis.{r.id}"), priority=10),
+        Column(
+            "value",
+            t("s8.col.value"),
+            11,
+            lambda r: format_value(r.value, with_unit=False),
+            "right",
+            9,
+        ),
+        Column("unit", t("s8.col.unit"), 5, lambda r: unit_label(r.value), priority=3),
+        Column(
+            "trend",
+            t("s8.col.trend"),
+            TREND_PERIODS,
+            lambda r: sparkline(r.id, [v for _, v in r.trend]),
+            priority=8,
+        ),
+        Column("note", t("s8.col.note"), 20, lambda r: r.value.note, flex=True),
+    ]
+
+
+def default_period() -> Period:
+    """The last full quarter: the current one is still moving."""
+    return Period.containing(clock.today(), "quarter").shift(-1)
+
+
+class KPIScreen(Screen[None]):
+    """KPIs for a period and a slice of the book, each with its trend and its accounts."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("left_square_bracket", "shift(-1)", "key.s8.previous"),
+        Binding("right_square_bracket", "shift(1)", "key.s8.next"),
+        Binding("m", "kind('month')", "key.s8.month"),
+        Binding("q", "kind('quarter')", "key.s8.quarter"),
+        Binding("y", "kind('year')", "key.s8.year"),
+        Binding("s", "cycle_slice", "key.s8.slice"),
+        Binding("o", "pick_owner", "key.s8.owner"),
+        Binding("a", "accounts", "key.s8.accounts"),
+        Binding("escape", "back", "key.s8.back"),
+    ]
+    DEFAULT_CSS = """
+    KPIScreen #kpi-head { height: auto; padding: 0 1; background: $boost; }
+    KPIScreen #kpi-table { height: auto; max-height: 14; }
+    KPIScreen #kpi-details { height: 1fr; padding: 0 1; }
+    KPIScreen #kpi-details > Static { height: auto; }
+    """
+
+    def __init__(self, period: Period | None = None, slice: str = "all") -> None:
+        super().__init__()
+        localize_bindings(self)
+        self.period = period or default_period()
+        self.slice = slice
+        self.report: KPIReport | None = None
+        self.rows: list[KPIRow] = []
+        self._unsubscribe: Callable[[], None] | None = None
+        self._stale = False
+
+    @property
+    def workspace(self) -> Workspace:
+        return self.app.workspace  # type: ignore[attr-defined,no-any-return]
+
+    @property
+    def table(self) -> AccountTable[KPIRow]:
+        return self.query_one("#kpi-table", AccountTable)
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(id="kpi-head", markup=False)
+        yield AccountTable[KPIRow](kpi_columns(), id="kpi-table")
+        with VerticalScroll(id="kpi-details"):
+            yield Static(id="kpi-note", markup=False)
+            yield Static(id="kpi-trend", markup=False)
+            yield Static(id="kpi-nps", markup=False)
+            yield Static(id="kpi-health", markup=False)
+            yield Static(id="kpi-tiers", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = t("s8.kpi.title")
+        self._unsubscribe = self.workspace.subscribe(self._on_workspace_event)
+        self.rebuild()
+        self.table.focus()
+
+    def on_unmount(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+
+    def _on_workspace_event(self, event: WorkspaceEvent) -> None:
+        """Recompute now when shown, else on return (an outcome recorded on the renewals
+        screen must show in GRR/NRR here)."""
+        if self.is_current:
+            self.rebuild()
+        else:
+            self._stale = True
+
+    def on_screen_resume(self) -> None:
+        if self._stale:
+            self._stale = False
+            self.rebuild()
+
+    # ---------------------------------------------------------------- data
+    def rebuild(self) -> None:
+        reports = self.workspace.kpi_trend(self.period.label, TREND_PERIODS, self.slice)
+        report = reports[-1]
+        self.report = report
+        self.rows = [
+            KPIRow(v.key, v, [(r.period.label, r[v.key].value) for r in reports])
+            for v in report.values
+        ]
+        self.table.set_rows(self.rows)
+        p = report.period
+        head = t(
+            "kpis.title",
+            period=p.label,
+            start=p.start.isoformat(),
+            end=p.end.isoformat(),
+            slice=slice_label(self.slice),
+        )
+        population = t(
+            "kpis.population", at_start=len(report.accounts_at_start), new=len(report.new_accounts)
+        )
+        self.query_one("#kpi-head", Static).update(f"{head}\n{population}")
+        self._show_nps(report["nps"])
+        self._show_health(report["health"])
+        self._show_tiers()
+        self._show_current()
+
+    def value(self, key: str) -> KPIValue:
+        """The shown report's KPI (what tests read)."""
+        assert self.report is not None
+        return self.report[key]
+
+    @property
+    def current(self) -> KPIRow | None:
+        index = self.table.cursor
+        return self.rows[index] if 0 <= index < len(self.rows) else None
+
+    def on_account_table_highlighted(self, message: AccountTable.Highlighted) -> None:
+        self._show_current()
+
+    def _show_current(self) -> None:
+        row = self.current
+        note = self.query_one("#kpi-note", Static)
+        trend = self.query_one("#kpi-trend", Static)
+        if row is None:
+            note.update("")
+            trend.update("")
+            return
+        line = Text(t(f"kpis.{row.id}") + ": ", style="bold")
+        line.append_text(format_value(row.value))
+        if row.value.note:
+            line.append("  " + clean(row.value.note), style="dim")
+        note.update(line)
+        points = Text(t("s8.kpi.trend") + " ", style="bold")
+        for i, (period, v) in enumerate(row.trend):
+            if i:
+                points.append(" · ", style="dim")
+            shown = format_value(KPIValue(row.id, v, row.value.unit))
+            points.append(f"{period} ")
+            points.append_text(shown)
+        trend.update(points)
+
+    def _show_nps(self, value: KPIValue) -> None:
+        parts = value.parts
+        text = Text(t("kpis.nps") + ": ", style="bold")
+        text.append_text(format_value(value))
+        text.append("  ")
+        text.append(t("s8.kpi.promoters", n=int(parts.get("promoters", 0))), style="green")
+        text.append(" · ")
+        text.append(t("s8.kpi.passives", n=int(parts.get("passives", 0))), style="yellow")
+        text.append(" · ")
+        text.append(t("s8.kpi.detractors", n=int(parts.get("detractors", 0))), style="red")
+        self.query_one("#kpi-nps", Static).update(text)
+
+    def _show_health(self, value: KPIValue) -> None:
+        counts = {k: int(v) for k, v in value.parts.items()}
+        total = sum(counts.values())
+        text = Text(t("s8.kpi.health") + ": ", style="bold")
+        for band in ("red", "yellow", "green", "unknown"):
+            n = counts.get(band, 0)
+            cells = round(20 * n / total) if total else 0
+            text.append("█" * cells, style=BAND_STYLE[band])
+        text.append("  ")
+        for i, band in enumerate(("red", "yellow", "green", "unknown")):
+            if i:
+                text.append(" · ")
+            text.append(f"{t(f's8.band.{band}')} {counts.get(band, 0)}", style=BAND_STYLE[band])
+        self.query_one("#kpi-health", Static).update(text)
+
+    def _show_tiers(self) -> None:
+        found = self.workspace.tier_suggestions()
+        text = Text(t("s8.tier.heading", n=len(found)), style="bold")
+        if not found:
+            text.append("  " + t("s8.tier.none"), style="not bold dim")
+        for s in found[:TIERS_SHOWN]:
+            up = s.suggested_rank > {"tech": 0, "mid": 1, "high": 2}[s.current.value]
+            text.append("\n  ")
+            text.append(clean(s.name), style="bold")
+            text.append(
+                "  "
+                + t(
+                    "s8.tier.up" if up else "s8.tier.down",
+                    arr=money(s.arr, s.currency),
+                    threshold=money(s.threshold, s.currency),
+                    current=t(f"tier.{s.current.value}"),
+                    suggested=t(f"tier.{s.suggested.value}"),
+                )
+            )
+        if len(found) > TIERS_SHOWN:
+            text.append("\n  " + t("s8.more", n=len(found) - TIERS_SHOWN), style="dim")
+        self.query_one("#kpi-tiers", Static).update(text)
+
+    # ---------------------------------------------------------------- actions
+    def action_shift(self, delta: int) -> None:
+        self.period = self.period.shift(delta)
+        self.rebuild()
+
+    def action_kind(self, kind: str) -> None:
+        """Same moment, other length: the period of ``kind`` holding the current end."""
+        if kind != self.period.kind:
+            self.period = Period.containing(self.period.end, kind)
+            self.rebuild()
+
+    def action_cycle_slice(self) -> None:
+        i = SLICES.index(self.slice) + 1 if self.slice in SLICES else 0
+        self.slice = SLICES[i % len(SLICES)]
+        self.rebuild()
+
+    def action_pick_owner(self) -> None:
+        owners = sorted({a.owner for a in self.workspace.accounts() if a.owner})
+        current = self.slice.partition(":")[2] if self.slice.startswith("owner:") else None
+
+        def submit(values: dict[str, Any]) -> None:
+            self.slice = f"owner:{values['owner']}"
+            self.rebuild()
+
+        fields = [
+            Field(
+                "owner",
+                t("s8.kpi.owner"),
+                kind="select",
+                options=[(o, o) for o in owners],
+                value=current,
+                required=True,
+            )
+        ]
+        self.app.push_screen(FormScreen(t("s8.kpi.owner_title"), fields, submit))
+
+    def on_account_table_selected(self, message: AccountTable.Selected) -> None:
+        message.stop()
+        self.action_accounts()
+
+    def action_accounts(self) -> None:
+        row = self.current
+        if row is None or self.report is None:
+            return
+        if not row.value.accounts:
+            self.notify(t("s8.kpi.no_accounts"), markup=False)
+            return
+        title = t(
+            "s8.kpi.behind",
+            kpi=t(f"kpis.{row.id}"),
+            period=self.report.period.label,
+            n=len(row.value.accounts),
+        )
+        self.app.push_screen(AccountsModal(title, behind_rows(self.workspace, row.value.accounts)))
+
+    def action_back(self) -> None:
+        if len(self.app.screen_stack) > 2:
+            self.app.pop_screen()
+
+
+# ------------------------------------------------------------------------- survey form
+def SurveyForm(ws: Workspace, account_id: str) -> FormScreen:
+    """An NPS/CSAT response for one account, saved with ``ws.record_survey``.
+
+    The score range is a rule of the whole record (it depends on the kind), so the
+    workspace reports it without a field; the form moves it beside the score.
+    Saving rescores the account so a detractor's alert appears at once.
+    """
+    account = ws.account(account_id)
+    name = account.name if account else account_id
+    contacts = [(clean(c.name), c.id) for c in ws.contacts(account_id)]
+
+    def submit(values: dict[str, Any]) -> None:
+        data = {
+            "account_id": account_id,
+            "contact_id": values.get("contact"),
+            "date": values.get("date"),
+            "kind": values.get("kind") or SurveyKind.NPS.value,
+            "score": values.get("score"),
+            "comment": values.get("comment") or "",
+        }
+        try:
+            ws.record_survey(data)
+        except InvalidRecord as exc:
+            fields = {k or "score": v for k, v in exc.fields.items()}
+            raise InvalidRecord(exc.messages, fields) from None
+        ws.refresh_health([account_id])
+
+    fields = [
+        Field("contact", t("s8.survey.contact"), kind="select", options=contacts),
+        Field("date", t("s8.survey.date"), kind="date", value=clock.today(), required=True),
+        Field(
+            "kind",
+            t("s8.survey.kind"),
+            kind="select",
+            options=[(t(f"s8.survey.kind.{k.value}"), k.value) for k in SurveyKind],
+            value=SurveyKind.NPS.value,
+            required=True,
+        ),
+        Field(
+            "score", t("s8.survey.score"), kind="int", required=True, help=t("s8.survey.score_help")
+        ),
+        Field("comment", t("s8.survey.comment"), kind="multiline"),
+    ]
+    return FormScreen(t("s8.survey.title", name=clean(name)), fields, submit)
+
+
+def record_survey_flow(app: App[Any], account_id: str | None) -> None:
+    """Open the survey form for ``account_id``, asking for the account first when None."""
+    ws: Workspace = app.workspace  # type: ignore[attr-defined]
+    if account_id is not None:
+        app.push_screen(SurveyForm(ws, account_id))
+        return
+    chosen: list[str] = []
+
+    def pick(values: dict[str, Any]) -> None:
+        try:
+            chosen.append(ws.find_account(str(values.get("account") or "")).id)
+        except AccountNotFound as exc:
+            raise InvalidRecord([str(exc)], {"account": [str(exc)]}) from None
+
+    def then(values: dict[str, Any] | None) -> None:
+        if values is not None and chosen:
+            app.push_screen(SurveyForm(ws, chosen[-1]))
+
+    fields = [
+        Field(
+            "account",
+            t("s8.survey.account"),
+            required=True,
+            help=t("s8.survey.account_help"),
+        )
+    ]
+    app.push_screen(FormScreen(t("s8.survey.pick_title"), fields, pick), then)

@@ -1,0 +1,363 @@
+"""Renewals by month: ARR due, forecast and actuals, and the renewals of the chosen month.
+
+The top table is one line per month for the next twelve months, plus an "overdue" line for
+open renewals whose date has passed (they are the most urgent and would otherwise fall off
+a calendar that starts this month). Amounts stay per currency. The bottom table lists the
+chosen month's renewals; ``f`` sets a forecast, ``o`` records what happened, Enter opens
+the account. Outcomes are written through the workspace, so GRR/NRR follow at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from cstui import clock
+from cstui.domain.models import Forecast, Outcome, Renewal
+from cstui.domain.renewals import MonthRow
+from cstui.i18n import short_money, t
+from cstui.sanitize import clean
+from cstui.screens.forms import Field, FormScreen
+from cstui.screens.kpis import BAND_STYLE, label, per_currency
+from cstui.widgets.account_table import AccountTable, Column
+from cstui.widgets.localize import localize_bindings
+from cstui.workspace import Workspace, WorkspaceEvent
+
+MONTHS = 12
+OVERDUE = "overdue"
+FORECAST_STYLE = {"commit": "green", "likely": "", "at_risk": "yellow", "lost": "red"}
+OUTCOME_STYLE = {"renewed": "green", "expanded": "bold green", "downgraded": "yellow"}
+
+
+@dataclass
+class MonthLine:
+    """A month of the calendar (or the overdue bucket) with its renewals."""
+
+    id: str
+    label: str
+    due: dict[str, int] = field(default_factory=dict)
+    forecast: dict[Forecast, dict[str, int]] = field(default_factory=dict)
+    kept: dict[str, int] = field(default_factory=dict)
+    """New ARR of renewed / expanded / downgraded renewals."""
+    churned: dict[str, int] = field(default_factory=dict)
+    renewals: list[Renewal] = field(default_factory=list)
+
+
+def _add(bucket: dict[str, int], currency: str, amount: int) -> None:
+    bucket[currency] = bucket.get(currency, 0) + amount
+
+
+def month_line(row: MonthRow) -> MonthLine:
+    kept: dict[str, int] = {}
+    for outcome, amounts in row.actual.items():
+        if outcome is not Outcome.CHURNED:
+            for cur, v in amounts.items():
+                _add(kept, cur, v)
+    return MonthLine(
+        row.label,
+        row.label,
+        dict(row.due_arr),
+        {k: dict(v) for k, v in row.forecast.items()},
+        kept,
+        dict(row.actual.get(Outcome.CHURNED, {})),
+        list(row.renewals),
+    )
+
+
+def overdue_line(renewals: list[Renewal], before: date) -> MonthLine:
+    line = MonthLine(OVERDUE, t("s8.renew.overdue"))
+    for r in renewals:
+        if r.outcome is None and r.due < before:
+            line.renewals.append(r)
+            _add(line.due, r.currency, r.arr_due)
+            _add(line.forecast.setdefault(r.forecast, {}), r.currency, r.arr_due)
+    return line
+
+
+def month_columns() -> list[Column[MonthLine]]:
+    def fc(kind: Forecast) -> Callable[[MonthLine], Text]:
+        def cell(m: MonthLine) -> Text:
+            amounts = m.forecast.get(kind, {})
+            style = FORECAST_STYLE.get(kind.value, "") if amounts else "dim"
+            return Text(per_currency(amounts), style=style)
+
+        return cell
+
+    return [
+        Column("month", t("s8.renew.col.month"), 9, lambda m: m.label, priority=10),
+        Column("n", t("s8.renew.col.count"), 4, lambda m: str(len(m.renewals)), "right", 7),
+        Column("due", t("s8.renew.col.due_arr"), 14, lambda m: per_currency(m.due), "right", 9),
+        Column("commit", t("s8.forecast.commit"), 12, fc(Forecast.COMMIT), "right", 5),
+        Column("likely", t("s8.forecast.likely"), 14, fc(Forecast.LIKELY), "right", 4),
+        Column("at_risk", t("s8.forecast.at_risk"), 12, fc(Forecast.AT_RISK), "right", 6),
+        Column("lost", t("s8.forecast.lost"), 10, fc(Forecast.LOST), "right", 3),
+        Column("kept", t("s8.renew.col.kept"), 14, lambda m: per_currency(m.kept), "right", 8),
+        Column(
+            "churned",
+            t("s8.renew.col.churned"),
+            10,
+            lambda m: Text(per_currency(m.churned), style="red" if m.churned else ""),
+            "right",
+            priority=7,
+        ),
+    ]
+
+
+class RenewalsScreen(Screen[None]):
+    """Months on top, the chosen month's renewals below."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f", "forecast", "key.s8.forecast"),
+        Binding("o", "outcome", "key.s8.outcome"),
+        Binding("tab", "switch", "key.s8.switch", show=False),
+        Binding("escape", "back", "key.s8.back"),
+    ]
+    DEFAULT_CSS = """
+    RenewalsScreen #renew-months { height: 1fr; max-height: 15; }
+    RenewalsScreen #renew-title { height: 1; padding: 0 1; background: $boost; }
+    RenewalsScreen #renew-list { height: 1fr; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        localize_bindings(self)
+        self.months: list[MonthLine] = []
+        self._names: dict[str, str] = {}
+        self._bands: dict[str, str] = {}
+        self._unsubscribe: Callable[[], None] | None = None
+        self._stale = False
+
+    @property
+    def workspace(self) -> Workspace:
+        return self.app.workspace  # type: ignore[attr-defined,no-any-return]
+
+    @property
+    def month_table(self) -> AccountTable[MonthLine]:
+        return self.query_one("#renew-months", AccountTable)
+
+    @property
+    def list_table(self) -> AccountTable[Renewal]:
+        return self.query_one("#renew-list", AccountTable)
+
+    def _renewal_columns(self) -> list[Column[Renewal]]:
+        def outcome(r: Renewal) -> Text:
+            if r.outcome is None:
+                return Text(t("s8.renew.open"), style="dim")
+            text = t(f"s8.outcome.{r.outcome.value}")
+            if r.outcome is Outcome.CHURNED:
+                reason = r.churn_reason or ""
+                shown = label(f"s8.reason.{reason}", reason) if reason else ""
+                return Text(f"{text} {shown}".strip(), style="bold red")
+            if r.new_arr is not None and r.new_arr != r.arr_due:
+                text += f" → {short_money(r.new_arr, r.currency)}"
+            return Text(text, style=OUTCOME_STYLE.get(r.outcome.value, ""))
+
+        def band(r: Renewal) -> Text:
+            b = self._bands.get(r.account_id, "unknown")
+            return Text(t(f"s8.band.{b}"), style=BAND_STYLE.get(b, ""))
+
+        return [
+            Column(
+                "name",
+                t("col.name"),
+                24,
+                lambda r: self._names.get(r.account_id, r.account_id),
+                flex=True,
+                priority=10,
+            ),
+            Column("due", t("s8.renew.col.date"), 10, lambda r: r.due.isoformat(), priority=9),
+            Column(
+                "arr", t("col.arr"), 9, lambda r: short_money(r.arr_due, r.currency), "right", 8
+            ),
+            Column(
+                "forecast",
+                t("s8.renew.col.forecast"),
+                9,
+                lambda r: Text(
+                    t(f"s8.forecast.{r.forecast.value}"),
+                    style=FORECAST_STYLE.get(r.forecast.value, ""),
+                ),
+                priority=7,
+            ),
+            Column("band", t("col.health"), 7, band, priority=5),
+            Column("outcome", t("s8.renew.col.outcome"), 20, outcome, priority=6),
+        ]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield AccountTable[MonthLine](month_columns(), id="renew-months")
+        yield Static(id="renew-title", markup=False)
+        yield AccountTable[Renewal](self._renewal_columns(), id="renew-list")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = t("s8.renew.title")
+        self._unsubscribe = self.workspace.subscribe(self._on_workspace_event)
+        self.rebuild()
+        self.month_table.focus()
+
+    def on_unmount(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+
+    def _on_workspace_event(self, event: WorkspaceEvent) -> None:
+        if self.is_current:
+            self.rebuild()
+        else:
+            self._stale = True
+
+    def on_screen_resume(self) -> None:
+        if self._stale:
+            self._stale = False
+            self.rebuild()
+
+    # ---------------------------------------------------------------- data
+    def rebuild(self) -> None:
+        ws = self.workspace
+        today = clock.today()
+        first = today.replace(day=1)
+        rows = [month_line(m) for m in ws.renewals_by_month(first, MONTHS)]
+        overdue = overdue_line(ws.renewals(), first)
+        self.months = ([overdue] if overdue.renewals else []) + rows
+        self._names = {a.id: clean(a.name) for a in ws.accounts()}
+        self._bands = {r.id: r.band for r in ws.portfolio()}
+        keep = self.month_table.current_id or (rows[0].id if rows else None)
+        self.month_table.set_rows(self.months, keep_id=keep)
+        self._show_month()
+
+    @property
+    def month(self) -> MonthLine | None:
+        index = self.month_table.cursor
+        return self.months[index] if 0 <= index < len(self.months) else None
+
+    @property
+    def current(self) -> Renewal | None:
+        """The renewal under the lower cursor (f / o act on it from either table)."""
+        rows = self.list_table.rows
+        index = self.list_table.cursor
+        return rows[index] if 0 <= index < len(rows) else None
+
+    def _show_month(self) -> None:
+        month = self.month
+        renewals = month.renewals if month else []
+        self.list_table.set_rows(renewals)
+        title = (
+            t("s8.renew.month", month=month.label, n=len(renewals), due=per_currency(month.due))
+            if month
+            else ""
+        )
+        self.query_one("#renew-title", Static).update(title)
+
+    def on_account_table_highlighted(self, message: AccountTable.Highlighted) -> None:
+        # The table's messages carry no control: tell the tables apart by their row ids.
+        if message.row_id is not None and message.row_id in {m.id for m in self.months}:
+            month = self.month
+            if month is not None and [r.id for r in self.list_table.rows] != [
+                r.id for r in month.renewals
+            ]:
+                self._show_month()
+
+    def on_account_table_selected(self, message: AccountTable.Selected) -> None:
+        message.stop()
+        if message.row_id in {m.id for m in self.months}:
+            self.list_table.focus()
+            return
+        r = self.current
+        if r is not None:
+            self.app.open_account(r.account_id)  # type: ignore[attr-defined]
+
+    # ---------------------------------------------------------------- actions
+    def action_switch(self) -> None:
+        if self.month_table.has_focus:
+            self.list_table.focus()
+        else:
+            self.month_table.focus()
+
+    def _account_name(self, r: Renewal) -> str:
+        return self._names.get(r.account_id, r.account_id)
+
+    def action_forecast(self) -> None:
+        r = self.current
+        if r is None:
+            self.notify(t("s8.renew.none"), markup=False)
+            return
+
+        def submit(values: dict[str, Any]) -> None:
+            self.workspace.set_forecast(r.account_id, values["forecast"], due=r.due)
+
+        fields = [
+            Field(
+                "forecast",
+                t("s8.renew.col.forecast"),
+                kind="select",
+                options=[(t(f"s8.forecast.{f.value}"), f.value) for f in Forecast],
+                value=r.forecast.value,
+                required=True,
+            )
+        ]
+        title = t("s8.renew.forecast_title", name=self._account_name(r), due=r.due.isoformat())
+        self.app.push_screen(FormScreen(title, fields, submit))
+
+    def action_outcome(self) -> None:
+        r = self.current
+        if r is None:
+            self.notify(t("s8.renew.none"), markup=False)
+            return
+        reasons = self.workspace.kpi_config.churn_reasons
+
+        def submit(values: dict[str, Any]) -> None:
+            self.workspace.record_renewal_outcome(
+                r.account_id,
+                outcome=values["outcome"],
+                new_arr=values.get("new_arr"),
+                churn_reason=values.get("churn_reason"),
+                closed_on=values.get("closed_on"),
+                due=r.due,
+            )
+
+        fields = [
+            Field(
+                "outcome",
+                t("s8.renew.col.outcome"),
+                kind="select",
+                options=[(t(f"s8.outcome.{o.value}"), o.value) for o in Outcome],
+                value=r.outcome.value if r.outcome else None,
+                required=True,
+            ),
+            Field(
+                "new_arr",
+                t("s8.renew.new_arr", currency=r.currency),
+                kind="int",
+                value=r.new_arr if r.new_arr is not None else r.arr_due,
+                help=t("s8.renew.new_arr_help", arr=short_money(r.arr_due, r.currency)),
+            ),
+            Field(
+                "churn_reason",
+                t("s8.renew.reason"),
+                kind="select",
+                options=[(label(f"s8.reason.{x}", x), x) for x in reasons],
+                value=r.churn_reason,
+                help=t("s8.renew.reason_help"),
+            ),
+            Field(
+                "closed_on",
+                t("s8.renew.closed_on"),
+                kind="date",
+                value=clock.today(),
+                required=True,
+            ),
+        ]
+        title = t("s8.renew.outcome_title", name=self._account_name(r), due=r.due.isoformat())
+        self.app.push_screen(FormScreen(title, fields, submit))
+
+    def action_back(self) -> None:
+        if len(self.app.screen_stack) > 2:
+            self.app.pop_screen()

@@ -1,0 +1,375 @@
+"""Feature requests ranked by the revenue asking for them, and the close-the-loop work.
+
+The rank is :meth:`Workspace.ranked_requests` (ARR of the accounts asking, then the ARR at
+risk among them), never a vote count. ``S`` ships a request, which creates one "tell the
+customer" task per account; completing them here (``x`` in the detail) closes the loop, so
+the whole listen → tell cycle can be run from this screen.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Footer, Header, Label, Static
+
+from cstui.domain.models import FeatureRequest, InvalidRecord, LoopStatus, Task
+from cstui.domain.voc import RankedRequest, next_status
+from cstui.i18n import short_money, t
+from cstui.sanitize import clean
+from cstui.screens.forms import Field, FormScreen
+from cstui.widgets.account_table import AccountTable, Column
+from cstui.widgets.localize import localize_bindings
+from cstui.workspace import AccountNotFound, Workspace, WorkspaceEvent
+
+STATUS_STYLE = {
+    "listening": "dim",
+    "analysing": "cyan",
+    "acting": "yellow",
+    "told": "green",
+    "monitoring": "green",
+}
+_SPLIT = re.compile(r"[,、，;\n]")
+
+
+@dataclass(frozen=True)
+class RequestRow:
+    id: str
+    ranked: RankedRequest
+
+
+def _amount(value: float | None, currency: str | None) -> Text:
+    if value is None or currency is None:
+        return Text("—", style="dim")
+    return Text(short_money(value, currency))
+
+
+def request_columns() -> list[Column[RequestRow]]:
+    def status(r: RequestRow) -> Text:
+        s = r.ranked.status.value
+        return Text(t(f"s8.loop.{s}"), style=STATUS_STYLE.get(s, ""))
+
+    def at_risk(r: RequestRow) -> Text:
+        text = _amount(r.ranked.arr_at_risk, r.ranked.currency)
+        if r.ranked.arr_at_risk:
+            text.stylize("bold red")
+        return text
+
+    return [
+        Column("title", t("s8.req.col.title"), 30, lambda r: r.ranked.request.title, flex=True),
+        Column("arr", t("col.arr"), 9, lambda r: _amount(r.ranked.arr, r.ranked.currency), "right"),
+        Column("risk", t("s8.req.col.at_risk"), 9, at_risk, "right", priority=8),
+        Column("n", t("s8.req.col.accounts"), 5, lambda r: str(r.ranked.votes), "right", 6),
+        Column("status", t("s8.req.col.status"), 12, status, priority=9),
+        Column(
+            "shipped",
+            t("s8.req.col.shipped"),
+            8,
+            lambda r: Text("✓", style="green") if r.ranked.request.shipped else "",
+            priority=7,
+        ),
+    ]
+
+
+def parse_accounts(ws: Workspace, text: str) -> list[str]:
+    """Account ids from "name, name, id": every piece must name exactly one account."""
+    ids: list[str] = []
+    problems: list[str] = []
+    for piece in (p.strip() for p in _SPLIT.split(text or "")):
+        if not piece:
+            continue
+        try:
+            found = ws.find_account(piece).id
+        except AccountNotFound as exc:
+            problems.append(str(exc))
+            continue
+        if found not in ids:
+            ids.append(found)
+    if problems:
+        raise InvalidRecord(problems, {"accounts": problems})
+    return ids
+
+
+# ------------------------------------------------------------------------- detail
+@dataclass(frozen=True)
+class TaskRow:
+    id: str
+    task: Task
+    account: str
+
+
+class RequestDetail(ModalScreen[None]):
+    """Verbatim, accounts and tell tasks of one request; ``x`` completes a task."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("x", "toggle_done", "key.s8.task_done"),
+        Binding("escape", "close", "key.s8.close"),
+    ]
+    DEFAULT_CSS = """
+    RequestDetail { align: center middle; }
+    RequestDetail > Vertical {
+        width: 100; max-width: 100%; height: 90%; max-height: 100%;
+        border: thick $primary; background: $surface; padding: 0 1;
+    }
+    RequestDetail #req-detail-title {
+        text-style: bold; text-wrap: nowrap; text-overflow: ellipsis;
+    }
+    RequestDetail #req-detail-body { height: 1fr; }
+    RequestDetail #req-detail-body > Static { height: auto; }
+    RequestDetail #req-tasks { height: 1fr; min-height: 4; }
+    """
+
+    def __init__(self, request_id: str) -> None:
+        super().__init__()
+        localize_bindings(self)
+        self.request_id = request_id
+
+    @property
+    def workspace(self) -> Workspace:
+        return self.app.workspace  # type: ignore[attr-defined,no-any-return]
+
+    @property
+    def tasks_table(self) -> AccountTable[TaskRow]:
+        return self.query_one("#req-tasks", AccountTable)
+
+    def compose(self) -> ComposeResult:
+        columns: list[Column[TaskRow]] = [
+            Column(
+                "done",
+                "",
+                1,
+                lambda r: Text("✓", style="green") if r.task.done else Text("·", style="dim"),
+            ),
+            Column("title", t("s8.req.col.task"), 30, lambda r: r.task.title, flex=True),
+            Column("account", t("col.name"), 20, lambda r: r.account, priority=6),
+            Column(
+                "due",
+                t("s8.req.col.due"),
+                10,
+                lambda r: r.task.due.isoformat() if r.task.due else "—",
+                priority=5,
+            ),
+        ]
+        with Vertical():
+            yield Label("", id="req-detail-title", markup=False)
+            with VerticalScroll(id="req-detail-body"):
+                yield Static(id="req-detail-status", markup=False)
+                yield Static(id="req-detail-verbatim", markup=False)
+                yield Static(id="req-detail-accounts", markup=False)
+            yield Static(id="req-detail-tasks-title", markup=False)
+            yield AccountTable[TaskRow](columns, id="req-tasks")
+
+    def on_mount(self) -> None:
+        self.rebuild()
+        self.tasks_table.focus()
+
+    def rebuild(self) -> None:
+        ws = self.workspace
+        ranked = next((r for r in ws.ranked_requests() if r.request.id == self.request_id), None)
+        if ranked is None:
+            self.dismiss(None)
+            return
+        req: FeatureRequest = ranked.request
+        self.query_one("#req-detail-title", Label).update(clean(req.title))
+        status = Text(t("s8.req.col.status") + ": ", style="bold")
+        s = ranked.status.value
+        status.append(t(f"s8.loop.{s}"), style=STATUS_STYLE.get(s, ""))
+        if req.shipped:
+            status.append("  ✓ " + t("s8.req.col.shipped"), style="green")
+        self.query_one("#req-detail-status", Static).update(status)
+        verbatim = Text(t("s8.req.verbatim") + "\n", style="bold")
+        verbatim.append(clean(req.verbatim, single_line=False) or "—", style="not bold italic")
+        self.query_one("#req-detail-verbatim", Static).update(verbatim)
+        accounts = Text(t("s8.req.accounts_heading", n=ranked.votes), style="bold")
+        red = set(ranked.at_risk)
+        for account_id in ranked.accounts:
+            a = ws.account(account_id)
+            if a is None:
+                continue
+            accounts.append("\n  ")
+            accounts.append(clean(a.name), style="bold red" if a.id in red else "not bold")
+            accounts.append(f"  {short_money(a.arr, a.currency)}", style="not bold")
+        if ranked.note:
+            accounts.append("\n" + clean(ranked.note), style="not bold dim")
+        self.query_one("#req-detail-accounts", Static).update(accounts)
+        names = {a.id: clean(a.name) for a in ws.accounts()}
+        tasks = sorted(ws.request_tasks(self.request_id), key=lambda x: (x.done, x.title))
+        done = sum(1 for x in tasks if x.done)
+        self.query_one("#req-detail-tasks-title", Static).update(
+            Text(t("s8.req.tasks", done=done, n=len(tasks)), style="bold")
+        )
+        rows = [TaskRow(x.id, x, names.get(x.account_id or "", "")) for x in tasks]
+        self.tasks_table.set_rows(rows)
+
+    def action_toggle_done(self) -> None:
+        """Complete (or reopen) the task, then store "told" on loops that just closed."""
+        table = self.tasks_table
+        rows = table.rows
+        if not rows:
+            return
+        index = table.cursor
+        row = rows[index]
+        self.workspace.complete_task(row.id, not row.task.done)
+        if self.workspace.close_told_loops():
+            self.notify(t("s8.req.told"), markup=False)
+        self.rebuild()
+        table.move_cursor(index)  # stay in place: the done task sinks, the next one rises
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+# ------------------------------------------------------------------------- screen
+class RequestsScreen(Screen[None]):
+    """Requests ranked by ARR asking; n new, s loop status, S ship, Enter detail."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("n", "new", "key.s8.new_request"),
+        Binding("s", "status", "key.s8.status"),
+        Binding("S", "ship", "key.s8.ship"),
+        Binding("escape", "back", "key.s8.back"),
+    ]
+    DEFAULT_CSS = """
+    RequestsScreen #req-head { height: auto; padding: 0 1; background: $boost; }
+    RequestsScreen #req-table { height: 1fr; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        localize_bindings(self)
+        self.rows: list[RequestRow] = []
+        self.last_shipped: list[Task] = []
+        self._unsubscribe: Callable[[], None] | None = None
+        self._stale = False
+
+    @property
+    def workspace(self) -> Workspace:
+        return self.app.workspace  # type: ignore[attr-defined,no-any-return]
+
+    @property
+    def table(self) -> AccountTable[RequestRow]:
+        return self.query_one("#req-table", AccountTable)
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(id="req-head", markup=False)
+        yield AccountTable[RequestRow](request_columns(), id="req-table")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = t("s8.req.title")
+        self._unsubscribe = self.workspace.subscribe(self._on_workspace_event)
+        self.rebuild()
+        self.table.focus()
+
+    def on_unmount(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+
+    def _on_workspace_event(self, event: WorkspaceEvent) -> None:
+        if self.is_current:
+            self.rebuild()
+        else:
+            self._stale = True
+
+    def on_screen_resume(self) -> None:
+        if self._stale:
+            self._stale = False
+        self.rebuild()  # the detail may have closed a loop
+
+    def rebuild(self) -> None:
+        ranked = self.workspace.ranked_requests()
+        self.rows = [RequestRow(r.request.id, r) for r in ranked]
+        self.table.set_rows(self.rows)
+        self.query_one("#req-head", Static).update(t("s8.req.head", n=len(ranked)))
+
+    @property
+    def current(self) -> RequestRow | None:
+        rows, index = self.table.rows, self.table.cursor
+        return rows[index] if 0 <= index < len(rows) else None
+
+    def status_of(self, request_id: str) -> LoopStatus:
+        return next(r.ranked.status for r in self.rows if r.id == request_id)
+
+    # ---------------------------------------------------------------- actions
+    def on_account_table_selected(self, message: AccountTable.Selected) -> None:
+        message.stop()
+        self.app.push_screen(RequestDetail(message.row_id))
+
+    def action_new(self) -> None:
+        ws = self.workspace
+        created: list[str] = []
+
+        def submit(values: dict[str, Any]) -> None:
+            ids = parse_accounts(ws, str(values.get("accounts") or ""))
+            data = {
+                "title": values.get("title") or "",
+                "verbatim": values.get("verbatim") or "",
+                "account_ids": ids,
+            }
+            try:
+                created.append(ws.add_request(data).id)
+            except InvalidRecord as exc:
+                fields = {
+                    ("accounts" if k == "account_ids" else k): v for k, v in exc.fields.items()
+                }
+                raise InvalidRecord(exc.messages, fields) from None
+
+        def done(values: dict[str, Any] | None) -> None:
+            if created:
+                self.rebuild()
+                self.table.set_rows(self.rows, keep_id=created[-1])
+
+        fields = [
+            Field("title", t("s8.req.col.title"), required=True),
+            Field("verbatim", t("s8.req.verbatim"), kind="multiline"),
+            Field("accounts", t("s8.req.accounts"), help=t("s8.req.accounts_help")),
+        ]
+        self.app.push_screen(FormScreen(t("s8.req.new_title"), fields, submit), done)
+
+    def action_status(self) -> None:
+        row = self.current
+        if row is None:
+            return
+        now = row.ranked.status
+        suggested = next_status(now) or now
+
+        def submit(values: dict[str, Any]) -> None:
+            self.workspace.set_request_status(row.id, values["status"])
+
+        fields = [
+            Field(
+                "status",
+                t("s8.req.col.status"),
+                kind="select",
+                options=[(t(f"s8.loop.{s.value}"), s.value) for s in LoopStatus],
+                value=suggested.value,
+                required=True,
+                help=t("s8.req.status_help", now=t(f"s8.loop.{now.value}")),
+            )
+        ]
+        title = t("s8.req.status_title", title=clean(row.ranked.request.title))
+        self.app.push_screen(FormScreen(title, fields, submit))
+
+    def action_ship(self) -> None:
+        row = self.current
+        if row is None:
+            return
+        try:
+            self.last_shipped = self.workspace.ship_request(row.id)
+        except InvalidRecord as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return
+        self.rebuild()
+        self.notify(t("s8.req.shipped", n=len(self.last_shipped)), markup=False)
+
+    def action_back(self) -> None:
+        if len(self.app.screen_stack) > 2:
+            self.app.pop_screen()

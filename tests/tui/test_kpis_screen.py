@@ -1,0 +1,168 @@
+"""The KPI screen with the Pilot: periods, slices, the accounts behind a number, surveys."""
+
+from __future__ import annotations
+
+from textual.pilot import Pilot
+from textual.widgets import Input, Select, Static
+
+from cstui.app import CSApp, create_app
+from cstui.domain.models import SurveyResponse
+from cstui.screens.forms import FormScreen
+from cstui.screens.kpis import AccountsModal, KPIScreen
+from cstui.workspace import Workspace
+
+
+def top(app: CSApp) -> object:
+    """The screen on top, typed loosely so identity checks do not narrow ``app.screen``."""
+    return app.screen
+
+
+async def open_kpis(app: CSApp, pilot: Pilot[None]) -> KPIScreen:
+    await pilot.pause()
+    await pilot.press("M")
+    await pilot.pause()
+    assert isinstance(app.screen, KPIScreen)
+    return app.screen
+
+
+def shown(screen: KPIScreen) -> dict[str, float | None]:
+    assert screen.report is not None
+    return {v.key: v.value for v in screen.report.values}
+
+
+def expected(ws: Workspace, period: str, slice: str = "all") -> dict[str, float | None]:
+    return {v.key: v.value for v in ws.kpi_report(period, slice).values}
+
+
+async def test_periods_slices_and_the_accounts_behind_a_number(demo_ws: Workspace) -> None:
+    demo_ws.refresh_health()
+    app = create_app(demo_ws, poll=False, rescore=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_kpis(app, pilot)
+        # The last full quarter before 2026-11-23, every KPI of the report, with its trend.
+        assert screen.period.label == "2026Q3"
+        assert shown(screen) == expected(demo_ws, "2026Q3")
+        assert len(screen.rows) == 13 and all(len(r.trend) == 6 for r in screen.rows)
+        assert screen.rows[0].trend[-1] == ("2026Q3", screen.value("logo_churn").value)
+        head = str(screen.query_one("#kpi-head", Static).render())
+        assert "2026Q3" in head and "2026-07-01" in head and "44 accounts at the start" in head
+        nps = str(screen.query_one("#kpi-nps", Static).render())
+        assert "4 promoters" in nps and "7 passives" in nps and "3 detractors" in nps
+        assert "red 1" in str(screen.query_one("#kpi-health", Static).render())
+
+        await pilot.press("right_square_bracket")
+        assert screen.period.label == "2026Q4"
+        await pilot.press("left_square_bracket", "left_square_bracket")
+        assert screen.period.label == "2026Q2"
+        assert shown(screen) == expected(demo_ws, "2026Q2")
+        await pilot.press("m")
+        assert screen.period.label == "2026-06"
+        await pilot.press("y")
+        assert screen.period.label == "2026"
+        await pilot.press("q", "s")
+        assert (screen.period.label, screen.slice) == ("2026Q4", "mine")
+        assert shown(screen) == expected(demo_ws, "2026Q4", "mine")
+        await pilot.press("s")
+        assert screen.slice == "tier:high"
+
+        # An empty onboarding cohort reads "no data", never 0 or a crash.
+        await pilot.press("left_square_bracket", "s", "s", "s")
+        assert screen.slice == "all" and screen.period.label == "2026Q3"
+        assert screen.value("onboarding_completion").value is None
+
+        # Owner slice through the small form.
+        await pilot.press("o")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, FormScreen)
+        form.query_one("#field-owner", Select).value = "kim"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert screen.slice == "owner:kim"
+        assert shown(screen) == expected(demo_ws, "2026Q3", "owner:kim")
+        await pilot.press("s")  # back to the whole book
+        assert screen.slice == "all"
+
+        # Enter on logo churn: the accounts lost; Enter there opens the account.
+        lost = screen.value("logo_churn").accounts
+        assert lost
+        await pilot.press("enter")
+        await pilot.pause()
+        modal = app.screen
+        assert isinstance(modal, AccountsModal)
+        assert [r.id for r in modal.rows] == lost
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen.__class__.__name__ == "AccountScreen"
+        assert app.screen.account_id == lost[0]  # type: ignore[attr-defined]
+        await pilot.press("escape")
+        await pilot.pause()
+        assert top(app) is modal
+        await pilot.press("escape", "down", "down", "a")  # renewal rate: the renewed
+        await pilot.pause()
+        assert isinstance(app.screen, AccountsModal)
+        assert [r.id for r in app.screen.rows] == screen.value("renewal_rate").accounts
+
+
+async def test_survey_form_rejects_a_bad_score_and_a_detractor_raises_an_alert(
+    demo_ws: Workspace,
+) -> None:
+    demo_ws.refresh_health()
+    account = next(
+        a
+        for a in demo_ws.accounts()
+        if demo_ws.contacts(a.id)
+        and a.stage.value != "churned"
+        and not any(x.rule == "detractor" for x in demo_ws.alerts() if x.account_id == a.id)
+    )
+    before = demo_ws.count(SurveyResponse)
+    app = create_app(demo_ws, poll=False, rescore=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await app.run_action("record_survey")  # from the palette, with no account open
+        await pilot.pause()
+        pick = app.screen
+        assert isinstance(pick, FormScreen)
+        pick.query_one("#field-account", Input).value = "no such account zzz"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert top(app) is pick and pick.query_one("#error-account", Static).display
+        pick.query_one("#field-account", Input).value = account.id
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, FormScreen) and form is not pick
+        assert form.query_one("#field-date", Input).value == "2026-11-23"
+        form.query_one("#field-score", Input).value = "11"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert top(app) is form
+        error = form.query_one("#error-score", Static)
+        assert error.display and "between 0 and 10" in str(error.render())
+        assert demo_ws.count(SurveyResponse) == before  # nothing saved
+
+        contact = demo_ws.contacts(account.id)[0]
+        form.query_one("#field-contact", Select).value = contact.id
+        form.query_one("#field-score", Input).value = "3"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert top(app) is not form
+    saved = [s for s in demo_ws.surveys(account.id) if s.score == 3]
+    assert demo_ws.count(SurveyResponse) == before + 1
+    assert saved and saved[0].contact_id == contact.id and saved[0].kind.value == "nps"
+    demo_ws.refresh_health([account.id])
+    assert any(a.rule == "detractor" and a.account_id == account.id for a in demo_ws.alerts())
+
+
+async def test_japanese_at_80x24(demo_ws: Workspace) -> None:
+    app = create_app(demo_ws, lang="ja", poll=False, rescore=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_kpis(app, pilot)
+        head = str(screen.query_one("#kpi-head", Static).render())
+        assert "KPI 2026Q3" in head and "範囲 全体" in head
+        assert "推奨者" in str(screen.query_one("#kpi-nps", Static).render())
+        table = screen.table
+        assert table.size.width <= 80 and table.size.height >= 10
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, AccountsModal)

@@ -1,0 +1,118 @@
+"""The renewals screen with the Pilot: months, forecast, and an outcome that moves GRR/NRR."""
+
+from __future__ import annotations
+
+from textual.widgets import Input, Select
+
+from cstui.app import CSApp, create_app
+from cstui.domain.models import Forecast, Outcome
+from cstui.screens.forms import FormScreen
+from cstui.screens.kpis import KPIScreen
+from cstui.screens.renewals import RenewalsScreen
+from cstui.workspace import Workspace
+
+
+def top(app: CSApp) -> object:
+    """The screen on top, typed loosely so identity checks do not narrow ``app.screen``."""
+    return app.screen
+
+
+async def test_an_outcome_recorded_here_changes_grr_and_nrr_on_the_kpi_screen(
+    demo_ws: Workspace,
+) -> None:
+    demo_ws.refresh_health()
+    app = create_app(demo_ws, poll=False, rescore=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("M", "right_square_bracket")  # KPIs of this quarter (2026Q4)
+        await pilot.pause()
+        kpis = app.screen
+        assert isinstance(kpis, KPIScreen) and kpis.period.label == "2026Q4"
+        grr, nrr = kpis.value("grr").value, kpis.value("nrr").value
+        assert kpis.report is not None
+        at_start = set(kpis.report.accounts_at_start)
+
+        await pilot.press("N")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, RenewalsScreen)
+        # Twelve months from this one, plus the overdue bucket; the cursor on this month.
+        labels = [m.id for m in screen.months]
+        assert labels[-12:][0] == "2026-11" and len(labels[-12:]) == 12
+        assert screen.month is not None and screen.month.id == "2026-11"
+        overdue = [m for m in screen.months if m.id == "overdue"]
+        assert all(r.outcome is None for m in overdue for r in m.renewals)
+        month = screen.month
+        assert month.due == {
+            c: v for c, v in demo_ws.renewals_by_month()[0].due_arr.items()
+        }  # the same sums as the service
+
+        # A renewal of an account counted at the start of the quarter, still open.
+        await pilot.press("tab")
+        target = next(
+            i
+            for i, r in enumerate(screen.list_table.rows)
+            if r.outcome is None and r.account_id in at_start
+        )
+        screen.list_table.move_cursor(target)
+        renewal = screen.current
+        assert renewal is not None
+
+        # f: forecast at risk.
+        await pilot.press("f")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, FormScreen)
+        form.query_one("#field-forecast", Select).value = "at_risk"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        stored = [r for r in demo_ws.renewals(renewal.account_id) if r.id == renewal.id]
+        assert stored[0].forecast is Forecast.AT_RISK and not stored[0].implied
+
+        # o: downgraded to half, with a wrong amount first (error beside the field).
+        await pilot.press("o")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, FormScreen)
+        form.query_one("#field-outcome", Select).value = "downgraded"
+        form.query_one("#field-new_arr", Input).value = str(renewal.arr_due + 1)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert top(app) is form and form.query_one("#error-new_arr").display
+        form.query_one("#field-new_arr", Input).value = str(renewal.arr_due // 2)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert top(app) is screen
+        stored = [r for r in demo_ws.renewals(renewal.account_id) if r.id == renewal.id]
+        assert stored[0].outcome is Outcome.DOWNGRADED
+        assert stored[0].new_arr == renewal.arr_due // 2
+        shown = next(r for r in screen.list_table.rows if r.id == renewal.id)
+        assert shown.outcome is Outcome.DOWNGRADED  # the list followed
+
+        await pilot.press("escape")
+        await pilot.pause()
+        assert top(app) is kpis
+        new_grr, new_nrr = kpis.value("grr").value, kpis.value("nrr").value
+        assert grr is not None and new_grr is not None and new_grr < grr
+        assert nrr is not None and new_nrr is not None and new_nrr < nrr
+        assert new_grr == demo_ws.kpi_report("2026Q4")["grr"].value
+        assert renewal.account_id in kpis.value("grr").accounts
+
+        # Enter on a renewal opens its account.
+        await pilot.press("N")
+        await pilot.pause()
+        await pilot.press("tab", "enter")
+        await pilot.pause()
+        assert app.screen.__class__.__name__ == "AccountScreen"
+
+
+async def test_renewals_in_japanese_at_80x24(demo_ws: Workspace) -> None:
+    app = create_app(demo_ws, lang="ja", poll=False, rescore=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("N")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, RenewalsScreen)
+        assert screen.month_table.size.height >= 5 and screen.list_table.size.height >= 3
+        assert screen.month_table.size.width <= 80
