@@ -58,6 +58,7 @@ class CSApp(App[None]):
         Binding("M", "show_kpis", "key.s8.kpis", show=False),
         Binding("N", "show_renewals", "key.s8.renewals", show=False),
         Binding("F", "show_requests", "key.s8.requests", show=False),
+        Binding("Q", "show_qbrs_due", "key.qbr.due", show=False),
     ]
 
     def on_mount(self) -> None:
@@ -142,6 +143,11 @@ class CSApp(App[None]):
         from cstui.screens.requests import RequestsScreen
 
         self._show(RequestsScreen)
+
+    def action_show_qbrs_due(self) -> None:
+        from cstui.screens.qbrs_due import QBRsDueScreen
+
+        self._show(QBRsDueScreen)
 
     def action_record_survey(self) -> None:
         """Survey form for the open account; asks which account when none is open."""

@@ -236,6 +236,7 @@ def import_accounts_cmd(data_dir: Path | None, file: Path) -> None:
 def _register() -> None:
     """Subcommands that live in their own modules (they share ``cstui.cli_common``)."""
     from cstui.cli_health import health
+    from cstui.cli_qbr import qbr
     from cstui.cli_report import import_surveys_cmd, report
     from cstui.cli_tasks import tasks
     from cstui.cli_today import today
@@ -245,6 +246,7 @@ def _register() -> None:
     main.add_command(tasks)
     main.add_command(report)
     import_group.add_command(import_surveys_cmd)
+    export_group.add_command(qbr)
 
 
 _register()

@@ -69,6 +69,7 @@ class ActionsProvider(Provider):
             (t("palette.s8.renewals"), "app.show_renewals", t("palette.s8.renewals_help")),
             (t("palette.s8.requests"), "app.show_requests", t("palette.s8.requests_help")),
             (t("palette.s8.survey"), "app.record_survey", t("palette.s8.survey_help")),
+            (t("palette.qbrs_due"), "app.show_qbrs_due", t("palette.qbrs_due_help")),
         ]
 
     async def discover(self) -> Hits:

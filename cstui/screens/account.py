@@ -385,7 +385,7 @@ class AccountScreen(Screen[None]):
                     maximum=100.0,
                 )
             )
-        self.query_one(TimeChart).set_data(series, start, today)
+        self.query_one("#usage-chart", TimeChart).set_data(series, start, today)
         period = self._static("usage-period")
         if snaps:
             period.update(t("account.usage.period", n=len(snaps), seats=account.seats or "—"))

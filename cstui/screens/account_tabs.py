@@ -18,6 +18,7 @@ def tabs() -> list[tuple[str, str, PaneFactory]]:
     """Imported lazily: panes pull in their own widgets only when an account is opened."""
     entries: list[tuple[str, str, PaneFactory]] = []
     from cstui.widgets.checklist import OnboardingPane
+    from cstui.widgets.qbr import QBRPane
     from cstui.widgets.success_plan import SuccessPlanPane
     from cstui.widgets.tasks import TasksPane
     from cstui.widgets.timeline import TimelinePane
@@ -26,4 +27,5 @@ def tabs() -> list[tuple[str, str, PaneFactory]]:
     entries.append(("success", "account.tab.success", SuccessPlanPane))
     entries.append(("timeline", "account.tab.timeline", TimelinePane))
     entries.append(("tasks", "account.tab.tasks", TasksPane))
+    entries.append(("qbr", "account.tab.qbr", QBRPane))
     return entries

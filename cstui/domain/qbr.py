@@ -1,0 +1,618 @@
+"""The numbers of a quarterly business review, assembled once and frozen when delivered.
+
+A QBR is judged by the executive who renews, so every figure here is taken from the rule
+that computes it everywhere else (health, objective status, ROI, NPS/CSAT); this module only
+selects, scales and words them. :class:`QBRData` is plain data so it can be stored as JSON
+in ``QBR.frozen`` (:func:`to_json` / :func:`from_json`): a delivered review must read the
+same a year later, whatever happened to the account since.
+
+ROI scaling. :func:`cstui.domain.roi.compute` answers per contract year. The review shows
+the *period* (the quarter) and the *year to date* (calendar year, January to the quarter's
+end), each as the annual value, fee and net multiplied by ``months ÷ 12``. Months are whole
+calendar months in the window during which the contract ran: a contract that started in
+August counts 2 months of Q3 (August and September, the start month counted whole) and 2
+months year to date. ROI % and payback are ratios, so they are the annual ones unchanged.
+No months in the window (the contract started later) gives no ROI row (None).
+
+Texts that the review shows as sentences (risks, next steps, changes, the drafted summary)
+are worded here in English or Japanese, like the cadence agendas, because ``domain`` cannot
+read the locale catalogues; report labels live in ``locale/<lang>/qbr.json``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Final
+
+from cstui.domain import metrics
+from cstui.domain.renewals import Period
+from cstui.domain.roi import MONTHS, ROIResult, percent
+
+SECTIONS: Final = ("summary", "results", "roi", "stories", "risks", "next_steps", "changes")
+"""The seven sections of the review, in the order the report shows them (issue 6)."""
+
+FORMAT_VERSION: Final = 1
+"""Stored in frozen data so a later cstui can tell how to read an old snapshot."""
+
+
+@dataclass(slots=True)
+class AccountInfo:
+    name: str
+    tier: str
+    stage: str
+    arr: int
+    currency: str
+    renewal_date: date | None
+    owner: str
+
+
+@dataclass(slots=True)
+class Adoption:
+    """At the period's end: active users against seats, key features in use."""
+
+    active_users: int | None
+    seats: int
+    features_used: int | None
+    features_total: int | None
+
+
+@dataclass(slots=True)
+class KPIRow:
+    objective: str
+    audience: str
+    kpi: str
+    unit: str
+    baseline: float
+    current: float | None
+    target: float
+    progress: float | None
+    """Unclamped share of the way from baseline to target (success.progress)."""
+    status: str | None
+    """An ObjectiveStatus value at the period's end; None when it cannot be told."""
+
+
+@dataclass(slots=True)
+class ROIRow:
+    """roi.compute's annual result scaled to ``months`` (see the module notes)."""
+
+    months: int
+    currency: str
+    value: float
+    fee: float
+    net: float
+    roi_pct: float | None
+    payback_months: float | None
+
+
+@dataclass(slots=True)
+class StoryRow:
+    activity_id: str
+    date: date
+    kind: str
+    summary: str
+    marked: bool
+
+
+@dataclass(slots=True)
+class QBRData:
+    account_id: str
+    account: AccountInfo
+    period: str
+    period_start: date
+    period_end: date
+    as_of: date
+    """The day the numbers were assembled (risks and next steps are as of this day)."""
+    lang: str
+    health_start: int | None
+    health_end: int | None
+    health_series: list[tuple[date, int]]
+    usage_series: list[tuple[date, int, int]]
+    """(date, active users, logins) of each usage reading in the period."""
+    adoption: Adoption
+    support: int | None
+    """Open support tickets at the period's end (None without usage data)."""
+    nps: list[int]
+    csat: list[int]
+    kpis: list[KPIRow]
+    roi_period: ROIRow | None
+    roi_ytd: ROIRow | None
+    stories: list[StoryRow]
+    risks: list[str]
+    next_steps: list[str]
+    changes: list[str]
+    previous_period: str | None = None
+    """The last delivered QBR compared against in ``changes`` (None: this is the first)."""
+    summary_draft: str = ""
+    version: int = FORMAT_VERSION
+
+    @property
+    def nps_score(self) -> float | None:
+        return metrics.nps(self.nps)
+
+    @property
+    def csat_score(self) -> float | None:
+        """Share of 4–5 answers, the default CSAT method of metrics.csat."""
+        return metrics.csat(self.csat)
+
+    def marked_stories(self) -> list[StoryRow]:
+        return [s for s in self.stories if s.marked]
+
+
+# --------------------------------------------------------------------------------------------
+# Periods and ROI
+# --------------------------------------------------------------------------------------------
+
+
+def default_period(today: date) -> str:
+    """The last full quarter: a review looks back on a quarter that is over."""
+    return Period.containing(today).shift(-1).label
+
+
+def parse_period(text: str) -> Period:
+    """A quarter like 2026Q3; months and years are refused (a QBR is quarterly)."""
+    period = Period.parse(text)
+    if period.kind != "quarter":
+        raise ValueError(f"'{text}' is not a quarter like 2026Q3.")
+    return period
+
+
+def due_date(period: Period) -> date:
+    """A review is due 30 days after its quarter ends."""
+    from datetime import timedelta
+
+    return period.end + timedelta(days=30)
+
+
+def _months_running(first: date, last: date, contract_start: date | None) -> int:
+    """Whole calendar months of ``first``…``last`` from the contract's start month on."""
+    begin = first if contract_start is None or contract_start <= first else contract_start
+    if begin > last:
+        return 0
+    return (last.year - begin.year) * 12 + last.month - begin.month + 1
+
+
+def scale_roi(result: ROIResult, annual_fee: float, currency: str, months: int) -> ROIRow | None:
+    if months <= 0:
+        return None
+    share = months / MONTHS
+    return ROIRow(
+        months=months,
+        currency=currency,
+        value=result.annual_value * share,
+        fee=annual_fee * share,
+        net=result.net_value * share,
+        roi_pct=result.roi_pct,
+        payback_months=result.payback_months,
+    )
+
+
+def roi_rows(
+    result: ROIResult,
+    annual_fee: float,
+    currency: str,
+    period: Period,
+    contract_start: date | None,
+) -> tuple[ROIRow | None, ROIRow | None]:
+    """(period, year to date) ROI rows; see the module notes for the scaling."""
+    quarter = _months_running(period.start, period.end, contract_start)
+    ytd = _months_running(date(period.year, 1, 1), period.end, contract_start)
+    return (
+        scale_roi(result, annual_fee, currency, quarter),
+        scale_roi(result, annual_fee, currency, ytd),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Words
+# --------------------------------------------------------------------------------------------
+
+_WORDS: Final[dict[str, tuple[str, str]]] = {
+    "risk.flag": ("{label}: {evidence}", "{label}：{evidence}"),
+    "risk.objective": (
+        "Objective {status}: {title} ({kpi} {current} against a target of {target})",
+        "目標が{status}：{title}（{kpi} 現在 {current}、目標 {target}）",
+    ),
+    "risk.objective_nokpi": ("Objective {status}: {title}", "目標が{status}：{title}"),
+    "risk.request": ("Open request: {title}", "未対応の要望：{title}"),
+    "status.missed": ("missed", "未達"),
+    "status.at_risk": ("at risk", "遅れ気味"),
+    "next.upsell": ("Proposal: {idea}", "提案：{idea}"),
+    "next.touchpoint": (
+        "Next executive touchpoint: {label} by {due}. {agenda}",
+        "次の決裁者タッチポイント：{label}（{due}まで）。{agenda}",
+    ),
+    "change.health": (
+        "Health score: {old} → {new} ({delta})",
+        "ヘルススコア：{old} → {new}（{delta}）",
+    ),
+    "change.stage": ("Stage: {old} → {new}", "ステージ：{old} → {new}"),
+    "change.kpi": ("{kpi}: {old} → {new}", "{kpi}：{old} → {new}"),
+    "change.kpi_new": ("New KPI {kpi}: {new}", "新しいKPI {kpi}：{new}"),
+    "change.none": (
+        "No change in score, stage or KPIs since {period}.",
+        "{period}から、スコア・ステージ・KPIに変化はありません。",
+    ),
+    "summary.health": (
+        "In {period}, {name}'s health score moved from {start} to {end}.",
+        "{period}の{name}様のヘルススコアは{start}から{end}へ推移しました。",
+    ),
+    "summary.health_end": (
+        "At the end of {period}, {name}'s health score was {end}.",
+        "{period}末時点の{name}様のヘルススコアは{end}です。",
+    ),
+    "summary.health_none": (
+        "In {period}, {name} had no health score yet.",
+        "{period}時点で{name}様のヘルススコアはまだありません。",
+    ),
+    "summary.adoption": (
+        "{active} of {seats} seats were active and {used} of {total} key features in use.",
+        "{seats}席のうち{active}名が利用中で、主要機能{total}個のうち{used}個を活用しています。",
+    ),
+    "summary.kpis": (
+        "{good} of {count} objectives are on track or achieved.",
+        "{count}件の目標のうち{good}件が順調または達成済みです。",
+    ),
+    "summary.roi": (
+        "Year to date the service returned {value} against a fee of {fee} ({net} net{pct}).",
+        "年初来の効果は{value}（費用{fee}、純効果{net}{pct}）です。",
+    ),
+    "summary.nps": (
+        "NPS in the quarter was {nps} (answers: {n}).",
+        "四半期のNPSは{n}件の回答で{nps}でした。",
+    ),
+    "summary.risks": (
+        "{n} risks need attention; next steps are proposed below.",
+        "対応が必要なリスクが{n}件あります。次のステップを以下に提案します。",
+    ),
+    "summary.no_risks": (
+        "No open risks; next steps are proposed below.",
+        "未解決のリスクはありません。次のステップを以下に提案します。",
+    ),
+}
+
+
+def word(key: str, lang: str, **params: Any) -> str:
+    en, ja = _WORDS[key]
+    return (ja if lang == "ja" else en).format(**params)
+
+
+def number(value: float | None) -> str:
+    """A KPI value without noise: 12 rather than 12.0, 3.5 kept; None as an em dash."""
+    if value is None:
+        return "—"
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+
+
+def plain_money(amount: float, currency: str) -> str:
+    """Fallback formatter when the caller gives none (the UI passes ``i18n.money``)."""
+    return f"{amount:,.0f} {currency}"
+
+
+# --------------------------------------------------------------------------------------------
+# Sections that are sentences
+# --------------------------------------------------------------------------------------------
+
+
+def risk_lines(
+    flags: Iterable[tuple[str, str]],
+    kpis: Iterable[KPIRow],
+    open_requests: Iterable[str],
+    lang: str,
+) -> list[str]:
+    """Open flags (label, evidence), missed or at-risk objectives, unresolved requests."""
+    lines = [word("risk.flag", lang, label=label, evidence=ev) for label, ev in flags]
+    for row in kpis:
+        if row.status not in ("missed", "at_risk"):
+            continue
+        status = word(f"status.{row.status}", lang)
+        lines.append(
+            word(
+                "risk.objective",
+                lang,
+                status=status,
+                title=row.objective,
+                kpi=row.kpi,
+                current=number(row.current),
+                target=number(row.target),
+            )
+        )
+    lines.extend(word("risk.request", lang, title=t) for t in open_requests)
+    return lines
+
+
+def next_step_lines(
+    upsell_ideas: Iterable[str],
+    touchpoint: tuple[str, date, str] | None,
+    lang: str,
+) -> list[str]:
+    """Upsell ideas recorded on the account, then the next executive touchpoint
+    (label, due, agenda)."""
+    lines = [word("next.upsell", lang, idea=idea) for idea in upsell_ideas]
+    if touchpoint is not None:
+        label, due, agenda = touchpoint
+        lines.append(word("next.touchpoint", lang, label=label, due=due.isoformat(), agenda=agenda))
+    return lines
+
+
+def change_lines(previous: QBRData | None, data: QBRData, lang: str) -> list[str]:
+    """What moved since the last delivered review: score, stage, each KPI's value."""
+    if previous is None:
+        return []
+    lines: list[str] = []
+    old, new = previous.health_end, data.health_end
+    if old != new:
+        delta = "—" if old is None or new is None else f"{new - old:+d}"
+        lines.append(word("change.health", lang, old=number(old), new=number(new), delta=delta))
+    if previous.account.stage != data.account.stage:
+        lines.append(word("change.stage", lang, old=previous.account.stage, new=data.account.stage))
+    before = {(r.objective, r.kpi): r.current for r in previous.kpis}
+    for row in data.kpis:
+        key = (row.objective, row.kpi)
+        if key not in before:
+            lines.append(word("change.kpi_new", lang, kpi=row.kpi, new=number(row.current)))
+        elif before[key] != row.current:
+            lines.append(
+                word(
+                    "change.kpi",
+                    lang,
+                    kpi=row.kpi,
+                    old=number(before[key]),
+                    new=number(row.current),
+                )
+            )
+    if not lines:
+        lines.append(word("change.none", lang, period=previous.period))
+    return lines
+
+
+def draft_summary(
+    data: QBRData,
+    lang: str,
+    money: Callable[[float, str], str] = plain_money,
+) -> str:
+    """One paragraph from the numbers, for the CSM to edit (never sent as is)."""
+    name = data.account.name
+    parts: list[str] = []
+    if data.health_end is None:
+        parts.append(word("summary.health_none", lang, period=data.period, name=name))
+    elif data.health_start is None:
+        parts.append(
+            word("summary.health_end", lang, period=data.period, name=name, end=data.health_end)
+        )
+    else:
+        parts.append(
+            word(
+                "summary.health",
+                lang,
+                period=data.period,
+                name=name,
+                start=data.health_start,
+                end=data.health_end,
+            )
+        )
+    a = data.adoption
+    if a.active_users is not None and a.seats:
+        parts.append(
+            word(
+                "summary.adoption",
+                lang,
+                active=a.active_users,
+                seats=a.seats,
+                used=number(a.features_used),
+                total=number(a.features_total),
+            )
+        )
+    told = [k for k in data.kpis if k.status in ("on_track", "achieved", "at_risk", "missed")]
+    if told:
+        good = sum(1 for k in told if k.status in ("on_track", "achieved"))
+        parts.append(word("summary.kpis", lang, good=good, count=len(told)))
+    if data.roi_ytd is not None:
+        r = data.roi_ytd
+        sep = "、" if lang == "ja" else ", "
+        pct = "" if r.roi_pct is None else f"{sep}ROI {percent(r.roi_pct)} %"
+        parts.append(
+            word(
+                "summary.roi",
+                lang,
+                value=money(r.value, r.currency),
+                fee=money(r.fee, r.currency),
+                net=money(r.net, r.currency),
+                pct=pct,
+            )
+        )
+    score = data.nps_score
+    if score is not None:
+        parts.append(word("summary.nps", lang, nps=f"{score:+.0f}", n=len(data.nps)))
+    if data.risks:
+        parts.append(word("summary.risks", lang, n=len(data.risks)))
+    else:
+        parts.append(word("summary.no_risks", lang))
+    return ("" if lang == "ja" else " ").join(parts)
+
+
+# --------------------------------------------------------------------------------------------
+# Freezing
+# --------------------------------------------------------------------------------------------
+
+
+def _d(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _day(value: Any) -> date | None:
+    return None if value is None else date.fromisoformat(str(value))
+
+
+def to_json(data: QBRData) -> dict[str, Any]:
+    """A JSON-able dict (dates as ISO text) for ``QBR.frozen``."""
+    acc = data.account
+    return {
+        "version": data.version,
+        "account_id": data.account_id,
+        "account": {
+            "name": acc.name,
+            "tier": acc.tier,
+            "stage": acc.stage,
+            "arr": acc.arr,
+            "currency": acc.currency,
+            "renewal_date": _d(acc.renewal_date),
+            "owner": acc.owner,
+        },
+        "period": data.period,
+        "period_start": _d(data.period_start),
+        "period_end": _d(data.period_end),
+        "as_of": _d(data.as_of),
+        "lang": data.lang,
+        "health_start": data.health_start,
+        "health_end": data.health_end,
+        "health_series": [[_d(d), s] for d, s in data.health_series],
+        "usage_series": [[_d(d), u, n] for d, u, n in data.usage_series],
+        "adoption": {
+            "active_users": data.adoption.active_users,
+            "seats": data.adoption.seats,
+            "features_used": data.adoption.features_used,
+            "features_total": data.adoption.features_total,
+        },
+        "support": data.support,
+        "nps": list(data.nps),
+        "csat": list(data.csat),
+        "kpis": [
+            {
+                "objective": k.objective,
+                "audience": k.audience,
+                "kpi": k.kpi,
+                "unit": k.unit,
+                "baseline": k.baseline,
+                "current": k.current,
+                "target": k.target,
+                "progress": k.progress,
+                "status": k.status,
+            }
+            for k in data.kpis
+        ],
+        "roi_period": _roi_json(data.roi_period),
+        "roi_ytd": _roi_json(data.roi_ytd),
+        "stories": [
+            {
+                "activity_id": s.activity_id,
+                "date": _d(s.date),
+                "kind": s.kind,
+                "summary": s.summary,
+                "marked": s.marked,
+            }
+            for s in data.stories
+        ],
+        "risks": list(data.risks),
+        "next_steps": list(data.next_steps),
+        "changes": list(data.changes),
+        "previous_period": data.previous_period,
+        "summary_draft": data.summary_draft,
+    }
+
+
+def _roi_json(row: ROIRow | None) -> dict[str, Any] | None:
+    if row is None:
+        return None
+    return {
+        "months": row.months,
+        "currency": row.currency,
+        "value": row.value,
+        "fee": row.fee,
+        "net": row.net,
+        "roi_pct": row.roi_pct,
+        "payback_months": row.payback_months,
+    }
+
+
+def _roi_from(raw: Mapping[str, Any] | None) -> ROIRow | None:
+    if raw is None:
+        return None
+    return ROIRow(
+        months=int(raw["months"]),
+        currency=str(raw["currency"]),
+        value=float(raw["value"]),
+        fee=float(raw["fee"]),
+        net=float(raw["net"]),
+        roi_pct=None if raw["roi_pct"] is None else float(raw["roi_pct"]),
+        payback_months=None if raw["payback_months"] is None else float(raw["payback_months"]),
+    )
+
+
+def from_json(raw: Mapping[str, Any]) -> QBRData:
+    """The inverse of :func:`to_json`."""
+    acc = raw["account"]
+    adoption = raw["adoption"]
+    start, end, as_of = _day(raw["period_start"]), _day(raw["period_end"]), _day(raw["as_of"])
+    assert start is not None and end is not None and as_of is not None
+    return QBRData(
+        account_id=str(raw["account_id"]),
+        account=AccountInfo(
+            name=str(acc["name"]),
+            tier=str(acc["tier"]),
+            stage=str(acc["stage"]),
+            arr=int(acc["arr"]),
+            currency=str(acc["currency"]),
+            renewal_date=_day(acc.get("renewal_date")),
+            owner=str(acc.get("owner", "")),
+        ),
+        period=str(raw["period"]),
+        period_start=start,
+        period_end=end,
+        as_of=as_of,
+        lang=str(raw.get("lang", "en")),
+        health_start=raw.get("health_start"),
+        health_end=raw.get("health_end"),
+        health_series=[(date.fromisoformat(d), int(s)) for d, s in raw["health_series"]],
+        usage_series=[(date.fromisoformat(d), int(u), int(n)) for d, u, n in raw["usage_series"]],
+        adoption=Adoption(
+            active_users=adoption["active_users"],
+            seats=int(adoption["seats"]),
+            features_used=adoption["features_used"],
+            features_total=adoption["features_total"],
+        ),
+        support=raw.get("support"),
+        nps=[int(x) for x in raw["nps"]],
+        csat=[int(x) for x in raw["csat"]],
+        kpis=[
+            KPIRow(
+                objective=str(k["objective"]),
+                audience=str(k["audience"]),
+                kpi=str(k["kpi"]),
+                unit=str(k["unit"]),
+                baseline=float(k["baseline"]),
+                current=None if k["current"] is None else float(k["current"]),
+                target=float(k["target"]),
+                progress=None if k["progress"] is None else float(k["progress"]),
+                status=k["status"],
+            )
+            for k in raw["kpis"]
+        ],
+        roi_period=_roi_from(raw.get("roi_period")),
+        roi_ytd=_roi_from(raw.get("roi_ytd")),
+        stories=[
+            StoryRow(
+                activity_id=str(s["activity_id"]),
+                date=date.fromisoformat(s["date"]),
+                kind=str(s["kind"]),
+                summary=str(s["summary"]),
+                marked=bool(s["marked"]),
+            )
+            for s in raw["stories"]
+        ],
+        risks=[str(x) for x in raw["risks"]],
+        next_steps=[str(x) for x in raw["next_steps"]],
+        changes=[str(x) for x in raw["changes"]],
+        previous_period=raw.get("previous_period"),
+        summary_draft=str(raw.get("summary_draft", "")),
+        version=int(raw.get("version", FORMAT_VERSION)),
+    )
+
+
+def with_marks(data: QBRData, marked: Sequence[str]) -> QBRData:
+    """The same data with the stories the CSM marked (by activity id)."""
+    chosen = set(marked)
+    for story in data.stories:
+        story.marked = story.activity_id in chosen
+    return data

@@ -1,0 +1,599 @@
+"""Render a QBR as Markdown (for editing) or one self-contained HTML file (for the customer).
+
+The renderer only formats :class:`~cstui.domain.qbr.QBRData`; the workspace assembles it.
+Everything that came from a person or a CRM (names, summaries, the CSM's section text) is
+untrusted: HTML goes through ``html.escape`` and Markdown escapes every character that could
+start structure or raw HTML, so an account named ``<script>…</script>`` stays text. The HTML
+has no script, no external URL and no web font: it must open offline, from a mail
+attachment, and print to PDF cleanly (charts are hand-built inline SVG; ``@media print``
+drops the screen-only frame and keeps tables and charts from splitting across pages).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any
+
+import arrow
+
+from cstui import i18n
+from cstui.domain import qbr as q
+from cstui.domain.roi import percent
+
+SPARKS = "▁▂▃▄▅▆▇█"
+
+
+# --------------------------------------------------------------------------------------------
+# Shared formatting (both formats show the same strings, so tests can look for them)
+# --------------------------------------------------------------------------------------------
+
+
+def label(lang: str, key: str, **params: Any) -> str:
+    """A report label in ``lang`` without touching the app's global language."""
+    text = i18n.catalogue(lang).get(key) or i18n.catalogue("en").get(key) or key
+    return text.format(**params) if params else text
+
+
+def money(amount: float, currency: str) -> str:
+    return i18n.money(round(amount), currency)
+
+
+def pct(value: float | None) -> str:
+    return "—" if value is None else f"{percent(value)} %"
+
+
+def nps_text(score: float | None) -> str:
+    return "—" if score is None else f"{score:+.0f}"
+
+
+def humanized(day: date | None, today: date, lang: str) -> str:
+    """ISO date plus a relative phrase ("2027-03-01 (in 3 months)")."""
+    if day is None:
+        return "—"
+    rel = arrow.get(day).humanize(arrow.get(today), locale=lang)
+    return f"{day.isoformat()} ({rel})"
+
+
+def status_text(status: str | None, lang: str) -> str:
+    return label(lang, f"qbr.status.{status or 'unknown'}")
+
+
+def sparkline(values: Sequence[float]) -> str:
+    """Unicode block sparkline; a flat series draws mid-height."""
+    if not values:
+        return ""
+    low, high = min(values), max(values)
+    if high == low:
+        return SPARKS[3] * len(values)
+    top = len(SPARKS) - 1
+    return "".join(SPARKS[round((v - low) / (high - low) * top)] for v in values)
+
+
+def _facts(data: q.QBRData, lang: str) -> list[tuple[str, str]]:
+    acc = data.account
+    return [
+        (
+            label(lang, "qbr.label.period"),
+            f"{data.period} ({data.period_start} – {data.period_end})",
+        ),
+        (label(lang, "qbr.label.tier"), acc.tier),
+        (label(lang, "qbr.label.stage"), acc.stage),
+        (label(lang, "qbr.label.arr"), money(acc.arr, acc.currency)),
+        (label(lang, "qbr.label.renewal"), humanized(acc.renewal_date, data.as_of, lang)),
+        (label(lang, "qbr.label.owner"), acc.owner or "—"),
+        (label(lang, "qbr.label.as_of"), data.as_of.isoformat()),
+    ]
+
+
+def _result_lines(data: q.QBRData, lang: str) -> list[str]:
+    """Health, adoption, support and survey facts as sentences."""
+    out: list[str] = []
+    if data.health_end is None:
+        out.append(label(lang, "qbr.label.no_health"))
+    else:
+        start = "—" if data.health_start is None else str(data.health_start)
+        out.append(label(lang, "qbr.label.health_move", start=start, end=data.health_end))
+    a = data.adoption
+    if a.active_users is not None:
+        out.append(label(lang, "qbr.label.seats_active", active=a.active_users, seats=a.seats))
+    if a.features_used is not None:
+        out.append(
+            label(
+                lang,
+                "qbr.label.features",
+                used=a.features_used,
+                total=q.number(a.features_total),
+            )
+        )
+    if data.support is not None:
+        out.append(label(lang, "qbr.label.support", n=data.support))
+    if data.nps:
+        out.append(label(lang, "qbr.label.nps", score=nps_text(data.nps_score), n=len(data.nps)))
+    if data.csat:
+        out.append(label(lang, "qbr.label.csat", score=pct(data.csat_score), n=len(data.csat)))
+    if not data.nps and not data.csat:
+        out.append(label(lang, "qbr.label.no_surveys"))
+    return out
+
+
+def _kpi_cells(row: q.KPIRow, lang: str) -> list[str]:
+    unit = f" {row.unit}" if row.unit else ""
+    return [
+        row.objective,
+        row.kpi,
+        q.number(row.baseline) + unit,
+        q.number(row.current) + (unit if row.current is not None else ""),
+        q.number(row.target) + unit,
+        pct(None if row.progress is None else row.progress * 100),
+        status_text(row.status, lang),
+    ]
+
+
+def _kpi_head(lang: str) -> list[str]:
+    keys = ("objective", "kpi", "baseline", "current", "target", "progress", "status")
+    return [label(lang, f"qbr.label.{k}") for k in keys]
+
+
+def _roi_table(data: q.QBRData, lang: str) -> tuple[list[str], list[list[str]]] | None:
+    """Header and rows (value, fee, net, ROI, payback) per window, or None without inputs."""
+    windows = [
+        (label(lang, "qbr.label.roi_period", months=r.months), r)
+        for r in (data.roi_period,)
+        if r is not None
+    ] + [
+        (label(lang, "qbr.label.roi_ytd", months=r.months), r)
+        for r in (data.roi_ytd,)
+        if r is not None
+    ]
+    if not windows:
+        return None
+    head = [""] + [name for name, _ in windows]
+    rows = [
+        [label(lang, "qbr.label.value")] + [money(r.value, r.currency) for _, r in windows],
+        [label(lang, "qbr.label.fee")] + [money(r.fee, r.currency) for _, r in windows],
+        [label(lang, "qbr.label.net")] + [money(r.net, r.currency) for _, r in windows],
+        [label(lang, "qbr.label.roi_pct")] + [pct(r.roi_pct) for _, r in windows],
+        [label(lang, "qbr.label.payback")]
+        + [
+            "—"
+            if r.payback_months is None
+            else label(lang, "qbr.label.payback_months", n=f"{r.payback_months:.1f}")
+            for _, r in windows
+        ],
+    ]
+    return head, rows
+
+
+def _stories(data: q.QBRData, stories: Sequence[str]) -> list[q.StoryRow]:
+    chosen = set(stories)
+    return [s for s in data.stories if s.activity_id in chosen]
+
+
+def _notes(sections: Mapping[str, str], name: str) -> str:
+    return (sections.get(name) or "").strip()
+
+
+# --------------------------------------------------------------------------------------------
+# Markdown
+# --------------------------------------------------------------------------------------------
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~&$])")
+_MD_LINE_START = re.compile(r"^(\s*)(?:([-=+])|(\d+)([.)]))", re.MULTILINE)
+
+
+def md(text: str, *, cell: bool = False) -> str:
+    """Escape untrusted text for Markdown.
+
+    Structure characters get a backslash (CommonMark reads ``\\`` before any ASCII
+    punctuation as a literal), so no emphasis, link, table pipe or raw HTML can appear.
+    Outside table cells and headings (``cell=False``) a line may also start a list or a
+    setext heading: ``-``/``+``/``=`` get a backslash, ``1.`` becomes ``1\\.``. In cells
+    newlines become spaces, as a cell is one line.
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if cell:
+        text = " ".join(text.split("\n"))
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    if cell:
+        return text
+    return _MD_LINE_START.sub(_line_start, text)
+
+
+def _line_start(m: re.Match[str]) -> str:
+    if m.group(2):
+        return f"{m.group(1)}\\{m.group(2)}"
+    return f"{m.group(1)}{m.group(3)}\\{m.group(4)}"
+
+
+def _md_table(head: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    out = ["| " + " | ".join(md(h, cell=True) for h in head) + " |"]
+    out.append("|" + "|".join("---" for _ in head) + "|")
+    out.extend("| " + " | ".join(md(c, cell=True) for c in row) + " |" for row in rows)
+    return out
+
+
+def render_markdown(
+    data: q.QBRData, sections: Mapping[str, str], stories: Sequence[str], lang: str
+) -> str:
+    """The review as Markdown, sections 1–7, with Unicode sparklines for the charts."""
+    L: list[str] = [
+        f"# {md(label(lang, 'qbr.title'), cell=True)}: {md(data.account.name, cell=True)}"
+        f" — {data.period}",
+        "",
+    ]
+    L += [f"- **{md(k, cell=True)}**: {md(v, cell=True)}" for k, v in _facts(data, lang)]
+    L.append("")
+
+    L += [f"## {md(label(lang, 'qbr.section.summary'), cell=True)}", ""]
+    L += [md(_notes(sections, "summary") or data.summary_draft), ""]
+
+    L += [f"## {md(label(lang, 'qbr.section.results'), cell=True)}", ""]
+    L += [f"- {md(line)}" for line in _result_lines(data, lang)]
+    L.append("")
+    if data.health_series:
+        scores = [s for _, s in data.health_series]
+        L += [
+            f"**{md(label(lang, 'qbr.label.health_trend'))}**: `{sparkline(scores)}` "
+            f"({data.health_series[0][0]} {scores[0]} → {data.health_series[-1][0]} {scores[-1]})",
+            "",
+        ]
+    if data.usage_series:
+        users = [u for _, u, _ in data.usage_series]
+        logins = [n for _, _, n in data.usage_series]
+        L += [
+            f"**{md(label(lang, 'qbr.label.active_users'))}**: `{sparkline(users)}` "
+            f"({users[0]} → {users[-1]})  ",
+            f"**{md(label(lang, 'qbr.label.logins'))}**: `{sparkline(logins)}` "
+            f"({logins[0]} → {logins[-1]})",
+            "",
+        ]
+    else:
+        L += [md(label(lang, "qbr.label.no_usage")), ""]
+    L += [f"### {md(label(lang, 'qbr.label.kpis'), cell=True)}", ""]
+    if data.kpis:
+        L += _md_table(_kpi_head(lang), [_kpi_cells(k, lang) for k in data.kpis])
+    else:
+        L.append(md(label(lang, "qbr.label.no_kpis")))
+    L.append("")
+    L += _md_notes(sections, "results", lang)
+
+    L += [f"## {md(label(lang, 'qbr.section.roi'), cell=True)}", ""]
+    table = _roi_table(data, lang)
+    if table is None:
+        L += [md(label(lang, "qbr.label.no_roi")), ""]
+    else:
+        L += _md_table(*table)
+        L += ["", f"*{md(label(lang, 'qbr.label.roi_note'))}*", ""]
+    L += _md_notes(sections, "roi", lang)
+
+    L += [f"## {md(label(lang, 'qbr.section.stories'), cell=True)}", ""]
+    picked = _stories(data, stories)
+    L += [f"- {s.date.isoformat()}: {md(s.summary, cell=True)}" for s in picked] or [
+        md(label(lang, "qbr.label.no_stories"))
+    ]
+    L.append("")
+    L += _md_notes(sections, "stories", lang)
+
+    for name, lines, empty in (
+        ("risks", data.risks, "qbr.label.no_risks"),
+        ("next_steps", data.next_steps, "qbr.label.no_next_steps"),
+    ):
+        L += [f"## {md(label(lang, f'qbr.section.{name}'), cell=True)}", ""]
+        L += [f"- {md(line, cell=True)}" for line in lines] or [md(label(lang, empty))]
+        L.append("")
+        L += _md_notes(sections, name, lang)
+
+    L += [f"## {md(label(lang, 'qbr.section.changes'), cell=True)}", ""]
+    if data.previous_period is None:
+        L += [md(label(lang, "qbr.label.first")), ""]
+    else:
+        L += [md(label(lang, "qbr.label.since", period=data.previous_period)), ""]
+        L += [f"- {md(line, cell=True)}" for line in data.changes]
+        L.append("")
+    L += _md_notes(sections, "changes", lang)
+    return "\n".join(L).rstrip() + "\n"
+
+
+def _md_notes(sections: Mapping[str, str], name: str, lang: str) -> list[str]:
+    text = _notes(sections, name)
+    if not text:
+        return []
+    return [f"**{md(label(lang, 'qbr.label.notes'))}**", "", md(text), ""]
+
+
+# --------------------------------------------------------------------------------------------
+# HTML
+# --------------------------------------------------------------------------------------------
+
+_CSS = """
+:root { --ink: #1f2933; --muted: #616e7c; --line: #d9e2ec; --accent: #2f6fde;
+  --good: #2f9e44; --warn: #e8590c; --bad: #c92a2a; }
+* { box-sizing: border-box; }
+body { margin: 0; background: #f5f7fa; color: var(--ink);
+  font: 15px/1.55 system-ui, -apple-system, "Segoe UI", "Hiragino Sans", "Noto Sans JP",
+  "Yu Gothic", sans-serif; }
+main { max-width: 960px; margin: 24px auto; padding: 32px 40px; background: #fff;
+  border: 1px solid var(--line); border-radius: 8px; }
+header h1 { margin: 0 0 4px; font-size: 26px; }
+header .sub { color: var(--muted); margin: 0 0 16px; }
+dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px; margin: 0; }
+dl.facts dt { color: var(--muted); }
+dl.facts dd { margin: 0; }
+section { margin-top: 28px; border-top: 1px solid var(--line); padding-top: 12px; }
+h2 { font-size: 20px; margin: 8px 0 12px; color: var(--accent); }
+h3 { font-size: 16px; margin: 16px 0 8px; }
+p.summary { font-size: 16px; }
+table { border-collapse: collapse; width: 100%; margin: 8px 0; font-size: 14px; }
+th, td { border: 1px solid var(--line); padding: 6px 8px; text-align: left; vertical-align: top; }
+th { background: #f0f4f8; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.status-achieved, .status-on_track { color: var(--good); font-weight: 600; }
+.status-at_risk { color: var(--warn); font-weight: 600; }
+.status-missed { color: var(--bad); font-weight: 600; }
+.charts { display: flex; flex-wrap: wrap; gap: 16px; }
+figure { margin: 0; flex: 1 1 400px; }
+figcaption { color: var(--muted); font-size: 13px; }
+svg { width: 100%; height: auto; display: block; }
+.note { color: var(--muted); font-size: 13px; }
+.notes { background: #fff9db; border-left: 4px solid #fab005; padding: 8px 12px;
+  white-space: pre-wrap; }
+.frozen { background: #e7f5ff; border-left: 4px solid var(--accent); padding: 8px 12px; }
+ul { padding-left: 22px; }
+@media print {
+  @page { size: A4; margin: 14mm; }
+  body { background: #fff; font-size: 11pt; }
+  main { margin: 0; padding: 0; border: 0; max-width: none; }
+  section, figure, table, tr { break-inside: avoid; page-break-inside: avoid; }
+  h2, h3 { break-after: avoid; page-break-after: avoid; }
+  .charts { display: block; }
+  * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+}
+"""
+
+
+def e(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _points(
+    values: Sequence[float], x0: float, x1: float, y0: float, y1: float, low: float, high: float
+) -> list[tuple[float, float]]:
+    """Map values evenly on x0…x1 and low…high onto y0 (bottom)…y1 (top)."""
+    n = len(values)
+    span = high - low or 1.0
+    step = (x1 - x0) / (n - 1) if n > 1 else 0.0
+    return [
+        (x0 + i * step if n > 1 else (x0 + x1) / 2, y0 - (v - low) / span * (y0 - y1))
+        for i, v in enumerate(values)
+    ]
+
+
+def health_svg(series: Sequence[tuple[date, int]], caption: str) -> str:
+    """Health score 0–100 as a polyline with the band thresholds as faint guides."""
+    w, h, left, right, top, bottom = 440, 200, 34, 430, 12, 176
+    pts = _points([s for _, s in series], left, right, bottom, top, 0, 100)
+    grid = "".join(
+        f'<line x1="{left}" y1="{y:.1f}" x2="{right}" y2="{y:.1f}" stroke="#d9e2ec"/>'
+        f'<text x="{left - 6}" y="{y + 4:.1f}" font-size="11" text-anchor="end" '
+        f'fill="#616e7c">{v}</text>'
+        for v in (0, 25, 50, 75, 100)
+        for y in (bottom - v / 100 * (bottom - top),)
+    )
+    line = " ".join(f"{x:.1f},{y:.1f}" for x, y in pts)
+    dots = "".join(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="#2f6fde"/>' for x, y in pts)
+    ends = ""
+    if series:
+        ends = (
+            f'<text x="{left}" y="{h - 6}" font-size="11" fill="#616e7c">'
+            f"{e(series[0][0].isoformat())}</text>"
+            f'<text x="{right}" y="{h - 6}" font-size="11" text-anchor="end" fill="#616e7c">'
+            f"{e(series[-1][0].isoformat())}</text>"
+        )
+    return (
+        f'<svg viewBox="0 0 {w} {h}" role="img" '
+        f'aria-label="{e(caption)}"><title>{e(caption)}</title>{grid}'
+        f'<polyline points="{line}" fill="none" stroke="#2f6fde" stroke-width="2.5"/>'
+        f"{dots}{ends}</svg>"
+    )
+
+
+def usage_svg(series: Sequence[tuple[date, int, int]], caption: str) -> str:
+    """Active users as bars, logins as a line on its own scale (they differ by ~10×)."""
+    w, h, left, right, top, bottom = 440, 200, 34, 406, 12, 176
+    users = [u for _, u, _ in series]
+    logins = [n for _, _, n in series]
+    top_users = max(users) or 1
+    top_logins = max(logins) or 1
+    n = len(series)
+    slot = (right - left) / n
+    bar = max(2.0, slot * 0.6)
+    bars = "".join(
+        f'<rect x="{left + i * slot + (slot - bar) / 2:.1f}" '
+        f'y="{bottom - u / top_users * (bottom - top):.1f}" width="{bar:.1f}" '
+        f'height="{u / top_users * (bottom - top):.1f}" fill="#a5d8ff"/>'
+        for i, u in enumerate(users)
+    )
+    pts = [
+        (left + i * slot + slot / 2, bottom - v / top_logins * (bottom - top))
+        for i, v in enumerate(logins)
+    ]
+    line = " ".join(f"{x:.1f},{y:.1f}" for x, y in pts)
+    axis = (
+        f'<line x1="{left}" y1="{bottom}" x2="{right}" y2="{bottom}" stroke="#9aa5b1"/>'
+        f'<text x="{left - 6}" y="{top + 8}" font-size="11" text-anchor="end" '
+        f'fill="#1c7ed6">{top_users}</text>'
+        f'<text x="{right + 4}" y="{top + 8}" font-size="11" fill="#e8590c">{top_logins}</text>'
+        f'<text x="{left}" y="{h - 6}" font-size="11" fill="#616e7c">'
+        f"{e(series[0][0].isoformat())}</text>"
+        f'<text x="{right}" y="{h - 6}" font-size="11" text-anchor="end" fill="#616e7c">'
+        f"{e(series[-1][0].isoformat())}</text>"
+    )
+    return (
+        f'<svg viewBox="0 0 {w} {h}" role="img" '
+        f'aria-label="{e(caption)}"><title>{e(caption)}</title>{bars}{axis}'
+        f'<polyline points="{line}" fill="none" stroke="#e8590c" stroke-width="2"/></svg>'
+    )
+
+
+def _html_table(
+    head: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    classes: Sequence[Sequence[str]] | None = None,
+) -> str:
+    th = "".join(f"<th>{e(h)}</th>" for h in head)
+    body = []
+    for r, row in enumerate(rows):
+        cells = []
+        for c, cell in enumerate(row):
+            cls = classes[r][c] if classes else ""
+            attr = f' class="{e(cls)}"' if cls else ""
+            cells.append(f"<td{attr}>{e(cell)}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table><thead><tr>{th}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _html_list(lines: Sequence[str], empty: str) -> str:
+    if not lines:
+        return f"<p>{e(empty)}</p>"
+    return "<ul>" + "".join(f"<li>{e(line)}</li>" for line in lines) + "</ul>"
+
+
+def _html_notes(sections: Mapping[str, str], name: str, lang: str) -> str:
+    text = _notes(sections, name)
+    if not text:
+        return ""
+    return (
+        f'<div class="notes"><strong>{e(label(lang, "qbr.label.notes"))}</strong>\n{e(text)}</div>'
+    )
+
+
+def render_html(
+    data: q.QBRData,
+    sections: Mapping[str, str],
+    stories: Sequence[str],
+    lang: str,
+    *,
+    delivered_on: date | None = None,
+) -> str:
+    """One self-contained HTML document (inline CSS and SVG; no script, no URL)."""
+
+    def T(key: str, **kw: Any) -> str:
+        return label(lang, key, **kw)
+
+    facts = "".join(f"<dt>{e(k)}</dt><dd>{e(v)}</dd>" for k, v in _facts(data, lang))
+    out: list[str] = [
+        "<!DOCTYPE html>",
+        f'<html lang="{e(lang)}">',
+        "<head>",
+        '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{e(T('qbr.title'))} — {e(data.account.name)} — {e(data.period)}</title>",
+        f"<style>{_CSS}</style>",
+        "</head>",
+        "<body>",
+        "<main>",
+        "<header>",
+        f"<h1>{e(data.account.name)}</h1>",
+        f'<p class="sub">{e(T("qbr.title"))} · {e(data.period)}</p>',
+        f'<dl class="facts">{facts}</dl>',
+    ]
+    if delivered_on is not None:
+        out.append(f'<p class="frozen">{e(T("qbr.label.delivered", day=delivered_on))}</p>')
+    out.append("</header>")
+
+    summary = _notes(sections, "summary") or data.summary_draft
+    out.append(
+        f'<section id="summary"><h2>{e(T("qbr.section.summary"))}</h2>'
+        f'<p class="summary">{e(summary)}</p></section>'
+    )
+
+    charts: list[str] = []
+    if data.health_series:
+        scores = [s for _, s in data.health_series]
+        cap = T(
+            "qbr.label.chart_health",
+            first=data.health_series[0][0],
+            last=data.health_series[-1][0],
+            low=min(scores),
+            high=max(scores),
+        )
+        charts.append(
+            f"<figure>{health_svg(data.health_series, cap)}"
+            f"<figcaption>{e(cap)}</figcaption></figure>"
+        )
+    if data.usage_series:
+        cap = T(
+            "qbr.label.chart_usage",
+            first=data.usage_series[0][0],
+            last=data.usage_series[-1][0],
+        )
+        charts.append(
+            f"<figure>{usage_svg(data.usage_series, cap)}<figcaption>{e(cap)}</figcaption></figure>"
+        )
+    results = [
+        f'<section id="results"><h2>{e(T("qbr.section.results"))}</h2>',
+        _html_list(_result_lines(data, lang), ""),
+    ]
+    if charts:
+        results.append(f'<div class="charts">{"".join(charts)}</div>')
+    if not data.usage_series:
+        results.append(f'<p class="note">{e(T("qbr.label.no_usage"))}</p>')
+    results.append(f"<h3>{e(T('qbr.label.kpis'))}</h3>")
+    if data.kpis:
+        rows = [_kpi_cells(k, lang) for k in data.kpis]
+        classes = [
+            ["", "", "num", "num", "num", "num", f"status-{k.status or 'unknown'}"]
+            for k in data.kpis
+        ]
+        results.append(_html_table(_kpi_head(lang), rows, classes))
+    else:
+        results.append(f"<p>{e(T('qbr.label.no_kpis'))}</p>")
+    results.append(_html_notes(sections, "results", lang))
+    results.append("</section>")
+    out.append("".join(results))
+
+    table = _roi_table(data, lang)
+    if table is None:
+        roi_body = f"<p>{e(T('qbr.label.no_roi'))}</p>"
+    else:
+        head, rows = table
+        classes = [[""] + ["num"] * (len(head) - 1) for _ in rows]
+        roi_body = _html_table(head, rows, classes) + (
+            f'<p class="note">{e(T("qbr.label.roi_note"))}</p>'
+        )
+    out.append(
+        f'<section id="roi"><h2>{e(T("qbr.section.roi"))}</h2>{roi_body}'
+        f"{_html_notes(sections, 'roi', lang)}</section>"
+    )
+
+    picked = [f"{s.date.isoformat()}: {s.summary}" for s in _stories(data, stories)]
+    out.append(
+        f'<section id="stories"><h2>{e(T("qbr.section.stories"))}</h2>'
+        f"{_html_list(picked, T('qbr.label.no_stories'))}"
+        f"{_html_notes(sections, 'stories', lang)}</section>"
+    )
+    out.append(
+        f'<section id="risks"><h2>{e(T("qbr.section.risks"))}</h2>'
+        f"{_html_list(data.risks, T('qbr.label.no_risks'))}"
+        f"{_html_notes(sections, 'risks', lang)}</section>"
+    )
+    out.append(
+        f'<section id="next_steps"><h2>{e(T("qbr.section.next_steps"))}</h2>'
+        f"{_html_list(data.next_steps, T('qbr.label.no_next_steps'))}"
+        f"{_html_notes(sections, 'next_steps', lang)}</section>"
+    )
+    if data.previous_period is None:
+        changes = f"<p>{e(T('qbr.label.first'))}</p>"
+    else:
+        changes = f"<p>{e(T('qbr.label.since', period=data.previous_period))}</p>" + _html_list(
+            data.changes, ""
+        )
+    out.append(
+        f'<section id="changes"><h2>{e(T("qbr.section.changes"))}</h2>{changes}'
+        f"{_html_notes(sections, 'changes', lang)}</section>"
+    )
+    out += ["</main>", "</body>", "</html>", ""]
+    return "\n".join(out)

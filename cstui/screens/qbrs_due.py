@@ -1,0 +1,160 @@
+"""QBRs due: every account whose quarterly review is due or overdue, across the book.
+
+A QBR that slips past its due date is a missed executive touchpoint, so overdue dates are
+red. The list keeps the workspace's order (by account name). Enter opens the account
+straight on its QBR tab, on the quarter that is due, so preparing it is one key away.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static, TabbedContent
+
+from cstui import clock
+from cstui.i18n import fmt_date, humanize, t
+from cstui.sanitize import clean
+from cstui.widgets.account_table import AccountTable, Column
+from cstui.widgets.localize import localize_bindings
+from cstui.workspace import Workspace, WorkspaceEvent
+
+STATUS_STYLE = {"due": "yellow", "overdue": "bold red"}
+
+
+@dataclass(frozen=True)
+class DueRow:
+    """One review to hold: the account, its quarter, when it is due and how far it got."""
+
+    account_id: str
+    name: str
+    period: str
+    due: date
+    status: str
+    """``due`` or ``overdue`` (the workspace's word; delivered reviews are not listed)."""
+
+    @property
+    def id(self) -> str:
+        return f"{self.account_id}/{self.period}"
+
+
+def due_cell(row: DueRow, today: date) -> Text:
+    if row.status == "overdue" or row.due < today:
+        return Text(f"{fmt_date(row.due)} {t('qbrui.due.overdue')}", style="bold red")
+    return Text(f"{fmt_date(row.due)} ({humanize(row.due, today)})")
+
+
+def status_cell(row: DueRow) -> Text:
+    return Text(t(f"qbrui.due.status.{row.status}"), style=STATUS_STYLE.get(row.status, ""))
+
+
+class QBRsDueScreen(Screen[None]):
+    """The portfolio's due reviews; Enter opens the account's QBR tab on that quarter."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open", "key.qbr.open", show=True),
+        Binding("escape", "back", "key.qbr.back"),
+    ]
+    DEFAULT_CSS = """
+    QBRsDueScreen #qbrs-due-title { height: 1; padding: 0 1; background: $boost; }
+    QBRsDueScreen #qbrs-due-list { height: 1fr; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        localize_bindings(self)
+        self.rows: list[DueRow] = []
+        self._unsubscribe: Callable[[], None] | None = None
+        self._stale = False
+
+    @property
+    def workspace(self) -> Workspace:
+        return self.app.workspace  # type: ignore[attr-defined,no-any-return]
+
+    @property
+    def table(self) -> AccountTable[DueRow]:
+        return self.query_one("#qbrs-due-list", AccountTable)
+
+    def compose(self) -> ComposeResult:
+        today = clock.today()
+        columns: list[Column[DueRow]] = [
+            Column(
+                "name", t("qbrui.due.col.account"), 24, lambda r: r.name, flex=True, priority=10
+            ),
+            Column("period", t("qbrui.due.col.period"), 8, lambda r: r.period, priority=9),
+            Column("due", t("qbrui.due.col.due"), 22, lambda r: due_cell(r, today), priority=8),
+            Column("status", t("qbrui.due.col.status"), 12, status_cell, priority=7),
+        ]
+        yield Header()
+        yield Static("", id="qbrs-due-title", markup=False)
+        yield AccountTable[DueRow](columns, id="qbrs-due-list")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = t("qbrui.due.title")
+        self._unsubscribe = self.workspace.subscribe(self._on_workspace_event)
+        self.rebuild()
+        self.table.focus()
+
+    def on_unmount(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+
+    def _on_workspace_event(self, event: WorkspaceEvent) -> None:
+        if self.is_current:
+            self.rebuild()
+        else:
+            self._stale = True
+
+    def on_screen_resume(self) -> None:
+        if self._stale:
+            self._stale = False
+            self.rebuild()
+
+    def rebuild(self) -> None:
+        ws = self.workspace
+        names = {a.id: clean(a.name) for a in ws.accounts()}
+        self.rows = [
+            DueRow(account_id, names.get(account_id, account_id), period, due, status)
+            for account_id, period, due, status in ws.qbrs_due(clock.today())
+        ]
+        self.table.set_rows(self.rows)
+        title = t("qbrui.due.count", n=len(self.rows)) if self.rows else t("qbrui.due.none")
+        self.query_one("#qbrs-due-title", Static).update(title)
+
+    @property
+    def current(self) -> DueRow | None:
+        index = self.table.cursor
+        return self.rows[index] if 0 <= index < len(self.rows) else None
+
+    def on_account_table_selected(self, message: AccountTable.Selected) -> None:
+        message.stop()
+        self.run_worker(self.action_open())
+
+    async def action_open(self) -> None:
+        """Open the account screen, switch it to the QBR tab, and show the due quarter."""
+        from cstui.screens.account import AccountScreen
+        from cstui.widgets.qbr import QBRPane
+
+        row = self.current
+        if row is None:
+            return
+        screen = AccountScreen(row.account_id)
+        await self.app.push_screen(screen)
+        tabs = screen.query_one("#account-tabs", TabbedContent)
+        if tabs.query("#tab-qbr"):
+            tabs.active = "tab-qbr"
+            pane = screen.query_one(QBRPane)
+            pane.show_period(row.period)
+            pane.call_after_refresh(pane.restore_cursor)
+
+    def action_back(self) -> None:
+        if len(self.app.screen_stack) > 2:
+            self.app.pop_screen()
