@@ -350,7 +350,9 @@ class AccountScreen(Screen[None]):
         self._static("contacts").update(contacts_text(contacts, today))
 
         self._show_usage(account, series, result.band, today)
-        self._static("overview-touchpoints").update(touchpoints_text(ws.touchpoints(self.account_id)))
+        self._static("overview-touchpoints").update(
+            touchpoints_text(ws.touchpoints(self.account_id))
+        )
         self._static("activities").update(activities_text(ws.activities(self.account_id)))
 
     def _show_usage(

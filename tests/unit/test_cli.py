@@ -144,7 +144,7 @@ def test_a_broken_user_health_config_is_reported_and_defaults_stay(
     run("demo", "--out", str(data), "--accounts", "3", "--no-open")
     code, stdout, _ = run("doctor", "--data-dir", str(data))
     assert code == 2
-    assert f"{config / 'health.toml'}, line 2, key \"weights.adoption\"" in stdout
+    assert f'{config / "health.toml"}, line 2, key "weights.adoption"' in stdout
     assert "default health model is used instead" in stdout
     # The defaults are in force: scores are still computed.
     code, stdout, _ = run("health", "--data-dir", str(data), "--json")
