@@ -29,7 +29,7 @@ from cstui.domain.models import Account, Activity, ActivityKind, Contact, Contac
 from cstui.i18n import fmt_date, humanize, money, t
 from cstui.sanitize import clean
 from cstui.screens.account_tabs import tabs
-from cstui.screens.forms import Field, FormScreen
+from cstui.screens.forms import Field, FormScreen, activity_fields
 from cstui.widgets.charts import Series, TimeChart, stars
 from cstui.widgets.health_breakdown import BAND_COLOURS, HealthBreakdown
 from cstui.widgets.localize import localize_bindings
@@ -413,44 +413,7 @@ class AccountScreen(Screen[None]):
         if account is None:
             self.app.bell()
             return
-        today = clock.today()
-        people = [(self._participant_label(c, today), c.id) for c in ws.contacts(self.account_id)]
-        fields = [
-            Field(
-                "summary",
-                t("account.form.activity.summary"),
-                required=True,
-                help=t("account.form.activity.summary_help"),
-            ),
-            Field("date", t("account.form.activity.date"), kind="date", value=today, required=True),
-            Field(
-                "kind",
-                t("account.form.activity.kind"),
-                kind="select",
-                value=ActivityKind.CALL.value,
-                options=[(t(f"account.kind.{k.value}"), k.value) for k in ActivityKind],
-                required=True,
-            ),
-            Field(
-                "sentiment",
-                t("account.form.activity.sentiment"),
-                kind="select",
-                value=Sentiment.NEUTRAL.value,
-                options=[(t(f"account.sentiment.{s.value}"), s.value) for s in Sentiment],
-                required=True,
-            ),
-        ]
-        if people:
-            fields.append(
-                Field(
-                    "participants",
-                    t("account.form.activity.participants"),
-                    kind="multiselect",
-                    options=people,
-                    help=t("account.form.activity.participants_help"),
-                )
-            )
-        fields.append(Field("via_champion", t("account.form.activity.via_champion"), kind="bool"))
+        fields = activity_fields(ws.contacts(self.account_id), clock.today())
 
         def submit(values: dict[str, Any]) -> None:
             ws.log_activity(
@@ -467,13 +430,6 @@ class AccountScreen(Screen[None]):
         self.app.push_screen(
             FormScreen(title, fields, submit), self._saved(t("account.saved.activity"))
         )
-
-    @staticmethod
-    def _participant_label(contact: Contact, today: date) -> str:
-        role = t(f"account.role.{contact.role.value}")
-        gone = not contact.active or (contact.left_on is not None and contact.left_on <= today)
-        suffix = f", {t('account.contact.left_short')}" if gone else ""
-        return f"{contact.name} ({role}{suffix})"
 
     def action_rate(self) -> None:
         ws = self.workspace

@@ -28,7 +28,7 @@ from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, Select, SelectionList, Static, TextArea
 
-from cstui.domain.models import InvalidRecord
+from cstui.domain.models import Activity, ActivityKind, Contact, InvalidRecord, Sentiment
 from cstui.i18n import t
 from cstui.sanitize import clean
 from cstui.widgets.localize import localize_bindings
@@ -374,3 +374,75 @@ class FormScreen(ModalScreen[dict[str, Any] | None]):
             self.action_save()
         else:
             self.widget_for(later[0].name).focus()
+
+
+def participant_label(contact: Contact, today: date) -> str:
+    """ "Name (role)" for choosing participants; people who left say so."""
+    role = t(f"account.role.{contact.role.value}")
+    gone = not contact.active or (contact.left_on is not None and contact.left_on <= today)
+    suffix = f", {t('account.contact.left_short')}" if gone else ""
+    return f"{contact.name} ({role}{suffix})"
+
+
+def activity_fields(
+    contacts: Sequence[Contact], today: date, activity: Activity | None = None
+) -> list[Field]:
+    """The fields of the log-an-activity form, filled from ``activity`` when editing one.
+
+    One definition for logging (account screen) and editing (timeline), so both ask the
+    same questions with the same choices.
+    """
+    act = activity
+    people = [(participant_label(c, today), c.id) for c in contacts]
+    fields = [
+        Field(
+            "summary",
+            t("account.form.activity.summary"),
+            value=act.summary if act else None,
+            required=True,
+            help="" if act else t("account.form.activity.summary_help"),
+        ),
+        Field(
+            "date",
+            t("account.form.activity.date"),
+            kind="date",
+            value=act.date if act else today,
+            required=True,
+        ),
+        Field(
+            "kind",
+            t("account.form.activity.kind"),
+            kind="select",
+            value=(act.kind if act else ActivityKind.CALL).value,
+            options=[(t(f"account.kind.{k.value}"), k.value) for k in ActivityKind],
+            required=True,
+        ),
+        Field(
+            "sentiment",
+            t("account.form.activity.sentiment"),
+            kind="select",
+            value=(act.sentiment if act else Sentiment.NEUTRAL).value,
+            options=[(t(f"account.sentiment.{s.value}"), s.value) for s in Sentiment],
+            required=True,
+        ),
+    ]
+    if people:
+        fields.append(
+            Field(
+                "participants",
+                t("account.form.activity.participants"),
+                kind="multiselect",
+                value=act.participants if act else None,
+                options=people,
+                help=t("account.form.activity.participants_help"),
+            )
+        )
+    fields.append(
+        Field(
+            "via_champion",
+            t("account.form.activity.via_champion"),
+            kind="bool",
+            value=act.via_champion if act else None,
+        )
+    )
+    return fields

@@ -10,7 +10,6 @@ logged it and when.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -23,7 +22,7 @@ from cstui import clock
 from cstui.domain.models import Activity, ActivityKind, Contact, Sentiment
 from cstui.i18n import fmt_date, t
 from cstui.sanitize import clean
-from cstui.screens.forms import Field
+from cstui.screens.forms import activity_fields
 from cstui.widgets.checklist import AccountPane, ItemList, fit, label_width
 
 KIND_ICONS: dict[ActivityKind, str] = {
@@ -135,50 +134,7 @@ class TimelinePane(AccountPane):
         act = next((a for a in self.activities if a.id == current), None)
         if act is None:
             return
-        today = clock.today()
-        contacts = self.workspace.contacts(self.account_id)
-        people = [(self._person(c, today), c.id) for c in contacts]
-        fields = [
-            Field("summary", t("account.form.activity.summary"), value=act.summary, required=True),
-            Field(
-                "date", t("account.form.activity.date"), kind="date", value=act.date, required=True
-            ),
-            Field(
-                "kind",
-                t("account.form.activity.kind"),
-                kind="select",
-                value=act.kind.value,
-                options=[(t(f"account.kind.{k.value}"), k.value) for k in ActivityKind],
-                required=True,
-            ),
-            Field(
-                "sentiment",
-                t("account.form.activity.sentiment"),
-                kind="select",
-                value=act.sentiment.value,
-                options=[(t(f"account.sentiment.{s.value}"), s.value) for s in Sentiment],
-                required=True,
-            ),
-        ]
-        if people:
-            fields.append(
-                Field(
-                    "participants",
-                    t("account.form.activity.participants"),
-                    kind="multiselect",
-                    value=act.participants,
-                    options=people,
-                    help=t("account.form.activity.participants_help"),
-                )
-            )
-        fields.append(
-            Field(
-                "via_champion",
-                t("account.form.activity.via_champion"),
-                kind="bool",
-                value=act.via_champion,
-            )
-        )
+        fields = activity_fields(self.workspace.contacts(self.account_id), clock.today(), act)
         before: dict[str, Any] = {
             "summary": act.summary,
             "date": act.date,
@@ -203,10 +159,3 @@ class TimelinePane(AccountPane):
             submit,
             t("timeline.saved"),
         )
-
-    @staticmethod
-    def _person(contact: Contact, today: date) -> str:
-        role = t(f"account.role.{contact.role.value}")
-        gone = not contact.active or (contact.left_on is not None and contact.left_on <= today)
-        suffix = f", {t('account.contact.left_short')}" if gone else ""
-        return f"{contact.name} ({role}{suffix})"
