@@ -170,10 +170,13 @@ def main(argv: list[str] | None = None) -> int:
         parser.add_argument("--runs", type=int, help="runs of each (default 5; quick 3)")
         parser.add_argument("--accounts", type=int, default=10_000, help="default 10000")
         parser.add_argument("--seed", type=int, default=1, help="demo seed (default 1)")
+        parser.add_argument(
+            "--keep-data", action="store_true", help="reuse cached data even if cstui changed"
+        )
 
     args = parse_args(__doc__.splitlines()[0], argv, extra)
     runs: int = max(1, args.runs or (3 if args.quick else 5))
-    data = demo_dir(args.accounts, args.seed)
+    data = demo_dir(args.accounts, args.seed, keep=args.keep_data)
     progress(f"data in {data}")
     with stopwatch("finding the first row's account"):
         name = first_row_name(data)

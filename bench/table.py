@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import os
 import shutil
 import statistics
@@ -73,16 +74,32 @@ TIMEOUT_S = 600.0
 
 
 # --------------------------------------------------------------------------- data
-def demo_dir(accounts: int, seed: int) -> Path:
+def source_stamp() -> str:
+    """A hash of cstui's code and defaults: what the generated data depend on."""
+    digest = hashlib.sha256()
+    package = BENCH.parent / "cstui"
+    for path in sorted(package.rglob("*")):
+        if path.is_file() and path.suffix in (".py", ".toml", ".json", ".tcss"):
+            digest.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def demo_dir(accounts: int, seed: int, *, keep: bool = False) -> Path:
     """The cached demo data directory for (accounts, seed, TODAY); built on first use.
 
-    Built in a temporary sibling and renamed into place, so an interrupted build never
-    leaves a half-written cache. The store's ``backups/`` (older snapshots written while
-    generating) are dropped: nothing here reads them and they are most of the size.
+    Rebuilt when cstui's code has changed since (the store format and the stored health
+    summaries the portfolio reads change with it, and stale data measure a path the app no
+    longer takes), unless ``keep``. Built in a temporary sibling and renamed into place, so
+    an interrupted build never leaves a half-written cache. The store's ``backups/`` (older
+    snapshots written while generating) are dropped: nothing here reads them.
     """
     target = OUT / f"demo-{accounts}-seed{seed}-{TODAY}"
+    stamp_file = OUT / f"{target.name}.source"
+    stamp = source_stamp()
     if (target / "cstui.json").exists():
-        return target
+        if keep or (stamp_file.exists() and stamp_file.read_text().strip() == stamp):
+            return target
+        progress(f"cstui changed since {target.name} was built: rebuilding it (--keep-data skips)")
     from cstui.cli import build_demo
 
     OUT.mkdir(parents=True, exist_ok=True)
@@ -93,9 +110,16 @@ def demo_dir(accounts: int, seed: int) -> Path:
         shutil.rmtree(tmp / "data" / "backups", ignore_errors=True)
         shutil.rmtree(target, ignore_errors=True)
         (tmp / "data").rename(target)
+        stamp_file.write_text(stamp + "\n")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return target
+
+
+def data_fingerprint(data: Path) -> list[tuple[str, int, int]]:
+    """Size and mtime of the store's files, to check that a run changed nothing."""
+    files = [data / "cstui.json", data / "journal.jsonl"]
+    return [(p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in files if p.exists()]
 
 
 def size_label(n: int) -> str:
@@ -515,17 +539,24 @@ def main(argv: list[str] | None = None) -> int:
         parser.add_argument("--accounts", type=int, help="accounts (default 50000; quick 10000)")
         parser.add_argument("--seed", type=int, default=1, help="demo seed (default 1)")
         parser.add_argument("--runs", type=int, help="first-frame runs (default 3; quick 1)")
+        parser.add_argument(
+            "--keep-data", action="store_true", help="reuse cached data even if cstui changed"
+        )
 
     args = parse_args(__doc__.splitlines()[0], argv, extra)
     quick: bool = args.quick
     accounts: int = args.accounts or (10_000 if quick else 50_000)
     runs: int = max(1, args.runs or (1 if quick else 3))
-    page_downs = 10 if quick else PAGE_DOWNS
+    if accounts < 100:
+        raise SystemExit("table bench: --accounts must be at least 100")
+    # A page is under 50 rows at 160x45: never page past the end (a no-op key paints nothing).
+    page_downs = min(10 if quick else PAGE_DOWNS, accounts // 50 - 1)
     queries = QUERIES[:1] if quick else QUERIES
     n = size_label(accounts)
 
-    data = demo_dir(accounts, args.seed)
+    data = demo_dir(accounts, args.seed, keep=args.keep_data)
     progress(f"data in {data}")
+    before = data_fingerprint(data)
     with stopwatch("opening the workspace and building the portfolio rows"):
         ws = open_workspace(data)
         rows = ws.portfolio()
@@ -550,6 +581,8 @@ def main(argv: list[str] | None = None) -> int:
     # One DataTable run: it takes seconds, so run-to-run noise hardly moves its ratio.
     base = asyncio.run(run_baseline(rows, labels, cells, True, page_downs, queries))
     progress(f"DataTable: first frame {base.first_frame_ms:,.0f} ms")
+    if data_fingerprint(data) != before:  # the app ran with poll and rescore off
+        progress(f"warning: the store files in {data} changed during the run")
 
     med = statistics.median
     metrics = [
