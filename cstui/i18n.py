@@ -12,11 +12,9 @@ from __future__ import annotations
 import json
 import os
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
-
-import arrow
 
 LANGUAGES = ("en", "ja")
 _lang = "en"
@@ -104,4 +102,12 @@ def humanize(value: date | None, today: date) -> str:
         return "—"
     if value == today:
         return t("date.today")
-    return arrow.get(value).humanize(arrow.get(today), locale=_lang)
+    return _humanize(value, today, _lang)
+
+
+@lru_cache(maxsize=4096)
+def _humanize(value: date, today: date, lang: str) -> str:
+    """Memoised: a portfolio repaints the same few hundred renewal dates over and over."""
+    import arrow  # imported on first use: it is not needed to draw the first frame
+
+    return str(arrow.get(value).humanize(arrow.get(today), locale=lang))

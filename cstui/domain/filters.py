@@ -50,10 +50,12 @@ class FilterQuery:
         return all(p(row) for p in self.predicates)
 
     def apply(self, rows: Iterable[PortfolioRow]) -> list[PortfolioRow]:
-        if not self.predicates:
-            return list(rows)
-        preds = self.predicates
-        return [r for r in rows if all(p(r) for p in preds)]
+        """One list comprehension per term: each pass runs over the survivors of the last,
+        with no per-row generator (this is the hot path of every keystroke at 50k rows)."""
+        out = list(rows)
+        for pred in self.predicates:
+            out = [r for r in out if pred(r)]
+        return out
 
 
 def _number(raw: str) -> float:
@@ -169,3 +171,23 @@ def parse(text: str, *, me: str = "") -> FilterQuery:
         except ValueError as exc:
             query.errors.append(str(exc))
     return query
+
+
+def narrows(old: str, new: str) -> bool:
+    """Whether every row matching ``new`` also matches ``old``, judged from the text alone.
+
+    True when ``new`` only adds terms (AND) or extends a trailing free-text term. Then the
+    rows already shown for ``old`` can be filtered again instead of the whole book, which
+    keeps typing instant at 50,000 accounts. Anything else (editing a comparison, a
+    negation, a quote) is answered False and filters from scratch.
+    """
+    old_f, new_f = fold(old), fold(new)
+    if not new_f.startswith(old_f) or '"' in new_f:
+        return False
+    suffix = new_f[len(old_f) :]
+    if not old_f.strip() or not suffix or old_f[-1].isspace() or suffix[0].isspace():
+        return True
+    last = old_f.split()[-1]
+    grown = new_f.split()[-1]
+    plain = not _COMPARE.match(last) and ":" not in last and not last.startswith(("-", "!"))
+    return plain and not _COMPARE.match(grown) and ":" not in grown

@@ -153,7 +153,9 @@ class Record(BaseModel):
     (``_rev``, ``_sync``...), never make an older model refuse to load.
     """
 
-    model_config = ConfigDict(extra="ignore", validate_assignment=True, str_strip_whitespace=True)
+    model_config = ConfigDict(
+        extra="ignore", validate_assignment=True, str_strip_whitespace=True, defer_build=True
+    )
 
     table: ClassVar[str] = ""
     labels: ClassVar[dict[str, str]] = {}

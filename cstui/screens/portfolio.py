@@ -20,7 +20,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
 
 from cstui import clock
-from cstui.domain.filters import FilterQuery, parse
+from cstui.domain.filters import FilterQuery, narrows, parse
 from cstui.domain.portfolio import PortfolioRow, PortfolioSummary, sort_rows, summarize
 from cstui.i18n import humanize, short_money, t
 from cstui.widgets.account_table import AccountTable, Column
@@ -129,6 +129,7 @@ class PortfolioScreen(Screen[None]):
         self.sort_reverse = False
         self.query_text = ""
         self._sorted: list[PortfolioRow] | None = None
+        self._filtered: tuple[list[PortfolioRow], str, list[PortfolioRow]] | None = None
         self._unsubscribe: Callable[[], None] | None = None
 
     @property
@@ -172,7 +173,13 @@ class PortfolioScreen(Screen[None]):
 
     def refresh_rows(self) -> None:
         query = self.current_query()
-        rows = query.apply(self.sorted_rows())
+        book = self.sorted_rows()
+        last = self._filtered
+        if last is not None and last[0] is book and narrows(last[1], self.query_text):
+            rows = query.apply(last[2])  # typing on: only the rows already shown can match
+        else:
+            rows = query.apply(book)
+        self._filtered = (book, self.query_text, rows)
         error = self.query_one("#portfolio-filter-error", Static)
         if query.errors:
             error.update("⚠ " + "  ".join(query.errors))
@@ -181,6 +188,12 @@ class PortfolioScreen(Screen[None]):
             error.display = False
         self.table.set_sort(self.sort_key, self.sort_reverse)
         self.table.set_rows(rows)
+        # The header KPIs are a pass over every shown row: draw the rows first.
+        self.call_after_refresh(self._show_summary, rows)
+
+    def _show_summary(self, rows: list[PortfolioRow]) -> None:
+        if rows is not self.table.rows:
+            return  # a newer keystroke already replaced these rows
         self.query_one("#portfolio-summary", Static).update(summary_text(summarize(rows)))
 
     # ---------------------------------------------------------------- filter

@@ -25,6 +25,9 @@ from textual.strip import Strip
 
 from cstui.sanitize import clean
 
+CACHE_ROWS = 1000
+"""Rendered rows kept: a few pages either side of the one on screen."""
+
 
 class HasId(Protocol):
     @property
@@ -105,6 +108,7 @@ class AccountTable(ScrollView, Generic[RowT], can_focus=True):
         self._cache: dict[tuple[str, int, bool], Strip] = {}
         self._layout: list[tuple[Column[RowT], int]] = []
         self._layout_width = -1
+        self._style_pair: tuple[Style, Style] | None = None
         self.sort_key: str | None = None
         self.sort_reverse = False
 
@@ -136,6 +140,7 @@ class AccountTable(ScrollView, Generic[RowT], can_focus=True):
         self.virtual_size = Size(self.scrollable_content_region.width, len(rows) + 1)
         self._scroll_cursor_visible()
         self.refresh()
+        self.call_after_refresh(self._warm)
         self.post_message(self.Highlighted(self.current_id))
 
     def set_sort(self, key: str | None, reverse: bool) -> None:
@@ -180,23 +185,56 @@ class AccountTable(ScrollView, Generic[RowT], can_focus=True):
         return text
 
     # ------------------------------------------------------------------ rendering
-    def render_line(self, y: int) -> Strip:
-        width = self.scrollable_content_region.width
-        base = self.rich_style
-        if y == 0:
-            return self._header(width)
-        index = self.scroll_offset.y + y - 1
-        if index >= len(self._rows):
-            return Strip.blank(width, base)
+    def _styles(self) -> tuple[Style, Style]:
+        """Base and cursor styles, looked up once per style change rather than per row."""
+        if self._style_pair is None:
+            base = self.rich_style
+            self._style_pair = (base, base + self.get_component_rich_style("account-table--cursor"))
+        return self._style_pair
+
+    def notify_style_update(self) -> None:
+        self._style_pair = None
+        self._cache.clear()
+        super().notify_style_update()
+
+    def _on_focus(self, event: events.Focus) -> None:
+        self._style_pair = None
+        self._cache.clear()
+        super()._on_focus(event)
+
+    def _on_blur(self, event: events.Blur) -> None:
+        self._style_pair = None
+        self._cache.clear()
+        super()._on_blur(event)
+
+    def _line(self, index: int, width: int) -> Strip:
         row = self._rows[index]
         key = (row.id, width, index == self._cursor)
         strip = self._cache.get(key)
         if strip is None:
             strip = self._render_row(row, width, index == self._cursor)
-            if len(self._cache) > 400:
+            if len(self._cache) > CACHE_ROWS:
                 self._cache.clear()
             self._cache[key] = strip
         return strip
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        if y == 0:
+            return self._header(width)
+        index = self.scroll_offset.y + y - 1
+        if index >= len(self._rows):
+            return Strip.blank(width, self._styles()[0])
+        return self._line(index, width)
+
+    def _warm(self) -> None:
+        """Render the pages above and below into the cache while the user reads this one,
+        so paging draws from the cache instead of building ~40 rows on the key press."""
+        width = self.scrollable_content_region.width
+        page = max(self.size.height - 1, 1)
+        top = self.scroll_offset.y
+        for index in range(max(0, top - page), min(len(self._rows), top + 2 * page)):
+            self._line(index, width)
 
     def _header(self, width: int) -> Strip:
         style = self.get_component_rich_style("account-table--header")
@@ -214,17 +252,15 @@ class AccountTable(ScrollView, Generic[RowT], can_focus=True):
         return Strip(segments).adjust_cell_length(width, style)
 
     def _render_row(self, row: RowT, width: int, is_cursor: bool) -> Strip:
-        base = self.rich_style
+        base, cursor = self._styles()
         line = Text(no_wrap=True, overflow="ellipsis")
         for i, (col, w) in enumerate(self._columns_for(width)):
             line.append_text(self._fit(col.cell(row), w, col.align))
             if i < len(self._layout) - 1:
                 line.append(" ")
-        fill = base
-        if is_cursor:
-            fill = base + self.get_component_rich_style("account-table--cursor")
+        fill = cursor if is_cursor else base
         segments = [
-            Segment(s.text, base + (s.style or Style()) + (fill if is_cursor else Style()))
+            Segment(s.text, fill + s.style if s.style else fill)
             for s in line.render(self.app.console)
         ]
         text_width = sum(cell_len(s.text) for s in segments)
@@ -254,6 +290,7 @@ class AccountTable(ScrollView, Generic[RowT], can_focus=True):
         self._cursor = index
         self._scroll_cursor_visible()
         self.refresh()
+        self.call_after_refresh(self._warm)
         self.post_message(self.Highlighted(self.current_id))
 
     def action_cursor(self, delta: int) -> None:

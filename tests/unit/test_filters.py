@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from cstui.domain.filters import parse
+from cstui.domain.filters import narrows, parse
 from cstui.domain.models import Stage, Tier
 from cstui.domain.portfolio import PortfolioRow, fold
 
@@ -112,3 +112,33 @@ def test_unknown_terms_are_errors(text: str, message: str) -> None:
 
 def test_unfinished_quote_is_tolerated_while_typing() -> None:
     assert names('"northwind log') == ["Northwind Logistics"]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ("", "acme", True),
+        ("acme", "acme corp", True),
+        ("株式", "株式会社", True),
+        ("acme", "acme tier:high", True),
+        ("tier:hi", "tier:high", False),  # a keyword being typed is not a narrowing
+        ("health<4", "health<40", False),  # nor is a number being typed
+        ("-acm", "-acme", False),  # a longer negation matches more rows
+        ("acme", "acm", False),
+        ('"acme', '"acme c', False),
+        ("acme", "acmex", True),
+    ],
+)
+def test_narrows(old: str, new: str, expected: bool) -> None:
+    assert narrows(old, new) is expected
+
+
+@pytest.mark.parametrize("text", ["株式会社 tier:tech", "a", "ab", "north", "health<40 x"])
+def test_narrowing_gives_the_same_rows_as_filtering_from_scratch(text: str) -> None:
+    shown = ROWS
+    typed = ""
+    for ch in text:
+        before, typed = typed, typed + ch
+        query = parse(typed)
+        shown = query.apply(shown if narrows(before, typed) else ROWS)
+        assert shown == query.apply(ROWS)
