@@ -19,6 +19,11 @@ process as the app's sync worker would run:
 * ``rate_limited_429``: 429 answers received (0 means the client's own budget kept it
   under the server's limit, so no time was lost to Retry-After).
 
+``--no-search-limit`` keeps only the 100/10 s window (on the fake and the client); the
+floor then assumes the 10,000 pulled records are stored in no time, so local processing
+shows. ``--quick`` (1,000 records) is a smoke test: whole one-second search windows
+dominate its ratio.
+
 Why pull-before-push makes the floor what it is: HubSpot has no conditional writes, so
 the engine must see the CRM's changes before pushing (or a field changed on both sides
 would be overwritten instead of becoming a conflict); the pushes therefore queue behind

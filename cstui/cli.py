@@ -238,6 +238,7 @@ def _register() -> None:
     from cstui.cli_health import health
     from cstui.cli_qbr import qbr
     from cstui.cli_report import import_surveys_cmd, report
+    from cstui.cli_sync import sync
     from cstui.cli_tasks import tasks
     from cstui.cli_today import today
 
@@ -245,6 +246,7 @@ def _register() -> None:
     main.add_command(today)
     main.add_command(tasks)
     main.add_command(report)
+    main.add_command(sync)
     import_group.add_command(import_surveys_cmd)
     export_group.add_command(qbr)
 

@@ -1,0 +1,54 @@
+"""CRM sync: offline first, nothing lost, nothing duplicated. See ``cstui/sync/README.md``.
+
+Never imports Textual. The app and the CLI use :class:`SyncService`.
+"""
+
+from .conflicts import CHOICES, Conflict, ResolveError
+from .engine import Plan, PlannedPush, Progress, SyncEngine, SyncReport
+from .errors import (
+    EXIT_BUSY,
+    EXIT_CANCELLED,
+    EXIT_CONFIG,
+    EXIT_CONFLICTS,
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_PARTIAL,
+    Cancelled,
+    ConfigError,
+    GarbageResponse,
+    RemoteError,
+    SyncBusy,
+    SyncError,
+    UnknownAdapter,
+    Unreachable,
+)
+from .service import SyncService, SyncStatus, sync_status
+
+__all__ = [
+    "CHOICES",
+    "EXIT_BUSY",
+    "EXIT_CANCELLED",
+    "EXIT_CONFIG",
+    "EXIT_CONFLICTS",
+    "EXIT_FAILED",
+    "EXIT_OK",
+    "EXIT_PARTIAL",
+    "Cancelled",
+    "ConfigError",
+    "Conflict",
+    "GarbageResponse",
+    "Plan",
+    "PlannedPush",
+    "Progress",
+    "RemoteError",
+    "ResolveError",
+    "SyncBusy",
+    "SyncEngine",
+    "SyncError",
+    "SyncReport",
+    "SyncService",
+    "SyncStatus",
+    "UnknownAdapter",
+    "Unreachable",
+    "sync_status",
+]

@@ -1,0 +1,339 @@
+"""``cstui sync``: pull CRM changes, push local ones; conflicts listed and resolved here too.
+
+Output is for people (and cron mails): first what would be pushed and pulled, then the
+outcome. Errors are one line on stderr. Values that came from the CRM are printed with
+control characters neutralised; the token is never printed (it never reaches this code).
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import click
+
+from cstui.cli_common import data_dir_option, fail, team_option
+from cstui.paths import default_data_dir
+from cstui.sanitize import clean
+from cstui.store import Store, StoreError
+from cstui.sync import registry
+from cstui.sync.config import load_sync_config
+from cstui.sync.conflicts import Conflict, ResolveError
+from cstui.sync.engine import Plan, PlannedPush, Progress, SyncReport
+from cstui.sync.errors import (
+    EXIT_CANCELLED,
+    EXIT_CONFIG,
+    EXIT_CONFLICTS,
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_PARTIAL,
+    SyncError,
+)
+from cstui.sync.service import SyncService
+from cstui.workspace import current_user
+
+SHOW_ITEMS = 20
+"""Items listed per section of the plan; the rest are counted."""
+ONE = {"accounts": "account", "contacts": "contact", "activities": "note", "tasks": "task"}
+
+
+def _value(value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    text = clean(str(value))
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def _item(item: PlannedPush) -> str:
+    what = f"{ONE.get(item.table, item.table)} {clean(item.label)!r}"
+    if item.delete:
+        return f"  delete {what}"
+    if item.link:
+        return f"  link {what} to its company"
+    changes = ", ".join(
+        f"{name}: {_value(new)}" if item.create else f"{name}: {_value(old)} → {_value(new)}"
+        for name, (old, new) in item.fields.items()
+    )
+    return f"  {'new' if item.create else 'update'} {what}" + (f" ({changes})" if changes else "")
+
+
+def _counts(counter: Counter[str]) -> str:
+    return ", ".join(f"{n} {table}" for table, n in counter.items() if n) or "nothing"
+
+
+def _print_plan(plan: Plan, label: str) -> None:
+    pull = {t: n for t, n in plan.pull.items() if n}
+    if plan.pull:
+        if pull:
+            parts = ", ".join(f"{t} ~{n}" for t, n in pull.items())
+            click.echo(f"Would pull from {label}: {parts}.")
+        else:
+            click.echo(f"Would pull from {label}: nothing new.")
+    if plan.push:
+        click.echo(f"Would push to {label}: {_counts(Counter(p.table for p in plan.push))}.")
+        for item in plan.push[:SHOW_ITEMS]:
+            click.echo(_item(item))
+        if len(plan.push) > SHOW_ITEMS:
+            click.echo(f"  … and {len(plan.push) - SHOW_ITEMS} more")
+    else:
+        click.echo(f"Would push to {label}: nothing.")
+    if plan.waiting:
+        click.echo(f"Waiting for their company to reach {label}: {len(plan.waiting)} records.")
+    for item in plan.owned_edits[:SHOW_ITEMS]:
+        names = ", ".join(item.fields)
+        click.echo(
+            f"  not pushed: {item.table} {clean(item.label)!r} {names} ({label} owns "
+            f"{'it' if len(item.fields) == 1 else 'them'}; becomes a conflict to decide)"
+        )
+
+
+def _print_report(report: SyncReport, label: str) -> None:
+    pulled = sum(report.created.values()) + sum(report.updated.values())
+    click.echo(
+        f"Synced with {label}: pulled {sum(report.pulled.values())} changed records "
+        f"({pulled} applied here), pushed {sum(report.pushed.values())}, deleted "
+        f"{sum(report.deleted.values())}; {report.requests} requests in {report.seconds:.1f} s."
+    )
+    if report.skipped:
+        click.echo(f"Skipped {report.skipped} {label} records not linked to a known company.")
+    for failure in report.failures[:SHOW_ITEMS]:
+        click.echo(
+            f"  rejected: {failure.table} {clean(failure.label)!r}: {clean(failure.message)}"
+        )
+    if len(report.failures) > SHOW_ITEMS:
+        click.echo(f"  … and {len(report.failures) - SHOW_ITEMS} more rejected")
+    if report.failures:
+        click.echo(f"{len(report.failures)} items were not accepted; they stay queued.")
+    if report.open_conflicts:
+        click.echo(
+            f"{report.open_conflicts} conflicts wait for a decision: `cstui sync --conflicts` "
+            f"lists them, `cstui sync --resolve ID=mine|theirs` settles one."
+        )
+
+
+def _print_conflict(c: Conflict) -> None:
+    why = "edited here, but the CRM owns it" if c.kind == "owned" else "changed on both sides"
+    click.echo(f"{c.id}  {c.table} {clean(c.label)!r} {c.field}: {why}")
+    click.echo(f"    was {_value(c.base)}; mine {_value(c.mine)}; theirs {_value(c.theirs)}")
+
+
+def _apply_resolutions(service: SyncService, resolutions: tuple[str, ...]) -> int:
+    """Apply ``--resolve`` arguments; returns how many conflicts were settled."""
+    settled = 0
+    for arg in resolutions:
+        if arg == "ask":
+            settled += _ask(service)
+            continue
+        key, sep, choice = arg.partition("=")
+        if not sep or not key or not choice:
+            raise ResolveError(
+                f"--resolve {arg!r}: write ID=mine, ID=theirs, ID=value:TEXT, all=mine or ask."
+            )
+        value: Any = None
+        if choice.startswith("value:"):
+            choice, value = "edit", choice[len("value:") :]
+        if key == "all":
+            if choice not in ("mine", "theirs"):
+                raise ResolveError("--resolve all= takes mine or theirs.")
+            for c in service.list_conflicts():
+                service.resolve(c.id, choice)
+                settled += 1
+            continue
+        service.resolve(key, choice, value)
+        settled += 1
+    return settled
+
+
+def _ask(service: SyncService) -> int:
+    settled = 0
+    for c in service.list_conflicts():
+        _print_conflict(c)
+        answer = click.prompt(
+            "  [m]ine, [t]heirs, [e]dit or [s]kip",
+            type=click.Choice(["m", "t", "e", "s"]),
+            default="s",
+            show_choices=False,
+        )
+        if answer == "s":
+            continue
+        if answer == "e":
+            while True:
+                value = click.prompt("  new value", default="", show_default=False)
+                try:
+                    service.resolve(c.id, "edit", value)
+                    break
+                except ResolveError as exc:
+                    click.echo(f"  {exc}", err=True)
+        else:
+            service.resolve(c.id, "mine" if answer == "m" else "theirs")
+        settled += 1
+    return settled
+
+
+@click.command(name="sync", context_settings={"help_option_names": ["-h", "--help"]})
+@data_dir_option
+@team_option
+@click.option(
+    "--adapter",
+    "adapter_name",
+    metavar="NAME",
+    help="CRM adapter (default: sync.toml's, else hubspot).",
+)
+@click.option(
+    "--dry-run", is_flag=True, help="Show what would be pulled and pushed; change nothing."
+)
+@click.option(
+    "--resolve",
+    "resolutions",
+    multiple=True,
+    metavar="ID=CHOICE",
+    help="Settle a conflict, then sync: ID=mine, ID=theirs, ID=value:TEXT (edit), "
+    "all=mine, all=theirs, or 'ask' to decide each one at a prompt. Repeatable.",
+)
+@click.option("--conflicts", "show_conflicts", is_flag=True, help="List open conflicts and exit.")
+@click.option(
+    "--status", "show_status", is_flag=True, help="Pending changes, last sync, conflicts."
+)
+@click.option("--list-adapters", is_flag=True, help="List installed CRM adapters and exit.")
+@click.option("--quiet", "-q", is_flag=True, help="Print only the outcome.")
+def sync(
+    data_dir: Path | None,
+    team: bool,
+    adapter_name: str | None,
+    dry_run: bool,
+    resolutions: tuple[str, ...],
+    show_conflicts: bool,
+    show_status: bool,
+    list_adapters: bool,
+    quiet: bool,
+) -> None:
+    """Sync with the company CRM: pull its changes, then push yours.
+
+    The token comes from CSTUI_HUBSPOT_TOKEN or a private (chmod 600) file named in
+    sync.toml (default: hubspot.token in the config folder); see cstui/sync/README.md.
+
+    \b
+    Exit codes:
+      0  synced (or nothing to do)
+      1  failed: CRM unreachable, an error or a garbage answer; safe to re-run
+      2  partial: the CRM rejected some items; they stay queued
+      3  conflicts wait for a decision (--conflicts, --resolve)
+      4  configuration or usage error (token, sync.toml, adapter, --resolve)
+      5  another sync is running for this data folder
+      130 cancelled; everything done so far is kept
+    """
+    if list_adapters:
+        for info in registry.available().values():
+            click.echo(f"{info.name}  {info.target}  ({info.package or 'unknown package'})")
+        return
+    try:
+        config = load_sync_config()
+    except SyncError as exc:
+        fail(str(exc), exc.exit_code)
+        return
+    try:
+        store = Store(data_dir or default_data_dir(), actor=current_user(), team=team)
+    except StoreError as exc:
+        fail(str(exc), EXIT_FAILED)
+        return
+    code = EXIT_FAILED
+    try:
+        code = _sync(
+            SyncService(store, config, adapter_name),
+            dry_run=dry_run,
+            resolutions=resolutions,
+            show_conflicts=show_conflicts,
+            show_status=show_status,
+            quiet=quiet,
+        )
+    finally:
+        # A failed or read-only run leaves the data files exactly as they were.
+        store.close(checkpoint=code in (EXIT_OK, EXIT_PARTIAL, EXIT_CONFLICTS) and not dry_run)
+    sys.exit(code)
+
+
+def _sync(
+    service: SyncService,
+    *,
+    dry_run: bool,
+    resolutions: tuple[str, ...],
+    show_conflicts: bool,
+    show_status: bool,
+    quiet: bool,
+) -> int:
+    if show_status:
+        status = service.status(check_running=True)
+        when = status.last_sync.isoformat(sep=" ") if status.last_sync else "never"
+        click.echo(f"Adapter: {status.adapter}")
+        click.echo(f"Pending changes: {status.pending}")
+        click.echo(f"Last sync: {when}{f' ({status.last_result})' if status.last_result else ''}")
+        click.echo(f"Open conflicts: {status.conflicts}")
+        click.echo(f"Running now: {'yes' if status.running else 'no'}")
+        return EXIT_OK
+    if show_conflicts:
+        found = service.list_conflicts()
+        for c in found:
+            _print_conflict(c)
+        if not found:
+            click.echo("No open conflicts.")
+        return EXIT_OK
+    if resolutions:
+        if dry_run:
+            click.echo(
+                "cstui: --resolve changes data; it cannot be combined with --dry-run.", err=True
+            )
+            return EXIT_CONFIG
+        try:
+            settled = _apply_resolutions(service, resolutions)
+        except ResolveError as exc:
+            click.echo(f"cstui: {clean(str(exc))}", err=True)
+            return EXIT_CONFIG
+        if not quiet:
+            click.echo(f"Settled {settled} conflicts; syncing to make both sides agree.")
+    cancel = threading.Event()
+    changed = False
+    try:
+        adapter = service.adapter(cancel=cancel)
+    except SyncError as exc:
+        click.echo(f"cstui: {clean(str(exc))}", err=True)
+        return exc.exit_code
+    label = adapter.label or adapter.name
+    try:
+        if not quiet or dry_run:  # the plan costs one search per table: skipped when quiet
+            _print_plan(service.plan(adapter, remote=True), label)
+        if dry_run:
+            return EXIT_OK
+        show = sys.stderr.isatty() and not quiet
+
+        def progress(p: Progress) -> None:
+            if show and p.phase != "done":
+                click.echo(f"\r{p.message}\x1b[K", err=True, nl=False)
+
+        report = service.run(adapter, progress=progress, cancel=cancel)
+        changed = True
+        if show:
+            click.echo("", err=True)
+    except KeyboardInterrupt:
+        cancel.set()
+        click.echo("cstui: sync interrupted; everything done so far is saved.", err=True)
+        return EXIT_CANCELLED
+    except SyncError as exc:
+        tail = (
+            " What was done is saved; run `cstui sync` again to continue."
+            if changed or exc.changed
+            else " Nothing was changed."
+        )
+        message = clean(str(exc))
+        click.echo(f"cstui: {message}{tail if exc.exit_code == EXIT_FAILED else ''}", err=True)
+        return exc.exit_code
+    finally:
+        adapter.close()
+    _print_report(report, label)
+    return report.exit_code
+
+
+if __name__ == "__main__":  # `python -m cstui.cli_sync` until the command is registered
+    sync()

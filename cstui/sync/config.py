@@ -1,0 +1,184 @@
+"""Sync configuration (``sync.toml`` in the config folder) and the CRM token.
+
+``sync.toml`` is optional; with no file, HubSpot at its public URL with the default
+mapping is used. Layout::
+
+    adapter = "hubspot"                 # default for `cstui sync`
+
+    [ownership.accounts]                # who owns each field: "crm" or "cstui"
+    stage = "cstui"
+
+    [hubspot]                           # one table per adapter: its options
+    base_url = "https://api.hubapi.com"
+    token_file = "~/.config/cstui/hubspot.token"
+
+    [hubspot.properties.accounts]       # local field = CRM property
+    renewal_date = "contract_end_date"
+
+Environment variables win over the file: ``CSTUI_<ADAPTER>_URL`` (so tests and proxies
+can point at another server) and ``CSTUI_<ADAPTER>_TOKEN``.
+
+The token is read from the environment or from a secrets file that must be private to
+you (mode 0600, like ssh insists for keys): a token readable by others is refused with
+the ``chmod`` command to fix it. It is kept in a :class:`Secret`, whose ``repr`` and
+``str`` never show it, so it cannot leak into a log line or an error message by accident.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cstui.paths import config_dir
+
+from .errors import ConfigError
+from .schema import DEFAULT_TABLES, TableSpec, with_ownership
+
+CONFIG_NAME = "sync.toml"
+DEFAULT_ADAPTER = "hubspot"
+
+
+class Secret:
+    """A token that refuses to be printed: ``str``/``repr`` show stars; ``reveal()`` gives it."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('****')"
+
+    __str__ = __repr__
+
+    def __reduce__(self) -> Any:  # never pickled into a worker's arguments
+        raise TypeError("A Secret cannot be pickled.")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+@dataclass
+class SyncConfig:
+    """The parsed ``sync.toml`` (or the defaults), plus where it came from."""
+
+    adapter: str = DEFAULT_ADAPTER
+    sections: dict[str, dict[str, Any]] = field(default_factory=dict)
+    tables: tuple[TableSpec, ...] = DEFAULT_TABLES
+    directory: Path = field(default_factory=config_dir)
+    path: Path | None = None
+    env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ), repr=False)
+
+    def options(self, adapter: str) -> dict[str, Any]:
+        """The adapter's table from the file, with ``CSTUI_<NAME>_URL`` applied."""
+        options = dict(self.sections.get(adapter, {}))
+        url = self.env.get(f"CSTUI_{_env_name(adapter)}_URL")
+        if url:
+            options["base_url"] = url
+        return options
+
+    def token(self, adapter: str, label: str | None = None) -> Secret:
+        """The adapter's token from ``CSTUI_<NAME>_TOKEN`` or its private token file."""
+        label = label or adapter
+        var = f"CSTUI_{_env_name(adapter)}_TOKEN"
+        value = self.env.get(var, "").strip()
+        if value:
+            return Secret(value)
+        raw = self.sections.get(adapter, {}).get("token_file")
+        if raw is not None and not isinstance(raw, str):
+            raise ConfigError(f"{self.source}: [{adapter}] token_file must be a path in quotes.")
+        path = Path(raw).expanduser() if raw else self.directory / f"{adapter}.token"
+        if not path.is_absolute():
+            path = self.directory / path
+        return read_token_file(path, label, var)
+
+    @property
+    def source(self) -> str:
+        return str(self.path or self.directory / CONFIG_NAME)
+
+
+def _env_name(adapter: str) -> str:
+    return "".join(c if c.isalnum() else "_" for c in adapter.upper())
+
+
+def read_token_file(path: Path, label: str, var: str) -> Secret:
+    """Read a token file that only its owner can read; refuse (with the fix) otherwise."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise ConfigError(
+            f"No {label} token: set {var}, or put the token in {path} and run `chmod 600 {path}`."
+        ) from None
+    except OSError as exc:
+        raise ConfigError(
+            f"cstui cannot read the {label} token file {path}: {exc.strerror}."
+        ) from None
+    if not stat.S_ISREG(st.st_mode):
+        raise ConfigError(f"The {label} token file {path} is not a regular file.")
+    if st.st_uid != os.getuid():
+        raise ConfigError(
+            f"The {label} token file {path} belongs to another user; it must be yours and "
+            f"private (chmod 600)."
+        )
+    mode = stat.S_IMODE(st.st_mode)
+    if mode & 0o077:
+        raise ConfigError(
+            f"Permissions {mode:04o} for {path} are too open: the {label} token must be "
+            f"readable by you only, so it is ignored. Run `chmod 600 {path}`."
+        )
+    try:
+        value = path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cstui cannot read the {label} token file {path}: {exc}.") from None
+    if not value:
+        raise ConfigError(f"The {label} token file {path} is empty.")
+    return Secret(value)
+
+
+def load_sync_config(
+    directory: Path | None = None, env: Mapping[str, str] | None = None
+) -> SyncConfig:
+    """Read ``sync.toml`` from the config folder; a missing file means the defaults.
+
+    A broken file is a :class:`ConfigError` (unlike the health model, a wrong sync mapping
+    could write to the company's CRM, so it is not silently replaced by defaults).
+    """
+    folder = directory or config_dir()
+    environ = dict(os.environ) if env is None else dict(env)
+    path = folder / CONFIG_NAME
+    config = SyncConfig(directory=folder, env=environ)
+    if not path.is_file():
+        return config
+    config.path = path
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}.") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc}).") from None
+    adapter = data.pop("adapter", DEFAULT_ADAPTER)
+    if not isinstance(adapter, str) or not adapter:
+        raise ConfigError(f'{path}: adapter must be a name in quotes, like "hubspot".')
+    config.adapter = adapter
+    ownership = data.pop("ownership", {})
+    if not isinstance(ownership, dict) or not all(isinstance(v, dict) for v in ownership.values()):
+        raise ConfigError(f"{path}: [ownership] must hold one table per synced table.")
+    config.tables = with_ownership(DEFAULT_TABLES, ownership, str(path))
+    for name, section in data.items():
+        if not isinstance(section, dict):
+            raise ConfigError(
+                f"{path}: {name} = ... is not a setting; adapter options go in a [{name}] table."
+            )
+        config.sections[name] = section
+    return config

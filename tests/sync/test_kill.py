@@ -1,0 +1,141 @@
+"""Kill ``cstui sync`` (SIGKILL) at random points, 20 times, while people keep editing.
+
+Then one more sync must leave the CRM and the local store identical: every local edit
+arrived, every CRM edit arrived, and no company, contact, note or task exists twice.
+``CSTUI_KILL_SEED=n`` replays other kill points (the default seed is fixed).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from cstui.sync.meta import get_meta
+from cstui.workspace import Workspace
+
+from .conftest import Harness, assert_converged, make_config, seed_local, seed_remote
+from .fake_crm import FakeCRM
+
+pytestmark = pytest.mark.slow
+
+REPO = Path(__file__).resolve().parents[2]
+TOKEN = "kill-test-token-0123456789"
+STAGES = ["onboarding", "adoption", "expansion", "renewal", "advocacy"]
+
+
+def _start(env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "cstui.cli_sync", "--quiet"],
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+
+def test_random_kills_converge_without_loss_or_duplicates(tmp_path: Path) -> None:
+    rng = random.Random(int(os.environ.get("CSTUI_KILL_SEED", "20261123")))
+    data, config_dir = tmp_path / "data", tmp_path / "config"
+    config_dir.mkdir()
+    (config_dir / "sync.toml").write_text(
+        "[hubspot]\npage_size = 4\nbatch_size = 3\nsearch_per_second = 500\ntimeout = 2.0\n"
+    )
+    with FakeCRM(token=TOKEN, latency=0.01) as crm:
+        env = {
+            **os.environ,
+            "PYTHONPATH": str(REPO),
+            "CSTUI_CONFIG_DIR": str(config_dir),
+            "CSTUI_DATA_DIR": str(data),
+            "CSTUI_HUBSPOT_URL": crm.url,
+            "CSTUI_HUBSPOT_TOKEN": TOKEN,
+            "CSTUI_USER": "sync",
+        }
+        ws = Workspace.open(data, user="me")
+        accounts = seed_local(ws, 8)
+        seed_remote(crm, 5)
+        stages: dict[str, str] = {}
+        titles: dict[str, str] = {}
+        notes: list[str] = []
+        names: dict[str, str] = {}
+        mid_sync_kills = 0
+        for round_no in range(20):
+            before = crm.requests()
+            proc = _start(env)
+            started = time.monotonic()
+            while crm.requests() == before and time.monotonic() - started < 5:
+                time.sleep(0.005)  # wait for its first request, then kill at a random point
+            time.sleep(rng.uniform(0.0, 0.3))
+            if rng.random() < 0.5:  # the app edits while the sync runs
+                ws.poll()
+                acc = rng.choice(accounts)
+                stages[acc] = rng.choice(STAGES)
+                ws.update_account(acc, {"stage": stages[acc]})
+            cmdline = Path(f"/proc/{proc.pid}/cmdline")
+            if cmdline.exists():
+                assert TOKEN.encode() not in cmdline.read_bytes()
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+            if proc.returncode == -signal.SIGKILL and crm.requests() > before:
+                mid_sync_kills += 1
+            # Between runs: more local work, and someone edits HubSpot.
+            ws.poll()
+            acc = rng.choice(accounts)
+            notes.append(ws.log_activity(acc, f"Round {round_no} call notes").id)
+            task = rng.choice(ws.tasks(rng.choice(accounts)))
+            titles[task.id] = f"{task.title.split(' (')[0]} (r{round_no})"
+            ws.store.put("tasks", task.id, {"title": titles[task.id]})
+            synced = [a for a in ws.store.all("accounts") if get_meta(a, "hubspot").get("rid")]
+            if synced:
+                rid = get_meta(rng.choice(synced), "hubspot")["rid"]
+                names[rid] = f"Renamed {round_no} Corp"
+                crm.update("companies", rid, {"name": names[rid]})
+        assert mid_sync_kills >= 15, f"only {mid_sync_kills} kills landed mid-sync"
+        for _ in range(3):
+            done = subprocess.run(
+                [sys.executable, "-m", "cstui.cli_sync", "--quiet"],
+                env=env,
+                cwd=REPO,
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=False,
+            )
+            if done.returncode == 0:
+                break
+        if done.returncode == 3:  # a false conflict would be a bug: show it in the failure
+            listing = subprocess.run(
+                [sys.executable, "-m", "cstui.cli_sync", "--conflicts"],
+                env=env,
+                cwd=REPO,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            print(listing.stdout, file=sys.stderr)
+        assert done.returncode == 0, done.stdout + done.stderr
+        ws.poll()
+        h = Harness(ws, crm, make_config(tmp_path, crm))
+        assert_converged(h)
+        by_rid = {get_meta(a, "hubspot")["rid"]: a for a in ws.store.all("accounts")}
+        for acc, stage in stages.items():
+            record = ws.store.get("accounts", acc) or {}
+            assert record["stage"] == stage
+            rid = get_meta(record, "hubspot")["rid"]
+            assert crm.objects["companies"][rid].props["cstui_stage"] == stage
+        for rid, name in names.items():
+            assert by_rid[rid]["name"] == name
+            assert crm.objects["companies"][rid].props["name"] == name
+        for task_id, title in titles.items():
+            rid = get_meta(ws.store.get("tasks", task_id) or {}, "hubspot")["rid"]
+            assert crm.objects["tasks"][rid].props["hs_task_subject"] == title
+        remote_notes = {o.props.get("cstui_id") for o in crm.all("notes")}
+        assert set(notes) <= remote_notes
+        assert len(crm.all("companies")) == 13 and len(crm.all("notes")) == 13 + len(notes)
+        ws.close()
