@@ -7,6 +7,7 @@ problems (a corrupt file, a bad row, a missing account).
 
 from __future__ import annotations
 
+import importlib
 import shutil
 import sys
 import tempfile
@@ -39,7 +40,28 @@ def run_app(ws: Workspace, lang: str | None) -> None:
     create_app(ws, lang=i18n.detect_language(lang)).run()
 
 
-@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """A command group whose subcommands named in ``lazy`` are imported on first use."""
+
+    lazy: dict[str, str]
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *getattr(self, "lazy", {})})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = getattr(self, "lazy", {}).get(cmd_name)
+        if target is None:
+            return super().get_command(ctx, cmd_name)
+        module, _, attr = target.partition(":")
+        command: click.Command = getattr(importlib.import_module(module), attr)
+        return command
+
+
+@click.group(
+    cls=LazyGroup,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @data_dir_option
 @lang_option
 @team_option
@@ -165,7 +187,7 @@ def compact(data_dir: Path | None) -> None:
         click.echo(f"Checkpointed {ws.store.snapshot_path} ({before:,} journal bytes folded in).")
 
 
-@main.group(name="export")
+@main.group(name="export", cls=LazyGroup)
 def export_group() -> None:
     """Export data."""
 
@@ -204,7 +226,7 @@ def _private_file(path: Path) -> Iterator[TextIO]:
         yield handle
 
 
-@main.group(name="import")
+@main.group(name="import", cls=LazyGroup)
 def import_group() -> None:
     """Import data."""
 
@@ -234,21 +256,20 @@ def import_accounts_cmd(data_dir: Path | None, file: Path) -> None:
 
 
 def _register() -> None:
-    """Subcommands that live in their own modules (they share ``cstui.cli_common``)."""
-    from cstui.cli_health import health
-    from cstui.cli_qbr import qbr
-    from cstui.cli_report import import_surveys_cmd, report
-    from cstui.cli_sync import sync
-    from cstui.cli_tasks import tasks
-    from cstui.cli_today import today
+    """Subcommands that live in their own modules, imported only when they are run.
 
-    main.add_command(health)
-    main.add_command(today)
-    main.add_command(tasks)
-    main.add_command(report)
-    main.add_command(sync)
-    import_group.add_command(import_surveys_cmd)
-    export_group.add_command(qbr)
+    Opening the app (no subcommand) then imports none of them (the sync stack alone pulls in
+    httpx), which keeps start-up fast.
+    """
+    main.lazy = {
+        "health": "cstui.cli_health:health",
+        "today": "cstui.cli_today:today",
+        "tasks": "cstui.cli_tasks:tasks",
+        "report": "cstui.cli_report:report",
+        "sync": "cstui.cli_sync:sync",
+    }
+    import_group.lazy = {"surveys": "cstui.cli_report:import_surveys_cmd"}  # type: ignore[attr-defined]
+    export_group.lazy = {"qbr": "cstui.cli_qbr:qbr"}  # type: ignore[attr-defined]
 
 
 _register()

@@ -12,13 +12,14 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from cstui.domain.health import FLAG_RULES
 from cstui.domain.models import Stage, Tier
 from cstui.domain.portfolio import PortfolioRow, fold
 
 Predicate = Callable[[PortfolioRow], bool]
 
 BANDS = ("red", "yellow", "green", "unknown")
-FLAGS = ("champion-left", "usage-drop", "no-touch", "renewal-risk", "detractor")
+FLAGS = FLAG_RULES
 NUMERIC = ("health", "arr", "renewal", "touch", "trend")
 KEYWORDS = ("band", "tier", "stage", "owner", "flag")
 

@@ -33,8 +33,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Final
 
-import arrow
-
 from cstui.domain.health import _TOML_AT, _Invalid, _only, _show, _text, _whole, find_key_line
 from cstui.domain.metrics import time_to_value
 from cstui.domain.models import OnboardingItem, OnboardingPlan, OwnerSide
@@ -480,6 +478,8 @@ def load_templates(
 
 def due_date(start: date, offset_days: int, skip_weekends: bool = False) -> date:
     """``start`` + ``offset_days``; on a weekend, the next Monday when ``skip_weekends``."""
+    import arrow  # on first use: nothing on the way to the first frame needs it
+
     day = arrow.Arrow.fromdate(start).shift(days=offset_days)
     if skip_weekends and day.weekday() >= 5:
         day = day.shift(weekday=0)

@@ -34,6 +34,7 @@ FLAG_CODES = {
     "no-touch": "T",
     "renewal-risk": "R",
     "detractor": "D",
+    "touchpoint-missed": "E",
 }
 
 

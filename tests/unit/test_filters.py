@@ -142,3 +142,11 @@ def test_narrowing_gives_the_same_rows_as_filtering_from_scratch(text: str) -> N
         query = parse(typed)
         shown = query.apply(shown if narrows(before, typed) else ROWS)
         assert shown == query.apply(ROWS)
+
+
+def test_every_flag_rule_has_a_portfolio_code() -> None:
+    from cstui.domain.health import FLAG_RULES
+    from cstui.screens.portfolio import FLAG_CODES
+
+    assert set(FLAG_CODES) == set(FLAG_RULES)
+    assert len(set(FLAG_CODES.values())) == len(FLAG_CODES)
