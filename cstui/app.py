@@ -59,6 +59,8 @@ class CSApp(App[None]):
         Binding("N", "show_renewals", "key.s8.renewals", show=False),
         Binding("F", "show_requests", "key.s8.requests", show=False),
         Binding("Q", "show_qbrs_due", "key.qbr.due", show=False),
+        Binding("Y", "show_sync", "key.syncui.sync", show=False),
+        Binding("C", "show_conflicts", "key.syncui.conflicts", show=False),
     ]
 
     def on_mount(self) -> None:
@@ -148,6 +150,17 @@ class CSApp(App[None]):
         from cstui.screens.qbrs_due import QBRsDueScreen
 
         self._show(QBRsDueScreen)
+
+    def action_show_sync(self) -> None:
+        """Sync now, on a screen that shows progress (never twice at once)."""
+        from cstui.screens.sync import SyncScreen
+
+        self._show(SyncScreen)
+
+    def action_show_conflicts(self) -> None:
+        from cstui.screens.sync import ConflictsScreen
+
+        self._show(ConflictsScreen)
 
     def action_record_survey(self) -> None:
         """Survey form for the open account; asks which account when none is open."""

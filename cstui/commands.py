@@ -70,6 +70,12 @@ class ActionsProvider(Provider):
             (t("palette.s8.requests"), "app.show_requests", t("palette.s8.requests_help")),
             (t("palette.s8.survey"), "app.record_survey", t("palette.s8.survey_help")),
             (t("palette.qbrs_due"), "app.show_qbrs_due", t("palette.qbrs_due_help")),
+            (t("palette.syncui.sync"), "app.show_sync", t("palette.syncui.sync_help")),
+            (
+                t("palette.syncui.conflicts"),
+                "app.show_conflicts",
+                t("palette.syncui.conflicts_help"),
+            ),
         ]
 
     async def discover(self) -> Hits:

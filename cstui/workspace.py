@@ -14,12 +14,13 @@ import getpass
 import hashlib
 import json
 import os
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -75,6 +76,13 @@ from cstui.domain.success import (
 )
 from cstui.domain.success import template as success_template
 from cstui.store import Change, Store
+
+if TYPE_CHECKING:
+    from cstui.sync import Conflict as _Conflict
+    from cstui.sync import Progress as _Progress
+    from cstui.sync import SyncReport as _SyncReport
+    from cstui.sync import SyncService as _SyncService
+    from cstui.sync import SyncStatus as _SyncStatus
 
 R = TypeVar("R", bound=Record)
 M = TypeVar("M", bound=BaseModel)
@@ -2331,3 +2339,50 @@ class Workspace:
                 continue
             out.append((account.id, p.label, due, "overdue" if day > due else "due"))
         return out
+
+    # --- sync ---
+    # The UI's door to the CRM sync (cstui.sync). Status, conflicts and resolving are local
+    # and use this store; a run opens its own Store on the same folder so nothing commits
+    # through this one from a worker thread (subscribers fire in the committing thread);
+    # the app's poll then picks the sync's writes up on the UI thread.
+    def _sync_service(self, store: Store | None = None) -> _SyncService:
+        from cstui.sync import SyncService
+
+        return SyncService(store or self.store)
+
+    def sync_setup_problem(self) -> str | None:
+        """Why a sync cannot start (no token, bad sync.toml), or None; no network."""
+        from cstui.sync import SyncError
+
+        try:
+            service = self._sync_service()
+            service.config.token(service.adapter_name)
+        except SyncError as exc:
+            return str(exc)
+        return None
+
+    def sync_status(self) -> _SyncStatus:
+        """Pending, conflicts, last sync (~0.2 s at 40k records: call it from a thread)."""
+        return self._sync_service().status()
+
+    def sync_conflicts(self) -> list[_Conflict]:
+        return self._sync_service().list_conflicts()
+
+    def resolve_conflict(self, conflict_id: str, choice: str, value: Any = None) -> _Conflict:
+        """Keep ``mine``, take ``theirs`` or ``edit``; raises ResolveError if invalid."""
+        return self._sync_service().resolve(conflict_id, choice, value)
+
+    def run_sync(
+        self,
+        progress: Callable[[_Progress], None] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> _SyncReport:
+        """One full sync on a second Store of this folder (for a worker thread).
+
+        Raises ``SyncError`` (``Cancelled`` when ``cancel`` was set).
+        """
+        store = Store(self.store.data_dir, actor=self.store.actor, team=self.store.team)
+        try:
+            return self._sync_service(store).run(progress=progress, cancel=cancel)
+        finally:
+            store.close(checkpoint=False)

@@ -290,7 +290,7 @@ class UsageSnapshot(BaseModel):
     large book holds hundreds of thousands of readings.
     """
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(defer_build=True, extra="ignore")
 
     date: date
     logins: int = Field(default=0, ge=0)
@@ -378,7 +378,7 @@ class Task(Record):
 
 
 class OnboardingItem(BaseModel):
-    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+    model_config = ConfigDict(defer_build=True, extra="ignore", str_strip_whitespace=True)
 
     id: str
     phase: str
@@ -428,7 +428,7 @@ class OnboardingPlan(Record):
 
 
 class Measurement(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(defer_build=True, extra="ignore")
 
     date: date
     value: float
@@ -437,7 +437,7 @@ class Measurement(BaseModel):
 class KPI(BaseModel):
     """A measurable indicator: where the customer started, where they want to be, and now."""
 
-    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+    model_config = ConfigDict(defer_build=True, extra="ignore", str_strip_whitespace=True)
 
     name: str
     unit: str = ""
@@ -466,7 +466,7 @@ class KPI(BaseModel):
 
 
 class Objective(BaseModel):
-    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+    model_config = ConfigDict(defer_build=True, extra="ignore", str_strip_whitespace=True)
 
     id: str
     title: str
@@ -497,7 +497,7 @@ class Objective(BaseModel):
 class ROIInputs(BaseModel):
     """What the customer gains and pays, per year unless named per month."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(defer_build=True, extra="ignore")
 
     hours_saved_per_month: float = 0
     hourly_cost: float = 0

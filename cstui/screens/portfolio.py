@@ -144,6 +144,9 @@ class PortfolioScreen(Screen[None]):
             yield Static(id="portfolio-filter-error", markup=False)
             yield Static(id="portfolio-summary", markup=False)
         yield AccountTable[PortfolioRow](portfolio_columns(), id="portfolio-table")
+        from cstui.widgets.sync_status import SyncStatusLine
+
+        yield SyncStatusLine(id="sync-status")
         yield Footer()
 
     def on_mount(self) -> None:

@@ -1,0 +1,380 @@
+"""The sync screen (progress you can cancel) and the Conflicts screen (decide each field).
+
+A sync runs in a thread worker through ``Workspace.run_sync``, which opens its own Store on
+the data folder: the app's Store only ever commits on the UI thread, and the sync's writes
+arrive through the normal poll like another process's. Progress crosses threads with
+``post_message`` (thread-safe and non-blocking, so the engine never waits for a repaint and
+a closing app cannot leave the worker stuck). Cancelling sets the engine's event; it stops
+between pages and everything saved so far stays consistent.
+
+Conflict values come from the CRM and other people: they are shown literally, cleaned of
+control characters, never as markup.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Header, OptionList, ProgressBar, Static
+from textual.widgets.option_list import Option
+from textual.worker import Worker, WorkerState
+
+from cstui.domain.models import InvalidRecord
+from cstui.i18n import t
+from cstui.sanitize import clean
+from cstui.sync import Cancelled, Conflict, Progress, ResolveError, SyncError, SyncReport
+from cstui.widgets.localize import localize_bindings
+from cstui.workspace import Workspace, WorkspaceEvent
+
+SHOW_FAILURES = 5
+"""Rejected items listed on the summary; the CLI's ``cstui sync`` prints them all."""
+VALUE_WIDTH = 40
+
+State = Literal["running", "done", "cancelled", "failed"]
+
+
+def show_value(value: Any) -> str:
+    """A value for one line: literal, cleaned, cut; "—" for nothing."""
+    if value is None or value == "":
+        return "—"
+    text = clean(str(value))
+    return text if len(text) <= VALUE_WIDTH else text[: VALUE_WIDTH - 1] + "…"
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    state: State
+    report: SyncReport | None = None
+    message: str = ""
+
+
+class SyncScreen(Screen[None]):
+    """Runs one sync on open: a progress bar, running counts, then a summary."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "key.syncui.back"),
+        Binding("c", "cancel", "key.syncui.cancel"),
+        Binding("Y", "again", "key.syncui.again"),
+    ]
+    DEFAULT_CSS = """
+    #sync-body { padding: 1 2; height: 1fr; }
+    #sync-title { text-style: bold; }
+    #sync-bar { margin: 1 0; }
+    #sync-phase.error { color: $text-error; }
+    #sync-hint { color: $text-muted; margin-top: 1; }
+    """
+
+    class Progressed(Message):
+        """One engine progress report, posted from the worker thread."""
+
+        def __init__(self, progress: Progress) -> None:
+            super().__init__()
+            self.progress = progress
+
+    def __init__(self) -> None:
+        super().__init__()
+        localize_bindings(self)
+        self.state: State = "running"
+        self.report: SyncReport | None = None
+        self.message = ""
+        self._cancel = threading.Event()
+        self._done: Counter[tuple[str, str]] = Counter()
+
+    @property
+    def workspace(self) -> Workspace:
+        return self.app.workspace  # type: ignore[attr-defined,no-any-return]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="sync-body"):
+            yield Static(t("syncui.title"), id="sync-title", markup=False)
+            yield Static(id="sync-phase", markup=False)
+            yield ProgressBar(total=None, show_eta=False, id="sync-bar")
+            yield Static(id="sync-counts", markup=False)
+            yield Static(id="sync-message", markup=False)
+            yield Static(id="sync-hint", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.start()
+
+    def on_unmount(self) -> None:
+        self._cancel.set()  # leaving (or quitting) stops the engine at its next page
+
+    # ------------------------------------------------------------------ running
+    @property
+    def running(self) -> bool:
+        return self.state == "running"
+
+    def start(self) -> None:
+        self.state, self.report, self.message = "running", None, ""
+        self._cancel = threading.Event()
+        self._done = Counter()
+        self.query_one("#sync-phase", Static).update(t("syncui.starting"))
+        self.query_one("#sync-bar", ProgressBar).update(total=None, progress=0)
+        self.query_one("#sync-message", Static).update("")
+        self.query_one("#sync-phase").remove_class("error")
+        self._show_counts()
+        self.query_one("#sync-hint", Static).update(t("syncui.hint.running"))
+        self.run_worker(self._work, thread=True, exclusive=True, group="sync")
+
+    def _work(self) -> _Outcome:
+        """On the worker thread: the whole sync, turned into an outcome (never raises)."""
+        cancel = self._cancel
+
+        def progress(p: Progress) -> None:
+            if not cancel.is_set():
+                self.post_message(self.Progressed(p))
+
+        try:
+            report = self.workspace.run_sync(progress=progress, cancel=cancel)
+        except Cancelled:
+            return _Outcome("cancelled")
+        except SyncError as exc:
+            return _Outcome("failed", message=str(exc))
+        except Exception as exc:  # a store problem: still one line, and the app goes on
+            return _Outcome("failed", message=str(exc) or type(exc).__name__)
+        return _Outcome("done", report=report)
+
+    def on_sync_screen_progressed(self, event: Progressed) -> None:
+        p = event.progress
+        if not self.running:
+            return
+        if p.phase != "done":
+            self._done[(p.phase, p.table)] = p.done
+        self.query_one("#sync-phase", Static).update(t(f"syncui.phase.{p.phase}", table=p.table))
+        bar = self.query_one("#sync-bar", ProgressBar)
+        if p.total:
+            bar.update(total=p.total, progress=p.done)
+        elif p.phase != "done":
+            bar.update(total=None)
+        self._show_counts()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "sync" or event.state != WorkerState.SUCCESS:
+            return
+        outcome = event.worker.result
+        if isinstance(outcome, _Outcome):
+            self._finish(outcome)
+
+    def _finish(self, outcome: _Outcome) -> None:
+        self.state, self.report, self.message = outcome.state, outcome.report, outcome.message
+        try:
+            self.workspace.poll()  # show the sync's writes now rather than at the next tick
+        except Exception as exc:
+            self.notify(str(exc), severity="error", markup=False)
+        bar = self.query_one("#sync-bar", ProgressBar)
+        message = self.query_one("#sync-message", Static)
+        phase = self.query_one("#sync-phase", Static)
+        if outcome.state == "done" and outcome.report is not None:
+            report = outcome.report
+            bar.update(total=1, progress=1)
+            phase.update(t("syncui.done", seconds=report.seconds))
+            message.update(self._summary(report))
+        elif outcome.state == "cancelled":
+            phase.update(t("syncui.cancelled"))
+            message.update("")
+        else:
+            phase.update(t("syncui.failed", message=clean(outcome.message)))
+            message.update("")
+            self.query_one("#sync-phase").add_class("error")
+        self._show_counts()
+        self.query_one("#sync-hint", Static).update(t("syncui.hint.idle"))
+
+    @staticmethod
+    def _summary(report: SyncReport) -> str:
+        lines = []
+        if report.failures:
+            lines.append(t("syncui.done.failures", n=len(report.failures)))
+            for failure in report.failures[:SHOW_FAILURES]:
+                lines.append(f"  {clean(failure.label)}: {clean(failure.message)}")
+            if len(report.failures) > SHOW_FAILURES:
+                lines.append(f"  … +{len(report.failures) - SHOW_FAILURES}")
+        if report.open_conflicts:
+            lines.append(t("syncui.done.conflicts", n=report.open_conflicts))
+        if not lines:
+            lines.append(t("syncui.done.clean"))
+        return "\n".join(lines)
+
+    def counts(self) -> dict[str, int]:
+        """Pulled/pushed so far (final numbers from the report once it is done)."""
+        report = self.report
+        if report is not None:
+            return {
+                "pulled": sum(report.pulled.values()),
+                "pushed": sum(report.pushed.values()) + sum(report.deleted.values()),
+                "conflicts": report.open_conflicts,
+                "errors": len(report.failures),
+            }
+        pulled = sum(n for (phase, _), n in self._done.items() if phase == "pull")
+        pushed = sum(n for (phase, _), n in self._done.items() if phase != "pull")
+        return {"pulled": pulled, "pushed": pushed, "conflicts": 0, "errors": 0}
+
+    def _show_counts(self) -> None:
+        self.query_one("#sync-counts", Static).update(t("syncui.counts", **self.counts()))
+
+    # ------------------------------------------------------------------ keys
+    def action_cancel(self) -> None:
+        if self.running and not self._cancel.is_set():
+            self._cancel.set()
+            self.query_one("#sync-phase", Static).update(t("syncui.cancelling"))
+
+    def action_back(self) -> None:
+        """Esc cancels a running sync (it is never left running unseen), else goes back."""
+        if self.running:
+            self.action_cancel()
+        else:
+            self.dismiss(None)
+
+    def action_again(self) -> None:
+        if not self.running:
+            self.start()
+
+
+class ConflictList(OptionList):
+    """Two lines per conflict: what and where, then base / mine / theirs."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j", "cursor_down", show=False),
+        Binding("k", "cursor_up", show=False),
+    ]
+    DEFAULT_CSS = """
+    ConflictList { height: 1fr; border: none; padding: 0; }
+    ConflictList:focus { border: none; background-tint: transparent; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, markup=False)
+
+
+def conflict_prompt(c: Conflict) -> Text:
+    line = Text(no_wrap=True, overflow="ellipsis")
+    line.append(clean(c.label) or "—", style="bold")
+    line.append(f"  {clean(c.table)}.{clean(c.field)}  ", style="dim")
+    line.append(t(f"syncui.conflicts.kind.{c.kind}"), style="yellow")
+    line.append("\n    ")
+    line.append(
+        t(
+            "syncui.conflicts.values",
+            base=show_value(c.base),
+            mine=show_value(c.mine),
+            theirs=show_value(c.theirs),
+        )
+    )
+    return line
+
+
+class ConflictsScreen(Screen[None]):
+    """Open conflicts; each key settles the highlighted one locally (the next sync the CRM)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("m", "resolve('mine')", "key.syncui.mine"),
+        Binding("t", "resolve('theirs')", "key.syncui.theirs"),
+        Binding("e", "edit", "key.syncui.edit"),
+        Binding("escape", "back", "key.syncui.back"),
+    ]
+    DEFAULT_CSS = """
+    #conflicts-title { text-style: bold; padding: 0 1; background: $boost; }
+    #conflicts-hint { color: $text-muted; padding: 0 1; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        localize_bindings(self)
+        self.conflicts: list[Conflict] = []
+        self._unsubscribe: Any = None
+
+    @property
+    def workspace(self) -> Workspace:
+        return self.app.workspace  # type: ignore[attr-defined,no-any-return]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(id="conflicts-title", markup=False)
+        yield Static(t("syncui.conflicts.hint"), id="conflicts-hint", markup=False)
+        yield ConflictList(id="conflicts-list")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._unsubscribe = self.workspace.subscribe(self._on_workspace_event)
+        self.reload()
+        self.query_one(ConflictList).focus()
+
+    def on_unmount(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+
+    def _on_workspace_event(self, event: WorkspaceEvent) -> None:
+        if "conflicts" in event.tables:
+            self.reload()
+
+    def reload(self) -> None:
+        """Re-read the conflicts, keeping the cursor on the same one (or the next)."""
+        lst = self.query_one(ConflictList)
+        keep = lst.highlighted
+        self.conflicts = self.workspace.sync_conflicts()
+        lst.clear_options()
+        if self.conflicts:
+            lst.add_options([Option(conflict_prompt(c), id=c.id) for c in self.conflicts])
+            lst.highlighted = min(keep or 0, len(self.conflicts) - 1)
+        else:
+            lst.add_option(Option(t("syncui.conflicts.empty"), disabled=True))
+        self.query_one("#conflicts-title", Static).update(
+            t("syncui.conflicts.title", n=len(self.conflicts))
+        )
+
+    @property
+    def current(self) -> Conflict | None:
+        index = self.query_one(ConflictList).highlighted
+        if index is None or not self.conflicts or index >= len(self.conflicts):
+            return None
+        return self.conflicts[index]
+
+    def action_resolve(self, choice: str) -> None:
+        c = self.current
+        if c is None:
+            return
+        try:
+            self.workspace.resolve_conflict(c.id, choice)
+        except ResolveError as exc:
+            self.notify(str(exc), severity="error", markup=False)
+        else:
+            self.notify(t(f"syncui.conflicts.resolved.{choice}"), markup=False)
+        self.reload()
+
+    def action_edit(self) -> None:
+        c = self.current
+        if c is None:
+            return
+        from cstui.screens.forms import Field, FormScreen
+
+        def submit(values: dict[str, Any]) -> None:
+            value = values.get("value")
+            try:
+                self.workspace.resolve_conflict(c.id, "edit", None if value == "" else value)
+            except ResolveError as exc:
+                raise InvalidRecord([str(exc)], {"value": [str(exc)]}) from None
+            self.notify(t("syncui.conflicts.resolved.edit"), markup=False)
+            self.reload()
+
+        field = Field(
+            "value",
+            t("syncui.edit.value"),
+            kind="text",
+            value=None if c.mine is None else str(c.mine),
+            help=t("syncui.edit.help", theirs=show_value(c.theirs)),
+        )
+        title = t("syncui.edit.title", label=clean(c.label), field=clean(c.field))
+        self.app.push_screen(FormScreen(title, [field], submit))
+
+    def action_back(self) -> None:
+        self.dismiss(None)
