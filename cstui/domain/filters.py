@@ -102,13 +102,15 @@ def _keyword(key: str, value: str, me: str) -> Predicate:
         tiers = [t.value for t in Tier]
         if value not in tiers:
             raise ValueError(f"tier:{value} is not a tier; use one of {', '.join(tiers)}.")
-        return lambda r: r.tier.value == value
+        tier = Tier(value)
+        return lambda r: r.tier is tier
     if key == "stage":
         stages = [s.value for s in Stage]
         value = value.replace("-", "_")
         if value not in stages:
             raise ValueError(f"stage:{value} is not a stage; use one of {', '.join(stages)}.")
-        return lambda r: r.stage.value == value
+        stage = Stage(value)
+        return lambda r: r.stage is stage
     if key == "owner":
         who = fold(me if value == "me" else value)
         return lambda r: fold(r.owner) == who
