@@ -9,7 +9,7 @@ book-of-business decision, read next to the health distribution it affects.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -17,7 +17,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen, Screen
+from textual.screen import ModalScreen
 from textual.widgets import Footer, Header, Label, Static
 
 from cstui import clock
@@ -26,10 +26,11 @@ from cstui.domain.renewals import KPIReport, KPIValue, Period
 from cstui.i18n import catalogue, language, money, short_money, t
 from cstui.sanitize import clean
 from cstui.screens.forms import Field, FormScreen
+from cstui.screens.live import LiveScreen
 from cstui.widgets.account_table import AccountTable, Column
 from cstui.widgets.charts import spark_rows
 from cstui.widgets.localize import localize_bindings
-from cstui.workspace import AccountNotFound, Workspace, WorkspaceEvent
+from cstui.workspace import AccountNotFound, Workspace
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -215,7 +216,7 @@ def default_period() -> Period:
     return Period.containing(clock.today(), "quarter").shift(-1)
 
 
-class KPIScreen(Screen[None]):
+class KPIScreen(LiveScreen):
     """KPIs for a period and a slice of the book, each with its trend and its accounts."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -238,17 +239,10 @@ class KPIScreen(Screen[None]):
 
     def __init__(self, period: Period | None = None, slice: str = "all") -> None:
         super().__init__()
-        localize_bindings(self)
         self.period = period or default_period()
         self.slice = slice
         self.report: KPIReport | None = None
         self.rows: list[KPIRow] = []
-        self._unsubscribe: Callable[[], None] | None = None
-        self._stale = False
-
-    @property
-    def workspace(self) -> Workspace:
-        return self.app.workspace  # type: ignore[attr-defined,no-any-return]
 
     @property
     def table(self) -> AccountTable[KPIRow]:
@@ -268,26 +262,8 @@ class KPIScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.sub_title = t("s8.kpi.title")
-        self._unsubscribe = self.workspace.subscribe(self._on_workspace_event)
         self.rebuild()
         self.table.focus()
-
-    def on_unmount(self) -> None:
-        if self._unsubscribe is not None:
-            self._unsubscribe()
-
-    def _on_workspace_event(self, event: WorkspaceEvent) -> None:
-        """Recompute now when shown, else on return (an outcome recorded on the renewals
-        screen must show in GRR/NRR here)."""
-        if self.is_current:
-            self.rebuild()
-        else:
-            self._stale = True
-
-    def on_screen_resume(self) -> None:
-        if self._stale:
-            self._stale = False
-            self.rebuild()
 
     # ---------------------------------------------------------------- data
     def rebuild(self) -> None:

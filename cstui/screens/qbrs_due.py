@@ -7,7 +7,6 @@ straight on its QBR tab, on the quarter that is due, so preparing it is one key 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import ClassVar
@@ -15,15 +14,13 @@ from typing import ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, TabbedContent
 
 from cstui import clock
 from cstui.i18n import fmt_date, humanize, t
 from cstui.sanitize import clean
+from cstui.screens.live import LiveScreen
 from cstui.widgets.account_table import AccountTable, Column
-from cstui.widgets.localize import localize_bindings
-from cstui.workspace import Workspace, WorkspaceEvent
 
 STATUS_STYLE = {"due": "yellow", "overdue": "bold red"}
 
@@ -54,7 +51,7 @@ def status_cell(row: DueRow) -> Text:
     return Text(t(f"qbrui.due.status.{row.status}"), style=STATUS_STYLE.get(row.status, ""))
 
 
-class QBRsDueScreen(Screen[None]):
+class QBRsDueScreen(LiveScreen):
     """The portfolio's due reviews; Enter opens the account's QBR tab on that quarter."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -68,14 +65,7 @@ class QBRsDueScreen(Screen[None]):
 
     def __init__(self) -> None:
         super().__init__()
-        localize_bindings(self)
         self.rows: list[DueRow] = []
-        self._unsubscribe: Callable[[], None] | None = None
-        self._stale = False
-
-    @property
-    def workspace(self) -> Workspace:
-        return self.app.workspace  # type: ignore[attr-defined,no-any-return]
 
     @property
     def table(self) -> AccountTable[DueRow]:
@@ -98,25 +88,8 @@ class QBRsDueScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.sub_title = t("qbrui.due.title")
-        self._unsubscribe = self.workspace.subscribe(self._on_workspace_event)
         self.rebuild()
         self.table.focus()
-
-    def on_unmount(self) -> None:
-        if self._unsubscribe is not None:
-            self._unsubscribe()
-            self._unsubscribe = None
-
-    def _on_workspace_event(self, event: WorkspaceEvent) -> None:
-        if self.is_current:
-            self.rebuild()
-        else:
-            self._stale = True
-
-    def on_screen_resume(self) -> None:
-        if self._stale:
-            self._stale = False
-            self.rebuild()
 
     def rebuild(self) -> None:
         ws = self.workspace

@@ -17,7 +17,6 @@ from typing import Any, ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from cstui import clock
@@ -27,9 +26,8 @@ from cstui.i18n import short_money, t
 from cstui.sanitize import clean
 from cstui.screens.forms import Field, FormScreen
 from cstui.screens.kpis import BAND_STYLE, label, per_currency
+from cstui.screens.live import LiveScreen
 from cstui.widgets.account_table import AccountTable, Column
-from cstui.widgets.localize import localize_bindings
-from cstui.workspace import Workspace, WorkspaceEvent
 
 MONTHS = 12
 OVERDUE = "overdue"
@@ -111,7 +109,7 @@ def month_columns() -> list[Column[MonthLine]]:
     ]
 
 
-class RenewalsScreen(Screen[None]):
+class RenewalsScreen(LiveScreen):
     """Months on top, the chosen month's renewals below."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -128,16 +126,9 @@ class RenewalsScreen(Screen[None]):
 
     def __init__(self) -> None:
         super().__init__()
-        localize_bindings(self)
         self.months: list[MonthLine] = []
         self._names: dict[str, str] = {}
         self._bands: dict[str, str] = {}
-        self._unsubscribe: Callable[[], None] | None = None
-        self._stale = False
-
-    @property
-    def workspace(self) -> Workspace:
-        return self.app.workspace  # type: ignore[attr-defined,no-any-return]
 
     @property
     def month_table(self) -> AccountTable[MonthLine]:
@@ -200,24 +191,8 @@ class RenewalsScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.sub_title = t("s8.renew.title")
-        self._unsubscribe = self.workspace.subscribe(self._on_workspace_event)
         self.rebuild()
         self.month_table.focus()
-
-    def on_unmount(self) -> None:
-        if self._unsubscribe is not None:
-            self._unsubscribe()
-
-    def _on_workspace_event(self, event: WorkspaceEvent) -> None:
-        if self.is_current:
-            self.rebuild()
-        else:
-            self._stale = True
-
-    def on_screen_resume(self) -> None:
-        if self._stale:
-            self._stale = False
-            self.rebuild()
 
     # ---------------------------------------------------------------- data
     def rebuild(self) -> None:

@@ -9,7 +9,6 @@ the whole listen → tell cycle can be run from this screen.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -17,7 +16,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen, Screen
+from textual.screen import ModalScreen
 from textual.widgets import Footer, Header, Label, Static
 
 from cstui.domain.models import FeatureRequest, InvalidRecord, LoopStatus, Task
@@ -25,9 +24,10 @@ from cstui.domain.voc import RankedRequest, next_status
 from cstui.i18n import short_money, t
 from cstui.sanitize import clean
 from cstui.screens.forms import Field, FormScreen
+from cstui.screens.live import LiveScreen
 from cstui.widgets.account_table import AccountTable, Column
 from cstui.widgets.localize import localize_bindings
-from cstui.workspace import AccountNotFound, Workspace, WorkspaceEvent
+from cstui.workspace import AccountNotFound, Workspace
 
 STATUS_STYLE = {
     "listening": "dim",
@@ -227,7 +227,7 @@ class RequestDetail(ModalScreen[None]):
 
 
 # ------------------------------------------------------------------------- screen
-class RequestsScreen(Screen[None]):
+class RequestsScreen(LiveScreen):
     """Requests ranked by ARR asking; n new, s loop status, S ship, Enter detail."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -241,17 +241,12 @@ class RequestsScreen(Screen[None]):
     RequestsScreen #req-table { height: 1fr; }
     """
 
+    REBUILD_ON_RESUME = True  # the request detail may have closed a loop
+
     def __init__(self) -> None:
         super().__init__()
-        localize_bindings(self)
         self.rows: list[RequestRow] = []
         self.last_shipped: list[Task] = []
-        self._unsubscribe: Callable[[], None] | None = None
-        self._stale = False
-
-    @property
-    def workspace(self) -> Workspace:
-        return self.app.workspace  # type: ignore[attr-defined,no-any-return]
 
     @property
     def table(self) -> AccountTable[RequestRow]:
@@ -265,24 +260,8 @@ class RequestsScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.sub_title = t("s8.req.title")
-        self._unsubscribe = self.workspace.subscribe(self._on_workspace_event)
         self.rebuild()
         self.table.focus()
-
-    def on_unmount(self) -> None:
-        if self._unsubscribe is not None:
-            self._unsubscribe()
-
-    def _on_workspace_event(self, event: WorkspaceEvent) -> None:
-        if self.is_current:
-            self.rebuild()
-        else:
-            self._stale = True
-
-    def on_screen_resume(self) -> None:
-        if self._stale:
-            self._stale = False
-        self.rebuild()  # the detail may have closed a loop
 
     def rebuild(self) -> None:
         ranked = self.workspace.ranked_requests()

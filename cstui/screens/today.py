@@ -17,7 +17,6 @@ from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.css.query import NoMatches
-from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -25,9 +24,10 @@ from cstui import clock
 from cstui.domain.models import InvalidRecord
 from cstui.i18n import t
 from cstui.sanitize import clean
+from cstui.screens.live import LiveScreen
 from cstui.today import TodayDigest, TodayItem, build_today, section_title
 from cstui.widgets.localize import localize_bindings
-from cstui.workspace import Workspace, WorkspaceEvent
+from cstui.workspace import WorkspaceEvent
 
 MAX_PER_SECTION = 200
 """Longer sections end in "… and N more": a Today list nobody can read to the end helps no one."""
@@ -88,7 +88,7 @@ def item_prompt(item: TodayItem, name_width: int, *, show_owner: bool) -> Text:
     return line
 
 
-class TodayScreen(Screen[None]):
+class TodayScreen(LiveScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("z", "snooze", "key.today.snooze"),
         Binding("x", "done", "key.today.done"),
@@ -103,19 +103,12 @@ class TodayScreen(Screen[None]):
 
     def __init__(self, *, everyone: bool = False) -> None:
         super().__init__()
-        localize_bindings(self)
         self.everyone = everyone
         self.digest: TodayDigest | None = None
         self._items: dict[str, TodayItem] = {}
-        self._unsubscribe: Any = None
         self._pending = False
-        self._stale = False
         self._name_width = 0
         self._bound_section: str | None = None
-
-    @property
-    def workspace(self) -> Workspace:
-        return self.app.workspace  # type: ignore[attr-defined,no-any-return]
 
     @property
     def lines(self) -> TodayList:
@@ -135,13 +128,8 @@ class TodayScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.sub_title = t("today.title")
-        self._unsubscribe = self.workspace.subscribe(self._on_workspace_event)
         self.rebuild()
         self.lines.focus()
-
-    def on_unmount(self) -> None:
-        if callable(self._unsubscribe):
-            self._unsubscribe()
 
     # ---------------------------------------------------------------- refresh
     def _on_workspace_event(self, event: WorkspaceEvent) -> None:
@@ -155,11 +143,6 @@ class TodayScreen(Screen[None]):
     def _rebuild_pending(self) -> None:
         self._pending = False
         self.rebuild()
-
-    def on_screen_resume(self) -> None:
-        if self._stale:
-            self._stale = False
-            self.rebuild()
 
     def on_resize(self, event: events.Resize) -> None:
         if self._width_for(event.size.width) != self._name_width:
