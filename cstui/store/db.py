@@ -184,6 +184,14 @@ class Txn:
         self._lines: list[jr.Line] = []
         self._overlay: dict[tuple[str, str], Record | None] = {}
         self._open = True
+        self._ts: str | None = None
+
+    def _stamp(self) -> str:
+        """One time for the whole transaction: it commits as one event (and reading the
+        clock per record was a measurable part of a 10,000-record pull)."""
+        if self._ts is None:
+            self._ts = self._store._now()
+        return self._ts
 
     def _current(self, table: str, id: str) -> Record | None:
         key = (table, id)
@@ -244,7 +252,7 @@ class Txn:
                 removed.append("_deleted")
             if not fields and not removed:
                 return _copy(cur)
-        ts = self._store._now()
+        ts = self._stamp()
         fields.update({"_rev": rev + 1, "_updated_at": ts, "_by": self._store.actor})
         new = dict(cur) if cur is not None else {"id": id}
         for name in removed:
@@ -260,7 +268,7 @@ class Txn:
         cur = self._current(table, id)
         if cur is None or cur.get("_deleted"):
             return
-        ts = self._store._now()
+        ts = self._stamp()
         fields = {"_rev": int(cur.get("_rev", 0)) + 1, "_updated_at": ts, "_by": self._store.actor}
         new = {**cur, **fields, "_deleted": True}
         self._add(table, id, new, ts, fields, [], delete=True)
@@ -271,7 +279,7 @@ class Txn:
         _check_name(table, id)
         if self._current(table, id) is None:
             return
-        self._add(table, id, None, self._store._now(), {}, [], delete=True, purge=True)
+        self._add(table, id, None, self._stamp(), {}, [], delete=True, purge=True)
 
     def _add(
         self,
@@ -708,6 +716,8 @@ class Store:
         # Apply what is on disk (parsed back), exactly as a replay would.
         for raw in data.split(b"\n")[:-1]:
             self._apply_line(orjson.loads(raw))
+        if not self._subscribers:
+            return []  # nobody listens: skip building the notifications
         return [self._change(entry, local=True) for entry in full]
 
     # ------------------------------------------------------------------ applying

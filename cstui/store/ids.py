@@ -9,6 +9,7 @@ is incremented), so even a frozen test clock yields distinct, ordered ids.
 from __future__ import annotations
 
 import os
+import random
 import threading
 from collections.abc import Callable
 from datetime import datetime
@@ -16,6 +17,17 @@ from datetime import datetime
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _RANDOM_BITS = 80
 _RANDOM_MAX = (1 << _RANDOM_BITS) - 1
+_random = random.Random(os.urandom(32))
+"""Seeded from the OS once per process (and again in a forked child), not read per id:
+``os.urandom`` is a system call that gives up the GIL, and taking it back behind a busy
+thread (a sync fetching ahead) made creating ids a tenth of a 10,000-record pull."""
+
+
+def _reseed() -> None:
+    _random.seed(os.urandom(32))
+
+
+os.register_at_fork(after_in_child=_reseed)
 
 
 def encode(ms: int, rand: int) -> str:
@@ -44,9 +56,9 @@ class IdGenerator:
                 ms = self._last_ms
                 rand = self._last_rand + 1
                 if rand > _RANDOM_MAX:
-                    ms, rand = ms + 1, int.from_bytes(os.urandom(10), "big") >> 1
+                    ms, rand = ms + 1, _random.getrandbits(_RANDOM_BITS - 1)
             else:
                 # One bit short of 80 so increments in the same millisecond cannot overflow.
-                rand = int.from_bytes(os.urandom(10), "big") >> 1
+                rand = _random.getrandbits(_RANDOM_BITS - 1)
             self._last_ms, self._last_rand = ms, rand
         return encode(ms, rand)

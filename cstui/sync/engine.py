@@ -22,6 +22,7 @@ reports :class:`Progress` to a callback (the app's progress bar).
 from __future__ import annotations
 
 import logging
+import queue
 import re
 import threading
 import time
@@ -74,6 +75,63 @@ RETRY_TRIES = 3
 """Syncs in which a child waiting for its company is fetched again before giving up."""
 RETRY_LIMIT = 1000
 """Children remembered per table (the oldest are forgotten beyond this)."""
+PULL_AHEAD = 16
+"""Pages an adapter may fetch ahead of the pages being stored."""
+
+
+class _Ahead(Iterator[Any]):
+    """Runs an adapter's ``pull`` in a thread, up to ``depth`` pages ahead of the engine.
+
+    Why: storing a page takes longer than fetching the next one, so without this the
+    requests of a pull are spread over the whole time spent storing. In a rolling rate
+    window those requests then hold the budget of the push that follows for just as
+    long. Fetched pages cost only memory until applied; cursors are still saved by the
+    engine with each applied page, so a kill loses nothing. Errors come out in order,
+    after the pages fetched before them.
+    """
+
+    _END = object()
+
+    def __init__(self, pages: Iterable[Any], depth: int) -> None:
+        self._queue: queue.Queue[tuple[Any, BaseException | None]] = queue.Queue(depth)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=self._run, args=(iter(pages),), name="cstui-pull", daemon=True
+        )
+        self._thread.start()
+
+    def _run(self, pages: Iterator[Any]) -> None:
+        try:
+            for page in pages:
+                if not self._offer((page, None)):
+                    return
+        except BaseException as exc:  # handed to the engine's thread, raised there
+            self._offer((None, exc))
+            return
+        self._offer((self._END, None))
+
+    def _offer(self, item: tuple[Any, BaseException | None]) -> bool:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def __next__(self) -> Any:
+        page, error = self._queue.get()
+        if error is not None:
+            raise error
+        if page is self._END:
+            raise StopIteration
+        return page
+
+    def close(self) -> None:
+        """Stop fetching. A request in flight is not waited for beyond a moment (a cancel
+        must feel instant); its answer is dropped, and the thread ends after it."""
+        self._stop.set()
+        self._thread.join(timeout=1.0)
 
 
 @dataclass(frozen=True)
@@ -364,12 +422,18 @@ class SyncEngine:
                 self._check_cancel()
                 chunk = retry[start : start + size]
                 self._apply(spec, self.adapter.fetch(spec, chunk), report, retried=chunk)
-        for page in self.adapter.pull(spec, cursor):
-            self._check_cancel()
-            self._apply(spec, page.records, report, cursor=page.cursor)
-            done += len(page.records)
-            report.pulled[spec.table] += len(page.records)
-            self.progress(Progress("pull", spec.table, done, None, f"Pulled {done} {spec.table}"))
+        pages = _Ahead(self.adapter.pull(spec, cursor), PULL_AHEAD)
+        try:
+            for page in pages:
+                self._check_cancel()
+                self._apply(spec, page.records, report, cursor=page.cursor)
+                done += len(page.records)
+                report.pulled[spec.table] += len(page.records)
+                self.progress(
+                    Progress("pull", spec.table, done, None, f"Pulled {done} {spec.table}")
+                )
+        finally:
+            pages.close()
 
     def _apply(
         self,

@@ -10,7 +10,8 @@ What an adapter must guarantee:
 
 * ``pull`` yields pages in an order such that saving ``page.cursor`` after applying the
   page and resuming from it later misses nothing (records may be repeated; that is
-  harmless).
+  harmless). The engine runs ``pull`` in a thread of its own, several pages ahead of
+  the pages it is storing, so a pull must depend on nothing but its cursor and the CRM.
 * ``push`` is idempotent: sending the same items again (after a crash, or because an
   answer was lost) must not create duplicates. Identify new records by the cstui id.
 * An :class:`Outcome` says ``ok`` only when the CRM confirmed that item.
