@@ -8,11 +8,13 @@ that do not fit are dropped by priority so the table stays readable at 80 column
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar, Generic, Literal, Protocol, TypeVar
 
-from rich.cells import cell_len
+from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -27,6 +29,19 @@ from cstui.sanitize import clean
 
 CACHE_ROWS = 1000
 """Rendered rows kept: a few pages either side of the one on screen."""
+CACHE_CELLS = 5000
+"""Rendered styled cells kept (health bars, renewals, trends repeat across rows)."""
+
+
+def _fit_plain(text: str, width: int, align: str) -> str:
+    """``text`` made exactly ``width`` cells wide: cut with an ellipsis, or padded."""
+    size = cell_len(text)
+    if size > width:
+        return set_cell_size(text, width - 1) + "…" if width > 0 else ""
+    if size == width:
+        return text
+    pad = " " * (width - size)
+    return pad + text if align == "right" else text + pad
 
 
 class HasId(Protocol):
@@ -106,9 +121,11 @@ class AccountTable(ScrollView, Generic[RowT], can_focus=True):
         self._rows: Sequence[RowT] = []
         self._cursor = 0
         self._cache: dict[tuple[str, int, bool], Strip] = {}
+        self._cells: dict[tuple[object, ...], list[Segment]] = {}
         self._layout: list[tuple[Column[RowT], int]] = []
         self._layout_width = -1
         self._style_pair: tuple[Style, Style] | None = None
+        self._painted = asyncio.Event()
         self.sort_key: str | None = None
         self.sort_reverse = False
 
@@ -129,6 +146,7 @@ class AccountTable(ScrollView, Generic[RowT], can_focus=True):
         """Replace the rows; the cursor stays on ``keep_id`` (or the current row) if still there."""
         keep = keep_id if keep_id is not None else self.current_id
         self._rows = rows
+        self._painted = asyncio.Event()
         self._cache.clear()
         index = 0
         if keep is not None:
@@ -137,11 +155,39 @@ class AccountTable(ScrollView, Generic[RowT], can_focus=True):
                     index = i
                     break
         self._cursor = min(index, max(len(rows) - 1, 0))
-        self.virtual_size = Size(self.scrollable_content_region.width, len(rows) + 1)
+        self._set_height(len(rows) + 1)
         self._scroll_cursor_visible()
         self.refresh()
         self.call_after_refresh(self._warm)
         self.post_message(self.Highlighted(self.current_id))
+
+    async def wait_painted(self, rows: Sequence[RowT], timeout: float = 0.5) -> None:
+        """Until a frame has drawn ``rows`` (or they were replaced, or ``timeout`` passed).
+
+        For work that should follow the frame showing new rows rather than delay it (the
+        portfolio's header KPIs): an idle callback can run before that frame.
+        """
+        if rows is not self._rows:
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._painted.wait(), timeout)
+
+    def _set_height(self, lines: int) -> None:
+        """Resize the scrollable area without a layout of the whole screen.
+
+        Setting ``virtual_size`` asks for a layout, which repaints every widget on the
+        screen; a new row count only changes this table and its scrollbar. This is what
+        Textual does itself for a size change that needs no layout; the scrollbar's
+        appearing or vanishing still lays the screen out.
+        """
+        size = Size(self.scrollable_content_region.width, lines)
+        if size == self.virtual_size:
+            return
+        if not self.is_mounted:
+            self.virtual_size = size
+            return
+        self.set_reactive(AccountTable.virtual_size, size)
+        self._scroll_update(size)
 
     def set_sort(self, key: str | None, reverse: bool) -> None:
         self.sort_key, self.sort_reverse = key, reverse
@@ -195,16 +241,19 @@ class AccountTable(ScrollView, Generic[RowT], can_focus=True):
     def notify_style_update(self) -> None:
         self._style_pair = None
         self._cache.clear()
+        self._cells.clear()
         super().notify_style_update()
 
     def _on_focus(self, event: events.Focus) -> None:
         self._style_pair = None
         self._cache.clear()
+        self._cells.clear()
         super()._on_focus(event)
 
     def _on_blur(self, event: events.Blur) -> None:
         self._style_pair = None
         self._cache.clear()
+        self._cells.clear()
         super()._on_blur(event)
 
     def _line(self, index: int, width: int) -> Strip:
@@ -219,6 +268,7 @@ class AccountTable(ScrollView, Generic[RowT], can_focus=True):
         return strip
 
     def render_line(self, y: int) -> Strip:
+        self._painted.set()
         width = self.scrollable_content_region.width
         if y == 0:
             return self._header(width)
@@ -252,21 +302,56 @@ class AccountTable(ScrollView, Generic[RowT], can_focus=True):
         return Strip(segments).adjust_cell_length(width, style)
 
     def _render_row(self, row: RowT, width: int, is_cursor: bool) -> Strip:
+        """One row as segments, built directly rather than through a ``Text`` per row.
+
+        Plain cells (names, money, labels) become one segment each; styled cells are
+        mostly one style over a few words (a health bar, "in 2 months") and repeat across
+        rows, so their fitted segments are cached by text and style. This is what keeps a
+        refiltered page of 40 new rows inside a frame.
+        """
         base, cursor = self._styles()
-        line = Text(no_wrap=True, overflow="ellipsis")
-        for i, (col, w) in enumerate(self._columns_for(width)):
-            line.append_text(self._fit(col.cell(row), w, col.align))
-            if i < len(self._layout) - 1:
-                line.append(" ")
         fill = cursor if is_cursor else base
-        segments = [
-            Segment(s.text, fill + s.style if s.style else fill)
-            for s in line.render(self.app.console)
-        ]
-        text_width = sum(cell_len(s.text) for s in segments)
-        if text_width < width:
-            segments.append(Segment(" " * (width - text_width), fill))
-        return Strip(segments).crop(0, width)
+        layout = self._columns_for(width)
+        last = len(layout) - 1
+        segments: list[Segment] = []
+        plain: list[str] = []  # consecutive plain cells share one segment
+        for i, (col, w) in enumerate(layout):
+            content = col.cell(row)
+            if isinstance(content, str):
+                plain.append(_fit_plain(clean(content), w, col.align))
+            else:
+                if plain:
+                    segments.append(Segment("".join(plain), fill))
+                    plain = []
+                segments.extend(self._styled_cell(content, w, col.align, is_cursor))
+            if i < last:
+                plain.append(" ")
+        if plain:
+            segments.append(Segment("".join(plain), fill))
+        used = sum(w for _, w in layout) + last
+        if used < width:
+            segments.append(Segment(" " * (width - used), fill))
+            used = width
+        strip = Strip(segments, used)
+        return strip if used == width else strip.crop(0, width)
+
+    def _styled_cell(self, content: Text, width: int, align: str, is_cursor: bool) -> list[Segment]:
+        key = (content.plain, content.style, tuple(content.spans), width, align, is_cursor)
+        found = self._cells.get(key)
+        if found is None:
+            base, cursor = self._styles()
+            fill = cursor if is_cursor else base
+            text = self._fit(content, width, align)
+            console = self.app.console
+            if text.style:  # ``Text.render`` leaves the text's own style to its caller
+                fill = fill + console.get_style(text.style)
+            found = [
+                Segment(s.text, fill + s.style if s.style else fill) for s in text.render(console)
+            ]
+            if len(self._cells) > CACHE_CELLS:
+                self._cells.clear()
+            self._cells[key] = found
+        return found
 
     def on_resize(self, event: events.Resize) -> None:
         self._layout_width = -1
