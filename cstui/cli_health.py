@@ -11,6 +11,7 @@ from rich.cells import cell_len
 
 from cstui import clock, i18n
 from cstui.cli_common import data_dir_option, fail, opened
+from cstui.i18n import render, t
 from cstui.sanitize import clean
 from cstui.workspace import AccountNotFound
 
@@ -55,6 +56,7 @@ def health(ctx: click.Context, data_dir: Path | None, as_json: bool) -> None:
 @click.option("--lang", type=click.Choice(i18n.LANGUAGES), default="en", show_default=True)
 def explain(data_dir: Path | None, account: str, lang: str) -> None:
     """Each measure's raw value, points, weight and contribution for ACCOUNT (name or id)."""
+    i18n.set_language(lang)
     with opened(data_dir) as ws:
         try:
             acc = ws.find_account(account)
@@ -64,21 +66,25 @@ def explain(data_dir: Path | None, account: str, lang: str) -> None:
         result = ws.health(acc.id)
         flags = ws.flags(acc.id)
         config = ws.settings.health
-    click.echo(f"{clean(acc.name)}  (as of {result.as_of})")
-    if result.unscored_reason:
-        click.echo(f"Not scored: {result.unscored_reason}.")
+    click.echo(t("health.explain.title", name=clean(acc.name), day=result.as_of))
+    if result.unscored_msg is not None:
+        click.echo(t("health.explain.not_scored", reason=render(result.unscored_msg)))
         return
-    table = [("measure", "raw value", "points", "weight", "contribution")]
+    table = [
+        tuple(
+            t(f"health.explain.col.{col}")
+            for col in ("measure", "raw", "points", "weight", "contribution")
+        )
+    ]
     for m in result.measures:
         label = config.measure_label(m.key, lang)
         if m.points is None:
-            skipped = f"skipped: {m.missing_reason or ''}"
+            skipped = t("health.explain.skipped", reason=clean(render(m.missing_msg)))
             table.append((label, skipped, "—", f"{m.weight:g}", "—"))
         else:
             contribution = f"{m.contribution or 0:.1f}"
-            table.append(
-                (label, clean(m.raw_text), f"{m.points:.1f}", f"{m.weight:g}", contribution)
-            )
+            raw = clean(render(m.raw_msg))
+            table.append((label, raw, f"{m.points:.1f}", f"{m.weight:g}", contribution))
     widths = [max(cell_len(row[i]) for row in table) for i in range(5)]
     for row in table:
         cells = [row[0] + " " * (widths[0] - cell_len(row[0]))]
@@ -86,11 +92,31 @@ def explain(data_dir: Path | None, account: str, lang: str) -> None:
         cells += [" " * (widths[i] - cell_len(row[i])) + row[i] for i in (2, 3, 4)]
         click.echo("  ".join(cells).rstrip())
     computed = "—" if result.computed_score is None else str(result.computed_score)
-    click.echo(f"Computed score: {computed}")
+    click.echo(t("health.explain.computed", score=computed))
     if result.override is not None:
         o = result.override
-        rating = f"{o.stars} stars" if o.stars is not None else f"score {o.score}"
-        click.echo(f"Manual rating: {rating} by {clean(o.by)} on {o.at.date()}: {clean(o.reason)}")
-    click.echo(f"Score: {result.score}  band: {result.band.value}")
+        rating = (
+            t("health.explain.stars", stars=o.stars)
+            if o.stars is not None
+            else t("health.explain.score_rating", score=o.score)
+        )
+        line = t(
+            "health.explain.rating",
+            rating=rating,
+            who=clean(o.by),
+            day=o.at.date(),
+            reason=clean(o.reason),
+        )
+        click.echo(line)
+    band = result.band.value
+    click.echo(
+        t(
+            "health.explain.score",
+            score=result.score,
+            band=band,
+            band_label=t(f"health.band.{band}"),
+        )
+    )
     for f in flags:
-        click.echo(f"Flag {f.rule}: {clean(f.evidence)}")
+        label = config.flag_label(f.rule, lang) if f.rule in config.flags.labels else f.rule
+        click.echo(t("health.explain.flag", rule=f.rule, label=label, evidence=clean(f.text())))

@@ -87,7 +87,7 @@ def kpis(
             new=len(result.new_accounts),
         )
     )
-    rows = [(i18n.t(f"kpis.{v.key}"), format_value(v), clean(v.note)) for v in result.values]
+    rows = [(i18n.t(f"kpis.{v.key}"), format_value(v), clean(v.note_text())) for v in result.values]
     width = max(cell_len(r[0]) for r in rows)
     value_width = max(cell_len(r[1]) for r in rows)
     for label, value, note in rows:

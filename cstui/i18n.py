@@ -5,16 +5,24 @@ file per area of the app, merged at load; a key defined twice is an error). A mi
 the active language falls back to English, and a key missing there too is shown as the key
 itself, so a gap is visible rather than a crash. Money and dates are formatted here too so
 each screen shows ¥1,200,000 and "3ヶ月後" the same way.
+
+Sentences the domain decides (a flag's evidence, a measure's raw value, a KPI's note) are
+:class:`Msg` values, a key and parameters, worded by :func:`render` where they are shown, so
+the numbers are computed once and the words follow each reader's language; stored messages
+keep that freedom (``locale/<lang>/domain.json`` holds their templates).
 """
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from functools import cache, lru_cache
 from importlib import resources
-from typing import Any
+from itertools import chain
+from typing import Any, NamedTuple
 
 LANGUAGES = ("en", "ja")
 _lang = "en"
@@ -63,6 +71,169 @@ def language() -> str:
 def t(key: str, **params: Any) -> str:
     text = catalogue(_lang).get(key) or catalogue("en").get(key) or key
     return text.format(**params) if params else text
+
+
+# --------------------------------------------------------------------------------------------
+# Messages: sentences decided by the domain, worded in the reader's language when shown
+# --------------------------------------------------------------------------------------------
+
+
+class Msg(NamedTuple):
+    """A sentence to word later: a catalogue key and its parameters.
+
+    The domain builds these instead of English f-strings, so one fact can be shown in each
+    user's language and stored (:meth:`to_json`) without freezing a language into the data.
+    Parameters are plain values (str, int, float, bool, None, dates), other messages,
+    :class:`Join` lists or :class:`Texts` (a text given per language, e.g. by a config
+    file). A template may leave parameters out: English can say ``{tier}`` ("high") where
+    Japanese says ``{tier_label}`` (a nested ``Msg("tier.high")``, "ハイ").
+
+    Flat tuples (``params`` is name, value, name, value...) rather than a dataclass or
+    pairs: scoring 50,000 accounts builds seven per account, and every extra container the
+    garbage collector tracks makes its full passes over the loaded book more frequent.
+    """
+
+    key: str
+    params: tuple[Any, ...] = ()
+
+    def render(self, lang: str | None = None) -> str:
+        return render(self, lang)
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-able form (dates as ISO text) to store; :func:`message_from_json` reads it."""
+        flat = self.params
+        params = {k: _encode(v) for k, v in zip(flat[::2], flat[1::2], strict=True)}
+        return {"key": self.key, "params": params}
+
+
+class Join(NamedTuple):
+    """Items worded one by one and joined by the separator at catalogue key ``sep``."""
+
+    sep: str
+    items: tuple[Any, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Texts:
+    """A text given per language (``(("en", ...), ("ja", ...))``); English is the fallback."""
+
+    texts: tuple[tuple[str, str], ...]
+
+    def get(self, lang: str) -> str:
+        found = dict(self.texts)
+        return found.get(lang) or found.get("en") or next(iter(found.values()), "")
+
+
+_flat = chain.from_iterable
+_new_msg: Any = tuple.__new__
+"""NamedTuple's own ``__new__`` is Python code; the health score calls :func:`msg` a lot."""
+
+
+def msg(key: str, /, **params: Any) -> Msg:
+    """A :class:`Msg` from keyword arguments: ``msg("kpi.note.ttv", n=3)``."""
+    made: Msg = _new_msg(Msg, (key, tuple(_flat(params.items()))))
+    return made
+
+
+def join(sep: str, items: Any) -> Join:
+    return Join(sep, tuple(items))
+
+
+def texts(**by_lang: str) -> Texts:
+    return Texts(tuple(by_lang.items()))
+
+
+def render(value: Any, lang: str | None = None, default: str | None = None) -> str:
+    """Word ``value`` in ``lang`` (default: the UI language).
+
+    A plain string is returned as it is: data stored before messages existed (an alert's
+    English evidence) still shows. A message whose key neither catalogue knows, or whose
+    template needs a parameter the message lacks (data from another cstui version), falls
+    back to English, then to ``default`` (else the key), never raising.
+    """
+    return _render(value, lang or _lang, default)
+
+
+def _render(value: Any, lang: str, default: str | None = None) -> str:
+    kind = type(value)
+    if kind is Msg:
+        key, flat = value
+        if not flat:  # a label such as tier.high: no formatting, as in t()
+            text = catalogue(lang).get(key) or catalogue("en").get(key)
+            return text or (key if default is None else default)
+        params = dict(zip(flat[::2], flat[1::2], strict=True))
+        for name, param in params.items():
+            if type(param) in _PARTS:
+                params[name] = _render(param, lang)
+        for code in (lang, "en") if lang != "en" else _EN_ONLY:
+            text = catalogue(code).get(key)
+            if not text:
+                continue
+            try:
+                return text.format(**params)
+            except (KeyError, IndexError, ValueError, AttributeError):
+                continue
+        return key if default is None else default
+    if kind is Join:
+        sep = catalogue(lang).get(value.sep) or catalogue("en").get(value.sep) or ", "
+        return sep.join(_render(item, lang) for item in value.items)
+    if kind is Texts:
+        return str(value.get(lang))
+    if value is None:
+        return "" if default is None else default
+    return str(value)
+
+
+_PARTS: tuple[type, ...] = (Msg, Join, Texts)
+"""Parameter types worded before formatting; plain values stay as they are for format specs."""
+_EN_ONLY = ("en",)
+_ATOMS: frozenset[type] = frozenset({str, int, float, bool, type(None)})
+
+
+def _encode(value: Any) -> Any:
+    kind = type(value)
+    if kind in _ATOMS:
+        return value
+    if kind is Msg:
+        return value.to_json()
+    if kind is Join:
+        return {"join": value.sep, "items": [_encode(v) for v in value.items]}
+    if kind is Texts:
+        return {"texts": dict(value.texts)}
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        if "key" in value:
+            return _message(value)
+        if "join" in value:
+            return Join(str(value["join"]), tuple(_decode(v) for v in value["items"]))
+        if "texts" in value:
+            return Texts(tuple((str(k), str(v)) for k, v in value["texts"].items()))
+        raise ValueError("not a message part")
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    raise ValueError("not a message part")
+
+
+def _message(data: Mapping[str, Any]) -> Msg:
+    key, params = data["key"], data.get("params") or {}
+    if not isinstance(key, str) or not isinstance(params, Mapping):
+        raise ValueError("not a message")
+    return Msg(key, tuple(_flat((str(k), _decode(v)) for k, v in params.items())))
+
+
+def message_from_json(data: Any) -> Msg | None:
+    """The message :meth:`Msg.to_json` stored; None for anything else (never raises)."""
+    if not isinstance(data, Mapping):
+        return None
+    try:
+        return _message(data)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
 
 
 def money(amount: float | int | None, currency: str = "JPY") -> str:

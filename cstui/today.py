@@ -202,6 +202,7 @@ def _alerts(
     for *_, alert, row in found:
         known = alert.rule in health.flags.labels
         label = health.flag_label(alert.rule, lang) if known else alert.rule
+        evidence = alert.text(lang)
         out.append(
             TodayItem(
                 section="alerts",
@@ -211,7 +212,7 @@ def _alerts(
                 account_name=row.name,
                 date=alert.first_seen,
                 when=_ago((as_of - alert.first_seen).days),
-                text=f"{label}: {alert.evidence}" if alert.evidence else label,
+                text=f"{label}: {evidence}" if evidence else label,
                 owner=row.owner,
                 details={
                     "rule": alert.rule,

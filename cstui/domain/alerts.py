@@ -2,7 +2,10 @@
 
 Flags are kept apart from the health score on purpose: a score blends signals, and Slack's
 "red account" lesson is that any one bad signal deserves a response on its own. Each flag
-carries its evidence in words so the CSM can act without digging.
+carries its evidence in words so the CSM can act without digging. The evidence is a message
+(``flag.*`` keys in ``locale/<lang>/domain.json``), worded in the reader's language when shown;
+an alert stores it as key and parameters next to the English text (``evidence``), so neither
+language is frozen into the data and older alerts with only the English text still show.
 
 A flag is what the rules say today; an alert is its history: first seen, last seen, snoozed
 (with a reason) or resolved. There is one alert per account and rule (id
@@ -32,6 +35,7 @@ from cstui.domain.health import (
     latest_touch,
 )
 from cstui.domain.models import Contact, ContactRole, Record, SurveyKind, SurveyResponse
+from cstui.i18n import Msg, join, message_from_json, msg, render, texts
 
 _EVIDENCE_COMMENT_CHARS = 80
 _EVIDENCE_MAX_ITEMS = 3
@@ -44,13 +48,26 @@ class Flag:
     rule: str
     account_id: str
     evidence: str
+    """The evidence in English (what an alert stores and compares)."""
     since: date | None
     """When the condition started, when known."""
+    message: Msg | None = None
+    """The evidence as a message, to show in the reader's language (:meth:`text`)."""
 
     @property
     def label(self) -> str:
         """i18n key, e.g. ``health.flag.no-touch`` (labels also in the config's flags)."""
         return f"health.flag.{self.rule}"
+
+    def text(self, lang: str | None = None) -> str:
+        """The evidence in ``lang`` (default: the UI language)."""
+        if self.message is None:
+            return self.evidence
+        return render(self.message, lang, self.evidence)
+
+
+def _flag(rule: str, account_id: str, message: Msg, since: date | None) -> Flag:
+    return Flag(rule, account_id, message.render("en"), since, message)
 
 
 def _fmt(x: float) -> str:
@@ -84,20 +101,22 @@ def _champion_left(inputs: HealthInputs, fc: FlagConfig, as_of: date) -> Flag | 
         return None
     shown = recent if staying else gone
     parts = [
-        f"{c.name} left on {d}" if d is not None else f"{c.name} is marked inactive"
+        msg("flag.champion_left.left", name=c.name, day=d)
+        if d is not None
+        else msg("flag.champion_left.inactive", name=c.name)
         for c, d in shown
     ]
     if staying:
-        names = ", ".join(c.name for c in staying)
-        remain = f"{len(staying)} active champion{'s' if len(staying) > 1 else ''} remain ({names})"
+        key = "flag.champion_left.remain_many" if len(staying) > 1 else "flag.champion_left.remain"
+        remain = msg(key, n=len(staying), names=join("sep.list", (c.name for c in staying)))
     else:
-        remain = "no active champion remains"
-    noun = "Champion" if len(parts) == 1 else "Champions"
+        remain = Msg("flag.champion_left.none_remain")
+    key = "flag.champion_left" if len(parts) == 1 else "flag.champion_left.many"
     dates = [d for _, d in shown if d is not None]
-    return Flag(
+    return _flag(
         "champion-left",
         inputs.account.id,
-        f"{noun} {', '.join(parts)}; {remain}.",
+        msg(key, people=join("sep.list", parts), remain=remain),
         max(dates) if dates else None,
     )
 
@@ -127,47 +146,60 @@ def _usage_drop(inputs: HealthInputs, config: HealthConfig, as_of: date) -> Flag
             break
     if ref is None:
         return None
-    parts = []
-    for name, before, now in (
-        ("active users", ref.active_users, cur.active_users),
-        ("logins", ref.logins, cur.logins),
+    parts: list[Msg] = []
+    for key, before, now in (
+        ("flag.usage_drop.users", ref.active_users, cur.active_users),
+        ("flag.usage_drop.logins", ref.logins, cur.logins),
     ):
         if before > 0:
             pct = (before - now) / before * 100
             if pct > fc.usage_drop_pct:
-                parts.append(f"{name} fell {_fmt(pct)}% ({before} → {now})")
+                # The first part starts the English sentence: its own, capitalised, key.
+                key += "" if parts else ".first"
+                parts.append(msg(key, pct=_fmt(pct), before=before, now=now))
     if not parts:
         return None
-    text = "; ".join(parts)
-    return Flag(
-        "usage-drop",
-        inputs.account.id,
-        f"{text[0].upper()}{text[1:]} between {ref.date} and {cur.date}.",
-        cur.date,
-    )
+    drops = join("flag.usage_drop.sep", parts)
+    days = (cur.date - ref.date).days
+    message = msg("flag.usage_drop", drops=drops, start=ref.date, end=cur.date, days=days)
+    return _flag("usage-drop", inputs.account.id, message, cur.date)
 
 
 def _no_touch(inputs: HealthInputs, config: HealthConfig, as_of: date) -> Flag | None:
     """More days since the last touch than the tier's cadence (counted from the contract start
     when nothing was ever logged)."""
     account = inputs.account
-    cadence = config.cadence[account.tier]
-    expects = f"{account.tier.value} touch expects one every {cadence} days"
+    tier = account.tier
+    cadence = config.cadence[tier]
+    expects = msg(
+        "flag.no_touch.expects",
+        tier=tier.value,
+        tier_label=Msg(f"tier.{tier.value}"),
+        cadence=cadence,
+    )
     touch = latest_touch(inputs.activities, as_of)
     if touch is not None:
         days = (as_of - touch.date).days
         if days <= cadence:
             return None
-        text = f"Last touch {days} days ago on {touch.date} ({touch.kind.value}); {expects}."
-        return Flag("no-touch", account.id, text, touch.date + timedelta(days=cadence + 1))
+        kind = touch.kind.value
+        text = msg(
+            "flag.no_touch",
+            days=days,
+            day=touch.date,
+            kind=kind,
+            kind_label=Msg(f"account.kind.{kind}"),
+            expects=expects,
+        )
+        return _flag("no-touch", account.id, text, touch.date + timedelta(days=cadence + 1))
     start = account.contract_start
     if start is None:
-        return Flag("no-touch", account.id, f"No touch logged yet; {expects}.", None)
+        return _flag("no-touch", account.id, msg("flag.no_touch.never", expects=expects), None)
     days = (as_of - start).days
     if days <= cadence:
         return None
-    text = f"No touch logged since the contract started on {start} ({days} days); {expects}."
-    return Flag("no-touch", account.id, text, start + timedelta(days=cadence + 1))
+    text = msg("flag.no_touch.since_start", start=start, days=days, expects=expects)
+    return _flag("no-touch", account.id, text, start + timedelta(days=cadence + 1))
 
 
 def _renewal_risk(
@@ -183,15 +215,21 @@ def _renewal_risk(
     days = (renewal - as_of).days
     if days > fc.renewal_window_days:
         return None
+    band = health.band.value
     state = (
-        f"health {health.score} ({health.band.value})"
+        msg(
+            "flag.renewal_risk.health",
+            score=health.score,
+            band=band,
+            band_label=Msg(f"health.band.{band}"),
+        )
         if health.score is not None
-        else "no health score"
+        else Msg("flag.renewal_risk.no_score")
     )
-    return Flag(
+    return _flag(
         "renewal-risk",
         inputs.account.id,
-        f"Renews on {renewal} (in {days} days) with {state}.",
+        msg("flag.renewal_risk", day=renewal, days=days, state=state),
         renewal - timedelta(days=fc.renewal_window_days),
     )
 
@@ -210,21 +248,29 @@ def _detractor(inputs: HealthInputs, fc: FlagConfig, as_of: date) -> Flag | None
         return None
     hits.sort(key=lambda s: s.date)
     names = {c.id: c.name for c in inputs.contacts}
-    parts = []
+    unnamed = Msg("flag.detractor.unnamed")
+    parts: list[Msg] = []
     for s in hits[:_EVIDENCE_MAX_ITEMS]:
-        who = names.get(s.contact_id or "", "an unnamed respondent")
-        part = f"NPS {s.score} from {who} on {s.date}"
+        name = names.get(s.contact_id or "")
+        who = unnamed if name is None else name
         if s.comment:
             comment = (
                 s.comment
                 if len(s.comment) <= _EVIDENCE_COMMENT_CHARS
                 else (s.comment[: _EVIDENCE_COMMENT_CHARS - 1] + "…")
             )
-            part += f' ("{comment}")'
+            part = msg(
+                "flag.detractor.answer_comment", score=s.score, who=who, day=s.date, comment=comment
+            )
+        else:
+            part = msg("flag.detractor.answer", score=s.score, who=who, day=s.date)
         parts.append(part)
     if len(hits) > _EVIDENCE_MAX_ITEMS:
-        parts.append(f"and {len(hits) - _EVIDENCE_MAX_ITEMS} more")
-    return Flag("detractor", inputs.account.id, "; ".join(parts) + ".", hits[0].date)
+        parts.append(msg("flag.detractor.more", n=len(hits) - _EVIDENCE_MAX_ITEMS))
+    answers = join("flag.detractor.sep", parts)
+    return _flag(
+        "detractor", inputs.account.id, msg("flag.detractor", answers=answers), hits[0].date
+    )
 
 
 def _touchpoint_missed(inputs: HealthInputs, fc: FlagConfig, as_of: date) -> Flag | None:
@@ -244,12 +290,19 @@ def _touchpoint_missed(inputs: HealthInputs, fc: FlagConfig, as_of: date) -> Fla
     ]
     if not missed:
         return None
-    parts = [f"{p.label('en')} was due on {p.due}" for p in missed]
-    return Flag(
+    parts = [
+        msg(
+            "flag.touchpoint_missed.part",
+            label=texts(en=p.label("en"), ja=p.label("ja")),
+            day=p.due,
+        )
+        for p in missed
+    ]
+    key = "flag.touchpoint_missed" if len(missed) == 1 else "flag.touchpoint_missed.many"
+    return _flag(
         "touchpoint-missed",
         account.id,
-        f"{'; '.join(parts)}; no executive report or QBR was logged for "
-        f"{'it' if len(missed) == 1 else 'them'}.",
+        msg(key, missed=join("flag.touchpoint_missed.sep", parts)),
         min(p.missed_after for p in missed) + timedelta(days=1),
     )
 
@@ -299,6 +352,9 @@ class Alert(Record):
     account_id: str
     rule: str
     evidence: str = ""
+    """In English: what alerts written before messages existed keep, and the fallback."""
+    evidence_msg: dict[str, Any] | None = None
+    """The evidence as a message (``i18n.Msg.to_json``), worded when shown: :meth:`text`."""
     since: date | None = None
     first_seen: date
     last_seen: date
@@ -321,6 +377,17 @@ class Alert(Record):
         if v not in FLAG_RULES:
             raise ValueError(f"'{v}' is not an alert rule; rules are: {', '.join(FLAG_RULES)}.")
         return v
+
+    @property
+    def message(self) -> Msg | None:
+        return message_from_json(self.evidence_msg)
+
+    def text(self, lang: str | None = None) -> str:
+        """The evidence in ``lang`` (default: the UI language); stored English text as is."""
+        message = self.message
+        if message is None:
+            return self.evidence
+        return render(message, lang, self.evidence)
 
 
 def is_active(alert: Alert, as_of: date) -> bool:
@@ -360,6 +427,7 @@ def reconcile_alerts(
     ``existing`` is dropped after its first occurrence.
     """
     by_id = {alert_id(f.account_id, f.rule): f for f in flags}
+    messages = {key: None if f.message is None else f.message.to_json() for key, f in by_id.items()}
     out: list[Alert] = []
     seen: set[str] = set()
     for alert in existing:
@@ -368,6 +436,7 @@ def reconcile_alerts(
         seen.add(alert.id)
         flag = by_id.get(alert.id)
         if flag is not None:
+            message = messages[alert.id]
             if alert.resolved:
                 alert = alert.model_copy(
                     update={
@@ -376,16 +445,23 @@ def reconcile_alerts(
                         "first_seen": as_of,
                         "last_seen": as_of,
                         "evidence": flag.evidence,
+                        "evidence_msg": message,
                         "since": flag.since,
                     }
                 )
-            elif (alert.last_seen, alert.evidence, alert.since) != (
+            elif (alert.last_seen, alert.evidence, alert.evidence_msg, alert.since) != (
                 as_of,
                 flag.evidence,
+                message,
                 flag.since,
             ):
                 alert = alert.model_copy(
-                    update={"last_seen": as_of, "evidence": flag.evidence, "since": flag.since}
+                    update={
+                        "last_seen": as_of,
+                        "evidence": flag.evidence,
+                        "evidence_msg": message,
+                        "since": flag.since,
+                    }
                 )
         elif not alert.resolved and (scope is None or alert.account_id in scope):
             alert = alert.model_copy(update={"resolved": True, "resolved_on": as_of})
@@ -397,6 +473,7 @@ def reconcile_alerts(
                     account_id=flag.account_id,
                     rule=flag.rule,
                     evidence=flag.evidence,
+                    evidence_msg=messages[key],
                     since=flag.since,
                     first_seen=as_of,
                     last_seen=as_of,

@@ -37,6 +37,7 @@ from typing import Any, Final, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
+from cstui import i18n
 from cstui.domain.models import (
     Account,
     Activity,
@@ -52,6 +53,7 @@ from cstui.domain.models import (
     UsageSnapshot,
 )
 from cstui.domain.success import objective_status as objective_status
+from cstui.i18n import Msg, msg
 
 MEASURES: Final[tuple[str, ...]] = (
     "adoption",
@@ -542,18 +544,15 @@ class ManualRating(BaseModel):
 
     @model_validator(mode="after")
     def _check(self) -> Self:
+        # Shown at once next to the form's fields, so worded in the UI language now.
         if (self.stars is None) == (self.score is None):
-            raise ValueError(
-                "Give either stars (1 to 5) or a score (0 to 100), not both or neither."
-            )
+            raise ValueError(i18n.t("health.rating.error.one_of"))
         if self.stars is not None and not 1 <= self.stars <= 5:
-            raise ValueError(f"Stars must be between 1 and 5, not {self.stars}.")
+            raise ValueError(i18n.t("health.rating.error.stars", stars=self.stars))
         if self.score is not None and not 0 <= self.score <= 100:
-            raise ValueError(f"A score must be between 0 and 100, not {self.score}.")
+            raise ValueError(i18n.t("health.rating.error.score", score=self.score))
         if not self.reason:
-            raise ValueError(
-                "A manual rating needs a reason: say why this account deserves a different score."
-            )
+            raise ValueError(i18n.t("health.rating.error.reason"))
         return self
 
     def resolved_score(self, config: HealthConfig) -> int:
@@ -592,16 +591,26 @@ class MeasureResult:
     label: str
     """i18n key, e.g. ``health.measure.adoption`` (labels also in the config's measures)."""
     raw: float | None
-    raw_text: str
-    """The raw value in words, or the reason it is missing."""
+    raw_msg: Msg
+    """The raw value in words, or the reason it is missing (worded by ``i18n.render``)."""
     points: float | None
     weight: float
     contribution: float | None
-    missing_reason: str | None
+    missing_msg: Msg | None
 
     @property
     def present(self) -> bool:
         return self.points is not None
+
+    @property
+    def raw_text(self) -> str:
+        """The raw value in English (the UI shows ``raw_msg`` in its own language)."""
+        return self.raw_msg.render("en")
+
+    @property
+    def missing_reason(self) -> str | None:
+        """Why the measure has no data, in English; None when it has data."""
+        return None if self.missing_msg is None else self.missing_msg.render("en")
 
 
 @dataclass(slots=True)
@@ -617,8 +626,14 @@ class HealthResult:
     """Unrounded computed score (the exact sum of the contributions)."""
     override: ManualRating | None = None
     """The manual rating in force at ``as_of`` (who, when, why), if any."""
-    unscored_reason: str | None = None
+    unscored_msg: Msg | None = None
+    """Why there is no score at all (the stage), worded by ``i18n.render``."""
     last_touch: date | None = None
+
+    @property
+    def unscored_reason(self) -> str | None:
+        """Why there is no score at all, in English; None when the stage is scored."""
+        return None if self.unscored_msg is None else self.unscored_msg.render("en")
 
     @property
     def missing(self) -> list[MeasureResult]:
@@ -701,60 +716,81 @@ def trend_arrow(delta: int | None, config: HealthConfig) -> Literal["up", "down"
 
 
 # --------------------------------------------------------------------------------------------
-# The measures: each returns (raw, raw text) or (None, missing reason)
+# The measures: each returns (raw, raw value in words) or (None, why it is missing)
 # --------------------------------------------------------------------------------------------
+# The words are messages (``health.raw.*``, ``health.missing.*`` in locale/*/domain.json),
+# worded when shown; their parameters are the numbers computed here, once.
 
-_Eval = tuple[float | None, str]
+_Eval = tuple[float | None, Msg]
+_NO_USAGE: Final = Msg("health.missing.no_usage")
+_NO_TOUCH: Final = Msg("health.missing.no_touch")
 
 
 def _fmt(x: float) -> str:
     return f"{round(x, 1):g}"
 
 
+_TIER_LABELS: Final = {tier: Msg(f"tier.{tier.value}") for tier in Tier}
+"""Touch tier labels, for templates that name the tier in the reader's language."""
+
+
 def _usage_reading(
     usage: UsageHistory | None, as_of: date, max_age: int
-) -> tuple[UsageSnapshot | None, str]:
+) -> tuple[UsageSnapshot | None, Msg]:
     i = latest_snapshot_index(usage, as_of)
     if usage is None or i is None:
-        return None, "no usage data"
+        return None, _NO_USAGE
     snap = usage.snapshots[i]
     age = (as_of - snap.date).days
     if age > max_age:
-        return None, f"no usage data since {snap.date} ({age} days ago)"
-    return snap, ""
+        return None, msg("health.missing.usage_stale", day=snap.date, days=age)
+    return snap, _NO_USAGE
 
 
-def _adoption(account: Account, snap: UsageSnapshot | None, why: str) -> _Eval:
+def _adoption(account: Account, snap: UsageSnapshot | None, why: Msg) -> _Eval:
     if snap is None:
         return None, why
     if account.seats <= 0:
-        return None, "seat count not set"
-    return snap.active_users / account.seats, f"{snap.active_users} of {account.seats} seats active"
+        return None, Msg("health.missing.no_seats")
+    return snap.active_users / account.seats, msg(
+        "health.raw.adoption", active=snap.active_users, seats=account.seats
+    )
 
 
-def _maturity(usage: UsageHistory | None, snap: UsageSnapshot | None, why: str) -> _Eval:
+def _maturity(usage: UsageHistory | None, snap: UsageSnapshot | None, why: Msg) -> _Eval:
     if snap is None or usage is None:
         return None, why
     total = usage.features_total
     if total <= 0:
-        return None, "no key features defined"
-    return snap.features_used / total, f"{snap.features_used} of {total} key features in use"
+        return None, Msg("health.missing.no_features")
+    return snap.features_used / total, msg(
+        "health.raw.maturity", used=snap.features_used, total=total
+    )
 
 
 def _engagement(account: Account, touch: Activity | None, cadence: int, as_of: date) -> _Eval:
-    tier = account.tier.value
+    tier = account.tier
     if touch is not None:
         days = (as_of - touch.date).days
-        return days / cadence, (
-            f"last touch {days} days ago ({touch.date}); {tier} touch expects every {cadence} days"
+        return days / cadence, msg(
+            "health.raw.engagement",
+            days=days,
+            day=touch.date,
+            tier=tier.value,
+            tier_label=_TIER_LABELS[tier],
+            cadence=cadence,
         )
     start = account.contract_start
     if start is None or start > as_of:
-        return None, "no touch logged"
+        return None, _NO_TOUCH
     days = (as_of - start).days
-    return days / cadence, (
-        f"no touch logged since contract start {start} ({days} days); "
-        f"{tier} touch expects every {cadence} days"
+    return days / cadence, msg(
+        "health.raw.engagement_since_start",
+        start=start,
+        days=days,
+        tier=tier.value,
+        tier_label=_TIER_LABELS[tier],
+        cadence=cadence,
     )
 
 
@@ -776,32 +812,32 @@ def _sentiment(surveys: Iterable[SurveyResponse], as_of: date, window: int) -> _
         mean = sum(v for _, v in nps.values()) / n
         if n == 1:
             ((d, v),) = nps.values()
-            return mean, f"NPS {v} on {d}"
-        return mean, f"NPS {_fmt(mean)}, mean of {n} respondents' latest answers"
+            return mean, msg("health.raw.nps_one", score=v, day=d)
+        return mean, msg("health.raw.nps_mean", mean=_fmt(mean), n=n)
     if csat:
         n = len(csat)
         mean5 = sum(v for _, v in csat.values()) / n
         raw = (mean5 - 1) * 2.5
-        who = "1 respondent" if n == 1 else f"{n} respondents"
-        return raw, f"CSAT {_fmt(mean5)} of 5 ({who}, no NPS) = {_fmt(raw)} of 10"
-    return None, f"no survey in {window} days"
+        key = "health.raw.csat_one" if n == 1 else "health.raw.csat"
+        return raw, msg(key, mean=_fmt(mean5), n=n, score=_fmt(raw))
+    return None, msg("health.missing.no_survey", days=window)
 
 
-def _support(snap: UsageSnapshot | None, why: str) -> _Eval:
+def _support(snap: UsageSnapshot | None, why: Msg) -> _Eval:
     if snap is None:
         return None, why
     tickets, users = snap.open_tickets, snap.active_users
     per10 = tickets * 10 / max(users, 1)
-    return per10, f"{tickets} open tickets for {users} active users ({_fmt(per10)} per 10)"
+    return per10, msg("health.raw.support", tickets=tickets, users=users, per10=_fmt(per10))
 
 
 def _onboarding(account: Account, plan: OnboardingPlan | None, as_of: date) -> _Eval:
     if account.stage not in _ONBOARDING_STAGES:
-        return None, "only scored in the kickoff and onboarding stages"
+        return None, Msg("health.missing.not_onboarding")
     if plan is None:
-        return None, "no onboarding plan"
+        return None, Msg("health.missing.no_onboarding_plan")
     if plan.start > as_of:
-        return None, f"onboarding starts on {plan.start}"
+        return None, msg("health.missing.onboarding_later", day=plan.start)
     due_n = done_n = 0
     start, today = plan.start.toordinal(), as_of.toordinal()
     for item in plan.items:
@@ -812,13 +848,13 @@ def _onboarding(account: Account, plan: OnboardingPlan | None, as_of: date) -> _
         if item.done and (item.done_on is None or item.done_on <= as_of):
             done_n += 1
     if due_n == 0:
-        return None, "no onboarding item due yet"
-    return done_n / due_n, f"{done_n} of {due_n} items due so far done"
+        return None, Msg("health.missing.no_onboarding_due")
+    return done_n / due_n, msg("health.raw.onboarding", done=done_n, due=due_n)
 
 
 def _outcomes(account: Account, plan: SuccessPlan | None, as_of: date, ratio: float) -> _Eval:
     if plan is None:
-        return None, "no success plan"
+        return None, Msg("health.missing.no_success_plan")
     good = counted = 0
     for obj in plan.objectives:
         status = objective_status(obj, as_of, ratio, account.contract_start)
@@ -828,8 +864,8 @@ def _outcomes(account: Account, plan: SuccessPlan | None, as_of: date, ratio: fl
         elif status in _BAD_STATUSES:
             counted += 1
     if counted == 0:
-        return None, "no objective with a KPI reading or status yet"
-    return good / counted, f"{good} of {counted} objectives on track or achieved"
+        return None, Msg("health.missing.no_objective_status")
+    return good / counted, msg("health.raw.outcomes", good=good, counted=counted)
 
 
 # --------------------------------------------------------------------------------------------
@@ -862,7 +898,9 @@ def compute_health(inputs: HealthInputs, config: HealthConfig, as_of: date) -> H
             band=Band.UNKNOWN,
             measures=[],
             override=override,
-            unscored_reason=f'accounts in stage "{stage.value}" are not scored',
+            unscored_msg=msg(
+                "health.unscored_reason", stage=stage.value, stage_label=Msg(f"stage.{stage.value}")
+            ),
             last_touch=touch_date,
         )
 

@@ -6,6 +6,8 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import NamedTuple
 
+from cstui.i18n import Msg, join, msg
+
 
 def nps(scores: Iterable[int]) -> float | None:
     """% promoters (9–10) − % detractors (0–6), −100…100; None when nobody answered."""
@@ -110,7 +112,14 @@ def average(values: Iterable[float]) -> float | None:
 
 
 class CurrencyMixError(ValueError):
-    """Amounts in different currencies were added without an explicit conversion."""
+    """Amounts in different currencies were added without an explicit conversion.
+
+    ``str()`` is the English sentence; ``message`` words it in the reader's language.
+    """
+
+    def __init__(self, message: Msg) -> None:
+        super().__init__(message.render("en"))
+        self.message = message
 
 
 class Money(NamedTuple):
@@ -140,8 +149,7 @@ def sum_money(
             return None
         if len(currencies) > 1:
             raise CurrencyMixError(
-                f"Cannot add amounts in {' and '.join(currencies)} without a conversion: "
-                "choose a reporting currency and give exchange rates."
+                msg("kpi.note.currency_mix", currencies=join("sep.and", currencies))
             )
         return Money(sum(a for a, _ in pairs), currencies[0])
     target = to.upper()
@@ -149,8 +157,7 @@ def sum_money(
     missing = sorted({c for _, c in pairs if c != target and c not in table})
     if missing:
         raise CurrencyMixError(
-            f"No exchange rate from {', '.join(missing)} to {target}: add one to convert, "
-            "or report each currency separately."
+            msg("kpi.note.no_rate", currencies=join("sep.list", missing), target=target)
         )
     total = sum(a if c == target else a * table[c] for a, c in pairs)
     return Money(total, target)

@@ -15,8 +15,9 @@ months year to date. ROI % and payback are ratios, so they are the annual ones u
 No months in the window (the contract started later) gives no ROI row (None).
 
 Texts that the review shows as sentences (risks, next steps, changes, the drafted summary)
-are worded here in English or Japanese, like the cadence agendas, because ``domain`` cannot
-read the locale catalogues; report labels live in ``locale/<lang>/qbr.json``.
+are worded here in English or Japanese, like the cadence agendas; report labels live in
+``locale/<lang>/qbr.json``, and tiers and stages are stored as values and named from the
+catalogues (``stage.adoption``) in the review's language.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from typing import Any, Final
 from cstui.domain import metrics
 from cstui.domain.renewals import Period
 from cstui.domain.roi import MONTHS, ROIResult, percent
+from cstui.i18n import Msg, render
 
 SECTIONS: Final = ("summary", "results", "roi", "stories", "risks", "next_steps", "changes")
 """The seven sections of the review, in the order the report shows them (issue 6)."""
@@ -278,6 +280,11 @@ def word(key: str, lang: str, **params: Any) -> str:
     return (ja if lang == "ja" else en).format(**params)
 
 
+def stage_name(stage: str, lang: str) -> str:
+    """A stage's label in ``lang`` ("Adoption", "アダプション"); the value if it has none."""
+    return render(Msg(f"stage.{stage}"), lang, stage)
+
+
 def number(value: float | None) -> str:
     """A KPI value without noise: 12 rather than 12.0, 3.5 kept; None as an em dash."""
     if value is None:
@@ -346,7 +353,10 @@ def change_lines(previous: QBRData | None, data: QBRData, lang: str) -> list[str
         delta = "—" if old is None or new is None else f"{new - old:+d}"
         lines.append(word("change.health", lang, old=number(old), new=number(new), delta=delta))
     if previous.account.stage != data.account.stage:
-        lines.append(word("change.stage", lang, old=previous.account.stage, new=data.account.stage))
+        old_stage = stage_name(previous.account.stage, lang)
+        lines.append(
+            word("change.stage", lang, old=old_stage, new=stage_name(data.account.stage, lang))
+        )
     before = {(r.objective, r.kpi): r.current for r in previous.kpis}
     for row in data.kpis:
         key = (row.objective, row.kpi)

@@ -41,6 +41,7 @@ from cstui.domain.models import (
     SurveyResponse,
     Tier,
 )
+from cstui.i18n import Msg, join, msg, render
 
 __all__ = [
     "KPI_KEYS",
@@ -435,7 +436,13 @@ class KPIValue:
     unit: str
     accounts: list[str] = field(default_factory=list)
     note: str = ""
+    """How the value was counted, in English (``message`` words it in any language)."""
     parts: dict[str, float] = field(default_factory=dict)
+    message: Msg | None = None
+
+    def note_text(self, lang: str | None = None) -> str:
+        """The note in ``lang`` (default: the UI language)."""
+        return self.note if self.message is None else render(self.message, lang, self.note)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -501,8 +508,16 @@ def _core_finish(plan: OnboardingPlan) -> date | None:
     return max(days) if days else None
 
 
-def _pct(n: int, of: int) -> str:
-    return f"{n} of {of}"
+def _kpi(
+    key: str,
+    value: float | None,
+    unit: str,
+    accounts: list[str],
+    note: Msg,
+    parts: dict[str, float] | None = None,
+) -> KPIValue:
+    """A KPI whose note is the message ``note`` (``kpi.note.*``), English kept in ``note``."""
+    return KPIValue(key, value, unit, accounts, note.render("en"), parts or {}, note)
 
 
 def compute_kpis(
@@ -541,17 +556,17 @@ def compute_kpis(
     new = sorted(i for i, a in book.items() if a.contract_start and a.contract_start in period)
     start_set = set(at_start)
     values: list[KPIValue] = []
-    new_note = f"; {len(new)} new in the period not counted" if new else ""
+    new_note: Msg | str = msg("kpi.note.new", n=len(new)) if new else ""
 
     # Logo churn.
     lost = sorted(i for i in at_start if churned_on.get(i) is not None and churned_on[i] in period)
     values.append(
-        KPIValue(
+        _kpi(
             "logo_churn",
             metrics.churn_rate(len(lost), len(at_start)),
             "%",
             lost,
-            f"{_pct(len(lost), len(at_start))} accounts at the start lost{new_note}",
+            msg("kpi.note.logo_churn", n=len(lost), of=len(at_start), new=new_note),
         )
     )
 
@@ -559,14 +574,14 @@ def compute_kpis(
     currencies = {book[i].currency for i in at_start} or {a.currency for a in book.values()}
     report_cur = next(iter(currencies)) if len(currencies) == 1 else cfg.report_currency
     rates = cfg.rates if len(currencies) > 1 else None
-    money_error = ""
+    money_error: Msg | None = None
 
     def total(pairs: list[tuple[float, str]]) -> float | None:
         nonlocal money_error
         try:
             result = metrics.sum_money(pairs, to=report_cur, rates=rates)
         except metrics.CurrencyMixError as exc:
-            money_error = str(exc)
+            money_error = exc.message
             return None
         return None if result is None else result.amount
 
@@ -592,17 +607,26 @@ def compute_kpis(
     k_arr, e_arr = contraction or 0.0, expansion or 0.0
     loss_ids = sorted({r.account_id for r in churned + contracted})
     moved_ids = sorted({r.account_id for r in churned + contracted + expanded})
-    converted = (
-        f" (converted at {', '.join(f'{c} = {rates[c]:g}' for c in sorted(rates))} {report_cur})"
+    converted: Msg | str = (
+        msg(
+            "kpi.note.converted",
+            rates=join("sep.list", (f"{c} = {rates[c]:g}" for c in sorted(rates))),
+            currency=report_cur,
+        )
         if rates
         else ""
     )
-    money_note = money_error or (
-        f"start ARR {s_arr:,.0f} {report_cur}; churned {c_arr:,.0f}, "
-        f"contraction {k_arr:,.0f}, expansion {e_arr:,.0f}{converted}"
+    money_note = money_error or msg(
+        "kpi.note.money",
+        start=f"{s_arr:,.0f}",
+        currency=report_cur,
+        churned=f"{c_arr:,.0f}",
+        contraction=f"{k_arr:,.0f}",
+        expansion=f"{e_arr:,.0f}",
+        converted=converted,
     )
     values.append(
-        KPIValue(
+        _kpi(
             "revenue_churn",
             metrics.revenue_churn(s_arr, c_arr, k_arr) if money_ok else None,
             "%",
@@ -618,17 +642,16 @@ def compute_kpis(
     renewed = sorted({r.account_id for r in kept})
     still_open = len(due) - len(decided)
     values.append(
-        KPIValue(
+        _kpi(
             "renewal_rate",
             metrics.renewal_rate(len(kept), len(decided)),
             "%",
             renewed,
-            f"{_pct(len(kept), len(decided))} renewals due renewed; "
-            f"{still_open} still open (not counted)",
+            msg("kpi.note.renewal_rate", n=len(kept), of=len(decided), open=still_open),
         )
     )
     values.append(
-        KPIValue(
+        _kpi(
             "grr",
             metrics.grr(s_arr, c_arr, k_arr) if money_ok else None,
             "%",
@@ -637,7 +660,7 @@ def compute_kpis(
         )
     )
     values.append(
-        KPIValue(
+        _kpi(
             "nrr",
             metrics.nrr(s_arr, c_arr, k_arr, e_arr) if money_ok else None,
             "%",
@@ -647,21 +670,21 @@ def compute_kpis(
     )
     exp_ids = sorted({r.account_id for r in expanded})
     values.append(
-        KPIValue(
+        _kpi(
             "expansion_arr",
             expansion if not money_error and at_start else None,
             report_cur,
             exp_ids,
-            money_error or f"{len(exp_ids)} accounts expanded",
+            money_error or msg("kpi.note.expansion_arr", n=len(exp_ids)),
         )
     )
     values.append(
-        KPIValue(
+        _kpi(
             "upsell_rate",
             metrics.upsell_rate(len(exp_ids), len(at_start)),
             "%",
             exp_ids,
-            f"{_pct(len(exp_ids), len(at_start))} accounts at the start bought more{new_note}",
+            msg("kpi.note.upsell_rate", n=len(exp_ids), of=len(at_start), new=new_note),
         )
     )
 
@@ -672,25 +695,27 @@ def compute_kpis(
     detractors = sorted({s.account_id for s in nps_answers if s.score <= 6})
     others = sorted({s.account_id for s in nps_answers} - set(detractors))
     values.append(
-        KPIValue(
+        _kpi(
             "nps",
             metrics.nps(s.score for s in nps_answers),
             "",
             detractors + others,
-            f"{p} promoters, {pa} passives, {d} detractors",
+            msg("kpi.note.nps", promoters=p, passives=pa, detractors=d),
             {"promoters": p, "passives": pa, "detractors": d, "responses": len(nps_answers)},
         )
     )
     csat_answers = [s for s in answers if s.kind is SurveyKind.CSAT]
     method = cfg.csat_method
     values.append(
-        KPIValue(
+        _kpi(
             "csat",
             metrics.csat((s.score for s in csat_answers), method),
             "%" if method == "share" else "/5",
             sorted({s.account_id for s in csat_answers}),
-            ("share of 4–5 answers" if method == "share" else "mean score on 1–5")
-            + f", {len(csat_answers)} answers",
+            msg(
+                "kpi.note.csat_share" if method == "share" else "kpi.note.csat_mean",
+                n=len(csat_answers),
+            ),
         )
     )
 
@@ -707,17 +732,22 @@ def compute_kpis(
     arr_total = total([(book[i].arr, book[i].currency) for i in active])
     monthly = None if arr_total is None or not active else arr_total / len(active) / 12
     values.append(
-        KPIValue(
+        _kpi(
             "ltv",
             None if money_error else metrics.ltv(monthly, cfg.ltv_years),
             report_cur,
             active,
             money_error
             or (
-                f"average monthly revenue {monthly:,.0f} {report_cur} × 12 × {cfg.ltv_years:g} "
-                f"years over {len(active)} accounts"
+                msg(
+                    "kpi.note.ltv",
+                    monthly=f"{monthly:,.0f}",
+                    currency=report_cur,
+                    years=f"{cfg.ltv_years:g}",
+                    n=len(active),
+                )
                 if monthly is not None
-                else "no active accounts"
+                else Msg("kpi.note.ltv_none")
             ),
         )
     )
@@ -732,24 +762,23 @@ def compute_kpis(
             if days is not None:
                 ttv[pl.account_id] = days
     values.append(
-        KPIValue(
+        _kpi(
             "ttv",
             metrics.average(ttv.values()),
             "days",
             sorted(ttv),
-            f"{len(ttv)} accounts reached first value in the period",
+            msg("kpi.note.ttv", n=len(ttv)),
         )
     )
     cohort = [pl for pl in plans if (f := _core_finish(pl)) is not None and f in period]
     done = sorted(pl.account_id for pl in cohort if all(i.done for i in pl.items if i.core))
     values.append(
-        KPIValue(
+        _kpi(
             "onboarding_completion",
             metrics.onboarding_completion_rate(len(done), len(cohort)),
             "%",
             done,
-            f"{_pct(len(done), len(cohort))} onboardings due to finish in the period completed "
-            "every core step",
+            msg("kpi.note.onboarding_completion", n=len(done), of=len(cohort)),
         )
     )
 
@@ -765,13 +794,14 @@ def compute_kpis(
         by_band[band].append(row.id)
     scored = counts["red"] + counts["yellow"] + counts["green"]
     values.append(
-        KPIValue(
+        _kpi(
             "health",
             metrics.band_share(counts["green"], scored),
             "%",
             [i for b in ("red", "yellow", "green", "unknown") for i in sorted(by_band[b])],
-            f"{counts['red']} red, {counts['yellow']} yellow, {counts['green']} green; "
-            "value: share in the green band",
+            msg(
+                "kpi.note.health", red=counts["red"], yellow=counts["yellow"], green=counts["green"]
+            ),
             {k: float(v) for k, v in counts.items()},
         )
     )

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from cstui.domain import metrics
 from cstui.domain.models import Account, FeatureRequest, LoopStatus, Stage, Task
+from cstui.i18n import Msg, render
 
 LOOP_ORDER: tuple[LoopStatus, ...] = (
     LoopStatus.LISTENING,
@@ -65,6 +66,11 @@ class RankedRequest:
     at_risk: list[str] = field(default_factory=list)
     status: LoopStatus = LoopStatus.LISTENING
     note: str = ""
+    """Why ``arr`` is None, in English (``message`` words it in any language)."""
+    message: Msg | None = None
+
+    def note_text(self, lang: str | None = None) -> str:
+        return self.note if self.message is None else render(self.message, lang, self.note)
 
     @property
     def votes(self) -> int:
@@ -91,6 +97,7 @@ def rank_requests(
         live = [a for a in asking if a.stage is not Stage.CHURNED]
         red = [a for a in live if bands.get(a.id) == "red"]
         note = ""
+        message = None
         try:
             total = metrics.sum_money([(a.arr, a.currency) for a in live], to=currency, rates=rates)
             risk = metrics.sum_money([(a.arr, a.currency) for a in red], to=currency, rates=rates)
@@ -100,7 +107,7 @@ def rank_requests(
         except metrics.CurrencyMixError as exc:
             arr = at_risk = None
             cur = currency
-            note = str(exc)
+            note, message = str(exc), exc.message
         ranked.append(
             RankedRequest(
                 request=req,
@@ -111,6 +118,7 @@ def rank_requests(
                 at_risk=[a.id for a in red],
                 status=(statuses or {}).get(req.id, req.status),
                 note=note,
+                message=message,
             )
         )
     return sorted(

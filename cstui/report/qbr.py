@@ -57,6 +57,11 @@ def humanized(day: date | None, today: date, lang: str) -> str:
     return f"{day.isoformat()} ({rel})"
 
 
+def named(lang: str, kind: str, value: str) -> str:
+    """A tier's or stage's label ("High", "アダプション"); the stored value if it has none."""
+    return i18n.render(i18n.Msg(f"{kind}.{value}"), lang, value)
+
+
 def status_text(status: str | None, lang: str) -> str:
     return label(lang, f"qbr.status.{status or 'unknown'}")
 
@@ -79,8 +84,8 @@ def _facts(data: q.QBRData, lang: str) -> list[tuple[str, str]]:
             label(lang, "qbr.label.period"),
             f"{data.period} ({data.period_start} – {data.period_end})",
         ),
-        (label(lang, "qbr.label.tier"), acc.tier),
-        (label(lang, "qbr.label.stage"), acc.stage),
+        (label(lang, "qbr.label.tier"), named(lang, "tier", acc.tier)),
+        (label(lang, "qbr.label.stage"), named(lang, "stage", acc.stage)),
         (label(lang, "qbr.label.arr"), money(acc.arr, acc.currency)),
         (label(lang, "qbr.label.renewal"), humanized(acc.renewal_date, data.as_of, lang)),
         (label(lang, "qbr.label.owner"), acc.owner or "—"),

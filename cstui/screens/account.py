@@ -112,7 +112,7 @@ def flags_text(flags: list[Flag]) -> Text:
         out.append("⚑ " + t(flag.label), style="bold red")
         if flag.since is not None:
             out.append("  " + t("account.flags.since", day=fmt_date(flag.since)), style="dim")
-        out.append("\n  " + clean(flag.evidence))
+        out.append("\n  " + clean(flag.text()))
     return out
 
 

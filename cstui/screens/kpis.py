@@ -207,7 +207,7 @@ def kpi_columns() -> list[Column[KPIRow]]:
             lambda r: sparkline(r.id, [v for _, v in r.trend]),
             priority=8,
         ),
-        Column("note", t("s8.col.note"), 20, lambda r: r.value.note, flex=True),
+        Column("note", t("s8.col.note"), 20, lambda r: r.value.note_text(), flex=True),
     ]
 
 
@@ -316,7 +316,7 @@ class KPIScreen(LiveScreen):
         line = Text(t(f"kpis.{row.id}") + ": ", style="bold")
         line.append_text(format_value(row.value))
         if row.value.note:
-            line.append("  " + clean(row.value.note), style="dim")
+            line.append("  " + clean(row.value.note_text()), style="dim")
         note.update(line)
         points = Text(t("s8.kpi.trend") + " ", style="bold")
         for i, (period, v) in enumerate(row.trend):

@@ -197,7 +197,7 @@ class RequestDetail(ModalScreen[None]):
             accounts.append(clean(a.name), style="bold red" if a.id in red else "not bold")
             accounts.append(f"  {short_money(a.arr, a.currency)}", style="not bold")
         if ranked.note:
-            accounts.append("\n" + clean(ranked.note), style="not bold dim")
+            accounts.append("\n" + clean(ranked.note_text()), style="not bold dim")
         self.query_one("#req-detail-accounts", Static).update(accounts)
         names = {a.id: clean(a.name) for a in ws.accounts()}
         tasks = sorted(ws.request_tasks(self.request_id), key=lambda x: (x.done, x.title))

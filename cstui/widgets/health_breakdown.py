@@ -22,7 +22,7 @@ from cstui.domain.health import (
     band_for,
     trend_arrow,
 )
-from cstui.i18n import t
+from cstui.i18n import render, t
 from cstui.sanitize import clean
 from cstui.widgets.charts import hbar, stars
 
@@ -67,6 +67,11 @@ def _measure_label(m: MeasureResult) -> str:
     return t(m.label)
 
 
+def _raw_text(m: MeasureResult) -> str:
+    """The raw value (or why it is missing) in the UI language, safe to show."""
+    return clean(render(m.raw_msg))
+
+
 def breakdown_text(
     result: HealthResult,
     config: HealthConfig,
@@ -97,12 +102,12 @@ def breakdown_text(
         out.append(clean(rating.reason))
         out.append("\n")
 
-    if result.unscored_reason is not None:
+    if result.unscored_msg is not None:
         # The stage is the only reason a result is unscored; name it in the UI language.
         reason = (
             t("health.unscored_stage", stage=stage)
             if stage
-            else t("health.unscored", reason=result.unscored_reason)
+            else t("health.unscored", reason=render(result.unscored_msg))
         )
         out.append(reason, style="dim")
         return out
@@ -119,7 +124,7 @@ def breakdown_text(
         for m in missing:
             out.append("\n  · ")
             out.append(_measure_label(m))
-            out.append(": " + (m.missing_reason or m.raw_text), style="dim")
+            out.append(": " + clean(render(m.missing_msg or m.raw_msg)), style="dim")
     return out
 
 
@@ -129,7 +134,8 @@ def _measure_table(
     label_w = min(max(cell_len(_measure_label(m)) for m in present) + 2, 32)
     bar_w = 10 if width >= 64 else 6
     row_w = label_w + bar_w + _POINTS_W + _WEIGHT_W + _CONTRIB_W
-    inline = all(row_w + 2 + cell_len(clean(m.raw_text)) <= width for m in present)
+    raw = [_raw_text(m) for m in present]
+    inline = all(row_w + 2 + cell_len(text) <= width for text in raw)
     out = Text(style="")
     head = (
         set_cell_size(t("health.col.measure"), label_w)
@@ -139,7 +145,7 @@ def _measure_table(
         + t("health.col.contribution")
     )
     out.append(head, style="dim underline")
-    for m in present:
+    for m, raw_text in zip(present, raw, strict=True):
         assert m.points is not None and m.contribution is not None
         points, contribution = m.points + 0.0, m.contribution + 0.0  # never print "-0"
         out.append("\n")
@@ -151,7 +157,7 @@ def _measure_table(
         out.append(f"  ×{m.weight:<{_WEIGHT_W - 3}g}", style="dim" if m.weight == 0 else "")
         out.append(f"{contribution:>+{_CONTRIB_W}.1f}", style="bold")
         # Raw values share the row only when all of them fit, so the table reads evenly.
-        out.append(("  " if inline else "\n  ") + clean(m.raw_text), style="dim")
+        out.append(("  " if inline else "\n  ") + raw_text, style="dim")
     exact = result.computed_exact
     if exact is not None:
         out.append("\n")
