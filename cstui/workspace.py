@@ -440,21 +440,39 @@ class Workspace:
         today = clock.today()
         if self._rows is None or self._rows_day != today:
             self._rows_day = today
+            summaries = self._health_summaries()
             self._rows = {
-                r["id"]: self._decorate(build_row(r, self.last_touch(r["id"]), today))
+                r["id"]: self._row(r, summaries.get(r["id"]), today)
                 for r in self.store.scan(Account.table)
             }
         return list(self._rows.values())
 
-    def _decorate(self, row: PortfolioRow) -> PortfolioRow:
-        """Health, trend, flags and NPS from the stored summaries (no recomputation)."""
-        summary = self._health_summaries().get(row.id)
+    def _row(
+        self, account: dict[str, Any], summary: dict[str, Any] | None, today: date
+    ) -> PortfolioRow:
+        """The row of one account, decorated from its stored health summary.
+
+        The summary is looked up once by the caller and its values used directly: at
+        10,000 accounts, going through ``last_touch`` and ``latest_nps`` per row (each
+        finding the summary again) was a measurable part of start-up.
+        """
+        touch: date | None
+        if self._last_touch is None and summary is not None and "last_touch" in summary:
+            value = summary["last_touch"]
+            touch = None if value is None else date.fromisoformat(value)
+        else:
+            touch = self.last_touch(account["id"])
+        row = build_row(account, touch, today)
         if summary is not None:
             row.health = summary.get("score")
             row.band = summary.get("band", "unknown")
             row.flags = tuple(summary.get("flags", ()))
             row.trend = summary.get("trend")
-        row.nps = self.latest_nps(row.id)
+        if self._latest_nps is None and summary is not None and "nps" in summary:
+            nps = summary["nps"]
+            row.nps = nps if isinstance(nps, int) else None
+        else:
+            row.nps = self.latest_nps(row.id)
         return row
 
     def _refresh_row(self, account_id: str) -> None:
@@ -464,9 +482,8 @@ class Workspace:
             self._rows.pop(account_id, None)
         else:
             day = self._rows_day or clock.today()
-            self._rows[account_id] = self._decorate(
-                build_row(record, self.last_touch(account_id), day)
-            )
+            summary = self._health_summaries().get(account_id)
+            self._rows[account_id] = self._row(record, summary, day)
 
     # ----------------------------------------------------------------- health
     def _health_summaries(self) -> dict[str, dict[str, Any]]:
@@ -2120,7 +2137,7 @@ class Workspace:
         flags = [
             (
                 config.flag_label(f.rule, lang) if f.rule in config.flags.labels else f.rule,
-                f.evidence,
+                f.text(lang),
             )
             for f in self.flags(aid)
         ]
