@@ -63,13 +63,20 @@ class CSApp(App[None]):
         Binding("C", "show_conflicts", "key.syncui.conflicts", show=False),
     ]
 
+    def get_default_screen(self) -> Screen[None]:
+        """The portfolio is the app's base screen, composed with the app.
+
+        Pushed from ``on_mount`` instead, it was composed inside the app's mount, whose
+        frame Textual never shows; the first frame a user saw came about 0.1 s later.
+        """
+        return PortfolioScreen()
+
     def on_mount(self) -> None:
         self.title = t("app.title")
         self.sub_title = t("app.subtitle")
         gc.freeze()  # the loaded book is long-lived: keep the collector from rescanning it
         for warning in self.workspace.warnings:
             self.notify(warning, severity="warning", timeout=10, markup=False)
-        self.push_screen(PortfolioScreen())
         self.workspace.subscribe(self._on_workspace_event)
         if self._poll:
             self.set_interval(POLL_SECONDS, self.poll_store)
@@ -123,7 +130,7 @@ class CSApp(App[None]):
             self.push_screen(TodayScreen())
 
     def action_show_portfolio(self) -> None:
-        while len(self.screen_stack) > 2 and not isinstance(self.screen, PortfolioScreen):
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, PortfolioScreen):
             self.pop_screen()
 
     def _show(self, screen_type: type[Screen[None]]) -> None:

@@ -75,7 +75,7 @@ from cstui.domain.success import (
     with_reading,
 )
 from cstui.domain.success import template as success_template
-from cstui.store import Change, Store
+from cstui.store import Change, Store, gc_paused
 
 if TYPE_CHECKING:
     from cstui.sync import Conflict as _Conflict
@@ -441,10 +441,11 @@ class Workspace:
         if self._rows is None or self._rows_day != today:
             self._rows_day = today
             summaries = self._health_summaries()
-            self._rows = {
-                r["id"]: self._row(r, summaries.get(r["id"]), today)
-                for r in self.store.scan(Account.table)
-            }
+            with gc_paused():  # 10,000 rows: no full collections over the loaded book
+                self._rows = {
+                    r["id"]: self._row(r, summaries.get(r["id"]), today)
+                    for r in self.store.scan(Account.table)
+                }
         return list(self._rows.values())
 
     def _row(

@@ -433,7 +433,7 @@ class KPIScreen(LiveScreen):
         self.app.push_screen(AccountsModal(title, behind_rows(self.workspace, row.value.accounts)))
 
     def action_back(self) -> None:
-        if len(self.app.screen_stack) > 2:
+        if len(self.app.screen_stack) > 1:  # never uncover the portfolio
             self.app.pop_screen()
 
 

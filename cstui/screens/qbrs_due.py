@@ -129,5 +129,5 @@ class QBRsDueScreen(LiveScreen):
             pane.call_after_refresh(pane.restore_cursor)
 
     def action_back(self) -> None:
-        if len(self.app.screen_stack) > 2:
+        if len(self.app.screen_stack) > 1:  # never uncover the portfolio
             self.app.pop_screen()

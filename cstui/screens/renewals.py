@@ -334,5 +334,5 @@ class RenewalsScreen(LiveScreen):
         self.app.push_screen(FormScreen(title, fields, submit))
 
     def action_back(self) -> None:
-        if len(self.app.screen_stack) > 2:
+        if len(self.app.screen_stack) > 1:  # never uncover the portfolio
             self.app.pop_screen()

@@ -350,5 +350,5 @@ class RequestsScreen(LiveScreen):
         self.notify(t("s8.req.shipped", n=len(self.last_shipped)), markup=False)
 
     def action_back(self) -> None:
-        if len(self.app.screen_stack) > 2:
+        if len(self.app.screen_stack) > 1:  # never uncover the portfolio
             self.app.pop_screen()

@@ -321,5 +321,5 @@ class TodayScreen(LiveScreen):
         self.rebuild()
 
     def action_back(self) -> None:
-        if len(self.app.screen_stack) > 2:  # never uncover the app's empty default screen
+        if len(self.app.screen_stack) > 1:  # never uncover the portfolio
             self.app.pop_screen()

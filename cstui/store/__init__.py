@@ -14,6 +14,7 @@ from .errors import (
 )
 from .lock import FileLock, NamedLock
 from .migrate import MIGRATIONS, Migration
+from .snapshot import gc_paused
 
 __all__ = [
     "MIGRATIONS",
@@ -29,4 +30,5 @@ __all__ = [
     "Store",
     "StoreError",
     "Txn",
+    "gc_paused",
 ]
