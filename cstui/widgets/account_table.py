@@ -218,8 +218,9 @@ class AccountTable(ScrollView, Generic[RowT], can_focus=True):
         return self._layout
 
     @staticmethod
-    def _fit(content: str | Text, width: int, align: str) -> Text:
-        text = content.copy() if isinstance(content, Text) else Text(clean(content))
+    def _fit(content: Text, width: int, align: str) -> Text:
+        """A styled cell made ``width`` cells wide (plain text: :func:`_fit_plain`)."""
+        text = content.copy()
         if cell_len(text.plain) > width:
             text.truncate(width, overflow="ellipsis")
         pad = width - cell_len(text.plain)
@@ -238,22 +239,22 @@ class AccountTable(ScrollView, Generic[RowT], can_focus=True):
             self._style_pair = (base, base + self.get_component_rich_style("account-table--cursor"))
         return self._style_pair
 
-    def notify_style_update(self) -> None:
+    def _forget_styles(self) -> None:
+        """Styles changed (theme, focus): drop everything rendered with the old ones."""
         self._style_pair = None
         self._cache.clear()
         self._cells.clear()
+
+    def notify_style_update(self) -> None:
+        self._forget_styles()
         super().notify_style_update()
 
     def _on_focus(self, event: events.Focus) -> None:
-        self._style_pair = None
-        self._cache.clear()
-        self._cells.clear()
+        self._forget_styles()
         super()._on_focus(event)
 
     def _on_blur(self, event: events.Blur) -> None:
-        self._style_pair = None
-        self._cache.clear()
-        self._cells.clear()
+        self._forget_styles()
         super()._on_blur(event)
 
     def _line(self, index: int, width: int) -> Strip:
@@ -295,8 +296,8 @@ class AccountTable(ScrollView, Generic[RowT], can_focus=True):
             is_sorted = col.key == self.sort_key
             if is_sorted:
                 label = f"{label}{'▼' if self.sort_reverse else '▲'}"
-            text = self._fit(label, w, col.align)
-            segments.append(Segment(text.plain, sorted_style if is_sorted else style))
+            text = _fit_plain(clean(label), w, col.align)
+            segments.append(Segment(text, sorted_style if is_sorted else style))
             if i < len(self._layout) - 1:
                 segments.append(Segment(" ", style))
         return Strip(segments).adjust_cell_length(width, style)
