@@ -1,0 +1,64 @@
+"""How screens and widgets reach the workspace: typed, and told when it changes.
+
+The app owns one :class:`~cstui.workspace.Workspace`. Every workspace change (an edit here,
+in another screen, or by another process on the data directory) is published on the app's
+``workspace_changed`` signal. A node subscribes with :func:`on_workspace_change` once it is
+mounted; Textual drops the subscription when the node is removed, so no screen or widget
+writes its own subscribe/unsubscribe pair. A signal, not a message: messages bubble up the
+DOM, while a change must reach every screen and pane that shows data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, cast
+
+from textual.app import App
+from textual.dom import DOMNode
+from textual.signal import Signal
+
+if TYPE_CHECKING:
+    from cstui.workspace import Workspace, WorkspaceEvent
+
+
+class WorkspaceApp(App[None]):
+    """An app with a workspace and a signal that announces its changes."""
+
+    def __init__(self, workspace: Workspace, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.workspace = workspace
+        self.workspace_changed: Signal[WorkspaceEvent] = Signal(self, "workspace-changed")
+        self._unsubscribe_workspace: Callable[[], None] | None = None
+
+    def on_mount(self) -> None:
+        self._unsubscribe_workspace = self.workspace.subscribe(self.workspace_changed.publish)
+
+    def on_unmount(self) -> None:
+        if self._unsubscribe_workspace is not None:
+            self._unsubscribe_workspace()
+            self._unsubscribe_workspace = None
+
+
+def workspace_app(node: DOMNode) -> WorkspaceApp:
+    """The node's app, checked to be one with a workspace."""
+    app = node.app
+    if not isinstance(app, WorkspaceApp):
+        raise TypeError(f"{type(node).__name__} needs a WorkspaceApp, not {type(app).__name__}")
+    return app
+
+
+def on_workspace_change(node: DOMNode, callback: Callable[[WorkspaceEvent], None]) -> None:
+    """Call ``callback`` on every workspace change while ``node`` is mounted (call from on_mount).
+
+    The callback runs at once, in the order the store reports changes, as a direct
+    workspace subscription did.
+    """
+    workspace_app(node).workspace_changed.subscribe(node, callback, immediate=True)
+
+
+class UsesWorkspace:
+    """Mixin for screens and widgets: ``self.workspace`` is the app's workspace, typed."""
+
+    @property
+    def workspace(self) -> Workspace:
+        return workspace_app(cast(DOMNode, self)).workspace
