@@ -23,25 +23,20 @@ methods: they keep no state, and their callers stay as they are.
 
 from __future__ import annotations
 
-from cstui.domain.models import InvalidRecord
 from cstui.workspace.accounts import Accounts
 from cstui.workspace.activities import Activities
 from cstui.workspace.health import Health
-from cstui.workspace.imports import ImportReport, Imports
+from cstui.workspace.imports import Imports
 from cstui.workspace.onboarding import Onboarding
-from cstui.workspace.portfolio import BUILTIN_VIEWS, Portfolio, SavedView
+from cstui.workspace.portfolio import Portfolio, SavedView
 from cstui.workspace.qbr import QBRs
 from cstui.workspace.renewals import Renewals
 from cstui.workspace.repo import (
     HEALTH_INPUT_TABLES,
-    HEALTH_TABLE,
-    RATINGS_TABLE,
-    VIEWS_TABLE,
     AccountNotFound,
     WorkspaceEvent,
     changed_fields,
     current_user,
-    validate_plain,
 )
 from cstui.workspace.success_plans import SuccessPlans
 from cstui.workspace.sync import Sync
@@ -49,20 +44,13 @@ from cstui.workspace.tasks import Tasks
 from cstui.workspace.voc import Voc
 
 __all__ = [
-    "BUILTIN_VIEWS",
     "HEALTH_INPUT_TABLES",
-    "HEALTH_TABLE",
-    "RATINGS_TABLE",
-    "VIEWS_TABLE",
     "AccountNotFound",
-    "ImportReport",
-    "InvalidRecord",
     "SavedView",
     "Workspace",
     "WorkspaceEvent",
     "changed_fields",
     "current_user",
-    "validate_plain",
 ]
 
 

@@ -149,20 +149,21 @@ class Activities(Onboarding):
                 key = f"cadence:{account_id}:{point.kind.value}"
                 tasks = live.get(key, [])
                 open_task = next((t for t in tasks if not t.done), None)
-                write: Write | None = None
                 if point.status == "done":
                     if open_task is not None:
-                        write = self._task_put(open_task, {"done": True, "done_on": point.done_on})
+                        done = {"done": True, "done_on": point.done_on}
+                        self._task_put(writes, open_task, done)
                 elif open_task is not None:
                     due = open_task.due
                     if due is None or not point.opens <= due <= point.closes:
-                        write = self._task_put(open_task, {"due": point.due})
+                        self._task_put(writes, open_task, {"due": point.due})
                 elif any(t.due is not None and abs((t.due - point.due).days) <= 180 for t in tasks):
                     pass  # done by hand for this term: never reopened
                 elif point.opens <= day <= point.closes:
                     task_id = f"{key}:{point.due.isoformat()}"
                     if self.store.get(Task.table, task_id, include_deleted=True) is None:
-                        write = self._task_put(
+                        self._task_put(
+                            writes,
                             None,
                             {
                                 "account_id": account_id,
@@ -178,8 +179,6 @@ class Activities(Onboarding):
                             },
                             new_id=task_id,
                         )
-                if write is not None:
-                    writes.append(write)
         return self._write_all(writes)
 
     def _after_activity(self, activity: Activity) -> None:
@@ -198,9 +197,7 @@ class Activities(Onboarding):
                     continue
                 for task in live.get(f"cadence:{account.id}:{point.kind.value}", []):
                     if not task.done:
-                        write = self._task_put(task, {"done": True, "done_on": activity.date})
-                        if write is not None:
-                            writes.append(write)
+                        self._task_put(writes, task, {"done": True, "done_on": activity.date})
         if activity.via_champion and activity.kind is ActivityKind.EXEC_REPORT:
             key = f"followup:{activity.id}"
             if self.store.get(Task.table, key, include_deleted=True) is None:
@@ -217,7 +214,8 @@ class Activities(Onboarding):
                 else:
                     name = who.name if who is not None else "the champion"
                     title = f"Ask {name} how the executive received the report"
-                write = self._task_put(
+                self._task_put(
+                    writes,
                     None,
                     {
                         "account_id": account.id,
@@ -231,6 +229,4 @@ class Activities(Onboarding):
                     },
                     new_id=key,
                 )
-                if write is not None:
-                    writes.append(write)
         self._write_all(writes)

@@ -11,8 +11,6 @@ from datetime import date
 from functools import cached_property
 from typing import Any
 
-from pydantic import ValidationError
-
 from cstui import clock
 from cstui.domain import cadence as cadence_rules
 from cstui.domain import templates as onboarding_rules
@@ -29,7 +27,7 @@ from cstui.domain.models import (
     validate,
 )
 from cstui.paths import config_dir
-from cstui.workspace.repo import Write, changed_fields
+from cstui.workspace.repo import Write, changed_fields, validate_plain
 from cstui.workspace.tasks import Tasks
 
 
@@ -87,11 +85,10 @@ class Onboarding(Tasks):
             tasks = live.get(key, [])
             if tasks:
                 for task in tasks:
-                    write = self._task_put(task, values)
-                    if write is not None:
-                        writes.append(write)
+                    self._task_put(writes, task, values)
             elif not item.done and self.store.get(Task.table, key, include_deleted=True) is None:
-                write = self._task_put(
+                self._task_put(
+                    writes,
                     None,
                     {
                         **values,
@@ -103,8 +100,6 @@ class Onboarding(Tasks):
                     },
                     new_id=key,
                 )
-                if write is not None:
-                    writes.append(write)
         for key, tasks in live.items():
             if key not in wanted:
                 writes.extend((Task.table, t.id, None) for t in tasks if not t.done)
@@ -193,10 +188,7 @@ class Onboarding(Tasks):
                 data["done_on"] = changes.get("done_on") or clock.today()
             elif not changes["done"]:
                 data["done_on"] = None
-        try:
-            fresh = OnboardingItem.model_validate(data)
-        except ValidationError as exc:
-            raise InvalidRecord.from_error(OnboardingItem, exc) from None
+        fresh = validate_plain(OnboardingItem, data)
         if "due" in changes and fresh.due is not None:
             fresh = fresh.model_copy(update={"offset_days": (fresh.due - plan.start).days})
         items = list(plan.items)
@@ -227,21 +219,19 @@ class Onboarding(Tasks):
             id="", account_id=account_id, start=account.contract_start or clock.today()
         )
         self._check_phase(plan, phase)
-        try:
-            item = OnboardingItem.model_validate(
-                {
-                    "id": f"{onboarding_rules.OWN_PREFIX}{self.store.new_id()}",
-                    "phase": phase,
-                    "title": title,
-                    "due": due,
-                    "offset_days": (due - plan.start).days if due is not None else 0,
-                    "owner_side": owner_side,
-                    "core": core,
-                    "first_value": first_value,
-                }
-            )
-        except ValidationError as exc:
-            raise InvalidRecord.from_error(OnboardingItem, exc) from None
+        item = validate_plain(
+            OnboardingItem,
+            {
+                "id": f"{onboarding_rules.OWN_PREFIX}{self.store.new_id()}",
+                "phase": phase,
+                "title": title,
+                "due": due,
+                "offset_days": (due - plan.start).days if due is not None else 0,
+                "owner_side": owner_side,
+                "core": core,
+                "first_value": first_value,
+            },
+        )
         items = list(plan.items)
         last = max((n for n, it in enumerate(items) if it.phase == item.phase), default=None)
         items.insert(len(items) if last is None else last + 1, item)

@@ -35,6 +35,7 @@ from cstui.domain.portfolio import fold
 from cstui.domain.renewals import Period
 from cstui.domain.success import summarize
 from cstui.workspace.activities import Activities
+from cstui.workspace.repo import Write
 from cstui.workspace.voc import Voc
 
 
@@ -289,7 +290,9 @@ class QBRs(Activities, Voc):
         self.log_activity(account_id, summary, kind=ActivityKind.QBR, day=today)
         key = f"qbr-followup:{account_id}:{record.period}"
         if self.store.get(Task.table, key, include_deleted=True) is None:
-            write = self._task_put(
+            followup: list[Write] = []
+            self._task_put(
+                followup,
                 None,
                 {
                     "account_id": account_id,
@@ -302,8 +305,7 @@ class QBRs(Activities, Voc):
                 },
                 new_id=key,
             )
-            if write is not None:
-                self._write_all([write])
+            self._write_all(followup)
         return saved
 
     def qbrs_due(self, as_of: date | None = None) -> list[tuple[str, str, date, str]]:

@@ -72,9 +72,6 @@ class Renewals(Health):
             rows.append(kpi.BandRow(account_id, band_for(score, self.settings.health).value))
         return rows
 
-    def _recorded_renewals(self, account_id: str | None = None) -> list[Renewal]:
-        return self._for_account(Renewal, account_id) if account_id else self._all(Renewal)
-
     def renewals(self, account_id: str | None = None) -> list[Renewal]:
         """Recorded renewals plus the ones the accounts imply (``implied=True``), by due date.
 
@@ -82,7 +79,7 @@ class Renewals(Health):
         is always there (open until an outcome is recorded), past anniversaries of current
         customers count as renewed, churned accounts without a record as churned.
         """
-        recorded = self._recorded_renewals(account_id)
+        recorded = self._for_account(Renewal, account_id) if account_id else self._all(Renewal)
         if account_id:
             account = self.account(account_id)
             accounts = [account] if account is not None else []

@@ -95,16 +95,18 @@ class Tasks(Accounts):
         self.store.delete(Task.table, task_id)
 
     def _task_put(
-        self, task: Task | None, values: Mapping[str, Any], new_id: str = ""
-    ) -> Write | None:
-        """The write that makes ``task`` (or a new task ``new_id``) hold ``values``, if any."""
+        self, writes: list[Write], task: Task | None, values: Mapping[str, Any], new_id: str = ""
+    ) -> None:
+        """Add to ``writes`` what makes ``task`` (or a new task ``new_id``) hold ``values``."""
         if task is None:
             created = validate(Task, {**values, "id": new_id or self.store.new_id()})
-            return (Task.table, created.id, created.to_record())
+            writes.append((Task.table, created.id, created.to_record()))
+            return
         current = self.store.get(Task.table, task.id) or task.to_record()
         fresh = validate(Task, {**current, **values}).to_record()
         changed = changed_fields(current, fresh)
-        return (Task.table, task.id, changed) if changed else None
+        if changed:
+            writes.append((Task.table, task.id, changed))
 
     def _keyed_tasks(self, account_id: str, prefix: str) -> dict[str, list[Task]]:
         out: dict[str, list[Task]] = defaultdict(list)

@@ -1,8 +1,8 @@
 """The Today digest: what a CSM should act on this morning, in four short sections.
 
 Shared by the Today screen and ``cstui today`` (cron, a morning digest over SSH), so both
-show exactly the same items. It only reads the workspace (the portfolio and
-what it builds on: tasks, alerts); nothing here imports Textual.
+show exactly the same items. It only reads the workspace (the portfolio and what it builds
+on: tasks, alerts); nothing here imports Textual.
 
 Scope: a CSM's Today is about their own book, so by default every section keeps only what
 belongs to ``me`` (tasks they own, alerts, renewals and touches of accounts they own).
