@@ -205,7 +205,7 @@ def export_group() -> None:
 )
 def export_accounts_cmd(data_dir: Path | None, fmt: str, out: Path | None) -> None:
     """Export every account as CSV or JSON."""
-    from cstui.transfer import export_accounts
+    from cstui.workspace.imports import export_accounts
 
     with opened(data_dir) as ws:
         if out is None:
@@ -236,7 +236,7 @@ def import_group() -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_accounts_cmd(data_dir: Path | None, file: Path) -> None:
     """Import accounts from a CSV with the export's columns; bad rows are reported, not written."""
-    from cstui.transfer import import_accounts
+    from cstui.workspace.imports import import_accounts
 
     try:
         text = file.read_text(encoding="utf-8-sig")

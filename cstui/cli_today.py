@@ -16,7 +16,7 @@ from cstui import clock, i18n
 from cstui.cli_common import data_dir_option, lang_option, opened
 from cstui.i18n import t
 from cstui.sanitize import clean
-from cstui.today import TodayDigest, TodayItem, build_today, section_title
+from cstui.workspace.today import TodayDigest, TodayItem, build_today, section_title
 
 WHEN_WIDTH = 12
 NAME_WIDTH = 28

@@ -25,9 +25,9 @@ from cstui.domain.models import InvalidRecord
 from cstui.i18n import t
 from cstui.sanitize import clean
 from cstui.screens.live import LiveScreen
-from cstui.today import TodayDigest, TodayItem, build_today, section_title
 from cstui.widgets.localize import localize_bindings
 from cstui.workspace import WorkspaceEvent
+from cstui.workspace.today import TodayDigest, TodayItem, build_today, section_title
 
 MAX_PER_SECTION = 200
 """Longer sections end in "… and N more": a Today list nobody can read to the end helps no one."""

@@ -44,8 +44,8 @@ from cstui.domain.models import (
 from cstui.domain.voc import rank_requests
 from cstui.i18n import Msg, join, message_from_json, msg, render, texts
 from cstui.report.qbr import render_markdown
-from cstui.today import build_today
 from cstui.workspace import Workspace
+from cstui.workspace.today import build_today
 
 AS_OF = date(2026, 6, 1)
 ROOT = Path(cstui.__file__).parent

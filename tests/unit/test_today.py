@@ -10,8 +10,8 @@ from typing import Any
 from click.testing import CliRunner
 
 from cstui.cli_today import today as today_cmd
-from cstui.today import TodayItem, build_today
 from cstui.workspace import Workspace
+from cstui.workspace.today import TodayItem, build_today
 
 TODAY = date(2026, 11, 23)
 

@@ -1,7 +1,8 @@
 """The Today digest: what a CSM should act on this morning, in four short sections.
 
 Shared by the Today screen and ``cstui today`` (cron, a morning digest over SSH), so both
-show exactly the same items. It only reads the workspace; nothing here imports Textual.
+show exactly the same items. It only reads the workspace (the portfolio and what it builds
+on: tasks, alerts); nothing here imports Textual.
 
 Scope: a CSM's Today is about their own book, so by default every section keeps only what
 belongs to ``me`` (tasks they own, alerts, renewals and touches of accounts they own).
@@ -36,7 +37,7 @@ from cstui import i18n
 from cstui.domain.models import Priority, Stage, Task
 from cstui.domain.portfolio import PortfolioRow, fold
 from cstui.i18n import t
-from cstui.workspace import Workspace
+from cstui.workspace.portfolio import Portfolio
 
 SECTIONS: Final[tuple[str, ...]] = ("tasks", "alerts", "renewals", "touch")
 RENEWAL_WINDOW_DAYS: Final = 90
@@ -153,7 +154,7 @@ def _bucket(task: Task, as_of: date) -> str:
 
 
 def _tasks(
-    ws: Workspace, rows: dict[str, PortfolioRow], me: str, everyone: bool, as_of: date
+    ws: Portfolio, rows: dict[str, PortfolioRow], me: str, everyone: bool, as_of: date
 ) -> tuple[TodayItem, ...]:
     mine = [task for task in ws.tasks() if everyone or task.owner == me]
     mine.sort(
@@ -187,7 +188,7 @@ def _tasks(
 
 
 def _alerts(
-    ws: Workspace, rows: dict[str, PortfolioRow], me: str, everyone: bool, as_of: date
+    ws: Portfolio, rows: dict[str, PortfolioRow], me: str, everyone: bool, as_of: date
 ) -> tuple[TodayItem, ...]:
     health = ws.settings.health
     lang = i18n.language()
@@ -263,7 +264,7 @@ def _renewals(rows: list[PortfolioRow], as_of: date) -> tuple[TodayItem, ...]:
     )
 
 
-def _touch(ws: Workspace, rows: list[PortfolioRow], as_of: date) -> tuple[TodayItem, ...]:
+def _touch(ws: Portfolio, rows: list[PortfolioRow], as_of: date) -> tuple[TodayItem, ...]:
     cadence = ws.settings.health.cadence
     due = []
     for row in rows:
@@ -314,7 +315,7 @@ def _touch(ws: Workspace, rows: list[PortfolioRow], as_of: date) -> tuple[TodayI
 
 
 def build_today(
-    ws: Workspace, as_of: date, *, me: str | None = None, everyone: bool = False
+    ws: Portfolio, as_of: date, *, me: str | None = None, everyone: bool = False
 ) -> TodayDigest:
     """The digest for ``me`` (default: the workspace user) on ``as_of``.
 

@@ -1,0 +1,65 @@
+"""Accounts and their people: find, create, edit and delete accounts; contacts; usage.
+
+Depends on :mod:`.repo` only; every other capability builds on this one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from cstui.domain.models import Account, Contact, InvalidRecord, UsageHistory
+from cstui.domain.portfolio import fold
+from cstui.workspace.repo import AccountNotFound, Repo
+
+
+class Accounts(Repo):
+    def accounts(self) -> list[Account]:
+        return self._all(Account)
+
+    def account(self, account_id: str) -> Account | None:
+        return self._get(Account, account_id)
+
+    def find_account(self, query: str) -> Account:
+        """An account by id, exact name, or a unique part of its name (for the CLI)."""
+        by_id = self.account(query)
+        if by_id is not None:
+            return by_id
+        key = fold(query.strip())
+        exact = [a for a in self.accounts() if fold(a.name) == key]
+        if len(exact) == 1:
+            return exact[0]
+        partial = [a for a in self.accounts() if key in fold(a.name)]
+        if len(partial) == 1:
+            return partial[0]
+        if not partial:
+            raise AccountNotFound(f"No account matches '{query}'.")
+        names = ", ".join(sorted(a.name for a in partial)[:5])
+        more = "" if len(partial) <= 5 else f" and {len(partial) - 5} more"
+        raise AccountNotFound(f"'{query}' matches {len(partial)} accounts: {names}{more}.")
+
+    def _require_account(self, account_id: str) -> Account:
+        account = self.account(account_id)
+        if account is None:
+            raise InvalidRecord([f"There is no account with id '{account_id}'."])
+        return account
+
+    def create_account(self, data: Mapping[str, Any]) -> Account:
+        return self._save(Account, data, new=True)
+
+    def update_account(self, account_id: str, changes: Mapping[str, Any]) -> Account:
+        return self._save(Account, {**changes, "id": account_id}, new=False)
+
+    def delete_account(self, account_id: str) -> None:
+        self.store.delete(Account.table, account_id)
+
+    def contacts(self, account_id: str) -> list[Contact]:
+        return sorted(self._for_account(Contact, account_id), key=lambda c: (not c.active, c.name))
+
+    def add_contact(self, account_id: str, data: Mapping[str, Any]) -> Contact:
+        self._require_account(account_id)
+        return self._save(Contact, {**data, "account_id": account_id}, new=True)
+
+    def usage(self, account_id: str) -> UsageHistory | None:
+        items = self._for_account(UsageHistory, account_id)
+        return items[0] if items else None

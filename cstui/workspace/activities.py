@@ -1,0 +1,232 @@
+"""Activities: the account timeline, and the executive cadence it drives.
+
+Logging or editing an activity may complete a cadence task (a report counts for its
+touchpoint) or open a follow-up; :meth:`Activities.sync_cadence_tasks` opens one task per
+due touchpoint. Depends on :mod:`.onboarding` (touchpoints start from the onboarding plan)
+and so on :mod:`.tasks`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date, timedelta
+from typing import Any
+
+from cstui import clock
+from cstui.domain import cadence as cadence_rules
+from cstui.domain.models import (
+    Activity,
+    ActivityKind,
+    ContactRole,
+    InvalidRecord,
+    Priority,
+    Sentiment,
+    Task,
+    TaskSource,
+    validate,
+)
+from cstui.workspace.onboarding import Onboarding
+from cstui.workspace.repo import Write
+
+
+class Activities(Onboarding):
+    _ACTIVITY_FIELDS = frozenset(
+        {"kind", "date", "summary", "participants", "sentiment", "via_champion", "story"}
+    )
+
+    def activities(self, account_id: str) -> list[Activity]:
+        """Newest first."""
+        items = self._for_account(Activity, account_id)
+        return sorted(items, key=lambda a: (a.date, a.id), reverse=True)
+
+    def log_activity(
+        self,
+        account_id: str,
+        summary: str,
+        *,
+        kind: ActivityKind | str = ActivityKind.NOTE,
+        day: date | None = None,
+        participants: Iterable[str] = (),
+        sentiment: Sentiment | str = Sentiment.NEUTRAL,
+        via_champion: bool = False,
+    ) -> Activity:
+        self._require_account(account_id)
+        known = {c.id for c in self.contacts(account_id)}
+        people = list(participants)
+        unknown = [p for p in people if p not in known]
+        if unknown:
+            raise InvalidRecord(
+                [f"Participant '{p}' is not a contact of this account." for p in unknown]
+            )
+        activity = self._save(
+            Activity,
+            {
+                "account_id": account_id,
+                "summary": summary,
+                "kind": kind,
+                "date": day or clock.today(),
+                "participants": people,
+                "sentiment": sentiment,
+                "via_champion": via_champion,
+                "created_by": self.user,
+                "created_at": clock.now(),
+            },
+            new=True,
+        )
+        self._after_activity(activity)  # cadence tasks done, follow-up after a report
+        return activity
+
+    def update_activity(self, activity_id: str, changes: Mapping[str, Any]) -> Activity:
+        """Edit an activity; who logged it and when stay, the editor and time are added."""
+        current = self._get(Activity, activity_id)
+        if current is None:
+            raise InvalidRecord([f"There is no activity '{activity_id}'."])
+        record = current.to_record()
+        refused = sorted(
+            k for k in changes if k not in self._ACTIVITY_FIELDS and record.get(k) != changes[k]
+        )
+        if refused:
+            fields = {k: [f"'{k}' cannot be changed on an activity."] for k in refused}
+            raise InvalidRecord([m for ms in fields.values() for m in ms], fields)
+        data = {k: v for k, v in changes.items() if k in self._ACTIVITY_FIELDS}
+        if "participants" in data:
+            known = {c.id for c in self.contacts(current.account_id)}
+            unknown = [p for p in data["participants"] if p not in known]
+            if unknown:
+                msgs = [f"Participant '{p}' is not a contact of this account." for p in unknown]
+                raise InvalidRecord(msgs, {"participants": msgs})
+        probe = validate(Activity, {**record, **data})
+        if probe.to_record() == record:
+            return current
+        data.update({"id": activity_id, "edited_by": self.user, "edited_at": clock.now()})
+        activity = self._save(Activity, data, new=False)
+        self._after_activity(activity)
+        return activity
+
+    def touchpoints(
+        self, account_id: str, as_of: date | None = None
+    ) -> list[cadence_rules.Touchpoint]:
+        account = self._require_account(account_id)
+        return cadence_rules.touchpoints(
+            account,
+            self.onboarding(account_id),
+            self._for_account(Activity, account_id),
+            as_of or clock.today(),
+        )
+
+    def sync_cadence_tasks(
+        self, account_ids: Iterable[str] | None = None, as_of: date | None = None
+    ) -> int:
+        """One task per executive touchpoint whose window is open; returns records written.
+
+        Idempotent. High and mid touch accounts only (``cadence.CADENCE_TIERS``), not churned
+        ones. The task is written in the account's language (``cadence.account_lang``:
+        Japanese for a Japanese name or a yen contract): title = the touchpoint, notes = its
+        agenda; pre-renewal is high priority. A task is created from 30 days before the due
+        date until the window closes (a late one is still worth holding; after that a report
+        can no longer count). A touchpoint done by a report completes its open task; done
+        tasks are never reopened; an open task keeps the due date the CSM gave it unless the
+        touchpoint moved out of reach (renewal date changed).
+        """
+        day = as_of or clock.today()
+        ids = [a.id for a in self.accounts()] if account_ids is None else list(account_ids)
+        unscored = self.settings.health.unscored_stages
+        writes: list[Write] = []
+        for account_id in ids:
+            account = self.account(account_id)
+            if (
+                account is None
+                or account.stage in unscored
+                or account.tier not in cadence_rules.CADENCE_TIERS
+            ):
+                continue
+            points = self.touchpoints(account_id, day)
+            if not points:
+                continue
+            lang = cadence_rules.account_lang(account)
+            live = self._keyed_tasks(account_id, f"cadence:{account_id}:")
+            for point in points:
+                key = f"cadence:{account_id}:{point.kind.value}"
+                tasks = live.get(key, [])
+                open_task = next((t for t in tasks if not t.done), None)
+                if point.status == "done":
+                    if open_task is not None:
+                        done = {"done": True, "done_on": point.done_on}
+                        self._task_put(writes, open_task, done)
+                elif open_task is not None:
+                    due = open_task.due
+                    if due is None or not point.opens <= due <= point.closes:
+                        self._task_put(writes, open_task, {"due": point.due})
+                elif any(t.due is not None and abs((t.due - point.due).days) <= 180 for t in tasks):
+                    pass  # done by hand for this term: never reopened
+                elif point.opens <= day <= point.closes:
+                    task_id = f"{key}:{point.due.isoformat()}"
+                    if self.store.get(Task.table, task_id, include_deleted=True) is None:
+                        self._task_put(
+                            writes,
+                            None,
+                            {
+                                "account_id": account_id,
+                                "title": point.label(lang),
+                                "notes": point.agenda(lang),
+                                "due": point.due,
+                                "priority": Priority.HIGH
+                                if point.kind is cadence_rules.TouchpointKind.PRE_RENEWAL
+                                else Priority.NORMAL,
+                                "source": TaskSource.CADENCE,
+                                "owner": account.owner or self.user,
+                                "key": key,
+                            },
+                            new_id=task_id,
+                        )
+        return self._write_all(writes)
+
+    def _after_activity(self, activity: Activity) -> None:
+        """Hooks of a logged (or edited) activity: a report or QBR completes the open
+        cadence task of the touchpoint it counts for; a report sent through the champion
+        gets a follow-up task a week later ("how did the executive receive it?")."""
+        account = self.account(activity.account_id)
+        if account is None:
+            return
+        writes: list[Write] = []
+        if activity.kind in cadence_rules.REPORT_KINDS:
+            day = max(clock.today(), activity.date)
+            live = self._keyed_tasks(account.id, f"cadence:{account.id}:")
+            for point in self.touchpoints(account.id, day):
+                if point.activity_id != activity.id:
+                    continue
+                for task in live.get(f"cadence:{account.id}:{point.kind.value}", []):
+                    if not task.done:
+                        self._task_put(writes, task, {"done": True, "done_on": activity.date})
+        if activity.via_champion and activity.kind is ActivityKind.EXEC_REPORT:
+            key = f"followup:{activity.id}"
+            if self.store.get(Task.table, key, include_deleted=True) is None:
+                lang = cadence_rules.account_lang(account)
+                contacts = self.contacts(account.id)
+                champions = [c for c in contacts if c.role is ContactRole.CHAMPION]
+                named = [c for c in champions if c.id in activity.participants]
+                active = [c for c in champions if c.active]
+                found = named or active or champions
+                who = found[0] if found else None
+                if lang == "ja":
+                    name = f"{who.name}さん" if who is not None else "チャンピオン"
+                    title = f"{name}に、決裁者が報告をどう受け止めたか確認する"
+                else:
+                    name = who.name if who is not None else "the champion"
+                    title = f"Ask {name} how the executive received the report"
+                self._task_put(
+                    writes,
+                    None,
+                    {
+                        "account_id": account.id,
+                        "title": title,
+                        "notes": activity.summary,
+                        "due": activity.date + timedelta(days=7),
+                        "priority": Priority.NORMAL,
+                        "source": TaskSource.CADENCE,
+                        "owner": self.user,
+                        "key": key,
+                    },
+                    new_id=key,
+                )
+        self._write_all(writes)

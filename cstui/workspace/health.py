@@ -1,0 +1,271 @@
+"""Health: scores, flags and alerts per account, their daily history and manual ratings.
+
+Scores are computed by :mod:`cstui.domain.health` from the account's data; the latest score,
+band, flags and history are stored per account (``health`` table) so the portfolio's first
+frame needs no computation. Depends on :mod:`.onboarding` and :mod:`.success_plans`
+(both are health inputs).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from datetime import date, timedelta
+from functools import cached_property
+from typing import Any
+
+from cstui import clock
+from cstui.config import Settings
+from cstui.domain.alerts import Alert, Flag, compute_flags, is_active, reconcile_alerts, snooze
+from cstui.domain.health import HealthInputs, HealthResult, ManualRating, compute_health, trend
+from cstui.domain.models import (
+    Account,
+    Activity,
+    Contact,
+    InvalidRecord,
+    SurveyKind,
+    SurveyResponse,
+)
+from cstui.store import Change, Store
+from cstui.workspace.onboarding import Onboarding
+from cstui.workspace.repo import (
+    HEALTH_TABLE,
+    RATINGS_TABLE,
+    AccountNotFound,
+    Write,
+    changed_fields,
+    validate_plain,
+)
+from cstui.workspace.success_plans import SuccessPlans
+
+HISTORY_DAYS = 400
+
+
+class Health(Onboarding, SuccessPlans):
+    def __init__(
+        self, store: Store, *, user: str | None = None, settings: Settings | None = None
+    ) -> None:
+        self._summaries: dict[str, dict[str, Any]] | None = None
+        super().__init__(store, user=user, settings=settings)
+
+    def _forget(self, ch: Change, account_id: str | None) -> None:
+        super()._forget(ch, account_id)
+        if ch.table == HEALTH_TABLE and self._summaries is not None:
+            record = self.store.get(HEALTH_TABLE, ch.id)
+            if record is None:
+                self._summaries.pop(ch.id, None)
+            else:
+                self._summaries[ch.id] = record
+
+    def _health_summaries(self) -> dict[str, dict[str, Any]]:
+        if self._summaries is None:
+            self._summaries = {r["id"]: r for r in self.store.scan(HEALTH_TABLE)}
+        return self._summaries
+
+    @staticmethod
+    def _latest_nps_of(surveys: Iterable[SurveyResponse]) -> int | None:
+        cutoff = date.fromordinal(clock.today().toordinal() - 365)
+        answers = [s for s in surveys if s.kind is SurveyKind.NPS and s.date >= cutoff]
+        return max(answers, key=lambda s: (s.date, s.id)).score if answers else None
+
+    def rating(self, account_id: str) -> ManualRating | None:
+        record = self.store.get(RATINGS_TABLE, account_id)
+        return None if record is None else ManualRating.model_validate(record)
+
+    def health_inputs(self, account_id: str) -> HealthInputs:
+        account = self.account(account_id)
+        if account is None:
+            raise AccountNotFound(f"There is no account with id '{account_id}'.")
+        return HealthInputs(
+            account=account,
+            usage=self.usage(account_id),
+            contacts=self._for_account(Contact, account_id),
+            activities=self._for_account(Activity, account_id),
+            surveys=self._for_account(SurveyResponse, account_id),
+            onboarding=self.onboarding(account_id),
+            success_plan=self.success_plan(account_id),
+            override=self.rating(account_id),
+        )
+
+    def health(self, account_id: str, as_of: date | None = None) -> HealthResult:
+        """The full, explainable result for one account, computed now."""
+        day = as_of or clock.today()
+        return compute_health(self.health_inputs(account_id), self.settings.health, day)
+
+    def flags(self, account_id: str, as_of: date | None = None) -> list[Flag]:
+        day = as_of or clock.today()
+        inputs = self.health_inputs(account_id)
+        result = compute_health(inputs, self.settings.health, day)
+        return compute_flags(inputs, result, self.settings.health, day)
+
+    def health_history(self, account_id: str) -> list[tuple[date, int]]:
+        summary = self._health_summaries().get(account_id) or {}
+        return [(date.fromisoformat(d), v) for d, v in summary.get("history", [])]
+
+    def evaluate(
+        self, account_ids: Iterable[str] | None = None, as_of: date | None = None
+    ) -> list[tuple[HealthResult, list[Flag]]]:
+        """Compute health and flags (pure reads; :meth:`record_health` persists them)."""
+        day = as_of or clock.today()
+        ids = list(account_ids) if account_ids is not None else [a.id for a in self.accounts()]
+        out = []
+        config = self.settings.health
+        for account_id in ids:
+            if self.account(account_id) is None:
+                continue
+            inputs = self.health_inputs(account_id)
+            result = compute_health(inputs, config, day)
+            out.append((result, compute_flags(inputs, result, config, day)))
+        return out
+
+    def record_health(
+        self,
+        results: list[tuple[HealthResult, list[Flag]]],
+        as_of: date | None = None,
+        *,
+        alerts: bool = True,
+    ) -> int:
+        """Keep today's point of each score and reconcile alerts; writes only what changed.
+
+        One history point per day per account: re-running on the same day replaces that
+        day's point. Returns the number of records written.
+        """
+        day = as_of or clock.today()
+        iso = day.isoformat()
+        summaries = self._health_summaries()
+        writes: list[Write] = []
+        scope = set()
+        all_flags: list[Flag] = []
+        for result, flags in results:
+            scope.add(result.account_id)
+            all_flags.extend(flags)
+            current = summaries.get(result.account_id) or {}
+            history = [list(p) for p in current.get("history", [])]
+            if result.score is not None:
+                if history and history[-1][0] == iso:
+                    history[-1] = [iso, result.score]
+                elif not history or history[-1][0] < iso:
+                    history.append([iso, result.score])
+                history = history[-HISTORY_DAYS:]
+            points = [(date.fromisoformat(d), v) for d, v in history]
+            fresh = {
+                "account_id": result.account_id,
+                "score": result.score,
+                "computed": result.computed_score,
+                "band": result.band.value,
+                "flags": [f.rule for f in flags],
+                "as_of": iso,
+                "history": history,
+                "trend": trend(points, day, self.settings.health.trend_days),
+                "last_touch": None if result.last_touch is None else result.last_touch.isoformat(),
+                "model": self.health_model_id,
+                "nps": self._latest_nps_of(self._for_account(SurveyResponse, result.account_id)),
+            }
+            changed = changed_fields(current, fresh)
+            if changed:
+                writes.append((HEALTH_TABLE, result.account_id, changed))
+        existing = [a for a in self._all(Alert) if a.account_id in scope] if alerts else []
+        for alert in reconcile_alerts(existing, all_flags, day, scope=scope) if alerts else []:
+            old = self.store.get(Alert.table, alert.id)
+            record = alert.to_record()
+            if old is None or any(old.get(k) != v for k, v in record.items()):
+                writes.append((Alert.table, alert.id, record))
+        return self._write_all(writes)
+
+    @cached_property
+    def health_model_id(self) -> str:
+        """A fingerprint of the health configuration, so a changed model forces a rescore."""
+        raw = json.dumps(self.settings.health.raw, sort_keys=True, default=str)
+        return hashlib.sha256(raw.encode()).hexdigest()[:12]
+
+    def health_is_current(self, as_of: date | None = None) -> bool:
+        """Every account was scored today with this model (by us or another process)."""
+        iso = (as_of or clock.today()).isoformat()
+        summaries = self._health_summaries()
+        if len(summaries) < self.count(Account):
+            return False
+        model = self.health_model_id
+        return all(s.get("as_of") == iso and s.get("model") == model for s in summaries.values())
+
+    def refresh_health(
+        self, account_ids: Iterable[str] | None = None, as_of: date | None = None
+    ) -> int:
+        return self.record_health(self.evaluate(account_ids, as_of), as_of)
+
+    def set_rating(
+        self, account_id: str, *, stars: int | None = None, score: int | None = None, reason: str
+    ) -> ManualRating:
+        """A CSM's own judgement replaces the computed score until cleared."""
+        self._require_account(account_id)
+        data = {
+            "stars": stars,
+            "score": score,
+            "reason": reason,
+            "by": self.user,
+            "at": clock.now(),
+        }
+        rating = validate_plain(ManualRating, data)
+        self.store.put(
+            RATINGS_TABLE, account_id, {"account_id": account_id, **rating.model_dump(mode="json")}
+        )
+        self.refresh_health([account_id])
+        return rating
+
+    def clear_rating(self, account_id: str) -> None:
+        if self.store.get(RATINGS_TABLE, account_id) is not None:
+            self.store.purge(RATINGS_TABLE, account_id)
+            self.refresh_health([account_id])
+
+    def alerts(self, *, active_only: bool = True, as_of: date | None = None) -> list[Alert]:
+        day = as_of or clock.today()
+        items = self._all(Alert)
+        if active_only:
+            items = [a for a in items if is_active(a, day)]
+        return sorted(items, key=lambda a: (a.first_seen, a.account_id, a.rule))
+
+    def snooze_alert(self, alert_id: str, until: date, reason: str) -> Alert:
+        alert = self._get(Alert, alert_id)
+        if alert is None:
+            raise InvalidRecord([f"There is no alert '{alert_id}'."])
+        if until <= clock.today():
+            raise InvalidRecord(["Snooze until a day after today."])
+        try:
+            snoozed = snooze(alert, until, reason, self.user)
+        except ValueError as exc:
+            raise InvalidRecord([str(exc)]) from None
+        self.store.put(Alert.table, alert.id, snoozed.to_record())
+        return snoozed
+
+    def health_series(
+        self, account_id: str, days: int = 365, step: int = 7, as_of: date | None = None
+    ) -> list[tuple[date, int]]:
+        """Score history over ``days`` up to ``as_of`` for charts and the trend, oldest first.
+
+        Stored daily points are used where they exist; gaps longer than ``step`` days are
+        back-filled with scores computed at those past dates (the health model only reads
+        data dated on or before its ``as_of``, so they are what the score was). Nothing is
+        written. Today's point is always the live score, so the chart ends where the screen's
+        headline number is.
+        """
+        day = as_of or clock.today()
+        start = day - timedelta(days=days)
+        stored = {d: s for d, s in self.health_history(account_id) if start <= d <= day}
+        inputs = self.health_inputs(account_id)
+        config = self.settings.health
+        series = dict(stored)
+        known = sorted(stored)
+        probe = start
+        while probe < day:
+            near = any(abs((d - probe).days) < step for d in known)
+            if not near:
+                score = compute_health(inputs, config, probe).score
+                if score is not None:
+                    series[probe] = score
+            probe += timedelta(days=step)
+        live = compute_health(inputs, config, day).score
+        if live is not None:
+            series[day] = live
+        else:
+            series.pop(day, None)
+        return sorted(series.items())

@@ -1,0 +1,302 @@
+"""CSV transfer: accounts exported (CSV or JSON) and imported, survey answers imported.
+
+Account columns are named after the Account model's fields so a file exported by cstui
+imports back unchanged. Lists are joined with ``;`` and the CRM id map is written
+``system=id;...``. Account import is all-or-nothing per row: every bad row is reported with
+its line number and the reason, and valid rows are written together in one transaction.
+Rows without an ``id`` are matched to an existing account by domain, then by name, so
+importing the same file twice updates rather than duplicates.
+
+Survey columns: ``account`` (id or exact name), ``contact`` (id or e-mail, optional),
+``date`` (YYYY-MM-DD), ``kind`` (nps or csat; nps when blank or absent), ``score``,
+``comment``. A survey file is all or nothing: a survey export is one batch from one tool,
+and importing half of it would skew NPS for the period without anyone noticing. So every
+row is checked, every bad row is reported with its line number, and nothing is written
+unless all rows are good. Each response gets an id derived from its content, so importing
+the same file again reports it as already imported.
+
+Depends on :mod:`.accounts` and :mod:`.health` (imported answers rescore their accounts).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+from pydantic import ValidationError
+
+from cstui.domain.models import (
+    Account,
+    Contact,
+    InvalidRecord,
+    SurveyResponse,
+    describe_errors,
+    validate,
+)
+from cstui.domain.portfolio import fold
+from cstui.workspace.accounts import Accounts
+from cstui.workspace.health import Health
+from cstui.workspace.repo import Repo, changed_fields
+
+
+@dataclass
+class ImportReport:
+    """What an import did; ``errors`` are (line number, reason), and nothing bad is written."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+ACCOUNT_COLUMNS: tuple[str, ...] = (
+    "id",
+    "name",
+    "domain",
+    "tier",
+    "stage",
+    "owner",
+    "arr",
+    "currency",
+    "contract_start",
+    "renewal_date",
+    "seats",
+    "tags",
+    "crm_ids",
+    "upsell_ideas",
+)
+_LIST_COLUMNS = ("tags", "upsell_ideas")
+
+
+def _cell(key: str, value: Any) -> str:
+    if value is None:
+        return ""
+    if key in _LIST_COLUMNS:
+        return ";".join(value)
+    if key == "crm_ids":
+        return ";".join(f"{k}={v}" for k, v in sorted(value.items()))
+    return str(value)
+
+
+def export_accounts(ws: Repo, fmt: str, out: TextIO) -> int:
+    """Write every account as CSV or JSON; returns how many."""
+    records = sorted(ws.iter_records(Account), key=lambda r: (fold(r["name"]), r["id"]))
+    if fmt == "json":
+        rows = [{k: r.get(k) for k in ACCOUNT_COLUMNS} for r in records]
+        json.dump(rows, out, ensure_ascii=False, indent=2)
+        out.write("\n")
+    elif fmt == "csv":
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(ACCOUNT_COLUMNS)
+        for r in records:
+            writer.writerow([_cell(k, r.get(k)) for k in ACCOUNT_COLUMNS])
+    else:
+        raise ValueError(f"Unknown format '{fmt}': use csv or json.")
+    return len(records)
+
+
+def _parse_row(row: dict[str, str]) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for key in ACCOUNT_COLUMNS:
+        if key not in row:
+            continue  # a column the file does not have keeps the account's current value
+        raw = (row.get(key) or "").strip()
+        if key in _LIST_COLUMNS:
+            data[key] = [part.strip() for part in raw.split(";") if part.strip()]
+        elif key == "crm_ids":
+            ids: dict[str, str] = {}
+            for part in filter(None, (p.strip() for p in raw.split(";"))):
+                system, sep, value = part.partition("=")
+                if not sep or not system.strip() or not value.strip():
+                    raise InvalidRecord([f"CRM ids '{raw}' must look like hubspot=123;other=abc."])
+                ids[system.strip()] = value.strip()
+            data[key] = ids
+        elif raw == "" and key not in ("name",):
+            continue
+        else:
+            data[key] = raw
+    return data
+
+
+def import_accounts(ws: Repo, source: Iterable[str] | TextIO) -> ImportReport:
+    """Validate every row, then write the valid ones in one transaction."""
+    text = source.read() if isinstance(source, io.TextIOBase) else "".join(source)
+    text = text.removeprefix("\ufeff")  # Excel's UTF-8 BOM
+    reader = csv.DictReader(io.StringIO(text))
+    report = ImportReport()
+    missing = [c for c in ("name",) if c not in (reader.fieldnames or [])]
+    if missing:
+        report.errors.append((1, f"The header has no '{missing[0]}' column."))
+        return report
+    unknown = [c for c in reader.fieldnames or [] if c not in ACCOUNT_COLUMNS]
+    if unknown:
+        report.errors.append(
+            (1, f"Unknown column '{unknown[0]}'. Known columns: {', '.join(ACCOUNT_COLUMNS)}.")
+        )
+        return report
+
+    existing = {r["id"]: r for r in ws.iter_records(Account)}
+    by_domain = {r["domain"]: r["id"] for r in existing.values() if r.get("domain")}
+    by_name = {fold(r["name"]): r["id"] for r in existing.values()}
+    seen: dict[str, int] = {}
+    writes: list[tuple[str, dict[str, Any], bool]] = []
+    for row in reader:
+        line = reader.line_num
+        try:
+            data = _parse_row(row)
+            target = (
+                data.get("id")
+                or by_domain.get(data.get("domain", ""))
+                or by_name.get(fold(data.get("name", "")))
+            )
+            if target in seen:
+                raise InvalidRecord([f"This row is the same account as line {seen[target]}."])
+            if target and target in existing:
+                merged = {**existing[target], **data, "id": target}
+                fresh = Account.model_validate(merged).to_record()
+                changed = changed_fields(existing[target], fresh)
+                seen[target] = line
+                if changed:
+                    writes.append((target, changed, False))
+                else:
+                    report.unchanged += 1
+            else:
+                new_id = target or ws.store.new_id()
+                fresh = Account.model_validate({**data, "id": new_id}).to_record()
+                seen[new_id] = line
+                writes.append((new_id, fresh, True))
+        except ValidationError as exc:
+            report.errors.append((line, " ".join(describe_errors(Account, exc))))
+        except InvalidRecord as exc:
+            report.errors.append((line, " ".join(exc.messages)))
+    if writes:
+        with ws.store.transaction() as txn:
+            for account_id, values, _created in writes:
+                txn.put(Account.table, account_id, values)
+    report.created = sum(1 for w in writes if w[2])
+    report.updated = sum(1 for w in writes if not w[2])
+    return report
+
+
+SURVEY_COLUMNS: tuple[str, ...] = ("account", "contact", "date", "kind", "score", "comment")
+SURVEY_REQUIRED: tuple[str, ...] = ("account", "date", "score")
+
+
+def _response_id(data: dict[str, Any], occurrence: int) -> str:
+    key = "\x1f".join(
+        str(data.get(k) or "") for k in ("account_id", "contact_id", "date", "kind", "score")
+    )
+    digest = hashlib.sha256(f"{key}\x1f{data.get('comment', '')}\x1f{occurrence}".encode())
+    return "srv-" + digest.hexdigest()[:20]
+
+
+class _Lookup:
+    """Accounts by id and exact (folded) name; contacts by id and e-mail, per account."""
+
+    def __init__(self, ws: Accounts) -> None:
+        self.ws = ws
+        self.by_id = {a.id: a for a in ws.accounts()}
+        self.by_name: dict[str, list[Account]] = {}
+        for a in self.by_id.values():
+            self.by_name.setdefault(fold(a.name), []).append(a)
+        self._contacts: dict[str, list[Contact]] = {}
+
+    def account(self, text: str) -> Account:
+        if not text:
+            raise InvalidRecord(["Account is required (an id or the exact name)."])
+        found = self.by_id.get(text)
+        if found is not None:
+            return found
+        named = self.by_name.get(fold(text), [])
+        if len(named) == 1:
+            return named[0]
+        if named:
+            raise InvalidRecord([f"'{text}' names {len(named)} accounts; use the account id."])
+        raise InvalidRecord([f"No account has the id or name '{text}'."])
+
+    def contact(self, account: Account, text: str) -> str | None:
+        if not text:
+            return None
+        people = self._contacts.get(account.id)
+        if people is None:
+            people = self._contacts[account.id] = self.ws.contacts(account.id)
+        for c in people:
+            if c.id == text or (c.email and c.email.lower() == text.lower()):
+                return c.id
+        raise InvalidRecord([f"'{text}' is not a contact (id or e-mail) of {account.name}."])
+
+
+def validate_surveys(ws: Accounts, text: str) -> tuple[list[SurveyResponse], ImportReport]:
+    """Every row checked; returns the responses to write and the report (errors if any)."""
+    text = text.removeprefix("\ufeff")  # Excel's UTF-8 BOM
+    reader = csv.DictReader(io.StringIO(text))
+    report = ImportReport()
+    header = [h.strip() for h in reader.fieldnames or []]
+    reader.fieldnames = header
+    missing = [c for c in SURVEY_REQUIRED if c not in header]
+    if missing:
+        report.errors.append((1, f"The header has no '{missing[0]}' column."))
+        return [], report
+    unknown = [c for c in header if c not in SURVEY_COLUMNS]
+    if unknown:
+        report.errors.append(
+            (1, f"Unknown column '{unknown[0]}'. Known columns: {', '.join(SURVEY_COLUMNS)}.")
+        )
+        return [], report
+    lookup = _Lookup(ws)
+    occurrences: dict[str, int] = {}
+    out: list[SurveyResponse] = []
+    for row in reader:
+        line = reader.line_num
+        cells = {k: (v or "").strip() for k, v in row.items() if isinstance(k, str)}
+        if not any(cells.values()):
+            continue  # blank line
+        try:
+            account = lookup.account(cells.get("account", ""))
+            data: dict[str, Any] = {
+                "account_id": account.id,
+                "contact_id": lookup.contact(account, cells.get("contact", "")),
+                "date": cells.get("date", ""),
+                "kind": (cells.get("kind") or "nps").lower(),
+                "score": cells.get("score", ""),
+                "comment": cells.get("comment", ""),
+            }
+            if not data["date"]:
+                raise InvalidRecord(["Date is required (YYYY-MM-DD)."])
+            if not data["score"]:
+                raise InvalidRecord(["Score is required."])
+            probe = validate(SurveyResponse, {**data, "id": "probe"})
+            key = _response_id(probe.to_record(), 0)
+            n = occurrences.get(key, 0)
+            occurrences[key] = n + 1
+            out.append(probe.model_copy(update={"id": _response_id(probe.to_record(), n)}))
+        except InvalidRecord as exc:
+            report.errors.append((line, " ".join(exc.messages)))
+    return out, report
+
+
+class Imports(Health):
+    def import_surveys(self, text: str) -> ImportReport:
+        """Import a CSV of survey responses in one transaction, or none when any row is bad.
+
+        Rescores the accounts answered for, so a detractor raises its alert at once.
+        """
+        responses, report = validate_surveys(self, text)
+        if report.errors:
+            return report
+        fresh = [r for r in responses if self.store.get(SurveyResponse.table, r.id) is None]
+        report.unchanged = len(responses) - len(fresh)
+        report.created = self._write_all(
+            [(SurveyResponse.table, r.id, r.to_record()) for r in fresh]
+        )
+        self.refresh_health(sorted({r.account_id for r in responses}))
+        return report

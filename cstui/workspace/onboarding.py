@@ -1,0 +1,309 @@
+"""Onboarding: checklists applied from templates, edited item by item, mirrored into tasks.
+
+Every "us"-owned core item has a task (key ``onboarding:{plan}:{item}``); ticking either
+ticks the other. Depends on :mod:`.tasks` (the mirrored tasks).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from functools import cached_property
+from typing import Any
+
+from cstui import clock
+from cstui.domain import cadence as cadence_rules
+from cstui.domain import templates as onboarding_rules
+from cstui.domain.metrics import mean
+from cstui.domain.models import (
+    Account,
+    InvalidRecord,
+    OnboardingItem,
+    OnboardingPlan,
+    OwnerSide,
+    Priority,
+    Task,
+    TaskSource,
+    validate,
+)
+from cstui.paths import config_dir
+from cstui.workspace.repo import Write, changed_fields, validate_plain
+from cstui.workspace.tasks import Tasks
+
+
+class Onboarding(Tasks):
+    _ITEM_FIELDS = frozenset(
+        {"done", "done_on", "title", "due", "owner_side", "core", "notes", "phase", "first_value"}
+    )
+
+    def onboarding(self, account_id: str) -> OnboardingPlan | None:
+        items = self._for_account(OnboardingPlan, account_id)
+        return items[0] if items else None
+
+    @cached_property
+    def _templates(self) -> tuple[dict[str, onboarding_rules.OnboardingTemplate], list[str]]:
+        return onboarding_rules.load_templates(
+            onboarding_rules.shipped_template_texts(),
+            onboarding_rules.user_template_files(config_dir()),
+        )
+
+    def onboarding_templates(self) -> dict[str, onboarding_rules.OnboardingTemplate]:
+        """Shipped templates and the user's (``<config dir>/onboarding/*.toml``) by key,
+        loaded once; problems go to :attr:`template_errors`, never stop the app."""
+        return dict(self._templates[0])
+
+    @property
+    def template_errors(self) -> list[str]:
+        """Problems found in template files (file, line, key), for ``cstui doctor``."""
+        return list(self._templates[1])
+
+    def _require_onboarding_plan(self, account_id: str) -> OnboardingPlan:
+        self._require_account(account_id)
+        plan = self.onboarding(account_id)
+        if plan is None:
+            raise InvalidRecord(["This account has no onboarding plan yet; apply a template."])
+        return plan
+
+    def _onboarding_task_writes(self, account: Account, plan: OnboardingPlan) -> list[Write]:
+        """Mirror the plan into tasks: one per open "us"-owned core item (title, due, done);
+        an open task whose item is gone or no longer ours and core is deleted."""
+        prefix = f"onboarding:{plan.id}:"
+        live = self._keyed_tasks(account.id, prefix)
+        writes: list[Write] = []
+        wanted: set[str] = set()
+        for item in plan.items:
+            if item.owner_side is not OwnerSide.US or not item.core:
+                continue
+            key = prefix + item.id
+            wanted.add(key)
+            values: dict[str, Any] = {
+                "title": item.title,
+                "due": item.due,
+                "done": item.done,
+                "done_on": (item.done_on or clock.today()) if item.done else None,
+            }
+            tasks = live.get(key, [])
+            if tasks:
+                for task in tasks:
+                    self._task_put(writes, task, values)
+            elif not item.done and self.store.get(Task.table, key, include_deleted=True) is None:
+                self._task_put(
+                    writes,
+                    None,
+                    {
+                        **values,
+                        "account_id": account.id,
+                        "priority": Priority.NORMAL,
+                        "source": TaskSource.ONBOARDING,
+                        "owner": account.owner or self.user,
+                        "key": key,
+                    },
+                    new_id=key,
+                )
+        for key, tasks in live.items():
+            if key not in wanted:
+                writes.extend((Task.table, t.id, None) for t in tasks if not t.done)
+        return writes
+
+    def _write_plan(self, plan: OnboardingPlan, existing: OnboardingPlan | None) -> OnboardingPlan:
+        """Validate and save a plan with its mirrored tasks, in one batch."""
+        account = self._require_account(plan.account_id)
+        if existing is None:
+            plan = plan.model_copy(update={"id": self.store.new_id()})
+        saved = validate(OnboardingPlan, plan.to_record())
+        record = saved.to_record()
+        current = self.store.get(OnboardingPlan.table, saved.id)
+        writes: list[Write] = []
+        changed = record if current is None else changed_fields(current, record)
+        if changed:
+            writes.append((OnboardingPlan.table, saved.id, changed))
+        writes += self._onboarding_task_writes(account, saved)
+        self._write_all(writes)
+        return saved
+
+    def _after_task(self, before: Task, task: Task) -> None:
+        """Ticking an onboarding task ticks its checklist item too."""
+        super()._after_task(before, task)
+        if task.done != before.done and task.key.startswith("onboarding:") and task.account_id:
+            plan = self.onboarding(task.account_id)
+            prefix = f"onboarding:{plan.id}:" if plan is not None else ""
+            if plan is not None and task.key.startswith(prefix):
+                item_id = task.key.removeprefix(prefix)
+                item = next((it for it in plan.items if it.id == item_id), None)
+                if item is not None and item.done != task.done:
+                    self.set_onboarding_item(task.account_id, item_id, done=task.done)
+
+    def apply_onboarding_template(
+        self, account_id: str, template_key: str, start: date
+    ) -> OnboardingPlan:
+        """Apply (or re-apply) a template from ``start``; idempotent, never duplicates items.
+
+        Titles are written in the account's language (``cadence.account_lang``): the
+        checklist is shared with the customer. Tasks are created for "us"-owned core items.
+        """
+        account = self._require_account(account_id)
+        templates = self.onboarding_templates()
+        template = templates.get(template_key)
+        if template is None:
+            known = ", ".join(sorted(templates)) or "none"
+            msg = f"There is no onboarding template '{template_key}'; templates: {known}."
+            raise InvalidRecord([msg], {"template": [msg]})
+        existing = self.onboarding(account_id)
+        plan = onboarding_rules.apply_template(
+            template, start, existing, account_id, cadence_rules.account_lang(account)
+        )
+        return self._write_plan(plan, existing)
+
+    def _check_phase(self, plan: OnboardingPlan, phase: str) -> None:
+        phases = onboarding_rules.phase_order(plan)
+        if plan.phase_names and phase not in phases:
+            msg = f"'{phase}' is not a phase of this plan; phases: {', '.join(phases)}."
+            raise InvalidRecord([msg], {"phase": [msg]})
+
+    @staticmethod
+    def _one_first_value(items: list[OnboardingItem], keep: str) -> list[OnboardingItem]:
+        """A plan has one first-value milestone: marking one unmarks the others."""
+        return [
+            it.model_copy(update={"first_value": False}) if it.first_value and it.id != keep else it
+            for it in items
+        ]
+
+    def set_onboarding_item(self, account_id: str, item_id: str, **changes: Any) -> OnboardingPlan:
+        """Change one item: done (sets done_on to today, or clears it), title, due,
+        owner_side, core, notes, phase, first_value, done_on."""
+        plan = self._require_onboarding_plan(account_id)
+        index = next((n for n, it in enumerate(plan.items) if it.id == item_id), None)
+        if index is None:
+            raise InvalidRecord([f"There is no onboarding item '{item_id}' in this plan."])
+        unknown = sorted(set(changes) - self._ITEM_FIELDS)
+        if unknown:
+            fields = {k: [f"'{k}' cannot be changed on an onboarding item."] for k in unknown}
+            raise InvalidRecord([m for ms in fields.values() for m in ms], fields)
+        if "phase" in changes:
+            self._check_phase(plan, str(changes["phase"]))
+        item = plan.items[index]
+        data = {**item.model_dump(), **changes}
+        if "done" in changes:
+            if changes["done"] and not item.done:
+                data["done_on"] = changes.get("done_on") or clock.today()
+            elif not changes["done"]:
+                data["done_on"] = None
+        fresh = validate_plain(OnboardingItem, data)
+        if "due" in changes and fresh.due is not None:
+            fresh = fresh.model_copy(update={"offset_days": (fresh.due - plan.start).days})
+        items = list(plan.items)
+        items[index] = fresh
+        if fresh.first_value:
+            items = self._one_first_value(items, fresh.id)
+        return self._write_plan(plan.model_copy(update={"items": items}), plan)
+
+    def add_onboarding_item(
+        self,
+        account_id: str,
+        *,
+        phase: str,
+        title: str,
+        due: date | None,
+        owner_side: str = "us",
+        core: bool = True,
+        first_value: bool = False,
+    ) -> OnboardingPlan:
+        """Add an item by hand (kept by every re-apply), after the last item of its phase.
+
+        Without a plan yet, an empty one starting at the contract start (else today) is
+        created to hold it.
+        """
+        account = self._require_account(account_id)
+        existing = self.onboarding(account_id)
+        plan = existing or OnboardingPlan(
+            id="", account_id=account_id, start=account.contract_start or clock.today()
+        )
+        self._check_phase(plan, phase)
+        item = validate_plain(
+            OnboardingItem,
+            {
+                "id": f"{onboarding_rules.OWN_PREFIX}{self.store.new_id()}",
+                "phase": phase,
+                "title": title,
+                "due": due,
+                "offset_days": (due - plan.start).days if due is not None else 0,
+                "owner_side": owner_side,
+                "core": core,
+                "first_value": first_value,
+            },
+        )
+        items = list(plan.items)
+        last = max((n for n, it in enumerate(items) if it.phase == item.phase), default=None)
+        items.insert(len(items) if last is None else last + 1, item)
+        if item.first_value:
+            items = self._one_first_value(items, item.id)
+        return self._write_plan(plan.model_copy(update={"items": items}), existing)
+
+    def remove_onboarding_item(self, account_id: str, item_id: str) -> OnboardingPlan:
+        """Remove an item; a template item is remembered so re-applying does not revive it."""
+        plan = self._require_onboarding_plan(account_id)
+        items = [it for it in plan.items if it.id != item_id]
+        if len(items) == len(plan.items):
+            raise InvalidRecord([f"There is no onboarding item '{item_id}' in this plan."])
+        removed = list(plan.removed)
+        if not item_id.startswith(onboarding_rules.OWN_PREFIX) and item_id not in removed:
+            removed.append(item_id)
+        return self._write_plan(plan.model_copy(update={"items": items, "removed": removed}), plan)
+
+    def move_onboarding_item(self, account_id: str, item_id: str, delta: int) -> OnboardingPlan:
+        """Move an item ``delta`` places within its phase, stopping at the phase's ends."""
+        plan = self._require_onboarding_plan(account_id)
+        item = next((it for it in plan.items if it.id == item_id), None)
+        if item is None:
+            raise InvalidRecord([f"There is no onboarding item '{item_id}' in this plan."])
+        slots = [n for n, it in enumerate(plan.items) if it.phase == item.phase]
+        group = [plan.items[n] for n in slots]
+        at = group.index(item)
+        to = min(max(at + delta, 0), len(group) - 1)
+        if to == at:
+            return plan
+        group.insert(to, group.pop(at))
+        items = list(plan.items)
+        for n, it in zip(slots, group, strict=True):
+            items[n] = it
+        return self._write_plan(plan.model_copy(update={"items": items}), plan)
+
+    def set_onboarding_kpis(
+        self,
+        account_id: str,
+        *,
+        satisfaction: int | None,
+        comprehension_ok: bool | None,
+        initial_goal_achieved: bool | None,
+    ) -> OnboardingPlan:
+        """The onboarding KPIs entered in a form (None clears one)."""
+        plan = self._require_onboarding_plan(account_id)
+        return self._save(
+            OnboardingPlan,
+            {
+                "id": plan.id,
+                "satisfaction": satisfaction,
+                "comprehension_ok": comprehension_ok,
+                "initial_goal_achieved": initial_goal_achieved,
+            },
+            new=False,
+        )
+
+    def onboarding_progress(
+        self, account_id: str, as_of: date | None = None
+    ) -> onboarding_rules.Progress | None:
+        plan = self.onboarding(account_id)
+        if plan is None:
+            return None
+        return onboarding_rules.progress(plan, as_of or clock.today())
+
+    def average_ttv(self, account_ids: Iterable[str] | None = None) -> float | None:
+        """Mean time to value in days over the plans whose first value was reached."""
+        wanted = None if account_ids is None else set(account_ids)
+        values = [
+            ttv
+            for plan in self._all(OnboardingPlan)
+            if wanted is None or plan.account_id in wanted
+            if (ttv := onboarding_rules.plan_ttv(plan)) is not None
+        ]
+        return mean(values)

@@ -1,0 +1,329 @@
+"""Quarterly business reviews: the review's numbers, its edited text, delivery.
+
+Every number comes from the rule that computes it elsewhere (health, objective status,
+roi.compute, metrics.nps); :mod:`cstui.domain.qbr` only selects and words them and
+:mod:`cstui.report.qbr` renders them. A delivered review reads its frozen snapshot, never
+live data, so it stays what the customer was shown. Depends on :mod:`.activities` (the
+stories; delivering logs one) and :mod:`.voc` (open requests are risks; surveys).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from cstui import clock, i18n
+from cstui.domain import cadence as cadence_rules
+from cstui.domain import qbr as q
+from cstui.domain import roi
+from cstui.domain.models import (
+    QBR,
+    Account,
+    Activity,
+    ActivityKind,
+    InvalidRecord,
+    LoopStatus,
+    Priority,
+    QBRStatus,
+    Stage,
+    SurveyKind,
+    Task,
+    TaskSource,
+    Tier,
+    validate,
+)
+from cstui.domain.portfolio import fold
+from cstui.domain.renewals import Period
+from cstui.domain.success import summarize
+from cstui.workspace.activities import Activities
+from cstui.workspace.repo import Write
+from cstui.workspace.voc import Voc
+
+
+class QBRs(Activities, Voc):
+    @staticmethod
+    def _qbr_period(period: str | None) -> Period:
+        try:
+            return q.parse_period(period or q.default_period(clock.today()))
+        except ValueError as exc:
+            raise InvalidRecord([str(exc)]) from None
+
+    def qbr_record(self, account_id: str, period: str) -> QBR | None:
+        """The stored review of a quarter, or None (never creates one, unlike :meth:`qbr`)."""
+        return self._get(QBR, f"{account_id}:{period}")
+
+    def qbr_data(self, account_id: str, period: str | None = None, lang: str = "en") -> q.QBRData:
+        """The review's numbers: live, or the frozen snapshot once it was delivered."""
+        account = self._require_account(account_id)
+        p = self._qbr_period(period)
+        record = self.qbr_record(account_id, p.label)
+        if record is not None and record.status is QBRStatus.DELIVERED and record.frozen:
+            return q.from_json(record.frozen["data"])
+        return self._qbr_live(account, p, lang, record)
+
+    def _qbr_live(self, account: Account, p: Period, lang: str, record: QBR | None) -> q.QBRData:
+        today = clock.today()
+        if p.start > today:
+            raise InvalidRecord([f"{p.label} has not started yet."])
+        aid = account.id
+        end = min(p.end, today)  # a quarter still running: its numbers so far
+        h_start = self.health(aid, as_of=p.start).score
+        h_end = self.health(aid, as_of=end).score
+        points = dict(self.health_series(aid, days=(end - p.start).days, step=7, as_of=end))
+        points = {d: s for d, s in points.items() if p.start <= d <= end}
+        for day, score in ((p.start, h_start), (end, h_end)):  # ends = the headline numbers
+            if score is None:
+                points.pop(day, None)
+            else:
+                points[day] = score
+        usage = self.usage(aid)
+        snaps = usage.snapshots if usage is not None else []
+        in_period = [s for s in snaps if p.start <= s.date <= end]
+        upto = [s for s in snaps if s.date <= end]
+        last = upto[-1] if upto else None
+        surveys = [s for s in self.surveys(aid) if p.start <= s.date <= end]
+        plan = self.success_plan(aid)
+        ratio = self.settings.health.on_track_ratio
+        kpis: list[q.KPIRow] = []
+        for obj in plan.objectives if plan is not None else []:
+            if obj.kpi is None:
+                continue
+            s = summarize(obj, end, ratio, account.contract_start)
+            kpis.append(
+                q.KPIRow(
+                    objective=obj.title,
+                    audience=obj.audience.value,
+                    kpi=obj.kpi.name,
+                    unit=obj.kpi.unit,
+                    baseline=obj.kpi.baseline,
+                    current=s.current,
+                    target=obj.kpi.target,
+                    progress=s.progress,
+                    status=None if s.status is None else s.status.value,
+                )
+            )
+        roi_period = roi_ytd = None
+        if plan is not None and plan.roi is not None:
+            roi_period, roi_ytd = q.roi_rows(
+                roi.compute(plan.roi),
+                plan.roi.annual_fee,
+                plan.roi.currency,
+                p,
+                account.contract_start,
+            )
+        marked = set(record.stories) if record is not None else set()
+        stories = [
+            q.StoryRow(
+                activity_id=a.id,
+                date=a.date,
+                kind=a.kind.value,
+                summary=a.summary,
+                marked=(a.id in marked) if record is not None else a.story,
+            )
+            for a in sorted(self.activities(aid), key=lambda a: (a.date, a.id))
+            if p.start <= a.date <= p.end
+        ]
+        config = self.settings.health
+        flags = [
+            (
+                config.flag_label(f.rule, lang) if f.rule in config.flags.labels else f.rule,
+                f.text(lang),
+            )
+            for f in self.flags(aid)
+        ]
+        open_requests = [
+            r.title
+            for r in self.requests()
+            if aid in r.account_ids
+            and not r.shipped
+            and r.status not in (LoopStatus.TOLD, LoopStatus.MONITORING)
+        ]
+        point = cadence_rules.next_touchpoint(self.touchpoints(aid))
+        previous = max(
+            (
+                r
+                for r in self._for_account(QBR, aid)
+                if r.status is QBRStatus.DELIVERED and r.frozen and r.period < p.label
+            ),
+            key=lambda r: r.period,
+            default=None,
+        )
+        before = (
+            None
+            if previous is None or previous.frozen is None
+            else q.from_json(previous.frozen["data"])
+        )
+        data = q.QBRData(
+            account_id=aid,
+            account=q.AccountInfo(
+                name=account.name,
+                tier=account.tier.value,
+                stage=account.stage.value,
+                arr=account.arr,
+                currency=account.currency,
+                renewal_date=account.renewal_date,
+                owner=account.owner,
+            ),
+            period=p.label,
+            period_start=p.start,
+            period_end=p.end,
+            as_of=today,
+            lang=lang,
+            health_start=h_start,
+            health_end=h_end,
+            health_series=sorted(points.items()),
+            usage_series=[(s.date, s.active_users, s.logins) for s in in_period],
+            adoption=q.Adoption(
+                active_users=None if last is None else last.active_users,
+                seats=account.seats,
+                features_used=None if last is None else last.features_used,
+                features_total=None if usage is None else usage.features_total,
+            ),
+            support=None if last is None else last.open_tickets,
+            nps=[s.score for s in surveys if s.kind is SurveyKind.NPS],
+            csat=[s.score for s in surveys if s.kind is SurveyKind.CSAT],
+            kpis=kpis,
+            roi_period=roi_period,
+            roi_ytd=roi_ytd,
+            stories=stories,
+            risks=q.risk_lines(flags, kpis, open_requests, lang),
+            next_steps=q.next_step_lines(
+                account.upsell_ideas,
+                None if point is None else (point.label(lang), point.due, point.agenda(lang)),
+                lang,
+            ),
+            changes=[],
+            previous_period=None if previous is None else previous.period,
+        )
+        data.changes = q.change_lines(before, data, lang)
+        data.summary_draft = q.draft_summary(data, lang, i18n.money)
+        return data
+
+    def qbr_view(self, account_id: str, period: str) -> QBR:
+        """The stored review, or the draft it would start as, unsaved: viewing writes nothing.
+
+        Stories the timeline already marked as success stories start marked.
+        """
+        self._require_account(account_id)
+        p = self._qbr_period(period)
+        existing = self.qbr_record(account_id, p.label)
+        if existing is not None:
+            return existing
+        stories = sorted(
+            a.id
+            for a in self._for_account(Activity, account_id)
+            if a.story and p.start <= a.date <= p.end
+        )
+        data = {"id": f"{account_id}:{p.label}", "account_id": account_id, "period": p.label}
+        return validate(QBR, {**data, "stories": stories})
+
+    def qbr(self, account_id: str, period: str) -> QBR:
+        """The review record of a quarter, saved as a draft on first use."""
+        view = self.qbr_view(account_id, period)
+        if self.qbr_record(account_id, view.period) is not None:
+            return view
+        return self._save(QBR, view.to_record(), new=True)
+
+    def _qbr_editable(self, account_id: str, period: str) -> QBR:
+        record = self.qbr(account_id, period)
+        if record.status is QBRStatus.DELIVERED:
+            raise InvalidRecord([f"This QBR was delivered on {record.delivered_on} and is frozen."])
+        return record
+
+    def update_qbr_section(self, account_id: str, period: str, section: str, text: str) -> QBR:
+        if section not in q.SECTIONS:
+            raise InvalidRecord(
+                [f"'{section}' is not a QBR section; use one of {', '.join(q.SECTIONS)}."]
+            )
+        record = self._qbr_editable(account_id, period)
+        sections = {**record.sections, section: text}
+        return self._save(QBR, {"id": record.id, "sections": sections}, new=False)
+
+    def mark_story(self, account_id: str, period: str, activity_id: str, marked: bool) -> QBR:
+        record = self._qbr_editable(account_id, period)
+        activity = self._get(Activity, activity_id)
+        if activity is None or activity.account_id != account_id:
+            raise InvalidRecord([f"Activity '{activity_id}' is not one of this account's."])
+        stories = [s for s in record.stories if s != activity_id]
+        if marked:
+            stories.append(activity_id)
+        return self._save(QBR, {"id": record.id, "stories": stories}, new=False)
+
+    def set_qbr_status(
+        self, account_id: str, period: str, status: str, *, lang: str | None = None
+    ) -> QBR:
+        """draft ⇄ ready → delivered. Delivering freezes the numbers and the edited text,
+        logs a QBR activity and schedules a follow-up task 14 days later; a delivered review
+        never goes back (what the customer saw must stay readable as it was)."""
+        try:
+            target = QBRStatus(status)
+        except ValueError:
+            raise InvalidRecord(
+                [f"'{status}' is not a QBR status; use draft, ready or delivered."]
+            ) from None
+        record = self.qbr(account_id, period)
+        if record.status is QBRStatus.DELIVERED:
+            if target is QBRStatus.DELIVERED:
+                return record
+            raise InvalidRecord([f"This QBR was delivered on {record.delivered_on} and is frozen."])
+        if target is not QBRStatus.DELIVERED:
+            return self._save(QBR, {"id": record.id, "status": target}, new=False)
+        account = self._require_account(account_id)
+        words = lang or cadence_rules.account_lang(account)
+        data = self.qbr_data(account_id, record.period, words)
+        today = clock.today()
+        frozen = {
+            "data": q.to_json(data),
+            "sections": dict(record.sections),
+            "stories": list(record.stories),
+        }
+        saved = self._save(
+            QBR,
+            {"id": record.id, "status": target, "frozen": frozen, "delivered_on": today},
+            new=False,
+        )
+        if words == "ja":
+            summary = f"QBR {record.period} を実施"
+            title = f"QBR {record.period} のフォローアップ：要約と合意した次のステップを送る"
+        else:
+            summary = f"QBR {record.period} delivered"
+            title = f"Follow up on QBR {record.period}: send the summary and agreed next steps"
+        self.log_activity(account_id, summary, kind=ActivityKind.QBR, day=today)
+        key = f"qbr-followup:{account_id}:{record.period}"
+        if self.store.get(Task.table, key, include_deleted=True) is None:
+            followup: list[Write] = []
+            self._task_put(
+                followup,
+                None,
+                {
+                    "account_id": account_id,
+                    "title": title,
+                    "due": today + timedelta(days=14),
+                    "priority": Priority.NORMAL,
+                    "source": TaskSource.QBR,
+                    "owner": self.user,
+                    "key": key,
+                },
+                new_id=key,
+            )
+            self._write_all(followup)
+        return saved
+
+    def qbrs_due(self, as_of: date | None = None) -> list[tuple[str, str, date, str]]:
+        """(account id, period, due date, "due" | "overdue") for every high- or mid-touch,
+        not churned account whose review of the last full quarter is not delivered yet.
+        Due 30 days after the quarter ends; accounts whose contract started after the
+        quarter are skipped (nothing to review)."""
+        day = as_of or clock.today()
+        p = q.parse_period(q.default_period(day))
+        due = q.due_date(p)
+        out: list[tuple[str, str, date, str]] = []
+        for account in sorted(self.accounts(), key=lambda a: (fold(a.name), a.id)):
+            if account.tier not in (Tier.HIGH, Tier.MID) or account.stage is Stage.CHURNED:
+                continue
+            if account.contract_start is not None and account.contract_start > p.end:
+                continue
+            record = self.qbr_record(account.id, p.label)
+            if record is not None and record.status is QBRStatus.DELIVERED:
+                continue
+            out.append((account.id, p.label, due, "overdue" if day > due else "due"))
+        return out

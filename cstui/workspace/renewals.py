@@ -1,0 +1,239 @@
+"""Renewals and KPIs: renewal outcomes and forecasts, the renewals calendar, KPI reports.
+
+Also the KPI settings (``kpis.toml``: churn reasons, currencies, tier thresholds) and the
+tier suggestions they drive. Rules in :mod:`cstui.domain.renewals`. Depends on
+:mod:`.health` (bands at a date; an outcome rescores the account).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from functools import cached_property
+from typing import Any
+
+from cstui import clock
+from cstui.domain import renewals as kpi
+from cstui.domain import tiers
+from cstui.domain.health import band_for
+from cstui.domain.models import (
+    Account,
+    Forecast,
+    InvalidRecord,
+    OnboardingPlan,
+    Outcome,
+    Renewal,
+    Stage,
+    SurveyResponse,
+    validate,
+)
+from cstui.paths import config_dir
+from cstui.workspace.health import Health
+from cstui.workspace.repo import changed_fields
+
+
+class Renewals(Health):
+    @cached_property
+    def _kpi_settings(self) -> tuple[kpi.KPIConfig, list[str]]:
+        cfg = kpi.default_kpi_config()
+        errors: list[str] = []
+        path = config_dir() / "kpis.toml"
+        if path.is_file():
+            try:
+                cfg = kpi.parse_kpi_config(path.read_text(encoding="utf-8"), str(path), cfg)
+            except kpi.KPIConfigError as exc:
+                errors.append(f"{exc} (the default KPI settings are used instead)")
+            except (OSError, UnicodeDecodeError) as exc:
+                errors.append(f"{path}: cannot be read ({exc}); defaults are used.")
+        return cfg, errors
+
+    @property
+    def kpi_config(self) -> kpi.KPIConfig:
+        """Shipped kpis.toml overlaid with the user's (a broken user file keeps defaults)."""
+        return self._kpi_settings[0]
+
+    @property
+    def kpi_config_errors(self) -> list[str]:
+        """Why the user's kpis.toml was not used, if it was not."""
+        return self._kpi_settings[1]
+
+    def _bands(self) -> dict[str, str]:
+        return {k: str(v.get("band", "unknown")) for k, v in self._health_summaries().items()}
+
+    def _bands_at(self, day: date) -> list[kpi.BandRow]:
+        """Each account's band on ``day``: its last stored score on or before that day."""
+        if day >= clock.today():
+            return [kpi.BandRow(k, v) for k, v in self._bands().items()]
+        iso = day.isoformat()
+        rows = []
+        for account_id, summary in self._health_summaries().items():
+            points = [p for p in summary.get("history", []) if p[0] <= iso]
+            score = points[-1][1] if points else None
+            rows.append(kpi.BandRow(account_id, band_for(score, self.settings.health).value))
+        return rows
+
+    def renewals(self, account_id: str | None = None) -> list[Renewal]:
+        """Recorded renewals plus the ones the accounts imply (``implied=True``), by due date.
+
+        See :func:`cstui.domain.renewals.implied_renewals`: the next renewal of each account
+        is always there (open until an outcome is recorded), past anniversaries of current
+        customers count as renewed, churned accounts without a record as churned.
+        """
+        recorded = self._for_account(Renewal, account_id) if account_id else self._all(Renewal)
+        if account_id:
+            account = self.account(account_id)
+            accounts = [account] if account is not None else []
+        else:
+            accounts = self.accounts()
+        implied = kpi.implied_renewals(accounts, recorded, bands=self._bands(), today=clock.today())
+        return sorted(recorded + implied, key=lambda r: (r.due, r.account_id))
+
+    def _renewal_for(self, account: Account, due: date | None) -> Renewal:
+        """The stored renewal due on ``due`` (default: the account's renewal date), or a new
+        unsaved one at the account's ARR."""
+        day = due or account.renewal_date
+        if day is None:
+            msg = f"{account.name} has no renewal date; set one on the account first."
+            raise InvalidRecord([msg], {"due": [msg]})
+        rid = kpi.renewal_id(account.id, day)
+        stored = self._get(Renewal, rid)
+        if stored is not None:
+            return stored
+        implied = [r for r in self.renewals(account.id) if r.id == rid]
+        if implied:
+            return implied[0].model_copy(update={"implied": False})
+        return Renewal(
+            id=rid, account_id=account.id, due=day, arr_due=account.arr, currency=account.currency
+        )
+
+    def record_renewal_outcome(
+        self,
+        account_id: str,
+        *,
+        outcome: Outcome | str,
+        new_arr: int | None = None,
+        churn_reason: str | None = None,
+        closed_on: date | None = None,
+        due: date | None = None,
+        notes: str | None = None,
+    ) -> Renewal:
+        """Record what happened at the account's current renewal (or the one due on ``due``).
+
+        Creates the renewal record when missing. Churned: the account's stage becomes
+        churned (``churn_reason`` must be a configured reason). Renewed / expanded /
+        downgraded: the account's ARR becomes ``new_arr`` (renewed defaults to the ARR due)
+        and, if the account's renewal date is this renewal's, it moves on by one year; a
+        churned or renewal-stage account goes back to adoption. Renewal and account are
+        written in one transaction; the account's health is rescored.
+        """
+        account = self._require_account(account_id)
+        try:
+            result = Outcome(outcome)
+        except ValueError:
+            choices = ", ".join(o.value for o in Outcome)
+            msg = f"'{outcome}' is not an outcome; choose one of: {choices}."
+            raise InvalidRecord([msg], {"outcome": [msg]}) from None
+        current = self._renewal_for(account, due)
+        if result is Outcome.CHURNED:
+            amount: int | None = 0
+        elif result is Outcome.RENEWED and new_arr is None:
+            amount = current.arr_due
+        else:
+            amount = new_arr
+        data = {
+            **current.to_record(),
+            "outcome": result,
+            "new_arr": amount,
+            "churn_reason": churn_reason if result is Outcome.CHURNED else None,
+            "closed_on": closed_on or clock.today(),
+            "implied": False,
+        }
+        if notes is not None:
+            data["notes"] = notes
+        renewal = validate(Renewal, data)
+        problems = kpi.check_outcome(renewal, self.kpi_config.churn_reasons)
+        if problems:
+            raise InvalidRecord([m for ms in problems.values() for m in ms], problems)
+        changes: dict[str, Any] = {}
+        if result is Outcome.CHURNED:
+            changes["stage"] = Stage.CHURNED.value
+        else:
+            changes["arr"] = renewal.new_arr
+            if account.renewal_date == renewal.due:
+                changes["renewal_date"] = kpi.add_years(renewal.due, 1).isoformat()
+            if account.stage in (Stage.CHURNED, Stage.RENEWAL):
+                changes["stage"] = Stage.ADOPTION.value
+        current_account = self.store.get(Account.table, account.id) or {}
+        fresh = validate(Account, {**current_account, **changes}).to_record()
+        changed = changed_fields(current_account, fresh)
+        with self.store.transaction() as txn:
+            txn.put(Renewal.table, renewal.id, renewal.to_record())
+            if changed:
+                txn.put(Account.table, account.id, changed)
+        self.refresh_health([account.id])
+        return renewal
+
+    def set_forecast(
+        self, account_id: str, forecast: Forecast | str, *, due: date | None = None
+    ) -> Renewal:
+        """Set the forecast category of the account's current renewal (recording it)."""
+        account = self._require_account(account_id)
+        try:
+            value = Forecast(forecast)
+        except ValueError:
+            choices = ", ".join(f.value for f in Forecast)
+            msg = f"'{forecast}' is not a forecast; choose one of: {choices}."
+            raise InvalidRecord([msg], {"forecast": [msg]}) from None
+        current = self._renewal_for(account, due)
+        renewal = validate(Renewal, {**current.to_record(), "forecast": value, "implied": False})
+        self.store.put(Renewal.table, renewal.id, renewal.to_record())
+        return renewal
+
+    def renewals_by_month(
+        self, start: date | None = None, months: int = 12, slice: str = "all"
+    ) -> list[kpi.MonthRow]:
+        """The renewals screen: ``months`` rows from ``start``'s month (default: this month)."""
+        keep = self._slice(slice)
+        ids = {a.id for a in self.accounts() if keep(a)}
+        items = [r for r in self.renewals() if r.account_id in ids]
+        return kpi.renewals_by_month(items, start or clock.today(), months)
+
+    def _slice(self, slice: str) -> Callable[[Account], bool]:
+        try:
+            return kpi.parse_slice(slice, self.user)
+        except ValueError as exc:
+            raise InvalidRecord([str(exc)], {"slice": [str(exc)]}) from None
+
+    def _period(self, period: str) -> kpi.Period:
+        try:
+            return kpi.Period.parse(period)
+        except ValueError as exc:
+            raise InvalidRecord([str(exc)], {"period": [str(exc)]}) from None
+
+    def _kpis_for(self, period: kpi.Period, slice: str, renewals: list[Renewal]) -> kpi.KPIReport:
+        self._slice(slice)
+        return kpi.compute_kpis(
+            self.accounts(),
+            renewals,
+            self._all(SurveyResponse),
+            self._all(OnboardingPlan),
+            self._bands_at(period.end),
+            period,
+            slice,
+            user=self.user,
+            config=self.kpi_config,
+        )
+
+    def kpi_report(self, period: str, slice: str = "all") -> kpi.KPIReport:
+        """Every KPI for a period ("2026Q3", "2026-09", "2026") and slice (all, mine,
+        tier:high|mid|tech, owner:NAME). Health uses the bands at the period's end."""
+        return self._kpis_for(self._period(period), slice, self.renewals())
+
+    def kpi_trend(self, period: str, n: int = 4, slice: str = "all") -> list[kpi.KPIReport]:
+        """Reports for the ``n`` periods ending with ``period``, oldest first."""
+        renewals = self.renewals()
+        return [self._kpis_for(p, slice, renewals) for p in self._period(period).last(n)]
+
+    def tier_suggestions(self) -> list[tiers.TierSuggestion]:
+        """Accounts whose ARR has crossed a tier threshold (kpis.toml ``[tiers.*]``)."""
+        return tiers.tier_suggestions(self.accounts(), self.kpi_config)

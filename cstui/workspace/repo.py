@@ -1,0 +1,280 @@
+"""The shared part of every capability: the store, the model caches and change handling.
+
+:class:`Repo` owns the store, the acting user and the settings, caches parsed models and
+per-account indexes, keeps them current on every change (local, or picked up from another
+process by :meth:`Repo.poll`) and tells subscribers as :class:`WorkspaceEvent`. Capabilities
+with caches of their own extend :meth:`Repo._forget` (calling ``super()``). Depends on the
+store and the domain models only.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Self, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from cstui.config import Settings, load_settings
+from cstui.domain.models import (
+    Account,
+    Activity,
+    Contact,
+    InvalidRecord,
+    OnboardingPlan,
+    Record,
+    SuccessPlan,
+    SurveyResponse,
+    UsageHistory,
+    validate,
+)
+from cstui.store import Change, Store
+
+R = TypeVar("R", bound=Record)
+M = TypeVar("M", bound=BaseModel)
+Write = tuple[str, str, dict[str, Any] | None]
+"""(table, id, values) to put, or values None to delete: one item of :meth:`Repo._write_all`."""
+
+HEALTH_TABLE = "health"
+"""One record per account: the latest score, band and flags, and the daily score history."""
+RATINGS_TABLE = "ratings"
+"""One record per account with a CSM's manual health rating in force."""
+HEALTH_INPUT_TABLES = frozenset(
+    {
+        Account.table,
+        Contact.table,
+        UsageHistory.table,
+        Activity.table,
+        OnboardingPlan.table,
+        SuccessPlan.table,
+        SurveyResponse.table,
+        RATINGS_TABLE,
+    }
+)
+"""A change to any of these may change an account's health, flags or alerts."""
+VIEWS_TABLE = "views"
+"""Saved portfolio views, per user: a name, a filter line and a sort."""
+
+
+def changed_fields(current: Mapping[str, Any], fresh: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields of ``fresh`` that differ from ``current`` (new keys count, even as None).
+
+    Only these are written, so the journal, other processes and the CRM sync see exactly
+    what changed.
+    """
+    return {k: v for k, v in fresh.items() if k not in current or current[k] != v}
+
+
+def validate_plain(model: type[M], data: Mapping[str, Any]) -> M:
+    """Validate a non-record model, raising InvalidRecord with readable sentences."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidRecord.from_error(model, exc) from None
+
+
+def current_user() -> str:
+    """Who is acting: ``CSTUI_USER`` or the login name (what ``owner:me`` means)."""
+    return os.environ.get("CSTUI_USER") or getpass.getuser()
+
+
+@dataclass(frozen=True)
+class WorkspaceEvent:
+    """What changed: the tables touched, the account ids affected, and whether it was us."""
+
+    tables: frozenset[str]
+    account_ids: frozenset[str]
+    local: bool
+    changes: tuple[Change, ...] = field(default=(), repr=False)
+
+
+class AccountNotFound(LookupError):
+    pass
+
+
+class Repo:
+    """Facade over the store with per-account indexes kept current on every change."""
+
+    def __init__(
+        self, store: Store, *, user: str | None = None, settings: Settings | None = None
+    ) -> None:
+        self.store = store
+        self.user = user or current_user()
+        self.settings = settings or load_settings()
+        self._models: dict[str, dict[str, Record]] = defaultdict(dict)
+        self._by_account: dict[str, dict[str, set[str]]] = {}
+        self._listeners: list[Callable[[WorkspaceEvent], None]] = []
+        self._closed = False
+        self._unsubscribe = store.subscribe(self._on_changes)
+
+    # ----------------------------------------------------------------- lifecycle
+    @classmethod
+    def open(cls, data_dir: Path | str, *, user: str | None = None, team: bool = False) -> Self:
+        who = user or current_user()
+        return cls(Store(data_dir, actor=who, team=team), user=who)
+
+    @property
+    def warnings(self) -> list[str]:
+        return list(self.store.warnings) + list(self.settings.errors)
+
+    def close(self) -> None:
+        """Checkpoint and release the store; calling it twice is harmless."""
+        if self._closed:
+            return
+        self._closed = True
+        self._unsubscribe()
+        self.store.close(checkpoint=True)
+
+    def preload(self, tables: Iterable[str]) -> None:
+        """Parse these tables now (the store loads tables lazily); safe from a thread."""
+        for table in tables:
+            for _ in self.store.scan(table):
+                break
+
+    def poll(self) -> list[Change]:
+        """Pick up edits made by other processes (another pane, a teammate)."""
+        return self.store.poll()
+
+    def subscribe(self, callback: Callable[[WorkspaceEvent], None]) -> Callable[[], None]:
+        self._listeners.append(callback)
+        return lambda: self._listeners.remove(callback)
+
+    # ----------------------------------------------------------------- changes
+    def _on_changes(self, changes: list[Change]) -> None:
+        tables: set[str] = set()
+        accounts: set[str] = set()
+        for ch in changes:
+            tables.add(ch.table)
+            self._invalidate(ch)
+            if ch.table == Account.table:
+                accounts.add(ch.id)
+            else:
+                record = self.store.get(ch.table, ch.id, include_deleted=True) or ch.set
+                account_id = record.get("account_id")
+                if isinstance(account_id, str):
+                    accounts.add(account_id)
+        if not changes:
+            return
+        event = WorkspaceEvent(
+            tables=frozenset(tables),
+            account_ids=frozenset(accounts),
+            local=all(ch.local for ch in changes),
+            changes=tuple(changes),
+        )
+        for listener in list(self._listeners):
+            listener(event)
+
+    def _invalidate(self, ch: Change) -> None:
+        """Drop the changed model, re-index it, then let the capabilities :meth:`_forget`."""
+        old = self._models[ch.table].pop(ch.id, None)
+        index = self._by_account.get(ch.table)
+        if index is not None:
+            old_account = getattr(old, "account_id", None)
+            if old_account is None:
+                # Not cached: find where it was indexed (rare: only uncached records).
+                for ids in index.values():
+                    ids.discard(ch.id)
+            else:
+                index.get(old_account, set()).discard(ch.id)
+            record = self.store.get(ch.table, ch.id)
+            if record is not None and isinstance(record.get("account_id"), str):
+                index.setdefault(record["account_id"], set()).add(ch.id)
+        if ch.table == Account.table:
+            self._forget(ch, ch.id)
+            return
+        record = self.store.get(ch.table, ch.id, include_deleted=True) or {}
+        account_id = record.get("account_id") or getattr(old, "account_id", None)
+        self._forget(ch, account_id if isinstance(account_id, str) else None)
+
+    def _forget(self, ch: Change, account_id: str | None) -> None:
+        """Hook: drop what ``ch`` (a record of ``account_id``, if any) makes stale."""
+
+    # ----------------------------------------------------------------- generic reads
+    def _get(self, model: type[R], id: str) -> R | None:
+        cached = self._models[model.table].get(id)
+        if cached is not None:
+            return cached  # type: ignore[return-value]
+        record = self.store.peek(model.table, id)
+        if record is None:
+            return None
+        obj = model.from_record(record)
+        self._models[model.table][id] = obj
+        return obj
+
+    def _all(self, model: type[R]) -> list[R]:
+        out: list[R] = []
+        for record in self.store.scan(model.table):
+            cached = self._models[model.table].get(record["id"])
+            if cached is None:
+                cached = model.from_record(record)
+                self._models[model.table][record["id"]] = cached
+            out.append(cached)  # type: ignore[arg-type]
+        return out
+
+    def _index(self, model: type[Record]) -> dict[str, set[str]]:
+        index = self._by_account.get(model.table)
+        if index is None:
+            index = defaultdict(set)
+            for record in self.store.scan(model.table):
+                account_id = record.get("account_id")
+                if isinstance(account_id, str):
+                    index[account_id].add(record["id"])
+            self._by_account[model.table] = index
+        return index
+
+    def _for_account(self, model: type[R], account_id: str) -> list[R]:
+        ids = self._index(model).get(account_id, set())
+        return [obj for i in ids if (obj := self._get(model, i)) is not None]
+
+    def count(self, model: type[Record]) -> int:
+        return self.store.count(model.table)
+
+    def iter_records(self, model: type[R]) -> Iterator[dict[str, Any]]:
+        """Raw records without meta fields, for export."""
+        for record in self.store.all(model.table):
+            yield {k: v for k, v in record.items() if not k.startswith("_")}
+
+    # ----------------------------------------------------------------- writes
+    def _save(self, model: type[R], data: Mapping[str, Any], *, new: bool) -> R:
+        """Validate then write only the fields that changed (what sync will push)."""
+        payload = dict(data)
+        if new:
+            payload["id"] = payload.get("id") or self.store.new_id()
+            obj = validate(model, payload)
+            self.store.put(model.table, obj.id, obj.to_record())
+            return obj
+        current = self.store.get(model.table, payload["id"])
+        if current is None:
+            raise InvalidRecord([f"That {model.__name__.lower()} no longer exists."])
+        merged = {**current, **payload}
+        obj = validate(model, merged)
+        fresh = obj.to_record()
+        changed = changed_fields(current, fresh)
+        if changed:
+            self.store.put(model.table, obj.id, changed)
+        return obj
+
+    def _write_all(self, writes: list[Write]) -> int:
+        """Commit puts (values) and deletions (None) as one atomic batch."""
+        if writes:
+            with self.store.transaction() as txn:
+                for table, record_id, values in writes:
+                    if values is None:
+                        txn.delete(table, record_id)
+                    else:
+                        txn.put(table, record_id, values)
+        return len(writes)
+
+    def load_tables(self, tables: Mapping[str, list[dict[str, Any]]]) -> int:
+        """Write whole tables of already-validated records (demo data) in one batch."""
+        count = 0
+        with self.store.transaction() as txn:
+            for table, records in tables.items():
+                for record in records:
+                    txn.put(table, record["id"], record)
+                    count += 1
+        return count

@@ -1,0 +1,116 @@
+"""Tasks: the CSM's to-do list, by hand or generated (onboarding, cadence, QBR, VoC).
+
+Generated tasks get ids derived from their key (``onboarding:{plan}:{item}``,
+``cadence:{account}:{kind}:{due}``, ``followup:{activity}``): two processes (two panes on a
+shared server, a retried sync) then write the same record instead of a duplicate, and a
+generated task the CSM deleted stays deleted, because its tombstone is found by that id.
+Depends on :mod:`.accounts`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from cstui import clock
+from cstui.domain.models import InvalidRecord, Priority, Task, TaskSource, validate
+from cstui.workspace.accounts import Accounts
+from cstui.workspace.repo import Write, changed_fields
+
+
+class Tasks(Accounts):
+    _TASK_FIELDS = frozenset({"title", "due", "priority", "done", "done_on", "notes", "owner"})
+
+    def tasks(self, account_id: str | None = None, *, include_done: bool = False) -> list[Task]:
+        items = self._for_account(Task, account_id) if account_id else self._all(Task)
+        if not include_done:
+            items = [t for t in items if not t.done]
+        return sorted(items, key=lambda t: (t.done, t.due or date.max, t.title))
+
+    def add_task(
+        self,
+        title: str,
+        *,
+        account_id: str | None = None,
+        due: date | None = None,
+        priority: Priority | str = Priority.NORMAL,
+        source: TaskSource | str = TaskSource.MANUAL,
+        owner: str | None = None,
+        key: str = "",
+    ) -> Task:
+        if account_id is not None:
+            self._require_account(account_id)
+        return self._save(
+            Task,
+            {
+                "title": title,
+                "account_id": account_id,
+                "due": due,
+                "priority": priority,
+                "source": source,
+                "owner": owner or self.user,
+                "key": key,
+            },
+            new=True,
+        )
+
+    def complete_task(self, task_id: str, done: bool = True) -> Task:
+        return self._save(
+            Task,
+            {"id": task_id, "done": done, "done_on": clock.today() if done else None},
+            new=False,
+        )
+
+    def update_task(self, task_id: str, changes: Mapping[str, Any]) -> Task:
+        """Edit a task. Ticking an onboarding task ticks its checklist item too."""
+        current = self._get(Task, task_id)
+        if current is None:
+            raise InvalidRecord([f"There is no task '{task_id}'."])
+        record = current.to_record()
+        refused = sorted(
+            k for k in changes if k not in self._TASK_FIELDS and record.get(k) != changes[k]
+        )
+        if refused:
+            fields = {k: [f"'{k}' cannot be changed on a task."] for k in refused}
+            raise InvalidRecord([m for ms in fields.values() for m in ms], fields)
+        data = {k: v for k, v in changes.items() if k in self._TASK_FIELDS}
+        if "done" in data:
+            if data["done"] and not current.done:
+                data["done_on"] = data.get("done_on") or clock.today()
+            elif not data["done"]:
+                data["done_on"] = None
+        task = self._save(Task, {**data, "id": task_id}, new=False)
+        self._after_task(current, task)
+        return task
+
+    def _after_task(self, before: Task, task: Task) -> None:
+        """Hook of an edited task (:meth:`update_task`); onboarding ticks its item here."""
+
+    def delete_task(self, task_id: str) -> None:
+        """Delete a task (a tombstone, so sync can pass it on; generated ones stay gone)."""
+        if self._get(Task, task_id) is None:
+            raise InvalidRecord([f"There is no task '{task_id}'."])
+        self.store.delete(Task.table, task_id)
+
+    def _task_put(
+        self, writes: list[Write], task: Task | None, values: Mapping[str, Any], new_id: str = ""
+    ) -> None:
+        """Add to ``writes`` what makes ``task`` (or a new task ``new_id``) hold ``values``."""
+        if task is None:
+            created = validate(Task, {**values, "id": new_id or self.store.new_id()})
+            writes.append((Task.table, created.id, created.to_record()))
+            return
+        current = self.store.get(Task.table, task.id) or task.to_record()
+        fresh = validate(Task, {**current, **values}).to_record()
+        changed = changed_fields(current, fresh)
+        if changed:
+            writes.append((Task.table, task.id, changed))
+
+    def _keyed_tasks(self, account_id: str, prefix: str) -> dict[str, list[Task]]:
+        out: dict[str, list[Task]] = defaultdict(list)
+        for task in self._for_account(Task, account_id):
+            if task.key.startswith(prefix):
+                out[task.key].append(task)
+        return out

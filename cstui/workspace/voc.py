@@ -1,0 +1,163 @@
+"""Voice of the customer: survey answers (NPS, CSAT) and feature requests with their loop.
+
+A request moves listening -> analysing -> acting -> told -> monitoring; shipping it opens a
+"tell the customer" task per requesting account (rules in :mod:`cstui.domain.voc`). Depends
+on :mod:`.renewals` (requests are ranked by ARR in the KPI settings' report currency).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from cstui import clock
+from cstui.domain import voc
+from cstui.domain.models import (
+    Contact,
+    FeatureRequest,
+    InvalidRecord,
+    LoopStatus,
+    SurveyResponse,
+    Task,
+    TaskSource,
+    validate,
+)
+from cstui.workspace.renewals import Renewals
+from cstui.workspace.repo import changed_fields
+
+
+class Voc(Renewals):
+    def surveys(self, account_id: str) -> list[SurveyResponse]:
+        return sorted(self._for_account(SurveyResponse, account_id), key=lambda s: s.date)
+
+    def record_survey(self, data: Mapping[str, Any]) -> SurveyResponse:
+        self._require_account(str(data.get("account_id", "")))
+        return self._save(SurveyResponse, data, new=True)
+
+    def requests(self) -> list[FeatureRequest]:
+        return self._all(FeatureRequest)
+
+    def _request_data(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        out = dict(data)
+        problems: dict[str, list[str]] = {}
+        for account_id in out.get("account_ids") or []:
+            if self.account(account_id) is None:
+                problems.setdefault("account_ids", []).append(
+                    f"There is no account with id '{account_id}'."
+                )
+        for contact_id in out.get("contact_ids") or []:
+            if self._get(Contact, contact_id) is None:
+                problems.setdefault("contact_ids", []).append(
+                    f"There is no contact with id '{contact_id}'."
+                )
+        if problems:
+            raise InvalidRecord([m for ms in problems.values() for m in ms], problems)
+        return out
+
+    def add_request(self, data: Mapping[str, Any]) -> FeatureRequest:
+        """A new feature request / feedback (title, verbatim, account_ids, contact_ids)."""
+        payload = self._request_data(data)
+        payload.setdefault("created", clock.today())
+        return self._save(FeatureRequest, payload, new=True)
+
+    def update_request(self, request_id: str, changes: Mapping[str, Any]) -> FeatureRequest:
+        payload = self._request_data(changes)
+        return self._save(FeatureRequest, {**payload, "id": request_id}, new=False)
+
+    def set_request_status(self, request_id: str, status: LoopStatus | str) -> FeatureRequest:
+        """Move the loop (listening → analysing → acting → told → monitoring); any step may
+        be chosen, so a mistake can be undone."""
+        return self.update_request(request_id, {"status": status})
+
+    def ship_request(self, request_id: str) -> list[Task]:
+        """Mark shipped and create a "tell the customer" task per requesting account.
+
+        Tasks have source ``voc`` and key ``voc:{request}:{account}`` (shipping twice adds
+        none), are due in a week and go to the account's owner. The loop stays at
+        ``acting`` until every one of them is done, then reads ``told``
+        (:func:`cstui.domain.voc.loop_status`; :meth:`close_told_loops` stores it).
+        """
+        request = self._get(FeatureRequest, request_id)
+        if request is None:
+            raise InvalidRecord([f"There is no request '{request_id}'."])
+        status = request.status
+        if status in (LoopStatus.LISTENING, LoopStatus.ANALYSING):
+            status = LoopStatus.ACTING
+        existing = {t.key for t in self._all(Task) if t.key.startswith(f"voc:{request.id}:")}
+        due = clock.today() + timedelta(days=7)
+        tasks: list[Task] = []
+        for account_id in request.account_ids:
+            account = self.account(account_id)
+            key = voc.tell_task_key(request.id, account_id)
+            if account is None or key in existing:
+                continue
+            tasks.append(
+                validate(
+                    Task,
+                    {
+                        "id": self.store.new_id(),
+                        "title": f"Tell {account.name} that “{request.title}” has shipped",
+                        "account_id": account_id,
+                        "due": due,
+                        "source": TaskSource.VOC,
+                        "owner": account.owner or self.user,
+                        "key": key,
+                    },
+                )
+            )
+        fresh = request.model_copy(update={"shipped": True, "status": status}).to_record()
+        current = self.store.get(FeatureRequest.table, request.id) or {}
+        changed = changed_fields(current, fresh)
+        with self.store.transaction() as txn:
+            if changed:
+                txn.put(FeatureRequest.table, request.id, changed)
+            for task in tasks:
+                txn.put(Task.table, task.id, task.to_record())
+        return tasks
+
+    def request_tasks(self, request_id: str) -> list[Task]:
+        """The "tell the customer" tasks of a request, done or not."""
+        prefix = f"voc:{request_id}:"
+        return [t for t in self._all(Task) if t.key.startswith(prefix)]
+
+    def request_status(self, request_id: str) -> LoopStatus:
+        """The loop status, ``told`` as soon as every tell task of a shipped request is done."""
+        request = self._get(FeatureRequest, request_id)
+        if request is None:
+            raise InvalidRecord([f"There is no request '{request_id}'."])
+        return voc.loop_status(request, self.request_tasks(request_id))
+
+    def close_told_loops(self) -> int:
+        """Store ``told`` on shipped requests whose tell tasks are all done; returns how many.
+
+        Call after completing tasks (the status already *reads* told without it).
+        """
+        tasks = [t for t in self._all(Task) if t.key.startswith("voc:")]
+        closed = 0
+        for request in self.requests():
+            if voc.loop_status(request, tasks) != request.status:
+                self._save(
+                    FeatureRequest,
+                    {"id": request.id, "status": LoopStatus.TOLD},
+                    new=False,
+                )
+                closed += 1
+        return closed
+
+    def ranked_requests(self) -> list[voc.RankedRequest]:
+        """Requests by the ARR of the accounts asking (mixed currencies converted with the
+        kpis.toml rates into its report currency), then by ARR at risk (red band)."""
+        accounts = {a.id: a for a in self.accounts()}
+        cfg = self.kpi_config
+        tasks = [t for t in self._all(Task) if t.key.startswith("voc:")]
+        requests = self.requests()
+        statuses = {r.id: voc.loop_status(r, tasks) for r in requests}
+        return voc.rank_requests(
+            requests,
+            accounts,
+            self._bands(),
+            currency=cfg.report_currency,
+            rates=cfg.rates,
+            statuses=statuses,
+        )
