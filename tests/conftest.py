@@ -28,7 +28,7 @@ def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[date]:
 @pytest.fixture(scope="session")
 def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A 60-account demo data directory built once; tests copy it before writing."""
-    from cstui.cli import build_demo
+    from cstui.demo.build import build_demo
 
     clock.freeze(TODAY)
     target = tmp_path_factory.mktemp("demo") / "data"

@@ -1,6 +1,6 @@
 """Options and helpers shared by every ``cstui`` subcommand module.
 
-Kept apart from ``cstui.cli`` so subcommand modules can import them without importing the
+Kept apart from the package ``__init__`` so subcommand modules can import them without importing the
 command group that registers them (which would be a circular import).
 """
 

@@ -13,7 +13,7 @@ import click
 from rich.cells import cell_len
 
 from cstui import clock, i18n
-from cstui.cli_common import data_dir_option, lang_option, opened
+from cstui.cli.common import data_dir_option, lang_option, opened
 from cstui.i18n import t
 from cstui.sanitize import clean
 from cstui.today import TodayDigest, TodayItem, build_today, section_title

@@ -19,7 +19,7 @@ from typing import TextIO
 import click
 
 from cstui import i18n
-from cstui.cli_common import (
+from cstui.cli.common import (
     EXIT_ERROR,
     EXIT_UNHEALTHY,
     data_dir_option,
@@ -31,7 +31,7 @@ from cstui.cli_common import (
 from cstui.paths import default_data_dir
 from cstui.sanitize import clean
 from cstui.store import StoreError
-from cstui.workspace import Workspace, current_user
+from cstui.workspace import Workspace
 
 
 def run_app(ws: Workspace, lang: str | None) -> None:
@@ -82,40 +82,6 @@ def main(ctx: click.Context, data_dir: Path | None, lang: str | None, team: bool
     run_app(ws, lang)
 
 
-def build_demo(target: Path, accounts: int, seed: int, user: str | None = None) -> int:
-    """Generate a demo portfolio into ``target``; returns the number of records written."""
-    from cstui.domain.demo import generate
-
-    user = user or current_user()
-    tables = generate(accounts=accounts, seed=seed, owners=(user, "sato", "kim", "lopez"))
-    ws = Workspace.open(target, user=user)
-    try:
-        count = ws.load_tables(tables)
-        backfill_health(ws, weeks=26 if accounts <= 5000 else 1)
-        return count
-    finally:
-        ws.close()
-
-
-def backfill_health(ws: Workspace, weeks: int) -> None:
-    """Score the demo book at past dates from its own data, so trends and sparklines are real.
-
-    Weekly points for half a year on normal demos; for very large ones only 30 days ago and
-    today (enough for the trend) to keep generation quick.
-    """
-    from datetime import timedelta
-
-    from cstui import clock
-
-    today = clock.today()
-    days = sorted(
-        {today - timedelta(days=30), *(today - timedelta(weeks=w) for w in range(weeks, 0, -1))}
-    )
-    for day in days:
-        ws.record_health(ws.evaluate(as_of=day), as_of=day, alerts=False)
-    ws.refresh_health(as_of=today)
-
-
 @main.command()
 @click.option("--accounts", type=click.IntRange(1, 200_000), default=60, show_default=True)
 @click.option("--seed", type=int, default=1, show_default=True)
@@ -132,6 +98,8 @@ def demo(accounts: int, seed: int, out: Path | None, no_open: bool, lang: str | 
     if out is not None and out.exists() and any(out.iterdir()):
         fail(f"{out} is not empty; choose a new directory for the demo data.")
     target = out or Path(tempfile.mkdtemp(prefix="cstui-demo-"))
+    from cstui.demo.build import build_demo
+
     try:
         count = build_demo(target, accounts, seed)
         if no_open:
@@ -262,14 +230,14 @@ def _register() -> None:
     httpx), which keeps start-up fast.
     """
     main.lazy = {
-        "health": "cstui.cli_health:health",
-        "today": "cstui.cli_today:today",
-        "tasks": "cstui.cli_tasks:tasks",
-        "report": "cstui.cli_report:report",
-        "sync": "cstui.cli_sync:sync",
+        "health": "cstui.cli.health:health",
+        "today": "cstui.cli.today:today",
+        "tasks": "cstui.cli.tasks:tasks",
+        "report": "cstui.cli.report:report",
+        "sync": "cstui.cli.sync:sync",
     }
-    import_group.lazy = {"surveys": "cstui.cli_report:import_surveys_cmd"}  # type: ignore[attr-defined]
-    export_group.lazy = {"qbr": "cstui.cli_qbr:qbr"}  # type: ignore[attr-defined]
+    import_group.lazy = {"surveys": "cstui.cli.report:import_surveys_cmd"}  # type: ignore[attr-defined]
+    export_group.lazy = {"qbr": "cstui.cli.exports:qbr"}  # type: ignore[attr-defined]
 
 
 _register()

@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from cstui import i18n
-from cstui.cli_common import data_dir_option, fail, opened
+from cstui.cli.common import data_dir_option, fail, opened
 from cstui.domain.models import InvalidRecord, QBRStatus
 from cstui.report.qbr import render_html, render_markdown
 from cstui.sanitize import clean

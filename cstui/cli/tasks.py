@@ -15,7 +15,7 @@ import click
 from rich.cells import cell_len
 
 from cstui import clock, i18n
-from cstui.cli_common import data_dir_option, fail, lang_option, opened
+from cstui.cli.common import data_dir_option, fail, lang_option, opened
 from cstui.domain.models import Task
 from cstui.i18n import t
 from cstui.sanitize import clean

@@ -14,7 +14,7 @@ import click
 from rich.cells import cell_len
 
 from cstui import clock, i18n
-from cstui.cli_common import data_dir_option, fail, opened
+from cstui.cli.common import data_dir_option, fail, opened
 from cstui.domain.models import InvalidRecord
 from cstui.domain.renewals import KPIValue, Period
 from cstui.sanitize import clean

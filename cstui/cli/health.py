@@ -10,7 +10,7 @@ import click
 from rich.cells import cell_len
 
 from cstui import clock, i18n
-from cstui.cli_common import data_dir_option, fail, opened
+from cstui.cli.common import data_dir_option, fail, opened
 from cstui.i18n import render, t
 from cstui.sanitize import clean
 from cstui.workspace import AccountNotFound
