@@ -1,13 +1,14 @@
-"""Options and helpers shared by every ``cstui`` subcommand module.
+"""Options and helpers shared by every ``cstui`` command module.
 
-Kept apart from the package ``__init__`` so subcommand modules can import them without importing the
-command group that registers them (which would be a circular import).
+Kept apart from the package ``__init__`` so command modules can import them without importing
+the root group that registers them (which would be a circular import).
 """
 
 from __future__ import annotations
 
+import importlib
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -24,6 +25,25 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_ERROR = 1
 EXIT_UNHEALTHY = 2
+
+
+class LazyGroup(click.Group):
+    """A command group whose subcommands named in ``lazy`` are imported on first use."""
+
+    def __init__(self, *args: Any, lazy: Mapping[str, str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = dict(lazy or {})
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = self.lazy.get(cmd_name)
+        if target is None:
+            return super().get_command(ctx, cmd_name)
+        module, _, attr = target.partition(":")
+        command: click.Command = getattr(importlib.import_module(module), attr)
+        return command
 
 
 def data_dir_option(func: F) -> F:
@@ -52,6 +72,12 @@ def team_option(func: F) -> F:
         envvar="CSTUI_TEAM",
         help="Shared team directory: group-readable files instead of private ones.",
     )(func)
+
+
+def run_app(ws: Workspace, lang: str | None) -> None:
+    from cstui.app import create_app  # Textual is imported only when a UI is wanted
+
+    create_app(ws, lang=i18n.detect_language(lang)).run()
 
 
 def fail(message: str, code: int = EXIT_ERROR) -> None:

@@ -94,26 +94,3 @@ def kpis(
         pad = " " * (width - cell_len(label))
         vpad = " " * (value_width - cell_len(value))
         click.echo(f"{label}{pad}  {vpad}{value}  {note}".rstrip())
-
-
-@click.command(name="surveys")
-@data_dir_option
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def import_surveys_cmd(data_dir: Path | None, file: Path) -> None:
-    """Import NPS/CSAT responses (account, contact, date, kind, score, comment).
-
-    All rows or none: any bad row is reported with its line and nothing is imported.
-    """
-    try:
-        text = file.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        fail(f"{file} is not UTF-8 text; save the CSV as UTF-8 and try again.")
-        return
-    with opened(data_dir) as ws:
-        result = ws.import_surveys(text)
-    for line, reason in result.errors:
-        click.echo(f"{file}:{line}: {clean(reason)}", err=True)
-    if result.errors:
-        fail(f"Nothing imported from {file}: {len(result.errors)} bad rows; fix them and retry.")
-        return
-    click.echo(f"Imported {file}: {result.created} responses, {result.unchanged} already imported.")

@@ -74,3 +74,14 @@ def test_the_check_itself_detects_an_offender(tmp_path: Path) -> None:
     bad = tmp_path / "bad.py"
     bad.write_text("from tinydb import TinyDB\nimport cstui.store.db\nfrom cstui import demo\n")
     assert {"tinydb", "cstui.store.db", "cstui.demo"} <= _imports(bad)
+
+
+def test_the_root_command_imports_no_subcommand_module() -> None:
+    """Opening the app goes through ``cstui.cli``: commands load only when they are run."""
+    code = (
+        "import sys, cstui.cli\n"
+        "loaded = (m for m in sys.modules if m.startswith(('cstui.cli.', 'cstui.demo')))\n"
+        "print(','.join(sorted(loaded)))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "cstui.cli.common"
