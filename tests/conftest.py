@@ -18,6 +18,7 @@ def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[date]:
     clock.freeze(TODAY)
     monkeypatch.setenv("CSTUI_USER", "me")
     monkeypatch.delenv("CSTUI_DATA_DIR", raising=False)
+    monkeypatch.delenv("CSTUI_TEAM", raising=False)
     monkeypatch.setenv("CSTUI_CONFIG_DIR", "/nonexistent/cstui-test-config")
     i18n.set_language("en")
     yield TODAY

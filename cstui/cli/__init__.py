@@ -4,9 +4,10 @@ Each command lives in the module named after it (``cstui import ...`` in ``impor
 ``cstui export ...`` in ``exports.py``) and is imported only when it is run: opening the app
 then imports none of them (the sync stack alone pulls in httpx), which keeps start-up fast.
 
-Every command that reads data takes ``--data-dir`` (or ``CSTUI_DATA_DIR``). Errors are one
-clear line on stderr and a non-zero exit code; nothing here prints secrets or raw tracebacks
-for expected problems (a corrupt file, a bad row, a missing account).
+Every command that reads data takes ``--data-dir`` (or ``CSTUI_DATA_DIR``) and ``--team`` (or
+``CSTUI_TEAM=1``); typed before the command they mean the same as after it (``common.Group``).
+Errors are one clear line on stderr and a non-zero exit code; nothing here prints secrets or
+raw tracebacks for expected problems (a corrupt file, a bad row, a missing account).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 import click
 
 from cstui.cli.common import (
-    LazyGroup,
+    Group,
     data_dir_option,
     fail,
     lang_option,
@@ -43,7 +44,7 @@ COMMANDS = {
 
 
 @click.group(
-    cls=LazyGroup,
+    cls=Group,
     lazy=COMMANDS,
     invoke_without_command=True,
     context_settings={"help_option_names": ["-h", "--help"]},

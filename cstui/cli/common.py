@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from click.core import ParameterSource
 
 from cstui import i18n
 from cstui.paths import default_data_dir
@@ -27,8 +28,14 @@ EXIT_ERROR = 1
 EXIT_UNHEALTHY = 2
 
 
-class LazyGroup(click.Group):
-    """A command group whose subcommands named in ``lazy`` are imported on first use."""
+class Group(click.Group):
+    """A ``cstui`` command group: subcommands imported on first use, options in any position.
+
+    ``lazy`` maps a subcommand name to ``module:attribute``. An option given to a group before
+    the subcommand (``cstui --data-dir X today``) must be one the command that finally runs
+    accepts; it then means what it means after the subcommand (see :func:`inherited`).
+    Otherwise it is refused (exit 2), never silently ignored.
+    """
 
     def __init__(self, *args: Any, lazy: Mapping[str, str] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -45,6 +52,63 @@ class LazyGroup(click.Group):
         command: click.Command = getattr(importlib.import_module(module), attr)
         return command
 
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        name, command, rest = super().resolve_command(ctx, args)
+        if command is not None and not isinstance(command, click.Group):
+            _refuse_misplaced(ctx, command, f"{ctx.command_path} {name}")
+        return name, command, rest  # a subgroup checks when its own command is known
+
+    def invoke(self, ctx: click.Context) -> Any:
+        # No subcommand follows (click 8.5 keeps it in _protected_args, 9 in args): this group
+        # is the command that runs, so it must take what its parents were given.
+        if ctx.parent is not None and not (ctx.args or getattr(ctx, "_protected_args", None)):
+            _refuse_misplaced(ctx.parent, self, ctx.command_path)
+        return super().invoke(ctx)
+
+
+def _typed(ctx: click.Context) -> list[click.Option]:
+    """The options typed on the command line for ``ctx`` (not from env or defaults)."""
+    return [
+        p
+        for p in ctx.command.params
+        if isinstance(p, click.Option)
+        and p.name is not None
+        and ctx.get_parameter_source(p.name) is ParameterSource.COMMANDLINE
+    ]
+
+
+def _refuse_misplaced(ctx: click.Context, command: click.Command, path: str) -> None:
+    """Exit 2 if ``ctx`` or a parent was given an option that ``command`` does not take."""
+    if ctx.resilient_parsing:  # shell completion: nothing runs
+        return
+    accepted = {p.name for p in command.params}
+    here: click.Context | None = ctx
+    while here is not None:
+        for option in _typed(here):
+            if option.name not in accepted:
+                raise click.UsageError(f"{option.opts[0]} does not apply to '{path}'.", ctx)
+        here = here.parent
+
+
+def inherited(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """Option callback: a value typed before the subcommand counts as if typed after it.
+
+    ``cstui --data-dir X today`` is ``cstui today --data-dir X``: an option not typed for
+    this command takes the value typed for the nearest enclosing group, before any
+    environment variable or default. Typed in both places, the one nearer the command wins.
+    """
+    name = param.name
+    if name is None or ctx.get_parameter_source(name) is ParameterSource.COMMANDLINE:
+        return value
+    parent = ctx.parent
+    while parent is not None:
+        if parent.get_parameter_source(name) is ParameterSource.COMMANDLINE:
+            return parent.params[name]
+        parent = parent.parent
+    return value
+
 
 def data_dir_option(func: F) -> F:
     return click.option(
@@ -52,6 +116,7 @@ def data_dir_option(func: F) -> F:
         type=click.Path(file_okay=False, path_type=Path),
         envvar="CSTUI_DATA_DIR",
         default=None,
+        callback=inherited,
         help="Data directory (default: your user data dir; env CSTUI_DATA_DIR).",
     )(func)
 
@@ -61,6 +126,7 @@ def lang_option(func: F) -> F:
         "--lang",
         type=click.Choice(i18n.LANGUAGES),
         default=None,
+        callback=inherited,
         help="Interface language (default: from LANG).",
     )(func)
 
@@ -70,6 +136,7 @@ def team_option(func: F) -> F:
         "--team",
         is_flag=True,
         envvar="CSTUI_TEAM",
+        callback=inherited,
         help="Shared team directory: group-readable files instead of private ones.",
     )(func)
 

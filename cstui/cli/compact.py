@@ -6,14 +6,15 @@ from pathlib import Path
 
 import click
 
-from cstui.cli.common import data_dir_option, opened
+from cstui.cli.common import data_dir_option, opened, team_option
 
 
 @click.command()
 @data_dir_option
-def compact(data_dir: Path | None) -> None:
+@team_option
+def compact(data_dir: Path | None, team: bool) -> None:
     """Write a fresh snapshot and start a new journal."""
-    with opened(data_dir) as ws:
+    with opened(data_dir, team=team) as ws:
         before = ws.store.journal_path.stat().st_size if ws.store.journal_path.exists() else 0
         ws.store.checkpoint()
         click.echo(f"Checkpointed {ws.store.snapshot_path} ({before:,} journal bytes folded in).")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from cstui.cli.common import fail, lang_option, run_app
+from cstui.cli.common import fail, lang_option, run_app, team_option
 from cstui.demo.build import build_demo
 from cstui.workspace import Workspace
 
@@ -24,19 +24,22 @@ from cstui.workspace import Workspace
 )
 @click.option("--no-open", is_flag=True, help="Only write the data; do not open the app.")
 @lang_option
-def demo(accounts: int, seed: int, out: Path | None, no_open: bool, lang: str | None) -> None:
+@team_option
+def demo(
+    accounts: int, seed: int, out: Path | None, no_open: bool, lang: str | None, team: bool
+) -> None:
     """Open cstui on a generated demo portfolio (never touches your data)."""
     if out is not None and out.exists() and any(out.iterdir()):
         fail(f"{out} is not empty; choose a new directory for the demo data.")
     target = out or Path(tempfile.mkdtemp(prefix="cstui-demo-"))
     try:
-        count = build_demo(target, accounts, seed)
+        count = build_demo(target, accounts, seed, team=team)
         if no_open:
             click.echo(
                 f"Wrote a demo portfolio of {accounts} accounts ({count} records) to {target}."
             )
             return
-        ws = Workspace.open(target)
+        ws = Workspace.open(target, team=team)
         run_app(ws, lang)
     finally:
         if out is None:

@@ -18,20 +18,21 @@ from typing import TextIO
 import click
 
 from cstui import i18n
-from cstui.cli.common import data_dir_option, fail, opened
+from cstui.cli.common import Group, data_dir_option, fail, inherited, opened, team_option
 from cstui.domain.models import InvalidRecord, QBRStatus
 from cstui.report.qbr import render_html, render_markdown
 from cstui.sanitize import clean
 from cstui.workspace import AccountNotFound, Workspace
 
 
-@click.group(name="export")
+@click.group(name="export", cls=Group)
 def export_group() -> None:
     """Export data."""
 
 
 @export_group.command(name="accounts")
 @data_dir_option
+@team_option
 @click.option(
     "--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True
 )
@@ -41,11 +42,11 @@ def export_group() -> None:
     default=None,
     help="Write to this file (default: standard output).",
 )
-def export_accounts_cmd(data_dir: Path | None, fmt: str, out: Path | None) -> None:
+def export_accounts_cmd(data_dir: Path | None, team: bool, fmt: str, out: Path | None) -> None:
     """Export every account as CSV or JSON."""
     from cstui.transfer import export_accounts
 
-    with opened(data_dir) as ws:
+    with opened(data_dir, team=team) as ws:
         if out is None:
             export_accounts(ws, fmt, sys.stdout)
             return
@@ -83,6 +84,7 @@ def render(ws: Workspace, account_id: str, period: str | None, fmt: str, lang: s
 
 @export_group.command(name="qbr")
 @data_dir_option
+@team_option
 @click.argument("account")
 @click.option("--period", default=None, help="A quarter like 2026Q3 (default: the last full one).")
 @click.option("--format", "fmt", type=click.Choice(["md", "html"]), default="md", show_default=True)
@@ -92,9 +94,10 @@ def render(ws: Workspace, account_id: str, period: str | None, fmt: str, lang: s
     default=None,
     help="Write to this file, created 0600 (default: standard output).",
 )
-@click.option("--lang", type=click.Choice(i18n.LANGUAGES), default=None)
+@click.option("--lang", type=click.Choice(i18n.LANGUAGES), default=None, callback=inherited)
 def qbr(
     data_dir: Path | None,
+    team: bool,
     account: str,
     period: str | None,
     fmt: str,
@@ -103,7 +106,7 @@ def qbr(
 ) -> None:
     """Export ACCOUNT's quarterly business review (id, name or a unique part of it)."""
     words = i18n.detect_language(lang)
-    with opened(data_dir) as ws:
+    with opened(data_dir, team=team) as ws:
         try:
             found = ws.find_account(account)
             text = render(ws, found.id, period, fmt, words)

@@ -10,19 +10,20 @@ from pathlib import Path
 
 import click
 
-from cstui.cli.common import EXIT_ERROR, data_dir_option, fail, opened
+from cstui.cli.common import EXIT_ERROR, Group, data_dir_option, fail, opened, team_option
 from cstui.sanitize import clean
 
 
-@click.group(name="import")
+@click.group(name="import", cls=Group)
 def import_group() -> None:
     """Import data."""
 
 
 @import_group.command(name="accounts")
 @data_dir_option
+@team_option
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def import_accounts_cmd(data_dir: Path | None, file: Path) -> None:
+def import_accounts_cmd(data_dir: Path | None, team: bool, file: Path) -> None:
     """Import accounts from a CSV with the export's columns; bad rows are reported, not written."""
     from cstui.transfer import import_accounts
 
@@ -31,7 +32,7 @@ def import_accounts_cmd(data_dir: Path | None, file: Path) -> None:
     except UnicodeDecodeError:
         fail(f"{file} is not UTF-8 text; save the CSV as UTF-8 and try again.")
         return
-    with opened(data_dir) as ws:
+    with opened(data_dir, team=team) as ws:
         report = import_accounts(ws, [text])
     for line, reason in report.errors:
         click.echo(f"{file}:{line}: {clean(reason)}", err=True)
@@ -45,8 +46,9 @@ def import_accounts_cmd(data_dir: Path | None, file: Path) -> None:
 
 @import_group.command(name="surveys")
 @data_dir_option
+@team_option
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def import_surveys_cmd(data_dir: Path | None, file: Path) -> None:
+def import_surveys_cmd(data_dir: Path | None, team: bool, file: Path) -> None:
     """Import NPS/CSAT responses (account, contact, date, kind, score, comment).
 
     All rows or none: any bad row is reported with its line and nothing is imported.
@@ -56,7 +58,7 @@ def import_surveys_cmd(data_dir: Path | None, file: Path) -> None:
     except UnicodeDecodeError:
         fail(f"{file} is not UTF-8 text; save the CSV as UTF-8 and try again.")
         return
-    with opened(data_dir) as ws:
+    with opened(data_dir, team=team) as ws:
         result = ws.import_surveys(text)
     for line, reason in result.errors:
         click.echo(f"{file}:{line}: {clean(reason)}", err=True)
