@@ -64,7 +64,7 @@ def _private_file(path: Path) -> Iterator[TextIO]:
 
 
 def render(ws: Workspace, account_id: str, period: str | None, fmt: str, lang: str) -> str:
-    """The export text; shared by the CLI and the QBR screen's export key."""
+    """The export text (the QBR widget builds the same in widgets/qbr.py for its export key)."""
     data = ws.qbr_data(account_id, period, lang)
     record = ws.qbr_record(account_id, data.period)  # read only: exporting creates nothing
     sections: dict[str, str] = {}

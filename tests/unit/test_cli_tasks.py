@@ -8,7 +8,6 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-import cstui.cli  # noqa: F401  (imported first, as the CLI does: it registers subcommands)
 from cstui.cli.tasks import tasks
 from cstui.workspace import Workspace
 
