@@ -3,8 +3,8 @@
     .venv/bin/python bench/table.py [--json] [--quick] [--accounts N] [--seed S] [--runs R]
 
 Setup (not timed): a demo data directory of N accounts (default 50,000; ``--quick``:
-10,000) is built once with ``cstui.cli.build_demo`` and cached under ``bench/out/``; each run
-opens a Workspace on it and calls ``ws.portfolio()`` once, so the data are loaded.
+10,000) is built once with ``cstui.demo.build.build_demo`` and cached under ``bench/out/``;
+each run opens a Workspace on it and calls ``ws.portfolio()`` once, so the data are loaded.
 
 Everything runs headless with ``App.run_test(size=(160, 45))``. A "frame" is one compositor
 update as Textual makes it (``Screen._compositor_refresh``) *plus* turning it into the
@@ -100,7 +100,7 @@ def demo_dir(accounts: int, seed: int, *, keep: bool = False) -> Path:
         if keep or (stamp_file.exists() and stamp_file.read_text().strip() == stamp):
             return target
         progress(f"cstui changed since {target.name} was built: rebuilding it (--keep-data skips)")
-    from cstui.cli import build_demo
+    from cstui.demo.build import build_demo
 
     OUT.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=OUT))

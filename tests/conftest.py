@@ -18,6 +18,7 @@ def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[date]:
     clock.freeze(TODAY)
     monkeypatch.setenv("CSTUI_USER", "me")
     monkeypatch.delenv("CSTUI_DATA_DIR", raising=False)
+    monkeypatch.delenv("CSTUI_TEAM", raising=False)
     monkeypatch.setenv("CSTUI_CONFIG_DIR", "/nonexistent/cstui-test-config")
     i18n.set_language("en")
     yield TODAY
@@ -28,7 +29,7 @@ def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[date]:
 @pytest.fixture(scope="session")
 def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A 60-account demo data directory built once; tests copy it before writing."""
-    from cstui.cli import build_demo
+    from cstui.demo.build import build_demo
 
     clock.freeze(TODAY)
     target = tmp_path_factory.mktemp("demo") / "data"

@@ -3,7 +3,8 @@
 All four sections sit in one list so the cursor walks every line with the arrow keys;
 headings are disabled options the cursor skips. Each line jumps to its account with Enter;
 ``z`` snoozes an alert and ``x`` completes a task right here, so the list shrinks as the day's
-work gets done. The digest itself comes from :mod:`cstui.today`, shared with ``cstui today``.
+work gets done. The digest itself comes from :mod:`cstui.workspace.today`, shared with
+``cstui today``.
 """
 
 from __future__ import annotations

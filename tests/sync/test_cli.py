@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from cstui.cli_sync import sync
+from cstui.cli.sync import sync
 from cstui.store import Store
 from cstui.sync.config import Secret, SyncConfig, load_sync_config
 from cstui.workspace import Workspace

@@ -32,7 +32,7 @@ STAGES = ["onboarding", "adoption", "expansion", "renewal", "advocacy"]
 
 def _start(env: dict[str, str]) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "cstui.cli_sync", "--quiet"],
+        [sys.executable, "-m", "cstui.cli.sync", "--quiet"],
         env=env,
         cwd=REPO,
         stdout=subprocess.DEVNULL,
@@ -99,7 +99,7 @@ def test_random_kills_converge_without_loss_or_duplicates(tmp_path: Path) -> Non
         assert mid_sync_kills >= 15, f"only {mid_sync_kills} kills landed mid-sync"
         for _ in range(3):
             done = subprocess.run(
-                [sys.executable, "-m", "cstui.cli_sync", "--quiet"],
+                [sys.executable, "-m", "cstui.cli.sync", "--quiet"],
                 env=env,
                 cwd=REPO,
                 capture_output=True,
@@ -111,7 +111,7 @@ def test_random_kills_converge_without_loss_or_duplicates(tmp_path: Path) -> Non
                 break
         if done.returncode == 3:  # a false conflict would be a bug: show it in the failure
             listing = subprocess.run(
-                [sys.executable, "-m", "cstui.cli_sync", "--conflicts"],
+                [sys.executable, "-m", "cstui.cli.sync", "--conflicts"],
                 env=env,
                 cwd=REPO,
                 capture_output=True,

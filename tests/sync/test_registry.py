@@ -79,7 +79,7 @@ def test_the_plugin_adapter_syncs_through_the_cli(tmp_path: Path) -> None:
     state = tmp_path / "echo.json"
     (config / "sync.toml").write_text(f'adapter = "echo"\n[echo]\nstate_file = "{state}"\n')
     env = {"CSTUI_CONFIG_DIR": str(config), "CSTUI_DATA_DIR": str(data), "CSTUI_ECHO_TOKEN": "x"}
-    out = _python("from cstui.cli_sync import sync; sync()", [PLUGIN], **env)
+    out = _python("from cstui.cli.sync import sync; sync()", [PLUGIN], **env)
     assert out.returncode == 0, out.stderr
     assert "Synced with Echo CRM" in out.stdout and "pushed 8" in out.stdout
     crm = json.loads(state.read_text())
@@ -89,7 +89,7 @@ def test_the_plugin_adapter_syncs_through_the_cli(tmp_path: Path) -> None:
         "activities": 2,
         "tasks": 2,
     }
-    again = _python("from cstui.cli_sync import sync; sync()", [PLUGIN], **env)
+    again = _python("from cstui.cli.sync import sync; sync()", [PLUGIN], **env)
     assert again.returncode == 0 and "pushed 0" in again.stdout
 
 

@@ -8,8 +8,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-import cstui.cli  # noqa: F401  (imported first, as the CLI does: it registers subcommands)
-from cstui.cli_tasks import tasks
+from cstui.cli.tasks import tasks
 from cstui.workspace import Workspace
 
 TODAY = date(2026, 11, 23)

@@ -24,7 +24,7 @@ def _modules(package: str) -> list[str]:
 
 def test_lower_layers_and_services_do_not_load_textual() -> None:
     modules = [m for p in LOWER for m in _modules(p)]
-    modules += [*_modules("workspace"), "cstui.cli", "cstui.i18n"]
+    modules += _modules("workspace") + _modules("cli") + _modules("demo") + ["cstui.i18n"]
     code = (
         "import importlib, sys\n"
         f"for name in {modules!r}:\n"
@@ -43,7 +43,8 @@ def _imports(path: Path) -> set[str]:
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module:
-            found.add(node.module)
+            found.add(node.module)  # and each name, which may be a module: from cstui import demo
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
     return found
 
 
@@ -57,7 +58,29 @@ def test_ui_never_touches_tinydb_or_the_store() -> None:
     assert offenders == []
 
 
+def test_only_the_cli_imports_the_demo_package() -> None:
+    """The demo book is a way to try cstui, not part of it: the app never depends on it."""
+    offenders = []
+    for path in ROOT.rglob("*.py"):
+        part = path.relative_to(ROOT).parts[0]
+        if part in ("cli", "demo"):
+            continue
+        offenders += [f"{path.name}: {n}" for n in _imports(path) if n.startswith("cstui.demo")]
+    assert offenders == []
+
+
 def test_the_check_itself_detects_an_offender(tmp_path: Path) -> None:
     bad = tmp_path / "bad.py"
-    bad.write_text("from tinydb import TinyDB\nimport cstui.store.db\n")
-    assert {"tinydb", "cstui.store.db"} <= _imports(bad)
+    bad.write_text("from tinydb import TinyDB\nimport cstui.store.db\nfrom cstui import demo\n")
+    assert {"tinydb", "cstui.store.db", "cstui.demo"} <= _imports(bad)
+
+
+def test_the_root_command_imports_no_subcommand_module() -> None:
+    """Opening the app goes through ``cstui.cli``: commands load only when they are run."""
+    code = (
+        "import sys, cstui.cli\n"
+        "loaded = (m for m in sys.modules if m.startswith(('cstui.cli.', 'cstui.demo')))\n"
+        "print(','.join(sorted(loaded)))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "cstui.cli.common"

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from cstui import i18n
-from cstui.domain import health, names, success
+from cstui.demo import names
+from cstui.domain import health, success
 from cstui.domain.models import (
     KPI,
     Audience,

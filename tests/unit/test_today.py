@@ -9,7 +9,7 @@ from typing import Any
 
 from click.testing import CliRunner
 
-from cstui.cli_today import today as today_cmd
+from cstui.cli.today import today as today_cmd
 from cstui.workspace import Workspace
 from cstui.workspace.today import TodayItem, build_today
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from cstui.cli_common import data_dir_option, fail, team_option
+from cstui.cli.common import data_dir_option, fail, team_option
 from cstui.paths import default_data_dir
 from cstui.sanitize import clean
 from cstui.store import Store, StoreError
@@ -335,5 +335,5 @@ def _sync(
     return report.exit_code
 
 
-if __name__ == "__main__":  # `python -m cstui.cli_sync` until the command is registered
+if __name__ == "__main__":  # `python -m cstui.cli.sync`: the command alone (the sync tests)
     sync()

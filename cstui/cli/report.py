@@ -14,7 +14,7 @@ import click
 from rich.cells import cell_len
 
 from cstui import clock, i18n
-from cstui.cli_common import data_dir_option, fail, opened
+from cstui.cli.common import Group, data_dir_option, fail, inherited, opened, team_option
 from cstui.domain.models import InvalidRecord
 from cstui.domain.renewals import KPIValue, Period
 from cstui.sanitize import clean
@@ -35,13 +35,14 @@ def format_value(v: KPIValue) -> str:
     return i18n.money(round(v.value), v.unit)
 
 
-@click.group(name="report")
+@click.group(name="report", cls=Group)
 def report() -> None:
     """Reports on the whole book."""
 
 
 @report.command(name="kpis")
 @data_dir_option
+@team_option
 @click.option("--period", default=None, help="2026Q3, 2026-09 or 2026 (default: this quarter).")
 @click.option(
     "--slice",
@@ -51,15 +52,20 @@ def report() -> None:
     help="all, mine, tier:high|mid|tech or owner:NAME.",
 )
 @click.option("--json", "as_json", is_flag=True, help="One JSON document for scripts.")
-@click.option("--lang", type=click.Choice(i18n.LANGUAGES), default=None)
+@click.option("--lang", type=click.Choice(i18n.LANGUAGES), default=None, callback=inherited)
 def kpis(
-    data_dir: Path | None, period: str | None, slice_: str, as_json: bool, lang: str | None
+    data_dir: Path | None,
+    team: bool,
+    period: str | None,
+    slice_: str,
+    as_json: bool,
+    lang: str | None,
 ) -> None:
     """Churn, renewal rate, GRR/NRR, expansion, upsell, NPS, CSAT, LTV, TTV, onboarding
     completion and health distribution for one period and slice of the book."""
     i18n.set_language(i18n.detect_language(lang))
     chosen = period or Period.containing(clock.today()).label
-    with opened(data_dir) as ws:
+    with opened(data_dir, team=team) as ws:
         try:
             result = ws.kpi_report(chosen, slice_)
         except InvalidRecord as exc:
@@ -94,26 +100,3 @@ def kpis(
         pad = " " * (width - cell_len(label))
         vpad = " " * (value_width - cell_len(value))
         click.echo(f"{label}{pad}  {vpad}{value}  {note}".rstrip())
-
-
-@click.command(name="surveys")
-@data_dir_option
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def import_surveys_cmd(data_dir: Path | None, file: Path) -> None:
-    """Import NPS/CSAT responses (account, contact, date, kind, score, comment).
-
-    All rows or none: any bad row is reported with its line and nothing is imported.
-    """
-    try:
-        text = file.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        fail(f"{file} is not UTF-8 text; save the CSV as UTF-8 and try again.")
-        return
-    with opened(data_dir) as ws:
-        result = ws.import_surveys(text)
-    for line, reason in result.errors:
-        click.echo(f"{file}:{line}: {clean(reason)}", err=True)
-    if result.errors:
-        fail(f"Nothing imported from {file}: {len(result.errors)} bad rows; fix them and retry.")
-        return
-    click.echo(f"Imported {file}: {result.created} responses, {result.unchanged} already imported.")

@@ -1,27 +1,70 @@
-"""``cstui export qbr``: one account's quarterly business review as Markdown or HTML.
+"""``cstui export accounts`` and ``cstui export qbr``: data out of cstui, as files or stdout.
 
-Uses the review record when there is one (the CSM's edited sections and marked stories) and
-its frozen snapshot once delivered, so the file matches what the customer was shown.
+Exports hold customer data, so files are created private (0600) like the data files. A
+review is exported from its record when there is one (the CSM's edited sections and marked
+stories) and from its frozen snapshot once delivered, so the file matches what the customer
+was shown.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TextIO
 
 import click
 
 from cstui import i18n
-from cstui.cli_common import data_dir_option, fail, opened
+from cstui.cli.common import Group, data_dir_option, fail, inherited, opened, team_option
 from cstui.domain.models import InvalidRecord, QBRStatus
 from cstui.report.qbr import render_html, render_markdown
 from cstui.sanitize import clean
 from cstui.workspace import AccountNotFound, Workspace
+from cstui.workspace.imports import export_accounts
+
+
+@click.group(name="export", cls=Group)
+def export_group() -> None:
+    """Export data."""
+
+
+@export_group.command(name="accounts")
+@data_dir_option
+@team_option
+@click.option(
+    "--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write to this file (default: standard output).",
+)
+def export_accounts_cmd(data_dir: Path | None, team: bool, fmt: str, out: Path | None) -> None:
+    """Export every account as CSV or JSON."""
+
+    with opened(data_dir, team=team) as ws:
+        if out is None:
+            export_accounts(ws, fmt, sys.stdout)
+            return
+        with _private_file(out) as handle:
+            count = export_accounts(ws, fmt, handle)
+        click.echo(f"Exported {count} accounts to {out}.", err=True)
+
+
+@contextmanager
+def _private_file(path: Path) -> Iterator[TextIO]:
+    """Exports hold customer data: create them 0600 like the data files."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with open(fd, "w", encoding="utf-8", newline="") as handle:
+        yield handle
 
 
 def render(ws: Workspace, account_id: str, period: str | None, fmt: str, lang: str) -> str:
-    """The export text; shared by the CLI and the QBR screen's export key."""
+    """The export text (the QBR widget builds the same in widgets/qbr.py for its export key)."""
     data = ws.qbr_data(account_id, period, lang)
     record = ws.qbr_record(account_id, data.period)  # read only: exporting creates nothing
     sections: dict[str, str] = {}
@@ -39,8 +82,9 @@ def render(ws: Workspace, account_id: str, period: str | None, fmt: str, lang: s
     return render_html(data, sections, stories, lang, delivered_on=delivered)
 
 
-@click.command(name="qbr")
+@export_group.command(name="qbr")
 @data_dir_option
+@team_option
 @click.argument("account")
 @click.option("--period", default=None, help="A quarter like 2026Q3 (default: the last full one).")
 @click.option("--format", "fmt", type=click.Choice(["md", "html"]), default="md", show_default=True)
@@ -50,9 +94,10 @@ def render(ws: Workspace, account_id: str, period: str | None, fmt: str, lang: s
     default=None,
     help="Write to this file, created 0600 (default: standard output).",
 )
-@click.option("--lang", type=click.Choice(i18n.LANGUAGES), default=None)
+@click.option("--lang", type=click.Choice(i18n.LANGUAGES), default=None, callback=inherited)
 def qbr(
     data_dir: Path | None,
+    team: bool,
     account: str,
     period: str | None,
     fmt: str,
@@ -61,7 +106,7 @@ def qbr(
 ) -> None:
     """Export ACCOUNT's quarterly business review (id, name or a unique part of it)."""
     words = i18n.detect_language(lang)
-    with opened(data_dir) as ws:
+    with opened(data_dir, team=team) as ws:
         try:
             found = ws.find_account(account)
             text = render(ws, found.id, period, fmt, words)

@@ -13,7 +13,7 @@ import click
 from rich.cells import cell_len
 
 from cstui import clock, i18n
-from cstui.cli_common import data_dir_option, lang_option, opened
+from cstui.cli.common import data_dir_option, lang_option, opened, team_option
 from cstui.i18n import t
 from cstui.sanitize import clean
 from cstui.workspace.today import TodayDigest, TodayItem, build_today, section_title
@@ -53,13 +53,16 @@ def render_text(digest: TodayDigest) -> str:
 
 @click.command()
 @data_dir_option
+@team_option
 @lang_option
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @click.option("--all", "everyone", is_flag=True, help="Everyone's accounts, not only yours.")
-def today(data_dir: Path | None, lang: str | None, as_json: bool, everyone: bool) -> None:
+def today(
+    data_dir: Path | None, team: bool, lang: str | None, as_json: bool, everyone: bool
+) -> None:
     """What to act on today: your tasks, alerts, renewals and overdue touches."""
     i18n.set_language(i18n.detect_language(lang))
-    with opened(data_dir) as ws:
+    with opened(data_dir, team=team) as ws:
         ws.refresh_health()  # alerts must reflect today's data, not the last app session
         digest = build_today(ws, clock.today(), everyone=everyone)
     if as_json:

@@ -15,7 +15,7 @@ import click
 from rich.cells import cell_len
 
 from cstui import clock, i18n
-from cstui.cli_common import data_dir_option, fail, lang_option, opened
+from cstui.cli.common import data_dir_option, fail, lang_option, opened, team_option
 from cstui.domain.models import Task
 from cstui.i18n import t
 from cstui.sanitize import clean
@@ -85,6 +85,7 @@ def render_text(rows: list[dict[str, Any]], heading: str, *, show_owner: bool) -
 
 @click.command()
 @data_dir_option
+@team_option
 @lang_option
 @click.option(
     "--account",
@@ -97,6 +98,7 @@ def render_text(rows: list[dict[str, Any]], heading: str, *, show_owner: bool) -
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 def tasks(
     data_dir: Path | None,
+    team: bool,
     lang: str | None,
     account_query: str | None,
     everyone: bool,
@@ -105,7 +107,7 @@ def tasks(
     """Open tasks (due date, account, source, priority): yours by default."""
     i18n.set_language(i18n.detect_language(lang))
     today = clock.today().isoformat()
-    with opened(data_dir) as ws:
+    with opened(data_dir, team=team) as ws:
         ws.sync_cadence_tasks()  # touchpoints that came due since the app last ran
         account_id: str | None = None
         account_name = ""

@@ -10,21 +10,22 @@ import click
 from rich.cells import cell_len
 
 from cstui import clock, i18n
-from cstui.cli_common import data_dir_option, fail, opened
+from cstui.cli.common import Group, data_dir_option, fail, inherited, opened, team_option
 from cstui.i18n import render, t
 from cstui.sanitize import clean
 from cstui.workspace import AccountNotFound
 
 
-@click.group(name="health", invoke_without_command=True)
+@click.group(name="health", cls=Group, invoke_without_command=True)
 @data_dir_option
+@team_option
 @click.option("--json", "as_json", is_flag=True, help="One JSON document for scripts.")
 @click.pass_context
-def health(ctx: click.Context, data_dir: Path | None, as_json: bool) -> None:
+def health(ctx: click.Context, data_dir: Path | None, team: bool, as_json: bool) -> None:
     """Every account's health score, band and risk flags (recomputed for today)."""
     if ctx.invoked_subcommand is not None:
         return
-    with opened(data_dir) as ws:
+    with opened(data_dir, team=team) as ws:
         ws.refresh_health()
         today = clock.today()
         rows = sorted(ws.portfolio(), key=lambda r: (r.health is None, r.health or 0, r.name))
@@ -52,12 +53,19 @@ def health(ctx: click.Context, data_dir: Path | None, as_json: bool) -> None:
 
 @health.command()
 @data_dir_option
+@team_option
 @click.argument("account")
-@click.option("--lang", type=click.Choice(i18n.LANGUAGES), default="en", show_default=True)
-def explain(data_dir: Path | None, account: str, lang: str) -> None:
+@click.option(
+    "--lang",
+    type=click.Choice(i18n.LANGUAGES),
+    default="en",
+    show_default=True,
+    callback=inherited,
+)
+def explain(data_dir: Path | None, team: bool, account: str, lang: str) -> None:
     """Each measure's raw value, points, weight and contribution for ACCOUNT (name or id)."""
     i18n.set_language(lang)
-    with opened(data_dir) as ws:
+    with opened(data_dir, team=team) as ws:
         try:
             acc = ws.find_account(account)
         except AccountNotFound as exc:

@@ -28,7 +28,7 @@ from itertools import accumulate
 from typing import Any, TypeVar
 
 from cstui import clock
-from cstui.domain import names
+from cstui.demo import names
 from cstui.domain.models import (
     ALL_MODELS,
     QBR,

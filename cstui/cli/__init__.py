@@ -1,0 +1,69 @@
+"""The ``cstui`` command line: the root group, which opens the app when given no command.
+
+Each command lives in the module named after it (``cstui import ...`` in ``imports.py``,
+``cstui export ...`` in ``exports.py``) and is imported only when it is run: opening the app
+then imports none of them (the sync stack alone pulls in httpx), which keeps start-up fast.
+
+Every command that reads data takes ``--data-dir`` (or ``CSTUI_DATA_DIR``) and ``--team`` (or
+``CSTUI_TEAM=1``); typed before the command they mean the same as after it (``common.Group``).
+Errors are one clear line on stderr and a non-zero exit code; nothing here prints secrets or
+raw tracebacks for expected problems (a corrupt file, a bad row, a missing account).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from cstui.cli.common import (
+    Group,
+    data_dir_option,
+    fail,
+    lang_option,
+    run_app,
+    team_option,
+)
+from cstui.paths import default_data_dir
+from cstui.store import StoreError
+from cstui.workspace import Workspace
+
+COMMANDS = {
+    "compact": "cstui.cli.compact:compact",
+    "demo": "cstui.cli.demo:demo",
+    "doctor": "cstui.cli.doctor:doctor",
+    "export": "cstui.cli.exports:export_group",
+    "health": "cstui.cli.health:health",
+    "import": "cstui.cli.imports:import_group",
+    "report": "cstui.cli.report:report",
+    "sync": "cstui.cli.sync:sync",
+    "tasks": "cstui.cli.tasks:tasks",
+    "today": "cstui.cli.today:today",
+}
+"""Command name -> ``module:attribute``, imported on first use."""
+
+
+@click.group(
+    cls=Group,
+    lazy=COMMANDS,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+@data_dir_option
+@lang_option
+@team_option
+@click.version_option(package_name="cstui")
+@click.pass_context
+def main(ctx: click.Context, data_dir: Path | None, lang: str | None, team: bool) -> None:
+    """A terminal workspace for customer success managers.
+
+    With no command, opens the app on your data.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    try:
+        ws = Workspace.open(data_dir or default_data_dir(), team=team)
+    except StoreError as exc:
+        fail(str(exc))
+        return
+    run_app(ws, lang)

@@ -1,0 +1,46 @@
+"""``cstui demo``: try cstui on a generated book, in a directory of its own."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+import click
+
+from cstui.cli.common import fail, lang_option, run_app, team_option
+from cstui.demo.build import build_demo
+from cstui.workspace import Workspace
+
+
+@click.command()
+@click.option("--accounts", type=click.IntRange(1, 200_000), default=60, show_default=True)
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Write the demo data directory here instead of a temporary one.",
+)
+@click.option("--no-open", is_flag=True, help="Only write the data; do not open the app.")
+@lang_option
+@team_option
+def demo(
+    accounts: int, seed: int, out: Path | None, no_open: bool, lang: str | None, team: bool
+) -> None:
+    """Open cstui on a generated demo portfolio (never touches your data)."""
+    if out is not None and out.exists() and any(out.iterdir()):
+        fail(f"{out} is not empty; choose a new directory for the demo data.")
+    target = out or Path(tempfile.mkdtemp(prefix="cstui-demo-"))
+    try:
+        count = build_demo(target, accounts, seed, team=team)
+        if no_open:
+            click.echo(
+                f"Wrote a demo portfolio of {accounts} accounts ({count} records) to {target}."
+            )
+            return
+        ws = Workspace.open(target, team=team)
+        run_app(ws, lang)
+    finally:
+        if out is None:
+            shutil.rmtree(target, ignore_errors=True)

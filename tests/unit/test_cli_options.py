@@ -1,0 +1,168 @@
+"""Shared options mean the same before and after the subcommand, or are refused (exit 2).
+
+``cstui --data-dir X today`` once read the default directory: the root group's options were
+parsed and dropped. Now a value typed before the subcommand is passed down to the command
+that runs; one it does not take is an error. ``CSTUI_TEAM=1`` works like ``--team`` for every
+command that opens a data directory.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from cstui.cli import main
+from cstui.cli.common import inherited
+from cstui.store.perms import PRIVATE_DIR_MODE, TEAM_DIR_MODE
+
+SHARED = ("data_dir", "lang", "team")
+
+
+def run(*args: str | Path, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    words = [str(a) for a in args]
+    result = CliRunner().invoke(main, words, env=env, catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture
+def data(demo_dir: Path, tmp_path: Path) -> Path:
+    target = tmp_path / "data"
+    shutil.copytree(demo_dir, target)
+    return target
+
+
+@pytest.fixture
+def elsewhere(tmp_path: Path) -> dict[str, str]:
+    """CSTUI_DATA_DIR pointing at an empty book: a dropped --data-dir would read this one."""
+    return {"CSTUI_DATA_DIR": str(tmp_path / "empty")}
+
+
+def _accounts(stdout: str) -> int:
+    return len(json.loads(stdout)["accounts"])
+
+
+def test_data_dir_before_the_command_is_used(data: Path, elsewhere: dict[str, str]) -> None:
+    code, before, _ = run("--data-dir", data, "health", "--json", env=elsewhere)
+    assert code == 0
+    assert _accounts(before) == 60
+    assert run("health", "--data-dir", data, "--json", env=elsewhere)[1] == before
+
+
+def test_the_value_typed_nearer_the_command_wins(data: Path, tmp_path: Path) -> None:
+    empty = tmp_path / "other"
+    _, stdout, _ = run("--data-dir", empty, "health", "--data-dir", data, "--json")
+    assert _accounts(stdout) == 60
+    _, stdout, _ = run("--data-dir", data, "health", "--data-dir", empty, "--json")
+    assert _accounts(stdout) == 0
+
+
+def test_lang_before_the_command_is_used(data: Path) -> None:
+    english = run("today", "--data-dir", data, "--lang", "en")[1]
+    after = run("today", "--data-dir", data, "--lang", "ja")[1]
+    before = run("--lang", "ja", "--data-dir", data, "today")[1]
+    assert before == after != english
+
+
+def test_options_pass_through_a_subgroup(data: Path) -> None:
+    name = json.loads(run("health", "--data-dir", data, "--json")[1])["accounts"][0]["id"]
+    english = run("health", "explain", "--data-dir", data, name)
+    after = run("health", "explain", "--data-dir", data, "--lang", "ja", name)
+    before = run("--lang", "ja", "--data-dir", data, "health", "explain", name)
+    middle = run("health", "--data-dir", data, "explain", "--lang", "ja", name)
+    assert english[0] == after[0] == before[0] == middle[0] == 0
+    assert before[1] == after[1] == middle[1] != english[1]
+
+
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [
+        (["--lang", "ja", "doctor", "--data-dir", "{dir}"], "--lang"),
+        (["--lang", "ja", "health", "--data-dir", "{dir}"], "--lang"),  # a group that runs
+        (["--lang", "ja", "export", "accounts", "--data-dir", "{dir}"], "--lang"),
+        (["health", "--json", "explain", "--data-dir", "{dir}", "acme"], "--json"),
+        (["--data-dir", "{dir}", "demo", "--no-open"], "--data-dir"),
+    ],
+)
+def test_an_option_the_command_does_not_take_is_refused(
+    args: list[str], option: str, tmp_path: Path
+) -> None:
+    target = tmp_path / "data"
+    code, stdout, stderr = run(*(a.replace("{dir}", str(target)) for a in args))
+    assert code == 2
+    assert f"{option} does not apply to" in stderr
+    assert stdout == ""
+    assert not target.exists()  # refused before anything ran
+
+
+def _commands(command: click.Command, ctx: click.Context) -> Iterator[click.Command]:
+    yield command
+    if isinstance(command, click.Group):
+        for name in command.list_commands(ctx):
+            sub = command.get_command(ctx, name)
+            assert sub is not None
+            yield from _commands(sub, click.Context(sub, parent=ctx, info_name=name))
+
+
+def test_every_shared_option_inherits_and_every_data_command_takes_team() -> None:
+    """The rule lives in common.py; this keeps each command wired to it."""
+    checked = 0
+    for command in _commands(main, click.Context(main, info_name="cstui")):
+        params = {p.name: p for p in command.params}
+        for name in SHARED:
+            if name in params:
+                assert params[name].callback is inherited, f"{command.name} --{name}"
+                checked += 1
+        if "data_dir" in params:
+            assert "team" in params, f"{command.name} opens data but has no --team"
+    assert checked >= 30
+
+
+def _surveys(tmp_path: Path) -> Path:
+    path = tmp_path / "surveys.csv"
+    path.write_text("account,contact,date,kind,score,comment\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["compact"],
+        ["doctor"],
+        ["today"],
+        ["tasks"],
+        ["health"],
+        ["health", "explain", "acme"],
+        ["report", "kpis"],
+        ["export", "accounts"],
+        ["export", "qbr", "acme"],
+        ["import", "surveys", "{surveys}"],
+        ["sync", "--status"],
+    ],
+)
+def test_cstui_team_works_like_the_flag_for_every_command(
+    args: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CSTUI_CONFIG_DIR", str(tmp_path / "no-config"))
+    args = [a.replace("{surveys}", str(_surveys(tmp_path))) for a in args]
+    target = tmp_path / "data"
+    run(*args, "--data-dir", target, env={"CSTUI_TEAM": "1"})
+    assert stat.S_IMODE(target.stat().st_mode) == TEAM_DIR_MODE
+    private = tmp_path / "private"
+    run(*args, "--data-dir", private)
+    assert stat.S_IMODE(private.stat().st_mode) == PRIVATE_DIR_MODE
+
+
+def test_team_before_the_command_and_for_the_demo(tmp_path: Path) -> None:
+    run("--team", "compact", "--data-dir", tmp_path / "a")
+    assert stat.S_IMODE((tmp_path / "a").stat().st_mode) == TEAM_DIR_MODE
+    out = tmp_path / "demo"
+    code, _, _ = run("demo", "--out", out, "--accounts", "2", "--no-open", env={"CSTUI_TEAM": "1"})
+    assert code == 0
+    assert stat.S_IMODE(out.stat().st_mode) == TEAM_DIR_MODE
