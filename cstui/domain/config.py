@@ -25,9 +25,9 @@ import typing
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any, ClassVar, Final, Literal, TypeVar
+from typing import Annotated, Any, ClassVar, Final, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, ValidationError
 from pydantic_core import PydanticCustomError
 
 from cstui import i18n
@@ -49,6 +49,22 @@ class ConfigModel(BaseModel):
 
     unknown_key: ClassVar[str] = "config.error.unknown_key"
     """i18n key of the sentence for a key this table does not have (``{key}``, ``{allowed}``)."""
+
+
+_ID: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+
+
+def _ident(value: str) -> str:
+    if not _ID.match(value):
+        raise invalid("config.error.id", got=shown(value))
+    return value
+
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+"""A text that must say something (surrounding spaces dropped)."""
+OptionalText = Annotated[str, StringConstraints(strip_whitespace=True)]
+Ident = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_ident)]
+"""An id: letters, digits, '-' and '_' (no spaces or ':', which item ids use)."""
 
 
 # --------------------------------------------------------------------------------------------

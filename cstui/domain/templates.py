@@ -24,7 +24,6 @@ Design choices, and why:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -32,16 +31,24 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Final, Literal, Self
 
-from pydantic import AfterValidator, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
-from cstui.domain.config import ConfigError, ConfigModel, invalid, key_text, parse_toml, shown
+from cstui.domain.config import (
+    ConfigError,
+    ConfigModel,
+    Ident,
+    OptionalText,
+    Text,
+    invalid,
+    key_text,
+    parse_toml,
+    shown,
+)
 from cstui.domain.metrics import time_to_value
 from cstui.domain.models import OnboardingItem, OnboardingPlan, OwnerSide
 
 OWN_PREFIX: Final = "own:"
 """Id prefix of items a CSM added by hand (never touched by re-applying a template)."""
-
-_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 
 
 TemplateError = ConfigError
@@ -115,54 +122,43 @@ class OnboardingTemplate:
 # --------------------------------------------------------------------------------------------
 
 
-def _ident(value: str) -> str:
-    if not _ID.match(value):
-        raise invalid("config.onboarding.id", got=shown(value))
-    return value
-
-
 def _not_negative(value: int) -> int:
     if value < 0:
         raise invalid("config.onboarding.negative_offset", got=value)
     return value
 
 
-_Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-_Optional = Annotated[str, StringConstraints(strip_whitespace=True)]
-_Ident = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_ident)]
-
-
 class _Phase(ConfigModel):
-    id: _Ident
-    name_en: _Text
-    name_ja: _Optional = ""
+    id: Ident
+    name_en: Text
+    name_ja: OptionalText = ""
     order: int | None = None
 
 
 class _Step(ConfigModel):
-    id: _Ident
-    phase: _Text
-    title_en: _Text
-    title_ja: _Optional = ""
+    id: Ident
+    phase: Text
+    title_en: Text
+    title_ja: OptionalText = ""
     offset_days: Annotated[int, AfterValidator(_not_negative)]
     owner: Literal["customer", "us"]
     core: bool = True
     first_value: bool = False
     after: list[str] = Field(default_factory=list)
-    by_week_en: _Optional = ""
-    by_week_ja: _Optional = ""
+    by_week_en: OptionalText = ""
+    by_week_ja: OptionalText = ""
 
 
 class TemplateFile(ConfigModel):
     """One onboarding template file (``cstui/defaults/onboarding/*.toml``)."""
 
-    key: _Ident
-    name_en: _Text
-    name_ja: _Optional = ""
-    description_en: _Optional = ""
-    description_ja: _Optional = ""
+    key: Ident
+    name_en: Text
+    name_ja: OptionalText = ""
+    description_en: OptionalText = ""
+    description_ja: OptionalText = ""
     skip_weekends: bool = False
-    first_value: _Text | None = None
+    first_value: Text | None = None
     phases: Annotated[list[_Phase], Field(min_length=1)]
     steps: Annotated[list[_Step], Field(min_length=1)]
 
