@@ -120,9 +120,10 @@ def invalid(key: str, /, *, at: str | int | KeyPath = (), **params: Any) -> Pyda
     """The error a config model's validator raises: an i18n ``key``, its ``params``, and
     ``at``, the key (below the validated table) that the reader should change."""
     context: dict[str, Any] = dict(params)
+    english = i18n.render(msg(key, **params), "en")
     if at != ():
         context["at"] = at if isinstance(at, tuple) else (at,)
-    return PydanticCustomError(key, i18n.catalogue("en").get(key, key), context)
+    return PydanticCustomError(key, english, context)
 
 
 # --------------------------------------------------------------------------------------------
