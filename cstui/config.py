@@ -2,6 +2,7 @@
 
 A broken user file never stops cstui: its error (file, line and key) is reported and the
 defaults stay in force, so a typo in ``health.toml`` cannot lock a CSM out of their book.
+The warnings are worded in the UI language set when the settings are loaded.
 """
 
 from __future__ import annotations
@@ -9,12 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cstui.domain.health import (
-    HealthConfig,
-    HealthConfigError,
-    default_health_config,
-    parse_health_config,
-)
+from cstui.domain.config import ConfigError
+from cstui.domain.health import HealthConfig, default_health_config, parse_health_config
+from cstui.i18n import t
 from cstui.paths import config_dir
 
 
@@ -34,8 +32,8 @@ def load_settings(directory: Path | None = None) -> Settings:
         try:
             text = path.read_text(encoding="utf-8")
             settings.health = parse_health_config(text, str(path), base=settings.health)
-        except HealthConfigError as exc:
-            settings.errors.append(f"{exc} (the default health model is used instead)")
+        except ConfigError as exc:
+            settings.errors.append(t("config.kept.health", error=exc))
         except (OSError, UnicodeDecodeError) as exc:
-            settings.errors.append(f"{path}: cannot be read ({exc}); defaults are used.")
+            settings.errors.append(t("config.kept.unreadable", path=path, detail=exc))
     return settings

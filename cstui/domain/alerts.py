@@ -342,12 +342,6 @@ class Alert(Record):
     """The lasting record of a flag: one per account and rule, so it never duplicates."""
 
     table: ClassVar[str] = "alerts"
-    labels: ClassVar[dict[str, str]] = {
-        "rule": "Rule",
-        "evidence": "Evidence",
-        "snoozed_until": "Snoozed until",
-        "snooze_reason": "Snooze reason",
-    }
 
     account_id: str
     rule: str

@@ -23,21 +23,36 @@ Windows such as "the last 180 days" include both ends: a survey dated exactly
 
 from __future__ import annotations
 
-import json
 import math
-import re
-import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from functools import lru_cache
 from importlib import resources
-from typing import Any, Final, Literal, Self
+from typing import Annotated, Any, ClassVar, Final, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    Strict,
+    StringConstraints,
+    model_validator,
+)
 
 from cstui import i18n
+from cstui.domain.config import (
+    ConfigError,
+    ConfigModel,
+    invalid,
+    merge,
+    read_toml,
+    shown,
+    validate_data,
+)
+from cstui.domain.config import find_key_line as find_key_line
 from cstui.domain.models import (
     Account,
     Activity,
@@ -94,15 +109,8 @@ class Band(StrEnum):
 # Configuration
 # --------------------------------------------------------------------------------------------
 
-
-class HealthConfigError(ValueError):
-    """A health config problem, worded to point at the exact place to fix it."""
-
-    def __init__(self, message: str, source: str, line: int | None, key: str | None) -> None:
-        super().__init__(message)
-        self.source = source
-        self.line = line
-        self.key = key
+HealthConfigError = ConfigError
+"""The health config's error is the one error type of every config file (file, line, key)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,323 +173,256 @@ class HealthConfig:
         return ja if lang == "ja" else en
 
 
-class _Invalid(Exception):
-    """Internal: a semantic config error at a key path; turned into HealthConfigError."""
+# The layout of health.toml, as pydantic models (cstui.domain.config reads them).
 
-    def __init__(self, path: tuple[str, ...], message: str) -> None:
-        super().__init__(message)
-        self.path = path
-        self.message = message
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, dict):
-        return "a table"
-    if isinstance(value, list):
-        return "a list"
-    return str(value)
+_Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+_Whole0 = Annotated[int, Field(ge=0)]
+_Whole1 = Annotated[int, Field(ge=1)]
+_Score = Annotated[int, Field(ge=0, le=100)]
+_Enum = Strict(False)
+"""Stage names are text in TOML; the enum is looked up from it."""
 
 
-def _table(parent: Mapping[str, Any], path: tuple[str, ...]) -> Mapping[str, Any]:
-    value = parent.get(path[-1])
-    if value is None:
-        raise _Invalid(path, "missing; it is required.")
-    if not isinstance(value, dict):
-        raise _Invalid(path, f"expected a table, got {_show(value)}.")
+def _weight(value: float) -> float:
+    if value < 0:
+        raise invalid("config.health.negative_weight", got=shown(value))
     return value
 
 
-def _only(table: Mapping[str, Any], path: tuple[str, ...], allowed: Iterable[str]) -> None:
-    allowed = tuple(allowed)
-    for key in table:
-        if key not in allowed:
-            raise _Invalid(
-                (*path, key), f'unknown key "{key}"; expected one of: {", ".join(allowed)}.'
+_Weight = Annotated[float, AfterValidator(_weight)]
+
+
+class _Measure(ConfigModel):
+    label_en: _Text
+    label_ja: _Text
+    poor: float
+    good: float
+
+    @model_validator(mode="after")
+    def _differ(self) -> Self:
+        if self.poor == self.good:
+            raise invalid("config.health.same_poor_good", at="good", value=f"{self.poor:g}")
+        return self
+
+
+class _Measures(ConfigModel):
+    unknown_key: ClassVar[str] = "config.health.unknown_measure"
+    adoption: _Measure
+    maturity: _Measure
+    engagement: _Measure
+    sentiment: _Measure
+    support: _Measure
+    onboarding: _Measure
+    outcomes: _Measure
+
+
+class _Weights(ConfigModel):
+    """The default weights: every measure needs one."""
+
+    unknown_key: ClassVar[str] = "config.health.unknown_measure"
+    adoption: _Weight
+    maturity: _Weight
+    engagement: _Weight
+    sentiment: _Weight
+    support: _Weight
+    onboarding: _Weight
+    outcomes: _Weight
+
+
+class _Profile(ConfigModel):
+    """A stage's weights: only the ones that differ from the defaults."""
+
+    unknown_key: ClassVar[str] = "config.health.unknown_measure"
+    adoption: _Weight | None = None
+    maturity: _Weight | None = None
+    engagement: _Weight | None = None
+    sentiment: _Weight | None = None
+    support: _Weight | None = None
+    onboarding: _Weight | None = None
+    outcomes: _Weight | None = None
+
+
+class _Profiles(ConfigModel):
+    unknown_key: ClassVar[str] = "config.health.unknown_stage"
+    kickoff: _Profile | None = None
+    onboarding: _Profile | None = None
+    adoption: _Profile | None = None
+    expansion: _Profile | None = None
+    renewal: _Profile | None = None
+    advocacy: _Profile | None = None
+    churned: _Profile | None = None
+    not_a_fit: _Profile | None = None
+
+
+class _Rules(ConfigModel):
+    usage_max_age_days: _Whole0
+    survey_window_days: _Whole0
+    on_track_ratio: Annotated[float, Field(ge=0, le=1)]
+    unscored_stages: list[Annotated[Stage, _Enum]] = Field(default_factory=list)
+
+
+class _Bands(ConfigModel):
+    red_below: _Score
+    green_from: _Score
+
+    @model_validator(mode="after")
+    def _order(self) -> Self:
+        if self.red_below > self.green_from:
+            raise invalid(
+                "config.health.bands_order",
+                at="green_from",
+                green=self.green_from,
+                red=self.red_below,
             )
+        return self
 
 
-def _number(
-    table: Mapping[str, Any],
-    path: tuple[str, ...],
-    key: str,
-    *,
-    whole: bool = False,
-    minimum: float | None = None,
-    maximum: float | None = None,
-) -> float:
-    where = (*path, key)
-    if key not in table:
-        raise _Invalid(where, "missing; it is required.")
-    value = table[key]
-    if whole:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise _Invalid(where, f"expected a whole number, got {_show(value)}.")
-    elif isinstance(value, bool) or not isinstance(value, int | float):
-        raise _Invalid(where, f"expected a number, got {_show(value)}.")
-    if minimum is not None and value < minimum:
-        raise _Invalid(where, f"must be at least {minimum:g}, got {_show(value)}.")
-    if maximum is not None and value > maximum:
-        raise _Invalid(where, f"must be at most {maximum:g}, got {_show(value)}.")
-    return float(value)
+class _Cadence(ConfigModel):
+    high: _Whole1
+    mid: _Whole1
+    tech: _Whole1
 
 
-def _whole(
-    table: Mapping[str, Any],
-    path: tuple[str, ...],
-    key: str,
-    minimum: int | None = None,
-    maximum: int | None = None,
-) -> int:
-    return int(_number(table, path, key, whole=True, minimum=minimum, maximum=maximum))
+class _Stars(ConfigModel):
+    one: _Score = Field(alias="1")
+    two: _Score = Field(alias="2")
+    three: _Score = Field(alias="3")
+    four: _Score = Field(alias="4")
+    five: _Score = Field(alias="5")
 
 
-def _text(table: Mapping[str, Any], path: tuple[str, ...], key: str) -> str:
-    value = table.get(key)
-    if not isinstance(value, str) or not value.strip():
-        got = "nothing" if value is None else _show(value)
-        raise _Invalid((*path, key), f"expected a non-empty text, got {got}.")
-    return value
+class _Override(ConfigModel):
+    stars: _Stars
 
 
-def _weights(table: Mapping[str, Any], path: tuple[str, ...]) -> dict[str, float]:
-    out: dict[str, float] = {}
-    for key in table:
-        if key not in MEASURES:
-            raise _Invalid(
-                (*path, key), f'unknown measure "{key}"; measures are: {", ".join(MEASURES)}.'
-            )
-        value = _number(table, path, key)
-        if value < 0:
-            raise _Invalid((*path, key), f"a weight cannot be negative, got {_show(table[key])}.")
-        out[key] = value
-    return out
+class _Trend(ConfigModel):
+    days: _Whole1
+    dead_band: _Whole0
 
 
-_TOP = (
-    "measures",
-    "weights",
-    "profiles",
-    "rules",
-    "bands",
-    "cadence",
-    "override",
-    "trend",
-    "flags",
-)
-# Per rule: TOML key → (FlagConfig field, minimum). Labels are checked separately.
-_FLAG_PARAMS: Final[dict[str, dict[str, tuple[str, float]]]] = {
-    "champion-left": {"window_days": ("champion_window_days", 0)},
-    "usage-drop": {
-        "drop_pct": ("usage_drop_pct", 0),
-        "days": ("usage_drop_days", 1),
-        "tolerance_days": ("usage_drop_tolerance_days", 0),
-    },
-    "no-touch": {},
-    "renewal-risk": {"window_days": ("renewal_window_days", 0)},
-    "detractor": {
-        "window_days": ("detractor_window_days", 0),
-        "max_score": ("detractor_max_score", 0),
-    },
-    "touchpoint-missed": {"window_days": ("touchpoint_window_days", 0)},
-}
-_FLAG_FLOATS: Final = frozenset({"usage_drop_pct"})
+class _Flag(ConfigModel):
+    label_en: _Text
+    label_ja: _Text
 
 
-def _build_config(data: Mapping[str, Any]) -> HealthConfig:
-    """Validate merged TOML data; raises _Invalid at the first problem."""
-    _only(data, (), _TOP)
+class _WindowFlag(_Flag):
+    window_days: _Whole0
 
-    measures_t = _table(data, ("measures",))
-    for key in measures_t:
-        if key not in MEASURES:
-            raise _Invalid(
-                ("measures", key), f'unknown measure "{key}"; measures are: {", ".join(MEASURES)}.'
-            )
-    measures: dict[str, MeasureConfig] = {}
-    for key in MEASURES:
-        path = ("measures", key)
-        t = _table(measures_t, path)
-        _only(t, path, ("label_en", "label_ja", "poor", "good"))
-        poor, good = _number(t, path, "poor"), _number(t, path, "good")
-        if poor == good:
-            raise _Invalid(
-                (*path, "good"),
-                f'"poor" and "good" are both {poor:g}; they must differ so points can be '
-                "scaled between them.",
-            )
-        measures[key] = MeasureConfig(
-            key, _text(t, path, "label_en"), _text(t, path, "label_ja"), poor, good
-        )
 
-    default = _weights(_table(data, ("weights",)), ("weights",))
-    for key in MEASURES:
-        if key not in default:
-            raise _Invalid(("weights", key), "missing; every measure needs a default weight.")
-    profiles_t = data.get("profiles", {})
-    if not isinstance(profiles_t, dict):
-        raise _Invalid(("profiles",), f"expected a table, got {_show(profiles_t)}.")
-    stages = [s.value for s in Stage]
-    weights: dict[Stage, dict[str, float]] = {}
-    for name in profiles_t:
-        if name not in stages:
-            raise _Invalid(
-                ("profiles", name), f'unknown stage "{name}"; stages are: {", ".join(stages)}.'
-            )
-    for stage in Stage:
-        w = dict(default)
-        if stage.value in profiles_t:
-            path = ("profiles", stage.value)
-            w.update(_weights(_table(profiles_t, path), path))
-        weights[stage] = w
+class _UsageDrop(_Flag):
+    drop_pct: Annotated[float, Field(ge=0)]
+    days: _Whole1
+    tolerance_days: _Whole0
 
-    rules = _table(data, ("rules",))
-    rp = ("rules",)
-    _only(
-        rules, rp, ("usage_max_age_days", "survey_window_days", "on_track_ratio", "unscored_stages")
-    )
-    unscored_raw = rules.get("unscored_stages", [])
-    if not isinstance(unscored_raw, list):
-        raise _Invalid((*rp, "unscored_stages"), f"expected a list, got {_show(unscored_raw)}.")
-    unscored: set[Stage] = set()
-    for name in unscored_raw:
-        if name not in stages:
-            raise _Invalid(
-                (*rp, "unscored_stages"),
-                f"unknown stage {_show(name)}; stages are: {', '.join(stages)}.",
-            )
-        unscored.add(Stage(name))
-    for stage in Stage:
-        if stage not in unscored and not any(weights[stage].values()):
-            where = ("profiles", stage.value) if stage.value in profiles_t else ("weights",)
-            raise _Invalid(where, f'all weights are 0 for stage "{stage.value}"; nothing to score.')
 
-    bands = _table(data, ("bands",))
-    _only(bands, ("bands",), ("red_below", "green_from"))
-    red_below = _whole(bands, ("bands",), "red_below", 0, 100)
-    green_from = _whole(bands, ("bands",), "green_from", 0, 100)
-    if red_below > green_from:
-        raise _Invalid(
-            ("bands", "green_from"),
-            f"green_from ({green_from}) must not be below red_below ({red_below}).",
-        )
+class _Detractor(_WindowFlag):
+    max_score: _Whole0
 
-    cadence_t = _table(data, ("cadence",))
-    _only(cadence_t, ("cadence",), [t.value for t in Tier])
-    cadence = {t: _whole(cadence_t, ("cadence",), t.value, 1) for t in Tier}
 
-    override = _table(data, ("override",))
-    _only(override, ("override",), ("stars",))
-    stars_t = _table(override, ("override", "stars"))
-    _only(stars_t, ("override", "stars"), ("1", "2", "3", "4", "5"))
-    stars = {n: _whole(stars_t, ("override", "stars"), str(n), 0, 100) for n in range(1, 6)}
+class _Flags(ConfigModel):
+    unknown_key: ClassVar[str] = "config.health.unknown_rule"
+    champion_left: _WindowFlag = Field(alias="champion-left")
+    usage_drop: _UsageDrop = Field(alias="usage-drop")
+    no_touch: _Flag = Field(alias="no-touch")
+    renewal_risk: _WindowFlag = Field(alias="renewal-risk")
+    detractor: _Detractor
+    touchpoint_missed: _WindowFlag = Field(alias="touchpoint-missed")
 
-    trend_t = _table(data, ("trend",))
-    _only(trend_t, ("trend",), ("days", "dead_band"))
 
-    flags_t = _table(data, ("flags",))
-    for rule in flags_t:
-        if rule not in _FLAG_PARAMS:
-            raise _Invalid(
-                ("flags", rule), f'unknown flag rule "{rule}"; rules are: {", ".join(FLAG_RULES)}.'
-            )
-    labels: dict[str, tuple[str, str]] = {}
-    params: dict[str, Any] = {}
-    for rule, spec in _FLAG_PARAMS.items():
-        path = ("flags", rule)
-        t = _table(flags_t, path)
-        _only(t, path, ("label_en", "label_ja", *spec))
-        labels[rule] = (_text(t, path, "label_en"), _text(t, path, "label_ja"))
-        for key, (attr, low) in spec.items():
-            if attr in _FLAG_FLOATS:
-                params[attr] = _number(t, path, key, minimum=low)
-            else:
-                params[attr] = _whole(t, path, key, int(low))
+class HealthFile(ConfigModel):
+    """``health.toml``: the layout the shipped file documents with comments."""
 
+    measures: _Measures
+    weights: _Weights
+    profiles: _Profiles = _Profiles()
+    rules: _Rules
+    bands: _Bands
+    cadence: _Cadence
+    override: _Override
+    trend: _Trend
+    flags: _Flags
+
+    def stage_weights(self) -> dict[Stage, dict[str, float]]:
+        """Effective weights per stage: the stage's profile over the default weights."""
+        default = self.weights.model_dump()
+        out: dict[Stage, dict[str, float]] = {}
+        for stage in Stage:
+            profile = getattr(self.profiles, stage.value)
+            over = profile.model_dump(exclude_none=True) if profile is not None else {}
+            out[stage] = {key: float(over.get(key, default[key])) for key in MEASURES}
+        return out
+
+    @model_validator(mode="after")
+    def _something_to_score(self) -> Self:
+        weights = self.stage_weights()
+        for stage in Stage:
+            if stage not in self.rules.unscored_stages and not any(weights[stage].values()):
+                mine = getattr(self.profiles, stage.value) is not None
+                raise invalid(
+                    "config.health.all_zero",
+                    at=("profiles", stage.value) if mine else ("weights",),
+                    stage=stage.value,
+                )
+        return self
+
+
+def _build_config(data: Mapping[str, Any], file: HealthFile) -> HealthConfig:
+    """The runtime config (lookup tables for ``compute_health``) from the validated file."""
+    measures = {
+        key: MeasureConfig(key, m.label_en, m.label_ja, m.poor, m.good)
+        for key in MEASURES
+        for m in [getattr(file.measures, key)]
+    }
+    weights = file.stage_weights()
+    flags = file.flags
+    stars = file.override.stars
     return HealthConfig(
         measures=measures,
         weights=weights,
-        unscored_stages=frozenset(unscored),
-        red_below=red_below,
-        green_from=green_from,
-        cadence=cadence,
-        star_scores=stars,
-        trend_days=_whole(trend_t, ("trend",), "days", 1),
-        trend_dead_band=_whole(trend_t, ("trend",), "dead_band", 0),
-        usage_max_age_days=_whole(rules, rp, "usage_max_age_days", 0),
-        survey_window_days=_whole(rules, rp, "survey_window_days", 0),
-        on_track_ratio=_number(rules, rp, "on_track_ratio", minimum=0, maximum=1),
-        flags=FlagConfig(labels=labels, **params),
+        unscored_stages=frozenset(file.rules.unscored_stages),
+        red_below=file.bands.red_below,
+        green_from=file.bands.green_from,
+        cadence={
+            Tier.HIGH: file.cadence.high,
+            Tier.MID: file.cadence.mid,
+            Tier.TECH: file.cadence.tech,
+        },
+        star_scores={1: stars.one, 2: stars.two, 3: stars.three, 4: stars.four, 5: stars.five},
+        trend_days=file.trend.days,
+        trend_dead_band=file.trend.dead_band,
+        usage_max_age_days=file.rules.usage_max_age_days,
+        survey_window_days=file.rules.survey_window_days,
+        on_track_ratio=file.rules.on_track_ratio,
+        flags=FlagConfig(
+            labels={
+                rule: (flag.label_en, flag.label_ja)
+                for rule, flag in zip(FLAG_RULES, _flag_tables(flags), strict=True)
+            },
+            champion_window_days=flags.champion_left.window_days,
+            usage_drop_pct=flags.usage_drop.drop_pct,
+            usage_drop_days=flags.usage_drop.days,
+            usage_drop_tolerance_days=flags.usage_drop.tolerance_days,
+            renewal_window_days=flags.renewal_risk.window_days,
+            detractor_window_days=flags.detractor.window_days,
+            detractor_max_score=flags.detractor.max_score,
+            touchpoint_window_days=flags.touchpoint_missed.window_days,
+        ),
         raw=data,
         stage_weights={s: tuple(w[k] for k in MEASURES) for s, w in weights.items()},
         lines=tuple((measures[k].poor, measures[k].good - measures[k].poor) for k in MEASURES),
     )
 
 
-def _merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
-    """Deep merge: tables merge key by key, any other value in ``over`` replaces."""
-    out = {k: (_merge(v, {}) if isinstance(v, dict) else v) for k, v in base.items()}
-    for key, value in over.items():
-        old = out.get(key)
-        if isinstance(value, dict) and isinstance(old, dict):
-            out[key] = _merge(old, value)
-        elif isinstance(value, dict):
-            out[key] = _merge(value, {})
-        else:
-            out[key] = value
-    return out
-
-
-_BARE_OR_QUOTED = re.compile(r"""[A-Za-z0-9_-]+|"((?:[^"\\]|\\.)*)"|'([^']*)'""")
-_HEADER_LINE = re.compile(r"^\s*\[\[?([^\]]+)\]\]?\s*(?:#.*)?$")
-_KEY_LINE = re.compile(
-    r"""^\s*((?:[A-Za-z0-9_-]+|"(?:[^"\\]|\\.)*"|'[^']*')"""
-    r"""(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"(?:[^"\\]|\\.)*"|'[^']*'))*)\s*="""
-)
-
-
-def _key_parts(dotted: str) -> tuple[str, ...]:
-    parts = []
-    for m in _BARE_OR_QUOTED.finditer(dotted):
-        if m.group(1) is not None:
-            parts.append(m.group(1))
-        elif m.group(2) is not None:
-            parts.append(m.group(2))
-        else:
-            parts.append(m.group(0))
-    return tuple(parts)
-
-
-def find_key_line(text: str, path: Sequence[str]) -> int | None:
-    """The 1-based line where ``path`` is set in TOML ``text``.
-
-    Falls back to the line of the nearest enclosing table or inline table; None when the text
-    does not mention the key at all (the value then came from the base config).
-    """
-    target = tuple(path)
-    current: tuple[str, ...] = ()
-    best_len, best_line = 0, None
-    for number, line in enumerate(text.splitlines(), 1):
-        header = _HEADER_LINE.match(line)
-        if header:
-            current = _key_parts(header.group(1))
-            full = current
-        else:
-            key = _KEY_LINE.match(line)
-            if not key:
-                continue
-            full = current + _key_parts(key.group(1))
-        if full == target:
-            return number
-        if best_len < len(full) < len(target) and target[: len(full)] == full:
-            best_len, best_line = len(full), number
-    return best_line
-
-
-_TOML_AT = re.compile(r"^(.*) \(at line (\d+), column (\d+)\)$", re.S)
+def _flag_tables(flags: _Flags) -> tuple[_Flag, ...]:
+    """The flag tables in ``FLAG_RULES`` order."""
+    return (
+        flags.champion_left,
+        flags.usage_drop,
+        flags.no_touch,
+        flags.renewal_risk,
+        flags.detractor,
+        flags.touchpoint_missed,
+    )
 
 
 def parse_health_config(text: str, source: str, base: HealthConfig | None = None) -> HealthConfig:
@@ -490,29 +431,9 @@ def parse_health_config(text: str, source: str, base: HealthConfig | None = None
     With ``base``, the text only needs the keys it changes: it is deep-merged over
     ``base``. Without, it must be complete (as the shipped file is).
     """
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        msg = str(exc)
-        m = _TOML_AT.match(msg)
-        if m:
-            line = int(m.group(2))
-            raise HealthConfigError(
-                f"{source}, line {line}, column {m.group(3)}: not valid TOML: {m.group(1)}.",
-                source,
-                line,
-                None,
-            ) from None
-        raise HealthConfigError(f"{source}: not valid TOML: {msg}.", source, None, None) from None
-    merged = _merge(base.raw, data) if base is not None else data
-    try:
-        return _build_config(merged)
-    except _Invalid as exc:
-        key = ".".join(exc.path)
-        at = find_key_line(text, exc.path) if exc.path else None
-        where = f"{source}, line {at}" if at is not None else source
-        where += f', key "{key}"' if key else ""
-        raise HealthConfigError(f"{where}: {exc.message}", source, at, key or None) from None
+    data = read_toml(text, source)
+    merged = merge(base.raw, data) if base is not None else data
+    return _build_config(merged, validate_data(merged, source, HealthFile, text))
 
 
 def load_default_text() -> str:

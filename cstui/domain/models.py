@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any, ClassVar, Self, TypeVar
+from typing import Any, ClassVar, Final, Self, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -22,6 +22,10 @@ from pydantic import (
     model_serializer,
     model_validator,
 )
+
+from cstui import i18n
+from cstui.domain.config import invalid
+from cstui.i18n import Msg, msg
 
 
 class Tier(StrEnum):
@@ -159,6 +163,8 @@ class Record(BaseModel):
 
     table: ClassVar[str] = ""
     labels: ClassVar[dict[str, str]] = {}
+    """Field → i18n key of its label in error messages, when not ``field.<name>`` (a text
+    that is no catalogue key is shown as it is, in every language)."""
 
     id: str = ""
 
@@ -171,28 +177,15 @@ class Record(BaseModel):
         return cls.model_validate(record)
 
 
-def _require_text(value: str, what: str) -> str:
+def _require_text(value: str, label: str) -> str:
+    """``label``: the i18n key of the field's name in the message."""
     if not value or not value.strip():
-        raise ValueError(f"{what} cannot be empty.")
+        raise invalid("validation.empty", label=Msg(label))
     return value
 
 
 class Account(Record):
     table: ClassVar[str] = "accounts"
-    labels: ClassVar[dict[str, str]] = {
-        "name": "Name",
-        "domain": "Domain",
-        "tier": "Touch tier",
-        "stage": "Stage",
-        "owner": "Owner",
-        "arr": "ARR",
-        "currency": "Currency",
-        "contract_start": "Contract start",
-        "renewal_date": "Renewal date",
-        "seats": "Seats",
-        "tags": "Tags",
-        "crm_ids": "CRM ids",
-    }
 
     name: str
     domain: str = ""
@@ -211,28 +204,28 @@ class Account(Record):
     @field_validator("name")
     @classmethod
     def _name(cls, v: str) -> str:
-        return _require_text(v, "Name")
+        return _require_text(v, "field.name")
 
     @field_validator("domain")
     @classmethod
     def _domain(cls, v: str) -> str:
         v = v.lower()
         if v and not _DOMAIN.match(v):
-            raise ValueError(f"'{v}' is not a domain name like example.com.")
+            raise invalid("validation.domain", value=v)
         return v
 
     @field_validator("arr")
     @classmethod
     def _arr(cls, v: int) -> int:
         if v < 0:
-            raise ValueError("ARR cannot be negative.")
+            raise invalid("validation.negative", label=Msg("field.arr"))
         return v
 
     @field_validator("seats")
     @classmethod
     def _seats(cls, v: int) -> int:
         if v < 0:
-            raise ValueError("Seats cannot be negative.")
+            raise invalid("validation.negative", label=Msg("field.seats"))
         return v
 
     @field_validator("currency")
@@ -240,7 +233,7 @@ class Account(Record):
     def _currency(cls, v: str) -> str:
         v = v.upper()
         if not _CURRENCY.match(v):
-            raise ValueError(f"'{v}' is not a three-letter currency code such as JPY or USD.")
+            raise invalid("validation.currency", value=v)
         return v
 
     @field_validator("tags")
@@ -251,16 +244,16 @@ class Account(Record):
     @model_validator(mode="after")
     def _dates(self) -> Self:
         if self.contract_start and self.renewal_date and self.renewal_date < self.contract_start:
-            raise ValueError(
-                f"Renewal date {self.renewal_date} is before the contract start "
-                f"{self.contract_start}."
+            raise invalid(
+                "validation.renewal_before_start",
+                renewal=self.renewal_date,
+                start=self.contract_start,
             )
         return self
 
 
 class Contact(Record):
     table: ClassVar[str] = "contacts"
-    labels: ClassVar[dict[str, str]] = {"name": "Name", "email": "Email", "role": "Role"}
 
     account_id: str
     name: str
@@ -273,13 +266,13 @@ class Contact(Record):
     @field_validator("name")
     @classmethod
     def _name(cls, v: str) -> str:
-        return _require_text(v, "Name")
+        return _require_text(v, "field.name")
 
     @field_validator("email")
     @classmethod
     def _email(cls, v: str) -> str:
         if v and ("@" not in v or v.startswith("@") or v.endswith("@") or " " in v):
-            raise ValueError(f"'{v}' is not an email address.")
+            raise invalid("validation.email", value=v)
         return v
 
 
@@ -309,7 +302,6 @@ class UsageHistory(Record):
     """
 
     table: ClassVar[str] = "usage"
-    labels: ClassVar[dict[str, str]] = {"features_total": "Key features"}
 
     account_id: str
     features_total: int = 10
@@ -324,16 +316,17 @@ class UsageHistory(Record):
     def _features(self) -> Self:
         for snap in self.snapshots:
             if snap.features_used > self.features_total:
-                raise ValueError(
-                    f"Features used on {snap.date} ({snap.features_used}) exceeds the "
-                    f"{self.features_total} key features."
+                raise invalid(
+                    "validation.features",
+                    day=snap.date,
+                    used=snap.features_used,
+                    total=self.features_total,
                 )
         return self
 
 
 class Activity(Record):
     table: ClassVar[str] = "activities"
-    labels: ClassVar[dict[str, str]] = {"summary": "Summary", "date": "Date", "kind": "Kind"}
 
     account_id: str
     kind: ActivityKind = ActivityKind.NOTE
@@ -352,12 +345,12 @@ class Activity(Record):
     @field_validator("summary")
     @classmethod
     def _summary(cls, v: str) -> str:
-        return _require_text(v, "Summary")
+        return _require_text(v, "field.summary")
 
 
 class Task(Record):
     table: ClassVar[str] = "tasks"
-    labels: ClassVar[dict[str, str]] = {"title": "Title", "due": "Due date"}
+    labels: ClassVar[dict[str, str]] = {"due": "field.task_due"}
 
     account_id: str | None = None
     title: str
@@ -374,7 +367,7 @@ class Task(Record):
     @field_validator("title")
     @classmethod
     def _title(cls, v: str) -> str:
-        return _require_text(v, "Title")
+        return _require_text(v, "field.title")
 
 
 class OnboardingItem(BaseModel):
@@ -399,12 +392,11 @@ class OnboardingItem(BaseModel):
     @field_validator("title")
     @classmethod
     def _title(cls, v: str) -> str:
-        return _require_text(v, "Title")
+        return _require_text(v, "field.title")
 
 
 class OnboardingPlan(Record):
     table: ClassVar[str] = "onboarding"
-    labels: ClassVar[dict[str, str]] = {"satisfaction": "Satisfaction"}
 
     account_id: str
     template: str = ""
@@ -423,7 +415,7 @@ class OnboardingPlan(Record):
     @classmethod
     def _satisfaction(cls, v: int | None) -> int | None:
         if v is not None and not 0 <= v <= 10:
-            raise ValueError(f"Satisfaction must be between 0 and 10, not {v}.")
+            raise invalid("validation.satisfaction", value=v)
         return v
 
 
@@ -448,14 +440,12 @@ class KPI(BaseModel):
     @field_validator("name")
     @classmethod
     def _name(cls, v: str) -> str:
-        return _require_text(v, "KPI name")
+        return _require_text(v, "field.kpi_name")
 
     @model_validator(mode="after")
     def _target(self) -> Self:
         if self.target == self.baseline:
-            raise ValueError(
-                "The target must differ from the baseline, or there is nothing to measure."
-            )
+            raise invalid("validation.same_target")
         return self
 
     @property
@@ -482,7 +472,7 @@ class Objective(BaseModel):
     @field_validator("title")
     @classmethod
     def _title(cls, v: str) -> str:
-        return _require_text(v, "Objective")
+        return _require_text(v, "field.objective")
 
     @model_serializer(mode="wrap")
     def _omit_no_tasks(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
@@ -510,13 +500,12 @@ class ROIInputs(BaseModel):
     def _non_negative(self) -> Self:
         for name in ("hours_saved_per_month", "hourly_cost", "annual_fee"):
             if getattr(self, name) < 0:
-                raise ValueError(f"{name.replace('_', ' ').capitalize()} cannot be negative.")
+                raise invalid("validation.negative", label=Msg(f"field.{name}"))
         return self
 
 
 class SuccessPlan(Record):
     table: ClassVar[str] = "success_plans"
-    labels: ClassVar[dict[str, str]] = {"goal": "Goal"}
 
     account_id: str
     goal: str = ""
@@ -527,7 +516,6 @@ class SuccessPlan(Record):
 
 class QBR(Record):
     table: ClassVar[str] = "qbrs"
-    labels: ClassVar[dict[str, str]] = {"period": "Period"}
 
     account_id: str
     period: str
@@ -541,13 +529,12 @@ class QBR(Record):
     @classmethod
     def _period(cls, v: str) -> str:
         if not re.fullmatch(r"\d{4}Q[1-4]", v):
-            raise ValueError(f"'{v}' is not a quarter like 2026Q3.")
+            raise invalid("validation.quarter", value=v)
         return v
 
 
 class SurveyResponse(Record):
     table: ClassVar[str] = "surveys"
-    labels: ClassVar[dict[str, str]] = {"score": "Score", "date": "Date"}
 
     account_id: str
     contact_id: str | None = None
@@ -560,14 +547,13 @@ class SurveyResponse(Record):
     def _range(self) -> Self:
         low, high = (0, 10) if self.kind is SurveyKind.NPS else (1, 5)
         if not low <= self.score <= high:
-            name = "An NPS score" if self.kind is SurveyKind.NPS else "A CSAT score"
-            raise ValueError(f"{name} must be between {low} and {high}, not {self.score}.")
+            key = "validation.nps_range" if self.kind is SurveyKind.NPS else "validation.csat_range"
+            raise invalid(key, low=low, high=high, value=self.score)
         return self
 
 
 class FeatureRequest(Record):
     table: ClassVar[str] = "requests"
-    labels: ClassVar[dict[str, str]] = {"title": "Title"}
 
     title: str
     verbatim: str = ""
@@ -580,7 +566,7 @@ class FeatureRequest(Record):
     @field_validator("title")
     @classmethod
     def _title(cls, v: str) -> str:
-        return _require_text(v, "Title")
+        return _require_text(v, "field.title")
 
 
 class Renewal(Record):
@@ -592,15 +578,7 @@ class Renewal(Record):
     """
 
     table: ClassVar[str] = "renewals"
-    labels: ClassVar[dict[str, str]] = {
-        "due": "Renewal date",
-        "arr_due": "ARR due",
-        "forecast": "Forecast",
-        "outcome": "Outcome",
-        "new_arr": "New ARR",
-        "churn_reason": "Churn reason",
-        "closed_on": "Closed on",
-    }
+    labels: ClassVar[dict[str, str]] = {"due": "field.renewal_due"}
 
     account_id: str
     due: date
@@ -620,15 +598,15 @@ class Renewal(Record):
     def _currency(cls, v: str) -> str:
         v = v.upper()
         if not _CURRENCY.match(v):
-            raise ValueError(f"'{v}' is not a three-letter currency code such as JPY or USD.")
+            raise invalid("validation.currency", value=v)
         return v
 
     @model_validator(mode="after")
     def _amounts(self) -> Self:
         if self.arr_due < 0:
-            raise ValueError("ARR due cannot be negative.")
+            raise invalid("validation.negative", label=Msg("field.arr_due"))
         if self.new_arr is not None and self.new_arr < 0:
-            raise ValueError("New ARR cannot be negative.")
+            raise invalid("validation.negative", label=Msg("field.new_arr"))
         return self
 
 
@@ -646,89 +624,128 @@ ALL_MODELS: tuple[type[Record], ...] = (
     Renewal,
 )
 
-_TYPE_MESSAGES = {
-    "date_from_datetime_parsing": "is not a date (use YYYY-MM-DD)",
-    "date_parsing": "is not a date (use YYYY-MM-DD)",
-    "date_type": "is not a date (use YYYY-MM-DD)",
-    "int_parsing": "is not a whole number",
-    "int_from_float": "is not a whole number",
-    "int_type": "is not a whole number",
-    "float_parsing": "is not a number",
-    "float_type": "is not a number",
-    "bool_parsing": "is not yes/no (use true or false)",
-    "enum": "is not one of {expected}",
-    "missing": "is required",
-    "string_type": "is not text",
-    "greater_than_equal": "cannot be below {ge}",
+_TYPE_MESSAGES: Final[dict[str, str]] = {
+    "date_from_datetime_parsing": "validation.type.date",
+    "date_parsing": "validation.type.date",
+    "date_type": "validation.type.date",
+    "int_parsing": "validation.type.whole",
+    "int_from_float": "validation.type.whole",
+    "int_type": "validation.type.whole",
+    "float_parsing": "validation.type.number",
+    "float_type": "validation.type.number",
+    "bool_parsing": "validation.type.bool",
+    "enum": "validation.type.enum",
+    "missing": "validation.type.missing",
+    "string_type": "validation.type.text",
+    "greater_than_equal": "validation.type.at_least",
 }
+"""Pydantic error type → i18n key of the sentence (params: label, shown, expected, ge)."""
 
 
-def describe_errors(model: type[BaseModel], error: ValidationError) -> list[str]:
-    """Turn pydantic's errors into sentences a CSM can act on, one per problem.
+def _label(model: type[BaseModel], name: str) -> Msg | str:
+    """The field's name in the reader's language: the model's label key, else ``field.<name>``,
+    else the name itself made readable (``hours_saved`` → "Hours saved")."""
+    labels: dict[str, str] = getattr(model, "labels", {})
+    key = labels.get(name) or f"field.{name}"
+    if key in i18n.catalogue("en"):
+        return Msg(key)
+    return labels.get(name) or name.replace("_", " ").capitalize()
 
-    Field-level messages are prefixed by the field's label; our own validators already speak
-    in sentences, so their text is kept and pydantic's "Value error, " prefix dropped.
+
+def error_messages(model: type[BaseModel], error: ValidationError) -> list[tuple[str, Msg | str]]:
+    """Pydantic's errors as (field, message) pairs, one per problem ("" for the whole record).
+
+    Messages are :class:`~cstui.i18n.Msg` values worded by ``i18n.render`` in the reader's
+    language; a validator that raised a plain sentence (already worded) keeps it as text.
+    Nested errors (a usage reading inside a history) are named by their innermost field.
     """
-    return [message for _, message in field_errors(model, error)]
+    out: list[tuple[str, Msg | str]] = []
+    for err in error.errors():
+        loc = [str(p) for p in err.get("loc", ())]
+        field = loc[0] if loc else ""
+        named = next((p for p in reversed(loc) if not p.isdigit()), "")
+        kind = err.get("type", "")
+        ctx = dict(err.get("ctx") or {})
+        if "." in kind:  # raised with config.invalid(): the kind is the i18n key
+            ctx.pop("at", None)
+            out.append((field, msg(kind, **ctx)))
+            continue
+        if kind == "value_error":
+            out.append((field, str(err.get("msg", "")).removeprefix("Value error, ")))
+            continue
+        label = _label(model, named) if named else ""
+        raw = err.get("input")
+        shown: Msg | str = (
+            "" if isinstance(raw, dict) or raw is None else msg("validation.shown", value=raw)
+        )
+        key = _TYPE_MESSAGES.get(kind)
+        if key is None:
+            detail = str(err.get("msg", "is not valid"))
+            other = msg("validation.type.other", label=label, shown=shown, detail=detail)
+            out.append((field, other))
+        elif kind == "greater_than_equal" and ctx.get("ge") == 0:
+            out.append((field, msg("validation.negative", label=label)))
+        else:
+            expected = ctx.get("expected", Msg("validation.allowed_values"))
+            out.append(
+                (field, msg(key, label=label, shown=shown, expected=expected, ge=ctx.get("ge", "")))
+            )
+    return out
 
 
-def field_errors(model: type[BaseModel], error: ValidationError) -> list[tuple[str, str]]:
+def describe_errors(
+    model: type[BaseModel], error: ValidationError, lang: str | None = None
+) -> list[str]:
+    """Pydantic's errors as sentences a CSM can act on, one per problem, in ``lang`` (default:
+    the UI language)."""
+    return [message for _, message in field_errors(model, error, lang)]
+
+
+def field_errors(
+    model: type[BaseModel], error: ValidationError, lang: str | None = None
+) -> list[tuple[str, str]]:
     """Like :func:`describe_errors`, with the field each sentence is about ("" for the record).
 
     Forms use the field to put the message next to the input it concerns.
     """
-    labels: dict[str, str] = getattr(model, "labels", {})
-    out: list[tuple[str, str]] = []
-    for err in error.errors():
-        loc = [str(p) for p in err.get("loc", ())]
-        field = loc[0] if loc else ""
-        # Nested errors (a usage reading inside a history) are named by their innermost field.
-        named = next((p for p in reversed(loc) if not p.isdigit()), "")
-        label = labels.get(named, named.replace("_", " ").capitalize()) if named else ""
-        kind = err.get("type", "")
-        if kind == "value_error":
-            msg = str(err.get("msg", "")).removeprefix("Value error, ")
-            out.append((field, msg))
-            continue
-        template = _TYPE_MESSAGES.get(kind)
-        raw = err.get("input")
-        shown = "" if isinstance(raw, dict) or raw is None else f" '{raw}'"
-        if template is None:
-            out.append((field, f"{label}{shown}: {err.get('msg', 'is not valid')}."))
-            continue
-        ctx = err.get("ctx") or {}
-        if kind == "greater_than_equal" and ctx.get("ge") == 0:
-            out.append((field, f"{label} cannot be negative."))
-            continue
-        text = template.format(
-            expected=ctx.get("expected", "the allowed values"), ge=ctx.get("ge", "")
-        )
-        if kind == "missing":
-            out.append((field, f"{label} {text}."))
-        else:
-            out.append((field, f"{label}{shown} {text}."))
-    return out
+    return [(field, i18n.render(m, lang)) for field, m in error_messages(model, error)]
 
 
 class InvalidRecord(ValueError):
     """Raised by the workspace when input does not validate; ``messages`` are sentences.
 
     ``fields`` maps a field name to its sentences ("" for problems of the whole record), so
-    a form can show each one beside its input.
+    a form can show each one beside its input. Built from a validation error, the sentences
+    are worded in the UI language and ``problems`` keeps them as messages for :meth:`render`.
     """
 
-    def __init__(self, messages: list[str], fields: dict[str, list[str]] | None = None) -> None:
+    def __init__(
+        self,
+        messages: list[str],
+        fields: dict[str, list[str]] | None = None,
+        problems: list[tuple[str, Msg | str]] | None = None,
+    ) -> None:
         super().__init__(" ".join(messages))
         self.messages = messages
         self.fields = fields if fields is not None else {"": list(messages)}
+        self.problems: list[tuple[str, Msg | str]] = (
+            problems if problems is not None else [("", m) for m in messages]
+        )
+
+    def render(self, lang: str | None = None) -> list[str]:
+        """The sentences in ``lang`` (default: the UI language)."""
+        return [i18n.render(m, lang) for _, m in self.problems]
 
     @classmethod
     def from_error(cls, model: type[BaseModel], error: ValidationError) -> InvalidRecord:
-        pairs = field_errors(model, error)
+        problems = error_messages(model, error)
         fields: dict[str, list[str]] = {}
-        for name, message in pairs:
-            fields.setdefault(name, []).append(message)
-        return cls([m for _, m in pairs], fields)
+        messages: list[str] = []
+        for name, message in problems:
+            text = i18n.render(message)
+            fields.setdefault(name, []).append(text)
+            messages.append(text)
+        return cls(messages, fields, problems)
 
 
 R = TypeVar("R", bound=Record)

@@ -25,7 +25,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from typing import Any, Final
+
+from pydantic import TypeAdapter
 
 from cstui.domain import metrics
 from cstui.domain.renewals import Period
@@ -88,10 +91,14 @@ class ROIRow:
     payback_months: float | None
 
 
+_Day = date
+"""``date`` under another name: StoryRow's field ``date`` hides the type in its own body."""
+
+
 @dataclass(slots=True)
 class StoryRow:
     activity_id: str
-    date: date
+    date: _Day
     kind: str
     summary: str
     marked: bool
@@ -447,177 +454,33 @@ def draft_summary(
 # --------------------------------------------------------------------------------------------
 
 
-def _d(value: date | None) -> str | None:
-    return None if value is None else value.isoformat()
+_SINCE_V1: Final[dict[str, Any]] = {
+    "lang": "en",
+    "health_start": None,
+    "health_end": None,
+    "support": None,
+    "roi_period": None,
+    "roi_ytd": None,
+}
+"""Keys an early snapshot may lack, with the value they stood for then (owner too, below)."""
 
 
-def _day(value: Any) -> date | None:
-    return None if value is None else date.fromisoformat(str(value))
+@cache
+def _adapter() -> TypeAdapter[QBRData]:
+    """Built on first use: freezing and reading a QBR are rare, start-up is not."""
+    return TypeAdapter(QBRData)
 
 
 def to_json(data: QBRData) -> dict[str, Any]:
-    """A JSON-able dict (dates as ISO text) for ``QBR.frozen``."""
-    acc = data.account
-    return {
-        "version": data.version,
-        "account_id": data.account_id,
-        "account": {
-            "name": acc.name,
-            "tier": acc.tier,
-            "stage": acc.stage,
-            "arr": acc.arr,
-            "currency": acc.currency,
-            "renewal_date": _d(acc.renewal_date),
-            "owner": acc.owner,
-        },
-        "period": data.period,
-        "period_start": _d(data.period_start),
-        "period_end": _d(data.period_end),
-        "as_of": _d(data.as_of),
-        "lang": data.lang,
-        "health_start": data.health_start,
-        "health_end": data.health_end,
-        "health_series": [[_d(d), s] for d, s in data.health_series],
-        "usage_series": [[_d(d), u, n] for d, u, n in data.usage_series],
-        "adoption": {
-            "active_users": data.adoption.active_users,
-            "seats": data.adoption.seats,
-            "features_used": data.adoption.features_used,
-            "features_total": data.adoption.features_total,
-        },
-        "support": data.support,
-        "nps": list(data.nps),
-        "csat": list(data.csat),
-        "kpis": [
-            {
-                "objective": k.objective,
-                "audience": k.audience,
-                "kpi": k.kpi,
-                "unit": k.unit,
-                "baseline": k.baseline,
-                "current": k.current,
-                "target": k.target,
-                "progress": k.progress,
-                "status": k.status,
-            }
-            for k in data.kpis
-        ],
-        "roi_period": _roi_json(data.roi_period),
-        "roi_ytd": _roi_json(data.roi_ytd),
-        "stories": [
-            {
-                "activity_id": s.activity_id,
-                "date": _d(s.date),
-                "kind": s.kind,
-                "summary": s.summary,
-                "marked": s.marked,
-            }
-            for s in data.stories
-        ],
-        "risks": list(data.risks),
-        "next_steps": list(data.next_steps),
-        "changes": list(data.changes),
-        "previous_period": data.previous_period,
-        "summary_draft": data.summary_draft,
-    }
-
-
-def _roi_json(row: ROIRow | None) -> dict[str, Any] | None:
-    if row is None:
-        return None
-    return {
-        "months": row.months,
-        "currency": row.currency,
-        "value": row.value,
-        "fee": row.fee,
-        "net": row.net,
-        "roi_pct": row.roi_pct,
-        "payback_months": row.payback_months,
-    }
-
-
-def _roi_from(raw: Mapping[str, Any] | None) -> ROIRow | None:
-    if raw is None:
-        return None
-    return ROIRow(
-        months=int(raw["months"]),
-        currency=str(raw["currency"]),
-        value=float(raw["value"]),
-        fee=float(raw["fee"]),
-        net=float(raw["net"]),
-        roi_pct=None if raw["roi_pct"] is None else float(raw["roi_pct"]),
-        payback_months=None if raw["payback_months"] is None else float(raw["payback_months"]),
-    )
+    """A JSON-able dict (dates as ISO text, pairs as lists) for ``QBR.frozen``."""
+    dumped: dict[str, Any] = _adapter().dump_python(data, mode="json")
+    return dumped
 
 
 def from_json(raw: Mapping[str, Any]) -> QBRData:
-    """The inverse of :func:`to_json`."""
-    acc = raw["account"]
-    adoption = raw["adoption"]
-    start, end, as_of = _day(raw["period_start"]), _day(raw["period_end"]), _day(raw["as_of"])
-    assert start is not None and end is not None and as_of is not None
-    return QBRData(
-        account_id=str(raw["account_id"]),
-        account=AccountInfo(
-            name=str(acc["name"]),
-            tier=str(acc["tier"]),
-            stage=str(acc["stage"]),
-            arr=int(acc["arr"]),
-            currency=str(acc["currency"]),
-            renewal_date=_day(acc.get("renewal_date")),
-            owner=str(acc.get("owner", "")),
-        ),
-        period=str(raw["period"]),
-        period_start=start,
-        period_end=end,
-        as_of=as_of,
-        lang=str(raw.get("lang", "en")),
-        health_start=raw.get("health_start"),
-        health_end=raw.get("health_end"),
-        health_series=[(date.fromisoformat(d), int(s)) for d, s in raw["health_series"]],
-        usage_series=[(date.fromisoformat(d), int(u), int(n)) for d, u, n in raw["usage_series"]],
-        adoption=Adoption(
-            active_users=adoption["active_users"],
-            seats=int(adoption["seats"]),
-            features_used=adoption["features_used"],
-            features_total=adoption["features_total"],
-        ),
-        support=raw.get("support"),
-        nps=[int(x) for x in raw["nps"]],
-        csat=[int(x) for x in raw["csat"]],
-        kpis=[
-            KPIRow(
-                objective=str(k["objective"]),
-                audience=str(k["audience"]),
-                kpi=str(k["kpi"]),
-                unit=str(k["unit"]),
-                baseline=float(k["baseline"]),
-                current=None if k["current"] is None else float(k["current"]),
-                target=float(k["target"]),
-                progress=None if k["progress"] is None else float(k["progress"]),
-                status=k["status"],
-            )
-            for k in raw["kpis"]
-        ],
-        roi_period=_roi_from(raw.get("roi_period")),
-        roi_ytd=_roi_from(raw.get("roi_ytd")),
-        stories=[
-            StoryRow(
-                activity_id=str(s["activity_id"]),
-                date=date.fromisoformat(s["date"]),
-                kind=str(s["kind"]),
-                summary=str(s["summary"]),
-                marked=bool(s["marked"]),
-            )
-            for s in raw["stories"]
-        ],
-        risks=[str(x) for x in raw["risks"]],
-        next_steps=[str(x) for x in raw["next_steps"]],
-        changes=[str(x) for x in raw["changes"]],
-        previous_period=raw.get("previous_period"),
-        summary_draft=str(raw.get("summary_draft", "")),
-        version=int(raw.get("version", FORMAT_VERSION)),
-    )
+    """The inverse of :func:`to_json` (also reads snapshots from earlier versions)."""
+    account = {"owner": "", **raw["account"]}
+    return _adapter().validate_python({**_SINCE_V1, **raw, "account": account})
 
 
 def with_marks(data: QBRData, marked: Sequence[str]) -> QBRData:

@@ -21,15 +21,17 @@ Rules (DOMAIN.md, "KPIs and their formulas"):
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
 from importlib import resources
-from typing import Any, Protocol
+from typing import Annotated, Any, Literal, Protocol, Self
+
+from pydantic import Field, model_validator
 
 from cstui.domain import metrics
+from cstui.domain.config import ConfigError, ConfigModel, invalid, merge, read_toml, validate_data
 from cstui.domain.models import (
     Account,
     Forecast,
@@ -73,8 +75,8 @@ __all__ = [
 # --------------------------------------------------------------------------------------------
 
 
-class KPIConfigError(ValueError):
-    pass
+KPIConfigError = ConfigError
+"""A kpis.toml problem: the one config error type (file, line and key of each problem)."""
 
 
 @dataclass(frozen=True)
@@ -86,39 +88,50 @@ class KPIConfig:
     rates: Mapping[str, float] = field(default_factory=dict)
     tiers: Mapping[str, tuple[int, int]] = field(default_factory=dict)
     """Currency → (high-touch threshold, mid-touch threshold) on ARR."""
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    """The merged TOML data, kept so a user file can be merged over this config."""
+
+
+class _Currency(ConfigModel):
+    report: str = "JPY"
+    rates: dict[str, Annotated[float, Field(gt=0)]] = Field(default_factory=dict)
+
+
+class _TierLimits(ConfigModel):
+    high: Annotated[int, Field(ge=0)]
+    mid: Annotated[int, Field(ge=0)]
+
+    @model_validator(mode="after")
+    def _order(self) -> Self:
+        if self.mid > self.high:
+            raise invalid("config.kpis.tier_order", at="mid", mid=self.mid, high=self.high)
+        return self
+
+
+class KPIFile(ConfigModel):
+    """``kpis.toml``: the layout the shipped file documents with comments."""
+
+    churn_reasons: Annotated[list[str], Field(min_length=1)]
+    ltv_years: Annotated[float, Field(gt=0)] = 5
+    csat_method: Literal["share", "mean"] = "share"
+    currency: _Currency = _Currency()
+    tiers: dict[str, _TierLimits] = Field(default_factory=dict)
 
 
 def parse_kpi_config(text: str, source: str, base: KPIConfig | None = None) -> KPIConfig:
-    """Read a kpis.toml; keys left out keep ``base``'s values. Errors name file and key."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise KPIConfigError(f"{source}: {exc}") from None
-    cfg = base or KPIConfig(churn_reasons=())
-    try:
-        reasons = tuple(str(r) for r in data.get("churn_reasons", cfg.churn_reasons))
-        years = float(data.get("ltv_years", cfg.ltv_years))
-        method = str(data.get("csat_method", cfg.csat_method))
-        currency = data.get("currency", {})
-        report = str(currency.get("report", cfg.report_currency)).upper()
-        rates = {**cfg.rates, **{k.upper(): float(v) for k, v in currency.get("rates", {}).items()}}
-        tiers = dict(cfg.tiers)
-        for cur, limits in data.get("tiers", {}).items():
-            tiers[cur.upper()] = (int(limits["high"]), int(limits["mid"]))
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise KPIConfigError(f"{source}: invalid value ({exc}).") from None
-    if not reasons:
-        raise KPIConfigError(f"{source}: churn_reasons cannot be empty.")
-    if years <= 0:
-        raise KPIConfigError(f"{source}: ltv_years must be more than 0.")
-    if method not in ("share", "mean"):
-        raise KPIConfigError(f"{source}: csat_method must be share or mean, not '{method}'.")
-    if any(v <= 0 for v in rates.values()):
-        raise KPIConfigError(f"{source}: exchange rates must be more than 0.")
-    for cur, (high, mid) in tiers.items():
-        if not 0 <= mid <= high:
-            raise KPIConfigError(f"{source}: tiers.{cur}: need 0 ≤ mid ≤ high.")
-    return KPIConfig(reasons, years, method, report, rates, tiers)
+    """Read a kpis.toml; keys left out keep ``base``'s values. Errors name file, line and key."""
+    data = read_toml(text, source)
+    merged = merge(base.raw, data) if base is not None else data
+    file = validate_data(merged, source, KPIFile, text)
+    return KPIConfig(
+        churn_reasons=tuple(file.churn_reasons),
+        ltv_years=file.ltv_years,
+        csat_method=file.csat_method,
+        report_currency=file.currency.report.upper(),
+        rates={k.upper(): v for k, v in file.currency.rates.items()},
+        tiers={k.upper(): (v.high, v.mid) for k, v in file.tiers.items()},
+        raw=merged,
+    )
 
 
 @lru_cache(maxsize=1)

@@ -32,12 +32,26 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from datetime import date
-from typing import Any, Final
+from importlib import resources
+from typing import Annotated, Any, Final, Self
 
+from pydantic import Field, Strict, model_validator
+
+from cstui.domain.config import (
+    ConfigError,
+    ConfigModel,
+    Ident,
+    Text,
+    find_key_line,
+    invalid,
+    parse_toml,
+    shown,
+)
+from cstui.domain.config import Problem as ConfigProblem
 from cstui.domain.models import (
     KPI,
     Audience,
@@ -47,6 +61,7 @@ from cstui.domain.models import (
     ROIInputs,
     SuccessPlan,
 )
+from cstui.i18n import msg
 
 ON_TRACK_RATIO: Final = 0.8
 """Default pace: on track while progress ≥ 80 % of the elapsed share of time."""
@@ -551,382 +566,94 @@ def _w(en: str, ja: str) -> Words:
     return Words(en, ja)
 
 
-def _o(
-    audience: Audience,
-    title: tuple[str, str],
-    kpi: tuple[str, str],
-    unit: tuple[str, str],
-    baseline: float,
-    target: float,
-    months: int = 6,
-) -> ObjectiveTemplate:
-    return ObjectiveTemplate(
-        title=Words(*title),
-        audience=audience,
-        kpi=KPITemplate(Words(*kpi), Words(*unit), baseline, target),
-        months=months,
+# The layout of cstui/defaults/success/*.toml, as pydantic models (see cstui.domain.config).
+
+
+class _ObjectiveFile(ConfigModel):
+    audience: Annotated[Audience, Strict(False)]
+    title_en: Text
+    title_ja: Text
+    kpi_en: Text
+    kpi_ja: Text
+    unit_en: str = ""
+    unit_ja: str = ""
+    baseline: int | float
+    target: int | float
+    months: Annotated[int, Field(ge=1)] = 6
+
+    @model_validator(mode="after")
+    def _moves(self) -> Self:
+        if self.target == self.baseline:
+            raise invalid("config.success.same_target", at="target", value=shown(self.target))
+        return self
+
+
+class SuccessTemplateFile(ConfigModel):
+    """One success-plan template file; ``order`` places it in the list the CSM picks from."""
+
+    id: Ident
+    order: int = 0
+    name_en: Text
+    name_ja: Text
+    goal_en: Text
+    goal_ja: Text
+    objectives: Annotated[list[_ObjectiveFile], Field(min_length=1)]
+
+
+def parse_success_template(text: str, source: str) -> SuccessTemplate:
+    """One template file's ``text``; ``source`` names the file in a :class:`ConfigError`."""
+    return _template(parse_toml(text, source, SuccessTemplateFile))
+
+
+def _template(file: SuccessTemplateFile) -> SuccessTemplate:
+    return SuccessTemplate(
+        id=file.id,
+        name=_w(file.name_en, file.name_ja),
+        goal=_w(file.goal_en, file.goal_ja),
+        objectives=tuple(
+            ObjectiveTemplate(
+                title=_w(o.title_en, o.title_ja),
+                audience=o.audience,
+                kpi=KPITemplate(
+                    _w(o.kpi_en, o.kpi_ja), _w(o.unit_en, o.unit_ja), o.baseline, o.target
+                ),
+                months=o.months,
+            )
+            for o in file.objectives
+        ),
     )
 
 
-_L, _D = Audience.LIGHT, Audience.DEEP
-_PCT = ("%", "%")
-_HOURS = ("h", "時間")
-_DAYS = ("days", "日")
-_PER_MONTH = ("per month", "件/月")
+def shipped_template_texts() -> list[tuple[str, str]]:
+    """(source, text) of every ``cstui/defaults/success/*.toml`` (package data)."""
+    folder = resources.files("cstui").joinpath("defaults", "success")
+    return [
+        (f"cstui/defaults/success/{entry.name}", entry.read_text("utf-8"))
+        for entry in sorted(folder.iterdir(), key=lambda e: e.name)
+        if entry.name.endswith(".toml")
+    ]
 
-TEMPLATES: Final[tuple[SuccessTemplate, ...]] = (
-    SuccessTemplate(
-        "sales-growth",
-        _w("More sales opportunities", "商談機会を増やす"),
-        _w(
-            "Grow new opportunities 20% year on year through sales productivity",
-            "営業生産性を高め、新規商談数を前年比20%増やす",
-        ),
-        (
-            _o(
-                _L,
-                ("Reps log every customer meeting", "営業全員が商談記録を残す"),
-                ("Meetings logged per rep", "1人あたり商談記録数"),
-                _PER_MONTH,
-                8,
-                20,
-            ),
-            _o(
-                _D,
-                ("Grow new opportunities", "新規商談数を増やす"),
-                ("New opportunities per month", "月間新規商談数"),
-                ("deals", "件"),
-                40,
-                48,
-                12,
-            ),
-        ),
-    ),
-    SuccessTemplate(
-        "lead-conversion",
-        _w("Higher lead conversion", "リードの商談化率を高める"),
-        _w(
-            "Turn more marketing leads into deals",
-            "マーケティングで獲得したリードをより多く受注につなげる",
-        ),
-        (
-            _o(
-                _L,
-                ("Follow up every lead within a day", "全リードに24時間以内に対応する"),
-                ("Leads followed up within 24 h", "24時間以内に対応したリード"),
-                _PCT,
-                40,
-                90,
-            ),
-            _o(
-                _D,
-                ("Raise lead-to-deal conversion", "リードの受注率を高める"),
-                ("Lead conversion rate", "リード受注率"),
-                _PCT,
-                5,
-                8,
-                12,
-            ),
-        ),
-    ),
-    SuccessTemplate(
-        "productivity",
-        _w("Employee productivity", "社員の生産性を高める"),
-        _w("Automate routine work and cut overtime", "定型業務を自動化し、現場の残業時間を減らす"),
-        (
-            _o(
-                _L,
-                ("Cut time spent on routine reports", "定型レポートの作成時間を減らす"),
-                ("Reporting time", "レポート作成時間"),
-                ("h/month", "時間/月"),
-                40,
-                10,
-            ),
-            _o(
-                _D,
-                ("Cut team overtime", "部署全体の残業時間を削減"),
-                ("Team overtime per month", "月間残業時間（部署合計）"),
-                _HOURS,
-                600,
-                400,
-                12,
-            ),
-        ),
-    ),
-    SuccessTemplate(
-        "month-end-close",
-        _w("Faster month-end close", "月次決算を早める"),
-        _w("Close the books in half the time", "月次決算にかかる期間を半分にする"),
-        (
-            _o(
-                _L,
-                ("Fewer hours per close", "決算1回あたりの作業時間を減らす"),
-                ("Hours per close", "決算1回あたりの作業時間"),
-                _HOURS,
-                80,
-                40,
-            ),
-            _o(
-                _D,
-                ("Close the books sooner", "決算の確定を早める"),
-                ("Business days to close", "決算確定までの営業日数"),
-                _DAYS,
-                10,
-                5,
-                12,
-            ),
-        ),
-    ),
-    SuccessTemplate(
-        "quality",
-        _w("Fewer manual errors", "手作業のミスを減らす"),
-        _w("Reduce entry errors and raise shipping quality", "入力ミスを減らし、出荷品質を高める"),
-        (
-            _o(
-                _L,
-                ("Fewer data entry errors", "入力ミスの削減"),
-                ("Entry errors", "入力ミス件数"),
-                _PER_MONTH,
-                30,
-                5,
-            ),
-            _o(
-                _D,
-                ("Cut the rework that errors cause", "ミスによる手戻りを減らす"),
-                ("Rework hours per month", "月間手戻り時間"),
-                _HOURS,
-                120,
-                30,
-                12,
-            ),
-        ),
-    ),
-    SuccessTemplate(
-        "cost",
-        _w("Lower admin cost", "管理コストを下げる"),
-        _w(
-            "Replace paper and spreadsheets, cut admin cost by 30%",
-            "紙とExcelでの管理をなくし、管理コストを30%削減する",
-        ),
-        (
-            _o(
-                _L,
-                ("Replace paper forms", "紙の帳票をなくす"),
-                ("Paper forms per month", "月間の紙帳票数"),
-                ("forms", "枚"),
-                500,
-                50,
-            ),
-            _o(
-                _D,
-                ("Cut admin cost", "管理コストを削減する"),
-                ("Admin cost reduction", "管理コスト削減率"),
-                _PCT,
-                0,
-                30,
-                12,
-            ),
-        ),
-    ),
-    SuccessTemplate(
-        "cx",
-        _w("Faster customer response", "顧客対応を速くする"),
-        _w(
-            "Answer customers faster and raise satisfaction",
-            "問い合わせ対応を速くし、顧客満足度を高める",
-        ),
-        (
-            _o(
-                _L,
-                ("Faster first reply to customers", "問い合わせの一次回答時間を短縮"),
-                ("First reply time", "一次回答時間"),
-                ("min", "分"),
-                120,
-                30,
-            ),
-            _o(
-                _D,
-                ("Raise customer satisfaction", "顧客満足度を高める"),
-                ("CSAT", "顧客満足度（CSAT）"),
-                ("of 5", "点（5点満点）"),
-                3.5,
-                4.2,
-                12,
-            ),
-        ),
-    ),
-    SuccessTemplate(
-        "visibility",
-        _w("Real-time business visibility", "経営の見える化"),
-        _w(
-            "See business metrics in real time and decide faster",
-            "経営指標をリアルタイムで可視化し、意思決定を早める",
-        ),
-        (
-            _o(
-                _L,
-                ("Managers use the dashboard every week", "管理職が毎週ダッシュボードを使う"),
-                ("Weekly dashboard users", "週次ダッシュボード利用者数"),
-                ("people", "人"),
-                5,
-                30,
-            ),
-            _o(
-                _D,
-                ("Management report without the wait", "経営会議資料の作成期間を短縮"),
-                ("Days to produce the management report", "経営会議資料の作成日数"),
-                _DAYS,
-                10,
-                1,
-                12,
-            ),
-        ),
-    ),
-    SuccessTemplate(
-        "ramp-up",
-        _w("New hires productive sooner", "新人の早期戦力化"),
-        _w(
-            "Get new staff productive in half the time",
-            "新入社員が戦力になるまでの期間を半分にする",
-        ),
-        (
-            _o(
-                _L,
-                ("Shorter ramp-up for new hires", "新入社員の立ち上がり期間を短縮"),
-                ("Ramp-up time", "立ち上がり期間"),
-                _DAYS,
-                90,
-                45,
-            ),
-            _o(
-                _D,
-                ("Lower first-year attrition", "入社1年以内の離職を減らす"),
-                ("First-year attrition", "1年以内離職率"),
-                _PCT,
-                20,
-                10,
-                12,
-            ),
-        ),
-    ),
-    SuccessTemplate(
-        "retention",
-        _w("Keep more of their customers", "自社顧客の解約を減らす"),
-        _w(
-            "Spot customers at risk early and keep them",
-            "解約の兆候を早くつかみ、顧客を維持する",
-        ),
-        (
-            _o(
-                _L,
-                ("Review at-risk customers every week", "要注意顧客を毎週確認する"),
-                ("Customers reviewed per week", "週次で確認した顧客数"),
-                ("customers", "社"),
-                10,
-                50,
-            ),
-            _o(
-                _D,
-                ("Lower churn among their own customers", "自社顧客の解約率を下げる"),
-                ("Monthly customer churn", "月次顧客解約率"),
-                _PCT,
-                3,
-                1.5,
-                12,
-            ),
-        ),
-    ),
-    SuccessTemplate(
-        "adoption",
-        _w("Company-wide adoption", "全社への定着"),
-        _w(
-            "Make the product part of daily work in every department",
-            "全部署で日常業務に定着させる",
-        ),
-        (
-            _o(
-                _L,
-                ("Raise weekly active use among staff", "現場の週次アクティブ率を高める"),
-                ("Weekly active rate", "週次アクティブ率"),
-                _PCT,
-                40,
-                80,
-            ),
-            _o(
-                _L,
-                ("Find answers without asking around", "社内問い合わせを減らす"),
-                ("Internal questions per week", "週あたり社内問い合わせ件数"),
-                ("questions", "件"),
-                50,
-                20,
-            ),
-            _o(
-                _D,
-                ("Roll out to every department", "全部署に展開する"),
-                ("Departments using it", "利用部署数"),
-                ("departments", "部署"),
-                2,
-                8,
-                12,
-            ),
-        ),
-    ),
-    SuccessTemplate(
-        "compliance",
-        _w("Stronger compliance", "コンプライアンス強化"),
-        _w(
-            "Sign and keep every contract electronically, ready for audit",
-            "すべての契約を電子で締結・保管し、監査に備える",
-        ),
-        (
-            _o(
-                _L,
-                ("Sign contracts electronically", "契約を電子で締結する"),
-                ("Contracts signed electronically", "電子契約の比率"),
-                _PCT,
-                20,
-                90,
-            ),
-            _o(
-                _D,
-                ("Fewer audit findings", "監査での指摘を減らす"),
-                ("Audit findings per year", "年間監査指摘件数"),
-                ("findings", "件"),
-                6,
-                1,
-                12,
-            ),
-        ),
-    ),
-    SuccessTemplate(
-        "upsell",
-        _w("More revenue per customer", "顧客単価を上げる"),
-        _w(
-            "Sell more to existing customers with better proposals",
-            "提案の質を上げ、既存顧客への売上を伸ばす",
-        ),
-        (
-            _o(
-                _L,
-                ("More proposals per rep", "1人あたりの提案数を増やす"),
-                ("Proposals per rep", "1人あたり提案数"),
-                _PER_MONTH,
-                4,
-                8,
-            ),
-            _o(
-                _D,
-                ("Raise the cross-sell rate", "クロスセル率を高める"),
-                ("Customers buying a second product", "複数製品を購入した顧客の比率"),
-                _PCT,
-                10,
-                20,
-                12,
-            ),
-        ),
-    ),
-)
-"""A dozen patterns (as Sansan shares with its customers); ids match the demo's plans."""
+
+def load_templates(texts: Iterable[tuple[str, str]]) -> tuple[SuccessTemplate, ...]:
+    """Parse every (source, text), in ``order`` then file order; a duplicate id is an error."""
+    ranked: list[tuple[int, int, SuccessTemplate]] = []
+    seen: set[str] = set()
+    for n, (source, text) in enumerate(texts):
+        file = parse_toml(text, source, SuccessTemplateFile)
+        if file.id in seen:
+            line = find_key_line(text, ("id",))
+            problem = ConfigProblem(line, "id", msg("config.success.duplicate", got=shown(file.id)))
+            raise ConfigError(source, [problem])
+        seen.add(file.id)
+        ranked.append((file.order, n, _template(file)))
+    return tuple(tpl for _, _, tpl in sorted(ranked, key=lambda r: (r[0], r[1])))
+
+
+TEMPLATES: Final[tuple[SuccessTemplate, ...]] = load_templates(shipped_template_texts())
+"""A dozen patterns (as Sansan shares with its customers); ids match the demo's plans.
+
+The texts live in ``cstui/defaults/success/*.toml`` (English and Japanese), like the
+onboarding templates."""
 
 _BY_ID: Final = {tpl.id: tpl for tpl in TEMPLATES}
 

@@ -24,59 +24,35 @@ Design choices, and why:
 
 from __future__ import annotations
 
-import re
-import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from importlib import resources
 from pathlib import Path
-from typing import Any, Final
+from typing import Annotated, Any, Final, Literal, Self
 
-from cstui.domain.health import _TOML_AT, _Invalid, _only, _show, _text, _whole, find_key_line
+from pydantic import AfterValidator, Field, model_validator
+
+from cstui.domain.config import (
+    ConfigError,
+    ConfigModel,
+    Ident,
+    OptionalText,
+    Text,
+    invalid,
+    key_text,
+    parse_toml,
+    shown,
+)
 from cstui.domain.metrics import time_to_value
 from cstui.domain.models import OnboardingItem, OnboardingPlan, OwnerSide
 
 OWN_PREFIX: Final = "own:"
 """Id prefix of items a CSM added by hand (never touched by re-applying a template)."""
 
-_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
-_TOP: Final = (
-    "key",
-    "name_en",
-    "name_ja",
-    "description_en",
-    "description_ja",
-    "skip_weekends",
-    "first_value",
-    "phases",
-    "steps",
-)
-_PHASE_KEYS: Final = ("id", "name_en", "name_ja", "order")
-_STEP_KEYS: Final = (
-    "id",
-    "phase",
-    "title_en",
-    "title_ja",
-    "offset_days",
-    "owner",
-    "core",
-    "first_value",
-    "after",
-    "by_week_en",
-    "by_week_ja",
-)
-_ARRAYS: Final = ("phases", "steps")
 
-
-class TemplateError(ValueError):
-    """A template problem, worded to point at the exact place to fix it."""
-
-    def __init__(self, message: str, source: str, line: int | None, key: str | None) -> None:
-        super().__init__(message)
-        self.source = source
-        self.line = line
-        self.key = key
+TemplateError = ConfigError
+"""A template problem: the one config error type (file, line and key of each problem)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,149 +122,135 @@ class OnboardingTemplate:
 # --------------------------------------------------------------------------------------------
 
 
-def _key_text(path: Sequence[str]) -> str:
-    """``("steps", "2", "offset_days")`` → ``steps[3].offset_days`` (tables counted from 1)."""
-    if len(path) >= 2 and path[0] in _ARRAYS and path[1].isdigit():
-        head = f"{path[0]}[{int(path[1]) + 1}]"
-        return ".".join((head, *path[2:]))
-    return ".".join(path)
-
-
-_ARRAY_HEADER = re.compile(r"^\s*\[\[\s*([A-Za-z0-9_-]+)\s*\]\]\s*(?:#.*)?$")
-_ANY_HEADER = re.compile(r"^\s*\[")
-
-
-def _line_of(text: str, path: Sequence[str]) -> int | None:
-    """The line of ``path``; inside the n-th ``[[array]]`` table when the path indexes one."""
-    if len(path) >= 2 and path[0] in _ARRAYS and path[1].isdigit():
-        index = int(path[1])
-        lines = text.splitlines()
-        seen = -1
-        for number, line in enumerate(lines, 1):
-            m = _ARRAY_HEADER.match(line)
-            if not (m and m.group(1) == path[0]):
-                continue
-            seen += 1
-            if seen != index:
-                continue
-            if len(path) == 2:
-                return number
-            body: list[str] = []
-            for following in lines[number:]:
-                if _ANY_HEADER.match(following):
-                    break
-                body.append(following)
-            found = find_key_line("\n".join(body), path[2:3])
-            return number if found is None else number + found
-        return find_key_line(text, path[:1])
-    return find_key_line(text, path)
-
-
-def _bool(table: Mapping[str, Any], path: tuple[str, ...], key: str, default: bool) -> bool:
-    value = table.get(key, default)
-    if not isinstance(value, bool):
-        raise _Invalid((*path, key), f"expected true or false, got {_show(value)}.")
+def _not_negative(value: int) -> int:
+    if value < 0:
+        raise invalid("config.onboarding.negative_offset", got=value)
     return value
 
 
-def _optional_text(table: Mapping[str, Any], path: tuple[str, ...], key: str) -> str:
-    if key not in table:
-        return ""
-    value = table[key]
-    if not isinstance(value, str):
-        raise _Invalid((*path, key), f"expected a text, got {_show(value)}.")
-    return value.strip()
+class _Phase(ConfigModel):
+    id: Ident
+    name_en: Text
+    name_ja: OptionalText = ""
+    order: int | None = None
 
 
-def _ident(table: Mapping[str, Any], path: tuple[str, ...], key: str) -> str:
-    value = _text(table, path, key).strip()
-    if not _ID.match(value):
-        raise _Invalid(
-            (*path, key),
-            f"{_show(value)} is not a usable id; use letters, digits, '-' and '_' only "
-            "(no spaces or ':').",
-        )
-    return value
+class _Step(ConfigModel):
+    id: Ident
+    phase: Text
+    title_en: Text
+    title_ja: OptionalText = ""
+    offset_days: Annotated[int, AfterValidator(_not_negative)]
+    owner: Literal["customer", "us"]
+    core: bool = True
+    first_value: bool = False
+    after: list[str] = Field(default_factory=list)
+    by_week_en: OptionalText = ""
+    by_week_ja: OptionalText = ""
 
 
-def _tables(data: Mapping[str, Any], key: str, what: str) -> list[Mapping[str, Any]]:
-    raw = data.get(key)
-    if raw is None:
-        raise _Invalid((key,), f"missing; a template needs at least one [[{key}]] table ({what}).")
-    if not isinstance(raw, list) or not all(isinstance(t, dict) for t in raw):
-        raise _Invalid((key,), f"expected [[{key}]] tables, got {_show(raw)}.")
-    if not raw:
-        raise _Invalid((key,), f"empty; a template needs at least one [[{key}]] table ({what}).")
-    return raw
+class TemplateFile(ConfigModel):
+    """One onboarding template file (``cstui/defaults/onboarding/*.toml``)."""
+
+    key: Ident
+    name_en: Text
+    name_ja: OptionalText = ""
+    description_en: OptionalText = ""
+    description_ja: OptionalText = ""
+    skip_weekends: bool = False
+    first_value: Text | None = None
+    phases: Annotated[list[_Phase], Field(min_length=1)]
+    steps: Annotated[list[_Step], Field(min_length=1)]
+
+    def ordered_phases(self) -> list[tuple[int, _Phase]]:
+        """(order, phase) in display order: by ``order`` (default: file position), then file."""
+        ranked = [
+            (p.order if p.order is not None else i + 1, i, p) for i, p in enumerate(self.phases)
+        ]
+        return [(order, p) for order, _, p in sorted(ranked, key=lambda x: (x[0], x[1]))]
+
+    def afters(self, step: _Step) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(a.strip() for a in step.after))
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        """The rules spanning steps: ids, phases, ``after`` references, days, first value."""
+        seen: dict[str, int] = {}
+        for i, phase in enumerate(self.phases):
+            if phase.id in seen:
+                first = key_text(("phases", seen[phase.id]))
+                raise invalid(
+                    "config.onboarding.duplicate_phase",
+                    at=("phases", i, "id"),
+                    got=shown(phase.id),
+                    first=first,
+                )
+            seen[phase.id] = i
+        phase_ids = [p.id for _, p in self.ordered_phases()]
+        index: dict[str, int] = {}
+        for i, step in enumerate(self.steps):
+            if step.phase not in seen:
+                raise invalid(
+                    "config.onboarding.unknown_phase",
+                    at=("steps", i, "phase"),
+                    got=shown(step.phase),
+                    allowed=", ".join(phase_ids),
+                )
+            if step.id in index:
+                raise invalid(
+                    "config.onboarding.duplicate_step",
+                    at=("steps", i, "id"),
+                    got=shown(step.id),
+                    first=key_text(("steps", index[step.id])),
+                )
+            index[step.id] = i
+        for i, step in enumerate(self.steps):
+            for dep in self.afters(step):
+                if dep not in index:
+                    raise invalid(
+                        "config.onboarding.unknown_after", at=("steps", i, "after"), got=shown(dep)
+                    )
+        cycle = _find_cycle({s.id: self.afters(s) for s in self.steps})
+        if cycle is not None:
+            raise invalid(
+                "config.onboarding.cycle",
+                at=("steps", index[cycle[0]], "after"),
+                cycle=" → ".join(cycle),
+            )
+        for i, step in enumerate(self.steps):
+            for dep in self.afters(step):
+                before = self.steps[index[dep]]
+                if step.offset_days < before.offset_days:
+                    raise invalid(
+                        "config.onboarding.too_early",
+                        at=("steps", i, "offset_days"),
+                        day=step.offset_days,
+                        before=before.offset_days,
+                        got=shown(dep),
+                    )
+        flagged = [s for s in self.steps if s.first_value]
+        if len(flagged) > 1:
+            raise invalid(
+                "config.onboarding.two_first_values",
+                at=("steps", index[flagged[1].id], "first_value"),
+                got=shown(flagged[0].id),
+            )
+        named = self.first_value
+        if named is not None:
+            if named not in index:
+                raise invalid("config.onboarding.unknown_step", at="first_value", got=shown(named))
+            if flagged and flagged[0].id != named:
+                raise invalid(
+                    "config.onboarding.first_value_mismatch",
+                    at="first_value",
+                    got=shown(named),
+                    marked=shown(flagged[0].id),
+                )
+        return self
 
 
-def _phases(data: Mapping[str, Any]) -> tuple[TemplatePhase, ...]:
-    out: list[tuple[int, int, TemplatePhase]] = []
-    seen: dict[str, int] = {}
-    for i, table in enumerate(_tables(data, "phases", "kickoff, setup, training...")):
-        path = ("phases", str(i))
-        _only(table, path, _PHASE_KEYS)
-        pid = _ident(table, path, "id")
-        if pid in seen:
-            first = _key_text(("phases", str(seen[pid])))
-            raise _Invalid((*path, "id"), f"duplicate phase id {_show(pid)} (already {first}).")
-        seen[pid] = i
-        name_en = _text(table, path, "name_en").strip()
-        name_ja = _optional_text(table, path, "name_ja") or name_en
-        order = _whole(table, path, "order") if "order" in table else i + 1
-        out.append((order, i, TemplatePhase(pid, name_en, name_ja, order)))
-    return tuple(p for _, _, p in sorted(out, key=lambda x: (x[0], x[1])))
-
-
-def _step(table: Mapping[str, Any], i: int, phases: Mapping[str, int]) -> TemplateStep:
-    path = ("steps", str(i))
-    _only(table, path, _STEP_KEYS)
-    sid = _ident(table, path, "id")
-    phase = _text(table, path, "phase").strip()
-    if phase not in phases:
-        raise _Invalid(
-            (*path, "phase"),
-            f"unknown phase {_show(phase)}; the [[phases]] are: {', '.join(phases)}.",
-        )
-    title_en = _text(table, path, "title_en").strip()
-    title_ja = _optional_text(table, path, "title_ja") or title_en
-    if "offset_days" not in table:
-        raise _Invalid(
-            (*path, "offset_days"), "missing; say on which day from the start (0 = the start)."
-        )
-    offset = _whole(table, path, "offset_days")
-    if offset < 0:
-        raise _Invalid(
-            (*path, "offset_days"),
-            f"cannot be negative, got {offset}; days count from the start (0 = the start day).",
-        )
-    owner_raw = table.get("owner")
-    if owner_raw not in ("customer", "us"):
-        got = "nothing" if owner_raw is None else _show(owner_raw)
-        raise _Invalid((*path, "owner"), f'expected "customer" or "us", got {got}.')
-    after_raw = table.get("after", [])
-    if not isinstance(after_raw, list) or not all(isinstance(a, str) for a in after_raw):
-        raise _Invalid((*path, "after"), f"expected a list of step ids, got {_show(after_raw)}.")
-    by_en = _optional_text(table, path, "by_week_en")
-    by_ja = _optional_text(table, path, "by_week_ja") or by_en
-    return TemplateStep(
-        id=sid,
-        phase=phase,
-        title_en=title_en,
-        title_ja=title_ja,
-        offset_days=offset,
-        owner=OwnerSide(owner_raw),
-        core=_bool(table, path, "core", True),
-        first_value=_bool(table, path, "first_value", False),
-        after=tuple(dict.fromkeys(a.strip() for a in after_raw)),
-        by_week_en=by_en,
-        by_week_ja=by_ja,
-    )
-
-
-def _find_cycle(steps: Sequence[TemplateStep]) -> list[str] | None:
+def _find_cycle(after: Mapping[str, Sequence[str]]) -> list[str] | None:
     """The first dependency cycle as ids ``[a, b, a]``, following ``after`` in file order."""
-    after = {s.id: s.after for s in steps}
     state: dict[str, int] = {}  # 1 = on the current path, 2 = finished
     path: list[str] = []
 
@@ -306,121 +268,58 @@ def _find_cycle(steps: Sequence[TemplateStep]) -> list[str] | None:
         state[node] = 2
         return None
 
-    for s in steps:
-        if s.id not in state:
-            found = visit(s.id)
+    for node in after:
+        if node not in state:
+            found = visit(node)
             if found:
                 return found
     return None
 
 
-def _build(data: Mapping[str, Any], source: str) -> OnboardingTemplate:
-    """Validate parsed TOML; raises _Invalid at the first problem."""
-    _only(data, (), _TOP)
-    key = _ident(data, (), "key")
-    name_en = _text(data, (), "name_en").strip()
-    name_ja = _optional_text(data, (), "name_ja") or name_en
-    skip_weekends = _bool(data, (), "skip_weekends", False)
-    phases = _phases(data)
+def _build(file: TemplateFile, source: str) -> OnboardingTemplate:
+    """The template (steps in checklist order) from a validated file."""
+    phases = tuple(
+        TemplatePhase(p.id, p.name_en, p.name_ja or p.name_en, order)
+        for order, p in file.ordered_phases()
+    )
     phase_rank = {p.id: n for n, p in enumerate(phases)}
-
-    steps: list[TemplateStep] = []
-    index: dict[str, int] = {}
-    for i, table in enumerate(_tables(data, "steps", "the checklist items")):
-        step = _step(table, i, phase_rank)
-        if step.id in index:
-            first = _key_text(("steps", str(index[step.id])))
-            raise _Invalid(
-                ("steps", str(i), "id"), f"duplicate step id {_show(step.id)} (already {first})."
-            )
-        index[step.id] = i
-        steps.append(step)
-
-    for i, step in enumerate(steps):
-        for dep in step.after:
-            if dep not in index:
-                raise _Invalid(
-                    ("steps", str(i), "after"),
-                    f"unknown step {_show(dep)}; a step can only come after another step of "
-                    "this template.",
-                )
-    cycle = _find_cycle(steps)
-    if cycle is not None:
-        raise _Invalid(
-            ("steps", str(index[cycle[0]]), "after"),
-            f"dependency cycle: {' → '.join(cycle)}; no order of the steps can satisfy it.",
+    steps = [
+        TemplateStep(
+            id=s.id,
+            phase=s.phase,
+            title_en=s.title_en,
+            title_ja=s.title_ja or s.title_en,
+            offset_days=s.offset_days,
+            owner=OwnerSide(s.owner),
+            core=s.core,
+            first_value=s.first_value,
+            after=file.afters(s),
+            by_week_en=s.by_week_en,
+            by_week_ja=s.by_week_ja or s.by_week_en,
         )
-    for i, step in enumerate(steps):
-        for dep in step.after:
-            before = steps[index[dep]]
-            if step.offset_days < before.offset_days:
-                raise _Invalid(
-                    ("steps", str(i), "offset_days"),
-                    f"day {step.offset_days} is before day {before.offset_days} of "
-                    f"{_show(dep)}, which this step comes after; move it to day "
-                    f"{before.offset_days} or later.",
-                )
-
-    flagged = [s for s in steps if s.first_value]
-    if len(flagged) > 1:
-        second = flagged[1]
-        raise _Invalid(
-            ("steps", str(index[second.id]), "first_value"),
-            f"only one step can be the first-value milestone; {_show(flagged[0].id)} already is.",
-        )
-    first_value: str | None = flagged[0].id if flagged else None
-    if "first_value" in data:
-        named = _text(data, (), "first_value").strip()
-        if named not in index:
-            raise _Invalid(("first_value",), f"unknown step {_show(named)}.")
-        if first_value is not None and first_value != named:
-            raise _Invalid(
-                ("first_value",),
-                f"names {_show(named)} but step {_show(first_value)} is marked first_value = true.",
-            )
-        first_value = named
-
+        for s in file.steps
+    ]
+    flagged = next((s.id for s in steps if s.first_value), None)
     ordered = sorted(
         range(len(steps)), key=lambda n: (phase_rank[steps[n].phase], steps[n].offset_days, n)
     )
     return OnboardingTemplate(
-        key=key,
-        name_en=name_en,
-        name_ja=name_ja,
-        skip_weekends=skip_weekends,
-        first_value=first_value,
+        key=file.key,
+        name_en=file.name_en,
+        name_ja=file.name_ja or file.name_en,
+        skip_weekends=file.skip_weekends,
+        first_value=file.first_value or flagged,
         phases=phases,
         steps=tuple(steps[n] for n in ordered),
         source=source,
-        description_en=_optional_text(data, (), "description_en"),
-        description_ja=_optional_text(data, (), "description_ja"),
+        description_en=file.description_en,
+        description_ja=file.description_ja,
     )
 
 
 def parse_template(text: str, source: str) -> OnboardingTemplate:
     """Parse one template file's ``text``; ``source`` names the file in error messages."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        msg = str(exc)
-        m = _TOML_AT.match(msg)
-        if m:
-            line = int(m.group(2))
-            raise TemplateError(
-                f"{source}, line {line}, column {m.group(3)}: not valid TOML: {m.group(1)}.",
-                source,
-                line,
-                None,
-            ) from None
-        raise TemplateError(f"{source}: not valid TOML: {msg}.", source, None, None) from None
-    try:
-        return _build(data, source)
-    except _Invalid as exc:
-        key = _key_text(exc.path)
-        at = _line_of(text, exc.path) if exc.path else None
-        where = f"{source}, line {at}" if at is not None else source
-        where += f', key "{key}"' if key else ""
-        raise TemplateError(f"{where}: {exc.message}", source, at, key or None) from None
+    return _build(parse_toml(text, source, TemplateFile), source)
 
 
 def shipped_template_texts() -> list[tuple[str, str]]:

@@ -28,12 +28,15 @@ from __future__ import annotations
 
 import os
 import stat
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Self
 
+from pydantic import AfterValidator, ConfigDict, Field, model_validator
+
+from cstui.domain.config import ConfigError as DomainConfigError
+from cstui.domain.config import ConfigModel, invalid, parse_toml
 from cstui.paths import config_dir
 
 from .errors import ConfigError
@@ -41,6 +44,33 @@ from .schema import DEFAULT_TABLES, TableSpec, with_ownership
 
 CONFIG_NAME = "sync.toml"
 DEFAULT_ADAPTER = "hubspot"
+
+
+def _adapter_name(value: str) -> str:
+    if not value:
+        raise invalid("config.sync.adapter")
+    return value
+
+
+class SyncFile(ConfigModel):
+    """The layout of ``sync.toml`` (see the module notes); every other table is an
+    adapter's options, checked by that adapter."""
+
+    model_config = ConfigDict(extra="allow")
+
+    adapter: Annotated[str, AfterValidator(_adapter_name)] = DEFAULT_ADAPTER
+    ownership: dict[str, dict[str, str]] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _tables_only(self) -> Self:
+        for name, value in (self.model_extra or {}).items():
+            if not isinstance(value, dict):
+                raise invalid("config.sync.not_a_table", at=name, name=name)
+        return self
+
+    def adapter_sections(self) -> dict[str, dict[str, Any]]:
+        """Adapter name → its table of options, as written."""
+        return {name: dict(value) for name, value in (self.model_extra or {}).items()}
 
 
 class Secret:
@@ -162,23 +192,14 @@ def load_sync_config(
         return config
     config.path = path
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}.") from None
+        text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot be read ({exc}).") from None
-    adapter = data.pop("adapter", DEFAULT_ADAPTER)
-    if not isinstance(adapter, str) or not adapter:
-        raise ConfigError(f'{path}: adapter must be a name in quotes, like "hubspot".')
-    config.adapter = adapter
-    ownership = data.pop("ownership", {})
-    if not isinstance(ownership, dict) or not all(isinstance(v, dict) for v in ownership.values()):
-        raise ConfigError(f"{path}: [ownership] must hold one table per synced table.")
-    config.tables = with_ownership(DEFAULT_TABLES, ownership, str(path))
-    for name, section in data.items():
-        if not isinstance(section, dict):
-            raise ConfigError(
-                f"{path}: {name} = ... is not a setting; adapter options go in a [{name}] table."
-            )
-        config.sections[name] = section
+    try:
+        parsed = parse_toml(text, str(path), SyncFile)
+    except DomainConfigError as exc:
+        raise ConfigError(str(exc)) from None
+    config.adapter = parsed.adapter
+    config.tables = with_ownership(DEFAULT_TABLES, parsed.ownership, str(path))
+    config.sections = parsed.adapter_sections()
     return config
