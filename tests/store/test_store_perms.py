@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import grp
 import os
+import pwd
 import stat
 from collections.abc import Iterator
 from pathlib import Path
@@ -49,12 +51,47 @@ def test_private_folder_is_0700_and_files_0600(tmp_path: Path, umask: int) -> No
     store.close()
 
 
+def shared_gid() -> int | None:
+    """A group that is not this user's own personal group, that this user may chgrp to."""
+    mine = (
+        grp.getgrgid(os.getgid()).gr_name
+        if os.getgid() in {g.gr_gid for g in grp.getgrall()}
+        else ""
+    )
+    me = pwd.getpwuid(os.getuid()).pw_name
+    candidates = [g.gr_gid for g in grp.getgrall()] if os.geteuid() == 0 else os.getgroups()
+    for gid in candidates:
+        name = grp.getgrgid(gid).gr_name
+        if name not in (me, mine):
+            return gid
+    return None
+
+
 def test_team_folder_uses_group_permissions(tmp_path: Path, umask: int) -> None:
-    store = exercise(tmp_path / "team", team=True)
+    gid = shared_gid()
+    if gid is None:
+        pytest.skip("this user is in no group other than their own")
+    data = tmp_path / "team"
+    data.mkdir()
+    os.chown(data, -1, gid)
+    os.chmod(data, 0o2770)
+    store = exercise(data, team=True)
     assert mode(store.data_dir) == 0o2770 and mode(store.backups_dir) == 0o2770
     files = all_files(store.data_dir)
     assert {p.name: mode(p) for p in files} == {p.name: 0o660 for p in files}
+    assert {p.stat().st_gid for p in [*files, store.backups_dir]} == {gid}
+    assert (data / "cstui.team").is_file()
     assert store.check() == []
+    store.close()
+
+
+def test_new_team_folder_in_a_personal_group_is_reported(tmp_path: Path) -> None:
+    store = exercise(tmp_path / "team", team=True)
+    assert mode(store.data_dir) == 0o2770
+    own = grp.getgrgid(store.data_dir.stat().st_gid).gr_name
+    problems = store.check()
+    if own == pwd.getpwuid(os.getuid()).pw_name:
+        assert any("personal group" in p and "chgrp -R" in p for p in problems)
     store.close()
 
 
