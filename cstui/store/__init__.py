@@ -3,32 +3,50 @@
 Never imports Textual or ``cstui.domain``: it stores plain JSON-able dicts.
 """
 
-from .db import Change, Store, Txn
+from .db import Change, ChunkedWriter, Health, Mutate, Store, Txn
 from .errors import (
     ConflictError,
     CorruptSnapshotError,
+    DiskFullError,
     JournalCorruptError,
     LockBusyError,
     LockTimeoutError,
+    MissingSnapshotError,
+    PermissionDeniedError,
+    ReadOnlyError,
+    StorageError,
     StoreError,
 )
-from .lock import FileLock, NamedLock
+from .lock import FileLock, NamedLock, lock_holders
 from .migrate import MIGRATIONS, Migration
+from .perms import TEAM_ENV, TEAM_MARKER, is_team_folder
 from .snapshot import gc_paused
 
 __all__ = [
     "MIGRATIONS",
+    "TEAM_ENV",
+    "TEAM_MARKER",
     "Change",
+    "ChunkedWriter",
     "ConflictError",
     "CorruptSnapshotError",
+    "DiskFullError",
     "FileLock",
+    "Health",
     "JournalCorruptError",
     "LockBusyError",
     "LockTimeoutError",
     "Migration",
+    "MissingSnapshotError",
+    "Mutate",
     "NamedLock",
+    "PermissionDeniedError",
+    "ReadOnlyError",
+    "StorageError",
     "Store",
     "StoreError",
     "Txn",
     "gc_paused",
+    "is_team_folder",
+    "lock_holders",
 ]

@@ -23,6 +23,19 @@ How it works, and why:
 * **Tables are parsed on first use** (see ``snapshot``), so opening 100k+ records takes
   a fraction of a second and a checkpoint copies unchanged tables as bytes.
 
+* **A data folder knows it is a team folder** (see ``perms``): from the marker file
+  ``cstui.team`` (written whenever the folder is opened with ``team=True`` or
+  ``CSTUI_TEAM=1``) or from its own mode (group-writable or setgid). Then every file any
+  process writes there (journal, snapshot, backups, lock and temp files) is 0660 in the
+  folder's group, even when that process was opened with ``team=False``.
+* **Read-modify-write goes through ``update()``** (or ``transaction()`` + ``Txn.get``): the
+  caller's function sees the record as committed by every process, under the write lock,
+  so two people ticking different items of one list both keep their tick.
+* **Long writes commit in chunks** (``chunked()``), so nobody else waits seconds for the lock.
+* **Disk trouble raises typed ``StorageError``s** (disk full, read-only, permission denied,
+  lock timeout) with one sentence and no record contents; a missing ``cstui.json`` next to a
+  journal or backups refuses to open (``MissingSnapshotError``) and creates nothing.
+
 TinyDB doc ids (the integer keys in the JSON file) are the sequence number of the journal
 line that created the record. Every process replaying the journal therefore derives the same
 doc id without coordination, and the snapshot stays readable by plain ``TinyDB(path)``.
@@ -31,6 +44,7 @@ doc id without coordination, and the snapshot stays readable by plain ``TinyDB(p
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import shutil
@@ -50,18 +64,29 @@ from tinydb.table import Table
 from . import journal as jr
 from . import migrate, perms
 from . import snapshot as snap
-from .errors import ConflictError, CorruptSnapshotError, StoreError
+from .errors import (
+    ConflictError,
+    MissingSnapshotError,
+    StorageError,
+    StoreError,
+    storage_error_class,
+)
 from .ids import IdGenerator
-from .lock import FileLock, NamedLock
+from .lock import DEFAULT_TIMEOUT, FileLock, NamedLock
 
 log = logging.getLogger(__name__)
 
 Record = dict[str, Any]
 Callback = Callable[[list["Change"]], None]
+Mutate = Callable[[dict[str, Any] | None], Mapping[str, Any] | None]
+"""``update()``'s function: given a copy of the fresh record (None if there is none), return
+the record as it should be, or None to change nothing."""
 
 MANAGED_FIELDS = frozenset({"id", "_rev", "_updated_at", "_by", "_deleted"})
 """Fields the store maintains; ``put()`` ignores them in ``set`` (so a record from ``get()``
 can be passed back) and refuses them in ``unset``."""
+
+_CHECKPOINT_DOING = "fold the journal into the data file"
 
 SNAPSHOT_NAME = "cstui.json"
 JOURNAL_NAME = "journal.jsonl"
@@ -261,6 +286,17 @@ class Txn:
         self._add(table, id, new, ts, fields, removed, delete=False)
         return _copy(new)
 
+    def update(self, table: str, id: str, mutate: Mutate) -> Record | None:
+        """Read-modify-write one record inside this transaction; see ``Store.update``."""
+        self._check()
+        cur = self.get(table, id)
+        new = mutate(None if cur is None else _copy(cur))
+        if new is None:
+            return cur
+        new = dict(new)
+        unset = [k for k in cur if k not in new and k not in MANAGED_FIELDS] if cur else []
+        return self.put(table, id, new, unset)
+
     def delete(self, table: str, id: str) -> None:
         """Tombstone a record (no-op if missing or already deleted)."""
         self._check()
@@ -308,6 +344,77 @@ class Txn:
         self._overlay[(table, id)] = new
 
 
+class ChunkedWriter:
+    """Operations collected by ``Store.chunked()``, committed every ``chunk_size`` of them.
+
+    Values are read when their chunk commits: do not change them after handing them over.
+    """
+
+    def __init__(self, store: Store, chunk_size: int) -> None:
+        self._store = store
+        self.chunk_size = chunk_size
+        self._ops: list[Callable[[Txn], object]] = []
+        self.committed = 0
+        """Operations committed so far."""
+        self.chunks = 0
+        """Chunks committed so far."""
+
+    def _add(self, op: Callable[[Txn], object]) -> None:
+        self._ops.append(op)
+        if len(self._ops) >= self.chunk_size:
+            self.flush()
+
+    def put(
+        self,
+        table: str,
+        id: str,
+        set: Mapping[str, Any],
+        unset: Iterable[str] = (),
+        *,
+        expect_rev: int | None = None,
+    ) -> None:
+        """Create or update (merge) a record; see ``Store.put``."""
+        _check_name(table, id)
+        self._add(functools.partial(_txn_put, table, id, set, tuple(unset), expect_rev))
+
+    def update(self, table: str, id: str, mutate: Mutate) -> None:
+        """Read-modify-write a record when its chunk commits; see ``Store.update``."""
+        _check_name(table, id)
+        self._add(lambda txn: txn.update(table, id, mutate))
+
+    def delete(self, table: str, id: str) -> None:
+        """Tombstone a record; see ``Store.delete``."""
+        _check_name(table, id)
+        self._add(lambda txn: txn.delete(table, id))
+
+    def purge(self, table: str, id: str) -> None:
+        """Remove a record for good; see ``Store.purge``."""
+        _check_name(table, id)
+        self._add(lambda txn: txn.purge(table, id))
+
+    def flush(self) -> None:
+        """Commit what is collected now, as one transaction (the lock is held only for it)."""
+        if not self._ops:
+            return
+        ops, self._ops = self._ops, []
+        with self._store.transaction() as txn:
+            for op in ops:
+                op(txn)
+        self.committed += len(ops)
+        self.chunks += 1
+
+
+def _txn_put(
+    table: str,
+    id: str,
+    fields: Mapping[str, Any],
+    unset: tuple[str, ...],
+    expect_rev: int | None,
+    txn: Txn,
+) -> Record:
+    return txn.put(table, id, fields, unset, expect_rev=expect_rev)
+
+
 class _Missing:
     pass
 
@@ -315,8 +422,28 @@ class _Missing:
 _MISSING = _Missing()
 
 
+@dataclass(frozen=True)
+class Health:
+    """What ``Store.diagnose()`` found: ``problems`` need someone to act (``cstui doctor``
+    exits "unhealthy"); ``notes`` are things cstui repaired or will clean up itself."""
+
+    problems: list[str]
+    notes: list[str]
+
+    @property
+    def healthy(self) -> bool:
+        """True when nothing needs doing (notes do not count)."""
+        return not self.problems
+
+
 class Store:
-    """Durable, multi-process-safe record store for one data folder. See the module doc."""
+    """Durable, multi-process-safe record store for one data folder. See the module doc.
+
+    ``team``: open as a team folder (group modes, and the folder is marked as one). The
+    folder is also a team folder when ``CSTUI_TEAM=1`` is set or the folder says so itself
+    (``perms.is_team_folder``); ``self.team`` is the result. ``lock_timeout``: seconds to
+    wait for another process's lock before ``LockTimeoutError`` (None: wait for ever).
+    """
 
     def __init__(
         self,
@@ -327,6 +454,7 @@ class Store:
         checkpoint_bytes: int = 16 * 1024 * 1024,
         clock: Callable[[], datetime] | None = None,
         migrations: Sequence[Callable[[dict[str, dict[str, dict[str, Any]]]], None]] | None = None,
+        lock_timeout: float | None = DEFAULT_TIMEOUT,
     ) -> None:
         self.data_dir = Path(data_dir).expanduser().absolute()
         self.snapshot_path = self.data_dir / SNAPSHOT_NAME
@@ -334,13 +462,18 @@ class Store:
         self.lock_path = self.data_dir / LOCK_NAME
         self.backups_dir = self.data_dir / BACKUPS_NAME
         self.actor = actor
-        self.team = team
+        asked = team or perms.env_team()
+        self.team = asked or perms.is_team_folder(self.data_dir)
         self.checkpoint_bytes = checkpoint_bytes
         self._clock = clock or _utc_now
         self._migrations: Sequence[migrate.Migration] = (
             migrate.MIGRATIONS if migrations is None else migrations
         )
         self.warnings: list[str] = []
+        """Problems found while opening or working (someone should act on them)."""
+        self.notes: list[str] = []
+        """Things cstui repaired or did by itself (a torn line cut, an upgrade): for the
+        record, not a problem."""
         self.last_seq = 0
         self.schema = len(self._migrations)
         self.generation = 0
@@ -363,14 +496,22 @@ class Store:
         self._closed = False
         self._ids = IdGenerator(self._clock)
 
-        self._lock = FileLock(self.lock_path, team=team)
+        self._lock = FileLock(self.lock_path, team=self.team, timeout=lock_timeout)
         try:
-            if not perms.ensure_dir(self.data_dir, team):
-                self.warnings.extend(perms.problems(self.data_dir, team))
-            perms.ensure_dir(self.backups_dir, team)
+            self._refuse_missing_snapshot()  # before anything is created
+            if not perms.ensure_dir(self.data_dir, self.team):
+                self.warnings.extend(perms.problems(self.data_dir, self.team))
+            if asked:
+                with contextlib.suppress(OSError):  # a folder we cannot write fails below
+                    perms.write_marker(self.data_dir)
+            perms.ensure_dir(self.backups_dir, self.team, group_of=self.data_dir)
             self._open()
         except OSError as exc:
             self._release_files()
+            if storage_error_class(exc) is not StorageError:
+                raise perms.storage_error(
+                    exc, doing="open the data folder", outcome="nothing was changed", team=self.team
+                ) from exc
             raise StoreError(
                 f"cstui cannot use the data folder {self.data_dir}: {exc.strerror or exc}"
                 f"{f' ({exc.filename})' if exc.filename else ''}. Check that it exists, that "
@@ -380,13 +521,21 @@ class Store:
             self._release_files()
             raise
 
+    @contextlib.contextmanager
+    def _disk(self, doing: str, outcome: str) -> Iterator[None]:
+        """Turn an ``OSError`` from the disk into a typed ``StorageError`` with one sentence."""
+        try:
+            yield
+        except OSError as exc:
+            raise perms.storage_error(exc, doing=doing, outcome=outcome, team=self.team) from exc
+
     # ------------------------------------------------------------------ opening
 
     def _open(self) -> None:
         target = len(self._migrations)
         with self._lock.shared():
             if self.snapshot_path.exists():
-                self._install(snap.load(self.snapshot_path))
+                self._install(snap.load(self.snapshot_path, team=self.team))
                 self._check_schema()
                 self._journal = jr.JournalFile.open(self.journal_path, self.team)
                 self._catch_up(exclusive=False)
@@ -394,7 +543,7 @@ class Store:
             with self._lock.exclusive():
                 if self._journal is None:
                     if self.snapshot_path.exists():
-                        self._install(snap.load(self.snapshot_path))
+                        self._install(snap.load(self.snapshot_path, team=self.team))
                         self._check_schema()
                     else:
                         self._initialise()
@@ -406,21 +555,56 @@ class Store:
 
     def _initialise(self) -> None:
         """Create the first (empty) snapshot of a new data folder (exclusive lock held)."""
-        if self.journal_path.exists() and self.journal_path.stat().st_size > 0:
-            good = snap.newest_good_backup(self.backups_dir)
-            where = (
-                f"The newest good backup is {good}: copy it to {self.snapshot_path} and restart."
-                if good
-                else f"There is no backup in {self.backups_dir}; ask for help."
-            )
-            raise CorruptSnapshotError(
-                f"The data file {self.snapshot_path} is missing, but {self.journal_path} "
-                f"holds changes that belong to it, so cstui did not start. {where}"
-            )
+        self._refuse_missing_snapshot()
         meta = snap.Meta(schema=len(self._migrations), last_seq=0, generation=0)
         payload, _ = snap.encode(meta, {})
         snap.write_atomic(self.snapshot_path, payload, self.team, backups=None)
         self._install(snap.Snapshot(meta=meta))
+
+    def _refuse_missing_snapshot(self) -> None:
+        """Never start a new empty database where a journal or backups show there was data.
+
+        Checked before anything is created (and again under the lock): a snapshot is only
+        ever replaced with ``os.replace``, so it is never missing while another process
+        works, and a missing one means it was deleted or moved.
+        """
+        if self.snapshot_path.exists():
+            return
+        journal = self.journal_path.exists()
+        backups = snap.list_backups(self.backups_dir)
+        if not journal and not backups:
+            return
+        signs = []
+        if journal:
+            signs.append(f"the journal {self.journal_path}")
+        if backups:
+            noun = "backup" if len(backups) == 1 else "backups"
+            signs.append(f"{len(backups)} {noun} in {self.backups_dir}")
+        seen = " and ".join(signs)
+        has_changes = journal and self.journal_path.stat().st_size > 0
+        good = snap.newest_good_backup(self.backups_dir)
+        if good is not None:
+            keep = (
+                f"move {self.journal_path} somewhere safe (it holds changes made after that "
+                f"backup; keep it and ask for help to recover them), "
+                if has_changes
+                else ""
+            )
+            advice = (
+                f"The newest good backup is {snap.describe_backup(good)}. To go back to it, "
+                f"close every cstui window, {keep}copy the backup to {self.snapshot_path} and "
+                f"start cstui again."
+            )
+        else:
+            advice = (
+                f"No backup in {self.backups_dir} holds any records. To start an empty data "
+                f"folder on purpose, move {self.journal_path.name} and {self.backups_dir.name} "
+                f"somewhere safe first; otherwise ask for help."
+            )
+        raise MissingSnapshotError(
+            f"The data file {self.snapshot_path} is missing, but {seen} show this folder held "
+            f"data, so cstui did not start and created nothing. {advice}"
+        )
 
     def _check_schema(self) -> None:
         if self.schema > len(self._migrations):
@@ -484,10 +668,12 @@ class Store:
         try:
             migrate.run(raw, self._migrations, start)
         except Exception as exc:
+            # Only the exception's type: its text may quote a record (customer data).
             raise StoreError(
                 f"Upgrading the data in {self.data_dir} from version {start} to {target} "
-                f"failed ({exc}). Nothing on disk was changed; a backup is in {backup}."
-            ) from exc
+                f"failed ({type(exc).__name__}). Nothing on disk was changed; a backup is in "
+                f"{backup}."
+            ) from None
         tables: snap.Tables = {}
         next_seq = self.last_seq
         for name, recs in raw.items():
@@ -511,12 +697,12 @@ class Store:
         except (TypeError, snap.InvalidSnapshot) as exc:
             raise StoreError(
                 f"Upgrading the data in {self.data_dir} from version {start} to {target} "
-                f"produced invalid data ({exc}). Nothing on disk was changed; a backup is in "
-                f"{backup}."
-            ) from exc
+                f"produced invalid data ({type(exc).__name__}). Nothing on disk was changed; a "
+                f"backup is in {backup}."
+            ) from None
         self._install(migrated)
         self._write_checkpoint()
-        self.warnings.append(
+        self.notes.append(
             f"Upgraded the data in {self.data_dir} from version {start} to {target}; the data "
             f"as it was before is saved in {backup}."
         )
@@ -665,9 +851,11 @@ class Store:
         committed = False
         with self._mutex:
             self._check_writable()
-            self._lock.acquire()
+            with self._disk("save your change", "nothing was saved"):
+                self._lock.acquire()
             try:
-                changes = self._catch_up(exclusive=True)
+                with self._disk("read the latest changes before saving", "nothing was saved"):
+                    changes = self._catch_up(exclusive=True)
                 txn = Txn(self)
                 self._txn = txn
                 try:
@@ -683,6 +871,44 @@ class Store:
                 self._notify(changes)
             if committed:
                 self._maybe_checkpoint()
+
+    def update(self, table: str, id: str, mutate: Mutate) -> Record | None:
+        """Read-modify-write one record safely against other processes; return the result.
+
+        Under the exclusive write lock, the store first catches up with the journal (so it
+        sees every edit other processes committed), then calls ``mutate`` with a copy of the
+        fresh record (None if it does not exist or is deleted) and commits what it returns
+        in the same locked section. ``mutate`` returns the whole record as it should be
+        (usually its argument, edited; fields left out are removed) or None to change
+        nothing. It must be quick and must not touch the store: the lock is held.
+
+        This is how to change one item of a list field: two processes ticking different
+        items of one plan both keep their tick. For several records at once, use
+        ``transaction()`` and ``Txn.get``/``Txn.update``, which give the same guarantee.
+        """
+        with self.transaction() as txn:
+            return txn.update(table, id, mutate)
+
+    @contextlib.contextmanager
+    def chunked(self, chunk_size: int = 500) -> Iterator[ChunkedWriter]:
+        """Write many records in commits of ``chunk_size`` operations (imports, bulk loads).
+
+        Unlike ``transaction()``, the lock is held only while each chunk commits, so other
+        processes can commit between chunks instead of waiting for the whole load. Each chunk
+        is atomic; the load as a whole is not: chunks committed before an error stay, and
+        operations not committed yet when the block raises are dropped.
+        """
+        if chunk_size < 1:
+            raise ValueError("chunk_size must be at least 1")
+        with self._mutex:
+            self._check_writable()
+        writer = ChunkedWriter(self, chunk_size)
+        try:
+            yield writer
+        except BaseException:
+            writer._ops.clear()
+            raise
+        writer.flush()
 
     def _check_writable(self) -> None:
         if self._closed:
@@ -709,9 +935,10 @@ class Store:
         try:
             self._journal.append(data, total)
         except OSError as exc:
-            raise StoreError(
-                f"cstui could not save to {self.journal_path} ({exc.strerror}); the change was "
-                f"not saved. Check that the disk is not full and try again."
+            if exc.filename is None:
+                exc.filename = str(self.journal_path)
+            raise perms.storage_error(
+                exc, doing="save your change", outcome="nothing was saved", team=self.team
             ) from exc
         # Apply what is on disk (parsed back), exactly as a replay would.
         for raw in data.split(b"\n")[:-1]:
@@ -821,7 +1048,7 @@ class Store:
                 self._journal.cut(result.end)
                 self._torn_pending = False
                 what = "line" if result.torn_lines == 1 else "lines"
-                self.warnings.append(
+                self.notes.append(
                     f"Recovered from an interrupted write: cut {result.torn_lines} incomplete "
                     f"{what} at the end of {self.journal_path.name}."
                 )
@@ -848,7 +1075,7 @@ class Store:
         self._ensure_all()
         old_data = {name: dict(docs) for name, docs in self._data.items()}
         old_index = self._index
-        self._install(snap.load(self.snapshot_path))
+        self._install(snap.load(self.snapshot_path, team=self.team))
         self._check_schema()
         self._ensure_all()
         changes: list[Change] = []
@@ -892,11 +1119,14 @@ class Store:
             assert self._journal is not None
             try:
                 st = os.stat(self.journal_path)
-            except FileNotFoundError:
+            except OSError:  # gone mid-checkpoint, or unreadable: the next poll will tell
                 return []
             if st.st_ino == self._journal.inode and st.st_size == self._journal.seen_size:
                 return []
-            with self._lock.shared():
+            with (
+                self._disk("read the latest changes", "what you see is not up to date"),
+                self._lock.shared(),
+            ):
                 changes = self._catch_up(exclusive=False)
             self._notify(changes)
             return changes
@@ -934,7 +1164,7 @@ class Store:
         """
         with self._mutex:
             self._check_writable()
-            with self._lock.exclusive():
+            with self._disk(_CHECKPOINT_DOING, self._safe_in_journal()), self._lock.exclusive():
                 changes = self._catch_up(exclusive=True)
                 self._write_checkpoint()
             self._notify(changes)
@@ -944,14 +1174,14 @@ class Store:
         if self._journal.offset <= self.checkpoint_bytes:
             return
         try:
-            with self._lock.exclusive():
+            with self._disk(_CHECKPOINT_DOING, self._safe_in_journal()), self._lock.exclusive():
                 changes = self._catch_up(exclusive=True)
                 if self._journal.offset > self.checkpoint_bytes:  # nobody else did it meanwhile
                     self._write_checkpoint()
-        except (OSError, StoreError) as exc:
+        except StoreError as exc:
             # The commit itself succeeded; a failed checkpoint only means a longer journal.
             log.warning("Automatic checkpoint failed: %s", exc)
-            self.warnings.append(f"cstui could not compact {self.journal_path}: {exc}")
+            self.warnings.append(str(exc))
             return
         self._notify(changes)
 
@@ -979,9 +1209,8 @@ class Store:
             os.replace(tmp, self.journal_path)
             perms.fsync_dir(self.data_dir)
         except OSError as exc:
-            raise StoreError(
-                f"cstui could not write {self.snapshot_path} ({exc.strerror}); your changes are "
-                f"safe in {self.journal_path}. Check that the disk is not full."
+            raise perms.storage_error(
+                exc, doing=_CHECKPOINT_DOING, outcome=self._safe_in_journal(), team=self.team
             ) from exc
         old = self._journal
         self._journal = jr.JournalFile.open(self.journal_path, self.team)
@@ -993,6 +1222,9 @@ class Store:
             if name in self._lazy:
                 self._lazy[name] = lazy  # let the old snapshot's bytes be freed
 
+    def _safe_in_journal(self) -> str:
+        return f"nothing was lost, your saved changes are in {self.journal_path}"
+
     def _remove_temp_files(self) -> None:
         """Temp files can only be left by a crash: all writing happens under the lock."""
         for pattern in (f"{SNAPSHOT_NAME}.tmp-*", f"{JOURNAL_NAME}.tmp-*"):
@@ -1003,17 +1235,28 @@ class Store:
     # ------------------------------------------------------------------ closing
 
     def close(self, *, checkpoint: bool = True) -> None:
-        """Checkpoint (if the journal holds anything) and release files. Idempotent."""
+        """Checkpoint (if the journal holds anything) and release files. Idempotent.
+
+        A checkpoint that fails (disk full, lock busy) does not raise: every change is
+        already committed in the journal, so it only means a longer journal; the reason is
+        logged and added to ``warnings``.
+        """
         with self._mutex:
             if self._closed:
                 return
             try:
                 if checkpoint and self._txn is None:
-                    with self._lock.exclusive():
+                    with (
+                        self._disk(_CHECKPOINT_DOING, self._safe_in_journal()),
+                        self._lock.exclusive(),
+                    ):
                         self._catch_up(exclusive=True)
                         assert self._journal is not None
                         if self._journal.offset > 0:
                             self._write_checkpoint()
+            except StorageError as exc:
+                log.warning("Checkpoint on close failed: %s", exc)
+                self.warnings.append(str(exc))
             finally:
                 self._closed = True
                 self._release_files()
@@ -1037,14 +1280,31 @@ class Store:
     # ------------------------------------------------------------------ doctor
 
     def check(self) -> list[str]:
-        """Problems with the data folder, as sentences for ``cstui doctor``; [] if healthy."""
-        found: list[str] = []
+        """Problems with the data folder, as sentences for ``cstui doctor``; [] if healthy.
+
+        Notes (repairs cstui made itself) are left out; ``diagnose()`` has both.
+        """
+        return self.diagnose(include_warnings=False).problems
+
+    def diagnose(self, *, include_warnings: bool = True) -> Health:
+        """Check the data folder for ``cstui doctor``: problems (someone must act; the folder
+        is unhealthy) apart from notes (a torn line cut, a temp file left by a killed
+        checkpoint: cstui dealt or will deal with them itself). ``warnings`` and ``notes``
+        from opening and working are included unless ``include_warnings`` is False."""
+        found: list[str] = list(self.warnings) if include_warnings else []
+        notes: list[str] = list(self.notes) if include_warnings else []
+        team_gid: int | None = None
+        if self.team:
+            with contextlib.suppress(OSError):
+                team_gid = self.data_dir.stat().st_gid
         paths = [self.data_dir, self.backups_dir]
         with contextlib.suppress(OSError):
             paths.extend(sorted(p for p in self.data_dir.iterdir() if p.is_file()))
         paths.extend(snap.list_backups(self.backups_dir))
         for path in paths:
-            found.extend(perms.problems(path, self.team))
+            for problem in perms.problems(path, self.team, team_gid=team_gid):
+                if problem not in found:
+                    found.append(problem)
         for path in (self.snapshot_path, self.journal_path):
             if not os.access(path, os.R_OK | os.W_OK):
                 found.append(
@@ -1061,6 +1321,17 @@ class Store:
                     found.append(f"cstui cannot read {exc.filename} ({exc.strerror}).")
         except StoreError as exc:
             found.append(str(exc))
+        except OSError as exc:
+            found.append(
+                str(
+                    perms.storage_error(
+                        exc,
+                        doing="check the data folder",
+                        outcome="nothing was changed",
+                        team=self.team,
+                    )
+                )
+            )
         if raw_snapshot is not None:
             try:
                 snap.parse(raw_snapshot, lazy=False)
@@ -1073,7 +1344,7 @@ class Store:
                 found.append(str(exc))
             else:
                 if result.torn:
-                    found.append(
+                    notes.append(
                         f"The journal {self.journal_path} ends with an unfinished change "
                         f"(from a crash); it will be cut the next time something is saved."
                     )
@@ -1086,7 +1357,7 @@ class Store:
                 )
         for pattern in (f"{SNAPSHOT_NAME}.tmp-*", f"{JOURNAL_NAME}.tmp-*"):
             for leftover in self.data_dir.glob(pattern):
-                found.append(
+                notes.append(
                     f"{leftover} was left by an interrupted save; it will be removed at the "
                     f"next checkpoint."
                 )
@@ -1097,4 +1368,4 @@ class Store:
                     f"Only {free / 1e6:.0f} MB of disk space is left for {self.data_dir}; "
                     f"cstui needs room to save."
                 )
-        return found
+        return Health(problems=found, notes=notes)

@@ -15,17 +15,20 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import pwd
 import socket
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
+from typing import Literal
 
 from .errors import LockBusyError, LockTimeoutError
 from .perms import open_rw
 
 DEFAULT_TIMEOUT = 30.0
+Default = Literal["default"]
 
 
 class FileLock:
@@ -36,9 +39,13 @@ class FileLock:
     nest.
     """
 
-    def __init__(self, path: Path | str, *, team: bool = False) -> None:
+    def __init__(
+        self, path: Path | str, *, team: bool = False, timeout: float | None = DEFAULT_TIMEOUT
+    ) -> None:
         self.path = Path(path)
         self._team = team
+        self.timeout = timeout
+        """Seconds to wait when ``acquire`` is not given a timeout (None: for ever)."""
         self._fd: int | None = None
         self._held: int | None = None
 
@@ -52,7 +59,7 @@ class FileLock:
         """Whether this object currently holds the lock (shared or exclusive)."""
         return self._held is not None
 
-    def acquire(self, *, shared: bool = False, timeout: float | None = DEFAULT_TIMEOUT) -> None:
+    def acquire(self, *, shared: bool = False, timeout: float | Default | None = "default") -> None:
         """Wait for the lock; raise ``LockTimeoutError`` after ``timeout`` seconds.
 
         Uncontended, this is one non-blocking ``flock``. Contended, a helper thread waits in
@@ -61,6 +68,7 @@ class FileLock:
         give up after ``timeout`` with a clear message instead of freezing the screen when
         the holder hangs (say, a cstui suspended with Ctrl-Z mid-commit).
         """
+        wait = self.timeout if isinstance(timeout, str) else timeout
         fd = self._descriptor()
         op = fcntl.LOCK_SH if shared else fcntl.LOCK_EX
         try:
@@ -70,7 +78,7 @@ class FileLock:
         else:
             self._held = op
             return
-        new_fd = _wait_for_lock(self.path, op, timeout, self._team)
+        new_fd = _wait_for_lock(self.path, op, wait, self._team)
         # The old descriptor holds no lock (it was never granted one); swap it out.
         os.close(fd)
         self._fd = new_fd
@@ -83,7 +91,7 @@ class FileLock:
         self._held = None
 
     @contextlib.contextmanager
-    def exclusive(self, timeout: float | None = DEFAULT_TIMEOUT) -> Iterator[None]:
+    def exclusive(self, timeout: float | Default | None = "default") -> Iterator[None]:
         """Hold the lock exclusively for the ``with`` block (writers, checkpoints)."""
         self.acquire(shared=False, timeout=timeout)
         try:
@@ -92,7 +100,7 @@ class FileLock:
             self.release()
 
     @contextlib.contextmanager
-    def shared(self, timeout: float | None = DEFAULT_TIMEOUT) -> Iterator[None]:
+    def shared(self, timeout: float | Default | None = "default") -> Iterator[None]:
         """Hold the lock shared for the ``with`` block (readers: no writer mid-append)."""
         self.acquire(shared=True, timeout=timeout)
         try:
@@ -138,16 +146,67 @@ def _wait_for_lock(path: Path, op: int, timeout: float | None, team: bool) -> in
     with guard:
         if not granted.is_set():
             state["abandoned"] = True
+            holder = lock_holders(path)
+            who = f" ({holder})" if holder else ""
+            result = (
+                "so nothing was saved"
+                if op == fcntl.LOCK_EX
+                else "so cstui could not read the latest changes"
+            )
             raise LockTimeoutError(
-                f"Another cstui process has kept the data folder locked for more than "
-                f"{timeout:g} seconds ({path}). If a cstui window is frozen or suspended, "
-                f"resume or close it and try again."
+                f"Another cstui process{who} has kept the data folder locked for more than "
+                f"{timeout:g} seconds ({path}), {result}. Try again when it has finished; if "
+                f"a cstui window is frozen or suspended, resume or close it.",
+                holder,
             )
     error = state["error"]
     if isinstance(error, OSError):
         os.close(fd)
         raise error
     return fd
+
+
+def lock_holders(path: Path) -> str | None:
+    """Who holds ``flock`` locks on ``path`` right now: "pid 123, user alice, program cstui".
+
+    Read from ``/proc/locks`` (Linux; None elsewhere or when nobody is found). Only the
+    program's short name is used, never its command line, which may hold customer text.
+    """
+    try:
+        st = os.stat(path)
+        with open("/proc/locks", encoding="ascii", errors="replace") as fh:
+            table = fh.read()
+    except OSError:
+        return None
+    want = (os.major(st.st_dev), os.minor(st.st_dev), st.st_ino)
+    found: list[str] = []
+    for row in table.splitlines():
+        parts = row.split()
+        if len(parts) < 6 or "->" in parts or parts[1] != "FLOCK":
+            continue
+        pid_text, where = parts[4], parts[5].split(":")
+        try:
+            key = (int(where[0], 16), int(where[1], 16), int(where[2]))
+            pid = int(pid_text)
+        except (ValueError, IndexError):
+            continue
+        if key != want or pid <= 0:
+            continue
+        found.append(_describe_process(pid))
+    return "; ".join(dict.fromkeys(found)) or None
+
+
+def _describe_process(pid: int) -> str:
+    words = [f"pid {pid}"]
+    with contextlib.suppress(OSError, KeyError):
+        uid = os.stat(f"/proc/{pid}").st_uid
+        words.append(f"user {pwd.getpwuid(uid).pw_name}")
+    with contextlib.suppress(OSError):
+        with open(f"/proc/{pid}/comm", encoding="utf-8", errors="replace") as fh:
+            name = "".join(ch for ch in fh.read().strip() if ch.isprintable())[:32]
+        if name:
+            words.append(f"program {name}")
+    return ", ".join(words)
 
 
 class NamedLock:

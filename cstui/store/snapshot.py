@@ -32,8 +32,8 @@ from typing import Any
 
 import orjson
 
-from .errors import CorruptSnapshotError
-from .perms import create_file, fsync_dir
+from .errors import CorruptSnapshotError, StorageError, storage_error_class
+from .perms import create_file, fsync_dir, storage_error
 
 META_TABLE = "_meta"
 META_DOC = "1"
@@ -299,14 +299,22 @@ def corrupt(path: Path, detail: str) -> CorruptSnapshotError:
     )
 
 
-def load(path: Path, *, lazy: bool = True) -> Snapshot:
-    """Load the snapshot; on any problem raise ``CorruptSnapshotError`` and touch nothing."""
+def load(path: Path, *, lazy: bool = True, team: bool = False) -> Snapshot:
+    """Load the snapshot; on any problem raise ``CorruptSnapshotError`` and touch nothing.
+
+    A file the disk or the permissions will not let us read is not damaged: that raises a
+    ``StorageError`` (``PermissionDeniedError`` names the owner, group and the fix) instead.
+    """
     try:
         raw = path.read_bytes()
     except OSError as exc:
+        if storage_error_class(exc) is not StorageError:
+            raise storage_error(
+                exc, doing="read its data file", outcome="nothing was changed", team=team
+            ) from None
         raise CorruptSnapshotError(
             f"cstui cannot read its data file {path} ({exc.strerror}). {_backup_advice(path)}"
-        ) from exc
+        ) from None
     try:
         return parse(raw, lazy=lazy)
     except InvalidSnapshot as exc:
@@ -317,11 +325,14 @@ def _backup_advice(path: Path) -> str:
     backups = path.parent / "backups"
     good = newest_good_backup(backups)
     if good is None:
-        return f"There is no readable backup in {backups}; keep the file as it is and ask for help."
+        return (
+            f"There is no readable backup with records in {backups}; keep the file as it is "
+            f"and ask for help."
+        )
     return (
-        f"The newest good backup is {good}. To go back to it, close every cstui window, "
-        f"move {path} and {path.parent / 'journal.jsonl'} somewhere safe, then copy the "
-        f"backup to {path}."
+        f"The newest good backup is {describe_backup(good)}. To go back to it, close every "
+        f"cstui window, move {path} and {path.parent / 'journal.jsonl'} somewhere safe, then "
+        f"copy the backup to {path}."
     )
 
 
@@ -413,12 +424,35 @@ def rotate(backups: Path, keep: int = BACKUP_KEEP) -> None:
             old.unlink()
 
 
+def _live_records(snapshot: Snapshot) -> int:
+    return sum(
+        1 for docs in snapshot.tables.values() for rec in docs.values() if not rec.get("_deleted")
+    )
+
+
 def newest_good_backup(backups: Path) -> Path | None:
-    """The newest backup that parses as a valid snapshot, if any."""
+    """The newest backup that parses as a valid snapshot and holds records, if any.
+
+    An empty snapshot (the one every new data folder starts with, kept as a backup at the
+    first checkpoint) is no use to restore, so it is never offered.
+    """
     for candidate in list_backups(backups):
         try:
-            parse(candidate.read_bytes(), lazy=False)
+            parsed = parse(candidate.read_bytes(), lazy=False)
         except (OSError, InvalidSnapshot):
             continue
-        return candidate
+        if _live_records(parsed):
+            return candidate
     return None
+
+
+def describe_backup(path: Path) -> str:
+    """``<path> (1,234 records, saved 2024-05-01 12:00 UTC)`` for messages."""
+    try:
+        parsed = parse(path.read_bytes(), lazy=False)
+        saved = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+    except (OSError, InvalidSnapshot):
+        return str(path)
+    count = _live_records(parsed)
+    noun = "record" if count == 1 else "records"
+    return f"{path} ({count:,} {noun}, saved {saved:%Y-%m-%d %H:%M} UTC)"

@@ -10,12 +10,21 @@ Modes:
   edit-poll DIR N
       N puts on notes/b{i}, polling after each; print "edited", wait for a line on stdin,
       poll once more and print the JSON of every table as this process sees it.
+  tick DIR START STEP COUNT
+      tick items START, START+STEP, ... (COUNT of them) of plans/p1's "items" list, one
+      ``Store.update`` each; print "done".
+  bulk DIR N CHUNK
+      load N records with ``Store.chunked(CHUNK)``; after the first chunk is committed,
+      print "chunk" and wait for a line on stdin (still inside the load); finally print the
+      first and last seq this process committed.
 """
 
 from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
+from typing import Any
 
 import orjson
 
@@ -64,6 +73,37 @@ def main(argv: list[str]) -> None:
         state = {t: store.all(t, include_deleted=True) for t in store.tables()}
         sys.stdout.write(orjson.dumps(state).decode() + "\n")
         sys.stdout.flush()
+        store.close(checkpoint=False)
+    elif mode == "tick":
+        start, step, count = int(argv[2]), int(argv[3]), int(argv[4])
+        store = Store(data_dir, actor=f"ticker{start}")
+
+        def tick(index: int) -> Callable[[dict[str, Any] | None], dict[str, Any] | None]:
+            def mutate(plan: dict[str, Any] | None) -> dict[str, Any] | None:
+                assert plan is not None
+                plan["items"][index]["done"] = True
+                return plan
+
+            return mutate
+
+        for n in range(count):
+            store.update("plans", "p1", tick(start + n * step))
+        print("done", flush=True)
+        store.close(checkpoint=False)
+    elif mode == "bulk":
+        total, chunk = int(argv[2]), int(argv[3])
+        store = Store(data_dir, actor="bulk")
+        seqs: list[int] = []
+        store.subscribe(lambda changes: seqs.extend(c.seq for c in changes if c.local))
+        signalled = False
+        with store.chunked(chunk) as writer:
+            for i in range(total):
+                writer.put("accounts", f"bulk{i}", {"i": i})
+                if writer.chunks == 1 and not signalled:
+                    signalled = True
+                    print("chunk", flush=True)
+                    sys.stdin.readline()
+        print(f"{seqs[0]} {seqs[-1]}", flush=True)
         store.close(checkpoint=False)
     else:
         raise SystemExit(f"unknown mode {mode}")

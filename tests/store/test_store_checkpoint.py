@@ -178,7 +178,8 @@ def test_migrations_run_once_with_a_backup(tmp_path: Path) -> None:
     steps = [counted, split_notes]
     store = Store(data, actor="v2", migrations=steps)
     assert calls == ["add_health"]
-    assert store.schema == 2 and any("from version 0 to 2" in w for w in store.warnings)
+    assert store.schema == 2 and any("from version 0 to 2" in n for n in store.notes)
+    assert store.warnings == []
     assert all(r["health"] == 50 and "note" not in r for r in store.all("accounts"))
     assert {r["id"]: r["text"] for r in store.all("notes")} == {
         "n-a1": "hello",

@@ -68,7 +68,10 @@ def test_kill_9_mid_run_keeps_every_returned_edit(tmp_path: Path, seed: int) -> 
         if len(printed) == kill_after:
             os.kill(proc.pid, signal.SIGKILL)
             break
-    rest, err = proc.communicate(timeout=30)  # lines already in the pipe were committed too
+    # Lines already read into proc.stdout's buffer or still in the pipe were committed too.
+    # (communicate() reads the raw pipe and would skip the buffer, losing some of them.)
+    rest = proc.stdout.read()
+    _, err = proc.communicate(timeout=30)
     printed.extend(tuple(map(int, ln.split())) for ln in rest.splitlines())  # type: ignore[misc]
     assert proc.returncode == -signal.SIGKILL, err
     # Single writer on a fresh folder: edit i got seq i + 1.
