@@ -35,7 +35,7 @@ def time_to_value(start: date, first_value_done: date | None) -> int | None:
     return max(0, (first_value_done - start).days)
 
 
-# --- book-of-business KPIs (issue 8) ---
+# --- book-of-business KPIs ---
 # Rates are percentages (5 of 100 → 5.0), like ``nps``. A zero or empty denominator is "no
 # data" (None), never a ZeroDivisionError: an empty period is a fact to show, not a crash.
 

@@ -36,7 +36,7 @@ from cstui.domain.roi import MONTHS, ROIResult, percent
 from cstui.i18n import Msg, render
 
 SECTIONS: Final = ("summary", "results", "roi", "stories", "risks", "next_steps", "changes")
-"""The seven sections of the review, in the order the report shows them (issue 6)."""
+"""The seven sections of the review, in the order the report shows them."""
 
 FORMAT_VERSION: Final = 1
 """Stored in frozen data so a later cstui can tell how to read an old snapshot."""
