@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import pytest
 from rich.cells import cell_len
 from textual.screen import Screen
 from textual.widgets import Input, Static
@@ -92,6 +93,7 @@ async def test_overview_matches_the_workspace_and_follows_other_processes(
         assert not isinstance(app.screen, AccountScreen)
 
 
+@pytest.mark.slow
 async def test_log_an_activity_and_what_is_refused(demo_ws: Workspace) -> None:
     account_id = _busy_account(demo_ws)
     before = len(demo_ws.activities(account_id))
@@ -216,6 +218,7 @@ def test_chart_helpers_keep_scale_and_time() -> None:
     assert cols == [None, 5.0, 5.0, 5.0, 5.0, 9.0, None, None, None, None]
 
 
+@pytest.mark.slow
 async def test_overview_shows_next_and_missed_executive_touchpoints(demo_ws: Workspace) -> None:
     accounts = [a.id for a in demo_ws.accounts()]
     missed_id = next(

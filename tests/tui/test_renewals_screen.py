@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from textual.widgets import Input, Select
 
 from cstui.app import CSApp, create_app
@@ -17,6 +18,7 @@ def top(app: CSApp) -> object:
     return app.screen
 
 
+@pytest.mark.slow
 async def test_an_outcome_recorded_here_changes_grr_and_nrr_on_the_kpi_screen(
     demo_ws: Workspace,
 ) -> None:
