@@ -85,7 +85,8 @@ async def test_create_ship_and_close_the_loop(demo_ws: Workspace) -> None:
         assert demo_ws.request_status(made.id) is LoopStatus.ACTING  # one still to tell
         await pilot.press("x")
         await pilot.pause()
-        assert all(r.task.done for r in detail.tasks_table.rows)
+        rows = detail.tasks_table.rows
+        assert len(rows) == 2 and all(r.task.done for r in rows)
         await pilot.press("escape")
         await pilot.pause()
         assert top(app) is screen
