@@ -272,6 +272,7 @@ def test_closed_store(open_store: Open) -> None:
         assert again.get("accounts", "a1") is not None
 
 
+@pytest.mark.slow
 def test_store_does_not_import_textual_or_domain() -> None:
     code = (
         "import sys, cstui.store; "

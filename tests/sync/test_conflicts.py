@@ -149,6 +149,7 @@ def test_reverting_the_local_edit_dissolves_the_conflict(hs: Harness) -> None:
 STAGES = ["onboarding", "adoption", "expansion", "renewal"]
 
 
+@pytest.mark.slow
 @settings(
     max_examples=10,
     deadline=None,

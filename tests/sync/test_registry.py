@@ -47,6 +47,7 @@ def test_an_unknown_name_lists_the_installed_adapters() -> None:
         registry.load("nope")
 
 
+@pytest.mark.slow
 def test_listing_imports_no_adapter_and_a_plugin_package_adds_one() -> None:
     code = (
         "import sys, json\n"
@@ -69,6 +70,7 @@ def test_listing_imports_no_adapter_and_a_plugin_package_adds_one() -> None:
     }
 
 
+@pytest.mark.slow
 def test_the_plugin_adapter_syncs_through_the_cli(tmp_path: Path) -> None:
     data = tmp_path / "data"
     ws = Workspace.open(data, user="me")
@@ -93,6 +95,7 @@ def test_the_plugin_adapter_syncs_through_the_cli(tmp_path: Path) -> None:
     assert again.returncode == 0 and "pushed 0" in again.stdout
 
 
+@pytest.mark.slow
 def test_broken_plugins_are_clear_configuration_errors(tmp_path: Path) -> None:
     for name, target, body in (
         ("broken", "broken_crm:Adapter", "raise ImportError('needs libfoo')\n"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import pytest
 from rich.cells import cell_len
 from textual.screen import Screen
 from textual.widgets import Input, Static
@@ -69,7 +70,9 @@ async def test_overview_matches_the_workspace_and_follows_other_processes(
             label = i18n.t(m.label)
             assert label != m.label and label in shown
             assert m.raw_text in shown
-        for flag in demo_ws.flags(account_id):
+        flags = demo_ws.flags(account_id)
+        assert flags  # the loop below has something to check (a missed touchpoint)
+        for flag in flags:
             assert i18n.t(flag.label) in _text(screen, "flags")
         contacts = _text(screen, "contacts")
         assert all(c.name in contacts for c in demo_ws.contacts(account_id))
@@ -92,6 +95,7 @@ async def test_overview_matches_the_workspace_and_follows_other_processes(
         assert not isinstance(app.screen, AccountScreen)
 
 
+@pytest.mark.slow
 async def test_log_an_activity_and_what_is_refused(demo_ws: Workspace) -> None:
     account_id = _busy_account(demo_ws)
     before = len(demo_ws.activities(account_id))
@@ -216,6 +220,7 @@ def test_chart_helpers_keep_scale_and_time() -> None:
     assert cols == [None, 5.0, 5.0, 5.0, 5.0, 9.0, None, None, None, None]
 
 
+@pytest.mark.slow
 async def test_overview_shows_next_and_missed_executive_touchpoints(demo_ws: Workspace) -> None:
     accounts = [a.id for a in demo_ws.accounts()]
     missed_id = next(

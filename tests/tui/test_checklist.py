@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+import pytest
 from rich.text import Text
 from textual.screen import Screen
 from textual.widgets import Input, Select, Static, Tab, TabbedContent
@@ -71,6 +72,7 @@ async def _apply(app: CSApp, pilot: Any, start: date | None = None) -> None:
     await pilot.pause()
 
 
+@pytest.mark.slow
 async def test_apply_tick_reorder_overdue_and_time_to_value(demo_ws: Workspace) -> None:
     account_id = _no_plan(demo_ws)
     app = create_app(demo_ws, poll=False, rescore=False)
@@ -138,6 +140,7 @@ async def test_apply_tick_reorder_overdue_and_time_to_value(demo_ws: Workspace) 
         assert "Roadmap" in _summary(pane)
 
 
+@pytest.mark.slow
 async def test_edit_add_remove_and_kpis(demo_ws: Workspace) -> None:
     account_id = "acc-000001"
     plan = _plan(demo_ws, account_id)
@@ -207,6 +210,7 @@ async def test_edit_add_remove_and_kpis(demo_ws: Workspace) -> None:
         assert "Satisfaction 9/10" in _summary(pane)
 
 
+@pytest.mark.slow
 async def test_japanese_at_80x24(demo_ws: Workspace) -> None:
     """All three tabs in Japanese at 80×24; digits switch tabs and the tab's list takes focus."""
     app = create_app(demo_ws, lang="ja", poll=False, rescore=False)

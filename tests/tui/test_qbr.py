@@ -68,6 +68,7 @@ async def _form(pilot: Pilot[None], app: CSApp, key: str) -> FormScreen:
     return form
 
 
+@pytest.mark.slow
 async def test_edit_summary_and_mark_story(demo_ws: Workspace) -> None:
     ws = demo_ws
     app = create_app(ws, poll=False, rescore=False)
@@ -129,6 +130,7 @@ async def test_edit_summary_and_mark_story(demo_ws: Workspace) -> None:
         assert pane.period == "2026Q4"
 
 
+@pytest.mark.slow
 async def test_deliver_freezes_the_numbers_and_refuses_edits(demo_ws: Workspace) -> None:
     ws = demo_ws
     app = create_app(ws, poll=False, rescore=False)
@@ -180,6 +182,7 @@ async def test_deliver_freezes_the_numbers_and_refuses_edits(demo_ws: Workspace)
         assert any("already" in m or "was delivered" in m for m in _messages(app))
 
 
+@pytest.mark.slow
 async def test_export_writes_a_private_file(demo_ws: Workspace, tmp_path: Path) -> None:
     ws = demo_ws
     app = create_app(ws, poll=False, rescore=False)
@@ -218,6 +221,7 @@ def _report_titles() -> list[str]:
     return [t(f"qbr.section.{s}") for s in SECTIONS]
 
 
+@pytest.mark.slow
 async def test_qbrs_due_lists_accounts_and_opens_the_qbr_tab(demo_ws: Workspace) -> None:
     ws = demo_ws
     due = ws.qbrs_due()
@@ -243,6 +247,7 @@ async def test_qbrs_due_lists_accounts_and_opens_the_qbr_tab(demo_ws: Workspace)
         assert pane.period == due[0][1] and "Evergreen Textiles LLC" in _head(pane)
 
 
+@pytest.mark.slow
 async def test_japanese_at_80x24(demo_ws: Workspace) -> None:
     app = create_app(demo_ws, lang="ja", poll=False, rescore=False)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from textual.widgets import Input, Select, Static
 
 from cstui.app import CSApp, create_app
@@ -16,6 +17,7 @@ def top(app: CSApp) -> object:
     return app.screen
 
 
+@pytest.mark.slow
 async def test_create_ship_and_close_the_loop(demo_ws: Workspace) -> None:
     demo_ws.refresh_health()
     first, second = demo_ws.accounts()[:2]
@@ -83,7 +85,8 @@ async def test_create_ship_and_close_the_loop(demo_ws: Workspace) -> None:
         assert demo_ws.request_status(made.id) is LoopStatus.ACTING  # one still to tell
         await pilot.press("x")
         await pilot.pause()
-        assert all(r.task.done for r in detail.tasks_table.rows)
+        rows = detail.tasks_table.rows
+        assert len(rows) == 2 and all(r.task.done for r in rows)
         await pilot.press("escape")
         await pilot.pause()
         assert top(app) is screen

@@ -99,6 +99,7 @@ def _plan(ws: Workspace, account_id: str) -> SuccessPlan:
     return plan
 
 
+@pytest.mark.slow
 async def test_create_from_template_edit_kpi_and_record_readings(empty_ws: Workspace) -> None:
     ws = empty_ws
     account_id, _, _ = _acme(ws)
@@ -154,6 +155,7 @@ async def test_create_from_template_edit_kpi_and_record_readings(empty_ws: Works
         assert isinstance(app.focused, ObjectiveCard) and app.focused.objective_id == "o1"
 
 
+@pytest.mark.slow
 async def test_invalid_input_shows_beside_the_field_and_saves_nothing(
     empty_ws: Workspace,
 ) -> None:
@@ -203,6 +205,7 @@ async def test_invalid_input_shows_beside_the_field_and_saves_nothing(
         assert ws.store.get(SuccessPlan.table, before["id"]) == before  # type: ignore[index]
 
 
+@pytest.mark.slow
 async def test_no_deep_objective_is_flagged_until_one_is_added(empty_ws: Workspace) -> None:
     ws = empty_ws
     account_id, _, boss = _acme(ws)

@@ -182,6 +182,7 @@ async def test_cancel_stops_the_sync_and_a_rerun_finishes(
             assert final == "done" and len(ws.accounts()) == 2
 
 
+@pytest.mark.slow
 async def test_conflicts_are_settled_by_keep_mine_take_theirs_and_edit(
     ws: Workspace, crm: FakeCRM, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

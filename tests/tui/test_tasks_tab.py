@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import pytest
 from textual.widgets import Input, Select, Static, TabbedContent
 
 from cstui.app import CSApp, create_app
@@ -35,6 +36,7 @@ def _shown(pane: TasksPane) -> list[str]:
     return [o.id for o in pane.items.options if o.id is not None]
 
 
+@pytest.mark.slow
 async def test_create_complete_edit_delete(demo_ws: Workspace) -> None:
     account_id = "acc-000001"
     app = create_app(demo_ws, poll=False, rescore=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from textual.widgets import Input, Static, TabbedContent
 
 from cstui.app import CSApp, create_app
@@ -35,6 +36,7 @@ def _rendered(pane: TimelinePane) -> str:
     return "\n".join(items.render_line(y).text for y in range(items.size.height))
 
 
+@pytest.mark.slow
 async def test_log_edit_and_filter(demo_ws: Workspace) -> None:
     account_id = "acc-000001"
     # A teammate logged this one: editing it must keep them as its author.

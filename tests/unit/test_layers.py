@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import cstui
 
 ROOT = Path(cstui.__file__).parent
@@ -22,6 +24,7 @@ def _modules(package: str) -> list[str]:
     return names
 
 
+@pytest.mark.slow
 def test_lower_layers_and_services_do_not_load_textual() -> None:
     modules = [m for p in LOWER for m in _modules(p)]
     modules += _modules("workspace") + _modules("cli") + _modules("demo") + ["cstui.i18n"]
