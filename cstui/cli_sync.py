@@ -100,9 +100,7 @@ def _print_report(report: SyncReport, label: str) -> None:
     if report.skipped:
         click.echo(f"Skipped {report.skipped} {label} records not linked to a known company.")
     for failure in report.failures[:SHOW_ITEMS]:
-        click.echo(
-            f"  rejected: {failure.table} {clean(failure.label)!r}: {clean(failure.message)}"
-        )
+        click.echo(f"  rejected: {clean(failure.describe())}")
     if len(report.failures) > SHOW_ITEMS:
         click.echo(f"  … and {len(report.failures) - SHOW_ITEMS} more rejected")
     if report.failures:
@@ -115,6 +113,10 @@ def _print_report(report: SyncReport, label: str) -> None:
 
 
 def _print_conflict(c: Conflict) -> None:
+    if c.kind == "deleted":
+        click.echo(f"{c.id}  {c.table} {clean(c.label)!r}: deleted in the CRM")
+        click.echo("    mine = keep it and create it again there; theirs = delete it here")
+        return
     why = "edited here, but the CRM owns it" if c.kind == "owned" else "changed on both sides"
     click.echo(f"{c.id}  {c.table} {clean(c.label)!r} {c.field}: {why}")
     click.echo(f"    was {_value(c.base)}; mine {_value(c.mine)}; theirs {_value(c.theirs)}")

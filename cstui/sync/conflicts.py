@@ -15,6 +15,13 @@ sides end up equal:
 
 If the CRM changes the field again before that push, the next pull opens a new
 conflict rather than overwriting either side.
+
+A record the CRM no longer has (archived there while cstui kept editing it) is a
+conflict of kind ``deleted`` on the pseudo-field :data:`DELETED`. While it is open the
+record (and the linking of its children) waits instead of failing every run:
+
+* ``mine``: keep it and create it again in the CRM (the next sync pushes every field);
+* ``theirs``: delete it here too.
 """
 
 from __future__ import annotations
@@ -36,7 +43,9 @@ from .schema import DEFAULT_TABLES, TableSpec
 CONFLICTS_TABLE = "conflicts"
 Choice = Literal["mine", "theirs", "edit"]
 CHOICES: tuple[Choice, ...] = ("mine", "theirs", "edit")
-Kind = Literal["both", "owned"]
+Kind = Literal["both", "owned", "deleted"]
+DELETED = "*"
+"""The field of a ``deleted`` conflict: the whole record."""
 
 
 @dataclass(frozen=True)
@@ -51,7 +60,8 @@ class Conflict:
     label: str
     """What the record is called (account name, task title), for people."""
     kind: Kind
-    """``both``: changed on both sides; ``owned``: a CRM-owned field was edited locally."""
+    """``both``: changed on both sides; ``owned``: a CRM-owned field was edited locally;
+    ``deleted``: the record was deleted (archived) in the CRM."""
     base: Any
     mine: Any
     """The current local value."""
@@ -172,10 +182,19 @@ def resolve(
         )
     specs = {t.table: t for t in tables}
     spec = specs.get(found.table)
+    if found.kind == "deleted" and choice == "edit":
+        raise ResolveError(
+            f"{found.label!r} was deleted in the CRM: choose mine (create it again there) or "
+            f"theirs (delete it here)."
+        )
     with store.transaction() as txn:
         rec = txn.get(found.table, found.record_id)
         if rec is None or spec is None:
             txn.purge(CONFLICTS_TABLE, conflict)  # the record is gone: nothing left to decide
+            return found
+        if found.kind == "deleted":
+            _resolve_deleted(txn, found, rec, choice)
+            txn.purge(CONFLICTS_TABLE, conflict)
             return found
         field = spec.field(found.field)
         current = txn.get(CONFLICTS_TABLE, conflict) or {}
@@ -206,3 +225,16 @@ def resolve(
         )
         txn.purge(CONFLICTS_TABLE, conflict)
     return found
+
+
+def _resolve_deleted(txn: Txn, found: Conflict, rec: dict[str, Any], choice: str) -> None:
+    """Keep and re-create (forget the CRM id: the next sync creates it with every field),
+    or delete here (a tombstone; archiving it again in the CRM is harmless)."""
+    meta = get_meta(rec, found.adapter)
+    meta["rid"] = None
+    meta["assoc"] = None
+    meta["base"] = {}
+    meta["force"] = []
+    txn.put(found.table, found.record_id, {"_sync": put_meta(rec, found.adapter, meta)})
+    if choice == "theirs":
+        txn.delete(found.table, found.record_id)

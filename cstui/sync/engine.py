@@ -40,6 +40,7 @@ from cstui.store import LockBusyError, Store, Txn, gc_paused
 from .adapters.base import Capability, CRMAdapter, Outcome, Outgoing, RemoteRecord
 from .conflicts import (
     CONFLICTS_TABLE,
+    DELETED,
     conflict_id,
     count_conflicts,
     describe,
@@ -52,6 +53,7 @@ from .errors import (
     EXIT_PARTIAL,
     Cancelled,
     GarbageResponse,
+    Rejected,
     SyncBusy,
     SyncError,
 )
@@ -153,6 +155,17 @@ class Failure:
     record_id: str
     label: str
     message: str
+    account: str = ""
+    """The name of the account the record belongs to (the account itself for accounts)."""
+
+    def describe(self) -> str:
+        """One line naming the record, its account and the CRM's reason."""
+        what = f"{_ONE.get(self.table, self.table)} {self.label!r}"
+        where = f" of {self.account!r}" if self.account and self.account != self.label else ""
+        return f"{what}{where}: {self.message}"
+
+
+_ONE = {"accounts": "account", "contacts": "contact", "activities": "activity", "tasks": "task"}
 
 
 @dataclass(frozen=True)
@@ -314,6 +327,8 @@ class LocalView:
             base: dict[str, Any] = meta.get("base") or empty
             force = meta.get("force") or ()
             blocked = conflicted.get((spec.table, rec["id"]), set())
+            if DELETED in blocked:
+                continue  # gone from the CRM: waits for the user's decision
             values: dict[str, Any] = {}
             shown: dict[str, tuple[Any, Any]] = {}
             owned_fields: dict[str, tuple[Any, Any]] = {}
@@ -341,6 +356,8 @@ class LocalView:
             if spec.parent_field and spec.parent_table:
                 parent_id = rec.get(spec.parent_field)
                 parent_rid = self.local_to_rid[spec.parent_table].get(parent_id or "")
+                if DELETED in conflicted.get((spec.parent_table, parent_id or ""), ()):
+                    parent_rid = None  # its company was deleted in the CRM: wait for a decision
                 if parent_rid is None and parent_id in linked:
                     parent_rid = f"(new {parent_id})"
                 if parent_rid is None:
@@ -670,19 +687,88 @@ class SyncEngine:
             self._check_cancel()
             chunk = items[start : start + size]
             self._record_sent(spec, [out for out, _ in chunk])
-            outcomes = self.adapter.push(spec, [out for out, _ in chunk])
-            by_id = {o.local_id: o for o in outcomes}
-            if set(by_id) != {out.local_id for out, _ in chunk}:
-                raise GarbageResponse(
-                    f"The {self.adapter.label} adapter answered for other records than it was "
-                    f"given; nothing from that batch was recorded."
-                )
-            self._confirm(spec, chunk, by_id, report)
+            self._push_chunk(spec, chunk, report)
             done = min(total, start + size)
             verb = "Pushed" if phase == "push" else "Deleted"
             self.progress(
                 Progress(phase, spec.table, done, total, f"{verb} {done}/{total} {spec.table}")
             )
+
+    def _push_chunk(
+        self, spec: TableSpec, chunk: list[tuple[Outgoing, PlannedPush]], report: SyncReport
+    ) -> None:
+        """Send one batch; a batch the CRM refuses as a whole is halved until the refused
+        items are alone, so one bad record never holds back the others.
+
+        HubSpot refuses a whole batch (400) when one input is invalid, and (404) when one
+        id was archived. Halving costs about ``2·log2(n)`` extra requests per bad item.
+        A lone item refused with 404 was deleted in the CRM: it becomes a conflict for
+        the user (keep and re-create it, or delete it here), not a failure every run.
+        """
+        self._check_cancel()
+        try:
+            outcomes = self.adapter.push(spec, [out for out, _ in chunk])
+        except Rejected as exc:
+            if len(chunk) > 1:
+                middle = len(chunk) // 2
+                self._push_chunk(spec, chunk[:middle], report)
+                self._push_chunk(spec, chunk[middle:], report)
+                return
+            out, plan = chunk[0]
+            if exc.status in (404, 410) and out.delete:
+                outcomes = [Outcome(out.local_id, True, remote_id=out.remote_id)]
+            elif exc.status in (404, 410) and out.remote_id is not None:
+                self._deleted_remotely(spec, out, report)
+                return
+            else:
+                self._fail(spec, out.local_id, plan.label, str(exc), report)
+                return
+        by_id = {o.local_id: o for o in outcomes}
+        if set(by_id) != {out.local_id for out, _ in chunk}:
+            raise GarbageResponse(
+                f"The {self.adapter.label} adapter answered for other records than it was "
+                f"given; nothing from that batch was recorded."
+            )
+        self._confirm(spec, chunk, by_id, report)
+
+    def _account_name(self, spec: TableSpec, record_id: str) -> str:
+        rec = self.store.get(spec.table, record_id, include_deleted=True) or {}
+        if spec.parent_field and spec.parent_table:
+            parent_id = rec.get(spec.parent_field)
+            parent = (
+                self.store.get(spec.parent_table, parent_id, include_deleted=True)
+                if (isinstance(parent_id, str))
+                else None
+            )
+            return describe(parent) if parent else ""
+        return describe(rec) if rec else ""
+
+    def _fail(
+        self, spec: TableSpec, record_id: str, label: str, message: str, report: SyncReport
+    ) -> None:
+        report.failures.append(
+            Failure(spec.table, record_id, label, message, self._account_name(spec, record_id))
+        )
+
+    def _deleted_remotely(self, spec: TableSpec, out: Outgoing, report: SyncReport) -> None:
+        """The CRM no longer has this record (archived there): ask the user what to do."""
+        with self.store.transaction() as txn:
+            rec = txn.get(spec.table, out.local_id)
+            if rec is None:
+                return
+            if record_conflict(
+                txn,
+                adapter=self.name,
+                table=spec.table,
+                record=rec,
+                field=DELETED,
+                base=out.remote_id,
+                mine=describe(rec),
+                theirs=None,
+                kind="deleted",
+            ):
+                report.new_conflicts += 1
+        report.changed_locally = True
 
     def _record_sent(self, spec: TableSpec, items: list[Outgoing]) -> None:
         with self.store.transaction() as txn:
@@ -723,9 +809,7 @@ class SyncEngine:
             for out, plan in chunk:
                 outcome = outcomes[out.local_id]
                 if outcome.error or not outcome.ok:
-                    report.failures.append(
-                        Failure(spec.table, out.local_id, plan.label, outcome.error or "rejected")
-                    )
+                    self._fail(spec, out.local_id, plan.label, outcome.error or "rejected", report)
                 if not outcome.ok:
                     continue
                 rec = txn.get(spec.table, out.local_id, include_deleted=True)

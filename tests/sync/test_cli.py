@@ -141,7 +141,7 @@ def test_partial_failure_exits_2_and_keeps_items_queued(
     crm.fault("partial", path="companies/batch/upsert", times=1, fraction=1.0)
     code, out, _ = run(env=env_for(crm))
     assert code == 2
-    assert "rejected: accounts 'Local 0 KK': Property values were not valid" in out
+    assert "rejected: account 'Local 0 KK': Property values were not valid" in out
     assert "stay queued" in out
     code, out, _ = run(env=env_for(crm))
     assert code == 0, out

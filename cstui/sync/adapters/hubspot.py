@@ -40,7 +40,9 @@ from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
 
-from ..errors import ConfigError, GarbageResponse, RemoteError
+from cstui import clock
+
+from ..errors import ConfigError, GarbageResponse, Rejected, RemoteError
 from ..schema import FieldSpec, TableSpec
 from ..transport import RateLimit, RetryPolicy, Transport
 from .base import (
@@ -88,9 +90,12 @@ DEFAULT_PROPERTIES: dict[str, dict[str, str | list[str]]] = {
         "notes": "hs_task_body",
     },
 }
+NO_DUE = "cstui_no_due"
+"""Task property: the placeholder day sent as ``hs_timestamp`` for a task without a due date."""
 FALLBACK_NAMES = {"accounts": "HubSpot company {id}", "contacts": "HubSpot contact {id}"}
 _ID = re.compile(r"^[A-Za-z0-9_.:-]{1,100}$")
 _TAG = re.compile(r"<[^>]*>")
+_MISSING_PROPERTY = re.compile(r'Property \\?"([A-Za-z0-9_]+)\\?" does not exist')
 _BREAK = re.compile(r"<\s*(br\s*/?|/p|/div|/li)\s*>", re.IGNORECASE)
 
 Props = Mapping[str, str | None]
@@ -221,6 +226,33 @@ class DateCodec(Codec):
         return {self.prop: f"{value}T00:00:00.000Z" if self.instant else str(value)}
 
 
+class DueCodec(Codec):
+    """A task's due date as ``hs_timestamp``, which HubSpot requires on every task.
+
+    A task without a due date is sent with ``hs_timestamp`` at midnight UTC of the day it
+    is sent (HubSpot's own task form also proposes a near date), and that day is also
+    kept in ``cstui_no_due``. While the two still agree the task comes back without a due
+    date; once someone sets a real due date in HubSpot, that date is taken.
+    """
+
+    def __init__(self, prop: str, marker: str) -> None:
+        super().__init__((prop, marker))
+
+    def decode(self, props: Props, remote_id: str) -> JSON:
+        raw = (props.get(self.props[0]) or "").strip()
+        if not raw:
+            return None
+        day = _parse_day(raw, self.props[0])
+        marker = (props.get(self.props[1]) or "").strip()
+        return None if marker == day else day
+
+    def encode(self, value: JSON) -> dict[str, str]:
+        if value is None:
+            today = clock.today().isoformat()
+            return {self.props[0]: f"{today}T00:00:00.000Z", self.props[1]: today}
+        return {self.props[0]: f"{value}T00:00:00.000Z", self.props[1]: ""}
+
+
 class MapCodec(Codec):
     """Enumerations with different spellings on each side (task status, priority, owners)."""
 
@@ -267,6 +299,8 @@ def _codec(
         return MapCodec(prop, {v: k for k, v in owners.items()}, "", passthrough=True)
     if spec.kind == "int":
         return IntCodec(prop, spec.nullable)
+    if spec.kind == "date" and table.table == "tasks" and prop == "hs_timestamp":
+        return DueCodec(prop, NO_DUE)
     if spec.kind == "date":
         return DateCodec(prop, instant=prop == "hs_timestamp")
     if spec.kind == "bool":
@@ -643,7 +677,11 @@ class HubSpotAdapter(CRMAdapter):
             self.transport.request(
                 "POST",
                 f"/crm/v3/objects/{obj}/batch/read",
-                json={"properties": props, "inputs": [{"id": rid} for rid in remote_ids]},
+                json={
+                    "properties": props,
+                    "propertiesWithHistory": [],
+                    "inputs": [{"id": rid} for rid in remote_ids],
+                },
             ),
             what,
         )
@@ -675,6 +713,21 @@ class HubSpotAdapter(CRMAdapter):
                 out.update(codecs[field_name].encode(value))
         return out
 
+    def _send(self, path: str, json: Any) -> Any:
+        """POST a batch write; a property HubSpot does not have is a setup problem."""
+        try:
+            return self.transport.request("POST", path, json=json)
+        except Rejected as exc:
+            missing = _MISSING_PROPERTY.search(str(exc))
+            if exc.status == 400 and missing:
+                obj = path.split("/")[4]
+                raise ConfigError(
+                    f"HubSpot has no property {missing.group(1)!r} on {obj}: run "
+                    f"`cstui sync --setup` to create the properties cstui needs (or see "
+                    f"`cstui sync --setup` for the list to create by hand)."
+                ) from None
+            raise
+
     def _write(self, table: TableSpec, items: list[Outgoing], outcomes: dict[str, Outcome]) -> None:
         obj = self.objects[table.table]
         upserts = [i for i in items if i.remote_id is None]
@@ -682,8 +735,7 @@ class HubSpotAdapter(CRMAdapter):
         if upserts:
             what = f"the {obj} batch upsert"
             data = _object(
-                self.transport.request(
-                    "POST",
+                self._send(
                     f"/crm/v3/objects/{obj}/batch/upsert",
                     json={
                         "inputs": [
@@ -714,8 +766,7 @@ class HubSpotAdapter(CRMAdapter):
             what = f"the {obj} batch update"
             by_remote = {i.remote_id: i for i in updates}
             data = _object(
-                self.transport.request(
-                    "POST",
+                self._send(
                     f"/crm/v3/objects/{obj}/batch/update",
                     json={
                         "inputs": [
@@ -811,6 +862,7 @@ class HubSpotAdapter(CRMAdapter):
                     json={
                         "idProperty": self.id_property,
                         "properties": [self.id_property],
+                        "propertiesWithHistory": [],
                         "inputs": [{"id": i.local_id} for i in unknown],
                     },
                 ),
