@@ -7,7 +7,9 @@ control characters neutralised; the token is never printed (it never reaches thi
 
 from __future__ import annotations
 
+import contextlib
 import sys
+import tempfile
 import threading
 from collections import Counter
 from pathlib import Path
@@ -30,11 +32,14 @@ from cstui.sync.errors import (
     EXIT_FAILED,
     EXIT_OK,
     EXIT_PARTIAL,
+    Cancelled,
     SyncError,
 )
 from cstui.sync.service import SyncService
 from cstui.workspace import current_user
 
+SNAPSHOT = "cstui.json"
+"""The data folder's snapshot file: without it the folder was never used."""
 SHOW_ITEMS = 20
 """Items listed per section of the plan; the rest are counted."""
 ONE = {"accounts": "account", "contacts": "contact", "activities": "note", "tasks": "task"}
@@ -112,6 +117,34 @@ def _print_report(report: SyncReport, label: str) -> None:
         )
 
 
+RESULTS = {
+    "ok": "ok",
+    "partial": "partial: some items were not accepted",
+    "conflicts": "conflicts wait for a decision",
+    "failed": "failed",
+    "cancelled": "cancelled",
+}
+
+
+def _print_status(service: SyncService) -> None:
+    status = service.status(check_running=True)
+    when = status.last_sync.isoformat(sep=" ") if status.last_sync else "never"
+    result = RESULTS.get(status.last_result or "", status.last_result or "")
+    if status.last_error:
+        result = f"{result}: {status.last_error}"
+    click.echo(f"Adapter: {status.adapter}")
+    click.echo(f"Pending changes: {status.pending}")
+    click.echo(f"Last sync: {when}{f' ({clean(result)})' if result else ''}")
+    if status.last_ok is not None and status.last_result != "ok":
+        click.echo(f"Last complete sync: {status.last_ok.isoformat(sep=' ')}")
+    for failure in status.failures[:SHOW_ITEMS]:
+        click.echo(f"  not accepted: {clean(failure.describe())}")
+    if status.failure_count > min(len(status.failures), SHOW_ITEMS):
+        click.echo(f"  … and {status.failure_count - min(len(status.failures), SHOW_ITEMS)} more")
+    click.echo(f"Open conflicts: {status.conflicts}")
+    click.echo(f"Running now: {'yes' if status.running else 'no'}")
+
+
 def _print_conflict(c: Conflict) -> None:
     if c.kind == "deleted":
         click.echo(f"{c.id}  {c.table} {clean(c.label)!r}: deleted in the CRM")
@@ -122,12 +155,16 @@ def _print_conflict(c: Conflict) -> None:
     click.echo(f"    was {_value(c.base)}; mine {_value(c.mine)}; theirs {_value(c.theirs)}")
 
 
-def _apply_resolutions(service: SyncService, resolutions: tuple[str, ...]) -> int:
-    """Apply ``--resolve`` arguments; returns how many conflicts were settled."""
-    settled = 0
+def _parse_resolutions(
+    service: SyncService, resolutions: tuple[str, ...]
+) -> list[tuple[str, str, Any]]:
+    """Check every ``--resolve`` argument before any is applied: (id or all or ask,
+    choice, value). One bad item means nothing is applied."""
+    parsed: list[tuple[str, str, Any]] = []
+    seen: set[str] = set()
     for arg in resolutions:
         if arg == "ask":
-            settled += _ask(service)
+            parsed.append(("ask", "", None))
             continue
         key, sep, choice = arg.partition("=")
         if not sep or not key or not choice:
@@ -140,12 +177,32 @@ def _apply_resolutions(service: SyncService, resolutions: tuple[str, ...]) -> in
         if key == "all":
             if choice not in ("mine", "theirs"):
                 raise ResolveError("--resolve all= takes mine or theirs.")
+            if len(resolutions) > 1:
+                raise ResolveError("--resolve all= settles every conflict; give it alone.")
+            for c in service.list_conflicts():
+                service.check_resolution(c.id, choice)
+        else:
+            if key in seen:
+                raise ResolveError(f"--resolve names conflict {key!r} twice.")
+            service.check_resolution(key, choice, value)
+        seen.add(key)
+        parsed.append((key, choice, value))
+    return parsed
+
+
+def _apply_resolutions(service: SyncService, resolutions: tuple[str, ...]) -> int:
+    """Apply ``--resolve`` arguments (all checked first); returns how many were settled."""
+    settled = 0
+    for key, choice, value in _parse_resolutions(service, resolutions):
+        if key == "ask":
+            settled += _ask(service)
+        elif key == "all":
             for c in service.list_conflicts():
                 service.resolve(c.id, choice)
                 settled += 1
-            continue
-        service.resolve(key, choice, value)
-        settled += 1
+        else:
+            service.resolve(key, choice, value)
+            settled += 1
     return settled
 
 
@@ -236,8 +293,14 @@ def sync(
     except SyncError as exc:
         fail(str(exc), exc.exit_code)
         return
+    folder = data_dir or default_data_dir()
+    scratch: tempfile.TemporaryDirectory[str] | None = None
+    if (dry_run or show_status or show_conflicts) and not (folder / SNAPSHOT).exists():
+        # Read-only runs never create the data folder: an empty scratch store stands in.
+        scratch = tempfile.TemporaryDirectory(prefix="cstui-dry-run-")
+        folder = Path(scratch.name)
     try:
-        store = Store(data_dir or default_data_dir(), actor=current_user(), team=team)
+        store = Store(folder, actor=current_user(), team=team and scratch is None)
     except StoreError as exc:
         fail(str(exc), EXIT_FAILED)
         return
@@ -254,6 +317,8 @@ def sync(
     finally:
         # A failed or read-only run leaves the data files exactly as they were.
         store.close(checkpoint=code in (EXIT_OK, EXIT_PARTIAL, EXIT_CONFLICTS) and not dry_run)
+        if scratch is not None:
+            scratch.cleanup()
     sys.exit(code)
 
 
@@ -267,13 +332,7 @@ def _sync(
     quiet: bool,
 ) -> int:
     if show_status:
-        status = service.status(check_running=True)
-        when = status.last_sync.isoformat(sep=" ") if status.last_sync else "never"
-        click.echo(f"Adapter: {status.adapter}")
-        click.echo(f"Pending changes: {status.pending}")
-        click.echo(f"Last sync: {when}{f' ({status.last_result})' if status.last_result else ''}")
-        click.echo(f"Open conflicts: {status.conflicts}")
-        click.echo(f"Running now: {'yes' if status.running else 'no'}")
+        _print_status(service)
         return EXIT_OK
     if show_conflicts:
         found = service.list_conflicts()
@@ -300,6 +359,8 @@ def _sync(
     try:
         adapter = service.adapter(cancel=cancel)
     except SyncError as exc:
+        if not dry_run:
+            service.record_failure(exc)
         click.echo(f"cstui: {clean(str(exc))}", err=True)
         return exc.exit_code
     label = adapter.label or adapter.name
@@ -320,9 +381,13 @@ def _sync(
             click.echo("", err=True)
     except KeyboardInterrupt:
         cancel.set()
+        with contextlib.suppress(Exception):  # a second Ctrl-C must not leave a traceback
+            service.record_failure(Cancelled("Interrupted (Ctrl-C)."))
         click.echo("cstui: sync interrupted; everything done so far is saved.", err=True)
         return EXIT_CANCELLED
     except SyncError as exc:
+        if not dry_run:
+            service.record_failure(exc)
         tail = (
             " What was done is saved; run `cstui sync` again to continue."
             if changed or exc.changed

@@ -160,6 +160,37 @@ def list_conflicts(store: Store, adapter: str | None = None) -> list[Conflict]:
     return sorted(out, key=lambda c: (c.detected_at, c.table, c.label, c.field))
 
 
+def check(
+    store: Store,
+    conflict: str,
+    choice: str,
+    value: Any = None,
+    tables: Sequence[TableSpec] = DEFAULT_TABLES,
+) -> Conflict:
+    """Everything :func:`resolve` would refuse, without changing anything (so a list of
+    decisions can be checked whole before any of it is applied)."""
+    if choice not in CHOICES:
+        raise ResolveError(f"Choose mine, theirs or edit, not {choice!r}.")
+    found = next((c for c in list_conflicts(store) if c.id == conflict), None)
+    if found is None:
+        raise ResolveError(
+            f"There is no open conflict {conflict!r}; `cstui sync --conflicts` lists them."
+        )
+    if found.kind == "deleted" and choice == "edit":
+        raise ResolveError(
+            f"{found.label!r} was deleted in the CRM: choose mine (create it again there) or "
+            f"theirs (delete it here)."
+        )
+    spec = next((t for t in tables if t.table == found.table), None)
+    rec = store.get(found.table, found.record_id)
+    if choice == "edit" and spec is not None and rec is not None and found.field in spec.names:
+        try:
+            spec.model.model_validate({**rec, found.field: value})
+        except ValidationError as exc:
+            raise ResolveError(" ".join(describe_errors(spec.model, exc))) from None
+    return found
+
+
 def resolve(
     store: Store,
     conflict: str,
@@ -173,20 +204,9 @@ def resolve(
     exactly as a form edit would be; an invalid value raises :class:`ResolveError` and
     changes nothing.
     """
-    if choice not in CHOICES:
-        raise ResolveError(f"Choose mine, theirs or edit, not {choice!r}.")
-    found = next((c for c in list_conflicts(store) if c.id == conflict), None)
-    if found is None:
-        raise ResolveError(
-            f"There is no open conflict {conflict!r}; `cstui sync --conflicts` lists them."
-        )
+    found = check(store, conflict, choice, value, tables)
     specs = {t.table: t for t in tables}
     spec = specs.get(found.table)
-    if found.kind == "deleted" and choice == "edit":
-        raise ResolveError(
-            f"{found.label!r} was deleted in the CRM: choose mine (create it again there) or "
-            f"theirs (delete it here)."
-        )
     with store.transaction() as txn:
         rec = txn.get(found.table, found.record_id)
         if rec is None or spec is None:

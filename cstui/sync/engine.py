@@ -63,7 +63,13 @@ from .schema import FieldSpec, TableSpec
 log = logging.getLogger(__name__)
 
 STATE_TABLE = "sync_state"
-"""One record per adapter: pull cursors and the last successful sync."""
+"""One record per adapter: pull cursors and retries."""
+STATUS_TABLE = "sync_status"
+"""One record per adapter: how the last run ended (for ``--status`` and the status line).
+
+Kept apart from the cursors so a failed run records only its outcome, never data."""
+STATUS_FAILURES = 50
+"""Rejected items remembered with the last run's status (the rest are counted)."""
 SENT_TABLE = "sync_sent"
 """Values handed to the CRM whose confirmation has not arrived (yet).
 
@@ -881,7 +887,17 @@ class SyncEngine:
             return self._steps(report)
         except SyncError as exc:
             exc.changed = report.changed_locally
+            result = "cancelled" if isinstance(exc, Cancelled) else "failed"
+            if not isinstance(exc, SyncBusy):
+                try:
+                    self._record_status(result, report, str(exc))
+                    exc.recorded = True
+                except Exception:  # the run's own error matters more than its status line
+                    log.exception("could not record the sync status")
             raise
+
+    def _record_status(self, result: str, report: SyncReport, error: str | None = None) -> None:
+        record_status(self.store, self.name, result, report.failures, error)
 
     def _steps(self, report: SyncReport) -> SyncReport:
         started = time.monotonic()
@@ -909,16 +925,8 @@ class SyncEngine:
         report.open_conflicts = count_conflicts(self.store, self.name)
         report.requests = self.adapter.requests - requests_before
         report.seconds = time.monotonic() - started
-        with self.store.transaction() as txn:
-            txn.put(
-                STATE_TABLE,
-                self.name,
-                {
-                    "last_sync": clock.now().isoformat(timespec="seconds"),
-                    "last_result": "partial" if report.failures else "ok",
-                    "last_failures": len(report.failures),
-                },
-            )
+        result = {EXIT_PARTIAL: "partial", EXIT_CONFLICTS: "conflicts"}.get(report.exit_code, "ok")
+        self._record_status(result, report)
         report.changed_locally = True
         self.progress(Progress("done", "", 0, None, "Sync finished"))
         log.info(
@@ -931,6 +939,38 @@ class SyncEngine:
             report.requests,
         )
         return report
+
+
+def record_status(
+    store: Store,
+    adapter: str,
+    result: str,
+    failures: Sequence[Failure] = (),
+    error: str | None = None,
+) -> None:
+    """Remember how a run ended (``ok``, ``partial``, ``conflicts``, ``failed``,
+    ``cancelled``), naming the records the CRM refused, for ``--status`` and the app."""
+    now = clock.now().isoformat(timespec="seconds")
+    values: dict[str, Any] = {
+        "last_sync": now,
+        "last_result": result,
+        "last_error": error,
+        "last_failures": [
+            {
+                "table": f.table,
+                "record_id": f.record_id,
+                "label": f.label,
+                "account": f.account,
+                "message": f.message,
+            }
+            for f in failures[:STATUS_FAILURES]
+        ],
+        "failure_count": len(failures),
+    }
+    if result == "ok":
+        values["last_ok"] = now
+    with store.transaction() as txn:
+        txn.put(STATUS_TABLE, adapter, values)
 
 
 def pending_count(store: Store, adapter: str, tables: Sequence[TableSpec]) -> int:
