@@ -22,7 +22,8 @@ from cstui.paths import default_data_dir
 from cstui.sanitize import clean
 from cstui.store import Store, StoreError
 from cstui.sync import registry
-from cstui.sync.config import load_sync_config
+from cstui.sync.adapters.base import AdapterContext, Capability
+from cstui.sync.config import SyncConfig, load_sync_config
 from cstui.sync.conflicts import Conflict, ResolveError
 from cstui.sync.engine import Plan, PlannedPush, Progress, SyncReport
 from cstui.sync.errors import (
@@ -257,6 +258,12 @@ def _ask(service: SyncService) -> int:
     "--status", "show_status", is_flag=True, help="Pending changes, last sync, conflicts."
 )
 @click.option("--list-adapters", is_flag=True, help="List installed CRM adapters and exit.")
+@click.option(
+    "--setup",
+    "run_setup",
+    is_flag=True,
+    help="Create the custom properties cstui needs in the CRM (safe to repeat), then exit.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print only the outcome.")
 def sync(
     data_dir: Path | None,
@@ -267,6 +274,7 @@ def sync(
     show_conflicts: bool,
     show_status: bool,
     list_adapters: bool,
+    run_setup: bool,
     quiet: bool,
 ) -> None:
     """Sync with the company CRM: pull its changes, then push yours.
@@ -293,6 +301,8 @@ def sync(
     except SyncError as exc:
         fail(str(exc), exc.exit_code)
         return
+    if run_setup:  # about the CRM only: needs no data folder
+        sys.exit(_setup(config, adapter_name))
     folder = data_dir or default_data_dir()
     scratch: tempfile.TemporaryDirectory[str] | None = None
     if (dry_run or show_status or show_conflicts) and not (folder / SNAPSHOT).exists():
@@ -320,6 +330,45 @@ def sync(
         if scratch is not None:
             scratch.cleanup()
     sys.exit(code)
+
+
+def _setup(config: SyncConfig, adapter_name: str | None) -> int:
+    """``--setup``: create the CRM's custom properties, or list them for an administrator."""
+    try:
+        cls = registry.load(adapter_name or config.adapter)
+        adapter = cls(AdapterContext(config, config.tables))
+    except SyncError as exc:
+        click.echo(f"cstui: {clean(str(exc))}", err=True)
+        return exc.exit_code
+    label = adapter.label or adapter.name
+    try:
+        if Capability.SETUP not in adapter.capabilities:
+            click.echo(f"The {label} adapter needs no setup.")
+            return EXIT_OK
+        result = adapter.setup()
+    except SyncError as exc:
+        click.echo(f"cstui: {clean(str(exc))}", err=True)
+        return exc.exit_code
+    finally:
+        adapter.close()
+    if result.created:
+        click.echo(f"Created {len(result.created)} properties in {label}:")
+        for name in result.created:
+            click.echo(f"  {name}")
+    if result.existing:
+        click.echo(f"{len(result.existing)} properties were already there.")
+    if result.manual:
+        click.echo(
+            f"This token may not create properties in {label} (a private app needs the "
+            f"crm.schemas.*.write scopes). Ask an administrator to create these, in a "
+            f"property group named 'cstui', then run `cstui sync`:"
+        )
+        for line in result.manual:
+            click.echo(f"  {clean(line)}")
+        return EXIT_CONFIG
+    if not result.created:
+        click.echo(f"Nothing to create: {label} has every property cstui needs.")
+    return EXIT_OK
 
 
 def _sync(

@@ -27,7 +27,7 @@ import re
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -244,12 +244,23 @@ class LocalView:
     """
 
     def __init__(
-        self, store: Store, adapter: str, tables: Sequence[TableSpec], *, can_delete: bool = True
+        self,
+        store: Store,
+        adapter: str,
+        tables: Sequence[TableSpec],
+        *,
+        can_delete: bool = True,
+        whole: Mapping[str, frozenset[str]] | None = None,
+        push_mirrors: bool = True,
     ) -> None:
         self.store = store
         self.name = adapter
         self.tables = tuple(tables)
         self.can_delete = can_delete
+        self.whole = dict(whole or {})
+        """{table: fields whose change sends the whole record} (see the adapter hook)."""
+        self.push_mirrors = push_mirrors
+        """Whether this folder pushes computed mirrors (health score, plan summary)."""
         self.rid_to_local: dict[str, dict[str, str]] = {}
         self.local_to_rid: dict[str, dict[str, str]] = {}
         self._derived: dict[str, dict[str, Any]] = {}
@@ -357,6 +368,12 @@ class LocalView:
                 shown[f.name] = (before, mine)
             if owned_fields:
                 owned.append(PlannedPush(spec.table, rec["id"], describe(rec), owned_fields))
+            whole = not create and bool(self.whole.get(spec.table, frozenset()) & values.keys())
+            if whole:  # the CRM moves the record: send it all
+                for f in spec.fields:
+                    mine = self.local(f, rec)
+                    if f.name not in values and f.name not in blocked and mine is not None:
+                        values[f.name] = mine
             parent: str | None = None
             old_parent: str | None = None
             if spec.parent_field and spec.parent_table:
@@ -372,7 +389,9 @@ class LocalView:
                             PlannedPush(spec.table, rec["id"], describe(rec), shown, create)
                         )
                     continue
-                if parent_rid != meta.get("assoc"):
+                if whole:
+                    parent = parent_rid  # a new CRM record needs its link again
+                elif parent_rid != meta.get("assoc"):
                     parent, old_parent = parent_rid, meta.get("assoc")
             if not values and parent is None:
                 continue
@@ -400,6 +419,7 @@ class SyncEngine:
         *,
         progress: ProgressCallback | None = None,
         cancel: threading.Event | None = None,
+        push_mirrors: bool = True,
     ) -> None:
         self.store = store
         self.adapter = adapter
@@ -409,7 +429,12 @@ class SyncEngine:
         self.progress = progress or (lambda p: None)
         self.cancel = cancel or adapter.context.cancel
         self.view = LocalView(
-            store, self.name, self.tables, can_delete=Capability.DELETE in adapter.capabilities
+            store,
+            self.name,
+            self.tables,
+            can_delete=Capability.DELETE in adapter.capabilities,
+            whole={t.table: adapter.whole_record_fields(t) for t in self.tables},
+            push_mirrors=push_mirrors,
         )
         self._rid_to_local = self.view.rid_to_local
         self._local_to_rid = self.view.local_to_rid
@@ -641,7 +666,13 @@ class SyncEngine:
                     skipped.append(rr.remote_id)
                 return
             data[spec.parent_field] = parent
+        # A record born in the CRM gets an id derived from its CRM id, so every folder
+        # that pulls it names it alike (and what is generated from it, like cadence tasks
+        # keyed by the account id, merges instead of doubling).
         local_id = rr.cstui_id if rr.cstui_id and _LOCAL_ID.match(rr.cstui_id) else None
+        if local_id is None:
+            derived = f"{self.name}-{rr.remote_id}"
+            local_id = derived if _LOCAL_ID.match(derived) else None
         if local_id is None or txn.get(spec.table, local_id, include_deleted=True) is not None:
             local_id = self.store.new_id()
         data["id"] = local_id
