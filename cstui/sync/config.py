@@ -5,6 +5,9 @@ mapping is used. Layout::
 
     adapter = "hubspot"                 # default for `cstui sync`
 
+    [sync]
+    push_mirrors = true                 # this folder pushes health score and plan summary
+
     [ownership.accounts]                # who owns each field: "crm" or "cstui"
     stage = "cstui"
 
@@ -79,6 +82,10 @@ class SyncConfig:
     directory: Path = field(default_factory=config_dir)
     path: Path | None = None
     env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ), repr=False)
+    push_mirrors: bool = True
+    """``[sync] push_mirrors``: whether this data folder pushes the computed mirrors
+    (health score, plan summary). One folder speaks for them: a single folder (the
+    default), or the team hub; a laptop that syncs through a hub sets it to false."""
 
     def options(self, adapter: str) -> dict[str, Any]:
         """The adapter's table from the file, with ``CSTUI_<NAME>_URL`` applied."""
@@ -175,6 +182,14 @@ def load_sync_config(
     if not isinstance(ownership, dict) or not all(isinstance(v, dict) for v in ownership.values()):
         raise ConfigError(f"{path}: [ownership] must hold one table per synced table.")
     config.tables = with_ownership(DEFAULT_TABLES, ownership, str(path))
+    # --- [sync]: settings of the sync itself (not of an adapter) ---
+    general = data.pop("sync", {})
+    if not isinstance(general, dict):
+        raise ConfigError(f"{path}: [sync] must be a table.")
+    mirrors = general.get("push_mirrors", True)
+    if not isinstance(mirrors, bool):
+        raise ConfigError(f"{path}: [sync] push_mirrors must be true or false.")
+    config.push_mirrors = mirrors
     for name, section in data.items():
         if not isinstance(section, dict):
             raise ConfigError(

@@ -101,7 +101,12 @@ class SyncService:
             lock.release()
         return SyncStatus(
             adapter=self.adapter_name,
-            pending=pending_count(self.store, self.adapter_name, self.config.tables),
+            pending=pending_count(
+                self.store,
+                self.adapter_name,
+                self.config.tables,
+                push_mirrors=self.config.push_mirrors,
+            ),
             conflicts=count_conflicts(self.store, self.adapter_name),
             last_sync=_when(state.get("last_sync")),
             last_result=state.get("last_result"),
@@ -149,7 +154,9 @@ class SyncService:
         return cls(context)
 
     def plan(self, adapter: CRMAdapter, *, remote: bool = True) -> Plan:
-        return SyncEngine(self.store, adapter, self.config.tables).plan(remote=remote)
+        return SyncEngine(
+            self.store, adapter, self.config.tables, push_mirrors=self.config.push_mirrors
+        ).plan(remote=remote)
 
     def run(
         self,
@@ -163,7 +170,12 @@ class SyncService:
         adapter = adapter or self.adapter(cancel=cancel)
         try:
             engine = SyncEngine(
-                self.store, adapter, self.config.tables, progress=progress, cancel=cancel
+                self.store,
+                adapter,
+                self.config.tables,
+                progress=progress,
+                cancel=cancel,
+                push_mirrors=self.config.push_mirrors,
             )
             return engine.run()
         finally:
