@@ -451,5 +451,5 @@ def _sync(
     return report.exit_code
 
 
-if __name__ == "__main__":  # `python -m cstui.cli_sync` until the command is registered
+if __name__ == "__main__":  # `python -m cstui.cli_sync` (the kill test runs it this way)
     sync()

@@ -478,7 +478,6 @@ class SyncEngine:
                 self._check_cancel()
                 self._apply(spec, page.records, report, cursor=page.cursor)
                 done += len(page.records)
-                report.pulled[spec.table] += len(page.records)
                 self.progress(
                     Progress("pull", spec.table, done, None, f"Pulled {done} {spec.table}")
                 )
@@ -506,7 +505,8 @@ class SyncEngine:
         # over the (growing) store, storing a 10,000-record pull takes a third less time.
         with gc_paused(), self.store.transaction() as txn:
             for rr in records:
-                self._merge(txn, spec, rr, report, learned, skipped)
+                if self._merge(txn, spec, rr, report, learned, skipped):
+                    report.pulled[spec.table] += 1
             state = txn.get(STATE_TABLE, self.name) or {}
             changes: dict[str, Any] = {}
             if cursor is not MISSING:
@@ -570,13 +570,14 @@ class SyncEngine:
         report: SyncReport,
         learned: list[tuple[str, str, str]],
         skipped: list[str],
-    ) -> None:
+    ) -> bool:
+        """Merge one CRM record; True if it brought anything new (not an echo)."""
         rec = self._find(txn, spec, rr)
         if rec is None:
-            self._create(txn, spec, rr, report, learned, skipped)
-            return
+            return self._create(txn, spec, rr, report, learned, skipped)
         if rec.get("_deleted"):
-            return  # deleted here and not yet pushed: the deletion wins
+            return False  # deleted here and not yet pushed: the deletion wins
+        conflicts_before = report.new_conflicts
         meta = get_meta(rec, self.name)
         _, remote = self._normalise(spec, rec, rr)
         base: dict[str, Any] = meta["base"]
@@ -650,9 +651,15 @@ class SyncEngine:
             self._validate(spec, {**rec, **updates}, f"a {spec.table} record ({rr.remote_id})")
             report.updated[spec.table] += 1
         meta["base"] = base
-        txn.put(spec.table, rec["id"], {**updates, META: put_meta(rec, self.name, meta)})
+        block = put_meta(rec, self.name, meta)
+        echo = not updates and not landed and same(block, rec.get(META))
+        if not echo:
+            txn.put(spec.table, rec["id"], {**updates, META: block})
         if landed:
             self._clear_sent(txn, spec.table, rec["id"], landed)
+        # An echo (the CRM holds what this folder last sent or agreed) is neither written
+        # nor counted as pulled: HubSpot cannot leave our own writes out of a search.
+        return not echo or report.new_conflicts > conflicts_before
 
     def _merge_twin(
         self,
@@ -701,7 +708,8 @@ class SyncEngine:
         report: SyncReport,
         learned: list[tuple[str, str, str]],
         skipped: list[str],
-    ) -> None:
+    ) -> bool:
+        """Store a record new to this folder; False if it cannot be placed yet."""
         data: dict[str, Any] = {}
         if spec.parent_field and spec.parent_table:
             parent = self._rid_to_local[spec.parent_table].get(rr.parent or "")
@@ -709,7 +717,7 @@ class SyncEngine:
                 report.skipped += 1
                 if rr.parent is not None:  # linked to a company we have not seen yet
                     skipped.append(rr.remote_id)
-                return
+                return False
             data[spec.parent_field] = parent
         # A record born in the CRM gets an id derived from its CRM id, so every folder
         # that pulls it names it alike (and what is generated from it, like cadence tasks
@@ -729,6 +737,7 @@ class SyncEngine:
         txn.put(spec.table, local_id, {**record, META: {self.name: meta}})
         learned.append((spec.table, local_id, rr.remote_id))
         report.created[spec.table] += 1
+        return True
 
     # ----------------------------------------------------------------- push
     def _open_owned_conflicts(

@@ -129,6 +129,22 @@ class Fault:
 
 
 @dataclass
+class Hold:
+    """Keeps the ``at``-th request from now waiting (after applying it when ``apply``)
+    until :attr:`release` is set: a deterministic point to kill a client at."""
+
+    at: int
+    apply: bool
+    reached: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
+    seen: int = 0
+
+    def wait(self) -> None:
+        self.reached.set()
+        self.release.wait(30)
+
+
+@dataclass
 class Obj:
     id: str
     props: dict[str, str]
@@ -183,6 +199,7 @@ class FakeCRM:
         }
         self.groups: dict[str, set[str]] = {}
         self.owners: list[dict[str, Any]] = []
+        self.holds: list[Hold] = []
         self.rules: list[tuple[str, str, Callable[[str], bool], str]] = []
         """(object, property, refuses(value), message): property validation (see ``refuse``)."""
         self.latency = latency
@@ -336,6 +353,22 @@ class FakeCRM:
                         "cstui_stage": "adoption",
                     },
                 )
+
+    def hold(self, at: int, *, apply: bool) -> Hold:
+        """Hold the ``at``-th API request from now (see :class:`Hold`)."""
+        found = Hold(at, apply)
+        with self._lock:
+            self.holds.append(found)
+        return found
+
+    def _take_hold(self) -> Hold | None:
+        with self._lock:
+            for h in self.holds:
+                h.seen += 1
+                if h.seen == h.at:
+                    self.holds.remove(h)
+                    return h
+        return None
 
     def refuse(self, kind: str, prop: str, test: Callable[[str], bool], message: str) -> None:
         """Refuse writes of ``kind`` whose ``prop`` passes ``test``, as HubSpot refuses an
@@ -943,6 +976,20 @@ class _Handler(BaseHTTPRequestHandler):
             return self._admin(fake, path, raw)
         if fake.latency:
             time.sleep(fake.latency)
+        hold = fake._take_hold()
+        if hold is not None and not hold.apply:
+            hold.wait()
+        return self._answer(fake, method, path, raw, query, hold)
+
+    def _answer(
+        self,
+        fake: FakeCRM,
+        method: str,
+        path: str,
+        raw: bytes,
+        query: dict[str, str],
+        hold: Hold | None,
+    ) -> int:
         auth = self.headers.get("Authorization", "")
         early = fake._take_fault(path, {"429", "500", "502html", "html", "echo_token"})
         if early is not None and early.kind == "echo_token":
@@ -1021,6 +1068,8 @@ class _Handler(BaseHTTPRequestHandler):
             return 400
         try:
             status, data = fake.handle(method, path, body, query)
+            if hold is not None and hold.apply:
+                hold.wait()  # applied; the answer waits until released
         except BadRequest as exc:
             category = {403: "MISSING_SCOPES", 404: "OBJECT_NOT_FOUND", 409: "CONFLICT"}.get(
                 exc.status, "VALIDATION_ERROR"

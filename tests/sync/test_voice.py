@@ -138,3 +138,24 @@ def test_an_edited_twin_asks_instead_of_overwriting(tmp_path: Path, crm: FakeCRM
     finally:
         a.ws.close()
         b.ws.close()
+
+
+def test_our_own_pushes_coming_back_are_not_applied_or_counted(hs: Harness) -> None:
+    from .conftest import seed_local
+
+    ids = seed_local(hs.ws, 5)
+    first = hs.sync()
+    assert first.pushed.total() == 20
+    hs.ws.update_account(ids[0], {"stage": "adoption"})
+    assert hs.sync().pushed.total() == 1
+    tables = ("accounts", "contacts", "activities", "tasks", "conflicts")
+    before = {t: hs.store.all(t, include_deleted=True) for t in tables}
+    report = hs.sync()  # the search returns the record just pushed: an echo
+    assert report.pulled.total() == 0 and report.updated.total() == 0
+    assert {t: hs.store.all(t, include_deleted=True) for t in tables} == before  # no write
+    seq = hs.store.last_seq
+    rid = get_meta(hs.store.get("accounts", ids[1]) or {}, "hubspot")["rid"]
+    hs.crm.update("companies", rid, {"name": "Renamed Elsewhere"})
+    report = hs.sync()
+    assert report.pulled == {"accounts": 1} and report.updated["accounts"] == 1
+    assert hs.store.last_seq > seq
