@@ -17,7 +17,12 @@ process as the app's sync worker would run:
   1.2 × the floor. Sending *fewer* requests is the only way to beat the floor, so
   ``requests_per_record`` is reported too, with the minimum as its baseline;
 * ``rate_limited_429``: 429 answers received (0 means the client's own budget kept it
-  under the server's limit, so no time was lost to Retry-After).
+  under the server's limit, so no time was lost to Retry-After);
+* ``echo_pulled``: records the sync after the push applied or counted as pulled. Its
+  searches return the 10,000 records just pushed (HubSpot cannot leave out a client's
+  own writes); they equal what was sent, so the baseline is 0;
+* ``no_change_requests``: requests of a sync when nothing changed anywhere: one search
+  per HubSpot object (companies, contacts, notes, calls, meetings, emails, tasks).
 
 ``--no-search-limit`` keeps only the 100/10 s window (on the fake and the client); the
 floor then assumes the 10,000 pulled records are stored in no time, so local processing
@@ -146,6 +151,10 @@ def main(argv: list[str] | None = None) -> None:
             push_s = time.perf_counter() - started
             pushed = second.pushed["accounts"]
             progress(f"pushed {pushed:,} in {push_s:.1f} s with {second.requests} requests")
+            progress("echo: the next sync finds the pushed records in its search")
+            echo = service.run(adapter)
+            progress("no change: and the one after it")
+            quiet = service.run(adapter)
             adapter.close()
             store.close(checkpoint=False)
         stats = _admin(url, "/_fake/stats")
@@ -155,7 +164,7 @@ def main(argv: list[str] | None = None) -> None:
         server.wait(timeout=10)
     if pulled != records or pushed != records:
         raise SystemExit(f"expected {records} pulled and pushed, got {pulled} and {pushed}")
-    tables = 4
+    tables = 7  # HubSpot objects: companies, contacts, notes, calls, meetings, emails, tasks
     pull_min = [True] * (math.ceil(records / PAGE) + tables - 1)
     push_min = [True] * tables + [False] * math.ceil(records / BATCH)
     floor = rate_limit_floor(pull_min + push_min, search_limit)
@@ -192,6 +201,20 @@ def main(argv: list[str] | None = None) -> None:
                 note=f"{used} requests for {moved:,} records (minimum {minimum})",
             ),
             Metric("rate_limited_429", float(str(stats.get("rejected_429", 0))), "answers"),
+            Metric(
+                "echo_pulled",
+                float(echo.pulled.total() + echo.updated.total()),
+                "records",
+                0.0,
+                note=f"{echo.requests} requests to read back {records:,} own writes",
+            ),
+            Metric(
+                "no_change_requests",
+                float(quiet.requests),
+                "req",
+                float(tables),
+                note="one search per HubSpot object",
+            ),
         ],
         as_json=args.json,
         title=f"CRM sync: {records:,} companies pulled, {records:,} changes pushed",

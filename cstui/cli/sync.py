@@ -7,7 +7,9 @@ control characters neutralised; the token is never printed (it never reaches thi
 
 from __future__ import annotations
 
+import contextlib
 import sys
+import tempfile
 import threading
 from collections import Counter
 from pathlib import Path
@@ -20,7 +22,8 @@ from cstui.paths import default_data_dir
 from cstui.sanitize import clean
 from cstui.store import Store, StoreError
 from cstui.sync import registry
-from cstui.sync.config import load_sync_config
+from cstui.sync.adapters.base import AdapterContext, Capability
+from cstui.sync.config import SyncConfig, load_sync_config
 from cstui.sync.conflicts import Conflict, ResolveError
 from cstui.sync.engine import Plan, PlannedPush, Progress, SyncReport
 from cstui.sync.errors import (
@@ -30,11 +33,14 @@ from cstui.sync.errors import (
     EXIT_FAILED,
     EXIT_OK,
     EXIT_PARTIAL,
+    Cancelled,
     SyncError,
 )
 from cstui.sync.service import SyncService
 from cstui.workspace import current_user
 
+SNAPSHOT = "cstui.json"
+"""The data folder's snapshot file: without it the folder was never used."""
 SHOW_ITEMS = 20
 """Items listed per section of the plan; the rest are counted."""
 ONE = {"accounts": "account", "contacts": "contact", "activities": "note", "tasks": "task"}
@@ -100,9 +106,7 @@ def _print_report(report: SyncReport, label: str) -> None:
     if report.skipped:
         click.echo(f"Skipped {report.skipped} {label} records not linked to a known company.")
     for failure in report.failures[:SHOW_ITEMS]:
-        click.echo(
-            f"  rejected: {failure.table} {clean(failure.label)!r}: {clean(failure.message)}"
-        )
+        click.echo(f"  rejected: {clean(failure.describe())}")
     if len(report.failures) > SHOW_ITEMS:
         click.echo(f"  … and {len(report.failures) - SHOW_ITEMS} more rejected")
     if report.failures:
@@ -114,18 +118,54 @@ def _print_report(report: SyncReport, label: str) -> None:
         )
 
 
+RESULTS = {
+    "ok": "ok",
+    "partial": "partial: some items were not accepted",
+    "conflicts": "conflicts wait for a decision",
+    "failed": "failed",
+    "cancelled": "cancelled",
+}
+
+
+def _print_status(service: SyncService) -> None:
+    status = service.status(check_running=True)
+    when = status.last_sync.isoformat(sep=" ") if status.last_sync else "never"
+    result = RESULTS.get(status.last_result or "", status.last_result or "")
+    if status.last_error:
+        result = f"{result}: {status.last_error}"
+    click.echo(f"Adapter: {status.adapter}")
+    click.echo(f"Pending changes: {status.pending}")
+    click.echo(f"Last sync: {when}{f' ({clean(result)})' if result else ''}")
+    if status.last_ok is not None and status.last_result != "ok":
+        click.echo(f"Last complete sync: {status.last_ok.isoformat(sep=' ')}")
+    for failure in status.failures[:SHOW_ITEMS]:
+        click.echo(f"  not accepted: {clean(failure.describe())}")
+    if status.failure_count > min(len(status.failures), SHOW_ITEMS):
+        click.echo(f"  … and {status.failure_count - min(len(status.failures), SHOW_ITEMS)} more")
+    click.echo(f"Open conflicts: {status.conflicts}")
+    click.echo(f"Running now: {'yes' if status.running else 'no'}")
+
+
 def _print_conflict(c: Conflict) -> None:
+    if c.kind == "deleted":
+        click.echo(f"{c.id}  {c.table} {clean(c.label)!r}: deleted in the CRM")
+        click.echo("    mine = keep it and create it again there; theirs = delete it here")
+        return
     why = "edited here, but the CRM owns it" if c.kind == "owned" else "changed on both sides"
     click.echo(f"{c.id}  {c.table} {clean(c.label)!r} {c.field}: {why}")
     click.echo(f"    was {_value(c.base)}; mine {_value(c.mine)}; theirs {_value(c.theirs)}")
 
 
-def _apply_resolutions(service: SyncService, resolutions: tuple[str, ...]) -> int:
-    """Apply ``--resolve`` arguments; returns how many conflicts were settled."""
-    settled = 0
+def _parse_resolutions(
+    service: SyncService, resolutions: tuple[str, ...]
+) -> list[tuple[str, str, Any]]:
+    """Check every ``--resolve`` argument before any is applied: (id or all or ask,
+    choice, value). One bad item means nothing is applied."""
+    parsed: list[tuple[str, str, Any]] = []
+    seen: set[str] = set()
     for arg in resolutions:
         if arg == "ask":
-            settled += _ask(service)
+            parsed.append(("ask", "", None))
             continue
         key, sep, choice = arg.partition("=")
         if not sep or not key or not choice:
@@ -138,12 +178,32 @@ def _apply_resolutions(service: SyncService, resolutions: tuple[str, ...]) -> in
         if key == "all":
             if choice not in ("mine", "theirs"):
                 raise ResolveError("--resolve all= takes mine or theirs.")
+            if len(resolutions) > 1:
+                raise ResolveError("--resolve all= settles every conflict; give it alone.")
+            for c in service.list_conflicts():
+                service.check_resolution(c.id, choice)
+        else:
+            if key in seen:
+                raise ResolveError(f"--resolve names conflict {key!r} twice.")
+            service.check_resolution(key, choice, value)
+        seen.add(key)
+        parsed.append((key, choice, value))
+    return parsed
+
+
+def _apply_resolutions(service: SyncService, resolutions: tuple[str, ...]) -> int:
+    """Apply ``--resolve`` arguments (all checked first); returns how many were settled."""
+    settled = 0
+    for key, choice, value in _parse_resolutions(service, resolutions):
+        if key == "ask":
+            settled += _ask(service)
+        elif key == "all":
             for c in service.list_conflicts():
                 service.resolve(c.id, choice)
                 settled += 1
-            continue
-        service.resolve(key, choice, value)
-        settled += 1
+        else:
+            service.resolve(key, choice, value)
+            settled += 1
     return settled
 
 
@@ -198,6 +258,12 @@ def _ask(service: SyncService) -> int:
     "--status", "show_status", is_flag=True, help="Pending changes, last sync, conflicts."
 )
 @click.option("--list-adapters", is_flag=True, help="List installed CRM adapters and exit.")
+@click.option(
+    "--setup",
+    "run_setup",
+    is_flag=True,
+    help="Create the custom properties cstui needs in the CRM (safe to repeat), then exit.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print only the outcome.")
 def sync(
     data_dir: Path | None,
@@ -208,6 +274,7 @@ def sync(
     show_conflicts: bool,
     show_status: bool,
     list_adapters: bool,
+    run_setup: bool,
     quiet: bool,
 ) -> None:
     """Sync with the company CRM: pull its changes, then push yours.
@@ -234,8 +301,16 @@ def sync(
     except SyncError as exc:
         fail(str(exc), exc.exit_code)
         return
+    if run_setup:  # about the CRM only: needs no data folder
+        sys.exit(_setup(config, adapter_name))
+    folder = data_dir or default_data_dir()
+    scratch: tempfile.TemporaryDirectory[str] | None = None
+    if (dry_run or show_status or show_conflicts) and not (folder / SNAPSHOT).exists():
+        # Read-only runs never create the data folder: an empty scratch store stands in.
+        scratch = tempfile.TemporaryDirectory(prefix="cstui-dry-run-")
+        folder = Path(scratch.name)
     try:
-        store = Store(data_dir or default_data_dir(), actor=current_user(), team=team)
+        store = Store(folder, actor=current_user(), team=team and scratch is None)
     except StoreError as exc:
         fail(str(exc), EXIT_FAILED)
         return
@@ -252,7 +327,48 @@ def sync(
     finally:
         # A failed or read-only run leaves the data files exactly as they were.
         store.close(checkpoint=code in (EXIT_OK, EXIT_PARTIAL, EXIT_CONFLICTS) and not dry_run)
+        if scratch is not None:
+            scratch.cleanup()
     sys.exit(code)
+
+
+def _setup(config: SyncConfig, adapter_name: str | None) -> int:
+    """``--setup``: create the CRM's custom properties, or list them for an administrator."""
+    try:
+        cls = registry.load(adapter_name or config.adapter)
+        adapter = cls(AdapterContext(config, config.tables))
+    except SyncError as exc:
+        click.echo(f"cstui: {clean(str(exc))}", err=True)
+        return exc.exit_code
+    label = adapter.label or adapter.name
+    try:
+        if Capability.SETUP not in adapter.capabilities:
+            click.echo(f"The {label} adapter needs no setup.")
+            return EXIT_OK
+        result = adapter.setup()
+    except SyncError as exc:
+        click.echo(f"cstui: {clean(str(exc))}", err=True)
+        return exc.exit_code
+    finally:
+        adapter.close()
+    if result.created:
+        click.echo(f"Created {len(result.created)} properties in {label}:")
+        for name in result.created:
+            click.echo(f"  {name}")
+    if result.existing:
+        click.echo(f"{len(result.existing)} properties were already there.")
+    if result.manual:
+        click.echo(
+            f"This token may not create properties in {label} (a private app needs the "
+            f"crm.schemas.*.write scopes). Ask an administrator to create these, in a "
+            f"property group named 'cstui', then run `cstui sync`:"
+        )
+        for line in result.manual:
+            click.echo(f"  {clean(line)}")
+        return EXIT_CONFIG
+    if not result.created:
+        click.echo(f"Nothing to create: {label} has every property cstui needs.")
+    return EXIT_OK
 
 
 def _sync(
@@ -265,13 +381,7 @@ def _sync(
     quiet: bool,
 ) -> int:
     if show_status:
-        status = service.status(check_running=True)
-        when = status.last_sync.isoformat(sep=" ") if status.last_sync else "never"
-        click.echo(f"Adapter: {status.adapter}")
-        click.echo(f"Pending changes: {status.pending}")
-        click.echo(f"Last sync: {when}{f' ({status.last_result})' if status.last_result else ''}")
-        click.echo(f"Open conflicts: {status.conflicts}")
-        click.echo(f"Running now: {'yes' if status.running else 'no'}")
+        _print_status(service)
         return EXIT_OK
     if show_conflicts:
         found = service.list_conflicts()
@@ -298,6 +408,8 @@ def _sync(
     try:
         adapter = service.adapter(cancel=cancel)
     except SyncError as exc:
+        if not dry_run:
+            service.record_failure(exc)
         click.echo(f"cstui: {clean(str(exc))}", err=True)
         return exc.exit_code
     label = adapter.label or adapter.name
@@ -318,9 +430,13 @@ def _sync(
             click.echo("", err=True)
     except KeyboardInterrupt:
         cancel.set()
+        with contextlib.suppress(Exception):  # a second Ctrl-C must not leave a traceback
+            service.record_failure(Cancelled("Interrupted (Ctrl-C)."))
         click.echo("cstui: sync interrupted; everything done so far is saved.", err=True)
         return EXIT_CANCELLED
     except SyncError as exc:
+        if not dry_run:
+            service.record_failure(exc)
         tail = (
             " What was done is saved; run `cstui sync` again to continue."
             if changed or exc.changed

@@ -5,6 +5,9 @@ mapping is used. Layout::
 
     adapter = "hubspot"                 # default for `cstui sync`
 
+    [sync]
+    push_mirrors = true                 # this folder pushes health score and plan summary
+
     [ownership.accounts]                # who owns each field: "crm" or "cstui"
     stage = "cstui"
 
@@ -52,6 +55,13 @@ def _adapter_name(value: str) -> str:
     return value
 
 
+class SyncSection(ConfigModel):
+    """``[sync]``: settings of the sync itself, not of an adapter."""
+
+    push_mirrors: bool = True
+    """Push computed mirrors (health score, plan summary); one folder per CRM should."""
+
+
 class SyncFile(ConfigModel):
     """The layout of ``sync.toml`` (see the module notes); every other table is an
     adapter's options, checked by that adapter."""
@@ -60,6 +70,7 @@ class SyncFile(ConfigModel):
 
     adapter: Annotated[str, AfterValidator(_adapter_name)] = DEFAULT_ADAPTER
     ownership: dict[str, dict[str, str]] = Field(default_factory=dict)
+    sync: SyncSection = Field(default_factory=lambda: SyncSection())
 
     @model_validator(mode="after")
     def _tables_only(self) -> Self:
@@ -109,6 +120,10 @@ class SyncConfig:
     directory: Path = field(default_factory=config_dir)
     path: Path | None = None
     env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ), repr=False)
+    push_mirrors: bool = True
+    """``[sync] push_mirrors``: whether this data folder pushes the computed mirrors
+    (health score, plan summary). One folder speaks for them: a single folder (the
+    default), or the team hub; a laptop that syncs through a hub sets it to false."""
 
     def options(self, adapter: str) -> dict[str, Any]:
         """The adapter's table from the file, with ``CSTUI_<NAME>_URL`` applied."""
@@ -201,5 +216,6 @@ def load_sync_config(
         raise ConfigError(str(exc)) from None
     config.adapter = parsed.adapter
     config.tables = with_ownership(DEFAULT_TABLES, parsed.ownership, str(path))
+    config.push_mirrors = parsed.sync.push_mirrors
     config.sections = parsed.adapter_sections()
     return config

@@ -15,6 +15,13 @@ sides end up equal:
 
 If the CRM changes the field again before that push, the next pull opens a new
 conflict rather than overwriting either side.
+
+A record the CRM no longer has (archived there while cstui kept editing it) is a
+conflict of kind ``deleted`` on the pseudo-field :data:`DELETED`. While it is open the
+record (and the linking of its children) waits instead of failing every run:
+
+* ``mine``: keep it and create it again in the CRM (the next sync pushes every field);
+* ``theirs``: delete it here too.
 """
 
 from __future__ import annotations
@@ -36,7 +43,9 @@ from .schema import DEFAULT_TABLES, TableSpec
 CONFLICTS_TABLE = "conflicts"
 Choice = Literal["mine", "theirs", "edit"]
 CHOICES: tuple[Choice, ...] = ("mine", "theirs", "edit")
-Kind = Literal["both", "owned"]
+Kind = Literal["both", "owned", "deleted"]
+DELETED = "*"
+"""The field of a ``deleted`` conflict: the whole record."""
 
 
 @dataclass(frozen=True)
@@ -51,7 +60,8 @@ class Conflict:
     label: str
     """What the record is called (account name, task title), for people."""
     kind: Kind
-    """``both``: changed on both sides; ``owned``: a CRM-owned field was edited locally."""
+    """``both``: changed on both sides; ``owned``: a CRM-owned field was edited locally;
+    ``deleted``: the record was deleted (archived) in the CRM."""
     base: Any
     mine: Any
     """The current local value."""
@@ -150,6 +160,37 @@ def list_conflicts(store: Store, adapter: str | None = None) -> list[Conflict]:
     return sorted(out, key=lambda c: (c.detected_at, c.table, c.label, c.field))
 
 
+def check(
+    store: Store,
+    conflict: str,
+    choice: str,
+    value: Any = None,
+    tables: Sequence[TableSpec] = DEFAULT_TABLES,
+) -> Conflict:
+    """Everything :func:`resolve` would refuse, without changing anything (so a list of
+    decisions can be checked whole before any of it is applied)."""
+    if choice not in CHOICES:
+        raise ResolveError(f"Choose mine, theirs or edit, not {choice!r}.")
+    found = next((c for c in list_conflicts(store) if c.id == conflict), None)
+    if found is None:
+        raise ResolveError(
+            f"There is no open conflict {conflict!r}; `cstui sync --conflicts` lists them."
+        )
+    if found.kind == "deleted" and choice == "edit":
+        raise ResolveError(
+            f"{found.label!r} was deleted in the CRM: choose mine (create it again there) or "
+            f"theirs (delete it here)."
+        )
+    spec = next((t for t in tables if t.table == found.table), None)
+    rec = store.get(found.table, found.record_id)
+    if choice == "edit" and spec is not None and rec is not None and found.field in spec.names:
+        try:
+            spec.model.model_validate({**rec, found.field: value})
+        except ValidationError as exc:
+            raise ResolveError(" ".join(describe_errors(spec.model, exc))) from None
+    return found
+
+
 def resolve(
     store: Store,
     conflict: str,
@@ -163,19 +204,17 @@ def resolve(
     exactly as a form edit would be; an invalid value raises :class:`ResolveError` and
     changes nothing.
     """
-    if choice not in CHOICES:
-        raise ResolveError(f"Choose mine, theirs or edit, not {choice!r}.")
-    found = next((c for c in list_conflicts(store) if c.id == conflict), None)
-    if found is None:
-        raise ResolveError(
-            f"There is no open conflict {conflict!r}; `cstui sync --conflicts` lists them."
-        )
+    found = check(store, conflict, choice, value, tables)
     specs = {t.table: t for t in tables}
     spec = specs.get(found.table)
     with store.transaction() as txn:
         rec = txn.get(found.table, found.record_id)
         if rec is None or spec is None:
             txn.purge(CONFLICTS_TABLE, conflict)  # the record is gone: nothing left to decide
+            return found
+        if found.kind == "deleted":
+            _resolve_deleted(txn, found, rec, choice)
+            txn.purge(CONFLICTS_TABLE, conflict)
             return found
         field = spec.field(found.field)
         current = txn.get(CONFLICTS_TABLE, conflict) or {}
@@ -206,3 +245,16 @@ def resolve(
         )
         txn.purge(CONFLICTS_TABLE, conflict)
     return found
+
+
+def _resolve_deleted(txn: Txn, found: Conflict, rec: dict[str, Any], choice: str) -> None:
+    """Keep and re-create (forget the CRM id: the next sync creates it with every field),
+    or delete here (a tombstone; archiving it again in the CRM is harmless)."""
+    meta = get_meta(rec, found.adapter)
+    meta["rid"] = None
+    meta["assoc"] = None
+    meta["base"] = {}
+    meta["force"] = []
+    txn.put(found.table, found.record_id, {"_sync": put_meta(rec, found.adapter, meta)})
+    if choice == "theirs":
+        txn.delete(found.table, found.record_id)

@@ -27,7 +27,7 @@ import re
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -40,6 +40,7 @@ from cstui.store import LockBusyError, Store, Txn, gc_paused
 from .adapters.base import Capability, CRMAdapter, Outcome, Outgoing, RemoteRecord
 from .conflicts import (
     CONFLICTS_TABLE,
+    DELETED,
     conflict_id,
     count_conflicts,
     describe,
@@ -52,6 +53,7 @@ from .errors import (
     EXIT_PARTIAL,
     Cancelled,
     GarbageResponse,
+    Rejected,
     SyncBusy,
     SyncError,
 )
@@ -61,7 +63,13 @@ from .schema import FieldSpec, TableSpec
 log = logging.getLogger(__name__)
 
 STATE_TABLE = "sync_state"
-"""One record per adapter: pull cursors and the last successful sync."""
+"""One record per adapter: pull cursors and retries."""
+STATUS_TABLE = "sync_status"
+"""One record per adapter: how the last run ended (for ``--status`` and the status line).
+
+Kept apart from the cursors so a failed run records only its outcome, never data."""
+STATUS_FAILURES = 50
+"""Rejected items remembered with the last run's status (the rest are counted)."""
 SENT_TABLE = "sync_sent"
 """Values handed to the CRM whose confirmation has not arrived (yet).
 
@@ -153,6 +161,17 @@ class Failure:
     record_id: str
     label: str
     message: str
+    account: str = ""
+    """The name of the account the record belongs to (the account itself for accounts)."""
+
+    def describe(self) -> str:
+        """One line naming the record, its account and the CRM's reason."""
+        what = f"{_ONE.get(self.table, self.table)} {self.label!r}"
+        where = f" of {self.account!r}" if self.account and self.account != self.label else ""
+        return f"{what}{where}: {self.message}"
+
+
+_ONE = {"accounts": "account", "contacts": "contact", "activities": "activity", "tasks": "task"}
 
 
 @dataclass(frozen=True)
@@ -225,12 +244,23 @@ class LocalView:
     """
 
     def __init__(
-        self, store: Store, adapter: str, tables: Sequence[TableSpec], *, can_delete: bool = True
+        self,
+        store: Store,
+        adapter: str,
+        tables: Sequence[TableSpec],
+        *,
+        can_delete: bool = True,
+        whole: Mapping[str, frozenset[str]] | None = None,
+        push_mirrors: bool = True,
     ) -> None:
         self.store = store
         self.name = adapter
         self.tables = tuple(tables)
         self.can_delete = can_delete
+        self.whole = dict(whole or {})
+        """{table: fields whose change sends the whole record} (see the adapter hook)."""
+        self.push_mirrors = push_mirrors
+        """Whether this folder pushes computed mirrors (health score, plan summary)."""
         self.rid_to_local: dict[str, dict[str, str]] = {}
         self.local_to_rid: dict[str, dict[str, str]] = {}
         self._derived: dict[str, dict[str, Any]] = {}
@@ -278,11 +308,13 @@ class LocalView:
                     self._derived[f.derived] = values
 
     def local(self, f: FieldSpec, rec: dict[str, Any]) -> Any:
+        """The local value of a field; for a mirror, None when this folder has nothing to
+        say (no score, no plan, or ``push_mirrors`` off): it is then never pushed, so a
+        folder without success plans cannot blank the summaries another one pushed."""
         if f.derived:
-            value = self._derived.get(f.derived, {}).get(rec["id"])
-            if value is None and not f.nullable:
-                return "" if f.kind == "text" else None
-            return value
+            if not self.push_mirrors:
+                return None
+            return self._derived.get(f.derived, {}).get(rec["id"])
         return rec.get(f.name)
 
     def outbox(
@@ -314,6 +346,8 @@ class LocalView:
             base: dict[str, Any] = meta.get("base") or empty
             force = meta.get("force") or ()
             blocked = conflicted.get((spec.table, rec["id"]), set())
+            if DELETED in blocked:
+                continue  # gone from the CRM: waits for the user's decision
             values: dict[str, Any] = {}
             shown: dict[str, tuple[Any, Any]] = {}
             owned_fields: dict[str, tuple[Any, Any]] = {}
@@ -336,11 +370,19 @@ class LocalView:
                 shown[f.name] = (before, mine)
             if owned_fields:
                 owned.append(PlannedPush(spec.table, rec["id"], describe(rec), owned_fields))
+            whole = not create and bool(self.whole.get(spec.table, frozenset()) & values.keys())
+            if whole:  # the CRM moves the record: send it all
+                for f in spec.fields:
+                    mine = self.local(f, rec)
+                    if f.name not in values and f.name not in blocked and mine is not None:
+                        values[f.name] = mine
             parent: str | None = None
             old_parent: str | None = None
             if spec.parent_field and spec.parent_table:
                 parent_id = rec.get(spec.parent_field)
                 parent_rid = self.local_to_rid[spec.parent_table].get(parent_id or "")
+                if DELETED in conflicted.get((spec.parent_table, parent_id or ""), ()):
+                    parent_rid = None  # its company was deleted in the CRM: wait for a decision
                 if parent_rid is None and parent_id in linked:
                     parent_rid = f"(new {parent_id})"
                 if parent_rid is None:
@@ -349,7 +391,9 @@ class LocalView:
                             PlannedPush(spec.table, rec["id"], describe(rec), shown, create)
                         )
                     continue
-                if parent_rid != meta.get("assoc"):
+                if whole:
+                    parent = parent_rid  # a new CRM record needs its link again
+                elif parent_rid != meta.get("assoc"):
                     parent, old_parent = parent_rid, meta.get("assoc")
             if not values and parent is None:
                 continue
@@ -377,6 +421,7 @@ class SyncEngine:
         *,
         progress: ProgressCallback | None = None,
         cancel: threading.Event | None = None,
+        push_mirrors: bool = True,
     ) -> None:
         self.store = store
         self.adapter = adapter
@@ -386,7 +431,12 @@ class SyncEngine:
         self.progress = progress or (lambda p: None)
         self.cancel = cancel or adapter.context.cancel
         self.view = LocalView(
-            store, self.name, self.tables, can_delete=Capability.DELETE in adapter.capabilities
+            store,
+            self.name,
+            self.tables,
+            can_delete=Capability.DELETE in adapter.capabilities,
+            whole={t.table: adapter.whole_record_fields(t) for t in self.tables},
+            push_mirrors=push_mirrors,
         )
         self._rid_to_local = self.view.rid_to_local
         self._local_to_rid = self.view.local_to_rid
@@ -428,7 +478,6 @@ class SyncEngine:
                 self._check_cancel()
                 self._apply(spec, page.records, report, cursor=page.cursor)
                 done += len(page.records)
-                report.pulled[spec.table] += len(page.records)
                 self.progress(
                     Progress("pull", spec.table, done, None, f"Pulled {done} {spec.table}")
                 )
@@ -456,7 +505,8 @@ class SyncEngine:
         # over the (growing) store, storing a 10,000-record pull takes a third less time.
         with gc_paused(), self.store.transaction() as txn:
             for rr in records:
-                self._merge(txn, spec, rr, report, learned, skipped)
+                if self._merge(txn, spec, rr, report, learned, skipped):
+                    report.pulled[spec.table] += 1
             state = txn.get(STATE_TABLE, self.name) or {}
             changes: dict[str, Any] = {}
             if cursor is not MISSING:
@@ -520,20 +570,25 @@ class SyncEngine:
         report: SyncReport,
         learned: list[tuple[str, str, str]],
         skipped: list[str],
-    ) -> None:
+    ) -> bool:
+        """Merge one CRM record; True if it brought anything new (not an echo)."""
         rec = self._find(txn, spec, rr)
         if rec is None:
-            self._create(txn, spec, rr, report, learned, skipped)
-            return
+            return self._create(txn, spec, rr, report, learned, skipped)
         if rec.get("_deleted"):
-            return  # deleted here and not yet pushed: the deletion wins
+            return False  # deleted here and not yet pushed: the deletion wins
+        conflicts_before = report.new_conflicts
         meta = get_meta(rec, self.name)
         _, remote = self._normalise(spec, rec, rr)
         base: dict[str, Any] = meta["base"]
+        updates: dict[str, Any] = {}
         if not meta.get("rid"):
-            # We created it in the CRM but were stopped before recording the answer:
-            # the CRM holds what we sent, so take it as the agreed base.
-            base.update(remote)
+            if txn.get(SENT_TABLE, sent_key(self.name, spec.table, rec["id"])) is not None:
+                # We created it in the CRM but were stopped before recording the answer:
+                # the CRM holds what we sent, so take it as the agreed base.
+                base.update(remote)
+            else:
+                self._merge_twin(txn, spec, rec, remote, base, updates, report)
             meta["rid"] = rr.remote_id
             self._clear_sent(txn, spec.table, rec["id"], None)  # all accounted for now
             parent_field, parent_table = spec.parent_field, spec.parent_table
@@ -548,7 +603,6 @@ class SyncEngine:
         sent_entry = txn.get(SENT_TABLE, sent_key(self.name, spec.table, rec["id"]))
         sent: dict[str, Any] = dict((sent_entry or {}).get("values") or {})
         landed: dict[str, Any] = {}
-        updates: dict[str, Any] = {}
         for f in spec.fields:
             if f.name not in remote:
                 continue
@@ -557,9 +611,10 @@ class SyncEngine:
             if f.name in sent and same(theirs, sent[f.name]) and not same(theirs, agreed):
                 base[f.name] = agreed = theirs  # our own write whose answer we never got
                 landed[f.name] = theirs
-            if f.derived:  # a mirror: a differing CRM copy is simply re-pushed
-                if not same(theirs, agreed) and not (agreed is MISSING and theirs is None):
-                    base[f.name] = theirs
+            if f.derived:
+                # A mirror's base is what this folder last pushed, whatever the CRM holds
+                # now: it is pushed again only when its value here changes. Re-pushing
+                # whenever the CRM's copy differed made two folders flip it every sync.
                 continue
             if same(theirs, agreed):
                 continue
@@ -596,9 +651,54 @@ class SyncEngine:
             self._validate(spec, {**rec, **updates}, f"a {spec.table} record ({rr.remote_id})")
             report.updated[spec.table] += 1
         meta["base"] = base
-        txn.put(spec.table, rec["id"], {**updates, META: put_meta(rec, self.name, meta)})
+        block = put_meta(rec, self.name, meta)
+        echo = not updates and not landed and same(block, rec.get(META))
+        if not echo:
+            txn.put(spec.table, rec["id"], {**updates, META: block})
         if landed:
             self._clear_sent(txn, spec.table, rec["id"], landed)
+        # An echo (the CRM holds what this folder last sent or agreed) is neither written
+        # nor counted as pulled: HubSpot cannot leave our own writes out of a search.
+        return not echo or report.new_conflicts > conflicts_before
+
+    def _merge_twin(
+        self,
+        txn: Txn,
+        spec: TableSpec,
+        rec: dict[str, Any],
+        remote: dict[str, Any],
+        base: dict[str, Any],
+        updates: dict[str, Any],
+        report: SyncReport,
+    ) -> None:
+        """The CRM already holds a record with this cstui id that this folder never sent:
+        another folder generated the same record (a cadence task, whose id derives from
+        the account and the touchpoint). Merge instead of overwriting: a copy untouched
+        since it was generated here takes the CRM's values (the other folder may have
+        completed the task); a copy edited here asks about each differing field."""
+        untouched = int(rec.get("_rev", 1)) <= 1
+        for name, theirs in remote.items():
+            f = spec.by_name.get(name)
+            if f is None or f.derived:
+                continue
+            base[name] = theirs
+            mine = rec.get(name)
+            if same(mine, theirs):
+                continue
+            if untouched:
+                updates[name] = theirs
+            elif record_conflict(
+                txn,
+                adapter=self.name,
+                table=spec.table,
+                record=rec,
+                field=name,
+                base=None,
+                mine=mine,
+                theirs=theirs,
+                kind="both",
+            ):
+                report.new_conflicts += 1
 
     def _create(
         self,
@@ -608,7 +708,8 @@ class SyncEngine:
         report: SyncReport,
         learned: list[tuple[str, str, str]],
         skipped: list[str],
-    ) -> None:
+    ) -> bool:
+        """Store a record new to this folder; False if it cannot be placed yet."""
         data: dict[str, Any] = {}
         if spec.parent_field and spec.parent_table:
             parent = self._rid_to_local[spec.parent_table].get(rr.parent or "")
@@ -616,9 +717,15 @@ class SyncEngine:
                 report.skipped += 1
                 if rr.parent is not None:  # linked to a company we have not seen yet
                     skipped.append(rr.remote_id)
-                return
+                return False
             data[spec.parent_field] = parent
+        # A record born in the CRM gets an id derived from its CRM id, so every folder
+        # that pulls it names it alike (and what is generated from it, like cadence tasks
+        # keyed by the account id, merges instead of doubling).
         local_id = rr.cstui_id if rr.cstui_id and _LOCAL_ID.match(rr.cstui_id) else None
+        if local_id is None:
+            derived = f"{self.name}-{rr.remote_id}"
+            local_id = derived if _LOCAL_ID.match(derived) else None
         if local_id is None or txn.get(spec.table, local_id, include_deleted=True) is not None:
             local_id = self.store.new_id()
         data["id"] = local_id
@@ -630,6 +737,7 @@ class SyncEngine:
         txn.put(spec.table, local_id, {**record, META: {self.name: meta}})
         learned.append((spec.table, local_id, rr.remote_id))
         report.created[spec.table] += 1
+        return True
 
     # ----------------------------------------------------------------- push
     def _open_owned_conflicts(
@@ -670,19 +778,88 @@ class SyncEngine:
             self._check_cancel()
             chunk = items[start : start + size]
             self._record_sent(spec, [out for out, _ in chunk])
-            outcomes = self.adapter.push(spec, [out for out, _ in chunk])
-            by_id = {o.local_id: o for o in outcomes}
-            if set(by_id) != {out.local_id for out, _ in chunk}:
-                raise GarbageResponse(
-                    f"The {self.adapter.label} adapter answered for other records than it was "
-                    f"given; nothing from that batch was recorded."
-                )
-            self._confirm(spec, chunk, by_id, report)
+            self._push_chunk(spec, chunk, report)
             done = min(total, start + size)
             verb = "Pushed" if phase == "push" else "Deleted"
             self.progress(
                 Progress(phase, spec.table, done, total, f"{verb} {done}/{total} {spec.table}")
             )
+
+    def _push_chunk(
+        self, spec: TableSpec, chunk: list[tuple[Outgoing, PlannedPush]], report: SyncReport
+    ) -> None:
+        """Send one batch; a batch the CRM refuses as a whole is halved until the refused
+        items are alone, so one bad record never holds back the others.
+
+        HubSpot refuses a whole batch (400) when one input is invalid, and (404) when one
+        id was archived. Halving costs about ``2·log2(n)`` extra requests per bad item.
+        A lone item refused with 404 was deleted in the CRM: it becomes a conflict for
+        the user (keep and re-create it, or delete it here), not a failure every run.
+        """
+        self._check_cancel()
+        try:
+            outcomes = self.adapter.push(spec, [out for out, _ in chunk])
+        except Rejected as exc:
+            if len(chunk) > 1:
+                middle = len(chunk) // 2
+                self._push_chunk(spec, chunk[:middle], report)
+                self._push_chunk(spec, chunk[middle:], report)
+                return
+            out, plan = chunk[0]
+            if exc.status in (404, 410) and out.delete:
+                outcomes = [Outcome(out.local_id, True, remote_id=out.remote_id)]
+            elif exc.status in (404, 410) and out.remote_id is not None:
+                self._deleted_remotely(spec, out, report)
+                return
+            else:
+                self._fail(spec, out.local_id, plan.label, str(exc), report)
+                return
+        by_id = {o.local_id: o for o in outcomes}
+        if set(by_id) != {out.local_id for out, _ in chunk}:
+            raise GarbageResponse(
+                f"The {self.adapter.label} adapter answered for other records than it was "
+                f"given; nothing from that batch was recorded."
+            )
+        self._confirm(spec, chunk, by_id, report)
+
+    def _account_name(self, spec: TableSpec, record_id: str) -> str:
+        rec = self.store.get(spec.table, record_id, include_deleted=True) or {}
+        if spec.parent_field and spec.parent_table:
+            parent_id = rec.get(spec.parent_field)
+            parent = (
+                self.store.get(spec.parent_table, parent_id, include_deleted=True)
+                if (isinstance(parent_id, str))
+                else None
+            )
+            return describe(parent) if parent else ""
+        return describe(rec) if rec else ""
+
+    def _fail(
+        self, spec: TableSpec, record_id: str, label: str, message: str, report: SyncReport
+    ) -> None:
+        report.failures.append(
+            Failure(spec.table, record_id, label, message, self._account_name(spec, record_id))
+        )
+
+    def _deleted_remotely(self, spec: TableSpec, out: Outgoing, report: SyncReport) -> None:
+        """The CRM no longer has this record (archived there): ask the user what to do."""
+        with self.store.transaction() as txn:
+            rec = txn.get(spec.table, out.local_id)
+            if rec is None:
+                return
+            if record_conflict(
+                txn,
+                adapter=self.name,
+                table=spec.table,
+                record=rec,
+                field=DELETED,
+                base=out.remote_id,
+                mine=describe(rec),
+                theirs=None,
+                kind="deleted",
+            ):
+                report.new_conflicts += 1
+        report.changed_locally = True
 
     def _record_sent(self, spec: TableSpec, items: list[Outgoing]) -> None:
         with self.store.transaction() as txn:
@@ -723,9 +900,7 @@ class SyncEngine:
             for out, plan in chunk:
                 outcome = outcomes[out.local_id]
                 if outcome.error or not outcome.ok:
-                    report.failures.append(
-                        Failure(spec.table, out.local_id, plan.label, outcome.error or "rejected")
-                    )
+                    self._fail(spec, out.local_id, plan.label, outcome.error or "rejected", report)
                 if not outcome.ok:
                     continue
                 rec = txn.get(spec.table, out.local_id, include_deleted=True)
@@ -797,7 +972,17 @@ class SyncEngine:
             return self._steps(report)
         except SyncError as exc:
             exc.changed = report.changed_locally
+            result = "cancelled" if isinstance(exc, Cancelled) else "failed"
+            if not isinstance(exc, SyncBusy):
+                try:
+                    self._record_status(result, report, str(exc))
+                    exc.recorded = True
+                except Exception:  # the run's own error matters more than its status line
+                    log.exception("could not record the sync status")
             raise
+
+    def _record_status(self, result: str, report: SyncReport, error: str | None = None) -> None:
+        record_status(self.store, self.name, result, report.failures, error)
 
     def _steps(self, report: SyncReport) -> SyncReport:
         started = time.monotonic()
@@ -825,16 +1010,8 @@ class SyncEngine:
         report.open_conflicts = count_conflicts(self.store, self.name)
         report.requests = self.adapter.requests - requests_before
         report.seconds = time.monotonic() - started
-        with self.store.transaction() as txn:
-            txn.put(
-                STATE_TABLE,
-                self.name,
-                {
-                    "last_sync": clock.now().isoformat(timespec="seconds"),
-                    "last_result": "partial" if report.failures else "ok",
-                    "last_failures": len(report.failures),
-                },
-            )
+        result = {EXIT_PARTIAL: "partial", EXIT_CONFLICTS: "conflicts"}.get(report.exit_code, "ok")
+        self._record_status(result, report)
         report.changed_locally = True
         self.progress(Progress("done", "", 0, None, "Sync finished"))
         log.info(
@@ -849,14 +1026,48 @@ class SyncEngine:
         return report
 
 
-def pending_count(store: Store, adapter: str, tables: Sequence[TableSpec]) -> int:
+def record_status(
+    store: Store,
+    adapter: str,
+    result: str,
+    failures: Sequence[Failure] = (),
+    error: str | None = None,
+) -> None:
+    """Remember how a run ended (``ok``, ``partial``, ``conflicts``, ``failed``,
+    ``cancelled``), naming the records the CRM refused, for ``--status`` and the app."""
+    now = clock.now().isoformat(timespec="seconds")
+    values: dict[str, Any] = {
+        "last_sync": now,
+        "last_result": result,
+        "last_error": error,
+        "last_failures": [
+            {
+                "table": f.table,
+                "record_id": f.record_id,
+                "label": f.label,
+                "account": f.account,
+                "message": f.message,
+            }
+            for f in failures[:STATUS_FAILURES]
+        ],
+        "failure_count": len(failures),
+    }
+    if result == "ok":
+        values["last_ok"] = now
+    with store.transaction() as txn:
+        txn.put(STATUS_TABLE, adapter, values)
+
+
+def pending_count(
+    store: Store, adapter: str, tables: Sequence[TableSpec], *, push_mirrors: bool = True
+) -> int:
     """Records with local changes the CRM has not confirmed (what the status bar shows).
 
     A cheaper twin of ``outbox()``: it stops at the first differing field of a record and
     builds nothing (about 0.2 s for 40,000 records; run it off the UI thread).
     Edits of CRM-owned fields waiting for a decision count too.
     """
-    view = LocalView(store, adapter, tables)
+    view = LocalView(store, adapter, tables, push_mirrors=push_mirrors)
     view.load_derived()
     total = 0
     empty: dict[str, Any] = {}

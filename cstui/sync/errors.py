@@ -30,6 +30,8 @@ class SyncError(Exception):
 
     exit_code = EXIT_FAILED
     changed = False
+    recorded = False
+    """Whether the run's status (``--status``, the app's status line) already says so."""
 
 
 class ConfigError(SyncError):

@@ -12,6 +12,10 @@ never silently dropped:
   conflict ("the CRM owns this field": keep mine pushes it anyway, take theirs reverts);
 * changed on both sides to different values: a conflict.
 
+Currency, seats, contract start and tier live in ``cstui_*`` properties that only cstui
+writes, so cstui owns them (a newly mapped field then pushes the local value instead of
+taking the CRM's empty one).
+
 ``derived`` fields are computed locally (the health score lives in the ``health`` table,
 the plan summary in ``success_plans``): they are mirrors, pushed whenever the CRM's copy
 differs from the local value, and never written locally from the CRM.
@@ -27,7 +31,7 @@ from typing import Any, Literal
 from cstui.domain.models import Account, Activity, Contact, Record, Task
 
 Owner = Literal["crm", "cstui"]
-Kind = Literal["text", "int", "date", "bool", "enum"]
+Kind = Literal["text", "int", "date", "bool", "enum", "list"]
 OWNERS: tuple[Owner, ...] = ("crm", "cstui")
 
 HEALTH_TABLE = "health"
@@ -79,6 +83,11 @@ DEFAULT_TABLES: tuple[TableSpec, ...] = (
             FieldSpec("renewal_date", "date", "crm", nullable=True),
             FieldSpec("owner", "text", "crm"),
             FieldSpec("stage", "enum", "cstui"),
+            FieldSpec("tier", "enum", "cstui"),
+            FieldSpec("currency", "text", "cstui"),
+            FieldSpec("seats", "int", "cstui"),
+            FieldSpec("contract_start", "date", "cstui", nullable=True),
+            FieldSpec("tags", "list", "cstui"),
             FieldSpec("health", "int", "cstui", nullable=True, derived=f"{HEALTH_TABLE}.score"),
             FieldSpec("plan_summary", "text", "cstui", derived=f"{PLANS_TABLE}.goal"),
         ),
@@ -90,6 +99,7 @@ DEFAULT_TABLES: tuple[TableSpec, ...] = (
             FieldSpec("name", "text", "crm"),
             FieldSpec("email", "text", "crm"),
             FieldSpec("title", "text", "crm"),
+            FieldSpec("role", "enum", "cstui"),
         ),
         parent_table=Account.table,
         parent_field="account_id",
@@ -100,6 +110,10 @@ DEFAULT_TABLES: tuple[TableSpec, ...] = (
         (
             FieldSpec("summary", "text", "cstui"),
             FieldSpec("date", "date", "cstui"),
+            FieldSpec("kind", "enum", "cstui"),
+            FieldSpec("sentiment", "enum", "cstui"),
+            FieldSpec("participants", "list", "cstui"),
+            FieldSpec("via_champion", "bool", "cstui"),
         ),
         parent_table=Account.table,
         parent_field="account_id",
@@ -113,6 +127,9 @@ DEFAULT_TABLES: tuple[TableSpec, ...] = (
             FieldSpec("done", "bool", "cstui"),
             FieldSpec("priority", "enum", "cstui"),
             FieldSpec("notes", "text", "cstui"),
+            FieldSpec("owner", "text", "cstui"),
+            FieldSpec("source", "enum", "cstui"),
+            FieldSpec("key", "text", "cstui"),
         ),
         parent_table=Account.table,
         parent_field="account_id",

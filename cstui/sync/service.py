@@ -18,8 +18,26 @@ from cstui.store import Store
 from . import registry
 from .adapters.base import AdapterContext, CRMAdapter
 from .config import SyncConfig, load_sync_config
-from .conflicts import Conflict, count_conflicts, list_conflicts, resolve
-from .engine import STATE_TABLE, Plan, ProgressCallback, SyncEngine, SyncReport, pending_count
+from .conflicts import Conflict, check, count_conflicts, list_conflicts, resolve
+from .engine import (
+    STATE_TABLE,
+    STATUS_TABLE,
+    Failure,
+    Plan,
+    ProgressCallback,
+    SyncEngine,
+    SyncReport,
+    pending_count,
+    record_status,
+)
+from .errors import Cancelled, SyncBusy, SyncError
+
+
+def _when(raw: Any) -> datetime | None:
+    try:
+        return datetime.fromisoformat(raw) if isinstance(raw, str) else None
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True)
@@ -31,11 +49,20 @@ class SyncStatus:
     """Records with local changes not yet confirmed by the CRM."""
     conflicts: int
     last_sync: datetime | None
-    """When the last complete sync finished (None: never)."""
+    """When the last sync ended, whatever its result (None: never)."""
     last_result: str | None
-    """``ok`` or ``partial`` (some items were rejected)."""
+    """How it ended: ``ok``, ``partial`` (some items were rejected), ``conflicts`` (some
+    wait for a decision), ``failed`` (it stopped: see ``last_error``) or ``cancelled``."""
     running: bool | None = None
     """Whether a sync holds the lock now (None unless asked for: checking takes the lock)."""
+    last_error: str | None = None
+    """Why the last sync stopped (``failed``/``cancelled``), one sentence."""
+    failures: tuple[Failure, ...] = ()
+    """Items the CRM refused in the last sync, each naming its record and account."""
+    failure_count: int = 0
+    """How many were refused (``failures`` keeps the first ones)."""
+    last_ok: datetime | None = None
+    """When the last sync with nothing left over ended."""
 
 
 class SyncService:
@@ -50,9 +77,23 @@ class SyncService:
 
     # ----------------------------------------------------------------- local, quick
     def status(self, *, check_running: bool = False) -> SyncStatus:
-        state = self.store.get(STATE_TABLE, self.adapter_name) or {}
-        raw = state.get("last_sync")
-        last = datetime.fromisoformat(raw) if isinstance(raw, str) else None
+        # Before the status table existed the outcome of successful runs lived with the
+        # cursors: read it from there when this folder has no newer status.
+        state = self.store.get(STATUS_TABLE, self.adapter_name) or (
+            self.store.get(STATE_TABLE, self.adapter_name) or {}
+        )
+        failures = tuple(
+            Failure(
+                str(f.get("table", "")),
+                str(f.get("record_id", "")),
+                str(f.get("label", "")),
+                str(f.get("message", "")),
+                str(f.get("account", "")),
+            )
+            for f in state.get("last_failures") or []
+            if isinstance(f, dict)
+        )
+        count = state.get("failure_count")
         running = None
         if check_running:
             lock = self.store.named_lock("sync")
@@ -60,16 +101,38 @@ class SyncService:
             lock.release()
         return SyncStatus(
             adapter=self.adapter_name,
-            pending=pending_count(self.store, self.adapter_name, self.config.tables),
+            pending=pending_count(
+                self.store,
+                self.adapter_name,
+                self.config.tables,
+                push_mirrors=self.config.push_mirrors,
+            ),
             conflicts=count_conflicts(self.store, self.adapter_name),
-            last_sync=last,
+            last_sync=_when(state.get("last_sync")),
             last_result=state.get("last_result"),
             running=running,
+            last_error=state.get("last_error"),
+            failures=failures,
+            failure_count=count if isinstance(count, int) else len(failures),
+            last_ok=_when(state.get("last_ok")),
         )
+
+    def record_failure(self, error: SyncError) -> None:
+        """Make the status tell of a run that stopped before the engine ran (the plan's
+        requests failed, the token was refused...). A busy lock is not a result."""
+        if error.recorded or isinstance(error, SyncBusy):
+            return
+        result = "cancelled" if isinstance(error, Cancelled) else "failed"
+        record_status(self.store, self.adapter_name, result, (), str(error))
+        error.recorded = True
 
     def list_conflicts(self) -> list[Conflict]:
         """Open conflicts, oldest first (what the Conflicts screen lists)."""
         return list_conflicts(self.store, self.adapter_name)
+
+    def check_resolution(self, conflict_id: str, choice: str, value: Any = None) -> Conflict:
+        """Raise ``ResolveError`` if :meth:`resolve` would; changes nothing."""
+        return check(self.store, conflict_id, choice, value, self.config.tables)
 
     def resolve(self, conflict_id: str, choice: str, value: Any = None) -> Conflict:
         """Keep ``mine``, take ``theirs``, or ``edit`` to ``value``; the next run settles it."""
@@ -91,7 +154,9 @@ class SyncService:
         return cls(context)
 
     def plan(self, adapter: CRMAdapter, *, remote: bool = True) -> Plan:
-        return SyncEngine(self.store, adapter, self.config.tables).plan(remote=remote)
+        return SyncEngine(
+            self.store, adapter, self.config.tables, push_mirrors=self.config.push_mirrors
+        ).plan(remote=remote)
 
     def run(
         self,
@@ -105,7 +170,12 @@ class SyncService:
         adapter = adapter or self.adapter(cancel=cancel)
         try:
             engine = SyncEngine(
-                self.store, adapter, self.config.tables, progress=progress, cancel=cancel
+                self.store,
+                adapter,
+                self.config.tables,
+                progress=progress,
+                cancel=cancel,
+                push_mirrors=self.config.push_mirrors,
             )
             return engine.run()
         finally:

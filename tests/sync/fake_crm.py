@@ -9,7 +9,17 @@ request and response shapes of HubSpot's public API for what cstui uses:
   ``limit`` (1-200), ``after`` (an offset; 400 at or past the 10,000-result cap);
 * ``POST /crm/v3/objects/{type}/batch/{upsert,update,read,archive}`` (at most 100 inputs;
   upsert by a unique ``idProperty``; 207 Multi-Status with per-item ``errors``);
-* ``POST /crm/v4/associations/{from}/{to}/batch/{associate/default,read,archive}``.
+* ``POST /crm/v4/associations/{from}/{to}/batch/{associate/default,read,archive}``;
+* ``GET /crm/v3/owners`` (paged by ``after``, ``limit`` up to 500): the portal's users;
+* ``GET|POST /crm/v3/properties/{type}`` and ``.../{type}/groups`` (the properties API; a
+  name that exists answers 409). With ``schema=True`` writes are checked against the
+  defined properties like HubSpot does (400 ``PROPERTY_DOESNT_EXIST`` for the whole batch);
+  without it any property is accepted (most tests are not about the schema).
+
+Any object type works (companies, contacts, notes, tasks, calls, meetings, emails). As in
+HubSpot, ``hs_timestamp`` is required to create a note, call, meeting, email or task (400
+for the whole batch), ``batch/read`` requires ``propertiesWithHistory`` (400), and a batch
+update that names an archived or unknown id fails as a whole with 404.
 
 Every object has ``hs_object_id``, ``createdate`` and ``hs_lastmodifieddate`` (strictly
 increasing milliseconds unless a test freezes time to make ties). ``cstui_id`` is unique
@@ -42,6 +52,7 @@ import sys
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -52,7 +63,39 @@ UNIQUE = "cstui_id"
 BAD_GATEWAY = b"<html><head><title>502 Bad Gateway</title></head><body>Bad Gateway</body></html>"
 SIGN_IN = b"<!DOCTYPE html><html><head><title>Sign in</title></head><body>Sign in</body></html>"
 DATES = {"createdate", "hs_lastmodifieddate", "hs_timestamp"}
-TYPE_IDS = {("contacts", "companies"): 1, ("notes", "companies"): 190, ("tasks", "companies"): 192}
+TYPE_IDS = {
+    ("contacts", "companies"): 1,
+    ("notes", "companies"): 190,
+    ("tasks", "companies"): 192,
+    ("calls", "companies"): 182,
+    ("meetings", "companies"): 188,
+    ("emails", "companies"): 186,
+}
+NEEDS_TIMESTAMP = {"notes", "tasks", "calls", "meetings", "emails"}
+"""Engagements HubSpot refuses to create without ``hs_timestamp``."""
+BUILTIN_PROPERTIES: dict[str, set[str]] = {
+    "companies": {"name", "domain", "annualrevenue", "hubspot_owner_id", "industry"},
+    "contacts": {"firstname", "lastname", "email", "jobtitle", "hs_buying_role"},
+    "notes": {"hs_note_body", "hs_timestamp", "hubspot_owner_id"},
+    "tasks": {
+        "hs_task_subject",
+        "hs_task_body",
+        "hs_task_status",
+        "hs_task_priority",
+        "hs_timestamp",
+        "hubspot_owner_id",
+    },
+    "calls": {"hs_call_title", "hs_call_body", "hs_timestamp", "hubspot_owner_id"},
+    "meetings": {
+        "hs_meeting_title",
+        "hs_meeting_body",
+        "hs_meeting_start_time",
+        "hs_timestamp",
+        "hubspot_owner_id",
+    },
+    "emails": {"hs_email_subject", "hs_email_text", "hs_timestamp", "hubspot_owner_id"},
+}
+"""The HubSpot-defined properties cstui writes (``schema=True`` refuses others)."""
 
 
 def iso(ms: int) -> str:
@@ -83,6 +126,22 @@ class Fault:
     delay: float = 2.0
     fraction: float = 0.5
     hits: int = 0
+
+
+@dataclass
+class Hold:
+    """Keeps the ``at``-th request from now waiting (after applying it when ``apply``)
+    until :attr:`release` is set: a deterministic point to kill a client at."""
+
+    at: int
+    apply: bool
+    reached: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
+    seen: int = 0
+
+    def wait(self) -> None:
+        self.reached.set()
+        self.release.wait(30)
 
 
 @dataclass
@@ -126,8 +185,23 @@ class FakeCRM:
         search_limit: tuple[int, float] | None = None,
         latency: float = 0.0,
         seed: int = 0,
+        schema: bool = False,
+        schema_scope: bool = True,
     ) -> None:
         self.token = token
+        self.schema = schema
+        """Check written property names against :attr:`properties` (as HubSpot does)."""
+        self.schema_scope = schema_scope
+        """Whether the token may create properties (HubSpot's ``crm.schemas.*.write``)."""
+        self.properties: dict[str, dict[str, dict[str, Any]]] = {
+            kind: {name: {"name": name, "hubspotDefined": True} for name in names}
+            for kind, names in BUILTIN_PROPERTIES.items()
+        }
+        self.groups: dict[str, set[str]] = {}
+        self.owners: list[dict[str, Any]] = []
+        self.holds: list[Hold] = []
+        self.rules: list[tuple[str, str, Callable[[str], bool], str]] = []
+        """(object, property, refuses(value), message): property validation (see ``refuse``)."""
         self.latency = latency
         self.objects: dict[str, dict[str, Obj]] = {}
         self.unique: dict[str, dict[str, str]] = {}
@@ -280,6 +354,50 @@ class FakeCRM:
                     },
                 )
 
+    def hold(self, at: int, *, apply: bool) -> Hold:
+        """Hold the ``at``-th API request from now (see :class:`Hold`)."""
+        found = Hold(at, apply)
+        with self._lock:
+            self.holds.append(found)
+        return found
+
+    def _take_hold(self) -> Hold | None:
+        with self._lock:
+            for h in self.holds:
+                h.seen += 1
+                if h.seen == h.at:
+                    self.holds.remove(h)
+                    return h
+        return None
+
+    def refuse(self, kind: str, prop: str, test: Callable[[str], bool], message: str) -> None:
+        """Refuse writes of ``kind`` whose ``prop`` passes ``test``, as HubSpot refuses an
+        invalid value: 400 for the whole batch, naming the property."""
+        with self._lock:
+            self.rules.append((kind, prop, test, message))
+
+    def add_owner(self, email: str, first: str = "", last: str = "") -> str:
+        """A HubSpot user who can own records; returns the owner id."""
+        with self._lock:
+            self._next_id += 1
+            oid = str(self._next_id)
+            now = iso(self._now())
+            self.owners.append(
+                {
+                    "id": oid,
+                    "email": email,
+                    "type": "PERSON",
+                    "firstName": first,
+                    "lastName": last,
+                    "userId": self._next_id + 9_000_000,
+                    "userIdIncludingInactive": self._next_id + 9_000_000,
+                    "createdAt": now,
+                    "updatedAt": now,
+                    "archived": False,
+                }
+            )
+            return oid
+
     def requests(self, contains: str = "") -> int:
         with self._lock:
             return sum(1 for _, path, _ in self.log if contains in path)
@@ -302,6 +420,14 @@ class FakeCRM:
 
     # ----------------------------------------------------------------- API
     def handle(self, method: str, path: str, body: Any, query: dict[str, str]) -> tuple[int, Any]:
+        if path == "/crm/v3/owners" and method == "GET":
+            return 200, self._owners(query)
+        m = re.fullmatch(r"/crm/v3/properties/([a-z_0-9]+)(/groups)?", path)
+        if m and method in ("GET", "POST"):
+            kind, groups = m.groups()
+            if groups:
+                return self._groups(kind, method, body)
+            return self._properties(kind, method, body)
         if method != "POST":
             raise BadRequest(f"Unsupported method {method} for {path}", 405)
         m = re.fullmatch(r"/crm/v3/objects/([a-z_0-9]+)/search", path)
@@ -327,6 +453,104 @@ class FakeCRM:
                 return self._assoc_archive(src, dst, inputs)
             return self._assoc_create(src, dst, inputs)
         raise BadRequest(f"Unknown endpoint {path}", 404)
+
+    def _owners(self, query: dict[str, str]) -> dict[str, Any]:
+        limit = int(query.get("limit") or 100)
+        if not 1 <= limit <= 500:
+            raise BadRequest("limit must be between 1 and 500")
+        start = int(query.get("after") or 0)
+        with self._lock:
+            page = self.owners[start : start + limit]
+            out: dict[str, Any] = {"results": [dict(o) for o in page]}
+            if start + limit < len(self.owners):
+                nxt = str(start + limit)
+                out["paging"] = {"next": {"after": nxt, "link": f"?after={nxt}"}}
+        return out
+
+    def _properties(self, kind: str, method: str, body: Any) -> tuple[int, Any]:
+        with self._lock:
+            defined = self.properties.setdefault(kind, {})
+            if method == "GET":
+                return 200, {"results": [dict(p) for p in defined.values()]}
+            if not self.schema_scope:
+                raise BadRequest(
+                    "This app hasn't been granted all required scopes to make this call. "
+                    f"Read more about required scopes here: crm.schemas.{kind}.write",
+                    403,
+                )
+            if not isinstance(body, dict):
+                raise BadRequest("Invalid input JSON on line 1")
+            missing = [
+                k for k in ("name", "label", "type", "fieldType", "groupName") if not body.get(k)
+            ]
+            if missing:
+                raise BadRequest(
+                    "Invalid input JSON: Cannot build PropertyCreate, some of required "
+                    f"attributes are not set {missing}"
+                )
+            name = str(body["name"])
+            if name in defined:
+                raise BadRequest(f"Property named '{name}' already exists.", 409)
+            if body["groupName"] not in self.groups.get(kind, set()) | {
+                "companyinformation",
+                "contactinformation",
+                "engagement",
+                "task",
+            }:
+                raise BadRequest(f"No property group named '{body['groupName']}' exists.")
+            defined[name] = {**body, "hubspotDefined": False}
+            return 201, dict(defined[name])
+
+    def _groups(self, kind: str, method: str, body: Any) -> tuple[int, Any]:
+        with self._lock:
+            names = self.groups.setdefault(kind, set())
+            if method == "GET":
+                return 200, {"results": [{"name": n, "label": n} for n in sorted(names)]}
+            if not self.schema_scope:
+                raise BadRequest(
+                    "This app hasn't been granted all required scopes to make this call.", 403
+                )
+            name = str(body.get("name") or "") if isinstance(body, dict) else ""
+            if not name:
+                raise BadRequest("Invalid input JSON: name is required")
+            if name in names:
+                raise BadRequest(f"A property group named '{name}' already exists.", 409)
+            names.add(name)
+            return 201, {"name": name, "label": body.get("label", name), "displayOrder": -1}
+
+    def _check_write(self, kind: str, props: dict[str, Any], creating: bool) -> None:
+        """HubSpot's validation of one input: refuses the whole batch with 400."""
+        problems: list[dict[str, Any]] = []
+        if self.schema:
+            defined = self.properties.get(kind, {})
+            for name in props:
+                if name not in defined:
+                    problems.append(
+                        {
+                            "isValid": False,
+                            "message": f'Property "{name}" does not exist',
+                            "error": "PROPERTY_DOESNT_EXIST",
+                            "name": name,
+                        }
+                    )
+        for rule_kind, prop, test, message in self.rules:
+            if rule_kind == kind and prop in props and test(_text(props[prop])):
+                problems.append(
+                    {"isValid": False, "message": message, "error": "INVALID_OPTION", "name": prop}
+                )
+        if kind in NEEDS_TIMESTAMP:
+            stamp = props.get("hs_timestamp", None if creating else "keep")
+            if stamp is None or stamp == "" or (stamp != "keep" and to_ms(str(stamp)) is None):
+                problems.append(
+                    {
+                        "isValid": False,
+                        "message": f"{stamp!r} is not a valid timestamp; hs_timestamp is required",
+                        "error": "INVALID_TIMESTAMP" if stamp else "REQUIRED_FIELD",
+                        "name": "hs_timestamp",
+                    }
+                )
+        if problems:
+            raise BadRequest(f"Property values were not valid: {json.dumps(problems)}")
 
     def _render(self, obj: Obj, wanted: list[str] | None) -> dict[str, Any]:
         base = {
@@ -485,13 +709,19 @@ class FakeCRM:
         failing = self._partial(f"/crm/v3/objects/{kind}/batch/upsert", len(inputs))
         results, errors = [], []
         with self._lock:
-            for n, item in enumerate(inputs):
+            for item in inputs:  # validated as a whole first: a bad input refuses the batch
                 if not isinstance(item, dict) or not isinstance(item.get("properties"), dict):
                     raise BadRequest("Each input needs properties.")
                 id_prop = item.get("idProperty") or query.get("idProperty")
                 value = item.get("id")
                 if id_prop != UNIQUE or not isinstance(value, str) or not value:
                     raise BadRequest(f"idProperty must be the unique property {UNIQUE}.")
+                if self.schema and UNIQUE not in self.properties.get(kind, {}):
+                    self._check_write(kind, {UNIQUE: value}, False)
+                creating = self.by_unique(kind, value) is None
+                self._check_write(kind, item["properties"], creating)
+            for n, item in enumerate(inputs):
+                value = item["id"]
                 if n in failing:
                     errors.append(_error("Property values were not valid", [value]))
                     continue
@@ -512,16 +742,23 @@ class FakeCRM:
         failing = self._partial(f"/crm/v3/objects/{kind}/batch/update", len(inputs))
         results, errors = [], []
         with self._lock:
-            for n, item in enumerate(inputs):
+            for item in inputs:  # as HubSpot: one archived or unknown id fails the batch
                 if not isinstance(item, dict) or not isinstance(item.get("properties"), dict):
                     raise BadRequest("Each input needs an id and properties.")
                 oid = str(item.get("id"))
                 obj = self.objects.get(kind, {}).get(oid)
+                if obj is None or obj.archived:
+                    raise BadRequest(
+                        f"Object not found. objectId {oid} of type {kind} does not exist or "
+                        f"was archived.",
+                        404,
+                    )
+                self._check_write(kind, item["properties"], False)
+            for n, item in enumerate(inputs):
+                oid = str(item.get("id"))
+                obj = self.objects[kind][oid]
                 if n in failing:
                     errors.append(_error("Property values were not valid", [oid]))
-                    continue
-                if obj is None or obj.archived:
-                    errors.append(_error(f"Object {oid} not found", [oid], "OBJECT_NOT_FOUND"))
                     continue
                 try:
                     self.update(kind, oid, item["properties"])
@@ -535,6 +772,11 @@ class FakeCRM:
         self, kind: str, inputs: list[Any], body: Any, query: dict[str, str]
     ) -> tuple[int, Any]:
         id_prop = body.get("idProperty") if isinstance(body, dict) else None
+        if not isinstance(body.get("propertiesWithHistory"), list):
+            raise BadRequest(
+                "Invalid input JSON on line 1: Cannot build BatchReadInputSimplePublicObjectId, "
+                "some of required attributes are not set [propertiesWithHistory]"
+            )
         results, errors = [], []
         with self._lock:
             for item in inputs:
@@ -734,6 +976,20 @@ class _Handler(BaseHTTPRequestHandler):
             return self._admin(fake, path, raw)
         if fake.latency:
             time.sleep(fake.latency)
+        hold = fake._take_hold()
+        if hold is not None and not hold.apply:
+            hold.wait()
+        return self._answer(fake, method, path, raw, query, hold)
+
+    def _answer(
+        self,
+        fake: FakeCRM,
+        method: str,
+        path: str,
+        raw: bytes,
+        query: dict[str, str],
+        hold: Hold | None,
+    ) -> int:
         auth = self.headers.get("Authorization", "")
         early = fake._take_fault(path, {"429", "500", "502html", "html", "echo_token"})
         if early is not None and early.kind == "echo_token":
@@ -812,10 +1068,13 @@ class _Handler(BaseHTTPRequestHandler):
             return 400
         try:
             status, data = fake.handle(method, path, body, query)
+            if hold is not None and hold.apply:
+                hold.wait()  # applied; the answer waits until released
         except BadRequest as exc:
-            self._json(
-                exc.status, {"status": "error", "message": str(exc), "category": "VALIDATION_ERROR"}
+            category = {403: "MISSING_SCOPES", 404: "OBJECT_NOT_FOUND", 409: "CONFLICT"}.get(
+                exc.status, "VALIDATION_ERROR"
             )
+            self._json(exc.status, {"status": "error", "message": str(exc), "category": category})
             return exc.status
         late = fake._take_fault(
             path, {"timeout", "reset", "malformed", "wrong_types", "missing_ids"}

@@ -60,10 +60,15 @@ def _seed(data: Path) -> list[str]:
         ws.close()
 
 
-def _records(data: Path) -> dict[str, list[dict[str, object]]]:
+def _records(data: Path, *, status: bool = True) -> dict[str, list[dict[str, object]]]:
+    """Every table (without ``sync_status``, the last run's outcome, unless ``status``)."""
     store = Store(data, actor="check")
     try:
-        return {t: store.all(t, include_deleted=True) for t in store.tables()}
+        return {
+            t: store.all(t, include_deleted=True)
+            for t in store.tables()
+            if status or t != "sync_status"
+        }
     finally:
         store.close(checkpoint=False)
 
@@ -104,11 +109,13 @@ def test_sync_prints_then_does_it_and_exits_0(setup: tuple[Path, Path], crm: Fak
     assert code == 0 and "Pending changes: 0" in out and "Last sync: 2026-11-23" in out
 
 
-def test_offline_fails_with_one_line_and_changes_nothing(setup: tuple[Path, Path]) -> None:
+def test_offline_fails_with_one_line_changes_no_data_and_status_says_so(
+    setup: tuple[Path, Path], crm: FakeCRM
+) -> None:
     data, _ = setup
     _seed(data)
-    before = _records(data)
-    files = {p.name: p.read_bytes() for p in data.iterdir() if p.suffix in (".json", ".jsonl")}
+    assert run(env=env_for(crm))[0] == 0
+    before = _records(data, status=False)
     env = {"CSTUI_HUBSPOT_URL": f"http://127.0.0.1:{free_port()}", "CSTUI_HUBSPOT_TOKEN": TOKEN}
     code, out, err = run(env=env)
     assert code == 1
@@ -116,10 +123,45 @@ def test_offline_fails_with_one_line_and_changes_nothing(setup: tuple[Path, Path
     assert len(err.splitlines()) == 1, err
     assert err.startswith("cstui: Cannot reach HubSpot at http://127.0.0.1:")
     assert err.rstrip().endswith("Nothing was changed.")
-    assert {
-        p.name: p.read_bytes() for p in data.iterdir() if p.suffix in (".json", ".jsonl")
-    } == files
-    assert _records(data) == before
+    assert _records(data, status=False) == before  # only the run's outcome was recorded
+    code, out, _ = run("--status")
+    assert code == 0
+    [line] = [x for x in out.splitlines() if x.startswith("Last sync:")]
+    assert "(failed: Cannot reach HubSpot" in line and "(ok)" not in line
+    assert "Last complete sync: 2026-11-23" in out
+
+
+def test_status_names_the_refused_records_and_their_account(
+    setup: tuple[Path, Path], crm: FakeCRM
+) -> None:
+    data, _ = setup
+    _seed(data)
+    crm.refuse("contacts", "jobtitle", lambda v: v == "Chief", "Job title Chief is reserved")
+    ws = Workspace.open(data, user="me")
+    acc = ws.accounts()[0]
+    ws.add_contact(acc.id, {"name": "Big Boss", "title": "Chief"})
+    ws.close()
+    code, out, _ = run(env=env_for(crm))
+    assert code == 2
+    assert f"rejected: contact 'Big Boss' of '{acc.name}': " in out
+    code, out, _ = run("--status")
+    assert "(partial: some items were not accepted)" in out
+    assert f"not accepted: contact 'Big Boss' of '{acc.name}': " in out
+    assert "Job title Chief is reserved" in out
+
+
+def test_dry_run_and_status_never_create_the_data_folder(
+    setup: tuple[Path, Path], crm: FakeCRM
+) -> None:
+    data, _ = setup
+    seed_remote(crm, 1)
+    code, out, err = run("--dry-run", env=env_for(crm))
+    assert code == 0, err
+    assert (
+        "Would pull from HubSpot: accounts ~1" in out and "Would push to HubSpot: nothing." in out
+    )
+    assert run("--status")[0] == 0 and run("--conflicts")[0] == 0
+    assert not data.exists()
 
 
 def test_offline_the_app_keeps_working_and_edits_queue(setup: tuple[Path, Path]) -> None:
@@ -141,7 +183,7 @@ def test_partial_failure_exits_2_and_keeps_items_queued(
     crm.fault("partial", path="companies/batch/upsert", times=1, fraction=1.0)
     code, out, _ = run(env=env_for(crm))
     assert code == 2
-    assert "rejected: accounts 'Local 0 KK': Property values were not valid" in out
+    assert "rejected: account 'Local 0 KK': Property values were not valid" in out
     assert "stay queued" in out
     code, out, _ = run(env=env_for(crm))
     assert code == 0, out
@@ -166,6 +208,11 @@ def test_conflicts_exit_3_and_resolve_from_the_command_line(
     conflict_id = out.split()[0]
     code, _, err = run("--resolve", f"{conflict_id}=sideways", env=env_for(crm))
     assert code == 4 and "Choose mine, theirs or edit" in err
+    before = _records(data)
+    for bad in ("nope=mine", f"{conflict_id}=value:not-a-stage", f"{conflict_id}=theirs"):
+        code, _, err = run("--resolve", f"{conflict_id}=mine", "--resolve", bad)
+        assert code == 4, err  # checked whole: the valid first item was not applied either
+        assert _records(data) == before
     code, out, _ = run("--resolve", f"{conflict_id}=value:advocacy", env=env_for(crm))
     assert code == 0, out
     assert crm.objects["companies"][rid].props["cstui_stage"] == "advocacy"

@@ -143,7 +143,6 @@ def _surveys(tmp_path: Path) -> Path:
         ["export", "accounts"],
         ["export", "qbr", "acme"],
         ["import", "surveys", "{surveys}"],
-        ["sync", "--status"],
     ],
 )
 def test_cstui_team_works_like_the_flag_for_every_command(

@@ -46,6 +46,8 @@ class Capability(StrEnum):
     """``preview()`` can count remote changes cheaply (for ``--dry-run``)."""
     FETCH = "fetch"
     """``fetch()`` can read records by CRM id (to retry children pulled before their parent)."""
+    SETUP = "setup"
+    """``setup()`` can create what the CRM needs (custom properties) for ``cstui sync --setup``."""
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,17 @@ class Outcome:
 
 
 @dataclass
+class SetupResult:
+    """What ``setup()`` did: each entry names the object and the property (or group)."""
+
+    created: list[str] = field(default_factory=list)
+    existing: list[str] = field(default_factory=list)
+    manual: list[str] = field(default_factory=list)
+    """What an administrator must create by hand (the token lacks the permission); one
+    line per item, exact enough to follow in the CRM's settings."""
+
+
+@dataclass
 class AdapterContext:
     """What the engine hands an adapter: configuration, the synced tables, a cancel flag."""
 
@@ -148,6 +161,15 @@ class CRMAdapter(ABC):
     def fetch(self, table: TableSpec, remote_ids: Sequence[str]) -> list[RemoteRecord]:
         """Records by CRM id (missing ones are left out); needs ``Capability.FETCH``."""
         raise NotImplementedError(f"The {self.name} adapter cannot fetch records by id.")
+
+    def whole_record_fields(self, table: TableSpec) -> frozenset[str]:
+        """Fields whose change makes the engine send every field of the record, with its
+        parent link (the CRM keeps the record in another place depending on them)."""
+        return frozenset()
+
+    def setup(self) -> SetupResult:
+        """Create what this CRM needs for cstui (idempotent); needs ``Capability.SETUP``."""
+        raise NotImplementedError(f"The {self.name} adapter needs no setup.")
 
     def preview(self, table: TableSpec, cursor: JSON | None) -> int | None:
         """About how many records changed in the CRM since ``cursor`` (None: unknown)."""

@@ -32,15 +32,19 @@ escaped HTML.
 from __future__ import annotations
 
 import html
+import json
 import re
-from collections.abc import Iterator, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
 
-from ..errors import ConfigError, GarbageResponse, RemoteError
+from cstui import clock
+
+from ..errors import ConfigError, GarbageResponse, Rejected, RemoteError
 from ..schema import FieldSpec, TableSpec
 from ..transport import RateLimit, RetryPolicy, Transport
 from .base import (
@@ -53,6 +57,7 @@ from .base import (
     Outgoing,
     PullPage,
     RemoteRecord,
+    SetupResult,
     option,
 )
 
@@ -75,22 +80,65 @@ DEFAULT_PROPERTIES: dict[str, dict[str, str | list[str]]] = {
         "renewal_date": "cstui_renewal_date",
         "owner": "hubspot_owner_id",
         "stage": "cstui_stage",
+        "tier": "cstui_tier",
+        "currency": "cstui_currency",
+        "seats": "cstui_seats",
+        "contract_start": "cstui_contract_start",
+        "tags": "cstui_tags",
         "health": "cstui_health_score",
         "plan_summary": "cstui_success_plan",
     },
-    "contacts": {"name": ["firstname", "lastname"], "email": "email", "title": "jobtitle"},
-    "activities": {"summary": "hs_note_body", "date": "hs_timestamp"},
+    "contacts": {
+        "name": ["firstname", "lastname"],
+        "email": "email",
+        "title": "jobtitle",
+        "role": "hs_buying_role",
+    },
+    "activities": {
+        "summary": "hs_note_body",
+        "date": "hs_timestamp",
+        "kind": "cstui_kind",
+        "sentiment": "cstui_sentiment",
+        "participants": "cstui_participants",
+        "via_champion": "cstui_via_champion",
+    },
     "tasks": {
         "title": "hs_task_subject",
         "due": "hs_timestamp",
         "done": "hs_task_status",
         "priority": "hs_task_priority",
         "notes": "hs_task_body",
+        "owner": "hubspot_owner_id",
+        "source": "cstui_source",
+        "key": "cstui_key",
     },
 }
+ACTIVITY_OBJECTS: tuple[tuple[str, frozenset[str] | None], ...] = (
+    ("notes", None),
+    ("calls", frozenset({"call"})),
+    ("meetings", frozenset({"meeting"})),
+    ("emails", frozenset({"email"})),
+)
+"""Where activities live in HubSpot, by kind: calls, meetings and emails as HubSpot's own
+engagement objects, every other kind (note, QBR, executive report) as a note with its
+kind in ``cstui_kind``. The first object is the default."""
+KIND_OF_OBJECT = {"calls": "call", "meetings": "meeting", "emails": "email"}
+ENGAGEMENT_BODIES = {
+    "calls": "hs_call_body",
+    "meetings": "hs_meeting_body",
+    "emails": "hs_email_text",
+}
+ENGAGEMENT_TITLES = {
+    "hs_call_body": "hs_call_title",
+    "hs_meeting_body": "hs_meeting_title",
+    "hs_email_text": "hs_email_subject",
+}
+NO_DUE = "cstui_no_due"
+"""Task property: the placeholder day sent as ``hs_timestamp`` for a task without a due date."""
 FALLBACK_NAMES = {"accounts": "HubSpot company {id}", "contacts": "HubSpot contact {id}"}
 _ID = re.compile(r"^[A-Za-z0-9_.:-]{1,100}$")
 _TAG = re.compile(r"<[^>]*>")
+_MISSING_PROPERTY = re.compile(r'Property \\?"([A-Za-z0-9_]+)\\?" does not exist')
 _BREAK = re.compile(r"<\s*(br\s*/?|/p|/div|/li)\s*>", re.IGNORECASE)
 
 Props = Mapping[str, str | None]
@@ -221,6 +269,33 @@ class DateCodec(Codec):
         return {self.prop: f"{value}T00:00:00.000Z" if self.instant else str(value)}
 
 
+class DueCodec(Codec):
+    """A task's due date as ``hs_timestamp``, which HubSpot requires on every task.
+
+    A task without a due date is sent with ``hs_timestamp`` at midnight UTC of the day it
+    is sent (HubSpot's own task form also proposes a near date), and that day is also
+    kept in ``cstui_no_due``. While the two still agree the task comes back without a due
+    date; once someone sets a real due date in HubSpot, that date is taken.
+    """
+
+    def __init__(self, prop: str, marker: str) -> None:
+        super().__init__((prop, marker))
+
+    def decode(self, props: Props, remote_id: str) -> JSON:
+        raw = (props.get(self.props[0]) or "").strip()
+        if not raw:
+            return None
+        day = _parse_day(raw, self.props[0])
+        marker = (props.get(self.props[1]) or "").strip()
+        return None if marker == day else day
+
+    def encode(self, value: JSON) -> dict[str, str]:
+        if value is None:
+            today = clock.today().isoformat()
+            return {self.props[0]: f"{today}T00:00:00.000Z", self.props[1]: today}
+        return {self.props[0]: f"{value}T00:00:00.000Z", self.props[1]: ""}
+
+
 class MapCodec(Codec):
     """Enumerations with different spellings on each side (task status, priority, owners)."""
 
@@ -247,8 +322,203 @@ class MapCodec(Codec):
         return {self.prop: "" if value is None else str(value)}
 
 
+class TitledBodyCodec(Codec):
+    """An engagement's body (``summary``), plus its title in HubSpot: the first line.
+
+    The title is written for people reading HubSpot; only the body is read back.
+    """
+
+    def __init__(self, body: str, title: str, as_html: bool) -> None:
+        super().__init__((body, title))
+        self.body = HtmlTextCodec(body, "(empty note)") if as_html else TextCodec(body)
+
+    def decode(self, props: Props, remote_id: str) -> JSON:
+        return self.body.decode(props, remote_id)
+
+    def encode(self, value: JSON) -> dict[str, str]:
+        text = "" if value is None else str(value)
+        first = text.strip().splitlines()[0] if text.strip() else ""
+        return {**self.body.encode(value), self.props[1]: first[:100]}
+
+
+class DefaultCodec(TextCodec):
+    """A ``cstui_*`` text property whose absence means the model's default (a company
+    created in HubSpot has no ``cstui_currency``)."""
+
+    def __init__(self, prop: str, default: JSON) -> None:
+        super().__init__(prop)
+        self.default = default
+
+    def decode(self, props: Props, remote_id: str) -> JSON:
+        value = (props.get(self.prop) or "").strip()
+        return value if value else self.default
+
+
+class ConstCodec(Codec):
+    """A field implied by the HubSpot object itself (an activity in ``calls`` is a call)."""
+
+    def __init__(self, value: JSON) -> None:
+        super().__init__(())
+        self.value = value
+
+    def decode(self, props: Props, remote_id: str) -> JSON:
+        return self.value
+
+    def encode(self, value: JSON) -> dict[str, str]:
+        return {}
+
+
+class ListCodec(Codec):
+    """A list of texts (tags, participants) as a JSON array in one text property: exact
+    for any text, including ``;`` (HubSpot's multi-value separator)."""
+
+    def __init__(self, prop: str) -> None:
+        super().__init__((prop,))
+
+    def decode(self, props: Props, remote_id: str) -> JSON:
+        raw = (props.get(self.prop) or "").strip()
+        if not raw:
+            return []
+        try:
+            value = json.loads(raw)
+        except ValueError:
+            return [part.strip() for part in raw.split(";") if part.strip()]  # typed by hand
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise BadValue(f"{self.prop} is {raw[:40]!r}, not a list of texts")
+        return value
+
+    def encode(self, value: JSON) -> dict[str, str]:
+        items = list(value or [])
+        return {self.prop: json.dumps(items, ensure_ascii=False) if items else ""}
+
+
+BUYING_ROLES = {
+    "champion": "CHAMPION",
+    "executive_sponsor": "EXECUTIVE_SPONSOR",
+    "decision_maker": "DECISION_MAKER",
+    "end_user": "END_USER",
+    "admin": "OTHER",
+}
+"""cstui contact roles as HubSpot's ``hs_buying_role`` options (HubSpot has no "admin")."""
+
+
+class RoleCodec(Codec):
+    """A contact's role as HubSpot's own buying role, with the exact cstui role in
+    ``cstui_role`` for the one HubSpot lacks. While the two agree the cstui role wins;
+    when someone changes the buying role in HubSpot, that is taken."""
+
+    def __init__(self, prop: str, exact: str, default: str) -> None:
+        super().__init__((prop, exact))
+        self.default = default
+        self.back = {v: k for k, v in BUYING_ROLES.items() if v != "OTHER"}
+
+    def decode(self, props: Props, remote_id: str) -> JSON:
+        chosen = [v.strip() for v in (props.get(self.props[0]) or "").split(";") if v.strip()]
+        exact = (props.get(self.props[1]) or "").strip()
+        if exact in BUYING_ROLES and (BUYING_ROLES[exact] in chosen or not chosen):
+            return exact
+        for value in chosen:
+            if value in self.back:
+                return self.back[value]
+        return self.default
+
+    def encode(self, value: JSON) -> dict[str, str]:
+        role = str(value or self.default)
+        return {self.props[0]: BUYING_ROLES.get(role, "OTHER"), self.props[1]: role}
+
+
+class Owners:
+    """HubSpot owners (``GET /crm/v3/owners``) matched to cstui users by email.
+
+    A cstui user is the owner whose email is the one given in ``[hubspot.users]``, else
+    whose email's local part is the user name (``sato`` ↔ ``sato@example.com``);
+    ``[hubspot.owners]`` (owner id = user) overrides both. Read once per sync, when a
+    record first needs it.
+    """
+
+    def __init__(
+        self,
+        load: Callable[[], list[dict[str, Any]]],
+        ids: Mapping[str, str],
+        emails: Mapping[str, str],
+    ) -> None:
+        self._load = load
+        self._explicit = dict(ids)
+        self._emails = {user: email.lower() for user, email in emails.items()}
+        self._lock = threading.Lock()
+        self._by_id: dict[str, str] | None = None
+        self._by_email: dict[str, str] = {}
+
+    def _ready(self) -> dict[str, str]:
+        with self._lock:
+            if self._by_id is None:
+                by_id: dict[str, str] = {}
+                for owner in self._load():
+                    email = str(owner.get("email") or "").lower()
+                    by_id[str(owner["id"])] = email
+                    if email:
+                        self._by_email.setdefault(email, str(owner["id"]))
+                self._by_id = by_id
+            return self._by_id
+
+    def user(self, owner_id: str) -> str | None:
+        """The cstui user of a HubSpot owner (None: not one of ours)."""
+        if owner_id in self._explicit:
+            return self._explicit[owner_id]
+        email = self._ready().get(owner_id)
+        if not email:
+            return None
+        for user, wanted in self._emails.items():
+            if wanted == email:
+                return user
+        return email.partition("@")[0]
+
+    def owner(self, user: str) -> str | None:
+        """The HubSpot owner id of a cstui user (None: the user is not in HubSpot)."""
+        if not user:
+            return None
+        for owner_id, name in self._explicit.items():
+            if name == user:
+                return owner_id
+        self._ready()
+        email = self._emails.get(user)
+        if email:
+            return self._by_email.get(email)
+        wanted = user.lower()
+        for address, owner_id in self._by_email.items():
+            if address.partition("@")[0] == wanted:
+                return owner_id
+        return None
+
+
+class OwnerCodec(Codec):
+    """A cstui user as ``hubspot_owner_id`` (an owner id, never a name), with the user
+    name in ``cstui_owner`` for users who are not HubSpot users."""
+
+    def __init__(self, prop: str, exact: str, owners: Owners) -> None:
+        super().__init__((prop, exact))
+        self.owners = owners
+
+    def decode(self, props: Props, remote_id: str) -> JSON:
+        owner_id = (props.get(self.props[0]) or "").strip()
+        exact = (props.get(self.props[1]) or "").strip()
+        if owner_id:
+            user = self.owners.user(owner_id)
+            if user is not None and (not exact or self.owners.owner(exact) != owner_id):
+                return user
+        return exact
+
+    def encode(self, value: JSON) -> dict[str, str]:
+        user = "" if value is None else str(value)
+        return {self.props[0]: self.owners.owner(user) or "", self.props[1]: user}
+
+
 def _codec(
-    table: TableSpec, spec: FieldSpec, prop: str | list[str], owners: dict[str, str]
+    table: TableSpec,
+    spec: FieldSpec,
+    prop: str | list[str],
+    owners: Owners,
+    obj: str = "",
 ) -> Codec:
     """The converter for one field: special HubSpot properties first, then by kind."""
     if isinstance(prop, list):
@@ -263,26 +533,39 @@ def _codec(
     if prop in ("hs_note_body", "hs_task_body"):
         fallback = "(empty note)" if spec.name == "summary" else None
         return HtmlTextCodec(prop, fallback)
+    if prop in ENGAGEMENT_TITLES:
+        return TitledBodyCodec(prop, ENGAGEMENT_TITLES[prop], as_html=prop != "hs_email_text")
     if prop == "hubspot_owner_id":
-        return MapCodec(prop, {v: k for k, v in owners.items()}, "", passthrough=True)
+        return OwnerCodec(prop, "cstui_owner", owners)
+    if prop == "hs_buying_role":
+        return RoleCodec(prop, "cstui_role", str(_default(table, spec)))
+    if spec.name == "kind" and table.table == "activities" and obj in KIND_OF_OBJECT:
+        return ConstCodec(KIND_OF_OBJECT[obj])
+    if spec.kind == "list":
+        return ListCodec(prop)
+    if spec.kind == "text" and prop.startswith("cstui_") and _default(table, spec):
+        return DefaultCodec(prop, _default(table, spec))
     if spec.kind == "int":
         return IntCodec(prop, spec.nullable)
+    if spec.kind == "date" and table.table == "tasks" and prop == "hs_timestamp":
+        return DueCodec(prop, NO_DUE)
     if spec.kind == "date":
         return DateCodec(prop, instant=prop == "hs_timestamp")
     if spec.kind == "bool":
         return MapCodec(prop, {True: "true", False: "false"}, False)
     if spec.kind == "enum":
-        default = (
-            table.model.model_fields[spec.name].default
-            if spec.name in table.model.model_fields
-            else ""
-        )
-        default = getattr(default, "value", default)
-        return MapCodec(prop, {}, default, passthrough=True)
+        return MapCodec(prop, {}, _default(table, spec), passthrough=True)
     fallback = FALLBACK_NAMES.get(table.table) if spec.name == "name" else None
     if spec.name == "title" and table.table == "tasks":
         fallback = "(untitled task)"
     return TextCodec(prop, fallback)
+
+
+def _default(table: TableSpec, spec: FieldSpec) -> JSON:
+    """The model's default for a field (what an empty CRM property stands for)."""
+    info = table.model.model_fields.get(spec.name)
+    default = info.default if info is not None else ""
+    return getattr(default, "value", default)
 
 
 # --------------------------------------------------------------------------- parsing
@@ -365,6 +648,33 @@ def _error_ids(data: dict[str, Any], what: str) -> dict[str, str]:
 
 
 # --------------------------------------------------------------------------- adapter
+@dataclass(frozen=True)
+class _Variant:
+    """One HubSpot object holding (some of) a local table's records."""
+
+    obj: str
+    codecs: dict[str, Codec]
+    kinds: frozenset[str] | None
+    """Values of the activity ``kind`` kept in this object (None: the default object)."""
+    primary: bool
+    """The default object: its record ids are bare; the others' are ``obj:id``."""
+
+
+CUSTOM_TYPES: dict[str, tuple[str, str]] = {
+    "cstui_health_score": ("number", "number"),
+    "cstui_seats": ("number", "number"),
+    "cstui_renewal_date": ("date", "date"),
+    "cstui_contract_start": ("date", "date"),
+    "cstui_no_due": ("date", "date"),
+    "cstui_via_champion": ("enumeration", "booleancheckbox"),
+    "cstui_success_plan": ("string", "textarea"),
+    "cstui_tags": ("string", "textarea"),
+    "cstui_participants": ("string", "textarea"),
+}
+"""HubSpot type and field type of cstui's custom properties (the rest: single-line text)."""
+PROPERTY_GROUP = "cstui"
+
+
 class HubSpotAdapter(CRMAdapter):
     """HubSpot CRM v3; see the module docstring for how pull and push stay safe."""
 
@@ -377,6 +687,7 @@ class HubSpotAdapter(CRMAdapter):
             Capability.DELETE,
             Capability.PREVIEW,
             Capability.FETCH,
+            Capability.SETUP,
         }
     )
     options: ClassVar[tuple[Option, ...]] = (
@@ -391,6 +702,7 @@ class HubSpotAdapter(CRMAdapter):
         Option("objects", "local table = HubSpot object type", None),
         Option("properties", "[hubspot.properties.<table>] local field = property", None),
         Option("owners", "[hubspot.owners] HubSpot owner id = cstui user name", None),
+        Option("users", "[hubspot.users] cstui user name = email of their HubSpot user", None),
     )
 
     def __init__(self, context: AdapterContext) -> None:
@@ -402,11 +714,17 @@ class HubSpotAdapter(CRMAdapter):
         self.page_size = option(self, "page_size", int, 200, low=2, high=200)
         self.batch_size = option(self, "batch_size", int, 100, low=1, high=100)
         self.id_property = option(self, "id_property", str, "cstui_id")
-        objects = {**OBJECTS, **option(self, "objects", dict, {})}
-        owners = {str(k): str(v) for k, v in option(self, "owners", dict, {}).items()}
+        chosen = option(self, "objects", dict, {})
+        objects = {**OBJECTS, **chosen}
+        self.owners = Owners(
+            self._load_owners,
+            {str(k): str(v) for k, v in option(self, "owners", dict, {}).items()},
+            {str(k): str(v) for k, v in option(self, "users", dict, {}).items()},
+        )
         overrides = option(self, "properties", dict, {})
         self.objects: dict[str, str] = {}
         self.codecs: dict[str, dict[str, Codec]] = {}
+        self.variants: dict[str, list[_Variant]] = {}
         for table in context.tables:
             if table.table not in objects:
                 raise ConfigError(f"HubSpot has no object configured for {table.table}.")
@@ -432,11 +750,22 @@ class HubSpotAdapter(CRMAdapter):
                         f"{field_name} must be a property name in quotes."
                     )
                 mapping[field_name] = prop
-            self.codecs[table.table] = {
-                spec.name: _codec(table, spec, mapping[spec.name], owners)
-                for spec in table.fields
-                if spec.name in mapping
-            }
+            places: tuple[tuple[str, frozenset[str] | None], ...] = ((objects[table.table], None),)
+            if table.table == "activities" and "activities" not in chosen:
+                places = ACTIVITY_OBJECTS
+            variants = []
+            for n, (obj, kinds) in enumerate(places):
+                fields = dict(mapping)
+                if obj in ENGAGEMENT_BODIES and "summary" not in extra:
+                    fields["summary"] = ENGAGEMENT_BODIES[obj]
+                codecs = {
+                    spec.name: _codec(table, spec, fields[spec.name], self.owners, obj)
+                    for spec in table.fields
+                    if spec.name in fields
+                }
+                variants.append(_Variant(str(obj), codecs, kinds, primary=n == 0))
+            self.variants[table.table] = variants
+            self.codecs[table.table] = variants[0].codecs
         self._pool: ThreadPoolExecutor | None = None
         token = context.config.token(self.name, self.label)
         self.transport = Transport(
@@ -464,10 +793,160 @@ class HubSpotAdapter(CRMAdapter):
         if pool is not None:
             pool.shutdown(wait=False, cancel_futures=True)
 
+    def whole_record_fields(self, table: TableSpec) -> frozenset[str]:
+        # An activity whose kind changes moves to another HubSpot object (a note becomes
+        # a call): it is created there with every field and archived where it was.
+        return frozenset({"kind"}) if len(self.variants.get(table.table, ())) > 1 else frozenset()
+
+    # ----------------------------------------------------------------- ids and objects
+    def _rid(self, v: _Variant, raw: str) -> str:
+        return raw if v.primary else f"{v.obj}:{raw}"
+
+    def _locate(self, table: TableSpec, rid: str) -> tuple[_Variant, str]:
+        """(the object holding a record, its HubSpot id there) from our record id."""
+        variants = self.variants[table.table]
+        obj, sep, raw = rid.partition(":")
+        if sep:
+            for v in variants[1:]:
+                if v.obj == obj:
+                    return v, raw
+        return variants[0], rid
+
+    def _target(self, table: TableSpec, values: Mapping[str, JSON]) -> _Variant:
+        """The object a record with these values belongs in."""
+        variants = self.variants[table.table]
+        kind = values.get("kind")
+        for v in variants[1:]:
+            if v.kinds is not None and kind in v.kinds:
+                return v
+        return variants[0]
+
+    def _load_owners(self) -> list[dict[str, Any]]:
+        """Every HubSpot owner (``GET /crm/v3/owners``, 500 a page)."""
+        what = "the owners list"
+        out: list[dict[str, Any]] = []
+        after: str | None = None
+        while True:
+            params = {"limit": "500", **({"after": after} if after else {})}
+            data = _object(self.transport.request("GET", "/crm/v3/owners", params=params), what)
+            for item in _list(data, "results", what):
+                if not isinstance(item, dict):
+                    raise _garbage(what, "an owner that is not an object")
+                oid = item.get("id")
+                _check_id(str(oid) if isinstance(oid, int) else oid, what, "an owner")
+                email = item.get("email")
+                if email is not None and not isinstance(email, str):
+                    raise _garbage(what, f"owner {oid} whose email is not text")
+                out.append({"id": str(oid), "email": email or ""})
+            paging = data.get("paging")
+            nxt = paging.get("next") if isinstance(paging, dict) else None
+            token = nxt.get("after") if isinstance(nxt, dict) else None
+            if not token:
+                return out
+            after = str(token)
+
+    # ----------------------------------------------------------------- setup
+    def custom_properties(self) -> dict[str, list[str]]:
+        """{object: cstui's own properties on it}, what ``cstui sync --setup`` creates."""
+        out: dict[str, list[str]] = {}
+        for variants in self.variants.values():
+            for v in variants:
+                names = {self.id_property}
+                for codec in v.codecs.values():
+                    names.update(p for p in codec.props if p.startswith("cstui_"))
+                out.setdefault(v.obj, [])
+                out[v.obj] = sorted(set(out[v.obj]) | names)
+        return out
+
+    def _definition(self, name: str) -> dict[str, Any]:
+        kind, field_type = CUSTOM_TYPES.get(name, ("string", "text"))
+        label = name.removeprefix("cstui_").replace("_", " ").capitalize()
+        body: dict[str, Any] = {
+            "name": name,
+            "label": f"cstui {label}" if name != self.id_property else "cstui id",
+            "type": kind,
+            "fieldType": field_type,
+            "groupName": PROPERTY_GROUP,
+            "description": "Written by cstui sync.",
+        }
+        if name == self.id_property:
+            body["hasUniqueValue"] = True
+        if field_type == "booleancheckbox":
+            body["options"] = [
+                {"label": "Yes", "value": "true", "displayOrder": 0},
+                {"label": "No", "value": "false", "displayOrder": 1},
+            ]
+        return body
+
+    @staticmethod
+    def describe_property(obj: str, body: Mapping[str, Any]) -> str:
+        """One line an administrator can follow in HubSpot's property settings."""
+        kinds = {
+            "text": "single-line text",
+            "textarea": "multi-line text",
+            "number": "number",
+            "date": "date picker",
+            "booleancheckbox": "single checkbox",
+        }
+        unique = ", unique values" if body.get("hasUniqueValue") else ""
+        return (
+            f"{obj}: {body['name']} ({kinds.get(str(body['fieldType']), body['fieldType'])}"
+            f"{unique}; label {body['label']!r})"
+        )
+
+    def setup(self) -> SetupResult:
+        """Create cstui's property group and custom properties on each object.
+
+        Idempotent: what exists is left alone (a 409 counts as existing). Without the
+        ``crm.schemas.*.write`` scopes HubSpot answers 403: nothing can be created, and
+        the result lists exactly what to create by hand.
+        """
+        result = SetupResult()
+        for obj, names in self.custom_properties().items():
+            what = f"the {obj} properties"
+            data = _object(self.transport.request("GET", f"/crm/v3/properties/{obj}"), what)
+            have = {
+                str(p.get("name"))
+                for p in _list(data, "results", what)
+                if isinstance(p, dict) and not p.get("archived")
+            }
+            missing = [n for n in names if n not in have]
+            result.existing.extend(f"{obj}.{n}" for n in names if n in have)
+            if not missing:
+                continue
+            if result.manual:  # already known: the token cannot create properties
+                result.manual.extend(
+                    self.describe_property(obj, self._definition(n)) for n in missing
+                )
+                continue
+            try:
+                self.transport.request(
+                    "POST",
+                    f"/crm/v3/properties/{obj}/groups",
+                    json={"name": PROPERTY_GROUP, "label": "cstui", "displayOrder": -1},
+                    accept=(409,),
+                )
+                for n in missing:
+                    self.transport.request(
+                        "POST",
+                        f"/crm/v3/properties/{obj}",
+                        json=self._definition(n),
+                        accept=(409,),
+                    )
+                    result.created.append(f"{obj}.{n}")
+            except ConfigError:  # 403: the private app lacks the schema scopes
+                done = {c for c in result.created if c.startswith(f"{obj}.")}
+                result.manual.extend(
+                    self.describe_property(obj, self._definition(n))
+                    for n in missing
+                    if f"{obj}.{n}" not in done
+                )
+        return result
+
     # ----------------------------------------------------------------- pull
-    def _search_body(self, table: TableSpec, anchor: int | None, limit: int) -> dict[str, Any]:
+    def _search_body(self, v: _Variant, anchor: int | None, limit: int) -> dict[str, Any]:
         props = {self.id_property, MODIFIED}
-        for codec in self.codecs[table.table].values():
+        for codec in v.codecs.values():
             props.update(codec.props)
         body: dict[str, Any] = {
             "limit": limit,
@@ -480,8 +959,8 @@ class HubSpotAdapter(CRMAdapter):
             ]
         return body
 
-    def _search(self, table: TableSpec, body: dict[str, Any]) -> _Result:
-        obj = self.objects[table.table]
+    def _search(self, v: _Variant, body: dict[str, Any]) -> _Result:
+        obj = v.obj
         what = f"the {obj} search"
         data = _object(
             self.transport.request(
@@ -520,11 +999,11 @@ class HubSpotAdapter(CRMAdapter):
             total if isinstance(total, int) and not isinstance(total, bool) else None,
         )
 
-    def _parents(self, table: TableSpec, ids: list[str]) -> dict[str, str]:
+    def _parents(self, table: TableSpec, v: _Variant, ids: list[str]) -> dict[str, str]:
         """{record id: company id} for a page of children (first company if several)."""
         if not ids or table.parent_table is None:
             return {}
-        obj = self.objects[table.table]
+        obj = v.obj
         what = f"the {obj} → companies association read"
         data = _object(
             self.transport.request(
@@ -549,43 +1028,64 @@ class HubSpotAdapter(CRMAdapter):
                 out.setdefault(rid, _check_id(str(to_id), what, "a target"))
         return out
 
-    def _decode(self, table: TableSpec, hits: list[_Hit]) -> list[RemoteRecord]:
-        codecs = self.codecs[table.table]
-        parents = self._parents(table, [h.id for h in hits])
-        obj = self.objects[table.table]
+    def _decode(self, table: TableSpec, v: _Variant, hits: list[_Hit]) -> list[RemoteRecord]:
+        parents = self._parents(table, v, [h.id for h in hits])
         records = []
         for hit in hits:
             values: dict[str, JSON] = {}
-            for field_name, codec in codecs.items():
+            for field_name, codec in v.codecs.items():
                 try:
                     values[field_name] = codec.decode(hit.props, hit.id)
                 except BadValue as exc:
-                    raise _garbage(f"the {obj} search", f"{obj} record {hit.id}: {exc}") from None
+                    raise _garbage(
+                        f"the {v.obj} search", f"{v.obj} record {hit.id}: {exc}"
+                    ) from None
             cstui_id = hit.props.get(self.id_property) or None
-            records.append(RemoteRecord(hit.id, values, cstui_id, parents.get(hit.id)))
+            records.append(
+                RemoteRecord(self._rid(v, hit.id), values, cstui_id, parents.get(hit.id))
+            )
         return records
 
-    def _page(self, table: TableSpec, anchor: int | None, offset: int) -> Future[_Result]:
+    def _page(self, v: _Variant, anchor: int | None, offset: int) -> Future[_Result]:
         """Start fetching one search page in the background (one page ahead of the engine).
 
         Past the first page, ask one record early (``after - 1``): the previous page's last
         record must come back first, or the results have shifted.
         """
-        body = self._search_body(table, anchor, self.page_size)
+        body = self._search_body(v, anchor, self.page_size)
         if offset > 0:
             body["after"] = str(offset - 1)
         if self._pool is None:
             self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cstui-hubspot")
-        return self._pool.submit(self._search, table, body)
+        return self._pool.submit(self._search, v, body)
 
     def pull(self, table: TableSpec, cursor: JSON | None) -> Iterator[PullPage]:
-        obj = self.objects[table.table]
+        """One object after the other; the cursor keeps one position per object (a table
+        kept in one object keeps the plain cursor of earlier versions)."""
+        variants = self.variants[table.table]
+        if len(variants) == 1:
+            yield from self._pull_object(table, variants[0], cursor)
+            return
+        positions: dict[str, JSON] = {}
+        if isinstance(cursor, dict) and isinstance(cursor.get("objects"), dict):
+            positions = dict(cursor["objects"])
+        elif cursor is not None:
+            positions = {variants[0].obj: cursor}  # a notes-only cursor from before
+        for v in variants:
+            for page in self._pull_object(table, v, positions.get(v.obj)):
+                positions = {**positions, v.obj: page.cursor}
+                yield PullPage(page.records, {"objects": positions})
+
+    def _pull_object(
+        self, table: TableSpec, v: _Variant, cursor: JSON | None
+    ) -> Iterator[PullPage]:
+        obj = v.obj
         anchor, seen = _read_cursor(cursor)
         offset = 0
         last_id: str | None = None
         query_anchor = anchor  # fixed for one query: `after` offsets belong to its results
         stuck = 0
-        pending = self._page(table, query_anchor, 0)
+        pending = self._page(v, query_anchor, 0)
         while True:
             hits, after, _ = pending.result()
             if last_id is not None:
@@ -599,7 +1099,7 @@ class HubSpotAdapter(CRMAdapter):
                             "being changed quickly); run `cstui sync` again in a moment."
                         )
                     offset, last_id, query_anchor = 0, None, anchor
-                    pending = self._page(table, query_anchor, 0)
+                    pending = self._page(v, query_anchor, 0)
                     continue
                 hits = hits[1:]
             fresh: list[_Hit] = []
@@ -625,8 +1125,8 @@ class HubSpotAdapter(CRMAdapter):
                 else:
                     offset, last_id = after, hits[-1].id
                 if not give_up:
-                    pending = self._page(table, query_anchor, offset)
-            yield PullPage(self._decode(table, fresh), {"ts": anchor, "ids": sorted(seen)})
+                    pending = self._page(v, query_anchor, offset)
+            yield PullPage(self._decode(table, v, fresh), {"ts": anchor, "ids": sorted(seen)})
             if give_up:
                 raise RemoteError(
                     f"More than {SEARCH_CAP:,} HubSpot {obj} share one modification time, "
@@ -636,14 +1136,28 @@ class HubSpotAdapter(CRMAdapter):
                 return
 
     def fetch(self, table: TableSpec, remote_ids: Sequence[str]) -> list[RemoteRecord]:
-        obj = self.objects[table.table]
+        by_variant: dict[str, tuple[_Variant, list[str]]] = {}
+        for rid in remote_ids:
+            v, raw = self._locate(table, rid)
+            by_variant.setdefault(v.obj, (v, []))[1].append(raw)
+        records: list[RemoteRecord] = []
+        for v, raws in by_variant.values():
+            records.extend(self._fetch_object(table, v, raws))
+        return records
+
+    def _fetch_object(self, table: TableSpec, v: _Variant, raws: list[str]) -> list[RemoteRecord]:
+        obj = v.obj
         what = f"the {obj} batch read"
-        props = self._search_body(table, None, 1)["properties"]
+        props = self._search_body(v, None, 1)["properties"]
         data = _object(
             self.transport.request(
                 "POST",
                 f"/crm/v3/objects/{obj}/batch/read",
-                json={"properties": props, "inputs": [{"id": rid} for rid in remote_ids]},
+                json={
+                    "properties": props,
+                    "propertiesWithHistory": [],
+                    "inputs": [{"id": rid} for rid in raws],
+                },
             ),
             what,
         )
@@ -659,38 +1173,69 @@ class HubSpotAdapter(CRMAdapter):
             except ValueError:
                 raise _garbage(what, f"record {rid} whose {MODIFIED} is {raw!r:.40}") from None
             hits.append(_Hit(rid, found, modified))
-        return self._decode(table, hits)
+        return self._decode(table, v, hits)
 
     def preview(self, table: TableSpec, cursor: JSON | None) -> int | None:
-        anchor, _ = _read_cursor(cursor)
-        _, _, total = self._search(table, self._search_body(table, anchor, 1))
+        variants = self.variants[table.table]
+        positions: dict[str, JSON] = {variants[0].obj: cursor}
+        if len(variants) > 1:
+            positions = {}
+            if isinstance(cursor, dict) and isinstance(cursor.get("objects"), dict):
+                positions = dict(cursor["objects"])
+            elif cursor is not None:
+                positions = {variants[0].obj: cursor}
+        total = 0
+        for v in variants:
+            anchor, _ = _read_cursor(positions.get(v.obj))
+            _, _, count = self._search(v, self._search_body(v, anchor, 1))
+            if count is None:
+                return None
+            total += count
         return total
 
     # ----------------------------------------------------------------- push
-    def _encode(self, table: TableSpec, values: Mapping[str, JSON]) -> dict[str, str]:
-        codecs = self.codecs[table.table]
+    def _encode(self, v: _Variant, values: Mapping[str, JSON]) -> dict[str, str]:
         out: dict[str, str] = {}
         for field_name, value in values.items():
-            if field_name in codecs:
-                out.update(codecs[field_name].encode(value))
+            if field_name in v.codecs:
+                out.update(v.codecs[field_name].encode(value))
         return out
 
-    def _write(self, table: TableSpec, items: list[Outgoing], outcomes: dict[str, Outcome]) -> None:
-        obj = self.objects[table.table]
-        upserts = [i for i in items if i.remote_id is None]
-        updates = [i for i in items if i.remote_id is not None]
+    def _send(self, path: str, json: Any) -> Any:
+        """POST a batch write; a property HubSpot does not have is a setup problem."""
+        try:
+            return self.transport.request("POST", path, json=json)
+        except Rejected as exc:
+            missing = _MISSING_PROPERTY.search(str(exc))
+            if exc.status == 400 and missing:
+                obj = path.split("/")[4]
+                raise ConfigError(
+                    f"HubSpot has no property {missing.group(1)!r} on {obj}: run "
+                    f"`cstui sync --setup` to create the properties cstui needs (it lists "
+                    f"them for an administrator if this token may not create them)."
+                ) from None
+            raise
+
+    def _write(
+        self,
+        v: _Variant,
+        upserts: list[Outgoing],
+        updates: list[tuple[str, Outgoing]],
+        outcomes: dict[str, Outcome],
+    ) -> None:
+        """Upsert new records by cstui id; update known ones by (raw) HubSpot id."""
+        obj = v.obj
         if upserts:
             what = f"the {obj} batch upsert"
             data = _object(
-                self.transport.request(
-                    "POST",
+                self._send(
                     f"/crm/v3/objects/{obj}/batch/upsert",
                     json={
                         "inputs": [
                             {
                                 "idProperty": self.id_property,
                                 "id": i.local_id,
-                                "properties": self._encode(table, i.values),
+                                "properties": self._encode(v, i.values),
                             }
                             for i in upserts
                         ]
@@ -706,27 +1251,26 @@ class HubSpotAdapter(CRMAdapter):
                 local = _props(item, what, rid).get(self.id_property)
                 if local not in wanted:
                     raise _garbage(what, f"record {rid} that was not asked for")
-                outcomes[str(local)] = Outcome(str(local), True, remote_id=rid)
+                outcomes[str(local)] = Outcome(str(local), True, remote_id=self._rid(v, rid))
             for key, message in _error_ids(data, what).items():
                 if key in wanted and key not in outcomes:
                     outcomes[key] = Outcome(key, False, error=message)
         if updates:
             what = f"the {obj} batch update"
-            by_remote = {i.remote_id: i for i in updates}
+            by_remote = {raw: i for raw, i in updates}
             data = _object(
-                self.transport.request(
-                    "POST",
+                self._send(
                     f"/crm/v3/objects/{obj}/batch/update",
                     json={
                         "inputs": [
                             {
-                                "id": i.remote_id,
+                                "id": raw,
                                 "properties": {
-                                    **self._encode(table, i.values),
+                                    **self._encode(v, i.values),
                                     self.id_property: i.local_id,
                                 },
                             }
-                            for i in updates
+                            for raw, i in updates
                         ]
                     },
                 ),
@@ -739,21 +1283,25 @@ class HubSpotAdapter(CRMAdapter):
                 if rid not in by_remote:
                     raise _garbage(what, f"record {rid} that was not asked for")
                 local = by_remote[rid].local_id
-                outcomes[local] = Outcome(local, True, remote_id=rid)
+                outcomes[local] = Outcome(local, True, remote_id=self._rid(v, rid))
             for key, message in _error_ids(data, what).items():
                 entry = by_remote.get(key)
                 if entry is not None and entry.local_id not in outcomes:
                     outcomes[entry.local_id] = Outcome(entry.local_id, False, error=message)
 
     def _associate(
-        self, table: TableSpec, items: list[Outgoing], outcomes: dict[str, Outcome]
+        self, table: TableSpec, v: _Variant, items: list[Outgoing], outcomes: dict[str, Outcome]
     ) -> None:
-        obj = self.objects[table.table]
+        obj = v.obj
         pending = [
             i
             for i in items
             if i.parent is not None and outcomes.get(i.local_id, Outcome("", False)).ok
         ]
+
+        def raw(i: Outgoing) -> str:
+            return self._locate(table, outcomes[i.local_id].remote_id or "")[1]
+
         moved = [i for i in pending if i.old_parent and i.old_parent != i.parent]
         if moved:
             self.transport.request(
@@ -761,18 +1309,14 @@ class HubSpotAdapter(CRMAdapter):
                 f"/crm/v4/associations/{obj}/{PARENT_OBJECT}/batch/archive",
                 json={
                     "inputs": [
-                        {
-                            "from": {"id": outcomes[i.local_id].remote_id},
-                            "to": [{"id": i.old_parent}],
-                        }
-                        for i in moved
+                        {"from": {"id": raw(i)}, "to": [{"id": i.old_parent}]} for i in moved
                     ]
                 },
             )
         if not pending:
             return
         what = f"the {obj} → companies association"
-        wanted = {(outcomes[i.local_id].remote_id, i.parent): i.local_id for i in pending}
+        wanted = {(raw(i), i.parent): i.local_id for i in pending}
         data = _object(
             self.transport.request(
                 "POST",
@@ -796,53 +1340,80 @@ class HubSpotAdapter(CRMAdapter):
             if not outcome.parent_ok:
                 outcome.error = "HubSpot did not confirm the link to its company"
 
+    def _archive(self, v: _Variant, raws: list[str]) -> None:
+        self.transport.request(
+            "POST",
+            f"/crm/v3/objects/{v.obj}/batch/archive",
+            json={"inputs": [{"id": raw} for raw in raws]},
+        )
+
     def _delete(
         self, table: TableSpec, items: list[Outgoing], outcomes: dict[str, Outcome]
     ) -> None:
-        obj = self.objects[table.table]
-        known = {i.remote_id: i.local_id for i in items if i.remote_id}
-        unknown = [i for i in items if not i.remote_id]
-        if unknown:
-            what = f"the {obj} batch read"
+        known: dict[str, tuple[_Variant, list[tuple[str, str]]]] = {}
+        for i in items:
+            if i.remote_id:
+                v, raw = self._locate(table, i.remote_id)
+                known.setdefault(v.obj, (v, []))[1].append((raw, i.local_id))
+        unknown = {i.local_id for i in items if not i.remote_id}
+        for v in self.variants[table.table]:
+            if not unknown:
+                break
+            what = f"the {v.obj} batch read"
             data = _object(
                 self.transport.request(
                     "POST",
-                    f"/crm/v3/objects/{obj}/batch/read",
+                    f"/crm/v3/objects/{v.obj}/batch/read",
                     json={
                         "idProperty": self.id_property,
                         "properties": [self.id_property],
-                        "inputs": [{"id": i.local_id} for i in unknown],
+                        "propertiesWithHistory": [],
+                        "inputs": [{"id": local} for local in sorted(unknown)],
                     },
                 ),
                 what,
             )
-            wanted = {i.local_id for i in unknown}
             for item in _list(data, "results", what):
                 if not isinstance(item, dict):
                     raise _garbage(what, "a result that is not an object")
                 rid = _check_id(item.get("id"), what, "a result")
                 local = _props(item, what, rid).get(self.id_property)
-                if local in wanted:
-                    known[rid] = str(local)
-            for i in unknown:  # never reached HubSpot: nothing to archive
-                if i.local_id not in known.values():
-                    outcomes[i.local_id] = Outcome(i.local_id, True)
-        if known:
-            self.transport.request(
-                "POST",
-                f"/crm/v3/objects/{obj}/batch/archive",
-                json={"inputs": [{"id": rid} for rid in known]},
-            )
-            for rid, local in known.items():
-                outcomes[local] = Outcome(local, True, remote_id=rid)
+                if local in unknown:
+                    known.setdefault(v.obj, (v, []))[1].append((rid, str(local)))
+                    unknown.discard(str(local))
+        for local in unknown:  # never reached HubSpot: nothing to archive
+            outcomes[local] = Outcome(local, True)
+        for v, pairs in known.values():
+            self._archive(v, [raw for raw, _ in pairs])
+            for raw, local in pairs:
+                outcomes[local] = Outcome(local, True, remote_id=self._rid(v, raw))
 
     def push(self, table: TableSpec, items: Sequence[Outgoing]) -> list[Outcome]:
         outcomes: dict[str, Outcome] = {}
-        writes = [i for i in items if not i.delete]
+        groups: dict[str, tuple[_Variant, list[Outgoing], list[tuple[str, Outgoing]]]] = {}
+        moved: dict[str, tuple[_Variant, list[tuple[str, str]]]] = {}
+        for i in items:
+            if i.delete:
+                continue
+            if i.remote_id is None:
+                v = self._target(table, i.values)
+                groups.setdefault(v.obj, (v, [], []))[1].append(i)
+                continue
+            here, raw = self._locate(table, i.remote_id)
+            there = self._target(table, i.values) if "kind" in i.values else here
+            if there is here:
+                groups.setdefault(here.obj, (here, [], []))[2].append((raw, i))
+            else:  # moves to another object: created there, archived here afterwards
+                groups.setdefault(there.obj, (there, [], []))[1].append(i)
+                moved.setdefault(here.obj, (here, []))[1].append((raw, i.local_id))
+        for v, upserts, updates in groups.values():
+            self._write(v, upserts, updates, outcomes)
+            self._associate(table, v, upserts + [i for _, i in updates], outcomes)
+        for v, pairs in moved.values():  # only once the new record exists
+            done = [raw for raw, local in pairs if outcomes.get(local, Outcome("", False)).ok]
+            if done:
+                self._archive(v, done)
         deletes = [i for i in items if i.delete]
-        if writes:
-            self._write(table, writes, outcomes)
-            self._associate(table, writes, outcomes)
         if deletes:
             self._delete(table, deletes, outcomes)
         for i in items:
