@@ -30,10 +30,11 @@ from cstui.i18n import fmt_date, humanize, money, t
 from cstui.sanitize import clean
 from cstui.screens.account_tabs import tabs
 from cstui.screens.forms import Field, FormScreen, activity_fields
+from cstui.ui.access import UsesWorkspace, on_workspace_change
 from cstui.widgets.charts import Series, TimeChart, stars
 from cstui.widgets.health_breakdown import BAND_COLOURS, HealthBreakdown
 from cstui.widgets.localize import localize_bindings
-from cstui.workspace import Workspace, WorkspaceEvent
+from cstui.workspace import WorkspaceEvent
 
 ROLE_ORDER: tuple[ContactRole, ...] = (
     ContactRole.CHAMPION,
@@ -178,7 +179,7 @@ def activities_text(activities: list[Activity]) -> Text:
     return out
 
 
-class AccountScreen(Screen[None]):
+class AccountScreen(UsesWorkspace, Screen[None]):
     """The account overview; ``l`` logs an activity, ``h``/``H`` set or clear a rating."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -243,13 +244,8 @@ class AccountScreen(Screen[None]):
     def __init__(self, account_id: str) -> None:
         super().__init__()
         self.account_id = account_id
-        self._unsubscribe: Callable[[], None] | None = None
         self._refresh_pending = False
         localize_bindings(self)
-
-    @property
-    def workspace(self) -> Workspace:
-        return self.app.workspace  # type: ignore[attr-defined,no-any-return]
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -290,7 +286,7 @@ class AccountScreen(Screen[None]):
         return box
 
     def on_mount(self) -> None:
-        self._unsubscribe = self.workspace.subscribe(self._on_workspace_event)
+        on_workspace_change(self, self._on_workspace_event)
         self.refresh_view()
         self.query_one("#account-body").focus()
 
@@ -301,11 +297,6 @@ class AccountScreen(Screen[None]):
             pane_id = panes[number - 1].id
             if pane_id is not None:
                 self.query_one("#account-tabs", TabbedContent).active = pane_id
-
-    def on_unmount(self) -> None:
-        if self._unsubscribe is not None:
-            self._unsubscribe()
-            self._unsubscribe = None
 
     def on_resize(self, event: events.Resize) -> None:
         self.set_class(event.size.width < NARROW_BELOW, "-narrow")

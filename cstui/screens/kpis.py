@@ -27,6 +27,7 @@ from cstui.i18n import catalogue, language, money, short_money, t
 from cstui.sanitize import clean
 from cstui.screens.forms import Field, FormScreen
 from cstui.screens.live import LiveScreen
+from cstui.ui.access import workspace_app
 from cstui.widgets.account_table import AccountTable, Column
 from cstui.widgets.charts import spark_rows
 from cstui.widgets.localize import localize_bindings
@@ -486,7 +487,7 @@ def SurveyForm(ws: Workspace, account_id: str) -> FormScreen:
 
 def record_survey_flow(app: App[Any], account_id: str | None) -> None:
     """Open the survey form for ``account_id``, asking for the account first when None."""
-    ws: Workspace = app.workspace  # type: ignore[attr-defined]
+    ws = workspace_app(app).workspace
     if account_id is not None:
         app.push_screen(SurveyForm(ws, account_id))
         return

@@ -27,6 +27,7 @@ from cstui.sanitize import clean
 from cstui.screens.forms import Field, FormScreen
 from cstui.screens.kpis import BAND_STYLE, label, per_currency
 from cstui.screens.live import LiveScreen
+from cstui.ui.access import workspace_app
 from cstui.widgets.account_table import AccountTable, Column
 
 MONTHS = 12
@@ -247,7 +248,7 @@ class RenewalsScreen(LiveScreen):
             return
         r = self.current
         if r is not None:
-            self.app.open_account(r.account_id)  # type: ignore[attr-defined]
+            workspace_app(self).open_account(r.account_id)
 
     # ---------------------------------------------------------------- actions
     def action_switch(self) -> None:

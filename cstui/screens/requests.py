@@ -25,6 +25,7 @@ from cstui.i18n import short_money, t
 from cstui.sanitize import clean
 from cstui.screens.forms import Field, FormScreen
 from cstui.screens.live import LiveScreen
+from cstui.ui.access import UsesWorkspace
 from cstui.widgets.account_table import AccountTable, Column
 from cstui.widgets.localize import localize_bindings
 from cstui.workspace import AccountNotFound, Workspace
@@ -105,7 +106,7 @@ class TaskRow:
     account: str
 
 
-class RequestDetail(ModalScreen[None]):
+class RequestDetail(UsesWorkspace, ModalScreen[None]):
     """Verbatim, accounts and tell tasks of one request; ``x`` completes a task."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -130,10 +131,6 @@ class RequestDetail(ModalScreen[None]):
         super().__init__()
         localize_bindings(self)
         self.request_id = request_id
-
-    @property
-    def workspace(self) -> Workspace:
-        return self.app.workspace  # type: ignore[attr-defined,no-any-return]
 
     @property
     def tasks_table(self) -> AccountTable[TaskRow]:

@@ -32,8 +32,9 @@ from cstui.domain.models import InvalidRecord
 from cstui.i18n import t
 from cstui.sanitize import clean
 from cstui.sync import Cancelled, Conflict, Progress, ResolveError, SyncError, SyncReport
+from cstui.ui.access import UsesWorkspace, on_workspace_change
 from cstui.widgets.localize import localize_bindings
-from cstui.workspace import Workspace, WorkspaceEvent
+from cstui.workspace import WorkspaceEvent
 
 SHOW_FAILURES = 5
 """Rejected items listed on the summary; the CLI's ``cstui sync`` prints them all."""
@@ -57,7 +58,7 @@ class _Outcome:
     message: str = ""
 
 
-class SyncScreen(Screen[None]):
+class SyncScreen(UsesWorkspace, Screen[None]):
     """Runs one sync on open: a progress bar, running counts, then a summary."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -88,10 +89,6 @@ class SyncScreen(Screen[None]):
         self.message = ""
         self._cancel = threading.Event()
         self._done: Counter[tuple[str, str]] = Counter()
-
-    @property
-    def workspace(self) -> Workspace:
-        return self.app.workspace  # type: ignore[attr-defined,no-any-return]
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -273,7 +270,7 @@ def conflict_prompt(c: Conflict) -> Text:
     return line
 
 
-class ConflictsScreen(Screen[None]):
+class ConflictsScreen(UsesWorkspace, Screen[None]):
     """Open conflicts; each key settles the highlighted one locally (the next sync the CRM)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -291,11 +288,6 @@ class ConflictsScreen(Screen[None]):
         super().__init__()
         localize_bindings(self)
         self.conflicts: list[Conflict] = []
-        self._unsubscribe: Any = None
-
-    @property
-    def workspace(self) -> Workspace:
-        return self.app.workspace  # type: ignore[attr-defined,no-any-return]
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -305,13 +297,9 @@ class ConflictsScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self._unsubscribe = self.workspace.subscribe(self._on_workspace_event)
+        on_workspace_change(self, self._on_workspace_event)
         self.reload()
         self.query_one(ConflictList).focus()
-
-    def on_unmount(self) -> None:
-        if self._unsubscribe is not None:
-            self._unsubscribe()
 
     def _on_workspace_event(self, event: WorkspaceEvent) -> None:
         if "conflicts" in event.tables:

@@ -33,9 +33,10 @@ from cstui.domain.templates import Progress, phase_order, roadmap
 from cstui.i18n import fmt_date, language, t
 from cstui.sanitize import clean
 from cstui.screens.forms import Field, FormScreen
+from cstui.ui.access import UsesWorkspace, on_workspace_change
 from cstui.widgets.charts import hbar
 from cstui.widgets.localize import localize_bindings
-from cstui.workspace import Workspace, WorkspaceEvent
+from cstui.workspace import WorkspaceEvent
 
 MIN_FLEX = 12
 """The flexible column (a title) never gets narrower than this, even at 80 columns."""
@@ -152,7 +153,7 @@ class ItemList(OptionList):
         self.highlighted = index
 
 
-class AccountPane(Vertical):
+class AccountPane(UsesWorkspace, Vertical):
     """Base of the account tabs: workspace access, live refresh, and focus when shown.
 
     The pane carries the tab's key bindings, so the footer shows them while focus is on the
@@ -182,7 +183,6 @@ class AccountPane(Vertical):
     def __init__(self, account_id: str, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.account_id = account_id
-        self._unsubscribe: Callable[[], None] | None = None
         self._pending = False
         self._keep: str | None = None
         self._width = 0
@@ -190,21 +190,12 @@ class AccountPane(Vertical):
         localize_bindings(self)
 
     @property
-    def workspace(self) -> Workspace:
-        return self.app.workspace  # type: ignore[attr-defined,no-any-return]
-
-    @property
     def items(self) -> ItemList:
         return self.query_one(ItemList)
 
     def on_mount(self) -> None:
-        self._unsubscribe = self.workspace.subscribe(self._on_workspace_event)
+        on_workspace_change(self, self._on_workspace_event)
         self.refresh_view()
-
-    def on_unmount(self) -> None:
-        if self._unsubscribe is not None:
-            self._unsubscribe()
-            self._unsubscribe = None
 
     def on_resize(self, event: events.Resize) -> None:
         if event.size.width != self._width:  # lines are laid out for the width: rebuild

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any, ClassVar
@@ -45,11 +45,12 @@ from cstui.domain.roi import percent
 from cstui.i18n import fmt_date, language, money, t
 from cstui.sanitize import clean
 from cstui.screens.forms import Field, FormScreen
+from cstui.ui.access import UsesWorkspace, on_workspace_change
 from cstui.widgets.charts import Series, TimeChart, hbar
 from cstui.widgets.localize import localize_bindings
 from cstui.widgets.success_plan import STATUS_STYLE as SUCCESS_STYLE
 from cstui.widgets.success_plan import ConfirmScreen, number, status_label, with_unit
-from cstui.workspace import Workspace, WorkspaceEvent
+from cstui.workspace import WorkspaceEvent
 
 EDITABLE: tuple[str, ...] = ("summary", "risks", "next_steps", "changes")
 """Prose sections; the others are numbers drawn from the data."""
@@ -343,7 +344,7 @@ class StoryLine(Static, can_focus=True):
 Cursor = QBRSection | StoryLine
 
 
-class QBRPane(Vertical, can_focus=True):
+class QBRPane(UsesWorkspace, Vertical, can_focus=True):
     """The QBR tab of one account (registered in ``screens/account_tabs.py``)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -395,17 +396,12 @@ class QBRPane(Vertical, can_focus=True):
         super().__init__(id="qbr")
         self.account_id = account_id
         self.period = default_period(clock.today())
-        self._unsubscribe: Callable[[], None] | None = None
         self._refresh_pending = False
         self._cursor: str = "summary"
         """The section name or story activity id the keys act on."""
         self.data: QBRData | None = None
         self.record: QBR | None = None
         localize_bindings(self)
-
-    @property
-    def workspace(self) -> Workspace:
-        return self.app.workspace  # type: ignore[attr-defined,no-any-return]
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -421,13 +417,8 @@ class QBRPane(Vertical, can_focus=True):
                         yield Static("", classes="qbr-text", markup=False)
 
     def on_mount(self) -> None:
-        self._unsubscribe = self.workspace.subscribe(self._on_workspace_event)
+        on_workspace_change(self, self._on_workspace_event)
         self.refresh_view()
-
-    def on_unmount(self) -> None:
-        if self._unsubscribe is not None:
-            self._unsubscribe()
-            self._unsubscribe = None
 
     def on_show(self) -> None:
         """Opening the tab puts the cursor in the review, so its keys work at once."""

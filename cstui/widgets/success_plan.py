@@ -50,8 +50,9 @@ from cstui.domain.success import (
 from cstui.i18n import fmt_date, humanize, language, money, t
 from cstui.sanitize import clean
 from cstui.screens.forms import Field, FormScreen
+from cstui.ui.access import UsesWorkspace, on_workspace_change
 from cstui.widgets.localize import localize_bindings
-from cstui.workspace import Workspace, WorkspaceEvent
+from cstui.workspace import WorkspaceEvent
 
 NARROW_BELOW = 100
 """Below this many columns light and deep objectives stack instead of sitting side by side."""
@@ -344,7 +345,7 @@ class ConfirmScreen(ModalScreen[bool]):
         self.dismiss(event.button.id == "confirm-yes")
 
 
-class SuccessPlanPane(Vertical, can_focus=True):
+class SuccessPlanPane(UsesWorkspace, Vertical, can_focus=True):
     """The Success plan tab of one account (registered in ``screens/account_tabs.py``)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -417,15 +418,10 @@ class SuccessPlanPane(Vertical, can_focus=True):
     def __init__(self, account_id: str) -> None:
         super().__init__(id="success-plan")
         self.account_id = account_id
-        self._unsubscribe: Callable[[], None] | None = None
         self._refresh_pending = False
         self._cursor: str | None = None
         """Id of the objective the keys act on (the focused card's)."""
         localize_bindings(self)
-
-    @property
-    def workspace(self) -> Workspace:
-        return self.app.workspace  # type: ignore[attr-defined,no-any-return]
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -441,13 +437,8 @@ class SuccessPlanPane(Vertical, can_focus=True):
             yield Static("", id="sp-roi")
 
     def on_mount(self) -> None:
-        self._unsubscribe = self.workspace.subscribe(self._on_workspace_event)
+        on_workspace_change(self, self._on_workspace_event)
         self.refresh_view()
-
-    def on_unmount(self) -> None:
-        if self._unsubscribe is not None:
-            self._unsubscribe()
-            self._unsubscribe = None
 
     def on_resize(self, event: events.Resize) -> None:
         self.set_class(event.size.width < NARROW_BELOW, "-narrow")
