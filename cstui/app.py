@@ -24,7 +24,7 @@ from cstui.commands import AccountsProvider, ActionsProvider
 from cstui.i18n import t
 from cstui.screens.portfolio import PortfolioScreen
 from cstui.ui.access import WorkspaceApp, on_workspace_change
-from cstui.widgets.localize import localize_bindings
+from cstui.ui.localize import localize_bindings
 from cstui.workspace import HEALTH_INPUT_TABLES, Workspace, WorkspaceEvent
 
 POLL_SECONDS = 1.0

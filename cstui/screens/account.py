@@ -29,11 +29,11 @@ from cstui.domain.models import Account, Activity, ActivityKind, Contact, Contac
 from cstui.i18n import fmt_date, humanize, money, t
 from cstui.sanitize import clean
 from cstui.screens.account_tabs import tabs
-from cstui.screens.forms import Field, FormScreen, activity_fields
 from cstui.ui.access import UsesWorkspace, on_workspace_change
+from cstui.ui.forms import Field, FormScreen, activity_fields
+from cstui.ui.localize import localize_bindings
 from cstui.widgets.charts import Series, TimeChart, stars
 from cstui.widgets.health_breakdown import BAND_COLOURS, HealthBreakdown
-from cstui.widgets.localize import localize_bindings
 from cstui.workspace import WorkspaceEvent
 
 ROLE_ORDER: tuple[ContactRole, ...] = (

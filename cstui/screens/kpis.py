@@ -17,7 +17,6 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Footer, Header, Label, Static
 
 from cstui import clock
@@ -25,12 +24,13 @@ from cstui.domain.models import InvalidRecord, SurveyKind
 from cstui.domain.renewals import KPIReport, KPIValue, Period
 from cstui.i18n import catalogue, language, money, short_money, t
 from cstui.sanitize import clean
-from cstui.screens.forms import Field, FormScreen
 from cstui.screens.live import LiveScreen
 from cstui.ui.access import workspace_app
+from cstui.ui.dialog import Dialog
+from cstui.ui.forms import Field, FormScreen
+from cstui.ui.localize import localize_bindings
 from cstui.widgets.account_table import AccountTable, Column
 from cstui.widgets.charts import spark_rows
-from cstui.widgets.localize import localize_bindings
 from cstui.workspace import AccountNotFound, Workspace
 
 if TYPE_CHECKING:
@@ -106,7 +106,7 @@ class BehindRow:
     band: str
 
 
-class AccountsModal(ModalScreen[None]):
+class AccountsModal(Dialog[None]):
     """The accounts behind one number; Enter opens the account (this list stays below it)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -114,12 +114,7 @@ class AccountsModal(ModalScreen[None]):
         Binding("enter", "open", "key.s8.open"),
     ]
     DEFAULT_CSS = """
-    AccountsModal { align: center middle; }
-    AccountsModal > Vertical {
-        width: 90; max-width: 100%; height: 80%; max-height: 100%;
-        border: thick $primary; background: $surface; padding: 0 1;
-    }
-    AccountsModal #behind-title { text-style: bold; text-wrap: nowrap; text-overflow: ellipsis; }
+    AccountsModal > #behind-dialog { width: 90; height: 80%; max-height: 100%; }
     """
 
     def __init__(self, title: str, rows: Sequence[BehindRow]) -> None:
@@ -129,8 +124,8 @@ class AccountsModal(ModalScreen[None]):
         self.rows = list(rows)
 
     def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Label(self.title_text, id="behind-title", markup=False)
+        with Vertical(id="behind-dialog", classes="dialog"):
+            yield Label(self.title_text, id="behind-title", classes="dialog-title", markup=False)
             yield AccountTable[BehindRow](
                 [
                     Column("name", t("col.name"), 30, lambda r: r.name, flex=True, priority=10),

@@ -12,7 +12,7 @@ from typing import ClassVar
 from textual.screen import Screen
 
 from cstui.ui.access import UsesWorkspace, on_workspace_change
-from cstui.widgets.localize import localize_bindings
+from cstui.ui.localize import localize_bindings
 from cstui.workspace import WorkspaceEvent
 
 

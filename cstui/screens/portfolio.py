@@ -31,9 +31,9 @@ from cstui.domain.portfolio import (
 )
 from cstui.i18n import humanize, short_money, t
 from cstui.ui.access import UsesWorkspace, on_workspace_change, workspace_app
+from cstui.ui.localize import localize_bindings
 from cstui.widgets.account_table import AccountTable, Column
 from cstui.widgets.filter_input import FilterInput
-from cstui.widgets.localize import localize_bindings
 from cstui.workspace import SavedView, WorkspaceEvent
 
 SUMMARY_SLICE = 2_000
@@ -283,7 +283,7 @@ class PortfolioScreen(UsesWorkspace, Screen[None]):
         self.app.push_screen(ViewPicker(self.workspace.views()), chosen)
 
     def action_save_view(self) -> None:
-        from cstui.screens.forms import Field, FormScreen
+        from cstui.ui.forms import Field, FormScreen
 
         def save(values: dict[str, object]) -> None:
             self.workspace.save_view(

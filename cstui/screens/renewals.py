@@ -24,10 +24,10 @@ from cstui.domain.models import Forecast, Outcome, Renewal
 from cstui.domain.renewals import MonthRow
 from cstui.i18n import short_money, t
 from cstui.sanitize import clean
-from cstui.screens.forms import Field, FormScreen
 from cstui.screens.kpis import BAND_STYLE, label, per_currency
 from cstui.screens.live import LiveScreen
 from cstui.ui.access import workspace_app
+from cstui.ui.forms import Field, FormScreen
 from cstui.widgets.account_table import AccountTable, Column
 
 MONTHS = 12

@@ -16,18 +16,18 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Footer, Header, Label, Static
 
 from cstui.domain.models import FeatureRequest, InvalidRecord, LoopStatus, Task
 from cstui.domain.voc import RankedRequest, next_status
 from cstui.i18n import short_money, t
 from cstui.sanitize import clean
-from cstui.screens.forms import Field, FormScreen
 from cstui.screens.live import LiveScreen
 from cstui.ui.access import UsesWorkspace
+from cstui.ui.dialog import Dialog
+from cstui.ui.forms import Field, FormScreen
+from cstui.ui.localize import localize_bindings
 from cstui.widgets.account_table import AccountTable, Column
-from cstui.widgets.localize import localize_bindings
 from cstui.workspace import AccountNotFound, Workspace
 
 STATUS_STYLE = {
@@ -106,7 +106,7 @@ class TaskRow:
     account: str
 
 
-class RequestDetail(UsesWorkspace, ModalScreen[None]):
+class RequestDetail(UsesWorkspace, Dialog[None]):
     """Verbatim, accounts and tell tasks of one request; ``x`` completes a task."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -114,14 +114,7 @@ class RequestDetail(UsesWorkspace, ModalScreen[None]):
         Binding("escape", "close", "key.s8.close"),
     ]
     DEFAULT_CSS = """
-    RequestDetail { align: center middle; }
-    RequestDetail > Vertical {
-        width: 100; max-width: 100%; height: 90%; max-height: 100%;
-        border: thick $primary; background: $surface; padding: 0 1;
-    }
-    RequestDetail #req-detail-title {
-        text-style: bold; text-wrap: nowrap; text-overflow: ellipsis;
-    }
+    RequestDetail > #req-detail { width: 100; height: 90%; max-height: 100%; }
     RequestDetail #req-detail-body { height: 1fr; }
     RequestDetail #req-detail-body > Static { height: auto; }
     RequestDetail #req-tasks { height: 1fr; min-height: 4; }
@@ -154,8 +147,8 @@ class RequestDetail(UsesWorkspace, ModalScreen[None]):
                 priority=5,
             ),
         ]
-        with Vertical():
-            yield Label("", id="req-detail-title", markup=False)
+        with Vertical(id="req-detail", classes="dialog"):
+            yield Label("", id="req-detail-title", classes="dialog-title", markup=False)
             with VerticalScroll(id="req-detail-body"):
                 yield Static(id="req-detail-status", markup=False)
                 yield Static(id="req-detail-verbatim", markup=False)

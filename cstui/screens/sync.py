@@ -33,7 +33,7 @@ from cstui.i18n import t
 from cstui.sanitize import clean
 from cstui.sync import Cancelled, Conflict, Progress, ResolveError, SyncError, SyncReport
 from cstui.ui.access import UsesWorkspace, on_workspace_change
-from cstui.widgets.localize import localize_bindings
+from cstui.ui.localize import localize_bindings
 from cstui.workspace import WorkspaceEvent
 
 SHOW_FAILURES = 5
@@ -343,7 +343,7 @@ class ConflictsScreen(UsesWorkspace, Screen[None]):
         c = self.current
         if c is None:
             return
-        from cstui.screens.forms import Field, FormScreen
+        from cstui.ui.forms import Field, FormScreen
 
         def submit(values: dict[str, Any]) -> None:
             value = values.get("value")

@@ -26,7 +26,7 @@ from cstui.i18n import t
 from cstui.sanitize import clean
 from cstui.screens.live import LiveScreen
 from cstui.today import TodayDigest, TodayItem, build_today, section_title
-from cstui.widgets.localize import localize_bindings
+from cstui.ui.localize import localize_bindings
 from cstui.workspace import WorkspaceEvent
 
 MAX_PER_SECTION = 200
@@ -259,7 +259,7 @@ class TodayScreen(LiveScreen):
         item = self.current
         if item is None or item.section != "alerts":
             return
-        from cstui.screens.forms import Field, FormScreen
+        from cstui.ui.forms import Field, FormScreen
 
         today = clock.today()
         alert_id = item.ref

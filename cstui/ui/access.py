@@ -40,8 +40,11 @@ class WorkspaceApp(App[None]):
             self._unsubscribe_workspace = None
 
     def _publish(self, event: WorkspaceEvent) -> None:
-        """Publish ``event``; a subscriber's error is raised to the code that changed the
-        workspace, as a direct subscription's was (``Signal.publish`` only logs it)."""
+        """Publish ``event`` to every subscriber, then raise the first subscriber's error.
+
+        Raised, the error reaches the store, which logs it as it logged a direct workspace
+        subscriber's; ``Signal.publish`` alone would hand it to Textual's log, unseen.
+        """
         outer, self._callback_errors = self._callback_errors, []
         try:
             self.workspace_changed.publish(event)

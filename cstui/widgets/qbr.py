@@ -44,13 +44,11 @@ from cstui.domain.renewals import Period
 from cstui.domain.roi import percent
 from cstui.i18n import fmt_date, language, money, t
 from cstui.sanitize import clean
-from cstui.screens.forms import Field, FormScreen
-from cstui.ui.access import UsesWorkspace, on_workspace_change
+from cstui.ui.forms import Field, FormScreen
 from cstui.widgets.charts import Series, TimeChart, hbar
-from cstui.widgets.localize import localize_bindings
+from cstui.widgets.pane import AccountPane
 from cstui.widgets.success_plan import STATUS_STYLE as SUCCESS_STYLE
-from cstui.widgets.success_plan import ConfirmScreen, number, status_label, with_unit
-from cstui.workspace import WorkspaceEvent
+from cstui.widgets.success_plan import number, status_label, with_unit
 
 EDITABLE: tuple[str, ...] = ("summary", "risks", "next_steps", "changes")
 """Prose sections; the others are numbers drawn from the data."""
@@ -344,7 +342,7 @@ class StoryLine(Static, can_focus=True):
 Cursor = QBRSection | StoryLine
 
 
-class QBRPane(UsesWorkspace, Vertical, can_focus=True):
+class QBRPane(AccountPane, can_focus=True):
     """The QBR tab of one account (registered in ``screens/account_tabs.py``)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -357,9 +355,6 @@ class QBRPane(UsesWorkspace, Vertical, can_focus=True):
     ]
 
     DEFAULT_CSS = """
-    QBRPane {
-        height: 1fr;
-    }
     QBRPane #qbr-head {
         height: auto;
         padding: 0 1;
@@ -393,15 +388,12 @@ class QBRPane(UsesWorkspace, Vertical, can_focus=True):
     """
 
     def __init__(self, account_id: str) -> None:
-        super().__init__(id="qbr")
-        self.account_id = account_id
+        super().__init__(account_id, id="qbr")
         self.period = default_period(clock.today())
-        self._refresh_pending = False
         self._cursor: str = "summary"
         """The section name or story activity id the keys act on."""
         self.data: QBRData | None = None
         self.record: QBR | None = None
-        localize_bindings(self)
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -416,21 +408,12 @@ class QBRPane(UsesWorkspace, Vertical, can_focus=True):
                     else:
                         yield Static("", classes="qbr-text", markup=False)
 
-    def on_mount(self) -> None:
-        on_workspace_change(self, self._on_workspace_event)
-        self.refresh_view()
-
     def on_show(self) -> None:
         """Opening the tab puts the cursor in the review, so its keys work at once."""
         if not self.has_focus_within:
             self.restore_cursor()
 
     # ------------------------------------------------------------------ data
-    def _on_workspace_event(self, event: WorkspaceEvent) -> None:
-        if self.account_id in event.account_ids and not self._refresh_pending:
-            self._refresh_pending = True  # one save can fire several events: redraw once
-            self.call_later(self.refresh_view)
-
     def show_period(self, period: str) -> None:
         """Switch to ``period`` (the QBRs-due list opens the quarter that is due)."""
         self.period = period
@@ -450,7 +433,6 @@ class QBRPane(UsesWorkspace, Vertical, can_focus=True):
 
     def refresh_view(self) -> None:
         """Redraw every section from the workspace; story lines are rebuilt only if changed."""
-        self._refresh_pending = False
         ws = self.workspace
         if ws.account(self.account_id) is None:
             self.query_one("#qbr-head", Static).update(Text(t("account.gone"), style="bold red"))
@@ -516,6 +498,9 @@ class QBRPane(UsesWorkspace, Vertical, can_focus=True):
             if box.section == "stories":
                 out.extend(self.stories())
         return out
+
+    def after_dialog(self) -> None:
+        self.call_after_refresh(self.restore_cursor)
 
     def restore_cursor(self) -> None:
         """Focus the remembered section or story, else the summary."""
@@ -591,18 +576,13 @@ class QBRPane(UsesWorkspace, Vertical, can_focus=True):
         def submit(values: dict[str, Any]) -> None:
             ws.update_qbr_section(account_id, period, section, values["text"] or "")
 
-        def done(values: dict[str, Any] | None) -> None:
-            if values is not None:
-                self.notify(t("qbrui.saved.section"), markup=False)
-            self.call_after_refresh(self.restore_cursor)
-
         title = t(
             "qbrui.form.edit",
             section=section_title(section),
             name=clean(data.account.name),
             period=period,
         )
-        self.app.push_screen(FormScreen(title, fields, submit), done)
+        self.form(title, fields, submit, t("qbrui.saved.section"))
 
     def action_mark(self) -> None:
         focused = self.screen.focused
@@ -628,12 +608,10 @@ class QBRPane(UsesWorkspace, Vertical, can_focus=True):
             return
         message = t("qbrui.confirm.deliver", period=self.period, name=clean(data.account.name))
 
-        def done(yes: bool | None) -> None:
-            if yes:
-                self._set_status(QBRStatus.DELIVERED)
-            self.call_after_refresh(self.restore_cursor)
+        def deliver() -> None:
+            self._set_status(QBRStatus.DELIVERED)
 
-        self.app.push_screen(ConfirmScreen(message, t("qbrui.confirm.deliver_yes")), done)
+        self.confirm(message, t("qbrui.confirm.deliver_yes"), deliver, None)
 
     def _set_status(self, status: QBRStatus) -> None:
         try:
@@ -688,7 +666,7 @@ class QBRPane(UsesWorkspace, Vertical, can_focus=True):
         def done(values: dict[str, Any] | None) -> None:
             if values is not None and written:
                 self.notify(t("qbrui.export.written", path=written[-1]), markup=False)
-            self.call_after_refresh(self.restore_cursor)
+            self.after_dialog()
 
         title = t("qbrui.export.title", period=period, name=clean(name))
         self.app.push_screen(FormScreen(title, fields, submit), done)

@@ -14,7 +14,6 @@ save or a teammate's change. All text from the plan and the contacts is shown li
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any, ClassVar
 
@@ -24,9 +23,8 @@ from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Container, Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
-from textual.widgets import Button, Label, Static
+from textual.containers import Container, Vertical, VerticalScroll
+from textual.widgets import Static
 
 from cstui import clock
 from cstui.domain import roi as roi_domain
@@ -49,10 +47,8 @@ from cstui.domain.success import (
 )
 from cstui.i18n import fmt_date, humanize, language, money, t
 from cstui.sanitize import clean
-from cstui.screens.forms import Field, FormScreen
-from cstui.ui.access import UsesWorkspace, on_workspace_change
-from cstui.widgets.localize import localize_bindings
-from cstui.workspace import WorkspaceEvent
+from cstui.ui.forms import Field
+from cstui.widgets.pane import AccountPane
 
 NARROW_BELOW = 100
 """Below this many columns light and deep objectives stack instead of sitting side by side."""
@@ -291,61 +287,7 @@ class ObjectiveCard(Static, can_focus=True):
         self._pane().switch_column(self)
 
 
-class ConfirmScreen(ModalScreen[bool]):
-    """Yes or no before something that cannot be undone; Escape (and the default) is no."""
-
-    DEFAULT_CSS = """
-    ConfirmScreen {
-        align: center middle;
-    }
-    ConfirmScreen > #confirm-dialog {
-        width: 64;
-        max-width: 100%;
-        height: auto;
-        border: thick $error;
-        background: $surface;
-        padding: 0 1;
-    }
-    ConfirmScreen #confirm-buttons {
-        height: auto;
-        margin-top: 1;
-    }
-    ConfirmScreen #confirm-buttons Button {
-        margin-right: 1;
-    }
-    """
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y", "answer(True)", "key.success.yes"),
-        Binding("n,escape", "answer(False)", "key.success.no"),
-    ]
-
-    def __init__(self, message: str, yes: str) -> None:
-        super().__init__()
-        localize_bindings(self)
-        self.message = message
-        self.yes = yes
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="confirm-dialog"):
-            yield Label(clean(self.message), id="confirm-message", markup=False)
-            with Horizontal(id="confirm-buttons"):
-                yield Button(self.yes, variant="error", id="confirm-yes")
-                yield Button(t("form.cancel"), id="confirm-no")
-
-    def on_mount(self) -> None:
-        self.query_one("#confirm-no").focus()
-
-    def action_answer(self, yes: bool) -> None:
-        self.dismiss(yes)
-
-    @on(Button.Pressed)
-    def _pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        self.dismiss(event.button.id == "confirm-yes")
-
-
-class SuccessPlanPane(UsesWorkspace, Vertical, can_focus=True):
+class SuccessPlanPane(AccountPane, can_focus=True):
     """The Success plan tab of one account (registered in ``screens/account_tabs.py``)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -359,9 +301,6 @@ class SuccessPlanPane(UsesWorkspace, Vertical, can_focus=True):
     ]
 
     DEFAULT_CSS = """
-    SuccessPlanPane {
-        height: 1fr;
-    }
     SuccessPlanPane #sp-body {
         height: 1fr;
     }
@@ -416,12 +355,9 @@ class SuccessPlanPane(UsesWorkspace, Vertical, can_focus=True):
     """
 
     def __init__(self, account_id: str) -> None:
-        super().__init__(id="success-plan")
-        self.account_id = account_id
-        self._refresh_pending = False
+        super().__init__(account_id, id="success-plan")
         self._cursor: str | None = None
         """Id of the objective the keys act on (the focused card's)."""
-        localize_bindings(self)
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -436,10 +372,6 @@ class SuccessPlanPane(UsesWorkspace, Vertical, can_focus=True):
                         yield Static("", classes="sp-placeholder", markup=False)
             yield Static("", id="sp-roi")
 
-    def on_mount(self) -> None:
-        on_workspace_change(self, self._on_workspace_event)
-        self.refresh_view()
-
     def on_resize(self, event: events.Resize) -> None:
         self.set_class(event.size.width < NARROW_BELOW, "-narrow")
 
@@ -449,11 +381,6 @@ class SuccessPlanPane(UsesWorkspace, Vertical, can_focus=True):
             self.restore_cursor()
 
     # ------------------------------------------------------------------ data
-    def _on_workspace_event(self, event: WorkspaceEvent) -> None:
-        if self.account_id in event.account_ids and not self._refresh_pending:
-            self._refresh_pending = True  # one save can fire several events: redraw once
-            self.call_later(self.refresh_view)
-
     def _column(self, audience: Audience) -> Vertical:
         return self.query_one(f"#sp-{audience.value}", Vertical)
 
@@ -466,7 +393,6 @@ class SuccessPlanPane(UsesWorkspace, Vertical, can_focus=True):
 
     def refresh_view(self) -> None:
         """Redraw from the workspace; cards are rebuilt only when the objectives changed."""
-        self._refresh_pending = False
         ws = self.workspace
         account = ws.account(self.account_id)
         plan = ws.success_plan(self.account_id)
@@ -582,19 +508,8 @@ class SuccessPlanPane(UsesWorkspace, Vertical, can_focus=True):
             self.app.bell()
         return account
 
-    def _open(
-        self,
-        title: str,
-        fields: list[Field],
-        submit: Callable[[dict[str, Any]], None],
-        saved: str,
-    ) -> None:
-        def done(values: dict[str, Any] | None) -> None:
-            if values is not None:
-                self.notify(saved, markup=False)
-            self.call_after_refresh(self.restore_cursor)
-
-        self.app.push_screen(FormScreen(title, fields, submit), done)
+    def after_dialog(self) -> None:
+        self.call_after_refresh(self.restore_cursor)
 
     def _contact_options(self, keep: str | None = None) -> list[tuple[str, str]]:
         """Contacts still at the customer (and the current stakeholder, even if gone)."""
@@ -649,7 +564,7 @@ class SuccessPlanPane(UsesWorkspace, Vertical, can_focus=True):
 
         self._cursor = None
         title = t("success.form.plan.title", name=clean(account.name))
-        self._open(title, fields, submit, t("success.saved.plan"))
+        self.form(title, fields, submit, t("success.saved.plan"))
 
     def action_edit_goal(self) -> None:
         account = self._account()
@@ -666,7 +581,7 @@ class SuccessPlanPane(UsesWorkspace, Vertical, can_focus=True):
             ws.update_success_plan(self.account_id, {"goal": values["goal"] or ""})
 
         title = t("success.form.goal.title", name=clean(account.name))
-        self._open(title, fields, submit, t("success.saved.goal"))
+        self.form(title, fields, submit, t("success.saved.goal"))
 
     def _objective_fields(self, current: Objective | None, audience: Audience) -> list[Field]:
         kpi = current.kpi if current else None
@@ -772,7 +687,7 @@ class SuccessPlanPane(UsesWorkspace, Vertical, can_focus=True):
             self._cursor = added[-1].id
 
         title = t("success.form.objective.add", name=clean(account.name))
-        self._open(
+        self.form(
             title, self._objective_fields(None, audience), submit, t("success.saved.objective")
         )
 
@@ -792,7 +707,7 @@ class SuccessPlanPane(UsesWorkspace, Vertical, can_focus=True):
 
         title = t("success.form.objective.edit", title=clean(objective.title))
         fields = self._objective_fields(objective, objective.audience)
-        self._open(title, fields, submit, t("success.saved.objective"))
+        self.form(title, fields, submit, t("success.saved.objective"))
 
     def action_measure(self) -> None:
         objective = self._selected_objective()
@@ -838,7 +753,7 @@ class SuccessPlanPane(UsesWorkspace, Vertical, can_focus=True):
             ws.record_kpi(self.account_id, oid, values["value"], values["date"])
 
         title = t("success.form.reading.title", name=clean(kpi.name))
-        self._open(title, fields, submit, t("success.saved.reading"))
+        self.form(title, fields, submit, t("success.saved.reading"))
 
     def action_remove(self) -> None:
         objective = self._selected_objective()
@@ -851,16 +766,13 @@ class SuccessPlanPane(UsesWorkspace, Vertical, can_focus=True):
         index = next((i for i, c in enumerate(cards) if c.objective_id == oid), 0)
         neighbour = cards[index + 1] if index + 1 < len(cards) else cards[index - 1]
 
-        def done(yes: bool | None) -> None:
-            if yes:
-                self._cursor = neighbour.objective_id if neighbour.objective_id != oid else None
-                ws.remove_objective(self.account_id, oid)
-                self.notify(t("success.saved.removed"), markup=False)
-            self.call_after_refresh(self.restore_cursor)
+        def remove() -> None:
+            ws.remove_objective(self.account_id, oid)
+            self._cursor = neighbour.objective_id if neighbour.objective_id != oid else None
 
         n = len(objective.kpi.history) if objective.kpi else 0
         message = t("success.confirm.remove", title=clean(objective.title), n=n)
-        self.app.push_screen(ConfirmScreen(message, t("success.confirm.yes")), done)
+        self.confirm(message, t("success.confirm.yes"), remove, t("success.saved.removed"))
 
     def action_edit_roi(self) -> None:
         account = self._account()
@@ -915,4 +827,4 @@ class SuccessPlanPane(UsesWorkspace, Vertical, can_focus=True):
             ws.set_roi(self.account_id, values)
 
         title = t("success.form.roi.title", name=clean(account.name))
-        self._open(title, fields, submit, t("success.saved.roi"))
+        self.form(title, fields, submit, t("success.saved.roi"))

@@ -29,12 +29,12 @@ from cstui.domain.cadence import Touchpoint
 from cstui.domain.models import InvalidRecord, Priority, Task, TaskSource
 from cstui.i18n import fmt_date, language, t
 from cstui.sanitize import clean
-from cstui.screens.forms import Field
-from cstui.widgets.checklist import (
+from cstui.ui.forms import Field
+from cstui.widgets.pane import (
     WHEN_WIDTH,
-    AccountPane,
     Cell,
     ItemList,
+    ListPane,
     columns,
     label_width,
     when_text,
@@ -112,7 +112,7 @@ def touchpoints_text(points: list[Touchpoint], today: date) -> Text:
     return out
 
 
-class TasksPane(AccountPane):
+class TasksPane(ListPane):
     """The account's tasks with add, complete, edit and delete; touchpoints underneath."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

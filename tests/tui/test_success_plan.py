@@ -21,8 +21,9 @@ import cstui.screens.account as account_screen
 from cstui.app import CSApp, create_app
 from cstui.domain.models import Contact, SuccessPlan
 from cstui.screens.account import AccountScreen
-from cstui.screens.forms import FormScreen
-from cstui.widgets.success_plan import ConfirmScreen, ObjectiveCard, SuccessPlanPane
+from cstui.ui.confirm import ConfirmScreen
+from cstui.ui.forms import FormScreen
+from cstui.widgets.success_plan import ObjectiveCard, SuccessPlanPane
 from cstui.workspace import Workspace
 
 TODAY = date(2026, 11, 23)

@@ -24,14 +24,14 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.markup import escape
-from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, Select, SelectionList, Static, TextArea
 
 from cstui.domain.models import Activity, ActivityKind, Contact, InvalidRecord, Sentiment
 from cstui.i18n import t
 from cstui.sanitize import clean
-from cstui.widgets.localize import localize_bindings
+from cstui.ui.dialog import Dialog
+from cstui.ui.localize import localize_bindings
 
 FieldKind = Literal["text", "multiline", "date", "int", "float", "select", "multiselect", "bool"]
 _SINGLE_LINE: frozenset[str] = frozenset({"text", "date", "int", "float"})
@@ -65,7 +65,7 @@ def _initial_text(field: Field) -> str:
     return str(value)
 
 
-class FormScreen(ModalScreen[dict[str, Any] | None]):
+class FormScreen(Dialog[dict[str, Any] | None]):
     """A centred dialog of fields; dismisses with the values once ``on_submit`` succeeded.
 
     Stable ids for callers and tests: each field's widget is ``#field-<name>`` and its
@@ -73,24 +73,13 @@ class FormScreen(ModalScreen[dict[str, Any] | None]):
     """
 
     DEFAULT_CSS = """
-    FormScreen {
-        align: center middle;
-    }
     FormScreen > #form-dialog {
         width: 76;
-        max-width: 100%;
-        height: auto;
         max-height: 100%;
-        border: thick $primary;
-        background: $surface;
-        padding: 0 1;
     }
     FormScreen #form-title {
         width: 100%;
-        text-style: bold;
         color: $text-primary;
-        text-wrap: nowrap;
-        text-overflow: ellipsis;
     }
     FormScreen #form-errors {
         color: $text-error;
@@ -158,8 +147,10 @@ class FormScreen(ModalScreen[dict[str, Any] | None]):
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
-        with Vertical(id="form-dialog"):
-            yield Label(clean(self.form_title), id="form-title", markup=False)
+        with Vertical(id="form-dialog", classes="dialog"):
+            yield Label(
+                clean(self.form_title), id="form-title", classes="dialog-title", markup=False
+            )
             yield Static("", id="form-errors", markup=False)
             with VerticalScroll(id="form-body"):
                 for field in self.fields:
