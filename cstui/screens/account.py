@@ -14,7 +14,6 @@ from datetime import date, timedelta
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container, Vertical, VerticalScroll
@@ -46,7 +45,6 @@ ROLE_ORDER: tuple[ContactRole, ...] = (
 RECENT_ACTIVITIES = 8
 CONTACTS_PER_ROLE = 8
 CHART_DAYS = 365
-NARROW_BELOW = 116
 """Below this many columns the two columns stack into one."""
 
 _SENTIMENT_STYLE = {
@@ -190,56 +188,10 @@ class AccountScreen(UsesWorkspace, Screen[None]):
         *(Binding(str(n), f"show_tab({n})", "key.account.tab", show=False) for n in range(1, 8)),
     ]
 
-    DEFAULT_CSS = """
-    AccountScreen #account-header {
-        height: auto;
-        padding: 0 1;
-        background: $boost;
-    }
-    AccountScreen #account-tabs {
-        height: 1fr;
-    }
-    AccountScreen #account-tabs > ContentSwitcher {
-        height: 1fr;
-    }
-    AccountScreen TabPane {
-        height: 1fr;
-        padding: 0;
-    }
-    AccountScreen #account-body {
-        height: 1fr;
-    }
-    AccountScreen #account-columns {
-        layout: horizontal;
-        height: auto;
-    }
-    AccountScreen .account-column {
-        width: 1fr;
-        height: auto;
-    }
-    AccountScreen #account-left {
-        width: 3fr;
-    }
-    AccountScreen #account-right {
-        width: 2fr;
-    }
-    AccountScreen.-narrow #account-columns {
-        layout: vertical;
-    }
-    AccountScreen.-narrow #account-left, AccountScreen.-narrow #account-right {
-        width: 100%;
-    }
-    AccountScreen .account-section {
-        height: auto;
-        border: round $primary 40%;
-        border-title-color: $text-primary;
-        border-title-style: bold;
-        padding: 0 1;
-    }
-    AccountScreen #usage-period {
-        color: $text-muted;
-    }
-    """
+    CSS_PATH = "account.tcss"
+    # Overview columns stack below 116 columns (-narrow, -medium), the success plan's light
+    # and deep columns below 100 (-narrow); Textual sets the class on every resize.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-medium"), (116, "-wide")]
 
     def __init__(self, account_id: str) -> None:
         super().__init__()
@@ -249,8 +201,6 @@ class AccountScreen(UsesWorkspace, Screen[None]):
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
-        # Decided before the children exist, so they are styled once, not twice.
-        self.set_class(self.app.size.width < NARROW_BELOW, "-narrow")
         yield Header()
         yield Static("", id="account-header", markup=False)
         with TabbedContent(id="account-tabs", initial="tab-overview"):
@@ -297,9 +247,6 @@ class AccountScreen(UsesWorkspace, Screen[None]):
             pane_id = panes[number - 1].id
             if pane_id is not None:
                 self.query_one("#account-tabs", TabbedContent).active = pane_id
-
-    def on_resize(self, event: events.Resize) -> None:
-        self.set_class(event.size.width < NARROW_BELOW, "-narrow")
 
     # ------------------------------------------------------------------ data
     def _on_workspace_event(self, event: WorkspaceEvent) -> None:

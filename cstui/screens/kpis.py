@@ -113,9 +113,7 @@ class AccountsModal(Dialog[None]):
         Binding("escape", "close", "key.s8.close"),
         Binding("enter", "open", "key.s8.open"),
     ]
-    DEFAULT_CSS = """
-    AccountsModal > #behind-dialog { width: 90; height: 80%; max-height: 100%; }
-    """
+    CSS_PATH = "kpis.tcss"
 
     def __init__(self, title: str, rows: Sequence[BehindRow]) -> None:
         super().__init__()
@@ -226,12 +224,7 @@ class KPIScreen(LiveScreen):
         Binding("a", "accounts", "key.s8.accounts"),
         Binding("escape", "back", "key.s8.back"),
     ]
-    DEFAULT_CSS = """
-    KPIScreen #kpi-head { height: auto; padding: 0 1; background: $boost; }
-    KPIScreen #kpi-table { height: auto; max-height: 14; }
-    KPIScreen #kpi-details { height: 1fr; padding: 0 1; }
-    KPIScreen #kpi-details > Static { height: auto; }
-    """
+    CSS_PATH = "kpis.tcss"
 
     def __init__(self, period: Period | None = None, slice: str = "all") -> None:
         super().__init__()

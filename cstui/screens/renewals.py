@@ -119,11 +119,7 @@ class RenewalsScreen(LiveScreen):
         Binding("tab", "switch", "key.s8.switch", show=False),
         Binding("escape", "back", "key.s8.back"),
     ]
-    DEFAULT_CSS = """
-    RenewalsScreen #renew-months { height: 1fr; max-height: 15; }
-    RenewalsScreen #renew-title { height: 1; padding: 0 1; background: $boost; }
-    RenewalsScreen #renew-list { height: 1fr; }
-    """
+    CSS_PATH = "renewals.tcss"
 
     def __init__(self) -> None:
         super().__init__()

@@ -113,12 +113,7 @@ class RequestDetail(UsesWorkspace, Dialog[None]):
         Binding("x", "toggle_done", "key.s8.task_done"),
         Binding("escape", "close", "key.s8.close"),
     ]
-    DEFAULT_CSS = """
-    RequestDetail > #req-detail { width: 100; height: 90%; max-height: 100%; }
-    RequestDetail #req-detail-body { height: 1fr; }
-    RequestDetail #req-detail-body > Static { height: auto; }
-    RequestDetail #req-tasks { height: 1fr; min-height: 4; }
-    """
+    CSS_PATH = "requests.tcss"
 
     def __init__(self, request_id: str) -> None:
         super().__init__()
@@ -226,10 +221,7 @@ class RequestsScreen(LiveScreen):
         Binding("S", "ship", "key.s8.ship"),
         Binding("escape", "back", "key.s8.back"),
     ]
-    DEFAULT_CSS = """
-    RequestsScreen #req-head { height: auto; padding: 0 1; background: $boost; }
-    RequestsScreen #req-table { height: 1fr; }
-    """
+    CSS_PATH = "requests.tcss"
 
     REBUILD_ON_RESUME = True  # the request detail may have closed a loop
 

@@ -66,13 +66,7 @@ class SyncScreen(UsesWorkspace, Screen[None]):
         Binding("c", "cancel", "key.syncui.cancel"),
         Binding("Y", "again", "key.syncui.again"),
     ]
-    DEFAULT_CSS = """
-    #sync-body { padding: 1 2; height: 1fr; }
-    #sync-title { text-style: bold; }
-    #sync-bar { margin: 1 0; }
-    #sync-phase.error { color: $text-error; }
-    #sync-hint { color: $text-muted; margin-top: 1; }
-    """
+    CSS_PATH = "sync.tcss"
 
     class Progressed(Message):
         """One engine progress report, posted from the worker thread."""
@@ -244,10 +238,6 @@ class ConflictList(OptionList):
         Binding("j", "cursor_down", show=False),
         Binding("k", "cursor_up", show=False),
     ]
-    DEFAULT_CSS = """
-    ConflictList { height: 1fr; border: none; padding: 0; }
-    ConflictList:focus { border: none; background-tint: transparent; }
-    """
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, markup=False)
@@ -279,10 +269,7 @@ class ConflictsScreen(UsesWorkspace, Screen[None]):
         Binding("e", "edit", "key.syncui.edit"),
         Binding("escape", "back", "key.syncui.back"),
     ]
-    DEFAULT_CSS = """
-    #conflicts-title { text-style: bold; padding: 0 1; background: $boost; }
-    #conflicts-hint { color: $text-muted; padding: 0 1; }
-    """
+    CSS_PATH = "sync.tcss"
 
     def __init__(self) -> None:
         super().__init__()

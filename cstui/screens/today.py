@@ -47,14 +47,6 @@ class TodayList(OptionList):
         Binding("j", "cursor_down", show=False),
         Binding("k", "cursor_up", show=False),
     ]
-    DEFAULT_CSS = """
-    TodayList {
-        height: 1fr; max-height: 100%; border: none; padding: 0;
-        text-wrap: nowrap; text-overflow: ellipsis;
-    }
-    TodayList:focus { border: none; background-tint: transparent; }
-    TodayList > .option-list--option-disabled { color: $text-accent; text-style: bold; }
-    """
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, markup=False)
@@ -97,9 +89,7 @@ class TodayScreen(LiveScreen):
         Binding("left_square_bracket", "section(-1)", "key.today.previous", show=False),
         Binding("escape", "back", "key.today.back"),
     ]
-    DEFAULT_CSS = """
-    #today-scope { height: 1; padding: 0 1; background: $boost; }
-    """
+    CSS_PATH = "today.tcss"
 
     def __init__(self, *, everyone: bool = False) -> None:
         super().__init__()

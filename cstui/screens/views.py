@@ -24,10 +24,7 @@ def view_label(view: SavedView) -> str:
 
 class ViewPicker(Dialog[SavedView | None]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "key.cancel")]
-    DEFAULT_CSS = """
-    ViewPicker > #views-dialog { width: 70; max-width: 95%; max-height: 80%; }
-    ViewPicker OptionList { height: auto; max-height: 20; }
-    """
+    CSS_PATH = "views.tcss"
 
     def __init__(self, views: list[SavedView]) -> None:
         super().__init__()

@@ -26,23 +26,7 @@ class ConfirmScreen(Dialog[bool]):
     the dialog, which stays open, instead of being lost after it closed.
     """
 
-    DEFAULT_CSS = """
-    ConfirmScreen > #confirm-dialog {
-        width: 64;
-        border: thick $error;
-    }
-    ConfirmScreen #confirm-errors {
-        color: $text-error;
-        display: none;
-    }
-    ConfirmScreen #confirm-buttons {
-        height: auto;
-        margin-top: 1;
-    }
-    ConfirmScreen #confirm-buttons Button {
-        margin-right: 1;
-    }
-    """
+    CSS_PATH = "confirm.tcss"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "answer(True)", "key.success.yes"),

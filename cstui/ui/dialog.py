@@ -10,26 +10,12 @@ from typing import TypeVar
 
 from textual.screen import ModalScreen
 
+from cstui.ui.css import default_css
+
 ResultT = TypeVar("ResultT")
 
 
 class Dialog(ModalScreen[ResultT]):
     """A modal screen whose ``.dialog`` child is the box the user sees."""
 
-    DEFAULT_CSS = """
-    Dialog {
-        align: center middle;
-    }
-    Dialog > .dialog {
-        max-width: 100%;
-        height: auto;
-        border: thick $primary;
-        background: $surface;
-        padding: 0 1;
-    }
-    Dialog .dialog-title {
-        text-style: bold;
-        text-wrap: nowrap;
-        text-overflow: ellipsis;
-    }
-    """
+    DEFAULT_CSS = default_css(__file__, "dialog.tcss")

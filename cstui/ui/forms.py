@@ -72,55 +72,7 @@ class FormScreen(Dialog[dict[str, Any] | None]):
     message ``#error-<name>``; record-level messages are in ``#form-errors``.
     """
 
-    DEFAULT_CSS = """
-    FormScreen > #form-dialog {
-        width: 76;
-        max-height: 100%;
-    }
-    FormScreen #form-title {
-        width: 100%;
-        color: $text-primary;
-    }
-    FormScreen #form-errors {
-        color: $text-error;
-        display: none;
-    }
-    FormScreen #form-body {
-        height: auto;
-    }
-    FormScreen .form-field {
-        height: auto;
-    }
-    FormScreen .form-label {
-        text-style: bold;
-    }
-    FormScreen .form-help {
-        color: $text-muted;
-    }
-    FormScreen .form-error {
-        color: $text-error;
-        display: none;
-    }
-    FormScreen TextArea {
-        height: 5;
-    }
-    FormScreen SelectionList {
-        height: auto;
-        max-height: 8;
-    }
-    FormScreen #form-buttons {
-        height: auto;
-        align-vertical: middle;
-    }
-    FormScreen #form-buttons Button {
-        margin-right: 1;
-    }
-    FormScreen #form-hint {
-        width: 1fr;
-        color: $text-muted;
-        text-align: right;
-    }
-    """
+    CSS_PATH = "forms.tcss"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "key.form.save", priority=True),

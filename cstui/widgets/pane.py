@@ -25,6 +25,7 @@ from cstui.domain.models import InvalidRecord
 from cstui.i18n import t
 from cstui.ui.access import UsesWorkspace, on_workspace_change
 from cstui.ui.confirm import ConfirmScreen
+from cstui.ui.css import default_css
 from cstui.ui.forms import Field, FormScreen
 from cstui.ui.localize import localize_bindings
 from cstui.workspace import WorkspaceEvent
@@ -92,19 +93,7 @@ class ItemList(OptionList):
     ellipsis; the scrollbar's gutter is always reserved so showing it never shifts columns.
     """
 
-    DEFAULT_CSS = """
-    ItemList {
-        height: 1fr;
-        max-height: 100%;
-        border: none;
-        padding: 0 1;
-        scrollbar-gutter: stable;
-        text-wrap: nowrap;
-        text-overflow: ellipsis;
-    }
-    ItemList:focus { border: none; }
-    ItemList > .option-list--option-disabled { color: $text-accent; }
-    """
+    DEFAULT_CSS = default_css(__file__, "item_list.tcss")
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, markup=False)
@@ -145,12 +134,6 @@ class AccountPane(UsesWorkspace, Vertical):
 
     The pane carries the tab's key bindings, so the footer shows them while focus is in
     the pane.
-    """
-
-    DEFAULT_CSS = """
-    AccountPane {
-        height: 1fr;
-    }
     """
 
     ENTER_CONFIRMS: ClassVar[bool] = False
@@ -226,21 +209,7 @@ class ListPane(AccountPane):
     a template") still work.
     """
 
-    DEFAULT_CSS = """
-    ListPane > .pane-header {
-        height: auto;
-        padding: 0 1;
-        background: $boost;
-    }
-    ListPane > .pane-empty {
-        height: auto;
-        padding: 1 2;
-        color: $text-muted;
-    }
-    ListPane:focus > .pane-empty {
-        color: $foreground;
-    }
-    """
+    DEFAULT_CSS = default_css(__file__, "pane.tcss")
 
     ENTER_CONFIRMS = True
 

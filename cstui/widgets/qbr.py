@@ -44,6 +44,7 @@ from cstui.domain.renewals import Period
 from cstui.domain.roi import percent
 from cstui.i18n import fmt_date, language, money, t
 from cstui.sanitize import clean
+from cstui.ui.css import default_css
 from cstui.ui.forms import Field, FormScreen
 from cstui.widgets.charts import Series, TimeChart, hbar
 from cstui.widgets.pane import AccountPane
@@ -287,10 +288,6 @@ class QBRChart(Widget):
     ``query_one(TimeChart)``, and a second one in this tab would be the one it finds.
     """
 
-    DEFAULT_CSS = """
-    QBRChart { height: auto; }
-    """
-
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.chart = TimeChart(empty=t("qbrui.chart.none"))
@@ -354,38 +351,7 @@ class QBRPane(AccountPane, can_focus=True):
         Binding("x", "export", "key.qbr.export"),
     ]
 
-    DEFAULT_CSS = """
-    QBRPane #qbr-head {
-        height: auto;
-        padding: 0 1;
-    }
-    QBRPane #qbr-body {
-        height: 1fr;
-    }
-    QBRPane .qbr-section {
-        height: auto;
-        border: round $primary 40%;
-        border-title-color: $text-primary;
-        border-title-style: bold;
-        padding: 0 1;
-    }
-    QBRPane .qbr-section:focus {
-        border: round $primary;
-        background: $primary 10%;
-    }
-    QBRPane .qbr-text {
-        height: auto;
-    }
-    QBRPane .qbr-story {
-        height: auto;
-    }
-    QBRPane .qbr-story:focus {
-        background: $primary 25%;
-    }
-    QBRPane #qbr-chart {
-        margin: 1 0;
-    }
-    """
+    DEFAULT_CSS = default_css(__file__, "qbr.tcss")
 
     def __init__(self, account_id: str) -> None:
         super().__init__(account_id, id="qbr")

@@ -47,11 +47,10 @@ from cstui.domain.success import (
 )
 from cstui.i18n import fmt_date, humanize, language, money, t
 from cstui.sanitize import clean
+from cstui.ui.css import default_css
 from cstui.ui.forms import Field
 from cstui.widgets.pane import AccountPane
 
-NARROW_BELOW = 100
-"""Below this many columns light and deep objectives stack instead of sitting side by side."""
 BAR_WIDTH = 20
 
 STATUS_STYLE: dict[ObjectiveStatus | None, tuple[str, str]] = {
@@ -300,59 +299,7 @@ class SuccessPlanPane(AccountPane, can_focus=True):
         Binding("R", "edit_roi", "key.success.roi"),
     ]
 
-    DEFAULT_CSS = """
-    SuccessPlanPane #sp-body {
-        height: 1fr;
-    }
-    SuccessPlanPane #sp-empty {
-        padding: 1 2;
-    }
-    SuccessPlanPane #sp-goal {
-        height: auto;
-        padding: 0 1;
-    }
-    SuccessPlanPane #sp-columns {
-        layout: horizontal;
-        height: auto;
-    }
-    SuccessPlanPane.-narrow #sp-columns {
-        layout: vertical;
-    }
-    SuccessPlanPane .sp-column, SuccessPlanPane #sp-roi {
-        height: auto;
-        border: round $primary 40%;
-        border-title-color: $text-primary;
-        border-title-style: bold;
-    }
-    SuccessPlanPane .sp-column {
-        width: 1fr;
-    }
-    SuccessPlanPane .sp-column:focus-within {
-        border: round $primary;
-    }
-    SuccessPlanPane #sp-deep.-missing {
-        border: round $error;
-        border-title-color: $text-error;
-    }
-    SuccessPlanPane .sp-placeholder {
-        padding: 0 1;
-        color: $text-muted;
-    }
-    SuccessPlanPane #sp-deep.-missing .sp-placeholder {
-        color: $text-error;
-    }
-    SuccessPlanPane .sp-card {
-        height: auto;
-        padding: 0 1;
-        margin-bottom: 1;
-    }
-    SuccessPlanPane .sp-card:focus {
-        background: $primary 25%;
-    }
-    SuccessPlanPane #sp-roi {
-        padding: 0 1;
-    }
-    """
+    DEFAULT_CSS = default_css(__file__, "success_plan.tcss")
 
     def __init__(self, account_id: str) -> None:
         super().__init__(account_id, id="success-plan")
@@ -361,7 +308,6 @@ class SuccessPlanPane(AccountPane, can_focus=True):
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
-        self.set_class(self.app.size.width < NARROW_BELOW, "-narrow")
         with VerticalScroll(id="sp-body"):
             yield Static("", id="sp-empty", markup=False)
             yield Static("", id="sp-goal", markup=False)
@@ -371,9 +317,6 @@ class SuccessPlanPane(AccountPane, can_focus=True):
                     with column:
                         yield Static("", classes="sp-placeholder", markup=False)
             yield Static("", id="sp-roi")
-
-    def on_resize(self, event: events.Resize) -> None:
-        self.set_class(event.size.width < NARROW_BELOW, "-narrow")
 
     def on_show(self) -> None:
         """Opening the tab puts the cursor on the plan, so its keys work at once."""

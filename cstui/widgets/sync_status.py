@@ -15,6 +15,7 @@ from textual.worker import Worker, WorkerState
 from cstui.i18n import t
 from cstui.sanitize import clean
 from cstui.ui.access import UsesWorkspace, on_workspace_change
+from cstui.ui.css import default_css
 from cstui.workspace import Workspace, WorkspaceEvent
 
 REFRESH_SECONDS = 30.0
@@ -53,12 +54,7 @@ def status_text(ws: Workspace) -> str:
 class SyncStatusLine(UsesWorkspace, Static):
     """The sync segment of the status bar (plain text: it may quote a file path)."""
 
-    DEFAULT_CSS = """
-    SyncStatusLine {
-        height: 1; padding: 0 1; background: $boost; color: $text-muted;
-        text-wrap: nowrap; text-overflow: ellipsis;
-    }
-    """
+    DEFAULT_CSS = default_css(__file__, "sync_status.tcss")
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__("", id=id, markup=False)
