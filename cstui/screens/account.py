@@ -190,8 +190,9 @@ class AccountScreen(UsesWorkspace, Screen[None]):
 
     CSS_PATH = "account.tcss"
     # Overview columns stack below 116 columns (-narrow, -medium), the success plan's light
-    # and deep columns below 100 (-narrow); Textual sets the class on every resize.
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-medium"), (116, "-wide")]
+    # and deep columns below 100 (-narrow); Textual sets the class on every resize. (Screen
+    # declares the attribute without ClassVar, so a ClassVar here would not type-check.)
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-medium"), (116, "-wide")]  # noqa: RUF012
 
     def __init__(self, account_id: str) -> None:
         super().__init__()
