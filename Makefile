@@ -29,6 +29,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check cstui tests bench
 	$(BIN)/ruff format --check cstui tests bench
 	$(BIN)/mypy cstui
+	$(BIN)/lint-imports --no-cache
 
 format: $(STAMP)
 	$(BIN)/ruff format cstui tests bench

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import gc
+from collections.abc import Callable
 from typing import ClassVar
 
 from textual import work
-from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.command import Provider
 from textual.screen import Screen
@@ -23,17 +23,18 @@ from cstui import i18n
 from cstui.commands import AccountsProvider, ActionsProvider
 from cstui.i18n import t
 from cstui.screens.portfolio import PortfolioScreen
-from cstui.widgets.localize import localize_bindings
+from cstui.ui.access import WorkspaceApp, on_workspace_change
+from cstui.ui.localize import localize_bindings
 from cstui.workspace import HEALTH_INPUT_TABLES, Workspace, WorkspaceEvent
 
 POLL_SECONDS = 1.0
 HEALTH_CHUNK = 100
 
 
-class CSApp(App[None]):
+class CSApp(WorkspaceApp):
     CSS_PATH = "app.tcss"
     TITLE = "cstui"
-    COMMANDS: ClassVar[set[type[Provider] | object]] = {  # type: ignore[assignment]
+    COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {
         AccountsProvider,
         ActionsProvider,
     }
@@ -42,9 +43,8 @@ class CSApp(App[None]):
         self, workspace: Workspace, *, lang: str = "en", poll: bool = True, rescore: bool = True
     ) -> None:
         i18n.set_language(lang)
-        super().__init__()
+        super().__init__(workspace)
         localize_bindings(self)
-        self.workspace = workspace
         self.lang = lang
         self._poll = poll
         self._rescore = rescore
@@ -77,7 +77,7 @@ class CSApp(App[None]):
         gc.freeze()  # the loaded book is long-lived: keep the collector from rescanning it
         for warning in self.workspace.warnings:
             self.notify(warning, severity="warning", timeout=10, markup=False)
-        self.workspace.subscribe(self._on_workspace_event)
+        on_workspace_change(self, self._on_workspace_event)
         if self._poll:
             self.set_interval(POLL_SECONDS, self.poll_store)
         if self._rescore:

@@ -8,7 +8,6 @@ markup, so the highlight is applied to plain Content here.
 from __future__ import annotations
 
 from functools import partial
-from typing import TYPE_CHECKING
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
@@ -16,9 +15,7 @@ from textual.content import Content
 from cstui.domain.portfolio import fold
 from cstui.i18n import t
 from cstui.sanitize import clean
-
-if TYPE_CHECKING:
-    from cstui.app import CSApp
+from cstui.ui.access import workspace_app
 
 MAX_HITS = 40
 
@@ -27,7 +24,7 @@ class AccountsProvider(Provider):
     """Every account, by name: type a few letters of 株式会社… or Acme."""
 
     async def search(self, query: str) -> Hits:
-        app: CSApp = self.app  # type: ignore[assignment]
+        app = workspace_app(self.app)
         needle = fold(query.strip())
         if not needle:
             return

@@ -14,7 +14,6 @@ from datetime import date, timedelta
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container, Vertical, VerticalScroll
@@ -29,11 +28,12 @@ from cstui.domain.models import Account, Activity, ActivityKind, Contact, Contac
 from cstui.i18n import fmt_date, humanize, money, t
 from cstui.sanitize import clean
 from cstui.screens.account_tabs import tabs
-from cstui.screens.forms import Field, FormScreen, activity_fields
+from cstui.ui.access import UsesWorkspace, on_workspace_change
+from cstui.ui.forms import Field, FormScreen, activity_fields
+from cstui.ui.localize import localize_bindings
 from cstui.widgets.charts import Series, TimeChart, stars
 from cstui.widgets.health_breakdown import BAND_COLOURS, HealthBreakdown
-from cstui.widgets.localize import localize_bindings
-from cstui.workspace import Workspace, WorkspaceEvent
+from cstui.workspace import WorkspaceEvent
 
 ROLE_ORDER: tuple[ContactRole, ...] = (
     ContactRole.CHAMPION,
@@ -45,7 +45,6 @@ ROLE_ORDER: tuple[ContactRole, ...] = (
 RECENT_ACTIVITIES = 8
 CONTACTS_PER_ROLE = 8
 CHART_DAYS = 365
-NARROW_BELOW = 116
 """Below this many columns the two columns stack into one."""
 
 _SENTIMENT_STYLE = {
@@ -178,7 +177,7 @@ def activities_text(activities: list[Activity]) -> Text:
     return out
 
 
-class AccountScreen(Screen[None]):
+class AccountScreen(UsesWorkspace, Screen[None]):
     """The account overview; ``l`` logs an activity, ``h``/``H`` set or clear a rating."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -189,72 +188,20 @@ class AccountScreen(Screen[None]):
         *(Binding(str(n), f"show_tab({n})", "key.account.tab", show=False) for n in range(1, 8)),
     ]
 
-    DEFAULT_CSS = """
-    AccountScreen #account-header {
-        height: auto;
-        padding: 0 1;
-        background: $boost;
-    }
-    AccountScreen #account-tabs {
-        height: 1fr;
-    }
-    AccountScreen #account-tabs > ContentSwitcher {
-        height: 1fr;
-    }
-    AccountScreen TabPane {
-        height: 1fr;
-        padding: 0;
-    }
-    AccountScreen #account-body {
-        height: 1fr;
-    }
-    AccountScreen #account-columns {
-        layout: horizontal;
-        height: auto;
-    }
-    AccountScreen .account-column {
-        width: 1fr;
-        height: auto;
-    }
-    AccountScreen #account-left {
-        width: 3fr;
-    }
-    AccountScreen #account-right {
-        width: 2fr;
-    }
-    AccountScreen.-narrow #account-columns {
-        layout: vertical;
-    }
-    AccountScreen.-narrow #account-left, AccountScreen.-narrow #account-right {
-        width: 100%;
-    }
-    AccountScreen .account-section {
-        height: auto;
-        border: round $primary 40%;
-        border-title-color: $text-primary;
-        border-title-style: bold;
-        padding: 0 1;
-    }
-    AccountScreen #usage-period {
-        color: $text-muted;
-    }
-    """
+    CSS_PATH = "account.tcss"
+    # Overview columns stack below 116 columns (-narrow, -medium), the success plan's light
+    # and deep columns below 100 (-narrow); Textual sets the class on every resize. (Screen
+    # declares the attribute without ClassVar, so a ClassVar here would not type-check.)
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-medium"), (116, "-wide")]  # noqa: RUF012
 
     def __init__(self, account_id: str) -> None:
         super().__init__()
         self.account_id = account_id
-        self._unsubscribe: Callable[[], None] | None = None
         self._refresh_pending = False
         localize_bindings(self)
 
-    @property
-    def workspace(self) -> Workspace:
-        return self.app.workspace  # type: ignore[attr-defined,no-any-return]
-
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
-        # Decided before the children exist, so they are styled once, not twice.
-        self.set_class(self.app.size.width < NARROW_BELOW, "-narrow")
         yield Header()
         yield Static("", id="account-header", markup=False)
         with TabbedContent(id="account-tabs", initial="tab-overview"):
@@ -290,7 +237,7 @@ class AccountScreen(Screen[None]):
         return box
 
     def on_mount(self) -> None:
-        self._unsubscribe = self.workspace.subscribe(self._on_workspace_event)
+        on_workspace_change(self, self._on_workspace_event)
         self.refresh_view()
         self.query_one("#account-body").focus()
 
@@ -301,14 +248,6 @@ class AccountScreen(Screen[None]):
             pane_id = panes[number - 1].id
             if pane_id is not None:
                 self.query_one("#account-tabs", TabbedContent).active = pane_id
-
-    def on_unmount(self) -> None:
-        if self._unsubscribe is not None:
-            self._unsubscribe()
-            self._unsubscribe = None
-
-    def on_resize(self, event: events.Resize) -> None:
-        self.set_class(event.size.width < NARROW_BELOW, "-narrow")
 
     # ------------------------------------------------------------------ data
     def _on_workspace_event(self, event: WorkspaceEvent) -> None:

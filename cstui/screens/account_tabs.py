@@ -1,8 +1,9 @@
 """The tabs of the account screen after Overview, one line per feature.
 
-Each entry is (tab id, i18n key of its label, factory taking the account id). A pane is a
-widget that reads through ``self.app.workspace`` and refreshes itself on workspace events for
-its account. Features register here so the account screen never grows an import per tab.
+Each entry is (tab id, i18n key of its label, factory taking the account id). A pane is an
+:class:`~cstui.widgets.pane.AccountPane`: it reads the workspace and redraws itself on the
+workspace's changes to its account. Features register here so the account screen never
+grows an import per tab.
 """
 
 from __future__ import annotations

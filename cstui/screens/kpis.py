@@ -17,7 +17,6 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Footer, Header, Label, Static
 
 from cstui import clock
@@ -25,11 +24,13 @@ from cstui.domain.models import InvalidRecord, SurveyKind
 from cstui.domain.renewals import KPIReport, KPIValue, Period
 from cstui.i18n import catalogue, language, money, short_money, t
 from cstui.sanitize import clean
-from cstui.screens.forms import Field, FormScreen
 from cstui.screens.live import LiveScreen
+from cstui.ui.access import workspace_app
+from cstui.ui.dialog import Dialog
+from cstui.ui.forms import Field, FormScreen
+from cstui.ui.localize import localize_bindings
 from cstui.widgets.account_table import AccountTable, Column
 from cstui.widgets.charts import spark_rows
-from cstui.widgets.localize import localize_bindings
 from cstui.workspace import AccountNotFound, Workspace
 
 if TYPE_CHECKING:
@@ -105,21 +106,14 @@ class BehindRow:
     band: str
 
 
-class AccountsModal(ModalScreen[None]):
+class AccountsModal(Dialog[None]):
     """The accounts behind one number; Enter opens the account (this list stays below it)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "key.s8.close"),
         Binding("enter", "open", "key.s8.open"),
     ]
-    DEFAULT_CSS = """
-    AccountsModal { align: center middle; }
-    AccountsModal > Vertical {
-        width: 90; max-width: 100%; height: 80%; max-height: 100%;
-        border: thick $primary; background: $surface; padding: 0 1;
-    }
-    AccountsModal #behind-title { text-style: bold; text-wrap: nowrap; text-overflow: ellipsis; }
-    """
+    CSS_PATH = "kpis.tcss"
 
     def __init__(self, title: str, rows: Sequence[BehindRow]) -> None:
         super().__init__()
@@ -128,8 +122,8 @@ class AccountsModal(ModalScreen[None]):
         self.rows = list(rows)
 
     def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Label(self.title_text, id="behind-title", markup=False)
+        with Vertical(id="behind-dialog", classes="dialog"):
+            yield Label(self.title_text, id="behind-title", classes="dialog-title", markup=False)
             yield AccountTable[BehindRow](
                 [
                     Column("name", t("col.name"), 30, lambda r: r.name, flex=True, priority=10),
@@ -230,12 +224,7 @@ class KPIScreen(LiveScreen):
         Binding("a", "accounts", "key.s8.accounts"),
         Binding("escape", "back", "key.s8.back"),
     ]
-    DEFAULT_CSS = """
-    KPIScreen #kpi-head { height: auto; padding: 0 1; background: $boost; }
-    KPIScreen #kpi-table { height: auto; max-height: 14; }
-    KPIScreen #kpi-details { height: 1fr; padding: 0 1; }
-    KPIScreen #kpi-details > Static { height: auto; }
-    """
+    CSS_PATH = "kpis.tcss"
 
     def __init__(self, period: Period | None = None, slice: str = "all") -> None:
         super().__init__()
@@ -486,7 +475,7 @@ def SurveyForm(ws: Workspace, account_id: str) -> FormScreen:
 
 def record_survey_flow(app: App[Any], account_id: str | None) -> None:
     """Open the survey form for ``account_id``, asking for the account first when None."""
-    ws: Workspace = app.workspace  # type: ignore[attr-defined]
+    ws = workspace_app(app).workspace
     if account_id is not None:
         app.push_screen(SurveyForm(ws, account_id))
         return

@@ -7,16 +7,16 @@ once when it comes back otherwise, so hidden screens do no work.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import ClassVar
 
 from textual.screen import Screen
 
-from cstui.widgets.localize import localize_bindings
-from cstui.workspace import Workspace, WorkspaceEvent
+from cstui.ui.access import UsesWorkspace, on_workspace_change
+from cstui.ui.localize import localize_bindings
+from cstui.workspace import WorkspaceEvent
 
 
-class LiveScreen(Screen[None]):
+class LiveScreen(UsesWorkspace, Screen[None]):
     """Subclasses implement :meth:`rebuild`; their own ``on_mount`` runs before this one's."""
 
     REBUILD_ON_RESUME: ClassVar[bool] = False
@@ -25,23 +25,13 @@ class LiveScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         localize_bindings(self)
-        self._unsubscribe: Callable[[], None] | None = None
         self._stale = False
-
-    @property
-    def workspace(self) -> Workspace:
-        return self.app.workspace  # type: ignore[attr-defined,no-any-return]
 
     def rebuild(self) -> None:
         raise NotImplementedError
 
     def on_mount(self) -> None:
-        self._unsubscribe = self.workspace.subscribe(self._on_workspace_event)
-
-    def on_unmount(self) -> None:
-        if self._unsubscribe is not None:
-            self._unsubscribe()
-            self._unsubscribe = None
+        on_workspace_change(self, self._on_workspace_event)
 
     def _on_workspace_event(self, event: WorkspaceEvent) -> None:
         if self.is_current:

@@ -9,7 +9,6 @@ stays instant with tens of thousands of accounts.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from typing import ClassVar
 
 from rich.cells import cell_len
@@ -31,10 +30,11 @@ from cstui.domain.portfolio import (
     summarize,
 )
 from cstui.i18n import humanize, short_money, t
+from cstui.ui.access import UsesWorkspace, on_workspace_change, workspace_app
+from cstui.ui.localize import localize_bindings
 from cstui.widgets.account_table import AccountTable, Column
 from cstui.widgets.filter_input import FilterInput
-from cstui.widgets.localize import localize_bindings
-from cstui.workspace import SavedView, Workspace, WorkspaceEvent
+from cstui.workspace import SavedView, WorkspaceEvent
 
 SUMMARY_SLICE = 2_000
 """Rows summed per turn of the event loop: more rows than this are summed after the frame."""
@@ -123,7 +123,7 @@ def summary_text(s: PortfolioSummary) -> str:
     return "  ·  ".join(parts)
 
 
-class PortfolioScreen(Screen[None]):
+class PortfolioScreen(UsesWorkspace, Screen[None]):
     AUTO_FOCUS = "#portfolio-table"  # keys typed while a big book loads go to the table
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "focus_filter", "key.filter"),
@@ -142,12 +142,7 @@ class PortfolioScreen(Screen[None]):
         self.query_text = ""
         self._sorted: list[PortfolioRow] | None = None
         self._filtered: tuple[list[PortfolioRow], str, list[PortfolioRow]] | None = None
-        self._unsubscribe: Callable[[], None] | None = None
         self._summary_one_line = False
-
-    @property
-    def workspace(self) -> Workspace:
-        return self.app.workspace  # type: ignore[attr-defined,no-any-return]
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -162,14 +157,10 @@ class PortfolioScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self._unsubscribe = self.workspace.subscribe(self._on_workspace_event)
+        on_workspace_change(self, self._on_workspace_event)
         self.query_one("#portfolio-filter-error").display = False
         self.table.focus()
         self.refresh_rows()
-
-    def on_unmount(self) -> None:
-        if self._unsubscribe is not None:
-            self._unsubscribe()
 
     def _on_workspace_event(self, event: WorkspaceEvent) -> None:
         self._sorted = None
@@ -279,7 +270,7 @@ class PortfolioScreen(Screen[None]):
 
     # ---------------------------------------------------------------- navigation
     def on_account_table_selected(self, message: AccountTable.Selected) -> None:
-        self.app.open_account(message.row_id)  # type: ignore[attr-defined]
+        workspace_app(self).open_account(message.row_id)
 
     # ---------------------------------------------------------------- views
     def action_pick_view(self) -> None:
@@ -292,7 +283,7 @@ class PortfolioScreen(Screen[None]):
         self.app.push_screen(ViewPicker(self.workspace.views()), chosen)
 
     def action_save_view(self) -> None:
-        from cstui.screens.forms import Field, FormScreen
+        from cstui.ui.forms import Field, FormScreen
 
         def save(values: dict[str, object]) -> None:
             self.workspace.save_view(

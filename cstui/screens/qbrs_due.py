@@ -58,10 +58,7 @@ class QBRsDueScreen(LiveScreen):
         Binding("enter", "open", "key.qbr.open", show=True),
         Binding("escape", "back", "key.qbr.back"),
     ]
-    DEFAULT_CSS = """
-    QBRsDueScreen #qbrs-due-title { height: 1; padding: 0 1; background: $boost; }
-    QBRsDueScreen #qbrs-due-list { height: 1fr; }
-    """
+    CSS_PATH = "qbrs_due.tcss"
 
     def __init__(self) -> None:
         super().__init__()

@@ -24,9 +24,10 @@ from cstui.domain.models import Forecast, Outcome, Renewal
 from cstui.domain.renewals import MonthRow
 from cstui.i18n import short_money, t
 from cstui.sanitize import clean
-from cstui.screens.forms import Field, FormScreen
 from cstui.screens.kpis import BAND_STYLE, label, per_currency
 from cstui.screens.live import LiveScreen
+from cstui.ui.access import workspace_app
+from cstui.ui.forms import Field, FormScreen
 from cstui.widgets.account_table import AccountTable, Column
 
 MONTHS = 12
@@ -118,11 +119,7 @@ class RenewalsScreen(LiveScreen):
         Binding("tab", "switch", "key.s8.switch", show=False),
         Binding("escape", "back", "key.s8.back"),
     ]
-    DEFAULT_CSS = """
-    RenewalsScreen #renew-months { height: 1fr; max-height: 15; }
-    RenewalsScreen #renew-title { height: 1; padding: 0 1; background: $boost; }
-    RenewalsScreen #renew-list { height: 1fr; }
-    """
+    CSS_PATH = "renewals.tcss"
 
     def __init__(self) -> None:
         super().__init__()
@@ -247,7 +244,7 @@ class RenewalsScreen(LiveScreen):
             return
         r = self.current
         if r is not None:
-            self.app.open_account(r.account_id)  # type: ignore[attr-defined]
+            workspace_app(self).open_account(r.account_id)
 
     # ---------------------------------------------------------------- actions
     def action_switch(self) -> None:

@@ -16,17 +16,18 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Footer, Header, Label, Static
 
 from cstui.domain.models import FeatureRequest, InvalidRecord, LoopStatus, Task
 from cstui.domain.voc import RankedRequest, next_status
 from cstui.i18n import short_money, t
 from cstui.sanitize import clean
-from cstui.screens.forms import Field, FormScreen
 from cstui.screens.live import LiveScreen
+from cstui.ui.access import UsesWorkspace
+from cstui.ui.dialog import Dialog
+from cstui.ui.forms import Field, FormScreen
+from cstui.ui.localize import localize_bindings
 from cstui.widgets.account_table import AccountTable, Column
-from cstui.widgets.localize import localize_bindings
 from cstui.workspace import AccountNotFound, Workspace
 
 STATUS_STYLE = {
@@ -105,35 +106,19 @@ class TaskRow:
     account: str
 
 
-class RequestDetail(ModalScreen[None]):
+class RequestDetail(UsesWorkspace, Dialog[None]):
     """Verbatim, accounts and tell tasks of one request; ``x`` completes a task."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("x", "toggle_done", "key.s8.task_done"),
         Binding("escape", "close", "key.s8.close"),
     ]
-    DEFAULT_CSS = """
-    RequestDetail { align: center middle; }
-    RequestDetail > Vertical {
-        width: 100; max-width: 100%; height: 90%; max-height: 100%;
-        border: thick $primary; background: $surface; padding: 0 1;
-    }
-    RequestDetail #req-detail-title {
-        text-style: bold; text-wrap: nowrap; text-overflow: ellipsis;
-    }
-    RequestDetail #req-detail-body { height: 1fr; }
-    RequestDetail #req-detail-body > Static { height: auto; }
-    RequestDetail #req-tasks { height: 1fr; min-height: 4; }
-    """
+    CSS_PATH = "requests.tcss"
 
     def __init__(self, request_id: str) -> None:
         super().__init__()
         localize_bindings(self)
         self.request_id = request_id
-
-    @property
-    def workspace(self) -> Workspace:
-        return self.app.workspace  # type: ignore[attr-defined,no-any-return]
 
     @property
     def tasks_table(self) -> AccountTable[TaskRow]:
@@ -157,8 +142,8 @@ class RequestDetail(ModalScreen[None]):
                 priority=5,
             ),
         ]
-        with Vertical():
-            yield Label("", id="req-detail-title", markup=False)
+        with Vertical(id="req-detail", classes="dialog"):
+            yield Label("", id="req-detail-title", classes="dialog-title", markup=False)
             with VerticalScroll(id="req-detail-body"):
                 yield Static(id="req-detail-status", markup=False)
                 yield Static(id="req-detail-verbatim", markup=False)
@@ -236,10 +221,7 @@ class RequestsScreen(LiveScreen):
         Binding("S", "ship", "key.s8.ship"),
         Binding("escape", "back", "key.s8.back"),
     ]
-    DEFAULT_CSS = """
-    RequestsScreen #req-head { height: auto; padding: 0 1; background: $boost; }
-    RequestsScreen #req-table { height: 1fr; }
-    """
+    CSS_PATH = "requests.tcss"
 
     REBUILD_ON_RESUME = True  # the request detail may have closed a loop
 

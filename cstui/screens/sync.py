@@ -32,8 +32,9 @@ from cstui.domain.models import InvalidRecord
 from cstui.i18n import t
 from cstui.sanitize import clean
 from cstui.sync import Cancelled, Conflict, Progress, ResolveError, SyncError, SyncReport
-from cstui.widgets.localize import localize_bindings
-from cstui.workspace import Workspace, WorkspaceEvent
+from cstui.ui.access import UsesWorkspace, on_workspace_change
+from cstui.ui.localize import localize_bindings
+from cstui.workspace import WorkspaceEvent
 
 SHOW_FAILURES = 5
 """Rejected items listed on the summary; the CLI's ``cstui sync`` prints them all."""
@@ -57,7 +58,7 @@ class _Outcome:
     message: str = ""
 
 
-class SyncScreen(Screen[None]):
+class SyncScreen(UsesWorkspace, Screen[None]):
     """Runs one sync on open: a progress bar, running counts, then a summary."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -65,13 +66,7 @@ class SyncScreen(Screen[None]):
         Binding("c", "cancel", "key.syncui.cancel"),
         Binding("Y", "again", "key.syncui.again"),
     ]
-    DEFAULT_CSS = """
-    #sync-body { padding: 1 2; height: 1fr; }
-    #sync-title { text-style: bold; }
-    #sync-bar { margin: 1 0; }
-    #sync-phase.error { color: $text-error; }
-    #sync-hint { color: $text-muted; margin-top: 1; }
-    """
+    CSS_PATH = "sync.tcss"
 
     class Progressed(Message):
         """One engine progress report, posted from the worker thread."""
@@ -88,10 +83,6 @@ class SyncScreen(Screen[None]):
         self.message = ""
         self._cancel = threading.Event()
         self._done: Counter[tuple[str, str]] = Counter()
-
-    @property
-    def workspace(self) -> Workspace:
-        return self.app.workspace  # type: ignore[attr-defined,no-any-return]
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -247,10 +238,6 @@ class ConflictList(OptionList):
         Binding("j", "cursor_down", show=False),
         Binding("k", "cursor_up", show=False),
     ]
-    DEFAULT_CSS = """
-    ConflictList { height: 1fr; border: none; padding: 0; }
-    ConflictList:focus { border: none; background-tint: transparent; }
-    """
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, markup=False)
@@ -273,7 +260,7 @@ def conflict_prompt(c: Conflict) -> Text:
     return line
 
 
-class ConflictsScreen(Screen[None]):
+class ConflictsScreen(UsesWorkspace, Screen[None]):
     """Open conflicts; each key settles the highlighted one locally (the next sync the CRM)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -282,20 +269,12 @@ class ConflictsScreen(Screen[None]):
         Binding("e", "edit", "key.syncui.edit"),
         Binding("escape", "back", "key.syncui.back"),
     ]
-    DEFAULT_CSS = """
-    #conflicts-title { text-style: bold; padding: 0 1; background: $boost; }
-    #conflicts-hint { color: $text-muted; padding: 0 1; }
-    """
+    CSS_PATH = "sync.tcss"
 
     def __init__(self) -> None:
         super().__init__()
         localize_bindings(self)
         self.conflicts: list[Conflict] = []
-        self._unsubscribe: Any = None
-
-    @property
-    def workspace(self) -> Workspace:
-        return self.app.workspace  # type: ignore[attr-defined,no-any-return]
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -305,13 +284,9 @@ class ConflictsScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self._unsubscribe = self.workspace.subscribe(self._on_workspace_event)
+        on_workspace_change(self, self._on_workspace_event)
         self.reload()
         self.query_one(ConflictList).focus()
-
-    def on_unmount(self) -> None:
-        if self._unsubscribe is not None:
-            self._unsubscribe()
 
     def _on_workspace_event(self, event: WorkspaceEvent) -> None:
         if "conflicts" in event.tables:
@@ -355,7 +330,7 @@ class ConflictsScreen(Screen[None]):
         c = self.current
         if c is None:
             return
-        from cstui.screens.forms import Field, FormScreen
+        from cstui.ui.forms import Field, FormScreen
 
         def submit(values: dict[str, Any]) -> None:
             value = values.get("value")

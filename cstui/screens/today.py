@@ -26,7 +26,7 @@ from cstui.domain.models import InvalidRecord
 from cstui.i18n import t
 from cstui.sanitize import clean
 from cstui.screens.live import LiveScreen
-from cstui.widgets.localize import localize_bindings
+from cstui.ui.localize import localize_bindings
 from cstui.workspace import WorkspaceEvent
 from cstui.workspace.today import TodayDigest, TodayItem, build_today, section_title
 
@@ -48,14 +48,6 @@ class TodayList(OptionList):
         Binding("j", "cursor_down", show=False),
         Binding("k", "cursor_up", show=False),
     ]
-    DEFAULT_CSS = """
-    TodayList {
-        height: 1fr; max-height: 100%; border: none; padding: 0;
-        text-wrap: nowrap; text-overflow: ellipsis;
-    }
-    TodayList:focus { border: none; background-tint: transparent; }
-    TodayList > .option-list--option-disabled { color: $text-accent; text-style: bold; }
-    """
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, markup=False)
@@ -98,9 +90,7 @@ class TodayScreen(LiveScreen):
         Binding("left_square_bracket", "section(-1)", "key.today.previous", show=False),
         Binding("escape", "back", "key.today.back"),
     ]
-    DEFAULT_CSS = """
-    #today-scope { height: 1; padding: 0 1; background: $boost; }
-    """
+    CSS_PATH = "today.tcss"
 
     def __init__(self, *, everyone: bool = False) -> None:
         super().__init__()
@@ -260,7 +250,7 @@ class TodayScreen(LiveScreen):
         item = self.current
         if item is None or item.section != "alerts":
             return
-        from cstui.screens.forms import Field, FormScreen
+        from cstui.ui.forms import Field, FormScreen
 
         today = clock.today()
         alert_id = item.ref

@@ -8,13 +8,13 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
 from cstui.i18n import t
 from cstui.sanitize import clean
-from cstui.widgets.localize import localize_bindings
+from cstui.ui.dialog import Dialog
+from cstui.ui.localize import localize_bindings
 from cstui.workspace import SavedView
 
 
@@ -22,16 +22,9 @@ def view_label(view: SavedView) -> str:
     return t(view.name) if view.builtin else clean(view.name)
 
 
-class ViewPicker(ModalScreen[SavedView | None]):
+class ViewPicker(Dialog[SavedView | None]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "key.cancel")]
-    DEFAULT_CSS = """
-    ViewPicker { align: center middle; }
-    ViewPicker > Vertical {
-        width: 70; max-width: 95%; height: auto; max-height: 80%;
-        border: thick $primary; background: $surface; padding: 0 1;
-    }
-    ViewPicker OptionList { height: auto; max-height: 20; }
-    """
+    CSS_PATH = "views.tcss"
 
     def __init__(self, views: list[SavedView]) -> None:
         super().__init__()
@@ -39,7 +32,7 @@ class ViewPicker(ModalScreen[SavedView | None]):
         self.views = views
 
     def compose(self) -> ComposeResult:
-        with Vertical():
+        with Vertical(id="views-dialog", classes="dialog"):
             yield Label(t("views.title"), markup=False)
             options = []
             for i, view in enumerate(self.views):

@@ -29,19 +29,39 @@ class WorkspaceApp(App[None]):
         self.workspace = workspace
         self.workspace_changed: Signal[WorkspaceEvent] = Signal(self, "workspace-changed")
         self._unsubscribe_workspace: Callable[[], None] | None = None
+        self._callback_errors: list[Exception] = []
 
     def on_mount(self) -> None:
-        self._unsubscribe_workspace = self.workspace.subscribe(self.workspace_changed.publish)
+        self._unsubscribe_workspace = self.workspace.subscribe(self._publish)
 
     def on_unmount(self) -> None:
         if self._unsubscribe_workspace is not None:
             self._unsubscribe_workspace()
             self._unsubscribe_workspace = None
 
+    def _publish(self, event: WorkspaceEvent) -> None:
+        """Publish ``event`` to every subscriber, then raise the first subscriber's error.
+
+        Raised, the error reaches the store, which logs it as it logged a direct workspace
+        subscriber's; ``Signal.publish`` alone would hand it to Textual's log, unseen.
+        """
+        outer, self._callback_errors = self._callback_errors, []
+        try:
+            self.workspace_changed.publish(event)
+            errors = self._callback_errors
+        finally:
+            self._callback_errors = outer
+        if errors:
+            raise errors[0]
+
+    def open_account(self, account_id: str) -> None:
+        """Show one account; screens and the command palette call this, the app decides how."""
+        raise NotImplementedError
+
 
 def workspace_app(node: DOMNode) -> WorkspaceApp:
-    """The node's app, checked to be one with a workspace."""
-    app = node.app
+    """The node's app (or the app itself), checked to be one with a workspace."""
+    app = node if isinstance(node, App) else node.app
     if not isinstance(app, WorkspaceApp):
         raise TypeError(f"{type(node).__name__} needs a WorkspaceApp, not {type(app).__name__}")
     return app
@@ -53,7 +73,15 @@ def on_workspace_change(node: DOMNode, callback: Callable[[WorkspaceEvent], None
     The callback runs at once, in the order the store reports changes, as a direct
     workspace subscription did.
     """
-    workspace_app(node).workspace_changed.subscribe(node, callback, immediate=True)
+    app = workspace_app(node)
+
+    def deliver(event: WorkspaceEvent) -> None:
+        try:
+            callback(event)
+        except Exception as exc:  # handed to WorkspaceApp._publish, which raises it
+            app._callback_errors.append(exc)
+
+    app.workspace_changed.subscribe(node, deliver, immediate=True)
 
 
 class UsesWorkspace:

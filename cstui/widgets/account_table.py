@@ -26,6 +26,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from cstui.sanitize import clean
+from cstui.ui.css import default_css
 
 CACHE_ROWS = 1000
 """Rendered rows kept: a few pages either side of the one on screen."""
@@ -83,15 +84,7 @@ class AccountTable(ScrollView, Generic[RowT], can_focus=True):
         "account-table--cursor",
         "account-table--sorted",
     }
-    DEFAULT_CSS = """
-    AccountTable { height: 1fr; }
-    AccountTable > .account-table--header { text-style: bold; background: $panel; }
-    AccountTable > .account-table--sorted { text-style: bold underline; }
-    AccountTable > .account-table--cursor { background: $block-cursor-blurred-background; }
-    AccountTable:focus > .account-table--cursor {
-        background: $block-cursor-background; color: $block-cursor-foreground;
-    }
-    """
+    DEFAULT_CSS = default_css(__file__, "account_table.tcss")
 
     class Selected(Message):
         def __init__(self, row_id: str) -> None:

@@ -22,6 +22,8 @@ from rich.text import Text
 from textual.geometry import Size
 from textual.widget import Widget
 
+from cstui.ui.css import default_css
+
 BARS = "▁▂▃▄▅▆▇█"
 """Vertical eighths, lowest first."""
 EIGHTHS = "▏▎▍▌▋▊▉█"
@@ -150,9 +152,7 @@ class TimeChart(Widget):
     The chart is redrawn for the width it gets, so the same data fills 80 or 200 columns.
     """
 
-    DEFAULT_CSS = """
-    TimeChart { height: auto; }
-    """
+    DEFAULT_CSS = default_css(__file__, "charts.tcss")
 
     def __init__(
         self,

@@ -24,6 +24,7 @@ from cstui.domain.health import (
 )
 from cstui.i18n import render, t
 from cstui.sanitize import clean
+from cstui.ui.css import default_css
 from cstui.widgets.charts import hbar, stars
 
 BAND_STYLES: dict[Band, str] = {
@@ -172,9 +173,7 @@ def _measure_table(
 class HealthBreakdown(Static):
     """Shows one :class:`HealthResult`; redraws itself for the width it is given."""
 
-    DEFAULT_CSS = """
-    HealthBreakdown { height: auto; }
-    """
+    DEFAULT_CSS = default_css(__file__, "health_breakdown.tcss")
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__("", markup=False, id=id, classes=classes)

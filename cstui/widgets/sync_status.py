@@ -8,14 +8,14 @@ without a token it says sync is not set up, and a broken ``sync.toml`` is shown 
 
 from __future__ import annotations
 
-from typing import Any
-
 from textual.timer import Timer
 from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 from cstui.i18n import t
 from cstui.sanitize import clean
+from cstui.ui.access import UsesWorkspace, on_workspace_change
+from cstui.ui.css import default_css
 from cstui.workspace import Workspace, WorkspaceEvent
 
 REFRESH_SECONDS = 30.0
@@ -51,29 +51,19 @@ def status_text(ws: Workspace) -> str:
     return t("syncui.status.line", pending=status.pending, last=last, conflicts=status.conflicts)
 
 
-class SyncStatusLine(Static):
+class SyncStatusLine(UsesWorkspace, Static):
     """The sync segment of the status bar (plain text: it may quote a file path)."""
 
-    DEFAULT_CSS = """
-    SyncStatusLine {
-        height: 1; padding: 0 1; background: $boost; color: $text-muted;
-        text-wrap: nowrap; text-overflow: ellipsis;
-    }
-    """
+    DEFAULT_CSS = default_css(__file__, "sync_status.tcss")
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__("", id=id, markup=False)
-        self._unsubscribe: Any = None
         self._debounce: Timer | None = None
         self.text = ""
         """What the line shows now (for tests and the screen reader of the future)."""
 
-    @property
-    def workspace(self) -> Workspace:
-        return self.app.workspace  # type: ignore[attr-defined,no-any-return]
-
     def on_mount(self) -> None:
-        self._unsubscribe = self.workspace.subscribe(self._on_workspace_event)
+        on_workspace_change(self, self._on_workspace_event)
         self.set_interval(REFRESH_SECONDS, self.refresh_status)
         off = setup_text(self.workspace)  # known at once: the first frame already says it
         if off is not None:
@@ -81,10 +71,6 @@ class SyncStatusLine(Static):
             self.update(off)
         else:
             self.refresh_status()
-
-    def on_unmount(self) -> None:
-        if self._unsubscribe is not None:
-            self._unsubscribe()
 
     def _on_workspace_event(self, event: WorkspaceEvent) -> None:
         if self._debounce is None:

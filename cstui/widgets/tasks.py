@@ -29,12 +29,13 @@ from cstui.domain.cadence import Touchpoint
 from cstui.domain.models import InvalidRecord, Priority, Task, TaskSource
 from cstui.i18n import fmt_date, language, t
 from cstui.sanitize import clean
-from cstui.screens.forms import Field
-from cstui.widgets.checklist import (
+from cstui.ui.css import default_css
+from cstui.ui.forms import Field
+from cstui.widgets.pane import (
     WHEN_WIDTH,
-    AccountPane,
     Cell,
     ItemList,
+    ListPane,
     columns,
     label_width,
     when_text,
@@ -112,7 +113,7 @@ def touchpoints_text(points: list[Touchpoint], today: date) -> Text:
     return out
 
 
-class TasksPane(AccountPane):
+class TasksPane(ListPane):
     """The account's tasks with add, complete, edit and delete; touchpoints underneath."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -122,16 +123,7 @@ class TasksPane(AccountPane):
         Binding("d", "delete", "key.taskpane.delete"),
         Binding("h", "hide_done", "key.taskpane.hide"),
     ]
-    DEFAULT_CSS = """
-    TasksPane #touchpoints {
-        height: auto;
-        max-height: 45%;
-        border: round $primary 40%;
-        border-title-color: $text-primary;
-        border-title-style: bold;
-        padding: 0 1;
-    }
-    """
+    DEFAULT_CSS = default_css(__file__, "tasks.tcss")
     _NEED_TASK: ClassVar[frozenset[str]] = frozenset({"toggle_done", "edit", "delete"})
 
     def __init__(self, account_id: str) -> None:

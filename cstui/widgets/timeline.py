@@ -22,8 +22,8 @@ from cstui import clock
 from cstui.domain.models import Activity, ActivityKind, Contact, Sentiment
 from cstui.i18n import fmt_date, t
 from cstui.sanitize import clean
-from cstui.screens.forms import activity_fields
-from cstui.widgets.checklist import AccountPane, ItemList, fit, label_width
+from cstui.ui.forms import activity_fields
+from cstui.widgets.pane import ItemList, ListPane, fit, label_width
 
 KIND_ICONS: dict[ActivityKind, str] = {
     ActivityKind.CALL: "☎",
@@ -76,7 +76,7 @@ def activity_prompt(act: Activity, contacts: dict[str, Contact]) -> Text:
     return out
 
 
-class TimelinePane(AccountPane):
+class TimelinePane(ListPane):
     """The account's activities, newest first, filterable by kind and editable."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -21,9 +21,9 @@ from textual.widgets import Input
 
 from cstui.app import create_app
 from cstui.screens.account import AccountScreen
-from cstui.screens.forms import FormScreen
 from cstui.screens.sync import SyncScreen
 from cstui.sync.meta import get_meta
+from cstui.ui.forms import FormScreen
 from cstui.workspace import Workspace
 from tests.sync.conftest import seed_local, seed_remote
 from tests.sync.fake_crm import FakeCRM

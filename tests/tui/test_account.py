@@ -14,7 +14,7 @@ from cstui import i18n
 from cstui.app import CSApp, create_app
 from cstui.domain.cadence import next_touchpoint
 from cstui.screens.account import AccountScreen
-from cstui.screens.forms import FormScreen
+from cstui.ui.forms import FormScreen
 from cstui.widgets.charts import TimeChart, bucket_series, hbar, spark_rows, stars
 from cstui.widgets.health_breakdown import HealthBreakdown
 from cstui.workspace import Workspace

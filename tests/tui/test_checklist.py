@@ -13,8 +13,9 @@ from textual.widgets import Input, Select, Static, Tab, TabbedContent
 from cstui.app import CSApp, create_app
 from cstui.domain.models import OnboardingPlan
 from cstui.screens.account import AccountScreen
-from cstui.screens.forms import FormScreen
-from cstui.widgets.checklist import ConfirmScreen, OnboardingPane
+from cstui.ui.confirm import ConfirmScreen
+from cstui.ui.forms import FormScreen
+from cstui.widgets.checklist import OnboardingPane
 from cstui.widgets.tasks import TasksPane
 from cstui.widgets.timeline import TimelinePane
 from cstui.workspace import Workspace

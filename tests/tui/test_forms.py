@@ -10,7 +10,7 @@ from textual.widgets import Button, Checkbox, Input, Label, SelectionList, Stati
 
 from cstui.domain.models import InvalidRecord
 from cstui.sanitize import clean
-from cstui.screens.forms import Field, FormScreen
+from cstui.ui.forms import Field, FormScreen
 
 
 class Host(App[None]):

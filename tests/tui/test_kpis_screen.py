@@ -7,8 +7,8 @@ from textual.widgets import Input, Select, Static
 
 from cstui.app import CSApp, create_app
 from cstui.domain.models import SurveyResponse
-from cstui.screens.forms import FormScreen
 from cstui.screens.kpis import AccountsModal, KPIScreen
+from cstui.ui.forms import FormScreen
 from cstui.workspace import Workspace
 
 

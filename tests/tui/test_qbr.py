@@ -20,10 +20,10 @@ import cstui.screens.account as account_screen
 from cstui.app import CSApp, create_app
 from cstui.domain.models import ActivityKind, QBRStatus
 from cstui.screens.account import AccountScreen
-from cstui.screens.forms import FormScreen
 from cstui.screens.qbrs_due import QBRsDueScreen
+from cstui.ui.confirm import ConfirmScreen
+from cstui.ui.forms import FormScreen
 from cstui.widgets.qbr import QBRPane, QBRSection, StoryLine
-from cstui.widgets.success_plan import ConfirmScreen
 from cstui.workspace import Workspace
 
 ACCOUNT = "acc-000044"

@@ -7,9 +7,9 @@ from textual.widgets import Input, Select
 
 from cstui.app import CSApp, create_app
 from cstui.domain.models import Forecast, Outcome
-from cstui.screens.forms import FormScreen
 from cstui.screens.kpis import KPIScreen
 from cstui.screens.renewals import RenewalsScreen
+from cstui.ui.forms import FormScreen
 from cstui.workspace import Workspace
 
 

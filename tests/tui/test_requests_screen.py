@@ -7,8 +7,8 @@ from textual.widgets import Input, Select, Static
 
 from cstui.app import CSApp, create_app
 from cstui.domain.models import FeatureRequest, LoopStatus
-from cstui.screens.forms import FormScreen
 from cstui.screens.requests import RequestDetail, RequestsScreen
+from cstui.ui.forms import FormScreen
 from cstui.workspace import Workspace
 
 

@@ -21,8 +21,9 @@ import cstui.screens.account as account_screen
 from cstui.app import CSApp, create_app
 from cstui.domain.models import Contact, SuccessPlan
 from cstui.screens.account import AccountScreen
-from cstui.screens.forms import FormScreen
-from cstui.widgets.success_plan import ConfirmScreen, ObjectiveCard, SuccessPlanPane
+from cstui.ui.confirm import ConfirmScreen
+from cstui.ui.forms import FormScreen
+from cstui.widgets.success_plan import ObjectiveCard, SuccessPlanPane
 from cstui.workspace import Workspace
 
 TODAY = date(2026, 11, 23)
@@ -301,7 +302,7 @@ async def test_japanese_at_80x24_stacks_the_columns(empty_ws: Workspace) -> None
     app = create_app(ws, lang="ja", poll=False, rescore=False)
     async with app.run_test(size=(80, 24)) as pilot:
         pane = await _open(app, pilot, account_id)
-        assert pane.has_class("-narrow")
+        assert pane.query_one("#sp-columns").styles.layout.name == "vertical"
         assert "サクセスプラン" in _text(pane, "sp-empty")
         footer = {b.binding.description for b in app.active_bindings.values()}
         assert {"新規プラン", "目標を追加", "KPIを記録"} <= footer

@@ -18,11 +18,11 @@ from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
 from cstui.app import CSApp, create_app
-from cstui.screens.forms import FormScreen
 from cstui.screens.portfolio import PortfolioScreen
 from cstui.screens.sync import ConflictsScreen, SyncScreen
 from cstui.sync import Progress
 from cstui.sync.meta import get_meta
+from cstui.ui.forms import FormScreen
 from cstui.widgets.sync_status import SyncStatusLine
 from cstui.workspace import Workspace
 from tests.sync.conftest import seed_local, seed_remote

@@ -11,8 +11,8 @@ from textual.widgets import Input, Select, Static, TabbedContent
 from cstui.app import CSApp, create_app
 from cstui.domain.models import Priority, Task
 from cstui.screens.account import AccountScreen
-from cstui.screens.forms import FormScreen
-from cstui.widgets.checklist import ConfirmScreen
+from cstui.ui.confirm import ConfirmScreen
+from cstui.ui.forms import FormScreen
 from cstui.widgets.tasks import TasksPane
 from cstui.workspace import Workspace
 

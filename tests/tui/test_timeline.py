@@ -10,7 +10,7 @@ from textual.widgets import Input, Static, TabbedContent
 from cstui.app import CSApp, create_app
 from cstui.domain.models import ActivityKind
 from cstui.screens.account import AccountScreen
-from cstui.screens.forms import FormScreen
+from cstui.ui.forms import FormScreen
 from cstui.widgets.timeline import TimelinePane
 from cstui.workspace import Workspace
 

@@ -53,7 +53,7 @@ def _imports(path: Path) -> set[str]:
 
 def test_ui_never_touches_tinydb_or_the_store() -> None:
     offenders = []
-    for folder in ("screens", "widgets"):
+    for folder in ("screens", "widgets", "ui"):
         for path in (ROOT / folder).rglob("*.py"):
             for name in _imports(path):
                 if name.startswith(("tinydb", "cstui.store")):
@@ -72,10 +72,32 @@ def test_only_the_cli_imports_the_demo_package() -> None:
     assert offenders == []
 
 
+def _layer_offenders(folder: str, forbidden: tuple[str, ...]) -> list[str]:
+    """Imports (lazy ones inside functions included) of ``forbidden`` packages from ``folder``."""
+    return [
+        f"{path.relative_to(ROOT)}: {name}"
+        for path in sorted((ROOT / folder).rglob("*.py"))
+        for name in sorted(_imports(path))
+        if any(name == f or name.startswith(f + ".") for f in forbidden)
+    ]
+
+
+def test_widgets_never_import_screens_or_the_app() -> None:
+    assert _layer_offenders("widgets", ("cstui.screens", "cstui.app")) == []
+
+
+def test_shared_ui_imports_neither_screens_nor_widgets() -> None:
+    forbidden = ("cstui.screens", "cstui.widgets", "cstui.app")
+    assert _layer_offenders("ui", forbidden) == []
+
+
 def test_the_check_itself_detects_an_offender(tmp_path: Path) -> None:
     bad = tmp_path / "bad.py"
-    bad.write_text("from tinydb import TinyDB\nimport cstui.store.db\nfrom cstui import demo\n")
-    assert {"tinydb", "cstui.store.db", "cstui.demo"} <= _imports(bad)
+    bad.write_text(
+        "from tinydb import TinyDB\nimport cstui.store.db\nfrom cstui import demo\n"
+        "def lazy():\n    from cstui import screens\n"
+    )
+    assert {"tinydb", "cstui.store.db", "cstui.demo", "cstui.screens"} <= _imports(bad)
 
 
 def test_the_root_command_imports_no_subcommand_module() -> None:

@@ -24,14 +24,14 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.markup import escape
-from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, Select, SelectionList, Static, TextArea
 
 from cstui.domain.models import Activity, ActivityKind, Contact, InvalidRecord, Sentiment
 from cstui.i18n import t
 from cstui.sanitize import clean
-from cstui.widgets.localize import localize_bindings
+from cstui.ui.dialog import Dialog
+from cstui.ui.localize import localize_bindings
 
 FieldKind = Literal["text", "multiline", "date", "int", "float", "select", "multiselect", "bool"]
 _SINGLE_LINE: frozenset[str] = frozenset({"text", "date", "int", "float"})
@@ -65,73 +65,14 @@ def _initial_text(field: Field) -> str:
     return str(value)
 
 
-class FormScreen(ModalScreen[dict[str, Any] | None]):
+class FormScreen(Dialog[dict[str, Any] | None]):
     """A centred dialog of fields; dismisses with the values once ``on_submit`` succeeded.
 
     Stable ids for callers and tests: each field's widget is ``#field-<name>`` and its
     message ``#error-<name>``; record-level messages are in ``#form-errors``.
     """
 
-    DEFAULT_CSS = """
-    FormScreen {
-        align: center middle;
-    }
-    FormScreen > #form-dialog {
-        width: 76;
-        max-width: 100%;
-        height: auto;
-        max-height: 100%;
-        border: thick $primary;
-        background: $surface;
-        padding: 0 1;
-    }
-    FormScreen #form-title {
-        width: 100%;
-        text-style: bold;
-        color: $text-primary;
-        text-wrap: nowrap;
-        text-overflow: ellipsis;
-    }
-    FormScreen #form-errors {
-        color: $text-error;
-        display: none;
-    }
-    FormScreen #form-body {
-        height: auto;
-    }
-    FormScreen .form-field {
-        height: auto;
-    }
-    FormScreen .form-label {
-        text-style: bold;
-    }
-    FormScreen .form-help {
-        color: $text-muted;
-    }
-    FormScreen .form-error {
-        color: $text-error;
-        display: none;
-    }
-    FormScreen TextArea {
-        height: 5;
-    }
-    FormScreen SelectionList {
-        height: auto;
-        max-height: 8;
-    }
-    FormScreen #form-buttons {
-        height: auto;
-        align-vertical: middle;
-    }
-    FormScreen #form-buttons Button {
-        margin-right: 1;
-    }
-    FormScreen #form-hint {
-        width: 1fr;
-        color: $text-muted;
-        text-align: right;
-    }
-    """
+    CSS_PATH = "forms.tcss"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "key.form.save", priority=True),
@@ -158,8 +99,10 @@ class FormScreen(ModalScreen[dict[str, Any] | None]):
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
-        with Vertical(id="form-dialog"):
-            yield Label(clean(self.form_title), id="form-title", markup=False)
+        with Vertical(id="form-dialog", classes="dialog"):
+            yield Label(
+                clean(self.form_title), id="form-title", classes="dialog-title", markup=False
+            )
             yield Static("", id="form-errors", markup=False)
             with VerticalScroll(id="form-body"):
                 for field in self.fields:

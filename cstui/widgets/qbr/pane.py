@@ -1,9 +1,4 @@
-"""The QBR tab: a quarterly business review drafted from the data, reviewed and exported.
-
-A CSM should spend minutes, not days, on a QBR, so the seven sections arrive pre-filled from
-:meth:`Workspace.qbr_data` and only the prose ones (summary, risks, next steps, changes) are
-edited; an edited text overrides the drafted one. Results and ROI are numbers, not prose, so
-they are never edited here: they change when the success plan or the usage data change.
+"""The QBR tab's widget: section boxes, story lines and the chart; keys edit and export.
 
 Delivering a QBR freezes its numbers in the workspace. The pane then shows those frozen
 numbers and every write is refused by the workspace; its message is shown as a notification,
@@ -13,9 +8,7 @@ space bar marks, and the cursor is kept across redraws. All customer text is sho
 
 from __future__ import annotations
 
-import os
-import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any, ClassVar
@@ -30,266 +23,35 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from cstui import clock
-from cstui.domain.models import QBR, InvalidRecord, ObjectiveStatus, QBRStatus
-from cstui.domain.qbr import (
-    SECTIONS,
-    KPIRow,
-    QBRData,
-    ROIRow,
-    StoryRow,
-    default_period,
-    parse_period,
-)
+from cstui.domain.models import QBR, InvalidRecord, QBRStatus
+from cstui.domain.qbr import SECTIONS, QBRData, default_period, parse_period
 from cstui.domain.renewals import Period
-from cstui.domain.roi import percent
-from cstui.i18n import fmt_date, language, money, t
+from cstui.i18n import fmt_date, language, t
 from cstui.sanitize import clean
-from cstui.screens.forms import Field, FormScreen
-from cstui.widgets.charts import Series, TimeChart, hbar
-from cstui.widgets.localize import localize_bindings
-from cstui.widgets.success_plan import STATUS_STYLE as SUCCESS_STYLE
-from cstui.widgets.success_plan import ConfirmScreen, number, status_label, with_unit
-from cstui.workspace import Workspace, WorkspaceEvent
-
-EDITABLE: tuple[str, ...] = ("summary", "risks", "next_steps", "changes")
-"""Prose sections; the others are numbers drawn from the data."""
-BAR_WIDTH = 16
-STATUS_STYLE = {
-    QBRStatus.DRAFT: ("○", "yellow"),
-    QBRStatus.READY: ("◆", "bold cyan"),
-    QBRStatus.DELIVERED: ("✔", "bold green"),
-}
-
-
-# ---------------------------------------------------------------------------- pure helpers
-def default_export_path(account_name: str, account_id: str, period: str, ext: str) -> Path:
-    """``~/cstui-qbr-<account>-<period>.<ext>``; the id when the name has no ASCII letters."""
-    slug = re.sub(r"[^a-z0-9]+", "-", account_name.lower()).strip("-")[:40] or account_id
-    return Path.home() / f"cstui-qbr-{slug}-{period}.{ext}"
+from cstui.ui.css import default_css
+from cstui.ui.forms import FormScreen
+from cstui.widgets.charts import Series, TimeChart
+from cstui.widgets.pane import AccountPane
+from cstui.widgets.qbr import forms
+from cstui.widgets.qbr.forms import EDITABLE, default_export_path, write_private
+from cstui.widgets.qbr.render import (
+    chart_series,
+    head_text,
+    kpis_text,
+    lines_text,
+    numbers_text,
+    prose_text,
+    roi_text,
+    section_title,
+    story_text,
+)
 
 
-def write_private(path: Path, text: str) -> None:
-    """Write ``text`` readable by its owner only (0600), even over an existing file."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.fchmod(fd, 0o600)
-        os.write(fd, text.encode("utf-8"))
-    finally:
-        os.close(fd)
-
-
-def section_title(section: str) -> str:
-    return t(f"qbr.section.{section}")  # the report's titles, so screen and export agree
-
-
-def status_text(qbr: QBR) -> Text:
-    mark, style = STATUS_STYLE[qbr.status]
-    if qbr.status is QBRStatus.DELIVERED:
-        label = t("qbrui.status.delivered", day=fmt_date(qbr.delivered_on))
-    else:
-        label = t(f"qbrui.status.{qbr.status.value}")
-    out = Text(f"{mark} {label}", style=style)
-    if qbr.status is QBRStatus.DELIVERED:
-        out.append(" · " + t("qbrui.frozen"), style="bold")
-    return out
-
-
-def head_text(data: QBRData, qbr: QBR) -> Text:
-    out = Text()
-    out.append(clean(data.account.name), style="bold")
-    out.append("  ")
-    out.append(t("qbrui.title", period=data.period), style="bold")
-    span = t("qbrui.range", start=fmt_date(data.period_start), end=fmt_date(data.period_end))
-    out.append("  " + span)
-    out.append("  ")
-    out.append_text(status_text(qbr))
-    out.append("\n" + t("qbrui.keys_hint"), style="dim")
-    return out
-
-
-def prose_text(edited: str | None, drafted: str) -> Text:
-    """The CSM's text if any, else the draft; marked so nobody mistakes one for the other."""
-    out = Text()
-    if edited:
-        out.append(clean(edited, single_line=False))
-        out.append("\n" + t("qbrui.edited"), style="dim italic")
-    else:
-        out.append(clean(drafted, single_line=False) or t("qbrui.list.none"))
-        out.append("\n" + t("qbrui.generated"), style="dim italic")
-    return out
-
-
-def lines_text(items: Sequence[str]) -> str:
-    return "\n".join(f"• {item}" for item in items) if items else t("qbrui.list.none")
-
-
-def kpi_text(row: KPIRow) -> Text:
-    """``objective (audience)`` then ``KPI: baseline ▕███··▏ target · now 7 · 50 %``."""
-    status = ObjectiveStatus(row.status) if row.status else None
-    mark, style = SUCCESS_STYLE[status]
-    out = Text()
-    out.append(f"{mark} ", style=style)
-    out.append(clean(row.objective), style="bold")
-    out.append(f"  {t(f'success.audience.{row.audience}')}", style="dim")
-    out.append(f"  {status_label(status)}", style=style)
-    out.append("\n  " + clean(row.kpi) + ": ")
-    out.append(with_unit(row.baseline, row.unit), style="dim")
-    filled, empty = hbar(max(row.progress or 0.0, 0.0), 1.0, BAR_WIDTH)
-    out.append(" ▕")
-    out.append(filled, style=style if row.progress is not None else "dim")
-    out.append(empty, style="dim")
-    out.append("▏ ")
-    out.append(with_unit(row.target, row.unit), style="bold")
-    out.append(" · " + t("qbrui.kpi.now") + " ", style="dim")
-    if row.current is None:
-        out.append(t("qbrui.kpi.not_measured"), style="yellow")
-    else:
-        out.append(with_unit(row.current, row.unit), style="bold")
-    if row.progress is not None:
-        out.append(f" · {round(row.progress * 100)} %", style=style)
-    return out
-
-
-def kpis_text(data: QBRData) -> Text:
-    out = Text()
-    out.append(t("qbrui.kpis"), style="bold underline")
-    if not data.kpis:
-        out.append("\n" + t("qbrui.kpis.none"), style="dim")
-    for row in data.kpis:
-        out.append("\n")
-        out.append_text(kpi_text(row))
-    out.append("\n\n" + t("qbrui.health") + "  ", style="bold")
-    if data.health_end is None:
-        out.append(t("qbrui.health.none"), style="dim")
-    else:
-        start = "—" if data.health_start is None else str(data.health_start)
-        out.append(t("qbrui.health.line", start=start, end=data.health_end), style="bold")
-        if data.health_start is not None:
-            delta = data.health_end - data.health_start
-            out.append(f" ({delta:+d})", style="green" if delta >= 0 else "bold red")
-    return out
-
-
-def chart_series(data: QBRData) -> list[Series]:
-    """Health, active users (against seats) and logins over the quarter."""
-    out: list[Series] = []
-    if data.health_series:
-        points = [(d, float(v)) for d, v in data.health_series]
-        out.append(Series(t("qbrui.chart.health"), points, style="green", maximum=100.0))
-    if data.usage_series:
-        seats = float(data.adoption.seats) if data.adoption.seats > 0 else None
-        active = [(d, float(u)) for d, u, _ in data.usage_series]
-        logins = [(d, float(n)) for d, _, n in data.usage_series]
-        out.append(Series(t("qbrui.chart.active"), active, style="cyan", height=2, maximum=seats))
-        out.append(Series(t("qbrui.chart.logins"), logins, style="blue"))
-    return out
-
-
-def numbers_text(data: QBRData) -> Text:
-    """Adoption, support load, NPS and CSAT in the quarter."""
-    out = Text()
-
-    def row(label: str, value: str, style: str = "") -> None:
-        if out:
-            out.append("\n")
-        out.append(f"{label}  ", style="bold")
-        out.append(value, style=style)
-
-    a = data.adoption
-    if a.active_users is None:
-        row(t("qbrui.adoption"), t("qbrui.none"), "dim")
-    else:
-        share = f" ({round(a.active_users / a.seats * 100)} %)" if a.seats else ""
-        row(
-            t("qbrui.adoption"),
-            t(
-                "qbrui.adoption.line",
-                active=a.active_users,
-                seats=a.seats or "—",
-                share=share,
-                used=number_or_dash(a.features_used),
-                total=number_or_dash(a.features_total),
-            ),
-        )
-    if data.support is None:
-        row(t("qbrui.support"), t("qbrui.none"), "dim")
-    else:
-        row(t("qbrui.support"), t("qbrui.support.line", n=data.support))
-    nps = data.nps_score
-    if nps is None:
-        row(t("qbrui.nps"), t("qbrui.no_answers"), "dim")
-    else:
-        style = "green" if nps > 0 else "bold red" if nps < 0 else ""
-        row(t("qbrui.nps"), t("qbrui.nps.line", score=f"{nps:+.0f}", n=len(data.nps)), style)
-    csat = data.csat_score
-    if csat is None:
-        row(t("qbrui.csat"), t("qbrui.no_answers"), "dim")
-    else:
-        row(t("qbrui.csat"), t("qbrui.csat.line", score=f"{csat:.0f}", n=len(data.csat)))
-    return out
-
-
-def number_or_dash(value: float | None) -> str:
-    return "—" if value is None else number(value)
-
-
-def roi_line(label: str, row: ROIRow | None) -> Text:
-    out = Text()
-    out.append(f"{label}  ", style="bold")
-    if row is None:
-        out.append(t("qbrui.none"), style="dim")
-        return out
-    cur = row.currency
-    out.append(
-        t(
-            "qbrui.roi.line",
-            months=row.months,
-            value=money(row.value, cur),
-            fee=money(row.fee, cur),
-            net=money(row.net, cur),
-        )
-    )
-    net_style = "bold green" if row.net > 0 else "bold red"
-    if row.roi_pct is not None:
-        out.append(" · ")
-        out.append(t("qbrui.roi.pct", pct=percent(row.roi_pct)), style=net_style)
-    if row.payback_months is not None:
-        out.append(" · " + t("qbrui.roi.payback", n=f"{row.payback_months:.1f}"), style="dim")
-    return out
-
-
-def roi_text(data: QBRData) -> Text:
-    if data.roi_period is None and data.roi_ytd is None:
-        return Text(t("qbrui.roi.none"), style="dim")
-    out = roi_line(t("qbrui.roi.period"), data.roi_period)
-    out.append("\n")
-    out.append_text(roi_line(t("qbrui.roi.ytd"), data.roi_ytd))
-    return out
-
-
-def story_text(row: StoryRow, marked: bool) -> Text:
-    out = Text()
-    if marked:
-        out.append(t("qbrui.story.marked") + " ", style="bold yellow")
-    else:
-        out.append(t("qbrui.story.unmarked") + " ", style="dim")
-    out.append(fmt_date(row.date), style="dim")
-    kind = t(f"account.kind.{row.kind}")
-    out.append(f" {kind}  ", style="bold")
-    out.append(clean(row.summary))
-    return out
-
-
-# ---------------------------------------------------------------------------- widgets
 class QBRChart(Widget):
     """The quarter's health and usage chart, drawn by an (unmounted) :class:`TimeChart`.
 
     Not a TimeChart itself: the account screen looks its overview chart up by type with
     ``query_one(TimeChart)``, and a second one in this tab would be the one it finds.
-    """
-
-    DEFAULT_CSS = """
-    QBRChart { height: auto; }
     """
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -343,7 +105,7 @@ class StoryLine(Static, can_focus=True):
 Cursor = QBRSection | StoryLine
 
 
-class QBRPane(Vertical, can_focus=True):
+class QBRPane(AccountPane, can_focus=True):
     """The QBR tab of one account (registered in ``screens/account_tabs.py``)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -355,57 +117,15 @@ class QBRPane(Vertical, can_focus=True):
         Binding("x", "export", "key.qbr.export"),
     ]
 
-    DEFAULT_CSS = """
-    QBRPane {
-        height: 1fr;
-    }
-    QBRPane #qbr-head {
-        height: auto;
-        padding: 0 1;
-    }
-    QBRPane #qbr-body {
-        height: 1fr;
-    }
-    QBRPane .qbr-section {
-        height: auto;
-        border: round $primary 40%;
-        border-title-color: $text-primary;
-        border-title-style: bold;
-        padding: 0 1;
-    }
-    QBRPane .qbr-section:focus {
-        border: round $primary;
-        background: $primary 10%;
-    }
-    QBRPane .qbr-text {
-        height: auto;
-    }
-    QBRPane .qbr-story {
-        height: auto;
-    }
-    QBRPane .qbr-story:focus {
-        background: $primary 25%;
-    }
-    QBRPane #qbr-chart {
-        margin: 1 0;
-    }
-    """
+    DEFAULT_CSS = default_css(__file__, "pane.tcss")
 
     def __init__(self, account_id: str) -> None:
-        super().__init__(id="qbr")
-        self.account_id = account_id
+        super().__init__(account_id, id="qbr")
         self.period = default_period(clock.today())
-        self._unsubscribe: Callable[[], None] | None = None
-        self._refresh_pending = False
         self._cursor: str = "summary"
         """The section name or story activity id the keys act on."""
         self.data: QBRData | None = None
         self.record: QBR | None = None
-        localize_bindings(self)
-
-    @property
-    def workspace(self) -> Workspace:
-        return self.app.workspace  # type: ignore[attr-defined,no-any-return]
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -420,26 +140,12 @@ class QBRPane(Vertical, can_focus=True):
                     else:
                         yield Static("", classes="qbr-text", markup=False)
 
-    def on_mount(self) -> None:
-        self._unsubscribe = self.workspace.subscribe(self._on_workspace_event)
-        self.refresh_view()
-
-    def on_unmount(self) -> None:
-        if self._unsubscribe is not None:
-            self._unsubscribe()
-            self._unsubscribe = None
-
     def on_show(self) -> None:
         """Opening the tab puts the cursor in the review, so its keys work at once."""
         if not self.has_focus_within:
             self.restore_cursor()
 
     # ------------------------------------------------------------------ data
-    def _on_workspace_event(self, event: WorkspaceEvent) -> None:
-        if self.account_id in event.account_ids and not self._refresh_pending:
-            self._refresh_pending = True  # one save can fire several events: redraw once
-            self.call_later(self.refresh_view)
-
     def show_period(self, period: str) -> None:
         """Switch to ``period`` (the QBRs-due list opens the quarter that is due)."""
         self.period = period
@@ -459,7 +165,6 @@ class QBRPane(Vertical, can_focus=True):
 
     def refresh_view(self) -> None:
         """Redraw every section from the workspace; story lines are rebuilt only if changed."""
-        self._refresh_pending = False
         ws = self.workspace
         if ws.account(self.account_id) is None:
             self.query_one("#qbr-head", Static).update(Text(t("account.gone"), style="bold red"))
@@ -526,6 +231,9 @@ class QBRPane(Vertical, can_focus=True):
                 out.extend(self.stories())
         return out
 
+    def after_dialog(self) -> None:
+        self.call_after_refresh(self.restore_cursor)
+
     def restore_cursor(self) -> None:
         """Focus the remembered section or story, else the summary."""
         if not self.is_attached or not self.display:
@@ -581,29 +289,10 @@ class QBRPane(Vertical, can_focus=True):
             except InvalidRecord as exc:
                 self._refused(exc)
                 return
-        drafted = {
-            "summary": data.summary_draft,
-            "risks": lines_text(data.risks),
-            "next_steps": lines_text(data.next_steps),
-            "changes": lines_text(data.changes),
-        }[section]
-        fields = [
-            Field(
-                "text",
-                t("qbrui.form.text"),
-                kind="multiline",
-                value=current or drafted,
-                help=t("qbrui.form.text_help"),
-            )
-        ]
+        fields = forms.section_fields(current or forms.drafted_text(data, section))
 
         def submit(values: dict[str, Any]) -> None:
             ws.update_qbr_section(account_id, period, section, values["text"] or "")
-
-        def done(values: dict[str, Any] | None) -> None:
-            if values is not None:
-                self.notify(t("qbrui.saved.section"), markup=False)
-            self.call_after_refresh(self.restore_cursor)
 
         title = t(
             "qbrui.form.edit",
@@ -611,7 +300,7 @@ class QBRPane(Vertical, can_focus=True):
             name=clean(data.account.name),
             period=period,
         )
-        self.app.push_screen(FormScreen(title, fields, submit), done)
+        self.form(title, fields, submit, t("qbrui.saved.section"))
 
     def action_mark(self) -> None:
         focused = self.screen.focused
@@ -637,12 +326,10 @@ class QBRPane(Vertical, can_focus=True):
             return
         message = t("qbrui.confirm.deliver", period=self.period, name=clean(data.account.name))
 
-        def done(yes: bool | None) -> None:
-            if yes:
-                self._set_status(QBRStatus.DELIVERED)
-            self.call_after_refresh(self.restore_cursor)
+        def deliver() -> None:
+            self._set_status(QBRStatus.DELIVERED)
 
-        self.app.push_screen(ConfirmScreen(message, t("qbrui.confirm.deliver_yes")), done)
+        self.confirm(message, t("qbrui.confirm.deliver_yes"), deliver, None)
 
     def _set_status(self, status: QBRStatus) -> None:
         try:
@@ -659,22 +346,7 @@ class QBRPane(Vertical, can_focus=True):
         if data is None:
             return
         name, account_id, period = data.account.name, self.account_id, self.period
-        fields = [
-            Field(
-                "format",
-                t("qbrui.export.format"),
-                kind="select",
-                value="md",
-                options=[("Markdown (.md)", "md"), ("HTML (.html)", "html")],
-                required=True,
-            ),
-            Field(
-                "path",
-                t("qbrui.export.path"),
-                value=str(default_export_path(name, account_id, period, "md")),
-                help=t("qbrui.export.path_help"),
-            ),
-        ]
+        fields = forms.export_fields(name, account_id, period)
         written: list[Path] = []
 
         def submit(values: dict[str, Any]) -> None:
@@ -697,7 +369,7 @@ class QBRPane(Vertical, can_focus=True):
         def done(values: dict[str, Any] | None) -> None:
             if values is not None and written:
                 self.notify(t("qbrui.export.written", path=written[-1]), markup=False)
-            self.call_after_refresh(self.restore_cursor)
+            self.after_dialog()
 
         title = t("qbrui.export.title", period=period, name=clean(name))
         self.app.push_screen(FormScreen(title, fields, submit), done)
