@@ -31,7 +31,15 @@ from textual.worker import Worker, WorkerState
 from cstui.domain.models import InvalidRecord
 from cstui.i18n import t
 from cstui.sanitize import clean
-from cstui.sync import Cancelled, Conflict, Progress, ResolveError, SyncError, SyncReport
+from cstui.sync import (
+    Cancelled,
+    Conflict,
+    Failure,
+    Progress,
+    ResolveError,
+    SyncError,
+    SyncReport,
+)
 from cstui.ui.access import UsesWorkspace, on_workspace_change
 from cstui.ui.localize import localize_bindings
 from cstui.workspace import WorkspaceEvent
@@ -187,7 +195,7 @@ class SyncScreen(UsesWorkspace, Screen[None]):
         if report.failures:
             lines.append(t("syncui.done.failures", n=len(report.failures)))
             for failure in report.failures[:SHOW_FAILURES]:
-                lines.append(f"  {clean(failure.label)}: {clean(failure.message)}")
+                lines.append(f"  {failure_line(failure)}")
             if len(report.failures) > SHOW_FAILURES:
                 lines.append(f"  … +{len(report.failures) - SHOW_FAILURES}")
         if report.open_conflicts:
@@ -243,12 +251,23 @@ class ConflictList(OptionList):
         super().__init__(id=id, markup=False)
 
 
+def failure_line(failure: Failure) -> str:
+    """The refused record, its account when it is not the account itself, and why."""
+    where = clean(failure.label)
+    if failure.account and failure.account != failure.label:
+        where += f" ({clean(failure.account)})"
+    return f"{where}: {clean(failure.message)}"
+
+
 def conflict_prompt(c: Conflict) -> Text:
     line = Text(no_wrap=True, overflow="ellipsis")
     line.append(clean(c.label) or "—", style="bold")
     line.append(f"  {clean(c.table)}.{clean(c.field)}  ", style="dim")
     line.append(t(f"syncui.conflicts.kind.{c.kind}"), style="yellow")
     line.append("\n    ")
+    if c.kind == "deleted":
+        line.append(t("syncui.conflicts.deleted"))
+        return line
     line.append(
         t(
             "syncui.conflicts.values",

@@ -4,7 +4,7 @@ Never imports Textual. The app and the CLI use :class:`SyncService`.
 """
 
 from .conflicts import CHOICES, Conflict, ResolveError
-from .engine import Plan, PlannedPush, Progress, SyncEngine, SyncReport
+from .engine import Failure, Plan, PlannedPush, Progress, SyncEngine, SyncReport
 from .errors import (
     EXIT_BUSY,
     EXIT_CANCELLED,
@@ -36,6 +36,7 @@ __all__ = [
     "Cancelled",
     "ConfigError",
     "Conflict",
+    "Failure",
     "GarbageResponse",
     "Plan",
     "PlannedPush",

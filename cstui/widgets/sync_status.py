@@ -8,6 +8,8 @@ without a token it says sync is not set up, and a broken ``sync.toml`` is shown 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.timer import Timer
 from textual.widgets import Static
 from textual.worker import Worker, WorkerState
@@ -17,6 +19,9 @@ from cstui.sanitize import clean
 from cstui.ui.access import UsesWorkspace, on_workspace_change
 from cstui.ui.css import default_css
 from cstui.workspace import Workspace, WorkspaceEvent
+
+if TYPE_CHECKING:
+    from cstui.sync import SyncStatus
 
 REFRESH_SECONDS = 30.0
 DEBOUNCE_SECONDS = 1.0
@@ -30,6 +35,17 @@ def setup_text(ws: Workspace) -> str | None:
     if problem.startswith("No ") and "token" in problem:
         return t("syncui.status.off")
     return t("syncui.status.error", message=clean(problem))
+
+
+def result_text(status: SyncStatus) -> str:
+    """How the last sync ended, when not cleanly: refused items, a failure, a cancel."""
+    if status.last_result == "partial":
+        return t("syncui.status.refused", n=status.failure_count)
+    if status.last_result == "failed":
+        return t("syncui.status.failed", message=clean(status.last_error or ""))
+    if status.last_result in ("cancelled", "conflicts"):
+        return t(f"syncui.status.{status.last_result}")
+    return ""
 
 
 def status_text(ws: Workspace) -> str:
@@ -46,8 +62,7 @@ def status_text(ws: Workspace) -> str:
     else:
         when = status.last_sync.astimezone().strftime("%Y-%m-%d %H:%M")
         last = t("syncui.status.last", when=when)
-        if status.last_result == "partial":
-            last += t("syncui.status.partial")
+        last += result_text(status)
     return t("syncui.status.line", pending=status.pending, last=last, conflicts=status.conflicts)
 
 

@@ -55,10 +55,18 @@ class Sync(Repo):
     ) -> SyncReport:
         """One full sync on a second Store of this folder (for a worker thread).
 
-        Raises ``SyncError`` (``Cancelled`` when ``cancel`` was set).
+        Raises ``SyncError`` (``Cancelled`` when ``cancel`` was set), recorded first so the
+        status line shows the failed run.
         """
+        from cstui.sync import SyncError
+
         store = Store(self.store.data_dir, actor=self.store.actor, team=self.store.team)
         try:
-            return self._sync_service(store).run(progress=progress, cancel=cancel)
+            service = self._sync_service(store)
+            try:
+                return service.run(progress=progress, cancel=cancel)
+            except SyncError as exc:
+                service.record_failure(exc)  # the status line tells of it, as the CLI's does
+                raise
         finally:
             store.close(checkpoint=False)

@@ -19,11 +19,11 @@ from textual.widgets import Input, Static
 
 from cstui.app import CSApp, create_app
 from cstui.screens.portfolio import PortfolioScreen
-from cstui.screens.sync import ConflictsScreen, SyncScreen
-from cstui.sync import Progress
+from cstui.screens.sync import ConflictsScreen, SyncScreen, conflict_prompt, failure_line
+from cstui.sync import Conflict, Failure, Progress, SyncStatus
 from cstui.sync.meta import get_meta
 from cstui.ui.forms import FormScreen
-from cstui.widgets.sync_status import SyncStatusLine
+from cstui.widgets.sync_status import SyncStatusLine, result_text
 from cstui.workspace import Workspace
 from tests.sync.conftest import seed_local, seed_remote
 from tests.sync.fake_crm import FakeCRM
@@ -143,7 +143,9 @@ async def test_offline_says_one_line_and_the_app_keeps_working(
         await pilot.press("escape")
         assert isinstance(app.screen, PortfolioScreen)
         ws.update_account(acc, {"stage": "adoption"})  # edits simply queue
-        assert "4 pending" in await status_line(app, pilot)
+        line = await status_line(app, pilot)
+        assert "4 pending" in line
+        assert "(failed: Cannot reach" in line  # the line tells of the failed run
         await pilot.press("t")
         await pilot.pause()
         assert app.screen.__class__.__name__ == "TodayScreen"
@@ -250,3 +252,27 @@ async def test_conflicts_are_settled_by_keep_mine_take_theirs_and_edit(
         await pilot.press("escape")
         line = await status_line(app, pilot)
         assert "0 pending" in line and "0 conflict" in line
+
+
+def test_a_refused_record_is_named_with_its_account() -> None:
+    task = Failure("tasks", "t1", "Call back", "hs_timestamp is required", account="Acme")
+    assert failure_line(task) == "Call back (Acme): hs_timestamp is required"
+    account = Failure("accounts", "a1", "Acme", "archived", account="Acme")
+    assert failure_line(account) == "Acme: archived"
+
+
+def test_the_status_line_tells_how_the_last_sync_ended() -> None:
+    def status(result: str, **kw: Any) -> SyncStatus:
+        return SyncStatus("hubspot", 0, 0, None, result, **kw)
+
+    assert result_text(status("ok")) == ""
+    assert result_text(status("partial", failure_count=3)) == " (3 refused)"
+    assert result_text(status("failed", last_error="Token refused")) == " (failed: Token refused)"
+    assert result_text(status("cancelled")) == " (cancelled)"
+
+
+def test_a_company_deleted_in_the_crm_says_what_each_choice_does() -> None:
+    c = Conflict("c1", "hubspot", "accounts", "a1", "*", "Acme", "deleted", None, None, None, "")
+    shown = conflict_prompt(c).plain
+    assert "deleted in the CRM" in shown
+    assert "m: create it again in the CRM" in shown
