@@ -71,6 +71,7 @@ FLAG_RULES: Final[tuple[str, ...]] = (
     "usage-drop",
     "no-touch",
     "renewal-risk",
+    "renewal-overdue",
     "detractor",
     "touchpoint-missed",
 )
@@ -282,6 +283,7 @@ _FLAG_PARAMS: Final[dict[str, dict[str, tuple[str, float]]]] = {
     },
     "no-touch": {},
     "renewal-risk": {"window_days": ("renewal_window_days", 0)},
+    "renewal-overdue": {},
     "detractor": {
         "window_days": ("detractor_window_days", 0),
         "max_score": ("detractor_max_score", 0),

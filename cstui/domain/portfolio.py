@@ -16,6 +16,29 @@ from typing import Any
 from cstui.domain import metrics
 from cstui.domain.models import Stage, Tier
 
+RENEWAL_WINDOW_DAYS = 90
+"""An upcoming renewal is at most this many days ahead (exclusive): the one window of the
+``renewal<90d`` filter, the built-in view, the header count, Today and the renewal-risk flag."""
+
+CLOSED_STAGES = frozenset({Stage.CHURNED, Stage.NOT_A_FIT})
+"""Accounts that will not renew: their renewal date is neither upcoming nor overdue."""
+
+
+def renewal_state(
+    days_to_renewal: int | None, stage: Stage, window: int = RENEWAL_WINDOW_DAYS
+) -> str | None:
+    """ "upcoming" (0 ≤ days < window), "overdue" (the date has passed with the account still
+    open) or None (no date, later, or a churned / not-a-fit account).
+
+    Why one function: the filter, the header, Today and the flags disagreed on whether past
+    dates and churned accounts count, so a CSM saw three different "renewals in 90 days".
+    """
+    if days_to_renewal is None or stage in CLOSED_STAGES:
+        return None
+    if days_to_renewal < 0:
+        return "overdue"
+    return "upcoming" if days_to_renewal < window else None
+
 
 def fold(text: str) -> str:
     """Case- and width-insensitive search key: ＡＢＣ, abc and ABC match; ｶﾀｶﾅ matches カタカナ."""
@@ -142,7 +165,7 @@ class SummaryTotals:
             arr[r.currency] = arr.get(r.currency, 0) + r.arr
             if r.band == "red":
                 at_risk[r.currency] = at_risk.get(r.currency, 0) + r.arr
-            if r.days_to_renewal is not None and 0 <= r.days_to_renewal <= 90:
+            if renewal_state(r.days_to_renewal, r.stage) == "upcoming":
                 renewals += 1
             if r.health is not None:
                 healths.append(r.health)

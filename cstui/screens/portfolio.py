@@ -27,6 +27,7 @@ from cstui.domain.portfolio import (
     PortfolioRow,
     PortfolioSummary,
     SummaryTotals,
+    renewal_state,
     sort_rows,
     summarize,
 )
@@ -44,6 +45,7 @@ FLAG_CODES = {
     "usage-drop": "U",
     "no-touch": "T",
     "renewal-risk": "R",
+    "renewal-overdue": "O",
     "detractor": "D",
     "touchpoint-missed": "E",
 }
@@ -72,10 +74,10 @@ def renewal_cell(row: PortfolioRow) -> Text:
     if row.renewal_date is None:
         return Text("—", style="dim")
     text = humanize(row.renewal_date, clock.today())
-    days = row.days_to_renewal
-    if days is not None and days < 0:
+    state = renewal_state(row.days_to_renewal, row.stage)
+    if state == "overdue":
         return Text(text, style="bold red")
-    if days is not None and days <= 90:
+    if state == "upcoming":
         return Text(text, style="yellow")
     return Text(text)
 
