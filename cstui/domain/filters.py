@@ -88,9 +88,9 @@ def _numeric(field_name: str, op: str, raw: str) -> Predicate:
     if field_name == "trend":
         limit = _number(raw)
         return lambda r: r.trend is not None and compare(r.trend, limit)
-    if field_name == "arr":
+    if field_name == "arr":  # in the reporting currency: a row without a rate never matches
         limit = _number(raw)
-        return lambda r: compare(r.arr, limit)
+        return lambda r: r.arr_report is not None and compare(r.arr_report, limit)
     if field_name == "renewal":
         limit = _days(raw)
         return lambda r: (

@@ -138,6 +138,16 @@ class Money(NamedTuple):
     currency: str
 
 
+def convert(amount: float, currency: str, to: str, rates: Mapping[str, float]) -> float | None:
+    """``amount`` in ``to`` at the configured ``rates`` (units of ``to`` per unit of the
+    other currency); None when the currency has no rate, so nothing is compared silently."""
+    source, target = currency.upper(), to.upper()
+    if source == target:
+        return float(amount)
+    rate = rates.get(source)
+    return None if rate is None else amount * rate
+
+
 def sum_money(
     items: Iterable[tuple[float, str]],
     *,

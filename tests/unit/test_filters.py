@@ -27,6 +27,7 @@ def row(name: str, **kw: object) -> PortfolioRow:
         "band": "yellow",
     }
     base.update(kw)
+    base.setdefault("arr_report", float(base["arr"]))  # type: ignore[arg-type]
     return PortfolioRow(**base)  # type: ignore[arg-type]
 
 
