@@ -237,7 +237,7 @@ def message_from_json(data: Any) -> Msg | None:
         return None
 
 
-def _half_up(amount: float | int, digits: int) -> Decimal:
+def _half_up(amount: float | int | Decimal, digits: int) -> Decimal:
     """``amount`` rounded half away from zero (¥2.5 → ¥3), as an invoice would; ``round``
     and format specs round half to even on the binary value (¥2.5 → ¥2)."""
     step = Decimal(1).scaleb(-digits)
