@@ -267,7 +267,7 @@ def _detractor(inputs: HealthInputs, fc: FlagConfig, as_of: date) -> Flag | None
     ]
     if not hits:
         return None
-    hits.sort(key=lambda s: s.date)
+    hits.sort(key=lambda s: (s.date, s.id))
     names = {c.id: c.name for c in inputs.contacts}
     unnamed = Msg("flag.detractor.unnamed")
     parts: list[Msg] = []

@@ -797,10 +797,12 @@ def _engagement(account: Account, touch: Activity | None, cadence: int, as_of: d
 
 
 def _sentiment(surveys: Iterable[SurveyResponse], as_of: date, window: int) -> _Eval:
+    """Each contact's latest answer. Two answers of one contact on one day: the one with the
+    greater id wins, whatever order they come in (the same score in every process)."""
     start = as_of - timedelta(days=window)
     nps: dict[str, tuple[date, int]] = {}
     csat: dict[str, tuple[date, int]] = {}
-    for i, s in enumerate(surveys):
+    for i, s in enumerate(sorted(surveys, key=lambda s: (s.date, s.id))):
         d = s.date
         if d > as_of or d < start:
             continue
