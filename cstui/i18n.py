@@ -19,6 +19,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 from functools import cache, lru_cache
 from importlib import resources
 from itertools import chain
@@ -236,29 +237,53 @@ def message_from_json(data: Any) -> Msg | None:
         return None
 
 
+def _half_up(amount: float | int | Decimal, digits: int) -> Decimal:
+    """``amount`` rounded half away from zero (¥2.5 → ¥3), as an invoice would; ``round``
+    and format specs round half to even on the binary value (¥2.5 → ¥2)."""
+    step = Decimal(1).scaleb(-digits)
+    return Decimal(str(amount)).quantize(step, rounding=ROUND_HALF_UP)
+
+
 def money(amount: float | int | None, currency: str = "JPY") -> str:
-    """¥1,200,000 / $12,500; unknown currencies as "1,200 CHF"."""
+    """¥1,200,000 / $12,500 / $12.35; unknown currencies as "1,200 CHF".
+
+    JPY (no minor unit) has no decimals; other currencies show cents unless the amount is
+    whole. Rounding is half-up, and an amount that rounds to zero has no minus sign.
+    """
     if amount is None:
         return "—"
     digits = 0 if currency in _NO_MINOR or float(amount).is_integer() else 2
-    body = f"{abs(amount):,.{digits}f}"
-    sign = "-" if amount < 0 else ""
+    value = _half_up(amount, digits)
+    body = f"{abs(value):,.{digits}f}"
+    sign = "-" if value < 0 else ""
     symbol = _SYMBOLS.get(currency)
     return f"{sign}{symbol}{body}" if symbol else f"{sign}{body} {currency}"
 
 
+_SHORT_UNITS = ((Decimal(10**9), "B"), (Decimal(10**6), "M"), (Decimal(10**3), "k"))
+
+
 def short_money(amount: float | int, currency: str = "JPY") -> str:
-    """Compact money for narrow columns: ¥12.4M, $350k."""
+    """Compact money for narrow columns: ¥12.4M, $350k, $1.0M (never "$1000k").
+
+    Half-up rounding as :func:`money`; a number that rounds up to 1,000 of a unit is shown
+    in the next unit, and an amount that rounds to zero has no minus sign."""
     symbol = _SYMBOLS.get(currency, "")
-    value = abs(amount)
-    sign = "-" if amount < 0 else ""
-    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if value >= limit:
-            number = value / limit
-            text = f"{number:.1f}" if number < 100 else f"{number:.0f}"
-            text = text.removesuffix(".0")
-            return f"{sign}{symbol}{text}{suffix}" + ("" if symbol else f" {currency}")
-    return f"{sign}{symbol}{value:,.0f}" + ("" if symbol else f" {currency}")
+    tail = "" if symbol else f" {currency}"
+    value = _half_up(abs(amount), 0)
+    sign = "-" if amount < 0 and value > 0 else ""
+    text = f"{value:,.0f}"
+    for n, (limit, suffix) in enumerate(_SHORT_UNITS):
+        if value < limit:
+            continue
+        number = value / limit
+        short = _half_up(number, 1) if number < 100 else _half_up(number, 0)
+        if short >= 1000 and n > 0:  # 999,960 → "1000k": say it in the next unit
+            limit, suffix = _SHORT_UNITS[n - 1]
+            short = _half_up(value / limit, 1)
+        text = f"{short}".removesuffix(".0") + suffix
+        break
+    return f"{sign}{symbol}{text}{tail}"
 
 
 def fmt_date(value: date | None) -> str:

@@ -35,6 +35,7 @@ from cstui.domain.health import (
     latest_touch,
 )
 from cstui.domain.models import Contact, ContactRole, Record, SurveyKind, SurveyResponse
+from cstui.domain.portfolio import renewal_state
 from cstui.i18n import Msg, join, message_from_json, msg, render, texts
 
 _EVIDENCE_COMMENT_CHARS = 80
@@ -205,18 +206,24 @@ def _no_touch(inputs: HealthInputs, config: HealthConfig, as_of: date) -> Flag |
 def _renewal_risk(
     inputs: HealthInputs, health: HealthResult, fc: FlagConfig, as_of: date
 ) -> Flag | None:
-    """Renewal within the window while the band is not green (no score counts as not green).
+    """An upcoming renewal (:func:`renewal_state`, window from the config) while the band is
+    not green (no score counts as not green), or an overdue renewal on a red account.
 
     ``since`` is the day the renewal entered the window: the band's history is not known here.
     """
-    renewal = inputs.account.renewal_date
-    if renewal is None or renewal < as_of or health.band is Band.GREEN:
+    account = inputs.account
+    renewal = account.renewal_date
+    if renewal is None:
         return None
     days = (renewal - as_of).days
-    if days > fc.renewal_window_days:
+    state = renewal_state(days, account.stage, fc.renewal_window_days)
+    if state == "overdue" and health.band is Band.RED:
+        text = msg("flag.renewal_risk.overdue", day=renewal, days=-days, score=health.score)
+        return _flag("renewal-risk", account.id, text, renewal + timedelta(days=1))
+    if state != "upcoming" or health.band is Band.GREEN:
         return None
     band = health.band.value
-    state = (
+    health_text = (
         msg(
             "flag.renewal_risk.health",
             score=health.score,
@@ -228,10 +235,24 @@ def _renewal_risk(
     )
     return _flag(
         "renewal-risk",
-        inputs.account.id,
-        msg("flag.renewal_risk", day=renewal, days=days, state=state),
+        account.id,
+        msg("flag.renewal_risk", day=renewal, days=days, state=health_text),
         renewal - timedelta(days=fc.renewal_window_days),
     )
+
+
+def _renewal_overdue(inputs: HealthInputs, as_of: date) -> Flag | None:
+    """The renewal date has passed and nobody recorded an outcome (the account is still open:
+    recording one moves the date on, churning closes the account)."""
+    account = inputs.account
+    renewal = account.renewal_date
+    if renewal is None:
+        return None
+    days = (renewal - as_of).days
+    if renewal_state(days, account.stage) != "overdue":
+        return None
+    text = msg("flag.renewal_overdue", day=renewal, days=-days)
+    return _flag("renewal-overdue", account.id, text, renewal + timedelta(days=1))
 
 
 def _detractor(inputs: HealthInputs, fc: FlagConfig, as_of: date) -> Flag | None:
@@ -246,7 +267,7 @@ def _detractor(inputs: HealthInputs, fc: FlagConfig, as_of: date) -> Flag | None
     ]
     if not hits:
         return None
-    hits.sort(key=lambda s: s.date)
+    hits.sort(key=lambda s: (s.date, s.id))
     names = {c.id: c.name for c in inputs.contacts}
     unnamed = Msg("flag.detractor.unnamed")
     parts: list[Msg] = []
@@ -323,6 +344,7 @@ def compute_flags(
         _usage_drop(inputs, config, as_of),
         _no_touch(inputs, config, as_of),
         _renewal_risk(inputs, health, fc, as_of),
+        _renewal_overdue(inputs, as_of),
         _detractor(inputs, fc, as_of),
         _touchpoint_missed(inputs, fc, as_of),
     )

@@ -1,5 +1,10 @@
 """The portfolio filter line: ``health<40 tier:high renewal<90d owner:me 株式会社``.
 
+``renewal<N`` compares the days to an *open* renewal that has not passed yet (churned and
+not-a-fit accounts never match), so ``renewal<90d`` is exactly the upcoming renewals of
+:func:`cstui.domain.portfolio.renewal_state`; a renewal date that has passed is its own term,
+``renewal:overdue`` (``renewal:upcoming`` is the 90-day window).
+
 Parsed once per keystroke into predicates over precomputed :class:`PortfolioRow` values, so
 narrowing 50,000 rows is a single pass with no model access. Input is NFKC-folded first, so
 full-width ``ｈｅａｌｔｈ＜４０`` typed with a Japanese IME works too. A term that is not
@@ -14,14 +19,15 @@ from dataclasses import dataclass, field
 
 from cstui.domain.health import FLAG_RULES
 from cstui.domain.models import Stage, Tier
-from cstui.domain.portfolio import PortfolioRow, fold
+from cstui.domain.portfolio import PortfolioRow, fold, renewal_state
 
 Predicate = Callable[[PortfolioRow], bool]
 
 BANDS = ("red", "yellow", "green", "unknown")
 FLAGS = FLAG_RULES
 NUMERIC = ("health", "arr", "renewal", "touch", "trend")
-KEYWORDS = ("band", "tier", "stage", "owner", "flag")
+KEYWORDS = ("band", "tier", "stage", "owner", "flag", "renewal")
+RENEWAL_STATES = ("upcoming", "overdue")
 
 _COMPARE = re.compile(r"^(?P<field>[a-z]+)(?P<op><=|>=|!=|=|<|>)(?P<value>.+)$")
 _OPS: dict[str, Callable[[float, float], bool]] = {
@@ -35,6 +41,7 @@ _OPS: dict[str, Callable[[float, float], bool]] = {
 _TOKENS = re.compile(r'"([^"]*)"|(\S+)')
 _SUFFIX = {"k": 1_000, "m": 1_000_000, "b": 1_000_000_000}
 _DAYS = {"d": 1, "w": 7, "m": 30, "y": 365}
+_NO_LIMIT = 10**9  # renewal_state's window when the comparison itself is the window
 
 
 @dataclass
@@ -81,12 +88,16 @@ def _numeric(field_name: str, op: str, raw: str) -> Predicate:
     if field_name == "trend":
         limit = _number(raw)
         return lambda r: r.trend is not None and compare(r.trend, limit)
-    if field_name == "arr":
+    if field_name == "arr":  # in the reporting currency: a row without a rate never matches
         limit = _number(raw)
-        return lambda r: compare(r.arr, limit)
+        return lambda r: r.arr_report is not None and compare(r.arr_report, limit)
     if field_name == "renewal":
         limit = _days(raw)
-        return lambda r: r.days_to_renewal is not None and compare(r.days_to_renewal, limit)
+        return lambda r: (
+            r.days_to_renewal is not None
+            and renewal_state(r.days_to_renewal, r.stage, _NO_LIMIT) == "upcoming"
+            and compare(r.days_to_renewal, limit)
+        )
     limit = _days(raw)  # touch: days since the last touch; never touched counts as forever
     return lambda r: compare(
         r.days_since_touch if r.days_since_touch is not None else float("inf"), limit
@@ -114,6 +125,12 @@ def _keyword(key: str, value: str, me: str) -> Predicate:
     if key == "owner":
         who = fold(me if value == "me" else value)
         return lambda r: fold(r.owner) == who
+    if key == "renewal":
+        if value not in RENEWAL_STATES:
+            raise ValueError(
+                f"renewal:{value} is not a renewal state; use one of {', '.join(RENEWAL_STATES)}."
+            )
+        return lambda r: renewal_state(r.days_to_renewal, r.stage) == value
     if value not in FLAGS:
         raise ValueError(f"flag:{value} is not a flag; use one of {', '.join(FLAGS)}.")
     return lambda r: value in r.flags

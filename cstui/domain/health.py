@@ -86,6 +86,7 @@ FLAG_RULES: Final[tuple[str, ...]] = (
     "usage-drop",
     "no-touch",
     "renewal-risk",
+    "renewal-overdue",
     "detractor",
     "touchpoint-missed",
 )
@@ -325,6 +326,7 @@ class _Flags(ConfigModel):
     usage_drop: _UsageDrop = Field(alias="usage-drop")
     no_touch: _Flag = Field(alias="no-touch")
     renewal_risk: _WindowFlag = Field(alias="renewal-risk")
+    renewal_overdue: _Flag = Field(alias="renewal-overdue")
     detractor: _Detractor
     touchpoint_missed: _WindowFlag = Field(alias="touchpoint-missed")
 
@@ -420,6 +422,7 @@ def _flag_tables(flags: _Flags) -> tuple[_Flag, ...]:
         flags.usage_drop,
         flags.no_touch,
         flags.renewal_risk,
+        flags.renewal_overdue,
         flags.detractor,
         flags.touchpoint_missed,
     )
@@ -716,10 +719,12 @@ def _engagement(account: Account, touch: Activity | None, cadence: int, as_of: d
 
 
 def _sentiment(surveys: Iterable[SurveyResponse], as_of: date, window: int) -> _Eval:
+    """Each contact's latest answer. Two answers of one contact on one day: the one with the
+    greater id wins, whatever order they come in (the same score in every process)."""
     start = as_of - timedelta(days=window)
     nps: dict[str, tuple[date, int]] = {}
     csat: dict[str, tuple[date, int]] = {}
-    for i, s in enumerate(surveys):
+    for i, s in enumerate(sorted(surveys, key=lambda s: (s.date, s.id))):
         d = s.date
         if d > as_of or d < start:
             continue

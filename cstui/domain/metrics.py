@@ -83,6 +83,17 @@ def ltv(monthly_revenue: float | None, years: float) -> float | None:
     return monthly_revenue * 12 * years
 
 
+def ltv_from_churn(
+    revenue: float | None, gross_margin: float, churn_pct: float | None
+) -> float | None:
+    """Churn-based LTV: revenue per account per period × gross margin ÷ that period's churn
+    rate (¥300,000 a quarter × 0.8 ÷ 4 % = ¥6,000,000). None when the churn rate is 0 or
+    unknown: with nobody lost the expected lifetime is not known, not infinite."""
+    if revenue is None or churn_pct is None or churn_pct <= 0:
+        return None
+    return revenue * gross_margin / (churn_pct / 100)
+
+
 def nps_breakdown(scores: Iterable[int]) -> tuple[int, int, int]:
     """(promoters 9–10, passives 7–8, detractors 0–6): the counts behind an NPS."""
     values = list(scores)
@@ -125,6 +136,16 @@ class CurrencyMixError(ValueError):
 class Money(NamedTuple):
     amount: float
     currency: str
+
+
+def convert(amount: float, currency: str, to: str, rates: Mapping[str, float]) -> float | None:
+    """``amount`` in ``to`` at the configured ``rates`` (units of ``to`` per unit of the
+    other currency); None when the currency has no rate, so nothing is compared silently."""
+    source, target = currency.upper(), to.upper()
+    if source == target:
+        return float(amount)
+    rate = rates.get(source)
+    return None if rate is None else amount * rate
 
 
 def sum_money(

@@ -16,6 +16,29 @@ from typing import Any
 from cstui.domain import metrics
 from cstui.domain.models import Stage, Tier
 
+RENEWAL_WINDOW_DAYS = 90
+"""An upcoming renewal is at most this many days ahead (exclusive): the one window of the
+``renewal<90d`` filter, the built-in view, the header count, Today and the renewal-risk flag."""
+
+CLOSED_STAGES = frozenset({Stage.CHURNED, Stage.NOT_A_FIT})
+"""Accounts that will not renew: their renewal date is neither upcoming nor overdue."""
+
+
+def renewal_state(
+    days_to_renewal: int | None, stage: Stage, window: int = RENEWAL_WINDOW_DAYS
+) -> str | None:
+    """ "upcoming" (0 ≤ days < window), "overdue" (the date has passed with the account still
+    open) or None (no date, later, or a churned / not-a-fit account).
+
+    Why one function: the filter, the header, Today and the flags disagreed on whether past
+    dates and churned accounts count, so a CSM saw three different "renewals in 90 days".
+    """
+    if days_to_renewal is None or stage in CLOSED_STAGES:
+        return None
+    if days_to_renewal < 0:
+        return "overdue"
+    return "upcoming" if days_to_renewal < window else None
+
 
 def fold(text: str) -> str:
     """Case- and width-insensitive search key: ＡＢＣ, abc and ABC match; ｶﾀｶﾅ matches カタカナ."""
@@ -42,6 +65,10 @@ class PortfolioRow:
     flags: tuple[str, ...] = field(default_factory=tuple)
     nps: int | None = None
     """The latest NPS answer from this account in the last year, if any."""
+    arr_report: float | None = None
+    """The ARR in the book's reporting currency (kpis.toml ``[currency]``); None when the
+    account's currency has no rate. Sort, ``arr>=`` and the header compare this, never
+    amounts in different currencies; the row still shows ``arr`` in ``currency``."""
 
 
 _TIERS = {t.value: t for t in Tier}
@@ -52,7 +79,21 @@ def _day(value: Any) -> date | None:
     return None if value is None else date.fromisoformat(value)
 
 
-def build_row(account: Mapping[str, Any], last_touch: date | None, today: date) -> PortfolioRow:
+Converter = Callable[[int, str], float | None]
+"""(amount, currency) → the amount in the reporting currency, or None without a rate."""
+
+
+def same_currency(amount: int, currency: str) -> float | None:
+    """The converter of a book with no rates: every amount is taken as it is."""
+    return float(amount)
+
+
+def build_row(
+    account: Mapping[str, Any],
+    last_touch: date | None,
+    today: date,
+    to_report: Converter = same_currency,
+) -> PortfolioRow:
     """A row from a stored account record (the JSON form of :class:`Account`).
 
     Records were validated when they were written, so building 50,000 rows skips pydantic:
@@ -61,13 +102,15 @@ def build_row(account: Mapping[str, Any], last_touch: date | None, today: date) 
     renewal = _day(account.get("renewal_date"))
     name = account["name"]
     owner = account.get("owner", "")
+    arr = account.get("arr", 0)
+    currency = account.get("currency", "JPY")
     return PortfolioRow(
         id=account["id"],
         name=name,
         tier=_TIERS[account.get("tier", "mid")],
         stage=_STAGES[account.get("stage", "onboarding")],
-        arr=account.get("arr", 0),
-        currency=account.get("currency", "JPY"),
+        arr=arr,
+        currency=currency,
         renewal_date=renewal,
         owner=owner,
         last_touch=last_touch,
@@ -76,6 +119,7 @@ def build_row(account: Mapping[str, Any], last_touch: date | None, today: date) 
             f"{name} {account.get('domain', '')} {owner} {' '.join(account.get('tags', ()))}"
         ),
         days_to_renewal=None if renewal is None else (renewal - today).days,
+        arr_report=to_report(arr, currency),
     )
 
 
@@ -83,7 +127,7 @@ SORT_KEYS: dict[str, Callable[[PortfolioRow], Any]] = {
     "name": lambda r: r.search_key,
     "tier": lambda r: ("high", "mid", "tech").index(r.tier.value),
     "stage": lambda r: list(Stage).index(r.stage),
-    "arr": lambda r: r.arr,
+    "arr": lambda r: (r.arr_report is not None, r.arr_report or 0.0),  # no rate: lowest
     "renewal": lambda r: r.renewal_date or date.max,
     "touch": lambda r: r.days_since_touch if r.days_since_touch is not None else 10**9,
     "owner": lambda r: fold(r.owner),
@@ -108,7 +152,12 @@ def sort_rows(rows: list[PortfolioRow], key: str, reverse: bool = False) -> list
 
 @dataclass(frozen=True)
 class PortfolioSummary:
-    """Header KPIs for the rows on screen. ARR is summed per currency, never mixed."""
+    """Header KPIs for the rows on screen.
+
+    ``arr`` and ``arr_at_risk`` are per currency as stored; ``arr_total`` and
+    ``at_risk_total`` are in ``currency`` (the reporting one) over the rows with a rate, and
+    ``unconverted`` / ``unconverted_at_risk`` keep the rest per currency, never mixed in.
+    """
 
     accounts: int
     arr: dict[str, int]
@@ -116,6 +165,11 @@ class PortfolioSummary:
     renewals_90d: int
     average_health: float | None
     nps: float | None
+    currency: str = "JPY"
+    arr_total: float = 0.0
+    at_risk_total: float = 0.0
+    unconverted: dict[str, int] = field(default_factory=dict)
+    unconverted_at_risk: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -126,23 +180,39 @@ class SummaryTotals:
     up in slices between frames instead of holding the frame that shows the rows.
     """
 
+    currency: str = "JPY"
     count: int = 0
     arr: dict[str, int] = field(default_factory=dict)
     at_risk: dict[str, int] = field(default_factory=dict)
     renewals: int = 0
     healths: list[int] = field(default_factory=list)
     answers: list[int] = field(default_factory=list)
+    arr_total: float = 0.0
+    at_risk_total: float = 0.0
+    unconverted: dict[str, int] = field(default_factory=dict)
+    unconverted_at_risk: dict[str, int] = field(default_factory=dict)
 
     def add(self, rows: Iterable[PortfolioRow]) -> None:
         arr, at_risk = self.arr, self.at_risk
         healths, answers = self.healths, self.answers
+        left, left_risk = self.unconverted, self.unconverted_at_risk
         count = renewals = 0
+        total = risk_total = 0.0
         for r in rows:
             count += 1
             arr[r.currency] = arr.get(r.currency, 0) + r.arr
-            if r.band == "red":
+            red = r.band == "red"
+            if red:
                 at_risk[r.currency] = at_risk.get(r.currency, 0) + r.arr
-            if r.days_to_renewal is not None and 0 <= r.days_to_renewal <= 90:
+            if r.arr_report is not None:
+                total += r.arr_report
+                if red:
+                    risk_total += r.arr_report
+            else:
+                left[r.currency] = left.get(r.currency, 0) + r.arr
+                if red:
+                    left_risk[r.currency] = left_risk.get(r.currency, 0) + r.arr
+            if renewal_state(r.days_to_renewal, r.stage) == "upcoming":
                 renewals += 1
             if r.health is not None:
                 healths.append(r.health)
@@ -150,6 +220,8 @@ class SummaryTotals:
                 answers.append(r.nps)
         self.count += count
         self.renewals += renewals
+        self.arr_total += total
+        self.at_risk_total += risk_total
 
     def result(self) -> PortfolioSummary:
         return PortfolioSummary(
@@ -159,10 +231,17 @@ class SummaryTotals:
             renewals_90d=self.renewals,
             average_health=metrics.mean(self.healths),
             nps=metrics.nps(self.answers),
+            currency=self.currency,
+            arr_total=self.arr_total,
+            at_risk_total=self.at_risk_total,
+            unconverted=dict(self.unconverted),
+            unconverted_at_risk=dict(self.unconverted_at_risk),
         )
 
 
-def summarize(rows: Iterable[PortfolioRow]) -> PortfolioSummary:
-    totals = SummaryTotals()
+def summarize(rows: Iterable[PortfolioRow], currency: str = "JPY") -> PortfolioSummary:
+    """The header KPIs of ``rows``; money totals in ``currency`` (rows carry the converted
+    ARR, see :attr:`PortfolioRow.arr_report`)."""
+    totals = SummaryTotals(currency=currency)
     totals.add(rows)
     return totals.result()

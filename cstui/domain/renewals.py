@@ -88,6 +88,11 @@ class KPIConfig:
     rates: Mapping[str, float] = field(default_factory=dict)
     tiers: Mapping[str, tuple[int, int]] = field(default_factory=dict)
     """Currency → (high-touch threshold, mid-touch threshold) on ARR."""
+    ltv_method: str = "years"
+    """``years``: monthly revenue × 12 × ``ltv_years``; ``churn``: revenue per period × gross
+    margin ÷ the period's logo churn rate."""
+    gross_margin: float = 0.8
+    """The gross margin (0–1] of the churn-based LTV."""
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
     """The merged TOML data, kept so a user file can be merged over this config."""
 
@@ -114,6 +119,8 @@ class KPIFile(ConfigModel):
     churn_reasons: Annotated[list[str], Field(min_length=1)]
     ltv_years: Annotated[float, Field(gt=0)] = 5
     csat_method: Literal["share", "mean"] = "share"
+    ltv_method: Literal["years", "churn"] = "years"
+    gross_margin: Annotated[float, Field(gt=0, le=1)] = 0.8
     currency: _Currency = _Currency()
     tiers: dict[str, _TierLimits] = Field(default_factory=dict)
 
@@ -127,6 +134,8 @@ def parse_kpi_config(text: str, source: str, base: KPIConfig | None = None) -> K
         churn_reasons=tuple(file.churn_reasons),
         ltv_years=file.ltv_years,
         csat_method=file.csat_method,
+        ltv_method=file.ltv_method,
+        gross_margin=file.gross_margin,
         report_currency=file.currency.report.upper(),
         rates={k.upper(): v for k, v in file.currency.rates.items()},
         tiers={k.upper(): (v.high, v.mid) for k, v in file.tiers.items()},
@@ -286,15 +295,17 @@ def implied_renewals(
     - the account's next renewal (``renewal_date``) when not recorded: open, forecast
       ``at_risk`` for a red account, else ``likely``;
     - each yearly anniversary between the contract start and the renewal date: renewed at
-      the current ARR (the account is still a customer, so it renewed; yearly terms assumed;
-      none after ``today``);
+      the ARR that held that day (:func:`arr_on`); the account is still a customer, so it
+      renewed (yearly terms assumed; none after ``today``);
     - a churned account with no churn recorded: churned at its renewal date (the contract's
       end) with no reason.
     """
     seen: dict[str, set[date]] = {}
     churn_recorded: set[str] = set()
+    by_account: dict[str, list[Renewal]] = {}
     for r in recorded:
         seen.setdefault(r.account_id, set()).add(r.due)
+        by_account.setdefault(r.account_id, []).append(r)
         if r.outcome is Outcome.CHURNED:
             churn_recorded.add(r.account_id)
     out: list[Renewal] = []
@@ -331,15 +342,15 @@ def implied_renewals(
         past = add_years(due, -1)
         while past > a.contract_start:
             if past not in dates and (today is None or past <= today):
+                held = arr_on(a, past, by_account.get(a.id, ()))
                 out.append(
                     Renewal(
                         id=renewal_id(a.id, past),
                         due=past,
                         forecast=Forecast.COMMIT,
                         outcome=Outcome.RENEWED,
-                        new_arr=a.arr,
                         closed_on=past,
-                        **base,
+                        **{**base, "arr_due": held, "new_arr": held},
                     )
                 )
             past = add_years(past, -1)
@@ -511,6 +522,27 @@ def _churn_days(renewals: Iterable[Renewal]) -> dict[str, date]:
     return out
 
 
+def arr_on(account: Account, day: date, recorded: Sequence[Renewal]) -> int:
+    """The ARR that held at the end of ``day``, from the account's recorded outcomes.
+
+    Why not ``account.arr``: that is today's ARR, and a later upsell would rewrite every
+    closed period. Each recorded outcome (``implied`` ones are read from today's ARR and are
+    skipped) moves the ARR from ``arr_due`` to ``new_arr`` (0 when churned) on its day; before
+    the first one the ARR was its ``arr_due``; with none, the account's ARR.
+    """
+    moves = sorted(
+        (r for r in recorded if r.account_id == account.id and not r.implied and r.outcome),
+        key=lambda r: (_event_day(r), r.due),
+    )
+    held: int | None = None
+    for r in moves:
+        if _event_day(r) > day:
+            return r.arr_due if held is None else held
+        kept = r.arr_due if r.new_arr is None else r.new_arr
+        held = 0 if r.outcome is Outcome.CHURNED else kept
+    return account.arr if held is None else held
+
+
 def _first_value_day(plan: OnboardingPlan) -> date | None:
     days = [i.done_on for i in plan.items if i.first_value and i.done and i.done_on]
     return min(days) if days else None
@@ -533,6 +565,56 @@ def _kpi(
     return KPIValue(key, value, unit, accounts, note.render("en"), parts or {}, note)
 
 
+_PER_YEAR = {"year": 1, "quarter": 4, "month": 12}
+
+
+def _ltv(
+    cfg: KPIConfig,
+    period: Period,
+    currency: str,
+    arr_total: float | None,
+    accounts: list[str],
+    lost: int,
+    at_start: int,
+    money_error: Msg | None,
+) -> KPIValue:
+    """LTV of an average active account in the configured form; the note names the form and
+    ``parts`` holds both forms (None: not defined) so a script can compare them."""
+    active = len(accounts)
+    annual = None if arr_total is None or not active else arr_total / active
+    by_years = None if annual is None else metrics.ltv(annual / 12, cfg.ltv_years)
+    churn = metrics.churn_rate(lost, at_start)
+    per_period = None if annual is None else annual / _PER_YEAR[period.kind]
+    by_churn = metrics.ltv_from_churn(per_period, cfg.gross_margin, churn)
+    parts = {k: v for k, v in (("years_form", by_years), ("churn_form", by_churn)) if v is not None}
+    value = by_years if cfg.ltv_method == "years" else by_churn
+    note: Msg
+    if money_error is not None:
+        return _kpi("ltv", None, currency, accounts, money_error)
+    if annual is None:
+        note = Msg("kpi.note.ltv_none")
+    elif cfg.ltv_method == "years":
+        note = msg(
+            "kpi.note.ltv",
+            monthly=f"{annual / 12:,.0f}",
+            currency=currency,
+            years=f"{cfg.ltv_years:g}",
+            n=active,
+        )
+    elif by_churn is None:
+        note = msg("kpi.note.ltv_churn_none", period=period.label)
+    else:
+        note = msg(
+            "kpi.note.ltv_churn",
+            revenue=f"{per_period:,.0f}",
+            currency=currency,
+            margin=f"{cfg.gross_margin * 100:g}",
+            churn=f"{churn:.1f}",
+            n=active,
+        )
+    return _kpi("ltv", value, currency, accounts, note, parts)
+
+
 def compute_kpis(
     accounts: Iterable[Account],
     renewals: Iterable[Renewal],
@@ -544,12 +626,19 @@ def compute_kpis(
     *,
     user: str = "",
     config: KPIConfig | None = None,
+    as_of: date | None = None,
 ) -> KPIReport:
     """Every KPI of the book for ``period`` and ``slice`` (see the module doc for the rules).
+
+    ``as_of`` (today) refuses a period that has not started (ValueError: nothing happened in
+    it yet, so "0 % churn" would be a claim, not a fact) and keeps onboardings that are not
+    due yet out of the running period's completion rate.
 
     ``renewals`` should include the implied ones (:func:`implied_renewals`) so churned and
     renewed accounts without records still count.
     """
+    if as_of is not None and period.start > as_of:
+        raise ValueError(f"{period.label} has not started yet.")
     cfg = config or default_kpi_config()
     keep = parse_slice(slice, user)
     book = {a.id: a for a in accounts if keep(a)}
@@ -567,12 +656,12 @@ def compute_kpis(
 
     at_start = sorted(i for i, a in book.items() if present_at_start(a))
     new = sorted(i for i, a in book.items() if a.contract_start and a.contract_start in period)
-    start_set = set(at_start)
     values: list[KPIValue] = []
     new_note: Msg | str = msg("kpi.note.new", n=len(new)) if new else ""
 
     # Logo churn.
     lost = sorted(i for i in at_start if churned_on.get(i) is not None and churned_on[i] in period)
+    lost_set = set(lost)
     values.append(
         _kpi(
             "logo_churn",
@@ -598,28 +687,29 @@ def compute_kpis(
             return None
         return None if result is None else result.amount
 
-    events = [r for r in mine if r.outcome is not None and _event_day(r) in period]
-    events = [r for r in events if r.account_id in start_set]
-    first_event: dict[str, Renewal] = {}
-    for r in sorted(events, key=_event_day):
-        first_event.setdefault(r.account_id, r)
-    start_pairs: list[tuple[float, str]] = []
-    for i in at_start:
-        ev = first_event.get(i)
-        start_pairs.append((ev.arr_due, ev.currency) if ev else (book[i].arr, book[i].currency))
-    churned = [r for r in events if r.outcome is Outcome.CHURNED]
-    moved = [r for r in events if r.outcome is not Outcome.CHURNED and r.new_arr is not None]
-    contracted = [r for r in moved if r.new_arr is not None and r.new_arr < r.arr_due]
-    expanded = [r for r in moved if r.new_arr is not None and r.new_arr > r.arr_due]
-    start_arr = total(start_pairs)
-    churned_arr = total([(r.arr_due, r.currency) for r in churned])
-    contraction = total([(r.arr_due - (r.new_arr or 0), r.currency) for r in contracted])
-    expansion = total([((r.new_arr or 0) - r.arr_due, r.currency) for r in expanded])
+    # Each account's ARR before the period and at its end, from the ARR that held then (a
+    # later event never changes a closed period). Its loss is at most its own start ARR, so
+    # 0 ≤ GRR ≤ 100 and GRR + revenue churn = 100 whatever happened inside the period.
+    recorded = [r for r in mine if not r.implied and r.outcome is not None]
+    before = start - timedelta(days=1)
+    start_of = {i: arr_on(book[i], before, recorded) for i in at_start}
+    end_of = {i: 0 if i in lost_set else arr_on(book[i], end, recorded) for i in at_start}
+    churned_ids = [i for i in at_start if i in lost_set]
+    contracted_ids = [i for i in at_start if i not in lost_set and end_of[i] < start_of[i]]
+    expanded_ids = [i for i in at_start if i not in lost_set and end_of[i] > start_of[i]]
+
+    def money(i: str, amount: float) -> tuple[float, str]:
+        return amount, book[i].currency
+
+    start_arr = total([money(i, start_of[i]) for i in at_start])
+    churned_arr = total([money(i, start_of[i]) for i in churned_ids])
+    contraction = total([money(i, start_of[i] - end_of[i]) for i in contracted_ids])
+    expansion = total([money(i, end_of[i] - start_of[i]) for i in expanded_ids])
     money_ok = not money_error and start_arr is not None
     s_arr, c_arr = start_arr or 0.0, churned_arr or 0.0
     k_arr, e_arr = contraction or 0.0, expansion or 0.0
-    loss_ids = sorted({r.account_id for r in churned + contracted})
-    moved_ids = sorted({r.account_id for r in churned + contracted + expanded})
+    loss_ids = sorted(churned_ids + contracted_ids)
+    moved_ids = sorted(churned_ids + contracted_ids + expanded_ids)
     converted: Msg | str = (
         msg(
             "kpi.note.converted",
@@ -681,7 +771,7 @@ def compute_kpis(
             money_note,
         )
     )
-    exp_ids = sorted({r.account_id for r in expanded})
+    exp_ids = sorted(expanded_ids)
     values.append(
         _kpi(
             "expansion_arr",
@@ -742,27 +832,9 @@ def compute_kpis(
         return gone > end
 
     active = sorted(i for i, a in book.items() if active_at_end(a))
-    arr_total = total([(book[i].arr, book[i].currency) for i in active])
-    monthly = None if arr_total is None or not active else arr_total / len(active) / 12
+    arr_total = total([money(i, arr_on(book[i], end, recorded)) for i in active])
     values.append(
-        _kpi(
-            "ltv",
-            None if money_error else metrics.ltv(monthly, cfg.ltv_years),
-            report_cur,
-            active,
-            money_error
-            or (
-                msg(
-                    "kpi.note.ltv",
-                    monthly=f"{monthly:,.0f}",
-                    currency=report_cur,
-                    years=f"{cfg.ltv_years:g}",
-                    n=len(active),
-                )
-                if monthly is not None
-                else Msg("kpi.note.ltv_none")
-            ),
-        )
+        _ltv(cfg, period, report_cur, arr_total, active, len(lost), len(at_start), money_error)
     )
 
     # Onboarding: time to value and completion.
@@ -783,8 +855,19 @@ def compute_kpis(
             msg("kpi.note.ttv", n=len(ttv)),
         )
     )
-    cohort = [pl for pl in plans if (f := _core_finish(pl)) is not None and f in period]
-    done = sorted(pl.account_id for pl in cohort if all(i.done for i in pl.items if i.core))
+
+    def finished(pl: OnboardingPlan) -> bool:
+        return all(i.done for i in pl.items if i.core)
+
+    # In the running period a plan whose core steps are not due yet has not failed.
+    cohort = [
+        pl
+        for pl in plans
+        if (f := _core_finish(pl)) is not None
+        and f in period
+        and (as_of is None or f <= as_of or finished(pl))
+    ]
+    done = sorted(pl.account_id for pl in cohort if finished(pl))
     values.append(
         _kpi(
             "onboarding_completion",

@@ -26,6 +26,7 @@ from cstui.domain.portfolio import (
     PortfolioRow,
     PortfolioSummary,
     SummaryTotals,
+    renewal_state,
     sort_rows,
     summarize,
 )
@@ -44,6 +45,7 @@ FLAG_CODES = {
     "usage-drop": "U",
     "no-touch": "T",
     "renewal-risk": "R",
+    "renewal-overdue": "O",
     "detractor": "D",
     "touchpoint-missed": "E",
 }
@@ -72,10 +74,10 @@ def renewal_cell(row: PortfolioRow) -> Text:
     if row.renewal_date is None:
         return Text("—", style="dim")
     text = humanize(row.renewal_date, clock.today())
-    days = row.days_to_renewal
-    if days is not None and days < 0:
+    state = renewal_state(row.days_to_renewal, row.stage)
+    if state == "overdue":
         return Text(text, style="bold red")
-    if days is not None and days <= 90:
+    if state == "upcoming":
         return Text(text, style="yellow")
     return Text(text)
 
@@ -107,15 +109,15 @@ def portfolio_columns() -> list[Column[PortfolioRow]]:
 
 
 def summary_text(s: PortfolioSummary) -> str:
-    def per_currency(values: dict[str, int]) -> str:
-        if not values:
-            return short_money(0, "JPY")
-        return " + ".join(short_money(v, c) for c, v in sorted(values.items()))
+    def converted(total: float, left: dict[str, int]) -> str:
+        """The total in the reporting currency; currencies without a rate stay apart."""
+        shown = [short_money(total, s.currency)] if total or not left else []
+        return " + ".join(shown + [short_money(v, c) for c, v in sorted(left.items())])
 
     parts = [
         t("kpi.accounts", n=s.accounts),
-        t("kpi.arr", value=per_currency(s.arr)),
-        t("kpi.at_risk", value=per_currency(s.arr_at_risk)),
+        t("kpi.arr", value=converted(s.arr_total, s.unconverted)),
+        t("kpi.at_risk", value=converted(s.at_risk_total, s.unconverted_at_risk)),
         t("kpi.renewals", n=s.renewals_90d),
         t("kpi.health", value="—" if s.average_health is None else f"{s.average_health:.0f}"),
         t("kpi.nps", value="—" if s.nps is None else f"{s.nps:+.0f}"),
@@ -196,7 +198,7 @@ class PortfolioScreen(UsesWorkspace, Screen[None]):
         self.table.set_sort(self.sort_key, self.sort_reverse)
         self.table.set_rows(rows)
         if len(rows) <= SUMMARY_SLICE:
-            self._show_summary(rows, summarize(rows))
+            self._show_summary(rows, summarize(rows, self.workspace.report_currency))
         else:
             self._summarize(rows)
 
@@ -209,7 +211,7 @@ class PortfolioScreen(UsesWorkspace, Screen[None]):
         cancels the sum it made stale.
         """
         await self.table.wait_painted(rows)
-        totals = SummaryTotals()
+        totals = SummaryTotals(currency=self.workspace.report_currency)
         for start in range(0, len(rows), SUMMARY_SLICE):
             await asyncio.sleep(0)
             totals.add(rows[start : start + SUMMARY_SLICE])

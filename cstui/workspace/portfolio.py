@@ -2,7 +2,8 @@
 
 Rows come from the accounts and the stored health summaries only, so the first frame does
 not wait for the large tables; single rows are refreshed as changes arrive. Depends on
-:mod:`.health` (the stored summaries).
+:mod:`.renewals` (the KPI settings: the reporting currency and its rates, so the ARR of each
+row is also known converted) and through it :mod:`.health` (the stored summaries).
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ from typing import Any
 
 from cstui import clock
 from cstui.config import Settings
+from cstui.domain import metrics
 from cstui.domain.models import Account, Activity, InvalidRecord, SurveyResponse
 from cstui.domain.portfolio import PortfolioRow, build_row, fold
 from cstui.store import Change, Store, gc_paused
-from cstui.workspace.health import Health
+from cstui.workspace.renewals import Renewals
 from cstui.workspace.repo import HEALTH_TABLE, VIEWS_TABLE
 
 
@@ -40,7 +42,7 @@ BUILTIN_VIEWS: tuple[SavedView, ...] = (
 )
 
 
-class Portfolio(Health):
+class Portfolio(Renewals):
     def __init__(
         self, store: Store, *, user: str | None = None, settings: Settings | None = None
     ) -> None:
@@ -72,6 +74,19 @@ class Portfolio(Health):
                     self._last_touch.pop(account_id, None)
             if self._rows is not None:
                 self._refresh_row(account_id)
+
+    @property
+    def report_currency(self) -> str:
+        """The book's one reporting currency (kpis.toml ``[currency] report``)."""
+        return self.kpi_config.report_currency
+
+    def to_report(self, amount: int, currency: str) -> float | None:
+        """``amount`` in the reporting currency at the kpis.toml rates (None: no rate).
+
+        The one conversion of the book: portfolio sort, ``arr>=`` filter, header sums, ARR at
+        risk and the KPIs all use these rates."""
+        cfg = self.kpi_config
+        return metrics.convert(amount, currency, cfg.report_currency, cfg.rates)
 
     def last_touch(self, account_id: str) -> date | None:
         """The latest activity date; from the stored health summary until activities load."""
@@ -140,7 +155,7 @@ class Portfolio(Health):
         The summary is looked up once by the caller: at 10,000 accounts, finding it again
         for the last touch and the NPS of each row was a measurable part of start-up.
         """
-        row = build_row(account, self._touch(account["id"], summary), today)
+        row = build_row(account, self._touch(account["id"], summary), today, self.to_report)
         if summary is not None:
             row.health = summary.get("score")
             row.band = summary.get("band", "unknown")

@@ -68,7 +68,9 @@ class Renewals(Health):
         rows = []
         for account_id, summary in self._health_summaries().items():
             points = [p for p in summary.get("history", []) if p[0] <= iso]
-            score = points[-1][1] if points else None
+            if not points:
+                continue  # not scored by then: a later first score must not change the past
+            score = points[-1][1]
             rows.append(kpi.BandRow(account_id, band_for(score, self.settings.health).value))
         return rows
 
@@ -212,6 +214,10 @@ class Renewals(Health):
 
     def _kpis_for(self, period: kpi.Period, slice: str, renewals: list[Renewal]) -> kpi.KPIReport:
         self._slice(slice)
+        today = clock.today()
+        if period.start > today:
+            message = f"{period.label} has not started yet."
+            raise InvalidRecord([message], {"period": [message]})
         return kpi.compute_kpis(
             self.accounts(),
             renewals,
@@ -222,6 +228,7 @@ class Renewals(Health):
             slice,
             user=self.user,
             config=self.kpi_config,
+            as_of=today,
         )
 
     def kpi_report(self, period: str, slice: str = "all") -> kpi.KPIReport:

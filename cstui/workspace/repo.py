@@ -227,8 +227,10 @@ class Repo:
         return index
 
     def _for_account(self, model: type[R], account_id: str) -> list[R]:
+        """The account's records in id order: the index is a set, and its order changes
+        with PYTHONHASHSEED, so anything that reads "the last one" would differ by process."""
         ids = self._index(model).get(account_id, set())
-        return [obj for i in ids if (obj := self._get(model, i)) is not None]
+        return [obj for i in sorted(ids) if (obj := self._get(model, i)) is not None]
 
     def count(self, model: type[Record]) -> int:
         return self.store.count(model.table)

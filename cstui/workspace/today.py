@@ -15,8 +15,9 @@ Sections, each in the order a CSM works through it:
   last; ties go to the higher priority, then the title.
 * ``alerts``: active alerts (not resolved, not snoozed as of the day), oldest first: the
   longer a warning stays open, the more it needs attention.
-* ``renewals``: renewal dates up to 90 days ahead, and passed renewals that nobody closed
-  (the stage is not churned or not a fit), soonest (most overdue) first.
+* ``renewals``: the upcoming renewals (0 ≤ days < 90, the one definition of
+  :func:`cstui.domain.portfolio.renewal_state`) and the overdue ones (passed while the
+  account is still open), soonest (most overdue) first.
 * ``touch``: accounts whose last touch is older than their tier's cadence, or never
   touched, most overdue first. An account never touched is measured from its contract
   start; with no start date either, it is the most overdue of all (nothing is known).
@@ -34,16 +35,19 @@ from datetime import date
 from typing import Any, Final
 
 from cstui import i18n
-from cstui.domain.models import Priority, Stage, Task
-from cstui.domain.portfolio import PortfolioRow, fold
+from cstui.domain.models import Priority, Task
+from cstui.domain.portfolio import (
+    CLOSED_STAGES,
+    RENEWAL_WINDOW_DAYS,
+    PortfolioRow,
+    fold,
+    renewal_state,
+)
 from cstui.i18n import t
 from cstui.workspace.portfolio import Portfolio
 
 SECTIONS: Final[tuple[str, ...]] = ("tasks", "alerts", "renewals", "touch")
-RENEWAL_WINDOW_DAYS: Final = 90
 WEEK_DAYS: Final = 7
-CLOSED_STAGES: Final = frozenset({Stage.CHURNED, Stage.NOT_A_FIT})
-"""Accounts that will not renew and need no touch."""
 
 _PRIORITY_RANK: Final = {Priority.HIGH: 0, Priority.NORMAL: 1, Priority.LOW: 2}
 _BUCKETS: Final = ("overdue", "today", "week", "later", "undated")
@@ -229,10 +233,10 @@ def _alerts(
 def _renewals(rows: list[PortfolioRow], as_of: date) -> tuple[TodayItem, ...]:
     due = []
     for row in rows:
-        if row.renewal_date is None or row.stage in CLOSED_STAGES:
+        if row.renewal_date is None:
             continue
         days = (row.renewal_date - as_of).days
-        if days <= RENEWAL_WINDOW_DAYS:
+        if renewal_state(days, row.stage) is not None:
             due.append((row.renewal_date, fold(row.name), row.id, days, row))
     due.sort(key=lambda x: x[:3])
     return tuple(

@@ -241,19 +241,20 @@ def test_renewal_risk_when_not_green(cfg: HealthConfig) -> None:
     # Stage adoption; points: adoption 40/50 = 0.8 → 100, maturity 0/10 → 0,
     # engagement 7/14 = 0.5 → 100, sentiment NPS 3 → 0, support 0 tickets → 100.
     # (100×25 + 0×15 + 100×20 + 0×15 + 100×10) / 85 = 5500 / 85 = 64.7 → 65, yellow.
-    inputs = _renewal(90, 3)
+    inputs = _renewal(89, 3)
     health = compute_health(inputs, cfg, AS_OF)
     assert (health.score, health.band.value) == (65, "yellow")
     flag = flags_of(inputs, cfg)["renewal-risk"]
-    assert flag.evidence == "Renews on 2026-08-30 (in 90 days) with health 65 (yellow)."
-    assert flag.since == AS_OF
+    assert flag.evidence == "Renews on 2026-08-29 (in 89 days) with health 65 (yellow)."
+    assert flag.since == AS_OF - timedelta(days=1)
 
 
 def test_renewal_risk_negatives(cfg: HealthConfig) -> None:
-    assert "renewal-risk" not in flags_of(_renewal(91, 3), cfg)  # outside the window
+    assert "renewal-risk" not in flags_of(_renewal(90, 3), cfg)  # outside: 0 ≤ days < 90
     # NPS 10 → sentiment 100: (5500 + 1500) / 85 = 82.4 → green
     assert "renewal-risk" not in flags_of(_renewal(30, 10), cfg)
-    assert "renewal-risk" not in flags_of(_renewal(-1, 3), cfg)  # already past
+    assert "renewal-risk" not in flags_of(_renewal(-1, 3), cfg)  # past, yellow: overdue only
+    assert "renewal-overdue" in flags_of(_renewal(-1, 3), cfg)
 
 
 # detractor ----------------------------------------------------------------------------------
@@ -376,3 +377,21 @@ def test_renewal_risk_reads_the_given_health(cfg: HealthConfig) -> None:
     unknown = HealthResult("A", AS_OF, None, None, Band.UNKNOWN, [])
     flag = {f.rule: f for f in compute_flags(inputs, unknown, cfg, AS_OF)}["renewal-risk"]
     assert flag.evidence == "Renews on 2026-07-01 (in 30 days) with no health score."
+
+
+def test_overdue_renewal_flags_and_on_a_red_account_raises_renewal_risk(
+    cfg: HealthConfig,
+) -> None:
+    inputs = _renewal(-12, 3)
+    red = HealthResult("A", AS_OF, score=22, computed_score=22, band=Band.RED, measures=[])
+    flags = {f.rule: f for f in compute_flags(inputs, red, cfg, AS_OF)}
+    assert flags["renewal-overdue"].evidence == (
+        "Renewal on 2026-05-20 passed 12 days ago with no outcome recorded."
+    )
+    assert flags["renewal-overdue"].since == date(2026, 5, 21)
+    assert "passed 12 days ago" in flags["renewal-risk"].evidence
+    yellow = HealthResult("A", AS_OF, score=55, computed_score=55, band=Band.YELLOW, measures=[])
+    rules = {f.rule for f in compute_flags(inputs, yellow, cfg, AS_OF)}
+    assert "renewal-overdue" in rules and "renewal-risk" not in rules
+    in_renewal = replace(inputs, account=inputs.account.model_copy(update={"stage": Stage.RENEWAL}))
+    assert "renewal-overdue" in {f.rule for f in compute_flags(in_renewal, red, cfg, AS_OF)}

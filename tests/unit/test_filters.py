@@ -27,6 +27,7 @@ def row(name: str, **kw: object) -> PortfolioRow:
         "band": "yellow",
     }
     base.update(kw)
+    base.setdefault("arr_report", float(base["arr"]))  # type: ignore[arg-type]
     return PortfolioRow(**base)  # type: ignore[arg-type]
 
 
@@ -67,8 +68,10 @@ def names(text: str, me: str = "me") -> list[str]:
         ("band:red", ["株式会社みらい物流"]),
         ("tier:high", ["株式会社みらい物流"]),
         ("stage:onboarding", ["ＡＣＭＥ Trading"]),
-        ("renewal<90d", ["株式会社みらい物流", "Northwind Logistics"]),
-        ("renewal<0d", ["Northwind Logistics"]),
+        ("renewal<90d", ["株式会社みらい物流"]),  # upcoming only: not the passed one
+        ("renewal<0d", []),
+        ("renewal:overdue", ["Northwind Logistics"]),
+        ("renewal:upcoming", ["株式会社みらい物流"]),
         ("owner:me tier:tech", ["Bluefin Analytics"]),
         ("flag:champion-left", ["株式会社みらい物流"]),
         ("arr>1000000", ["株式会社みらい物流"]),

@@ -92,8 +92,8 @@ def test_alerts_are_mine_and_a_snooze_hides_one_until_its_day(empty_ws: Workspac
 
 def test_renewals_within_90_days_and_unclosed_overdue_ones(empty_ws: Workspace) -> None:
     ws = empty_ws
-    account(ws, "In 90", renewal_date=days(90), arr=1_200_000)
-    account(ws, "In 91", renewal_date=days(91))
+    account(ws, "In 89", renewal_date=days(89), arr=1_200_000)
+    account(ws, "In 90", renewal_date=days(90))
     account(ws, "Today", renewal_date=TODAY)
     account(ws, "Passed", renewal_date=days(-5), stage="renewal", arr=500_000)
     account(ws, "Churned", renewal_date=days(-5), stage="churned")
@@ -102,9 +102,9 @@ def test_renewals_within_90_days_and_unclosed_overdue_ones(empty_ws: Workspace) 
     account(ws, "No date")
 
     renewals = build_today(ws, TODAY).renewals
-    assert names(renewals) == ["Passed", "Today", "In 90"]
+    assert names(renewals) == ["Passed", "Today", "In 89"]
     assert [i.kind for i in renewals] == ["overdue", "upcoming", "upcoming"]
-    assert [i.when for i in renewals] == ["5d overdue", "today", "in 90d"]
+    assert [i.when for i in renewals] == ["5d overdue", "today", "in 89d"]
     passed, _, in90 = renewals
     assert passed.date == days(-5)
     assert passed.details["arr"] == 500_000 and passed.details["stage"] == "renewal"
