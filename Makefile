@@ -28,7 +28,7 @@ test-fast: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check cstui tests bench
 	$(BIN)/ruff format --check cstui tests bench
-	$(BIN)/mypy cstui
+	$(BIN)/mypy cstui tests
 	$(BIN)/lint-imports --no-cache
 
 format: $(STAMP)

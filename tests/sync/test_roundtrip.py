@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -76,12 +77,12 @@ def _synced(ws: Workspace) -> dict[tuple[str, str], dict[str, object]]:
 
 
 @pytest.fixture
-def owners_crm() -> FakeCRM:
+def owners_crm() -> Iterator[FakeCRM]:
     crm = FakeCRM()
     crm.start()
     crm.add_owner("sato@example.com", "Kenji", "Sato")
     crm.add_owner("someone.else@example.com")
-    yield crm  # type: ignore[misc]
+    yield crm
     crm.stop()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from cstui.app import create_app
 from cstui.domain.models import Account
@@ -10,7 +11,7 @@ from cstui.widgets.account_table import AccountTable
 from cstui.workspace import Workspace
 
 
-def _line(table: AccountTable, y: int) -> str:
+def _line(table: AccountTable[Any], y: int) -> str:
     return table.render_line(y).text
 
 

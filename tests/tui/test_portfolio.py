@@ -63,10 +63,10 @@ async def test_japanese_free_text_and_renewal_term(demo_ws: Workspace) -> None:
         app.screen.query_one("#portfolio-filter", Input).value = "株式会社 renewal<90d"
         await pilot.pause()
         query = parse("株式会社 renewal<90d")
+        screen = app.screen
+        assert isinstance(screen, PortfolioScreen)
         assert [r.id for r in table.rows] == [
-            r.id
-            for r in app.screen.sorted_rows()
-            if query.matches(r)  # type: ignore[attr-defined]
+            r.id for r in screen.sorted_rows() if query.matches(r)
         ]
         assert table.rows and all("株式会社" in r.name for r in table.rows)
         assert all(r.days_to_renewal is not None and r.days_to_renewal < 90 for r in table.rows)

@@ -302,7 +302,8 @@ async def test_japanese_at_80x24_stacks_the_columns(empty_ws: Workspace) -> None
     app = create_app(ws, lang="ja", poll=False, rescore=False)
     async with app.run_test(size=(80, 24)) as pilot:
         pane = await _open(app, pilot, account_id)
-        assert pane.query_one("#sp-columns").styles.layout.name == "vertical"
+        layout = pane.query_one("#sp-columns").styles.layout
+        assert layout is not None and layout.name == "vertical"
         assert "サクセスプラン" in _text(pane, "sp-empty")
         footer = {b.binding.description for b in app.active_bindings.values()}
         assert {"新規プラン", "目標を追加", "KPIを記録"} <= footer

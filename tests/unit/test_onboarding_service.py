@@ -170,9 +170,9 @@ def test_kpis_progress_and_average_time_to_value(empty_ws: Workspace) -> None:
     assert got.per_phase["first_value"] == (1, 3)
     assert round(got.overall_pct, 2) == round(100 / 16, 2)
     # Overdue: the open items due before today, earliest first (started 80 days ago: some).
-    plan = ws.onboarding(acme)
-    assert plan is not None
-    late = [i for i in plan.items if not i.done and i.due is not None and i.due < TODAY]
+    current = ws.onboarding(acme)
+    assert current is not None
+    late = [i for i in current.items if not i.done and i.due is not None and i.due < TODAY]
     assert late and sorted(i.id for i in got.overdue) == sorted(i.id for i in late)
     assert [i.due for i in got.overdue] == sorted(i.due for i in late if i.due is not None)
     assert ws.onboarding_progress(account(ws, "Nothing")) is None
