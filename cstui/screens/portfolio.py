@@ -14,6 +14,7 @@ from typing import ClassVar
 from rich.cells import cell_len
 from rich.text import Text
 from textual import on, work
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -132,6 +133,9 @@ class PortfolioScreen(UsesWorkspace, Screen[None]):
         Binding("v", "pick_view", "key.views"),
         Binding("V", "save_view", "key.save_view"),
         Binding("escape", "leave_filter", "key.table", show=False),
+        # Priority: the account opens while Enter is handled, so the keys typed right after
+        # it (a tab's digit) reach the account screen instead of this table.
+        Binding("enter", "open_current", show=False, priority=True),
     ]
 
     def __init__(self) -> None:
@@ -269,6 +273,12 @@ class PortfolioScreen(UsesWorkspace, Screen[None]):
         self.set_sort(self.sort_key, not self.sort_reverse)
 
     # ---------------------------------------------------------------- navigation
+    def action_open_current(self) -> None:
+        row_id = self.table.current_id if self.table.has_focus else None
+        if row_id is None:
+            raise SkipAction()  # Enter in the filter box: let the box have it
+        workspace_app(self).open_account(row_id)
+
     def on_account_table_selected(self, message: AccountTable.Selected) -> None:
         workspace_app(self).open_account(message.row_id)
 
