@@ -22,7 +22,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
 
 from cstui import clock
-from cstui.domain.filters import FilterQuery, narrows, parse
+from cstui.domain.filters import FLAG_LETTERS, FilterQuery, narrows, parse
 from cstui.domain.portfolio import (
     PortfolioRow,
     PortfolioSummary,
@@ -40,14 +40,7 @@ from cstui.workspace import SavedView, WorkspaceEvent
 SUMMARY_SLICE = 2_000
 """Rows summed per turn of the event loop: more rows than this are summed after the frame."""
 BAND_STYLE = {"red": "bold red", "yellow": "yellow", "green": "green", "unknown": "dim"}
-FLAG_CODES = {
-    "champion-left": "C",
-    "usage-drop": "U",
-    "no-touch": "T",
-    "renewal-risk": "R",
-    "detractor": "D",
-    "touchpoint-missed": "E",
-}
+FLAG_CODES = FLAG_LETTERS  # the letters the filter's flag: accepts too
 
 
 def health_cell(row: PortfolioRow) -> Text:
@@ -194,6 +187,10 @@ class PortfolioScreen(UsesWorkspace, Screen[None]):
         error = self.query_one("#portfolio-filter-error", Static)
         if query.errors:
             error.update("⚠ " + "  ".join(query.errors))
+            error.display = True
+        elif not rows and self.query_text.strip():
+            # An empty table is not an answer: say the filter matched nothing.
+            error.update(t("portfolio.no_match", query=self.query_text.strip()))
             error.display = True
         else:
             error.display = False
