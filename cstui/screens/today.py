@@ -217,14 +217,15 @@ class TodayScreen(LiveScreen):
             self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Snooze only on an alert, done only on a task (shown dimmed otherwise)."""
+        """Snooze only on an alert, done only on a task: elsewhere the key is not offered
+        (a dimmed ``z`` on a task read as a key that should work and did nothing)."""
         if action in ("snooze", "done"):
             try:
                 item = self.current
             except NoMatches:  # asked before the list exists
-                return None
+                return False
             wanted = "alerts" if action == "snooze" else "tasks"
-            return True if item is not None and item.section == wanted else None
+            return item is not None and item.section == wanted
         return True
 
     def action_open_current(self) -> None:

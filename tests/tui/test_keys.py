@@ -124,3 +124,25 @@ async def test_h_rates_health_on_the_tasks_tab_and_f_hides_done(demo_ws: Workspa
         form = app.screen
         assert isinstance(form, FormScreen)
         assert "health" in str(form.query_one("#form-title").render()).lower()
+
+
+async def test_today_offers_z_only_on_alerts_and_x_only_on_tasks(demo_ws: Workspace) -> None:
+    from cstui.screens.today import TodayScreen
+
+    app = _app(demo_ws)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("t")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, TodayScreen)
+        seen = set()
+        for _ in range(60):
+            item = screen.current
+            if item is not None and item.section in ("tasks", "alerts"):
+                keys = {a.binding.action for a in screen.active_bindings.values()}
+                assert ("snooze" in keys) == (item.section == "alerts")
+                assert ("done" in keys) == (item.section == "tasks")
+                seen.add(item.section)
+            await pilot.press("j")
+            await pilot.pause()
+        assert seen == {"tasks", "alerts"}
