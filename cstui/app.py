@@ -118,10 +118,13 @@ class CSApp(WorkspaceApp):
         ws.record_health(results)
 
     # ---------------------------------------------------------------- navigation
-    def open_account(self, account_id: str) -> None:
+    def open_account(self, account_id: str, *, replace: bool = False) -> None:
         from cstui.screens.account import AccountScreen
 
-        self.push_screen(AccountScreen(account_id))
+        if replace and isinstance(self.screen, AccountScreen):
+            self.switch_screen(AccountScreen(account_id))
+        else:
+            self.push_screen(AccountScreen(account_id))
 
     def action_show_today(self) -> None:
         from cstui.screens.today import TodayScreen

@@ -2,7 +2,9 @@
 
 Names are matched on the same folded key as the filter line (case- and width-insensitive,
 Japanese or English) and shown literally: Textual's matcher would parse a candidate as
-markup, so the highlight is applied to plain Content here.
+markup, so the highlight is applied to plain Content here. A query in kana also matches
+its katakana form (アグリ) and its romanisation, which is how a kanji name is found by its
+reading: しなの finds 株式会社信濃アグリ through shinano-agri.co.jp, as typing romaji does.
 """
 
 from __future__ import annotations
@@ -12,12 +14,93 @@ from functools import partial
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 
-from cstui.domain.portfolio import fold
-from cstui.i18n import t
+from cstui.domain.portfolio import PortfolioRow, fold
+from cstui.i18n import short_money, t
 from cstui.sanitize import clean
 from cstui.ui.access import workspace_app
 
 MAX_HITS = 40
+
+_ROMAJI_ROWS = {
+    "": "aiueo", "k": "かきくけこ", "s": "さしすせそ", "t": "たちつてと", "n": "なにぬねの",
+    "h": "はひふへほ", "m": "まみむめも", "y": "や ゆ よ", "r": "らりるれろ", "w": "わ   を",
+    "g": "がぎぐげご", "z": "ざじずぜぞ", "d": "だぢづでど", "b": "ばびぶべぼ", "p": "ぱぴぷぺぽ",
+}  # fmt: skip
+_IRREGULAR = {"し": "shi", "ち": "chi", "つ": "tsu", "ふ": "fu", "じ": "ji", "ぢ": "ji",
+              "づ": "zu", "を": "o", "ん": "n"}  # fmt: skip
+_SMALL_Y = {"ゃ": "ya", "ゅ": "yu", "ょ": "yo"}
+
+
+def _kana_table() -> dict[str, str]:
+    """Hiragana to Hepburn romaji (the reading a domain name spells)."""
+    table: dict[str, str] = dict(zip("あいうえお", "aiueo", strict=True))
+    for consonant, row in _ROMAJI_ROWS.items():
+        if not consonant:
+            continue
+        for kana, vowel in zip(row, "aiueo", strict=True):
+            if kana != " ":
+                table[kana] = consonant + vowel
+    table.update(_IRREGULAR)
+    return table
+
+
+_KANA = _kana_table()
+
+
+def to_katakana(text: str) -> str:
+    """ひらがな to カタカナ (other characters unchanged)."""
+    return "".join(chr(ord(c) + 0x60) if "ぁ" <= c <= "ゖ" else c for c in text)
+
+
+def to_hiragana(text: str) -> str:
+    return "".join(chr(ord(c) - 0x60) if "ァ" <= c <= "ヶ" else c for c in text)
+
+
+def romaji(text: str) -> str:
+    """Kana to Hepburn romaji, long vowels written once (ひゅうが -> hyuga, as domains are).
+
+    Characters that are not kana are kept, so a mixed query still reads left to right.
+    """
+    out: list[str] = []
+    chars = to_hiragana(text)
+    double_next = False
+    for c in chars:
+        if c == "っ":
+            double_next = True
+            continue
+        if c in _SMALL_Y and out:
+            prev = out.pop()
+            stem = prev[:-1] if prev.endswith(("shi", "chi", "ji")) else prev[:-1] + "y"
+            piece = stem + _SMALL_Y[c][1]
+        elif c == "ー":
+            continue
+        else:
+            piece = _KANA.get(c, c)
+        if double_next and piece and piece[0].isalpha():
+            piece = ("t" if piece.startswith("ch") else piece[0]) + piece
+        double_next = False
+        out.append(piece)
+    word = "".join(out)
+    for long, short in (("ou", "o"), ("oo", "o"), ("uu", "u")):
+        word = word.replace(long, short)
+    return word
+
+
+def needles(query: str) -> tuple[str, ...]:
+    """Every form of the query to look for: as typed, in katakana, and read as romaji."""
+    base = fold(query.strip())
+    if not base:
+        return ()
+    forms = [base, fold(to_katakana(base))]
+    if any("ぁ" <= c <= "ヶ" for c in base):
+        forms.append(fold(romaji(base)))
+    return tuple(dict.fromkeys(f for f in forms if f))
+
+
+def account_help(row: PortfolioRow) -> str:
+    """Health and ARR beside each name, so a jump can be chosen without opening it."""
+    health = "—" if row.health is None else str(row.health)
+    return t("palette.account_help", health=health, arr=short_money(row.arr, row.currency))
 
 
 class AccountsProvider(Provider):
@@ -25,14 +108,15 @@ class AccountsProvider(Provider):
 
     async def search(self, query: str) -> Hits:
         app = workspace_app(self.app)
-        needle = fold(query.strip())
-        if not needle:
+        forms = needles(query)
+        if not forms:
             return
         found = 0
         for row in app.workspace.portfolio():
-            pos = row.search_key.find(needle)
-            if pos < 0:
+            hit = next(((f, p) for f in forms if (p := row.search_key.find(f)) >= 0), None)
+            if hit is None:
                 continue
+            needle, pos = hit
             name = clean(row.name)
             display = Content(name)
             start = fold(name).find(needle)
@@ -42,9 +126,9 @@ class AccountsProvider(Provider):
             yield Hit(
                 score,
                 display,
-                partial(app.open_account, row.id),
+                partial(app.open_account, row.id, replace=True),
                 text=name,
-                help=t("palette.open_account"),
+                help=account_help(row),
             )
             found += 1
             if found >= MAX_HITS:

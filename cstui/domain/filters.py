@@ -7,8 +7,9 @@ not-a-fit accounts never match), so ``renewal<90d`` is exactly the upcoming rene
 
 Parsed once per keystroke into predicates over precomputed :class:`PortfolioRow` values, so
 narrowing 50,000 rows is a single pass with no model access. Input is NFKC-folded first, so
-full-width ``ｈｅａｌｔｈ＜４０`` typed with a Japanese IME works too. A term that is not
-understood is reported, never silently ignored.
+full-width ``ｈｅａｌｔｈ＜４０`` typed with a Japanese IME works too, and so does
+``health < 40`` with spaces. A term that is not understood is reported, never silently
+ignored; ``owner:me,kim`` means either owner (OR between the values of one key).
 """
 
 from __future__ import annotations
@@ -29,6 +30,18 @@ NUMERIC = ("health", "arr", "renewal", "touch", "trend")
 KEYWORDS = ("band", "tier", "stage", "owner", "flag", "renewal")
 RENEWAL_STATES = ("upcoming", "overdue")
 
+FLAG_LETTERS: dict[str, str] = {
+    "champion-left": "C",
+    "usage-drop": "U",
+    "no-touch": "T",
+    "renewal-risk": "R",
+    "renewal-overdue": "O",
+    "detractor": "D",
+    "touchpoint-missed": "E",
+}
+"""The one-letter code the portfolio's Flags column shows; ``flag:C`` accepts it too."""
+_SPACED_OP = re.compile(r"\s*(<=|>=|!=|<|>|=)\s*")
+_BARE_COMPARE = re.compile(r"^(?P<field>[a-z]+)(?P<op><=|>=|!=|=|<|>)$")
 _COMPARE = re.compile(r"^(?P<field>[a-z]+)(?P<op><=|>=|!=|=|<|>)(?P<value>.+)$")
 _OPS: dict[str, Callable[[float, float], bool]] = {
     "<": lambda a, b: a < b,
@@ -104,7 +117,25 @@ def _numeric(field_name: str, op: str, raw: str) -> Predicate:
     )
 
 
+def every_term() -> str:
+    """All the filter's terms, for an error that says what would have worked."""
+    keys = " ".join(k + ":" for k in KEYWORDS)
+    numbers = " ".join(f"{n}<" for n in NUMERIC)
+    return f'{keys} {numbers} -term "free text"'
+
+
 def _keyword(key: str, value: str, me: str) -> Predicate:
+    """One key with one or more comma-separated values: any of them matches (OR)."""
+    values = [v for v in value.split(",") if v]
+    if not values:
+        raise ValueError(f"'{key}:{value}' needs a value after the colon.")
+    preds = [_one_keyword(key, v, me) for v in values]
+    if len(preds) == 1:
+        return preds[0]
+    return lambda r: any(p(r) for p in preds)
+
+
+def _one_keyword(key: str, value: str, me: str) -> Predicate:
     if key == "band":
         if value not in BANDS:
             raise ValueError(f"band:{value} is not a band; use one of {', '.join(BANDS)}.")
@@ -131,8 +162,11 @@ def _keyword(key: str, value: str, me: str) -> Predicate:
                 f"renewal:{value} is not a renewal state; use one of {', '.join(RENEWAL_STATES)}."
             )
         return lambda r: renewal_state(r.days_to_renewal, r.stage) == value
+    by_letter = {letter.casefold(): name for name, letter in FLAG_LETTERS.items()}
+    value = by_letter.get(value, value)
     if value not in FLAGS:
-        raise ValueError(f"flag:{value} is not a flag; use one of {', '.join(FLAGS)}.")
+        known = ", ".join(f"{FLAG_LETTERS.get(f, '?')} {f}" for f in FLAGS)
+        raise ValueError(f"flag:{value} is not a flag; use a letter or name: {known}.")
     return lambda r: value in r.flags
 
 
@@ -145,6 +179,13 @@ def _term(term: str, me: str) -> Predicate:
     negate = term.startswith(("-", "!")) and len(term) > 1
     body = term[1:] if negate else term
     pred: Predicate
+    bare = _BARE_COMPARE.match(body)
+    if bare:
+        name, op = bare["field"], bare["op"]
+        if name not in NUMERIC:
+            raise ValueError(f"'{body}': cannot compare '{name}'. Filters: {every_term()}.")
+        unit = "a number of days like 90d" if name in ("renewal", "touch") else "a number"
+        raise ValueError(f"'{body}' needs {unit} after '{op}'.")
     match = _COMPARE.match(body)
     if match and match["field"] in NUMERIC:
         name, op, raw = match["field"], match["op"], match["value"]
@@ -154,16 +195,11 @@ def _term(term: str, me: str) -> Predicate:
             unit = "a number of days like 90d or 3m" if name in ("renewal", "touch") else "a number"
             raise ValueError(f"'{body}': {name} needs {unit}, not '{raw}'.") from None
     elif match:
-        known = ", ".join(NUMERIC)
-        raise ValueError(f"'{body}': cannot compare '{match['field']}'; comparable: {known}.")
+        raise ValueError(f"'{body}': cannot compare '{match['field']}'. Filters: {every_term()}.")
     elif ":" in body:
         key, _, value = body.partition(":")
         if key not in KEYWORDS:
-            raise ValueError(
-                f"Unknown filter '{key}:'. Known: {', '.join(k + ':' for k in KEYWORDS)}."
-            )
-        if not value:
-            raise ValueError(f"'{body}' needs a value after the colon.")
+            raise ValueError(f"Unknown filter '{key}:'. Filters: {every_term()}.")
         pred = _keyword(key, value, me)
     else:
         pred = _contains(body)
@@ -173,9 +209,14 @@ def _term(term: str, me: str) -> Predicate:
     return pred
 
 
+def normalize(text: str) -> str:
+    """Folded, with the spaces around comparison operators dropped: ``health < 40``."""
+    return _SPACED_OP.sub(r"\1", fold(text))
+
+
 def parse(text: str, *, me: str = "") -> FilterQuery:
     """Every term must hold (AND). Quote free text with spaces: ``"acme corp"``."""
-    folded = fold(text)
+    folded = normalize(text)
     query = FilterQuery(text=text)
     if folded.count('"') % 2:
         folded += '"'  # still typing a quoted phrase: treat it as closed
@@ -201,7 +242,7 @@ def narrows(old: str, new: str) -> bool:
     keeps typing instant at 50,000 accounts. Anything else (editing a comparison, a
     negation, a quote) is answered False and filters from scratch.
     """
-    old_f, new_f = fold(old), fold(new)
+    old_f, new_f = normalize(old), normalize(new)
     if not new_f.startswith(old_f) or '"' in new_f:
         return False
     suffix = new_f[len(old_f) :]
@@ -210,4 +251,4 @@ def narrows(old: str, new: str) -> bool:
     last = old_f.split()[-1]
     grown = new_f.split()[-1]
     plain = not _COMPARE.match(last) and ":" not in last and not last.startswith(("-", "!"))
-    return plain and not _COMPARE.match(grown) and ":" not in grown
+    return plain and not re.search(r"[<>=!]", grown) and ":" not in grown

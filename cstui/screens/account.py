@@ -18,6 +18,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container, Vertical, VerticalScroll
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
 from cstui import clock, i18n
@@ -177,6 +178,11 @@ def activities_text(activities: list[Activity]) -> Text:
     return out
 
 
+def tab_label(number: int, label: str) -> str:
+    """A tab's label with the digit that selects it, as k9s and lazygit show theirs."""
+    return f"{number} {label}"
+
+
 class AccountScreen(UsesWorkspace, Screen[None]):
     """The account overview; ``l`` logs an activity, ``h``/``H`` set or clear a rating."""
 
@@ -185,7 +191,6 @@ class AccountScreen(UsesWorkspace, Screen[None]):
         Binding("h", "rate", "key.account.rate"),
         Binding("H", "clear_rating", "key.account.clear_rating"),
         Binding("escape", "back", "key.account.back"),
-        *(Binding(str(n), f"show_tab({n})", "key.account.tab", show=False) for n in range(1, 8)),
     ]
 
     CSS_PATH = "account.tcss"
@@ -198,17 +203,23 @@ class AccountScreen(UsesWorkspace, Screen[None]):
         super().__init__()
         self.account_id = account_id
         self._refresh_pending = False
+        self._tabs = tabs()
+        self._wanted_tab: str | None = None
         localize_bindings(self)
+        # One digit per tab that exists, named after it, so `?` lists exactly these.
+        labels = ["account.tab.overview", *(label for _, label, _ in self._tabs)]
+        for n, label in enumerate(labels, start=1):
+            self._bindings.bind(str(n), f"show_tab({n})", t(label), show=False)
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="account-header", markup=False)
-        with TabbedContent(id="account-tabs", initial="tab-overview"):
-            with TabPane(t("account.tab.overview"), id="tab-overview"):
+        with TabbedContent(id="account-tabs", initial=self._wanted_tab or "tab-overview"):
+            with TabPane(tab_label(1, t("account.tab.overview")), id="tab-overview"):
                 yield from self._overview()
-            for tab_id, label_key, factory in tabs():
-                with TabPane(t(label_key), id=f"tab-{tab_id}"):
+            for n, (tab_id, label_key, factory) in enumerate(self._tabs, start=2):
+                with TabPane(tab_label(n, t(label_key)), id=f"tab-{tab_id}"):
                     yield factory(self.account_id)
         yield Footer()
 
@@ -243,11 +254,32 @@ class AccountScreen(UsesWorkspace, Screen[None]):
 
     def action_show_tab(self, number: int) -> None:
         """Digits pick a tab by position: 1 is Overview."""
-        panes = self.query_one("#account-tabs", TabbedContent).query(TabPane)
-        if 1 <= number <= len(panes):
-            pane_id = panes[number - 1].id
-            if pane_id is not None:
-                self.query_one("#account-tabs", TabbedContent).active = pane_id
+        ids = ["tab-overview", *(f"tab-{tab_id}" for tab_id, _, _ in self._tabs)]
+        if 1 <= number <= len(ids):
+            self._wanted_tab = ids[number - 1]
+            self._apply_wanted_tab()
+
+    def _apply_wanted_tab(self) -> None:
+        """Show the tab and focus into it: a focus still pending elsewhere (the overview's,
+        given while the screen opened) would otherwise switch back to its own tab."""
+        if self._wanted_tab is None or not self.is_attached:
+            return
+        tabbed = self.query_one("#account-tabs", TabbedContent)
+        tabbed.active = self._wanted_tab
+        pane = tabbed.get_pane(self._wanted_tab)
+        target = next((w for w in pane.query(Widget) if w.focusable), None)
+        if target is not None:
+            target.focus()
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        """Keep a digit typed while the screen opened: the tabs announce their initial tab
+        after it, which would otherwise undo it."""
+        if self._wanted_tab is None:
+            return
+        if event.pane.id == self._wanted_tab:
+            self._wanted_tab = None
+        else:
+            self.call_after_refresh(self._apply_wanted_tab)
 
     # ------------------------------------------------------------------ data
     def _on_workspace_event(self, event: WorkspaceEvent) -> None:

@@ -14,6 +14,7 @@ from typing import ClassVar
 from rich.cells import cell_len
 from rich.text import Text
 from textual import on, work
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -21,7 +22,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
 
 from cstui import clock
-from cstui.domain.filters import FilterQuery, narrows, parse
+from cstui.domain.filters import FLAG_LETTERS, FilterQuery, narrows, parse
 from cstui.domain.portfolio import (
     PortfolioRow,
     PortfolioSummary,
@@ -40,15 +41,7 @@ from cstui.workspace import SavedView, WorkspaceEvent
 SUMMARY_SLICE = 2_000
 """Rows summed per turn of the event loop: more rows than this are summed after the frame."""
 BAND_STYLE = {"red": "bold red", "yellow": "yellow", "green": "green", "unknown": "dim"}
-FLAG_CODES = {
-    "champion-left": "C",
-    "usage-drop": "U",
-    "no-touch": "T",
-    "renewal-risk": "R",
-    "renewal-overdue": "O",
-    "detractor": "D",
-    "touchpoint-missed": "E",
-}
+FLAG_CODES = FLAG_LETTERS  # the letters the filter's flag: accepts too
 
 
 def health_cell(row: PortfolioRow) -> Text:
@@ -134,6 +127,9 @@ class PortfolioScreen(UsesWorkspace, Screen[None]):
         Binding("v", "pick_view", "key.views"),
         Binding("V", "save_view", "key.save_view"),
         Binding("escape", "leave_filter", "key.table", show=False),
+        # Priority: the account opens while Enter is handled, so the keys typed right after
+        # it (a tab's digit) reach the account screen instead of this table.
+        Binding("enter", "open_current", show=False, priority=True),
     ]
 
     def __init__(self) -> None:
@@ -192,6 +188,10 @@ class PortfolioScreen(UsesWorkspace, Screen[None]):
         error = self.query_one("#portfolio-filter-error", Static)
         if query.errors:
             error.update("⚠ " + "  ".join(query.errors))
+            error.display = True
+        elif not rows and self.query_text.strip():
+            # An empty table is not an answer: say the filter matched nothing.
+            error.update(t("portfolio.no_match", query=self.query_text.strip()))
             error.display = True
         else:
             error.display = False
@@ -271,6 +271,12 @@ class PortfolioScreen(UsesWorkspace, Screen[None]):
         self.set_sort(self.sort_key, not self.sort_reverse)
 
     # ---------------------------------------------------------------- navigation
+    def action_open_current(self) -> None:
+        row_id = self.table.current_id if self.table.has_focus else None
+        if row_id is None:
+            raise SkipAction()  # Enter in the filter box: let the box have it
+        workspace_app(self).open_account(row_id)
+
     def on_account_table_selected(self, message: AccountTable.Selected) -> None:
         workspace_app(self).open_account(message.row_id)
 

@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 from rich.cells import cell_len
 from rich.text import Text
 from textual import events
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.css.query import NoMatches
@@ -44,7 +45,7 @@ class TodayList(OptionList):
     """The digest's lines; Enter (shown in the footer) opens the highlighted line's account."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "select", "key.today.open"),
+        Binding("enter", "select", "key.today.open", show=False),
         Binding("j", "cursor_down", show=False),
         Binding("k", "cursor_up", show=False),
     ]
@@ -83,6 +84,9 @@ def item_prompt(item: TodayItem, name_width: int, *, show_owner: bool) -> Text:
 
 class TodayScreen(LiveScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
+        # Priority: the account opens while Enter is handled, so keys typed right after it
+        # reach the account screen instead of this list.
+        Binding("enter", "open_current", "key.today.open", priority=True),
         Binding("z", "snooze", "key.today.snooze"),
         Binding("x", "done", "key.today.done"),
         Binding("a", "toggle_scope", "key.today.scope"),
@@ -213,19 +217,30 @@ class TodayScreen(LiveScreen):
             self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Snooze only on an alert, done only on a task (shown dimmed otherwise)."""
+        """Snooze only on an alert, done only on a task: elsewhere the key is not offered
+        (a dimmed ``z`` on a task read as a key that should work and did nothing)."""
         if action in ("snooze", "done"):
             try:
                 item = self.current
             except NoMatches:  # asked before the list exists
-                return None
+                return False
             wanted = "alerts" if action == "snooze" else "tasks"
-            return True if item is not None and item.section == wanted else None
+            return item is not None and item.section == wanted
         return True
+
+    def action_open_current(self) -> None:
+        if not self.lines.has_focus:
+            raise SkipAction()
+        option = self.lines.highlighted_option
+        if option is not None and not option.disabled:
+            self._open(option.id or "")
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        item = self._items.get(event.option.id or "")
+        self._open(event.option.id or "")
+
+    def _open(self, option_id: str) -> None:
+        item = self._items.get(option_id)
         if item is None:
             return
         if item.account_id is None:

@@ -54,8 +54,12 @@ class WorkspaceApp(App[None]):
         if errors:
             raise errors[0]
 
-    def open_account(self, account_id: str) -> None:
-        """Show one account; screens and the command palette call this, the app decides how."""
+    def open_account(self, account_id: str, *, replace: bool = False) -> None:
+        """Show one account; screens and the command palette call this, the app decides how.
+
+        ``replace``: a jump (the palette) takes the place of an account already on top
+        rather than stacking another one that Escape must peel off.
+        """
         raise NotImplementedError
 
 

@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 from textual import events
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option, OptionDoesNotExist
@@ -94,6 +95,10 @@ class ItemList(OptionList):
     """
 
     DEFAULT_CSS = default_css(__file__, "item_list.tcss")
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j", "cursor_down", show=False),
+        Binding("k", "cursor_up", show=False),
+    ]
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, markup=False)

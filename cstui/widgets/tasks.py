@@ -1,6 +1,6 @@
 """The Tasks tab: this account's to-dos, and the executive touchpoints that drive some of them.
 
-Open tasks come first, soonest due first; done ones stay visible but dimmed (``h`` hides
+Open tasks come first, soonest due first; done ones stay visible but dimmed (``f`` hides
 them) so a CSM can see what was handled lately. The source column says where a task came
 from (by hand, the onboarding checklist, the executive cadence...), because generated tasks
 are best handled where they came from.
@@ -121,7 +121,7 @@ class TasksPane(ListPane):
         Binding("x", "toggle_done", "key.taskpane.done"),
         Binding("e", "edit", "key.taskpane.edit"),
         Binding("d", "delete", "key.taskpane.delete"),
-        Binding("h", "hide_done", "key.taskpane.hide"),
+        Binding("f", "hide_done", "key.taskpane.hide"),
     ]
     DEFAULT_CSS = default_css(__file__, "tasks.tcss")
     _NEED_TASK: ClassVar[frozenset[str]] = frozenset({"toggle_done", "edit", "delete"})

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from cstui import clock
+from cstui import clock, i18n
 from cstui.config import Settings
 from cstui.domain import metrics
 from cstui.domain.models import Account, Activity, InvalidRecord, SurveyResponse
@@ -31,6 +31,17 @@ class SavedView:
     sort: str = "renewal"
     reverse: bool = False
     builtin: bool = False
+
+
+def is_builtin_name(name: str) -> bool:
+    """A built-in view's key or its label in any language ("My book", "自分の担当"): saving
+    under it would list two views that read the same."""
+    wanted = fold(name.strip())
+    return any(
+        wanted
+        in (fold(v.name), *(fold(i18n.catalogue(lang).get(v.name, "")) for lang in i18n.LANGUAGES))
+        for v in BUILTIN_VIEWS
+    )
 
 
 BUILTIN_VIEWS: tuple[SavedView, ...] = (
@@ -192,7 +203,7 @@ class Portfolio(Renewals):
         name = name.strip()
         if not name:
             raise InvalidRecord(["A view needs a name."], {"name": ["A view needs a name."]})
-        if any(v.name == name for v in BUILTIN_VIEWS):
+        if is_builtin_name(name):
             msg = f"'{name}' is a built-in view; choose another name."
             raise InvalidRecord([msg], {"name": [msg]})
         view = SavedView(name=name, filter=filter_text, sort=sort, reverse=reverse)
@@ -207,6 +218,27 @@ class Portfolio(Renewals):
                 "reverse": reverse,
             },
         )
+        return view
+
+    def rename_view(self, old: str, new: str) -> SavedView:
+        """Give a saved view another name (its filter and sort stay); refuses a taken name."""
+        record = self.store.get(VIEWS_TABLE, f"{self.user}:{fold(old)}")
+        if record is None:
+            msg = f"There is no saved view '{old}'."
+            raise InvalidRecord([msg], {"name": [msg]})
+        new = new.strip()
+        if fold(new) != fold(old) and any(fold(v.name) == fold(new) for v in self.views()):
+            msg = f"A view named '{new}' exists already; choose another name."
+            raise InvalidRecord([msg], {"name": [msg]})
+        view = SavedView(
+            name=new,
+            filter=record.get("filter", ""),
+            sort=record.get("sort", "renewal"),
+            reverse=bool(record.get("reverse", False)),
+        )
+        self.save_view(view.name, view.filter, view.sort, view.reverse)
+        if fold(new) != fold(old):
+            self.delete_view(old)
         return view
 
     def delete_view(self, name: str) -> None:

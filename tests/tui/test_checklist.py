@@ -189,7 +189,7 @@ async def test_edit_add_remove_and_kpis(demo_ws: Workspace) -> None:
         assert _top(app) is pane.screen and pane.items.current_id is not None
         # KPIs: satisfaction 11 is refused beside its field and nothing is saved.
         before = _plan(demo_ws, account_id)
-        await pilot.press("k")
+        await pilot.press("m")
         kpis = _top(app)
         assert isinstance(kpis, FormScreen)
         field = kpis.query_one("#field-satisfaction", Input)
@@ -224,11 +224,11 @@ async def test_japanese_at_80x24(demo_ws: Workspace) -> None:
         assert screen.query_one(TabbedContent).active == "tab-onboarding"
         assert app.screen.focused is pane.items
         labels = {str(tab.label) for tab in screen.query(Tab)}
-        assert {"オンボーディング", "タイムライン", "タスク"} <= labels
+        assert {"2 オンボーディング", "4 タイムライン", "5 タスク"} <= labels
         assert {"完了切替", "編集", "追加", "削除", "ロードマップ", "テンプレート"} <= _keys(screen)
         assert "全体" in _summary(pane) and "価値実感までの期間" in _summary(pane)
         assert any("必須" in str(o.prompt) for o in pane.items.options)
-        await pilot.press("k")
+        await pilot.press("m")
         await pilot.pause()
         form = app.screen
         assert isinstance(form, FormScreen)

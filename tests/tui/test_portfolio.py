@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textual.widgets import Input
+from textual.widgets import Input, Static
 
 from cstui.app import CSApp, create_app
 from cstui.domain.filters import parse
@@ -139,3 +139,17 @@ async def test_health_is_rescored_when_inputs_change(demo_ws: Workspace) -> None
         table = app.screen.query_one(AccountTable)
         shown = next(r for r in table.rows if r.id == row.id)
         assert shown.health == 90 and shown.band == "green"
+
+
+async def test_an_empty_result_says_nothing_matched(demo_ws: Workspace) -> None:
+    app = _app(demo_ws)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("slash", *"zzzqqq")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, PortfolioScreen)
+        notice = screen.query_one("#portfolio-filter-error", Static)
+        assert notice.display and "No accounts match 'zzzqqq'" in str(notice.content)
+        await pilot.press(*["backspace"] * 6)
+        await pilot.pause()
+        assert not notice.display

@@ -76,12 +76,12 @@ async def test_create_complete_edit_delete(demo_ws: Workspace) -> None:
         task = _task(demo_ws, account_id, "Send the QBR deck")
         assert task is not None and task.done and task.done_on == TODAY
         assert pane.items.current_id == task.id and _shown(pane)[-1] == task.id
-        # h hides done tasks, h again shows them.
-        await pilot.press("h")
+        # f hides done tasks, f again shows them.
+        await pilot.press("f")
         await pilot.pause()
         assert task.id not in _shown(pane)
         assert "show done" in str(pane.query_one("#tasks-header", Static).content)
-        await pilot.press("h")
+        await pilot.press("f")
         await pilot.pause()
         assert task.id in _shown(pane)
         pane.items.highlighted = pane.items.get_option_index(task.id)

@@ -34,7 +34,7 @@ class OnboardingPane(ListPane):
         Binding("K,shift+up", "move(-1)", "key.checklist.up"),
         Binding("J,shift+down", "move(1)", "key.checklist.down"),
         Binding("w", "roadmap", "key.checklist.roadmap"),
-        Binding("k", "kpis", "key.checklist.kpis"),
+        Binding("m", "kpis", "key.checklist.kpis"),
         Binding("T", "template", "key.checklist.template"),
     ]
     _NEED_PLAN: ClassVar[frozenset[str]] = frozenset(

@@ -1,0 +1,134 @@
+"""Saved views (rename, delete, no duplicate of a built-in, sort restored) and the palette."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from cstui.app import CSApp, create_app
+from cstui.commands import AccountsProvider, needles, romaji
+from cstui.domain.models import InvalidRecord
+from cstui.screens.account import AccountScreen
+from cstui.screens.portfolio import PortfolioScreen
+from cstui.screens.views import ViewPicker
+from cstui.ui.confirm import ConfirmScreen
+from cstui.ui.forms import FormScreen
+from cstui.widgets.account_table import AccountTable
+from cstui.workspace import Workspace
+
+
+def _app(ws: Workspace, lang: str = "en") -> CSApp:
+    return create_app(ws, lang=lang, poll=False, rescore=False)
+
+
+def test_a_builtin_label_in_either_language_is_refused(demo_ws: Workspace) -> None:
+    for name in ("My book", "my BOOK", "自分の担当", "view.mine"):
+        with pytest.raises(InvalidRecord):
+            demo_ws.save_view(name, "owner:me", "health", False)
+    demo_ws.save_view("Mine, big", "owner:me tier:high", "arr", True)
+    demo_ws.save_view("mine, BIG", "owner:me", "arr", True)  # same name folded: replaced
+    assert [v.name for v in demo_ws.views() if not v.builtin] == ["mine, BIG"]
+
+
+def test_rename_keeps_filter_and_sort_and_refuses_a_taken_name(demo_ws: Workspace) -> None:
+    demo_ws.save_view("Big", "tier:high", "arr", True)
+    demo_ws.save_view("Red", "band:red", "health", False)
+    with pytest.raises(InvalidRecord):
+        demo_ws.rename_view("Big", "red")
+    demo_ws.rename_view("Big", "Biggest")
+    own = {v.name: v for v in demo_ws.views() if not v.builtin}
+    assert set(own) == {"Biggest", "Red"}
+    assert (own["Biggest"].filter, own["Biggest"].sort, own["Biggest"].reverse) == (
+        "tier:high",
+        "arr",
+        True,
+    )
+
+
+async def test_rename_and_delete_from_the_picker(demo_ws: Workspace) -> None:
+    demo_ws.save_view("Big", "tier:high", "arr", True)
+    app = _app(demo_ws)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("v")
+        await pilot.pause()
+        picker = app.screen
+        assert isinstance(picker, ViewPicker)
+        await pilot.press("e")  # on a built-in: refused, nothing opens
+        await pilot.pause()
+        assert app.screen is picker
+        await pilot.press("end", "e")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, FormScreen)
+        form.widget_for("name").value = "Large"  # type: ignore[attr-defined]
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is picker
+        assert [v.name for v in demo_ws.views() if not v.builtin] == ["Large"]
+        await pilot.press("d")
+        await pilot.pause()
+        confirm = app.screen
+        assert isinstance(confirm, ConfirmScreen)
+        await pilot.press("y")
+        await pilot.pause()
+        assert app.screen is picker
+        assert [v.name for v in demo_ws.views() if not v.builtin] == []
+
+
+async def test_picking_a_view_restores_its_sort(demo_ws: Workspace) -> None:
+    demo_ws.save_view("By ARR", "", "arr", True)
+    app = _app(demo_ws)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, PortfolioScreen)
+        screen.set_sort("name")
+        await pilot.press("v")
+        await pilot.pause()
+        await pilot.press("end", "enter")
+        await pilot.pause()
+        assert (screen.sort_key, screen.sort_reverse) == ("arr", True)
+        arrs = [r.arr for r in screen.query_one(AccountTable).rows]
+        assert arrs == sorted(arrs, reverse=True)
+
+
+def test_kana_reads_as_romaji_and_katakana() -> None:
+    assert romaji("しなの") == "shinano"
+    assert romaji("ひゅうが") == "hyuga"  # long vowels once, as domains spell them
+    assert romaji("まっちゃ") == "matcha"
+    assert "アグリ" in needles("あぐり")
+
+
+async def _hits(app: CSApp, query: str) -> list[Any]:
+    provider = AccountsProvider(app.screen)
+    return [hit async for hit in provider.search(query)]
+
+
+async def test_palette_finds_kanji_names_by_hiragana_and_shows_health_and_arr(
+    demo_ws: Workspace,
+) -> None:
+    target = next(a for a in demo_ws.accounts() if "信濃" in a.name)
+    app = _app(demo_ws)
+    async with app.run_test(size=(120, 40)):
+        hits = await _hits(app, "しなの")
+        assert target.name in [hit.text for hit in hits]
+        help_text = str(next(h for h in hits if h.text == target.name).help)
+        assert "Health" in help_text and "ARR" in help_text and "¥" in help_text
+
+
+async def test_a_palette_jump_replaces_the_account_screen(demo_ws: Workspace) -> None:
+    accounts = list(demo_ws.accounts())[:4]
+    app = _app(demo_ws)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.open_account(accounts[0].id)
+        await pilot.pause()
+        for account in accounts[1:]:
+            hit = next(h for h in await _hits(app, account.name) if h.text == account.name)
+            hit.command()  # what choosing the line in the palette runs
+            await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, AccountScreen) and screen.account_id == accounts[-1].id
+        assert len(app.screen_stack) == 2
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, PortfolioScreen)

@@ -1,0 +1,70 @@
+"""The filter never fails silently: spaces, half-typed comparisons, letters, OR, errors."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from cstui.domain.filters import FLAG_LETTERS, KEYWORDS, NUMERIC, narrows, parse
+from cstui.domain.models import Stage, Tier
+from cstui.domain.portfolio import PortfolioRow
+
+
+def _row(
+    id: str, *, health: int | None = 50, owner: str = "me", flags: tuple[str, ...] = ()
+) -> PortfolioRow:
+    return PortfolioRow(
+        id=id,
+        name=id,
+        tier=Tier.HIGH,
+        stage=Stage.ADOPTION,
+        arr=1000,
+        currency="JPY",
+        owner=owner,
+        renewal_date=date(2027, 1, 1),
+        days_since_touch=3,
+        last_touch=None,
+        search_key=id,
+        health=health,
+        flags=flags,
+    )
+
+
+def test_spaces_around_an_operator_are_fine() -> None:
+    rows = [_row("a", health=30), _row("b", health=60)]
+    for text in ("health < 40", "health <40", "health< 40", "ｈｅａｌｔｈ　＜　４０"):
+        query = parse(text)
+        assert not query.errors, text
+        assert [r.id for r in query.apply(rows)] == ["a"]
+
+
+def test_a_half_typed_comparison_says_what_is_missing() -> None:
+    query = parse("health>")
+    assert query.errors and "needs a number after '>'" in query.errors[0]
+    assert "90d" in parse("renewal<=").errors[0]
+
+
+def test_the_flag_letter_shown_in_the_column_is_accepted() -> None:
+    rows = [_row("a", flags=("champion-left",)), _row("b", flags=("usage-drop",))]
+    for letter in ("C", "c"):
+        assert [r.id for r in parse(f"flag:{letter}").apply(rows)] == ["a"]
+    error = parse("flag:Z").errors[0]
+    assert all(f"{letter} {name}" in error for name, letter in FLAG_LETTERS.items())
+
+
+def test_an_unknown_term_lists_every_term() -> None:
+    for text in ("colour:red", "size>3"):
+        error = parse(text).errors[0]
+        assert all(f"{k}:" in error for k in KEYWORDS)
+        assert all(f"{n}<" in error for n in NUMERIC)
+
+
+def test_comma_is_or_between_values_of_one_key() -> None:
+    rows = [_row("a", owner="me"), _row("b", owner="kim"), _row("c", owner="lee")]
+    assert [r.id for r in parse("owner:me,kim", me="me").apply(rows)] == ["a", "b"]
+    assert parse("band:red,blue").errors
+
+
+def test_narrowing_is_not_assumed_when_a_word_becomes_a_comparison() -> None:
+    assert not narrows("health", "health <")
+    assert not narrows("health <", "health < 4")
+    assert narrows("acme", "acme corp")
