@@ -1002,7 +1002,7 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             body = json.loads(raw) if raw else None
         except ValueError:
-            self._error(400, "Invalid input JSON", "VALIDATION_ERROR")
+            self._json_error(400, "Invalid input JSON", "VALIDATION_ERROR")
             return 400
         try:
             status, data = fake.handle(method, path, body, query)
@@ -1012,7 +1012,7 @@ class _Handler(BaseHTTPRequestHandler):
             category = {403: "MISSING_SCOPES", 404: "OBJECT_NOT_FOUND", 409: "CONFLICT"}.get(
                 exc.status, "VALIDATION_ERROR"
             )
-            self._error(exc.status, str(exc), category)
+            self._json_error(exc.status, str(exc), category)
             return exc.status
         late = fake._take_fault(
             path, {"timeout", "reset", "malformed", "wrong_types", "missing_ids"}
@@ -1029,20 +1029,19 @@ class _Handler(BaseHTTPRequestHandler):
         }
         return answer_badly[late.kind](late, status, data)
 
-    def _error(
-        self, status: int, message: str, category: str, headers: dict[str, str] | None = None
-    ) -> None:
-        self._json(status, {"status": "error", "message": message, "category": category}, headers)
+    def _json_error(self, status: int, message: str, category: str) -> None:
+        """HubSpot's error body (the batch endpoints' per-item errors are :func:`_error`)."""
+        self._json(status, {"status": "error", "message": message, "category": category})
 
     def _refuse(self, fake: FakeCRM, path: str, early: Fault | None) -> int | None:
         """What HubSpot answers before reading the request: bad credentials, rate limits and
         the faults set to happen there (in that order). None: go on with the request."""
         auth = self.headers.get("Authorization", "")
         if early is not None and early.kind == "echo_token":
-            self._error(401, f"Bad credentials: {auth}", "INVALID_AUTHENTICATION")
+            self._json_error(401, f"Bad credentials: {auth}", "INVALID_AUTHENTICATION")
             return 401
         if auth != f"Bearer {fake.token}":
-            self._error(401, "Authentication credentials not found.", "INVALID_AUTHENTICATION")
+            self._json_error(401, "Authentication credentials not found.", "INVALID_AUTHENTICATION")
             return 401
         limited = self._rate_limited(fake, path)
         if limited is not None:
@@ -1095,7 +1094,7 @@ class _Handler(BaseHTTPRequestHandler):
         return 429
 
     def _crashed(self, fault: Fault) -> int:
-        self._error(500, "internal error", "INTERNAL_ERROR")
+        self._json_error(500, "internal error", "INTERNAL_ERROR")
         return 500
 
     def _bad_gateway(self, fault: Fault) -> int:
