@@ -615,6 +615,308 @@ def _ltv(
     return _kpi("ltv", value, currency, accounts, note, parts)
 
 
+@dataclass(frozen=True)
+class _Book:
+    """The slice of the book one report counts, and who was there when: worked out once so
+    every KPI group agrees on who was at the start, who is new and who was lost."""
+
+    period: Period
+    accounts: dict[str, Account]
+    renewals: list[Renewal]
+    recorded: list[Renewal]
+    """Renewals with a real (not implied) outcome: what ``arr_on`` reads."""
+    churned_on: dict[str, date]
+    at_start: list[str]
+    new: list[str]
+    lost: list[str]
+    """Accounts at the start that churned inside the period."""
+
+    @property
+    def new_note(self) -> Msg | str:
+        """Says how many new accounts the churn and upsell denominators leave out."""
+        return msg("kpi.note.new", n=len(self.new)) if self.new else ""
+
+
+def _book_for(
+    accounts: Iterable[Account], renewals: Iterable[Renewal], period: Period, slice: str, user: str
+) -> _Book:
+    keep = parse_slice(slice, user)
+    book = {a.id: a for a in accounts if keep(a)}
+    mine = [r for r in renewals if r.account_id in book]
+    churned_on = _churn_days(mine)
+
+    def present_at_start(a: Account) -> bool:
+        if a.contract_start is not None and a.contract_start >= period.start:
+            return False
+        gone = churned_on.get(a.id)
+        if gone is None:
+            return a.stage is not Stage.CHURNED  # churned on an unknown day: leave it out
+        return gone >= period.start
+
+    at_start = sorted(i for i, a in book.items() if present_at_start(a))
+    return _Book(
+        period=period,
+        accounts=book,
+        renewals=mine,
+        recorded=[r for r in mine if not r.implied and r.outcome is not None],
+        churned_on=churned_on,
+        at_start=at_start,
+        new=sorted(i for i, a in book.items() if a.contract_start and a.contract_start in period),
+        lost=sorted(
+            i for i in at_start if (day := churned_on.get(i)) is not None and day in period
+        ),
+    )
+
+
+class _Money:
+    """Sums ARR in one reporting currency, converting only with configured rates. A sum that
+    mixes currencies without a rate leaves its reason in ``error``, so the money KPIs say
+    why they have no value instead of showing a silent sum."""
+
+    def __init__(self, book: _Book, cfg: KPIConfig) -> None:
+        accounts = book.accounts
+        currencies = {accounts[i].currency for i in book.at_start} or {
+            a.currency for a in accounts.values()
+        }
+        self.currency = next(iter(currencies)) if len(currencies) == 1 else cfg.report_currency
+        self.rates = cfg.rates if len(currencies) > 1 else None
+        self.error: Msg | None = None
+        self._accounts = accounts
+
+    def total(self, amounts: Iterable[tuple[str, float]]) -> float | None:
+        """The sum of (account id, amount in that account's currency); None: cannot say."""
+        pairs = [(amount, self._accounts[i].currency) for i, amount in amounts]
+        try:
+            result = metrics.sum_money(pairs, to=self.currency, rates=self.rates)
+        except metrics.CurrencyMixError as exc:
+            self.error = exc.message
+            return None
+        return None if result is None else result.amount
+
+    def converted(self) -> Msg | str:
+        """The rates used, for the note (nothing when no conversion was needed)."""
+        if not self.rates:
+            return ""
+        rates = self.rates
+        shown = join("sep.list", (f"{c} = {rates[c]:g}" for c in sorted(rates)))
+        return msg("kpi.note.converted", rates=shown, currency=self.currency)
+
+
+def _logo_kpis(book: _Book) -> list[KPIValue]:
+    """Logo churn and the renewal rate: counts of accounts and renewals, no money."""
+    lost, at_start = book.lost, book.at_start
+    churn = _kpi(
+        "logo_churn",
+        metrics.churn_rate(len(lost), len(at_start)),
+        "%",
+        lost,
+        msg("kpi.note.logo_churn", n=len(lost), of=len(at_start), new=book.new_note),
+    )
+    # Renewals due in the period with an outcome; open ones are named, not counted as lost.
+    due = [r for r in book.renewals if r.due in book.period]
+    decided = [r for r in due if r.outcome is not None]
+    kept = [r for r in decided if r.outcome is not Outcome.CHURNED]
+    rate = _kpi(
+        "renewal_rate",
+        metrics.renewal_rate(len(kept), len(decided)),
+        "%",
+        sorted({r.account_id for r in kept}),
+        msg("kpi.note.renewal_rate", n=len(kept), of=len(decided), open=len(due) - len(decided)),
+    )
+    return [churn, rate]
+
+
+def _revenue_kpis(book: _Book, money: _Money) -> list[KPIValue]:
+    """Revenue churn, GRR, NRR, expansion ARR and upsell rate.
+
+    Each account's ARR before the period and at its end comes from the ARR that held then (a
+    later event never changes a closed period). Its loss is at most its own start ARR, so
+    0 ≤ GRR ≤ 100 and GRR + revenue churn = 100 whatever happened inside the period.
+    """
+    at_start, lost = book.at_start, set(book.lost)
+    before = book.period.start - timedelta(days=1)
+    start_of = {i: arr_on(book.accounts[i], before, book.recorded) for i in at_start}
+    end_of = {
+        i: 0 if i in lost else arr_on(book.accounts[i], book.period.end, book.recorded)
+        for i in at_start
+    }
+    churned_ids = [i for i in at_start if i in lost]
+    contracted_ids = [i for i in at_start if i not in lost and end_of[i] < start_of[i]]
+    expanded_ids = [i for i in at_start if i not in lost and end_of[i] > start_of[i]]
+    start_arr = money.total((i, start_of[i]) for i in at_start)
+    churned_arr = money.total((i, start_of[i]) for i in churned_ids)
+    contraction = money.total((i, start_of[i] - end_of[i]) for i in contracted_ids)
+    expansion = money.total((i, end_of[i] - start_of[i]) for i in expanded_ids)
+    money_ok = not money.error and start_arr is not None
+    s_arr, c_arr = start_arr or 0.0, churned_arr or 0.0
+    k_arr, e_arr = contraction or 0.0, expansion or 0.0
+    note = money.error or msg(
+        "kpi.note.money",
+        start=f"{s_arr:,.0f}",
+        currency=money.currency,
+        churned=f"{c_arr:,.0f}",
+        contraction=f"{k_arr:,.0f}",
+        expansion=f"{e_arr:,.0f}",
+        converted=money.converted(),
+    )
+    loss_ids = sorted(churned_ids + contracted_ids)
+    moved_ids = sorted(churned_ids + contracted_ids + expanded_ids)
+    exp_ids = sorted(expanded_ids)
+    return [
+        _kpi(
+            "revenue_churn",
+            metrics.revenue_churn(s_arr, c_arr, k_arr) if money_ok else None,
+            "%",
+            loss_ids,
+            note,
+        ),
+        _kpi("grr", metrics.grr(s_arr, c_arr, k_arr) if money_ok else None, "%", loss_ids, note),
+        _kpi(
+            "nrr",
+            metrics.nrr(s_arr, c_arr, k_arr, e_arr) if money_ok else None,
+            "%",
+            moved_ids,
+            note,
+        ),
+        _kpi(
+            "expansion_arr",
+            expansion if not money.error and at_start else None,
+            money.currency,
+            exp_ids,
+            money.error or msg("kpi.note.expansion_arr", n=len(exp_ids)),
+        ),
+        _kpi(
+            "upsell_rate",
+            metrics.upsell_rate(len(exp_ids), len(at_start)),
+            "%",
+            exp_ids,
+            msg("kpi.note.upsell_rate", n=len(exp_ids), of=len(at_start), new=book.new_note),
+        ),
+    ]
+
+
+def _survey_kpis(book: _Book, surveys: Iterable[SurveyResponse], cfg: KPIConfig) -> list[KPIValue]:
+    """NPS and CSAT from the answers given in the period."""
+    answers = [s for s in surveys if s.account_id in book.accounts and s.date in book.period]
+    nps_answers = [s for s in answers if s.kind is SurveyKind.NPS]
+    p, pa, d = metrics.nps_breakdown(s.score for s in nps_answers)
+    detractors = sorted({s.account_id for s in nps_answers if s.score <= 6})
+    others = sorted({s.account_id for s in nps_answers} - set(detractors))
+    nps = _kpi(
+        "nps",
+        metrics.nps(s.score for s in nps_answers),
+        "",
+        detractors + others,
+        msg("kpi.note.nps", promoters=p, passives=pa, detractors=d),
+        {"promoters": p, "passives": pa, "detractors": d, "responses": len(nps_answers)},
+    )
+    csat_answers = [s for s in answers if s.kind is SurveyKind.CSAT]
+    method = cfg.csat_method
+    csat = _kpi(
+        "csat",
+        metrics.csat((s.score for s in csat_answers), method),
+        "%" if method == "share" else "/5",
+        sorted({s.account_id for s in csat_answers}),
+        msg(
+            "kpi.note.csat_share" if method == "share" else "kpi.note.csat_mean",
+            n=len(csat_answers),
+        ),
+    )
+    return [nps, csat]
+
+
+def _ltv_kpi(book: _Book, money: _Money, cfg: KPIConfig) -> KPIValue:
+    """LTV of an average account active at the end of the period."""
+    end = book.period.end
+
+    def active_at_end(a: Account) -> bool:
+        gone = book.churned_on.get(a.id)
+        if a.contract_start is not None and a.contract_start > end:
+            return False
+        if gone is None:
+            return a.stage is not Stage.CHURNED
+        return gone > end
+
+    active = sorted(i for i, a in book.accounts.items() if active_at_end(a))
+    arr_total = money.total((i, arr_on(book.accounts[i], end, book.recorded)) for i in active)
+    return _ltv(
+        cfg,
+        book.period,
+        money.currency,
+        arr_total,
+        active,
+        len(book.lost),
+        len(book.at_start),
+        money.error,
+    )
+
+
+def _onboarding_kpis(
+    book: _Book, onboarding_plans: Iterable[OnboardingPlan], as_of: date | None
+) -> list[KPIValue]:
+    """Time to value and the completion rate of plans whose core steps fall in the period."""
+    period = book.period
+    plans = [pl for pl in onboarding_plans if pl.account_id in book.accounts]
+    ttv: dict[str, int] = {}
+    for pl in plans:
+        reached = _first_value_day(pl)
+        if reached is not None and reached in period:
+            days = metrics.time_to_value(pl.start, reached)
+            if days is not None:
+                ttv[pl.account_id] = days
+
+    def finished(pl: OnboardingPlan) -> bool:
+        return all(i.done for i in pl.items if i.core)
+
+    # In the running period a plan whose core steps are not due yet has not failed.
+    cohort = [
+        pl
+        for pl in plans
+        if (f := _core_finish(pl)) is not None
+        and f in period
+        and (as_of is None or f <= as_of or finished(pl))
+    ]
+    done = sorted(pl.account_id for pl in cohort if finished(pl))
+    return [
+        _kpi(
+            "ttv",
+            metrics.average(ttv.values()),
+            "days",
+            sorted(ttv),
+            msg("kpi.note.ttv", n=len(ttv)),
+        ),
+        _kpi(
+            "onboarding_completion",
+            metrics.onboarding_completion_rate(len(done), len(cohort)),
+            "%",
+            done,
+            msg("kpi.note.onboarding_completion", n=len(done), of=len(cohort)),
+        ),
+    ]
+
+
+def _health_kpi(book: _Book, health_rows: Iterable[HealthRow]) -> KPIValue:
+    """Health distribution of the accounts still with us."""
+    counts = {"red": 0, "yellow": 0, "green": 0, "unknown": 0}
+    by_band: dict[str, list[str]] = {k: [] for k in counts}
+    for row in health_rows:
+        a = book.accounts.get(row.id)
+        if a is None or a.stage is Stage.CHURNED:
+            continue
+        band = row.band if row.band in counts else "unknown"
+        counts[band] += 1
+        by_band[band].append(row.id)
+    scored = counts["red"] + counts["yellow"] + counts["green"]
+    return _kpi(
+        "health",
+        metrics.band_share(counts["green"], scored),
+        "%",
+        [i for b in ("red", "yellow", "green", "unknown") for i in sorted(by_band[b])],
+        msg("kpi.note.health", red=counts["red"], yellow=counts["yellow"], green=counts["green"]),
+        {k: float(v) for k, v in counts.items()},
+    )
+
+
 def compute_kpis(
     accounts: Iterable[Account],
     renewals: Iterable[Renewal],
@@ -640,272 +942,23 @@ def compute_kpis(
     if as_of is not None and period.start > as_of:
         raise ValueError(f"{period.label} has not started yet.")
     cfg = config or default_kpi_config()
-    keep = parse_slice(slice, user)
-    book = {a.id: a for a in accounts if keep(a)}
-    mine = [r for r in renewals if r.account_id in book]
-    churned_on = _churn_days(mine)
-    start, end = period.start, period.end
-
-    def present_at_start(a: Account) -> bool:
-        if a.contract_start is not None and a.contract_start >= start:
-            return False
-        gone = churned_on.get(a.id)
-        if gone is None:
-            return a.stage is not Stage.CHURNED  # churned on an unknown day: leave it out
-        return gone >= start
-
-    at_start = sorted(i for i, a in book.items() if present_at_start(a))
-    new = sorted(i for i, a in book.items() if a.contract_start and a.contract_start in period)
-    values: list[KPIValue] = []
-    new_note: Msg | str = msg("kpi.note.new", n=len(new)) if new else ""
-
-    # Logo churn.
-    lost = sorted(i for i in at_start if churned_on.get(i) is not None and churned_on[i] in period)
-    lost_set = set(lost)
-    values.append(
-        _kpi(
-            "logo_churn",
-            metrics.churn_rate(len(lost), len(at_start)),
-            "%",
-            lost,
-            msg("kpi.note.logo_churn", n=len(lost), of=len(at_start), new=new_note),
-        )
+    book = _book_for(accounts, renewals, period, slice, user)
+    money = _Money(book, cfg)
+    # LTV sums after the revenue KPIs: a currency mix-up in any sum leaves LTV without data too.
+    groups = (
+        _logo_kpis(book),
+        _revenue_kpis(book, money),
+        _survey_kpis(book, surveys, cfg),
+        [_ltv_kpi(book, money, cfg)],
+        _onboarding_kpis(book, onboarding_plans, as_of),
+        [_health_kpi(book, health_rows)],
     )
-
-    # Money: one reporting currency, converted only with configured rates.
-    currencies = {book[i].currency for i in at_start} or {a.currency for a in book.values()}
-    report_cur = next(iter(currencies)) if len(currencies) == 1 else cfg.report_currency
-    rates = cfg.rates if len(currencies) > 1 else None
-    money_error: Msg | None = None
-
-    def total(pairs: list[tuple[float, str]]) -> float | None:
-        nonlocal money_error
-        try:
-            result = metrics.sum_money(pairs, to=report_cur, rates=rates)
-        except metrics.CurrencyMixError as exc:
-            money_error = exc.message
-            return None
-        return None if result is None else result.amount
-
-    # Each account's ARR before the period and at its end, from the ARR that held then (a
-    # later event never changes a closed period). Its loss is at most its own start ARR, so
-    # 0 ≤ GRR ≤ 100 and GRR + revenue churn = 100 whatever happened inside the period.
-    recorded = [r for r in mine if not r.implied and r.outcome is not None]
-    before = start - timedelta(days=1)
-    start_of = {i: arr_on(book[i], before, recorded) for i in at_start}
-    end_of = {i: 0 if i in lost_set else arr_on(book[i], end, recorded) for i in at_start}
-    churned_ids = [i for i in at_start if i in lost_set]
-    contracted_ids = [i for i in at_start if i not in lost_set and end_of[i] < start_of[i]]
-    expanded_ids = [i for i in at_start if i not in lost_set and end_of[i] > start_of[i]]
-
-    def money(i: str, amount: float) -> tuple[float, str]:
-        return amount, book[i].currency
-
-    start_arr = total([money(i, start_of[i]) for i in at_start])
-    churned_arr = total([money(i, start_of[i]) for i in churned_ids])
-    contraction = total([money(i, start_of[i] - end_of[i]) for i in contracted_ids])
-    expansion = total([money(i, end_of[i] - start_of[i]) for i in expanded_ids])
-    money_ok = not money_error and start_arr is not None
-    s_arr, c_arr = start_arr or 0.0, churned_arr or 0.0
-    k_arr, e_arr = contraction or 0.0, expansion or 0.0
-    loss_ids = sorted(churned_ids + contracted_ids)
-    moved_ids = sorted(churned_ids + contracted_ids + expanded_ids)
-    converted: Msg | str = (
-        msg(
-            "kpi.note.converted",
-            rates=join("sep.list", (f"{c} = {rates[c]:g}" for c in sorted(rates))),
-            currency=report_cur,
-        )
-        if rates
-        else ""
-    )
-    money_note = money_error or msg(
-        "kpi.note.money",
-        start=f"{s_arr:,.0f}",
-        currency=report_cur,
-        churned=f"{c_arr:,.0f}",
-        contraction=f"{k_arr:,.0f}",
-        expansion=f"{e_arr:,.0f}",
-        converted=converted,
-    )
-    values.append(
-        _kpi(
-            "revenue_churn",
-            metrics.revenue_churn(s_arr, c_arr, k_arr) if money_ok else None,
-            "%",
-            loss_ids,
-            money_note,
-        )
-    )
-
-    # Renewal rate: renewals due in the period with an outcome.
-    due = [r for r in mine if r.due in period]
-    decided = [r for r in due if r.outcome is not None]
-    kept = [r for r in decided if r.outcome is not Outcome.CHURNED]
-    renewed = sorted({r.account_id for r in kept})
-    still_open = len(due) - len(decided)
-    values.append(
-        _kpi(
-            "renewal_rate",
-            metrics.renewal_rate(len(kept), len(decided)),
-            "%",
-            renewed,
-            msg("kpi.note.renewal_rate", n=len(kept), of=len(decided), open=still_open),
-        )
-    )
-    values.append(
-        _kpi(
-            "grr",
-            metrics.grr(s_arr, c_arr, k_arr) if money_ok else None,
-            "%",
-            loss_ids,
-            money_note,
-        )
-    )
-    values.append(
-        _kpi(
-            "nrr",
-            metrics.nrr(s_arr, c_arr, k_arr, e_arr) if money_ok else None,
-            "%",
-            moved_ids,
-            money_note,
-        )
-    )
-    exp_ids = sorted(expanded_ids)
-    values.append(
-        _kpi(
-            "expansion_arr",
-            expansion if not money_error and at_start else None,
-            report_cur,
-            exp_ids,
-            money_error or msg("kpi.note.expansion_arr", n=len(exp_ids)),
-        )
-    )
-    values.append(
-        _kpi(
-            "upsell_rate",
-            metrics.upsell_rate(len(exp_ids), len(at_start)),
-            "%",
-            exp_ids,
-            msg("kpi.note.upsell_rate", n=len(exp_ids), of=len(at_start), new=new_note),
-        )
-    )
-
-    # Surveys in the period.
-    answers = [s for s in surveys if s.account_id in book and s.date in period]
-    nps_answers = [s for s in answers if s.kind is SurveyKind.NPS]
-    p, pa, d = metrics.nps_breakdown(s.score for s in nps_answers)
-    detractors = sorted({s.account_id for s in nps_answers if s.score <= 6})
-    others = sorted({s.account_id for s in nps_answers} - set(detractors))
-    values.append(
-        _kpi(
-            "nps",
-            metrics.nps(s.score for s in nps_answers),
-            "",
-            detractors + others,
-            msg("kpi.note.nps", promoters=p, passives=pa, detractors=d),
-            {"promoters": p, "passives": pa, "detractors": d, "responses": len(nps_answers)},
-        )
-    )
-    csat_answers = [s for s in answers if s.kind is SurveyKind.CSAT]
-    method = cfg.csat_method
-    values.append(
-        _kpi(
-            "csat",
-            metrics.csat((s.score for s in csat_answers), method),
-            "%" if method == "share" else "/5",
-            sorted({s.account_id for s in csat_answers}),
-            msg(
-                "kpi.note.csat_share" if method == "share" else "kpi.note.csat_mean",
-                n=len(csat_answers),
-            ),
-        )
-    )
-
-    # LTV of an average account active at the end of the period.
-    def active_at_end(a: Account) -> bool:
-        gone = churned_on.get(a.id)
-        if a.contract_start is not None and a.contract_start > end:
-            return False
-        if gone is None:
-            return a.stage is not Stage.CHURNED
-        return gone > end
-
-    active = sorted(i for i, a in book.items() if active_at_end(a))
-    arr_total = total([money(i, arr_on(book[i], end, recorded)) for i in active])
-    values.append(
-        _ltv(cfg, period, report_cur, arr_total, active, len(lost), len(at_start), money_error)
-    )
-
-    # Onboarding: time to value and completion.
-    plans = [pl for pl in onboarding_plans if pl.account_id in book]
-    ttv: dict[str, int] = {}
-    for pl in plans:
-        reached = _first_value_day(pl)
-        if reached is not None and reached in period:
-            days = metrics.time_to_value(pl.start, reached)
-            if days is not None:
-                ttv[pl.account_id] = days
-    values.append(
-        _kpi(
-            "ttv",
-            metrics.average(ttv.values()),
-            "days",
-            sorted(ttv),
-            msg("kpi.note.ttv", n=len(ttv)),
-        )
-    )
-
-    def finished(pl: OnboardingPlan) -> bool:
-        return all(i.done for i in pl.items if i.core)
-
-    # In the running period a plan whose core steps are not due yet has not failed.
-    cohort = [
-        pl
-        for pl in plans
-        if (f := _core_finish(pl)) is not None
-        and f in period
-        and (as_of is None or f <= as_of or finished(pl))
-    ]
-    done = sorted(pl.account_id for pl in cohort if finished(pl))
-    values.append(
-        _kpi(
-            "onboarding_completion",
-            metrics.onboarding_completion_rate(len(done), len(cohort)),
-            "%",
-            done,
-            msg("kpi.note.onboarding_completion", n=len(done), of=len(cohort)),
-        )
-    )
-
-    # Health distribution of the accounts still with us.
-    counts = {"red": 0, "yellow": 0, "green": 0, "unknown": 0}
-    by_band: dict[str, list[str]] = {k: [] for k in counts}
-    for row in health_rows:
-        a = book.get(row.id)
-        if a is None or a.stage is Stage.CHURNED:
-            continue
-        band = row.band if row.band in counts else "unknown"
-        counts[band] += 1
-        by_band[band].append(row.id)
-    scored = counts["red"] + counts["yellow"] + counts["green"]
-    values.append(
-        _kpi(
-            "health",
-            metrics.band_share(counts["green"], scored),
-            "%",
-            [i for b in ("red", "yellow", "green", "unknown") for i in sorted(by_band[b])],
-            msg(
-                "kpi.note.health", red=counts["red"], yellow=counts["yellow"], green=counts["green"]
-            ),
-            {k: float(v) for k, v in counts.items()},
-        )
-    )
+    by_key = {v.key: v for group in groups for v in group}
     return KPIReport(
         period=period,
         slice=slice or "all",
-        currency=report_cur if book else None,
-        values=values,
-        accounts_at_start=at_start,
-        new_accounts=new,
+        currency=money.currency if book.accounts else None,
+        values=[by_key[key] for key in KPI_KEYS],
+        accounts_at_start=book.at_start,
+        new_accounts=book.new,
     )

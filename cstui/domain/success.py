@@ -368,6 +368,86 @@ def _tasks(value: Any) -> list[str]:
     return [line.strip() for line in lines if line.strip()]
 
 
+def _read_audience(r: _Reader, current: Objective | None) -> Audience:
+    """Blank keeps the current audience (light for a new objective)."""
+    audience: Audience = Audience.LIGHT if current is None else current.audience
+    raw = r.data.get("audience")
+    if not _blank(raw):
+        try:
+            audience = Audience(str(raw))
+        except ValueError:
+            r.fail("audience", "success.error.audience", text=str(raw))
+    return audience
+
+
+def _read_stakeholder(
+    r: _Reader, current: Objective | None, contacts: Collection[str]
+) -> str | None:
+    """Only one of the account's contacts can be the stakeholder; blank clears it."""
+    stakeholder = None if current is None else current.stakeholder_id
+    if r.has("stakeholder"):
+        stakeholder = r.text("stakeholder") or None
+        if stakeholder is not None and stakeholder not in contacts:
+            r.fail("stakeholder", "success.error.stakeholder", text=stakeholder)
+    return stakeholder
+
+
+def _read_kpi(r: _Reader, old: KPI | None) -> KPI | None:
+    """All or nothing: a KPI needs a name, a baseline and a different target; the reading
+    history survives edits of baseline or target."""
+    name = r.text("kpi_name", old.name if old else "")
+    unit = r.text("unit", old.unit if old else "")
+    baseline = r.number("baseline", old.baseline if old else None)
+    target = r.number("target", old.target if old else None)
+    if not name and baseline is None and target is None:
+        return None
+    failed = {p.field for p in r.problems}  # a number already refused is not also "required"
+    if not name:
+        r.fail("kpi_name", "success.error.kpi_name")
+    if baseline is None and "baseline" not in failed:
+        r.fail("baseline", "success.error.required")
+    if target is None and "target" not in failed:
+        r.fail("target", "success.error.required")
+    if baseline is None or target is None or {"baseline", "target"} & failed:
+        return None
+    if target == baseline:
+        r.fail("target", "success.error.same_target")
+        return None
+    if not name:
+        return None
+    history = list(old.history) if old else []
+    return KPI(name=name, unit=unit, baseline=baseline, target=target, history=history)
+
+
+def _read_dates(
+    r: _Reader, current: Objective | None, today: date
+) -> tuple[date | None, date | None]:
+    """(start, due). A due date in the past is refused on creation only: an old objective
+    legitimately becomes overdue."""
+    start = r.day("start", today if current is None else current.start)
+    due = r.day("due", None if current is None else current.due)
+    if due is not None:
+        if current is None and due < today:
+            r.fail("due", "success.error.due_past", day=due.isoformat())
+        elif start is not None and due < start:
+            r.fail("due", "success.error.due_before_start", day=start.isoformat())
+    return start, due
+
+
+def _read_status(r: _Reader, current: Objective | None) -> ObjectiveStatus | None:
+    """The status override; blank or "auto" lets the status follow the KPI and dates."""
+    override = None if current is None else current.status_override
+    if r.has("status"):
+        raw = r.text("status")
+        if raw in ("", "auto"):
+            return None
+        try:
+            override = ObjectiveStatus(raw)
+        except ValueError:
+            r.fail("status", "success.error.status", text=raw)
+    return override
+
+
 def objective_from_form(
     data: Mapping[str, Any],
     *,
@@ -384,71 +464,14 @@ def objective_from_form(
     legitimately becomes overdue). Editing baseline or target keeps the reading history.
     """
     r = _Reader(data)
-    new = current is None
     title = r.text("title", "" if current is None else current.title)
     if not title:
         r.fail("title", "success.error.required")
-
-    audience: Audience = Audience.LIGHT if current is None else current.audience
-    raw_audience = data.get("audience")
-    if not _blank(raw_audience):
-        try:
-            audience = Audience(str(raw_audience))
-        except ValueError:
-            r.fail("audience", "success.error.audience", text=str(raw_audience))
-
-    stakeholder = None if current is None else current.stakeholder_id
-    if r.has("stakeholder"):
-        chosen = r.text("stakeholder")
-        stakeholder = chosen or None
-        if stakeholder is not None and stakeholder not in contacts:
-            r.fail("stakeholder", "success.error.stakeholder", text=stakeholder)
-
-    old = current.kpi if current is not None else None
-    name = r.text("kpi_name", old.name if old else "")
-    unit = r.text("unit", old.unit if old else "")
-    baseline = r.number("baseline", old.baseline if old else None)
-    target = r.number("target", old.target if old else None)
-    kpi: KPI | None = None
-    bad_numbers = any(p.field in ("baseline", "target") for p in r.problems)
-    if name or baseline is not None or target is not None:
-        if not name:
-            r.fail("kpi_name", "success.error.kpi_name")
-        if baseline is None and not any(p.field == "baseline" for p in r.problems):
-            r.fail("baseline", "success.error.required")
-        if target is None and not any(p.field == "target" for p in r.problems):
-            r.fail("target", "success.error.required")
-        if baseline is not None and target is not None and not bad_numbers:
-            if target == baseline:
-                r.fail("target", "success.error.same_target")
-            elif name:
-                kpi = KPI(
-                    name=name,
-                    unit=unit,
-                    baseline=baseline,
-                    target=target,
-                    history=list(old.history) if old else [],
-                )
-
-    start = r.day("start", today if current is None else current.start)
-    due = r.day("due", None if current is None else current.due)
-    if due is not None:
-        if new and due < today:
-            r.fail("due", "success.error.due_past", day=due.isoformat())
-        elif start is not None and due < start:
-            r.fail("due", "success.error.due_before_start", day=start.isoformat())
-
-    override = None if current is None else current.status_override
-    if r.has("status"):
-        raw_status = r.text("status")
-        if raw_status in ("", "auto"):
-            override = None
-        else:
-            try:
-                override = ObjectiveStatus(raw_status)
-            except ValueError:
-                r.fail("status", "success.error.status", text=raw_status)
-
+    audience = _read_audience(r, current)
+    stakeholder = _read_stakeholder(r, current, contacts)
+    kpi = _read_kpi(r, current.kpi if current is not None else None)
+    start, due = _read_dates(r, current, today)
+    override = _read_status(r, current)
     tasks = _tasks(data["tasks"]) if r.has("tasks") else list(current.tasks) if current else []
     r.done()
     return Objective(

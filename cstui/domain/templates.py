@@ -175,6 +175,15 @@ class TemplateFile(ConfigModel):
     @model_validator(mode="after")
     def _consistent(self) -> Self:
         """The rules spanning steps: ids, phases, ``after`` references, days, first value."""
+        phases = self._phase_index()
+        index = self._step_index(phases)
+        self._check_afters(index)
+        self._check_offsets(index)
+        self._check_first_value(index)
+        return self
+
+    def _phase_index(self) -> dict[str, int]:
+        """Phase id -> file position; a repeated id is an error naming the first one."""
         seen: dict[str, int] = {}
         for i, phase in enumerate(self.phases):
             if phase.id in seen:
@@ -186,10 +195,15 @@ class TemplateFile(ConfigModel):
                     first=first,
                 )
             seen[phase.id] = i
+        return seen
+
+    def _step_index(self, phases: Mapping[str, int]) -> dict[str, int]:
+        """Step id -> file position, refusing unknown phases and repeated ids in file order
+        (so the first bad step is the one reported)."""
         phase_ids = [p.id for _, p in self.ordered_phases()]
         index: dict[str, int] = {}
         for i, step in enumerate(self.steps):
-            if step.phase not in seen:
+            if step.phase not in phases:
                 raise invalid(
                     "config.onboarding.unknown_phase",
                     at=("steps", i, "phase"),
@@ -204,6 +218,10 @@ class TemplateFile(ConfigModel):
                     first=key_text(("steps", index[step.id])),
                 )
             index[step.id] = i
+        return index
+
+    def _check_afters(self, index: Mapping[str, int]) -> None:
+        """Every ``after`` names a step, and the dependencies have no cycle."""
         for i, step in enumerate(self.steps):
             for dep in self.afters(step):
                 if dep not in index:
@@ -217,6 +235,9 @@ class TemplateFile(ConfigModel):
                 at=("steps", index[cycle[0]], "after"),
                 cycle=" → ".join(cycle),
             )
+
+    def _check_offsets(self, index: Mapping[str, int]) -> None:
+        """A step cannot be due before a step it waits for."""
         for i, step in enumerate(self.steps):
             for dep in self.afters(step):
                 before = self.steps[index[dep]]
@@ -228,6 +249,9 @@ class TemplateFile(ConfigModel):
                         before=before.offset_days,
                         got=shown(dep),
                     )
+
+    def _check_first_value(self, index: Mapping[str, int]) -> None:
+        """At most one first-value step; ``first_value`` (if given) must name that same step."""
         flagged = [s for s in self.steps if s.first_value]
         if len(flagged) > 1:
             raise invalid(
@@ -236,17 +260,17 @@ class TemplateFile(ConfigModel):
                 got=shown(flagged[0].id),
             )
         named = self.first_value
-        if named is not None:
-            if named not in index:
-                raise invalid("config.onboarding.unknown_step", at="first_value", got=shown(named))
-            if flagged and flagged[0].id != named:
-                raise invalid(
-                    "config.onboarding.first_value_mismatch",
-                    at="first_value",
-                    got=shown(named),
-                    marked=shown(flagged[0].id),
-                )
-        return self
+        if named is None:
+            return
+        if named not in index:
+            raise invalid("config.onboarding.unknown_step", at="first_value", got=shown(named))
+        if flagged and flagged[0].id != named:
+            raise invalid(
+                "config.onboarding.first_value_mismatch",
+                at="first_value",
+                got=shown(named),
+                marked=shown(flagged[0].id),
+            )
 
 
 def _find_cycle(after: Mapping[str, Sequence[str]]) -> list[str] | None:

@@ -901,6 +901,11 @@ def _batch_answer(results: list[Any], errors: list[Any]) -> tuple[int, Any]:
     return 200, body
 
 
+def _encoded(data: Any) -> bytes:
+    """The JSON of an answer; an empty one reads as the batch endpoints' "COMPLETE"."""
+    return json.dumps(data).encode() if data is not None else b'{"status": "COMPLETE"}'
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
@@ -990,28 +995,70 @@ class _Handler(BaseHTTPRequestHandler):
         query: dict[str, str],
         hold: Hold | None,
     ) -> int:
-        auth = self.headers.get("Authorization", "")
         early = fake._take_fault(path, {"429", "500", "502html", "html", "echo_token"})
-        if early is not None and early.kind == "echo_token":
-            self._json(
-                401,
-                {
-                    "status": "error",
-                    "message": f"Bad credentials: {auth}",
-                    "category": "INVALID_AUTHENTICATION",
-                },
+        refused = self._refuse(fake, path, early)
+        if refused is not None:
+            return refused
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:
+            self._json_error(400, "Invalid input JSON", "VALIDATION_ERROR")
+            return 400
+        try:
+            status, data = fake.handle(method, path, body, query)
+            if hold is not None and hold.apply:
+                hold.wait()  # applied; the answer waits until released
+        except BadRequest as exc:
+            category = {403: "MISSING_SCOPES", 404: "OBJECT_NOT_FOUND", 409: "CONFLICT"}.get(
+                exc.status, "VALIDATION_ERROR"
             )
+            self._json_error(exc.status, str(exc), category)
+            return exc.status
+        late = fake._take_fault(
+            path, {"timeout", "reset", "malformed", "wrong_types", "missing_ids"}
+        )
+        if late is None:
+            self._json(status, data)
+            return status
+        answer_badly = {
+            "timeout": self._late_answer,
+            "wrong_types": self._garbled_answer,
+            "missing_ids": self._garbled_answer,
+            "malformed": self._truncated_answer,
+            "reset": self._reset_answer,
+        }
+        return answer_badly[late.kind](late, status, data)
+
+    def _json_error(self, status: int, message: str, category: str) -> None:
+        """HubSpot's error body (the batch endpoints' per-item errors are :func:`_error`)."""
+        self._json(status, {"status": "error", "message": message, "category": category})
+
+    def _refuse(self, fake: FakeCRM, path: str, early: Fault | None) -> int | None:
+        """What HubSpot answers before reading the request: bad credentials, rate limits and
+        the faults set to happen there (in that order). None: go on with the request."""
+        auth = self.headers.get("Authorization", "")
+        if early is not None and early.kind == "echo_token":
+            self._json_error(401, f"Bad credentials: {auth}", "INVALID_AUTHENTICATION")
             return 401
         if auth != f"Bearer {fake.token}":
-            self._json(
-                401,
-                {
-                    "status": "error",
-                    "message": "Authentication credentials not found.",
-                    "category": "INVALID_AUTHENTICATION",
-                },
-            )
+            self._json_error(401, "Authentication credentials not found.", "INVALID_AUTHENTICATION")
             return 401
+        limited = self._rate_limited(fake, path)
+        if limited is not None:
+            return limited
+        if early is None:
+            return None
+        answer_early = {
+            "429": self._too_many,
+            "500": self._crashed,
+            "502html": self._bad_gateway,
+            "html": self._sign_in_page,
+        }
+        return answer_early[early.kind](early)
+
+    def _rate_limited(self, fake: FakeCRM, path: str) -> int | None:
+        """A 429 naming the policy when the ten-second or (for searches) the per-second
+        limit is used up; each rejection is counted for the tests."""
         now = time.monotonic()
         for limit, policy in (
             (fake.rate, "TEN_SECONDLY_ROLLING"),
@@ -1035,76 +1082,63 @@ class _Handler(BaseHTTPRequestHandler):
                     {"Retry-After": str(max(1, math.ceil(wait)))},
                 )
                 return 429
-        if early is not None:
-            if early.kind == "429":
-                self._json(
-                    429,
-                    {"status": "error", "message": "Too many requests", "errorType": "RATE_LIMIT"},
-                    {"Retry-After": early.retry_after},
-                )
-                return 429
-            if early.kind == "500":
-                self._json(
-                    500,
-                    {"status": "error", "message": "internal error", "category": "INTERNAL_ERROR"},
-                )
-                return 500
-            if early.kind == "502html":
-                self._send(502, BAD_GATEWAY, "text/html")
-                return 502
-            self._send(200, SIGN_IN, "text/html")
-            return 200
-        try:
-            body = json.loads(raw) if raw else None
-        except ValueError:
-            self._json(
-                400,
-                {
-                    "status": "error",
-                    "message": "Invalid input JSON",
-                    "category": "VALIDATION_ERROR",
-                },
-            )
-            return 400
-        try:
-            status, data = fake.handle(method, path, body, query)
-            if hold is not None and hold.apply:
-                hold.wait()  # applied; the answer waits until released
-        except BadRequest as exc:
-            category = {403: "MISSING_SCOPES", 404: "OBJECT_NOT_FOUND", 409: "CONFLICT"}.get(
-                exc.status, "VALIDATION_ERROR"
-            )
-            self._json(exc.status, {"status": "error", "message": str(exc), "category": category})
-            return exc.status
-        late = fake._take_fault(
-            path, {"timeout", "reset", "malformed", "wrong_types", "missing_ids"}
+        return None
+
+    # Early faults: the request is never handled.
+    def _too_many(self, fault: Fault) -> int:
+        self._json(
+            429,
+            {"status": "error", "message": "Too many requests", "errorType": "RATE_LIMIT"},
+            {"Retry-After": fault.retry_after},
         )
-        if late is None:
+        return 429
+
+    def _crashed(self, fault: Fault) -> int:
+        self._json_error(500, "internal error", "INTERNAL_ERROR")
+        return 500
+
+    def _bad_gateway(self, fault: Fault) -> int:
+        self._send(502, BAD_GATEWAY, "text/html")
+        return 502
+
+    def _sign_in_page(self, fault: Fault) -> int:
+        """A proxy or captive portal answering 200 with HTML instead of JSON."""
+        self._send(200, SIGN_IN, "text/html")
+        return 200
+
+    # Late faults: the request was handled (its change is made), the answer goes wrong.
+    def _late_answer(self, fault: Fault, status: int, data: Any) -> int:
+        time.sleep(fault.delay)
+        with contextlib.suppress(OSError):  # the client has given up by now
             self._json(status, data)
-            return status
-        if late.kind == "timeout":
-            time.sleep(late.delay)
-            with contextlib.suppress(OSError):  # the client has given up by now
-                self._json(status, data)
-            return status
-        if late.kind in ("wrong_types", "missing_ids") and isinstance(data, dict):
-            for item in data.get("results", []):
-                if late.kind == "missing_ids":
-                    item.pop("id", None)
-                    item.pop("from", None)
-                else:
-                    if "id" in item:
-                        item["id"] = int(item["id"])
-                    props = item.get("properties")
-                    if isinstance(props, dict) and "name" in props:
-                        props["name"] = 12345
-            self._json(status, data)
-            return status
-        encoded = json.dumps(data).encode() if data is not None else b'{"status": "COMPLETE"}'
-        if late.kind == "malformed":
-            self._send(status if data is not None else 200, encoded[: max(1, len(encoded) // 2)])
-            return status
-        # reset: headers and half the body, then an RST instead of the rest
+        return status
+
+    def _garbled_answer(self, fault: Fault, status: int, data: Any) -> int:
+        """Results with numeric ids and names, or without ids; an answer without results to
+        garble is cut off like a reset instead."""
+        if not isinstance(data, dict):
+            return self._reset_answer(fault, status, data)
+        for item in data.get("results", []):
+            if fault.kind == "missing_ids":
+                item.pop("id", None)
+                item.pop("from", None)
+                continue
+            if "id" in item:
+                item["id"] = int(item["id"])
+            props = item.get("properties")
+            if isinstance(props, dict) and "name" in props:
+                props["name"] = 12345
+        self._json(status, data)
+        return status
+
+    def _truncated_answer(self, fault: Fault, status: int, data: Any) -> int:
+        encoded = _encoded(data)
+        self._send(status if data is not None else 200, encoded[: max(1, len(encoded) // 2)])
+        return status
+
+    def _reset_answer(self, fault: Fault, status: int, data: Any) -> int:
+        """Headers and half the body, then an RST instead of the rest."""
+        encoded = _encoded(data)
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(encoded)))

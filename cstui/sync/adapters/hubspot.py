@@ -526,39 +526,81 @@ def _codec(
             email = DEFAULT_PROPERTIES["contacts"]["email"] if table.table == "contacts" else None
             return FullNameCodec(prop[0], prop[1], email if isinstance(email, str) else None)
         raise ConfigError(f"Only a contact's name can map to two properties, not {spec.name}.")
+    special = _property_codec(table, spec, prop, owners)
+    if special is not None:
+        return special
+    if spec.name == "kind" and table.table == "activities" and obj in KIND_OF_OBJECT:
+        return ConstCodec(KIND_OF_OBJECT[obj])
+    return _BY_KIND.get(spec.kind, _plain_text_codec)(table, spec, prop)
+
+
+def _property_codec(table: TableSpec, spec: FieldSpec, prop: str, owners: Owners) -> Codec | None:
+    """HubSpot properties whose format is HubSpot's own (fixed values, HTML, owner ids),
+    whatever the local field's kind; None for an ordinary property."""
     if prop == "hs_task_status":
         return MapCodec(prop, {True: "COMPLETED", False: "NOT_STARTED"}, False)
     if prop == "hs_task_priority":
         return MapCodec(prop, {"high": "HIGH", "normal": "MEDIUM", "low": "LOW"}, "normal")
     if prop in ("hs_note_body", "hs_task_body"):
-        fallback = "(empty note)" if spec.name == "summary" else None
-        return HtmlTextCodec(prop, fallback)
+        return HtmlTextCodec(prop, "(empty note)" if spec.name == "summary" else None)
     if prop in ENGAGEMENT_TITLES:
         return TitledBodyCodec(prop, ENGAGEMENT_TITLES[prop], as_html=prop != "hs_email_text")
     if prop == "hubspot_owner_id":
         return OwnerCodec(prop, "cstui_owner", owners)
     if prop == "hs_buying_role":
         return RoleCodec(prop, "cstui_role", str(_default(table, spec)))
-    if spec.name == "kind" and table.table == "activities" and obj in KIND_OF_OBJECT:
-        return ConstCodec(KIND_OF_OBJECT[obj])
-    if spec.kind == "list":
-        return ListCodec(prop)
-    if spec.kind == "text" and prop.startswith("cstui_") and _default(table, spec):
-        return DefaultCodec(prop, _default(table, spec))
-    if spec.kind == "int":
-        return IntCodec(prop, spec.nullable)
-    if spec.kind == "date" and table.table == "tasks" and prop == "hs_timestamp":
+    return None
+
+
+def _list_codec(table: TableSpec, spec: FieldSpec, prop: str) -> Codec:
+    return ListCodec(prop)
+
+
+def _int_codec(table: TableSpec, spec: FieldSpec, prop: str) -> Codec:
+    return IntCodec(prop, spec.nullable)
+
+
+def _date_codec(table: TableSpec, spec: FieldSpec, prop: str) -> Codec:
+    """A task's ``hs_timestamp`` is required by HubSpot, so "no due date" needs a stand-in."""
+    if table.table == "tasks" and prop == "hs_timestamp":
         return DueCodec(prop, NO_DUE)
-    if spec.kind == "date":
-        return DateCodec(prop, instant=prop == "hs_timestamp")
-    if spec.kind == "bool":
-        return MapCodec(prop, {True: "true", False: "false"}, False)
-    if spec.kind == "enum":
-        return MapCodec(prop, {}, _default(table, spec), passthrough=True)
+    return DateCodec(prop, instant=prop == "hs_timestamp")
+
+
+def _bool_codec(table: TableSpec, spec: FieldSpec, prop: str) -> Codec:
+    return MapCodec(prop, {True: "true", False: "false"}, False)
+
+
+def _enum_codec(table: TableSpec, spec: FieldSpec, prop: str) -> Codec:
+    """Values pass through as they are; an empty property is the model's default."""
+    return MapCodec(prop, {}, _default(table, spec), passthrough=True)
+
+
+def _text_codec(table: TableSpec, spec: FieldSpec, prop: str) -> Codec:
+    """A property of our own (``cstui_*``) left empty stands for the model's default."""
+    default = _default(table, spec)
+    if prop.startswith("cstui_") and default:
+        return DefaultCodec(prop, default)
+    return _plain_text_codec(table, spec, prop)
+
+
+def _plain_text_codec(table: TableSpec, spec: FieldSpec, prop: str) -> Codec:
+    """Names and task titles are required locally, so an empty one gets a readable stand-in."""
     fallback = FALLBACK_NAMES.get(table.table) if spec.name == "name" else None
     if spec.name == "title" and table.table == "tasks":
         fallback = "(untitled task)"
     return TextCodec(prop, fallback)
+
+
+_BY_KIND: dict[str, Callable[[TableSpec, FieldSpec, str], Codec]] = {
+    "list": _list_codec,
+    "int": _int_codec,
+    "date": _date_codec,
+    "bool": _bool_codec,
+    "enum": _enum_codec,
+    "text": _text_codec,
+}
+"""The converter of an ordinary property, by the local field's kind."""
 
 
 def _default(table: TableSpec, spec: FieldSpec) -> JSON:
