@@ -7,7 +7,6 @@ shown literally with control characters neutralised); ``--json`` keeps the raw v
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,7 @@ from cstui import clock, i18n
 from cstui.cli.common import data_dir_option, fail, lang_option, opened, team_option
 from cstui.domain.models import Task
 from cstui.i18n import t
-from cstui.sanitize import clean
+from cstui.sanitize import clean, json_text
 from cstui.workspace import AccountNotFound
 
 DUE_WIDTH = 12
@@ -137,7 +136,7 @@ def tasks(
             "account_id": account_id,
             "tasks": rows,
         }
-        click.echo(json.dumps(document, ensure_ascii=False, indent=2))
+        click.echo(json_text(document))
         return
     if account_id is not None:
         heading = t("cli.tasks.scope.account", date=today, account=clean(account_name))

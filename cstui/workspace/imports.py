@@ -23,7 +23,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, TextIO
@@ -39,6 +38,7 @@ from cstui.domain.models import (
     validate,
 )
 from cstui.domain.portfolio import fold
+from cstui.sanitize import json_text
 from cstui.workspace.accounts import Accounts
 from cstui.workspace.health import Health
 from cstui.workspace.repo import Repo, changed_fields
@@ -92,8 +92,7 @@ def export_accounts(ws: Repo, fmt: str, out: TextIO) -> int:
     records = sorted(ws.iter_records(Account), key=lambda r: (fold(r["name"]), r["id"]))
     if fmt == "json":
         rows = [{k: r.get(k) for k in ACCOUNT_COLUMNS} for r in records]
-        json.dump(rows, out, ensure_ascii=False, indent=2)
-        out.write("\n")
+        out.write(json_text(rows) + "\n")
     elif fmt == "csv":
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(ACCOUNT_COLUMNS)
