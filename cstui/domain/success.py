@@ -54,6 +54,8 @@ from cstui.domain.config import (
 from cstui.domain.config import Problem as ConfigProblem
 from cstui.domain.models import (
     KPI,
+    NAME_LIMIT,
+    TITLE_LIMIT,
     Audience,
     Measurement,
     Objective,
@@ -388,6 +390,8 @@ def objective_from_form(
     title = r.text("title", "" if current is None else current.title)
     if not title:
         r.fail("title", "success.error.required")
+    elif len(title) > TITLE_LIMIT:
+        r.fail("title", "success.error.too_long", length=len(title), limit=TITLE_LIMIT)
 
     audience: Audience = Audience.LIGHT if current is None else current.audience
     raw_audience = data.get("audience")
@@ -406,6 +410,8 @@ def objective_from_form(
 
     old = current.kpi if current is not None else None
     name = r.text("kpi_name", old.name if old else "")
+    if len(name) > NAME_LIMIT:
+        r.fail("kpi_name", "success.error.too_long", length=len(name), limit=NAME_LIMIT)
     unit = r.text("unit", old.unit if old else "")
     baseline = r.number("baseline", old.baseline if old else None)
     target = r.number("target", old.target if old else None)

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 
 from cstui.config import Settings, load_settings
 from cstui.domain.models import (
+    INPUT,
     Account,
     Activity,
     Contact,
@@ -70,9 +71,10 @@ def changed_fields(current: Mapping[str, Any], fresh: Mapping[str, Any]) -> dict
 
 
 def validate_plain(model: type[M], data: Mapping[str, Any]) -> M:
-    """Validate a non-record model, raising InvalidRecord with readable sentences."""
+    """Validate a non-record model (new input: length limits apply), raising InvalidRecord
+    with readable sentences."""
     try:
-        return model.model_validate(data)
+        return model.model_validate(data, context=INPUT)
     except ValidationError as exc:
         raise InvalidRecord.from_error(model, exc) from None
 
