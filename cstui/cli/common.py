@@ -166,7 +166,10 @@ def team_option(func: F) -> F:
 def run_app(ws: Workspace, lang: str | None) -> None:
     from cstui.app import create_app  # Textual is imported only when a UI is wanted
 
-    create_app(ws, lang=i18n.detect_language(lang)).run()
+    app = create_app(ws, lang=i18n.detect_language(lang))
+    app.run()
+    if app.return_code:  # a crash: its report is printed; the exit code must say so too
+        sys.exit(app.return_code)
 
 
 def fail(message: str, code: int = EXIT_ERROR) -> None:

@@ -32,6 +32,7 @@ from cstui.domain.models import Activity, ActivityKind, Contact, InvalidRecord, 
 from cstui.i18n import t
 from cstui.sanitize import clean
 from cstui.widgets.localize import localize_bindings
+from cstui.workspace import StoreError
 
 FieldKind = Literal["text", "multiline", "date", "int", "float", "select", "multiselect", "bool"]
 _SINGLE_LINE: frozenset[str] = frozenset({"text", "date", "int", "float"})
@@ -345,6 +346,9 @@ class FormScreen(ModalScreen[dict[str, Any] | None]):
         except InvalidRecord as exc:
             fields = exc.fields if any(exc.fields.values()) else {"": exc.messages}
             self.show_errors(fields)
+            return
+        except StoreError as exc:  # disk full, lock held too long...: the edit stays here
+            self.show_errors({"": [str(exc)]})
             return
         self.dismiss(values)
 
