@@ -40,6 +40,14 @@ M = TypeVar("M", bound=BaseModel)
 Write = tuple[str, str, dict[str, Any] | None]
 """(table, id, values) to put, or values None to delete: one item of :meth:`Repo._write_all`."""
 
+
+class Create(dict[str, Any]):
+    """Values of a :data:`Write` that creates a record with an id derived from its key (a
+    generated task): written only if no record, live or deleted, has that id when the
+    batch commits, so a teammate's copy created meanwhile (maybe already ticked) is kept
+    and one the CSM deleted stays deleted."""
+
+
 HEALTH_TABLE = "health"
 """One record per account: the latest score, band and flags, and the daily score history."""
 RATINGS_TABLE = "ratings"
@@ -345,6 +353,9 @@ class Repo:
         for table, record_id, values in writes:
             if values is None:
                 txn.delete(table, record_id)
+            elif isinstance(values, Create):
+                if txn.get(table, record_id, include_deleted=True) is None:
+                    txn.put(table, record_id, values)
             else:
                 txn.put(table, record_id, values)
 

@@ -18,7 +18,7 @@ from cstui import clock
 from cstui.domain.models import InvalidRecord, Priority, Task, TaskSource, validate
 from cstui.store import Txn
 from cstui.workspace.accounts import Accounts
-from cstui.workspace.repo import Write, changed_fields
+from cstui.workspace.repo import Create, Write, changed_fields
 
 
 class Tasks(Accounts):
@@ -111,7 +111,7 @@ class Tasks(Accounts):
         """
         if task is None:
             created = validate(Task, {**values, "id": new_id or self.store.new_id()})
-            writes.append((Task.table, created.id, created.to_record()))
+            writes.append((Task.table, created.id, Create(created.to_record())))
             return
         stored = (
             txn.get(Task.table, task.id) if txn is not None else self.store.get(Task.table, task.id)
