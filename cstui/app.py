@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import sys
 from collections.abc import Callable
 from typing import ClassVar
 
+import rich
 from textual import work
 from textual.binding import Binding, BindingType
 from textual.command import Provider
 from textual.screen import Screen
+from textual.worker import WorkerFailed
 
 from cstui import i18n
 from cstui.commands import AccountsProvider, ActionsProvider
@@ -25,7 +28,7 @@ from cstui.i18n import t
 from cstui.screens.portfolio import PortfolioScreen
 from cstui.ui.access import WorkspaceApp, on_workspace_change
 from cstui.ui.localize import localize_bindings
-from cstui.workspace import HEALTH_INPUT_TABLES, Workspace, WorkspaceEvent
+from cstui.workspace import HEALTH_INPUT_TABLES, StoreError, Workspace, WorkspaceEvent
 
 POLL_SECONDS = 1.0
 HEALTH_CHUNK = 100
@@ -49,6 +52,7 @@ class CSApp(WorkspaceApp):
         self._poll = poll
         self._rescore = rescore
         self._pending: set[str] = set()
+        self._storage_said: str | None = None
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "key.quit"),
@@ -84,12 +88,26 @@ class CSApp(WorkspaceApp):
             self.call_after_refresh(self.rescore_all)  # the first frame does not wait
 
     # ---------------------------------------------------------------- data upkeep
+    def report_storage(self, exc: StoreError) -> None:
+        """Say a storage problem in one sentence, once: the poll would repeat it every
+        second. The app keeps running with what it has; the same problem is said again
+        only after something worked in between."""
+        text = str(exc)
+        if text == self._storage_said:
+            return
+        self._storage_said = text
+        self.notify(text, severity="error", timeout=20, markup=False)
+
     def poll_store(self) -> None:
         """Apply other processes' edits; subscribers refresh what they show."""
         try:
             self.workspace.poll()
+        except StoreError as exc:  # unreadable journal, permissions: say it once, go on
+            self.report_storage(exc)
         except Exception as exc:  # a broken journal must not kill the UI; say it
             self.notify(str(exc), severity="error", timeout=15, markup=False)
+        else:
+            self._storage_said = None
 
     def _on_workspace_event(self, event: WorkspaceEvent) -> None:
         if self._rescore and event.tables & HEALTH_INPUT_TABLES and event.account_ids:
@@ -99,23 +117,67 @@ class CSApp(WorkspaceApp):
 
     def _rescore_pending(self) -> None:
         ids, self._pending = self._pending, set()
-        self.workspace.refresh_health(ids)
+        try:
+            self.workspace.refresh_health(ids)
+        except StoreError as exc:  # scores stay as stored; the next change retries
+            self.report_storage(exc)
 
     @work(exclusive=True, group="rescore")
     async def rescore_all(self) -> None:
-        """Today's scores for every account, in chunks so the UI keeps answering keys."""
+        """Today's scores for every account, in chunks so the UI keeps answering keys.
+
+        A storage error (disk full, lock held) leaves the stored scores on screen.
+        """
         ws = self.workspace
-        if ws.health_is_current():
+        try:
+            if ws.health_is_current():
+                return
+            # Parsing the big tables (activities, usage) is the slow part of a large book: do
+            # it off the event loop so keys keep working, then score in small chunks on it.
+            await asyncio.to_thread(ws.preload, HEALTH_INPUT_TABLES)
+            ids = [r.id for r in ws.portfolio()]
+            results = []
+            for start in range(0, len(ids), HEALTH_CHUNK):
+                results.extend(ws.evaluate(ids[start : start + HEALTH_CHUNK]))
+                await asyncio.sleep(0)
+            ws.record_health(results)
+        except StoreError as exc:
+            self.report_storage(exc)
+
+    def _handle_exception(self, error: Exception) -> None:
+        """A storage error no screen caught (a tick on a full disk) is one sentence and the
+        app goes on; anything else is a crash, printed without record contents."""
+        cause = error.error if isinstance(error, WorkerFailed) else error
+        if isinstance(cause, StoreError):
+            self.report_storage(cause)
             return
-        # Parsing the big tables (activities, usage) is the slow part of a large book: do it
-        # off the event loop so keys keep working, then score in small chunks on it.
-        await asyncio.to_thread(ws.preload, HEALTH_INPUT_TABLES)
-        ids = [r.id for r in ws.portfolio()]
-        results = []
-        for start in range(0, len(ids), HEALTH_CHUNK):
-            results.extend(ws.evaluate(ids[start : start + HEALTH_CHUNK]))
-            await asyncio.sleep(0)
-        ws.record_health(results)
+        super()._handle_exception(error)
+
+    def _fatal_error(self) -> None:
+        """Textual's crash report, minus what may hold customer data.
+
+        Textual renders it with ``show_locals=True`` and offers no setting to turn that off
+        (Textual 8.2.8; overriding this method is the known way), and an exception's own
+        message can quote a record too (pydantic quotes the input). So: no locals, and only
+        the exception's type (store errors never get here: see ``_handle_exception``).
+        """
+        from rich.segment import Segments
+        from rich.traceback import Traceback
+
+        self.bell()
+        exc_type, exc, tb = sys.exc_info()
+        if exc_type is None or exc is None:
+            super()._fatal_error()
+            return
+        trace = Traceback.extract(exc_type, exc, tb, show_locals=False)
+        for stack in trace.stacks:  # the exception and its causes
+            stack.exc_value = "(message left out: it may quote customer data)"
+            stack.syntax_error = None
+        traceback = Traceback(trace, show_locals=False, width=None, suppress=[rich])
+        self._exit_renderables.append(
+            Segments(self.console.render(traceback, self.console.options))
+        )
+        self._close_messages_no_wait()
 
     # ---------------------------------------------------------------- navigation
     def open_account(self, account_id: str, *, replace: bool = False) -> None:

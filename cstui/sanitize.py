@@ -2,15 +2,24 @@
 
 Names, notes and summaries come from CRMs, imports and other people. They are shown as
 literal text: never parsed as Rich markup (callers wrap them in ``rich.text.Text``), and with
-control characters (ESC sequences such as OSC 52 clipboard writes, bells, backspaces)
-replaced by visible stand-ins so they cannot drive the terminal.
+control characters (ESC sequences such as OSC 52 clipboard writes, title changes, a full
+reset ``ESC c``, bells, backspaces, the C1 controls) replaced by visible stand-ins so they
+cannot drive the terminal. Bidi overrides and isolates (U+202A-U+202E, U+2066-U+2069) are
+replaced too: they reorder what follows them on screen ("Trojan Source"), so a name could
+show as something it is not.
+
+Files keep the data as it is; JSON written anywhere escapes the same characters
+(:func:`json_text`), which keeps the data and the JSON valid.
 """
 
 from __future__ import annotations
 
+import json
 import re
+from typing import Any
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_JSON_UNSAFE = re.compile(r"[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 def _stand_in(match: re.Match[str]) -> str:
@@ -23,7 +32,19 @@ def _stand_in(match: re.Match[str]) -> str:
 
 
 def clean(text: str, *, single_line: bool = True) -> str:
-    """Replace control characters; newlines and tabs become spaces on single-line fields."""
+    """Replace control characters; newlines and tabs become spaces on single-line fields.
+
+    Linear in the length of ``text`` (one pass of a character-class regex).
+    """
     if single_line:
         text = text.replace("\r\n", " ").replace("\n", " ").replace("\t", " ")
     return _CONTROL.sub(_stand_in, text)
+
+
+def json_text(value: Any, *, indent: int | None = 2) -> str:
+    """``value`` as JSON (non-ASCII kept readable) with every character a terminal could act
+    on escaped as ``\\uXXXX``: ``json.dumps`` escapes C0 controls, but with
+    ``ensure_ascii=False`` it leaves the C1 controls (ESC's 8-bit twin CSI, U+009B) and bidi
+    overrides as they are. The result parses back to exactly ``value``."""
+    text = json.dumps(value, ensure_ascii=False, indent=indent)
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

@@ -17,6 +17,8 @@ from pathlib import Path
 import click
 
 from cstui.cli.common import (
+    EXIT_DATA,
+    EXIT_STORAGE,
     Group,
     data_dir_option,
     fail,
@@ -25,7 +27,7 @@ from cstui.cli.common import (
     team_option,
 )
 from cstui.paths import default_data_dir
-from cstui.store import StoreError
+from cstui.store import StorageError, StoreError
 from cstui.workspace import Workspace
 
 COMMANDS = {
@@ -64,6 +66,6 @@ def main(ctx: click.Context, data_dir: Path | None, lang: str | None, team: bool
     try:
         ws = Workspace.open(data_dir or default_data_dir(), team=team)
     except StoreError as exc:
-        fail(str(exc))
+        fail(str(exc), EXIT_STORAGE if isinstance(exc, StorageError) else EXIT_DATA)
         return
     run_app(ws, lang)

@@ -6,12 +6,15 @@ the root group that registers them (which would be a circular import).
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import os
+import stat
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TextIO, TypeVar
 
 import click
 from click.core import ParameterSource
@@ -19,13 +22,24 @@ from click.core import ParameterSource
 from cstui import i18n
 from cstui.paths import default_data_dir
 from cstui.sanitize import clean
-from cstui.store import StoreError
+from cstui.store import StorageError, StoreError, is_team_folder
+from cstui.store.db import BACKUPS_NAME, JOURNAL_NAME, SNAPSHOT_NAME
 from cstui.workspace import Workspace
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_ERROR = 1
-EXIT_UNHEALTHY = 2
+"""Bad input: an unknown account, a rejected row, a wrong option value."""
+EXIT_USAGE = 2
+"""The command line itself is wrong (click's own code)."""
+EXIT_UNHEALTHY = 3
+"""``cstui doctor`` found problems someone must act on."""
+EXIT_DATA = 4
+"""The data folder cannot be used as it is: missing, unreadable snapshot, missing
+``cstui.json`` next to a journal, saved by a newer cstui. Nothing was changed."""
+EXIT_STORAGE = 5
+"""The disk refused (full, read-only, permission denied) or another process held the lock
+too long. The data is intact; the command did not happen (or only its committed part)."""
 
 
 class Group(click.Group):
@@ -65,7 +79,15 @@ class Group(click.Group):
         # is the command that runs, so it must take what its parents were given.
         if ctx.parent is not None and not (ctx.args or getattr(ctx, "_protected_args", None)):
             _refuse_misplaced(ctx.parent, self, ctx.command_path)
-        return super().invoke(ctx)
+        if ctx.parent is not None:
+            return super().invoke(ctx)
+        try:  # the root: whatever command ran, a storage problem is one sentence
+            return super().invoke(ctx)
+        except StoreError as exc:
+            fail(str(exc), EXIT_STORAGE if isinstance(exc, StorageError) else EXIT_DATA)
+        except OSError as exc:  # an export file, an import file: outside the data folder
+            where = f" {exc.filename}" if exc.filename else ""
+            fail(f"cstui could not use{where}: {exc.strerror or type(exc).__name__}.", EXIT_STORAGE)
 
 
 def _typed(ctx: click.Context) -> list[click.Option]:
@@ -144,7 +166,10 @@ def team_option(func: F) -> F:
 def run_app(ws: Workspace, lang: str | None) -> None:
     from cstui.app import create_app  # Textual is imported only when a UI is wanted
 
-    create_app(ws, lang=i18n.detect_language(lang)).run()
+    app = create_app(ws, lang=i18n.detect_language(lang))
+    app.run()
+    if app.return_code:  # a crash: its report is printed; the exit code must say so too
+        sys.exit(app.return_code)
 
 
 def fail(message: str, code: int = EXIT_ERROR) -> None:
@@ -152,17 +177,89 @@ def fail(message: str, code: int = EXIT_ERROR) -> None:
     sys.exit(code)
 
 
+def no_data(target: Path) -> bool:
+    """Whether ``target`` holds no cstui data at all (no snapshot, journal or backups).
+
+    A missing ``cstui.json`` next to a journal or backups is not "no data": the store
+    refuses to open it and says how to recover.
+    """
+    return not any((target / name).exists() for name in (SNAPSHOT_NAME, JOURNAL_NAME, BACKUPS_NAME))
+
+
 @contextmanager
-def opened(data_dir: Path | None, *, team: bool = False) -> Iterator[Workspace]:
-    """Open the workspace, turning store errors into one line and an exit code."""
+def opened(
+    data_dir: Path | None, *, team: bool = False, create: bool = False
+) -> Iterator[Workspace]:
+    """Open the workspace, turning store errors into one line and an exit code.
+
+    Commands that only read (``create`` False) never start an empty book: a data directory
+    with no cstui data in it (a typo, an unmounted share) is said to be one.
+    """
+    target = data_dir or default_data_dir()
+    if not create and no_data(target):
+        what = "does not exist" if not target.exists() else "holds no cstui data"
+        fail(
+            f"The data directory {target} {what}. Give the right one with --data-dir or "
+            f"CSTUI_DATA_DIR (or run `cstui demo` to try cstui on example data).",
+            EXIT_DATA,
+        )
     try:
-        ws = Workspace.open(data_dir or default_data_dir(), team=team)
+        ws = Workspace.open(target, team=team)
     except StoreError as exc:
-        fail(str(exc))
+        fail(str(exc), EXIT_STORAGE if isinstance(exc, StorageError) else EXIT_DATA)
         raise  # unreachable: fail exits
+    for warning in ws.warnings:
+        click.echo(f"cstui: warning: {clean(warning)}", err=True)
+    seen = len(ws.store.warnings)
     try:
-        for warning in ws.warnings:
-            click.echo(f"cstui: warning: {warning}", err=True)
         yield ws
     finally:
-        ws.close()
+        ws.close()  # never raises: a failed checkpoint leaves the changes in the journal
+        for warning in ws.store.warnings[seen:]:
+            click.echo(f"cstui: warning: {clean(warning)}", err=True)
+
+
+@contextmanager
+def private_file(path: Path) -> Iterator[TextIO]:
+    """A text file for customer data: never readable by every user of the server.
+
+    0600, or 0660 in the folder's group when written into a team folder (so the team can
+    read it, as the store's own files); an existing file gets that mode too, before anything
+    is written (``open`` alone would keep, say, its 0644).
+    """
+    team = is_team_folder(path.parent)
+    mode = 0o660 if team else 0o600
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0), mode)
+    try:
+        if team:
+            with contextlib.suppress(OSError):
+                os.fchown(fd, -1, os.stat(path.parent).st_gid)
+        os.fchmod(fd, mode)
+    except PermissionError:
+        os.close(fd)
+        fail(
+            f"{path} belongs to someone else, so cstui cannot make it private; nothing was "
+            f"written. Choose another file."
+        )
+    except BaseException:
+        os.close(fd)
+        raise
+    with open(fd, "w", encoding="utf-8", newline="") as handle:
+        yield handle
+
+
+def to_terminal(stream: TextIO) -> bool:
+    """Whether text written to ``stream`` may reach a terminal: anything but a regular file
+    (a pipe can end in ``less -R``). Files keep the data; terminals get it neutralised."""
+    try:
+        return not stat.S_ISREG(os.fstat(stream.fileno()).st_mode)
+    except (OSError, ValueError, AttributeError):
+        return True  # no real descriptor (a test runner's buffer): treat as a terminal
+
+
+def write_out(text: str) -> None:
+    """Write untrusted multi-line ``text`` (an export) to standard output: control
+    characters and bidi overrides neutralised unless stdout is a regular file."""
+    stream = sys.stdout
+    stream.write(clean(text, single_line=False) if to_terminal(stream) else text)
+    stream.flush()

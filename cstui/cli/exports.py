@@ -1,6 +1,9 @@
 """``cstui export accounts`` and ``cstui export qbr``: data out of cstui, as files or stdout.
 
-Exports hold customer data, so files are created private (0600) like the data files. A
+Exports hold customer data, so files are created private (0600, or 0660 for the group
+in a team folder) like the data files, even over an existing file. Written to a terminal
+(standard output that is not a regular file), control characters and bidi overrides are
+neutralised as in the app; files keep the data as it is. A
 review is exported from its record when there is one (the CSM's edited sections and marked
 stories) and from its frozen snapshot once delivered, so the file matches what the customer
 was shown.
@@ -8,17 +11,22 @@ was shown.
 
 from __future__ import annotations
 
-import os
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
+import io
 from pathlib import Path
-from typing import TextIO
 
 import click
 
 from cstui import i18n
-from cstui.cli.common import Group, data_dir_option, fail, inherited, opened, team_option
+from cstui.cli.common import (
+    Group,
+    data_dir_option,
+    fail,
+    inherited,
+    opened,
+    private_file,
+    team_option,
+    write_out,
+)
 from cstui.domain.models import InvalidRecord, QBRStatus
 from cstui.report.qbr import render_html, render_markdown
 from cstui.sanitize import clean
@@ -48,19 +56,13 @@ def export_accounts_cmd(data_dir: Path | None, team: bool, fmt: str, out: Path |
 
     with opened(data_dir, team=team) as ws:
         if out is None:
-            export_accounts(ws, fmt, sys.stdout)
+            buffer = io.StringIO()
+            export_accounts(ws, fmt, buffer)
+            write_out(buffer.getvalue())
             return
-        with _private_file(out) as handle:
+        with private_file(out) as handle:
             count = export_accounts(ws, fmt, handle)
         click.echo(f"Exported {count} accounts to {out}.", err=True)
-
-
-@contextmanager
-def _private_file(path: Path) -> Iterator[TextIO]:
-    """Exports hold customer data: create them 0600 like the data files."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with open(fd, "w", encoding="utf-8", newline="") as handle:
-        yield handle
 
 
 def render(ws: Workspace, account_id: str, period: str | None, fmt: str, lang: str) -> str:
@@ -114,11 +116,9 @@ def qbr(
             fail(str(exc))
             return
     if out is None:
-        sys.stdout.write(text)
+        write_out(text)
         return
     # Reviews hold customer data: private like the data files, even if the file existed.
-    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.fchmod(fd, 0o600)
-    with open(fd, "w", encoding="utf-8", newline="") as handle:
+    with private_file(out) as handle:
         handle.write(text)
     click.echo(f"Exported the QBR of {clean(found.name)} to {out}.", err=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -12,7 +11,7 @@ from rich.cells import cell_len
 from cstui import clock, i18n
 from cstui.cli.common import Group, data_dir_option, fail, inherited, opened, team_option
 from cstui.i18n import render, t
-from cstui.sanitize import clean
+from cstui.sanitize import clean, json_text
 from cstui.workspace import AccountNotFound
 
 
@@ -42,8 +41,7 @@ def health(ctx: click.Context, data_dir: Path | None, team: bool, as_json: bool)
         ]
     if as_json:
         document = {"as_of": today.isoformat(), "accounts": out}
-        json.dump(document, sys.stdout, ensure_ascii=False, indent=2)
-        sys.stdout.write("\n")
+        sys.stdout.write(json_text(document) + "\n")
         return
     for row in rows:
         score = "  —" if row.health is None else f"{row.health:>3}"

@@ -32,7 +32,7 @@ def import_accounts_cmd(data_dir: Path | None, team: bool, file: Path) -> None:
     except UnicodeDecodeError:
         fail(f"{file} is not UTF-8 text; save the CSV as UTF-8 and try again.")
         return
-    with opened(data_dir, team=team) as ws:
+    with opened(data_dir, team=team, create=True) as ws:
         report = import_accounts(ws, [text])
     for line, reason in report.errors:
         click.echo(f"{file}:{line}: {clean(reason)}", err=True)
@@ -58,7 +58,7 @@ def import_surveys_cmd(data_dir: Path | None, team: bool, file: Path) -> None:
     except UnicodeDecodeError:
         fail(f"{file} is not UTF-8 text; save the CSV as UTF-8 and try again.")
         return
-    with opened(data_dir, team=team) as ws:
+    with opened(data_dir, team=team) as ws:  # answers need the accounts: no new book
         result = ws.import_surveys(text)
     for line, reason in result.errors:
         click.echo(f"{file}:{line}: {clean(reason)}", err=True)

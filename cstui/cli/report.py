@@ -6,7 +6,6 @@ without data says "no data" (JSON: ``null``), never 0.
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from cstui import clock, i18n
 from cstui.cli.common import Group, data_dir_option, fail, inherited, opened, team_option
 from cstui.domain.models import InvalidRecord
 from cstui.domain.renewals import KPIValue, Period
-from cstui.sanitize import clean
+from cstui.sanitize import clean, json_text
 
 
 def format_value(v: KPIValue) -> str:
@@ -73,8 +72,7 @@ def kpis(
             return
     if as_json:
         document = {"as_of": clock.today().isoformat(), **result.to_json()}
-        json.dump(document, sys.stdout, ensure_ascii=False, indent=2)
-        sys.stdout.write("\n")
+        sys.stdout.write(json_text(document) + "\n")
         return
     p = result.period
     click.echo(

@@ -7,18 +7,17 @@ shown literally with control characters neutralised); ``--json`` keeps the raw v
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import click
-from rich.cells import cell_len
+from rich.cells import get_character_cell_size
 
 from cstui import clock, i18n
 from cstui.cli.common import data_dir_option, fail, lang_option, opened, team_option
 from cstui.domain.models import Task
 from cstui.i18n import t
-from cstui.sanitize import clean
+from cstui.sanitize import clean, json_text
 from cstui.workspace import AccountNotFound
 
 DUE_WIDTH = 12
@@ -29,12 +28,21 @@ OWNER_WIDTH = 9
 
 
 def _pad(text: str, width: int) -> str:
-    """Pad (or cut) to a width in terminal cells, so Japanese names line up too."""
-    if cell_len(text) > width:
-        while cell_len(text + "…") > width:
-            text = text[:-1]
-        text += "…"
-    return text + " " * max(width - cell_len(text), 0)
+    """Pad (or cut) to a width in terminal cells, so Japanese names line up too.
+
+    One pass over at most ``width`` characters: a 100,000-character name costs what a short
+    one does (cutting one character at a time and measuring again was quadratic).
+    """
+    used = 0
+    for n, char in enumerate(text):
+        cells = get_character_cell_size(char)
+        if used + cells > width:  # too long: cut so that the ellipsis fits
+            while used + 1 > width and n > 0:
+                n -= 1
+                used -= get_character_cell_size(text[n])
+            return text[:n] + "…" + " " * max(width - used - 1, 0)
+        used += cells
+    return text + " " * (width - used)
 
 
 def task_json(task: Task, account_name: str | None, today: str) -> dict[str, Any]:
@@ -137,7 +145,7 @@ def tasks(
             "account_id": account_id,
             "tasks": rows,
         }
-        click.echo(json.dumps(document, ensure_ascii=False, indent=2))
+        click.echo(json_text(document))
         return
     if account_id is not None:
         heading = t("cli.tasks.scope.account", date=today, account=clean(account_name))

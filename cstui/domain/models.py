@@ -10,14 +10,16 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any, ClassVar, Final, Self, TypeVar
+from typing import Annotated, Any, ClassVar, Final, Self, TypeVar
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
     SerializerFunctionWrapHandler,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_serializer,
     model_validator,
@@ -150,6 +152,31 @@ _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
 
+NAME_LIMIT: Final = 200
+"""Most characters in a name (an account, a contact, a KPI): a screen line, with room."""
+TITLE_LIMIT: Final = 500
+"""Most characters in a title (a task, a checklist item, an objective, a request)."""
+INPUT: Final = {"input": True}
+"""Validation context of new input (forms, imports, the CLI): length limits apply. Stored
+records load without it, so a long name saved before the limits never stops cstui."""
+
+
+def _limited(most: int) -> AfterValidator:
+    def check(value: str, info: ValidationInfo) -> str:
+        if len(value) > most and info.context is not None and info.context.get("input"):
+            label = f"field.{info.field_name}"
+            if label not in i18n.catalogue("en"):
+                label = "field.name"
+            raise invalid("validation.too_long", label=Msg(label), limit=most, length=len(value))
+        return value
+
+    return AfterValidator(check)
+
+
+Name = Annotated[str, _limited(NAME_LIMIT)]
+Title = Annotated[str, _limited(TITLE_LIMIT)]
+
+
 class Record(BaseModel):
     """Base of every stored entity.
 
@@ -187,7 +214,7 @@ def _require_text(value: str, label: str) -> str:
 class Account(Record):
     table: ClassVar[str] = "accounts"
 
-    name: str
+    name: Name
     domain: str = ""
     tier: Tier = Tier.MID
     stage: Stage = Stage.ONBOARDING
@@ -256,7 +283,7 @@ class Contact(Record):
     table: ClassVar[str] = "contacts"
 
     account_id: str
-    name: str
+    name: Name
     email: str = ""
     title: str = ""
     role: ContactRole = ContactRole.END_USER
@@ -353,7 +380,7 @@ class Task(Record):
     labels: ClassVar[dict[str, str]] = {"due": "field.task_due"}
 
     account_id: str | None = None
-    title: str
+    title: Title
     due: date | None = None
     priority: Priority = Priority.NORMAL
     done: bool = False
@@ -375,7 +402,7 @@ class OnboardingItem(BaseModel):
 
     id: str
     phase: str
-    title: str
+    title: Title
     offset_days: int = 0
     due: date | None = None
     owner_side: OwnerSide = OwnerSide.US
@@ -431,7 +458,7 @@ class KPI(BaseModel):
 
     model_config = ConfigDict(defer_build=True, extra="ignore", str_strip_whitespace=True)
 
-    name: str
+    name: Name
     unit: str = ""
     baseline: float
     target: float
@@ -459,7 +486,7 @@ class Objective(BaseModel):
     model_config = ConfigDict(defer_build=True, extra="ignore", str_strip_whitespace=True)
 
     id: str
-    title: str
+    title: Title
     audience: Audience = Audience.LIGHT
     stakeholder_id: str | None = None
     kpi: KPI | None = None
@@ -555,7 +582,7 @@ class SurveyResponse(Record):
 class FeatureRequest(Record):
     table: ClassVar[str] = "requests"
 
-    title: str
+    title: Title
     verbatim: str = ""
     account_ids: list[str] = Field(default_factory=list)
     contact_ids: list[str] = Field(default_factory=list)
@@ -752,8 +779,9 @@ R = TypeVar("R", bound=Record)
 
 
 def validate(model: type[R], data: dict[str, Any]) -> R:
-    """Validate ``data`` as ``model``, raising InvalidRecord with readable sentences."""
+    """Validate ``data`` as ``model`` (new input: length limits apply), raising
+    InvalidRecord with readable sentences."""
     try:
-        return model.model_validate(data)
+        return model.model_validate(data, context=INPUT)
     except ValidationError as exc:
         raise InvalidRecord.from_error(model, exc) from None

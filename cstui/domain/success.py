@@ -54,6 +54,8 @@ from cstui.domain.config import (
 from cstui.domain.config import Problem as ConfigProblem
 from cstui.domain.models import (
     KPI,
+    NAME_LIMIT,
+    TITLE_LIMIT,
     Audience,
     Measurement,
     Objective,
@@ -396,6 +398,8 @@ def _read_kpi(r: _Reader, old: KPI | None) -> KPI | None:
     """All or nothing: a KPI needs a name, a baseline and a different target; the reading
     history survives edits of baseline or target."""
     name = r.text("kpi_name", old.name if old else "")
+    if len(name) > NAME_LIMIT:
+        r.fail("kpi_name", "success.error.too_long", length=len(name), limit=NAME_LIMIT)
     unit = r.text("unit", old.unit if old else "")
     baseline = r.number("baseline", old.baseline if old else None)
     target = r.number("target", old.target if old else None)
@@ -467,6 +471,8 @@ def objective_from_form(
     title = r.text("title", "" if current is None else current.title)
     if not title:
         r.fail("title", "success.error.required")
+    elif len(title) > TITLE_LIMIT:
+        r.fail("title", "success.error.too_long", length=len(title), limit=TITLE_LIMIT)
     audience = _read_audience(r, current)
     stakeholder = _read_stakeholder(r, current, contacts)
     kpi = _read_kpi(r, current.kpi if current is not None else None)

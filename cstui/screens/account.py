@@ -267,10 +267,7 @@ class AccountScreen(UsesWorkspace, Screen[None]):
         tabbed = self.query_one("#account-tabs", TabbedContent)
         tabbed.active = self._wanted_tab
         pane = tabbed.get_pane(self._wanted_tab)
-        focusable = [w for w in pane.query(Widget) if w.focusable]
-        # The innermost first: a pane that can take focus itself (the QBR tab) hands it to
-        # its first section, as opening the tab by hand does.
-        target = next((w for w in focusable if not any(w in f.ancestors for f in focusable)), None)
+        target = next((w for w in pane.query(Widget) if w.focusable), None)
         if target is not None:
             target.focus()
 

@@ -241,7 +241,9 @@ class Transport:
 
     def _describe(self, response: httpx.Response) -> str:
         """A short, safe description of an error body (its JSON message, or the HTML title)."""
-        text = response.text[:4000]
+        # Redact before cutting: a cut could split an echoed token, and a half token is no
+        # longer found by the replace (a 60-character cut once showed 22 of 44 characters).
+        text = self.redact(response.text)[:4000]
         message = ""
         try:
             data = orjson.loads(response.content)

@@ -32,6 +32,7 @@ from cstui.i18n import t
 from cstui.sanitize import clean
 from cstui.ui.dialog import Dialog
 from cstui.ui.localize import localize_bindings
+from cstui.workspace import StoreError
 
 FieldKind = Literal["text", "multiline", "date", "int", "float", "select", "multiselect", "bool"]
 _SINGLE_LINE: frozenset[str] = frozenset({"text", "date", "int", "float"})
@@ -288,6 +289,9 @@ class FormScreen(Dialog[dict[str, Any] | None]):
         except InvalidRecord as exc:
             fields = exc.fields if any(exc.fields.values()) else {"": exc.messages}
             self.show_errors(fields)
+            return
+        except StoreError as exc:  # disk full, lock held too long...: the edit stays here
+            self.show_errors({"": [str(exc)]})
             return
         self.dismiss(values)
 

@@ -19,10 +19,15 @@ are the class statements and Python's MRO keeps them acyclic::
 The Today digest (:mod:`.today`) and the account CSV transfer (:mod:`.imports`) stay
 functions over the workspace (``build_today(ws, day)``, ``import_accounts(ws, file)``), not
 methods: they keep no state, and their callers stay as they are.
+
+:class:`StoreError` (and its :class:`StorageError`: disk full, read-only, permission, lock
+timeout) are re-exported so the UI can catch them without touching the store: their
+messages are one sentence with no record contents, and the operation did not happen.
 """
 
 from __future__ import annotations
 
+from cstui.store import StorageError, StoreError
 from cstui.workspace.accounts import Accounts
 from cstui.workspace.activities import Activities
 from cstui.workspace.health import Health
@@ -47,6 +52,8 @@ __all__ = [
     "HEALTH_INPUT_TABLES",
     "AccountNotFound",
     "SavedView",
+    "StorageError",
+    "StoreError",
     "Workspace",
     "WorkspaceEvent",
     "changed_fields",

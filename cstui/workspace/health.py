@@ -40,6 +40,7 @@ from cstui.workspace.repo import (
 from cstui.workspace.success_plans import SuccessPlans
 
 HISTORY_DAYS = 400
+_SNOOZE_FIELDS = ("snoozed_until", "snooze_reason", "snoozed_by")
 
 
 class Health(Onboarding, SuccessPlans):
@@ -166,12 +167,29 @@ class Health(Onboarding, SuccessPlans):
             if changed:
                 writes.append((HEALTH_TABLE, result.account_id, changed))
         existing = [a for a in self._all(Alert) if a.account_id in scope] if alerts else []
-        for alert in reconcile_alerts(existing, all_flags, day, scope=scope) if alerts else []:
-            old = self.store.get(Alert.table, alert.id)
-            record = alert.to_record()
-            if old is None or any(old.get(k) != v for k, v in record.items()):
-                writes.append((Alert.table, alert.id, record))
-        return self._write_all(writes)
+        before = {a.id: a.to_record() for a in existing}
+        reconciled = [
+            alert
+            for alert in (reconcile_alerts(existing, all_flags, day, scope=scope) if alerts else [])
+            if before.get(alert.id) != alert.to_record()
+        ]
+        if not writes and not reconciled:
+            return 0
+        with self.store.transaction() as txn:
+            self._write_in(txn, writes)
+            for alert in reconciled:
+                old = txn.get(Alert.table, alert.id)
+                record = alert.to_record()
+                if old is not None:
+                    # A teammate's snooze made since our copy was read is theirs to keep.
+                    stale = before.get(alert.id, {})
+                    for name in _SNOOZE_FIELDS:
+                        if old.get(name) != stale.get(name):
+                            record[name] = old.get(name)
+                if old is None or any(old.get(k) != v for k, v in record.items()):
+                    writes.append((Alert.table, alert.id, record))
+                    txn.put(Alert.table, alert.id, record)
+        return len(writes)
 
     @cached_property
     def health_model_id(self) -> str:
@@ -225,17 +243,18 @@ class Health(Onboarding, SuccessPlans):
         return sorted(items, key=lambda a: (a.first_seen, a.account_id, a.rule))
 
     def snooze_alert(self, alert_id: str, until: date, reason: str) -> Alert:
-        alert = self._get(Alert, alert_id)
-        if alert is None:
+        if self._get(Alert, alert_id) is None:
             raise InvalidRecord([f"There is no alert '{alert_id}'."])
         if until <= clock.today():
             raise InvalidRecord(["Snooze until a day after today."])
-        try:
-            snoozed = snooze(alert, until, reason, self.user)
-        except ValueError as exc:
-            raise InvalidRecord([str(exc)]) from None
-        self.store.put(Alert.table, alert.id, snoozed.to_record())
-        return snoozed
+
+        def edit(alert: Alert) -> Alert:
+            try:
+                return snooze(alert, until, reason, self.user)
+            except ValueError as exc:
+                raise InvalidRecord([str(exc)]) from None
+
+        return self._modify(Alert, alert_id, edit)
 
     def health_series(
         self, account_id: str, days: int = 365, step: int = 7, as_of: date | None = None

@@ -3,7 +3,9 @@
 Account columns are named after the Account model's fields so a file exported by cstui
 imports back unchanged. Lists are joined with ``;`` and the CRM id map is written
 ``system=id;...``. Account import is all-or-nothing per row: every bad row is reported with
-its line number and the reason, and valid rows are written together in one transaction.
+its line number and the reason, and valid rows are written after every row was checked, in
+commits of ``IMPORT_CHUNK`` rows so a large file never holds the lock for seconds. A file
+with an unclosed quote is refused whole, with the line where the quote opens.
 Rows without an ``id`` are matched to an existing account by domain, then by name, so
 importing the same file twice updates rather than duplicates.
 
@@ -12,8 +14,10 @@ Survey columns: ``account`` (id or exact name), ``contact`` (id or e-mail, optio
 ``comment``. A survey file is all or nothing: a survey export is one batch from one tool,
 and importing half of it would skew NPS for the period without anyone noticing. So every
 row is checked, every bad row is reported with its line number, and nothing is written
-unless all rows are good. Each response gets an id derived from its content, so importing
-the same file again reports it as already imported.
+unless all rows are good (then in commits of ``IMPORT_CHUNK``; only a disk failure midway
+could leave part of a file imported, and importing it again completes it). Each response
+gets an id derived from its content, so importing the same file again reports it as
+already imported.
 
 Depends on :mod:`.accounts` and :mod:`.health` (imported answers rescore their accounts).
 """
@@ -21,9 +25,9 @@ Depends on :mod:`.accounts` and :mod:`.health` (imported answers rescore their a
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, TextIO
@@ -31,6 +35,7 @@ from typing import Any, TextIO
 from pydantic import ValidationError
 
 from cstui.domain.models import (
+    INPUT,
     Account,
     Contact,
     InvalidRecord,
@@ -39,6 +44,7 @@ from cstui.domain.models import (
     validate,
 )
 from cstui.domain.portfolio import fold
+from cstui.sanitize import json_text
 from cstui.workspace.accounts import Accounts
 from cstui.workspace.health import Health
 from cstui.workspace.repo import Repo, changed_fields
@@ -87,13 +93,66 @@ def _cell(key: str, value: Any) -> str:
     return str(value)
 
 
+IMPORT_CHUNK = 500
+"""Records per commit of an import: well under 100 ms of lock time each."""
+
+
+def _merged(values: dict[str, Any], record: dict[str, Any] | None) -> dict[str, Any] | None:
+    """An imported row's changed fields over the account as committed now (nothing, if a
+    teammate deleted it meanwhile: half an account is not brought back)."""
+    return None if record is None else {**record, **values}
+
+
+def quote_problem(text: str, *, multiline: bool) -> tuple[int, str] | None:
+    """(line, reason) for a quoted field that is never closed, else None.
+
+    Python's csv module reads a stray ``"`` as the start of a quoted field that runs to the
+    next quote, or to the end of the file: every following row would become part of one
+    value (one account "created" with every other row in its name). One linear pass finds
+    the line where such a field opens. ``multiline``: a quoted field may hold line breaks
+    (a survey comment); otherwise one that crosses a line end is refused too.
+    """
+    line = 1
+    quoted_at = 0  # line where the open quoted field started; 0 = not in one
+    at_start = True  # at the start of a field (a quote there opens a quoted field)
+    i, size = 0, len(text)
+    while i < size:
+        char = text[i]
+        if quoted_at:
+            if char == '"':
+                if i + 1 < size and text[i + 1] == '"':
+                    i += 2  # an escaped quote inside the field
+                    continue
+                quoted_at = 0
+            elif char == "\n":
+                line += 1
+                if not multiline:
+                    return quoted_at, _open_quote(quoted_at, "is not closed on that line")
+        elif char == '"' and at_start:
+            quoted_at = line
+        elif char == "\n":
+            line += 1
+        at_start = char in ",\n" and not quoted_at
+        i += 1
+    if quoted_at:
+        return quoted_at, _open_quote(quoted_at, "is never closed")
+    return None
+
+
+def _open_quote(line: int, how: str) -> str:
+    return (
+        f'A quote (") on line {line} opens a field that {how}, so the rows after it '
+        f"would be read as part of one value; nothing was imported. Remove the stray quote, "
+        f'or double it ("") to keep it in the text.'
+    )
+
+
 def export_accounts(ws: Repo, fmt: str, out: TextIO) -> int:
     """Write every account as CSV or JSON; returns how many."""
     records = sorted(ws.iter_records(Account), key=lambda r: (fold(r["name"]), r["id"]))
     if fmt == "json":
         rows = [{k: r.get(k) for k in ACCOUNT_COLUMNS} for r in records]
-        json.dump(rows, out, ensure_ascii=False, indent=2)
-        out.write("\n")
+        out.write(json_text(rows) + "\n")
     elif fmt == "csv":
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(ACCOUNT_COLUMNS)
@@ -131,8 +190,12 @@ def import_accounts(ws: Repo, source: Iterable[str] | TextIO) -> ImportReport:
     """Validate every row, then write the valid ones in one transaction."""
     text = source.read() if isinstance(source, io.TextIOBase) else "".join(source)
     text = text.removeprefix("\ufeff")  # Excel's UTF-8 BOM
-    reader = csv.DictReader(io.StringIO(text))
     report = ImportReport()
+    problem = quote_problem(text, multiline=False)
+    if problem is not None:
+        report.errors.append(problem)
+        return report
+    reader = csv.DictReader(io.StringIO(text))
     missing = [c for c in ("name",) if c not in (reader.fieldnames or [])]
     if missing:
         report.errors.append((1, f"The header has no '{missing[0]}' column."))
@@ -162,7 +225,7 @@ def import_accounts(ws: Repo, source: Iterable[str] | TextIO) -> ImportReport:
                 raise InvalidRecord([f"This row is the same account as line {seen[target]}."])
             if target and target in existing:
                 merged = {**existing[target], **data, "id": target}
-                fresh = Account.model_validate(merged).to_record()
+                fresh = Account.model_validate(merged, context=INPUT).to_record()
                 changed = changed_fields(existing[target], fresh)
                 seen[target] = line
                 if changed:
@@ -171,7 +234,7 @@ def import_accounts(ws: Repo, source: Iterable[str] | TextIO) -> ImportReport:
                     report.unchanged += 1
             else:
                 new_id = target or ws.store.new_id()
-                fresh = Account.model_validate({**data, "id": new_id}).to_record()
+                fresh = Account.model_validate({**data, "id": new_id}, context=INPUT).to_record()
                 seen[new_id] = line
                 writes.append((new_id, fresh, True))
         except ValidationError as exc:
@@ -179,9 +242,15 @@ def import_accounts(ws: Repo, source: Iterable[str] | TextIO) -> ImportReport:
         except InvalidRecord as exc:
             report.errors.append((line, " ".join(exc.messages)))
     if writes:
-        with ws.store.transaction() as txn:
-            for account_id, values, _created in writes:
-                txn.put(Account.table, account_id, values)
+        # Every row was validated above; now commit in chunks, so a large file never holds
+        # the data folder's lock for seconds (teammates' saves go in between). An update
+        # merges its changed fields into the account as committed when its chunk commits.
+        with ws.store.chunked(IMPORT_CHUNK) as out:
+            for account_id, values, created in writes:
+                if created:
+                    out.put(Account.table, account_id, values)
+                else:
+                    out.update(Account.table, account_id, functools.partial(_merged, values))
     report.created = sum(1 for w in writes if w[2])
     report.updated = sum(1 for w in writes if not w[2])
     return report
@@ -238,8 +307,12 @@ class _Lookup:
 def validate_surveys(ws: Accounts, text: str) -> tuple[list[SurveyResponse], ImportReport]:
     """Every row checked; returns the responses to write and the report (errors if any)."""
     text = text.removeprefix("\ufeff")  # Excel's UTF-8 BOM
-    reader = csv.DictReader(io.StringIO(text))
     report = ImportReport()
+    problem = quote_problem(text, multiline=True)
+    if problem is not None:
+        report.errors.append(problem)
+        return [], report
+    reader = csv.DictReader(io.StringIO(text))
     header = [h.strip() for h in reader.fieldnames or []]
     reader.fieldnames = header
     missing = [c for c in SURVEY_REQUIRED if c not in header]
@@ -295,8 +368,9 @@ class Imports(Health):
             return report
         fresh = [r for r in responses if self.store.get(SurveyResponse.table, r.id) is None]
         report.unchanged = len(responses) - len(fresh)
-        report.created = self._write_all(
-            [(SurveyResponse.table, r.id, r.to_record()) for r in fresh]
-        )
+        with self.store.chunked(IMPORT_CHUNK) as out:  # validated: commit in short chunks
+            for response in fresh:
+                out.put(SurveyResponse.table, response.id, response.to_record())
+        report.created = len(fresh)
         self.refresh_health(sorted({r.account_id for r in responses}))
         return report

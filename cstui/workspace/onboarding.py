@@ -6,7 +6,7 @@ ticks the other. Depends on :mod:`.tasks` (the mirrored tasks).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 from functools import cached_property
 from typing import Any
@@ -27,6 +27,7 @@ from cstui.domain.models import (
     validate,
 )
 from cstui.paths import config_dir
+from cstui.store import Txn
 from cstui.workspace.repo import Write, changed_fields, validate_plain
 from cstui.workspace.tasks import Tasks
 
@@ -64,11 +65,32 @@ class Onboarding(Tasks):
             raise InvalidRecord(["This account has no onboarding plan yet; apply a template."])
         return plan
 
-    def _onboarding_task_writes(self, account: Account, plan: OnboardingPlan) -> list[Write]:
+    @staticmethod
+    def _onboarding_plan_id(account_id: str) -> str:
+        """The id of a new plan: derived from the account, so two processes creating the
+        account's plan at once write one record, not two plans."""
+        return f"{account_id}:onboarding"
+
+    def _fresh_onboarding(self, txn: Txn, account_id: str) -> OnboardingPlan | None:
+        """The account's plan as every process committed it (inside ``txn``)."""
+        ids = {*self._index(OnboardingPlan).get(account_id, set())}
+        ids.add(self._onboarding_plan_id(account_id))
+        for plan_id in sorted(ids):
+            record = txn.get(OnboardingPlan.table, plan_id)
+            if record is not None and record.get("account_id") == account_id:
+                return OnboardingPlan.from_record(record)
+        return None
+
+    def _onboarding_task_writes(
+        self, txn: Txn, account: Account, plan: OnboardingPlan
+    ) -> list[Write]:
         """Mirror the plan into tasks: one per open "us"-owned core item (title, due, done);
-        an open task whose item is gone or no longer ours and core is deleted."""
+        an open task whose item is gone or no longer ours and core is deleted. Tasks are read
+        fresh through ``txn``."""
         prefix = f"onboarding:{plan.id}:"
-        live = self._keyed_tasks(account.id, prefix)
+        live = self._keyed_tasks(
+            account.id, prefix, txn=txn, ids=[prefix + it.id for it in plan.items]
+        )
         writes: list[Write] = []
         wanted: set[str] = set()
         for item in plan.items:
@@ -85,8 +107,8 @@ class Onboarding(Tasks):
             tasks = live.get(key, [])
             if tasks:
                 for task in tasks:
-                    self._task_put(writes, task, values)
-            elif not item.done and self.store.get(Task.table, key, include_deleted=True) is None:
+                    self._task_put(writes, task, values, txn=txn)
+            elif not item.done and txn.get(Task.table, key, include_deleted=True) is None:
                 self._task_put(
                     writes,
                     None,
@@ -105,33 +127,58 @@ class Onboarding(Tasks):
                 writes.extend((Task.table, t.id, None) for t in tasks if not t.done)
         return writes
 
-    def _write_plan(self, plan: OnboardingPlan, existing: OnboardingPlan | None) -> OnboardingPlan:
-        """Validate and save a plan with its mirrored tasks, in one batch."""
-        account = self._require_account(plan.account_id)
+    def _edit_onboarding(
+        self, account_id: str, edit: Callable[[OnboardingPlan | None], OnboardingPlan]
+    ) -> OnboardingPlan:
+        """Read-modify-write the account's plan and its mirrored tasks in one commit, on the
+        plan as every process committed it (``edit`` gets None when there is none yet)."""
+        account = self._require_account(account_id)
+        with self.store.transaction() as txn:
+            return self._edit_onboarding_in(txn, account, edit)
+
+    def _edit_onboarding_in(
+        self,
+        txn: Txn,
+        account: Account,
+        edit: Callable[[OnboardingPlan | None], OnboardingPlan],
+    ) -> OnboardingPlan:
+        existing = self._fresh_onboarding(txn, account.id)
+        plan = edit(existing)
         if existing is None:
-            plan = plan.model_copy(update={"id": self.store.new_id()})
+            plan = plan.model_copy(update={"id": self._onboarding_plan_id(account.id)})
         saved = validate(OnboardingPlan, plan.to_record())
         record = saved.to_record()
-        current = self.store.get(OnboardingPlan.table, saved.id)
-        writes: list[Write] = []
+        current = txn.get(OnboardingPlan.table, saved.id)
         changed = record if current is None else changed_fields(current, record)
         if changed:
-            writes.append((OnboardingPlan.table, saved.id, changed))
-        writes += self._onboarding_task_writes(account, saved)
-        self._write_all(writes)
+            txn.put(OnboardingPlan.table, saved.id, changed)
+        self._write_in(txn, self._onboarding_task_writes(txn, account, saved))
         return saved
 
-    def _after_task(self, before: Task, task: Task) -> None:
-        """Ticking an onboarding task ticks its checklist item too."""
-        super()._after_task(before, task)
-        if task.done != before.done and task.key.startswith("onboarding:") and task.account_id:
-            plan = self.onboarding(task.account_id)
-            prefix = f"onboarding:{plan.id}:" if plan is not None else ""
-            if plan is not None and task.key.startswith(prefix):
-                item_id = task.key.removeprefix(prefix)
-                item = next((it for it in plan.items if it.id == item_id), None)
-                if item is not None and item.done != task.done:
-                    self.set_onboarding_item(task.account_id, item_id, done=task.done)
+    @staticmethod
+    def _require_plan_of(plan: OnboardingPlan | None) -> OnboardingPlan:
+        if plan is None:
+            raise InvalidRecord(["This account has no onboarding plan yet; apply a template."])
+        return plan
+
+    def _after_task(self, txn: Txn, before: Task, task: Task) -> None:
+        """Ticking an onboarding task ticks its checklist item too (same transaction)."""
+        super()._after_task(txn, before, task)
+        if task.done == before.done or not task.key.startswith("onboarding:"):
+            return
+        account = self.account(task.account_id) if task.account_id else None
+        if account is None:
+            return
+        plan = self._fresh_onboarding(txn, account.id)
+        prefix = f"onboarding:{plan.id}:" if plan is not None else ""
+        if plan is None or not task.key.startswith(prefix):
+            return
+        item_id = task.key.removeprefix(prefix)
+        item = next((it for it in plan.items if it.id == item_id), None)
+        if item is not None and item.done != task.done:
+            self._edit_onboarding_in(
+                txn, account, lambda p: self._item_changed(p, item_id, {"done": task.done})
+            )
 
     def apply_onboarding_template(
         self, account_id: str, template_key: str, start: date
@@ -148,11 +195,13 @@ class Onboarding(Tasks):
             known = ", ".join(sorted(templates)) or "none"
             msg = f"There is no onboarding template '{template_key}'; templates: {known}."
             raise InvalidRecord([msg], {"template": [msg]})
-        existing = self.onboarding(account_id)
-        plan = onboarding_rules.apply_template(
-            template, start, existing, account_id, cadence_rules.account_lang(account)
+        lang = cadence_rules.account_lang(account)
+        return self._edit_onboarding(
+            account_id,
+            lambda existing: onboarding_rules.apply_template(
+                template, start, existing, account_id, lang
+            ),
         )
-        return self._write_plan(plan, existing)
 
     def _check_phase(self, plan: OnboardingPlan, phase: str) -> None:
         phases = onboarding_rules.phase_order(plan)
@@ -168,17 +217,14 @@ class Onboarding(Tasks):
             for it in items
         ]
 
-    def set_onboarding_item(self, account_id: str, item_id: str, **changes: Any) -> OnboardingPlan:
-        """Change one item: done (sets done_on to today, or clears it), title, due,
-        owner_side, core, notes, phase, first_value, done_on."""
-        plan = self._require_onboarding_plan(account_id)
+    def _item_changed(
+        self, current: OnboardingPlan | None, item_id: str, changes: dict[str, Any]
+    ) -> OnboardingPlan:
+        """``current`` with one item changed (the rest of the list as it is now)."""
+        plan = self._require_plan_of(current)
         index = next((n for n, it in enumerate(plan.items) if it.id == item_id), None)
         if index is None:
             raise InvalidRecord([f"There is no onboarding item '{item_id}' in this plan."])
-        unknown = sorted(set(changes) - self._ITEM_FIELDS)
-        if unknown:
-            fields = {k: [f"'{k}' cannot be changed on an onboarding item."] for k in unknown}
-            raise InvalidRecord([m for ms in fields.values() for m in ms], fields)
         if "phase" in changes:
             self._check_phase(plan, str(changes["phase"]))
         item = plan.items[index]
@@ -195,7 +241,20 @@ class Onboarding(Tasks):
         items[index] = fresh
         if fresh.first_value:
             items = self._one_first_value(items, fresh.id)
-        return self._write_plan(plan.model_copy(update={"items": items}), plan)
+        return plan.model_copy(update={"items": items})
+
+    def set_onboarding_item(self, account_id: str, item_id: str, **changes: Any) -> OnboardingPlan:
+        """Change one item: done (sets done_on to today, or clears it), title, due,
+        owner_side, core, notes, phase, first_value, done_on. Only that item is changed, in
+        the plan as committed now: a teammate's edit of another item is kept."""
+        self._require_account(account_id)
+        unknown = sorted(set(changes) - self._ITEM_FIELDS)
+        if unknown:
+            fields = {k: [f"'{k}' cannot be changed on an onboarding item."] for k in unknown}
+            raise InvalidRecord([m for ms in fields.values() for m in ms], fields)
+        return self._edit_onboarding(
+            account_id, lambda plan: self._item_changed(plan, item_id, changes)
+        )
 
     def add_onboarding_item(
         self,
@@ -214,59 +273,73 @@ class Onboarding(Tasks):
         created to hold it.
         """
         account = self._require_account(account_id)
-        existing = self.onboarding(account_id)
-        plan = existing or OnboardingPlan(
-            id="", account_id=account_id, start=account.contract_start or clock.today()
-        )
-        self._check_phase(plan, phase)
-        item = validate_plain(
-            OnboardingItem,
-            {
-                "id": f"{onboarding_rules.OWN_PREFIX}{self.store.new_id()}",
-                "phase": phase,
-                "title": title,
-                "due": due,
-                "offset_days": (due - plan.start).days if due is not None else 0,
-                "owner_side": owner_side,
-                "core": core,
-                "first_value": first_value,
-            },
-        )
-        items = list(plan.items)
-        last = max((n for n, it in enumerate(items) if it.phase == item.phase), default=None)
-        items.insert(len(items) if last is None else last + 1, item)
-        if item.first_value:
-            items = self._one_first_value(items, item.id)
-        return self._write_plan(plan.model_copy(update={"items": items}), existing)
+        item_id = f"{onboarding_rules.OWN_PREFIX}{self.store.new_id()}"
+
+        def add(existing: OnboardingPlan | None) -> OnboardingPlan:
+            plan = existing or OnboardingPlan(
+                id="", account_id=account_id, start=account.contract_start or clock.today()
+            )
+            self._check_phase(plan, phase)
+            item = validate_plain(
+                OnboardingItem,
+                {
+                    "id": item_id,
+                    "phase": phase,
+                    "title": title,
+                    "due": due,
+                    "offset_days": (due - plan.start).days if due is not None else 0,
+                    "owner_side": owner_side,
+                    "core": core,
+                    "first_value": first_value,
+                },
+            )
+            items = list(plan.items)
+            last = max((n for n, it in enumerate(items) if it.phase == item.phase), default=None)
+            items.insert(len(items) if last is None else last + 1, item)
+            if item.first_value:
+                items = self._one_first_value(items, item.id)
+            return plan.model_copy(update={"items": items})
+
+        return self._edit_onboarding(account_id, add)
 
     def remove_onboarding_item(self, account_id: str, item_id: str) -> OnboardingPlan:
         """Remove an item; a template item is remembered so re-applying does not revive it."""
-        plan = self._require_onboarding_plan(account_id)
-        items = [it for it in plan.items if it.id != item_id]
-        if len(items) == len(plan.items):
-            raise InvalidRecord([f"There is no onboarding item '{item_id}' in this plan."])
-        removed = list(plan.removed)
-        if not item_id.startswith(onboarding_rules.OWN_PREFIX) and item_id not in removed:
-            removed.append(item_id)
-        return self._write_plan(plan.model_copy(update={"items": items, "removed": removed}), plan)
+        self._require_account(account_id)
+
+        def remove(current: OnboardingPlan | None) -> OnboardingPlan:
+            plan = self._require_plan_of(current)
+            items = [it for it in plan.items if it.id != item_id]
+            if len(items) == len(plan.items):
+                raise InvalidRecord([f"There is no onboarding item '{item_id}' in this plan."])
+            removed = list(plan.removed)
+            if not item_id.startswith(onboarding_rules.OWN_PREFIX) and item_id not in removed:
+                removed.append(item_id)
+            return plan.model_copy(update={"items": items, "removed": removed})
+
+        return self._edit_onboarding(account_id, remove)
 
     def move_onboarding_item(self, account_id: str, item_id: str, delta: int) -> OnboardingPlan:
         """Move an item ``delta`` places within its phase, stopping at the phase's ends."""
-        plan = self._require_onboarding_plan(account_id)
-        item = next((it for it in plan.items if it.id == item_id), None)
-        if item is None:
-            raise InvalidRecord([f"There is no onboarding item '{item_id}' in this plan."])
-        slots = [n for n, it in enumerate(plan.items) if it.phase == item.phase]
-        group = [plan.items[n] for n in slots]
-        at = group.index(item)
-        to = min(max(at + delta, 0), len(group) - 1)
-        if to == at:
-            return plan
-        group.insert(to, group.pop(at))
-        items = list(plan.items)
-        for n, it in zip(slots, group, strict=True):
-            items[n] = it
-        return self._write_plan(plan.model_copy(update={"items": items}), plan)
+        self._require_account(account_id)
+
+        def move(current: OnboardingPlan | None) -> OnboardingPlan:
+            plan = self._require_plan_of(current)
+            item = next((it for it in plan.items if it.id == item_id), None)
+            if item is None:
+                raise InvalidRecord([f"There is no onboarding item '{item_id}' in this plan."])
+            slots = [n for n, it in enumerate(plan.items) if it.phase == item.phase]
+            group = [plan.items[n] for n in slots]
+            at = group.index(item)
+            to = min(max(at + delta, 0), len(group) - 1)
+            if to == at:
+                return plan
+            group.insert(to, group.pop(at))
+            items = list(plan.items)
+            for n, it in zip(slots, group, strict=True):
+                items[n] = it
+            return plan.model_copy(update={"items": items})
+
+        return self._edit_onboarding(account_id, move)
 
     def set_onboarding_kpis(
         self,

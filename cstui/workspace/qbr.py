@@ -9,6 +9,7 @@ stories; delivering logs one) and :mod:`.voc` (open requests are risks; surveys)
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 
 from cstui import clock, i18n
@@ -217,11 +218,13 @@ class QBRs(Activities, Voc):
         return validate(QBR, {**data, "stories": stories})
 
     def qbr(self, account_id: str, period: str) -> QBR:
-        """The review record of a quarter, saved as a draft on first use."""
+        """The review record of a quarter, saved as a draft on first use (two processes
+        starting it at once keep one record, and neither wipes the other's edits)."""
         view = self.qbr_view(account_id, period)
         if self.qbr_record(account_id, view.period) is not None:
             return view
-        return self._save(QBR, view.to_record(), new=True)
+        with self.store.transaction() as txn:
+            return self._create_once(txn, QBR, view.to_record())
 
     def _qbr_editable(self, account_id: str, period: str) -> QBR:
         record = self.qbr(account_id, period)
@@ -229,24 +232,43 @@ class QBRs(Activities, Voc):
             raise InvalidRecord([f"This QBR was delivered on {record.delivered_on} and is frozen."])
         return record
 
+    def _edit_qbr(self, account_id: str, period: str, edit: Callable[[QBR], QBR]) -> QBR:
+        """Read-modify-write the review as committed now; a delivered one is frozen."""
+        record = self.qbr(account_id, period)
+
+        def change(current: QBR) -> QBR:
+            if current.status is QBRStatus.DELIVERED:
+                raise InvalidRecord(
+                    [f"This QBR was delivered on {current.delivered_on} and is frozen."]
+                )
+            return edit(current)
+
+        return self._modify(QBR, record.id, change)
+
     def update_qbr_section(self, account_id: str, period: str, section: str, text: str) -> QBR:
         if section not in q.SECTIONS:
             raise InvalidRecord(
                 [f"'{section}' is not a QBR section; use one of {', '.join(q.SECTIONS)}."]
             )
-        record = self._qbr_editable(account_id, period)
-        sections = {**record.sections, section: text}
-        return self._save(QBR, {"id": record.id, "sections": sections}, new=False)
+        return self._edit_qbr(
+            account_id,
+            period,
+            lambda r: r.model_copy(update={"sections": {**r.sections, section: text}}),
+        )
 
     def mark_story(self, account_id: str, period: str, activity_id: str, marked: bool) -> QBR:
-        record = self._qbr_editable(account_id, period)
         activity = self._get(Activity, activity_id)
         if activity is None or activity.account_id != account_id:
+            self._qbr_editable(account_id, period)
             raise InvalidRecord([f"Activity '{activity_id}' is not one of this account's."])
-        stories = [s for s in record.stories if s != activity_id]
-        if marked:
-            stories.append(activity_id)
-        return self._save(QBR, {"id": record.id, "stories": stories}, new=False)
+
+        def mark(record: QBR) -> QBR:
+            stories = [s for s in record.stories if s != activity_id]
+            if marked:
+                stories.append(activity_id)
+            return record.model_copy(update={"stories": stories})
+
+        return self._edit_qbr(account_id, period, mark)
 
     def set_qbr_status(
         self, account_id: str, period: str, status: str, *, lang: str | None = None
@@ -261,51 +283,60 @@ class QBRs(Activities, Voc):
                 [f"'{status}' is not a QBR status; use draft, ready or delivered."]
             ) from None
         record = self.qbr(account_id, period)
-        if record.status is QBRStatus.DELIVERED:
-            if target is QBRStatus.DELIVERED:
-                return record
-            raise InvalidRecord([f"This QBR was delivered on {record.delivered_on} and is frozen."])
+        if record.status is QBRStatus.DELIVERED and target is QBRStatus.DELIVERED:
+            return record
         if target is not QBRStatus.DELIVERED:
-            return self._save(QBR, {"id": record.id, "status": target}, new=False)
+            return self._edit_qbr(
+                account_id, period, lambda r: r.model_copy(update={"status": target})
+            )
         account = self._require_account(account_id)
         words = lang or cadence_rules.account_lang(account)
         data = self.qbr_data(account_id, record.period, words)
         today = clock.today()
-        frozen = {
-            "data": q.to_json(data),
-            "sections": dict(record.sections),
-            "stories": list(record.stories),
-        }
-        saved = self._save(
-            QBR,
-            {"id": record.id, "status": target, "frozen": frozen, "delivered_on": today},
-            new=False,
-        )
         if words == "ja":
             summary = f"QBR {record.period} を実施"
             title = f"QBR {record.period} のフォローアップ：要約と合意した次のステップを送る"
         else:
             summary = f"QBR {record.period} delivered"
             title = f"Follow up on QBR {record.period}: send the summary and agreed next steps"
+        delivered: list[bool] = []
+
+        def deliver(current: QBR) -> QBR:
+            if current.status is QBRStatus.DELIVERED:
+                delivered.append(True)  # a teammate delivered it meanwhile: theirs stands
+                return current
+            frozen = {  # the text as committed now, with every teammate's last edits
+                "data": q.to_json(data),
+                "sections": dict(current.sections),
+                "stories": list(current.stories),
+            }
+            return current.model_copy(
+                update={"status": target, "frozen": frozen, "delivered_on": today}
+            )
+
+        saved = self._modify(QBR, record.id, deliver)
+        if delivered:
+            return saved
         self.log_activity(account_id, summary, kind=ActivityKind.QBR, day=today)
         key = f"qbr-followup:{account_id}:{record.period}"
-        if self.store.get(Task.table, key, include_deleted=True) is None:
-            followup: list[Write] = []
-            self._task_put(
-                followup,
-                None,
-                {
-                    "account_id": account_id,
-                    "title": title,
-                    "due": today + timedelta(days=14),
-                    "priority": Priority.NORMAL,
-                    "source": TaskSource.QBR,
-                    "owner": self.user,
-                    "key": key,
-                },
-                new_id=key,
-            )
-            self._write_all(followup)
+        with self.store.transaction() as txn:
+            if txn.get(Task.table, key, include_deleted=True) is None:
+                followup: list[Write] = []
+                self._task_put(
+                    followup,
+                    None,
+                    {
+                        "account_id": account_id,
+                        "title": title,
+                        "due": today + timedelta(days=14),
+                        "priority": Priority.NORMAL,
+                        "source": TaskSource.QBR,
+                        "owner": self.user,
+                        "key": key,
+                    },
+                    new_id=key,
+                )
+                self._write_in(txn, followup)
         return saved
 
     def qbrs_due(self, as_of: date | None = None) -> list[tuple[str, str, date, str]]:

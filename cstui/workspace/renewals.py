@@ -165,10 +165,10 @@ class Renewals(Health):
                 changes["renewal_date"] = kpi.add_years(renewal.due, 1).isoformat()
             if account.stage in (Stage.CHURNED, Stage.RENEWAL):
                 changes["stage"] = Stage.ADOPTION.value
-        current_account = self.store.get(Account.table, account.id) or {}
-        fresh = validate(Account, {**current_account, **changes}).to_record()
-        changed = changed_fields(current_account, fresh)
-        with self.store.transaction() as txn:
+        with self.store.transaction() as txn:  # the account as committed now
+            current_account = txn.get(Account.table, account.id) or {}
+            fresh = validate(Account, {**current_account, **changes}).to_record()
+            changed = changed_fields(current_account, fresh)
             txn.put(Renewal.table, renewal.id, renewal.to_record())
             if changed:
                 txn.put(Account.table, account.id, changed)
@@ -187,8 +187,16 @@ class Renewals(Health):
             msg = f"'{forecast}' is not a forecast; choose one of: {choices}."
             raise InvalidRecord([msg], {"forecast": [msg]}) from None
         current = self._renewal_for(account, due)
-        renewal = validate(Renewal, {**current.to_record(), "forecast": value, "implied": False})
-        self.store.put(Renewal.table, renewal.id, renewal.to_record())
+        with self.store.transaction() as txn:  # only the forecast changes on a stored one
+            stored = txn.get(Renewal.table, current.id)
+            base = current.to_record() if stored is None else stored
+            renewal = validate(Renewal, {**base, "forecast": value, "implied": False})
+            record = renewal.to_record()
+            txn.put(
+                Renewal.table,
+                renewal.id,
+                record if stored is None else changed_fields(stored, record),
+            )
         return renewal
 
     def renewals_by_month(

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 
 from cstui.config import Settings, load_settings
 from cstui.domain.models import (
+    INPUT,
     Account,
     Activity,
     Contact,
@@ -32,12 +33,20 @@ from cstui.domain.models import (
     UsageHistory,
     validate,
 )
-from cstui.store import Change, Store
+from cstui.store import Change, Store, Txn
 
 R = TypeVar("R", bound=Record)
 M = TypeVar("M", bound=BaseModel)
 Write = tuple[str, str, dict[str, Any] | None]
 """(table, id, values) to put, or values None to delete: one item of :meth:`Repo._write_all`."""
+
+
+class Create(dict[str, Any]):
+    """Values of a :data:`Write` that creates a record with an id derived from its key (a
+    generated task): written only if no record, live or deleted, has that id when the
+    batch commits, so a teammate's copy created meanwhile (maybe already ticked) is kept
+    and one the CSM deleted stays deleted."""
+
 
 HEALTH_TABLE = "health"
 """One record per account: the latest score, band and flags, and the daily score history."""
@@ -70,9 +79,10 @@ def changed_fields(current: Mapping[str, Any], fresh: Mapping[str, Any]) -> dict
 
 
 def validate_plain(model: type[M], data: Mapping[str, Any]) -> M:
-    """Validate a non-record model, raising InvalidRecord with readable sentences."""
+    """Validate a non-record model (new input: length limits apply), raising InvalidRecord
+    with readable sentences."""
     try:
-        return model.model_validate(data)
+        return model.model_validate(data, context=INPUT)
     except ValidationError as exc:
         raise InvalidRecord.from_error(model, exc) from None
 
@@ -241,35 +251,115 @@ class Repo:
             yield {k: v for k, v in record.items() if not k.startswith("_")}
 
     # ----------------------------------------------------------------- writes
+    #
+    # Every read-modify-write reads the record inside ``store.transaction()`` (``txn.get``):
+    # the store has caught up with every other process's commits and holds the write lock,
+    # so an edit is made to the record as it is now, never to this process's copy from the
+    # last 1 s poll. Two CSMs ticking different items of one plan both keep their tick.
+    # Inside a transaction the model caches may lag behind (other processes' changes reach
+    # them when it ends): read what you write through ``txn``, never through ``_get``.
+
     def _save(self, model: type[R], data: Mapping[str, Any], *, new: bool) -> R:
-        """Validate then write only the fields that changed (what sync will push)."""
+        """Validate then write only the fields that changed (what sync will push).
+
+        An update merges ``data`` into the record as committed now (under the lock).
+        """
         payload = dict(data)
         if new:
             payload["id"] = payload.get("id") or self.store.new_id()
             obj = validate(model, payload)
             self.store.put(model.table, obj.id, obj.to_record())
             return obj
-        current = self.store.get(model.table, payload["id"])
+        with self.store.transaction() as txn:
+            return self._save_in(txn, model, payload)
+
+    def _save_in(self, txn: Txn, model: type[R], data: Mapping[str, Any]) -> R:
+        """``_save(new=False)`` inside an open transaction."""
+        current = txn.get(model.table, data["id"])
         if current is None:
             raise InvalidRecord([f"That {model.__name__.lower()} no longer exists."])
-        merged = {**current, **payload}
-        obj = validate(model, merged)
-        fresh = obj.to_record()
-        changed = changed_fields(current, fresh)
+        obj = validate(model, {**current, **data})
+        changed = changed_fields(current, obj.to_record())
         if changed:
-            self.store.put(model.table, obj.id, changed)
+            txn.put(model.table, obj.id, changed)
+        return obj
+
+    def _modify(
+        self,
+        model: type[R],
+        record_id: str,
+        edit: Callable[[R], R],
+        *,
+        then: Callable[[Txn, R, R], None] | None = None,
+    ) -> R:
+        """Read-modify-write one record against what every process has committed.
+
+        ``edit`` gets the fresh model and returns the edited one (raise InvalidRecord to
+        refuse: nothing is written); ``then(txn, before, after)`` adds writes that belong
+        with it (mirrored tasks) to the same atomic commit. Both run under the write lock:
+        keep them quick, and never write through the store directly inside them.
+        """
+        with self.store.transaction() as txn:
+            obj = self._modify_in(txn, model, record_id, edit, then=then)
+        return obj
+
+    def _modify_in(
+        self,
+        txn: Txn,
+        model: type[R],
+        record_id: str,
+        edit: Callable[[R], R],
+        *,
+        then: Callable[[Txn, R, R], None] | None = None,
+    ) -> R:
+        """``_modify`` inside an open transaction."""
+        current = txn.get(model.table, record_id)
+        if current is None:
+            raise InvalidRecord([f"That {model.__name__.lower()} no longer exists."])
+        before = model.from_record(current)
+        obj = validate(model, edit(before).to_record())
+        changed = changed_fields(current, obj.to_record())
+        if changed:
+            txn.put(model.table, record_id, changed)
+        if then is not None:
+            then(txn, before, obj)
+        return obj
+
+    def _create_once(self, txn: Txn, model: type[R], data: Mapping[str, Any]) -> R:
+        """Create ``data`` (with its id) unless a live record has that id: then it is kept.
+
+        For records with an id derived from what they are for (one plan per account, one
+        QBR per quarter): two processes creating it at once end with one record. A tombstone
+        with that id is replaced whole (its old fields removed).
+        """
+        existing = txn.get(model.table, data["id"])
+        if existing is not None:
+            return model.from_record(existing)
+        obj = validate(model, dict(data))
+        record = obj.to_record()
+        dead = txn.get(model.table, obj.id, include_deleted=True) or {}
+        unset = [k for k in dead if k not in record and not k.startswith("_") and k != "id"]
+        txn.put(model.table, obj.id, record, unset)
         return obj
 
     def _write_all(self, writes: list[Write]) -> int:
         """Commit puts (values) and deletions (None) as one atomic batch."""
         if writes:
             with self.store.transaction() as txn:
-                for table, record_id, values in writes:
-                    if values is None:
-                        txn.delete(table, record_id)
-                    else:
-                        txn.put(table, record_id, values)
+                self._write_in(txn, writes)
         return len(writes)
+
+    @staticmethod
+    def _write_in(txn: Txn, writes: list[Write]) -> None:
+        """Add puts (values) and deletions (None) to an open transaction."""
+        for table, record_id, values in writes:
+            if values is None:
+                txn.delete(table, record_id)
+            elif isinstance(values, Create):
+                if txn.get(table, record_id, include_deleted=True) is None:
+                    txn.put(table, record_id, values)
+            else:
+                txn.put(table, record_id, values)
 
     def load_tables(self, tables: Mapping[str, list[dict[str, Any]]]) -> int:
         """Write whole tables of already-validated records (demo data) in one batch."""

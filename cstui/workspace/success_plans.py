@@ -8,7 +8,7 @@ Depends on :mod:`.accounts` (stakeholders are the account's contacts).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from typing import Any
 
@@ -35,6 +35,7 @@ from cstui.domain.success import (
 )
 from cstui.domain.success import template as success_template
 from cstui.i18n import language, t
+from cstui.store import Txn
 from cstui.workspace.accounts import Accounts
 
 
@@ -46,6 +47,13 @@ def _plan_problems(problems: Iterable[Problem]) -> InvalidRecord:
         fields.setdefault(p.field, []).append(text)
         messages.append(text)
     return InvalidRecord(messages, fields)
+
+
+def _existing(plan: SuccessPlan | None) -> SuccessPlan:
+    """The plan, or the "no plan" problem (it was removed by someone else meanwhile)."""
+    if plan is None:
+        raise _plan_problems([Problem("", "success.error.no_plan")])
+    return plan
 
 
 def _find_objective(plan: SuccessPlan, objective_id: str) -> int:
@@ -95,6 +103,39 @@ class SuccessPlans(Accounts):
             Audience.LIGHT: first(ContactRole.CHAMPION, ContactRole.ADMIN),
         }
 
+    @staticmethod
+    def _success_plan_id(account_id: str) -> str:
+        """The id of a new plan: derived from the account, so two processes creating the
+        account's plan at once write one record (one plan per account)."""
+        return f"{account_id}:success"
+
+    def _fresh_success(self, txn: Txn, account_id: str) -> SuccessPlan | None:
+        """The account's plan as every process committed it (inside ``txn``)."""
+        ids = {*self._index(SuccessPlan).get(account_id, set())}
+        ids.add(self._success_plan_id(account_id))
+        for plan_id in sorted(ids):
+            record = txn.get(SuccessPlan.table, plan_id)
+            if record is not None and record.get("account_id") == account_id:
+                return SuccessPlan.from_record(record)
+        return None
+
+    def _edit_success(
+        self, account_id: str, edit: Callable[[SuccessPlan | None], dict[str, Any]]
+    ) -> SuccessPlan:
+        """Read-modify-write the account's plan under the write lock: ``edit`` gets the plan
+        as every process committed it (None when there is none, and then its fields create
+        one) and returns the fields to set. Two people adding objectives keep both."""
+        with self.store.transaction() as txn:
+            current = self._fresh_success(txn, account_id)
+            data = edit(current)
+            if current is None:
+                return self._create_once(
+                    txn,
+                    SuccessPlan,
+                    {"id": self._success_plan_id(account_id), "account_id": account_id, **data},
+                )
+            return self._save_in(txn, SuccessPlan, {**data, "id": current.id})
+
     def create_success_plan(
         self,
         account_id: str,
@@ -105,7 +146,8 @@ class SuccessPlans(Accounts):
     ) -> SuccessPlan:
         """A plan, its objectives and KPIs proposed by ``template`` (the CSM then edits the
         baselines and targets). An existing plan is only replaced when asked to: its
-        objectives and reading history go, its ROI inputs stay."""
+        objectives and reading history go, its ROI inputs stay. Two processes creating the
+        plan of one account at once make one plan; the later one is refused."""
         account = self._require_account(account_id)
         problems: list[Problem] = []
         tpl = None
@@ -117,8 +159,7 @@ class SuccessPlans(Accounts):
         goal = (goal or "").strip() or (tpl.goal.get(lang) if tpl else "")
         if not goal and not problems:
             problems.append(Problem("goal", "success.error.goal"))
-        current = self.success_plan(account_id)
-        if current is not None and not replace:
+        if self.success_plan(account_id) is not None and not replace:
             problems.append(Problem("replace", "success.error.plan_exists"))
         if problems:
             raise _plan_problems(problems)
@@ -139,14 +180,18 @@ class SuccessPlans(Accounts):
             "template": tpl.id if tpl else "",
             "objectives": [o.model_dump(mode="json") for o in objectives],
         }
-        if current is None:
-            return self._save(SuccessPlan, data, new=True)
-        return self._save(SuccessPlan, {**data, "id": current.id}, new=False)
+
+        def create(current: SuccessPlan | None) -> dict[str, Any]:
+            if current is not None and not replace:
+                raise _plan_problems([Problem("replace", "success.error.plan_exists")])
+            return data
+
+        return self._edit_success(account_id, create)
 
     def update_success_plan(self, account_id: str, changes: Mapping[str, Any]) -> SuccessPlan:
         """Change the goal (KGI) or the template name; objectives have their own methods."""
-        plan = self._require_plan(account_id)
-        fresh: dict[str, Any] = {"id": plan.id}
+        self._require_plan(account_id)
+        fresh: dict[str, Any] = {}
         problems: list[Problem] = []
         if "goal" in changes:
             goal = str(changes["goal"] or "").strip()
@@ -160,34 +205,64 @@ class SuccessPlans(Accounts):
             fresh["template"] = name
         if problems:
             raise _plan_problems(problems)
-        return self._save(SuccessPlan, fresh, new=False)
+
+        def edit(current: SuccessPlan | None) -> dict[str, Any]:
+            _existing(current)
+            return fresh
+
+        return self._edit_success(account_id, edit)
 
     def add_objective(self, account_id: str, data: Mapping[str, Any]) -> Objective:
         """A new objective (form fields: ``success.OBJECTIVE_FIELDS``); a plan is created
-        around it when the account has none yet, in the same write."""
+        around it when the account has none yet, in the same write. Appended to the plan as
+        committed now: two people adding objectives keep both."""
         self._require_account(account_id)
-        plan = self.success_plan(account_id)
-        try:
-            objective = objective_from_form(
-                data,
-                current=None,
-                new_id=next_objective_id(plan),
-                contacts=self._live_contact_ids(account_id),
-                today=clock.today(),
-            )
-        except PlanInputError as exc:
-            raise _plan_problems(exc.problems) from None
-        dumped = objective.model_dump(mode="json")
-        if plan is None:
-            self._save(
-                SuccessPlan,
-                {"account_id": account_id, "goal": "", "objectives": [dumped]},
-                new=True,
-            )
-        else:
+        contacts = self._live_contact_ids(account_id)
+        today = clock.today()
+        made: list[Objective] = []
+
+        def add(plan: SuccessPlan | None) -> dict[str, Any]:
+            try:
+                objective = objective_from_form(
+                    data,
+                    current=None,
+                    new_id=next_objective_id(plan),
+                    contacts=contacts,
+                    today=today,
+                )
+            except PlanInputError as exc:
+                raise _plan_problems(exc.problems) from None
+            made.append(objective)
+            dumped = objective.model_dump(mode="json")
+            if plan is None:
+                return {"goal": "", "objectives": [dumped]}
+            return {"objectives": [*(o.model_dump(mode="json") for o in plan.objectives), dumped]}
+
+        self._edit_success(account_id, add)
+        return made[-1]
+
+    def _edit_objective(
+        self, account_id: str, objective_id: str, edit: Callable[[Objective], Objective | None]
+    ) -> Objective | None:
+        """Replace (or with None remove) one objective of the plan as committed now; the
+        other objectives stay as they are, whoever changed them meanwhile."""
+        self._require_plan(account_id)
+        result: list[Objective | None] = []
+
+        def change(current: SuccessPlan | None) -> dict[str, Any]:
+            plan = _existing(current)
+            index = _find_objective(plan, objective_id)
+            objective = edit(plan.objectives[index])
+            result.append(objective)
             objectives = [o.model_dump(mode="json") for o in plan.objectives]
-            self._save(SuccessPlan, {"id": plan.id, "objectives": [*objectives, dumped]}, new=False)
-        return objective
+            if objective is None:
+                del objectives[index]
+            else:
+                objectives[index] = objective.model_dump(mode="json")
+            return {"objectives": objectives}
+
+        self._edit_success(account_id, change)
+        return result[-1]
 
     def update_objective(
         self, account_id: str, objective_id: str, data: Mapping[str, Any]
@@ -197,29 +272,26 @@ class SuccessPlans(Accounts):
         A stakeholder who has left may stay on an objective they already own (history), but
         cannot be newly chosen.
         """
-        plan = self._require_plan(account_id)
-        index = _find_objective(plan, objective_id)
-        current = plan.objectives[index]
-        contacts = self._live_contact_ids(account_id)
-        if current.stakeholder_id is not None:
-            contacts.add(current.stakeholder_id)
-        try:
-            objective = objective_from_form(
-                data, current=current, new_id=current.id, contacts=contacts, today=clock.today()
-            )
-        except PlanInputError as exc:
-            raise _plan_problems(exc.problems) from None
-        objectives = [o.model_dump(mode="json") for o in plan.objectives]
-        objectives[index] = objective.model_dump(mode="json")
-        self._save(SuccessPlan, {"id": plan.id, "objectives": objectives}, new=False)
+        live = self._live_contact_ids(account_id)
+        today = clock.today()
+
+        def edit(current: Objective) -> Objective:
+            contacts = set(live)
+            if current.stakeholder_id is not None:
+                contacts.add(current.stakeholder_id)
+            try:
+                return objective_from_form(
+                    data, current=current, new_id=current.id, contacts=contacts, today=today
+                )
+            except PlanInputError as exc:
+                raise _plan_problems(exc.problems) from None
+
+        objective = self._edit_objective(account_id, objective_id, edit)
+        assert objective is not None
         return objective
 
     def remove_objective(self, account_id: str, objective_id: str) -> None:
-        plan = self._require_plan(account_id)
-        index = _find_objective(plan, objective_id)
-        objectives = [o.model_dump(mode="json") for o in plan.objectives]
-        del objectives[index]
-        self._save(SuccessPlan, {"id": plan.id, "objectives": objectives}, new=False)
+        self._edit_objective(account_id, objective_id, lambda _current: None)
 
     def record_kpi(
         self,
@@ -232,43 +304,42 @@ class SuccessPlans(Accounts):
 
         Earlier readings are kept; a second reading on the same day replaces that day's.
         """
-        plan = self._require_plan(account_id)
-        index = _find_objective(plan, objective_id)
-        current = plan.objectives[index]
-        problems: list[Problem] = []
-        if current.kpi is None:
-            problems.append(Problem("", "success.error.no_kpi"))
-        try:
-            number, when = reading_from_form(
-                {"value": value, "date": day or clock.today()}, today=clock.today()
-            )
-        except PlanInputError as exc:
-            problems.extend(exc.problems)
-        if problems:
-            raise _plan_problems(problems)
-        assert current.kpi is not None
-        objective = current.model_copy(update={"kpi": with_reading(current.kpi, number, when)})
-        objectives = [o.model_dump(mode="json") for o in plan.objectives]
-        objectives[index] = objective.model_dump(mode="json")
-        self._save(SuccessPlan, {"id": plan.id, "objectives": objectives}, new=False)
+        today = clock.today()
+
+        def edit(current: Objective) -> Objective:
+            problems: list[Problem] = []
+            if current.kpi is None:
+                problems.append(Problem("", "success.error.no_kpi"))
+            try:
+                number, when = reading_from_form(
+                    {"value": value, "date": day or today}, today=today
+                )
+            except PlanInputError as exc:
+                problems.extend(exc.problems)
+            if problems:
+                raise _plan_problems(problems)
+            assert current.kpi is not None
+            return current.model_copy(update={"kpi": with_reading(current.kpi, number, when)})
+
+        objective = self._edit_objective(account_id, objective_id, edit)
+        assert objective is not None
         return objective
 
     def set_roi(self, account_id: str, data: Mapping[str, Any]) -> ROIInputs:
         """Set the ROI inputs (form fields: ``success.ROI_FIELDS``); fields left out keep
         their value. Creates an empty plan to hold them when there is none."""
         account = self._require_account(account_id)
-        plan = self.success_plan(account_id)
-        try:
-            roi = roi_from_form(
-                data,
-                current=plan.roi if plan else None,
-                currency=account.currency,
-            )
-        except PlanInputError as exc:
-            raise _plan_problems(exc.problems) from None
-        dumped = roi.model_dump(mode="json")
-        if plan is None:
-            self._save(SuccessPlan, {"account_id": account_id, "roi": dumped}, new=True)
-        else:
-            self._save(SuccessPlan, {"id": plan.id, "roi": dumped}, new=False)
-        return roi
+        made: list[ROIInputs] = []
+
+        def edit(plan: SuccessPlan | None) -> dict[str, Any]:
+            try:
+                roi = roi_from_form(
+                    data, current=plan.roi if plan else None, currency=account.currency
+                )
+            except PlanInputError as exc:
+                raise _plan_problems(exc.problems) from None
+            made.append(roi)
+            return {"roi": roi.model_dump(mode="json")}
+
+        self._edit_success(account_id, edit)
+        return made[-1]

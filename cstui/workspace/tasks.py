@@ -10,14 +10,15 @@ Depends on :mod:`.accounts`.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
 from cstui import clock
 from cstui.domain.models import InvalidRecord, Priority, Task, TaskSource, validate
+from cstui.store import Txn
 from cstui.workspace.accounts import Accounts
-from cstui.workspace.repo import Write, changed_fields
+from cstui.workspace.repo import Create, Write, changed_fields
 
 
 class Tasks(Accounts):
@@ -57,36 +58,37 @@ class Tasks(Accounts):
         )
 
     def complete_task(self, task_id: str, done: bool = True) -> Task:
-        return self._save(
-            Task,
-            {"id": task_id, "done": done, "done_on": clock.today() if done else None},
-            new=False,
-        )
+        """Tick (or untick) a task; an onboarding task ticks its checklist item too."""
+        return self.update_task(task_id, {"done": done, "done_on": clock.today() if done else None})
 
     def update_task(self, task_id: str, changes: Mapping[str, Any]) -> Task:
-        """Edit a task. Ticking an onboarding task ticks its checklist item too."""
-        current = self._get(Task, task_id)
-        if current is None:
-            raise InvalidRecord([f"There is no task '{task_id}'."])
-        record = current.to_record()
-        refused = sorted(
-            k for k in changes if k not in self._TASK_FIELDS and record.get(k) != changes[k]
-        )
-        if refused:
-            fields = {k: [f"'{k}' cannot be changed on a task."] for k in refused}
-            raise InvalidRecord([m for ms in fields.values() for m in ms], fields)
-        data = {k: v for k, v in changes.items() if k in self._TASK_FIELDS}
-        if "done" in data:
-            if data["done"] and not current.done:
-                data["done_on"] = data.get("done_on") or clock.today()
-            elif not data["done"]:
-                data["done_on"] = None
-        task = self._save(Task, {**data, "id": task_id}, new=False)
-        self._after_task(current, task)
+        """Edit a task. Ticking an onboarding task ticks its checklist item too, in the same
+        commit, on the records as every process committed them."""
+        with self.store.transaction() as txn:
+            record = txn.get(Task.table, task_id)
+            if record is None:
+                raise InvalidRecord([f"There is no task '{task_id}'."])
+            current = Task.from_record(record)
+            record = current.to_record()
+            refused = sorted(
+                k for k in changes if k not in self._TASK_FIELDS and record.get(k) != changes[k]
+            )
+            if refused:
+                fields = {k: [f"'{k}' cannot be changed on a task."] for k in refused}
+                raise InvalidRecord([m for ms in fields.values() for m in ms], fields)
+            data = {k: v for k, v in changes.items() if k in self._TASK_FIELDS}
+            if "done" in data:
+                if data["done"] and not current.done:
+                    data["done_on"] = data.get("done_on") or clock.today()
+                elif not data["done"]:
+                    data["done_on"] = None
+            task = self._save_in(txn, Task, {**data, "id": task_id})
+            self._after_task(txn, current, task)
         return task
 
-    def _after_task(self, before: Task, task: Task) -> None:
-        """Hook of an edited task (:meth:`update_task`); onboarding ticks its item here."""
+    def _after_task(self, txn: Txn, before: Task, task: Task) -> None:
+        """Hook of an edited task (:meth:`update_task`), inside its transaction; onboarding
+        ticks its item here."""
 
     def delete_task(self, task_id: str) -> None:
         """Delete a task (a tombstone, so sync can pass it on; generated ones stay gone)."""
@@ -95,22 +97,51 @@ class Tasks(Accounts):
         self.store.delete(Task.table, task_id)
 
     def _task_put(
-        self, writes: list[Write], task: Task | None, values: Mapping[str, Any], new_id: str = ""
+        self,
+        writes: list[Write],
+        task: Task | None,
+        values: Mapping[str, Any],
+        new_id: str = "",
+        *,
+        txn: Txn | None = None,
     ) -> None:
-        """Add to ``writes`` what makes ``task`` (or a new task ``new_id``) hold ``values``."""
+        """Add to ``writes`` what makes ``task`` (or a new task ``new_id``) hold ``values``.
+
+        ``txn``: read the task as that transaction sees it (fresh, with its own writes).
+        """
         if task is None:
             created = validate(Task, {**values, "id": new_id or self.store.new_id()})
-            writes.append((Task.table, created.id, created.to_record()))
+            writes.append((Task.table, created.id, Create(created.to_record())))
             return
-        current = self.store.get(Task.table, task.id) or task.to_record()
+        stored = (
+            txn.get(Task.table, task.id) if txn is not None else self.store.get(Task.table, task.id)
+        )
+        current = stored or task.to_record()
         fresh = validate(Task, {**current, **values}).to_record()
         changed = changed_fields(current, fresh)
         if changed:
             writes.append((Task.table, task.id, changed))
 
-    def _keyed_tasks(self, account_id: str, prefix: str) -> dict[str, list[Task]]:
+    def _keyed_tasks(
+        self, account_id: str, prefix: str, *, txn: Txn | None = None, ids: Iterable[str] = ()
+    ) -> dict[str, list[Task]]:
+        """The account's tasks whose key starts with ``prefix``, by key.
+
+        ``txn``: read them fresh through that transaction (the cached index may miss a task
+        another process created in the last second, so ``ids``, the ids such tasks would
+        have, derived from their keys, are looked up too).
+        """
         out: dict[str, list[Task]] = defaultdict(list)
-        for task in self._for_account(Task, account_id):
-            if task.key.startswith(prefix):
+        if txn is None:
+            for task in self._for_account(Task, account_id):
+                if task.key.startswith(prefix):
+                    out[task.key].append(task)
+            return out
+        for task_id in sorted({*self._index(Task).get(account_id, set()), *ids}):
+            record = txn.get(Task.table, task_id)
+            if record is None or record.get("account_id") != account_id:
+                continue
+            if str(record.get("key", "")).startswith(prefix):
+                task = Task.from_record(record)
                 out[task.key].append(task)
         return out

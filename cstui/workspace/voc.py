@@ -78,38 +78,41 @@ class Voc(Renewals):
         ``acting`` until every one of them is done, then reads ``told``
         (:func:`cstui.domain.voc.loop_status`; :meth:`close_told_loops` stores it).
         """
-        request = self._get(FeatureRequest, request_id)
-        if request is None:
+        if self._get(FeatureRequest, request_id) is None:
             raise InvalidRecord([f"There is no request '{request_id}'."])
-        status = request.status
-        if status in (LoopStatus.LISTENING, LoopStatus.ANALYSING):
-            status = LoopStatus.ACTING
-        existing = {t.key for t in self._all(Task) if t.key.startswith(f"voc:{request.id}:")}
         due = clock.today() + timedelta(days=7)
         tasks: list[Task] = []
-        for account_id in request.account_ids:
-            account = self.account(account_id)
-            key = voc.tell_task_key(request.id, account_id)
-            if account is None or key in existing:
-                continue
-            tasks.append(
-                validate(
-                    Task,
-                    {
-                        "id": self.store.new_id(),
-                        "title": f"Tell {account.name} that “{request.title}” has shipped",
-                        "account_id": account_id,
-                        "due": due,
-                        "source": TaskSource.VOC,
-                        "owner": account.owner or self.user,
-                        "key": key,
-                    },
+        with self.store.transaction() as txn:  # the request as committed now
+            record = txn.get(FeatureRequest.table, request_id)
+            if record is None:
+                raise InvalidRecord([f"There is no request '{request_id}'."])
+            request = FeatureRequest.from_record(record)
+            status = request.status
+            if status in (LoopStatus.LISTENING, LoopStatus.ANALYSING):
+                status = LoopStatus.ACTING
+            existing = {t.key for t in self._all(Task) if t.key.startswith(f"voc:{request.id}:")}
+            for account_id in request.account_ids:
+                account = self.account(account_id)
+                key = voc.tell_task_key(request.id, account_id)
+                # The id is the key: two people shipping at once write one task per account.
+                if account is None or key in existing or txn.get(Task.table, key) is not None:
+                    continue
+                tasks.append(
+                    validate(
+                        Task,
+                        {
+                            "id": key,
+                            "title": f"Tell {account.name} that “{request.title}” has shipped",
+                            "account_id": account_id,
+                            "due": due,
+                            "source": TaskSource.VOC,
+                            "owner": account.owner or self.user,
+                            "key": key,
+                        },
+                    )
                 )
-            )
-        fresh = request.model_copy(update={"shipped": True, "status": status}).to_record()
-        current = self.store.get(FeatureRequest.table, request.id) or {}
-        changed = changed_fields(current, fresh)
-        with self.store.transaction() as txn:
+            fresh = request.model_copy(update={"shipped": True, "status": status}).to_record()
+            changed = changed_fields(record, fresh)
             if changed:
                 txn.put(FeatureRequest.table, request.id, changed)
             for task in tasks:

@@ -169,3 +169,27 @@ def test_the_token_is_never_sent_over_plain_http_to_another_machine() -> None:
     with pytest.raises(ConfigError, match="Refusing to send the HubSpot token to http://crm"):
         Transport("http://crm.example.com", token=Secret("t"), label="HubSpot")
     Transport("http://127.0.0.1:9", token=Secret("t"), label="HubSpot").close()
+
+
+def test_a_plain_text_error_echoing_the_authorization_header_shows_no_part_of_the_token() -> None:
+    """The body was cut to 60 characters before the token was redacted: the cut split the
+    token, the replace no longer found it, and half of it reached the message."""
+    token = "pat-na1-" + "0123456789abcdef" * 2 + "ZYXWVUTS"  # 44 characters, like HubSpot's
+    for prefix in range(0, 60, 7):  # wherever the cut falls in the echoed header
+        body = "x" * prefix + f"Authorization: Bearer {token}\nserver error"
+
+        def handler(request: httpx.Request, body: str = body) -> httpx.Response:
+            return httpx.Response(500, text=body, headers={"content-type": "text/plain"})
+
+        t = Transport(
+            "https://crm.invalid",
+            token=Secret(token),
+            label="HubSpot",
+            http=httpx.MockTransport(handler),
+            retry=RetryPolicy(attempts=1),
+        )
+        with pytest.raises(RemoteError) as err:
+            t.request("GET", "/x")
+        message = str(err.value)
+        for n in range(0, len(token) - 5):
+            assert token[n : n + 6] not in message, (prefix, message)

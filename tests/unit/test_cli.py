@@ -111,7 +111,7 @@ def test_doctor_and_compact(tmp_path: Path) -> None:
     assert code == 0 and "Checkpointed" in stdout
     os.chmod(data / "cstui.json", 0o644)
     code, stdout, _ = run("doctor", "--data-dir", str(data))
-    assert code == 2 and "problem:" in stdout
+    assert code == 3 and "problem:" in stdout  # unhealthy: its own code, not click's 2
 
 
 def test_corrupt_snapshot_is_one_clear_line(tmp_path: Path) -> None:
@@ -119,7 +119,7 @@ def test_corrupt_snapshot_is_one_clear_line(tmp_path: Path) -> None:
     run("demo", "--out", str(data), "--accounts", "3", "--no-open")
     (data / "cstui.json").write_text("{not json", encoding="utf-8")
     code, _, stderr = run("export", "accounts", "--data-dir", str(data))
-    assert code == 1
+    assert code == 4  # the data folder cannot be used as it is
     assert stderr.startswith("cstui: ") and "cstui.json" in stderr and "Traceback" not in stderr
     assert (data / "cstui.json").read_text(encoding="utf-8") == "{not json"
 
@@ -143,7 +143,7 @@ def test_a_broken_user_health_config_is_reported_and_defaults_stay(
     data = tmp_path / "data"
     run("demo", "--out", str(data), "--accounts", "3", "--no-open")
     code, stdout, _ = run("doctor", "--data-dir", str(data))
-    assert code == 2
+    assert code == 3
     assert f'{config / "health.toml"}, line 2, key "weights.adoption"' in stdout
     assert "default health model is used instead" in stdout
     # The defaults are in force: scores are still computed.

@@ -20,7 +20,8 @@ from click.testing import CliRunner
 
 from cstui.cli import main
 from cstui.cli.common import inherited
-from cstui.store.perms import PRIVATE_DIR_MODE, TEAM_DIR_MODE
+from cstui.store import TEAM_MARKER, Store
+from cstui.store.perms import TEAM_DIR_MODE
 
 SHARED = ("data_dir", "lang", "team")
 
@@ -55,8 +56,14 @@ def test_data_dir_before_the_command_is_used(data: Path, elsewhere: dict[str, st
     assert run("health", "--data-dir", data, "--json", env=elsewhere)[1] == before
 
 
+def _empty_book(path: Path) -> Path:
+    """An empty book (read commands refuse a folder with no cstui data in it)."""
+    Store(path, actor="setup").close()
+    return path
+
+
 def test_the_value_typed_nearer_the_command_wins(data: Path, tmp_path: Path) -> None:
-    empty = tmp_path / "other"
+    empty = _empty_book(tmp_path / "other")
     _, stdout, _ = run("--data-dir", empty, "health", "--data-dir", data, "--json")
     assert _accounts(stdout) == 60
     _, stdout, _ = run("--data-dir", data, "health", "--data-dir", empty, "--json")
@@ -150,17 +157,17 @@ def test_cstui_team_works_like_the_flag_for_every_command(
 ) -> None:
     monkeypatch.setenv("CSTUI_CONFIG_DIR", str(tmp_path / "no-config"))
     args = [a.replace("{surveys}", str(_surveys(tmp_path))) for a in args]
-    target = tmp_path / "data"
+    target = _empty_book(tmp_path / "data")
     run(*args, "--data-dir", target, env={"CSTUI_TEAM": "1"})
-    assert stat.S_IMODE(target.stat().st_mode) == TEAM_DIR_MODE
-    private = tmp_path / "private"
+    assert (target / TEAM_MARKER).exists()  # the folder now knows it is a team folder
+    private = _empty_book(tmp_path / "private")
     run(*args, "--data-dir", private)
-    assert stat.S_IMODE(private.stat().st_mode) == PRIVATE_DIR_MODE
+    assert not (private / TEAM_MARKER).exists()
 
 
 def test_team_before_the_command_and_for_the_demo(tmp_path: Path) -> None:
-    run("--team", "compact", "--data-dir", tmp_path / "a")
-    assert stat.S_IMODE((tmp_path / "a").stat().st_mode) == TEAM_DIR_MODE
+    run("--team", "compact", "--data-dir", _empty_book(tmp_path / "a"))
+    assert (tmp_path / "a" / TEAM_MARKER).exists()
     out = tmp_path / "demo"
     code, _, _ = run("demo", "--out", out, "--accounts", "2", "--no-open", env={"CSTUI_TEAM": "1"})
     assert code == 0

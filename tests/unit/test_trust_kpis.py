@@ -112,6 +112,7 @@ def test_future_periods_are_refused(empty_ws: Workspace, tmp_path: Any) -> None:
 
     from cstui.cli import main
 
+    Workspace.open(tmp_path / "d").close()  # an (empty) book: read commands refuse a missing one
     result = CliRunner().invoke(
         main, ["report", "kpis", "--data-dir", str(tmp_path / "d"), "--period", "2028"]
     )
