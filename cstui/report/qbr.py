@@ -172,6 +172,14 @@ def _roi_table(data: q.QBRData, lang: str) -> tuple[list[str], list[list[str]]] 
     return head, rows
 
 
+def roi_measured_text(data: q.QBRData, lang: str) -> str:
+    """The measured ROI (実績) as one sentence, or that there is none (the table is 試算)."""
+    m = data.roi_measured
+    if m is None:
+        return label(lang, "qbr.label.no_roi_measured")
+    return label(lang, "qbr.label.roi_measured_line", pct=pct(m.pct), kpi=m.kpi, day=m.day)
+
+
 def _stories(data: q.QBRData, stories: Sequence[str]) -> list[q.StoryRow]:
     chosen = set(stories)
     return [s for s in data.stories if s.activity_id in chosen]
@@ -224,6 +232,7 @@ def render_markdown(
     data: q.QBRData, sections: Mapping[str, str], stories: Sequence[str], lang: str
 ) -> str:
     """The review as Markdown, sections 1–7, with Unicode sparklines for the charts."""
+    data = q.customer_view(data)
     L: list[str] = [
         f"# {md(label(lang, 'qbr.title'), cell=True)}: {md(data.account.name, cell=True)}"
         f" — {data.period}",
@@ -272,6 +281,7 @@ def render_markdown(
     else:
         L += _md_table(*table)
         L += ["", f"*{md(label(lang, 'qbr.label.roi_note'))}*", ""]
+    L += [md(roi_measured_text(data, lang)), ""]
     L += _md_notes(sections, "roi", lang)
 
     L += [f"## {md(label(lang, 'qbr.section.stories'), cell=True)}", ""]
@@ -484,6 +494,7 @@ def render_html(
     delivered_on: date | None = None,
 ) -> str:
     """One self-contained HTML document (inline CSS and SVG; no script, no URL)."""
+    data = q.customer_view(data)
 
     def T(key: str, **kw: Any) -> str:
         return label(lang, key, **kw)
@@ -569,6 +580,7 @@ def render_html(
         roi_body = _html_table(head, rows, classes) + (
             f'<p class="note">{e(T("qbr.label.roi_note"))}</p>'
         )
+    roi_body += f'<p class="measured">{e(roi_measured_text(data, lang))}</p>'
     out.append(
         f'<section id="roi"><h2>{e(T("qbr.section.roi"))}</h2>{roi_body}'
         f"{_html_notes(sections, 'roi', lang)}</section>"

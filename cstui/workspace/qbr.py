@@ -25,6 +25,7 @@ from cstui.domain.models import (
     Priority,
     QBRStatus,
     Stage,
+    SuccessPlan,
     SurveyKind,
     Task,
     TaskSource,
@@ -185,7 +186,7 @@ class QBRs(Activities, Voc):
             roi_period=roi_period,
             roi_ytd=roi_ytd,
             stories=stories,
-            risks=q.risk_lines(flags, kpis, open_requests, lang),
+            risks=[],
             next_steps=q.next_step_lines(
                 account.upsell_ideas,
                 None if point is None else (point.label(lang), point.due, point.agenda(lang)),
@@ -194,9 +195,28 @@ class QBRs(Activities, Voc):
             changes=[],
             previous_period=None if previous is None else previous.period,
         )
+        self._qbr_audiences(data, flags, open_requests, plan, lang)
         data.changes = q.change_lines(before, data, lang)
         data.summary_draft = q.draft_summary(data, lang, i18n.money)
         return data
+
+    @staticmethod
+    def _qbr_audiences(
+        data: q.QBRData,
+        flags: list[tuple[str, str]],
+        open_requests: list[str],
+        plan: SuccessPlan | None,
+        lang: str,
+    ) -> None:
+        """Risks the customer sees apart from the CSM's internal notes, and the measured ROI
+        apart from the estimate (a negative one of either is a risk)."""
+        objectives = plan.objectives if plan is not None else []
+        end = min(data.period_end, data.as_of)
+        data.roi_measured = q.measured_roi(objectives, end)
+        data.internal = q.internal_lines(flags, lang)
+        data.risks = q.risk_lines(data.kpis, open_requests, lang) + q.roi_risk_lines(
+            data.roi_ytd, data.roi_measured, lang, i18n.money
+        )
 
     def qbr_view(self, account_id: str, period: str) -> QBR:
         """The stored review, or the draft it would start as, unsaved: viewing writes nothing.

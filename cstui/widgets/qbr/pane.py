@@ -37,6 +37,7 @@ from cstui.widgets.qbr.forms import EDITABLE, default_export_path, write_private
 from cstui.widgets.qbr.render import (
     chart_series,
     head_text,
+    internal_text,
     kpis_text,
     lines_text,
     numbers_text,
@@ -178,7 +179,9 @@ class QBRPane(AccountPane, can_focus=True):
         self._text("summary").update(prose_text(edited.get("summary"), data.summary_draft))
         self._show_results(data)
         self._text("roi").update(roi_text(data))
-        self._text("risks").update(prose_text(edited.get("risks"), lines_text(data.risks)))
+        self._text("risks").update(
+            prose_text(edited.get("risks"), lines_text(data.risks), internal_text(data))
+        )
         self._text("next_steps").update(
             prose_text(edited.get("next_steps"), lines_text(data.next_steps))
         )

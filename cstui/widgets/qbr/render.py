@@ -58,8 +58,9 @@ def head_text(data: QBRData, qbr: QBR) -> Text:
     return out
 
 
-def prose_text(edited: str | None, drafted: str) -> Text:
-    """The CSM's text if any, else the draft; marked so nobody mistakes one for the other."""
+def prose_text(edited: str | None, drafted: str, internal: Text | None = None) -> Text:
+    """The CSM's text if any, else the draft; marked so nobody mistakes one for the other.
+    ``internal`` (the prep notes) follows under its own heading: it is never exported."""
     out = Text()
     if edited:
         out.append(clean(edited, single_line=False))
@@ -67,6 +68,20 @@ def prose_text(edited: str | None, drafted: str) -> Text:
     else:
         out.append(clean(drafted, single_line=False) or t("qbrui.list.none"))
         out.append("\n" + t("qbrui.generated"), style="dim italic")
+    if internal is not None:
+        out.append("\n\n")
+        out.append_text(internal)
+    return out
+
+
+def internal_text(data: QBRData) -> Text:
+    """The internal notes (flags naming people, our own misses), marked as never exported."""
+    out = Text()
+    out.append(t("qbrui.internal"), style="bold magenta")
+    if not data.internal:
+        out.append("\n" + t("qbrui.internal.none"), style="dim")
+    for line in data.internal:
+        out.append("\n• " + clean(line), style="magenta")
     return out
 
 
@@ -210,11 +225,20 @@ def roi_line(label: str, row: ROIRow | None) -> Text:
 
 
 def roi_text(data: QBRData) -> Text:
+    """The estimated ROI (試算) per window, then the measured one (実績) when there is one."""
     if data.roi_period is None and data.roi_ytd is None:
-        return Text(t("qbrui.roi.none"), style="dim")
-    out = roi_line(t("qbrui.roi.period"), data.roi_period)
-    out.append("\n")
-    out.append_text(roi_line(t("qbrui.roi.ytd"), data.roi_ytd))
+        out = Text(t("qbrui.roi.none"), style="dim")
+    else:
+        out = roi_line(t("qbrui.roi.period"), data.roi_period)
+        out.append("\n")
+        out.append_text(roi_line(t("qbrui.roi.ytd"), data.roi_ytd))
+    m = data.roi_measured
+    if m is not None:
+        out.append("\n" + t("qbrui.roi.measured") + "  ", style="bold")
+        line = t(
+            "qbrui.roi.measured.line", pct=percent(m.pct), kpi=clean(m.kpi), day=fmt_date(m.day)
+        )
+        out.append(line, style="bold green" if m.pct > 0 else "bold red")
     return out
 
 
