@@ -12,6 +12,7 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import TextIO
 
@@ -20,6 +21,7 @@ import click
 from cstui import i18n
 from cstui.cli.common import Group, data_dir_option, fail, inherited, opened, team_option
 from cstui.domain.models import InvalidRecord, QBRStatus
+from cstui.domain.qbr import QBRData
 from cstui.report.qbr import render_html, render_markdown
 from cstui.sanitize import clean
 from cstui.workspace import AccountNotFound, Workspace
@@ -63,8 +65,11 @@ def _private_file(path: Path) -> Iterator[TextIO]:
         yield handle
 
 
-def render(ws: Workspace, account_id: str, period: str | None, fmt: str, lang: str) -> str:
-    """The export text (the QBR widget builds the same in widgets/qbr.py for its export key)."""
+def review(
+    ws: Workspace, account_id: str, period: str | None, lang: str
+) -> tuple[QBRData, dict[str, str], list[str], date | None]:
+    """What every export renders: the numbers, the edited sections, the marked stories and
+    the delivery day; a delivered review's frozen snapshot, else the record or the draft."""
     data = ws.qbr_data(account_id, period, lang)
     record = ws.qbr_record(account_id, data.period)  # read only: exporting creates nothing
     sections: dict[str, str] = {}
@@ -77,9 +82,31 @@ def render(ws: Workspace, account_id: str, period: str | None, fmt: str, lang: s
             sections = dict(record.frozen.get("sections", sections))
             stories = list(record.frozen.get("stories", stories))
             delivered = record.delivered_on
+    return data, sections, stories, delivered
+
+
+def render(
+    ws: Workspace,
+    account_id: str,
+    period: str | None,
+    fmt: str,
+    lang: str,
+    template: Path | None = None,
+) -> bytes:
+    """The export file's bytes in ``fmt`` (md, html or pptx); customer-facing content only."""
+    data, sections, stories, delivered = review(ws, account_id, period, lang)
+    if fmt == "pptx":
+        from cstui.report.deck import TemplateError, render_pptx  # loads python-pptx
+
+        try:
+            return render_pptx(
+                data, sections, stories, lang, delivered_on=delivered, template=template
+            )
+        except TemplateError as exc:
+            raise InvalidRecord([str(exc)]) from None
     if fmt == "md":
-        return render_markdown(data, sections, stories, lang)
-    return render_html(data, sections, stories, lang, delivered_on=delivered)
+        return render_markdown(data, sections, stories, lang).encode("utf-8")
+    return render_html(data, sections, stories, lang, delivered_on=delivered).encode("utf-8")
 
 
 @export_group.command(name="qbr")
@@ -87,12 +114,20 @@ def render(ws: Workspace, account_id: str, period: str | None, fmt: str, lang: s
 @team_option
 @click.argument("account")
 @click.option("--period", default=None, help="A quarter like 2026Q3 (default: the last full one).")
-@click.option("--format", "fmt", type=click.Choice(["md", "html"]), default="md", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["md", "html", "pptx"]), default="md", show_default=True
+)
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="Write to this file, created 0600 (default: standard output).",
+    help="Write to this file, created 0600 (default: standard output; pptx needs --out).",
+)
+@click.option(
+    "--template",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="A company .pptx whose layouts and theme the deck uses (pptx only).",
 )
 @click.option("--lang", type=click.Choice(i18n.LANGUAGES), default=None, callback=inherited)
 def qbr(
@@ -102,23 +137,45 @@ def qbr(
     period: str | None,
     fmt: str,
     out: Path | None,
+    template: Path | None,
     lang: str | None,
 ) -> None:
-    """Export ACCOUNT's quarterly business review (id, name or a unique part of it)."""
+    """Export ACCOUNT's quarterly business review (id, name or a unique part of it).
+
+    Only what the customer may read goes out: the internal notes of the QBR tab never do.
+    """
     words = i18n.detect_language(lang)
+    if fmt == "pptx" and out is None:
+        fail("A slide deck is a binary file: give --out FILE.pptx.")
+        return
+    if template is not None and fmt != "pptx":
+        fail("--template applies to --format pptx only.")
+        return
     with opened(data_dir, team=team) as ws:
         try:
             found = ws.find_account(account)
-            text = render(ws, found.id, period, fmt, words)
+            payload = render(ws, found.id, period, fmt, words, template)
         except (AccountNotFound, InvalidRecord) as exc:
             fail(str(exc))
             return
     if out is None:
-        sys.stdout.write(text)
+        sys.stdout.write(payload.decode("utf-8"))
         return
-    # Reviews hold customer data: private like the data files, even if the file existed.
-    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.fchmod(fd, 0o600)
-    with open(fd, "w", encoding="utf-8", newline="") as handle:
-        handle.write(text)
+    try:
+        write_private(out, payload)
+    except OSError as exc:
+        fail(f"Could not write {out}: {exc.strerror or exc}")
+        return
     click.echo(f"Exported the QBR of {clean(found.name)} to {out}.", err=True)
+
+
+def write_private(path: Path, payload: bytes) -> None:
+    """Reviews hold customer data: private like the data files, even if the file existed."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+        view = memoryview(payload)
+        while view:
+            view = view[os.write(fd, view) :]
+    finally:
+        os.close(fd)
