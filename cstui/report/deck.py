@@ -64,6 +64,7 @@ from cstui.report.qbr import (
     money,
     pct,
     roi_measured_text,
+    roi_windows,
     status_text,
 )
 
@@ -715,15 +716,7 @@ def _roi_slide(deck: Deck, data: q.QBRData, sections: Mapping[str, str]) -> None
     lang = deck.style.lang
     title = _section(lang, "roi")
     slide, area = deck.slide("canvas", title)
-    windows = [
-        (label(lang, "qbr.label.roi_period", months=r.months), r)
-        for r in (data.roi_period,)
-        if r is not None
-    ] + [
-        (label(lang, "qbr.label.roi_ytd", months=r.months), r)
-        for r in (data.roi_ytd,)
-        if r is not None
-    ]
+    windows = roi_windows(data, lang)
     left = Box(area.left, area.top, int(area.width * 0.6), area.height)
     right = Box(
         area.left + left.width + int(Pt(18)),
