@@ -12,7 +12,6 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
 from pathlib import Path
 from typing import TextIO
 
@@ -20,8 +19,7 @@ import click
 
 from cstui import i18n
 from cstui.cli.common import Group, data_dir_option, fail, inherited, opened, team_option
-from cstui.domain.models import InvalidRecord, QBRStatus
-from cstui.domain.qbr import QBRData
+from cstui.domain.models import InvalidRecord
 from cstui.report.qbr import render_html, render_markdown
 from cstui.sanitize import clean
 from cstui.workspace import AccountNotFound, Workspace
@@ -65,26 +63,6 @@ def _private_file(path: Path) -> Iterator[TextIO]:
         yield handle
 
 
-def review(
-    ws: Workspace, account_id: str, period: str | None, lang: str
-) -> tuple[QBRData, dict[str, str], list[str], date | None]:
-    """What every export renders: the numbers, the edited sections, the marked stories and
-    the delivery day; a delivered review's frozen snapshot, else the record or the draft."""
-    data = ws.qbr_data(account_id, period, lang)
-    record = ws.qbr_record(account_id, data.period)  # read only: exporting creates nothing
-    sections: dict[str, str] = {}
-    stories = [s.activity_id for s in data.marked_stories()]
-    delivered = None
-    if record is not None:
-        sections = dict(record.sections)
-        stories = list(record.stories)
-        if record.status is QBRStatus.DELIVERED and record.frozen:
-            sections = dict(record.frozen.get("sections", sections))
-            stories = list(record.frozen.get("stories", stories))
-            delivered = record.delivered_on
-    return data, sections, stories, delivered
-
-
 def render(
     ws: Workspace,
     account_id: str,
@@ -94,7 +72,7 @@ def render(
     template: Path | None = None,
 ) -> bytes:
     """The export file's bytes in ``fmt`` (md, html or pptx); customer-facing content only."""
-    data, sections, stories, delivered = review(ws, account_id, period, lang)
+    data, sections, stories, delivered = ws.qbr_export_parts(account_id, period, lang)
     if fmt == "pptx":
         from cstui.report.deck import TemplateError, render_pptx  # loads python-pptx
 

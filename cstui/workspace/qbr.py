@@ -218,6 +218,34 @@ class QBRs(Activities, Voc):
             data.roi_ytd, data.roi_measured, lang, i18n.money
         )
 
+    def qbr_export_parts(
+        self, account_id: str, period: str | None, lang: str
+    ) -> tuple[q.QBRData, dict[str, str], list[str], date | None]:
+        """What every export renders: numbers, edited sections, marked stories, delivery day.
+
+        A delivered review gives its frozen snapshot; otherwise the stored record's edits, or
+        the draft's pre-marked stories. Reading only: exporting creates no record.
+        """
+        data = self.qbr_data(account_id, period, lang)
+        record = self.qbr_record(account_id, data.period)
+        sections: dict[str, str] = {}
+        stories = [s.activity_id for s in data.marked_stories()]
+        delivered = None
+        if record is not None:
+            sections = dict(record.sections)
+            stories = list(record.stories)
+            if record.status is QBRStatus.DELIVERED and record.frozen:
+                sections = dict(record.frozen.get("sections", sections))
+                stories = list(record.frozen.get("stories", stories))
+                delivered = record.delivered_on
+        return data, sections, stories, delivered
+
+    def note_qbr_export(self, account_id: str, period: str, fmt: str, path: str) -> QBR:
+        """Remember where the review was exported (allowed after delivery: not content)."""
+        record = self.qbr(account_id, period)
+        exports = {**record.exports, fmt: path}
+        return self._save(QBR, {"id": record.id, "exports": exports}, new=False)
+
     def qbr_view(self, account_id: str, period: str) -> QBR:
         """The stored review, or the draft it would start as, unsaved: viewing writes nothing.
 

@@ -7,6 +7,8 @@ checked without running the app. All customer text is appended literally, never 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
 
 from rich.text import Text
 
@@ -45,7 +47,44 @@ def status_text(qbr: QBR) -> Text:
     return out
 
 
-def head_text(data: QBRData, qbr: QBR) -> Text:
+@dataclass(frozen=True, slots=True)
+class ExportFile:
+    fmt: str
+    path: str
+    exists: bool
+
+
+def exports_of(qbr: QBR) -> list[ExportFile]:
+    """The files this review was exported to from the tab, in format order, and whether
+    each is still there (a file moved or deleted since is shown as missing)."""
+    order = ("md", "html", "pptx")
+    known = sorted(qbr.exports.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else 9)
+    return [ExportFile(fmt, path, Path(path).exists()) for fmt, path in known]
+
+
+def exports_text(files: Sequence[ExportFile]) -> Text:
+    out = Text()
+    out.append(t("qbrui.exports") + "  ", style="bold")
+    for i, f in enumerate(files):
+        if i:
+            out.append(" · ", style="dim")
+        out.append(f"{_FORMAT_NAMES.get(f.fmt, f.fmt)} ", style="bold")
+        out.append(clean(_home(f.path)), style="" if f.exists else "dim strike")
+        if not f.exists:
+            out.append(" " + t("qbrui.exports.missing"), style="yellow")
+    return out
+
+
+_FORMAT_NAMES = {"md": "Markdown", "html": "HTML", "pptx": "PPTX"}
+
+
+def _home(path: str) -> str:
+    """``~/…`` for a path in the home folder: shorter, and the same on every machine."""
+    home = str(Path.home())
+    return "~" + path[len(home) :] if path.startswith(home + "/") else path
+
+
+def head_text(data: QBRData, qbr: QBR, exports: Sequence[ExportFile] = ()) -> Text:
     out = Text()
     out.append(clean(data.account.name), style="bold")
     out.append("  ")
@@ -55,6 +94,9 @@ def head_text(data: QBRData, qbr: QBR) -> Text:
     out.append("  ")
     out.append_text(status_text(qbr))
     out.append("\n" + t("qbrui.keys_hint"), style="dim")
+    if exports:
+        out.append("\n")
+        out.append_text(exports_text(exports))
     return out
 
 
