@@ -610,7 +610,7 @@ def _color_points(chart: Chart, colours: Sequence[RGBColor]) -> None:
 def kpi_title(row: q.KPIRow, lang: str) -> str:
     """``Objective — status (progress %)``: what the executive reads above each chart."""
     status = status_text(row.status, lang)
-    progress = "" if row.progress is None else f" ({percent(row.progress * 100)} %)"
+    progress = "" if row.progress is None else f" ({percent(row.progress * 100)}\u00a0%)"
     return f"{row.objective} — {status}{progress}"
 
 
@@ -751,8 +751,9 @@ def _roi_slide(deck: Deck, data: q.QBRData, sections: Mapping[str, str]) -> None
         if r.payback_months is not None:
             months = label(lang, "qbr.label.payback_months", n=f"{r.payback_months:.1f}")
             text.append(f"{label(lang, 'qbr.label.payback')}: {months}")
-        for name, w in windows:
-            text.append(f"{name}: {money(w.net, w.currency)}")
+        net = label(lang, "qbr.label.net")
+        for name, w in windows:  # the amount first: a wrap never splits "-$" from its digits
+            text.append(f"{money(w.net, w.currency)} · {net} · {name}")
     else:
         text.append(label(lang, "qbr.label.no_roi"))
         right = area
