@@ -122,3 +122,15 @@ def test_measured_roi_takes_the_latest_reading_up_to_the_end() -> None:
     assert found is not None and (found.pct, found.day) == (12, date(2026, 8, 15))
     assert qbr.measured_roi(objectives, date(2026, 6, 30)) is None
     assert not qbr.is_roi_kpi("ROI", "JPY") and qbr.is_roi_kpi("roi", " % ")
+
+
+def test_the_qbr_tab_shows_internal_notes_apart_and_never_drafts_them(demo_ws: Workspace) -> None:
+    from cstui.widgets.qbr.forms import drafted_text
+    from cstui.widgets.qbr.render import internal_text
+
+    _detractor(demo_ws)
+    data = demo_ws.qbr_data(ACC, P, "en")
+    shown = internal_text(data).plain
+    assert shown.startswith("Internal notes — never exported")
+    assert all(line in shown for line in data.internal)
+    assert COMMENT not in drafted_text(data, "risks")  # an edit starts from customer risks

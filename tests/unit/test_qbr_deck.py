@@ -8,6 +8,7 @@ import stat
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -30,14 +31,14 @@ JA = "acc-000007"  # 筑紫不動産株式会社: three KPIs (one is ROI), a mis
 P = "2026Q3"
 
 
-def _build(ws: Workspace, account: str, lang: str, **kw: object) -> PresentationT:
+def _build(ws: Workspace, account: str, lang: str, template: Path | None = None) -> PresentationT:
     data = ws.qbr_data(account, P, lang)
     stories = [s.activity_id for s in data.stories[:2]]
-    return deck.build(data, {}, stories, lang, **kw)  # type: ignore[arg-type]
+    return deck.build(data, {}, stories, lang, template=template)
 
 
-def _title(slide: object) -> str:
-    shapes = slide.shapes  # type: ignore[attr-defined]
+def _title(slide: Any) -> str:
+    shapes = slide.shapes
     if shapes.title is not None:
         return str(shapes.title.text_frame.text)
     return str(next(s for s in shapes if s.has_text_frame).text_frame.text)
@@ -61,8 +62,8 @@ def _texts(prs: PresentationT) -> Iterator[str]:
             yield slide.notes_slide.notes_text_frame.text
 
 
-def _charts(slide: object) -> list[object]:
-    return [s for s in slide.shapes if getattr(s, "has_chart", False)]  # type: ignore[attr-defined]
+def _charts(slide: Any) -> list[Any]:
+    return [s for s in slide.shapes if getattr(s, "has_chart", False)]
 
 
 def test_slide_order_tells_the_story(demo_ws: Workspace) -> None:
@@ -94,13 +95,13 @@ def test_charts_are_native_with_the_review_numbers(demo_ws: Workspace) -> None:
     outcomes = _charts(slides[2])
     assert len(outcomes) == len(data.kpis) == 2
     for frame, row in zip(outcomes, data.kpis, strict=True):
-        chart = frame.chart  # type: ignore[attr-defined]
+        chart = frame.chart
         assert chart.chart_type == XL_CHART_TYPE.COLUMN_CLUSTERED
         assert list(chart.plots[0].categories) == ["Baseline", "Now", "Target"]
         (series,) = chart.plots[0].series
         assert list(series.values) == [row.baseline, row.current, row.target]
         assert row.objective in chart.chart_title.text_frame.text
-    health, usage = (f.chart for f in _charts(slides[3]))  # type: ignore[attr-defined]
+    health, usage = (f.chart for f in _charts(slides[3]))
     assert health.chart_type == XL_CHART_TYPE.LINE_MARKERS
     assert list(health.plots[0].series[0].values) == [float(s) for _, s in data.health_series]
     first, last = data.health_series[0][1], data.health_series[-1][1]
@@ -108,7 +109,7 @@ def test_charts_are_native_with_the_review_numbers(demo_ws: Workspace) -> None:
     names = [s.name for s in usage.plots[0].series]
     assert names == ["Active users", "Logins"]
     assert list(usage.plots[0].series[0].values) == [float(u) for _, u, _ in data.usage_series]
-    (roi,) = (f.chart for f in _charts(slides[4]))  # type: ignore[attr-defined]
+    (roi,) = (f.chart for f in _charts(slides[4]))
     windows = [r for r in (data.roi_period, data.roi_ytd) if r is not None]
     assert [s.name for s in roi.plots[0].series] == [
         "This quarter, estimated (3 months)",
@@ -120,7 +121,7 @@ def test_charts_are_native_with_the_review_numbers(demo_ws: Workspace) -> None:
     assert "Estimated ROI" in roi_text and "No measured ROI yet" in roi_text
 
 
-def _runs(prs: PresentationT) -> Iterator[tuple[str, object]]:
+def _runs(prs: PresentationT) -> Iterator[tuple[str, Any]]:
     for slide in prs.slides:
         for shape in slide.shapes:
             if shape.has_text_frame:
@@ -137,13 +138,13 @@ def test_japanese_deck_names_an_east_asian_font(demo_ws: Workspace) -> None:
     japanese = [(text, rpr) for text, rpr in _runs(prs) if any(ord(c) > 0x3000 for c in text)]
     assert len(japanese) > 20
     for text, rpr in japanese:
-        ea = rpr.find(qn("a:ea"))  # type: ignore[attr-defined]
+        ea = rpr.find(qn("a:ea"))
         assert ea is not None and ea.get("typeface") == deck.JA_FONT, text
-        latin = rpr.find(qn("a:latin"))  # type: ignore[attr-defined]
-        assert latin is None or list(rpr).index(latin) < list(rpr).index(ea)  # type: ignore[attr-defined]
+        latin = rpr.find(qn("a:latin"))
+        assert latin is None or list(rpr).index(latin) < list(rpr).index(ea)
     for slide in prs.slides:
         for frame in _charts(slide):
-            tx = frame.chart._chartSpace.find(qn("c:txPr"))  # type: ignore[attr-defined]
+            tx = frame.chart._chartSpace.find(qn("c:txPr"))
             assert tx is not None
             fonts = {e.get("typeface") for e in tx.iter(qn("a:ea"))}
             assert fonts == {deck.JA_FONT}
