@@ -27,7 +27,7 @@ from cstui.cli.common import (
     team_option,
     write_out,
 )
-from cstui.domain.models import InvalidRecord, QBRStatus
+from cstui.domain.models import InvalidRecord
 from cstui.report.qbr import render_html, render_markdown
 from cstui.sanitize import clean
 from cstui.workspace import AccountNotFound, Workspace
@@ -65,23 +65,28 @@ def export_accounts_cmd(data_dir: Path | None, team: bool, fmt: str, out: Path |
         click.echo(f"Exported {count} accounts to {out}.", err=True)
 
 
-def render(ws: Workspace, account_id: str, period: str | None, fmt: str, lang: str) -> str:
-    """The export text (the QBR widget builds the same in widgets/qbr.py for its export key)."""
-    data = ws.qbr_data(account_id, period, lang)
-    record = ws.qbr_record(account_id, data.period)  # read only: exporting creates nothing
-    sections: dict[str, str] = {}
-    stories = [s.activity_id for s in data.marked_stories()]
-    delivered = None
-    if record is not None:
-        sections = dict(record.sections)
-        stories = list(record.stories)
-        if record.status is QBRStatus.DELIVERED and record.frozen:
-            sections = dict(record.frozen.get("sections", sections))
-            stories = list(record.frozen.get("stories", stories))
-            delivered = record.delivered_on
+def render(
+    ws: Workspace,
+    account_id: str,
+    period: str | None,
+    fmt: str,
+    lang: str,
+    template: Path | None = None,
+) -> bytes:
+    """The export file's bytes in ``fmt`` (md, html or pptx); customer-facing content only."""
+    data, sections, stories, delivered = ws.qbr_export_parts(account_id, period, lang)
+    if fmt == "pptx":
+        from cstui.report.deck import TemplateError, render_pptx  # loads python-pptx
+
+        try:
+            return render_pptx(
+                data, sections, stories, lang, delivered_on=delivered, template=template
+            )
+        except TemplateError as exc:
+            raise InvalidRecord([str(exc)]) from None
     if fmt == "md":
-        return render_markdown(data, sections, stories, lang)
-    return render_html(data, sections, stories, lang, delivered_on=delivered)
+        return render_markdown(data, sections, stories, lang).encode("utf-8")
+    return render_html(data, sections, stories, lang, delivered_on=delivered).encode("utf-8")
 
 
 @export_group.command(name="qbr")
@@ -89,12 +94,20 @@ def render(ws: Workspace, account_id: str, period: str | None, fmt: str, lang: s
 @team_option
 @click.argument("account")
 @click.option("--period", default=None, help="A quarter like 2026Q3 (default: the last full one).")
-@click.option("--format", "fmt", type=click.Choice(["md", "html"]), default="md", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["md", "html", "pptx"]), default="md", show_default=True
+)
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="Write to this file, created 0600 (default: standard output).",
+    help="Write to this file, created 0600 (default: standard output; pptx needs --out).",
+)
+@click.option(
+    "--template",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="A company .pptx whose layouts and theme the deck uses (pptx only).",
 )
 @click.option("--lang", type=click.Choice(i18n.LANGUAGES), default=None, callback=inherited)
 def qbr(
@@ -104,21 +117,31 @@ def qbr(
     period: str | None,
     fmt: str,
     out: Path | None,
+    template: Path | None,
     lang: str | None,
 ) -> None:
-    """Export ACCOUNT's quarterly business review (id, name or a unique part of it)."""
+    """Export ACCOUNT's quarterly business review (id, name or a unique part of it).
+
+    Only what the customer may read goes out: the internal notes of the QBR tab never do.
+    """
     words = i18n.detect_language(lang)
+    if fmt == "pptx" and out is None:
+        fail("A slide deck is a binary file: give --out FILE.pptx.")
+        return
+    if template is not None and fmt != "pptx":
+        fail("--template applies to --format pptx only.")
+        return
     with opened(data_dir, team=team) as ws:
         try:
             found = ws.find_account(account)
-            text = render(ws, found.id, period, fmt, words)
+            payload = render(ws, found.id, period, fmt, words, template)
         except (AccountNotFound, InvalidRecord) as exc:
             fail(str(exc))
             return
     if out is None:
-        write_out(text)
+        write_out(payload.decode("utf-8"))
         return
     # Reviews hold customer data: private like the data files, even if the file existed.
     with private_file(out) as handle:
-        handle.write(text)
+        handle.buffer.write(payload)
     click.echo(f"Exported the QBR of {clean(found.name)} to {out}.", err=True)

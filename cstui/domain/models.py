@@ -551,6 +551,9 @@ class QBR(Record):
     stories: list[str] = Field(default_factory=list)
     frozen: dict[str, Any] | None = None
     delivered_on: date | None = None
+    exports: dict[str, str] = Field(default_factory=dict)
+    """Format (md, html, pptx) → the file the review was last exported to from the QBR tab;
+    not review content, so it may change after delivery."""
 
     @field_validator("period")
     @classmethod

@@ -23,7 +23,7 @@ catalogues (``stage.adoption``) in the review's language.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cache
 from typing import Any, Final
@@ -31,6 +31,7 @@ from typing import Any, Final
 from pydantic import TypeAdapter
 
 from cstui.domain import metrics
+from cstui.domain.models import Objective
 from cstui.domain.renewals import Period
 from cstui.domain.roi import MONTHS, ROIResult, percent
 from cstui.i18n import Msg, render
@@ -38,8 +39,9 @@ from cstui.i18n import Msg, render
 SECTIONS: Final = ("summary", "results", "roi", "stories", "risks", "next_steps", "changes")
 """The seven sections of the review, in the order the report shows them."""
 
-FORMAT_VERSION: Final = 1
-"""Stored in frozen data so a later cstui can tell how to read an old snapshot."""
+FORMAT_VERSION: Final = 2
+"""Stored in frozen data so a later cstui can tell how to read an old snapshot.
+Version 2 keeps internal notes apart from the customer's risks (``QBRData.internal``)."""
 
 
 @dataclass(slots=True)
@@ -91,6 +93,20 @@ class ROIRow:
     payback_months: float | None
 
 
+@dataclass(slots=True)
+class MeasuredROI:
+    """ROI as the customer measured it (実績): the latest reading of an ROI KPI.
+
+    :class:`ROIRow` is an estimate (試算) from the plan's inputs; an executive must be able to
+    tell the two apart, so a review never mixes them (see :func:`measured_roi`).
+    """
+
+    objective: str
+    kpi: str
+    pct: float
+    day: date
+
+
 _Day = date
 """``date`` under another name: StoryRow's field ``date`` hides the type in its own body."""
 
@@ -129,12 +145,19 @@ class QBRData:
     roi_ytd: ROIRow | None
     stories: list[StoryRow]
     risks: list[str]
+    """Risks and asks the customer sees: objectives behind, open requests, negative ROI."""
     next_steps: list[str]
     changes: list[str]
     previous_period: str | None = None
     """The last delivered QBR compared against in ``changes`` (None: this is the first)."""
     summary_draft: str = ""
     version: int = FORMAT_VERSION
+    internal: list[str] = field(default_factory=list)
+    """The CSM's prep notes (health flags: detractors by name, days since the last touch, a
+    missed executive touchpoint). Shown in the QBR tab, never exported: see
+    :func:`customer_view`."""
+    roi_measured: MeasuredROI | None = None
+    """The customer's own ROI reading by the period's end (None: only the estimate)."""
 
     @property
     def nps_score(self) -> float | None:
@@ -264,8 +287,22 @@ _WORDS: Final[dict[str, tuple[str, str]]] = {
         "{count}件の目標のうち{good}件が順調または達成済みです。",
     ),
     "summary.roi": (
-        "Year to date the service returned {value} against a fee of {fee} ({net} net{pct}).",
-        "年初来の効果は{value}（費用{fee}、純効果{net}{pct}）です。",
+        "Year to date the estimated value is {value} against a fee of {fee} ({net} net{pct}).",
+        "年初来の効果（試算）は{value}（費用{fee}、純効果{net}{pct}）です。",
+    ),
+    "summary.roi_measured": (
+        "Measured ROI (reading of {day}) is {pct} %.",
+        "ROIの実績（{day}測定）は{pct} %です。",
+    ),
+    "risk.roi_estimated": (
+        "Estimated ROI is negative: {net} net year to date (ROI {pct} %); "
+        "the value so far does not cover the fee.",
+        "ROI（試算）がマイナスです：年初来の純効果{net}（ROI {pct} %）。"
+        "効果が費用を下回っています。",
+    ),
+    "risk.roi_measured": (
+        "Measured ROI is negative: {pct} % (reading of {day}).",
+        "ROI（実績）がマイナスです：{pct} %（{day}測定）。",
     ),
     "summary.nps": (
         "NPS in the quarter was {nps} (answers: {n}).",
@@ -309,14 +346,19 @@ def plain_money(amount: float, currency: str) -> str:
 # --------------------------------------------------------------------------------------------
 
 
+def internal_lines(flags: Iterable[tuple[str, str]], lang: str) -> list[str]:
+    """Open health flags (label, evidence) as the CSM's prep notes: they name people and
+    our own misses, so they stay in the internal view (``QBRData.internal``)."""
+    return [word("risk.flag", lang, label=label, evidence=ev) for label, ev in flags]
+
+
 def risk_lines(
-    flags: Iterable[tuple[str, str]],
     kpis: Iterable[KPIRow],
     open_requests: Iterable[str],
     lang: str,
 ) -> list[str]:
-    """Open flags (label, evidence), missed or at-risk objectives, unresolved requests."""
-    lines = [word("risk.flag", lang, label=label, evidence=ev) for label, ev in flags]
+    """Customer-facing risks: missed or at-risk objectives, unresolved requests."""
+    lines: list[str] = []
     for row in kpis:
         if row.status not in ("missed", "at_risk"):
             continue
@@ -428,7 +470,8 @@ def draft_summary(
     if data.roi_ytd is not None:
         r = data.roi_ytd
         sep = "、" if lang == "ja" else ", "
-        pct = "" if r.roi_pct is None else f"{sep}ROI {percent(r.roi_pct)} %"
+        roi_word = "ROI（試算）" if lang == "ja" else "estimated ROI"
+        pct = "" if r.roi_pct is None else f"{sep}{roi_word} {percent(r.roi_pct)} %"
         parts.append(
             word(
                 "summary.roi",
@@ -438,6 +481,11 @@ def draft_summary(
                 net=money(r.net, r.currency),
                 pct=pct,
             )
+        )
+    m = data.roi_measured
+    if m is not None:
+        parts.append(
+            word("summary.roi_measured", lang, kpi=m.kpi, day=m.day.isoformat(), pct=percent(m.pct))
         )
     score = data.nps_score
     if score is not None:
@@ -480,7 +528,10 @@ def to_json(data: QBRData) -> dict[str, Any]:
 def from_json(raw: Mapping[str, Any]) -> QBRData:
     """The inverse of :func:`to_json` (also reads snapshots from earlier versions)."""
     account = {"owner": "", **raw["account"]}
-    return _adapter().validate_python({**_SINCE_V1, **raw, "account": account})
+    data = _adapter().validate_python({**_SINCE_V1, **raw, "account": account})
+    if int(raw.get("version", 1)) < 2:
+        data.risks, data.internal = _split_v1_risks(data.risks)
+    return data
 
 
 def with_marks(data: QBRData, marked: Sequence[str]) -> QBRData:
@@ -489,3 +540,83 @@ def with_marks(data: QBRData, marked: Sequence[str]) -> QBRData:
     for story in data.stories:
         story.marked = story.activity_id in chosen
     return data
+
+
+# --------------------------------------------------------------------------------------------
+# Two audiences, and ROI estimated (試算) apart from ROI measured (実績)
+# --------------------------------------------------------------------------------------------
+
+
+def customer_view(data: QBRData) -> QBRData:
+    """The review as the customer may see it: the same numbers without the internal notes.
+
+    Every export (Markdown, HTML, slide deck) renders this, so one rule decides what leaves
+    the building; the QBR tab shows ``data`` itself, internal notes included.
+    """
+    return replace(data, internal=[])
+
+
+def _split_v1_risks(lines: Sequence[str]) -> tuple[list[str], list[str]]:
+    """A version-1 snapshot mixed flags into ``risks``: split them back out by wording.
+
+    Objective and request lines begin with their fixed words (both languages); whatever
+    else is there is a flag line, i.e. an internal note.
+    """
+    starts = tuple(
+        text.split("{", 1)[0] for key in ("risk.objective", "risk.request") for text in _WORDS[key]
+    )
+    customer = [line for line in lines if line.startswith(starts)]
+    internal = [line for line in lines if not line.startswith(starts)]
+    return customer, internal
+
+
+_ROI_KPI_NAMES: Final = ("roi", "return on investment", "投資対効果")
+
+
+def is_roi_kpi(name: str, unit: str) -> bool:
+    """A KPI that measures the ROI itself: a percentage named ROI (or 投資対効果)."""
+    folded = name.casefold()
+    return unit.strip() == "%" and any(n in folded for n in _ROI_KPI_NAMES)
+
+
+def measured_roi(objectives: Iterable[Objective], end: date) -> MeasuredROI | None:
+    """The latest reading up to ``end`` of any ROI KPI on the plan (the customer's figure).
+
+    The ROI inputs of a plan are the CSM's estimate; a reading the customer reports
+    is a measurement, so the review shows it apart and never blends the two.
+    """
+    best: MeasuredROI | None = None
+    for obj in objectives:
+        kpi = obj.kpi
+        if kpi is None or not is_roi_kpi(kpi.name, kpi.unit):
+            continue
+        for reading in kpi.history:
+            if reading.date > end or (best is not None and reading.date <= best.day):
+                continue
+            best = MeasuredROI(obj.title, kpi.name, reading.value, reading.date)
+    return best
+
+
+def roi_risk_lines(
+    estimated: ROIRow | None,
+    measured: MeasuredROI | None,
+    lang: str,
+    money: Callable[[float, str], str] = plain_money,
+) -> list[str]:
+    """A negative ROI is a risk the executive must hear from us first, estimated or measured."""
+    lines: list[str] = []
+    if estimated is not None and estimated.net < 0:
+        pct = "—" if estimated.roi_pct is None else str(percent(estimated.roi_pct))
+        net = money(estimated.net, estimated.currency)
+        lines.append(word("risk.roi_estimated", lang, net=net, pct=pct))
+    if measured is not None and measured.pct < 0:
+        lines.append(
+            word(
+                "risk.roi_measured",
+                lang,
+                pct=percent(measured.pct),
+                kpi=measured.kpi,
+                day=measured.day.isoformat(),
+            )
+        )
+    return lines

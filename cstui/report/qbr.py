@@ -142,9 +142,9 @@ def _kpi_head(lang: str) -> list[str]:
     return [label(lang, f"qbr.label.{k}") for k in keys]
 
 
-def _roi_table(data: q.QBRData, lang: str) -> tuple[list[str], list[list[str]]] | None:
-    """Header and rows (value, fee, net, ROI, payback) per window, or None without inputs."""
-    windows = [
+def roi_windows(data: q.QBRData, lang: str) -> list[tuple[str, q.ROIRow]]:
+    """(name, estimated ROI) of this quarter and of the year to date, those with months."""
+    return [
         (label(lang, "qbr.label.roi_period", months=r.months), r)
         for r in (data.roi_period,)
         if r is not None
@@ -153,6 +153,11 @@ def _roi_table(data: q.QBRData, lang: str) -> tuple[list[str], list[list[str]]] 
         for r in (data.roi_ytd,)
         if r is not None
     ]
+
+
+def _roi_table(data: q.QBRData, lang: str) -> tuple[list[str], list[list[str]]] | None:
+    """Header and rows (value, fee, net, ROI, payback) per window, or None without inputs."""
+    windows = roi_windows(data, lang)
     if not windows:
         return None
     head = [""] + [name for name, _ in windows]
@@ -170,6 +175,14 @@ def _roi_table(data: q.QBRData, lang: str) -> tuple[list[str], list[list[str]]] 
         ],
     ]
     return head, rows
+
+
+def roi_measured_text(data: q.QBRData, lang: str) -> str:
+    """The measured ROI (実績) as one sentence, or that there is none (the table is 試算)."""
+    m = data.roi_measured
+    if m is None:
+        return label(lang, "qbr.label.no_roi_measured")
+    return label(lang, "qbr.label.roi_measured_line", pct=pct(m.pct), kpi=m.kpi, day=m.day)
 
 
 def _stories(data: q.QBRData, stories: Sequence[str]) -> list[q.StoryRow]:
@@ -224,6 +237,7 @@ def render_markdown(
     data: q.QBRData, sections: Mapping[str, str], stories: Sequence[str], lang: str
 ) -> str:
     """The review as Markdown, sections 1–7, with Unicode sparklines for the charts."""
+    data = q.customer_view(data)
     L: list[str] = [
         f"# {md(label(lang, 'qbr.title'), cell=True)}: {md(data.account.name, cell=True)}"
         f" — {data.period}",
@@ -272,6 +286,7 @@ def render_markdown(
     else:
         L += _md_table(*table)
         L += ["", f"*{md(label(lang, 'qbr.label.roi_note'))}*", ""]
+    L += [md(roi_measured_text(data, lang)), ""]
     L += _md_notes(sections, "roi", lang)
 
     L += [f"## {md(label(lang, 'qbr.section.stories'), cell=True)}", ""]
@@ -317,9 +332,9 @@ _CSS = """
 :root { --ink: #1f2933; --muted: #616e7c; --line: #d9e2ec; --accent: #2f6fde;
   --good: #2f9e44; --warn: #e8590c; --bad: #c92a2a; }
 * { box-sizing: border-box; }
-body { margin: 0; background: #f5f7fa; color: var(--ink);
+body { margin: 0; background: #f5f7fa; color: var(--ink); overflow-wrap: anywhere;
   font: 15px/1.55 system-ui, -apple-system, "Segoe UI", "Hiragino Sans", "Noto Sans JP",
-  "Yu Gothic", sans-serif; }
+  "Noto Sans CJK JP", "Yu Gothic", sans-serif; }
 main { max-width: 960px; margin: 24px auto; padding: 32px 40px; background: #fff;
   border: 1px solid var(--line); border-radius: 8px; }
 header h1 { margin: 0 0 4px; font-size: 26px; }
@@ -339,9 +354,18 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: now
 .status-at_risk { color: var(--warn); font-weight: 600; }
 .status-missed { color: var(--bad); font-weight: 600; }
 .charts { display: flex; flex-wrap: wrap; gap: 16px; }
-figure { margin: 0; flex: 1 1 400px; }
+figure { margin: 0; flex: 1 1 400px; min-width: 0; }
 figcaption { color: var(--muted); font-size: 13px; }
-svg { width: 100%; height: auto; display: block; }
+figcaption strong { color: var(--ink); }
+.kpis { display: grid; grid-template-columns: repeat(auto-fill, minmax(300px, 1fr)); gap: 16px;
+  margin: 8px 0 16px; }
+.kpis figure { border: 1px solid var(--line); border-radius: 6px; padding: 8px 10px; }
+.legend { display: flex; flex-wrap: wrap; gap: 4px 16px; font-size: 13px; color: var(--muted);
+  margin: 4px 0 0; padding: 0; list-style: none; }
+.legend li::before { content: ""; display: inline-block; width: 10px; height: 10px;
+  margin-right: 6px; background: var(--swatch); }
+.measured { font-weight: 600; }
+svg { width: 100%; max-width: 560px; height: auto; display: block; }
 .note { color: var(--muted); font-size: 13px; }
 .notes { background: #fff9db; border-left: 4px solid #fab005; padding: 8px 12px;
   white-space: pre-wrap; }
@@ -351,7 +375,8 @@ ul { padding-left: 22px; }
   @page { size: A4; margin: 14mm; }
   body { background: #fff; font-size: 11pt; }
   main { margin: 0; padding: 0; border: 0; max-width: none; }
-  section, figure, table, tr { break-inside: avoid; page-break-inside: avoid; }
+  section + section { break-before: page; page-break-before: always; border-top: 0; }
+  figure, table, tr, li { break-inside: avoid; page-break-inside: avoid; }
   h2, h3 { break-after: avoid; page-break-after: avoid; }
   .charts { display: block; }
   * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
@@ -407,7 +432,7 @@ def health_svg(series: Sequence[tuple[date, int]], caption: str) -> str:
 
 def usage_svg(series: Sequence[tuple[date, int, int]], caption: str) -> str:
     """Active users as bars, logins as a line on its own scale (they differ by ~10×)."""
-    w, h, left, right, top, bottom = 440, 200, 34, 406, 12, 176
+    w, h, left, right, top, bottom = 440, 200, 50, 390, 12, 176
     users = [u for _, u, _ in series]
     logins = [n for _, _, n in series]
     top_users = max(users) or 1
@@ -429,8 +454,9 @@ def usage_svg(series: Sequence[tuple[date, int, int]], caption: str) -> str:
     axis = (
         f'<line x1="{left}" y1="{bottom}" x2="{right}" y2="{bottom}" stroke="#9aa5b1"/>'
         f'<text x="{left - 6}" y="{top + 8}" font-size="11" text-anchor="end" '
-        f'fill="#1c7ed6">{top_users}</text>'
-        f'<text x="{right + 4}" y="{top + 8}" font-size="11" fill="#e8590c">{top_logins}</text>'
+        f'fill="#1c7ed6">{top_users:,}</text>'
+        f'<text x="{w - 2}" y="{top + 8}" font-size="11" text-anchor="end" '
+        f'fill="#e8590c">{top_logins:,}</text>'
         f'<text x="{left}" y="{h - 6}" font-size="11" fill="#616e7c">'
         f"{e(series[0][0].isoformat())}</text>"
         f'<text x="{right}" y="{h - 6}" font-size="11" text-anchor="end" fill="#616e7c">'
@@ -440,6 +466,143 @@ def usage_svg(series: Sequence[tuple[date, int, int]], caption: str) -> str:
         f'<svg viewBox="0 0 {w} {h}" role="img" '
         f'aria-label="{e(caption)}"><title>{e(caption)}</title>{bars}{axis}'
         f'<polyline points="{line}" fill="none" stroke="#e8590c" stroke-width="2"/></svg>'
+    )
+
+
+def _hbars(
+    rows: Sequence[tuple[str, float | None, str, str]],
+    caption: str,
+    *,
+    label_w: int = 96,
+    value_w: int = 110,
+    bar_h: int = 16,
+    gap: int = 8,
+) -> str:
+    """Horizontal bars (label, value, value text, colour) on one scale that includes zero.
+
+    Labels sit in a left column and value texts right-aligned in a right column, so no text
+    ever leaves the viewBox whatever the signs or lengths of the numbers.
+    """
+    w = 440
+    x0, x1 = label_w, w - value_w
+    h = len(rows) * (bar_h + gap) + gap
+    values = [v for _, v, _, _ in rows if v is not None]
+    low, high = min([0.0, *values]), max([0.0, *values])
+    span = high - low or 1.0
+
+    def x(v: float) -> float:
+        return x0 + (v - low) / span * (x1 - x0)
+
+    parts = [f'<line x1="{x(0):.1f}" y1="2" x2="{x(0):.1f}" y2="{h - 2}" stroke="#9aa5b1"/>']
+    for i, (name, value, text, colour) in enumerate(rows):
+        y = gap + i * (bar_h + gap)
+        mid = y + bar_h / 2 + 4
+        parts.append(
+            f'<text x="{x0 - 8}" y="{mid:.1f}" font-size="12" text-anchor="end" '
+            f'fill="#1f2933">{e(name)}</text>'
+        )
+        if value is not None:
+            a, b = sorted((x(0), x(value)))
+            parts.append(
+                f'<rect x="{a:.1f}" y="{y}" width="{max(b - a, 1.0):.1f}" height="{bar_h}" '
+                f'fill="{colour}" rx="2"/>'
+            )
+        parts.append(
+            f'<text x="{w - 2}" y="{mid:.1f}" font-size="12" text-anchor="end" '
+            f'fill="#1f2933">{e(text)}</text>'
+        )
+    return (
+        f'<svg viewBox="0 0 {w} {h}" role="img" aria-label="{e(caption)}">'
+        f"<title>{e(caption)}</title>{''.join(parts)}</svg>"
+    )
+
+
+_STATUS_COLOUR = {
+    "achieved": "#2f9e44",
+    "on_track": "#2f9e44",
+    "at_risk": "#e8590c",
+    "missed": "#c92a2a",
+}
+
+
+def kpi_caption(row: q.KPIRow, lang: str) -> str:
+    """``KPI (unit): baseline → now, target T · status (progress)``, as the deck's titles."""
+    unit = f" ({row.unit})" if row.unit else ""
+    progress = "" if row.progress is None else f" ({percent(row.progress * 100)} %)"
+    return label(
+        lang,
+        "qbr.label.kpi_caption",
+        kpi=f"{row.kpi}{unit}",
+        baseline=q.number(row.baseline),
+        current=q.number(row.current),
+        target=q.number(row.target),
+        status=status_text(row.status, lang) + progress,
+    )
+
+
+def kpi_svg(row: q.KPIRow, lang: str) -> str:
+    """One objective's KPI: baseline, now and target as bars on one scale."""
+    now = _STATUS_COLOUR.get(row.status or "", "#2f6fde")
+    rows = [
+        (label(lang, "qbr.label.baseline"), row.baseline, q.number(row.baseline), "#adb5bd"),
+        (label(lang, "qbr.label.current"), row.current, q.number(row.current), now),
+        (label(lang, "qbr.label.target"), row.target, q.number(row.target), "#2f6fde"),
+    ]
+    return _hbars(rows, kpi_caption(row, lang), value_w=80)
+
+
+ROI_COLOURS = ("#74c0fc", "#1c7ed6")
+"""The ROI windows' colours: this quarter, year to date."""
+
+
+def roi_svg(windows: Sequence[tuple[str, q.ROIRow]], lang: str) -> str:
+    """Value, fee and net of each window (estimated), grouped by measure."""
+    rows: list[tuple[str, float | None, str, str]] = []
+    for key in ("value", "fee", "net"):
+        for i, (_, r) in enumerate(windows):
+            amount = float(getattr(r, key))
+            name = label(lang, f"qbr.label.{key}") if i == 0 else ""
+            rows.append((name, amount, money(amount, r.currency), ROI_COLOURS[i]))
+    return _hbars(rows, label(lang, "qbr.label.roi_chart"), label_w=110, value_w=120)
+
+
+def roi_pct_svg(data: q.QBRData, lang: str) -> str | None:
+    """Estimated against measured ROI %, side by side but never blended; None without both."""
+    est = None if data.roi_ytd is None else data.roi_ytd.roi_pct
+    m = data.roi_measured
+    if est is None or m is None:
+        return None
+    rows: list[tuple[str, float | None, str, str]] = [
+        (label(lang, "qbr.label.roi_estimated"), est, pct(est), "#1c7ed6"),
+        (label(lang, "qbr.label.roi_measured"), m.pct, pct(m.pct), "#2f9e44"),
+    ]
+    return _hbars(rows, label(lang, "qbr.label.roi_vs"), label_w=130, value_w=70)
+
+
+def _legend(items: Sequence[tuple[str, str]]) -> str:
+    return (
+        '<ul class="legend">'
+        + "".join(f'<li style="--swatch: {c}">{e(name)}</li>' for name, c in items)
+        + "</ul>"
+    )
+
+
+def health_caption(data: q.QBRData, lang: str) -> str:
+    """Start → end of the plotted series: the numbers the summary tells."""
+    (first, start), (last, end) = data.health_series[0], data.health_series[-1]
+    return label(lang, "qbr.label.chart_health", first=first, last=last, start=start, end=end)
+
+
+def usage_caption(data: q.QBRData, lang: str) -> str:
+    first, u0, n0 = data.usage_series[0]
+    last, u1, n1 = data.usage_series[-1]
+    return label(
+        lang,
+        "qbr.label.chart_usage",
+        first=first,
+        last=last,
+        users=f"{u0:,} → {u1:,}",
+        logins=f"{n0:,} → {n1:,}",
     )
 
 
@@ -484,6 +647,7 @@ def render_html(
     delivered_on: date | None = None,
 ) -> str:
     """One self-contained HTML document (inline CSS and SVG; no script, no URL)."""
+    data = q.customer_view(data)
 
     def T(key: str, **kw: Any) -> str:
         return label(lang, key, **kw)
@@ -517,24 +681,13 @@ def render_html(
 
     charts: list[str] = []
     if data.health_series:
-        scores = [s for _, s in data.health_series]
-        cap = T(
-            "qbr.label.chart_health",
-            first=data.health_series[0][0],
-            last=data.health_series[-1][0],
-            low=min(scores),
-            high=max(scores),
-        )
+        cap = health_caption(data, lang)
         charts.append(
             f"<figure>{health_svg(data.health_series, cap)}"
             f"<figcaption>{e(cap)}</figcaption></figure>"
         )
     if data.usage_series:
-        cap = T(
-            "qbr.label.chart_usage",
-            first=data.usage_series[0][0],
-            last=data.usage_series[-1][0],
-        )
+        cap = usage_caption(data, lang)
         charts.append(
             f"<figure>{usage_svg(data.usage_series, cap)}<figcaption>{e(cap)}</figcaption></figure>"
         )
@@ -548,6 +701,12 @@ def render_html(
         results.append(f'<p class="note">{e(T("qbr.label.no_usage"))}</p>')
     results.append(f"<h3>{e(T('qbr.label.kpis'))}</h3>")
     if data.kpis:
+        figures = "".join(
+            f'<figure class="kpi">{kpi_svg(k, lang)}<figcaption><strong>{e(k.objective)}'
+            f"</strong><br>{e(kpi_caption(k, lang))}</figcaption></figure>"
+            for k in data.kpis
+        )
+        results.append(f'<div class="kpis">{figures}</div>')
         rows = [_kpi_cells(k, lang) for k in data.kpis]
         classes = [
             ["", "", "num", "num", "num", "num", f"status-{k.status or 'unknown'}"]
@@ -566,9 +725,23 @@ def render_html(
     else:
         head, rows = table
         classes = [[""] + ["num"] * (len(head) - 1) for _ in rows]
-        roi_body = _html_table(head, rows, classes) + (
-            f'<p class="note">{e(T("qbr.label.roi_note"))}</p>'
+        windows = roi_windows(data, lang)
+        figures = (
+            f"<figure>{roi_svg(windows, lang)}"
+            f"{_legend([(n, ROI_COLOURS[i]) for i, (n, _) in enumerate(windows)])}"
+            f"<figcaption>{e(T('qbr.label.roi_chart'))}</figcaption></figure>"
         )
+        versus = roi_pct_svg(data, lang)
+        if versus is not None:
+            figures += (
+                f"<figure>{versus}<figcaption>{e(T('qbr.label.roi_vs'))}</figcaption></figure>"
+            )
+        roi_body = (
+            f'<div class="charts">{figures}</div>'
+            + _html_table(head, rows, classes)
+            + f'<p class="note">{e(T("qbr.label.roi_note"))}</p>'
+        )
+    roi_body += f'<p class="measured">{e(roi_measured_text(data, lang))}</p>'
     out.append(
         f'<section id="roi"><h2>{e(T("qbr.section.roi"))}</h2>{roi_body}'
         f"{_html_notes(sections, 'roi', lang)}</section>"

@@ -26,6 +26,7 @@ from cstui.domain.models import (
     Priority,
     QBRStatus,
     Stage,
+    SuccessPlan,
     SurveyKind,
     Task,
     TaskSource,
@@ -186,7 +187,7 @@ class QBRs(Activities, Voc):
             roi_period=roi_period,
             roi_ytd=roi_ytd,
             stories=stories,
-            risks=q.risk_lines(flags, kpis, open_requests, lang),
+            risks=[],
             next_steps=q.next_step_lines(
                 account.upsell_ideas,
                 None if point is None else (point.label(lang), point.due, point.agenda(lang)),
@@ -195,9 +196,56 @@ class QBRs(Activities, Voc):
             changes=[],
             previous_period=None if previous is None else previous.period,
         )
+        self._qbr_audiences(data, flags, open_requests, plan, lang)
         data.changes = q.change_lines(before, data, lang)
         data.summary_draft = q.draft_summary(data, lang, i18n.money)
         return data
+
+    @staticmethod
+    def _qbr_audiences(
+        data: q.QBRData,
+        flags: list[tuple[str, str]],
+        open_requests: list[str],
+        plan: SuccessPlan | None,
+        lang: str,
+    ) -> None:
+        """Risks the customer sees apart from the CSM's internal notes, and the measured ROI
+        apart from the estimate (a negative one of either is a risk)."""
+        objectives = plan.objectives if plan is not None else []
+        end = min(data.period_end, data.as_of)
+        data.roi_measured = q.measured_roi(objectives, end)
+        data.internal = q.internal_lines(flags, lang)
+        data.risks = q.risk_lines(data.kpis, open_requests, lang) + q.roi_risk_lines(
+            data.roi_ytd, data.roi_measured, lang, i18n.money
+        )
+
+    def qbr_export_parts(
+        self, account_id: str, period: str | None, lang: str
+    ) -> tuple[q.QBRData, dict[str, str], list[str], date | None]:
+        """What every export renders: numbers, edited sections, marked stories, delivery day.
+
+        A delivered review gives its frozen snapshot; otherwise the stored record's edits, or
+        the draft's pre-marked stories. Reading only: exporting creates no record.
+        """
+        data = self.qbr_data(account_id, period, lang)
+        record = self.qbr_record(account_id, data.period)
+        sections: dict[str, str] = {}
+        stories = [s.activity_id for s in data.marked_stories()]
+        delivered = None
+        if record is not None:
+            sections = dict(record.sections)
+            stories = list(record.stories)
+            if record.status is QBRStatus.DELIVERED and record.frozen:
+                sections = dict(record.frozen.get("sections", sections))
+                stories = list(record.frozen.get("stories", stories))
+                delivered = record.delivered_on
+        return data, sections, stories, delivered
+
+    def note_qbr_export(self, account_id: str, period: str, fmt: str, path: str) -> QBR:
+        """Remember where the review was exported (allowed after delivery: not content)."""
+        record = self.qbr(account_id, period)
+        exports = {**record.exports, fmt: path}
+        return self._save(QBR, {"id": record.id, "exports": exports}, new=False)
 
     def qbr_view(self, account_id: str, period: str) -> QBR:
         """The stored review, or the draft it would start as, unsaved: viewing writes nothing.

@@ -212,6 +212,29 @@ async def test_export_writes_a_private_file(demo_ws: Workspace, tmp_path: Path) 
         await pilot.pause()
         assert (tmp_path / f"cstui-qbr-quartz-systems-llc-{PERIOD}.md").exists()
 
+        # The form offers the slide deck too; the head then says where each export is.
+        form = await _form(pilot, app, "x")
+        from cstui.widgets.qbr.forms import export_fields
+
+        fmt_field = export_fields(NAME, ACCOUNT, PERIOD)[0]
+        assert [value for _, value in fmt_field.options or []] == ["md", "html", "pptx"]
+        form.query_one("#field-format", Select).value = "pptx"
+        form.query_one("#field-path", Input).value = str(tmp_path / "deck.md")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        deck = tmp_path / "deck.pptx"
+        assert stat.S_IMODE(deck.stat().st_mode) == 0o600
+        from pptx import Presentation
+
+        assert Presentation(str(deck)).slides[0].shapes.title.text_frame.text == NAME
+        (tmp_path / "review.html").unlink()
+        pane = app.screen.query_one(QBRPane)
+        pane.refresh_view()
+        await pilot.pause()
+        head = str(pane.query_one("#qbr-head", Static).render())
+        assert "Exported" in head and str(deck) in head
+        assert "review.html" in head and "(file gone)" in head
+
 
 def _report_titles() -> list[str]:
     """The section titles as the report prints them (the core's catalogue)."""

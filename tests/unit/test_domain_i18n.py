@@ -504,11 +504,11 @@ def test_qbr_risks_and_stage_changes_in_the_review_language(demo_ws: Workspace) 
     flags = demo_ws.flags(flagged.id)
     data = demo_ws.qbr_data(flagged.id, "2026Q4", lang="ja")
     config = demo_ws.settings.health
-    for f in flags:
-        assert f"{config.flag_label(f.rule, 'ja')}：{f.text('ja')}" in data.risks
+    for f in flags:  # flags are the CSM's internal notes, worded in the review's language
+        assert f"{config.flag_label(f.rule, 'ja')}：{f.text('ja')}" in data.internal
     english = demo_ws.qbr_data(flagged.id, "2026Q4", lang="en")
     for f in flags:
-        assert f"{config.flag_label(f.rule, 'en')}: {f.evidence}" in english.risks
+        assert f"{config.flag_label(f.rule, 'en')}: {f.evidence}" in english.internal
     before = replace(data, account=replace(data.account, stage="onboarding"))
     after = replace(data, account=replace(data.account, stage="expansion"))
     assert "ステージ：オンボーディング → 拡張" in qbr.change_lines(before, after, "ja")

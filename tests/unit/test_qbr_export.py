@@ -101,3 +101,21 @@ def test_delivered_html_says_it_is_frozen(demo_ws: Workspace) -> None:
     data = demo_ws.qbr_data(ACC, P)
     page = render_html(data, {}, [], "en", delivered_on=date(2026, 11, 23))
     assert "Delivered on 2026-11-23" in page
+
+
+def test_html_tells_the_story_with_kpi_and_roi_visuals(demo_ws: Workspace) -> None:
+    data = demo_ws.qbr_data("acc-000044", P, "en")
+    page = render_html(data, {}, [], "en")
+    assert page.count('<figure class="kpi">') == len(data.kpis) == 2
+    for row in data.kpis:
+        unit = f" ({row.unit})" if row.unit else ""
+        expected = f"{row.kpi}{unit}: {qbr.number(row.baseline)} → {qbr.number(row.current)}"
+        assert expected in page
+    assert "Value, fee and net value per window (estimated)" in page
+    # The health caption tells start → end, the same two numbers as the summary.
+    assert data.health_start is not None and data.health_end is not None
+    scores = [v for _, v in data.health_series]
+    assert (min(scores), max(scores)) != (data.health_start, data.health_end)  # min–max differs
+    assert f": {data.health_start} → {data.health_end}</figcaption>" in page
+    assert f"from {data.health_start} to {data.health_end}" in data.summary_draft
+    assert "break-before: page" in page and "@media print" in page

@@ -24,14 +24,35 @@ def default_export_path(account_name: str, account_id: str, period: str, ext: st
     return Path.home() / f"cstui-qbr-{slug}-{period}.{ext}"
 
 
-def write_private(path: Path, text: str) -> None:
-    """Write ``text`` readable by its owner only (0600), even over an existing file."""
+FORMATS: tuple[tuple[str, str], ...] = (
+    ("Markdown (.md)", "md"),
+    ("HTML (.html)", "html"),
+    ("PowerPoint (.pptx)", "pptx"),
+)
+"""The export formats the ``x`` form offers: (label, extension)."""
+
+
+def write_private(path: Path, payload: str | bytes) -> None:
+    """Write ``payload`` readable by its owner only (0600), even over an existing file."""
+    data = payload.encode("utf-8") if isinstance(payload, str) else payload
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
         os.fchmod(fd, 0o600)
-        os.write(fd, text.encode("utf-8"))
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
     finally:
         os.close(fd)
+
+
+def export_path(value: str, default: Path, ext: str) -> Path:
+    """Where an export goes: the default in a folder; a known extension follows the format."""
+    path = Path(value).expanduser() if value else default
+    if path.is_dir():
+        return path / default.name
+    if path.suffix in tuple(f".{e}" for _, e in FORMATS):
+        return path.with_suffix(f".{ext}")
+    return path
 
 
 def drafted_text(data: QBRData, section: str) -> str:
@@ -65,7 +86,7 @@ def export_fields(name: str, account_id: str, period: str) -> list[Field]:
             t("qbrui.export.format"),
             kind="select",
             value="md",
-            options=[("Markdown (.md)", "md"), ("HTML (.html)", "html")],
+            options=list(FORMATS),
             required=True,
         ),
         Field(

@@ -33,10 +33,12 @@ from cstui.ui.forms import FormScreen
 from cstui.widgets.charts import Series, TimeChart
 from cstui.widgets.pane import AccountPane
 from cstui.widgets.qbr import forms
-from cstui.widgets.qbr.forms import EDITABLE, default_export_path, write_private
+from cstui.widgets.qbr.forms import EDITABLE, default_export_path, export_path, write_private
 from cstui.widgets.qbr.render import (
     chart_series,
+    exports_of,
     head_text,
+    internal_text,
     kpis_text,
     lines_text,
     numbers_text,
@@ -173,12 +175,14 @@ class QBRPane(AccountPane, can_focus=True):
         data = ws.qbr_data(self.account_id, self.period, lang=language())
         record = ws.qbr_view(self.account_id, self.period)
         self.data, self.record = data, record
-        self.query_one("#qbr-head", Static).update(head_text(data, record))
+        self.query_one("#qbr-head", Static).update(head_text(data, record, exports_of(record)))
         edited = record.sections
         self._text("summary").update(prose_text(edited.get("summary"), data.summary_draft))
         self._show_results(data)
         self._text("roi").update(roi_text(data))
-        self._text("risks").update(prose_text(edited.get("risks"), lines_text(data.risks)))
+        self._text("risks").update(
+            prose_text(edited.get("risks"), lines_text(data.risks), internal_text(data))
+        )
         self._text("next_steps").update(
             prose_text(edited.get("next_steps"), lines_text(data.next_steps))
         )
@@ -233,6 +237,12 @@ class QBRPane(AccountPane, can_focus=True):
 
     def after_dialog(self) -> None:
         self.call_after_refresh(self.restore_cursor)
+
+    def on_focus(self) -> None:
+        """Focus given to the pane itself (a tab digit typed while the account opened) goes
+        on to the review's cursor, as opening the tab by hand does."""
+        if self._cursors():
+            self.restore_cursor()
 
     def restore_cursor(self) -> None:
         """Focus the remembered section or story, else the summary."""
@@ -352,19 +362,16 @@ class QBRPane(AccountPane, can_focus=True):
         def submit(values: dict[str, Any]) -> None:
             ext = values["format"] or "md"
             default = default_export_path(name, account_id, period, ext)
-            path = Path(values["path"]).expanduser() if values["path"] else default
-            if path.is_dir():
-                path = path / default.name
-            elif path.suffix in (".md", ".html"):
-                path = path.with_suffix(f".{ext}")
+            path = export_path(values["path"] or "", default, ext)
             try:
-                write_private(path, self.export_text(ext))
+                write_private(path, self.export_bytes(ext))
             except OSError as exc:
                 raise InvalidRecord(
                     [t("qbrui.export.failed", path=path, error=exc.strerror or exc)],
                     {"path": [t("qbrui.export.failed", path=path, error=exc.strerror or exc)]},
                 ) from exc
             written.append(path)
+            self.workspace.note_qbr_export(account_id, period, ext, str(path))
 
         def done(values: dict[str, Any] | None) -> None:
             if values is not None and written:
@@ -374,20 +381,21 @@ class QBRPane(AccountPane, can_focus=True):
         title = t("qbrui.export.title", period=period, name=clean(name))
         self.app.push_screen(FormScreen(title, fields, submit), done)
 
-    def export_text(self, fmt: str) -> str:
-        """The export of the shown QBR in the UI language; a delivered one as it was frozen."""
+    def export_bytes(self, fmt: str) -> bytes:
+        """The export of the shown QBR in the UI language, customer-facing content only; a
+        delivered one as it was frozen."""
         from cstui.report.qbr import render_html, render_markdown
 
-        ws = self.workspace
         lang = language()
-        data = ws.qbr_data(self.account_id, self.period, lang=lang)
-        record = ws.qbr_view(self.account_id, self.period)
-        frozen = record.frozen or {}
-        sections: dict[str, str] = frozen.get("sections", record.sections)
-        stories: list[str] = frozen.get("stories", record.stories)
+        parts = self.workspace.qbr_export_parts(self.account_id, self.period, lang)
+        data, sections, stories, delivered = parts
+        if fmt == "pptx":
+            from cstui.report.deck import render_pptx  # python-pptx loads only when asked
+
+            return render_pptx(data, sections, stories, lang, delivered_on=delivered)
         if fmt == "html":
-            return render_html(data, sections, stories, lang, delivered_on=record.delivered_on)
-        return render_markdown(data, sections, stories, lang)
+            return render_html(data, sections, stories, lang, delivered_on=delivered).encode()
+        return render_markdown(data, sections, stories, lang).encode()
 
 
 def _key(item: Cursor) -> str:

@@ -7,6 +7,8 @@ checked without running the app. All customer text is appended literally, never 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
 
 from rich.text import Text
 
@@ -45,7 +47,44 @@ def status_text(qbr: QBR) -> Text:
     return out
 
 
-def head_text(data: QBRData, qbr: QBR) -> Text:
+@dataclass(frozen=True, slots=True)
+class ExportFile:
+    fmt: str
+    path: str
+    exists: bool
+
+
+def exports_of(qbr: QBR) -> list[ExportFile]:
+    """The files this review was exported to from the tab, in format order, and whether
+    each is still there (a file moved or deleted since is shown as missing)."""
+    order = ("md", "html", "pptx")
+    known = sorted(qbr.exports.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else 9)
+    return [ExportFile(fmt, path, Path(path).exists()) for fmt, path in known]
+
+
+def exports_text(files: Sequence[ExportFile]) -> Text:
+    out = Text()
+    out.append(t("qbrui.exports") + "  ", style="bold")
+    for i, f in enumerate(files):
+        if i:
+            out.append(" · ", style="dim")
+        out.append(f"{_FORMAT_NAMES.get(f.fmt, f.fmt)} ", style="bold")
+        out.append(clean(_home(f.path)), style="" if f.exists else "dim strike")
+        if not f.exists:
+            out.append(" " + t("qbrui.exports.missing"), style="yellow")
+    return out
+
+
+_FORMAT_NAMES = {"md": "Markdown", "html": "HTML", "pptx": "PPTX"}
+
+
+def _home(path: str) -> str:
+    """``~/…`` for a path in the home folder: shorter, and the same on every machine."""
+    home = str(Path.home())
+    return "~" + path[len(home) :] if path.startswith(home + "/") else path
+
+
+def head_text(data: QBRData, qbr: QBR, exports: Sequence[ExportFile] = ()) -> Text:
     out = Text()
     out.append(clean(data.account.name), style="bold")
     out.append("  ")
@@ -55,11 +94,15 @@ def head_text(data: QBRData, qbr: QBR) -> Text:
     out.append("  ")
     out.append_text(status_text(qbr))
     out.append("\n" + t("qbrui.keys_hint"), style="dim")
+    if exports:
+        out.append("\n")
+        out.append_text(exports_text(exports))
     return out
 
 
-def prose_text(edited: str | None, drafted: str) -> Text:
-    """The CSM's text if any, else the draft; marked so nobody mistakes one for the other."""
+def prose_text(edited: str | None, drafted: str, internal: Text | None = None) -> Text:
+    """The CSM's text if any, else the draft; marked so nobody mistakes one for the other.
+    ``internal`` (the prep notes) follows under its own heading: it is never exported."""
     out = Text()
     if edited:
         out.append(clean(edited, single_line=False))
@@ -67,6 +110,20 @@ def prose_text(edited: str | None, drafted: str) -> Text:
     else:
         out.append(clean(drafted, single_line=False) or t("qbrui.list.none"))
         out.append("\n" + t("qbrui.generated"), style="dim italic")
+    if internal is not None:
+        out.append("\n\n")
+        out.append_text(internal)
+    return out
+
+
+def internal_text(data: QBRData) -> Text:
+    """The internal notes (flags naming people, our own misses), marked as never exported."""
+    out = Text()
+    out.append(t("qbrui.internal"), style="bold magenta")
+    if not data.internal:
+        out.append("\n" + t("qbrui.internal.none"), style="dim")
+    for line in data.internal:
+        out.append("\n• " + clean(line), style="magenta")
     return out
 
 
@@ -210,11 +267,20 @@ def roi_line(label: str, row: ROIRow | None) -> Text:
 
 
 def roi_text(data: QBRData) -> Text:
+    """The estimated ROI (試算) per window, then the measured one (実績) when there is one."""
     if data.roi_period is None and data.roi_ytd is None:
-        return Text(t("qbrui.roi.none"), style="dim")
-    out = roi_line(t("qbrui.roi.period"), data.roi_period)
-    out.append("\n")
-    out.append_text(roi_line(t("qbrui.roi.ytd"), data.roi_ytd))
+        out = Text(t("qbrui.roi.none"), style="dim")
+    else:
+        out = roi_line(t("qbrui.roi.period"), data.roi_period)
+        out.append("\n")
+        out.append_text(roi_line(t("qbrui.roi.ytd"), data.roi_ytd))
+    m = data.roi_measured
+    if m is not None:
+        out.append("\n" + t("qbrui.roi.measured") + "  ", style="bold")
+        line = t(
+            "qbrui.roi.measured.line", pct=percent(m.pct), kpi=clean(m.kpi), day=fmt_date(m.day)
+        )
+        out.append(line, style="bold green" if m.pct > 0 else "bold red")
     return out
 
 
