@@ -79,7 +79,12 @@ def test_random_kills_converge_without_loss_or_duplicates(tmp_path: Path) -> Non
                 hold = crm.hold(rng.randint(1, 7), apply=rng.random() < 0.5)
             proc = _start(env)
             if hold is not None:
-                assert hold.reached.wait(60), "the sync never reached its kill point"
+                deadline = time.monotonic() + 120
+                while not hold.reached.wait(0.1):  # the kill point, or why it was not reached
+                    if proc.poll() is not None or time.monotonic() > deadline:
+                        proc.kill()
+                        _, err = proc.communicate()
+                        raise AssertionError(f"the sync never reached its kill point: {err!r}")
             else:
                 started = time.monotonic()
                 while crm.requests() == before and time.monotonic() - started < 5:
