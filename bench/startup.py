@@ -359,7 +359,9 @@ def measure(accounts: int, seed: int, keep: bool, runs: int, tmp: Path) -> list[
         open_accounts_and_kpis(s)
         rss_used = s.status_mb("VmRSS")
         hwm_used = s.status_mb("VmHWM")
-        s.close(b"\x1bq")
+        s.send(b"\x1b")  # leave the KPI screen (its own "q" picks a quarter)
+        s.quiet()
+        s.close()
         shutil.rmtree(copy, ignore_errors=True)
     with stopwatch("memory: a new day's rescore"):
         copy = tmp / "data-newday"
