@@ -126,21 +126,34 @@ class CSApp(WorkspaceApp):
     async def rescore_all(self) -> None:
         """Today's scores for every account, in chunks so the UI keeps answering keys.
 
-        A storage error (disk full, lock held) leaves the stored scores on screen.
+        One process per data folder does it (under the store's rescore lock); the others
+        see the lock held and get the new scores through the journal, like any edit. A
+        storage error (disk full, lock held) leaves the stored scores on screen.
         """
         ws = self.workspace
         try:
             if ws.health_is_current():
                 return
-            # Parsing the big tables (activities, usage) is the slow part of a large book: do
-            # it off the event loop so keys keep working, then score in small chunks on it.
-            await asyncio.to_thread(ws.preload, HEALTH_INPUT_TABLES)
-            ids = [r.id for r in ws.portfolio()]
-            results = []
-            for start in range(0, len(ids), HEALTH_CHUNK):
-                results.extend(ws.evaluate(ids[start : start + HEALTH_CHUNK]))
-                await asyncio.sleep(0)
-            ws.record_health(results)
+            lock = ws.rescore_lock()
+            if not lock.try_acquire():
+                return  # another process is rescoring today: its results arrive by the poll
+            try:
+                ws.poll()  # a process that just finished left nothing to do
+                if ws.health_is_current():
+                    return
+                # Parsing the big tables (activities, usage) is the slow part of a large
+                # book: do it off the event loop so keys keep working, then score in small
+                # chunks on it.
+                await asyncio.to_thread(ws.preload, HEALTH_INPUT_TABLES)
+                ids = [r.id for r in ws.portfolio()]
+                results = []
+                for start in range(0, len(ids), HEALTH_CHUNK):
+                    chunk = ids[start : start + HEALTH_CHUNK]
+                    results.extend(ws.evaluate(chunk, cache_models=False))
+                    await asyncio.sleep(0)
+                ws.record_health(results)
+            finally:
+                lock.release()
         except StoreError as exc:
             self.report_storage(exc)
 

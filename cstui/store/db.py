@@ -736,14 +736,16 @@ class Store:
                 return [_copy(rec) for rec in docs]
             return [_copy(rec) for rec in docs if not rec.get("_deleted")]
 
-    def peek(self, table: str, id: str) -> Record | None:
-        """The live record itself, not a copy (None for a tombstone): read it, never mutate it.
+    def peek(self, table: str, id: str, *, include_deleted: bool = False) -> Record | None:
+        """The live record itself, not a copy (None for a tombstone unless asked): read it,
+        never mutate it.
 
-        For building models, which copy the data anyway; ``get`` would copy it twice.
+        For building models, which copy the data anyway (``get`` would copy it twice), and
+        for change handling, where copying a record's long history per change was the cost.
         """
         with self._mutex:
             rec = self._record(table, id)
-            return None if rec is None or rec.get("_deleted") else rec
+            return None if rec is None or (rec.get("_deleted") and not include_deleted) else rec
 
     def scan(self, table: str) -> Iterator[Record]:
         """The live records of a table themselves, not copies: read them, never mutate them.

@@ -27,7 +27,7 @@ from cstui.domain.models import (
     SurveyKind,
     SurveyResponse,
 )
-from cstui.store import Change, Store
+from cstui.store import Change, NamedLock, Store, gc_paused
 from cstui.workspace.onboarding import Onboarding
 from cstui.workspace.repo import (
     HEALTH_TABLE,
@@ -41,6 +41,8 @@ from cstui.workspace.success_plans import SuccessPlans
 
 HISTORY_DAYS = 400
 _SNOOZE_FIELDS = ("snoozed_until", "snooze_reason", "snoozed_by")
+RESCORE_LOCK = "rescore"
+"""The named store lock (``rescore.lock``) held by the one process rescoring the whole book."""
 
 
 class Health(Onboarding, SuccessPlans):
@@ -53,7 +55,8 @@ class Health(Onboarding, SuccessPlans):
     def _forget(self, ch: Change, account_id: str | None) -> None:
         super()._forget(ch, account_id)
         if ch.table == HEALTH_TABLE and self._summaries is not None:
-            record = self.store.get(HEALTH_TABLE, ch.id)
+            # The live record, as _health_summaries() keeps them (read only, never mutated).
+            record = self.store.peek(HEALTH_TABLE, ch.id)
             if record is None:
                 self._summaries.pop(ch.id, None)
             else:
@@ -71,7 +74,7 @@ class Health(Onboarding, SuccessPlans):
         return max(answers, key=lambda s: (s.date, s.id)).score if answers else None
 
     def rating(self, account_id: str) -> ManualRating | None:
-        record = self.store.get(RATINGS_TABLE, account_id)
+        record = self.store.peek(RATINGS_TABLE, account_id)
         return None if record is None else ManualRating.model_validate(record)
 
     def health_inputs(self, account_id: str) -> HealthInputs:
@@ -105,19 +108,35 @@ class Health(Onboarding, SuccessPlans):
         return [(date.fromisoformat(d), v) for d, v in summary.get("history", [])]
 
     def evaluate(
-        self, account_ids: Iterable[str] | None = None, as_of: date | None = None
+        self,
+        account_ids: Iterable[str] | None = None,
+        as_of: date | None = None,
+        *,
+        cache_models: bool = True,
     ) -> list[tuple[HealthResult, list[Flag]]]:
-        """Compute health and flags (pure reads; :meth:`record_health` persists them)."""
+        """Compute health and flags (pure reads; :meth:`record_health` persists them).
+
+        ``cache_models=False`` for passes over the whole book: the models built for them are
+        dropped afterwards instead of staying in memory for the life of the process.
+        """
         day = as_of or clock.today()
-        ids = list(account_ids) if account_ids is not None else [a.id for a in self.accounts()]
+        if account_ids is not None:
+            ids = list(account_ids)
+        else:
+            ids = [r["id"] for r in self.store.scan(Account.table)]
         out = []
         config = self.settings.health
-        for account_id in ids:
-            if self.account(account_id) is None:
-                continue
-            inputs = self.health_inputs(account_id)
-            result = compute_health(inputs, config, day)
-            out.append((result, compute_flags(inputs, result, config, day)))
+        cached, self._cache_models = self._cache_models, cache_models and self._cache_models
+        try:
+            with gc_paused():  # many short-lived objects, no cycles: no full collections
+                for account_id in ids:
+                    if self.account(account_id) is None:
+                        continue
+                    inputs = self.health_inputs(account_id)
+                    result = compute_health(inputs, config, day)
+                    out.append((result, compute_flags(inputs, result, config, day)))
+        finally:
+            self._cache_models = cached
         return out
 
     def record_health(
@@ -209,7 +228,34 @@ class Health(Onboarding, SuccessPlans):
     def refresh_health(
         self, account_ids: Iterable[str] | None = None, as_of: date | None = None
     ) -> int:
-        return self.record_health(self.evaluate(account_ids, as_of), as_of)
+        return self.record_health(
+            self.evaluate(account_ids, as_of, cache_models=account_ids is not None), as_of
+        )
+
+    def rescore_lock(self) -> NamedLock:
+        """The lock the one process rescoring the whole book holds (one rescore a day per
+        data folder: the others see it held and get the scores through the journal)."""
+        return self.store.named_lock(RESCORE_LOCK)
+
+    def rescore_if_due(self, as_of: date | None = None) -> bool:
+        """Rescore every account unless today's scores are in or another process is on it.
+
+        Returns whether this process rescored. Under the rescore lock it first catches up
+        with the journal: a process that just finished leaves nothing to do.
+        """
+        if self.health_is_current(as_of):
+            return False
+        lock = self.rescore_lock()
+        if not lock.try_acquire():
+            return False
+        try:
+            self.poll()
+            if self.health_is_current(as_of):
+                return False
+            self.refresh_health(as_of=as_of)
+            return True
+        finally:
+            lock.release()
 
     def set_rating(
         self, account_id: str, *, stars: int | None = None, score: int | None = None, reason: str

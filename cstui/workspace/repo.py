@@ -116,6 +116,9 @@ class Repo:
         self.user = user or current_user()
         self.settings = settings or load_settings()
         self._models: dict[str, dict[str, Record]] = defaultdict(dict)
+        self._cache_models = True
+        """False while a whole-book pass (the daily rescore) reads every record once: caching
+        each model it builds kept the whole book in memory afterwards."""
         self._by_account: dict[str, dict[str, set[str]]] = {}
         self._listeners: list[Callable[[WorkspaceEvent], None]] = []
         self._closed = False
@@ -163,7 +166,7 @@ class Repo:
             if ch.table == Account.table:
                 accounts.add(ch.id)
             else:
-                record = self.store.get(ch.table, ch.id, include_deleted=True) or ch.set
+                record = self.store.peek(ch.table, ch.id, include_deleted=True) or ch.set
                 account_id = record.get("account_id")
                 if isinstance(account_id, str):
                     accounts.add(account_id)
@@ -190,13 +193,13 @@ class Repo:
                     ids.discard(ch.id)
             else:
                 index.get(old_account, set()).discard(ch.id)
-            record = self.store.get(ch.table, ch.id)
+            record = self.store.peek(ch.table, ch.id)
             if record is not None and isinstance(record.get("account_id"), str):
                 index.setdefault(record["account_id"], set()).add(ch.id)
         if ch.table == Account.table:
             self._forget(ch, ch.id)
             return
-        record = self.store.get(ch.table, ch.id, include_deleted=True) or {}
+        record = self.store.peek(ch.table, ch.id, include_deleted=True) or {}
         account_id = record.get("account_id") or getattr(old, "account_id", None)
         self._forget(ch, account_id if isinstance(account_id, str) else None)
 
@@ -212,7 +215,8 @@ class Repo:
         if record is None:
             return None
         obj = model.from_record(record)
-        self._models[model.table][id] = obj
+        if self._cache_models:
+            self._models[model.table][id] = obj
         return obj
 
     def _all(self, model: type[R]) -> list[R]:

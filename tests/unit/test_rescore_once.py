@@ -1,0 +1,110 @@
+"""One rescore per data folder per day: two real processes open on a new day, one rescores.
+
+The other sees the rescore lock held (or today's scores already in) and gets the scores
+through the journal, as it gets any edit.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from cstui import clock
+from cstui.workspace import Workspace
+
+pytestmark = pytest.mark.slow
+
+REPO = Path(__file__).resolve().parents[2]
+NEW_DAY = date(2026, 11, 24)
+"""The day after the demo was scored (the demo fixture is built on 2026-11-23)."""
+
+SCRIPT = """
+import json, sys, time
+from pathlib import Path
+from cstui.workspace import Workspace
+
+data, go = Path(sys.argv[1]), Path(sys.argv[2])
+ws = Workspace.open(data, user="me")
+ws.portfolio()  # what the app has loaded before it rescores
+print("ready", flush=True)
+while not go.exists():
+    time.sleep(0.01)
+rescored = ws.rescore_if_due()
+deadline = time.monotonic() + 120
+while not ws.health_is_current() and time.monotonic() < deadline:
+    time.sleep(0.05)
+    ws.poll()
+print(json.dumps({"rescored": rescored, "current": ws.health_is_current()}), flush=True)
+ws.close()
+"""
+
+
+def test_two_processes_on_a_new_day_rescore_once(demo_dir: Path, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(demo_dir, data)
+    go = tmp_path / "go"
+    env = {**os.environ, "CSTUI_TODAY": NEW_DAY.isoformat(), "CSTUI_USER": "me"}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", SCRIPT, str(data), str(go)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for _ in range(2)
+    ]
+    for proc in procs:  # both have opened the folder (and seen yesterday's scores)
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == "ready"
+    go.touch()
+    results = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=180)
+        assert proc.returncode == 0, err
+        results.append(json.loads(out.strip().splitlines()[-1]))
+    assert sorted(r["rescored"] for r in results) == [False, True]
+    assert all(r["current"] for r in results)
+
+    clock.freeze(NEW_DAY)
+    ws = Workspace.open(data, user="me")
+    try:
+        assert ws.health_is_current()
+        stored = {r.id: r.health for r in ws.portfolio()}
+        fresh = {result.account_id: result.score for result, _ in ws.evaluate()}
+        assert stored == fresh
+    finally:
+        ws.close()
+
+
+def test_rescore_skips_while_another_process_holds_the_lock(demo_dir: Path, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(demo_dir, data)
+    clock.freeze(NEW_DAY)
+    holder = Workspace.open(data, user="me")
+    ws = Workspace.open(data, user="me")
+    try:
+        lock = holder.rescore_lock()
+        assert lock.try_acquire()
+        try:
+            assert not ws.rescore_if_due()
+            assert not ws.health_is_current()
+        finally:
+            lock.release()
+        assert ws.rescore_if_due()
+        assert ws.health_is_current()
+        # the other process picks the scores up through the journal
+        holder.poll()
+        assert holder.health_is_current()
+        assert not holder.rescore_if_due()
+    finally:
+        ws.close()
+        holder.close()
