@@ -93,8 +93,9 @@ def test_clone_and_sync_over_ssh(team: Team, sshd: dict[str, str]) -> None:
     assert done.returncode == 0, done.stderr
     assert team.get(team.hub, "accounts", aid)["seats"] == 4242
     # a wrong path on the server: one sentence, exit 6, nothing created there
+    wrong = f"127.0.0.1:{team.root}/nope"
     done = subprocess.run(
-        [sys.executable, "-m", "cstui", "clone", f"127.0.0.1:{team.root}/nope", str(team.root / "x")],
+        [sys.executable, "-m", "cstui", "clone", wrong, str(team.root / "x")],
         env=env, capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
     assert done.returncode == 6 and "does not exist" in done.stderr
