@@ -1049,6 +1049,24 @@ def _op_id(
     return f"{rec.get('_rev', 0)}:{digest}"
 
 
+def as_sync_report(report: HubReport) -> Any:
+    """The hub run as the CRM's ``SyncReport`` (what the app's sync screen shows)."""
+    from collections import Counter
+
+    from .engine import SyncReport
+
+    out = SyncReport(adapter=ADAPTER)
+    out.pulled = Counter({ADAPTER: report.pulled})
+    out.updated = Counter({ADAPTER: report.applied})
+    out.pushed = Counter({ADAPTER: report.pushed})
+    out.deleted = Counter({ADAPTER: report.deleted})
+    out.new_conflicts = report.conflicts
+    out.open_conflicts = report.open_conflicts
+    out.seconds = report.seconds
+    out.changed_locally = bool(report.applied or report.deleted)
+    return out
+
+
 def _set_base(agreed: dict[str, Any], name: str, value: Any) -> None:
     if value is MISSING:
         agreed.pop(name, None)

@@ -241,3 +241,29 @@ def test_status_shows_the_hub_and_pending_changes(team: Team) -> None:
     done = team.run("sync", "--data-dir", str(team.a), "--status")
     assert "Pending changes: 0" in done.stdout
     assert "Last sync: never" not in done.stdout
+
+
+def test_the_app_door_syncs_with_the_hub_and_reports_its_status(
+    team: Team, monkeypatch: Any
+) -> None:
+    """What `Y` and the status line call: the hub first, no CRM set up on this laptop."""
+    from cstui.workspace import Workspace
+
+    monkeypatch.setenv("CSTUI_CONFIG_DIR", team.env["CSTUI_CONFIG_DIR"])
+    monkeypatch.delenv("CSTUI_HUBSPOT_TOKEN", raising=False)
+    ws = Workspace.open(team.a, user="laptop")
+    try:
+        assert ws.has_hub()
+        assert ws.sync_setup_problem() is None  # the hub needs no CRM token
+        aid = next(iter(ws.store.scan("accounts")))["id"]
+        ws.store.put("accounts", aid, {"seats": 77})
+        before = ws.sync_status()
+        assert before.adapter == "hub" and before.pending >= 1 and before.last_sync is None
+        report = ws.run_sync()
+        assert report.pushed["hub"] >= 1 and report.exit_code == 0
+        after = ws.sync_status()
+        assert after.pending == 0 and after.last_sync is not None
+        assert after.last_result == "ok"
+    finally:
+        ws.close()
+    assert team.get(team.hub, "accounts", aid)["seats"] == 77
