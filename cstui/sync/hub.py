@@ -1166,7 +1166,7 @@ def _finish_clone(
         mark = main.last_seq
         replica = main.new_id()
     finally:
-        main.close()
+        main.close(checkpoint=False)  # a few journal lines; rewriting the copy costs 2x
     base = Store(target / BASE_DIR, actor=actor, team=team)
     try:
         _drop_local(base)
@@ -1183,7 +1183,7 @@ def _finish_clone(
             },
         )
     finally:
-        base.close()
+        base.close(checkpoint=False)
     shutil.rmtree(partial, ignore_errors=True)
 
 
