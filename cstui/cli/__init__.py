@@ -31,6 +31,7 @@ from cstui.store import StorageError, StoreError
 from cstui.workspace import Workspace
 
 COMMANDS = {
+    "clone": "cstui.cli.clone:clone",
     "compact": "cstui.cli.compact:compact",
     "demo": "cstui.cli.demo:demo",
     "doctor": "cstui.cli.doctor:doctor",
@@ -38,6 +39,7 @@ COMMANDS = {
     "health": "cstui.cli.health:health",
     "import": "cstui.cli.imports:import_group",
     "report": "cstui.cli.report:report",
+    "serve": "cstui.cli.serve:serve",
     "sync": "cstui.cli.sync:sync",
     "tasks": "cstui.cli.tasks:tasks",
     "today": "cstui.cli.today:today",

@@ -34,8 +34,10 @@ from cstui.sync.errors import (
     EXIT_OK,
     EXIT_PARTIAL,
     Cancelled,
+    SyncBusy,
     SyncError,
 )
+from cstui.sync.hub import HubSync, has_hub
 from cstui.sync.service import SyncService
 from cstui.workspace import current_user
 
@@ -265,6 +267,8 @@ def _ask(service: SyncService) -> int:
     help="Create the custom properties cstui needs in the CRM (safe to repeat), then exit.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="Print only the outcome.")
+@click.option("--hub-only", is_flag=True, help="Sync with the team hub only, not the CRM.")
+@click.option("--crm-only", is_flag=True, help="Sync with the CRM only, not the team hub.")
 def sync(
     data_dir: Path | None,
     team: bool,
@@ -276,8 +280,13 @@ def sync(
     list_adapters: bool,
     run_setup: bool,
     quiet: bool,
+    hub_only: bool,
+    crm_only: bool,
 ) -> None:
-    """Sync with the company CRM: pull its changes, then push yours.
+    """Sync with the team hub (a folder made by `cstui clone`), then the company CRM.
+
+    With a hub, changes are exchanged with it first (every table, both ways); the CRM
+    follows when this machine is set up for one (sync.toml or a token).
 
     The token comes from CSTUI_HUBSPOT_TOKEN or a private (chmod 600) file named in
     sync.toml (default: hubspot.token in the config folder); see cstui/sync/README.md.
@@ -290,8 +299,13 @@ def sync(
       3  conflicts wait for a decision (--conflicts, --resolve)
       4  configuration or usage error (token, sync.toml, adapter, --resolve)
       5  another sync is running for this data folder
+      6  the hub is not a cstui data folder
+      7  the hub runs a cstui with another protocol version
+      8  permission problem on the hub's server
       130 cancelled; everything done so far is kept
     """
+    if hub_only and crm_only:
+        fail("--hub-only and --crm-only exclude each other.", EXIT_CONFIG)
     if list_adapters:
         for info in registry.available().values():
             click.echo(f"{info.name}  {info.target}  ({info.package or 'unknown package'})")
@@ -315,9 +329,18 @@ def sync(
         fail(str(exc), EXIT_FAILED)
         return
     code = EXIT_FAILED
+    hub = has_hub(folder) and not crm_only and scratch is None
+    crm = not hub_only and (not hub or config.crm_configured(adapter_name) or crm_only)
+    if hub_only and not hub:
+        store.close(checkpoint=False)
+        fail(f"{folder} has no team hub; `cstui clone REMOTE DIR` makes one.", EXIT_CONFIG)
     try:
-        code = _sync(
-            SyncService(store, config, adapter_name),
+        code = _sync_all(
+            store,
+            config,
+            adapter_name,
+            hub=hub,
+            crm=crm,
             dry_run=dry_run,
             resolutions=resolutions,
             show_conflicts=show_conflicts,
@@ -330,6 +353,130 @@ def sync(
         if scratch is not None:
             scratch.cleanup()
     sys.exit(code)
+
+
+def _sync_all(
+    store: Store,
+    config: SyncConfig,
+    adapter_name: str | None,
+    *,
+    hub: bool,
+    crm: bool,
+    dry_run: bool,
+    resolutions: tuple[str, ...],
+    show_conflicts: bool,
+    show_status: bool,
+    quiet: bool,
+) -> int:
+    """The hub first (when this folder has one), then the CRM (when set up)."""
+    service = SyncService(store, config, adapter_name)
+    if hub and (show_status or dry_run):
+        _print_hub_status(store, dry_run=dry_run)
+        if not crm:
+            return EXIT_OK
+    if hub and not (show_status or show_conflicts or dry_run):
+        if resolutions:
+            try:
+                settled = _apply_resolutions(service, resolutions)
+            except ResolveError as exc:
+                click.echo(f"cstui: {clean(str(exc))}", err=True)
+                return EXIT_CONFIG
+            resolutions = ()
+            if not quiet:
+                click.echo(f"Settled {settled} conflicts; syncing to make both sides agree.")
+        code = _sync_hub(store, quiet=quiet)
+        if code not in (EXIT_OK, EXIT_CONFLICTS) or not crm:
+            return code
+        crm_code = _sync(
+            service,
+            dry_run=False,
+            resolutions=(),
+            show_conflicts=False,
+            show_status=False,
+            quiet=quiet,
+        )
+        return crm_code if crm_code != EXIT_OK else code
+    if not crm and show_conflicts:
+        found = service.list_conflicts()
+        for c in found:
+            _print_conflict(c)
+        if not found:
+            click.echo("No open conflicts.")
+        return EXIT_OK
+    return _sync(
+        service,
+        dry_run=dry_run,
+        resolutions=resolutions,
+        show_conflicts=show_conflicts,
+        show_status=show_status,
+        quiet=quiet,
+    )
+
+
+def _print_hub_status(store: Store, *, dry_run: bool) -> None:
+    with HubSync(store) as hub:
+        status = hub.status()
+    if dry_run:
+        click.echo(f"Would push to the hub {clean(status.remote)}: {status.pending} records.")
+        return
+    when = status.last_sync.isoformat(sep=" ") if status.last_sync else "never"
+    result = RESULTS.get(status.last_result or "", status.last_result or "")
+    if status.last_error:
+        result = f"{result}: {status.last_error}"
+    click.echo(f"Hub: {clean(status.remote)}")
+    click.echo(f"Pending changes: {status.pending}")
+    click.echo(f"Last sync: {when}{f' ({clean(result)})' if result else ''}")
+    if status.last_ok is not None and status.last_result != "ok":
+        click.echo(f"Last complete sync: {status.last_ok.isoformat(sep=' ')}")
+    click.echo(f"Open conflicts: {status.conflicts}")
+
+
+def _sync_hub(store: Store, *, quiet: bool) -> int:
+    """Push to and pull from the team hub; one line of outcome."""
+    show = sys.stderr.isatty() and not quiet
+    cancel = threading.Event()
+
+    def progress(p: Progress) -> None:
+        if show and p.phase != "done":
+            click.echo(f"\r{p.message}\x1b[K", err=True, nl=False)
+
+    try:
+        hub = HubSync(store)
+    except SyncError as exc:
+        click.echo(f"cstui: {clean(str(exc))}", err=True)
+        return exc.exit_code
+    try:
+        report = hub.run(progress=progress, cancel=cancel)
+    except KeyboardInterrupt:
+        cancel.set()
+        with contextlib.suppress(Exception):
+            hub.record_failure(Cancelled("Interrupted (Ctrl-C)."))
+        click.echo("cstui: sync interrupted; everything done so far is saved.", err=True)
+        return EXIT_CANCELLED
+    except SyncError as exc:
+        if not isinstance(exc, SyncBusy):
+            with contextlib.suppress(Exception):
+                hub.record_failure(exc)
+        if show:
+            click.echo("", err=True)
+        click.echo(f"cstui: {clean(str(exc))}", err=True)
+        return exc.exit_code
+    finally:
+        hub.close()
+    if show:
+        click.echo("", err=True)
+    click.echo(
+        f"Synced with the hub: pushed {report.pushed} changed records, received "
+        f"{report.pulled} ({report.applied} applied here, {report.deleted} deleted); "
+        f"{report.sent / 1e3:.0f} kB sent, {report.received / 1e3:.0f} kB received in "
+        f"{report.seconds:.1f} s."
+    )
+    if report.open_conflicts:
+        click.echo(
+            f"{report.open_conflicts} conflicts wait for a decision: `cstui sync --conflicts` "
+            f"lists them, `cstui sync --resolve ID=mine|theirs` settles one."
+        )
+    return report.exit_code
 
 
 def _setup(config: SyncConfig, adapter_name: str | None) -> int:

@@ -31,6 +31,8 @@ How it works, and why:
 * **Read-modify-write goes through ``update()``** (or ``transaction()`` + ``Txn.get``): the
   caller's function sees the record as committed by every process, under the write lock,
   so two people ticking different items of one list both keep their tick.
+* **Every record carries ``_seq``**, the sequence number of the line that last changed it,
+  so "everything changed since N" survives checkpoints (the team hub's pull uses it).
 * **Long writes commit in chunks** (``chunked()``), so nobody else waits seconds for the lock.
 * **Disk trouble raises typed ``StorageError``s** (disk full, read-only, permission denied,
   lock timeout) with one sentence and no record contents; a missing ``cstui.json`` next to a
@@ -82,7 +84,7 @@ Mutate = Callable[[dict[str, Any] | None], Mapping[str, Any] | None]
 """``update()``'s function: given a copy of the fresh record (None if there is none), return
 the record as it should be, or None to change nothing."""
 
-MANAGED_FIELDS = frozenset({"id", "_rev", "_updated_at", "_by", "_deleted"})
+MANAGED_FIELDS = frozenset({"id", "_rev", "_updated_at", "_by", "_deleted", "_seq"})
 """Fields the store maintains; ``put()`` ignores them in ``set`` (so a record from ``get()``
 can be passed back) and refuses them in ``unset``."""
 
@@ -218,6 +220,13 @@ class Txn:
             self._ts = self._store._now()
         return self._ts
 
+    def _seq(self) -> int:
+        """The sequence number the next line of this transaction will get (the lock is
+        held and the store caught up, so it is exact): stored as ``_seq`` on the record,
+        so "what changed since sequence N" (the team hub's pull) is one pass over the
+        records, whatever checkpoints folded the journal since."""
+        return self._store.last_seq + 1 + len(self._lines)
+
     def _current(self, table: str, id: str) -> Record | None:
         key = (table, id)
         if key in self._overlay:
@@ -278,7 +287,9 @@ class Txn:
             if not fields and not removed:
                 return _copy(cur)
         ts = self._stamp()
-        fields.update({"_rev": rev + 1, "_updated_at": ts, "_by": self._store.actor})
+        fields.update(
+            {"_rev": rev + 1, "_updated_at": ts, "_by": self._store.actor, "_seq": self._seq()}
+        )
         new = dict(cur) if cur is not None else {"id": id}
         for name in removed:
             new.pop(name, None)
@@ -305,7 +316,12 @@ class Txn:
         if cur is None or cur.get("_deleted"):
             return
         ts = self._stamp()
-        fields = {"_rev": int(cur.get("_rev", 0)) + 1, "_updated_at": ts, "_by": self._store.actor}
+        fields = {
+            "_rev": int(cur.get("_rev", 0)) + 1,
+            "_updated_at": ts,
+            "_by": self._store.actor,
+            "_seq": self._seq(),
+        }
         new = {**cur, **fields, "_deleted": True}
         self._add(table, id, new, ts, fields, [], delete=True)
 
@@ -787,6 +803,36 @@ class Store:
         if not name.isidentifier():
             raise ValueError(f"Lock names must be simple words: {name!r}")
         return NamedLock(self.data_dir / f"{name}.lock", purpose=name, team=self.team)
+
+    def changed_since(
+        self, seq: int, tables: Iterable[str] | None = None
+    ) -> list[tuple[str, Record]]:
+        """``(table, copy)`` of every record (tombstones included) whose ``_seq`` is above
+        ``seq``, in ``_seq`` order: what changed since then, whatever checkpoints folded the
+        journal meanwhile. Purged records are gone and not reported. Records written before
+        ``_seq`` existed count as ``_seq`` 0."""
+        with self._mutex, snap.gc_paused():
+            found: list[tuple[int, str, Record]] = []
+            for name in sorted({*self._data, *self._lazy} if tables is None else set(tables)):
+                for rec in (self._docs(name) or {}).values():
+                    at = rec.get("_seq", 0)
+                    if at > seq:
+                        found.append((at, name, rec))
+            found.sort(key=lambda item: item[0])
+            return [(name, _copy(rec)) for _, name, rec in found]
+
+    def export_files(self) -> tuple[bytes, bytes]:
+        """The snapshot and journal files' bytes, read as a consistent pair (shared lock).
+
+        Copied into an empty folder they open as this store at ``last_seq`` of the pair:
+        how ``cstui clone`` copies a team folder at the speed of copying files.
+        """
+        with (
+            self._mutex,
+            self._disk("read the data files", "nothing was changed"),
+            self._lock.shared(),
+        ):
+            return self.snapshot_path.read_bytes(), self.journal_path.read_bytes()
 
     @property
     def closed(self) -> bool:

@@ -124,6 +124,17 @@ class SyncConfig:
     """``[sync] push_mirrors``: whether this data folder pushes the computed mirrors
     (health score, plan summary). One folder speaks for them: a single folder (the
     default), or the team hub; a laptop that syncs through a hub sets it to false."""
+    push_mirrors_set: bool = False
+    """Whether ``sync.toml`` says so explicitly; if not, a folder cloned from a team hub
+    does not push mirrors (the hub speaks for them)."""
+
+    def crm_configured(self, adapter: str | None = None) -> bool:
+        """Whether this machine is set up for a CRM sync: a ``sync.toml``, or a token in
+        the environment or in its default file. A laptop with only a hub skips the CRM."""
+        name = adapter or self.adapter
+        if self.path is not None or self.env.get(f"CSTUI_{_env_name(name)}_TOKEN"):
+            return True
+        return (self.directory / f"{name}.token").is_file()
 
     def options(self, adapter: str) -> dict[str, Any]:
         """The adapter's table from the file, with ``CSTUI_<NAME>_URL`` applied."""
@@ -217,5 +228,6 @@ def load_sync_config(
     config.adapter = parsed.adapter
     config.tables = with_ownership(DEFAULT_TABLES, parsed.ownership, str(path))
     config.push_mirrors = parsed.sync.push_mirrors
+    config.push_mirrors_set = "push_mirrors" in parsed.sync.model_fields_set
     config.sections = parsed.adapter_sections()
     return config

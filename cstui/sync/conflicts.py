@@ -205,6 +205,12 @@ def resolve(
     changes nothing.
     """
     found = check(store, conflict, choice, value, tables)
+    if found.adapter == "hub":  # its base lives in the hub's base store
+        from .hub import HubSync
+
+        with HubSync(store) as hub:
+            hub.resolve(conflict, choice, value)
+        return found
     specs = {t.table: t for t in tables}
     spec = specs.get(found.table)
     with store.transaction() as txn:

@@ -8,6 +8,7 @@ else (:meth:`status`, :meth:`list_conflicts`, :meth:`resolve`) is local and quic
 
 from __future__ import annotations
 
+import copy
 import threading
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,6 +32,8 @@ from .engine import (
     record_status,
 )
 from .errors import Cancelled, SyncBusy, SyncError
+from .hub import ADAPTER as HUB
+from .hub import has_hub
 
 
 def _when(raw: Any) -> datetime | None:
@@ -74,6 +77,10 @@ class SyncService:
         self.store = store
         self.config = config or load_sync_config()
         self.adapter_name = adapter or self.config.adapter
+        if not self.config.push_mirrors_set and has_hub(store.data_dir):
+            # A laptop cloned from the team hub: the hub speaks for the mirrors.
+            self.config = copy.copy(self.config)
+            self.config.push_mirrors = False
 
     # ----------------------------------------------------------------- local, quick
     def status(self, *, check_running: bool = False) -> SyncStatus:
@@ -128,7 +135,10 @@ class SyncService:
 
     def list_conflicts(self) -> list[Conflict]:
         """Open conflicts, oldest first (what the Conflicts screen lists)."""
-        return list_conflicts(self.store, self.adapter_name)
+        found = list_conflicts(self.store, self.adapter_name)
+        if self.adapter_name != HUB:
+            found += list_conflicts(self.store, HUB)
+        return sorted(found, key=lambda c: (c.detected_at, c.table, c.label, c.field))
 
     def check_resolution(self, conflict_id: str, choice: str, value: Any = None) -> Conflict:
         """Raise ``ResolveError`` if :meth:`resolve` would; changes nothing."""

@@ -278,7 +278,7 @@ class Health(Onboarding, SuccessPlans):
 
     def clear_rating(self, account_id: str) -> None:
         if self.store.get(RATINGS_TABLE, account_id) is not None:
-            self.store.purge(RATINGS_TABLE, account_id)
+            self.store.delete(RATINGS_TABLE, account_id)  # a tombstone: travels to the hub
             self.refresh_health([account_id])
 
     def alerts(self, *, active_only: bool = True, as_of: date | None = None) -> list[Alert]:

@@ -244,4 +244,4 @@ class Portfolio(Renewals):
     def delete_view(self, name: str) -> None:
         key = f"{self.user}:{fold(name)}"
         if self.store.get(VIEWS_TABLE, key) is not None:
-            self.store.purge(VIEWS_TABLE, key)
+            self.store.delete(VIEWS_TABLE, key)  # a tombstone: travels to the hub

@@ -26,20 +26,62 @@ class Sync(Repo):
 
         return SyncService(store or self.store)
 
+    def has_hub(self) -> bool:
+        """Whether this folder is a clone of a team hub (``cstui clone``)."""
+        from cstui.sync.hub import has_hub
+
+        return has_hub(self.store.data_dir)
+
+    def _crm_wanted(self, service: SyncService) -> bool:
+        """A folder without a hub always syncs with the CRM; a clone only when this
+        machine is set up for one."""
+        return not self.has_hub() or service.config.crm_configured(service.adapter_name)
+
     def sync_setup_problem(self) -> str | None:
         """Why a sync cannot start (no token, bad sync.toml), or None; no network."""
         from cstui.sync import SyncError
 
         try:
             service = self._sync_service()
+            if not self._crm_wanted(service):
+                return None  # the hub alone
             service.config.token(service.adapter_name)
         except SyncError as exc:
             return str(exc)
         return None
 
     def sync_status(self) -> SyncStatus:
-        """Pending, conflicts, last sync (~0.2 s at 40k records: call it from a thread)."""
-        return self._sync_service().status()
+        """Pending, conflicts, last sync (~0.2 s at 40k records: call it from a thread).
+
+        With a team hub: its last sync, and pending changes for the hub (plus the CRM's
+        when this machine also syncs with one)."""
+        service = self._sync_service()
+        if not self.has_hub():
+            return service.status()
+        from dataclasses import replace
+
+        from cstui.sync import SyncStatus
+        from cstui.sync.hub import ADAPTER, HubSync
+
+        store = Store(self.store.data_dir, actor=self.store.actor, team=self.store.team)
+        try:
+            with HubSync(store) as hub:
+                h = hub.status()
+        finally:
+            store.close(checkpoint=False)
+        status = SyncStatus(
+            adapter=ADAPTER,
+            pending=h.pending,
+            conflicts=len(service.list_conflicts()),
+            last_sync=h.last_sync,
+            last_result=h.last_result,
+            last_error=h.last_error,
+            last_ok=h.last_ok,
+        )
+        if self._crm_wanted(service):
+            crm = service.status()
+            status = replace(status, pending=status.pending + crm.pending)
+        return status
 
     def sync_conflicts(self) -> list[Conflict]:
         return self._sync_service().list_conflicts()
@@ -63,10 +105,30 @@ class Sync(Repo):
         store = Store(self.store.data_dir, actor=self.store.actor, team=self.store.team)
         try:
             service = self._sync_service(store)
-            try:
-                return service.run(progress=progress, cancel=cancel)
-            except SyncError as exc:
-                service.record_failure(exc)  # the status line tells of it, as the CLI's does
-                raise
+            if not self.has_hub():
+                try:
+                    return service.run(progress=progress, cancel=cancel)
+                except SyncError as exc:
+                    service.record_failure(exc)  # the status line tells of it, as the CLI's
+                    raise
+            from cstui.sync.hub import HubSync, as_sync_report
+
+            with HubSync(store) as hub:  # the hub first, then the CRM if set up here
+                try:
+                    hub_report = hub.run(progress=progress, cancel=cancel)
+                except SyncError as exc:
+                    hub.record_failure(exc)
+                    raise
+            report: SyncReport = as_sync_report(hub_report)
+            if self._crm_wanted(service):
+                try:
+                    crm = service.run(progress=progress, cancel=cancel)
+                except SyncError as exc:
+                    service.record_failure(exc)
+                    raise
+                crm.open_conflicts += hub_report.open_conflicts
+                crm.seconds += hub_report.seconds
+                report = crm
+            return report
         finally:
             store.close(checkpoint=False)

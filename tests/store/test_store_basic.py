@@ -31,9 +31,11 @@ def test_put_creates_and_merges_with_meta_fields(open_store: Open) -> None:
         "_rev": 1,
         "_updated_at": "2024-05-01T12:00:00.001Z",
         "_by": "tester",
+        "_seq": 1,
     }
     rec = store.put("accounts", "a1", {"arr": 2000, "_sync": {"remote_id": "9"}}, ["name"])
     assert rec["_rev"] == 2 and rec["arr"] == 2000 and "name" not in rec
+    assert rec["_seq"] == 2  # the journal line that last changed it
     assert rec["_sync"] == {"remote_id": "9"}
     assert store.get("accounts", "a1") == rec
     assert store.get("accounts", "nope") is None
@@ -66,7 +68,7 @@ def test_only_changed_fields_are_journaled(open_store: Open) -> None:
     store.put("accounts", "a1", rec)  # a whole record from get() can be passed back
     line_set = journal_lines(store)[-1]["set"]
     assert isinstance(line_set, dict)
-    assert sorted(line_set) == ["_by", "_rev", "_updated_at", "b"]
+    assert sorted(line_set) == ["_by", "_rev", "_seq", "_updated_at", "b"]
     assert line_set["b"] == 3 and line_set["_rev"] == 2
 
 
@@ -309,3 +311,24 @@ def test_check_reports_a_damaged_journal(open_store: Open) -> None:
     lines = store.journal_path.read_bytes().splitlines(keepends=True)
     store.journal_path.write_bytes(b"garbage\n" + b"".join(lines[1:]))
     assert any("damaged at line 1" in p for p in store.check())
+
+
+def test_changed_since_survives_checkpoints(open_store: Open) -> None:
+    """``_seq`` is the team hub's cursor: what changed after N, across checkpoints."""
+    store = open_store()
+    store.put("accounts", "a1", {"name": "A"})
+    store.put("tasks", "t1", {"title": "T"})
+    mark = store.last_seq
+    store.checkpoint()
+    store.put("accounts", "a1", {"name": "A2"})
+    store.delete("tasks", "t1")
+    store.put("accounts", "a2", {"name": "B"})
+    store.checkpoint()
+    found = store.changed_since(mark)
+    assert [(t, r["id"]) for t, r in found] == [
+        ("accounts", "a1"),
+        ("tasks", "t1"),
+        ("accounts", "a2"),
+    ]
+    assert found[1][1]["_deleted"] is True
+    assert store.changed_since(store.last_seq) == []

@@ -15,7 +15,7 @@ from cstui.store import Store
 TABLES = ["accounts", "tasks"]
 IDS = ["a", "b", "c"]
 FIELDS = ["x", "y", "_sync"]
-META = {"id", "_rev", "_updated_at", "_by", "_deleted"}
+META = {"id", "_rev", "_updated_at", "_by", "_deleted", "_seq"}
 
 values = st.one_of(
     st.integers(-3, 3),

@@ -1,0 +1,72 @@
+"""``cstui clone REMOTE DIR``: make DIR a laptop copy of the team's book on the hub.
+
+REMOTE is ``[user@]host:/path/to/team-folder`` (through your own ssh: keys, agent, config
+and host checking are ssh's) or a folder on this machine. Progress goes to stderr; an
+interrupted clone leaves no half-made book and can simply be run again.
+
+\b
+Exit codes: 0 cloned (or DIR already is a clone of that hub), 1 the hub could not be
+reached (ssh failed, connection lost), 4 DIR holds another book, 6 REMOTE is not a cstui
+data folder, 7 the server runs another cstui protocol version, 8 a permission problem on
+the server, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from cstui.cli.common import fail, team_option
+from cstui.sanitize import clean
+from cstui.workspace import current_user
+
+
+@click.command(name="clone", context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("remote")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@team_option
+@click.option("--quiet", "-q", is_flag=True, help="No progress.")
+def clone(remote: str, directory: Path, team: bool, quiet: bool) -> None:
+    """Copy the team's book from REMOTE into DIRECTORY and remember REMOTE as its hub.
+
+    \b
+    Exit codes:
+      0  cloned (or DIRECTORY already is a clone of that hub)
+      1  the hub could not be reached (ssh failed, connection lost); run again
+      4  DIRECTORY already holds another book
+      6  REMOTE is not a cstui data folder
+      7  the server runs a cstui with another protocol version
+      8  permission problem on the server
+      130 interrupted; run it again to start over
+    """
+    from cstui.sync.errors import EXIT_CANCELLED, SyncError
+    from cstui.sync.hub import clone as do_clone
+
+    show = not quiet
+    printed = False
+
+    def progress(done: int, total: int) -> None:
+        nonlocal printed
+        if show:
+            printed = True
+            pct = 100 * done // max(total, 1)
+            click.echo(f"\rReceiving {done / 1e6:.1f} of {total / 1e6:.1f} MB ({pct}%)\x1b[K",
+                       err=True, nl=False)  # fmt: skip
+
+    try:
+        do_clone(remote, directory, progress=progress, actor=current_user(), team=team)
+    except KeyboardInterrupt:
+        fail("clone interrupted; run it again to start over.", EXIT_CANCELLED)
+    except SyncError as exc:
+        if printed:
+            click.echo("", err=True)
+        fail(str(exc), exc.exit_code)
+    except OSError as exc:
+        fail(f"Cannot write {directory}: {exc.strerror}.", 1)
+    if printed:
+        click.echo("", err=True)
+    click.echo(f"Cloned {clean(remote)} into {directory}; `cstui sync --data-dir {directory}` "
+               f"exchanges changes with it.")  # fmt: skip
+    sys.exit(0)
