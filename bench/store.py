@@ -203,7 +203,8 @@ def main(argv: list[str] | None = None) -> int:
             start = time.perf_counter()
             store = Store(data, actor="bench")
             open_times.append(time.perf_counter() - start)
-            assert store.count("accounts") == 10_000 and store.count("activities") == 100_000
+            assert store.count("accounts") == 10_000
+            assert store.count("activities") == 100_000
             open_all_times.append(time.perf_counter() - start)
             store.close(checkpoint=False)
 

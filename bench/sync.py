@@ -173,7 +173,8 @@ def main(argv: list[str] | None = None) -> None:
     total = pull_s + push_s
     moved = pulled + pushed
     dupes = stats.get("duplicates", {})
-    assert isinstance(dupes, dict) and not any(dupes.values()), f"duplicates: {dupes}"
+    assert isinstance(dupes, dict), f"duplicates: {dupes}"
+    assert not any(dupes.values()), f"duplicates: {dupes}"
     report(
         [
             Metric(

@@ -505,7 +505,8 @@ def reading_from_form(data: Mapping[str, Any], *, today: date) -> tuple[float, d
     elif day is not None and day > today:
         r.fail("date", "success.error.future", day=day.isoformat())
     r.done()
-    assert value is not None and day is not None
+    assert value is not None
+    assert day is not None
     return value, day
 
 

@@ -238,23 +238,23 @@ def render_markdown(
 ) -> str:
     """The review as Markdown, sections 1–7, with Unicode sparklines for the charts."""
     data = q.customer_view(data)
-    L: list[str] = [
+    out: list[str] = [
         f"# {md(label(lang, 'qbr.title'), cell=True)}: {md(data.account.name, cell=True)}"
         f" — {data.period}",
         "",
     ]
-    L += [f"- **{md(k, cell=True)}**: {md(v, cell=True)}" for k, v in _facts(data, lang)]
-    L.append("")
+    out += [f"- **{md(k, cell=True)}**: {md(v, cell=True)}" for k, v in _facts(data, lang)]
+    out.append("")
 
-    L += [f"## {md(label(lang, 'qbr.section.summary'), cell=True)}", ""]
-    L += [md(_notes(sections, "summary") or data.summary_draft), ""]
+    out += [f"## {md(label(lang, 'qbr.section.summary'), cell=True)}", ""]
+    out += [md(_notes(sections, "summary") or data.summary_draft), ""]
 
-    L += [f"## {md(label(lang, 'qbr.section.results'), cell=True)}", ""]
-    L += [f"- {md(line)}" for line in _result_lines(data, lang)]
-    L.append("")
+    out += [f"## {md(label(lang, 'qbr.section.results'), cell=True)}", ""]
+    out += [f"- {md(line)}" for line in _result_lines(data, lang)]
+    out.append("")
     if data.health_series:
         scores = [s for _, s in data.health_series]
-        L += [
+        out += [
             f"**{md(label(lang, 'qbr.label.health_trend'))}**: `{sparkline(scores)}` "
             f"({data.health_series[0][0]} {scores[0]} → {data.health_series[-1][0]} {scores[-1]})",
             "",
@@ -262,7 +262,7 @@ def render_markdown(
     if data.usage_series:
         users = [u for _, u, _ in data.usage_series]
         logins = [n for _, _, n in data.usage_series]
-        L += [
+        out += [
             f"**{md(label(lang, 'qbr.label.active_users'))}**: `{sparkline(users)}` "
             f"({users[0]} → {users[-1]})  ",
             f"**{md(label(lang, 'qbr.label.logins'))}**: `{sparkline(logins)}` "
@@ -270,51 +270,51 @@ def render_markdown(
             "",
         ]
     else:
-        L += [md(label(lang, "qbr.label.no_usage")), ""]
-    L += [f"### {md(label(lang, 'qbr.label.kpis'), cell=True)}", ""]
+        out += [md(label(lang, "qbr.label.no_usage")), ""]
+    out += [f"### {md(label(lang, 'qbr.label.kpis'), cell=True)}", ""]
     if data.kpis:
-        L += _md_table(_kpi_head(lang), [_kpi_cells(k, lang) for k in data.kpis])
+        out += _md_table(_kpi_head(lang), [_kpi_cells(k, lang) for k in data.kpis])
     else:
-        L.append(md(label(lang, "qbr.label.no_kpis")))
-    L.append("")
-    L += _md_notes(sections, "results", lang)
+        out.append(md(label(lang, "qbr.label.no_kpis")))
+    out.append("")
+    out += _md_notes(sections, "results", lang)
 
-    L += [f"## {md(label(lang, 'qbr.section.roi'), cell=True)}", ""]
+    out += [f"## {md(label(lang, 'qbr.section.roi'), cell=True)}", ""]
     table = _roi_table(data, lang)
     if table is None:
-        L += [md(label(lang, "qbr.label.no_roi")), ""]
+        out += [md(label(lang, "qbr.label.no_roi")), ""]
     else:
-        L += _md_table(*table)
-        L += ["", f"*{md(label(lang, 'qbr.label.roi_note'))}*", ""]
-    L += [md(roi_measured_text(data, lang)), ""]
-    L += _md_notes(sections, "roi", lang)
+        out += _md_table(*table)
+        out += ["", f"*{md(label(lang, 'qbr.label.roi_note'))}*", ""]
+    out += [md(roi_measured_text(data, lang)), ""]
+    out += _md_notes(sections, "roi", lang)
 
-    L += [f"## {md(label(lang, 'qbr.section.stories'), cell=True)}", ""]
+    out += [f"## {md(label(lang, 'qbr.section.stories'), cell=True)}", ""]
     picked = _stories(data, stories)
-    L += [f"- {s.date.isoformat()}: {md(s.summary, cell=True)}" for s in picked] or [
+    out += [f"- {s.date.isoformat()}: {md(s.summary, cell=True)}" for s in picked] or [
         md(label(lang, "qbr.label.no_stories"))
     ]
-    L.append("")
-    L += _md_notes(sections, "stories", lang)
+    out.append("")
+    out += _md_notes(sections, "stories", lang)
 
     for name, lines, empty in (
         ("risks", data.risks, "qbr.label.no_risks"),
         ("next_steps", data.next_steps, "qbr.label.no_next_steps"),
     ):
-        L += [f"## {md(label(lang, f'qbr.section.{name}'), cell=True)}", ""]
-        L += [f"- {md(line, cell=True)}" for line in lines] or [md(label(lang, empty))]
-        L.append("")
-        L += _md_notes(sections, name, lang)
+        out += [f"## {md(label(lang, f'qbr.section.{name}'), cell=True)}", ""]
+        out += [f"- {md(line, cell=True)}" for line in lines] or [md(label(lang, empty))]
+        out.append("")
+        out += _md_notes(sections, name, lang)
 
-    L += [f"## {md(label(lang, 'qbr.section.changes'), cell=True)}", ""]
+    out += [f"## {md(label(lang, 'qbr.section.changes'), cell=True)}", ""]
     if data.previous_period is None:
-        L += [md(label(lang, "qbr.label.first")), ""]
+        out += [md(label(lang, "qbr.label.first")), ""]
     else:
-        L += [md(label(lang, "qbr.label.since", period=data.previous_period)), ""]
-        L += [f"- {md(line, cell=True)}" for line in data.changes]
-        L.append("")
-    L += _md_notes(sections, "changes", lang)
-    return "\n".join(L).rstrip() + "\n"
+        out += [md(label(lang, "qbr.label.since", period=data.previous_period)), ""]
+        out += [f"- {md(line, cell=True)}" for line in data.changes]
+        out.append("")
+    out += _md_notes(sections, "changes", lang)
+    return "\n".join(out).rstrip() + "\n"
 
 
 def _md_notes(sections: Mapping[str, str], name: str, lang: str) -> list[str]:
@@ -649,7 +649,7 @@ def render_html(
     """One self-contained HTML document (inline CSS and SVG; no script, no URL)."""
     data = q.customer_view(data)
 
-    def T(key: str, **kw: Any) -> str:
+    def word(key: str, **kw: Any) -> str:
         return label(lang, key, **kw)
 
     facts = "".join(f"<dt>{e(k)}</dt><dd>{e(v)}</dd>" for k, v in _facts(data, lang))
@@ -659,23 +659,23 @@ def render_html(
         "<head>",
         '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{e(T('qbr.title'))} — {e(data.account.name)} — {e(data.period)}</title>",
+        f"<title>{e(word('qbr.title'))} — {e(data.account.name)} — {e(data.period)}</title>",
         f"<style>{_CSS}</style>",
         "</head>",
         "<body>",
         "<main>",
         "<header>",
         f"<h1>{e(data.account.name)}</h1>",
-        f'<p class="sub">{e(T("qbr.title"))} · {e(data.period)}</p>',
+        f'<p class="sub">{e(word("qbr.title"))} · {e(data.period)}</p>',
         f'<dl class="facts">{facts}</dl>',
     ]
     if delivered_on is not None:
-        out.append(f'<p class="frozen">{e(T("qbr.label.delivered", day=delivered_on))}</p>')
+        out.append(f'<p class="frozen">{e(word("qbr.label.delivered", day=delivered_on))}</p>')
     out.append("</header>")
 
     summary = _notes(sections, "summary") or data.summary_draft
     out.append(
-        f'<section id="summary"><h2>{e(T("qbr.section.summary"))}</h2>'
+        f'<section id="summary"><h2>{e(word("qbr.section.summary"))}</h2>'
         f'<p class="summary">{e(summary)}</p></section>'
     )
 
@@ -692,14 +692,14 @@ def render_html(
             f"<figure>{usage_svg(data.usage_series, cap)}<figcaption>{e(cap)}</figcaption></figure>"
         )
     results = [
-        f'<section id="results"><h2>{e(T("qbr.section.results"))}</h2>',
+        f'<section id="results"><h2>{e(word("qbr.section.results"))}</h2>',
         _html_list(_result_lines(data, lang), ""),
     ]
     if charts:
         results.append(f'<div class="charts">{"".join(charts)}</div>')
     if not data.usage_series:
-        results.append(f'<p class="note">{e(T("qbr.label.no_usage"))}</p>')
-    results.append(f"<h3>{e(T('qbr.label.kpis'))}</h3>")
+        results.append(f'<p class="note">{e(word("qbr.label.no_usage"))}</p>')
+    results.append(f"<h3>{e(word('qbr.label.kpis'))}</h3>")
     if data.kpis:
         figures = "".join(
             f'<figure class="kpi">{kpi_svg(k, lang)}<figcaption><strong>{e(k.objective)}'
@@ -714,14 +714,14 @@ def render_html(
         ]
         results.append(_html_table(_kpi_head(lang), rows, classes))
     else:
-        results.append(f"<p>{e(T('qbr.label.no_kpis'))}</p>")
+        results.append(f"<p>{e(word('qbr.label.no_kpis'))}</p>")
     results.append(_html_notes(sections, "results", lang))
     results.append("</section>")
     out.append("".join(results))
 
     table = _roi_table(data, lang)
     if table is None:
-        roi_body = f"<p>{e(T('qbr.label.no_roi'))}</p>"
+        roi_body = f"<p>{e(word('qbr.label.no_roi'))}</p>"
     else:
         head, rows = table
         classes = [[""] + ["num"] * (len(head) - 1) for _ in rows]
@@ -729,48 +729,48 @@ def render_html(
         figures = (
             f"<figure>{roi_svg(windows, lang)}"
             f"{_legend([(n, ROI_COLOURS[i]) for i, (n, _) in enumerate(windows)])}"
-            f"<figcaption>{e(T('qbr.label.roi_chart'))}</figcaption></figure>"
+            f"<figcaption>{e(word('qbr.label.roi_chart'))}</figcaption></figure>"
         )
         versus = roi_pct_svg(data, lang)
         if versus is not None:
             figures += (
-                f"<figure>{versus}<figcaption>{e(T('qbr.label.roi_vs'))}</figcaption></figure>"
+                f"<figure>{versus}<figcaption>{e(word('qbr.label.roi_vs'))}</figcaption></figure>"
             )
         roi_body = (
             f'<div class="charts">{figures}</div>'
             + _html_table(head, rows, classes)
-            + f'<p class="note">{e(T("qbr.label.roi_note"))}</p>'
+            + f'<p class="note">{e(word("qbr.label.roi_note"))}</p>'
         )
     roi_body += f'<p class="measured">{e(roi_measured_text(data, lang))}</p>'
     out.append(
-        f'<section id="roi"><h2>{e(T("qbr.section.roi"))}</h2>{roi_body}'
+        f'<section id="roi"><h2>{e(word("qbr.section.roi"))}</h2>{roi_body}'
         f"{_html_notes(sections, 'roi', lang)}</section>"
     )
 
     picked = [f"{s.date.isoformat()}: {s.summary}" for s in _stories(data, stories)]
     out.append(
-        f'<section id="stories"><h2>{e(T("qbr.section.stories"))}</h2>'
-        f"{_html_list(picked, T('qbr.label.no_stories'))}"
+        f'<section id="stories"><h2>{e(word("qbr.section.stories"))}</h2>'
+        f"{_html_list(picked, word('qbr.label.no_stories'))}"
         f"{_html_notes(sections, 'stories', lang)}</section>"
     )
     out.append(
-        f'<section id="risks"><h2>{e(T("qbr.section.risks"))}</h2>'
-        f"{_html_list(data.risks, T('qbr.label.no_risks'))}"
+        f'<section id="risks"><h2>{e(word("qbr.section.risks"))}</h2>'
+        f"{_html_list(data.risks, word('qbr.label.no_risks'))}"
         f"{_html_notes(sections, 'risks', lang)}</section>"
     )
     out.append(
-        f'<section id="next_steps"><h2>{e(T("qbr.section.next_steps"))}</h2>'
-        f"{_html_list(data.next_steps, T('qbr.label.no_next_steps'))}"
+        f'<section id="next_steps"><h2>{e(word("qbr.section.next_steps"))}</h2>'
+        f"{_html_list(data.next_steps, word('qbr.label.no_next_steps'))}"
         f"{_html_notes(sections, 'next_steps', lang)}</section>"
     )
     if data.previous_period is None:
-        changes = f"<p>{e(T('qbr.label.first'))}</p>"
+        changes = f"<p>{e(word('qbr.label.first'))}</p>"
     else:
-        changes = f"<p>{e(T('qbr.label.since', period=data.previous_period))}</p>" + _html_list(
+        changes = f"<p>{e(word('qbr.label.since', period=data.previous_period))}</p>" + _html_list(
             data.changes, ""
         )
     out.append(
-        f'<section id="changes"><h2>{e(T("qbr.section.changes"))}</h2>{changes}'
+        f'<section id="changes"><h2>{e(word("qbr.section.changes"))}</h2>{changes}'
         f"{_html_notes(sections, 'changes', lang)}</section>"
     )
     out += ["</main>", "</body>", "</html>", ""]

@@ -427,7 +427,7 @@ class KPIScreen(LiveScreen):
 
 
 # ------------------------------------------------------------------------- survey form
-def SurveyForm(ws: Workspace, account_id: str) -> FormScreen:
+def survey_form(ws: Workspace, account_id: str) -> FormScreen:
     """An NPS/CSAT response for one account, saved with ``ws.record_survey``.
 
     The score range is a rule of the whole record (it depends on the kind), so the
@@ -477,7 +477,7 @@ def record_survey_flow(app: App[Any], account_id: str | None) -> None:
     """Open the survey form for ``account_id``, asking for the account first when None."""
     ws = workspace_app(app).workspace
     if account_id is not None:
-        app.push_screen(SurveyForm(ws, account_id))
+        app.push_screen(survey_form(ws, account_id))
         return
     chosen: list[str] = []
 
@@ -489,7 +489,7 @@ def record_survey_flow(app: App[Any], account_id: str | None) -> None:
 
     def then(values: dict[str, Any] | None) -> None:
         if values is not None and chosen:
-            app.push_screen(SurveyForm(ws, chosen[-1]))
+            app.push_screen(survey_form(ws, chosen[-1]))
 
     fields = [
         Field(

@@ -477,7 +477,8 @@ class Connection:
             raise HubUnreachable(
                 f"Cannot start {remote.command()[0]} to reach the hub ({exc.strerror})."
             ) from None
-        assert self.proc.stdin is not None and self.proc.stdout is not None
+        assert self.proc.stdin is not None
+        assert self.proc.stdout is not None
         self._stderr = threading.Thread(target=self._drain, daemon=True)
         self._stderr.start()
         self.wire = Wire(self.proc.stdout, self.proc.stdin)

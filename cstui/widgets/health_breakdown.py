@@ -147,7 +147,8 @@ def _measure_table(
     )
     out.append(head, style="dim underline")
     for m, raw_text in zip(present, raw, strict=True):
-        assert m.points is not None and m.contribution is not None
+        assert m.points is not None
+        assert m.contribution is not None
         points, contribution = m.points + 0.0, m.contribution + 0.0  # never print "-0"
         out.append("\n")
         out.append(set_cell_size(_measure_label(m), label_w), style="bold")

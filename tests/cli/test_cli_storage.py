@@ -38,7 +38,8 @@ def run(*args: str | Path, env: dict[str, str] | None = None) -> tuple[int, str,
 def one_clear_line(stderr: str) -> str:
     lines = [line for line in stderr.splitlines() if line.strip()]
     assert len(lines) == 1, stderr
-    assert lines[0].startswith("cstui: ") and "Traceback" not in stderr
+    assert lines[0].startswith("cstui: ")
+    assert "Traceback" not in stderr
     assert SECRET not in stderr
     return lines[0]
 
@@ -95,7 +96,9 @@ def test_disk_full_during_an_import_is_one_sentence_and_loses_nothing(
         code, stdout, stderr = run("import", "accounts", "--data-dir", book, source)
     assert code == EXIT_STORAGE
     line = one_clear_line(stderr)
-    assert "disk is full" in line and "damaged" not in line and SECRET not in stdout
+    assert "disk is full" in line
+    assert "damaged" not in line
+    assert SECRET not in stdout
     assert count(book) == 1  # what was there is intact
 
 
@@ -119,8 +122,10 @@ def test_a_failed_checkpoint_on_close_is_a_warning_not_a_traceback(
         code, stdout, stderr = run("import", "accounts", "--data-dir", book, source)
     assert code == 0, stderr
     assert "3 created" in stdout
-    assert "Traceback" not in stderr and SECRET not in stderr
-    assert "warning" in stderr and "nothing was lost" in stderr
+    assert "Traceback" not in stderr
+    assert SECRET not in stderr
+    assert "warning" in stderr
+    assert "nothing was lost" in stderr
     assert count(book) == 4  # the journal kept every import
 
 
@@ -145,7 +150,8 @@ def held_lock(book: Path) -> Iterator[subprocess.Popen[str]]:
         text=True,
         env=dict(os.environ, PYTHONPATH=str(REPO)),
     )
-    assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+    assert holder.stdout is not None
+    assert holder.stdout.readline() == "held\n"
     yield holder
     assert holder.stdin is not None
     holder.stdin.write("\n")
@@ -177,7 +183,8 @@ def test_a_missing_data_directory_is_said_to_be_one_and_not_created(tmp_path: Pa
         assert code == EXIT_DATA, (args, stderr)
         assert "does not exist" in one_clear_line(stderr)
     code, _, stderr = run("doctor", "--data-dir", target)
-    assert code == EXIT_UNHEALTHY and "does not exist" in one_clear_line(stderr)
+    assert code == EXIT_UNHEALTHY
+    assert "does not exist" in one_clear_line(stderr)
     assert not target.exists()
 
 
@@ -187,9 +194,11 @@ def test_a_missing_snapshot_next_to_a_journal_is_refused_by_every_command(book: 
     for args in (["today"], ["export", "accounts"], ["compact"]):
         code, stdout, stderr = run(*args, "--data-dir", book)
         assert code == EXIT_DATA, (args, stderr)
-        assert "is missing" in one_clear_line(stderr) and SECRET not in stdout
+        assert "is missing" in one_clear_line(stderr)
+        assert SECRET not in stdout
     code, stdout, stderr = run("doctor", "--data-dir", book)
-    assert code == EXIT_UNHEALTHY and "is missing" in one_clear_line(stderr)
+    assert code == EXIT_UNHEALTHY
+    assert "is missing" in one_clear_line(stderr)
     assert sorted(p.name for p in book.iterdir()) == before  # nothing created
 
 
@@ -222,7 +231,9 @@ def test_a_read_only_folder_is_one_sentence(read_only_book: Path, tmp_path: Path
         code, stdout, stderr = run(*args, "--data-dir", read_only_book)
         assert code == EXIT_STORAGE, (args, stderr)
         line = one_clear_line(stderr)
-        assert "read-only" in line and "damaged" not in line and SECRET not in stdout
+        assert "read-only" in line
+        assert "damaged" not in line
+        assert SECRET not in stdout
 
 
 # ------------------------------------------------------------------ doctor
@@ -237,7 +248,8 @@ def test_doctor_notes_a_repaired_torn_line_and_a_leftover_temp_file_but_is_healt
     os.close(os.open(book / "cstui.json.tmp-4242", os.O_CREAT | os.O_WRONLY, 0o600))
     code, stdout, _ = run("doctor", "--data-dir", book)
     assert code == 0, stdout
-    assert "note:" in stdout and "problem:" not in stdout
+    assert "note:" in stdout
+    assert "problem:" not in stdout
     assert "Everything looks healthy." in stdout
 
 
@@ -245,7 +257,8 @@ def test_doctor_problems_exit_3_with_what_to_do(book: Path) -> None:
     os.chmod(book / "cstui.json", 0o644)
     code, stdout, _ = run("doctor", "--data-dir", book)
     assert code == EXIT_UNHEALTHY
-    assert "problem:" in stdout and "chmod 600" in stdout
+    assert "problem:" in stdout
+    assert "chmod 600" in stdout
 
 
 def test_help_documents_the_exit_codes() -> None:
@@ -283,8 +296,10 @@ def test_a_stray_quote_is_rejected_with_the_line_it_opens_on(book: Path, tmp_pat
     source.write_text('name,arr\nAlpha,1\n"Beta,2\nGamma,3\nDelta,4\n', encoding="utf-8")
     code, stdout, stderr = run("import", "accounts", "--data-dir", book, source)
     assert code == EXIT_ERROR
-    assert f"{source}:3:" in stderr and "not closed" in stderr
-    assert "0 created" in stdout and "1 rejected" in stdout
+    assert f"{source}:3:" in stderr
+    assert "not closed" in stderr
+    assert "0 created" in stdout
+    assert "1 rejected" in stdout
     assert count(book) == 1
 
 

@@ -12,7 +12,7 @@ import orjson
 import pytest
 from tinydb import Query, where
 
-from cstui.store import Change, ConflictError, Store, StoreError
+from cstui.store import Change, ConflictError, Store, StoreError, Txn
 
 Open = Callable[..., Store]
 
@@ -34,7 +34,9 @@ def test_put_creates_and_merges_with_meta_fields(open_store: Open) -> None:
         "_seq": 1,
     }
     rec = store.put("accounts", "a1", {"arr": 2000, "_sync": {"remote_id": "9"}}, ["name"])
-    assert rec["_rev"] == 2 and rec["arr"] == 2000 and "name" not in rec
+    assert rec["_rev"] == 2
+    assert rec["arr"] == 2000
+    assert "name" not in rec
     assert rec["_seq"] == 2  # the journal line that last changed it
     assert rec["_sync"] == {"remote_id": "9"}
     assert store.get("accounts", "a1") == rec
@@ -48,14 +50,17 @@ def test_journal_line_format(open_store: Open) -> None:
     store.put("accounts", "a1", {"name": "Acme"})
     (line,) = journal_lines(store)
     assert list(line) == ["seq", "op_id", "ts", "by", "table", "id", "set", "unset", "delete"]
-    assert line["seq"] == 1 and line["table"] == "accounts" and line["delete"] is False
+    assert line["seq"] == 1
+    assert line["table"] == "accounts"
+    assert line["delete"] is False
 
 
 def test_put_without_real_change_commits_nothing(open_store: Open) -> None:
     store = open_store()
     store.put("accounts", "a1", {"n": 1, "flag": True})
     same = store.put("accounts", "a1", {"n": 1, "flag": True}, ["missing"])
-    assert same["_rev"] == 1 and store.last_seq == 1
+    assert same["_rev"] == 1
+    assert store.last_seq == 1
     # 1 == True in Python, but not in JSON: a type change is a change.
     assert store.put("accounts", "a1", {"flag": 1})["flag"] == 1
     assert store.last_seq == 2
@@ -69,7 +74,8 @@ def test_only_changed_fields_are_journaled(open_store: Open) -> None:
     line_set = journal_lines(store)[-1]["set"]
     assert isinstance(line_set, dict)
     assert sorted(line_set) == ["_by", "_rev", "_seq", "_updated_at", "b"]
-    assert line_set["b"] == 3 and line_set["_rev"] == 2
+    assert line_set["b"] == 3
+    assert line_set["_rev"] == 2
 
 
 def test_expect_rev(open_store: Open) -> None:
@@ -91,7 +97,9 @@ def test_delete_is_a_tombstone_until_purged(open_store: Open) -> None:
     store.delete("accounts", "a1")
     assert store.get("accounts", "a1") is None
     tomb = store.get("accounts", "a1", include_deleted=True)
-    assert tomb is not None and tomb["_deleted"] is True and tomb["_rev"] == 2
+    assert tomb is not None
+    assert tomb["_deleted"] is True
+    assert tomb["_rev"] == 2
     assert store.count("accounts") == 1
     assert [r["id"] for r in store.all("accounts")] == ["a2"]
     assert len(store.all("accounts", include_deleted=True)) == 2
@@ -102,7 +110,8 @@ def test_delete_is_a_tombstone_until_purged(open_store: Open) -> None:
     assert store.get("accounts", "a1", include_deleted=True) is None
     assert store.count("accounts") == 1
     line = journal_lines(store)[-1]
-    assert line["delete"] is True and line["purge"] is True
+    assert line["delete"] is True
+    assert line["purge"] is True
 
 
 def test_put_on_a_tombstone_revives_it(open_store: Open) -> None:
@@ -110,7 +119,9 @@ def test_put_on_a_tombstone_revives_it(open_store: Open) -> None:
     store.put("accounts", "a1", {"v": 1})
     store.delete("accounts", "a1")
     rec = store.put("accounts", "a1", {})
-    assert "_deleted" not in rec and rec["_rev"] == 3 and rec["v"] == 1
+    assert "_deleted" not in rec
+    assert rec["_rev"] == 3
+    assert rec["v"] == 1
     assert store.count("accounts") == 1
 
 
@@ -127,24 +138,27 @@ def test_reads_return_copies(open_store: Open) -> None:
 
 def test_invalid_input_is_refused(open_store: Open) -> None:
     store = open_store()
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="Table names"):
         store.put("_meta", "1", {})
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="Record ids"):
         store.put("accounts", "", {})
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="must match the record id"):
         store.put("accounts", "a1", {"id": "other"})
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="cannot be removed"):
         store.put("accounts", "a1", {}, ["_rev"])
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="both set and removed"):
         store.put("accounts", "a1", {"x": 1}, ["x"])
     with pytest.raises(TypeError, match="dates as ISO text"):
         store.put("accounts", "a1", {"when": datetime(2024, 1, 1)})
     with pytest.raises(TypeError):
         store.put("accounts", "a1", {"bad": {1: "non-text key"}})
-    assert store.last_seq == 0 and store.journal_path.stat().st_size == 0
+    assert store.last_seq == 0
+    assert store.journal_path.stat().st_size == 0
     # Store-managed fields in `set` are ignored, not written.
     rec = store.put("accounts", "a1", {"_rev": 99, "_by": "mallory", "_deleted": True})
-    assert rec["_rev"] == 1 and rec["_by"] == "tester" and "_deleted" not in rec
+    assert rec["_rev"] == 1
+    assert rec["_by"] == "tester"
+    assert "_deleted" not in rec
 
 
 def test_tinydb_queries_see_every_change(open_store: Open) -> None:
@@ -194,30 +208,49 @@ def test_transaction_commits_as_one_batch(open_store: Open) -> None:
         (4, 4, 4),
     ]
     assert len({ln["op_id"] for ln in lines}) == 1
-    assert len(seen) == 1 and [c.seq for c in seen[0]] == [1, 2, 3, 4]
+    assert len(seen) == 1
+    assert [c.seq for c in seen[0]] == [1, 2, 3, 4]
     assert all(c.local for c in seen[0])
     rec = store.get("accounts", "a1")
-    assert rec is not None and rec["v"] == 2 and rec["_rev"] == 2
+    assert rec is not None
+    assert rec["v"] == 2
+    assert rec["_rev"] == 2
 
 
 def test_transaction_exception_writes_nothing(open_store: Open) -> None:
     store = open_store()
     store.put("accounts", "a1", {"v": 1})
     size = store.journal_path.stat().st_size
-    with pytest.raises(RuntimeError), store.transaction() as txn:
-        txn.put("accounts", "a1", {"v": 2})
-        txn.put("accounts", "a2", {"v": 2})
-        raise RuntimeError("boom")
+
+    def fail_midway() -> None:
+        with store.transaction() as txn:
+            txn.put("accounts", "a1", {"v": 2})
+            txn.put("accounts", "a2", {"v": 2})
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        fail_midway()
     assert store.journal_path.stat().st_size == size
     assert store.get("accounts", "a1") == store.get("accounts", "a1")
     rec = store.get("accounts", "a1")
-    assert rec is not None and rec["v"] == 1 and store.get("accounts", "a2") is None
-    with pytest.raises(ConflictError), store.transaction() as txn:
-        txn.put("accounts", "a3", {"v": 3})
-        txn.put("accounts", "a1", {"v": 3}, expect_rev=7)
-    assert store.get("accounts", "a3") is None and store.last_seq == 1
+    assert rec is not None
+    assert rec["v"] == 1
+    assert store.get("accounts", "a2") is None
+
+    used: list[Txn] = []
+
+    def stale_write() -> None:
+        with store.transaction() as txn:
+            used.append(txn)
+            txn.put("accounts", "a3", {"v": 3})
+            txn.put("accounts", "a1", {"v": 3}, expect_rev=7)
+
+    with pytest.raises(ConflictError):
+        stale_write()
+    assert store.get("accounts", "a3") is None
+    assert store.last_seq == 1
     with pytest.raises(StoreError, match="finished"):
-        txn.put("accounts", "a3", {})
+        used[0].put("accounts", "a3", {})
 
 
 def test_store_writes_inside_a_transaction_are_refused(open_store: Open) -> None:
@@ -252,7 +285,10 @@ def test_two_stores_in_one_process_share_the_folder(open_store: Open) -> None:
     got: list[Change] = []
     a.subscribe(got.extend)
     b.put("accounts", "x", {"v": 1})
-    assert a.poll() == got and len(got) == 1 and not got[0].local and got[0].by == "bob"
+    assert a.poll() == got
+    assert len(got) == 1
+    assert not got[0].local
+    assert got[0].by == "bob"
     assert a.poll() == []  # nothing new: cheap no-op
     # a's write catches up first, so its revision builds on b's change.
     assert a.put("accounts", "x", {"v": 2})["_rev"] == 2
@@ -287,7 +323,8 @@ def test_store_does_not_import_textual_or_domain() -> None:
 
 def test_data_dir_is_created(tmp_path: Path) -> None:
     with Store(tmp_path / "a" / "b", actor="x") as store:
-        assert store.data_dir.is_dir() and store.snapshot_path.is_file()
+        assert store.data_dir.is_dir()
+        assert store.snapshot_path.is_file()
         assert store.check() == []
 
 
@@ -306,7 +343,8 @@ def test_check_reports_a_damaged_journal(open_store: Open) -> None:
         fh.write(b'{"seq": 3, "op')
     # A torn tail is repaired by the next writer: a note, not a problem.
     health = store.diagnose()
-    assert any("unfinished change" in n for n in health.notes) and health.healthy
+    assert any("unfinished change" in n for n in health.notes)
+    assert health.healthy
     assert store.check() == []
     lines = store.journal_path.read_bytes().splitlines(keepends=True)
     store.journal_path.write_bytes(b"garbage\n" + b"".join(lines[1:]))

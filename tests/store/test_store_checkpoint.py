@@ -17,7 +17,8 @@ Open = Callable[..., Store]
 
 def meta_of(doc: Any) -> dict[str, int]:
     """The _meta fields from the spec (the table layout for fast opening is left out)."""
-    assert isinstance(doc, dict) and set(doc) == {"schema", "last_seq", "generation", "tables"}
+    assert isinstance(doc, dict)
+    assert set(doc) == {"schema", "last_seq", "generation", "tables"}
     return {k: doc[k] for k in ("schema", "last_seq", "generation")}
 
 
@@ -61,7 +62,8 @@ def test_snapshot_is_readable_by_plain_tinydb(open_store: Open) -> None:
             "generation": 1,
         }
         doc = db.table("accounts").get(doc_id=2)  # doc id = the creating line's seq
-        assert doc is not None and doc["id"] == "a2"
+        assert doc is not None
+        assert doc["id"] == "a2"
     finally:
         db.close()
 
@@ -99,7 +101,8 @@ def test_checkpoint_by_another_store_is_followed(open_store: Open) -> None:
     a.checkpoint()  # b still has the old journal open: it finishes reading it
     a.put("accounts", "x", {"v": 2})
     assert [c.seq for c in b.poll()] == [1, 2, 3]
-    assert b.put("accounts", "z", {})["_rev"] == 1 and b.last_seq == 4
+    assert b.put("accounts", "z", {})["_rev"] == 1
+    assert b.last_seq == 4
     assert [c.seq for c in a.poll()] == [4]
     assert state_of(a) == state_of(b)
 
@@ -119,7 +122,8 @@ def test_two_checkpoints_between_polls_reload_the_snapshot(open_store: Open) -> 
     assert state_of(a) == state_of(b)
     reload = {c.id: c for c in changes if c.op_id == "reload"}
     assert reload["x"].set["v"] == 2
-    assert reload["gone"].purge and reload["gone"].delete
+    assert reload["gone"].purge
+    assert reload["gone"].delete
     assert reload["new"].set["v"] == 3
     assert [c.id for c in changes if c.op_id != "reload"] == ["after"]
     # b's next commit gets the next global seq (no duplicate after the reload).
@@ -134,7 +138,8 @@ def test_writer_follows_a_checkpoint_before_appending(open_store: Open) -> None:
     a.put("accounts", "x", {"v": 2})
     a.checkpoint()
     rec = b.put("accounts", "x", {"v": 3})
-    assert rec["_rev"] == 3 and b.last_seq == 3
+    assert rec["_rev"] == 3
+    assert b.last_seq == 3
     assert open_store().get("accounts", "x") == rec
 
 
@@ -178,7 +183,8 @@ def test_migrations_run_once_with_a_backup(tmp_path: Path) -> None:
     steps = [counted, split_notes]
     store = Store(data, actor="v2", migrations=steps)
     assert calls == ["add_health"]
-    assert store.schema == 2 and any("from version 0 to 2" in n for n in store.notes)
+    assert store.schema == 2
+    assert any("from version 0 to 2" in n for n in store.notes)
     assert store.warnings == []
     assert all(r["health"] == 50 and "note" not in r for r in store.all("accounts"))
     assert {r["id"]: r["text"] for r in store.all("notes")} == {
@@ -208,14 +214,16 @@ def test_migrations_run_once_with_a_backup(tmp_path: Path) -> None:
     assert len(ids) == len(set(ids)) == 6
     db.close()
     again = Store(data, actor="v2", migrations=steps)
-    assert calls == ["add_health"] and again.warnings == []
+    assert calls == ["add_health"]
+    assert again.warnings == []
     assert again.get("notes", "n-a1") is not None
     again.close()
 
 
 def test_a_new_data_folder_starts_at_the_latest_schema(tmp_path: Path) -> None:
     with Store(tmp_path / "d", actor="x", migrations=[add_health, split_notes]) as store:
-        assert store.schema == 2 and store.warnings == []
+        assert store.schema == 2
+        assert store.warnings == []
 
 
 def test_failed_migration_changes_nothing(tmp_path: Path) -> None:
@@ -266,22 +274,30 @@ def test_tables_are_parsed_on_first_use_and_copied_when_unchanged(open_store: Op
     other = open_store(actor="other")
     other.put("activities", "x2", {"kind": "meeting"})
     store.put("accounts", "a1", {"v": 100})  # parses accounts, picks up other's line
-    assert "activities" in store._lazy and len(store._pending["activities"]) == 1
+    assert "activities" in store._lazy
+    assert len(store._pending["activities"]) == 1
     store.checkpoint()  # applies the pending line on the way
-    assert store._lazy == {} and store._pending == {}
+    assert store._lazy == {}
+    assert store._pending == {}
     rec = store.get("activities", "x2")
-    assert rec is not None and rec["kind"] == "meeting" and rec["_rev"] == 2
+    assert rec is not None
+    assert rec["kind"] == "meeting"
+    assert rec["_rev"] == 2
     store.put("accounts", "a2", {"v": 200})
     assert set(store._clean) == {"activities"}  # will be copied as bytes, not re-encoded
     store.checkpoint()
     store.close(checkpoint=False)
     again = open_store()
-    assert again.count("activities") == 30 and again.count("accounts") == 30
+    assert again.count("activities") == 30
+    assert again.count("accounts") == 30
     rec = again.get("activities", "x2")
-    assert rec is not None and rec["kind"] == "meeting"
+    assert rec is not None
+    assert rec["kind"] == "meeting"
     rec = again.get("accounts", "a2")
-    assert rec is not None and rec["v"] == 200
-    assert other.poll() and state_of(other) == state_of(again)
+    assert rec is not None
+    assert rec["v"] == 200
+    assert other.poll()
+    assert state_of(other) == state_of(again)
     db = TinyDB(store.snapshot_path, access_mode="r")
     assert len(db.table("activities")) == 30
     db.close()
@@ -297,7 +313,8 @@ def test_a_snapshot_rewritten_by_plain_tinydb_is_still_read(open_store: Open) ->
     db.close()
     again = open_store()
     rec = again.get("accounts", "a1")
-    assert rec is not None and rec["v"] == 10
+    assert rec is not None
+    assert rec["v"] == 10
     assert again.put("accounts", "a3", {})["_rev"] == 1
     again.close()
     assert open_store().count("accounts") == 3
@@ -311,7 +328,8 @@ def test_same_length_edit_inside_a_table_is_noticed(open_store: Open) -> None:
     raw = store.snapshot_path.read_bytes()
     store.snapshot_path.write_bytes(raw.replace(b'"Acme"', b'"Acne"'))
     rec = open_store().get("accounts", "a1")
-    assert rec is not None and rec["name"] == "Acne"
+    assert rec is not None
+    assert rec["name"] == "Acne"
     store.snapshot_path.write_bytes(raw.replace(b'"Acme"', b'"Ac\x00e'))
     with pytest.raises(CorruptSnapshotError, match="not valid JSON"):
         open_store()

@@ -63,10 +63,13 @@ def test_missing_snapshot_after_demo_names_no_empty_backup(tmp_path: Path) -> No
     with pytest.raises(MissingSnapshotError) as info:
         Store(data, actor="x")
     message = str(info.value)
-    assert "is missing" in message and "created nothing" in message
-    assert "No backup" in message and "holds any records" in message
+    assert "is missing" in message
+    assert "created nothing" in message
+    assert "No backup" in message
+    assert "holds any records" in message
     assert "newest good backup" not in message
-    assert listing(data) == before and not leaks(info.value)
+    assert listing(data) == before
+    assert not leaks(info.value)
 
 
 def test_missing_snapshot_names_the_newest_backup_with_records(tmp_path: Path) -> None:
@@ -87,7 +90,8 @@ def test_missing_snapshot_names_the_newest_backup_with_records(tmp_path: Path) -
     message = str(info.value)
     assert f"The newest good backup is {newest} (1 record, saved" in message
     assert f"move {data / 'journal.jsonl'} somewhere safe" in message
-    assert listing(data) == before and not (data / "cstui.json").exists()
+    assert listing(data) == before
+    assert not (data / "cstui.json").exists()
     assert not leaks(info.value)
     # Doctor (which opens the store) refuses the same way and creates nothing either.
     with pytest.raises(CorruptSnapshotError):
@@ -136,8 +140,10 @@ def test_disk_full_on_save_says_so_and_saves_nothing(
         with pytest.raises(DiskFullError) as info:
             store.put("accounts", "a1", {"name": SECRET, "nps_comment": SECRET})
     message = str(info.value)
-    assert message.startswith("The disk is full") and "nothing was saved" in message
-    assert "damaged" not in message and "backup" not in message
+    assert message.startswith("The disk is full")
+    assert "nothing was saved" in message
+    assert "damaged" not in message
+    assert "backup" not in message
     assert not leaks(info.value)
     assert store.get("accounts", "a1")["name"] == "kept"  # type: ignore[index]
     assert store.journal_path.stat().st_size == size  # the partial write was removed
@@ -157,7 +163,8 @@ def test_disk_full_at_checkpoint_loses_nothing(
         _fail_on(m, "fsync", errno.ENOSPC, store.data_dir)
         with pytest.raises(DiskFullError) as info:
             store.checkpoint()
-        assert "nothing was lost" in str(info.value) and not leaks(info.value)
+        assert "nothing was lost" in str(info.value)
+        assert not leaks(info.value)
         store.close()  # a failed checkpoint on close is a warning, not a crash
     assert any("The disk is full" in w for w in store.warnings)
     with Store(store.data_dir, actor="y") as again:
@@ -193,19 +200,28 @@ def test_read_only_folder_is_not_called_damaged(small_tmpfs: Path) -> None:
     with pytest.raises(ReadOnlyError) as info:
         Store(data, actor="x")
     message = str(info.value)
-    assert "read-only" in message and "nothing was changed" in message
-    assert "damaged" not in message and "backup" not in message and "chmod" not in message
+    assert "read-only" in message
+    assert "nothing was changed" in message
+    assert "damaged" not in message
+    assert "backup" not in message
+    assert "chmod" not in message
     assert not leaks(info.value)
 
 
 def test_a_really_full_disk(small_tmpfs: Path) -> None:
     store = Store(small_tmpfs / "data", actor="x", checkpoint_bytes=10**9)
     saved = 0
-    with pytest.raises(DiskFullError) as info:
+
+    def fill() -> None:
+        nonlocal saved
         for i in range(10_000):
             store.put("accounts", f"a{i}", {"note": SECRET * 20})
             saved += 1
-    assert not leaks(info.value) and saved > 0
+
+    with pytest.raises(DiskFullError) as info:
+        fill()
+    assert not leaks(info.value)
+    assert saved > 0
     store.close(checkpoint=False)
     with Store(small_tmpfs / "data", actor="y", checkpoint_bytes=10**9) as again:
         assert again.count("accounts") == saved  # every put that returned is there
@@ -229,8 +245,12 @@ def test_permission_error_on_read_is_not_damage(
     with pytest.raises(PermissionDeniedError) as info:
         Store(store.data_dir, actor="x", team=True)
     message = str(info.value)
-    assert "may not use" in message and "chgrp" in message and "chmod 660" in message
-    assert "damaged" not in message and "backup" not in message and "chmod 700" not in message
+    assert "may not use" in message
+    assert "chgrp" in message
+    assert "chmod 660" in message
+    assert "damaged" not in message
+    assert "backup" not in message
+    assert "chmod 700" not in message
 
 
 # ------------------------------------------------------------------ lock held
@@ -258,13 +278,15 @@ def test_lock_held_by_another_process_names_it_and_saves_nothing(open_store: Ope
         env=env,
     )
     try:
-        assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+        assert holder.stdout is not None
+        assert holder.stdout.readline() == "held\n"
         with pytest.raises(LockTimeoutError) as info:
             store.put("accounts", "a1", {"name": SECRET})
         message = str(info.value)
         assert "nothing was saved" in message
         if os.path.exists("/proc/locks"):
-            assert f"pid {holder.pid}" in message and info.value.holder
+            assert f"pid {holder.pid}" in message
+            assert info.value.holder
         assert not leaks(info.value)
         assert store.get("accounts", "a1")["name"] == "before"  # type: ignore[index]
     finally:

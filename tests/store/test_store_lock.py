@@ -14,13 +14,15 @@ from cstui.store import FileLock, LockBusyError, LockTimeoutError, NamedLock, St
 def test_named_lock_is_exclusive_and_names_the_holder(tmp_path: Path) -> None:
     first = NamedLock(tmp_path / "sync.lock", purpose="sync")
     second = NamedLock(tmp_path / "sync.lock", purpose="sync")
-    assert first.try_acquire() and first.held
+    assert first.try_acquire()
+    assert first.held
     assert not second.try_acquire()
     with pytest.raises(LockBusyError, match=r"Another cstui sync is already running.*pid \d+"):
         second.acquire()
     first.release()
     with second:
-        assert second.held and not first.try_acquire()
+        assert second.held
+        assert not first.try_acquire()
     assert not second.held
     assert first.try_acquire()
     first.release()
@@ -44,7 +46,8 @@ def test_commit_lock_times_out_with_a_clear_message(tmp_path: Path) -> None:
 def test_shared_locks_coexist(tmp_path: Path) -> None:
     a, b = FileLock(tmp_path / "l"), FileLock(tmp_path / "l")
     with a.shared(), b.shared(timeout=0.05):
-        assert a.held and b.held
+        assert a.held
+        assert b.held
     with a.exclusive(), pytest.raises(LockTimeoutError):
         b.acquire(shared=True, timeout=0.05)
     a.close()

@@ -111,7 +111,9 @@ def test_concurrent_writers_lose_nothing(tmp_path: Path) -> None:
         for k in range(4):
             for i in range(500):
                 rec = store.get("accounts", f"p{k}-{i}")
-                assert rec is not None and rec["v"] == i and rec["_rev"] == 1
+                assert rec is not None
+                assert rec["v"] == i
+                assert rec["_rev"] == 1
         assert store.check() == []
 
 
@@ -135,7 +137,8 @@ def test_checkpoints_by_one_process_while_another_edits_and_polls(tmp_path: Path
     data = tmp_path / "data"
     a = Store(data, actor="A")
     proc = worker("edit-poll", str(data), "300")
-    assert proc.stdout is not None and proc.stdin is not None
+    assert proc.stdout is not None
+    assert proc.stdin is not None
     try:
         assert proc.stdout.readline().strip() == "ready"
         edited = threading.Event()
@@ -172,11 +175,13 @@ def test_checkpoints_by_one_process_while_another_edits_and_polls(tmp_path: Path
         a.poll()
         a_view = {t: a.all(t, include_deleted=True) for t in a.tables()}
         assert b_view == a_view
-        assert len(a_view["notes"]) == 300 and len(a_view["accounts"]) == i + 2
+        assert len(a_view["notes"]) == 300
+        assert len(a_view["accounts"]) == i + 2
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.communicate()
         a.close()
     with Store(data, actor="checker") as again:
-        assert again.count("notes") == 300 and again.count("accounts") == i + 2
+        assert again.count("notes") == 300
+        assert again.count("accounts") == i + 2

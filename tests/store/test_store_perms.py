@@ -41,7 +41,8 @@ def all_files(data: Path) -> list[Path]:
 
 def test_private_folder_is_0700_and_files_0600(tmp_path: Path, umask: int) -> None:
     store = exercise(tmp_path / "data", team=False)
-    assert mode(store.data_dir) == 0o700 and mode(store.backups_dir) == 0o700
+    assert mode(store.data_dir) == 0o700
+    assert mode(store.backups_dir) == 0o700
     files = all_files(store.data_dir)
     names = {p.name for p in files}
     assert {"cstui.json", "journal.jsonl", "cstui.lock"} <= names
@@ -76,7 +77,8 @@ def test_team_folder_uses_group_permissions(tmp_path: Path, umask: int) -> None:
     os.chown(data, -1, gid)
     os.chmod(data, 0o2770)
     store = exercise(data, team=True)
-    assert mode(store.data_dir) == 0o2770 and mode(store.backups_dir) == 0o2770
+    assert mode(store.data_dir) == 0o2770
+    assert mode(store.backups_dir) == 0o2770
     files = all_files(store.data_dir)
     assert {p.name: mode(p) for p in files} == {p.name: 0o660 for p in files}
     assert {p.stat().st_gid for p in [*files, store.backups_dir]} == {gid}
@@ -138,7 +140,8 @@ def test_cstui_team_makes_a_team_folder_that_stays_one(
     with Store(data, actor="x") as store:
         assert store.team
         store.put("accounts", "a1", {})
-    assert mode(data) == 0o2770 and (data / "cstui.team").is_file()
+    assert mode(data) == 0o2770
+    assert (data / "cstui.team").is_file()
     # Later processes, without the variable or a flag, keep the group modes.
     monkeypatch.delenv("CSTUI_TEAM")
     os.umask(0o077)

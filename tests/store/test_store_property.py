@@ -147,7 +147,8 @@ def test_store_matches_dict_model(ops: list[tuple[Any, ...]]) -> None:
                     with open(data / "journal.jsonl", "ab") as fh:
                         fh.write(b'{"seq": 99999, "op_id": "torn", "ta')
                     store = Store(data, actor="main", checkpoint_bytes=1500)
-                    assert store.notes and "interrupted write" in store.notes[-1]
+                    assert store.notes
+                    assert "interrupted write" in store.notes[-1]
                 store.poll()
                 assert observed(store) == model
             other.poll()

@@ -41,7 +41,8 @@ def test_torn_last_line_is_cut_with_a_warning(open_store: Open, tail: bytes) -> 
     with open(store.journal_path, "ab") as fh:
         fh.write(tail)
     again = open_store()
-    assert again.warnings == [] and again.notes == [
+    assert again.warnings == []
+    assert again.notes == [
         "Recovered from an interrupted write: cut 1 incomplete line at the end of journal.jsonl."
     ]
     assert state_of(again) == state
@@ -65,7 +66,8 @@ def test_torn_batch_at_the_end_is_dropped_whole(open_store: Open) -> None:
     # Crash after two whole lines and half of the third reached the disk.
     store.journal_path.write_bytes(before + b"".join(batch_lines[:2]) + batch_lines[2][:20])
     again = open_store()
-    assert again.warnings == [] and again.notes == [
+    assert again.warnings == []
+    assert again.notes == [
         "Recovered from an interrupted write: cut 3 incomplete lines at the end of journal.jsonl."
     ]
     assert [r["id"] for r in again.all("accounts")] == ["a0"]
@@ -97,7 +99,8 @@ def test_damage_in_the_middle_stops_start_up_and_cuts_nothing(open_store: Open) 
     store.journal_path.write_bytes(damaged)
     with pytest.raises(JournalCorruptError) as info:
         Store(store.data_dir, actor="x")
-    assert "line 2" in str(info.value) and str(store.journal_path) in str(info.value)
+    assert "line 2" in str(info.value)
+    assert str(store.journal_path) in str(info.value)
     assert store.journal_path.read_bytes() == damaged
 
 
@@ -127,7 +130,8 @@ def test_corrupt_snapshot_names_the_newest_good_backup(open_store: Open) -> None
         Store(store.data_dir, actor="x")
     message = str(info.value)
     assert str(store.snapshot_path) in message
-    assert str(newest) in message and str(broken_backup) not in message
+    assert str(newest) in message
+    assert str(broken_backup) not in message
     assert store.snapshot_path.read_bytes() == damaged
     # Following the advice works.
     store.journal_path.rename(store.data_dir / "journal.jsonl.saved")
@@ -193,7 +197,9 @@ def test_crash_between_snapshot_and_journal_swap(open_store: Open) -> None:
     store.journal_path.write_bytes(journal)
     again = open_store()
     rec = again.get("accounts", "a1")
-    assert rec is not None and rec["_rev"] == 2 and again.last_seq == 2
+    assert rec is not None
+    assert rec["_rev"] == 2
+    assert again.last_seq == 2
     assert again.put("accounts", "a1", {"v": 3})["_rev"] == 3
     assert again.last_seq == 3
 
@@ -204,7 +210,8 @@ def test_leftover_temp_files_are_reported_and_cleaned(open_store: Open) -> None:
     leftover.write_bytes(b"half a snapsh")
     leftover.chmod(0o600)  # as the store writes it
     health = store.diagnose()
-    assert any("interrupted save" in n for n in health.notes) and health.healthy
+    assert any("interrupted save" in n for n in health.notes)
+    assert health.healthy
     store.put("accounts", "a1", {})
     store.checkpoint()
     assert not leftover.exists()

@@ -28,7 +28,9 @@ def test_update_sees_the_fresh_record_and_commits_the_result(open_store: Open) -
         return rec
 
     out = b.update("plans", "p1", tick_second)
-    assert out is not None and out["items"] == [True, True] and out["_rev"] == 3
+    assert out is not None
+    assert out["items"] == [True, True]
+    assert out["_rev"] == 3
     a.poll()
     assert a.get("plans", "p1")["items"] == [True, True]  # type: ignore[index]
 
@@ -46,7 +48,9 @@ def test_update_can_create_remove_fields_and_change_nothing(open_store: Open) ->
     removed = store.update(
         "plans", "p1", lambda r: {k: v for k, v in (r or {}).items() if k != "b"}
     )
-    assert removed is not None and "b" not in removed and removed["a"] == 1
+    assert removed is not None
+    assert "b" not in removed
+    assert removed["a"] == 1
     last = store.last_seq
     assert store.update("plans", "p1", lambda r: None)["_rev"] == 2  # type: ignore[index]
     assert store.last_seq == last  # nothing committed
@@ -59,15 +63,22 @@ def test_chunked_commits_every_chunk_and_keeps_committed_chunks_on_error(
     with store.chunked(10) as writer:
         for i in range(25):
             writer.put("accounts", f"a{i}", {"i": i})
-        assert writer.chunks == 2 and writer.committed == 20
+        assert writer.chunks == 2
+        assert writer.committed == 20
         assert store.count("accounts") == 20  # already visible: the lock is free meanwhile
-    assert store.count("accounts") == 25 and writer.chunks == 3
-    with pytest.raises(RuntimeError), store.chunked(10) as writer:
-        for i in range(15):
-            writer.delete("accounts", f"a{i}")
-        raise RuntimeError("stop")
+    assert store.count("accounts") == 25
+    assert writer.chunks == 3
+
+    def stop_after_15() -> None:
+        with store.chunked(10) as writer:
+            for i in range(15):
+                writer.delete("accounts", f"a{i}")
+            raise RuntimeError("stop")
+
+    with pytest.raises(RuntimeError, match="stop"):
+        stop_after_15()
     assert store.count("accounts") == 15  # the first chunk stayed, the other 5 were dropped
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="chunk_size"):
         store.chunked(0).__enter__()
     with store.transaction(), pytest.raises(StoreError):
         store.chunked().__enter__()
@@ -82,7 +93,8 @@ def test_two_processes_ticking_items_of_one_plan_lose_nothing(open_store: Open) 
     procs = [worker("tick", str(store.data_dir), str(start), "2", "60") for start in (0, 1)]
     for proc in procs:
         out, err = proc.communicate(timeout=120)
-        assert proc.returncode == 0 and out == "done\n", err
+        assert proc.returncode == 0, err
+        assert out == "done\n", err
     with Store(store.data_dir, actor="check") as after:
         plan = after.get("plans", "p1")
         assert plan is not None
@@ -96,7 +108,8 @@ def test_another_process_commits_while_a_bulk_load_runs(open_store: Open) -> Non
     store.close()
     bulk = worker("bulk", str(store.data_dir), "3000", "500")
     try:
-        assert bulk.stdout is not None and bulk.stdout.readline() == "chunk\n"
+        assert bulk.stdout is not None
+        assert bulk.stdout.readline() == "chunk\n"
         # The load is under way (one chunk in, inside its `with` block). Another process
         # commits at once; with one big transaction it would wait out the whole load.
         other = Store(store.data_dir, actor="other", lock_timeout=5)

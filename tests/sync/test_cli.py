@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import pickle
 import socket
 from pathlib import Path
 
@@ -92,9 +93,8 @@ def test_dry_run_prints_the_plan_and_changes_nothing(
     assert "Would push to HubSpot: 2 accounts, 2 contacts, 2 activities, 2 tasks." in out
     assert "new account 'Local 0 KK' (name: Local 0 KK" in out
     assert _records(data) == before
-    assert crm.all("companies") and all(
-        o.props.get("cstui_id") is None for o in crm.all("companies")
-    )
+    assert crm.all("companies")
+    assert all(o.props.get("cstui_id") is None for o in crm.all("companies"))
 
 
 def test_sync_prints_then_does_it_and_exits_0(setup: tuple[Path, Path], crm: FakeCRM) -> None:
@@ -103,10 +103,13 @@ def test_sync_prints_then_does_it_and_exits_0(setup: tuple[Path, Path], crm: Fak
     code, out, err = run(env=env_for(crm))
     assert code == 0, err
     assert "Would push to HubSpot: 2 accounts" in out
-    assert "Synced with HubSpot:" in out and "pushed 8" in out
+    assert "Synced with HubSpot:" in out
+    assert "pushed 8" in out
     assert len(crm.all("companies")) == 2
     code, out, _ = run("--status", env=env_for(crm))
-    assert code == 0 and "Pending changes: 0" in out and "Last sync: 2026-11-23" in out
+    assert code == 0
+    assert "Pending changes: 0" in out
+    assert "Last sync: 2026-11-23" in out
 
 
 def test_offline_fails_with_one_line_changes_no_data_and_status_says_so(
@@ -127,7 +130,8 @@ def test_offline_fails_with_one_line_changes_no_data_and_status_says_so(
     code, out, _ = run("--status")
     assert code == 0
     [line] = [x for x in out.splitlines() if x.startswith("Last sync:")]
-    assert "(failed: Cannot reach HubSpot" in line and "(ok)" not in line
+    assert "(failed: Cannot reach HubSpot" in line
+    assert "(ok)" not in line
     assert "Last complete sync: 2026-11-23" in out
 
 
@@ -157,10 +161,10 @@ def test_dry_run_and_status_never_create_the_data_folder(
     seed_remote(crm, 1)
     code, out, err = run("--dry-run", env=env_for(crm))
     assert code == 0, err
-    assert (
-        "Would pull from HubSpot: accounts ~1" in out and "Would push to HubSpot: nothing." in out
-    )
-    assert run("--status")[0] == 0 and run("--conflicts")[0] == 0
+    assert "Would pull from HubSpot: accounts ~1" in out
+    assert "Would push to HubSpot: nothing." in out
+    assert run("--status")[0] == 0
+    assert run("--conflicts")[0] == 0
     assert not data.exists()
 
 
@@ -172,7 +176,8 @@ def test_offline_the_app_keeps_working_and_edits_queue(setup: tuple[Path, Path])
     ws.log_activity(acc, "Visited on site, no network")
     ws.close()
     code, out, _ = run("--status")  # needs neither network nor token
-    assert code == 0 and "Pending changes: 9" in out
+    assert code == 0
+    assert "Pending changes: 9" in out
 
 
 def test_partial_failure_exits_2_and_keeps_items_queued(
@@ -201,13 +206,16 @@ def test_conflicts_exit_3_and_resolve_from_the_command_line(
     ws.close()
     crm.update("companies", rid, {"cstui_stage": "renewal"})
     code, out, _ = run(env=env_for(crm))
-    assert code == 3 and "1 conflicts wait for a decision" in out
+    assert code == 3
+    assert "1 conflicts wait for a decision" in out
     code, out, _ = run("--conflicts", env=env_for(crm))
-    assert code == 0 and "stage: changed on both sides" in out
+    assert code == 0
+    assert "stage: changed on both sides" in out
     assert "mine expansion; theirs renewal" in out
     conflict_id = out.split()[0]
     code, _, err = run("--resolve", f"{conflict_id}=sideways", env=env_for(crm))
-    assert code == 4 and "Choose mine, theirs or edit" in err
+    assert code == 4
+    assert "Choose mine, theirs or edit" in err
     before = _records(data)
     for bad in ("nope=mine", f"{conflict_id}=value:not-a-stage", f"{conflict_id}=theirs"):
         code, _, err = run("--resolve", f"{conflict_id}=mine", "--resolve", bad)
@@ -243,9 +251,11 @@ def test_unknown_adapter_is_a_configuration_error_naming_the_installed_ones(
     code, _, err = run("--adapter", "salesforce")
     assert code == 4
     assert "There is no CRM adapter named 'salesforce'. Installed adapters:" in err
-    assert "hubspot" in err and "rest" in err
+    assert "hubspot" in err
+    assert "rest" in err
     code, out, _ = run("--list-adapters")
-    assert code == 0 and out.startswith("hubspot  cstui.sync.adapters.hubspot:HubSpotAdapter")
+    assert code == 0
+    assert out.startswith("hubspot  cstui.sync.adapters.hubspot:HubSpotAdapter")
 
 
 def test_another_running_sync_exits_5(setup: tuple[Path, Path], crm: FakeCRM) -> None:
@@ -257,7 +267,8 @@ def test_another_running_sync_exits_5(setup: tuple[Path, Path], crm: FakeCRM) ->
             code, _, err = run(env=env_for(crm))
     finally:
         store.close(checkpoint=False)
-    assert code == 5 and "already running" in err
+    assert code == 5
+    assert "already running" in err
 
 
 # ---------------------------------------------------------------------------- secrets
@@ -271,7 +282,8 @@ def test_token_file_must_be_private(setup: tuple[Path, Path], crm: FakeCRM) -> N
     os.chmod(token_file, 0o644)
     env = {"CSTUI_HUBSPOT_URL": crm.url}
     code, out, err = run(env=env)
-    assert code == 4 and out == ""
+    assert code == 4
+    assert out == ""
     assert f"Permissions 0644 for {token_file} are too open" in err
     assert f"chmod 600 {token_file}" in err
     assert crm.log == []
@@ -284,9 +296,8 @@ def test_a_missing_token_says_where_to_put_it(setup: tuple[Path, Path]) -> None:
     _, config = setup
     code, _, err = run()
     assert code == 4
-    assert (
-        "No HubSpot token: set CSTUI_HUBSPOT_TOKEN" in err and str(config / "hubspot.token") in err
-    )
+    assert "No HubSpot token: set CSTUI_HUBSPOT_TOKEN" in err
+    assert str(config / "hubspot.token") in err
 
 
 def test_the_environment_token_wins_and_token_file_can_be_named(
@@ -306,12 +317,12 @@ def test_the_environment_token_wins_and_token_file_can_be_named(
 
 def test_secrets_never_print_themselves() -> None:
     secret = Secret(TOKEN)
-    assert TOKEN not in repr(secret) and TOKEN not in str(secret) and TOKEN not in f"{secret}"
+    assert TOKEN not in repr(secret)
+    assert TOKEN not in str(secret)
+    assert TOKEN not in f"{secret}"
     config = SyncConfig(env={"CSTUI_HUBSPOT_TOKEN": TOKEN})
     assert TOKEN not in repr(config)
-    with pytest.raises(TypeError):
-        import pickle
-
+    with pytest.raises(TypeError, match="cannot be pickled"):
         pickle.dumps(secret)
 
 

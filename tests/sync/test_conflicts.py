@@ -32,9 +32,11 @@ def test_different_fields_changed_on_each_side_merge_silently(hs: Harness) -> No
     hs.ws.complete_task(task.id)  # ours: done
     hs.crm.update("tasks", _rid(hs, "tasks", task.id), {"hs_task_subject": "Send the deck"})
     report = hs.sync()
-    assert report.open_conflicts == 0 and report.exit_code == 0
+    assert report.open_conflicts == 0
+    assert report.exit_code == 0
     account = hs.ws.account(acc)
-    assert account is not None and (account.name, account.stage) == ("Renamed KK", "expansion")
+    assert account is not None
+    assert (account.name, account.stage) == ("Renamed KK", "expansion")
     assert _remote(hs, "companies", rid)["cstui_stage"] == "expansion"
     assert _remote(hs, "tasks", _rid(hs, "tasks", task.id))["hs_task_status"] == "COMPLETED"
     assert_converged(hs)
@@ -47,7 +49,8 @@ def _same_field_conflict(h: Harness) -> tuple[str, str]:
     h.ws.update_account(acc, {"stage": "expansion"})
     h.crm.update("companies", rid, {"cstui_stage": "renewal"})
     report = h.sync()
-    assert report.new_conflicts == 1 and report.exit_code == 3
+    assert report.new_conflicts == 1
+    assert report.exit_code == 3
     return acc, rid
 
 
@@ -71,7 +74,8 @@ def test_the_same_field_changed_on_both_sides_is_a_conflict_not_a_loss(hs: Harne
     hs.crm.update("companies", rid, {"cstui_stage": "advocacy"})
     hs.sync()
     [again] = hs.service.list_conflicts()
-    assert again.id == c.id and again.theirs == "advocacy"
+    assert again.id == c.id
+    assert again.theirs == "advocacy"
 
 
 @pytest.mark.parametrize(
@@ -109,7 +113,8 @@ def test_editing_a_crm_owned_field_locally_asks_instead_of_pushing(hs: Harness) 
     rid = _rid(hs, "accounts", acc)
     hs.ws.update_account(acc, {"arr": 999_000})  # ARR belongs to the CRM
     plan = hs.service.plan(hs.service.adapter(), remote=False)
-    assert plan.push == [] and [p.fields for p in plan.owned_edits] == [{"arr": (1000, 999_000)}]
+    assert plan.push == []
+    assert [p.fields for p in plan.owned_edits] == [{"arr": (1000, 999_000)}]
     report = hs.sync()
     assert report.exit_code == 3
     [c] = hs.service.list_conflicts()
@@ -185,10 +190,15 @@ def test_merge_rules_hold_for_any_combination(
     conflicts = hs.service.list_conflicts()
     if changed_mine and changed_theirs and mine != theirs:
         assert [c.field for c in conflicts] == ["stage"]
-        assert local is not None and local.stage == mine and remote["cstui_stage"] == theirs
+        assert local is not None
+        assert local.stage == mine
+        assert remote["cstui_stage"] == theirs
     else:
         assert conflicts == []
         want = mine if changed_mine else theirs if changed_theirs else start
-        assert local is not None and local.stage == want and remote["cstui_stage"] == want
+        assert local is not None
+        assert local.stage == want
+        assert remote["cstui_stage"] == want
     if name is not None:
-        assert local is not None and local.name == name
+        assert local is not None
+        assert local.name == name

@@ -19,14 +19,18 @@ def test_first_sync_pushes_local_and_pulls_remote_records(hs: Harness) -> None:
     seed_local(hs.ws, 3)
     seed_remote(hs.crm, 2)
     report = hs.sync()
-    assert report.created["accounts"] == 2 and report.created["activities"] == 2
-    assert report.pushed["accounts"] == 3 and report.pushed["tasks"] == 3
+    assert report.created["accounts"] == 2
+    assert report.created["activities"] == 2
+    assert report.pushed["accounts"] == 3
+    assert report.pushed["tasks"] == 3
     assert report.exit_code == 0
     assert_converged(hs)
     note = next(a for a in hs.ws.store.all("activities") if a["summary"].startswith("Met"))
-    assert note["summary"] == "Met & talked 0" and note["date"] == "2026-11-20"
+    assert note["summary"] == "Met & talked 0"
+    assert note["date"] == "2026-11-20"
     task = next(t for t in hs.ws.store.all("tasks") if t["title"] == "Follow up 0")
-    assert task["priority"] == "high" and task["due"] == "2026-12-01"
+    assert task["priority"] == "high"
+    assert task["due"] == "2026-12-01"
 
 
 def test_a_second_sync_changes_nothing_and_writes_nothing(hs: Harness) -> None:
@@ -116,7 +120,8 @@ def test_deleting_locally_archives_in_the_crm_and_purges(hs: Harness) -> None:
     note = hs.ws.activities(ids[1])[0]
     hs.store.delete(Activity.table, note.id)
     report = hs.sync()
-    assert report.deleted["tasks"] == 1 and report.deleted["activities"] == 1
+    assert report.deleted["tasks"] == 1
+    assert report.deleted["activities"] == 1
     assert hs.store.get(Task.table, task.id, include_deleted=True) is None
     assert_converged(hs)
 
@@ -187,7 +192,8 @@ def test_ties_and_the_search_cap_are_paged_past(
     hs.config.sections["hubspot"]["page_size"] = 3
     hs.sync()
     names = sorted(a.name for a in hs.ws.accounts())
-    assert len(names) == 23 and len(set(names)) == 23
+    assert len(names) == 23
+    assert len(set(names)) == 23
     assert_converged(hs)
 
 
@@ -227,7 +233,8 @@ def test_status_counts_pending_changes_conflicts_and_last_sync(hs: Harness) -> N
     status = hs.service.status(check_running=True)
     assert (status.pending, status.conflicts, status.running) == (0, 0, False)
     assert sync_status(hs.store, hs.config).last_sync == status.last_sync
-    assert status.last_sync is not None and status.last_result == "ok"
+    assert status.last_sync is not None
+    assert status.last_result == "ok"
 
 
 def test_the_pending_count_matches_the_outbox(hs: Harness) -> None:

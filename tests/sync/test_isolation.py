@@ -36,13 +36,16 @@ def test_refused_items_are_isolated_and_the_rest_is_sent(hs: Harness) -> None:
         assert failure.account in failure.describe()
     subjects = {o.props["hs_task_subject"] for o in hs.crm.all("tasks")}
     assert subjects == {f"Send deck {i}" for i in range(4)}  # every good task arrived
-    assert len(hs.crm.all("companies")) == 4 and len(hs.crm.all("notes")) == 4
+    assert len(hs.crm.all("companies")) == 4
+    assert len(hs.crm.all("notes")) == 4
 
     hs.crm.log.clear()
     again = hs.sync()  # the bad items stay pending and do not hold anything back
-    assert again.exit_code == EXIT_PARTIAL and {f.record_id for f in again.failures} == bad
+    assert again.exit_code == EXIT_PARTIAL
+    assert {f.record_id for f in again.failures} == bad
     writes = [p for _, p, _ in hs.crm.log if "batch/upsert" in p or "batch/update" in p]
-    assert writes and all(p.endswith("tasks/batch/upsert") for p in writes)
+    assert writes
+    assert all(p.endswith("tasks/batch/upsert") for p in writes)
     assert hs.service.status().pending == 2
 
     for task_id in bad:
@@ -65,7 +68,8 @@ def test_a_task_without_a_due_date_syncs_and_comes_back_without_one(
     try:
         Harness(other, hs.crm, make_config(tmp_path / "o", hs.crm)).sync()
         pulled = other.store.get("tasks", task.id) or {}
-        assert pulled["title"] == "Whenever you can" and pulled["due"] is None
+        assert pulled["title"] == "Whenever you can"
+        assert pulled["due"] is None
     finally:
         other.close()
     # A due date set later in HubSpot is taken.
@@ -85,7 +89,8 @@ def test_a_company_archived_in_the_crm_becomes_a_conflict_not_an_error_loop(
     hs.ws.update_account(kept, {"stage": "expansion"})
     hs.ws.add_task("Call them", account_id=gone)
     report = hs.sync()
-    assert report.failures == [] and report.exit_code == EXIT_CONFLICTS
+    assert report.failures == []
+    assert report.exit_code == EXIT_CONFLICTS
     kept_obj = hs.crm.objects["companies"][_rid(hs, "accounts", kept)]
     assert kept_obj.props["cstui_stage"] == "expansion"  # the rest went through
     [conflict] = hs.service.list_conflicts()
@@ -93,7 +98,9 @@ def test_a_company_archived_in_the_crm_becomes_a_conflict_not_an_error_loop(
 
     hs.crm.log.clear()
     again = hs.sync()
-    assert again.failures == [] and again.new_conflicts == 0 and again.exit_code == EXIT_CONFLICTS
+    assert again.failures == []
+    assert again.new_conflicts == 0
+    assert again.exit_code == EXIT_CONFLICTS
     assert not [p for _, p, _ in hs.crm.log if "batch/update" in p or "batch/upsert" in p]
 
     hs.service.resolve(conflict.id, "mine")  # keep it: created again, children relinked

@@ -96,7 +96,8 @@ def test_rest_pushes_pulls_and_maps_fields(rest: Workspace, tmp_path: Path) -> N
     names = sorted(a.name for a in rest.accounts())
     assert names == ["From REST", "Local 0 KK"]
     pushed = crm.rows["companies"][acc]
-    assert pushed["company_name"] == "Local 0 KK" and pushed["arr"] == 1000
+    assert pushed["company_name"] == "Local 0 KK"
+    assert pushed["arr"] == 1000
     assert crm.rows["contacts"]  # children carry their company's CRM id
     assert all(r["parent_id"] == pushed["id"] for r in crm.rows["contacts"].values())
     rest.update_account(acc, {"stage": "renewal"})

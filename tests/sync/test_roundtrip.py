@@ -129,7 +129,8 @@ def test_changing_an_activity_kind_moves_it_to_that_hubspot_object(hs: Harness) 
     assert hs.sync().exit_code == EXIT_OK
     assert hs.crm.all("notes") == []
     [call] = hs.crm.all("calls")
-    assert call.props["hs_call_body"] == "Talked" and call.props["cstui_id"] == note.id
+    assert call.props["hs_call_body"] == "Talked"
+    assert call.props["cstui_id"] == note.id
     assert hs.crm.parents("calls", call.id) == {
         get_meta(hs.store.get("accounts", acc.id) or {}, "hubspot")["rid"]
     }
@@ -164,14 +165,20 @@ def test_setup_creates_the_custom_properties_once_and_the_first_sync_suggests_it
         ws.create_account({"name": "Fresh KK", "tier": "high"})
         ws.close()
         code, _, err = _cli("--quiet", env=env)
-        assert code == 4 and "cstui sync --setup" in err and "cstui_" in err
+        assert code == 4
+        assert "cstui sync --setup" in err
+        assert "cstui_" in err
         code, out, _ = _cli("--setup", env=env)
-        assert code == 0 and "Created " in out
-        assert "companies.cstui_id" in out and "calls.cstui_sentiment" in out
+        assert code == 0
+        assert "Created " in out
+        assert "companies.cstui_id" in out
+        assert "calls.cstui_sentiment" in out
         assert crm.properties["companies"]["cstui_id"]["hasUniqueValue"] is True
         assert crm.properties["companies"]["cstui_seats"]["type"] == "number"
         code, out, _ = _cli("--setup", env=env)  # idempotent
-        assert code == 0 and "Nothing to create" in out and "Created" not in out
+        assert code == 0
+        assert "Nothing to create" in out
+        assert "Created" not in out
         assert _cli("--quiet", env=env)[0] == 0
         [company] = crm.all("companies")
         assert company.props["cstui_tier"] == "high"
@@ -180,7 +187,8 @@ def test_setup_creates_the_custom_properties_once_and_the_first_sync_suggests_it
 def test_setup_without_the_schema_scope_lists_what_to_create_by_hand(tmp_path: Path) -> None:
     with FakeCRM(schema=True, schema_scope=False) as crm:
         code, out, _ = _cli("--setup", env=_env(tmp_path, crm))
-        assert code == 4 and "administrator" in out
+        assert code == 4
+        assert "administrator" in out
         assert "companies: cstui_id (single-line text, unique values; label 'cstui id')" in out
         assert "tasks: cstui_no_due (date picker" in out
         assert "calls: cstui_participants (multi-line text" in out

@@ -84,7 +84,8 @@ def test_retry_after_is_read_as_seconds_or_a_date() -> None:
     assert parse_retry_after("0.5") == 0.5
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now=1445412470.0) == 10
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now=1445412490.0) == 0
-    assert parse_retry_after("soon") is None and parse_retry_after(None) is None
+    assert parse_retry_after("soon") is None
+    assert parse_retry_after(None) is None
 
 
 def test_429_waits_for_retry_after_then_succeeds() -> None:
@@ -96,7 +97,8 @@ def test_429_waits_for_retry_after_then_succeeds() -> None:
     t = transport(lambda r: answers.pop(0), cancel=waits)
     assert t.request("POST", "/x") == {"ok": 1}
     assert t.requests == 2
-    assert waits.waits and 3.0 <= waits.waits[0] <= 3.5
+    assert waits.waits
+    assert 3.0 <= waits.waits[0] <= 3.5
 
 
 def test_a_huge_retry_after_is_reported_not_slept() -> None:
@@ -121,7 +123,8 @@ def test_client_errors_are_not_retried_and_auth_errors_are_configuration() -> No
     t = transport(lambda r: httpx.Response(400, json={"message": "bad tok-123456789 filter"}))
     with pytest.raises(Rejected, match=r"HTTP 400: bad \*\*\*\* filter") as info:
         t.request("POST", "/x")
-    assert info.value.status == 400 and t.requests == 1
+    assert info.value.status == 400
+    assert t.requests == 1
     t = transport(lambda r: httpx.Response(401, json={"message": "expired"}))
     with pytest.raises(ConfigError, match="token was refused"):
         t.request("POST", "/x")
@@ -162,7 +165,8 @@ def test_the_token_goes_only_in_the_authorization_header() -> None:
     transport(handler).request("POST", "/x", json={"a": 1}, params={"q": "1"})
     [request] = seen
     assert request.headers["Authorization"] == "Bearer tok-123456789"
-    assert "tok-123456789" not in str(request.url) and b"tok-123456789" not in request.content
+    assert "tok-123456789" not in str(request.url)
+    assert b"tok-123456789" not in request.content
 
 
 def test_the_token_is_never_sent_over_plain_http_to_another_machine() -> None:

@@ -68,7 +68,8 @@ def test_a_folder_with_push_mirrors_off_never_pushes_them(tmp_path: Path, crm: F
         a.sync()
         crm.log.clear()
         report = b.sync()
-        assert report.pushed.total() == 0 and b.service.status().pending == 0
+        assert report.pushed.total() == 0
+        assert b.service.status().pending == 0
         assert not [p for _, p, _ in crm.log if "batch/update" in p]
         [company] = crm.all("companies")
         assert company.props["cstui_health_score"] == "80"
@@ -81,7 +82,8 @@ def test_a_folder_with_push_mirrors_off_never_pushes_them(tmp_path: Path, crm: F
 def test_push_mirrors_is_read_from_the_sync_section(tmp_path: Path) -> None:
     (tmp_path / "sync.toml").write_text("[sync]\npush_mirrors = false\n")
     config = load_sync_config(tmp_path, env={})
-    assert config.push_mirrors is False and "sync" not in config.sections
+    assert config.push_mirrors is False
+    assert "sync" not in config.sections
     assert load_sync_config(tmp_path / "none", env={}).push_mirrors is True
 
 
@@ -107,7 +109,8 @@ def test_the_same_generated_task_in_two_folders_merges(tmp_path: Path, crm: Fake
         a.ws.complete_task(task.id)
         a.sync()
         report = b.sync()
-        assert report.exit_code == 0 and report.pushed["tasks"] == 0
+        assert report.exit_code == 0
+        assert report.pushed["tasks"] == 0
         assert (b.store.get("tasks", task.id) or {})["done"] is True
         rid = get_meta(a.store.get("tasks", task.id) or {}, "hubspot")["rid"]
         assert crm.objects["tasks"][rid].props["hs_task_status"] == "COMPLETED"
@@ -151,11 +154,13 @@ def test_our_own_pushes_coming_back_are_not_applied_or_counted(hs: Harness) -> N
     tables = ("accounts", "contacts", "activities", "tasks", "conflicts")
     before = {t: hs.store.all(t, include_deleted=True) for t in tables}
     report = hs.sync()  # the search returns the record just pushed: an echo
-    assert report.pulled.total() == 0 and report.updated.total() == 0
+    assert report.pulled.total() == 0
+    assert report.updated.total() == 0
     assert {t: hs.store.all(t, include_deleted=True) for t in tables} == before  # no write
     seq = hs.store.last_seq
     rid = get_meta(hs.store.get("accounts", ids[1]) or {}, "hubspot")["rid"]
     hs.crm.update("companies", rid, {"name": "Renamed Elsewhere"})
     report = hs.sync()
-    assert report.pulled == {"accounts": 1} and report.updated["accounts"] == 1
+    assert report.pulled == {"accounts": 1}
+    assert report.updated["accounts"] == 1
     assert hs.store.last_seq > seq

@@ -85,7 +85,8 @@ def test_two_users_running_commands_keep_the_team_folder_shared(team: Team) -> N
         f"Objective of {bob.name}",
     ]
     doctor = run_as(bob, cli, "doctor", "--data-dir", str(data))
-    assert doctor["code"] == 0 and "problem:" not in doctor["out"], doctor
+    assert doctor["code"] == 0, doctor
+    assert "problem:" not in doctor["out"], doctor
 
     for path in [data, *data.rglob("*")]:
         st = path.stat()

@@ -63,7 +63,8 @@ def test_two_users_keep_sharing_a_team_folder(team: Team, folder_mode: int) -> N
     first = run_as(alice, write_and_compact, str(data), alice.name, 30)
     assert first == {"seen": [], "team": True}
     second = run_as(bob, write_and_compact, str(data), bob.name, 30)
-    assert second["team"] and second["seen"] == sorted(f"{alice.name}-{i}" for i in range(30))
+    assert second["team"]
+    assert second["seen"] == sorted(f"{alice.name}-{i}" for i in range(30))
     third = run_as(alice, write_and_compact, str(data), alice.name + "x", 5)
     assert len(third["seen"]) == 60
 
@@ -88,7 +89,9 @@ def test_two_users_keep_sharing_a_team_folder(team: Team, folder_mode: int) -> N
     with Store(data, actor="root") as store:
         assert store.get("plans", "p1") is not None
         plan = store.get("plans", "p1") or {}
-        assert plan.get(alice.name) and plan.get(bob.name) and plan.get(alice.name + "x")
+        assert plan.get(alice.name)
+        assert plan.get(bob.name)
+        assert plan.get(alice.name + "x")
 
 
 def lock_out(data: str) -> None:
@@ -115,9 +118,13 @@ def test_a_locked_out_member_is_told_who_can_fix_it_and_the_owner_heals_it(team:
     failure = info.value
     assert failure.kind == "PermissionDeniedError"
     message = failure.message
-    assert ("journal.jsonl" in message or "cstui.lock" in message) and alice.name in message
-    assert f"chgrp {team.group}" in message and "chmod 660" in message
-    assert "damaged" not in message and "backup" not in message and "chmod 700" not in message
+    assert "journal.jsonl" in message or "cstui.lock" in message
+    assert alice.name in message
+    assert f"chgrp {team.group}" in message
+    assert "chmod 660" in message
+    assert "damaged" not in message
+    assert "backup" not in message
+    assert "chmod 700" not in message
     assert "Acme Secret Customer" not in failure.trace
 
     # The owner opening it (any command, no --team) puts the modes and group right.
@@ -125,4 +132,5 @@ def test_a_locked_out_member_is_told_who_can_fix_it_and_the_owner_heals_it(team:
     assert run_as(bob, read_all, str(data)) == ["x"]
     for name in ("journal.jsonl", "cstui.lock"):
         st = (data / name).stat()
-        assert stat.S_IMODE(st.st_mode) == 0o660 and st.st_gid == team.gid
+        assert stat.S_IMODE(st.st_mode) == 0o660
+        assert st.st_gid == team.gid

@@ -107,7 +107,8 @@ def test_champion_left_recently_even_with_another_champion(cfg: HealthConfig) ->
     assert flag.evidence == (
         "Champion 佐藤 花子 left on 2026-05-10; 1 active champion remain (Mia Kato)."
     )
-    assert flag.since == date(2026, 5, 10) and flag.account_id == "A"
+    assert flag.since == date(2026, 5, 10)
+    assert flag.account_id == "A"
 
 
 def test_old_departure_with_a_remaining_champion_is_quiet(cfg: HealthConfig) -> None:
@@ -324,11 +325,13 @@ def test_vanished_flag_resolves_and_reappearing_flag_reopens() -> None:
     day5 = AS_OF + timedelta(days=5)
     opened = reconcile_alerts([], [_flag("no-touch")], AS_OF)
     resolved = reconcile_alerts(opened, [], AS_OF + timedelta(days=1))
-    assert resolved[0].resolved and resolved[0].resolved_on == AS_OF + timedelta(days=1)
+    assert resolved[0].resolved
+    assert resolved[0].resolved_on == AS_OF + timedelta(days=1)
     assert not is_active(resolved[0], day5)
     reopened = reconcile_alerts(resolved, [_flag("no-touch", "again")], day5)
     assert len(reopened) == 1
-    assert not reopened[0].resolved and reopened[0].first_seen == day5
+    assert not reopened[0].resolved
+    assert reopened[0].first_seen == day5
     assert reopened[0].evidence == "again"
 
 
@@ -348,12 +351,14 @@ def test_snooze_hides_until_the_date_and_needs_a_reason() -> None:
         snooze(alert, date(2026, 6, 10), "   ", "me")
     snoozed = snooze(alert, date(2026, 6, 10), "Customer on holiday", "me")
     assert (snoozed.snooze_reason, snoozed.snoozed_by) == ("Customer on holiday", "me")
-    assert is_active(alert, AS_OF) and not is_active(snoozed, AS_OF)
+    assert is_active(alert, AS_OF)
+    assert not is_active(snoozed, AS_OF)
     assert not is_active(snoozed, date(2026, 6, 9))
     assert is_active(snoozed, date(2026, 6, 10))
     # The flag persists: the alert stays snoozed, it is not re-opened or duplicated.
     later = reconcile_alerts([snoozed], [_flag("usage-drop", "worse")], date(2026, 6, 5))
-    assert len(later) == 1 and not is_active(later[0], date(2026, 6, 5))
+    assert len(later) == 1
+    assert not is_active(later[0], date(2026, 6, 5))
     assert later[0].snoozed_until == date(2026, 6, 10)
 
 
@@ -392,6 +397,7 @@ def test_overdue_renewal_flags_and_on_a_red_account_raises_renewal_risk(
     assert "passed 12 days ago" in flags["renewal-risk"].evidence
     yellow = HealthResult("A", AS_OF, score=55, computed_score=55, band=Band.YELLOW, measures=[])
     rules = {f.rule for f in compute_flags(inputs, yellow, cfg, AS_OF)}
-    assert "renewal-overdue" in rules and "renewal-risk" not in rules
+    assert "renewal-overdue" in rules
+    assert "renewal-risk" not in rules
     in_renewal = replace(inputs, account=inputs.account.model_copy(update={"stage": Stage.RENEWAL}))
     assert "renewal-overdue" in {f.rule for f in compute_flags(in_renewal, red, cfg, AS_OF)}

@@ -36,7 +36,8 @@ def test_dates_of_a_one_year_contract() -> None:
     points = touchpoints(account, None, [], date(2026, 1, 1))
     assert [p.status for p in points] == ["due", "upcoming", "upcoming", "upcoming"]
     assert "which business problem" in points[0].agenda_en
-    assert "ROI" in points[2].agenda("en") and "後半" in points[2].agenda("ja")
+    assert "ROI" in points[2].agenda("en")
+    assert "後半" in points[2].agenda("ja")
     assert next_touchpoint(points) == points[0]
 
 
@@ -64,11 +65,13 @@ def test_an_executive_report_or_qbr_in_the_window_marks_it_done() -> None:
         report(date(2026, 11, 30), "exec_report", 4),  # after as_of: not yet
     ]
     points = touchpoints(account, None, activities, AS_OF)
-    assert table(points)[0][2] == "done" and points[0].done_on == date(2026, 1, 20)
+    assert table(points)[0][2] == "done"
+    assert points[0].done_on == date(2026, 1, 20)
     assert points[0].activity_id == "act1"
     assert [p.status for p in points] == ["done", "missed", "done", "due"]
     later = touchpoints(account, None, activities, date(2026, 12, 1))
-    assert later[-1].status == "done" and later[-1].done_on == date(2026, 11, 30)
+    assert later[-1].status == "done"
+    assert later[-1].done_on == date(2026, 11, 30)
 
 
 def test_one_report_completes_one_touchpoint_only() -> None:

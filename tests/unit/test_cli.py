@@ -32,7 +32,8 @@ def test_demo_writes_a_directory_and_refuses_a_non_empty_one(tmp_path: Path) -> 
     ws.close()
     assert stat.S_IMODE(out.stat().st_mode) == 0o700
     code, _, stderr = run("demo", "--out", str(out), "--no-open")
-    assert code == 1 and "is not empty" in stderr
+    assert code == 1
+    assert "is not empty" in stderr
 
 
 def test_export_csv_and_json_use_model_field_names(demo_dir: Path) -> None:
@@ -43,13 +44,15 @@ def test_export_csv_and_json_use_model_field_names(demo_dir: Path) -> None:
     assert list(rows[0])[:3] == ["id", "name", "domain"]
     code, stdout, _ = run("export", "accounts", "--data-dir", str(demo_dir), "--format", "json")
     data = json.loads(stdout)
-    assert len(data) == 60 and {"id", "name", "arr", "renewal_date"} <= set(data[0])
+    assert len(data) == 60
+    assert {"id", "name", "arr", "renewal_date"} <= set(data[0])
 
 
 def test_export_to_a_file_is_private(demo_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "accounts.csv"
     code, _, stderr = run("export", "accounts", "--data-dir", str(demo_dir), "--out", str(out))
-    assert code == 0 and "Exported 60 accounts" in stderr
+    assert code == 0
+    assert "Exported 60 accounts" in stderr
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
 
 
@@ -76,12 +79,14 @@ def test_import_reports_bad_rows_and_never_duplicates(tmp_path: Path) -> None:
     run("import", "accounts", "--data-dir", str(data), str(src))
     src.write_text("id,name,domain,arr\n,Acme Corp,acme.com,1500000\n", encoding="utf-8")
     code, stdout, _ = run("import", "accounts", "--data-dir", str(data), str(src))
-    assert code == 0 and "0 created, 1 updated" in stdout
+    assert code == 0
+    assert "0 created, 1 updated" in stdout
     ws = Workspace.open(data)
     accounts = ws.accounts()
     assert sorted(a.name for a in accounts) == ["Acme Corp", "株式会社みらい物流"]
     acme = next(a for a in accounts if a.name == "Acme Corp")
-    assert acme.arr == 1_500_000 and acme.tags == ["vip", "east"]
+    assert acme.arr == 1_500_000
+    assert acme.tags == ["vip", "east"]
     ws.close()
 
 
@@ -90,7 +95,8 @@ def test_export_then_import_round_trips(demo_dir: Path, tmp_path: Path) -> None:
     run("export", "accounts", "--data-dir", str(demo_dir), "--out", str(out))
     fresh = tmp_path / "fresh"
     code, stdout, _ = run("import", "accounts", "--data-dir", str(fresh), str(out))
-    assert code == 0 and "60 created" in stdout
+    assert code == 0
+    assert "60 created" in stdout
     code, stdout, _ = run("import", "accounts", "--data-dir", str(fresh), str(out))
     assert "0 created, 0 updated, 60 unchanged" in stdout
 
@@ -99,19 +105,24 @@ def test_import_rejects_unknown_columns(tmp_path: Path) -> None:
     src = tmp_path / "in.csv"
     src.write_text("name,colour\nAcme,red\n", encoding="utf-8")
     code, _, stderr = run("import", "accounts", "--data-dir", str(tmp_path / "d"), str(src))
-    assert code == 1 and "Unknown column 'colour'" in stderr
+    assert code == 1
+    assert "Unknown column 'colour'" in stderr
 
 
 def test_doctor_and_compact(tmp_path: Path) -> None:
     data = tmp_path / "data"
     run("demo", "--out", str(data), "--accounts", "5", "--no-open")
     code, stdout, _ = run("doctor", "--data-dir", str(data))
-    assert code == 0 and "Everything looks healthy." in stdout and "Accounts: 5" in stdout
+    assert code == 0
+    assert "Everything looks healthy." in stdout
+    assert "Accounts: 5" in stdout
     code, stdout, _ = run("compact", "--data-dir", str(data))
-    assert code == 0 and "Checkpointed" in stdout
+    assert code == 0
+    assert "Checkpointed" in stdout
     os.chmod(data / "cstui.json", 0o644)
     code, stdout, _ = run("doctor", "--data-dir", str(data))
-    assert code == 3 and "problem:" in stdout  # unhealthy: its own code, not click's 2
+    assert code == 3
+    assert "problem:" in stdout
 
 
 def test_corrupt_snapshot_is_one_clear_line(tmp_path: Path) -> None:
@@ -120,7 +131,9 @@ def test_corrupt_snapshot_is_one_clear_line(tmp_path: Path) -> None:
     (data / "cstui.json").write_text("{not json", encoding="utf-8")
     code, _, stderr = run("export", "accounts", "--data-dir", str(data))
     assert code == 4  # the data folder cannot be used as it is
-    assert stderr.startswith("cstui: ") and "cstui.json" in stderr and "Traceback" not in stderr
+    assert stderr.startswith("cstui: ")
+    assert "cstui.json" in stderr
+    assert "Traceback" not in stderr
     assert (data / "cstui.json").read_text(encoding="utf-8") == "{not json"
 
 
@@ -130,7 +143,8 @@ def test_data_dir_from_environment(tmp_path: Path) -> None:
     code, stdout, _ = run(
         "export", "accounts", "--format", "json", env={"CSTUI_DATA_DIR": str(data)}
     )
-    assert code == 0 and len(json.loads(stdout)) == 4
+    assert code == 0
+    assert len(json.loads(stdout)) == 4
 
 
 def test_a_broken_user_health_config_is_reported_and_defaults_stay(
@@ -148,7 +162,8 @@ def test_a_broken_user_health_config_is_reported_and_defaults_stay(
     assert "default health model is used instead" in stdout
     # The defaults are in force: scores are still computed.
     code, stdout, _ = run("health", "--data-dir", str(data), "--json")
-    assert code == 0 and all(a["band"] for a in json.loads(stdout)["accounts"])
+    assert code == 0
+    assert all(a["band"] for a in json.loads(stdout)["accounts"])
 
 
 def test_health_explain_and_json(demo_dir: Path) -> None:
@@ -164,4 +179,5 @@ def test_health_explain_and_json(demo_dir: Path) -> None:
     for label in ("Adoption", "Engagement", "contribution", "Computed score"):
         assert label in stdout
     code, _, stderr = run("health", "explain", "--data-dir", str(demo_dir), "no such company")
-    assert code == 1 and "No account matches 'no such company'." in stderr
+    assert code == 1
+    assert "No account matches 'no such company'." in stderr

@@ -31,7 +31,8 @@ def test_export_writes_a_private_html_file(demo_dir: Path, tmp_path: Path) -> No
     assert result.exit_code == 0, result.output
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
     page = out.read_text("utf-8")
-    assert page.startswith("<!DOCTYPE html>") and "2026Q3" in page
+    assert page.startswith("<!DOCTYPE html>")
+    assert "2026Q3" in page
 
 
 def test_export_markdown_uses_edits_and_the_frozen_snapshot(demo_dir: Path, tmp_path: Path) -> None:
@@ -48,15 +49,18 @@ def test_export_markdown_uses_edits_and_the_frozen_snapshot(demo_dir: Path, tmp_
     )
     assert result.exit_code == 0, result.output
     assert "Edited summary for the CFO." in result.output
-    assert "Later Name KK" not in result.output and "エグゼクティブサマリー" in result.output
+    assert "Later Name KK" not in result.output
+    assert "エグゼクティブサマリー" in result.output
 
 
 def test_export_errors_are_one_line(demo_dir: Path, tmp_path: Path) -> None:
     data = _copy(demo_dir, tmp_path)
     runner = CliRunner()
     bad = runner.invoke(main, ["export", "qbr", "no-such-account", "--data-dir", str(data)])
-    assert bad.exit_code == 1 and "No account matches" in bad.output
+    assert bad.exit_code == 1
+    assert "No account matches" in bad.output
     bad = runner.invoke(
         main, ["export", "qbr", ACC, "--data-dir", str(data), "--period", "2026-09"]
     )
-    assert bad.exit_code == 1 and "not a quarter" in bad.output
+    assert bad.exit_code == 1
+    assert "not a quarter" in bad.output

@@ -83,8 +83,10 @@ def test_json_matches_workspace(tmp_path: Path) -> None:
         ws.close()
     assert doc["kpis"] == expected["kpis"]
     values = {k["key"]: k["value"] for k in doc["kpis"]}
-    assert values["nrr"] == 150.0 and values["nps"] is None
-    assert doc["slice"] == "mine" and doc["accounts_at_start"] == 1
+    assert values["nrr"] == 150.0
+    assert values["nps"] is None
+    assert doc["slice"] == "mine"
+    assert doc["accounts_at_start"] == 1
 
 
 def test_japanese_and_errors(tmp_path: Path) -> None:
@@ -93,9 +95,12 @@ def test_japanese_and_errors(tmp_path: Path) -> None:
     code, out, _ = run(
         "report", "kpis", "--period", "2026Q4", "--lang", "ja", "--data-dir", str(data)
     )
-    assert code == 0 and "解約率（社数）" in out and "データなし" in out
+    assert code == 0
+    assert "解約率（社数）" in out
+    assert "データなし" in out
     code, _, err = run("report", "kpis", "--period", "soon", "--data-dir", str(data))
-    assert code == 1 and "'soon' is not a period" in err
+    assert code == 1
+    assert "'soon' is not a period" in err
 
 
 def test_import_surveys_command(tmp_path: Path) -> None:
@@ -110,9 +115,11 @@ def test_import_surveys_command(tmp_path: Path) -> None:
     )
     code, _, err = run("import", "surveys", str(bad), "--data-dir", str(data))
     assert code == 1
-    assert f"{bad}:3:" in err and "Nothing imported" in err
+    assert f"{bad}:3:" in err
+    assert "Nothing imported" in err
     code, out, _ = run("import", "surveys", str(good), "--data-dir", str(data))
-    assert code == 0 and "1 responses" in out
+    assert code == 0
+    assert "1 responses" in out
     code, out, _ = run("report", "kpis", "--period", "2026Q4", "--json", "--data-dir", str(data))
     values = {k["key"]: k for k in json.loads(out)["kpis"]}
     assert values["nps"]["value"] == 100.0

@@ -53,12 +53,18 @@ def test_text_lists_my_open_tasks_with_cadence_ones(tmp_path: Path) -> None:
     assert code == 0, out
     lines = out.splitlines()
     assert lines[0] == "Tasks 2026-11-23 · me: your open tasks (--all for everyone's)"
-    assert "Due" in lines[2] and "Account" in lines[2] and "Owner" not in lines[2]
+    assert "Due" in lines[2]
+    assert "Account" in lines[2]
+    assert "Owner" not in lines[2]
     pre, deck = lines[3], lines[4]
-    assert pre.startswith("! 2026-09-21") and "high" in pre and "cadence" in pre
+    assert pre.startswith("! 2026-09-21")
+    assert "high" in pre
+    assert "cadence" in pre
     assert pre.endswith("Acme                     Pre-renewal review with the executive")
-    assert deck.startswith("  2026-11-25") and deck.endswith("Send the deck")
-    assert "Beta follow-up" not in out and "Old thing" not in out
+    assert deck.startswith("  2026-11-25")
+    assert deck.endswith("Send the deck")
+    assert "Beta follow-up" not in out
+    assert "Old thing" not in out
     assert lines[-1] == "2 open, 1 overdue (!)"
 
 
@@ -67,11 +73,16 @@ def test_all_and_account_filters_and_japanese(tmp_path: Path) -> None:
     code, out = run("--data-dir", str(data), "--all", "--lang", "ja")
     assert code == 0
     assert out.splitlines()[0] == "タスク 2026-11-23 · 全員の未完了タスク"
-    assert "担当" in out and "株式会社ベータ" in out and "kim" in out
+    assert "担当" in out
+    assert "株式会社ベータ" in out
+    assert "kim" in out
     code, out = run("--data-dir", str(data), "--account", "ベータ")
-    assert code == 0 and "Beta follow-up" in out and "Send the deck" not in out
+    assert code == 0
+    assert "Beta follow-up" in out
+    assert "Send the deck" not in out
     code, out = run("--data-dir", str(data), "--account", "nobody")
-    assert code == 1 and "No account matches 'nobody'." in out
+    assert code == 1
+    assert "No account matches 'nobody'." in out
 
 
 def test_json(tmp_path: Path) -> None:
@@ -81,9 +92,12 @@ def test_json(tmp_path: Path) -> None:
     doc = json.loads(out)
     assert (doc["as_of"], doc["user"], doc["scope"]) == ("2026-11-23", "me", "mine")
     first = doc["tasks"][0]
-    assert first["source"] == "cadence" and first["due"] == "2026-09-21"
-    assert first["overdue"] is True and first["priority"] == "high"
-    assert first["account"] == "Acme" and first["key"].endswith(":pre-renewal")
+    assert first["source"] == "cadence"
+    assert first["due"] == "2026-09-21"
+    assert first["overdue"] is True
+    assert first["priority"] == "high"
+    assert first["account"] == "Acme"
+    assert first["key"].endswith(":pre-renewal")
     assert [t["title"] for t in doc["tasks"]][1:] == ["Send the deck"]
     code, out = run("--data-dir", str(data), "--json", "--all")
     assert len(json.loads(out)["tasks"]) == 3

@@ -108,8 +108,10 @@ def test_success_templates_come_from_toml_in_both_languages() -> None:
     shipped = {Path(source).stem for source, _ in success.shipped_template_texts()}
     assert shipped == set(ids)
     cx = success.template("cx")
-    assert cx is not None and cx.name.get("ja") == "顧客対応を速くする"
-    assert cx.objectives[1].kpi.baseline == 3.5 and cx.objectives[1].months == 12
+    assert cx is not None
+    assert cx.name.get("ja") == "顧客対応を速くする"
+    assert cx.objectives[1].kpi.baseline == 3.5
+    assert cx.objectives[1].months == 12
 
 
 def test_a_broken_success_template_is_located() -> None:

@@ -166,7 +166,8 @@ def test_japanese_and_english_companies(big: Book) -> None:
     assert 0.4 < len(ja) / len(accounts) < 0.6
     for a in ja:
         assert "株式会社" in a["name"] or a["name"].startswith("合同会社")
-        assert a["domain"].endswith(".co.jp") and a["currency"] == "JPY"
+        assert a["domain"].endswith(".co.jp")
+        assert a["currency"] == "JPY"
     assert all(a["domain"].endswith((".com", ".io")) for a in en)
     usd = sum(a["currency"] == "USD" for a in en) / len(en)
     assert 0.6 < usd < 0.9  # mostly USD, some English-named customers bill in yen
@@ -213,7 +214,8 @@ def test_tiers_follow_arr_and_seats(big: Book) -> None:
         assert min(arr["high"]) >= max(arr["mid"]) >= max(arr["tech"])
         assert sorted(seats["high"])[len(seats["high"]) // 2] > max(seats["tech"])
     jpy_high = [a["arr"] for a in big["accounts"] if a["tier"] == "high" and a["currency"] == "JPY"]
-    assert min(jpy_high) >= 6_000_000 and max(jpy_high) <= 40_000_000
+    assert min(jpy_high) >= 6_000_000
+    assert max(jpy_high) <= 40_000_000
 
 
 def test_me_owns_about_half(book: Book) -> None:
@@ -227,7 +229,8 @@ def test_me_owns_about_half(book: Book) -> None:
 def test_contract_and_renewal_dates(book: Book, big: Book) -> None:
     for a in big["accounts"]:
         start, renewal = _d(a["contract_start"]), _d(a["renewal_date"])
-        assert start <= TODAY and renewal >= start
+        assert start <= TODAY
+        assert renewal >= start
         assert (renewal - TODAY).days <= 548
         if a["stage"] == "kickoff":
             assert (TODAY - start).days <= 14
@@ -252,7 +255,8 @@ def test_weekly_usage_for_a_year(book: Book) -> None:
         dates = [_d(s["date"]) for s in u["snapshots"]]
         assert all(d >= _d(a["contract_start"]) for d in dates)
         if a["stage"] != "churned" and (TODAY - _d(a["contract_start"])).days >= 365:
-            assert len(dates) == 52 and dates[-1] == TODAY
+            assert len(dates) == 52
+            assert dates[-1] == TODAY
             assert {(y - x).days for x, y in pairwise(dates)} == {7}
 
 
@@ -266,7 +270,8 @@ def test_usage_within_licences_and_features(book: Book) -> None:
 
 def test_declining_and_recovering_usage_show_in_the_numbers(book: Book, big: Book) -> None:
     small = Counter(_trend(u["snapshots"]) for u in book["usage"])
-    assert small["declining"] >= 6 and small["recovering"] >= 4
+    assert small["declining"] >= 6
+    assert small["recovering"] >= 4
     counts = Counter(_trend(u["snapshots"]) for u in big["usage"])
     total = len(big["usage"])
     assert 0.15 <= counts["declining"] / total <= 0.3
@@ -311,7 +316,8 @@ def test_contacts_by_tier_and_language(book: Book) -> None:
             roles = {p["role"] for p in people}
             assert {"champion", "executive_sponsor"} <= roles
         for p in people:
-            assert p["email"].isascii() and p["email"].endswith("@" + a["domain"])
+            assert p["email"].isascii()
+            assert p["email"].endswith("@" + a["domain"])
             assert bool(JAPANESE.search(p["name"])) == bool(JAPANESE.search(a["name"]))
 
 
@@ -358,7 +364,8 @@ def test_my_tasks_are_spread_over_time(book: Book) -> None:
     assert any(TODAY < d <= TODAY + timedelta(days=6) for d in open_due)
     assert any(d > TODAY + timedelta(days=6) for d in open_due)
     done = [t for t in mine if t["done"]]
-    assert done and all(t["done_on"] and _d(t["done_on"]) <= TODAY for t in done)
+    assert done
+    assert all(t["done_on"] and _d(t["done_on"]) <= TODAY for t in done)
     assert {t["priority"] for t in book["tasks"]} == {"high", "normal", "low"}
     sources = Counter(t["source"] for t in book["tasks"])
     assert sources["manual"] == max(sources.values())
@@ -400,7 +407,8 @@ def test_success_plans(big: Book) -> None:
         for o in objectives:
             kpi = o["kpi"]
             if kpi:
-                assert kpi["history"] and kpi["baseline"] != kpi["target"]
+                assert kpi["history"]
+                assert kpi["baseline"] != kpi["target"]
         if p["roi"]:
             assert p["roi"]["annual_fee"] == accounts[aid]["arr"]
     assert 0.1 < no_deep / len(plans) < 0.3
@@ -410,9 +418,11 @@ def test_success_plans(big: Book) -> None:
 def test_surveys_and_detractors_follow_usage(big: Book) -> None:
     nps = [s for s in big["surveys"] if s["kind"] == "nps"]
     csat = [s for s in big["surveys"] if s["kind"] == "csat"]
-    assert csat and all(1 <= s["score"] <= 5 for s in csat)
+    assert csat
+    assert all(1 <= s["score"] <= 5 for s in csat)
     scores = [s["score"] for s in nps]
-    assert any(s >= 9 for s in scores) and any(7 <= s <= 8 for s in scores)
+    assert any(s >= 9 for s in scores)
+    assert any(7 <= s <= 8 for s in scores)
     assert any(s <= 6 for s in scores)
     with_nps = {s["account_id"] for s in nps}
     assert 0.45 < len(with_nps) / len(big["accounts"]) < 0.75

@@ -280,7 +280,8 @@ def test_renewal_within_the_window_while_not_green(cfg: HealthConfig) -> None:
         surveys=[SurveyResponse(account_id="A", contact_id="c2", date=AS_OF, score=0)],
     )
     health = compute_health(inputs, cfg, AS_OF)
-    assert health.band.value == "red" and health.score is not None
+    assert health.band.value == "red"
+    assert health.score is not None
     flag = flags_of(inputs, cfg)["renewal-risk"]
     assert flag.evidence == f"Renews on 2026-07-31 (in 60 days) with health {health.score} (red)."
     assert flag.text("ja") == f"更新まで60日（2026-07-31）、ヘルススコア{health.score}（要注意）。"
@@ -367,7 +368,8 @@ def test_alerts_store_the_message_and_keep_english(cfg: HealthConfig) -> None:
     (alert,) = reconcile_alerts([], [flag], AS_OF)
     stored = Alert.from_record(json.loads(json.dumps(alert.to_record())))
     assert stored.evidence == flag.evidence  # English, for older cstui versions and scripts
-    assert stored.evidence_msg is not None and stored.evidence_msg["key"] == "flag.no_touch"
+    assert stored.evidence_msg is not None
+    assert stored.evidence_msg["key"] == "flag.no_touch"
     assert (
         stored.text("ja") == "最終接触から31日（ハイタッチの基準は14日）。最後は2026-05-01の電話。"
     )
@@ -390,7 +392,8 @@ def test_alerts_stored_before_messages_show_their_english_and_get_upgraded(
     )
     assert old.text("ja") == flag.evidence  # shown as it is
     (upgraded,) = reconcile_alerts([old], [flag], AS_OF)
-    assert upgraded.first_seen == AS_OF and upgraded.text("ja").startswith("最終接触から31日")
+    assert upgraded.first_seen == AS_OF
+    assert upgraded.text("ja").startswith("最終接触から31日")
     # A broken or unknown stored message falls back to the English text.
     for junk in ({"key": 3}, {"nope": 1}, {"key": "flag.from_the_future", "params": {}}):
         assert old.model_copy(update={"evidence_msg": junk}).text("ja") == flag.evidence
@@ -401,7 +404,8 @@ def test_alerts_stored_before_messages_show_their_english_and_get_upgraded(
 def test_workspace_alerts_and_today_in_both_languages(demo_ws: Workspace) -> None:
     demo_ws.refresh_health()
     alerts = demo_ws.alerts()
-    assert alerts and all(a.evidence_msg is not None for a in alerts)
+    assert alerts
+    assert all(a.evidence_msg is not None for a in alerts)
     english = build_today(demo_ws, date(2026, 11, 23), everyone=True)
     en_items = {i.ref: i for i in english.alerts}
     for alert in alerts:
@@ -410,7 +414,8 @@ def test_workspace_alerts_and_today_in_both_languages(demo_ws: Workspace) -> Non
     i18n.set_language("ja")
     japanese = build_today(demo_ws, date(2026, 11, 23), everyone=True)
     texts_ja = [i.text for i in japanese.alerts]
-    assert texts_ja and all(re.search(r"[ぁ-んァ-ヶ一-龠]", t) for t in texts_ja)
+    assert texts_ja
+    assert all(re.search(r"[ぁ-んァ-ヶ一-龠]", t) for t in texts_ja)
     assert not any("days ago" in t or "touch expects" in t for t in texts_ja)
     # Scripts keep the stored English evidence.
     assert {i.details["evidence"] for i in japanese.alerts} <= {a.evidence for a in alerts}
@@ -490,10 +495,12 @@ def test_qbr_export_names_tier_and_stage(demo_ws: Workspace) -> None:
     account = next(a for a in demo_ws.accounts() if a.tier is Tier.HIGH)
     en = render_markdown(demo_ws.qbr_data(account.id, "2026Q3", lang="en"), {}, [], "en")
     stage_en = i18n.catalogue("en")[f"stage.{account.stage.value}"]
-    assert "- **Touch tier**: High\n" in en and f"- **Stage**: {stage_en}\n" in en
+    assert "- **Touch tier**: High\n" in en
+    assert f"- **Stage**: {stage_en}\n" in en
     ja = render_markdown(demo_ws.qbr_data(account.id, "2026Q3", lang="ja"), {}, [], "ja")
     stage_ja = i18n.catalogue("ja")[f"stage.{account.stage.value}"]
-    assert "- **タッチモデル**: ハイ\n" in ja and f"- **ステージ**: {stage_ja}\n" in ja
+    assert "- **タッチモデル**: ハイ\n" in ja
+    assert f"- **ステージ**: {stage_ja}\n" in ja
 
 
 def test_qbr_risks_and_stage_changes_in_the_review_language(demo_ws: Workspace) -> None:
@@ -561,7 +568,8 @@ def test_messages_round_trip_and_fall_back() -> None:
         ),
     )
     again = message_from_json(json.loads(json.dumps(m.to_json())))
-    assert again is not None and again.to_json() == m.to_json()
+    assert again is not None
+    assert again.to_json() == m.to_json()
     assert (
         render(again, "en")
         == render(m, "en")

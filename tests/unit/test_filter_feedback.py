@@ -39,7 +39,8 @@ def test_spaces_around_an_operator_are_fine() -> None:
 
 def test_a_half_typed_comparison_says_what_is_missing() -> None:
     query = parse("health>")
-    assert query.errors and "needs a number after '>'" in query.errors[0]
+    assert query.errors
+    assert "needs a number after '>'" in query.errors[0]
     assert "90d" in parse("renewal<=").errors[0]
 
 

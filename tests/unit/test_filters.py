@@ -108,7 +108,8 @@ def test_owner_me_means_the_current_user() -> None:
 )
 def test_unknown_terms_are_errors(text: str, message: str) -> None:
     q = parse(f"acme {text}")
-    assert len(q.errors) == 1 and message in q.errors[0]
+    assert len(q.errors) == 1
+    assert message in q.errors[0]
     # the rest of the line still applies
     assert [r.name for r in q.apply(ROWS)] == ["ＡＣＭＥ Trading"]
 

@@ -191,7 +191,8 @@ def test_missing_measures_renormalise_not_zero(cfg: HealthConfig) -> None:
 
 def test_no_data_means_no_score(cfg: HealthConfig) -> None:
     result = compute_health(HealthInputs(Account(id="N", name="Nothing")), cfg, AS_OF)
-    assert result.score is None and result.computed_score is None
+    assert result.score is None
+    assert result.computed_score is None
     assert result.band is Band.UNKNOWN
     reasons = {m.key: m.missing_reason for m in result.measures}
     assert reasons["adoption"] == "no usage data"
@@ -240,7 +241,8 @@ def test_onboarding_stage_profile(cfg: HealthConfig) -> None:
     # onboarding 30, outcomes 10 → Σw = 100.
     # Σ p×w = 50×20 + 60×0 + 60×20 + 75×10 + 100×10 + 20×30 + 66.67×10
     #       = 1000 + 0 + 1200 + 750 + 1000 + 600 + 666.67 = 5216.67 → 52.17 → 52.
-    assert m["maturity"].weight == 0 and m["maturity"].contribution == 0
+    assert m["maturity"].weight == 0
+    assert m["maturity"].contribution == 0
     assert result.computed_exact == pytest.approx(52.1666667)
     assert result.score == 52
 
@@ -257,9 +259,11 @@ def test_renewal_profile_weighs_outcomes_and_sentiment(cfg: HealthConfig) -> Non
 def test_terminal_stages_are_not_scored(cfg: HealthConfig, stage: Stage) -> None:
     rating = ManualRating(stars=5, reason="Loves us", by="me", at=datetime(2026, 5, 1, tzinfo=UTC))
     result = compute_health(replace(typical(stage), override=rating), cfg, AS_OF)
-    assert result.score is None and result.band is Band.UNKNOWN
+    assert result.score is None
+    assert result.band is Band.UNKNOWN
     assert result.measures == []
-    assert result.unscored_reason is not None and "not scored" in result.unscored_reason
+    assert result.unscored_reason is not None
+    assert "not scored" in result.unscored_reason
 
 
 @pytest.mark.parametrize(
@@ -298,7 +302,8 @@ def test_band_applies_to_rounded_score(cfg: HealthConfig) -> None:
     assert score_at(434, 1000) == (39, Band.RED)
     assert score_at(1234, 2000) == (70, Band.GREEN)  # 0.617 → 69.5 → 70
     assert score_at(69, 100) == (82, Band.GREEN)
-    assert round_score(69.5) == 70 and round_score(39.49) == 39
+    assert round_score(69.5) == 70
+    assert round_score(39.49) == 39
 
 
 def test_override_with_stars(cfg: HealthConfig) -> None:
@@ -325,7 +330,8 @@ def test_override_with_score_and_not_before_it_was_set(cfg: HealthConfig) -> Non
     assert compute_health(inputs, cfg, AS_OF).score == 25
     assert compute_health(inputs, cfg, AS_OF).band is Band.RED
     earlier = compute_health(inputs, cfg, date(2026, 5, 19))
-    assert earlier.override is None and earlier.score == earlier.computed_score
+    assert earlier.override is None
+    assert earlier.score == earlier.computed_score
 
 
 @pytest.mark.parametrize(
@@ -347,7 +353,8 @@ def test_manual_rating_validation(fields: dict[str, Any], message: str) -> None:
 def test_future_data_is_ignored(cfg: HealthConfig) -> None:
     base = typical()
     later = date(2026, 6, 2)
-    assert base.usage is not None and base.success_plan is not None
+    assert base.usage is not None
+    assert base.success_plan is not None
     noisy = replace(
         base,
         usage=base.usage.model_copy(
@@ -446,7 +453,8 @@ def test_trend_and_arrow(cfg: HealthConfig) -> None:
     # Latest on or before 06-01 is 65; latest on or before 05-02 is 60 (05-01) → +5.
     assert trend(history, AS_OF) == 5
     assert trend_arrow(5, cfg) == "up"
-    assert trend_arrow(3, cfg) == "flat" and trend_arrow(-3, cfg) == "flat"
+    assert trend_arrow(3, cfg) == "flat"
+    assert trend_arrow(-3, cfg) == "flat"
     assert trend_arrow(-4, cfg) == "down"
     assert trend_arrow(None, cfg) is None
     assert trend(history, date(2026, 5, 1)) is None  # nothing 30 days before
@@ -460,7 +468,8 @@ def test_trend_and_arrow(cfg: HealthConfig) -> None:
 
 def test_shipped_config_values(cfg: HealthConfig) -> None:
     assert "[weights]" in load_default_text()
-    assert cfg.red_below == 40 and cfg.green_from == 70
+    assert cfg.red_below == 40
+    assert cfg.green_from == 70
     assert cfg.cadence == {Tier.HIGH: 14, Tier.MID: 30, Tier.TECH: 90}
     assert cfg.star_scores == {1: 10, 2: 30, 3: 50, 4: 70, 5: 90}
     assert cfg.unscored_stages == {Stage.CHURNED, Stage.NOT_A_FIT}
@@ -478,8 +487,10 @@ def test_partial_user_file_merges_over_defaults(cfg: HealthConfig) -> None:
     assert user.weights[Stage.ADOPTION]["adoption"] == 40
     assert user.weights[Stage.ADOPTION]["maturity"] == 15  # default kept
     assert user.weights[Stage.ONBOARDING]["adoption"] == 20  # the profile still wins
-    assert user.green_from == 75 and user.red_below == 40
-    assert user.measures["adoption"].good == 0.9 and user.measures["adoption"].poor == 0.2
+    assert user.green_from == 75
+    assert user.red_below == 40
+    assert user.measures["adoption"].good == 0.9
+    assert user.measures["adoption"].poor == 0.2
     assert user.measures["adoption"].label_ja == "アダプション（定着）"
     assert cfg.weights[Stage.ADOPTION]["adoption"] == 25  # base untouched
 
@@ -521,7 +532,8 @@ def test_error_negative_weight(cfg: HealthConfig) -> None:
 
 def test_error_poor_equals_good(cfg: HealthConfig) -> None:
     err = _error("[measures.support]\npoor = 1\ngood = 1\n", cfg)
-    assert err.line == 3 and err.key == "measures.support.good"
+    assert err.line == 3
+    assert err.key == "measures.support.good"
     assert "must differ" in str(err)
 
 
@@ -534,20 +546,24 @@ def test_error_bands_out_of_order(cfg: HealthConfig) -> None:
 
 def test_error_unknown_stage_and_unknown_section(cfg: HealthConfig) -> None:
     err = _error("[profiles.onbaording]\nadoption = 1\n", cfg)
-    assert err.line == 1 and 'unknown stage "onbaording"' in str(err)
+    assert err.line == 1
+    assert 'unknown stage "onbaording"' in str(err)
     err = _error("\n[weight]\nadoption = 1\n", cfg)
-    assert err.line == 2 and 'unknown key "weight"' in str(err)
+    assert err.line == 2
+    assert 'unknown key "weight"' in str(err)
 
 
 def test_error_all_weights_zero(cfg: HealthConfig) -> None:
     text = "[profiles.kickoff]\n" + "".join(f"{m} = 0\n" for m in MEASURES)
     err = _error(text, cfg)
-    assert err.line == 1 and 'stage "kickoff"' in str(err)
+    assert err.line == 1
+    assert 'stage "kickoff"' in str(err)
 
 
 def test_standalone_file_must_be_complete() -> None:
     err = _error("[weights]\nadoption = 1\n", None)
-    assert err.key == "measures" and "missing" in str(err)
+    assert err.key == "measures"
+    assert "missing" in str(err)
 
 
 def test_find_key_line_handles_dotted_and_quoted_keys() -> None:

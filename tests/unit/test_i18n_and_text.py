@@ -80,7 +80,10 @@ def test_humanized_dates_follow_the_language() -> None:
 def test_control_characters_are_neutralised() -> None:
     evil = "A\x1b]52;c;ZXZpbA==\x07B\x1b[2J\nC\x9b"
     out = clean(evil)
-    assert "\x1b" not in out and "\x07" not in out and "\n" not in out and "\x9b" not in out
+    assert "\x1b" not in out
+    assert "\x07" not in out
+    assert "\n" not in out
+    assert "\x9b" not in out
     assert out == "A␛]52;c;ZXZpbA==␇B␛[2J C�"
     assert clean("[bold red]x[/]") == "[bold red]x[/]"
     assert clean("line1\nline2", single_line=False) == "line1\nline2"

@@ -44,12 +44,15 @@ def test_apply_creates_the_plan_and_tasks_and_reapplying_changes_nothing(
     acme = account(ws)
     plan = ws.apply_onboarding_template(acme, TEMPLATE, days(-30))
     assert ws.onboarding(acme) == plan
-    assert plan.template == TEMPLATE and plan.start == days(-30) and len(plan.items) == 16
+    assert plan.template == TEMPLATE
+    assert plan.start == days(-30)
+    assert len(plan.items) == 16
     assert plan.items[0].id == "b2b-saas-90:kickoff-meeting"
     assert plan.items[0].due == days(-28)  # the start is a Saturday: moved to Monday
     tasks = keyed(ws, acme, "onboarding:")
     assert {t.key for t in tasks} == {f"onboarding:{plan.id}:{i}" for i in ours_core(plan)}
-    assert {t.owner for t in tasks} == {"kim"} and {t.source for t in tasks} == {"onboarding"}
+    assert {t.owner for t in tasks} == {"kim"}
+    assert {t.source for t in tasks} == {"onboarding"}
     first = next(t for t in tasks if t.key.endswith(":kickoff-meeting"))
     assert (first.title, first.due) == (plan.items[0].title, plan.items[0].due)
 
@@ -71,14 +74,17 @@ def test_ticking_an_item_completes_its_task_and_unticking_reopens_it(
     key = f"onboarding:{plan.id}:{item}"
     ws.set_onboarding_item(acme, item, done=True)
     (task,) = [t for t in keyed(ws, acme, key)]
-    assert task.done and task.done_on == TODAY
+    assert task.done
+    assert task.done_on == TODAY
     ws.set_onboarding_item(acme, item, done=False)
     (task,) = [t for t in keyed(ws, acme, key)]
-    assert not task.done and task.done_on is None
+    assert not task.done
+    assert task.done_on is None
     # ... and ticking the task ticks the item.
     ws.update_task(task.id, {"done": True})
     after = ws.onboarding(acme)
-    assert after is not None and after.items[0].done
+    assert after is not None
+    assert after.items[0].done
 
 
 def test_item_edits_are_validated_field_by_field(empty_ws: Workspace) -> None:
@@ -98,7 +104,8 @@ def test_item_edits_are_validated_field_by_field(empty_ws: Workspace) -> None:
     with pytest.raises(InvalidRecord):
         ws.set_onboarding_item(acme, "no-such-item", done=True)
     changed = ws.set_onboarding_item(acme, item, due=days(3), owner_side="customer")
-    assert changed.items[1].due == days(3) and changed.items[1].offset_days == 3
+    assert changed.items[1].due == days(3)
+    assert changed.items[1].offset_days == 3
     # no longer ours: its open task goes
     assert not [t for t in keyed(ws, acme, f"onboarding:{plan.id}:{item}", done=False)]
 
@@ -109,7 +116,8 @@ def test_hand_items_stay_removed_items_stay_gone_and_moves_clamp(empty_ws: Works
     plan = ws.apply_onboarding_template(acme, TEMPLATE, TODAY)
     plan = ws.add_onboarding_item(acme, phase="kickoff", title="Dinner", due=days(2))
     kickoff = [i for i in plan.items if i.phase == "kickoff"]
-    assert kickoff[-1].title == "Dinner" and kickoff[-1].id.startswith("own:")
+    assert kickoff[-1].title == "Dinner"
+    assert kickoff[-1].id.startswith("own:")
     own = kickoff[-1].id
     plan = ws.move_onboarding_item(acme, own, -1)
     assert [i.id for i in plan.items if i.phase == "kickoff"][2] == own
@@ -121,7 +129,9 @@ def test_hand_items_stay_removed_items_stay_gone_and_moves_clamp(empty_ws: Works
     plan = ws.remove_onboarding_item(acme, gone)
     again = ws.apply_onboarding_template(acme, TEMPLATE, TODAY)
     ids = [i.id for i in again.items]
-    assert gone not in ids and own in ids and len(ids) == 16
+    assert gone not in ids
+    assert own in ids
+    assert len(ids) == 16
     assert ids[0] == own  # the CSM's order is kept
     with pytest.raises(InvalidRecord) as info:
         ws.add_onboarding_item(acme, phase="kickoff", title="", due=None)
@@ -132,7 +142,8 @@ def test_adding_an_item_without_a_plan_creates_one(empty_ws: Workspace) -> None:
     ws = empty_ws
     acme = account(ws, contract_start=days(-10))
     plan = ws.add_onboarding_item(acme, phase="setup", title="Call IT", due=None, core=False)
-    assert plan.start == days(-10) and [i.title for i in plan.items] == ["Call IT"]
+    assert plan.start == days(-10)
+    assert [i.title for i in plan.items] == ["Call IT"]
     assert keyed(ws, acme, "onboarding:") == []  # not core: no task
 
 
@@ -166,14 +177,16 @@ def test_kpis_progress_and_average_time_to_value(empty_ws: Workspace) -> None:
     assert ws.average_ttv([beta]) == 40.0
 
     got = ws.onboarding_progress(acme)
-    assert got is not None and got.ttv_days == 80
+    assert got is not None
+    assert got.ttv_days == 80
     assert got.per_phase["first_value"] == (1, 3)
     assert round(got.overall_pct, 2) == round(100 / 16, 2)
     # Overdue: the open items due before today, earliest first (started 80 days ago: some).
     current = ws.onboarding(acme)
     assert current is not None
     late = [i for i in current.items if not i.done and i.due is not None and i.due < TODAY]
-    assert late and sorted(i.id for i in got.overdue) == sorted(i.id for i in late)
+    assert late
+    assert sorted(i.id for i in got.overdue) == sorted(i.id for i in late)
     assert [i.due for i in got.overdue] == sorted(i.due for i in late if i.due is not None)
     assert ws.onboarding_progress(account(ws, "Nothing")) is None
 
@@ -191,7 +204,8 @@ def test_unknown_templates_and_user_templates(
     monkeypatch.setenv("CSTUI_CONFIG_DIR", str(tmp_path))
     fresh = Workspace(ws.store, user="me")
     assert set(fresh.onboarding_templates()) == {"b2b-saas-90", "mid-touch-60"}
-    assert len(fresh.template_errors) == 1 and "bad.toml" in fresh.template_errors[0]
+    assert len(fresh.template_errors) == 1
+    assert "bad.toml" in fresh.template_errors[0]
 
 
 # ------------------------------------------------------------------------------ cadence
@@ -208,13 +222,17 @@ def test_cadence_tasks_have_the_right_dates_and_are_idempotent(empty_ws: Workspa
     assert ws.sync_cadence_tasks() == 2
     assert ws.sync_cadence_tasks() == 0
     (pre,) = keyed(ws, acme, "cadence:")
-    assert pre.key == f"cadence:{acme}:pre-renewal" and pre.due == days(27 - 90)
-    assert pre.priority == "high" and pre.source == "cadence" and pre.owner == "kim"
+    assert pre.key == f"cadence:{acme}:pre-renewal"
+    assert pre.due == days(27 - 90)
+    assert pre.priority == "high"
+    assert pre.source == "cadence"
+    assert pre.owner == "kim"
     assert pre.title == "Pre-renewal review with the executive"
     assert "actual ROI" in pre.notes
     jp_tasks = keyed(ws, jp, "cadence:")
     assert [t.key.rsplit(":", 1)[1] for t in jp_tasks] == ["kickoff"]
-    assert jp_tasks[0].title == "決裁者とのキックオフ" and jp_tasks[0].due == days(-20)
+    assert jp_tasks[0].title == "決裁者とのキックオフ"
+    assert jp_tasks[0].due == days(-20)
     assert jp_tasks[0].priority == "normal"
 
     # A task closed by hand is never reopened, and a deleted one stays deleted.
@@ -236,7 +254,8 @@ def test_an_executive_report_completes_the_cadence_task(empty_ws: Workspace) -> 
     assert [t.done for t in keyed(ws, acme, "cadence:")] == [False]
     ws.log_activity(acme, "Year in review with the CFO", kind="exec_report", day=days(-1))
     (task,) = keyed(ws, acme, "cadence:")
-    assert task.done and task.done_on == days(-1)
+    assert task.done
+    assert task.done_on == days(-1)
     assert ws.touchpoints(acme)[-1].status == "done"
 
 
@@ -248,7 +267,8 @@ def test_a_report_through_the_champion_gets_a_follow_up(empty_ws: Workspace) -> 
         acme, "Sent the QBR deck", kind="exec_report", participants=[champ], via_champion=True
     )
     (task,) = keyed(ws, acme, "followup:")
-    assert task.key == f"followup:{report.id}" and task.due == days(7)
+    assert task.key == f"followup:{report.id}"
+    assert task.due == days(7)
     assert task.title == "Ask Hana Sato how the executive received the report"
     assert task.owner == "me"
     ws.update_activity(report.id, {"summary": "Sent the QBR deck (v2)"})
@@ -261,7 +281,8 @@ def test_editing_an_activity_keeps_who_and_when(empty_ws: Workspace) -> None:
     ws = empty_ws
     acme = account(ws)
     logged = ws.log_activity(acme, "First call", kind="call", day=days(-3))
-    assert logged.created_by == "me" and logged.created_at == clock.now()
+    assert logged.created_by == "me"
+    assert logged.created_at == clock.now()
     other = Workspace(ws.store, user="sato")
     clock.freeze(days(1))
     try:
@@ -269,8 +290,10 @@ def test_editing_an_activity_keeps_who_and_when(empty_ws: Workspace) -> None:
     finally:
         clock.freeze(TODAY)
     assert (edited.created_by, edited.created_at) == ("me", logged.created_at)
-    assert edited.edited_by == "sato" and edited.edited_at is not None
-    assert edited.edited_at.date() == days(1) and edited.date == days(-3)
+    assert edited.edited_by == "sato"
+    assert edited.edited_at is not None
+    assert edited.edited_at.date() == days(1)
+    assert edited.date == days(-3)
     assert other.update_activity(logged.id, {"summary": "First call, notes added"}) == edited
     with pytest.raises(InvalidRecord) as info:
         ws.update_activity(logged.id, {"created_by": "someone"})

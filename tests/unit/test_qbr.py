@@ -26,19 +26,24 @@ def test_roi_scaling_uses_roi_compute_and_contract_months() -> None:
     # DOMAIN.md example: ¥480,000 value, ¥360,000 fee, ¥120,000 net, 33 %.
     result = roi.compute(ROIInputs(hours_saved_per_month=20, hourly_cost=2000, annual_fee=360_000))
     quarter, ytd = qbr.roi_rows(result, 360_000, "JPY", Period.parse("2026Q3"), None)
-    assert quarter is not None and ytd is not None
+    assert quarter is not None
+    assert ytd is not None
     assert (quarter.months, quarter.value, quarter.fee, quarter.net) == (3, 120_000, 90_000, 30_000)
     assert (ytd.months, ytd.net) == (9, 90_000)
     assert quarter.roi_pct == ytd.roi_pct == result.roi_pct
     late, ytd_late = qbr.roi_rows(result, 360_000, "JPY", Period.parse("2026Q3"), date(2026, 8, 15))
-    assert late is not None and late.months == 2 and ytd_late is not None and ytd_late.months == 2
+    assert late is not None
+    assert late.months == 2
+    assert ytd_late is not None
+    assert ytd_late.months == 2
     assert qbr.roi_rows(result, 1, "JPY", Period.parse("2026Q3"), date(2026, 10, 1)) == (None, None)
 
 
 def test_qbr_data_uses_the_shared_computations(demo_ws: Workspace) -> None:
     p = Period.parse(P)
     plan = demo_ws.success_plan(ACC)
-    assert plan is not None and plan.roi is not None
+    assert plan is not None
+    assert plan.roi is not None
     demo_ws.record_survey({"account_id": ACC, "kind": "nps", "date": date(2026, 8, 3), "score": 10})
     demo_ws.record_survey({"account_id": ACC, "kind": "nps", "date": date(2026, 8, 9), "score": 5})
     data = demo_ws.qbr_data(ACC, P)
@@ -46,7 +51,8 @@ def test_qbr_data_uses_the_shared_computations(demo_ws: Workspace) -> None:
     assert data.health_end == demo_ws.health(ACC, as_of=p.end).score
     assert data.health_series[-1] == (p.end, data.health_end)
     assert all(p.start <= d <= p.end for d, _ in data.health_series)
-    assert data.nps == [10, 5] and data.nps_score == metrics.nps([10, 5]) == 0
+    assert data.nps == [10, 5]
+    assert data.nps_score == metrics.nps([10, 5]) == 0
     expected = roi.compute(plan.roi)
     assert data.roi_ytd is not None
     months = data.roi_ytd.months
@@ -62,7 +68,8 @@ def test_qbr_data_uses_the_shared_computations(demo_ws: Workspace) -> None:
             obj.kpi.target,
             obj.kpi.baseline,
         )
-    assert data.summary_draft and data.account.name in data.summary_draft
+    assert data.summary_draft
+    assert data.account.name in data.summary_draft
     assert "ヘルススコア" in demo_ws.qbr_data(ACC, P, lang="ja").summary_draft
 
 
@@ -81,8 +88,10 @@ def test_edit_mark_status_and_freeze(demo_ws: Workspace) -> None:
     assert demo_ws.set_qbr_status(ACC, P, "ready").status is QBRStatus.READY
     before = qbr.to_json(demo_ws.qbr_data(ACC, P))
     record = demo_ws.set_qbr_status(ACC, P, "delivered", lang="en")
-    assert record.status is QBRStatus.DELIVERED and record.delivered_on == date(2026, 11, 23)
-    assert record.frozen is not None and record.frozen["sections"]["summary"] == "Great quarter."
+    assert record.status is QBRStatus.DELIVERED
+    assert record.delivered_on == date(2026, 11, 23)
+    assert record.frozen is not None
+    assert record.frozen["sections"]["summary"] == "Great quarter."
     assert record.frozen["stories"] == [story.activity_id]
     # The account changes afterwards: the delivered review does not.
     demo_ws.update_account(ACC, {"seats": 1, "stage": "adoption", "name": "Renamed KK"})
@@ -142,8 +151,10 @@ def test_viewing_a_review_writes_nothing_until_it_is_edited(demo_ws: Workspace) 
     account = next(a for a in demo_ws.accounts() if a.tier.value == "high")
     before = demo_ws.store.last_seq
     view = demo_ws.qbr_view(account.id, "2026Q3")
-    assert view.status.value == "draft" and demo_ws.qbr_record(account.id, "2026Q3") is None
+    assert view.status.value == "draft"
+    assert demo_ws.qbr_record(account.id, "2026Q3") is None
     assert demo_ws.store.last_seq == before
     demo_ws.update_qbr_section(account.id, "2026Q3", "summary", "Edited.")
     stored = demo_ws.qbr_record(account.id, "2026Q3")
-    assert stored is not None and stored.sections["summary"] == "Edited."
+    assert stored is not None
+    assert stored.sections["summary"] == "Edited."

@@ -38,13 +38,16 @@ def test_internal_notes_stay_out_of_every_export(demo_ws: Workspace, lang: str) 
     name = _detractor(demo_ws)
     data = demo_ws.qbr_data(ACC, P, lang)
     internal = "\n".join(data.internal)
-    assert COMMENT in internal and name in internal  # the prep view keeps them
+    assert COMMENT in internal
+    assert name in internal
     assert not any(COMMENT in r or name in r for r in data.risks)
-    assert qbr.customer_view(data).internal == [] and data.internal  # a copy, not a mutation
+    assert qbr.customer_view(data).internal == []
+    assert data.internal
     for text in (render_markdown(data, {}, [], lang), render_html(data, {}, [], lang)):
         for line in data.internal:
             assert line not in text
-        assert COMMENT not in text and name not in text
+        assert COMMENT not in text
+        assert name not in text
 
 
 def test_frozen_review_keeps_internal_notes_apart(demo_ws: Workspace) -> None:
@@ -52,7 +55,8 @@ def test_frozen_review_keeps_internal_notes_apart(demo_ws: Workspace) -> None:
     live = demo_ws.qbr_data(ACC, P, "en")
     demo_ws.set_qbr_status(ACC, P, "delivered", lang="en")
     frozen = demo_ws.qbr_data(ACC, P, "en")
-    assert frozen.internal == live.internal and frozen.risks == live.risks
+    assert frozen.internal == live.internal
+    assert frozen.risks == live.risks
     assert qbr.from_json(qbr.to_json(frozen)).internal == live.internal
 
 
@@ -64,7 +68,8 @@ def test_version_1_snapshot_moves_flag_lines_to_internal(demo_ws: Workspace) -> 
     old.pop("internal")
     old.pop("roi_measured")
     objective_and_request = [r for r in data.risks if r.startswith(("目標が", "未対応の要望"))]
-    assert objective_and_request and data.internal
+    assert objective_and_request
+    assert data.internal
     # How version 1 stored them: flags first, then objectives and requests (no ROI lines).
     old["risks"] = data.internal + objective_and_request
     read = qbr.from_json(old)
@@ -83,18 +88,23 @@ def test_estimated_and_measured_roi_are_told_apart(demo_ws: Workspace) -> None:
     assert data.roi_measured is not None
     assert (data.roi_measured.pct, data.roi_measured.day) == (latest.value, latest.date)
     for text in (render_markdown(data, {}, [], "ja"), render_html(data, {}, [], "ja")):
-        assert "試算" in text and "ROI（実績）" in text
-    assert "試算" in data.summary_draft and "実績" in data.summary_draft
+        assert "試算" in text
+        assert "ROI（実績）" in text
+    assert "試算" in data.summary_draft
+    assert "実績" in data.summary_draft
     en = demo_ws.qbr_data(ACC, P, "en")
     for text in (render_markdown(en, {}, [], "en"), render_html(en, {}, [], "en")):
-        assert "estimated" in text and "Measured ROI" in text
+        assert "estimated" in text
+        assert "Measured ROI" in text
     assert "returned" not in en.summary_draft  # an estimate is not told as a fact
 
 
 def test_negative_roi_is_a_customer_risk(demo_ws: Workspace) -> None:
     data = demo_ws.qbr_data(ACC, P, "en")
-    assert data.roi_ytd is not None and data.roi_ytd.net < 0
-    assert data.roi_measured is not None and data.roi_measured.pct < 0
+    assert data.roi_ytd is not None
+    assert data.roi_ytd.net < 0
+    assert data.roi_measured is not None
+    assert data.roi_measured.pct < 0
     assert any(r.startswith("Estimated ROI is negative") for r in data.risks)
     assert any(r.startswith("Measured ROI is negative") for r in data.risks)
     row = qbr.ROIRow(3, "JPY", 120_000, 90_000, 30_000, 33.3, 9.0)
@@ -119,9 +129,11 @@ def test_measured_roi_takes_the_latest_reading_up_to_the_end() -> None:
         objective("ROI 投資対効果", "%", [(date(2026, 8, 15), 12)]),
     ]
     found = qbr.measured_roi(objectives, date(2026, 9, 30))
-    assert found is not None and (found.pct, found.day) == (12, date(2026, 8, 15))
+    assert found is not None
+    assert (found.pct, found.day) == (12, date(2026, 8, 15))
     assert qbr.measured_roi(objectives, date(2026, 6, 30)) is None
-    assert not qbr.is_roi_kpi("ROI", "JPY") and qbr.is_roi_kpi("roi", " % ")
+    assert not qbr.is_roi_kpi("ROI", "JPY")
+    assert qbr.is_roi_kpi("roi", " % ")
 
 
 def test_the_qbr_tab_shows_internal_notes_apart_and_never_drafts_them(demo_ws: Workspace) -> None:

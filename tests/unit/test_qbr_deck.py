@@ -83,7 +83,8 @@ def test_slide_order_tells_the_story(demo_ws: Workspace) -> None:
     ]
     assert titles == expected
     subtitle = "\n".join(_texts(prs))
-    assert "2026Q3" in subtitle and data.summary_draft in subtitle
+    assert "2026Q3" in subtitle
+    assert data.summary_draft in subtitle
 
 
 def test_charts_are_native_with_the_review_numbers(demo_ws: Workspace) -> None:
@@ -118,7 +119,8 @@ def test_charts_are_native_with_the_review_numbers(demo_ws: Workspace) -> None:
     for series, window in zip(roi.plots[0].series, windows, strict=True):
         assert list(series.values) == pytest.approx([window.value, window.fee, window.net])
     roi_text = "\n".join(s.text_frame.text for s in slides[4].shapes if s.has_text_frame)
-    assert "Estimated ROI" in roi_text and "No measured ROI yet" in roi_text
+    assert "Estimated ROI" in roi_text
+    assert "No measured ROI yet" in roi_text
 
 
 def _runs(prs: PresentationT) -> Iterator[tuple[str, Any]]:
@@ -134,12 +136,14 @@ def test_japanese_deck_names_an_east_asian_font(demo_ws: Workspace) -> None:
     prs = _build(demo_ws, JA, "ja")
     assert prs.core_properties.language == "ja-JP"
     titles = [_title(s) for s in prs.slides]
-    assert titles[0] == "筑紫不動産株式会社" and titles[1] == "エグゼクティブサマリー"
+    assert titles[0] == "筑紫不動産株式会社"
+    assert titles[1] == "エグゼクティブサマリー"
     japanese = [(text, rpr) for text, rpr in _runs(prs) if any(ord(c) > 0x3000 for c in text)]
     assert len(japanese) > 20
     for text, rpr in japanese:
         ea = rpr.find(qn("a:ea"))
-        assert ea is not None and ea.get("typeface") == deck.JA_FONT, text
+        assert ea is not None, text
+        assert ea.get("typeface") == deck.JA_FONT, text
         latin = rpr.find(qn("a:latin"))
         assert latin is None or list(rpr).index(latin) < list(rpr).index(ea)
     for slide in prs.slides:
@@ -149,7 +153,8 @@ def test_japanese_deck_names_an_east_asian_font(demo_ws: Workspace) -> None:
             fonts = {e.get("typeface") for e in tx.iter(qn("a:ea"))}
             assert fonts == {deck.JA_FONT}
     text = "\n".join(_texts(prs))
-    assert "ROI（試算）" in text and "ROI（実績）" in text
+    assert "ROI（試算）" in text
+    assert "ROI（実績）" in text
 
 
 @pytest.mark.parametrize("lang", ["en", "ja"])
@@ -171,7 +176,8 @@ def test_no_internal_note_anywhere_in_the_deck(demo_ws: Workspace, lang: str) ->
     text = "\n".join(_texts(deck.build(data, {}, [], lang)))
     for line in data.internal:
         assert line not in text
-    assert comment not in text and contact.name not in text
+    assert comment not in text
+    assert contact.name not in text
     for risk in data.risks:
         assert deck.clip(risk, 10_000) in text
 
@@ -210,7 +216,8 @@ def test_template_layouts_and_theme_are_used(demo_ws: Workspace, tmp_path: Path)
     master_text = [s.text_frame.text for s in prs.slide_master.shapes if s.has_text_frame]
     assert "ACME Confidential" in master_text
     theme = prs.slide_master.part.part_related_by(RT.THEME).blob
-    assert b'typeface="Georgia"' in theme and b'typeface="Calibri"' not in theme
+    assert b'typeface="Georgia"' in theme
+    assert b'typeface="Calibri"' not in theme
     slides = list(prs.slides)
     assert slides[0].slide_layout.name == "Title Slide"
     for slide in slides:
@@ -219,7 +226,8 @@ def test_template_layouts_and_theme_are_used(demo_ws: Workspace, tmp_path: Path)
     assert risks.slide_layout.name == "Title and Content"
     kinds = (PP_PLACEHOLDER.BODY, PP_PLACEHOLDER.OBJECT)
     body = [p for p in risks.placeholders if p.placeholder_format.type in kinds]
-    assert body and body[0].text_frame.text  # the template's body placeholder holds the list
+    assert body
+    assert body[0].text_frame.text
     outcomes = next(s for s in slides if _title(s) == "Outcomes against the success plan")
     assert outcomes.slide_layout.name == "Title Only"  # charts go under a title, no body
 
@@ -246,23 +254,27 @@ def test_long_text_fits_its_boxes_on_continuation_slides(demo_ws: Workspace) -> 
                 needed += lines * size * deck.LINE_SPACING
             assert needed <= Emu(int(shape.height)).pt, shape.text_frame.text[:60]
     title = _title(prs.slides[0])
-    assert title.endswith("…") and len(title) < len(long_name)
+    assert title.endswith("…")
+    assert len(title) < len(long_name)
     text = "\n".join(_texts(prs))
     for idea in ideas:  # every proposal made it onto a slide
         assert f"Proposal: {idea.split(':')[0]}" in text
 
 
 def test_text_budget_counts_wide_characters_double() -> None:
-    assert deck.display_units("abc") == 3 and deck.display_units("日本語") == 6
+    assert deck.display_units("abc") == 3
+    assert deck.display_units("日本語") == 6
     width = int(Emu(914400 * 4))  # 4 inches
     assert deck.wrapped_lines("日本語" * 40, width, 18) > deck.wrapped_lines("abc" * 40, width, 18)
     assert deck.clip("日本語テキスト", 7) == "日本語…"
     long = "word " * 400
     pages = deck.paginate([long, "short"], width, int(Emu(914400)), 18)
-    assert len(pages) > 3 and pages[-1][-1] == "short"
+    assert len(pages) > 3
+    assert pages[-1][-1] == "short"
     assert " ".join(p for page in pages for p in page) == long.strip() + " short"  # none lost
     cjk = deck.paginate(["日本語" * 300], width, int(Emu(914400)), 18)
-    assert len(cjk) > 3 and "".join(p for page in cjk for p in page) == "日本語" * 300
+    assert len(cjk) > 3
+    assert "".join(p for page in cjk for p in page) == "日本語" * 300
 
 
 def test_cli_writes_a_private_deck(demo_dir: Path, tmp_path: Path) -> None:
@@ -278,13 +290,16 @@ def test_cli_writes_a_private_deck(demo_dir: Path, tmp_path: Path) -> None:
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
     assert _title(Presentation(str(out)).slides[0]) == "Quartz Systems LLC"
     no_out = runner.invoke(main, args)
-    assert no_out.exit_code == 1 and "--out" in no_out.output
+    assert no_out.exit_code == 1
+    assert "--out" in no_out.output
     bad = tmp_path / "bad.pptx"
     bad.write_text("not a deck", "utf-8")
     broken = runner.invoke(main, [*args, "--out", str(out), "--template", str(bad)])
-    assert broken.exit_code == 1 and "not a PowerPoint template" in broken.output
+    assert broken.exit_code == 1
+    assert "not a PowerPoint template" in broken.output
     md = runner.invoke(main, ["export", "qbr", EN, "--data-dir", str(data), "--template", str(bad)])
-    assert md.exit_code == 1 and "pptx only" in md.output
+    assert md.exit_code == 1
+    assert "pptx only" in md.output
 
 
 def test_frozen_review_deck_says_delivered(demo_ws: Workspace) -> None:

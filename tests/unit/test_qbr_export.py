@@ -30,27 +30,36 @@ def test_html_is_valid_self_contained_and_has_every_section(demo_ws: Workspace, 
     stories = [data.stories[0].activity_id]
     page = render_html(data, {"risks": "Budget review in Q4"}, stories, lang)
     html5lib.HTMLParser(strict=True).parse(page)  # raises on any parse error
-    assert "http://" not in page and "https://" not in page and "src=" not in page
-    assert "<script" not in page.lower() and "<link" not in page.lower()
-    assert "<svg" in page and "<polyline" in page and "@media print" in page
+    assert "http://" not in page
+    assert "https://" not in page
+    assert "src=" not in page
+    assert "<script" not in page.lower()
+    assert "<link" not in page.lower()
+    assert "<svg" in page
+    assert "<polyline" in page
+    assert "@media print" in page
     for name in qbr.SECTIONS:
         assert f'<section id="{name}">' in page
         assert i18n.catalogue(lang)[f"qbr.section.{name}"] in page
-    assert data.stories[0].summary in page and "Budget review in Q4" in page
+    assert data.stories[0].summary in page
+    assert "Budget review in Q4" in page
 
 
 @pytest.mark.parametrize("lang", ["en", "ja"])
 def test_exports_carry_the_domain_numbers(demo_ws: Workspace, lang: str) -> None:
     data = _data(demo_ws, lang)
     plan = demo_ws.success_plan(ACC)
-    assert plan is not None and plan.roi is not None
+    assert plan is not None
+    assert plan.roi is not None
     result = roi.compute(plan.roi)
     p = Period.parse(P)
-    assert data.roi_period is not None and data.roi_ytd is not None
+    assert data.roi_period is not None
+    assert data.roi_ytd is not None
     months = data.roi_period.months
     health_end = demo_ws.health(ACC, as_of=p.end).score
     nps = metrics.nps([9])
-    assert nps == 100 and data.nps_score == nps
+    assert nps == 100
+    assert data.nps_score == nps
     expected = [
         f"{health_end}",
         i18n.money(round(result.net_value * months / 12), plan.roi.currency),
@@ -89,11 +98,15 @@ def test_untrusted_text_is_escaped(demo_ws: Workspace) -> None:
     data = demo_ws.qbr_data(ACC, P)
     sections = {"summary": EVIL, "results": "# heading\n- item\n1. one"}
     page = render_html(data, sections, [], "en")
-    assert EVIL not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert EVIL not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     html5lib.HTMLParser(strict=True).parse(page)
     text = render_markdown(data, sections, [], "en")
-    assert EVIL not in text and r"\<script\>alert\(1\)\</script\>" in text
-    assert "](javascript" not in text and r"\*bold\*" in text and r"\| pipe" in text
+    assert EVIL not in text
+    assert r"\<script\>alert\(1\)\</script\>" in text
+    assert "](javascript" not in text
+    assert r"\*bold\*" in text
+    assert r"\| pipe" in text
     assert "\n\\# heading\n\\- item\n1\\. one" in text
 
 
@@ -113,9 +126,11 @@ def test_html_tells_the_story_with_kpi_and_roi_visuals(demo_ws: Workspace) -> No
         assert expected in page
     assert "Value, fee and net value per window (estimated)" in page
     # The health caption tells start → end, the same two numbers as the summary.
-    assert data.health_start is not None and data.health_end is not None
+    assert data.health_start is not None
+    assert data.health_end is not None
     scores = [v for _, v in data.health_series]
     assert (min(scores), max(scores)) != (data.health_start, data.health_end)  # min–max differs
     assert f": {data.health_start} → {data.health_end}</figcaption>" in page
     assert f"from {data.health_start} to {data.health_end}" in data.summary_draft
-    assert "break-before: page" in page and "@media print" in page
+    assert "break-before: page" in page
+    assert "@media print" in page

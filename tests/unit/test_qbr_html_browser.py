@@ -122,7 +122,9 @@ def test_every_section_visible_nothing_overflows(
     for name in qbr.SECTIONS:
         shown = sections[name]
         assert shown is not None, name
-        assert shown["shown"] and shown["width"] > 0 and shown["height"] > 0, name
+        assert shown["shown"], name
+        assert shown["width"] > 0, name
+        assert shown["height"] > 0, name
         assert shown["chars"] > 0, name
     assert result["overflow"] == []
     assert result["svg"] == []

@@ -151,27 +151,33 @@ def test_hand_computed_book() -> None:
     assert r["revenue_churn"].value == 30.0
     assert r["expansion_arr"].value == 500
     assert r["renewal_rate"].value == 75.0
-    assert r["upsell_rate"].value == 25.0 and r["upsell_rate"].accounts == ["c"]
+    assert r["upsell_rate"].value == 25.0
+    assert r["upsell_rate"].accounts == ["c"]
     nps = r["nps"]
     assert nps.value == pytest.approx(100 / 3)
     assert nps.parts == {"promoters": 2, "passives": 0, "detractors": 1, "responses": 3}
     assert nps.accounts[0] == "d"  # detractors first
-    assert r["csat"].value == 50.0 and "share of 4–5" in r["csat"].note
+    assert r["csat"].value == 50.0
+    assert "share of 4–5" in r["csat"].note
     # LTV over accounts active at the end: (1000 + 1500 + 800 + 5000) / 4 / 12 × 12 × 5
     assert r["ltv"].value == pytest.approx(8300 / 4 * 5)
-    assert r["ttv"].value == 20 and r["ttv"].accounts == ["n"]
+    assert r["ttv"].value == 20
+    assert r["ttv"].accounts == ["n"]
     assert r["onboarding_completion"].value == 0.0  # the training step is not done
     health = r["health"]
     assert health.value == 50.0  # 2 green of 4: churned b is left out
-    assert health.parts["red"] == 1 and health.parts["green"] == 2
+    assert health.parts["red"] == 1
+    assert health.parts["green"] == 2
     assert r.currency == "JPY"
 
 
 def test_empty_book_and_empty_period_are_no_data() -> None:
     empty = compute_kpis([], [], [], [], [], Q3)
-    assert empty.values and all(v.value is None for v in empty.values)
+    assert empty.values
+    assert all(v.value is None for v in empty.values)
     quiet = report(Period.parse("2024Q1"))
-    assert quiet["nps"].value is None and quiet["csat"].value is None
+    assert quiet["nps"].value is None
+    assert quiet["csat"].value is None
     assert quiet["renewal_rate"].value is None  # nothing due
     assert quiet["ttv"].value is None
 
@@ -238,9 +244,11 @@ def test_trend_series() -> None:
 
 def test_config_parse_and_errors() -> None:
     cfg = default_kpi_config()
-    assert "budget" in cfg.churn_reasons and cfg.ltv_years == 5
+    assert "budget" in cfg.churn_reasons
+    assert cfg.ltv_years == 5
     changed = parse_kpi_config("ltv_years = 3\n[tiers.EUR]\nhigh = 50\nmid = 10\n", "x", cfg)
-    assert changed.ltv_years == 3 and changed.tiers["EUR"] == (50, 10)
+    assert changed.ltv_years == 3
+    assert changed.tiers["EUR"] == (50, 10)
     assert changed.tiers["JPY"] == cfg.tiers["JPY"]
     with pytest.raises(ValueError, match="csat_method"):
         parse_kpi_config('csat_method = "median"', "x", cfg)
@@ -273,7 +281,8 @@ def book(ws: Workspace) -> tuple[str, str]:
 def test_renewal_outcome_changes_grr_and_nrr(empty_ws: Workspace) -> None:
     a, b = book(empty_ws)
     before = empty_ws.kpi_report("2026Q4")
-    assert before["grr"].value == 100.0 and before["nrr"].value == 100.0
+    assert before["grr"].value == 100.0
+    assert before["nrr"].value == 100.0
     assert before["renewal_rate"].value is None  # both still open
     empty_ws.record_renewal_outcome(a, outcome="expanded", new_arr=1_200_000)
     after = empty_ws.kpi_report("2026Q4")
@@ -292,7 +301,8 @@ def test_renewal_outcome_changes_grr_and_nrr(empty_ws: Workspace) -> None:
     assert churned["logo_churn"].value == 50.0
     assert churned["renewal_rate"].value == 50.0
     gone = empty_ws.account(b)
-    assert gone is not None and gone.stage is Stage.CHURNED
+    assert gone is not None
+    assert gone.stage is Stage.CHURNED
 
 
 def test_churn_needs_a_configured_reason(empty_ws: Workspace) -> None:
@@ -307,15 +317,19 @@ def test_churn_needs_a_configured_reason(empty_ws: Workspace) -> None:
     with pytest.raises(InvalidRecord, match="not an outcome"):
         empty_ws.record_renewal_outcome(a, outcome="maybe")
     renewals = empty_ws.renewals(a)
-    assert renewals and all(r.implied for r in renewals)  # nothing written
+    assert renewals
+    assert all(r.implied for r in renewals)
 
 
 def test_forecast_and_renewals_list(empty_ws: Workspace) -> None:
     a, _ = book(empty_ws)
     current = [r for r in empty_ws.renewals(a) if r.due == date(2026, 11, 30)]
-    assert current and current[0].implied and current[0].outcome is None
+    assert current
+    assert current[0].implied
+    assert current[0].outcome is None
     saved = empty_ws.set_forecast(a, "commit")
-    assert saved.forecast is Forecast.COMMIT and not saved.implied
+    assert saved.forecast is Forecast.COMMIT
+    assert not saved.implied
     assert [r for r in empty_ws.renewals(a) if r.due == date(2026, 11, 30)] == [saved]
     with pytest.raises(InvalidRecord, match="not a forecast"):
         empty_ws.set_forecast(a, "hopeful")

@@ -125,10 +125,14 @@ def test_bar_clamps_but_progress_does_not() -> None:
         0.0,
     ]
     overshoot = summarize(_obj(10, 4, (HALF, 1)), HALF)
-    assert overshoot.progress == pytest.approx(1.5) and bar_fraction(overshoot.progress) == 1.0
-    assert overshoot.lower_is_better and overshoot.current == 1 and overshoot.last_measured == HALF
+    assert overshoot.progress == pytest.approx(1.5)
+    assert bar_fraction(overshoot.progress) == 1.0
+    assert overshoot.lower_is_better
+    assert overshoot.current == 1
+    assert overshoot.last_measured == HALF
     missed = summarize(_obj(0, 10, (HALF, 2)), DUE + timedelta(days=1))
-    assert missed.overdue and missed.status is ObjectiveStatus.MISSED
+    assert missed.overdue
+    assert missed.status is ObjectiveStatus.MISSED
 
 
 def test_readings_keep_history_and_one_value_per_day() -> None:
@@ -141,7 +145,8 @@ def test_readings_keep_history_and_one_value_per_day() -> None:
         (HALF, 5),
     ]
     again = with_reading(earlier, 6, HALF)
-    assert [m.value for m in again.history] == [1, 3, 6] and again.current == 6
+    assert [m.value for m in again.history] == [1, 3, 6]
+    assert again.current == 6
     assert kpi.history == [Measurement(date=START, value=1)]  # the input is not changed
 
 
@@ -149,13 +154,16 @@ def test_coverage_and_the_missing_deep_flag() -> None:
     light = _obj(0, 10, (HALF, 5))
     deep = _obj(0, 10, (HALF, 0), id="o2", audience=Audience.DEEP)
     plan = SuccessPlan(account_id="a", objectives=[light])
-    assert needs_deep_objective(plan) and not needs_deep_objective(None)
+    assert needs_deep_objective(plan)
+    assert not needs_deep_objective(None)
     assert coverage(plan, HALF).missing_deep
     both = SuccessPlan(account_id="a", objectives=[light, deep])
     cover = coverage(both, HALF)
-    assert not cover.missing_deep and (cover.light, cover.deep) == (1, 1)
+    assert not cover.missing_deep
+    assert (cover.light, cover.deep) == (1, 1)
     assert cover.counts == {ObjectiveStatus.ON_TRACK: 1, ObjectiveStatus.AT_RISK: 1}
-    assert next_objective_id(both) == "o3" and next_objective_id(None) == "o1"
+    assert next_objective_id(both) == "o3"
+    assert next_objective_id(None) == "o1"
 
 
 # ------------------------------------------------------------------ form input
@@ -224,8 +232,11 @@ def test_objective_form_creates_and_edits_keeping_history() -> None:
         contacts={"c1"},
         today=today,
     )
-    assert made.id == "o4" and made.audience is Audience.DEEP and made.start == START
-    assert made.kpi is not None and (made.kpi.baseline, made.kpi.target) == (1200, 400.5)
+    assert made.id == "o4"
+    assert made.audience is Audience.DEEP
+    assert made.start == START
+    assert made.kpi is not None
+    assert (made.kpi.baseline, made.kpi.target) == (1200, 400.5)
     assert made.tasks == ["Map the close", "Train the team"]
     measured = made.model_copy(update={"kpi": with_reading(made.kpi, 900, today)})
     # A past due date is fine on an existing objective; baseline and target change, history stays.
@@ -236,10 +247,12 @@ def test_objective_form_creates_and_edits_keeping_history() -> None:
         contacts=set(),  # the current stakeholder is not re-checked when not sent
         today=today,
     )
-    assert edited.id == "o4" and edited.kpi is not None
+    assert edited.id == "o4"
+    assert edited.kpi is not None
     assert (edited.kpi.baseline, edited.kpi.target) == (1000, 300)
     assert edited.kpi.history == measured.kpi.history if measured.kpi else False
-    assert edited.status_override is ObjectiveStatus.AT_RISK and edited.stakeholder_id == "c1"
+    assert edited.status_override is ObjectiveStatus.AT_RISK
+    assert edited.stakeholder_id == "c1"
     cleared = objective_from_form(
         {"kpi_name": "", "baseline": None, "target": "", "status": "auto"},
         current=edited,
@@ -247,7 +260,8 @@ def test_objective_form_creates_and_edits_keeping_history() -> None:
         contacts=(),
         today=today,
     )
-    assert cleared.kpi is None and cleared.status_override is None
+    assert cleared.kpi is None
+    assert cleared.status_override is None
 
 
 def test_reading_and_roi_forms() -> None:
@@ -263,7 +277,9 @@ def test_reading_and_roi_forms() -> None:
     roi = roi_from_form(
         {"hours_saved_per_month": "20", "hourly_cost": 2000}, current=None, currency="JPY"
     )
-    assert roi.annual_fee == 0 and roi.currency == "JPY" and roi.hours_saved_per_month == 20
+    assert roi.annual_fee == 0
+    assert roi.currency == "JPY"
+    assert roi.hours_saved_per_month == 20
     kept = roi_from_form({"annual_fee": 360_000, "currency": "usd"}, current=roi, currency="JPY")
     assert (kept.hourly_cost, kept.annual_fee, kept.currency) == (2000, 360_000, "USD")
     with pytest.raises(PlanInputError) as exc:
@@ -297,7 +313,8 @@ def test_at_least_ten_templates_in_english_and_japanese() -> None:
             assert spec.months > 0
         assert audiences == {Audience.LIGHT, Audience.DEEP}, tpl.id  # both stories, always
         for words in texts:
-            assert words.en.strip() and words.ja.strip(), tpl.id
+            assert words.en.strip(), tpl.id
+            assert words.ja.strip(), tpl.id
             assert japanese.search(words.ja) or words.ja == words.en, (tpl.id, words)
     assert any(spec.kpi.lower_is_better for tpl in TEMPLATES for spec in tpl.objectives)
     assert any(not spec.kpi.lower_is_better for tpl in TEMPLATES for spec in tpl.objectives)
@@ -317,8 +334,11 @@ def test_template_objectives_are_valid(lang: str) -> None:
         )
         assert len(plan.objectives) == len(tpl.objectives)
         for obj, spec in zip(plan.objectives, tpl.objectives, strict=True):
-            assert obj.title == spec.title.get(lang) and obj.kpi is not None
-            assert obj.start == today and obj.due is not None and obj.due > today
+            assert obj.title == spec.title.get(lang)
+            assert obj.kpi is not None
+            assert obj.start == today
+            assert obj.due is not None
+            assert obj.due > today
             assert obj.stakeholder_id == people[obj.audience]
             if obj.audience is Audience.DEEP:
                 assert obj.due == renewal  # the executive judges at renewal
@@ -346,10 +366,12 @@ def test_workspace_plan_lifecycle_each_change_one_write(empty_ws: Workspace) -> 
     account_id, champ, boss = _acme(ws)
     writes = _writes(ws)
     plan = ws.create_success_plan(account_id, goal="", template="month-end-close")
-    assert plan.goal == "Close the books in half the time" and plan.template == "month-end-close"
+    assert plan.goal == "Close the books in half the time"
+    assert plan.template == "month-end-close"
     deep = next(o for o in plan.objectives if o.audience is Audience.DEEP)
     light = next(o for o in plan.objectives if o.audience is Audience.LIGHT)
-    assert deep.stakeholder_id == boss and light.stakeholder_id == champ
+    assert deep.stakeholder_id == boss
+    assert light.stakeholder_id == champ
     assert deep.due == date(2027, 6, 30)
     with pytest.raises(InvalidRecord) as err:
         ws.create_success_plan(account_id, goal="Other", template=None)
@@ -369,21 +391,26 @@ def test_workspace_plan_lifecycle_each_change_one_write(empty_ws: Workspace) -> 
     ws.remove_objective(account_id, added.id)
     assert writes == [1] * 8  # every change was a single record write
     stored = ws.success_plan(account_id)
-    assert stored is not None and stored.goal == "Close in 5 days"
+    assert stored is not None
+    assert stored.goal == "Close in 5 days"
     kept = next(o for o in stored.objectives if o.id == light.id)
-    assert kept.kpi is not None and (kept.kpi.baseline, kept.kpi.target) == (90, 30)
+    assert kept.kpi is not None
+    assert (kept.kpi.baseline, kept.kpi.target) == (90, 30)
     assert [(m.date, m.value) for m in kept.kpi.history] == [
         (date(2026, 11, 1), 70),
         (date(2026, 11, 20), 60),
     ]
     assert [o.id for o in stored.objectives] == ["o1", "o2"]
-    assert stored.roi is not None and stored.roi.currency == "JPY"
+    assert stored.roi is not None
+    assert stored.roi.currency == "JPY"
     # The plan feeds health: the light objective has a reading, so outcomes has data.
     outcomes = next(m for m in ws.health(account_id).measures if m.key == "outcomes")
     assert outcomes.present
     # Replace: a fresh plan from another template, same record, ROI kept.
     again = ws.create_success_plan(account_id, goal="", template="cx", replace=True)
-    assert again.id == stored.id and again.roi == stored.roi and again.template == "cx"
+    assert again.id == stored.id
+    assert again.roi == stored.roi
+    assert again.template == "cx"
     assert len(ws.store.all(SuccessPlan.table)) == 1
 
 

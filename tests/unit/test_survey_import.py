@@ -21,7 +21,8 @@ Alpha KK,aiko@alpha.example,2026-11-01,nps,3,Too slow
 def test_good_file_imports_and_raises_detractor_alert(empty_ws: Workspace) -> None:
     a, c = setup(empty_ws)
     report = empty_ws.import_surveys(GOOD.format(a=a))
-    assert report.ok and report.created == 2
+    assert report.ok
+    assert report.created == 2
     answers = empty_ws.surveys(a)
     assert [(s.kind, s.score, s.contact_id) for s in answers] == [
         (SurveyKind.NPS, 3, c),
@@ -29,7 +30,8 @@ def test_good_file_imports_and_raises_detractor_alert(empty_ws: Workspace) -> No
     ]
     assert any(al.rule == "detractor" and al.account_id == a for al in empty_ws.alerts())
     again = empty_ws.import_surveys(GOOD.format(a=a))
-    assert again.created == 0 and again.unchanged == 2  # no duplicates
+    assert again.created == 0
+    assert again.unchanged == 2
 
 
 def test_bad_row_imports_nothing_and_reports_every_line(empty_ws: Workspace) -> None:
@@ -43,7 +45,8 @@ def test_bad_row_imports_nothing_and_reports_every_line(empty_ws: Workspace) -> 
         "Alpha KK,,yesterday,csat,4,\n"
     )
     report = empty_ws.import_surveys(text)
-    assert not report.ok and report.created == 0
+    assert not report.ok
+    assert report.created == 0
     lines = dict(report.errors)
     assert sorted(lines) == [3, 4, 5, 6]
     assert "between 0 and 10" in lines[3]
@@ -59,4 +62,5 @@ def test_header_problems(empty_ws: Workspace) -> None:
         (1, "The header has no 'score' column.")
     ]
     unknown = empty_ws.import_surveys("account,date,score,mood\n")
-    assert unknown.errors[0][0] == 1 and "Unknown column 'mood'" in unknown.errors[0][1]
+    assert unknown.errors[0][0] == 1
+    assert "Unknown column 'mood'" in unknown.errors[0][1]

@@ -79,7 +79,8 @@ def test_shipped_templates_parse_with_japanese_text_and_a_first_value_step() -> 
     saas, mid = templates["b2b-saas-90"], templates["mid-touch-60"]
     assert (saas.days, mid.days) == (90, 60)
     for tpl in (saas, mid):
-        assert tpl.skip_weekends and tpl.first_value is not None
+        assert tpl.skip_weekends
+        assert tpl.first_value is not None
         assert [p.id for p in tpl.phases] == [
             "kickoff",
             "setup",
@@ -89,7 +90,8 @@ def test_shipped_templates_parse_with_japanese_text_and_a_first_value_step() -> 
         ]
         assert all(s.title_ja != s.title_en for s in tpl.steps)
         assert any(s.by_week_ja for s in tpl.steps)
-        assert tpl.steps[0].offset_days == 0 and tpl.steps[0].core
+        assert tpl.steps[0].offset_days == 0
+        assert tpl.steps[0].core
 
 
 # ------------------------------------------------------------------------------ errors
@@ -121,7 +123,8 @@ def test_a_dependency_cycle_is_named() -> None:
     )
     err = error(text)
     assert "dependency cycle: a → c → b → a" in str(err)
-    assert err.key == "steps[1].after" and err.line == line_of(text, 'after = ["c"]')
+    assert err.key == "steps[1].after"
+    assert err.line == line_of(text, 'after = ["c"]')
 
 
 def test_a_step_cannot_come_after_itself() -> None:
@@ -143,7 +146,8 @@ def test_duplicate_ids_unknown_after_and_early_steps_are_refused() -> None:
 
 def test_toml_syntax_wrong_types_and_unknown_keys_are_located() -> None:
     err = error('key = "t"\nname_en = \n')
-    assert str(err).startswith("my.toml, line 2, column") and "not valid TOML" in str(err)
+    assert str(err).startswith("my.toml, line 2, column")
+    assert "not valid TOML" in str(err)
     text = template_text(step("a", 0, extra="core = 1\n"))
     assert 'key "steps[1].core": expected true or false, got 1.' in str(error(text))
     text = template_text(step("a", 0, extra='colour = "red"\n'))
@@ -196,7 +200,9 @@ def test_due_dates_skip_weekends_by_moving_to_monday() -> None:
 def test_apply_computes_dates_ids_and_language() -> None:
     tpl = parse(step("a", 0), step("b", 5), step("c", 12, phase="setup"), skip=True)
     plan = apply_template(tpl, MONDAY, None, "acc1", "ja")
-    assert plan.id == "" and plan.account_id == "acc1" and plan.template == "t"
+    assert plan.id == ""
+    assert plan.account_id == "acc1"
+    assert plan.template == "t"
     assert [i.id for i in plan.items] == ["t:a", "t:b", "t:c"]
     assert [i.due for i in plan.items] == [MONDAY, date(2026, 11, 9), date(2026, 11, 16)]
     assert plan.items[0].title == "aをする"
@@ -218,7 +224,9 @@ def test_reapplying_keeps_done_state_notes_and_hand_items_and_never_duplicates()
     assert [i.id for i in again.items] == ["t:a", "own:1", "t:b", "t:c"]
     a = again.items[0]
     assert (a.done, a.done_on, a.notes, a.due) == (True, MONDAY, "went well", later)
-    assert again.id == "p1" and again.satisfaction == 8 and again.start == later
+    assert again.id == "p1"
+    assert again.satisfaction == 8
+    assert again.start == later
     assert apply_template(tpl, later, again, "acc1", "en") == again  # a fixed point
 
 

@@ -56,12 +56,16 @@ def test_my_tasks_overdue_first_then_today_week_later_undated(empty_ws: Workspac
         "overdue", "overdue", "today", "week", "week", "later", "later", "undated",
     ]  # fmt: skip
     assert [i.when for i in tasks][:3] == ["5d overdue", "1d overdue", "today"]
-    assert tasks[3].when == "in 7d" and tasks[-1].when == "no date"
-    assert tasks[0].account_id == acme and tasks[0].account_name == "Acme"
-    assert tasks[3].account_id is None and tasks[3].account_name == ""  # not about an account
+    assert tasks[3].when == "in 7d"
+    assert tasks[-1].when == "no date"
+    assert tasks[0].account_id == acme
+    assert tasks[0].account_name == "Acme"
+    assert tasks[3].account_id is None
+    assert tasks[3].account_name == ""
 
     everyone = build_today(ws, TODAY, everyone=True).tasks
-    assert titles(everyone)[0] == "theirs" and everyone[0].owner == "kim"
+    assert titles(everyone)[0] == "theirs"
+    assert everyone[0].owner == "kim"
     # Someone else's Today: only their task.
     assert titles(build_today(ws, TODAY, me="kim").tasks) == ["theirs"]
 
@@ -77,7 +81,8 @@ def test_alerts_are_mine_and_a_snooze_hides_one_until_its_day(empty_ws: Workspac
     alerts = build_today(ws, TODAY).alerts
     assert [(i.account_name, i.kind) for i in alerts] == [("Mine Co", "no-touch")]
     item = alerts[0]
-    assert item.ref == f"{mine}:no-touch" and item.account_id == mine
+    assert item.ref == f"{mine}:no-touch"
+    assert item.account_id == mine
     assert item.text.startswith("No recent touch: Last touch 20 days ago")
     assert item.when == "today"  # first seen today
 
@@ -107,8 +112,10 @@ def test_renewals_within_90_days_and_unclosed_overdue_ones(empty_ws: Workspace) 
     assert [i.when for i in renewals] == ["5d overdue", "today", "in 89d"]
     passed, _, in90 = renewals
     assert passed.date == days(-5)
-    assert passed.details["arr"] == 500_000 and passed.details["stage"] == "renewal"
-    assert in90.details["band"] == "unknown" and in90.text.startswith("¥1,200,000 · no score")
+    assert passed.details["arr"] == 500_000
+    assert passed.details["stage"] == "renewal"
+    assert in90.details["band"] == "unknown"
+    assert in90.text.startswith("¥1,200,000 · no score")
     assert "Kim's" in names(build_today(ws, TODAY, everyone=True).renewals)
 
 
@@ -134,8 +141,10 @@ def test_touch_overdue_against_each_tiers_cadence(empty_ws: Workspace) -> None:
         "tier": "high", "cadence_days": 14, "days_since_touch": 15, "days_overdue": 1,
     }  # fmt: skip
     assert by_name["High 15"].text == "High touch: every 14d · 1d late"
-    assert by_name["High 15"].when == "15d ago" and by_name["High 15"].date == days(-15)
-    assert by_name["Tech never"].kind == "never" and by_name["Tech never"].when == "never"
+    assert by_name["High 15"].when == "15d ago"
+    assert by_name["High 15"].date == days(-15)
+    assert by_name["Tech never"].kind == "never"
+    assert by_name["Tech never"].when == "never"
     assert by_name["Tech never"].details["days_overdue"] == 110
     assert by_name["Mid unknown"].details["days_overdue"] is None
 
@@ -146,10 +155,14 @@ def test_digest_json_is_plain_data(empty_ws: Workspace) -> None:
     ws.add_task("call", account_id=acc, due=TODAY)
     data = build_today(ws, TODAY).to_json()
     assert json.loads(json.dumps(data)) == data
-    assert data["as_of"] == "2026-11-23" and data["user"] == "me" and data["everyone"] is False
+    assert data["as_of"] == "2026-11-23"
+    assert data["user"] == "me"
+    assert data["everyone"] is False
     assert list(data["sections"]) == ["tasks", "alerts", "renewals", "touch"]
     task = data["sections"]["tasks"]["items"][0]
-    assert task["date"] == "2026-11-23" and task["account_id"] == acc and task["kind"] == "today"
+    assert task["date"] == "2026-11-23"
+    assert task["account_id"] == acc
+    assert task["kind"] == "today"
 
 
 # ------------------------------------------------------------------------------------- CLI
@@ -181,7 +194,8 @@ def test_cli_text_digest_names_literal(tmp_path: Path) -> None:
     task = next(line for line in lines if "Prepare the renewal deck" in line)
     assert task.split()[:2] == ["2d", "overdue"]
     assert "[bold]Evil[/] ␛]52;c;ZXZpbA==␇Corp" in task  # literal, escape neutralised
-    assert "\x1b" not in out and "\x07" not in out
+    assert "\x1b" not in out
+    assert "\x07" not in out
     assert "株式会社テスト" not in out  # kim's
 
 
@@ -207,4 +221,6 @@ def test_cli_japanese(tmp_path: Path) -> None:
     data = _book(tmp_path / "data")
     code, out = run("--data-dir", str(data), "--lang", "ja")
     assert code == 0
-    assert "タスク (1)" in out and "2日超過" in out and "90日以内の契約更新 (1)" in out
+    assert "タスク (1)" in out
+    assert "2日超過" in out
+    assert "90日以内の契約更新 (1)" in out

@@ -62,7 +62,8 @@ def test_two_same_day_answers_give_one_score_in_every_process(tmp_path: Path) ->
             check=True,
         )
         scores.add(out.stdout.strip())
-    assert len(scores) == 1 and scores != {"None"}
+    assert len(scores) == 1
+    assert scores != {"None"}
 
 
 def test_sentiment_does_not_depend_on_the_order_answers_come_in(empty_ws: Workspace) -> None:

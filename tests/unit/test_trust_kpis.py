@@ -97,7 +97,9 @@ def test_a_later_upsell_never_changes_a_closed_period(empty_ws: Workspace) -> No
     ws.create_account({"name": "Delta", "arr": 250_000, "contract_start": date(2025, 1, 1)})
     before = ws.kpi_report("2026Q2").to_json()
     ws.record_renewal_outcome(a, outcome="expanded", new_arr=1_350_000)
-    assert ws.account(a) is not None and ws.account(a).arr == 1_350_000  # type: ignore[union-attr]
+    expanded = ws.account(a)
+    assert expanded is not None
+    assert expanded.arr == 1_350_000
     assert ws.kpi_report("2026Q2").to_json() == before
     ltv = next(k for k in before["kpis"] if k["key"] == "ltv")
     assert ltv["value"] == pytest.approx((750_000 + 250_000) / 2 * 5)
@@ -167,9 +169,10 @@ def test_churn_based_ltv_and_the_note_names_the_form() -> None:
     assert years["ltv"].note.startswith("years-based")
     assert years["ltv"].value == pytest.approx(6_000_000)
     quiet = kpis(accounts[:4], [], "2026Q3", config=cfg)
-    assert quiet["ltv"].value is None and "no churn in 2026Q3" in quiet["ltv"].note
+    assert quiet["ltv"].value is None
+    assert "no churn in 2026Q3" in quiet["ltv"].note
     for bad in ('ltv_method = "forever"', "gross_margin = 0", "gross_margin = 1.5"):
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="line 1"):
             parse_kpi_config(bad, "t", default_kpi_config())
 
 
@@ -220,7 +223,8 @@ def test_kpi_bounds_hold_for_any_history(book: tuple[list[Account], list[Renewal
         assert 0 <= grr <= 100 + 1e-9
         assert 0 <= churn <= 100 + 1e-9
         assert grr + churn == pytest.approx(100)
-        assert nrr is not None and nrr >= 0
+        assert nrr is not None
+        assert nrr >= 0
         logo = r["logo_churn"].value
         assert logo is None or 0 <= logo <= 100
 

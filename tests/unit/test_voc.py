@@ -36,8 +36,10 @@ def test_ranked_by_arr_not_votes() -> None:
     churned = FeatureRequest(id="old", title="Asked by a lost customer", account_ids=["gone"])
     ranked = rank_requests([popular, churned, valuable], accounts, {"s2": "red"})
     assert [r.request.id for r in ranked] == ["val", "pop", "old"]
-    assert ranked[0].arr == 9_000_000 and ranked[0].votes == 1
-    assert ranked[1].arr == 300_000 and ranked[1].arr_at_risk == 100_000
+    assert ranked[0].arr == 9_000_000
+    assert ranked[0].votes == 1
+    assert ranked[1].arr == 300_000
+    assert ranked[1].arr_at_risk == 100_000
     assert ranked[1].at_risk == ["s2"]
     assert ranked[2].arr == 0  # churned accounts add no ARR at stake
 
@@ -46,9 +48,11 @@ def test_ranking_mixed_currencies_needs_rates() -> None:
     accounts = {"j": acc("j", 1_000_000), "u": acc("u", 10_000, currency="USD")}
     req = FeatureRequest(id="r", title="Mixed", account_ids=["j", "u"])
     refused = rank_requests([req], accounts, {})
-    assert refused[0].arr is None and "without a conversion" in refused[0].note
+    assert refused[0].arr is None
+    assert "without a conversion" in refused[0].note
     converted = rank_requests([req], accounts, {}, currency="JPY", rates={"USD": 150})
-    assert converted[0].arr == 2_500_000 and converted[0].currency == "JPY"
+    assert converted[0].arr == 2_500_000
+    assert converted[0].currency == "JPY"
 
 
 def test_loop_order() -> None:
@@ -66,7 +70,8 @@ def test_tier_thresholds_and_suggestion() -> None:
     grown = acc("g", 7_000_000, tier="mid")
     assert suggest_tier(grown, cfg) is Tier.HIGH
     found = suggest(grown, cfg)
-    assert found is not None and found.threshold == 6_000_000
+    assert found is not None
+    assert found.threshold == 6_000_000
     assert "at or above 6,000,000" in found.reason
     shrunk = acc("s", 500_000, tier="mid")
     assert suggest_tier(shrunk, cfg) is Tier.TECH
@@ -85,7 +90,8 @@ def test_ship_request_creates_tasks_and_closing_them_tells(empty_ws: Workspace) 
     a = ws.create_account({"name": "Alpha", "arr": 3_000_000, "owner": "sato"})
     b = ws.create_account({"name": "Beta", "arr": 1_000_000})
     req = ws.add_request({"title": "SSO", "verbatim": "We need SAML", "account_ids": [a.id, b.id]})
-    assert req.status is LoopStatus.LISTENING and req.created is not None
+    assert req.status is LoopStatus.LISTENING
+    assert req.created is not None
     ws.set_request_status(req.id, "analysing")
     tasks = ws.ship_request(req.id)
     assert sorted(t.key for t in tasks) == sorted([f"voc:{req.id}:{a.id}", f"voc:{req.id}:{b.id}"])
@@ -93,7 +99,8 @@ def test_ship_request_creates_tasks_and_closing_them_tells(empty_ws: Workspace) 
     assert {t.account_id: t.owner for t in tasks}[a.id] == "sato"
     assert ws.ship_request(req.id) == []  # shipping twice adds nothing
     shipped = ws.requests()[0]
-    assert shipped.shipped and shipped.status is LoopStatus.ACTING
+    assert shipped.shipped
+    assert shipped.status is LoopStatus.ACTING
     ws.complete_task(tasks[0].id)
     assert ws.request_status(req.id) is LoopStatus.ACTING
     ws.complete_task(tasks[1].id)
