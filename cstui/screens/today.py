@@ -19,7 +19,7 @@ from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.css.query import NoMatches
-from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from cstui import clock
@@ -27,6 +27,7 @@ from cstui.domain.models import InvalidRecord
 from cstui.i18n import short_money, t
 from cstui.sanitize import clean
 from cstui.screens.live import LiveScreen
+from cstui.ui.footer import KeyFooter
 from cstui.ui.localize import localize_bindings
 from cstui.workspace import WorkspaceEvent
 from cstui.workspace.today import (
@@ -141,7 +142,7 @@ class TodayScreen(LiveScreen):
         yield Header()
         yield Static(id="today-scope", markup=False)
         yield TodayList(id="today-list")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.sub_title = t("today.title")
