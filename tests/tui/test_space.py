@@ -95,3 +95,26 @@ async def test_80x24_headers_stay_on_one_line_and_keys_stay_on_screen(
         await help_is_on_screen()
         await pilot.press("t")  # Today
         await help_is_on_screen()
+
+
+async def test_a_confirmation_shows_its_whole_sentence(demo_ws: Workspace) -> None:
+    """A long question wraps inside the dialog at 80x24: every word on screen, no "…"."""
+    from cstui.ui.confirm import ConfirmScreen
+
+    message = (
+        "Delivering freezes the numbers of this QBR as they are today: later changes to "
+        "health, usage or objectives will not change the deck. Deliver 株式会社信濃アグリ "
+        "2026Q3 now?"
+    )
+    app = _app(demo_ws)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await app.push_screen(ConfirmScreen(message, "Deliver"))
+        await pilot.pause()
+        box = app.screen.query_one("#confirm-message")
+        lines = [box.render_line(y).text.strip() for y in range(box.size.height)]
+        shown = " ".join(lines)
+        assert "…" not in shown and box.size.height > 1
+        for word in message.split():
+            assert word in shown
+        assert box.region.right <= 80
