@@ -92,7 +92,8 @@ def header_text(account: Account, today: date) -> Text:
         overdue = account.renewal_date < today
         out.append(fmt_date(account.renewal_date), style="bold red" if overdue else "bold")
         out.append(
-            f" ({humanize(account.renewal_date, today)})", style="bold red" if overdue else ""
+            f" ({humanize(account.renewal_date, today, late=overdue)})",
+            style="bold red" if overdue else "",
         )
     out.append("  ·  " + t("account.header.owner") + " ", style="dim")
     out.append(clean(account.owner) or "—")

@@ -71,8 +71,8 @@ def trend_cell(row: PortfolioRow) -> Text:
 def renewal_cell(row: PortfolioRow) -> Text:
     if row.renewal_date is None:
         return Text("—", style="dim")
-    text = humanize(row.renewal_date, clock.today())
     state = renewal_state(row.days_to_renewal, row.stage)
+    text = humanize(row.renewal_date, clock.today(), late=state == "overdue")
     if state == "overdue":
         return Text(text, style="bold red")
     if state == "upcoming":
@@ -103,7 +103,7 @@ def portfolio_columns() -> list[Column[PortfolioRow]]:
     """The columns, each knowing the cells its labels need in the current language."""
     today = clock.today()
     span = range(-RENEWAL_SPAN_DAYS, RENEWAL_SPAN_DAYS + 1, 3)  # the words change slowly
-    renewal = _widest(humanize(today + timedelta(days=d), today) for d in span)
+    renewal = _widest(humanize(today + timedelta(days=d), today, late=d < 0) for d in span)
     stage = _widest(t(f"stage.{s.value}") for s in Stage)
     tier = _widest(t(f"tier.{s.value}") for s in Tier)
     touch = _widest([t("portfolio.never"), t("portfolio.days", n=999)])
