@@ -118,3 +118,35 @@ async def test_a_confirmation_shows_its_whole_sentence(demo_ws: Workspace) -> No
         for word in message.split():
             assert word in shown
         assert box.region.right <= 80
+
+
+async def test_one_word_one_meaning_and_no_english_in_japanese(demo_ws: Workspace) -> None:
+    """The red band, the forecast, an objective's status and a sync conflict each have a
+    word of their own; Textual's palette key and placeholder follow the UI language."""
+    from textual.command import CommandPalette
+    from textual.widgets import Input
+
+    from cstui import i18n
+
+    words = {
+        lang: [
+            i18n.catalogue(lang)[k]
+            for k in ("health.band.red", "s8.forecast.at_risk", "success.status.at_risk")
+        ]
+        for lang in ("en", "ja")
+    }
+    for lang, labels in words.items():
+        assert len({w.casefold() for w in labels}) == 3, (lang, labels)
+    assert "At risk" not in i18n.catalogue("en")["kpi.at_risk"]
+    assert not any("競合" in v for k, v in i18n.catalogue("ja").items() if k.startswith("syncui"))
+
+    app = _app(demo_ws, "ja")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        bindings = app.screen.active_bindings
+        assert bindings["ctrl+p"].binding.description == "コマンド"
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        assert isinstance(app.screen, CommandPalette)
+        assert app.screen.query_one(Input).placeholder == i18n.t("palette.placeholder")
+        assert "Search" not in app.screen.query_one(Input).placeholder
