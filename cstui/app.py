@@ -59,6 +59,9 @@ class CSApp(WorkspaceApp):
         Binding("t", "show_today", "key.today"),
         Binding("p", "show_portfolio", "key.portfolio"),
         Binding("question_mark", "help", "key.help"),
+        # Textual adds its own ctrl+p binding, worded "palette" in every language, unless
+        # the app binds the action itself.
+        Binding("ctrl+p", "command_palette", "key.palette", show=False, priority=True),
         Binding("M", "show_kpis", "key.s8.kpis", show=False),
         Binding("N", "show_renewals", "key.s8.renewals", show=False),
         Binding("F", "show_requests", "key.s8.requests", show=False),
@@ -254,6 +257,14 @@ class CSApp(WorkspaceApp):
 
         screen = self.screen
         record_survey_flow(self, screen.account_id if isinstance(screen, AccountScreen) else None)
+
+    def action_command_palette(self) -> None:
+        """Textual's palette, with its search field worded in the UI language."""
+        from textual.command import CommandPalette
+
+        if self.use_command_palette and not isinstance(self.screen, CommandPalette):
+            placeholder = t("palette.placeholder")
+            self.push_screen(CommandPalette(placeholder=placeholder, id="--command-palette"))
 
     def action_help(self) -> None:
         if self.screen.query("HelpPanel"):

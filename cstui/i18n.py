@@ -292,18 +292,38 @@ def fmt_date(value: date | None) -> str:
     return value.isoformat()
 
 
-def humanize(value: date | None, today: date) -> str:
-    """'in 3 months' / '3ヶ月後', relative to ``today`` (never the wall clock)."""
+EXACT_DAYS = 60
+"""Under this many days a relative date counts days: "in 32 days" and "in 37 days" are
+different weeks of a renewal, and "a week ago" hid that a renewal was 12 days overdue."""
+YEAR_MONTHS = 24
+"""From this many months on, years; below, months ("in 12 months", never "in a year")."""
+_MONTH_DAYS = 365.2425 / 12
+
+
+def humanize(value: date | None, today: date, *, late: bool = False) -> str:
+    """'in 32 days' / '3 months ago' / '32日後', relative to ``today`` (never the wall clock).
+
+    The one wording of relative dates, in every language: exact days under
+    :data:`EXACT_DAYS`, then months (rounded), then years from :data:`YEAR_MONTHS`.
+    ``late``: a past date is something overdue ("12 days overdue" rather than "12 days ago").
+    """
     if value is None:
         return "—"
-    if value == today:
-        return t("date.today")
-    return _humanize(value, today, _lang)
+    return _humanize((value - today).days, late, _lang)
 
 
 @lru_cache(maxsize=4096)
-def _humanize(value: date, today: date, lang: str) -> str:
+def _humanize(days: int, late: bool, lang: str) -> str:
     """Memoised: a portfolio repaints the same few hundred renewal dates over and over."""
-    import arrow  # imported on first use: it is not needed to draw the first frame
-
-    return str(arrow.get(value).humanize(arrow.get(today), locale=lang))
+    if days == 0:
+        return t("date.today")
+    n, unit = abs(days), "days"
+    if n >= EXACT_DAYS:
+        n, unit = max(round(n / _MONTH_DAYS), 2), "months"
+        if n >= YEAR_MONTHS:
+            n, unit = n // 12, "years"
+    when = "in" if days > 0 else ("late" if late else "ago")
+    key = f"date.{when}.{unit}"
+    keys = (f"{key}.one", key) if n == 1 else (key,)
+    texts = (catalogue(lang).get(k) or catalogue("en").get(k) for k in keys)
+    return next((x for x in texts if x), key).format(n=n)

@@ -16,10 +16,10 @@ Windows such as "the last 90 days" include both ends, as in ``cstui.domain.healt
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Final
 
 from pydantic import field_validator, model_validator
 
@@ -40,6 +40,25 @@ from cstui.i18n import Msg, join, message_from_json, msg, render, texts
 
 _EVIDENCE_COMMENT_CHARS = 80
 _EVIDENCE_MAX_ITEMS = 3
+
+SEVERITY: Final[Mapping[str, int]] = {
+    "renewal-overdue": 0,
+    "renewal-risk": 0,
+    "champion-left": 0,
+    "usage-drop": 1,
+    "detractor": 1,
+    "no-touch": 2,
+    "touchpoint-missed": 2,
+}
+"""How much an alert of each rule weighs, 0 (act now: the renewal or the relationship is
+at stake) to 2 (a habit slipped). Today ranks alerts by this, then by the ARR at stake, so a
+large renewal at risk is never listed below a small account's missed touchpoint."""
+SEVERITY_NAMES: Final[tuple[str, ...]] = ("high", "medium", "low")
+
+
+def severity(rule: str) -> int:
+    """The rule's severity rank (unknown rules weigh least)."""
+    return SEVERITY.get(rule, len(SEVERITY_NAMES) - 1)
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Container, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
+from textual.widgets import Header, Static, TabbedContent, TabPane
 
 from cstui import clock, i18n
 from cstui.domain.alerts import Flag
@@ -30,6 +30,7 @@ from cstui.i18n import fmt_date, humanize, money, t
 from cstui.sanitize import clean
 from cstui.screens.account_tabs import tabs
 from cstui.ui.access import UsesWorkspace, on_workspace_change
+from cstui.ui.footer import KeyFooter
 from cstui.ui.forms import Field, FormScreen, activity_fields
 from cstui.ui.localize import localize_bindings
 from cstui.widgets.charts import Series, TimeChart, stars
@@ -91,7 +92,8 @@ def header_text(account: Account, today: date) -> Text:
         overdue = account.renewal_date < today
         out.append(fmt_date(account.renewal_date), style="bold red" if overdue else "bold")
         out.append(
-            f" ({humanize(account.renewal_date, today)})", style="bold red" if overdue else ""
+            f" ({humanize(account.renewal_date, today, late=overdue)})",
+            style="bold red" if overdue else "",
         )
     out.append("  ·  " + t("account.header.owner") + " ", style="dim")
     out.append(clean(account.owner) or "—")
@@ -221,7 +223,7 @@ class AccountScreen(UsesWorkspace, Screen[None]):
             for n, (tab_id, label_key, factory) in enumerate(self._tabs, start=2):
                 with TabPane(tab_label(n, t(label_key)), id=f"tab-{tab_id}"):
                     yield factory(self.account_id)
-        yield Footer()
+        yield KeyFooter()
 
     def _overview(self) -> ComposeResult:
         with VerticalScroll(id="account-body"), Container(id="account-columns"):

@@ -17,7 +17,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import Footer, Header, Label, Static
+from textual.widgets import Header, Label, Static
 
 from cstui import clock
 from cstui.domain.models import InvalidRecord, SurveyKind
@@ -27,6 +27,7 @@ from cstui.sanitize import clean
 from cstui.screens.live import LiveScreen
 from cstui.ui.access import workspace_app
 from cstui.ui.dialog import Dialog
+from cstui.ui.footer import KeyFooter
 from cstui.ui.forms import Field, FormScreen
 from cstui.ui.localize import localize_bindings
 from cstui.widgets.account_table import AccountTable, Column
@@ -247,7 +248,7 @@ class KPIScreen(LiveScreen):
             yield Static(id="kpi-nps", markup=False)
             yield Static(id="kpi-health", markup=False)
             yield Static(id="kpi-tiers", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.sub_title = t("s8.kpi.title")

@@ -9,20 +9,23 @@ stays instant with tens of thousands of accounts.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
+from datetime import timedelta
 from typing import ClassVar
 
 from rich.cells import cell_len
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Header, Input, Static
 
 from cstui import clock
 from cstui.domain.filters import FLAG_LETTERS, FilterQuery, narrows, parse
+from cstui.domain.models import Stage, Tier
 from cstui.domain.portfolio import (
     PortfolioRow,
     PortfolioSummary,
@@ -33,7 +36,9 @@ from cstui.domain.portfolio import (
 )
 from cstui.i18n import humanize, short_money, t
 from cstui.ui.access import UsesWorkspace, on_workspace_change, workspace_app
+from cstui.ui.footer import KeyFooter
 from cstui.ui.localize import localize_bindings
+from cstui.ui.names import short_company
 from cstui.widgets.account_table import AccountTable, Column
 from cstui.widgets.filter_input import FilterInput
 from cstui.workspace import SavedView, WorkspaceEvent
@@ -66,8 +71,8 @@ def trend_cell(row: PortfolioRow) -> Text:
 def renewal_cell(row: PortfolioRow) -> Text:
     if row.renewal_date is None:
         return Text("—", style="dim")
-    text = humanize(row.renewal_date, clock.today())
     state = renewal_state(row.days_to_renewal, row.stage)
+    text = humanize(row.renewal_date, clock.today(), late=state == "overdue")
     if state == "overdue":
         return Text(text, style="bold red")
     if state == "upcoming":
@@ -86,22 +91,50 @@ def flags_cell(row: PortfolioRow) -> Text:
     return Text("".join(FLAG_CODES.get(f, "?") for f in row.flags), style="bold red")
 
 
+RENEWAL_SPAN_DAYS = 800
+"""Renewal dates measured for the column's width: two years either side covers a book."""
+
+
+def _widest(texts: Iterable[str]) -> int:
+    return max((cell_len(x) for x in texts), default=0)
+
+
 def portfolio_columns() -> list[Column[PortfolioRow]]:
+    """The columns, each knowing the cells its labels need in the current language."""
+    today = clock.today()
+    span = range(-RENEWAL_SPAN_DAYS, RENEWAL_SPAN_DAYS + 1, 3)  # the words change slowly
+    renewal = _widest(humanize(today + timedelta(days=d), today, late=d < 0) for d in span)
+    stage = _widest(t(f"stage.{s.value}") for s in Stage)
+    tier = _widest(t(f"tier.{s.value}") for s in Tier)
+    touch = _widest([t("portfolio.never"), t("portfolio.days", n=999)])
     return [
-        Column("name", t("col.name"), 28, lambda r: r.name, flex=True, priority=10),
+        Column(
+            "name", t("col.name"), 28, lambda r: r.name, flex=True, priority=10,
+            shorten=short_company,
+        ),
         Column("health", t("col.health"), 9, health_cell, priority=9),
         Column("trend", t("col.trend"), 4, trend_cell, "right", priority=6),
         Column("arr", t("col.arr"), 8, lambda r: short_money(r.arr, r.currency), "right", 8),
-        Column("tier", t("col.tier"), 6, lambda r: t(f"tier.{r.tier.value}"), priority=4),
-        Column("stage", t("col.stage"), 10, lambda r: t(f"stage.{r.stage.value}"), priority=5),
-        Column("renewal", t("col.renewal"), 13, renewal_cell, priority=7),
-        Column("touch", t("col.touch"), 6, touch_cell, "right", priority=3),
-        Column("owner", t("col.owner"), 7, lambda r: r.owner, priority=2),
-        Column("flags", t("col.flags"), 5, flags_cell, priority=7),
-    ]
+        Column(
+            "tier", t("col.tier"), 6, lambda r: t(f"tier.{r.tier.value}"), priority=4,
+            natural=tier,
+        ),
+        Column(
+            "stage", t("col.stage"), 10, lambda r: t(f"stage.{r.stage.value}"), priority=5,
+            natural=stage,
+        ),
+        Column("renewal", t("col.renewal"), 13, renewal_cell, priority=7, natural=renewal),
+        Column("touch", t("col.touch"), 6, touch_cell, "right", priority=3, natural=touch),
+        Column("owner", t("col.owner"), 7, lambda r: r.owner, priority=2, natural=10),
+        Column("flags", t("col.flags"), 5, flags_cell, priority=7, natural=len(FLAG_CODES)),
+    ]  # fmt: skip
 
 
-def summary_text(s: PortfolioSummary) -> str:
+def summary_text(s: PortfolioSummary, width: int | None = None) -> str:
+    """The header's KPIs; with ``width``, made to fit one line (a header that wraps pushes
+    the table down and reads as two headers): tighter separators first, then the least
+    needed figures (NPS, average health) go."""
+
     def converted(total: float, left: dict[str, int]) -> str:
         """The total in the reporting currency; currencies without a rate stay apart."""
         shown = [short_money(total, s.currency)] if total or not left else []
@@ -115,7 +148,26 @@ def summary_text(s: PortfolioSummary) -> str:
         t("kpi.health", value="—" if s.average_health is None else f"{s.average_health:.0f}"),
         t("kpi.nps", value="—" if s.nps is None else f"{s.nps:+.0f}"),
     ]
-    return "  ·  ".join(parts)
+    text = "  ·  ".join(parts)
+    if width is None:
+        return text
+    while True:
+        for sep in ("  ·  ", " · "):
+            text = sep.join(parts)
+            if cell_len(text) <= width or len(parts) == 1:
+                return text
+        parts.pop()
+
+
+class SummaryLine(Static):
+    """The header's KPIs, refitted to one line whenever its width changes (a resize, or
+    the help panel opening beside the table)."""
+
+    summary: PortfolioSummary | None = None
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self.summary is not None:
+            self.update(summary_text(self.summary, self.content_region.width or None))
 
 
 class PortfolioScreen(UsesWorkspace, Screen[None]):
@@ -147,12 +199,12 @@ class PortfolioScreen(UsesWorkspace, Screen[None]):
         with Vertical(id="portfolio-top"):
             yield FilterInput(placeholder=t("portfolio.filter_hint"), id="portfolio-filter")
             yield Static(id="portfolio-filter-error", markup=False)
-            yield Static(id="portfolio-summary", markup=False)
+            yield SummaryLine(id="portfolio-summary", markup=False)
         yield AccountTable[PortfolioRow](portfolio_columns(), id="portfolio-table")
         from cstui.widgets.sync_status import SyncStatusLine
 
         yield SyncStatusLine(id="sync-status")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         on_workspace_change(self, self._on_workspace_event)
@@ -220,8 +272,9 @@ class PortfolioScreen(UsesWorkspace, Screen[None]):
     def _show_summary(self, rows: list[PortfolioRow], summary: PortfolioSummary) -> None:
         if rows is not self.table.rows:
             return  # a newer keystroke already replaced these rows
-        widget = self.query_one("#portfolio-summary", Static)
-        text = summary_text(summary)
+        widget = self.query_one("#portfolio-summary", SummaryLine)
+        widget.summary = summary
+        text = summary_text(summary, widget.content_region.width or None)
         fits = 0 < cell_len(text) <= widget.content_region.width
         # One line before and after: the same height, so no layout of the whole screen.
         widget.update(text, layout=not (fits and self._summary_one_line))

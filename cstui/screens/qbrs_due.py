@@ -14,12 +14,13 @@ from typing import ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Footer, Header, Static, TabbedContent
+from textual.widgets import Header, Static, TabbedContent
 
 from cstui import clock
 from cstui.i18n import fmt_date, humanize, t
 from cstui.sanitize import clean
 from cstui.screens.live import LiveScreen
+from cstui.ui.footer import KeyFooter
 from cstui.widgets.account_table import AccountTable, Column
 
 STATUS_STYLE = {"due": "yellow", "overdue": "bold red"}
@@ -81,7 +82,7 @@ class QBRsDueScreen(LiveScreen):
         yield Header()
         yield Static("", id="qbrs-due-title", markup=False)
         yield AccountTable[DueRow](columns, id="qbrs-due-list")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.sub_title = t("qbrui.due.title")

@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from cstui import clock
 from cstui.domain.models import Forecast, Outcome, Renewal
@@ -27,6 +27,7 @@ from cstui.sanitize import clean
 from cstui.screens.kpis import BAND_STYLE, label, per_currency
 from cstui.screens.live import LiveScreen
 from cstui.ui.access import workspace_app
+from cstui.ui.footer import KeyFooter
 from cstui.ui.forms import Field, FormScreen
 from cstui.widgets.account_table import AccountTable, Column
 
@@ -184,7 +185,7 @@ class RenewalsScreen(LiveScreen):
         yield AccountTable[MonthLine](month_columns(), id="renew-months")
         yield Static(id="renew-title", markup=False)
         yield AccountTable[Renewal](self._renewal_columns(), id="renew-list")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.sub_title = t("s8.renew.title")

@@ -16,7 +16,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import Footer, Header, Label, Static
+from textual.widgets import Header, Label, Static
 
 from cstui.domain.models import FeatureRequest, InvalidRecord, LoopStatus, Task
 from cstui.domain.voc import RankedRequest, next_status
@@ -25,6 +25,7 @@ from cstui.sanitize import clean
 from cstui.screens.live import LiveScreen
 from cstui.ui.access import UsesWorkspace
 from cstui.ui.dialog import Dialog
+from cstui.ui.footer import KeyFooter
 from cstui.ui.forms import Field, FormScreen
 from cstui.ui.localize import localize_bindings
 from cstui.widgets.account_table import AccountTable, Column
@@ -238,7 +239,7 @@ class RequestsScreen(LiveScreen):
         yield Header()
         yield Static(id="req-head", markup=False)
         yield AccountTable[RequestRow](request_columns(), id="req-table")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.sub_title = t("s8.req.title")

@@ -19,26 +19,39 @@ from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.css.query import NoMatches
-from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from cstui import clock
 from cstui.domain.models import InvalidRecord
-from cstui.i18n import t
+from cstui.i18n import short_money, t
 from cstui.sanitize import clean
 from cstui.screens.live import LiveScreen
+from cstui.ui.footer import KeyFooter
 from cstui.ui.localize import localize_bindings
 from cstui.workspace import WorkspaceEvent
-from cstui.workspace.today import TodayDigest, TodayItem, build_today, section_title
+from cstui.workspace.today import (
+    SECTIONS,
+    TodayDigest,
+    TodayItem,
+    build_today,
+    section_title,
+)
 
 MAX_PER_SECTION = 200
-"""Longer sections end in "… and N more": a Today list nobody can read to the end helps no one."""
+"""Even a section opened in full ends in "… and N more": a list nobody reads to the end helps
+no one."""
+MIN_PER_SECTION = 3
+SECTION_CHROME = 3 + 4 * 3
+"""Rows that are not items: header, scope line and footer, plus each section's heading,
+blank line and "… and N more" line."""
 WHEN_WIDTH = 11
 OWNER_WIDTH = 9
 SNOOZE_DAYS = 7
 
 _WHEN_STYLE = {"overdue": "bold red", "today": "bold yellow", "never": "bold red"}
 _BAND_STYLE = {"red": "red", "yellow": "yellow", "green": "green"}
+_SEVERITY_STYLE = {"high": "red", "medium": "yellow"}
 
 
 class TodayList(OptionList):
@@ -77,8 +90,15 @@ def item_prompt(item: TodayItem, name_width: int, *, show_owner: bool) -> Text:
     if show_owner:
         owner = t("today.owner", owner=clean(item.owner)) if item.owner else ""
         line.append(_fit(owner, OWNER_WIDTH) + "  ", style="dim")
-    band = item.details.get("band") if item.section == "renewals" else None
-    line.append(clean(item.text), style=_BAND_STYLE.get(str(band), ""))
+    if item.section == "alerts":
+        # The ARR at stake first: alerts are ranked by it after severity.
+        arr = short_money(int(item.details.get("arr") or 0), str(item.details.get("currency")))
+        line.append(f"{arr:>6} ", style="dim")
+        style = _SEVERITY_STYLE.get(str(item.details.get("severity")), "")
+    else:
+        band = item.details.get("band") if item.section == "renewals" else None
+        style = _BAND_STYLE.get(str(band), "")
+    line.append(clean(item.text), style=style)
     return line
 
 
@@ -104,6 +124,9 @@ class TodayScreen(LiveScreen):
         self._pending = False
         self._name_width = 0
         self._bound_section: str | None = None
+        self._expanded: set[str] = set()
+        """Sections opened in full (Enter on their "… and N more" line)."""
+        self._cap = 0
 
     @property
     def lines(self) -> TodayList:
@@ -119,7 +142,7 @@ class TodayScreen(LiveScreen):
         yield Header()
         yield Static(id="today-scope", markup=False)
         yield TodayList(id="today-list")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.sub_title = t("today.title")
@@ -140,8 +163,17 @@ class TodayScreen(LiveScreen):
         self.rebuild()
 
     def on_resize(self, event: events.Resize) -> None:
-        if self._width_for(event.size.width) != self._name_width:
+        if (
+            self._width_for(event.size.width) != self._name_width
+            or self._cap_for(event.size.height) != self._cap
+        ):
             self.rebuild()
+
+    @staticmethod
+    def _cap_for(screen_height: int) -> int:
+        """Lines shown per section until it is opened in full: all four sections fit on one
+        screen, so 26 alerts never push the renewals out of sight."""
+        return max(MIN_PER_SECTION, (screen_height - SECTION_CHROME) // len(SECTIONS))
 
     @staticmethod
     def _width_for(screen_width: int) -> int:
@@ -152,6 +184,7 @@ class TodayScreen(LiveScreen):
         digest = build_today(self.workspace, clock.today(), everyone=self.everyone)
         self.digest = digest
         self._name_width = self._width_for(self.size.width or self.app.size.width)
+        self._cap = self._cap_for(self.size.height or self.app.size.height)
         lst = self.lines
         keep = self.current
         keep_index = lst.highlighted or 0
@@ -175,14 +208,18 @@ class TodayScreen(LiveScreen):
                         disabled=True,
                     )
                 )
-            for item in section_items[:MAX_PER_SECTION]:
+            cap = MAX_PER_SECTION if section in self._expanded else self._cap
+            for item in section_items[:cap]:
                 items[item.id] = item
                 prompt = item_prompt(item, self._name_width, show_owner=digest.everyone)
                 options.append(Option(prompt, id=item.id))
-            hidden = len(section_items) - MAX_PER_SECTION
+            hidden = len(section_items) - cap
             if hidden > 0:
-                more = Text(f"  {t('today.more', n=hidden)}", style="not bold dim")
-                options.append(Option(more, id=f"m:{section}", disabled=True))
+                # Enter on this line opens the section in full (but never past the hard cap).
+                full = cap == MAX_PER_SECTION
+                key = "today.more" if full else "today.more.open"
+                more = Text(f"  {t(key, n=hidden)}", style="not bold dim")
+                options.append(Option(more, id=f"m:{section}", disabled=full))
         self._items = items
         lst.set_options(options)
         self._restore_cursor(keep.id if keep else None, keep_index)
@@ -240,6 +277,9 @@ class TodayScreen(LiveScreen):
         self._open(event.option.id or "")
 
     def _open(self, option_id: str) -> None:
+        if option_id.startswith("m:"):
+            self._expand(option_id[2:])
+            return
         item = self._items.get(option_id)
         if item is None:
             return
@@ -249,6 +289,16 @@ class TodayScreen(LiveScreen):
         from cstui.screens.account import AccountScreen  # written alongside; loaded on use
 
         self.app.push_screen(AccountScreen(item.account_id))
+
+    def _expand(self, section: str) -> None:
+        """Show the whole section; the cursor lands on its first newly shown line."""
+        if self.digest is None:
+            return
+        first_hidden = dict(self.digest.sections())[section][self._cap :][:1]
+        self._expanded.add(section)
+        self.rebuild()
+        if first_hidden:
+            self.lines.highlighted = self.lines.get_option_index(first_hidden[0].id)
 
     def action_done(self) -> None:
         item = self.current

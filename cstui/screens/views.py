@@ -13,7 +13,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.widgets import Footer, Label, OptionList
+from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
 from cstui.i18n import t
@@ -21,6 +21,7 @@ from cstui.sanitize import clean
 from cstui.ui.access import UsesWorkspace
 from cstui.ui.confirm import ConfirmScreen
 from cstui.ui.dialog import Dialog
+from cstui.ui.footer import KeyFooter
 from cstui.ui.forms import Field, FormScreen
 from cstui.ui.localize import localize_bindings
 from cstui.workspace import SavedView
@@ -49,7 +50,7 @@ class ViewPicker(UsesWorkspace, Dialog[SavedView | None]):
         with Vertical(id="views-dialog", classes="dialog"):
             yield Label(t("views.title"), markup=False)
             yield OptionList(id="views-list")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self._fill()

@@ -9,7 +9,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Label, Static
+from textual.widgets import Button, Static
 
 from cstui.domain.models import InvalidRecord
 from cstui.i18n import t
@@ -50,7 +50,7 @@ class ConfirmScreen(Dialog[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-dialog", classes="dialog"):
-            yield Label(clean(self.message), id="confirm-message", markup=False)
+            yield Static(clean(self.message), id="confirm-message", markup=False)
             yield Static("", id="confirm-errors", markup=False)
             with Horizontal(id="confirm-buttons"):
                 yield Button(self.yes, variant="error", id="confirm-yes")

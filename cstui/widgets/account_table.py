@@ -34,11 +34,30 @@ CACHE_CELLS = 5000
 """Rendered styled cells kept (health bars, renewals, trends repeat across rows)."""
 
 
+def _cut(text: str, width: int) -> str:
+    """At most ``width`` cells of ``text``, never half a wide (CJK) character."""
+    out, used = [], 0
+    for ch in text:
+        size = cell_len(ch)
+        if used + size > width:
+            break
+        out.append(ch)
+        used += size
+    return "".join(out)
+
+
 def _fit_plain(text: str, width: int, align: str) -> str:
-    """``text`` made exactly ``width`` cells wide: cut with an ellipsis, or padded."""
+    """``text`` made exactly ``width`` cells wide: cut with an ellipsis, or padded.
+
+    A cut right after a wide character keeps the ellipsis next to the text ("アダプ…"),
+    padding after it, so a cut CJK word never reads as a word and a gap.
+    """
     size = cell_len(text)
     if size > width:
-        return set_cell_size(text, width - 1) + "…" if width > 0 else ""
+        if width <= 0:
+            return ""
+        cut = _cut(text, width - 1) + "…"
+        return set_cell_size(cut, width)
     if size == width:
         return text
     pad = " " * (width - size)
@@ -65,6 +84,21 @@ class Column(Generic[RowT]):
     priority: int = 5
     """Higher stays longer when the terminal is narrow; the flexible column never goes."""
     flex: bool = False
+    natural: int = 0
+    """Cells its content needs (its longest label in any row); ``width`` is the least it
+    gets. Spare room goes to each column up to this, by priority, and the rest to the
+    flexible column: at 160 cells no label is cut while the name holds empty cells."""
+    shorten: Callable[[str, int], str] | None = None
+    """For a plain cell longer than its width: a shorter way to say it (e.g. ㈱ for
+    株式会社), tried before the cut with an ellipsis."""
+
+    def least(self) -> int:
+        """Its width, but never less than its header: a cut header names no column."""
+        return max(self.width, cell_len(self.label))
+
+    def needs(self) -> int:
+        """The widest of its content and its header (with room for the sort arrow)."""
+        return max(self.least(), self.natural, cell_len(self.label) + 1)
 
 
 class AccountTable(ScrollView, Generic[RowT], can_focus=True):
@@ -199,13 +233,19 @@ class AccountTable(ScrollView, Generic[RowT], can_focus=True):
         flex_min = 16
 
         def total(cs: list[Column[RowT]]) -> int:
-            return sum(c.width if not c.flex else flex_min for c in cs) + len(cs) - 1
+            return sum(c.least() if not c.flex else flex_min for c in cs) + len(cs) - 1
 
         while total(cols) > width and any(not c.flex for c in cols):
             drop = min((c for c in cols if not c.flex), key=lambda c: c.priority)
             cols.remove(drop)
         spare = max(width - total(cols), 0)
-        self._layout = [(c, (flex_min + spare) if c.flex else c.width) for c in cols]
+        widths = {c.key: c.least() for c in cols}
+        for c in sorted((c for c in cols if not c.flex), key=lambda c: -c.priority):
+            grow = min(c.needs() - c.width, spare)
+            if grow > 0:
+                widths[c.key] += grow
+                spare -= grow
+        self._layout = [(c, (flex_min + spare) if c.flex else widths[c.key]) for c in cols]
         self._layout_width = width
         self._cache.clear()
         return self._layout
@@ -312,7 +352,10 @@ class AccountTable(ScrollView, Generic[RowT], can_focus=True):
         for i, (col, w) in enumerate(layout):
             content = col.cell(row)
             if isinstance(content, str):
-                plain.append(_fit_plain(clean(content), w, col.align))
+                content = clean(content)
+                if col.shorten is not None and cell_len(content) > w:
+                    content = col.shorten(content, w)
+                plain.append(_fit_plain(content, w, col.align))
             else:
                 if plain:
                     segments.append(Segment("".join(plain), fill))

@@ -13,8 +13,10 @@ Sections, each in the order a CSM works through it:
 * ``tasks``: open tasks, overdue first, then due today, within the next 7 days ("this
   week" is a rolling week, so Friday's digest still shows next Monday), later, and undated
   last; ties go to the higher priority, then the title.
-* ``alerts``: active alerts (not resolved, not snoozed as of the day), oldest first: the
-  longer a warning stays open, the more it needs attention.
+* ``alerts``: active alerts (not resolved, not snoozed as of the day), most severe first
+  (:data:`cstui.domain.alerts.SEVERITY`: a renewal or champion at stake before a missed
+  touchpoint), then the most ARR at stake (in the reporting currency), then the oldest: the
+  line at the top is the one that costs most if left alone.
 * ``renewals``: the upcoming renewals (0 ≤ days < 90, the one definition of
   :func:`cstui.domain.portfolio.renewal_state`) and the overdue ones (passed while the
   account is still open), soonest (most overdue) first.
@@ -35,6 +37,7 @@ from datetime import date
 from typing import Any, Final
 
 from cstui import i18n
+from cstui.domain.alerts import SEVERITY_NAMES, severity
 from cstui.domain.models import Priority, Task
 from cstui.domain.portfolio import (
     CLOSED_STAGES,
@@ -201,10 +204,13 @@ def _alerts(
         row = rows.get(alert.account_id)
         if row is None or not (everyone or row.owner == me):
             continue
-        found.append((row.owner != me, alert.first_seen, fold(row.name), alert.id, alert, row))
-    found.sort(key=lambda x: x[:4])
+        rank = severity(alert.rule)
+        at_stake = -(row.arr_report or 0.0)  # no rate to the reporting currency: weighs least
+        key = (row.owner != me, rank, at_stake, alert.first_seen, fold(row.name), alert.id)
+        found.append((key, rank, alert, row))
+    found.sort(key=lambda x: x[0])
     out = []
-    for *_, alert, row in found:
+    for _, rank, alert, row in found:
         known = alert.rule in health.flags.labels
         label = health.flag_label(alert.rule, lang) if known else alert.rule
         evidence = alert.text(lang)
@@ -221,6 +227,9 @@ def _alerts(
                 owner=row.owner,
                 details={
                     "rule": alert.rule,
+                    "severity": SEVERITY_NAMES[rank],
+                    "arr": row.arr,
+                    "currency": row.currency,
                     "evidence": alert.evidence,
                     "first_seen": alert.first_seen.isoformat(),
                     "since": alert.since.isoformat() if alert.since else None,

@@ -51,7 +51,10 @@ async def test_walk_the_sections_and_open_an_account(demo_ws: Workspace) -> None
         await go_to(pilot, screen, "alerts")
         assert screen.current == digest.alerts[0]
         await pilot.press("up")
-        assert screen.current == digest.tasks[-1]
+        if len(digest.tasks) > screen._cap:  # a long section ends in its "… and N more" line
+            assert screen.query_one(TodayList).highlighted_option.id == "m:tasks"  # type: ignore[union-attr]
+        else:
+            assert screen.current == digest.tasks[-1]
         await pilot.press("down", "down")
         assert screen.current == digest.alerts[1]
         await pilot.press("left_square_bracket")  # back to the start of this section...
@@ -130,3 +133,34 @@ async def test_everyone_toggle_and_japanese_at_80x24(demo_ws: Workspace) -> None
         assert "@" in text_of(screen)  # owners shown when the list is everyone's
         lines = screen.query_one(TodayList)
         assert lines.size.width <= 80 and lines.size.height >= 10
+
+
+async def test_long_sections_are_capped_so_every_section_is_on_screen(demo_ws: Workspace) -> None:
+    """26 alerts never push the renewals out of sight; Enter on "… and N more" opens all."""
+    demo_ws.refresh_health()
+    app = create_app(demo_ws, poll=False)
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = await open_today(app, pilot)
+        await pilot.press("a")  # everyone's: the longest lists
+        digest = screen.digest
+        assert digest is not None and len(digest.alerts) > screen._cap
+        lines = screen.query_one(TodayList)
+        assert len(lines.options) <= lines.size.height  # no scrolling to reach a section
+        headings = [o.id for o in lines.options if (o.id or "").startswith("h:")]
+        assert headings == ["h:tasks", "h:alerts", "h:renewals", "h:touch"]
+        shown = [o.id for o in lines.options if o.id in screen._items]
+        assert [i.id for i in digest.alerts[: screen._cap]] == [
+            i for i in shown if i.startswith("alerts:")
+        ]
+        more = lines.get_option_index("m:alerts")
+        hidden = len(digest.alerts) - screen._cap
+        assert f"{hidden} more" in str(lines.get_option_at_index(more).prompt)
+
+        lines.highlighted = more
+        await pilot.press("enter")
+        await pilot.pause()
+        assert screen.current == digest.alerts[screen._cap]  # the first line that was hidden
+        alert_ids = [o.id for o in lines.options if (o.id or "").startswith("alerts:")]
+        assert alert_ids == [i.id for i in digest.alerts]
+        assert "m:alerts" not in [o.id for o in lines.options]
+        assert screen.query_one(TodayList).get_option_index("m:tasks") >= 0  # others stay capped

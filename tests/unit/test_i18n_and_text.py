@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -75,6 +75,25 @@ def test_humanized_dates_follow_the_language() -> None:
     i18n.set_language("ja")
     assert i18n.humanize(date(2027, 2, 23), today) == "3ヶ月後"
     assert i18n.humanize(today, today) == "今日"
+
+
+def test_relative_dates_are_exact_where_it_matters() -> None:
+    """Days under 60 (32 and 37 days are different weeks), then months, then years; one
+    form for a year ahead; an overdue date says so with its exact count of days."""
+    today = date(2026, 11, 23)
+
+    def rel(days: int, *, late: bool = False) -> str:
+        return i18n.humanize(today + timedelta(days=days), today, late=late)
+
+    assert rel(32) == "in 32 days" and rel(37) == "in 37 days"
+    assert rel(59) == "in 59 days" and rel(60) == "in 2 months"
+    assert rel(-12) == "12 days ago" and rel(-12, late=True) == "12 days overdue"
+    assert rel(-1, late=True) == "1 day overdue" and rel(1) == "tomorrow"
+    assert {rel(d) for d in range(351, 381)} == {"in 12 months"}  # never "in a year"
+    assert rel(800) == "in 2 years" and rel(-400, late=True) == "13 months overdue"
+    assert rel(5, late=True) == "in 5 days"  # late only changes the past
+    i18n.set_language("ja")
+    assert rel(32) == "32日後" and rel(-12, late=True) == "12日超過" and rel(365) == "12ヶ月後"
 
 
 def test_control_characters_are_neutralised() -> None:

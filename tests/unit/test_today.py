@@ -95,6 +95,31 @@ def test_alerts_are_mine_and_a_snooze_hides_one_until_its_day(empty_ws: Workspac
     assert names(build_today(ws, days(3)).alerts) == ["Mine Co"]  # back on the day
 
 
+def test_alerts_rank_by_severity_then_arr_at_stake_not_by_name(empty_ws: Workspace) -> None:
+    """A big renewal at risk comes before a small account's missed touch, whatever the names."""
+    ws = empty_ws
+    start = days(-300)
+    small = account(ws, "Aardvark", tier="high", arr=100_000, contract_start=start)
+    big = account(ws, "Zebra", tier="high", arr=9_000_000, contract_start=start)
+    mid = account(ws, "Moose", tier="high", arr=2_000_000, contract_start=start)
+    overdue = account(
+        ws, "Yak", tier="high", arr=50_000, contract_start=start, renewal_date=days(-3)
+    )
+    for acc in (small, big, mid, overdue):
+        ws.log_activity(acc, "kickoff call", kind="call", day=days(-20))  # no-touch fires
+    ws.refresh_health()
+
+    alerts = build_today(ws, TODAY).alerts
+    ranked = [(i.account_name, i.kind, i.details["severity"]) for i in alerts]
+    high = [r for r in ranked if r[2] == "high"]
+    low = [r for r in ranked if r[2] == "low"]
+    assert high and low and ranked == high + [r for r in ranked if r[2] == "medium"] + low
+    assert high[0][:2] == ("Yak", "renewal-overdue")  # most severe, though the smallest ARR
+    no_touch = [name for name, kind, _ in ranked if kind == "no-touch"]
+    assert no_touch == ["Zebra", "Moose", "Aardvark", "Yak"]  # by ARR at stake, not by name
+    assert alerts[0].details["arr"] == 50_000 and alerts[0].details["currency"] == "JPY"
+
+
 def test_renewals_within_90_days_and_unclosed_overdue_ones(empty_ws: Workspace) -> None:
     ws = empty_ws
     account(ws, "In 89", renewal_date=days(89), arr=1_200_000)

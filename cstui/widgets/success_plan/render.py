@@ -127,7 +127,8 @@ def card_text(summary: ObjectiveSummary, contacts: dict[str, Contact], today: da
     else:
         out.append(t("success.card.due") + " ", style="dim")
         due_style = "bold red" if summary.overdue else ""
-        out.append(f"{fmt_date(obj.due)} ({humanize(obj.due, today)})", style=due_style)
+        late = humanize(obj.due, today, late=summary.overdue)
+        out.append(f"{fmt_date(obj.due)} ({late})", style=due_style)
     kpi = obj.kpi
     out.append("\n")
     if kpi is None:

@@ -1,0 +1,46 @@
+"""The footer every screen shows, keeping ``? Keys`` on screen when the keys do not fit.
+
+Textual lists the focused widget's keys, then the screen's, then the app's, so the key that
+explains all the others came last and was the first cut at 80 columns. When the footer
+overflows, the help key moves to the front (as htop's F1 Help): whatever else fits, the way
+to the rest is on screen. A footer that fits keeps Textual's order.
+"""
+
+from __future__ import annotations
+
+from rich.cells import cell_len
+from textual import events
+from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
+
+HELP_ACTIONS = frozenset({"help", "app.help"})
+
+
+class KeyFooter(Footer):
+    """Textual's footer, with the help key moved to the front when it would be cut."""
+
+    async def recompose(self) -> None:
+        await super().recompose()
+        self.keep_help_visible()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.keep_help_visible()
+
+    def keep_help_visible(self) -> None:
+        """Put the help key first when the keys are wider than the footer.
+
+        Measured from the keys' own text and margins, in the same turn as the recompose:
+        waiting for the layout to say where the key landed would show one frame without it
+        (and made pictures of the screen depend on timing).
+        """
+        keys = list(self.query_children(FooterKey))
+        help_key = next((k for k in keys if k.action in HELP_ACTIONS), None)
+        if help_key is None or keys[0] is help_key or not self.size.width:
+            return
+        if sum(_width(k) for k in keys) > self.size.width:
+            self.move_child(help_key, before=keys[0])
+
+
+def _width(key: FooterKey) -> int:
+    """Cells the key takes in the footer: its text, padding, border and margins."""
+    return cell_len(key.render().plain) + key.styles.gutter.width + key.styles.margin.width
