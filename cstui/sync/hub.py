@@ -396,6 +396,11 @@ def _merge_in(
     put: dict[str, Any] = {}
     remove: list[str] = []
     here = cur or {}
+    last = ops.get(replica)
+    # What this laptop's previous push wrote here: when its answer was lost (the laptop was
+    # killed, the network cut), the laptop still holds the older base, yet the value on
+    # the hub is its own; a newer edit of it is no conflict.
+    wrote = _written(last)
     for name in [*sets, *unsets]:
         mine = sets.get(name, MISSING)
         theirs = here.get(name, MISSING)
@@ -407,6 +412,7 @@ def _merge_in(
             or (cur is None)
             or (base is not None and same(theirs, was))
             or (base is None and theirs is MISSING)
+            or (name in wrote and same(theirs, wrote[name]))
         ):
             if mine is MISSING:
                 remove.append(name)
@@ -416,13 +422,23 @@ def _merge_in(
             refused[name] = {} if theirs is MISSING else {"v": theirs}
     result = {"refused": refused}
     if op and replica:
-        ops[replica] = {"op": op, "result": result}
+        ops[replica] = {"op": op, "result": result, "wrote": dict(put), "gone": remove}
         block = dict(here.get("_sync") or {})
         block[ADAPTER] = {**(block.get(ADAPTER) or {}), "ops": ops}
         put["_sync"] = block
     if put or remove:
         txn.put(table, rid, put, remove)
     return result
+
+
+def _written(last: Any) -> dict[str, Any]:
+    """Field -> value that a replica's last recorded push wrote (MISSING: it removed it)."""
+    if not isinstance(last, dict):
+        return {}
+    wrote = dict(last.get("wrote") or {})
+    for name in last.get("gone") or []:
+        wrote[name] = MISSING
+    return wrote
 
 
 # ---------------------------------------------------------------------------- transports
