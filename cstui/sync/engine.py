@@ -623,23 +623,7 @@ class SyncEngine:
         base: dict[str, Any] = meta["base"]
         updates: dict[str, Any] = {}
         if not meta.get("rid"):
-            if txn.get(SENT_TABLE, sent_key(self.name, spec.table, rec["id"])) is not None:
-                # We created it in the CRM but were stopped before recording the answer:
-                # the CRM holds what we sent, so take it as the agreed base.
-                base.update(remote)
-            else:
-                self._merge_twin(txn, spec, rec, remote, base, updates, report)
-            meta["rid"] = rr.remote_id
-            self._clear_sent(txn, spec.table, rec["id"], None)  # all accounted for now
-            parent_field, parent_table = spec.parent_field, spec.parent_table
-            linked = (
-                self._local_to_rid[parent_table].get(rec.get(parent_field, ""))
-                if parent_field and parent_table
-                else None
-            )
-            if rr.parent is not None and linked == rr.parent:
-                meta["assoc"] = rr.parent
-            learned.append((spec.table, rec["id"], rr.remote_id))
+            self._link(txn, spec, rec, rr, meta, remote, updates, report, learned)
         sent_entry = txn.get(SENT_TABLE, sent_key(self.name, spec.table, rec["id"]))
         sent: dict[str, Any] = dict((sent_entry or {}).get("values") or {})
         landed: dict[str, Any] = {}
@@ -658,35 +642,7 @@ class SyncEngine:
                 continue
             if same(theirs, agreed):
                 continue
-            mine = rec.get(f.name)
-            cid = conflict_id(self.name, spec.table, rec["id"], f.name)
-            conflict = txn.get(CONFLICTS_TABLE, cid)
-            if same(mine, theirs):
-                base[f.name] = theirs
-                if conflict is not None:
-                    txn.purge(CONFLICTS_TABLE, cid)
-                continue
-            if agreed is MISSING or same(mine, agreed):
-                if agreed is MISSING and f.owner == "cstui" and mine not in (None, ""):
-                    base[f.name] = theirs  # a newly mapped field: our value gets pushed
-                    continue
-                updates[f.name] = theirs
-                base[f.name] = theirs
-                if conflict is not None:
-                    txn.purge(CONFLICTS_TABLE, cid)
-                continue
-            if record_conflict(
-                txn,
-                adapter=self.name,
-                table=spec.table,
-                record=rec,
-                field=f.name,
-                base=agreed,
-                mine=mine,
-                theirs=theirs,
-                kind="both",
-            ):
-                report.new_conflicts += 1
+            self._merge_field(txn, spec, rec, f, theirs, agreed, base, updates, report)
         if updates:
             self._validate(spec, {**rec, **updates}, f"a {spec.table} record ({rr.remote_id})")
             report.updated[spec.table] += 1
@@ -700,6 +656,83 @@ class SyncEngine:
         # An echo (the CRM holds what this folder last sent or agreed) is neither written
         # nor counted as pulled: HubSpot cannot leave our own writes out of a search.
         return not echo or report.new_conflicts > conflicts_before
+
+    def _link(
+        self,
+        txn: Txn,
+        spec: TableSpec,
+        rec: dict[str, Any],
+        rr: RemoteRecord,
+        meta: dict[str, Any],
+        remote: dict[str, Any],
+        updates: dict[str, Any],
+        report: SyncReport,
+        learned: list[tuple[str, str, str]],
+    ) -> None:
+        """First sight of a local record in the CRM: record its CRM id (and its parent
+        link when the CRM agrees on it), and settle the base it starts from."""
+        base: dict[str, Any] = meta["base"]
+        if txn.get(SENT_TABLE, sent_key(self.name, spec.table, rec["id"])) is not None:
+            # We created it in the CRM but were stopped before recording the answer:
+            # the CRM holds what we sent, so take it as the agreed base.
+            base.update(remote)
+        else:
+            self._merge_twin(txn, spec, rec, remote, base, updates, report)
+        meta["rid"] = rr.remote_id
+        self._clear_sent(txn, spec.table, rec["id"], None)  # all accounted for now
+        parent_field, parent_table = spec.parent_field, spec.parent_table
+        linked = (
+            self._local_to_rid[parent_table].get(rec.get(parent_field, ""))
+            if parent_field and parent_table
+            else None
+        )
+        if rr.parent is not None and linked == rr.parent:
+            meta["assoc"] = rr.parent
+        learned.append((spec.table, rec["id"], rr.remote_id))
+
+    def _merge_field(
+        self,
+        txn: Txn,
+        spec: TableSpec,
+        rec: dict[str, Any],
+        f: FieldSpec,
+        theirs: Any,
+        agreed: Any,
+        base: dict[str, Any],
+        updates: dict[str, Any],
+        report: SyncReport,
+    ) -> None:
+        """One field the CRM changed since the agreed base: both sides now agree, or it
+        changed only there (take it), or on both sides (a conflict for the user)."""
+        mine = rec.get(f.name)
+        cid = conflict_id(self.name, spec.table, rec["id"], f.name)
+        conflict = txn.get(CONFLICTS_TABLE, cid)
+        if same(mine, theirs):
+            base[f.name] = theirs
+            if conflict is not None:
+                txn.purge(CONFLICTS_TABLE, cid)
+            return
+        if agreed is MISSING or same(mine, agreed):
+            if agreed is MISSING and f.owner == "cstui" and mine not in (None, ""):
+                base[f.name] = theirs  # a newly mapped field: our value gets pushed
+                return
+            updates[f.name] = theirs
+            base[f.name] = theirs
+            if conflict is not None:
+                txn.purge(CONFLICTS_TABLE, cid)
+            return
+        if record_conflict(
+            txn,
+            adapter=self.name,
+            table=spec.table,
+            record=rec,
+            field=f.name,
+            base=agreed,
+            mine=mine,
+            theirs=theirs,
+            kind="both",
+        ):
+            report.new_conflicts += 1
 
     def _merge_twin(
         self,
