@@ -22,7 +22,7 @@ from cstui.paths import default_data_dir
 from cstui.sanitize import clean
 from cstui.store import Store, StoreError
 from cstui.sync import registry
-from cstui.sync.adapters.base import AdapterContext, Capability
+from cstui.sync.adapters.base import AdapterContext, Capability, CRMAdapter
 from cstui.sync.config import SyncConfig, load_sync_config
 from cstui.sync.conflicts import Conflict, ResolveError
 from cstui.sync.engine import Plan, PlannedPush, Progress, SyncReport
@@ -527,54 +527,28 @@ def _sync(
     show_status: bool,
     quiet: bool,
 ) -> int:
+    """`cstui sync` against the CRM: status, conflicts, resolutions, then the run itself."""
     if show_status:
         _print_status(service)
         return EXIT_OK
     if show_conflicts:
-        found = service.list_conflicts()
-        for c in found:
-            _print_conflict(c)
-        if not found:
-            click.echo("No open conflicts.")
-        return EXIT_OK
+        return _list_conflicts(service)
     if resolutions:
-        if dry_run:
-            click.echo(
-                "cstui: --resolve changes data; it cannot be combined with --dry-run.", err=True
-            )
-            return EXIT_CONFIG
-        try:
-            settled = _apply_resolutions(service, resolutions)
-        except ResolveError as exc:
-            click.echo(f"cstui: {clean(str(exc))}", err=True)
-            return EXIT_CONFIG
-        if not quiet:
-            click.echo(f"Settled {settled} conflicts; syncing to make both sides agree.")
+        code = _settle(service, resolutions, dry_run=dry_run, quiet=quiet)
+        if code is not None:
+            return code
     cancel = threading.Event()
-    changed = False
     try:
         adapter = service.adapter(cancel=cancel)
     except SyncError as exc:
-        if not dry_run:
-            service.record_failure(exc)
-        click.echo(f"cstui: {clean(str(exc))}", err=True)
-        return exc.exit_code
+        return _failed(service, exc, dry_run=dry_run, tail="")
     label = adapter.label or adapter.name
     try:
         if not quiet or dry_run:  # the plan costs one search per table: skipped when quiet
             _print_plan(service.plan(adapter, remote=True), label)
         if dry_run:
             return EXIT_OK
-        show = sys.stderr.isatty() and not quiet
-
-        def progress(p: Progress) -> None:
-            if show and p.phase != "done":
-                click.echo(f"\r{p.message}\x1b[K", err=True, nl=False)
-
-        report = service.run(adapter, progress=progress, cancel=cancel)
-        changed = True
-        if show:
-            click.echo("", err=True)
+        report = _run_with_progress(service, adapter, cancel, quiet=quiet)
     except KeyboardInterrupt:
         cancel.set()
         with contextlib.suppress(Exception):  # a second Ctrl-C must not leave a traceback
@@ -582,20 +556,70 @@ def _sync(
         click.echo("cstui: sync interrupted; everything done so far is saved.", err=True)
         return EXIT_CANCELLED
     except SyncError as exc:
-        if not dry_run:
-            service.record_failure(exc)
+        # The run raises before it returns, so only the error knows whether data changed.
         tail = (
             " What was done is saved; run `cstui sync` again to continue."
-            if changed or exc.changed
+            if exc.changed
             else " Nothing was changed."
         )
-        message = clean(str(exc))
-        click.echo(f"cstui: {message}{tail if exc.exit_code == EXIT_FAILED else ''}", err=True)
-        return exc.exit_code
+        return _failed(
+            service, exc, dry_run=dry_run, tail=tail if exc.exit_code == EXIT_FAILED else ""
+        )
     finally:
         adapter.close()
     _print_report(report, label)
     return report.exit_code
+
+
+def _list_conflicts(service: SyncService) -> int:
+    """`--conflicts`: every open conflict, or a line saying there is none."""
+    found = service.list_conflicts()
+    for c in found:
+        _print_conflict(c)
+    if not found:
+        click.echo("No open conflicts.")
+    return EXIT_OK
+
+
+def _settle(
+    service: SyncService, resolutions: tuple[str, ...], *, dry_run: bool, quiet: bool
+) -> int | None:
+    """Apply `--resolve` choices before syncing; an exit code if the command must stop."""
+    if dry_run:
+        click.echo("cstui: --resolve changes data; it cannot be combined with --dry-run.", err=True)
+        return EXIT_CONFIG
+    try:
+        settled = _apply_resolutions(service, resolutions)
+    except ResolveError as exc:
+        click.echo(f"cstui: {clean(str(exc))}", err=True)
+        return EXIT_CONFIG
+    if not quiet:
+        click.echo(f"Settled {settled} conflicts; syncing to make both sides agree.")
+    return None
+
+
+def _run_with_progress(
+    service: SyncService, adapter: CRMAdapter, cancel: threading.Event, *, quiet: bool
+) -> SyncReport:
+    """Run the sync, showing progress on one rewritten stderr line when it is a terminal."""
+    show = sys.stderr.isatty() and not quiet
+
+    def progress(p: Progress) -> None:
+        if show and p.phase != "done":
+            click.echo(f"\r{p.message}\x1b[K", err=True, nl=False)
+
+    report = service.run(adapter, progress=progress, cancel=cancel)
+    if show:
+        click.echo("", err=True)
+    return report
+
+
+def _failed(service: SyncService, exc: SyncError, *, dry_run: bool, tail: str) -> int:
+    """Record a failed sync (a dry run records nothing) and say why on stderr."""
+    if not dry_run:
+        service.record_failure(exc)
+    click.echo(f"cstui: {clean(str(exc))}{tail}", err=True)
+    return exc.exit_code
 
 
 if __name__ == "__main__":  # `python -m cstui.cli.sync`: the command alone (the sync tests)

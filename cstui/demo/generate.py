@@ -21,7 +21,7 @@ from __future__ import annotations
 import calendar
 import random
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from itertools import accumulate
@@ -304,6 +304,12 @@ def generate(
         for record in records[::step]:
             model.model_validate(record)
     return tables
+
+
+# A task before it becomes a record: (title, priority, source, key, fixed due date); with
+# its account in front (None for the CSM's own tasks) once the picks of every account are in.
+_TaskPick = tuple[str, Priority, TaskSource, str, date | None]
+_TaskSpec = tuple[_Acc | None, str, Priority, TaskSource, str, date | None]
 
 
 class _Book:
@@ -1134,91 +1140,20 @@ class _Book:
         rng, today = self.rng, self.today
         r = rng.random
         quarter = f"{today.year}Q{(today.month - 1) // 3 + 1}"
-        # (account, title, priority, source, key, fixed due)
-        specs: list[tuple[_Acc | None, str, Priority, TaskSource, str, date | None]] = []
+        specs: list[_TaskSpec] = []
         for a in self.accounts:
             if a.stage is Stage.CHURNED:
                 continue
-            if a.tier is Tier.HIGH:
-                count = rng.randint(1, 3)
-            elif a.tier is Tier.MID:
-                count = rng.randint(0, 2)
-            else:
-                count = 1 if r() < 0.08 else 0
+            count = self._task_count(a)
             if not count:
                 continue
-            lang = a.lang
-            picks: list[tuple[str, Priority, TaskSource, str, date | None]] = []
-            if a.onboarding is not None:
-                plan_id, item = a.onboarding
-                picks.append(
-                    (
-                        item["title"],
-                        Priority.NORMAL,
-                        TaskSource.ONBOARDING,
-                        f"onboarding:{plan_id}:{item['id']}",
-                        date.fromisoformat(item["due"]),
-                    )
-                )
-            if a.stage is Stage.RENEWAL:
-                text = rng.choice(names.TASK_RENEWAL)[lang]
-                picks.append((text, Priority.HIGH, TaskSource.MANUAL, "", None))
-            if a.champion_left:
-                key = f"alert:{a.id}:champion-left"
-                picks.append(
-                    (names.TASK_CHAMPION[lang], Priority.HIGH, TaskSource.ALERT, key, None)
-                )
-            if a.pattern == _DECLINING and a.stage is not Stage.NOT_A_FIT:
-                key = f"alert:{a.id}:usage-drop"
-                text = names.TASK_USAGE_DROP[lang]
-                picks.append((text, Priority.HIGH, TaskSource.ALERT, key, None))
-            if a.stage is Stage.EXPANSION:
-                text = names.TASK_EXPANSION[lang]
-                picks.append((text, Priority.NORMAL, TaskSource.MANUAL, "", None))
-            if a.tier is Tier.HIGH and a.stage not in (Stage.KICKOFF, Stage.ONBOARDING):
-                text = names.TASK_QBR[lang].format(quarter=quarter)
-                key = f"qbr:{a.id}:{quarter}"
-                picks.append((text, Priority.HIGH, TaskSource.QBR, key, None))
-                text = names.TASK_EXEC[lang]
-                key = f"cadence:{a.id}:exec-report"
-                picks.append((text, Priority.NORMAL, TaskSource.CADENCE, key, None))
-            picks = picks[:count]
-            general = rng.sample(names.TASKS_GENERAL, count - len(picks))
-            for slug, pair, usual, source in general:
-                who = a.first(
-                    ContactRole.CHAMPION, ContactRole.ADMIN, ContactRole.END_USER, on=today
-                )
-                text = self.fill(pair, lang, contact=who.short if who else a.name)
-                key = f"{source}:{a.id}:{slug}" if source != "manual" else ""
-                prio = rng.choices((Priority(usual), Priority.HIGH, Priority.LOW), (6, 2, 2))[0]
-                picks.append((text, prio, TaskSource(source), key, None))
-            specs += [(a, *p) for p in picks]
+            specs += [(a, *p) for p in self._task_picks(a, count, quarter)]
         done_flags = [r() < 0.35 for _ in specs]
         if self.accounts:  # a couple of the CSM's own tasks, tied to no account
             for k, pair in enumerate(names.TASKS_INTERNAL):
                 specs.append((None, pair[k % 2], Priority.NORMAL, TaskSource.MANUAL, "", None))
                 done_flags.append(False)
-        open_by_owner: dict[str, list[int]] = {}
-        for i, spec in enumerate(specs):
-            if not done_flags[i] and spec[5] is None:
-                owner = spec[0].owner if spec[0] else self.owners[0]
-                open_by_owner.setdefault(owner, []).append(i)
-        due_of: dict[int, date | None] = {}
-        buckets = (("overdue", 0.2), ("today", 0.1), ("week", 0.25), ("later", 0.4), ("none", 0.05))
-        for owner in sorted(open_by_owner):
-            idx = open_by_owner[owner]
-            labels = _quota(rng, len(idx), buckets, minimum=1 if len(idx) >= 8 else 0)
-            for i, label in zip(idx, labels, strict=True):
-                if label == "overdue":
-                    due_of[i] = today - _days(rng.randint(1, 20))
-                elif label == "today":
-                    due_of[i] = today
-                elif label == "week":
-                    due_of[i] = today + _days(rng.randint(1, 6))
-                elif label == "later":
-                    due_of[i] = today + _days(rng.randint(7, 60))
-                else:
-                    due_of[i] = None
+        due_of = self._open_dues(specs, done_flags)
         table = self.tables["tasks"]
         for i, (acc, title, prio, source, key, fixed) in enumerate(specs):
             done = done_flags[i]
@@ -1244,6 +1179,87 @@ class _Book:
                     "key": key,
                 }
             )
+
+    def _task_count(self, a: _Acc) -> int:
+        """How many tasks an account gets: big accounts more, small ones rarely any."""
+        if a.tier is Tier.HIGH:
+            return self.rng.randint(1, 3)
+        if a.tier is Tier.MID:
+            return self.rng.randint(0, 2)
+        return 1 if self.rng.random() < 0.08 else 0
+
+    def _task_picks(self, a: _Acc, count: int, quarter: str) -> list[_TaskPick]:
+        """``count`` tasks for one account: first the ones its situation calls for
+        (onboarding step, renewal, alerts, expansion, QBR), topped up with general ones."""
+        rng, lang = self.rng, a.lang
+        picks: list[_TaskPick] = []
+        if a.onboarding is not None:
+            plan_id, item = a.onboarding
+            picks.append(
+                (
+                    item["title"],
+                    Priority.NORMAL,
+                    TaskSource.ONBOARDING,
+                    f"onboarding:{plan_id}:{item['id']}",
+                    date.fromisoformat(item["due"]),
+                )
+            )
+        if a.stage is Stage.RENEWAL:
+            text = rng.choice(names.TASK_RENEWAL)[lang]
+            picks.append((text, Priority.HIGH, TaskSource.MANUAL, "", None))
+        if a.champion_left:
+            key = f"alert:{a.id}:champion-left"
+            picks.append((names.TASK_CHAMPION[lang], Priority.HIGH, TaskSource.ALERT, key, None))
+        if a.pattern == _DECLINING and a.stage is not Stage.NOT_A_FIT:
+            key = f"alert:{a.id}:usage-drop"
+            text = names.TASK_USAGE_DROP[lang]
+            picks.append((text, Priority.HIGH, TaskSource.ALERT, key, None))
+        if a.stage is Stage.EXPANSION:
+            text = names.TASK_EXPANSION[lang]
+            picks.append((text, Priority.NORMAL, TaskSource.MANUAL, "", None))
+        if a.tier is Tier.HIGH and a.stage not in (Stage.KICKOFF, Stage.ONBOARDING):
+            text = names.TASK_QBR[lang].format(quarter=quarter)
+            key = f"qbr:{a.id}:{quarter}"
+            picks.append((text, Priority.HIGH, TaskSource.QBR, key, None))
+            text = names.TASK_EXEC[lang]
+            key = f"cadence:{a.id}:exec-report"
+            picks.append((text, Priority.NORMAL, TaskSource.CADENCE, key, None))
+        picks = picks[:count]
+        general = rng.sample(names.TASKS_GENERAL, count - len(picks))
+        for slug, pair, usual, source in general:
+            who = a.first(
+                ContactRole.CHAMPION, ContactRole.ADMIN, ContactRole.END_USER, on=self.today
+            )
+            text = self.fill(pair, lang, contact=who.short if who else a.name)
+            key = f"{source}:{a.id}:{slug}" if source != "manual" else ""
+            prio = rng.choices((Priority(usual), Priority.HIGH, Priority.LOW), (6, 2, 2))[0]
+            picks.append((text, prio, TaskSource(source), key, None))
+        return picks
+
+    def _open_dues(self, specs: list[_TaskSpec], done_flags: list[bool]) -> dict[int, date | None]:
+        """Due dates of the open tasks without a fixed one, by index in ``specs``: each
+        owner's spread over the buckets by quota, so every owner sees some of each."""
+        rng, today = self.rng, self.today
+        open_by_owner: dict[str, list[int]] = {}
+        for i, spec in enumerate(specs):
+            if not done_flags[i] and spec[5] is None:
+                owner = spec[0].owner if spec[0] else self.owners[0]
+                open_by_owner.setdefault(owner, []).append(i)
+        due_in: dict[str, Callable[[], date | None]] = {
+            "overdue": lambda: today - _days(rng.randint(1, 20)),
+            "today": lambda: today,
+            "week": lambda: today + _days(rng.randint(1, 6)),
+            "later": lambda: today + _days(rng.randint(7, 60)),
+            "none": lambda: None,
+        }
+        due_of: dict[int, date | None] = {}
+        buckets = (("overdue", 0.2), ("today", 0.1), ("week", 0.25), ("later", 0.4), ("none", 0.05))
+        for owner in sorted(open_by_owner):
+            idx = open_by_owner[owner]
+            labels = _quota(rng, len(idx), buckets, minimum=1 if len(idx) >= 8 else 0)
+            for i, label in zip(idx, labels, strict=True):
+                due_of[i] = due_in[label]()
+        return due_of
 
     # ---------------------------------------------------------------------------- requests
 

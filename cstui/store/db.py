@@ -1341,6 +1341,41 @@ class Store:
         from opening and working are included unless ``include_warnings`` is False."""
         found: list[str] = list(self.warnings) if include_warnings else []
         notes: list[str] = list(self.notes) if include_warnings else []
+        for problem in self._permission_problems():
+            if problem not in found:
+                found.append(problem)
+        for path in (self.snapshot_path, self.journal_path):
+            if not os.access(path, os.R_OK | os.W_OK):
+                found.append(
+                    f"cstui cannot read and write {path}; check its owner and permissions."
+                )
+        raw_snapshot, raw_journal = self._read_pair(found)
+        self._check_contents(raw_snapshot, raw_journal, found, notes)
+        with contextlib.suppress(OSError):
+            size = self.journal_path.stat().st_size
+            if size > 2 * self.checkpoint_bytes:
+                found.append(
+                    f"The journal {self.journal_path} is {size / 1e6:.1f} MB, larger than "
+                    f"expected; run `cstui compact` to fold it into {self.snapshot_path.name}."
+                )
+        for pattern in (f"{SNAPSHOT_NAME}.tmp-*", f"{JOURNAL_NAME}.tmp-*"):
+            for leftover in self.data_dir.glob(pattern):
+                notes.append(
+                    f"{leftover} was left by an interrupted save; it will be removed at the "
+                    f"next checkpoint."
+                )
+        with contextlib.suppress(OSError):
+            free = shutil.disk_usage(self.data_dir).free
+            if free < 100 * 1024 * 1024:
+                found.append(
+                    f"Only {free / 1e6:.0f} MB of disk space is left for {self.data_dir}; "
+                    f"cstui needs room to save."
+                )
+        return Health(problems=found, notes=notes)
+
+    def _permission_problems(self) -> Iterator[str]:
+        """Owner, group and mode problems of the folder, its files and its backups (a team
+        folder is checked against the folder's own group)."""
         team_gid: int | None = None
         if self.team:
             with contextlib.suppress(OSError):
@@ -1350,14 +1385,11 @@ class Store:
             paths.extend(sorted(p for p in self.data_dir.iterdir() if p.is_file()))
         paths.extend(snap.list_backups(self.backups_dir))
         for path in paths:
-            for problem in perms.problems(path, self.team, team_gid=team_gid):
-                if problem not in found:
-                    found.append(problem)
-        for path in (self.snapshot_path, self.journal_path):
-            if not os.access(path, os.R_OK | os.W_OK):
-                found.append(
-                    f"cstui cannot read and write {path}; check its owner and permissions."
-                )
+            yield from perms.problems(path, self.team, team_gid=team_gid)
+
+    def _read_pair(self, found: list[str]) -> tuple[bytes | None, bytes | None]:
+        """The snapshot and journal bytes, read under the shared lock so they belong
+        together; what cannot be read is appended to ``found`` and comes back as None."""
         raw_snapshot: bytes | None = None
         raw_journal: bytes | None = None
         try:
@@ -1380,6 +1412,17 @@ class Store:
                     )
                 )
             )
+        return raw_snapshot, raw_journal
+
+    def _check_contents(
+        self,
+        raw_snapshot: bytes | None,
+        raw_journal: bytes | None,
+        found: list[str],
+        notes: list[str],
+    ) -> None:
+        """Parse what ``_read_pair`` read: a damaged file is a problem, a torn last
+        journal line only a note (the next save cuts it)."""
         if raw_snapshot is not None:
             try:
                 snap.parse(raw_snapshot, lazy=False)
@@ -1396,24 +1439,3 @@ class Store:
                         f"The journal {self.journal_path} ends with an unfinished change "
                         f"(from a crash); it will be cut the next time something is saved."
                     )
-        with contextlib.suppress(OSError):
-            size = self.journal_path.stat().st_size
-            if size > 2 * self.checkpoint_bytes:
-                found.append(
-                    f"The journal {self.journal_path} is {size / 1e6:.1f} MB, larger than "
-                    f"expected; run `cstui compact` to fold it into {self.snapshot_path.name}."
-                )
-        for pattern in (f"{SNAPSHOT_NAME}.tmp-*", f"{JOURNAL_NAME}.tmp-*"):
-            for leftover in self.data_dir.glob(pattern):
-                notes.append(
-                    f"{leftover} was left by an interrupted save; it will be removed at the "
-                    f"next checkpoint."
-                )
-        with contextlib.suppress(OSError):
-            free = shutil.disk_usage(self.data_dir).free
-            if free < 100 * 1024 * 1024:
-                found.append(
-                    f"Only {free / 1e6:.0f} MB of disk space is left for {self.data_dir}; "
-                    f"cstui needs room to save."
-                )
-        return Health(problems=found, notes=notes)

@@ -343,48 +343,21 @@ class LocalView:
                     items.append((out, plan))
                 continue
             create = not rid
-            base: dict[str, Any] = meta.get("base") or empty
-            force = meta.get("force") or ()
             blocked = conflicted.get((spec.table, rec["id"]), set())
             if DELETED in blocked:
                 continue  # gone from the CRM: waits for the user's decision
-            values: dict[str, Any] = {}
-            shown: dict[str, tuple[Any, Any]] = {}
-            owned_fields: dict[str, tuple[Any, Any]] = {}
-            for f in spec.fields:
-                mine = self.local(f, rec)
-                if f.derived and mine is None:
-                    continue
-                agreed = base.get(f.name, MISSING)
-                if not create and same(mine, agreed):
-                    continue
-                if f.name in blocked:
-                    continue
-                before = None if agreed is MISSING else agreed
-                if not create and f.owner == "crm" and agreed is MISSING:
-                    continue  # never known on both sides: nothing to push or to ask
-                if not create and f.owner == "crm" and f.name not in force:
-                    owned_fields[f.name] = (before, mine)
-                    continue
-                values[f.name] = mine
-                shown[f.name] = (before, mine)
+            values, shown, owned_fields = self._changes(spec, rec, meta, blocked, create=create)
             if owned_fields:
                 owned.append(PlannedPush(spec.table, rec["id"], describe(rec), owned_fields))
             whole = not create and bool(self.whole.get(spec.table, frozenset()) & values.keys())
             if whole:  # the CRM moves the record: send it all
-                for f in spec.fields:
-                    mine = self.local(f, rec)
-                    if f.name not in values and f.name not in blocked and mine is not None:
-                        values[f.name] = mine
+                self._add_the_rest(spec, rec, values, blocked)
             parent: str | None = None
             old_parent: str | None = None
             if spec.parent_field and spec.parent_table:
-                parent_id = rec.get(spec.parent_field)
-                parent_rid = self.local_to_rid[spec.parent_table].get(parent_id or "")
-                if DELETED in conflicted.get((spec.parent_table, parent_id or ""), ()):
-                    parent_rid = None  # its company was deleted in the CRM: wait for a decision
-                if parent_rid is None and parent_id in linked:
-                    parent_rid = f"(new {parent_id})"
+                parent_rid = self._parent_rid(
+                    rec.get(spec.parent_field), spec.parent_table, conflicted, linked
+                )
                 if parent_rid is None:
                     if values:
                         waiting.append(
@@ -408,6 +381,73 @@ class LocalView:
             )
             items.append((out, plan))
         return items, waiting, owned
+
+    def _changes(
+        self,
+        spec: TableSpec,
+        rec: dict[str, Any],
+        meta: dict[str, Any],
+        blocked: set[str],
+        *,
+        create: bool,
+    ) -> tuple[dict[str, Any], dict[str, tuple[Any, Any]], dict[str, tuple[Any, Any]]]:
+        """(values to push, their (before, after) for the plan, CRM-owned fields edited here).
+
+        A field is pushed when it differs from the agreed base (every field of a new
+        record), unless it is in an open conflict. A CRM-owned field edited here is only
+        shown, unless the user forced it; one never agreed on is left alone.
+        """
+        base: dict[str, Any] = meta.get("base") or {}
+        force = meta.get("force") or ()
+        values: dict[str, Any] = {}
+        shown: dict[str, tuple[Any, Any]] = {}
+        owned: dict[str, tuple[Any, Any]] = {}
+        for f in spec.fields:
+            mine = self.local(f, rec)
+            if f.derived and mine is None:
+                continue
+            agreed = base.get(f.name, MISSING)
+            if not create and same(mine, agreed):
+                continue
+            if f.name in blocked:
+                continue
+            before = None if agreed is MISSING else agreed
+            if not create and f.owner == "crm":
+                if agreed is MISSING:
+                    continue  # never known on both sides: nothing to push or to ask
+                if f.name not in force:
+                    owned[f.name] = (before, mine)
+                    continue
+            values[f.name] = mine
+            shown[f.name] = (before, mine)
+        return values, shown, owned
+
+    def _add_the_rest(
+        self, spec: TableSpec, rec: dict[str, Any], values: dict[str, Any], blocked: set[str]
+    ) -> None:
+        """Add every other field with a value here (not in conflict) to ``values``: a
+        change to a ``whole_record_fields`` field moves the record in the CRM, so it must
+        arrive whole."""
+        for f in spec.fields:
+            mine = self.local(f, rec)
+            if f.name not in values and f.name not in blocked and mine is not None:
+                values[f.name] = mine
+
+    def _parent_rid(
+        self,
+        parent_id: str | None,
+        parent_table: str,
+        conflicted: Mapping[tuple[str, str], set[str]],
+        linked: set[str],
+    ) -> str | None:
+        """The CRM id of a record's parent (its company); None while the record must wait
+        for it. A parent in ``linked`` (a dry-run plan) gets a stand-in id."""
+        parent_rid = self.local_to_rid[parent_table].get(parent_id or "")
+        if DELETED in conflicted.get((parent_table, parent_id or ""), ()):
+            parent_rid = None  # its company was deleted in the CRM: wait for a decision
+        if parent_rid is None and parent_id in linked:
+            parent_rid = f"(new {parent_id})"
+        return parent_rid
 
 
 class SyncEngine:
@@ -583,23 +623,7 @@ class SyncEngine:
         base: dict[str, Any] = meta["base"]
         updates: dict[str, Any] = {}
         if not meta.get("rid"):
-            if txn.get(SENT_TABLE, sent_key(self.name, spec.table, rec["id"])) is not None:
-                # We created it in the CRM but were stopped before recording the answer:
-                # the CRM holds what we sent, so take it as the agreed base.
-                base.update(remote)
-            else:
-                self._merge_twin(txn, spec, rec, remote, base, updates, report)
-            meta["rid"] = rr.remote_id
-            self._clear_sent(txn, spec.table, rec["id"], None)  # all accounted for now
-            parent_field, parent_table = spec.parent_field, spec.parent_table
-            linked = (
-                self._local_to_rid[parent_table].get(rec.get(parent_field, ""))
-                if parent_field and parent_table
-                else None
-            )
-            if rr.parent is not None and linked == rr.parent:
-                meta["assoc"] = rr.parent
-            learned.append((spec.table, rec["id"], rr.remote_id))
+            self._link(txn, spec, rec, rr, meta, remote, updates, report, learned)
         sent_entry = txn.get(SENT_TABLE, sent_key(self.name, spec.table, rec["id"]))
         sent: dict[str, Any] = dict((sent_entry or {}).get("values") or {})
         landed: dict[str, Any] = {}
@@ -618,35 +642,7 @@ class SyncEngine:
                 continue
             if same(theirs, agreed):
                 continue
-            mine = rec.get(f.name)
-            cid = conflict_id(self.name, spec.table, rec["id"], f.name)
-            conflict = txn.get(CONFLICTS_TABLE, cid)
-            if same(mine, theirs):
-                base[f.name] = theirs
-                if conflict is not None:
-                    txn.purge(CONFLICTS_TABLE, cid)
-                continue
-            if agreed is MISSING or same(mine, agreed):
-                if agreed is MISSING and f.owner == "cstui" and mine not in (None, ""):
-                    base[f.name] = theirs  # a newly mapped field: our value gets pushed
-                    continue
-                updates[f.name] = theirs
-                base[f.name] = theirs
-                if conflict is not None:
-                    txn.purge(CONFLICTS_TABLE, cid)
-                continue
-            if record_conflict(
-                txn,
-                adapter=self.name,
-                table=spec.table,
-                record=rec,
-                field=f.name,
-                base=agreed,
-                mine=mine,
-                theirs=theirs,
-                kind="both",
-            ):
-                report.new_conflicts += 1
+            self._merge_field(txn, spec, rec, f, theirs, agreed, base, updates, report)
         if updates:
             self._validate(spec, {**rec, **updates}, f"a {spec.table} record ({rr.remote_id})")
             report.updated[spec.table] += 1
@@ -660,6 +656,83 @@ class SyncEngine:
         # An echo (the CRM holds what this folder last sent or agreed) is neither written
         # nor counted as pulled: HubSpot cannot leave our own writes out of a search.
         return not echo or report.new_conflicts > conflicts_before
+
+    def _link(
+        self,
+        txn: Txn,
+        spec: TableSpec,
+        rec: dict[str, Any],
+        rr: RemoteRecord,
+        meta: dict[str, Any],
+        remote: dict[str, Any],
+        updates: dict[str, Any],
+        report: SyncReport,
+        learned: list[tuple[str, str, str]],
+    ) -> None:
+        """First sight of a local record in the CRM: record its CRM id (and its parent
+        link when the CRM agrees on it), and settle the base it starts from."""
+        base: dict[str, Any] = meta["base"]
+        if txn.get(SENT_TABLE, sent_key(self.name, spec.table, rec["id"])) is not None:
+            # We created it in the CRM but were stopped before recording the answer:
+            # the CRM holds what we sent, so take it as the agreed base.
+            base.update(remote)
+        else:
+            self._merge_twin(txn, spec, rec, remote, base, updates, report)
+        meta["rid"] = rr.remote_id
+        self._clear_sent(txn, spec.table, rec["id"], None)  # all accounted for now
+        parent_field, parent_table = spec.parent_field, spec.parent_table
+        linked = (
+            self._local_to_rid[parent_table].get(rec.get(parent_field, ""))
+            if parent_field and parent_table
+            else None
+        )
+        if rr.parent is not None and linked == rr.parent:
+            meta["assoc"] = rr.parent
+        learned.append((spec.table, rec["id"], rr.remote_id))
+
+    def _merge_field(
+        self,
+        txn: Txn,
+        spec: TableSpec,
+        rec: dict[str, Any],
+        f: FieldSpec,
+        theirs: Any,
+        agreed: Any,
+        base: dict[str, Any],
+        updates: dict[str, Any],
+        report: SyncReport,
+    ) -> None:
+        """One field the CRM changed since the agreed base: both sides now agree, or it
+        changed only there (take it), or on both sides (a conflict for the user)."""
+        mine = rec.get(f.name)
+        cid = conflict_id(self.name, spec.table, rec["id"], f.name)
+        conflict = txn.get(CONFLICTS_TABLE, cid)
+        if same(mine, theirs):
+            base[f.name] = theirs
+            if conflict is not None:
+                txn.purge(CONFLICTS_TABLE, cid)
+            return
+        if agreed is MISSING or same(mine, agreed):
+            if agreed is MISSING and f.owner == "cstui" and mine not in (None, ""):
+                base[f.name] = theirs  # a newly mapped field: our value gets pushed
+                return
+            updates[f.name] = theirs
+            base[f.name] = theirs
+            if conflict is not None:
+                txn.purge(CONFLICTS_TABLE, cid)
+            return
+        if record_conflict(
+            txn,
+            adapter=self.name,
+            table=spec.table,
+            record=rec,
+            field=f.name,
+            base=agreed,
+            mine=mine,
+            theirs=theirs,
+            kind="both",
+        ):
+            report.new_conflicts += 1
 
     def _merge_twin(
         self,

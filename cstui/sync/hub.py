@@ -157,6 +157,47 @@ def fields_of(rec: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in rec.items() if k != "id" and not k.startswith("_")}
 
 
+# A field the hub refused, to ask the user about: (table, local record, field, base,
+# mine, theirs); MISSING stands for "no value".
+_Refusal = tuple[str, dict[str, Any], str, Any, Any, Any]
+
+
+def _sort_refused(
+    ch: dict[str, Any],
+    refused: dict[str, Any],
+    local: dict[str, Any],
+    agreed: dict[str, Any],
+    conflicts: list[_Refusal],
+) -> tuple[dict[str, Any], list[str]]:
+    """Decide each field the hub refused in one pushed change (the hub holds another
+    value); returns the hub's values to take over locally (set, unset).
+
+    A record new to the hub (no base) agrees on the hub's values from now on. If it is a
+    twin still untouched here (the same generated record made in two folders), the hub's
+    values simply replace ours; otherwise each refused field is added to ``conflicts``.
+    """
+    twin_untouched = ch.get("base") is None and int(local.get("_rev", 0)) <= 1
+    take_set: dict[str, Any] = {}
+    take_unset: list[str] = []
+    for name, theirs_box in refused.items():
+        theirs = theirs_box.get("v", MISSING)
+        mine = (ch.get("set") or {}).get(name, MISSING)
+        was = (ch.get("base") or {}).get(name, MISSING)
+        if ch.get("base") is None:
+            if theirs is MISSING:
+                agreed.pop(name, None)
+            else:
+                agreed[name] = theirs
+        if twin_untouched:
+            if theirs is MISSING:
+                take_unset.append(name)
+            else:
+                take_set[name] = theirs
+        else:
+            conflicts.append((ch["t"], local, name, was, mine, theirs))
+    return take_set, take_unset
+
+
 # ---------------------------------------------------------------------------- wire
 
 
@@ -782,7 +823,7 @@ class HubSync:
         self, batch: list[dict[str, Any]], results: list[dict[str, Any]], report: HubReport
     ) -> None:
         """Advance bases to what the hub accepted; refused fields become conflicts."""
-        conflicts: list[tuple[str, dict[str, Any], str, Any, Any, Any]] = []
+        conflicts: list[_Refusal] = []
         takes: list[tuple[str, str, dict[str, Any], list[str]]] = []
         with self.base.transaction() as btx:
             for ch, res in zip(batch, results, strict=True):
@@ -803,25 +844,7 @@ class HubSync:
                     if name not in refused:
                         agreed.pop(name, None)
                 local = self.store.get(table, rid) or {}
-                twin_untouched = ch.get("base") is None and int(local.get("_rev", 0)) <= 1
-                take_set: dict[str, Any] = {}
-                take_unset: list[str] = []
-                for name, theirs_box in refused.items():
-                    theirs = theirs_box.get("v", MISSING)
-                    mine = (ch.get("set") or {}).get(name, MISSING)
-                    was = (ch.get("base") or {}).get(name, MISSING)
-                    if ch.get("base") is None:
-                        if theirs is MISSING:
-                            agreed.pop(name, None)
-                        else:
-                            agreed[name] = theirs
-                    if twin_untouched:
-                        if theirs is MISSING:
-                            take_unset.append(name)
-                        else:
-                            take_set[name] = theirs
-                    else:
-                        conflicts.append((table, local, name, was, mine, theirs))
+                take_set, take_unset = _sort_refused(ch, refused, local, agreed, conflicts)
                 if take_set or take_unset:
                     takes.append((table, rid, take_set, take_unset))
                 gone = [k for k in fields_of(base_rec or {}) if k not in agreed]
@@ -829,22 +852,32 @@ class HubSync:
                 report.pushed += 1
                 report.refused += len(refused)
         if conflicts or takes:
-            with self.store.transaction() as txn:
-                for table, rid, take_set, take_unset in takes:
-                    txn.put(table, rid, take_set, take_unset)
-                for table, local, name, was, mine, theirs in conflicts:
-                    if record_conflict(
-                        txn,
-                        adapter=ADAPTER,
-                        table=table,
-                        record=local,
-                        field=name,
-                        base=None if was is MISSING else was,
-                        mine=None if mine is MISSING else mine,
-                        theirs=None if theirs is MISSING else theirs,
-                        kind="both",
-                    ):
-                        report.conflicts += 1
+            self._keep_refused(takes, conflicts, report)
+
+    def _keep_refused(
+        self,
+        takes: list[tuple[str, str, dict[str, Any], list[str]]],
+        conflicts: list[_Refusal],
+        report: HubReport,
+    ) -> None:
+        """Write what ``_sort_refused`` decided, in one local transaction: the hub's
+        values taken over untouched twins, then a conflict for each other refused field."""
+        with self.store.transaction() as txn:
+            for table, rid, take_set, take_unset in takes:
+                txn.put(table, rid, take_set, take_unset)
+            for table, local, name, was, mine, theirs in conflicts:
+                if record_conflict(
+                    txn,
+                    adapter=ADAPTER,
+                    table=table,
+                    record=local,
+                    field=name,
+                    base=None if was is MISSING else was,
+                    mine=None if mine is MISSING else mine,
+                    theirs=None if theirs is MISSING else theirs,
+                    kind="both",
+                ):
+                    report.conflicts += 1
 
     # -- pull
 

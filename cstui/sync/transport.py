@@ -263,6 +263,55 @@ class Transport:
         message = self.redact(" ".join(message.split()))
         return message[:200]
 
+    def _retry_wait(
+        self, response: httpx.Response, attempt: int, buckets: tuple[str, ...]
+    ) -> tuple[str, float] | None:
+        """(why, seconds to wait) when the answer asks to try again later: the rate limit
+        (which also holds back the other requests of its buckets) or a passing server
+        error; None for any other answer. A rate limit asking too long a wait ends the sync."""
+        status = response.status_code
+        if status == 429:
+            wait = parse_retry_after(response.headers.get("Retry-After"))
+            if wait is None:
+                wait = self._backoff(attempt)
+            if wait > self.retry.max_retry_after:
+                raise RemoteError(
+                    f"{self.label} asked to wait {wait:.0f} s before more requests (its "
+                    f"rate limit); run `cstui sync` again later."
+                )
+            wait += self._rng.uniform(0, 0.1 * wait + 0.05)
+            for name in buckets:
+                if name in self.limits:
+                    self.limits[name].block(wait)
+            return "rate limited (HTTP 429)", wait
+        if status in RETRY_STATUS:
+            last = f"HTTP {status}: {self._describe(response)}"
+            wait = parse_retry_after(response.headers.get("Retry-After"))
+            if wait is None or wait > self.retry.max_retry_after:
+                wait = self._backoff(attempt)
+            return last, wait
+        return None
+
+    def _bodiless(self, response: httpx.Response, what: str, accept: Iterable[int]) -> bool:
+        """Whether a final answer has no body to parse (an accepted status, 204, empty);
+        raises for a refused token or any other failure status."""
+        status = response.status_code
+        if status in (401, 403):
+            problem = "was refused" if status == 401 else "is not allowed to do this"
+            hint = f" {self.token_hint}" if self.token_hint else ""
+            raise ConfigError(
+                f"The {self.label} token {problem} (HTTP {status}: "
+                f"{self._describe(response)}).{hint}"
+            )
+        if status in accept:
+            return True
+        if not 200 <= status < 300:
+            raise Rejected(
+                f"{self.label} refused {what} (HTTP {status}: {self._describe(response)}).",
+                status,
+            )
+        return status == 204 or not response.content.strip()
+
     # ----------------------------------------------------------------- request
     def request(
         self,
@@ -317,44 +366,12 @@ class Transport:
                 continue
             status = response.status_code
             log.debug("%s -> %s in %.0f ms", what, status, (time.monotonic() - started) * 1000)
-            if status == 429:
-                wait = parse_retry_after(response.headers.get("Retry-After"))
-                if wait is None:
-                    wait = self._backoff(attempt)
-                if wait > self.retry.max_retry_after:
-                    raise RemoteError(
-                        f"{self.label} asked to wait {wait:.0f} s before more requests (its "
-                        f"rate limit); run `cstui sync` again later."
-                    )
-                wait += self._rng.uniform(0, 0.1 * wait + 0.05)
-                for name in buckets:
-                    if name in self.limits:
-                        self.limits[name].block(wait)
-                last = "rate limited (HTTP 429)"
+            retry = self._retry_wait(response, attempt, buckets)
+            if retry is not None:
+                last, wait = retry
                 self._pause(attempt, wait)
                 continue
-            if status in RETRY_STATUS:
-                last = f"HTTP {status}: {self._describe(response)}"
-                wait = parse_retry_after(response.headers.get("Retry-After"))
-                if wait is None or wait > self.retry.max_retry_after:
-                    wait = self._backoff(attempt)
-                self._pause(attempt, wait)
-                continue
-            if status in (401, 403):
-                problem = "was refused" if status == 401 else "is not allowed to do this"
-                hint = f" {self.token_hint}" if self.token_hint else ""
-                raise ConfigError(
-                    f"The {self.label} token {problem} (HTTP {status}: "
-                    f"{self._describe(response)}).{hint}"
-                )
-            if status in accept:
-                return None
-            if not 200 <= status < 300:
-                raise Rejected(
-                    f"{self.label} refused {what} (HTTP {status}: {self._describe(response)}).",
-                    status,
-                )
-            if status == 204 or not response.content.strip():
+            if self._bodiless(response, what, accept):
                 return None
             try:
                 return orjson.loads(response.content)

@@ -27,7 +27,7 @@ from cstui.sync.meta import get_meta
 from cstui.workspace import Workspace
 
 from .conftest import Harness, assert_converged, make_config, seed_local, seed_remote
-from .fake_crm import FakeCRM
+from .fake_crm import FakeCRM, Hold
 
 pytestmark = pytest.mark.slow
 
@@ -79,16 +79,9 @@ def test_random_kills_converge_without_loss_or_duplicates(tmp_path: Path) -> Non
                 hold = crm.hold(rng.randint(1, 7), apply=rng.random() < 0.5)
             proc = _start(env)
             if hold is not None:
-                deadline = time.monotonic() + 120
-                while not hold.reached.wait(0.1):  # the kill point, or why it was not reached
-                    if proc.poll() is not None or time.monotonic() > deadline:
-                        proc.kill()
-                        _, err = proc.communicate()
-                        raise AssertionError(f"the sync never reached its kill point: {err!r}")
+                _wait_for_hold(proc, hold)
             else:
-                started = time.monotonic()
-                while crm.requests() == before and time.monotonic() - started < 5:
-                    time.sleep(0.005)  # its first request, then a random moment
+                _wait_for_first_request(crm, before)
                 time.sleep(rng.uniform(0.0, 0.3))
             if rng.random() < 0.5:  # the app edits while the sync runs
                 ws.poll()
@@ -115,45 +108,83 @@ def test_random_kills_converge_without_loss_or_duplicates(tmp_path: Path) -> Non
                 rid = get_meta(rng.choice(synced), "hubspot")["rid"]
                 names[rid] = f"Renamed {round_no} Corp"
                 crm.update("companies", rid, {"name": names[rid]})
-        for _ in range(3):
-            done = subprocess.run(
-                [sys.executable, "-m", "cstui.cli.sync", "--quiet"],
-                env=env,
-                cwd=REPO,
-                capture_output=True,
-                text=True,
-                timeout=60,
-                check=False,
-            )
-            if done.returncode == 0:
-                break
-        if done.returncode == 3:  # a false conflict would be a bug: show it in the failure
-            listing = subprocess.run(
-                [sys.executable, "-m", "cstui.cli.sync", "--conflicts"],
-                env=env,
-                cwd=REPO,
-                capture_output=True,
-                text=True,
-                check=False,
-            )
-            print(listing.stdout, file=sys.stderr)
+        done = _final_sync(env)
         assert done.returncode == 0, done.stdout + done.stderr
         ws.poll()
         h = Harness(ws, crm, make_config(tmp_path, crm))
         assert_converged(h)
-        by_rid = {get_meta(a, "hubspot")["rid"]: a for a in ws.store.all("accounts")}
-        for acc, stage in stages.items():
-            record = ws.store.get("accounts", acc) or {}
-            assert record["stage"] == stage
-            rid = get_meta(record, "hubspot")["rid"]
-            assert crm.objects["companies"][rid].props["cstui_stage"] == stage
-        for rid, name in names.items():
-            assert by_rid[rid]["name"] == name
-            assert crm.objects["companies"][rid].props["name"] == name
-        for task_id, title in titles.items():
-            rid = get_meta(ws.store.get("tasks", task_id) or {}, "hubspot")["rid"]
-            assert crm.objects["tasks"][rid].props["hs_task_subject"] == title
+        _assert_edits_arrived(ws, crm, stages, names, titles)
         remote_notes = {o.props.get("cstui_id") for o in crm.all("notes")}
         assert set(notes) <= remote_notes
         assert len(crm.all("companies")) == 13 and len(crm.all("notes")) == 13 + len(notes)
         ws.close()
+
+
+def _wait_for_hold(proc: subprocess.Popen[bytes], hold: Hold) -> None:
+    """Until the fake HubSpot holds the chosen request; a sync that ends (or hangs)
+    before it fails the test with its own error output rather than a bare timeout."""
+    deadline = time.monotonic() + 120
+    while not hold.reached.wait(0.1):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            _, err = proc.communicate()
+            raise AssertionError(f"the sync never reached its kill point: {err!r}")
+
+
+def _wait_for_first_request(crm: FakeCRM, before: int) -> None:
+    """Until the sync has sent its first request (at most 5 s), so a random kill after
+    it lands mid-sync rather than during start-up."""
+    started = time.monotonic()
+    while crm.requests() == before and time.monotonic() - started < 5:
+        time.sleep(0.005)
+
+
+def _final_sync(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """The sync that must converge (up to three tries); on conflicts (exit 3, a false
+    conflict is a bug) the listing goes to stderr to show in the failure."""
+    for _ in range(3):
+        done = subprocess.run(
+            [sys.executable, "-m", "cstui.cli.sync", "--quiet"],
+            env=env,
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        if done.returncode == 0:
+            break
+    if done.returncode == 3:
+        listing = subprocess.run(
+            [sys.executable, "-m", "cstui.cli.sync", "--conflicts"],
+            env=env,
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        print(listing.stdout, file=sys.stderr)
+    return done
+
+
+def _assert_edits_arrived(
+    ws: Workspace,
+    crm: FakeCRM,
+    stages: dict[str, str],
+    names: dict[str, str],
+    titles: dict[str, str],
+) -> None:
+    """The last edit of each kind is on both sides: stages made here while syncs ran,
+    company names changed in HubSpot, task titles changed here between runs."""
+    by_rid = {get_meta(a, "hubspot")["rid"]: a for a in ws.store.all("accounts")}
+    for acc, stage in stages.items():
+        record = ws.store.get("accounts", acc) or {}
+        assert record["stage"] == stage
+        rid = get_meta(record, "hubspot")["rid"]
+        assert crm.objects["companies"][rid].props["cstui_stage"] == stage
+    for rid, name in names.items():
+        assert by_rid[rid]["name"] == name
+        assert crm.objects["companies"][rid].props["name"] == name
+    for task_id, title in titles.items():
+        rid = get_meta(ws.store.get("tasks", task_id) or {}, "hubspot")["rid"]
+        assert crm.objects["tasks"][rid].props["hs_task_subject"] == title

@@ -15,10 +15,10 @@ import shutil
 import subprocess
 import sys
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import orjson
 import pytest
@@ -280,6 +280,164 @@ steps = st.lists(
 )
 
 
+SECTIONS = ("summary", "results", "risks", "next_steps", "roi", "changes")
+
+
+class Expected:
+    """What a drawn plan must leave behind, filled in while its commands are built:
+    ``written`` maps (what, key) to every value some step wrote there (the last writer
+    wins, so the final value must be one of them)."""
+
+    def __init__(self, info: dict[str, Any]) -> None:
+        self.info = info
+        self.acc: str = info["account"]
+        self.written: dict[tuple[str, Any], set[Any]] = defaultdict(set)
+        self.ticked: set[str] = set()
+        self.added_items: list[str] = []
+        self.added_objectives: list[str] = []
+        self.stories: set[str] = set()
+        self.creates = 0
+
+    def command(self, n: int, kind: str, pick: int) -> list[Any]:
+        """The worker command for step ``n``, noting what it must leave behind."""
+        return self.BUILDERS[kind](self, kind, n, pick, f"{kind}-{n}")
+
+    def _tick(self, kind: str, n: int, pick: int, text: str) -> list[Any]:
+        item = self.info["items"][pick]
+        self.ticked.add(item)
+        return [kind, self.acc, item]
+
+    def _item_note(self, kind: str, n: int, pick: int, text: str) -> list[Any]:
+        item = self.info["items"][pick]
+        self.written[("note", item)].add(text)
+        return [kind, self.acc, item, text]
+
+    def _add_item(self, kind: str, n: int, pick: int, text: str) -> list[Any]:
+        self.added_items.append(text)
+        return [kind, self.acc, text]
+
+    def _add_objective(self, kind: str, n: int, pick: int, text: str) -> list[Any]:
+        self.added_objectives.append(text)
+        return [kind, self.acc, text]
+
+    def _record_kpi(self, kind: str, n: int, pick: int, text: str) -> list[Any]:
+        day = (TODAY - timedelta(days=pick + 1)).isoformat()
+        self.written[("kpi", day)].add(n)
+        return [kind, self.acc, self.info["objective"], n, day]
+
+    def _objective_title(self, kind: str, n: int, pick: int, text: str) -> list[Any]:
+        self.written[("objective", "title")].add(text)
+        return [kind, self.acc, self.info["objective"], text]
+
+    def _create_plan(self, kind: str, n: int, pick: int, text: str) -> list[Any]:
+        self.creates += 1
+        return [kind, self.info["beta"], text]
+
+    def _section(self, kind: str, n: int, pick: int, text: str) -> list[Any]:
+        self.written[("section", SECTIONS[pick])].add(text)
+        return [kind, self.acc, SECTIONS[pick], text]
+
+    def _story(self, kind: str, n: int, pick: int, text: str) -> list[Any]:
+        activity = self.info["activities"][pick % 3]
+        self.stories.add(activity)
+        return [kind, self.acc, activity]
+
+    def _account_field(self, kind: str, n: int, pick: int, text: str) -> list[Any]:
+        field, value = ("owner", text) if pick % 2 else ("seats", n + 1)
+        self.written[("account", field)].add(value)
+        return [kind, self.acc, field, value]
+
+    BUILDERS: ClassVar[dict[str, Callable[[Expected, str, int, int, str], list[Any]]]] = {
+        "tick": _tick,
+        "tick_task": _tick,
+        "item_note": _item_note,
+        "add_item": _add_item,
+        "add_objective": _add_objective,
+        "record_kpi": _record_kpi,
+        "objective_title": _objective_title,
+        "create_plan": _create_plan,
+        "section": _section,
+        "story": _story,
+        "account_field": _account_field,
+    }
+
+    def values(self, what: str) -> Iterator[tuple[Any, set[Any]]]:
+        """(key, values written) for one kind of target."""
+        for (kind, key), values in self.written.items():
+            if kind == what:
+                yield key, values
+
+
+def play(
+    procs: tuple[Proc, Proc],
+    commands: list[tuple[int, str, list[Any]]],
+    plan: list[tuple[int, str, int, bool]],
+) -> list[tuple[str, dict[str, Any]]]:
+    """Send the commands in order; a step drawn as a race is sent together with the next
+    one when that goes to the other process. Returns (kind, answer) in command order."""
+    answers: list[tuple[str, dict[str, Any]]] = []
+    n = 0
+    while n < len(commands):
+        who, kind, cmd = commands[n]
+        race = plan[n][3] and n + 1 < len(commands) and commands[n + 1][0] != who
+        if race:
+            who2, kind2, cmd2 = commands[n + 1]
+            procs[who].send(*cmd)
+            procs[who2].send(*cmd2)
+            answers.append((kind, procs[who].recv()))
+            answers.append((kind2, procs[who2].recv()))
+            n += 2
+        else:
+            answers.append((kind, procs[who].call(*cmd)))
+            n += 1
+    return answers
+
+
+def check_onboarding(ws: Workspace, want: Expected) -> None:
+    onboarding = ws.onboarding(want.acc)
+    assert onboarding is not None
+    by_id = {it.id: it for it in onboarding.items}
+    assert all(by_id[i].done for i in want.ticked)
+    for key, values in want.values("note"):
+        assert by_id[key].notes in values
+    titles = [it.title for it in onboarding.items]
+    assert all(titles.count(t) == 1 for t in want.added_items)
+    check_mirror(ws, want.acc)
+    assert len(ws.store.all(OnboardingPlan.table)) == 1
+
+
+def check_success_plans(ws: Workspace, want: Expected) -> None:
+    success = ws.success_plan(want.acc)
+    assert success is not None
+    names = [o.title for o in success.objectives]
+    assert all(names.count(t) == 1 for t in want.added_objectives)
+    assert len({o.id for o in success.objectives}) == len(success.objectives)
+    main = next(o for o in success.objectives if o.id == want.info["objective"])
+    assert main.kpi is not None
+    readings = {r.date.isoformat(): r.value for r in main.kpi.history}
+    for (what, key), values in want.written.items():
+        if what == "kpi":
+            assert readings[key] in values
+        elif what == "objective":
+            assert main.title in values
+    beta = want.info["beta"]
+    beta_plans = [p for p in ws.store.all(SuccessPlan.table) if p["account_id"] == beta]
+    assert len(beta_plans) == (1 if want.creates else 0)
+
+
+def check_qbr_and_account(ws: Workspace, want: Expected) -> None:
+    record = ws.qbr_record(want.acc, PERIOD)
+    assert record is not None
+    for key, values in want.values("section"):
+        assert record.sections.get(key) in values
+    assert want.stories <= set(record.stories)
+    assert len(record.stories) == len(set(record.stories))
+    account = ws.account(want.acc)
+    assert account is not None
+    for key, values in want.values("account"):
+        assert getattr(account, key) in values
+
+
 @settings(
     max_examples=25,
     deadline=None,
@@ -293,73 +451,13 @@ def test_interleaved_writers_lose_nothing(
     plan: list[tuple[int, str, int, bool]],
 ) -> None:
     info = book[1]
-    acc, beta, items = info["account"], info["beta"], info["items"]
     data = fresh_copy(book, tmp_path / "interleave")
-    open_both(procs, data, acc)
-    sections = ("summary", "results", "risks", "next_steps", "roi", "changes")
-
-    written: dict[tuple[str, Any], set[Any]] = defaultdict(set)
-    ticked: set[str] = set()
-    added_items: list[str] = []
-    added_objectives: list[str] = []
-    stories: set[str] = set()
-    creates = 0
-    commands: list[tuple[int, str, list[Any]]] = []
-    for n, (who, kind, pick, _) in enumerate(plan):
-        text = f"{kind}-{n}"
-        item = items[pick]
-        if kind in ("tick", "tick_task"):
-            cmd: list[Any] = [kind, acc, item]
-            ticked.add(item)
-        elif kind == "item_note":
-            cmd = [kind, acc, item, text]
-            written[("note", item)].add(text)
-        elif kind == "add_item":
-            cmd = [kind, acc, text]
-            added_items.append(text)
-        elif kind == "add_objective":
-            cmd = [kind, acc, text]
-            added_objectives.append(text)
-        elif kind == "record_kpi":
-            day = (TODAY - timedelta(days=pick + 1)).isoformat()
-            cmd = [kind, acc, info["objective"], n, day]
-            written[("kpi", day)].add(n)
-        elif kind == "objective_title":
-            cmd = [kind, acc, info["objective"], text]
-            written[("objective", "title")].add(text)
-        elif kind == "create_plan":
-            cmd = [kind, beta, text]
-            creates += 1
-        elif kind == "section":
-            cmd = [kind, acc, sections[pick], text]
-            written[("section", sections[pick])].add(text)
-        elif kind == "story":
-            activity = info["activities"][pick % 3]
-            cmd = [kind, acc, activity]
-            stories.add(activity)
-        else:
-            field, value = ("owner", text) if pick % 2 else ("seats", n + 1)
-            cmd = [kind, acc, field, value]
-            written[("account", field)].add(value)
-        commands.append((who, kind, cmd))
-
-    procs_ = procs
-    answers: list[tuple[str, dict[str, Any]]] = []
-    n = 0
-    while n < len(commands):
-        who, kind, cmd = commands[n]
-        race = plan[n][3] and n + 1 < len(commands) and commands[n + 1][0] != who
-        if race:
-            who2, kind2, cmd2 = commands[n + 1]
-            procs_[who].send(*cmd)
-            procs_[who2].send(*cmd2)
-            answers.append((kind, procs_[who].recv()))
-            answers.append((kind2, procs_[who2].recv()))
-            n += 2
-        else:
-            answers.append((kind, procs_[who].call(*cmd)))
-            n += 1
-    for kind, answer in answers:
+    open_both(procs, data, info["account"])
+    want = Expected(info)
+    commands = [
+        (who, kind, want.command(n, kind, pick)) for n, (who, kind, pick, _) in enumerate(plan)
+    ]
+    for kind, answer in play(procs, commands, plan):
         if kind == "create_plan" and "error" in answer:
             assert answer["error"] == "InvalidRecord"  # the plan exists: refused, not doubled
         else:
@@ -367,46 +465,8 @@ def test_interleaved_writers_lose_nothing(
 
     ws = Workspace.open(data, user="check")
     try:
-        onboarding = ws.onboarding(acc)
-        assert onboarding is not None
-        by_id = {it.id: it for it in onboarding.items}
-        assert all(by_id[i].done for i in ticked)
-        for (what, key), values in written.items():
-            if what == "note":
-                assert by_id[key].notes in values
-        titles = [it.title for it in onboarding.items]
-        assert all(titles.count(t) == 1 for t in added_items)
-        check_mirror(ws, acc)
-        assert len(ws.store.all(OnboardingPlan.table)) == 1
-
-        success = ws.success_plan(acc)
-        assert success is not None
-        names = [o.title for o in success.objectives]
-        assert all(names.count(t) == 1 for t in added_objectives)
-        assert len({o.id for o in success.objectives}) == len(success.objectives)
-        main = next(o for o in success.objectives if o.id == info["objective"])
-        assert main.kpi is not None
-        readings = {r.date.isoformat(): r.value for r in main.kpi.history}
-        for (what, key), values in written.items():
-            if what == "kpi":
-                assert readings[key] in values
-            elif what == "objective":
-                assert main.title in values
-        beta_plans = [p for p in ws.store.all(SuccessPlan.table) if p["account_id"] == beta]
-        assert len(beta_plans) == (1 if creates else 0)
-
-        record = ws.qbr_record(acc, PERIOD)
-        assert record is not None
-        for (what, key), values in written.items():
-            if what == "section":
-                assert record.sections.get(key) in values
-        assert stories <= set(record.stories)
-        assert len(record.stories) == len(set(record.stories))
-
-        account = ws.account(acc)
-        assert account is not None
-        for (what, key), values in written.items():
-            if what == "account":
-                assert getattr(account, key) in values
+        check_onboarding(ws, want)
+        check_success_plans(ws, want)
+        check_qbr_and_account(ws, want)
     finally:
         ws.close()
