@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -70,7 +69,7 @@ def team_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def team(tmp_path: Path, team_template: Path) -> Iterator[Team]:
+def team(tmp_path: Path, team_template: Path) -> Team:
     import shutil
 
     hub = tmp_path / "hub"
@@ -86,4 +85,4 @@ def team(tmp_path: Path, team_template: Path) -> Iterator[Team]:
     for target in (t.a, t.b):
         done = t.run("clone", str(hub), str(target), "--quiet")
         assert done.returncode == 0, done.stderr
-    yield t
+    return t

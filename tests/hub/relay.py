@@ -75,7 +75,8 @@ def copy_bytes(src: IO[bytes], dst: IO[bytes], close_dst: bool) -> None:
 
 def passthrough(command: list[str]) -> int:
     server = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-    assert server.stdin is not None and server.stdout is not None
+    assert server.stdin is not None
+    assert server.stdout is not None
     up = threading.Thread(
         target=copy_bytes, args=(sys.stdin.buffer, server.stdin, True), daemon=True
     )
@@ -138,7 +139,8 @@ def counting(command: list[str], kill_at: int, folder: Path) -> int:
         server = subprocess.Popen(
             command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err
         )
-    assert server.stdin is not None and server.stdout is not None
+    assert server.stdin is not None
+    assert server.stdout is not None
     holder = Holder(kill_at, folder, server)
     threads = [
         threading.Thread(

@@ -218,7 +218,8 @@ def test_twenty_kills_then_one_sync_converge(team: Team) -> None:
             assert s.count("conflicts") == 0
             for aid, seats in expected_seats.items():
                 record = s.get("accounts", aid)
-                assert record is not None and record["seats"] == seats
+                assert record is not None
+                assert record["seats"] == seats
             notes = {r["id"] for r in s.scan("activities") if r["id"].startswith("note-")}
             assert notes == expected_notes
         revs = {r["_rev"] for r in hub.scan("activities") if r["id"].startswith("note-")}

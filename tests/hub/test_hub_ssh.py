@@ -98,7 +98,8 @@ def test_clone_and_sync_over_ssh(team: Team, sshd: dict[str, str]) -> None:
         [sys.executable, "-m", "cstui", "clone", wrong, str(team.root / "x")],
         env=env, capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
-    assert done.returncode == 6 and "does not exist" in done.stderr
+    assert done.returncode == 6
+    assert "does not exist" in done.stderr
     assert not (team.root / "nope").exists()
 
 

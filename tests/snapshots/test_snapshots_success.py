@@ -30,7 +30,8 @@ def test_success_plan_tab(
         account_screen, "tabs", lambda: [("success", "account.tab.success", SuccessPlanPane)]
     )
     plan = demo_ws.success_plan(ACCOUNT)
-    assert plan is not None and plan.roi is not None
+    assert plan is not None
+    assert plan.roi is not None
     assert {o.audience.value for o in plan.objectives} == {"light", "deep"}
     app: CSApp = create_app(demo_ws, poll=False, rescore=False)
 

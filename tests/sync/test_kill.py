@@ -116,7 +116,8 @@ def test_random_kills_converge_without_loss_or_duplicates(tmp_path: Path) -> Non
         _assert_edits_arrived(ws, crm, stages, names, titles)
         remote_notes = {o.props.get("cstui_id") for o in crm.all("notes")}
         assert set(notes) <= remote_notes
-        assert len(crm.all("companies")) == 13 and len(crm.all("notes")) == 13 + len(notes)
+        assert len(crm.all("companies")) == 13
+        assert len(crm.all("notes")) == 13 + len(notes)
         ws.close()
 
 

@@ -198,11 +198,13 @@ def test_two_users_adding_objectives_and_readings_at_once_keep_all(
         plan = ws.success_plan(acc)
         assert plan is not None
         titles = [o.title for o in plan.objectives]
-        assert titles.count("Alpha") == 1 and titles.count("Beta") == 1
+        assert titles.count("Alpha") == 1
+        assert titles.count("Beta") == 1
         kpi = next(o for o in plan.objectives if o.id == obj).kpi
         assert kpi is not None
         readings = {r.date.isoformat(): r.value for r in kpi.history}
-        assert readings["2026-11-01"] == 8 and readings["2026-11-02"] == 7
+        assert readings["2026-11-01"] == 8
+        assert readings["2026-11-02"] == 7
     finally:
         ws.close()
 
@@ -217,7 +219,8 @@ def test_two_users_creating_the_plan_of_one_account_make_one_plan(
     answers = both(*procs, ["create_plan", beta, "Grow"], ["create_plan", beta, "Keep"])
     ok = [a for a in answers if "ok" in a]
     refused = [a for a in answers if "error" in a]
-    assert len(ok) == 1 and len(refused) == 1, answers
+    assert len(ok) == 1, answers
+    assert len(refused) == 1, answers
     assert refused[0]["error"] == "InvalidRecord"
     # Adding objectives with no plan yet (each process thinks there is none) also makes one.
     gamma_plan = both(*procs, ["add_objective", beta, "One"], ["add_objective", beta, "Two"])
@@ -246,7 +249,8 @@ def test_two_users_editing_qbr_sections_and_stories_at_once_keep_both(
     try:
         record = ws.qbr_record(acc, PERIOD)
         assert record is not None
-        assert record.sections["summary"] == "Ours" and record.sections["risks"] == "Theirs"
+        assert record.sections["summary"] == "Ours"
+        assert record.sections["risks"] == "Theirs"
         assert {acts[0], acts[1]} <= set(record.stories)
     finally:
         ws.close()

@@ -63,12 +63,14 @@ async def test_overview_matches_the_workspace_and_follows_other_processes(
         assert account.name in _text(screen, "account-header")
         health = demo_ws.health(account_id)
         breakdown = screen.query_one(HealthBreakdown)
-        assert breakdown.result is not None and breakdown.result.score == health.score
+        assert breakdown.result is not None
+        assert breakdown.result.score == health.score
         shown = breakdown.plain
         assert f"Health {health.score}" in shown
         for m in health.measures:
             label = i18n.t(m.label)
-            assert label != m.label and label in shown
+            assert label != m.label
+            assert label in shown
             assert m.raw_text in shown
         flags = demo_ws.flags(account_id)
         assert flags  # the loop below has something to check (a missed touchpoint)
@@ -118,7 +120,8 @@ async def test_log_an_activity_and_what_is_refused(demo_ws: Workspace) -> None:
         # Escape discards.
         await pilot.press("escape")
         await pilot.pause()
-        assert _top(app) is screen and len(demo_ws.activities(account_id)) == before
+        assert _top(app) is screen
+        assert len(demo_ws.activities(account_id)) == before
         # A real one: summary typed, defaults for the rest, Ctrl+S.
         await pilot.press("l")
         await pilot.press(*"Budget", "ctrl+s")
@@ -127,7 +130,8 @@ async def test_log_an_activity_and_what_is_refused(demo_ws: Workspace) -> None:
         logged = demo_ws.activities(account_id)
         assert len(logged) == before + 1
         new = next(a for a in logged if a.summary == "Budget")
-        assert new.kind.value == "call" and new.created_by == "me"
+        assert new.kind.value == "call"
+        assert new.created_by == "me"
         assert "Budget" in _text(screen, "activities")  # the screen refreshed itself
 
 
@@ -154,17 +158,22 @@ async def test_manual_rating_needs_a_reason_and_shows_beside_the_computed_score(
         form.widget_for("stars").value = "2"  # type: ignore[attr-defined]
         await pilot.press("ctrl+s")
         await pilot.pause()
-        assert _top(app) is form and demo_ws.rating(account_id) is None
+        assert _top(app) is form
+        assert demo_ws.rating(account_id) is None
         assert "not both" in str(form.query_one("#form-errors", Static).content)
         form.widget_for("stars").clear()  # type: ignore[attr-defined]
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert _top(app) is screen
         rating = demo_ws.rating(account_id)
-        assert rating is not None and rating.score == 40 and rating.reason == "Ok"
+        assert rating is not None
+        assert rating.score == 40
+        assert rating.reason == "Ok"
         shown = screen.query_one(HealthBreakdown).plain
-        assert "Manual rating" in shown and "Why: Ok" in shown
-        assert "Health 40" in shown and f"computed {computed}" in shown
+        assert "Manual rating" in shown
+        assert "Why: Ok" in shown
+        assert "Health 40" in shown
+        assert f"computed {computed}" in shown
         await pilot.press("H")
         await pilot.pause()
         assert demo_ws.rating(account_id) is None
@@ -181,7 +190,9 @@ async def test_untrusted_name_is_shown_literally(empty_ws: Workspace) -> None:
         for id in ("account-header", "contacts", "activities"):
             lines = "\n".join(_rendered(screen, id))
             assert "[bold red]x[/]" in lines, id
-            assert "␛]52;c;ZXZpbA==␇" in lines and "\x1b" not in lines and "\x07" not in lines
+            assert "␛]52;c;ZXZpbA==␇" in lines
+            assert "\x1b" not in lines
+            assert "\x07" not in lines
         assert "\x1b" not in app.export_screenshot()
 
 

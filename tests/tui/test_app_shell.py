@@ -28,7 +28,8 @@ async def test_portfolio_lists_every_account(demo_ws: Workspace) -> None:
         # Default sort is by health, worst first, unscored accounts last.
         scores = [r.health for r in table.rows]
         scored = [s for s in scores if s is not None]
-        assert scored == sorted(scored) and scores[: len(scored)] == scored
+        assert scored == sorted(scored)
+        assert scores[: len(scored)] == scored
         await pilot.press("down", "down")
         chosen = table.current_id
         await pilot.press("s")  # another sort column: the same account stays selected
@@ -44,7 +45,8 @@ async def test_sort_by_header_click_and_reverse(demo_ws: Workspace) -> None:
         table = app.screen.query_one(AccountTable)
         await pilot.click(AccountTable, offset=(80, 0))  # somewhere in the header
         key = table.sort_key
-        assert key is not None and key != "health"
+        assert key is not None
+        assert key != "health"
         await pilot.press("r")
         assert table.sort_reverse is True
 
@@ -56,7 +58,8 @@ async def test_untrusted_names_show_literally(empty_ws: Workspace) -> None:
         table = app.screen.query_one(AccountTable)
         line = _line(table, 1)
         assert "[bold red]x[/]" in line
-        assert "\x1b" not in line and "␛]52;" in line
+        assert "\x1b" not in line
+        assert "␛]52;" in line
 
 
 async def test_a_second_process_edit_appears_and_quit_checkpoints(demo_ws: Workspace) -> None:
@@ -83,5 +86,6 @@ async def test_japanese_interface(demo_ws: Workspace) -> None:
     async with app.run_test(size=(80, 24)):
         table = app.screen.query_one(AccountTable)
         header = _line(table, 0)
-        assert "顧客" in header and "契約更新" in header
+        assert "顧客" in header
+        assert "契約更新" in header
         assert len(header) <= 80

@@ -81,11 +81,13 @@ async def test_apply_tick_reorder_overdue_and_time_to_value(demo_ws: Workspace) 
         pane = await _open(app, pilot, account_id)
         # No plan: an explanation, and the pane itself holds focus so T works.
         assert "Press T" in str(pane.query_one("#onboarding-empty", Static).content)
-        assert app.screen.focused is pane and not pane.items.display
+        assert app.screen.focused is pane
+        assert not pane.items.display
         start = TODAY - timedelta(days=30)
         await _apply(app, pilot, start)
         plan = _plan(demo_ws, account_id)
-        assert plan.start == start and plan.items
+        assert plan.start == start
+        assert plan.items
         assert _top(app).focused is pane.items  # the checklist took focus
         ids = [i.id for i in plan.items]
         assert [o.id for o in pane.items.options if o.id] == ids  # grouped by phase, in order
@@ -102,8 +104,10 @@ async def test_apply_tick_reorder_overdue_and_time_to_value(demo_ws: Workspace) 
         await pilot.press("space")
         await pilot.pause()
         ticked = next(i for i in _plan(demo_ws, account_id).items if i.id == first)
-        assert ticked.done and ticked.done_on == TODAY
-        assert pane.items.current_id == first and "[x]" in _line(pane, first).plain
+        assert ticked.done
+        assert ticked.done_on == TODAY
+        assert pane.items.current_id == first
+        assert "[x]" in _line(pane, first).plain
         await pilot.press("space")
         await pilot.pause()
         assert not next(i for i in _plan(demo_ws, account_id).items if i.id == first).done
@@ -114,7 +118,8 @@ async def test_apply_tick_reorder_overdue_and_time_to_value(demo_ws: Workspace) 
         await pilot.press("J")
         await pilot.pause()
         moved = [i.id for i in _plan(demo_ws, account_id).items if i.phase == phase]
-        assert moved[:2] == [same[1], same[0]] and pane.items.current_id == same[0]
+        assert moved[:2] == [same[1], same[0]]
+        assert pane.items.current_id == same[0]
         await pilot.press("K")
         await pilot.pause()
         assert [i.id for i in _plan(demo_ws, account_id).items if i.phase == phase] == same
@@ -135,7 +140,8 @@ async def test_apply_tick_reorder_overdue_and_time_to_value(demo_ws: Workspace) 
         await pilot.press("w")
         await pilot.pause()
         headings = [str(o.prompt) for o in pane.items.options if o.disabled]
-        assert headings and all(h.startswith("By week") for h in headings)
+        assert headings
+        assert all(h.startswith("By week") for h in headings)
         outcome = next(i for i in again.items if i.by_week)
         assert outcome.by_week in _line(pane, outcome.id).plain
         assert "Roadmap" in _summary(pane)
@@ -159,10 +165,13 @@ async def test_edit_add_remove_and_kpis(demo_ws: Workspace) -> None:
         await pilot.press("ctrl+s")
         await pilot.pause()
         edited = next(i for i in _plan(demo_ws, account_id).items if i.id == target.id)
-        assert edited.title == "Exec interview [b]now[/b]" and edited.notes == "bring the ROI sheet"
-        assert edited.phase == target.phase and edited.due == target.due  # untouched fields kept
+        assert edited.title == "Exec interview [b]now[/b]"
+        assert edited.notes == "bring the ROI sheet"
+        assert edited.phase == target.phase
+        assert edited.due == target.due
         line = _line(pane, target.id).plain
-        assert "Exec interview [b]now[/b]" in line and "✎" in line  # literal, notes marked
+        assert "Exec interview [b]now[/b]" in line
+        assert "✎" in line
         assert pane.items.current_id == target.id
         # Add: a new step in the highlighted item's phase; the cursor lands on it.
         await pilot.press("a")
@@ -174,7 +183,8 @@ async def test_edit_add_remove_and_kpis(demo_ws: Workspace) -> None:
         await pilot.pause()
         items = _plan(demo_ws, account_id).items
         added = next(i for i in items if i.title == "Share the admin FAQ")
-        assert added.phase == target.phase and len(items) == len(plan.items) + 1
+        assert added.phase == target.phase
+        assert len(items) == len(plan.items) + 1
         assert pane.items.current_id == added.id
         # Remove asks first; Escape keeps it, Enter on the red button removes it.
         await pilot.press("d")
@@ -186,7 +196,8 @@ async def test_edit_add_remove_and_kpis(demo_ws: Workspace) -> None:
         await pilot.press("enter")
         await pilot.pause()
         assert not any(i.id == added.id for i in _plan(demo_ws, account_id).items)
-        assert _top(app) is pane.screen and pane.items.current_id is not None
+        assert _top(app) is pane.screen
+        assert pane.items.current_id is not None
         # KPIs: satisfaction 11 is refused beside its field and nothing is saved.
         before = _plan(demo_ws, account_id)
         await pilot.press("m")
@@ -207,7 +218,8 @@ async def test_edit_add_remove_and_kpis(demo_ws: Workspace) -> None:
         await pilot.pause()
         assert _top(app) is pane.screen
         saved = _plan(demo_ws, account_id)
-        assert saved.satisfaction == 9 and saved.comprehension_ok is False
+        assert saved.satisfaction == 9
+        assert saved.comprehension_ok is False
         assert "Satisfaction 9/10" in _summary(pane)
 
 
@@ -226,7 +238,8 @@ async def test_japanese_at_80x24(demo_ws: Workspace) -> None:
         labels = {str(tab.label) for tab in screen.query(Tab)}
         assert {"2 オンボーディング", "4 タイムライン", "5 タスク"} <= labels
         assert {"完了切替", "編集", "追加", "削除", "ロードマップ", "テンプレート"} <= _keys(screen)
-        assert "全体" in _summary(pane) and "価値実感までの期間" in _summary(pane)
+        assert "全体" in _summary(pane)
+        assert "価値実感までの期間" in _summary(pane)
         assert any("必須" in str(o.prompt) for o in pane.items.options)
         await pilot.press("m")
         await pilot.pause()

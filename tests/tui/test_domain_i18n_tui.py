@@ -54,7 +54,8 @@ async def test_account_overview_in_japanese(demo_ws: Workspace) -> None:
         shown = screen.query_one(HealthBreakdown).plain
         for m in health.measures:
             text = render(m.raw_msg if m.present else m.missing_msg)
-            assert text in shown and text != m.raw_text
+            assert text in shown
+            assert text != m.raw_text
             assert m.raw_text not in shown
         flags_text = str(screen.query_one("#flags", Static).content)
         flags = demo_ws.flags(account_id)
@@ -84,9 +85,11 @@ async def test_today_and_kpis_in_japanese(demo_ws: Workspace) -> None:
         await pilot.press("M")
         await pilot.pause()
         kpis = app.screen
-        assert isinstance(kpis, KPIScreen) and kpis.report is not None
+        assert isinstance(kpis, KPIScreen)
+        assert kpis.report is not None
         nps = kpis.report["nps"]
         note = str(kpis.query_one("#kpi-note", Static).content)
         first = kpis.report.values[0]
-        assert first.note_text("ja") in note and first.note not in note
+        assert first.note_text("ja") in note
+        assert first.note not in note
         assert nps.note_text("ja").startswith("推奨者")

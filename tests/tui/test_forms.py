@@ -64,12 +64,14 @@ async def test_problems_show_under_their_field_then_ctrl_s_saves_converted_value
         form.widget_for("count").focus()
         await pilot.press(*"3.5", "ctrl+s")
         await pilot.pause()
-        assert submitted == [] and app.results == []
+        assert submitted == []
+        assert app.results == []
         assert app.screen is form
         assert "required" in _error(form, "title")
         assert "'soon' is not a date" in _error(form, "due")
         assert "'3.5' is not a whole number" in _error(form, "count")
-        assert _error(form, "ratio") == "" and _banner(form) == ""
+        assert _error(form, "ratio") == ""
+        assert _banner(form) == ""
         assert form.widget_for("due").has_class("-invalid")
         assert app.focused is form.widget_for("title")  # the first field with a problem
         await pilot.press(*"Kick")
@@ -109,7 +111,8 @@ async def test_workspace_errors_go_beside_fields_and_the_record_ones_on_top() ->
         form = app.form
         await pilot.press("ctrl+s")
         await pilot.pause()
-        assert app.screen is form and app.results == []
+        assert app.screen is form
+        assert app.results == []
         assert _error(form, "summary") == "Summary cannot be empty."
         assert _banner(form) == "Give stars or a score."
         await pilot.press(*"ok")
@@ -131,7 +134,8 @@ async def test_enter_moves_on_and_saves_from_the_last_one_line_field_escape_disc
     async with app.run_test(size=(80, 24)) as pilot:
         form = app.form
         await pilot.press("a", "enter")
-        assert app.focused is form.widget_for("second") and submitted == []
+        assert app.focused is form.widget_for("second")
+        assert submitted == []
         await pilot.press(*"2026-11-30", "enter")
         await pilot.pause()
         assert submitted == [
@@ -163,7 +167,8 @@ async def test_labels_and_options_are_literal_and_the_form_fits_80x24() -> None:
         assert str(title.render()) == clean(evil)  # markup not parsed, escapes neutralised
         assert "␛]52;" in clean(evil)
         prompt = form.query_one(SelectionList).get_option_at_index(0).prompt
-        assert "[bold red]x[/]" in str(prompt) and "\x1b" not in str(prompt)
+        assert "[bold red]x[/]" in str(prompt)
+        assert "\x1b" not in str(prompt)
         assert "[bold red]x[/]" in str(form.query_one(Checkbox).label)
         screen_region = form.region
         for button in form.query(Button):

@@ -67,7 +67,8 @@ async def test_tab_labels_show_their_digit_and_help_lists_only_those(demo_ws: Wo
         assert isinstance(screen, AccountScreen)
         labels = [str(tab.label) for tab in screen.query(ContentTab)]
         count = len(tabs()) + 1
-        assert labels[0] == "1 Overview" and len(labels) == count
+        assert labels[0] == "1 Overview"
+        assert len(labels) == count
         assert all(label.startswith(f"{n} ") for n, label in enumerate(labels, start=1))
         digits = {key for key in screen.active_bindings if key.isdigit()}
         assert digits == {str(n) for n in range(1, count + 1)}
@@ -78,7 +79,8 @@ async def test_tab_labels_show_their_digit_and_help_lists_only_those(demo_ws: Wo
             for table in screen.query(BindingsTable)
             for line in table.render_lines(table.region.reset_offset)
         )
-        assert "Overview" in help_text and "Timeline" in help_text
+        assert "Overview" in help_text
+        assert "Timeline" in help_text
         assert f"{count + 1} " not in help_text.replace("\u2502", " ")
 
 
@@ -96,10 +98,13 @@ async def test_j_k_move_in_the_checklist_and_m_opens_its_kpis(demo_ws: Workspace
         await pilot.press("j")
         await pilot.pause()
         moved = pane.items.highlighted
-        assert moved is not None and start is not None and moved > start
+        assert moved is not None
+        assert start is not None
+        assert moved > start
         await pilot.press("k")
         await pilot.pause()
-        assert app.screen is screen and pane.items.highlighted == start
+        assert app.screen is screen
+        assert pane.items.highlighted == start
         await pilot.press("m")
         await pilot.pause()
         assert isinstance(app.screen, FormScreen)

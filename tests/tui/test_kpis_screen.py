@@ -42,12 +42,17 @@ async def test_periods_slices_and_the_accounts_behind_a_number(demo_ws: Workspac
         # The last full quarter before 2026-11-23, every KPI of the report, with its trend.
         assert screen.period.label == "2026Q3"
         assert shown(screen) == expected(demo_ws, "2026Q3")
-        assert len(screen.rows) == 13 and all(len(r.trend) == 6 for r in screen.rows)
+        assert len(screen.rows) == 13
+        assert all(len(r.trend) == 6 for r in screen.rows)
         assert screen.rows[0].trend[-1] == ("2026Q3", screen.value("logo_churn").value)
         head = str(screen.query_one("#kpi-head", Static).render())
-        assert "2026Q3" in head and "2026-07-01" in head and "44 accounts at the start" in head
+        assert "2026Q3" in head
+        assert "2026-07-01" in head
+        assert "44 accounts at the start" in head
         nps = str(screen.query_one("#kpi-nps", Static).render())
-        assert "4 promoters" in nps and "7 passives" in nps and "3 detractors" in nps
+        assert "4 promoters" in nps
+        assert "7 passives" in nps
+        assert "3 detractors" in nps
         assert "red 1" in str(screen.query_one("#kpi-health", Static).render())
 
         await pilot.press("right_square_bracket")
@@ -67,7 +72,8 @@ async def test_periods_slices_and_the_accounts_behind_a_number(demo_ws: Workspac
 
         # An empty onboarding cohort reads "no data", never 0 or a crash.
         await pilot.press("left_square_bracket", "s", "s", "s")
-        assert screen.slice == "all" and screen.period.label == "2026Q3"
+        assert screen.slice == "all"
+        assert screen.period.label == "2026Q3"
         assert screen.value("onboarding_completion").value is None
 
         # Owner slice through the small form.
@@ -126,19 +132,22 @@ async def test_survey_form_rejects_a_bad_score_and_a_detractor_raises_an_alert(
         pick.query_one("#field-account", Input).value = "no such account zzz"
         await pilot.press("ctrl+s")
         await pilot.pause()
-        assert top(app) is pick and pick.query_one("#error-account", Static).display
+        assert top(app) is pick
+        assert pick.query_one("#error-account", Static).display
         pick.query_one("#field-account", Input).value = account.id
         await pilot.press("ctrl+s")
         await pilot.pause()
         form = app.screen
-        assert isinstance(form, FormScreen) and form is not pick
+        assert isinstance(form, FormScreen)
+        assert form is not pick
         assert form.query_one("#field-date", Input).value == "2026-11-23"
         form.query_one("#field-score", Input).value = "11"
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert top(app) is form
         error = form.query_one("#error-score", Static)
-        assert error.display and "between 0 and 10" in str(error.render())
+        assert error.display
+        assert "between 0 and 10" in str(error.render())
         assert demo_ws.count(SurveyResponse) == before  # nothing saved
 
         contact = demo_ws.contacts(account.id)[0]
@@ -149,7 +158,9 @@ async def test_survey_form_rejects_a_bad_score_and_a_detractor_raises_an_alert(
         assert top(app) is not form
     saved = [s for s in demo_ws.surveys(account.id) if s.score == 3]
     assert demo_ws.count(SurveyResponse) == before + 1
-    assert saved and saved[0].contact_id == contact.id and saved[0].kind.value == "nps"
+    assert saved
+    assert saved[0].contact_id == contact.id
+    assert saved[0].kind.value == "nps"
     demo_ws.refresh_health([account.id])
     assert any(a.rule == "detractor" and a.account_id == account.id for a in demo_ws.alerts())
 
@@ -159,10 +170,12 @@ async def test_japanese_at_80x24(demo_ws: Workspace) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_kpis(app, pilot)
         head = str(screen.query_one("#kpi-head", Static).render())
-        assert "KPI 2026Q3" in head and "範囲 全体" in head
+        assert "KPI 2026Q3" in head
+        assert "範囲 全体" in head
         assert "推奨者" in str(screen.query_one("#kpi-nps", Static).render())
         table = screen.table
-        assert table.size.width <= 80 and table.size.height >= 10
+        assert table.size.width <= 80
+        assert table.size.height >= 10
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, AccountsModal)

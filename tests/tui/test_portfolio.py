@@ -28,7 +28,8 @@ async def test_filter_terms_narrow_as_you_type(demo_ws: Workspace) -> None:
         table = app.screen.query_one(AccountTable)
         await pilot.press("slash", *"band:red")
         expected = {r.id for r in demo_ws.portfolio() if r.band == "red"}
-        assert expected and {r.id for r in table.rows} == expected
+        assert expected
+        assert {r.id for r in table.rows} == expected
         await pilot.press(*" tier:tech")
         assert {r.id for r in table.rows} == {
             r.id for r in demo_ws.portfolio() if r.band == "red" and r.tier.value == "tech"
@@ -68,7 +69,8 @@ async def test_japanese_free_text_and_renewal_term(demo_ws: Workspace) -> None:
         assert [r.id for r in table.rows] == [
             r.id for r in screen.sorted_rows() if query.matches(r)
         ]
-        assert table.rows and all("株式会社" in r.name for r in table.rows)
+        assert table.rows
+        assert all("株式会社" in r.name for r in table.rows)
         assert all(r.days_to_renewal is not None and r.days_to_renewal < 90 for r in table.rows)
 
 
@@ -97,7 +99,9 @@ async def test_save_and_apply_a_view(demo_ws: Workspace) -> None:
         await pilot.press(*"Big ones", "enter")
         await pilot.pause()
         saved = [v for v in demo_ws.views() if v.name == "Big ones"]
-        assert saved and saved[0].filter == "tier:high" and saved[0].reverse
+        assert saved
+        assert saved[0].filter == "tier:high"
+        assert saved[0].reverse
         # Back to all, then apply the saved view through the picker.
         screen = app.screen
         assert isinstance(screen, PortfolioScreen)
@@ -110,7 +114,8 @@ async def test_save_and_apply_a_view(demo_ws: Workspace) -> None:
         await pilot.pause()
         assert screen.query_text == "tier:high"
         rows = screen.query_one(AccountTable).rows
-        assert rows and all(r.tier.value == "high" for r in rows)
+        assert rows
+        assert all(r.tier.value == "high" for r in rows)
 
 
 async def test_palette_jumps_to_an_account_by_japanese_name(demo_ws: Workspace) -> None:
@@ -126,7 +131,8 @@ async def test_palette_jumps_to_an_account_by_japanese_name(demo_ws: Workspace) 
         await pilot.pause()
         assert app.screen.__class__.__name__ == "AccountScreen"
         opened = demo_ws.account(app.screen.account_id)  # type: ignore[attr-defined]
-        assert opened is not None and needle in opened.name
+        assert opened is not None
+        assert needle in opened.name
 
 
 async def test_health_is_rescored_when_inputs_change(demo_ws: Workspace) -> None:
@@ -138,7 +144,8 @@ async def test_health_is_rescored_when_inputs_change(demo_ws: Workspace) -> None
         await pilot.pause()
         table = app.screen.query_one(AccountTable)
         shown = next(r for r in table.rows if r.id == row.id)
-        assert shown.health == 90 and shown.band == "green"
+        assert shown.health == 90
+        assert shown.band == "green"
 
 
 async def test_an_empty_result_says_nothing_matched(demo_ws: Workspace) -> None:
@@ -149,7 +156,8 @@ async def test_an_empty_result_says_nothing_matched(demo_ws: Workspace) -> None:
         screen = app.screen
         assert isinstance(screen, PortfolioScreen)
         notice = screen.query_one("#portfolio-filter-error", Static)
-        assert notice.display and "No accounts match 'zzzqqq'" in str(notice.content)
+        assert notice.display
+        assert "No accounts match 'zzzqqq'" in str(notice.content)
         await pilot.press(*["backspace"] * 6)
         await pilot.pause()
         assert not notice.display

@@ -34,7 +34,8 @@ def test_plain_cells_are_cut_with_an_ellipsis_or_padded_in_cells() -> None:
     assert _fit_plain("Verdant Engineering", 8, "left") == "Verdant…"
     # Japanese takes two cells a character: never more than the width.
     fitted = _fit_plain("株式会社信濃アグリ", 9, "left")
-    assert fitted.startswith("株式会社") and fitted.endswith("…")
+    assert fitted.startswith("株式会社")
+    assert fitted.endswith("…")
     assert Text(fitted).cell_len == 9
 
 
@@ -47,7 +48,8 @@ async def test_styled_cells_keep_their_colour_and_rows_their_width(demo_ws: Work
         strip = table._render_row(table.rows[red], width, False)
         assert strip.cell_length == width
         bar = next(s for s in strip if "█" in s.text or "▌" in s.text)
-        assert bar.style is not None and bar.style.color is not None
+        assert bar.style is not None
+        assert bar.style.color is not None
         assert bar.style.color.name == "red"
         assert bar.style.bgcolor == table.rich_style.bgcolor  # on the row's background
 

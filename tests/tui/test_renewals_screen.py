@@ -29,7 +29,8 @@ async def test_an_outcome_recorded_here_changes_grr_and_nrr_on_the_kpi_screen(
         await pilot.press("M", "right_square_bracket")  # KPIs of this quarter (2026Q4)
         await pilot.pause()
         kpis = app.screen
-        assert isinstance(kpis, KPIScreen) and kpis.period.label == "2026Q4"
+        assert isinstance(kpis, KPIScreen)
+        assert kpis.period.label == "2026Q4"
         grr, nrr = kpis.value("grr").value, kpis.value("nrr").value
         assert kpis.report is not None
         at_start = set(kpis.report.accounts_at_start)
@@ -40,13 +41,16 @@ async def test_an_outcome_recorded_here_changes_grr_and_nrr_on_the_kpi_screen(
         assert isinstance(screen, RenewalsScreen)
         # Twelve months from this one, plus the overdue bucket; the cursor on this month.
         labels = [m.id for m in screen.months]
-        assert labels[-12:][0] == "2026-11" and len(labels[-12:]) == 12
-        assert screen.month is not None and screen.month.id == "2026-11"
+        assert labels[-12:][0] == "2026-11"
+        assert len(labels[-12:]) == 12
+        assert screen.month is not None
+        assert screen.month.id == "2026-11"
         # The overdue bucket: every open renewal due before this month (the demo has one).
         overdue = [r.id for m in screen.months if m.id == "overdue" for r in m.renewals]
         late = [r for r in demo_ws.renewals() if (r.due.year, r.due.month) < (2026, 11)]
         expected = sorted(r.id for r in late if r.outcome is None)
-        assert expected and sorted(overdue) == expected
+        assert expected
+        assert sorted(overdue) == expected
         month = screen.month
         assert month.due == {
             c: v for c, v in demo_ws.renewals_by_month()[0].due_arr.items()
@@ -72,7 +76,8 @@ async def test_an_outcome_recorded_here_changes_grr_and_nrr_on_the_kpi_screen(
         await pilot.press("ctrl+s")
         await pilot.pause()
         stored = [r for r in demo_ws.renewals(renewal.account_id) if r.id == renewal.id]
-        assert stored[0].forecast is Forecast.AT_RISK and not stored[0].implied
+        assert stored[0].forecast is Forecast.AT_RISK
+        assert not stored[0].implied
 
         # o: downgraded to half, with a wrong amount first (error beside the field).
         await pilot.press("o")
@@ -83,7 +88,8 @@ async def test_an_outcome_recorded_here_changes_grr_and_nrr_on_the_kpi_screen(
         form.query_one("#field-new_arr", Input).value = str(renewal.arr_due + 1)
         await pilot.press("ctrl+s")
         await pilot.pause()
-        assert top(app) is form and form.query_one("#error-new_arr").display
+        assert top(app) is form
+        assert form.query_one("#error-new_arr").display
         form.query_one("#field-new_arr", Input).value = str(renewal.arr_due // 2)
         await pilot.press("ctrl+s")
         await pilot.pause()
@@ -98,8 +104,12 @@ async def test_an_outcome_recorded_here_changes_grr_and_nrr_on_the_kpi_screen(
         await pilot.pause()
         assert top(app) is kpis
         new_grr, new_nrr = kpis.value("grr").value, kpis.value("nrr").value
-        assert grr is not None and new_grr is not None and new_grr < grr
-        assert nrr is not None and new_nrr is not None and new_nrr < nrr
+        assert grr is not None
+        assert new_grr is not None
+        assert new_grr < grr
+        assert nrr is not None
+        assert new_nrr is not None
+        assert new_nrr < nrr
         assert new_grr == demo_ws.kpi_report("2026Q4")["grr"].value
         assert renewal.account_id in kpis.value("grr").accounts
 
@@ -119,5 +129,6 @@ async def test_renewals_in_japanese_at_80x24(demo_ws: Workspace) -> None:
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, RenewalsScreen)
-        assert screen.month_table.size.height >= 5 and screen.list_table.size.height >= 3
+        assert screen.month_table.size.height >= 5
+        assert screen.list_table.size.height >= 3
         assert screen.month_table.size.width <= 80

@@ -45,15 +45,18 @@ async def test_create_ship_and_close_the_loop(demo_ws: Workspace) -> None:
         await pilot.pause()
         assert top(app) is form
         error = form.query_one("#error-accounts", Static)
-        assert error.display and "nobody-zzz" in str(error.render())
+        assert error.display
+        assert "nobody-zzz" in str(error.render())
         assert demo_ws.count(FeatureRequest) == before
         form.query_one("#field-accounts", Input).value = f"{first.name}, {second.id}"
         await pilot.press("ctrl+s")
         await pilot.pause()
-        assert top(app) is screen and demo_ws.count(FeatureRequest) == before + 1
+        assert top(app) is screen
+        assert demo_ws.count(FeatureRequest) == before + 1
         made = next(r for r in demo_ws.requests() if r.title == "[bold]CSV export[/bold]")
         assert made.account_ids == [first.id, second.id]
-        assert screen.current is not None and screen.current.id == made.id  # cursor on it
+        assert screen.current is not None
+        assert screen.current.id == made.id
 
         # s: the status form proposes the next step of the loop.
         await pilot.press("s")
@@ -86,13 +89,15 @@ async def test_create_ship_and_close_the_loop(demo_ws: Workspace) -> None:
         await pilot.press("x")
         await pilot.pause()
         rows = detail.tasks_table.rows
-        assert len(rows) == 2 and all(r.task.done for r in rows)
+        assert len(rows) == 2
+        assert all(r.task.done for r in rows)
         await pilot.press("escape")
         await pilot.pause()
         assert top(app) is screen
         assert screen.status_of(made.id) is LoopStatus.TOLD
     stored = next(r for r in demo_ws.requests() if r.id == made.id)
-    assert stored.status is LoopStatus.TOLD and stored.shipped
+    assert stored.status is LoopStatus.TOLD
+    assert stored.shipped
 
 
 async def test_requests_in_japanese_at_80x24(demo_ws: Workspace) -> None:

@@ -84,7 +84,9 @@ async def test_80x24_headers_stay_on_one_line_and_keys_stay_on_screen(
             await pilot.pause()
             footer = app.screen.query_one("KeyFooter")
             keys = [k for k in footer.query_children(FooterKey) if k.action in HELP_ACTIONS]
-            assert keys and keys[0].region and keys[0].region.right <= footer.region.right
+            assert keys
+            assert keys[0].region
+            assert keys[0].region.right <= footer.region.right
 
         await help_is_on_screen()
         await pilot.press("question_mark")  # the help panel narrows the summary: refitted
@@ -114,7 +116,8 @@ async def test_a_confirmation_shows_its_whole_sentence(demo_ws: Workspace) -> No
         box = app.screen.query_one("#confirm-message")
         lines = [box.render_line(y).text.strip() for y in range(box.size.height)]
         shown = " ".join(lines)
-        assert "…" not in shown and box.size.height > 1
+        assert "…" not in shown
+        assert box.size.height > 1
         for word in message.split():
             assert word in shown
         assert box.region.right <= 80

@@ -58,7 +58,8 @@ async def test_a_full_disk_during_the_start_up_rescore_is_one_sentence(
         await pilot.pause()
         assert isinstance(app.screen, PortfolioScreen)  # still running, showing what it has
         full = [m for m in _messages(app) if "disk is full" in m]
-        assert len(full) == 1 and "nothing was saved" in full[0]
+        assert len(full) == 1
+        assert "nothing was saved" in full[0]
         assert app.return_code is None
 
 
@@ -92,7 +93,8 @@ async def test_a_storage_error_nobody_caught_does_not_end_the_app(demo_ws: Works
     async with app.run_test(size=(120, 40)) as pilot:
         app.set_timer(0.01, tick_on_a_full_disk)
         await pilot.pause(0.2)
-        assert app.is_running and app.return_code is None
+        assert app.is_running
+        assert app.return_code is None
         assert "The disk is full, so cstui could not save your change." in _messages(app)
 
 
@@ -188,7 +190,8 @@ def test_a_crash_prints_no_record_contents(tmp_path: Path) -> None:
     )
     output = done.stdout + done.stderr
     assert done.returncode == 1, output  # a crash is not a success
-    assert "ValueError" in output and "crash" in output  # the report is there...
+    assert "ValueError" in output
+    assert "crash" in output
     assert SECRET not in output  # ...without the data: no locals, no message
 
 
@@ -215,5 +218,6 @@ def test_crash_report_override_matches_textual(tmp_path: Path) -> None:
     calls (a Textual upgrade that renames it would silently bring locals back)."""
     from textual.app import App as TextualApp
 
-    assert "_fatal_error" in vars(TextualApp) and "_handle_exception" in vars(TextualApp)
+    assert "_fatal_error" in vars(TextualApp)
+    assert "_handle_exception" in vars(TextualApp)
     assert CSApp._fatal_error is not TextualApp._fatal_error

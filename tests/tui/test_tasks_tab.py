@@ -52,7 +52,8 @@ async def test_create_complete_edit_delete(demo_ws: Workspace) -> None:
         ][:1]
         assert shown
         for point in shown:
-            assert point.label("en") in text and point.agenda("en") in text
+            assert point.label("en") in text
+            assert point.agenda("en") in text
         late = next(x for x in everything if not x.done and x.due and x.due < TODAY)
         line = str(pane.items.get_option(late.id).prompt)
         assert f"{(TODAY - late.due).days}d overdue" in line if late.due else False
@@ -66,16 +67,21 @@ async def test_create_complete_edit_delete(demo_ws: Workspace) -> None:
         await pilot.press("ctrl+s")
         await pilot.pause()
         task = _task(demo_ws, account_id, "Send the QBR deck")
-        assert task is not None and task.due == date(2026, 11, 30)
-        assert task.priority is Priority.HIGH and task.source.value == "manual"
+        assert task is not None
+        assert task.due == date(2026, 11, 30)
+        assert task.priority is Priority.HIGH
+        assert task.source.value == "manual"
         assert pane.items.current_id == task.id
         assert "manual" in str(pane.items.get_option(task.id).prompt)
         # x completes it (done_on today) and keeps the cursor on it; done ones sort last.
         await pilot.press("x")
         await pilot.pause()
         task = _task(demo_ws, account_id, "Send the QBR deck")
-        assert task is not None and task.done and task.done_on == TODAY
-        assert pane.items.current_id == task.id and _shown(pane)[-1] == task.id
+        assert task is not None
+        assert task.done
+        assert task.done_on == TODAY
+        assert pane.items.current_id == task.id
+        assert _shown(pane)[-1] == task.id
         # f hides done tasks, f again shows them.
         await pilot.press("f")
         await pilot.pause()
@@ -88,7 +94,9 @@ async def test_create_complete_edit_delete(demo_ws: Workspace) -> None:
         await pilot.press("x")  # and back to open
         await pilot.pause()
         reopened = _task(demo_ws, account_id, "Send the QBR deck")
-        assert reopened is not None and not reopened.done and reopened.done_on is None
+        assert reopened is not None
+        assert not reopened.done
+        assert reopened.done_on is None
         # e edits; a bad date is refused beside its field, nothing saved.
         await pilot.press("e")
         form = app.screen
@@ -103,7 +111,9 @@ async def test_create_complete_edit_delete(demo_ws: Workspace) -> None:
         await pilot.press("ctrl+s")
         await pilot.pause()
         edited = _task(demo_ws, account_id, "Send the QBR deck v2")
-        assert edited is not None and edited.id == task.id and edited.due == date(2026, 12, 1)
+        assert edited is not None
+        assert edited.id == task.id
+        assert edited.due == date(2026, 12, 1)
         # d deletes after asking.
         await pilot.press("d")
         assert isinstance(app.screen, ConfirmScreen)

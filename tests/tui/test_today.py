@@ -40,7 +40,10 @@ async def test_walk_the_sections_and_open_an_account(demo_ws: Workspace) -> None
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_today(app, pilot)
         digest = screen.digest
-        assert digest is not None and digest.tasks and digest.alerts and digest.renewals
+        assert digest is not None
+        assert digest.tasks
+        assert digest.alerts
+        assert digest.renewals
         shown = text_of(screen)
         for section, items in digest.sections():
             assert f"({len(items)})" in shown, section
@@ -82,7 +85,8 @@ async def test_x_completes_tasks_and_z_snoozes_alerts_with_a_reason(demo_ws: Wor
         await pilot.press("x")
         await pilot.pause()
         task = next(t for t in demo_ws.tasks(include_done=True) if t.id == first.ref)
-        assert task.done and task.done_on is not None
+        assert task.done
+        assert task.done_on is not None
         assert first.id not in screen._items
         assert screen.current == second  # the cursor stays where the work is
 
@@ -92,7 +96,8 @@ async def test_x_completes_tasks_and_z_snoozes_alerts_with_a_reason(demo_ws: Wor
         await pilot.press("x")  # on an alert: nothing happens
         await pilot.press("z", "B", "escape")  # Escape cancels: nothing saved
         await pilot.pause()
-        assert app.screen is screen and item in screen.digest.alerts
+        assert app.screen is screen
+        assert item in screen.digest.alerts
 
         await pilot.press("z")
         await pilot.pause()
@@ -104,7 +109,8 @@ async def test_x_completes_tasks_and_z_snoozes_alerts_with_a_reason(demo_ws: Wor
         assert app.screen is form
         assert form.query_one("#error-reason", Static).display
         stored = demo_ws.store.get(Alert.table, item.ref)
-        assert stored is not None and not stored.get("snooze_reason")
+        assert stored is not None
+        assert not stored.get("snooze_reason")
 
         form.query_one("#field-reason", Input).value = "Budget call on Friday"
         await pilot.press("ctrl+s")
@@ -112,11 +118,14 @@ async def test_x_completes_tasks_and_z_snoozes_alerts_with_a_reason(demo_ws: Wor
         assert app.screen is screen
         stored = demo_ws.store.get(Alert.table, item.ref)
         assert stored is not None
-        assert stored["snooze_reason"] == "Budget call on Friday" and stored["snoozed_by"] == "me"
+        assert stored["snooze_reason"] == "Budget call on Friday"
+        assert stored["snoozed_by"] == "me"
         assert stored["snoozed_until"] == "2026-11-30"
-        assert item not in screen.digest.alerts and item.id not in screen._items
+        assert item not in screen.digest.alerts
+        assert item.id not in screen._items
         # The cursor moved on to the next alert rather than jumping to the top.
-        assert screen.current is not None and screen.current.section == "alerts"
+        assert screen.current is not None
+        assert screen.current.section == "alerts"
 
 
 async def test_everyone_toggle_and_japanese_at_80x24(demo_ws: Workspace) -> None:
@@ -126,13 +135,17 @@ async def test_everyone_toggle_and_japanese_at_80x24(demo_ws: Workspace) -> None
         assert screen.digest is not None
         mine = len(screen.digest.tasks)
         shown = text_of(screen)
-        assert f"タスク ({mine})" in shown and "アラート" in shown and "契約更新" in shown
+        assert f"タスク ({mine})" in shown
+        assert "アラート" in shown
+        assert "契約更新" in shown
         assert "自分の担当顧客" in str(screen.query_one("#today-scope", Static).render())
         await pilot.press("a")
-        assert screen.digest.everyone and len(screen.digest.tasks) > mine
+        assert screen.digest.everyone
+        assert len(screen.digest.tasks) > mine
         assert "@" in text_of(screen)  # owners shown when the list is everyone's
         lines = screen.query_one(TodayList)
-        assert lines.size.width <= 80 and lines.size.height >= 10
+        assert lines.size.width <= 80
+        assert lines.size.height >= 10
 
 
 async def test_long_sections_are_capped_so_every_section_is_on_screen(demo_ws: Workspace) -> None:
@@ -143,7 +156,8 @@ async def test_long_sections_are_capped_so_every_section_is_on_screen(demo_ws: W
         screen = await open_today(app, pilot)
         await pilot.press("a")  # everyone's: the longest lists
         digest = screen.digest
-        assert digest is not None and len(digest.alerts) > screen._cap
+        assert digest is not None
+        assert len(digest.alerts) > screen._cap
         lines = screen.query_one(TodayList)
         assert len(lines.options) <= lines.size.height  # no scrolling to reach a section
         headings = [o.id for o in lines.options if (o.id or "").startswith("h:")]

@@ -23,7 +23,8 @@ async def test_subscribers_hear_changes_until_removed_and_their_errors_are_logge
         await app.screen.mount(probe)
         on_workspace_change(probe, heard.append)
         demo_ws.update_account(account_id, {"name": "Renamed once"})
-        assert len(heard) == 1 and account_id in heard[0].account_ids  # at once, not later
+        assert len(heard) == 1
+        assert account_id in heard[0].account_ids
 
         await probe.remove()
         demo_ws.update_account(account_id, {"name": "Renamed twice"})
@@ -57,14 +58,18 @@ async def test_confirm_shows_a_refusal_and_stays_open(empty_ws: Workspace) -> No
         await app.push_screen(ConfirmScreen("Remove it?", "Remove", refuse), answers.append)
         await pilot.press("enter")  # focus starts on Cancel: Enter says no
         await pilot.pause()
-        assert answers == [False] and tries == []
+        assert answers == [False]
+        assert tries == []
 
         dialog = ConfirmScreen("Remove it?", "Remove", refuse, default=True)
         await app.push_screen(dialog, answers.append)
         await pilot.press("enter")
         await pilot.pause()
-        assert app.screen is dialog and tries == [1] and answers == [False]
+        assert app.screen is dialog
+        assert tries == [1]
+        assert answers == [False]
         assert "frozen" in str(dialog.query_one("#confirm-errors", Static).content)
         await pilot.press("escape")
         await pilot.pause()
-        assert app.screen is not dialog and answers == [False, False]
+        assert app.screen is not dialog
+        assert answers == [False, False]

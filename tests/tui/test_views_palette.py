@@ -113,7 +113,9 @@ async def test_palette_finds_kanji_names_by_hiragana_and_shows_health_and_arr(
         hits = await _hits(app, "しなの")
         assert target.name in [hit.text for hit in hits]
         help_text = str(next(h for h in hits if h.text == target.name).help)
-        assert "Health" in help_text and "ARR" in help_text and "¥" in help_text
+        assert "Health" in help_text
+        assert "ARR" in help_text
+        assert "¥" in help_text
 
 
 async def test_a_palette_jump_replaces_the_account_screen(demo_ws: Workspace) -> None:
@@ -127,7 +129,8 @@ async def test_a_palette_jump_replaces_the_account_screen(demo_ws: Workspace) ->
             hit.command()  # what choosing the line in the palette runs
             await pilot.pause()
         screen = app.screen
-        assert isinstance(screen, AccountScreen) and screen.account_id == accounts[-1].id
+        assert isinstance(screen, AccountScreen)
+        assert screen.account_id == accounts[-1].id
         assert len(app.screen_stack) == 2
         await pilot.press("escape")
         await pilot.pause()

@@ -85,15 +85,22 @@ def test_relative_dates_are_exact_where_it_matters() -> None:
     def rel(days: int, *, late: bool = False) -> str:
         return i18n.humanize(today + timedelta(days=days), today, late=late)
 
-    assert rel(32) == "in 32 days" and rel(37) == "in 37 days"
-    assert rel(59) == "in 59 days" and rel(60) == "in 2 months"
-    assert rel(-12) == "12 days ago" and rel(-12, late=True) == "12 days overdue"
-    assert rel(-1, late=True) == "1 day overdue" and rel(1) == "tomorrow"
+    assert rel(32) == "in 32 days"
+    assert rel(37) == "in 37 days"
+    assert rel(59) == "in 59 days"
+    assert rel(60) == "in 2 months"
+    assert rel(-12) == "12 days ago"
+    assert rel(-12, late=True) == "12 days overdue"
+    assert rel(-1, late=True) == "1 day overdue"
+    assert rel(1) == "tomorrow"
     assert {rel(d) for d in range(351, 381)} == {"in 12 months"}  # never "in a year"
-    assert rel(800) == "in 2 years" and rel(-400, late=True) == "13 months overdue"
+    assert rel(800) == "in 2 years"
+    assert rel(-400, late=True) == "13 months overdue"
     assert rel(5, late=True) == "in 5 days"  # late only changes the past
     i18n.set_language("ja")
-    assert rel(32) == "32日後" and rel(-12, late=True) == "12日超過" and rel(365) == "12ヶ月後"
+    assert rel(32) == "32日後"
+    assert rel(-12, late=True) == "12日超過"
+    assert rel(365) == "12ヶ月後"
 
 
 def test_control_characters_are_neutralised() -> None:
