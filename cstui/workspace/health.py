@@ -27,6 +27,7 @@ from cstui.domain.light import (
     LightContact,
     LightSurvey,
     LightUsage,
+    SurveyLike,
 )
 from cstui.domain.models import (
     Account,
@@ -79,7 +80,7 @@ class Health(Onboarding, SuccessPlans):
         return self._summaries
 
     @staticmethod
-    def _latest_nps_of(surveys: Iterable[SurveyResponse]) -> int | None:
+    def _latest_nps_of(surveys: Iterable[SurveyLike]) -> int | None:
         cutoff = date.fromordinal(clock.today().toordinal() - 365)
         answers = [s for s in surveys if s.kind is SurveyKind.NPS and s.date >= cutoff]
         return max(answers, key=lambda s: (s.date, s.id)).score if answers else None
@@ -253,7 +254,10 @@ class Health(Onboarding, SuccessPlans):
                 "trend": trend(points, day, self.settings.health.trend_days),
                 "last_touch": None if result.last_touch is None else result.last_touch.isoformat(),
                 "model": self.health_model_id,
-                "nps": self._latest_nps_of(self._for_account(SurveyResponse, result.account_id)),
+                "nps": self._latest_nps_of(
+                    LightSurvey.from_record(r)
+                    for r in self._light_records(SurveyResponse, result.account_id)
+                ),
             }
             changed = changed_fields(current, fresh)
             if changed:
