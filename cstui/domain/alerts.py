@@ -34,7 +34,8 @@ from cstui.domain.health import (
     latest_snapshot_index,
     latest_touch,
 )
-from cstui.domain.models import Contact, ContactRole, Record, SurveyKind, SurveyResponse
+from cstui.domain.light import ContactLike, SurveyLike
+from cstui.domain.models import ContactRole, Record, SurveyKind
 from cstui.domain.portfolio import renewal_state
 from cstui.i18n import Msg, join, message_from_json, msg, render, texts
 
@@ -101,8 +102,8 @@ def _champion_left(inputs: HealthInputs, fc: FlagConfig, as_of: date) -> Flag | 
     replace the one who left); an old departure keeps flagging only while no active champion
     remains, so naming a new champion clears it.
     """
-    gone: list[tuple[Contact, date | None]] = []
-    staying: list[Contact] = []
+    gone: list[tuple[ContactLike, date | None]] = []
+    staying: list[ContactLike] = []
     for c in inputs.contacts:
         if c.role is not ContactRole.CHAMPION:
             continue
@@ -277,7 +278,7 @@ def _renewal_overdue(inputs: HealthInputs, as_of: date) -> Flag | None:
 def _detractor(inputs: HealthInputs, fc: FlagConfig, as_of: date) -> Flag | None:
     """An NPS answer of ``max_score`` or less (a detractor: 0–6) within the window."""
     start = as_of - timedelta(days=fc.detractor_window_days)
-    hits: list[SurveyResponse] = [
+    hits: list[SurveyLike] = [
         s
         for s in inputs.surveys
         if s.kind is SurveyKind.NPS

@@ -38,7 +38,8 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import Final, Literal
 
-from cstui.domain.models import Account, Activity, ActivityKind, OnboardingPlan, Tier
+from cstui.domain.light import AccountLike, ActivityLike
+from cstui.domain.models import Account, ActivityKind, OnboardingPlan, Tier
 
 WINDOW_BEFORE_DAYS: Final = 30
 WINDOW_AFTER_DAYS: Final = 45
@@ -60,6 +61,9 @@ class TouchpointKind(StrEnum):
     MIDPOINT = "midpoint"
     PRE_RENEWAL = "pre-renewal"
 
+
+_KIND_ORDER: Final = {kind: n for n, kind in enumerate(TouchpointKind)}
+"""Declaration order, for ties on one day (a list lookup per comparison showed in the rescore)."""
 
 LABELS: Final[dict[TouchpointKind, tuple[str, str]]] = {
     TouchpointKind.KICKOFF: ("Executive kickoff", "決裁者とのキックオフ"),
@@ -155,7 +159,9 @@ def account_lang(account: Account) -> str:
     return "en"
 
 
-def _planned(account: Account, plan: OnboardingPlan | None) -> list[tuple[TouchpointKind, date]]:
+def _planned(
+    account: AccountLike, plan: OnboardingPlan | None
+) -> list[tuple[TouchpointKind, date]]:
     start = account.contract_start or (plan.start if plan is not None else None)
     renewal = account.renewal_date
     term = term_start(start, renewal)
@@ -181,9 +187,9 @@ def _planned(account: Account, plan: OnboardingPlan | None) -> list[tuple[Touchp
 
 
 def touchpoints(
-    account: Account,
+    account: AccountLike,
     plan: OnboardingPlan | None,
-    activities: Iterable[Activity],
+    activities: Iterable[ActivityLike],
     as_of: date,
 ) -> list[Touchpoint]:
     """The account's executive touchpoints of the current term at ``as_of``, by due date.
@@ -191,9 +197,7 @@ def touchpoints(
     Only activities dated on or before ``as_of`` count, so the answer at a past date is
     what it was then.
     """
-    planned = sorted(
-        _planned(account, plan), key=lambda p: (p[1], list(TouchpointKind).index(p[0]))
-    )
+    planned = sorted(_planned(account, plan), key=lambda p: (p[1], _KIND_ORDER[p[0]]))
     if not planned:
         return []
     reports = sorted(
@@ -210,7 +214,7 @@ def touchpoints(
         if kind is TouchpointKind.PRE_RENEWAL and renewal is not None:
             closes = max(closes, renewal)
             missed_after = max(due, renewal)
-        match: Activity | None = None
+        match: ActivityLike | None = None
         for n, report in enumerate(reports):
             if n not in used and opens <= report.date <= closes:
                 used.add(n)

@@ -53,19 +53,21 @@ from cstui.domain.config import (
     validate_data,
 )
 from cstui.domain.config import find_key_line as find_key_line
+from cstui.domain.light import (
+    AccountLike,
+    ActivityLike,
+    ContactLike,
+    SnapshotLike,
+    SurveyLike,
+    UsageLike,
+)
 from cstui.domain.models import (
-    Account,
-    Activity,
-    Contact,
     ObjectiveStatus,
     OnboardingPlan,
     Stage,
     SuccessPlan,
     SurveyKind,
-    SurveyResponse,
     Tier,
-    UsageHistory,
-    UsageSnapshot,
 )
 from cstui.domain.success import objective_status as objective_status
 from cstui.i18n import Msg, msg
@@ -489,13 +491,16 @@ class ManualRating(BaseModel):
 
 @dataclass(frozen=True, slots=True)
 class HealthInputs:
-    """Everything the score reads about one account (records of that account only)."""
+    """Everything the score reads about one account (records of that account only).
 
-    account: Account
-    usage: UsageHistory | None = None
-    contacts: list[Contact] = field(default_factory=list)
-    activities: list[Activity] = field(default_factory=list)
-    surveys: list[SurveyResponse] = field(default_factory=list)
+    Models or light records (:mod:`cstui.domain.light`): the same formula reads either.
+    """
+
+    account: AccountLike
+    usage: UsageLike | None = None
+    contacts: Sequence[ContactLike] = field(default_factory=list)
+    activities: Sequence[ActivityLike] = field(default_factory=list)
+    surveys: Sequence[SurveyLike] = field(default_factory=list)
     onboarding: OnboardingPlan | None = None
     success_plan: SuccessPlan | None = None
     override: ManualRating | None = None
@@ -589,9 +594,9 @@ def band_for(score: int | None, config: HealthConfig) -> Band:
     return Band.GREEN
 
 
-def latest_touch(activities: Iterable[Activity], as_of: date) -> Activity | None:
+def latest_touch(activities: Iterable[ActivityLike], as_of: date) -> ActivityLike | None:
     """The most recent activity dated on or before ``as_of`` (every kind counts as a touch)."""
-    best: Activity | None = None
+    best: ActivityLike | None = None
     best_date = date.min
     for act in activities:
         d = act.date
@@ -600,7 +605,7 @@ def latest_touch(activities: Iterable[Activity], as_of: date) -> Activity | None
     return best
 
 
-def latest_snapshot_index(usage: UsageHistory | None, as_of: date) -> int | None:
+def latest_snapshot_index(usage: UsageLike | None, as_of: date) -> int | None:
     """Index of the newest usage reading dated on or before ``as_of`` (snapshots are sorted)."""
     if usage is None:
         return None
@@ -659,8 +664,8 @@ _TIER_LABELS: Final = {tier: Msg(f"tier.{tier.value}") for tier in Tier}
 
 
 def _usage_reading(
-    usage: UsageHistory | None, as_of: date, max_age: int
-) -> tuple[UsageSnapshot | None, Msg]:
+    usage: UsageLike | None, as_of: date, max_age: int
+) -> tuple[SnapshotLike | None, Msg]:
     i = latest_snapshot_index(usage, as_of)
     if usage is None or i is None:
         return None, _NO_USAGE
@@ -671,7 +676,7 @@ def _usage_reading(
     return snap, _NO_USAGE
 
 
-def _adoption(account: Account, snap: UsageSnapshot | None, why: Msg) -> _Eval:
+def _adoption(account: AccountLike, snap: SnapshotLike | None, why: Msg) -> _Eval:
     if snap is None:
         return None, why
     if account.seats <= 0:
@@ -681,7 +686,7 @@ def _adoption(account: Account, snap: UsageSnapshot | None, why: Msg) -> _Eval:
     )
 
 
-def _maturity(usage: UsageHistory | None, snap: UsageSnapshot | None, why: Msg) -> _Eval:
+def _maturity(usage: UsageLike | None, snap: SnapshotLike | None, why: Msg) -> _Eval:
     if snap is None or usage is None:
         return None, why
     total = usage.features_total
@@ -692,7 +697,9 @@ def _maturity(usage: UsageHistory | None, snap: UsageSnapshot | None, why: Msg) 
     )
 
 
-def _engagement(account: Account, touch: Activity | None, cadence: int, as_of: date) -> _Eval:
+def _engagement(
+    account: AccountLike, touch: ActivityLike | None, cadence: int, as_of: date
+) -> _Eval:
     tier = account.tier
     if touch is not None:
         days = (as_of - touch.date).days
@@ -718,7 +725,7 @@ def _engagement(account: Account, touch: Activity | None, cadence: int, as_of: d
     )
 
 
-def _sentiment(surveys: Iterable[SurveyResponse], as_of: date, window: int) -> _Eval:
+def _sentiment(surveys: Iterable[SurveyLike], as_of: date, window: int) -> _Eval:
     """Each contact's latest answer. Two answers of one contact on one day: the one with the
     greater id wins, whatever order they come in (the same score in every process)."""
     start = as_of - timedelta(days=window)
@@ -749,7 +756,7 @@ def _sentiment(surveys: Iterable[SurveyResponse], as_of: date, window: int) -> _
     return None, msg("health.missing.no_survey", days=window)
 
 
-def _support(snap: UsageSnapshot | None, why: Msg) -> _Eval:
+def _support(snap: SnapshotLike | None, why: Msg) -> _Eval:
     if snap is None:
         return None, why
     tickets, users = snap.open_tickets, snap.active_users
@@ -757,7 +764,7 @@ def _support(snap: UsageSnapshot | None, why: Msg) -> _Eval:
     return per10, msg("health.raw.support", tickets=tickets, users=users, per10=_fmt(per10))
 
 
-def _onboarding(account: Account, plan: OnboardingPlan | None, as_of: date) -> _Eval:
+def _onboarding(account: AccountLike, plan: OnboardingPlan | None, as_of: date) -> _Eval:
     if account.stage not in _ONBOARDING_STAGES:
         return None, Msg("health.missing.not_onboarding")
     if plan is None:
@@ -778,7 +785,7 @@ def _onboarding(account: Account, plan: OnboardingPlan | None, as_of: date) -> _
     return done_n / due_n, msg("health.raw.onboarding", done=done_n, due=due_n)
 
 
-def _outcomes(account: Account, plan: SuccessPlan | None, as_of: date, ratio: float) -> _Eval:
+def _outcomes(account: AccountLike, plan: SuccessPlan | None, as_of: date, ratio: float) -> _Eval:
     if plan is None:
         return None, Msg("health.missing.no_success_plan")
     good = counted = 0

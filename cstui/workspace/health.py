@@ -10,22 +10,34 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from functools import cached_property
+from operator import itemgetter
 from typing import Any
 
 from cstui import clock
 from cstui.config import Settings
 from cstui.domain.alerts import Alert, Flag, compute_flags, is_active, reconcile_alerts, snooze
 from cstui.domain.health import HealthInputs, HealthResult, ManualRating, compute_health, trend
+from cstui.domain.light import (
+    LightAccount,
+    LightActivity,
+    LightContact,
+    LightSurvey,
+    LightUsage,
+    SurveyLike,
+)
 from cstui.domain.models import (
     Account,
     Activity,
     Contact,
     InvalidRecord,
+    Record,
     SurveyKind,
     SurveyResponse,
+    UsageHistory,
 )
 from cstui.store import Change, NamedLock, Store, gc_paused
 from cstui.workspace.onboarding import Onboarding
@@ -68,7 +80,7 @@ class Health(Onboarding, SuccessPlans):
         return self._summaries
 
     @staticmethod
-    def _latest_nps_of(surveys: Iterable[SurveyResponse]) -> int | None:
+    def _latest_nps_of(surveys: Iterable[SurveyLike]) -> int | None:
         cutoff = date.fromordinal(clock.today().toordinal() - 365)
         answers = [s for s in surveys if s.kind is SurveyKind.NPS and s.date >= cutoff]
         return max(answers, key=lambda s: (s.date, s.id)).score if answers else None
@@ -87,6 +99,57 @@ class Health(Onboarding, SuccessPlans):
             contacts=self._for_account(Contact, account_id),
             activities=self._for_account(Activity, account_id),
             surveys=self._for_account(SurveyResponse, account_id),
+            onboarding=self.onboarding(account_id),
+            success_plan=self.success_plan(account_id),
+            override=self.rating(account_id),
+        )
+
+    def _light_records(self, model: type[Record], account_id: str) -> list[dict[str, Any]]:
+        """The account's stored records of ``model``, in id order (as ``_for_account``)."""
+        peek = self.store.peek
+        ids = self._index(model).get(account_id)
+        if not ids:
+            return []
+        return [r for i in sorted(ids) if (r := peek(model.table, i)) is not None]
+
+    def _grouped(self, model: type[Record]) -> dict[str, list[dict[str, Any]]]:
+        """Every stored record of ``model`` by account, each list in id order: one pass over
+        the table for a whole-book rescore instead of a lookup per record."""
+        out: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for record in self.store.scan(model.table):
+            account_id = record.get("account_id")
+            if isinstance(account_id, str):
+                out[account_id].append(record)
+        for records in out.values():
+            if len(records) > 1:
+                records.sort(key=itemgetter("id"))
+        return out
+
+    def light_health_inputs(
+        self, account_id: str, groups: Mapping[str, Mapping[str, list[dict[str, Any]]]] = {}
+    ) -> HealthInputs | None:
+        """The score's inputs read straight from the stored records (no pydantic models for
+        the account, usage, contacts, activities and surveys): the whole-book rescore's path.
+        ``groups``: tables already grouped by account (:meth:`_grouped`, by table name).
+        None when there is no such account.
+        """
+        record = self.store.peek(Account.table, account_id)
+        if record is None:
+            return None
+
+        def records(model: type[Record]) -> list[dict[str, Any]]:
+            group = groups.get(model.table)
+            if group is None:
+                return self._light_records(model, account_id)
+            return group.get(account_id, [])
+
+        usage = records(UsageHistory)
+        return HealthInputs(
+            account=LightAccount.from_record(record),
+            usage=LightUsage.from_record(usage[0]) if usage else None,
+            contacts=[LightContact.from_record(r) for r in records(Contact)],
+            activities=[LightActivity.from_record(r) for r in records(Activity)],
+            surveys=[LightSurvey.from_record(r) for r in records(SurveyResponse)],
             onboarding=self.onboarding(account_id),
             success_plan=self.success_plan(account_id),
             override=self.rating(account_id),
@@ -116,6 +179,9 @@ class Health(Onboarding, SuccessPlans):
     ) -> list[tuple[HealthResult, list[Flag]]]:
         """Compute health and flags (pure reads; :meth:`record_health` persists them).
 
+        Reads the stored records through :meth:`light_health_inputs` (the same formula as
+        :meth:`health`, without building a model per record).
+
         ``cache_models=False`` for passes over the whole book: the models built for them are
         dropped afterwards instead of staying in memory for the life of the process.
         """
@@ -129,10 +195,18 @@ class Health(Onboarding, SuccessPlans):
         cached, self._cache_models = self._cache_models, cache_models and self._cache_models
         try:
             with gc_paused():  # many short-lived objects, no cycles: no full collections
+                groups = (
+                    {
+                        m.table: self._grouped(m)
+                        for m in (UsageHistory, Contact, Activity, SurveyResponse)
+                    }
+                    if len(ids) > 100
+                    else {}
+                )
                 for account_id in ids:
-                    if self.account(account_id) is None:
+                    inputs = self.light_health_inputs(account_id, groups)
+                    if inputs is None:
                         continue
-                    inputs = self.health_inputs(account_id)
                     result = compute_health(inputs, config, day)
                     out.append((result, compute_flags(inputs, result, config, day)))
         finally:
@@ -180,7 +254,10 @@ class Health(Onboarding, SuccessPlans):
                 "trend": trend(points, day, self.settings.health.trend_days),
                 "last_touch": None if result.last_touch is None else result.last_touch.isoformat(),
                 "model": self.health_model_id,
-                "nps": self._latest_nps_of(self._for_account(SurveyResponse, result.account_id)),
+                "nps": self._latest_nps_of(
+                    LightSurvey.from_record(r)
+                    for r in self._light_records(SurveyResponse, result.account_id)
+                ),
             }
             changed = changed_fields(current, fresh)
             if changed:

@@ -231,6 +231,7 @@ def test_no_touch_ever_counts_from_contract_start(cfg: HealthConfig) -> None:
 
 def _renewal(days: int, surveys_score: int) -> HealthInputs:
     base = quiet()
+    assert isinstance(base.account, Account)
     account = base.account.model_copy(update={"renewal_date": AS_OF + timedelta(days=days)})
     surveys = [
         SurveyResponse(account_id="A", contact_id="c2", date=date(2026, 5, 1), score=surveys_score)
@@ -288,7 +289,9 @@ def test_detractor_negatives(cfg: HealthConfig) -> None:
 
 
 def test_unscored_stage_raises_no_flags(cfg: HealthConfig) -> None:
-    churned = quiet().account.model_copy(update={"stage": Stage.CHURNED})
+    quiet_account = quiet().account
+    assert isinstance(quiet_account, Account)
+    churned = quiet_account.model_copy(update={"stage": Stage.CHURNED})
     inputs = replace(quiet(), account=churned, activities=[])
     assert flags_of(inputs, cfg) == {}
 
@@ -399,5 +402,6 @@ def test_overdue_renewal_flags_and_on_a_red_account_raises_renewal_risk(
     rules = {f.rule for f in compute_flags(inputs, yellow, cfg, AS_OF)}
     assert "renewal-overdue" in rules
     assert "renewal-risk" not in rules
+    assert isinstance(inputs.account, Account)
     in_renewal = replace(inputs, account=inputs.account.model_copy(update={"stage": Stage.RENEWAL}))
     assert "renewal-overdue" in {f.rule for f in compute_flags(in_renewal, red, cfg, AS_OF)}

@@ -353,7 +353,7 @@ def test_manual_rating_validation(fields: dict[str, Any], message: str) -> None:
 def test_future_data_is_ignored(cfg: HealthConfig) -> None:
     base = typical()
     later = date(2026, 6, 2)
-    assert base.usage is not None
+    assert isinstance(base.usage, UsageHistory)
     assert base.success_plan is not None
     noisy = replace(
         base,
