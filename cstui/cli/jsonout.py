@@ -18,6 +18,7 @@ SCHEMAS: Final[Mapping[str, int]] = {
     "today": 1,
     "tasks": 1,
     "report.kpis": 1,
+    "sync.status": 1,
 }
 """Each ``--json`` output and its current version (the table in docs/cli-json.md)."""
 

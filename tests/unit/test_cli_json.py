@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -18,18 +19,22 @@ OUTPUTS = [
     (["today", "--json", "--all"], "today"),
     (["tasks", "--json", "--all"], "tasks"),
     (["report", "kpis", "--json", "--period", "2026Q3"], "report.kpis"),
+    (["sync", "--status", "--json"], "sync.status"),
 ]
 
 
 @pytest.mark.parametrize(("args", "name"), OUTPUTS)
 def test_each_json_output_starts_with_its_schema(
-    demo_dir: Path, args: list[str], name: str
+    demo_dir: Path, tmp_path: Path, args: list[str], name: str
 ) -> None:
-    result = CliRunner().invoke(main, [*args, "--data-dir", str(demo_dir)])
+    data = tmp_path / "data"
+    shutil.copytree(demo_dir, data)  # health and tasks write (rescores, cadence tasks)
+    result = CliRunner().invoke(main, [*args, "--data-dir", str(data)])
     assert result.exit_code == 0, result.stderr
     parsed = json.loads(result.stdout)
     assert next(iter(parsed)) == "schema"
     assert parsed["schema"] == f"cstui.{name}/{SCHEMAS[name]}"
+    assert len(parsed) > 2  # the payload came too
 
 
 def test_every_output_is_tested_and_documented() -> None:
@@ -51,3 +56,9 @@ def test_usage_errors_exit_2_as_the_readme_says() -> None:
     assert "| 2 | Usage" in readme
     result = CliRunner().invoke(main, ["health", "--no-such-option"])
     assert result.exit_code == 2
+
+
+def test_sync_json_needs_status(demo_dir: Path) -> None:
+    result = CliRunner().invoke(main, ["sync", "--json", "--data-dir", str(demo_dir)])
+    assert result.exit_code == 4  # sync's own usage code (see cstui sync --help)
+    assert "--status" in result.stderr
