@@ -12,6 +12,7 @@ was shown.
 from __future__ import annotations
 
 import io
+import sys
 from pathlib import Path
 
 import click
@@ -51,17 +52,30 @@ def export_group() -> None:
     default=None,
     help="Write to this file (default: standard output).",
 )
-def export_accounts_cmd(data_dir: Path | None, team: bool, fmt: str, out: Path | None) -> None:
+@click.option(
+    "--excel",
+    is_flag=True,
+    help="CSV for Excel: UTF-8 with a BOM and CRLF lines, so Japanese text opens ungarbled.",
+)
+def export_accounts_cmd(
+    data_dir: Path | None, team: bool, fmt: str, out: Path | None, excel: bool
+) -> None:
     """Export every account as CSV or JSON."""
-
+    if excel and fmt != "csv":
+        raise click.UsageError("--excel writes CSV; it cannot be combined with --format json.")
     with opened(data_dir, team=team) as ws:
         if out is None:
-            buffer = io.StringIO()
-            export_accounts(ws, fmt, buffer)
-            write_out(buffer.getvalue())
+            buffer = io.StringIO(newline="")
+            export_accounts(ws, fmt, buffer, excel=excel)
+            if excel:  # bytes as Excel wants them, never re-encoded by the terminal's locale
+                sys.stdout.flush()
+                sys.stdout.buffer.write(buffer.getvalue().encode("utf-8"))
+                sys.stdout.buffer.flush()
+            else:
+                write_out(buffer.getvalue())
             return
         with private_file(out) as handle:
-            count = export_accounts(ws, fmt, handle)
+            count = export_accounts(ws, fmt, handle, excel=excel)
         click.echo(f"Exported {count} accounts to {out}.", err=True)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
@@ -10,8 +9,9 @@ from rich.cells import cell_len
 
 from cstui import clock, i18n
 from cstui.cli.common import Group, data_dir_option, fail, inherited, opened, team_option
+from cstui.cli.jsonout import emit
 from cstui.i18n import render, t
-from cstui.sanitize import clean, json_text
+from cstui.sanitize import clean
 from cstui.workspace import AccountNotFound
 
 
@@ -40,8 +40,7 @@ def health(ctx: click.Context, data_dir: Path | None, team: bool, as_json: bool)
             for row in rows
         ]
     if as_json:
-        document = {"as_of": today.isoformat(), "accounts": out}
-        sys.stdout.write(json_text(document) + "\n")
+        emit("health", {"as_of": today.isoformat(), "accounts": out})
         return
     for row in rows:
         score = "  —" if row.health is None else f"{row.health:>3}"

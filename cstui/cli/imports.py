@@ -1,6 +1,8 @@
 """``cstui import accounts`` and ``cstui import surveys``: CSV files into the book.
 
-Files must be UTF-8 (a BOM is fine); bad rows are reported with their line number.
+Files may be UTF-8 (a BOM is fine), UTF-16 with a BOM, or cp932 as Japanese Excel saves
+them (:func:`cstui.workspace.imports.decode_csv`); a file that is none of these is refused
+in the user's language. Bad rows are reported with their line number.
 """
 
 from __future__ import annotations
@@ -10,9 +12,31 @@ from pathlib import Path
 
 import click
 
-from cstui.cli.common import EXIT_ERROR, Group, data_dir_option, fail, opened, team_option
+from cstui import i18n
+from cstui.cli.common import (
+    EXIT_ERROR,
+    Group,
+    data_dir_option,
+    fail,
+    lang_option,
+    opened,
+    team_option,
+)
 from cstui.sanitize import clean
-from cstui.workspace.imports import import_accounts
+from cstui.workspace.imports import UnreadableFile, decode_csv, import_accounts
+
+
+def read_csv(file: Path, lang: str | None) -> str:
+    """The file's text in whichever encoding Excel saved it; otherwise the command stops
+    with a sentence in the user's language (exit 1), before the book is opened."""
+    i18n.set_language(i18n.detect_language(lang))
+    try:
+        return decode_csv(file.read_bytes())
+    except UnreadableFile as exc:
+        fail(f"{file}: {exc}")
+    except OSError:
+        fail(i18n.t("import.error.missing", path=str(file)))
+    raise AssertionError("unreachable")  # fail() exits
 
 
 @click.group(name="import", cls=Group)
@@ -23,15 +47,15 @@ def import_group() -> None:
 @import_group.command(name="accounts")
 @data_dir_option
 @team_option
+@lang_option
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def import_accounts_cmd(data_dir: Path | None, team: bool, file: Path) -> None:
-    """Import accounts from a CSV with the export's columns; bad rows are reported, not written."""
+def import_accounts_cmd(data_dir: Path | None, team: bool, lang: str | None, file: Path) -> None:
+    """Import accounts from a CSV with the export's columns; bad rows are reported, not written.
 
-    try:
-        text = file.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        fail(f"{file} is not UTF-8 text; save the CSV as UTF-8 and try again.")
-        return
+    UTF-8 or Japanese Excel's cp932; dates as 2026-03-01 or 2026/03/01, numbers as 1200000
+    or "1,200,000".
+    """
+    text = read_csv(file, lang)
     with opened(data_dir, team=team, create=True) as ws:
         report = import_accounts(ws, [text])
     for line, reason in report.errors:
@@ -47,17 +71,15 @@ def import_accounts_cmd(data_dir: Path | None, team: bool, file: Path) -> None:
 @import_group.command(name="surveys")
 @data_dir_option
 @team_option
+@lang_option
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def import_surveys_cmd(data_dir: Path | None, team: bool, file: Path) -> None:
+def import_surveys_cmd(data_dir: Path | None, team: bool, lang: str | None, file: Path) -> None:
     """Import NPS/CSAT responses (account, contact, date, kind, score, comment).
 
-    All rows or none: any bad row is reported with its line and nothing is imported.
+    All rows or none: any bad row is reported with its line and nothing is imported; an
+    answer dated after today is a bad row.
     """
-    try:
-        text = file.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        fail(f"{file} is not UTF-8 text; save the CSV as UTF-8 and try again.")
-        return
+    text = read_csv(file, lang)
     with opened(data_dir, team=team) as ws:  # answers need the accounts: no new book
         result = ws.import_surveys(text)
     for line, reason in result.errors:

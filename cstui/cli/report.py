@@ -6,7 +6,6 @@ without data says "no data" (JSON: ``null``), never 0.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
@@ -14,9 +13,10 @@ from rich.cells import cell_len
 
 from cstui import clock, i18n
 from cstui.cli.common import Group, data_dir_option, fail, inherited, opened, team_option
+from cstui.cli.jsonout import emit
 from cstui.domain.models import InvalidRecord
 from cstui.domain.renewals import KPIValue, Period
-from cstui.sanitize import clean, json_text
+from cstui.sanitize import clean
 
 
 def format_value(v: KPIValue) -> str:
@@ -71,8 +71,7 @@ def kpis(
             fail(" ".join(exc.messages))
             return
     if as_json:
-        document = {"as_of": clock.today().isoformat(), **result.to_json()}
-        sys.stdout.write(json_text(document) + "\n")
+        emit("report.kpis", {"as_of": clock.today().isoformat(), **result.to_json()})
         return
     p = result.period
     click.echo(

@@ -18,6 +18,7 @@ from typing import Any
 import click
 
 from cstui.cli.common import data_dir_option, fail, team_option
+from cstui.cli.jsonout import emit
 from cstui.paths import default_data_dir
 from cstui.sanitize import clean
 from cstui.store import Store, StoreError
@@ -267,6 +268,9 @@ def _ask(service: SyncService) -> int:
     help="Create the custom properties cstui needs in the CRM (safe to repeat), then exit.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="Print only the outcome.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="With --status: one JSON document for scripts."
+)
 @click.option("--hub-only", is_flag=True, help="Sync with the team hub only, not the CRM.")
 @click.option("--crm-only", is_flag=True, help="Sync with the CRM only, not the team hub.")
 def sync(
@@ -282,6 +286,7 @@ def sync(
     quiet: bool,
     hub_only: bool,
     crm_only: bool,
+    as_json: bool,
 ) -> None:
     """Sync with the team hub (a folder made by `cstui clone`), then the company CRM.
 
@@ -306,6 +311,8 @@ def sync(
     """
     if hub_only and crm_only:
         fail("--hub-only and --crm-only exclude each other.", EXIT_CONFIG)
+    if as_json and not show_status:
+        fail("--json goes with --status (the other runs print progress).", EXIT_CONFIG)
     if list_adapters:
         for info in registry.available().values():
             click.echo(f"{info.name}  {info.target}  ({info.package or 'unknown package'})")
@@ -335,18 +342,21 @@ def sync(
         store.close(checkpoint=False)
         fail(f"{folder} has no team hub; `cstui clone REMOTE DIR` makes one.", EXIT_CONFIG)
     try:
-        code = _sync_all(
-            store,
-            config,
-            adapter_name,
-            hub=hub,
-            crm=crm,
-            dry_run=dry_run,
-            resolutions=resolutions,
-            show_conflicts=show_conflicts,
-            show_status=show_status,
-            quiet=quiet,
-        )
+        if as_json:
+            code = _status_json(store, config, adapter_name, hub=hub, crm=crm)
+        else:
+            code = _sync_all(
+                store,
+                config,
+                adapter_name,
+                hub=hub,
+                crm=crm,
+                dry_run=dry_run,
+                resolutions=resolutions,
+                show_conflicts=show_conflicts,
+                show_status=show_status,
+                quiet=quiet,
+            )
     finally:
         # A failed or read-only run leaves the data files exactly as they were.
         store.close(checkpoint=code in (EXIT_OK, EXIT_PARTIAL, EXIT_CONFLICTS) and not dry_run)
@@ -411,6 +421,44 @@ def _sync_all(
         show_status=show_status,
         quiet=quiet,
     )
+
+
+def _when(moment: Any) -> str | None:
+    return None if moment is None else str(moment.isoformat())
+
+
+def _status_json(
+    store: Store, config: SyncConfig, adapter_name: str | None, *, hub: bool, crm: bool
+) -> int:
+    """``--status --json``: the hub's and the CRM's status (null for one not set up)."""
+    payload: dict[str, Any] = {"hub": None, "crm": None}
+    if hub:
+        with HubSync(store) as link:
+            h = link.status()
+        payload["hub"] = {
+            "remote": h.remote,
+            "pending": h.pending,
+            "conflicts": h.conflicts,
+            "last_sync": _when(h.last_sync),
+            "last_result": h.last_result,
+            "last_error": h.last_error,
+            "last_ok": _when(h.last_ok),
+        }
+    if crm:
+        c = SyncService(store, config, adapter_name).status(check_running=True)
+        payload["crm"] = {
+            "adapter": c.adapter,
+            "pending": c.pending,
+            "conflicts": c.conflicts,
+            "last_sync": _when(c.last_sync),
+            "last_result": c.last_result,
+            "last_error": c.last_error,
+            "last_ok": _when(c.last_ok),
+            "running": c.running,
+            "refused": c.failure_count,
+        }
+    emit("sync.status", payload)
+    return EXIT_OK
 
 
 def _print_hub_status(store: Store, *, dry_run: bool) -> None:

@@ -15,9 +15,10 @@ from rich.cells import get_character_cell_size
 
 from cstui import clock, i18n
 from cstui.cli.common import data_dir_option, fail, lang_option, opened, team_option
+from cstui.cli.jsonout import emit
 from cstui.domain.models import Task
 from cstui.i18n import t
-from cstui.sanitize import clean, json_text
+from cstui.sanitize import clean
 from cstui.workspace import AccountNotFound
 
 DUE_WIDTH = 12
@@ -145,7 +146,7 @@ def tasks(
             "account_id": account_id,
             "tasks": rows,
         }
-        click.echo(json_text(document))
+        emit("tasks", document)
         return
     if account_id is not None:
         heading = t("cli.tasks.scope.account", date=today, account=clean(account_name))

@@ -13,8 +13,9 @@ from rich.cells import cell_len
 
 from cstui import clock, i18n
 from cstui.cli.common import data_dir_option, lang_option, opened, team_option
+from cstui.cli.jsonout import emit
 from cstui.i18n import t
-from cstui.sanitize import clean, json_text
+from cstui.sanitize import clean
 from cstui.workspace.today import TodayDigest, TodayItem, build_today, section_title
 
 WHEN_WIDTH = 12
@@ -65,6 +66,6 @@ def today(
         ws.refresh_health()  # alerts must reflect today's data, not the last app session
         digest = build_today(ws, clock.today(), everyone=everyone)
     if as_json:
-        click.echo(json_text(digest.to_json()))
+        emit("today", digest.to_json())
     else:
         click.echo(render_text(digest))

@@ -8,11 +8,13 @@ same a year later, whatever happened to the account since.
 
 ROI scaling. :func:`cstui.domain.roi.compute` answers per contract year. The review shows
 the *period* (the quarter) and the *year to date* (calendar year, January to the quarter's
-end), each as the annual value, fee and net multiplied by ``months ÷ 12``. Months are whole
-calendar months in the window during which the contract ran: a contract that started in
-August counts 2 months of Q3 (August and September, the start month counted whole) and 2
-months year to date. ROI % and payback are ratios, so they are the annual ones unchanged.
-No months in the window (the contract started later) gives no ROI row (None).
+end, or to today in a quarter still running), each as the annual value, fee and net
+multiplied by ``months ÷ 12``. Months are the months the contract ran in the window,
+counted from its start day, a part month as its share of days: a contract that started on
+15 August counts about 1.5 months of Q3, one signed yesterday a day's worth, never a
+month; amounts are then rounded to whole units. ROI % and payback are ratios, so they are
+the annual ones unchanged. No time in the window (the contract started later) gives no ROI
+row (None).
 
 Texts that the review shows as sentences (risks, next steps, changes, the drafted summary)
 are worded here in English or Japanese, like the cadence agendas; report labels live in
@@ -22,9 +24,10 @@ catalogues (``stage.adoption``) in the review's language.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 from functools import cache
 from typing import Any, Final
 
@@ -84,7 +87,8 @@ class KPIRow:
 class ROIRow:
     """roi.compute's annual result scaled to ``months`` (see the module notes)."""
 
-    months: int
+    months: float
+    """Months the contract ran in the window, part months as fractions (2 days ≈ 0.07)."""
     currency: str
     value: float
     fee: float
@@ -182,6 +186,25 @@ def default_period(today: date) -> str:
     return Period.containing(today).shift(-1).label
 
 
+def opening_period(today: date, began: date | None, ended: date | None) -> str:
+    """The quarter a review opens on: the last complete quarter in which the customer
+    existed (``began``: contract start; ``ended``: churn day). A customer who churned
+    earlier opens on the quarter they left in; one whose contract began after the last
+    complete quarter has none yet, so the quarter running now."""
+    running = Period.containing(today)
+    last = running.shift(-1)
+    if ended is not None and ended <= last.end:
+        last = Period.containing(ended)
+    if began is not None and began > last.end:
+        return running.label
+    return last.label
+
+
+def unfinished(period: Period, today: date) -> bool:
+    """A quarter not over yet: delivering its review freezes numbers still moving."""
+    return period.end >= today
+
+
 def parse_period(text: str) -> Period:
     """A quarter like 2026Q3; months and years are refused (a QBR is quarterly)."""
     period = Period.parse(text)
@@ -192,29 +215,59 @@ def parse_period(text: str) -> Period:
 
 def due_date(period: Period) -> date:
     """A review is due 30 days after its quarter ends."""
-    from datetime import timedelta
-
     return period.end + timedelta(days=30)
 
 
-def _months_running(first: date, last: date, contract_start: date | None) -> int:
-    """Whole calendar months of ``first``…``last`` from the contract's start month on."""
+def _months_running(first: date, last: date, contract_start: date | None) -> float:
+    """Months the contract ran within ``first``…``last`` (both days included), counted from
+    its start day: whole months, then the days left as a share of the month they fall in.
+
+    A contract signed on 22 November has run 2 days' worth by 23 November (2 ÷ 30 of a
+    month, not a month); one signed on 15 August about 1.53 months by 30 September (a month
+    to 15 September, then 16 of the 30 days to 15 October).
+    """
     begin = first if contract_start is None or contract_start <= first else contract_start
-    if begin > last:
-        return 0
-    return (last.year - begin.year) * 12 + last.month - begin.month + 1
+    stop = last + timedelta(days=1)  # the window runs to the end of ``last``
+    if begin >= stop:
+        return 0.0
+    months = (stop.year - begin.year) * 12 + stop.month - begin.month
+    if _add_months(begin, months) > stop:
+        months -= 1
+    reached = _add_months(begin, months)
+    following = _add_months(begin, months + 1)
+    return months + (stop - reached).days / (following - reached).days
 
 
-def scale_roi(result: ROIResult, annual_fee: float, currency: str, months: int) -> ROIRow | None:
+def months_label(months: float) -> str:
+    """Months as a review shows them: 3, or 0.2 for part of a month."""
+    rounded = round(months, 1)
+    return str(int(rounded)) if rounded.is_integer() else f"{rounded:.1f}"
+
+
+def _add_months(day: date, months: int) -> date:
+    """``day`` moved by whole months, kept within the month (31 January + 1 = 28 February)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    following = date(year + month // 12, month % 12 + 1, 1)
+    return date(year, month, min(day.day, (following - timedelta(days=1)).day))
+
+
+def _whole(amount: float) -> float:
+    """Money in whole units, half up: a part month must not show cents or sen."""
+    return float(math.floor(amount + 0.5))
+
+
+def scale_roi(result: ROIResult, annual_fee: float, currency: str, months: float) -> ROIRow | None:
     if months <= 0:
         return None
     share = months / MONTHS
+    value, fee = _whole(result.annual_value * share), _whole(annual_fee * share)
     return ROIRow(
         months=months,
         currency=currency,
-        value=result.annual_value * share,
-        fee=annual_fee * share,
-        net=result.net_value * share,
+        value=value,
+        fee=fee,
+        net=value - fee,
         roi_pct=result.roi_pct,
         payback_months=result.payback_months,
     )
@@ -226,10 +279,13 @@ def roi_rows(
     currency: str,
     period: Period,
     contract_start: date | None,
+    as_of: date | None = None,
 ) -> tuple[ROIRow | None, ROIRow | None]:
-    """(period, year to date) ROI rows; see the module notes for the scaling."""
-    quarter = _months_running(period.start, period.end, contract_start)
-    ytd = _months_running(date(period.year, 1, 1), period.end, contract_start)
+    """(period, year to date) ROI rows; see the module notes for the scaling. A quarter
+    still running counts its months up to ``as_of`` only."""
+    last = period.end if as_of is None else min(period.end, as_of)
+    quarter = _months_running(period.start, last, contract_start)
+    ytd = _months_running(date(period.year, 1, 1), last, contract_start)
     return (
         scale_roi(result, annual_fee, currency, quarter),
         scale_roi(result, annual_fee, currency, ytd),

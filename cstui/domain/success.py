@@ -36,6 +36,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from datetime import date
+from enum import StrEnum
 from importlib import resources
 from typing import Annotated, Any, Final, Self
 
@@ -417,6 +418,12 @@ def _read_kpi(r: _Reader, old: KPI | None) -> KPI | None:
     if target == baseline:
         r.fail("target", "success.error.same_target")
         return None
+    if unit_kind(unit) is UnitKind.COUNT:
+        for field, number in (("baseline", baseline), ("target", target)):
+            if number < 0:
+                r.fail(field, "success.error.negative")
+        if baseline < 0 or target < 0:
+            return None
     if not name:
         return None
     history = list(old.history) if old else []
@@ -450,6 +457,90 @@ def _read_status(r: _Reader, current: Objective | None) -> ObjectiveStatus | Non
         except ValueError:
             r.fail("status", "success.error.status", text=raw)
     return override
+
+
+class UnitKind(StrEnum):
+    """What a KPI's unit says about the values it can take."""
+
+    PERCENT = "percent"
+    """A share: 0–100 unless the KPI's own numbers say it can go beyond."""
+    COUNT = "count"
+    """Things counted or time spent (件, people, days, h…): never negative."""
+    OTHER = "other"
+    """A score, money, an index, or no unit: any number."""
+
+
+_PERCENT_UNITS: Final = frozenset({"%", "％", "percent", "pct", "パーセント"})
+_COUNT_WORDS: Final = (
+    "件", "人", "名", "社", "部署", "枚", "日", "時間", "分", "回", "個", "台", "本", "通",
+    "h", "hr", "hrs", "hour", "hours", "min", "mins", "minute", "minutes", "day", "days",
+    "week", "weeks", "month", "months", "people", "person", "users", "user", "seats",
+    "customers", "accounts", "deals", "departments", "findings", "forms", "questions",
+    "tickets", "items", "documents", "cases", "calls", "meetings", "leads", "times",
+)  # fmt: skip
+_RATE: Final = re.compile(r"\s*(/|per\b)\s*.*$", re.IGNORECASE)
+
+UNBOUNDED_LIMIT: Final = 10.0
+"""A % KPI whose baseline or target is beyond 0–100 (growth, ROI) may read up to this many
+times its largest number: wide enough for any real figure, still catching a slipped
+decimal point (1,000 % for 100 %)."""
+
+_RETURN_NAMES: Final = ("roi", "return on investment", "投資対効果", "growth", "成長", "増加率")
+
+
+def unit_kind(unit: str) -> UnitKind:
+    """Classify a free-text unit: "%" is a share; "件/月", "h/month", "deals" are counts (a
+    rate of a count is still never negative); anything else is not checked."""
+    text = unit.strip().casefold()
+    if not text:
+        return UnitKind.OTHER
+    if text in _PERCENT_UNITS or text.endswith(("%", "％")):
+        return UnitKind.PERCENT
+    head = _RATE.sub("", text).strip() or text
+    if head in _COUNT_WORDS or any(head.endswith(w) for w in _COUNT_WORDS if not w.isascii()):
+        return UnitKind.COUNT
+    return UnitKind.OTHER
+
+
+def reading_bounds(
+    unit: str, baseline: float, target: float, name: str = ""
+) -> tuple[float | None, float | None]:
+    """(lowest, highest) value a reading of this KPI may take; None is no limit.
+
+    A % KPI stays within 0–100 unless it says otherwise: a baseline or target above 100
+    (or a KPI named ROI / growth) lifts the top to :data:`UNBOUNDED_LIMIT` times its largest
+    number, and a negative one (or a return, which can be a loss) opens the bottom to −100 %
+    or further. A count is never negative.
+    """
+    kind = unit_kind(unit)
+    low, high = min(baseline, target), max(baseline, target)
+    if kind is UnitKind.COUNT:
+        return (0.0 if low >= 0 else None), None
+    if kind is not UnitKind.PERCENT:
+        return None, None
+    folded = name.casefold()
+    returns = any(n in folded for n in _RETURN_NAMES)
+    top = 100.0 if high <= 100 and not returns else UNBOUNDED_LIMIT * max(100.0, high)
+    bottom = 0.0 if low >= 0 and not returns else min(-100.0, UNBOUNDED_LIMIT * low)
+    return bottom, top
+
+
+def _check_bounds(
+    r: _Reader, field: str, value: float, bounds: tuple[float | None, float | None]
+) -> None:
+    low, high = bounds
+    if low is not None and value < low:
+        if low == 0:
+            r.fail(field, "success.error.negative")
+        else:
+            r.fail(field, "success.error.below", low=plain(low))
+    elif high is not None and value > high:
+        r.fail(field, "success.error.above", high=plain(high))
+
+
+def plain(value: float) -> str:
+    """A bound as the CSM typed it: 100, not 100.0."""
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
 def objective_from_form(
@@ -493,12 +584,19 @@ def objective_from_form(
     )
 
 
-def reading_from_form(data: Mapping[str, Any], *, today: date) -> tuple[float, date]:
-    """A KPI reading (fields ``value`` and ``date``); future days are refused."""
+def reading_from_form(
+    data: Mapping[str, Any], *, today: date, kpi: KPI | None = None
+) -> tuple[float, date]:
+    """A KPI reading (fields ``value`` and ``date``); future days are refused, and so is a
+    value outside what the KPI's unit allows (:func:`reading_bounds`)."""
     r = _Reader(data)
     value = r.number("value")
     if value is None and not r.problems:
         r.fail("value", "success.error.required")
+    if value is not None and kpi is not None:
+        _check_bounds(
+            r, "value", value, reading_bounds(kpi.unit, kpi.baseline, kpi.target, kpi.name)
+        )
     day = r.day("date", today)
     if day is None and not any(p.field == "date" for p in r.problems):
         r.fail("date", "success.error.required")

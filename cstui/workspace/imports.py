@@ -19,21 +19,31 @@ could leave part of a file imported, and importing it again completes it). Each 
 gets an id derived from its content, so importing the same file again reports it as
 already imported.
 
+Japanese offices. A file is read as UTF-8 (with or without a BOM, or UTF-16 with one) and
+otherwise as cp932, what Japanese Excel saves a CSV in (:func:`decode_csv`). Dates may be
+written ``2026/03/01`` and numbers ``1,200,000`` or ``￥1,200,000`` (full-width digits too);
+they are read as ``2026-03-01`` and ``1200000``. A survey answer dated after today is refused.
+``export_accounts(..., excel=True)`` writes what Excel opens as UTF-8: a BOM and CRLF lines.
+
 Depends on :mod:`.accounts` and :mod:`.health` (imported answers rescore their accounts).
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import functools
 import hashlib
 import io
+import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from pydantic import ValidationError
 
+from cstui import clock
 from cstui.domain.models import (
     INPUT,
     Account,
@@ -44,6 +54,7 @@ from cstui.domain.models import (
     validate,
 )
 from cstui.domain.portfolio import fold
+from cstui.i18n import t
 from cstui.sanitize import json_text
 from cstui.workspace.accounts import Accounts
 from cstui.workspace.health import Health
@@ -147,14 +158,70 @@ def _open_quote(line: int, how: str) -> str:
     )
 
 
-def export_accounts(ws: Repo, fmt: str, out: TextIO) -> int:
-    """Write every account as CSV or JSON; returns how many."""
+class UnreadableFile(ValueError):
+    """A file that is neither UTF-8, UTF-16 with a BOM, nor cp932; the message is worded in
+    the user's language."""
+
+
+def decode_csv(data: bytes) -> str:
+    """The text of a CSV file as saved by any Excel: a BOM says UTF-8 or UTF-16; without
+    one, UTF-8 is tried first (it rarely decodes by accident) and then cp932 (Japanese
+    Excel's "CSV (comma delimited)")."""
+    if data.startswith(codecs.BOM_UTF8):
+        encodings: tuple[str, ...] = ("utf-8-sig",)
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encodings = ("utf-16",)
+    else:
+        encodings = ("utf-8", "cp932")
+    for encoding in encodings:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise UnreadableFile(t("import.error.encoding"))
+
+
+_DAY = re.compile(r"(\d{4})\s*[/.年-]\s*(\d{1,2})\s*[/.月-]\s*(\d{1,2})\s*日?")
+_GROUPED = re.compile(r"-?\d{1,3}(,\d{3})+(\.\d+)?")
+
+
+def plain_day(raw: str) -> str:
+    """``2026/03/01``, ``2026/3/1``, ``2026年3月1日`` (full-width digits too) as
+    ``2026-03-01``; anything else unchanged, for the model to refuse with its message."""
+    text = unicodedata.normalize("NFKC", raw).strip()
+    match = _DAY.fullmatch(text)
+    if match is None:
+        return raw
+    year, month, day = (int(g) for g in match.groups())
+    return f"{year:04d}-{month:02d}-{day:02d}"
+
+
+def plain_number(raw: str) -> str:
+    """``1,200,000``, ``￥1,200,000``, ``$1,200`` (full-width too) as ``1200000``; a comma
+    that does not group thousands ("1,2") is left for the model to refuse."""
+    text = unicodedata.normalize("NFKC", raw).strip().lstrip("¥$").strip()
+    if _GROUPED.fullmatch(text):
+        return text.replace(",", "")
+    return text if text.lstrip("-").replace(".", "", 1).isdigit() else raw
+
+
+_DAY_COLUMNS = ("contract_start", "renewal_date")
+_NUMBER_COLUMNS = ("arr", "seats")
+
+
+def export_accounts(ws: Repo, fmt: str, out: TextIO, *, excel: bool = False) -> int:
+    """Write every account as CSV or JSON; returns how many. ``excel``: CSV that Excel opens
+    as UTF-8 (a BOM first, CRLF line ends), so Japanese names are not garbled."""
     records = sorted(ws.iter_records(Account), key=lambda r: (fold(r["name"]), r["id"]))
+    if excel and fmt != "csv":
+        raise ValueError("Only CSV is written for Excel.")
     if fmt == "json":
         rows = [{k: r.get(k) for k in ACCOUNT_COLUMNS} for r in records]
         out.write(json_text(rows) + "\n")
     elif fmt == "csv":
-        writer = csv.writer(out, lineterminator="\n")
+        if excel:
+            out.write("\ufeff")
+        writer = csv.writer(out, lineterminator="\r\n" if excel else "\n")
         writer.writerow(ACCOUNT_COLUMNS)
         for r in records:
             writer.writerow([_cell(k, r.get(k)) for k in ACCOUNT_COLUMNS])
@@ -181,6 +248,10 @@ def _parse_row(row: dict[str, str]) -> dict[str, Any]:
             data[key] = ids
         elif raw == "" and key not in ("name",):
             continue
+        elif key in _DAY_COLUMNS:
+            data[key] = plain_day(raw)
+        elif key in _NUMBER_COLUMNS:
+            data[key] = plain_number(raw)
         else:
             data[key] = raw
     return data
@@ -326,6 +397,7 @@ def validate_surveys(ws: Accounts, text: str) -> tuple[list[SurveyResponse], Imp
         )
         return [], report
     lookup = _Lookup(ws)
+    today = clock.today()
     occurrences: dict[str, int] = {}
     out: list[SurveyResponse] = []
     for row in reader:
@@ -338,9 +410,9 @@ def validate_surveys(ws: Accounts, text: str) -> tuple[list[SurveyResponse], Imp
             data: dict[str, Any] = {
                 "account_id": account.id,
                 "contact_id": lookup.contact(account, cells.get("contact", "")),
-                "date": cells.get("date", ""),
+                "date": plain_day(cells.get("date", "")),
                 "kind": (cells.get("kind") or "nps").lower(),
-                "score": cells.get("score", ""),
+                "score": plain_number(cells.get("score", "")),
                 "comment": cells.get("comment", ""),
             }
             if not data["date"]:
@@ -348,6 +420,8 @@ def validate_surveys(ws: Accounts, text: str) -> tuple[list[SurveyResponse], Imp
             if not data["score"]:
                 raise InvalidRecord(["Score is required."])
             probe = validate(SurveyResponse, {**data, "id": "probe"})
+            if probe.date > today:
+                raise InvalidRecord([t("import.error.future", day=probe.date.isoformat())])
             key = _response_id(probe.to_record(), 0)
             n = occurrences.get(key, 0)
             occurrences[key] = n + 1

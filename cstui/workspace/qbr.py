@@ -23,6 +23,7 @@ from cstui.domain.models import (
     ActivityKind,
     InvalidRecord,
     LoopStatus,
+    Outcome,
     Priority,
     QBRStatus,
     Stage,
@@ -48,6 +49,15 @@ class QBRs(Activities, Voc):
             return q.parse_period(period or q.default_period(clock.today()))
         except ValueError as exc:
             raise InvalidRecord([str(exc)]) from None
+
+    def qbr_opening_period(self, account_id: str) -> str:
+        """The quarter the QBR tab opens on: the last complete one in which the customer
+        existed (from the contract start to a recorded churn)."""
+        account = self._require_account(account_id)
+        churned = [
+            r.closed_on or r.due for r in self.renewals(account_id) if r.outcome is Outcome.CHURNED
+        ]
+        return q.opening_period(clock.today(), account.contract_start, max(churned, default=None))
 
     def qbr_record(self, account_id: str, period: str) -> QBR | None:
         """The stored review of a quarter, or None (never creates one, unlike :meth:`qbr`)."""
@@ -111,6 +121,7 @@ class QBRs(Activities, Voc):
                 plan.roi.currency,
                 p,
                 account.contract_start,
+                end,
             )
         marked = set(record.stories) if record is not None else set()
         stories = [
@@ -130,7 +141,7 @@ class QBRs(Activities, Voc):
                 config.flag_label(f.rule, lang) if f.rule in config.flags.labels else f.rule,
                 f.text(lang),
             )
-            for f in self.flags(aid)
+            for f in self.flags(aid, as_of=end)  # a champion who left later is no news yet
         ]
         open_requests = [
             r.title
@@ -138,6 +149,7 @@ class QBRs(Activities, Voc):
             if aid in r.account_ids
             and not r.shipped
             and r.status not in (LoopStatus.TOLD, LoopStatus.MONITORING)
+            and (r.created is None or r.created <= end)  # raised after the review's quarter
         ]
         point = cadence_rules.next_touchpoint(self.touchpoints(aid))
         previous = max(
@@ -319,11 +331,19 @@ class QBRs(Activities, Voc):
         return self._edit_qbr(account_id, period, mark)
 
     def set_qbr_status(
-        self, account_id: str, period: str, status: str, *, lang: str | None = None
+        self,
+        account_id: str,
+        period: str,
+        status: str,
+        *,
+        lang: str | None = None,
+        early: bool = False,
     ) -> QBR:
         """draft ⇄ ready → delivered. Delivering freezes the numbers and the edited text,
         logs a QBR activity and schedules a follow-up task 14 days later; a delivered review
-        never goes back (what the customer saw must stay readable as it was)."""
+        never goes back (what the customer saw must stay readable as it was). A quarter not
+        over yet is only delivered when ``early`` says the CSM was asked and agreed: its
+        numbers would be frozen half-way."""
         try:
             target = QBRStatus(status)
         except ValueError:
@@ -336,6 +356,11 @@ class QBRs(Activities, Voc):
         if target is not QBRStatus.DELIVERED:
             return self._edit_qbr(
                 account_id, period, lambda r: r.model_copy(update={"status": target})
+            )
+        p = self._qbr_period(record.period)
+        if q.unfinished(p, clock.today()) and not early:
+            raise InvalidRecord(
+                [i18n.t("qbrui.error.unfinished", period=p.label, day=i18n.fmt_date(p.end))]
             )
         account = self._require_account(account_id)
         words = lang or cadence_rules.account_lang(account)

@@ -14,9 +14,11 @@ from typing import Any
 
 from cstui import clock
 from cstui.domain.models import (
+    KPI,
     Audience,
     ContactRole,
     InvalidRecord,
+    Measurement,
     Objective,
     ROIInputs,
     SuccessPlan,
@@ -61,6 +63,16 @@ def _find_objective(plan: SuccessPlan, objective_id: str) -> int:
         if obj.id == objective_id:
             return i
     raise _plan_problems([Problem("", "success.error.no_objective")])
+
+
+def _find_reading(kpi: KPI | None, day: date) -> Measurement:
+    """The KPI's reading of ``day``, or the problem that there is none (removed meanwhile)."""
+    if kpi is None:
+        raise _plan_problems([Problem("", "success.error.no_kpi")])
+    for m in kpi.history:
+        if m.date == day:
+            return m
+    raise _plan_problems([Problem("", "success.error.no_reading", {"day": day.isoformat()})])
 
 
 class SuccessPlans(Accounts):
@@ -312,7 +324,7 @@ class SuccessPlans(Accounts):
                 problems.append(Problem("", "success.error.no_kpi"))
             try:
                 number, when = reading_from_form(
-                    {"value": value, "date": day or today}, today=today
+                    {"value": value, "date": day or today}, today=today, kpi=current.kpi
                 )
             except PlanInputError as exc:
                 problems.extend(exc.problems)
@@ -320,6 +332,55 @@ class SuccessPlans(Accounts):
                 raise _plan_problems(problems)
             assert current.kpi is not None
             return current.model_copy(update={"kpi": with_reading(current.kpi, number, when)})
+
+        objective = self._edit_objective(account_id, objective_id, edit)
+        assert objective is not None
+        return objective
+
+    def update_kpi_reading(
+        self,
+        account_id: str,
+        objective_id: str,
+        day: date,
+        value: float | str | None = None,
+        new_day: date | str | None = None,
+    ) -> Objective:
+        """Correct the reading of ``day``: its value (None keeps it) and/or its date (a
+        reading moved onto another reading's day replaces it, one value per day). The same
+        checks as a new reading: unit bounds, no future date."""
+        today = clock.today()
+
+        def edit(current: Objective) -> Objective:
+            kpi = current.kpi
+            old = _find_reading(kpi, day)
+            try:
+                number, when = reading_from_form(
+                    {
+                        "value": old.value if value is None or value == "" else value,
+                        "date": new_day or day,
+                    },
+                    today=today,
+                    kpi=kpi,
+                )
+            except PlanInputError as exc:
+                raise _plan_problems(exc.problems) from None
+            assert kpi is not None
+            rest = kpi.model_copy(update={"history": [m for m in kpi.history if m.date != day]})
+            return current.model_copy(update={"kpi": with_reading(rest, number, when)})
+
+        objective = self._edit_objective(account_id, objective_id, edit)
+        assert objective is not None
+        return objective
+
+    def delete_kpi_reading(self, account_id: str, objective_id: str, day: date) -> Objective:
+        """Remove the reading of ``day`` (a mistyped one); the others stay."""
+
+        def edit(current: Objective) -> Objective:
+            kpi = current.kpi
+            _find_reading(kpi, day)
+            assert kpi is not None
+            history = [m for m in kpi.history if m.date != day]
+            return current.model_copy(update={"kpi": kpi.model_copy(update={"history": history})})
 
         objective = self._edit_objective(account_id, objective_id, edit)
         assert objective is not None

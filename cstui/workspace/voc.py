@@ -23,6 +23,7 @@ from cstui.domain.models import (
     TaskSource,
     validate,
 )
+from cstui.i18n import t
 from cstui.workspace.renewals import Renewals
 from cstui.workspace.repo import changed_fields
 
@@ -32,7 +33,13 @@ class Voc(Renewals):
         return sorted(self._for_account(SurveyResponse, account_id), key=lambda s: s.date)
 
     def record_survey(self, data: Mapping[str, Any]) -> SurveyResponse:
+        """A survey answer; one dated after today is refused (an answer is given, not
+        planned, and a future one would sit in every NPS until that day)."""
         self._require_account(str(data.get("account_id", "")))
+        probe = validate(SurveyResponse, {**data, "id": data.get("id") or "probe"})
+        if probe.date > clock.today():
+            message = t("import.error.future", day=probe.date.isoformat())
+            raise InvalidRecord([message], {"date": [message]})
         return self._save(SurveyResponse, data, new=True)
 
     def requests(self) -> list[FeatureRequest]:

@@ -284,3 +284,38 @@ async def test_japanese_at_80x24(demo_ws: Workspace) -> None:
         await pilot.pause()
         assert isinstance(app.screen, QBRsDueScreen)
         assert "件のQBR" in str(app.screen.query_one("#qbrs-due-title", Static).content)
+
+
+@pytest.mark.slow
+async def test_a_new_customer_opens_on_the_running_quarter_and_early_delivery_asks(
+    empty_ws: Workspace,
+) -> None:
+    ws = empty_ws
+    acc = ws.create_account(
+        {"name": "Izumo Textiles", "arr": 1_800_000, "contract_start": "2026-10-19",
+         "tier": "high", "stage": "onboarding"}
+    )  # fmt: skip
+    app = create_app(ws, poll=False, rescore=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.push_screen(AccountScreen(acc.id))
+        await pilot.pause()
+        await pilot.press("2")
+        await pilot.pause()
+        pane = app.screen.query_one(QBRPane)
+        assert pane.period == "2026Q4"  # no complete quarter yet: 2026Q3 predates the customer
+        pane.restore_cursor()
+        await pilot.press("s")
+        await pilot.pause()
+        assert ws.qbr(acc.id, "2026Q4").status is QBRStatus.READY
+        await pilot.press("s")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        message = str(app.screen.query_one("#confirm-message").render())
+        assert "not over yet" in message and "2026-12-31" in message
+        await pilot.press("y")
+        await pilot.pause()
+        assert ws.qbr(acc.id, "2026Q4").status is QBRStatus.DELIVERED
+        # The CSM can still go back to a quarter before the customer (an empty review).
+        await pilot.press("left_square_bracket")
+        await pilot.pause()
+        assert pane.period == "2026Q3"

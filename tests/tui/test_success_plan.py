@@ -329,3 +329,43 @@ async def test_japanese_at_80x24_stacks_the_columns(empty_ws: Workspace) -> None
         await _save(pilot)
         assert "目標値は基準値と異なる値" in _error(form, "target")
         assert form.query_one("#form-save").region.bottom <= 24
+
+
+@pytest.mark.slow
+async def test_a_mistyped_reading_is_refused_corrected_and_deleted(empty_ws: Workspace) -> None:
+    ws = empty_ws
+    account_id, _, _ = _acme(ws)
+    ws.add_objective(
+        account_id,
+        {"title": "Adopt", "kpi_name": "Active users", "unit": "%", "baseline": 20, "target": 70},
+    )
+    ws.record_kpi(account_id, "o1", 41, date(2026, 10, 5))
+    ws.record_kpi(account_id, "o1", 52, date(2026, 11, 5))
+    app = create_app(ws, poll=False, rescore=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await _open(app, pilot, account_id)
+        pane.restore_cursor()
+        await pilot.pause()
+        form = await _form(pilot, app, "m")
+        _type(form, value="1000")
+        await _save(pilot)
+        assert _top(app) is form and "0–100" in _error(form, "value")
+        await pilot.press("escape")
+        await pilot.pause()
+
+        form = await _form(pilot, app, "M")
+        assert form.widget_for("reading").value == "2026-11-05"  # type: ignore[attr-defined]
+        _type(form, value="50")
+        await _save(pilot)
+        assert _top(app) is not form
+        kpi = _plan(ws, account_id).objectives[0].kpi
+        assert kpi is not None
+        assert [m.value for m in kpi.history] == [41, 50]
+
+        form = await _form(pilot, app, "M")
+        _type(form, reading="2026-10-05")
+        form.widget_for("delete").value = True  # type: ignore[attr-defined]
+        await _save(pilot)
+        kpi = _plan(ws, account_id).objectives[0].kpi
+        assert kpi is not None
+        assert [(m.date, m.value) for m in kpi.history] == [(date(2026, 11, 5), 50)]

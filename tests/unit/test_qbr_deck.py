@@ -114,7 +114,7 @@ def test_charts_are_native_with_the_review_numbers(demo_ws: Workspace) -> None:
     windows = [r for r in (data.roi_period, data.roi_ytd) if r is not None]
     assert [s.name for s in roi.plots[0].series] == [
         "This quarter, estimated (3 months)",
-        f"Year to date, estimated ({windows[-1].months} months)",
+        f"Year to date, estimated ({qbr.months_label(windows[-1].months)} months)",
     ]
     for series, window in zip(roi.plots[0].series, windows, strict=True):
         assert list(series.values) == pytest.approx([window.value, window.fee, window.net])
@@ -172,7 +172,9 @@ def test_no_internal_note_anywhere_in_the_deck(demo_ws: Workspace, lang: str) ->
         }
     )
     data = demo_ws.qbr_data(JA, P, lang)
-    assert len(data.internal) >= 2  # the detractor and the missed executive touchpoint
+    # The detractor; flags are as of the quarter's end, when the executive touchpoint of
+    # this contract (signed 26 September) was not missed yet.
+    assert any(comment in line for line in data.internal)
     text = "\n".join(_texts(deck.build(data, {}, [], lang)))
     for line in data.internal:
         assert line not in text

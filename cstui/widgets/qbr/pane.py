@@ -24,7 +24,7 @@ from textual.widgets import Static
 
 from cstui import clock
 from cstui.domain.models import QBR, InvalidRecord, QBRStatus
-from cstui.domain.qbr import SECTIONS, QBRData, default_period, parse_period
+from cstui.domain.qbr import SECTIONS, QBRData, default_period, parse_period, unfinished
 from cstui.domain.renewals import Period
 from cstui.i18n import fmt_date, language, t
 from cstui.sanitize import clean
@@ -124,6 +124,9 @@ class QBRPane(AccountPane, can_focus=True):
     def __init__(self, account_id: str) -> None:
         super().__init__(account_id, id="qbr")
         self.period = default_period(clock.today())
+        self._period_chosen = False
+        """False until someone picks a quarter; until then the tab follows the account
+        (the last complete quarter in which the customer existed)."""
         self._cursor: str = "summary"
         """The section name or story activity id the keys act on."""
         self.data: QBRData | None = None
@@ -151,6 +154,7 @@ class QBRPane(AccountPane, can_focus=True):
     def show_period(self, period: str) -> None:
         """Switch to ``period`` (the QBRs-due list opens the quarter that is due)."""
         self.period = period
+        self._period_chosen = True
         self.refresh_view()
 
     def sections(self) -> list[QBRSection]:
@@ -172,6 +176,8 @@ class QBRPane(AccountPane, can_focus=True):
             self.query_one("#qbr-head", Static).update(Text(t("account.gone"), style="bold red"))
             self.query_one("#qbr-body").display = False
             return
+        if not self._period_chosen:
+            self.period = ws.qbr_opening_period(self.account_id)
         data = ws.qbr_data(self.account_id, self.period, lang=language())
         record = ws.qbr_view(self.account_id, self.period)
         self.data, self.record = data, record
@@ -334,16 +340,21 @@ class QBRPane(AccountPane, can_focus=True):
         if record.status is QBRStatus.DRAFT:
             self._set_status(QBRStatus.READY)
             return
-        message = t("qbrui.confirm.deliver", period=self.period, name=clean(data.account.name))
+        period = parse_period(self.period)
+        early = unfinished(period, clock.today())
+        key = "qbrui.confirm.deliver_early" if early else "qbrui.confirm.deliver"
+        message = t(
+            key, period=self.period, name=clean(data.account.name), day=fmt_date(period.end)
+        )
 
         def deliver() -> None:
-            self._set_status(QBRStatus.DELIVERED)
+            self._set_status(QBRStatus.DELIVERED, early=early)
 
         self.confirm(message, t("qbrui.confirm.deliver_yes"), deliver, None)
 
-    def _set_status(self, status: QBRStatus) -> None:
+    def _set_status(self, status: QBRStatus, *, early: bool = False) -> None:
         try:
-            self.workspace.set_qbr_status(self.account_id, self.period, status)
+            self.workspace.set_qbr_status(self.account_id, self.period, status, early=early)
         except InvalidRecord as exc:
             self._refused(exc)
             return

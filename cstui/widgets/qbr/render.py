@@ -13,7 +13,7 @@ from pathlib import Path
 from rich.text import Text
 
 from cstui.domain.models import QBR, ObjectiveStatus, QBRStatus
-from cstui.domain.qbr import KPIRow, QBRData, ROIRow, StoryRow
+from cstui.domain.qbr import KPIRow, QBRData, ROIRow, StoryRow, months_label
 from cstui.domain.roi import percent
 from cstui.i18n import fmt_date, money, t
 from cstui.sanitize import clean
@@ -251,7 +251,7 @@ def roi_line(label: str, row: ROIRow | None) -> Text:
     out.append(
         t(
             "qbrui.roi.line",
-            months=row.months,
+            months=months_label(row.months),
             value=money(row.value, cur),
             fee=money(row.fee, cur),
             net=money(row.net, cur),

@@ -191,6 +191,27 @@ def reading_fields(kpi: KPI, today: date) -> list[Field]:
     ]
 
 
+def edit_reading_fields(kpi: KPI) -> list[Field]:
+    """Pick one reading (newest first), then give it a new value or date, or delete it."""
+    options = [
+        (f"{fmt_date(m.date)}: {with_unit(m.value, kpi.unit)}", m.date.isoformat())
+        for m in sorted(kpi.history, key=lambda m: m.date, reverse=True)
+    ]
+    return [
+        Field(
+            "reading",
+            t("success.form.readings.reading"),
+            kind="select",
+            options=options,
+            value=options[0][1] if options else None,
+            required=True,
+        ),
+        Field("value", t("success.form.readings.value", unit=clean(kpi.unit) or "—"), kind="float"),
+        Field("date", t("success.form.readings.date"), kind="date"),
+        Field("delete", t("success.form.readings.delete"), kind="bool"),
+    ]
+
+
 def roi_fields(roi: ROIInputs | None, account: Account) -> list[Field]:
     """The ROI inputs in the plan's currency; a first ROI starts from the account's ARR."""
     cur = roi.currency if roi else account.currency

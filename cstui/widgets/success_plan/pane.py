@@ -7,6 +7,7 @@ save or a teammate's change. All text from the plan and the contacts is shown li
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -31,7 +32,7 @@ from cstui.domain.success import (
 from cstui.i18n import language, t
 from cstui.sanitize import clean
 from cstui.ui.css import default_css
-from cstui.ui.forms import Field
+from cstui.ui.forms import Field, FormScreen
 from cstui.widgets.pane import AccountPane
 from cstui.widgets.success_plan import forms
 from cstui.widgets.success_plan.render import card_text, goal_text, roi_view
@@ -70,6 +71,7 @@ class SuccessPlanPane(AccountPane, can_focus=True):
         Binding("a", "add_objective", "key.success.add"),
         Binding("e", "edit", "key.success.edit"),
         Binding("m", "measure", "key.success.measure"),
+        Binding("M", "readings", "key.success.readings", show=False),
         Binding("d", "remove", "key.success.remove"),
         Binding("g", "edit_goal", "key.success.goal"),
         Binding("R", "edit_roi", "key.success.roi"),
@@ -325,6 +327,41 @@ class SuccessPlanPane(AccountPane, can_focus=True):
         title = t("success.form.reading.title", name=clean(kpi.name))
         fields = forms.reading_fields(kpi, clock.today())
         self.form(title, fields, submit, t("success.saved.reading"))
+
+    def action_readings(self) -> None:
+        """Correct or delete one reading of the focused objective's KPI (a mistyped 1,000 %)."""
+        objective = self._selected_objective()
+        if objective is None:
+            self.notify(t("success.pick_objective"), severity="warning", markup=False)
+            return
+        kpi = objective.kpi
+        if kpi is None or not kpi.history:
+            key = "success.error.no_kpi" if kpi is None else "success.no_readings"
+            self.notify(t(key), severity="warning", markup=False)
+            return
+        ws = self.workspace
+        oid = objective.id
+        deleted: list[bool] = []
+
+        def submit(values: dict[str, Any]) -> None:
+            day = date.fromisoformat(str(values["reading"]))
+            if values.get("delete"):
+                ws.delete_kpi_reading(self.account_id, oid, day)
+                deleted.append(True)
+            else:
+                ws.update_kpi_reading(self.account_id, oid, day, values["value"], values["date"])
+
+        def done(values: dict[str, Any] | None) -> None:
+            if values is not None:
+                saved = (
+                    "success.saved.reading_deleted" if deleted else "success.saved.reading_edited"
+                )
+                self.notify(t(saved), markup=False)
+            self.after_dialog()
+
+        title = t("success.form.readings.title", name=clean(kpi.name))
+        fields = forms.edit_reading_fields(kpi)
+        self.app.push_screen(FormScreen(title, fields, submit), done)
 
     def action_remove(self) -> None:
         objective = self._selected_objective()
