@@ -237,6 +237,7 @@ class Renewals(Health):
             user=self.user,
             config=self.kpi_config,
             as_of=today,
+            detractor_max=self.settings.health.flags.detractor_max_score,
         )
 
     def kpi_report(self, period: str, slice: str = "all") -> kpi.KPIReport:
