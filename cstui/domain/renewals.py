@@ -390,14 +390,19 @@ def _add(bucket: dict[str, int], currency: str, amount: int) -> None:
     bucket[currency] = bucket.get(currency, 0) + amount
 
 
-def renewals_by_month(renewals: Iterable[Renewal], start: date, months: int) -> list[MonthRow]:
-    """``months`` rows from the month of ``start``: ARR due, forecast and actuals."""
+def renewals_by_month(
+    renewals: Iterable[Renewal], start: date, months: int, open_from: date | None = None
+) -> list[MonthRow]:
+    """``months`` rows from the month of ``start``: ARR due, forecast and actuals.
+
+    ``open_from``: a renewal due before it with no outcome is left out of its month (the
+    screen lists it once, as overdue), so past months show what was renewed and churned."""
     first = Period(start.year, "month", start.month)
     rows = [MonthRow(month=first.shift(i).start) for i in range(max(0, months))]
     index = {(row.month.year, row.month.month): row for row in rows}
     for r in sorted(renewals, key=lambda r: (r.due, r.account_id)):
         row = index.get((r.due.year, r.due.month))
-        if row is None:
+        if row is None or (open_from is not None and r.outcome is None and r.due < open_from):
             continue
         row.renewals.append(r)
         _add(row.due_arr, r.currency, r.arr_due)
