@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import string
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -71,7 +72,30 @@ def language() -> str:
 
 def t(key: str, **params: Any) -> str:
     text = catalogue(_lang).get(key) or catalogue("en").get(key) or key
-    return text.format(**params) if params else text
+    return fill(text, params) if params else text
+
+
+class _PluralFormatter(string.Formatter):
+    """``{n|day|days}`` is the word for the count ``n``: the first form when it is 1.
+
+    English needs "1 day ago" and "2 days ago" from one template; Japanese templates have
+    no such field. The number itself is still written ``{n}``, with any format spec."""
+
+    def get_value(self, key: int | str, args: Any, kwargs: Mapping[str, Any]) -> Any:
+        if isinstance(key, str) and "|" in key:
+            name, one, other = key.split("|", 2)
+            return one if kwargs[name] in (1, -1) else other
+        return super().get_value(key, args, kwargs)
+
+
+_PLURAL = _PluralFormatter()
+
+
+def fill(text: str, params: Mapping[str, Any]) -> str:
+    """``text.format(**params)``, with the plural fields of :class:`_PluralFormatter`."""
+    if "|" in text:
+        return _PLURAL.vformat(text, (), params)
+    return text.format(**params)
 
 
 # --------------------------------------------------------------------------------------------
@@ -171,7 +195,7 @@ def _render(value: Any, lang: str, default: str | None = None) -> str:
             if not text:
                 continue
             try:
-                return text.format(**params)
+                return fill(text, params)
             except (KeyError, IndexError, ValueError, AttributeError):
                 continue
         return key if default is None else default
@@ -326,4 +350,4 @@ def _humanize(days: int, late: bool, lang: str) -> str:
     key = f"date.{when}.{unit}"
     keys = (f"{key}.one", key) if n == 1 else (key,)
     texts = (catalogue(lang).get(k) or catalogue("en").get(k) for k in keys)
-    return next((x for x in texts if x), key).format(n=n)
+    return fill(next((x for x in texts if x), key), {"n": n})

@@ -10,7 +10,8 @@ from rich.cells import cell_len
 from cstui import clock, i18n
 from cstui.cli.common import Group, data_dir_option, fail, inherited, opened, team_option
 from cstui.cli.jsonout import emit
-from cstui.i18n import render, t
+from cstui.domain.health import HealthResult
+from cstui.i18n import Msg, render, t
 from cstui.sanitize import clean
 from cstui.workspace import AccountNotFound
 
@@ -78,24 +79,25 @@ def explain(data_dir: Path | None, team: bool, account: str, lang: str) -> None:
     table = [
         tuple(
             t(f"health.explain.col.{col}")
-            for col in ("measure", "raw", "points", "weight", "contribution")
+            for col in ("measure", "raw", "scale", "points", "weight", "contribution")
         )
     ]
     for m in result.measures:
         label = config.measure_label(m.key, lang)
+        scale = f"{config.measures[m.key].poor:g} → {config.measures[m.key].good:g}"
         if m.points is None:
             skipped = t("health.explain.skipped", reason=clean(render(m.missing_msg)))
-            table.append((label, skipped, "—", f"{m.weight:g}", "—"))
+            table.append((label, skipped, scale, "—", f"{m.weight:g}", "—"))
         else:
-            contribution = f"{m.contribution or 0:.1f}"
+            contribution = f"{m.contribution or 0:.1f}" if result.thin_msg is None else "—"
             raw = clean(render(m.raw_msg))
-            table.append((label, raw, f"{m.points:.1f}", f"{m.weight:g}", contribution))
-    widths = [max(cell_len(row[i]) for row in table) for i in range(5)]
-    for row in table:
-        cells = [row[0] + " " * (widths[0] - cell_len(row[0]))]
-        cells.append(row[1] + " " * (widths[1] - cell_len(row[1])))
-        cells += [" " * (widths[i] - cell_len(row[i])) + row[i] for i in (2, 3, 4)]
-        click.echo("  ".join(cells).rstrip())
+            table.append((label, raw, scale, f"{m.points:.1f}", f"{m.weight:g}", contribution))
+    _echo_table(table)
+    rescaled = rescaled_line(result)
+    if rescaled:
+        click.echo(rescaled)
+    if result.thin_msg is not None:
+        click.echo(t("health.explain.thin", reason=render(result.thin_msg)))
     computed = "—" if result.computed_score is None else str(result.computed_score)
     click.echo(t("health.explain.computed", score=computed))
     if result.override is not None:
@@ -114,14 +116,44 @@ def explain(data_dir: Path | None, team: bool, account: str, lang: str) -> None:
         )
         click.echo(line)
     band = result.band.value
+    thin = result.thin_msg is not None and result.score is None
     click.echo(
         t(
             "health.explain.score",
-            score=result.score,
-            band=band,
-            band_label=t(f"health.band.{band}"),
+            score="—" if result.score is None else result.score,
+            band=t("health.band.thin") if thin else band,
+            band_label=t("health.band.thin" if thin else f"health.band.{band}"),
         )
     )
     for f in flags:
         label = config.flag_label(f.rule, lang) if f.rule in config.flags.labels else f.rule
         click.echo(t("health.explain.flag", rule=f.rule, label=label, evidence=clean(f.text())))
+
+
+def _echo_table(table: list[tuple[str, ...]]) -> None:
+    """Measure and raw value left-aligned (they are words), the numbers right-aligned."""
+    widths = [max(cell_len(row[i]) for row in table) for i in range(len(table[0]))]
+    for row in table:
+        cells = [cell + " " * (widths[i] - cell_len(cell)) for i, cell in enumerate(row[:3])]
+        cells += [" " * (widths[i] - cell_len(row[i])) + row[i] for i in range(3, len(row))]
+        click.echo("  ".join(cells).rstrip())
+
+
+def rescaled_line(result: HealthResult) -> str:
+    """Says that the weights were rescaled when a weighted measure has no data ('' if not).
+
+    The contributions are points × weight ÷ the weights of the measures with data, so a
+    reader who divides by the full weight would not get the score back without this line."""
+    missing = [m for m in result.measures if m.points is None and m.weight > 0]
+    if not missing:
+        return ""
+    have = sum(m.weight for m in result.measures if m.points is not None)
+    total = sum(m.weight for m in result.measures)
+    names = ", ".join(render(Msg(m.label)) for m in missing)
+    return t(
+        "health.explain.rescaled",
+        missing=names,
+        missing_n=len(missing),
+        have=f"{have:g}",
+        total=f"{total:g}",
+    )

@@ -64,6 +64,7 @@ def today(
     i18n.set_language(i18n.detect_language(lang))
     with opened(data_dir, team=team) as ws:
         ws.refresh_health()  # alerts must reflect today's data, not the last app session
+        ws.sync_cadence_tasks()  # the touchpoints that came due, as `cstui tasks` lists them
         digest = build_today(ws, clock.today(), everyone=everyone)
     if as_json:
         emit("today", digest.to_json())

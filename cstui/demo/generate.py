@@ -19,13 +19,14 @@ big ones with the models, and the tests prove the shapes are identical.
 from __future__ import annotations
 
 import calendar
+import math
 import random
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from itertools import accumulate
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 from cstui import clock
 from cstui.demo import names
@@ -37,6 +38,7 @@ from cstui.domain.models import (
     ContactRole,
     LoopStatus,
     ObjectiveStatus,
+    Outcome,
     Priority,
     Record,
     Sentiment,
@@ -218,6 +220,18 @@ def _pick(rng: random.Random, items: Sequence[T], cumulative: Sequence[int]) -> 
     return items[bisect_right(cumulative, rng.random() * cumulative[-1])]
 
 
+_ROI_RETURN: Final = {10: 0.9, 15: 1.15, 20: 1.3, 30: 1.45, 40: 1.65, 60: 1.95, 80: 2.4}
+"""Value ÷ annual fee per demo pace: one pace in seven a little under its fee, the rest
+15–140 % above it."""
+
+
+def _hours_for(fee: int, pace: int, cost: float, other_value: float) -> float:
+    """Hours saved a month that make the year's value ``_ROI_RETURN[pace]`` × the fee: a
+    plan's ROI is then plausible (a few hours to a few FTEs), not −90 % on a big contract."""
+    from_hours = max(fee * _ROI_RETURN[pace] - other_value, fee * 0.15)
+    return float(max(5, math.ceil(from_hours / 12 / cost / 5) * 5))
+
+
 def _is_katakana(text: str) -> bool:
     return all("ァ" <= ch <= "ヶ" or ch == "ー" for ch in text)
 
@@ -318,6 +332,7 @@ class _Book:
     def __init__(self, n: int, seed: int, today: date, owners: tuple[str, ...]) -> None:
         self.n = n
         self.rng = random.Random(seed)
+        self.rng_seed = seed
         self.today = today
         self.owners = owners
         self.lean = n > LEAN_ABOVE
@@ -359,6 +374,7 @@ class _Book:
             self.surveys(a)
         self.tasks()
         self.requests()
+        self.renewal_records()
         return self.tables
 
     # ---------------------------------------------------------------------------- accounts
@@ -1033,17 +1049,20 @@ class _Book:
         roi: Rec | None = None
         if r() < 0.6:
             jpy = a.currency == "JPY"
-            scale = 2 if a.tier is Tier.HIGH else 1
             revenue = round(a.arr * rng.uniform(0.3, 2.0), -4 if jpy else -2) if r() < 0.4 else 0
+            # The same draws as ever; the hours follow from the value the year returned.
+            pace = rng.choice((10, 15, 20, 30, 40, 60, 80))
+            cost = float(
+                rng.choice((2000, 2500, 3000, 3500, 4000, 5000))
+                if jpy
+                else rng.choice((35, 45, 55, 65, 80))
+            )
+            other = float(round(a.arr * 0.1, -3 if jpy else -1)) if r() < 0.3 else 0.0
             roi = {
-                "hours_saved_per_month": float(rng.choice((10, 15, 20, 30, 40, 60, 80)) * scale),
-                "hourly_cost": float(
-                    rng.choice((2000, 2500, 3000, 3500, 4000, 5000))
-                    if jpy
-                    else rng.choice((35, 45, 55, 65, 80))
-                ),
+                "hours_saved_per_month": _hours_for(a.arr, pace, cost, revenue + other),
+                "hourly_cost": cost,
                 "extra_revenue": float(revenue),
-                "other_savings": float(round(a.arr * 0.1, -3 if jpy else -1)) if r() < 0.3 else 0.0,
+                "other_savings": other,
                 "annual_fee": float(a.arr),
                 "currency": a.currency,
             }
@@ -1057,6 +1076,53 @@ class _Book:
                 "roi": roi,
             }
         )
+
+    def renewal_records(self) -> None:
+        """Recorded outcomes of the renewals that already happened, so the KPIs show
+        expansion, contraction and churn (NRR differs from GRR, upsell above 0) and the
+        renewals screen has past months. The account's ARR is what the last renewal left:
+        an expansion's ARR before it was lower, a contraction's higher. Its own RNG, so the
+        rest of the book stays what it was for a seed."""
+        rng = random.Random(f"renewals:{self.rng_seed}")
+        table = self.tables["renewals"]
+        churn_codes = ("no_value", "budget", "competitor", "champion_left", "product_gap")
+        for a in self.accounts:
+            term = 24 if a.multi_year else 12
+            if a.stage is Stage.CHURNED:
+                due, outcome, before = a.renewal, Outcome.CHURNED, float(a.arr)
+            elif a.stage in (Stage.KICKOFF, Stage.ONBOARDING, Stage.NOT_A_FIT):
+                continue
+            else:
+                due = _add_months(a.renewal, -term)
+                if due <= a.start or due > self.today:
+                    continue
+                roll = rng.random()
+                if roll < 0.3:
+                    outcome, before = Outcome.EXPANDED, a.arr / rng.uniform(1.1, 1.5)
+                elif roll < 0.42:
+                    outcome, before = Outcome.DOWNGRADED, a.arr / rng.uniform(0.7, 0.9)
+                else:
+                    outcome, before = Outcome.RENEWED, float(a.arr)
+            unit = 10_000 if a.currency == "JPY" else 100
+            arr_due = max(unit, round(before / unit) * unit)
+            early = rng.randint(0, 20)  # decided a little before the due day; a churn on it
+            closed = due if outcome is Outcome.CHURNED else due - _days(early)
+            table.append(
+                {
+                    "id": f"{a.id}:{due.isoformat()}",
+                    "account_id": a.id,
+                    "due": due.isoformat(),
+                    "arr_due": arr_due,
+                    "currency": a.currency,
+                    "forecast": "at_risk" if outcome is Outcome.CHURNED else "likely",
+                    "outcome": outcome.value,
+                    "new_arr": 0 if outcome is Outcome.CHURNED else a.arr,
+                    "churn_reason": rng.choice(churn_codes) if outcome is Outcome.CHURNED else None,
+                    "closed_on": min(closed, self.today).isoformat(),
+                    "notes": "",
+                    "implied": False,
+                }
+            )
 
     def measurements(
         self, a: _Acc, start: date, due: date, baseline: float, target: float, pace: float

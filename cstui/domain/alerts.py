@@ -23,6 +23,7 @@ from typing import Any, ClassVar, Final
 
 from pydantic import field_validator, model_validator
 
+from cstui.domain import metrics
 from cstui.domain.cadence import CADENCE_TIERS, touchpoints
 from cstui.domain.health import (
     FLAG_RULES,
@@ -283,7 +284,7 @@ def _detractor(inputs: HealthInputs, fc: FlagConfig, as_of: date) -> Flag | None
         for s in inputs.surveys
         if s.kind is SurveyKind.NPS
         and start <= s.date <= as_of
-        and s.score <= fc.detractor_max_score
+        and metrics.is_detractor(s.score, fc.detractor_max_score)
     ]
     if not hits:
         return None

@@ -11,11 +11,15 @@ Rules, and why:
   else start + 90 days. Midpoint = halfway through the contract term. Pre-renewal =
   renewal − 90 days, but never before the term start (a renewal already under 90 days
   away makes it due now).
-* The term. A contract of up to two years (start to renewal) is one term. When the span is
-  longer the account has renewed before; renewals are assumed yearly, so the term is the
-  year before the renewal date: kickoff and end of onboarding belong to the first term only,
-  midpoint and pre-renewal recur each term. Touchpoints before the term start or after the
-  renewal date are left out. Without a contract start the plan start is used; without a
+* The term. A contract of up to two years (start to renewal) is one term. A longer span is
+  a multi-year deal or one renewed before; either way it is taken as yearly terms counted
+  back from the renewal date, the first (from the contract start) absorbing any stub of
+  less than a year, and the term is the one holding ``as_of``: a new three-year deal is in
+  its first term, so its kickoff and end of onboarding are due now, not skipped for a
+  first touchpoint two years out. Kickoff and end of onboarding belong to the first term
+  only; the midpoint recurs each term (halfway through it) and the pre-renewal review comes
+  in the term that ends at the renewal date. Touchpoints before the term start or after
+  the renewal date are left out. Without a contract start the plan start is used; without a
   renewal date there is no midpoint or pre-renewal (no term to halve), and without any
   date only what the renewal date gives is computed.
 * Done. An executive report or a QBR logged from 30 days before to 45 days after the due
@@ -139,13 +143,35 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def term_start(start: date | None, renewal: date | None) -> date | None:
-    """Start of the contract term that ends at ``renewal`` (see the module notes)."""
+def term_start(start: date | None, renewal: date | None, as_of: date | None = None) -> date | None:
+    """Start of the contract term holding ``as_of`` (see the module notes); without
+    ``as_of``, of the last term, the one that ends at ``renewal``."""
+    return term_bounds(start, renewal, as_of)[0]
+
+
+def term_bounds(
+    start: date | None, renewal: date | None, as_of: date | None = None
+) -> tuple[date | None, date | None]:
+    """(start, end) of the term holding ``as_of``: yearly terms back from ``renewal`` when
+    the contract spans more than two years, the first from ``start`` (module notes)."""
     if renewal is None:
-        return start
+        return start, None
     if start is not None and start <= renewal <= add_months(start, SINGLE_TERM_MONTHS):
-        return start
-    return add_months(renewal, -12)
+        return start, renewal
+    day = renewal if as_of is None or as_of > renewal else as_of
+    years = 1
+    term = add_months(renewal, -12)
+    while term > day:  # step back a year at a time to the term that holds the day
+        years += 1
+        term = add_months(renewal, -12 * years)
+    if start is not None and term < add_months(start, 12):
+        # the first term: from the contract start to the first anniversary a year or more on
+        first_year = add_months(start, 12)
+        back = years - 1
+        while back > 0 and add_months(renewal, -12 * back) < first_year:
+            back -= 1
+        return start, add_months(renewal, -12 * back)
+    return term, add_months(renewal, -12 * (years - 1))
 
 
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff66-\uff9f]")
@@ -160,11 +186,11 @@ def account_lang(account: Account) -> str:
 
 
 def _planned(
-    account: AccountLike, plan: OnboardingPlan | None
+    account: AccountLike, plan: OnboardingPlan | None, as_of: date | None = None
 ) -> list[tuple[TouchpointKind, date]]:
     start = account.contract_start or (plan.start if plan is not None else None)
     renewal = account.renewal_date
-    term = term_start(start, renewal)
+    term, term_end = term_bounds(start, renewal, as_of)
     out: list[tuple[TouchpointKind, date]] = []
     if start is not None:
         out.append((TouchpointKind.KICKOFF, start))
@@ -173,10 +199,10 @@ def _planned(
         dues = [it.due for it in plan.items if it.due is not None] if plan is not None else []
         end = max(dues) if dues else onboarding_start + timedelta(days=ONBOARDING_DAYS)
         out.append((TouchpointKind.ONBOARDING_END, end))
-    if term is not None and renewal is not None:
-        mid = term + timedelta(days=(renewal - term).days // 2)
+    if term is not None and term_end is not None:
+        mid = term + timedelta(days=(term_end - term).days // 2)
         out.append((TouchpointKind.MIDPOINT, mid))
-    if renewal is not None:
+    if renewal is not None and term_end == renewal:
         pre = renewal - timedelta(days=PRE_RENEWAL_DAYS)
         out.append((TouchpointKind.PRE_RENEWAL, max(pre, term) if term is not None else pre))
     return [
@@ -197,7 +223,7 @@ def touchpoints(
     Only activities dated on or before ``as_of`` count, so the answer at a past date is
     what it was then.
     """
-    planned = sorted(_planned(account, plan), key=lambda p: (p[1], _KIND_ORDER[p[0]]))
+    planned = sorted(_planned(account, plan, as_of), key=lambda p: (p[1], _KIND_ORDER[p[0]]))
     if not planned:
         return []
     reports = sorted(

@@ -143,6 +143,21 @@ class FlagConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class EnoughData:
+    """The least data a score is computed from; with less, the score is "not enough data".
+
+    One measure with data decides the whole score (a signed-yesterday account was 100 or
+    16 on its days since contract start alone), so a score needs at least ``min_measures``
+    weighted measures with data that carry ``min_weight_pct`` % of the stage's weight."""
+
+    min_measures: int = 2
+    min_weight_pct: float = 40.0
+
+
+_ENOUGH: Final = EnoughData()
+
+
+@dataclass(frozen=True, slots=True)
 class HealthConfig:
     """A validated health model. Build it with ``parse_health_config``, not by hand."""
 
@@ -166,6 +181,8 @@ class HealthConfig:
     """Precomputed: weights per stage, in ``MEASURES`` order."""
     lines: tuple[tuple[float, float], ...] = field(repr=False)
     """Precomputed: (poor, good − poor) per measure, in ``MEASURES`` order."""
+    enough: EnoughData = field(default_factory=EnoughData)
+    """The least data a computed score needs (``[rules] min_measures``, ``min_weight_pct``)."""
 
     def measure_label(self, key: str, lang: str = "en") -> str:
         m = self.measures[key]
@@ -262,6 +279,8 @@ class _Rules(ConfigModel):
     survey_window_days: _Whole0
     on_track_ratio: Annotated[float, Field(ge=0, le=1)]
     unscored_stages: list[Annotated[Stage, _Enum]] = Field(default_factory=list)
+    min_measures: Annotated[int, Field(ge=0, le=len(MEASURES))] = _ENOUGH.min_measures
+    min_weight_pct: Annotated[float, Field(ge=0, le=100)] = _ENOUGH.min_weight_pct
 
 
 class _Bands(ConfigModel):
@@ -397,6 +416,7 @@ def _build_config(data: Mapping[str, Any], file: HealthFile) -> HealthConfig:
         usage_max_age_days=file.rules.usage_max_age_days,
         survey_window_days=file.rules.survey_window_days,
         on_track_ratio=file.rules.on_track_ratio,
+        enough=EnoughData(file.rules.min_measures, file.rules.min_weight_pct),
         flags=FlagConfig(
             labels={
                 rule: (flag.label_en, flag.label_ja)
@@ -558,6 +578,9 @@ class HealthResult:
     unscored_msg: Msg | None = None
     """Why there is no score at all (the stage), worded by ``i18n.render``."""
     last_touch: date | None = None
+    thin_msg: Msg | None = None
+    """Set when the measures with data are too few to compute a score (:class:`EnoughData`):
+    the score is None and the band unknown, not 0 and red."""
 
     @property
     def unscored_reason(self) -> str | None:
@@ -872,7 +895,8 @@ def compute_health(inputs: HealthInputs, config: HealthConfig, as_of: date) -> H
             c = pts * w / total_w if total_w else 0.0
             measures.append(MeasureResult(key, label, raw, text, pts, w, c, None))
 
-    exact = weighted / total_w if total_w > 0 else None
+    thin = thin_data(points, weights, config.enough)
+    exact = weighted / total_w if total_w > 0 and thin is None else None
     computed = round_score(exact) if exact is not None else None
     score = override.resolved_score(config) if override is not None else computed
     return HealthResult(
@@ -885,4 +909,36 @@ def compute_health(inputs: HealthInputs, config: HealthConfig, as_of: date) -> H
         computed_exact=exact,
         override=override,
         last_touch=touch_date,
+        thin_msg=thin,
+    )
+
+
+def thin_data(
+    points: Sequence[float | None], weights: Sequence[float], enough: EnoughData
+) -> Msg | None:
+    """Why the measures with data are too few to score (None when they are enough).
+
+    Counts the measures that have data and a weight in the stage, and the share of the
+    stage's weight they carry; a weightless measure with data (maturity in onboarding) adds
+    nothing to the score, so it adds nothing here either. A stage that weighs fewer measures
+    than ``min_measures`` needs all of them."""
+    total = sum(weights)
+    have_n = 0
+    have_w = 0.0
+    for p, w in zip(points, weights, strict=True):
+        if p is not None and w > 0:
+            have_n += 1
+            have_w += w
+    weighted = sum(1 for w in weights if w > 0)
+    pct = have_w * 100.0 / total if total > 0 else 0.0
+    # A model that weighs fewer measures than the minimum asks for all of them, not more.
+    if have_n >= min(enough.min_measures, weighted) and pct + 1e-9 >= enough.min_weight_pct:
+        return None
+    return msg(
+        "health.missing.thin",
+        n=have_n,
+        of=weighted,
+        pct=round(pct),
+        min_n=enough.min_measures,
+        min_pct=f"{enough.min_weight_pct:g}",
     )

@@ -4,18 +4,33 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 from cstui.i18n import Msg, join, msg
 
+NPS_PROMOTER_MIN: Final = 9
+NPS_DETRACTOR_MAX: Final = 6
+"""NPS's own classes: promoters 9–10, detractors 0–6. ``health.toml`` ``[flags.detractor]
+max_score`` may move the detractor line for a company; whoever reads it passes it here."""
+CSAT_SATISFIED_MIN: Final = 4
+"""A CSAT answer of 4 or 5 (of 5) is a satisfied customer (the ``share`` method)."""
 
-def nps(scores: Iterable[int]) -> float | None:
+
+def is_detractor(score: int, max_score: int = NPS_DETRACTOR_MAX) -> bool:
+    """The one detractor rule: the NPS, the KPI report's detractor list and the alert."""
+    return score <= max_score
+
+
+def is_promoter(score: int) -> bool:
+    return score >= NPS_PROMOTER_MIN
+
+
+def nps(scores: Iterable[int], detractor_max: int = NPS_DETRACTOR_MAX) -> float | None:
     """% promoters (9–10) − % detractors (0–6), −100…100; None when nobody answered."""
     values = list(scores)
     if not values:
         return None
-    promoters = sum(1 for s in values if s >= 9)
-    detractors = sum(1 for s in values if s <= 6)
+    promoters, _, detractors = nps_breakdown(values, detractor_max)
     return 100 * (promoters - detractors) / len(values)
 
 
@@ -94,11 +109,13 @@ def ltv_from_churn(
     return revenue * gross_margin / (churn_pct / 100)
 
 
-def nps_breakdown(scores: Iterable[int]) -> tuple[int, int, int]:
+def nps_breakdown(
+    scores: Iterable[int], detractor_max: int = NPS_DETRACTOR_MAX
+) -> tuple[int, int, int]:
     """(promoters 9–10, passives 7–8, detractors 0–6): the counts behind an NPS."""
     values = list(scores)
-    promoters = sum(1 for s in values if s >= 9)
-    detractors = sum(1 for s in values if s <= 6)
+    promoters = sum(1 for s in values if is_promoter(s))
+    detractors = sum(1 for s in values if is_detractor(s, detractor_max) and not is_promoter(s))
     return promoters, len(values) - promoters - detractors, detractors
 
 
@@ -109,7 +126,7 @@ def csat(scores: Iterable[int], method: str = "share") -> float | None:
         return mean(values)
     if method != "share":
         raise ValueError(f"Unknown CSAT method '{method}': use share or mean.")
-    return _percent(sum(1 for s in values if s >= 4), len(values))
+    return _percent(sum(1 for s in values if s >= CSAT_SATISFIED_MIN), len(values))
 
 
 def onboarding_completion_rate(completed: int, started: int) -> float | None:

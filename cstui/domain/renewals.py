@@ -43,6 +43,7 @@ from cstui.domain.models import (
     SurveyResponse,
     Tier,
 )
+from cstui.domain.templates import first_value_day
 from cstui.i18n import Msg, join, msg, render
 
 __all__ = [
@@ -389,14 +390,19 @@ def _add(bucket: dict[str, int], currency: str, amount: int) -> None:
     bucket[currency] = bucket.get(currency, 0) + amount
 
 
-def renewals_by_month(renewals: Iterable[Renewal], start: date, months: int) -> list[MonthRow]:
-    """``months`` rows from the month of ``start``: ARR due, forecast and actuals."""
+def renewals_by_month(
+    renewals: Iterable[Renewal], start: date, months: int, open_from: date | None = None
+) -> list[MonthRow]:
+    """``months`` rows from the month of ``start``: ARR due, forecast and actuals.
+
+    ``open_from``: a renewal due before it with no outcome is left out of its month (the
+    screen lists it once, as overdue), so past months show what was renewed and churned."""
     first = Period(start.year, "month", start.month)
     rows = [MonthRow(month=first.shift(i).start) for i in range(max(0, months))]
     index = {(row.month.year, row.month.month): row for row in rows}
     for r in sorted(renewals, key=lambda r: (r.due, r.account_id)):
         row = index.get((r.due.year, r.due.month))
-        if row is None:
+        if row is None or (open_from is not None and r.outcome is None and r.due < open_from):
             continue
         row.renewals.append(r)
         _add(row.due_arr, r.currency, r.arr_due)
@@ -541,11 +547,6 @@ def arr_on(account: Account, day: date, recorded: Sequence[Renewal]) -> int:
         kept = r.arr_due if r.new_arr is None else r.new_arr
         held = 0 if r.outcome is Outcome.CHURNED else kept
     return account.arr if held is None else held
-
-
-def _first_value_day(plan: OnboardingPlan) -> date | None:
-    days = [i.done_on for i in plan.items if i.first_value and i.done and i.done_on]
-    return min(days) if days else None
 
 
 def _core_finish(plan: OnboardingPlan) -> date | None:
@@ -795,16 +796,21 @@ def _revenue_kpis(book: _Book, money: _Money) -> list[KPIValue]:
     ]
 
 
-def _survey_kpis(book: _Book, surveys: Iterable[SurveyResponse], cfg: KPIConfig) -> list[KPIValue]:
-    """NPS and CSAT from the answers given in the period."""
+def _survey_kpis(
+    book: _Book, surveys: Iterable[SurveyResponse], cfg: KPIConfig, detractor_max: int
+) -> list[KPIValue]:
+    """NPS and CSAT from the answers given in the period; a detractor is what the alert
+    calls one (``metrics.is_detractor`` with the health config's ``max_score``)."""
     answers = [s for s in surveys if s.account_id in book.accounts and s.date in book.period]
     nps_answers = [s for s in answers if s.kind is SurveyKind.NPS]
-    p, pa, d = metrics.nps_breakdown(s.score for s in nps_answers)
-    detractors = sorted({s.account_id for s in nps_answers if s.score <= 6})
+    p, pa, d = metrics.nps_breakdown((s.score for s in nps_answers), detractor_max)
+    detractors = sorted(
+        {s.account_id for s in nps_answers if metrics.is_detractor(s.score, detractor_max)}
+    )
     others = sorted({s.account_id for s in nps_answers} - set(detractors))
     nps = _kpi(
         "nps",
-        metrics.nps(s.score for s in nps_answers),
+        metrics.nps((s.score for s in nps_answers), detractor_max),
         "",
         detractors + others,
         msg("kpi.note.nps", promoters=p, passives=pa, detractors=d),
@@ -859,7 +865,7 @@ def _onboarding_kpis(
     plans = [pl for pl in onboarding_plans if pl.account_id in book.accounts]
     ttv: dict[str, int] = {}
     for pl in plans:
-        reached = _first_value_day(pl)
+        reached = first_value_day(pl)
         if reached is not None and reached in period:
             days = metrics.time_to_value(pl.start, reached)
             if days is not None:
@@ -929,6 +935,7 @@ def compute_kpis(
     user: str = "",
     config: KPIConfig | None = None,
     as_of: date | None = None,
+    detractor_max: int = metrics.NPS_DETRACTOR_MAX,
 ) -> KPIReport:
     """Every KPI of the book for ``period`` and ``slice`` (see the module doc for the rules).
 
@@ -937,7 +944,8 @@ def compute_kpis(
     due yet out of the running period's completion rate.
 
     ``renewals`` should include the implied ones (:func:`implied_renewals`) so churned and
-    renewed accounts without records still count.
+    renewed accounts without records still count. ``detractor_max``: the highest NPS answer
+    that is a detractor (the health config's ``[flags.detractor] max_score``).
     """
     if as_of is not None and period.start > as_of:
         raise ValueError(f"{period.label} has not started yet.")
@@ -948,7 +956,7 @@ def compute_kpis(
     groups = (
         _logo_kpis(book),
         _revenue_kpis(book, money),
-        _survey_kpis(book, surveys, cfg),
+        _survey_kpis(book, surveys, cfg, detractor_max),
         [_ltv_kpi(book, money, cfg)],
         _onboarding_kpis(book, onboarding_plans, as_of),
         [_health_kpi(book, health_rows)],

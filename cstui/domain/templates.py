@@ -544,12 +544,18 @@ def first_value_item(plan: OnboardingPlan) -> OnboardingItem | None:
     return next((it for it in plan.items if it.first_value), None)
 
 
-def plan_ttv(plan: OnboardingPlan) -> int | None:
-    """Days from the plan start to the first-value item's completion; None until then."""
+def first_value_day(plan: OnboardingPlan) -> date | None:
+    """The one rule for the day value was first felt: the first-value item's completion day;
+    None until it is done (and dated). The TTV of the checklist and of the KPI report."""
     item = first_value_item(plan)
     if item is None or not item.done:
         return None
-    return time_to_value(plan.start, item.done_on)
+    return item.done_on
+
+
+def plan_ttv(plan: OnboardingPlan) -> int | None:
+    """Days from the plan start to the first-value item's completion; None until then."""
+    return time_to_value(plan.start, first_value_day(plan))
 
 
 def progress(plan: OnboardingPlan, as_of: date) -> Progress:

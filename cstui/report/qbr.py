@@ -34,7 +34,7 @@ SPARKS = "▁▂▃▄▅▆▇█"
 def label(lang: str, key: str, **params: Any) -> str:
     """A report label in ``lang`` without touching the app's global language."""
     text = i18n.catalogue(lang).get(key) or i18n.catalogue("en").get(key) or key
-    return text.format(**params) if params else text
+    return i18n.fill(text, params) if params else text
 
 
 def money(amount: float, currency: str) -> str:

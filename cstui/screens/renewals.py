@@ -20,6 +20,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Header, Static
 
 from cstui import clock
+from cstui.domain.cadence import add_months
 from cstui.domain.models import Forecast, Outcome, Renewal
 from cstui.domain.renewals import MonthRow
 from cstui.i18n import short_money, t
@@ -32,6 +33,8 @@ from cstui.ui.forms import Field, FormScreen
 from cstui.widgets.account_table import AccountTable, Column
 
 MONTHS = 12
+PAST_MONTHS = 3
+"""Months before this one, listed with what was renewed and churned in them."""
 OVERDUE = "overdue"
 FORECAST_STYLE = {"commit": "green", "likely": "", "at_risk": "yellow", "lost": "red"}
 OUTCOME_STYLE = {"renewed": "green", "expanded": "bold green", "downgraded": "yellow"}
@@ -197,12 +200,16 @@ class RenewalsScreen(LiveScreen):
         ws = self.workspace
         today = clock.today()
         first = today.replace(day=1)
-        rows = [month_line(m) for m in ws.renewals_by_month(first, MONTHS)]
+        past = add_months(first, -PAST_MONTHS)
+        rows = [
+            month_line(m) for m in ws.renewals_by_month(past, PAST_MONTHS + MONTHS, open_from=first)
+        ]
         overdue = overdue_line(ws.renewals(), first)
         self.months = ([overdue] if overdue.renewals else []) + rows
         self._names = {a.id: clean(a.name) for a in ws.accounts()}
         self._bands = {r.id: r.band for r in ws.portfolio()}
-        keep = self.month_table.current_id or (rows[0].id if rows else None)
+        this_month = f"{first.year}-{first.month:02d}"
+        keep = self.month_table.current_id or (this_month if rows else None)
         self.month_table.set_rows(self.months, keep_id=keep)
         self._show_month()
 

@@ -46,11 +46,13 @@ _WEIGHT_W = 8  # "  ×20   "
 _CONTRIB_W = 7  # " +17.0"
 
 
-def score_text(score: int | None, band: Band) -> Text:
-    """The score in its band colour, with the band named (colour alone is not enough)."""
+def score_text(score: int | None, band: Band, thin: bool = False) -> Text:
+    """The score in its band colour, with the band named (colour alone is not enough);
+    ``thin``: there is no score because the data is too thin, and it says so."""
     out = Text()
     out.append("—" if score is None else str(score), style=BAND_STYLES[band])
-    out.append(f" {t(f'health.band.{band.value}')}", style=BAND_COLOURS[band])
+    word = t("health.band.thin") if thin and score is None else t(f"health.band.{band.value}")
+    out.append(f" {word}", style=BAND_COLOURS[band])
     return out
 
 
@@ -83,7 +85,7 @@ def breakdown_text(
     """The breakdown for ``width`` cells: raw values share the measure's line when they fit."""
     out = Text()
     out.append(t("health.title") + " ", style="bold")
-    out.append_text(score_text(result.score, result.band))
+    out.append_text(score_text(result.score, result.band, result.thin_msg is not None))
     out.append("   ")
     out.append_text(trend_text(delta, config))
     out.append("\n")
@@ -112,6 +114,9 @@ def breakdown_text(
         )
         out.append(reason, style="dim")
         return out
+    if result.thin_msg is not None:
+        out.append(t("health.thin", reason=clean(render(result.thin_msg))), style="dim")
+        out.append("\n")
     present = [m for m in result.measures if m.present]
     if not present:
         out.append(t("health.no_data"), style="dim")

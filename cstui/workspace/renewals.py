@@ -200,13 +200,18 @@ class Renewals(Health):
         return renewal
 
     def renewals_by_month(
-        self, start: date | None = None, months: int = 12, slice: str = "all"
+        self,
+        start: date | None = None,
+        months: int = 12,
+        slice: str = "all",
+        open_from: date | None = None,
     ) -> list[kpi.MonthRow]:
-        """The renewals screen: ``months`` rows from ``start``'s month (default: this month)."""
+        """The renewals screen: ``months`` rows from ``start``'s month (default: this month);
+        open renewals due before ``open_from`` are left to the overdue line."""
         keep = self._slice(slice)
         ids = {a.id for a in self.accounts() if keep(a)}
         items = [r for r in self.renewals() if r.account_id in ids]
-        return kpi.renewals_by_month(items, start or clock.today(), months)
+        return kpi.renewals_by_month(items, start or clock.today(), months, open_from)
 
     def _slice(self, slice: str) -> Callable[[Account], bool]:
         try:
@@ -237,6 +242,7 @@ class Renewals(Health):
             user=self.user,
             config=self.kpi_config,
             as_of=today,
+            detractor_max=self.settings.health.flags.detractor_max_score,
         )
 
     def kpi_report(self, period: str, slice: str = "all") -> kpi.KPIReport:

@@ -293,7 +293,10 @@ def test_band_applies_to_rounded_score(cfg: HealthConfig) -> None:
         )
         account = Account(id="E", name="Edge", stage=Stage.ADOPTION, seats=seats)
         weights_only_adoption = parse_health_config(
-            "[weights]\nsupport = 0\nengagement = 0\n", USER, cfg
+            "[weights]\nsupport = 0\nengagement = 0\n"
+            "[rules]\nmin_measures = 1\nmin_weight_pct = 0\n",  # one measure may score here
+            USER,
+            cfg,
         )
         r = compute_health(HealthInputs(account, usage), weights_only_adoption, AS_OF)
         return r.score, r.band

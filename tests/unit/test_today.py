@@ -214,8 +214,10 @@ def test_cli_text_digest_names_literal(tmp_path: Path) -> None:
     assert code == 0
     lines = out.splitlines()
     assert lines[0].startswith("Today 2026-11-23 · me: your accounts")
-    for heading in ("Tasks (1)", "Alerts (2)", "Renewals within 90 days (1)", "Touch overdue (1)"):
+    # Tasks: the one by hand and the pre-renewal review the cadence opened (as `cstui tasks`)
+    for heading in ("Tasks (2)", "Alerts (2)", "Renewals within 90 days (1)", "Touch overdue (1)"):
         assert heading in lines
+    assert any("決裁者との契約更新前レビュー" in line for line in lines)  # a yen account: ja
     task = next(line for line in lines if "Prepare the renewal deck" in line)
     assert task.split()[:2] == ["2d", "overdue"]
     assert "[bold]Evil[/] ␛]52;c;ZXZpbA==␇Corp" in task  # literal, escape neutralised
@@ -232,8 +234,11 @@ def test_cli_refreshes_alerts_and_prints_json(tmp_path: Path) -> None:
     sections = digest["sections"]
     assert digest["everyone"] is True
     assert {k: v["count"] for k, v in sections.items()} == {
-        "tasks": 1, "alerts": 4, "renewals": 2, "touch": 2,
-    }  # fmt: skip
+        "tasks": 3,
+        "alerts": 4,
+        "renewals": 2,
+        "touch": 2,
+    }  # fmt: skip  (tasks: one by hand, a pre-renewal review on each account)
     # Computed by the command itself: no touch and renewal at risk (red / no score) on both.
     alerts = sections["alerts"]["items"]
     kinds = sorted(i["kind"] for i in alerts)
@@ -246,6 +251,6 @@ def test_cli_japanese(tmp_path: Path) -> None:
     data = _book(tmp_path / "data")
     code, out = run("--data-dir", str(data), "--lang", "ja")
     assert code == 0
-    assert "タスク (1)" in out
+    assert "タスク (2)" in out  # with the cadence's pre-renewal review
     assert "2日超過" in out
     assert "90日以内の契約更新 (1)" in out

@@ -20,7 +20,9 @@ from cstui import clock
 from cstui.workspace import Workspace
 clock.freeze(date(2026, 11, 23))
 ws = Workspace.open(Path(sys.argv[1]), user="me")
-print(ws.health(sys.argv[2]).score)
+h = ws.health(sys.argv[2])
+# the sentiment reading itself: the account has too little data for a whole score
+print(h.score, [m.raw for m in h.measures if m.key == "sentiment"])
 ws.close()
 """
 
@@ -63,7 +65,7 @@ def test_two_same_day_answers_give_one_score_in_every_process(tmp_path: Path) ->
         )
         scores.add(out.stdout.strip())
     assert len(scores) == 1
-    assert scores != {"None"}
+    assert "[None]" not in scores.pop()
 
 
 def test_sentiment_does_not_depend_on_the_order_answers_come_in(empty_ws: Workspace) -> None:
@@ -86,4 +88,4 @@ def test_sentiment_does_not_depend_on_the_order_answers_come_in(empty_ws: Worksp
     forward = compute_health(inputs, cfg, as_of)
     flipped = replace(inputs, surveys=list(reversed(inputs.surveys)))
     assert list(flipped.surveys) != list(inputs.surveys)
-    assert compute_health(flipped, cfg, as_of).score == forward.score
+    assert compute_health(flipped, cfg, as_of).measures == forward.measures
