@@ -7,6 +7,7 @@ and the folder's own permissions decide what they may read and write.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -35,4 +36,8 @@ def serve(data_dir: Path | None, team: bool, stdio: bool) -> None:
         actor=current_user(),
         team=team,
     )
-    sys.exit(code)
+    # Everything is committed and answered; freeing the parsed tables one object at a
+    # time (seconds at 50,000 accounts) would only keep the client waiting for our exit.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

@@ -48,6 +48,7 @@ Local bookkeeping never travels: ``conflicts`` and every ``sync_*`` table.
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import os
 import shlex
@@ -157,6 +158,26 @@ def fields_of(rec: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in rec.items() if k != "id" and not k.startswith("_")}
 
 
+@contextlib.contextmanager
+def _gc_quiet() -> Iterator[None]:
+    """No cyclic GC during a sync, and the tables it parsed frozen out of it afterwards.
+
+    A sync parses tens of MB of records (millions of objects, no cycles) and keeps them
+    for the store's life. With the collector on, every parse and the first allocation
+    after it walked the whole heap again: 1-2 s of a 2,000-edit sync at 50,000 accounts.
+    ``gc.freeze()`` moves what exists now out of the collector's sight (refcounting still
+    frees it), so re-enabling does not start with a full walk either.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if was_enabled:
+            gc.enable()
+
+
 # ---------------------------------------------------------------------------- wire
 
 
@@ -253,7 +274,8 @@ def serve_dir(
         wire.send(_error("not_a_book", f"On the hub: {exc}"))
         return EXIT_NOT_A_BOOK
     try:
-        return serve(store, rd, wr, hello=hello, wire=wire)
+        with _gc_quiet():
+            return serve(store, rd, wr, hello=hello, wire=wire)
     finally:
         store.close(checkpoint=False)
 
@@ -295,10 +317,48 @@ def serve(
         return EXIT_PERMISSION
     store.poll()
     wire.send({"type": "hello", "protocol": PROTOCOL, "book": book, "seq": store.last_seq})
+    stop = threading.Event()
+    _warm(store, hello, stop)
+    try:
+        return _answer_requests(store, wire, stop)
+    finally:
+        stop.set()
+
+
+def _warm(store: Store, hello: dict[str, Any], stop: threading.Event) -> None:
+    """Load the tables this sync will read while the laptop works out what to send.
+
+    The hello may name the tables the laptop changed (``tables``) and where its last pull
+    ended (``cursor``); parsing those tables here (a second or two at 50,000 accounts)
+    then overlaps with the laptop reading its own, instead of following it. Only a head
+    start: the requests load whatever they need themselves, and a table that cannot be
+    read fails there, with the proper answer.
+    """
+    names = {n for n in hello.get("tables") or [] if isinstance(n, str)}
+    cursor = hello.get("cursor")
+    if type(cursor) is int:
+        names.update(store.tables_changed_since(cursor))
+    wanted = sorted(n for n in names if travels(n))
+    if not wanted:
+        return
+
+    def load() -> None:
+        for name in wanted:
+            if stop.is_set() or store.closed:
+                return
+            with contextlib.suppress(Exception):  # the request that needs it reports it
+                store.count(name)
+
+    threading.Thread(target=load, name="hub-warm", daemon=True).start()
+
+
+def _answer_requests(store: Store, wire: Wire, stop: threading.Event) -> int:
+    """Answer requests until ``bye`` or end of input."""
     pending: list[tuple[str, dict[str, Any]]] = []
     while True:
         msg = wire.recv()
         if msg is None or msg.get("type") == "bye":
+            stop.set()
             return 0
         kind = msg.get("type")
         try:
@@ -315,7 +375,7 @@ def serve(
                 )
                 wire.send_raw(snapshot)
                 wire.send_raw(journal)
-                wr.flush()
+                wire.wr.flush()
             elif kind == "pull":
                 cursor = int(msg["cursor"])
                 limit = int(msg.get("limit", PAGE))
@@ -462,7 +522,14 @@ class Remote:
 class Connection:
     """One conversation with a hub through a child process (``ssh`` or a local cstui)."""
 
-    def __init__(self, remote: Remote, *, protocol: int = PROTOCOL) -> None:
+    def __init__(
+        self,
+        remote: Remote,
+        *,
+        protocol: int = PROTOCOL,
+        hints: dict[str, Any] | None = None,
+    ) -> None:
+        """``hints`` go with the hello: what this sync will read (see ``_warm``)."""
         self.remote = remote
         self._err_lines: list[bytes] = []
         try:
@@ -485,7 +552,7 @@ class Connection:
         self.book = ""
         self.seq = 0
         with contextlib.suppress(OSError):  # the answer (or its absence) says why
-            self.wire.send({"type": "hello", "protocol": protocol})
+            self.wire.send({"type": "hello", "protocol": protocol, **(hints or {})})
         hello = self._answer("hello")
         self.book = str(hello.get("book", ""))
         self.seq = int(hello.get("seq", 0))
@@ -695,6 +762,14 @@ class HubSync:
             last_result=result,
             last_error=str(exc),
         )
+
+    def _hints(self, st: dict[str, Any]) -> dict[str, Any]:
+        """For the hub's hello: where our pull resumes and the tables we changed, found
+        without parsing any, so the hub loads them while we read ours."""
+        changed = self.store.tables_changed_since(int(st.get("mark", 0)))
+        recheck = [str(t) for t, _ in st.get("recheck") or []]
+        tables = sorted({t for t in [*changed, *recheck] if travels(t)})
+        return {"cursor": int(st.get("cursor", 0)), "tables": tables}
 
     # -- push
 
@@ -964,7 +1039,7 @@ class HubSync:
         progress: Notify | None = None,
         cancel: threading.Event | None = None,
         *,
-        connect: Callable[[Remote], Connection] = Connection,
+        connect: Callable[..., Connection] = Connection,
     ) -> HubReport:
         """Push, then pull; safe to kill at any moment (see the module doc)."""
         notify = progress or _noop
@@ -978,7 +1053,7 @@ class HubSync:
             raise SyncBusy(f"Another hub sync is running for this data folder ({exc}).") from None
         try:
             st = self.state()
-            conn = connect(Remote.parse(str(st.get("remote", ""))))
+            conn = connect(Remote.parse(str(st.get("remote", ""))), hints=self._hints(st))
             try:
                 if st.get("book") and conn.book != st.get("book"):
                     raise NotABook(
@@ -987,8 +1062,9 @@ class HubSync:
                     )
                 self.store.poll()
                 mark = self.store.last_seq
-                self._push(conn, report, notify, cancel)
-                self._pull(conn, report, notify, cancel)
+                with _gc_quiet():
+                    self._push(conn, report, notify, cancel)
+                    self._pull(conn, report, notify, cancel)
                 report.sent, report.received = conn.wire.sent, conn.wire.received
             finally:
                 conn.close()
