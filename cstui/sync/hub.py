@@ -528,8 +528,11 @@ class Connection:
         *,
         protocol: int = PROTOCOL,
         hints: dict[str, Any] | None = None,
+        later: bool = False,
     ) -> None:
-        """``hints`` go with the hello: what this sync will read (see ``_warm``)."""
+        """``hints`` go with the hello: what this sync will read (see ``_warm``). With
+        ``later`` the hub's answer is read by ``greet()`` (or the first request), so the
+        caller can work while the hub starts."""
         self.remote = remote
         self._err_lines: list[bytes] = []
         try:
@@ -551,9 +554,18 @@ class Connection:
         self.wire = Wire(self.proc.stdout, self.proc.stdin)
         self.book = ""
         self.seq = 0
+        self._greeted = False
         with contextlib.suppress(OSError):  # the answer (or its absence) says why
             self.wire.send({"type": "hello", "protocol": protocol, **(hints or {})})
+        if not later:
+            self.greet()
+
+    def greet(self) -> None:
+        """Read the hub's hello answer (once): its book and sequence number, or its error."""
+        if self._greeted:
+            return
         hello = self._answer("hello")
+        self._greeted = True
         self.book = str(hello.get("book", ""))
         self.seq = int(hello.get("seq", 0))
 
@@ -602,6 +614,7 @@ class Connection:
         return msg
 
     def request(self, msg: dict[str, Any], want: str) -> dict[str, Any]:
+        self.greet()
         try:
             self.wire.send(msg)
         except OSError:
@@ -820,9 +833,13 @@ class HubSync:
         return out
 
     def _push(
-        self, conn: Connection, report: HubReport, notify: Notify, cancel: threading.Event
+        self,
+        conn: Connection,
+        changes: list[dict[str, Any]],
+        report: HubReport,
+        notify: Notify,
+        cancel: threading.Event,
     ) -> None:
-        changes = self.outgoing()
         replica = str(self.state().get("replica", ""))
         total = len(changes)
         for start in range(0, total, self.batch):
@@ -1053,17 +1070,20 @@ class HubSync:
             raise SyncBusy(f"Another hub sync is running for this data folder ({exc}).") from None
         try:
             st = self.state()
-            conn = connect(Remote.parse(str(st.get("remote", ""))), hints=self._hints(st))
+            remote = Remote.parse(str(st.get("remote", "")))
+            conn = connect(remote, hints=self._hints(st), later=True)
             try:
-                if st.get("book") and conn.book != st.get("book"):
-                    raise NotABook(
-                        f"The hub {st.get('remote')} now holds another book than the one this "
-                        f"folder was cloned from; clone it again into a new folder."
-                    )
                 self.store.poll()
                 mark = self.store.last_seq
                 with _gc_quiet():
-                    self._push(conn, report, notify, cancel)
+                    changes = self.outgoing()  # read while the hub starts and loads its own
+                    conn.greet()
+                    if st.get("book") and conn.book != st.get("book"):
+                        raise NotABook(
+                            f"The hub {st.get('remote')} now holds another book than the one "
+                            f"this folder was cloned from; clone it again into a new folder."
+                        )
+                    self._push(conn, changes, report, notify, cancel)
                     self._pull(conn, report, notify, cancel)
                 report.sent, report.received = conn.wire.sent, conn.wire.received
             finally:
