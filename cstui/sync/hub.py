@@ -5,6 +5,8 @@ folder on this machine, the same command as a child process) speaks a small vers
 protocol on stdin/stdout, as git and rsync do. Messages are JSON lines:
 
 * ``hello {protocol, replica}`` -> ``hello {protocol, book, seq}`` or ``error {code, message}``
+  (optional ``cursor`` and ``tables``: what the laptop will read, so the hub loads those
+  tables while the laptop reads its own; an older hub ignores them);
 * ``clone`` -> ``files [{name, size}]`` followed by the raw bytes of each file (the
   snapshot and journal read as a consistent pair: a clone costs about a file copy);
 * ``pull {cursor, limit}`` -> ``page {items, cursor, more}``: every record whose ``_seq`` (the
