@@ -28,7 +28,6 @@ from cstui.cli.common import (
 )
 from cstui.paths import default_data_dir
 from cstui.store import StorageError, StoreError
-from cstui.workspace import Workspace
 
 COMMANDS = {
     "clone": "cstui.cli.clone:clone",
@@ -65,6 +64,8 @@ def main(ctx: click.Context, data_dir: Path | None, lang: str | None, team: bool
     """
     if ctx.invoked_subcommand is not None:
         return
+    from cstui.workspace import Workspace  # not for the commands (serve starts per sync)
+
     try:
         ws = Workspace.open(data_dir or default_data_dir(), team=team)
     except StoreError as exc:

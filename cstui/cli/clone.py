@@ -13,6 +13,8 @@ the server, 130 interrupted.
 
 from __future__ import annotations
 
+import getpass
+import os
 import sys
 from pathlib import Path
 
@@ -20,7 +22,6 @@ import click
 
 from cstui.cli.common import fail, team_option
 from cstui.sanitize import clean
-from cstui.workspace import current_user
 
 
 @click.command(name="clone", context_settings={"help_option_names": ["-h", "--help"]})
@@ -56,7 +57,13 @@ def clone(remote: str, directory: Path, team: bool, quiet: bool) -> None:
                        err=True, nl=False)  # fmt: skip
 
     try:
-        do_clone(remote, directory, progress=progress, actor=current_user(), team=team)
+        do_clone(
+            remote,
+            directory,
+            progress=progress,
+            actor=os.environ.get("CSTUI_USER") or getpass.getuser(),
+            team=team,
+        )
     except KeyboardInterrupt:
         fail("clone interrupted; run it again to start over.", EXIT_CANCELLED)
     except SyncError as exc:

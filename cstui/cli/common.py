@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TextIO, TypeVar
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 import click
 from click.core import ParameterSource
@@ -24,7 +24,9 @@ from cstui.paths import default_data_dir
 from cstui.sanitize import clean
 from cstui.store import StorageError, StoreError, is_team_folder
 from cstui.store.db import BACKUPS_NAME, JOURNAL_NAME, SNAPSHOT_NAME
-from cstui.workspace import Workspace
+
+if TYPE_CHECKING:  # imported when used: `cstui serve` (run per hub sync) never needs it
+    from cstui.workspace import Workspace
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -204,6 +206,8 @@ def opened(
             EXIT_DATA,
         )
     try:
+        from cstui.workspace import Workspace
+
         ws = Workspace.open(target, team=team)
     except StoreError as exc:
         fail(str(exc), EXIT_STORAGE if isinstance(exc, StorageError) else EXIT_DATA)

@@ -89,6 +89,10 @@ class LazyTable:
     start: int
     end: int
     crc: int
+    max_seq: int | None = None
+    """The highest ``_seq`` of the table's records (from the layout; None: unknown, e.g.
+    a file written before it was recorded), so "what changed since N" can skip the table
+    without parsing it."""
 
     @property
     def body(self) -> memoryview:
@@ -196,9 +200,12 @@ def _lazy_tables(raw: bytes, doc: dict[str, Any], pos: int) -> dict[str, LazyTab
     tables: dict[str, LazyTable] = {}
     view = memoryview(raw)
     for name, entry in layout.items():
-        if not isinstance(entry, list) or len(entry) != 3 or not all(type(x) is int for x in entry):
+        if not isinstance(entry, list) or len(entry) not in (3, 4):
             return None
-        start, end, crc = entry
+        if not all(type(x) is int for x in entry):
+            return None
+        start, end, crc = entry[:3]
+        max_seq = _seq_of(entry)
         key = b"," + orjson.dumps(name) + b":"
         if raw[pos : pos + len(key)] != key or start != pos + len(key) or not start < end:
             return None
@@ -206,7 +213,7 @@ def _lazy_tables(raw: bytes, doc: dict[str, Any], pos: int) -> dict[str, LazyTab
             return None
         if zlib.crc32(view[start:end]) != crc:
             return None
-        tables[name] = LazyTable(name, raw, start, end, crc)
+        tables[name] = LazyTable(name, raw, start, end, crc, max_seq)
         pos = end
     if pos != len(raw) - 1 or raw[pos:] != b"}":
         return None
@@ -244,25 +251,28 @@ def encode(
     """Serialise with ``_meta`` (and the table layout) first.
 
     ``LazyTable`` values are copied as bytes. Returns the bytes and each table's place in
-    them, so the caller can copy unchanged tables again at the next checkpoint.
+    them, so the caller can copy unchanged tables again at the next checkpoint. The
+    layout also records each table's highest ``_seq`` (when known) for ``max_seq``.
     """
-    bodies: list[tuple[str, bytes, bytes | memoryview, int]] = []
+    bodies: list[tuple[str, bytes, bytes | memoryview, list[int]]] = []
     for name, value in tables.items():
         if isinstance(value, LazyTable):
-            bodies.append((name, orjson.dumps(name), value.body, value.crc))
+            tail = [value.crc] if value.max_seq is None else [value.crc, value.max_seq]
+            bodies.append((name, orjson.dumps(name), value.body, tail))
         else:
             fresh = orjson.dumps(value)
-            bodies.append((name, orjson.dumps(name), fresh, zlib.crc32(fresh)))
+            crc, top = zlib.crc32(fresh), _max_seq(value)
+            bodies.append((name, orjson.dumps(name), fresh, [crc] if top is None else [crc, top]))
     doc = meta.as_doc()
-    layout: dict[str, list[int]] = {name: [0, 0, crc] for name, _, _, crc in bodies}
+    layout: dict[str, list[int]] = {name: [0, 0, *tail] for name, _, _, tail in bodies}
     for _ in range(8):  # offsets depend on the header's length: iterate to a fixed point
         doc["tables"] = layout
         head = _META_PREFIX + orjson.dumps(doc) + b"}"
         pos = len(head)
         placed: dict[str, list[int]] = {}
-        for name, key, chunk, crc in bodies:
+        for name, key, chunk, tail in bodies:
             pos += len(key) + 2
-            placed[name] = [pos, pos + len(chunk), crc]
+            placed[name] = [pos, pos + len(chunk), *tail]
             pos += len(chunk)
         if placed == layout:
             break
@@ -275,9 +285,21 @@ def encode(
     parts.append(b"}")
     payload = b"".join(parts)
     return payload, {
-        name: LazyTable(name, payload, start, end, crc)
-        for name, (start, end, crc) in layout.items()
+        name: LazyTable(name, payload, entry[0], entry[1], entry[2], _seq_of(entry))
+        for name, entry in layout.items()
     }
+
+
+def _seq_of(entry: list[int]) -> int | None:
+    """A layout entry's highest ``_seq``: ``[start, end, crc, max_seq]``, or unknown."""
+    return entry[3] if len(entry) == 4 else None
+
+
+def _max_seq(docs: Docs) -> int | None:
+    """The highest ``_seq`` in a table (records from before ``_seq`` count as 0); None
+    when a record holds something else there (a hand-edited file): then it is unknown."""
+    seqs = [rec.get("_seq", 0) for rec in docs.values()]
+    return max(seqs, default=0) if all(type(x) is int for x in seqs) else None
 
 
 def read_meta(path: Path) -> Meta:
