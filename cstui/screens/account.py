@@ -45,6 +45,17 @@ ROLE_ORDER: tuple[ContactRole, ...] = (
     ContactRole.END_USER,
 )
 RECENT_ACTIVITIES = 8
+SUMMARY_CHARS = 240
+"""Characters of an activity summary on the overview (three or four lines); ``o`` shows them
+whole. A 10,000-character summary took ~170 lines and pushed everything else out of sight."""
+
+
+def clip_summary(text: str) -> tuple[str, int]:
+    """The start of ``text`` for the overview, and how many characters are left out."""
+    kept = text[:SUMMARY_CHARS]
+    return kept, len(text) - len(kept)
+
+
 CONTACTS_PER_ROLE = 8
 CHART_DAYS = 365
 """Below this many columns the two columns stack into one."""
@@ -162,7 +173,8 @@ def contacts_text(contacts: list[Contact], today: date) -> Text:
     return out
 
 
-def activities_text(activities: list[Activity]) -> Text:
+def activities_text(activities: list[Activity], *, full: bool = False) -> Text:
+    """The latest activities; each summary clipped to a few lines unless ``full``."""
     if not activities:
         return Text(t("account.activities.none"), style="dim")
     out = Text()
@@ -173,7 +185,11 @@ def activities_text(activities: list[Activity]) -> Text:
         out.append(fmt_date(act.date), style="dim")
         out.append(" " + t(f"account.kind.{act.kind.value}"), style="bold")
         out.append(f"  {mark} {t(f'account.sentiment.{act.sentiment.value}')}", style=style)
-        out.append("\n  " + clean(act.summary))
+        summary = clean(act.summary)
+        kept, left = (summary, 0) if full else clip_summary(summary)
+        out.append("\n  " + kept)
+        if left > 0:
+            out.append("\n  " + t("account.activity.clipped", n=left), style="dim italic")
     if len(activities) > RECENT_ACTIVITIES:
         more = t("account.activities.more", n=len(activities) - RECENT_ACTIVITIES)
         out.append("\n" + more, style="dim")
@@ -192,6 +208,7 @@ class AccountScreen(UsesWorkspace, Screen[None]):
         Binding("l", "log_activity", "key.account.log"),
         Binding("h", "rate", "key.account.rate"),
         Binding("H", "clear_rating", "key.account.clear_rating"),
+        Binding("o", "toggle_full", "key.account.full_text", show=False),
         Binding("escape", "back", "key.account.back"),
     ]
 
@@ -205,6 +222,8 @@ class AccountScreen(UsesWorkspace, Screen[None]):
         super().__init__()
         self.account_id = account_id
         self._refresh_pending = False
+        self.full_text = False
+        """Whether the overview shows activity summaries whole (``o``)."""
         self._tabs = tabs()
         self._wanted_tab: str | None = None
         localize_bindings(self)
@@ -326,7 +345,16 @@ class AccountScreen(UsesWorkspace, Screen[None]):
         self._static("overview-touchpoints").update(
             touchpoints_text(ws.touchpoints(self.account_id))
         )
-        self._static("activities").update(activities_text(ws.activities(self.account_id)))
+        self._show_activities()
+
+    def _show_activities(self) -> None:
+        activities = self.workspace.activities(self.account_id)
+        self._static("activities").update(activities_text(activities, full=self.full_text))
+
+    def action_toggle_full(self) -> None:
+        """Show activity summaries whole on the overview, or clipped again."""
+        self.full_text = not self.full_text
+        self._show_activities()
 
     def _show_usage(
         self, account: Account, health: list[tuple[date, int]], band: Band, today: date
