@@ -24,8 +24,16 @@ from textual.widgets import Header, Static, TabbedContent, TabPane
 from cstui import clock, i18n
 from cstui.domain.alerts import Flag
 from cstui.domain.cadence import Touchpoint, next_touchpoint
-from cstui.domain.health import Band, trend
-from cstui.domain.models import Account, Activity, ActivityKind, Contact, ContactRole, Sentiment
+from cstui.domain.health import Band, HealthResult, trend
+from cstui.domain.models import (
+    Account,
+    Activity,
+    ActivityKind,
+    Contact,
+    ContactRole,
+    Sentiment,
+    Stage,
+)
 from cstui.i18n import fmt_date, humanize, money, t
 from cstui.sanitize import clean
 from cstui.screens.account_tabs import tabs
@@ -34,7 +42,7 @@ from cstui.ui.footer import KeyFooter
 from cstui.ui.forms import Field, FormScreen, activity_fields
 from cstui.ui.localize import localize_bindings
 from cstui.widgets.charts import Series, TimeChart, stars
-from cstui.widgets.health_breakdown import BAND_COLOURS, HealthBreakdown
+from cstui.widgets.health_breakdown import BAND_COLOURS, HealthBreakdown, score_text
 from cstui.workspace import WorkspaceEvent
 
 ROLE_ORDER: tuple[ContactRole, ...] = (
@@ -45,6 +53,8 @@ ROLE_ORDER: tuple[ContactRole, ...] = (
     ContactRole.END_USER,
 )
 RECENT_ACTIVITIES = 8
+ENDED = frozenset({Stage.CHURNED, Stage.NOT_A_FIT})
+"""Stages after which no executive touchpoint is due."""
 SUMMARY_CHARS = 240
 """Characters of an activity summary on the overview (three or four lines); ``o`` shows them
 whole. A 10,000-character summary took ~170 lines and pushed everything else out of sight."""
@@ -67,8 +77,13 @@ _SENTIMENT_STYLE = {
 }
 
 
-def touchpoints_text(points: list[Touchpoint]) -> Text:
-    """The next executive touchpoint with its agenda, and every missed one (deep success)."""
+def touchpoints_text(points: list[Touchpoint], *, ended: bool = False) -> Text:
+    """The next executive touchpoint with its agenda, and every missed one (deep success).
+
+    ``ended``: the customer left (churned, not a fit): no touchpoint is due any more, and
+    listing the "missed" ones would read as work to do."""
+    if ended:
+        return Text(t("account.touchpoint.ended"), style="dim")
     lang = i18n.language()
     out = Text()
     missed = [p for p in points if p.status == "missed"]
@@ -89,10 +104,15 @@ def touchpoints_text(points: list[Touchpoint]) -> Text:
     return out
 
 
-def header_text(account: Account, today: date) -> Text:
+def header_text(account: Account, today: date, health: HealthResult | None = None) -> Text:
+    """Who the account is, its money and renewal; with ``health``, its score as a badge
+    (seen from every tab, not only in the overview's breakdown)."""
     out = Text()
     out.append(clean(account.name), style="bold")
     out.append(f"  {t(f'tier.{account.tier.value}')} · {t(f'stage.{account.stage.value}')}")
+    if health is not None:
+        out.append("  ·  " + t("account.header.health") + " ", style="dim")
+        out.append_text(score_text(health.score, health.band))
     out.append("\n")
     out.append(t("account.header.arr") + " ", style="dim")
     out.append(money(account.arr, account.currency), style="bold")
@@ -255,7 +275,7 @@ class AccountScreen(UsesWorkspace, Screen[None]):
                     yield Static("", id="contacts", markup=False)
             with Vertical(id="account-right", classes="account-column"):
                 with self._section("section-usage", t("account.section.usage")):
-                    yield TimeChart(id="usage-chart", empty=t("account.usage.none"))
+                    yield TimeChart(id="usage-chart", empty=t("account.usage.none"), scale=True)
                     yield Static("", id="usage-period", markup=False)
                 with self._section("section-touchpoints", t("account.section.touchpoints")):
                     yield Static("", id="overview-touchpoints", markup=False)
@@ -323,9 +343,8 @@ class AccountScreen(UsesWorkspace, Screen[None]):
         today = clock.today()
         config = ws.settings.health
         self.sub_title = clean(account.name)
-        self._static("account-header").update(header_text(account, today))
-
         result = ws.health(self.account_id)
+        self._static("account-header").update(header_text(account, today, result))
         series = ws.health_series(self.account_id, days=CHART_DAYS)
         delta = trend(series, today, config.trend_days)
         stage = t(f"stage.{account.stage.value}")
@@ -343,7 +362,7 @@ class AccountScreen(UsesWorkspace, Screen[None]):
 
         self._show_usage(account, series, result.band, today)
         self._static("overview-touchpoints").update(
-            touchpoints_text(ws.touchpoints(self.account_id))
+            touchpoints_text(ws.touchpoints(self.account_id), ended=account.stage in ENDED)
         )
         self._show_activities()
 
