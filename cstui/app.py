@@ -27,7 +27,7 @@ from cstui.commands import AccountsProvider, ActionsProvider
 from cstui.i18n import Msg, render, t
 from cstui.screens.portfolio import PortfolioScreen
 from cstui.ui.access import WorkspaceApp, on_workspace_change
-from cstui.ui.localize import localize_bindings
+from cstui.ui.localize import localize_bindings, localize_tree
 from cstui.workspace import HEALTH_INPUT_TABLES, StoreError, Workspace, WorkspaceEvent
 
 POLL_SECONDS = 1.0
@@ -291,7 +291,9 @@ class CSApp(WorkspaceApp):
         if self.screen.query("HelpPanel"):
             self.action_hide_help_panel()
         else:
+            localize_tree(self.screen)  # Textual's own widgets' keys, in the UI language
             self.action_show_help_panel()
+            self.call_after_refresh(localize_tree, self.screen)  # and the panel's own
 
     def on_unmount(self) -> None:
         self.workspace.close()
