@@ -98,3 +98,21 @@ def test_touchpoint_tasks_opened_by_the_app_are_not_undone(empty_ws: Workspace) 
     depth = len(ws.history.undo)
     ws.sync_cadence_tasks()
     assert len(ws.history.undo) == depth
+
+
+def test_a_tick_and_the_loop_it_closes_are_one_step(empty_ws: Workspace) -> None:
+    ws = empty_ws
+    a = ws.create_account({"name": "Alpha", "arr": 3_000_000})
+    req = ws.add_request({"title": "SSO", "verbatim": "We need SAML", "account_ids": [a.id]})
+    (task,) = ws.ship_request(req.id)
+    with ws.action():
+        ws.complete_task(task.id)
+        assert ws.close_told_loops() == 1
+    label = ws.undo()
+    assert label is not None
+    assert render(label, "en").startswith("ticked 'Tell Alpha")
+    request = next(r for r in ws.requests() if r.id == req.id)
+    assert request.status is LoopStatus.ACTING
+    reopened = _task(ws, task.id)
+    assert reopened is not None
+    assert not reopened.done
