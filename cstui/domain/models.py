@@ -702,7 +702,7 @@ def _choices(model: type[BaseModel], name: str) -> i18n.Join | None:
             label = i18n.catalogue(lang).get(f"{prefix}.{member.value}") if prefix else None
             plain = member.value.replace("_", " ")
             if not label or label.casefold() == plain.casefold():
-                by_lang[lang] = label or plain
+                by_lang[lang] = plain  # what to type, and the same word ("high", not "High")
             else:
                 by_lang[lang] = f"{label} ({member.value})"
         words.append(i18n.texts(**by_lang))
