@@ -24,10 +24,10 @@ from textual.worker import WorkerFailed
 
 from cstui import i18n
 from cstui.commands import AccountsProvider, ActionsProvider
-from cstui.i18n import t
+from cstui.i18n import Msg, render, t
 from cstui.screens.portfolio import PortfolioScreen
 from cstui.ui.access import WorkspaceApp, on_workspace_change
-from cstui.ui.localize import localize_bindings
+from cstui.ui.localize import localize_bindings, localize_tree
 from cstui.workspace import HEALTH_INPUT_TABLES, StoreError, Workspace, WorkspaceEvent
 
 POLL_SECONDS = 1.0
@@ -59,6 +59,8 @@ class CSApp(WorkspaceApp):
         Binding("t", "show_today", "key.today"),
         Binding("p", "show_portfolio", "key.portfolio"),
         Binding("question_mark", "help", "key.help"),
+        Binding("u", "undo", "key.undo", show=False),
+        Binding("U", "redo", "key.redo", show=False),
         # Textual adds its own ctrl+p binding, worded "palette" in every language, unless
         # the app binds the action itself.
         Binding("ctrl+p", "command_palette", "key.palette", show=False, priority=True),
@@ -204,6 +206,25 @@ class CSApp(WorkspaceApp):
         else:
             self.push_screen(AccountScreen(account_id))
 
+    def action_undo(self) -> None:
+        """Take back this session's last change, on any screen (a new change, journaled)."""
+        self._take_back(self.workspace.undo, "undo.undid", "undo.nothing")
+
+    def action_redo(self) -> None:
+        """Make again the change ``u`` last took back."""
+        self._take_back(self.workspace.redo, "undo.redid", "undo.nothing_redo")
+
+    def _take_back(self, step: Callable[[], Msg | None], said: str, nothing: str) -> None:
+        try:
+            label = step()
+        except StoreError as exc:
+            self.report_storage(exc)
+            return
+        if label is None:
+            self.notify(t(nothing), markup=False)
+        else:
+            self.notify(t(said, what=render(label)), markup=False)
+
     def action_show_today(self) -> None:
         from cstui.screens.today import TodayScreen
 
@@ -270,7 +291,9 @@ class CSApp(WorkspaceApp):
         if self.screen.query("HelpPanel"):
             self.action_hide_help_panel()
         else:
+            localize_tree(self.screen)  # Textual's own widgets' keys, in the UI language
             self.action_show_help_panel()
+            self.call_after_refresh(localize_tree, self.screen)  # and the panel's own
 
     def on_unmount(self) -> None:
         self.workspace.close()

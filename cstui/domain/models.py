@@ -672,6 +672,43 @@ _TYPE_MESSAGES: Final[dict[str, str]] = {
 """Pydantic error type → i18n key of the sentence (params: label, shown, expected, ge)."""
 
 
+_ENUM_LABELS: Final[dict[type[StrEnum], str]] = {
+    Tier: "tier",
+    Stage: "stage",
+    ContactRole: "account.role",
+    ActivityKind: "account.kind",
+    Sentiment: "account.sentiment",
+    Priority: "taskpane.priority",
+    LoopStatus: "s8.loop",
+}
+"""Where each choice's words live in the catalogues (``<prefix>.<value>``)."""
+
+
+def _choices(model: type[BaseModel], name: str) -> i18n.Join | None:
+    """A field's allowed values as the UI words them, each followed by the value to type
+    where the words differ ("傾聴中 (listening)"): pydantic's "'listening', 'analysing'"
+    is neither English nor Japanese."""
+    info = model.model_fields.get(name)
+    kinds = [info.annotation] if info is not None else []
+    kinds += [a for k in kinds for a in getattr(k, "__args__", ())]
+    enum = next((k for k in kinds if isinstance(k, type) and issubclass(k, StrEnum)), None)
+    if enum is None:
+        return None
+    prefix = _ENUM_LABELS.get(enum)
+    words = []
+    for member in enum:
+        by_lang = {}
+        for lang in i18n.LANGUAGES:
+            label = i18n.catalogue(lang).get(f"{prefix}.{member.value}") if prefix else None
+            plain = member.value.replace("_", " ")
+            if not label or label.casefold() == plain.casefold():
+                by_lang[lang] = plain  # what to type, and the same word ("high", not "High")
+            else:
+                by_lang[lang] = f"{label} ({member.value})"
+        words.append(i18n.texts(**by_lang))
+    return i18n.join("sep.list", words)
+
+
 def _label(model: type[BaseModel], name: str) -> Msg | str:
     """The field's name in the reader's language: the model's label key, else ``field.<name>``,
     else the name itself made readable (``hours_saved`` → "Hours saved")."""
@@ -716,7 +753,8 @@ def error_messages(model: type[BaseModel], error: ValidationError) -> list[tuple
         elif kind == "greater_than_equal" and ctx.get("ge") == 0:
             out.append((field, msg("validation.negative", label=label)))
         else:
-            expected = ctx.get("expected", Msg("validation.allowed_values"))
+            choices = _choices(model, named) if kind == "enum" else None
+            expected = choices or ctx.get("expected", Msg("validation.allowed_values"))
             out.append(
                 (field, msg(key, label=label, shown=shown, expected=expected, ge=ctx.get("ge", "")))
             )

@@ -24,8 +24,16 @@ from textual.widgets import Header, Static, TabbedContent, TabPane
 from cstui import clock, i18n
 from cstui.domain.alerts import Flag
 from cstui.domain.cadence import Touchpoint, next_touchpoint
-from cstui.domain.health import Band, trend
-from cstui.domain.models import Account, Activity, ActivityKind, Contact, ContactRole, Sentiment
+from cstui.domain.health import Band, HealthResult, trend
+from cstui.domain.models import (
+    Account,
+    Activity,
+    ActivityKind,
+    Contact,
+    ContactRole,
+    Sentiment,
+    Stage,
+)
 from cstui.i18n import fmt_date, humanize, money, t
 from cstui.sanitize import clean
 from cstui.screens.account_tabs import tabs
@@ -34,7 +42,7 @@ from cstui.ui.footer import KeyFooter
 from cstui.ui.forms import Field, FormScreen, activity_fields
 from cstui.ui.localize import localize_bindings
 from cstui.widgets.charts import Series, TimeChart, stars
-from cstui.widgets.health_breakdown import BAND_COLOURS, HealthBreakdown
+from cstui.widgets.health_breakdown import BAND_COLOURS, HealthBreakdown, score_text
 from cstui.workspace import WorkspaceEvent
 
 ROLE_ORDER: tuple[ContactRole, ...] = (
@@ -45,6 +53,19 @@ ROLE_ORDER: tuple[ContactRole, ...] = (
     ContactRole.END_USER,
 )
 RECENT_ACTIVITIES = 8
+ENDED = frozenset({Stage.CHURNED, Stage.NOT_A_FIT})
+"""Stages after which no executive touchpoint is due."""
+SUMMARY_CHARS = 240
+"""Characters of an activity summary on the overview (three or four lines); ``o`` shows them
+whole. A 10,000-character summary took ~170 lines and pushed everything else out of sight."""
+
+
+def clip_summary(text: str) -> tuple[str, int]:
+    """The start of ``text`` for the overview, and how many characters are left out."""
+    kept = text[:SUMMARY_CHARS]
+    return kept, len(text) - len(kept)
+
+
 CONTACTS_PER_ROLE = 8
 CHART_DAYS = 365
 """Below this many columns the two columns stack into one."""
@@ -56,8 +77,13 @@ _SENTIMENT_STYLE = {
 }
 
 
-def touchpoints_text(points: list[Touchpoint]) -> Text:
-    """The next executive touchpoint with its agenda, and every missed one (deep success)."""
+def touchpoints_text(points: list[Touchpoint], *, ended: bool = False) -> Text:
+    """The next executive touchpoint with its agenda, and every missed one (deep success).
+
+    ``ended``: the customer left (churned, not a fit): no touchpoint is due any more, and
+    listing the "missed" ones would read as work to do."""
+    if ended:
+        return Text(t("account.touchpoint.ended"), style="dim")
     lang = i18n.language()
     out = Text()
     missed = [p for p in points if p.status == "missed"]
@@ -78,10 +104,15 @@ def touchpoints_text(points: list[Touchpoint]) -> Text:
     return out
 
 
-def header_text(account: Account, today: date) -> Text:
+def header_text(account: Account, today: date, health: HealthResult | None = None) -> Text:
+    """Who the account is, its money and renewal; with ``health``, its score as a badge
+    (seen from every tab, not only in the overview's breakdown)."""
     out = Text()
     out.append(clean(account.name), style="bold")
     out.append(f"  {t(f'tier.{account.tier.value}')} · {t(f'stage.{account.stage.value}')}")
+    if health is not None:
+        out.append("  ·  " + t("account.header.health") + " ", style="dim")
+        out.append_text(score_text(health.score, health.band))
     out.append("\n")
     out.append(t("account.header.arr") + " ", style="dim")
     out.append(money(account.arr, account.currency), style="bold")
@@ -162,7 +193,8 @@ def contacts_text(contacts: list[Contact], today: date) -> Text:
     return out
 
 
-def activities_text(activities: list[Activity]) -> Text:
+def activities_text(activities: list[Activity], *, full: bool = False) -> Text:
+    """The latest activities; each summary clipped to a few lines unless ``full``."""
     if not activities:
         return Text(t("account.activities.none"), style="dim")
     out = Text()
@@ -173,7 +205,11 @@ def activities_text(activities: list[Activity]) -> Text:
         out.append(fmt_date(act.date), style="dim")
         out.append(" " + t(f"account.kind.{act.kind.value}"), style="bold")
         out.append(f"  {mark} {t(f'account.sentiment.{act.sentiment.value}')}", style=style)
-        out.append("\n  " + clean(act.summary))
+        summary = clean(act.summary)
+        kept, left = (summary, 0) if full else clip_summary(summary)
+        out.append("\n  " + kept)
+        if left > 0:
+            out.append("\n  " + t("account.activity.clipped", n=left), style="dim italic")
     if len(activities) > RECENT_ACTIVITIES:
         more = t("account.activities.more", n=len(activities) - RECENT_ACTIVITIES)
         out.append("\n" + more, style="dim")
@@ -192,6 +228,7 @@ class AccountScreen(UsesWorkspace, Screen[None]):
         Binding("l", "log_activity", "key.account.log"),
         Binding("h", "rate", "key.account.rate"),
         Binding("H", "clear_rating", "key.account.clear_rating"),
+        Binding("o", "toggle_full", "key.account.full_text", show=False),
         Binding("escape", "back", "key.account.back"),
     ]
 
@@ -205,6 +242,8 @@ class AccountScreen(UsesWorkspace, Screen[None]):
         super().__init__()
         self.account_id = account_id
         self._refresh_pending = False
+        self.full_text = False
+        """Whether the overview shows activity summaries whole (``o``)."""
         self._tabs = tabs()
         self._wanted_tab: str | None = None
         localize_bindings(self)
@@ -236,7 +275,7 @@ class AccountScreen(UsesWorkspace, Screen[None]):
                     yield Static("", id="contacts", markup=False)
             with Vertical(id="account-right", classes="account-column"):
                 with self._section("section-usage", t("account.section.usage")):
-                    yield TimeChart(id="usage-chart", empty=t("account.usage.none"))
+                    yield TimeChart(id="usage-chart", empty=t("account.usage.none"), scale=True)
                     yield Static("", id="usage-period", markup=False)
                 with self._section("section-touchpoints", t("account.section.touchpoints")):
                     yield Static("", id="overview-touchpoints", markup=False)
@@ -304,9 +343,8 @@ class AccountScreen(UsesWorkspace, Screen[None]):
         today = clock.today()
         config = ws.settings.health
         self.sub_title = clean(account.name)
-        self._static("account-header").update(header_text(account, today))
-
         result = ws.health(self.account_id)
+        self._static("account-header").update(header_text(account, today, result))
         series = ws.health_series(self.account_id, days=CHART_DAYS)
         delta = trend(series, today, config.trend_days)
         stage = t(f"stage.{account.stage.value}")
@@ -324,9 +362,18 @@ class AccountScreen(UsesWorkspace, Screen[None]):
 
         self._show_usage(account, series, result.band, today)
         self._static("overview-touchpoints").update(
-            touchpoints_text(ws.touchpoints(self.account_id))
+            touchpoints_text(ws.touchpoints(self.account_id), ended=account.stage in ENDED)
         )
-        self._static("activities").update(activities_text(ws.activities(self.account_id)))
+        self._show_activities()
+
+    def _show_activities(self) -> None:
+        activities = self.workspace.activities(self.account_id)
+        self._static("activities").update(activities_text(activities, full=self.full_text))
+
+    def action_toggle_full(self) -> None:
+        """Show activity summaries whole on the overview, or clipped again."""
+        self.full_text = not self.full_text
+        self._show_activities()
 
     def _show_usage(
         self, account: Account, health: list[tuple[date, int]], band: Band, today: date

@@ -202,8 +202,10 @@ class RequestDetail(UsesWorkspace, Dialog[None]):
             return
         index = table.cursor
         row = rows[index]
-        self.workspace.complete_task(row.id, not row.task.done)
-        if self.workspace.close_told_loops():
+        with self.workspace.action():  # one undo step: the tick and the loop it closes
+            self.workspace.complete_task(row.id, not row.task.done)
+            told = self.workspace.close_told_loops()
+        if told:
             self.notify(t("s8.req.told"), markup=False)
         self.rebuild()
         table.move_cursor(index)  # stay in place: the done task sinks, the next one rises

@@ -24,7 +24,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header, OptionList, ProgressBar, Static
+from textual.widgets import Header, OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
@@ -41,6 +41,7 @@ from cstui.sync import (
     SyncReport,
 )
 from cstui.ui.access import UsesWorkspace, on_workspace_change
+from cstui.ui.footer import KeyFooter
 from cstui.ui.localize import localize_bindings
 from cstui.workspace import WorkspaceEvent
 
@@ -48,7 +49,7 @@ SHOW_FAILURES = 5
 """Rejected items listed on the summary; the CLI's ``cstui sync`` prints them all."""
 VALUE_WIDTH = 40
 
-State = Literal["running", "done", "cancelled", "failed"]
+State = Literal["running", "done", "cancelled", "failed", "unconfigured"]
 
 
 def show_value(value: Any) -> str:
@@ -101,10 +102,24 @@ class SyncScreen(UsesWorkspace, Screen[None]):
             yield Static(id="sync-counts", markup=False)
             yield Static(id="sync-message", markup=False)
             yield Static(id="sync-hint", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.start()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Only the keys that do something now: cancel while running, again when idle."""
+        if action == "cancel":
+            return self.running
+        if action == "again":
+            return not self.running
+        return True
+
+    def _set_state(self, state: State) -> None:
+        self.state = state
+        # The bar only means something while a sync runs or once it finished.
+        self.query_one("#sync-bar", ProgressBar).display = state in ("running", "done")
+        self.refresh_bindings()
 
     def on_unmount(self) -> None:
         self._cancel.set()  # leaving (or quitting) stops the engine at its next page
@@ -115,7 +130,12 @@ class SyncScreen(UsesWorkspace, Screen[None]):
         return self.state == "running"
 
     def start(self) -> None:
-        self.state, self.report, self.message = "running", None, ""
+        self.report, self.message = None, ""
+        problem = self.workspace.sync_setup_problem()
+        if problem is not None:
+            self._unconfigured(problem)
+            return
+        self._set_state("running")
         self._cancel = threading.Event()
         self._done = Counter()
         self.query_one("#sync-phase", Static).update(t("syncui.starting"))
@@ -125,6 +145,16 @@ class SyncScreen(UsesWorkspace, Screen[None]):
         self._show_counts()
         self.query_one("#sync-hint", Static).update(t("syncui.hint.running"))
         self.run_worker(self._work, thread=True, exclusive=True, group="sync")
+
+    def _unconfigured(self, problem: str) -> None:
+        """Nothing to run: say why and how to set it up, with no progress to wait for."""
+        self._set_state("unconfigured")
+        phase = self.query_one("#sync-phase", Static)
+        phase.update(t("syncui.unconfigured", problem=clean(problem)))
+        phase.add_class("error")
+        self.query_one("#sync-message", Static).update(t("syncui.setup"))
+        self.query_one("#sync-counts", Static).update("")
+        self.query_one("#sync-hint", Static).update(t("syncui.hint.unconfigured"))
 
     def _work(self) -> _Outcome:
         """On the worker thread: the whole sync, turned into an outcome (never raises)."""
@@ -166,7 +196,8 @@ class SyncScreen(UsesWorkspace, Screen[None]):
             self._finish(outcome)
 
     def _finish(self, outcome: _Outcome) -> None:
-        self.state, self.report, self.message = outcome.state, outcome.report, outcome.message
+        self.report, self.message = outcome.report, outcome.message
+        self._set_state(outcome.state)
         try:
             self.workspace.poll()  # show the sync's writes now rather than at the next tick
         except Exception as exc:
@@ -300,7 +331,7 @@ class ConflictsScreen(UsesWorkspace, Screen[None]):
         yield Static(id="conflicts-title", markup=False)
         yield Static(t("syncui.conflicts.hint"), id="conflicts-hint", markup=False)
         yield ConflictList(id="conflicts-list")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         on_workspace_change(self, self._on_workspace_event)

@@ -27,7 +27,14 @@ from textual.markup import escape
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, Select, SelectionList, Static, TextArea
 
-from cstui.domain.models import Activity, ActivityKind, Contact, InvalidRecord, Sentiment
+from cstui.domain.models import (
+    TITLE_LIMIT,
+    Activity,
+    ActivityKind,
+    Contact,
+    InvalidRecord,
+    Sentiment,
+)
 from cstui.i18n import t
 from cstui.sanitize import clean
 from cstui.ui.dialog import Dialog
@@ -37,6 +44,9 @@ from cstui.workspace import StoreError
 FieldKind = Literal["text", "multiline", "date", "int", "float", "select", "multiselect", "bool"]
 _SINGLE_LINE: frozenset[str] = frozenset({"text", "date", "int", "float"})
 _BUTTON_ROWS = 3
+MAX_LENGTH: dict[str, int] = {"text": TITLE_LIMIT, "date": 10, "int": 18, "float": 24}
+"""What a one-line field takes by default: a title's limit for text (the model refuses more
+anyway, after the user typed it all), room for a date or a number."""
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 
 
@@ -55,6 +65,8 @@ class Field:
     required: bool = False
     help: str = ""
     """A one-line hint under the field."""
+    max_length: int | None = None
+    """Characters a one-line field takes (default per kind, :data:`MAX_LENGTH`)."""
 
 
 def _initial_text(field: Field) -> str:
@@ -129,7 +141,12 @@ class FormScreen(Dialog[dict[str, Any] | None]):
             placeholder = field.placeholder or (
                 t("form.date_placeholder") if kind == "date" else ""
             )
-            return Input(_initial_text(field), placeholder=placeholder, id=wid)
+            return Input(
+                _initial_text(field),
+                placeholder=placeholder,
+                id=wid,
+                max_length=field.max_length or MAX_LENGTH[kind],
+            )
         if kind == "multiline":
             return TextArea(_initial_text(field), soft_wrap=True, tab_behavior="focus", id=wid)
         if kind == "select":

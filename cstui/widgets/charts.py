@@ -22,6 +22,7 @@ from rich.text import Text
 from textual.geometry import Size
 from textual.widget import Widget
 
+from cstui.i18n import t
 from cstui.ui.css import default_css
 
 BARS = "▁▂▃▄▅▆▇█"
@@ -161,10 +162,14 @@ class TimeChart(Widget):
         end: date | None = None,
         *,
         empty: str = "",
+        scale: bool = False,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
         super().__init__(id=id, classes=classes)
+        self.scale = scale
+        """Print each series' lowest and highest reading after its latest one, so a bar's
+        height can be read (a full bar of 45 and one of 4,500 look alike)."""
         self.series: list[Series] = list(series)
         self.start = start
         self.end = end
@@ -188,6 +193,13 @@ class TimeChart(Widget):
     def _drawable(self) -> bool:
         return bool(self.series) and any(s.points for s in self.series)
 
+    def _range(self, series: Series) -> str:
+        """ "min–max" of the readings, when the chart shows a scale."""
+        if not self.scale or not series.points:
+            return ""
+        values = [v for _, v in series.points]
+        return t("chart.range", low=series.fmt(min(values)), high=series.fmt(max(values)))
+
     def render(self) -> Text:
         return self.render_text(self.content_size.width or 60)
 
@@ -197,10 +209,12 @@ class TimeChart(Widget):
             return Text(self.empty, style="dim", no_wrap=True, overflow="ellipsis")
         label_w = min(max(cell_len(s.label) for s in self.series) + 1, 18)
         values = [s.fmt(s.latest) if s.latest is not None else "—" for s in self.series]
+        ranges = [self._range(s) for s in self.series]
         value_w = max(len(v) for v in values) + 1
-        chart_w = max(width - label_w - value_w, 8)
+        range_w = max(cell_len(r) for r in ranges) + 2 if any(ranges) else 0
+        chart_w = max(width - label_w - value_w - range_w, 8)
         out = Text(no_wrap=True, overflow="crop")
-        for s, shown in zip(self.series, values, strict=True):
+        for s, shown, span in zip(self.series, values, ranges, strict=True):
             cols = bucket_series(s.points, self.start, self.end, chart_w)
             rows = spark_rows(cols, s.maximum, max(s.height, 1))
             for i, row in enumerate(rows):
@@ -209,6 +223,8 @@ class TimeChart(Widget):
                 out.append(label, style="bold" if last else "")
                 out.append(row, style=s.style)
                 out.append((" " + shown) if last else "", style="bold")
+                if last and span:
+                    out.append(" " * (value_w - len(shown) + 1) + span, style="dim")
                 out.append("\n")
         start_s, end_s = self.start.isoformat(), self.end.isoformat()
         gap = chart_w - len(start_s) - len(end_s)

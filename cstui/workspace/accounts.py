@@ -51,7 +51,7 @@ class Accounts(Repo):
         return self._save(Account, {**changes, "id": account_id}, new=False)
 
     def delete_account(self, account_id: str) -> None:
-        self.store.delete(Account.table, account_id)
+        self._delete(Account.table, account_id)
 
     def contacts(self, account_id: str) -> list[Contact]:
         return sorted(self._for_account(Contact, account_id), key=lambda c: (not c.active, c.name))

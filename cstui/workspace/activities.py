@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from typing import Any
 
-from cstui import clock
+from cstui import clock, i18n
 from cstui.domain import cadence as cadence_rules
 from cstui.domain.models import (
     Activity,
@@ -26,7 +26,8 @@ from cstui.domain.models import (
     validate,
 )
 from cstui.workspace.onboarding import Onboarding
-from cstui.workspace.repo import Write
+from cstui.workspace.repo import Write, one_step
+from cstui.workspace.undo import short
 
 
 class Activities(Onboarding):
@@ -39,6 +40,7 @@ class Activities(Onboarding):
         items = self._for_account(Activity, account_id)
         return sorted(items, key=lambda a: (a.date, a.id), reverse=True)
 
+    @one_step
     def log_activity(
         self,
         account_id: str,
@@ -74,8 +76,10 @@ class Activities(Onboarding):
             new=True,
         )
         self._after_activity(activity)  # cadence tasks done, follow-up after a report
+        self._say(i18n.msg("undo.logged", name=short(activity.summary)))
         return activity
 
+    @one_step
     def update_activity(self, activity_id: str, changes: Mapping[str, Any]) -> Activity:
         """Edit an activity; who logged it and when stay, the editor and time are added."""
         current = self._get(Activity, activity_id)
@@ -179,7 +183,7 @@ class Activities(Onboarding):
                             },
                             new_id=task_id,
                         )
-        return self._write_all(writes)
+        return self._write_all(writes, undoable=False)
 
     def _after_activity(self, activity: Activity) -> None:
         """Hooks of a logged (or edited) activity: a report or QBR completes the open

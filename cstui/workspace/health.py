@@ -17,7 +17,7 @@ from functools import cached_property
 from operator import itemgetter
 from typing import Any
 
-from cstui import clock
+from cstui import clock, i18n
 from cstui.config import Settings
 from cstui.domain.alerts import Alert, Flag, compute_flags, is_active, reconcile_alerts, snooze
 from cstui.domain.health import HealthInputs, HealthResult, ManualRating, compute_health, trend
@@ -47,6 +47,7 @@ from cstui.workspace.repo import (
     AccountNotFound,
     Write,
     changed_fields,
+    one_step,
     validate_plain,
 )
 from cstui.workspace.success_plans import SuccessPlans
@@ -334,6 +335,7 @@ class Health(Onboarding, SuccessPlans):
         finally:
             lock.release()
 
+    @one_step
     def set_rating(
         self, account_id: str, *, stars: int | None = None, score: int | None = None, reason: str
     ) -> ManualRating:
@@ -347,15 +349,18 @@ class Health(Onboarding, SuccessPlans):
             "at": clock.now(),
         }
         rating = validate_plain(ManualRating, data)
-        self.store.put(
+        self._put(
             RATINGS_TABLE, account_id, {"account_id": account_id, **rating.model_dump(mode="json")}
         )
         self.refresh_health([account_id])
         return rating
 
+    @one_step
     def clear_rating(self, account_id: str) -> None:
         if self.store.get(RATINGS_TABLE, account_id) is not None:
-            self.store.delete(RATINGS_TABLE, account_id)  # a tombstone: travels to the hub
+            self._delete(RATINGS_TABLE, account_id)  # a tombstone: travels to the hub
+            account = self.account(account_id)
+            self._say(i18n.msg("undo.rating_cleared", name=account.name if account else account_id))
             self.refresh_health([account_id])
 
     def alerts(self, *, active_only: bool = True, as_of: date | None = None) -> list[Alert]:

@@ -11,7 +11,7 @@ from datetime import date
 from functools import cached_property
 from typing import Any
 
-from cstui import clock
+from cstui import clock, i18n
 from cstui.domain import cadence as cadence_rules
 from cstui.domain import templates as onboarding_rules
 from cstui.domain.metrics import mean
@@ -28,7 +28,7 @@ from cstui.domain.models import (
 )
 from cstui.paths import config_dir
 from cstui.store import Txn
-from cstui.workspace.repo import Write, changed_fields, validate_plain
+from cstui.workspace.repo import Write, changed_fields, one_step, validate_plain
 from cstui.workspace.tasks import Tasks
 
 
@@ -133,7 +133,7 @@ class Onboarding(Tasks):
         """Read-modify-write the account's plan and its mirrored tasks in one commit, on the
         plan as every process committed it (``edit`` gets None when there is none yet)."""
         account = self._require_account(account_id)
-        with self.store.transaction() as txn:
+        with self._transaction() as txn:
             return self._edit_onboarding_in(txn, account, edit)
 
     def _edit_onboarding_in(
@@ -180,6 +180,7 @@ class Onboarding(Tasks):
                 txn, account, lambda p: self._item_changed(p, item_id, {"done": task.done})
             )
 
+    @one_step
     def apply_onboarding_template(
         self, account_id: str, template_key: str, start: date
     ) -> OnboardingPlan:
@@ -196,6 +197,7 @@ class Onboarding(Tasks):
             msg = f"There is no onboarding template '{template_key}'; templates: {known}."
             raise InvalidRecord([msg], {"template": [msg]})
         lang = cadence_rules.account_lang(account)
+        self._say(i18n.msg("undo.template", name=account.name))
         return self._edit_onboarding(
             account_id,
             lambda existing: onboarding_rules.apply_template(

@@ -207,7 +207,7 @@ class Portfolio(Renewals):
             msg = f"'{name}' is a built-in view; choose another name."
             raise InvalidRecord([msg], {"name": [msg]})
         view = SavedView(name=name, filter=filter_text, sort=sort, reverse=reverse)
-        self.store.put(
+        self._put(
             VIEWS_TABLE,
             f"{self.user}:{fold(name)}",
             {
@@ -244,4 +244,4 @@ class Portfolio(Renewals):
     def delete_view(self, name: str) -> None:
         key = f"{self.user}:{fold(name)}"
         if self.store.get(VIEWS_TABLE, key) is not None:
-            self.store.delete(VIEWS_TABLE, key)  # a tombstone: travels to the hub
+            self._delete(VIEWS_TABLE, key)  # a tombstone: travels to the hub

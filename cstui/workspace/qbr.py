@@ -38,7 +38,7 @@ from cstui.domain.portfolio import fold
 from cstui.domain.renewals import Period
 from cstui.domain.success import summarize
 from cstui.workspace.activities import Activities
-from cstui.workspace.repo import Write
+from cstui.workspace.repo import Write, one_step
 from cstui.workspace.voc import Voc
 
 
@@ -283,7 +283,7 @@ class QBRs(Activities, Voc):
         view = self.qbr_view(account_id, period)
         if self.qbr_record(account_id, view.period) is not None:
             return view
-        with self.store.transaction() as txn:
+        with self._transaction() as txn:
             return self._create_once(txn, QBR, view.to_record())
 
     def _qbr_editable(self, account_id: str, period: str) -> QBR:
@@ -292,6 +292,7 @@ class QBRs(Activities, Voc):
             raise InvalidRecord([f"This QBR was delivered on {record.delivered_on} and is frozen."])
         return record
 
+    @one_step
     def _edit_qbr(self, account_id: str, period: str, edit: Callable[[QBR], QBR]) -> QBR:
         """Read-modify-write the review as committed now; a delivered one is frozen."""
         record = self.qbr(account_id, period)
@@ -330,6 +331,7 @@ class QBRs(Activities, Voc):
 
         return self._edit_qbr(account_id, period, mark)
 
+    @one_step
     def set_qbr_status(
         self,
         account_id: str,
@@ -363,6 +365,7 @@ class QBRs(Activities, Voc):
                 [i18n.t("qbrui.error.unfinished", period=p.label, day=i18n.fmt_date(p.end))]
             )
         account = self._require_account(account_id)
+        self._say(i18n.msg("undo.delivered", name=account.name, period=record.period))
         words = lang or cadence_rules.account_lang(account)
         data = self.qbr_data(account_id, record.period, words)
         today = clock.today()
@@ -392,7 +395,7 @@ class QBRs(Activities, Voc):
             return saved
         self.log_activity(account_id, summary, kind=ActivityKind.QBR, day=today)
         key = f"qbr-followup:{account_id}:{record.period}"
-        with self.store.transaction() as txn:
+        with self._transaction() as txn:
             if txn.get(Task.table, key, include_deleted=True) is None:
                 followup: list[Write] = []
                 self._task_put(

@@ -165,7 +165,7 @@ class Renewals(Health):
                 changes["renewal_date"] = kpi.add_years(renewal.due, 1).isoformat()
             if account.stage in (Stage.CHURNED, Stage.RENEWAL):
                 changes["stage"] = Stage.ADOPTION.value
-        with self.store.transaction() as txn:  # the account as committed now
+        with self._transaction() as txn:  # the account as committed now
             current_account = txn.get(Account.table, account.id) or {}
             fresh = validate(Account, {**current_account, **changes}).to_record()
             changed = changed_fields(current_account, fresh)
@@ -187,7 +187,7 @@ class Renewals(Health):
             msg = f"'{forecast}' is not a forecast; choose one of: {choices}."
             raise InvalidRecord([msg], {"forecast": [msg]}) from None
         current = self._renewal_for(account, due)
-        with self.store.transaction() as txn:  # only the forecast changes on a stored one
+        with self._transaction() as txn:  # only the forecast changes on a stored one
             stored = txn.get(Renewal.table, current.id)
             base = current.to_record() if stored is None else stored
             renewal = validate(Renewal, {**base, "forecast": value, "implied": False})

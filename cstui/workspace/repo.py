@@ -9,13 +9,15 @@ store and the domain models only.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import getpass
 import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Self, TypeVar
+from typing import Any, Concatenate, ParamSpec, Self, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -33,12 +35,31 @@ from cstui.domain.models import (
     UsageHistory,
     validate,
 )
+from cstui.i18n import Msg
 from cstui.store import Change, Store, Txn
+
+from .undo import History, Recorder, Step, merge, revert
 
 R = TypeVar("R", bound=Record)
 M = TypeVar("M", bound=BaseModel)
 Write = tuple[str, str, dict[str, Any] | None]
 """(table, id, values) to put, or values None to delete: one item of :meth:`Repo._write_all`."""
+
+
+P = ParamSpec("P")
+T = TypeVar("T")
+RepoT = TypeVar("RepoT", bound="Repo")
+
+
+def one_step(method: Callable[Concatenate[RepoT, P], T]) -> Callable[Concatenate[RepoT, P], T]:
+    """Make a capability method's writes one undo step (see :meth:`Repo.action`)."""
+
+    @functools.wraps(method)
+    def grouped(self: RepoT, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        with self.action():
+            return method(self, *args, **kwargs)
+
+    return grouped
 
 
 class Create(dict[str, Any]):
@@ -122,6 +143,11 @@ class Repo:
         self._by_account: dict[str, dict[str, set[str]]] = {}
         self._listeners: list[Callable[[WorkspaceEvent], None]] = []
         self._closed = False
+        self.history = History()
+        """This session's own changes, for :meth:`undo` and :meth:`redo`."""
+        self._label: Msg | None = None
+        self._group: list[Step] | None = None
+        """Steps made inside :meth:`action`, merged into one when it ends."""
         self._unsubscribe = store.subscribe(self._on_changes)
 
     # ----------------------------------------------------------------- lifecycle
@@ -263,6 +289,83 @@ class Repo:
     # Inside a transaction the model caches may lag behind (other processes' changes reach
     # them when it ends): read what you write through ``txn``, never through ``_get``.
 
+    @contextlib.contextmanager
+    def _transaction(self, label: Msg | None = None) -> Iterator[Txn]:
+        """``store.transaction()`` for a change the user makes: recorded so :meth:`undo`
+        can write its inverse. ``label`` says what it was (else it is worded from the
+        records: "ticked 'Kickoff call'")."""
+        with self.store.transaction() as inner:
+            recorder = Recorder(self.store, inner)
+            yield recorder
+        step = recorder.step(self.store, label or self._label)
+        if step is None:
+            return
+        if self._group is not None:
+            self._group.append(step)
+        else:
+            self.history.done(step)
+
+    @contextlib.contextmanager
+    def action(self, label: Msg | None = None) -> Iterator[None]:
+        """Make every change in this block one undo step (logging a call and the follow-up
+        task it opens), worded by ``label`` if given. Nested blocks join the outer one."""
+        if self._group is not None:
+            yield
+            return
+        self._group, self._label = [], label
+        try:
+            yield
+        finally:
+            steps, said = self._group, self._label
+            self._group, self._label = None, None
+            step = merge(steps, said)
+            if step is not None:
+                self.history.done(step)
+
+    def _say(self, label: Msg) -> None:
+        """Word the undo step of the :meth:`action` under way (else of the last step)."""
+        if self._group is not None:
+            self._label = label
+        elif self.history.undo:
+            self.history.undo[-1] = replace(self.history.undo[-1], label=label)
+
+    def _put(self, table: str, id: str, values: Mapping[str, Any]) -> None:
+        """``store.put`` as an undoable change."""
+        with self._transaction() as txn:
+            txn.put(table, id, values)
+
+    def _delete(self, table: str, id: str) -> None:
+        """``store.delete`` (a tombstone) as an undoable change: undo brings it back."""
+        with self._transaction() as txn:
+            txn.delete(table, id)
+
+    def undo(self) -> Msg | None:
+        """Undo this session's last change (as a new change); what it was, or None."""
+        if not self.history.undo:
+            return None
+        step = self.history.undo.pop()
+        inverse = self._revert(step)
+        if inverse is not None:
+            self.history.redo.append(inverse)
+        return step.label
+
+    def redo(self) -> Msg | None:
+        """Make again the change :meth:`undo` last took back; what it was, or None."""
+        if not self.history.redo:
+            return None
+        step = self.history.redo.pop()
+        inverse = self._revert(step)
+        if inverse is not None:
+            self.history.undo.append(inverse)
+        return step.label
+
+    def _revert(self, step: Step) -> Step | None:
+        with self.store.transaction() as inner:
+            recorder = Recorder(self.store, inner)
+            for change in reversed(step.changes):
+                revert(recorder, change)
+        return recorder.step(self.store, step.label)
+
     def _save(self, model: type[R], data: Mapping[str, Any], *, new: bool) -> R:
         """Validate then write only the fields that changed (what sync will push).
 
@@ -272,9 +375,9 @@ class Repo:
         if new:
             payload["id"] = payload.get("id") or self.store.new_id()
             obj = validate(model, payload)
-            self.store.put(model.table, obj.id, obj.to_record())
+            self._put(model.table, obj.id, obj.to_record())
             return obj
-        with self.store.transaction() as txn:
+        with self._transaction() as txn:
             return self._save_in(txn, model, payload)
 
     def _save_in(self, txn: Txn, model: type[R], data: Mapping[str, Any]) -> R:
@@ -303,7 +406,7 @@ class Repo:
         with it (mirrored tasks) to the same atomic commit. Both run under the write lock:
         keep them quick, and never write through the store directly inside them.
         """
-        with self.store.transaction() as txn:
+        with self._transaction() as txn:
             obj = self._modify_in(txn, model, record_id, edit, then=then)
         return obj
 
@@ -346,10 +449,12 @@ class Repo:
         txn.put(model.table, obj.id, record, unset)
         return obj
 
-    def _write_all(self, writes: list[Write]) -> int:
-        """Commit puts (values) and deletions (None) as one atomic batch."""
+    def _write_all(self, writes: list[Write], *, undoable: bool = True) -> int:
+        """Commit puts (values) and deletions (None) as one atomic batch (``undoable``
+        False: not a change the user made, such as tasks opened for touchpoints come due)."""
         if writes:
-            with self.store.transaction() as txn:
+            begin = self._transaction if undoable else self.store.transaction
+            with begin() as txn:
                 self._write_in(txn, writes)
         return len(writes)
 

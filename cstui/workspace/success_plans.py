@@ -137,7 +137,7 @@ class SuccessPlans(Accounts):
         """Read-modify-write the account's plan under the write lock: ``edit`` gets the plan
         as every process committed it (None when there is none, and then its fields create
         one) and returns the fields to set. Two people adding objectives keep both."""
-        with self.store.transaction() as txn:
+        with self._transaction() as txn:
             current = self._fresh_success(txn, account_id)
             data = edit(current)
             if current is None:

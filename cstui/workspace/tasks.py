@@ -64,7 +64,7 @@ class Tasks(Accounts):
     def update_task(self, task_id: str, changes: Mapping[str, Any]) -> Task:
         """Edit a task. Ticking an onboarding task ticks its checklist item too, in the same
         commit, on the records as every process committed them."""
-        with self.store.transaction() as txn:
+        with self._transaction() as txn:
             record = txn.get(Task.table, task_id)
             if record is None:
                 raise InvalidRecord([f"There is no task '{task_id}'."])
@@ -94,7 +94,7 @@ class Tasks(Accounts):
         """Delete a task (a tombstone, so sync can pass it on; generated ones stay gone)."""
         if self._get(Task, task_id) is None:
             raise InvalidRecord([f"There is no task '{task_id}'."])
-        self.store.delete(Task.table, task_id)
+        self._delete(Task.table, task_id)
 
     def _task_put(
         self,

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from cstui import clock
+from cstui import clock, i18n
 from cstui.domain import voc
 from cstui.domain.models import (
     Contact,
@@ -25,7 +25,7 @@ from cstui.domain.models import (
 )
 from cstui.i18n import t
 from cstui.workspace.renewals import Renewals
-from cstui.workspace.repo import changed_fields
+from cstui.workspace.repo import changed_fields, one_step
 
 
 class Voc(Renewals):
@@ -77,6 +77,7 @@ class Voc(Renewals):
         be chosen, so a mistake can be undone."""
         return self.update_request(request_id, {"status": status})
 
+    @one_step
     def ship_request(self, request_id: str) -> list[Task]:
         """Mark shipped and create a "tell the customer" task per requesting account.
 
@@ -89,7 +90,7 @@ class Voc(Renewals):
             raise InvalidRecord([f"There is no request '{request_id}'."])
         due = clock.today() + timedelta(days=7)
         tasks: list[Task] = []
-        with self.store.transaction() as txn:  # the request as committed now
+        with self._transaction() as txn:  # the request as committed now
             record = txn.get(FeatureRequest.table, request_id)
             if record is None:
                 raise InvalidRecord([f"There is no request '{request_id}'."])
@@ -124,6 +125,7 @@ class Voc(Renewals):
                 txn.put(FeatureRequest.table, request.id, changed)
             for task in tasks:
                 txn.put(Task.table, task.id, task.to_record())
+        self._say(i18n.msg("undo.shipped", name=request.title, n=len(tasks)))
         return tasks
 
     def request_tasks(self, request_id: str) -> list[Task]:

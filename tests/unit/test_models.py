@@ -56,7 +56,7 @@ def test_valid_account_round_trips_through_a_record() -> None:
             {"name": "A", "contract_start": "2026-05-01", "renewal_date": "2026-04-30"},
             "Renewal date 2026-04-30 is before the contract start 2026-05-01.",
         ),
-        ({"name": "A", "tier": "gold"}, "Touch tier 'gold' is not one of 'high', 'mid' or 'tech'."),
+        ({"name": "A", "tier": "gold"}, "Touch tier 'gold' is not one of high, mid, tech."),
         (
             {"name": "A", "currency": "y3n"},
             "'Y3N' is not a three-letter currency code such as JPY or USD.",

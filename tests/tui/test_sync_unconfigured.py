@@ -1,0 +1,52 @@
+"""Sync with nothing configured says so and how to set it up: no endless bar, no dead keys."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from textual.widgets import ProgressBar, Static
+from textual.widgets._footer import FooterKey
+
+from cstui.app import create_app
+from cstui.screens.sync import SyncScreen
+from cstui.ui.footer import KeyFooter
+from cstui.workspace import Workspace
+
+
+@pytest.fixture
+def ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Workspace]:
+    folder = tmp_path / "config"
+    folder.mkdir()
+    monkeypatch.setenv("CSTUI_CONFIG_DIR", str(folder))
+    monkeypatch.delenv("CSTUI_HUBSPOT_TOKEN", raising=False)
+    workspace = Workspace.open(tmp_path / "data", user="me")
+    yield workspace
+    workspace.close()
+
+
+@pytest.mark.slow
+async def test_sync_without_setup_says_how_and_offers_no_cancel(ws: Workspace) -> None:
+    app = create_app(ws, poll=False, rescore=False)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.press("Y")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, SyncScreen)
+        assert screen.state == "unconfigured"
+        phase = str(screen.query_one("#sync-phase", Static).content)
+        assert "not set up" in phase
+        assert "CSTUI_HUBSPOT_TOKEN" in phase  # the sync setup's own reason, literally
+        assert "cstui sync --setup" in str(screen.query_one("#sync-message", Static).content)
+        assert not screen.query_one("#sync-bar", ProgressBar).display
+        assert not screen.workers  # nothing runs, so nothing to wait for
+        footer = screen.query_one(KeyFooter)
+        actions = {key.action for key in footer.query(FooterKey)}
+        assert "cancel" not in actions
+        assert "again" in actions
+        await pilot.press("c")  # not a key here now: changes nothing
+        assert screen.state == "unconfigured"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, SyncScreen)
