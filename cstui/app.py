@@ -64,9 +64,9 @@ class CSApp(WorkspaceApp):
         # Textual adds its own ctrl+p binding, worded "palette" in every language, unless
         # the app binds the action itself.
         Binding("ctrl+p", "command_palette", "key.palette", show=False, priority=True),
-        Binding("M", "show_kpis", "key.s8.kpis", show=False),
-        Binding("N", "show_renewals", "key.s8.renewals", show=False),
-        Binding("F", "show_requests", "key.s8.requests", show=False),
+        Binding("M", "show_kpis", "key.book.kpis", show=False),
+        Binding("N", "show_renewals", "key.book.renewals", show=False),
+        Binding("F", "show_requests", "key.book.requests", show=False),
         Binding("Q", "show_qbrs_due", "key.qbr.due", show=False),
         Binding("Y", "show_sync", "key.syncui.sync", show=False),
         Binding("C", "show_conflicts", "key.syncui.conflicts", show=False),

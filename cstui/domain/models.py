@@ -679,7 +679,7 @@ _ENUM_LABELS: Final[dict[type[StrEnum], str]] = {
     ActivityKind: "account.kind",
     Sentiment: "account.sentiment",
     Priority: "taskpane.priority",
-    LoopStatus: "s8.loop",
+    LoopStatus: "book.loop",
 }
 """Where each choice's words live in the catalogues (``<prefix>.<value>``)."""
 

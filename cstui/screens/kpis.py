@@ -67,7 +67,7 @@ def slice_label(value: str) -> str:
         return t(f"tier.{arg}")
     if kind == "owner":
         return clean(arg)
-    return t(f"s8.slice.{value or 'all'}")
+    return t(f"book.slice.{value or 'all'}")
 
 
 def format_value(value: KPIValue, *, with_unit: bool = True) -> Text:
@@ -88,7 +88,7 @@ def format_value(value: KPIValue, *, with_unit: bool = True) -> Text:
 
 
 def unit_label(value: KPIValue) -> str:
-    return label(f"s8.unit.{value.unit}", value.unit) if value.unit else ""
+    return label(f"book.unit.{value.unit}", value.unit) if value.unit else ""
 
 
 def sparkline(key: str, points: Sequence[float | None]) -> Text:
@@ -111,8 +111,8 @@ class AccountsModal(Dialog[None]):
     """The accounts behind one number; Enter opens the account (this list stays below it)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "close", "key.s8.close"),
-        Binding("enter", "open", "key.s8.open"),
+        Binding("escape", "close", "key.book.close"),
+        Binding("enter", "open", "key.book.open"),
     ]
     CSS_PATH = "kpis.tcss"
 
@@ -135,7 +135,7 @@ class AccountsModal(Dialog[None]):
                         "band",
                         t("col.health"),
                         8,
-                        lambda r: Text(t(f"s8.band.{r.band}"), style=BAND_STYLE.get(r.band, "")),
+                        lambda r: Text(t(f"book.band.{r.band}"), style=BAND_STYLE.get(r.band, "")),
                     ),
                 ],
                 id="behind-table",
@@ -185,24 +185,24 @@ class KPIRow:
 
 def kpi_columns() -> list[Column[KPIRow]]:
     return [
-        Column("kpi", t("s8.col.kpi"), 26, lambda r: t(f"kpis.{r.id}"), priority=10),
+        Column("kpi", t("book.col.kpi"), 26, lambda r: t(f"kpis.{r.id}"), priority=10),
         Column(
             "value",
-            t("s8.col.value"),
+            t("book.col.value"),
             11,
             lambda r: format_value(r.value, with_unit=False),
             "right",
             9,
         ),
-        Column("unit", t("s8.col.unit"), 5, lambda r: unit_label(r.value), priority=3),
+        Column("unit", t("book.col.unit"), 5, lambda r: unit_label(r.value), priority=3),
         Column(
             "trend",
-            t("s8.col.trend"),
+            t("book.col.trend"),
             TREND_PERIODS,
             lambda r: sparkline(r.id, [v for _, v in r.trend]),
             priority=8,
         ),
-        Column("note", t("s8.col.note"), 20, lambda r: r.value.note_text(), flex=True),
+        Column("note", t("book.col.note"), 20, lambda r: r.value.note_text(), flex=True),
     ]
 
 
@@ -215,15 +215,15 @@ class KPIScreen(LiveScreen):
     """KPIs for a period and a slice of the book, each with its trend and its accounts."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("left_square_bracket", "shift(-1)", "key.s8.previous"),
-        Binding("right_square_bracket", "shift(1)", "key.s8.next"),
-        Binding("m", "kind('month')", "key.s8.month"),
-        Binding("q", "kind('quarter')", "key.s8.quarter"),
-        Binding("y", "kind('year')", "key.s8.year"),
-        Binding("s", "cycle_slice", "key.s8.slice"),
-        Binding("o", "pick_owner", "key.s8.owner"),
-        Binding("a", "accounts", "key.s8.accounts"),
-        Binding("escape", "back", "key.s8.back"),
+        Binding("left_square_bracket", "shift(-1)", "key.book.previous"),
+        Binding("right_square_bracket", "shift(1)", "key.book.next"),
+        Binding("m", "kind('month')", "key.book.month"),
+        Binding("q", "kind('quarter')", "key.book.quarter"),
+        Binding("y", "kind('year')", "key.book.year"),
+        Binding("s", "cycle_slice", "key.book.slice"),
+        Binding("o", "pick_owner", "key.book.owner"),
+        Binding("a", "accounts", "key.book.accounts"),
+        Binding("escape", "back", "key.book.back"),
     ]
     CSS_PATH = "kpis.tcss"
 
@@ -251,7 +251,7 @@ class KPIScreen(LiveScreen):
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        self.sub_title = t("s8.kpi.title")
+        self.sub_title = t("book.kpi.title")
         self.rebuild()
         self.table.focus()
 
@@ -308,7 +308,7 @@ class KPIScreen(LiveScreen):
         if row.value.note:
             line.append("  " + clean(row.value.note_text()), style="dim")
         note.update(line)
-        points = Text(t("s8.kpi.trend") + " ", style="bold")
+        points = Text(t("book.kpi.trend") + " ", style="bold")
         for i, (period, v) in enumerate(row.trend):
             if i:
                 points.append(" · ", style="dim")
@@ -322,17 +322,17 @@ class KPIScreen(LiveScreen):
         text = Text(t("kpis.nps") + ": ", style="bold")
         text.append_text(format_value(value))
         text.append("  ")
-        text.append(t("s8.kpi.promoters", n=int(parts.get("promoters", 0))), style="green")
+        text.append(t("book.kpi.promoters", n=int(parts.get("promoters", 0))), style="green")
         text.append(" · ")
-        text.append(t("s8.kpi.passives", n=int(parts.get("passives", 0))), style="yellow")
+        text.append(t("book.kpi.passives", n=int(parts.get("passives", 0))), style="yellow")
         text.append(" · ")
-        text.append(t("s8.kpi.detractors", n=int(parts.get("detractors", 0))), style="red")
+        text.append(t("book.kpi.detractors", n=int(parts.get("detractors", 0))), style="red")
         self.query_one("#kpi-nps", Static).update(text)
 
     def _show_health(self, value: KPIValue) -> None:
         counts = {k: int(v) for k, v in value.parts.items()}
         total = sum(counts.values())
-        text = Text(t("s8.kpi.health") + ": ", style="bold")
+        text = Text(t("book.kpi.health") + ": ", style="bold")
         for band in ("red", "yellow", "green", "unknown"):
             n = counts.get(band, 0)
             cells = round(20 * n / total) if total else 0
@@ -341,14 +341,14 @@ class KPIScreen(LiveScreen):
         for i, band in enumerate(("red", "yellow", "green", "unknown")):
             if i:
                 text.append(" · ")
-            text.append(f"{t(f's8.band.{band}')} {counts.get(band, 0)}", style=BAND_STYLE[band])
+            text.append(f"{t(f'book.band.{band}')} {counts.get(band, 0)}", style=BAND_STYLE[band])
         self.query_one("#kpi-health", Static).update(text)
 
     def _show_tiers(self) -> None:
         found = self.workspace.tier_suggestions()
-        text = Text(t("s8.tier.heading", n=len(found)), style="bold")
+        text = Text(t("book.tier.heading", n=len(found)), style="bold")
         if not found:
-            text.append("  " + t("s8.tier.none"), style="not bold dim")
+            text.append("  " + t("book.tier.none"), style="not bold dim")
         for s in found[:TIERS_SHOWN]:
             up = s.suggested_rank > {"tech": 0, "mid": 1, "high": 2}[s.current.value]
             text.append("\n  ")
@@ -356,7 +356,7 @@ class KPIScreen(LiveScreen):
             text.append(
                 "  "
                 + t(
-                    "s8.tier.up" if up else "s8.tier.down",
+                    "book.tier.up" if up else "book.tier.down",
                     arr=money(s.arr, s.currency),
                     threshold=money(s.threshold, s.currency),
                     current=t(f"tier.{s.current.value}"),
@@ -364,7 +364,7 @@ class KPIScreen(LiveScreen):
                 )
             )
         if len(found) > TIERS_SHOWN:
-            text.append("\n  " + t("s8.more", n=len(found) - TIERS_SHOWN), style="dim")
+            text.append("\n  " + t("book.more", n=len(found) - TIERS_SHOWN), style="dim")
         self.query_one("#kpi-tiers", Static).update(text)
 
     # ---------------------------------------------------------------- actions
@@ -394,14 +394,14 @@ class KPIScreen(LiveScreen):
         fields = [
             Field(
                 "owner",
-                t("s8.kpi.owner"),
+                t("book.kpi.owner"),
                 kind="select",
                 options=[(o, o) for o in owners],
                 value=current,
                 required=True,
             )
         ]
-        self.app.push_screen(FormScreen(t("s8.kpi.owner_title"), fields, submit))
+        self.app.push_screen(FormScreen(t("book.kpi.owner_title"), fields, submit))
 
     def on_account_table_selected(self, message: AccountTable.Selected) -> None:
         message.stop()
@@ -412,10 +412,10 @@ class KPIScreen(LiveScreen):
         if row is None or self.report is None:
             return
         if not row.value.accounts:
-            self.notify(t("s8.kpi.no_accounts"), markup=False)
+            self.notify(t("book.kpi.no_accounts"), markup=False)
             return
         title = t(
-            "s8.kpi.behind",
+            "book.kpi.behind",
             kpi=t(f"kpis.{row.id}"),
             period=self.report.period.label,
             n=len(row.value.accounts),
@@ -456,22 +456,26 @@ def survey_form(ws: Workspace, account_id: str) -> FormScreen:
         ws.refresh_health([account_id])
 
     fields = [
-        Field("contact", t("s8.survey.contact"), kind="select", options=contacts),
-        Field("date", t("s8.survey.date"), kind="date", value=clock.today(), required=True),
+        Field("contact", t("book.survey.contact"), kind="select", options=contacts),
+        Field("date", t("book.survey.date"), kind="date", value=clock.today(), required=True),
         Field(
             "kind",
-            t("s8.survey.kind"),
+            t("book.survey.kind"),
             kind="select",
-            options=[(t(f"s8.survey.kind.{k.value}"), k.value) for k in SurveyKind],
+            options=[(t(f"book.survey.kind.{k.value}"), k.value) for k in SurveyKind],
             value=SurveyKind.NPS.value,
             required=True,
         ),
         Field(
-            "score", t("s8.survey.score"), kind="int", required=True, help=t("s8.survey.score_help")
+            "score",
+            t("book.survey.score"),
+            kind="int",
+            required=True,
+            help=t("book.survey.score_help"),
         ),
-        Field("comment", t("s8.survey.comment"), kind="multiline"),
+        Field("comment", t("book.survey.comment"), kind="multiline"),
     ]
-    return FormScreen(t("s8.survey.title", name=clean(name)), fields, submit)
+    return FormScreen(t("book.survey.title", name=clean(name)), fields, submit)
 
 
 def record_survey_flow(app: App[Any], account_id: str | None) -> None:
@@ -495,9 +499,9 @@ def record_survey_flow(app: App[Any], account_id: str | None) -> None:
     fields = [
         Field(
             "account",
-            t("s8.survey.account"),
+            t("book.survey.account"),
             required=True,
-            help=t("s8.survey.account_help"),
+            help=t("book.survey.account_help"),
         )
     ]
-    app.push_screen(FormScreen(t("s8.survey.pick_title"), fields, pick), then)
+    app.push_screen(FormScreen(t("book.survey.pick_title"), fields, pick), then)

@@ -76,7 +76,7 @@ def month_line(row: MonthRow) -> MonthLine:
 
 
 def overdue_line(renewals: list[Renewal], before: date) -> MonthLine:
-    line = MonthLine(OVERDUE, t("s8.renew.overdue"))
+    line = MonthLine(OVERDUE, t("book.renew.overdue"))
     for r in renewals:
         if r.outcome is None and r.due < before:
             line.renewals.append(r)
@@ -95,17 +95,17 @@ def month_columns() -> list[Column[MonthLine]]:
         return cell
 
     return [
-        Column("month", t("s8.renew.col.month"), 9, lambda m: m.label, priority=10),
-        Column("n", t("s8.renew.col.count"), 4, lambda m: str(len(m.renewals)), "right", 7),
-        Column("due", t("s8.renew.col.due_arr"), 14, lambda m: per_currency(m.due), "right", 9),
-        Column("commit", t("s8.forecast.commit"), 12, fc(Forecast.COMMIT), "right", 5),
-        Column("likely", t("s8.forecast.likely"), 14, fc(Forecast.LIKELY), "right", 4),
-        Column("at_risk", t("s8.forecast.at_risk"), 12, fc(Forecast.AT_RISK), "right", 6),
-        Column("lost", t("s8.forecast.lost"), 10, fc(Forecast.LOST), "right", 3),
-        Column("kept", t("s8.renew.col.kept"), 14, lambda m: per_currency(m.kept), "right", 8),
+        Column("month", t("book.renew.col.month"), 9, lambda m: m.label, priority=10),
+        Column("n", t("book.renew.col.count"), 4, lambda m: str(len(m.renewals)), "right", 7),
+        Column("due", t("book.renew.col.due_arr"), 14, lambda m: per_currency(m.due), "right", 9),
+        Column("commit", t("book.forecast.commit"), 12, fc(Forecast.COMMIT), "right", 5),
+        Column("likely", t("book.forecast.likely"), 14, fc(Forecast.LIKELY), "right", 4),
+        Column("at_risk", t("book.forecast.at_risk"), 12, fc(Forecast.AT_RISK), "right", 6),
+        Column("lost", t("book.forecast.lost"), 10, fc(Forecast.LOST), "right", 3),
+        Column("kept", t("book.renew.col.kept"), 14, lambda m: per_currency(m.kept), "right", 8),
         Column(
             "churned",
-            t("s8.renew.col.churned"),
+            t("book.renew.col.churned"),
             10,
             lambda m: Text(per_currency(m.churned), style="red" if m.churned else ""),
             "right",
@@ -118,10 +118,10 @@ class RenewalsScreen(LiveScreen):
     """Months on top, the chosen month's renewals below."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f", "forecast", "key.s8.forecast"),
-        Binding("o", "outcome", "key.s8.outcome"),
-        Binding("tab", "switch", "key.s8.switch", show=False),
-        Binding("escape", "back", "key.s8.back"),
+        Binding("f", "forecast", "key.book.forecast"),
+        Binding("o", "outcome", "key.book.outcome"),
+        Binding("tab", "switch", "key.book.switch", show=False),
+        Binding("escape", "back", "key.book.back"),
     ]
     CSS_PATH = "renewals.tcss"
 
@@ -142,11 +142,11 @@ class RenewalsScreen(LiveScreen):
     def _renewal_columns(self) -> list[Column[Renewal]]:
         def outcome(r: Renewal) -> Text:
             if r.outcome is None:
-                return Text(t("s8.renew.open"), style="dim")
-            text = t(f"s8.outcome.{r.outcome.value}")
+                return Text(t("book.renew.open"), style="dim")
+            text = t(f"book.outcome.{r.outcome.value}")
             if r.outcome is Outcome.CHURNED:
                 reason = r.churn_reason or ""
-                shown = label(f"s8.reason.{reason}", reason) if reason else ""
+                shown = label(f"book.reason.{reason}", reason) if reason else ""
                 return Text(f"{text} {shown}".strip(), style="bold red")
             if r.new_arr is not None and r.new_arr != r.arr_due:
                 text += f" → {short_money(r.new_arr, r.currency)}"
@@ -154,7 +154,7 @@ class RenewalsScreen(LiveScreen):
 
         def band(r: Renewal) -> Text:
             b = self._bands.get(r.account_id, "unknown")
-            return Text(t(f"s8.band.{b}"), style=BAND_STYLE.get(b, ""))
+            return Text(t(f"book.band.{b}"), style=BAND_STYLE.get(b, ""))
 
         return [
             Column(
@@ -165,22 +165,22 @@ class RenewalsScreen(LiveScreen):
                 flex=True,
                 priority=10,
             ),
-            Column("due", t("s8.renew.col.date"), 10, lambda r: r.due.isoformat(), priority=9),
+            Column("due", t("book.renew.col.date"), 10, lambda r: r.due.isoformat(), priority=9),
             Column(
                 "arr", t("col.arr"), 9, lambda r: short_money(r.arr_due, r.currency), "right", 8
             ),
             Column(
                 "forecast",
-                t("s8.renew.col.forecast"),
+                t("book.renew.col.forecast"),
                 9,
                 lambda r: Text(
-                    t(f"s8.forecast.{r.forecast.value}"),
+                    t(f"book.forecast.{r.forecast.value}"),
                     style=FORECAST_STYLE.get(r.forecast.value, ""),
                 ),
                 priority=7,
             ),
             Column("band", t("col.health"), 7, band, priority=5),
-            Column("outcome", t("s8.renew.col.outcome"), 20, outcome, priority=6),
+            Column("outcome", t("book.renew.col.outcome"), 20, outcome, priority=6),
         ]
 
     def compose(self) -> ComposeResult:
@@ -191,7 +191,7 @@ class RenewalsScreen(LiveScreen):
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        self.sub_title = t("s8.renew.title")
+        self.sub_title = t("book.renew.title")
         self.rebuild()
         self.month_table.focus()
 
@@ -230,7 +230,7 @@ class RenewalsScreen(LiveScreen):
         renewals = month.renewals if month else []
         self.list_table.set_rows(renewals)
         title = (
-            t("s8.renew.month", month=month.label, n=len(renewals), due=per_currency(month.due))
+            t("book.renew.month", month=month.label, n=len(renewals), due=per_currency(month.due))
             if month
             else ""
         )
@@ -267,7 +267,7 @@ class RenewalsScreen(LiveScreen):
     def action_forecast(self) -> None:
         r = self.current
         if r is None:
-            self.notify(t("s8.renew.none"), markup=False)
+            self.notify(t("book.renew.none"), markup=False)
             return
 
         def submit(values: dict[str, Any]) -> None:
@@ -276,20 +276,20 @@ class RenewalsScreen(LiveScreen):
         fields = [
             Field(
                 "forecast",
-                t("s8.renew.col.forecast"),
+                t("book.renew.col.forecast"),
                 kind="select",
-                options=[(t(f"s8.forecast.{f.value}"), f.value) for f in Forecast],
+                options=[(t(f"book.forecast.{f.value}"), f.value) for f in Forecast],
                 value=r.forecast.value,
                 required=True,
             )
         ]
-        title = t("s8.renew.forecast_title", name=self._account_name(r), due=r.due.isoformat())
+        title = t("book.renew.forecast_title", name=self._account_name(r), due=r.due.isoformat())
         self.app.push_screen(FormScreen(title, fields, submit))
 
     def action_outcome(self) -> None:
         r = self.current
         if r is None:
-            self.notify(t("s8.renew.none"), markup=False)
+            self.notify(t("book.renew.none"), markup=False)
             return
         reasons = self.workspace.kpi_config.churn_reasons
 
@@ -306,36 +306,36 @@ class RenewalsScreen(LiveScreen):
         fields = [
             Field(
                 "outcome",
-                t("s8.renew.col.outcome"),
+                t("book.renew.col.outcome"),
                 kind="select",
-                options=[(t(f"s8.outcome.{o.value}"), o.value) for o in Outcome],
+                options=[(t(f"book.outcome.{o.value}"), o.value) for o in Outcome],
                 value=r.outcome.value if r.outcome else None,
                 required=True,
             ),
             Field(
                 "new_arr",
-                t("s8.renew.new_arr", currency=r.currency),
+                t("book.renew.new_arr", currency=r.currency),
                 kind="int",
                 value=r.new_arr if r.new_arr is not None else r.arr_due,
-                help=t("s8.renew.new_arr_help", arr=short_money(r.arr_due, r.currency)),
+                help=t("book.renew.new_arr_help", arr=short_money(r.arr_due, r.currency)),
             ),
             Field(
                 "churn_reason",
-                t("s8.renew.reason"),
+                t("book.renew.reason"),
                 kind="select",
-                options=[(label(f"s8.reason.{x}", x), x) for x in reasons],
+                options=[(label(f"book.reason.{x}", x), x) for x in reasons],
                 value=r.churn_reason,
-                help=t("s8.renew.reason_help"),
+                help=t("book.renew.reason_help"),
             ),
             Field(
                 "closed_on",
-                t("s8.renew.closed_on"),
+                t("book.renew.closed_on"),
                 kind="date",
                 value=clock.today(),
                 required=True,
             ),
         ]
-        title = t("s8.renew.outcome_title", name=self._account_name(r), due=r.due.isoformat())
+        title = t("book.renew.outcome_title", name=self._account_name(r), due=r.due.isoformat())
         self.app.push_screen(FormScreen(title, fields, submit))
 
     def action_back(self) -> None:

@@ -56,7 +56,7 @@ def _amount(value: float | None, currency: str | None) -> Text:
 def request_columns() -> list[Column[RequestRow]]:
     def status(r: RequestRow) -> Text:
         s = r.ranked.status.value
-        return Text(t(f"s8.loop.{s}"), style=STATUS_STYLE.get(s, ""))
+        return Text(t(f"book.loop.{s}"), style=STATUS_STYLE.get(s, ""))
 
     def at_risk(r: RequestRow) -> Text:
         text = _amount(r.ranked.arr_at_risk, r.ranked.currency)
@@ -65,14 +65,14 @@ def request_columns() -> list[Column[RequestRow]]:
         return text
 
     return [
-        Column("title", t("s8.req.col.title"), 30, lambda r: r.ranked.request.title, flex=True),
+        Column("title", t("book.req.col.title"), 30, lambda r: r.ranked.request.title, flex=True),
         Column("arr", t("col.arr"), 9, lambda r: _amount(r.ranked.arr, r.ranked.currency), "right"),
-        Column("risk", t("s8.req.col.at_risk"), 9, at_risk, "right", priority=8),
-        Column("n", t("s8.req.col.accounts"), 5, lambda r: str(r.ranked.votes), "right", 6),
-        Column("status", t("s8.req.col.status"), 12, status, priority=9),
+        Column("risk", t("book.req.col.at_risk"), 9, at_risk, "right", priority=8),
+        Column("n", t("book.req.col.accounts"), 5, lambda r: str(r.ranked.votes), "right", 6),
+        Column("status", t("book.req.col.status"), 12, status, priority=9),
         Column(
             "shipped",
-            t("s8.req.col.shipped"),
+            t("book.req.col.shipped"),
             8,
             lambda r: Text("✓", style="green") if r.ranked.request.shipped else "",
             priority=7,
@@ -111,8 +111,8 @@ class RequestDetail(UsesWorkspace, Dialog[None]):
     """Verbatim, accounts and tell tasks of one request; ``x`` completes a task."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("x", "toggle_done", "key.s8.task_done"),
-        Binding("escape", "close", "key.s8.close"),
+        Binding("x", "toggle_done", "key.book.task_done"),
+        Binding("escape", "close", "key.book.close"),
     ]
     CSS_PATH = "requests.tcss"
 
@@ -133,11 +133,11 @@ class RequestDetail(UsesWorkspace, Dialog[None]):
                 1,
                 lambda r: Text("✓", style="green") if r.task.done else Text("·", style="dim"),
             ),
-            Column("title", t("s8.req.col.task"), 30, lambda r: r.task.title, flex=True),
+            Column("title", t("book.req.col.task"), 30, lambda r: r.task.title, flex=True),
             Column("account", t("col.name"), 20, lambda r: r.account, priority=6),
             Column(
                 "due",
-                t("s8.req.col.due"),
+                t("book.req.col.due"),
                 10,
                 lambda r: r.task.due.isoformat() if r.task.due else "—",
                 priority=5,
@@ -164,16 +164,16 @@ class RequestDetail(UsesWorkspace, Dialog[None]):
             return
         req: FeatureRequest = ranked.request
         self.query_one("#req-detail-title", Label).update(clean(req.title))
-        status = Text(t("s8.req.col.status") + ": ", style="bold")
+        status = Text(t("book.req.col.status") + ": ", style="bold")
         s = ranked.status.value
-        status.append(t(f"s8.loop.{s}"), style=STATUS_STYLE.get(s, ""))
+        status.append(t(f"book.loop.{s}"), style=STATUS_STYLE.get(s, ""))
         if req.shipped:
-            status.append("  ✓ " + t("s8.req.col.shipped"), style="green")
+            status.append("  ✓ " + t("book.req.col.shipped"), style="green")
         self.query_one("#req-detail-status", Static).update(status)
-        verbatim = Text(t("s8.req.verbatim") + "\n", style="bold")
+        verbatim = Text(t("book.req.verbatim") + "\n", style="bold")
         verbatim.append(clean(req.verbatim, single_line=False) or "—", style="not bold italic")
         self.query_one("#req-detail-verbatim", Static).update(verbatim)
-        accounts = Text(t("s8.req.accounts_heading", n=ranked.votes), style="bold")
+        accounts = Text(t("book.req.accounts_heading", n=ranked.votes), style="bold")
         red = set(ranked.at_risk)
         for account_id in ranked.accounts:
             a = ws.account(account_id)
@@ -189,7 +189,7 @@ class RequestDetail(UsesWorkspace, Dialog[None]):
         tasks = sorted(ws.request_tasks(self.request_id), key=lambda x: (x.done, x.title))
         done = sum(1 for x in tasks if x.done)
         self.query_one("#req-detail-tasks-title", Static).update(
-            Text(t("s8.req.tasks", done=done, n=len(tasks)), style="bold")
+            Text(t("book.req.tasks", done=done, n=len(tasks)), style="bold")
         )
         rows = [TaskRow(x.id, x, names.get(x.account_id or "", "")) for x in tasks]
         self.tasks_table.set_rows(rows)
@@ -206,7 +206,7 @@ class RequestDetail(UsesWorkspace, Dialog[None]):
             self.workspace.complete_task(row.id, not row.task.done)
             told = self.workspace.close_told_loops()
         if told:
-            self.notify(t("s8.req.told"), markup=False)
+            self.notify(t("book.req.told"), markup=False)
         self.rebuild()
         table.move_cursor(index)  # stay in place: the done task sinks, the next one rises
 
@@ -219,10 +219,10 @@ class RequestsScreen(LiveScreen):
     """Requests ranked by ARR asking; n new, s loop status, S ship, Enter detail."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("n", "new", "key.s8.new_request"),
-        Binding("s", "status", "key.s8.status"),
-        Binding("S", "ship", "key.s8.ship"),
-        Binding("escape", "back", "key.s8.back"),
+        Binding("n", "new", "key.book.new_request"),
+        Binding("s", "status", "key.book.status"),
+        Binding("S", "ship", "key.book.ship"),
+        Binding("escape", "back", "key.book.back"),
     ]
     CSS_PATH = "requests.tcss"
 
@@ -244,7 +244,7 @@ class RequestsScreen(LiveScreen):
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        self.sub_title = t("s8.req.title")
+        self.sub_title = t("book.req.title")
         self.rebuild()
         self.table.focus()
 
@@ -252,7 +252,7 @@ class RequestsScreen(LiveScreen):
         ranked = self.workspace.ranked_requests()
         self.rows = [RequestRow(r.request.id, r) for r in ranked]
         self.table.set_rows(self.rows)
-        self.query_one("#req-head", Static).update(t("s8.req.head", n=len(ranked)))
+        self.query_one("#req-head", Static).update(t("book.req.head", n=len(ranked)))
 
     @property
     def current(self) -> RequestRow | None:
@@ -292,11 +292,11 @@ class RequestsScreen(LiveScreen):
                 self.table.set_rows(self.rows, keep_id=created[-1])
 
         fields = [
-            Field("title", t("s8.req.col.title"), required=True),
-            Field("verbatim", t("s8.req.verbatim"), kind="multiline"),
-            Field("accounts", t("s8.req.accounts"), help=t("s8.req.accounts_help")),
+            Field("title", t("book.req.col.title"), required=True),
+            Field("verbatim", t("book.req.verbatim"), kind="multiline"),
+            Field("accounts", t("book.req.accounts"), help=t("book.req.accounts_help")),
         ]
-        self.app.push_screen(FormScreen(t("s8.req.new_title"), fields, submit), done)
+        self.app.push_screen(FormScreen(t("book.req.new_title"), fields, submit), done)
 
     def action_status(self) -> None:
         row = self.current
@@ -311,15 +311,15 @@ class RequestsScreen(LiveScreen):
         fields = [
             Field(
                 "status",
-                t("s8.req.col.status"),
+                t("book.req.col.status"),
                 kind="select",
-                options=[(t(f"s8.loop.{s.value}"), s.value) for s in LoopStatus],
+                options=[(t(f"book.loop.{s.value}"), s.value) for s in LoopStatus],
                 value=suggested.value,
                 required=True,
-                help=t("s8.req.status_help", now=t(f"s8.loop.{now.value}")),
+                help=t("book.req.status_help", now=t(f"book.loop.{now.value}")),
             )
         ]
-        title = t("s8.req.status_title", title=clean(row.ranked.request.title))
+        title = t("book.req.status_title", title=clean(row.ranked.request.title))
         self.app.push_screen(FormScreen(title, fields, submit))
 
     def action_ship(self) -> None:
@@ -332,7 +332,7 @@ class RequestsScreen(LiveScreen):
             self.notify(str(exc), severity="error", markup=False)
             return
         self.rebuild()
-        self.notify(t("s8.req.shipped", n=len(self.last_shipped)), markup=False)
+        self.notify(t("book.req.shipped", n=len(self.last_shipped)), markup=False)
 
     def action_back(self) -> None:
         if len(self.app.screen_stack) > 1:  # never uncover the portfolio

@@ -9,7 +9,6 @@ the default quarter on the frozen day (the last full one).
 from __future__ import annotations
 
 import stat
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -32,9 +31,8 @@ PERIOD = "2026Q3"
 
 
 @pytest.fixture(autouse=True)
-def only_this_tab(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def only_this_tab(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(account_screen, "tabs", lambda: [("qbr", "account.tab.qbr", QBRPane)])
-    yield
 
 
 async def _open(app: CSApp, pilot: Pilot[None], account_id: str = ACCOUNT) -> QBRPane:
@@ -43,7 +41,8 @@ async def _open(app: CSApp, pilot: Pilot[None], account_id: str = ACCOUNT) -> QB
     await pilot.press("2")
     await pilot.pause()
     pane = app.screen.query_one(QBRPane)
-    assert pane.display and pane.period == PERIOD
+    assert pane.display
+    assert pane.period == PERIOD
     return pane
 
 
@@ -74,9 +73,11 @@ async def test_edit_summary_and_mark_story(demo_ws: Workspace) -> None:
     app = create_app(ws, poll=False, rescore=False)
     async with app.run_test(size=(120, 40)) as pilot:
         pane = await _open(app, pilot)
-        assert isinstance(app.focused, QBRSection) and app.focused.section == "summary"
+        assert isinstance(app.focused, QBRSection)
+        assert app.focused.section == "summary"
         draft = ws.qbr_data(ACCOUNT, PERIOD).summary_draft
-        assert draft and draft in _section(pane, "summary")
+        assert draft
+        assert draft in _section(pane, "summary")
         assert "Faster first reply to customers" in _section(pane, "results")
         assert "Year to date" in _section(pane, "roi")
 
@@ -96,11 +97,13 @@ async def test_edit_summary_and_mark_story(demo_ws: Workspace) -> None:
         assert not isinstance(app.screen, FormScreen)
         assert ws.qbr(ACCOUNT, PERIOD).sections["summary"].startswith("A strong quarter")
         shown = _section(pane, "summary")
-        assert "[bold]replies[/]" in shown and "edited" in shown  # literal, not markup
+        assert "[bold]replies[/]" in shown
+        assert "edited" in shown
 
         # Results are numbers: not editable here.
         await pilot.press("down")
-        assert isinstance(app.focused, QBRSection) and app.focused.section == "results"
+        assert isinstance(app.focused, QBRSection)
+        assert app.focused.section == "results"
         await pilot.press("e")
         await pilot.pause()
         assert not isinstance(app.screen, FormScreen)
@@ -114,7 +117,8 @@ async def test_edit_summary_and_mark_story(demo_ws: Workspace) -> None:
         await pilot.pause()
         assert first in ws.qbr(ACCOUNT, PERIOD).stories
         line = pane.query_one(StoryLine)
-        assert "★" in str(line.content) and line.has_focus
+        assert "★" in str(line.content)
+        assert line.has_focus
         await pilot.press("space")
         await pilot.pause()
         assert first not in ws.qbr(ACCOUNT, PERIOD).stories
@@ -122,7 +126,8 @@ async def test_edit_summary_and_mark_story(demo_ws: Workspace) -> None:
         # Previous quarter and back; the future is refused.
         await pilot.press("left_square_bracket")
         await pilot.pause()
-        assert pane.period == "2026Q2" and "2026Q2" in _head(pane)
+        assert pane.period == "2026Q2"
+        assert "2026Q2" in _head(pane)
         await pilot.press("right_square_bracket", "right_square_bracket")
         await pilot.pause()
         assert pane.period == "2026Q4"
@@ -157,15 +162,18 @@ async def test_deliver_freezes_the_numbers_and_refuses_edits(demo_ws: Workspace)
         await pilot.press("y")
         await pilot.pause()
         record = ws.qbr(ACCOUNT, PERIOD)
-        assert record.status is QBRStatus.DELIVERED and record.frozen
+        assert record.status is QBRStatus.DELIVERED
+        assert record.frozen
         assert any(a.kind is ActivityKind.QBR for a in ws.activities(ACCOUNT))
         assert any("QBR 2026Q3" in task.title for task in ws.tasks(ACCOUNT))
-        assert "Delivered on 2026-11-23" in _head(pane) and "numbers frozen" in _head(pane)
+        assert "Delivered on 2026-11-23" in _head(pane)
+        assert "numbers frozen" in _head(pane)
 
         # Live data moves on; the delivered review keeps what the customer saw.
         ws.update_account(ACCOUNT, {"name": "Quartz Renamed"})
         await pilot.pause()
-        assert NAME in _head(pane) and "Quartz Renamed" not in _head(pane)
+        assert NAME in _head(pane)
+        assert "Quartz Renamed" not in _head(pane)
 
         # Edits and marks are refused with the workspace's message, without a crash.
         pane.query_one("#qbr-summary", QBRSection).focus()
@@ -232,8 +240,10 @@ async def test_export_writes_a_private_file(demo_ws: Workspace, tmp_path: Path) 
         pane.refresh_view()
         await pilot.pause()
         head = str(pane.query_one("#qbr-head", Static).render())
-        assert "Exported" in head and str(deck) in head
-        assert "review.html" in head and "(file gone)" in head
+        assert "Exported" in head
+        assert str(deck) in head
+        assert "review.html" in head
+        assert "(file gone)" in head
 
 
 def _report_titles() -> list[str]:
@@ -264,10 +274,12 @@ async def test_qbrs_due_lists_accounts_and_opens_the_qbr_tab(demo_ws: Workspace)
         await pilot.pause()
         await pilot.pause()
         account = app.screen
-        assert isinstance(account, AccountScreen) and account.account_id == "acc-000023"
+        assert isinstance(account, AccountScreen)
+        assert account.account_id == "acc-000023"
         assert account.query_one("#account-tabs", TabbedContent).active == "tab-qbr"
         pane = account.query_one(QBRPane)
-        assert pane.period == due[0][1] and "Evergreen Textiles LLC" in _head(pane)
+        assert pane.period == due[0][1]
+        assert "Evergreen Textiles LLC" in _head(pane)
 
 
 @pytest.mark.slow
@@ -311,7 +323,8 @@ async def test_a_new_customer_opens_on_the_running_quarter_and_early_delivery_as
         await pilot.pause()
         assert isinstance(app.screen, ConfirmScreen)
         message = str(app.screen.query_one("#confirm-message").render())
-        assert "not over yet" in message and "2026-12-31" in message
+        assert "not over yet" in message
+        assert "2026-12-31" in message
         await pilot.press("y")
         await pilot.pause()
         assert ws.qbr(acc.id, "2026Q4").status is QBRStatus.DELIVERED

@@ -134,7 +134,7 @@ async def test_one_word_one_meaning_and_no_english_in_japanese(demo_ws: Workspac
     words = {
         lang: [
             i18n.catalogue(lang)[k]
-            for k in ("health.band.red", "s8.forecast.at_risk", "success.status.at_risk")
+            for k in ("health.band.red", "book.forecast.at_risk", "success.status.at_risk")
         ]
         for lang in ("en", "ja")
     }

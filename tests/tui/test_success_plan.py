@@ -7,7 +7,6 @@ these tests neither wait for nor break on the other panes. Digit 2 opens it, as 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -31,11 +30,10 @@ EVIL = "[bold red]x[/] \x1b]52;c;ZXZpbA==\x07"
 
 
 @pytest.fixture(autouse=True)
-def only_this_tab(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def only_this_tab(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(
         account_screen, "tabs", lambda: [("success", "account.tab.success", SuccessPlanPane)]
     )
-    yield
 
 
 def _acme(ws: Workspace, name: str = "Acme") -> tuple[str, str, str]:
@@ -115,14 +113,18 @@ async def test_create_from_template_edit_kpi_and_record_readings(empty_ws: Works
         await _save(pilot)
         assert _top(app) is not form
         plan = _plan(ws, account_id)
-        assert plan.template == "month-end-close" and len(plan.objectives) == 2
+        assert plan.template == "month-end-close"
+        assert len(plan.objectives) == 2
         cards = _cards(pane)
-        assert "Fewer hours per close" in cards["o1"] and "lower is better" in cards["o1"]
-        assert "Aiko Sato (champion)" in cards["o1"] and "Ben Ito" in cards["o2"]
+        assert "Fewer hours per close" in cards["o1"]
+        assert "lower is better" in cards["o1"]
+        assert "Aiko Sato (champion)" in cards["o1"]
+        assert "Ben Ito" in cards["o2"]
         assert "Never measured" in cards["o1"]
         assert "Close the books in half the time" in _text(pane, "sp-goal")
         assert "No deep-success objective" not in _text(pane, "sp-goal")
-        assert isinstance(app.focused, ObjectiveCard) and app.focused.objective_id == "o1"
+        assert isinstance(app.focused, ObjectiveCard)
+        assert app.focused.objective_id == "o1"
 
         # Edit the KPI with the customer's own numbers: 12 h per close down to 4 h.
         form = await _form(pilot, app, "e")
@@ -130,8 +132,10 @@ async def test_create_from_template_edit_kpi_and_record_readings(empty_ws: Works
         _type(form, baseline="12", target="4")
         await _save(pilot)
         kpi = _plan(ws, account_id).objectives[0].kpi
-        assert kpi is not None and (kpi.baseline, kpi.target) == (12, 4)
-        assert "12 h ▕" in _cards(pane)["o1"] and "▏ 4 h" in _cards(pane)["o1"]
+        assert kpi is not None
+        assert (kpi.baseline, kpi.target) == (12, 4)
+        assert "12 h ▕" in _cards(pane)["o1"]
+        assert "▏ 4 h" in _cards(pane)["o1"]
 
         # Two readings on two days: both kept, the latest shown, the cursor stays put.
         form = await _form(pilot, app, "m")
@@ -145,15 +149,19 @@ async def test_create_from_template_edit_kpi_and_record_readings(empty_ws: Works
         assert kpi is not None
         assert [(m.date, m.value) for m in kpi.history] == [(date(2026, 11, 1), 10), (TODAY, 8)]
         shown = _cards(pane)["o1"]
-        assert "now 8 h · 50 %" in shown and "measured 2026-11-23" in shown
+        assert "now 8 h · 50 %" in shown
+        assert "measured 2026-11-23" in shown
         assert "██████████░░░░░░░░░░" in shown  # halfway, drawn left to right
-        assert isinstance(app.focused, ObjectiveCard) and app.focused.objective_id == "o1"
+        assert isinstance(app.focused, ObjectiveCard)
+        assert app.focused.objective_id == "o1"
 
         # Arrows move between the columns and back; the keys act on the focused card.
         await pilot.press("right")
-        assert isinstance(app.focused, ObjectiveCard) and app.focused.objective_id == "o2"
+        assert isinstance(app.focused, ObjectiveCard)
+        assert app.focused.objective_id == "o2"
         await pilot.press("left")
-        assert isinstance(app.focused, ObjectiveCard) and app.focused.objective_id == "o1"
+        assert isinstance(app.focused, ObjectiveCard)
+        assert app.focused.objective_id == "o1"
 
 
 @pytest.mark.slow
@@ -201,7 +209,8 @@ async def test_invalid_input_shows_beside_the_field_and_saves_nothing(
         form = await _form(pilot, app, "m")
         _type(form, value="3", date="2026-11-24")
         await _save(pilot)
-        assert _top(app) is form and "in the future" in _error(form, "date")
+        assert _top(app) is form
+        assert "in the future" in _error(form, "date")
         await pilot.press("escape")
         assert ws.store.get(SuccessPlan.table, before["id"]) == before  # type: ignore[index]
 
@@ -229,7 +238,9 @@ async def test_no_deep_objective_is_flagged_until_one_is_added(empty_ws: Workspa
         # Untrusted text is shown literally: markup not parsed, escape sequences defused.
         card = pane.cards()[0]
         lines = "\n".join(card.render_line(y).text for y in range(card.size.height))
-        assert "[bold red]x[/]" in lines and "\x1b" not in lines and "␛]52" in lines
+        assert "[bold red]x[/]" in lines
+        assert "\x1b" not in lines
+        assert "␛]52" in lines
         assert "\x1b" not in app.export_screenshot()
         deep_column = pane.query_one("#sp-deep")
         assert deep_column.has_class("-missing")
@@ -246,7 +257,8 @@ async def test_no_deep_objective_is_flagged_until_one_is_added(empty_ws: Workspa
         assert "No deep-success objective" not in _text(pane, "sp-goal")
         assert not deep_column.has_class("-missing")
         assert "Pay for itself" in _cards(pane)["o2"]
-        assert isinstance(app.focused, ObjectiveCard) and app.focused.objective_id == "o2"
+        assert isinstance(app.focused, ObjectiveCard)
+        assert app.focused.objective_id == "o2"
 
         # ROI: the seed example, shown in the plan's currency.
         form = await _form(pilot, app, "R")
@@ -255,9 +267,12 @@ async def test_no_deep_objective_is_flagged_until_one_is_added(empty_ws: Workspa
         await _save(pilot)
         box = pane.query_one("#sp-roi")
         shown = "\n".join(box.render_line(y).text for y in range(box.size.height))
-        assert "¥120,000" in shown and "33 %" in shown and "9.0 months" in shown
+        assert "¥120,000" in shown
+        assert "33 %" in shown
+        assert "9.0 months" in shown
         roi = _plan(ws, account_id).roi
-        assert roi is not None and (roi.hours_saved_per_month, roi.annual_fee) == (20, 360_000)
+        assert roi is not None
+        assert (roi.hours_saved_per_month, roi.annual_fee) == (20, 360_000)
 
         # Remove asks first; No keeps it, Yes removes it and moves the cursor on.
         await pilot.press("d")
@@ -269,7 +284,8 @@ async def test_no_deep_objective_is_flagged_until_one_is_added(empty_ws: Workspa
         await pilot.press("d", "y")
         await pilot.pause()
         assert [o.id for o in _plan(ws, account_id).objectives] == ["o1"]
-        assert isinstance(app.focused, ObjectiveCard) and app.focused.objective_id == "o1"
+        assert isinstance(app.focused, ObjectiveCard)
+        assert app.focused.objective_id == "o1"
         assert "No deep-success objective" in _text(pane, "sp-goal")
 
 
@@ -285,7 +301,9 @@ def test_roi_panel_numbers() -> None:
     )
     text = console.export_text()
     assert "20 h/month × ¥2,000/h × 12 = ¥480,000" in text
-    assert "¥120,000" in text and "33 %" in text and "9.0 months" in text
+    assert "¥120,000" in text
+    assert "33 %" in text
+    assert "9.0 months" in text
     console = Console(width=120, record=True)
     console.print(
         roi_view(
@@ -293,7 +311,8 @@ def test_roi_panel_numbers() -> None:
         )
     )
     text = console.export_text()
-    assert "— (no annual fee" in text and "$600" in text
+    assert "— (no annual fee" in text
+    assert "$600" in text
 
 
 async def test_japanese_at_80x24_stacks_the_columns(empty_ws: Workspace) -> None:
@@ -303,7 +322,8 @@ async def test_japanese_at_80x24_stacks_the_columns(empty_ws: Workspace) -> None
     async with app.run_test(size=(80, 24)) as pilot:
         pane = await _open(app, pilot, account_id)
         layout = pane.query_one("#sp-columns").styles.layout
-        assert layout is not None and layout.name == "vertical"
+        assert layout is not None
+        assert layout.name == "vertical"
         assert "サクセスプラン" in _text(pane, "sp-empty")
         footer = {b.binding.description for b in app.active_bindings.values()}
         assert {"新規プラン", "目標を追加", "KPIを記録"} <= footer
@@ -315,7 +335,8 @@ async def test_japanese_at_80x24_stacks_the_columns(empty_ws: Workspace) -> None
         plan = _plan(ws, account_id)
         assert plan.goal == "月次決算にかかる期間を半分にする"
         cards = _cards(pane)
-        assert "決算1回あたりの作業時間" in cards["o1"] and "低いほど良い" in cards["o1"]
+        assert "決算1回あたりの作業時間" in cards["o1"]
+        assert "低いほど良い" in cards["o1"]
         light = pane.query_one("#sp-light")
         deep = pane.query_one("#sp-deep")
         assert deep.region.y > light.region.y  # stacked, not side by side
@@ -349,7 +370,8 @@ async def test_a_mistyped_reading_is_refused_corrected_and_deleted(empty_ws: Wor
         form = await _form(pilot, app, "m")
         _type(form, value="1000")
         await _save(pilot)
-        assert _top(app) is form and "0–100" in _error(form, "value")
+        assert _top(app) is form
+        assert "0–100" in _error(form, "value")
         await pilot.press("escape")
         await pilot.pause()
 

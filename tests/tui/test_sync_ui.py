@@ -119,14 +119,18 @@ async def test_sync_from_the_app_shows_progress_and_counts(
         # 2 companies with a contact, a note and a task each, both ways.
         assert screen.counts() == {"pulled": 8, "pushed": 8, "conflicts": 0, "errors": 0}
         counts = text(app, "#sync-counts")
-        assert "pulled 8" in counts and "pushed 8" in counts
+        assert "pulled 8" in counts
+        assert "pushed 8" in counts
         assert "Everything is in sync." in text(app, "#sync-message")
         # The sync's writes (made through its own store) reached the app's workspace.
-        assert len(ws.accounts()) == 4 and len(crm.all("companies")) == 4
+        assert len(ws.accounts()) == 4
+        assert len(crm.all("companies")) == 4
         await pilot.press("escape")
         assert isinstance(app.screen, PortfolioScreen)
         line = await status_line(app, pilot)
-        assert "0 pending" in line and "0 conflict" in line and "never" not in line
+        assert "0 pending" in line
+        assert "0 conflict" in line
+        assert "never" not in line
 
 
 async def test_offline_says_one_line_and_the_app_keeps_working(
@@ -139,7 +143,9 @@ async def test_offline_says_one_line_and_the_app_keeps_working(
         screen = await sync_now(app, pilot)
         assert screen.state == "failed"
         shown = text(app, "#sync-phase")
-        assert "Cannot reach" in shown and "\n" not in shown and "fake-token" not in shown
+        assert "Cannot reach" in shown
+        assert "\n" not in shown
+        assert "fake-token" not in shown
         await pilot.press("escape")
         assert isinstance(app.screen, PortfolioScreen)
         ws.update_account(acc, {"stage": "adoption"})  # edits simply queue
@@ -182,7 +188,8 @@ async def test_cancel_stops_the_sync_and_a_rerun_finishes(
             await pilot.press("Y")  # run it again from the same screen
             await until(pilot, lambda: not screen.running)
             final: str = screen.state
-            assert final == "done" and len(ws.accounts()) == 2
+            assert final == "done"
+            assert len(ws.accounts()) == 2
 
 
 @pytest.mark.slow
@@ -208,9 +215,11 @@ async def test_conflicts_are_settled_by_keep_mine_take_theirs_and_edit(
         await pilot.press("C")
         await pilot.pause()
         conflicts = app.screen
-        assert isinstance(conflicts, ConflictsScreen) and len(conflicts.conflicts) == 3
+        assert isinstance(conflicts, ConflictsScreen)
+        assert len(conflicts.conflicts) == 3
         shown = "\n".join(str(o.prompt) for o in conflicts.query_one("#conflicts-list").options)  # type: ignore[attr-defined]
-        assert "Local 0 KK" in shown and "accounts.stage" in shown
+        assert "Local 0 KK" in shown
+        assert "accounts.stage" in shown
         assert "base onboarding · mine expansion · theirs renewal" in shown
 
         async def pick(account_id: str) -> None:
@@ -245,14 +254,16 @@ async def test_conflicts_are_settled_by_keep_mine_take_theirs_and_edit(
 
         await pilot.press("escape")
         screen = await sync_now(app, pilot)
-        assert screen.state == "done" and screen.counts()["conflicts"] == 0
+        assert screen.state == "done"
+        assert screen.counts()["conflicts"] == 0
         expected = dict(zip(ids, ["expansion", "renewal", "adoption"], strict=True))
         for acc, stage in expected.items():
             assert ws.account(acc).stage == stage  # type: ignore[union-attr]
             assert crm.objects["companies"][rids[acc]].props["cstui_stage"] == stage
         await pilot.press("escape")
         line = await status_line(app, pilot)
-        assert "0 pending" in line and "0 conflict" in line
+        assert "0 pending" in line
+        assert "0 conflict" in line
 
 
 def test_a_refused_record_is_named_with_its_account() -> None:

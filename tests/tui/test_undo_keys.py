@@ -28,7 +28,7 @@ async def _tasks(app: CSApp, pilot: Any, account_id: str) -> TasksPane:
 
 
 @pytest.mark.slow
-async def test_u_undoes_a_tick_from_another_screen_and_U_redoes(demo_ws: Workspace) -> None:
+async def test_u_undoes_a_tick_from_another_screen_and_shift_u_redoes(demo_ws: Workspace) -> None:
     account_id = "acc-000001"
     task = next(x for x in demo_ws.tasks(account_id) if not x.done)
     app = create_app(demo_ws, poll=False, rescore=False)

@@ -42,11 +42,14 @@ def test_cp932_file_from_japanese_excel_imports(tmp_path: Path) -> None:
     by_name = {a.name: a for a in ws.accounts()}
     hikari = by_name["株式会社ひかり製作所"]
     assert (hikari.arr, hikari.seats) == (2_750_000, 120)
-    assert hikari.contract_start is not None and hikari.contract_start.isoformat() == "2025-04-01"
-    assert hikari.renewal_date is not None and hikari.renewal_date.isoformat() == "2027-03-31"
+    assert hikari.contract_start is not None
+    assert hikari.contract_start.isoformat() == "2025-04-01"
+    assert hikari.renewal_date is not None
+    assert hikari.renewal_date.isoformat() == "2027-03-31"
     yamato = by_name["大和精機株式会社"]
     assert yamato.arr == 980_000
-    assert yamato.contract_start is not None and yamato.contract_start.isoformat() == "2026-01-15"
+    assert yamato.contract_start is not None
+    assert yamato.contract_start.isoformat() == "2026-01-15"
     ws.close()
 
 

@@ -44,8 +44,10 @@ def test_bounds_follow_what_the_kpi_says() -> None:
     assert reading_bounds("%", 100, 130) == (0, 1300)
     # A return can be a loss and exceed 100 % even with a modest target.
     low, high = reading_bounds("%", 0, 40, name="ROI")
-    assert low is not None and low < 0
-    assert high is not None and high > 100
+    assert low is not None
+    assert low < 0
+    assert high is not None
+    assert high > 100
     assert reading_bounds("件", 12, 30) == (0, None)
     assert reading_bounds("", -5, 5) == (None, None)
 
@@ -84,7 +86,8 @@ def test_workspace_refuses_a_thousand_percent_and_writes_nothing(empty_ws: Works
         ws.record_kpi(account_id, oid, 1000, date(2026, 11, 2))
     assert "value" in err.value.fields
     plan = ws.success_plan(account_id)
-    assert plan is not None and plan.objectives[0].kpi is not None
+    assert plan is not None
+    assert plan.objectives[0].kpi is not None
     assert plan.objectives[0].kpi.history == []
     i18n.set_language("ja")
     with pytest.raises(InvalidRecord, match="上限"):

@@ -113,11 +113,14 @@ def test_alerts_rank_by_severity_then_arr_at_stake_not_by_name(empty_ws: Workspa
     ranked = [(i.account_name, i.kind, i.details["severity"]) for i in alerts]
     high = [r for r in ranked if r[2] == "high"]
     low = [r for r in ranked if r[2] == "low"]
-    assert high and low and ranked == high + [r for r in ranked if r[2] == "medium"] + low
+    assert high
+    assert low
+    assert ranked == high + [r for r in ranked if r[2] == "medium"] + low
     assert high[0][:2] == ("Yak", "renewal-overdue")  # most severe, though the smallest ARR
     no_touch = [name for name, kind, _ in ranked if kind == "no-touch"]
     assert no_touch == ["Zebra", "Moose", "Aardvark", "Yak"]  # by ARR at stake, not by name
-    assert alerts[0].details["arr"] == 50_000 and alerts[0].details["currency"] == "JPY"
+    assert alerts[0].details["arr"] == 50_000
+    assert alerts[0].details["currency"] == "JPY"
 
 
 def test_renewals_within_90_days_and_unclosed_overdue_ones(empty_ws: Workspace) -> None:
