@@ -130,17 +130,22 @@ RESULTS = {
 }
 
 
-def _print_status(service: SyncService) -> None:
-    status = service.status(check_running=True)
+def _echo_last_run(status: Any) -> None:
+    """Pending changes, when the last run ended and how (the CRM's or the hub's status)."""
     when = status.last_sync.isoformat(sep=" ") if status.last_sync else "never"
     result = RESULTS.get(status.last_result or "", status.last_result or "")
     if status.last_error:
         result = f"{result}: {status.last_error}"
-    click.echo(f"Adapter: {status.adapter}")
     click.echo(f"Pending changes: {status.pending}")
     click.echo(f"Last sync: {when}{f' ({clean(result)})' if result else ''}")
     if status.last_ok is not None and status.last_result != "ok":
         click.echo(f"Last complete sync: {status.last_ok.isoformat(sep=' ')}")
+
+
+def _print_status(service: SyncService) -> None:
+    status = service.status(check_running=True)
+    click.echo(f"Adapter: {status.adapter}")
+    _echo_last_run(status)
     for failure in status.failures[:SHOW_ITEMS]:
         click.echo(f"  not accepted: {clean(failure.describe())}")
     if status.failure_count > min(len(status.failures), SHOW_ITEMS):
@@ -467,15 +472,8 @@ def _print_hub_status(store: Store, *, dry_run: bool) -> None:
     if dry_run:
         click.echo(f"Would push to the hub {clean(status.remote)}: {status.pending} records.")
         return
-    when = status.last_sync.isoformat(sep=" ") if status.last_sync else "never"
-    result = RESULTS.get(status.last_result or "", status.last_result or "")
-    if status.last_error:
-        result = f"{result}: {status.last_error}"
     click.echo(f"Hub: {clean(status.remote)}")
-    click.echo(f"Pending changes: {status.pending}")
-    click.echo(f"Last sync: {when}{f' ({clean(result)})' if result else ''}")
-    if status.last_ok is not None and status.last_result != "ok":
-        click.echo(f"Last complete sync: {status.last_ok.isoformat(sep=' ')}")
+    _echo_last_run(status)
     click.echo(f"Open conflicts: {status.conflicts}")
 
 
