@@ -37,7 +37,7 @@ from cstui.domain import metrics
 from cstui.domain.models import Objective
 from cstui.domain.renewals import Period
 from cstui.domain.roi import MONTHS, ROIResult, percent
-from cstui.i18n import Msg, render
+from cstui.i18n import Msg, fill, render
 
 SECTIONS: Final = ("summary", "results", "roi", "stories", "risks", "next_steps", "changes")
 """The seven sections of the review, in the order the report shows them."""
@@ -365,7 +365,7 @@ _WORDS: Final[dict[str, tuple[str, str]]] = {
         "四半期のNPSは{n}件の回答で{nps}でした。",
     ),
     "summary.risks": (
-        "{n} risks need attention; next steps are proposed below.",
+        "{n} {n|risk needs|risks need} attention; next steps are proposed below.",
         "対応が必要なリスクが{n}件あります。次のステップを以下に提案します。",
     ),
     "summary.no_risks": (
@@ -377,7 +377,7 @@ _WORDS: Final[dict[str, tuple[str, str]]] = {
 
 def word(key: str, lang: str, **params: Any) -> str:
     en, ja = _WORDS[key]
-    return (ja if lang == "ja" else en).format(**params)
+    return fill(ja if lang == "ja" else en, params)
 
 
 def stage_name(stage: str, lang: str) -> str:

@@ -158,3 +158,10 @@ def test_viewing_a_review_writes_nothing_until_it_is_edited(demo_ws: Workspace) 
     stored = demo_ws.qbr_record(account.id, "2026Q3")
     assert stored is not None
     assert stored.sections["summary"] == "Edited."
+
+
+def test_one_risk_is_singular_in_the_summary() -> None:
+    from cstui.domain.qbr import word
+
+    assert word("summary.risks", "en", n=1).startswith("1 risk needs attention")
+    assert word("summary.risks", "en", n=2).startswith("2 risks need attention")
