@@ -534,6 +534,23 @@ def _merge_in(
     return result
 
 
+def _hub_conflict(
+    txn: Any, table: str, local: dict[str, Any], name: str, base: Any, mine: Any, theirs: Any
+) -> bool:
+    """Record (or refresh) a hub conflict on one field; MISSING values are stored as None."""
+    return record_conflict(
+        txn,
+        adapter=ADAPTER,
+        table=table,
+        record=local,
+        field=name,
+        base=None if base is MISSING else base,
+        mine=None if mine is MISSING else mine,
+        theirs=None if theirs is MISSING else theirs,
+        kind="both",
+    )
+
+
 def _written(last: Any) -> dict[str, Any]:
     """Field -> value that a replica's last recorded push wrote (MISSING: it removed it)."""
     if not isinstance(last, dict):
@@ -960,17 +977,7 @@ class HubSync:
             for table, rid, take_set, take_unset in takes:
                 txn.put(table, rid, take_set, take_unset)
             for table, local, name, was, mine, theirs in conflicts:
-                if record_conflict(
-                    txn,
-                    adapter=ADAPTER,
-                    table=table,
-                    record=local,
-                    field=name,
-                    base=None if was is MISSING else was,
-                    mine=None if mine is MISSING else mine,
-                    theirs=None if theirs is MISSING else theirs,
-                    kind="both",
-                ):
+                if _hub_conflict(txn, table, local, name, was, mine, theirs):
                     report.conflicts += 1
 
     # -- pull
@@ -1086,17 +1093,7 @@ class HubSync:
                 continue
             if was is None:
                 _set_base(agreed, name, t)  # twins: resolving "mine" pushes ours
-            if record_conflict(
-                txn,
-                adapter=ADAPTER,
-                table=table,
-                record=local,
-                field=name,
-                base=None if b is MISSING else b,
-                mine=None if m is MISSING else m,
-                theirs=None if t is MISSING else t,
-                kind="both",
-            ):
+            if _hub_conflict(txn, table, local, name, b, m, t):
                 report.conflicts += 1
         return sets, unsets, agreed
 
