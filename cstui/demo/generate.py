@@ -18,7 +18,6 @@ big ones with the models, and the tests prove the shapes are identical.
 
 from __future__ import annotations
 
-import calendar
 import math
 import random
 from bisect import bisect_left, bisect_right
@@ -30,6 +29,7 @@ from typing import Any, Final, TypeVar
 
 from cstui import clock
 from cstui.demo import names
+from cstui.domain.cadence import add_months
 from cstui.domain.models import (
     ALL_MODELS,
     QBR,
@@ -167,13 +167,6 @@ _NPS_WEIGHTS: dict[str, tuple[int, int, int]] = {
 # --------------------------------------------------------------------------------------------
 # Small helpers
 # --------------------------------------------------------------------------------------------
-
-
-def _add_months(d: date, months: int) -> date:
-    """Calendar months, clamping the day (contract anniversaries, monthly readings)."""
-    y, m = divmod(d.month - 1 + months, 12)
-    year, month = d.year + y, m + 1
-    return date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
 
 
 def _quota(
@@ -340,7 +333,7 @@ class _Book:
         self.tables: dict[str, list[Rec]] = {m.table: [] for m in MODELS}
         self.accounts: list[_Acc] = []
         if self.lean:
-            grid = [_add_months(today, -k) for k in range(11, -1, -1)]
+            grid = [add_months(today, -k) for k in range(11, -1, -1)]
             self.step_weeks = 365.25 / 12 / 7
         else:
             grid = [today - timedelta(weeks=k) for k in range(51, -1, -1)]
@@ -488,13 +481,13 @@ class _Book:
         stage = a.stage
         if stage is Stage.KICKOFF:
             a.start = today - _days(rng.randint(0, 14))
-            a.renewal = _add_months(a.start, 12)
+            a.renewal = add_months(a.start, 12)
         elif stage is Stage.ONBOARDING:
             a.start = today - _days(rng.randint(15, 90))
-            a.renewal = _add_months(a.start, 12)
+            a.renewal = add_months(a.start, 12)
         elif stage is Stage.CHURNED:
             a.renewal = today - _days(rng.randint(7, 300))
-            a.start = _add_months(a.renewal, -12 * rng.randint(1, 3))
+            a.start = add_months(a.renewal, -12 * rng.randint(1, 3))
         else:
             term = 12
             if stage is Stage.RENEWAL:
@@ -506,12 +499,12 @@ class _Book:
                 offset = rng.randint(60, 365)
             a.renewal = today + _days(offset)
             k = 1
-            a.start = _add_months(a.renewal, -term)
+            a.start = add_months(a.renewal, -term)
             while (today - a.start).days < _MIN_AGE_DAYS[stage]:
                 k += 1
-                a.start = _add_months(a.renewal, -term * k)
+                a.start = add_months(a.renewal, -term * k)
             if rng.random() < 0.35:
-                a.start = _add_months(a.start, -term)
+                a.start = add_months(a.start, -term)
         a.end = a.renewal if stage is Stage.CHURNED else today
 
     def assign_patterns(self) -> None:
@@ -1011,9 +1004,9 @@ class _Book:
         pace = rng.uniform(*_KPI_PACE[a.pattern])
         objectives: list[Rec] = []
         term = 24 if a.multi_year else 12
-        start = max(a.start, _add_months(a.renewal, -term))  # this contract term
+        start = max(a.start, add_months(a.renewal, -term))  # this contract term
         for k, (audience, (title, kpi_name, unit, b_lo, b_hi, t_lo, t_hi)) in enumerate(specs, 1):
-            due = a.renewal if audience is Audience.DEEP else _add_months(start, 6)
+            due = a.renewal if audience is Audience.DEEP else add_months(start, 6)
             if audience is Audience.DEEP:
                 who = a.first(ContactRole.EXECUTIVE_SPONSOR, ContactRole.DECISION_MAKER)
             else:
@@ -1093,7 +1086,7 @@ class _Book:
             elif a.stage in (Stage.KICKOFF, Stage.ONBOARDING, Stage.NOT_A_FIT):
                 continue
             else:
-                due = _add_months(a.renewal, -term)
+                due = add_months(a.renewal, -term)
                 if due <= a.start or due > self.today:
                     continue
                 roll = rng.random()

@@ -173,8 +173,36 @@ def _limited(most: int) -> AfterValidator:
     return AfterValidator(check)
 
 
+def _required(label: str) -> AfterValidator:
+    """Refuses a blank text; ``label``: the i18n key of the field's name in the message."""
+
+    def check(value: str) -> str:
+        if not value or not value.strip():
+            raise invalid("validation.empty", label=Msg(label))
+        return value
+
+    return AfterValidator(check)
+
+
+def _currency(value: str) -> str:
+    value = value.upper()
+    if not _CURRENCY.match(value):
+        raise invalid("validation.currency", value=value)
+    return value
+
+
+def _not_negative(value: int, info: ValidationInfo) -> int:
+    if value < 0:
+        raise invalid("validation.negative", label=Msg(f"field.{info.field_name}"))
+    return value
+
+
 Name = Annotated[str, _limited(NAME_LIMIT)]
 Title = Annotated[str, _limited(TITLE_LIMIT)]
+RequiredName = Annotated[Name, _required("field.name")]
+RequiredTitle = Annotated[Title, _required("field.title")]
+Currency = Annotated[str, AfterValidator(_currency)]
+NotNegative = Annotated[int, AfterValidator(_not_negative)]
 
 
 class Record(BaseModel):
@@ -204,34 +232,22 @@ class Record(BaseModel):
         return cls.model_validate(record)
 
 
-def _require_text(value: str, label: str) -> str:
-    """``label``: the i18n key of the field's name in the message."""
-    if not value or not value.strip():
-        raise invalid("validation.empty", label=Msg(label))
-    return value
-
-
 class Account(Record):
     table: ClassVar[str] = "accounts"
 
-    name: Name
+    name: RequiredName
     domain: str = ""
     tier: Tier = Tier.MID
     stage: Stage = Stage.ONBOARDING
     owner: str = ""
-    arr: int = 0
-    currency: str = "JPY"
+    arr: NotNegative = 0
+    currency: Currency = "JPY"
     contract_start: date | None = None
     renewal_date: date | None = None
-    seats: int = 0
+    seats: NotNegative = 0
     crm_ids: dict[str, str] = Field(default_factory=dict)
     tags: list[str] = Field(default_factory=list)
     upsell_ideas: list[str] = Field(default_factory=list)
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, v: str) -> str:
-        return _require_text(v, "field.name")
 
     @field_validator("domain")
     @classmethod
@@ -239,28 +255,6 @@ class Account(Record):
         v = v.lower()
         if v and not _DOMAIN.match(v):
             raise invalid("validation.domain", value=v)
-        return v
-
-    @field_validator("arr")
-    @classmethod
-    def _arr(cls, v: int) -> int:
-        if v < 0:
-            raise invalid("validation.negative", label=Msg("field.arr"))
-        return v
-
-    @field_validator("seats")
-    @classmethod
-    def _seats(cls, v: int) -> int:
-        if v < 0:
-            raise invalid("validation.negative", label=Msg("field.seats"))
-        return v
-
-    @field_validator("currency")
-    @classmethod
-    def _currency(cls, v: str) -> str:
-        v = v.upper()
-        if not _CURRENCY.match(v):
-            raise invalid("validation.currency", value=v)
         return v
 
     @field_validator("tags")
@@ -283,17 +277,12 @@ class Contact(Record):
     table: ClassVar[str] = "contacts"
 
     account_id: str
-    name: Name
+    name: RequiredName
     email: str = ""
     title: str = ""
     role: ContactRole = ContactRole.END_USER
     active: bool = True
     left_on: date | None = None
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, v: str) -> str:
-        return _require_text(v, "field.name")
 
     @field_validator("email")
     @classmethod
@@ -358,7 +347,7 @@ class Activity(Record):
     account_id: str
     kind: ActivityKind = ActivityKind.NOTE
     date: date
-    summary: str
+    summary: Annotated[str, _required("field.summary")]
     participants: list[str] = Field(default_factory=list)
     sentiment: Sentiment = Sentiment.NEUTRAL
     via_champion: bool = False
@@ -369,18 +358,13 @@ class Activity(Record):
     edited_by: str = ""
     edited_at: datetime | None = None
 
-    @field_validator("summary")
-    @classmethod
-    def _summary(cls, v: str) -> str:
-        return _require_text(v, "field.summary")
-
 
 class Task(Record):
     table: ClassVar[str] = "tasks"
     labels: ClassVar[dict[str, str]] = {"due": "field.task_due"}
 
     account_id: str | None = None
-    title: Title
+    title: RequiredTitle
     due: date | None = None
     priority: Priority = Priority.NORMAL
     done: bool = False
@@ -391,18 +375,13 @@ class Task(Record):
     key: str = ""
     """A stable key for generated tasks (cadence, onboarding) so re-generating never duplicates."""
 
-    @field_validator("title")
-    @classmethod
-    def _title(cls, v: str) -> str:
-        return _require_text(v, "field.title")
-
 
 class OnboardingItem(BaseModel):
     model_config = ConfigDict(defer_build=True, extra="ignore", str_strip_whitespace=True)
 
     id: str
     phase: str
-    title: Title
+    title: RequiredTitle
     offset_days: int = 0
     due: date | None = None
     owner_side: OwnerSide = OwnerSide.US
@@ -415,11 +394,6 @@ class OnboardingItem(BaseModel):
     """Ids of the items this one comes after (from the template's ``after``)."""
     by_week: str = ""
     """What the customer can do once this is done, for the "by week N" roadmap."""
-
-    @field_validator("title")
-    @classmethod
-    def _title(cls, v: str) -> str:
-        return _require_text(v, "field.title")
 
 
 class OnboardingPlan(Record):
@@ -458,16 +432,11 @@ class KPI(BaseModel):
 
     model_config = ConfigDict(defer_build=True, extra="ignore", str_strip_whitespace=True)
 
-    name: Name
+    name: Annotated[Name, _required("field.kpi_name")]
     unit: str = ""
     baseline: float
     target: float
     history: list[Measurement] = Field(default_factory=list)
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, v: str) -> str:
-        return _require_text(v, "field.kpi_name")
 
     @model_validator(mode="after")
     def _target(self) -> Self:
@@ -486,7 +455,7 @@ class Objective(BaseModel):
     model_config = ConfigDict(defer_build=True, extra="ignore", str_strip_whitespace=True)
 
     id: str
-    title: Title
+    title: Annotated[Title, _required("field.objective")]
     audience: Audience = Audience.LIGHT
     stakeholder_id: str | None = None
     kpi: KPI | None = None
@@ -495,11 +464,6 @@ class Objective(BaseModel):
     status_override: ObjectiveStatus | None = None
     tasks: list[str] = Field(default_factory=list)
     """Next steps agreed for this objective, one line each (who does what)."""
-
-    @field_validator("title")
-    @classmethod
-    def _title(cls, v: str) -> str:
-        return _require_text(v, "field.objective")
 
     @model_serializer(mode="wrap")
     def _omit_no_tasks(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
@@ -585,18 +549,13 @@ class SurveyResponse(Record):
 class FeatureRequest(Record):
     table: ClassVar[str] = "requests"
 
-    title: Title
+    title: RequiredTitle
     verbatim: str = ""
     account_ids: list[str] = Field(default_factory=list)
     contact_ids: list[str] = Field(default_factory=list)
     status: LoopStatus = LoopStatus.LISTENING
     shipped: bool = False
     created: date | None = None
-
-    @field_validator("title")
-    @classmethod
-    def _title(cls, v: str) -> str:
-        return _require_text(v, "field.title")
 
 
 class Renewal(Record):
@@ -613,7 +572,7 @@ class Renewal(Record):
     account_id: str
     due: date
     arr_due: int = 0
-    currency: str = "JPY"
+    currency: Currency = "JPY"
     forecast: Forecast = Forecast.LIKELY
     outcome: Outcome | None = None
     new_arr: int | None = None
@@ -622,14 +581,6 @@ class Renewal(Record):
     notes: str = ""
     implied: bool = False
     """Not recorded by anyone: inferred from the account (see ``renewals.implied_renewals``)."""
-
-    @field_validator("currency")
-    @classmethod
-    def _currency(cls, v: str) -> str:
-        v = v.upper()
-        if not _CURRENCY.match(v):
-            raise invalid("validation.currency", value=v)
-        return v
 
     @model_validator(mode="after")
     def _amounts(self) -> Self:

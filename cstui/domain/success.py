@@ -42,6 +42,7 @@ from typing import Annotated, Any, Final, Self
 
 from pydantic import Field, Strict, model_validator
 
+from cstui.domain.cadence import add_months
 from cstui.domain.config import (
     ConfigError,
     ConfigModel,
@@ -790,17 +791,6 @@ def template(template_id: str) -> SuccessTemplate | None:
     return _BY_ID.get(template_id)
 
 
-def _add_months(day: date, months: int) -> date:
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    for d in (day.day, 30, 29, 28):
-        try:
-            return date(year, month, min(d, 31))
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")  # pragma: no cover
-
-
 def objectives_from_template(
     tpl: SuccessTemplate,
     *,
@@ -817,7 +807,7 @@ def objectives_from_template(
     people = stakeholders or {}
     out: list[Objective] = []
     for n, spec in enumerate(tpl.objectives, 1):
-        due = _add_months(today, spec.months)
+        due = add_months(today, spec.months)
         if spec.audience is Audience.DEEP and renewal is not None and renewal > today:
             due = renewal
         out.append(

@@ -414,6 +414,18 @@ class Deck:
                 self.text_box(slide, box, page, bullets=bool(items))
             self.drop_empty_placeholders(slide)
 
+    def flowing_text(
+        self, slide: Slide, box: Box, title: str, paragraphs: Sequence[str], size: float = BODY_PT
+    ) -> None:
+        """Paragraphs in ``box``; what does not fit flows onto "(cont.)" slides."""
+        pages = paginate(paragraphs, box.width - int(Pt(14)), box.height - int(Pt(14)), size)
+        self.text_box(slide, box, pages[0], size=size)
+        self.drop_empty_placeholders(slide)
+        for page in pages[1:]:
+            more, full = self.slide("canvas", self.continued(title))
+            self.text_box(more, full, page, size=size)
+            self.drop_empty_placeholders(more)
+
     def continued(self, title: str) -> str:
         return label(self.style.lang, "qbr.deck.continued", title=title)
 
@@ -577,13 +589,7 @@ def _summary_slides(deck: Deck, data: q.QBRData, sections: Mapping[str, str]) ->
     summary = (sections.get("summary") or "").strip() or data.summary_draft
     paragraphs = [p for p in summary.splitlines() if p.strip()] or [summary]
     box = Box(area.left, text_top, area.width, area.top + area.height - text_top)
-    pages = paginate(paragraphs, box.width - int(Pt(14)), box.height - int(Pt(14)), BODY_PT)
-    deck.text_box(slide, box, pages[0])
-    deck.drop_empty_placeholders(slide)
-    for page in pages[1:]:
-        more, full = deck.slide("canvas", deck.continued(title))
-        deck.text_box(more, full, page)
-        deck.drop_empty_placeholders(more)
+    deck.flowing_text(slide, box, title, paragraphs)
 
 
 def _grid(area: Box, n: int) -> list[Box]:
@@ -761,14 +767,7 @@ def _roi_slide(deck: Deck, data: q.QBRData, sections: Mapping[str, str]) -> None
     if windows:
         text.append(label(lang, "qbr.label.roi_note"))
     text += _notes(sections, "roi")
-    inner = Box(right.left, right.top, right.width - int(Pt(14)), right.height - int(Pt(14)))
-    pages = paginate(text, inner.width, inner.height, SMALL_PT + 4)
-    deck.text_box(slide, right, pages[0], size=SMALL_PT + 4)
-    deck.drop_empty_placeholders(slide)
-    for page in pages[1:]:
-        more, full = deck.slide("canvas", deck.continued(title))
-        deck.text_box(more, full, page, size=SMALL_PT + 4)
-        deck.drop_empty_placeholders(more)
+    deck.flowing_text(slide, right, title, text, SMALL_PT + 4)
 
 
 def build(

@@ -17,17 +17,16 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import Header, Label, Static
+from textual.widgets import Label, Static
 
 from cstui import clock
 from cstui.domain.models import InvalidRecord, SurveyKind
 from cstui.domain.renewals import KPIReport, KPIValue, Period
 from cstui.i18n import catalogue, language, money, short_money, t
 from cstui.sanitize import clean
-from cstui.screens.live import LiveScreen
+from cstui.screens.book import TableScreen
 from cstui.ui.access import workspace_app
 from cstui.ui.dialog import Dialog
-from cstui.ui.footer import KeyFooter
 from cstui.ui.forms import Field, FormScreen
 from cstui.ui.localize import localize_bindings
 from cstui.widgets.account_table import AccountTable, Column
@@ -211,7 +210,7 @@ def default_period() -> Period:
     return Period.containing(clock.today(), "quarter").shift(-1)
 
 
-class KPIScreen(LiveScreen):
+class KPIScreen(TableScreen[KPIRow]):
     """KPIs for a period and a slice of the book, each with its trend and its accounts."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -226,34 +225,26 @@ class KPIScreen(LiveScreen):
         Binding("escape", "back", "key.book.back"),
     ]
     CSS_PATH = "kpis.tcss"
+    TITLE_KEY = "book.kpi.title"
+    HEAD_ID = "kpi-head"
+    TABLE_ID = "kpi-table"
 
     def __init__(self, period: Period | None = None, slice: str = "all") -> None:
         super().__init__()
         self.period = period or default_period()
         self.slice = slice
         self.report: KPIReport | None = None
-        self.rows: list[KPIRow] = []
 
-    @property
-    def table(self) -> AccountTable[KPIRow]:
-        return self.query_one("#kpi-table", AccountTable)
+    def columns(self) -> list[Column[KPIRow]]:
+        return kpi_columns()
 
-    def compose(self) -> ComposeResult:
-        yield Header()
-        yield Static(id="kpi-head", markup=False)
-        yield AccountTable[KPIRow](kpi_columns(), id="kpi-table")
+    def details(self) -> ComposeResult:
         with VerticalScroll(id="kpi-details"):
             yield Static(id="kpi-note", markup=False)
             yield Static(id="kpi-trend", markup=False)
             yield Static(id="kpi-nps", markup=False)
             yield Static(id="kpi-health", markup=False)
             yield Static(id="kpi-tiers", markup=False)
-        yield KeyFooter()
-
-    def on_mount(self) -> None:
-        self.sub_title = t("book.kpi.title")
-        self.rebuild()
-        self.table.focus()
 
     # ---------------------------------------------------------------- data
     def rebuild(self) -> None:
@@ -286,11 +277,6 @@ class KPIScreen(LiveScreen):
         """The shown report's KPI (what tests read)."""
         assert self.report is not None
         return self.report[key]
-
-    @property
-    def current(self) -> KPIRow | None:
-        index = self.table.cursor
-        return self.rows[index] if 0 <= index < len(self.rows) else None
 
     def on_account_table_highlighted(self, message: AccountTable.Highlighted) -> None:
         self._show_current()
@@ -421,10 +407,6 @@ class KPIScreen(LiveScreen):
             n=len(row.value.accounts),
         )
         self.app.push_screen(AccountsModal(title, behind_rows(self.workspace, row.value.accounts)))
-
-    def action_back(self) -> None:
-        if len(self.app.screen_stack) > 1:  # never uncover the portfolio
-            self.app.pop_screen()
 
 
 # ------------------------------------------------------------------------- survey form

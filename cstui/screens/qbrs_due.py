@@ -12,15 +12,13 @@ from datetime import date
 from typing import ClassVar
 
 from rich.text import Text
-from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Header, Static, TabbedContent
+from textual.widgets import Static, TabbedContent
 
 from cstui import clock
 from cstui.i18n import fmt_date, humanize, t
 from cstui.sanitize import clean
-from cstui.screens.live import LiveScreen
-from cstui.ui.footer import KeyFooter
+from cstui.screens.book import TableScreen
 from cstui.widgets.account_table import AccountTable, Column
 
 STATUS_STYLE = {"due": "yellow", "overdue": "bold red"}
@@ -52,7 +50,7 @@ def status_cell(row: DueRow) -> Text:
     return Text(t(f"qbrui.due.status.{row.status}"), style=STATUS_STYLE.get(row.status, ""))
 
 
-class QBRsDueScreen(LiveScreen):
+class QBRsDueScreen(TableScreen[DueRow]):
     """The portfolio's due reviews; Enter opens the account's QBR tab on that quarter."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -60,18 +58,13 @@ class QBRsDueScreen(LiveScreen):
         Binding("escape", "back", "key.qbr.back"),
     ]
     CSS_PATH = "qbrs_due.tcss"
+    TITLE_KEY = "qbrui.due.title"
+    HEAD_ID = "qbrs-due-title"
+    TABLE_ID = "qbrs-due-list"
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.rows: list[DueRow] = []
-
-    @property
-    def table(self) -> AccountTable[DueRow]:
-        return self.query_one("#qbrs-due-list", AccountTable)
-
-    def compose(self) -> ComposeResult:
+    def columns(self) -> list[Column[DueRow]]:
         today = clock.today()
-        columns: list[Column[DueRow]] = [
+        return [
             Column(
                 "name", t("qbrui.due.col.account"), 24, lambda r: r.name, flex=True, priority=10
             ),
@@ -79,15 +72,6 @@ class QBRsDueScreen(LiveScreen):
             Column("due", t("qbrui.due.col.due"), 22, lambda r: due_cell(r, today), priority=8),
             Column("status", t("qbrui.due.col.status"), 12, status_cell, priority=7),
         ]
-        yield Header()
-        yield Static("", id="qbrs-due-title", markup=False)
-        yield AccountTable[DueRow](columns, id="qbrs-due-list")
-        yield KeyFooter()
-
-    def on_mount(self) -> None:
-        self.sub_title = t("qbrui.due.title")
-        self.rebuild()
-        self.table.focus()
 
     def rebuild(self) -> None:
         ws = self.workspace
@@ -99,11 +83,6 @@ class QBRsDueScreen(LiveScreen):
         self.table.set_rows(self.rows)
         title = t("qbrui.due.count", n=len(self.rows)) if self.rows else t("qbrui.due.none")
         self.query_one("#qbrs-due-title", Static).update(title)
-
-    @property
-    def current(self) -> DueRow | None:
-        index = self.table.cursor
-        return self.rows[index] if 0 <= index < len(self.rows) else None
 
     def on_account_table_selected(self, message: AccountTable.Selected) -> None:
         message.stop()
@@ -125,7 +104,3 @@ class QBRsDueScreen(LiveScreen):
             pane = screen.query_one(QBRPane)
             pane.show_period(row.period)
             pane.call_after_refresh(pane.restore_cursor)
-
-    def action_back(self) -> None:
-        if len(self.app.screen_stack) > 1:  # never uncover the portfolio
-            self.app.pop_screen()

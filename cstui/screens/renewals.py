@@ -25,8 +25,8 @@ from cstui.domain.models import Forecast, Outcome, Renewal
 from cstui.domain.renewals import MonthRow
 from cstui.i18n import short_money, t
 from cstui.sanitize import clean
+from cstui.screens.book import BookScreen, row_at
 from cstui.screens.kpis import BAND_STYLE, label, per_currency
-from cstui.screens.live import LiveScreen
 from cstui.ui.access import workspace_app
 from cstui.ui.footer import KeyFooter
 from cstui.ui.forms import Field, FormScreen
@@ -114,7 +114,7 @@ def month_columns() -> list[Column[MonthLine]]:
     ]
 
 
-class RenewalsScreen(LiveScreen):
+class RenewalsScreen(BookScreen):
     """Months on top, the chosen month's renewals below."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -124,6 +124,7 @@ class RenewalsScreen(LiveScreen):
         Binding("escape", "back", "key.book.back"),
     ]
     CSS_PATH = "renewals.tcss"
+    TITLE_KEY = "book.renew.title"
 
     def __init__(self) -> None:
         super().__init__()
@@ -190,11 +191,6 @@ class RenewalsScreen(LiveScreen):
         yield AccountTable[Renewal](self._renewal_columns(), id="renew-list")
         yield KeyFooter()
 
-    def on_mount(self) -> None:
-        self.sub_title = t("book.renew.title")
-        self.rebuild()
-        self.month_table.focus()
-
     # ---------------------------------------------------------------- data
     def rebuild(self) -> None:
         ws = self.workspace
@@ -215,15 +211,12 @@ class RenewalsScreen(LiveScreen):
 
     @property
     def month(self) -> MonthLine | None:
-        index = self.month_table.cursor
-        return self.months[index] if 0 <= index < len(self.months) else None
+        return row_at(self.months, self.month_table.cursor)
 
     @property
     def current(self) -> Renewal | None:
         """The renewal under the lower cursor (f / o act on it from either table)."""
-        rows = self.list_table.rows
-        index = self.list_table.cursor
-        return rows[index] if 0 <= index < len(rows) else None
+        return row_at(self.list_table.rows, self.list_table.cursor)
 
     def _show_month(self) -> None:
         month = self.month
@@ -337,7 +330,3 @@ class RenewalsScreen(LiveScreen):
         ]
         title = t("book.renew.outcome_title", name=self._account_name(r), due=r.due.isoformat())
         self.app.push_screen(FormScreen(title, fields, submit))
-
-    def action_back(self) -> None:
-        if len(self.app.screen_stack) > 1:  # never uncover the portfolio
-            self.app.pop_screen()

@@ -16,16 +16,15 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import Header, Label, Static
+from textual.widgets import Label, Static
 
 from cstui.domain.models import FeatureRequest, InvalidRecord, LoopStatus, Task
 from cstui.domain.voc import RankedRequest, next_status
 from cstui.i18n import short_money, t
 from cstui.sanitize import clean
-from cstui.screens.live import LiveScreen
+from cstui.screens.book import TableScreen
 from cstui.ui.access import UsesWorkspace
 from cstui.ui.dialog import Dialog
-from cstui.ui.footer import KeyFooter
 from cstui.ui.forms import Field, FormScreen
 from cstui.ui.localize import localize_bindings
 from cstui.widgets.account_table import AccountTable, Column
@@ -215,7 +214,7 @@ class RequestDetail(UsesWorkspace, Dialog[None]):
 
 
 # ------------------------------------------------------------------------- screen
-class RequestsScreen(LiveScreen):
+class RequestsScreen(TableScreen[RequestRow]):
     """Requests ranked by ARR asking; n new, s loop status, S ship, Enter detail."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -225,39 +224,24 @@ class RequestsScreen(LiveScreen):
         Binding("escape", "back", "key.book.back"),
     ]
     CSS_PATH = "requests.tcss"
+    TITLE_KEY = "book.req.title"
+    HEAD_ID = "req-head"
+    TABLE_ID = "req-table"
 
     REBUILD_ON_RESUME = True  # the request detail may have closed a loop
 
     def __init__(self) -> None:
         super().__init__()
-        self.rows: list[RequestRow] = []
         self.last_shipped: list[Task] = []
 
-    @property
-    def table(self) -> AccountTable[RequestRow]:
-        return self.query_one("#req-table", AccountTable)
-
-    def compose(self) -> ComposeResult:
-        yield Header()
-        yield Static(id="req-head", markup=False)
-        yield AccountTable[RequestRow](request_columns(), id="req-table")
-        yield KeyFooter()
-
-    def on_mount(self) -> None:
-        self.sub_title = t("book.req.title")
-        self.rebuild()
-        self.table.focus()
+    def columns(self) -> list[Column[RequestRow]]:
+        return request_columns()
 
     def rebuild(self) -> None:
         ranked = self.workspace.ranked_requests()
         self.rows = [RequestRow(r.request.id, r) for r in ranked]
         self.table.set_rows(self.rows)
         self.query_one("#req-head", Static).update(t("book.req.head", n=len(ranked)))
-
-    @property
-    def current(self) -> RequestRow | None:
-        rows, index = self.table.rows, self.table.cursor
-        return rows[index] if 0 <= index < len(rows) else None
 
     def status_of(self, request_id: str) -> LoopStatus:
         return next(r.ranked.status for r in self.rows if r.id == request_id)
@@ -333,7 +317,3 @@ class RequestsScreen(LiveScreen):
             return
         self.rebuild()
         self.notify(t("book.req.shipped", n=len(self.last_shipped)), markup=False)
-
-    def action_back(self) -> None:
-        if len(self.app.screen_stack) > 1:  # never uncover the portfolio
-            self.app.pop_screen()

@@ -41,6 +41,7 @@ from .adapters.base import Capability, CRMAdapter, Outcome, Outgoing, RemoteReco
 from .conflicts import (
     CONFLICTS_TABLE,
     DELETED,
+    Kind,
     conflict_id,
     count_conflicts,
     describe,
@@ -499,6 +500,32 @@ class SyncEngine:
                 f"{self.adapter.label} or leave the field out of the mapping."
             ) from None
 
+    def _conflict(
+        self,
+        txn: Txn,
+        spec: TableSpec,
+        rec: dict[str, Any],
+        name: str,
+        base: Any,
+        mine: Any,
+        theirs: Any,
+        kind: Kind,
+        report: SyncReport,
+    ) -> None:
+        """Open (or refresh) a conflict on one field of ``rec``; count it when it is new."""
+        if record_conflict(
+            txn,
+            adapter=self.name,
+            table=spec.table,
+            record=rec,
+            field=name,
+            base=base,
+            mine=mine,
+            theirs=theirs,
+            kind=kind,
+        ):
+            report.new_conflicts += 1
+
     # ----------------------------------------------------------------- pull
     def _pull_table(self, spec: TableSpec, report: SyncReport) -> None:
         state = self._state()
@@ -721,18 +748,7 @@ class SyncEngine:
             if conflict is not None:
                 txn.purge(CONFLICTS_TABLE, cid)
             return
-        if record_conflict(
-            txn,
-            adapter=self.name,
-            table=spec.table,
-            record=rec,
-            field=f.name,
-            base=agreed,
-            mine=mine,
-            theirs=theirs,
-            kind="both",
-        ):
-            report.new_conflicts += 1
+        self._conflict(txn, spec, rec, f.name, agreed, mine, theirs, "both", report)
 
     def _merge_twin(
         self,
@@ -760,18 +776,8 @@ class SyncEngine:
                 continue
             if untouched:
                 updates[name] = theirs
-            elif record_conflict(
-                txn,
-                adapter=self.name,
-                table=spec.table,
-                record=rec,
-                field=name,
-                base=None,
-                mine=mine,
-                theirs=theirs,
-                kind="both",
-            ):
-                report.new_conflicts += 1
+            else:
+                self._conflict(txn, spec, rec, name, None, mine, theirs, "both", report)
 
     def _create(
         self,
@@ -824,18 +830,7 @@ class SyncEngine:
                 if rec is None:
                     continue
                 for name, (before, mine) in item.fields.items():
-                    if record_conflict(
-                        txn,
-                        adapter=self.name,
-                        table=spec.table,
-                        record=rec,
-                        field=name,
-                        base=before,
-                        mine=mine,
-                        theirs=before,
-                        kind="owned",
-                    ):
-                        report.new_conflicts += 1
+                    self._conflict(txn, spec, rec, name, before, mine, before, "owned", report)
         report.changed_locally = True
 
     def _push_items(
@@ -920,18 +915,9 @@ class SyncEngine:
             rec = txn.get(spec.table, out.local_id)
             if rec is None:
                 return
-            if record_conflict(
-                txn,
-                adapter=self.name,
-                table=spec.table,
-                record=rec,
-                field=DELETED,
-                base=out.remote_id,
-                mine=describe(rec),
-                theirs=None,
-                kind="deleted",
-            ):
-                report.new_conflicts += 1
+            self._conflict(
+                txn, spec, rec, DELETED, out.remote_id, describe(rec), None, "deleted", report
+            )
         report.changed_locally = True
 
     def _record_sent(self, spec: TableSpec, items: list[Outgoing]) -> None:

@@ -72,6 +72,11 @@ class TableSpec:
         return tuple(f.name for f in self.fields)
 
 
+def _child(model: type[Record], *fields: FieldSpec) -> TableSpec:
+    """A table whose records belong to an account, linked by their ``account_id``."""
+    return TableSpec(model.table, model, fields, Account.table, "account_id")
+
+
 DEFAULT_TABLES: tuple[TableSpec, ...] = (
     TableSpec(
         Account.table,
@@ -92,47 +97,32 @@ DEFAULT_TABLES: tuple[TableSpec, ...] = (
             FieldSpec("plan_summary", "text", "cstui", derived=f"{PLANS_TABLE}.goal"),
         ),
     ),
-    TableSpec(
-        Contact.table,
+    _child(
         Contact,
-        (
-            FieldSpec("name", "text", "crm"),
-            FieldSpec("email", "text", "crm"),
-            FieldSpec("title", "text", "crm"),
-            FieldSpec("role", "enum", "cstui"),
-        ),
-        parent_table=Account.table,
-        parent_field="account_id",
+        FieldSpec("name", "text", "crm"),
+        FieldSpec("email", "text", "crm"),
+        FieldSpec("title", "text", "crm"),
+        FieldSpec("role", "enum", "cstui"),
     ),
-    TableSpec(
-        Activity.table,
+    _child(
         Activity,
-        (
-            FieldSpec("summary", "text", "cstui"),
-            FieldSpec("date", "date", "cstui"),
-            FieldSpec("kind", "enum", "cstui"),
-            FieldSpec("sentiment", "enum", "cstui"),
-            FieldSpec("participants", "list", "cstui"),
-            FieldSpec("via_champion", "bool", "cstui"),
-        ),
-        parent_table=Account.table,
-        parent_field="account_id",
+        FieldSpec("summary", "text", "cstui"),
+        FieldSpec("date", "date", "cstui"),
+        FieldSpec("kind", "enum", "cstui"),
+        FieldSpec("sentiment", "enum", "cstui"),
+        FieldSpec("participants", "list", "cstui"),
+        FieldSpec("via_champion", "bool", "cstui"),
     ),
-    TableSpec(
-        Task.table,
+    _child(
         Task,
-        (
-            FieldSpec("title", "text", "cstui"),
-            FieldSpec("due", "date", "cstui", nullable=True),
-            FieldSpec("done", "bool", "cstui"),
-            FieldSpec("priority", "enum", "cstui"),
-            FieldSpec("notes", "text", "cstui"),
-            FieldSpec("owner", "text", "cstui"),
-            FieldSpec("source", "enum", "cstui"),
-            FieldSpec("key", "text", "cstui"),
-        ),
-        parent_table=Account.table,
-        parent_field="account_id",
+        FieldSpec("title", "text", "cstui"),
+        FieldSpec("due", "date", "cstui", nullable=True),
+        FieldSpec("done", "bool", "cstui"),
+        FieldSpec("priority", "enum", "cstui"),
+        FieldSpec("notes", "text", "cstui"),
+        FieldSpec("owner", "text", "cstui"),
+        FieldSpec("source", "enum", "cstui"),
+        FieldSpec("key", "text", "cstui"),
     ),
 )
 """Parents come before their children: pulls and pushes run in this order."""

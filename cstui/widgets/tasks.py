@@ -199,22 +199,28 @@ class TasksPane(ListPane):
         # update_task, not complete_task: ticking an onboarding task ticks its checklist item.
         self.guard(lambda: self.workspace.update_task(task.id, {"done": not task.done}))
 
-    def _priority_options(self) -> list[tuple[str, str]]:
-        return [(t(f"taskpane.priority.{p.value}"), p.value) for p in Priority]
-
-    def action_add(self) -> None:
+    def _fields(self, task: Task | None) -> list[Field]:
+        """The add form (``task`` None), or the edit form of ``task`` with its notes."""
         fields = [
-            Field("title", t("taskpane.form.title"), required=True),
-            Field("due", t("taskpane.form.due"), kind="date"),
+            Field("title", t("taskpane.form.title"), value=task and task.title, required=True),
+            Field("due", t("taskpane.form.due"), kind="date", value=task and task.due),
             Field(
                 "priority",
                 t("taskpane.form.priority"),
                 kind="select",
-                value=Priority.NORMAL.value,
-                options=self._priority_options(),
+                value=(task.priority if task else Priority.NORMAL).value,
+                options=[(t(f"taskpane.priority.{p.value}"), p.value) for p in Priority],
                 required=True,
             ),
         ]
+        if task is not None:
+            fields.append(
+                Field("notes", t("taskpane.form.notes"), kind="multiline", value=task.notes)
+            )
+        return fields
+
+    def action_add(self) -> None:
+        fields = self._fields(None)
 
         def submit(values: dict[str, Any]) -> None:
             task = self.workspace.add_task(
@@ -231,19 +237,7 @@ class TasksPane(ListPane):
         task = self.current
         if task is None:
             return
-        fields = [
-            Field("title", t("taskpane.form.title"), value=task.title, required=True),
-            Field("due", t("taskpane.form.due"), kind="date", value=task.due),
-            Field(
-                "priority",
-                t("taskpane.form.priority"),
-                kind="select",
-                value=task.priority.value,
-                options=self._priority_options(),
-                required=True,
-            ),
-            Field("notes", t("taskpane.form.notes"), kind="multiline", value=task.notes),
-        ]
+        fields = self._fields(task)
         before: dict[str, Any] = {
             "title": task.title,
             "due": task.due,

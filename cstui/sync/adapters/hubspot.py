@@ -672,6 +672,24 @@ def _props(item: dict[str, Any], what: str, rid: str) -> dict[str, str | None]:
     return props
 
 
+def _hit(item: Any, what: str, *, dated: bool) -> _Hit:
+    """One record of a search or batch read; ``dated``: it must carry its modification time
+    (a search pages by it), else a record without one counts as modified at 0."""
+    if not isinstance(item, dict):
+        raise _garbage(what, "a result that is not an object")
+    rid = _check_id(item.get("id"), what, "a record")
+    props = _props(item, what, rid)
+    raw = props.get(MODIFIED) or item.get("updatedAt")
+    if not isinstance(raw, str):
+        if dated:
+            raise _garbage(what, f"record {rid} without {MODIFIED}")
+        return _Hit(rid, props, 0)
+    try:
+        return _Hit(rid, props, _millis(raw))
+    except ValueError:
+        raise _garbage(what, f"record {rid} whose {MODIFIED} is {raw[:40]!r}") from None
+
+
 def _error_ids(data: dict[str, Any], what: str) -> dict[str, str]:
     """Per-item errors of a 207 answer: {input id: message}."""
     out: dict[str, str] = {}
@@ -1012,20 +1030,10 @@ class HubSpotAdapter(CRMAdapter):
         )
         hits: list[_Hit] = []
         for item in _list(data, "results", what):
-            if not isinstance(item, dict):
-                raise _garbage(what, "a result that is not an object")
-            rid = _check_id(item.get("id"), what, "a record")
-            props = _props(item, what, rid)
-            raw = props.get(MODIFIED) or item.get("updatedAt")
-            if not isinstance(raw, str):
-                raise _garbage(what, f"record {rid} without {MODIFIED}")
-            try:
-                modified = _millis(raw)
-            except ValueError:
-                raise _garbage(what, f"record {rid} whose {MODIFIED} is {raw[:40]!r}") from None
-            if hits and modified < hits[-1].modified:
+            hit = _hit(item, what, dated=True)
+            if hits and hit.modified < hits[-1].modified:
                 raise _garbage(what, "results out of order")
-            hits.append(_Hit(rid, props, modified))
+            hits.append(hit)
         after: int | None = None
         paging = data.get("paging")
         if paging is not None:
@@ -1108,11 +1116,7 @@ class HubSpotAdapter(CRMAdapter):
         if len(variants) == 1:
             yield from self._pull_object(table, variants[0], cursor)
             return
-        positions: dict[str, JSON] = {}
-        if isinstance(cursor, dict) and isinstance(cursor.get("objects"), dict):
-            positions = dict(cursor["objects"])
-        elif cursor is not None:
-            positions = {variants[0].obj: cursor}  # a notes-only cursor from before
+        positions = _positions(variants, cursor)
         for v in variants:
             for page in self._pull_object(table, v, positions.get(v.obj)):
                 positions = {**positions, v.obj: page.cursor}
@@ -1203,29 +1207,12 @@ class HubSpotAdapter(CRMAdapter):
             ),
             what,
         )
-        hits = []
-        for item in _list(data, "results", what):
-            if not isinstance(item, dict):
-                raise _garbage(what, "a result that is not an object")
-            rid = _check_id(item.get("id"), what, "a record")
-            found = _props(item, what, rid)
-            raw = found.get(MODIFIED) or item.get("updatedAt")
-            try:
-                modified = _millis(raw) if isinstance(raw, str) else 0
-            except ValueError:
-                raise _garbage(what, f"record {rid} whose {MODIFIED} is {raw!r:.40}") from None
-            hits.append(_Hit(rid, found, modified))
+        hits = [_hit(item, what, dated=False) for item in _list(data, "results", what)]
         return self._decode(table, v, hits)
 
     def preview(self, table: TableSpec, cursor: JSON | None) -> int | None:
         variants = self.variants[table.table]
-        positions: dict[str, JSON] = {variants[0].obj: cursor}
-        if len(variants) > 1:
-            positions = {}
-            if isinstance(cursor, dict) and isinstance(cursor.get("objects"), dict):
-                positions = dict(cursor["objects"])
-            elif cursor is not None:
-                positions = {variants[0].obj: cursor}
+        positions = _positions(variants, cursor)
         total = 0
         for v in variants:
             anchor, _ = _read_cursor(positions.get(v.obj))
@@ -1466,6 +1453,14 @@ class HubSpotAdapter(CRMAdapter):
             if outcome.error:
                 outcome.error = self.transport.redact(outcome.error)
         return [outcomes[i.local_id] for i in items]
+
+
+def _positions(variants: Sequence[_Variant], cursor: JSON | None) -> dict[str, JSON]:
+    """{object: its own cursor}: a table kept in several objects keeps one position per
+    object; a plain cursor (one object, or notes only before) is the first object's."""
+    if len(variants) > 1 and isinstance(cursor, dict) and isinstance(cursor.get("objects"), dict):
+        return dict(cursor["objects"])
+    return {variants[0].obj: cursor}
 
 
 def _read_cursor(cursor: JSON | None) -> tuple[int | None, set[str]]:

@@ -219,6 +219,12 @@ def roi_fields(roi: ROIInputs | None, account: Account) -> list[Field]:
     def value(name: str, default: float) -> str:
         return plain_number(getattr(roi, name) if roi else default)
 
+    def amount(name: str, default: float = 0, hint: str = "") -> Field:
+        """An amount in the plan's currency, labelled ``success.form.roi.<name>``."""
+        label = t(f"success.form.roi.{name}", currency=cur)
+        return Field(name, label, kind="float", value=value(name, default), help=hint)
+
+    yearly = t("success.form.roi.yearly_help")
     return [
         Field(
             "hours_saved_per_month",
@@ -227,31 +233,9 @@ def roi_fields(roi: ROIInputs | None, account: Account) -> list[Field]:
             value=value("hours_saved_per_month", 0),
             help=t("success.form.roi.hours_help"),
         ),
-        Field(
-            "hourly_cost",
-            t("success.form.roi.hourly_cost", currency=cur),
-            kind="float",
-            value=value("hourly_cost", 0),
-        ),
-        Field(
-            "extra_revenue",
-            t("success.form.roi.extra_revenue", currency=cur),
-            kind="float",
-            value=value("extra_revenue", 0),
-            help=t("success.form.roi.yearly_help"),
-        ),
-        Field(
-            "other_savings",
-            t("success.form.roi.other_savings", currency=cur),
-            kind="float",
-            value=value("other_savings", 0),
-            help=t("success.form.roi.yearly_help"),
-        ),
-        Field(
-            "annual_fee",
-            t("success.form.roi.annual_fee", currency=cur),
-            kind="float",
-            value=value("annual_fee", float(account.arr)),
-        ),
+        amount("hourly_cost"),
+        amount("extra_revenue", hint=yearly),
+        amount("other_savings", hint=yearly),
+        amount("annual_fee", float(account.arr)),
         Field("currency", t("success.form.roi.currency"), value=cur, required=True),
     ]

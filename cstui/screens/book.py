@@ -1,0 +1,74 @@
+"""The book-of-business screens' shared frame: a header line, a table of rows, a detail.
+
+The KPI, requests and QBRs-due screens are one table under a one-line head, with the row
+under the cursor as what their keys act on; the renewals screen (two tables) shares the
+mount and the way back. Each screen names its ids and its title key and builds its rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar, Generic, TypeVar
+
+from textual.app import ComposeResult
+from textual.widgets import Header, Static
+
+from cstui.i18n import t
+from cstui.screens.live import LiveScreen
+from cstui.ui.footer import KeyFooter
+from cstui.widgets.account_table import AccountTable, Column, HasId
+
+R = TypeVar("R", bound=HasId)
+
+
+def row_at(rows: Sequence[R], index: int) -> R | None:
+    """The row at a table's cursor, None when the table is empty."""
+    return rows[index] if 0 <= index < len(rows) else None
+
+
+class BookScreen(LiveScreen):
+    """Mounts with its title, its rows and the first table focused; Escape goes back."""
+
+    TITLE_KEY: ClassVar[str] = ""
+
+    def on_mount(self) -> None:
+        self.sub_title = t(self.TITLE_KEY)
+        self.rebuild()
+        self.query_one(AccountTable).focus()
+
+    def action_back(self) -> None:
+        if len(self.app.screen_stack) > 1:  # never uncover the portfolio
+            self.app.pop_screen()
+
+
+class TableScreen(BookScreen, Generic[R]):
+    """A head line (``HEAD_ID``), one table of ``rows`` (``TABLE_ID``), then :meth:`details`."""
+
+    HEAD_ID: ClassVar[str] = ""
+    TABLE_ID: ClassVar[str] = ""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[R] = []
+
+    def columns(self) -> list[Column[R]]:
+        raise NotImplementedError
+
+    def details(self) -> ComposeResult:
+        """What stands between the table and the footer (nothing by default)."""
+        yield from ()
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(id=self.HEAD_ID, markup=False)
+        yield AccountTable[R](self.columns(), id=self.TABLE_ID)
+        yield from self.details()
+        yield KeyFooter()
+
+    @property
+    def table(self) -> AccountTable[R]:
+        return self.query_one(f"#{self.TABLE_ID}", AccountTable)
+
+    @property
+    def current(self) -> R | None:
+        return row_at(self.rows, self.table.cursor)
