@@ -44,6 +44,7 @@ from typing import Any, TextIO
 from pydantic import ValidationError
 
 from cstui import clock
+from cstui.domain.history import AccountChange, changes_between
 from cstui.domain.models import (
     INPUT,
     Account,
@@ -283,6 +284,7 @@ def import_accounts(ws: Repo, source: Iterable[str] | TextIO) -> ImportReport:
     by_name = {fold(r["name"]): r["id"] for r in existing.values()}
     seen: dict[str, int] = {}
     writes: list[tuple[str, dict[str, Any], bool]] = []
+    history: list[AccountChange] = []
     for row in reader:
         line = reader.line_num
         try:
@@ -301,6 +303,14 @@ def import_accounts(ws: Repo, source: Iterable[str] | TextIO) -> ImportReport:
                 seen[target] = line
                 if changed:
                     writes.append((target, changed, False))
+                    history += changes_between(
+                        target,
+                        existing[target],
+                        changed,
+                        clock.today(),
+                        source="import",
+                        new_id=ws.store.new_id,
+                    )
                 else:
                     report.unchanged += 1
             else:
@@ -322,6 +332,9 @@ def import_accounts(ws: Repo, source: Iterable[str] | TextIO) -> ImportReport:
                     out.put(Account.table, account_id, values)
                 else:
                     out.update(Account.table, account_id, functools.partial(_merged, values))
+            # ARR, stage and currency changes: kept, so closed periods keep the old values.
+            for change in history:
+                out.put(AccountChange.table, change.id, change.to_record())
     report.created = sum(1 for w in writes if w[2])
     report.updated = sum(1 for w in writes if not w[2])
     return report
