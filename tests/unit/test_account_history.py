@@ -24,9 +24,10 @@ from cstui.domain.renewals import (
     compute_kpis,
     implied_renewals,
 )
+from cstui.store import Change
 from cstui.sync.hub import travels
 from cstui.sync.schema import DEFAULT_TABLES
-from cstui.workspace import Workspace
+from cstui.workspace import Workspace, imports
 from cstui.workspace.imports import import_accounts
 
 OLD = date(2023, 7, 1)
@@ -276,3 +277,24 @@ def test_a_renewal_outcome_keeps_the_stage_it_moves_on_its_day(empty_ws: Workspa
 def test_the_history_travels_through_the_hub_and_never_to_the_crm() -> None:
     assert travels(AccountChange.table)
     assert AccountChange.table not in {t.table for t in DEFAULT_TABLES}
+
+
+def test_an_imported_change_and_its_history_commit_together(
+    empty_ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ws = empty_ws
+    a, b = two_accounts(ws)
+    seen: list[Change] = []
+    ws.store.subscribe(seen.extend)
+    # Chunks of 3 operations; each update with its history is 2: the second would be split.
+    monkeypatch.setattr(imports, "IMPORT_CHUNK", 3)
+    csv = f"id,name,arr,stage\n{a},Kestrel,870000,adoption\n{b},Osprey,170000,adoption\n"
+    csv += ",Harrier,50000,onboarding\n,Merlin,60000,onboarding\n"
+    assert import_accounts(ws, io.StringIO(csv)).ok
+    commits: dict[str, set[tuple[str, str]]] = {}
+    for ch in seen:
+        key = ch.set.get("account_id", ch.id) if ch.table == AccountChange.table else ch.id
+        commits.setdefault(ch.op_id, set()).add((ch.table, key))
+    for account in (a, b):
+        (commit,) = [c for c in commits.values() if ("accounts", account) in c]
+        assert (AccountChange.table, account) in commit
