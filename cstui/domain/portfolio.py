@@ -181,6 +181,9 @@ class SummaryTotals:
     """
 
     currency: str = "JPY"
+    detractor_max: int = metrics.NPS_DETRACTOR_MAX
+    """The highest NPS answer that is a detractor (the health config's ``[flags.detractor]
+    max_score``, as the KPI report and the alerts count them)."""
     count: int = 0
     arr: dict[str, int] = field(default_factory=dict)
     at_risk: dict[str, int] = field(default_factory=dict)
@@ -230,7 +233,7 @@ class SummaryTotals:
             arr_at_risk=dict(self.at_risk),
             renewals_90d=self.renewals,
             average_health=metrics.mean(self.healths),
-            nps=metrics.nps(self.answers),
+            nps=metrics.nps(self.answers, self.detractor_max),
             currency=self.currency,
             arr_total=self.arr_total,
             at_risk_total=self.at_risk_total,
@@ -239,9 +242,14 @@ class SummaryTotals:
         )
 
 
-def summarize(rows: Iterable[PortfolioRow], currency: str = "JPY") -> PortfolioSummary:
+def summarize(
+    rows: Iterable[PortfolioRow],
+    currency: str = "JPY",
+    detractor_max: int = metrics.NPS_DETRACTOR_MAX,
+) -> PortfolioSummary:
     """The header KPIs of ``rows``; money totals in ``currency`` (rows carry the converted
-    ARR, see :attr:`PortfolioRow.arr_report`)."""
-    totals = SummaryTotals(currency=currency)
+    ARR, see :attr:`PortfolioRow.arr_report`); NPS detractors score ``detractor_max`` or
+    less."""
+    totals = SummaryTotals(currency=currency, detractor_max=detractor_max)
     totals.add(rows)
     return totals.result()

@@ -162,15 +162,25 @@ class QBRData:
     :func:`customer_view`."""
     roi_measured: MeasuredROI | None = None
     """The customer's own ROI reading by the period's end (None: only the estimate)."""
+    csat_method: str = "share"
+    """kpis.toml ``csat_method`` when assembled (``share`` of 4–5 answers, or ``mean``
+    score), so the review's CSAT is the KPI report's for the same answers."""
+    detractor_max: int = metrics.NPS_DETRACTOR_MAX
+    """The highest NPS answer that is a detractor when assembled (the health config's)."""
 
     @property
     def nps_score(self) -> float | None:
-        return metrics.nps(self.nps)
+        return metrics.nps(self.nps, self.detractor_max)
 
     @property
     def csat_score(self) -> float | None:
-        """Share of 4–5 answers, the default CSAT method of metrics.csat."""
-        return metrics.csat(self.csat)
+        """CSAT by the configured method (:func:`metrics.csat`, as the KPI report)."""
+        return metrics.csat(self.csat, self.csat_method)
+
+    @property
+    def csat_is_mean(self) -> bool:
+        """Whether :attr:`csat_score` is a mean on 1–5 (else a % of satisfied answers)."""
+        return self.csat_method == "mean"
 
     def marked_stories(self) -> list[StoryRow]:
         return [s for s in self.stories if s.marked]

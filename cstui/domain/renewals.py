@@ -32,6 +32,7 @@ from pydantic import Field, model_validator
 
 from cstui.domain import metrics
 from cstui.domain.config import ConfigError, ConfigModel, invalid, merge, read_toml, validate_data
+from cstui.domain.history import AccountChange, of_field
 from cstui.domain.models import (
     Account,
     Forecast,
@@ -290,13 +291,15 @@ def implied_renewals(
     *,
     bands: Mapping[str, str] | None = None,
     today: date | None = None,
+    history: Iterable[AccountChange] = (),
 ) -> list[Renewal]:
     """Renewals nobody recorded but the accounts imply (``implied=True``, never stored).
 
     - the account's next renewal (``renewal_date``) when not recorded: open, forecast
       ``at_risk`` for a red account, else ``likely``;
     - each yearly anniversary between the contract start and the renewal date: renewed at
-      the ARR that held that day (:func:`arr_on`); the account is still a customer, so it
+      the ARR that held that day (:func:`arr_on`, from the outcomes and the account's
+      ``history``); the account is still a customer, so it
       renewed (yearly terms assumed; none after ``today``);
     - a churned account with no churn recorded: churned at its renewal date (the contract's
       end) with no reason.
@@ -304,6 +307,7 @@ def implied_renewals(
     seen: dict[str, set[date]] = {}
     churn_recorded: set[str] = set()
     by_account: dict[str, list[Renewal]] = {}
+    changes = _by_account(history)
     for r in recorded:
         seen.setdefault(r.account_id, set()).add(r.due)
         by_account.setdefault(r.account_id, []).append(r)
@@ -343,7 +347,7 @@ def implied_renewals(
         past = add_years(due, -1)
         while past > a.contract_start:
             if past not in dates and (today is None or past <= today):
-                held = arr_on(a, past, by_account.get(a.id, ()))
+                held = arr_on(a, past, by_account.get(a.id, ()), changes.get(a.id, ()))
                 out.append(
                     Renewal(
                         id=renewal_id(a.id, past),
@@ -355,6 +359,13 @@ def implied_renewals(
                     )
                 )
             past = add_years(past, -1)
+    return out
+
+
+def _by_account(history: Iterable[AccountChange]) -> dict[str, list[AccountChange]]:
+    out: dict[str, list[AccountChange]] = {}
+    for c in history:
+        out.setdefault(c.account_id, []).append(c)
     return out
 
 
@@ -528,25 +539,55 @@ def _churn_days(renewals: Iterable[Renewal]) -> dict[str, date]:
     return out
 
 
-def arr_on(account: Account, day: date, recorded: Sequence[Renewal]) -> int:
-    """The ARR that held at the end of ``day``, from the account's recorded outcomes.
+def arr_on(
+    account: Account,
+    day: date,
+    recorded: Sequence[Renewal],
+    history: Iterable[AccountChange] = (),
+) -> int:
+    """The ARR that held at the end of ``day``: the one place that answers "ARR on day X".
 
     Why not ``account.arr``: that is today's ARR, and a later upsell would rewrite every
-    closed period. Each recorded outcome (``implied`` ones are read from today's ARR and are
-    skipped) moves the ARR from ``arr_due`` to ``new_arr`` (0 when churned) on its day; before
-    the first one the ARR was its ``arr_due``; with none, the account's ARR.
+    closed period. Two kinds of event move the ARR: each recorded renewal outcome
+    (``implied`` ones are read from today's ARR and are skipped) moves it from ``arr_due`` to
+    ``new_arr`` (0 when churned) on its day, and each ARR change in the account's
+    ``history`` (an edit, an import, a CRM pull: :mod:`cstui.domain.history`) from ``old``
+    to ``new`` on its day; on one day the renewal outcomes come first. The ARR at the end
+    of ``day`` is the value after the last event on or before it; before the first event it
+    was what that event moved from; with no event at all, the account's ARR.
     """
-    moves = sorted(
-        (r for r in recorded if r.account_id == account.id and not r.implied and r.outcome),
-        key=lambda r: (_event_day(r), r.due),
-    )
+    moves: list[tuple[date, int, str, int, int]] = [
+        (
+            _event_day(r),
+            0,
+            r.due.isoformat(),
+            r.arr_due,
+            0 if r.outcome is Outcome.CHURNED else (r.arr_due if r.new_arr is None else r.new_arr),
+        )
+        for r in recorded
+        if r.account_id == account.id and not r.implied and r.outcome
+    ]
+    moves += [
+        (c.day, 1, c.id, _amount(c.old), _amount(c.new))
+        for c in of_field(history, account.id, "arr")
+    ]
+    moves.sort(key=lambda m: m[:3])
     held: int | None = None
-    for r in moves:
-        if _event_day(r) > day:
-            return r.arr_due if held is None else held
-        kept = r.arr_due if r.new_arr is None else r.new_arr
-        held = 0 if r.outcome is Outcome.CHURNED else kept
+    for when, _, _, was, now in moves:
+        if when > day:
+            return was if held is None else held
+        held = now
     return account.arr if held is None else held
+
+
+def _amount(value: int | str | None) -> int:
+    """An ARR as the history stored it (always an int when cstui wrote it)."""
+    if isinstance(value, int):
+        return value
+    try:
+        return int(value or 0)
+    except ValueError:
+        return 0
 
 
 def _core_finish(plan: OnboardingPlan) -> date | None:
@@ -624,13 +665,25 @@ class _Book:
     period: Period
     accounts: dict[str, Account]
     renewals: list[Renewal]
-    recorded: list[Renewal]
-    """Renewals with a real (not implied) outcome: what ``arr_on`` reads."""
+    recorded: dict[str, list[Renewal]]
+    """Per account, the renewals with a real (not implied) outcome: what ``arr_on`` reads."""
+    history: dict[str, list[AccountChange]]
+    """Per account, its recorded changes (:mod:`cstui.domain.history`): ``arr_on`` reads
+    them too."""
     churned_on: dict[str, date]
     at_start: list[str]
     new: list[str]
     lost: list[str]
     """Accounts at the start that churned inside the period."""
+
+    def arr_on(self, account_id: str, day: date) -> int:
+        """The account's ARR at the end of ``day`` (:func:`arr_on`)."""
+        return arr_on(
+            self.accounts[account_id],
+            day,
+            self.recorded.get(account_id, []),
+            self.history.get(account_id, []),
+        )
 
     @property
     def new_note(self) -> Msg | str:
@@ -639,12 +692,21 @@ class _Book:
 
 
 def _book_for(
-    accounts: Iterable[Account], renewals: Iterable[Renewal], period: Period, slice: str, user: str
+    accounts: Iterable[Account],
+    renewals: Iterable[Renewal],
+    period: Period,
+    slice: str,
+    user: str,
+    history: Iterable[AccountChange] = (),
 ) -> _Book:
     keep = parse_slice(slice, user)
     book = {a.id: a for a in accounts if keep(a)}
     mine = [r for r in renewals if r.account_id in book]
     churned_on = _churn_days(mine)
+    recorded: dict[str, list[Renewal]] = {}
+    for r in mine:
+        if not r.implied and r.outcome is not None:
+            recorded.setdefault(r.account_id, []).append(r)
 
     def present_at_start(a: Account) -> bool:
         if a.contract_start is not None and a.contract_start >= period.start:
@@ -659,7 +721,8 @@ def _book_for(
         period=period,
         accounts=book,
         renewals=mine,
-        recorded=[r for r in mine if not r.implied and r.outcome is not None],
+        recorded=recorded,
+        history=_by_account(c for c in history if c.account_id in book),
         churned_on=churned_on,
         at_start=at_start,
         new=sorted(i for i, a in book.items() if a.contract_start and a.contract_start in period),
@@ -736,11 +799,8 @@ def _revenue_kpis(book: _Book, money: _Money) -> list[KPIValue]:
     """
     at_start, lost = book.at_start, set(book.lost)
     before = book.period.start - timedelta(days=1)
-    start_of = {i: arr_on(book.accounts[i], before, book.recorded) for i in at_start}
-    end_of = {
-        i: 0 if i in lost else arr_on(book.accounts[i], book.period.end, book.recorded)
-        for i in at_start
-    }
+    start_of = {i: book.arr_on(i, before) for i in at_start}
+    end_of = {i: 0 if i in lost else book.arr_on(i, book.period.end) for i in at_start}
     churned_ids = [i for i in at_start if i in lost]
     contracted_ids = [i for i in at_start if i not in lost and end_of[i] < start_of[i]]
     expanded_ids = [i for i in at_start if i not in lost and end_of[i] > start_of[i]]
@@ -844,7 +904,7 @@ def _ltv_kpi(book: _Book, money: _Money, cfg: KPIConfig) -> KPIValue:
         return gone > end
 
     active = sorted(i for i, a in book.accounts.items() if active_at_end(a))
-    arr_total = money.total((i, arr_on(book.accounts[i], end, book.recorded)) for i in active)
+    arr_total = money.total((i, book.arr_on(i, end)) for i in active)
     return _ltv(
         cfg,
         book.period,
@@ -936,6 +996,7 @@ def compute_kpis(
     config: KPIConfig | None = None,
     as_of: date | None = None,
     detractor_max: int = metrics.NPS_DETRACTOR_MAX,
+    history: Iterable[AccountChange] = (),
 ) -> KPIReport:
     """Every KPI of the book for ``period`` and ``slice`` (see the module doc for the rules).
 
@@ -944,13 +1005,15 @@ def compute_kpis(
     due yet out of the running period's completion rate.
 
     ``renewals`` should include the implied ones (:func:`implied_renewals`) so churned and
-    renewed accounts without records still count. ``detractor_max``: the highest NPS answer
+    renewed accounts without records still count. ``history``: the accounts' recorded
+    changes (:mod:`cstui.domain.history`), so ARR edits never rewrite a closed period.
+    ``detractor_max``: the highest NPS answer
     that is a detractor (the health config's ``[flags.detractor] max_score``).
     """
     if as_of is not None and period.start > as_of:
         raise ValueError(f"{period.label} has not started yet.")
     cfg = config or default_kpi_config()
-    book = _book_for(accounts, renewals, period, slice, user)
+    book = _book_for(accounts, renewals, period, slice, user, history)
     money = _Money(book, cfg)
     # LTV sums after the revenue KPIs: a currency mix-up in any sum leaves LTV without data too.
     groups = (

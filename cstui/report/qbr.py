@@ -118,7 +118,11 @@ def _result_lines(data: q.QBRData, lang: str) -> list[str]:
     if data.nps:
         out.append(label(lang, "qbr.label.nps", score=nps_text(data.nps_score), n=len(data.nps)))
     if data.csat:
-        out.append(label(lang, "qbr.label.csat", score=pct(data.csat_score), n=len(data.csat)))
+        if data.csat_is_mean:
+            score = "—" if data.csat_score is None else f"{data.csat_score:.1f}"
+            out.append(label(lang, "qbr.label.csat_mean", score=score, n=len(data.csat)))
+        else:
+            out.append(label(lang, "qbr.label.csat", score=pct(data.csat_score), n=len(data.csat)))
     if not data.nps and not data.csat:
         out.append(label(lang, "qbr.label.no_surveys"))
     return out

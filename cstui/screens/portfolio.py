@@ -29,10 +29,8 @@ from cstui.domain.models import Stage, Tier
 from cstui.domain.portfolio import (
     PortfolioRow,
     PortfolioSummary,
-    SummaryTotals,
     renewal_state,
     sort_rows,
-    summarize,
 )
 from cstui.i18n import humanize, short_money, t
 from cstui.ui.access import UsesWorkspace, on_workspace_change, workspace_app
@@ -250,7 +248,7 @@ class PortfolioScreen(UsesWorkspace, Screen[None]):
         self.table.set_sort(self.sort_key, self.sort_reverse)
         self.table.set_rows(rows)
         if len(rows) <= SUMMARY_SLICE:
-            self._show_summary(rows, summarize(rows, self.workspace.report_currency))
+            self._show_summary(rows, self.workspace.portfolio_summary(rows))
         else:
             self._summarize(rows)
 
@@ -263,7 +261,7 @@ class PortfolioScreen(UsesWorkspace, Screen[None]):
         cancels the sum it made stale.
         """
         await self.table.wait_painted(rows)
-        totals = SummaryTotals(currency=self.workspace.report_currency)
+        totals = self.workspace.summary_totals()
         for start in range(0, len(rows), SUMMARY_SLICE):
             await asyncio.sleep(0)
             totals.add(rows[start : start + SUMMARY_SLICE])

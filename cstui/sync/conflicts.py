@@ -34,6 +34,7 @@ from typing import Any, Literal
 from pydantic import ValidationError
 
 from cstui import clock
+from cstui.domain.history import history_records
 from cstui.domain.models import describe_errors
 from cstui.store import Store, Txn
 
@@ -249,6 +250,16 @@ def resolve(
         txn.put(
             found.table, found.record_id, {**changes, "_sync": put_meta(rec, found.adapter, meta)}
         )
+        for table, rid, values in history_records(
+            found.table,
+            found.record_id,
+            rec,
+            changes,
+            clock.today(),
+            source=f"crm:{found.adapter}",
+            new_id=store.new_id,
+        ):
+            txn.put(table, rid, values)
         txn.purge(CONFLICTS_TABLE, conflict)
     return found
 

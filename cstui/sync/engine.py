@@ -34,6 +34,7 @@ from typing import Any, Literal
 from pydantic import ValidationError
 
 from cstui import clock
+from cstui.domain.history import history_records
 from cstui.domain.models import describe_errors
 from cstui.store import LockBusyError, Store, Txn, gc_paused
 
@@ -673,6 +674,7 @@ class SyncEngine:
         if updates:
             self._validate(spec, {**rec, **updates}, f"a {spec.table} record ({rr.remote_id})")
             report.updated[spec.table] += 1
+            self._keep_history(txn, spec, rec, updates)
         meta["base"] = base
         block = put_meta(rec, self.name, meta)
         echo = not updates and not landed and same(block, rec.get(META))
@@ -683,6 +685,22 @@ class SyncEngine:
         # An echo (the CRM holds what this folder last sent or agreed) is neither written
         # nor counted as pulled: HubSpot cannot leave our own writes out of a search.
         return not echo or report.new_conflicts > conflicts_before
+
+    def _keep_history(
+        self, txn: Txn, spec: TableSpec, rec: dict[str, Any], updates: dict[str, Any]
+    ) -> None:
+        """An account's ARR, stage or currency changed by the CRM is kept in its history
+        (:mod:`cstui.domain.history`), so closed periods keep the values of then."""
+        for table, rid, values in history_records(
+            spec.table,
+            rec["id"],
+            rec,
+            updates,
+            clock.today(),
+            source=f"crm:{self.name}",
+            new_id=self.store.new_id,
+        ):
+            txn.put(table, rid, values)
 
     def _link(
         self,

@@ -67,6 +67,7 @@ from typing import IO, Any
 import orjson
 
 from cstui import clock
+from cstui.domain.history import history_records
 from cstui.store import LockBusyError, Store, StoreError
 from cstui.store.errors import StorageError
 
@@ -1161,12 +1162,31 @@ class HubSync:
             raise ResolveError(f"There is no open hub conflict {conflict!r}.")
         table, rid, name = rec["table"], rec["record_id"], rec["field"]
         theirs = rec.get("theirs")
+
+        def rec_value(chosen: str) -> Any:
+            return theirs if chosen == "theirs" else value
+
         with self.store.transaction() as txn:
+            mine = (txn.get(table, rid) or {}).get(name)
             if choice == "theirs":
                 txn.put(table, rid, {} if theirs is None else {name: theirs},
                         [name] if theirs is None else [])  # fmt: skip
             elif choice == "edit":
                 txn.put(table, rid, {name: value})
+            # An account's ARR, stage or currency moves from what was here (keeping mine:
+            # from the other side's value, whose history came with it) to the choice.
+            was, now = (theirs, mine) if choice == "mine" else (mine, rec_value(choice))
+            moved = history_records(
+                table,
+                rid,
+                {name: was},
+                {name: now},
+                clock.today(),
+                source="hub",
+                new_id=self.store.new_id,
+            )
+            for history_table, history_id, values in moved:
+                txn.put(history_table, history_id, values)
             txn.purge(CONFLICTS_TABLE, conflict)
 
         def rebase(cur: dict[str, Any] | None) -> dict[str, Any]:

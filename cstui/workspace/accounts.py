@@ -5,11 +5,15 @@ Depends on :mod:`.repo` only; every other capability builds on this one.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from datetime import date
 from typing import Any
 
+from cstui import clock
+from cstui.domain.history import TRACKED, AccountChange, changes_between
 from cstui.domain.models import Account, Contact, InvalidRecord, UsageHistory
 from cstui.domain.portfolio import fold
+from cstui.store import Txn
 from cstui.workspace.repo import AccountNotFound, Repo
 
 
@@ -48,7 +52,46 @@ class Accounts(Repo):
         return self._save(Account, data, new=True)
 
     def update_account(self, account_id: str, changes: Mapping[str, Any]) -> Account:
-        return self._save(Account, {**changes, "id": account_id}, new=False)
+        """Edit an account; a change of its ARR, stage or currency is kept in its history
+        (dated today) in the same transaction, so closed periods keep the values of then."""
+        with self._transaction() as txn:
+            before = txn.get(Account.table, account_id)
+            obj = self._save_in(txn, Account, {**changes, "id": account_id})
+            if before is not None:
+                self._keep_history(txn, account_id, before, obj.to_record(), "edit")
+        return obj
+
+    def _keep_history(
+        self,
+        txn: Txn,
+        account_id: str,
+        before: Mapping[str, Any],
+        after: Mapping[str, Any],
+        source: str,
+        *,
+        day: date | None = None,
+        fields: Iterable[str] = TRACKED,
+    ) -> list[AccountChange]:
+        """Add the account's changes of the tracked ``fields`` to the open transaction."""
+        changes = changes_between(
+            account_id,
+            before,
+            after,
+            day or clock.today(),
+            source=source,
+            new_id=self.store.new_id,
+            fields=fields,
+        )
+        for change in changes:
+            txn.put(AccountChange.table, change.id, change.to_record())
+        return changes
+
+    def account_history(self, account_id: str | None = None) -> list[AccountChange]:
+        """Recorded changes of ARR, stage and currency (one account's, or all), oldest first."""
+        found = (
+            self._for_account(AccountChange, account_id) if account_id else self._all(AccountChange)
+        )
+        return sorted(found, key=lambda c: (c.day, c.id))
 
     def delete_account(self, account_id: str) -> None:
         self._delete(Account.table, account_id)

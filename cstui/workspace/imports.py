@@ -44,6 +44,7 @@ from typing import Any, TextIO
 from pydantic import ValidationError
 
 from cstui import clock
+from cstui.domain.history import AccountChange, changes_between
 from cstui.domain.models import (
     INPUT,
     Account,
@@ -56,6 +57,7 @@ from cstui.domain.models import (
 from cstui.domain.portfolio import fold
 from cstui.i18n import t
 from cstui.sanitize import json_text
+from cstui.store import ChunkedWriter
 from cstui.workspace.accounts import Accounts
 from cstui.workspace.health import Health
 from cstui.workspace.repo import Repo, changed_fields
@@ -283,6 +285,7 @@ def import_accounts(ws: Repo, source: Iterable[str] | TextIO) -> ImportReport:
     by_name = {fold(r["name"]): r["id"] for r in existing.values()}
     seen: dict[str, int] = {}
     writes: list[tuple[str, dict[str, Any], bool]] = []
+    history: dict[str, list[AccountChange]] = {}
     for row in reader:
         line = reader.line_num
         try:
@@ -301,6 +304,14 @@ def import_accounts(ws: Repo, source: Iterable[str] | TextIO) -> ImportReport:
                 seen[target] = line
                 if changed:
                     writes.append((target, changed, False))
+                    history[target] = changes_between(
+                        target,
+                        existing[target],
+                        changed,
+                        clock.today(),
+                        source="import",
+                        new_id=ws.store.new_id,
+                    )
                 else:
                     report.unchanged += 1
             else:
@@ -317,14 +328,33 @@ def import_accounts(ws: Repo, source: Iterable[str] | TextIO) -> ImportReport:
         # the data folder's lock for seconds (teammates' saves go in between). An update
         # merges its changed fields into the account as committed when its chunk commits.
         with ws.store.chunked(IMPORT_CHUNK) as out:
-            for account_id, values, created in writes:
-                if created:
-                    out.put(Account.table, account_id, values)
-                else:
-                    out.update(Account.table, account_id, functools.partial(_merged, values))
+            _write_accounts(out, writes, history)
     report.created = sum(1 for w in writes if w[2])
     report.updated = sum(1 for w in writes if not w[2])
     return report
+
+
+def _write_accounts(
+    out: ChunkedWriter,
+    writes: list[tuple[str, dict[str, Any], bool]],
+    history: dict[str, list[AccountChange]],
+) -> None:
+    """Hand the rows to ``out``; an update and the history of its ARR, stage and currency
+    (closed periods keep the values of then) always commit in one chunk."""
+    pending = 0
+    for account_id, values, created in writes:
+        changes = history.get(account_id, [])
+        need = 1 + len(changes)
+        if pending and pending + need > out.chunk_size:
+            out.flush()
+            pending = 0
+        if created:
+            out.put(Account.table, account_id, values)
+        else:
+            out.update(Account.table, account_id, functools.partial(_merged, values))
+        for change in changes:
+            out.put(AccountChange.table, change.id, change.to_record())
+        pending = (pending + need) % out.chunk_size
 
 
 SURVEY_COLUMNS: tuple[str, ...] = ("account", "contact", "date", "kind", "score", "comment")

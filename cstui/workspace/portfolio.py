@@ -16,7 +16,7 @@ from cstui import clock, i18n
 from cstui.config import Settings
 from cstui.domain import metrics
 from cstui.domain.models import Account, Activity, InvalidRecord, SurveyResponse
-from cstui.domain.portfolio import PortfolioRow, build_row, fold
+from cstui.domain.portfolio import PortfolioRow, PortfolioSummary, SummaryTotals, build_row, fold
 from cstui.store import Change, Store, gc_paused
 from cstui.workspace.renewals import Renewals
 from cstui.workspace.repo import HEALTH_TABLE, VIEWS_TABLE
@@ -90,6 +90,20 @@ class Portfolio(Renewals):
     def report_currency(self) -> str:
         """The book's one reporting currency (kpis.toml ``[currency] report``)."""
         return self.kpi_config.report_currency
+
+    def summary_totals(self) -> SummaryTotals:
+        """Empty running sums for the portfolio header, set up as the book is: the reporting
+        currency, and the detractor threshold the KPI report and the alerts use."""
+        return SummaryTotals(
+            currency=self.report_currency,
+            detractor_max=self.settings.health.flags.detractor_max_score,
+        )
+
+    def portfolio_summary(self, rows: list[PortfolioRow]) -> PortfolioSummary:
+        """The header KPIs of ``rows`` (see :meth:`summary_totals`)."""
+        totals = self.summary_totals()
+        totals.add(rows)
+        return totals.result()
 
     def to_report(self, amount: int, currency: str) -> float | None:
         """``amount`` in the reporting currency at the kpis.toml rates (None: no rate).

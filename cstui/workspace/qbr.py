@@ -16,6 +16,7 @@ from cstui import clock, i18n
 from cstui.domain import cadence as cadence_rules
 from cstui.domain import qbr as q
 from cstui.domain import roi
+from cstui.domain.history import value_on
 from cstui.domain.models import (
     QBR,
     Account,
@@ -26,6 +27,7 @@ from cstui.domain.models import (
     Outcome,
     Priority,
     QBRStatus,
+    Renewal,
     Stage,
     SuccessPlan,
     SurveyKind,
@@ -35,7 +37,7 @@ from cstui.domain.models import (
     validate,
 )
 from cstui.domain.portfolio import fold
-from cstui.domain.renewals import Period
+from cstui.domain.renewals import Period, arr_on
 from cstui.domain.success import summarize
 from cstui.workspace.activities import Activities
 from cstui.workspace.repo import Write, one_step
@@ -168,15 +170,7 @@ class QBRs(Activities, Voc):
         )
         data = q.QBRData(
             account_id=aid,
-            account=q.AccountInfo(
-                name=account.name,
-                tier=account.tier.value,
-                stage=account.stage.value,
-                arr=account.arr,
-                currency=account.currency,
-                renewal_date=account.renewal_date,
-                owner=account.owner,
-            ),
+            account=self._qbr_account(account, end),
             period=p.label,
             period_start=p.start,
             period_end=p.end,
@@ -195,6 +189,8 @@ class QBRs(Activities, Voc):
             support=None if last is None else last.open_tickets,
             nps=[s.score for s in surveys if s.kind is SurveyKind.NPS],
             csat=[s.score for s in surveys if s.kind is SurveyKind.CSAT],
+            csat_method=self.kpi_config.csat_method,
+            detractor_max=self.settings.health.flags.detractor_max_score,
             kpis=kpis,
             roi_period=roi_period,
             roi_ytd=roi_ytd,
@@ -212,6 +208,20 @@ class QBRs(Activities, Voc):
         data.changes = q.change_lines(before, data, lang)
         data.summary_draft = q.draft_summary(data, lang, i18n.money)
         return data
+
+    def _qbr_account(self, account: Account, end: date) -> q.AccountInfo:
+        """The account as it stood at ``end``: the ARR, stage and currency that held then
+        (renewal outcomes and the account's history), not today's."""
+        history = self.account_history(account.id)
+        return q.AccountInfo(
+            name=account.name,
+            tier=account.tier.value,
+            stage=str(value_on(history, account.id, "stage", end, account.stage.value)),
+            arr=arr_on(account, end, self._for_account(Renewal, account.id), history),
+            currency=str(value_on(history, account.id, "currency", end, account.currency)),
+            renewal_date=account.renewal_date,
+            owner=account.owner,
+        )
 
     @staticmethod
     def _qbr_audiences(

@@ -87,7 +87,13 @@ class Renewals(Health):
             accounts = [account] if account is not None else []
         else:
             accounts = self.accounts()
-        implied = kpi.implied_renewals(accounts, recorded, bands=self._bands(), today=clock.today())
+        implied = kpi.implied_renewals(
+            accounts,
+            recorded,
+            bands=self._bands(),
+            today=clock.today(),
+            history=self.account_history(account_id),
+        )
         return sorted(recorded + implied, key=lambda r: (r.due, r.account_id))
 
     def _renewal_for(self, account: Account, due: date | None) -> Renewal:
@@ -172,6 +178,17 @@ class Renewals(Health):
             txn.put(Renewal.table, renewal.id, renewal.to_record())
             if changed:
                 txn.put(Account.table, account.id, changed)
+                # The renewal is the ARR's event (arr_on reads it); the stage it moves is
+                # kept in the history, on the outcome's day.
+                self._keep_history(
+                    txn,
+                    account.id,
+                    current_account,
+                    changed,
+                    "renewal",
+                    day=renewal.closed_on,
+                    fields=("stage",),
+                )
         self.refresh_health([account.id])
         return renewal
 
@@ -243,6 +260,7 @@ class Renewals(Health):
             config=self.kpi_config,
             as_of=today,
             detractor_max=self.settings.health.flags.detractor_max_score,
+            history=self.account_history(),
         )
 
     def kpi_report(self, period: str, slice: str = "all") -> kpi.KPIReport:

@@ -69,6 +69,11 @@ def _edit_everything(store: Store) -> dict[tuple[str, str], dict[str, Any]]:
         {"account_id": aid, "due": "2026-04-01", "outcome": "renewed"},
     )
     put(
+        "account_history",
+        "history-field",
+        {"account_id": aid, "day": "2026-03-01", "field": "arr", "old": 1000, "new": 1200},
+    )
+    put(
         "ratings",
         aid,
         {

@@ -232,6 +232,8 @@ def numbers_text(data: QBRData) -> Text:
     csat = data.csat_score
     if csat is None:
         row(t("qbrui.csat"), t("qbrui.no_answers"), "dim")
+    elif data.csat_is_mean:
+        row(t("qbrui.csat"), t("qbrui.csat.mean_line", score=f"{csat:.1f}", n=len(data.csat)))
     else:
         row(t("qbrui.csat"), t("qbrui.csat.line", score=f"{csat:.0f}", n=len(data.csat)))
     return out
