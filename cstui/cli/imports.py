@@ -14,7 +14,6 @@ import click
 
 from cstui import i18n
 from cstui.cli.common import (
-    EXIT_ERROR,
     Group,
     data_dir_option,
     fail,
@@ -22,6 +21,7 @@ from cstui.cli.common import (
     opened,
     team_option,
 )
+from cstui.exitcodes import EXIT_ERROR
 from cstui.sanitize import clean
 from cstui.workspace.imports import UnreadableFile, decode_csv, import_accounts
 

@@ -19,21 +19,25 @@ import click
 
 from cstui.cli.common import data_dir_option, fail, team_option
 from cstui.cli.jsonout import emit
+from cstui.exitcodes import (
+    EXIT_ACTION,
+    EXIT_CANCELLED,
+    EXIT_DATA,
+    EXIT_ERROR,
+    EXIT_OK,
+    EXIT_PARTIAL,
+    EXIT_REMOTE,
+    EXIT_STORAGE,
+)
 from cstui.paths import default_data_dir
 from cstui.sanitize import clean
-from cstui.store import Store, StoreError
+from cstui.store import StorageError, Store, StoreError
 from cstui.sync import registry
 from cstui.sync.adapters.base import AdapterContext, Capability, CRMAdapter
 from cstui.sync.config import SyncConfig, load_sync_config
 from cstui.sync.conflicts import Conflict, ResolveError
 from cstui.sync.engine import Plan, PlannedPush, Progress, SyncReport
 from cstui.sync.errors import (
-    EXIT_CANCELLED,
-    EXIT_CONFIG,
-    EXIT_CONFLICTS,
-    EXIT_FAILED,
-    EXIT_OK,
-    EXIT_PARTIAL,
     Cancelled,
     SyncBusy,
     SyncError,
@@ -241,6 +245,24 @@ def _ask(service: SyncService) -> int:
     return settled
 
 
+def _check_usage(
+    *,
+    hub_only: bool,
+    crm_only: bool,
+    as_json: bool,
+    show_status: bool,
+    dry_run: bool,
+    resolve: bool,
+) -> None:
+    """Options that exclude each other are a usage error (exit 2), before anything runs."""
+    if hub_only and crm_only:
+        raise click.UsageError("--hub-only and --crm-only exclude each other.")
+    if as_json and not show_status:
+        raise click.UsageError("--json goes with --status (the other runs print progress).")
+    if resolve and dry_run:
+        raise click.UsageError("--resolve changes data; it cannot be combined with --dry-run.")
+
+
 @click.command(name="sync", context_settings={"help_option_names": ["-h", "--help"]})
 @data_dir_option
 @team_option
@@ -302,22 +324,29 @@ def sync(
     sync.toml (default: hubspot.token in the config folder); see cstui/sync/README.md.
 
     \b
-    Exit codes:
+    Exit codes (the same table for every cstui command):
       0  synced (or nothing to do)
-      1  failed: CRM unreachable, an error or a garbage answer; safe to re-run
-      2  partial: the CRM rejected some items; they stay queued
-      3  conflicts wait for a decision (--conflicts, --resolve)
-      4  configuration or usage error (token, sync.toml, adapter, --resolve)
-      5  another sync is running for this data folder
-      6  the hub is not a cstui data folder
-      7  the hub runs a cstui with another protocol version
-      8  permission problem on the hub's server
+      1  not configured: token missing/refused/too open, bad sync.toml, unknown
+         adapter, a CRM property missing; or an unknown conflict in --resolve
+      2  usage: an unknown option, or options that exclude each other
+      3  someone must act: conflicts wait for a decision (--conflicts, --resolve);
+         --setup: an administrator must create the listed properties
+      4  the data folder, or the hub's folder, is not a usable cstui data folder
+      5  the disk refused (here or on the hub's server: permissions), or another
+         sync is running for this data folder
+      6  partial: the CRM refused some records; they stay queued
+      7  the CRM or the hub could not be reached or answered wrongly (offline,
+         an HTTP error, another cstui protocol version); safe to re-run
       130 cancelled; everything done so far is kept
     """
-    if hub_only and crm_only:
-        fail("--hub-only and --crm-only exclude each other.", EXIT_CONFIG)
-    if as_json and not show_status:
-        fail("--json goes with --status (the other runs print progress).", EXIT_CONFIG)
+    _check_usage(
+        hub_only=hub_only,
+        crm_only=crm_only,
+        as_json=as_json,
+        show_status=show_status,
+        dry_run=dry_run,
+        resolve=bool(resolutions),
+    )
     if list_adapters:
         for info in registry.available().values():
             click.echo(f"{info.name}  {info.target}  ({info.package or 'unknown package'})")
@@ -338,14 +367,14 @@ def sync(
     try:
         store = Store(folder, actor=current_user(), team=team and scratch is None)
     except StoreError as exc:
-        fail(str(exc), EXIT_FAILED)
+        fail(str(exc), EXIT_STORAGE if isinstance(exc, StorageError) else EXIT_DATA)
         return
-    code = EXIT_FAILED
+    code = EXIT_ERROR  # until a run says otherwise: nothing is checkpointed
     hub = has_hub(folder) and not crm_only and scratch is None
     crm = not hub_only and (not hub or config.crm_configured(adapter_name) or crm_only)
     if hub_only and not hub:
         store.close(checkpoint=False)
-        fail(f"{folder} has no team hub; `cstui clone REMOTE DIR` makes one.", EXIT_CONFIG)
+        fail(f"{folder} has no team hub; `cstui clone REMOTE DIR` makes one.", EXIT_ERROR)
     try:
         if as_json:
             code = _status_json(store, config, adapter_name, hub=hub, crm=crm)
@@ -364,7 +393,7 @@ def sync(
             )
     finally:
         # A failed or read-only run leaves the data files exactly as they were.
-        store.close(checkpoint=code in (EXIT_OK, EXIT_PARTIAL, EXIT_CONFLICTS) and not dry_run)
+        store.close(checkpoint=code in (EXIT_OK, EXIT_PARTIAL, EXIT_ACTION) and not dry_run)
         if scratch is not None:
             scratch.cleanup()
     sys.exit(code)
@@ -395,12 +424,12 @@ def _sync_all(
                 settled = _apply_resolutions(service, resolutions)
             except ResolveError as exc:
                 click.echo(f"cstui: {clean(str(exc))}", err=True)
-                return EXIT_CONFIG
+                return EXIT_ERROR
             resolutions = ()
             if not quiet:
                 click.echo(f"Settled {settled} conflicts; syncing to make both sides agree.")
         code = _sync_hub(store, quiet=quiet)
-        if code not in (EXIT_OK, EXIT_CONFLICTS) or not crm:
+        if code not in (EXIT_OK, EXIT_ACTION) or not crm:
             return code
         crm_code = _sync(
             service,
@@ -558,7 +587,7 @@ def _setup(config: SyncConfig, adapter_name: str | None) -> int:
         )
         for line in result.manual:
             click.echo(f"  {clean(line)}")
-        return EXIT_CONFIG
+        return EXIT_ACTION
     if not result.created:
         click.echo(f"Nothing to create: {label} has every property cstui needs.")
     return EXIT_OK
@@ -580,7 +609,7 @@ def _sync(
     if show_conflicts:
         return _list_conflicts(service)
     if resolutions:
-        code = _settle(service, resolutions, dry_run=dry_run, quiet=quiet)
+        code = _settle(service, resolutions, quiet=quiet)
         if code is not None:
             return code
     cancel = threading.Event()
@@ -609,7 +638,7 @@ def _sync(
             else " Nothing was changed."
         )
         return _failed(
-            service, exc, dry_run=dry_run, tail=tail if exc.exit_code == EXIT_FAILED else ""
+            service, exc, dry_run=dry_run, tail=tail if exc.exit_code == EXIT_REMOTE else ""
         )
     finally:
         adapter.close()
@@ -627,18 +656,13 @@ def _list_conflicts(service: SyncService) -> int:
     return EXIT_OK
 
 
-def _settle(
-    service: SyncService, resolutions: tuple[str, ...], *, dry_run: bool, quiet: bool
-) -> int | None:
+def _settle(service: SyncService, resolutions: tuple[str, ...], *, quiet: bool) -> int | None:
     """Apply `--resolve` choices before syncing; an exit code if the command must stop."""
-    if dry_run:
-        click.echo("cstui: --resolve changes data; it cannot be combined with --dry-run.", err=True)
-        return EXIT_CONFIG
     try:
         settled = _apply_resolutions(service, resolutions)
     except ResolveError as exc:
         click.echo(f"cstui: {clean(str(exc))}", err=True)
-        return EXIT_CONFIG
+        return EXIT_ERROR
     if not quiet:
         click.echo(f"Settled {settled} conflicts; syncing to make both sides agree.")
     return None
