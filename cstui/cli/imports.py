@@ -61,8 +61,14 @@ def import_accounts_cmd(data_dir: Path | None, team: bool, lang: str | None, fil
     for line, reason in report.errors:
         click.echo(f"{file}:{line}: {clean(reason)}", err=True)
     click.echo(
-        f"Imported {file}: {report.created} created, {report.updated} updated, "
-        f"{report.unchanged} unchanged, {len(report.errors)} rejected."
+        i18n.t(
+            "cli.import.accounts",
+            file=file,
+            created=report.created,
+            updated=report.updated,
+            unchanged=report.unchanged,
+            rejected=len(report.errors),
+        )
     )
     if report.errors:
         sys.exit(EXIT_ERROR)
@@ -85,6 +91,8 @@ def import_surveys_cmd(data_dir: Path | None, team: bool, lang: str | None, file
     for line, reason in result.errors:
         click.echo(f"{file}:{line}: {clean(reason)}", err=True)
     if result.errors:
-        fail(f"Nothing imported from {file}: {len(result.errors)} bad rows; fix them and retry.")
+        fail(i18n.t("cli.import.surveys_refused", file=file, n=len(result.errors)))
         return
-    click.echo(f"Imported {file}: {result.created} responses, {result.unchanged} already imported.")
+    click.echo(
+        i18n.t("cli.import.surveys", file=file, created=result.created, unchanged=result.unchanged)
+    )

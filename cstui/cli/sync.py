@@ -29,6 +29,7 @@ from cstui.exitcodes import (
     EXIT_REMOTE,
     EXIT_STORAGE,
 )
+from cstui.i18n import t
 from cstui.paths import default_data_dir
 from cstui.sanitize import clean
 from cstui.store import StorageError, Store, StoreError
@@ -74,14 +75,20 @@ def _item(item: PlannedPush) -> str:
 
 
 def _counts(counter: Counter[str]) -> str:
-    return ", ".join(f"{n} {table}" for table, n in counter.items() if n) or "nothing"
+    return ", ".join(_count(table, n) for table, n in counter.items() if n) or "nothing"
+
+
+def _count(table: str, n: int) -> str:
+    """``n`` records of ``table`` in words: "1 account", "3 tasks" (any other table: its name)."""
+    key = f"cli.sync.table.{table}"
+    return t(key, n=n) if table in ONE else f"{n} {table}"
 
 
 def _print_plan(plan: Plan, label: str) -> None:
     pull = {t: n for t, n in plan.pull.items() if n}
     if plan.pull:
         if pull:
-            parts = ", ".join(f"{t} ~{n}" for t, n in pull.items())
+            parts = ", ".join(f"{table} ~{n}" for table, n in pull.items())
             click.echo(f"Would pull from {label}: {parts}.")
         else:
             click.echo(f"Would pull from {label}: nothing new.")
@@ -94,7 +101,7 @@ def _print_plan(plan: Plan, label: str) -> None:
     else:
         click.echo(f"Would push to {label}: nothing.")
     if plan.waiting:
-        click.echo(f"Waiting for their company to reach {label}: {len(plan.waiting)} records.")
+        click.echo(t("cli.sync.waiting", label=label, n=len(plan.waiting)))
     for item in plan.owned_edits[:SHOW_ITEMS]:
         names = ", ".join(item.fields)
         click.echo(
@@ -104,25 +111,29 @@ def _print_plan(plan: Plan, label: str) -> None:
 
 
 def _print_report(report: SyncReport, label: str) -> None:
-    pulled = sum(report.created.values()) + sum(report.updated.values())
+    applied = sum(report.created.values()) + sum(report.updated.values())
     click.echo(
-        f"Synced with {label}: pulled {sum(report.pulled.values())} changed records "
-        f"({pulled} applied here), pushed {sum(report.pushed.values())}, deleted "
-        f"{sum(report.deleted.values())}; {report.requests} requests in {report.seconds:.1f} s."
+        t(
+            "cli.sync.done",
+            label=label,
+            pulled=sum(report.pulled.values()),
+            applied=applied,
+            pushed=sum(report.pushed.values()),
+            deleted=sum(report.deleted.values()),
+            requests=report.requests,
+            seconds=f"{report.seconds:.1f}",
+        )
     )
     if report.skipped:
-        click.echo(f"Skipped {report.skipped} {label} records not linked to a known company.")
+        click.echo(t("cli.sync.skipped", n=report.skipped, label=label))
     for failure in report.failures[:SHOW_ITEMS]:
         click.echo(f"  rejected: {clean(failure.describe())}")
     if len(report.failures) > SHOW_ITEMS:
         click.echo(f"  … and {len(report.failures) - SHOW_ITEMS} more rejected")
     if report.failures:
-        click.echo(f"{len(report.failures)} items were not accepted; they stay queued.")
+        click.echo(t("cli.sync.refused", n=len(report.failures)))
     if report.open_conflicts:
-        click.echo(
-            f"{report.open_conflicts} conflicts wait for a decision: `cstui sync --conflicts` "
-            f"lists them, `cstui sync --resolve ID=mine|theirs` settles one."
-        )
+        click.echo(t("cli.sync.conflicts", n=report.open_conflicts))
 
 
 RESULTS = {
@@ -427,7 +438,7 @@ def _sync_all(
                 return EXIT_ERROR
             resolutions = ()
             if not quiet:
-                click.echo(f"Settled {settled} conflicts; syncing to make both sides agree.")
+                click.echo(t("cli.sync.settled", n=settled))
         code = _sync_hub(store, quiet=quiet)
         if code not in (EXIT_OK, EXIT_ACTION) or not crm:
             return code
@@ -499,7 +510,7 @@ def _print_hub_status(store: Store, *, dry_run: bool) -> None:
     with HubSync(store) as hub:
         status = hub.status()
     if dry_run:
-        click.echo(f"Would push to the hub {clean(status.remote)}: {status.pending} records.")
+        click.echo(t("cli.sync.hub_would_push", remote=clean(status.remote), n=status.pending))
         return
     click.echo(f"Hub: {clean(status.remote)}")
     _echo_last_run(status)
@@ -541,16 +552,19 @@ def _sync_hub(store: Store, *, quiet: bool) -> int:
     if show:
         click.echo("", err=True)
     click.echo(
-        f"Synced with the hub: pushed {report.pushed} changed records, received "
-        f"{report.pulled} ({report.applied} applied here, {report.deleted} deleted); "
-        f"{report.sent / 1e3:.0f} kB sent, {report.received / 1e3:.0f} kB received in "
-        f"{report.seconds:.1f} s."
+        t(
+            "cli.sync.hub_done",
+            pushed=report.pushed,
+            pulled=report.pulled,
+            applied=report.applied,
+            deleted=report.deleted,
+            sent=f"{report.sent / 1e3:.0f}",
+            received=f"{report.received / 1e3:.0f}",
+            seconds=f"{report.seconds:.1f}",
+        )
     )
     if report.open_conflicts:
-        click.echo(
-            f"{report.open_conflicts} conflicts wait for a decision: `cstui sync --conflicts` "
-            f"lists them, `cstui sync --resolve ID=mine|theirs` settles one."
-        )
+        click.echo(t("cli.sync.conflicts", n=report.open_conflicts))
     return report.exit_code
 
 
@@ -574,11 +588,11 @@ def _setup(config: SyncConfig, adapter_name: str | None) -> int:
     finally:
         adapter.close()
     if result.created:
-        click.echo(f"Created {len(result.created)} properties in {label}:")
+        click.echo(t("cli.sync.created", n=len(result.created), label=label))
         for name in result.created:
             click.echo(f"  {name}")
     if result.existing:
-        click.echo(f"{len(result.existing)} properties were already there.")
+        click.echo(t("cli.sync.existing", n=len(result.existing)))
     if result.manual:
         click.echo(
             f"This token may not create properties in {label} (a private app needs the "
@@ -664,7 +678,7 @@ def _settle(service: SyncService, resolutions: tuple[str, ...], *, quiet: bool) 
         click.echo(f"cstui: {clean(str(exc))}", err=True)
         return EXIT_ERROR
     if not quiet:
-        click.echo(f"Settled {settled} conflicts; syncing to make both sides agree.")
+        click.echo(t("cli.sync.settled", n=settled))
     return None
 
 

@@ -214,7 +214,7 @@ def test_conflicts_exit_3_and_resolve_from_the_command_line(
     crm.update("companies", rid, {"cstui_stage": "renewal"})
     code, out, _ = run(env=env_for(crm))
     assert code == EXIT_ACTION
-    assert "1 conflicts wait for a decision" in out
+    assert "1 conflict waits for a decision" in out
     code, out, _ = run("--conflicts", env=env_for(crm))
     assert code == 0
     assert "stage: changed on both sides" in out
