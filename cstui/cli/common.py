@@ -75,6 +75,8 @@ class Group(click.Group):
             return super().invoke(ctx)
         except StoreError as exc:
             fail(str(exc), EXIT_STORAGE if isinstance(exc, StorageError) else EXIT_DATA)
+        except BrokenPipeError:  # `cstui health | head`: the reader left; click exits 1, quietly
+            raise
         except OSError as exc:  # an export file, an import file: outside the data folder
             where = f" {exc.filename}" if exc.filename else ""
             fail(f"cstui could not use{where}: {exc.strerror or type(exc).__name__}.", EXIT_STORAGE)

@@ -48,7 +48,8 @@ def import_group() -> None:
 @data_dir_option
 @team_option
 @lang_option
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+# not exists=True: a missing file is read_csv's sentence in the user's language (exit 1)
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 def import_accounts_cmd(data_dir: Path | None, team: bool, lang: str | None, file: Path) -> None:
     """Import accounts from a CSV with the export's columns; bad rows are reported, not written.
 
@@ -78,7 +79,8 @@ def import_accounts_cmd(data_dir: Path | None, team: bool, lang: str | None, fil
 @data_dir_option
 @team_option
 @lang_option
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+# not exists=True: a missing file is read_csv's sentence in the user's language (exit 1)
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 def import_surveys_cmd(data_dir: Path | None, team: bool, lang: str | None, file: Path) -> None:
     """Import NPS/CSAT responses (account, contact, date, kind, score, comment).
 
