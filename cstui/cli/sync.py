@@ -17,7 +17,7 @@ from typing import Any
 
 import click
 
-from cstui.cli.common import data_dir_option, fail, team_option
+from cstui.cli.common import data_dir_option, fail, no_data, team_option
 from cstui.cli.jsonout import emit
 from cstui.exitcodes import (
     EXIT_ACTION,
@@ -375,6 +375,8 @@ def sync(
         # Read-only runs never create the data folder: an empty scratch store stands in.
         scratch = tempfile.TemporaryDirectory(prefix="cstui-dry-run-")
         folder = Path(scratch.name)
+    elif no_data(folder):
+        _before_a_new_book(folder, config, adapter_name, hub_only=hub_only)
     try:
         store = Store(folder, actor=current_user(), team=team and scratch is None)
     except StoreError as exc:
@@ -408,6 +410,21 @@ def sync(
         if scratch is not None:
             scratch.cleanup()
     sys.exit(code)
+
+
+def _before_a_new_book(
+    folder: Path, config: SyncConfig, adapter_name: str | None, *, hub_only: bool
+) -> None:
+    """A sync into a folder with no book starts one from the CRM, but only once the CRM is
+    known to be set up: a run that fails at once (no token, a typo in --data-dir) must not
+    leave an empty book behind. A folder with no book has no hub either."""
+    if hub_only:
+        fail(f"{folder} has no team hub; `cstui clone REMOTE DIR` makes one.", EXIT_ERROR)
+    try:
+        cls = registry.load(adapter_name or config.adapter)
+        cls(AdapterContext(config, config.tables)).close()
+    except SyncError as exc:
+        fail(f"{exc} Nothing was created in {folder}.", exc.exit_code)
 
 
 def _sync_all(

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from cstui.cli import main
@@ -44,3 +45,18 @@ def test_a_reader_that_stops_early_gets_no_error_message(tmp_path: Path) -> None
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=60) == EXIT_ERROR  # click's code for a broken pipe
     assert err == ""
+
+
+def test_a_sync_that_cannot_start_leaves_no_empty_book_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`cstui sync --data-dir TYPO` with no token set: one sentence, nothing created."""
+    monkeypatch.setenv("CSTUI_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.delenv("CSTUI_HUBSPOT_TOKEN", raising=False)
+    typo = tmp_path / "typo"
+    for extra in ([], ["--hub-only"]):
+        result = CliRunner().invoke(main, ["sync", "--data-dir", str(typo), *extra])
+        assert result.exit_code == EXIT_ERROR, result.stderr
+        assert result.stderr.count("\n") == 1
+        assert not typo.exists(), extra
+    assert "No HubSpot token" in CliRunner().invoke(main, ["sync", "--data-dir", str(typo)]).stderr
