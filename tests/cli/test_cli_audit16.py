@@ -60,3 +60,17 @@ def test_a_sync_that_cannot_start_leaves_no_empty_book_behind(
         assert result.stderr.count("\n") == 1
         assert not typo.exists(), extra
     assert "No HubSpot token" in CliRunner().invoke(main, ["sync", "--data-dir", str(typo)]).stderr
+
+
+@pytest.mark.parametrize("args", [["--lang", "ja", "demo"], ["demo", "--lang", "ja"]])
+def test_the_demo_opens_in_the_language_given_before_or_after_it(
+    args: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import cstui.cli.demo as demo
+
+    opened: list[str | None] = []
+    monkeypatch.setattr(demo, "run_app", lambda ws, lang: opened.append(lang))
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
+    result = CliRunner().invoke(main, [*args, "--accounts", "2", "--out", str(tmp_path / "d")])
+    assert result.exit_code == 0, result.output
+    assert opened == ["ja"]
