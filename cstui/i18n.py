@@ -288,10 +288,13 @@ _SHORT_UNITS = ((Decimal(10**9), "B"), (Decimal(10**6), "M"), (Decimal(10**3), "
 
 
 def short_money(amount: float | int, currency: str = "JPY") -> str:
-    """Compact money for narrow columns: ¥12.4M, $350k, $1.0M (never "$1000k").
+    """Compact money for narrow columns: ¥12.4M, $350k, $1.0M (never "$1000k" nor "$1M").
 
-    Half-up rounding as :func:`money`; a number that rounds up to 1,000 of a unit is shown
-    in the next unit, and an amount that rounds to zero has no minus sign."""
+    Millions and billions keep their decimal below 100 ("$1.0M", "¥2.0B": the digit says
+    the number was rounded to a tenth); thousands drop a ".0" ("$12k", "$12.5k"); from 100
+    of a unit on, whole units ("¥120M", "$350k"). Half-up rounding as :func:`money`; a
+    number that rounds up to 1,000 of a unit is shown in the next unit, and an amount that
+    rounds to zero has no minus sign."""
     symbol = _SYMBOLS.get(currency, "")
     tail = "" if symbol else f" {currency}"
     value = _half_up(abs(amount), 0)
@@ -305,7 +308,8 @@ def short_money(amount: float | int, currency: str = "JPY") -> str:
         if short >= 1000 and n > 0:  # 999,960 → "1000k": say it in the next unit
             limit, suffix = _SHORT_UNITS[n - 1]
             short = _half_up(value / limit, 1)
-        text = f"{short}".removesuffix(".0") + suffix
+        text = f"{short}"
+        text = (text.removesuffix(".0") if suffix == "k" else text) + suffix
         break
     return f"{sign}{symbol}{text}{tail}"
 

@@ -17,8 +17,6 @@ from pathlib import Path
 import click
 
 from cstui.cli.common import (
-    EXIT_DATA,
-    EXIT_STORAGE,
     Group,
     data_dir_option,
     fail,
@@ -26,6 +24,7 @@ from cstui.cli.common import (
     run_app,
     team_option,
 )
+from cstui.exitcodes import EXIT_DATA, EXIT_STORAGE
 from cstui.paths import default_data_dir
 from cstui.store import StorageError, StoreError
 

@@ -4,11 +4,10 @@ REMOTE is ``[user@]host:/path/to/team-folder`` (through your own ssh: keys, agen
 and host checking are ssh's) or a folder on this machine. Progress goes to stderr; an
 interrupted clone leaves no half-made book and can simply be run again.
 
-\b
-Exit codes: 0 cloned (or DIR already is a clone of that hub), 1 the hub could not be
-reached (ssh failed, connection lost), 4 DIR holds another book, 6 REMOTE is not a cstui
-data folder, 7 the server runs another cstui protocol version, 8 a permission problem on
-the server, 130 interrupted.
+Exit codes (the table of every command, ``cstui/exitcodes.py``): 0 cloned (or DIR already
+is a clone of that hub), 4 DIR holds another book or REMOTE is not a cstui data folder, 5
+the disk refused (here or on the server: permissions), 7 the hub could not be reached (ssh
+failed, connection lost) or runs another cstui protocol version, 130 interrupted.
 """
 
 from __future__ import annotations
@@ -21,6 +20,7 @@ from pathlib import Path
 import click
 
 from cstui.cli.common import fail, team_option
+from cstui.exitcodes import EXIT_CANCELLED, EXIT_OK, EXIT_STORAGE
 from cstui.sanitize import clean
 
 
@@ -35,14 +35,13 @@ def clone(remote: str, directory: Path, team: bool, quiet: bool) -> None:
     \b
     Exit codes:
       0  cloned (or DIRECTORY already is a clone of that hub)
-      1  the hub could not be reached (ssh failed, connection lost); run again
-      4  DIRECTORY already holds another book
-      6  REMOTE is not a cstui data folder
-      7  the server runs a cstui with another protocol version
-      8  permission problem on the server
+      4  DIRECTORY already holds another book, or REMOTE is not a cstui data folder
+      5  the disk refused: DIRECTORY cannot be written, or permissions on the server
+      7  the hub could not be reached (ssh failed, connection lost; run again) or
+         runs a cstui with another protocol version
       130 interrupted; run it again to start over
     """
-    from cstui.sync.errors import EXIT_CANCELLED, SyncError
+    from cstui.sync.errors import SyncError
     from cstui.sync.hub import clone as do_clone
 
     show = not quiet
@@ -71,9 +70,9 @@ def clone(remote: str, directory: Path, team: bool, quiet: bool) -> None:
             click.echo("", err=True)
         fail(str(exc), exc.exit_code)
     except OSError as exc:
-        fail(f"Cannot write {directory}: {exc.strerror}.", 1)
+        fail(f"Cannot write {directory}: {exc.strerror}.", EXIT_STORAGE)
     if printed:
         click.echo("", err=True)
     click.echo(f"Cloned {clean(remote)} into {directory}; `cstui sync --data-dir {directory}` "
                f"exchanges changes with it.")  # fmt: skip
-    sys.exit(0)
+    sys.exit(EXIT_OK)

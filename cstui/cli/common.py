@@ -20,6 +20,7 @@ import click
 from click.core import ParameterSource
 
 from cstui import i18n
+from cstui.exitcodes import EXIT_DATA, EXIT_ERROR, EXIT_STORAGE
 from cstui.paths import default_data_dir
 from cstui.sanitize import clean
 from cstui.store import StorageError, StoreError, is_team_folder
@@ -29,19 +30,6 @@ if TYPE_CHECKING:  # imported when used: `cstui serve` (run per hub sync) never 
     from cstui.workspace import Workspace
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-EXIT_ERROR = 1
-"""Bad input: an unknown account, a rejected row, a wrong option value."""
-EXIT_USAGE = 2
-"""The command line itself is wrong (click's own code)."""
-EXIT_UNHEALTHY = 3
-"""``cstui doctor`` found problems someone must act on."""
-EXIT_DATA = 4
-"""The data folder cannot be used as it is: missing, unreadable snapshot, missing
-``cstui.json`` next to a journal, saved by a newer cstui. Nothing was changed."""
-EXIT_STORAGE = 5
-"""The disk refused (full, read-only, permission denied) or another process held the lock
-too long. The data is intact; the command did not happen (or only its committed part)."""
 
 
 class Group(click.Group):
@@ -87,6 +75,8 @@ class Group(click.Group):
             return super().invoke(ctx)
         except StoreError as exc:
             fail(str(exc), EXIT_STORAGE if isinstance(exc, StorageError) else EXIT_DATA)
+        except BrokenPipeError:  # `cstui health | head`: the reader left; click exits 1, quietly
+            raise
         except OSError as exc:  # an export file, an import file: outside the data folder
             where = f" {exc.filename}" if exc.filename else ""
             fail(f"cstui could not use{where}: {exc.strerror or type(exc).__name__}.", EXIT_STORAGE)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from cstui import i18n
 from cstui.cli.common import fail, lang_option, run_app, team_option
 from cstui.demo.build import build_demo
 from cstui.workspace import Workspace
@@ -35,9 +36,8 @@ def demo(
     try:
         count = build_demo(target, accounts, seed, team=team)
         if no_open:
-            click.echo(
-                f"Wrote a demo portfolio of {accounts} accounts ({count} records) to {target}."
-            )
+            i18n.set_language(i18n.detect_language(lang))
+            click.echo(i18n.t("cli.demo.wrote", accounts=accounts, count=count, target=target))
             return
         ws = Workspace.open(target, team=team)
         run_app(ws, lang)

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import click
 
-from cstui.cli.common import EXIT_UNHEALTHY, data_dir_option, fail, no_data, team_option
+from cstui.cli.common import data_dir_option, fail, no_data, team_option
 from cstui.domain.models import Account
+from cstui.exitcodes import EXIT_ACTION
 from cstui.paths import default_data_dir
 from cstui.sanitize import clean
 from cstui.store import StoreError
@@ -34,11 +35,11 @@ def doctor(data_dir: Path | None, team: bool) -> None:
     target = data_dir or default_data_dir()
     if no_data(target):
         what = "does not exist" if not target.exists() else "holds no cstui data"
-        fail(f"The data directory {target} {what}; nothing was created.", EXIT_UNHEALTHY)
+        fail(f"The data directory {target} {what}; nothing was created.", EXIT_ACTION)
     try:
         ws = Workspace.open(target, team=team)
     except StoreError as exc:
-        fail(str(exc), EXIT_UNHEALTHY)
+        fail(str(exc), EXIT_ACTION)
         return
     try:
         health = ws.store.diagnose()
@@ -54,5 +55,5 @@ def doctor(data_dir: Path | None, team: bool) -> None:
     if problems:
         for p in problems:
             click.echo(f"problem: {clean(p)}")
-        sys.exit(EXIT_UNHEALTHY)
+        sys.exit(EXIT_ACTION)
     click.echo("Everything looks healthy.")

@@ -23,6 +23,7 @@ from cstui.cli.common import (
     data_dir_option,
     fail,
     inherited,
+    lang_option,
     opened,
     private_file,
     team_option,
@@ -57,10 +58,12 @@ def export_group() -> None:
     is_flag=True,
     help="CSV for Excel: UTF-8 with a BOM and CRLF lines, so Japanese text opens ungarbled.",
 )
+@lang_option
 def export_accounts_cmd(
-    data_dir: Path | None, team: bool, fmt: str, out: Path | None, excel: bool
+    data_dir: Path | None, team: bool, fmt: str, out: Path | None, excel: bool, lang: str | None
 ) -> None:
     """Export every account as CSV or JSON."""
+    i18n.set_language(i18n.detect_language(lang))
     if excel and fmt != "csv":
         raise click.UsageError("--excel writes CSV; it cannot be combined with --format json.")
     with opened(data_dir, team=team) as ws:
@@ -76,7 +79,7 @@ def export_accounts_cmd(
             return
         with private_file(out) as handle:
             count = export_accounts(ws, fmt, handle, excel=excel)
-        click.echo(f"Exported {count} accounts to {out}.", err=True)
+        click.echo(i18n.t("cli.export.accounts", n=count, out=out), err=True)
 
 
 def render(

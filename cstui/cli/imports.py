@@ -14,7 +14,6 @@ import click
 
 from cstui import i18n
 from cstui.cli.common import (
-    EXIT_ERROR,
     Group,
     data_dir_option,
     fail,
@@ -22,6 +21,7 @@ from cstui.cli.common import (
     opened,
     team_option,
 )
+from cstui.exitcodes import EXIT_ERROR
 from cstui.sanitize import clean
 from cstui.workspace.imports import UnreadableFile, decode_csv, import_accounts
 
@@ -48,7 +48,8 @@ def import_group() -> None:
 @data_dir_option
 @team_option
 @lang_option
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+# not exists=True: a missing file is read_csv's sentence in the user's language (exit 1)
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 def import_accounts_cmd(data_dir: Path | None, team: bool, lang: str | None, file: Path) -> None:
     """Import accounts from a CSV with the export's columns; bad rows are reported, not written.
 
@@ -61,8 +62,14 @@ def import_accounts_cmd(data_dir: Path | None, team: bool, lang: str | None, fil
     for line, reason in report.errors:
         click.echo(f"{file}:{line}: {clean(reason)}", err=True)
     click.echo(
-        f"Imported {file}: {report.created} created, {report.updated} updated, "
-        f"{report.unchanged} unchanged, {len(report.errors)} rejected."
+        i18n.t(
+            "cli.import.accounts",
+            file=file,
+            created=report.created,
+            updated=report.updated,
+            unchanged=report.unchanged,
+            rejected=len(report.errors),
+        )
     )
     if report.errors:
         sys.exit(EXIT_ERROR)
@@ -72,7 +79,8 @@ def import_accounts_cmd(data_dir: Path | None, team: bool, lang: str | None, fil
 @data_dir_option
 @team_option
 @lang_option
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+# not exists=True: a missing file is read_csv's sentence in the user's language (exit 1)
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 def import_surveys_cmd(data_dir: Path | None, team: bool, lang: str | None, file: Path) -> None:
     """Import NPS/CSAT responses (account, contact, date, kind, score, comment).
 
@@ -85,6 +93,8 @@ def import_surveys_cmd(data_dir: Path | None, team: bool, lang: str | None, file
     for line, reason in result.errors:
         click.echo(f"{file}:{line}: {clean(reason)}", err=True)
     if result.errors:
-        fail(f"Nothing imported from {file}: {len(result.errors)} bad rows; fix them and retry.")
+        fail(i18n.t("cli.import.surveys_refused", file=file, n=len(result.errors)))
         return
-    click.echo(f"Imported {file}: {result.created} responses, {result.unchanged} already imported.")
+    click.echo(
+        i18n.t("cli.import.surveys", file=file, created=result.created, unchanged=result.unchanged)
+    )

@@ -17,23 +17,28 @@ from typing import Any
 
 import click
 
-from cstui.cli.common import data_dir_option, fail, team_option
+from cstui.cli.common import data_dir_option, fail, no_data, team_option
 from cstui.cli.jsonout import emit
+from cstui.exitcodes import (
+    EXIT_ACTION,
+    EXIT_CANCELLED,
+    EXIT_DATA,
+    EXIT_ERROR,
+    EXIT_OK,
+    EXIT_PARTIAL,
+    EXIT_REMOTE,
+    EXIT_STORAGE,
+)
+from cstui.i18n import t
 from cstui.paths import default_data_dir
 from cstui.sanitize import clean
-from cstui.store import Store, StoreError
+from cstui.store import StorageError, Store, StoreError
 from cstui.sync import registry
 from cstui.sync.adapters.base import AdapterContext, Capability, CRMAdapter
 from cstui.sync.config import SyncConfig, load_sync_config
 from cstui.sync.conflicts import Conflict, ResolveError
 from cstui.sync.engine import Plan, PlannedPush, Progress, SyncReport
 from cstui.sync.errors import (
-    EXIT_CANCELLED,
-    EXIT_CONFIG,
-    EXIT_CONFLICTS,
-    EXIT_FAILED,
-    EXIT_OK,
-    EXIT_PARTIAL,
     Cancelled,
     SyncBusy,
     SyncError,
@@ -70,14 +75,20 @@ def _item(item: PlannedPush) -> str:
 
 
 def _counts(counter: Counter[str]) -> str:
-    return ", ".join(f"{n} {table}" for table, n in counter.items() if n) or "nothing"
+    return ", ".join(_count(table, n) for table, n in counter.items() if n) or "nothing"
+
+
+def _count(table: str, n: int) -> str:
+    """``n`` records of ``table`` in words: "1 account", "3 tasks" (any other table: its name)."""
+    key = f"cli.sync.table.{table}"
+    return t(key, n=n) if table in ONE else f"{n} {table}"
 
 
 def _print_plan(plan: Plan, label: str) -> None:
     pull = {t: n for t, n in plan.pull.items() if n}
     if plan.pull:
         if pull:
-            parts = ", ".join(f"{t} ~{n}" for t, n in pull.items())
+            parts = ", ".join(f"{table} ~{n}" for table, n in pull.items())
             click.echo(f"Would pull from {label}: {parts}.")
         else:
             click.echo(f"Would pull from {label}: nothing new.")
@@ -90,7 +101,7 @@ def _print_plan(plan: Plan, label: str) -> None:
     else:
         click.echo(f"Would push to {label}: nothing.")
     if plan.waiting:
-        click.echo(f"Waiting for their company to reach {label}: {len(plan.waiting)} records.")
+        click.echo(t("cli.sync.waiting", label=label, n=len(plan.waiting)))
     for item in plan.owned_edits[:SHOW_ITEMS]:
         names = ", ".join(item.fields)
         click.echo(
@@ -100,25 +111,29 @@ def _print_plan(plan: Plan, label: str) -> None:
 
 
 def _print_report(report: SyncReport, label: str) -> None:
-    pulled = sum(report.created.values()) + sum(report.updated.values())
+    applied = sum(report.created.values()) + sum(report.updated.values())
     click.echo(
-        f"Synced with {label}: pulled {sum(report.pulled.values())} changed records "
-        f"({pulled} applied here), pushed {sum(report.pushed.values())}, deleted "
-        f"{sum(report.deleted.values())}; {report.requests} requests in {report.seconds:.1f} s."
+        t(
+            "cli.sync.done",
+            label=label,
+            pulled=sum(report.pulled.values()),
+            applied=applied,
+            pushed=sum(report.pushed.values()),
+            deleted=sum(report.deleted.values()),
+            requests=report.requests,
+            seconds=f"{report.seconds:.1f}",
+        )
     )
     if report.skipped:
-        click.echo(f"Skipped {report.skipped} {label} records not linked to a known company.")
+        click.echo(t("cli.sync.skipped", n=report.skipped, label=label))
     for failure in report.failures[:SHOW_ITEMS]:
         click.echo(f"  rejected: {clean(failure.describe())}")
     if len(report.failures) > SHOW_ITEMS:
         click.echo(f"  … and {len(report.failures) - SHOW_ITEMS} more rejected")
     if report.failures:
-        click.echo(f"{len(report.failures)} items were not accepted; they stay queued.")
+        click.echo(t("cli.sync.refused", n=len(report.failures)))
     if report.open_conflicts:
-        click.echo(
-            f"{report.open_conflicts} conflicts wait for a decision: `cstui sync --conflicts` "
-            f"lists them, `cstui sync --resolve ID=mine|theirs` settles one."
-        )
+        click.echo(t("cli.sync.conflicts", n=report.open_conflicts))
 
 
 RESULTS = {
@@ -241,6 +256,24 @@ def _ask(service: SyncService) -> int:
     return settled
 
 
+def _check_usage(
+    *,
+    hub_only: bool,
+    crm_only: bool,
+    as_json: bool,
+    show_status: bool,
+    dry_run: bool,
+    resolve: bool,
+) -> None:
+    """Options that exclude each other are a usage error (exit 2), before anything runs."""
+    if hub_only and crm_only:
+        raise click.UsageError("--hub-only and --crm-only exclude each other.")
+    if as_json and not show_status:
+        raise click.UsageError("--json goes with --status (the other runs print progress).")
+    if resolve and dry_run:
+        raise click.UsageError("--resolve changes data; it cannot be combined with --dry-run.")
+
+
 @click.command(name="sync", context_settings={"help_option_names": ["-h", "--help"]})
 @data_dir_option
 @team_option
@@ -302,22 +335,29 @@ def sync(
     sync.toml (default: hubspot.token in the config folder); see cstui/sync/README.md.
 
     \b
-    Exit codes:
+    Exit codes (the same table for every cstui command):
       0  synced (or nothing to do)
-      1  failed: CRM unreachable, an error or a garbage answer; safe to re-run
-      2  partial: the CRM rejected some items; they stay queued
-      3  conflicts wait for a decision (--conflicts, --resolve)
-      4  configuration or usage error (token, sync.toml, adapter, --resolve)
-      5  another sync is running for this data folder
-      6  the hub is not a cstui data folder
-      7  the hub runs a cstui with another protocol version
-      8  permission problem on the hub's server
+      1  not configured: token missing/refused/too open, bad sync.toml, unknown
+         adapter, a CRM property missing; or an unknown conflict in --resolve
+      2  usage: an unknown option, or options that exclude each other
+      3  someone must act: conflicts wait for a decision (--conflicts, --resolve);
+         --setup: an administrator must create the listed properties
+      4  the data folder, or the hub's folder, is not a usable cstui data folder
+      5  the disk refused (here or on the hub's server: permissions), or another
+         sync is running for this data folder
+      6  partial: the CRM refused some records; they stay queued
+      7  the CRM or the hub could not be reached or answered wrongly (offline,
+         an HTTP error, another cstui protocol version); safe to re-run
       130 cancelled; everything done so far is kept
     """
-    if hub_only and crm_only:
-        fail("--hub-only and --crm-only exclude each other.", EXIT_CONFIG)
-    if as_json and not show_status:
-        fail("--json goes with --status (the other runs print progress).", EXIT_CONFIG)
+    _check_usage(
+        hub_only=hub_only,
+        crm_only=crm_only,
+        as_json=as_json,
+        show_status=show_status,
+        dry_run=dry_run,
+        resolve=bool(resolutions),
+    )
     if list_adapters:
         for info in registry.available().values():
             click.echo(f"{info.name}  {info.target}  ({info.package or 'unknown package'})")
@@ -335,17 +375,19 @@ def sync(
         # Read-only runs never create the data folder: an empty scratch store stands in.
         scratch = tempfile.TemporaryDirectory(prefix="cstui-dry-run-")
         folder = Path(scratch.name)
+    elif no_data(folder):
+        _before_a_new_book(folder, config, adapter_name, hub_only=hub_only)
     try:
         store = Store(folder, actor=current_user(), team=team and scratch is None)
     except StoreError as exc:
-        fail(str(exc), EXIT_FAILED)
+        fail(str(exc), EXIT_STORAGE if isinstance(exc, StorageError) else EXIT_DATA)
         return
-    code = EXIT_FAILED
+    code = EXIT_ERROR  # until a run says otherwise: nothing is checkpointed
     hub = has_hub(folder) and not crm_only and scratch is None
     crm = not hub_only and (not hub or config.crm_configured(adapter_name) or crm_only)
     if hub_only and not hub:
         store.close(checkpoint=False)
-        fail(f"{folder} has no team hub; `cstui clone REMOTE DIR` makes one.", EXIT_CONFIG)
+        fail(f"{folder} has no team hub; `cstui clone REMOTE DIR` makes one.", EXIT_ERROR)
     try:
         if as_json:
             code = _status_json(store, config, adapter_name, hub=hub, crm=crm)
@@ -364,10 +406,25 @@ def sync(
             )
     finally:
         # A failed or read-only run leaves the data files exactly as they were.
-        store.close(checkpoint=code in (EXIT_OK, EXIT_PARTIAL, EXIT_CONFLICTS) and not dry_run)
+        store.close(checkpoint=code in (EXIT_OK, EXIT_PARTIAL, EXIT_ACTION) and not dry_run)
         if scratch is not None:
             scratch.cleanup()
     sys.exit(code)
+
+
+def _before_a_new_book(
+    folder: Path, config: SyncConfig, adapter_name: str | None, *, hub_only: bool
+) -> None:
+    """A sync into a folder with no book starts one from the CRM, but only once the CRM is
+    known to be set up: a run that fails at once (no token, a typo in --data-dir) must not
+    leave an empty book behind. A folder with no book has no hub either."""
+    if hub_only:
+        fail(f"{folder} has no team hub; `cstui clone REMOTE DIR` makes one.", EXIT_ERROR)
+    try:
+        cls = registry.load(adapter_name or config.adapter)
+        cls(AdapterContext(config, config.tables)).close()
+    except SyncError as exc:
+        fail(f"{exc} Nothing was created in {folder}.", exc.exit_code)
 
 
 def _sync_all(
@@ -395,12 +452,12 @@ def _sync_all(
                 settled = _apply_resolutions(service, resolutions)
             except ResolveError as exc:
                 click.echo(f"cstui: {clean(str(exc))}", err=True)
-                return EXIT_CONFIG
+                return EXIT_ERROR
             resolutions = ()
             if not quiet:
-                click.echo(f"Settled {settled} conflicts; syncing to make both sides agree.")
+                click.echo(t("cli.sync.settled", n=settled))
         code = _sync_hub(store, quiet=quiet)
-        if code not in (EXIT_OK, EXIT_CONFLICTS) or not crm:
+        if code not in (EXIT_OK, EXIT_ACTION) or not crm:
             return code
         crm_code = _sync(
             service,
@@ -470,7 +527,7 @@ def _print_hub_status(store: Store, *, dry_run: bool) -> None:
     with HubSync(store) as hub:
         status = hub.status()
     if dry_run:
-        click.echo(f"Would push to the hub {clean(status.remote)}: {status.pending} records.")
+        click.echo(t("cli.sync.hub_would_push", remote=clean(status.remote), n=status.pending))
         return
     click.echo(f"Hub: {clean(status.remote)}")
     _echo_last_run(status)
@@ -512,16 +569,19 @@ def _sync_hub(store: Store, *, quiet: bool) -> int:
     if show:
         click.echo("", err=True)
     click.echo(
-        f"Synced with the hub: pushed {report.pushed} changed records, received "
-        f"{report.pulled} ({report.applied} applied here, {report.deleted} deleted); "
-        f"{report.sent / 1e3:.0f} kB sent, {report.received / 1e3:.0f} kB received in "
-        f"{report.seconds:.1f} s."
+        t(
+            "cli.sync.hub_done",
+            pushed=report.pushed,
+            pulled=report.pulled,
+            applied=report.applied,
+            deleted=report.deleted,
+            sent=f"{report.sent / 1e3:.0f}",
+            received=f"{report.received / 1e3:.0f}",
+            seconds=f"{report.seconds:.1f}",
+        )
     )
     if report.open_conflicts:
-        click.echo(
-            f"{report.open_conflicts} conflicts wait for a decision: `cstui sync --conflicts` "
-            f"lists them, `cstui sync --resolve ID=mine|theirs` settles one."
-        )
+        click.echo(t("cli.sync.conflicts", n=report.open_conflicts))
     return report.exit_code
 
 
@@ -545,11 +605,11 @@ def _setup(config: SyncConfig, adapter_name: str | None) -> int:
     finally:
         adapter.close()
     if result.created:
-        click.echo(f"Created {len(result.created)} properties in {label}:")
+        click.echo(t("cli.sync.created", n=len(result.created), label=label))
         for name in result.created:
             click.echo(f"  {name}")
     if result.existing:
-        click.echo(f"{len(result.existing)} properties were already there.")
+        click.echo(t("cli.sync.existing", n=len(result.existing)))
     if result.manual:
         click.echo(
             f"This token may not create properties in {label} (a private app needs the "
@@ -558,7 +618,7 @@ def _setup(config: SyncConfig, adapter_name: str | None) -> int:
         )
         for line in result.manual:
             click.echo(f"  {clean(line)}")
-        return EXIT_CONFIG
+        return EXIT_ACTION
     if not result.created:
         click.echo(f"Nothing to create: {label} has every property cstui needs.")
     return EXIT_OK
@@ -580,7 +640,7 @@ def _sync(
     if show_conflicts:
         return _list_conflicts(service)
     if resolutions:
-        code = _settle(service, resolutions, dry_run=dry_run, quiet=quiet)
+        code = _settle(service, resolutions, quiet=quiet)
         if code is not None:
             return code
     cancel = threading.Event()
@@ -609,7 +669,7 @@ def _sync(
             else " Nothing was changed."
         )
         return _failed(
-            service, exc, dry_run=dry_run, tail=tail if exc.exit_code == EXIT_FAILED else ""
+            service, exc, dry_run=dry_run, tail=tail if exc.exit_code == EXIT_REMOTE else ""
         )
     finally:
         adapter.close()
@@ -627,20 +687,15 @@ def _list_conflicts(service: SyncService) -> int:
     return EXIT_OK
 
 
-def _settle(
-    service: SyncService, resolutions: tuple[str, ...], *, dry_run: bool, quiet: bool
-) -> int | None:
+def _settle(service: SyncService, resolutions: tuple[str, ...], *, quiet: bool) -> int | None:
     """Apply `--resolve` choices before syncing; an exit code if the command must stop."""
-    if dry_run:
-        click.echo("cstui: --resolve changes data; it cannot be combined with --dry-run.", err=True)
-        return EXIT_CONFIG
     try:
         settled = _apply_resolutions(service, resolutions)
     except ResolveError as exc:
         click.echo(f"cstui: {clean(str(exc))}", err=True)
-        return EXIT_CONFIG
+        return EXIT_ERROR
     if not quiet:
-        click.echo(f"Settled {settled} conflicts; syncing to make both sides agree.")
+        click.echo(t("cli.sync.settled", n=settled))
     return None
 
 

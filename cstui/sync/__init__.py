@@ -6,11 +6,8 @@ Never imports Textual. The app and the CLI use :class:`SyncService`.
 from .conflicts import CHOICES, Conflict, ResolveError
 from .engine import Failure, Plan, PlannedPush, Progress, SyncEngine, SyncReport
 from .errors import (
-    EXIT_BUSY,
     EXIT_CANCELLED,
-    EXIT_CONFIG,
     EXIT_CONFLICTS,
-    EXIT_FAILED,
     EXIT_OK,
     EXIT_PARTIAL,
     Cancelled,
@@ -26,11 +23,8 @@ from .service import SyncService, SyncStatus, sync_status
 
 __all__ = [
     "CHOICES",
-    "EXIT_BUSY",
     "EXIT_CANCELLED",
-    "EXIT_CONFIG",
     "EXIT_CONFLICTS",
-    "EXIT_FAILED",
     "EXIT_OK",
     "EXIT_PARTIAL",
     "Cancelled",

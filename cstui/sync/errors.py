@@ -1,24 +1,24 @@
 """Sync errors: each message is one sentence a CSM can act on, and never holds a secret.
 
-The command line maps the classes to exit codes (see ``EXIT_*``), so a cron job can tell
-"try again later" (the CRM was unreachable) from "fix the configuration".
+Each class carries the exit code ``cstui sync`` and ``cstui clone`` end with, from the one
+table of every command (:mod:`cstui.exitcodes`), so a cron job can tell "try again later"
+(the CRM was unreachable: 7) from "fix the configuration" (1).
 """
 
 from __future__ import annotations
 
-EXIT_OK = 0
-EXIT_FAILED = 1
-"""The sync stopped: CRM unreachable, refused a request, or answered garbage. Safe to re-run."""
-EXIT_PARTIAL = 2
-"""The sync finished but the CRM rejected some items; they stay queued and are retried."""
-EXIT_CONFLICTS = 3
-"""The sync finished; some fields changed on both sides and wait for a decision."""
-EXIT_CONFIG = 4
-"""Configuration problem: no token, token file too open, bad sync.toml, unknown adapter."""
-EXIT_BUSY = 5
-"""Another sync is already running for this data folder."""
-EXIT_CANCELLED = 130
-"""Interrupted (Ctrl-C or the cancel flag); everything done so far is kept."""
+from cstui.exitcodes import (
+    EXIT_ACTION,
+    EXIT_CANCELLED,
+    EXIT_ERROR,
+    EXIT_OK,
+    EXIT_PARTIAL,
+    EXIT_REMOTE,
+    EXIT_STORAGE,
+)
+
+EXIT_CONFLICTS = EXIT_ACTION
+"""A sync's name for "someone must act": it finished, but conflicts wait for a decision."""
 
 
 class SyncError(Exception):
@@ -28,7 +28,7 @@ class SyncError(Exception):
     confirmed) before it stopped: all of it is consistent and the next run continues.
     """
 
-    exit_code = EXIT_FAILED
+    exit_code = EXIT_REMOTE
     changed = False
     recorded = False
     """Whether the run's status (``--status``, the app's status line) already says so."""
@@ -37,7 +37,7 @@ class SyncError(Exception):
 class ConfigError(SyncError):
     """The sync is not configured correctly (also: a refused token)."""
 
-    exit_code = EXIT_CONFIG
+    exit_code = EXIT_ERROR
 
 
 class UnknownAdapter(ConfigError):
@@ -47,7 +47,7 @@ class UnknownAdapter(ConfigError):
 class SyncBusy(SyncError):
     """Another process holds this data folder's sync lock."""
 
-    exit_code = EXIT_BUSY
+    exit_code = EXIT_STORAGE
 
 
 class Cancelled(SyncError):
@@ -77,3 +77,20 @@ class GarbageResponse(RemoteError):
 
     Raised before anything from that answer is written, so the local data is unchanged.
     """
+
+
+__all__ = [
+    "EXIT_CANCELLED",
+    "EXIT_CONFLICTS",
+    "EXIT_OK",
+    "EXIT_PARTIAL",
+    "Cancelled",
+    "ConfigError",
+    "GarbageResponse",
+    "Rejected",
+    "RemoteError",
+    "SyncBusy",
+    "SyncError",
+    "UnknownAdapter",
+    "Unreachable",
+]

@@ -68,14 +68,13 @@ import orjson
 
 from cstui import clock
 from cstui.domain.history import history_records
+from cstui.exitcodes import EXIT_DATA, EXIT_REMOTE, EXIT_STORAGE
 from cstui.store import LockBusyError, Store, StoreError
 from cstui.store.errors import StorageError
 
 from .conflicts import CONFLICTS_TABLE, conflict_id, open_fields, record_conflict
 from .engine import Progress
 from .errors import (
-    EXIT_CONFIG,
-    EXIT_FAILED,
     Cancelled,
     ConfigError,
     SyncBusy,
@@ -97,9 +96,6 @@ DERIVED_TABLES = frozenset({"health"})
 """Computed from the other tables: never a conflict, the latest writer wins."""
 PAGE = 2000
 BATCH = 1000
-EXIT_NOT_A_BOOK = 6
-EXIT_PROTOCOL = 7
-EXIT_PERMISSION = 8
 SNAPSHOT = "cstui.json"
 JOURNAL = "journal.jsonl"
 PARTIAL = ".clone-partial"
@@ -123,25 +119,25 @@ class HubUnreachable(HubError, Unreachable):
 class NotABook(HubError):
     """The hub's folder is not a cstui data folder."""
 
-    exit_code = EXIT_NOT_A_BOOK
+    exit_code = EXIT_DATA
 
 
 class ProtocolMismatch(HubError):
     """The server runs a cstui that speaks another protocol version."""
 
-    exit_code = EXIT_PROTOCOL
+    exit_code = EXIT_REMOTE
 
 
 class HubPermission(HubError):
     """The server's user may not read or write the team folder."""
 
-    exit_code = EXIT_PERMISSION
+    exit_code = EXIT_STORAGE
 
 
 class CloneRefused(HubError, ConfigError):
     """The target folder already holds another book."""
 
-    exit_code = EXIT_CONFIG
+    exit_code = EXIT_DATA
 
 
 _CODES: dict[str, type[HubError]] = {
@@ -298,7 +294,7 @@ def serve_dir(
                 f"{hello.get('protocol')!r}; install the same cstui version on both.",
             )
         )
-        return EXIT_PROTOCOL
+        return EXIT_REMOTE
     folder = Path(data_dir).expanduser()
     if not (folder / SNAPSHOT).is_file():
         what = "does not exist" if not folder.exists() else "is not a cstui data folder"
@@ -308,15 +304,15 @@ def serve_dir(
                 f"{folder} on the hub {what}; give the path of the team's data folder.",
             )
         )
-        return EXIT_NOT_A_BOOK
+        return EXIT_DATA
     try:
         store = Store(folder, actor=actor, team=team)
     except StorageError as exc:
         wire.send(_error("permission", f"On the hub: {exc}"))
-        return EXIT_PERMISSION
+        return EXIT_STORAGE
     except StoreError as exc:
         wire.send(_error("not_a_book", f"On the hub: {exc}"))
-        return EXIT_NOT_A_BOOK
+        return EXIT_DATA
     try:
         with _gc_quiet():
             return serve(store, rd, wr, hello=hello, wire=wire)
@@ -358,7 +354,7 @@ def serve(
         book = book_id(store)
     except StorageError as exc:
         wire.send(_error("permission", f"On the hub: {exc}"))
-        return EXIT_PERMISSION
+        return EXIT_STORAGE
     store.poll()
     wire.send({"type": "hello", "protocol": PROTOCOL, "book": book, "seq": store.last_seq})
     stop = threading.Event()
@@ -440,10 +436,10 @@ def _answer_requests(store: Store, wire: Wire, stop: threading.Event) -> int:
                 wire.send(_error("protocol", f"Unknown request {kind!r}."))
         except StorageError as exc:
             wire.send(_error("permission", f"On the hub: {exc}"))
-            return EXIT_PERMISSION
+            return EXIT_STORAGE
         except (KeyError, TypeError, ValueError) as exc:
             wire.send(_error("protocol", f"A request the hub cannot read ({exc})."))
-            return EXIT_PROTOCOL
+            return EXIT_REMOTE
 
 
 def _item(table: str, rec: dict[str, Any]) -> dict[str, Any]:
@@ -1372,10 +1368,6 @@ def tables_of(store: Store) -> Iterable[str]:
 
 __all__ = [
     "ADAPTER",
-    "EXIT_FAILED",
-    "EXIT_NOT_A_BOOK",
-    "EXIT_PERMISSION",
-    "EXIT_PROTOCOL",
     "PROTOCOL",
     "CloneRefused",
     "Connection",

@@ -21,8 +21,8 @@ import pytest
 from click.testing import CliRunner
 
 from cstui.cli import main
-from cstui.cli.common import EXIT_DATA, EXIT_ERROR, EXIT_STORAGE, EXIT_UNHEALTHY
 from cstui.domain.models import Account
+from cstui.exitcodes import EXIT_ACTION, EXIT_DATA, EXIT_ERROR, EXIT_STORAGE
 from cstui.store import Store
 from cstui.workspace import Workspace
 
@@ -183,7 +183,7 @@ def test_a_missing_data_directory_is_said_to_be_one_and_not_created(tmp_path: Pa
         assert code == EXIT_DATA, (args, stderr)
         assert "does not exist" in one_clear_line(stderr)
     code, _, stderr = run("doctor", "--data-dir", target)
-    assert code == EXIT_UNHEALTHY
+    assert code == EXIT_ACTION
     assert "does not exist" in one_clear_line(stderr)
     assert not target.exists()
 
@@ -197,7 +197,7 @@ def test_a_missing_snapshot_next_to_a_journal_is_refused_by_every_command(book: 
         assert "is missing" in one_clear_line(stderr)
         assert SECRET not in stdout
     code, stdout, stderr = run("doctor", "--data-dir", book)
-    assert code == EXIT_UNHEALTHY
+    assert code == EXIT_ACTION
     assert "is missing" in one_clear_line(stderr)
     assert sorted(p.name for p in book.iterdir()) == before  # nothing created
 
@@ -256,7 +256,7 @@ def test_doctor_notes_a_repaired_torn_line_and_a_leftover_temp_file_but_is_healt
 def test_doctor_problems_exit_3_with_what_to_do(book: Path) -> None:
     os.chmod(book / "cstui.json", 0o644)
     code, stdout, _ = run("doctor", "--data-dir", book)
-    assert code == EXIT_UNHEALTHY
+    assert code == EXIT_ACTION
     assert "problem:" in stdout
     assert "chmod 600" in stdout
 

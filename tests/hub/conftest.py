@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from cstui.demo.build import build_demo
+from cstui.exitcodes import EXIT_ACTION, EXIT_OK
 from cstui.store import Store
 
 
@@ -41,7 +42,7 @@ class Team:
 
     def sync(self, folder: Path, *extra: str) -> subprocess.CompletedProcess[str]:
         done = self.run("sync", "--data-dir", str(folder), "--quiet", *extra)
-        assert done.returncode in (0, 3), done.stderr
+        assert done.returncode in (EXIT_OK, EXIT_ACTION), done.stderr
         return done
 
     def store(self, folder: Path) -> Store:

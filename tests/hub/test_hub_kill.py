@@ -40,6 +40,7 @@ from typing import Any
 
 import pytest
 
+from cstui.exitcodes import EXIT_REMOTE
 from cstui.store import Store
 from cstui.sync.hub import fields_of, travels
 
@@ -204,7 +205,7 @@ def test_twenty_kills_then_one_sync_converge(team: Team) -> None:
         if mode != "server":
             assert code == -signal.SIGKILL, point
         elif k < len(MESSAGES):
-            assert code == 1, f"{point}: a broken connection fails the run"
+            assert code == EXIT_REMOTE, f"{point}: a broken connection fails the run"
         else:
             assert code == 0, f"{point}: the connection broke after the last page"
 

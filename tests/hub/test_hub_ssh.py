@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from cstui.exitcodes import EXIT_DATA, EXIT_REMOTE
+
 from .conftest import Team
 
 SSHD = "/usr/sbin/sshd"
@@ -92,13 +94,13 @@ def test_clone_and_sync_over_ssh(team: Team, sshd: dict[str, str]) -> None:
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert team.get(team.hub, "accounts", aid)["seats"] == 4242
-    # a wrong path on the server: one sentence, exit 6, nothing created there
+    # a wrong path on the server: one sentence, exit 4, nothing created there
     wrong = f"127.0.0.1:{team.root}/nope"
     done = subprocess.run(
         [sys.executable, "-m", "cstui", "clone", wrong, str(team.root / "x")],
         env=env, capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
-    assert done.returncode == 6
+    assert done.returncode == EXIT_DATA
     assert "does not exist" in done.stderr
     assert not (team.root / "nope").exists()
 
@@ -110,6 +112,6 @@ def test_ssh_failing_is_one_clear_sentence(team: Team, sshd: dict[str, str]) -> 
         [sys.executable, "-m", "cstui", "clone", f"127.0.0.1:{team.hub}", str(team.root / "y")],
         env=env, capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
-    assert done.returncode == 1
+    assert done.returncode == EXIT_REMOTE
     assert "ssh could not connect to 127.0.0.1" in done.stderr
     assert done.stderr.count("\n") == 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from cstui.exitcodes import EXIT_ACTION, EXIT_DATA
 from cstui.store import Store
 from cstui.sync.hub import ADAPTER
 
@@ -142,7 +143,7 @@ def test_same_field_on_both_laptops_is_one_conflict(team: Team) -> None:
         b.put("accounts", aid, {"seats": 200})
     team.sync(team.a)
     done = team.run("sync", "--data-dir", str(team.b), "--quiet")
-    assert done.returncode == 3, done.stdout + done.stderr
+    assert done.returncode == EXIT_ACTION, done.stdout + done.stderr
     with team.store(team.b) as b:
         conflicts = [c for c in b.all("conflicts") if c["adapter"] == ADAPTER]
         assert len(conflicts) == 1
@@ -213,7 +214,7 @@ def test_clone_refuses_another_book_and_reruns(team: Team, tmp_path: Path) -> No
 
     build_demo(other, accounts=2, seed=9, user="x")
     done = team.run("clone", str(team.hub), str(other))
-    assert done.returncode == 4
+    assert done.returncode == EXIT_DATA
     assert "another book" in done.stderr or "already holds" in done.stderr
     assert done.stderr.count("\n") == 1
 
@@ -222,12 +223,12 @@ def test_clear_errors_for_a_wrong_hub(team: Team, tmp_path: Path) -> None:
     empty = tmp_path / "empty"
     empty.mkdir()
     done = team.run("clone", str(empty), str(tmp_path / "c1"))
-    assert done.returncode == 6, done.stderr
+    assert done.returncode == EXIT_DATA, done.stderr
     assert "not a cstui data folder" in done.stderr
     assert list(empty.iterdir()) == []  # nothing created on the hub
     assert not (tmp_path / "c1" / "cstui.json").exists()
     done = team.run("clone", str(tmp_path / "missing"), str(tmp_path / "c2"))
-    assert done.returncode == 6
+    assert done.returncode == EXIT_DATA
     assert "does not exist" in done.stderr
     assert not (tmp_path / "missing").exists()
 

@@ -12,6 +12,13 @@ import pytest
 from click.testing import CliRunner
 
 from cstui.cli.sync import sync
+from cstui.exitcodes import (
+    EXIT_ACTION,
+    EXIT_ERROR,
+    EXIT_PARTIAL,
+    EXIT_REMOTE,
+    EXIT_STORAGE,
+)
 from cstui.store import Store
 from cstui.sync.config import Secret, SyncConfig, load_sync_config
 from cstui.workspace import Workspace
@@ -121,7 +128,7 @@ def test_offline_fails_with_one_line_changes_no_data_and_status_says_so(
     before = _records(data, status=False)
     env = {"CSTUI_HUBSPOT_URL": f"http://127.0.0.1:{free_port()}", "CSTUI_HUBSPOT_TOKEN": TOKEN}
     code, out, err = run(env=env)
-    assert code == 1
+    assert code == EXIT_REMOTE
     assert out == ""
     assert len(err.splitlines()) == 1, err
     assert err.startswith("cstui: Cannot reach HubSpot at http://127.0.0.1:")
@@ -146,7 +153,7 @@ def test_status_names_the_refused_records_and_their_account(
     ws.add_contact(acc.id, {"name": "Big Boss", "title": "Chief"})
     ws.close()
     code, out, _ = run(env=env_for(crm))
-    assert code == 2
+    assert code == EXIT_PARTIAL
     assert f"rejected: contact 'Big Boss' of '{acc.name}': " in out
     code, out, _ = run("--status")
     assert "(partial: some items were not accepted)" in out
@@ -187,7 +194,7 @@ def test_partial_failure_exits_2_and_keeps_items_queued(
     _seed(data)
     crm.fault("partial", path="companies/batch/upsert", times=1, fraction=1.0)
     code, out, _ = run(env=env_for(crm))
-    assert code == 2
+    assert code == EXIT_PARTIAL
     assert "rejected: account 'Local 0 KK': Property values were not valid" in out
     assert "stay queued" in out
     code, out, _ = run(env=env_for(crm))
@@ -206,20 +213,20 @@ def test_conflicts_exit_3_and_resolve_from_the_command_line(
     ws.close()
     crm.update("companies", rid, {"cstui_stage": "renewal"})
     code, out, _ = run(env=env_for(crm))
-    assert code == 3
-    assert "1 conflicts wait for a decision" in out
+    assert code == EXIT_ACTION
+    assert "1 conflict waits for a decision" in out
     code, out, _ = run("--conflicts", env=env_for(crm))
     assert code == 0
     assert "stage: changed on both sides" in out
     assert "mine expansion; theirs renewal" in out
     conflict_id = out.split()[0]
     code, _, err = run("--resolve", f"{conflict_id}=sideways", env=env_for(crm))
-    assert code == 4
+    assert code == EXIT_ERROR
     assert "Choose mine, theirs or edit" in err
     before = _records(data)
     for bad in ("nope=mine", f"{conflict_id}=value:not-a-stage", f"{conflict_id}=theirs"):
         code, _, err = run("--resolve", f"{conflict_id}=mine", "--resolve", bad)
-        assert code == 4, err  # checked whole: the valid first item was not applied either
+        assert code == EXIT_ERROR, err  # checked whole: the valid first item was not applied either
         assert _records(data) == before
     code, out, _ = run("--resolve", f"{conflict_id}=value:advocacy", env=env_for(crm))
     assert code == 0, out
@@ -249,7 +256,7 @@ def test_unknown_adapter_is_a_configuration_error_naming_the_installed_ones(
     setup: tuple[Path, Path],
 ) -> None:
     code, _, err = run("--adapter", "salesforce")
-    assert code == 4
+    assert code == EXIT_ERROR
     assert "There is no CRM adapter named 'salesforce'. Installed adapters:" in err
     assert "hubspot" in err
     assert "rest" in err
@@ -267,7 +274,7 @@ def test_another_running_sync_exits_5(setup: tuple[Path, Path], crm: FakeCRM) ->
             code, _, err = run(env=env_for(crm))
     finally:
         store.close(checkpoint=False)
-    assert code == 5
+    assert code == EXIT_STORAGE
     assert "already running" in err
 
 
@@ -282,7 +289,7 @@ def test_token_file_must_be_private(setup: tuple[Path, Path], crm: FakeCRM) -> N
     os.chmod(token_file, 0o644)
     env = {"CSTUI_HUBSPOT_URL": crm.url}
     code, out, err = run(env=env)
-    assert code == 4
+    assert code == EXIT_ERROR
     assert out == ""
     assert f"Permissions 0644 for {token_file} are too open" in err
     assert f"chmod 600 {token_file}" in err
@@ -295,7 +302,7 @@ def test_token_file_must_be_private(setup: tuple[Path, Path], crm: FakeCRM) -> N
 def test_a_missing_token_says_where_to_put_it(setup: tuple[Path, Path]) -> None:
     _, config = setup
     code, _, err = run()
-    assert code == 4
+    assert code == EXIT_ERROR
     assert "No HubSpot token: set CSTUI_HUBSPOT_TOKEN" in err
     assert str(config / "hubspot.token") in err
 
@@ -342,13 +349,13 @@ def test_the_token_never_appears_in_output_errors_or_logs(
 
     assert capture("--dry-run") == 0
     crm.fault("echo_token", times=1)  # a proxy that repeats the Authorization header
-    assert capture() == 4
+    assert capture() == EXIT_ERROR
     assert any("Bad credentials: Bearer ****" in o for o in outputs)
     crm.fault("partial", path="batch/upsert", times=1, fraction=1.0)
-    assert capture() == 2
+    assert capture() == EXIT_PARTIAL
     assert capture() == 0
     crm.fault("malformed", path="/search", times=None)
-    assert capture() == 1
+    assert capture() == EXIT_REMOTE
     crm.clear_faults()
     code, out, err = run(
         env={
@@ -357,7 +364,7 @@ def test_the_token_never_appears_in_output_errors_or_logs(
         }
     )
     outputs.extend([out, err])
-    assert code == 1
+    assert code == EXIT_REMOTE
     logged = [r.getMessage() for r in caplog.records] + [str(r.args) for r in caplog.records]
     assert len(logged) > 10  # httpx and the engine did log
     for text in outputs + logged:

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from cstui.exitcodes import EXIT_ACTION
 from cstui.sync.meta import get_meta
 from cstui.workspace import Workspace
 
@@ -155,7 +156,7 @@ def _final_sync(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
         )
         if done.returncode == 0:
             break
-    if done.returncode == 3:
+    if done.returncode == EXIT_ACTION:
         listing = subprocess.run(
             [sys.executable, "-m", "cstui.cli.sync", "--conflicts"],
             env=env,

@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
+from cstui.exitcodes import EXIT_PARTIAL
 from cstui.store import Store
 from cstui.sync.config import SyncConfig
 from cstui.sync.errors import ConfigError, GarbageResponse
@@ -119,7 +120,7 @@ def test_rest_rejections_are_per_item_and_garbage_is_refused(
     service = _service(rest.store, tmp_path)
     adapter = service.adapter(http=httpx.MockTransport(crm), retry=FAST)
     report = service.run(adapter)
-    assert report.exit_code == 2
+    assert report.exit_code == EXIT_PARTIAL
     assert [f.message for f in report.failures] == [
         "the CRM refused PUT /accounts/"
         + report.failures[0].record_id

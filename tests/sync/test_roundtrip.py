@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from cstui.cli.sync import sync as sync_command
+from cstui.exitcodes import EXIT_ACTION, EXIT_ERROR
 from cstui.sync.errors import EXIT_OK
 from cstui.sync.meta import get_meta
 from cstui.sync.schema import DEFAULT_TABLES
@@ -165,7 +166,7 @@ def test_setup_creates_the_custom_properties_once_and_the_first_sync_suggests_it
         ws.create_account({"name": "Fresh KK", "tier": "high"})
         ws.close()
         code, _, err = _cli("--quiet", env=env)
-        assert code == 4
+        assert code == EXIT_ERROR
         assert "cstui sync --setup" in err
         assert "cstui_" in err
         code, out, _ = _cli("--setup", env=env)
@@ -187,7 +188,7 @@ def test_setup_creates_the_custom_properties_once_and_the_first_sync_suggests_it
 def test_setup_without_the_schema_scope_lists_what_to_create_by_hand(tmp_path: Path) -> None:
     with FakeCRM(schema=True, schema_scope=False) as crm:
         code, out, _ = _cli("--setup", env=_env(tmp_path, crm))
-        assert code == 4
+        assert code == EXIT_ACTION
         assert "administrator" in out
         assert "companies: cstui_id (single-line text, unique values; label 'cstui id')" in out
         assert "tasks: cstui_no_due (date picker" in out

@@ -92,7 +92,7 @@ def test_options_pass_through_a_subgroup(data: Path) -> None:
     [
         (["--lang", "ja", "doctor", "--data-dir", "{dir}"], "--lang"),
         (["--lang", "ja", "health", "--data-dir", "{dir}"], "--lang"),  # a group that runs
-        (["--lang", "ja", "export", "accounts", "--data-dir", "{dir}"], "--lang"),
+        (["--lang", "ja", "compact", "--data-dir", "{dir}"], "--lang"),
         (["health", "--json", "explain", "--data-dir", "{dir}", "acme"], "--json"),
         (["--data-dir", "{dir}", "demo", "--no-open"], "--data-dir"),
     ],

@@ -27,11 +27,33 @@ def test_money_rounds_half_up_without_a_minus_zero() -> None:
 
 
 def test_short_money_moves_up_a_unit_instead_of_1000k() -> None:
-    assert short_money(999_970, "USD") == "$1M"
-    assert short_money(999_960_000, "JPY") == "¥1B"
+    assert short_money(999_970, "USD") == "$1.0M"
+    assert short_money(999_960_000, "JPY") == "¥1.0B"
     assert short_money(99_970, "USD") == "$100k"
-    assert short_money(999_940, "JPY") == "¥1M"
+    assert short_money(999_940, "JPY") == "¥1.0M"
     assert short_money(949_940, "JPY") == "¥950k"
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "shown"),
+    [
+        (1_000_000, "USD", "$1.0M"),  # the decimal says "rounded to a tenth", never "$1M"
+        (3_040_000, "USD", "$3.0M"),
+        (-2_000_000, "JPY", "-¥2.0M"),
+        (7_000_000_000, "JPY", "¥7.0B"),
+        (12_000, "USD", "$12k"),  # thousands stay whole when they are
+        (12_500, "USD", "$12.5k"),
+        (350_000, "USD", "$350k"),
+        (120_000_000, "JPY", "¥120M"),  # from 100 of a unit on, whole units
+        (999, "USD", "$999"),
+        (1_250, "EUR", "€1.3k"),
+        (4_500_000, "CHF", "4.5M CHF"),
+    ],
+)
+def test_short_money_keeps_the_decimal_of_millions_and_billions(
+    amount: int, currency: str, shown: str
+) -> None:
+    assert short_money(amount, currency) == shown
 
 
 def _book(ws: Workspace) -> dict[str, str]:
