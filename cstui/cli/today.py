@@ -44,7 +44,7 @@ def render_text(digest: TodayDigest) -> str:
         title += f" {t('today.cli.hint')}"
     lines = [f"{t('today.title')} {title}"]
     for section, items in digest.sections():
-        lines += ["", section_title(section, len(items))]
+        lines += ["", section_title(section, items)]
         if not items:
             lines.append(f"  {t('today.empty')}")
         lines += [f"  {item_line(i, show_owner=digest.everyone)}" for i in items]

@@ -195,7 +195,7 @@ class TodayScreen(LiveScreen):
                 options.append(Option("", id=f"s:{section}", disabled=True))  # a blank line
             options.append(
                 Option(
-                    Text(section_title(section, len(section_items))),
+                    Text(section_title(section, section_items)),
                     id=f"h:{section}",
                     disabled=True,
                 )

@@ -31,7 +31,7 @@ Sections, each in the order a CSM works through it:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Final
@@ -125,9 +125,17 @@ class TodayDigest:
 
 
 # ----------------------------------------------------------------------------- wording
-def section_title(section: str, count: int) -> str:
-    """A section heading with its count, e.g. "Renewals within 90 days (5)"."""
-    return t(f"today.section.{section}", n=count, days=RENEWAL_WINDOW_DAYS)
+def section_title(section: str, items: Sequence[TodayItem]) -> str:
+    """A section heading with its count, e.g. "Renewals within 90 days (5) · 2 overdue".
+
+    The renewals count is the upcoming ones only (0 ≤ days < 90), the number the portfolio
+    header, the ``renewal<90d`` filter and the built-in view give; the overdue ones listed in
+    the same section are counted apart so the four never disagree."""
+    if section != "renewals":
+        return t(f"today.section.{section}", n=len(items))
+    overdue = sum(1 for i in items if i.kind == "overdue")
+    title = t("today.section.renewals", n=len(items) - overdue, days=RENEWAL_WINDOW_DAYS)
+    return f"{title} · {t('today.section.overdue', n=overdue)}" if overdue else title
 
 
 def _due(days: int) -> str:

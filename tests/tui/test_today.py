@@ -9,6 +9,7 @@ from cstui.app import CSApp, create_app
 from cstui.domain.alerts import Alert
 from cstui.screens.today import TodayList, TodayScreen
 from cstui.workspace import Workspace
+from cstui.workspace.today import section_title
 
 
 async def open_today(app: CSApp, pilot: Pilot[None]) -> TodayScreen:
@@ -46,7 +47,7 @@ async def test_walk_the_sections_and_open_an_account(demo_ws: Workspace) -> None
         assert digest.renewals
         shown = text_of(screen)
         for section, items in digest.sections():
-            assert f"({len(items)})" in shown, section
+            assert section_title(section, items) in shown, section
         # The cursor starts on the first task and walks across headings into the next section.
         assert screen.current == digest.tasks[0]
         await pilot.press("down")

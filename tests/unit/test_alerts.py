@@ -105,7 +105,7 @@ def test_champion_left_recently_even_with_another_champion(cfg: HealthConfig) ->
     )
     flag = flags_of(inputs, cfg)["champion-left"]
     assert flag.evidence == (
-        "Champion 佐藤 花子 left on 2026-05-10; 1 active champion remain (Mia Kato)."
+        "Champion 佐藤 花子 left on 2026-05-10; 1 active champion remains (Mia Kato)."
     )
     assert flag.since == date(2026, 5, 10)
     assert flag.account_id == "A"

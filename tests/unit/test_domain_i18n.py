@@ -207,7 +207,7 @@ def test_champion_left(cfg: HealthConfig) -> None:
     mia = Contact(id="c3", account_id="A", name="Mia Kato", role=ContactRole.CHAMPION)
     flag = flags_of(_champions(gone, mia), cfg)["champion-left"]
     assert flag.evidence == (
-        "Champion 佐藤 花子 left on 2026-05-10; 1 active champion remain (Mia Kato)."
+        "Champion 佐藤 花子 left on 2026-05-10; 1 active champion remains (Mia Kato)."
     )
     assert flag.text("en") == flag.evidence
     assert flag.text("ja") == (
@@ -607,3 +607,12 @@ def test_every_domain_message_key_exists_in_both_languages() -> None:
         en_names = set(re.findall(r"\{(\w+)", template))
         ja_names = {n.removesuffix("_label") for n in re.findall(r"\{(\w+)", domain_ja[key])}
         assert ja_names <= en_names | {"days", "label"}, key
+
+
+def test_counted_words_agree_with_their_number() -> None:
+    """ "1 star", "1 active champion remains": the English catalogue's counts are grammatical."""
+    assert i18n.t("health.explain.stars", stars=1) == "1 star"
+    assert i18n.t("health.explain.stars", stars=3) == "3 stars"
+    assert i18n.t("flag.champion_left.remain", n=1, names="A").startswith(
+        "1 active champion remains"
+    )

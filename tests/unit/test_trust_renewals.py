@@ -9,7 +9,7 @@ from cstui.domain.filters import parse
 from cstui.domain.portfolio import summarize
 from cstui.workspace import Workspace
 from cstui.workspace.portfolio import BUILTIN_VIEWS
-from cstui.workspace.today import build_today
+from cstui.workspace.today import build_today, section_title
 from tests.conftest import TODAY
 
 
@@ -49,3 +49,7 @@ def test_filter_view_header_and_today_count_the_same_upcoming_renewals(
     assert overdue == {"Passed"}
     assert {i.account_name for i in today.renewals if i.kind == "overdue"} == overdue
     assert {r.name for r in parse("flag:renewal-overdue").apply(rows)} == overdue
+    # The heading a CSM reads (app and CLI) says the same number, the overdue one apart.
+    assert section_title("renewals", today.renewals) == (
+        f"Renewals within 90 days ({len(upcoming)}) · {len(overdue)} overdue"
+    )
