@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.cells import get_character_cell_size
 
 from cstui import clock, i18n
 from cstui.cli.common import data_dir_option, fail, lang_option, opened, team_option
+from cstui.cli.common import pad_cells as _pad
 from cstui.cli.jsonout import emit
 from cstui.domain.models import Task
 from cstui.i18n import t
@@ -26,24 +26,6 @@ PRIORITY_WIDTH = 8
 SOURCE_WIDTH = 10
 NAME_WIDTH = 24
 OWNER_WIDTH = 9
-
-
-def _pad(text: str, width: int) -> str:
-    """Pad (or cut) to a width in terminal cells, so Japanese names line up too.
-
-    One pass over at most ``width`` characters: a 100,000-character name costs what a short
-    one does (cutting one character at a time and measuring again was quadratic).
-    """
-    used = 0
-    for n, char in enumerate(text):
-        cells = get_character_cell_size(char)
-        if used + cells > width:  # too long: cut so that the ellipsis fits
-            while used + 1 > width and n > 0:
-                n -= 1
-                used -= get_character_cell_size(text[n])
-            return text[:n] + "…" + " " * max(width - used - 1, 0)
-        used += cells
-    return text + " " * (width - used)
 
 
 def task_json(task: Task, account_name: str | None, today: str) -> dict[str, Any]:

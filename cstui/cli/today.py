@@ -9,10 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from rich.cells import cell_len
 
 from cstui import clock, i18n
-from cstui.cli.common import data_dir_option, lang_option, opened, team_option
+from cstui.cli.common import data_dir_option, lang_option, opened, pad_cells, team_option
 from cstui.cli.jsonout import emit
 from cstui.i18n import t
 from cstui.sanitize import clean
@@ -23,17 +22,12 @@ NAME_WIDTH = 28
 OWNER_WIDTH = 9
 
 
-def _pad(text: str, width: int) -> str:
-    """Pad to a width in terminal cells, so Japanese names line up too."""
-    return text + " " * max(width - cell_len(text), 0)
-
-
 def item_line(item: TodayItem, *, show_owner: bool) -> str:
     name = clean(item.account_name) or "—"
-    line = f"{_pad(item.when, WHEN_WIDTH)} {_pad(name, NAME_WIDTH)} "
+    line = f"{pad_cells(item.when, WHEN_WIDTH)} {pad_cells(name, NAME_WIDTH)} "
     if show_owner:
         owner = t("today.owner", owner=clean(item.owner)) if item.owner else ""
-        line += f"{_pad(owner, OWNER_WIDTH)} "
+        line += f"{pad_cells(owner, OWNER_WIDTH)} "
     return line + clean(item.text)
 
 

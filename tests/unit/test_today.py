@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from click.testing import CliRunner
+from rich.cells import cell_len
 
 from cstui.cli.today import today as today_cmd
 from cstui.workspace import Workspace
@@ -223,7 +224,7 @@ def test_cli_text_digest_names_literal(tmp_path: Path) -> None:
     assert any("決裁者との契約更新前レビュー" in line for line in lines)  # a yen account: ja
     task = next(line for line in lines if "Prepare the renewal deck" in line)
     assert task.split()[:2] == ["2d", "overdue"]
-    assert "[bold]Evil[/] ␛]52;c;ZXZpbA==␇Corp" in task  # literal, escape neutralised
+    assert "[bold]Evil[/] ␛]52;c;ZXZpbA…" in task  # literal, escape neutralised, cut to fit
     assert "\x1b" not in out
     assert "\x07" not in out
     assert "株式会社テスト" not in out  # kim's
@@ -257,3 +258,20 @@ def test_cli_japanese(tmp_path: Path) -> None:
     assert "タスク (2)" in out  # with the cadence's pre-renewal review
     assert "2日超過" in out
     assert "90日以内の契約更新 (1)" in out
+
+
+def test_cli_cuts_a_long_name_so_the_columns_stay_aligned() -> None:
+    """A name longer than its column is cut with "…" (as `cstui tasks` does), so the text
+    after it starts in the same column on every line."""
+    from cstui.cli.today import NAME_WIDTH, WHEN_WIDTH, item_line
+
+    def line(name: str) -> str:
+        item = TodayItem("tasks", "today", "t1", "a1", name, None, "today", "Call", owner="")
+        return item_line(item, show_owner=False)
+
+    long_line = line("株式会社" + "とても長い名前の会社" * 5)
+    short_line = line("Acme")
+    start = WHEN_WIDTH + 1 + NAME_WIDTH + 1
+    assert "…" in long_line
+    assert cell_len(long_line[: long_line.index("Call")]) == start
+    assert cell_len(short_line[: short_line.index("Call")]) == start
