@@ -58,7 +58,7 @@ import shutil
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -67,11 +67,11 @@ from typing import IO, Any
 import orjson
 
 from cstui import clock
-from cstui.store import LockBusyError, Store, StoreError
+from cstui.store import LockBusyError, Store, StoreError, gc_paused
 from cstui.store.errors import StorageError
 
-from .conflicts import CONFLICTS_TABLE, conflict_id, open_fields, record_conflict
-from .engine import Progress
+from .conflicts import CONFLICTS_TABLE, conflict_id, count_conflicts, open_fields, record_conflict
+from .engine import Progress, status_time
 from .errors import (
     EXIT_CONFIG,
     EXIT_FAILED,
@@ -187,10 +187,7 @@ def _sort_refused(
         mine = (ch.get("set") or {}).get(name, MISSING)
         was = (ch.get("base") or {}).get(name, MISSING)
         if ch.get("base") is None:
-            if theirs is MISSING:
-                agreed.pop(name, None)
-            else:
-                agreed[name] = theirs
+            _set_base(agreed, name, theirs)
         if twin_untouched:
             if theirs is MISSING:
                 take_unset.append(name)
@@ -211,14 +208,11 @@ def _gc_quiet() -> Iterator[None]:
     ``gc.freeze()`` moves what exists now out of the collector's sight (refcounting still
     frees it), so re-enabling does not start with a full walk either.
     """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        if was_enabled:
-            gc.enable()
+    with gc_paused():
+        try:
+            yield
+        finally:
+            gc.freeze()
 
 
 # ---------------------------------------------------------------------------- wire
@@ -591,9 +585,6 @@ class Remote:
         line = f"{remote} serve --stdio --data-dir {shlex.quote(self.path)}"
         return [*ssh, "-o", "BatchMode=yes", self.host, line]
 
-    def label(self) -> str:
-        return self.text
-
 
 class Connection:
     """One conversation with a hub through a child process (``ssh`` or a local cstui)."""
@@ -659,7 +650,7 @@ class Connection:
         self._stderr.join(timeout=2)
         text = b" ".join(x.strip() for x in self._err_lines).decode("utf-8", "replace").strip()
         text = text[:300]
-        where = self.remote.label()
+        where = self.remote.text
         if self.remote.host is not None and code == 127:
             return HubUnreachable(
                 f"cstui is not installed on {self.remote.host} (or not on the PATH of a "
@@ -779,15 +770,6 @@ class HubReport:
         return EXIT_CONFLICTS if self.open_conflicts else EXIT_OK
 
 
-def _when(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        return None
-
-
 Notify = Callable[[Progress], None]
 
 
@@ -820,10 +802,6 @@ class HubSync:
     def state(self) -> dict[str, Any]:
         return self.base.get(STATE_TABLE, STATE_ID) or {}
 
-    @property
-    def remote(self) -> Remote:
-        return Remote.parse(str(self.state().get("remote", "")))
-
     def status(self) -> HubStatus:
         st = self.state()
         self.store.poll()
@@ -831,15 +809,12 @@ class HubSync:
         return HubStatus(
             remote=str(st.get("remote", "")),
             pending=len(self.outgoing()),
-            conflicts=sum(1 for _ in self._hub_conflicts()),
-            last_sync=_when(st.get("last_sync")),
+            conflicts=count_conflicts(self.store, ADAPTER),
+            last_sync=status_time(st.get("last_sync")),
             last_result=st.get("last_result"),
             last_error=st.get("last_error"),
-            last_ok=_when(st.get("last_ok")),
+            last_ok=status_time(st.get("last_ok")),
         )
-
-    def _hub_conflicts(self) -> Iterator[dict[str, Any]]:
-        return (r for r in self.store.scan(CONFLICTS_TABLE) if r.get("adapter") == ADAPTER)
 
     def _record(self, **values: Any) -> None:
         self.base.update(STATE_TABLE, STATE_ID, lambda cur: {**(cur or {}), **values})
@@ -866,7 +841,6 @@ class HubSync:
         """Every local change the hub has not confirmed, as push changes (with bases)."""
         st = self.state()
         mark = int(st.get("mark", 0))
-        replica = str(st.get("replica", ""))
         open_ = open_fields(self.store, ADAPTER)
         seen: set[tuple[str, str]] = set()
         found: list[tuple[str, dict[str, Any]]] = []
@@ -905,7 +879,6 @@ class HubSync:
             was = {k: agreed[k] for k in [*sets, *unsets] if k in agreed}
             op = _op_id(rec, sets, unsets, was)
             out.append({"t": table, "id": rid, "op": op, "base": was, "set": sets, "unset": unsets})
-        del replica
         return out
 
     def _push(
@@ -1136,7 +1109,7 @@ class HubSync:
                 report.sent, report.received = conn.wire.sent, conn.wire.received
             finally:
                 conn.close()
-            report.open_conflicts = sum(1 for _ in self._hub_conflicts())
+            report.open_conflicts = count_conflicts(self.store, ADAPTER)
             now = clock.now().isoformat(timespec="seconds")
             result = "conflicts" if report.open_conflicts else "ok"
             self._record(
@@ -1171,10 +1144,7 @@ class HubSync:
 
         def rebase(cur: dict[str, Any] | None) -> dict[str, Any]:
             out = dict(cur or {})
-            if theirs is None:
-                out.pop(name, None)
-            else:
-                out[name] = theirs
+            _set_base(out, name, MISSING if theirs is None else theirs)
             return out
 
         self.base.update(table, rid, rebase)
@@ -1339,15 +1309,6 @@ def _drop_local(store: Store) -> None:
             if not travels(table):
                 for rec in store.all(table, include_deleted=True):
                     writer.purge(table, rec["id"])
-
-
-def describe_remote(text: str) -> str:
-    return Remote.parse(text).label()
-
-
-def tables_of(store: Store) -> Iterable[str]:
-    """The tables that travel, discovered from the store."""
-    return [t for t in store.tables() if travels(t)]
 
 
 __all__ = [

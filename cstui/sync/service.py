@@ -30,17 +30,11 @@ from .engine import (
     SyncReport,
     pending_count,
     record_status,
+    status_time,
 )
 from .errors import Cancelled, SyncBusy, SyncError
 from .hub import ADAPTER as HUB
 from .hub import has_hub
-
-
-def _when(raw: Any) -> datetime | None:
-    try:
-        return datetime.fromisoformat(raw) if isinstance(raw, str) else None
-    except ValueError:
-        return None
 
 
 @dataclass(frozen=True)
@@ -115,13 +109,13 @@ class SyncService:
                 push_mirrors=self.config.push_mirrors,
             ),
             conflicts=count_conflicts(self.store, self.adapter_name),
-            last_sync=_when(state.get("last_sync")),
+            last_sync=status_time(state.get("last_sync")),
             last_result=state.get("last_result"),
             running=running,
             last_error=state.get("last_error"),
             failures=failures,
             failure_count=count if isinstance(count, int) else len(failures),
-            last_ok=_when(state.get("last_ok")),
+            last_ok=status_time(state.get("last_ok")),
         )
 
     def record_failure(self, error: SyncError) -> None:
