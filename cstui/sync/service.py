@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
@@ -35,6 +35,9 @@ from .engine import (
 from .errors import Cancelled, SyncBusy, SyncError
 from .hub import ADAPTER as HUB
 from .hub import has_hub
+
+_FAILURE_FIELDS = tuple(f.name for f in fields(Failure))
+"""What ``record_status`` keeps of each refused item."""
 
 
 @dataclass(frozen=True)
@@ -84,13 +87,7 @@ class SyncService:
             self.store.get(STATE_TABLE, self.adapter_name) or {}
         )
         failures = tuple(
-            Failure(
-                str(f.get("table", "")),
-                str(f.get("record_id", "")),
-                str(f.get("label", "")),
-                str(f.get("message", "")),
-                str(f.get("account", "")),
-            )
+            Failure(**{name: str(f.get(name, "")) for name in _FAILURE_FIELDS})
             for f in state.get("last_failures") or []
             if isinstance(f, dict)
         )
