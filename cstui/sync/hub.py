@@ -272,6 +272,12 @@ def _error(code: str, message: str) -> dict[str, Any]:
     return {"type": "error", "code": code, "message": message}
 
 
+def _refuse(wire: Wire, code: str, message: str) -> int:
+    """Answer with an error; returns the exit code of the error the client raises for it."""
+    wire.send(_error(code, message))
+    return _CODES[code].exit_code
+
+
 def serve_dir(
     data_dir: Path, rd: IO[bytes], wr: IO[bytes], *, actor: str, team: bool = False
 ) -> int:
@@ -284,32 +290,23 @@ def serve_dir(
     if hello is None:
         return 0
     if hello.get("type") != "hello" or hello.get("protocol") != PROTOCOL:
-        wire.send(
-            _error(
-                "protocol",
-                f"The hub runs cstui with hub protocol {PROTOCOL} and this computer speaks "
-                f"{hello.get('protocol')!r}; install the same cstui version on both.",
-            )
+        return _refuse(
+            wire,
+            "protocol",
+            f"The hub runs cstui with hub protocol {PROTOCOL} and this computer speaks "
+            f"{hello.get('protocol')!r}; install the same cstui version on both.",
         )
-        return EXIT_PROTOCOL
     folder = Path(data_dir).expanduser()
     if not (folder / SNAPSHOT).is_file():
         what = "does not exist" if not folder.exists() else "is not a cstui data folder"
-        wire.send(
-            _error(
-                "not_a_book",
-                f"{folder} on the hub {what}; give the path of the team's data folder.",
-            )
-        )
-        return EXIT_NOT_A_BOOK
+        hint = "give the path of the team's data folder"
+        return _refuse(wire, "not_a_book", f"{folder} on the hub {what}; {hint}.")
     try:
         store = Store(folder, actor=actor, team=team)
     except StorageError as exc:
-        wire.send(_error("permission", f"On the hub: {exc}"))
-        return EXIT_PERMISSION
+        return _refuse(wire, "permission", f"On the hub: {exc}")
     except StoreError as exc:
-        wire.send(_error("not_a_book", f"On the hub: {exc}"))
-        return EXIT_NOT_A_BOOK
+        return _refuse(wire, "not_a_book", f"On the hub: {exc}")
     try:
         with _gc_quiet():
             return serve(store, rd, wr, hello=hello, wire=wire)
@@ -350,8 +347,7 @@ def serve(
     try:
         book = book_id(store)
     except StorageError as exc:
-        wire.send(_error("permission", f"On the hub: {exc}"))
-        return EXIT_PERMISSION
+        return _refuse(wire, "permission", f"On the hub: {exc}")
     store.poll()
     wire.send({"type": "hello", "protocol": PROTOCOL, "book": book, "seq": store.last_seq})
     stop = threading.Event()
@@ -432,11 +428,9 @@ def _answer_requests(store: Store, wire: Wire, stop: threading.Event) -> int:
             else:
                 wire.send(_error("protocol", f"Unknown request {kind!r}."))
         except StorageError as exc:
-            wire.send(_error("permission", f"On the hub: {exc}"))
-            return EXIT_PERMISSION
+            return _refuse(wire, "permission", f"On the hub: {exc}")
         except (KeyError, TypeError, ValueError) as exc:
-            wire.send(_error("protocol", f"A request the hub cannot read ({exc})."))
-            return EXIT_PROTOCOL
+            return _refuse(wire, "protocol", f"A request the hub cannot read ({exc}).")
 
 
 def _item(table: str, rec: dict[str, Any]) -> dict[str, Any]:
