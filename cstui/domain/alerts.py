@@ -84,8 +84,6 @@ class Flag:
 
     def text(self, lang: str | None = None) -> str:
         """The evidence in ``lang`` (default: the UI language)."""
-        if self.message is None:
-            return self.evidence
         return render(self.message, lang, self.evidence)
 
 
@@ -418,10 +416,7 @@ class Alert(Record):
 
     def text(self, lang: str | None = None) -> str:
         """The evidence in ``lang`` (default: the UI language); stored English text as is."""
-        message = self.message
-        if message is None:
-            return self.evidence
-        return render(message, lang, self.evidence)
+        return render(self.message, lang, self.evidence)
 
 
 def is_active(alert: Alert, as_of: date) -> bool:
