@@ -34,6 +34,7 @@ from cstui.domain.health import (
     HealthResult,
     latest_snapshot_index,
     latest_touch,
+    one_decimal,
 )
 from cstui.domain.light import ContactLike, SurveyLike
 from cstui.domain.models import ContactRole, Record, SurveyKind
@@ -83,17 +84,11 @@ class Flag:
 
     def text(self, lang: str | None = None) -> str:
         """The evidence in ``lang`` (default: the UI language)."""
-        if self.message is None:
-            return self.evidence
         return render(self.message, lang, self.evidence)
 
 
 def _flag(rule: str, account_id: str, message: Msg, since: date | None) -> Flag:
     return Flag(rule, account_id, message.render("en"), since, message)
-
-
-def _fmt(x: float) -> str:
-    return f"{round(x, 1):g}"
 
 
 def _champion_left(inputs: HealthInputs, fc: FlagConfig, as_of: date) -> Flag | None:
@@ -178,7 +173,7 @@ def _usage_drop(inputs: HealthInputs, config: HealthConfig, as_of: date) -> Flag
             if pct > fc.usage_drop_pct:
                 # The first part starts the English sentence: its own, capitalised, key.
                 key += "" if parts else ".first"
-                parts.append(msg(key, pct=_fmt(pct), before=before, now=now))
+                parts.append(msg(key, pct=one_decimal(pct), before=before, now=now))
     if not parts:
         return None
     drops = join("flag.usage_drop.sep", parts)
@@ -421,10 +416,7 @@ class Alert(Record):
 
     def text(self, lang: str | None = None) -> str:
         """The evidence in ``lang`` (default: the UI language); stored English text as is."""
-        message = self.message
-        if message is None:
-            return self.evidence
-        return render(message, lang, self.evidence)
+        return render(self.message, lang, self.evidence)
 
 
 def is_active(alert: Alert, as_of: date) -> bool:
@@ -464,7 +456,6 @@ def reconcile_alerts(
     ``existing`` is dropped after its first occurrence.
     """
     by_id = {alert_id(f.account_id, f.rule): f for f in flags}
-    messages = {key: None if f.message is None else f.message.to_json() for key, f in by_id.items()}
     out: list[Alert] = []
     seen: set[str] = set()
     for alert in existing:
@@ -473,47 +464,29 @@ def reconcile_alerts(
         seen.add(alert.id)
         flag = by_id.get(alert.id)
         if flag is not None:
-            message = messages[alert.id]
+            latest = _seen(flag, as_of)
             if alert.resolved:
-                alert = alert.model_copy(
-                    update={
-                        "resolved": False,
-                        "resolved_on": None,
-                        "first_seen": as_of,
-                        "last_seen": as_of,
-                        "evidence": flag.evidence,
-                        "evidence_msg": message,
-                        "since": flag.since,
-                    }
-                )
-            elif (alert.last_seen, alert.evidence, alert.evidence_msg, alert.since) != (
-                as_of,
-                flag.evidence,
-                message,
-                flag.since,
-            ):
-                alert = alert.model_copy(
-                    update={
-                        "last_seen": as_of,
-                        "evidence": flag.evidence,
-                        "evidence_msg": message,
-                        "since": flag.since,
-                    }
-                )
+                update = {**latest, "resolved": False, "resolved_on": None, "first_seen": as_of}
+                alert = alert.model_copy(update=update)
+            elif any(getattr(alert, name) != value for name, value in latest.items()):
+                alert = alert.model_copy(update=latest)
         elif not alert.resolved and (scope is None or alert.account_id in scope):
             alert = alert.model_copy(update={"resolved": True, "resolved_on": as_of})
         out.append(alert)
     for key, flag in by_id.items():
         if key not in seen:
+            latest = _seen(flag, as_of)
             out.append(
-                Alert(
-                    account_id=flag.account_id,
-                    rule=flag.rule,
-                    evidence=flag.evidence,
-                    evidence_msg=messages[key],
-                    since=flag.since,
-                    first_seen=as_of,
-                    last_seen=as_of,
-                )
+                Alert(account_id=flag.account_id, rule=flag.rule, first_seen=as_of, **latest)
             )
     return out
+
+
+def _seen(flag: Flag, as_of: date) -> dict[str, Any]:
+    """What an alert records of its flag seen on ``as_of``."""
+    return {
+        "last_seen": as_of,
+        "evidence": flag.evidence,
+        "evidence_msg": None if flag.message is None else flag.message.to_json(),
+        "since": flag.since,
+    }

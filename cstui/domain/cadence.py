@@ -143,17 +143,12 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def term_start(start: date | None, renewal: date | None, as_of: date | None = None) -> date | None:
-    """Start of the contract term holding ``as_of`` (see the module notes); without
-    ``as_of``, of the last term, the one that ends at ``renewal``."""
-    return term_bounds(start, renewal, as_of)[0]
-
-
 def term_bounds(
     start: date | None, renewal: date | None, as_of: date | None = None
 ) -> tuple[date | None, date | None]:
     """(start, end) of the term holding ``as_of``: yearly terms back from ``renewal`` when
-    the contract spans more than two years, the first from ``start`` (module notes)."""
+    the contract spans more than two years, the first from ``start`` (module notes).
+    Without ``as_of``, the last term: the one that ends at ``renewal``."""
     if renewal is None:
         return start, None
     if start is not None and start <= renewal <= add_months(start, SINGLE_TERM_MONTHS):

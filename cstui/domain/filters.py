@@ -15,7 +15,7 @@ ignored; ``owner:me,kim`` means either owner (OR between the values of one key).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from cstui.domain.health import FLAG_RULES
@@ -135,33 +135,29 @@ def _keyword(key: str, value: str, me: str) -> Predicate:
     return lambda r: any(p(r) for p in preds)
 
 
+def _one_of(key: str, value: str, choices: Sequence[str], what: str) -> str:
+    """``value`` if it is one of ``choices``; else the error naming them."""
+    if value not in choices:
+        raise ValueError(f"{key}:{value} is not a {what}; use one of {', '.join(choices)}.")
+    return value
+
+
 def _one_keyword(key: str, value: str, me: str) -> Predicate:
     if key == "band":
-        if value not in BANDS:
-            raise ValueError(f"band:{value} is not a band; use one of {', '.join(BANDS)}.")
-        return lambda r: r.band == value
+        band = _one_of(key, value, BANDS, "band")
+        return lambda r: r.band == band
     if key == "tier":
-        tiers = [t.value for t in Tier]
-        if value not in tiers:
-            raise ValueError(f"tier:{value} is not a tier; use one of {', '.join(tiers)}.")
-        tier = Tier(value)
+        tier = Tier(_one_of(key, value, [t.value for t in Tier], "tier"))
         return lambda r: r.tier is tier
     if key == "stage":
-        stages = [s.value for s in Stage]
-        value = value.replace("-", "_")
-        if value not in stages:
-            raise ValueError(f"stage:{value} is not a stage; use one of {', '.join(stages)}.")
-        stage = Stage(value)
+        stage = Stage(_one_of(key, value.replace("-", "_"), [s.value for s in Stage], "stage"))
         return lambda r: r.stage is stage
     if key == "owner":
         who = fold(me if value == "me" else value)
         return lambda r: fold(r.owner) == who
     if key == "renewal":
-        if value not in RENEWAL_STATES:
-            raise ValueError(
-                f"renewal:{value} is not a renewal state; use one of {', '.join(RENEWAL_STATES)}."
-            )
-        return lambda r: renewal_state(r.days_to_renewal, r.stage) == value
+        state = _one_of(key, value, RENEWAL_STATES, "renewal state")
+        return lambda r: renewal_state(r.days_to_renewal, r.stage) == state
     by_letter = {letter.casefold(): name for name, letter in FLAG_LETTERS.items()}
     value = by_letter.get(value, value)
     if value not in FLAGS:

@@ -678,7 +678,8 @@ _NO_USAGE: Final = Msg("health.missing.no_usage")
 _NO_TOUCH: Final = Msg("health.missing.no_touch")
 
 
-def _fmt(x: float) -> str:
+def one_decimal(x: float) -> str:
+    """A raw value as the evidence shows it: one decimal at most (2.5, 3, not 3.0)."""
     return f"{round(x, 1):g}"
 
 
@@ -769,13 +770,13 @@ def _sentiment(surveys: Iterable[SurveyLike], as_of: date, window: int) -> _Eval
         if n == 1:
             ((d, v),) = nps.values()
             return mean, msg("health.raw.nps_one", score=v, day=d)
-        return mean, msg("health.raw.nps_mean", mean=_fmt(mean), n=n)
+        return mean, msg("health.raw.nps_mean", mean=one_decimal(mean), n=n)
     if csat:
         n = len(csat)
         mean5 = sum(v for _, v in csat.values()) / n
         raw = (mean5 - 1) * 2.5
         key = "health.raw.csat_one" if n == 1 else "health.raw.csat"
-        return raw, msg(key, mean=_fmt(mean5), n=n, score=_fmt(raw))
+        return raw, msg(key, mean=one_decimal(mean5), n=n, score=one_decimal(raw))
     return None, msg("health.missing.no_survey", days=window)
 
 
@@ -784,7 +785,7 @@ def _support(snap: SnapshotLike | None, why: Msg) -> _Eval:
         return None, why
     tickets, users = snap.open_tickets, snap.active_users
     per10 = tickets * 10 / max(users, 1)
-    return per10, msg("health.raw.support", tickets=tickets, users=users, per10=_fmt(per10))
+    return per10, msg("health.raw.support", tickets=tickets, users=users, per10=one_decimal(per10))
 
 
 def _onboarding(account: AccountLike, plan: OnboardingPlan | None, as_of: date) -> _Eval:

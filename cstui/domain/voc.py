@@ -14,13 +14,8 @@ from cstui.domain import metrics
 from cstui.domain.models import Account, FeatureRequest, LoopStatus, Stage, Task
 from cstui.i18n import Msg, render
 
-LOOP_ORDER: tuple[LoopStatus, ...] = (
-    LoopStatus.LISTENING,
-    LoopStatus.ANALYSING,
-    LoopStatus.ACTING,
-    LoopStatus.TOLD,
-    LoopStatus.MONITORING,
-)
+LOOP_ORDER: tuple[LoopStatus, ...] = tuple(LoopStatus)
+"""The loop's steps in order (the enum declares them in that order)."""
 
 
 def next_status(status: LoopStatus) -> LoopStatus | None:
@@ -42,7 +37,7 @@ def loop_status(request: FeatureRequest, tasks: Iterable[Task]) -> LoopStatus:
     """
     if not request.shipped or request.status in (LoopStatus.TOLD, LoopStatus.MONITORING):
         return request.status
-    prefix = f"voc:{request.id}:"
+    prefix = tell_task_key(request.id, "")
     mine = [t for t in tasks if t.key.startswith(prefix)]
     if mine and all(t.done for t in mine):
         return LoopStatus.TOLD

@@ -1,8 +1,9 @@
 """The book-of-business screens' shared frame: a header line, a table of rows, a detail.
 
 The KPI, requests and QBRs-due screens are one table under a one-line head, with the row
-under the cursor as what their keys act on; the renewals screen (two tables) shares the
-mount and the way back. Each screen names its ids and its title key and builds its rows.
+under the cursor as what their keys act on; the renewals screen (two tables) and Today (a
+list) share the mount and the way back. Each screen names its ids and its title key and
+builds its rows.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Sequence
 from typing import ClassVar, Generic, TypeVar
 
 from textual.app import ComposeResult
+from textual.widget import Widget
 from textual.widgets import Header, Static
 
 from cstui.i18n import t
@@ -30,11 +32,13 @@ class BookScreen(LiveScreen):
     """Mounts with its title, its rows and the first table focused; Escape goes back."""
 
     TITLE_KEY: ClassVar[str] = ""
+    FOCUS: ClassVar[type[Widget]] = AccountTable
+    """What has the focus on mount (the first widget of that type)."""
 
     def on_mount(self) -> None:
         self.sub_title = t(self.TITLE_KEY)
         self.rebuild()
-        self.query_one(AccountTable).focus()
+        self.query_one(self.FOCUS).focus()
 
     def action_back(self) -> None:
         if len(self.app.screen_stack) > 1:  # never uncover the portfolio

@@ -26,7 +26,7 @@ from cstui import clock
 from cstui.domain.models import InvalidRecord
 from cstui.i18n import short_money, t
 from cstui.sanitize import clean
-from cstui.screens.live import LiveScreen
+from cstui.screens.book import BookScreen
 from cstui.ui.footer import KeyFooter
 from cstui.ui.localize import localize_bindings
 from cstui.workspace import WorkspaceEvent
@@ -102,7 +102,7 @@ def item_prompt(item: TodayItem, name_width: int, *, show_owner: bool) -> Text:
     return line
 
 
-class TodayScreen(LiveScreen):
+class TodayScreen(BookScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         # Priority: the account opens while Enter is handled, so keys typed right after it
         # reach the account screen instead of this list.
@@ -115,6 +115,8 @@ class TodayScreen(LiveScreen):
         Binding("escape", "back", "key.today.back"),
     ]
     CSS_PATH = "today.tcss"
+    TITLE_KEY = "today.title"
+    FOCUS = TodayList
 
     def __init__(self, *, everyone: bool = False) -> None:
         super().__init__()
@@ -143,11 +145,6 @@ class TodayScreen(LiveScreen):
         yield Static(id="today-scope", markup=False)
         yield TodayList(id="today-list")
         yield KeyFooter()
-
-    def on_mount(self) -> None:
-        self.sub_title = t("today.title")
-        self.rebuild()
-        self.lines.focus()
 
     # ---------------------------------------------------------------- refresh
     def _on_workspace_event(self, event: WorkspaceEvent) -> None:
@@ -375,7 +372,3 @@ class TodayScreen(LiveScreen):
     def action_toggle_scope(self) -> None:
         self.everyone = not self.everyone
         self.rebuild()
-
-    def action_back(self) -> None:
-        if len(self.app.screen_stack) > 1:  # never uncover the portfolio
-            self.app.pop_screen()

@@ -29,6 +29,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import ValidationError
@@ -1133,6 +1134,14 @@ def record_status(
         values["last_ok"] = now
     with store.transaction() as txn:
         txn.put(STATUS_TABLE, adapter, values)
+
+
+def status_time(value: Any) -> datetime | None:
+    """A time :func:`record_status` (or the hub's state) wrote; None if absent or unreadable."""
+    try:
+        return datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
 
 
 def pending_count(

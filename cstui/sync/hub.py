@@ -58,7 +58,7 @@ import shutil
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -69,11 +69,11 @@ import orjson
 from cstui import clock
 from cstui.domain.history import history_records
 from cstui.exitcodes import EXIT_DATA, EXIT_REMOTE, EXIT_STORAGE
-from cstui.store import LockBusyError, Store, StoreError
+from cstui.store import LockBusyError, Store, StoreError, gc_paused
 from cstui.store.errors import StorageError
 
-from .conflicts import CONFLICTS_TABLE, conflict_id, open_fields, record_conflict
-from .engine import Progress
+from .conflicts import CONFLICTS_TABLE, conflict_id, count_conflicts, open_fields, record_conflict
+from .engine import Progress, status_time
 from .errors import (
     Cancelled,
     ConfigError,
@@ -184,10 +184,7 @@ def _sort_refused(
         mine = (ch.get("set") or {}).get(name, MISSING)
         was = (ch.get("base") or {}).get(name, MISSING)
         if ch.get("base") is None:
-            if theirs is MISSING:
-                agreed.pop(name, None)
-            else:
-                agreed[name] = theirs
+            _set_base(agreed, name, theirs)
         if twin_untouched:
             if theirs is MISSING:
                 take_unset.append(name)
@@ -208,14 +205,11 @@ def _gc_quiet() -> Iterator[None]:
     ``gc.freeze()`` moves what exists now out of the collector's sight (refcounting still
     frees it), so re-enabling does not start with a full walk either.
     """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        if was_enabled:
-            gc.enable()
+    with gc_paused():
+        try:
+            yield
+        finally:
+            gc.freeze()
 
 
 # ---------------------------------------------------------------------------- wire
@@ -275,6 +269,12 @@ def _error(code: str, message: str) -> dict[str, Any]:
     return {"type": "error", "code": code, "message": message}
 
 
+def _refuse(wire: Wire, code: str, message: str) -> int:
+    """Answer with an error; returns the exit code of the error the client raises for it."""
+    wire.send(_error(code, message))
+    return _CODES[code].exit_code
+
+
 def serve_dir(
     data_dir: Path, rd: IO[bytes], wr: IO[bytes], *, actor: str, team: bool = False
 ) -> int:
@@ -287,32 +287,23 @@ def serve_dir(
     if hello is None:
         return 0
     if hello.get("type") != "hello" or hello.get("protocol") != PROTOCOL:
-        wire.send(
-            _error(
-                "protocol",
-                f"The hub runs cstui with hub protocol {PROTOCOL} and this computer speaks "
-                f"{hello.get('protocol')!r}; install the same cstui version on both.",
-            )
+        return _refuse(
+            wire,
+            "protocol",
+            f"The hub runs cstui with hub protocol {PROTOCOL} and this computer speaks "
+            f"{hello.get('protocol')!r}; install the same cstui version on both.",
         )
-        return EXIT_REMOTE
     folder = Path(data_dir).expanduser()
     if not (folder / SNAPSHOT).is_file():
         what = "does not exist" if not folder.exists() else "is not a cstui data folder"
-        wire.send(
-            _error(
-                "not_a_book",
-                f"{folder} on the hub {what}; give the path of the team's data folder.",
-            )
-        )
-        return EXIT_DATA
+        hint = "give the path of the team's data folder"
+        return _refuse(wire, "not_a_book", f"{folder} on the hub {what}; {hint}.")
     try:
         store = Store(folder, actor=actor, team=team)
     except StorageError as exc:
-        wire.send(_error("permission", f"On the hub: {exc}"))
-        return EXIT_STORAGE
+        return _refuse(wire, "permission", f"On the hub: {exc}")
     except StoreError as exc:
-        wire.send(_error("not_a_book", f"On the hub: {exc}"))
-        return EXIT_DATA
+        return _refuse(wire, "not_a_book", f"On the hub: {exc}")
     try:
         with _gc_quiet():
             return serve(store, rd, wr, hello=hello, wire=wire)
@@ -353,8 +344,7 @@ def serve(
     try:
         book = book_id(store)
     except StorageError as exc:
-        wire.send(_error("permission", f"On the hub: {exc}"))
-        return EXIT_STORAGE
+        return _refuse(wire, "permission", f"On the hub: {exc}")
     store.poll()
     wire.send({"type": "hello", "protocol": PROTOCOL, "book": book, "seq": store.last_seq})
     stop = threading.Event()
@@ -435,11 +425,9 @@ def _answer_requests(store: Store, wire: Wire, stop: threading.Event) -> int:
             else:
                 wire.send(_error("protocol", f"Unknown request {kind!r}."))
         except StorageError as exc:
-            wire.send(_error("permission", f"On the hub: {exc}"))
-            return EXIT_STORAGE
+            return _refuse(wire, "permission", f"On the hub: {exc}")
         except (KeyError, TypeError, ValueError) as exc:
-            wire.send(_error("protocol", f"A request the hub cannot read ({exc})."))
-            return EXIT_REMOTE
+            return _refuse(wire, "protocol", f"A request the hub cannot read ({exc}).")
 
 
 def _item(table: str, rec: dict[str, Any]) -> dict[str, Any]:
@@ -588,9 +576,6 @@ class Remote:
         line = f"{remote} serve --stdio --data-dir {shlex.quote(self.path)}"
         return [*ssh, "-o", "BatchMode=yes", self.host, line]
 
-    def label(self) -> str:
-        return self.text
-
 
 class Connection:
     """One conversation with a hub through a child process (``ssh`` or a local cstui)."""
@@ -656,7 +641,7 @@ class Connection:
         self._stderr.join(timeout=2)
         text = b" ".join(x.strip() for x in self._err_lines).decode("utf-8", "replace").strip()
         text = text[:300]
-        where = self.remote.label()
+        where = self.remote.text
         if self.remote.host is not None and code == 127:
             return HubUnreachable(
                 f"cstui is not installed on {self.remote.host} (or not on the PATH of a "
@@ -776,15 +761,6 @@ class HubReport:
         return EXIT_CONFLICTS if self.open_conflicts else EXIT_OK
 
 
-def _when(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        return None
-
-
 Notify = Callable[[Progress], None]
 
 
@@ -817,10 +793,6 @@ class HubSync:
     def state(self) -> dict[str, Any]:
         return self.base.get(STATE_TABLE, STATE_ID) or {}
 
-    @property
-    def remote(self) -> Remote:
-        return Remote.parse(str(self.state().get("remote", "")))
-
     def status(self) -> HubStatus:
         st = self.state()
         self.store.poll()
@@ -828,15 +800,12 @@ class HubSync:
         return HubStatus(
             remote=str(st.get("remote", "")),
             pending=len(self.outgoing()),
-            conflicts=sum(1 for _ in self._hub_conflicts()),
-            last_sync=_when(st.get("last_sync")),
+            conflicts=count_conflicts(self.store, ADAPTER),
+            last_sync=status_time(st.get("last_sync")),
             last_result=st.get("last_result"),
             last_error=st.get("last_error"),
-            last_ok=_when(st.get("last_ok")),
+            last_ok=status_time(st.get("last_ok")),
         )
-
-    def _hub_conflicts(self) -> Iterator[dict[str, Any]]:
-        return (r for r in self.store.scan(CONFLICTS_TABLE) if r.get("adapter") == ADAPTER)
 
     def _record(self, **values: Any) -> None:
         self.base.update(STATE_TABLE, STATE_ID, lambda cur: {**(cur or {}), **values})
@@ -863,7 +832,6 @@ class HubSync:
         """Every local change the hub has not confirmed, as push changes (with bases)."""
         st = self.state()
         mark = int(st.get("mark", 0))
-        replica = str(st.get("replica", ""))
         open_ = open_fields(self.store, ADAPTER)
         seen: set[tuple[str, str]] = set()
         found: list[tuple[str, dict[str, Any]]] = []
@@ -902,7 +870,6 @@ class HubSync:
             was = {k: agreed[k] for k in [*sets, *unsets] if k in agreed}
             op = _op_id(rec, sets, unsets, was)
             out.append({"t": table, "id": rid, "op": op, "base": was, "set": sets, "unset": unsets})
-        del replica
         return out
 
     def _push(
@@ -1133,7 +1100,7 @@ class HubSync:
                 report.sent, report.received = conn.wire.sent, conn.wire.received
             finally:
                 conn.close()
-            report.open_conflicts = sum(1 for _ in self._hub_conflicts())
+            report.open_conflicts = count_conflicts(self.store, ADAPTER)
             now = clock.now().isoformat(timespec="seconds")
             result = "conflicts" if report.open_conflicts else "ok"
             self._record(
@@ -1187,10 +1154,7 @@ class HubSync:
 
         def rebase(cur: dict[str, Any] | None) -> dict[str, Any]:
             out = dict(cur or {})
-            if theirs is None:
-                out.pop(name, None)
-            else:
-                out[name] = theirs
+            _set_base(out, name, MISSING if theirs is None else theirs)
             return out
 
         self.base.update(table, rid, rebase)
@@ -1355,15 +1319,6 @@ def _drop_local(store: Store) -> None:
             if not travels(table):
                 for rec in store.all(table, include_deleted=True):
                     writer.purge(table, rec["id"])
-
-
-def describe_remote(text: str) -> str:
-    return Remote.parse(text).label()
-
-
-def tables_of(store: Store) -> Iterable[str]:
-    """The tables that travel, discovered from the store."""
-    return [t for t in store.tables() if travels(t)]
 
 
 __all__ = [

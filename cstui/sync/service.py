@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
@@ -30,17 +30,14 @@ from .engine import (
     SyncReport,
     pending_count,
     record_status,
+    status_time,
 )
 from .errors import Cancelled, SyncBusy, SyncError
 from .hub import ADAPTER as HUB
 from .hub import has_hub
 
-
-def _when(raw: Any) -> datetime | None:
-    try:
-        return datetime.fromisoformat(raw) if isinstance(raw, str) else None
-    except ValueError:
-        return None
+_FAILURE_FIELDS = tuple(f.name for f in fields(Failure))
+"""What ``record_status`` keeps of each refused item."""
 
 
 @dataclass(frozen=True)
@@ -90,13 +87,7 @@ class SyncService:
             self.store.get(STATE_TABLE, self.adapter_name) or {}
         )
         failures = tuple(
-            Failure(
-                str(f.get("table", "")),
-                str(f.get("record_id", "")),
-                str(f.get("label", "")),
-                str(f.get("message", "")),
-                str(f.get("account", "")),
-            )
+            Failure(**{name: str(f.get(name, "")) for name in _FAILURE_FIELDS})
             for f in state.get("last_failures") or []
             if isinstance(f, dict)
         )
@@ -115,13 +106,13 @@ class SyncService:
                 push_mirrors=self.config.push_mirrors,
             ),
             conflicts=count_conflicts(self.store, self.adapter_name),
-            last_sync=_when(state.get("last_sync")),
+            last_sync=status_time(state.get("last_sync")),
             last_result=state.get("last_result"),
             running=running,
             last_error=state.get("last_error"),
             failures=failures,
             failure_count=count if isinstance(count, int) else len(failures),
-            last_ok=_when(state.get("last_ok")),
+            last_ok=status_time(state.get("last_ok")),
         )
 
     def record_failure(self, error: SyncError) -> None:
