@@ -119,7 +119,7 @@ def test_import_surveys_command(tmp_path: Path) -> None:
     assert "Nothing imported" in err
     code, out, _ = run("import", "surveys", str(good), "--data-dir", str(data))
     assert code == 0
-    assert "1 responses" in out
+    assert ": 1 response, 0 already imported." in out
     code, out, _ = run("report", "kpis", "--period", "2026Q4", "--json", "--data-dir", str(data))
     values = {k["key"]: k for k in json.loads(out)["kpis"]}
     assert values["nps"]["value"] == 100.0
