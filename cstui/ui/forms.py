@@ -67,6 +67,9 @@ class Field:
     """A one-line hint under the field."""
     max_length: int | None = None
     """Characters a one-line field takes (default per kind, :data:`MAX_LENGTH`)."""
+    shown_when: tuple[str, frozenset[str]] | None = None
+    """(select field, its values) for which this field is asked; hidden otherwise (it then
+    keeps its initial value). It appears and disappears as that select changes."""
 
 
 def _initial_text(field: Field) -> str:
@@ -175,6 +178,7 @@ class FormScreen(Dialog[dict[str, Any] | None]):
         raise ValueError(f"Unknown form field kind {kind!r}.")
 
     def on_mount(self) -> None:
+        self._show_dependants()
         if self.fields:
             self.widget_for(self.fields[0].name).focus()
         self._fit()  # an estimate now saves a second layout pass when the guess is right
@@ -200,9 +204,31 @@ class FormScreen(Dialog[dict[str, Any] | None]):
     def widget_for(self, name: str) -> Widget:
         return self.query_one(f"#field-{name}")
 
+    def is_shown(self, field: Field) -> bool:
+        """Whether ``field`` is asked, given the select it depends on (if any)."""
+        if field.shown_when is None:
+            return True
+        name, values = field.shown_when
+        select = self.widget_for(name)
+        assert isinstance(select, Select)
+        return not select.is_blank() and str(select.value) in values
+
+    def _show_dependants(self) -> None:
+        for field in self.fields:
+            if field.shown_when is not None:
+                self.query_one(f"#box-{field.name}").display = self.is_shown(field)
+
+    @on(Select.Changed)
+    def _select_changed(self, event: Select.Changed) -> None:
+        if any(f.shown_when is not None for f in self.fields):
+            self._show_dependants()
+            self.call_after_refresh(self._fit)
+
     # ------------------------------------------------------------------ values
     def _read(self, field: Field) -> tuple[Any, str | None]:
         """The field's converted value, or an error sentence."""
+        if not self.is_shown(field):
+            return field.value, None
         widget = self.widget_for(field.name)
         kind = field.kind
         if kind == "multiselect":
@@ -406,7 +432,8 @@ def activity_fields(
             "via_champion",
             t("account.form.activity.via_champion"),
             kind="bool",
-            value=act.via_champion if act else None,
+            value=act.via_champion if act else False,
+            shown_when=("kind", frozenset({ActivityKind.EXEC_REPORT.value})),
         )
     )
     return fields
