@@ -75,8 +75,8 @@ class QBRSection(Vertical, can_focus=True):
     """One section box; focus on it is the cursor that ``e`` acts on."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up", "move(-1)", show=False),
-        Binding("down", "move(1)", show=False),
+        Binding("up,k", "move(-1)", show=False),
+        Binding("down,j", "move(1)", show=False),
     ]
 
     def __init__(self, section: str) -> None:
@@ -92,8 +92,8 @@ class StoryLine(Static, can_focus=True):
     """One activity of the quarter; space marks it as a success story."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up", "move(-1)", show=False),
-        Binding("down", "move(1)", show=False),
+        Binding("up,k", "move(-1)", show=False),
+        Binding("down,j", "move(1)", show=False),
     ]
 
     def __init__(self, activity_id: str, content: Text) -> None:
