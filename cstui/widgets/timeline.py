@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -23,6 +24,7 @@ from cstui.domain.models import Activity, ActivityKind, Contact, Sentiment
 from cstui.i18n import fmt_date, t
 from cstui.sanitize import clean
 from cstui.ui.forms import activity_fields
+from cstui.ui.wrap import wrap
 from cstui.widgets.pane import ItemList, ListPane, fit, label_width
 
 KIND_ICONS: dict[ActivityKind, str] = {
@@ -40,6 +42,24 @@ SENTIMENT_STYLE: dict[Sentiment, tuple[str, str]] = {
 }
 FILTERS: tuple[ActivityKind | None, ...] = (None, *ActivityKind)
 """What ``f`` cycles through: every kind, then each kind alone."""
+SUMMARY_LINES = 3
+"""Lines of a summary the list shows; longer ones end in "…" (``e`` shows the whole text)."""
+INDENT = "    "
+
+
+def summary_lines(summary: str, width: int) -> list[str]:
+    """The summary wrapped to ``width`` cells by the kinsoku rules, at most
+    :data:`SUMMARY_LINES` lines, the last one ending in "…" when some is left out."""
+    # Only what can be shown is wrapped: a 10,000-character summary costs three lines' work.
+    head = summary[: width * SUMMARY_LINES + 1]
+    lines = wrap(head, width)
+    if len(lines) <= SUMMARY_LINES and len(head) == len(summary):
+        return lines
+    kept = lines[:SUMMARY_LINES]
+    last = kept[-1]
+    while last and cell_len(last) + 1 > width:
+        last = last[:-1]
+    return [*kept[:-1], last + "…"]
 
 
 def participant_names(ids: list[str], contacts: dict[str, Contact]) -> str:
@@ -47,8 +67,9 @@ def participant_names(ids: list[str], contacts: dict[str, Contact]) -> str:
     return ", ".join(clean(contacts[i].name) if i in contacts else "?" for i in ids)
 
 
-def activity_prompt(act: Activity, contacts: dict[str, Contact]) -> Text:
-    """Two lines (three once edited); the list cuts long ones. User text is never parsed."""
+def activity_prompt(act: Activity, contacts: dict[str, Contact], width: int = 80) -> Text:
+    """A heading line, the summary wrapped to the list's ``width`` (up to
+    :data:`SUMMARY_LINES` lines), and who edited it once edited. User text is never parsed."""
     kind_w = label_width(t(f"account.kind.{k.value}") for k in ActivityKind)
     feel_w = label_width(t(f"account.sentiment.{s.value}") for s in Sentiment) + 2
     mark, style = SENTIMENT_STYLE[act.sentiment]
@@ -67,11 +88,12 @@ def activity_prompt(act: Activity, contacts: dict[str, Contact]) -> Text:
         extras.append(t("timeline.by", who=clean(act.created_by)))
     if extras:
         out.append("  " + " · ".join(extras), style="dim")
-    out.append("\n    ")
-    out.append(clean(act.summary))
+    for line in summary_lines(clean(act.summary), width - len(INDENT)):
+        out.append("\n" + INDENT)
+        out.append(line)
     if act.edited_by:
         when = fmt_date(act.edited_at.date()) if act.edited_at is not None else "—"
-        out.append("\n    ")
+        out.append("\n" + INDENT)
         out.append(t("timeline.edited", who=clean(act.edited_by), day=when), style="dim italic")
     return out
 
@@ -116,7 +138,8 @@ class TimelinePane(ListPane):
         if not shown:
             empty.update(t("timeline.empty") if not everything else t("timeline.empty_filter"))
         self.set_empty(not shown)
-        options = [Option(activity_prompt(a, contacts), id=a.id) for a in shown]
+        width = self.items.line_width
+        options = [Option(activity_prompt(a, contacts, width), id=a.id) for a in shown]
         self.items.show(options, self.take_keep())
 
     # ------------------------------------------------------------------ actions
