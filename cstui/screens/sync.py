@@ -44,6 +44,7 @@ from cstui.sync.hub import ADAPTER as HUB_ADAPTER
 from cstui.ui.access import UsesWorkspace, on_workspace_change
 from cstui.ui.footer import KeyFooter
 from cstui.ui.localize import localize_bindings
+from cstui.ui.wrap import Wrapped
 from cstui.workspace import WorkspaceEvent
 
 SHOW_FAILURES = 5
@@ -151,9 +152,10 @@ class SyncScreen(UsesWorkspace, Screen[None]):
         """Nothing to run: say why and how to set it up, with no progress to wait for."""
         self._set_state("unconfigured")
         phase = self.query_one("#sync-phase", Static)
-        phase.update(t("syncui.unconfigured", problem=clean(problem)))
+        # Long Japanese sentences: broken by the kinsoku rules, not wherever the width ends.
+        phase.update(Wrapped(t("syncui.unconfigured", problem=clean(problem))))
         phase.add_class("error")
-        self.query_one("#sync-message", Static).update(t("syncui.setup"))
+        self.query_one("#sync-message", Static).update(Wrapped(t("syncui.setup")))
         self.query_one("#sync-counts", Static).update("")
         self.query_one("#sync-hint", Static).update(t("syncui.hint.unconfigured"))
 

@@ -76,8 +76,8 @@ class QBRSection(Vertical, can_focus=True):
     """One section box; focus on it is the cursor that ``e`` acts on."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up,k", "move(-1)", show=False),
-        Binding("down,j", "move(1)", show=False),
+        Binding("up,k", "move(-1)", "Up", show=False),
+        Binding("down,j", "move(1)", "Down", show=False),
     ]
 
     def __init__(self, section: str) -> None:
@@ -93,8 +93,8 @@ class StoryLine(Static, can_focus=True):
     """One activity of the quarter; space marks it as a success story."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up,k", "move(-1)", show=False),
-        Binding("down,j", "move(1)", show=False),
+        Binding("up,k", "move(-1)", "Up", show=False),
+        Binding("down,j", "move(1)", "Down", show=False),
     ]
 
     def __init__(self, activity_id: str, content: Wrapped) -> None:
