@@ -375,6 +375,12 @@ class ConflictsScreen(UsesWorkspace, Screen[None]):
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         self.word_by_source()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """m, t and e only while there is a conflict to settle (else the footer hides them)."""
+        if action in ("resolve", "edit"):
+            return bool(self.conflicts)
+        return True
+
     def word_by_source(self) -> None:
         """The hint line and the `t` key name where the highlighted conflict came from."""
         current = self.current
@@ -386,7 +392,7 @@ class ConflictsScreen(UsesWorkspace, Screen[None]):
         label = t(f"key.syncui.theirs.{source}")
         if any(b.description != label for b in table.get("t", [])):
             table["t"] = [replace(b, description=label) for b in table["t"]]
-            self.refresh_bindings()
+        self.refresh_bindings()
 
     @property
     def current(self) -> Conflict | None:

@@ -253,6 +253,9 @@ async def test_conflicts_are_settled_by_keep_mine_take_theirs_and_edit(
         assert app.screen is conflicts
         assert conflicts.conflicts == []
         assert "No open conflicts." in str(conflicts.query_one("#conflicts-list").options[0].prompt)  # type: ignore[attr-defined]
+        await pilot.pause()
+        assert "m" not in conflicts.active_bindings  # nothing left to settle: not offered
+        assert "e" not in conflicts.active_bindings
 
         await pilot.press("escape")
         screen = await sync_now(app, pilot)
