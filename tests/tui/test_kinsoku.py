@@ -96,3 +96,23 @@ async def test_qbr_summary_never_starts_a_line_with_a_full_stop(demo_ws: Workspa
         shown = [line for line in lines if line.strip()]
         _follows_the_rules(shown)
         assert "".join(line.strip() for line in shown).startswith(summary)
+
+
+@pytest.mark.slow
+async def test_a_confirmation_never_starts_a_line_with_a_full_stop(demo_ws: Workspace) -> None:
+    from cstui.ui.confirm import ConfirmScreen
+
+    app = create_app(demo_ws, lang="ja", poll=False, rescore=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.push_screen(ConfirmScreen("仮", "実施済みにする"))
+        await pilot.pause()
+        width = app.screen.query_one("#confirm-message", Widget).content_region.width
+        app.pop_screen()
+        message = _sentence(width)
+        assert _plain_wrap(message, width)[1].startswith("。")
+        await app.push_screen(ConfirmScreen(message, "実施済みにする"))
+        await pilot.pause()
+        box = app.screen.query_one("#confirm-message", Widget)
+        shown = [line for line in _lines(box) if line.strip()]
+        _follows_the_rules(shown)
+        assert "".join(line.strip() for line in shown) == message
