@@ -39,6 +39,7 @@ from cstui.i18n import t
 from cstui.sanitize import clean
 from cstui.ui.dialog import Dialog
 from cstui.ui.localize import localize_bindings
+from cstui.ui.wrap import Wrapped
 from cstui.workspace import StoreError
 
 FieldKind = Literal["text", "multiline", "date", "int", "float", "select", "multiselect", "bool"]
@@ -128,7 +129,8 @@ class FormScreen(Dialog[dict[str, Any] | None]):
                             yield Label(label, classes="form-label", markup=False)
                         yield self._make_input(field)
                         if field.help:
-                            yield Static(clean(field.help), classes="form-help", markup=False)
+                            help_text = Wrapped(clean(field.help))  # kinsoku line breaks
+                            yield Static(help_text, classes="form-help", markup=False)
                         yield Static(
                             "", classes="form-error", id=f"error-{field.name}", markup=False
                         )
@@ -301,7 +303,7 @@ class FormScreen(Dialog[dict[str, Any] | None]):
                 continue
             if name and name in known:
                 box = self.query_one(f"#error-{name}", Static)
-                box.update("\n".join(clean(m) for m in messages))
+                box.update(Wrapped("\n".join(clean(m) for m in messages)))
                 box.display = True
                 self.widget_for(name).add_class("-invalid")
             else:
@@ -312,7 +314,7 @@ class FormScreen(Dialog[dict[str, Any] | None]):
                 break
         if top:
             banner = self.query_one("#form-errors", Static)
-            banner.update("\n".join(clean(m) for m in top))
+            banner.update(Wrapped("\n".join(clean(m) for m in top)))
             banner.display = True
         self.call_after_refresh(self._fit)
         if first is not None:
