@@ -71,6 +71,9 @@ class Field:
     shown_when: tuple[str, frozenset[str]] | None = None
     """(select field, its values) for which this field is asked; hidden otherwise (it then
     keeps its initial value). It appears and disappears as that select changes."""
+    follows: tuple[str, Callable[[str], Any]] | None = None
+    """(select field, value for its choice): a one-line field's default that follows that
+    select (a new step's due date follows its phase) until the user types their own."""
 
 
 def _initial_text(field: Field) -> str:
@@ -112,6 +115,8 @@ class FormScreen(Dialog[dict[str, Any] | None]):
             raise ValueError("Form field names must be unique.")
         self.form_title = title
         self.fields: list[Field] = list(fields)
+        self._followed: dict[str, str] = {}
+        """The text each following field was last set to (so a typed one is kept)."""
         self._submit = on_submit
 
     # ------------------------------------------------------------------ layout
@@ -225,6 +230,23 @@ class FormScreen(Dialog[dict[str, Any] | None]):
         if any(f.shown_when is not None for f in self.fields):
             self._show_dependants()
             self.call_after_refresh(self._fit)
+        name = (event.select.id or "").removeprefix("field-")
+        for field in self.fields:
+            if (
+                field.follows is not None
+                and field.follows[0] == name
+                and not event.select.is_blank()
+            ):
+                self._follow(field, field.follows[1](str(event.select.value)))
+
+    def _follow(self, field: Field, value: Any) -> None:
+        """Set a following field to ``value``, unless the user typed their own in it."""
+        widget = self.widget_for(field.name)
+        assert isinstance(widget, Input)
+        if widget.value.strip() == self._followed.get(field.name, _initial_text(field)):
+            text = _initial_text(Field(field.name, "", value=value))
+            self._followed[field.name] = text
+            widget.value = text
 
     # ------------------------------------------------------------------ values
     def _read(self, field: Field) -> tuple[Any, str | None]:

@@ -11,7 +11,7 @@ from textual.widgets import Checkbox, Input, Select, TabbedContent
 
 from cstui.app import CSApp, create_app
 from cstui.domain.models import ActivityKind
-from cstui.domain.templates import phase_order
+from cstui.domain.templates import next_step_due, phase_order
 from cstui.screens.account import AccountScreen
 from cstui.ui.forms import FormScreen
 from cstui.widgets.checklist import OnboardingPane
@@ -57,6 +57,15 @@ async def test_new_step_is_in_the_current_phase_and_due_after_the_last(
         form = app.screen
         assert isinstance(form, FormScreen)
         assert form.query_one("#field-phase", Select).value == second
+        assert form.query_one("#field-due", Input).value == expected.isoformat()
+        # Another phase moves the due date with it; back again, and it follows back.
+        later = next(p for p in order if next_step_due(plan, p, frozen_clock) != expected)
+        form.query_one("#field-phase", Select).value = later
+        await pilot.pause()
+        moved = next_step_due(plan, later, frozen_clock)
+        assert form.query_one("#field-due", Input).value == moved.isoformat()
+        form.query_one("#field-phase", Select).value = second
+        await pilot.pause()
         assert form.query_one("#field-due", Input).value == expected.isoformat()
         form.query_one("#field-title", Input).value = "Share the admin FAQ"
         await pilot.press("ctrl+s")
@@ -109,3 +118,20 @@ async def test_champion_box_only_for_executive_reports(demo_ws: Workspace) -> No
         report = next(a for a in demo_ws.activities(ACCOUNT) if a.summary == "Monthly exec report")
         assert report.kind is ActivityKind.EXEC_REPORT
         assert report.via_champion is True
+
+
+@pytest.mark.slow
+async def test_a_typed_due_date_is_kept_when_the_phase_changes(demo_ws: Workspace) -> None:
+    plan = demo_ws.onboarding(ACCOUNT)
+    assert plan is not None
+    order = phase_order(plan)
+    app = create_app(demo_ws, poll=False, rescore=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _account(app, pilot, "tab-onboarding")
+        await pilot.press("a")
+        form = app.screen
+        assert isinstance(form, FormScreen)
+        form.query_one("#field-due", Input).value = "2027-03-01"
+        form.query_one("#field-phase", Select).value = order[-1]
+        await pilot.pause()
+        assert form.query_one("#field-due", Input).value == "2027-03-01"

@@ -79,7 +79,8 @@ def edit_fields(item: OnboardingItem, phases: Sequence[tuple[str, str]]) -> list
 
 def add_fields(plan: OnboardingPlan, phases: Sequence[tuple[str, str]], today: date) -> list[Field]:
     """A new step, in the current phase (that of the first unfinished step), due after the
-    last step it follows (see :func:`cstui.domain.templates.next_step_due`)."""
+    last step it follows (see :func:`cstui.domain.templates.next_step_due`); choosing another
+    phase moves the due date with it, unless one was typed."""
     ids = [pid for _, pid in phases]
     phase = current_phase(plan)
     if phase not in ids:
@@ -88,7 +89,14 @@ def add_fields(plan: OnboardingPlan, phases: Sequence[tuple[str, str]], today: d
     return [
         Field("title", t("checklist.form.title"), required=True),
         _phase_field(phase, phases),
-        Field("due", t("checklist.form.due"), kind="date", value=due, required=True),
+        Field(
+            "due",
+            t("checklist.form.due"),
+            kind="date",
+            value=due,
+            required=True,
+            follows=("phase", lambda chosen: next_step_due(plan, chosen, today)),
+        ),
         _owner_field(OwnerSide.US.value),
         Field("core", t("checklist.form.core"), kind="bool", value=True),
         Field("first_value", t("checklist.form.first_value"), kind="bool", value=False),
