@@ -43,8 +43,8 @@ class ObjectiveCard(Static, can_focus=True):
     """One objective; focus is the pane's cursor. Arrows move between cards and columns."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up,k", "move(-1)", show=False),
-        Binding("down,j", "move(1)", show=False),
+        Binding("up,k", "move(-1)", "Up", show=False),
+        Binding("down,j", "move(1)", "Down", show=False),
         Binding("left", "column", show=False),
         Binding("right", "column", show=False),
     ]
