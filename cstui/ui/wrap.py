@@ -15,8 +15,8 @@ that decides where long text breaks:
   break falls where the width ends.
 
 :func:`wrap` gives plain lines, :func:`wrap_text` keeps a Rich ``Text``'s styles, and
-:class:`Wrapped` is a renderable that wraps at whatever width it is drawn (a ``Static``'s
-content, re-wrapped on every resize).
+:class:`Wrapped` is what a ``Static`` shows: the text wrapped at whatever width it is drawn
+(again on every resize).
 """
 
 from __future__ import annotations
@@ -27,6 +27,11 @@ from rich.cells import get_character_cell_size
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.measure import Measurement
 from rich.text import Text
+from textual.content import Content
+from textual.css.styles import RulesMap
+from textual.strip import Strip
+from textual.style import Style
+from textual.visual import RenderOptions, Visual
 
 NO_START: frozenset[str] = frozenset(
     "、。，．,.・：；:;？！?!‼⁇⁈⁉ー－‐゠–〜～…‥"
@@ -110,18 +115,38 @@ def wrap_text(text: Text, width: int) -> Text:
     return out
 
 
-class Wrapped:
-    """A Rich renderable: ``text`` wrapped by :func:`wrap_text` at the width it is drawn.
+class Wrapped(Visual):
+    """``text`` wrapped by :func:`wrap_text` at the width it is drawn: a Textual visual for
+    a ``Static`` (re-wrapped on every resize, styled like any content), and a Rich
+    renderable anywhere else.
 
-    ``str()`` is the unwrapped text, so code and tests that read a widget's content still
-    read the words, not where they happened to break.
+    ``str()`` is the unwrapped text, so code and tests that read a widget's content (or
+    ``str(widget.render())``) still read the words, not where they happened to break.
     """
 
     def __init__(self, text: Text | str) -> None:
         self.text = text if isinstance(text, Text) else Text(text)
+        self._cache: tuple[int, Content] | None = None
 
     def __str__(self) -> str:
         return self.text.plain
+
+    def content(self, width: int) -> Content:
+        """The text as Textual content with its line breaks chosen for ``width``."""
+        if self._cache is None or self._cache[0] != width:
+            self._cache = (width, Content.from_rich_text(wrap_text(self.text, width)))
+        return self._cache[1]
+
+    def render_strips(
+        self, width: int, height: int | None, style: Style, options: RenderOptions
+    ) -> list[Strip]:
+        return self.content(width).render_strips(width, height, style, options)
+
+    def get_optimal_width(self, rules: RulesMap, container_width: int) -> int:
+        return Content.from_rich_text(self.text).get_optimal_width(rules, container_width)
+
+    def get_height(self, rules: RulesMap, width: int) -> int:
+        return self.content(width).get_height(rules, width)
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         yield wrap_text(self.text, options.max_width)
