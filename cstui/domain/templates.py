@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Final, Literal, Self
@@ -495,6 +495,31 @@ def phase_order(plan: OnboardingPlan) -> list[str]:
         if it.phase not in order:
             order.append(it.phase)
     return order
+
+
+def current_phase(plan: OnboardingPlan) -> str | None:
+    """The phase the customer is in: that of the first unfinished step in display order.
+
+    With every step done, the last phase that has steps; None for a plan without steps.
+    """
+    order = phase_order(plan)
+    rank = {p: n for n, p in enumerate(order)}
+    steps = sorted(enumerate(plan.items), key=lambda e: (rank[e[1].phase], e[0]))
+    open_step = next((it for _, it in steps if not it.done), None)
+    if open_step is not None:
+        return open_step.phase
+    return steps[-1][1].phase if steps else None
+
+
+def next_step_due(plan: OnboardingPlan, phase: str, today: date) -> date:
+    """The due date a new step of ``phase`` starts from: the day after the last dated step
+    of that phase or any earlier one (a new step goes after them), never before today."""
+    order = phase_order(plan)
+    upto = set(order[: order.index(phase) + 1]) if phase in order else set(order)
+    dues = [it.due for it in plan.items if it.phase in upto and it.due is not None]
+    if not dues:
+        return today
+    return max(max(dues) + timedelta(days=1), today)
 
 
 def week_of(plan: OnboardingPlan, day: date) -> int:

@@ -24,7 +24,7 @@ from textual.screen import Screen
 from textual.widgets import Header, Input, Static
 
 from cstui import clock
-from cstui.domain.filters import FLAG_LETTERS, FilterQuery, narrows, parse
+from cstui.domain.filters import FLAG_LETTERS, FilterQuery, every_term, narrows, parse
 from cstui.domain.models import Stage, Tier
 from cstui.domain.portfolio import (
     PortfolioRow,
@@ -45,6 +45,29 @@ SUMMARY_SLICE = 2_000
 """Rows summed per turn of the event loop: more rows than this are summed after the frame."""
 BAND_STYLE = {"red": "bold red", "yellow": "yellow", "green": "green", "unknown": "dim"}
 FLAG_CODES = FLAG_LETTERS  # the letters the filter's flag: accepts too
+
+
+def flag_legend() -> list[tuple[str, str]]:
+    """(letter, name) of every flag in the UI language: the key to the Flags column, from
+    the one definition of the letters (``FLAG_LETTERS``)."""
+    return [(letter, t(f"health.flag.{name}")) for name, letter in FLAG_LETTERS.items()]
+
+
+def portfolio_help() -> str:
+    """What ``?`` shows above the keys: each flag letter's meaning and the filter's terms."""
+    legend = flag_legend()
+    # One paragraph with hard line breaks (Markdown's backslash): a list's indent would wrap
+    # the names in the narrow panel, and at 24 rows every letter still fits.
+    lines = [f"**{t('portfolio.help.flags')}**"]
+    lines += [t("portfolio.help.flag_line", letter=c, name=name) for c, name in legend]
+    return "\n\n".join(
+        [
+            "\\\n".join(lines),
+            t("portfolio.help.flag_filter", letter=legend[0][0]),
+            f"**{t('portfolio.help.filter')}**",
+            t("portfolio.help.filter_terms", terms=every_term()),
+        ]
+    )
 
 
 def health_cell(row: PortfolioRow) -> Text:
@@ -185,6 +208,9 @@ class PortfolioScreen(UsesWorkspace, Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         localize_bindings(self)
+        # Textual's help panel (``?``) shows the focused widget's nearest HELP: the table's
+        # and the filter's are this screen's. Set here, as it is in the UI language.
+        type(self).HELP = portfolio_help()
         self.sort_key = "health"
         self.sort_reverse = False
         self.query_text = ""

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar, Literal
 
 from rich.text import Text
@@ -40,9 +40,11 @@ from cstui.sync import (
     SyncError,
     SyncReport,
 )
+from cstui.sync.hub import ADAPTER as HUB_ADAPTER
 from cstui.ui.access import UsesWorkspace, on_workspace_change
 from cstui.ui.footer import KeyFooter
 from cstui.ui.localize import localize_bindings
+from cstui.ui.wrap import Wrapped
 from cstui.workspace import WorkspaceEvent
 
 SHOW_FAILURES = 5
@@ -150,9 +152,10 @@ class SyncScreen(UsesWorkspace, Screen[None]):
         """Nothing to run: say why and how to set it up, with no progress to wait for."""
         self._set_state("unconfigured")
         phase = self.query_one("#sync-phase", Static)
-        phase.update(t("syncui.unconfigured", problem=clean(problem)))
+        # Long Japanese sentences: broken by the kinsoku rules, not wherever the width ends.
+        phase.update(Wrapped(t("syncui.unconfigured", problem=clean(problem))))
         phase.add_class("error")
-        self.query_one("#sync-message", Static).update(t("syncui.setup"))
+        self.query_one("#sync-message", Static).update(Wrapped(t("syncui.setup")))
         self.query_one("#sync-counts", Static).update("")
         self.query_one("#sync-hint", Static).update(t("syncui.hint.unconfigured"))
 
@@ -290,18 +293,29 @@ def failure_line(failure: Failure) -> str:
     return f"{where}: {clean(failure.message)}"
 
 
+def conflict_source(c: Conflict) -> Literal["crm", "hub"]:
+    """Where "theirs" came from: the team hub (a teammate's edit) or the CRM. Every
+    sentence about a conflict is worded by it."""
+    return "hub" if c.adapter == HUB_ADAPTER else "crm"
+
+
 def conflict_prompt(c: Conflict) -> Text:
+    source = conflict_source(c)
     line = Text(no_wrap=True, overflow="ellipsis")
     line.append(clean(c.label) or "—", style="bold")
-    line.append(f"  {clean(c.table)}.{clean(c.field)}  ", style="dim")
-    line.append(t(f"syncui.conflicts.kind.{c.kind}"), style="yellow")
+    # The gaps unstyled: spaces at the edge of a styled span are dropped when drawn.
+    line.append("  ")
+    line.append(f"{clean(c.table)}.{clean(c.field)}", style="dim")
+    line.append("  ")
+    kind = f"{c.kind}.{source}" if c.kind == "deleted" else c.kind
+    line.append(t(f"syncui.conflicts.kind.{kind}"), style="yellow")
     line.append("\n    ")
     if c.kind == "deleted":
-        line.append(t("syncui.conflicts.deleted"))
+        line.append(t(f"syncui.conflicts.deleted.{source}"))
         return line
     line.append(
         t(
-            "syncui.conflicts.values",
+            f"syncui.conflicts.values.{source}",
             base=show_value(c.base),
             mine=show_value(c.mine),
             theirs=show_value(c.theirs),
@@ -315,7 +329,7 @@ class ConflictsScreen(UsesWorkspace, Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("m", "resolve('mine')", "key.syncui.mine"),
-        Binding("t", "resolve('theirs')", "key.syncui.theirs"),
+        Binding("t", "resolve('theirs')", "key.syncui.theirs.crm"),
         Binding("e", "edit", "key.syncui.edit"),
         Binding("escape", "back", "key.syncui.back"),
     ]
@@ -329,7 +343,7 @@ class ConflictsScreen(UsesWorkspace, Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(id="conflicts-title", markup=False)
-        yield Static(t("syncui.conflicts.hint"), id="conflicts-hint", markup=False)
+        yield Static(t("syncui.conflicts.hint.crm"), id="conflicts-hint", markup=False)
         yield ConflictList(id="conflicts-list")
         yield KeyFooter()
 
@@ -356,6 +370,29 @@ class ConflictsScreen(UsesWorkspace, Screen[None]):
         self.query_one("#conflicts-title", Static).update(
             t("syncui.conflicts.title", n=len(self.conflicts))
         )
+        self.word_by_source()
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        self.word_by_source()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """m, t and e only while there is a conflict to settle (else the footer hides them)."""
+        if action in ("resolve", "edit"):
+            return bool(self.conflicts)
+        return True
+
+    def word_by_source(self) -> None:
+        """The hint line and the `t` key name where the highlighted conflict came from."""
+        current = self.current
+        source = conflict_source(current) if current is not None else "crm"
+        hint = self.query_one("#conflicts-hint", Static)
+        hint.update(t(f"syncui.conflicts.hint.{source}"))
+        hint.display = current is not None
+        table = self._bindings.key_to_bindings
+        label = t(f"key.syncui.theirs.{source}")
+        if any(b.description != label for b in table.get("t", [])):
+            table["t"] = [replace(b, description=label) for b in table["t"]]
+        self.refresh_bindings()
 
     @property
     def current(self) -> Conflict | None:
@@ -373,7 +410,8 @@ class ConflictsScreen(UsesWorkspace, Screen[None]):
         except ResolveError as exc:
             self.notify(str(exc), severity="error", markup=False)
         else:
-            self.notify(t(f"syncui.conflicts.resolved.{choice}"), markup=False)
+            resolved = f"syncui.conflicts.resolved.{choice}.{conflict_source(c)}"
+            self.notify(t(resolved), markup=False)
         self.reload()
 
     def action_edit(self) -> None:
@@ -382,13 +420,15 @@ class ConflictsScreen(UsesWorkspace, Screen[None]):
             return
         from cstui.ui.forms import Field, FormScreen
 
+        source = conflict_source(c)
+
         def submit(values: dict[str, Any]) -> None:
             value = values.get("value")
             try:
                 self.workspace.resolve_conflict(c.id, "edit", None if value == "" else value)
             except ResolveError as exc:
                 raise InvalidRecord([str(exc)], {"value": [str(exc)]}) from None
-            self.notify(t("syncui.conflicts.resolved.edit"), markup=False)
+            self.notify(t(f"syncui.conflicts.resolved.edit.{source}"), markup=False)
             self.reload()
 
         field = Field(
@@ -396,7 +436,7 @@ class ConflictsScreen(UsesWorkspace, Screen[None]):
             t("syncui.edit.value"),
             kind="text",
             value=None if c.mine is None else str(c.mine),
-            help=t("syncui.edit.help", theirs=show_value(c.theirs)),
+            help=t(f"syncui.edit.help.{source}", theirs=show_value(c.theirs)),
         )
         title = t("syncui.edit.title", label=clean(c.label), field=clean(c.field))
         self.app.push_screen(FormScreen(title, [field], submit))

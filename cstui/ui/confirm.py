@@ -16,6 +16,7 @@ from cstui.i18n import t
 from cstui.sanitize import clean
 from cstui.ui.dialog import Dialog
 from cstui.ui.localize import localize_bindings
+from cstui.ui.wrap import Wrapped
 
 
 class ConfirmScreen(Dialog[bool]):
@@ -50,7 +51,8 @@ class ConfirmScreen(Dialog[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-dialog", classes="dialog"):
-            yield Static(clean(self.message), id="confirm-message", markup=False)
+            # Wrapped: a Japanese sentence never breaks before its 。 (ui/wrap.py).
+            yield Static(Wrapped(clean(self.message)), id="confirm-message", markup=False)
             yield Static("", id="confirm-errors", markup=False)
             with Horizontal(id="confirm-buttons"):
                 yield Button(self.yes, variant="error", id="confirm-yes")

@@ -39,6 +39,7 @@ from cstui.i18n import t
 from cstui.sanitize import clean
 from cstui.ui.dialog import Dialog
 from cstui.ui.localize import localize_bindings
+from cstui.ui.wrap import Wrapped
 from cstui.workspace import StoreError
 
 FieldKind = Literal["text", "multiline", "date", "int", "float", "select", "multiselect", "bool"]
@@ -67,6 +68,12 @@ class Field:
     """A one-line hint under the field."""
     max_length: int | None = None
     """Characters a one-line field takes (default per kind, :data:`MAX_LENGTH`)."""
+    shown_when: tuple[str, frozenset[str]] | None = None
+    """(select field, its values) for which this field is asked; hidden otherwise (it then
+    keeps its initial value). It appears and disappears as that select changes."""
+    follows: tuple[str, Callable[[str], Any]] | None = None
+    """(select field, value for its choice): a one-line field's default that follows that
+    select (a new step's due date follows its phase) until the user types their own."""
 
 
 def _initial_text(field: Field) -> str:
@@ -108,6 +115,8 @@ class FormScreen(Dialog[dict[str, Any] | None]):
             raise ValueError("Form field names must be unique.")
         self.form_title = title
         self.fields: list[Field] = list(fields)
+        self._followed: dict[str, str] = {}
+        """The text each following field was last set to (so a typed one is kept)."""
         self._submit = on_submit
 
     # ------------------------------------------------------------------ layout
@@ -125,7 +134,8 @@ class FormScreen(Dialog[dict[str, Any] | None]):
                             yield Label(label, classes="form-label", markup=False)
                         yield self._make_input(field)
                         if field.help:
-                            yield Static(clean(field.help), classes="form-help", markup=False)
+                            help_text = Wrapped(clean(field.help))  # kinsoku line breaks
+                            yield Static(help_text, classes="form-help", markup=False)
                         yield Static(
                             "", classes="form-error", id=f"error-{field.name}", markup=False
                         )
@@ -175,6 +185,7 @@ class FormScreen(Dialog[dict[str, Any] | None]):
         raise ValueError(f"Unknown form field kind {kind!r}.")
 
     def on_mount(self) -> None:
+        self._show_dependants()
         if self.fields:
             self.widget_for(self.fields[0].name).focus()
         self._fit()  # an estimate now saves a second layout pass when the guess is right
@@ -200,9 +211,48 @@ class FormScreen(Dialog[dict[str, Any] | None]):
     def widget_for(self, name: str) -> Widget:
         return self.query_one(f"#field-{name}")
 
+    def is_shown(self, field: Field) -> bool:
+        """Whether ``field`` is asked, given the select it depends on (if any)."""
+        if field.shown_when is None:
+            return True
+        name, values = field.shown_when
+        select = self.widget_for(name)
+        assert isinstance(select, Select)
+        return not select.is_blank() and str(select.value) in values
+
+    def _show_dependants(self) -> None:
+        for field in self.fields:
+            if field.shown_when is not None:
+                self.query_one(f"#box-{field.name}").display = self.is_shown(field)
+
+    @on(Select.Changed)
+    def _select_changed(self, event: Select.Changed) -> None:
+        if any(f.shown_when is not None for f in self.fields):
+            self._show_dependants()
+            self.call_after_refresh(self._fit)
+        name = (event.select.id or "").removeprefix("field-")
+        for field in self.fields:
+            if (
+                field.follows is not None
+                and field.follows[0] == name
+                and not event.select.is_blank()
+            ):
+                self._follow(field, field.follows[1](str(event.select.value)))
+
+    def _follow(self, field: Field, value: Any) -> None:
+        """Set a following field to ``value``, unless the user typed their own in it."""
+        widget = self.widget_for(field.name)
+        assert isinstance(widget, Input)
+        if widget.value.strip() == self._followed.get(field.name, _initial_text(field)):
+            text = _initial_text(Field(field.name, "", value=value))
+            self._followed[field.name] = text
+            widget.value = text
+
     # ------------------------------------------------------------------ values
     def _read(self, field: Field) -> tuple[Any, str | None]:
         """The field's converted value, or an error sentence."""
+        if not self.is_shown(field):
+            return field.value, None
         widget = self.widget_for(field.name)
         kind = field.kind
         if kind == "multiselect":
@@ -275,7 +325,7 @@ class FormScreen(Dialog[dict[str, Any] | None]):
                 continue
             if name and name in known:
                 box = self.query_one(f"#error-{name}", Static)
-                box.update("\n".join(clean(m) for m in messages))
+                box.update(Wrapped("\n".join(clean(m) for m in messages)))
                 box.display = True
                 self.widget_for(name).add_class("-invalid")
             else:
@@ -286,7 +336,7 @@ class FormScreen(Dialog[dict[str, Any] | None]):
                 break
         if top:
             banner = self.query_one("#form-errors", Static)
-            banner.update("\n".join(clean(m) for m in top))
+            banner.update(Wrapped("\n".join(clean(m) for m in top)))
             banner.display = True
         self.call_after_refresh(self._fit)
         if first is not None:
@@ -406,7 +456,8 @@ def activity_fields(
             "via_champion",
             t("account.form.activity.via_champion"),
             kind="bool",
-            value=act.via_champion if act else None,
+            value=act.via_champion if act else False,
+            shown_when=("kind", frozenset({ActivityKind.EXEC_REPORT.value})),
         )
     )
     return fields

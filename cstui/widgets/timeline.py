@@ -5,13 +5,15 @@ there; the summary as written (untrusted text, shown literally); and, once edite
 it and when, because a CSM reading an account's history must know a line was rewritten.
 ``f`` cycles a kind filter (digits are taken by the tab switcher); ``l`` (the account
 screen's key) logs a new activity; ``e`` or Enter edits the highlighted one, keeping who
-logged it and when.
+logged it and when. Summaries wrap by the kinsoku rules (``ui/wrap.py``) to three lines,
+then say how much is left; ``o`` (as on the overview) shows them whole.
 """
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -23,6 +25,7 @@ from cstui.domain.models import Activity, ActivityKind, Contact, Sentiment
 from cstui.i18n import fmt_date, t
 from cstui.sanitize import clean
 from cstui.ui.forms import activity_fields
+from cstui.ui.wrap import line_spans, wrap
 from cstui.widgets.pane import ItemList, ListPane, fit, label_width
 
 KIND_ICONS: dict[ActivityKind, str] = {
@@ -40,6 +43,28 @@ SENTIMENT_STYLE: dict[Sentiment, tuple[str, str]] = {
 }
 FILTERS: tuple[ActivityKind | None, ...] = (None, *ActivityKind)
 """What ``f`` cycles through: every kind, then each kind alone."""
+SUMMARY_LINES = 3
+"""Lines of a summary the list shows; longer ones end in "…" (``o`` shows them whole)."""
+INDENT = "    "
+
+
+def summary_lines(summary: str, width: int, *, full: bool = False) -> tuple[list[str], int]:
+    """The summary wrapped to ``width`` cells by the kinsoku rules, and how many characters
+    were left out: at most :data:`SUMMARY_LINES` lines unless ``full``, the last one ending
+    in "…" when some is left out."""
+    if full:
+        return wrap(summary, width), 0
+    # Only what can be shown is wrapped: a 10,000-character summary costs three lines' work.
+    head = summary[: width * SUMMARY_LINES + 1]
+    spans = line_spans(head, width)
+    if len(spans) <= SUMMARY_LINES and len(head) == len(summary):
+        return [head[a:b] for a, b in spans], 0
+    kept = spans[:SUMMARY_LINES]
+    start, end = kept[-1]
+    while end > start and cell_len(head[start:end]) + 1 > width:
+        end -= 1
+    lines = [head[a:b] for a, b in kept[:-1]] + [head[start:end] + "…"]
+    return lines, len(summary) - end
 
 
 def participant_names(ids: list[str], contacts: dict[str, Contact]) -> str:
@@ -47,8 +72,12 @@ def participant_names(ids: list[str], contacts: dict[str, Contact]) -> str:
     return ", ".join(clean(contacts[i].name) if i in contacts else "?" for i in ids)
 
 
-def activity_prompt(act: Activity, contacts: dict[str, Contact]) -> Text:
-    """Two lines (three once edited); the list cuts long ones. User text is never parsed."""
+def activity_prompt(
+    act: Activity, contacts: dict[str, Contact], width: int = 80, *, full: bool = False
+) -> Text:
+    """A heading line, the summary wrapped to the list's ``width`` (up to
+    :data:`SUMMARY_LINES` lines unless ``full``), and who edited it once edited. User text
+    is never parsed."""
     kind_w = label_width(t(f"account.kind.{k.value}") for k in ActivityKind)
     feel_w = label_width(t(f"account.sentiment.{s.value}") for s in Sentiment) + 2
     mark, style = SENTIMENT_STYLE[act.sentiment]
@@ -67,11 +96,16 @@ def activity_prompt(act: Activity, contacts: dict[str, Contact]) -> Text:
         extras.append(t("timeline.by", who=clean(act.created_by)))
     if extras:
         out.append("  " + " · ".join(extras), style="dim")
-    out.append("\n    ")
-    out.append(clean(act.summary))
+    lines, left = summary_lines(clean(act.summary), width - len(INDENT), full=full)
+    for line in lines:
+        out.append("\n" + INDENT)
+        out.append(line)
+    if left:
+        out.append("\n" + INDENT)
+        out.append(t("account.activity.clipped", n=left), style="dim italic")
     if act.edited_by:
         when = fmt_date(act.edited_at.date()) if act.edited_at is not None else "—"
-        out.append("\n    ")
+        out.append("\n" + INDENT)
         out.append(t("timeline.edited", who=clean(act.edited_by), day=when), style="dim italic")
     return out
 
@@ -82,12 +116,16 @@ class TimelinePane(ListPane):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f", "cycle_filter", "key.timeline.filter"),
         Binding("e", "edit", "key.timeline.edit"),
+        # The account screen's o, with the same meaning here: whole summaries, or clipped.
+        Binding("o", "toggle_full", "key.account.full_text", show=False),
     ]
 
     def __init__(self, account_id: str) -> None:
         super().__init__(account_id, id="timeline-pane")
         self.kind: ActivityKind | None = None
         self.activities: list[Activity] = []
+        self.full = False
+        """Whether summaries are shown whole (``o``) rather than clipped."""
 
     def compose(self) -> ComposeResult:
         yield Static("", id="timeline-header", classes="pane-header", markup=False)
@@ -116,13 +154,21 @@ class TimelinePane(ListPane):
         if not shown:
             empty.update(t("timeline.empty") if not everything else t("timeline.empty_filter"))
         self.set_empty(not shown)
-        options = [Option(activity_prompt(a, contacts), id=a.id) for a in shown]
+        width = self.items.line_width
+        options = [
+            Option(activity_prompt(a, contacts, width, full=self.full), id=a.id) for a in shown
+        ]
         self.items.show(options, self.take_keep())
 
     # ------------------------------------------------------------------ actions
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         self.action_edit()
+
+    def action_toggle_full(self) -> None:
+        self.full = not self.full
+        self.keep(self.items.current_id)
+        self.refresh_view()
 
     def action_cycle_filter(self) -> None:
         self.kind = FILTERS[(FILTERS.index(self.kind) + 1) % len(FILTERS)]

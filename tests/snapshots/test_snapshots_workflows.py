@@ -129,3 +129,48 @@ def test_activity_form_with_errors(snap_compare: SnapCompare, demo_ws: Workspace
         assert pilot.app.screen is form  # refused: still open, with the messages
 
     assert snap_compare(_app(demo_ws), run_before=refused, terminal_size=(100, 30))
+
+
+def test_hub_conflict_in_japanese(snap_compare: SnapCompare, demo_ws: Workspace) -> None:
+    """A CRM conflict and a team-hub one: on the hub's, every word names the team hub."""
+    from cstui.screens.sync import ConflictsScreen
+    from cstui.sync.conflicts import record_conflict
+    from cstui.sync.hub import ADAPTER as HUB
+
+    accounts = demo_ws.accounts()[:2]
+    with demo_ws.store.transaction() as txn:
+        for adapter, acc, theirs in (("hubspot", accounts[0], 80), (HUB, accounts[1], 120)):
+            record = demo_ws.store.get("accounts", acc.id) or {}
+            record_conflict(
+                txn,
+                adapter=adapter,
+                table="accounts",
+                record=record,
+                field="seats",
+                base=50,
+                mine=record.get("seats"),
+                theirs=theirs,
+                kind="both",
+            )
+    app = create_app(demo_ws, lang="ja", poll=False, rescore=False)
+
+    async def on_the_hub_one(pilot: Pilot[None]) -> None:
+        await pilot.press("C")
+        await pilot.pause()
+        screen = pilot.app.screen
+        assert isinstance(screen, ConflictsScreen)
+        words = {"hubspot": "CRMの値", HUB: "チームハブの値"}
+        seen = []
+        for key in ("j", "k", "j"):  # the key's name follows the highlighted conflict
+            assert screen.current is not None
+            seen.append(screen.current.adapter)
+            assert screen.active_bindings["t"].binding.description == words[seen[-1]]
+            if seen[-1] == HUB and len(seen) > 1:
+                break
+            await pilot.press(key)
+            await pilot.pause()
+        assert set(seen) == {"hubspot", HUB}
+        assert screen.current is not None
+        assert screen.current.adapter == HUB
+
+    assert snap_compare(app, run_before=on_the_hub_one, terminal_size=(120, 30))

@@ -12,6 +12,7 @@ from textual.widgets import Input, Select, Static, Tab, TabbedContent
 
 from cstui.app import CSApp, create_app
 from cstui.domain.models import OnboardingPlan
+from cstui.domain.templates import current_phase
 from cstui.screens.account import AccountScreen
 from cstui.ui.confirm import ConfirmScreen
 from cstui.ui.forms import FormScreen
@@ -173,17 +174,20 @@ async def test_edit_add_remove_and_kpis(demo_ws: Workspace) -> None:
         assert "Exec interview [b]now[/b]" in line
         assert "✎" in line
         assert pane.items.current_id == target.id
-        # Add: a new step in the highlighted item's phase; the cursor lands on it.
+        # Add: a new step in the current phase (not the highlighted one's); the cursor
+        # lands on it.
+        phase = current_phase(_plan(demo_ws, account_id))
+        assert phase is not None
         await pilot.press("a")
         form = app.screen
         assert isinstance(form, FormScreen)
-        assert form.query_one("#field-phase", Select).value == target.phase
+        assert form.query_one("#field-phase", Select).value == phase
         form.query_one("#field-title", Input).value = "Share the admin FAQ"
         await pilot.press("ctrl+s")
         await pilot.pause()
         items = _plan(demo_ws, account_id).items
         added = next(i for i in items if i.title == "Share the admin FAQ")
-        assert added.phase == target.phase
+        assert added.phase == phase
         assert len(items) == len(plan.items) + 1
         assert pane.items.current_id == added.id
         # Remove asks first; Escape keeps it, Enter on the red button removes it.

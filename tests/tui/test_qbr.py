@@ -332,3 +332,38 @@ async def test_a_new_customer_opens_on_the_running_quarter_and_early_delivery_as
         await pilot.press("left_square_bracket")
         await pilot.pause()
         assert pane.period == "2026Q3"
+
+
+def _cursor(app: CSApp) -> str:
+    focused = app.focused
+    if isinstance(focused, QBRSection):
+        return focused.section
+    assert isinstance(focused, StoryLine), focused
+    return focused.activity_id
+
+
+@pytest.mark.slow
+async def test_j_and_k_move_like_down_and_up(demo_ws: Workspace) -> None:
+    """j/k move everywhere (issue 18): through the sections and the quarter's stories."""
+    app = create_app(demo_ws, poll=False, rescore=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _open(app, pilot)
+        assert _cursor(app) == "summary"
+        by_arrows = []
+        for _ in range(8):
+            await pilot.press("down")
+            by_arrows.append(_cursor(app))
+        for _ in range(8):
+            await pilot.press("up")
+        assert _cursor(app) == "summary"
+        by_j = []
+        for _ in range(8):
+            await pilot.press("j")
+            by_j.append(_cursor(app))
+        assert by_j == by_arrows
+        assert len(set(by_j)) >= 4  # it really moved, through sections and stories
+        await pilot.press("k", "k")
+        assert _cursor(app) == by_j[-3]
+        for _ in range(8):
+            await pilot.press("k")
+        assert _cursor(app) == "summary"

@@ -220,7 +220,9 @@ async def test_conflicts_are_settled_by_keep_mine_take_theirs_and_edit(
         shown = "\n".join(str(o.prompt) for o in conflicts.query_one("#conflicts-list").options)  # type: ignore[attr-defined]
         assert "Local 0 KK" in shown
         assert "accounts.stage" in shown
-        assert "base onboarding · mine expansion · theirs renewal" in shown
+        assert "base onboarding · mine expansion · CRM renewal" in shown
+        assert "t takes the CRM's" in str(conflicts.query_one("#conflicts-hint", Static).content)
+        assert conflicts.active_bindings["t"].binding.description == "Take the CRM's"
 
         async def pick(account_id: str) -> None:
             name = ws.account(account_id).name  # type: ignore[union-attr]
@@ -251,6 +253,9 @@ async def test_conflicts_are_settled_by_keep_mine_take_theirs_and_edit(
         assert app.screen is conflicts
         assert conflicts.conflicts == []
         assert "No open conflicts." in str(conflicts.query_one("#conflicts-list").options[0].prompt)  # type: ignore[attr-defined]
+        await pilot.pause()
+        assert "m" not in conflicts.active_bindings  # nothing left to settle: not offered
+        assert "e" not in conflicts.active_bindings
 
         await pilot.press("escape")
         screen = await sync_now(app, pilot)

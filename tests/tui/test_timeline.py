@@ -100,3 +100,38 @@ async def test_log_edit_and_filter(demo_ws: Workspace) -> None:
             await pilot.press("f")
         await pilot.pause()
         assert _shown(pane) == [a.id for a in demo_ws.activities(account_id)]
+
+
+@pytest.mark.slow
+async def test_long_summaries_are_clipped_to_three_lines_and_o_shows_them_whole(
+    demo_ws: Workspace,
+) -> None:
+    account_id = "acc-000001"
+    long = " ".join(f"word{n}" for n in range(2000))  # about 12,000 characters
+    logged = demo_ws.log_activity(account_id, long, kind="note")
+    app = create_app(demo_ws, poll=False, rescore=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = await _open(app, pilot, account_id)
+        width = pane.items.line_width
+
+        def body() -> list[str]:
+            prompt = pane.items.get_option(logged.id).prompt
+            return str(prompt).split("\n")[1:]
+
+        clipped = body()
+        assert len(clipped) == 4  # three lines of text and what is left out
+        assert clipped[2].endswith("…")
+        left = int(clipped[3].split()[1].replace(",", ""))  # "… 11,790 more characters · o…"
+        shown = " ".join(line.strip() for line in clipped[:3]).removesuffix("…")
+        assert long[: len(long) - left] == shown  # what is shown, then exactly what is left
+        assert "o shows them" in clipped[3]
+        assert all(len(line) <= width for line in clipped)
+        await pilot.press("o")
+        await pilot.pause()
+        whole = body()
+        assert len(whole) > 100
+        assert " ".join(line.strip() for line in whole) == long
+        assert pane.items.current_id == logged.id
+        await pilot.press("o")
+        await pilot.pause()
+        assert body() == clipped

@@ -13,8 +13,10 @@ from cstui.domain.templates import (
     OnboardingTemplate,
     TemplateError,
     apply_template,
+    current_phase,
     due_date,
     load_templates,
+    next_step_due,
     parse_template,
     progress,
     roadmap,
@@ -277,3 +279,42 @@ def test_time_to_value_formula() -> None:
     assert time_to_value(date(2026, 1, 1), date(2026, 2, 15)) == 45
     assert time_to_value(date(2026, 1, 1), None) is None
     assert time_to_value(date(2026, 1, 10), date(2026, 1, 1)) == 0
+
+
+def _step(n: int, phase: str, due: date | None, done: bool = False) -> OnboardingItem:
+    return OnboardingItem(id=f"s{n}", phase=phase, title=f"Step {n}", due=due, done=done)
+
+
+def test_current_phase_is_that_of_the_first_unfinished_step() -> None:
+    names = {"kickoff": "Kickoff", "setup": "Setup", "live": "Go-live"}
+    items = [
+        _step(1, "kickoff", MONDAY, done=True),
+        _step(2, "setup", MONDAY + timedelta(days=7)),
+        _step(3, "kickoff", MONDAY + timedelta(days=2)),  # listed late, still the first phase
+        _step(4, "live", MONDAY + timedelta(days=30)),
+    ]
+    plan = OnboardingPlan(account_id="x", start=MONDAY, phase_names=names, items=items)
+    assert current_phase(plan) == "kickoff"
+    items[2] = items[2].model_copy(update={"done": True})
+    plan = plan.model_copy(update={"items": items})
+    assert current_phase(plan) == "setup"
+    everything = [i.model_copy(update={"done": True}) for i in items]
+    assert current_phase(plan.model_copy(update={"items": everything})) == "live"
+    assert current_phase(OnboardingPlan(account_id="x", start=MONDAY)) is None
+
+
+def test_a_new_step_is_due_after_the_last_step_it_follows_never_in_the_past() -> None:
+    names = {"kickoff": "Kickoff", "setup": "Setup", "live": "Go-live"}
+    items = [
+        _step(1, "kickoff", MONDAY + timedelta(days=3)),
+        _step(2, "setup", MONDAY + timedelta(days=10)),
+        _step(3, "setup", None),
+        _step(4, "live", MONDAY + timedelta(days=30)),
+    ]
+    plan = OnboardingPlan(account_id="x", start=MONDAY, phase_names=names, items=items)
+    assert next_step_due(plan, "setup", MONDAY) == MONDAY + timedelta(days=11)
+    assert next_step_due(plan, "kickoff", MONDAY) == MONDAY + timedelta(days=4)
+    assert next_step_due(plan, "live", MONDAY) == MONDAY + timedelta(days=31)
+    later = MONDAY + timedelta(days=20)
+    assert next_step_due(plan, "setup", later) == later  # an overdue phase: not in the past
+    assert next_step_due(OnboardingPlan(account_id="x", start=MONDAY), "kickoff", MONDAY) == MONDAY

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 
 from cstui.domain.models import OnboardingItem, OnboardingPlan, OwnerSide
-from cstui.domain.templates import OnboardingTemplate
+from cstui.domain.templates import OnboardingTemplate, current_phase, next_step_due
 from cstui.i18n import language, t
 from cstui.ui.forms import Field
 
@@ -77,19 +77,25 @@ def edit_fields(item: OnboardingItem, phases: Sequence[tuple[str, str]]) -> list
     ]
 
 
-def add_fields(
-    near: OnboardingItem | None, phases: Sequence[tuple[str, str]], today: date
-) -> list[Field]:
-    """A new step, in the phase (and due the day) of the step under the cursor."""
+def add_fields(plan: OnboardingPlan, phases: Sequence[tuple[str, str]], today: date) -> list[Field]:
+    """A new step, in the current phase (that of the first unfinished step), due after the
+    last step it follows (see :func:`cstui.domain.templates.next_step_due`); choosing another
+    phase moves the due date with it, unless one was typed."""
+    ids = [pid for _, pid in phases]
+    phase = current_phase(plan)
+    if phase not in ids:
+        phase = ids[0] if ids else None
+    due = next_step_due(plan, phase, today) if phase is not None else today
     return [
         Field("title", t("checklist.form.title"), required=True),
-        _phase_field(near.phase if near else None, phases),
+        _phase_field(phase, phases),
         Field(
             "due",
             t("checklist.form.due"),
             kind="date",
-            value=near.due if near and near.due else today,
+            value=due,
             required=True,
+            follows=("phase", lambda chosen: next_step_due(plan, chosen, today)),
         ),
         _owner_field(OwnerSide.US.value),
         Field("core", t("checklist.form.core"), kind="bool", value=True),

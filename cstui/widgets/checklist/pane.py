@@ -153,7 +153,7 @@ class OnboardingPane(ListPane):
         plan = self.plan
         if plan is None:
             return
-        fields = forms.add_fields(self.current, self.phase_choices(), clock.today())
+        fields = forms.add_fields(plan, self.phase_choices(), clock.today())
         before = {i.id for i in plan.items}
 
         def submit(values: dict[str, Any]) -> None:

@@ -30,6 +30,7 @@ from cstui.i18n import fmt_date, language, t
 from cstui.sanitize import clean
 from cstui.ui.css import default_css
 from cstui.ui.forms import FormScreen
+from cstui.ui.wrap import Wrapped
 from cstui.widgets.charts import Series, TimeChart
 from cstui.widgets.pane import AccountPane
 from cstui.widgets.qbr import forms
@@ -75,8 +76,8 @@ class QBRSection(Vertical, can_focus=True):
     """One section box; focus on it is the cursor that ``e`` acts on."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up", "move(-1)", show=False),
-        Binding("down", "move(1)", show=False),
+        Binding("up,k", "move(-1)", "Up", show=False),
+        Binding("down,j", "move(1)", "Down", show=False),
     ]
 
     def __init__(self, section: str) -> None:
@@ -92,11 +93,11 @@ class StoryLine(Static, can_focus=True):
     """One activity of the quarter; space marks it as a success story."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up", "move(-1)", show=False),
-        Binding("down", "move(1)", show=False),
+        Binding("up,k", "move(-1)", "Up", show=False),
+        Binding("down,j", "move(1)", "Down", show=False),
     ]
 
-    def __init__(self, activity_id: str, content: Text) -> None:
+    def __init__(self, activity_id: str, content: Wrapped) -> None:
         super().__init__(content, markup=False, classes="qbr-story")
         self.activity_id = activity_id
 
@@ -183,16 +184,19 @@ class QBRPane(AccountPane, can_focus=True):
         self.data, self.record = data, record
         self.query_one("#qbr-head", Static).update(head_text(data, record, exports_of(record)))
         edited = record.sections
-        self._text("summary").update(prose_text(edited.get("summary"), data.summary_draft))
+        # Free text (the CSM's, the draft's, activity summaries) breaks by the kinsoku rules.
+        self._text("summary").update(Wrapped(prose_text(edited.get("summary"), data.summary_draft)))
         self._show_results(data)
         self._text("roi").update(roi_text(data))
         self._text("risks").update(
-            prose_text(edited.get("risks"), lines_text(data.risks), internal_text(data))
+            Wrapped(prose_text(edited.get("risks"), lines_text(data.risks), internal_text(data)))
         )
         self._text("next_steps").update(
-            prose_text(edited.get("next_steps"), lines_text(data.next_steps))
+            Wrapped(prose_text(edited.get("next_steps"), lines_text(data.next_steps)))
         )
-        self._text("changes").update(prose_text(edited.get("changes"), lines_text(data.changes)))
+        self._text("changes").update(
+            Wrapped(prose_text(edited.get("changes"), lines_text(data.changes)))
+        )
         self._show_stories(data, set(record.stories))
 
     def _show_results(self, data: QBRData) -> None:
@@ -210,7 +214,8 @@ class QBRPane(AccountPane, can_focus=True):
         lines = self.stories()
         wanted = [s.activity_id for s in data.stories]
         texts = {
-            s.activity_id: story_text(s, s.activity_id in marked or s.marked) for s in data.stories
+            s.activity_id: Wrapped(story_text(s, s.activity_id in marked or s.marked))
+            for s in data.stories
         }
         if [line.activity_id for line in lines] == wanted:
             for line in lines:

@@ -33,6 +33,7 @@ from cstui.i18n import language, t
 from cstui.sanitize import clean
 from cstui.ui.css import default_css
 from cstui.ui.forms import Field, FormScreen
+from cstui.ui.wrap import Wrapped
 from cstui.widgets.pane import AccountPane
 from cstui.widgets.success_plan import forms
 from cstui.widgets.success_plan.render import card_text, goal_text, roi_view
@@ -42,13 +43,13 @@ class ObjectiveCard(Static, can_focus=True):
     """One objective; focus is the pane's cursor. Arrows move between cards and columns."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up,k", "move(-1)", show=False),
-        Binding("down,j", "move(1)", show=False),
+        Binding("up,k", "move(-1)", "Up", show=False),
+        Binding("down,j", "move(1)", "Down", show=False),
         Binding("left", "column", show=False),
         Binding("right", "column", show=False),
     ]
 
-    def __init__(self, objective_id: str, audience: Audience, content: Text) -> None:
+    def __init__(self, objective_id: str, audience: Audience, content: Wrapped) -> None:
         super().__init__(content, markup=False, classes="sp-card")
         self.objective_id = objective_id
         self.audience = audience
@@ -137,12 +138,13 @@ class SuccessPlanPane(AccountPane, can_focus=True):
         ratio = ws.settings.health.on_track_ratio
         summaries = [summarize(o, today, ratio, account.contract_start) for o in plan.objectives]
         cover = coverage(plan, today, ratio, account.contract_start)
-        self.query_one("#sp-goal", Static).update(goal_text(plan, summaries, cover.missing_deep))
+        goal = Wrapped(goal_text(plan, summaries, cover.missing_deep))  # kinsoku line breaks
+        self.query_one("#sp-goal", Static).update(goal)
         contacts = {c.id: c for c in ws.contacts(self.account_id)}
         by_audience: dict[Audience, list[ObjectiveSummary]] = {a: [] for a in Audience}
         for s in summaries:
             by_audience[s.objective.audience].append(s)
-        texts = {s.objective.id: card_text(s, contacts, today) for s in summaries}
+        texts = {s.objective.id: Wrapped(card_text(s, contacts, today)) for s in summaries}
         for audience in Audience:
             column = self._column(audience)
             n = len(by_audience[audience])
@@ -157,7 +159,7 @@ class SuccessPlanPane(AccountPane, can_focus=True):
         roi_box.update(roi_view(plan.roi, account.currency))
 
     def _sync_cards(
-        self, by_audience: dict[Audience, list[ObjectiveSummary]], texts: dict[str, Text]
+        self, by_audience: dict[Audience, list[ObjectiveSummary]], texts: dict[str, Wrapped]
     ) -> None:
         had_focus = self.has_focus_within or self.screen.focused is self
         rebuilt = False

@@ -1,0 +1,155 @@
+"""Line breaking for free text, Japanese included: the basic kinsoku rules, by cell width.
+
+Textual and Rich break lines at spaces and, inside a run of Japanese (which has none), at
+whatever cell the width ends on, so a line can start with 。 or ）and end with 「. Japanese
+typesetting (JIS X 4051, "kinsoku shori") forbids that. :func:`line_spans` is the one place
+that decides where long text breaks:
+
+* a line may break at a space (the space is dropped) or between two characters when one of
+  them is wide (Japanese, Chinese, full-width forms); never inside a Latin word unless the
+  word alone is wider than the line;
+* no line starts with closing punctuation, a small kana, the long vowel mark or an
+  iteration mark (:data:`NO_START`), and no line ends with an opening bracket or quote
+  (:data:`NO_END`): the break moves back to the last place both rules allow, which pulls
+  the previous character down with it ("oidashi"); with no such place on the line, the
+  break falls where the width ends.
+
+:func:`wrap` gives plain lines, :func:`wrap_text` keeps a Rich ``Text``'s styles, and
+:class:`Wrapped` is what a ``Static`` shows: the text wrapped at whatever width it is drawn
+(again on every resize).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rich.cells import get_character_cell_size
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.measure import Measurement
+from rich.text import Text
+from textual.content import Content
+from textual.css.styles import RulesMap
+from textual.strip import Strip
+from textual.style import Style
+from textual.visual import RenderOptions, Visual
+
+NO_START: frozenset[str] = frozenset(
+    "、。，．,.・：；:;？！?!‼⁇⁈⁉ー－‐゠–〜～…‥"
+    "）〕］｝〉》」』】〙〗〟’”｠»)]}"
+    "ぁぃぅぇぉっゃゅょゎゕゖァィゥェォッャュョヮヵヶㇰㇱㇲㇳㇴㇵㇶㇷㇸㇹㇺㇻㇼㇽㇾㇿ"
+    "ヽヾゝゞ々〻゛゜%％"
+)
+"""Characters a line must not start with: closing brackets and quotes, punctuation, small
+kana, the long vowel mark and iteration marks."""
+NO_END: frozenset[str] = frozenset("（〔［｛〈《「『【〘〖〝‘“｟«([{")
+"""Characters a line must not end with: opening brackets and quotes."""
+
+
+def _breakable(prev: str, char: str) -> bool:
+    """Whether a line may break between ``prev`` and ``char`` (spaces aside)."""
+    if char in NO_START or prev in NO_END:
+        return False
+    if prev.isspace():
+        return True
+    return get_character_cell_size(prev) == 2 or get_character_cell_size(char) == 2
+
+
+def _trimmed(text: str, start: int, stop: int) -> int:
+    while stop > start and text[stop - 1].isspace():
+        stop -= 1
+    return stop
+
+
+def _paragraph_spans(text: str, start: int, end: int, width: int) -> Iterable[tuple[int, int]]:
+    """(start, end) of each line of ``text[start:end]`` (one paragraph, no newline)."""
+    line = start
+    used = 0  # cells of text[line:i]
+    last_break: int | None = None  # the last offset the current line may end at
+    i = start
+    while i < end:
+        char = text[i]
+        cells = get_character_cell_size(char)
+        if i > line and _breakable(text[i - 1], char):
+            last_break = i
+        if used + cells <= width or i == line or char.isspace():
+            used += cells  # spaces may hang past the edge: a break drops them
+            i += 1
+            continue
+        cut = last_break if last_break is not None and last_break > line else i
+        yield line, _trimmed(text, line, cut)
+        line = cut
+        while line < end and text[line].isspace():
+            line += 1
+        i = max(i, line)
+        used = sum(get_character_cell_size(c) for c in text[line:i])
+        last_break = None
+    yield line, _trimmed(text, line, end)
+
+
+def line_spans(text: str, width: int) -> list[tuple[int, int]]:
+    """Where each line of ``text`` wrapped to ``width`` cells starts and ends (offsets into
+    ``text``; newlines end lines; spaces at a break are left out)."""
+    width = max(width, 2)  # room for one wide character
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for part in text.split("\n"):
+        end = start + len(part)
+        if part:
+            spans.extend(_paragraph_spans(text, start, end, width))
+        else:
+            spans.append((start, start))
+        start = end + 1
+    return spans
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """``text`` as lines of at most ``width`` cells, by the rules in the module docstring."""
+    return [text[a:b] for a, b in line_spans(text, width)]
+
+
+def wrap_text(text: Text, width: int) -> Text:
+    """``text`` with its line breaks chosen by :func:`line_spans`; styles are kept."""
+    lines = [text[a:b] for a, b in line_spans(text.plain, width)]
+    out = Text("\n", style=text.style).join(lines)
+    out.no_wrap = True
+    return out
+
+
+class Wrapped(Visual):
+    """``text`` wrapped by :func:`wrap_text` at the width it is drawn: a Textual visual for
+    a ``Static`` (re-wrapped on every resize, styled like any content), and a Rich
+    renderable anywhere else.
+
+    ``str()`` is the unwrapped text, so code and tests that read a widget's content (or
+    ``str(widget.render())``) still read the words, not where they happened to break.
+    """
+
+    def __init__(self, text: Text | str) -> None:
+        self.text = text if isinstance(text, Text) else Text(text)
+        self._cache: tuple[int, Content] | None = None
+
+    def __str__(self) -> str:
+        return self.text.plain
+
+    def content(self, width: int) -> Content:
+        """The text as Textual content with its line breaks chosen for ``width``."""
+        if self._cache is None or self._cache[0] != width:
+            self._cache = (width, Content.from_rich_text(wrap_text(self.text, width)))
+        return self._cache[1]
+
+    def render_strips(
+        self, width: int, height: int | None, style: Style, options: RenderOptions
+    ) -> list[Strip]:
+        return self.content(width).render_strips(width, height, style, options)
+
+    def get_optimal_width(self, rules: RulesMap, container_width: int) -> int:
+        return Content.from_rich_text(self.text).get_optimal_width(rules, container_width)
+
+    def get_height(self, rules: RulesMap, width: int) -> int:
+        return self.content(width).get_height(rules, width)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield wrap_text(self.text, options.max_width)
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement.get(console, options, self.text)
