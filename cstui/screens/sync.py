@@ -324,12 +324,17 @@ def conflict_prompt(c: Conflict) -> Text:
     return line
 
 
+THEIRS_KEY = "i"
+"""Take the incoming (CRM's or team hub's) value. Not `t`: that opens Today on every screen,
+and a key that settles a conflict must not mean something else one screen away."""
+
+
 class ConflictsScreen(UsesWorkspace, Screen[None]):
     """Open conflicts; each key settles the highlighted one locally (the next sync the CRM)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("m", "resolve('mine')", "key.syncui.mine"),
-        Binding("t", "resolve('theirs')", "key.syncui.theirs.crm"),
+        Binding(THEIRS_KEY, "resolve('theirs')", "key.syncui.theirs.crm"),
         Binding("e", "edit", "key.syncui.edit"),
         Binding("escape", "back", "key.syncui.back"),
     ]
@@ -382,7 +387,7 @@ class ConflictsScreen(UsesWorkspace, Screen[None]):
         return True
 
     def word_by_source(self) -> None:
-        """The hint line and the `t` key name where the highlighted conflict came from."""
+        """The hint line and the `i` key name where the highlighted conflict came from."""
         current = self.current
         source = conflict_source(current) if current is not None else "crm"
         hint = self.query_one("#conflicts-hint", Static)
@@ -390,8 +395,8 @@ class ConflictsScreen(UsesWorkspace, Screen[None]):
         hint.display = current is not None
         table = self._bindings.key_to_bindings
         label = t(f"key.syncui.theirs.{source}")
-        if any(b.description != label for b in table.get("t", [])):
-            table["t"] = [replace(b, description=label) for b in table["t"]]
+        if any(b.description != label for b in table.get(THEIRS_KEY, [])):
+            table[THEIRS_KEY] = [replace(b, description=label) for b in table[THEIRS_KEY]]
         self.refresh_bindings()
 
     @property

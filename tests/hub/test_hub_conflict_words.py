@@ -21,8 +21,8 @@ def _keys(screen: ConflictsScreen) -> dict[str, str]:
     return {key: a.binding.description for key, a in screen.active_bindings.items()}
 
 
-async def _resolve_with_t(pilot: Any, app: Any) -> list[str]:
-    await pilot.press("t")
+async def _take_theirs(pilot: Any, app: Any) -> list[str]:
+    await pilot.press("i")
     await pilot.pause()
     return [n.message for n in app._notifications]
 
@@ -50,7 +50,7 @@ async def test_a_teammates_edit_is_the_team_hubs_value(team: Team) -> None:
             hint = str(screen.query_one("#conflicts-hint", Static).content)
             assert "team hub" in hint
             assert "CRM" not in hint
-            assert _keys(screen)["t"] == "Take the team hub's"
+            assert _keys(screen)["i"] == "Take the team hub's"
             shown = str(screen.query_one("#conflicts-list").get_option_at_index(0).prompt)  # type: ignore[attr-defined]
             assert "mine 200 · team hub 100" in shown
             await pilot.press("e")
@@ -61,7 +61,7 @@ async def test_a_teammates_edit_is_the_team_hubs_value(team: Team) -> None:
             assert "The team hub has: 100" in help_text
             await pilot.press("escape")
             await pilot.pause()
-            messages = await _resolve_with_t(pilot, app)
+            messages = await _take_theirs(pilot, app)
             assert "Took the team hub's value (a teammate's edit)." in messages
             assert not any("CRM" in m for m in messages)
             assert screen.conflicts == []

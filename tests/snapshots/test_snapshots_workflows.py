@@ -164,7 +164,7 @@ def test_hub_conflict_in_japanese(snap_compare: SnapCompare, demo_ws: Workspace)
         for key in ("j", "k", "j"):  # the key's name follows the highlighted conflict
             assert screen.current is not None
             seen.append(screen.current.adapter)
-            assert screen.active_bindings["t"].binding.description == words[seen[-1]]
+            assert screen.active_bindings["i"].binding.description == words[seen[-1]]
             if seen[-1] == HUB and len(seen) > 1:
                 break
             await pilot.press(key)

@@ -221,8 +221,8 @@ async def test_conflicts_are_settled_by_keep_mine_take_theirs_and_edit(
         assert "Local 0 KK" in shown
         assert "accounts.stage" in shown
         assert "base onboarding · mine expansion · CRM renewal" in shown
-        assert "t takes the CRM's" in str(conflicts.query_one("#conflicts-hint", Static).content)
-        assert conflicts.active_bindings["t"].binding.description == "Take the CRM's"
+        assert "i takes the CRM's" in str(conflicts.query_one("#conflicts-hint", Static).content)
+        assert conflicts.active_bindings["i"].binding.description == "Take the CRM's"
 
         async def pick(account_id: str) -> None:
             name = ws.account(account_id).name  # type: ignore[union-attr]
@@ -231,10 +231,10 @@ async def test_conflicts_are_settled_by_keep_mine_take_theirs_and_edit(
             await pilot.pause()
 
         await pick(ids[0])
-        await pilot.press("m")  # the screen's `m`, and `t` below is not the app's Today
+        await pilot.press("m")  # the screen's `m`; `i` takes theirs (`t` stays Today everywhere)
         await pilot.pause()
         await pick(ids[1])
-        await pilot.press("t")
+        await pilot.press("i")
         await pilot.pause()
         assert len(conflicts.conflicts) == 1
         assert app.screen is conflicts
