@@ -78,7 +78,8 @@ class Portfolio(Renewals):
             self._rows = None
         elif ch.table == Activity.table and account_id is not None:
             if self._last_touch is not None:
-                days = [a.date for a in self._for_account(Activity, account_id)]
+                today = clock.today()  # a touch dated ahead is planned, not made (latest_touch)
+                days = [a.date for a in self._for_account(Activity, account_id) if a.date <= today]
                 if days:
                     self._last_touch[account_id] = max(days)
                 else:
@@ -126,13 +127,15 @@ class Portfolio(Renewals):
         return self._last_touches().get(account_id)
 
     def _last_touches(self) -> dict[str, date]:
-        """Latest activity date per account (ISO dates compare correctly as text)."""
+        """Latest activity date on or before today per account, as
+        :func:`cstui.domain.health.latest_touch` picks it (ISO dates compare as text)."""
         if self._last_touch is None:
             latest: dict[str, str] = {}
+            today = clock.today().isoformat()
             for record in self.store.scan(Activity.table):
                 account_id = record.get("account_id")
                 day = record["date"]
-                if isinstance(account_id, str) and day > latest.get(account_id, ""):
+                if isinstance(account_id, str) and latest.get(account_id, "") < day <= today:
                     latest[account_id] = day
             self._last_touch = {k: date.fromisoformat(v) for k, v in latest.items()}
         return self._last_touch
