@@ -31,6 +31,7 @@ from cstui.i18n import fmt_date, language, t
 from cstui.sanitize import clean
 from cstui.ui.css import default_css
 from cstui.ui.forms import Field
+from cstui.ui.wrap import Wrapped
 from cstui.widgets.pane import (
     WHEN_WIDTH,
     Cell,
@@ -174,7 +175,7 @@ class TasksPane(ListPane):
         done = sum(1 for p in points if p.status == "done")
         section = self.query_one("#touchpoints")
         section.border_title = t("taskpane.touch.title", done=done, total=len(points))
-        self.query_one("#touchpoints-text", Static).update(touchpoints_text(points, today))
+        self.query_one("#touchpoints-text", Static).update(Wrapped(touchpoints_text(points, today)))
 
     # ------------------------------------------------------------------ actions
     @property
