@@ -32,12 +32,16 @@ from cstui.domain.models import (
     Contact,
     ContactRole,
     Forecast,
+    ObjectiveStatus,
+    OnboardingPlan,
     Priority,
     Renewal,
     Sentiment,
     Stage,
     Task,
 )
+from cstui.domain.success import ObjectiveSummary, summarize
+from cstui.domain.templates import Progress
 from cstui.i18n import fmt_date, humanize, money, t
 from cstui.sanitize import clean
 from cstui.screens.account_tabs import tabs
@@ -202,6 +206,59 @@ def renewal_text(account: Account, renewals: list[Renewal], today: date) -> Text
     for idea in account.upsell_ideas:
         out.append("\n" + _label("account.renewal.upsell"), style="dim")
         out.append(clean(idea))
+    return out
+
+
+_STATUS_MARK = {
+    ObjectiveStatus.ACHIEVED: ("✓", "green"),
+    ObjectiveStatus.ON_TRACK: ("●", "green"),
+    ObjectiveStatus.AT_RISK: ("▲", "bold yellow"),
+    ObjectiveStatus.MISSED: ("✗", "bold red"),
+    ObjectiveStatus.NOT_STARTED: ("○", "dim"),
+}
+PLAN_LINES = 3
+"""Open onboarding steps and objectives listed on the overview, each (their tabs list all)."""
+
+
+def plans_text(
+    plan: OnboardingPlan | None,
+    progress: Progress | None,
+    objectives: list[ObjectiveSummary],
+    today: date,
+) -> Text:
+    """Where onboarding stands (steps done, late, next) and each success-plan objective's
+    status: the Onboarding and Success plan tabs in a few lines."""
+    out = Text()
+    if plan is None or progress is None or not progress.total:
+        out.append(t("account.plans.no_onboarding"), style="dim")
+    else:
+        out.append(_label("account.plans.onboarding"), style="dim")
+        out.append(t("account.plans.steps", done=progress.done, total=progress.total), style="bold")
+        out.append(f" ({progress.overall_pct:.0f}%)", style="dim")
+        if progress.overdue:
+            out.append("  ·  " + t("account.plans.overdue", n=len(progress.overdue)), "bold red")
+        upcoming = [item for item in plan.items if not item.done][:PLAN_LINES]
+        whens = [when_text(item.due, today) for item in upcoming]
+        width = label_width(w for w, _ in whens)
+        for item, (when, style) in zip(upcoming, whens, strict=True):
+            out.append("\n  " + fit(when or "—", width) + "  ", style=style or "dim")
+            out.append(clean(item.title))
+    out.append("\n")
+    if not objectives:
+        out.append(t("account.plans.no_success"), style="dim")
+        return out
+    out.append(_label("account.plans.success"), style="dim")
+    out.append(t("account.plans.objectives", n=len(objectives)), style="bold")
+    for summary in objectives[:PLAN_LINES]:
+        mark, style = (
+            _STATUS_MARK.get(summary.status, ("·", "dim")) if summary.status else ("·", "dim")
+        )
+        out.append(f"\n  {mark} ", style=style)
+        out.append(clean(summary.objective.title))
+        status = summary.status.value if summary.status else "none"
+        out.append("  " + t(f"success.status.{status}"), style=style)
+    if len(objectives) > PLAN_LINES:
+        out.append("\n  " + t("account.plans.more", n=len(objectives) - PLAN_LINES), "dim")
     return out
 
 
@@ -377,6 +434,8 @@ class AccountScreen(UsesWorkspace, Screen[None]):
                     yield Static("", id="contacts", markup=False)
                 with self._section("section-tasks", t("account.section.tasks", n=0)):
                     yield Static("", id="overview-tasks", markup=False)
+                with self._section("section-plans", t("account.section.plans")):
+                    yield Static("", id="overview-plans", markup=False)
                 with self._section("section-touchpoints", t("account.section.touchpoints")):
                     yield Static("", id="overview-touchpoints", markup=False)
                 with self._section("section-activities", t("account.section.activities")):
@@ -503,11 +562,24 @@ class AccountScreen(UsesWorkspace, Screen[None]):
         )
         self._static("overview-tasks").update(tasks_text(open_tasks, today, self._tab_key("tasks")))
 
+        self._show_plans(account, today)
         self._show_usage(account, series, result.band, today)
         self._static("overview-touchpoints").update(
             touchpoints_text(ws.touchpoints(self.account_id), ended=account.stage in ENDED)
         )
         self._show_activities()
+
+    def _show_plans(self, account: Account, today: date) -> None:
+        ws = self.workspace
+        success = ws.success_plan(self.account_id)
+        ratio = ws.settings.health.on_track_ratio
+        objectives = [
+            summarize(o, today, ratio, account.contract_start)
+            for o in (success.objectives if success else [])
+        ]
+        plan = ws.onboarding(self.account_id)
+        progress = ws.onboarding_progress(self.account_id, today) if plan else None
+        self._static("overview-plans").update(plans_text(plan, progress, objectives, today))
 
     def _show_activities(self) -> None:
         activities = self.workspace.activities(self.account_id)

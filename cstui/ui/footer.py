@@ -76,6 +76,16 @@ class KeyFooter(Footer):
             self.move_child(help_key, before=keys[0])
 
 
+_TEXT_WIDTHS: dict[tuple[str, str, str, bool], int] = {}
+
+
 def _width(key: FooterKey) -> int:
-    """Cells the key takes in the footer: its text, padding, border and margins."""
-    return cell_len(key.render().plain) + key.styles.gutter.width + key.styles.margin.width
+    """Cells the key takes in the footer: its text, padding, border and margins.
+
+    The text's width is remembered by what it is drawn from: rendering every key to
+    measure it was most of a recompose, and the same keys come back on every tab switch."""
+    text_key = (key.key, key.key_display, key.description, key.compact)
+    text = _TEXT_WIDTHS.get(text_key)
+    if text is None:
+        text = _TEXT_WIDTHS[text_key] = cell_len(key.render().plain)
+    return text + key.styles.gutter.width + key.styles.margin.width
