@@ -13,12 +13,33 @@ from textual.widgets import Input, Static
 from cstui import i18n
 from cstui.app import CSApp, create_app
 from cstui.domain.cadence import next_touchpoint
-from cstui.domain.models import Account, Forecast, Outcome, Priority, Renewal, Task
+from cstui.domain.models import (
+    Account,
+    Forecast,
+    Objective,
+    OnboardingItem,
+    OnboardingPlan,
+    Outcome,
+    Priority,
+    Renewal,
+    Task,
+)
+from cstui.domain.success import summarize
+from cstui.domain.templates import progress as onboarding_progress
 from cstui.sanitize import clean
-from cstui.screens.account import OPEN_TASKS, AccountScreen, renewal_text, tasks_text
+from cstui.screens.account import (
+    OPEN_TASKS,
+    AccountScreen,
+    plans_text,
+    renewal_text,
+    tasks_text,
+)
+from cstui.ui.footer import KeyFooter
 from cstui.ui.forms import FormScreen
 from cstui.widgets.charts import TimeChart, bucket_series, hbar, spark_rows, stars
 from cstui.widgets.health_breakdown import HealthBreakdown
+from cstui.widgets.tasks import TasksPane
+from cstui.widgets.timeline import TimelinePane
 from cstui.workspace import Workspace
 
 EVIL = "[bold red]x[/] \x1b]52;c;ZXZpbA==\x07"
@@ -332,3 +353,57 @@ async def test_overview_lists_open_tasks_and_the_renewal(demo_ws: Workspace) -> 
         assert lines[0].split()[:2] == ["22d", "overdue"]
         assert clean(EVIL) in lines[0]  # shown literally, never as markup
         assert "Forecast" in _text(screen, "renewal")
+
+
+def test_plans_text_says_where_onboarding_and_objectives_stand() -> None:
+    today = date(2026, 11, 23)
+    items = [
+        OnboardingItem(id="i1", phase="kickoff", title="Kickoff call", done=True),
+        OnboardingItem(id="i2", phase="setup", title="Import data", due=date(2026, 11, 20)),
+        OnboardingItem(id="i3", phase="setup", title="Train admins", due=date(2026, 11, 30)),
+    ]
+    plan = OnboardingPlan(id="a1", account_id="a1", start=date(2026, 11, 1), items=items)
+    progress = onboarding_progress(plan, today)
+    objective = Objective(id="o1", title="Cut month-end close", status_override="at_risk")
+    text = plans_text(plan, progress, [summarize(objective, today)], today).plain
+    assert text.splitlines() == [
+        "Onboarding 1 of 3 steps done (33%)  ·  1 overdue",
+        "  3d overdue  Import data",
+        "  in 7d       Train admins",
+        "Success plan 1 objective",
+        "  ▲ Cut month-end close  Off track",
+    ]
+    assert plans_text(None, None, [], today).plain == "No onboarding plan.\nNo success plan."
+
+
+async def test_tabs_are_built_when_first_shown_and_the_footer_once(
+    demo_ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Opening builds the overview only; a digit builds its tab, which takes focus. The
+    footer is rebuilt once for a switch that changes its keys and not for one that does not."""
+    recomposed: list[int] = []
+    original = KeyFooter.recompose
+
+    async def counting(self: KeyFooter) -> None:
+        recomposed.append(1)
+        await original(self)
+
+    monkeypatch.setattr(KeyFooter, "recompose", counting)
+    account_id = next(a.id for a in demo_ws.accounts() if demo_ws.tasks(a.id))
+    app = create_app(demo_ws, poll=False, rescore=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _open(app, pilot, account_id)
+        assert not screen.query(TasksPane)
+        assert not screen.query(TimelinePane)
+        recomposed.clear()
+        await pilot.press("5")
+        await pilot.pause()
+        pane = screen.query_one(TasksPane)
+        assert pane.display
+        assert app.screen.focused is pane.items
+        assert len(recomposed) == 1  # the tasks' keys, once
+        assert not screen.query(TimelinePane)  # still only what was shown
+        await pilot.press("5")
+        await pilot.pause()
+        assert len(recomposed) == 1  # same keys: not rebuilt
+        assert len(screen.query(TasksPane)) == 1  # built once
