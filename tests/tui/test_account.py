@@ -407,3 +407,17 @@ async def test_tabs_are_built_when_first_shown_and_the_footer_once(
         await pilot.pause()
         assert len(recomposed) == 1  # same keys: not rebuilt
         assert len(screen.query(TasksPane)) == 1  # built once
+
+
+async def test_a_click_on_a_tab_builds_its_pane(demo_ws: Workspace) -> None:
+    account_id = next(a.id for a in demo_ws.accounts() if demo_ws.activities(a.id))
+    app = create_app(demo_ws, poll=False, rescore=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _open(app, pilot, account_id)
+        assert not screen.query(TimelinePane)
+        await pilot.click("#--content-tab-tab-timeline")
+        await pilot.pause()
+        pane = screen.query_one(TimelinePane)
+        assert pane.display
+        assert app.screen.focused is pane.items
+        assert len(pane.items.options) == len(demo_ws.activities(account_id))
