@@ -146,6 +146,22 @@ async def test_at_80x24_one_column_keeps_every_section(demo_ws: Workspace) -> No
         assert activities.border_title == "最近の活動"
 
 
+async def test_the_first_twelve_accounts_leave_little_empty(demo_ws: Workspace) -> None:
+    """Over accounts rich and sparse (onboarding ones have little logged yet): the old
+    layout (one wide and one narrow column) left 19% of these cells empty on average."""
+    app = create_app(demo_ws, poll=False, rescore=False)
+    shares = []
+    async with app.run_test(size=(160, 45)) as pilot:
+        for account in demo_ws.accounts()[:12]:
+            screen = AccountScreen(account.id)
+            await app.push_screen(screen)
+            await pilot.pause()
+            shares.append(_empty_share(screen))
+            app.pop_screen()
+            await pilot.pause()
+    assert sum(shares) / len(shares) <= 0.14, shares
+
+
 async def test_the_old_layout_left_a_third_empty(demo_ws: Workspace) -> None:
     """The measure can fail: one column of the same sections leaves half the screen empty."""
     account_id = _typical(demo_ws)
