@@ -31,9 +31,17 @@ from cstui.domain.models import (
     ActivityKind,
     Contact,
     ContactRole,
+    Forecast,
+    ObjectiveStatus,
+    OnboardingPlan,
+    Priority,
+    Renewal,
     Sentiment,
     Stage,
+    Task,
 )
+from cstui.domain.success import ObjectiveSummary, summarize
+from cstui.domain.templates import Progress
 from cstui.i18n import fmt_date, humanize, money, t
 from cstui.sanitize import clean
 from cstui.screens.account_tabs import tabs
@@ -43,6 +51,7 @@ from cstui.ui.forms import Field, FormScreen, activity_fields
 from cstui.ui.localize import localize_bindings
 from cstui.widgets.charts import Series, TimeChart, stars
 from cstui.widgets.health_breakdown import BAND_COLOURS, HealthBreakdown, score_text
+from cstui.widgets.pane import fit, label_width, when_text
 from cstui.workspace import WorkspaceEvent
 
 ROLE_ORDER: tuple[ContactRole, ...] = (
@@ -68,7 +77,8 @@ def clip_summary(text: str) -> tuple[str, int]:
 
 CONTACTS_PER_ROLE = 8
 CHART_DAYS = 365
-"""Below this many columns the two columns stack into one."""
+OPEN_TASKS = 6
+"""Open tasks listed on the overview (the soonest due first); the Tasks tab has them all."""
 
 _SENTIMENT_STYLE = {
     Sentiment.POSITIVE: ("+", "green"),
@@ -132,6 +142,144 @@ def header_text(account: Account, today: date, health: HealthResult | None = Non
         out.append("  ·  " + clean(account.domain), style="dim")
     if account.seats:
         out.append("  ·  " + t("account.header.seats", n=account.seats), style="dim")
+    return out
+
+
+_FORECAST_STYLE = {
+    Forecast.COMMIT: "bold green",
+    Forecast.LIKELY: "green",
+    Forecast.AT_RISK: "bold yellow",
+    Forecast.LOST: "bold red",
+}
+
+
+def _label(key: str) -> str:
+    return t(key) + " "
+
+
+def _next_renewal(renewals: list[Renewal]) -> Renewal | None:
+    """The earliest renewal without an outcome (an overdue one first)."""
+    open_ = [r for r in renewals if r.outcome is None]
+    return min(open_, key=lambda r: r.due) if open_ else None
+
+
+def _last_renewal(renewals: list[Renewal], today: date) -> Renewal | None:
+    """The latest renewal with an outcome, up to today."""
+    closed = [r for r in renewals if r.outcome is not None and r.due <= today]
+    return max(closed, key=lambda r: r.due) if closed else None
+
+
+def renewal_text(account: Account, renewals: list[Renewal], today: date) -> Text:
+    """The next renewal with its ARR and forecast, the contract's start, the last renewal's
+    outcome, and the account's tags and upsell ideas: what a renewal call starts from."""
+    out = Text()
+    upcoming = _next_renewal(renewals)
+    out.append(_label("account.renewal.next"), style="dim")
+    if upcoming is None:
+        due = account.renewal_date
+        out.append(t("account.header.no_renewal") if due is None else fmt_date(due), style="dim")
+    else:
+        late = upcoming.due < today
+        style = "bold red" if late else "bold"
+        out.append(fmt_date(upcoming.due), style=style)
+        out.append(f" ({humanize(upcoming.due, today, late=late)})", style="red" if late else "")
+        out.append("  ·  " + _label("account.renewal.arr_due"), style="dim")
+        out.append(money(upcoming.arr_due, upcoming.currency), style="bold")
+        out.append("  ·  " + _label("account.renewal.forecast"), style="dim")
+        forecast = upcoming.forecast
+        out.append(t(f"book.forecast.{forecast.value}"), style=_FORECAST_STYLE[forecast])
+    if account.contract_start is not None:
+        out.append("\n" + _label("account.renewal.contract"), style="dim")
+        out.append(fmt_date(account.contract_start))
+        out.append(f" ({humanize(account.contract_start, today)})", style="dim")
+    last = _last_renewal(renewals, today)
+    if last is not None and last.outcome is not None:
+        out.append("\n" + _label("account.renewal.last"), style="dim")
+        out.append(fmt_date(last.due) + "  ")
+        out.append(t(f"book.outcome.{last.outcome.value}"), style="bold")
+        if last.new_arr is not None:
+            before, after = money(last.arr_due, last.currency), money(last.new_arr, last.currency)
+            out.append(f"  {before} → {after}", style="dim")
+    if account.tags:
+        out.append("\n" + _label("account.renewal.tags"), style="dim")
+        out.append(", ".join(clean(tag) for tag in account.tags))
+    for idea in account.upsell_ideas:
+        out.append("\n" + _label("account.renewal.upsell"), style="dim")
+        out.append(clean(idea))
+    return out
+
+
+_STATUS_MARK = {
+    ObjectiveStatus.ACHIEVED: ("✓", "green"),
+    ObjectiveStatus.ON_TRACK: ("●", "green"),
+    ObjectiveStatus.AT_RISK: ("▲", "bold yellow"),
+    ObjectiveStatus.MISSED: ("✗", "bold red"),
+    ObjectiveStatus.NOT_STARTED: ("○", "dim"),
+}
+PLAN_LINES = 3
+"""Open onboarding steps and objectives listed on the overview, each (their tabs list all)."""
+
+
+def plans_text(
+    plan: OnboardingPlan | None,
+    progress: Progress | None,
+    objectives: list[ObjectiveSummary],
+    today: date,
+) -> Text:
+    """Where onboarding stands (steps done, late, next) and each success-plan objective's
+    status: the Onboarding and Success plan tabs in a few lines."""
+    out = Text()
+    if plan is None or progress is None or not progress.total:
+        out.append(t("account.plans.no_onboarding"), style="dim")
+    else:
+        out.append(_label("account.plans.onboarding"), style="dim")
+        out.append(t("account.plans.steps", done=progress.done, total=progress.total), style="bold")
+        out.append(f" ({progress.overall_pct:.0f}%)", style="dim")
+        if progress.overdue:
+            out.append("  ·  " + t("account.plans.overdue", n=len(progress.overdue)), "bold red")
+        upcoming = [item for item in plan.items if not item.done][:PLAN_LINES]
+        whens = [when_text(item.due, today) for item in upcoming]
+        width = label_width(w for w, _ in whens)
+        for item, (when, style) in zip(upcoming, whens, strict=True):
+            out.append("\n  " + fit(when or "—", width) + "  ", style=style or "dim")
+            out.append(clean(item.title))
+    out.append("\n")
+    if not objectives:
+        out.append(t("account.plans.no_success"), style="dim")
+        return out
+    out.append(_label("account.plans.success"), style="dim")
+    out.append(t("account.plans.objectives", n=len(objectives)), style="bold")
+    for summary in objectives[:PLAN_LINES]:
+        mark, style = (
+            _STATUS_MARK.get(summary.status, ("·", "dim")) if summary.status else ("·", "dim")
+        )
+        out.append(f"\n  {mark} ", style=style)
+        out.append(clean(summary.objective.title))
+        status = summary.status.value if summary.status else "none"
+        out.append("  " + t(f"success.status.{status}"), style=style)
+    if len(objectives) > PLAN_LINES:
+        out.append("\n  " + t("account.plans.more", n=len(objectives) - PLAN_LINES), "dim")
+    return out
+
+
+def tasks_text(tasks: list[Task], today: date, more_key: str) -> Text:
+    """The soonest open tasks: how late or how soon, the title, and a priority other than
+    normal; ``more_key`` is the digit of the Tasks tab, named when some are left out."""
+    if not tasks:
+        return Text(t("account.tasks.none"), style="dim")
+    whens = [when_text(task.due, today) for task in tasks[:OPEN_TASKS]]
+    width = label_width(w for w, _ in whens)
+    out = Text()
+    for i, (task, (when, style)) in enumerate(zip(tasks, whens, strict=False)):
+        if i:
+            out.append("\n")
+        out.append(fit(when or "—", width) + "  ", style=style or "dim")
+        out.append(clean(task.title), style="bold" if task.priority is Priority.HIGH else "")
+        if task.priority is not Priority.NORMAL:
+            out.append("  " + t(f"taskpane.priority.{task.priority.value}"), style="dim")
+    if len(tasks) > OPEN_TASKS:
+        out.append("\n")
+        out.append(t("account.tasks.more", n=len(tasks) - OPEN_TASKS, digit=more_key), style="dim")
     return out
 
 
@@ -233,10 +381,10 @@ class AccountScreen(UsesWorkspace, Screen[None]):
     ]
 
     CSS_PATH = "account.tcss"
-    # Overview columns stack below 116 columns (-narrow, -medium), the success plan's light
+    # Overview columns stack below 120 columns (-narrow, -medium), the success plan's light
     # and deep columns below 100 (-narrow); Textual sets the class on every resize. (Screen
     # declares the attribute without ClassVar, so a ClassVar here would not type-check.)
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-medium"), (116, "-wide")]  # noqa: RUF012
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-medium"), (120, "-wide")]  # noqa: RUF012
 
     def __init__(self, account_id: str) -> None:
         super().__init__()
@@ -245,6 +393,8 @@ class AccountScreen(UsesWorkspace, Screen[None]):
         self.full_text = False
         """Whether the overview shows activity summaries whole (``o``)."""
         self._tabs = tabs()
+        self._factories = {f"tab-{tab_id}": factory for tab_id, _, factory in self._tabs}
+        """The panes not built yet, by pane id: each is built the first time it is shown."""
         self._wanted_tab: str | None = None
         localize_bindings(self)
         # One digit per tab that exists, named after it, so `?` lists exactly these.
@@ -259,24 +409,33 @@ class AccountScreen(UsesWorkspace, Screen[None]):
         with TabbedContent(id="account-tabs", initial=self._wanted_tab or "tab-overview"):
             with TabPane(tab_label(1, t("account.tab.overview")), id="tab-overview"):
                 yield from self._overview()
-            for n, (tab_id, label_key, factory) in enumerate(self._tabs, start=2):
-                with TabPane(tab_label(n, t(label_key)), id=f"tab-{tab_id}"):
-                    yield factory(self.account_id)
+            # The other tabs are empty until first shown (see _build_pane): building all
+            # five panes with their data made opening an account take most of a second.
+            for n, (tab_id, label_key, _) in enumerate(self._tabs, start=2):
+                yield TabPane(tab_label(n, t(label_key)), id=f"tab-{tab_id}")
         yield KeyFooter()
 
     def _overview(self) -> ComposeResult:
+        """Left: the score, why, and the signals behind it; right: the contract, the
+        people, what is due and what happened. One column (left, then right) below 120."""
         with VerticalScroll(id="account-body"), Container(id="account-columns"):
             with Vertical(id="account-left", classes="account-column"):
                 with self._section("section-health", t("account.section.health")):
                     yield HealthBreakdown(id="health-breakdown")
                 with self._section("section-flags", t("account.section.flags", n=0)):
                     yield Static("", id="flags", markup=False)
-                with self._section("section-contacts", t("account.section.contacts", n=0)):
-                    yield Static("", id="contacts", markup=False)
-            with Vertical(id="account-right", classes="account-column"):
                 with self._section("section-usage", t("account.section.usage")):
                     yield TimeChart(id="usage-chart", empty=t("account.usage.none"), scale=True)
                     yield Static("", id="usage-period", markup=False)
+            with Vertical(id="account-right", classes="account-column"):
+                with self._section("section-renewal", t("account.section.renewal")):
+                    yield Static("", id="renewal", markup=False)
+                with self._section("section-contacts", t("account.section.contacts", n=0)):
+                    yield Static("", id="contacts", markup=False)
+                with self._section("section-tasks", t("account.section.tasks", n=0)):
+                    yield Static("", id="overview-tasks", markup=False)
+                with self._section("section-plans", t("account.section.plans")):
+                    yield Static("", id="overview-plans", markup=False)
                 with self._section("section-touchpoints", t("account.section.touchpoints")):
                     yield Static("", id="overview-touchpoints", markup=False)
                 with self._section("section-activities", t("account.section.activities")):
@@ -293,34 +452,70 @@ class AccountScreen(UsesWorkspace, Screen[None]):
         self.refresh_view()
         self.query_one("#account-body").focus()
 
-    def action_show_tab(self, number: int) -> None:
+    def _tab_key(self, tab_id: str) -> str:
+        """The digit that shows tab ``tab_id`` (Overview is 1)."""
+        ids = [tid for tid, _, _ in self._tabs]
+        return str(ids.index(tab_id) + 2) if tab_id in ids else ""
+
+    async def action_show_tab(self, number: int) -> None:
         """Digits pick a tab by position: 1 is Overview."""
         ids = ["tab-overview", *(f"tab-{tab_id}" for tab_id, _, _ in self._tabs)]
         if 1 <= number <= len(ids):
             self._wanted_tab = ids[number - 1]
-            self._apply_wanted_tab()
+            await self._apply_wanted_tab()
 
-    def _apply_wanted_tab(self) -> None:
+    async def _apply_wanted_tab(self) -> None:
         """Show the tab and focus into it: a focus still pending elsewhere (the overview's,
         given while the screen opened) would otherwise switch back to its own tab."""
         if self._wanted_tab is None or not self.is_attached:
             return
         tabbed = self.query_one("#account-tabs", TabbedContent)
-        tabbed.active = self._wanted_tab
         pane = tabbed.get_pane(self._wanted_tab)
+        await self._build_pane(pane)
+        tabbed.active = self._wanted_tab
+        self._focus_into(pane)
+
+    async def open_tab(self, tab_id: str) -> Widget | None:
+        """Show the tab ``tab_id`` (as its digit does) and return its pane, built if it was
+        not yet; ``None`` if the screen has no such tab."""
+        pane_id = f"tab-{tab_id}"
+        tabbed = self.query_one("#account-tabs", TabbedContent)
+        if not tabbed.query(f"#{pane_id}"):
+            return None
+        self._wanted_tab = pane_id
+        await self._apply_wanted_tab()
+        children = tabbed.get_pane(pane_id).children
+        return children[0] if children else None
+
+    async def _build_pane(self, pane: TabPane) -> bool:
+        """Mount the tab's pane if this is the first time it is shown; whether it was."""
+        factory = self._factories.pop(pane.id or "", None)
+        if factory is None:
+            return False
+        await pane.mount(factory(self.account_id))
+        return True
+
+    @staticmethod
+    def _focus_into(pane: TabPane) -> None:
         target = next((w for w in pane.query(Widget) if w.focusable), None)
         if target is not None:
             target.focus()
 
-    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
-        """Keep a digit typed while the screen opened: the tabs announce their initial tab
-        after it, which would otherwise undo it."""
+    async def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        """Build a pane shown for the first time (a click on its tab); keep a digit typed
+        while the screen opened: the tabs announce their initial tab after it, which would
+        otherwise undo it."""
+        if await self._build_pane(event.pane) and event.pane.id == self._active_tab():
+            self._focus_into(event.pane)
         if self._wanted_tab is None:
             return
         if event.pane.id == self._wanted_tab:
             self._wanted_tab = None
         else:
             self.call_after_refresh(self._apply_wanted_tab)
+
+    def _active_tab(self) -> str:
+        return self.query_one("#account-tabs", TabbedContent).active
 
     # ------------------------------------------------------------------ data
     def _on_workspace_event(self, event: WorkspaceEvent) -> None:
@@ -360,11 +555,31 @@ class AccountScreen(UsesWorkspace, Screen[None]):
         )
         self._static("contacts").update(contacts_text(contacts, today))
 
+        self._static("renewal").update(renewal_text(account, ws.renewals(self.account_id), today))
+        open_tasks = ws.tasks(self.account_id)
+        self.query_one("#section-tasks").border_title = t(
+            "account.section.tasks", n=len(open_tasks)
+        )
+        self._static("overview-tasks").update(tasks_text(open_tasks, today, self._tab_key("tasks")))
+
+        self._show_plans(account, today)
         self._show_usage(account, series, result.band, today)
         self._static("overview-touchpoints").update(
             touchpoints_text(ws.touchpoints(self.account_id), ended=account.stage in ENDED)
         )
         self._show_activities()
+
+    def _show_plans(self, account: Account, today: date) -> None:
+        ws = self.workspace
+        success = ws.success_plan(self.account_id)
+        ratio = ws.settings.health.on_track_ratio
+        objectives = [
+            summarize(o, today, ratio, account.contract_start)
+            for o in (success.objectives if success else [])
+        ]
+        plan = ws.onboarding(self.account_id)
+        progress = ws.onboarding_progress(self.account_id, today) if plan else None
+        self._static("overview-plans").update(plans_text(plan, progress, objectives, today))
 
     def _show_activities(self) -> None:
         activities = self.workspace.activities(self.account_id)

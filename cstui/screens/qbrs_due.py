@@ -13,7 +13,7 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual.binding import Binding, BindingType
-from textual.widgets import Static, TabbedContent
+from textual.widgets import Static
 
 from cstui import clock
 from cstui.i18n import fmt_date, humanize, t
@@ -98,9 +98,7 @@ class QBRsDueScreen(TableScreen[DueRow]):
             return
         screen = AccountScreen(row.account_id)
         await self.app.push_screen(screen)
-        tabs = screen.query_one("#account-tabs", TabbedContent)
-        if tabs.query("#tab-qbr"):
-            tabs.active = "tab-qbr"
-            pane = screen.query_one(QBRPane)
+        pane = await screen.open_tab("qbr")  # built on first show
+        if isinstance(pane, QBRPane):
             pane.show_period(row.period)
             pane.call_after_refresh(pane.restore_cursor)

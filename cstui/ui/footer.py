@@ -8,8 +8,11 @@ to the rest is on screen. A footer that fits keeps Textual's order.
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.cells import cell_len
 from textual import events
+from textual.screen import Screen
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
@@ -18,6 +21,38 @@ HELP_ACTIONS = frozenset({"help", "app.help"})
 
 class KeyFooter(Footer):
     """Textual's footer, with the help key moved to the front when it would be cut."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._pending = False
+        self._shown: tuple[Any, ...] | None = None
+
+    def bindings_changed(self, screen: Screen[Any]) -> None:
+        """Recompose once per turn, and only when the keys shown change.
+
+        Textual rebuilds the footer (a widget per key) on every change of the bindings, and
+        switching a tab changes them several times in one turn (focus, the pane's keys, its
+        empty state): six rebuilds of the same keys were a third of the switch.
+        """
+        self._bindings_ready = True
+        if not screen.app.app_focus:
+            return
+        if self.is_attached and screen is self.screen and not self._pending:
+            self._pending = True
+            self.call_after_refresh(self._recompose_if_changed)
+
+    async def _recompose_if_changed(self) -> None:
+        self._pending = False
+        if not self.is_attached:
+            return
+        shown = tuple(
+            (key, binding.action, binding.description, enabled, tooltip)
+            for key, (_, binding, enabled, tooltip) in self.screen.active_bindings.items()
+            if binding.show or key == self.app.COMMAND_PALETTE_BINDING
+        )
+        if shown != self._shown:
+            self._shown = shown
+            await self.recompose()
 
     async def recompose(self) -> None:
         await super().recompose()
@@ -41,6 +76,16 @@ class KeyFooter(Footer):
             self.move_child(help_key, before=keys[0])
 
 
+_TEXT_WIDTHS: dict[tuple[str, str, str, bool], int] = {}
+
+
 def _width(key: FooterKey) -> int:
-    """Cells the key takes in the footer: its text, padding, border and margins."""
-    return cell_len(key.render().plain) + key.styles.gutter.width + key.styles.margin.width
+    """Cells the key takes in the footer: its text, padding, border and margins.
+
+    The text's width is remembered by what it is drawn from: rendering every key to
+    measure it was most of a recompose, and the same keys come back on every tab switch."""
+    text_key = (key.key, key.key_display, key.description, key.compact)
+    text = _TEXT_WIDTHS.get(text_key)
+    if text is None:
+        text = _TEXT_WIDTHS[text_key] = cell_len(key.render().plain)
+    return text + key.styles.gutter.width + key.styles.margin.width

@@ -46,3 +46,32 @@ def test_account_overview(snap_compare: SnapCompare, demo_ws: Workspace) -> None
 
 def test_today(snap_compare: SnapCompare, demo_ws: Workspace) -> None:
     assert snap_compare(_app(demo_ws), press=["t"], terminal_size=(120, 40))
+
+
+def _open_typical(ws: Workspace) -> Callable[[Pilot[None]], Any]:
+    """Push the account screen of a demo account with every section filled."""
+    from cstui.screens.account import AccountScreen
+
+    account_id = next(
+        a.id
+        for a in ws.accounts()
+        if len(ws.contacts(a.id)) >= 3 and ws.usage(a.id) and ws.activities(a.id) and ws.tasks(a.id)
+    )
+
+    async def open_it(pilot: Pilot[None]) -> None:
+        await pilot.app.push_screen(AccountScreen(account_id))
+        await pilot.pause()
+
+    return open_it
+
+
+def test_account_overview_160x45(snap_compare: SnapCompare, demo_ws: Workspace) -> None:
+    """Two columns: health, flags, usage | contract, people, tasks, plans, touchpoints, log."""
+    app = _app(demo_ws)
+    assert snap_compare(app, run_before=_open_typical(demo_ws), terminal_size=(160, 45))
+
+
+def test_account_overview_japanese_80x24(snap_compare: SnapCompare, demo_ws: Workspace) -> None:
+    """One column, scrolling; nothing cut."""
+    app = _app(demo_ws, "ja")
+    assert snap_compare(app, run_before=_open_typical(demo_ws), terminal_size=(80, 24))

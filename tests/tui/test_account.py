@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -13,10 +13,33 @@ from textual.widgets import Input, Static
 from cstui import i18n
 from cstui.app import CSApp, create_app
 from cstui.domain.cadence import next_touchpoint
-from cstui.screens.account import AccountScreen
+from cstui.domain.models import (
+    Account,
+    Forecast,
+    Objective,
+    OnboardingItem,
+    OnboardingPlan,
+    Outcome,
+    Priority,
+    Renewal,
+    Task,
+)
+from cstui.domain.success import summarize
+from cstui.domain.templates import progress as onboarding_progress
+from cstui.sanitize import clean
+from cstui.screens.account import (
+    OPEN_TASKS,
+    AccountScreen,
+    plans_text,
+    renewal_text,
+    tasks_text,
+)
+from cstui.ui.footer import KeyFooter
 from cstui.ui.forms import FormScreen
 from cstui.widgets.charts import TimeChart, bucket_series, hbar, spark_rows, stars
 from cstui.widgets.health_breakdown import HealthBreakdown
+from cstui.widgets.tasks import TasksPane
+from cstui.widgets.timeline import TimelinePane
 from cstui.workspace import Workspace
 
 EVIL = "[bold red]x[/] \x1b]52;c;ZXZpbA==\x07"
@@ -254,3 +277,147 @@ async def test_overview_shows_next_and_missed_executive_touchpoints(demo_ws: Wor
                 assert upcoming.agenda("en") in shown.replace("\n", " ")
             app.pop_screen()
             await pilot.pause()
+
+
+def test_renewal_text_says_when_how_much_and_how_it_looks() -> None:
+    today = date(2026, 11, 23)
+    account = Account(
+        id="a1",
+        name="Acme",
+        arr=1_200_000,
+        currency="JPY",
+        contract_start=date(2024, 12, 1),
+        renewal_date=date(2026, 12, 1),
+        tags=["retail"],
+        upsell_ideas=["SSO add-on"],
+    )
+    renewals = [
+        Renewal(
+            id="r0",
+            account_id="a1",
+            due=date(2025, 12, 1),
+            arr_due=1_000_000,
+            outcome=Outcome.EXPANDED,
+            new_arr=1_200_000,
+            currency="JPY",
+        ),
+        Renewal(
+            id="r1",
+            account_id="a1",
+            due=date(2026, 12, 1),
+            arr_due=1_200_000,
+            forecast=Forecast.AT_RISK,
+            currency="JPY",
+        ),
+    ]
+    lines = renewal_text(account, renewals, today).plain.splitlines()
+    assert (
+        lines[0]
+        == "Next renewal 2026-12-01 (in 8 days)  ·  ARR due ¥1,200,000  ·  Forecast At risk"
+    )
+    assert lines[1].startswith("Contract since 2024-12-01")
+    assert lines[2] == "Last renewal 2025-12-01  expanded  ¥1,000,000 → ¥1,200,000"
+    assert lines[3:] == ["Tags retail", "Upsell idea SSO add-on"]
+    overdue = renewal_text(account, renewals[1:], date(2026, 12, 13))
+    assert "(12 days overdue)" in overdue.plain
+    assert any("red" in str(span.style) for span in overdue.spans)
+    bare = Account(id="a2", name="Bare")
+    assert renewal_text(bare, [], today).plain == "Next renewal no renewal date"
+
+
+def test_tasks_text_lists_the_soonest_and_points_to_the_tab() -> None:
+    today = date(2026, 11, 23)
+    tasks = [
+        Task(id=f"t{i}", account_id="a1", title=f"Task {i}", due=today + timedelta(days=i - 2))
+        for i in range(OPEN_TASKS + 3)
+    ]
+    tasks[0] = tasks[0].model_copy(update={"priority": Priority.HIGH})
+    lines = tasks_text(tasks, today, "5").plain.splitlines()
+    assert len(lines) == OPEN_TASKS + 1
+    assert lines[0].split() == ["2d", "overdue", "Task", "0", "high"]
+    assert lines[2].split() == ["due", "today", "Task", "2"]
+    assert lines[-1] == "… 3 more on the Tasks tab (5)"
+    assert tasks_text([], today, "5").plain == "No open tasks."
+
+
+async def test_overview_lists_open_tasks_and_the_renewal(demo_ws: Workspace) -> None:
+    account_id = next(a.id for a in demo_ws.accounts() if demo_ws.tasks(a.id))
+    demo_ws.add_task(EVIL, account_id=account_id, due=date(2026, 11, 1))
+    open_tasks = demo_ws.tasks(account_id)
+    app = create_app(demo_ws, poll=False, rescore=False)
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = await _open(app, pilot, account_id)
+        title = str(screen.query_one("#section-tasks").border_title)
+        assert title == f"Open tasks ({len(open_tasks)})"
+        lines = _rendered(screen, "overview-tasks")
+        assert lines[0].split()[:2] == ["22d", "overdue"]
+        assert clean(EVIL) in lines[0]  # shown literally, never as markup
+        assert "Forecast" in _text(screen, "renewal")
+
+
+def test_plans_text_says_where_onboarding_and_objectives_stand() -> None:
+    today = date(2026, 11, 23)
+    items = [
+        OnboardingItem(id="i1", phase="kickoff", title="Kickoff call", done=True),
+        OnboardingItem(id="i2", phase="setup", title="Import data", due=date(2026, 11, 20)),
+        OnboardingItem(id="i3", phase="setup", title="Train admins", due=date(2026, 11, 30)),
+    ]
+    plan = OnboardingPlan(id="a1", account_id="a1", start=date(2026, 11, 1), items=items)
+    progress = onboarding_progress(plan, today)
+    objective = Objective(id="o1", title="Cut month-end close", status_override="at_risk")
+    text = plans_text(plan, progress, [summarize(objective, today)], today).plain
+    assert text.splitlines() == [
+        "Onboarding 1 of 3 steps done (33%)  ·  1 overdue",
+        "  3d overdue  Import data",
+        "  in 7d       Train admins",
+        "Success plan 1 objective",
+        "  ▲ Cut month-end close  Off track",
+    ]
+    assert plans_text(None, None, [], today).plain == "No onboarding plan.\nNo success plan."
+
+
+async def test_tabs_are_built_when_first_shown_and_the_footer_once(
+    demo_ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Opening builds the overview only; a digit builds its tab, which takes focus. The
+    footer is rebuilt once for a switch that changes its keys and not for one that does not."""
+    recomposed: list[int] = []
+    original = KeyFooter.recompose
+
+    async def counting(self: KeyFooter) -> None:
+        recomposed.append(1)
+        await original(self)
+
+    monkeypatch.setattr(KeyFooter, "recompose", counting)
+    account_id = next(a.id for a in demo_ws.accounts() if demo_ws.tasks(a.id))
+    app = create_app(demo_ws, poll=False, rescore=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _open(app, pilot, account_id)
+        assert not screen.query(TasksPane)
+        assert not screen.query(TimelinePane)
+        recomposed.clear()
+        await pilot.press("5")
+        await pilot.pause()
+        pane = screen.query_one(TasksPane)
+        assert pane.display
+        assert app.screen.focused is pane.items
+        assert len(recomposed) == 1  # the tasks' keys, once
+        assert not screen.query(TimelinePane)  # still only what was shown
+        await pilot.press("5")
+        await pilot.pause()
+        assert len(recomposed) == 1  # same keys: not rebuilt
+        assert len(screen.query(TasksPane)) == 1  # built once
+
+
+async def test_a_click_on_a_tab_builds_its_pane(demo_ws: Workspace) -> None:
+    account_id = next(a.id for a in demo_ws.accounts() if demo_ws.activities(a.id))
+    app = create_app(demo_ws, poll=False, rescore=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _open(app, pilot, account_id)
+        assert not screen.query(TimelinePane)
+        await pilot.click("#--content-tab-tab-timeline")
+        await pilot.pause()
+        pane = screen.query_one(TimelinePane)
+        assert pane.display
+        assert app.screen.focused is pane.items
+        assert len(pane.items.options) == len(demo_ws.activities(account_id))
