@@ -49,6 +49,7 @@ from cstui.ui.access import UsesWorkspace, on_workspace_change
 from cstui.ui.footer import KeyFooter
 from cstui.ui.forms import Field, FormScreen, activity_fields
 from cstui.ui.localize import localize_bindings
+from cstui.ui.wrap import Wrapped
 from cstui.widgets.charts import Series, TimeChart, stars
 from cstui.widgets.health_breakdown import BAND_COLOURS, HealthBreakdown, score_text
 from cstui.widgets.pane import fit, label_width, when_text
@@ -565,7 +566,7 @@ class AccountScreen(UsesWorkspace, Screen[None]):
         self._show_plans(account, today)
         self._show_usage(account, series, result.band, today)
         self._static("overview-touchpoints").update(
-            touchpoints_text(ws.touchpoints(self.account_id), ended=account.stage in ENDED)
+            Wrapped(touchpoints_text(ws.touchpoints(self.account_id), ended=account.stage in ENDED))
         )
         self._show_activities()
 
@@ -583,7 +584,7 @@ class AccountScreen(UsesWorkspace, Screen[None]):
 
     def _show_activities(self) -> None:
         activities = self.workspace.activities(self.account_id)
-        self._static("activities").update(activities_text(activities, full=self.full_text))
+        self._static("activities").update(Wrapped(activities_text(activities, full=self.full_text)))
 
     def action_toggle_full(self) -> None:
         """Show activity summaries whole on the overview, or clipped again."""

@@ -116,3 +116,28 @@ async def test_a_confirmation_never_starts_a_line_with_a_full_stop(demo_ws: Work
         shown = [line for line in _lines(box) if line.strip()]
         _follows_the_rules(shown)
         assert "".join(line.strip() for line in shown) == message
+
+
+@pytest.mark.slow
+async def test_overview_activities_never_start_a_line_with_a_full_stop(
+    demo_ws: Workspace,
+) -> None:
+    app = create_app(demo_ws, lang="ja", poll=False, rescore=False)
+    async with app.run_test(size=(80, 30)) as pilot:
+        screen = AccountScreen(ACCOUNT)
+        await app.push_screen(screen)
+        await pilot.pause()
+        widget = screen.query_one("#activities")
+        width = widget.content_region.width
+        # The first sentence length at which a plain wrap of the summary line opens with 。
+        candidates = ("導" * k + "。" + REST for k in range(1, 80))
+        summary = next(
+            c for c in candidates if any(x.startswith("。") for x in _plain_wrap("  " + c, width))
+        )
+        demo_ws.log_activity(ACCOUNT, summary, kind="meeting")
+        await pilot.pause()
+        await pilot.press("o")  # whole summaries
+        await pilot.pause()
+        body = [line.strip() for line in _lines(widget) if "導" in line or "。" in line]
+        _follows_the_rules(body)
+        assert "".join(body).startswith(summary)
