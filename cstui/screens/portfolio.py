@@ -201,8 +201,16 @@ class PortfolioScreen(UsesWorkspace, Screen[None]):
         Binding("V", "save_view", "key.save_view"),
         Binding("escape", "leave_filter", "key.table", show=False),
         # Priority: the account opens while Enter is handled, so the keys typed right after
-        # it (a tab's digit) reach the account screen instead of this table.
+        # it (a tab's digit) reach the account screen instead of this table. The keys that
+        # move the cursor are priority too: otherwise "j Enter" typed fast opened the row
+        # the cursor was on before the j, which the table had not handled yet.
         Binding("enter", "open_current", show=False, priority=True),
+        Binding("down,j", "move('cursor', 1)", show=False, priority=True),
+        Binding("up,k", "move('cursor', -1)", show=False, priority=True),
+        Binding("pagedown", "move('page', 1)", show=False, priority=True),
+        Binding("pageup", "move('page', -1)", show=False, priority=True),
+        Binding("home,g", "move('edge', 0)", show=False, priority=True),
+        Binding("end,G", "move('edge', 1)", show=False, priority=True),
     ]
 
     def __init__(self) -> None:
@@ -348,6 +356,12 @@ class PortfolioScreen(UsesWorkspace, Screen[None]):
         self.set_sort(self.sort_key, not self.sort_reverse)
 
     # ---------------------------------------------------------------- navigation
+    def action_move(self, how: str, amount: int) -> None:
+        """The table's own cursor action, handled in typing order with Enter."""
+        if not self.table.has_focus:
+            raise SkipAction()  # the filter box has its own keys
+        getattr(self.table, f"action_{how}")(amount)
+
     def action_open_current(self) -> None:
         row_id = self.table.current_id if self.table.has_focus else None
         if row_id is None:

@@ -105,8 +105,15 @@ def item_prompt(item: TodayItem, name_width: int, *, show_owner: bool) -> Text:
 class TodayScreen(BookScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         # Priority: the account opens while Enter is handled, so keys typed right after it
-        # reach the account screen instead of this list.
+        # reach the account screen instead of this list; the keys that move the cursor are
+        # priority too, so "j Enter" typed fast opens the line the j moved to.
         Binding("enter", "open_current", "key.today.open", priority=True),
+        Binding("down,j", "move('cursor_down')", show=False, priority=True),
+        Binding("up,k", "move('cursor_up')", show=False, priority=True),
+        Binding("pagedown", "move('page_down')", show=False, priority=True),
+        Binding("pageup", "move('page_up')", show=False, priority=True),
+        Binding("home", "move('first')", show=False, priority=True),
+        Binding("end", "move('last')", show=False, priority=True),
         Binding("z", "snooze", "key.today.snooze"),
         Binding("x", "done", "key.today.done"),
         Binding("a", "toggle_scope", "key.today.scope"),
@@ -261,6 +268,12 @@ class TodayScreen(BookScreen):
             wanted = "alerts" if action == "snooze" else "tasks"
             return item is not None and item.section == wanted
         return True
+
+    def action_move(self, how: str) -> None:
+        """The list's own cursor action, handled in typing order with Enter."""
+        if not self.lines.has_focus:
+            raise SkipAction()
+        getattr(self.lines, f"action_{how}")()
 
     def action_open_current(self) -> None:
         if not self.lines.has_focus:

@@ -58,6 +58,43 @@ async def test_today_enter_then_digit(demo_ws: Workspace) -> None:
         assert screen.query_one(TabbedContent).active == "tab-tasks"
 
 
+async def test_moves_and_enter_typed_together_open_the_row_moved_to(demo_ws: Workspace) -> None:
+    """ "j j Enter" in one burst opens the third row, not the one the cursor started on."""
+    from cstui.screens.portfolio import PortfolioScreen
+
+    app = _app(demo_ws)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        portfolio = app.screen
+        assert isinstance(portfolio, PortfolioScreen)
+        expected = portfolio.table.rows[2].id
+        for key, char in (("j", "j"), ("down", None), ("enter", "\r")):
+            app.post_message(events.Key(key, char))
+        await _settle(pilot)
+        assert isinstance(app.screen, AccountScreen)
+        assert app.screen.account_id == expected
+
+
+async def test_today_moves_and_enter_typed_together(demo_ws: Workspace) -> None:
+    from cstui.screens.today import TodayScreen
+
+    app = _app(demo_ws)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("t")
+        await pilot.pause()
+        today = app.screen
+        assert isinstance(today, TodayScreen)
+        assert today.digest is not None
+        tasks = today.digest.tasks
+        assert today.current == tasks[0]
+        moves = next(i for i, task in enumerate(tasks) if task.account_id != tasks[0].account_id)
+        for key, char in [("j", "j")] * moves + [("enter", "\r")]:
+            app.post_message(events.Key(key, char))
+        await _settle(pilot)
+        assert isinstance(app.screen, AccountScreen)
+        assert app.screen.account_id == tasks[moves].account_id
+
+
 async def test_tab_labels_show_their_digit_and_help_lists_only_those(demo_ws: Workspace) -> None:
     app = _app(demo_ws)
     async with app.run_test(size=(140, 45)) as pilot:
