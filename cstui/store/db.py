@@ -1337,7 +1337,10 @@ class Store:
             else:
                 self._ensure(name)
                 tables[name] = dict.__getitem__(self._data, name)
-        payload, placed = snap.encode(meta, tables)
+        try:
+            payload, placed = snap.encode(meta, tables)
+        except snap.InvalidSnapshot as exc:  # a clean table's bytes changed on disk
+            raise snap.corrupt(self.snapshot_path, str(exc)) from None
         try:
             snap.write_atomic(self.snapshot_path, payload, self.team, backups=self.backups_dir)
             tmp = self.journal_path.with_name(f"{JOURNAL_NAME}.tmp-{os.getpid()}")
@@ -1357,6 +1360,7 @@ class Store:
         if old is not None:
             old.close()
         self.generation = meta.generation
+        snap.attach(placed, self.snapshot_path)  # read from the file again: drop the bytes
         self._clean = placed  # everything is now exactly as in the new snapshot's bytes
         for name, lazy in placed.items():
             if name in self._lazy:
@@ -1405,6 +1409,7 @@ class Store:
         if self._journal is not None:
             self._journal.close()
         self._lock.close()
+        snap.close_sources(iter([*self._lazy.values(), *self._clean.values()]))
 
     def __enter__(self) -> Store:
         return self
