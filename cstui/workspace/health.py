@@ -191,27 +191,37 @@ class Health(Onboarding, SuccessPlans):
             ids = list(account_ids)
         else:
             ids = [r["id"] for r in self.store.scan(Account.table)]
-        out = []
-        config = self.settings.health
         cached, self._cache_models = self._cache_models, cache_models and self._cache_models
         try:
             with gc_paused():  # many short-lived objects, no cycles: no full collections
-                groups = (
-                    {
-                        m.table: self._grouped(m)
-                        for m in (UsageHistory, Contact, Activity, SurveyResponse)
-                    }
-                    if len(ids) > 100
-                    else {}
-                )
-                for account_id in ids:
-                    inputs = self.light_health_inputs(account_id, groups)
-                    if inputs is None:
-                        continue
-                    result = compute_health(inputs, config, day)
-                    out.append((result, compute_flags(inputs, result, config, day)))
+                groups = self._input_groups() if len(ids) > 100 else {}
+                return self._score(ids, day, groups)
         finally:
             self._cache_models = cached
+
+    def _input_groups(self) -> dict[str, dict[str, list[dict[str, Any]]]]:
+        """The score's per-account inputs grouped by account (for passes over the book)."""
+        return {
+            m.table: self._grouped(m) for m in (UsageHistory, Contact, Activity, SurveyResponse)
+        }
+
+    def _score(
+        self,
+        ids: Iterable[str],
+        day: date,
+        groups: Mapping[str, Mapping[str, list[dict[str, Any]]]],
+        *,
+        flags: bool = True,
+    ) -> list[tuple[HealthResult, list[Flag]]]:
+        """Score (and with ``flags``, flag) these accounts on ``day``."""
+        out = []
+        config = self.settings.health
+        for account_id in ids:
+            inputs = self.light_health_inputs(account_id, groups)
+            if inputs is None:
+                continue
+            result = compute_health(inputs, config, day)
+            out.append((result, compute_flags(inputs, result, config, day) if flags else []))
         return out
 
     def record_health(
@@ -316,14 +326,23 @@ class Health(Onboarding, SuccessPlans):
         summaries: dict[str, dict[str, Any]] = {}
         flags_now: list[Flag] = []
         scope: set[str] = set()
-        for n, day in enumerate(days):
-            last = n == len(days) - 1
-            for result, flags in self.evaluate(as_of=day, cache_models=False):
-                aid = result.account_id
-                summaries[aid] = self._summary(result, flags, summaries.get(aid, {}), day, nps=last)
-                if last:
-                    scope.add(aid)
-                    flags_now.extend(flags)
+        ids = [r["id"] for r in self.store.scan(Account.table)]
+        cached, self._cache_models = self._cache_models, False
+        try:
+            with gc_paused():
+                groups = self._input_groups()
+                for n, day in enumerate(days):
+                    last = n == len(days) - 1  # earlier days: only their score is kept
+                    for result, flags in self._score(ids, day, groups, flags=last):
+                        aid = result.account_id
+                        summaries[aid] = self._summary(
+                            result, flags, summaries.get(aid, {}), day, nps=last
+                        )
+                        if last:
+                            scope.add(aid)
+                            flags_now.extend(flags)
+        finally:
+            self._cache_models = cached
         alerts = reconcile_alerts([], flags_now, days[-1], scope=scope) if days else []
         return {
             HEALTH_TABLE: [{"id": aid, **summary} for aid, summary in summaries.items()],
