@@ -38,9 +38,9 @@ def build_demo(
         # memory and loaded the same way (one more snapshot write instead of a journal line
         # per account and day).
         try:
-            count = ws.store.bulk_load(tables)
+            count = ws.store.bulk_load(tables, plain=True)  # generated as plain JSON
             del tables
-            ws.store.bulk_load(ws.initial_health(score_days(weeks)))
+            ws.store.bulk_load(ws.initial_health(score_days(weeks)), plain=True)
             return count
         finally:
             ws.close()

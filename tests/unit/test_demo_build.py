@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 
 from cstui.demo.build import backfill_health, build_demo
@@ -53,3 +54,10 @@ def test_fresh_build_equals_scoring_through_the_store(
     finally:
         a.close()
         b.close()
+
+
+def test_generated_books_are_plain_json() -> None:
+    """What lets ``build_demo`` hand the generated records to ``bulk_load(plain=True)``:
+    they come back from JSON unchanged (lists, not tuples; text, not dates)."""
+    book = generate(80, seed=5, owners=OWNERS)
+    assert orjson.loads(orjson.dumps(book)) == book
