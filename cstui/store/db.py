@@ -270,6 +270,23 @@ class Txn:
         expect_rev: int | None = None,
     ) -> Record:
         """Create or update (merge) a record; see ``Store.put``."""
+        return _copy(self._put(table, id, set, unset, expect_rev))
+
+    def write(self, table: str, id: str, set: Mapping[str, Any], unset: Iterable[str] = ()) -> None:
+        """``put`` for batches that do not need the record back: it is not copied (a health
+        record's history is a list of up to a year of points; copying each one back cost
+        more than the write itself in a whole-book rescore)."""
+        self._put(table, id, set, unset, None)
+
+    def _put(
+        self,
+        table: str,
+        id: str,
+        set: Mapping[str, Any],
+        unset: Iterable[str],
+        expect_rev: int | None,
+    ) -> Record:
+        """``put``'s work; returns the stored record itself (callers must not change it)."""
         self._check()
         _check_name(table, id)
         cur = self._current(table, id)
@@ -301,7 +318,7 @@ class Txn:
             if cur.get("_deleted"):
                 removed.append("_deleted")
             if not fields and not removed:
-                return _copy(cur)
+                return cur
         ts = self._stamp()
         fields.update(
             {"_rev": rev + 1, "_updated_at": ts, "_by": self._store.actor, "_seq": self._seq()}
@@ -311,7 +328,7 @@ class Txn:
             new.pop(name, None)
         new.update(fields)
         self._add(table, id, new, ts, fields, removed, delete=False)
-        return _copy(new)
+        return new
 
     def update(self, table: str, id: str, mutate: Mutate) -> Record | None:
         """Read-modify-write one record inside this transaction; see ``Store.update``."""

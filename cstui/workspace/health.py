@@ -224,6 +224,7 @@ class Health(Onboarding, SuccessPlans):
             out.append((result, compute_flags(inputs, result, config, day) if flags else []))
         return out
 
+    @gc_paused()  # new records (with their history lists), no cycles: no full collections
     def record_health(
         self,
         results: list[tuple[HealthResult, list[Flag]]],
@@ -271,7 +272,7 @@ class Health(Onboarding, SuccessPlans):
                             record[name] = old.get(name)
                 if old is None or any(old.get(k) != v for k, v in record.items()):
                     writes.append((Alert.table, alert.id, record))
-                    txn.put(Alert.table, alert.id, record)
+                    txn.write(Alert.table, alert.id, record)
         return len(writes)
 
     def _summary(

@@ -471,9 +471,9 @@ class Repo:
                 txn.delete(table, record_id)
             elif isinstance(values, Create):
                 if txn.get(table, record_id, include_deleted=True) is None:
-                    txn.put(table, record_id, values)
+                    txn.write(table, record_id, values)
             else:
-                txn.put(table, record_id, values)
+                txn.write(table, record_id, values)
 
     def load_tables(self, tables: Mapping[str, list[dict[str, Any]]]) -> int:
         """Write whole tables of already-validated records (demo data) in one batch."""
