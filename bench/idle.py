@@ -8,8 +8,9 @@ demo folder (``bench/table.py``'s cache, 10,000 accounts by default), each in it
 gone idle (no CPU for a second), then measures over ``--seconds`` (30; ``--quick``: 10):
 
 * ``idle_cpu_pct_<procs>x<size>``: the CPU time (utime + stime from ``/proc/PID/stat``) of
-  all of them together, as a percentage of one core. Each app polls the store's journal every
-  second (one ``stat`` when nothing changed) and Textual runs its own timers.
+  all of them together, as a percentage of one core. Each app is told by ``inotify`` when
+  the folder's files change (a 30 s backstop poll otherwise; every second where the folder
+  cannot be watched), and Textual's input thread wakes ten times a second in every app.
 
 Baseline, same run: as many minimal Textual apps (the one of ``bench/startup.py``'s note,
 showing one line of text), idle over the same time: what any Textual app costs idle.

@@ -21,6 +21,7 @@ from .lock import FileLock, NamedLock, lock_holders
 from .migrate import MIGRATIONS, Migration
 from .perms import TEAM_ENV, TEAM_MARKER, is_team_folder
 from .snapshot import gc_paused
+from .watch import FolderWatch
 
 __all__ = [
     "MIGRATIONS",
@@ -32,6 +33,7 @@ __all__ = [
     "CorruptSnapshotError",
     "DiskFullError",
     "FileLock",
+    "FolderWatch",
     "Health",
     "JournalCorruptError",
     "LockBusyError",

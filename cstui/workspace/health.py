@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from functools import cached_property
 from operator import itemgetter
@@ -191,29 +191,40 @@ class Health(Onboarding, SuccessPlans):
             ids = list(account_ids)
         else:
             ids = [r["id"] for r in self.store.scan(Account.table)]
-        out = []
-        config = self.settings.health
         cached, self._cache_models = self._cache_models, cache_models and self._cache_models
         try:
             with gc_paused():  # many short-lived objects, no cycles: no full collections
-                groups = (
-                    {
-                        m.table: self._grouped(m)
-                        for m in (UsageHistory, Contact, Activity, SurveyResponse)
-                    }
-                    if len(ids) > 100
-                    else {}
-                )
-                for account_id in ids:
-                    inputs = self.light_health_inputs(account_id, groups)
-                    if inputs is None:
-                        continue
-                    result = compute_health(inputs, config, day)
-                    out.append((result, compute_flags(inputs, result, config, day)))
+                groups = self._input_groups() if len(ids) > 100 else {}
+                return self._score(ids, day, groups)
         finally:
             self._cache_models = cached
+
+    def _input_groups(self) -> dict[str, dict[str, list[dict[str, Any]]]]:
+        """The score's per-account inputs grouped by account (for passes over the book)."""
+        return {
+            m.table: self._grouped(m) for m in (UsageHistory, Contact, Activity, SurveyResponse)
+        }
+
+    def _score(
+        self,
+        ids: Iterable[str],
+        day: date,
+        groups: Mapping[str, Mapping[str, list[dict[str, Any]]]],
+        *,
+        flags: bool = True,
+    ) -> list[tuple[HealthResult, list[Flag]]]:
+        """Score (and with ``flags``, flag) these accounts on ``day``."""
+        out = []
+        config = self.settings.health
+        for account_id in ids:
+            inputs = self.light_health_inputs(account_id, groups)
+            if inputs is None:
+                continue
+            result = compute_health(inputs, config, day)
+            out.append((result, compute_flags(inputs, result, config, day) if flags else []))
         return out
 
+    @gc_paused()  # new records (with their history lists), no cycles: no full collections
     def record_health(
         self,
         results: list[tuple[HealthResult, list[Flag]]],
@@ -227,7 +238,6 @@ class Health(Onboarding, SuccessPlans):
         day's point. Returns the number of records written.
         """
         day = as_of or clock.today()
-        iso = day.isoformat()
         summaries = self._health_summaries()
         writes: list[Write] = []
         scope = set()
@@ -236,30 +246,7 @@ class Health(Onboarding, SuccessPlans):
             scope.add(result.account_id)
             all_flags.extend(flags)
             current = summaries.get(result.account_id) or {}
-            history = [list(p) for p in current.get("history", [])]
-            if result.score is not None:
-                if history and history[-1][0] == iso:
-                    history[-1] = [iso, result.score]
-                elif not history or history[-1][0] < iso:
-                    history.append([iso, result.score])
-                history = history[-HISTORY_DAYS:]
-            points = [(date.fromisoformat(d), v) for d, v in history]
-            fresh = {
-                "account_id": result.account_id,
-                "score": result.score,
-                "computed": result.computed_score,
-                "band": result.band.value,
-                "flags": [f.rule for f in flags],
-                "as_of": iso,
-                "history": history,
-                "trend": trend(points, day, self.settings.health.trend_days),
-                "last_touch": None if result.last_touch is None else result.last_touch.isoformat(),
-                "model": self.health_model_id,
-                "nps": self._latest_nps_of(
-                    LightSurvey.from_record(r)
-                    for r in self._light_records(SurveyResponse, result.account_id)
-                ),
-            }
+            fresh = self._summary(result, flags, current, day)
             changed = changed_fields(current, fresh)
             if changed:
                 writes.append((HEALTH_TABLE, result.account_id, changed))
@@ -285,8 +272,83 @@ class Health(Onboarding, SuccessPlans):
                             record[name] = old.get(name)
                 if old is None or any(old.get(k) != v for k, v in record.items()):
                     writes.append((Alert.table, alert.id, record))
-                    txn.put(Alert.table, alert.id, record)
+                    txn.write(Alert.table, alert.id, record)
         return len(writes)
+
+    def _summary(
+        self,
+        result: HealthResult,
+        flags: list[Flag],
+        current: Mapping[str, Any],
+        day: date,
+        *,
+        nps: bool = True,
+    ) -> dict[str, Any]:
+        """The account's health record after scoring on ``day`` (``current``: the record
+        before). One history point per day: a second score on the same day replaces it.
+        ``nps=False`` leaves out the latest NPS (a pass whose record is not the last)."""
+        iso = day.isoformat()
+        history = [list(p) for p in current.get("history", [])]
+        if result.score is not None:
+            if history and history[-1][0] == iso:
+                history[-1] = [iso, result.score]
+            elif not history or history[-1][0] < iso:
+                history.append([iso, result.score])
+            history = history[-HISTORY_DAYS:]
+        points = [(date.fromisoformat(d), v) for d, v in history]
+        return {
+            "account_id": result.account_id,
+            "score": result.score,
+            "computed": result.computed_score,
+            "band": result.band.value,
+            "flags": [f.rule for f in flags],
+            "as_of": iso,
+            "history": history,
+            "trend": trend(points, day, self.settings.health.trend_days),
+            "last_touch": None if result.last_touch is None else result.last_touch.isoformat(),
+            "model": self.health_model_id,
+            "nps": self._latest_nps_of(
+                LightSurvey.from_record(r)
+                for r in self._light_records(SurveyResponse, result.account_id)
+            )
+            if nps
+            else None,
+        }
+
+    def initial_health(self, days: Sequence[date]) -> dict[str, list[dict[str, Any]]]:
+        """Score a freshly loaded book on each of ``days`` (oldest first), in memory.
+
+        What :meth:`record_health` would leave after one pass per day (alerts reconciled on
+        the last day only, as ``refresh_health``), but nothing is written: the health and
+        alerts tables' records, for one ``Store.bulk_load`` (the demo: a put per account
+        and day, each a journal line with its JSON round trip, cost most of a 50,000-account
+        build). Needs an empty health and alerts table (a new book).
+        """
+        summaries: dict[str, dict[str, Any]] = {}
+        flags_now: list[Flag] = []
+        scope: set[str] = set()
+        ids = [r["id"] for r in self.store.scan(Account.table)]
+        cached, self._cache_models = self._cache_models, False
+        try:
+            with gc_paused():
+                groups = self._input_groups()
+                for n, day in enumerate(days):
+                    last = n == len(days) - 1  # earlier days: only their score is kept
+                    for result, flags in self._score(ids, day, groups, flags=last):
+                        aid = result.account_id
+                        summaries[aid] = self._summary(
+                            result, flags, summaries.get(aid, {}), day, nps=last
+                        )
+                        if last:
+                            scope.add(aid)
+                            flags_now.extend(flags)
+        finally:
+            self._cache_models = cached
+        alerts = reconcile_alerts([], flags_now, days[-1], scope=scope) if days else []
+        return {
+            HEALTH_TABLE: [{"id": aid, **summary} for aid, summary in summaries.items()],
+            Alert.table: [alert.to_record() for alert in alerts],
+        }
 
     @cached_property
     def health_model_id(self) -> str:

@@ -37,7 +37,7 @@ from cstui.domain.models import (
     validate,
 )
 from cstui.i18n import Msg
-from cstui.store import Change, Store, Txn
+from cstui.store import Change, FolderWatch, Store, Txn
 
 from .undo import History, Recorder, Step, merge, revert
 
@@ -178,6 +178,11 @@ class Repo:
     def poll(self) -> list[Change]:
         """Pick up edits made by other processes (another pane, a teammate)."""
         return self.store.poll()
+
+    def watch(self) -> FolderWatch | None:
+        """A descriptor that becomes readable when the data folder's files change (then
+        :meth:`poll`), or None where the system cannot tell (then poll on a timer)."""
+        return FolderWatch.open(self.store.data_dir)
 
     def subscribe(self, callback: Callable[[WorkspaceEvent], None]) -> Callable[[], None]:
         self._listeners.append(callback)
@@ -471,9 +476,9 @@ class Repo:
                 txn.delete(table, record_id)
             elif isinstance(values, Create):
                 if txn.get(table, record_id, include_deleted=True) is None:
-                    txn.put(table, record_id, values)
+                    txn.write(table, record_id, values)
             else:
-                txn.put(table, record_id, values)
+                txn.write(table, record_id, values)
 
     def load_tables(self, tables: Mapping[str, list[dict[str, Any]]]) -> int:
         """Write whole tables of already-validated records (demo data) in one batch."""

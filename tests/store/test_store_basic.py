@@ -370,3 +370,19 @@ def test_changed_since_survives_checkpoints(open_store: Open) -> None:
     ]
     assert found[1][1]["_deleted"] is True
     assert store.changed_since(store.last_seq) == []
+
+
+def test_txn_write_is_put_without_the_copy_back(open_store: Open) -> None:
+    """``Txn.write`` (batches: the rescore's health records) stores what ``put`` stores."""
+    store = open_store()
+    with store.transaction() as txn:
+        txn.put("health", "a1", {"history": [["2026-11-22", 70]], "score": 70})
+        txn.write("health", "a2", {"history": [["2026-11-22", 70]], "score": 70})
+        txn.write("health", "a1", {"score": 71}, unset=["history"])
+    a1, a2 = store.get("health", "a1"), store.get("health", "a2")
+    assert a1 is not None
+    assert a2 is not None
+    assert (a1["score"], a1["_rev"], "history" in a1) == (71, 2, False)
+    assert (a2["history"], a2["_rev"]) == ([["2026-11-22", 70]], 1)
+    other = open_store(actor="other")
+    assert other.get("health", "a2") == a2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -70,3 +71,24 @@ def test_plain_tinydb_opens_a_bulk_loaded_snapshot(open_store: Open) -> None:
     with TinyDB(store.snapshot_path) as db:
         names = sorted(doc["name"] for doc in db.table("accounts").all())
     assert names == [f"Acme {i}" for i in range(5)]
+
+
+def test_plain_records_are_taken_as_they_are_and_read_back_the_same(
+    open_store: Open, tmp_path: Path
+) -> None:
+    """``plain=True`` skips the JSON round trip (the caller vouches for the values): the
+    records read back, here and from the file, exactly as without it."""
+    checked = open_store(tmp_path / "checked")
+    checked.bulk_load(TABLES)
+    trusted = open_store(tmp_path / "trusted")
+    records = [dict(r) for r in TABLES["accounts"]]
+    trusted.bulk_load({"accounts": records, "activities": TABLES["activities"]}, plain=True)
+    records[0]["name"] = "changed by the caller afterwards"
+    for table in TABLES:
+        mine = [{k: v for k, v in r.items() if k != "_updated_at"} for r in trusted.all(table)]
+        want = [{k: v for k, v in r.items() if k != "_updated_at"} for r in checked.all(table)]
+        assert mine == want
+    again = open_store(tmp_path / "trusted")
+    got = again.get("accounts", "a0")
+    assert got is not None
+    assert got["name"] == "Acme 0"

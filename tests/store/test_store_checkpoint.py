@@ -347,3 +347,52 @@ def test_migration_producing_invalid_data_changes_nothing(tmp_path: Path) -> Non
     with pytest.raises(StoreError, match="produced invalid data"):
         Store(data, actor="v1", migrations=[bad_value])
     assert (data / "cstui.json").read_bytes() == snapshot
+
+
+def _sources(store: Store) -> set[object]:
+    return {table.raw for table in [*store._lazy.values(), *store._clean.values()]}
+
+
+def test_unparsed_tables_read_the_file_not_kept_bytes(open_store: Open) -> None:
+    """The snapshot's bytes are not held after opening or a checkpoint (issue 17: memory):
+    unparsed tables read their range of the file again when they are first used."""
+    store = open_store()
+    for i in range(20):
+        store.put("accounts", f"a{i}", {"v": i})
+        store.put("activities", f"x{i}", {"kind": "call"})
+    store.checkpoint()
+    assert _sources(store)
+    assert not any(isinstance(raw, bytes) for raw in _sources(store))
+    store.close()
+    again = open_store()
+    assert set(again._lazy) == {"accounts", "activities"}
+    assert not any(isinstance(raw, bytes) for raw in _sources(again))
+    other = open_store(actor="other")
+    other.put("accounts", "a0", {"v": 100})
+    other.checkpoint()  # a new file replaces the one ``again`` read its layout from
+    rec = again.get("activities", "x3")  # parsed now, from the file as it was opened
+    assert rec is not None
+    assert rec["kind"] == "call"
+    assert again.poll()
+    rec = again.get("accounts", "a0")
+    assert rec is not None
+    assert rec["v"] == 100
+
+
+def test_a_snapshot_changed_in_place_after_opening_is_reported_not_parsed(
+    open_store: Open,
+) -> None:
+    """Another program writing into the file (not by rename) under a running store: the
+    table's CRC no longer matches, so it is reported as damaged, not read as other data."""
+    store = open_store()
+    store.put("accounts", "a1", {"name": "Acme"})
+    store.close()
+    again = open_store()
+    assert "accounts" in again._lazy
+    path = again.snapshot_path
+    with open(path, "r+b") as fh:  # same inode, same length, one name changed
+        raw = fh.read()
+        fh.seek(0)
+        fh.write(raw.replace(b'"Acme"', b'"Acne"'))
+    with pytest.raises(CorruptSnapshotError, match="changed on disk"):
+        again.get("accounts", "a1")

@@ -234,14 +234,14 @@ def test_permission_error_on_read_is_not_damage(
     store = open_store()
     store.put("accounts", "a1", {"name": SECRET})
     store.close()
-    real = Path.read_bytes
+    real = os.open
 
-    def denied(self: Path) -> bytes:
-        if self.name == "cstui.json":
-            raise PermissionError(errno.EACCES, "Permission denied", str(self))
-        return real(self)
+    def denied(path: str | Path, flags: int, *args: Any, **kwargs: Any) -> int:
+        if Path(path).name == "cstui.json":
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real(path, flags, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "read_bytes", denied)
+    monkeypatch.setattr(os, "open", denied)
     with pytest.raises(PermissionDeniedError) as info:
         Store(store.data_dir, actor="x", team=True)
     message = str(info.value)

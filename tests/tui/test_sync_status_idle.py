@@ -1,0 +1,63 @@
+"""The sync status line costs nothing while nothing changes (issue 17: idle apps).
+
+It counts on mount and after data changes only; its periodic look at the setup counts
+again only when the setup changed; an unchanged text does not redraw the widget.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from cstui.app import create_app
+from cstui.widgets.sync_status import SyncStatusLine
+from cstui.workspace import Workspace
+
+
+@pytest.fixture
+def ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Workspace]:
+    folder = tmp_path / "config"
+    folder.mkdir()
+    monkeypatch.setenv("CSTUI_CONFIG_DIR", str(folder))
+    monkeypatch.delenv("CSTUI_HUBSPOT_TOKEN", raising=False)
+    workspace = Workspace.open(tmp_path / "data", user="me")
+    yield workspace
+    workspace.close()
+
+
+async def test_setup_check_counts_only_when_the_setup_changed(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = create_app(ws, poll=False, rescore=False)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        line = app.screen.query_one(SyncStatusLine)
+        assert "not set up" in line.text
+        counted: list[int] = []
+        monkeypatch.setattr(line, "refresh_status", lambda: counted.append(1))
+        line.check_setup()
+        line.check_setup()
+        assert counted == []  # same setup: nothing counted
+        monkeypatch.setenv("CSTUI_HUBSPOT_TOKEN", "pat-na1-test")
+        line.check_setup()
+        assert counted == [1]  # a token appeared: count once
+        line.check_setup()
+        assert counted == [1]
+
+
+async def test_an_unchanged_text_does_not_redraw(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = create_app(ws, poll=False, rescore=False)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        line = app.screen.query_one(SyncStatusLine)
+        updates: list[object] = []
+        monkeypatch.setattr(line, "update", lambda content="": updates.append(content))
+        line._show(line.text)
+        assert updates == []
+        line._show("sync: something else")
+        assert updates == ["sync: something else"]
+        assert line.text == "sync: something else"
