@@ -95,6 +95,22 @@ class Recorder(Txn):
         self._note(table, id)
         return self._inner.put(table, id, set, unset, expect_rev=expect_rev)
 
+    def write(self, table: str, id: str, set: Mapping[str, Any], unset: Iterable[str] = ()) -> None:
+        # Every write goes to the inner transaction: one inherited from Txn would land in this
+        # wrapper's own (never committed) buffer and be lost.
+        self._note(table, id)
+        self._inner.write(table, id, set, unset)
+
+    def _put(
+        self,
+        table: str,
+        id: str,
+        set: Mapping[str, Any],
+        unset: Iterable[str],
+        expect_rev: int | None,
+    ) -> dict[str, Any]:
+        raise TypeError("Recorder forwards every write; a Txn method it lacks must be added")
+
     def update(self, table: str, id: str, mutate: Mutate) -> dict[str, Any] | None:
         self._note(table, id)
         return self._inner.update(table, id, mutate)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from cstui.domain.models import LoopStatus, Task
 from cstui.i18n import render
 from cstui.workspace import Workspace
+from tests.conftest import TODAY
 
 
 def _task(ws: Workspace, task_id: str) -> Task | None:
@@ -116,3 +117,25 @@ def test_a_tick_and_the_loop_it_closes_are_one_step(empty_ws: Workspace) -> None
     reopened = _task(ws, task.id)
     assert reopened is not None
     assert not reopened.done
+
+
+def test_tasks_a_template_opens_are_kept_and_undone_with_it(empty_ws: Workspace) -> None:
+    """The plan's tasks are written in the same undoable step as the plan (a batch write
+    through the undo recorder): they reach the store, another process sees them, and one
+    undo takes plan and tasks away."""
+    ws = empty_ws
+    acme = ws.create_account({"name": "Acme", "arr": 1_000_000})
+    template = next(iter(ws.onboarding_templates()))
+    ws.apply_onboarding_template(acme.id, template, TODAY)
+    opened = [x.key for x in ws.tasks(acme.id, include_done=True) if x.key]
+    assert opened
+    other = Workspace.open(ws.store.data_dir, user="kim")
+    try:
+        assert sorted(x.key for x in other.tasks(acme.id, include_done=True) if x.key) == sorted(
+            opened
+        )
+    finally:
+        other.close()
+    assert ws.undo() is not None
+    assert ws.onboarding(acme.id) is None
+    assert not [x for x in ws.tasks(acme.id, include_done=True) if x.key in opened]
