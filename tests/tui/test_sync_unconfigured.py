@@ -50,3 +50,28 @@ async def test_sync_without_setup_says_how_and_offers_no_cancel(ws: Workspace) -
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, SyncScreen)
+
+
+@pytest.mark.slow
+async def test_sync_without_setup_says_why_in_japanese(ws: Workspace) -> None:
+    app = create_app(ws, lang="ja", poll=False, rescore=False)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.press("Y")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, SyncScreen)
+        assert screen.state == "unconfigured"
+        phase = str(screen.query_one("#sync-phase", Static).content)
+        assert "この端末では同期が設定されていません。" in phase
+        assert "hubspot のトークンがありません。" in phase  # the sync layer's reason, in ja
+        assert "CSTUI_HUBSPOT_TOKEN" in phase
+        assert "No hubspot token" not in phase
+        assert "put the token" not in phase
+
+
+def test_the_cli_keeps_english_without_a_language(tmp_path: Path) -> None:
+    from cstui.sync.config import read_token_file
+    from cstui.sync.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"^No hubspot token: set CSTUI_HUBSPOT_TOKEN"):
+        read_token_file(tmp_path / "missing.token", "hubspot", "CSTUI_HUBSPOT_TOKEN")
