@@ -30,6 +30,7 @@ the ``chmod`` command to fix it. It is kept in a :class:`Secret`, whose ``repr``
 from __future__ import annotations
 
 import os
+import re
 import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -40,7 +41,7 @@ from pydantic import AfterValidator, ConfigDict, Field, model_validator
 
 from cstui.domain.config import ConfigError as DomainConfigError
 from cstui.domain.config import ConfigModel, invalid, parse_toml
-from cstui.i18n import t
+from cstui.i18n import LANGUAGES, catalogue, t
 from cstui.paths import config_dir
 
 from .errors import ConfigError
@@ -167,6 +168,22 @@ class SyncConfig:
 
 def _env_name(adapter: str) -> str:
     return "".join(c if c.isalnum() else "_" for c in adapter.upper())
+
+
+def missing_token(problem: str) -> bool:
+    """Whether ``problem`` (a :class:`ConfigError`'s text) says there is no token at all:
+    nothing set up yet, rather than something to fix. Worded in either language."""
+    return any(pattern.fullmatch(problem) for pattern in _missing_token_patterns())
+
+
+def _missing_token_patterns() -> list[re.Pattern[str]]:
+    patterns = []
+    for lang in LANGUAGES:
+        template = catalogue(lang).get("sync.token.none")
+        if template:
+            parts = re.split(r"\{[^}]*\}", template)
+            patterns.append(re.compile(".+".join(re.escape(p) for p in parts), re.DOTALL))
+    return patterns
 
 
 def read_token_file(path: Path, label: str, var: str) -> Secret:

@@ -75,3 +75,22 @@ def test_the_cli_keeps_english_without_a_language(tmp_path: Path) -> None:
 
     with pytest.raises(ConfigError, match=r"^No hubspot token: set CSTUI_HUBSPOT_TOKEN"):
         read_token_file(tmp_path / "missing.token", "hubspot", "CSTUI_HUBSPOT_TOKEN")
+
+
+def test_a_missing_token_is_told_from_a_broken_one_in_both_languages(tmp_path: Path) -> None:
+    from cstui import i18n
+    from cstui.sync.config import missing_token, read_token_file
+    from cstui.sync.errors import ConfigError
+
+    private = tmp_path / "open.token"
+    private.write_text("x")
+    private.chmod(0o644)
+    for lang in ("en", "ja"):
+        i18n.set_language(lang)
+        with pytest.raises(ConfigError) as missing:
+            read_token_file(tmp_path / "none.token", "hubspot", "CSTUI_HUBSPOT_TOKEN")
+        with pytest.raises(ConfigError) as too_open:
+            read_token_file(private, "hubspot", "CSTUI_HUBSPOT_TOKEN")
+        assert missing_token(str(missing.value)), lang
+        assert not missing_token(str(too_open.value)), lang
+    i18n.set_language("en")
