@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from cstui.domain.health import FLAG_RULES
 from cstui.domain.models import Stage, Tier
 from cstui.domain.portfolio import PortfolioRow, fold, renewal_state
+from cstui.i18n import Msg, msg, render
 
 Predicate = Callable[[PortfolioRow], bool]
 
@@ -61,7 +62,13 @@ _NO_LIMIT = 10**9  # renewal_state's window when the comparison itself is the wi
 class FilterQuery:
     text: str
     predicates: list[Predicate] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
+    problems: list[Msg] = field(default_factory=list)
+    """Terms not understood, as messages: worded in the UI language where shown."""
+
+    @property
+    def errors(self) -> list[str]:
+        """The problems worded in the UI language."""
+        return [render(problem) for problem in self.problems]
 
     @property
     def empty(self) -> bool:
@@ -77,6 +84,14 @@ class FilterQuery:
         for pred in self.predicates:
             out = [r for r in out if pred(r)]
         return out
+
+
+class FilterError(ValueError):
+    """A term not understood; ``message`` says why in any language (``str`` is English)."""
+
+    def __init__(self, message: Msg) -> None:
+        super().__init__(render(message, "en"))
+        self.message = message
 
 
 def _number(raw: str) -> float:
@@ -117,58 +132,69 @@ def _numeric(field_name: str, op: str, raw: str) -> Predicate:
     )
 
 
-def every_term() -> str:
+def every_term_msg() -> Msg:
     """All the filter's terms, for an error that says what would have worked."""
     keys = " ".join(k + ":" for k in KEYWORDS)
     numbers = " ".join(f"{n}<" for n in NUMERIC)
-    return f'{keys} {numbers} -term "free text"'
+    return msg("filter.terms", keys=keys, numbers=numbers)
+
+
+def every_term() -> str:
+    """:func:`every_term_msg` worded in the UI language."""
+    return render(every_term_msg())
 
 
 def _keyword(key: str, value: str, me: str) -> Predicate:
     """One key with one or more comma-separated values: any of them matches (OR)."""
     values = [v for v in value.split(",") if v]
     if not values:
-        raise ValueError(f"'{key}:{value}' needs a value after the colon.")
+        raise FilterError(msg("filter.error.no_value", term=f"{key}:{value}"))
     preds = [_one_keyword(key, v, me) for v in values]
     if len(preds) == 1:
         return preds[0]
     return lambda r: any(p(r) for p in preds)
 
 
-def _one_of(key: str, value: str, choices: Sequence[str], what: str) -> str:
+def _one_of(key: str, value: str, choices: Sequence[str]) -> str:
     """``value`` if it is one of ``choices``; else the error naming them."""
     if value not in choices:
-        raise ValueError(f"{key}:{value} is not a {what}; use one of {', '.join(choices)}.")
+        raise FilterError(
+            msg(f"filter.error.not_{key}", term=f"{key}:{value}", choices=", ".join(choices))
+        )
     return value
 
 
 def _one_keyword(key: str, value: str, me: str) -> Predicate:
     if key == "band":
-        band = _one_of(key, value, BANDS, "band")
+        band = _one_of(key, value, BANDS)
         return lambda r: r.band == band
     if key == "tier":
-        tier = Tier(_one_of(key, value, [t.value for t in Tier], "tier"))
+        tier = Tier(_one_of(key, value, [t.value for t in Tier]))
         return lambda r: r.tier is tier
     if key == "stage":
-        stage = Stage(_one_of(key, value.replace("-", "_"), [s.value for s in Stage], "stage"))
+        stage = Stage(_one_of(key, value.replace("-", "_"), [s.value for s in Stage]))
         return lambda r: r.stage is stage
     if key == "owner":
         who = fold(me if value == "me" else value)
         return lambda r: fold(r.owner) == who
     if key == "renewal":
-        state = _one_of(key, value, RENEWAL_STATES, "renewal state")
+        state = _one_of(key, value, RENEWAL_STATES)
         return lambda r: renewal_state(r.days_to_renewal, r.stage) == state
     by_letter = {letter.casefold(): name for name, letter in FLAG_LETTERS.items()}
     value = by_letter.get(value, value)
     if value not in FLAGS:
         known = ", ".join(f"{FLAG_LETTERS.get(f, '?')} {f}" for f in FLAGS)
-        raise ValueError(f"flag:{value} is not a flag; use a letter or name: {known}.")
+        raise FilterError(msg("filter.error.not_flag", term=f"flag:{value}", known=known))
     return lambda r: value in r.flags
 
 
 def _contains(needle: str) -> Predicate:
     """Free text: a substring of the folded name, domain, owner and tags."""
     return lambda r: needle in r.search_key
+
+
+def _cannot_compare(term: str, name: str) -> Msg:
+    return msg("filter.error.cannot_compare", term=term, name=name, terms=every_term_msg())
 
 
 def _term(term: str, me: str) -> Predicate:
@@ -179,23 +205,24 @@ def _term(term: str, me: str) -> Predicate:
     if bare:
         name, op = bare["field"], bare["op"]
         if name not in NUMERIC:
-            raise ValueError(f"'{body}': cannot compare '{name}'. Filters: {every_term()}.")
-        unit = "a number of days like 90d" if name in ("renewal", "touch") else "a number"
-        raise ValueError(f"'{body}' needs {unit} after '{op}'.")
+            raise FilterError(_cannot_compare(body, name))
+        days = "days" if name in ("renewal", "touch") else "number"
+        raise FilterError(msg(f"filter.error.no_{days}", term=body, op=op))
     match = _COMPARE.match(body)
     if match and match["field"] in NUMERIC:
         name, op, raw = match["field"], match["op"], match["value"]
         try:
             pred = _numeric(name, op, raw)
         except ValueError:
-            unit = "a number of days like 90d or 3m" if name in ("renewal", "touch") else "a number"
-            raise ValueError(f"'{body}': {name} needs {unit}, not '{raw}'.") from None
+            days = "days" if name in ("renewal", "touch") else "number"
+            problem = msg(f"filter.error.bad_{days}", term=body, name=name, raw=raw)
+            raise FilterError(problem) from None
     elif match:
-        raise ValueError(f"'{body}': cannot compare '{match['field']}'. Filters: {every_term()}.")
+        raise FilterError(_cannot_compare(body, match["field"]))
     elif ":" in body:
         key, _, value = body.partition(":")
         if key not in KEYWORDS:
-            raise ValueError(f"Unknown filter '{key}:'. Filters: {every_term()}.")
+            raise FilterError(msg("filter.error.unknown", key=key, terms=every_term_msg()))
         pred = _keyword(key, value, me)
     else:
         pred = _contains(body)
@@ -225,8 +252,8 @@ def parse(text: str, *, me: str = "") -> FilterQuery:
         term = bare
         try:
             query.predicates.append(_term(term, me))
-        except ValueError as exc:
-            query.errors.append(str(exc))
+        except FilterError as exc:
+            query.problems.append(exc.message)
     return query
 
 

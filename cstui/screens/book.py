@@ -11,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar, Generic, TypeVar
 
+from textual.actions import SkipAction
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.widget import Widget
 from textual.widgets import Header, Static
 
@@ -29,8 +31,16 @@ def row_at(rows: Sequence[R], index: int) -> R | None:
 
 
 class BookScreen(LiveScreen):
-    """Mounts with its title, its rows and the first table focused; Escape goes back."""
+    """Mounts with its title, its rows and the first table focused; Escape goes back.
 
+    Enter opens the row under the cursor and says so first in the footer (``⏎ Open``) on
+    every book screen: the table's own Enter is hidden, and a hidden binding of the focused
+    widget hid the screen's. A screen may name it better (KPIs: ``⏎ Accounts``).
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open_row", "key.book.open", priority=True),
+    ]
     TITLE_KEY: ClassVar[str] = ""
     FOCUS: ClassVar[type[Widget]] = AccountTable
     """What has the focus on mount (the first widget of that type)."""
@@ -39,6 +49,14 @@ class BookScreen(LiveScreen):
         self.sub_title = t(self.TITLE_KEY)
         self.rebuild()
         self.query_one(self.FOCUS).focus()
+
+    def action_open_row(self) -> None:
+        """The focused table's Enter (its ``Selected`` message, which each screen handles);
+        anything else focused gets the key as if this binding did not exist."""
+        focused = self.focused
+        if not isinstance(focused, AccountTable):
+            raise SkipAction
+        focused.action_select()
 
     def action_back(self) -> None:
         if len(self.app.screen_stack) > 1:  # never uncover the portfolio

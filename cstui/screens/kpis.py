@@ -214,6 +214,9 @@ class KPIScreen(TableScreen[KPIRow]):
     """KPIs for a period and a slice of the book, each with its trend and its accounts."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        # Enter first, as on the other book screens (priority: the table's own Enter is
+        # hidden and would hide this one in the footer); a does the same, listed under ?.
+        Binding("enter", "accounts", "key.book.accounts", priority=True),
         Binding("left_square_bracket", "shift(-1)", "key.book.previous"),
         Binding("right_square_bracket", "shift(1)", "key.book.next"),
         Binding("m", "kind('month')", "key.book.month"),
@@ -221,7 +224,7 @@ class KPIScreen(TableScreen[KPIRow]):
         Binding("y", "kind('year')", "key.book.year"),
         Binding("s", "cycle_slice", "key.book.slice"),
         Binding("o", "pick_owner", "key.book.owner"),
-        Binding("a", "accounts", "key.book.accounts"),
+        Binding("a", "accounts", "key.book.accounts", show=False),
         Binding("escape", "back", "key.book.back"),
     ]
     CSS_PATH = "kpis.tcss"

@@ -54,7 +54,8 @@ class QBRsDueScreen(TableScreen[DueRow]):
     """The portfolio's due reviews; Enter opens the account's QBR tab on that quarter."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "open", "key.qbr.open", show=True),
+        # Priority: the table's own Enter (hidden) would otherwise hide this one in the footer.
+        Binding("enter", "open", "key.qbr.open", priority=True),
         Binding("escape", "back", "key.qbr.back"),
     ]
     CSS_PATH = "qbrs_due.tcss"

@@ -30,6 +30,7 @@ the ``chmod`` command to fix it. It is kept in a :class:`Secret`, whose ``repr``
 from __future__ import annotations
 
 import os
+import re
 import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -40,6 +41,7 @@ from pydantic import AfterValidator, ConfigDict, Field, model_validator
 
 from cstui.domain.config import ConfigError as DomainConfigError
 from cstui.domain.config import ConfigModel, invalid, parse_toml
+from cstui.i18n import LANGUAGES, catalogue, t
 from cstui.paths import config_dir
 
 from .errors import ConfigError
@@ -153,7 +155,7 @@ class SyncConfig:
             return Secret(value)
         raw = self.sections.get(adapter, {}).get("token_file")
         if raw is not None and not isinstance(raw, str):
-            raise ConfigError(f"{self.source}: [{adapter}] token_file must be a path in quotes.")
+            raise ConfigError(t("sync.token.file_not_text", source=self.source, adapter=adapter))
         path = Path(raw).expanduser() if raw else self.directory / f"{adapter}.token"
         if not path.is_absolute():
             path = self.directory / path
@@ -168,37 +170,45 @@ def _env_name(adapter: str) -> str:
     return "".join(c if c.isalnum() else "_" for c in adapter.upper())
 
 
+def missing_token(problem: str) -> bool:
+    """Whether ``problem`` (a :class:`ConfigError`'s text) says there is no token at all:
+    nothing set up yet, rather than something to fix. Worded in either language."""
+    return any(pattern.fullmatch(problem) for pattern in _missing_token_patterns())
+
+
+def _missing_token_patterns() -> list[re.Pattern[str]]:
+    patterns = []
+    for lang in LANGUAGES:
+        template = catalogue(lang).get("sync.token.none")
+        if template:
+            parts = re.split(r"\{[^}]*\}", template)
+            patterns.append(re.compile(".+".join(re.escape(p) for p in parts), re.DOTALL))
+    return patterns
+
+
 def read_token_file(path: Path, label: str, var: str) -> Secret:
     """Read a token file that only its owner can read; refuse (with the fix) otherwise."""
     try:
         st = os.stat(path)
     except FileNotFoundError:
-        raise ConfigError(
-            f"No {label} token: set {var}, or put the token in {path} and run `chmod 600 {path}`."
-        ) from None
+        raise ConfigError(t("sync.token.none", label=label, var=var, path=path)) from None
     except OSError as exc:
-        raise ConfigError(
-            f"cstui cannot read the {label} token file {path}: {exc.strerror}."
-        ) from None
+        problem = t("sync.token.unreadable", label=label, path=path, detail=exc.strerror)
+        raise ConfigError(problem) from None
     if not stat.S_ISREG(st.st_mode):
-        raise ConfigError(f"The {label} token file {path} is not a regular file.")
+        raise ConfigError(t("sync.token.not_a_file", label=label, path=path))
     if st.st_uid != os.getuid():
-        raise ConfigError(
-            f"The {label} token file {path} belongs to another user; it must be yours and "
-            f"private (chmod 600)."
-        )
+        raise ConfigError(t("sync.token.not_yours", label=label, path=path))
     mode = stat.S_IMODE(st.st_mode)
     if mode & 0o077:
-        raise ConfigError(
-            f"Permissions {mode:04o} for {path} are too open: the {label} token must be "
-            f"readable by you only, so it is ignored. Run `chmod 600 {path}`."
-        )
+        raise ConfigError(t("sync.token.too_open", label=label, path=path, mode=f"{mode:04o}"))
     try:
         value = path.read_text(encoding="utf-8").strip()
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cstui cannot read the {label} token file {path}: {exc}.") from None
+        problem = t("sync.token.unreadable", label=label, path=path, detail=exc)
+        raise ConfigError(problem) from None
     if not value:
-        raise ConfigError(f"The {label} token file {path} is empty.")
+        raise ConfigError(t("sync.token.empty", label=label, path=path))
     return Secret(value)
 
 
@@ -220,7 +230,7 @@ def load_sync_config(
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot be read ({exc}).") from None
+        raise ConfigError(t("sync.config.unreadable", path=path, detail=exc)) from None
     try:
         parsed = parse_toml(text, str(path), SyncFile)
     except DomainConfigError as exc:

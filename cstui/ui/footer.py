@@ -4,6 +4,12 @@ Textual lists the focused widget's keys, then the screen's, then the app's, so t
 explains all the others came last and was the first cut at 80 columns. When the footer
 overflows, the help key moves to the front (as htop's F1 Help): whatever else fits, the way
 to the rest is on screen. A footer that fits keeps Textual's order.
+
+Keys that do not fit are hidden whole. Textual lays them out under the command-palette key
+(docked right) and clips the last one at the edge; a double-width label cut there lost a
+character in the middle (``^p コマ  ド``, the compositor blanking a wide character split by
+the edge of a key underneath). Now every key shown is whole, and nothing lies under the
+palette key.
 """
 
 from __future__ import annotations
@@ -20,7 +26,8 @@ HELP_ACTIONS = frozenset({"help", "app.help"})
 
 
 class KeyFooter(Footer):
-    """Textual's footer, with the help key moved to the front when it would be cut."""
+    """Textual's footer, with the help key moved to the front when it would be cut, and
+    the keys that do not fit hidden whole instead of clipped."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -62,18 +69,37 @@ class KeyFooter(Footer):
         self.keep_help_visible()
 
     def keep_help_visible(self) -> None:
-        """Put the help key first when the keys are wider than the footer.
+        """Put the help key first when the keys are wider than the footer; hide the rest
+        from the first key that does not fit before the palette key.
 
         Measured from the keys' own text and margins, in the same turn as the recompose:
         waiting for the layout to say where the key landed would show one frame without it
         (and made pictures of the screen depend on timing).
         """
-        keys = list(self.query_children(FooterKey))
-        help_key = next((k for k in keys if k.action in HELP_ACTIONS), None)
-        if help_key is None or keys[0] is help_key or not self.size.width:
+        if not self.size.width:
             return
-        if sum(_width(k) for k in keys) > self.size.width:
+        children = list(self.query_children(FooterKey))
+        docked = [k for k in children if k.has_class(PALETTE_CLASS)]
+        keys = [k for k in children if not k.has_class(PALETTE_CLASS)]
+        room = self.size.width - sum(_width(k) for k in docked)
+        help_key = next((k for k in keys if k.action in HELP_ACTIONS), None)
+        overflows = sum(_width(k) for k in keys) > room
+        if help_key is not None and keys[0] is not help_key and overflows:
             self.move_child(help_key, before=keys[0])
+            keys.remove(help_key)
+            keys.insert(0, help_key)
+        used = 0
+        for key in keys:
+            used += _width(key)
+            fits = used <= room or key is help_key
+            if key.display != fits:
+                key.display = fits
+            if not fits:
+                used = room + 1  # the keys after a hidden one stay hidden: order is kept
+
+
+PALETTE_CLASS = "-command-palette"
+"""Textual's class for the command-palette key, docked at the right of the footer."""
 
 
 _TEXT_WIDTHS: dict[tuple[str, str, str, bool], int] = {}

@@ -38,7 +38,9 @@ def setup_text(ws: Workspace) -> str | None:
     problem = ws.sync_setup_problem()
     if problem is None:
         return None
-    if problem.startswith("No ") and "token" in problem:
+    from cstui.sync.config import missing_token  # loaded with the sync, not at start
+
+    if missing_token(problem):
         return t("syncui.status.off")
     return t("syncui.status.error", message=clean(problem))
 

@@ -53,7 +53,7 @@ async def test_periods_slices_and_the_accounts_behind_a_number(demo_ws: Workspac
         assert "4 promoters" in nps
         assert "7 passives" in nps
         assert "3 detractors" in nps
-        assert "red 1" in str(screen.query_one("#kpi-health", Static).render())
+        assert "Red 1" in str(screen.query_one("#kpi-health", Static).render())
 
         await pilot.press("right_square_bracket")
         assert screen.period.label == "2026Q4"

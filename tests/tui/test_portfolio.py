@@ -56,6 +56,24 @@ async def test_unknown_term_is_shown_and_the_rest_still_applies(demo_ws: Workspa
         assert not error.display
 
 
+async def test_a_filter_error_is_in_japanese_under_ja(demo_ws: Workspace) -> None:
+    demo_ws.refresh_health()
+    app = create_app(demo_ws, lang="ja", poll=False, rescore=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        box = app.screen.query_one("#portfolio-filter", Input)
+        await pilot.press("slash")
+        for text, expected in (
+            ("health>", "「health>」の「>」の後に数値を書いてください。"),
+            ("flag:x", "「flag:x」はフラグではありません。"),
+        ):
+            box.value = text
+            await pilot.pause()
+            shown = _static_text(app, "#portfolio-filter-error")
+            assert expected in shown
+            assert "needs" not in shown
+            assert "is not a" not in shown
+
+
 async def test_japanese_free_text_and_renewal_term(demo_ws: Workspace) -> None:
     app = _app(demo_ws)
     async with app.run_test(size=(120, 40)) as pilot:

@@ -72,7 +72,7 @@ async def test_create_complete_edit_delete(demo_ws: Workspace) -> None:
         assert task.priority is Priority.HIGH
         assert task.source.value == "manual"
         assert pane.items.current_id == task.id
-        assert "manual" in str(pane.items.get_option(task.id).prompt)
+        assert "Manual" in str(pane.items.get_option(task.id).prompt)  # a label, not the value
         # x completes it (done_on today) and keeps the cursor on it; done ones sort last.
         await pilot.press("x")
         await pilot.pause()

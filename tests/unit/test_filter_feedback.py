@@ -69,3 +69,25 @@ def test_narrowing_is_not_assumed_when_a_word_becomes_a_comparison() -> None:
     assert not narrows("health", "health <")
     assert not narrows("health <", "health < 4")
     assert narrows("acme", "acme corp")
+
+
+def test_every_error_is_worded_in_the_ui_language() -> None:
+    """Each error is a message: English by default, Japanese under ja, no English left."""
+    from cstui import i18n
+
+    texts: tuple[str, ...] = ("health>", "renewal<", "health<abc", "touch<soon", "size>3")
+    texts += ("colour:x", "band:x", "tier:x", "stage:x", "renewal:x", "flag:x", "owner:")
+    english = [parse(text).errors[0] for text in texts]
+    i18n.set_language("ja")
+    try:
+        japanese = [parse(text).errors[0] for text in texts]
+    finally:
+        i18n.set_language("en")
+    assert "needs a number after '>'" in english[0]
+    for text, en, ja in zip(texts, english, japanese, strict=True):
+        assert en != ja, text
+        words = ("needs", "is not", "cannot", "Unknown", "use one", "free text")
+        assert not any(word in ja for word in words), ja
+    assert "90d" in japanese[1]
+    assert all(f"{letter} {name}" in japanese[10] for name, letter in FLAG_LETTERS.items())
+    assert all(f"{k}:" in japanese[5] for k in KEYWORDS)

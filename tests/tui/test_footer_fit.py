@@ -1,0 +1,127 @@
+"""The footer at 80 columns: every key shown is whole, nothing lies under the palette key,
+``? Keys`` is always on screen, and the book screens show their own main keys."""
+
+from __future__ import annotations
+
+from textual.widgets import TabbedContent
+from textual.widgets._footer import FooterKey
+
+from cstui.app import CSApp, create_app
+from cstui.i18n import t
+from cstui.ui.footer import HELP_ACTIONS, PALETTE_CLASS, KeyFooter
+from cstui.workspace import Workspace
+
+
+def _app(ws: Workspace, lang: str) -> CSApp:
+    ws.refresh_health()
+    return create_app(ws, lang=lang, poll=False, rescore=False)
+
+
+def _bottom_line(app: CSApp) -> str:
+    return app.screen._compositor.render_strips()[-1].text
+
+
+def _shown(app: CSApp) -> list[FooterKey]:
+    footer = app.screen.query_one(KeyFooter)
+    return [k for k in footer.query_children(FooterKey) if k.display]
+
+
+def _assert_footer_whole(app: CSApp) -> None:
+    footer = app.screen.query_one(KeyFooter)
+    line = _bottom_line(app)
+    palette = [k for k in _shown(app) if k.has_class(PALETTE_CLASS)]
+    assert palette
+    assert f"^p {t('key.palette')}" in line  # whole, not "コマ  ド"
+    keys = [k for k in _shown(app) if not k.has_class(PALETTE_CLASS)]
+    assert any(k.action in HELP_ACTIONS for k in keys)
+    for key in keys:
+        assert key.region.right <= palette[0].region.x, key.key  # nothing under it
+        assert key.description in line  # every key shown is whole
+    assert footer.region.right == 80
+
+
+async def test_a_wide_palette_label_is_whole_at_80_columns_in_japanese(
+    demo_ws: Workspace,
+) -> None:
+    app = _app(demo_ws, "ja")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.pause()
+        assert "^p コマンド" in _bottom_line(app)
+        _assert_footer_whole(app)
+        await pilot.press("enter", "5")  # an account's Tasks tab
+        await pilot.pause()
+        await pilot.pause()
+        assert app.screen.query_one("#account-tabs", TabbedContent).active == "tab-tasks"
+        assert "^p コマンド" in _bottom_line(app)
+        _assert_footer_whole(app)
+
+
+async def test_the_footer_is_whole_at_80_columns_in_english(demo_ws: Workspace) -> None:
+    app = _app(demo_ws, "en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        _assert_footer_whole(app)
+        await pilot.press("enter", "5")
+        await pilot.pause()
+        await pilot.pause()
+        _assert_footer_whole(app)
+
+
+async def _book_footers(ws: Workspace, lang: str) -> dict[str, str]:
+    """Each book screen's bottom line at 80x24, checked whole, with ``? Keys`` and Enter."""
+    app = _app(ws, lang)
+    lines: dict[str, str] = {}
+    async with app.run_test(size=(80, 24)) as pilot:
+        for key in ("M", "N", "F", "Q", "t"):  # KPIs, renewals, requests, QBRs due, Today
+            await pilot.press(key)
+            await pilot.pause()
+            await pilot.pause()
+            _assert_footer_whole(app)
+            actions = {k.action for k in _shown(app)}
+            assert actions & HELP_ACTIONS, key
+            enter = [k for k in _shown(app) if k.key == "enter"]
+            assert enter, key
+            lines[key] = _bottom_line(app)
+            assert f"⏎ {enter[0].description}" in lines[key]
+            await pilot.press("escape")
+            await pilot.pause()
+    return lines
+
+
+async def test_every_book_screen_shows_enter_and_help_at_80_columns(
+    demo_ws: Workspace,
+) -> None:
+    lines = await _book_footers(demo_ws, "en")
+    assert "⏎ Open" in lines["Q"]  # the QBRs due list showed no Enter at all
+    assert "⏎ Accounts" in lines["M"]
+    assert "⏎ Open" in lines["F"]
+
+
+async def test_every_book_screen_shows_enter_and_help_at_80_columns_in_japanese(
+    demo_ws: Workspace,
+) -> None:
+    lines = await _book_footers(demo_ws, "ja")
+    assert "⏎ 開く" in lines["Q"]
+    assert all("? キー一覧" in line for line in lines.values())
+
+
+async def test_enter_on_a_book_table_still_opens_its_row(demo_ws: Workspace) -> None:
+    from cstui.screens.account import AccountScreen
+    from cstui.screens.requests import RequestDetail
+
+    app = _app(demo_ws, "en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("F")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, RequestDetail)
+        await pilot.press("escape", "escape", "N")
+        await pilot.pause()
+        await pilot.press("enter")  # a month: the list of its renewals takes the focus
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.pause()
+        assert isinstance(app.screen, AccountScreen)
