@@ -316,7 +316,7 @@ def test_renewal_text_says_when_how_much_and_how_it_looks() -> None:
         == "Next renewal 2026-12-01 (in 8 days)  ·  ARR due ¥1,200,000  ·  Forecast At risk"
     )
     assert lines[1].startswith("Contract since 2024-12-01")
-    assert lines[2] == "Last renewal 2025-12-01  expanded  ¥1,000,000 → ¥1,200,000"
+    assert lines[2] == "Last renewal 2025-12-01  Expanded  ¥1,000,000 → ¥1,200,000"
     assert lines[3:] == ["Tags retail", "Upsell idea SSO add-on"]
     overdue = renewal_text(account, renewals[1:], date(2026, 12, 13))
     assert "(12 days overdue)" in overdue.plain
@@ -334,7 +334,7 @@ def test_tasks_text_lists_the_soonest_and_points_to_the_tab() -> None:
     tasks[0] = tasks[0].model_copy(update={"priority": Priority.HIGH})
     lines = tasks_text(tasks, today, "5").plain.splitlines()
     assert len(lines) == OPEN_TASKS + 1
-    assert lines[0].split() == ["2d", "overdue", "Task", "0", "high"]
+    assert lines[0].split() == ["2d", "overdue", "Task", "0", "High"]
     assert lines[2].split() == ["due", "today", "Task", "2"]
     assert lines[-1] == "… 3 more on the Tasks tab (5)"
     assert tasks_text([], today, "5").plain == "No open tasks."
