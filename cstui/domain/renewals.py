@@ -24,7 +24,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 from typing import Annotated, Any, Literal, Protocol, Self
 
@@ -187,7 +187,7 @@ class Period:
             return cls(day.year, "month", day.month)
         return cls(day.year, "quarter", (day.month - 1) // 3 + 1)
 
-    @property
+    @cached_property  # asked for each record of a whole-book report: computed once
     def start(self) -> date:
         if self.kind == "year":
             return date(self.year, 1, 1)
@@ -195,7 +195,7 @@ class Period:
             return date(self.year, 3 * self.index - 2, 1)
         return date(self.year, self.index, 1)
 
-    @property
+    @cached_property
     def end(self) -> date:
         """The last day (inclusive)."""
         return self.shift(1).start - timedelta(days=1)

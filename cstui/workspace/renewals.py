@@ -248,36 +248,43 @@ class Renewals(Health):
         except ValueError as exc:
             raise InvalidRecord([str(exc)], {"period": [str(exc)]}) from None
 
-    def _kpis_for(self, period: kpi.Period, slice: str, renewals: list[Renewal]) -> kpi.KPIReport:
+    def _kpis_for(self, periods: list[kpi.Period], slice: str) -> list[kpi.KPIReport]:
+        """One report per period; the book's records are read (and validated) once for all."""
         self._slice(slice)
         today = clock.today()
-        if period.start > today:
-            message = f"{period.label} has not started yet."
-            raise InvalidRecord([message], {"period": [message]})
-        return kpi.compute_kpis(
-            self.accounts(),
-            renewals,
-            self._all(SurveyResponse),
-            self._all(OnboardingPlan),
-            self._bands_at(period.end),
-            period,
-            slice,
-            user=self.user,
-            config=self.kpi_config,
-            as_of=today,
-            detractor_max=self.settings.health.flags.detractor_max_score,
-            history=self.account_history(),
-        )
+        for period in periods:
+            if period.start > today:
+                message = f"{period.label} has not started yet."
+                raise InvalidRecord([message], {"period": [message]})
+        accounts, renewals = self.accounts(), self.renewals()
+        surveys, plans = self._all(SurveyResponse), self._all(OnboardingPlan)
+        history = self.account_history()
+        return [
+            kpi.compute_kpis(
+                accounts,
+                renewals,
+                surveys,
+                plans,
+                self._bands_at(period.end),
+                period,
+                slice,
+                user=self.user,
+                config=self.kpi_config,
+                as_of=today,
+                detractor_max=self.settings.health.flags.detractor_max_score,
+                history=history,
+            )
+            for period in periods
+        ]
 
     def kpi_report(self, period: str, slice: str = "all") -> kpi.KPIReport:
         """Every KPI for a period ("2026Q3", "2026-09", "2026") and slice (all, mine,
         tier:high|mid|tech, owner:NAME). Health uses the bands at the period's end."""
-        return self._kpis_for(self._period(period), slice, self.renewals())
+        return self._kpis_for([self._period(period)], slice)[0]
 
     def kpi_trend(self, period: str, n: int = 4, slice: str = "all") -> list[kpi.KPIReport]:
         """Reports for the ``n`` periods ending with ``period``, oldest first."""
-        renewals = self.renewals()
-        return [self._kpis_for(p, slice, renewals) for p in self._period(period).last(n)]
+        return self._kpis_for(self._period(period).last(n), slice)
 
     def tier_suggestions(self) -> list[tiers.TierSuggestion]:
         """Accounts whose ARR has crossed a tier threshold (kpis.toml ``[tiers.*]``)."""
