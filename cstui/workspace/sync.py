@@ -39,13 +39,14 @@ class Sync(Repo):
 
     def sync_setup_problem(self) -> str | None:
         """Why a sync cannot start (no token, bad sync.toml), or None; no network."""
-        from cstui.sync import SyncError
+        from cstui.sync import SyncError, registry
 
         try:
             service = self._sync_service()
             if not self._crm_wanted(service):
                 return None  # the hub alone
-            service.config.token(service.adapter_name)
+            label = registry.load(service.adapter_name).label or None  # "HubSpot", as the CLI
+            service.config.token(service.adapter_name, label)
         except SyncError as exc:
             return str(exc)
         return None

@@ -63,7 +63,7 @@ async def test_sync_without_setup_says_why_in_japanese(ws: Workspace) -> None:
         assert screen.state == "unconfigured"
         phase = str(screen.query_one("#sync-phase", Static).content)
         assert "この端末では同期が設定されていません。" in phase
-        assert "hubspot のトークンがありません。" in phase  # the sync layer's reason, in ja
+        assert "HubSpot のトークンがありません。" in phase  # the sync layer's reason, in ja
         assert "CSTUI_HUBSPOT_TOKEN" in phase
         assert "No hubspot token" not in phase
         assert "put the token" not in phase
