@@ -18,7 +18,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widget import Widget
+from textual.widget import AwaitMount, Widget
 from textual.widgets import Header, Static, TabbedContent, TabPane
 
 from cstui import clock, i18n
@@ -395,7 +395,10 @@ class AccountScreen(UsesWorkspace, Screen[None]):
         """Whether the overview shows activity summaries whole (``o``)."""
         self._tabs = tabs()
         self._factories = {f"tab-{tab_id}": factory for tab_id, _, factory in self._tabs}
-        """The panes not built yet, by pane id: each is built the first time it is shown."""
+        """The panes not built yet, by pane id: each is built in the background once the
+        overview has painted (one per idle moment), or when first shown if that is sooner."""
+        self._mounting: dict[str, AwaitMount] = {}
+        """Panes whose build has started, by pane id: showing one waits for its mount."""
         self._wanted_tab: str | None = None
         localize_bindings(self)
         # One digit per tab that exists, named after it, so `?` lists exactly these.
@@ -405,12 +408,16 @@ class AccountScreen(UsesWorkspace, Screen[None]):
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
+        # The width class now, not on the first Resize: setting it then restyles every
+        # widget of the screen a second time (Textual restyles a subtree on a class change).
+        width = self.app.size.width
+        self.set_class(True, *self._get_breakpoint_classes(width, self.HORIZONTAL_BREAKPOINTS))
         yield Header()
         yield Static("", id="account-header", markup=False)
         with TabbedContent(id="account-tabs", initial=self._wanted_tab or "tab-overview"):
             with TabPane(tab_label(1, t("account.tab.overview")), id="tab-overview"):
                 yield from self._overview()
-            # The other tabs are empty until first shown (see _build_pane): building all
+            # The other tabs are empty until built (see _build_next_pane): building all
             # five panes with their data made opening an account take most of a second.
             for n, (tab_id, label_key, _) in enumerate(self._tabs, start=2):
                 yield TabPane(tab_label(n, t(label_key)), id=f"tab-{tab_id}")
@@ -452,6 +459,8 @@ class AccountScreen(UsesWorkspace, Screen[None]):
         on_workspace_change(self, self._on_workspace_event)
         self.refresh_view()
         self.query_one("#account-body").focus()
+        # After the overview's first frame, the other panes one at a time (see below).
+        self.call_after_refresh(self._build_next_pane)
 
     def _tab_key(self, tab_id: str) -> str:
         """The digit that shows tab ``tab_id`` (Overview is 1)."""
@@ -489,12 +498,29 @@ class AccountScreen(UsesWorkspace, Screen[None]):
         return children[0] if children else None
 
     async def _build_pane(self, pane: TabPane) -> bool:
-        """Mount the tab's pane if this is the first time it is shown; whether it was."""
-        factory = self._factories.pop(pane.id or "", None)
-        if factory is None:
+        """Mount the tab's pane if it is not built yet, or wait for a build under way;
+        whether it had to wait (it was not ready)."""
+        pane_id = pane.id or ""
+        factory = self._factories.pop(pane_id, None)
+        if factory is not None:
+            self._mounting[pane_id] = pane.mount(factory(self.account_id))
+        mounting = self._mounting.get(pane_id)
+        if mounting is None:
             return False
-        await pane.mount(factory(self.account_id))
+        await mounting
+        self._mounting.pop(pane_id, None)
         return True
+
+    async def _build_next_pane(self) -> None:
+        """Build one pane not built yet, then, after the next frame, the next one: a tab
+        switch then only shows its pane. One pane at a time, so a key pressed meanwhile waits
+        for one pane's build at most (the digit of a pane not built yet builds that one)."""
+        if not self._factories or not self.is_attached:
+            return
+        tabbed = self.query_one("#account-tabs", TabbedContent)
+        await self._build_pane(tabbed.get_pane(next(iter(self._factories))))
+        if self._factories and self.is_attached:
+            self.call_after_refresh(self._build_next_pane)
 
     @staticmethod
     def _focus_into(pane: TabPane) -> None:
@@ -503,10 +529,14 @@ class AccountScreen(UsesWorkspace, Screen[None]):
             target.focus()
 
     async def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
-        """Build a pane shown for the first time (a click on its tab); keep a digit typed
-        while the screen opened: the tabs announce their initial tab after it, which would
-        otherwise undo it."""
-        if await self._build_pane(event.pane) and event.pane.id == self._active_tab():
+        """Show a pane (a click on its tab: built if the background has not reached it yet)
+        and focus into it; keep a digit typed while the screen opened: the tabs announce
+        their initial tab after it, which would otherwise undo it."""
+        await self._build_pane(event.pane)
+        focused = self.focused
+        if event.pane.id == self._active_tab() and (
+            focused is None or event.pane not in focused.ancestors
+        ):
             self._focus_into(event.pane)
         if self._wanted_tab is None:
             return
