@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, timedelta
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -54,6 +54,8 @@ from cstui.widgets.charts import Series, TimeChart, stars
 from cstui.widgets.health_breakdown import BAND_COLOURS, HealthBreakdown, score_text
 from cstui.widgets.pane import fit, label_width, when_text
 from cstui.workspace import WorkspaceEvent
+
+_W = TypeVar("_W", bound=Widget)
 
 ROLE_ORDER: tuple[ContactRole, ...] = (
     ContactRole.CHAMPION,
@@ -428,32 +430,28 @@ class AccountScreen(UsesWorkspace, Screen[None]):
         people, what is due and what happened. One column (left, then right) below 120."""
         with VerticalScroll(id="account-body"), Container(id="account-columns"):
             with Vertical(id="account-left", classes="account-column"):
-                with self._section("section-health", t("account.section.health")):
-                    yield HealthBreakdown(id="health-breakdown")
-                with self._section("section-flags", t("account.section.flags", n=0)):
-                    yield Static("", id="flags", markup=False)
-                with self._section("section-usage", t("account.section.usage")):
+                yield self._boxed(HealthBreakdown(id="health-breakdown"), "health")
+                yield self._boxed(Static("", id="flags", markup=False), "flags", n=0)
+                with self._boxed(Vertical(id="section-usage"), "usage"):
                     yield TimeChart(id="usage-chart", empty=t("account.usage.none"), scale=True)
                     yield Static("", id="usage-period", markup=False)
             with Vertical(id="account-right", classes="account-column"):
-                with self._section("section-renewal", t("account.section.renewal")):
-                    yield Static("", id="renewal", markup=False)
-                with self._section("section-contacts", t("account.section.contacts", n=0)):
-                    yield Static("", id="contacts", markup=False)
-                with self._section("section-tasks", t("account.section.tasks", n=0)):
-                    yield Static("", id="overview-tasks", markup=False)
-                with self._section("section-plans", t("account.section.plans")):
-                    yield Static("", id="overview-plans", markup=False)
-                with self._section("section-touchpoints", t("account.section.touchpoints")):
-                    yield Static("", id="overview-touchpoints", markup=False)
-                with self._section("section-activities", t("account.section.activities")):
-                    yield Static("", id="activities", markup=False)
+                yield self._boxed(Static("", id="renewal", markup=False), "renewal")
+                yield self._boxed(Static("", id="contacts", markup=False), "contacts", n=0)
+                yield self._boxed(Static("", id="overview-tasks", markup=False), "tasks", n=0)
+                yield self._boxed(Static("", id="overview-plans", markup=False), "plans")
+                touchpoints = Static("", id="overview-touchpoints", markup=False)
+                yield self._boxed(touchpoints, "touchpoints")
+                yield self._boxed(Static("", id="activities", markup=False), "activities")
 
     @staticmethod
-    def _section(id: str, title: str) -> Vertical:
-        box = Vertical(id=id, classes="account-section")
-        box.border_title = title
-        return box
+    def _boxed(widget: _W, section: str, **values: object) -> _W:
+        """``widget`` as a titled box of the overview: the text widget carries the border
+        itself (one widget, not a container around one), so mounting, styling and laying
+        out the overview cost less."""
+        widget.add_class("account-section")
+        widget.border_title = t(f"account.section.{section}", **values)
+        return widget
 
     def on_mount(self) -> None:
         on_workspace_change(self, self._on_workspace_event)
@@ -577,20 +575,16 @@ class AccountScreen(UsesWorkspace, Screen[None]):
         self.query_one(HealthBreakdown).show(result, config, delta, stage)
 
         flags = ws.flags(self.account_id)
-        self.query_one("#section-flags").border_title = t("account.section.flags", n=len(flags))
+        self._static("flags").border_title = t("account.section.flags", n=len(flags))
         self._static("flags").update(flags_text(flags))
 
         contacts = ws.contacts(self.account_id)
-        self.query_one("#section-contacts").border_title = t(
-            "account.section.contacts", n=len(contacts)
-        )
+        self._static("contacts").border_title = t("account.section.contacts", n=len(contacts))
         self._static("contacts").update(contacts_text(contacts, today))
 
         self._static("renewal").update(renewal_text(account, ws.renewals(self.account_id), today))
         open_tasks = ws.tasks(self.account_id)
-        self.query_one("#section-tasks").border_title = t(
-            "account.section.tasks", n=len(open_tasks)
-        )
+        self._static("overview-tasks").border_title = t("account.section.tasks", n=len(open_tasks))
         self._static("overview-tasks").update(tasks_text(open_tasks, today, self._tab_key("tasks")))
 
         self._show_plans(account, today)

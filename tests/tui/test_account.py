@@ -230,7 +230,7 @@ async def test_japanese_at_80x24(demo_ws: Workspace) -> None:
         assert screen.has_class("-narrow")
         assert "ヘルススコア" in screen.query_one(HealthBreakdown).plain
         assert "アダプション（定着）" in screen.query_one(HealthBreakdown).plain
-        assert str(screen.query_one("#section-contacts").border_title).startswith("担当者")
+        assert str(screen.query_one("#contacts").border_title).startswith("担当者")
         footer = {b.description for _, b in screen._bindings}
         assert {"活動を記録", "手動評価", "評価を解除", "戻る"} <= footer
         for line in _rendered(screen, "account-header"):
@@ -350,7 +350,7 @@ async def test_overview_lists_open_tasks_and_the_renewal(demo_ws: Workspace) -> 
     app = create_app(demo_ws, poll=False, rescore=False)
     async with app.run_test(size=(160, 45)) as pilot:
         screen = await _open(app, pilot, account_id)
-        title = str(screen.query_one("#section-tasks").border_title)
+        title = str(screen.query_one("#overview-tasks").border_title)
         assert title == f"Open tasks ({len(open_tasks)})"
         lines = _rendered(screen, "overview-tasks")
         assert lines[0].split()[:2] == ["22d", "overdue"]
