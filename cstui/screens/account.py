@@ -384,6 +384,8 @@ class AccountScreen(UsesWorkspace, Screen[None]):
     ]
 
     CSS_PATH = "account.tcss"
+    AUTO_FOCUS = "#account-body"
+    """Focus starts in the overview (the tabs first, then the overview, restyled both)."""
     # Overview columns stack below 120 columns (-narrow, -medium), the success plan's light
     # and deep columns below 100 (-narrow); Textual sets the class on every resize. (Screen
     # declares the attribute without ClassVar, so a ClassVar here would not type-check.)
@@ -413,7 +415,9 @@ class AccountScreen(UsesWorkspace, Screen[None]):
         # The width class now, not on the first Resize: setting it then restyles every
         # widget of the screen a second time (Textual restyles a subtree on a class change).
         width = self.app.size.width
-        self.set_class(True, *self._get_breakpoint_classes(width, self.HORIZONTAL_BREAKPOINTS))
+        self.set_class(
+            True, *self._get_breakpoint_classes(width, self.HORIZONTAL_BREAKPOINTS), update=False
+        )
         yield Header()
         yield Static("", id="account-header", markup=False)
         with TabbedContent(id="account-tabs", initial=self._wanted_tab or "tab-overview"):
@@ -449,7 +453,7 @@ class AccountScreen(UsesWorkspace, Screen[None]):
         """``widget`` as a titled box of the overview: the text widget carries the border
         itself (one widget, not a container around one), so mounting, styling and laying
         out the overview cost less."""
-        widget.add_class("account-section")
+        widget.add_class("account-section", update=False)
         widget.border_title = t(f"account.section.{section}", **values)
         return widget
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 from textual import events
+from textual.geometry import Size
 from textual.widgets import Static
 
 from cstui.domain.health import (
@@ -200,16 +201,25 @@ class HealthBreakdown(Static):
         self.result, self.config, self.delta, self.stage = result, config, delta, stage
         self._redraw()
 
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        """Redraw for the width the layout gives, during that layout: redrawing on the
+        Resize after it cost a second layout pass of the whole screen on every open."""
+        if width and width != self._drawn_width and self.result is not None:
+            self._redraw(width, layout=False)
+            self.clear_cached_dimensions()
+        return super().get_content_height(container, viewport, width)
+
     def on_resize(self, event: events.Resize) -> None:
         if self.content_size.width != self._drawn_width:
             self._redraw()
 
-    def _redraw(self) -> None:
+    def _redraw(self, width: int | None = None, *, layout: bool = True) -> None:
         if self.result is None or self.config is None:
             return
-        width = self.content_size.width or 80
+        width = width or self.content_size.width or 80
         self._drawn_width = width
-        self.update(breakdown_text(self.result, self.config, self.delta, width, self.stage))
+        text = breakdown_text(self.result, self.config, self.delta, width, self.stage)
+        self.update(text, layout=layout)
 
     @property
     def plain(self) -> str:

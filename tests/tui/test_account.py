@@ -478,3 +478,29 @@ async def test_a_click_on_a_tab_shows_its_pane_and_focuses_it(
         assert pane.display
         assert app.screen.focused is pane.items
         assert len(pane.items.options) == len(demo_ws.activities(account_id))
+
+
+async def test_the_breakdown_is_drawn_for_its_width_during_the_layout(
+    demo_ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The layout that sizes the breakdown draws it for that width, so the Resize after it
+    finds nothing to redraw (a redraw then cost a second layout of the whole screen)."""
+    stale_on_resize: list[bool] = []
+    original = HealthBreakdown.on_resize
+
+    def recording(self: HealthBreakdown, event: Any) -> None:
+        stale_on_resize.append(self.content_size.width != self._drawn_width)
+        original(self, event)
+
+    monkeypatch.setattr(HealthBreakdown, "on_resize", recording)
+    app = create_app(demo_ws, poll=False, rescore=False)
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = await _open(app, pilot, _busy_account(demo_ws))
+        breakdown = screen.query_one(HealthBreakdown)
+        assert breakdown.content_size.width == breakdown._drawn_width != 80
+        assert stale_on_resize
+        assert not any(stale_on_resize)
+        await pilot.resize_terminal(100, 40)  # one column: wider
+        await pilot.pause()
+        assert breakdown.content_size.width == breakdown._drawn_width
+        assert not any(stale_on_resize)
