@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from typing import Any, ClassVar, TypeVar
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container, Vertical, VerticalScroll
@@ -404,6 +405,7 @@ class AccountScreen(UsesWorkspace, Screen[None]):
         self._mounting: dict[str, AwaitMount] = {}
         """Panes whose build has started, by pane id: showing one waits for its mount."""
         self._wanted_tab: str | None = None
+        self._resumed = False
         localize_bindings(self)
         # One digit per tab that exists, named after it, so `?` lists exactly these.
         labels = ["account.tab.overview", *(label for _, label, _ in self._tabs)]
@@ -456,6 +458,14 @@ class AccountScreen(UsesWorkspace, Screen[None]):
         widget.add_class("account-section", update=False)
         widget.border_title = t(f"account.section.{section}", **values)
         return widget
+
+    def _on_screen_resume(self, event: events.ScreenResume) -> None:
+        """The first resume follows the mount, which styled every widget already: Textual
+        would restyle the whole screen again (a sixth of an open). Later resumes (back from
+        a form, after a theme change) restyle as usual."""
+        if not self._resumed:
+            self._resumed = True
+            event.refresh_styles = False  # Screen's own handler runs next (Textual walks the MRO)
 
     def on_mount(self) -> None:
         on_workspace_change(self, self._on_workspace_event)
