@@ -504,3 +504,27 @@ async def test_the_breakdown_is_drawn_for_its_width_during_the_layout(
         await pilot.pause()
         assert breakdown.content_size.width == breakdown._drawn_width
         assert not any(stale_on_resize)
+
+
+async def test_escape_while_the_panes_build_leaves_cleanly(demo_ws: Workspace) -> None:
+    """Enter and Escape at once, and again: the background builds of a closed screen stop
+    and nothing fails; the portfolio is back."""
+    app = create_app(demo_ws, poll=False, rescore=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        portfolio = app.screen
+        for _ in range(3):
+            app.post_message(events.Key("enter", "\r"))
+            app.post_message(events.Key("escape", None))
+            for _ in range(3):
+                await pilot.pause()
+            assert app.screen is portfolio
+        app.post_message(events.Key("enter", "\r"))
+        await pilot.pause(0.01)
+        screen = app.screen
+        assert isinstance(screen, AccountScreen)
+        app.post_message(events.Key("escape", None))
+        for _ in range(3):
+            await pilot.pause()
+        assert app.screen is portfolio
+        assert not screen.is_attached
