@@ -11,14 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, timedelta
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widget import Widget
+from textual.widget import AwaitMount, Widget
 from textual.widgets import Header, Static, TabbedContent, TabPane
 
 from cstui import clock, i18n
@@ -54,6 +55,8 @@ from cstui.widgets.charts import Series, TimeChart, stars
 from cstui.widgets.health_breakdown import BAND_COLOURS, HealthBreakdown, score_text
 from cstui.widgets.pane import fit, label_width, when_text
 from cstui.workspace import WorkspaceEvent
+
+_W = TypeVar("_W", bound=Widget)
 
 ROLE_ORDER: tuple[ContactRole, ...] = (
     ContactRole.CHAMPION,
@@ -382,6 +385,8 @@ class AccountScreen(UsesWorkspace, Screen[None]):
     ]
 
     CSS_PATH = "account.tcss"
+    AUTO_FOCUS = "#account-body"
+    """Focus starts in the overview (the tabs first, then the overview, restyled both)."""
     # Overview columns stack below 120 columns (-narrow, -medium), the success plan's light
     # and deep columns below 100 (-narrow); Textual sets the class on every resize. (Screen
     # declares the attribute without ClassVar, so a ClassVar here would not type-check.)
@@ -395,8 +400,12 @@ class AccountScreen(UsesWorkspace, Screen[None]):
         """Whether the overview shows activity summaries whole (``o``)."""
         self._tabs = tabs()
         self._factories = {f"tab-{tab_id}": factory for tab_id, _, factory in self._tabs}
-        """The panes not built yet, by pane id: each is built the first time it is shown."""
+        """The panes not built yet, by pane id: each is built in the background once the
+        overview has painted (one per idle moment), or when first shown if that is sooner."""
+        self._mounting: dict[str, AwaitMount] = {}
+        """Panes whose build has started, by pane id: showing one waits for its mount."""
         self._wanted_tab: str | None = None
+        self._resumed = False
         localize_bindings(self)
         # One digit per tab that exists, named after it, so `?` lists exactly these.
         labels = ["account.tab.overview", *(label for _, label, _ in self._tabs)]
@@ -405,12 +414,18 @@ class AccountScreen(UsesWorkspace, Screen[None]):
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
+        # The width class now, not on the first Resize: setting it then restyles every
+        # widget of the screen a second time (Textual restyles a subtree on a class change).
+        width = self.app.size.width
+        self.set_class(
+            True, *self._get_breakpoint_classes(width, self.HORIZONTAL_BREAKPOINTS), update=False
+        )
         yield Header()
         yield Static("", id="account-header", markup=False)
         with TabbedContent(id="account-tabs", initial=self._wanted_tab or "tab-overview"):
             with TabPane(tab_label(1, t("account.tab.overview")), id="tab-overview"):
                 yield from self._overview()
-            # The other tabs are empty until first shown (see _build_pane): building all
+            # The other tabs are empty until built (see _build_next_pane): building all
             # five panes with their data made opening an account take most of a second.
             for n, (tab_id, label_key, _) in enumerate(self._tabs, start=2):
                 yield TabPane(tab_label(n, t(label_key)), id=f"tab-{tab_id}")
@@ -421,37 +436,43 @@ class AccountScreen(UsesWorkspace, Screen[None]):
         people, what is due and what happened. One column (left, then right) below 120."""
         with VerticalScroll(id="account-body"), Container(id="account-columns"):
             with Vertical(id="account-left", classes="account-column"):
-                with self._section("section-health", t("account.section.health")):
-                    yield HealthBreakdown(id="health-breakdown")
-                with self._section("section-flags", t("account.section.flags", n=0)):
-                    yield Static("", id="flags", markup=False)
-                with self._section("section-usage", t("account.section.usage")):
+                yield self._boxed(HealthBreakdown(id="health-breakdown"), "health")
+                yield self._boxed(Static("", id="flags", markup=False), "flags", n=0)
+                with self._boxed(Vertical(id="section-usage"), "usage"):
                     yield TimeChart(id="usage-chart", empty=t("account.usage.none"), scale=True)
                     yield Static("", id="usage-period", markup=False)
             with Vertical(id="account-right", classes="account-column"):
-                with self._section("section-renewal", t("account.section.renewal")):
-                    yield Static("", id="renewal", markup=False)
-                with self._section("section-contacts", t("account.section.contacts", n=0)):
-                    yield Static("", id="contacts", markup=False)
-                with self._section("section-tasks", t("account.section.tasks", n=0)):
-                    yield Static("", id="overview-tasks", markup=False)
-                with self._section("section-plans", t("account.section.plans")):
-                    yield Static("", id="overview-plans", markup=False)
-                with self._section("section-touchpoints", t("account.section.touchpoints")):
-                    yield Static("", id="overview-touchpoints", markup=False)
-                with self._section("section-activities", t("account.section.activities")):
-                    yield Static("", id="activities", markup=False)
+                yield self._boxed(Static("", id="renewal", markup=False), "renewal")
+                yield self._boxed(Static("", id="contacts", markup=False), "contacts", n=0)
+                yield self._boxed(Static("", id="overview-tasks", markup=False), "tasks", n=0)
+                yield self._boxed(Static("", id="overview-plans", markup=False), "plans")
+                touchpoints = Static("", id="overview-touchpoints", markup=False)
+                yield self._boxed(touchpoints, "touchpoints")
+                yield self._boxed(Static("", id="activities", markup=False), "activities")
 
     @staticmethod
-    def _section(id: str, title: str) -> Vertical:
-        box = Vertical(id=id, classes="account-section")
-        box.border_title = title
-        return box
+    def _boxed(widget: _W, section: str, **values: object) -> _W:
+        """``widget`` as a titled box of the overview: the text widget carries the border
+        itself (one widget, not a container around one), so mounting, styling and laying
+        out the overview cost less."""
+        widget.add_class("account-section", update=False)
+        widget.border_title = t(f"account.section.{section}", **values)
+        return widget
+
+    def _on_screen_resume(self, event: events.ScreenResume) -> None:
+        """The first resume follows the mount, which styled every widget already: Textual
+        would restyle the whole screen again (a sixth of an open). Later resumes (back from
+        a form, after a theme change) restyle as usual."""
+        if not self._resumed:
+            self._resumed = True
+            event.refresh_styles = False  # Screen's own handler runs next (Textual walks the MRO)
 
     def on_mount(self) -> None:
         on_workspace_change(self, self._on_workspace_event)
         self.refresh_view()
         self.query_one("#account-body").focus()
+        # After the overview's first frame, the other panes one at a time (see below).
+        self.call_after_refresh(self._build_next_pane)
 
     def _tab_key(self, tab_id: str) -> str:
         """The digit that shows tab ``tab_id`` (Overview is 1)."""
@@ -489,12 +510,29 @@ class AccountScreen(UsesWorkspace, Screen[None]):
         return children[0] if children else None
 
     async def _build_pane(self, pane: TabPane) -> bool:
-        """Mount the tab's pane if this is the first time it is shown; whether it was."""
-        factory = self._factories.pop(pane.id or "", None)
-        if factory is None:
+        """Mount the tab's pane if it is not built yet, or wait for a build under way;
+        whether it had to wait (it was not ready)."""
+        pane_id = pane.id or ""
+        factory = self._factories.pop(pane_id, None)
+        if factory is not None:
+            self._mounting[pane_id] = pane.mount(factory(self.account_id))
+        mounting = self._mounting.get(pane_id)
+        if mounting is None:
             return False
-        await pane.mount(factory(self.account_id))
+        await mounting
+        self._mounting.pop(pane_id, None)
         return True
+
+    async def _build_next_pane(self) -> None:
+        """Build one pane not built yet, then, after the next frame, the next one: a tab
+        switch then only shows its pane. One pane at a time, so a key pressed meanwhile waits
+        for one pane's build at most (the digit of a pane not built yet builds that one)."""
+        if not self._factories or not self.is_attached:
+            return
+        tabbed = self.query_one("#account-tabs", TabbedContent)
+        await self._build_pane(tabbed.get_pane(next(iter(self._factories))))
+        if self._factories and self.is_attached:
+            self.call_after_refresh(self._build_next_pane)
 
     @staticmethod
     def _focus_into(pane: TabPane) -> None:
@@ -503,10 +541,14 @@ class AccountScreen(UsesWorkspace, Screen[None]):
             target.focus()
 
     async def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
-        """Build a pane shown for the first time (a click on its tab); keep a digit typed
-        while the screen opened: the tabs announce their initial tab after it, which would
-        otherwise undo it."""
-        if await self._build_pane(event.pane) and event.pane.id == self._active_tab():
+        """Show a pane (a click on its tab: built if the background has not reached it yet)
+        and focus into it; keep a digit typed while the screen opened: the tabs announce
+        their initial tab after it, which would otherwise undo it."""
+        await self._build_pane(event.pane)
+        focused = self.focused
+        if event.pane.id == self._active_tab() and (
+            focused is None or event.pane not in focused.ancestors
+        ):
             self._focus_into(event.pane)
         if self._wanted_tab is None:
             return
@@ -547,20 +589,16 @@ class AccountScreen(UsesWorkspace, Screen[None]):
         self.query_one(HealthBreakdown).show(result, config, delta, stage)
 
         flags = ws.flags(self.account_id)
-        self.query_one("#section-flags").border_title = t("account.section.flags", n=len(flags))
+        self._static("flags").border_title = t("account.section.flags", n=len(flags))
         self._static("flags").update(flags_text(flags))
 
         contacts = ws.contacts(self.account_id)
-        self.query_one("#section-contacts").border_title = t(
-            "account.section.contacts", n=len(contacts)
-        )
+        self._static("contacts").border_title = t("account.section.contacts", n=len(contacts))
         self._static("contacts").update(contacts_text(contacts, today))
 
         self._static("renewal").update(renewal_text(account, ws.renewals(self.account_id), today))
         open_tasks = ws.tasks(self.account_id)
-        self.query_one("#section-tasks").border_title = t(
-            "account.section.tasks", n=len(open_tasks)
-        )
+        self._static("overview-tasks").border_title = t("account.section.tasks", n=len(open_tasks))
         self._static("overview-tasks").update(tasks_text(open_tasks, today, self._tab_key("tasks")))
 
         self._show_plans(account, today)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 from textual import events
+from textual.geometry import Size
 from textual.widgets import Static
 
 from cstui.domain.health import (
@@ -177,7 +178,7 @@ def _measure_table(
 
 
 class HealthBreakdown(Static):
-    """Shows one :class:`HealthResult`; redraws itself for the width it is given."""
+    """Shows one :class:`HealthResult`; drawn for the width the layout gives it."""
 
     DEFAULT_CSS = default_css(__file__, "health_breakdown.tcss")
 
@@ -188,6 +189,7 @@ class HealthBreakdown(Static):
         self.delta: int | None = None
         self.stage: str | None = None
         self._drawn_width = 0
+        self._text = Text()
 
     def show(
         self,
@@ -198,21 +200,34 @@ class HealthBreakdown(Static):
     ) -> None:
         """Draw ``result``; ``stage`` is the translated stage name, used when it is unscored."""
         self.result, self.config, self.delta, self.stage = result, config, delta, stage
-        self._redraw()
+        self._draw(self.content_size.width or self._drawn_width or 80)
+        self.refresh(layout=True)
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        """Draw for the width the layout gives, during that layout: redrawing on the Resize
+        after it cost a second layout pass of the whole screen on every open."""
+        if width and width != self._drawn_width:
+            self._draw(width)
+            self._layout_cache.clear()  # the visual of the text drawn for the old width
+            self.clear_cached_dimensions()
+        return super().get_content_height(container, viewport, width)
 
     def on_resize(self, event: events.Resize) -> None:
-        if self.content_size.width != self._drawn_width:
-            self._redraw()
+        width = self.content_size.width
+        if width and width != self._drawn_width:
+            self._draw(width)
+            self.refresh(layout=True)
 
-    def _redraw(self) -> None:
+    def _draw(self, width: int) -> None:
+        self._drawn_width = width
         if self.result is None or self.config is None:
             return
-        width = self.content_size.width or 80
-        self._drawn_width = width
-        self.update(breakdown_text(self.result, self.config, self.delta, width, self.stage))
+        self._text = breakdown_text(self.result, self.config, self.delta, width, self.stage)
+
+    def render(self) -> Text:
+        return self._text
 
     @property
     def plain(self) -> str:
         """The text shown (for tests and copy)."""
-        content = self.content
-        return content.plain if isinstance(content, Text) else str(content)
+        return self._text.plain

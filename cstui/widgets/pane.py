@@ -151,6 +151,10 @@ class AccountPane(UsesWorkspace, Vertical):
         localize_bindings(self)
 
     def on_mount(self) -> None:
+        if self._pruning or self._closing or not self.is_attached:
+            # The account screen closed while this pane was built in the background (its
+            # children are being removed): nothing to show.
+            return
         on_workspace_change(self, self._on_workspace_event)
         self.refresh_view()
 

@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 from rich.cells import cell_len
+from textual import events
 from textual.screen import Screen
-from textual.widgets import Input, Static
+from textual.widgets import Input, Static, TabPane
 
 from cstui import i18n
 from cstui.app import CSApp, create_app
@@ -34,10 +35,12 @@ from cstui.screens.account import (
     renewal_text,
     tasks_text,
 )
+from cstui.screens.account_tabs import tabs
 from cstui.ui.footer import KeyFooter
 from cstui.ui.forms import FormScreen
 from cstui.widgets.charts import TimeChart, bucket_series, hbar, spark_rows, stars
 from cstui.widgets.health_breakdown import HealthBreakdown
+from cstui.widgets.pane import AccountPane
 from cstui.widgets.tasks import TasksPane
 from cstui.widgets.timeline import TimelinePane
 from cstui.workspace import Workspace
@@ -227,7 +230,7 @@ async def test_japanese_at_80x24(demo_ws: Workspace) -> None:
         assert screen.has_class("-narrow")
         assert "ヘルススコア" in screen.query_one(HealthBreakdown).plain
         assert "アダプション（定着）" in screen.query_one(HealthBreakdown).plain
-        assert str(screen.query_one("#section-contacts").border_title).startswith("担当者")
+        assert str(screen.query_one("#contacts").border_title).startswith("担当者")
         footer = {b.description for _, b in screen._bindings}
         assert {"活動を記録", "手動評価", "評価を解除", "戻る"} <= footer
         for line in _rendered(screen, "account-header"):
@@ -347,7 +350,7 @@ async def test_overview_lists_open_tasks_and_the_renewal(demo_ws: Workspace) -> 
     app = create_app(demo_ws, poll=False, rescore=False)
     async with app.run_test(size=(160, 45)) as pilot:
         screen = await _open(app, pilot, account_id)
-        title = str(screen.query_one("#section-tasks").border_title)
+        title = str(screen.query_one("#overview-tasks").border_title)
         assert title == f"Open tasks ({len(open_tasks)})"
         lines = _rendered(screen, "overview-tasks")
         assert lines[0].split()[:2] == ["22d", "overdue"]
@@ -376,11 +379,26 @@ def test_plans_text_says_where_onboarding_and_objectives_stand() -> None:
     assert plans_text(None, None, [], today).plain == "No onboarding plan.\nNo success plan."
 
 
-async def test_tabs_are_built_when_first_shown_and_the_footer_once(
+def _panes(screen: AccountScreen) -> list[str]:
+    """The panes built so far, as their class names (each pane once when all is well)."""
+    return [type(pane).__name__ for pane in screen.query(AccountPane)]
+
+
+async def test_the_other_tabs_are_built_after_the_overview_one_at_a_time(
     demo_ws: Workspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Opening builds the overview only; a digit builds its tab, which takes focus. The
-    footer is rebuilt once for a switch that changes its keys and not for one that does not."""
+    """Opening paints the overview, then builds the other panes in the background, one per
+    idle moment, without taking the focus or the tab; a digit then only shows its pane,
+    which takes focus. The footer is rebuilt once for a switch that changes its keys and
+    not for one that does not."""
+    built: list[tuple[str, int]] = []
+    original_build = AccountScreen._build_next_pane
+
+    async def counting_build(self: AccountScreen) -> None:
+        built.append((self._active_tab(), len(self._factories)))
+        await original_build(self)
+
+    monkeypatch.setattr(AccountScreen, "_build_next_pane", counting_build)
     recomposed: list[int] = []
     original = KeyFooter.recompose
 
@@ -393,8 +411,13 @@ async def test_tabs_are_built_when_first_shown_and_the_footer_once(
     app = create_app(demo_ws, poll=False, rescore=False)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await _open(app, pilot, account_id)
-        assert not screen.query(TasksPane)
-        assert not screen.query(TimelinePane)
+        # One pane per step (5 left, then 4, ...), each step after a frame of the overview.
+        assert built == [("tab-overview", n) for n in range(5, 0, -1)]
+        assert sorted(_panes(screen)) == sorted(
+            ["OnboardingPane", "SuccessPlanPane", "TimelinePane", "TasksPane", "QBRPane"]
+        )
+        assert screen._active_tab() == "tab-overview"
+        assert app.screen.focused is screen.query_one("#account-body")
         recomposed.clear()
         await pilot.press("5")
         await pilot.pause()
@@ -402,22 +425,106 @@ async def test_tabs_are_built_when_first_shown_and_the_footer_once(
         assert pane.display
         assert app.screen.focused is pane.items
         assert len(recomposed) == 1  # the tasks' keys, once
-        assert not screen.query(TimelinePane)  # still only what was shown
         await pilot.press("5")
         await pilot.pause()
         assert len(recomposed) == 1  # same keys: not rebuilt
         assert len(screen.query(TasksPane)) == 1  # built once
 
 
-async def test_a_click_on_a_tab_builds_its_pane(demo_ws: Workspace) -> None:
+async def test_a_digit_typed_while_the_panes_build_shows_its_tab(demo_ws: Workspace) -> None:
+    """Enter on an account and a digit right after it (before anything was painted): the
+    digit's tab shows with the focus in it, whether its pane was built yet or not, and no
+    pane is built twice."""
+    app = create_app(demo_ws, poll=False, rescore=False)
+    ids = [tab_id for tab_id, _, _ in tabs()]
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        for digit, tab_id in ((str(len(ids) + 1), ids[-1]), ("2", ids[0])):
+            app.post_message(events.Key("enter", "\r"))
+            app.post_message(events.Key(digit, digit))
+            for _ in range(4):
+                await pilot.pause()
+            screen = app.screen
+            assert isinstance(screen, AccountScreen)
+            assert screen._active_tab() == f"tab-{tab_id}"
+            pane = screen.query_one(f"#tab-{tab_id}", TabPane)
+            focused = app.screen.focused
+            assert focused is not None
+            assert pane in focused.ancestors
+            assert len(_panes(screen)) == len(ids)  # each once
+            await pilot.press("escape")
+            await pilot.pause()
+
+
+@pytest.mark.parametrize("background", [True, False])
+async def test_a_click_on_a_tab_shows_its_pane_and_focuses_it(
+    demo_ws: Workspace, monkeypatch: pytest.MonkeyPatch, background: bool
+) -> None:
+    """Built in the background already, or not yet (the click builds it)."""
+    if not background:
+
+        async def no_background(self: AccountScreen) -> None:
+            return None
+
+        monkeypatch.setattr(AccountScreen, "_build_next_pane", no_background)
     account_id = next(a.id for a in demo_ws.accounts() if demo_ws.activities(a.id))
     app = create_app(demo_ws, poll=False, rescore=False)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await _open(app, pilot, account_id)
-        assert not screen.query(TimelinePane)
+        assert len(screen.query(TimelinePane)) == (1 if background else 0)
         await pilot.click("#--content-tab-tab-timeline")
         await pilot.pause()
         pane = screen.query_one(TimelinePane)
         assert pane.display
         assert app.screen.focused is pane.items
         assert len(pane.items.options) == len(demo_ws.activities(account_id))
+
+
+async def test_the_breakdown_is_drawn_for_its_width_during_the_layout(
+    demo_ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The layout that sizes the breakdown draws it for that width, so the Resize after it
+    finds nothing to redraw (a redraw then cost a second layout of the whole screen)."""
+    stale_on_resize: list[bool] = []
+    original = HealthBreakdown.on_resize
+
+    def recording(self: HealthBreakdown, event: Any) -> None:
+        stale_on_resize.append(self.content_size.width != self._drawn_width)
+        original(self, event)
+
+    monkeypatch.setattr(HealthBreakdown, "on_resize", recording)
+    app = create_app(demo_ws, poll=False, rescore=False)
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = await _open(app, pilot, _busy_account(demo_ws))
+        breakdown = screen.query_one(HealthBreakdown)
+        assert breakdown.content_size.width == breakdown._drawn_width != 80
+        assert stale_on_resize
+        assert not any(stale_on_resize)
+        await pilot.resize_terminal(100, 40)  # one column: wider
+        await pilot.pause()
+        assert breakdown.content_size.width == breakdown._drawn_width
+        assert not any(stale_on_resize)
+
+
+async def test_escape_while_the_panes_build_leaves_cleanly(demo_ws: Workspace) -> None:
+    """Enter and Escape at once, and again: the background builds of a closed screen stop
+    and nothing fails; the portfolio is back."""
+    app = create_app(demo_ws, poll=False, rescore=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        portfolio = app.screen
+        for _ in range(3):
+            app.post_message(events.Key("enter", "\r"))
+            app.post_message(events.Key("escape", None))
+            for _ in range(3):
+                await pilot.pause()
+            assert app.screen is portfolio
+        app.post_message(events.Key("enter", "\r"))
+        await pilot.pause(0.01)
+        screen = app.screen
+        assert isinstance(screen, AccountScreen)
+        app.post_message(events.Key("escape", None))
+        for _ in range(3):
+            await pilot.pause()
+        assert app.screen is portfolio
+        assert not screen.is_attached

@@ -96,16 +96,17 @@ def _typical(ws: Workspace) -> str:
 
 
 SECTIONS = {
-    "section-health",
-    "section-flags",
+    "health-breakdown",
+    "flags",
     "section-usage",
-    "section-renewal",
-    "section-contacts",
-    "section-tasks",
-    "section-plans",
-    "section-touchpoints",
-    "section-activities",
+    "renewal",
+    "contacts",
+    "overview-tasks",
+    "overview-plans",
+    "overview-touchpoints",
+    "activities",
 }
+"""The overview's boxes (a box is its text widget itself, except usage: chart and period)."""
 
 
 async def test_the_overview_fills_160x45_with_two_columns(demo_ws: Workspace) -> None:
@@ -141,7 +142,7 @@ async def test_at_80x24_one_column_keeps_every_section(demo_ws: Workspace) -> No
         assert shown == SECTIONS
         body.scroll_end(animate=False)
         await pilot.pause()
-        activities = screen.query_one("#section-activities")
+        activities = screen.query_one("#activities")
         assert activities.region.bottom <= body.region.bottom  # reachable by scrolling
         assert activities.border_title == "最近の活動"
 
