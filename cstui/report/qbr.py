@@ -15,9 +15,8 @@ import html
 import re
 from collections.abc import Mapping, Sequence
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
-
-import arrow
 
 from cstui import i18n
 from cstui.domain import qbr as q
@@ -38,7 +37,9 @@ def label(lang: str, key: str, **params: Any) -> str:
 
 
 def money(amount: float, currency: str) -> str:
-    return i18n.money(round(amount), currency)
+    """Whole units, rounded half-up as everywhere else (¥2.5 → ¥3, $0.50 → $1)."""
+    whole = Decimal(str(amount)).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    return i18n.money(int(whole), currency)
 
 
 def pct(value: float | None) -> str:
@@ -50,11 +51,10 @@ def nps_text(score: float | None) -> str:
 
 
 def humanized(day: date | None, today: date, lang: str) -> str:
-    """ISO date plus a relative phrase ("2027-03-01 (in 3 months)")."""
+    """ISO date plus the app's relative phrase ("2027-03-01 (in 32 days)")."""
     if day is None:
         return "—"
-    rel = arrow.get(day).humanize(arrow.get(today), locale=lang)
-    return f"{day.isoformat()} ({rel})"
+    return f"{day.isoformat()} ({i18n.humanize(day, today, lang=lang)})"
 
 
 def named(lang: str, kind: str, value: str) -> str:
