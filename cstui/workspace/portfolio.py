@@ -19,7 +19,7 @@ from cstui.domain.models import Account, Activity, InvalidRecord, SurveyResponse
 from cstui.domain.portfolio import PortfolioRow, PortfolioSummary, SummaryTotals, build_row, fold
 from cstui.store import Change, Store, gc_paused
 from cstui.workspace.renewals import Renewals
-from cstui.workspace.repo import HEALTH_TABLE, VIEWS_TABLE
+from cstui.workspace.repo import HEALTH_TABLE, VIEWS_TABLE, one_step
 
 
 @dataclass(frozen=True)
@@ -237,8 +237,12 @@ class Portfolio(Renewals):
         )
         return view
 
+    @one_step
     def rename_view(self, old: str, new: str) -> SavedView:
-        """Give a saved view another name (its filter and sort stay); refuses a taken name."""
+        """Give a saved view another name (its filter and sort stay); refuses a taken name.
+
+        One undo step: undo gives the view its old name back (not the old one beside the new).
+        """
         record = self.store.get(VIEWS_TABLE, f"{self.user}:{fold(old)}")
         if record is None:
             msg = f"There is no saved view '{old}'."
@@ -256,6 +260,7 @@ class Portfolio(Renewals):
         self.save_view(view.name, view.filter, view.sort, view.reverse)
         if fold(new) != fold(old):
             self.delete_view(old)
+        self._say(i18n.msg("undo.renamed", old=record.get("name", old), new=new))
         return view
 
     def delete_view(self, name: str) -> None:
