@@ -219,9 +219,10 @@ class Portfolio(Renewals):
     def save_view(self, name: str, filter_text: str, sort: str, reverse: bool) -> SavedView:
         name = name.strip()
         if not name:
-            raise InvalidRecord(["A view needs a name."], {"name": ["A view needs a name."]})
+            msg = i18n.t("view.error.no_name")
+            raise InvalidRecord([msg], {"name": [msg]})
         if is_builtin_name(name):
-            msg = f"'{name}' is a built-in view; choose another name."
+            msg = i18n.t("view.error.builtin", name=name)
             raise InvalidRecord([msg], {"name": [msg]})
         view = SavedView(name=name, filter=filter_text, sort=sort, reverse=reverse)
         self._put(
@@ -245,11 +246,11 @@ class Portfolio(Renewals):
         """
         record = self.store.get(VIEWS_TABLE, f"{self.user}:{fold(old)}")
         if record is None:
-            msg = f"There is no saved view '{old}'."
+            msg = i18n.t("view.error.missing", name=old)
             raise InvalidRecord([msg], {"name": [msg]})
         new = new.strip()
         if fold(new) != fold(old) and any(fold(v.name) == fold(new) for v in self.views()):
-            msg = f"A view named '{new}' exists already; choose another name."
+            msg = i18n.t("view.error.taken", name=new)
             raise InvalidRecord([msg], {"name": [msg]})
         view = SavedView(
             name=new,
