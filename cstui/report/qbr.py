@@ -182,10 +182,12 @@ def _roi_table(data: q.QBRData, lang: str) -> tuple[list[str], list[list[str]]] 
 
 
 def roi_measured_text(data: q.QBRData, lang: str) -> str:
-    """The measured ROI (実績) as one sentence, or that there is none (the table is 試算)."""
+    """The measured ROI (実績) as one sentence, or that there is none (the table is 試算;
+    without ROI inputs there is no table to call an estimate)."""
     m = data.roi_measured
     if m is None:
-        return label(lang, "qbr.label.no_roi_measured")
+        estimated = data.roi_period is not None or data.roi_ytd is not None
+        return label(lang, "qbr.label.no_roi_measured" if estimated else "qbr.label.no_roi_at_all")
     return label(lang, "qbr.label.roi_measured_line", pct=pct(m.pct), kpi=m.kpi, day=m.day)
 
 

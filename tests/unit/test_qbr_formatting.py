@@ -8,6 +8,8 @@ import pytest
 
 from cstui import i18n
 from cstui.report import qbr
+from cstui.report.qbr import render_markdown
+from cstui.workspace import Workspace
 
 
 @pytest.mark.parametrize(
@@ -36,3 +38,17 @@ def test_qbr_relative_dates_are_the_apps_exact_wording(lang: str) -> None:
     assert near == f"2026-06-13 ({i18n.humanize(today + timedelta(days=33), today, lang=lang)})"
     year = qbr.humanized(today + timedelta(days=366), today, lang)
     assert "12" in year  # "in 12 months", the app's one form, never "in a year"
+
+
+def test_without_roi_inputs_nothing_is_called_an_estimate(demo_ws: Workspace) -> None:
+    said: dict[bool, str] = {}
+    for row in demo_ws.portfolio():
+        data = demo_ws.qbr_data(row.id, "2026Q3", "en")
+        if data.roi_measured is None:
+            estimated = data.roi_period is not None or data.roi_ytd is not None
+            said.setdefault(estimated, render_markdown(data, {}, [], "en"))
+    assert set(said) == {True, False}  # the demo has accounts with and without ROI inputs
+    assert "No ROI inputs in the success plan yet." in said[False]
+    assert "the figures above are estimates" not in said[False]
+    assert "No measured ROI yet either." in said[False]
+    assert "No measured ROI yet: the figures above are estimates." in said[True]
