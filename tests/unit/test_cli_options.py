@@ -182,3 +182,14 @@ def test_team_before_the_command_and_for_the_demo(tmp_path: Path) -> None:
     code, _, _ = run("demo", "--out", out, "--accounts", "2", "--no-open", env={"CSTUI_TEAM": "1"})
     assert code == 0
     assert stat.S_IMODE(out.stat().st_mode) == TEAM_DIR_MODE
+
+
+def test_a_missing_data_directory_is_told_in_the_users_language(tmp_path: Path) -> None:
+    missing = tmp_path / "typo"
+    code, _, stderr = run("--lang", "ja", "--data-dir", missing, "tasks")
+    assert code == 4
+    assert f"データフォルダー {missing} がありません。" in stderr
+    assert not missing.exists()
+    code, _, stderr = run("today", "--data-dir", missing, env={"LANG": "C", "LC_ALL": None})
+    assert code == 4
+    assert f"The data directory {missing} does not exist." in stderr
