@@ -330,9 +330,11 @@ class CSApp(WorkspaceApp):
         """Textual's palette, with its search field worded in the UI language."""
         from textual.command import CommandPalette
 
+        from cstui.ui.localize import Palette
+
         if self.use_command_palette and not isinstance(self.screen, CommandPalette):
             placeholder = t("palette.placeholder")
-            self.push_screen(CommandPalette(placeholder=placeholder, id="--command-palette"))
+            self.push_screen(Palette(placeholder=placeholder, id="--command-palette"))
 
     def action_help(self) -> None:
         if self.screen.query("HelpPanel"):

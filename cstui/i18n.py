@@ -328,16 +328,19 @@ YEAR_MONTHS = 24
 _MONTH_DAYS = 365.2425 / 12
 
 
-def humanize(value: date | None, today: date, *, late: bool = False) -> str:
+def humanize(
+    value: date | None, today: date, *, late: bool = False, lang: str | None = None
+) -> str:
     """'in 32 days' / '3 months ago' / '32日後', relative to ``today`` (never the wall clock).
 
     The one wording of relative dates, in every language: exact days under
     :data:`EXACT_DAYS`, then months (rounded), then years from :data:`YEAR_MONTHS`.
     ``late``: a past date is something overdue ("12 days overdue" rather than "12 days ago").
+    ``lang``: a language other than the app's (a report written in the customer's language).
     """
     if value is None:
         return "—"
-    return _humanize((value - today).days, late, _lang)
+    return _humanize((value - today).days, late, lang or _lang)
 
 
 @lru_cache(maxsize=4096)

@@ -190,12 +190,8 @@ def opened(
     """
     target = data_dir or default_data_dir()
     if not create and no_data(target):
-        what = "does not exist" if not target.exists() else "holds no cstui data"
-        fail(
-            f"The data directory {target} {what}. Give the right one with --data-dir or "
-            f"CSTUI_DATA_DIR (or run `cstui demo` to try cstui on example data).",
-            EXIT_DATA,
-        )
+        key = "cli.no_data_dir" if not target.exists() else "cli.empty_data_dir"
+        fail(i18n.t(key, path=str(target)), EXIT_DATA)
     try:
         from cstui.workspace import Workspace
 

@@ -8,7 +8,7 @@ import click
 from rich.cells import cell_len
 
 from cstui import clock, i18n
-from cstui.cli.common import Group, data_dir_option, fail, inherited, opened, team_option
+from cstui.cli.common import Group, data_dir_option, fail, lang_option, opened, team_option
 from cstui.cli.jsonout import emit
 from cstui.domain.health import HealthResult
 from cstui.i18n import Msg, render, t
@@ -53,15 +53,10 @@ def health(ctx: click.Context, data_dir: Path | None, team: bool, as_json: bool)
 @data_dir_option
 @team_option
 @click.argument("account")
-@click.option(
-    "--lang",
-    type=click.Choice(i18n.LANGUAGES),
-    default="en",
-    show_default=True,
-    callback=inherited,
-)
-def explain(data_dir: Path | None, team: bool, account: str, lang: str) -> None:
+@lang_option
+def explain(data_dir: Path | None, team: bool, account: str, lang: str | None) -> None:
     """Each measure's raw value, points, weight and contribution for ACCOUNT (name or id)."""
+    lang = i18n.detect_language(lang)
     i18n.set_language(lang)
     with opened(data_dir, team=team) as ws:
         try:

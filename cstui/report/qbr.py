@@ -15,9 +15,8 @@ import html
 import re
 from collections.abc import Mapping, Sequence
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
-
-import arrow
 
 from cstui import i18n
 from cstui.domain import qbr as q
@@ -38,7 +37,9 @@ def label(lang: str, key: str, **params: Any) -> str:
 
 
 def money(amount: float, currency: str) -> str:
-    return i18n.money(round(amount), currency)
+    """Whole units, rounded half-up as everywhere else (¥2.5 → ¥3, $0.50 → $1)."""
+    whole = Decimal(str(amount)).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    return i18n.money(int(whole), currency)
 
 
 def pct(value: float | None) -> str:
@@ -50,11 +51,10 @@ def nps_text(score: float | None) -> str:
 
 
 def humanized(day: date | None, today: date, lang: str) -> str:
-    """ISO date plus a relative phrase ("2027-03-01 (in 3 months)")."""
+    """ISO date plus the app's relative phrase ("2027-03-01 (in 32 days)")."""
     if day is None:
         return "—"
-    rel = arrow.get(day).humanize(arrow.get(today), locale=lang)
-    return f"{day.isoformat()} ({rel})"
+    return f"{day.isoformat()} ({i18n.humanize(day, today, lang=lang)})"
 
 
 def named(lang: str, kind: str, value: str) -> str:
@@ -182,10 +182,12 @@ def _roi_table(data: q.QBRData, lang: str) -> tuple[list[str], list[list[str]]] 
 
 
 def roi_measured_text(data: q.QBRData, lang: str) -> str:
-    """The measured ROI (実績) as one sentence, or that there is none (the table is 試算)."""
+    """The measured ROI (実績) as one sentence, or that there is none (the table is 試算;
+    without ROI inputs there is no table to call an estimate)."""
     m = data.roi_measured
     if m is None:
-        return label(lang, "qbr.label.no_roi_measured")
+        estimated = data.roi_period is not None or data.roi_ytd is not None
+        return label(lang, "qbr.label.no_roi_measured" if estimated else "qbr.label.no_roi_at_all")
     return label(lang, "qbr.label.roi_measured_line", pct=pct(m.pct), kpi=m.kpi, day=m.day)
 
 

@@ -29,6 +29,7 @@ from cstui.sanitize import clean
 from cstui.screens.book import BookScreen
 from cstui.ui.footer import KeyFooter
 from cstui.ui.localize import localize_bindings
+from cstui.ui.names import short_company
 from cstui.workspace import WorkspaceEvent
 from cstui.workspace.today import (
     SECTIONS,
@@ -85,7 +86,8 @@ def item_prompt(item: TodayItem, name_width: int, *, show_owner: bool) -> Text:
     line = Text(no_wrap=True, overflow="ellipsis")
     line.append(_fit(item.when, WHEN_WIDTH), style=_WHEN_STYLE.get(item.kind, "dim"))
     line.append("  ")
-    line.append(_fit(clean(item.account_name) or "—", name_width), style="bold")
+    name = short_company(clean(item.account_name), name_width)  # ㈱ rather than a cut name
+    line.append(_fit(name or "—", name_width), style="bold")
     line.append("  ")
     if show_owner:
         owner = t("today.owner", owner=clean(item.owner)) if item.owner else ""

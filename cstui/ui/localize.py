@@ -13,7 +13,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from rich.align import Align
+from rich.text import Text
+from textual.command import CommandList, CommandPalette
 from textual.dom import DOMNode
+from textual.widgets.option_list import Option
 
 from cstui.i18n import catalogue, language, t
 
@@ -39,3 +43,27 @@ def localize_tree(node: DOMNode) -> None:
     localize_bindings(node)
     for child in node.walk_children():
         localize_bindings(child)
+
+
+class Palette(CommandPalette):
+    """Textual's command palette with its one sentence of its own ("No matches found")
+    worded in the UI language; its search field's placeholder is passed in worded already.
+
+    Textual 8.2.8 builds that sentence inside ``_start_no_matches_countdown``; this is the
+    same method with the text from the catalogue (Textual is pinned, see pyproject.toml).
+    """
+
+    def _start_no_matches_countdown(self, search_value: str) -> None:
+        self._stop_no_matches_countdown()
+
+        def show_no_matches() -> None:
+            if search_value:
+                text = Text(t("palette.no_matches"), style="not bold")
+                self.query_one(CommandList).add_option(
+                    Option(Align.center(text), disabled=True, id=self._NO_MATCHES)
+                )
+                self._list_visible = True
+            else:  # discover mode: nothing to say about an empty search
+                self._list_visible = False
+
+        self._no_matches_timer = self.set_timer(self._NO_MATCHES_COUNTDOWN, show_no_matches)

@@ -245,7 +245,7 @@ def _parse_row(row: dict[str, str]) -> dict[str, Any]:
             for part in filter(None, (p.strip() for p in raw.split(";"))):
                 system, sep, value = part.partition("=")
                 if not sep or not system.strip() or not value.strip():
-                    raise InvalidRecord([f"CRM ids '{raw}' must look like hubspot=123;other=abc."])
+                    raise InvalidRecord([t("import.error.crm_ids", raw=raw)])
                 ids[system.strip()] = value.strip()
             data[key] = ids
         elif raw == "" and key not in ("name",):
@@ -271,12 +271,19 @@ def import_accounts(ws: Repo, source: Iterable[str] | TextIO) -> ImportReport:
     reader = csv.DictReader(io.StringIO(text))
     missing = [c for c in ("name",) if c not in (reader.fieldnames or [])]
     if missing:
-        report.errors.append((1, f"The header has no '{missing[0]}' column."))
+        report.errors.append((1, t("import.error.no_column", column=missing[0])))
         return report
     unknown = [c for c in reader.fieldnames or [] if c not in ACCOUNT_COLUMNS]
     if unknown:
         report.errors.append(
-            (1, f"Unknown column '{unknown[0]}'. Known columns: {', '.join(ACCOUNT_COLUMNS)}.")
+            (
+                1,
+                t(
+                    "import.error.unknown_column",
+                    column=unknown[0],
+                    known=", ".join(ACCOUNT_COLUMNS),
+                ),
+            )
         )
         return report
 
@@ -296,7 +303,7 @@ def import_accounts(ws: Repo, source: Iterable[str] | TextIO) -> ImportReport:
                 or by_name.get(fold(data.get("name", "")))
             )
             if target in seen:
-                raise InvalidRecord([f"This row is the same account as line {seen[target]}."])
+                raise InvalidRecord([t("import.error.same_account", line=seen[target])])
             if target and target in existing:
                 merged = {**existing[target], **data, "id": target}
                 fresh = Account.model_validate(merged, context=INPUT).to_record()
@@ -382,7 +389,7 @@ class _Lookup:
 
     def account(self, text: str) -> Account:
         if not text:
-            raise InvalidRecord(["Account is required (an id or the exact name)."])
+            raise InvalidRecord([t("import.error.no_account")])
         found = self.by_id.get(text)
         if found is not None:
             return found
@@ -390,8 +397,8 @@ class _Lookup:
         if len(named) == 1:
             return named[0]
         if named:
-            raise InvalidRecord([f"'{text}' names {len(named)} accounts; use the account id."])
-        raise InvalidRecord([f"No account has the id or name '{text}'."])
+            raise InvalidRecord([t("import.error.ambiguous", text=text, n=len(named))])
+        raise InvalidRecord([t("import.error.unknown_account", text=text)])
 
     def contact(self, account: Account, text: str) -> str | None:
         if not text:
@@ -402,7 +409,7 @@ class _Lookup:
         for c in people:
             if c.id == text or (c.email and c.email.lower() == text.lower()):
                 return c.id
-        raise InvalidRecord([f"'{text}' is not a contact (id or e-mail) of {account.name}."])
+        raise InvalidRecord([t("import.error.unknown_contact", text=text, account=account.name)])
 
 
 def validate_surveys(ws: Accounts, text: str) -> tuple[list[SurveyResponse], ImportReport]:
@@ -418,12 +425,19 @@ def validate_surveys(ws: Accounts, text: str) -> tuple[list[SurveyResponse], Imp
     reader.fieldnames = header
     missing = [c for c in SURVEY_REQUIRED if c not in header]
     if missing:
-        report.errors.append((1, f"The header has no '{missing[0]}' column."))
+        report.errors.append((1, t("import.error.no_column", column=missing[0])))
         return [], report
     unknown = [c for c in header if c not in SURVEY_COLUMNS]
     if unknown:
         report.errors.append(
-            (1, f"Unknown column '{unknown[0]}'. Known columns: {', '.join(SURVEY_COLUMNS)}.")
+            (
+                1,
+                t(
+                    "import.error.unknown_column",
+                    column=unknown[0],
+                    known=", ".join(SURVEY_COLUMNS),
+                ),
+            )
         )
         return [], report
     lookup = _Lookup(ws)
@@ -446,9 +460,9 @@ def validate_surveys(ws: Accounts, text: str) -> tuple[list[SurveyResponse], Imp
                 "comment": cells.get("comment", ""),
             }
             if not data["date"]:
-                raise InvalidRecord(["Date is required (YYYY-MM-DD)."])
+                raise InvalidRecord([t("import.error.no_date")])
             if not data["score"]:
-                raise InvalidRecord(["Score is required."])
+                raise InvalidRecord([t("import.error.no_score")])
             probe = validate(SurveyResponse, {**data, "id": "probe"})
             if probe.date > today:
                 raise InvalidRecord([t("import.error.future", day=probe.date.isoformat())])

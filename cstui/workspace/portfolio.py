@@ -19,7 +19,7 @@ from cstui.domain.models import Account, Activity, InvalidRecord, SurveyResponse
 from cstui.domain.portfolio import PortfolioRow, PortfolioSummary, SummaryTotals, build_row, fold
 from cstui.store import Change, Store, gc_paused
 from cstui.workspace.renewals import Renewals
-from cstui.workspace.repo import HEALTH_TABLE, VIEWS_TABLE
+from cstui.workspace.repo import HEALTH_TABLE, VIEWS_TABLE, one_step
 
 
 @dataclass(frozen=True)
@@ -219,9 +219,10 @@ class Portfolio(Renewals):
     def save_view(self, name: str, filter_text: str, sort: str, reverse: bool) -> SavedView:
         name = name.strip()
         if not name:
-            raise InvalidRecord(["A view needs a name."], {"name": ["A view needs a name."]})
+            msg = i18n.t("view.error.no_name")
+            raise InvalidRecord([msg], {"name": [msg]})
         if is_builtin_name(name):
-            msg = f"'{name}' is a built-in view; choose another name."
+            msg = i18n.t("view.error.builtin", name=name)
             raise InvalidRecord([msg], {"name": [msg]})
         view = SavedView(name=name, filter=filter_text, sort=sort, reverse=reverse)
         self._put(
@@ -237,15 +238,19 @@ class Portfolio(Renewals):
         )
         return view
 
+    @one_step
     def rename_view(self, old: str, new: str) -> SavedView:
-        """Give a saved view another name (its filter and sort stay); refuses a taken name."""
+        """Give a saved view another name (its filter and sort stay); refuses a taken name.
+
+        One undo step: undo gives the view its old name back (not the old one beside the new).
+        """
         record = self.store.get(VIEWS_TABLE, f"{self.user}:{fold(old)}")
         if record is None:
-            msg = f"There is no saved view '{old}'."
+            msg = i18n.t("view.error.missing", name=old)
             raise InvalidRecord([msg], {"name": [msg]})
         new = new.strip()
         if fold(new) != fold(old) and any(fold(v.name) == fold(new) for v in self.views()):
-            msg = f"A view named '{new}' exists already; choose another name."
+            msg = i18n.t("view.error.taken", name=new)
             raise InvalidRecord([msg], {"name": [msg]})
         view = SavedView(
             name=new,
@@ -256,6 +261,7 @@ class Portfolio(Renewals):
         self.save_view(view.name, view.filter, view.sort, view.reverse)
         if fold(new) != fold(old):
             self.delete_view(old)
+        self._say(i18n.msg("undo.renamed", old=record.get("name", old), new=new))
         return view
 
     def delete_view(self, name: str) -> None:

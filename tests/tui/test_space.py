@@ -126,7 +126,8 @@ async def test_a_confirmation_shows_its_whole_sentence(demo_ws: Workspace) -> No
 async def test_one_word_one_meaning_and_no_english_in_japanese(demo_ws: Workspace) -> None:
     """The red band, the forecast, an objective's status and a sync conflict each have a
     word of their own; Textual's palette key and placeholder follow the UI language."""
-    from textual.command import CommandPalette
+    from rich.align import Align
+    from textual.command import CommandList, CommandPalette
     from textual.widgets import Input
 
     from cstui import i18n
@@ -141,7 +142,10 @@ async def test_one_word_one_meaning_and_no_english_in_japanese(demo_ws: Workspac
     for lang, labels in words.items():
         assert len({w.casefold() for w in labels}) == 3, (lang, labels)
     assert "At risk" not in i18n.catalogue("en")["kpi.at_risk"]
-    assert not any("競合" in v for k, v in i18n.catalogue("ja").items() if k.startswith("syncui"))
+    # 競合 reads as "competitors": only the churn reason may say it, never a sync conflict
+    # (the CLI's `cstui sync` lines included).
+    competitor = [k for k, v in i18n.catalogue("ja").items() if "競合" in v]
+    assert competitor == ["book.reason.competitor"]
 
     app = _app(demo_ws, "ja")
     async with app.run_test(size=(100, 30)) as pilot:
@@ -153,3 +157,10 @@ async def test_one_word_one_meaning_and_no_english_in_japanese(demo_ws: Workspac
         assert isinstance(app.screen, CommandPalette)
         assert app.screen.query_one(Input).placeholder == i18n.t("palette.placeholder")
         assert "Search" not in app.screen.query_one(Input).placeholder
+        await pilot.press(*"zqxjv")
+        await pilot.pause(0.8)  # Textual waits 0.5 s before saying nothing matched
+        await pilot.pause()
+        shown = app.screen.query_one(CommandList)
+        prompts = [shown.get_option_at_index(i).prompt for i in range(shown.option_count)]
+        said = [str(p.renderable) for p in prompts if isinstance(p, Align)]
+        assert said == ["一致するものはありません"]

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
 from cstui.app import CSApp, create_app
 from cstui.domain.alerts import Alert
-from cstui.screens.today import TodayList, TodayScreen
+from cstui.screens.today import TodayList, TodayScreen, item_prompt
 from cstui.workspace import Workspace
-from cstui.workspace.today import section_title
+from cstui.workspace.today import TodayItem, section_title
 
 
 async def open_today(app: CSApp, pilot: Pilot[None]) -> TodayScreen:
@@ -179,3 +181,21 @@ async def test_long_sections_are_capped_so_every_section_is_on_screen(demo_ws: W
         assert alert_ids == [i.id for i in digest.alerts]
         assert "m:alerts" not in [o.id for o in lines.options]
         assert screen.query_one(TodayList).get_option_index("m:tasks") >= 0  # others stay capped
+
+
+def test_a_long_legal_form_is_abbreviated_rather_than_cutting_the_name() -> None:
+    item = TodayItem(
+        section="tasks",
+        kind="overdue",
+        ref="t-1",
+        account_id="a-1",
+        account_name="株式会社みなと精密工業",
+        date=date(2026, 4, 2),
+        when="3d overdue",
+        text="Send the renewal quote",
+    )
+    line = item_prompt(item, 20, show_owner=False).plain
+    assert "㈱みなと精密工業" in line
+    assert "…" not in line
+    short = item_prompt(item, 24, show_owner=False).plain
+    assert "株式会社みなと精密工業" in short  # fits: shown as written

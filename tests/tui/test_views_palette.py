@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from cstui import i18n
 from cstui.app import CSApp, create_app
 from cstui.commands import AccountsProvider, needles, romaji
 from cstui.domain.models import InvalidRecord
@@ -135,3 +136,25 @@ async def test_a_palette_jump_replaces_the_account_screen(demo_ws: Workspace) ->
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, PortfolioScreen)
+
+
+def test_view_errors_are_in_the_interface_language(demo_ws: Workspace) -> None:
+    demo_ws.save_view("大口", "arr>=3m", "arr", True)
+    demo_ws.save_view("更新間近", "renewal<60d", "renewal", False)
+    i18n.set_language("ja")
+    try:
+        with pytest.raises(InvalidRecord) as builtin:
+            demo_ws.save_view("自分の担当", "owner:me", "health", False)
+        with pytest.raises(InvalidRecord) as taken:
+            demo_ws.rename_view("大口", "更新間近")
+        with pytest.raises(InvalidRecord) as blank:
+            demo_ws.save_view("  ", "", "arr", False)
+    finally:
+        i18n.set_language("en")
+    assert builtin.value.fields["name"] == [
+        "「自分の担当」は組み込みのビューです。別の名前にしてください。"
+    ]
+    assert taken.value.fields["name"] == [
+        "「更新間近」という名前のビューはすでにあります。別の名前にしてください。"
+    ]
+    assert blank.value.fields["name"] == ["ビューの名前を入力してください。"]

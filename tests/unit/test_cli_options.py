@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import shutil
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import click
@@ -26,7 +26,7 @@ from cstui.store.perms import TEAM_DIR_MODE
 SHARED = ("data_dir", "lang", "team")
 
 
-def run(*args: str | Path, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+def run(*args: str | Path, env: Mapping[str, str | None] | None = None) -> tuple[int, str, str]:
     words = [str(a) for a in args]
     result = CliRunner().invoke(main, words, env=env, catch_exceptions=False)
     return result.exit_code, result.stdout, result.stderr
@@ -85,6 +85,16 @@ def test_options_pass_through_a_subgroup(data: Path) -> None:
     middle = run("health", "--data-dir", data, "explain", "--lang", "ja", name)
     assert english[0] == after[0] == before[0] == middle[0] == 0
     assert before[1] == after[1] == middle[1] != english[1]
+
+
+def test_health_explain_takes_its_language_from_lang_like_every_command(data: Path) -> None:
+    name = json.loads(run("health", "--data-dir", data, "--json")[1])["accounts"][1]["id"]
+    plain = {"LC_ALL": None, "LC_MESSAGES": None}
+    japanese = run("health", "explain", "--data-dir", data, name, env={**plain, "LANG": "ja_JP"})
+    english = run("health", "explain", "--data-dir", data, name, env={**plain, "LANG": "C"})
+    typed = run("health", "explain", "--data-dir", data, "--lang", "ja", name, env=plain)
+    assert japanese[0] == english[0] == typed[0] == 0
+    assert japanese[1] == typed[1] != english[1]
 
 
 @pytest.mark.parametrize(
@@ -172,3 +182,14 @@ def test_team_before_the_command_and_for_the_demo(tmp_path: Path) -> None:
     code, _, _ = run("demo", "--out", out, "--accounts", "2", "--no-open", env={"CSTUI_TEAM": "1"})
     assert code == 0
     assert stat.S_IMODE(out.stat().st_mode) == TEAM_DIR_MODE
+
+
+def test_a_missing_data_directory_is_told_in_the_users_language(tmp_path: Path) -> None:
+    missing = tmp_path / "typo"
+    code, _, stderr = run("--lang", "ja", "--data-dir", missing, "tasks")
+    assert code == 4
+    assert f"データフォルダー {missing} がありません。" in stderr
+    assert not missing.exists()
+    code, _, stderr = run("today", "--data-dir", missing, env={"LANG": "C", "LC_ALL": None})
+    assert code == 4
+    assert f"The data directory {missing} does not exist." in stderr

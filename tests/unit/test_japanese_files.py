@@ -128,3 +128,27 @@ def test_a_survey_answer_from_the_future_is_refused(empty_ws: Workspace) -> None
         ws.record_survey({"account_id": acc.id, "kind": "nps", "date": "2026-12-01", "score": 8})
     assert "date" in err.value.fields
     assert ws.surveys(acc.id) == []
+
+
+def test_row_and_header_problems_are_told_in_japanese(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    header = tmp_path / "no-name.csv"
+    header.write_text("domain,arr\nfuji.jp,500000\n", encoding="utf-8")
+    code, _, stderr = run(
+        "--lang", "ja", "import", "accounts", "--data-dir", str(data), str(header)
+    )
+    assert code == 1
+    assert "見出し行に「name」列がありません。" in stderr
+    rows = tmp_path / "rows.csv"
+    rows.write_text(
+        "name,domain,crm_ids\n富士商会,fuji.jp,hubspot\n富士商会,fuji.jp,\n", encoding="utf-8"
+    )
+    code, _, stderr = run("import", "accounts", "--lang", "ja", "--data-dir", str(data), str(rows))
+    assert "CRM ID「hubspot」は hubspot=123;other=abc の形で書いてください。" in stderr
+    surveys = tmp_path / "answers.csv"
+    surveys.write_text("account,date,kind,score\n,2026-11-02,nps,8\n", encoding="utf-8")
+    code, _, stderr = run(
+        "import", "surveys", "--lang", "ja", "--data-dir", str(data), str(surveys)
+    )
+    assert "顧客（ID または正確な名前）は必須です。" in stderr
+    assert "Account is required" not in stderr

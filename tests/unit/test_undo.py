@@ -139,3 +139,16 @@ def test_tasks_a_template_opens_are_kept_and_undone_with_it(empty_ws: Workspace)
     assert ws.undo() is not None
     assert ws.onboarding(acme.id) is None
     assert not [x for x in ws.tasks(acme.id, include_done=True) if x.key in opened]
+
+
+def test_renaming_a_view_is_one_step_that_undo_takes_back_whole(empty_ws: Workspace) -> None:
+    ws = empty_ws
+    ws.save_view("Large deals", "arr>=2m", "arr", True)
+    ws.rename_view("Large deals", "Whales")
+    label = ws.undo()
+    assert label is not None
+    assert render(label, "en") == "renamed the view 'Large deals' to 'Whales'"
+    own = [(v.name, v.filter, v.sort, v.reverse) for v in ws.views() if not v.builtin]
+    assert own == [("Large deals", "arr>=2m", "arr", True)]  # not both names
+    ws.redo()
+    assert [v.name for v in ws.views() if not v.builtin] == ["Whales"]
