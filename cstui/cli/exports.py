@@ -110,7 +110,14 @@ def render(
 @data_dir_option
 @team_option
 @click.argument("account")
-@click.option("--period", default=None, help="A quarter like 2026Q3 (default: the last full one).")
+@click.option(
+    "--period",
+    default=None,
+    help=(
+        "A quarter like 2026Q3 (default: the last full quarter in which the customer "
+        "existed, as the QBR tab opens)."
+    ),
+)
 @click.option(
     "--format", "fmt", type=click.Choice(["md", "html", "pptx"]), default="md", show_default=True
 )

@@ -68,7 +68,9 @@ class QBRs(Activities, Voc):
     def qbr_data(self, account_id: str, period: str | None = None, lang: str = "en") -> q.QBRData:
         """The review's numbers: live, or the frozen snapshot once it was delivered."""
         account = self._require_account(account_id)
-        p = self._qbr_period(period)
+        # No period given (export, CLI): the quarter the QBR tab opens on, never one before
+        # the customer existed.
+        p = self._qbr_period(period or self.qbr_opening_period(account_id))
         record = self.qbr_record(account_id, p.label)
         if record is not None and record.status is QBRStatus.DELIVERED and record.frozen:
             return q.from_json(record.frozen["data"])

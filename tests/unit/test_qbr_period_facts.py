@@ -5,7 +5,7 @@ when the CSM agreed to it."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -13,6 +13,7 @@ from cstui.domain import qbr, roi
 from cstui.domain.models import InvalidRecord, QBRStatus, ROIInputs
 from cstui.domain.renewals import Period
 from cstui.workspace import Workspace
+from tests.conftest import TODAY
 
 # The clock is frozen at 2026-11-23 (tests/conftest.py): 2026Q4 is running.
 
@@ -90,3 +91,18 @@ def test_an_unfinished_quarter_is_delivered_only_when_agreed(empty_ws: Workspace
         QBRStatus.DELIVERED
     )
     assert ws.set_qbr_status(aid, "2026Q3", "delivered", lang="en").status is QBRStatus.DELIVERED
+
+
+def test_a_review_with_no_period_covers_a_quarter_the_customer_existed_in(
+    empty_ws: Workspace,
+) -> None:
+    """`export qbr` without --period reviews the quarter the QBR tab opens on: never a quarter
+    before the contract began."""
+    new = empty_ws.create_account(
+        {"name": "New", "contract_start": TODAY - timedelta(days=10), "owner": "me"}
+    )
+    old = empty_ws.create_account(
+        {"name": "Old", "contract_start": date(2025, 1, 1), "owner": "me"}
+    )
+    assert empty_ws.qbr_data(new.id).period == empty_ws.qbr_opening_period(new.id) == "2026Q4"
+    assert empty_ws.qbr_data(old.id).period == "2026Q3"
