@@ -126,13 +126,17 @@ def header_text(account: Account, today: date, health: HealthResult | None = Non
     out.append(f"  {t(f'tier.{account.tier.value}')} · {t(f'stage.{account.stage.value}')}")
     if health is not None:
         out.append("  ·  " + t("account.header.health") + " ", style="dim")
-        out.append_text(score_text(health.score, health.band))
+        out.append_text(score_text(health.score, health.band, health.thin_msg is not None))
     out.append("\n")
     out.append(t("account.header.arr") + " ", style="dim")
     out.append(money(account.arr, account.currency), style="bold")
-    out.append("  ·  " + t("account.header.renewal") + " ", style="dim")
+    ended = account.stage in ENDED  # a customer who left has no renewal to be late for
+    label = t("account.header.ended" if ended else "account.header.renewal")
+    out.append("  ·  " + label + " ", style="dim")
     if account.renewal_date is None:
         out.append(t("account.header.no_renewal"), style="dim")
+    elif ended:
+        out.append(fmt_date(account.renewal_date))
     else:
         overdue = account.renewal_date < today
         out.append(fmt_date(account.renewal_date), style="bold red" if overdue else "bold")
@@ -173,25 +177,32 @@ def _last_renewal(renewals: list[Renewal], today: date) -> Renewal | None:
     return max(closed, key=lambda r: r.due) if closed else None
 
 
-def renewal_text(account: Account, renewals: list[Renewal], today: date) -> Text:
-    """The next renewal with its ARR and forecast, the contract's start, the last renewal's
-    outcome, and the account's tags and upsell ideas: what a renewal call starts from."""
-    out = Text()
-    upcoming = _next_renewal(renewals)
+def _next_renewal_line(out: Text, account: Account, upcoming: Renewal | None, today: date) -> None:
     out.append(_label("account.renewal.next"), style="dim")
     if upcoming is None:
         due = account.renewal_date
         out.append(t("account.header.no_renewal") if due is None else fmt_date(due), style="dim")
+        return
+    late = upcoming.due < today
+    style = "bold red" if late else "bold"
+    out.append(fmt_date(upcoming.due), style=style)
+    out.append(f" ({humanize(upcoming.due, today, late=late)})", style="red" if late else "")
+    out.append("  ·  " + _label("account.renewal.arr_due"), style="dim")
+    out.append(money(upcoming.arr_due, upcoming.currency), style="bold")
+    out.append("  ·  " + _label("account.renewal.forecast"), style="dim")
+    forecast = upcoming.forecast
+    out.append(t(f"book.forecast.{forecast.value}"), style=_FORECAST_STYLE[forecast])
+
+
+def renewal_text(account: Account, renewals: list[Renewal], today: date) -> Text:
+    """The next renewal with its ARR and forecast, the contract's start, the last renewal's
+    outcome, and the account's tags and upsell ideas: what a renewal call starts from."""
+    out = Text()
+    if account.stage in ENDED:  # no next renewal: say when the contract ended
+        out.append(_label("account.renewal.ended"), style="dim")
+        out.append(fmt_date(account.renewal_date) if account.renewal_date else "—")
     else:
-        late = upcoming.due < today
-        style = "bold red" if late else "bold"
-        out.append(fmt_date(upcoming.due), style=style)
-        out.append(f" ({humanize(upcoming.due, today, late=late)})", style="red" if late else "")
-        out.append("  ·  " + _label("account.renewal.arr_due"), style="dim")
-        out.append(money(upcoming.arr_due, upcoming.currency), style="bold")
-        out.append("  ·  " + _label("account.renewal.forecast"), style="dim")
-        forecast = upcoming.forecast
-        out.append(t(f"book.forecast.{forecast.value}"), style=_FORECAST_STYLE[forecast])
+        _next_renewal_line(out, account, _next_renewal(renewals), today)
     if account.contract_start is not None:
         out.append("\n" + _label("account.renewal.contract"), style="dim")
         out.append(fmt_date(account.contract_start))

@@ -23,6 +23,7 @@ from cstui.domain.models import (
     Outcome,
     Priority,
     Renewal,
+    Stage,
     Task,
 )
 from cstui.domain.success import summarize
@@ -31,6 +32,7 @@ from cstui.sanitize import clean
 from cstui.screens.account import (
     OPEN_TASKS,
     AccountScreen,
+    header_text,
     plans_text,
     renewal_text,
     tasks_text,
@@ -528,3 +530,24 @@ async def test_escape_while_the_panes_build_leaves_cleanly(demo_ws: Workspace) -
             await pilot.pause()
         assert app.screen is portfolio
         assert not screen.is_attached
+
+
+def test_the_header_says_not_enough_data_and_a_left_customer_has_no_late_renewal(
+    empty_ws: Workspace,
+) -> None:
+    """A new account's badge says why it has no score, as its breakdown does; a churned
+    account's contract ended, it is not "4 months overdue" for a renewal."""
+    today = date(2026, 11, 23)
+    new = empty_ws.create_account({"name": "New", "contract_start": today, "owner": "me"})
+    result = empty_ws.health(new.id, today)
+    assert result.score is None
+    assert result.thin_msg is not None
+    assert "not enough data" in header_text(new, today, result).plain
+    gone = Account(
+        id="a9", name="Gone", stage=Stage.CHURNED, renewal_date=today - timedelta(days=120)
+    )
+    head = header_text(gone, today).plain
+    assert "Ended 2026-07-26" in head
+    assert "overdue" not in head
+    assert renewal_text(gone, [], today).plain.startswith("Contract ended")
+    assert "overdue" not in renewal_text(gone, [], today).plain
