@@ -59,10 +59,46 @@ class KeyFooter(Footer):
         )
         if shown != self._shown:
             self._shown = shown
-            await self.recompose()
+            await self.show_keys()
 
     async def recompose(self) -> None:
         await super().recompose()
+        self.keep_help_visible()
+
+    async def show_keys(self) -> None:
+        """Show the screen's keys in the key widgets already there.
+
+        Textual's footer composes a new widget per key on every change: mounting and
+        styling ~15 widgets was a third of an account's open and of a tab switch. The keys
+        are now written into the widgets the footer has (the same styles, so nothing is
+        restyled but a key that turns enabled or disabled), with widgets mounted or removed
+        only for the difference in their number. Binding groups (which cstui does not use)
+        take Textual's recompose.
+        """
+        specs = _key_specs(self.screen, self.app, palette=self.show_command_palette)
+        if specs is None or not self.children:
+            await self.recompose()
+            return
+        children = list(self.query_children(FooterKey))
+        keys = [k for k in children if not k.has_class(PALETTE_CLASS)]
+        palette = [k for k in children if k.has_class(PALETTE_CLASS)]
+        plain, palette_spec = specs
+        if len(palette) != (palette_spec is not None):
+            await self.recompose()
+            return
+        if len(keys) > len(plain):
+            await self.remove_children(keys[len(plain) :])
+            del keys[len(plain) :]
+        if len(keys) < len(plain):
+            extra = [
+                _new_key(spec).data_bind(compact=Footer.compact) for spec in plain[len(keys) :]
+            ]
+            await self.mount_all(extra, before=palette[0] if palette else None)
+            keys += extra
+        for key, spec in zip(keys, plain, strict=True):
+            _write(key, spec)
+        if palette and palette_spec is not None:
+            _write(palette[0], palette_spec)
         self.keep_help_visible()
 
     def on_resize(self, event: events.Resize) -> None:
@@ -115,3 +151,58 @@ def _width(key: FooterKey) -> int:
     if text is None:
         text = _TEXT_WIDTHS[text_key] = cell_len(key.render().plain)
     return text + key.styles.gutter.width + key.styles.margin.width
+
+
+KeySpec = tuple[str, str, str, str, bool, str]
+"""What a key widget shows: key, key display, description, action, disabled, tooltip."""
+
+
+def _key_specs(
+    screen: Screen[Any], app: Any, *, palette: bool
+) -> tuple[list[KeySpec], KeySpec | None] | None:
+    """The keys Textual's footer would compose, in its order, and the palette key; None when
+    a binding group is shown (drawn as a group of keys and a label: left to Textual)."""
+    active = screen.active_bindings
+    plain: list[KeySpec] = []
+    seen: set[str] = set()
+    for _, binding, enabled, tooltip in active.values():
+        if not binding.show or binding.action in seen:
+            continue  # Textual shows one key per action: the first
+        if binding.group is not None:
+            return None
+        seen.add(binding.action)
+        display = app.get_key_display(binding)
+        plain.append(
+            (binding.key, display, binding.description, binding.action, not enabled, tooltip)
+        )
+    palette_key: KeySpec | None = None
+    if palette and app.ENABLE_COMMAND_PALETTE and app.COMMAND_PALETTE_BINDING in active:
+        _, binding, enabled, _ = active[app.COMMAND_PALETTE_BINDING]
+        tip = binding.tooltip or binding.description
+        display = app.get_key_display(binding)
+        palette_key = (binding.key, display, binding.description, binding.action, not enabled, tip)
+    return plain, palette_key
+
+
+def _new_key(spec: KeySpec) -> FooterKey:
+    key, display, description, action, disabled, tooltip = spec
+    return FooterKey(key, display, description, action, disabled=disabled, tooltip=tooltip)
+
+
+def _write(key: FooterKey, spec: KeySpec) -> None:
+    """Show ``spec`` in a key widget: a repaint (and a layout of the footer, its width may
+    change), a restyle only when the key turns enabled or disabled."""
+    name, display, description, action, disabled, tooltip = spec
+    if (key.key, key.key_display, key.description, key.action) != (
+        name,
+        display,
+        description,
+        action,
+    ):
+        key.key, key.key_display, key.description, key.action = name, display, description, action
+        key.refresh(layout=True)
+    if key._disabled != disabled:
+        key._disabled = disabled
+        key.set_class(disabled, "-disabled")
+    if (key.tooltip or "") != tooltip:
+        key.tooltip = tooltip or None
