@@ -69,37 +69,49 @@ class KeyFooter(Footer):
         """Show the screen's keys in the key widgets already there.
 
         Textual's footer composes a new widget per key on every change: mounting and
-        styling ~15 widgets was a third of an account's open and of a tab switch. The keys
-        are now written into the widgets the footer has (the same styles, so nothing is
-        restyled but a key that turns enabled or disabled), with widgets mounted or removed
-        only for the difference in their number. Binding groups (which cstui does not use)
-        take Textual's recompose.
+        styling ~15 widgets (each styled three times: on mount, then its ``compact`` class
+        added and removed) was a third of an account's open and of a tab switch. The keys
+        are now written into the widgets the footer has (a repaint; a restyle only for a key
+        that turns enabled or disabled). Widgets are mounted only when there are more keys
+        than ever before, already in their final classes; keys left over are kept hidden
+        for the next screen that has more. Binding groups (which cstui does not use) take
+        Textual's recompose.
         """
         specs = _key_specs(self.screen, self.app, palette=self.show_command_palette)
-        if specs is None or not self.children:
-            await self.recompose()
-            return
         children = list(self.query_children(FooterKey))
         keys = [k for k in children if not k.has_class(PALETTE_CLASS)]
         palette = [k for k in children if k.has_class(PALETTE_CLASS)]
-        plain, palette_spec = specs
-        if len(palette) != (palette_spec is not None):
+        if (
+            specs is None
+            or len(children) != len(self.children)
+            or (children and len(palette) != (specs[1] is not None))
+        ):
             await self.recompose()
             return
-        if len(keys) > len(plain):
-            await self.remove_children(keys[len(plain) :])
-            del keys[len(plain) :]
-        if len(keys) < len(plain):
-            extra = [
-                _new_key(spec).data_bind(compact=Footer.compact) for spec in plain[len(keys) :]
-            ]
-            await self.mount_all(extra, before=palette[0] if palette else None)
-            keys += extra
-        for key, spec in zip(keys, plain, strict=True):
-            _write(key, spec)
+        plain, palette_spec = specs
+        extra = [self._new_key(spec) for spec in plain[len(keys) :]]
+        if not children and palette_spec is not None:
+            palette = [_new_key(palette_spec, f"{PALETTE_CLASS} -compact")]
+            extra += palette  # as Textual's: docked right, not bound to the footer's compact
+        if extra:
+            await self.mount_all(extra, before=palette[0] if children and palette else None)
+            keys += [k for k in extra if k not in palette]
+        for index, key in enumerate(keys):
+            spare, was_spare = index >= len(plain), not key.action
+            _write(key, _SPARE if spare else plain[index])
+            if spare != was_spare:
+                key.display = not spare  # the fit below hides what does not fit
         if palette and palette_spec is not None:
             _write(palette[0], palette_spec)
         self.keep_help_visible()
+
+    def _new_key(self, spec: KeySpec) -> FooterKey:
+        """A key widget already in the footer's compact state (no restyle on mount)."""
+        key = _new_key(spec)
+        key.set_reactive(FooterKey.compact, self.compact)
+        if self.compact:
+            key.add_class("-compact")
+        return key.data_bind(compact=Footer.compact)
 
     def on_resize(self, event: events.Resize) -> None:
         self.keep_help_visible()
@@ -116,7 +128,7 @@ class KeyFooter(Footer):
             return
         children = list(self.query_children(FooterKey))
         docked = [k for k in children if k.has_class(PALETTE_CLASS)]
-        keys = [k for k in children if not k.has_class(PALETTE_CLASS)]
+        keys = [k for k in children if not k.has_class(PALETTE_CLASS) and k.action]
         room = self.size.width - sum(_width(k) for k in docked)
         help_key = next((k for k in keys if k.action in HELP_ACTIONS), None)
         overflows = sum(_width(k) for k in keys) > room
@@ -184,9 +196,15 @@ def _key_specs(
     return plain, palette_key
 
 
-def _new_key(spec: KeySpec) -> FooterKey:
+_SPARE: KeySpec = ("", "", "", "", False, "")
+"""What a key widget left over shows (hidden): nothing."""
+
+
+def _new_key(spec: KeySpec, classes: str = "") -> FooterKey:
     key, display, description, action, disabled, tooltip = spec
-    return FooterKey(key, display, description, action, disabled=disabled, tooltip=tooltip)
+    return FooterKey(
+        key, display, description, action, disabled=disabled, tooltip=tooltip, classes=classes
+    )
 
 
 def _write(key: FooterKey, spec: KeySpec) -> None:

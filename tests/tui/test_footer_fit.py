@@ -129,7 +129,9 @@ async def test_enter_on_a_book_table_still_opens_its_row(demo_ws: Workspace) -> 
 
 def _footer_keys(app: CSApp) -> list[FooterKey]:
     footer = app.screen.query_one(KeyFooter)
-    return [k for k in footer.query_children(FooterKey) if not k.has_class(PALETTE_CLASS)]
+    return [
+        k for k in footer.query_children(FooterKey) if k.action and not k.has_class(PALETTE_CLASS)
+    ]
 
 
 async def test_a_tab_switch_writes_its_keys_into_the_footers_key_widgets(
@@ -159,6 +161,21 @@ async def test_a_tab_switch_writes_its_keys_into_the_footers_key_widgets(
         }
         assert {(k.key, k.description) for k in after} == wanted
         assert ("a", t("key.taskpane.add")) in wanted
+        await pilot.press("1")  # fewer keys: the widgets left over are hidden, not removed
+        await pilot.pause()
+        await pilot.pause()
+        footer = app.screen.query_one(KeyFooter)
+        assert list(footer.query_children(FooterKey))[: len(after)] == after
+        shown = {(k.key, k.description) for k in _shown(app) if not k.has_class(PALETTE_CLASS)}
+        assert ("a", t("key.taskpane.add")) not in shown
+        assert shown <= {(k.key, k.description) for k in _footer_keys(app)}
+        spares = [k for k in footer.query(FooterKey) if not k.action]
+        assert spares  # the overview has fewer keys than the tasks
+        assert all(k.display is False for k in spares)
+        await pilot.press("5")
+        await pilot.pause()
+        await pilot.pause()
+        assert _footer_keys(app) == after
         add = next(k for k in after if k.action == "add")
         assert add.display
         await pilot.click(add)
