@@ -35,7 +35,7 @@ class KeyFooter(Footer):
         self._shown: tuple[Any, ...] | None = None
 
     def bindings_changed(self, screen: Screen[Any]) -> None:
-        """Recompose once per turn, and only when the keys shown change.
+        """Update the keys once per turn, and only when the keys shown change.
 
         Textual rebuilds the footer (a widget per key) on every change of the bindings, and
         switching a tab changes them several times in one turn (focus, the pane's keys, its
@@ -46,9 +46,9 @@ class KeyFooter(Footer):
             return
         if self.is_attached and screen is self.screen and not self._pending:
             self._pending = True
-            self.call_after_refresh(self._recompose_if_changed)
+            self.call_after_refresh(self._show_keys_if_changed)
 
-    async def _recompose_if_changed(self) -> None:
+    async def _show_keys_if_changed(self) -> None:
         self._pending = False
         if not self.is_attached:
             return
