@@ -35,7 +35,7 @@ class KeyFooter(Footer):
         self._shown: tuple[Any, ...] | None = None
 
     def bindings_changed(self, screen: Screen[Any]) -> None:
-        """Recompose once per turn, and only when the keys shown change.
+        """Update the keys once per turn, and only when the keys shown change.
 
         Textual rebuilds the footer (a widget per key) on every change of the bindings, and
         switching a tab changes them several times in one turn (focus, the pane's keys, its
@@ -46,9 +46,9 @@ class KeyFooter(Footer):
             return
         if self.is_attached and screen is self.screen and not self._pending:
             self._pending = True
-            self.call_after_refresh(self._recompose_if_changed)
+            self.call_after_refresh(self._show_keys_if_changed)
 
-    async def _recompose_if_changed(self) -> None:
+    async def _show_keys_if_changed(self) -> None:
         self._pending = False
         if not self.is_attached:
             return
@@ -59,11 +59,59 @@ class KeyFooter(Footer):
         )
         if shown != self._shown:
             self._shown = shown
-            await self.recompose()
+            await self.show_keys()
 
     async def recompose(self) -> None:
         await super().recompose()
         self.keep_help_visible()
+
+    async def show_keys(self) -> None:
+        """Show the screen's keys in the key widgets already there.
+
+        Textual's footer composes a new widget per key on every change: mounting and
+        styling ~15 widgets (each styled three times: on mount, then its ``compact`` class
+        added and removed) was a third of an account's open and of a tab switch. The keys
+        are now written into the widgets the footer has (a repaint; a restyle only for a key
+        that turns enabled or disabled). Widgets are mounted only when there are more keys
+        than ever before, already in their final classes; keys left over are kept hidden
+        for the next screen that has more. Binding groups (which cstui does not use) take
+        Textual's recompose.
+        """
+        specs = _key_specs(self.screen, self.app, palette=self.show_command_palette)
+        children = list(self.query_children(FooterKey))
+        keys = [k for k in children if not k.has_class(PALETTE_CLASS)]
+        palette = [k for k in children if k.has_class(PALETTE_CLASS)]
+        if (
+            specs is None
+            or len(children) != len(self.children)
+            or (children and len(palette) != (specs[1] is not None))
+        ):
+            await self.recompose()
+            return
+        plain, palette_spec = specs
+        extra = [self._new_key(spec) for spec in plain[len(keys) :]]
+        if not children and palette_spec is not None:
+            palette = [_new_key(palette_spec, f"{PALETTE_CLASS} -compact")]
+            extra += palette  # as Textual's: docked right, not bound to the footer's compact
+        if extra:
+            await self.mount_all(extra, before=palette[0] if children and palette else None)
+            keys += [k for k in extra if k not in palette]
+        for index, key in enumerate(keys):
+            spare, was_spare = index >= len(plain), not key.action
+            _write(key, _SPARE if spare else plain[index])
+            if spare != was_spare:
+                key.display = not spare  # the fit below hides what does not fit
+        if palette and palette_spec is not None:
+            _write(palette[0], palette_spec)
+        self.keep_help_visible()
+
+    def _new_key(self, spec: KeySpec) -> FooterKey:
+        """A key widget already in the footer's compact state (no restyle on mount)."""
+        key = _new_key(spec)
+        key.set_reactive(FooterKey.compact, self.compact)
+        if self.compact:
+            key.add_class("-compact")
+        return key.data_bind(compact=Footer.compact)
 
     def on_resize(self, event: events.Resize) -> None:
         self.keep_help_visible()
@@ -80,7 +128,7 @@ class KeyFooter(Footer):
             return
         children = list(self.query_children(FooterKey))
         docked = [k for k in children if k.has_class(PALETTE_CLASS)]
-        keys = [k for k in children if not k.has_class(PALETTE_CLASS)]
+        keys = [k for k in children if not k.has_class(PALETTE_CLASS) and k.action]
         room = self.size.width - sum(_width(k) for k in docked)
         help_key = next((k for k in keys if k.action in HELP_ACTIONS), None)
         overflows = sum(_width(k) for k in keys) > room
@@ -115,3 +163,64 @@ def _width(key: FooterKey) -> int:
     if text is None:
         text = _TEXT_WIDTHS[text_key] = cell_len(key.render().plain)
     return text + key.styles.gutter.width + key.styles.margin.width
+
+
+KeySpec = tuple[str, str, str, str, bool, str]
+"""What a key widget shows: key, key display, description, action, disabled, tooltip."""
+
+
+def _key_specs(
+    screen: Screen[Any], app: Any, *, palette: bool
+) -> tuple[list[KeySpec], KeySpec | None] | None:
+    """The keys Textual's footer would compose, in its order, and the palette key; None when
+    a binding group is shown (drawn as a group of keys and a label: left to Textual)."""
+    active = screen.active_bindings
+    plain: list[KeySpec] = []
+    seen: set[str] = set()
+    for _, binding, enabled, tooltip in active.values():
+        if not binding.show or binding.action in seen:
+            continue  # Textual shows one key per action: the first
+        if binding.group is not None:
+            return None
+        seen.add(binding.action)
+        display = app.get_key_display(binding)
+        plain.append(
+            (binding.key, display, binding.description, binding.action, not enabled, tooltip)
+        )
+    palette_key: KeySpec | None = None
+    if palette and app.ENABLE_COMMAND_PALETTE and app.COMMAND_PALETTE_BINDING in active:
+        _, binding, enabled, _ = active[app.COMMAND_PALETTE_BINDING]
+        tip = binding.tooltip or binding.description
+        display = app.get_key_display(binding)
+        palette_key = (binding.key, display, binding.description, binding.action, not enabled, tip)
+    return plain, palette_key
+
+
+_SPARE: KeySpec = ("", "", "", "", False, "")
+"""What a key widget left over shows (hidden): nothing."""
+
+
+def _new_key(spec: KeySpec, classes: str = "") -> FooterKey:
+    key, display, description, action, disabled, tooltip = spec
+    return FooterKey(
+        key, display, description, action, disabled=disabled, tooltip=tooltip, classes=classes
+    )
+
+
+def _write(key: FooterKey, spec: KeySpec) -> None:
+    """Show ``spec`` in a key widget: a repaint (and a layout of the footer, its width may
+    change), a restyle only when the key turns enabled or disabled."""
+    name, display, description, action, disabled, tooltip = spec
+    if (key.key, key.key_display, key.description, key.action) != (
+        name,
+        display,
+        description,
+        action,
+    ):
+        key.key, key.key_display, key.description, key.action = name, display, description, action
+        key.refresh(layout=True)
+    if key._disabled != disabled:
+        key._disabled = disabled
+        key.set_class(disabled, "-disabled")
+    if (key.tooltip or "") != tooltip:
+        key.tooltip = tooltip or None

@@ -391,8 +391,8 @@ async def test_the_other_tabs_are_built_after_the_overview_one_at_a_time(
 ) -> None:
     """Opening paints the overview, then builds the other panes in the background, one per
     idle moment, without taking the focus or the tab; a digit then only shows its pane,
-    which takes focus. The footer is rebuilt once for a switch that changes its keys and
-    not for one that does not."""
+    which takes focus. The footer's keys are updated once for a switch that changes them
+    and not for one that does not."""
     built: list[tuple[str, int]] = []
     original_build = AccountScreen._build_next_pane
 
@@ -402,13 +402,13 @@ async def test_the_other_tabs_are_built_after_the_overview_one_at_a_time(
 
     monkeypatch.setattr(AccountScreen, "_build_next_pane", counting_build)
     recomposed: list[int] = []
-    original = KeyFooter.recompose
+    original = KeyFooter.show_keys
 
     async def counting(self: KeyFooter) -> None:
         recomposed.append(1)
         await original(self)
 
-    monkeypatch.setattr(KeyFooter, "recompose", counting)
+    monkeypatch.setattr(KeyFooter, "show_keys", counting)
     account_id = next(a.id for a in demo_ws.accounts() if demo_ws.tasks(a.id))
     app = create_app(demo_ws, poll=False, rescore=False)
     async with app.run_test(size=(120, 40)) as pilot:

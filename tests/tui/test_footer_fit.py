@@ -125,3 +125,59 @@ async def test_enter_on_a_book_table_still_opens_its_row(demo_ws: Workspace) -> 
         await pilot.pause()
         await pilot.pause()
         assert isinstance(app.screen, AccountScreen)
+
+
+def _footer_keys(app: CSApp) -> list[FooterKey]:
+    footer = app.screen.query_one(KeyFooter)
+    return [
+        k for k in footer.query_children(FooterKey) if k.action and not k.has_class(PALETTE_CLASS)
+    ]
+
+
+async def test_a_tab_switch_writes_its_keys_into_the_footers_key_widgets(
+    demo_ws: Workspace,
+) -> None:
+    """A switch that changes the keys reuses the footer's key widgets (a repaint, not ~15
+    new widgets to mount and style); the footer then lists exactly the screen's keys, and a
+    click on a key that came with the switch runs its action."""
+    from cstui.ui.forms import FormScreen
+
+    app = _app(demo_ws, "en")
+    async with app.run_test(size=(160, 40)) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.pause()
+        before = _footer_keys(app)
+        await pilot.press("5")  # Tasks: its own keys before the screen's
+        await pilot.pause()
+        await pilot.pause()
+        after = _footer_keys(app)
+        shared = min(len(before), len(after))
+        assert after[:shared] == before[:shared]  # the same widgets
+        wanted = {
+            (key, binding.description)
+            for key, (_, binding, _, _) in app.screen.active_bindings.items()
+            if binding.show
+        }
+        assert {(k.key, k.description) for k in after} == wanted
+        assert ("a", t("key.taskpane.add")) in wanted
+        await pilot.press("1")  # fewer keys: the widgets left over are hidden, not removed
+        await pilot.pause()
+        await pilot.pause()
+        footer = app.screen.query_one(KeyFooter)
+        assert list(footer.query_children(FooterKey))[: len(after)] == after
+        shown = {(k.key, k.description) for k in _shown(app) if not k.has_class(PALETTE_CLASS)}
+        assert ("a", t("key.taskpane.add")) not in shown
+        assert shown <= {(k.key, k.description) for k in _footer_keys(app)}
+        spares = [k for k in footer.query(FooterKey) if not k.action]
+        assert spares  # the overview has fewer keys than the tasks
+        assert all(k.display is False for k in spares)
+        await pilot.press("5")
+        await pilot.pause()
+        await pilot.pause()
+        assert _footer_keys(app) == after
+        add = next(k for k in after if k.action == "add")
+        assert add.display
+        await pilot.click(add)
+        await pilot.pause()
+        assert isinstance(app.screen, FormScreen)

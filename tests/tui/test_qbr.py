@@ -367,3 +367,39 @@ async def test_j_and_k_move_like_down_and_up(demo_ws: Workspace) -> None:
         for _ in range(8):
             await pilot.press("k")
         assert _cursor(app) == "summary"
+
+
+async def test_the_tab_digit_focuses_the_remembered_section_not_the_pane_first(
+    demo_ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The digit puts focus straight on the review's cursor: focusing the pane first (which
+    passes it on) restyled the whole review twice. Back on the tab, the cursor is where it
+    was left."""
+    from textual.screen import Screen
+
+    focused: list[object] = []
+    original = Screen.set_focus
+
+    def recording(self: Screen[object], widget: object, *args: object, **kw: object) -> None:
+        focused.append(widget)
+        original(self, widget, *args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Screen, "set_focus", recording)
+    app = create_app(demo_ws, poll=False, rescore=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await _open(app, pilot)
+        assert isinstance(app.screen.focused, QBRSection)
+        assert app.screen.focused.section == "summary"
+        assert pane not in focused
+        await pilot.press("down")
+        await pilot.pause()
+        second = app.screen.focused
+        assert isinstance(second, QBRSection)
+        assert second.section != "summary"
+        await pilot.press("1")
+        await pilot.pause()
+        focused.clear()
+        await pilot.press("2")
+        await pilot.pause()
+        assert app.screen.focused is second
+        assert pane not in focused

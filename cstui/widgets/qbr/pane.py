@@ -259,14 +259,18 @@ class QBRPane(AccountPane, can_focus=True):
         """Focus the remembered section or story, else the summary."""
         if not self.is_attached or not self.display:
             return
+        self.focus_target().focus()
+
+    def focus_target(self) -> Widget:
+        """Where focus given to the tab goes: the remembered section or story, else the
+        summary, else the pane. The account screen focuses it directly, not the pane first:
+        each focus change restyles the focused and the blurred widget with everything in
+        them, and the pane then passing focus on restyled the whole review twice."""
         items = self._cursors()
         item = next((i for i in items if _key(i) == self._cursor), None)
         if item is None and items:
             item = items[0]
-        if item is not None:
-            item.focus()
-        else:
-            self.focus()
+        return item if item is not None else self
 
     def move_cursor(self, item: Cursor, step: int) -> None:
         items = self._cursors()
