@@ -267,8 +267,8 @@ class ListPane(AccountPane):
     def set_empty(self, empty: bool) -> None:
         """Without lines the pane itself holds focus so its keys keep working.
 
-        Only a change refreshes the footer's keys: the footer rebuilds itself each time,
-        which would cost more than the whole redraw of the pane.
+        Only a change refreshes the footer's keys: each refresh rewrites the footer's key
+        widgets, needless work on every redraw of the pane.
         """
         if empty == self._empty:
             return
