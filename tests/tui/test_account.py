@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, timedelta
 from typing import Any
 
@@ -522,7 +523,10 @@ async def test_escape_while_the_panes_build_leaves_cleanly(demo_ws: Workspace) -
                 await pilot.pause()
             assert app.screen is portfolio
         app.post_message(events.Key("enter", "\r"))
-        await pilot.pause(0.01)
+        for _ in range(400):  # the moment the account screen is up, its panes still building
+            await asyncio.sleep(0.005)
+            if isinstance(app.screen, AccountScreen):
+                break
         screen = app.screen
         assert isinstance(screen, AccountScreen)
         app.post_message(events.Key("escape", None))
