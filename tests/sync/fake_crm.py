@@ -998,6 +998,8 @@ class _Handler(BaseHTTPRequestHandler):
         early = fake._take_fault(path, {"429", "500", "502html", "html", "echo_token"})
         refused = self._refuse(fake, path, early)
         if refused is not None:
+            if hold is not None:
+                hold.reached.set()  # answered already; the test may kill the client now
             return refused
         try:
             body = json.loads(raw) if raw else None
@@ -1009,6 +1011,8 @@ class _Handler(BaseHTTPRequestHandler):
             if hold is not None and hold.apply:
                 hold.wait()  # applied; the answer waits until released
         except BadRequest as exc:
+            if hold is not None and hold.apply:
+                hold.wait()  # a refused request is a kill point too: the test waits for it
             category = {403: "MISSING_SCOPES", 404: "OBJECT_NOT_FOUND", 409: "CONFLICT"}.get(
                 exc.status, "VALIDATION_ERROR"
             )
