@@ -20,21 +20,28 @@ from cstui.workspace import AccountNotFound
 @data_dir_option
 @team_option
 @click.option("--json", "as_json", is_flag=True, help="One JSON document for scripts.")
+@lang_option
 @click.pass_context
-def health(ctx: click.Context, data_dir: Path | None, team: bool, as_json: bool) -> None:
+def health(
+    ctx: click.Context, data_dir: Path | None, team: bool, as_json: bool, lang: str | None
+) -> None:
     """Every account's health score, band and risk flags (recomputed for today)."""
     if ctx.invoked_subcommand is not None:
         return
+    i18n.set_language(i18n.detect_language(lang))
     with opened(data_dir, team=team) as ws:
         ws.refresh_health()
         today = clock.today()
         rows = sorted(ws.portfolio(), key=lambda r: (r.health is None, r.health or 0, r.name))
+        # No score: too little data says so (as the app does), apart from a stage not scored.
+        thin = {r.id for r in rows if r.health is None and ws.health(r.id).thin_msg is not None}
         out = [
             {
                 "id": row.id,
                 "name": row.name,
                 "score": row.health,
                 "band": row.band,
+                "not_enough_data": row.id in thin,
                 "trend_30d": row.trend,
                 "flags": list(row.flags),
             }
@@ -43,10 +50,13 @@ def health(ctx: click.Context, data_dir: Path | None, team: bool, as_json: bool)
     if as_json:
         emit("health", {"as_of": today.isoformat(), "accounts": out})
         return
-    for row in rows:
+    words = [t("health.band.thin" if r.id in thin else f"health.band.{r.band}") for r in rows]
+    width = max((cell_len(w) for w in words), default=0)
+    for row, word in zip(rows, words, strict=True):
         score = "  —" if row.health is None else f"{row.health:>3}"
         flags = ",".join(row.flags) or "-"
-        click.echo(f"{score}  {row.band:<7}  {clean(row.name)}  [{flags}]")
+        band = word + " " * (width - cell_len(word))
+        click.echo(f"{score}  {band}  {clean(row.name)}  [{flags}]")
 
 
 @health.command()

@@ -101,7 +101,7 @@ def test_health_explain_takes_its_language_from_lang_like_every_command(data: Pa
     ("args", "option"),
     [
         (["--lang", "ja", "doctor", "--data-dir", "{dir}"], "--lang"),
-        (["--lang", "ja", "health", "--data-dir", "{dir}"], "--lang"),  # a group that runs
+        (["--lang", "ja", "sync", "--data-dir", "{dir}"], "--lang"),
         (["--lang", "ja", "compact", "--data-dir", "{dir}"], "--lang"),
         (["health", "--json", "explain", "--data-dir", "{dir}", "acme"], "--json"),
         (["--data-dir", "{dir}", "demo", "--no-open"], "--data-dir"),

@@ -3,6 +3,7 @@ each measure's scale; English counts of one are singular."""
 
 from __future__ import annotations
 
+import json
 import re
 import string
 from datetime import date, timedelta
@@ -165,3 +166,21 @@ def test_a_model_weighing_one_measure_needs_only_that_one() -> None:
     enough = EnoughData(min_measures=3, min_weight_pct=40)
     assert thin_data([None, 70.0, None], [0, 25, 0], enough) is None
     assert thin_data([None, None, None], [0, 25, 0], enough) is not None
+
+
+def test_the_health_list_says_not_enough_data_in_the_users_language(tmp_path: Path) -> None:
+    """`cstui health` (the list) tells a new account's missing score as the app does, in
+    text (English and Japanese) and in `--json`."""
+    data = tmp_path / "data"
+    ws = Workspace.open(data, user="me")
+    ws.create_account({"name": "Brand New", "contract_start": clock.today(), "owner": "me"})
+    ws.close()
+    runner = CliRunner()
+    text = runner.invoke(main, ["health", "--data-dir", str(data), "--lang", "en"])
+    assert text.exit_code == 0, text.output
+    assert "not enough data  Brand New" in text.output
+    ja = runner.invoke(main, ["health", "--data-dir", str(data), "--lang", "ja"])
+    assert i18n.catalogue("ja")["health.band.thin"] in ja.output
+    js = runner.invoke(main, ["health", "--data-dir", str(data), "--json"])
+    (row,) = json.loads(js.output)["accounts"]
+    assert (row["score"], row["not_enough_data"]) == (None, True)
