@@ -33,8 +33,10 @@ def health(
         ws.refresh_health()
         today = clock.today()
         rows = sorted(ws.portfolio(), key=lambda r: (r.health is None, r.health or 0, r.name))
-        # No score: too little data says so (as the app does), apart from a stage not scored.
-        thin = {r.id for r in rows if r.health is None and ws.health(r.id).thin_msg is not None}
+        # No score: a stage that is not scored, or else too little data, which says so (as
+        # the app does); told from the stage, without scoring the account again.
+        unscored = ws.settings.health.unscored_stages
+        thin = {r.id for r in rows if r.health is None and r.stage not in unscored}
         out = [
             {
                 "id": row.id,
