@@ -12,7 +12,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any, ClassVar
 
-from rich.cells import cell_len
 from rich.text import Text
 from textual import events
 from textual.actions import SkipAction
@@ -30,6 +29,7 @@ from cstui.screens.book import BookScreen
 from cstui.ui.footer import KeyFooter
 from cstui.ui.localize import localize_bindings
 from cstui.ui.names import short_company
+from cstui.widgets.account_table import fit_cells
 from cstui.workspace import WorkspaceEvent
 from cstui.workspace.today import (
     SECTIONS,
@@ -69,29 +69,17 @@ class TodayList(OptionList):
         localize_bindings(self)
 
 
-def _fit(text: str, width: int) -> str:
-    """Cut to ``width`` terminal cells (CJK names are two cells a character) and pad."""
-    if cell_len(text) > width:
-        out, used = "", 0
-        for ch in text:
-            if used + cell_len(ch) > width - 1:
-                break
-            out, used = out + ch, used + cell_len(ch)
-        text = out + "…"
-    return text + " " * (width - cell_len(text))
-
-
 def item_prompt(item: TodayItem, name_width: int, *, show_owner: bool) -> Text:
     """One line: when, account name, what. Untrusted text is cleaned and never markup."""
     line = Text(no_wrap=True, overflow="ellipsis")
-    line.append(_fit(item.when, WHEN_WIDTH), style=_WHEN_STYLE.get(item.kind, "dim"))
+    line.append(fit_cells(item.when, WHEN_WIDTH), style=_WHEN_STYLE.get(item.kind, "dim"))
     line.append("  ")
     name = short_company(clean(item.account_name), name_width)  # ㈱ rather than a cut name
-    line.append(_fit(name or "—", name_width), style="bold")
+    line.append(fit_cells(name or "—", name_width), style="bold")
     line.append("  ")
     if show_owner:
         owner = t("today.owner", owner=clean(item.owner)) if item.owner else ""
-        line.append(_fit(owner, OWNER_WIDTH) + "  ", style="dim")
+        line.append(fit_cells(owner, OWNER_WIDTH) + "  ", style="dim")
     if item.section == "alerts":
         # The ARR at stake first: alerts are ranked by it after severity.
         arr = short_money(int(item.details.get("arr") or 0), str(item.details.get("currency")))

@@ -46,7 +46,7 @@ def _cut(text: str, width: int) -> str:
     return "".join(out)
 
 
-def _fit_plain(text: str, width: int, align: str) -> str:
+def fit_cells(text: str, width: int, align: str = "left") -> str:
     """``text`` made exactly ``width`` cells wide: cut with an ellipsis, or padded.
 
     A cut right after a wide character keeps the ellipsis next to the text ("アダプ…"),
@@ -252,7 +252,7 @@ class AccountTable(ScrollView, Generic[RowT], can_focus=True):
 
     @staticmethod
     def _fit(content: Text, width: int, align: str) -> Text:
-        """A styled cell made ``width`` cells wide (plain text: :func:`_fit_plain`)."""
+        """A styled cell made ``width`` cells wide (plain text: :func:`fit_cells`)."""
         text = content.copy()
         if cell_len(text.plain) > width:
             text.truncate(width, overflow="ellipsis")
@@ -329,7 +329,7 @@ class AccountTable(ScrollView, Generic[RowT], can_focus=True):
             is_sorted = col.key == self.sort_key
             if is_sorted:
                 label = f"{label}{'▼' if self.sort_reverse else '▲'}"
-            text = _fit_plain(clean(label), w, col.align)
+            text = fit_cells(clean(label), w, col.align)
             segments.append(Segment(text, sorted_style if is_sorted else style))
             if i < len(self._layout) - 1:
                 segments.append(Segment(" ", style))
@@ -355,7 +355,7 @@ class AccountTable(ScrollView, Generic[RowT], can_focus=True):
                 content = clean(content)
                 if col.shorten is not None and cell_len(content) > w:
                     content = col.shorten(content, w)
-                plain.append(_fit_plain(content, w, col.align))
+                plain.append(fit_cells(content, w, col.align))
             else:
                 if plain:
                     segments.append(Segment("".join(plain), fill))
