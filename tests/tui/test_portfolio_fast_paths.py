@@ -8,7 +8,7 @@ from rich.text import Text
 from cstui.app import CSApp, create_app
 from cstui.domain.portfolio import SummaryTotals, summarize
 from cstui.screens import portfolio as portfolio_screen
-from cstui.widgets.account_table import AccountTable, _fit_plain
+from cstui.widgets.account_table import AccountTable, fit_cells
 from cstui.widgets.filter_input import FilterInput
 from cstui.workspace import Workspace
 
@@ -29,11 +29,11 @@ def test_totals_added_in_slices_equal_one_pass(demo_ws: Workspace) -> None:
 
 
 def test_plain_cells_are_cut_with_an_ellipsis_or_padded_in_cells() -> None:
-    assert _fit_plain("Acme", 6, "left") == "Acme  "
-    assert _fit_plain("42", 5, "right") == "   42"
-    assert _fit_plain("Verdant Engineering", 8, "left") == "Verdant…"
+    assert fit_cells("Acme", 6, "left") == "Acme  "
+    assert fit_cells("42", 5, "right") == "   42"
+    assert fit_cells("Verdant Engineering", 8, "left") == "Verdant…"
     # Japanese takes two cells a character: never more than the width.
-    fitted = _fit_plain("株式会社信濃アグリ", 9, "left")
+    fitted = fit_cells("株式会社信濃アグリ", 9, "left")
     assert fitted.startswith("株式会社")
     assert fitted.endswith("…")
     assert Text(fitted).cell_len == 9
