@@ -27,13 +27,18 @@ newest backup that does parse.
 
 from __future__ import annotations
 
+import base64
+import bisect
 import contextlib
 import gc
 import os
 import re
+import sys
 import threading
 import weakref
 import zlib
+from array import array
+from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -47,6 +52,8 @@ from .perms import create_file, fsync_dir, storage_error
 
 META_TABLE = "_meta"
 META_DOC = "1"
+SLICES_TABLE = "_slices"
+"""Where each account's records lie in each table (see :class:`Slices`); not a table."""
 BACKUP_KEEP = 10
 _BACKUP_RE = re.compile(r"^cstui-\d{8}T\d{6}\.\d{6}Z-g\d+(-[a-z0-9-]+)?(\.\d+)?\.json$")
 _META_PREFIX = b'{"_meta":{"1":'
@@ -136,6 +143,117 @@ class SnapshotFile:
 
 
 @dataclass
+class Slices:
+    """Where one table's records of each account lie in the table's JSON, so the records of
+    one account can be read without parsing the table (opening an account at 50,000
+    accounts parsed 300 MB of JSON before).
+
+    Stored in the snapshot's ``_slices`` entry as ``{"accounts": "<id>\\n<id>...",
+    "spans": "<base64>"}`` per table: the account ids sorted, then little-endian uint32s,
+    first ``len(accounts) + 1`` bounds into the pairs that follow, then ``[start, end)``
+    pairs relative to the table's opening brace, one per record (each record's own JSON
+    object). Records without a text ``account_id`` are not listed.
+    """
+
+    doc: dict[str, str]
+    _accounts: list[str] | None = None
+    _numbers: array[int] | None = None
+    _sorted: tuple[array[int], array[int]] | None = None
+
+    @classmethod
+    def build(cls, spans: Mapping[str, list[tuple[int, int]]]) -> Slices:
+        accounts = sorted(spans)
+        numbers = array("I", [0])
+        pairs = array("I")
+        for account in accounts:
+            for start, end in spans[account]:
+                pairs.extend((start, end))
+            numbers.append(len(pairs) // 2)
+        numbers.extend(pairs)
+        return cls(
+            {
+                "accounts": "\n".join(accounts),
+                "spans": base64.b64encode(_little(numbers).tobytes()).decode("ascii"),
+            }
+        )
+
+    @classmethod
+    def from_doc(cls, doc: object) -> Slices | None:
+        if not isinstance(doc, dict) or set(doc) != {"accounts", "spans"}:
+            return None
+        if not all(isinstance(v, str) for v in doc.values()):
+            return None
+        return cls(doc)
+
+    def _decode(self) -> tuple[list[str], array[int]]:
+        if self._accounts is None or self._numbers is None:
+            text = self.doc["accounts"]
+            accounts = text.split("\n") if text else []
+            numbers = array("I")
+            try:
+                numbers.frombytes(base64.b64decode(self.doc["spans"], validate=True))
+            except ValueError:
+                raise InvalidSnapshot("its account slices are damaged") from None
+            numbers = _little(numbers)
+            n = len(accounts)
+            if len(numbers) < n + 1 or len(numbers) != n + 1 + 2 * numbers[n]:
+                raise InvalidSnapshot("its account slices are damaged")
+            self._accounts, self._numbers = accounts, numbers
+        return self._accounts, self._numbers
+
+    def starts(self) -> tuple[array[int], array[int]]:
+        """Every listed record's start and end, sorted by start (to find the record
+        holding a given offset)."""
+        if self._sorted is None:
+            accounts, numbers = self._decode()
+            pairs = sorted(
+                zip(numbers[len(accounts) + 1 :: 2], numbers[len(accounts) + 2 :: 2], strict=True)
+            )
+            self._sorted = (array("I", (a for a, _ in pairs)), array("I", (b for _, b in pairs)))
+        return self._sorted
+
+    def spans(self, account_id: str) -> list[tuple[int, int]]:
+        """``[start, end)`` of each record of ``account_id``, relative to the table body."""
+        accounts, numbers = self._decode()
+        i = bisect.bisect_left(accounts, account_id)
+        if i == len(accounts) or accounts[i] != account_id:
+            return []
+        base = len(accounts) + 1
+        first, last = numbers[i], numbers[i + 1]
+        return [(numbers[base + 2 * k], numbers[base + 2 * k + 1]) for k in range(first, last)]
+
+
+def _little(numbers: array[int]) -> array[int]:
+    """The same numbers in little-endian order (the file's), whatever the machine's."""
+    if numbers.itemsize != 4:  # pragma: no cover - "I" is 4 bytes on every platform we run
+        raise RuntimeError("array('I') is not 32-bit here")
+    if sys.byteorder == "big":  # pragma: no cover
+        numbers = array("I", numbers)
+        numbers.byteswap()
+    return numbers
+
+
+def encode_docs(docs: Docs) -> tuple[bytes, Slices | None]:
+    """``orjson.dumps(docs)`` byte for byte, plus where each account's records lie in it."""
+    parts: list[bytes] = []
+    spans: defaultdict[str, list[tuple[int, int]]] = defaultdict(list)
+    pos = 1  # after "{"
+    for key, rec in docs.items():
+        head = orjson.dumps(key) + b":"
+        body = orjson.dumps(rec)
+        if parts:
+            pos += 1  # the comma
+        start = pos + len(head)
+        pos = start + len(body)
+        parts.append(head + body)
+        account = rec.get("account_id") if isinstance(rec, dict) else None
+        if isinstance(account, str):
+            spans[account].append((start, pos))
+    raw = b"{" + b",".join(parts) + b"}"
+    return raw, (Slices.build(spans) if spans else None)
+
+
+@dataclass
 class LazyTable:
     """One table's JSON inside snapshot bytes; parsed on first use, or copied as is.
 
@@ -152,6 +270,8 @@ class LazyTable:
     """The highest ``_seq`` of the table's records (from the layout; None: unknown, e.g.
     a file written before it was recorded), so "what changed since N" can skip the table
     without parsing it."""
+    slices: Slices | None = None
+    """Where each account's records lie in the body (None: not known, read it all)."""
 
     @property
     def body(self) -> memoryview:
@@ -162,6 +282,56 @@ class LazyTable:
                 raise InvalidSnapshot(f"table {self.name!r} changed on disk since it was read")
             return memoryview(chunk)
         return memoryview(self.raw)[self.start : self.end]
+
+    def records_of(self, account_id: str) -> list[Record] | None:
+        """The records the snapshot holds for ``account_id`` (tombstones included), read
+        from their places in the file without parsing the table; None if unknown."""
+        if self.slices is None:
+            return None
+        out: list[Record] = []
+        for start, end in self.slices.spans(account_id):
+            try:
+                rec = orjson.loads(self._chunk(start, end))
+            except orjson.JSONDecodeError:
+                rec = None
+            if not isinstance(rec, dict) or rec.get("account_id") != account_id:
+                raise InvalidSnapshot(f"table {self.name!r} changed on disk since it was read")
+            out.append(rec)
+        return out
+
+    def _chunk(self, start: int, end: int) -> bytes | memoryview:
+        """Bytes ``[start, end)`` of the body, unchecked (the caller checks what it parses)."""
+        if isinstance(self.raw, SnapshotFile):
+            return self.raw.read(self.start + start, self.start + end)
+        return memoryview(self.raw)[self.start + start : self.start + end]
+
+    def find(self, rid: str) -> Record | None:
+        """The record ``rid`` as the snapshot holds it, or None if it holds none, found by
+        searching the body's bytes for its id instead of parsing them (40 ms against 3 s
+        for 150,000 activities); ``KeyError`` when the bytes cannot tell (no slices, or the
+        id also appears where no listed record is)."""
+        if self.slices is None:
+            raise KeyError(rid)
+        body = bytes(self._chunk(0, self.end - self.start))
+        starts, ends = self.slices.starts()
+        needle = b'"id":' + orjson.dumps(rid)
+        at = body.find(needle)
+        unsure = False
+        while at >= 0:
+            i = bisect.bisect_right(starts, at) - 1
+            if i >= 0 and at < ends[i]:
+                try:
+                    rec = orjson.loads(body[starts[i] : ends[i]])
+                except orjson.JSONDecodeError:
+                    rec = None
+                if isinstance(rec, dict) and rec.get("id") == rid:
+                    return rec
+            else:
+                unsure = True  # a record without an account, or unlisted bytes
+            at = body.find(needle, at + 1)
+        if unsure:
+            raise KeyError(rid)
+        return None
 
     def load(self) -> tuple[Docs, dict[str, str], int]:
         """Parse: documents, record id -> doc id index, number of tombstones."""
@@ -281,7 +451,26 @@ def _lazy_tables(raw: bytes, doc: dict[str, Any], pos: int) -> dict[str, LazyTab
         pos = end
     if pos != len(raw) - 1 or raw[pos:] != b"}":
         return None
+    slices = tables.pop(SLICES_TABLE, None)
+    if slices is not None:
+        _attach_slices(tables, slices)
     return tables
+
+
+def _attach_slices(tables: Mapping[str, LazyTable], entry: LazyTable) -> None:
+    """Give each table the slices recorded for exactly its bytes (same CRC-32); anything
+    else in ``_slices`` (a file rewritten by another program) is ignored, never trusted."""
+    try:
+        doc = orjson.loads(entry.body)["1"]["tables"]
+    except (orjson.JSONDecodeError, KeyError, TypeError):
+        return
+    if not isinstance(doc, dict):
+        return
+    for name, item in doc.items():
+        table = tables.get(name)
+        if table is None or not isinstance(item, dict) or item.get("crc") != table.crc:
+            continue
+        table.slices = Slices.from_doc({k: v for k, v in item.items() if k != "crc"})
 
 
 def parse(raw: bytes, *, lazy: bool = True) -> Snapshot:
@@ -300,6 +489,7 @@ def parse(raw: bytes, *, lazy: bool = True) -> Snapshot:
             raise InvalidSnapshot(f"it is not valid JSON ({exc})") from None
         if not isinstance(data, dict):
             raise InvalidSnapshot("it does not contain tables")
+        data.pop(SLICES_TABLE, None)
         meta_table = data.pop(META_TABLE, None)
         if not isinstance(meta_table, dict) or META_DOC not in meta_table:
             raise InvalidSnapshot("it has no _meta table (it was not written by cstui)")
@@ -319,14 +509,27 @@ def encode(
     layout also records each table's highest ``_seq`` (when known) for ``max_seq``.
     """
     bodies: list[tuple[str, bytes, bytes | memoryview, list[int]]] = []
+    slices: dict[str, Slices] = {}
     for name, value in tables.items():
         if isinstance(value, LazyTable):
             tail = [value.crc] if value.max_seq is None else [value.crc, value.max_seq]
             bodies.append((name, orjson.dumps(name), value.body, tail))
+            found = value.slices
         else:
-            fresh = orjson.dumps(value)
+            fresh, found = encode_docs(value)
             crc, top = zlib.crc32(fresh), _max_seq(value)
             bodies.append((name, orjson.dumps(name), fresh, [crc] if top is None else [crc, top]))
+        if found is not None:
+            slices[name] = found
+    if slices:
+        # Shaped as a table of one record, so plain TinyDB (and older cstui) read it as one.
+        index = {
+            name: {"crc": bodies[i][3][0], **slices[name].doc}
+            for i, name in enumerate(tables)
+            if name in slices
+        }
+        entry = orjson.dumps({"1": {"id": SLICES_TABLE, "tables": index}})
+        bodies.append((SLICES_TABLE, orjson.dumps(SLICES_TABLE), entry, [zlib.crc32(entry)]))
     doc = meta.as_doc()
     layout: dict[str, list[int]] = {name: [0, 0, *tail] for name, _, _, tail in bodies}
     for _ in range(8):  # offsets depend on the header's length: iterate to a fixed point
@@ -349,8 +552,11 @@ def encode(
     parts.append(b"}")
     payload = b"".join(parts)
     return payload, {
-        name: LazyTable(name, payload, entry[0], entry[1], entry[2], _seq_of(entry))
+        name: LazyTable(
+            name, payload, entry[0], entry[1], entry[2], _seq_of(entry), slices.get(name)
+        )
         for name, entry in layout.items()
+        if name != SLICES_TABLE
     }
 
 

@@ -108,7 +108,7 @@ class Health(Onboarding, SuccessPlans):
     def _light_records(self, model: type[Record], account_id: str) -> list[dict[str, Any]]:
         """The account's stored records of ``model``, in id order (as ``_for_account``)."""
         peek = self.store.peek
-        ids = self._index(model).get(account_id)
+        ids = self._account_ids(model, account_id)
         if not ids:
             return []
         return [r for i in sorted(ids) if (r := peek(model.table, i)) is not None]

@@ -73,7 +73,7 @@ class Onboarding(Tasks):
 
     def _fresh_onboarding(self, txn: Txn, account_id: str) -> OnboardingPlan | None:
         """The account's plan as every process committed it (inside ``txn``)."""
-        ids = {*self._index(OnboardingPlan).get(account_id, set())}
+        ids = self._account_ids(OnboardingPlan, account_id)
         ids.add(self._onboarding_plan_id(account_id))
         for plan_id in sorted(ids):
             record = txn.get(OnboardingPlan.table, plan_id)

@@ -123,7 +123,7 @@ class SuccessPlans(Accounts):
 
     def _fresh_success(self, txn: Txn, account_id: str) -> SuccessPlan | None:
         """The account's plan as every process committed it (inside ``txn``)."""
-        ids = {*self._index(SuccessPlan).get(account_id, set())}
+        ids = self._account_ids(SuccessPlan, account_id)
         ids.add(self._success_plan_id(account_id))
         for plan_id in sorted(ids):
             record = txn.get(SuccessPlan.table, plan_id)

@@ -137,7 +137,7 @@ class Tasks(Accounts):
                 if task.key.startswith(prefix):
                     out[task.key].append(task)
             return out
-        for task_id in sorted({*self._index(Task).get(account_id, set()), *ids}):
+        for task_id in sorted({*self._account_ids(Task, account_id), *ids}):
             record = txn.get(Task.table, task_id)
             if record is None or record.get("account_id") != account_id:
                 continue

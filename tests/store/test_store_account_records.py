@@ -1,0 +1,164 @@
+"""Reading one account's records from an unparsed table (``Store.account_records``) gives
+exactly what parsing the whole table and filtering it gives, whatever edits, moves, purges,
+checkpoints and other processes came since the snapshot; and it really does not parse."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from tinydb import TinyDB
+
+from cstui.store import Store
+from cstui.store import snapshot as snap
+from cstui.store.snapshot import SLICES_TABLE
+
+ACCOUNTS = ["A", "B", "C"]
+IDS = ["r1", "r2", "r3", "r4"]
+
+ops = st.lists(
+    st.one_of(
+        st.tuples(
+            st.just("put"), st.sampled_from(IDS), st.sampled_from(ACCOUNTS), st.integers(0, 3)
+        ),
+        st.tuples(st.just("touch"), st.sampled_from(IDS), st.integers(0, 3)),
+        st.tuples(st.just("delete"), st.sampled_from(IDS)),
+        st.tuples(st.just("purge"), st.sampled_from(IDS)),
+        st.tuples(st.just("checkpoint")),
+        st.tuples(st.just("reopen")),
+        st.tuples(st.just("read"), st.sampled_from(ACCOUNTS)),
+    ),
+    max_size=25,
+)
+
+
+def _apply(store: Store, op: tuple[Any, ...]) -> None:
+    kind = op[0]
+    if kind == "put":
+        store.put("activities", op[1], {"account_id": op[2], "n": op[3]})
+    elif kind == "touch" and store.get("activities", op[1]) is not None:
+        store.put("activities", op[1], {"n": op[2]})
+    elif kind == "delete":
+        store.delete("activities", op[1])
+    elif kind == "purge":
+        store.purge("activities", op[1])
+    elif kind == "checkpoint":
+        store.checkpoint()
+
+
+def _expected(path: Path, account: str) -> list[dict[str, Any]]:
+    with Store(path, actor="check") as full:
+        return sorted(
+            (r for r in full.scan("activities") if r.get("account_id") == account),
+            key=lambda r: r["id"],
+        )
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(ops=ops)
+def test_account_records_match_a_full_parse(ops: list[tuple[Any, ...]]) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp)
+        with Store(path, actor="w") as seed:
+            for i, account in enumerate(ACCOUNTS * 2):
+                seed.put("activities", f"s{i}", {"account_id": account, "n": i})
+            seed.put("activities", "loose", {"n": 0})  # no account: not in any slice
+        writer = Store(path, actor="w")
+        reader = Store(path, actor="r")
+        try:
+            for op in ops:
+                if op[0] == "reopen":
+                    reader.close(checkpoint=False)
+                    reader = Store(path, actor="r")
+                elif op[0] == "read":
+                    reader.account_records("activities", op[1])  # materialise some records
+                else:
+                    _apply(reader if len(op) % 2 else writer, op)
+                reader.poll()
+            for account in ACCOUNTS:
+                got = reader.account_records("activities", account)
+                if got is None:  # parsed meanwhile, or a record changed account
+                    continue
+                assert sorted(got, key=lambda r: r["id"]) == _expected(path, account)
+        finally:
+            writer.close(checkpoint=False)
+            reader.close(checkpoint=False)
+
+
+def test_one_account_is_read_without_parsing_the_table(tmp_path: Path) -> None:
+    with Store(tmp_path, actor="me") as store:
+        store.bulk_load(
+            {
+                "activities": [
+                    {"id": f"a{i}", "account_id": f"acc{i % 50}", "note": "x" * i}
+                    for i in range(500)
+                ]
+            }
+        )
+    store = Store(tmp_path, actor="me")
+    try:
+        store.put("activities", "new", {"account_id": "acc7", "note": "logged now"})
+        store.put("activities", "a57", {"note": "edited"})  # acc7's
+        store.delete("activities", "a107")  # acc7's
+        got = store.account_records("activities", "acc7")
+        assert got is not None
+        assert "activities" in store._lazy  # not parsed
+        by_id = {r["id"]: r for r in got}
+        assert set(by_id) == {f"a{i}" for i in range(7, 500, 50)} - {"a107"} | {"new"}
+        assert by_id["a57"]["note"] == "edited"
+        assert by_id["new"]["note"] == "logged now"
+        assert store.account_records("activities", "nobody") == []
+        assert store.peek("activities", "a57") == by_id["a57"]  # served without parsing
+        assert "activities" in store._lazy
+        store.put("activities", "a8", {"account_id": "acc7"})  # moved here from acc8
+        moved = store.account_records("activities", "acc7")
+        assert moved is not None
+        assert "a8" in {r["id"] for r in moved}
+        assert "activities" in store._lazy
+        with Store(tmp_path, actor="other") as other:  # another process moves one unseen
+            other.put("activities", "a9", {"account_id": "acc7"})
+        store.poll()
+        assert store.account_records("activities", "acc7") is None  # only a parse can tell
+        assert "a9" in {r["id"] for r in store.scan("activities") if r["account_id"] == "acc7"}
+    finally:
+        store.close()
+
+
+def test_slices_stay_readable_by_tinydb_and_never_trusted_stale(tmp_path: Path) -> None:
+    with Store(tmp_path, actor="me") as store:
+        store.bulk_load({"tasks": [{"id": f"t{i}", "account_id": "acc1"} for i in range(3)]})
+    db = TinyDB(tmp_path / "cstui.json")
+    assert len(db.table("tasks")) == 3
+    assert db.table(SLICES_TABLE).all()[0]["id"] == SLICES_TABLE
+    db.table("tasks").insert({"id": "t9", "account_id": "acc1"})  # another program writes
+    db.close()
+    with Store(tmp_path, actor="me") as store:
+        got = store.account_records("tasks", "acc1")
+        assert got is None or {r["id"] for r in got} == {"t0", "t1", "t2", "t9"}
+        assert {r["id"] for r in store.scan("tasks")} == {"t0", "t1", "t2", "t9"}
+        assert SLICES_TABLE not in store.tables()
+
+
+def test_slices_describe_only_the_bytes_they_were_made_for() -> None:
+    old = snap.parse(snap.encode(snap.Meta(1, 0, 0), {"tasks": _docs("t1", "t2")})[0])
+    new = snap.parse(snap.encode(snap.Meta(1, 0, 0), {"tasks": _docs("t3")})[0])
+    assert old.lazy["tasks"].slices is not None
+    stale = snap.LazyTable(SLICES_TABLE, b"", 0, 0, 0)
+    stale.raw = snap.encode(snap.Meta(1, 0, 0), {"tasks": _docs("t1", "t2")})[0]
+    start = stale.raw.index(b'"_slices":') + len(b'"_slices":')
+    stale.start, stale.end = start, len(stale.raw) - 1
+    table = new.lazy["tasks"]
+    table.slices = None
+    snap._attach_slices({"tasks": table}, stale)
+    assert table.slices is None  # the CRC it names is the old table's
+
+
+def _docs(*ids: str) -> dict[str, dict[str, Any]]:
+    return {str(n): {"id": rid, "account_id": "acc1"} for n, rid in enumerate(ids, 1)}
