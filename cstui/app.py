@@ -204,6 +204,8 @@ class CSApp(WorkspaceApp):
                     results.extend(ws.evaluate(chunk, cache_models=False))
                     await asyncio.sleep(0)
                 ws.record_health(results)
+                del results, ids  # before the release, so their memory goes back too
+                ws.release_health_inputs()
             finally:
                 lock.release()
         except StoreError as exc:

@@ -66,7 +66,7 @@ def main(ctx: click.Context, data_dir: Path | None, lang: str | None, team: bool
     from cstui.workspace import Workspace  # not for the commands (serve starts per sync)
 
     try:
-        ws = Workspace.open(data_dir or default_data_dir(), team=team)
+        ws = Workspace.open(data_dir or default_data_dir(), team=team, verify_later=True)
     except StoreError as exc:
         fail(str(exc), EXIT_STORAGE if isinstance(exc, StorageError) else EXIT_DATA)
         return

@@ -8,6 +8,7 @@ frame needs no computation. Depends on :mod:`.onboarding` and :mod:`.success_pla
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from collections import defaultdict
@@ -42,6 +43,7 @@ from cstui.domain.models import (
 from cstui.store import Change, NamedLock, Store, gc_paused
 from cstui.workspace.onboarding import Onboarding
 from cstui.workspace.repo import (
+    HEALTH_INPUT_TABLES,
     HEALTH_TABLE,
     RATINGS_TABLE,
     AccountNotFound,
@@ -191,13 +193,12 @@ class Health(Onboarding, SuccessPlans):
             ids = list(account_ids)
         else:
             ids = [r["id"] for r in self.store.scan(Account.table)]
-        cached, self._cache_models = self._cache_models, cache_models and self._cache_models
-        try:
-            with gc_paused():  # many short-lived objects, no cycles: no full collections
-                groups = self._input_groups() if len(ids) > 100 else {}
-                return self._score(ids, day, groups)
-        finally:
-            self._cache_models = cached
+        with contextlib.ExitStack() as stack:
+            if not cache_models:
+                stack.enter_context(self._uncached())
+            stack.enter_context(gc_paused())  # many short-lived objects, no cycles
+            groups = self._input_groups() if len(ids) > 100 else {}
+            return self._score(ids, day, groups)
 
     def _input_groups(self) -> dict[str, dict[str, list[dict[str, Any]]]]:
         """The score's per-account inputs grouped by account (for passes over the book)."""
@@ -328,22 +329,18 @@ class Health(Onboarding, SuccessPlans):
         flags_now: list[Flag] = []
         scope: set[str] = set()
         ids = [r["id"] for r in self.store.scan(Account.table)]
-        cached, self._cache_models = self._cache_models, False
-        try:
-            with gc_paused():
-                groups = self._input_groups()
-                for n, day in enumerate(days):
-                    last = n == len(days) - 1  # earlier days: only their score is kept
-                    for result, flags in self._score(ids, day, groups, flags=last):
-                        aid = result.account_id
-                        summaries[aid] = self._summary(
-                            result, flags, summaries.get(aid, {}), day, nps=last
-                        )
-                        if last:
-                            scope.add(aid)
-                            flags_now.extend(flags)
-        finally:
-            self._cache_models = cached
+        with self._uncached(), gc_paused():
+            groups = self._input_groups()
+            for n, day in enumerate(days):
+                last = n == len(days) - 1  # earlier days: only their score is kept
+                for result, flags in self._score(ids, day, groups, flags=last):
+                    aid = result.account_id
+                    summaries[aid] = self._summary(
+                        result, flags, summaries.get(aid, {}), day, nps=last
+                    )
+                    if last:
+                        scope.add(aid)
+                        flags_now.extend(flags)
         alerts = reconcile_alerts([], flags_now, days[-1], scope=scope) if days else []
         return {
             HEALTH_TABLE: [{"id": aid, **summary} for aid, summary in summaries.items()],
@@ -371,6 +368,11 @@ class Health(Onboarding, SuccessPlans):
         return self.record_health(
             self.evaluate(account_ids, as_of, cache_models=account_ids is not None), as_of
         )
+
+    def release_health_inputs(self) -> None:
+        """After a whole-book rescore: let go of the tables it parsed (the screens read
+        them one account at a time); the accounts stay, the portfolio reads them all."""
+        self.release(HEALTH_INPUT_TABLES - {Account.table})
 
     def rescore_lock(self) -> NamedLock:
         """The lock the one process rescoring the whole book holds (one rescore a day per

@@ -256,9 +256,10 @@ class Renewals(Health):
             if period.start > today:
                 message = f"{period.label} has not started yet."
                 raise InvalidRecord([message], {"period": [message]})
-        accounts, renewals = self.accounts(), self.renewals()
-        surveys, plans = self._all(SurveyResponse), self._all(OnboardingPlan)
-        history = self.account_history()
+        with self._uncached():  # a whole-book pass: do not keep 50,000 account models
+            accounts, renewals = self.accounts(), self.renewals()
+            surveys, plans = self._all(SurveyResponse), self._all(OnboardingPlan)
+            history = self.account_history()
         return [
             kpi.compute_kpis(
                 accounts,

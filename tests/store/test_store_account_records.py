@@ -8,11 +8,12 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tinydb import TinyDB
 
-from cstui.store import Store
+from cstui.store import CorruptSnapshotError, Store
 from cstui.store import snapshot as snap
 from cstui.store.snapshot import SLICES_TABLE
 
@@ -149,16 +150,94 @@ def test_slices_stay_readable_by_tinydb_and_never_trusted_stale(tmp_path: Path) 
 def test_slices_describe_only_the_bytes_they_were_made_for() -> None:
     old = snap.parse(snap.encode(snap.Meta(1, 0, 0), {"tasks": _docs("t1", "t2")})[0])
     new = snap.parse(snap.encode(snap.Meta(1, 0, 0), {"tasks": _docs("t3")})[0])
-    assert old.lazy["tasks"].slices is not None
-    stale = snap.LazyTable(SLICES_TABLE, b"", 0, 0, 0)
-    stale.raw = snap.encode(snap.Meta(1, 0, 0), {"tasks": _docs("t1", "t2")})[0]
-    start = stale.raw.index(b'"_slices":') + len(b'"_slices":')
-    stale.start, stale.end = start, len(stale.raw) - 1
+    assert old.lazy["tasks"].account_slices() is not None
+    assert new.lazy["tasks"].account_slices() is not None
     table = new.lazy["tasks"]
     table.slices = None
-    snap._attach_slices({"tasks": table}, stale)
-    assert table.slices is None  # the CRC it names is the old table's
+    raw = snap.encode(snap.Meta(1, 0, 0), {"tasks": _docs("t1", "t2")})[0]
+    start = raw.index(b'"_slices":') + len(b'"_slices":')
+    table.book = snap.SliceBook(snap.LazyTable(SLICES_TABLE, raw, start, len(raw) - 1, 0))
+    assert table.account_slices() is None  # the CRC it names is the old table's
 
 
 def _docs(*ids: str) -> dict[str, dict[str, Any]]:
     return {str(n): {"id": rid, "account_id": "acc1"} for n, rid in enumerate(ids, 1)}
+
+
+def test_another_checkpoint_parses_only_the_tables_it_changed(tmp_path: Path) -> None:
+    with Store(tmp_path, actor="me") as seed:
+        seed.bulk_load(
+            {
+                "activities": [{"id": f"a{i}", "account_id": "acc1"} for i in range(5)],
+                "tasks": [{"id": f"t{i}", "account_id": "acc1", "done": False} for i in range(5)],
+            }
+        )
+    reader = Store(tmp_path, actor="reader")
+    try:
+        with Store(tmp_path, actor="writer") as writer:
+            writer.put("tasks", "t3", {"done": True})
+            writer.checkpoint()
+        changes = reader.poll()
+        assert [(c.table, c.id, c.set.get("done")) for c in changes] == [("tasks", "t3", True)]
+        assert "activities" in reader._lazy  # unchanged: still unparsed
+        assert reader.get("tasks", "t3")["done"] is True  # type: ignore[index]
+        assert len(reader.all("activities")) == 5
+    finally:
+        reader.close()
+
+
+def _book(path: Path) -> None:
+    with Store(path, actor="me") as seed:
+        seed.bulk_load(
+            {
+                "accounts": [{"id": f"acc{i}", "name": f"N{i}"} for i in range(20)],
+                "activities": [{"id": f"a{i}", "account_id": f"acc{i % 20}"} for i in range(200)],
+            }
+        )
+
+
+def test_verify_later_opens_at_once_and_checks_on_a_thread(tmp_path: Path) -> None:
+    _book(tmp_path)
+    with Store(tmp_path, actor="me", verify_later=True) as store:
+        assert store.get("accounts", "acc3") == Store(tmp_path, actor="x").get("accounts", "acc3")
+        store.put("activities", "a1", {"note": "fine"})  # waits for the check, which passes
+        assert store.get("activities", "a1")["note"] == "fine"  # type: ignore[index]
+
+
+def test_verify_later_refuses_to_write_on_a_damaged_file_and_keeps_it(tmp_path: Path) -> None:
+    _book(tmp_path)
+    path = tmp_path / "cstui.json"
+    raw = bytearray(path.read_bytes())
+    at = raw.index(b'"account_id":"acc7"') + len(b'"account_id":"acc')
+    raw[at] = ord("9")  # acc7 -> acc9 in one activity: same length, wrong checksum
+    path.write_bytes(bytes(raw))
+    store = Store(tmp_path, actor="me", verify_later=True)  # the app's way: opens at once
+    try:
+        assert store.get("accounts", "acc1") is not None  # an undamaged table reads
+        assert store._verified.wait(30)
+        with pytest.raises(CorruptSnapshotError, match="damaged"):
+            store.poll()  # said where the app looks, once the thread found it ...
+        assert store.poll() == []  # ... and not again on every poll
+        for _ in range(2):  # every write is refused
+            with pytest.raises(CorruptSnapshotError, match="left the file exactly as it is"):
+                store.put("accounts", "acc1", {"name": "changed"})
+    finally:
+        store.close()
+    assert path.read_bytes() == bytes(raw)  # never written over
+
+
+def test_release_forgets_only_tables_that_match_the_file(tmp_path: Path) -> None:
+    _book(tmp_path)
+    with Store(tmp_path, actor="me") as store:
+        before = store.all("activities")
+        store.all("accounts")
+        store.put("accounts", "acc1", {"name": "edited"})  # accounts now differ from the file
+        assert store.release(["activities", "accounts", "nothing"]) == ["activities"]
+        assert "activities" in store._lazy
+        assert store.all("activities") == before  # read again from the file
+        assert store.get("accounts", "acc1")["name"] == "edited"  # type: ignore[index]
+        assert store.account_records("activities", "acc3") is None  # parsed again by all()
+        store.release(["activities"])
+        got = store.account_records("activities", "acc3")
+        assert got is not None
+        assert {r["id"] for r in got} == {f"a{i}" for i in range(3, 200, 20)}

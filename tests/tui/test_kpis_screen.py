@@ -156,13 +156,13 @@ async def test_survey_form_rejects_a_bad_score_and_a_detractor_raises_an_alert(
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert top(app) is not form
-    saved = [s for s in demo_ws.surveys(account.id) if s.score == 3]
-    assert demo_ws.count(SurveyResponse) == before + 1
-    assert saved
-    assert saved[0].contact_id == contact.id
-    assert saved[0].kind.value == "nps"
-    demo_ws.refresh_health([account.id])
-    assert any(a.rule == "detractor" and a.account_id == account.id for a in demo_ws.alerts())
+        saved = [s for s in demo_ws.surveys(account.id) if s.score == 3]
+        assert demo_ws.count(SurveyResponse) == before + 1
+        assert saved
+        assert saved[0].contact_id == contact.id
+        assert saved[0].kind.value == "nps"
+        demo_ws.refresh_health([account.id])
+        assert any(a.rule == "detractor" and a.account_id == account.id for a in demo_ws.alerts())
 
 
 async def test_japanese_at_80x24(demo_ws: Workspace) -> None:
