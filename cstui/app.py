@@ -25,6 +25,7 @@ from textual.worker import WorkerFailed
 
 from cstui import i18n
 from cstui.commands import AccountsProvider, ActionsProvider
+from cstui.domain.models import Account
 from cstui.i18n import Msg, render, t
 from cstui.screens.portfolio import PortfolioScreen
 from cstui.store import FolderWatch
@@ -185,6 +186,11 @@ class CSApp(WorkspaceApp):
         ws = self.workspace
         try:
             if ws.health_is_current():
+                return
+            if ws.count(Account) >= ws.rescore_elsewhere_from:
+                # A large book in a child process: it parses every table, and this one
+                # would keep that memory for the rest of the session.
+                await asyncio.to_thread(ws.rescore_elsewhere)
                 return
             lock = ws.rescore_lock()
             if not lock.try_acquire():

@@ -40,7 +40,7 @@ from cstui.domain.models import (
     SurveyResponse,
     UsageHistory,
 )
-from cstui.store import Change, NamedLock, Store, gc_paused
+from cstui.store import Change, NamedLock, Store, StoreError, gc_paused
 from cstui.workspace.onboarding import Onboarding
 from cstui.workspace.repo import (
     HEALTH_INPUT_TABLES,
@@ -49,6 +49,7 @@ from cstui.workspace.repo import (
     AccountNotFound,
     Write,
     changed_fields,
+    elsewhere,
     one_step,
     validate_plain,
 )
@@ -379,6 +380,21 @@ class Health(Onboarding, SuccessPlans):
         data folder: the others see it held and get the scores through the journal)."""
         return self.store.named_lock(RESCORE_LOCK)
 
+    rescore_elsewhere_from = 5_000
+    """Books this large rescore in a child process (:meth:`rescore_elsewhere`) in the app."""
+
+    def rescore_elsewhere(self, as_of: date | None = None) -> bool:
+        """:meth:`rescore_if_due` in a child process (see ``repo.elsewhere``); its scores
+        reach this process through the journal, as another process's would, and this one
+        never parses the whole book. Returns whether the child rescored."""
+        day = as_of or clock.today()
+        store = self.store
+        done = elsewhere(
+            _rescore_in_child, str(store.data_dir), self.user, store.team, self.settings, day
+        )
+        self.poll()
+        return done
+
     def rescore_if_due(self, as_of: date | None = None) -> bool:
         """Rescore every account unless today's scores are in or another process is on it.
 
@@ -480,3 +496,19 @@ class Health(Onboarding, SuccessPlans):
         else:
             series.pop(day, None)
         return sorted(series.items())
+
+
+def _rescore_in_child(data_dir: str, user: str, team: bool, settings: Settings, day: date) -> bool:
+    """The child's side of :meth:`Health.rescore_elsewhere`: open the folder, rescore if
+    due, close (a checkpoint, as any writer's)."""
+    clock.freeze(day)
+    try:
+        health = Health(Store(data_dir, actor=user, team=team), user=user, settings=settings)
+    except StoreError as exc:
+        raise StoreError(str(exc)) from None  # a plain one: it travels back to the app
+    try:
+        return health.rescore_if_due(day)
+    except StoreError as exc:
+        raise StoreError(str(exc)) from None
+    finally:
+        health.close()

@@ -13,6 +13,7 @@ from functools import cached_property
 from typing import Any
 
 from cstui import clock
+from cstui.config import Settings
 from cstui.domain import renewals as kpi
 from cstui.domain import tiers
 from cstui.domain.health import band_for
@@ -28,8 +29,9 @@ from cstui.domain.models import (
     validate,
 )
 from cstui.paths import config_dir
+from cstui.store import Store, StoreError
 from cstui.workspace.health import Health
-from cstui.workspace.repo import changed_fields
+from cstui.workspace.repo import changed_fields, elsewhere
 
 
 class Renewals(Health):
@@ -250,12 +252,8 @@ class Renewals(Health):
 
     def _kpis_for(self, periods: list[kpi.Period], slice: str) -> list[kpi.KPIReport]:
         """One report per period; the book's records are read (and validated) once for all."""
-        self._slice(slice)
+        self._check_query(periods, slice)
         today = clock.today()
-        for period in periods:
-            if period.start > today:
-                message = f"{period.label} has not started yet."
-                raise InvalidRecord([message], {"period": [message]})
         with self._uncached():  # a whole-book pass: do not keep 50,000 account models
             accounts, renewals = self.accounts(), self.renewals()
             surveys, plans = self._all(SurveyResponse), self._all(OnboardingPlan)
@@ -278,6 +276,15 @@ class Renewals(Health):
             for period in periods
         ]
 
+    def _check_query(self, periods: list[kpi.Period], slice: str) -> None:
+        """InvalidRecord for a slice that does not parse or a period not started yet."""
+        self._slice(slice)
+        today = clock.today()
+        for period in periods:
+            if period.start > today:
+                message = f"{period.label} has not started yet."
+                raise InvalidRecord([message], {"period": [message]})
+
     def kpi_report(self, period: str, slice: str = "all") -> kpi.KPIReport:
         """Every KPI for a period ("2026Q3", "2026-09", "2026") and slice (all, mine,
         tier:high|mid|tech, owner:NAME). Health uses the bands at the period's end."""
@@ -287,6 +294,51 @@ class Renewals(Health):
         """Reports for the ``n`` periods ending with ``period``, oldest first."""
         return self._kpis_for(self._period(period).last(n), slice)
 
+    kpis_elsewhere_from = 5_000
+    """Books this large compute the KPI trend in a child process (:meth:`kpi_trend_elsewhere`)."""
+
+    def kpi_trend_elsewhere(
+        self, period: str, n: int = 4, slice: str = "all"
+    ) -> list[kpi.KPIReport]:
+        """:meth:`kpi_trend` in a child process when the book is large (see
+        ``repo.elsewhere``): at 50,000 accounts it builds a model per account and per
+        renewal, and the app kept ~600 MB of that for the rest of the session."""
+        if self.count(Account) < self.kpis_elsewhere_from:
+            return self.kpi_trend(period, n, slice)
+        self._check_query(self._period(period).last(n), slice)  # bad input: said here
+        store = self.store
+        return elsewhere(
+            _kpi_trend_in_child,
+            str(store.data_dir),
+            self.user,
+            store.team,
+            self.settings,
+            clock.today(),
+            (period, n, slice),
+        )
+
     def tier_suggestions(self) -> list[tiers.TierSuggestion]:
         """Accounts whose ARR has crossed a tier threshold (kpis.toml ``[tiers.*]``)."""
         return tiers.tier_suggestions(self.accounts(), self.kpi_config)
+
+
+def _kpi_trend_in_child(
+    data_dir: str,
+    user: str,
+    team: bool,
+    settings: Settings,
+    day: date,
+    query: tuple[str, int, str],
+) -> list[kpi.KPIReport]:
+    """The child's side of :meth:`Renewals.kpi_trend_elsewhere` (reads only)."""
+    clock.freeze(day)
+    try:
+        renewals = Renewals(Store(data_dir, actor=user, team=team), user=user, settings=settings)
+    except StoreError as exc:
+        raise StoreError(str(exc)) from None  # a plain one: it travels back to the app
+    try:
+        return renewals.kpi_trend(*query)
+    except StoreError as exc:
+        raise StoreError(str(exc)) from None
+    finally:
+        renewals.store.close(checkpoint=False)

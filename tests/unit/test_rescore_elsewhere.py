@@ -1,0 +1,59 @@
+"""A large book's daily rescore runs in a child process: the app gets the scores through the
+journal, as from another process, and never parses the whole book itself."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from cstui import clock
+from cstui.app import create_app
+from cstui.domain.models import InvalidRecord
+from cstui.screens.portfolio import PortfolioScreen
+from cstui.workspace import HEALTH_INPUT_TABLES, Workspace
+
+NEW_DAY = date(2026, 11, 24)
+"""The day after the demo was scored."""
+
+pytestmark = pytest.mark.slow
+
+
+def test_a_child_rescores_and_this_process_reads_the_scores(demo_ws: Workspace) -> None:
+    clock.freeze(NEW_DAY)
+    demo_ws.portfolio()
+    assert not demo_ws.health_is_current()
+    assert demo_ws.rescore_elsewhere() is True
+    assert demo_ws.health_is_current()  # picked up through the journal
+    assert HEALTH_INPUT_TABLES - {"accounts", "ratings"} <= set(demo_ws.store._lazy)
+    assert demo_ws.rescore_elsewhere() is False  # today's scores are in: nothing to do
+    one = demo_ws.portfolio()[0]
+    assert demo_ws.health(one.id).score == one.health  # the same score as computed here
+
+
+async def test_the_app_rescores_a_large_book_elsewhere(demo_ws: Workspace) -> None:
+    clock.freeze(NEW_DAY)
+    demo_ws.rescore_elsewhere_from = 1  # every book is "large"
+    app = create_app(demo_ws, poll=False, rescore=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        for _ in range(600):  # the worker starts after the first frame; give the child 60 s
+            await app.workers.wait_for_complete()
+            await pilot.pause(0.1)
+            if demo_ws.health_is_current():
+                break
+        assert isinstance(app.screen, PortfolioScreen)
+        assert [n.message for n in app._notifications] == []
+        assert demo_ws.health_is_current()
+        assert "activities" in demo_ws.store._lazy  # the child read them, not the app
+
+
+def test_kpis_of_a_large_book_are_computed_in_a_child(demo_ws: Workspace) -> None:
+    clock.freeze(date(2026, 11, 23))
+    demo_ws.kpis_elsewhere_from = 1  # every book is "large"
+    elsewhere = demo_ws.kpi_trend_elsewhere("2026Q3", 2, "tier:high")
+    assert "surveys" in demo_ws.store._lazy  # the child read the book, not this process
+    assert elsewhere == demo_ws.kpi_trend("2026Q3", 2, "tier:high")
+    with pytest.raises(InvalidRecord, match="has not started yet"):
+        demo_ws.kpi_trend_elsewhere("2027Q4")  # bad input is said here, at once
+    with pytest.raises(InvalidRecord):
+        demo_ws.kpi_trend_elsewhere("2026Q3", 2, "tier:nonsense")
