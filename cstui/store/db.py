@@ -173,6 +173,10 @@ def _check_name(table: str, id: str) -> None:
         raise ValueError(f"Record ids must be non-empty text: {id!r}")
 
 
+_SLICE_READS_BEFORE_PARSE = 500
+"""Accounts read one at a time from an unparsed table before it is parsed instead: a CSM
+opens a few dozen a session; a pass over the book (thousands) is faster on the parsed
+table, and would otherwise keep a copy of every record it read."""
 _FINDS_BEFORE_PARSE = 16
 """Lookups by id an unparsed table answers from its bytes before it is parsed instead: each
 reads the table (40 ms at 150,000 activities); an import's hundreds would cost more."""
@@ -567,6 +571,11 @@ class Store:
         self._moved: set[str] = set()
         self._finds: dict[str, int] = {}
         """Records looked up by id in each unparsed table (each reads its bytes once)."""
+        self._slice_reads: dict[str, int] = {}
+        """``account_records`` calls per unparsed table (see ``_SLICE_READS_BEFORE_PARSE``)."""
+        self._extra: dict[str, set[str]] = {}
+        """Unparsed table -> ids in ``_partial`` whose account may not be their slice's
+        (created or given another account since the snapshot)."""
         """Unparsed tables where a record of unknown account got a new ``account_id`` since
         the snapshot: an account's records there can only be found by parsing the table."""
         self._clean: dict[str, snap.LazyTable] = {}
@@ -725,6 +734,8 @@ class Store:
         self._pending_ids = {}
         self._moved = set()
         self._finds = {}
+        self._slice_reads = {}
+        self._extra = {}
         self._clean = dict(s.lazy)
         self.last_seq = s.meta.last_seq
         self.schema = s.meta.schema
@@ -746,6 +757,7 @@ class Store:
             del self._lazy[name]
             self._partial.pop(name, None)
             self._pending_ids.pop(name, None)
+            self._extra.pop(name, None)
             self._moved.discard(name)
             dict.__setitem__(self._data, name, docs)
             self._index[name] = ids
@@ -831,9 +843,12 @@ class Store:
                 self._finds[table] = self._finds.get(table, 0) + 1
                 with contextlib.suppress(KeyError):
                     rec = lazy.find(id)
+                    lines = self._pending_ids.get(table, {}).get(id, ())
                     if rec is not None:
-                        for line in self._pending_ids.get(table, {}).get(id, ()):
+                        for line in lines:
                             rec = _patched(rec, line)
+                    if any("account_id" in line["set"] for line in lines):
+                        self._extra.setdefault(table, set()).add(id)
                     partial[id] = rec
                     return rec
         docs = self._docs(table)
@@ -870,6 +885,9 @@ class Store:
             if lazy is None or table in self._moved:
                 return None
             self._check_open()
+            reads = self._slice_reads[table] = self._slice_reads.get(table, 0) + 1
+            if reads > _SLICE_READS_BEFORE_PARSE:
+                return None  # a pass over the book: parsing the table once is cheaper
             try:
                 base = lazy.records_of(account_id)
             except snap.InvalidSnapshot as exc:
@@ -884,12 +902,14 @@ class Store:
                     for line in waiting.get(rid, ()):
                         rec = _patched(rec, line)
                     partial[rid] = rec
+            ids = dict.fromkeys([rec["id"] for rec in base] + list(self._extra.get(table, ())))
+            found = [partial.get(rid) for rid in ids]
             return [
-                rec
-                for rec in partial.values()
-                if rec is not None
-                and rec.get("account_id") == account_id
-                and not rec.get("_deleted")
+                one
+                for one in found
+                if one is not None
+                and one.get("account_id") == account_id
+                and not one.get("_deleted")
             ]
 
     def peek(self, table: str, id: str, *, include_deleted: bool = False) -> Record | None:
@@ -931,6 +951,7 @@ class Store:
                 self._index.pop(name, None)
                 self._tombs.pop(name, None)
                 self._finds.pop(name, None)
+                self._slice_reads.pop(name, None)
                 self._lazy[name] = clean
                 if name in self._table_names:
                     self._db.table(name).clear_cache()
@@ -1240,10 +1261,13 @@ class Store:
         if rid in partial:
             rec = partial[rid]
             partial[rid] = None if line.get("purge") else _patched(rec or {"id": rid}, line)
+            if "account_id" in line["set"]:
+                self._extra.setdefault(table, set()).add(rid)  # not where its slice says
         elif not line.get("purge") and line["set"].get("_rev") == 1:
             # Created since the snapshot (an update of an older record has _rev >= 2), so
             # the lines alone make the whole record.
             partial[rid] = _patched({"id": rid}, line)
+            self._extra.setdefault(table, set()).add(rid)
         elif "account_id" in line["set"]:
             self._moved.add(table)
 

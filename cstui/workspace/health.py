@@ -40,7 +40,7 @@ from cstui.domain.models import (
     SurveyResponse,
     UsageHistory,
 )
-from cstui.store import Change, NamedLock, Store, StoreError, gc_paused
+from cstui.store import Change, NamedLock, Store, gc_paused
 from cstui.workspace.onboarding import Onboarding
 from cstui.workspace.repo import (
     HEALTH_INPUT_TABLES,
@@ -198,6 +198,8 @@ class Health(Onboarding, SuccessPlans):
             if not cache_models:
                 stack.enter_context(self._uncached())
             stack.enter_context(gc_paused())  # many short-lived objects, no cycles
+            if len(ids) > 100:  # a pass over the book: whole tables, not account by account
+                self.preload(HEALTH_INPUT_TABLES)
             groups = self._input_groups() if len(ids) > 100 else {}
             return self._score(ids, day, groups)
 
@@ -502,13 +504,8 @@ def _rescore_in_child(data_dir: str, user: str, team: bool, settings: Settings, 
     """The child's side of :meth:`Health.rescore_elsewhere`: open the folder, rescore if
     due, close (a checkpoint, as any writer's)."""
     clock.freeze(day)
-    try:
-        health = Health(Store(data_dir, actor=user, team=team), user=user, settings=settings)
-    except StoreError as exc:
-        raise StoreError(str(exc)) from None  # a plain one: it travels back to the app
+    health = Health(Store(data_dir, actor=user, team=team), user=user, settings=settings)
     try:
         return health.rescore_if_due(day)
-    except StoreError as exc:
-        raise StoreError(str(exc)) from None
     finally:
         health.close()

@@ -29,7 +29,7 @@ from cstui.domain.models import (
     validate,
 )
 from cstui.paths import config_dir
-from cstui.store import Store, StoreError
+from cstui.store import Store
 from cstui.workspace.health import Health
 from cstui.workspace.repo import changed_fields, elsewhere
 
@@ -332,13 +332,8 @@ def _kpi_trend_in_child(
 ) -> list[kpi.KPIReport]:
     """The child's side of :meth:`Renewals.kpi_trend_elsewhere` (reads only)."""
     clock.freeze(day)
-    try:
-        renewals = Renewals(Store(data_dir, actor=user, team=team), user=user, settings=settings)
-    except StoreError as exc:
-        raise StoreError(str(exc)) from None  # a plain one: it travels back to the app
+    renewals = Renewals(Store(data_dir, actor=user, team=team), user=user, settings=settings)
     try:
         return renewals.kpi_trend(*query)
-    except StoreError as exc:
-        raise StoreError(str(exc)) from None
     finally:
         renewals.store.close(checkpoint=False)

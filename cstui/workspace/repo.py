@@ -9,13 +9,14 @@ store and the domain models only.
 
 from __future__ import annotations
 
-import concurrent.futures
 import contextlib
 import functools
 import gc
 import getpass
-import multiprocessing
 import os
+import pickle
+import subprocess
+import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -112,21 +113,64 @@ def validate_plain(model: type[M], data: Mapping[str, Any]) -> M:
 
 
 def elsewhere(work: Callable[..., T], *args: Any) -> T:
-    """``work(*args)`` in a new process, its result back: for whole-book passes, which parse
-    every table and build a model per record. Memory a process took does not go back to
-    the system in full (a 50,000-account rescore left 1.9 GB in the app); a child's goes
-    when it exits, and its CPU is another core's, not the UI's. ``work`` must be a
-    module-level function and return something picklable; an error in it is raised here as
-    ``StoreError`` with its message (its type may not survive the trip).
+    """``work(*args)`` in a new Python process, its result back: for whole-book passes,
+    which parse every table and build a model per record. Memory a process took does not go
+    back to the system in full (a 50,000-account rescore left 1.9 GB in the app); a child's
+    goes when it exits, and its CPU is another core's, not the UI's.
+
+    A plain subprocess speaking pickle over its stdin and stdout, not ``multiprocessing``:
+    that starts a resource tracker, which fails under Textual (its stderr has no file
+    descriptor). ``work`` must be module-level and return something picklable; a
+    ``StoreError`` in it is raised here with its message, any other failure as one
+    ``StoreError`` without details (they may quote customer data). :func:`stop_children`
+    ends the children still running (the app is closing).
     """
-    context = multiprocessing.get_context("spawn")  # no fork: the app has threads
-    with concurrent.futures.ProcessPoolExecutor(1, mp_context=context) as pool:
-        try:
-            return pool.submit(work, *args).result()
-        except StoreError:
-            raise
-        except concurrent.futures.process.BrokenProcessPool as exc:
-            raise StoreError(f"A background process stopped before it finished ({exc}).") from None
+    payload = pickle.dumps((work, args))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    child = subprocess.Popen(
+        [sys.executable, "-c", _CHILD_MAIN],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
+    _children.add(child)
+    try:
+        out, _ = child.communicate(payload)
+    finally:
+        _children.discard(child)
+    try:
+        kind, value = pickle.loads(out)
+    except Exception:
+        kind, value = "failed", None
+    if kind == "ok":
+        return value  # type: ignore[no-any-return]
+    if kind == "store":
+        raise StoreError(str(value))
+    raise StoreError(f"A background process failed (exit status {child.returncode}).")
+
+
+_CHILD_MAIN = """
+import pickle, sys
+from cstui.store import StoreError
+work, args = pickle.load(sys.stdin.buffer)
+try:
+    result = ("ok", work(*args))
+except StoreError as exc:
+    result = ("store", str(exc))
+except Exception as exc:
+    result = ("error", type(exc).__name__)
+sys.stdout.buffer.write(pickle.dumps(result))
+"""
+_children: set[subprocess.Popen[bytes]] = set()
+
+
+def stop_children() -> None:
+    """End the :func:`elsewhere` children still running (their work is lost, never half
+    saved: a child writes in one transaction, and a cut journal line is dropped)."""
+    for child in list(_children):
+        with contextlib.suppress(OSError):
+            child.kill()
 
 
 def current_user() -> str:
@@ -194,6 +238,7 @@ class Repo:
         if self._closed:
             return
         self._closed = True
+        stop_children()
         self._unsubscribe()
         self.store.close(checkpoint=True)
 
