@@ -912,6 +912,17 @@ class Store:
                 and not one.get("_deleted")
             ]
 
+    def peek_loaded(self, table: str, id: str) -> Record | None:
+        """``peek(include_deleted=True)`` if the record is in memory (its table parsed, or
+        the record read on its own), else None without reading anything: for change
+        handling, where a record this process never read can have shaped nothing it
+        shows (a teammate's rescore changed 40,000 alerts; looking each up parsed them)."""
+        with self._mutex:
+            partial = self._partial.get(table)
+            if table in self._lazy:
+                return None if partial is None else partial.get(id)
+            return self._record(table, id)
+
     def peek(self, table: str, id: str, *, include_deleted: bool = False) -> Record | None:
         """The live record itself, not a copy (None for a tombstone unless asked): read it,
         never mutate it.

@@ -278,7 +278,7 @@ class Repo:
             if ch.table == Account.table:
                 accounts.add(ch.id)
             else:
-                record = self.store.peek(ch.table, ch.id, include_deleted=True) or ch.set
+                record = self.store.peek_loaded(ch.table, ch.id) or ch.set
                 account_id = record.get("account_id")
                 if isinstance(account_id, str):
                     accounts.add(account_id)
@@ -311,7 +311,7 @@ class Repo:
         if ch.table == Account.table:
             self._forget(ch, ch.id)
             return
-        record = self.store.peek(ch.table, ch.id, include_deleted=True) or {}
+        record = self.store.peek_loaded(ch.table, ch.id) or ch.set
         account_id = record.get("account_id") or getattr(old, "account_id", None)
         self._forget(ch, account_id if isinstance(account_id, str) else None)
 

@@ -244,3 +244,21 @@ def test_release_forgets_only_tables_that_match_the_file(tmp_path: Path) -> None
         got = store.account_records("activities", "acc3")
         assert got is not None
         assert {r["id"] for r in got} == {f"a{i}" for i in range(3, 200, 20)}
+
+
+def test_changes_to_records_never_read_leave_the_table_unparsed(tmp_path: Path) -> None:
+    _book(tmp_path)
+    reader = Store(tmp_path, actor="reader")
+    try:
+        seen = reader.account_records("activities", "acc2")
+        assert seen is not None
+        with Store(tmp_path, actor="writer") as writer:
+            for i in range(100):  # more than the lookups by id an unparsed table answers
+                writer.put("activities", f"a{i}", {"done": True})
+        changes = reader.poll()
+        assert len(changes) == 100
+        assert reader.peek_loaded("activities", "a2") == {**seen[0], **changes[2].set}
+        assert reader.peek_loaded("activities", "a3") is None  # never read: not looked up
+        assert "activities" in reader._lazy
+    finally:
+        reader.close()
