@@ -717,13 +717,36 @@ class Store:
                 f"Update cstui to open it."
             )
 
-    def _install(self, s: snap.Snapshot) -> None:
-        """Make ``s`` the in-memory state (the dict TinyDB reads is kept, emptied, refilled)."""
+    def _start_verifying(self, s: snap.Snapshot) -> None:
+        """Check an unverified snapshot's checksums on a thread (see :meth:`_verify`)."""
         if s.unverified:
             self._verified = threading.Event()
             threading.Thread(
                 target=self._verify, args=(list(s.lazy.values()),), daemon=True
             ).start()
+
+    def _adopt(self) -> None:
+        """Another process checkpointed exactly the state held here (caught up, lock held):
+        let the unparsed tables read the new file, which holds their waiting journal lines
+        (a teammate's rescore left 40,000 of them in memory here), and every table be
+        copied from it at the next checkpoint."""
+        fresh = snap.load(self.snapshot_path, team=self.team, verify=not self._verify_later)
+        if not fresh.lazy:  # no layout to read tables from: keep what we have
+            return
+        self._start_verifying(fresh)
+        for name in list(self._lazy):
+            self._lazy[name] = fresh.lazy.get(name, self._lazy[name])
+        self._clean = dict(fresh.lazy)
+        self._pending = {}
+        self._pending_ids = {}
+        self._moved = set()
+        self._extra = {}
+        self._finds = {}
+        self._slice_reads = {}
+
+    def _install(self, s: snap.Snapshot) -> None:
+        """Make ``s`` the in-memory state (the dict TinyDB reads is kept, emptied, refilled)."""
+        self._start_verifying(s)
         self._data.clear()
         self._data.update(s.tables)
         self._index = s.index
@@ -1389,6 +1412,8 @@ class Store:
             old.close()
             if meta.last_seq > self.last_seq or meta.schema != self.schema:
                 changes.extend(self._reload())
+            else:
+                self._adopt()
             self.generation = meta.generation
         return changes
 

@@ -126,13 +126,25 @@ def test_one_account_is_read_without_parsing_the_table(tmp_path: Path) -> None:
         assert moved is not None
         assert "a8" in {r["id"] for r in moved}
         assert "activities" in store._lazy
-        with Store(tmp_path, actor="other") as other:  # another process moves one unseen
-            other.put("activities", "a9", {"account_id": "acc7"})
+        other = Store(tmp_path, actor="other")  # another process moves one unseen
+        other.put("activities", "a9", {"account_id": "acc7"})
+        other.close(checkpoint=False)
         store.poll()
         assert store.account_records("activities", "acc7") is None  # only a parse can tell
         assert "a9" in {r["id"] for r in store.scan("activities") if r["account_id"] == "acc7"}
     finally:
         store.close()
+    fresh = Store(tmp_path, actor="me")  # has read nothing
+    try:
+        with Store(tmp_path, actor="other") as other:  # a move, then a checkpoint
+            other.put("activities", "a10", {"account_id": "acc7"})
+        fresh.poll()  # the new file knows where a10 is now: no parse needed
+        moved = fresh.account_records("activities", "acc7")
+        assert moved is not None
+        assert {"a8", "a9", "a10"} <= {r["id"] for r in moved}
+        assert "activities" in fresh._lazy
+    finally:
+        fresh.close()
 
 
 def test_slices_stay_readable_by_tinydb_and_never_trusted_stale(tmp_path: Path) -> None:
