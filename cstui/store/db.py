@@ -173,6 +173,9 @@ def _check_name(table: str, id: str) -> None:
         raise ValueError(f"Record ids must be non-empty text: {id!r}")
 
 
+_MANY_CHANGES = 1000
+"""A poll that brought this many changes (a teammate's import or rescore) hands the memory
+they took back to the system once they are handled."""
 _SLICE_READS_BEFORE_PARSE = 500
 """Accounts read one at a time from an unparsed table before it is parsed instead: a CSM
 opens a few dozen a session; a pass over the book (thousands) is faster on the parsed
@@ -1492,6 +1495,8 @@ class Store:
             ):
                 changes = self._catch_up(exclusive=False)
             self._notify(changes)
+            if len(changes) > _MANY_CHANGES:
+                _give_back_memory()  # the lines and their notifications are gone now
             return changes
 
     def subscribe(self, callback: Callback) -> Callable[[], None]:
