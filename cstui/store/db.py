@@ -577,6 +577,9 @@ class Store:
         self._slice_reads: dict[str, int] = {}
         """``account_records`` calls per unparsed table (see ``_SLICE_READS_BEFORE_PARSE``)."""
         self._extra: dict[str, set[str]] = {}
+        self._accounts_read: dict[str, dict[str, list[str]]] = {}
+        """Unparsed table -> account -> ids its slice listed (read once; the records are
+        kept current in ``_partial``)."""
         """Unparsed table -> ids in ``_partial`` whose account may not be their slice's
         (created or given another account since the snapshot)."""
         """Unparsed tables where a record of unknown account got a new ``account_id`` since
@@ -744,6 +747,7 @@ class Store:
         self._pending_ids = {}
         self._moved = set()
         self._extra = {}
+        self._accounts_read = {}
         self._finds = {}
         self._slice_reads = {}
 
@@ -762,6 +766,7 @@ class Store:
         self._finds = {}
         self._slice_reads = {}
         self._extra = {}
+        self._accounts_read = {}
         self._clean = dict(s.lazy)
         self.last_seq = s.meta.last_seq
         self.schema = s.meta.schema
@@ -784,6 +789,7 @@ class Store:
             self._partial.pop(name, None)
             self._pending_ids.pop(name, None)
             self._extra.pop(name, None)
+            self._accounts_read.pop(name, None)
             self._moved.discard(name)
             dict.__setitem__(self._data, name, docs)
             self._index[name] = ids
@@ -911,24 +917,27 @@ class Store:
             if lazy is None or table in self._moved:
                 return None
             self._check_open()
-            reads = self._slice_reads[table] = self._slice_reads.get(table, 0) + 1
-            if reads > _SLICE_READS_BEFORE_PARSE:
-                return None  # a pass over the book: parsing the table once is cheaper
-            try:
-                base = lazy.records_of(account_id)
-            except snap.InvalidSnapshot as exc:
-                raise snap.corrupt(self.snapshot_path, str(exc)) from None
-            if base is None:
-                return None
             partial = self._partial.setdefault(table, {})
-            waiting = self._pending_ids.get(table, {})
-            for rec in base:
-                rid = rec["id"]
-                if rid not in partial:
-                    for line in waiting.get(rid, ()):
-                        rec = _patched(rec, line)
-                    partial[rid] = rec
-            ids = dict.fromkeys([rec["id"] for rec in base] + list(self._extra.get(table, ())))
+            known = self._accounts_read.setdefault(table, {})
+            if account_id not in known:
+                reads = self._slice_reads[table] = self._slice_reads.get(table, 0) + 1
+                if reads > _SLICE_READS_BEFORE_PARSE:
+                    return None  # a pass over the book: parsing the table once is cheaper
+                try:
+                    base = lazy.records_of(account_id)
+                except snap.InvalidSnapshot as exc:
+                    raise snap.corrupt(self.snapshot_path, str(exc)) from None
+                if base is None:
+                    return None
+                waiting = self._pending_ids.get(table, {})
+                for rec in base:
+                    rid = rec["id"]
+                    if rid not in partial:
+                        for line in waiting.get(rid, ()):
+                            rec = _patched(rec, line)
+                        partial[rid] = rec
+                known[account_id] = [rec["id"] for rec in base]
+            ids = dict.fromkeys(known[account_id] + list(self._extra.get(table, ())))
             found = [partial.get(rid) for rid in ids]
             return [
                 one
