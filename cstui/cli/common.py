@@ -156,6 +156,20 @@ def team_option(func: F) -> F:
     )(func)
 
 
+def read_team_option(func: F) -> F:
+    """``--team`` for a command that only reads: accepted (scripts pass it to every command),
+    never passed on, so reading a folder never turns it into a team folder; a team folder is
+    recognised by itself (its marker, its group modes)."""
+    return click.option(
+        "--team",
+        is_flag=True,
+        envvar="CSTUI_TEAM",
+        callback=inherited,
+        expose_value=False,
+        help="Accepted; a command that only reads never makes the folder a team folder.",
+    )(func)
+
+
 def run_app(ws: Workspace, lang: str | None) -> None:
     from cstui.app import create_app  # Textual is imported only when a UI is wanted
 
