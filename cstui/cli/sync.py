@@ -12,6 +12,7 @@ import sys
 import tempfile
 import threading
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -447,15 +448,9 @@ def _sync_all(
         if not crm:
             return EXIT_OK
     if hub and not (show_status or show_conflicts or dry_run):
-        if resolutions:
-            try:
-                settled = _apply_resolutions(service, resolutions)
-            except ResolveError as exc:
-                click.echo(f"cstui: {clean(str(exc))}", err=True)
-                return EXIT_ERROR
-            resolutions = ()
-            if not quiet:
-                click.echo(t("cli.sync.settled", n=settled))
+        code = _settle(service, resolutions, quiet=quiet) if resolutions else None
+        if code is not None:
+            return code
         code = _sync_hub(store, quiet=quiet)
         if code not in (EXIT_OK, EXIT_ACTION) or not crm:
             return code
@@ -469,12 +464,7 @@ def _sync_all(
         )
         return crm_code if crm_code != EXIT_OK else code
     if not crm and show_conflicts:
-        found = service.list_conflicts()
-        for c in found:
-            _print_conflict(c)
-        if not found:
-            click.echo("No open conflicts.")
-        return EXIT_OK
+        return _list_conflicts(service)
     return _sync(
         service,
         dry_run=dry_run,
@@ -534,15 +524,31 @@ def _print_hub_status(store: Store, *, dry_run: bool) -> None:
     click.echo(f"Open conflicts: {status.conflicts}")
 
 
-def _sync_hub(store: Store, *, quiet: bool) -> int:
-    """Push to and pull from the team hub; one line of outcome."""
+def _progress_line(quiet: bool) -> tuple[bool, Callable[[Progress], None]]:
+    """Whether progress is shown (on one rewritten stderr line, when it is a terminal), and
+    the callback that shows it."""
     show = sys.stderr.isatty() and not quiet
-    cancel = threading.Event()
 
     def progress(p: Progress) -> None:
         if show and p.phase != "done":
             click.echo(f"\r{p.message}\x1b[K", err=True, nl=False)
 
+    return show, progress
+
+
+def _interrupted(cancel: threading.Event, record_failure: Callable[[SyncError], None]) -> int:
+    """Ctrl-C: stop the run, record it as cancelled, say that what was done is kept."""
+    cancel.set()
+    with contextlib.suppress(Exception):  # a second Ctrl-C must not leave a traceback
+        record_failure(Cancelled("Interrupted (Ctrl-C)."))
+    click.echo("cstui: sync interrupted; everything done so far is saved.", err=True)
+    return EXIT_CANCELLED
+
+
+def _sync_hub(store: Store, *, quiet: bool) -> int:
+    """Push to and pull from the team hub; one line of outcome."""
+    show, progress = _progress_line(quiet)
+    cancel = threading.Event()
     try:
         hub = HubSync(store)
     except SyncError as exc:
@@ -551,11 +557,7 @@ def _sync_hub(store: Store, *, quiet: bool) -> int:
     try:
         report = hub.run(progress=progress, cancel=cancel)
     except KeyboardInterrupt:
-        cancel.set()
-        with contextlib.suppress(Exception):
-            hub.record_failure(Cancelled("Interrupted (Ctrl-C)."))
-        click.echo("cstui: sync interrupted; everything done so far is saved.", err=True)
-        return EXIT_CANCELLED
+        return _interrupted(cancel, hub.record_failure)
     except SyncError as exc:
         if not isinstance(exc, SyncBusy):
             with contextlib.suppress(Exception):
@@ -656,11 +658,7 @@ def _sync(
             return EXIT_OK
         report = _run_with_progress(service, adapter, cancel, quiet=quiet)
     except KeyboardInterrupt:
-        cancel.set()
-        with contextlib.suppress(Exception):  # a second Ctrl-C must not leave a traceback
-            service.record_failure(Cancelled("Interrupted (Ctrl-C)."))
-        click.echo("cstui: sync interrupted; everything done so far is saved.", err=True)
-        return EXIT_CANCELLED
+        return _interrupted(cancel, service.record_failure)
     except SyncError as exc:
         # The run raises before it returns, so only the error knows whether data changed.
         tail = (
@@ -703,12 +701,7 @@ def _run_with_progress(
     service: SyncService, adapter: CRMAdapter, cancel: threading.Event, *, quiet: bool
 ) -> SyncReport:
     """Run the sync, showing progress on one rewritten stderr line when it is a terminal."""
-    show = sys.stderr.isatty() and not quiet
-
-    def progress(p: Progress) -> None:
-        if show and p.phase != "done":
-            click.echo(f"\r{p.message}\x1b[K", err=True, nl=False)
-
+    show, progress = _progress_line(quiet)
     report = service.run(adapter, progress=progress, cancel=cancel)
     if show:
         click.echo("", err=True)
