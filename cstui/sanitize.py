@@ -41,6 +41,15 @@ def clean(text: str, *, single_line: bool = True) -> str:
     return _CONTROL.sub(_stand_in, text)
 
 
+def show_value(value: Any, width: int = 40) -> str:
+    """A field's value on one line (a conflict's, a planned push's): literal, cleaned, cut
+    to ``width`` characters; "—" for nothing."""
+    if value is None or value == "":
+        return "—"
+    text = clean(str(value))
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def json_text(value: Any, *, indent: int | None = 2) -> str:
     """``value`` as JSON (non-ASCII kept readable) with every character a terminal could act
     on escaped as ``\\uXXXX``: ``json.dumps`` escapes C0 controls, but with

@@ -33,6 +33,7 @@ from cstui.exitcodes import (
 from cstui.i18n import t
 from cstui.paths import default_data_dir
 from cstui.sanitize import clean
+from cstui.sanitize import show_value as _value
 from cstui.store import StorageError, Store, StoreError
 from cstui.sync import registry
 from cstui.sync.adapters.base import AdapterContext, Capability, CRMAdapter
@@ -53,13 +54,6 @@ SNAPSHOT = "cstui.json"
 SHOW_ITEMS = 20
 """Items listed per section of the plan; the rest are counted."""
 ONE = {"accounts": "account", "contacts": "contact", "activities": "note", "tasks": "task"}
-
-
-def _value(value: Any) -> str:
-    if value is None or value == "":
-        return "—"
-    text = clean(str(value))
-    return text if len(text) <= 40 else text[:39] + "…"
 
 
 def _item(item: PlannedPush) -> str:
