@@ -140,13 +140,9 @@ class Portfolio(Renewals):
             self._last_touch = {k: date.fromisoformat(v) for k, v in latest.items()}
         return self._last_touch
 
-    def latest_nps(self, account_id: str) -> int | None:
-        """The latest NPS answer of the last year; from the health summary until surveys load."""
-        loaded = self._latest_nps is not None
-        return self._nps(account_id, None if loaded else self._health_summaries().get(account_id))
-
     def _nps(self, account_id: str, summary: dict[str, Any] | None) -> int | None:
-        """``latest_nps`` with the account's health summary already looked up."""
+        """The latest NPS answer of the last year; from the account's health summary (looked
+        up by the caller) until the surveys load."""
         if self._latest_nps is None:
             if summary is not None and "nps" in summary:
                 value = summary["nps"]

@@ -84,9 +84,7 @@ async def test_japanese_free_text_and_renewal_term(demo_ws: Workspace) -> None:
         query = parse("株式会社 renewal<90d")
         screen = app.screen
         assert isinstance(screen, PortfolioScreen)
-        assert [r.id for r in table.rows] == [
-            r.id for r in screen.sorted_rows() if query.matches(r)
-        ]
+        assert [r.id for r in table.rows] == [r.id for r in query.apply(screen.sorted_rows())]
         assert table.rows
         assert all("株式会社" in r.name for r in table.rows)
         assert all(r.days_to_renewal is not None and r.days_to_renewal < 90 for r in table.rows)
