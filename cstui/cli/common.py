@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 import click
 from click.core import ParameterSource
-from rich.cells import get_character_cell_size
 
 from cstui import i18n
 from cstui.exitcodes import EXIT_DATA, EXIT_ERROR, EXIT_STORAGE
@@ -268,21 +267,3 @@ def write_out(text: str) -> None:
     stream = sys.stdout
     stream.write(clean(text, single_line=False) if to_terminal(stream) else text)
     stream.flush()
-
-
-def pad_cells(text: str, width: int) -> str:
-    """Pad (or cut) to a width in terminal cells, so Japanese names line up too.
-
-    One pass over at most ``width`` characters: a 100,000-character name costs what a short
-    one does (cutting one character at a time and measuring again was quadratic).
-    """
-    used = 0
-    for n, char in enumerate(text):
-        cells = get_character_cell_size(char)
-        if used + cells > width:  # too long: cut so that the ellipsis fits
-            while used + 1 > width and n > 0:
-                n -= 1
-                used -= get_character_cell_size(text[n])
-            return text[:n] + "…" + " " * max(width - used - 1, 0)
-        used += cells
-    return text + " " * (width - used)

@@ -14,11 +14,11 @@ import click
 
 from cstui import clock, i18n
 from cstui.cli.common import data_dir_option, fail, lang_option, opened, read_team_option
-from cstui.cli.common import pad_cells as _pad
 from cstui.cli.jsonout import emit
 from cstui.domain.models import Task
 from cstui.i18n import t
 from cstui.sanitize import clean
+from cstui.sanitize import fit_cells as _pad
 from cstui.workspace import AccountNotFound
 
 DUE_WIDTH = 12

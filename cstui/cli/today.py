@@ -11,10 +11,11 @@ from pathlib import Path
 import click
 
 from cstui import clock, i18n
-from cstui.cli.common import data_dir_option, lang_option, opened, pad_cells, read_team_option
+from cstui.cli.common import data_dir_option, lang_option, opened, read_team_option
 from cstui.cli.jsonout import emit
 from cstui.i18n import t
 from cstui.sanitize import clean
+from cstui.sanitize import fit_cells as pad_cells
 from cstui.workspace.today import TodayDigest, TodayItem, build_today, section_title
 
 WHEN_WIDTH = 12

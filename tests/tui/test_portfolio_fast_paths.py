@@ -7,8 +7,9 @@ from rich.text import Text
 
 from cstui.app import CSApp, create_app
 from cstui.domain.portfolio import SummaryTotals, summarize
+from cstui.sanitize import fit_cells
 from cstui.screens import portfolio as portfolio_screen
-from cstui.widgets.account_table import AccountTable, fit_cells
+from cstui.widgets.account_table import AccountTable
 from cstui.widgets.filter_input import FilterInput
 from cstui.workspace import Workspace
 
