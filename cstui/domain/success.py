@@ -339,22 +339,6 @@ class _Reader:
             raise PlanInputError(self.problems)
 
 
-OBJECTIVE_FIELDS: Final = (
-    "title",
-    "audience",
-    "stakeholder",
-    "kpi_name",
-    "unit",
-    "baseline",
-    "target",
-    "start",
-    "due",
-    "status",
-    "tasks",
-)
-"""Form field names understood by :func:`objective_from_form`."""
-
-
 def _tasks(value: Any) -> list[str]:
     if value is None:
         return []
@@ -544,10 +528,12 @@ def objective_from_form(
 ) -> Objective:
     """An objective from form values: a new one (``current`` None) or ``current`` edited.
 
-    Fields absent from ``data`` keep their current value. The KPI is all or nothing: a name,
-    a baseline and a target, the target different from the baseline; blanking all three
-    removes it. A due date before ``today`` is refused on creation only (an old objective
-    legitimately becomes overdue). Editing baseline or target keeps the reading history.
+    The fields: title, audience, stakeholder, kpi_name, unit, baseline, target, start, due,
+    status and tasks. Fields absent from ``data`` keep their current value. The KPI is all
+    or nothing: a name, a baseline and a target, the target different from the baseline;
+    blanking all three removes it. A due date before ``today`` is refused on creation only
+    (an old objective legitimately becomes overdue). Editing baseline or target keeps the
+    reading history.
     """
     r = _Reader(data)
     title = r.text("title", "" if current is None else current.title)
