@@ -6,10 +6,6 @@ Never imports Textual. The app and the CLI use :class:`SyncService`.
 from .conflicts import CHOICES, Conflict, ResolveError
 from .engine import Failure, Plan, PlannedPush, Progress, SyncEngine, SyncReport
 from .errors import (
-    EXIT_CANCELLED,
-    EXIT_CONFLICTS,
-    EXIT_OK,
-    EXIT_PARTIAL,
     Cancelled,
     ConfigError,
     GarbageResponse,
@@ -23,10 +19,6 @@ from .service import SyncService, SyncStatus, sync_status
 
 __all__ = [
     "CHOICES",
-    "EXIT_CANCELLED",
-    "EXIT_CONFLICTS",
-    "EXIT_OK",
-    "EXIT_PARTIAL",
     "Cancelled",
     "ConfigError",
     "Conflict",
