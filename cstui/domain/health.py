@@ -44,7 +44,6 @@ from pydantic import (
 
 from cstui import i18n
 from cstui.domain.config import (
-    ConfigError,
     ConfigModel,
     invalid,
     merge,
@@ -111,9 +110,6 @@ class Band(StrEnum):
 # --------------------------------------------------------------------------------------------
 # Configuration
 # --------------------------------------------------------------------------------------------
-
-HealthConfigError = ConfigError
-"""The health config's error is the one error type of every config file (file, line, key)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from cstui.domain.config import ConfigError
 from cstui.domain.health import (
     MEASURES,
     Band,
     HealthConfig,
-    HealthConfigError,
     HealthInputs,
     ManualRating,
     MeasureResult,
@@ -500,8 +500,8 @@ def test_partial_user_file_merges_over_defaults(cfg: HealthConfig) -> None:
     assert cfg.weights[Stage.ADOPTION]["adoption"] == 25  # base untouched
 
 
-def _error(text: str, base: HealthConfig | None) -> HealthConfigError:
-    with pytest.raises(HealthConfigError) as info:
+def _error(text: str, base: HealthConfig | None) -> ConfigError:
+    with pytest.raises(ConfigError) as info:
         parse_health_config(text, USER, base)
     return info.value
 
