@@ -47,31 +47,6 @@ from cstui.domain.models import (
 from cstui.domain.templates import first_value_day
 from cstui.i18n import Msg, join, msg, render
 
-__all__ = [
-    "KPI_KEYS",
-    "BandRow",
-    "Forecast",
-    "HealthRow",
-    "KPIConfig",
-    "KPIConfigError",
-    "KPIReport",
-    "KPIValue",
-    "MonthRow",
-    "Outcome",
-    "Period",
-    "Renewal",
-    "add_years",
-    "check_outcome",
-    "compute_kpis",
-    "default_kpi_config",
-    "implied_renewals",
-    "parse_kpi_config",
-    "parse_slice",
-    "renewal_id",
-    "renewals_by_month",
-    "trend",
-]
-
 # --------------------------------------------------------------------------------------------
 # Configuration (cstui/defaults/kpis.toml)
 # --------------------------------------------------------------------------------------------

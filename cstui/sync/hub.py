@@ -1317,24 +1317,3 @@ def _drop_local(store: Store) -> None:
             if not travels(table):
                 for rec in store.all(table, include_deleted=True):
                     writer.purge(table, rec["id"])
-
-
-__all__ = [
-    "ADAPTER",
-    "PROTOCOL",
-    "CloneRefused",
-    "Connection",
-    "HubError",
-    "HubPermission",
-    "HubReport",
-    "HubStatus",
-    "HubSync",
-    "HubUnreachable",
-    "NotABook",
-    "ProtocolMismatch",
-    "Remote",
-    "clone",
-    "has_hub",
-    "serve",
-    "serve_dir",
-]

@@ -15,10 +15,9 @@ from hypothesis import strategies as st
 
 from cstui import clock
 from cstui.domain.history import AccountChange, changes_between, value_on
-from cstui.domain.models import Account, Renewal, Stage
+from cstui.domain.models import Account, Outcome, Renewal, Stage
 from cstui.domain.renewals import (
     KPIConfig,
-    Outcome,
     Period,
     arr_on,
     compute_kpis,

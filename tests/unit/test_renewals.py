@@ -9,9 +9,11 @@ import pytest
 
 from cstui.domain.models import (
     Account,
+    Forecast,
     InvalidRecord,
     OnboardingItem,
     OnboardingPlan,
+    Outcome,
     Renewal,
     Stage,
     SurveyKind,
@@ -19,9 +21,7 @@ from cstui.domain.models import (
 )
 from cstui.domain.renewals import (
     BandRow,
-    Forecast,
     KPIConfig,
-    Outcome,
     Period,
     compute_kpis,
     default_kpi_config,
