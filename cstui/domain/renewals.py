@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from functools import cached_property, lru_cache
 from importlib import resources
@@ -461,14 +461,8 @@ class KPIValue:
         return self.note if self.message is None else render(self.message, lang, self.note)
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "key": self.key,
-            "value": self.value,
-            "unit": self.unit,
-            "accounts": list(self.accounts),
-            "note": self.note,
-            "parts": dict(self.parts),
-        }
+        """The fields but the message (``note`` is its English wording)."""
+        return {k: v for k, v in asdict(self).items() if k != "message"}
 
 
 @dataclass
