@@ -13,6 +13,7 @@ import tempfile
 import threading
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -481,15 +482,7 @@ def _status_json(
     if hub:
         with HubSync(store) as link:
             h = link.status()
-        payload["hub"] = {
-            "remote": h.remote,
-            "pending": h.pending,
-            "conflicts": h.conflicts,
-            "last_sync": _when(h.last_sync),
-            "last_result": h.last_result,
-            "last_error": h.last_error,
-            "last_ok": _when(h.last_ok),
-        }
+        payload["hub"] = {**asdict(h), "last_sync": _when(h.last_sync), "last_ok": _when(h.last_ok)}
     if crm:
         c = SyncService(store, config, adapter_name).status(check_running=True)
         payload["crm"] = {
