@@ -915,7 +915,7 @@ def _onboarding_kpis(
     return [
         _kpi(
             "ttv",
-            metrics.average(ttv.values()),
+            metrics.mean(ttv.values()),
             "days",
             sorted(ttv),
             msg("kpi.note.ttv", n=len(ttv)),
