@@ -37,7 +37,7 @@ from cstui.sanitize import clean
 from cstui.sanitize import show_value as _value
 from cstui.store import StorageError, Store, StoreError
 from cstui.sync import registry
-from cstui.sync.adapters.base import AdapterContext, Capability, CRMAdapter
+from cstui.sync.adapters.base import AdapterContext, Capability
 from cstui.sync.config import SyncConfig, load_sync_config
 from cstui.sync.conflicts import Conflict, ResolveError
 from cstui.sync.engine import Plan, PlannedPush, Progress, SyncReport
@@ -449,14 +449,7 @@ def _sync_all(
         code = _sync_hub(store, quiet=quiet)
         if code not in (EXIT_OK, EXIT_ACTION) or not crm:
             return code
-        crm_code = _sync(
-            service,
-            dry_run=False,
-            resolutions=(),
-            show_conflicts=False,
-            show_status=False,
-            quiet=quiet,
-        )
+        crm_code = _sync(service, quiet=quiet)
         return crm_code if crm_code != EXIT_OK else code
     if not crm and show_conflicts:
         return _list_conflicts(service)
@@ -616,10 +609,10 @@ def _setup(config: SyncConfig, adapter_name: str | None) -> int:
 def _sync(
     service: SyncService,
     *,
-    dry_run: bool,
-    resolutions: tuple[str, ...],
-    show_conflicts: bool,
-    show_status: bool,
+    dry_run: bool = False,
+    resolutions: tuple[str, ...] = (),
+    show_conflicts: bool = False,
+    show_status: bool = False,
     quiet: bool,
 ) -> int:
     """`cstui sync` against the CRM: status, conflicts, resolutions, then the run itself."""
@@ -643,7 +636,10 @@ def _sync(
             _print_plan(service.plan(adapter, remote=True), label)
         if dry_run:
             return EXIT_OK
-        report = _run_with_progress(service, adapter, cancel, quiet=quiet)
+        show, progress = _progress_line(quiet)
+        report = service.run(adapter, progress=progress, cancel=cancel)
+        if show:
+            click.echo("", err=True)
     except KeyboardInterrupt:
         return _interrupted(cancel, service.record_failure)
     except SyncError as exc:
@@ -682,17 +678,6 @@ def _settle(service: SyncService, resolutions: tuple[str, ...], *, quiet: bool) 
     if not quiet:
         click.echo(t("cli.sync.settled", n=settled))
     return None
-
-
-def _run_with_progress(
-    service: SyncService, adapter: CRMAdapter, cancel: threading.Event, *, quiet: bool
-) -> SyncReport:
-    """Run the sync, showing progress on one rewritten stderr line when it is a terminal."""
-    show, progress = _progress_line(quiet)
-    report = service.run(adapter, progress=progress, cancel=cancel)
-    if show:
-        click.echo("", err=True)
-    return report
 
 
 def _failed(service: SyncService, exc: SyncError, *, dry_run: bool, tail: str) -> int:
