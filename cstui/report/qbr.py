@@ -191,9 +191,16 @@ def roi_measured_text(data: q.QBRData, lang: str) -> str:
     return label(lang, "qbr.label.roi_measured_line", pct=pct(m.pct), kpi=m.kpi, day=m.day)
 
 
-def _stories(data: q.QBRData, stories: Sequence[str]) -> list[q.StoryRow]:
+def list_sections(data: q.QBRData, stories: Sequence[str]) -> list[tuple[str, list[str], str]]:
+    """(section, lines, what to say when empty) of the sections that are lists: the stories
+    the CSM picked (dated), the risks and the next steps."""
     chosen = set(stories)
-    return [s for s in data.stories if s.activity_id in chosen]
+    picked = [f"{s.date.isoformat()}: {s.summary}" for s in data.stories if s.activity_id in chosen]
+    return [
+        ("stories", picked, "qbr.label.no_stories"),
+        ("risks", data.risks, "qbr.label.no_risks"),
+        ("next_steps", data.next_steps, "qbr.label.no_next_steps"),
+    ]
 
 
 def _notes(sections: Mapping[str, str], name: str) -> str:
@@ -295,18 +302,7 @@ def render_markdown(
     out += [md(roi_measured_text(data, lang)), ""]
     out += _md_notes(sections, "roi", lang)
 
-    out += [f"## {md(label(lang, 'qbr.section.stories'), cell=True)}", ""]
-    picked = _stories(data, stories)
-    out += [f"- {s.date.isoformat()}: {md(s.summary, cell=True)}" for s in picked] or [
-        md(label(lang, "qbr.label.no_stories"))
-    ]
-    out.append("")
-    out += _md_notes(sections, "stories", lang)
-
-    for name, lines, empty in (
-        ("risks", data.risks, "qbr.label.no_risks"),
-        ("next_steps", data.next_steps, "qbr.label.no_next_steps"),
-    ):
+    for name, lines, empty in list_sections(data, stories):
         out += [f"## {md(label(lang, f'qbr.section.{name}'), cell=True)}", ""]
         out += [f"- {md(line, cell=True)}" for line in lines] or [md(label(lang, empty))]
         out.append("")
@@ -753,22 +749,11 @@ def render_html(
         f"{_html_notes(sections, 'roi', lang)}</section>"
     )
 
-    picked = [f"{s.date.isoformat()}: {s.summary}" for s in _stories(data, stories)]
-    out.append(
-        f'<section id="stories"><h2>{e(word("qbr.section.stories"))}</h2>'
-        f"{_html_list(picked, word('qbr.label.no_stories'))}"
-        f"{_html_notes(sections, 'stories', lang)}</section>"
-    )
-    out.append(
-        f'<section id="risks"><h2>{e(word("qbr.section.risks"))}</h2>'
-        f"{_html_list(data.risks, word('qbr.label.no_risks'))}"
-        f"{_html_notes(sections, 'risks', lang)}</section>"
-    )
-    out.append(
-        f'<section id="next_steps"><h2>{e(word("qbr.section.next_steps"))}</h2>'
-        f"{_html_list(data.next_steps, word('qbr.label.no_next_steps'))}"
-        f"{_html_notes(sections, 'next_steps', lang)}</section>"
-    )
+    for name, lines, empty in list_sections(data, stories):
+        out.append(
+            f'<section id="{name}"><h2>{e(word(f"qbr.section.{name}"))}</h2>'
+            f"{_html_list(lines, word(empty))}{_html_notes(sections, name, lang)}</section>"
+        )
     if data.previous_period is None:
         changes = f"<p>{e(word('qbr.label.first'))}</p>"
     else:
