@@ -252,24 +252,6 @@ def _ask(service: SyncService) -> int:
     return settled
 
 
-def _check_usage(
-    *,
-    hub_only: bool,
-    crm_only: bool,
-    as_json: bool,
-    show_status: bool,
-    dry_run: bool,
-    resolve: bool,
-) -> None:
-    """Options that exclude each other are a usage error (exit 2), before anything runs."""
-    if hub_only and crm_only:
-        raise click.UsageError("--hub-only and --crm-only exclude each other.")
-    if as_json and not show_status:
-        raise click.UsageError("--json goes with --status (the other runs print progress).")
-    if resolve and dry_run:
-        raise click.UsageError("--resolve changes data; it cannot be combined with --dry-run.")
-
-
 @click.command(name="sync", context_settings={"help_option_names": ["-h", "--help"]})
 @data_dir_option
 @team_option
@@ -346,14 +328,13 @@ def sync(
          an HTTP error, another cstui protocol version); safe to re-run
       130 cancelled; everything done so far is kept
     """
-    _check_usage(
-        hub_only=hub_only,
-        crm_only=crm_only,
-        as_json=as_json,
-        show_status=show_status,
-        dry_run=dry_run,
-        resolve=bool(resolutions),
-    )
+    # Options that exclude each other are a usage error (exit 2), before anything runs.
+    if hub_only and crm_only:
+        raise click.UsageError("--hub-only and --crm-only exclude each other.")
+    if as_json and not show_status:
+        raise click.UsageError("--json goes with --status (the other runs print progress).")
+    if resolutions and dry_run:
+        raise click.UsageError("--resolve changes data; it cannot be combined with --dry-run.")
     if list_adapters:
         for info in registry.available().values():
             click.echo(f"{info.name}  {info.target}  ({info.package or 'unknown package'})")
