@@ -51,7 +51,6 @@ from cstui.domain.config import (
     shown,
     validate_data,
 )
-from cstui.domain.config import find_key_line as find_key_line
 from cstui.domain.light import (
     AccountLike,
     ActivityLike,

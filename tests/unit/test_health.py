@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from cstui.domain.config import ConfigError
+from cstui.domain.config import ConfigError, find_key_line
 from cstui.domain.health import (
     MEASURES,
     Band,
@@ -24,7 +24,6 @@ from cstui.domain.health import (
     band_for,
     compute_health,
     default_health_config,
-    find_key_line,
     load_default_text,
     objective_status,
     parse_health_config,
