@@ -196,7 +196,7 @@ def no_data(target: Path) -> bool:
 def opened(
     data_dir: Path | None, *, team: bool = False, create: bool = False
 ) -> Iterator[Workspace]:
-    """Open the workspace, turning store errors into one line and an exit code.
+    """Open the workspace (a store error is one line and an exit code: see :class:`Group`).
 
     Commands that only read (``create`` False) never start an empty book: a data directory
     with no cstui data in it (a typo, an unmounted share) is said to be one.
@@ -205,13 +205,9 @@ def opened(
     if not create and no_data(target):
         key = "cli.no_data_dir" if not target.exists() else "cli.empty_data_dir"
         fail(i18n.t(key, path=str(target)), EXIT_DATA)
-    try:
-        from cstui.workspace import Workspace
+    from cstui.workspace import Workspace
 
-        ws = Workspace.open(target, team=team)
-    except StoreError as exc:
-        fail(str(exc), EXIT_STORAGE if isinstance(exc, StorageError) else EXIT_DATA)
-        raise  # unreachable: fail exits
+    ws = Workspace.open(target, team=team)
     for warning in ws.warnings:
         click.echo(f"cstui: warning: {clean(warning)}", err=True)
     seen = len(ws.store.warnings)
