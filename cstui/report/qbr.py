@@ -654,6 +654,11 @@ def render_html(
     def word(key: str, **kw: Any) -> str:
         return label(lang, key, **kw)
 
+    def section(name: str, body: str) -> str:
+        """The section with its title, ``body`` and the CSM's notes for it."""
+        title = f"<h2>{e(word(f'qbr.section.{name}'))}</h2>"
+        return f'<section id="{name}">{title}{body}{_html_notes(sections, name, lang)}</section>'
+
     facts = "".join(f"<dt>{e(k)}</dt><dd>{e(v)}</dd>" for k, v in _facts(data, lang))
     out: list[str] = [
         "<!DOCTYPE html>",
@@ -693,10 +698,7 @@ def render_html(
         charts.append(
             f"<figure>{usage_svg(data.usage_series, cap)}<figcaption>{e(cap)}</figcaption></figure>"
         )
-    results = [
-        f'<section id="results"><h2>{e(word("qbr.section.results"))}</h2>',
-        _html_list(_result_lines(data, lang), ""),
-    ]
+    results = [_html_list(_result_lines(data, lang), "")]
     if charts:
         results.append(f'<div class="charts">{"".join(charts)}</div>')
     if not data.usage_series:
@@ -717,9 +719,7 @@ def render_html(
         results.append(_html_table(_kpi_head(lang), rows, classes))
     else:
         results.append(f"<p>{e(word('qbr.label.no_kpis'))}</p>")
-    results.append(_html_notes(sections, "results", lang))
-    results.append("</section>")
-    out.append("".join(results))
+    out.append(section("results", "".join(results)))
 
     table = _roi_table(data, lang)
     if table is None:
@@ -744,25 +744,16 @@ def render_html(
             + f'<p class="note">{e(word("qbr.label.roi_note"))}</p>'
         )
     roi_body += f'<p class="measured">{e(roi_measured_text(data, lang))}</p>'
-    out.append(
-        f'<section id="roi"><h2>{e(word("qbr.section.roi"))}</h2>{roi_body}'
-        f"{_html_notes(sections, 'roi', lang)}</section>"
-    )
+    out.append(section("roi", roi_body))
 
     for name, lines, empty in list_sections(data, stories):
-        out.append(
-            f'<section id="{name}"><h2>{e(word(f"qbr.section.{name}"))}</h2>'
-            f"{_html_list(lines, word(empty))}{_html_notes(sections, name, lang)}</section>"
-        )
+        out.append(section(name, _html_list(lines, word(empty))))
     if data.previous_period is None:
         changes = f"<p>{e(word('qbr.label.first'))}</p>"
     else:
         changes = f"<p>{e(word('qbr.label.since', period=data.previous_period))}</p>" + _html_list(
             data.changes, ""
         )
-    out.append(
-        f'<section id="changes"><h2>{e(word("qbr.section.changes"))}</h2>{changes}'
-        f"{_html_notes(sections, 'changes', lang)}</section>"
-    )
+    out.append(section("changes", changes))
     out += ["</main>", "</body>", "</html>", ""]
     return "\n".join(out)
