@@ -11,10 +11,10 @@ import importlib
 import os
 import stat
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO, TypeVar
+from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 from click.core import ParameterSource
@@ -28,8 +28,6 @@ from cstui.store.db import BACKUPS_NAME, JOURNAL_NAME, SNAPSHOT_NAME
 
 if TYPE_CHECKING:  # imported when used: `cstui serve` (run per hub sync) never needs it
     from cstui.workspace import Workspace
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 class Group(click.Group):
@@ -124,49 +122,39 @@ def inherited(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
     return value
 
 
-def data_dir_option(func: F) -> F:
-    return click.option(
-        "--data-dir",
-        type=click.Path(file_okay=False, path_type=Path),
-        envvar="CSTUI_DATA_DIR",
-        default=None,
-        callback=inherited,
-        help="Data directory (default: your user data dir; env CSTUI_DATA_DIR).",
-    )(func)
-
-
-def lang_option(func: F) -> F:
-    return click.option(
-        "--lang",
-        type=click.Choice(i18n.LANGUAGES),
-        default=None,
-        callback=inherited,
-        help="Interface language (default: from LANG).",
-    )(func)
-
-
-def team_option(func: F) -> F:
-    return click.option(
-        "--team",
-        is_flag=True,
-        envvar="CSTUI_TEAM",
-        callback=inherited,
-        help="Shared team directory: group-readable files instead of private ones.",
-    )(func)
-
-
-def read_team_option(func: F) -> F:
-    """``--team`` for a command that only reads: accepted (scripts pass it to every command),
-    never passed on, so reading a folder never turns it into a team folder; a team folder is
-    recognised by itself (its marker, its group modes)."""
-    return click.option(
-        "--team",
-        is_flag=True,
-        envvar="CSTUI_TEAM",
-        callback=inherited,
-        expose_value=False,
-        help="Accepted; a command that only reads never makes the folder a team folder.",
-    )(func)
+data_dir_option = click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="CSTUI_DATA_DIR",
+    default=None,
+    callback=inherited,
+    help="Data directory (default: your user data dir; env CSTUI_DATA_DIR).",
+)
+lang_option = click.option(
+    "--lang",
+    type=click.Choice(i18n.LANGUAGES),
+    default=None,
+    callback=inherited,
+    help="Interface language (default: from LANG).",
+)
+team_option = click.option(
+    "--team",
+    is_flag=True,
+    envvar="CSTUI_TEAM",
+    callback=inherited,
+    help="Shared team directory: group-readable files instead of private ones.",
+)
+read_team_option = click.option(
+    "--team",
+    is_flag=True,
+    envvar="CSTUI_TEAM",
+    callback=inherited,
+    expose_value=False,
+    help="Accepted; a command that only reads never makes the folder a team folder.",
+)
+"""``--team`` for a command that only reads: accepted (scripts pass it to every command),
+never passed on, so reading a folder never turns it into a team folder; a team folder is
+recognised by itself (its marker, its group modes)."""
 
 
 def run_app(ws: Workspace, lang: str | None) -> None:
