@@ -6,7 +6,6 @@ from textual.widgets import Input, Static
 
 from cstui.app import CSApp, create_app
 from cstui.domain.filters import parse
-from cstui.domain.portfolio import summarize
 from cstui.screens.portfolio import PortfolioScreen
 from cstui.widgets.account_table import AccountTable
 from cstui.workspace import Workspace
@@ -35,7 +34,7 @@ async def test_filter_terms_narrow_as_you_type(demo_ws: Workspace) -> None:
             r.id for r in demo_ws.portfolio() if r.band == "red" and r.tier.value == "tech"
         }
         # The header KPIs describe what is shown.
-        summary = summarize(table.rows)
+        summary = demo_ws.portfolio_summary(list(table.rows))
         assert f"Accounts {summary.accounts}" in _static_text(app, "#portfolio-summary")
 
 
