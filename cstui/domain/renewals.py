@@ -493,11 +493,6 @@ class KPIReport:
         }
 
 
-def trend(reports: Sequence[KPIReport], key: str) -> list[tuple[str, float | None]]:
-    """(period label, value) of one KPI across reports, for a chart."""
-    return [(r.period.label, r[key].value) for r in reports]
-
-
 def _churn_days(renewals: Iterable[Renewal]) -> dict[str, date]:
     out: dict[str, date] = {}
     for r in renewals:
