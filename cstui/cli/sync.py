@@ -36,6 +36,7 @@ from cstui.paths import default_data_dir
 from cstui.sanitize import clean
 from cstui.sanitize import show_value as _value
 from cstui.store import StorageError, Store, StoreError
+from cstui.store.db import SNAPSHOT_NAME
 from cstui.sync import registry
 from cstui.sync.adapters.base import AdapterContext, Capability
 from cstui.sync.config import SyncConfig, load_sync_config
@@ -50,8 +51,6 @@ from cstui.sync.hub import HubSync, has_hub
 from cstui.sync.service import SyncService
 from cstui.workspace import current_user
 
-SNAPSHOT = "cstui.json"
-"""The data folder's snapshot file: without it the folder was never used."""
 SHOW_ITEMS = 20
 """Items listed per section of the plan; the rest are counted."""
 ONE = {"accounts": "account", "contacts": "contact", "activities": "note", "tasks": "task"}
@@ -348,7 +347,7 @@ def sync(
         sys.exit(_setup(config, adapter_name))
     folder = data_dir or default_data_dir()
     scratch: tempfile.TemporaryDirectory[str] | None = None
-    if (dry_run or show_status or show_conflicts) and not (folder / SNAPSHOT).exists():
+    if (dry_run or show_status or show_conflicts) and not (folder / SNAPSHOT_NAME).exists():
         # Read-only runs never create the data folder: an empty scratch store stands in.
         scratch = tempfile.TemporaryDirectory(prefix="cstui-dry-run-")
         folder = Path(scratch.name)
