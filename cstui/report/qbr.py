@@ -149,12 +149,8 @@ def _kpi_head(lang: str) -> list[str]:
 def roi_windows(data: q.QBRData, lang: str) -> list[tuple[str, q.ROIRow]]:
     """(name, estimated ROI) of this quarter and of the year to date, those with months."""
     return [
-        (label(lang, "qbr.label.roi_period", months=q.months_label(r.months)), r)
-        for r in (data.roi_period,)
-        if r is not None
-    ] + [
-        (label(lang, "qbr.label.roi_ytd", months=q.months_label(r.months)), r)
-        for r in (data.roi_ytd,)
+        (label(lang, f"qbr.label.roi_{window}", months=q.months_label(r.months)), r)
+        for window, r in (("period", data.roi_period), ("ytd", data.roi_ytd))
         if r is not None
     ]
 
