@@ -14,8 +14,7 @@ from cstui import clock, i18n
 from cstui.cli.common import data_dir_option, lang_option, opened, read_team_option
 from cstui.cli.jsonout import emit
 from cstui.i18n import t
-from cstui.sanitize import clean
-from cstui.sanitize import fit_cells as pad_cells
+from cstui.sanitize import clean, fit_cells
 from cstui.workspace.today import TodayDigest, TodayItem, build_today, section_title
 
 WHEN_WIDTH = 12
@@ -25,10 +24,10 @@ OWNER_WIDTH = 9
 
 def item_line(item: TodayItem, *, show_owner: bool) -> str:
     name = clean(item.account_name) or "—"
-    line = f"{pad_cells(item.when, WHEN_WIDTH)} {pad_cells(name, NAME_WIDTH)} "
+    line = f"{fit_cells(item.when, WHEN_WIDTH)} {fit_cells(name, NAME_WIDTH)} "
     if show_owner:
         owner = t("today.owner", owner=clean(item.owner)) if item.owner else ""
-        line += f"{pad_cells(owner, OWNER_WIDTH)} "
+        line += f"{fit_cells(owner, OWNER_WIDTH)} "
     return line + clean(item.text)
 
 
