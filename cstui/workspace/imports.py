@@ -72,10 +72,6 @@ class ImportReport:
     unchanged: int = 0
     errors: list[tuple[int, str]] = field(default_factory=list)
 
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
 
 ACCOUNT_COLUMNS: tuple[str, ...] = (
     "id",
