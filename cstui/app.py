@@ -12,9 +12,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import importlib
 import sys
 from collections.abc import Callable
-from typing import ClassVar
+from typing import ClassVar, Final
 
 import rich
 from textual import work
@@ -40,6 +41,17 @@ WATCHED_POLL_SECONDS = 30.0
 WATCH_DELAY_SECONDS = 0.05
 """A burst of writes (a sync's pages, a teammate's bulk edit) gives one poll."""
 HEALTH_CHUNK = 100
+SCREENS: Final = {
+    "today": "cstui.screens.today:TodayScreen",
+    "kpis": "cstui.screens.kpis:KPIScreen",
+    "renewals": "cstui.screens.renewals:RenewalsScreen",
+    "requests": "cstui.screens.requests:RequestsScreen",
+    "qbrs_due": "cstui.screens.qbrs_due:QBRsDueScreen",
+    "sync": "cstui.screens.sync:SyncScreen",
+    "conflicts": "cstui.screens.sync:ConflictsScreen",
+}
+"""The top-level screens a key opens (``show``), as ``module:class``: each is imported when
+first opened, so start-up does not pay for them (as the CLI's commands)."""
 
 
 class CSApp(WorkspaceApp):
@@ -66,7 +78,7 @@ class CSApp(WorkspaceApp):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "key.quit"),
-        Binding("t", "show_today", "key.today"),
+        Binding("t", "show('today')", "key.today"),
         Binding("p", "show_portfolio", "key.portfolio"),
         Binding("question_mark", "help", "key.help"),
         Binding("u", "undo", "key.undo", show=False),
@@ -74,12 +86,12 @@ class CSApp(WorkspaceApp):
         # Textual adds its own ctrl+p binding, worded "palette" in every language, unless
         # the app binds the action itself.
         Binding("ctrl+p", "command_palette", "key.palette", show=False, priority=True),
-        Binding("M", "show_kpis", "key.book.kpis", show=False),
-        Binding("N", "show_renewals", "key.book.renewals", show=False),
-        Binding("F", "show_requests", "key.book.requests", show=False),
-        Binding("Q", "show_qbrs_due", "key.qbr.due", show=False),
-        Binding("Y", "show_sync", "key.syncui.sync", show=False),
-        Binding("C", "show_conflicts", "key.syncui.conflicts", show=False),
+        Binding("M", "show('kpis')", "key.book.kpis", show=False),
+        Binding("N", "show('renewals')", "key.book.renewals", show=False),
+        Binding("F", "show('requests')", "key.book.requests", show=False),
+        Binding("Q", "show('qbrs_due')", "key.qbr.due", show=False),
+        Binding("Y", "show('sync')", "key.syncui.sync", show=False),
+        Binding("C", "show('conflicts')", "key.syncui.conflicts", show=False),
     ]
 
     def get_default_screen(self) -> Screen[None]:
@@ -280,51 +292,17 @@ class CSApp(WorkspaceApp):
         else:
             self.notify(t(said, what=render(label)), markup=False)
 
-    def action_show_today(self) -> None:
-        from cstui.screens.today import TodayScreen
-
-        if not isinstance(self.screen, TodayScreen):
-            self.push_screen(TodayScreen())
+    def action_show(self, name: str) -> None:
+        """Open a top-level screen (:data:`SCREENS`) once: its key again stacks no copy (the
+        sync screen syncs when it opens: never twice at once)."""
+        module, _, attr = SCREENS[name].partition(":")
+        screen_type: type[Screen[None]] = getattr(importlib.import_module(module), attr)
+        if not isinstance(self.screen, screen_type):
+            self.push_screen(screen_type())
 
     def action_show_portfolio(self) -> None:
         while len(self.screen_stack) > 1 and not isinstance(self.screen, PortfolioScreen):
             self.pop_screen()
-
-    def _show(self, screen_type: type[Screen[None]]) -> None:
-        """Open a top-level screen once: pressing its key again does not stack copies."""
-        if not isinstance(self.screen, screen_type):
-            self.push_screen(screen_type())
-
-    def action_show_kpis(self) -> None:
-        from cstui.screens.kpis import KPIScreen
-
-        self._show(KPIScreen)
-
-    def action_show_renewals(self) -> None:
-        from cstui.screens.renewals import RenewalsScreen
-
-        self._show(RenewalsScreen)
-
-    def action_show_requests(self) -> None:
-        from cstui.screens.requests import RequestsScreen
-
-        self._show(RequestsScreen)
-
-    def action_show_qbrs_due(self) -> None:
-        from cstui.screens.qbrs_due import QBRsDueScreen
-
-        self._show(QBRsDueScreen)
-
-    def action_show_sync(self) -> None:
-        """Sync now, on a screen that shows progress (never twice at once)."""
-        from cstui.screens.sync import SyncScreen
-
-        self._show(SyncScreen)
-
-    def action_show_conflicts(self) -> None:
-        from cstui.screens.sync import ConflictsScreen
-
-        self._show(ConflictsScreen)
 
     def action_record_survey(self) -> None:
         """Survey form for the open account; asks which account when none is open."""

@@ -140,21 +140,21 @@ class ActionsProvider(Provider):
 
     def _actions(self) -> list[tuple[str, str, str]]:
         return [
-            (t("palette.today"), "app.show_today", t("palette.today_help")),
+            (t("palette.today"), "app.show('today')", t("palette.today_help")),
             (t("palette.portfolio"), "app.show_portfolio", t("palette.portfolio_help")),
             (t("palette.views"), "screen.pick_view", t("palette.views_help")),
             (t("palette.filter"), "screen.focus_filter", t("palette.filter_help")),
             (t("palette.sort"), "screen.cycle_sort", t("palette.sort_help")),
             (t("palette.keys"), "app.help", t("palette.keys_help")),
-            (t("palette.book.kpis"), "app.show_kpis", t("palette.book.kpis_help")),
-            (t("palette.book.renewals"), "app.show_renewals", t("palette.book.renewals_help")),
-            (t("palette.book.requests"), "app.show_requests", t("palette.book.requests_help")),
+            (t("palette.book.kpis"), "app.show('kpis')", t("palette.book.kpis_help")),
+            (t("palette.book.renewals"), "app.show('renewals')", t("palette.book.renewals_help")),
+            (t("palette.book.requests"), "app.show('requests')", t("palette.book.requests_help")),
             (t("palette.book.survey"), "app.record_survey", t("palette.book.survey_help")),
-            (t("palette.qbrs_due"), "app.show_qbrs_due", t("palette.qbrs_due_help")),
-            (t("palette.syncui.sync"), "app.show_sync", t("palette.syncui.sync_help")),
+            (t("palette.qbrs_due"), "app.show('qbrs_due')", t("palette.qbrs_due_help")),
+            (t("palette.syncui.sync"), "app.show('sync')", t("palette.syncui.sync_help")),
             (
                 t("palette.syncui.conflicts"),
-                "app.show_conflicts",
+                "app.show('conflicts')",
                 t("palette.syncui.conflicts_help"),
             ),
         ]

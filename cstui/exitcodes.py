@@ -36,29 +36,3 @@ an HTTP error, a garbage answer, ssh failed, another hub protocol version. Safe 
 nothing inconsistent was saved."""
 EXIT_CANCELLED = 130
 """Interrupted (Ctrl-C or the cancel flag); everything done so far is kept."""
-
-TABLE: dict[int, str] = {
-    EXIT_OK: "done",
-    EXIT_ERROR: "bad input or not configured",
-    EXIT_USAGE: "usage: the command line is wrong",
-    EXIT_ACTION: "someone must act (doctor: unhealthy; sync: conflicts)",
-    EXIT_DATA: "a data folder (or the hub's) cannot be used",
-    EXIT_STORAGE: "the disk refused or a lock was busy",
-    EXIT_PARTIAL: "partial sync: some records were refused",
-    EXIT_REMOTE: "the CRM or the hub could not be reached or answered wrongly",
-    EXIT_CANCELLED: "cancelled; what was done is kept",
-}
-"""Every code with a one-line meaning (tests check that each one is produced)."""
-
-__all__ = [
-    "EXIT_ACTION",
-    "EXIT_CANCELLED",
-    "EXIT_DATA",
-    "EXIT_ERROR",
-    "EXIT_OK",
-    "EXIT_PARTIAL",
-    "EXIT_REMOTE",
-    "EXIT_STORAGE",
-    "EXIT_USAGE",
-    "TABLE",
-]

@@ -19,14 +19,11 @@ import click
 from cstui.cli.common import (
     Group,
     data_dir_option,
-    fail,
     lang_option,
     run_app,
     team_option,
 )
-from cstui.exitcodes import EXIT_DATA, EXIT_STORAGE
 from cstui.paths import default_data_dir
-from cstui.store import StorageError, StoreError
 
 COMMANDS = {
     "clone": "cstui.cli.clone:clone",
@@ -65,9 +62,5 @@ def main(ctx: click.Context, data_dir: Path | None, lang: str | None, team: bool
         return
     from cstui.workspace import Workspace  # not for the commands (serve starts per sync)
 
-    try:
-        ws = Workspace.open(data_dir or default_data_dir(), team=team, verify_later=True)
-    except StoreError as exc:
-        fail(str(exc), EXIT_STORAGE if isinstance(exc, StorageError) else EXIT_DATA)
-        return
-    run_app(ws, lang)
+    # A store error here is one sentence and an exit code, as for every command (Group).
+    run_app(Workspace.open(data_dir or default_data_dir(), team=team, verify_later=True), lang)

@@ -11,14 +11,13 @@ import importlib
 import os
 import stat
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO, TypeVar
+from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 from click.core import ParameterSource
-from rich.cells import get_character_cell_size
 
 from cstui import i18n
 from cstui.exitcodes import EXIT_DATA, EXIT_ERROR, EXIT_STORAGE
@@ -29,8 +28,6 @@ from cstui.store.db import BACKUPS_NAME, JOURNAL_NAME, SNAPSHOT_NAME
 
 if TYPE_CHECKING:  # imported when used: `cstui serve` (run per hub sync) never needs it
     from cstui.workspace import Workspace
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 class Group(click.Group):
@@ -125,35 +122,39 @@ def inherited(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
     return value
 
 
-def data_dir_option(func: F) -> F:
-    return click.option(
-        "--data-dir",
-        type=click.Path(file_okay=False, path_type=Path),
-        envvar="CSTUI_DATA_DIR",
-        default=None,
-        callback=inherited,
-        help="Data directory (default: your user data dir; env CSTUI_DATA_DIR).",
-    )(func)
-
-
-def lang_option(func: F) -> F:
-    return click.option(
-        "--lang",
-        type=click.Choice(i18n.LANGUAGES),
-        default=None,
-        callback=inherited,
-        help="Interface language (default: from LANG).",
-    )(func)
-
-
-def team_option(func: F) -> F:
-    return click.option(
-        "--team",
-        is_flag=True,
-        envvar="CSTUI_TEAM",
-        callback=inherited,
-        help="Shared team directory: group-readable files instead of private ones.",
-    )(func)
+data_dir_option = click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="CSTUI_DATA_DIR",
+    default=None,
+    callback=inherited,
+    help="Data directory (default: your user data dir; env CSTUI_DATA_DIR).",
+)
+lang_option = click.option(
+    "--lang",
+    type=click.Choice(i18n.LANGUAGES),
+    default=None,
+    callback=inherited,
+    help="Interface language (default: from LANG).",
+)
+team_option = click.option(
+    "--team",
+    is_flag=True,
+    envvar="CSTUI_TEAM",
+    callback=inherited,
+    help="Shared team directory: group-readable files instead of private ones.",
+)
+read_team_option = click.option(
+    "--team",
+    is_flag=True,
+    envvar="CSTUI_TEAM",
+    callback=inherited,
+    expose_value=False,
+    help="Accepted; a command that only reads never makes the folder a team folder.",
+)
+"""``--team`` for a command that only reads: accepted (scripts pass it to every command),
+never passed on, so reading a folder never turns it into a team folder; a team folder is
+recognised by itself (its marker, its group modes)."""
 
 
 def run_app(ws: Workspace, lang: str | None) -> None:
@@ -183,7 +184,7 @@ def no_data(target: Path) -> bool:
 def opened(
     data_dir: Path | None, *, team: bool = False, create: bool = False
 ) -> Iterator[Workspace]:
-    """Open the workspace, turning store errors into one line and an exit code.
+    """Open the workspace (a store error is one line and an exit code: see :class:`Group`).
 
     Commands that only read (``create`` False) never start an empty book: a data directory
     with no cstui data in it (a typo, an unmounted share) is said to be one.
@@ -192,13 +193,9 @@ def opened(
     if not create and no_data(target):
         key = "cli.no_data_dir" if not target.exists() else "cli.empty_data_dir"
         fail(i18n.t(key, path=str(target)), EXIT_DATA)
-    try:
-        from cstui.workspace import Workspace
+    from cstui.workspace import Workspace
 
-        ws = Workspace.open(target, team=team)
-    except StoreError as exc:
-        fail(str(exc), EXIT_STORAGE if isinstance(exc, StorageError) else EXIT_DATA)
-        raise  # unreachable: fail exits
+    ws = Workspace.open(target, team=team)
     for warning in ws.warnings:
         click.echo(f"cstui: warning: {clean(warning)}", err=True)
     seen = len(ws.store.warnings)
@@ -254,21 +251,3 @@ def write_out(text: str) -> None:
     stream = sys.stdout
     stream.write(clean(text, single_line=False) if to_terminal(stream) else text)
     stream.flush()
-
-
-def pad_cells(text: str, width: int) -> str:
-    """Pad (or cut) to a width in terminal cells, so Japanese names line up too.
-
-    One pass over at most ``width`` characters: a 100,000-character name costs what a short
-    one does (cutting one character at a time and measuring again was quadratic).
-    """
-    used = 0
-    for n, char in enumerate(text):
-        cells = get_character_cell_size(char)
-        if used + cells > width:  # too long: cut so that the ellipsis fits
-            while used + 1 > width and n > 0:
-                n -= 1
-                used -= get_character_cell_size(text[n])
-            return text[:n] + "…" + " " * max(width - used - 1, 0)
-        used += cells
-    return text + " " * (width - used)

@@ -26,7 +26,7 @@ from cstui.cli.common import (
     lang_option,
     opened,
     private_file,
-    team_option,
+    read_team_option,
     write_out,
 )
 from cstui.domain.models import InvalidRecord
@@ -43,7 +43,7 @@ def export_group() -> None:
 
 @export_group.command(name="accounts")
 @data_dir_option
-@team_option
+@read_team_option
 @click.option(
     "--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True
 )
@@ -60,13 +60,13 @@ def export_group() -> None:
 )
 @lang_option
 def export_accounts_cmd(
-    data_dir: Path | None, team: bool, fmt: str, out: Path | None, excel: bool, lang: str | None
+    data_dir: Path | None, fmt: str, out: Path | None, excel: bool, lang: str | None
 ) -> None:
     """Export every account as CSV or JSON."""
     i18n.set_language(i18n.detect_language(lang))
     if excel and fmt != "csv":
         raise click.UsageError("--excel writes CSV; it cannot be combined with --format json.")
-    with opened(data_dir, team=team) as ws:
+    with opened(data_dir) as ws:
         if out is None:
             buffer = io.StringIO(newline="")
             export_accounts(ws, fmt, buffer, excel=excel)
@@ -108,7 +108,7 @@ def render(
 
 @export_group.command(name="qbr")
 @data_dir_option
-@team_option
+@read_team_option
 @click.argument("account")
 @click.option(
     "--period",
@@ -136,7 +136,6 @@ def render(
 @click.option("--lang", type=click.Choice(i18n.LANGUAGES), default=None, callback=inherited)
 def qbr(
     data_dir: Path | None,
-    team: bool,
     account: str,
     period: str | None,
     fmt: str,
@@ -155,7 +154,7 @@ def qbr(
     if template is not None and fmt != "pptx":
         fail("--template applies to --format pptx only.")
         return
-    with opened(data_dir, team=team) as ws:
+    with opened(data_dir) as ws:
         try:
             found = ws.find_account(account)
             payload = render(ws, found.id, period, fmt, words, template)

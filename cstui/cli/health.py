@@ -8,7 +8,7 @@ import click
 from rich.cells import cell_len
 
 from cstui import clock, i18n
-from cstui.cli.common import Group, data_dir_option, fail, lang_option, opened, team_option
+from cstui.cli.common import Group, data_dir_option, fail, lang_option, opened, read_team_option
 from cstui.cli.jsonout import emit
 from cstui.domain.health import HealthResult
 from cstui.i18n import Msg, render, t
@@ -18,18 +18,16 @@ from cstui.workspace import AccountNotFound
 
 @click.group(name="health", cls=Group, invoke_without_command=True)
 @data_dir_option
-@team_option
+@read_team_option
 @click.option("--json", "as_json", is_flag=True, help="One JSON document for scripts.")
 @lang_option
 @click.pass_context
-def health(
-    ctx: click.Context, data_dir: Path | None, team: bool, as_json: bool, lang: str | None
-) -> None:
+def health(ctx: click.Context, data_dir: Path | None, as_json: bool, lang: str | None) -> None:
     """Every account's health score, band and risk flags (recomputed for today)."""
     if ctx.invoked_subcommand is not None:
         return
     i18n.set_language(i18n.detect_language(lang))
-    with opened(data_dir, team=team) as ws:
+    with opened(data_dir) as ws:
         ws.refresh_health()
         today = clock.today()
         rows = sorted(ws.portfolio(), key=lambda r: (r.health is None, r.health or 0, r.name))
@@ -63,14 +61,14 @@ def health(
 
 @health.command()
 @data_dir_option
-@team_option
+@read_team_option
 @click.argument("account")
 @lang_option
-def explain(data_dir: Path | None, team: bool, account: str, lang: str | None) -> None:
+def explain(data_dir: Path | None, account: str, lang: str | None) -> None:
     """Each measure's raw value, points, weight and contribution for ACCOUNT (name or id)."""
     lang = i18n.detect_language(lang)
     i18n.set_language(lang)
-    with opened(data_dir, team=team) as ws:
+    with opened(data_dir) as ws:
         try:
             acc = ws.find_account(account)
         except AccountNotFound as exc:

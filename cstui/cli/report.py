@@ -12,7 +12,7 @@ import click
 from rich.cells import cell_len
 
 from cstui import clock, i18n
-from cstui.cli.common import Group, data_dir_option, fail, inherited, opened, team_option
+from cstui.cli.common import Group, data_dir_option, fail, inherited, opened, read_team_option
 from cstui.cli.jsonout import emit
 from cstui.domain.models import InvalidRecord
 from cstui.domain.renewals import KPIValue, Period
@@ -41,7 +41,7 @@ def report() -> None:
 
 @report.command(name="kpis")
 @data_dir_option
-@team_option
+@read_team_option
 @click.option("--period", default=None, help="2026Q3, 2026-09 or 2026 (default: this quarter).")
 @click.option(
     "--slice",
@@ -54,7 +54,6 @@ def report() -> None:
 @click.option("--lang", type=click.Choice(i18n.LANGUAGES), default=None, callback=inherited)
 def kpis(
     data_dir: Path | None,
-    team: bool,
     period: str | None,
     slice_: str,
     as_json: bool,
@@ -64,7 +63,7 @@ def kpis(
     completion and health distribution for one period and slice of the book."""
     i18n.set_language(i18n.detect_language(lang))
     chosen = period or Period.containing(clock.today()).label
-    with opened(data_dir, team=team) as ws:
+    with opened(data_dir) as ws:
         try:
             result = ws.kpi_report(chosen, slice_)
         except InvalidRecord as exc:

@@ -12,6 +12,8 @@ import sys
 import tempfile
 import threading
 from collections import Counter
+from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -32,9 +34,11 @@ from cstui.exitcodes import (
 from cstui.i18n import t
 from cstui.paths import default_data_dir
 from cstui.sanitize import clean
+from cstui.sanitize import show_value as _value
 from cstui.store import StorageError, Store, StoreError
+from cstui.store.db import SNAPSHOT_NAME
 from cstui.sync import registry
-from cstui.sync.adapters.base import AdapterContext, Capability, CRMAdapter
+from cstui.sync.adapters.base import AdapterContext, Capability
 from cstui.sync.config import SyncConfig, load_sync_config
 from cstui.sync.conflicts import Conflict, ResolveError
 from cstui.sync.engine import Plan, PlannedPush, Progress, SyncReport
@@ -47,18 +51,9 @@ from cstui.sync.hub import HubSync, has_hub
 from cstui.sync.service import SyncService
 from cstui.workspace import current_user
 
-SNAPSHOT = "cstui.json"
-"""The data folder's snapshot file: without it the folder was never used."""
 SHOW_ITEMS = 20
 """Items listed per section of the plan; the rest are counted."""
 ONE = {"accounts": "account", "contacts": "contact", "activities": "note", "tasks": "task"}
-
-
-def _value(value: Any) -> str:
-    if value is None or value == "":
-        return "—"
-    text = clean(str(value))
-    return text if len(text) <= 40 else text[:39] + "…"
 
 
 def _item(item: PlannedPush) -> str:
@@ -256,24 +251,6 @@ def _ask(service: SyncService) -> int:
     return settled
 
 
-def _check_usage(
-    *,
-    hub_only: bool,
-    crm_only: bool,
-    as_json: bool,
-    show_status: bool,
-    dry_run: bool,
-    resolve: bool,
-) -> None:
-    """Options that exclude each other are a usage error (exit 2), before anything runs."""
-    if hub_only and crm_only:
-        raise click.UsageError("--hub-only and --crm-only exclude each other.")
-    if as_json and not show_status:
-        raise click.UsageError("--json goes with --status (the other runs print progress).")
-    if resolve and dry_run:
-        raise click.UsageError("--resolve changes data; it cannot be combined with --dry-run.")
-
-
 @click.command(name="sync", context_settings={"help_option_names": ["-h", "--help"]})
 @data_dir_option
 @team_option
@@ -350,14 +327,13 @@ def sync(
          an HTTP error, another cstui protocol version); safe to re-run
       130 cancelled; everything done so far is kept
     """
-    _check_usage(
-        hub_only=hub_only,
-        crm_only=crm_only,
-        as_json=as_json,
-        show_status=show_status,
-        dry_run=dry_run,
-        resolve=bool(resolutions),
-    )
+    # Options that exclude each other are a usage error (exit 2), before anything runs.
+    if hub_only and crm_only:
+        raise click.UsageError("--hub-only and --crm-only exclude each other.")
+    if as_json and not show_status:
+        raise click.UsageError("--json goes with --status (the other runs print progress).")
+    if resolutions and dry_run:
+        raise click.UsageError("--resolve changes data; it cannot be combined with --dry-run.")
     if list_adapters:
         for info in registry.available().values():
             click.echo(f"{info.name}  {info.target}  ({info.package or 'unknown package'})")
@@ -371,7 +347,7 @@ def sync(
         sys.exit(_setup(config, adapter_name))
     folder = data_dir or default_data_dir()
     scratch: tempfile.TemporaryDirectory[str] | None = None
-    if (dry_run or show_status or show_conflicts) and not (folder / SNAPSHOT).exists():
+    if (dry_run or show_status or show_conflicts) and not (folder / SNAPSHOT_NAME).exists():
         # Read-only runs never create the data folder: an empty scratch store stands in.
         scratch = tempfile.TemporaryDirectory(prefix="cstui-dry-run-")
         folder = Path(scratch.name)
@@ -447,34 +423,16 @@ def _sync_all(
         if not crm:
             return EXIT_OK
     if hub and not (show_status or show_conflicts or dry_run):
-        if resolutions:
-            try:
-                settled = _apply_resolutions(service, resolutions)
-            except ResolveError as exc:
-                click.echo(f"cstui: {clean(str(exc))}", err=True)
-                return EXIT_ERROR
-            resolutions = ()
-            if not quiet:
-                click.echo(t("cli.sync.settled", n=settled))
+        code = _settle(service, resolutions, quiet=quiet) if resolutions else None
+        if code is not None:
+            return code
         code = _sync_hub(store, quiet=quiet)
         if code not in (EXIT_OK, EXIT_ACTION) or not crm:
             return code
-        crm_code = _sync(
-            service,
-            dry_run=False,
-            resolutions=(),
-            show_conflicts=False,
-            show_status=False,
-            quiet=quiet,
-        )
+        crm_code = _sync(service, quiet=quiet)
         return crm_code if crm_code != EXIT_OK else code
     if not crm and show_conflicts:
-        found = service.list_conflicts()
-        for c in found:
-            _print_conflict(c)
-        if not found:
-            click.echo("No open conflicts.")
-        return EXIT_OK
+        return _list_conflicts(service)
     return _sync(
         service,
         dry_run=dry_run,
@@ -497,15 +455,7 @@ def _status_json(
     if hub:
         with HubSync(store) as link:
             h = link.status()
-        payload["hub"] = {
-            "remote": h.remote,
-            "pending": h.pending,
-            "conflicts": h.conflicts,
-            "last_sync": _when(h.last_sync),
-            "last_result": h.last_result,
-            "last_error": h.last_error,
-            "last_ok": _when(h.last_ok),
-        }
+        payload["hub"] = {**asdict(h), "last_sync": _when(h.last_sync), "last_ok": _when(h.last_ok)}
     if crm:
         c = SyncService(store, config, adapter_name).status(check_running=True)
         payload["crm"] = {
@@ -534,15 +484,31 @@ def _print_hub_status(store: Store, *, dry_run: bool) -> None:
     click.echo(f"Open conflicts: {status.conflicts}")
 
 
-def _sync_hub(store: Store, *, quiet: bool) -> int:
-    """Push to and pull from the team hub; one line of outcome."""
+def _progress_line(quiet: bool) -> tuple[bool, Callable[[Progress], None]]:
+    """Whether progress is shown (on one rewritten stderr line, when it is a terminal), and
+    the callback that shows it."""
     show = sys.stderr.isatty() and not quiet
-    cancel = threading.Event()
 
     def progress(p: Progress) -> None:
         if show and p.phase != "done":
             click.echo(f"\r{p.message}\x1b[K", err=True, nl=False)
 
+    return show, progress
+
+
+def _interrupted(cancel: threading.Event, record_failure: Callable[[SyncError], None]) -> int:
+    """Ctrl-C: stop the run, record it as cancelled, say that what was done is kept."""
+    cancel.set()
+    with contextlib.suppress(Exception):  # a second Ctrl-C must not leave a traceback
+        record_failure(Cancelled("Interrupted (Ctrl-C)."))
+    click.echo("cstui: sync interrupted; everything done so far is saved.", err=True)
+    return EXIT_CANCELLED
+
+
+def _sync_hub(store: Store, *, quiet: bool) -> int:
+    """Push to and pull from the team hub; one line of outcome."""
+    show, progress = _progress_line(quiet)
+    cancel = threading.Event()
     try:
         hub = HubSync(store)
     except SyncError as exc:
@@ -551,11 +517,7 @@ def _sync_hub(store: Store, *, quiet: bool) -> int:
     try:
         report = hub.run(progress=progress, cancel=cancel)
     except KeyboardInterrupt:
-        cancel.set()
-        with contextlib.suppress(Exception):
-            hub.record_failure(Cancelled("Interrupted (Ctrl-C)."))
-        click.echo("cstui: sync interrupted; everything done so far is saved.", err=True)
-        return EXIT_CANCELLED
+        return _interrupted(cancel, hub.record_failure)
     except SyncError as exc:
         if not isinstance(exc, SyncBusy):
             with contextlib.suppress(Exception):
@@ -627,10 +589,10 @@ def _setup(config: SyncConfig, adapter_name: str | None) -> int:
 def _sync(
     service: SyncService,
     *,
-    dry_run: bool,
-    resolutions: tuple[str, ...],
-    show_conflicts: bool,
-    show_status: bool,
+    dry_run: bool = False,
+    resolutions: tuple[str, ...] = (),
+    show_conflicts: bool = False,
+    show_status: bool = False,
     quiet: bool,
 ) -> int:
     """`cstui sync` against the CRM: status, conflicts, resolutions, then the run itself."""
@@ -654,13 +616,12 @@ def _sync(
             _print_plan(service.plan(adapter, remote=True), label)
         if dry_run:
             return EXIT_OK
-        report = _run_with_progress(service, adapter, cancel, quiet=quiet)
+        show, progress = _progress_line(quiet)
+        report = service.run(adapter, progress=progress, cancel=cancel)
+        if show:
+            click.echo("", err=True)
     except KeyboardInterrupt:
-        cancel.set()
-        with contextlib.suppress(Exception):  # a second Ctrl-C must not leave a traceback
-            service.record_failure(Cancelled("Interrupted (Ctrl-C)."))
-        click.echo("cstui: sync interrupted; everything done so far is saved.", err=True)
-        return EXIT_CANCELLED
+        return _interrupted(cancel, service.record_failure)
     except SyncError as exc:
         # The run raises before it returns, so only the error knows whether data changed.
         tail = (
@@ -697,22 +658,6 @@ def _settle(service: SyncService, resolutions: tuple[str, ...], *, quiet: bool) 
     if not quiet:
         click.echo(t("cli.sync.settled", n=settled))
     return None
-
-
-def _run_with_progress(
-    service: SyncService, adapter: CRMAdapter, cancel: threading.Event, *, quiet: bool
-) -> SyncReport:
-    """Run the sync, showing progress on one rewritten stderr line when it is a terminal."""
-    show = sys.stderr.isatty() and not quiet
-
-    def progress(p: Progress) -> None:
-        if show and p.phase != "done":
-            click.echo(f"\r{p.message}\x1b[K", err=True, nl=False)
-
-    report = service.run(adapter, progress=progress, cancel=cancel)
-    if show:
-        click.echo("", err=True)
-    return report
 
 
 def _failed(service: SyncService, exc: SyncError, *, dry_run: bool, tail: str) -> int:

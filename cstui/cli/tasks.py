@@ -13,12 +13,12 @@ from typing import Any
 import click
 
 from cstui import clock, i18n
-from cstui.cli.common import data_dir_option, fail, lang_option, opened, team_option
-from cstui.cli.common import pad_cells as _pad
+from cstui.cli.common import data_dir_option, fail, lang_option, opened, read_team_option
 from cstui.cli.jsonout import emit
 from cstui.domain.models import Task
 from cstui.i18n import t
 from cstui.sanitize import clean
+from cstui.sanitize import fit_cells as _pad
 from cstui.workspace import AccountNotFound
 
 DUE_WIDTH = 12
@@ -76,7 +76,7 @@ def render_text(rows: list[dict[str, Any]], heading: str, *, show_owner: bool) -
 
 @click.command()
 @data_dir_option
-@team_option
+@read_team_option
 @lang_option
 @click.option(
     "--account",
@@ -89,7 +89,6 @@ def render_text(rows: list[dict[str, Any]], heading: str, *, show_owner: bool) -
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 def tasks(
     data_dir: Path | None,
-    team: bool,
     lang: str | None,
     account_query: str | None,
     everyone: bool,
@@ -98,7 +97,7 @@ def tasks(
     """Open tasks (due date, account, source, priority): yours by default."""
     i18n.set_language(i18n.detect_language(lang))
     today = clock.today().isoformat()
-    with opened(data_dir, team=team) as ws:
+    with opened(data_dir) as ws:
         ws.sync_cadence_tasks()  # touchpoints that came due since the app last ran
         account_id: str | None = None
         account_name = ""

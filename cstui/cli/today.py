@@ -11,10 +11,10 @@ from pathlib import Path
 import click
 
 from cstui import clock, i18n
-from cstui.cli.common import data_dir_option, lang_option, opened, pad_cells, team_option
+from cstui.cli.common import data_dir_option, lang_option, opened, read_team_option
 from cstui.cli.jsonout import emit
 from cstui.i18n import t
-from cstui.sanitize import clean
+from cstui.sanitize import clean, fit_cells
 from cstui.workspace.today import TodayDigest, TodayItem, build_today, section_title
 
 WHEN_WIDTH = 12
@@ -24,10 +24,10 @@ OWNER_WIDTH = 9
 
 def item_line(item: TodayItem, *, show_owner: bool) -> str:
     name = clean(item.account_name) or "—"
-    line = f"{pad_cells(item.when, WHEN_WIDTH)} {pad_cells(name, NAME_WIDTH)} "
+    line = f"{fit_cells(item.when, WHEN_WIDTH)} {fit_cells(name, NAME_WIDTH)} "
     if show_owner:
         owner = t("today.owner", owner=clean(item.owner)) if item.owner else ""
-        line += f"{pad_cells(owner, OWNER_WIDTH)} "
+        line += f"{fit_cells(owner, OWNER_WIDTH)} "
     return line + clean(item.text)
 
 
@@ -47,16 +47,14 @@ def render_text(digest: TodayDigest) -> str:
 
 @click.command()
 @data_dir_option
-@team_option
+@read_team_option
 @lang_option
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @click.option("--all", "everyone", is_flag=True, help="Everyone's accounts, not only yours.")
-def today(
-    data_dir: Path | None, team: bool, lang: str | None, as_json: bool, everyone: bool
-) -> None:
+def today(data_dir: Path | None, lang: str | None, as_json: bool, everyone: bool) -> None:
     """What to act on today: your tasks, alerts, renewals and overdue touches."""
     i18n.set_language(i18n.detect_language(lang))
-    with opened(data_dir, team=team) as ws:
+    with opened(data_dir) as ws:
         ws.refresh_health()  # alerts must reflect today's data, not the last app session
         ws.sync_cadence_tasks()  # the touchpoints that came due, as `cstui tasks` lists them
         digest = build_today(ws, clock.today(), everyone=everyone)

@@ -25,19 +25,16 @@ def build_demo(
         tables = generate(accounts=accounts, seed=seed, owners=(user, "sato", "kim", "lopez"))
         weeks = 26 if accounts <= 5000 else 0
         ws = Workspace.open(target, user=user, team=team)
-        if any(ws.store.count(name) for name in tables):
-            try:
+        try:
+            if any(ws.store.count(name) for name in tables):
                 count = ws.load_tables(tables)  # into a book that has data: ordinary commits
                 backfill_health(ws, weeks)
                 return count
-            finally:
-                ws.close()
-        # A fresh folder: one snapshot write instead of a journal line per record. The
-        # workspace stays open (it cached nothing yet: every table was empty), so the loaded
-        # records are not parsed again. The health history and the alerts are computed in
-        # memory and loaded the same way (one more snapshot write instead of a journal line
-        # per account and day).
-        try:
+            # A fresh folder: one snapshot write instead of a journal line per record. The
+            # workspace stays open (it cached nothing yet: every table was empty), so the
+            # loaded records are not parsed again. The health history and the alerts are
+            # computed in memory and loaded the same way (one more snapshot write instead
+            # of a journal line per account and day).
             count = ws.store.bulk_load(tables, plain=True)  # generated as plain JSON
             del tables
             ws.store.bulk_load(ws.initial_health(score_days(weeks)), plain=True)

@@ -26,7 +26,6 @@ from cstui.i18n import Msg, msg, render
 Predicate = Callable[[PortfolioRow], bool]
 
 BANDS = ("red", "yellow", "green", "unknown")
-FLAGS = FLAG_RULES
 NUMERIC = ("health", "arr", "renewal", "touch", "trend")
 KEYWORDS = ("band", "tier", "stage", "owner", "flag", "renewal")
 RENEWAL_STATES = ("upcoming", "overdue")
@@ -73,9 +72,6 @@ class FilterQuery:
     @property
     def empty(self) -> bool:
         return not self.predicates
-
-    def matches(self, row: PortfolioRow) -> bool:
-        return all(p(row) for p in self.predicates)
 
     def apply(self, rows: Iterable[PortfolioRow]) -> list[PortfolioRow]:
         """One list comprehension per term: each pass runs over the survivors of the last,
@@ -182,8 +178,8 @@ def _one_keyword(key: str, value: str, me: str) -> Predicate:
         return lambda r: renewal_state(r.days_to_renewal, r.stage) == state
     by_letter = {letter.casefold(): name for name, letter in FLAG_LETTERS.items()}
     value = by_letter.get(value, value)
-    if value not in FLAGS:
-        known = ", ".join(f"{FLAG_LETTERS.get(f, '?')} {f}" for f in FLAGS)
+    if value not in FLAG_RULES:
+        known = ", ".join(f"{FLAG_LETTERS.get(f, '?')} {f}" for f in FLAG_RULES)
         raise FilterError(msg("filter.error.not_flag", term=f"flag:{value}", known=known))
     return lambda r: value in r.flags
 

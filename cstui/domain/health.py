@@ -44,7 +44,6 @@ from pydantic import (
 
 from cstui import i18n
 from cstui.domain.config import (
-    ConfigError,
     ConfigModel,
     invalid,
     merge,
@@ -52,7 +51,6 @@ from cstui.domain.config import (
     shown,
     validate_data,
 )
-from cstui.domain.config import find_key_line as find_key_line
 from cstui.domain.light import (
     AccountLike,
     ActivityLike,
@@ -111,9 +109,6 @@ class Band(StrEnum):
 # --------------------------------------------------------------------------------------------
 # Configuration
 # --------------------------------------------------------------------------------------------
-
-HealthConfigError = ConfigError
-"""The health config's error is the one error type of every config file (file, line, key)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -551,16 +546,6 @@ class MeasureResult:
     def present(self) -> bool:
         return self.points is not None
 
-    @property
-    def raw_text(self) -> str:
-        """The raw value in English (the UI shows ``raw_msg`` in its own language)."""
-        return self.raw_msg.render("en")
-
-    @property
-    def missing_reason(self) -> str | None:
-        """Why the measure has no data, in English; None when it has data."""
-        return None if self.missing_msg is None else self.missing_msg.render("en")
-
 
 @dataclass(slots=True)
 class HealthResult:
@@ -583,17 +568,8 @@ class HealthResult:
     the score is None and the band unknown, not 0 and red."""
 
     @property
-    def unscored_reason(self) -> str | None:
-        """Why there is no score at all, in English; None when the stage is scored."""
-        return None if self.unscored_msg is None else self.unscored_msg.render("en")
-
-    @property
     def missing(self) -> list[MeasureResult]:
         return [m for m in self.measures if m.points is None]
-
-    @property
-    def overridden(self) -> bool:
-        return self.override is not None and self.score is not None
 
 
 # --------------------------------------------------------------------------------------------

@@ -35,6 +35,7 @@ def nps(scores: Iterable[int], detractor_max: int = NPS_DETRACTOR_MAX) -> float 
 
 
 def mean(values: Iterable[float]) -> float | None:
+    """Arithmetic mean; None for no values."""
     items = list(values)
     return sum(items) / len(items) if items else None
 
@@ -132,11 +133,6 @@ def csat(scores: Iterable[int], method: str = "share") -> float | None:
 def onboarding_completion_rate(completed: int, started: int) -> float | None:
     """Onboardings completed ÷ onboardings in the cohort (Sansan's オンボーディング成功率)."""
     return _percent(completed, started)
-
-
-def average(values: Iterable[float]) -> float | None:
-    """Arithmetic mean; None for no values."""
-    return mean(values)
 
 
 class CurrencyMixError(ValueError):

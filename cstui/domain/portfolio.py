@@ -240,16 +240,3 @@ class SummaryTotals:
             unconverted=dict(self.unconverted),
             unconverted_at_risk=dict(self.unconverted_at_risk),
         )
-
-
-def summarize(
-    rows: Iterable[PortfolioRow],
-    currency: str = "JPY",
-    detractor_max: int = metrics.NPS_DETRACTOR_MAX,
-) -> PortfolioSummary:
-    """The header KPIs of ``rows``; money totals in ``currency`` (rows carry the converted
-    ARR, see :attr:`PortfolioRow.arr_report`); NPS detractors score ``detractor_max`` or
-    less."""
-    totals = SummaryTotals(currency=currency, detractor_max=detractor_max)
-    totals.add(rows)
-    return totals.result()

@@ -600,14 +600,6 @@ def from_json(raw: Mapping[str, Any]) -> QBRData:
     return data
 
 
-def with_marks(data: QBRData, marked: Sequence[str]) -> QBRData:
-    """The same data with the stories the CSM marked (by activity id)."""
-    chosen = set(marked)
-    for story in data.stories:
-        story.marked = story.activity_id in chosen
-    return data
-
-
 # --------------------------------------------------------------------------------------------
 # Two audiences, and ROI estimated (試算) apart from ROI measured (実績)
 # --------------------------------------------------------------------------------------------

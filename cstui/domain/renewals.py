@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from functools import cached_property, lru_cache
 from importlib import resources
@@ -46,31 +46,6 @@ from cstui.domain.models import (
 )
 from cstui.domain.templates import first_value_day
 from cstui.i18n import Msg, join, msg, render
-
-__all__ = [
-    "KPI_KEYS",
-    "BandRow",
-    "Forecast",
-    "HealthRow",
-    "KPIConfig",
-    "KPIConfigError",
-    "KPIReport",
-    "KPIValue",
-    "MonthRow",
-    "Outcome",
-    "Period",
-    "Renewal",
-    "add_years",
-    "check_outcome",
-    "compute_kpis",
-    "default_kpi_config",
-    "implied_renewals",
-    "parse_kpi_config",
-    "parse_slice",
-    "renewal_id",
-    "renewals_by_month",
-    "trend",
-]
 
 # --------------------------------------------------------------------------------------------
 # Configuration (cstui/defaults/kpis.toml)
@@ -486,14 +461,8 @@ class KPIValue:
         return self.note if self.message is None else render(self.message, lang, self.note)
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "key": self.key,
-            "value": self.value,
-            "unit": self.unit,
-            "accounts": list(self.accounts),
-            "note": self.note,
-            "parts": dict(self.parts),
-        }
+        """The fields but the message (``note`` is its English wording)."""
+        return {k: v for k, v in asdict(self).items() if k != "message"}
 
 
 @dataclass
@@ -522,11 +491,6 @@ class KPIReport:
             "new_accounts": len(self.new_accounts),
             "kpis": [v.to_json() for v in self.values],
         }
-
-
-def trend(reports: Sequence[KPIReport], key: str) -> list[tuple[str, float | None]]:
-    """(period label, value) of one KPI across reports, for a chart."""
-    return [(r.period.label, r[key].value) for r in reports]
 
 
 def _churn_days(renewals: Iterable[Renewal]) -> dict[str, date]:
@@ -946,7 +910,7 @@ def _onboarding_kpis(
     return [
         _kpi(
             "ttv",
-            metrics.average(ttv.values()),
+            metrics.mean(ttv.values()),
             "days",
             sorted(ttv),
             msg("kpi.note.ttv", n=len(ttv)),

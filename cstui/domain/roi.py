@@ -45,11 +45,6 @@ class ROIResult:
     payback_reason: PaybackReason | None = None
     """Why ``payback_months`` is None."""
 
-    @property
-    def positive(self) -> bool:
-        """The customer gets back more than it pays (what an executive asks first)."""
-        return self.net_value > 0
-
 
 def compute(inputs: ROIInputs) -> ROIResult:
     """ROI of one account's contract from what the customer gains and pays per year."""

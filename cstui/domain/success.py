@@ -104,11 +104,6 @@ def latest_reading(kpi: KPI, as_of: date | None = None) -> Measurement | None:
     return best
 
 
-def kpi_progress(kpi: KPI, as_of: date | None = None) -> float | None:
-    reading = latest_reading(kpi, as_of)
-    return None if reading is None else progress(kpi.baseline, kpi.target, reading.value)
-
-
 def elapsed_share(start: date, due: date, as_of: date) -> float:
     """Share of the start → due span that has passed, clamped to 0…1 (a span ≤ 0 is over)."""
     span = (due - start).days
@@ -221,11 +216,6 @@ def coverage(
         status = objective_status(obj, as_of, on_track_ratio, default_start)
         counts[status] = counts.get(status, 0) + 1
     return Coverage(light=light, deep=deep, counts=counts)
-
-
-def needs_deep_objective(plan: SuccessPlan | None) -> bool:
-    """A plan exists but has no deep-success objective (the flag shown on the pane)."""
-    return plan is not None and not any(o.audience is Audience.DEEP for o in plan.objectives)
 
 
 def next_objective_id(plan: SuccessPlan | None) -> str:
@@ -347,22 +337,6 @@ class _Reader:
     def done(self) -> None:
         if self.problems:
             raise PlanInputError(self.problems)
-
-
-OBJECTIVE_FIELDS: Final = (
-    "title",
-    "audience",
-    "stakeholder",
-    "kpi_name",
-    "unit",
-    "baseline",
-    "target",
-    "start",
-    "due",
-    "status",
-    "tasks",
-)
-"""Form field names understood by :func:`objective_from_form`."""
 
 
 def _tasks(value: Any) -> list[str]:
@@ -554,10 +528,12 @@ def objective_from_form(
 ) -> Objective:
     """An objective from form values: a new one (``current`` None) or ``current`` edited.
 
-    Fields absent from ``data`` keep their current value. The KPI is all or nothing: a name,
-    a baseline and a target, the target different from the baseline; blanking all three
-    removes it. A due date before ``today`` is refused on creation only (an old objective
-    legitimately becomes overdue). Editing baseline or target keeps the reading history.
+    The fields: title, audience, stakeholder, kpi_name, unit, baseline, target, start, due,
+    status and tasks. Fields absent from ``data`` keep their current value. The KPI is all
+    or nothing: a name, a baseline and a target, the target different from the baseline;
+    blanking all three removes it. A due date before ``today`` is refused on creation only
+    (an old objective legitimately becomes overdue). Editing baseline or target keeps the
+    reading history.
     """
     r = _Reader(data)
     title = r.text("title", "" if current is None else current.title)
@@ -727,11 +703,6 @@ class SuccessTemplateFile(ConfigModel):
     goal_en: Text
     goal_ja: Text
     objectives: Annotated[list[_ObjectiveFile], Field(min_length=1)]
-
-
-def parse_success_template(text: str, source: str) -> SuccessTemplate:
-    """One template file's ``text``; ``source`` names the file in a :class:`ConfigError`."""
-    return _template(parse_toml(text, source, SuccessTemplateFile))
 
 
 def _template(file: SuccessTemplateFile) -> SuccessTemplate:

@@ -51,10 +51,6 @@ OWN_PREFIX: Final = "own:"
 """Id prefix of items a CSM added by hand (never touched by re-applying a template)."""
 
 
-TemplateError = ConfigError
-"""A template problem: the one config error type (file, line and key of each problem)."""
-
-
 @dataclass(frozen=True, slots=True)
 class TemplatePhase:
     id: str
@@ -375,7 +371,7 @@ def load_templates(
     for source, text in shipped_texts:
         try:
             tpl = parse_template(text, source)
-        except TemplateError as exc:
+        except ConfigError as exc:
             errors.append(str(exc))
             continue
         templates[tpl.key] = tpl
@@ -387,7 +383,7 @@ def load_templates(
             continue
         try:
             tpl = parse_template(text, str(path))
-        except TemplateError as exc:
+        except ConfigError as exc:
             errors.append(f"{exc} (this template is skipped)")
             continue
         templates[tpl.key] = tpl

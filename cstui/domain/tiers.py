@@ -75,12 +75,6 @@ def suggest(account: Account, config: KPIConfig | None = None) -> TierSuggestion
     )
 
 
-def suggest_tier(account: Account, config: KPIConfig | None = None) -> Tier | None:
-    """The tier the account's ARR now implies, when it differs from its current tier."""
-    found = suggest(account, config)
-    return None if found is None else found.suggested
-
-
 def tier_suggestions(
     accounts: Iterable[Account], config: KPIConfig | None = None
 ) -> list[TierSuggestion]:

@@ -61,6 +61,7 @@ from cstui.domain.roi import percent
 from cstui.report.qbr import (
     _result_lines,
     label,
+    list_sections,
     money,
     pct,
     roi_measured_text,
@@ -795,13 +796,7 @@ def build(
     if results_notes:
         deck.list_slides(deck.continued(_section(lang, "results")), results_notes, "")
     _roi_slide(deck, data, sections)
-    chosen = set(stories)
-    picked = [f"{s.date.isoformat()}: {s.summary}" for s in data.stories if s.activity_id in chosen]
-    for name, lines, empty in (
-        ("stories", picked, "qbr.label.no_stories"),
-        ("risks", data.risks, "qbr.label.no_risks"),
-        ("next_steps", data.next_steps, "qbr.label.no_next_steps"),
-    ):
+    for name, lines, empty in list_sections(data, stories):
         deck.list_slides(_section(lang, name), lines + _notes(sections, name), label(lang, empty))
     if data.previous_period is None:
         changes = [label(lang, "qbr.label.first")]

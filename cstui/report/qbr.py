@@ -149,12 +149,8 @@ def _kpi_head(lang: str) -> list[str]:
 def roi_windows(data: q.QBRData, lang: str) -> list[tuple[str, q.ROIRow]]:
     """(name, estimated ROI) of this quarter and of the year to date, those with months."""
     return [
-        (label(lang, "qbr.label.roi_period", months=q.months_label(r.months)), r)
-        for r in (data.roi_period,)
-        if r is not None
-    ] + [
-        (label(lang, "qbr.label.roi_ytd", months=q.months_label(r.months)), r)
-        for r in (data.roi_ytd,)
+        (label(lang, f"qbr.label.roi_{window}", months=q.months_label(r.months)), r)
+        for window, r in (("period", data.roi_period), ("ytd", data.roi_ytd))
         if r is not None
     ]
 
@@ -191,9 +187,16 @@ def roi_measured_text(data: q.QBRData, lang: str) -> str:
     return label(lang, "qbr.label.roi_measured_line", pct=pct(m.pct), kpi=m.kpi, day=m.day)
 
 
-def _stories(data: q.QBRData, stories: Sequence[str]) -> list[q.StoryRow]:
+def list_sections(data: q.QBRData, stories: Sequence[str]) -> list[tuple[str, list[str], str]]:
+    """(section, lines, what to say when empty) of the sections that are lists: the stories
+    the CSM picked (dated), the risks and the next steps."""
     chosen = set(stories)
-    return [s for s in data.stories if s.activity_id in chosen]
+    picked = [f"{s.date.isoformat()}: {s.summary}" for s in data.stories if s.activity_id in chosen]
+    return [
+        ("stories", picked, "qbr.label.no_stories"),
+        ("risks", data.risks, "qbr.label.no_risks"),
+        ("next_steps", data.next_steps, "qbr.label.no_next_steps"),
+    ]
 
 
 def _notes(sections: Mapping[str, str], name: str) -> str:
@@ -295,18 +298,7 @@ def render_markdown(
     out += [md(roi_measured_text(data, lang)), ""]
     out += _md_notes(sections, "roi", lang)
 
-    out += [f"## {md(label(lang, 'qbr.section.stories'), cell=True)}", ""]
-    picked = _stories(data, stories)
-    out += [f"- {s.date.isoformat()}: {md(s.summary, cell=True)}" for s in picked] or [
-        md(label(lang, "qbr.label.no_stories"))
-    ]
-    out.append("")
-    out += _md_notes(sections, "stories", lang)
-
-    for name, lines, empty in (
-        ("risks", data.risks, "qbr.label.no_risks"),
-        ("next_steps", data.next_steps, "qbr.label.no_next_steps"),
-    ):
+    for name, lines, empty in list_sections(data, stories):
         out += [f"## {md(label(lang, f'qbr.section.{name}'), cell=True)}", ""]
         out += [f"- {md(line, cell=True)}" for line in lines] or [md(label(lang, empty))]
         out.append("")
@@ -658,6 +650,11 @@ def render_html(
     def word(key: str, **kw: Any) -> str:
         return label(lang, key, **kw)
 
+    def section(name: str, body: str) -> str:
+        """The section with its title, ``body`` and the CSM's notes for it."""
+        title = f"<h2>{e(word(f'qbr.section.{name}'))}</h2>"
+        return f'<section id="{name}">{title}{body}{_html_notes(sections, name, lang)}</section>'
+
     facts = "".join(f"<dt>{e(k)}</dt><dd>{e(v)}</dd>" for k, v in _facts(data, lang))
     out: list[str] = [
         "<!DOCTYPE html>",
@@ -697,10 +694,7 @@ def render_html(
         charts.append(
             f"<figure>{usage_svg(data.usage_series, cap)}<figcaption>{e(cap)}</figcaption></figure>"
         )
-    results = [
-        f'<section id="results"><h2>{e(word("qbr.section.results"))}</h2>',
-        _html_list(_result_lines(data, lang), ""),
-    ]
+    results = [_html_list(_result_lines(data, lang), "")]
     if charts:
         results.append(f'<div class="charts">{"".join(charts)}</div>')
     if not data.usage_series:
@@ -721,9 +715,7 @@ def render_html(
         results.append(_html_table(_kpi_head(lang), rows, classes))
     else:
         results.append(f"<p>{e(word('qbr.label.no_kpis'))}</p>")
-    results.append(_html_notes(sections, "results", lang))
-    results.append("</section>")
-    out.append("".join(results))
+    out.append(section("results", "".join(results)))
 
     table = _roi_table(data, lang)
     if table is None:
@@ -748,36 +740,16 @@ def render_html(
             + f'<p class="note">{e(word("qbr.label.roi_note"))}</p>'
         )
     roi_body += f'<p class="measured">{e(roi_measured_text(data, lang))}</p>'
-    out.append(
-        f'<section id="roi"><h2>{e(word("qbr.section.roi"))}</h2>{roi_body}'
-        f"{_html_notes(sections, 'roi', lang)}</section>"
-    )
+    out.append(section("roi", roi_body))
 
-    picked = [f"{s.date.isoformat()}: {s.summary}" for s in _stories(data, stories)]
-    out.append(
-        f'<section id="stories"><h2>{e(word("qbr.section.stories"))}</h2>'
-        f"{_html_list(picked, word('qbr.label.no_stories'))}"
-        f"{_html_notes(sections, 'stories', lang)}</section>"
-    )
-    out.append(
-        f'<section id="risks"><h2>{e(word("qbr.section.risks"))}</h2>'
-        f"{_html_list(data.risks, word('qbr.label.no_risks'))}"
-        f"{_html_notes(sections, 'risks', lang)}</section>"
-    )
-    out.append(
-        f'<section id="next_steps"><h2>{e(word("qbr.section.next_steps"))}</h2>'
-        f"{_html_list(data.next_steps, word('qbr.label.no_next_steps'))}"
-        f"{_html_notes(sections, 'next_steps', lang)}</section>"
-    )
+    for name, lines, empty in list_sections(data, stories):
+        out.append(section(name, _html_list(lines, word(empty))))
     if data.previous_period is None:
         changes = f"<p>{e(word('qbr.label.first'))}</p>"
     else:
         changes = f"<p>{e(word('qbr.label.since', period=data.previous_period))}</p>" + _html_list(
             data.changes, ""
         )
-    out.append(
-        f'<section id="changes"><h2>{e(word("qbr.section.changes"))}</h2>{changes}'
-        f"{_html_notes(sections, 'changes', lang)}</section>"
-    )
+    out.append(section("changes", changes))
     out += ["</main>", "</body>", "</html>", ""]
     return "\n".join(out)

@@ -343,10 +343,8 @@ class PortfolioScreen(UsesWorkspace, Screen[None]):
         self.refresh_rows()
 
     def on_account_table_sort_requested(self, message: AccountTable.SortRequested) -> None:
-        if message.key == self.sort_key:
-            self.set_sort(self.sort_key, not self.sort_reverse)
-        else:
-            self.set_sort(message.key)
+        """A click on a header sorts by it; on the sorted one, the other way round."""
+        self.set_sort(message.key, message.key == self.sort_key and not self.sort_reverse)
 
     def action_cycle_sort(self) -> None:
         keys = [c.key for c in portfolio_columns()]

@@ -158,14 +158,7 @@ class RenewalsScreen(BookScreen):
             return Text(t(f"book.band.{b}"), style=BAND_STYLE.get(b, ""))
 
         return [
-            Column(
-                "name",
-                t("col.name"),
-                24,
-                lambda r: self._names.get(r.account_id, r.account_id),
-                flex=True,
-                priority=10,
-            ),
+            Column("name", t("col.name"), 24, self._account_name, flex=True, priority=10),
             Column("due", t("book.renew.col.date"), 10, lambda r: r.due.isoformat(), priority=9),
             Column(
                 "arr", t("col.arr"), 9, lambda r: short_money(r.arr_due, r.currency), "right", 8

@@ -243,9 +243,6 @@ class RequestsScreen(TableScreen[RequestRow]):
         self.table.set_rows(self.rows)
         self.query_one("#req-head", Static).update(t("book.req.head", n=len(ranked)))
 
-    def status_of(self, request_id: str) -> LoopStatus:
-        return next(r.ranked.status for r in self.rows if r.id == request_id)
-
     # ---------------------------------------------------------------- actions
     def on_account_table_selected(self, message: AccountTable.Selected) -> None:
         message.stop()

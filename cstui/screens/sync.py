@@ -30,7 +30,7 @@ from textual.worker import Worker, WorkerState
 
 from cstui.domain.models import InvalidRecord
 from cstui.i18n import t
-from cstui.sanitize import clean
+from cstui.sanitize import clean, show_value
 from cstui.sync import (
     Cancelled,
     Conflict,
@@ -49,17 +49,8 @@ from cstui.workspace import WorkspaceEvent
 
 SHOW_FAILURES = 5
 """Rejected items listed on the summary; the CLI's ``cstui sync`` prints them all."""
-VALUE_WIDTH = 40
 
 State = Literal["running", "done", "cancelled", "failed", "unconfigured"]
-
-
-def show_value(value: Any) -> str:
-    """A value for one line: literal, cleaned, cut; "—" for nothing."""
-    if value is None or value == "":
-        return "—"
-    text = clean(str(value))
-    return text if len(text) <= VALUE_WIDTH else text[: VALUE_WIDTH - 1] + "…"
 
 
 @dataclass(frozen=True)

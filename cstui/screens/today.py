@@ -24,12 +24,11 @@ from textual.widgets.option_list import Option
 from cstui import clock
 from cstui.domain.models import InvalidRecord
 from cstui.i18n import short_money, t
-from cstui.sanitize import clean
+from cstui.sanitize import clean, fit_cells
 from cstui.screens.book import BookScreen
 from cstui.ui.footer import KeyFooter
 from cstui.ui.localize import localize_bindings
 from cstui.ui.names import short_company
-from cstui.widgets.account_table import fit_cells
 from cstui.workspace import WorkspaceEvent
 from cstui.workspace.today import (
     SECTIONS,

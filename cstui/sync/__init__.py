@@ -3,47 +3,19 @@
 Never imports Textual. The app and the CLI use :class:`SyncService`.
 """
 
-from .conflicts import CHOICES, Conflict, ResolveError
-from .engine import Failure, Plan, PlannedPush, Progress, SyncEngine, SyncReport
-from .errors import (
-    EXIT_CANCELLED,
-    EXIT_CONFLICTS,
-    EXIT_OK,
-    EXIT_PARTIAL,
-    Cancelled,
-    ConfigError,
-    GarbageResponse,
-    RemoteError,
-    SyncBusy,
-    SyncError,
-    UnknownAdapter,
-    Unreachable,
-)
-from .service import SyncService, SyncStatus, sync_status
+from .conflicts import Conflict, ResolveError
+from .engine import Failure, Progress, SyncReport
+from .errors import Cancelled, SyncError
+from .service import SyncService, SyncStatus
 
 __all__ = [
-    "CHOICES",
-    "EXIT_CANCELLED",
-    "EXIT_CONFLICTS",
-    "EXIT_OK",
-    "EXIT_PARTIAL",
     "Cancelled",
-    "ConfigError",
     "Conflict",
     "Failure",
-    "GarbageResponse",
-    "Plan",
-    "PlannedPush",
     "Progress",
-    "RemoteError",
     "ResolveError",
-    "SyncBusy",
-    "SyncEngine",
     "SyncError",
     "SyncReport",
     "SyncService",
     "SyncStatus",
-    "UnknownAdapter",
-    "Unreachable",
-    "sync_status",
 ]

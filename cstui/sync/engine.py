@@ -37,6 +37,7 @@ from pydantic import ValidationError
 from cstui import clock
 from cstui.domain.history import history_records
 from cstui.domain.models import describe_errors
+from cstui.exitcodes import EXIT_ACTION, EXIT_OK, EXIT_PARTIAL
 from cstui.store import LockBusyError, Store, Txn, gc_paused
 
 from .adapters.base import Capability, CRMAdapter, Outcome, Outgoing, RemoteRecord
@@ -51,9 +52,6 @@ from .conflicts import (
     record_conflict,
 )
 from .errors import (
-    EXIT_CONFLICTS,
-    EXIT_OK,
-    EXIT_PARTIAL,
     Cancelled,
     GarbageResponse,
     Rejected,
@@ -228,7 +226,7 @@ class SyncReport:
         if self.failures:
             return EXIT_PARTIAL
         if self.open_conflicts:
-            return EXIT_CONFLICTS
+            return EXIT_ACTION
         return EXIT_OK
 
 
@@ -1088,7 +1086,7 @@ class SyncEngine:
         report.open_conflicts = count_conflicts(self.store, self.name)
         report.requests = self.adapter.requests - requests_before
         report.seconds = time.monotonic() - started
-        result = {EXIT_PARTIAL: "partial", EXIT_CONFLICTS: "conflicts"}.get(report.exit_code, "ok")
+        result = {EXIT_PARTIAL: "partial", EXIT_ACTION: "conflicts"}.get(report.exit_code, "ok")
         self._record_status(result, report)
         report.changed_locally = True
         self.progress(Progress("done", "", 0, None, "Sync finished"))

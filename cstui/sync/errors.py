@@ -7,18 +7,7 @@ table of every command (:mod:`cstui.exitcodes`), so a cron job can tell "try aga
 
 from __future__ import annotations
 
-from cstui.exitcodes import (
-    EXIT_ACTION,
-    EXIT_CANCELLED,
-    EXIT_ERROR,
-    EXIT_OK,
-    EXIT_PARTIAL,
-    EXIT_REMOTE,
-    EXIT_STORAGE,
-)
-
-EXIT_CONFLICTS = EXIT_ACTION
-"""A sync's name for "someone must act": it finished, but conflicts wait for a decision."""
+from cstui.exitcodes import EXIT_CANCELLED, EXIT_ERROR, EXIT_REMOTE, EXIT_STORAGE
 
 
 class SyncError(Exception):
@@ -77,20 +66,3 @@ class GarbageResponse(RemoteError):
 
     Raised before anything from that answer is written, so the local data is unchanged.
     """
-
-
-__all__ = [
-    "EXIT_CANCELLED",
-    "EXIT_CONFLICTS",
-    "EXIT_OK",
-    "EXIT_PARTIAL",
-    "Cancelled",
-    "ConfigError",
-    "GarbageResponse",
-    "Rejected",
-    "RemoteError",
-    "SyncBusy",
-    "SyncError",
-    "UnknownAdapter",
-    "Unreachable",
-]

@@ -68,7 +68,7 @@ import orjson
 
 from cstui import clock
 from cstui.domain.history import history_records
-from cstui.exitcodes import EXIT_DATA, EXIT_REMOTE, EXIT_STORAGE
+from cstui.exitcodes import EXIT_ACTION, EXIT_DATA, EXIT_OK, EXIT_REMOTE, EXIT_STORAGE
 from cstui.store import LockBusyError, Store, StoreError, gc_paused
 from cstui.store.errors import StorageError
 
@@ -756,9 +756,7 @@ class HubReport:
 
     @property
     def exit_code(self) -> int:
-        from .errors import EXIT_CONFLICTS, EXIT_OK
-
-        return EXIT_CONFLICTS if self.open_conflicts else EXIT_OK
+        return EXIT_ACTION if self.open_conflicts else EXIT_OK
 
 
 Notify = Callable[[Progress], None]
@@ -1319,24 +1317,3 @@ def _drop_local(store: Store) -> None:
             if not travels(table):
                 for rec in store.all(table, include_deleted=True):
                     writer.purge(table, rec["id"])
-
-
-__all__ = [
-    "ADAPTER",
-    "PROTOCOL",
-    "CloneRefused",
-    "Connection",
-    "HubError",
-    "HubPermission",
-    "HubReport",
-    "HubStatus",
-    "HubSync",
-    "HubUnreachable",
-    "NotABook",
-    "ProtocolMismatch",
-    "Remote",
-    "clone",
-    "has_hub",
-    "serve",
-    "serve_dir",
-]

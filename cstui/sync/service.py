@@ -182,8 +182,3 @@ class SyncService:
         finally:
             if own:
                 adapter.close()
-
-
-def sync_status(store: Store, config: SyncConfig | None = None) -> SyncStatus:
-    """The status bar's numbers for the configured adapter (no network, no token needed)."""
-    return SyncService(store, config).status()

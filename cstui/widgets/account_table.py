@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar, Generic, Literal, Protocol, TypeVar
 
-from rich.cells import cell_len, set_cell_size
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -25,43 +25,13 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from cstui.sanitize import clean
+from cstui.sanitize import clean, fit_cells
 from cstui.ui.css import default_css
 
 CACHE_ROWS = 1000
 """Rendered rows kept: a few pages either side of the one on screen."""
 CACHE_CELLS = 5000
 """Rendered styled cells kept (health bars, renewals, trends repeat across rows)."""
-
-
-def _cut(text: str, width: int) -> str:
-    """At most ``width`` cells of ``text``, never half a wide (CJK) character."""
-    out, used = [], 0
-    for ch in text:
-        size = cell_len(ch)
-        if used + size > width:
-            break
-        out.append(ch)
-        used += size
-    return "".join(out)
-
-
-def fit_cells(text: str, width: int, align: str = "left") -> str:
-    """``text`` made exactly ``width`` cells wide: cut with an ellipsis, or padded.
-
-    A cut right after a wide character keeps the ellipsis next to the text ("アダプ…"),
-    padding after it, so a cut CJK word never reads as a word and a gap.
-    """
-    size = cell_len(text)
-    if size > width:
-        if width <= 0:
-            return ""
-        cut = _cut(text, width - 1) + "…"
-        return set_cell_size(cut, width)
-    if size == width:
-        return text
-    pad = " " * (width - size)
-    return pad + text if align == "right" else text + pad
 
 
 class HasId(Protocol):

@@ -40,7 +40,6 @@ from cstui.workspace.repo import (
     HEALTH_INPUT_TABLES,
     AccountNotFound,
     WorkspaceEvent,
-    changed_fields,
     current_user,
 )
 from cstui.workspace.success_plans import SuccessPlans
@@ -56,7 +55,6 @@ __all__ = [
     "StoreError",
     "Workspace",
     "WorkspaceEvent",
-    "changed_fields",
     "current_user",
 ]
 

@@ -93,9 +93,6 @@ class Accounts(Repo):
         )
         return sorted(found, key=lambda c: (c.day, c.id))
 
-    def delete_account(self, account_id: str) -> None:
-        self._delete(Account.table, account_id)
-
     def contacts(self, account_id: str) -> list[Contact]:
         return sorted(self._for_account(Contact, account_id), key=lambda c: (not c.active, c.name))
 

@@ -37,7 +37,7 @@ import hashlib
 import io
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
@@ -71,10 +71,6 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     errors: list[tuple[int, str]] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
 
 
 ACCOUNT_COLUMNS: tuple[str, ...] = (
@@ -149,6 +145,20 @@ def quote_problem(text: str, *, multiline: bool) -> tuple[int, str] | None:
         i += 1
     if quoted_at:
         return quoted_at, _open_quote(quoted_at, "is never closed")
+    return None
+
+
+def _header_problem(
+    header: Sequence[str], required: Sequence[str], known: Sequence[str]
+) -> tuple[int, str] | None:
+    """(1, reason) for the first required column missing from a CSV header, else for its
+    first column cstui does not know; None when the header is fine."""
+    missing = [c for c in required if c not in header]
+    if missing:
+        return 1, t("import.error.no_column", column=missing[0])
+    unknown = [c for c in header if c not in known]
+    if unknown:
+        return 1, t("import.error.unknown_column", column=unknown[0], known=", ".join(known))
     return None
 
 
@@ -264,27 +274,12 @@ def import_accounts(ws: Repo, source: Iterable[str] | TextIO) -> ImportReport:
     text = source.read() if isinstance(source, io.TextIOBase) else "".join(source)
     text = text.removeprefix("\ufeff")  # Excel's UTF-8 BOM
     report = ImportReport()
-    problem = quote_problem(text, multiline=False)
+    reader = csv.DictReader(io.StringIO(text))
+    problem = quote_problem(text, multiline=False) or _header_problem(
+        reader.fieldnames or [], ("name",), ACCOUNT_COLUMNS
+    )
     if problem is not None:
         report.errors.append(problem)
-        return report
-    reader = csv.DictReader(io.StringIO(text))
-    missing = [c for c in ("name",) if c not in (reader.fieldnames or [])]
-    if missing:
-        report.errors.append((1, t("import.error.no_column", column=missing[0])))
-        return report
-    unknown = [c for c in reader.fieldnames or [] if c not in ACCOUNT_COLUMNS]
-    if unknown:
-        report.errors.append(
-            (
-                1,
-                t(
-                    "import.error.unknown_column",
-                    column=unknown[0],
-                    known=", ".join(ACCOUNT_COLUMNS),
-                ),
-            )
-        )
         return report
 
     existing = {r["id"]: r for r in ws.iter_records(Account)}
@@ -416,29 +411,13 @@ def validate_surveys(ws: Accounts, text: str) -> tuple[list[SurveyResponse], Imp
     """Every row checked; returns the responses to write and the report (errors if any)."""
     text = text.removeprefix("\ufeff")  # Excel's UTF-8 BOM
     report = ImportReport()
+    reader = csv.DictReader(io.StringIO(text))
     problem = quote_problem(text, multiline=True)
+    if problem is None:
+        reader.fieldnames = [h.strip() for h in reader.fieldnames or []]
+        problem = _header_problem(reader.fieldnames, SURVEY_REQUIRED, SURVEY_COLUMNS)
     if problem is not None:
         report.errors.append(problem)
-        return [], report
-    reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip() for h in reader.fieldnames or []]
-    reader.fieldnames = header
-    missing = [c for c in SURVEY_REQUIRED if c not in header]
-    if missing:
-        report.errors.append((1, t("import.error.no_column", column=missing[0])))
-        return [], report
-    unknown = [c for c in header if c not in SURVEY_COLUMNS]
-    if unknown:
-        report.errors.append(
-            (
-                1,
-                t(
-                    "import.error.unknown_column",
-                    column=unknown[0],
-                    known=", ".join(SURVEY_COLUMNS),
-                ),
-            )
-        )
         return [], report
     lookup = _Lookup(ws)
     today = clock.today()

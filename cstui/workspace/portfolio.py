@@ -8,7 +8,7 @@ row is also known converted) and through it :mod:`.health` (the stored summaries
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -41,6 +41,16 @@ def is_builtin_name(name: str) -> bool:
         wanted
         in (fold(v.name), *(fold(i18n.catalogue(lang).get(v.name, "")) for lang in i18n.LANGUAGES))
         for v in BUILTIN_VIEWS
+    )
+
+
+def _view(record: dict[str, Any]) -> SavedView:
+    """A saved view from its stored record."""
+    return SavedView(
+        name=record["name"],
+        filter=record.get("filter", ""),
+        sort=record.get("sort", "renewal"),
+        reverse=bool(record.get("reverse", False)),
     )
 
 
@@ -140,13 +150,9 @@ class Portfolio(Renewals):
             self._last_touch = {k: date.fromisoformat(v) for k, v in latest.items()}
         return self._last_touch
 
-    def latest_nps(self, account_id: str) -> int | None:
-        """The latest NPS answer of the last year; from the health summary until surveys load."""
-        loaded = self._latest_nps is not None
-        return self._nps(account_id, None if loaded else self._health_summaries().get(account_id))
-
     def _nps(self, account_id: str, summary: dict[str, Any] | None) -> int | None:
-        """``latest_nps`` with the account's health summary already looked up."""
+        """The latest NPS answer of the last year; from the account's health summary (looked
+        up by the caller) until the surveys load."""
         if self._latest_nps is None:
             if summary is not None and "nps" in summary:
                 value = summary["nps"]
@@ -204,16 +210,7 @@ class Portfolio(Renewals):
 
     def views(self) -> list[SavedView]:
         """The built-in views, then this user's saved ones (by name)."""
-        mine = [
-            SavedView(
-                name=r["name"],
-                filter=r.get("filter", ""),
-                sort=r.get("sort", "renewal"),
-                reverse=bool(r.get("reverse", False)),
-            )
-            for r in self.store.all(VIEWS_TABLE)
-            if r.get("user") == self.user
-        ]
+        mine = [_view(r) for r in self.store.all(VIEWS_TABLE) if r.get("user") == self.user]
         return list(BUILTIN_VIEWS) + sorted(mine, key=lambda v: fold(v.name))
 
     def save_view(self, name: str, filter_text: str, sort: str, reverse: bool) -> SavedView:
@@ -252,12 +249,7 @@ class Portfolio(Renewals):
         if fold(new) != fold(old) and any(fold(v.name) == fold(new) for v in self.views()):
             msg = i18n.t("view.error.taken", name=new)
             raise InvalidRecord([msg], {"name": [msg]})
-        view = SavedView(
-            name=new,
-            filter=record.get("filter", ""),
-            sort=record.get("sort", "renewal"),
-            reverse=bool(record.get("reverse", False)),
-        )
+        view = replace(_view(record), name=new)
         self.save_view(view.name, view.filter, view.sort, view.reverse)
         if fold(new) != fold(old):
             self.delete_view(old)

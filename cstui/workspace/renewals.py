@@ -54,11 +54,6 @@ class Renewals(Health):
         """Shipped kpis.toml overlaid with the user's (a broken user file keeps defaults)."""
         return self._kpi_settings[0]
 
-    @property
-    def kpi_config_errors(self) -> list[str]:
-        """Why the user's kpis.toml was not used, if it was not."""
-        return self._kpi_settings[1]
-
     def _bands(self, account_id: str | None = None) -> dict[str, str]:
         """Each account's band now; with ``account_id`` only that one's (the whole book's
         took 30-150 ms at 10-50k accounts, for one account's renewals)."""

@@ -225,9 +225,9 @@ class SuccessPlans(Accounts):
         return self._edit_success(account_id, edit)
 
     def add_objective(self, account_id: str, data: Mapping[str, Any]) -> Objective:
-        """A new objective (form fields: ``success.OBJECTIVE_FIELDS``); a plan is created
-        around it when the account has none yet, in the same write. Appended to the plan as
-        committed now: two people adding objectives keep both."""
+        """A new objective (the form fields ``success.objective_from_form`` reads); a plan is
+        created around it when the account has none yet, in the same write. Appended to the
+        plan as committed now: two people adding objectives keep both."""
         self._require_account(account_id)
         contacts = self._live_contact_ids(account_id)
         today = clock.today()

@@ -32,7 +32,7 @@ Sections, each in the order a CSM works through it:
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any, Final
 
@@ -80,18 +80,7 @@ class TodayItem:
         return f"{self.section}:{self.ref}"
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "section": self.section,
-            "kind": self.kind,
-            "ref": self.ref,
-            "account_id": self.account_id,
-            "account_name": self.account_name,
-            "date": self.date.isoformat() if self.date else None,
-            "when": self.when,
-            "text": self.text,
-            "owner": self.owner,
-            "details": self.details,
-        }
+        return {**asdict(self), "date": self.date.isoformat() if self.date else None}
 
 
 @dataclass(frozen=True, slots=True)

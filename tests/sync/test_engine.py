@@ -9,7 +9,7 @@ import pytest
 from cstui.domain.models import Account, Activity, Task
 from cstui.sync.errors import Cancelled, RemoteError, SyncBusy
 from cstui.sync.meta import get_meta
-from cstui.sync.service import sync_status
+from cstui.sync.service import SyncService
 from cstui.workspace import Workspace
 
 from .conftest import Harness, assert_converged, seed_local, seed_remote
@@ -232,7 +232,7 @@ def test_status_counts_pending_changes_conflicts_and_last_sync(hs: Harness) -> N
     hs.sync()
     status = hs.service.status(check_running=True)
     assert (status.pending, status.conflicts, status.running) == (0, 0, False)
-    assert sync_status(hs.store, hs.config).last_sync == status.last_sync
+    assert SyncService(hs.store, hs.config).status().last_sync == status.last_sync
     assert status.last_sync is not None
     assert status.last_result == "ok"
 

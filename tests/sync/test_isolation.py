@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from cstui.exitcodes import EXIT_ACTION, EXIT_OK, EXIT_PARTIAL
 from cstui.sync.conflicts import DELETED
-from cstui.sync.errors import EXIT_CONFLICTS, EXIT_OK, EXIT_PARTIAL
 from cstui.sync.meta import get_meta
 from cstui.workspace import Workspace
 
@@ -90,7 +90,7 @@ def test_a_company_archived_in_the_crm_becomes_a_conflict_not_an_error_loop(
     hs.ws.add_task("Call them", account_id=gone)
     report = hs.sync()
     assert report.failures == []
-    assert report.exit_code == EXIT_CONFLICTS
+    assert report.exit_code == EXIT_ACTION
     kept_obj = hs.crm.objects["companies"][_rid(hs, "accounts", kept)]
     assert kept_obj.props["cstui_stage"] == "expansion"  # the rest went through
     [conflict] = hs.service.list_conflicts()
@@ -100,7 +100,7 @@ def test_a_company_archived_in_the_crm_becomes_a_conflict_not_an_error_loop(
     again = hs.sync()
     assert again.failures == []
     assert again.new_conflicts == 0
-    assert again.exit_code == EXIT_CONFLICTS
+    assert again.exit_code == EXIT_ACTION
     assert not [p for _, p, _ in hs.crm.log if "batch/update" in p or "batch/upsert" in p]
 
     hs.service.resolve(conflict.id, "mine")  # keep it: created again, children relinked

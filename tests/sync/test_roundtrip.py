@@ -10,8 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from cstui.cli.sync import sync as sync_command
-from cstui.exitcodes import EXIT_ACTION, EXIT_ERROR
-from cstui.sync.errors import EXIT_OK
+from cstui.exitcodes import EXIT_ACTION, EXIT_ERROR, EXIT_OK
 from cstui.sync.meta import get_meta
 from cstui.sync.schema import DEFAULT_TABLES
 from cstui.workspace import Workspace

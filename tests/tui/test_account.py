@@ -100,7 +100,7 @@ async def test_overview_matches_the_workspace_and_follows_other_processes(
             label = i18n.t(m.label)
             assert label != m.label
             assert label in shown
-            assert m.raw_text in shown
+            assert m.raw_msg.render("en") in shown
         flags = demo_ws.flags(account_id)
         assert flags  # the loop below has something to check (a missed touchpoint)
         for flag in flags:

@@ -6,7 +6,6 @@ from textual.widgets import Input, Static
 
 from cstui.app import CSApp, create_app
 from cstui.domain.filters import parse
-from cstui.domain.portfolio import summarize
 from cstui.screens.portfolio import PortfolioScreen
 from cstui.widgets.account_table import AccountTable
 from cstui.workspace import Workspace
@@ -35,7 +34,7 @@ async def test_filter_terms_narrow_as_you_type(demo_ws: Workspace) -> None:
             r.id for r in demo_ws.portfolio() if r.band == "red" and r.tier.value == "tech"
         }
         # The header KPIs describe what is shown.
-        summary = summarize(table.rows)
+        summary = demo_ws.portfolio_summary(list(table.rows))
         assert f"Accounts {summary.accounts}" in _static_text(app, "#portfolio-summary")
 
 
@@ -84,9 +83,7 @@ async def test_japanese_free_text_and_renewal_term(demo_ws: Workspace) -> None:
         query = parse("株式会社 renewal<90d")
         screen = app.screen
         assert isinstance(screen, PortfolioScreen)
-        assert [r.id for r in table.rows] == [
-            r.id for r in screen.sorted_rows() if query.matches(r)
-        ]
+        assert [r.id for r in table.rows] == [r.id for r in query.apply(screen.sorted_rows())]
         assert table.rows
         assert all("株式会社" in r.name for r in table.rows)
         assert all(r.days_to_renewal is not None and r.days_to_renewal < 90 for r in table.rows)

@@ -6,9 +6,10 @@ import pytest
 from rich.text import Text
 
 from cstui.app import CSApp, create_app
-from cstui.domain.portfolio import SummaryTotals, summarize
+from cstui.domain.portfolio import SummaryTotals
+from cstui.sanitize import fit_cells
 from cstui.screens import portfolio as portfolio_screen
-from cstui.widgets.account_table import AccountTable, fit_cells
+from cstui.widgets.account_table import AccountTable
 from cstui.widgets.filter_input import FilterInput
 from cstui.workspace import Workspace
 
@@ -24,7 +25,7 @@ def test_totals_added_in_slices_equal_one_pass(demo_ws: Workspace) -> None:
     totals = SummaryTotals()
     for start in range(0, len(rows), 7):
         totals.add(rows[start : start + 7])
-    assert totals.result() == summarize(rows)
+    assert totals.result() == demo_ws.portfolio_summary(rows)  # one pass
     assert totals.result().accounts == len(rows)
 
 
@@ -64,7 +65,7 @@ async def test_big_lists_get_their_header_kpis_after_the_frame(
         await pilot.press("slash", *"tier:high")
         await app.workers.wait_for_complete()
         await pilot.pause()
-        expected = summarize(table.rows)
+        expected = demo_ws.portfolio_summary(list(table.rows))
         assert len(table.rows) > 5
         shown = str(app.screen.query_one("#portfolio-summary").render())
         assert f"Accounts {expected.accounts} " in shown

@@ -15,10 +15,9 @@ from hypothesis import strategies as st
 
 from cstui import clock
 from cstui.domain.history import AccountChange, changes_between, value_on
-from cstui.domain.models import Account, Renewal, Stage
+from cstui.domain.models import Account, Outcome, Renewal, Stage
 from cstui.domain.renewals import (
     KPIConfig,
-    Outcome,
     Period,
     arr_on,
     compute_kpis,
@@ -247,7 +246,7 @@ def test_an_import_that_changes_arr_keeps_history(empty_ws: Workspace) -> None:
     before = ws.kpi_report("2026Q1").to_json()
     csv = f"id,name,arr\n{a},Kestrel,990000\n{b},Osprey,160000\n"
     report = import_accounts(ws, io.StringIO(csv))
-    assert report.ok
+    assert not report.errors
     assert report.updated == 1
     assert [(c.account_id, c.old, c.new, c.source) for c in ws.account_history()] == [
         (a, 840_000, 990_000, "import")
@@ -290,7 +289,7 @@ def test_an_imported_change_and_its_history_commit_together(
     monkeypatch.setattr(imports, "IMPORT_CHUNK", 3)
     csv = f"id,name,arr,stage\n{a},Kestrel,870000,adoption\n{b},Osprey,170000,adoption\n"
     csv += ",Harrier,50000,onboarding\n,Merlin,60000,onboarding\n"
-    assert import_accounts(ws, io.StringIO(csv)).ok
+    assert not import_accounts(ws, io.StringIO(csv)).errors
     commits: dict[str, set[tuple[str, str]]] = {}
     for ch in seen:
         key = ch.set.get("account_id", ch.id) if ch.table == AccountChange.table else ch.id

@@ -119,12 +119,12 @@ def test_a_broken_success_template_is_located() -> None:
     broken = text.replace("target = 30", "target = 120")
     broken = broken.replace('audience = "light"', 'audience = "wide"')
     with pytest.raises(ConfigError) as info:
-        success.parse_success_template(broken, source)
+        success.load_templates([(source, broken)])
     keys = [p.key for p in info.value.problems]
     assert keys == ["objectives[1].audience"]
     broken = text.replace("target = 30", "target = 120")
     with pytest.raises(ConfigError) as info:
-        success.parse_success_template(broken, source)
+        success.load_templates([(source, broken)])
     assert info.value.key == "objectives[1].target"
     assert info.value.line == find_key_line(text, ("objectives", 0, "target"))
     with pytest.raises(ConfigError, match="duplicate template id"):

@@ -122,7 +122,7 @@ def test_measure_texts_in_japanese_and_unchanged_english(cfg: HealthConfig) -> N
         "onboarding": "導入前支援・オンボーディングのステージでのみ評価",
         "outcomes": "サクセスプランなし",
     }
-    en = {m.key: m.raw_text for m in result.measures}
+    en = {m.key: m.raw_msg.render("en") for m in result.measures}
     assert en == {
         "adoption": "40 of 50 seats active",
         "maturity": "6 of 10 key features in use",
@@ -136,8 +136,8 @@ def test_measure_texts_in_japanese_and_unchanged_english(cfg: HealthConfig) -> N
     i18n.set_language("ja")
     adoption = result.measures[0]
     assert render(adoption.raw_msg) == "50ライセンス中40名がアクティブ"
-    assert adoption.raw_text == "40 of 50 seats active"
-    assert result.measures[-1].missing_reason == "no success plan"
+    assert adoption.raw_msg.render("en") == "40 of 50 seats active"
+    assert render(result.measures[-1].missing_msg, "en") == "no success plan"
 
 
 def test_missing_reasons_and_other_raw_values(cfg: HealthConfig) -> None:
@@ -155,23 +155,27 @@ def test_missing_reasons_and_other_raw_values(cfg: HealthConfig) -> None:
     )
     m = {x.key: x for x in compute_health(stale, cfg, AS_OF).measures}
     assert render(m["adoption"].missing_msg, "ja") == "2026-02-01以降の利用データなし（120日前）"
-    assert m["adoption"].missing_reason == "no usage data since 2026-02-01 (120 days ago)"
+    assert (
+        render(m["adoption"].missing_msg, "en") == "no usage data since 2026-02-01 (120 days ago)"
+    )
     assert render(m["engagement"].raw_msg, "ja") == (
         "契約開始（2025-06-01）から365日間接触の記録なし、ハイタッチの基準は14日ごと"
     )
     assert render(m["sentiment"].raw_msg, "ja") == "CSAT 4.5/5（回答者2名、NPSなし）＝10点中8.8"
-    assert m["sentiment"].raw_text == "CSAT 4.5 of 5 (2 respondents, no NPS) = 8.8 of 10"
+    assert (
+        m["sentiment"].raw_msg.render("en") == "CSAT 4.5 of 5 (2 respondents, no NPS) = 8.8 of 10"
+    )
 
     empty = replace(base, usage=None, surveys=[])
     m = {x.key: x for x in compute_health(empty, cfg, AS_OF).measures}
     assert render(m["adoption"].missing_msg, "ja") == "利用データなし"
     assert render(m["sentiment"].missing_msg, "ja") == "180日以内のアンケート回答なし"
-    assert m["sentiment"].missing_reason == "no survey in 180 days"
+    assert render(m["sentiment"].missing_msg, "en") == "no survey in 180 days"
 
 
 def test_unscored_stage_reason(cfg: HealthConfig) -> None:
     result = compute_health(quiet(stage=Stage.CHURNED), cfg, AS_OF)
-    assert result.unscored_reason == 'accounts in stage "churned" are not scored'
+    assert render(result.unscored_msg, "en") == 'accounts in stage "churned" are not scored'
     assert render(result.unscored_msg, "ja") == "「解約」ステージの顧客はスコアを算出しません"
 
 
@@ -542,7 +546,7 @@ def test_health_explain_in_japanese(demo_dir: Path, tmp_path: Path) -> None:
     for m in result.measures:
         shown = render(m.raw_msg if m.present else m.missing_msg, "ja")
         assert shown in ja
-        assert m.raw_text not in ja
+        assert m.raw_msg.render("en") not in ja
     for f in flags:
         assert f.text("ja") in ja
     en = CliRunner().invoke(main, args, catch_exceptions=False).stdout

@@ -13,18 +13,17 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from cstui.domain.config import ConfigError, find_key_line
 from cstui.domain.health import (
     MEASURES,
     Band,
     HealthConfig,
-    HealthConfigError,
     HealthInputs,
     ManualRating,
     MeasureResult,
     band_for,
     compute_health,
     default_health_config,
-    find_key_line,
     load_default_text,
     objective_status,
     parse_health_config,
@@ -49,6 +48,7 @@ from cstui.domain.models import (
     UsageHistory,
     UsageSnapshot,
 )
+from cstui.i18n import render
 
 AS_OF = date(2026, 6, 1)
 USER = "~/.config/cstui/health.toml"
@@ -147,17 +147,20 @@ def test_typical_account_hand_computed(cfg: HealthConfig) -> None:
     m = by_key(result.measures)
     assert [x.key for x in result.measures] == list(MEASURES)
     assert m["adoption"].points == pytest.approx(50)
-    assert m["adoption"].raw_text == "50 of 100 seats active"
+    assert m["adoption"].raw_msg.render("en") == "50 of 100 seats active"
     assert m["maturity"].points == pytest.approx(60)
     assert m["engagement"].points == pytest.approx(60)
     assert m["engagement"].raw == pytest.approx(1.1)
     assert m["sentiment"].raw == pytest.approx(7.5)
     assert m["sentiment"].points == pytest.approx(75)
     assert m["support"].points == pytest.approx(100)
-    assert m["outcomes"].raw_text == "2 of 3 objectives on track or achieved"
+    assert m["outcomes"].raw_msg.render("en") == "2 of 3 objectives on track or achieved"
     assert m["outcomes"].points == pytest.approx(200 / 3)
     assert m["onboarding"].points is None
-    assert m["onboarding"].missing_reason == "only scored in the kickoff and onboarding stages"
+    assert (
+        render(m["onboarding"].missing_msg, "en")
+        == "only scored in the kickoff and onboarding stages"
+    )
     assert result.computed_exact == pytest.approx(64.75)
     assert result.score == result.computed_score == 65
     assert result.band is Band.YELLOW
@@ -182,8 +185,8 @@ def test_missing_measures_renormalise_not_zero(cfg: HealthConfig) -> None:
     assert result.computed_exact == pytest.approx(4350 / 70)
     assert result.score == 62
     m = by_key(result.measures)
-    assert m["sentiment"].missing_reason == "no survey in 180 days"
-    assert m["outcomes"].missing_reason == "no success plan"
+    assert render(m["sentiment"].missing_msg, "en") == "no survey in 180 days"
+    assert render(m["outcomes"].missing_msg, "en") == "no success plan"
     assert m["sentiment"].contribution is None
     assert m["adoption"].contribution == pytest.approx(1250 / 70)
     assert {x.key for x in result.missing} == {"sentiment", "outcomes", "onboarding"}
@@ -194,7 +197,7 @@ def test_no_data_means_no_score(cfg: HealthConfig) -> None:
     assert result.score is None
     assert result.computed_score is None
     assert result.band is Band.UNKNOWN
-    reasons = {m.key: m.missing_reason for m in result.measures}
+    reasons = {m.key: render(m.missing_msg, "en") for m in result.measures}
     assert reasons["adoption"] == "no usage data"
     assert reasons["engagement"] == "no touch logged"
     assert reasons["onboarding"] == "no onboarding plan"
@@ -204,7 +207,7 @@ def test_stale_usage_is_missing(cfg: HealthConfig) -> None:
     # The latest reading (2026-05-25) is 68 days old on 2026-08-01: over the 60-day limit.
     result = compute_health(typical(), cfg, date(2026, 8, 1))
     m = by_key(result.measures)
-    assert m["adoption"].missing_reason == "no usage data since 2026-05-25 (68 days ago)"
+    assert render(m["adoption"].missing_msg, "en") == "no usage data since 2026-05-25 (68 days ago)"
     assert m["support"].points is None
 
 
@@ -235,7 +238,7 @@ def test_onboarding_stage_profile(cfg: HealthConfig) -> None:
     m = by_key(result.measures)
     # Due by 2026-06-01: items 1, 2, 3, 4, 6 = 5; done by then: 1, 2, 3 = 3 → 0.6
     # → (0.6 − 0.5) / 0.5 = 20 points.
-    assert m["onboarding"].raw_text == "3 of 5 items due so far done"
+    assert m["onboarding"].raw_msg.render("en") == "3 of 5 items due so far done"
     assert m["onboarding"].points == pytest.approx(20)
     # Onboarding weights: adoption 20, maturity 0, engagement 20, sentiment 10, support 10,
     # onboarding 30, outcomes 10 → Σw = 100.
@@ -262,8 +265,7 @@ def test_terminal_stages_are_not_scored(cfg: HealthConfig, stage: Stage) -> None
     assert result.score is None
     assert result.band is Band.UNKNOWN
     assert result.measures == []
-    assert result.unscored_reason is not None
-    assert "not scored" in result.unscored_reason
+    assert "not scored" in render(result.unscored_msg, "en")
 
 
 @pytest.mark.parametrize(
@@ -316,7 +318,6 @@ def test_override_with_stars(cfg: HealthConfig) -> None:
     assert result.score == 70  # 4 stars → 70
     assert result.band is Band.GREEN
     assert result.computed_score == 65  # still shown alongside
-    assert result.overridden
     assert result.override is not None
     assert (result.override.by, result.override.at, result.override.reason) == (
         "sato",
@@ -413,7 +414,7 @@ def test_csat_used_when_no_nps(cfg: HealthConfig) -> None:
     # mean CSAT 4.5 → (4.5 − 1) × 2.5 = 8.75 of 10 → (8.75 − 3) / 6 = 95.83 points
     assert m.raw == pytest.approx(8.75)
     assert m.points == pytest.approx(95.8333333)
-    assert m.raw_text == "CSAT 4.5 of 5 (2 respondents, no NPS) = 8.8 of 10"
+    assert m.raw_msg.render("en") == "CSAT 4.5 of 5 (2 respondents, no NPS) = 8.8 of 10"
 
 
 def test_engagement_counts_from_contract_start_when_nothing_logged(cfg: HealthConfig) -> None:
@@ -498,8 +499,8 @@ def test_partial_user_file_merges_over_defaults(cfg: HealthConfig) -> None:
     assert cfg.weights[Stage.ADOPTION]["adoption"] == 25  # base untouched
 
 
-def _error(text: str, base: HealthConfig | None) -> HealthConfigError:
-    with pytest.raises(HealthConfigError) as info:
+def _error(text: str, base: HealthConfig | None) -> ConfigError:
+    with pytest.raises(ConfigError) as info:
         parse_health_config(text, USER, base)
     return info.value
 

@@ -48,7 +48,7 @@ def test_csat_share_and_mean() -> None:
 
 def test_onboarding_completion_average_and_band_share() -> None:
     assert metrics.onboarding_completion_rate(8, 10) == 80.0
-    assert metrics.average([10, 20, 30]) == 20.0
+    assert metrics.mean([10, 20, 30]) == 20.0
     assert metrics.band_share(3, 4) == 75.0
 
 
@@ -65,7 +65,7 @@ def test_onboarding_completion_average_and_band_share() -> None:
         metrics.csat([], method="mean"),
         metrics.nps([]),
         metrics.onboarding_completion_rate(0, 0),
-        metrics.average([]),
+        metrics.mean([]),
         metrics.band_share(0, 0),
     ],
 )

@@ -9,9 +9,11 @@ import pytest
 
 from cstui.domain.models import (
     Account,
+    Forecast,
     InvalidRecord,
     OnboardingItem,
     OnboardingPlan,
+    Outcome,
     Renewal,
     Stage,
     SurveyKind,
@@ -19,16 +21,13 @@ from cstui.domain.models import (
 )
 from cstui.domain.renewals import (
     BandRow,
-    Forecast,
     KPIConfig,
-    Outcome,
     Period,
     compute_kpis,
     default_kpi_config,
     implied_renewals,
     parse_kpi_config,
     renewals_by_month,
-    trend,
 )
 from cstui.workspace import Workspace
 
@@ -237,9 +236,10 @@ def test_implied_renewals() -> None:
     assert all(r.implied for r in out)
 
 
-def test_trend_series() -> None:
+def test_logo_churn_of_consecutive_periods() -> None:
     reports = [report(p) for p in Q3.last(2)]
-    assert trend(reports, "logo_churn") == [("2026Q2", 0.0), ("2026Q3", 25.0)]
+    churn = [(r.period.label, r["logo_churn"].value) for r in reports]
+    assert churn == [("2026Q2", 0.0), ("2026Q3", 25.0)]
 
 
 def test_config_parse_and_errors() -> None:

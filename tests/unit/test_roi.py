@@ -17,7 +17,6 @@ def test_seed_example_20_hours_at_2000_yen_against_a_360000_fee() -> None:
     assert result.roi_pct == pytest.approx(33.333333)
     assert percent(result.roi_pct or 0) == 33
     assert result.payback_months == pytest.approx(9.0)  # 360,000 ÷ 40,000 a month
-    assert result.positive
     assert result.roi_reason is None
     assert result.payback_reason is None
 
@@ -50,7 +49,6 @@ def test_negative_net_gives_negative_roi_and_a_payback_beyond_the_year() -> None
     assert result.roi_pct == pytest.approx(-33.333333)
     assert percent(result.roi_pct or 0) == -33
     assert result.payback_months == pytest.approx(18.0)
-    assert not result.positive
 
 
 def test_no_value_never_pays_back() -> None:

@@ -26,8 +26,6 @@ from cstui.domain.success import (
     PlanInputError,
     bar_fraction,
     coverage,
-    kpi_progress,
-    needs_deep_objective,
     next_objective_id,
     objective_from_form,
     objective_status,
@@ -106,7 +104,7 @@ def test_progress_for_increasing_and_decreasing_kpis() -> None:
     assert progress(10, 4, 7) == pytest.approx(0.5)
     down = _obj(10, 4, (HALF, 7))
     assert success.lower_is_better(down.kpi) if down.kpi else False
-    assert kpi_progress(down.kpi) == pytest.approx(0.5) if down.kpi else False
+    assert summarize(down, HALF).progress == pytest.approx(0.5)
     assert objective_status(down, HALF) is ObjectiveStatus.ON_TRACK
     # Getting worse (more hours) is negative progress, beating the target is above 1.
     assert progress(10, 4, 12) == pytest.approx(-1 / 3)
@@ -154,8 +152,6 @@ def test_coverage_and_the_missing_deep_flag() -> None:
     light = _obj(0, 10, (HALF, 5))
     deep = _obj(0, 10, (HALF, 0), id="o2", audience=Audience.DEEP)
     plan = SuccessPlan(account_id="a", objectives=[light])
-    assert needs_deep_objective(plan)
-    assert not needs_deep_objective(None)
     assert coverage(plan, HALF).missing_deep
     both = SuccessPlan(account_id="a", objectives=[light, deep])
     cover = coverage(both, HALF)

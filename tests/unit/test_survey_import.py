@@ -21,7 +21,7 @@ Alpha KK,aiko@alpha.example,2026-11-01,nps,3,Too slow
 def test_good_file_imports_and_raises_detractor_alert(empty_ws: Workspace) -> None:
     a, c = setup(empty_ws)
     report = empty_ws.import_surveys(GOOD.format(a=a))
-    assert report.ok
+    assert not report.errors
     assert report.created == 2
     answers = empty_ws.surveys(a)
     assert [(s.kind, s.score, s.contact_id) for s in answers] == [
@@ -45,7 +45,7 @@ def test_bad_row_imports_nothing_and_reports_every_line(empty_ws: Workspace) -> 
         "Alpha KK,,yesterday,csat,4,\n"
     )
     report = empty_ws.import_surveys(text)
-    assert not report.ok
+    assert report.errors
     assert report.created == 0
     lines = dict(report.errors)
     assert sorted(lines) == [3, 4, 5, 6]

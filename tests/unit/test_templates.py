@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from cstui.domain.config import ConfigError
 from cstui.domain.metrics import time_to_value
 from cstui.domain.models import OnboardingItem, OnboardingPlan
 from cstui.domain.templates import (
     OnboardingTemplate,
-    TemplateError,
     apply_template,
     current_phase,
     due_date,
@@ -60,8 +60,8 @@ def parse(*steps: str, skip: bool = False) -> OnboardingTemplate:
     return parse_template(template_text(*steps, skip=skip), "my.toml")
 
 
-def error(text: str) -> TemplateError:
-    with pytest.raises(TemplateError) as info:
+def error(text: str) -> ConfigError:
+    with pytest.raises(ConfigError) as info:
         parse_template(text, "my.toml")
     return info.value
 

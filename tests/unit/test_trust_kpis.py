@@ -17,12 +17,12 @@ from cstui.domain.models import (
     InvalidRecord,
     OnboardingItem,
     OnboardingPlan,
+    Outcome,
     Renewal,
     Stage,
 )
 from cstui.domain.renewals import (
     KPIConfig,
-    Outcome,
     Period,
     arr_on,
     compute_kpis,

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from cstui.domain.filters import parse
-from cstui.domain.portfolio import build_row, sort_rows, summarize
+from cstui.domain.portfolio import SummaryTotals, build_row, sort_rows
 from cstui.i18n import money, short_money
 from cstui.workspace import Workspace
 
@@ -79,7 +79,7 @@ def test_sort_filter_and_header_compare_converted_arr(empty_ws: Workspace) -> No
     assert ordered == ["Dollar Big", "Yen Mid", "Yen Small", "Dollar Small", "Euro"]
     assert {r.name for r in parse("arr>=40m").apply(rows)} == {"Dollar Big", "Yen Mid"}
     assert {r.name for r in parse("arr<2m").apply(rows)} == {"Dollar Small"}  # not the euro
-    summary = summarize(rows, empty_ws.report_currency)
+    summary = empty_ws.portfolio_summary(rows)
     assert summary.currency == "JPY"
     assert summary.arr_total == pytest.approx(63_000_000 + 45_000_000 + 2_100_000 + 1_350_000)
     assert summary.unconverted == {"EUR": 80_000}
@@ -100,7 +100,9 @@ def test_arr_at_risk_is_converted() -> None:
     green = build_row({"id": "c", "name": "C", "arr": 9_999_999}, None, today, convert)
     red_usd.band = red_jpy.band = "red"
     green.band = "green"
-    s = summarize([red_usd, red_jpy, green], "JPY")
+    totals = SummaryTotals(currency="JPY")
+    totals.add([red_usd, red_jpy, green])
+    s = totals.result()
     assert s.at_risk_total == pytest.approx(600_000 + 700_000)
     assert s.arr_at_risk == {"USD": 5_000, "JPY": 700_000}
 
@@ -118,7 +120,7 @@ def test_rates_come_from_kpis_toml_only(tmp_path: Path, monkeypatch: pytest.Monk
         rows = {r.name: r for r in ws.portfolio()}
         assert rows["Dollar Big"].arr_report == pytest.approx(42_000_000)
         assert rows["Euro"].arr_report == pytest.approx(12_800_000)
-        summary = summarize(list(rows.values()), ws.report_currency)
+        summary = ws.portfolio_summary(list(rows.values()))
         assert summary.unconverted == {}
     finally:
         ws.close()

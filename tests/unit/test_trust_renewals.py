@@ -6,7 +6,6 @@ from datetime import date, timedelta
 from typing import Any
 
 from cstui.domain.filters import parse
-from cstui.domain.portfolio import summarize
 from cstui.workspace import Workspace
 from cstui.workspace.portfolio import BUILTIN_VIEWS
 from cstui.workspace.today import build_today, section_title
@@ -43,7 +42,7 @@ def test_filter_view_header_and_today_count_the_same_upcoming_renewals(
     today = build_today(ws, TODAY)
     by_today = {i.account_name for i in today.renewals if i.kind == "upcoming"}
     assert by_filter == by_view == by_today == upcoming
-    assert summarize(rows).renewals_90d == len(upcoming)
+    assert ws.portfolio_summary(rows).renewals_90d == len(upcoming)
 
     overdue = {r.name for r in parse("renewal:overdue").apply(rows)}
     assert overdue == {"Passed"}

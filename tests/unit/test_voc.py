@@ -14,7 +14,7 @@ from cstui.domain.models import (
     Tier,
 )
 from cstui.domain.renewals import KPIConfig
-from cstui.domain.tiers import suggest, suggest_tier, tier_for_arr
+from cstui.domain.tiers import suggest, tier_for_arr
 from cstui.domain.voc import next_status, rank_requests
 from cstui.workspace import Workspace
 
@@ -68,15 +68,17 @@ def test_tier_thresholds_and_suggestion() -> None:
     assert tier_for_arr(1_199_999, "JPY", cfg) is Tier.TECH
     assert tier_for_arr(1, "EUR", cfg) is None
     grown = acc("g", 7_000_000, tier="mid")
-    assert suggest_tier(grown, cfg) is Tier.HIGH
     found = suggest(grown, cfg)
     assert found is not None
+    assert found.suggested is Tier.HIGH
     assert found.threshold == 6_000_000
     assert "at or above 6,000,000" in found.reason
     shrunk = acc("s", 500_000, tier="mid")
-    assert suggest_tier(shrunk, cfg) is Tier.TECH
-    assert suggest_tier(acc("ok", 2_000_000, tier="mid"), cfg) is None
-    assert suggest_tier(acc("c", 9_000_000, tier="mid", stage="churned"), cfg) is None
+    lower = suggest(shrunk, cfg)
+    assert lower is not None
+    assert lower.suggested is Tier.TECH
+    assert suggest(acc("ok", 2_000_000, tier="mid"), cfg) is None
+    assert suggest(acc("c", 9_000_000, tier="mid", stage="churned"), cfg) is None
 
 
 def test_workspace_tier_suggestions(empty_ws: Workspace) -> None:
