@@ -25,9 +25,10 @@ Memory, one more session each (untimed), resident set size from ``/proc/PID/stat
   portfolio one after the other (Enter, wait, Escape, Down) and then the KPI screen (``M``);
   the note gives the peak (``VmHWM``) of the whole session;
 * ``rss_new_day_mb_<size>``: ``VmRSS`` after a start on the next day (``CSTUI_TODAY`` + 1),
-  once the background rescore is done (the process went idle); ``rescore_cpu_s_<size>`` is
-  that session's CPU time (utime + stime) minus a same-day session's, i.e. what the rescore
-  cost this process.
+  once the background rescore is done (the process and its children went idle);
+  ``rescore_cpu_s_<size>`` is that session's CPU time (utime + stime, with its children's:
+  a large book rescores in a child process) minus a same-day session's, i.e. what the
+  rescore cost.
 
 The memory baseline is VisiData's ``VmRSS`` with the CSV loaded and idle.
 
@@ -108,6 +109,18 @@ def child_env(today: str = TODAY, home: Path | None = None) -> dict[str, str]:
     return env
 
 
+def _tree_cpu(pid: int) -> int:
+    """Clock ticks of ``pid`` (utime, stime, and its ended children's cutime, cstime) plus
+    those of its running children, recursively; 0 for a process that is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        kids = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return 0
+    own: int = sum(int(x) for x in fields[11:15])
+    return own + sum(_tree_cpu(int(kid)) for kid in kids)
+
+
 @dataclass
 class Session:
     """One program in a 160x45 pty: read its output, send keys, look at /proc."""
@@ -169,9 +182,10 @@ class Session:
         return seen
 
     def cpu(self) -> float:
-        """CPU seconds (user + system) the process has used so far."""
-        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / CLK_TCK
+        """CPU seconds (user + system) the process and its children have used so far: the
+        app does a large book's rescore in a child, whose CPU counts as the app's (the
+        children that ended are in cutime + cstime, the running ones are read directly)."""
+        return _tree_cpu(self.pid) / CLK_TCK
 
     def status_mb(self, key: str) -> float:
         """``VmRSS`` / ``VmHWM`` from /proc/PID/status, in MB."""
