@@ -114,7 +114,11 @@ def _tree_cpu(pid: int) -> int:
     those of its running children, recursively; 0 for a process that is gone."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        kids = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        kids = [  # each thread's children (the app starts its child from a worker thread)
+            kid
+            for task in Path(f"/proc/{pid}/task").iterdir()
+            for kid in (task / "children").read_text().split()
+        ]
     except OSError:
         return 0
     own: int = sum(int(x) for x in fields[11:15])

@@ -133,6 +133,12 @@ class SnapshotFile:
                 pos += len(chunk)
         return parts[0] if len(parts) == 1 else b"".join(parts)
 
+    def read_into(self, buf: memoryview, offset: int) -> int:
+        """Fill ``buf`` from ``offset`` (fewer bytes only at the end of the file): for
+        reading a big range piece by piece into one buffer."""
+        with self._lock:
+            return os.preadv(self.fd, [buf], offset)
+
     def read_all(self) -> bytes:
         size = os.fstat(self.fd).st_size
         return self.read(0, size) if size else b""
@@ -319,12 +325,18 @@ class LazyTable:
         pieces); InvalidSnapshot if they differ."""
         crc, pos = 0, 0
         size = self.end - self.start
+        buf = memoryview(bytearray(min(size, _VERIFY_PIECE)))  # one buffer, reused
         while pos < size:
-            piece = self._chunk(pos, min(size, pos + _VERIFY_PIECE))
-            if not piece:
+            want = buf[: min(len(buf), size - pos)]
+            if isinstance(self.raw, SnapshotFile):
+                got = self.raw.read_into(want, self.start + pos)
+            else:
+                got = len(want)
+                want[:] = memoryview(self.raw)[self.start + pos : self.start + pos + got]
+            if got <= 0:
                 break
-            crc = zlib.crc32(piece, crc)
-            pos += len(piece)
+            crc = zlib.crc32(want[:got], crc)
+            pos += got
         if pos != size or crc != self.crc:
             raise InvalidSnapshot(f"table {self.name!r} does not match its checksum")
 
