@@ -433,6 +433,18 @@ def tab_label(number: int, label: str) -> str:
     return f"{number} {label}"
 
 
+class OverviewBody(VerticalScroll):
+    """The overview's scrolling body (where focus starts).
+
+    Textual restyles a widget *and everything in it* when it gains or loses focus (a rule
+    may style descendants by an ancestor's focus). No rule does here, so only the body
+    itself is restyled: the overview's ~30 widgets were restyled on every open (focus
+    arrives after they were styled) and on every switch to or from the overview."""
+
+    def watch_has_focus(self, _has_focus: bool) -> None:
+        self.app.stylesheet.update_nodes([self], animate=True)
+
+
 class AccountScreen(UsesWorkspace, Screen[None]):
     """The account overview; ``l`` logs an activity, ``h``/``H`` set or clear a rating."""
 
@@ -466,6 +478,7 @@ class AccountScreen(UsesWorkspace, Screen[None]):
         """Panes whose build has started, by pane id: showing one waits for its mount."""
         self._wanted_tab: str | None = None
         self._resumed = False
+        self._sized = False
         localize_bindings(self)
         # One digit per tab that exists, named after it, so `?` lists exactly these.
         labels = ["account.tab.overview", *(label for _, label, _ in self._tabs)]
@@ -494,7 +507,7 @@ class AccountScreen(UsesWorkspace, Screen[None]):
     def _overview(self) -> ComposeResult:
         """Left: the score, why, and the signals behind it; right: the contract, the
         people, what is due and what happened. One column (left, then right) below 120."""
-        with VerticalScroll(id="account-body"), Container(id="account-columns"):
+        with OverviewBody(id="account-body"), Container(id="account-columns"):
             with Vertical(id="account-left", classes="account-column"):
                 yield self._boxed(HealthBreakdown(id="health-breakdown"), "health")
                 yield self._boxed(Static("", id="flags", markup=False), "flags", n=0)
@@ -526,6 +539,15 @@ class AccountScreen(UsesWorkspace, Screen[None]):
         if not self._resumed:
             self._resumed = True
             event.refresh_styles = False  # Screen's own handler runs next (Textual walks the MRO)
+
+    async def _on_resize(self, event: events.Resize) -> None:
+        """Textual sends a screen a Resize after its first layout, of the size that layout
+        used, and lays the whole screen out again for it (a second full layout of every
+        open, before the next key is handled): skip that one. A real resize goes on to
+        Screen's handler (Textual walks the MRO unless the default is prevented)."""
+        if not self._sized and event.size == self._compositor.size:
+            event.prevent_default()
+        self._sized = True
 
     def on_mount(self) -> None:
         on_workspace_change(self, self._on_workspace_event)
@@ -663,7 +685,7 @@ class AccountScreen(UsesWorkspace, Screen[None]):
 
         contacts = ws.contacts(self.account_id)
         self._static("contacts").border_title = t("account.section.contacts", n=len(contacts))
-        self._static("contacts").update(contacts_text(contacts, today))
+        self._static("contacts").update(Wrapped(contacts_text(contacts, today), hanging=True))
 
         self._static("renewal").update(renewal_text(account, ws.renewals(self.account_id), today))
         open_tasks = ws.tasks(self.account_id)
