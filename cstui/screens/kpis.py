@@ -33,8 +33,7 @@ from cstui.ui.forms import Field, FormScreen
 from cstui.ui.localize import localize_bindings
 from cstui.widgets.account_table import AccountTable, Column
 from cstui.widgets.charts import spark_rows
-from cstui.workspace import AccountNotFound, Workspace, WorkspaceEvent
-from cstui.workspace.renewals import KPIBook
+from cstui.workspace import AccountNotFound, Workspace
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -185,7 +184,6 @@ class Computed:
     """A worker's result: the trend of computation number ``generation``."""
 
     generation: int
-    book: KPIBook
     reports: list[KPIReport]
     tiers: list[TierSuggestion]
 
@@ -257,8 +255,6 @@ class KPIScreen(TableScreen[KPIRow]):
         """The shown period's report; None while it is being computed."""
         self._generation = 0
         """Counts computations asked for: only the latest one's result is shown."""
-        self._book: KPIBook | None = None
-        """The book as last read (reused for other periods and slices until a change)."""
 
     def columns(self) -> list[Column[KPIRow]]:
         return kpi_columns()
@@ -284,15 +280,17 @@ class KPIScreen(TableScreen[KPIRow]):
         self._show_head(None)
         for part in ("note", "trend", "nps", "health", "tiers"):
             self.query_one(f"#kpi-{part}", Static).update("")
-        ws, book = self.workspace, self._book
+        ws = self.workspace
 
         def compute() -> Computed | None:
             worker = get_current_worker()
-            found = book if book is not None else ws.kpi_book()
+            # Read on this thread too (the first read parses and validates the book);
+            # not kept: at 50,000 accounts the book's models are hundreds of MB.
+            found = ws.kpi_book()
             reports = found.reports(period.last(TREND_PERIODS), slice_, lambda: worker.is_cancelled)
             if reports is None:
                 return None
-            return Computed(generation, found, reports, found.tier_suggestions())
+            return Computed(generation, reports, found.tier_suggestions())
 
         self.run_worker(compute, thread=True, exclusive=True, group=KPI_WORKERS)
 
@@ -303,12 +301,7 @@ class KPIScreen(TableScreen[KPIRow]):
             return
         done = event.worker.result
         if isinstance(done, Computed) and done.generation == self._generation:
-            self._book = done.book
             self._show(done.reports, done.tiers)
-
-    def _on_workspace_event(self, event: WorkspaceEvent) -> None:
-        self._book = None  # read the book again for the next computation
-        super()._on_workspace_event(event)
 
     @property
     def computing(self) -> bool:
