@@ -17,7 +17,7 @@ from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Container, Vertical, VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widget import AwaitMount, Widget
 from textual.widgets import Header, Static, TabbedContent, TabPane
@@ -507,7 +507,7 @@ class AccountScreen(UsesWorkspace, Screen[None]):
     def _overview(self) -> ComposeResult:
         """Left: the score, why, and the signals behind it; right: the contract, the
         people, what is due and what happened. One column (left, then right) below 120."""
-        with OverviewBody(id="account-body"), Container(id="account-columns"):
+        with OverviewBody(id="account-body"):  # the two columns side by side, or stacked
             with Vertical(id="account-left", classes="account-column"):
                 yield self._boxed(HealthBreakdown(id="health-breakdown"), "health")
                 yield self._boxed(Static("", id="flags", markup=False), "flags", n=0)

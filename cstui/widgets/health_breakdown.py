@@ -203,7 +203,10 @@ class HealthBreakdown(Static):
     ) -> None:
         """Draw ``result``; ``stage`` is the translated stage name, used when it is unscored."""
         self.result, self.config, self.delta, self.stage = result, config, delta, stage
-        self._draw(self.content_size.width or self._drawn_width or 80)
+        width = self.content_size.width or self._drawn_width
+        if width:
+            self._draw(width)
+        # else not laid out yet: the layout draws it for its width (once, not for 80 first)
         self.refresh(layout=True)
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
