@@ -286,7 +286,9 @@ class KPIScreen(TableScreen[KPIRow]):
             worker = get_current_worker()
             # Read on this thread too (the first read parses and validates the book);
             # not kept: at 50,000 accounts the book's models are hundreds of MB.
-            found = ws.kpi_book()
+            found = ws.kpi_book(lambda: worker.is_cancelled)
+            if found is None:
+                return None
             reports = found.reports(period.last(TREND_PERIODS), slice_, lambda: worker.is_cancelled)
             if reports is None:
                 return None

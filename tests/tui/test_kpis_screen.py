@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 import pytest
 from textual.pilot import Pilot
@@ -206,10 +207,10 @@ def gated(ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> threading.Event:
     gate = threading.Event()
     real = ws.kpi_book
 
-    def slow() -> KPIBook:
+    def slow(cancelled: Callable[[], bool]) -> KPIBook | None:
         assert threading.current_thread() is not threading.main_thread()
         assert gate.wait(30), "the test never let the computation finish"
-        return real()
+        return real(cancelled)
 
     monkeypatch.setattr(ws, "kpi_book", slow)
     return gate

@@ -356,7 +356,9 @@ def test_the_kpi_book_gives_the_trend_of_kpi_trend_and_fills_no_model_cache(
     demo_ws.refresh_health()
     demo_ws._models.clear()
     book = demo_ws.kpi_book()
+    assert book is not None
     assert not any(demo_ws._models.values())
+    assert demo_ws.kpi_book(lambda: True) is None  # a cancelled read stops
     periods = Period.parse("2026Q3").last(6)
     for slice in ("all", "mine", "tier:high"):
         got = book.reports(periods, slice)
