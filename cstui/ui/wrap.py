@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from rich.cells import get_character_cell_size
+from rich.cells import cell_len, get_character_cell_size
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.measure import Measurement
 from rich.text import Text
@@ -84,6 +84,9 @@ def _paragraph_spans(
 ) -> Iterable[tuple[int, int]]:
     """(start, end) of each line of ``text[start:end]`` (one paragraph, no newline); the
     lines after the first get ``rest`` cells (default ``width``)."""
+    if cell_len(text[start:end]) <= width:  # fits: no break to choose (most lines)
+        yield start, _trimmed(text, start, end)
+        return
     line = start
     used = 0  # cells of text[line:i]
     last_break: int | None = None  # the last offset the current line may end at
@@ -130,38 +133,52 @@ def wrap(text: str, width: int) -> list[str]:
     return [text[a:b] for a, b in line_spans(text, width)]
 
 
+def _pieces(text: Text, spans: list[tuple[int, int]]) -> list[Text]:
+    """``text[a:b]`` for each span, cut in one pass (a slice of a ``Text`` divides all of
+    it, once per line otherwise)."""
+    if not spans:
+        return []
+    offsets = [offset for span in spans for offset in span]
+    return list(text.divide(offsets))[1::2]
+
+
+def _plain_lines(text: Text, width: int) -> list[Text]:
+    return _pieces(text, line_spans(text.plain, width))
+
+
 def _hanging_lines(text: Text, width: int) -> list[Text]:
     """The lines of ``text`` at ``width``, each paragraph's continuation lines indented by
     its :func:`hanging_indent` (when that leaves :data:`MIN_HANGING_ROOM` cells)."""
     width = max(width, 2)
     plain = text.plain
-    lines: list[Text] = []
+    spans: list[tuple[int, int]] = []
+    indents: list[int] = []
     start = 0
     for part in plain.split("\n"):
         end = start + len(part)
         if not part:
-            lines.append(text[start:start])
+            spans.append((start, start))
+            indents.append(0)
         else:
             indent = hanging_indent(part)
             if width - indent < MIN_HANGING_ROOM:
                 indent = 0
-            spans = _paragraph_spans(plain, start, end, width, max(width - indent, 2))
-            for k, (a, b) in enumerate(spans):
-                line = text[a:b]
-                if k and indent:
-                    line = Text(" " * indent).append_text(line)
-                lines.append(line)
+            for k, span in enumerate(
+                _paragraph_spans(plain, start, end, width, max(width - indent, 2))
+            ):
+                spans.append(span)
+                indents.append(indent if k else 0)
         start = end + 1
-    return lines
+    return [
+        Text(" " * indent).append_text(line) if indent else line
+        for line, indent in zip(_pieces(text, spans), indents, strict=True)
+    ]
 
 
 def wrap_text(text: Text, width: int, *, hanging: bool = False) -> Text:
     """``text`` with its line breaks chosen by :func:`line_spans`; styles are kept. With
     ``hanging``, continuation lines are indented as their paragraph's text (see above)."""
-    if hanging:
-        lines = _hanging_lines(text, width)
-    else:
-        lines = [text[a:b] for a, b in line_spans(text.plain, width)]
+    lines = (_hanging_lines if hanging else _plain_lines)(text, width)
     out = Text("\n", style=text.style).join(lines)
     out.no_wrap = True
     return out
