@@ -123,11 +123,14 @@ def _pane_ids(screen: Any) -> list[str]:
 
 
 async def _measure(app: Any, pilot: Any, screens: list[Any]) -> Run:
-    """Push each screen, then the digits of ``TAB_KEYS`` on it, then pop it."""
+    """Push each screen (made by its factory just before, as Enter makes it, and dropped
+    after it is popped, so a closed screen is garbage as in use), then the digits of
+    ``TAB_KEYS`` on it, then pop it."""
     run: Run = {"open": [], "switch": [], "open_frame": [], "switch_frame": []}
     frames = FirstFrame(app)
     await pilot.pause()
-    for screen in screens:
+    for make in screens:
+        screen = make()
         frames.arm(lambda s=screen: s.is_attached and s.is_mounted)
         with Clock() as step:
             await app.push_screen(screen)
@@ -143,6 +146,8 @@ async def _measure(app: Any, pilot: Any, screens: list[Any]) -> Run:
             run["switch"].append(step.ms)
             run["switch_frame"].append(frames.ms(step))
         app.pop_screen()
+        del screen
+        frames.arm(None)
         await pilot.pause()
     return run
 
@@ -153,7 +158,7 @@ async def run_cstui(ws: Any, account_ids: list[str]) -> Run:
 
     app = create_app(ws, poll=False, rescore=False)
     async with app.run_test(size=SIZE) as pilot:
-        return await _measure(app, pilot, [AccountScreen(i) for i in account_ids])
+        return await _measure(app, pilot, [lambda i=i: AccountScreen(i) for i in account_ids])
 
 
 async def run_baseline(times: int) -> Run:
@@ -178,7 +183,7 @@ async def run_baseline(times: int) -> Run:
 
     app = App[None]()
     async with app.run_test(size=SIZE) as pilot:
-        return await _measure(app, pilot, [Bare() for _ in range(times)])
+        return await _measure(app, pilot, [Bare for _ in range(times)])
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -17,7 +17,7 @@ from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Container, Vertical, VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widget import AwaitMount, Widget
 from textual.widgets import Header, Static, TabbedContent, TabPane
@@ -50,7 +50,7 @@ from cstui.ui.access import UsesWorkspace, on_workspace_change
 from cstui.ui.footer import KeyFooter
 from cstui.ui.forms import Field, FormScreen, activity_fields
 from cstui.ui.localize import localize_bindings
-from cstui.ui.wrap import Wrapped
+from cstui.ui.wrap import Fitted, Wrapped
 from cstui.widgets.charts import Series, TimeChart, stars
 from cstui.widgets.health_breakdown import BAND_COLOURS, HealthBreakdown, score_text
 from cstui.widgets.pane import fit, label_width, when_text
@@ -112,45 +112,94 @@ def touchpoints_text(points: list[Touchpoint], *, ended: bool = False) -> Text:
         out.append(upcoming.label(lang), style=style)
         key = "account.touchpoint.due" if upcoming.status == "due" else "account.touchpoint.next"
         out.append(f"  {t(key, due=fmt_date(upcoming.due))}\n")
-        out.append(clean(upcoming.agenda(lang), single_line=False), style="dim")
+        # Under the label, as one block (shown with a hanging indent).
+        agenda = clean(upcoming.agenda(lang), single_line=False).replace("\n", "\n  ")
+        out.append("  " + agenda, style="dim")
     if not missed and upcoming is None:
         out.append(t("account.touchpoint.none"), style="dim")
     return out
 
 
-def header_text(account: Account, today: date, health: HealthResult | None = None) -> Text:
-    """Who the account is, its money and renewal; with ``health``, its score as a badge
-    (seen from every tab, not only in the overview's breakdown)."""
-    out = Text()
-    out.append(clean(account.name), style="bold")
-    out.append(f"  {t(f'tier.{account.tier.value}')} · {t(f'stage.{account.stage.value}')}")
+SEP = "  ·  "
+NARROW_SEP = " · "
+
+
+def _header_parts(
+    account: Account, today: date, health: HealthResult | None
+) -> tuple[list[Text], list[Text]]:
+    """The header's two lines as parts, most important first (a narrow screen drops the
+    last ones): name, tier and stage, health; ARR, renewal, owner, seats, domain."""
+    first = [Text(clean(account.name), style="bold")]
+    first.append(Text(f"{t(f'tier.{account.tier.value}')} · {t(f'stage.{account.stage.value}')}"))
     if health is not None:
-        out.append("  ·  " + t("account.header.health") + " ", style="dim")
-        out.append_text(score_text(health.score, health.band, health.thin_msg is not None))
-    out.append("\n")
-    out.append(t("account.header.arr") + " ", style="dim")
-    out.append(money(account.arr, account.currency), style="bold")
+        badge = Text(t("account.header.health") + " ", style="dim")
+        badge.append_text(score_text(health.score, health.band, health.thin_msg is not None))
+        first.append(badge)
+    arr = Text(t("account.header.arr") + " ", style="dim")
+    arr.append(money(account.arr, account.currency), style="bold")
     ended = account.stage in ENDED  # a customer who left has no renewal to be late for
-    label = t("account.header.ended" if ended else "account.header.renewal")
-    out.append("  ·  " + label + " ", style="dim")
+    renewal = Text(t("account.header.ended" if ended else "account.header.renewal") + " ")
+    renewal.stylize("dim")
     if account.renewal_date is None:
-        out.append(t("account.header.no_renewal"), style="dim")
+        renewal.append(t("account.header.no_renewal"), style="dim")
     elif ended:
-        out.append(fmt_date(account.renewal_date))
+        renewal.append(fmt_date(account.renewal_date))
     else:
         overdue = account.renewal_date < today
-        out.append(fmt_date(account.renewal_date), style="bold red" if overdue else "bold")
-        out.append(
+        renewal.append(fmt_date(account.renewal_date), style="bold red" if overdue else "bold")
+        renewal.append(
             f" ({humanize(account.renewal_date, today, late=overdue)})",
             style="bold red" if overdue else "",
         )
-    out.append("  ·  " + t("account.header.owner") + " ", style="dim")
-    out.append(clean(account.owner) or "—")
-    if account.domain:
-        out.append("  ·  " + clean(account.domain), style="dim")
+    owner = Text(t("account.header.owner") + " ", style="dim")
+    owner.append(clean(account.owner) or "—")
+    second = [arr, renewal, owner]
     if account.seats:
-        out.append("  ·  " + t("account.header.seats", n=account.seats), style="dim")
+        second.append(Text(t("account.header.seats", n=account.seats), style="dim"))
+    if account.domain:
+        second.append(Text(clean(account.domain), style="dim"))
+    return first, second
+
+
+def _joined(parts: list[Text], sep: str) -> Text:
+    out = Text()
+    for i, part in enumerate(parts):
+        if i:
+            out.append(sep, style="dim")
+        out.append_text(part)
     return out
+
+
+def _fit_line(parts: list[Text], width: int, keep: int) -> Text:
+    """``parts`` on one line of ``width`` cells: drop the last parts (never the first
+    ``keep``), then use narrower separators, then cut the first part with "…"."""
+    parts = list(parts)
+    while len(parts) > keep and _joined(parts, SEP).cell_len > width:
+        parts.pop()
+    line = _joined(parts, SEP)
+    if line.cell_len > width:
+        line = _joined(parts, NARROW_SEP)
+    if line.cell_len > width and len(parts) > 1:
+        rest = _joined(parts[1:], NARROW_SEP).cell_len + len(NARROW_SEP)
+        name = parts[0].copy()
+        name.truncate(max(width - rest, 4), overflow="ellipsis")
+        line = _joined([name, *parts[1:]], NARROW_SEP)
+    line.truncate(width, overflow="ellipsis")
+    return line
+
+
+def header_text(
+    account: Account, today: date, health: HealthResult | None = None, width: int | None = None
+) -> Text:
+    """Who the account is, its money and renewal; with ``health``, its score as a badge
+    (seen from every tab, not only in the overview's breakdown). With ``width``, each of
+    the two lines fits it (80×24 included): the least important parts go first (the
+    domain, the seats, then the owner), then the separators narrow, then the name is cut."""
+    first, second = _header_parts(account, today, health)
+    if width is None:
+        return _joined(first, SEP).append("\n").append_text(_joined(second, SEP))
+    out = _fit_line(first, width, keep=len(first))
+    return out.append("\n").append_text(_fit_line(second, width, keep=2))
 
 
 _FORECAST_STYLE = {
@@ -384,6 +433,18 @@ def tab_label(number: int, label: str) -> str:
     return f"{number} {label}"
 
 
+class OverviewBody(VerticalScroll):
+    """The overview's scrolling body (where focus starts).
+
+    Textual restyles a widget *and everything in it* when it gains or loses focus (a rule
+    may style descendants by an ancestor's focus). No rule does here, so only the body
+    itself is restyled: the overview's ~30 widgets were restyled on every open (focus
+    arrives after they were styled) and on every switch to or from the overview."""
+
+    def watch_has_focus(self, _has_focus: bool) -> None:
+        self.app.stylesheet.update_nodes([self], animate=True)
+
+
 class AccountScreen(UsesWorkspace, Screen[None]):
     """The account overview; ``l`` logs an activity, ``h``/``H`` set or clear a rating."""
 
@@ -417,6 +478,7 @@ class AccountScreen(UsesWorkspace, Screen[None]):
         """Panes whose build has started, by pane id: showing one waits for its mount."""
         self._wanted_tab: str | None = None
         self._resumed = False
+        self._sized = False
         localize_bindings(self)
         # One digit per tab that exists, named after it, so `?` lists exactly these.
         labels = ["account.tab.overview", *(label for _, label, _ in self._tabs)]
@@ -445,7 +507,7 @@ class AccountScreen(UsesWorkspace, Screen[None]):
     def _overview(self) -> ComposeResult:
         """Left: the score, why, and the signals behind it; right: the contract, the
         people, what is due and what happened. One column (left, then right) below 120."""
-        with VerticalScroll(id="account-body"), Container(id="account-columns"):
+        with OverviewBody(id="account-body"):  # the two columns side by side, or stacked
             with Vertical(id="account-left", classes="account-column"):
                 yield self._boxed(HealthBreakdown(id="health-breakdown"), "health")
                 yield self._boxed(Static("", id="flags", markup=False), "flags", n=0)
@@ -477,6 +539,15 @@ class AccountScreen(UsesWorkspace, Screen[None]):
         if not self._resumed:
             self._resumed = True
             event.refresh_styles = False  # Screen's own handler runs next (Textual walks the MRO)
+
+    async def _on_resize(self, event: events.Resize) -> None:
+        """Textual sends a screen a Resize after its first layout, of the size that layout
+        used, and lays the whole screen out again for it (a second full layout of every
+        open, before the next key is handled): skip that one. A real resize goes on to
+        Screen's handler (Textual walks the MRO unless the default is prevented)."""
+        if not self._sized and event.size == self._compositor.size:
+            event.prevent_default()
+        self._sized = True
 
     def on_mount(self) -> None:
         on_workspace_change(self, self._on_workspace_event)
@@ -600,7 +671,9 @@ class AccountScreen(UsesWorkspace, Screen[None]):
         config = ws.settings.health
         self.sub_title = clean(account.name)
         result = ws.health(self.account_id)
-        self._static("account-header").update(header_text(account, today, result))
+        self._static("account-header").update(
+            Fitted(lambda width: header_text(account, today, result, width), lines=2)
+        )
         series = ws.health_series(self.account_id, days=CHART_DAYS)
         delta = trend(series, today, config.trend_days)
         stage = t(f"stage.{account.stage.value}")
@@ -608,11 +681,11 @@ class AccountScreen(UsesWorkspace, Screen[None]):
 
         flags = ws.flags(self.account_id)
         self._static("flags").border_title = t("account.section.flags", n=len(flags))
-        self._static("flags").update(flags_text(flags))
+        self._static("flags").update(Wrapped(flags_text(flags), hanging=True))
 
         contacts = ws.contacts(self.account_id)
         self._static("contacts").border_title = t("account.section.contacts", n=len(contacts))
-        self._static("contacts").update(contacts_text(contacts, today))
+        self._static("contacts").update(Wrapped(contacts_text(contacts, today), hanging=True))
 
         self._static("renewal").update(renewal_text(account, ws.renewals(self.account_id), today))
         open_tasks = ws.tasks(self.account_id)
@@ -622,7 +695,10 @@ class AccountScreen(UsesWorkspace, Screen[None]):
         self._show_plans(account, today)
         self._show_usage(account, series, result.band, today)
         self._static("overview-touchpoints").update(
-            Wrapped(touchpoints_text(ws.touchpoints(self.account_id), ended=account.stage in ENDED))
+            Wrapped(
+                touchpoints_text(ws.touchpoints(self.account_id), ended=account.stage in ENDED),
+                hanging=True,
+            )
         )
         self._show_activities()
 
@@ -640,7 +716,8 @@ class AccountScreen(UsesWorkspace, Screen[None]):
 
     def _show_activities(self) -> None:
         activities = self.workspace.activities(self.account_id)
-        self._static("activities").update(Wrapped(activities_text(activities, full=self.full_text)))
+        text = activities_text(activities, full=self.full_text)
+        self._static("activities").update(Wrapped(text, hanging=True))
 
     def action_toggle_full(self) -> None:
         """Show activity summaries whole on the overview, or clipped again."""

@@ -11,7 +11,9 @@ DOM, while a change must reach every screen and pane that shows data.
 from __future__ import annotations
 
 from collections.abc import Callable
+from types import MethodType
 from typing import TYPE_CHECKING, Any, cast
+from weakref import WeakMethod
 
 from textual.app import App
 from textual.dom import DOMNode
@@ -76,12 +78,31 @@ def on_workspace_change(node: DOMNode, callback: Callable[[WorkspaceEvent], None
 
     The callback runs at once, in the order the store reports changes, as a direct
     workspace subscription did.
+
+    A method of ``node`` itself is held weakly. Textual keys subscriptions by node weakly
+    but holds the callbacks strongly, and drops a removed node's only on the next publish:
+    a strong method kept every account screen opened and closed alive, with its ~100
+    widgets, until the next workspace change (memory, and the collector's full passes
+    slowing down with each screen: 13 ms after one, 130 ms after six).
     """
     app = workspace_app(node)
+    if isinstance(callback, MethodType) and callback.__self__ is node:
+        weak = WeakMethod(callback)
+
+        def target() -> Callable[[WorkspaceEvent], None] | None:
+            return weak()
+
+    else:
+
+        def target() -> Callable[[WorkspaceEvent], None] | None:
+            return callback
 
     def deliver(event: WorkspaceEvent) -> None:
+        method = target()
+        if method is None:
+            return
         try:
-            callback(event)
+            method(event)
         except Exception as exc:  # handed to WorkspaceApp._publish, which raises it
             app._callback_errors.append(exc)
 

@@ -16,14 +16,16 @@ that decides where long text breaks:
 
 :func:`wrap` gives plain lines, :func:`wrap_text` keeps a Rich ``Text``'s styles, and
 :class:`Wrapped` is what a ``Static`` shows: the text wrapped at whatever width it is drawn
-(again on every resize).
+(again on every resize). With ``hanging=True`` the continuation lines of a paragraph are
+indented to where its text starts (:func:`hanging_indent`: after its leading spaces and a
+bullet such as "· " or "⚑ "), so an indented or bulleted paragraph stays one block.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
-from rich.cells import get_character_cell_size
+from rich.cells import cell_len, get_character_cell_size
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.measure import Measurement
 from rich.text import Text
@@ -60,8 +62,31 @@ def _trimmed(text: str, start: int, stop: int) -> int:
     return stop
 
 
-def _paragraph_spans(text: str, start: int, end: int, width: int) -> Iterable[tuple[int, int]]:
-    """(start, end) of each line of ``text[start:end]`` (one paragraph, no newline)."""
+BULLETS: frozenset[str] = frozenset("·•‣-*⚑✗✓→●▲○+−")
+"""Marks that start a list item: with the spaces after them, part of a hanging indent."""
+MIN_HANGING_ROOM = 12
+"""Cells a continuation line keeps for text at least; a deeper indent is not applied."""
+
+
+def hanging_indent(line: str) -> int:
+    """The cells where ``line``'s text starts: its leading spaces, then a bullet mark and the
+    spaces after it ("  · Label: …" → 4)."""
+    i = len(line) - len(line.lstrip(" "))
+    if i < len(line) - 1 and line[i] in BULLETS and line[i + 1] == " ":
+        i += 1
+        while i < len(line) and line[i] == " ":
+            i += 1
+    return sum(get_character_cell_size(c) for c in line[:i])
+
+
+def _paragraph_spans(
+    text: str, start: int, end: int, width: int, rest: int | None = None
+) -> Iterable[tuple[int, int]]:
+    """(start, end) of each line of ``text[start:end]`` (one paragraph, no newline); the
+    lines after the first get ``rest`` cells (default ``width``)."""
+    if cell_len(text[start:end]) <= width:  # fits: no break to choose (most lines)
+        yield start, _trimmed(text, start, end)
+        return
     line = start
     used = 0  # cells of text[line:i]
     last_break: int | None = None  # the last offset the current line may end at
@@ -77,6 +102,7 @@ def _paragraph_spans(text: str, start: int, end: int, width: int) -> Iterable[tu
             continue
         cut = last_break if last_break is not None and last_break > line else i
         yield line, _trimmed(text, line, cut)
+        width = width if rest is None else rest
         line = cut
         while line < end and text[line].isspace():
             line += 1
@@ -107,9 +133,52 @@ def wrap(text: str, width: int) -> list[str]:
     return [text[a:b] for a, b in line_spans(text, width)]
 
 
-def wrap_text(text: Text, width: int) -> Text:
-    """``text`` with its line breaks chosen by :func:`line_spans`; styles are kept."""
-    lines = [text[a:b] for a, b in line_spans(text.plain, width)]
+def _pieces(text: Text, spans: list[tuple[int, int]]) -> list[Text]:
+    """``text[a:b]`` for each span, cut in one pass (a slice of a ``Text`` divides all of
+    it, once per line otherwise)."""
+    if not spans:
+        return []
+    offsets = [offset for span in spans for offset in span]
+    return list(text.divide(offsets))[1::2]
+
+
+def _plain_lines(text: Text, width: int) -> list[Text]:
+    return _pieces(text, line_spans(text.plain, width))
+
+
+def _hanging_lines(text: Text, width: int) -> list[Text]:
+    """The lines of ``text`` at ``width``, each paragraph's continuation lines indented by
+    its :func:`hanging_indent` (when that leaves :data:`MIN_HANGING_ROOM` cells)."""
+    width = max(width, 2)
+    plain = text.plain
+    spans: list[tuple[int, int]] = []
+    indents: list[int] = []
+    start = 0
+    for part in plain.split("\n"):
+        end = start + len(part)
+        if not part:
+            spans.append((start, start))
+            indents.append(0)
+        else:
+            indent = hanging_indent(part)
+            if width - indent < MIN_HANGING_ROOM:
+                indent = 0
+            for k, span in enumerate(
+                _paragraph_spans(plain, start, end, width, max(width - indent, 2))
+            ):
+                spans.append(span)
+                indents.append(indent if k else 0)
+        start = end + 1
+    return [
+        Text(" " * indent).append_text(line) if indent else line
+        for line, indent in zip(_pieces(text, spans), indents, strict=True)
+    ]
+
+
+def wrap_text(text: Text, width: int, *, hanging: bool = False) -> Text:
+    """``text`` with its line breaks chosen by :func:`line_spans`; styles are kept. With
+    ``hanging``, continuation lines are indented as their paragraph's text (see above)."""
+    lines = (_hanging_lines if hanging else _plain_lines)(text, width)
     out = Text("\n", style=text.style).join(lines)
     out.no_wrap = True
     return out
@@ -124,8 +193,10 @@ class Wrapped(Visual):
     ``str(widget.render())``) still read the words, not where they happened to break.
     """
 
-    def __init__(self, text: Text | str) -> None:
+    def __init__(self, text: Text | str, *, hanging: bool = False) -> None:
         self.text = text if isinstance(text, Text) else Text(text)
+        self.hanging = hanging
+        """Indent continuation lines as their paragraph's text (:func:`hanging_indent`)."""
         self._cache: tuple[int, Content] | None = None
 
     def __str__(self) -> str:
@@ -134,7 +205,8 @@ class Wrapped(Visual):
     def content(self, width: int) -> Content:
         """The text as Textual content with its line breaks chosen for ``width``."""
         if self._cache is None or self._cache[0] != width:
-            self._cache = (width, Content.from_rich_text(wrap_text(self.text, width)))
+            wrapped = wrap_text(self.text, width, hanging=self.hanging)
+            self._cache = (width, Content.from_rich_text(wrapped))
         return self._cache[1]
 
     def render_strips(
@@ -149,7 +221,45 @@ class Wrapped(Visual):
         return self.content(width).get_height(rules, width)
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        yield wrap_text(self.text, options.max_width)
+        yield wrap_text(self.text, options.max_width, hanging=self.hanging)
 
     def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
         return Measurement.get(console, options, self.text)
+
+
+class Fitted(Visual):
+    """Text built for the width it is drawn at (``build(width)``, again on every resize):
+    for lines that drop or shorten parts to fit, such as the account header at 80 columns.
+    ``lines``: the height it takes (whatever the width)."""
+
+    def __init__(self, build: Callable[[int], Text], *, lines: int) -> None:
+        self.build = build
+        self.lines = lines
+        self._cache: tuple[int, Content] | None = None
+
+    def __str__(self) -> str:
+        return self.build(10_000).plain
+
+    def content(self, width: int) -> Content:
+        if self._cache is None or self._cache[0] != width:
+            text = self.build(width)
+            text.no_wrap = True
+            self._cache = (width, Content.from_rich_text(text))
+        return self._cache[1]
+
+    def render_strips(
+        self, width: int, height: int | None, style: Style, options: RenderOptions
+    ) -> list[Strip]:
+        return self.content(width).render_strips(width, height, style, options)
+
+    def get_optimal_width(self, rules: RulesMap, container_width: int) -> int:
+        return container_width
+
+    def get_height(self, rules: RulesMap, width: int) -> int:
+        return self.lines
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield self.build(options.max_width)
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement(options.max_width, options.max_width)

@@ -200,6 +200,17 @@ class TimeChart(Widget):
         values = [v for _, v in series.points]
         return t("chart.range", low=series.fmt(min(values)), high=series.fmt(max(values)))
 
+    @staticmethod
+    def _top_label(series: Series, width: int) -> Text:
+        """What a full column of ``series`` means ("max 120"), right-aligned in ``width``
+        cells, for the top row of a series taller than one row."""
+        values = [v for _, v in series.points]
+        top = max(series.maximum or 0.0, max(values, default=0.0))
+        text = t("chart.top", value=series.fmt(top)) + " "
+        if cell_len(text) > width:
+            text = series.fmt(top) + " "
+        return Text(set_cell_size(" " * max(width - cell_len(text), 0) + text, width), "dim")
+
     def render(self) -> Text:
         return self.render_text(self.content_size.width or 60)
 
@@ -219,8 +230,10 @@ class TimeChart(Widget):
             rows = spark_rows(cols, s.maximum, max(s.height, 1))
             for i, row in enumerate(rows):
                 last = i == len(rows) - 1
-                label = set_cell_size(s.label if last else "", label_w)
-                out.append(label, style="bold" if last else "")
+                if last:
+                    out.append(set_cell_size(s.label, label_w), style="bold")
+                else:  # the upper rows of a tall series: the top of its scale
+                    out.append(self._top_label(s, label_w) if i == 0 else " " * label_w)
                 out.append(row, style=s.style)
                 out.append((" " + shown) if last else "", style="bold")
                 if last and span:

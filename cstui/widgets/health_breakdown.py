@@ -26,6 +26,7 @@ from cstui.domain.health import (
 from cstui.i18n import render, t
 from cstui.sanitize import clean
 from cstui.ui.css import default_css
+from cstui.ui.wrap import wrap_text
 from cstui.widgets.charts import hbar, stars
 
 BAND_STYLES: dict[Band, str] = {
@@ -190,6 +191,8 @@ class HealthBreakdown(Static):
         self.stage: str | None = None
         self._drawn_width = 0
         self._text = Text()
+        self._shown = Text()
+        """``_text`` wrapped for the drawn width, continuation lines under their text."""
 
     def show(
         self,
@@ -200,7 +203,10 @@ class HealthBreakdown(Static):
     ) -> None:
         """Draw ``result``; ``stage`` is the translated stage name, used when it is unscored."""
         self.result, self.config, self.delta, self.stage = result, config, delta, stage
-        self._draw(self.content_size.width or self._drawn_width or 80)
+        width = self.content_size.width or self._drawn_width
+        if width:
+            self._draw(width)
+        # else not laid out yet: the layout draws it for its width (once, not for 80 first)
         self.refresh(layout=True)
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
@@ -223,9 +229,10 @@ class HealthBreakdown(Static):
         if self.result is None or self.config is None:
             return
         self._text = breakdown_text(self.result, self.config, self.delta, width, self.stage)
+        self._shown = wrap_text(self._text, width, hanging=True)
 
     def render(self) -> Text:
-        return self._text
+        return self._shown
 
     @property
     def plain(self) -> str:

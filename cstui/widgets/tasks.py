@@ -175,7 +175,9 @@ class TasksPane(ListPane):
         done = sum(1 for p in points if p.status == "done")
         section = self.query_one("#touchpoints")
         section.border_title = t("taskpane.touch.title", done=done, total=len(points))
-        self.query_one("#touchpoints-text", Static).update(Wrapped(touchpoints_text(points, today)))
+        self.query_one("#touchpoints-text", Static).update(
+            Wrapped(touchpoints_text(points, today), hanging=True)
+        )
 
     # ------------------------------------------------------------------ actions
     @property

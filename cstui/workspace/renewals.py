@@ -8,21 +8,24 @@ tier suggestions they drive. Rules in :mod:`cstui.domain.renewals`. Depends on
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 
 from cstui import clock
 from cstui.config import Settings
 from cstui.domain import renewals as kpi
 from cstui.domain import tiers
-from cstui.domain.health import band_for
+from cstui.domain.health import HealthConfig, band_for
+from cstui.domain.history import AccountChange
 from cstui.domain.models import (
     Account,
     Forecast,
     InvalidRecord,
     OnboardingPlan,
     Outcome,
+    Record,
     Renewal,
     Stage,
     SurveyResponse,
@@ -32,6 +35,98 @@ from cstui.paths import config_dir
 from cstui.store import Store
 from cstui.workspace.health import Health
 from cstui.workspace.repo import changed_fields, elsewhere
+
+
+def bands_at(
+    summaries: dict[str, dict[str, Any]],
+    bands_now: Callable[[], dict[str, str]],
+    day: date,
+    today: date,
+    health: HealthConfig,
+) -> list[kpi.BandRow]:
+    """Each account's band on ``day``: its last stored score on or before that day (from
+    the stored health summaries); on or after ``today``, its band now."""
+    if day >= today:
+        return [kpi.BandRow(k, v) for k, v in bands_now().items()]
+    iso = day.isoformat()
+    rows = []
+    for account_id, summary in summaries.items():
+        points = [p for p in summary.get("history", []) if p[0] <= iso]
+        if not points:
+            continue  # not scored by then: a later first score must not change the past
+        score = points[-1][1]
+        rows.append(kpi.BandRow(account_id, band_for(score, health).value))
+    return rows
+
+
+R = TypeVar("R", bound=Record)
+CANCEL_EVERY = 4096
+"""Records read between two looks at whether a KPI read was cancelled."""
+
+
+class _Stopped(Exception):
+    """A cancelled :meth:`Renewals.kpi_book` read."""
+
+
+@dataclass(frozen=True)
+class KPIBook:
+    """The book as the KPI reports read it, taken once by :meth:`Renewals.kpi_book`: any
+    number of periods and slices are computed from it without reading the store again and
+    without touching the workspace, so on a worker thread while the event loop runs.
+
+    The KPIs are :func:`cstui.domain.renewals.compute_kpis`, called as
+    :meth:`Renewals._kpis_for` calls it."""
+
+    accounts: list[Account]
+    renewals: list[Renewal]
+    """Recorded and implied, by due date."""
+    surveys: list[SurveyResponse]
+    plans: list[OnboardingPlan]
+    history: list[AccountChange]
+    summaries: dict[str, dict[str, Any]]
+    """The stored health summaries (score history per account), by account id."""
+    bands: dict[str, str]
+    """Each account's band on ``today``."""
+    today: date
+    user: str
+    config: kpi.KPIConfig
+    health: HealthConfig
+
+    def reports(
+        self,
+        periods: list[kpi.Period],
+        slice: str,
+        cancelled: Callable[[], bool] = lambda: False,
+    ) -> list[kpi.KPIReport] | None:
+        """One report per period (check them first: :meth:`Renewals.check_kpi_periods`);
+        None as soon as ``cancelled()`` says so (it is asked before each period)."""
+        out = []
+        for period in periods:
+            if cancelled():
+                return None
+            out.append(
+                kpi.compute_kpis(
+                    self.accounts,
+                    self.renewals,
+                    self.surveys,
+                    self.plans,
+                    bands_at(
+                        self.summaries, lambda: self.bands, period.end, self.today, self.health
+                    ),
+                    period,
+                    slice,
+                    user=self.user,
+                    config=self.config,
+                    as_of=self.today,
+                    detractor_max=self.health.flags.detractor_max_score,
+                    history=self.history,
+                )
+            )
+        return out
+
+    def tier_suggestions(self) -> list[tiers.TierSuggestion]:
+        """As :meth:`Renewals.tier_suggestions`, from this book's accounts."""
+        return tiers.tier_suggestions(self.accounts, self.config)
 
 
 class Renewals(Health):
@@ -65,17 +160,68 @@ class Renewals(Health):
 
     def _bands_at(self, day: date) -> list[kpi.BandRow]:
         """Each account's band on ``day``: its last stored score on or before that day."""
-        if day >= clock.today():
-            return [kpi.BandRow(k, v) for k, v in self._bands().items()]
-        iso = day.isoformat()
-        rows = []
-        for account_id, summary in self._health_summaries().items():
-            points = [p for p in summary.get("history", []) if p[0] <= iso]
-            if not points:
-                continue  # not scored by then: a later first score must not change the past
-            score = points[-1][1]
-            rows.append(kpi.BandRow(account_id, band_for(score, self.settings.health).value))
-        return rows
+        summaries = self._health_summaries()
+        return bands_at(summaries, self._bands, day, clock.today(), self.settings.health)
+
+    def check_kpi_periods(self, periods: list[kpi.Period], slice: str) -> None:
+        """Raise ``InvalidRecord`` for a slice that does not parse or a period that has not
+        started yet, as :meth:`kpi_trend` does (quick: a screen checks before it computes)."""
+        self._slice(slice)
+        today = clock.today()
+        for period in periods:
+            if period.start > today:
+                message = f"{period.label} has not started yet."
+                raise InvalidRecord([message], {"period": [message]})
+
+    def _models_of(self, model: type[R], cancelled: Callable[[], bool]) -> list[R]:
+        """Every live record of ``model``'s table as models, without filling the model
+        caches: safe from a worker thread (the store's scan is a snapshot taken under its
+        mutex; a model built from a record changed meanwhile serves this pass only, never
+        sits in a cache the change already cleared). Raises :class:`_Stopped` when
+        ``cancelled()`` (asked every few thousand records)."""
+        cache = self._models.get(model.table) or {}
+        out: list[R] = []
+        for i, record in enumerate(self.store.scan(model.table)):
+            if not i % CANCEL_EVERY and cancelled():
+                raise _Stopped
+            cached = cache.get(record["id"])
+            out.append(cached if isinstance(cached, model) else model.from_record(record))
+        return out
+
+    def kpi_book(self, cancelled: Callable[[], bool] = lambda: False) -> KPIBook | None:
+        """What the KPI reports read, taken once (then any periods and slices are computed
+        from it): safe to call from a worker thread, so a screen computes its KPIs off the
+        event loop (see :meth:`_models_of`; the health summaries are copied in one step).
+        None when ``cancelled()`` says so before the end (a screen gone or a newer query:
+        at 50,000 accounts the read takes seconds)."""
+        today = clock.today()
+        try:
+            accounts = self._models_of(Account, cancelled)
+            changes = self._models_of(AccountChange, cancelled)
+            history = sorted(changes, key=lambda c: (c.day, c.id))
+            summaries = dict(list(self._health_summaries().items()))  # one C-level copy
+            bands = {k: str(v.get("band", "unknown")) for k, v in summaries.items()}
+            recorded = self._models_of(Renewal, cancelled)
+            implied = kpi.implied_renewals(
+                accounts, recorded, bands=bands, today=today, history=history
+            )
+            surveys = self._models_of(SurveyResponse, cancelled)
+            plans = self._models_of(OnboardingPlan, cancelled)
+        except _Stopped:
+            return None
+        return KPIBook(
+            accounts=accounts,
+            renewals=sorted(recorded + implied, key=lambda r: (r.due, r.account_id)),
+            surveys=surveys,
+            plans=plans,
+            history=history,
+            summaries=summaries,
+            bands=bands,
+            today=today,
+            user=self.user,
+            config=self.kpi_config,
+            health=self.settings.health,
+        )
 
     def renewals(self, account_id: str | None = None) -> list[Renewal]:
         """Recorded renewals plus the ones the accounts imply (``implied=True``), by due date.

@@ -8,10 +8,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from textual.pilot import Pilot
+
 from cstui.app import create_app
 from cstui.workspace import Workspace
 
 SnapCompare = Callable[..., bool]
+
+
+async def _kpis(pilot: Pilot[Any]) -> None:
+    """Open the KPI screen and wait for its worker: the picture is of the computed KPIs."""
+    await pilot.press("M")
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
 
 
 def _app(ws: Workspace, lang: str = "en") -> Any:
@@ -20,11 +29,11 @@ def _app(ws: Workspace, lang: str = "en") -> Any:
 
 
 def test_kpis(snap_compare: SnapCompare, demo_ws: Workspace) -> None:
-    assert snap_compare(_app(demo_ws), press=["M"], terminal_size=(120, 40))
+    assert snap_compare(_app(demo_ws), run_before=_kpis, terminal_size=(120, 40))
 
 
 def test_kpis_japanese_80x24(snap_compare: SnapCompare, demo_ws: Workspace) -> None:
-    assert snap_compare(_app(demo_ws, "ja"), press=["M"], terminal_size=(80, 24))
+    assert snap_compare(_app(demo_ws, "ja"), run_before=_kpis, terminal_size=(80, 24))
 
 
 def test_requests(snap_compare: SnapCompare, demo_ws: Workspace) -> None:

@@ -31,17 +31,21 @@ from cstui.domain.success import summarize
 from cstui.domain.templates import progress as onboarding_progress
 from cstui.sanitize import clean
 from cstui.screens.account import (
+    ENDED,
     OPEN_TASKS,
     AccountScreen,
+    flags_text,
     header_text,
     plans_text,
     renewal_text,
     tasks_text,
+    touchpoints_text,
 )
 from cstui.screens.account_tabs import tabs
 from cstui.ui.footer import KeyFooter
 from cstui.ui.forms import FormScreen
-from cstui.widgets.charts import TimeChart, bucket_series, hbar, spark_rows, stars
+from cstui.ui.wrap import wrap_text
+from cstui.widgets.charts import Series, TimeChart, bucket_series, hbar, spark_rows, stars
 from cstui.widgets.health_breakdown import HealthBreakdown
 from cstui.widgets.pane import AccountPane
 from cstui.widgets.tasks import TasksPane
@@ -555,3 +559,86 @@ def test_the_header_says_not_enough_data_and_a_left_customer_has_no_late_renewal
     assert "overdue" not in head
     assert renewal_text(gone, [], today).plain.startswith("Contract ended")
     assert "overdue" not in renewal_text(gone, [], today).plain
+
+
+def _long_account() -> Account:
+    return Account(
+        id="a7",
+        name="株式会社とても長い名前のグローバル・ロジスティクス・ホールディングス",
+        owner="alexandra.konstantinopoulou",
+        domain="global-logistics-holdings.example.co.jp",
+        seats=12000,
+        arr=123_456_789,
+        currency="JPY",
+        renewal_date=date(2027, 1, 15),
+    )
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_the_header_fits_two_lines_at_80_columns(lang: str) -> None:
+    """At 80×24 (78 cells inside the padding) the header is two lines: the domain, then the
+    seats, then the owner go, then the name is cut; wide enough, everything shows."""
+    today = date(2026, 11, 23)
+    account = _long_account()
+    i18n.set_language(lang)  # the conftest sets English back
+    full = header_text(account, today).plain
+    fitted = header_text(account, today, width=78).plain
+    assert account.domain in full
+    assert "12,000" in full or "12000" in full
+    lines = fitted.split("\n")
+    assert len(lines) == 2
+    assert all(cell_len(line) <= 78 for line in lines)
+    assert account.domain not in fitted
+    assert "2027-01-15" in lines[1]  # the renewal stays
+    assert lines[0].startswith("株式会社とても")
+    assert "…" in lines[0]  # the name was cut, the tier and stage kept
+
+
+DOMAIN = "customer-success-holdings.example.com"
+
+
+async def test_the_header_widget_is_two_lines_at_80x24(demo_ws: Workspace) -> None:
+    account = demo_ws.update_account(_busy_account(demo_ws), {"domain": DOMAIN})
+    app = create_app(demo_ws, poll=False, rescore=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open(app, pilot, account.id)
+        lines = _rendered(screen, "account-header")
+        assert len(lines) == 2
+        assert clean(account.name) in lines[0]
+        assert DOMAIN not in "".join(lines)
+        await pilot.resize_terminal(160, 45)
+        await pilot.pause()
+        assert DOMAIN in "".join(_rendered(screen, "account-header"))
+
+
+def test_a_tall_chart_series_labels_its_top_row_with_its_scale() -> None:
+    start, end = date(2026, 1, 1), date(2026, 3, 1)
+    readings = [(start + timedelta(days=7 * i), 40.0 + i) for i in range(8)]
+    chart = TimeChart(
+        [Series("Active users", readings, height=2, maximum=120.0), Series("Logins", readings)],
+        start,
+        end,
+    )
+    rows = chart.render_text(80).plain.split("\n")
+    assert rows[0].lstrip().startswith("max 120")
+    assert rows[1].startswith("Active users")
+    assert rows[2].startswith("Logins")
+    i18n.set_language("ja")
+    assert "最大 120" in chart.render_text(80).plain.split("\n")[0]
+
+
+def test_flags_and_touchpoint_agendas_wrap_under_their_text(demo_ws: Workspace) -> None:
+    """Continuation lines of an indented paragraph start where its text starts."""
+    flags = [f for a in demo_ws.accounts() for f in demo_ws.flags(a.id)]
+    assert flags
+    text = wrap_text(flags_text(flags[:1]), 30, hanging=True).plain.split("\n")
+    assert len(text) > 2
+    assert all(line.startswith("  ") and not line.startswith("   ") for line in text[1:])
+    account = next(a for a in demo_ws.accounts() if a.stage not in ENDED)
+    points = demo_ws.touchpoints(account.id)
+    agenda = touchpoints_text(points)
+    lines = wrap_text(agenda, 30, hanging=True).plain.split("\n")
+    upcoming = next(i for i, line in enumerate(lines) if line.startswith("→"))
+    body = lines[upcoming + 1 :]
+    assert len(body) > 1
+    assert all(line.startswith("  ") for line in body)

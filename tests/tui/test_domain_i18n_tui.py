@@ -83,6 +83,7 @@ async def test_today_and_kpis_in_japanese(demo_ws: Workspace) -> None:
             assert alert.evidence not in lines
         assert any(clean(a.text("ja"))[:20] in lines for a in alerts)
         await pilot.press("M")
+        await app.workers.wait_for_complete()  # the KPIs are computed on a worker thread
         await pilot.pause()
         kpis = app.screen
         assert isinstance(kpis, KPIScreen)

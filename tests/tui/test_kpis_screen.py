@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+
+import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, Select, Static
 
 from cstui.app import CSApp, create_app
 from cstui.domain.models import SurveyResponse
 from cstui.screens.kpis import AccountsModal, KPIScreen
+from cstui.screens.portfolio import PortfolioScreen
 from cstui.ui.forms import FormScreen
 from cstui.workspace import Workspace
+from cstui.workspace.renewals import KPIBook
 
 
 def top(app: CSApp) -> object:
@@ -17,10 +23,23 @@ def top(app: CSApp) -> object:
     return app.screen
 
 
+async def computed(app: CSApp, pilot: Pilot[None]) -> None:
+    """Wait for the KPI worker's result to be on the screen."""
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def press(app: CSApp, pilot: Pilot[None], *keys: str) -> None:
+    """Press each key and wait for the trend it asks for."""
+    for key in keys:
+        await pilot.press(key)
+        await computed(app, pilot)
+
+
 async def open_kpis(app: CSApp, pilot: Pilot[None]) -> KPIScreen:
     await pilot.pause()
     await pilot.press("M")
-    await pilot.pause()
+    await computed(app, pilot)
     assert isinstance(app.screen, KPIScreen)
     return app.screen
 
@@ -55,23 +74,23 @@ async def test_periods_slices_and_the_accounts_behind_a_number(demo_ws: Workspac
         assert "3 detractors" in nps
         assert "Red 1" in str(screen.query_one("#kpi-health", Static).render())
 
-        await pilot.press("right_square_bracket")
+        await press(app, pilot, "right_square_bracket")
         assert screen.period.label == "2026Q4"
-        await pilot.press("left_square_bracket", "left_square_bracket")
+        await press(app, pilot, "left_square_bracket", "left_square_bracket")
         assert screen.period.label == "2026Q2"
         assert shown(screen) == expected(demo_ws, "2026Q2")
-        await pilot.press("m")
+        await press(app, pilot, "m")
         assert screen.period.label == "2026-06"
-        await pilot.press("y")
+        await press(app, pilot, "y")
         assert screen.period.label == "2026"
-        await pilot.press("q", "s")
+        await press(app, pilot, "q", "s")
         assert (screen.period.label, screen.slice) == ("2026Q4", "mine")
         assert shown(screen) == expected(demo_ws, "2026Q4", "mine")
-        await pilot.press("s")
+        await press(app, pilot, "s")
         assert screen.slice == "tier:high"
 
         # An empty onboarding cohort reads "no data", never 0 or a crash.
-        await pilot.press("left_square_bracket", "s", "s", "s")
+        await press(app, pilot, "left_square_bracket", "s", "s", "s")
         assert screen.slice == "all"
         assert screen.period.label == "2026Q3"
         assert screen.value("onboarding_completion").value is None
@@ -83,10 +102,10 @@ async def test_periods_slices_and_the_accounts_behind_a_number(demo_ws: Workspac
         assert isinstance(form, FormScreen)
         form.query_one("#field-owner", Select).value = "kim"
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await computed(app, pilot)
         assert screen.slice == "owner:kim"
         assert shown(screen) == expected(demo_ws, "2026Q3", "owner:kim")
-        await pilot.press("s")  # back to the whole book
+        await press(app, pilot, "s")  # back to the whole book
         assert screen.slice == "all"
 
         # Enter on logo churn: the accounts lost; Enter there opens the account.
@@ -179,3 +198,94 @@ async def test_japanese_at_80x24(demo_ws: Workspace) -> None:
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, AccountsModal)
+
+
+def gated(ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> threading.Event:
+    """Make the KPI computation wait (on its worker thread, never the event loop's) until
+    the returned event is set, as a book of 50,000 accounts keeps it busy for seconds.
+    Undo the patch (``monkeypatch.undo()``) before reading the expected values."""
+    gate = threading.Event()
+    real = ws.kpi_book
+
+    def slow(cancelled: Callable[[], bool]) -> KPIBook | None:
+        assert threading.current_thread() is not threading.main_thread()
+        assert gate.wait(30), "the test never let the computation finish"
+        return real(cancelled)
+
+    monkeypatch.setattr(ws, "kpi_book", slow)
+    return gate
+
+
+def head(screen: KPIScreen) -> str:
+    return str(screen.query_one("#kpi-head", Static).render())
+
+
+async def test_keys_work_while_the_kpis_compute_and_the_result_appears_when_done(
+    demo_ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gate = gated(demo_ws, monkeypatch)
+    app = create_app(demo_ws, poll=False, rescore=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("M")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, KPIScreen)
+        assert screen.computing
+        assert "Computing…" in head(screen)
+        assert "2026Q3" in head(screen)
+        assert screen.rows == []
+        # Keys are handled while the worker is busy: the slice and the period move.
+        await pilot.press("s", "left_square_bracket")
+        assert (screen.period.label, screen.slice) == ("2026Q2", "mine")
+        assert "2026Q2" in head(screen)
+        assert "Computing…" in head(screen)
+        assert screen.computing
+        gate.set()
+        await computed(app, pilot)
+        monkeypatch.undo()
+        # Only the last key's computation is shown.
+        assert not screen.computing
+        assert "Computing…" not in head(screen)
+        assert "accounts at the start" in head(screen)
+        assert shown(screen) == expected(demo_ws, "2026Q2", "mine")
+        assert len(screen.rows) == 13
+        assert str(screen.query_one("#kpi-nps", Static).render()).startswith("NPS")
+
+
+async def test_escape_leaves_at_once_while_computing_and_the_result_is_dropped(
+    demo_ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gate = gated(demo_ws, monkeypatch)
+    app = create_app(demo_ws, poll=False, rescore=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("M")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, KPIScreen)
+        assert screen.computing
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, PortfolioScreen)
+        gate.set()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, PortfolioScreen)  # nothing came back
+        assert screen.report is None  # the gone screen was not filled in
+        monkeypatch.undo()
+        await pilot.press("M")  # and the screen opens again, computed
+        await computed(app, pilot)
+        again = app.screen
+        assert isinstance(again, KPIScreen)
+        assert shown(again) == expected(demo_ws, "2026Q3")
+
+
+async def test_a_period_not_started_is_refused_with_its_reason(demo_ws: Workspace) -> None:
+    app = create_app(demo_ws, poll=False, rescore=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_kpis(app, pilot)
+        await press(app, pilot, "right_square_bracket", "right_square_bracket")
+        assert screen.period.label == "2026Q4"  # 2027Q1 has not started on 2026-11-23
+        assert shown(screen) == expected(demo_ws, "2026Q4")
+        assert any("2027Q1 has not started yet" in n.message for n in app._notifications)

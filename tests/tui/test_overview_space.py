@@ -173,6 +173,6 @@ async def test_the_old_layout_left_a_third_empty(demo_ws: Workspace) -> None:
         await pilot.pause()
         for column in screen.query(".account-column"):
             column.styles.width = "50%"
-        screen.query_one("#account-columns").styles.layout = "vertical"
+        screen.query_one("#account-body").styles.layout = "vertical"
         await pilot.pause()
         assert _empty_share(screen) > 0.3

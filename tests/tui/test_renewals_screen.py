@@ -27,6 +27,7 @@ async def test_an_outcome_recorded_here_changes_grr_and_nrr_on_the_kpi_screen(
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         await pilot.press("M", "right_square_bracket")  # KPIs of this quarter (2026Q4)
+        await app.workers.wait_for_complete()  # the KPIs are computed on a worker thread
         await pilot.pause()
         kpis = app.screen
         assert isinstance(kpis, KPIScreen)
@@ -101,6 +102,7 @@ async def test_an_outcome_recorded_here_changes_grr_and_nrr_on_the_kpi_screen(
         assert shown.outcome is Outcome.DOWNGRADED  # the list followed
 
         await pilot.press("escape")
+        await app.workers.wait_for_complete()  # back on the KPIs: recomputed after the edit
         await pilot.pause()
         assert top(app) is kpis
         new_grr, new_nrr = kpis.value("grr").value, kpis.value("nrr").value

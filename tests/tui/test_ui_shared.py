@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+import weakref
+
 import pytest
 from textual.widgets import Static
 
@@ -73,3 +76,38 @@ async def test_confirm_shows_a_refusal_and_stays_open(empty_ws: Workspace) -> No
         await pilot.pause()
         assert app.screen is not dialog
         assert answers == [False, False]
+
+
+async def test_a_closed_account_screen_is_freed_without_waiting_for_a_change(
+    demo_ws: Workspace,
+) -> None:
+    """The change signal holds a screen's own method weakly: an account opened and closed
+    is garbage at once, not kept (with its widgets) until the next workspace change."""
+    from cstui.screens.account import AccountScreen
+
+    app = create_app(demo_ws, poll=False, rescore=False)
+    ids = [r.id for r in demo_ws.portfolio()[:2]]
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        first = AccountScreen(ids[0])  # loads and indexes the tables (which freezes the heap)
+        await app.push_screen(first)
+        await pilot.pause()
+        app.pop_screen()
+        await pilot.pause()
+        screen = AccountScreen(ids[1])
+        await app.push_screen(screen)
+        await pilot.pause()
+        gone = weakref.ref(screen)
+        del screen
+        app.pop_screen()
+        await pilot.pause()
+        gc.collect()
+        assert gone() is None
+        # Still told of changes while open (the weak method is alive as long as the screen).
+        again = AccountScreen(ids[1])
+        await app.push_screen(again)
+        await pilot.pause()
+        gc.collect()
+        demo_ws.update_account(ids[1], {"name": "Renamed"})
+        await pilot.pause()
+        assert "Renamed" in str(again.query_one("#account-header", Static).render())

@@ -346,3 +346,33 @@ def test_kpi_errors_and_trend(empty_ws: Workspace) -> None:
         empty_ws.kpi_report("2026Q3", "team:x")
     reports = empty_ws.kpi_trend("2026Q4", n=4)
     assert [r.period.label for r in reports] == ["2026Q1", "2026Q2", "2026Q3", "2026Q4"]
+
+
+def test_the_kpi_book_gives_the_trend_of_kpi_trend_and_fills_no_model_cache(
+    demo_ws: Workspace,
+) -> None:
+    """The KPI screen's path (a book read once, on a worker thread) and the workspace's
+    ``kpi_trend`` are the same reports; the book leaves the model caches as they were."""
+    demo_ws.refresh_health()
+    demo_ws._models.clear()
+    book = demo_ws.kpi_book()
+    assert book is not None
+    assert not any(demo_ws._models.values())
+    assert demo_ws.kpi_book(lambda: True) is None  # a cancelled read stops
+    periods = Period.parse("2026Q3").last(6)
+    for slice in ("all", "mine", "tier:high"):
+        got = book.reports(periods, slice)
+        assert got is not None
+        want = demo_ws.kpi_trend("2026Q3", 6, slice)
+        assert [[(v.key, v.value, v.accounts) for v in r.values] for r in got] == [
+            [(v.key, v.value, v.accounts) for v in r.values] for r in want
+        ]
+    assert book.tier_suggestions() == demo_ws.tier_suggestions()
+    asked: list[int] = []
+
+    def cancelled() -> bool:
+        asked.append(1)
+        return len(asked) > 2
+
+    assert book.reports(periods, "all", cancelled) is None
+    assert len(asked) == 3  # stopped before the third period

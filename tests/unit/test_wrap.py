@@ -9,7 +9,7 @@ from rich.cells import cell_len
 from rich.console import Console
 from rich.text import Text
 
-from cstui.ui.wrap import NO_END, NO_START, Wrapped, wrap, wrap_text
+from cstui.ui.wrap import NO_END, NO_START, Wrapped, hanging_indent, wrap, wrap_text
 
 SENTENCE = (
     "本日はお忙しいところ、ありがとうございました。"
@@ -97,3 +97,38 @@ def test_every_line_fits_keeps_every_character_and_follows_the_rules(text: str, 
 def test_too_little_room_still_ends() -> None:
     assert wrap("。。。。", 2) == ["。", "。", "。", "。"]
     assert wrap("「「「「", 3) == ["「", "「", "「", "「"]
+
+
+def test_a_hanging_indent_keeps_continuation_lines_under_the_text() -> None:
+    text = Text(
+        "Skipped:\n  · Sentiment: no survey answered in the last 180 days by anyone\n"
+        "  Nobody logged a call with this account since the contract started\n"
+        "本日はお忙しいところ、ありがとうございました。"
+    )
+    lines = wrap_text(text, 30, hanging=True).plain.split("\n")
+    assert lines == [
+        "Skipped:",
+        "  · Sentiment: no survey",
+        "    answered in the last 180",
+        "    days by anyone",
+        "  Nobody logged a call with",
+        "  this account since the",
+        "  contract started",
+        "本日はお忙しいところ、ありがと",
+        "うございました。",
+    ]
+    assert all(cell_len(line) <= 30 for line in lines)
+    # Without it, as before: continuation lines start at the edge.
+    assert wrap_text(text, 30).plain.split("\n")[2] == "answered in the last 180 days"
+    # An indent that would leave too little room is not applied.
+    deep = Text(" " * 24 + "word " * 6)
+    assert wrap_text(deep, 30, hanging=True).plain.split("\n")[1] == "word word word word word"
+    assert Wrapped(text, hanging=True).content(30).plain == "\n".join(lines)
+
+
+def test_hanging_indent_counts_spaces_and_a_bullet() -> None:
+    assert hanging_indent("plain") == 0
+    assert hanging_indent("  two") == 2
+    assert hanging_indent("  · item") == 4
+    assert hanging_indent("⚑ flag") == 2
+    assert hanging_indent("-5 points") == 0  # a minus sign, not a bullet

@@ -15,6 +15,7 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container, Vertical, VerticalScroll
+from textual.widget import Widget
 from textual.widgets import Static
 
 from cstui import clock
@@ -194,14 +195,18 @@ class SuccessPlanPane(AccountPane, can_focus=True):
         """Focus the card of the remembered objective, else the first card, else the pane."""
         if not self.is_attached or not self.display:
             return
+        self.focus_target().focus()
+
+    def focus_target(self) -> Widget:
+        """Where focus given to the tab goes (see :meth:`restore_cursor`). The account
+        screen focuses it directly, not the pane first: each focus change restyles the
+        focused and the blurred widget with everything in them, and the pane passing focus
+        on to a card restyled the whole plan twice."""
         cards = [c for c in self.cards() if c.is_attached]
         card = next((c for c in cards if c.objective_id == self._cursor), None)
         if card is None and cards:
             card = cards[0]
-        if card is not None:
-            card.focus()
-        else:
-            self.focus()
+        return card if card is not None else self
 
     def move_cursor(self, card: ObjectiveCard, step: int) -> None:
         cards = self.cards()
