@@ -284,12 +284,19 @@ class KPIScreen(TableScreen[KPIRow]):
 
         def compute() -> Computed | None:
             worker = get_current_worker()
+            periods = period.last(TREND_PERIODS)
+            try:  # a large book: in a child process, whose memory goes when it ends
+                far = ws.kpis_elsewhere(periods, slice_, lambda: worker.is_cancelled)
+            except InterruptedError:
+                return None
+            if far is not None:
+                return Computed(generation, *far)
             # Read on this thread too (the first read parses and validates the book);
             # not kept: at 50,000 accounts the book's models are hundreds of MB.
             found = ws.kpi_book(lambda: worker.is_cancelled)
             if found is None:
                 return None
-            reports = found.reports(period.last(TREND_PERIODS), slice_, lambda: worker.is_cancelled)
+            reports = found.reports(periods, slice_, lambda: worker.is_cancelled)
             if reports is None:
                 return None
             return Computed(generation, reports, found.tier_suggestions())

@@ -32,7 +32,7 @@ from cstui.domain.models import (
     validate,
 )
 from cstui.paths import config_dir
-from cstui.store import Store
+from cstui.store import Store, StoreError
 from cstui.workspace.health import Health
 from cstui.workspace.repo import changed_fields, elsewhere
 
@@ -393,7 +393,7 @@ class Renewals(Health):
 
     def _kpis_for(self, periods: list[kpi.Period], slice: str) -> list[kpi.KPIReport]:
         """One report per period; the book's records are read (and validated) once for all."""
-        self._check_query(periods, slice)
+        self.check_kpi_periods(periods, slice)
         today = clock.today()
         with self._uncached():  # a whole-book pass: do not keep 50,000 account models
             accounts, renewals = self.accounts(), self.renewals()
@@ -417,15 +417,6 @@ class Renewals(Health):
             for period in periods
         ]
 
-    def _check_query(self, periods: list[kpi.Period], slice: str) -> None:
-        """InvalidRecord for a slice that does not parse or a period not started yet."""
-        self._slice(slice)
-        today = clock.today()
-        for period in periods:
-            if period.start > today:
-                message = f"{period.label} has not started yet."
-                raise InvalidRecord([message], {"period": [message]})
-
     def kpi_report(self, period: str, slice: str = "all") -> kpi.KPIReport:
         """Every KPI for a period ("2026Q3", "2026-09", "2026") and slice (all, mine,
         tier:high|mid|tech, owner:NAME). Health uses the bands at the period's end."""
@@ -436,26 +427,32 @@ class Renewals(Health):
         return self._kpis_for(self._period(period).last(n), slice)
 
     kpis_elsewhere_from = 5_000
-    """Books this large compute the KPI trend in a child process (:meth:`kpi_trend_elsewhere`)."""
+    """Books this large compute the KPI screen's figures in a child (:meth:`kpis_elsewhere`)."""
 
-    def kpi_trend_elsewhere(
-        self, period: str, n: int = 4, slice: str = "all"
-    ) -> list[kpi.KPIReport]:
-        """:meth:`kpi_trend` in a child process when the book is large (see
-        ``repo.elsewhere``): at 50,000 accounts it builds a model per account and per
-        renewal, and the app kept ~600 MB of that for the rest of the session."""
+    def kpis_elsewhere(
+        self,
+        periods: list[kpi.Period],
+        slice: str,
+        cancelled: Callable[[], bool] = lambda: False,
+    ) -> tuple[list[kpi.KPIReport], list[tiers.TierSuggestion]] | None:
+        """The KPI screen's reports and tier suggestions computed in a child process (see
+        ``repo.elsewhere``), as :meth:`kpi_book` would here; None for a small book (compute
+        it here). At 50,000 accounts the book's models took ~600 MB that the app kept for
+        the rest of the session. Bad input is said here, at once (InvalidRecord);
+        ``InterruptedError`` when ``cancelled()`` (the child is stopped)."""
         if self.count(Account) < self.kpis_elsewhere_from:
-            return self.kpi_trend(period, n, slice)
-        self._check_query(self._period(period).last(n), slice)  # bad input: said here
+            return None
+        self.check_kpi_periods(periods, slice)
         store = self.store
         return elsewhere(
-            _kpi_trend_in_child,
+            _kpis_in_child,
             str(store.data_dir),
             self.user,
             store.team,
             self.settings,
             clock.today(),
-            (period, n, slice),
+            (periods, slice),
+            cancelled=cancelled,
         )
 
     def tier_suggestions(self) -> list[tiers.TierSuggestion]:
@@ -463,18 +460,22 @@ class Renewals(Health):
         return tiers.tier_suggestions(self.accounts(), self.kpi_config)
 
 
-def _kpi_trend_in_child(
+def _kpis_in_child(
     data_dir: str,
     user: str,
     team: bool,
     settings: Settings,
     day: date,
-    query: tuple[str, int, str],
-) -> list[kpi.KPIReport]:
-    """The child's side of :meth:`Renewals.kpi_trend_elsewhere` (reads only)."""
+    query: tuple[list[kpi.Period], str],
+) -> tuple[list[kpi.KPIReport], list[tiers.TierSuggestion]]:
+    """The child's side of :meth:`Renewals.kpis_elsewhere` (reads only)."""
     clock.freeze(day)
     renewals = Renewals(Store(data_dir, actor=user, team=team), user=user, settings=settings)
     try:
-        return renewals.kpi_trend(*query)
+        book = renewals.kpi_book()
+        reports = None if book is None else book.reports(*query)
+        if book is None or reports is None:  # pragma: no cover - nothing cancels it here
+            raise StoreError("The KPI computation stopped before it finished.")
+        return reports, book.tier_suggestions()
     finally:
         renewals.store.close(checkpoint=False)

@@ -112,7 +112,7 @@ def validate_plain(model: type[M], data: Mapping[str, Any]) -> M:
         raise InvalidRecord.from_error(model, exc) from None
 
 
-def elsewhere(work: Callable[..., T], *args: Any) -> T:
+def elsewhere(work: Callable[..., T], *args: Any, cancelled: Callable[[], bool] | None = None) -> T:
     """``work(*args)`` in a new Python process, its result back: for whole-book passes,
     which parse every table and build a model per record. Memory a process took does not go
     back to the system in full (a 50,000-account rescore left 1.9 GB in the app); a child's
@@ -122,8 +122,9 @@ def elsewhere(work: Callable[..., T], *args: Any) -> T:
     that starts a resource tracker, which fails under Textual (its stderr has no file
     descriptor). ``work`` must be module-level and return something picklable; a
     ``StoreError`` in it is raised here with its message, any other failure as one
-    ``StoreError`` without details (they may quote customer data). :func:`stop_children`
-    ends the children still running (the app is closing).
+    ``StoreError`` without details (they may quote customer data). ``cancelled`` is asked
+    five times a second: when it says so the child is killed and ``InterruptedError``
+    raised. :func:`stop_children` ends the children still running (the app is closing).
     """
     payload = pickle.dumps((work, args))
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
@@ -136,7 +137,17 @@ def elsewhere(work: Callable[..., T], *args: Any) -> T:
     )
     _children.add(child)
     try:
-        out, _ = child.communicate(payload)
+        sent: bytes | None = payload
+        while True:
+            try:
+                out, _ = child.communicate(sent, timeout=0.2)
+                break
+            except subprocess.TimeoutExpired:
+                sent = None  # sent already; asking again loses no output
+                if cancelled is not None and cancelled():
+                    child.kill()
+                    child.communicate()
+                    raise InterruptedError("cancelled") from None
     finally:
         _children.discard(child)
     try:

@@ -289,3 +289,16 @@ async def test_a_period_not_started_is_refused_with_its_reason(demo_ws: Workspac
         assert screen.period.label == "2026Q4"  # 2027Q1 has not started on 2026-11-23
         assert shown(screen) == expected(demo_ws, "2026Q4")
         assert any("2027Q1 has not started yet" in n.message for n in app._notifications)
+
+
+async def test_a_large_book_computes_in_a_child_and_shows_the_same_figures(
+    demo_ws: Workspace,
+) -> None:
+    demo_ws.kpis_elsewhere_from = 1  # every book is "large"
+    app = create_app(demo_ws, poll=False, rescore=False)
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = await open_kpis(app, pilot)
+        assert "surveys" in demo_ws.store._lazy  # the child read the book, not the app
+        assert shown(screen) == expected(demo_ws, screen.period.label)
+        await press(app, pilot, "[")  # another period: another child
+        assert shown(screen) == expected(demo_ws, screen.period.label)

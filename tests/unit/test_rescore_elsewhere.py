@@ -10,6 +10,7 @@ import pytest
 from cstui import clock
 from cstui.app import create_app
 from cstui.domain.models import InvalidRecord
+from cstui.domain.renewals import Period
 from cstui.screens.portfolio import PortfolioScreen
 from cstui.workspace import HEALTH_INPUT_TABLES, Workspace
 
@@ -49,11 +50,30 @@ async def test_the_app_rescores_a_large_book_elsewhere(demo_ws: Workspace) -> No
 
 def test_kpis_of_a_large_book_are_computed_in_a_child(demo_ws: Workspace) -> None:
     clock.freeze(date(2026, 11, 23))
+    periods = Period.parse("2026Q3").last(2)
+    assert demo_ws.kpis_elsewhere(periods, "tier:high") is None  # small: compute here
     demo_ws.kpis_elsewhere_from = 1  # every book is "large"
-    elsewhere = demo_ws.kpi_trend_elsewhere("2026Q3", 2, "tier:high")
+    far = demo_ws.kpis_elsewhere(periods, "tier:high")
+    assert far is not None
     assert "surveys" in demo_ws.store._lazy  # the child read the book, not this process
-    assert elsewhere == demo_ws.kpi_trend("2026Q3", 2, "tier:high")
+    reports, tiers = far
+    assert reports == demo_ws.kpi_trend("2026Q3", 2, "tier:high")
+    assert tiers == demo_ws.tier_suggestions()
     with pytest.raises(InvalidRecord, match="has not started yet"):
-        demo_ws.kpi_trend_elsewhere("2027Q4")  # bad input is said here, at once
+        demo_ws.kpis_elsewhere(Period.parse("2027Q4").last(1), "all")  # said here, at once
     with pytest.raises(InvalidRecord):
-        demo_ws.kpi_trend_elsewhere("2026Q3", 2, "tier:nonsense")
+        demo_ws.kpis_elsewhere(periods, "tier:nonsense")
+
+
+def test_a_cancelled_child_is_stopped(demo_ws: Workspace) -> None:
+    clock.freeze(date(2026, 11, 23))
+    demo_ws.kpis_elsewhere_from = 1
+    asked = []
+
+    def cancelled() -> bool:
+        asked.append(1)
+        return True
+
+    with pytest.raises(InterruptedError):
+        demo_ws.kpis_elsewhere(Period.parse("2026Q3").last(4), "all", cancelled)
+    assert asked  # asked while the child ran, which was then killed
