@@ -53,7 +53,7 @@ import os
 import shutil
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -517,6 +517,62 @@ class Health:
         return not self.problems
 
 
+@dataclass
+class _Unparsed:
+    """What a store knows of one unparsed table's records without parsing it: the records
+    read one account (or one id) at a time and those created since the snapshot, kept
+    current with the journal, so ``Store.account_records`` and lookups by id answer from
+    them."""
+
+    records: dict[str, Record | None] = field(default_factory=dict)
+    """Record id -> the record as it is now (None: purged, or not in the table)."""
+    lines: dict[str, list[jr.Line]] = field(default_factory=dict)
+    """The journal lines since the snapshot, by record id, to bring a record read from the
+    snapshot up to date."""
+    accounts: dict[str, list[str]] = field(default_factory=dict)
+    """Account -> the ids its slice listed (read once)."""
+    elsewhere: set[str] = field(default_factory=set)
+    """Ids in ``records`` whose account may not be their slice's (created or given
+    another account since the snapshot)."""
+    moved: bool = False
+    """A record this store never read got another account since the snapshot: an
+    account's records can only be found by parsing the table."""
+    finds: int = 0
+    """Lookups by id answered from the bytes (see ``_FINDS_BEFORE_PARSE``)."""
+    slice_reads: int = 0
+    """Accounts read from their slices (see ``_SLICE_READS_BEFORE_PARSE``)."""
+
+    def keep(self, rid: str, snapshot: Record | None) -> Record | None:
+        """Keep record ``rid`` as the snapshot holds it (None: not there) brought up to
+        date with the journal lines since; return it."""
+        rec = snapshot
+        lines = self.lines.get(rid, ())
+        if rec is not None:
+            for line in lines:
+                rec = _patched(rec, line)
+        if any("account_id" in line["set"] for line in lines):
+            self.elsewhere.add(rid)
+        self.records[rid] = rec
+        return rec
+
+    def follow(self, line: jr.Line) -> None:
+        """Take a journal line into account (it is also kept for a later full parse)."""
+        rid = line["id"]
+        self.lines.setdefault(rid, []).append(line)
+        if rid in self.records:
+            rec = self.records[rid]
+            self.records[rid] = None if line.get("purge") else _patched(rec or {"id": rid}, line)
+            if "account_id" in line["set"]:
+                self.elsewhere.add(rid)  # not where its slice says
+        elif not line.get("purge") and line["set"].get("_rev") == 1:
+            # Created since the snapshot (an update of an older record has _rev >= 2), so
+            # the lines alone make the whole record.
+            self.records[rid] = _patched({"id": rid}, line)
+            self.elsewhere.add(rid)
+        elif "account_id" in line["set"]:
+            self.moved = True
+
+
 class Store:
     """Durable, multi-process-safe record store for one data folder. See the module doc.
 
@@ -566,24 +622,9 @@ class Store:
         """Tables still unparsed in the snapshot bytes."""
         self._pending: dict[str, list[jr.Line]] = {}
         """Journal lines for unparsed tables, applied when the table is parsed."""
-        self._partial: dict[str, dict[str, Record | None]] = {}
-        """Unparsed table -> records read one account at a time (``account_records``) or
-        created since the snapshot, kept current with the journal; None: purged."""
-        self._pending_ids: dict[str, dict[str, list[jr.Line]]] = {}
-        """``_pending`` by record id, to bring a record read from the snapshot up to date."""
-        self._moved: set[str] = set()
-        self._finds: dict[str, int] = {}
-        """Records looked up by id in each unparsed table (each reads its bytes once)."""
-        self._slice_reads: dict[str, int] = {}
-        """``account_records`` calls per unparsed table (see ``_SLICE_READS_BEFORE_PARSE``)."""
-        self._extra: dict[str, set[str]] = {}
-        self._accounts_read: dict[str, dict[str, list[str]]] = {}
-        """Unparsed table -> account -> ids its slice listed (read once; the records are
-        kept current in ``_partial``)."""
-        """Unparsed table -> ids in ``_partial`` whose account may not be their slice's
-        (created or given another account since the snapshot)."""
-        """Unparsed tables where a record of unknown account got a new ``account_id`` since
-        the snapshot: an account's records there can only be found by parsing the table."""
+        self._unparsed: dict[str, _Unparsed] = {}
+        """What is known of unparsed tables' records without parsing them (see
+        :class:`_Unparsed`)."""
         self._clean: dict[str, snap.LazyTable] = {}
         """Tables unchanged since the snapshot: a checkpoint copies their bytes."""
         self._db = _MemoryDB(storage=_LiveStorage, tables=self._data)
@@ -744,12 +785,12 @@ class Store:
             self._lazy[name] = fresh.lazy.get(name, self._lazy[name])
         self._clean = dict(fresh.lazy)
         self._pending = {}
-        self._pending_ids = {}
-        self._moved = set()
-        self._extra = {}
-        self._accounts_read = {}
-        self._finds = {}
-        self._slice_reads = {}
+        # The records read stay (they are current); where they lie, the new file says.
+        self._unparsed = {
+            name: _Unparsed(records=known.records)
+            for name, known in self._unparsed.items()
+            if name in self._lazy
+        }
 
     def _install(self, s: snap.Snapshot) -> None:
         """Make ``s`` the in-memory state (the dict TinyDB reads is kept, emptied, refilled)."""
@@ -760,13 +801,7 @@ class Store:
         self._tombs = s.tombstones
         self._lazy = dict(s.lazy)
         self._pending = {}
-        self._partial = {}
-        self._pending_ids = {}
-        self._moved = set()
-        self._finds = {}
-        self._slice_reads = {}
-        self._extra = {}
-        self._accounts_read = {}
+        self._unparsed = {}
         self._clean = dict(s.lazy)
         self.last_seq = s.meta.last_seq
         self.schema = s.meta.schema
@@ -786,11 +821,7 @@ class Store:
             except snap.InvalidSnapshot as exc:
                 raise snap.corrupt(self.snapshot_path, str(exc)) from None
             del self._lazy[name]
-            self._partial.pop(name, None)
-            self._pending_ids.pop(name, None)
-            self._extra.pop(name, None)
-            self._accounts_read.pop(name, None)
-            self._moved.discard(name)
+            self._unparsed.pop(name, None)
             dict.__setitem__(self._data, name, docs)
             self._index[name] = ids
             self._tombs[name] = tombs
@@ -867,22 +898,14 @@ class Store:
     def _record(self, table: str, id: str) -> Record | None:
         lazy = self._lazy.get(table)
         if lazy is not None:
-            partial = self._partial.setdefault(table, {})
-            if id in partial:
-                return partial[id]
+            known = self._unparsed.setdefault(table, _Unparsed())
+            if id in known.records:
+                return known.records[id]
             self._check_open()
-            if self._finds.get(table, 0) < _FINDS_BEFORE_PARSE:
-                self._finds[table] = self._finds.get(table, 0) + 1
+            if known.finds < _FINDS_BEFORE_PARSE:
+                known.finds += 1
                 with contextlib.suppress(KeyError):
-                    rec = lazy.find(id)
-                    lines = self._pending_ids.get(table, {}).get(id, ())
-                    if rec is not None:
-                        for line in lines:
-                            rec = _patched(rec, line)
-                    if any("account_id" in line["set"] for line in lines):
-                        self._extra.setdefault(table, set()).add(id)
-                    partial[id] = rec
-                    return rec
+                    return known.keep(id, lazy.find(id))
         docs = self._docs(table)
         if docs is None:
             return None
@@ -914,14 +937,15 @@ class Store:
         """
         with self._mutex:
             lazy = self._lazy.get(table)
-            if lazy is None or table in self._moved:
+            if lazy is None:
+                return None
+            known = self._unparsed.setdefault(table, _Unparsed())
+            if known.moved:
                 return None
             self._check_open()
-            partial = self._partial.setdefault(table, {})
-            known = self._accounts_read.setdefault(table, {})
-            if account_id not in known:
-                reads = self._slice_reads[table] = self._slice_reads.get(table, 0) + 1
-                if reads > _SLICE_READS_BEFORE_PARSE:
+            if account_id not in known.accounts:
+                known.slice_reads += 1
+                if known.slice_reads > _SLICE_READS_BEFORE_PARSE:
                     return None  # a pass over the book: parsing the table once is cheaper
                 try:
                     base = lazy.records_of(account_id)
@@ -929,16 +953,12 @@ class Store:
                     raise snap.corrupt(self.snapshot_path, str(exc)) from None
                 if base is None:
                     return None
-                waiting = self._pending_ids.get(table, {})
                 for rec in base:
-                    rid = rec["id"]
-                    if rid not in partial:
-                        for line in waiting.get(rid, ()):
-                            rec = _patched(rec, line)
-                        partial[rid] = rec
-                known[account_id] = [rec["id"] for rec in base]
-            ids = dict.fromkeys(known[account_id] + list(self._extra.get(table, ())))
-            found = [partial.get(rid) for rid in ids]
+                    if rec["id"] not in known.records:
+                        known.keep(rec["id"], rec)
+                known.accounts[account_id] = [rec["id"] for rec in base]
+            ids = dict.fromkeys(known.accounts[account_id] + list(known.elsewhere))
+            found = [known.records.get(rid) for rid in ids]
             return [
                 one
                 for one in found
@@ -953,9 +973,9 @@ class Store:
         handling, where a record this process never read can have shaped nothing it
         shows (a teammate's rescore changed 40,000 alerts; looking each up parsed them)."""
         with self._mutex:
-            partial = self._partial.get(table)
             if table in self._lazy:
-                return None if partial is None else partial.get(id)
+                known = self._unparsed.get(table)
+                return None if known is None else known.records.get(id)
             return self._record(table, id)
 
     def peek(self, table: str, id: str, *, include_deleted: bool = False) -> Record | None:
@@ -996,8 +1016,7 @@ class Store:
                 dict.__delitem__(self._data, name)
                 self._index.pop(name, None)
                 self._tombs.pop(name, None)
-                self._finds.pop(name, None)
-                self._slice_reads.pop(name, None)
+                self._unparsed.pop(name, None)
                 self._lazy[name] = clean
                 if name in self._table_names:
                     self._db.table(name).clear_cache()
@@ -1300,22 +1319,8 @@ class Store:
         self.last_seq = line["seq"]
 
     def _track_pending(self, table: str, line: jr.Line) -> None:
-        """Keep the records read from an unparsed table current with a journal line."""
-        rid = line["id"]
-        self._pending_ids.setdefault(table, {}).setdefault(rid, []).append(line)
-        partial = self._partial.setdefault(table, {})
-        if rid in partial:
-            rec = partial[rid]
-            partial[rid] = None if line.get("purge") else _patched(rec or {"id": rid}, line)
-            if "account_id" in line["set"]:
-                self._extra.setdefault(table, set()).add(rid)  # not where its slice says
-        elif not line.get("purge") and line["set"].get("_rev") == 1:
-            # Created since the snapshot (an update of an older record has _rev >= 2), so
-            # the lines alone make the whole record.
-            partial[rid] = _patched({"id": rid}, line)
-            self._extra.setdefault(table, set()).add(rid)
-        elif "account_id" in line["set"]:
-            self._moved.add(table)
+        """Keep what is known of an unparsed table's records current with a journal line."""
+        self._unparsed.setdefault(table, _Unparsed()).follow(line)
 
     def _apply_to_table(self, line: jr.Line) -> None:
         table, rid = line["table"], line["id"]
