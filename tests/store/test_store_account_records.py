@@ -274,3 +274,28 @@ def test_changes_to_records_never_read_leave_the_table_unparsed(tmp_path: Path) 
         assert "activities" in reader._lazy
     finally:
         reader.close()
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    recs=st.lists(
+        st.fixed_dictionaries(
+            {"id": st.text(min_size=1, max_size=5)},
+            optional={
+                "account_id": st.one_of(st.sampled_from(ACCOUNTS), st.integers(-5, 5), st.none()),
+                "note": st.text(max_size=8),
+            },
+        ),
+        max_size=12,
+    )
+)
+def test_encoded_tables_are_byte_for_byte_what_orjson_writes(recs: list[dict[str, Any]]) -> None:
+    import orjson
+
+    docs = {str(n): rec for n, rec in enumerate(recs, 1)}
+    raw, slices = snap.encode_docs(docs)
+    assert raw == orjson.dumps(docs)
+    for account in ACCOUNTS:
+        mine = [r for r in recs if r.get("account_id") == account]
+        spans = slices.spans(account) if slices is not None else []
+        assert [orjson.loads(raw[a:b]) for a, b in spans] == mine
