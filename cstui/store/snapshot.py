@@ -640,8 +640,8 @@ def read_meta(path: Path) -> Meta:
 def corrupt(path: Path, detail: str) -> CorruptSnapshotError:
     """The error for a damaged snapshot: what is wrong, that nothing was touched, what to do."""
     return CorruptSnapshotError(
-        f"The data file {path} is damaged: {detail}. cstui stopped and left the file "
-        f"exactly as it is. {_backup_advice(path)}"
+        f"The data file {path} is damaged: {detail}. cstui left the file exactly as it "
+        f"is and saves nothing over it. {_backup_advice(path)}"
     )
 
 

@@ -74,8 +74,8 @@ class KPIBook:
     number of periods and slices are computed from it without reading the store again and
     without touching the workspace, so on a worker thread while the event loop runs.
 
-    The KPIs are :func:`cstui.domain.renewals.compute_kpis`, called as
-    :meth:`Renewals._kpis_for` calls it."""
+    The KPIs are :func:`cstui.domain.renewals.compute_kpis`: the CLI's reports, the KPI
+    screen's and a large book's child process all come from here."""
 
     accounts: list[Account]
     renewals: list[Renewal]
@@ -157,11 +157,6 @@ class Renewals(Health):
             one = summaries.get(account_id)
             return {} if one is None else {account_id: str(one.get("band", "unknown"))}
         return {k: str(v.get("band", "unknown")) for k, v in summaries.items()}
-
-    def _bands_at(self, day: date) -> list[kpi.BandRow]:
-        """Each account's band on ``day``: its last stored score on or before that day."""
-        summaries = self._health_summaries()
-        return bands_at(summaries, self._bands, day, clock.today(), self.settings.health)
 
     def check_kpi_periods(self, periods: list[kpi.Period], slice: str) -> None:
         """Raise ``InvalidRecord`` for a slice that does not parse or a period that has not
@@ -392,30 +387,15 @@ class Renewals(Health):
             raise InvalidRecord([str(exc)], {"period": [str(exc)]}) from None
 
     def _kpis_for(self, periods: list[kpi.Period], slice: str) -> list[kpi.KPIReport]:
-        """One report per period; the book's records are read (and validated) once for all."""
+        """One report per period; the book is read (and validated) once for all, as the
+        KPI screen reads it (:meth:`kpi_book`): one path for the CLI, the screen and the
+        child process of a large book."""
         self.check_kpi_periods(periods, slice)
-        today = clock.today()
-        with self._uncached():  # a whole-book pass: do not keep 50,000 account models
-            accounts, renewals = self.accounts(), self.renewals()
-            surveys, plans = self._all(SurveyResponse), self._all(OnboardingPlan)
-            history = self.account_history()
-        return [
-            kpi.compute_kpis(
-                accounts,
-                renewals,
-                surveys,
-                plans,
-                self._bands_at(period.end),
-                period,
-                slice,
-                user=self.user,
-                config=self.kpi_config,
-                as_of=today,
-                detractor_max=self.settings.health.flags.detractor_max_score,
-                history=history,
-            )
-            for period in periods
-        ]
+        book = self.kpi_book()
+        reports = None if book is None else book.reports(periods, slice)
+        if reports is None:  # pragma: no cover - only a cancelled read stops early
+            raise RuntimeError("The KPI read stopped before it finished.")
+        return reports
 
     def kpi_report(self, period: str, slice: str = "all") -> kpi.KPIReport:
         """Every KPI for a period ("2026Q3", "2026-09", "2026") and slice (all, mine,
