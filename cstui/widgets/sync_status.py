@@ -33,9 +33,10 @@ SETUP_CHECK_SECONDS = 300.0
 DEBOUNCE_SECONDS = 1.0
 
 
-def setup_text(ws: Workspace) -> str | None:
-    """The line when sync cannot run (cheap: no counting), else None."""
-    problem = ws.sync_setup_problem()
+def setup_text(ws: Workspace, *, quick: bool = False) -> str | None:
+    """The line when sync cannot run (cheap: no counting), else None; ``quick`` on the UI
+    thread (see ``Workspace.sync_setup_problem``)."""
+    problem = ws.sync_setup_problem(quick=quick)
     if problem is None:
         return None
     from cstui.sync.config import missing_token  # loaded with the sync, not at start
@@ -90,7 +91,7 @@ class SyncStatusLine(UsesWorkspace, Static):
     def on_mount(self) -> None:
         on_workspace_change(self, self._on_workspace_event)
         self.set_interval(SETUP_CHECK_SECONDS, self.check_setup)
-        off = setup_text(self.workspace)  # known at once: the first frame already says it
+        off = setup_text(self.workspace, quick=True)  # the first frame already says it
         self._setup = off
         if off is not None:
             self._show(off)
@@ -99,7 +100,7 @@ class SyncStatusLine(UsesWorkspace, Static):
 
     def check_setup(self) -> None:
         """Recount only when the setup changed (say a token was added): cheap, no counting."""
-        off = setup_text(self.workspace)
+        off = setup_text(self.workspace, quick=True)
         if off != self._setup:
             self._setup = off
             self.refresh_status()

@@ -61,3 +61,34 @@ async def test_an_unchanged_text_does_not_redraw(
         line._show("sync: something else")
         assert updates == ["sync: something else"]
         assert line.text == "sync: something else"
+
+
+def test_the_first_frame_knows_sync_is_off_without_loading_the_crm_adapter(
+    tmp_path: Path,
+) -> None:
+    """Loading the adapter for its label (entry points, then httpx) took 0.3 s of every
+    start-up; the status line's first look only asks whether a token is there."""
+    import os
+    import subprocess
+    import sys
+
+    folder = tmp_path / "config"
+    folder.mkdir()
+    env = {k: v for k, v in os.environ.items() if k != "CSTUI_HUBSPOT_TOKEN"}
+    env["CSTUI_CONFIG_DIR"] = str(folder)
+    script = (
+        "import sys\n"
+        "from cstui.workspace import Workspace\n"
+        "from cstui.widgets.sync_status import setup_text\n"
+        f"ws = Workspace.open({str(tmp_path / 'data')!r}, user='me')\n"
+        "print(setup_text(ws, quick=True))\n"
+        "print('cstui.sync.adapters.hubspot' in sys.modules)\n"
+        "print(setup_text(ws))\n"
+        "ws.close()\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    assert "not set up" in out[0]
+    assert out[1] == "False"  # said without importing the adapter
+    assert out[2] == out[0]  # the full check says the same
