@@ -121,10 +121,11 @@ def elsewhere(work: Callable[..., T], *args: Any, cancelled: Callable[[], bool] 
     A plain subprocess speaking pickle over its stdin and stdout, not ``multiprocessing``:
     that starts a resource tracker, which fails under Textual (its stderr has no file
     descriptor). ``work`` must be module-level and return something picklable; a
-    ``StoreError`` in it is raised here with its message, any other failure as one
-    ``StoreError`` without details (they may quote customer data). ``cancelled`` is asked
-    five times a second: when it says so the child is killed and ``InterruptedError``
-    raised. :func:`stop_children` ends the children still running (the app is closing).
+    ``StoreError`` in it is raised here with its message, any other failure as a
+    ``StoreError`` naming only the exception's type (its text may quote customer data).
+    ``cancelled`` is asked five times a second: when it says so the child is killed and
+    ``InterruptedError`` raised. :func:`stop_children` ends the children still running
+    (the app is closing).
     """
     payload = pickle.dumps((work, args))
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
@@ -158,7 +159,8 @@ def elsewhere(work: Callable[..., T], *args: Any, cancelled: Callable[[], bool] 
         return value  # type: ignore[no-any-return]
     if kind == "store":
         raise StoreError(str(value))
-    raise StoreError(f"A background process failed (exit status {child.returncode}).")
+    why = value if kind == "error" else f"exit status {child.returncode}"  # a type name
+    raise StoreError(f"A background process failed ({why}).")
 
 
 _CHILD_MAIN = """

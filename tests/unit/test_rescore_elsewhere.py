@@ -77,3 +77,12 @@ def test_a_cancelled_child_is_stopped(demo_ws: Workspace) -> None:
     with pytest.raises(InterruptedError):
         demo_ws.kpis_elsewhere(Period.parse("2026Q3").last(4), "all", cancelled)
     assert asked  # asked while the child ran, which was then killed
+
+
+def test_a_failing_child_says_only_the_error_type(demo_ws: Workspace) -> None:
+    from cstui.workspace import StoreError
+    from cstui.workspace.repo import elsewhere
+
+    with pytest.raises(StoreError, match=r"failed \(ZeroDivisionError\)") as caught:
+        elsewhere(divmod, 1, 0)
+    assert "division" not in str(caught.value)  # the text could quote a record
