@@ -25,6 +25,7 @@ from typing import Any, Concatenate, ParamSpec, Self, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from cstui import i18n
 from cstui.config import Settings, load_settings
 from cstui.domain.models import (
     INPUT,
@@ -160,7 +161,7 @@ def elsewhere(work: Callable[..., T], *args: Any, cancelled: Callable[[], bool] 
     if kind == "store":
         raise StoreError(str(value))
     why = value if kind == "error" else f"exit status {child.returncode}"  # a type name
-    raise StoreError(f"A background process failed ({why}).")
+    raise StoreError(i18n.t("workspace.child_failed", why=why))
 
 
 _CHILD_MAIN = """
