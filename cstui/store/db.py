@@ -139,14 +139,19 @@ def _give_back_memory() -> None:
         ctypes.CDLL(None).malloc_trim(0)
 
 
-def _patched(rec: Record, line: jr.Line) -> Record:
-    """A copy of ``rec`` with a journal line's changes (as ``_apply_to_table`` makes them)."""
-    new = dict(rec)
+def _apply_fields(rec: Record, line: jr.Line) -> None:
+    """Make a journal line's changes to ``rec`` itself (not a purge: see ``_apply_to_table``)."""
     for name in line["unset"]:
-        new.pop(name, None)
-    new.update(line["set"])
+        rec.pop(name, None)
+    rec.update(line["set"])
     if line["delete"]:
-        new["_deleted"] = True
+        rec["_deleted"] = True
+
+
+def _patched(rec: Record, line: jr.Line) -> Record:
+    """A copy of ``rec`` with a journal line's changes."""
+    new = dict(rec)
+    _apply_fields(new, line)
     return new
 
 
@@ -1243,10 +1248,9 @@ class Store:
     def _verify(self, tables: list[snap.LazyTable]) -> None:
         """Check every table's checksum (a thread: reading and CRC-32 release the GIL)."""
         try:
-            for table in tables:
+            books = {id(t.book): t.book for t in tables if t.book is not None}  # one per file
+            for table in [*tables, *(book.entry for book in books.values())]:
                 table.verify()
-                if table.book is not None:
-                    table.book.entry.verify()
         except snap.InvalidSnapshot as exc:
             if not self._closed:
                 self._damage = str(exc)
@@ -1349,11 +1353,7 @@ class Store:
             else:
                 rec = docs[key]
                 was_deleted = bool(rec.get("_deleted"))
-            for name in line["unset"]:
-                rec.pop(name, None)
-            rec.update(line["set"])
-            if line["delete"]:
-                rec["_deleted"] = True
+            _apply_fields(rec, line)
             now_deleted = bool(rec.get("_deleted"))
             if now_deleted != was_deleted:
                 self._tombs[table] += 1 if now_deleted else -1
