@@ -39,7 +39,7 @@ import weakref
 import zlib
 from array import array
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -166,6 +166,7 @@ class Slices:
     _text: str | None = None
     """``accounts`` between newlines, searched in place: a list of 50,000 ids per table
     took 3.5 MB each, for a lookup a few per account opened."""
+    _count: int = 0
     _numbers: array[int] | None = None
     _sorted: tuple[array[int], array[int]] | None = None
 
@@ -207,8 +208,8 @@ class Slices:
             numbers = _little(numbers)
             if len(numbers) < n + 1 or len(numbers) != n + 1 + 2 * numbers[n]:
                 raise InvalidSnapshot("its account slices are damaged")
-            self._text, self._numbers = f"\n{text}\n", numbers
-        return self._text, self._text.count("\n") - 1, self._numbers
+            self._text, self._count, self._numbers = f"\n{text}\n", n, numbers
+        return self._text, self._count, self._numbers
 
     def starts(self) -> tuple[array[int], array[int]]:
         """Every listed record's start and end, sorted by start (to find the record
@@ -473,29 +474,45 @@ def _head(raw: bytes) -> tuple[dict[str, Any], int] | None:
 
 
 def _lazy_tables(raw: bytes, doc: dict[str, Any], pos: int) -> dict[str, LazyTable] | None:
-    """Check the recorded layout against the bytes; None if it does not match exactly."""
+    """Check the recorded layout against the bytes, checksums included; None if it does
+    not match exactly."""
+    view = memoryview(raw)
+    return _layout(doc, pos, len(raw), lambda a, b: view[a:b], raw, checked=True)
+
+
+def _layout(
+    doc: dict[str, Any],
+    pos: int,
+    size: int,
+    read: Callable[[int, int], bytes | memoryview],
+    source: bytes | SnapshotFile,
+    *,
+    checked: bool,
+) -> dict[str, LazyTable] | None:
+    """The tables ``_meta``'s layout places after ``pos``, reading them from ``source``:
+    each one's key and braces found where it says (and with ``checked`` its CRC-32), the
+    file ending right after the last; None if anything does not match. The ``_slices``
+    entry is not a table: the tables read it when they need it (``SliceBook``)."""
     layout = doc.get("tables")
     if not isinstance(layout, dict):
         return None
     tables: dict[str, LazyTable] = {}
-    view = memoryview(raw)
     for name, entry in layout.items():
         if not isinstance(entry, list) or len(entry) not in (3, 4):
             return None
         if not all(type(x) is int for x in entry):
             return None
         start, end, crc = entry[:3]
-        max_seq = _seq_of(entry)
         key = b"," + orjson.dumps(name) + b":"
-        if raw[pos : pos + len(key)] != key or start != pos + len(key) or not start < end:
+        if start != pos + len(key) or not start < end <= size:
             return None
-        if raw[start : start + 1] != b"{" or raw[end - 1 : end] != b"}":
+        if read(pos, start + 1) != key + b"{" or read(end - 1, end) != b"}":
             return None
-        if zlib.crc32(view[start:end]) != crc:
+        if checked and zlib.crc32(read(start, end)) != crc:
             return None
-        tables[name] = LazyTable(name, raw, start, end, crc, max_seq)
+        tables[name] = LazyTable(name, source, start, end, crc, _seq_of(entry))
         pos = end
-    if pos != len(raw) - 1 or raw[pos:] != b"}":
+    if pos != size - 1 or read(pos, size) != b"}":
         return None
     entry = tables.pop(SLICES_TABLE, None)
     if entry is not None:
@@ -671,32 +688,10 @@ def _load_unverified(source: SnapshotFile) -> Snapshot | None:
     head = _head(source.read(0, min(size, 65536)))
     if head is None:
         return None
-    doc, pos = head
-    layout = doc.get("tables")
-    if not isinstance(layout, dict):
+    tables = _layout(*head, size, source.read, source, checked=False)
+    if tables is None:
         return None
-    tables: dict[str, LazyTable] = {}
-    for name, entry in layout.items():
-        if not isinstance(entry, list) or len(entry) not in (3, 4):
-            return None
-        if not all(type(x) is int for x in entry):
-            return None
-        start, end, crc = entry[:3]
-        key = b"," + orjson.dumps(name) + b":"
-        if start != pos + len(key) or not start < end <= size:
-            return None
-        if source.read(pos, start + 1) != key + b"{" or source.read(end - 1, end) != b"}":
-            return None
-        tables[name] = LazyTable(name, source, start, end, crc, _seq_of(entry))
-        pos = end
-    if pos != size - 1 or source.read(pos, size) != b"}":
-        return None
-    entry = tables.pop(SLICES_TABLE, None)
-    if entry is not None:
-        book = SliceBook(entry)
-        for table in tables.values():
-            table.book = book
-    return Snapshot(meta=_meta_from(doc), lazy=tables, unverified=True)
+    return Snapshot(meta=_meta_from(head[0]), lazy=tables, unverified=True)
 
 
 def load(path: Path, *, lazy: bool = True, team: bool = False, verify: bool = True) -> Snapshot:
