@@ -26,7 +26,6 @@ from textual.worker import WorkerFailed
 
 from cstui import i18n
 from cstui.commands import AccountsProvider, ActionsProvider
-from cstui.domain.models import Account
 from cstui.i18n import Msg, render, t
 from cstui.screens.portfolio import PortfolioScreen
 from cstui.store import FolderWatch
@@ -199,10 +198,9 @@ class CSApp(WorkspaceApp):
         try:
             if ws.health_is_current():
                 return
-            if ws.count(Account) >= ws.rescore_elsewhere_from:
-                # A large book in a child process: it parses every table, and this one
-                # would keep that memory for the rest of the session.
-                await asyncio.to_thread(ws.rescore_elsewhere)
+            # A large book rescores in a child process: it parses every table, and this
+            # one would keep that memory for the rest of the session.
+            if await asyncio.to_thread(ws.rescore_elsewhere) is not None:
                 return
             lock = ws.rescore_lock()
             if not lock.try_acquire():

@@ -382,13 +382,13 @@ class Health(Onboarding, SuccessPlans):
         data folder: the others see it held and get the scores through the journal)."""
         return self.store.named_lock(RESCORE_LOCK)
 
-    rescore_elsewhere_from = 5_000
-    """Books this large rescore in a child process (:meth:`rescore_elsewhere`) in the app."""
-
-    def rescore_elsewhere(self, as_of: date | None = None) -> bool:
-        """:meth:`rescore_if_due` in a child process (see ``repo.elsewhere``); its scores
-        reach this process through the journal, as another process's would, and this one
-        never parses the whole book. Returns whether the child rescored."""
+    def rescore_elsewhere(self, as_of: date | None = None) -> bool | None:
+        """:meth:`rescore_if_due` in a child process for a large book (see
+        ``repo.elsewhere``); its scores reach this process through the journal, as another
+        process's would, and this one never parses the whole book. Returns whether the
+        child rescored; None for a small book (rescore it here)."""
+        if not self._large_book():
+            return None
         day = as_of or clock.today()
         store = self.store
         done = elsewhere(

@@ -406,9 +406,6 @@ class Renewals(Health):
         """Reports for the ``n`` periods ending with ``period``, oldest first."""
         return self._kpis_for(self._period(period).last(n), slice)
 
-    kpis_elsewhere_from = 5_000
-    """Books this large compute the KPI screen's figures in a child (:meth:`kpis_elsewhere`)."""
-
     def kpis_elsewhere(
         self,
         periods: list[kpi.Period],
@@ -420,7 +417,7 @@ class Renewals(Health):
         it here). At 50,000 accounts the book's models took ~600 MB that the app kept for
         the rest of the session. Bad input is said here, at once (InvalidRecord);
         ``InterruptedError`` when ``cancelled()`` (the child is stopped)."""
-        if self.count(Account) < self.kpis_elsewhere_from:
+        if not self._large_book():
             return None
         self.check_kpi_periods(periods, slice)
         store = self.store

@@ -294,7 +294,7 @@ async def test_a_period_not_started_is_refused_with_its_reason(demo_ws: Workspac
 async def test_a_large_book_computes_in_a_child_and_shows_the_same_figures(
     demo_ws: Workspace,
 ) -> None:
-    demo_ws.kpis_elsewhere_from = 1  # every book is "large"
+    demo_ws.elsewhere_from = 1  # every book is "large"
     app = create_app(demo_ws, poll=False, rescore=False)
     async with app.run_test(size=(160, 45)) as pilot:
         screen = await open_kpis(app, pilot)

@@ -24,6 +24,8 @@ def test_a_child_rescores_and_this_process_reads_the_scores(demo_ws: Workspace) 
     clock.freeze(NEW_DAY)
     demo_ws.portfolio()
     assert not demo_ws.health_is_current()
+    assert demo_ws.rescore_elsewhere() is None  # a small book: rescore it here
+    demo_ws.elsewhere_from = 1  # every book is "large"
     assert demo_ws.rescore_elsewhere() is True
     assert demo_ws.health_is_current()  # picked up through the journal
     assert HEALTH_INPUT_TABLES - {"accounts", "ratings"} <= set(demo_ws.store._lazy)
@@ -34,7 +36,7 @@ def test_a_child_rescores_and_this_process_reads_the_scores(demo_ws: Workspace) 
 
 async def test_the_app_rescores_a_large_book_elsewhere(demo_ws: Workspace) -> None:
     clock.freeze(NEW_DAY)
-    demo_ws.rescore_elsewhere_from = 1  # every book is "large"
+    demo_ws.elsewhere_from = 1  # every book is "large"
     app = create_app(demo_ws, poll=False, rescore=True)
     async with app.run_test(size=(120, 40)) as pilot:
         for _ in range(600):  # the worker starts after the first frame; give the child 60 s
@@ -52,7 +54,7 @@ def test_kpis_of_a_large_book_are_computed_in_a_child(demo_ws: Workspace) -> Non
     clock.freeze(date(2026, 11, 23))
     periods = Period.parse("2026Q3").last(2)
     assert demo_ws.kpis_elsewhere(periods, "tier:high") is None  # small: compute here
-    demo_ws.kpis_elsewhere_from = 1  # every book is "large"
+    demo_ws.elsewhere_from = 1  # every book is "large"
     far = demo_ws.kpis_elsewhere(periods, "tier:high")
     assert far is not None
     assert "surveys" in demo_ws.store._lazy  # the child read the book, not this process
@@ -67,7 +69,7 @@ def test_kpis_of_a_large_book_are_computed_in_a_child(demo_ws: Workspace) -> Non
 
 def test_a_cancelled_child_is_stopped(demo_ws: Workspace) -> None:
     clock.freeze(date(2026, 11, 23))
-    demo_ws.kpis_elsewhere_from = 1
+    demo_ws.elsewhere_from = 1
     asked = []
 
     def cancelled() -> bool:
