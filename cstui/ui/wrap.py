@@ -184,7 +184,27 @@ def wrap_text(text: Text, width: int, *, hanging: bool = False) -> Text:
     return out
 
 
-class Wrapped(Visual):
+class _ForWidth(Visual):
+    """Text made for the width it is drawn at (:meth:`text_for`), kept for that width: a
+    resize makes it again. The visuals below differ only in how they make it."""
+
+    _cache: tuple[int, Content] | None = None
+
+    def text_for(self, width: int) -> Text:
+        raise NotImplementedError
+
+    def content(self, width: int) -> Content:
+        if self._cache is None or self._cache[0] != width:
+            self._cache = (width, Content.from_rich_text(self.text_for(width)))
+        return self._cache[1]
+
+    def render_strips(
+        self, width: int, height: int | None, style: Style, options: RenderOptions
+    ) -> list[Strip]:
+        return self.content(width).render_strips(width, height, style, options)
+
+
+class Wrapped(_ForWidth):
     """``text`` wrapped by :func:`wrap_text` at the width it is drawn: a Textual visual for
     a ``Static`` (re-wrapped on every resize, styled like any content), and a Rich
     renderable anywhere else.
@@ -197,22 +217,13 @@ class Wrapped(Visual):
         self.text = text if isinstance(text, Text) else Text(text)
         self.hanging = hanging
         """Indent continuation lines as their paragraph's text (:func:`hanging_indent`)."""
-        self._cache: tuple[int, Content] | None = None
 
     def __str__(self) -> str:
         return self.text.plain
 
-    def content(self, width: int) -> Content:
-        """The text as Textual content with its line breaks chosen for ``width``."""
-        if self._cache is None or self._cache[0] != width:
-            wrapped = wrap_text(self.text, width, hanging=self.hanging)
-            self._cache = (width, Content.from_rich_text(wrapped))
-        return self._cache[1]
-
-    def render_strips(
-        self, width: int, height: int | None, style: Style, options: RenderOptions
-    ) -> list[Strip]:
-        return self.content(width).render_strips(width, height, style, options)
+    def text_for(self, width: int) -> Text:
+        """The text with its line breaks chosen for ``width``."""
+        return wrap_text(self.text, width, hanging=self.hanging)
 
     def get_optimal_width(self, rules: RulesMap, container_width: int) -> int:
         return Content.from_rich_text(self.text).get_optimal_width(rules, container_width)
@@ -221,13 +232,13 @@ class Wrapped(Visual):
         return self.content(width).get_height(rules, width)
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        yield wrap_text(self.text, options.max_width, hanging=self.hanging)
+        yield self.text_for(options.max_width)
 
     def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
         return Measurement.get(console, options, self.text)
 
 
-class Fitted(Visual):
+class Fitted(_ForWidth):
     """Text built for the width it is drawn at (``build(width)``, again on every resize):
     for lines that drop or shorten parts to fit, such as the account header at 80 columns.
     ``lines``: the height it takes (whatever the width)."""
@@ -235,22 +246,14 @@ class Fitted(Visual):
     def __init__(self, build: Callable[[int], Text], *, lines: int) -> None:
         self.build = build
         self.lines = lines
-        self._cache: tuple[int, Content] | None = None
 
     def __str__(self) -> str:
         return self.build(10_000).plain
 
-    def content(self, width: int) -> Content:
-        if self._cache is None or self._cache[0] != width:
-            text = self.build(width)
-            text.no_wrap = True
-            self._cache = (width, Content.from_rich_text(text))
-        return self._cache[1]
-
-    def render_strips(
-        self, width: int, height: int | None, style: Style, options: RenderOptions
-    ) -> list[Strip]:
-        return self.content(width).render_strips(width, height, style, options)
+    def text_for(self, width: int) -> Text:
+        text = self.build(width)
+        text.no_wrap = True
+        return text
 
     def get_optimal_width(self, rules: RulesMap, container_width: int) -> int:
         return container_width
