@@ -83,13 +83,14 @@ def _plain(value: Any) -> int | str | None:
     return str(value)
 
 
+def oldest_first(changes: Iterable[AccountChange]) -> list[AccountChange]:
+    """Changes by day, then by id (record ids sort by creation time)."""
+    return sorted(changes, key=lambda c: (c.day, c.id))
+
+
 def of_field(changes: Iterable[AccountChange], account_id: str, field: str) -> list[AccountChange]:
-    """One account's changes of one field, oldest first (by day, then by id: record ids
-    sort by creation time)."""
-    return sorted(
-        (c for c in changes if c.account_id == account_id and c.field == field),
-        key=lambda c: (c.day, c.id),
-    )
+    """One account's changes of one field, oldest first."""
+    return oldest_first(c for c in changes if c.account_id == account_id and c.field == field)
 
 
 def value_on(

@@ -10,7 +10,7 @@ from datetime import date
 from typing import Any
 
 from cstui import clock
-from cstui.domain.history import TRACKED, AccountChange, changes_between
+from cstui.domain.history import TRACKED, AccountChange, changes_between, oldest_first
 from cstui.domain.models import Account, Contact, InvalidRecord, UsageHistory
 from cstui.domain.portfolio import fold
 from cstui.store import Txn
@@ -91,7 +91,7 @@ class Accounts(Repo):
         found = (
             self._for_account(AccountChange, account_id) if account_id else self._all(AccountChange)
         )
-        return sorted(found, key=lambda c: (c.day, c.id))
+        return oldest_first(found)
 
     def contacts(self, account_id: str) -> list[Contact]:
         return sorted(self._for_account(Contact, account_id), key=lambda c: (not c.active, c.name))

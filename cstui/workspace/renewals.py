@@ -7,7 +7,7 @@ tier suggestions they drive. Rules in :mod:`cstui.domain.renewals`. Depends on
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
@@ -18,7 +18,7 @@ from cstui.config import Settings
 from cstui.domain import renewals as kpi
 from cstui.domain import tiers
 from cstui.domain.health import HealthConfig, band_for
-from cstui.domain.history import AccountChange
+from cstui.domain.history import AccountChange, oldest_first
 from cstui.domain.models import (
     Account,
     Forecast,
@@ -57,6 +57,29 @@ def bands_at(
         score = points[-1][1]
         rows.append(kpi.BandRow(account_id, band_for(score, health).value))
     return rows
+
+
+def band_map(summaries: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
+    """Each account's band now, from its stored health summary."""
+    return {k: str(v.get("band", "unknown")) for k, v in summaries.items()}
+
+
+def book_renewals(
+    accounts: list[Account],
+    recorded: list[Renewal],
+    *,
+    bands: dict[str, str],
+    today: date,
+    history: list[AccountChange],
+) -> list[Renewal]:
+    """Recorded renewals plus the ones the accounts imply (``implied=True``), by due date.
+
+    See :func:`cstui.domain.renewals.implied_renewals`: the next renewal of each account
+    is always there (open until an outcome is recorded), past anniversaries of current
+    customers count as renewed, churned accounts without a record as churned.
+    """
+    implied = kpi.implied_renewals(accounts, recorded, bands=bands, today=today, history=history)
+    return sorted(recorded + implied, key=lambda r: (r.due, r.account_id))
 
 
 R = TypeVar("R", bound=Record)
@@ -155,8 +178,8 @@ class Renewals(Health):
         summaries = self._health_summaries()
         if account_id is not None:
             one = summaries.get(account_id)
-            return {} if one is None else {account_id: str(one.get("band", "unknown"))}
-        return {k: str(v.get("band", "unknown")) for k, v in summaries.items()}
+            return {} if one is None else band_map({account_id: one})
+        return band_map(summaries)
 
     def check_kpi_periods(self, periods: list[kpi.Period], slice: str) -> None:
         """Raise ``InvalidRecord`` for a slice that does not parse or a period that has not
@@ -192,21 +215,17 @@ class Renewals(Health):
         today = clock.today()
         try:
             accounts = self._models_of(Account, cancelled)
-            changes = self._models_of(AccountChange, cancelled)
-            history = sorted(changes, key=lambda c: (c.day, c.id))
+            history = oldest_first(self._models_of(AccountChange, cancelled))
             summaries = dict(list(self._health_summaries().items()))  # one C-level copy
-            bands = {k: str(v.get("band", "unknown")) for k, v in summaries.items()}
+            bands = band_map(summaries)
             recorded = self._models_of(Renewal, cancelled)
-            implied = kpi.implied_renewals(
-                accounts, recorded, bands=bands, today=today, history=history
-            )
             surveys = self._models_of(SurveyResponse, cancelled)
             plans = self._models_of(OnboardingPlan, cancelled)
         except _Stopped:
             return None
         return KPIBook(
             accounts=accounts,
-            renewals=sorted(recorded + implied, key=lambda r: (r.due, r.account_id)),
+            renewals=book_renewals(accounts, recorded, bands=bands, today=today, history=history),
             surveys=surveys,
             plans=plans,
             history=history,
@@ -219,26 +238,20 @@ class Renewals(Health):
         )
 
     def renewals(self, account_id: str | None = None) -> list[Renewal]:
-        """Recorded renewals plus the ones the accounts imply (``implied=True``), by due date.
-
-        See :func:`cstui.domain.renewals.implied_renewals`: the next renewal of each account
-        is always there (open until an outcome is recorded), past anniversaries of current
-        customers count as renewed, churned accounts without a record as churned.
-        """
+        """One account's renewals, or the book's, recorded and implied (:func:`book_renewals`)."""
         recorded = self._for_account(Renewal, account_id) if account_id else self._all(Renewal)
         if account_id:
             account = self.account(account_id)
             accounts = [account] if account is not None else []
         else:
             accounts = self.accounts()
-        implied = kpi.implied_renewals(
+        return book_renewals(
             accounts,
             recorded,
             bands=self._bands(account_id or None),
             today=clock.today(),
             history=self.account_history(account_id),
         )
-        return sorted(recorded + implied, key=lambda r: (r.due, r.account_id))
 
     def _renewal_for(self, account: Account, due: date | None) -> Renewal:
         """The stored renewal due on ``due`` (default: the account's renewal date), or a new
