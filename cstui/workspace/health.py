@@ -198,9 +198,10 @@ class Health(Onboarding, SuccessPlans):
             if not cache_models:
                 stack.enter_context(self._uncached())
             stack.enter_context(gc_paused())  # many short-lived objects, no cycles
+            groups: dict[str, dict[str, list[dict[str, Any]]]] = {}
             if len(ids) > 100:  # a pass over the book: whole tables, not account by account
                 self.preload(HEALTH_INPUT_TABLES)
-            groups = self._input_groups() if len(ids) > 100 else {}
+                groups = self._input_groups()
             return self._score(ids, day, groups)
 
     def _input_groups(self) -> dict[str, dict[str, list[dict[str, Any]]]]:
