@@ -220,18 +220,24 @@ def head(screen: KPIScreen) -> str:
     return str(screen.query_one("#kpi-head", Static).render())
 
 
+async def still_computing(app: CSApp, pilot: Pilot[None]) -> KPIScreen:
+    """Open the KPI screen while its computation is held: it says it is computing."""
+    await pilot.pause()
+    await pilot.press("M")
+    await pilot.pause()
+    screen = app.screen
+    assert isinstance(screen, KPIScreen)
+    assert screen.computing
+    return screen
+
+
 async def test_keys_work_while_the_kpis_compute_and_the_result_appears_when_done(
     demo_ws: Workspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     gate = gated(demo_ws, monkeypatch)
     app = create_app(demo_ws, poll=False, rescore=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
-        await pilot.press("M")
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, KPIScreen)
-        assert screen.computing
+        screen = await still_computing(app, pilot)
         assert "Computing…" in head(screen)
         assert "2026Q3" in head(screen)
         assert screen.rows == []
@@ -259,12 +265,7 @@ async def test_escape_leaves_at_once_while_computing_and_the_result_is_dropped(
     gate = gated(demo_ws, monkeypatch)
     app = create_app(demo_ws, poll=False, rescore=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
-        await pilot.press("M")
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, KPIScreen)
-        assert screen.computing
+        screen = await still_computing(app, pilot)
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, PortfolioScreen)
