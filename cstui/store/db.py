@@ -155,6 +155,15 @@ def _patched(rec: Record, line: jr.Line) -> Record:
     return new
 
 
+def _replayed(rec: Record | None, lines: Iterable[jr.Line]) -> Record | None:
+    """A record (None: not there) after these journal lines of its own, as applying them
+    to its table would leave it (a purge removes it; a change to a missing record makes
+    one)."""
+    for line in lines:
+        rec = None if line.get("purge") else _patched(rec or {"id": line["id"]}, line)
+    return rec
+
+
 def _plain_records(
     table: str, records: Iterable[Mapping[str, Any]], *, trusted: bool
 ) -> list[dict[str, Any]]:
@@ -907,6 +916,12 @@ class Store:
             if id in known.records:
                 return known.records[id]
             self._check_open()
+            try:
+                decided, rec = lazy.listed(id)
+            except snap.InvalidSnapshot as exc:
+                raise snap.corrupt(self.snapshot_path, str(exc)) from None
+            if decided:
+                return known.keep(id, rec)
             if known.finds < _FINDS_BEFORE_PARSE:
                 known.finds += 1
                 with contextlib.suppress(KeyError):
@@ -1005,6 +1020,49 @@ class Store:
             docs = list((self._docs(table) or {}).values())
         return (rec for rec in docs if not rec.get("_deleted"))
 
+    def stream(self, table: str) -> Iterator[Record]:
+        """The live records of a table as :meth:`scan` gives them (read them, never mutate
+        them), but an unparsed table stays unparsed: its records are parsed for this pass
+        and let go after it. For a pass whose result is all that is kept (the portfolio's
+        rows: at 50,000 accounts, the accounts and health tables held 185 MB after it).
+        Records created since the snapshot come last, in the order they were created."""
+        with self._mutex:
+            lazy = self._lazy.get(table)
+            if lazy is None:
+                return self.scan(table)
+            self._check_open()
+            known = self._unparsed.get(table)
+            current = dict(known.records) if known is not None else {}
+            lines: dict[str, list[jr.Line]] = {}
+            for line in self._pending.get(table, ()):
+                lines.setdefault(line["id"], []).append(line)
+        return self._streamed(lazy, current, lines)
+
+    def _streamed(
+        self,
+        lazy: snap.LazyTable,
+        current: dict[str, Record | None],
+        lines: dict[str, list[jr.Line]],
+    ) -> Iterator[Record]:
+        """:meth:`stream`'s records: the snapshot's, each as this store knows it now."""
+        try:
+            for rec in lazy.records():
+                rid = rec["id"]
+                now: Record | None = rec
+                if rid in current:
+                    now = current[rid]
+                elif rid in lines:
+                    now = _replayed(rec, lines[rid])
+                lines.pop(rid, None)
+                if now is not None and not now.get("_deleted"):
+                    yield now
+        except snap.InvalidSnapshot as exc:
+            raise snap.corrupt(self.snapshot_path, str(exc)) from None
+        for rid, created in lines.items():
+            now = current[rid] if rid in current else _replayed(None, created)
+            if now is not None and not now.get("_deleted"):
+                yield now
+
     def release(self, tables: Iterable[str]) -> list[str]:
         """Forget the parsed records of these tables where they are exactly as in the
         snapshot file (no change since), so they are read from it again when needed; return
@@ -1034,6 +1092,19 @@ class Store:
         """Number of live (not tombstoned) records, in O(1)."""
         with self._mutex:
             return len(self._docs(table) or {}) - self._tombs.get(table, 0)
+
+    def size_hint(self, table: str) -> int:
+        """About how many records a table holds, for choosing how to run a pass over it
+        (not for showing): without parsing it when its slices list every record by id
+        (``snapshot.OWN_SLICES``), counting tombstones and records created since."""
+        with self._mutex:
+            lazy = self._lazy.get(table)
+            if lazy is not None and snap.slice_key(table) == "id":
+                slices = lazy.account_slices()
+                if slices is not None:
+                    made = (line for line in self._pending.get(table, ()) if not line.get("purge"))
+                    return len(slices) + sum(1 for line in made if line["set"].get("_rev") == 1)
+        return self.count(table)
 
     def tables(self) -> list[str]:
         """Names of the tables that hold or held records."""

@@ -55,6 +55,17 @@ META_DOC = "1"
 _VERIFY_PIECE = 4 * 1024 * 1024
 SLICES_TABLE = "_slices"
 """Where each account's records lie in each table (see :class:`Slices`); not a table."""
+OWN_SLICES = frozenset({"accounts"})
+"""Tables whose records are each an account, sliced by their own ``id`` (every other table
+by its records' ``account_id``): the portfolio's first frame and an account's screen read
+accounts one at a time without parsing 50,000 of them."""
+
+
+def slice_key(table: str) -> str:
+    """The field a table's records are sliced by (see :data:`OWN_SLICES`)."""
+    return "id" if table in OWN_SLICES else "account_id"
+
+
 BACKUP_KEEP = 10
 _BACKUP_RE = re.compile(r"^cstui-\d{8}T\d{6}\.\d{6}Z-g\d+(-[a-z0-9-]+)?(\.\d+)?\.json$")
 _META_PREFIX = b'{"_meta":{"1":'
@@ -98,6 +109,12 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+def _stamp(fd: int) -> tuple[int, int]:
+    """What a write in place changes (not a chmod: a team folder's modes get mended)."""
+    st = os.fstat(fd)
+    return st.st_mtime_ns, st.st_size
+
+
 class SnapshotFile:
     """A read-only descriptor on one snapshot file, shared by its ``LazyTable``s.
 
@@ -108,6 +125,13 @@ class SnapshotFile:
         self._fd: int | None = fd
         self._lock = threading.Lock()
         self._finalizer = weakref.finalize(self, os.close, fd)
+        self._stamp = _stamp(fd)
+
+    def changed(self) -> bool:
+        """Whether the file was written in place (or touched) since it was opened: cstui
+        only ever replaces it by a rename, so another program did."""
+        with self._lock:
+            return _stamp(self.fd) != self._stamp
 
     @classmethod
     def open(cls, path: Path) -> SnapshotFile:
@@ -162,10 +186,11 @@ class Slices:
     object). Records without a text ``account_id`` are not listed.
     """
 
-    doc: dict[str, str]
+    doc: dict[str, str] | None
+    """As stored; let go once decoded (:meth:`as_doc` makes it again for a checkpoint)."""
     _text: str | None = None
-    """``accounts`` between newlines, searched in place: a list of 50,000 ids per table
-    took 3.5 MB each, for a lookup a few per account opened."""
+    """``accounts`` (ids between newlines), searched in place: a list of 50,000 ids per
+    table took 3.5 MB each, for a lookup a few per account opened."""
     _count: int = 0
     _numbers: array[int] | None = None
     _sorted: tuple[array[int], array[int]] | None = None
@@ -180,12 +205,7 @@ class Slices:
                 pairs.extend((start, end))
             numbers.append(len(pairs) // 2)
         numbers.extend(pairs)
-        return cls(
-            {
-                "accounts": "\n".join(accounts),
-                "spans": base64.b64encode(_little(numbers).tobytes()).decode("ascii"),
-            }
-        )
+        return cls(_doc("\n".join(accounts), numbers))
 
     @classmethod
     def from_doc(cls, doc: object) -> Slices | None:
@@ -195,9 +215,17 @@ class Slices:
             return None
         return cls(doc)
 
+    def as_doc(self) -> dict[str, str]:
+        """The stored form (see the class doc)."""
+        if self.doc is not None:
+            return self.doc
+        text, _, numbers = self._decode()
+        return _doc(text, numbers)
+
     def _decode(self) -> tuple[str, int, array[int]]:
         """The ids between newlines, how many, and the numbers (checked)."""
         if self._text is None or self._numbers is None:
+            assert self.doc is not None
             text = self.doc["accounts"]
             n = text.count("\n") + 1 if text else 0
             numbers = array("I")
@@ -208,8 +236,13 @@ class Slices:
             numbers = _little(numbers)
             if len(numbers) < n + 1 or len(numbers) != n + 1 + 2 * numbers[n]:
                 raise InvalidSnapshot("its account slices are damaged")
-            self._text, self._count, self._numbers = f"\n{text}\n", n, numbers
+            self._text, self._count, self._numbers = text, n, numbers
+            self.doc = None  # the base64 text: as large again as the numbers it holds
         return self._text, self._count, self._numbers
+
+    def __len__(self) -> int:
+        """How many accounts (ids) are listed."""
+        return self._decode()[1]
 
     def starts(self) -> tuple[array[int], array[int]]:
         """Every listed record's start and end, sorted by start (to find the record
@@ -223,12 +256,29 @@ class Slices:
     def spans(self, account_id: str) -> list[tuple[int, int]]:
         """``[start, end)`` of each record of ``account_id``, relative to the table body."""
         text, n, numbers = self._decode()
-        at = text.find(f"\n{account_id}\n") if "\n" not in account_id else -1
+        at = _line_at(text, account_id)
         if at < 0:
             return []
         i = text.count("\n", 0, at)  # the account's place in the sorted list
         first, last = numbers[i], numbers[i + 1]
         return [(numbers[n + 1 + 2 * k], numbers[n + 2 + 2 * k]) for k in range(first, last)]
+
+
+def _doc(text: str, numbers: array[int]) -> dict[str, str]:
+    """Slices in their stored form: the ids between newlines, the numbers in base64."""
+    return {"accounts": text, "spans": base64.b64encode(_little(numbers).tobytes()).decode("ascii")}
+
+
+def _line_at(text: str, line: str) -> int:
+    """Where ``line`` starts as a whole line of ``text`` (lines between newlines), or -1."""
+    if not line or "\n" in line:
+        return -1
+    if text.startswith(line) and text[len(line) : len(line) + 1] in ("", "\n"):
+        return 0
+    at = text.find(f"\n{line}\n")
+    if at >= 0:
+        return at + 1
+    return len(text) - len(line) if text.endswith(f"\n{line}") else -1
 
 
 def _little(numbers: array[int]) -> array[int]:
@@ -241,13 +291,14 @@ def _little(numbers: array[int]) -> array[int]:
     return numbers
 
 
-def encode_docs(docs: Docs) -> tuple[bytes, Slices | None]:
-    """``orjson.dumps(docs)`` byte for byte, plus where each account's records lie in it.
+def encode_docs(docs: Docs, key: str = "account_id") -> tuple[bytes, Slices | None]:
+    """``orjson.dumps(docs)`` byte for byte, plus where each account's records lie in it
+    (by their field ``key``, see :func:`slice_key`).
 
     Each record is dumped on its own and the offsets summed from the lengths (3.5 µs a
     record more than one ``orjson.dumps`` of the table). Doc ids are digits (TinyDB's), so
     they need no escaping."""
-    accounts = [rec.get("account_id") if type(rec) is dict else None for rec in docs.values()]
+    accounts = [rec.get(key) if type(rec) is dict else None for rec in docs.values()]
     if not any(type(a) is str for a in accounts) or not all(key.isdigit() for key in docs):
         return orjson.dumps(docs), None
     dumps = orjson.dumps
@@ -312,12 +363,13 @@ class LazyTable:
         if slices is None:
             return None
         out: list[Record] = []
+        key = slice_key(self.name)
         for start, end in slices.spans(account_id):
             try:
                 rec = orjson.loads(self._chunk(start, end))
             except orjson.JSONDecodeError:
                 rec = None
-            if not isinstance(rec, dict) or rec.get("account_id") != account_id:
+            if not isinstance(rec, dict) or rec.get(key) != account_id:
                 raise InvalidSnapshot(f"table {self.name!r} changed on disk since it was read")
             out.append(rec)
         return out
@@ -343,10 +395,27 @@ class LazyTable:
             raise InvalidSnapshot(f"table {self.name!r} does not match its checksum")
 
     def _chunk(self, start: int, end: int) -> bytes | memoryview:
-        """Bytes ``[start, end)`` of the body, unchecked (the caller checks what it parses)."""
+        """Bytes ``[start, end)`` of the body, unchecked (the caller checks what it parses)
+        unless the file changed in place since it was read: then from the whole body,
+        checked against its CRC-32 (damage is reported, never read as other data)."""
         if isinstance(self.raw, SnapshotFile):
+            if self.raw.changed():
+                return self.body[start:end]
             return self.raw.read(self.start + start, self.start + end)
         return memoryview(self.raw)[self.start + start : self.start + end]
+
+    def listed(self, rid: str) -> tuple[bool, Record | None]:
+        """Record ``rid`` found through the slices alone, cheaply: ``(True, record)`` when
+        its account's slice holds it (a health summary is listed under its own account),
+        ``(True, None)`` when the table is sliced by ``id`` and does not list it (it holds
+        no such record), ``(False, None)`` when the slices cannot tell (see :meth:`find`)."""
+        slices = self.account_slices()
+        if slices is None:
+            return False, None
+        for rec in self.records_of(rid) or ():
+            if rec.get("id") == rid:
+                return True, rec
+        return slice_key(self.name) == "id", None
 
     def find(self, rid: str) -> Record | None:
         """The record ``rid`` as the snapshot holds it, or None if it holds none, found by
@@ -379,12 +448,52 @@ class LazyTable:
 
     def load(self) -> tuple[Docs, dict[str, str], int]:
         """Parse: documents, record id -> doc id index, number of tombstones."""
+        return self._parsed(self.body)
+
+    def _parsed(self, body: memoryview) -> tuple[Docs, dict[str, str], int]:
         with gc_paused():
             try:
-                docs = orjson.loads(self.body)
+                docs = orjson.loads(body)
             except orjson.JSONDecodeError as exc:
                 raise InvalidSnapshot(f"table {self.name!r} is not valid JSON ({exc})") from None
             return docs, *_index_table(self.name, docs)
+
+    def records(self) -> Iterator[Record]:
+        """Every record of the table (tombstones included), in file order, parsed one at a
+        time when the slices account for every byte of the body, so that a pass keeping
+        little of each (the portfolio's rows) never holds the table: freed as it goes, the
+        records' memory is reused by the next ones instead of being left in pieces."""
+        body = self.body
+        slices = self.account_slices()
+        bounds = slices.starts() if slices is not None else None
+        if bounds is None or not _covered(body, *bounds):
+            yield from self._parsed(body)[0].values()
+            return
+        loads = orjson.loads
+        for start, end in zip(*bounds, strict=True):
+            try:
+                rec = loads(body[start:end])
+            except orjson.JSONDecodeError:
+                rec = None
+            rid = rec.get("id") if isinstance(rec, dict) else None
+            if type(rid) is not str or not rid:
+                raise InvalidSnapshot(f"table {self.name!r} has a record without a text id")
+            yield rec
+
+
+_FIRST_KEY = re.compile(rb'\{"\d+":')
+_NEXT_KEY = re.compile(rb',"\d+":')
+
+
+def _covered(body: memoryview, starts: array[int], ends: array[int]) -> bool:
+    """Whether these records (sorted) are the whole table: nothing between them but
+    their doc ids, nothing before or after but the table's braces."""
+    pos, key = 0, _FIRST_KEY
+    for start, end in zip(starts, ends, strict=True):
+        if not key.fullmatch(body[pos:start]):
+            return False
+        pos, key = end, _NEXT_KEY
+    return pos == len(body) - 1 if starts else len(body) == 2
 
 
 @dataclass
@@ -538,7 +647,7 @@ class SliceBook:
             except (orjson.JSONDecodeError, InvalidSnapshot, KeyError, TypeError):
                 doc = None
             self._doc = doc if isinstance(doc, dict) else {}
-        item = self._doc.get(name)
+        item = self._doc.pop(name, None)  # each table asks once: no second copy kept here
         if not isinstance(item, dict) or item.get("crc") != crc:
             return None
         return Slices.from_doc({k: v for k, v in item.items() if k != "crc"})
@@ -587,7 +696,7 @@ def encode(
             bodies.append((name, orjson.dumps(name), value.body, tail))
             found = value.account_slices()
         else:
-            fresh, found = encode_docs(value)
+            fresh, found = encode_docs(value, slice_key(name))
             crc, top = zlib.crc32(fresh), _max_seq(value)
             bodies.append((name, orjson.dumps(name), fresh, [crc] if top is None else [crc, top]))
         if found is not None:
@@ -595,7 +704,7 @@ def encode(
     if slices:
         # Shaped as a table of one record, so plain TinyDB (and older cstui) read it as one.
         index = {
-            name: {"crc": bodies[i][3][0], **slices[name].doc}
+            name: {"crc": bodies[i][3][0], **slices[name].as_doc()}
             for i, name in enumerate(tables)
             if name in slices
         }
