@@ -83,6 +83,13 @@ class Health(Onboarding, SuccessPlans):
             self._summaries = {r["id"]: r for r in self.store.scan(HEALTH_TABLE)}
         return self._summaries
 
+    def _health_summary(self, account_id: str) -> dict[str, Any] | None:
+        """One account's stored health summary, without reading the whole table unless
+        it is read already (a screen shows one account at a time)."""
+        if self._summaries is not None:
+            return self._summaries.get(account_id)
+        return self.store.peek(HEALTH_TABLE, account_id)
+
     @staticmethod
     def _latest_nps_of(surveys: Iterable[SurveyLike]) -> int | None:
         cutoff = date.fromordinal(clock.today().toordinal() - 365)
@@ -171,7 +178,7 @@ class Health(Onboarding, SuccessPlans):
         return compute_flags(inputs, result, self.settings.health, day)
 
     def health_history(self, account_id: str) -> list[tuple[date, int]]:
-        summary = self._health_summaries().get(account_id) or {}
+        summary = self._health_summary(account_id) or {}
         return [(date.fromisoformat(d), v) for d, v in summary.get("history", [])]
 
     def evaluate(

@@ -175,11 +175,10 @@ class Renewals(Health):
     def _bands(self, account_id: str | None = None) -> dict[str, str]:
         """Each account's band now; with ``account_id`` only that one's (the whole book's
         took 30-150 ms at 10-50k accounts, for one account's renewals)."""
-        summaries = self._health_summaries()
         if account_id is not None:
-            one = summaries.get(account_id)
+            one = self._health_summary(account_id)
             return {} if one is None else band_map({account_id: one})
-        return band_map(summaries)
+        return band_map(self._health_summaries())
 
     def check_kpi_periods(self, periods: list[kpi.Period], slice: str) -> None:
         """Raise ``InvalidRecord`` for a slice that does not parse or a period that has not

@@ -408,7 +408,7 @@ class Repo:
     the rest of the session."""
 
     def _large_book(self) -> bool:
-        return self.count(Account) >= self.elsewhere_from
+        return self.store.size_hint(Account.table) >= self.elsewhere_from
 
     def iter_records(self, model: type[R]) -> Iterator[dict[str, Any]]:
         """Raw records without meta fields, for export."""
