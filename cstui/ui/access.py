@@ -15,6 +15,7 @@ from types import MethodType
 from typing import TYPE_CHECKING, Any, cast
 from weakref import WeakMethod
 
+from textual._styles_cache import StylesCache
 from textual.app import App
 from textual.dom import DOMNode
 from textual.signal import Signal
@@ -111,6 +112,18 @@ def on_workspace_change(node: DOMNode, callback: Callable[[WorkspaceEvent], None
 
 class UsesWorkspace:
     """Mixin for screens and widgets: ``self.workspace`` is the app's workspace, typed."""
+
+    def on_unmount(self) -> None:
+        """Let a removed node's rendered lines go (Textual runs this besides the
+        subclass's own ``on_unmount``).
+
+        Textual 8.2.8 memoizes ``StylesCache.get_inner_outer`` with ``lru_cache`` on the
+        instance method (Textualize/textual#6665): the last 1,024 widgets' style caches,
+        with every line they rendered, outlive their widgets. Twenty accounts opened and
+        closed kept ~20,000 lines (~25 MB) alive. Emptying the memo when a node leaves
+        costs the live widgets one recomputed pair of styles each.
+        """
+        StylesCache.get_inner_outer.cache_clear()
 
     @property
     def workspace(self) -> Workspace:

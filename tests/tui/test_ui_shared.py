@@ -111,3 +111,31 @@ async def test_a_closed_account_screen_is_freed_without_waiting_for_a_change(
         demo_ws.update_account(ids[1], {"name": "Renamed"})
         await pilot.pause()
         assert "Renamed" in str(again.query_one("#account-header", Static).render())
+
+
+async def test_closed_screens_leave_no_rendered_lines_behind(demo_ws: Workspace) -> None:
+    """Textual's style memo (textualize/textual#6665) kept the style caches of the last
+    1,024 widgets, with every line they rendered: each account opened and closed left ~270
+    lines alive here. They go when the widgets leave. (A closed screen's Header, four
+    one-line widgets, stays until the app's title changes: Textual prunes its watchers then.)
+    """
+    from textual._styles_cache import StylesCache
+
+    from cstui.screens.account import AccountScreen
+
+    def cached_lines() -> int:
+        gc.collect()
+        return sum(len(o._cache) for o in gc.get_objects() if isinstance(o, StylesCache))
+
+    app = create_app(demo_ws, poll=False, rescore=False)
+    ids = [r.id for r in demo_ws.portfolio()[:6]]
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        counts = []
+        for account_id in ids:
+            await app.push_screen(AccountScreen(account_id))
+            await pilot.pause()
+            app.pop_screen()
+            await pilot.pause()
+            counts.append(cached_lines())
+        assert counts[-1] - counts[1] < 4 * 20  # four more screens closed
