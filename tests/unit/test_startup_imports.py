@@ -28,6 +28,7 @@ LATER = (
     "cstui.domain.roi",
     "cstui.domain.voc",
     "cstui.domain.success",
+    "cstui.domain.templates",
     "cstui.workspace.today",
     # the CRM sync, the reports, the demo generator and what they pull in
     "cstui.sync",
