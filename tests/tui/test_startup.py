@@ -29,3 +29,16 @@ async def test_the_collector_is_back_on_after_the_first_frame(demo_ws: Workspace
         await pilot.pause()
         assert len(app.screen.query_one(AccountTable).rows) == 60
         assert gc.isenabled()
+
+
+async def test_the_sync_line_says_it_is_off_once_the_first_frame_is_out(
+    demo_ws: Workspace,
+) -> None:
+    """Its first look (which imports the sync package) waits for the first frame only."""
+    from cstui.widgets.sync_status import SyncStatusLine
+
+    app = create_app(demo_ws, poll=False, rescore=False)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        line = app.screen.query_one(SyncStatusLine)
+        assert "not set up" in line.text
