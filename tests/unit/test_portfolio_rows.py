@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
 from cstui.domain.models import Stage, Tier
-from cstui.domain.portfolio import PortfolioRow, build_row, fold, same_currency
+from cstui.domain.portfolio import (
+    SORT_KEYS,
+    PortfolioRow,
+    build_row,
+    fold,
+    same_currency,
+    sort_rows,
+)
 from cstui.workspace import Workspace
 
 
@@ -79,3 +87,20 @@ def test_rows_share_one_date_object_per_distinct_date(demo_ws: Workspace) -> Non
     dates = [r.renewal_date for r in rows if r.renewal_date is not None]
     assert len(dates) > len(set(dates))  # the demo book repeats renewal dates
     assert len({id(d) for d in dates}) == len(set(dates))
+
+
+def two_pass_sort(rows: list[PortfolioRow], key: str, reverse: bool) -> list[PortfolioRow]:
+    """The definition: by name, then a stable sort on the column."""
+    by_name = sorted(rows, key=SORT_KEYS["name"])
+    return sorted(by_name, key=SORT_KEYS[key], reverse=reverse)
+
+
+def test_sorting_is_by_the_column_then_by_name(demo_ws: Workspace) -> None:
+    rows = demo_ws.portfolio()
+    twins = [replace(r, id=f"{r.id}-twin") for r in rows[:5]]  # same names, same values
+    rows = rows + twins
+    for key in SORT_KEYS:
+        for reverse in (False, True):
+            assert [r.id for r in sort_rows(rows, key, reverse)] == [
+                r.id for r in two_pass_sort(rows, key, reverse)
+            ], (key, reverse)
