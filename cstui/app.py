@@ -105,6 +105,8 @@ class CSApp(WorkspaceApp):
         self.title = t("app.title")
         self.sub_title = t("app.subtitle")
         gc.freeze()  # the loaded book is long-lived: keep the collector from rescanning it
+        # `cstui` starts with the collector off (cstui.cli.main): on after the first frame.
+        self.call_after_refresh(gc.enable)
         for warning in self.workspace.warnings:
             self.notify(warning, severity="warning", timeout=10, markup=False)
         on_workspace_change(self, self._on_workspace_event)

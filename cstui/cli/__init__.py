@@ -12,6 +12,7 @@ raw tracebacks for expected problems (a corrupt file, a bad row, a missing accou
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import click
@@ -60,6 +61,10 @@ def main(ctx: click.Context, data_dir: Path | None, lang: str | None, team: bool
     """
     if ctx.invoked_subcommand is not None:
         return
+    # Start-up makes hundreds of thousands of long-lived objects (modules, classes, the
+    # book's rows) and next to no garbage: the collector would only walk them again and
+    # again. The app turns it back on once its first frame is on the screen.
+    gc.disable()
     from cstui.workspace import Workspace  # not for the commands (serve starts per sync)
 
     # A store error here is one sentence and an exit code, as for every command (Group).

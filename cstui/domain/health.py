@@ -67,7 +67,6 @@ from cstui.domain.models import (
     SurveyKind,
     Tier,
 )
-from cstui.domain.success import objective_status as objective_status
 from cstui.i18n import Msg, msg
 
 MEASURES: Final[tuple[str, ...]] = (
@@ -788,6 +787,8 @@ def _onboarding(account: AccountLike, plan: OnboardingPlan | None, as_of: date) 
 def _outcomes(account: AccountLike, plan: SuccessPlan | None, as_of: date, ratio: float) -> _Eval:
     if plan is None:
         return None, Msg("health.missing.no_success_plan")
+    from cstui.domain.success import objective_status  # the plans' rules: not at start-up
+
     good = counted = 0
     for obj in plan.objectives:
         status = objective_status(obj, as_of, ratio, account.contract_start)

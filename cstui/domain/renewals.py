@@ -44,7 +44,6 @@ from cstui.domain.models import (
     SurveyResponse,
     Tier,
 )
-from cstui.domain.templates import first_value_day
 from cstui.i18n import Msg, join, msg, render
 
 # --------------------------------------------------------------------------------------------
@@ -885,6 +884,8 @@ def _onboarding_kpis(
     book: _Book, onboarding_plans: Iterable[OnboardingPlan], as_of: date | None
 ) -> list[KPIValue]:
     """Time to value and the completion rate of plans whose core steps fall in the period."""
+    from cstui.domain.templates import first_value_day
+
     period = book.period
     plans = [pl for pl in onboarding_plans if pl.account_id in book.accounts]
     ttv: dict[str, int] = {}

@@ -91,7 +91,12 @@ class SyncStatusLine(UsesWorkspace, Static):
     def on_mount(self) -> None:
         on_workspace_change(self, self._on_workspace_event)
         self.set_interval(SETUP_CHECK_SECONDS, self.check_setup)
-        off = setup_text(self.workspace, quick=True)  # the first frame already says it
+        # The first look imports the sync package (~60 ms of CPU): it waits for the first
+        # frame, which shows the accounts; the next one says whether sync is set up.
+        self.call_after_refresh(self._first_look)
+
+    def _first_look(self) -> None:
+        off = setup_text(self.workspace, quick=True)
         self._setup = off
         if off is not None:
             self._show(off)

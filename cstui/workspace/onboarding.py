@@ -9,11 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import date
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cstui import clock, i18n
 from cstui.domain import cadence as cadence_rules
-from cstui.domain import templates as onboarding_rules
 from cstui.domain.metrics import mean
 from cstui.domain.models import (
     Account,
@@ -31,6 +30,9 @@ from cstui.store import Txn
 from cstui.workspace.repo import Write, changed_fields, one_step, validate_plain
 from cstui.workspace.tasks import Tasks
 
+if TYPE_CHECKING:  # imported where used: the templates are not needed at start-up
+    from cstui.domain import templates as onboarding_rules
+
 
 class Onboarding(Tasks):
     _ITEM_FIELDS = frozenset(
@@ -43,6 +45,8 @@ class Onboarding(Tasks):
 
     @cached_property
     def _templates(self) -> tuple[dict[str, onboarding_rules.OnboardingTemplate], list[str]]:
+        from cstui.domain import templates as onboarding_rules
+
         return onboarding_rules.load_templates(
             onboarding_rules.shipped_template_texts(),
             onboarding_rules.user_template_files(config_dir()),
@@ -189,6 +193,8 @@ class Onboarding(Tasks):
         Titles are written in the account's language (``cadence.account_lang``): the
         checklist is shared with the customer. Tasks are created for "us"-owned core items.
         """
+        from cstui.domain import templates as onboarding_rules
+
         account = self._require_account(account_id)
         templates = self.onboarding_templates()
         template = templates.get(template_key)
@@ -206,6 +212,8 @@ class Onboarding(Tasks):
         )
 
     def _check_phase(self, plan: OnboardingPlan, phase: str) -> None:
+        from cstui.domain import templates as onboarding_rules
+
         phases = onboarding_rules.phase_order(plan)
         if plan.phase_names and phase not in phases:
             msg = f"'{phase}' is not a phase of this plan; phases: {', '.join(phases)}."
@@ -274,6 +282,8 @@ class Onboarding(Tasks):
         Without a plan yet, an empty one starting at the contract start (else today) is
         created to hold it.
         """
+        from cstui.domain import templates as onboarding_rules
+
         account = self._require_account(account_id)
         item_id = f"{onboarding_rules.OWN_PREFIX}{self.store.new_id()}"
 
@@ -306,6 +316,8 @@ class Onboarding(Tasks):
 
     def remove_onboarding_item(self, account_id: str, item_id: str) -> OnboardingPlan:
         """Remove an item; a template item is remembered so re-applying does not revive it."""
+        from cstui.domain import templates as onboarding_rules
+
         self._require_account(account_id)
 
         def remove(current: OnboardingPlan | None) -> OnboardingPlan:
@@ -367,6 +379,8 @@ class Onboarding(Tasks):
     def onboarding_progress(
         self, account_id: str, as_of: date | None = None
     ) -> onboarding_rules.Progress | None:
+        from cstui.domain import templates as onboarding_rules
+
         plan = self.onboarding(account_id)
         if plan is None:
             return None
@@ -374,6 +388,8 @@ class Onboarding(Tasks):
 
     def average_ttv(self, account_ids: Iterable[str] | None = None) -> float | None:
         """Mean time to value in days over the plans whose first value was reached."""
+        from cstui.domain import templates as onboarding_rules
+
         wanted = None if account_ids is None else set(account_ids)
         values = [
             ttv

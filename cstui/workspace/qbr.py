@@ -11,11 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from cstui import clock, i18n
 from cstui.domain import cadence as cadence_rules
-from cstui.domain import qbr as q
-from cstui.domain import roi
 from cstui.domain.history import value_on
 from cstui.domain.models import (
     QBR,
@@ -38,15 +37,19 @@ from cstui.domain.models import (
 )
 from cstui.domain.portfolio import fold
 from cstui.domain.renewals import Period, arr_on
-from cstui.domain.success import summarize
 from cstui.workspace.activities import Activities
 from cstui.workspace.repo import Write, one_step
 from cstui.workspace.voc import Voc
+
+if TYPE_CHECKING:  # imported where used: the review's rules are not needed at start-up
+    from cstui.domain import qbr as q
 
 
 class QBRs(Activities, Voc):
     @staticmethod
     def _qbr_period(period: str | None) -> Period:
+        from cstui.domain import qbr as q
+
         try:
             return q.parse_period(period or q.default_period(clock.today()))
         except ValueError as exc:
@@ -55,6 +58,8 @@ class QBRs(Activities, Voc):
     def qbr_opening_period(self, account_id: str) -> str:
         """The quarter the QBR tab opens on: the last complete one in which the customer
         existed (from the contract start to a recorded churn)."""
+        from cstui.domain import qbr as q
+
         account = self._require_account(account_id)
         churned = [
             r.closed_on or r.due for r in self.renewals(account_id) if r.outcome is Outcome.CHURNED
@@ -67,6 +72,8 @@ class QBRs(Activities, Voc):
 
     def qbr_data(self, account_id: str, period: str | None = None, lang: str = "en") -> q.QBRData:
         """The review's numbers: live, or the frozen snapshot once it was delivered."""
+        from cstui.domain import qbr as q
+
         account = self._require_account(account_id)
         # No period given (export, CLI): the quarter the QBR tab opens on, never one before
         # the customer existed.
@@ -77,6 +84,10 @@ class QBRs(Activities, Voc):
         return self._qbr_live(account, p, lang, record)
 
     def _qbr_live(self, account: Account, p: Period, lang: str, record: QBR | None) -> q.QBRData:
+        from cstui.domain import qbr as q
+        from cstui.domain import roi
+        from cstui.domain.success import summarize
+
         today = clock.today()
         if p.start > today:
             raise InvalidRecord([f"{p.label} has not started yet."])
@@ -214,6 +225,8 @@ class QBRs(Activities, Voc):
     def _qbr_account(self, account: Account, end: date) -> q.AccountInfo:
         """The account as it stood at ``end``: the ARR, stage and currency that held then
         (renewal outcomes and the account's history), not today's."""
+        from cstui.domain import qbr as q
+
         history = self.account_history(account.id)
         return q.AccountInfo(
             name=account.name,
@@ -235,6 +248,8 @@ class QBRs(Activities, Voc):
     ) -> None:
         """Risks the customer sees apart from the CSM's internal notes, and the measured ROI
         apart from the estimate (a negative one of either is a risk)."""
+        from cstui.domain import qbr as q
+
         objectives = plan.objectives if plan is not None else []
         end = min(data.period_end, data.as_of)
         data.roi_measured = q.measured_roi(objectives, end)
@@ -319,6 +334,8 @@ class QBRs(Activities, Voc):
         return self._modify(QBR, record.id, change)
 
     def update_qbr_section(self, account_id: str, period: str, section: str, text: str) -> QBR:
+        from cstui.domain import qbr as q
+
         if section not in q.SECTIONS:
             raise InvalidRecord(
                 [f"'{section}' is not a QBR section; use one of {', '.join(q.SECTIONS)}."]
@@ -358,6 +375,8 @@ class QBRs(Activities, Voc):
         never goes back (what the customer saw must stay readable as it was). A quarter not
         over yet is only delivered when ``early`` says the CSM was asked and agreed: its
         numbers would be frozen half-way."""
+        from cstui.domain import qbr as q
+
         try:
             target = QBRStatus(status)
         except ValueError:
@@ -432,6 +451,8 @@ class QBRs(Activities, Voc):
         not churned account whose review of the last full quarter is not delivered yet.
         Due 30 days after the quarter ends; accounts whose contract started after the
         quarter are skipped (nothing to review)."""
+        from cstui.domain import qbr as q
+
         day = as_of or clock.today()
         p = q.parse_period(q.default_period(day))
         due = q.due_date(p)

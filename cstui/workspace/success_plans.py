@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cstui import clock
 from cstui.domain.models import (
@@ -23,22 +23,12 @@ from cstui.domain.models import (
     ROIInputs,
     SuccessPlan,
 )
-from cstui.domain.success import (
-    TEMPLATES,
-    PlanInputError,
-    Problem,
-    SuccessTemplate,
-    next_objective_id,
-    objective_from_form,
-    objectives_from_template,
-    reading_from_form,
-    roi_from_form,
-    with_reading,
-)
-from cstui.domain.success import template as success_template
 from cstui.i18n import language, t
 from cstui.store import Txn
 from cstui.workspace.accounts import Accounts
+
+if TYPE_CHECKING:  # imported where used: the plans' rules are not needed at start-up
+    from cstui.domain.success import Problem, SuccessTemplate
 
 
 def _plan_problems(problems: Iterable[Problem]) -> InvalidRecord:
@@ -53,12 +43,16 @@ def _plan_problems(problems: Iterable[Problem]) -> InvalidRecord:
 
 def _existing(plan: SuccessPlan | None) -> SuccessPlan:
     """The plan, or the "no plan" problem (it was removed by someone else meanwhile)."""
+    from cstui.domain.success import Problem
+
     if plan is None:
         raise _plan_problems([Problem("", "success.error.no_plan")])
     return plan
 
 
 def _find_objective(plan: SuccessPlan, objective_id: str) -> int:
+    from cstui.domain.success import Problem
+
     for i, obj in enumerate(plan.objectives):
         if obj.id == objective_id:
             return i
@@ -67,6 +61,8 @@ def _find_objective(plan: SuccessPlan, objective_id: str) -> int:
 
 def _find_reading(kpi: KPI | None, day: date) -> Measurement:
     """The KPI's reading of ``day``, or the problem that there is none (removed meanwhile)."""
+    from cstui.domain.success import Problem
+
     if kpi is None:
         raise _plan_problems([Problem("", "success.error.no_kpi")])
     for m in kpi.history:
@@ -81,9 +77,13 @@ class SuccessPlans(Accounts):
         return items[0] if items else None
 
     def success_templates(self) -> tuple[SuccessTemplate, ...]:
+        from cstui.domain.success import TEMPLATES
+
         return TEMPLATES
 
     def _require_plan(self, account_id: str) -> SuccessPlan:
+        from cstui.domain.success import Problem
+
         self._require_account(account_id)
         plan = self.success_plan(account_id)
         if plan is None:
@@ -160,6 +160,9 @@ class SuccessPlans(Accounts):
         baselines and targets). An existing plan is only replaced when asked to: its
         objectives and reading history go, its ROI inputs stay. Two processes creating the
         plan of one account at once make one plan; the later one is refused."""
+        from cstui.domain.success import Problem, objectives_from_template
+        from cstui.domain.success import template as success_template
+
         account = self._require_account(account_id)
         problems: list[Problem] = []
         tpl = None
@@ -202,6 +205,9 @@ class SuccessPlans(Accounts):
 
     def update_success_plan(self, account_id: str, changes: Mapping[str, Any]) -> SuccessPlan:
         """Change the goal (KGI) or the template name; objectives have their own methods."""
+        from cstui.domain.success import Problem
+        from cstui.domain.success import template as success_template
+
         self._require_plan(account_id)
         fresh: dict[str, Any] = {}
         problems: list[Problem] = []
@@ -228,6 +234,8 @@ class SuccessPlans(Accounts):
         """A new objective (the form fields ``success.objective_from_form`` reads); a plan is
         created around it when the account has none yet, in the same write. Appended to the
         plan as committed now: two people adding objectives keep both."""
+        from cstui.domain.success import PlanInputError, next_objective_id, objective_from_form
+
         self._require_account(account_id)
         contacts = self._live_contact_ids(account_id)
         today = clock.today()
@@ -284,6 +292,8 @@ class SuccessPlans(Accounts):
         A stakeholder who has left may stay on an objective they already own (history), but
         cannot be newly chosen.
         """
+        from cstui.domain.success import PlanInputError, objective_from_form
+
         live = self._live_contact_ids(account_id)
         today = clock.today()
 
@@ -316,6 +326,8 @@ class SuccessPlans(Accounts):
 
         Earlier readings are kept; a second reading on the same day replaces that day's.
         """
+        from cstui.domain.success import PlanInputError, Problem, reading_from_form, with_reading
+
         today = clock.today()
 
         def edit(current: Objective) -> Objective:
@@ -348,6 +360,8 @@ class SuccessPlans(Accounts):
         """Correct the reading of ``day``: its value (None keeps it) and/or its date (a
         reading moved onto another reading's day replaces it, one value per day). The same
         checks as a new reading: unit bounds, no future date."""
+        from cstui.domain.success import PlanInputError, reading_from_form, with_reading
+
         today = clock.today()
 
         def edit(current: Objective) -> Objective:
@@ -389,6 +403,8 @@ class SuccessPlans(Accounts):
     def set_roi(self, account_id: str, data: Mapping[str, Any]) -> ROIInputs:
         """Set the ROI inputs (form fields: ``success.ROI_FIELDS``); fields left out keep
         their value. Creates an empty plan to hold them when there is none."""
+        from cstui.domain.success import PlanInputError, roi_from_form
+
         account = self._require_account(account_id)
         made: list[ROIInputs] = []
 

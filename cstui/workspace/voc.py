@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cstui import clock, i18n
-from cstui.domain import voc
 from cstui.domain.models import (
     Contact,
     FeatureRequest,
@@ -26,6 +25,9 @@ from cstui.domain.models import (
 from cstui.i18n import t
 from cstui.workspace.renewals import Renewals
 from cstui.workspace.repo import changed_fields, one_step
+
+if TYPE_CHECKING:  # imported where used: the loop's rules are not needed at start-up
+    from cstui.domain import voc
 
 
 class Voc(Renewals):
@@ -86,6 +88,8 @@ class Voc(Renewals):
         ``acting`` until every one of them is done, then reads ``told``
         (:func:`cstui.domain.voc.loop_status`; :meth:`close_told_loops` stores it).
         """
+        from cstui.domain import voc
+
         if self._get(FeatureRequest, request_id) is None:
             raise InvalidRecord([f"There is no request '{request_id}'."])
         due = clock.today() + timedelta(days=7)
@@ -135,6 +139,8 @@ class Voc(Renewals):
 
     def request_status(self, request_id: str) -> LoopStatus:
         """The loop status, ``told`` as soon as every tell task of a shipped request is done."""
+        from cstui.domain import voc
+
         request = self._get(FeatureRequest, request_id)
         if request is None:
             raise InvalidRecord([f"There is no request '{request_id}'."])
@@ -145,6 +151,8 @@ class Voc(Renewals):
 
         Call after completing tasks (the status already *reads* told without it).
         """
+        from cstui.domain import voc
+
         tasks = [t for t in self._all(Task) if t.key.startswith("voc:")]
         closed = 0
         for request in self.requests():
@@ -160,6 +168,8 @@ class Voc(Renewals):
     def ranked_requests(self) -> list[voc.RankedRequest]:
         """Requests by the ARR of the accounts asking (mixed currencies converted with the
         kpis.toml rates into its report currency), then by ARR at risk (red band)."""
+        from cstui.domain import voc
+
         accounts = {a.id: a for a in self.accounts()}
         cfg = self.kpi_config
         tasks = [t for t in self._all(Task) if t.key.startswith("voc:")]

@@ -25,7 +25,6 @@ from cstui.domain.health import (
     compute_health,
     default_health_config,
     load_default_text,
-    objective_status,
     parse_health_config,
     round_score,
     trend,
@@ -48,6 +47,7 @@ from cstui.domain.models import (
     UsageHistory,
     UsageSnapshot,
 )
+from cstui.domain.success import objective_status
 from cstui.i18n import render
 
 AS_OF = date(2026, 6, 1)

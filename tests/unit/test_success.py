@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -91,8 +92,21 @@ def test_without_due_date_or_start() -> None:
     )
 
 
-def test_health_uses_the_same_function() -> None:
-    assert health.objective_status is success.objective_status
+def test_health_uses_the_same_function(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Health's outcomes measure asks :func:`success.objective_status` (imported where it
+    is used, so start-up does not load the plans' rules): what it says is what health counts."""
+    asked: list[Objective] = []
+
+    def at_risk(obj: Objective, *args: Any, **kwargs: Any) -> ObjectiveStatus:
+        asked.append(obj)
+        return ObjectiveStatus.AT_RISK
+
+    plan = SuccessPlan(id="p", account_id="a", objectives=[_obj(0, 100, (HALF, 100))])
+    account = SimpleNamespace(contract_start=START)
+    achieved = health._outcomes(account, plan, HALF, 0.8)
+    monkeypatch.setattr(success, "objective_status", at_risk)
+    assert health._outcomes(account, plan, HALF, 0.8) != achieved
+    assert asked == plan.objectives
 
 
 # ------------------------------------------------------------------ progress
