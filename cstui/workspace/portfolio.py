@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from cstui import clock, i18n
 from cstui.config import Settings
@@ -75,6 +75,9 @@ class Portfolio(Renewals):
         self._last_touch: dict[str, date] | None = None
         self._rows: dict[str, PortfolioRow] | None = None
         self._rows_day: date | None = None
+        self._shared: dict[object, Any] = {}
+        """One object per distinct owner, currency, band, flag set and touch date across the
+        rows (each row held its own copies: ~15 MB at 50,000 accounts)."""
         self._unscored: set[str] = set()
         """Accounts of the rows not scored on their day with this model (kept with them)."""
         super().__init__(store, user=user, settings=settings)
@@ -139,7 +142,12 @@ class Portfolio(Renewals):
         """``last_touch`` with the account's health summary already looked up."""
         if self._last_touch is None and summary is not None and "last_touch" in summary:
             value = summary["last_touch"]
-            return None if value is None else date.fromisoformat(value)
+            if value is None:
+                return None
+            day = self._shared.get(("day", value))
+            if day is None:
+                day = self._shared[("day", value)] = date.fromisoformat(value)
+            return cast(date, day)
         return self._last_touches().get(account_id)
 
     def _last_touches(self) -> dict[str, date]:
@@ -223,10 +231,13 @@ class Portfolio(Renewals):
             self._unscored.add(row.id)
         else:
             self._unscored.discard(row.id)
+        shared = self._shared.setdefault
+        row.owner, row.currency = shared(row.owner, row.owner), shared(row.currency, row.currency)
         if summary is not None:
             row.health = summary.get("score")
-            row.band = summary.get("band", "unknown")
-            row.flags = tuple(summary.get("flags", ()))
+            band = summary.get("band", "unknown")
+            flags = tuple(summary.get("flags", ()))
+            row.band, row.flags = shared(band, band), shared(flags, flags)
             row.trend = summary.get("trend")
         row.nps = self._nps(row.id, summary)
         return row
