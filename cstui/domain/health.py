@@ -55,15 +55,15 @@ from cstui.domain.light import (
     AccountLike,
     ActivityLike,
     ContactLike,
+    OnboardingLike,
     SnapshotLike,
+    SuccessPlanLike,
     SurveyLike,
     UsageLike,
 )
 from cstui.domain.models import (
     ObjectiveStatus,
-    OnboardingPlan,
     Stage,
-    SuccessPlan,
     SurveyKind,
     Tier,
 )
@@ -516,8 +516,8 @@ class HealthInputs:
     contacts: Sequence[ContactLike] = field(default_factory=list)
     activities: Sequence[ActivityLike] = field(default_factory=list)
     surveys: Sequence[SurveyLike] = field(default_factory=list)
-    onboarding: OnboardingPlan | None = None
-    success_plan: SuccessPlan | None = None
+    onboarding: OnboardingLike | None = None
+    success_plan: SuccessPlanLike | None = None
     override: ManualRating | None = None
 
 
@@ -618,14 +618,25 @@ def latest_snapshot_index(usage: UsageLike | None, as_of: date) -> int | None:
 def trend(history: Sequence[tuple[date, int]], as_of: date, days: int = 30) -> int | None:
     """Change in score over ``days``: the latest score on or before ``as_of`` minus the latest
     on or before ``as_of − days``. None when either is unknown. History need not be sorted."""
+    return _trend(history, as_of, as_of - timedelta(days=days))
+
+
+def stored_trend(history: Iterable[Sequence[Any]], as_of: date, days: int = 30) -> int | None:
+    """:func:`trend` of a stored history (``[ISO date, score]`` points), without parsing
+    its dates: ISO dates order as their text (a year of points per account, every day)."""
     cutoff = as_of - timedelta(days=days)
-    now_d = then_d = date.min
+    return _trend(history, as_of.isoformat(), cutoff.isoformat())
+
+
+def _trend(history: Iterable[Sequence[Any]], now: Any, cutoff: Any) -> int | None:
+    """The one trend formula, over dates or ISO texts (``now``, ``cutoff`` of the same kind)."""
+    now_d = then_d = None
     now_s: int | None = None
     then_s: int | None = None
     for d, s in history:
-        if now_d <= d <= as_of:
+        if d <= now and (now_d is None or now_d <= d):
             now_d, now_s = d, s
-        if then_d <= d <= cutoff:
+        if d <= cutoff and (then_d is None or then_d <= d):
             then_d, then_s = d, s
     if now_s is None or then_s is None:
         return None
@@ -764,7 +775,7 @@ def _support(snap: SnapshotLike | None, why: Msg) -> _Eval:
     return per10, msg("health.raw.support", tickets=tickets, users=users, per10=one_decimal(per10))
 
 
-def _onboarding(account: AccountLike, plan: OnboardingPlan | None, as_of: date) -> _Eval:
+def _onboarding(account: AccountLike, plan: OnboardingLike | None, as_of: date) -> _Eval:
     if account.stage not in _ONBOARDING_STAGES:
         return None, Msg("health.missing.not_onboarding")
     if plan is None:
@@ -785,7 +796,9 @@ def _onboarding(account: AccountLike, plan: OnboardingPlan | None, as_of: date) 
     return done_n / due_n, msg("health.raw.onboarding", done=done_n, due=due_n)
 
 
-def _outcomes(account: AccountLike, plan: SuccessPlan | None, as_of: date, ratio: float) -> _Eval:
+def _outcomes(
+    account: AccountLike, plan: SuccessPlanLike | None, as_of: date, ratio: float
+) -> _Eval:
     if plan is None:
         return None, Msg("health.missing.no_success_plan")
     good = counted = 0

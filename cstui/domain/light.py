@@ -19,7 +19,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Final, Protocol, overload
 
-from cstui.domain.models import ActivityKind, ContactRole, Stage, SurveyKind, Tier
+from cstui.domain.models import (
+    ActivityKind,
+    ContactRole,
+    ObjectiveStatus,
+    Stage,
+    SurveyKind,
+    Tier,
+)
 
 
 class AccountLike(Protocol):
@@ -94,11 +101,62 @@ class SurveyLike(Protocol):
     def comment(self) -> str: ...
 
 
+class OnboardingItemLike(Protocol):
+    @property
+    def offset_days(self) -> int: ...
+    @property
+    def due(self) -> date | None: ...
+    @property
+    def done(self) -> bool: ...
+    @property
+    def done_on(self) -> date | None: ...
+
+
+class OnboardingLike(Protocol):
+    @property
+    def start(self) -> date: ...
+    @property
+    def items(self) -> Sequence[OnboardingItemLike]: ...
+
+
+class MeasurementLike(Protocol):
+    @property
+    def date(self) -> date: ...
+    @property
+    def value(self) -> float: ...
+
+
+class KPILike(Protocol):
+    @property
+    def baseline(self) -> float: ...
+    @property
+    def target(self) -> float: ...
+    @property
+    def history(self) -> Sequence[MeasurementLike]: ...
+
+
+class ObjectiveLike(Protocol):
+    @property
+    def kpi(self) -> KPILike | None: ...
+    @property
+    def start(self) -> date | None: ...
+    @property
+    def due(self) -> date | None: ...
+    @property
+    def status_override(self) -> ObjectiveStatus | None: ...
+
+
+class SuccessPlanLike(Protocol):
+    @property
+    def objectives(self) -> Sequence[ObjectiveLike]: ...
+
+
 _TIERS: Final = {t.value: t for t in Tier}
 _STAGES: Final = {s.value: s for s in Stage}
 _ROLES: Final = {r.value: r for r in ContactRole}
 _KINDS: Final = {k.value: k for k in ActivityKind}
 _SURVEY_KINDS: Final = {k.value: k for k in SurveyKind}
+_STATUSES: Final = {s.value: s for s in ObjectiveStatus}
 _day = date.fromisoformat
 
 
@@ -238,3 +296,92 @@ class LightSurvey:
             r["score"],
             r.get("comment", "").strip(),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class LightOnboardingItem:
+    offset_days: int
+    due: date | None
+    done: bool
+    done_on: date | None
+
+
+class LightOnboarding:
+    """An onboarding plan's start and items (what the score and the cadence read), the
+    items parsed when first read: the score reads them only for accounts in onboarding."""
+
+    __slots__ = ("_items", "_raw", "start")
+
+    def __init__(self, start: date, raw: Sequence[Mapping[str, Any]]) -> None:
+        self.start = start
+        self._raw = raw
+        self._items: tuple[LightOnboardingItem, ...] | None = None
+
+    @classmethod
+    def from_record(cls, r: Mapping[str, Any]) -> LightOnboarding:
+        return cls(_day(r["start"]), r.get("items", ()))
+
+    @property
+    def items(self) -> Sequence[LightOnboardingItem]:
+        if self._items is None:
+            self._items = tuple(
+                LightOnboardingItem(
+                    i.get("offset_days", 0),
+                    _opt_day(i.get("due")),
+                    i.get("done", False),
+                    _opt_day(i.get("done_on")),
+                )
+                for i in self._raw
+            )
+        return self._items
+
+
+@dataclass(frozen=True, slots=True)
+class LightMeasurement:
+    date: date
+    value: float
+
+
+@dataclass(frozen=True, slots=True)
+class LightKPI:
+    baseline: float
+    target: float
+    history: tuple[LightMeasurement, ...]
+
+    @classmethod
+    def from_record(cls, r: Mapping[str, Any]) -> LightKPI:
+        return cls(
+            float(r["baseline"]),
+            float(r["target"]),
+            tuple(
+                LightMeasurement(_day(m["date"]), float(m["value"])) for m in r.get("history", ())
+            ),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class LightObjective:
+    kpi: LightKPI | None
+    start: date | None
+    due: date | None
+    status_override: ObjectiveStatus | None
+
+    @classmethod
+    def from_record(cls, r: Mapping[str, Any]) -> LightObjective:
+        kpi = r.get("kpi")
+        status = r.get("status_override")
+        return cls(
+            None if kpi is None else LightKPI.from_record(kpi),
+            _opt_day(r.get("start")),
+            _opt_day(r.get("due")),
+            None if status is None else _STATUSES[status],
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class LightSuccessPlan:
+    objectives: tuple[LightObjective, ...]
+
+    @classmethod
+    def from_record(cls, r: Mapping[str, Any]) -> LightSuccessPlan:
+        return cls(tuple(LightObjective.from_record(o) for o in r.get("objectives", ())))
