@@ -359,7 +359,9 @@ class Health(Onboarding, SuccessPlans):
         if nps:
             if answers is None:
                 answers = self._light_records(SurveyResponse, result.account_id)
-            latest_nps = self._latest_nps_of(LightSurvey.from_record(r) for r in answers)
+            latest_nps = self._latest_nps_of(
+                LightSurvey.from_record(r) for r in answers if r.get("kind", "nps") == "nps"
+            )
         return {
             "account_id": result.account_id,
             "score": result.score,
@@ -430,8 +432,13 @@ class Health(Onboarding, SuccessPlans):
         self, account_ids: Iterable[str] | None = None, as_of: date | None = None
     ) -> int:
         day = as_of or clock.today()
-        results, groups = self._evaluate(account_ids, day, account_ids is not None)
-        return self.record_health(results, as_of, surveys=groups.get(SurveyResponse.table))
+        # One pause for the whole pass, and what it made let go before the collector runs
+        # again: re-enabled between scoring and writing, its first pass walked every result.
+        with gc_paused():
+            results, groups = self._evaluate(account_ids, day, account_ids is not None)
+            written = self.record_health(results, as_of, surveys=groups.get(SurveyResponse.table))
+            del results, groups
+        return written
 
     def release_health_inputs(self) -> None:
         """After a whole-book rescore: let go of the tables it parsed (the screens read
