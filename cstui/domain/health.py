@@ -821,12 +821,17 @@ def _outcomes(
 _LABELS: Final = tuple(f"health.measure.{k}" for k in MEASURES)
 
 
-def compute_health(inputs: HealthInputs, config: HealthConfig, as_of: date) -> HealthResult:
+def compute_health(
+    inputs: HealthInputs, config: HealthConfig, as_of: date, *, explain: bool = True
+) -> HealthResult:
     """Score one account at ``as_of`` from data dated on or before it.
 
     Score = Σ points × weight ÷ Σ weight over the measures that have data (stage profile
     weights). A manual rating in force at ``as_of`` replaces the score; the computed score is
     still reported. Unscored stages (churned, not a fit) get no score at all.
+
+    ``explain=False`` leaves the breakdown (``measures``) empty, for a pass that keeps only
+    the score, band and last touch (the daily rescore of the whole book).
     """
     account = inputs.account
     stage = account.stage
@@ -875,15 +880,7 @@ def compute_health(inputs: HealthInputs, config: HealthConfig, as_of: date) -> H
         total_w += w
         weighted += p * w
 
-    measures: list[MeasureResult] = []
-    for key, label, (raw, text), pts, w in zip(
-        MEASURES, _LABELS, evals, points, weights, strict=True
-    ):
-        if pts is None:
-            measures.append(MeasureResult(key, label, None, text, None, w, None, text))
-        else:
-            c = pts * w / total_w if total_w else 0.0
-            measures.append(MeasureResult(key, label, raw, text, pts, w, c, None))
+    measures = _breakdown(evals, points, weights, total_w) if explain else []
 
     thin = thin_data(points, weights, config.enough)
     exact = weighted / total_w if total_w > 0 and thin is None else None
@@ -901,6 +898,25 @@ def compute_health(inputs: HealthInputs, config: HealthConfig, as_of: date) -> H
         last_touch=touch_date,
         thin_msg=thin,
     )
+
+
+def _breakdown(
+    evals: Sequence[_Eval],
+    points: Sequence[float | None],
+    weights: Sequence[float],
+    total_w: float,
+) -> list[MeasureResult]:
+    """The score's lines, one per measure (see :class:`MeasureResult`)."""
+    measures: list[MeasureResult] = []
+    for key, label, (raw, text), pts, w in zip(
+        MEASURES, _LABELS, evals, points, weights, strict=True
+    ):
+        if pts is None:
+            measures.append(MeasureResult(key, label, None, text, None, w, None, text))
+        else:
+            c = pts * w / total_w if total_w else 0.0
+            measures.append(MeasureResult(key, label, raw, text, pts, w, c, None))
+    return measures
 
 
 def thin_data(

@@ -224,9 +224,15 @@ class Health(Onboarding, SuccessPlans):
         return self._evaluate(account_ids, as_of or clock.today(), cache_models)[0]
 
     def _evaluate(
-        self, account_ids: Iterable[str] | None, day: date, cache_models: bool
+        self,
+        account_ids: Iterable[str] | None,
+        day: date,
+        cache_models: bool,
+        *,
+        explain: bool = True,
     ) -> tuple[list[tuple[HealthResult, list[Flag]]], _Groups]:
-        """:meth:`evaluate`, and the tables it grouped by account (none for a few accounts)."""
+        """:meth:`evaluate`, and the tables it grouped by account (none for a few accounts);
+        ``explain=False``: results without their breakdown (only stored, never shown)."""
         if account_ids is not None:
             ids = list(account_ids)
         else:
@@ -239,7 +245,7 @@ class Health(Onboarding, SuccessPlans):
             if len(ids) > 100:  # a pass over the book: whole tables, not account by account
                 self.preload(HEALTH_INPUT_TABLES)
                 groups = self._input_groups()
-            return self._score(ids, day, groups), groups
+            return self._score(ids, day, groups, explain=explain), groups
 
     def _input_groups(self) -> _Groups:
         """The score's per-account inputs grouped by account (for passes over the book)."""
@@ -252,15 +258,17 @@ class Health(Onboarding, SuccessPlans):
         groups: _Groups,
         *,
         flags: bool = True,
+        explain: bool = True,
     ) -> list[tuple[HealthResult, list[Flag]]]:
-        """Score (and with ``flags``, flag) these accounts on ``day``."""
+        """Score (and with ``flags``, flag) these accounts on ``day``; ``explain=False``:
+        without the breakdown (``compute_health``), for a pass that only stores scores."""
         out = []
         config = self.settings.health
         for account_id in ids:
             inputs = self.light_health_inputs(account_id, groups)
             if inputs is None:
                 continue
-            result = compute_health(inputs, config, day)
+            result = compute_health(inputs, config, day, explain=explain)
             out.append((result, compute_flags(inputs, result, config, day) if flags else []))
         return out
 
@@ -394,7 +402,7 @@ class Health(Onboarding, SuccessPlans):
             for n, day in enumerate(days):
                 last = n == len(days) - 1  # earlier days: only their score is kept
                 surveys = groups[SurveyResponse.table]
-                for result, flags in self._score(ids, day, groups, flags=last):
+                for result, flags in self._score(ids, day, groups, flags=last, explain=False):
                     aid = result.account_id
                     summaries[aid] = self._summary(
                         result,
@@ -435,7 +443,9 @@ class Health(Onboarding, SuccessPlans):
         # One pause for the whole pass, and what it made let go before the collector runs
         # again: re-enabled between scoring and writing, its first pass walked every result.
         with gc_paused():
-            results, groups = self._evaluate(account_ids, day, account_ids is not None)
+            results, groups = self._evaluate(
+                account_ids, day, account_ids is not None, explain=False
+            )
             written = self.record_health(results, as_of, surveys=groups.get(SurveyResponse.table))
             del results, groups
         return written
