@@ -36,7 +36,7 @@ from cstui.domain.health import (
     one_decimal,
 )
 from cstui.domain.light import ContactLike, SurveyLike
-from cstui.domain.models import ContactRole, Record, SurveyKind
+from cstui.domain.models import ContactRole, Record, SurveyKind, Tier
 from cstui.domain.portfolio import renewal_state
 from cstui.i18n import Msg, join, message_from_json, msg, render, texts
 
@@ -225,12 +225,6 @@ def _no_touch(inputs: HealthInputs, config: HealthConfig, as_of: date) -> Flag |
     account = inputs.account
     tier = account.tier
     cadence = config.cadence[tier]
-    expects = msg(
-        "flag.no_touch.expects",
-        tier=tier.value,
-        tier_label=Msg(f"tier.{tier.value}"),
-        cadence=cadence,
-    )
     touch = latest_touch(inputs.activities, as_of)
     if touch is not None:
         days = (as_of - touch.date).days
@@ -243,17 +237,28 @@ def _no_touch(inputs: HealthInputs, config: HealthConfig, as_of: date) -> Flag |
             day=touch.date,
             kind=kind,
             kind_label=Msg(f"account.kind.{kind}"),
-            expects=expects,
+            expects=_expects(tier, cadence),
         )
         return _flag("no-touch", account.id, text, touch.date + timedelta(days=cadence + 1))
     start = account.contract_start
     if start is None:
-        return _flag("no-touch", account.id, msg("flag.no_touch.never", expects=expects), None)
+        never = msg("flag.no_touch.never", expects=_expects(tier, cadence))
+        return _flag("no-touch", account.id, never, None)
     days = (as_of - start).days
     if days <= cadence:
         return None
-    text = msg("flag.no_touch.since_start", start=start, days=days, expects=expects)
+    text = msg("flag.no_touch.since_start", start=start, days=days, expects=_expects(tier, cadence))
     return _flag("no-touch", account.id, text, start + timedelta(days=cadence + 1))
+
+
+def _expects(tier: Tier, cadence: int) -> Msg:
+    """What the tier's cadence asks for, in words (worded only for an account it flags)."""
+    return msg(
+        "flag.no_touch.expects",
+        tier=tier.value,
+        tier_label=Msg(f"tier.{tier.value}"),
+        cadence=cadence,
+    )
 
 
 def _renewal_risk(
