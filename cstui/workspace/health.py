@@ -399,9 +399,9 @@ class Health(Onboarding, SuccessPlans):
         ids = [r["id"] for r in self.store.scan(Account.table)]
         with self._uncached(), gc_paused():
             groups = self._input_groups()
+            surveys = groups[SurveyResponse.table]
             for n, day in enumerate(days):
                 last = n == len(days) - 1  # earlier days: only their score is kept
-                surveys = groups[SurveyResponse.table]
                 for result, flags in self._score(ids, day, groups, flags=last, explain=False):
                     aid = result.account_id
                     summaries[aid] = self._summary(
