@@ -17,7 +17,6 @@ Windows such as "the last 90 days" include both ends, as in ``cstui.domain.healt
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, ClassVar, Final
 
@@ -37,7 +36,7 @@ from cstui.domain.health import (
     one_decimal,
 )
 from cstui.domain.light import ContactLike, SurveyLike
-from cstui.domain.models import ContactRole, Record, SurveyKind
+from cstui.domain.models import ContactRole, Record, SurveyKind, Tier
 from cstui.domain.portfolio import renewal_state
 from cstui.i18n import Msg, join, message_from_json, msg, render, texts
 
@@ -64,18 +63,56 @@ def severity(rule: str) -> int:
     return SEVERITY.get(rule, len(SEVERITY_NAMES) - 1)
 
 
-@dataclass(frozen=True, slots=True)
 class Flag:
-    """One rule firing for one account at the date it was computed."""
+    """One rule firing for one account at the date it was computed.
 
-    rule: str
-    account_id: str
-    evidence: str
-    """The evidence in English (what an alert stores and compares)."""
-    since: date | None
-    """When the condition started, when known."""
-    message: Msg | None = None
-    """The evidence as a message, to show in the reader's language (:meth:`text`)."""
+    ``Flag(rule, account_id, evidence, since, message)``. The English ``evidence`` may be
+    None when there is a ``message``: it is then worded from it when first read. The daily
+    rescore flags every account of the book but stores the English text only where an
+    alert's message changed, so wording each flag as it was found was wasted work.
+    """
+
+    __slots__ = ("_evidence", "account_id", "message", "rule", "since")
+
+    def __init__(
+        self,
+        rule: str,
+        account_id: str,
+        evidence: str | None,
+        since: date | None,
+        message: Msg | None = None,
+    ) -> None:
+        self.rule = rule
+        self.account_id = account_id
+        self._evidence = evidence
+        self.since = since
+        """When the condition started, when known."""
+        self.message = message
+        """The evidence as a message, to show in the reader's language (:meth:`text`)."""
+
+    @property
+    def evidence(self) -> str:
+        """The evidence in English (what an alert stores and compares)."""
+        if self._evidence is None:
+            self._evidence = "" if self.message is None else self.message.render("en")
+        return self._evidence
+
+    def _key(self) -> tuple[Any, ...]:
+        return (self.rule, self.account_id, self.evidence, self.since, self.message)
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not Flag:
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return (
+            f"Flag(rule={self.rule!r}, account_id={self.account_id!r}, "
+            f"evidence={self.evidence!r}, since={self.since!r}, message={self.message!r})"
+        )
 
     @property
     def label(self) -> str:
@@ -84,11 +121,11 @@ class Flag:
 
     def text(self, lang: str | None = None) -> str:
         """The evidence in ``lang`` (default: the UI language)."""
-        return render(self.message, lang, self.evidence)
+        return render(self.message, lang, self._evidence)
 
 
 def _flag(rule: str, account_id: str, message: Msg, since: date | None) -> Flag:
-    return Flag(rule, account_id, message.render("en"), since, message)
+    return Flag(rule, account_id, None, since, message)
 
 
 def _champion_left(inputs: HealthInputs, fc: FlagConfig, as_of: date) -> Flag | None:
@@ -188,12 +225,6 @@ def _no_touch(inputs: HealthInputs, config: HealthConfig, as_of: date) -> Flag |
     account = inputs.account
     tier = account.tier
     cadence = config.cadence[tier]
-    expects = msg(
-        "flag.no_touch.expects",
-        tier=tier.value,
-        tier_label=Msg(f"tier.{tier.value}"),
-        cadence=cadence,
-    )
     touch = latest_touch(inputs.activities, as_of)
     if touch is not None:
         days = (as_of - touch.date).days
@@ -206,17 +237,28 @@ def _no_touch(inputs: HealthInputs, config: HealthConfig, as_of: date) -> Flag |
             day=touch.date,
             kind=kind,
             kind_label=Msg(f"account.kind.{kind}"),
-            expects=expects,
+            expects=_expects(tier, cadence),
         )
         return _flag("no-touch", account.id, text, touch.date + timedelta(days=cadence + 1))
     start = account.contract_start
     if start is None:
-        return _flag("no-touch", account.id, msg("flag.no_touch.never", expects=expects), None)
+        never = msg("flag.no_touch.never", expects=_expects(tier, cadence))
+        return _flag("no-touch", account.id, never, None)
     days = (as_of - start).days
     if days <= cadence:
         return None
-    text = msg("flag.no_touch.since_start", start=start, days=days, expects=expects)
+    text = msg("flag.no_touch.since_start", start=start, days=days, expects=_expects(tier, cadence))
     return _flag("no-touch", account.id, text, start + timedelta(days=cadence + 1))
+
+
+def _expects(tier: Tier, cadence: int) -> Msg:
+    """What the tier's cadence asks for, in words (worded only for an account it flags)."""
+    return msg(
+        "flag.no_touch.expects",
+        tier=tier.value,
+        tier_label=Msg(f"tier.{tier.value}"),
+        cadence=cadence,
+    )
 
 
 def _renewal_risk(
@@ -436,6 +478,29 @@ def snooze(alert: Alert, until: date, reason: str, by: str) -> Alert:
     )
 
 
+def alert_record(stored: Mapping[str, Any]) -> dict[str, Any]:
+    """A stored alert as :class:`Alert` would give it back (``to_record``: every field, text
+    stripped, the id derived), without building the model: the daily rescore reads every
+    alert of the book. The store validated it when it was written."""
+    account_id = stored["account_id"].strip()
+    rule = stored["rule"].strip()
+    return {
+        "id": alert_id(account_id, rule),
+        "account_id": account_id,
+        "rule": rule,
+        "evidence": stored.get("evidence", "").strip(),
+        "evidence_msg": stored.get("evidence_msg"),
+        "since": stored.get("since"),
+        "first_seen": stored["first_seen"],
+        "last_seen": stored["last_seen"],
+        "snoozed_until": stored.get("snoozed_until"),
+        "snooze_reason": stored.get("snooze_reason", "").strip(),
+        "snoozed_by": stored.get("snoozed_by", "").strip(),
+        "resolved": stored.get("resolved", False),
+        "resolved_on": stored.get("resolved_on"),
+    }
+
+
 def reconcile_alerts(
     existing: Sequence[Alert],
     flags: Iterable[Flag],
@@ -453,40 +518,88 @@ def reconcile_alerts(
     ``flags`` must be complete for the accounts they cover: by default every open alert
     without a flag resolves, so pass ``scope`` (account ids) when reconciling only some
     accounts. Unchanged alerts are returned as the same objects; a duplicate id in
-    ``existing`` is dropped after its first occurrence.
+    ``existing`` is dropped after its first occurrence. The rules are
+    :func:`reconcile_alert_records`'s, on the alerts' records.
     """
+    records = [alert.to_record() for alert in existing]
+    models = {id(record): alert for record, alert in zip(records, existing, strict=True)}
+    return [
+        models.get(id(record)) or Alert.model_validate(record)
+        for record in reconcile_alert_records(records, flags, as_of, scope)
+    ]
+
+
+def reconcile_alert_records(
+    existing: Iterable[Mapping[str, Any]],
+    flags: Iterable[Flag],
+    as_of: date,
+    scope: Collection[str] | None = None,
+) -> list[Mapping[str, Any]]:
+    """:func:`reconcile_alerts` on alert records (:func:`alert_record`, ``Alert.to_record``):
+    the same rules, without a model per alert. Unchanged records are returned as the same
+    objects, changed or new ones as new dicts.
+
+    A flag whose message is the one the alert stores keeps the alert's English evidence
+    (worded from that message when it was stored): only a changed message is worded again.
+    """
+    iso = as_of.isoformat()
     by_id = {alert_id(f.account_id, f.rule): f for f in flags}
-    out: list[Alert] = []
+    out: list[Mapping[str, Any]] = []
     seen: set[str] = set()
     for alert in existing:
-        if alert.id in seen:
+        key = alert["id"]
+        if key in seen:
             continue
-        seen.add(alert.id)
-        flag = by_id.get(alert.id)
+        seen.add(key)
+        flag = by_id.get(key)
         if flag is not None:
-            latest = _seen(flag, as_of)
-            if alert.resolved:
-                update = {**latest, "resolved": False, "resolved_on": None, "first_seen": as_of}
-                alert = alert.model_copy(update=update)
-            elif any(getattr(alert, name) != value for name, value in latest.items()):
-                alert = alert.model_copy(update=latest)
-        elif not alert.resolved and (scope is None or alert.account_id in scope):
-            alert = alert.model_copy(update={"resolved": True, "resolved_on": as_of})
+            latest = _seen(flag, iso, alert)
+            if alert["resolved"]:
+                reopened = {"resolved": False, "resolved_on": None, "first_seen": iso}
+                alert = {**alert, **latest, **reopened}
+            elif any(alert[name] != value for name, value in latest.items()):
+                alert = {**alert, **latest}
+        elif not alert["resolved"] and (scope is None or alert["account_id"] in scope):
+            alert = {**alert, "resolved": True, "resolved_on": iso}
         out.append(alert)
     for key, flag in by_id.items():
         if key not in seen:
-            latest = _seen(flag, as_of)
+            latest = _seen(flag, iso, None)
             out.append(
-                Alert(account_id=flag.account_id, rule=flag.rule, first_seen=as_of, **latest)
+                {
+                    "id": key,
+                    "account_id": flag.account_id.strip(),
+                    "rule": flag.rule.strip(),
+                    "evidence": latest["evidence"].strip(),
+                    "evidence_msg": latest["evidence_msg"],
+                    "since": latest["since"],
+                    "first_seen": iso,
+                    "last_seen": iso,
+                    "snoozed_until": None,
+                    "snooze_reason": "",
+                    "snoozed_by": "",
+                    "resolved": False,
+                    "resolved_on": None,
+                }
             )
     return out
 
 
-def _seen(flag: Flag, as_of: date) -> dict[str, Any]:
-    """What an alert records of its flag seen on ``as_of``."""
+def _seen(flag: Flag, iso: str, alert: Mapping[str, Any] | None) -> dict[str, Any]:
+    """What an alert records of its flag seen on ``iso`` (``alert``: its record, if any)."""
+    message = None if flag.message is None else flag.message.to_json()
+    if (
+        alert is not None
+        and message is not None
+        and alert["evidence_msg"] == message
+        and alert["evidence"]
+    ):
+        evidence = alert["evidence"]  # the same message: the same words
+    else:
+        evidence = flag.evidence
     return {
-        "last_seen": as_of,
-        "evidence": flag.evidence,
-        "evidence_msg": None if flag.message is None else flag.message.to_json(),
-        "since": flag.since,
+        "last_seen": iso,
+        "evidence": evidence,
+        "evidence_msg": message,
+        "since": None if flag.since is None else flag.since.isoformat(),
     }

@@ -42,8 +42,8 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import Final, Literal
 
-from cstui.domain.light import AccountLike, ActivityLike
-from cstui.domain.models import Account, ActivityKind, OnboardingPlan, Tier
+from cstui.domain.light import AccountLike, ActivityLike, OnboardingLike
+from cstui.domain.models import Account, ActivityKind, Tier
 
 WINDOW_BEFORE_DAYS: Final = 30
 WINDOW_AFTER_DAYS: Final = 45
@@ -181,7 +181,7 @@ def account_lang(account: Account) -> str:
 
 
 def _planned(
-    account: AccountLike, plan: OnboardingPlan | None, as_of: date | None = None
+    account: AccountLike, plan: OnboardingLike | None, as_of: date | None = None
 ) -> list[tuple[TouchpointKind, date]]:
     start = account.contract_start or (plan.start if plan is not None else None)
     renewal = account.renewal_date
@@ -209,7 +209,7 @@ def _planned(
 
 def touchpoints(
     account: AccountLike,
-    plan: OnboardingPlan | None,
+    plan: OnboardingLike | None,
     activities: Iterable[ActivityLike],
     as_of: date,
 ) -> list[Touchpoint]:

@@ -55,15 +55,15 @@ from cstui.domain.light import (
     AccountLike,
     ActivityLike,
     ContactLike,
+    OnboardingLike,
     SnapshotLike,
+    SuccessPlanLike,
     SurveyLike,
     UsageLike,
 )
 from cstui.domain.models import (
     ObjectiveStatus,
-    OnboardingPlan,
     Stage,
-    SuccessPlan,
     SurveyKind,
     Tier,
 )
@@ -515,8 +515,8 @@ class HealthInputs:
     contacts: Sequence[ContactLike] = field(default_factory=list)
     activities: Sequence[ActivityLike] = field(default_factory=list)
     surveys: Sequence[SurveyLike] = field(default_factory=list)
-    onboarding: OnboardingPlan | None = None
-    success_plan: SuccessPlan | None = None
+    onboarding: OnboardingLike | None = None
+    success_plan: SuccessPlanLike | None = None
     override: ManualRating | None = None
 
 
@@ -617,14 +617,25 @@ def latest_snapshot_index(usage: UsageLike | None, as_of: date) -> int | None:
 def trend(history: Sequence[tuple[date, int]], as_of: date, days: int = 30) -> int | None:
     """Change in score over ``days``: the latest score on or before ``as_of`` minus the latest
     on or before ``as_of − days``. None when either is unknown. History need not be sorted."""
+    return _trend(history, as_of, as_of - timedelta(days=days))
+
+
+def stored_trend(history: Iterable[Sequence[Any]], as_of: date, days: int = 30) -> int | None:
+    """:func:`trend` of a stored history (``[ISO date, score]`` points), without parsing
+    its dates: ISO dates order as their text (a year of points per account, every day)."""
     cutoff = as_of - timedelta(days=days)
-    now_d = then_d = date.min
+    return _trend(history, as_of.isoformat(), cutoff.isoformat())
+
+
+def _trend(history: Iterable[Sequence[Any]], now: Any, cutoff: Any) -> int | None:
+    """The one trend formula, over dates or ISO texts (``now``, ``cutoff`` of the same kind)."""
+    now_d = then_d = None
     now_s: int | None = None
     then_s: int | None = None
     for d, s in history:
-        if now_d <= d <= as_of:
+        if d <= now and (now_d is None or now_d <= d):
             now_d, now_s = d, s
-        if then_d <= d <= cutoff:
+        if d <= cutoff and (then_d is None or then_d <= d):
             then_d, then_s = d, s
     if now_s is None or then_s is None:
         return None
@@ -763,7 +774,7 @@ def _support(snap: SnapshotLike | None, why: Msg) -> _Eval:
     return per10, msg("health.raw.support", tickets=tickets, users=users, per10=one_decimal(per10))
 
 
-def _onboarding(account: AccountLike, plan: OnboardingPlan | None, as_of: date) -> _Eval:
+def _onboarding(account: AccountLike, plan: OnboardingLike | None, as_of: date) -> _Eval:
     if account.stage not in _ONBOARDING_STAGES:
         return None, Msg("health.missing.not_onboarding")
     if plan is None:
@@ -784,7 +795,9 @@ def _onboarding(account: AccountLike, plan: OnboardingPlan | None, as_of: date) 
     return done_n / due_n, msg("health.raw.onboarding", done=done_n, due=due_n)
 
 
-def _outcomes(account: AccountLike, plan: SuccessPlan | None, as_of: date, ratio: float) -> _Eval:
+def _outcomes(
+    account: AccountLike, plan: SuccessPlanLike | None, as_of: date, ratio: float
+) -> _Eval:
     if plan is None:
         return None, Msg("health.missing.no_success_plan")
     from cstui.domain.success import objective_status  # the plans' rules: not at start-up
@@ -809,12 +822,17 @@ def _outcomes(account: AccountLike, plan: SuccessPlan | None, as_of: date, ratio
 _LABELS: Final = tuple(f"health.measure.{k}" for k in MEASURES)
 
 
-def compute_health(inputs: HealthInputs, config: HealthConfig, as_of: date) -> HealthResult:
+def compute_health(
+    inputs: HealthInputs, config: HealthConfig, as_of: date, *, explain: bool = True
+) -> HealthResult:
     """Score one account at ``as_of`` from data dated on or before it.
 
     Score = Σ points × weight ÷ Σ weight over the measures that have data (stage profile
     weights). A manual rating in force at ``as_of`` replaces the score; the computed score is
     still reported. Unscored stages (churned, not a fit) get no score at all.
+
+    ``explain=False`` leaves the breakdown (``measures``) empty, for a pass that keeps only
+    the score, band and last touch (the daily rescore of the whole book).
     """
     account = inputs.account
     stage = account.stage
@@ -863,15 +881,7 @@ def compute_health(inputs: HealthInputs, config: HealthConfig, as_of: date) -> H
         total_w += w
         weighted += p * w
 
-    measures: list[MeasureResult] = []
-    for key, label, (raw, text), pts, w in zip(
-        MEASURES, _LABELS, evals, points, weights, strict=True
-    ):
-        if pts is None:
-            measures.append(MeasureResult(key, label, None, text, None, w, None, text))
-        else:
-            c = pts * w / total_w if total_w else 0.0
-            measures.append(MeasureResult(key, label, raw, text, pts, w, c, None))
+    measures = _breakdown(evals, points, weights, total_w) if explain else []
 
     thin = thin_data(points, weights, config.enough)
     exact = weighted / total_w if total_w > 0 and thin is None else None
@@ -889,6 +899,25 @@ def compute_health(inputs: HealthInputs, config: HealthConfig, as_of: date) -> H
         last_touch=touch_date,
         thin_msg=thin,
     )
+
+
+def _breakdown(
+    evals: Sequence[_Eval],
+    points: Sequence[float | None],
+    weights: Sequence[float],
+    total_w: float,
+) -> list[MeasureResult]:
+    """The score's lines, one per measure (see :class:`MeasureResult`)."""
+    measures: list[MeasureResult] = []
+    for key, label, (raw, text), pts, w in zip(
+        MEASURES, _LABELS, evals, points, weights, strict=True
+    ):
+        if pts is None:
+            measures.append(MeasureResult(key, label, None, text, None, w, None, text))
+        else:
+            c = pts * w / total_w if total_w else 0.0
+            measures.append(MeasureResult(key, label, raw, text, pts, w, c, None))
+    return measures
 
 
 def thin_data(

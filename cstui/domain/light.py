@@ -15,11 +15,17 @@ does, so both paths see the same values.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date
-from typing import Any, Final, Protocol, overload
+from typing import Any, Final, NamedTuple, Protocol, overload
 
-from cstui.domain.models import ActivityKind, ContactRole, Stage, SurveyKind, Tier
+from cstui.domain.models import (
+    ActivityKind,
+    ContactRole,
+    ObjectiveStatus,
+    Stage,
+    SurveyKind,
+    Tier,
+)
 
 
 class AccountLike(Protocol):
@@ -94,20 +100,75 @@ class SurveyLike(Protocol):
     def comment(self) -> str: ...
 
 
+class OnboardingItemLike(Protocol):
+    @property
+    def offset_days(self) -> int: ...
+    @property
+    def due(self) -> date | None: ...
+    @property
+    def done(self) -> bool: ...
+    @property
+    def done_on(self) -> date | None: ...
+
+
+class OnboardingLike(Protocol):
+    @property
+    def start(self) -> date: ...
+    @property
+    def items(self) -> Sequence[OnboardingItemLike]: ...
+
+
+class MeasurementLike(Protocol):
+    @property
+    def date(self) -> date: ...
+    @property
+    def value(self) -> float: ...
+
+
+class KPILike(Protocol):
+    @property
+    def baseline(self) -> float: ...
+    @property
+    def target(self) -> float: ...
+    @property
+    def history(self) -> Sequence[MeasurementLike]: ...
+
+
+class ObjectiveLike(Protocol):
+    @property
+    def kpi(self) -> KPILike | None: ...
+    @property
+    def start(self) -> date | None: ...
+    @property
+    def due(self) -> date | None: ...
+    @property
+    def status_override(self) -> ObjectiveStatus | None: ...
+
+
+class SuccessPlanLike(Protocol):
+    @property
+    def objectives(self) -> Sequence[ObjectiveLike]: ...
+
+
 _TIERS: Final = {t.value: t for t in Tier}
 _STAGES: Final = {s.value: s for s in Stage}
 _ROLES: Final = {r.value: r for r in ContactRole}
 _KINDS: Final = {k.value: k for k in ActivityKind}
 _SURVEY_KINDS: Final = {k.value: k for k in SurveyKind}
+_STATUSES: Final = {s.value: s for s in ObjectiveStatus}
 _day = date.fromisoformat
+
+
+_new: Any = tuple.__new__
+"""A named tuple made without its generated ``__new__`` (Python code): the rescore makes
+a dozen light records per account."""
 
 
 def _opt_day(value: Any) -> date | None:
     return None if value is None else _day(value)
 
 
-@dataclass(frozen=True, slots=True)
-class LightAccount:
+class LightAccount(NamedTuple):
     id: str
     tier: Tier
     stage: Stage
@@ -117,18 +178,21 @@ class LightAccount:
 
     @classmethod
     def from_record(cls, r: Mapping[str, Any]) -> LightAccount:
-        return cls(
-            r["id"],
-            _TIERS[r.get("tier", "mid")],
-            _STAGES[r.get("stage", "onboarding")],
-            _opt_day(r.get("contract_start")),
-            _opt_day(r.get("renewal_date")),
-            r.get("seats", 0),
+        light: LightAccount = _new(
+            cls,
+            (
+                r["id"],
+                _TIERS[r.get("tier", "mid")],
+                _STAGES[r.get("stage", "onboarding")],
+                _opt_day(r.get("contract_start")),
+                _opt_day(r.get("renewal_date")),
+                r.get("seats", 0),
+            ),
         )
+        return light
 
 
-@dataclass(frozen=True, slots=True)
-class LightSnapshot:
+class LightSnapshot(NamedTuple):
     date: date
     logins: int
     active_users: int
@@ -168,29 +232,33 @@ class LightSnapshots(Sequence[LightSnapshot]):
         snap = self._parsed.get(i)
         if snap is None:
             s = self._raw[i]  # IndexError past the end, as a list
-            snap = LightSnapshot(
-                _day(s["date"]),
-                s.get("logins", 0),
-                s.get("active_users", 0),
-                s.get("features_used", 0),
-                s.get("open_tickets", 0),
+            snap = _new(
+                LightSnapshot,
+                (
+                    _day(s["date"]),
+                    s.get("logins", 0),
+                    s.get("active_users", 0),
+                    s.get("features_used", 0),
+                    s.get("open_tickets", 0),
+                ),
             )
             self._parsed[i] = snap
         return snap
 
 
-@dataclass(frozen=True, slots=True)
-class LightUsage:
+class LightUsage(NamedTuple):
     features_total: int
     snapshots: LightSnapshots
 
     @classmethod
     def from_record(cls, r: Mapping[str, Any]) -> LightUsage:
-        return cls(r.get("features_total", 10), LightSnapshots(r.get("snapshots", ())))
+        light: LightUsage = _new(
+            cls, (r.get("features_total", 10), LightSnapshots(r.get("snapshots", ())))
+        )
+        return light
 
 
-@dataclass(frozen=True, slots=True)
-class LightContact:
+class LightContact(NamedTuple):
     id: str
     name: str
     role: ContactRole
@@ -199,28 +267,31 @@ class LightContact:
 
     @classmethod
     def from_record(cls, r: Mapping[str, Any]) -> LightContact:
-        return cls(
-            r["id"],
-            r["name"].strip(),
-            _ROLES[r.get("role", "end_user")],
-            r.get("active", True),
-            _opt_day(r.get("left_on")),
+        light: LightContact = _new(
+            cls,
+            (
+                r["id"],
+                r["name"].strip(),
+                _ROLES[r.get("role", "end_user")],
+                r.get("active", True),
+                _opt_day(r.get("left_on")),
+            ),
         )
+        return light
 
 
-@dataclass(frozen=True, slots=True)
-class LightActivity:
+class LightActivity(NamedTuple):
     id: str
     kind: ActivityKind
     date: date
 
     @classmethod
     def from_record(cls, r: Mapping[str, Any]) -> LightActivity:
-        return cls(r["id"], _KINDS[r.get("kind", "note")], _day(r["date"]))
+        light: LightActivity = _new(cls, (r["id"], _KINDS[r.get("kind", "note")], _day(r["date"])))
+        return light
 
 
-@dataclass(frozen=True, slots=True)
-class LightSurvey:
+class LightSurvey(NamedTuple):
     id: str
     contact_id: str | None
     kind: SurveyKind
@@ -230,11 +301,114 @@ class LightSurvey:
 
     @classmethod
     def from_record(cls, r: Mapping[str, Any]) -> LightSurvey:
-        return cls(
-            r["id"],
-            r.get("contact_id"),
-            _SURVEY_KINDS[r.get("kind", "nps")],
-            _day(r["date"]),
-            r["score"],
-            r.get("comment", "").strip(),
+        light: LightSurvey = _new(
+            cls,
+            (
+                r["id"],
+                r.get("contact_id"),
+                _SURVEY_KINDS[r.get("kind", "nps")],
+                _day(r["date"]),
+                r["score"],
+                r.get("comment", "").strip(),
+            ),
         )
+        return light
+
+
+class LightOnboardingItem(NamedTuple):
+    offset_days: int
+    due: date | None
+    done: bool
+    done_on: date | None
+
+
+class LightOnboarding:
+    """An onboarding plan's start and items (what the score and the cadence read), the
+    items parsed when first read: the score reads them only for accounts in onboarding."""
+
+    __slots__ = ("_items", "_raw", "start")
+
+    def __init__(self, start: date, raw: Sequence[Mapping[str, Any]]) -> None:
+        self.start = start
+        self._raw = raw
+        self._items: tuple[LightOnboardingItem, ...] | None = None
+
+    @classmethod
+    def from_record(cls, r: Mapping[str, Any]) -> LightOnboarding:
+        return cls(_day(r["start"]), r.get("items", ()))
+
+    @property
+    def items(self) -> Sequence[LightOnboardingItem]:
+        if self._items is None:
+            self._items = tuple(
+                _new(
+                    LightOnboardingItem,
+                    (
+                        i.get("offset_days", 0),
+                        _opt_day(i.get("due")),
+                        i.get("done", False),
+                        _opt_day(i.get("done_on")),
+                    ),
+                )
+                for i in self._raw
+            )
+        return self._items
+
+
+class LightMeasurement(NamedTuple):
+    date: date
+    value: float
+
+
+class LightKPI(NamedTuple):
+    baseline: float
+    target: float
+    history: tuple[LightMeasurement, ...]
+
+    @classmethod
+    def from_record(cls, r: Mapping[str, Any]) -> LightKPI:
+        light: LightKPI = _new(
+            cls,
+            (
+                float(r["baseline"]),
+                float(r["target"]),
+                tuple(
+                    _new(LightMeasurement, (_day(m["date"]), float(m["value"])))
+                    for m in r.get("history", ())
+                ),
+            ),
+        )
+        return light
+
+
+class LightObjective(NamedTuple):
+    kpi: LightKPI | None
+    start: date | None
+    due: date | None
+    status_override: ObjectiveStatus | None
+
+    @classmethod
+    def from_record(cls, r: Mapping[str, Any]) -> LightObjective:
+        kpi = r.get("kpi")
+        status = r.get("status_override")
+        light: LightObjective = _new(
+            cls,
+            (
+                None if kpi is None else LightKPI.from_record(kpi),
+                _opt_day(r.get("start")),
+                _opt_day(r.get("due")),
+                None if status is None else _STATUSES[status],
+            ),
+        )
+        return light
+
+
+class LightSuccessPlan(NamedTuple):
+    objectives: tuple[LightObjective, ...]
+
+    @classmethod
+    def from_record(cls, r: Mapping[str, Any]) -> LightSuccessPlan:
+        light: LightSuccessPlan = _new(
+            cls, (tuple(LightObjective.from_record(o) for o in r.get("objectives", ())),)
+        )
+        return light

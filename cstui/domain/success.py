@@ -38,7 +38,7 @@ from dataclasses import field as dc_field
 from datetime import date
 from enum import StrEnum
 from importlib import resources
-from typing import Annotated, Any, Final, Self
+from typing import Annotated, Any, Final, Self, TypeVar
 
 from pydantic import Field, Strict, model_validator
 
@@ -54,6 +54,7 @@ from cstui.domain.config import (
     shown,
 )
 from cstui.domain.config import Problem as ConfigProblem
+from cstui.domain.light import MeasurementLike, ObjectiveLike
 from cstui.domain.models import (
     KPI,
     NAME_LIMIT,
@@ -97,8 +98,15 @@ def bar_fraction(value: float | None) -> float:
 
 def latest_reading(kpi: KPI, as_of: date | None = None) -> Measurement | None:
     """The newest reading dated on or before ``as_of`` (any date when None)."""
-    best: Measurement | None = None
-    for m in kpi.history:
+    return _latest(kpi.history, as_of)
+
+
+_M = TypeVar("_M", bound=MeasurementLike)
+
+
+def _latest(history: Iterable[_M], as_of: date | None) -> _M | None:
+    best: _M | None = None
+    for m in history:
         if (as_of is None or m.date <= as_of) and (best is None or m.date >= best.date):
             best = m
     return best
@@ -113,7 +121,7 @@ def elapsed_share(start: date, due: date, as_of: date) -> float:
 
 
 def objective_status(
-    objective: Objective,
+    objective: ObjectiveLike,
     as_of: date,
     on_track_ratio: float = ON_TRACK_RATIO,
     default_start: date | None = None,
@@ -126,7 +134,7 @@ def objective_status(
     kpi = objective.kpi
     if kpi is None:
         return None
-    reading = latest_reading(kpi, as_of)
+    reading = _latest(kpi.history, as_of)
     if reading is None:
         return ObjectiveStatus.NOT_STARTED
     done = progress(kpi.baseline, kpi.target, reading.value)

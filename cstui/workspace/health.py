@@ -20,12 +20,28 @@ from typing import Any
 
 from cstui import clock, i18n
 from cstui.config import Settings
-from cstui.domain.alerts import Alert, Flag, compute_flags, is_active, reconcile_alerts, snooze
-from cstui.domain.health import HealthInputs, HealthResult, ManualRating, compute_health, trend
+from cstui.domain.alerts import (
+    Alert,
+    Flag,
+    alert_record,
+    compute_flags,
+    is_active,
+    reconcile_alert_records,
+    snooze,
+)
+from cstui.domain.health import (
+    HealthInputs,
+    HealthResult,
+    ManualRating,
+    compute_health,
+    stored_trend,
+)
 from cstui.domain.light import (
     LightAccount,
     LightActivity,
     LightContact,
+    LightOnboarding,
+    LightSuccessPlan,
     LightSurvey,
     LightUsage,
     SurveyLike,
@@ -35,7 +51,9 @@ from cstui.domain.models import (
     Activity,
     Contact,
     InvalidRecord,
+    OnboardingPlan,
     Record,
+    SuccessPlan,
     SurveyKind,
     SurveyResponse,
     UsageHistory,
@@ -57,6 +75,17 @@ from cstui.workspace.success_plans import SuccessPlans
 
 HISTORY_DAYS = 400
 _SNOOZE_FIELDS = ("snoozed_until", "snooze_reason", "snoozed_by")
+_GROUPED: tuple[type[Record], ...] = (
+    UsageHistory,
+    Contact,
+    Activity,
+    SurveyResponse,
+    OnboardingPlan,
+    SuccessPlan,
+)
+"""The per-account tables a pass over the book groups by account once (:meth:`_grouped`)."""
+_Groups = Mapping[str, Mapping[str, list[dict[str, Any]]]]
+"""Stored records by table name, then by account id (each list in id order)."""
 RESCORE_LOCK = "rescore"
 """The named store lock (``rescore.lock``) held by the one process rescoring the whole book."""
 
@@ -137,10 +166,11 @@ class Health(Onboarding, SuccessPlans):
         return out
 
     def light_health_inputs(
-        self, account_id: str, groups: Mapping[str, Mapping[str, list[dict[str, Any]]]] = {}
+        self, account_id: str, groups: _Groups | None = None
     ) -> HealthInputs | None:
         """The score's inputs read straight from the stored records (no pydantic models for
-        the account, usage, contacts, activities and surveys): the whole-book rescore's path.
+        the account, usage, contacts, activities, surveys, onboarding and success plans):
+        the whole-book rescore's path.
         ``groups``: tables already grouped by account (:meth:`_grouped`, by table name).
         None when there is no such account.
         """
@@ -149,20 +179,22 @@ class Health(Onboarding, SuccessPlans):
             return None
 
         def records(model: type[Record]) -> list[dict[str, Any]]:
-            group = groups.get(model.table)
+            group = groups.get(model.table) if groups is not None else None
             if group is None:
                 return self._light_records(model, account_id)
             return group.get(account_id, [])
 
         usage = records(UsageHistory)
+        onboarding = records(OnboardingPlan)
+        plan = records(SuccessPlan)
         return HealthInputs(
             account=LightAccount.from_record(record),
             usage=LightUsage.from_record(usage[0]) if usage else None,
             contacts=[LightContact.from_record(r) for r in records(Contact)],
             activities=[LightActivity.from_record(r) for r in records(Activity)],
             surveys=[LightSurvey.from_record(r) for r in records(SurveyResponse)],
-            onboarding=self.onboarding(account_id),
-            success_plan=self.success_plan(account_id),
+            onboarding=LightOnboarding.from_record(onboarding[0]) if onboarding else None,
+            success_plan=LightSuccessPlan.from_record(plan[0]) if plan else None,
             override=self.rating(account_id),
         )
 
@@ -196,7 +228,18 @@ class Health(Onboarding, SuccessPlans):
         ``cache_models=False`` for passes over the whole book: the models built for them are
         dropped afterwards instead of staying in memory for the life of the process.
         """
-        day = as_of or clock.today()
+        return self._evaluate(account_ids, as_of or clock.today(), cache_models)[0]
+
+    def _evaluate(
+        self,
+        account_ids: Iterable[str] | None,
+        day: date,
+        cache_models: bool,
+        *,
+        explain: bool = True,
+    ) -> tuple[list[tuple[HealthResult, list[Flag]]], _Groups]:
+        """:meth:`evaluate`, and the tables it grouped by account (none for a few accounts);
+        ``explain=False``: results without their breakdown (only stored, never shown)."""
         if account_ids is not None:
             ids = list(account_ids)
         else:
@@ -205,34 +248,34 @@ class Health(Onboarding, SuccessPlans):
             if not cache_models:
                 stack.enter_context(self._uncached())
             stack.enter_context(gc_paused())  # many short-lived objects, no cycles
-            groups: dict[str, dict[str, list[dict[str, Any]]]] = {}
+            groups: _Groups = {}
             if len(ids) > 100:  # a pass over the book: whole tables, not account by account
                 self.preload(HEALTH_INPUT_TABLES)
                 groups = self._input_groups()
-            return self._score(ids, day, groups)
+            return self._score(ids, day, groups, explain=explain), groups
 
-    def _input_groups(self) -> dict[str, dict[str, list[dict[str, Any]]]]:
+    def _input_groups(self) -> _Groups:
         """The score's per-account inputs grouped by account (for passes over the book)."""
-        return {
-            m.table: self._grouped(m) for m in (UsageHistory, Contact, Activity, SurveyResponse)
-        }
+        return {m.table: self._grouped(m) for m in _GROUPED}
 
     def _score(
         self,
         ids: Iterable[str],
         day: date,
-        groups: Mapping[str, Mapping[str, list[dict[str, Any]]]],
+        groups: _Groups,
         *,
         flags: bool = True,
+        explain: bool = True,
     ) -> list[tuple[HealthResult, list[Flag]]]:
-        """Score (and with ``flags``, flag) these accounts on ``day``."""
+        """Score (and with ``flags``, flag) these accounts on ``day``; ``explain=False``:
+        without the breakdown (``compute_health``), for a pass that only stores scores."""
         out = []
         config = self.settings.health
         for account_id in ids:
             inputs = self.light_health_inputs(account_id, groups)
             if inputs is None:
                 continue
-            result = compute_health(inputs, config, day)
+            result = compute_health(inputs, config, day, explain=explain)
             out.append((result, compute_flags(inputs, result, config, day) if flags else []))
         return out
 
@@ -243,11 +286,13 @@ class Health(Onboarding, SuccessPlans):
         as_of: date | None = None,
         *,
         alerts: bool = True,
+        surveys: Mapping[str, list[dict[str, Any]]] | None = None,
     ) -> int:
         """Keep today's point of each score and reconcile alerts; writes only what changed.
 
         One history point per day per account: re-running on the same day replaces that
-        day's point. Returns the number of records written.
+        day's point. Returns the number of records written. ``surveys``: the survey records
+        by account when the caller grouped them (a pass over the book), for the latest NPS.
         """
         day = as_of or clock.today()
         summaries = self._health_summaries()
@@ -255,37 +300,53 @@ class Health(Onboarding, SuccessPlans):
         scope = set()
         all_flags: list[Flag] = []
         for result, flags in results:
-            scope.add(result.account_id)
+            aid = result.account_id
+            scope.add(aid)
             all_flags.extend(flags)
-            current = summaries.get(result.account_id) or {}
-            fresh = self._summary(result, flags, current, day)
+            current = summaries.get(aid) or {}
+            answers = surveys.get(aid, []) if surveys is not None else None
+            fresh = self._summary(result, flags, current, day, answers=answers)
             changed = changed_fields(current, fresh)
             if changed:
-                writes.append((HEALTH_TABLE, result.account_id, changed))
-        existing = [a for a in self._all(Alert) if a.account_id in scope] if alerts else []
-        before = {a.id: a.to_record() for a in existing}
-        reconciled = [
-            alert
-            for alert in (reconcile_alerts(existing, all_flags, day, scope=scope) if alerts else [])
-            if before.get(alert.id) != alert.to_record()
-        ]
+                writes.append((HEALTH_TABLE, aid, changed))
+        reconciled = self._reconciled(scope, all_flags, day) if alerts else []
         if not writes and not reconciled:
             return 0
         with self.store.transaction() as txn:
             self._write_in(txn, writes)
-            for alert in reconciled:
-                old = txn.get(Alert.table, alert.id)
-                record = alert.to_record()
-                if old is not None:
+            for record, before in reconciled:
+                aid = record["id"]
+                # The live record: the transaction caught up with every other process.
+                old = self.store.peek(Alert.table, aid)
+                if old is None:
+                    values = record
+                else:
                     # A teammate's snooze made since our copy was read is theirs to keep.
-                    stale = before.get(alert.id, {})
                     for name in _SNOOZE_FIELDS:
-                        if old.get(name) != stale.get(name):
+                        if old.get(name) != before.get(name):
                             record[name] = old.get(name)
-                if old is None or any(old.get(k) != v for k, v in record.items()):
-                    writes.append((Alert.table, alert.id, record))
-                    txn.write(Alert.table, alert.id, record)
+                    if all(old.get(k) == v for k, v in record.items()):
+                        continue
+                    values = changed_fields(old, record)  # only what changed
+                writes.append((Alert.table, aid, values))
+                txn.write(Alert.table, aid, values)
         return len(writes)
+
+    def _reconciled(
+        self, scope: set[str], flags: list[Flag], day: date
+    ) -> list[tuple[dict[str, Any], Mapping[str, Any]]]:
+        """The alerts of the accounts in ``scope`` that today's ``flags`` change, each with
+        its record as read before (empty for a new alert), from the stored records."""
+        existing = [
+            alert_record(r) for r in self.store.scan(Alert.table) if r.get("account_id") in scope
+        ]
+        before = {a["id"]: a for a in existing}
+        out: list[tuple[dict[str, Any], Mapping[str, Any]]] = []
+        for alert in reconcile_alert_records(existing, flags, day, scope=scope):
+            old = before.get(alert["id"])
+            if old != alert:
+                out.append((dict(alert), old or {}))
+        return out
 
     def _summary(
         self,
@@ -295,19 +356,27 @@ class Health(Onboarding, SuccessPlans):
         day: date,
         *,
         nps: bool = True,
+        answers: list[dict[str, Any]] | None = None,
     ) -> dict[str, Any]:
         """The account's health record after scoring on ``day`` (``current``: the record
         before). One history point per day: a second score on the same day replaces it.
-        ``nps=False`` leaves out the latest NPS (a pass whose record is not the last)."""
+        ``nps=False`` leaves out the latest NPS (a pass whose record is not the last);
+        ``answers``: the account's survey records when the caller has them at hand."""
         iso = day.isoformat()
-        history = [list(p) for p in current.get("history", [])]
+        history = list(current.get("history", ()))  # points are never changed, only replaced
         if result.score is not None:
             if history and history[-1][0] == iso:
                 history[-1] = [iso, result.score]
             elif not history or history[-1][0] < iso:
                 history.append([iso, result.score])
             history = history[-HISTORY_DAYS:]
-        points = [(date.fromisoformat(d), v) for d, v in history]
+        latest_nps = None
+        if nps:
+            if answers is None:
+                answers = self._light_records(SurveyResponse, result.account_id)
+            latest_nps = self._latest_nps_of(
+                LightSurvey.from_record(r) for r in answers if r.get("kind", "nps") == "nps"
+            )
         return {
             "account_id": result.account_id,
             "score": result.score,
@@ -316,15 +385,10 @@ class Health(Onboarding, SuccessPlans):
             "flags": [f.rule for f in flags],
             "as_of": iso,
             "history": history,
-            "trend": trend(points, day, self.settings.health.trend_days),
+            "trend": stored_trend(history, day, self.settings.health.trend_days),
             "last_touch": None if result.last_touch is None else result.last_touch.isoformat(),
             "model": self.health_model_id,
-            "nps": self._latest_nps_of(
-                LightSurvey.from_record(r)
-                for r in self._light_records(SurveyResponse, result.account_id)
-            )
-            if nps
-            else None,
+            "nps": latest_nps,
         }
 
     def initial_health(self, days: Sequence[date]) -> dict[str, list[dict[str, Any]]]:
@@ -342,20 +406,26 @@ class Health(Onboarding, SuccessPlans):
         ids = [r["id"] for r in self.store.scan(Account.table)]
         with self._uncached(), gc_paused():
             groups = self._input_groups()
+            surveys = groups[SurveyResponse.table]
             for n, day in enumerate(days):
                 last = n == len(days) - 1  # earlier days: only their score is kept
-                for result, flags in self._score(ids, day, groups, flags=last):
+                for result, flags in self._score(ids, day, groups, flags=last, explain=False):
                     aid = result.account_id
                     summaries[aid] = self._summary(
-                        result, flags, summaries.get(aid, {}), day, nps=last
+                        result,
+                        flags,
+                        summaries.get(aid, {}),
+                        day,
+                        nps=last,
+                        answers=surveys.get(aid, []),
                     )
                     if last:
                         scope.add(aid)
                         flags_now.extend(flags)
-        alerts = reconcile_alerts([], flags_now, days[-1], scope=scope) if days else []
+        alerts = reconcile_alert_records([], flags_now, days[-1], scope=scope) if days else []
         return {
             HEALTH_TABLE: [{"id": aid, **summary} for aid, summary in summaries.items()],
-            Alert.table: [alert.to_record() for alert in alerts],
+            Alert.table: [dict(alert) for alert in alerts],
         }
 
     @cached_property
@@ -376,9 +446,16 @@ class Health(Onboarding, SuccessPlans):
     def refresh_health(
         self, account_ids: Iterable[str] | None = None, as_of: date | None = None
     ) -> int:
-        return self.record_health(
-            self.evaluate(account_ids, as_of, cache_models=account_ids is not None), as_of
-        )
+        day = as_of or clock.today()
+        # One pause for the whole pass, and what it made let go before the collector runs
+        # again: re-enabled between scoring and writing, its first pass walked every result.
+        with gc_paused():
+            results, groups = self._evaluate(
+                account_ids, day, account_ids is not None, explain=False
+            )
+            written = self.record_health(results, as_of, surveys=groups.get(SurveyResponse.table))
+            del results, groups
+        return written
 
     def release_health_inputs(self) -> None:
         """After a whole-book rescore: let go of the tables it parsed (the screens read

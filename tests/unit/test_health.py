@@ -358,7 +358,7 @@ def test_future_data_is_ignored(cfg: HealthConfig) -> None:
     base = typical()
     later = date(2026, 6, 2)
     assert isinstance(base.usage, UsageHistory)
-    assert base.success_plan is not None
+    assert isinstance(base.success_plan, SuccessPlan)
     noisy = replace(
         base,
         usage=base.usage.model_copy(
