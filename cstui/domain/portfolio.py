@@ -152,12 +152,7 @@ def build_row(
         renewal = days_to_renewal = None
     else:
         renewal, days_to_renewal = days.parsed.get(renewal_iso) or days.parse(renewal_iso)
-    if last_touch is None:
-        since = None
-    else:
-        since = days.since.get(last_touch)
-        if since is None:
-            since = days.count_since(last_touch)
+    since = None if last_touch is None else _days_since(days, last_touch)
     tags = get("tags")
     key = f"{name} {get('domain', '')} {owner} {' '.join(tags) if tags else ''}"
     return PortfolioRow(
@@ -180,6 +175,19 @@ def build_row(
         None,  # nps
         to_report(arr, currency),
     )
+
+
+def _days_since(days: _DayCache, last_touch: date) -> int:
+    since = days.since.get(last_touch)
+    return days.count_since(last_touch) if since is None else since
+
+
+def touch_row(row: PortfolioRow, last_touch: date | None, today: date) -> None:
+    """Give a row another last touch (a rescore moved it), counted as :func:`build_row`
+    counts it, without building the row again."""
+    days = _DAY_CACHE if _DAY_CACHE.today == today else _DAY_CACHE.on(today)
+    row.last_touch = last_touch
+    row.days_since_touch = None if last_touch is None else _days_since(days, last_touch)
 
 
 SORT_KEYS: dict[str, Callable[[PortfolioRow], Any]] = {

@@ -798,6 +798,7 @@ class Store:
         for name in list(self._lazy):
             self._lazy[name] = fresh.lazy.get(name, self._lazy[name])
         self._clean = dict(fresh.lazy)
+        waiting = sum(map(len, self._pending.values()))
         self._pending = {}
         # The records read stay (they are current); where they lie, the new file says.
         self._unparsed = {
@@ -805,6 +806,8 @@ class Store:
             for name, known in self._unparsed.items()
             if name in self._lazy
         }
+        if waiting > _MANY_CHANGES:
+            _give_back_memory()  # the lines a teammate's rescore left waiting
 
     def _install(self, s: snap.Snapshot) -> None:
         """Make ``s`` the in-memory state (the dict TinyDB reads is kept, emptied, refilled)."""
@@ -909,7 +912,7 @@ class Store:
         """A new record id: a 26-character ULID, unique across processes, sortable by time."""
         return self._ids()
 
-    def _record(self, table: str, id: str) -> Record | None:
+    def _record(self, table: str, id: str, *, keep: bool = True) -> Record | None:
         lazy = self._lazy.get(table)
         if lazy is not None:
             known = self._unparsed.setdefault(table, _Unparsed())
@@ -921,7 +924,9 @@ class Store:
             except snap.InvalidSnapshot as exc:
                 raise snap.corrupt(self.snapshot_path, str(exc)) from None
             if decided:
-                return known.keep(id, rec)
+                if keep:
+                    return known.keep(id, rec)
+                return rec if rec is None else _replayed(rec, known.lines.get(id, ()))
             if known.finds < _FINDS_BEFORE_PARSE:
                 known.finds += 1
                 with contextlib.suppress(KeyError):
@@ -998,15 +1003,20 @@ class Store:
                 return None if known is None else known.records.get(id)
             return self._record(table, id)
 
-    def peek(self, table: str, id: str, *, include_deleted: bool = False) -> Record | None:
+    def peek(
+        self, table: str, id: str, *, include_deleted: bool = False, keep: bool = True
+    ) -> Record | None:
         """The live record itself, not a copy (None for a tombstone unless asked): read it,
         never mutate it.
 
         For building models, which copy the data anyway (``get`` would copy it twice), and
         for change handling, where copying a record's long history per change was the cost.
+        ``keep=False``: a record of an unparsed table read from its place in the file is
+        not kept (a teammate's rescore changes every health summary: the portfolio's rows
+        read each once, and keeping them all was the table again).
         """
         with self._mutex:
-            rec = self._record(table, id)
+            rec = self._record(table, id, keep=keep)
             return None if rec is None or (rec.get("_deleted") and not include_deleted) else rec
 
     def scan(self, table: str) -> Iterator[Record]:

@@ -194,6 +194,10 @@ class Slices:
     _count: int = 0
     _numbers: array[int] | None = None
     _sorted: tuple[array[int], array[int]] | None = None
+    _lines: array[int] | None = None
+    """Where each id starts in ``_text`` (and where the text ends), for a binary search:
+    a change to each of 50,000 health summaries looked its account up by scanning the
+    text, 0.35 ms each."""
 
     @classmethod
     def build(cls, spans: Mapping[str, list[tuple[int, int]]]) -> Slices:
@@ -256,29 +260,34 @@ class Slices:
     def spans(self, account_id: str) -> list[tuple[int, int]]:
         """``[start, end)`` of each record of ``account_id``, relative to the table body."""
         text, n, numbers = self._decode()
-        at = _line_at(text, account_id)
-        if at < 0:
+        i = self._index_of(text, n, account_id)
+        if i < 0:
             return []
-        i = text.count("\n", 0, at)  # the account's place in the sorted list
         first, last = numbers[i], numbers[i + 1]
         return [(numbers[n + 1 + 2 * k], numbers[n + 2 + 2 * k]) for k in range(first, last)]
+
+    def _index_of(self, text: str, n: int, account_id: str) -> int:
+        """The account's place in the sorted ids, or -1."""
+        if self._lines is None:
+            lines = array("I", [0])
+            at = text.find("\n")
+            while at >= 0:
+                lines.append(at + 1)
+                at = text.find("\n", at + 1)
+            lines.append(len(text) + 1)
+            self._lines = lines
+        lines = self._lines
+
+        def line(i: int) -> str:
+            return text[lines[i] : lines[i + 1] - 1]
+
+        i = bisect.bisect_left(range(n), account_id, key=line)
+        return i if i < n and line(i) == account_id else -1
 
 
 def _doc(text: str, numbers: array[int]) -> dict[str, str]:
     """Slices in their stored form: the ids between newlines, the numbers in base64."""
     return {"accounts": text, "spans": base64.b64encode(_little(numbers).tobytes()).decode("ascii")}
-
-
-def _line_at(text: str, line: str) -> int:
-    """Where ``line`` starts as a whole line of ``text`` (lines between newlines), or -1."""
-    if not line or "\n" in line:
-        return -1
-    if text.startswith(line) and text[len(line) : len(line) + 1] in ("", "\n"):
-        return 0
-    at = text.find(f"\n{line}\n")
-    if at >= 0:
-        return at + 1
-    return len(text) - len(line) if text.endswith(f"\n{line}") else -1
 
 
 def _little(numbers: array[int]) -> array[int]:

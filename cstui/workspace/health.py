@@ -117,7 +117,7 @@ class Health(Onboarding, SuccessPlans):
         it is read already (a screen shows one account at a time)."""
         if self._summaries is not None:
             return self._summaries.get(account_id)
-        return self.store.peek(HEALTH_TABLE, account_id)
+        return self.store.peek(HEALTH_TABLE, account_id, keep=False)
 
     @staticmethod
     def _latest_nps_of(surveys: Iterable[SurveyLike]) -> int | None:

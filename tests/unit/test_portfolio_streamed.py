@@ -71,3 +71,31 @@ def test_rows_tell_whether_the_book_is_scored_today(demo_dir: Path, tmp_path: Pa
         assert ws.health_is_current(date(2026, 11, 23)) is True  # that day's answer, in full
     finally:
         ws.close()
+
+
+def test_a_teammates_rescore_reaches_the_rows_as_a_fresh_build_makes_them(
+    demo_dir: Path, tmp_path: Path
+) -> None:
+    """Rows take another process's new scores in place (no account read again, no summary
+    kept), and then equal the rows a fresh start builds."""
+    data = _copy(demo_dir, tmp_path, "data")
+    clock.freeze(clock.today() + timedelta(days=9))
+    ws = Workspace.open(data, user="me")
+    try:
+        before = {r.id: r.health for r in ws.portfolio()}
+        teammate = Workspace.open(data, user="me")
+        assert teammate.rescore_if_due() is True
+        teammate.store.close(checkpoint=False)  # the scores wait in the journal
+        ws.poll()
+        assert ws.health_is_current() is True
+        assert HEALTH in ws.store._lazy
+        assert not ws.store._unparsed[HEALTH].records  # looked up, not kept
+        fresh = Workspace.open(data, user="me")
+        try:
+            rows = sorted(ws.portfolio(), key=lambda r: r.id)
+            assert rows == sorted(fresh.portfolio(), key=lambda r: r.id)
+            assert {r.id: r.health for r in rows} != before  # nine days later: scores moved
+        finally:
+            fresh.close()
+    finally:
+        ws.close()
