@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from itertools import accumulate
-from typing import Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from cstui import clock
 from cstui.demo import names
@@ -47,6 +47,9 @@ from cstui.domain.models import (
     TaskSource,
     Tier,
 )
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsLenAndGetItem
 
 __all__ = ["DEFAULT_OWNERS", "FEATURES_TOTAL", "LEAN_ABOVE", "MODELS", "generate"]
 
@@ -167,6 +170,29 @@ _NPS_WEIGHTS: dict[str, tuple[int, int, int]] = {
 # --------------------------------------------------------------------------------------------
 # Small helpers
 # --------------------------------------------------------------------------------------------
+
+
+class _Rng(random.Random):
+    """``random.Random`` with cheaper ``randint`` and ``choice``: the same draws.
+
+    The library's ``randint(a, b)`` is ``randrange(a, b + 1)``, which checks and converts
+    its arguments on every call before it draws ``a + _randbelow(b - a + 1)``; ``choice``
+    draws ``seq[_randbelow(len(seq))]``. These draw exactly that, one call deep, so a seed
+    gives the same book as with the plain ``Random`` (the generator makes millions of
+    these calls). ``_randbelow`` is the library's own, whichever its Python uses.
+    """
+
+    _randbelow: Callable[[int], int]
+
+    def randint(self, a: int, b: int) -> int:
+        if b < a:
+            raise ValueError(f"empty range for randint({a}, {b})")
+        return a + self._randbelow(b - a + 1)
+
+    def choice(self, seq: SupportsLenAndGetItem[T]) -> T:
+        if not len(seq):
+            raise IndexError("Cannot choose from an empty sequence")
+        return seq[self._randbelow(len(seq))]
 
 
 def _quota(
@@ -324,7 +350,7 @@ class _Book:
 
     def __init__(self, n: int, seed: int, today: date, owners: tuple[str, ...]) -> None:
         self.n = n
-        self.rng = random.Random(seed)
+        self.rng = _Rng(seed)
         self.rng_seed = seed
         self.today = today
         self.owners = owners
@@ -1076,7 +1102,7 @@ class _Book:
         renewals screen has past months. The account's ARR is what the last renewal left:
         an expansion's ARR before it was lower, a contraction's higher. Its own RNG, so the
         rest of the book stays what it was for a seed."""
-        rng = random.Random(f"renewals:{self.rng_seed}")
+        rng = _Rng(f"renewals:{self.rng_seed}")
         table = self.tables["renewals"]
         churn_codes = ("no_value", "budget", "competitor", "champion_left", "product_gap")
         for a in self.accounts:
