@@ -120,7 +120,7 @@ _MIN_AGE_DAYS: dict[Stage, int] = {
 }
 """How long a customer has been with us, at least, to be in an established stage."""
 
-_ACTIVITY_KINDS = (
+_ACTIVITY_KINDS_ENUM = (
     ActivityKind.MEETING,
     ActivityKind.CALL,
     ActivityKind.EMAIL,
@@ -134,7 +134,16 @@ _KIND_WEIGHTS: dict[Tier, tuple[int, ...]] = {
 }
 """Cumulative odds of each activity kind (meeting, call, e-mail, note, QBR, exec report)."""
 
-_SENTIMENTS = (Sentiment.POSITIVE, Sentiment.NEUTRAL, Sentiment.NEGATIVE)
+_MEETING, _CALL, _EMAIL, _NOTE, _QBR, _EXEC_REPORT = _ACTIVITY_KINDS = tuple(
+    k.value for k in _ACTIVITY_KINDS_ENUM
+)
+"""The activity kinds as the values the records hold (the generator works with those)."""
+_STORY_KINDS = (_MEETING, _CALL, _QBR)
+_POSITIVE, _NEUTRAL, _NEGATIVE = _SENTIMENTS = tuple(
+    s.value for s in (Sentiment.POSITIVE, Sentiment.NEUTRAL, Sentiment.NEGATIVE)
+)
+_TECH_TOUCH_COUNT_ODDS = tuple(accumulate((10, 35, 35, 20)))
+"""Cumulative odds of 0, 1, 2 or 3 touches a year for a tech-touch account."""
 _ODDS_FALLING = tuple(accumulate((15, 35, 50)))
 _ODDS_BEFORE_FALL = tuple(accumulate((35, 55, 10)))
 _ODDS_DIP = tuple(accumulate((15, 40, 45)))
@@ -239,6 +248,13 @@ def _pick(rng: random.Random, items: Sequence[T], cumulative: Sequence[int]) -> 
     return items[bisect_right(cumulative, rng.random() * cumulative[-1])]
 
 
+def _choice_of(rng: random.Random, items: Sequence[T], cumulative: Sequence[int]) -> T:
+    """``rng.choices(items, weights)[0]``, the same draw and arithmetic, with the weights
+    accumulated once (``cumulative``) instead of on every call."""
+    total = cumulative[-1] + 0.0
+    return items[bisect_right(cumulative, rng.random() * total, 0, len(items) - 1)]
+
+
 _ROI_RETURN: Final = {10: 0.9, 15: 1.15, 20: 1.3, 30: 1.45, 40: 1.65, 60: 1.95, 80: 2.4}
 """Value ÷ annual fee per demo pace: one pace in seven a little under its fee, the rest
 15–140 % above it."""
@@ -264,16 +280,29 @@ def _days(n: int) -> timedelta:
 # --------------------------------------------------------------------------------------------
 
 
+_NEVER: Final = date.max.toordinal() + 1
+
+
+class _IsoDays(dict[int, str]):
+    """``YYYY-MM-DD`` of a day by its ordinal, each written once: a book has a few thousand
+    distinct days and a million dated values."""
+
+    def __missing__(self, day: int) -> str:
+        text = self[day] = date.fromordinal(day).isoformat()
+        return text
+
+
 @dataclass(slots=True)
 class _Person:
     id: str
     short: str
     """How a CSM refers to them in a task: surname (Japanese) or first name (English)."""
     role: ContactRole
-    left_on: date | None = None
+    left: int = _NEVER
+    """The day (ordinal) they left the customer; ``_NEVER`` while they are there."""
 
-    def active_on(self, d: date) -> bool:
-        return self.left_on is None or d < self.left_on
+    def active_on(self, d: int) -> bool:
+        return d < self.left
 
 
 @dataclass(slots=True)
@@ -300,10 +329,11 @@ class _Acc:
     onboarding: tuple[str, Rec] | None = None
     """(plan id, next open item on our side), for an onboarding task."""
 
-    def first(self, *roles: ContactRole, on: date | None = None) -> _Person | None:
+    def first(self, *roles: ContactRole, on: int | None = None) -> _Person | None:
+        """The first contact in one of ``roles`` (in that order), there on day ``on``."""
         for role in roles:
             for p in self.contacts:
-                if p.role is role and (on is None or p.active_on(on)):
+                if p.role is role and (on is None or on < p.left):
                     return p
         return None
 
@@ -353,6 +383,8 @@ class _Book:
         self.rng = _Rng(seed)
         self.rng_seed = seed
         self.today = today
+        self.today_o = today.toordinal()
+        self.iso = _IsoDays()
         self.owners = owners
         self.lean = n > LEAN_ABOVE
         self.counters: dict[str, int] = {}
@@ -610,14 +642,14 @@ class _Book:
         for a in sorted(leaving, key=lambda x: x.id):
             champ = a.first(ContactRole.CHAMPION)
             assert champ is not None
-            champ.left_on = today - _days(rng.randint(7, 180))
+            champ.left = self.today_o - rng.randint(7, 180)
             a.champion_left = True
         table = self.tables["contacts"]
         for a, recs in zip(self.accounts, records, strict=True):
             for person, rec in zip(a.contacts, recs, strict=True):
-                if person.left_on is not None:
+                if person.left != _NEVER:
                     rec["active"] = False
-                    rec["left_on"] = person.left_on.isoformat()
+                    rec["left_on"] = self.iso[person.left]
                 table.append(rec)
 
     def people(self, a: _Acc) -> list[Rec]:
@@ -712,40 +744,30 @@ class _Book:
         end_ord, start_ord = a.end.toordinal(), a.start.toordinal()
         first = self.grid_ord[lo] if lo < len(self.grid_ord) else end_ord
         volume = seats * ratio * volume_pu * max(0.0, (first - start_ord) / 7)
-        grid_ord, grid_str = self.grid_ord, self.grid_str
+        shape = (growth, drop, span, depth, ramp)
+        fs, troubles = self._usage_shape(pattern, lo, hi, end_ord, start_ord, shape)
+        base = seats * ratio  # seats * ratio * f, evaluated left to right as ever
         snaps: list[Rec] = []
-        for i in range(lo, hi):
-            o = grid_ord[i]
-            w = (end_ord - o) / 7
-            trouble = 0.0
-            if pattern == _HEALTHY:
-                f = 1.0 - growth * min(w, 52.0) / 52.0
-            elif pattern == _DECLINING:
-                p = max(0.0, 1.0 - w / span)
-                f, trouble = 1.0 - drop * p**1.5, p
-            elif pattern == _RECOVERING:
-                if w >= 24:
-                    p = 0.0
-                elif w >= 14:
-                    p = (24 - w) / 10
-                else:
-                    p = max(0.0, (w - 5) / 9)
-                f, trouble = 1.0 - depth * p, p
-            else:
-                f = min(1.0, 0.1 + 0.9 * (o - start_ord) / 7 / ramp)
-            expected = seats * ratio * f * (0.94 + 0.12 * r())
-            active = min(cap, int(expected + 0.5))
+        add = snaps.append
+        for day, f, trouble in zip(self.grid_str[lo:hi], fs, troubles, strict=True):
+            expected = base * f * (0.94 + 0.12 * r())
+            active = int(expected + 0.5)
+            if active > cap:
+                active = cap
             volume += expected * volume_pu * step
             tickets = int(expected * (tickets_pu + trouble * trouble_pu) + r())
-            snaps.append(
+            most = 5 + active // 20
+            features = round(feat * (0.4 + 0.6 * f))
+            features = 1 if features < 1 else min(features, FEATURES_TOTAL)
+            add(
                 {
-                    "date": grid_str[i],
+                    "date": day,
                     "logins": int(expected * logins_pu * step * (0.94 + 0.12 * r()) + 0.5),
                     "active_users": active,
                     "key_feature_uses": int(expected * key_pu * step * (0.6 + 0.4 * f) + 0.5),
-                    "features_used": min(FEATURES_TOTAL, max(1, round(feat * (0.4 + 0.6 * f)))),
+                    "features_used": features,
                     "data_volume": int(volume),
-                    "open_tickets": min(tickets, 5 + active // 20),
+                    "open_tickets": tickets if tickets < most else most,
                 }
             )
         self.tables["usage"].append(
@@ -757,23 +779,53 @@ class _Book:
             }
         )
 
+    def _usage_shape(
+        self,
+        pattern: str,
+        lo: int,
+        hi: int,
+        end_ord: int,
+        start_ord: int,
+        shape: tuple[float, float, int, float, float],
+    ) -> tuple[list[float], list[float]]:
+        """The pattern's factor on full use and its trouble (0–1) at each reading ``lo:hi``
+        of the grid (see :meth:`usage`)."""
+        growth, drop, span, depth, ramp = shape
+        weeks = [(end_ord - o) / 7 for o in self.grid_ord[lo:hi]]
+        calm = [0.0] * len(weeks)
+        if pattern == _HEALTHY:
+            return [1.0 - growth * min(w, 52.0) / 52.0 for w in weeks], calm
+        if pattern == _DECLINING:
+            ps = [max(0.0, 1.0 - w / span) for w in weeks]
+            return [1.0 - drop * p**1.5 for p in ps], ps
+        if pattern == _RECOVERING:
+            ps = [
+                0.0 if w >= 24 else (24 - w) / 10 if w >= 14 else max(0.0, (w - 5) / 9)
+                for w in weeks
+            ]
+            return [1.0 - depth * p for p in ps], ps
+        return [
+            min(1.0, 0.1 + 0.9 * (o - start_ord) / 7 / ramp) for o in self.grid_ord[lo:hi]
+        ], calm
+
     # ---------------------------------------------------------------------------- activities
 
     def fill(self, pair: tuple[str, str], lang: int, **extra: object) -> str:
         """A phrase in the account's language with its placeholders filled at random."""
-        rng = self.rng
         text = pair[lang]
         if "{" not in text:
             return text
-        month = rng.randint(1, 12)
+        randint, choice = self.rng.randint, self.rng.choice
+        month = randint(1, 12)
         values: dict[str, object] = {
-            "feature": rng.choice(names.FEATURES)[lang],
-            "n": rng.choice((10, 15, 20, 30, 40)),
+            "feature": choice(names.FEATURES)[lang],
+            "n": choice((10, 15, 20, 30, 40)),
             "month_ja": month,
             "month_en": names.MONTHS_EN[month - 1],
         }
-        values.update(extra)
-        return text.format(**values)
+        if extra:
+            values.update(extra)
+        return text.format_map(values)
 
     def activities(self, a: _Acc) -> None:
         """A touch history whose last touch varies from today to months ago.
@@ -781,106 +833,104 @@ class _Book:
         High touch meets every 1–3 weeks, mid touch every 3–6; one high-touch account in ten
         and one mid-touch account in seven has gone quiet for two months or more. Tech touch
         gets up to three automated touches a year, the latest mostly within its 90-day
-        cadence, and some accounts none at all.
+        cadence, and some accounts none at all. Days are ordinals here (see ``_Book.iso``).
         """
         rng = self.rng
-        r = rng.random
-        end = a.end
+        r, randint = rng.random, rng.randint
+        end = a.end.toordinal()
         new = a.stage in (Stage.KICKOFF, Stage.ONBOARDING)
         if a.tier is Tier.TECH:
-            window_start = max(a.start, end - _days(365))
-            count = rng.choices((0, 1, 2, 3), (10, 35, 35, 20))[0]
-            if new:
-                gap = rng.randint(0, 10)
-            else:
-                gap = rng.randint(0, 85) if r() < 0.75 else rng.randint(91, 300)
-            d = end - _days(gap)
-            dates: list[date] = []
-            while d >= window_start and len(dates) < count:
-                dates.append(d)
-                d -= _days(rng.randint(30, 120))
-            for d in reversed(dates):
-                kind_name, pair = rng.choice(names.TECH_TOUCH)
-                kind = ActivityKind(kind_name)
-                sentiment = Sentiment.POSITIVE if r() < 0.3 else Sentiment.NEUTRAL
-                contact = a.first(ContactRole.CHAMPION, ContactRole.ADMIN, on=d)
-                parts = [contact.id] if contact and kind is not ActivityKind.NOTE else []
-                text = self.fill(pair, a.lang)
-                self.activity(a, kind, d, text, parts, sentiment)
+            self.tech_touches(a, end, new)
             self.closing_note(a)
             return
-        window_start = max(a.start, end - _days(180 if self.lean else rng.randint(180, 365)))
+        window_start = max(a.start.toordinal(), end - (180 if self.lean else randint(180, 365)))
         x = r() + (0.25 if a.pattern == _DECLINING else 0.0)  # they stop answering
         high = a.tier is Tier.HIGH
         if new:
-            gap = rng.randint(0, 7)
+            gap = randint(0, 7)
         elif x < (0.75 if high else 0.7):
-            gap = rng.randint(0, 13 if high else 29)
+            gap = randint(0, 13 if high else 29)
         elif x < (0.9 if high else 0.85):
-            gap = rng.randint(15, 40) if high else rng.randint(31, 59)
+            gap = randint(15, 40) if high else randint(31, 59)
         else:
-            gap = rng.randint(60, 150 if high else 180)  # gone quiet
+            gap = randint(60, 150 if high else 180)  # gone quiet
         if new:
             cadence = (5, 12)
         elif a.tier is Tier.HIGH:
             cadence = (10, 21)
         else:
             cadence = (20, 45)
-        dates = []
-        d = end - _days(gap)
+        dates: list[int] = []
+        d = end - gap
         limit = 6 if self.lean else 10_000
         while d > window_start and len(dates) < limit:
             dates.append(d)
-            d -= _days(rng.randint(*cadence))
+            d -= randint(*cadence)
         if new:
-            self.activity(
-                a,
-                ActivityKind.MEETING,
-                a.start,
-                names.KICKOFF[a.lang],
-                self.participants(a, a.start, 3),
-                Sentiment.POSITIVE,
-            )
+            start = a.start.toordinal()
+            kickoff = names.KICKOFF[a.lang]
+            parts = self.participants(a, start, 3)
+            self.activity(a, _MEETING, start, kickoff, parts, _POSITIVE)
         weights = _KIND_WEIGHTS[a.tier]
         for d in reversed(dates):
-            self.touch(a, d, weights, new)
+            self.touch(a, end, d, weights, new)
         self.closing_note(a)
 
-    def touch(self, a: _Acc, d: date, weights: tuple[int, ...], new: bool) -> None:
+    def tech_touches(self, a: _Acc, end: int, new: bool) -> None:
+        """Up to three automated touches in the last year (see :meth:`activities`)."""
+        rng = self.rng
+        r, randint = rng.random, rng.randint
+        window_start = max(a.start.toordinal(), end - 365)
+        count = _choice_of(rng, (0, 1, 2, 3), _TECH_TOUCH_COUNT_ODDS)
+        if new:
+            gap = randint(0, 10)
+        elif r() < 0.75:
+            gap = randint(0, 85)
+        else:
+            gap = randint(91, 300)
+        d = end - gap
+        dates: list[int] = []
+        while d >= window_start and len(dates) < count:
+            dates.append(d)
+            d -= randint(30, 120)
+        for d in reversed(dates):
+            kind, pair = rng.choice(names.TECH_TOUCH)
+            sentiment = _POSITIVE if r() < 0.3 else _NEUTRAL
+            contact = a.first(ContactRole.CHAMPION, ContactRole.ADMIN, on=d)
+            parts = [contact.id] if contact and kind != _NOTE else []
+            text = self.fill(pair, a.lang)
+            self.activity(a, kind, d, text, parts, sentiment)
+
+    def touch(self, a: _Acc, end: int, d: int, weights: tuple[int, ...], new: bool) -> None:
         rng = self.rng
         r = rng.random
-        weeks = (a.end - d).days / 7
-        sentiment = _pick(rng, _SENTIMENTS, self.sentiment_odds(a, weeks))
+        sentiment = _pick(rng, _SENTIMENTS, self.sentiment_odds(a, (end - d) / 7))
         if new and r() < 0.5:
             text = self.fill(names.ONBOARDING_SESSION, a.lang)
-            self.activity(a, ActivityKind.MEETING, d, text, self.participants(a, d, 3), sentiment)
+            self.activity(a, _MEETING, d, text, self.participants(a, d, 3), sentiment)
             return
         kind = _pick(rng, _ACTIVITY_KINDS, weights)
         via = False
-        if kind is ActivityKind.EXEC_REPORT:
+        if kind == _EXEC_REPORT:
             champ = a.first(ContactRole.CHAMPION, on=d)
             boss = a.first(ContactRole.EXECUTIVE_SPONSOR, ContactRole.DECISION_MAKER, on=d)
             if champ is not None and (boss is None or r() < 0.4):
                 via, parts = True, [champ.id]
             else:
                 parts = [boss.id] if boss else []
-        elif kind is ActivityKind.NOTE:
+        elif kind == _NOTE:
             parts = []
-        elif kind in (ActivityKind.MEETING, ActivityKind.QBR):
+        elif kind in (_MEETING, _QBR):
             parts = self.participants(a, d, 3)
         else:
             parts = self.participants(a, d, 1)
-        story = (
-            sentiment is Sentiment.POSITIVE
-            and kind in (ActivityKind.MEETING, ActivityKind.CALL, ActivityKind.QBR)
-            and r() < 0.1
-        )
+        story = sentiment == _POSITIVE and kind in _STORY_KINDS and r() < 0.1
         if story:
             text = self.fill(rng.choice(names.STORIES), a.lang)
         elif via:
             text = names.VIA_CHAMPION[a.lang]
         else:
-            text = self.fill(rng.choice(names.SUMMARIES[kind.value, sentiment.value]), a.lang)
+            text = self.fill(rng.choice(names.SUMMARIES[kind, sentiment]), a.lang)
         self.activity(a, kind, d, text, parts, sentiment, via=via, story=story)
 
     def sentiment_odds(self, a: _Acc, weeks_before_end: float) -> tuple[int, ...]:
@@ -892,8 +942,8 @@ class _Book:
             return _ODDS_DIP
         return _ODDS_HEALTHY if p == _HEALTHY else _ODDS_NEW
 
-    def participants(self, a: _Acc, d: date, most: int) -> list[str]:
-        here = [p.id for p in a.contacts if p.active_on(d)]
+    def participants(self, a: _Acc, d: int, most: int) -> list[str]:
+        here = [p.id for p in a.contacts if d < p.left]
         if len(here) <= 1:
             return here
         return self.rng.sample(here, self.rng.randint(1, min(most, len(here))))
@@ -902,33 +952,34 @@ class _Book:
         if a.stage is Stage.CHURNED:
             reason = self.rng.choice(names.CHURN_REASONS)[a.lang]
             text = names.CHURN_NOTE[a.lang].format(reason=reason)
-            self.activity(a, ActivityKind.NOTE, a.end, text, [], Sentiment.NEGATIVE)
+            self.activity(a, _NOTE, a.end.toordinal(), text, [], _NEGATIVE)
         elif a.stage is Stage.NOT_A_FIT:
-            d = self.today - _days(self.rng.randint(5, 40))
+            d = self.today_o - self.rng.randint(5, 40)
             text = names.NOT_A_FIT_NOTE[a.lang]
-            self.activity(a, ActivityKind.NOTE, max(d, a.start), text, [], Sentiment.NEUTRAL)
+            self.activity(a, _NOTE, max(d, a.start.toordinal()), text, [], _NEUTRAL)
 
     def activity(
         self,
         a: _Acc,
-        kind: ActivityKind,
-        d: date,
+        kind: str,
+        d: int,
         summary: str,
         participants: list[str],
-        sentiment: Sentiment,
+        sentiment: str,
         *,
         via: bool = False,
         story: bool = False,
     ) -> None:
+        """One activity record: ``kind`` and ``sentiment`` as their values, ``d`` an ordinal."""
         self.tables["activities"].append(
             {
                 "id": self.next_id("act"),
                 "account_id": a.id,
-                "kind": kind.value,
-                "date": d.isoformat(),
+                "kind": kind,
+                "date": self.iso[d],
                 "summary": summary,
                 "participants": participants,
-                "sentiment": sentiment.value,
+                "sentiment": sentiment,
                 "via_champion": via,
                 "created_by": a.owner,
                 "story": story,
@@ -1205,7 +1256,7 @@ class _Book:
                 table.append(self.survey(a, SurveyKind.CSAT, d, score, comment))
 
     def survey(self, a: _Acc, kind: SurveyKind, d: date, score: int, comment: str) -> Rec:
-        here = [p.id for p in a.contacts if p.active_on(d)]
+        here = [p.id for p in a.contacts if p.active_on(d.toordinal())]
         who = self.rng.choice(here) if here and self.rng.random() < 0.85 else None
         return {
             "id": self.next_id("srv"),
@@ -1313,7 +1364,7 @@ class _Book:
         general = rng.sample(names.TASKS_GENERAL, count - len(picks))
         for slug, pair, usual, source in general:
             who = a.first(
-                ContactRole.CHAMPION, ContactRole.ADMIN, ContactRole.END_USER, on=self.today
+                ContactRole.CHAMPION, ContactRole.ADMIN, ContactRole.END_USER, on=self.today_o
             )
             text = self.fill(pair, lang, contact=who.short if who else a.name)
             key = f"{source}:{a.id}:{slug}" if source != "manual" else ""
@@ -1361,7 +1412,7 @@ class _Book:
             lang = asking[0].lang
             contacts: list[str] = []
             for a in asking:
-                champ = a.first(ContactRole.CHAMPION, ContactRole.ADMIN, on=today)
+                champ = a.first(ContactRole.CHAMPION, ContactRole.ADMIN, on=self.today_o)
                 if champ is not None:
                     contacts.append(champ.id)
             status = rng.choices(statuses, (30, 25, 20, 15, 10))[0]
