@@ -255,6 +255,13 @@ def _choice_of(rng: random.Random, items: Sequence[T], cumulative: Sequence[int]
     return items[bisect_right(cumulative, rng.random() * total, 0, len(items) - 1)]
 
 
+_LIGHT, _DEEP = Audience.LIGHT.value, Audience.DEEP.value
+_AT_RISK = ObjectiveStatus.AT_RISK.value
+
+_CORE_STEPS: Final = [s for s in names.ONBOARDING_STEPS if s[4]]
+_OPTIONAL_STEPS: Final = [s for s in names.ONBOARDING_STEPS if not s[4]]
+"""The onboarding template's core steps (every plan has them) and optional ones."""
+
 _ROI_RETURN: Final = {10: 0.9, 15: 1.15, 20: 1.3, 30: 1.45, 40: 1.65, 60: 1.95, 80: 2.4}
 """Value ÷ annual fee per demo pace: one pace in seven a little under its fee, the rest
 15–140 % above it."""
@@ -993,39 +1000,39 @@ class _Book:
 
     def onboarding(self, a: _Acc) -> None:
         """A checklist from the template, due dates from offsets; past items mostly done."""
-        rng, today = self.rng, self.today
-        r = rng.random
+        rng, today, iso = self.rng, self.today_o, self.iso
+        r, randint = rng.random, rng.randint
         tech = a.tier is Tier.TECH
         scale = 0.7 if tech else 1.0  # tech touch runs a shorter, self-serve programme
         steps = names.ONBOARDING_STEPS
-        core = [s for s in steps if s[4]]
-        optional = [s for s in steps if not s[4]]
-        size = rng.randint(8, 12)
+        core, optional = _CORE_STEPS, _OPTIONAL_STEPS
+        size = randint(8, 12)
         if size < len(core):
             core = [s for s in core if s[0] != "wrap-up"]
         chosen = core + rng.sample(optional, max(0, size - len(core)))
         chosen.sort(key=lambda s: (s[2], steps.index(s)))
-        age = (today - a.start).days
+        start = a.start.toordinal()
+        age = today - start
         plan_id = self.next_id("onb")
         items: list[Rec] = []
         first_value_done: bool | None = None
         for key, phase, offset, side, is_core, first_value, pair in chosen:
             offset = round(offset * scale)
-            due = a.start + _days(offset)
+            due = start + offset  # days as ordinals
             if offset == 0:
                 done = True
             elif due < today:
                 done = r() < 0.85
-            elif (due - today).days <= 7:
+            elif due - today <= 7:
                 done = r() < 0.25
             else:
                 done = r() < 0.04
-            done_on: date | None = None
+            done_on: str | None = None
             if done and offset == 0:
-                done_on = a.start  # the kickoff meeting is the start
+                done_on = iso[start]  # the kickoff meeting is the start
             elif done:
-                done_on = due + _days(rng.randint(-3, 4)) if due < today else today
-                done_on = min(today, max(a.start, done_on - _days(rng.randint(0, 2))))
+                day = due + randint(-3, 4) if due < today else today
+                done_on = iso[min(today, max(start, day - randint(0, 2)))]
             if first_value:
                 first_value_done = done if (done or due < today) else None
             items.append(
@@ -1034,12 +1041,12 @@ class _Book:
                     "phase": phase,
                     "title": pair[a.lang],
                     "offset_days": offset,
-                    "due": due.isoformat(),
+                    "due": iso[due],
                     "owner_side": side,
                     "core": is_core,
                     "first_value": first_value,
                     "done": done,
-                    "done_on": done_on.isoformat() if done_on else None,
+                    "done_on": done_on,
                     "notes": "",
                     "depends_on": [],
                     "by_week": "",
@@ -1054,7 +1061,7 @@ class _Book:
                 "id": plan_id,
                 "account_id": a.id,
                 "template": "mid-touch-60" if tech else "b2b-saas-90",
-                "start": a.start.isoformat(),
+                "start": iso[start],
                 "items": items,
                 "satisfaction": rng.randint(5, 10) if age >= 30 and r() < 0.45 else None,
                 "comprehension_ok": (r() < 0.85) if trained else None,
@@ -1076,15 +1083,15 @@ class _Book:
         template, goal = rng.choice(names.GOALS)
         count = rng.randint(2, 4)
         deep_n = 0 if r() < 0.2 else (2 if count == 4 and r() < 0.3 else 1)
-        specs = [(Audience.LIGHT, s) for s in rng.sample(names.OBJECTIVES_LIGHT, count - deep_n)]
-        specs += [(Audience.DEEP, s) for s in rng.sample(names.OBJECTIVES_DEEP, deep_n)]
+        specs = [(_LIGHT, s) for s in rng.sample(names.OBJECTIVES_LIGHT, count - deep_n)]
+        specs += [(_DEEP, s) for s in rng.sample(names.OBJECTIVES_DEEP, deep_n)]
         pace = rng.uniform(*_KPI_PACE[a.pattern])
         objectives: list[Rec] = []
         term = 24 if a.multi_year else 12
         start = max(a.start, add_months(a.renewal, -term))  # this contract term
         for k, (audience, (title, kpi_name, unit, b_lo, b_hi, t_lo, t_hi)) in enumerate(specs, 1):
-            due = a.renewal if audience is Audience.DEEP else add_months(start, 6)
-            if audience is Audience.DEEP:
+            due = a.renewal if audience == _DEEP else add_months(start, 6)
+            if audience == _DEEP:
                 who = a.first(ContactRole.EXECUTIVE_SPONSOR, ContactRole.DECISION_MAKER)
             else:
                 who = a.first(ContactRole.CHAMPION)
@@ -1103,16 +1110,16 @@ class _Book:
                 }
             override: str | None = None
             if a.pattern == _DECLINING and r() < 0.2:
-                override = ObjectiveStatus.AT_RISK.value
+                override = _AT_RISK
             objectives.append(
                 {
                     "id": f"o{k}",
                     "title": title[a.lang],
-                    "audience": audience.value,
+                    "audience": audience,
                     "stakeholder_id": who.id if who else None,
                     "kpi": kpi,
-                    "start": start.isoformat(),
-                    "due": due.isoformat(),
+                    "start": self.iso[start.toordinal()],
+                    "due": self.iso[due.toordinal()],
                     "status_override": override,
                 }
             )
@@ -1197,23 +1204,29 @@ class _Book:
     def measurements(
         self, a: _Acc, start: date, due: date, baseline: float, target: float, pace: float
     ) -> list[Rec]:
-        """Baseline at the start, then readings every 30–60 days keeping pace (or not)."""
-        rng = self.rng
-        last = min(self.today, a.end)
-        span = max(1, (due - start).days)
-        points: list[Rec] = []
-        d = start
+        """Baseline at the start, then readings every 30–60 days keeping pace (or not); the
+        last five of them."""
+        uniform, randint = self.rng.uniform, self.rng.randint
+        first = start.toordinal()  # days as ordinals
+        last = min(self.today_o, a.end.toordinal())
+        span = max(1, due.toordinal() - first)
+        declining = a.pattern == _DECLINING
+        never_negative = baseline >= 0 and target >= 0  # counts and hours
+        gain = target - baseline
+        points: list[tuple[int, float]] = []
+        d = first
         while d <= last:
-            elapsed = min(1.0, (d - start).days / span)
-            progress = elapsed * pace + rng.uniform(-0.05, 0.05) if d > start else 0.0
-            if a.pattern == _DECLINING and (last - d).days < 60 and d > start:
+            elapsed = min(1.0, (d - first) / span)
+            progress = elapsed * pace + uniform(-0.05, 0.05) if d > first else 0.0
+            if declining and last - d < 60 and d > first:
                 progress *= 0.7  # slipping back lately
-            value = baseline + (target - baseline) * min(progress, 1.1)
-            if baseline >= 0 and target >= 0:
-                value = max(0.0, value)  # counts and hours never go negative
-            points.append({"date": d.isoformat(), "value": float(round(value, 1))})
-            d += _days(rng.randint(30, 60))
-        return points[-5:] if len(points) > 5 else points
+            value = baseline + gain * min(progress, 1.1)
+            if never_negative:
+                value = max(0.0, value)
+            points.append((d, value))
+            d += randint(30, 60)
+        iso = self.iso
+        return [{"date": iso[d], "value": float(round(v, 1))} for d, v in points[-5:]]
 
     # ---------------------------------------------------------------------------- surveys
 
