@@ -174,6 +174,9 @@ _NPS_WEIGHTS: dict[str, tuple[int, int, int]] = {
     _RAMPING: (35, 50, 15),
 }
 """Promoter / passive / detractor odds: detractors cluster where usage is falling."""
+_NPS_KINDS = ("promoter", "passive", "detractor")
+_NPS_ODDS = {pattern: tuple(accumulate(odds)) for pattern, odds in _NPS_WEIGHTS.items()}
+_NPS, _CSAT = SurveyKind.NPS.value, SurveyKind.CSAT.value
 
 
 # --------------------------------------------------------------------------------------------
@@ -306,10 +309,8 @@ class _Person:
     """How a CSM refers to them in a task: surname (Japanese) or first name (English)."""
     role: ContactRole
     left: int = _NEVER
-    """The day (ordinal) they left the customer; ``_NEVER`` while they are there."""
-
-    def active_on(self, d: int) -> bool:
-        return d < self.left
+    """The day (ordinal) they left the customer; ``_NEVER`` while they are there: a
+    contact is there on day ``d`` when ``d < left``."""
 
 
 @dataclass(slots=True)
@@ -1232,51 +1233,53 @@ class _Book:
 
     def surveys(self, a: _Acc) -> None:
         """NPS from ~60% of accounts in the last year, CSAT after support for ~25%."""
-        rng, today = self.rng, self.today
-        r = rng.random
-        first = max(a.start + _days(30), today - _days(365))
-        if first > a.end:
+        rng = self.rng
+        r, randint, choice = rng.random, rng.randint, rng.choice
+        end = a.end.toordinal()  # days as ordinals
+        first = max(a.start.toordinal() + 30, self.today_o - 365)
+        if first > end:
             return
-        span = (a.end - first).days
+        span = end - first
         table = self.tables["surveys"]
         if r() < 0.6:
             many = a.tier is not Tier.TECH and not self.lean
-            for _ in range(rng.randint(1, 3) if many else 1):
+            for _ in range(randint(1, 3) if many else 1):
                 if a.pattern == _DECLINING and r() < 0.6:
-                    d = a.end - _days(rng.randint(0, min(span, 60)))
+                    d = end - randint(0, min(span, 60))
                 else:
-                    d = first + _days(rng.randint(0, span))
-                kind = rng.choices(("promoter", "passive", "detractor"), _NPS_WEIGHTS[a.pattern])[0]
+                    d = first + randint(0, span)
+                kind = _choice_of(rng, _NPS_KINDS, _NPS_ODDS[a.pattern])
                 if kind == "promoter":
-                    score = rng.choice((9, 10))
+                    score = choice((9, 10))
                 elif kind == "passive":
-                    score = rng.choice((7, 8))
+                    score = choice((7, 8))
                 else:
-                    score = rng.choice((0, 2, 3, 4, 5, 5, 6, 6, 6))
+                    score = choice((0, 2, 3, 4, 5, 5, 6, 6, 6))
                 comment = ""
                 if r() < 0.5:
-                    comment = self.fill(rng.choice(names.NPS_COMMENTS[kind]), a.lang)
-                table.append(self.survey(a, SurveyKind.NPS, d, score, comment))
+                    comment = self.fill(choice(names.NPS_COMMENTS[kind]), a.lang)
+                table.append(self.survey(a, _NPS, d, score, comment))
         if r() < 0.25:
-            for _ in range(rng.randint(1, 2)):
-                d = first + _days(rng.randint(0, span))
+            for _ in range(randint(1, 2)):
+                d = first + randint(0, span)
                 bad = r() < (0.6 if a.pattern == _DECLINING else 0.15)
                 score = rng.choice((1, 2, 3)) if bad else rng.choice((4, 5, 5))
                 comment = ""
                 if r() < 0.4:
                     pool = names.CSAT_COMMENTS["bad" if bad else "good"]
                     comment = rng.choice(pool)[a.lang]
-                table.append(self.survey(a, SurveyKind.CSAT, d, score, comment))
+                table.append(self.survey(a, _CSAT, d, score, comment))
 
-    def survey(self, a: _Acc, kind: SurveyKind, d: date, score: int, comment: str) -> Rec:
-        here = [p.id for p in a.contacts if p.active_on(d.toordinal())]
+    def survey(self, a: _Acc, kind: str, d: int, score: int, comment: str) -> Rec:
+        """One survey record: ``kind`` a :class:`SurveyKind` value, ``d`` an ordinal."""
+        here = [p.id for p in a.contacts if d < p.left]
         who = self.rng.choice(here) if here and self.rng.random() < 0.85 else None
         return {
             "id": self.next_id("srv"),
             "account_id": a.id,
             "contact_id": who,
-            "kind": kind.value,
-            "date": d.isoformat(),
+            "kind": kind,
+            "date": self.iso[d],
             "score": score,
             "comment": comment,
         }
@@ -1381,7 +1384,7 @@ class _Book:
             )
             text = self.fill(pair, lang, contact=who.short if who else a.name)
             key = f"{source}:{a.id}:{slug}" if source != "manual" else ""
-            prio = rng.choices((Priority(usual), Priority.HIGH, Priority.LOW), (6, 2, 2))[0]
+            prio = _choice_of(rng, (Priority(usual), Priority.HIGH, Priority.LOW), (6, 8, 10))
             picks.append((text, prio, TaskSource(source), key, None))
         return picks
 
