@@ -24,7 +24,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from itertools import accumulate
+from itertools import accumulate, count
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from cstui import clock
@@ -290,6 +290,14 @@ def _days(n: int) -> timedelta:
 # --------------------------------------------------------------------------------------------
 
 
+_PLAIN: Final[dict[str, str]] = {
+    m.value: m.value
+    for kind in (Tier, Stage, ContactRole, Priority, TaskSource, Outcome)
+    for m in kind
+}
+"""Enum values as plain text, looked up by member: a ``StrEnum`` member hashes and compares
+as its value, so this is a dict look-up instead of the (much slower) ``.value`` property."""
+
 _NEVER: Final = date.max.toordinal() + 1
 
 
@@ -395,7 +403,7 @@ class _Book:
         self.iso = _IsoDays()
         self.owners = owners
         self.lean = n > LEAN_ABOVE
-        self.counters: dict[str, int] = {}
+        self.counters: dict[str, Iterator[int]] = {}
         self.tables: dict[str, list[Rec]] = {m.table: [] for m in MODELS}
         self.accounts: list[_Acc] = []
         if self.lean:
@@ -408,9 +416,10 @@ class _Book:
         self.grid_str = [d.isoformat() for d in grid]
 
     def next_id(self, prefix: str) -> str:
-        n = self.counters.get(prefix, 0) + 1
-        self.counters[prefix] = n
-        return f"{prefix}-{n:06d}"
+        counter = self.counters.get(prefix)
+        if counter is None:
+            counter = self.counters[prefix] = count(1)
+        return f"{prefix}-{next(counter):06d}"
 
     def build(self) -> dict[str, list[Rec]]:
         self.plan_accounts()
@@ -620,13 +629,13 @@ class _Book:
             "id": a.id,
             "name": a.name,
             "domain": a.domain,
-            "tier": a.tier.value,
-            "stage": a.stage.value,
+            "tier": _PLAIN[a.tier],
+            "stage": _PLAIN[a.stage],
             "owner": a.owner,
             "arr": a.arr,
             "currency": a.currency,
-            "contract_start": a.start.isoformat(),
-            "renewal_date": a.renewal.isoformat(),
+            "contract_start": self.iso[a.start.toordinal()],
+            "renewal_date": self.iso[a.renewal.toordinal()],
             "seats": a.seats,
             "crm_ids": {},
             "tags": tags,
@@ -708,8 +717,8 @@ class _Book:
                     "account_id": a.id,
                     "name": display,
                     "email": f"{local}@{a.domain}",
-                    "title": rng.choice(names.TITLES[role.value])[a.lang],
-                    "role": role.value,
+                    "title": rng.choice(names.TITLES[role])[a.lang],
+                    "role": _PLAIN[role],
                     "active": True,
                     "left_on": None,
                 }
@@ -1193,7 +1202,7 @@ class _Book:
                     "arr_due": arr_due,
                     "currency": a.currency,
                     "forecast": "at_risk" if outcome is Outcome.CHURNED else "likely",
-                    "outcome": outcome.value,
+                    "outcome": _PLAIN[outcome],
                     "new_arr": 0 if outcome is Outcome.CHURNED else a.arr,
                     "churn_reason": rng.choice(churn_codes) if outcome is Outcome.CHURNED else None,
                     "closed_on": min(closed, self.today).isoformat(),
@@ -1322,10 +1331,10 @@ class _Book:
                     "account_id": acc.id if acc else None,
                     "title": title,
                     "due": due.isoformat() if due else None,
-                    "priority": prio.value,
+                    "priority": _PLAIN[prio],
                     "done": done,
                     "done_on": done_on.isoformat() if done_on else None,
-                    "source": source.value,
+                    "source": _PLAIN[source],
                     "owner": acc.owner if acc else self.owners[0],
                     "notes": notes,
                     "key": key,
