@@ -18,6 +18,7 @@ big ones with the models, and the tests prove the shapes are identical.
 
 from __future__ import annotations
 
+import functools
 import math
 import random
 from bisect import bisect_left, bisect_right
@@ -401,6 +402,8 @@ class _Book:
         self.today = today
         self.today_o = today.toordinal()
         self.iso = _IsoDays()
+        self.add_months = functools.cache(add_months)
+        """``add_months``, each (day, months) worked out once: contract dates repeat."""
         self.owners = owners
         self.lean = n > LEAN_ABOVE
         self.counters: dict[str, Iterator[int]] = {}
@@ -556,13 +559,13 @@ class _Book:
         stage = a.stage
         if stage is Stage.KICKOFF:
             a.start = today - _days(rng.randint(0, 14))
-            a.renewal = add_months(a.start, 12)
+            a.renewal = self.add_months(a.start, 12)
         elif stage is Stage.ONBOARDING:
             a.start = today - _days(rng.randint(15, 90))
-            a.renewal = add_months(a.start, 12)
+            a.renewal = self.add_months(a.start, 12)
         elif stage is Stage.CHURNED:
             a.renewal = today - _days(rng.randint(7, 300))
-            a.start = add_months(a.renewal, -12 * rng.randint(1, 3))
+            a.start = self.add_months(a.renewal, -12 * rng.randint(1, 3))
         else:
             term = 12
             if stage is Stage.RENEWAL:
@@ -574,12 +577,12 @@ class _Book:
                 offset = rng.randint(60, 365)
             a.renewal = today + _days(offset)
             k = 1
-            a.start = add_months(a.renewal, -term)
+            a.start = self.add_months(a.renewal, -term)
             while (today - a.start).days < _MIN_AGE_DAYS[stage]:
                 k += 1
-                a.start = add_months(a.renewal, -term * k)
+                a.start = self.add_months(a.renewal, -term * k)
             if rng.random() < 0.35:
-                a.start = add_months(a.start, -term)
+                a.start = self.add_months(a.start, -term)
         a.end = a.renewal if stage is Stage.CHURNED else today
 
     def assign_patterns(self) -> None:
@@ -1098,9 +1101,9 @@ class _Book:
         pace = rng.uniform(*_KPI_PACE[a.pattern])
         objectives: list[Rec] = []
         term = 24 if a.multi_year else 12
-        start = max(a.start, add_months(a.renewal, -term))  # this contract term
+        start = max(a.start, self.add_months(a.renewal, -term))  # this contract term
         for k, (audience, (title, kpi_name, unit, b_lo, b_hi, t_lo, t_hi)) in enumerate(specs, 1):
-            due = a.renewal if audience == _DEEP else add_months(start, 6)
+            due = a.renewal if audience == _DEEP else self.add_months(start, 6)
             if audience == _DEEP:
                 who = a.first(ContactRole.EXECUTIVE_SPONSOR, ContactRole.DECISION_MAKER)
             else:
@@ -1180,7 +1183,7 @@ class _Book:
             elif a.stage in (Stage.KICKOFF, Stage.ONBOARDING, Stage.NOT_A_FIT):
                 continue
             else:
-                due = add_months(a.renewal, -term)
+                due = self.add_months(a.renewal, -term)
                 if due <= a.start or due > self.today:
                     continue
                 roll = rng.random()
@@ -1194,18 +1197,19 @@ class _Book:
             arr_due = max(unit, round(before / unit) * unit)
             early = rng.randint(0, 20)  # decided a little before the due day; a churn on it
             closed = due if outcome is Outcome.CHURNED else due - _days(early)
+            due_text = self.iso[due.toordinal()]
             table.append(
                 {
-                    "id": f"{a.id}:{due.isoformat()}",
+                    "id": f"{a.id}:{due_text}",
                     "account_id": a.id,
-                    "due": due.isoformat(),
+                    "due": due_text,
                     "arr_due": arr_due,
                     "currency": a.currency,
                     "forecast": "at_risk" if outcome is Outcome.CHURNED else "likely",
                     "outcome": _PLAIN[outcome],
                     "new_arr": 0 if outcome is Outcome.CHURNED else a.arr,
                     "churn_reason": rng.choice(churn_codes) if outcome is Outcome.CHURNED else None,
-                    "closed_on": min(closed, self.today).isoformat(),
+                    "closed_on": self.iso[min(closed, self.today).toordinal()],
                     "notes": "",
                     "implied": False,
                 }
