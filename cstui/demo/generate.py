@@ -501,13 +501,14 @@ class _Book:
         jp = _spread(rng, names.JP_STEMS, names.JP_INDUSTRIES)
         en = _spread(rng, names.EN_STEMS, names.EN_INDUSTRIES)
         out: list[tuple[str, str, str, bool]] = []
+        kana = {w for w, *_ in (*names.JP_STEMS, *names.JP_INDUSTRIES) if _is_katakana(w)}
         kj = ke = 0
         for lang in langs:
             if lang == _JA:
                 (stem, stem_rom), (ind, ind_rom, tag) = jp[kj % len(jp)]
                 r = kj // len(jp)
                 kj += 1
-                sep = "・" if _is_katakana(stem) and _is_katakana(ind) else ""
+                sep = "・" if stem in kana and ind in kana else ""
                 core, dom = f"{stem}{sep}{ind}", f"{stem_rom}-{ind_rom}"
                 if 1 <= r <= len(names.JP_REGIONS):
                     region, region_rom = names.JP_REGIONS[r - 1]
