@@ -190,22 +190,32 @@ class _Rng(random.Random):
 
     The library's ``randint(a, b)`` is ``randrange(a, b + 1)``, which checks and converts
     its arguments on every call before it draws ``a + _randbelow(b - a + 1)``; ``choice``
-    draws ``seq[_randbelow(len(seq))]``. These draw exactly that, one call deep, so a seed
-    gives the same book as with the plain ``Random`` (the generator makes millions of
-    these calls). ``_randbelow`` is the library's own, whichever its Python uses.
+    draws ``seq[_randbelow(len(seq))]``. These draw exactly that, with ``_randbelow``'s
+    rejection loop (``getrandbits`` of the width's bit length until below the width)
+    written out in place, so a seed gives the same book as with the plain ``Random`` (the
+    generator makes millions of these calls). ``test_demo_draws`` checks, on the Python
+    that runs it, that the stream stays the library's draw for draw.
     """
 
-    _randbelow: Callable[[int], int]
-
     def randint(self, a: int, b: int) -> int:
-        if b < a:
+        n = b - a + 1
+        if n <= 0:
             raise ValueError(f"empty range for randint({a}, {b})")
-        return a + self._randbelow(b - a + 1)
+        getrandbits, k = self.getrandbits, n.bit_length()
+        r = getrandbits(k)
+        while r >= n:
+            r = getrandbits(k)
+        return a + r
 
     def choice(self, seq: SupportsLenAndGetItem[T]) -> T:
-        if not len(seq):
+        n = len(seq)
+        if not n:
             raise IndexError("Cannot choose from an empty sequence")
-        return seq[self._randbelow(len(seq))]
+        getrandbits, k = self.getrandbits, n.bit_length()
+        r = getrandbits(k)
+        while r >= n:
+            r = getrandbits(k)
+        return seq[r]
 
 
 def _quota(
