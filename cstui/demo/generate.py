@@ -22,7 +22,7 @@ import functools
 import math
 import random
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, MutableSequence, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from itertools import accumulate, count
@@ -186,15 +186,16 @@ _NPS, _CSAT = SurveyKind.NPS.value, SurveyKind.CSAT.value
 
 
 class _Rng(random.Random):
-    """``random.Random`` with cheaper ``randint`` and ``choice``: the same draws.
+    """``random.Random`` with cheaper ``randint``, ``choice`` and ``shuffle``: the same draws.
 
     The library's ``randint(a, b)`` is ``randrange(a, b + 1)``, which checks and converts
     its arguments on every call before it draws ``a + _randbelow(b - a + 1)``; ``choice``
-    draws ``seq[_randbelow(len(seq))]``. These draw exactly that, with ``_randbelow``'s
-    rejection loop (``getrandbits`` of the width's bit length until below the width)
-    written out in place, so a seed gives the same book as with the plain ``Random`` (the
-    generator makes millions of these calls). ``test_demo_draws`` checks, on the Python
-    that runs it, that the stream stays the library's draw for draw.
+    draws ``seq[_randbelow(len(seq))]`` and ``shuffle`` one ``_randbelow`` per place.
+    These draw exactly that, with ``_randbelow``'s rejection loop (``getrandbits`` of the
+    width's bit length until below the width) written out in place, so a seed gives the
+    same book as with the plain ``Random`` (the generator makes millions of these calls).
+    ``test_demo_draws`` checks, on the Python that runs it, that the stream stays the
+    library's draw for draw.
     """
 
     def randint(self, a: int, b: int) -> int:
@@ -216,6 +217,16 @@ class _Rng(random.Random):
         while r >= n:
             r = getrandbits(k)
         return seq[r]
+
+    def shuffle(self, x: MutableSequence[Any]) -> None:
+        getrandbits = self.getrandbits
+        for i in reversed(range(1, len(x))):  # the library's Fisher-Yates, draw for draw
+            n = i + 1
+            k = n.bit_length()
+            j = getrandbits(k)
+            while j >= n:
+                j = getrandbits(k)
+            x[i], x[j] = x[j], x[i]
 
 
 def _quota(
