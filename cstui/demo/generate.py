@@ -18,14 +18,15 @@ big ones with the models, and the tests prove the shapes are identical.
 
 from __future__ import annotations
 
+import functools
 import math
 import random
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, MutableSequence, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from itertools import accumulate
-from typing import Any, Final, TypeVar
+from itertools import accumulate, count
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from cstui import clock
 from cstui.demo import names
@@ -47,6 +48,9 @@ from cstui.domain.models import (
     TaskSource,
     Tier,
 )
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsLenAndGetItem
 
 __all__ = ["DEFAULT_OWNERS", "FEATURES_TOTAL", "LEAN_ABOVE", "MODELS", "generate"]
 
@@ -117,7 +121,7 @@ _MIN_AGE_DAYS: dict[Stage, int] = {
 }
 """How long a customer has been with us, at least, to be in an established stage."""
 
-_ACTIVITY_KINDS = (
+_ACTIVITY_KINDS_ENUM = (
     ActivityKind.MEETING,
     ActivityKind.CALL,
     ActivityKind.EMAIL,
@@ -131,7 +135,16 @@ _KIND_WEIGHTS: dict[Tier, tuple[int, ...]] = {
 }
 """Cumulative odds of each activity kind (meeting, call, e-mail, note, QBR, exec report)."""
 
-_SENTIMENTS = (Sentiment.POSITIVE, Sentiment.NEUTRAL, Sentiment.NEGATIVE)
+_MEETING, _CALL, _EMAIL, _NOTE, _QBR, _EXEC_REPORT = _ACTIVITY_KINDS = tuple(
+    k.value for k in _ACTIVITY_KINDS_ENUM
+)
+"""The activity kinds as the values the records hold (the generator works with those)."""
+_STORY_KINDS = (_MEETING, _CALL, _QBR)
+_POSITIVE, _NEUTRAL, _NEGATIVE = _SENTIMENTS = tuple(
+    s.value for s in (Sentiment.POSITIVE, Sentiment.NEUTRAL, Sentiment.NEGATIVE)
+)
+_TECH_TOUCH_COUNT_ODDS = tuple(accumulate((10, 35, 35, 20)))
+"""Cumulative odds of 0, 1, 2 or 3 touches a year for a tech-touch account."""
 _ODDS_FALLING = tuple(accumulate((15, 35, 50)))
 _ODDS_BEFORE_FALL = tuple(accumulate((35, 55, 10)))
 _ODDS_DIP = tuple(accumulate((15, 40, 45)))
@@ -162,11 +175,58 @@ _NPS_WEIGHTS: dict[str, tuple[int, int, int]] = {
     _RAMPING: (35, 50, 15),
 }
 """Promoter / passive / detractor odds: detractors cluster where usage is falling."""
+_NPS_KINDS = ("promoter", "passive", "detractor")
+_NPS_ODDS = {pattern: tuple(accumulate(odds)) for pattern, odds in _NPS_WEIGHTS.items()}
+_NPS, _CSAT = SurveyKind.NPS.value, SurveyKind.CSAT.value
 
 
 # --------------------------------------------------------------------------------------------
 # Small helpers
 # --------------------------------------------------------------------------------------------
+
+
+class _Rng(random.Random):
+    """``random.Random`` with cheaper ``randint``, ``choice`` and ``shuffle``: the same draws.
+
+    The library's ``randint(a, b)`` is ``randrange(a, b + 1)``, which checks and converts
+    its arguments on every call before it draws ``a + _randbelow(b - a + 1)``; ``choice``
+    draws ``seq[_randbelow(len(seq))]`` and ``shuffle`` one ``_randbelow`` per place.
+    These draw exactly that, with ``_randbelow``'s rejection loop (``getrandbits`` of the
+    width's bit length until below the width) written out in place, so a seed gives the
+    same book as with the plain ``Random`` (the generator makes millions of these calls).
+    ``test_demo_draws`` checks, on the Python that runs it, that the stream stays the
+    library's draw for draw.
+    """
+
+    def randint(self, a: int, b: int) -> int:
+        n = b - a + 1
+        if n <= 0:
+            raise ValueError(f"empty range for randint({a}, {b})")
+        getrandbits, k = self.getrandbits, n.bit_length()
+        r = getrandbits(k)
+        while r >= n:
+            r = getrandbits(k)
+        return a + r
+
+    def choice(self, seq: SupportsLenAndGetItem[T]) -> T:
+        n = len(seq)
+        if not n:
+            raise IndexError("Cannot choose from an empty sequence")
+        getrandbits, k = self.getrandbits, n.bit_length()
+        r = getrandbits(k)
+        while r >= n:
+            r = getrandbits(k)
+        return seq[r]
+
+    def shuffle(self, x: MutableSequence[Any]) -> None:
+        getrandbits = self.getrandbits
+        for i in reversed(range(1, len(x))):  # the library's Fisher-Yates, draw for draw
+            n = i + 1
+            k = n.bit_length()
+            j = getrandbits(k)
+            while j >= n:
+                j = getrandbits(k)
+            x[i], x[j] = x[j], x[i]
 
 
 def _quota(
@@ -213,6 +273,20 @@ def _pick(rng: random.Random, items: Sequence[T], cumulative: Sequence[int]) -> 
     return items[bisect_right(cumulative, rng.random() * cumulative[-1])]
 
 
+def _choice_of(rng: random.Random, items: Sequence[T], cumulative: Sequence[int]) -> T:
+    """``rng.choices(items, weights)[0]``, the same draw and arithmetic, with the weights
+    accumulated once (``cumulative``) instead of on every call."""
+    total = cumulative[-1] + 0.0
+    return items[bisect_right(cumulative, rng.random() * total, 0, len(items) - 1)]
+
+
+_LIGHT, _DEEP = Audience.LIGHT.value, Audience.DEEP.value
+_AT_RISK = ObjectiveStatus.AT_RISK.value
+
+_CORE_STEPS: Final = [s for s in names.ONBOARDING_STEPS if s[4]]
+_OPTIONAL_STEPS: Final = [s for s in names.ONBOARDING_STEPS if not s[4]]
+"""The onboarding template's core steps (every plan has them) and optional ones."""
+
 _ROI_RETURN: Final = {10: 0.9, 15: 1.15, 20: 1.3, 30: 1.45, 40: 1.65, 60: 1.95, 80: 2.4}
 """Value ÷ annual fee per demo pace: one pace in seven a little under its fee, the rest
 15–140 % above it."""
@@ -238,16 +312,35 @@ def _days(n: int) -> timedelta:
 # --------------------------------------------------------------------------------------------
 
 
+_PLAIN: Final[dict[str, str]] = {
+    m.value: m.value
+    for kind in (Tier, Stage, ContactRole, Priority, TaskSource, Outcome)
+    for m in kind
+}
+"""Enum values as plain text, looked up by member: a ``StrEnum`` member hashes and compares
+as its value, so this is a dict look-up instead of the (much slower) ``.value`` property."""
+
+_NEVER: Final = date.max.toordinal() + 1
+
+
+class _IsoDays(dict[int, str]):
+    """``YYYY-MM-DD`` of a day by its ordinal, each written once: a book has a few thousand
+    distinct days and a million dated values."""
+
+    def __missing__(self, day: int) -> str:
+        text = self[day] = date.fromordinal(day).isoformat()
+        return text
+
+
 @dataclass(slots=True)
 class _Person:
     id: str
     short: str
     """How a CSM refers to them in a task: surname (Japanese) or first name (English)."""
     role: ContactRole
-    left_on: date | None = None
-
-    def active_on(self, d: date) -> bool:
-        return self.left_on is None or d < self.left_on
+    left: int = _NEVER
+    """The day (ordinal) they left the customer; ``_NEVER`` while they are there: a
+    contact is there on day ``d`` when ``d < left``."""
 
 
 @dataclass(slots=True)
@@ -274,10 +367,11 @@ class _Acc:
     onboarding: tuple[str, Rec] | None = None
     """(plan id, next open item on our side), for an onboarding task."""
 
-    def first(self, *roles: ContactRole, on: date | None = None) -> _Person | None:
+    def first(self, *roles: ContactRole, on: int | None = None) -> _Person | None:
+        """The first contact in one of ``roles`` (in that order), there on day ``on``."""
         for role in roles:
             for p in self.contacts:
-                if p.role is role and (on is None or p.active_on(on)):
+                if p.role is role and (on is None or on < p.left):
                     return p
         return None
 
@@ -324,12 +418,16 @@ class _Book:
 
     def __init__(self, n: int, seed: int, today: date, owners: tuple[str, ...]) -> None:
         self.n = n
-        self.rng = random.Random(seed)
+        self.rng = _Rng(seed)
         self.rng_seed = seed
         self.today = today
+        self.today_o = today.toordinal()
+        self.iso = _IsoDays()
+        self.add_months = functools.cache(add_months)
+        """``add_months``, each (day, months) worked out once: contract dates repeat."""
         self.owners = owners
         self.lean = n > LEAN_ABOVE
-        self.counters: dict[str, int] = {}
+        self.counters: dict[str, Iterator[int]] = {}
         self.tables: dict[str, list[Rec]] = {m.table: [] for m in MODELS}
         self.accounts: list[_Acc] = []
         if self.lean:
@@ -342,9 +440,10 @@ class _Book:
         self.grid_str = [d.isoformat() for d in grid]
 
     def next_id(self, prefix: str) -> str:
-        n = self.counters.get(prefix, 0) + 1
-        self.counters[prefix] = n
-        return f"{prefix}-{n:06d}"
+        counter = self.counters.get(prefix)
+        if counter is None:
+            counter = self.counters[prefix] = count(1)
+        return f"{prefix}-{next(counter):06d}"
 
     def build(self) -> dict[str, list[Rec]]:
         self.plan_accounts()
@@ -423,13 +522,14 @@ class _Book:
         jp = _spread(rng, names.JP_STEMS, names.JP_INDUSTRIES)
         en = _spread(rng, names.EN_STEMS, names.EN_INDUSTRIES)
         out: list[tuple[str, str, str, bool]] = []
+        kana = {w for w, *_ in (*names.JP_STEMS, *names.JP_INDUSTRIES) if _is_katakana(w)}
         kj = ke = 0
         for lang in langs:
             if lang == _JA:
                 (stem, stem_rom), (ind, ind_rom, tag) = jp[kj % len(jp)]
                 r = kj // len(jp)
                 kj += 1
-                sep = "・" if _is_katakana(stem) and _is_katakana(ind) else ""
+                sep = "・" if stem in kana and ind in kana else ""
                 core, dom = f"{stem}{sep}{ind}", f"{stem_rom}-{ind_rom}"
                 if 1 <= r <= len(names.JP_REGIONS):
                     region, region_rom = names.JP_REGIONS[r - 1]
@@ -481,13 +581,13 @@ class _Book:
         stage = a.stage
         if stage is Stage.KICKOFF:
             a.start = today - _days(rng.randint(0, 14))
-            a.renewal = add_months(a.start, 12)
+            a.renewal = self.add_months(a.start, 12)
         elif stage is Stage.ONBOARDING:
             a.start = today - _days(rng.randint(15, 90))
-            a.renewal = add_months(a.start, 12)
+            a.renewal = self.add_months(a.start, 12)
         elif stage is Stage.CHURNED:
             a.renewal = today - _days(rng.randint(7, 300))
-            a.start = add_months(a.renewal, -12 * rng.randint(1, 3))
+            a.start = self.add_months(a.renewal, -12 * rng.randint(1, 3))
         else:
             term = 12
             if stage is Stage.RENEWAL:
@@ -499,12 +599,12 @@ class _Book:
                 offset = rng.randint(60, 365)
             a.renewal = today + _days(offset)
             k = 1
-            a.start = add_months(a.renewal, -term)
+            a.start = self.add_months(a.renewal, -term)
             while (today - a.start).days < _MIN_AGE_DAYS[stage]:
                 k += 1
-                a.start = add_months(a.renewal, -term * k)
+                a.start = self.add_months(a.renewal, -term * k)
             if rng.random() < 0.35:
-                a.start = add_months(a.start, -term)
+                a.start = self.add_months(a.start, -term)
         a.end = a.renewal if stage is Stage.CHURNED else today
 
     def assign_patterns(self) -> None:
@@ -554,13 +654,13 @@ class _Book:
             "id": a.id,
             "name": a.name,
             "domain": a.domain,
-            "tier": a.tier.value,
-            "stage": a.stage.value,
+            "tier": _PLAIN[a.tier],
+            "stage": _PLAIN[a.stage],
             "owner": a.owner,
             "arr": a.arr,
             "currency": a.currency,
-            "contract_start": a.start.isoformat(),
-            "renewal_date": a.renewal.isoformat(),
+            "contract_start": self.iso[a.start.toordinal()],
+            "renewal_date": self.iso[a.renewal.toordinal()],
             "seats": a.seats,
             "crm_ids": {},
             "tags": tags,
@@ -584,14 +684,14 @@ class _Book:
         for a in sorted(leaving, key=lambda x: x.id):
             champ = a.first(ContactRole.CHAMPION)
             assert champ is not None
-            champ.left_on = today - _days(rng.randint(7, 180))
+            champ.left = self.today_o - rng.randint(7, 180)
             a.champion_left = True
         table = self.tables["contacts"]
         for a, recs in zip(self.accounts, records, strict=True):
             for person, rec in zip(a.contacts, recs, strict=True):
-                if person.left_on is not None:
+                if person.left != _NEVER:
                     rec["active"] = False
-                    rec["left_on"] = person.left_on.isoformat()
+                    rec["left_on"] = self.iso[person.left]
                 table.append(rec)
 
     def people(self, a: _Acc) -> list[Rec]:
@@ -642,8 +742,8 @@ class _Book:
                     "account_id": a.id,
                     "name": display,
                     "email": f"{local}@{a.domain}",
-                    "title": rng.choice(names.TITLES[role.value])[a.lang],
-                    "role": role.value,
+                    "title": rng.choice(names.TITLES[role])[a.lang],
+                    "role": _PLAIN[role],
                     "active": True,
                     "left_on": None,
                 }
@@ -686,40 +786,30 @@ class _Book:
         end_ord, start_ord = a.end.toordinal(), a.start.toordinal()
         first = self.grid_ord[lo] if lo < len(self.grid_ord) else end_ord
         volume = seats * ratio * volume_pu * max(0.0, (first - start_ord) / 7)
-        grid_ord, grid_str = self.grid_ord, self.grid_str
+        shape = (growth, drop, span, depth, ramp)
+        fs, troubles = self._usage_shape(pattern, lo, hi, end_ord, start_ord, shape)
+        base = seats * ratio  # seats * ratio * f, evaluated left to right as ever
         snaps: list[Rec] = []
-        for i in range(lo, hi):
-            o = grid_ord[i]
-            w = (end_ord - o) / 7
-            trouble = 0.0
-            if pattern == _HEALTHY:
-                f = 1.0 - growth * min(w, 52.0) / 52.0
-            elif pattern == _DECLINING:
-                p = max(0.0, 1.0 - w / span)
-                f, trouble = 1.0 - drop * p**1.5, p
-            elif pattern == _RECOVERING:
-                if w >= 24:
-                    p = 0.0
-                elif w >= 14:
-                    p = (24 - w) / 10
-                else:
-                    p = max(0.0, (w - 5) / 9)
-                f, trouble = 1.0 - depth * p, p
-            else:
-                f = min(1.0, 0.1 + 0.9 * (o - start_ord) / 7 / ramp)
-            expected = seats * ratio * f * (0.94 + 0.12 * r())
-            active = min(cap, int(expected + 0.5))
+        add = snaps.append
+        for day, f, trouble in zip(self.grid_str[lo:hi], fs, troubles, strict=True):
+            expected = base * f * (0.94 + 0.12 * r())
+            active = int(expected + 0.5)
+            if active > cap:
+                active = cap
             volume += expected * volume_pu * step
             tickets = int(expected * (tickets_pu + trouble * trouble_pu) + r())
-            snaps.append(
+            most = 5 + active // 20
+            features = round(feat * (0.4 + 0.6 * f))
+            features = 1 if features < 1 else min(features, FEATURES_TOTAL)
+            add(
                 {
-                    "date": grid_str[i],
+                    "date": day,
                     "logins": int(expected * logins_pu * step * (0.94 + 0.12 * r()) + 0.5),
                     "active_users": active,
                     "key_feature_uses": int(expected * key_pu * step * (0.6 + 0.4 * f) + 0.5),
-                    "features_used": min(FEATURES_TOTAL, max(1, round(feat * (0.4 + 0.6 * f)))),
+                    "features_used": features,
                     "data_volume": int(volume),
-                    "open_tickets": min(tickets, 5 + active // 20),
+                    "open_tickets": tickets if tickets < most else most,
                 }
             )
         self.tables["usage"].append(
@@ -731,23 +821,53 @@ class _Book:
             }
         )
 
+    def _usage_shape(
+        self,
+        pattern: str,
+        lo: int,
+        hi: int,
+        end_ord: int,
+        start_ord: int,
+        shape: tuple[float, float, int, float, float],
+    ) -> tuple[list[float], list[float]]:
+        """The pattern's factor on full use and its trouble (0–1) at each reading ``lo:hi``
+        of the grid (see :meth:`usage`)."""
+        growth, drop, span, depth, ramp = shape
+        weeks = [(end_ord - o) / 7 for o in self.grid_ord[lo:hi]]
+        calm = [0.0] * len(weeks)
+        if pattern == _HEALTHY:
+            return [1.0 - growth * min(w, 52.0) / 52.0 for w in weeks], calm
+        if pattern == _DECLINING:
+            ps = [max(0.0, 1.0 - w / span) for w in weeks]
+            return [1.0 - drop * p**1.5 for p in ps], ps
+        if pattern == _RECOVERING:
+            ps = [
+                0.0 if w >= 24 else (24 - w) / 10 if w >= 14 else max(0.0, (w - 5) / 9)
+                for w in weeks
+            ]
+            return [1.0 - depth * p for p in ps], ps
+        return [
+            min(1.0, 0.1 + 0.9 * (o - start_ord) / 7 / ramp) for o in self.grid_ord[lo:hi]
+        ], calm
+
     # ---------------------------------------------------------------------------- activities
 
     def fill(self, pair: tuple[str, str], lang: int, **extra: object) -> str:
         """A phrase in the account's language with its placeholders filled at random."""
-        rng = self.rng
         text = pair[lang]
         if "{" not in text:
             return text
-        month = rng.randint(1, 12)
+        randint, choice = self.rng.randint, self.rng.choice
+        month = randint(1, 12)
         values: dict[str, object] = {
-            "feature": rng.choice(names.FEATURES)[lang],
-            "n": rng.choice((10, 15, 20, 30, 40)),
+            "feature": choice(names.FEATURES)[lang],
+            "n": choice((10, 15, 20, 30, 40)),
             "month_ja": month,
             "month_en": names.MONTHS_EN[month - 1],
         }
-        values.update(extra)
-        return text.format(**values)
+        if extra:
+            values.update(extra)
+        return text.format_map(values)
 
     def activities(self, a: _Acc) -> None:
         """A touch history whose last touch varies from today to months ago.
@@ -755,106 +875,104 @@ class _Book:
         High touch meets every 1–3 weeks, mid touch every 3–6; one high-touch account in ten
         and one mid-touch account in seven has gone quiet for two months or more. Tech touch
         gets up to three automated touches a year, the latest mostly within its 90-day
-        cadence, and some accounts none at all.
+        cadence, and some accounts none at all. Days are ordinals here (see ``_Book.iso``).
         """
         rng = self.rng
-        r = rng.random
-        end = a.end
+        r, randint = rng.random, rng.randint
+        end = a.end.toordinal()
         new = a.stage in (Stage.KICKOFF, Stage.ONBOARDING)
         if a.tier is Tier.TECH:
-            window_start = max(a.start, end - _days(365))
-            count = rng.choices((0, 1, 2, 3), (10, 35, 35, 20))[0]
-            if new:
-                gap = rng.randint(0, 10)
-            else:
-                gap = rng.randint(0, 85) if r() < 0.75 else rng.randint(91, 300)
-            d = end - _days(gap)
-            dates: list[date] = []
-            while d >= window_start and len(dates) < count:
-                dates.append(d)
-                d -= _days(rng.randint(30, 120))
-            for d in reversed(dates):
-                kind_name, pair = rng.choice(names.TECH_TOUCH)
-                kind = ActivityKind(kind_name)
-                sentiment = Sentiment.POSITIVE if r() < 0.3 else Sentiment.NEUTRAL
-                contact = a.first(ContactRole.CHAMPION, ContactRole.ADMIN, on=d)
-                parts = [contact.id] if contact and kind is not ActivityKind.NOTE else []
-                text = self.fill(pair, a.lang)
-                self.activity(a, kind, d, text, parts, sentiment)
+            self.tech_touches(a, end, new)
             self.closing_note(a)
             return
-        window_start = max(a.start, end - _days(180 if self.lean else rng.randint(180, 365)))
+        window_start = max(a.start.toordinal(), end - (180 if self.lean else randint(180, 365)))
         x = r() + (0.25 if a.pattern == _DECLINING else 0.0)  # they stop answering
         high = a.tier is Tier.HIGH
         if new:
-            gap = rng.randint(0, 7)
+            gap = randint(0, 7)
         elif x < (0.75 if high else 0.7):
-            gap = rng.randint(0, 13 if high else 29)
+            gap = randint(0, 13 if high else 29)
         elif x < (0.9 if high else 0.85):
-            gap = rng.randint(15, 40) if high else rng.randint(31, 59)
+            gap = randint(15, 40) if high else randint(31, 59)
         else:
-            gap = rng.randint(60, 150 if high else 180)  # gone quiet
+            gap = randint(60, 150 if high else 180)  # gone quiet
         if new:
             cadence = (5, 12)
         elif a.tier is Tier.HIGH:
             cadence = (10, 21)
         else:
             cadence = (20, 45)
-        dates = []
-        d = end - _days(gap)
+        dates: list[int] = []
+        d = end - gap
         limit = 6 if self.lean else 10_000
         while d > window_start and len(dates) < limit:
             dates.append(d)
-            d -= _days(rng.randint(*cadence))
+            d -= randint(*cadence)
         if new:
-            self.activity(
-                a,
-                ActivityKind.MEETING,
-                a.start,
-                names.KICKOFF[a.lang],
-                self.participants(a, a.start, 3),
-                Sentiment.POSITIVE,
-            )
+            start = a.start.toordinal()
+            kickoff = names.KICKOFF[a.lang]
+            parts = self.participants(a, start, 3)
+            self.activity(a, _MEETING, start, kickoff, parts, _POSITIVE)
         weights = _KIND_WEIGHTS[a.tier]
         for d in reversed(dates):
-            self.touch(a, d, weights, new)
+            self.touch(a, end, d, weights, new)
         self.closing_note(a)
 
-    def touch(self, a: _Acc, d: date, weights: tuple[int, ...], new: bool) -> None:
+    def tech_touches(self, a: _Acc, end: int, new: bool) -> None:
+        """Up to three automated touches in the last year (see :meth:`activities`)."""
+        rng = self.rng
+        r, randint = rng.random, rng.randint
+        window_start = max(a.start.toordinal(), end - 365)
+        count = _choice_of(rng, (0, 1, 2, 3), _TECH_TOUCH_COUNT_ODDS)
+        if new:
+            gap = randint(0, 10)
+        elif r() < 0.75:
+            gap = randint(0, 85)
+        else:
+            gap = randint(91, 300)
+        d = end - gap
+        dates: list[int] = []
+        while d >= window_start and len(dates) < count:
+            dates.append(d)
+            d -= randint(30, 120)
+        for d in reversed(dates):
+            kind, pair = rng.choice(names.TECH_TOUCH)
+            sentiment = _POSITIVE if r() < 0.3 else _NEUTRAL
+            contact = a.first(ContactRole.CHAMPION, ContactRole.ADMIN, on=d)
+            parts = [contact.id] if contact and kind != _NOTE else []
+            text = self.fill(pair, a.lang)
+            self.activity(a, kind, d, text, parts, sentiment)
+
+    def touch(self, a: _Acc, end: int, d: int, weights: tuple[int, ...], new: bool) -> None:
         rng = self.rng
         r = rng.random
-        weeks = (a.end - d).days / 7
-        sentiment = _pick(rng, _SENTIMENTS, self.sentiment_odds(a, weeks))
+        sentiment = _pick(rng, _SENTIMENTS, self.sentiment_odds(a, (end - d) / 7))
         if new and r() < 0.5:
             text = self.fill(names.ONBOARDING_SESSION, a.lang)
-            self.activity(a, ActivityKind.MEETING, d, text, self.participants(a, d, 3), sentiment)
+            self.activity(a, _MEETING, d, text, self.participants(a, d, 3), sentiment)
             return
         kind = _pick(rng, _ACTIVITY_KINDS, weights)
         via = False
-        if kind is ActivityKind.EXEC_REPORT:
+        if kind == _EXEC_REPORT:
             champ = a.first(ContactRole.CHAMPION, on=d)
             boss = a.first(ContactRole.EXECUTIVE_SPONSOR, ContactRole.DECISION_MAKER, on=d)
             if champ is not None and (boss is None or r() < 0.4):
                 via, parts = True, [champ.id]
             else:
                 parts = [boss.id] if boss else []
-        elif kind is ActivityKind.NOTE:
+        elif kind == _NOTE:
             parts = []
-        elif kind in (ActivityKind.MEETING, ActivityKind.QBR):
+        elif kind in (_MEETING, _QBR):
             parts = self.participants(a, d, 3)
         else:
             parts = self.participants(a, d, 1)
-        story = (
-            sentiment is Sentiment.POSITIVE
-            and kind in (ActivityKind.MEETING, ActivityKind.CALL, ActivityKind.QBR)
-            and r() < 0.1
-        )
+        story = sentiment == _POSITIVE and kind in _STORY_KINDS and r() < 0.1
         if story:
             text = self.fill(rng.choice(names.STORIES), a.lang)
         elif via:
             text = names.VIA_CHAMPION[a.lang]
         else:
-            text = self.fill(rng.choice(names.SUMMARIES[kind.value, sentiment.value]), a.lang)
+            text = self.fill(rng.choice(names.SUMMARIES[kind, sentiment]), a.lang)
         self.activity(a, kind, d, text, parts, sentiment, via=via, story=story)
 
     def sentiment_odds(self, a: _Acc, weeks_before_end: float) -> tuple[int, ...]:
@@ -866,8 +984,8 @@ class _Book:
             return _ODDS_DIP
         return _ODDS_HEALTHY if p == _HEALTHY else _ODDS_NEW
 
-    def participants(self, a: _Acc, d: date, most: int) -> list[str]:
-        here = [p.id for p in a.contacts if p.active_on(d)]
+    def participants(self, a: _Acc, d: int, most: int) -> list[str]:
+        here = [p.id for p in a.contacts if d < p.left]
         if len(here) <= 1:
             return here
         return self.rng.sample(here, self.rng.randint(1, min(most, len(here))))
@@ -876,33 +994,34 @@ class _Book:
         if a.stage is Stage.CHURNED:
             reason = self.rng.choice(names.CHURN_REASONS)[a.lang]
             text = names.CHURN_NOTE[a.lang].format(reason=reason)
-            self.activity(a, ActivityKind.NOTE, a.end, text, [], Sentiment.NEGATIVE)
+            self.activity(a, _NOTE, a.end.toordinal(), text, [], _NEGATIVE)
         elif a.stage is Stage.NOT_A_FIT:
-            d = self.today - _days(self.rng.randint(5, 40))
+            d = self.today_o - self.rng.randint(5, 40)
             text = names.NOT_A_FIT_NOTE[a.lang]
-            self.activity(a, ActivityKind.NOTE, max(d, a.start), text, [], Sentiment.NEUTRAL)
+            self.activity(a, _NOTE, max(d, a.start.toordinal()), text, [], _NEUTRAL)
 
     def activity(
         self,
         a: _Acc,
-        kind: ActivityKind,
-        d: date,
+        kind: str,
+        d: int,
         summary: str,
         participants: list[str],
-        sentiment: Sentiment,
+        sentiment: str,
         *,
         via: bool = False,
         story: bool = False,
     ) -> None:
+        """One activity record: ``kind`` and ``sentiment`` as their values, ``d`` an ordinal."""
         self.tables["activities"].append(
             {
                 "id": self.next_id("act"),
                 "account_id": a.id,
-                "kind": kind.value,
-                "date": d.isoformat(),
+                "kind": kind,
+                "date": self.iso[d],
                 "summary": summary,
                 "participants": participants,
-                "sentiment": sentiment.value,
+                "sentiment": sentiment,
                 "via_champion": via,
                 "created_by": a.owner,
                 "story": story,
@@ -916,39 +1035,39 @@ class _Book:
 
     def onboarding(self, a: _Acc) -> None:
         """A checklist from the template, due dates from offsets; past items mostly done."""
-        rng, today = self.rng, self.today
-        r = rng.random
+        rng, today, iso = self.rng, self.today_o, self.iso
+        r, randint = rng.random, rng.randint
         tech = a.tier is Tier.TECH
         scale = 0.7 if tech else 1.0  # tech touch runs a shorter, self-serve programme
         steps = names.ONBOARDING_STEPS
-        core = [s for s in steps if s[4]]
-        optional = [s for s in steps if not s[4]]
-        size = rng.randint(8, 12)
+        core, optional = _CORE_STEPS, _OPTIONAL_STEPS
+        size = randint(8, 12)
         if size < len(core):
             core = [s for s in core if s[0] != "wrap-up"]
         chosen = core + rng.sample(optional, max(0, size - len(core)))
         chosen.sort(key=lambda s: (s[2], steps.index(s)))
-        age = (today - a.start).days
+        start = a.start.toordinal()
+        age = today - start
         plan_id = self.next_id("onb")
         items: list[Rec] = []
         first_value_done: bool | None = None
         for key, phase, offset, side, is_core, first_value, pair in chosen:
             offset = round(offset * scale)
-            due = a.start + _days(offset)
+            due = start + offset  # days as ordinals
             if offset == 0:
                 done = True
             elif due < today:
                 done = r() < 0.85
-            elif (due - today).days <= 7:
+            elif due - today <= 7:
                 done = r() < 0.25
             else:
                 done = r() < 0.04
-            done_on: date | None = None
+            done_on: str | None = None
             if done and offset == 0:
-                done_on = a.start  # the kickoff meeting is the start
+                done_on = iso[start]  # the kickoff meeting is the start
             elif done:
-                done_on = due + _days(rng.randint(-3, 4)) if due < today else today
-                done_on = min(today, max(a.start, done_on - _days(rng.randint(0, 2))))
+                day = due + randint(-3, 4) if due < today else today
+                done_on = iso[min(today, max(start, day - randint(0, 2)))]
             if first_value:
                 first_value_done = done if (done or due < today) else None
             items.append(
@@ -957,12 +1076,12 @@ class _Book:
                     "phase": phase,
                     "title": pair[a.lang],
                     "offset_days": offset,
-                    "due": due.isoformat(),
+                    "due": iso[due],
                     "owner_side": side,
                     "core": is_core,
                     "first_value": first_value,
                     "done": done,
-                    "done_on": done_on.isoformat() if done_on else None,
+                    "done_on": done_on,
                     "notes": "",
                     "depends_on": [],
                     "by_week": "",
@@ -977,7 +1096,7 @@ class _Book:
                 "id": plan_id,
                 "account_id": a.id,
                 "template": "mid-touch-60" if tech else "b2b-saas-90",
-                "start": a.start.isoformat(),
+                "start": iso[start],
                 "items": items,
                 "satisfaction": rng.randint(5, 10) if age >= 30 and r() < 0.45 else None,
                 "comprehension_ok": (r() < 0.85) if trained else None,
@@ -999,15 +1118,15 @@ class _Book:
         template, goal = rng.choice(names.GOALS)
         count = rng.randint(2, 4)
         deep_n = 0 if r() < 0.2 else (2 if count == 4 and r() < 0.3 else 1)
-        specs = [(Audience.LIGHT, s) for s in rng.sample(names.OBJECTIVES_LIGHT, count - deep_n)]
-        specs += [(Audience.DEEP, s) for s in rng.sample(names.OBJECTIVES_DEEP, deep_n)]
+        specs = [(_LIGHT, s) for s in rng.sample(names.OBJECTIVES_LIGHT, count - deep_n)]
+        specs += [(_DEEP, s) for s in rng.sample(names.OBJECTIVES_DEEP, deep_n)]
         pace = rng.uniform(*_KPI_PACE[a.pattern])
         objectives: list[Rec] = []
         term = 24 if a.multi_year else 12
-        start = max(a.start, add_months(a.renewal, -term))  # this contract term
+        start = max(a.start, self.add_months(a.renewal, -term))  # this contract term
         for k, (audience, (title, kpi_name, unit, b_lo, b_hi, t_lo, t_hi)) in enumerate(specs, 1):
-            due = a.renewal if audience is Audience.DEEP else add_months(start, 6)
-            if audience is Audience.DEEP:
+            due = a.renewal if audience == _DEEP else self.add_months(start, 6)
+            if audience == _DEEP:
                 who = a.first(ContactRole.EXECUTIVE_SPONSOR, ContactRole.DECISION_MAKER)
             else:
                 who = a.first(ContactRole.CHAMPION)
@@ -1026,16 +1145,16 @@ class _Book:
                 }
             override: str | None = None
             if a.pattern == _DECLINING and r() < 0.2:
-                override = ObjectiveStatus.AT_RISK.value
+                override = _AT_RISK
             objectives.append(
                 {
                     "id": f"o{k}",
                     "title": title[a.lang],
-                    "audience": audience.value,
+                    "audience": audience,
                     "stakeholder_id": who.id if who else None,
                     "kpi": kpi,
-                    "start": start.isoformat(),
-                    "due": due.isoformat(),
+                    "start": self.iso[start.toordinal()],
+                    "due": self.iso[due.toordinal()],
                     "status_override": override,
                 }
             )
@@ -1076,7 +1195,7 @@ class _Book:
         renewals screen has past months. The account's ARR is what the last renewal left:
         an expansion's ARR before it was lower, a contraction's higher. Its own RNG, so the
         rest of the book stays what it was for a seed."""
-        rng = random.Random(f"renewals:{self.rng_seed}")
+        rng = _Rng(f"renewals:{self.rng_seed}")
         table = self.tables["renewals"]
         churn_codes = ("no_value", "budget", "competitor", "champion_left", "product_gap")
         for a in self.accounts:
@@ -1086,7 +1205,7 @@ class _Book:
             elif a.stage in (Stage.KICKOFF, Stage.ONBOARDING, Stage.NOT_A_FIT):
                 continue
             else:
-                due = add_months(a.renewal, -term)
+                due = self.add_months(a.renewal, -term)
                 if due <= a.start or due > self.today:
                     continue
                 roll = rng.random()
@@ -1100,18 +1219,19 @@ class _Book:
             arr_due = max(unit, round(before / unit) * unit)
             early = rng.randint(0, 20)  # decided a little before the due day; a churn on it
             closed = due if outcome is Outcome.CHURNED else due - _days(early)
+            due_text = self.iso[due.toordinal()]
             table.append(
                 {
-                    "id": f"{a.id}:{due.isoformat()}",
+                    "id": f"{a.id}:{due_text}",
                     "account_id": a.id,
-                    "due": due.isoformat(),
+                    "due": due_text,
                     "arr_due": arr_due,
                     "currency": a.currency,
                     "forecast": "at_risk" if outcome is Outcome.CHURNED else "likely",
-                    "outcome": outcome.value,
+                    "outcome": _PLAIN[outcome],
                     "new_arr": 0 if outcome is Outcome.CHURNED else a.arr,
                     "churn_reason": rng.choice(churn_codes) if outcome is Outcome.CHURNED else None,
-                    "closed_on": min(closed, self.today).isoformat(),
+                    "closed_on": self.iso[min(closed, self.today).toordinal()],
                     "notes": "",
                     "implied": False,
                 }
@@ -1120,73 +1240,81 @@ class _Book:
     def measurements(
         self, a: _Acc, start: date, due: date, baseline: float, target: float, pace: float
     ) -> list[Rec]:
-        """Baseline at the start, then readings every 30–60 days keeping pace (or not)."""
-        rng = self.rng
-        last = min(self.today, a.end)
-        span = max(1, (due - start).days)
-        points: list[Rec] = []
-        d = start
+        """Baseline at the start, then readings every 30–60 days keeping pace (or not); the
+        last five of them."""
+        uniform, randint = self.rng.uniform, self.rng.randint
+        first = start.toordinal()  # days as ordinals
+        last = min(self.today_o, a.end.toordinal())
+        span = max(1, due.toordinal() - first)
+        declining = a.pattern == _DECLINING
+        never_negative = baseline >= 0 and target >= 0  # counts and hours
+        gain = target - baseline
+        points: list[tuple[int, float]] = []
+        d = first
         while d <= last:
-            elapsed = min(1.0, (d - start).days / span)
-            progress = elapsed * pace + rng.uniform(-0.05, 0.05) if d > start else 0.0
-            if a.pattern == _DECLINING and (last - d).days < 60 and d > start:
+            elapsed = min(1.0, (d - first) / span)
+            progress = elapsed * pace + uniform(-0.05, 0.05) if d > first else 0.0
+            if declining and last - d < 60 and d > first:
                 progress *= 0.7  # slipping back lately
-            value = baseline + (target - baseline) * min(progress, 1.1)
-            if baseline >= 0 and target >= 0:
-                value = max(0.0, value)  # counts and hours never go negative
-            points.append({"date": d.isoformat(), "value": float(round(value, 1))})
-            d += _days(rng.randint(30, 60))
-        return points[-5:] if len(points) > 5 else points
+            value = baseline + gain * min(progress, 1.1)
+            if never_negative:
+                value = max(0.0, value)
+            points.append((d, value))
+            d += randint(30, 60)
+        iso = self.iso
+        return [{"date": iso[d], "value": float(round(v, 1))} for d, v in points[-5:]]
 
     # ---------------------------------------------------------------------------- surveys
 
     def surveys(self, a: _Acc) -> None:
         """NPS from ~60% of accounts in the last year, CSAT after support for ~25%."""
-        rng, today = self.rng, self.today
-        r = rng.random
-        first = max(a.start + _days(30), today - _days(365))
-        if first > a.end:
+        rng = self.rng
+        r, randint, choice = rng.random, rng.randint, rng.choice
+        end = a.end.toordinal()  # days as ordinals
+        first = max(a.start.toordinal() + 30, self.today_o - 365)
+        if first > end:
             return
-        span = (a.end - first).days
+        span = end - first
         table = self.tables["surveys"]
         if r() < 0.6:
             many = a.tier is not Tier.TECH and not self.lean
-            for _ in range(rng.randint(1, 3) if many else 1):
+            for _ in range(randint(1, 3) if many else 1):
                 if a.pattern == _DECLINING and r() < 0.6:
-                    d = a.end - _days(rng.randint(0, min(span, 60)))
+                    d = end - randint(0, min(span, 60))
                 else:
-                    d = first + _days(rng.randint(0, span))
-                kind = rng.choices(("promoter", "passive", "detractor"), _NPS_WEIGHTS[a.pattern])[0]
+                    d = first + randint(0, span)
+                kind = _choice_of(rng, _NPS_KINDS, _NPS_ODDS[a.pattern])
                 if kind == "promoter":
-                    score = rng.choice((9, 10))
+                    score = choice((9, 10))
                 elif kind == "passive":
-                    score = rng.choice((7, 8))
+                    score = choice((7, 8))
                 else:
-                    score = rng.choice((0, 2, 3, 4, 5, 5, 6, 6, 6))
+                    score = choice((0, 2, 3, 4, 5, 5, 6, 6, 6))
                 comment = ""
                 if r() < 0.5:
-                    comment = self.fill(rng.choice(names.NPS_COMMENTS[kind]), a.lang)
-                table.append(self.survey(a, SurveyKind.NPS, d, score, comment))
+                    comment = self.fill(choice(names.NPS_COMMENTS[kind]), a.lang)
+                table.append(self.survey(a, _NPS, d, score, comment))
         if r() < 0.25:
-            for _ in range(rng.randint(1, 2)):
-                d = first + _days(rng.randint(0, span))
+            for _ in range(randint(1, 2)):
+                d = first + randint(0, span)
                 bad = r() < (0.6 if a.pattern == _DECLINING else 0.15)
                 score = rng.choice((1, 2, 3)) if bad else rng.choice((4, 5, 5))
                 comment = ""
                 if r() < 0.4:
                     pool = names.CSAT_COMMENTS["bad" if bad else "good"]
                     comment = rng.choice(pool)[a.lang]
-                table.append(self.survey(a, SurveyKind.CSAT, d, score, comment))
+                table.append(self.survey(a, _CSAT, d, score, comment))
 
-    def survey(self, a: _Acc, kind: SurveyKind, d: date, score: int, comment: str) -> Rec:
-        here = [p.id for p in a.contacts if p.active_on(d)]
+    def survey(self, a: _Acc, kind: str, d: int, score: int, comment: str) -> Rec:
+        """One survey record: ``kind`` a :class:`SurveyKind` value, ``d`` an ordinal."""
+        here = [p.id for p in a.contacts if d < p.left]
         who = self.rng.choice(here) if here and self.rng.random() < 0.85 else None
         return {
             "id": self.next_id("srv"),
             "account_id": a.id,
             "contact_id": who,
-            "kind": kind.value,
-            "date": d.isoformat(),
+            "kind": kind,
+            "date": self.iso[d],
             "score": score,
             "comment": comment,
         }
@@ -1229,10 +1357,10 @@ class _Book:
                     "account_id": acc.id if acc else None,
                     "title": title,
                     "due": due.isoformat() if due else None,
-                    "priority": prio.value,
+                    "priority": _PLAIN[prio],
                     "done": done,
                     "done_on": done_on.isoformat() if done_on else None,
-                    "source": source.value,
+                    "source": _PLAIN[source],
                     "owner": acc.owner if acc else self.owners[0],
                     "notes": notes,
                     "key": key,
@@ -1287,11 +1415,11 @@ class _Book:
         general = rng.sample(names.TASKS_GENERAL, count - len(picks))
         for slug, pair, usual, source in general:
             who = a.first(
-                ContactRole.CHAMPION, ContactRole.ADMIN, ContactRole.END_USER, on=self.today
+                ContactRole.CHAMPION, ContactRole.ADMIN, ContactRole.END_USER, on=self.today_o
             )
             text = self.fill(pair, lang, contact=who.short if who else a.name)
             key = f"{source}:{a.id}:{slug}" if source != "manual" else ""
-            prio = rng.choices((Priority(usual), Priority.HIGH, Priority.LOW), (6, 2, 2))[0]
+            prio = _choice_of(rng, (Priority(usual), Priority.HIGH, Priority.LOW), (6, 8, 10))
             picks.append((text, prio, TaskSource(source), key, None))
         return picks
 
@@ -1335,7 +1463,7 @@ class _Book:
             lang = asking[0].lang
             contacts: list[str] = []
             for a in asking:
-                champ = a.first(ContactRole.CHAMPION, ContactRole.ADMIN, on=today)
+                champ = a.first(ContactRole.CHAMPION, ContactRole.ADMIN, on=self.today_o)
                 if champ is not None:
                     contacts.append(champ.id)
             status = rng.choices(statuses, (30, 25, 20, 15, 10))[0]
