@@ -89,6 +89,8 @@ the record as it should be, or None to change nothing."""
 MANAGED_FIELDS = frozenset({"id", "_rev", "_updated_at", "_by", "_deleted", "_seq"})
 """Fields the store maintains; ``put()`` ignores them in ``set`` (so a record from ``get()``
 can be passed back) and refuses them in ``unset``."""
+_STAMPED = MANAGED_FIELDS - {"id"}
+"""What ``bulk_load`` sets on every record itself (the id is the record's own)."""
 
 _CHECKPOINT_DOING = "fold the journal into the data file"
 
@@ -167,10 +169,10 @@ def _replayed(rec: Record | None, lines: Iterable[jr.Line]) -> Record | None:
 def _plain_records(
     table: str, records: Iterable[Mapping[str, Any]], *, trusted: bool
 ) -> list[dict[str, Any]]:
-    """``bulk_load``'s records as plain JSON values: sent through JSON and back (which
-    also copies them), unless the caller vouches for them (``trusted``)."""
+    """``bulk_load``'s records as plain JSON values: sent through JSON and back, unless
+    the caller vouches for them (``trusted``)."""
     if trusted:
-        return [dict(rec) for rec in records]
+        return list(records)  # copied once by bulk_load itself
     try:
         plain: list[dict[str, Any]] = orjson.loads(
             orjson.dumps(list(records), default=_reject, option=_ENCODE_OPTIONS)
@@ -1646,8 +1648,8 @@ class Store:
 
         ``plain=True``: the caller vouches that every value is already plain JSON (lists, not
         tuples; text, not dates) and hands the records over, so they are not sent through
-        JSON and back (2 s of a 50,000-account demo build); their nested values are stored
-        as they are, not copied.
+        JSON and back (2 s of a 50,000-account demo build) and are copied once; their
+        nested values are stored as they are, not copied.
         """
         with self._mutex:
             self._check_writable()
@@ -1671,11 +1673,14 @@ class Store:
                         _check_name(name, rid)
                         if rid in ids:
                             raise ValueError(f"Record {name}/{rid} appears twice.")
-                        for managed in MANAGED_FIELDS:
-                            rec.pop(managed, None)
                         seq += 1
                         key = str(seq)
-                        docs[key] = {"id": rid, **rec, **stamp, "_seq": seq}
+                        doc = {"id": rid, **rec}  # the one copy (plain: of the caller's)
+                        for managed in _STAMPED:
+                            doc.pop(managed, None)
+                        doc.update(stamp)
+                        doc["_seq"] = seq
+                        docs[key] = doc
                         ids[rid] = key
                     built[name] = (docs, ids)
                 for name, (docs, ids) in built.items():  # all valid: install, then write
