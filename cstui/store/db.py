@@ -168,13 +168,13 @@ def _replayed(rec: Record | None, lines: Iterable[jr.Line]) -> Record | None:
 
 def _plain_records(
     table: str, records: Iterable[Mapping[str, Any]], *, trusted: bool
-) -> list[dict[str, Any]]:
+) -> list[Mapping[str, Any]]:
     """``bulk_load``'s records as plain JSON values: sent through JSON and back, unless
     the caller vouches for them (``trusted``)."""
     if trusted:
         return list(records)  # copied once by bulk_load itself
     try:
-        plain: list[dict[str, Any]] = orjson.loads(
+        plain: list[Mapping[str, Any]] = orjson.loads(
             orjson.dumps(list(records), default=_reject, option=_ENCODE_OPTIONS)
         )
     except (orjson.JSONEncodeError, TypeError) as exc:
