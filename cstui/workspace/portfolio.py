@@ -204,9 +204,11 @@ class Portfolio(Renewals):
         return list(self._rows.values())
 
     def health_is_current(self, as_of: date | None = None) -> bool:
-        """As :meth:`Health.health_is_current`, from the rows when they are built for that
-        day (they saw every account's summary: no second pass over the two tables)."""
-        if self._rows is not None and self._rows_day == (as_of or clock.today()):
+        """As :meth:`Health.health_is_current`, from the rows when they are in use (they
+        saw every account's summary: no second pass over the two tables, and none kept):
+        rebuilt first if the day has turned since."""
+        if self._rows is not None and as_of in (None, clock.today()):
+            self.portfolio()
             return not self._unscored
         return super().health_is_current(as_of)
 

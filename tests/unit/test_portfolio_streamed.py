@@ -65,8 +65,8 @@ def test_rows_tell_whether_the_book_is_scored_today(demo_dir: Path, tmp_path: Pa
         assert ws.health_is_current() is True
 
         clock.freeze(clock.today() + timedelta(days=1))
-        ws.portfolio()  # the rows of the new day
-        assert ws.health_is_current() is False
+        assert ws.health_is_current() is False  # the rows of the new day, built to answer
+        assert ws._rows_day == clock.today()
         assert Health.health_is_current(ws) is False
         assert ws.health_is_current(date(2026, 11, 23)) is True  # that day's answer, in full
     finally:
