@@ -85,6 +85,8 @@ class Portfolio(Renewals):
         self._shared: dict[object, Any] = {}
         """One object per distinct owner, currency, band, flag set and touch date across the
         rows (each row held its own copies: ~15 MB at 50,000 accounts)."""
+        self._day: tuple[date | None, str] = (None, "")
+        """The rows' day and its ISO text (compared with 50,000 summaries' ``as_of``)."""
         self._unscored: set[str] = set()
         """Accounts of the rows not scored on their day with this model (kept with them)."""
         super().__init__(store, user=user, settings=settings)
@@ -250,9 +252,11 @@ class Portfolio(Renewals):
 
     def _decorate(self, row: PortfolioRow, summary: dict[str, Any] | None, today: date) -> None:
         """A row's fields from its account's health summary (None: not scored)."""
+        if self._day[0] != today:
+            self._day = (today, today.isoformat())
         if (
             summary is None
-            or summary.get("as_of") != today.isoformat()
+            or summary.get("as_of") != self._day[1]
             or summary.get("model") != self.health_model_id
         ):
             self._unscored.add(row.id)
