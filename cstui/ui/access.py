@@ -19,6 +19,8 @@ from textual.app import App
 from textual.dom import DOMNode
 from textual.signal import Signal
 
+from cstui.ui.caches import release_closed_widgets
+
 if TYPE_CHECKING:
     from cstui.workspace import Workspace, WorkspaceEvent
 
@@ -35,6 +37,9 @@ class WorkspaceApp(App[None]):
 
     def on_mount(self) -> None:
         self._unsubscribe_workspace = self.workspace.subscribe(self._publish)
+        # A screen pushed, popped or switched: let go of what Textual cached of the
+        # widgets of screens closed since (see cstui/ui/caches.py).
+        self.screen_change_signal.subscribe(self, lambda _screen: release_closed_widgets())
 
     def on_unmount(self) -> None:
         if self._unsubscribe_workspace is not None:

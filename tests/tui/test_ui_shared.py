@@ -111,3 +111,33 @@ async def test_a_closed_account_screen_is_freed_without_waiting_for_a_change(
         demo_ws.update_account(ids[1], {"name": "Renamed"})
         await pilot.pause()
         assert "Renamed" in str(again.query_one("#account-header", Static).render())
+
+
+async def test_a_closed_screen_leaves_no_drawn_lines_in_textuals_caches(
+    demo_ws: Workspace,
+) -> None:
+    """Textual caches a widget's styles cache (with every line it drew) in an lru_cache on
+    a method; the app lets go of it when the screen changes, so a closed account's lines
+    are freed with its widgets instead of staying for the collector to walk."""
+    from cstui.screens.account import AccountScreen
+    from cstui.ui.caches import cached_widgets
+
+    app = create_app(demo_ws, poll=False, rescore=False)
+    ids = [r.id for r in demo_ws.portfolio()[:2]]
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await app.push_screen(AccountScreen(ids[0]))  # loads the tables (freezes the heap)
+        await pilot.pause()
+        app.pop_screen()
+        await pilot.pause()
+        screen = AccountScreen(ids[1])
+        await app.push_screen(screen)
+        await pilot.pause()
+        assert cached_widgets() > 0  # the screen drew, through the cache
+        drawn = [weakref.ref(w._styles_cache) for w in screen.query("#account-body Static")]
+        assert drawn
+        del screen
+        app.pop_screen()
+        await pilot.pause()
+        gc.collect()
+        assert all(ref() is None for ref in drawn)
