@@ -10,6 +10,7 @@ DOM, while a change must reach every screen and pane that shows data.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from types import MethodType
 from typing import TYPE_CHECKING, Any, cast
@@ -19,7 +20,7 @@ from textual.app import App
 from textual.dom import DOMNode
 from textual.signal import Signal
 
-from cstui.ui.caches import release_closed_widgets
+from cstui.ui.memory import collect_closed_screens, release_closed_widgets, tune_collector
 
 if TYPE_CHECKING:
     from cstui.workspace import Workspace, WorkspaceEvent
@@ -34,17 +35,32 @@ class WorkspaceApp(App[None]):
         self.workspace_changed: Signal[WorkspaceEvent] = Signal(self, "workspace-changed")
         self._unsubscribe_workspace: Callable[[], None] | None = None
         self._callback_errors: list[Exception] = []
+        self._screens_open = 0
+        self._thresholds: tuple[int, int, int] | None = None
 
     def on_mount(self) -> None:
         self._unsubscribe_workspace = self.workspace.subscribe(self._publish)
-        # A screen pushed, popped or switched: let go of what Textual cached of the
-        # widgets of screens closed since (see cstui/ui/caches.py).
-        self.screen_change_signal.subscribe(self, lambda _screen: release_closed_widgets())
+        self._thresholds = tune_collector()
+        self._screens_open = len(self.screen_stack)
+        self.screen_change_signal.subscribe(self, self._on_screen_change)
 
     def on_unmount(self) -> None:
         if self._unsubscribe_workspace is not None:
             self._unsubscribe_workspace()
             self._unsubscribe_workspace = None
+        if self._thresholds is not None:
+            gc.set_threshold(*self._thresholds)
+            self._thresholds = None
+
+    def _on_screen_change(self, _screen: object) -> None:
+        """A screen pushed, popped or switched: let go of what Textual cached of closed
+        screens' widgets, and once a screen was closed, collect its widgets after the frame
+        that shows the screen under it, while the user reads that (see ``ui/memory.py``)."""
+        release_closed_widgets()
+        screens = len(self.screen_stack)
+        if screens <= self._screens_open:
+            self.call_after_refresh(collect_closed_screens)
+        self._screens_open = screens
 
     def _publish(self, event: WorkspaceEvent) -> None:
         """Publish ``event`` to every subscriber, then raise the first subscriber's error.

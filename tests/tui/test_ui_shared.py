@@ -120,7 +120,7 @@ async def test_a_closed_screen_leaves_no_drawn_lines_in_textuals_caches(
     a method; the app lets go of it when the screen changes, so a closed account's lines
     are freed with its widgets instead of staying for the collector to walk."""
     from cstui.screens.account import AccountScreen
-    from cstui.ui.caches import cached_widgets
+    from cstui.ui.memory import cached_widgets
 
     app = create_app(demo_ws, poll=False, rescore=False)
     ids = [r.id for r in demo_ws.portfolio()[:2]]
@@ -141,3 +141,34 @@ async def test_a_closed_screen_leaves_no_drawn_lines_in_textuals_caches(
         await pilot.pause()
         gc.collect()
         assert all(ref() is None for ref in drawn)
+
+
+async def test_a_closed_screen_is_collected_by_the_app_once_the_screen_under_it_shows(
+    demo_ws: Workspace,
+) -> None:
+    """The collector's full passes are spaced out while the app runs (a pass fell on a key
+    every two accounts opened); the app runs one itself after a screen is closed, so a
+    closed account's widgets do not wait for the next automatic one."""
+    from cstui.screens.account import AccountScreen
+    from cstui.ui.memory import THRESHOLDS
+
+    before = gc.get_threshold()
+    app = create_app(demo_ws, poll=False, rescore=False)
+    ids = [r.id for r in demo_ws.portfolio()[:2]]
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert gc.get_threshold() == THRESHOLDS
+        await app.push_screen(AccountScreen(ids[0]))  # loads the tables (freezes the heap)
+        await pilot.pause()
+        app.pop_screen()
+        await pilot.pause()
+        screen = AccountScreen(ids[1])
+        await app.push_screen(screen)
+        await pilot.pause()
+        gone = weakref.ref(screen)
+        del screen
+        app.pop_screen()
+        await pilot.pause()
+        await pilot.pause()
+        assert gone() is None
+    assert gc.get_threshold() == before
