@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Callable
+from functools import partial
 from types import MethodType
 from typing import TYPE_CHECKING, Any, cast
-from weakref import WeakMethod
+from weakref import WeakMethod, WeakSet, ref
 
 from textual.app import App
 from textual.dom import DOMNode
+from textual.screen import Screen
 from textual.signal import Signal
 
 from cstui.ui.memory import collect_closed_screens, release_closed_widgets, tune_collector
@@ -35,13 +37,14 @@ class WorkspaceApp(App[None]):
         self.workspace_changed: Signal[WorkspaceEvent] = Signal(self, "workspace-changed")
         self._unsubscribe_workspace: Callable[[], None] | None = None
         self._callback_errors: list[Exception] = []
-        self._screens_open = 0
+        self._stack: WeakSet[Screen[Any]] = WeakSet()
+        self._closed_screens: list[ref[Screen[Any]]] = []
         self._thresholds: tuple[int, int, int] | None = None
 
     def on_mount(self) -> None:
         self._unsubscribe_workspace = self.workspace.subscribe(self._publish)
         self._thresholds = tune_collector()
-        self._screens_open = len(self.screen_stack)
+        self._stack = WeakSet(self.screen_stack)
         self.screen_change_signal.subscribe(self, self._on_screen_change)
 
     def on_unmount(self) -> None:
@@ -54,13 +57,25 @@ class WorkspaceApp(App[None]):
 
     def _on_screen_change(self, _screen: object) -> None:
         """A screen pushed, popped or switched: let go of what Textual cached of closed
-        screens' widgets, and once a screen was closed, collect its widgets after the frame
-        that shows the screen under it, while the user reads that (see ``ui/memory.py``)."""
+        screens' widgets; once a screen is closed and removed, collect its widgets while
+        the user reads the screen under it (see ``ui/memory.py``)."""
         release_closed_widgets()
-        screens = len(self.screen_stack)
-        if screens <= self._screens_open:
-            self.call_after_refresh(collect_closed_screens)
-        self._screens_open = screens
+        stack = self.screen_stack
+        closed = [screen for screen in self._stack if screen not in stack]
+        self._stack = WeakSet(stack)
+        if closed:
+            self._closed_screens += [ref(screen) for screen in closed]
+            self.call_after_refresh(self._collect_closed_screens)
+
+    def _collect_closed_screens(self, tries: int = 0) -> None:
+        """Collect once the closed screens are removed (Textual removes a screen after it is
+        popped, a few turns later); a pass before that would not free them."""
+        removing = [s for s in (r() for r in self._closed_screens) if s and not s._closed]
+        if removing and tries < 20:
+            self.set_timer(0.02, partial(self._collect_closed_screens, tries + 1))
+            return
+        self._closed_screens = []
+        collect_closed_screens(self)
 
     def _publish(self, event: WorkspaceEvent) -> None:
         """Publish ``event`` to every subscriber, then raise the first subscriber's error.

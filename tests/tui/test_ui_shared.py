@@ -6,7 +6,7 @@ import gc
 import weakref
 
 import pytest
-from textual.widgets import Static
+from textual.widgets import Header, Static
 
 from cstui.app import create_app
 from cstui.domain.models import InvalidRecord
@@ -166,9 +166,14 @@ async def test_a_closed_screen_is_collected_by_the_app_once_the_screen_under_it_
         await app.push_screen(screen)
         await pilot.pause()
         gone = weakref.ref(screen)
+        # Textual's Header watches the app's title, and kept each closed screen's header.
+        header = weakref.ref(screen.query_one(Header))
         del screen
         app.pop_screen()
-        await pilot.pause()
-        await pilot.pause()
+        for _ in range(20):  # the app collects once the screen is removed, a few turns later
+            await pilot.pause(0.02)
+            if gone() is None:
+                break
         assert gone() is None
+        assert header() is None
     assert gc.get_threshold() == before
