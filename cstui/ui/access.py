@@ -10,15 +10,19 @@ DOM, while a change must reach every screen and pane that shows data.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
+from functools import partial
 from types import MethodType
 from typing import TYPE_CHECKING, Any, cast
-from weakref import WeakMethod
+from weakref import WeakMethod, WeakSet, ref
 
-from textual._styles_cache import StylesCache
 from textual.app import App
 from textual.dom import DOMNode
+from textual.screen import Screen
 from textual.signal import Signal
+
+from cstui.ui.memory import collect_closed_screens, release_closed_widgets, tune_collector
 
 if TYPE_CHECKING:
     from cstui.workspace import Workspace, WorkspaceEvent
@@ -33,14 +37,45 @@ class WorkspaceApp(App[None]):
         self.workspace_changed: Signal[WorkspaceEvent] = Signal(self, "workspace-changed")
         self._unsubscribe_workspace: Callable[[], None] | None = None
         self._callback_errors: list[Exception] = []
+        self._stack: WeakSet[Screen[Any]] = WeakSet()
+        self._closed_screens: list[ref[Screen[Any]]] = []
+        self._thresholds: tuple[int, int, int] | None = None
 
     def on_mount(self) -> None:
         self._unsubscribe_workspace = self.workspace.subscribe(self._publish)
+        self._thresholds = tune_collector()
+        self._stack = WeakSet(self.screen_stack)
+        self.screen_change_signal.subscribe(self, self._on_screen_change)
 
     def on_unmount(self) -> None:
         if self._unsubscribe_workspace is not None:
             self._unsubscribe_workspace()
             self._unsubscribe_workspace = None
+        if self._thresholds is not None:
+            gc.set_threshold(*self._thresholds)
+            self._thresholds = None
+
+    def _on_screen_change(self, _screen: object) -> None:
+        """A screen pushed, popped or switched: let go of what Textual cached of closed
+        screens' widgets; once a screen is closed and removed, collect its widgets while
+        the user reads the screen under it (see ``ui/memory.py``)."""
+        release_closed_widgets()
+        stack = self.screen_stack
+        closed = [screen for screen in self._stack if screen not in stack]
+        self._stack = WeakSet(stack)
+        if closed:
+            self._closed_screens += [ref(screen) for screen in closed]
+            self.call_after_refresh(self._collect_closed_screens)
+
+    def _collect_closed_screens(self, tries: int = 0) -> None:
+        """Collect once the closed screens are removed (Textual removes a screen after it is
+        popped, a few turns later); a pass before that would not free them."""
+        removing = [s for s in (r() for r in self._closed_screens) if s and not s._closed]
+        if removing and tries < 20:
+            self.set_timer(0.02, partial(self._collect_closed_screens, tries + 1))
+            return
+        self._closed_screens = []
+        collect_closed_screens(self)
 
     def _publish(self, event: WorkspaceEvent) -> None:
         """Publish ``event`` to every subscriber, then raise the first subscriber's error.
@@ -112,18 +147,6 @@ def on_workspace_change(node: DOMNode, callback: Callable[[WorkspaceEvent], None
 
 class UsesWorkspace:
     """Mixin for screens and widgets: ``self.workspace`` is the app's workspace, typed."""
-
-    def on_unmount(self) -> None:
-        """Let a removed node's rendered lines go (Textual runs this besides the
-        subclass's own ``on_unmount``).
-
-        Textual 8.2.8 memoizes ``StylesCache.get_inner_outer`` with ``lru_cache`` on the
-        instance method (Textualize/textual#6665): the last 1,024 widgets' style caches,
-        with every line they rendered, outlive their widgets. Twenty accounts opened and
-        closed kept ~20,000 lines (~25 MB) alive. Emptying the memo when a node leaves
-        costs the live widgets one recomputed pair of styles each.
-        """
-        StylesCache.get_inner_outer.cache_clear()
 
     @property
     def workspace(self) -> Workspace:

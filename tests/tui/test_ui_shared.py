@@ -6,7 +6,7 @@ import gc
 import weakref
 
 import pytest
-from textual.widgets import Static
+from textual.widgets import Header, Static
 
 from cstui.app import create_app
 from cstui.domain.models import InvalidRecord
@@ -113,29 +113,67 @@ async def test_a_closed_account_screen_is_freed_without_waiting_for_a_change(
         assert "Renamed" in str(again.query_one("#account-header", Static).render())
 
 
-async def test_closed_screens_leave_no_rendered_lines_behind(demo_ws: Workspace) -> None:
-    """Textual's style memo (textualize/textual#6665) kept the style caches of the last
-    1,024 widgets, with every line they rendered: each account opened and closed left ~270
-    lines alive here. They go when the widgets leave. (A closed screen's Header, four
-    one-line widgets, stays until the app's title changes: Textual prunes its watchers then.)
-    """
-    from textual._styles_cache import StylesCache
-
+async def test_a_closed_screen_leaves_no_drawn_lines_in_textuals_caches(
+    demo_ws: Workspace,
+) -> None:
+    """Textual caches a widget's styles cache (with every line it drew) in an lru_cache on
+    a method; the app lets go of it when the screen changes, so a closed account's lines
+    are freed with its widgets instead of staying for the collector to walk."""
     from cstui.screens.account import AccountScreen
-
-    def cached_lines() -> int:
-        gc.collect()
-        return sum(len(o._cache) for o in gc.get_objects() if isinstance(o, StylesCache))
+    from cstui.ui.memory import cached_widgets
 
     app = create_app(demo_ws, poll=False, rescore=False)
-    ids = [r.id for r in demo_ws.portfolio()[:6]]
+    ids = [r.id for r in demo_ws.portfolio()[:2]]
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
-        counts = []
-        for account_id in ids:
-            await app.push_screen(AccountScreen(account_id))
-            await pilot.pause()
-            app.pop_screen()
-            await pilot.pause()
-            counts.append(cached_lines())
-        assert counts[-1] - counts[1] < 4 * 20  # four more screens closed
+        await app.push_screen(AccountScreen(ids[0]))  # loads the tables (freezes the heap)
+        await pilot.pause()
+        app.pop_screen()
+        await pilot.pause()
+        screen = AccountScreen(ids[1])
+        await app.push_screen(screen)
+        await pilot.pause()
+        assert cached_widgets() > 0  # the screen drew, through the cache
+        drawn = [weakref.ref(w._styles_cache) for w in screen.query("#account-body Static")]
+        assert drawn
+        del screen
+        app.pop_screen()
+        await pilot.pause()
+        gc.collect()
+        assert all(ref() is None for ref in drawn)
+
+
+async def test_a_closed_screen_is_collected_by_the_app_once_the_screen_under_it_shows(
+    demo_ws: Workspace,
+) -> None:
+    """The collector's full passes are spaced out while the app runs (a pass fell on a key
+    every two accounts opened); the app runs one itself after a screen is closed, so a
+    closed account's widgets do not wait for the next automatic one."""
+    from cstui.screens.account import AccountScreen
+    from cstui.ui.memory import THRESHOLDS
+
+    before = gc.get_threshold()
+    app = create_app(demo_ws, poll=False, rescore=False)
+    ids = [r.id for r in demo_ws.portfolio()[:2]]
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert gc.get_threshold() == THRESHOLDS
+        await app.push_screen(AccountScreen(ids[0]))  # loads the tables (freezes the heap)
+        await pilot.pause()
+        app.pop_screen()
+        await pilot.pause()
+        screen = AccountScreen(ids[1])
+        await app.push_screen(screen)
+        await pilot.pause()
+        gone = weakref.ref(screen)
+        # Textual's Header watches the app's title, and kept each closed screen's header.
+        header = weakref.ref(screen.query_one(Header))
+        del screen
+        app.pop_screen()
+        for _ in range(20):  # the app collects once the screen is removed, a few turns later
+            await pilot.pause(0.02)
+            if gone() is None:
+                break
+        assert gone() is None
+        assert header() is None
+    assert gc.get_threshold() == before
