@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Any, cast
+from typing import Any
 
 from cstui import clock, i18n
 from cstui.config import Settings
@@ -62,8 +62,8 @@ def _view(record: dict[str, Any]) -> SavedView:
 
 
 _ROW_FIELDS = ("score", "band", "flags", "trend", "last_touch", "nps", "as_of", "model")
-"""The health summary's fields a portfolio row reads (see ``Portfolio._row``; the last two
-tell whether the account was scored today)."""
+"""The health summary's fields a portfolio row reads (see ``Portfolio._decorate``; the
+last two tell whether the account was scored today)."""
 
 BUILTIN_VIEWS: tuple[SavedView, ...] = (
     SavedView("view.all", "", "renewal", False, True),
@@ -83,8 +83,10 @@ class Portfolio(Renewals):
         self._rows: dict[str, PortfolioRow] | None = None
         self._rows_day: date | None = None
         self._shared: dict[object, Any] = {}
-        """One object per distinct owner, currency, band, flag set and touch date across the
-        rows (each row held its own copies: ~15 MB at 50,000 accounts)."""
+        """One object per distinct owner, currency, band and flag set across the rows (each
+        row held its own copies: ~15 MB at 50,000 accounts); ``_touch_days`` the same for
+        the touch dates, by their ISO text."""
+        self._touch_days: dict[str, date] = {}
         self._day: tuple[date | None, str] = (None, "")
         """The rows' day and its ISO text (compared with 50,000 summaries' ``as_of``)."""
         self._unscored: set[str] = set()
@@ -153,10 +155,10 @@ class Portfolio(Renewals):
             value = summary["last_touch"]
             if value is None:
                 return None
-            day = self._shared.get(("day", value))
+            day = self._touch_days.get(value)
             if day is None:
-                day = self._shared[("day", value)] = date.fromisoformat(value)
-            return cast(date, day)
+                day = self._touch_days[value] = date.fromisoformat(value)
+            return day
         return self._last_touches().get(account_id)
 
     def _last_touches(self) -> dict[str, date]:
