@@ -42,6 +42,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,8 @@ from .perms import create_file, fsync_dir, storage_error
 META_TABLE = "_meta"
 META_DOC = "1"
 _VERIFY_PIECE = 4 * 1024 * 1024
+_SCANS_BEFORE_INDEX = 64
+"""Ids looked up by scanning a table's ids before they are indexed for a binary search."""
 SLICES_TABLE = "_slices"
 """Where each account's records lie in each table (see :class:`Slices`); not a table."""
 OWN_SLICES = frozenset({"accounts"})
@@ -194,6 +197,7 @@ class Slices:
     _count: int = 0
     _numbers: array[int] | None = None
     _sorted: tuple[array[int], array[int]] | None = None
+    _scans: int = 0
     _lines: array[int] | None = None
     """Where each id starts in ``_text`` (and where the text ends), for a binary search:
     a change to each of 50,000 health summaries looked its account up by scanning the
@@ -267,15 +271,24 @@ class Slices:
         return [(numbers[n + 1 + 2 * k], numbers[n + 2 + 2 * k]) for k in range(first, last)]
 
     def _index_of(self, text: str, n: int, account_id: str) -> int:
-        """The account's place in the sorted ids, or -1."""
+        """The account's place in the sorted ids, or -1: found in the text for the first
+        few lookups (an account opened), by a binary search once they are many (a change
+        to each of 50,000 health summaries: 0.35 ms each by scanning)."""
+        if not account_id or "\n" in account_id:
+            return -1
+        if self._lines is None and self._scans < _SCANS_BEFORE_INDEX:
+            self._scans += 1
+            at = text.find(f"\n{account_id}\n")
+            if at >= 0:
+                return text.count("\n", 0, at) + 1
+            if text.startswith(account_id) and text[len(account_id) : len(account_id) + 1] in (
+                "",
+                "\n",
+            ):
+                return 0
+            return n - 1 if n > 1 and text.endswith(f"\n{account_id}") else -1
         if self._lines is None:
-            lines = array("I", [0])
-            at = text.find("\n")
-            while at >= 0:
-                lines.append(at + 1)
-                at = text.find("\n", at + 1)
-            lines.append(len(text) + 1)
-            self._lines = lines
+            self._lines = array("I", accumulate((len(p) + 1 for p in text.split("\n")), initial=0))
         lines = self._lines
 
         def line(i: int) -> str:

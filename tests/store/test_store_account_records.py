@@ -326,3 +326,15 @@ def test_encoded_tables_are_byte_for_byte_what_orjson_writes(recs: list[dict[str
         mine = [r for r in recs if r.get("account_id") == account]
         spans = slices.spans(account) if slices is not None else []
         assert [orjson.loads(raw[a:b]) for a, b in spans] == mine
+
+
+def test_an_account_is_found_among_the_slices_by_scan_and_by_index_alike() -> None:
+    """The first lookups scan the ids, later ones search an index: the same answers."""
+    ids = sorted({f"acc-{n * 7919 % 100_003}" for n in range(300)})
+    want = {a: [(i, i + 1)] for i, a in enumerate(ids)}
+    slices = snap.Slices.build(want)
+    probes = [*ids, "nobody", "acc-", ids[0][:-1], ids[-1] + "0", "", "acc-1\nacc-2"]
+    answers = [[slices.spans(a) for a in probes] for _ in range(2)]
+    assert slices._lines is not None  # the second round used the index
+    assert answers[0] == answers[1] == [want.get(a, []) for a in probes]
+    assert snap.Slices.build({"only": [(1, 2)]}).spans("only") == [(1, 2)]
