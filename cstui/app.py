@@ -53,6 +53,10 @@ SCREENS: Final = {
 first opened, so start-up does not pay for them (as the CLI's commands)."""
 
 
+WARM_UP: Final = "cstui.screens.account"
+"""What the first key most often opens, imported after the first frame."""
+
+
 class CSApp(WorkspaceApp):
     CSS_PATH = "app.tcss"
     TITLE = "cstui"
@@ -114,6 +118,14 @@ class CSApp(WorkspaceApp):
             self._start_polling()
         if self._rescore:
             self.call_after_refresh(self.rescore_all)  # the first frame does not wait
+        self.call_after_refresh(self._warm_up)
+
+    @work(thread=True, group="warm-up")
+    def _warm_up(self) -> None:
+        """Import the account screen while the user reads the portfolio: the start-up
+        leaves it out (the first frame does not need it), and the first account opened
+        paid for it (~100 ms of imports on the key)."""
+        importlib.import_module(WARM_UP)
 
     # ---------------------------------------------------------------- data upkeep
     def report_storage(self, exc: StoreError) -> None:

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import gc
+import os
+import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from cstui.app import create_app
 from cstui.widgets.account_table import AccountTable
 from cstui.workspace import Workspace
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -42,3 +49,38 @@ async def test_the_sync_line_says_it_is_off_once_the_first_frame_is_out(
         await pilot.pause()
         line = app.screen.query_one(SyncStatusLine)
         assert "not set up" in line.text
+
+
+def test_the_account_screen_is_imported_after_the_first_frame(
+    demo_dir: Path, tmp_path: Path
+) -> None:
+    """Left out of the start-up, then imported in the background before the first key
+    (in a fresh interpreter: this one imported it long ago)."""
+    code = """
+import asyncio, sys
+from cstui.app import WARM_UP, create_app
+from cstui.workspace import Workspace
+
+async def main():
+    app = create_app(Workspace.open(sys.argv[1], user="me"), poll=False, rescore=False)
+    print(WARM_UP in sys.modules)
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        print(WARM_UP in sys.modules)
+
+asyncio.run(main())
+"""
+    data = tmp_path / "data"
+    shutil.copytree(demo_dir, data)
+    env = {**os.environ, "CSTUI_TODAY": "2026-11-23", "CSTUI_USER": "me"}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(data)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+        timeout=120,
+    ).stdout.split()
+    assert out == ["False", "True"]
