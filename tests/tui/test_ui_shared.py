@@ -6,6 +6,9 @@ import gc
 import weakref
 
 import pytest
+from textual.app import App
+from textual.pilot import Pilot
+from textual.screen import Screen
 from textual.widgets import Header, Static
 
 from cstui.app import create_app
@@ -13,6 +16,21 @@ from cstui.domain.models import InvalidRecord
 from cstui.ui.access import on_workspace_change, workspace_app
 from cstui.ui.confirm import ConfirmScreen
 from cstui.workspace import Workspace, WorkspaceEvent
+
+
+async def _second_account(app: App[None], pilot: Pilot[None], ids: list[str]) -> Screen[None]:
+    """Open and close the first account (it loads and indexes the tables, which freezes
+    the heap with it), then open the second: the one whose fate a test follows."""
+    from cstui.screens.account import AccountScreen
+
+    await app.push_screen(AccountScreen(ids[0]))
+    await pilot.pause()
+    app.pop_screen()
+    await pilot.pause()
+    screen = AccountScreen(ids[1])
+    await app.push_screen(screen)
+    await pilot.pause()
+    return screen
 
 
 async def test_subscribers_hear_changes_until_removed_and_their_errors_are_logged(
@@ -89,14 +107,7 @@ async def test_a_closed_account_screen_is_freed_without_waiting_for_a_change(
     ids = [r.id for r in demo_ws.portfolio()[:2]]
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
-        first = AccountScreen(ids[0])  # loads and indexes the tables (which freezes the heap)
-        await app.push_screen(first)
-        await pilot.pause()
-        app.pop_screen()
-        await pilot.pause()
-        screen = AccountScreen(ids[1])
-        await app.push_screen(screen)
-        await pilot.pause()
+        screen = await _second_account(app, pilot, ids)
         gone = weakref.ref(screen)
         del screen
         app.pop_screen()
@@ -119,20 +130,13 @@ async def test_a_closed_screen_leaves_no_drawn_lines_in_textuals_caches(
     """Textual caches a widget's styles cache (with every line it drew) in an lru_cache on
     a method; the app lets go of it when the screen changes, so a closed account's lines
     are freed with its widgets instead of staying for the collector to walk."""
-    from cstui.screens.account import AccountScreen
     from cstui.ui.memory import cached_widgets
 
     app = create_app(demo_ws, poll=False, rescore=False)
     ids = [r.id for r in demo_ws.portfolio()[:2]]
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
-        await app.push_screen(AccountScreen(ids[0]))  # loads the tables (freezes the heap)
-        await pilot.pause()
-        app.pop_screen()
-        await pilot.pause()
-        screen = AccountScreen(ids[1])
-        await app.push_screen(screen)
-        await pilot.pause()
+        screen = await _second_account(app, pilot, ids)
         assert cached_widgets() > 0  # the screen drew, through the cache
         drawn = [weakref.ref(w._styles_cache) for w in screen.query("#account-body Static")]
         assert drawn
@@ -149,7 +153,6 @@ async def test_a_closed_screen_is_collected_by_the_app_once_the_screen_under_it_
     """The collector's full passes are spaced out while the app runs (a pass fell on a key
     every two accounts opened); the app runs one itself after a screen is closed, so a
     closed account's widgets do not wait for the next automatic one."""
-    from cstui.screens.account import AccountScreen
     from cstui.ui.memory import THRESHOLDS
 
     before = gc.get_threshold()
@@ -158,13 +161,7 @@ async def test_a_closed_screen_is_collected_by_the_app_once_the_screen_under_it_
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         assert gc.get_threshold() == THRESHOLDS
-        await app.push_screen(AccountScreen(ids[0]))  # loads the tables (freezes the heap)
-        await pilot.pause()
-        app.pop_screen()
-        await pilot.pause()
-        screen = AccountScreen(ids[1])
-        await app.push_screen(screen)
-        await pilot.pause()
+        screen = await _second_account(app, pilot, ids)
         gone = weakref.ref(screen)
         # Textual's Header watches the app's title, and kept each closed screen's header.
         header = weakref.ref(screen.query_one(Header))
