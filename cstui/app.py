@@ -120,7 +120,7 @@ class CSApp(WorkspaceApp):
             self.call_after_refresh(self.rescore_all)  # the first frame does not wait
         self.call_after_refresh(self._warm_up)
 
-    @work(thread=True, group="warm-up")
+    @work(thread=True, group="warm-up", exit_on_error=False)
     def _warm_up(self) -> None:
         """Import the account screen while the user reads the portfolio: the start-up
         leaves it out (the first frame does not need it), and the first account opened
