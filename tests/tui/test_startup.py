@@ -63,11 +63,11 @@ from cstui.workspace import Workspace
 
 async def main():
     app = create_app(Workspace.open(sys.argv[1], user="me"), poll=False, rescore=False)
-    print(WARM_UP in sys.modules)
+    print(WARM_UP in sys.modules, "cstui.widgets.qbr" in sys.modules)
     async with app.run_test() as pilot:
         await pilot.pause()
         await app.workers.wait_for_complete()
-        print(WARM_UP in sys.modules)
+        print(WARM_UP in sys.modules, "cstui.widgets.qbr" in sys.modules)
 
 asyncio.run(main())
 """
@@ -83,4 +83,4 @@ asyncio.run(main())
         check=True,
         timeout=120,
     ).stdout.split()
-    assert out == ["False", "True"]
+    assert out == ["False", "False", "True", "True"]  # the screen, and a tab's pane
