@@ -558,15 +558,15 @@ class _Unparsed:
     slice_reads: int = 0
     """Accounts read from their slices (see ``_SLICE_READS_BEFORE_PARSE``)."""
 
+    def now(self, rid: str, snapshot: Record | None) -> Record | None:
+        """Record ``rid`` as the snapshot holds it (None: not there) brought up to date
+        with the journal lines since."""
+        return None if snapshot is None else _replayed(snapshot, self.lines.get(rid, ()))
+
     def keep(self, rid: str, snapshot: Record | None) -> Record | None:
-        """Keep record ``rid`` as the snapshot holds it (None: not there) brought up to
-        date with the journal lines since; return it."""
-        rec = snapshot
-        lines = self.lines.get(rid, ())
-        if rec is not None:
-            for line in lines:
-                rec = _patched(rec, line)
-        if any("account_id" in line["set"] for line in lines):
+        """:meth:`now`, kept (later lookups and lines find it here); returned."""
+        rec = self.now(rid, snapshot)
+        if any("account_id" in line["set"] for line in self.lines.get(rid, ())):
             self.elsewhere.add(rid)
         self.records[rid] = rec
         return rec
@@ -926,9 +926,7 @@ class Store:
             except snap.InvalidSnapshot as exc:
                 raise snap.corrupt(self.snapshot_path, str(exc)) from None
             if decided:
-                if keep:
-                    return known.keep(id, rec)
-                return rec if rec is None else _replayed(rec, known.lines.get(id, ()))
+                return known.keep(id, rec) if keep else known.now(id, rec)
             if known.finds < _FINDS_BEFORE_PARSE:
                 known.finds += 1
                 with contextlib.suppress(KeyError):
@@ -1043,11 +1041,9 @@ class Store:
             if lazy is None:
                 return self.scan(table)
             self._check_open()
-            known = self._unparsed.get(table)
-            current = dict(known.records) if known is not None else {}
-            lines: dict[str, list[jr.Line]] = {}
-            for line in self._pending.get(table, ()):
-                lines.setdefault(line["id"], []).append(line)
+            known = self._unparsed.get(table) or _Unparsed()
+            current = dict(known.records)
+            lines = {rid: list(mine) for rid, mine in known.lines.items()}
         return self._streamed(lazy, current, lines)
 
     def _streamed(

@@ -278,15 +278,8 @@ class Slices:
             return -1
         if self._lines is None and self._scans < _SCANS_BEFORE_INDEX:
             self._scans += 1
-            at = text.find(f"\n{account_id}\n")
-            if at >= 0:
-                return text.count("\n", 0, at) + 1
-            if text.startswith(account_id) and text[len(account_id) : len(account_id) + 1] in (
-                "",
-                "\n",
-            ):
-                return 0
-            return n - 1 if n > 1 and text.endswith(f"\n{account_id}") else -1
+            at = f"\n{text}\n".find(f"\n{account_id}\n")  # where the id starts in text
+            return -1 if at < 0 else text.count("\n", 0, at)
         if self._lines is None:
             self._lines = array("I", accumulate((len(p) + 1 for p in text.split("\n")), initial=0))
         lines = self._lines
