@@ -195,6 +195,10 @@ class Portfolio(Renewals):
         Reads only the accounts and the stored health summaries, so the first frame does not
         wait for the large tables (activities, usage) to load.
         """
+        return list(self._todays_rows().values())
+
+    def _todays_rows(self) -> dict[str, PortfolioRow]:
+        """The rows by account, built first if there are none for today."""
         today = clock.today()
         if self._rows is None or self._rows_day != today:
             self._rows_day = today
@@ -205,14 +209,14 @@ class Portfolio(Renewals):
                     r["id"]: self._row(r, summaries.get(r["id"]), today)
                     for r in self.store.stream(Account.table)
                 }
-        return list(self._rows.values())
+        return self._rows
 
     def health_is_current(self, as_of: date | None = None) -> bool:
         """As :meth:`Health.health_is_current`, from the rows when they are in use (they
         saw every account's summary: no second pass over the two tables, and none kept):
         rebuilt first if the day has turned since."""
         if self._rows is not None and as_of in (None, clock.today()):
-            self.portfolio()
+            self._todays_rows()
             return not self._unscored
         return super().health_is_current(as_of)
 
