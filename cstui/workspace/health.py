@@ -84,6 +84,9 @@ _GROUPED: tuple[type[Record], ...] = (
     SuccessPlan,
 )
 """The per-account tables a pass over the book groups by account once (:meth:`_grouped`)."""
+_BOOK_PASS = 100
+"""More accounts than this make a pass over the book: whole tables are read, not each
+account's records."""
 _Groups = Mapping[str, Mapping[str, list[dict[str, Any]]]]
 """Stored records by table name, then by account id (each list in id order)."""
 RESCORE_LOCK = "rescore"
@@ -249,7 +252,7 @@ class Health(Onboarding, SuccessPlans):
                 stack.enter_context(self._uncached())
             stack.enter_context(gc_paused())  # many short-lived objects, no cycles
             groups: _Groups = {}
-            if len(ids) > 100:  # a pass over the book: whole tables, not account by account
+            if len(ids) > _BOOK_PASS:  # whole tables, not account by account
                 self.preload(HEALTH_INPUT_TABLES)
                 groups = self._input_groups()
             return self._score(ids, day, groups, explain=explain), groups
@@ -295,7 +298,9 @@ class Health(Onboarding, SuccessPlans):
         by account when the caller grouped them (a pass over the book), for the latest NPS.
         """
         day = as_of or clock.today()
-        summaries = self._health_summaries()
+        summary = (
+            self._health_summaries().get if len(results) > _BOOK_PASS else self._health_summary
+        )
         writes: list[Write] = []
         scope = set()
         all_flags: list[Flag] = []
@@ -303,7 +308,7 @@ class Health(Onboarding, SuccessPlans):
             aid = result.account_id
             scope.add(aid)
             all_flags.extend(flags)
-            current = summaries.get(aid) or {}
+            current = summary(aid) or {}
             answers = surveys.get(aid, []) if surveys is not None else None
             fresh = self._summary(result, flags, current, day, answers=answers)
             changed = changed_fields(current, fresh)
@@ -337,9 +342,11 @@ class Health(Onboarding, SuccessPlans):
     ) -> list[tuple[dict[str, Any], Mapping[str, Any]]]:
         """The alerts of the accounts in ``scope`` that today's ``flags`` change, each with
         its record as read before (empty for a new alert), from the stored records."""
-        existing = [
-            alert_record(r) for r in self.store.scan(Alert.table) if r.get("account_id") in scope
-        ]
+        if len(scope) > _BOOK_PASS:
+            stored = [r for r in self.store.scan(Alert.table) if r.get("account_id") in scope]
+        else:  # one account rated or edited: its alerts, not the table (27 MB at 50,000)
+            stored = [r for aid in sorted(scope) for r in self._light_records(Alert, aid)]
+        existing = [alert_record(r) for r in stored]
         before = {a["id"]: a for a in existing}
         out: list[tuple[dict[str, Any], Mapping[str, Any]]] = []
         for alert in reconcile_alert_records(existing, flags, day, scope=scope):
