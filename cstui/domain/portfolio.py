@@ -182,6 +182,12 @@ def _days_since(days: _DayCache, last_touch: date) -> int:
     return days.count_since(last_touch) if since is None else since
 
 
+def shared_day(value: str, today: date) -> date:
+    """The date an ISO string names, one object per distinct value (as the rows' dates)."""
+    days = _DAY_CACHE if _DAY_CACHE.today == today else _DAY_CACHE.on(today)
+    return (days.parsed.get(value) or days.parse(value))[0]
+
+
 def touch_row(row: PortfolioRow, last_touch: date | None, today: date) -> None:
     """Give a row another last touch (a rescore moved it), counted as :func:`build_row`
     counts it, without building the row again."""

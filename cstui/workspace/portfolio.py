@@ -22,6 +22,7 @@ from cstui.domain.portfolio import (
     SummaryTotals,
     build_row,
     fold,
+    shared_day,
     touch_row,
 )
 from cstui.store import Change, Store, gc_paused
@@ -84,9 +85,8 @@ class Portfolio(Renewals):
         self._rows_day: date | None = None
         self._shared: dict[object, Any] = {}
         """One object per distinct owner, currency, band and flag set across the rows (each
-        row held its own copies: ~15 MB at 50,000 accounts); ``_touch_days`` the same for
-        the touch dates, by their ISO text."""
-        self._touch_days: dict[str, date] = {}
+        row held its own copies: ~15 MB at 50,000 accounts); dates are shared by
+        :func:`~cstui.domain.portfolio.shared_day`."""
         self._day: tuple[date | None, str] = (None, "")
         """The rows' day and its ISO text (compared with 50,000 summaries' ``as_of``)."""
         self._unscored: set[str] = set()
@@ -153,12 +153,7 @@ class Portfolio(Renewals):
         """``last_touch`` with the account's health summary already looked up."""
         if self._last_touch is None and summary is not None and "last_touch" in summary:
             value = summary["last_touch"]
-            if value is None:
-                return None
-            day = self._touch_days.get(value)
-            if day is None:
-                day = self._touch_days[value] = date.fromisoformat(value)
-            return day
+            return None if value is None else shared_day(value, clock.today())
         return self._last_touches().get(account_id)
 
     def _last_touches(self) -> dict[str, date]:
