@@ -457,14 +457,17 @@ class AccountScreen(UsesWorkspace, Screen[None]):
     ]
 
     CSS_PATH = "account.tcss"
-    AUTO_FOCUS = "#account-body"
-    """Focus starts in the overview (the tabs first, then the overview, restyled both)."""
+    AUTO_FOCUS = "#account-body.-auto-focus"
+    """Focus starts in the overview (the tabs first, then the overview, restyled both),
+    unless the screen opens on another tab: a focus in the overview's pane would make
+    TabbedContent show that pane again (the two tabs then took turns)."""
     # Overview columns stack below 120 columns (-narrow, -medium), the success plan's light
     # and deep columns below 100 (-narrow); Textual sets the class on every resize. (Screen
     # declares the attribute without ClassVar, so a ClassVar here would not type-check.)
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-medium"), (120, "-wide")]  # noqa: RUF012
 
-    def __init__(self, account_id: str) -> None:
+    def __init__(self, account_id: str, tab: str | None = None) -> None:
+        """``tab`` opens the screen on that tab (``"qbr"``) instead of the overview."""
         super().__init__()
         self.account_id = account_id
         self._refresh_pending = False
@@ -476,7 +479,9 @@ class AccountScreen(UsesWorkspace, Screen[None]):
         overview has painted (one per idle moment), or when first shown if that is sooner."""
         self._mounting: dict[str, AwaitMount] = {}
         """Panes whose build has started, by pane id: showing one waits for its mount."""
-        self._wanted_tab: str | None = None
+        self._wanted_tab: str | None = f"tab-{tab}" if f"tab-{tab}" in self._factories else None
+        """The tab to show, kept until it is shown: an earlier focus in another pane (the
+        overview's) would switch back to that pane."""
         self._resumed = False
         self._sized = False
         localize_bindings(self)
@@ -507,7 +512,8 @@ class AccountScreen(UsesWorkspace, Screen[None]):
     def _overview(self) -> ComposeResult:
         """Left: the score, why, and the signals behind it; right: the contract, the
         people, what is due and what happened. One column (left, then right) below 120."""
-        with OverviewBody(id="account-body"):  # the two columns side by side, or stacked
+        first_focus = "-auto-focus" if self._wanted_tab is None else ""
+        with OverviewBody(id="account-body", classes=first_focus):  # the two columns side by side, or stacked
             with Vertical(id="account-left", classes="account-column"):
                 yield self._boxed(HealthBreakdown(id="health-breakdown"), "health")
                 yield self._boxed(Static("", id="flags", markup=False), "flags", n=0)
@@ -552,7 +558,8 @@ class AccountScreen(UsesWorkspace, Screen[None]):
     def on_mount(self) -> None:
         on_workspace_change(self, self._on_workspace_event)
         self.refresh_view()
-        self.query_one("#account-body").focus()
+        if self._wanted_tab is None:
+            self.query_one("#account-body").focus()
         # After the overview's first frame, the other panes one at a time (see below).
         self.call_after_refresh(self._build_next_pane)
 

@@ -97,7 +97,7 @@ class QBRsDueScreen(TableScreen[DueRow]):
         row = self.current
         if row is None:
             return
-        screen = AccountScreen(row.account_id)
+        screen = AccountScreen(row.account_id, tab="qbr")  # opens on it: no overview first
         await self.app.push_screen(screen)
         pane = await screen.open_tab("qbr")  # built on first show
         if isinstance(pane, QBRPane):

@@ -277,6 +277,12 @@ async def test_qbrs_due_lists_accounts_and_opens_the_qbr_tab(demo_ws: Workspace)
         assert isinstance(account, AccountScreen)
         assert account.account_id == "acc-000023"
         assert account.query_one("#account-tabs", TabbedContent).active == "tab-qbr"
+        for _ in range(5):  # it stays there: the overview's focus once took the tabs back
+            await pilot.pause()
+        tabs = account.query_one("#account-tabs", TabbedContent)
+        assert tabs.active == "tab-qbr"
+        assert account.focused is not None
+        assert tabs.get_pane("tab-qbr") in account.focused.ancestors
         pane = account.query_one(QBRPane)
         assert pane.period == due[0][1]
         assert "Evergreen Textiles LLC" in _head(pane)
