@@ -21,6 +21,7 @@ import rich
 from textual import work
 from textual.binding import Binding, BindingType
 from textual.command import Provider
+from textual.driver import Driver
 from textual.screen import Screen
 from textual.worker import WorkerFailed
 
@@ -96,6 +97,20 @@ class CSApp(WorkspaceApp):
         Binding("Y", "show('sync')", "key.syncui.sync", show=False),
         Binding("C", "show('conflicts')", "key.syncui.conflicts", show=False),
     ]
+
+    def get_driver_class(self) -> type[Driver]:
+        """Textual's driver for this terminal; on Linux and macOS the same one with a key
+        reader that sleeps while nothing is typed (``cstui.ui.driver``): twenty idle apps
+        on a team server otherwise wake two hundred times a second between them."""
+        from textual import constants
+        from textual.drivers.linux_driver import LinuxDriver
+
+        driver = super().get_driver_class()
+        if driver is LinuxDriver and constants.DRIVER is None:  # not chosen by TEXTUAL_DRIVER
+            from cstui.ui.driver import QuietLinuxDriver
+
+            return QuietLinuxDriver
+        return driver
 
     def get_default_screen(self) -> Screen[None]:
         """The portfolio is the app's base screen, composed with the app.
