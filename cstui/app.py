@@ -130,7 +130,9 @@ class CSApp(WorkspaceApp):
             self.notify(warning, severity="warning", timeout=10, markup=False)
         on_workspace_change(self, self._on_workspace_event)
         if self._poll:
-            self._start_polling()
+            # After the first frame: watching the folder loads ctypes (~30 ms). A write in
+            # between is caught by the poll it starts with.
+            self.call_after_refresh(self._start_polling)
         if self._rescore:
             self.call_after_refresh(self.rescore_all)  # the first frame does not wait
         self.call_after_refresh(self._warm_up)
@@ -169,6 +171,7 @@ class CSApp(WorkspaceApp):
                 self._watch = None
         every = POLL_SECONDS if self._watch is None else WATCHED_POLL_SECONDS
         self.set_interval(every, self.poll_store)
+        self.poll_store()
 
     def _on_folder_write(self) -> None:
         if self._watch is None:

@@ -513,7 +513,8 @@ class AccountScreen(UsesWorkspace, Screen[None]):
         """Left: the score, why, and the signals behind it; right: the contract, the
         people, what is due and what happened. One column (left, then right) below 120."""
         first_focus = "-auto-focus" if self._wanted_tab is None else ""
-        with OverviewBody(id="account-body", classes=first_focus):  # the two columns side by side, or stacked
+        # The two columns side by side, or stacked.
+        with OverviewBody(id="account-body", classes=first_focus):
             with Vertical(id="account-left", classes="account-column"):
                 yield self._boxed(HealthBreakdown(id="health-breakdown"), "health")
                 yield self._boxed(Static("", id="flags", markup=False), "flags", n=0)

@@ -46,7 +46,6 @@ doc id without coordination, and the snapshot stays readable by plain ``TinyDB(p
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import functools
 import logging
 import os
@@ -137,6 +136,8 @@ def _changed_fields(before: Record, after: Record) -> Record:
 def _give_back_memory() -> None:
     """Hand freed memory back to the system (glibc keeps it for reuse otherwise: a released
     10,000-account table left two thirds of its size in the process)."""
+    import ctypes  # here: ~30 ms of start-up for a call made after large releases only
+
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None).malloc_trim(0)
 

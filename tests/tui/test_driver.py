@@ -35,7 +35,9 @@ class _Recording(QuietLinuxDriver):
 
 
 @pytest.fixture
-async def reader(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[tuple[_Recording, int, list[Any]]]:
+async def reader(
+    monkeypatch: pytest.MonkeyPatch,
+) -> AsyncIterator[tuple[_Recording, int, list[Any]]]:
     """A driver reading the slave side of a new pty in its own thread, the pty's master
     fd to type into, and the timeouts its ``select`` calls were given."""
     timeouts: list[Any] = []

@@ -38,6 +38,8 @@ LATER = (
     "pptx",
     "textual_plotext",
     "plotext",
+    # the folder watch and the memory trim (both after the first frame)
+    "ctypes",
 )
 
 
