@@ -44,13 +44,20 @@ class WakingEvent(threading.Event):
 
     def __init__(self) -> None:
         super().__init__()
-        self.read_fd, self._write_fd = os.pipe()
-        os.set_blocking(self.read_fd, False)
-        os.set_blocking(self._write_fd, False)
+        self.read_fd = self._write_fd = -1
+
+    def fileno(self) -> int:
+        """The pipe's read end, opened again if :meth:`close` closed it (Textual closes
+        its driver on suspend, Ctrl+Z, and starts it again on resume)."""
+        if self.read_fd < 0:
+            self.read_fd, self._write_fd = os.pipe()
+            os.set_blocking(self.read_fd, False)
+            os.set_blocking(self._write_fd, False)
+        return self.read_fd
 
     def set(self) -> None:
         super().set()
-        if self._write_fd < 0:  # closed: the number may belong to another file by now
+        if self._write_fd < 0:  # closed (or not open yet): no reader to wake
             return
         with contextlib.suppress(OSError):  # a full pipe: it is signalled already
             os.write(self._write_fd, b"x")
@@ -66,7 +73,8 @@ class WakingEvent(threading.Event):
                 pass
 
     def close(self) -> None:
-        """Close the pipe; a later ``set`` only sets the flag."""
+        """Close the pipe until the next :meth:`fileno`; meanwhile ``set`` only sets the
+        flag (the closed numbers may belong to other files by then)."""
         fds, self.read_fd, self._write_fd = (self.read_fd, self._write_fd), -1, -1
         for fd in fds:
             if fd >= 0:
@@ -93,7 +101,7 @@ class QuietLinuxDriver(LinuxDriver):
         exit_event = self.exit_event
         selector = selectors.SelectSelector()  # as Textual: works on any tty, any platform
         selector.register(self.fileno, selectors.EVENT_READ)
-        selector.register(exit_event.read_fd, selectors.EVENT_READ)
+        selector.register(exit_event.fileno(), selectors.EVENT_READ)
         parser = XTermParser(self._debug)
         decode = getincrementaldecoder("utf-8")().decode
         settle = settle_time()

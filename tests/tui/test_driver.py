@@ -144,3 +144,29 @@ def test_the_app_uses_it_unless_textual_driver_says_otherwise(
     assert CSApp.get_driver_class(object.__new__(CSApp)) is QuietLinuxDriver
     monkeypatch.setattr(constants, "DRIVER", "textual.drivers.linux_driver:LinuxDriver")
     assert CSApp.get_driver_class(object.__new__(CSApp)) is LinuxDriver
+
+
+async def test_a_suspended_and_resumed_reader_reads_and_exits_again() -> None:
+    """Textual's suspend (Ctrl+Z, SIGTSTP) stops the reader and closes the driver; resume
+    (SIGCONT) starts a new reader on the same driver."""
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGTSTP, signal.SIGCONT)}
+    master, slave = pty.openpty()
+    tty.setraw(slave)
+    driver = _Recording(App())
+    driver.fileno = slave
+    try:
+        for _ in range(2):  # before the suspend, then after the resume
+            thread = threading.Thread(target=driver.run_input_thread, daemon=True)
+            thread.start()
+            os.write(master, b"j")
+            assert _keys(driver, 1) == ["j"]
+            driver.exit_event.set()
+            thread.join(5)
+            assert not thread.is_alive()
+            driver.exit_event.clear()
+            driver.close()  # as Driver.suspend_application_mode does
+    finally:
+        os.close(master)
+        os.close(slave)
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
