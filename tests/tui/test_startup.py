@@ -54,8 +54,9 @@ async def test_the_sync_line_says_it_is_off_once_the_first_frame_is_out(
 def test_the_account_screen_is_imported_after_the_first_frame(
     demo_dir: Path, tmp_path: Path
 ) -> None:
-    """Left out of the start-up, then imported in the background before the first key
-    (in a fresh interpreter: this one imported it long ago)."""
+    """Left out of the start-up, then imported (and its stylesheet parsed) in the
+    background before the first key (in a fresh interpreter: this one imported it long
+    ago)."""
     code = """
 import asyncio, sys
 from cstui.app import WARM_UP, create_app
@@ -68,6 +69,15 @@ async def main():
         await pilot.pause()
         await app.workers.wait_for_complete()
         print(WARM_UP in sys.modules, "cstui.widgets.qbr" in sys.modules)
+        # Its stylesheet is parsed too: the first account opened parses none.
+        from textual.css.stylesheet import Stylesheet
+        from cstui.screens.account import AccountScreen
+        parses = []
+        real = Stylesheet.reparse
+        Stylesheet.reparse = lambda sheet: (parses.append(1), real(sheet))[1]
+        await app.push_screen(AccountScreen(app.screen.sorted_rows()[0].id))
+        await pilot.pause()
+        print(type(app.screen).__name__, len(parses))
 
 asyncio.run(main())
 """
@@ -83,4 +93,5 @@ asyncio.run(main())
         check=True,
         timeout=120,
     ).stdout.split()
-    assert out == ["False", "False", "True", "True"]  # the screen, and a tab's pane
+    # The screen, and a tab's pane; then an account opened without parsing stylesheets.
+    assert out == ["False", "False", "True", "True", "AccountScreen", "0"]
