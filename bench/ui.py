@@ -129,6 +129,10 @@ async def _measure(app: Any, pilot: Any, screens: list[Any]) -> Run:
     run: Run = {"open": [], "switch": [], "open_frame": [], "switch_frame": []}
     frames = FirstFrame(app)
     await pilot.pause()
+    # What the app does in the background after its first frame (cstui: the account
+    # screen's imports and stylesheet) is over before a user's first key.
+    await app.workers.wait_for_complete()
+    await pilot.pause()
     for make in screens:
         screen = make()
         frames.arm(lambda s=screen: s.is_attached and s.is_mounted)

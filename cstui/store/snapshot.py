@@ -252,6 +252,11 @@ class Slices:
         """How many accounts (ids) are listed."""
         return self._decode()[1]
 
+    def decode(self) -> None:
+        """Decode the stored spans now rather than on the first lookup; InvalidSnapshot
+        if they are damaged (every later lookup says so again)."""
+        self._decode()
+
     def starts(self) -> tuple[array[int], array[int]]:
         """Every listed record's start and end, sorted by start (to find the record
         holding a given offset)."""

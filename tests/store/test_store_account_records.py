@@ -174,6 +174,29 @@ def test_one_account_is_read_without_parsing_the_table(tmp_path: Path) -> None:
         fresh.close()
 
 
+def test_slices_read_ahead_give_the_same_records_and_parse_nothing(tmp_path: Path) -> None:
+    with Store(tmp_path, actor="me") as store:
+        store.bulk_load(
+            {
+                "activities": [{"id": f"a{i}", "account_id": f"acc{i % 9}"} for i in range(90)],
+                "tasks": [{"id": f"t{i}", "account_id": f"acc{i % 4}"} for i in range(12)],
+            }
+        )
+    with Store(tmp_path, actor="me") as ahead, Store(tmp_path, actor="me") as plain:
+        ahead.put("activities", "new", {"account_id": "acc3"})
+        plain.poll()
+        ahead.read_slices()  # as the app's warm-up does, before any account is opened
+        assert {"activities", "tasks"} <= set(ahead._lazy)  # nothing parsed
+        for table, account in [("activities", "acc3"), ("tasks", "acc1"), ("tasks", "x")]:
+            got = ahead.account_records(table, account)
+            assert got is not None
+            assert got == plain.account_records(table, account)
+        assert {"activities", "tasks"} <= set(ahead._lazy)
+    closed = Store(tmp_path, actor="me")
+    closed.close()
+    closed.read_slices()  # the warm-up may run after the app closed its store: nothing
+
+
 def test_slices_stay_readable_by_tinydb_and_never_trusted_stale(tmp_path: Path) -> None:
     with Store(tmp_path, actor="me") as store:
         store.bulk_load({"tasks": [{"id": f"t{i}", "account_id": "acc1"} for i in range(3)]})

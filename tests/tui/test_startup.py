@@ -72,12 +72,15 @@ async def main():
         # Its stylesheet is parsed too: the first account opened parses none.
         from textual.css.stylesheet import Stylesheet
         from cstui.screens.account import AccountScreen
-        parses = []
-        real = Stylesheet.reparse
+        # And the store's per-account reads are prepared: the key decodes none.
+        import base64
+        parses, decodes = [], []
+        real, decode = Stylesheet.reparse, base64.b64decode
         Stylesheet.reparse = lambda sheet: (parses.append(1), real(sheet))[1]
+        base64.b64decode = lambda *a, **k: (decodes.append(1), decode(*a, **k))[1]
         await app.push_screen(AccountScreen(app.screen.sorted_rows()[0].id))
         await pilot.pause()
-        print(type(app.screen).__name__, len(parses))
+        print(type(app.screen).__name__, len(parses), len(decodes))
 
 asyncio.run(main())
 """
@@ -93,5 +96,6 @@ asyncio.run(main())
         check=True,
         timeout=120,
     ).stdout.split()
-    # The screen, and a tab's pane; then an account opened without parsing stylesheets.
-    assert out == ["False", "False", "True", "True", "AccountScreen", "0"]
+    # The screen, and a tab's pane; then an account opened without parsing stylesheets
+    # or decoding the snapshot's slices.
+    assert out == ["False", "False", "True", "True", "AccountScreen", "0", "0"]
