@@ -3,6 +3,7 @@ thread blocks (no timeout) once input has settled, and exiting wakes it at once.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pty
 import queue
@@ -11,7 +12,7 @@ import signal
 import threading
 import time
 import tty
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
@@ -34,6 +35,26 @@ class _Recording(QuietLinuxDriver):
         self.received.put(message)
 
 
+@contextlib.contextmanager
+def _on_a_pty() -> Iterator[tuple[_Recording, int]]:
+    """A driver set to read the slave side of a new pty (raw, as the app's start makes
+    it: keys arrive one by one), and the master fd to type into; Textual's signal
+    handlers, which the driver installs, put back after."""
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGTSTP, signal.SIGCONT)}
+    master, slave = pty.openpty()
+    tty.setraw(slave)
+    driver = _Recording(App())
+    driver.fileno = slave
+    try:
+        yield driver, master
+    finally:
+        driver.close()
+        os.close(master)
+        os.close(slave)
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+
+
 @pytest.fixture
 async def reader(
     monkeypatch: pytest.MonkeyPatch,
@@ -48,23 +69,14 @@ async def reader(
         return real(self, timeout)
 
     monkeypatch.setattr(selectors.SelectSelector, "select", select)
-    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGTSTP, signal.SIGCONT)}
-    master, slave = pty.openpty()
-    tty.setraw(slave)  # as the app's start does: keys arrive one by one
-    driver = _Recording(App())
-    driver.fileno = slave
-    thread = threading.Thread(target=driver.run_input_thread, daemon=True)
-    thread.start()
-    try:
-        yield driver, master, timeouts
-    finally:
-        driver.exit_event.set()
-        thread.join(5)
-        driver.close()
-        os.close(master)
-        os.close(slave)
-        for sig, handler in handlers.items():
-            signal.signal(sig, handler)
+    with _on_a_pty() as (driver, master):
+        thread = threading.Thread(target=driver.run_input_thread, daemon=True)
+        thread.start()
+        try:
+            yield driver, master, timeouts
+        finally:
+            driver.exit_event.set()
+            thread.join(5)
 
 
 def _keys(driver: _Recording, n: int) -> list[str]:
@@ -111,14 +123,9 @@ async def test_an_idle_reader_blocks_until_a_key_or_the_exit(
 
 
 async def test_exit_wakes_a_blocked_reader(monkeypatch: pytest.MonkeyPatch) -> None:
-    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGTSTP, signal.SIGCONT)}
-    master, slave = pty.openpty()
-    tty.setraw(slave)  # as the app's start does: keys arrive one by one
-    driver = _Recording(App())
-    driver.fileno = slave
-    thread = threading.Thread(target=driver.run_input_thread, daemon=True)
     monkeypatch.setattr("cstui.ui.driver.settle_time", lambda: 0.0)  # block from the start
-    try:
+    with _on_a_pty() as (driver, _master):
+        thread = threading.Thread(target=driver.run_input_thread, daemon=True)
         thread.start()
         time.sleep(0.2)
         assert thread.is_alive()
@@ -127,12 +134,6 @@ async def test_exit_wakes_a_blocked_reader(monkeypatch: pytest.MonkeyPatch) -> N
         assert not thread.is_alive()
         driver.exit_event.clear()  # Textual clears it after the join (suspend, resume)
         assert not driver.exit_event.is_set()
-    finally:
-        driver.close()
-        os.close(master)
-        os.close(slave)
-        for sig, handler in handlers.items():
-            signal.signal(sig, handler)
 
 
 def test_the_app_uses_it_unless_textual_driver_says_otherwise(
@@ -149,12 +150,7 @@ def test_the_app_uses_it_unless_textual_driver_says_otherwise(
 async def test_a_suspended_and_resumed_reader_reads_and_exits_again() -> None:
     """Textual's suspend (Ctrl+Z, SIGTSTP) stops the reader and closes the driver; resume
     (SIGCONT) starts a new reader on the same driver."""
-    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGTSTP, signal.SIGCONT)}
-    master, slave = pty.openpty()
-    tty.setraw(slave)
-    driver = _Recording(App())
-    driver.fileno = slave
-    try:
+    with _on_a_pty() as (driver, master):
         for _ in range(2):  # before the suspend, then after the resume
             thread = threading.Thread(target=driver.run_input_thread, daemon=True)
             thread.start()
@@ -165,8 +161,3 @@ async def test_a_suspended_and_resumed_reader_reads_and_exits_again() -> None:
             assert not thread.is_alive()
             driver.exit_event.clear()
             driver.close()  # as Driver.suspend_application_mode does
-    finally:
-        os.close(master)
-        os.close(slave)
-        for sig, handler in handlers.items():
-            signal.signal(sig, handler)
