@@ -151,12 +151,13 @@ class CSApp(WorkspaceApp):
         with contextlib.suppress(StoreError):  # a storage problem is said when it matters
             self.workspace.prepare_account_reads()
         with contextlib.suppress(RuntimeError):  # the app closed meanwhile
-            self.call_from_thread(self._read_css_ahead, module.AccountScreen(""))
+            self.call_from_thread(self._read_css_ahead, module.AccountScreen)
 
-    def _read_css_ahead(self, screen: Screen[Any]) -> None:
+    def _read_css_ahead(self, make: Callable[[str], Screen[Any]]) -> None:
         """Parse a screen's stylesheet before it is first shown, as Textual does when it is
         first pushed (it parses every stylesheet again then: ~30 ms of the first account
-        opened). ``screen`` is a throwaway instance: Textual resolves its file's path."""
+        opened). The screen made here is thrown away: Textual resolves its file's path."""
+        screen = make("")  # on the app's thread, as every screen is made
         sheet = self.stylesheet
         paths = [p for p in screen.css_path if not sheet.has_source(str(p), "")]
         if paths and not self._exit:
