@@ -20,7 +20,7 @@ from textual.widgets import Header, Static
 from cstui.i18n import t
 from cstui.screens.live import LiveScreen
 from cstui.ui.footer import KeyFooter
-from cstui.widgets.account_table import AccountTable, Column, HasId
+from cstui.widgets.account_table import MOVES, AccountTable, Column, HasId
 
 R = TypeVar("R", bound=HasId)
 
@@ -40,6 +40,7 @@ class BookScreen(LiveScreen):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open_row", "key.book.open", priority=True),
+        *MOVES,  # in typing order with Enter: "j Enter" opens the row the j moved to
     ]
     TITLE_KEY: ClassVar[str] = ""
     FOCUS: ClassVar[type[Widget]] = AccountTable
@@ -57,6 +58,14 @@ class BookScreen(LiveScreen):
         if not isinstance(focused, AccountTable):
             raise SkipAction
         focused.action_select()
+
+    def action_table_move(self, how: str, amount: int) -> None:
+        """The focused table's own cursor action (see ``MOVES``); anything else focused
+        gets the key as if this binding did not exist."""
+        focused = self.focused
+        if not isinstance(focused, AccountTable):
+            raise SkipAction
+        getattr(focused, f"action_{how}")(amount)
 
     def action_back(self) -> None:
         if len(self.app.screen_stack) > 1:  # never uncover the portfolio

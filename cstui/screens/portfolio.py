@@ -37,7 +37,7 @@ from cstui.ui.access import UsesWorkspace, on_workspace_change, workspace_app
 from cstui.ui.footer import KeyFooter
 from cstui.ui.localize import localize_bindings
 from cstui.ui.names import short_company
-from cstui.widgets.account_table import AccountTable, Column
+from cstui.widgets.account_table import MOVES, AccountTable, Column
 from cstui.widgets.filter_input import FilterInput
 from cstui.workspace import SavedView, WorkspaceEvent
 
@@ -201,16 +201,10 @@ class PortfolioScreen(UsesWorkspace, Screen[None]):
         Binding("V", "save_view", "key.save_view"),
         Binding("escape", "leave_filter", "key.table", show=False),
         # Priority: the account opens while Enter is handled, so the keys typed right after
-        # it (a tab's digit) reach the account screen instead of this table. The keys that
-        # move the cursor are priority too: otherwise "j Enter" typed fast opened the row
-        # the cursor was on before the j, which the table had not handled yet.
+        # it (a tab's digit) reach the account screen instead of this table; the keys that
+        # move the cursor are priority too (see MOVES).
         Binding("enter", "open_current", show=False, priority=True),
-        Binding("down,j", "move('cursor', 1)", show=False, priority=True),
-        Binding("up,k", "move('cursor', -1)", show=False, priority=True),
-        Binding("pagedown", "move('page', 1)", show=False, priority=True),
-        Binding("pageup", "move('page', -1)", show=False, priority=True),
-        Binding("home,g", "move('edge', 0)", show=False, priority=True),
-        Binding("end,G", "move('edge', 1)", show=False, priority=True),
+        *MOVES,
     ]
 
     def __init__(self) -> None:
@@ -354,7 +348,7 @@ class PortfolioScreen(UsesWorkspace, Screen[None]):
         self.set_sort(self.sort_key, not self.sort_reverse)
 
     # ---------------------------------------------------------------- navigation
-    def action_move(self, how: str, amount: int) -> None:
+    def action_table_move(self, how: str, amount: int) -> None:
         """The table's own cursor action, handled in typing order with Enter."""
         if not self.table.has_focus:
             raise SkipAction()  # the filter box has its own keys

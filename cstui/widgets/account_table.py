@@ -71,16 +71,33 @@ class Column(Generic[RowT]):
         return max(self.least(), self.natural, cell_len(self.label) + 1)
 
 
+_CURSOR_KEYS = [
+    ("up,k", "cursor", -1, "Up"),
+    ("down,j", "cursor", 1, "Down"),
+    ("pageup", "page", -1, "Page up"),
+    ("pagedown", "page", 1, "Page down"),
+    ("home,g", "edge", 0, "First"),
+    ("end,G", "edge", 1, "Last"),
+]
+"""The table's cursor keys: (keys, action, its argument, description)."""
+
+MOVES: list[BindingType] = [
+    Binding(keys, f"table_move('{how}', {n})", words, show=False, priority=True)
+    for keys, how, n, words in _CURSOR_KEYS
+]
+"""The table's cursor keys as priority bindings of a screen whose Enter is a priority
+binding (it opens the row while the key is handled, so the keys typed right after it reach
+the screen it opens). Textual runs a priority binding as soon as it reads the key but only
+queues the other keys for the focused widget: "j Enter" typed fast (or arriving in one
+SSH packet) opened the row the cursor was on before the j. The screen's ``table_move(how, n)``
+action calls the focused table's ``action_<how>(n)``."""
+
+
 class AccountTable(ScrollView, Generic[RowT], can_focus=True):
     """A virtual table of rows with an id; posts Selected on Enter or double click."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up,k", "cursor(-1)", "Up", show=False),
-        Binding("down,j", "cursor(1)", "Down", show=False),
-        Binding("pageup", "page(-1)", "Page up", show=False),
-        Binding("pagedown", "page(1)", "Page down", show=False),
-        Binding("home,g", "edge(0)", "First", show=False),
-        Binding("end,G", "edge(1)", "Last", show=False),
+        *(Binding(keys, f"{how}({n})", words, show=False) for keys, how, n, words in _CURSOR_KEYS),
         Binding("enter", "select", "Open", show=False),
     ]
     COMPONENT_CLASSES: ClassVar[set[str]] = {

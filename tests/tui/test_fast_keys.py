@@ -1,0 +1,47 @@
+"""Keys typed faster than the app handles them act in order: a priority Enter (the book
+screens show it in their footers) opens the row the keys before it moved to, not the row
+the cursor was on when Enter was read (Textual runs priority bindings at once and only
+queues the other keys for the focused widget)."""
+
+from __future__ import annotations
+
+from textual import events
+
+from cstui.app import create_app
+from cstui.screens.account import AccountScreen
+from cstui.screens.qbrs_due import QBRsDueScreen
+from cstui.workspace import Workspace
+
+
+def _type(app: object, *keys: str) -> None:
+    """Keys as a terminal delivers them: queued at once, nothing awaited in between."""
+    for key in keys:
+        char = "\r" if key == "enter" else (key if len(key) == 1 else None)
+        app.post_message(events.Key(key, char))  # type: ignore[attr-defined]
+
+
+async def test_down_then_enter_opens_the_row_below_on_every_book_screen(
+    demo_ws: Workspace,
+) -> None:
+    app = create_app(demo_ws, poll=False, rescore=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        portfolio = app.screen
+        rows = portfolio.sorted_rows()  # type: ignore[attr-defined]
+        _type(app, "down", "down", "enter")
+        await pilot.pause()
+        await pilot.pause()
+        assert isinstance(app.screen, AccountScreen)
+        assert app.screen.account_id == rows[2].id
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("Q")
+        await pilot.pause()
+        due = app.screen
+        assert isinstance(due, QBRsDueScreen)
+        _type(app, "down", "down", "down", "enter")
+        await pilot.pause()
+        await pilot.pause()
+        await pilot.pause()
+        assert isinstance(app.screen, AccountScreen)
+        assert app.screen.account_id == due.rows[3].account_id
