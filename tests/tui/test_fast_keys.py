@@ -45,3 +45,23 @@ async def test_down_then_enter_opens_the_row_below_on_every_book_screen(
         await pilot.pause()
         assert isinstance(app.screen, AccountScreen)
         assert app.screen.account_id == due.rows[3].account_id
+
+
+async def test_text_typed_right_before_ctrl_s_is_saved_whole(demo_ws: Workspace) -> None:
+    """Ctrl+S is a priority binding (it saves from any field): it saves what was typed
+    before it, to the last character, however fast the keys came."""
+    account_id = demo_ws.accounts()[0].id
+    before = len(demo_ws.activities(account_id))
+    app = create_app(demo_ws, poll=False, rescore=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await app.push_screen(AccountScreen(account_id))
+        await pilot.pause()
+        await pilot.press("l")  # log an activity: the form opens on its summary
+        await pilot.pause()
+        _type(app, *"Budget review", "ctrl+s")
+        await pilot.pause()
+        await pilot.pause()
+        logged = demo_ws.activities(account_id)
+        assert len(logged) == before + 1
+        assert {a.summary for a in logged} >= {"Budget review"}
