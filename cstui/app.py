@@ -14,15 +14,17 @@ import contextlib
 import gc
 import importlib
 import sys
+from collections import deque
 from collections.abc import Callable
 from typing import Any, ClassVar, Final
 
 import rich
-from textual import work
+from textual import events, work
 from textual.binding import Binding, BindingType
 from textual.command import Provider
 from textual.driver import Driver
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.worker import WorkerFailed
 
 from cstui import i18n
@@ -58,6 +60,17 @@ WARM_UP: Final = "cstui.screens.account"
 """What the first key most often opens, imported after the first frame (with its tabs)."""
 
 
+def _takes_text(widget: Widget) -> bool:
+    """Whether ``widget`` is a text field (it takes every printable key). TextArea is
+    looked for only if something imported it: importing it costs tens of milliseconds."""
+    from textual.widgets import Input
+
+    if isinstance(widget, Input):
+        return True
+    text_area = sys.modules.get("textual.widgets._text_area")
+    return text_area is not None and isinstance(widget, text_area.TextArea)
+
+
 class CSApp(WorkspaceApp):
     CSS_PATH = "app.tcss"
     TITLE = "cstui"
@@ -79,6 +92,8 @@ class CSApp(WorkspaceApp):
         self._storage_said: str | None = None
         self._watch: FolderWatch | None = None
         self._watch_poll: asyncio.TimerHandle | None = None
+        self._handed_keys: deque[events.Key] = deque(maxlen=64)
+        """Keys :meth:`on_key` handed to a text field (never handed twice)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "key.quit"),
@@ -97,6 +112,22 @@ class CSApp(WorkspaceApp):
         Binding("Y", "show('sync')", "key.syncui.sync", show=False),
         Binding("C", "show('conflicts')", "key.syncui.conflicts", show=False),
     ]
+
+    def on_key(self, event: events.Key) -> None:
+        """A printable key that reaches the app while a text field has the focus was read
+        before the field had it: typed while a form opened ("l" then a summary, typed fast
+        or arriving in one SSH packet), it went to the screen below, whose bindings had
+        moved on with the form. The field would have taken it: hand it over, in order,
+        instead of losing it (once: a key the field turns down is not handed again)."""
+        field = self.focused
+        if not event.is_printable or field is None or not _takes_text(field):
+            return
+        if any(handed is event for handed in self._handed_keys):
+            return
+        event.stop()
+        key = events.Key(event.key, event.character)
+        self._handed_keys.append(key)
+        field.post_message(key)
 
     def get_driver_class(self) -> type[Driver]:
         """Textual's driver for this terminal; on Linux and macOS the same one with a key

@@ -194,12 +194,16 @@ class SummaryLine(Static):
 class PortfolioScreen(UsesWorkspace, Screen[None]):
     AUTO_FOCUS = "#portfolio-table"  # keys typed while a big book loads go to the table
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("slash", "focus_filter", "key.filter"),
+        # Priority, focusing at once: the keys typed right after "/" (or after Escape in
+        # the filter) go where it sent the focus. Otherwise Textual had already queued them
+        # for the widget focused before: "/stage:x" typed fast sorted ("s") and opened
+        # Today ("t") instead of filtering.
+        Binding("slash", "focus_filter", "key.filter", priority=True),
         Binding("s", "cycle_sort", "key.sort"),
         Binding("r", "reverse_sort", "key.reverse"),
         Binding("v", "pick_view", "key.views"),
         Binding("V", "save_view", "key.save_view"),
-        Binding("escape", "leave_filter", "key.table", show=False),
+        Binding("escape", "leave_filter", "key.table", show=False, priority=True),
         # Priority: the account opens while Enter is handled, so the keys typed right after
         # it (a tab's digit) reach the account screen instead of this table; the keys that
         # move the cursor are priority too (see MOVES).
@@ -317,10 +321,15 @@ class PortfolioScreen(UsesWorkspace, Screen[None]):
         self.table.focus()
 
     def action_focus_filter(self) -> None:
-        self.query_one("#portfolio-filter", Input).focus()
+        box = self.query_one("#portfolio-filter", Input)
+        if box.has_focus:
+            raise SkipAction()  # a "/" in the filter's own text
+        self.set_focus(box)  # now, not after the keys already read (Widget.focus waits)
 
     def action_leave_filter(self) -> None:
-        self.table.focus()
+        if not self.query_one("#portfolio-filter", Input).has_focus:
+            raise SkipAction()
+        self.set_focus(self.table)
 
     def apply_view(self, view: SavedView) -> None:
         self.sort_key, self.sort_reverse = view.sort, view.reverse

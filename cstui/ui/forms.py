@@ -186,8 +186,10 @@ class FormScreen(Dialog[dict[str, Any] | None]):
 
     def on_mount(self) -> None:
         self._show_dependants()
-        if self.fields:
-            self.widget_for(self.fields[0].name).focus()
+        if self.fields:  # now (Widget.focus waits): the keys read from here on go to it
+            # (no scroll: it is the first field; scrolling before the first layout hid
+            # its label)
+            self.set_focus(self.widget_for(self.fields[0].name), scroll_visible=False)
         self._fit()  # an estimate now saves a second layout pass when the guess is right
         self.call_after_refresh(self._fit)
 

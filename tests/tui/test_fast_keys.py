@@ -16,7 +16,8 @@ from cstui.workspace import Workspace
 def _type(app: object, *keys: str) -> None:
     """Keys as a terminal delivers them: queued at once, nothing awaited in between."""
     for key in keys:
-        char = "\r" if key == "enter" else (key if len(key) == 1 else None)
+        named = {"enter": "\r", "slash": "/", "escape": "\x1b"}
+        char = named.get(key, key if len(key) == 1 else None)
         app.post_message(events.Key(key, char))  # type: ignore[attr-defined]
 
 
@@ -65,3 +66,50 @@ async def test_text_typed_right_before_ctrl_s_is_saved_whole(demo_ws: Workspace)
         logged = demo_ws.activities(account_id)
         assert len(logged) == before + 1
         assert {a.summary for a in logged} >= {"Budget review"}
+
+
+async def test_a_filter_typed_fast_after_slash_is_all_filter(demo_ws: Workspace) -> None:
+    """ "/" moves the focus at once: the keys after it are the filter's text, never the
+    portfolio's commands ("s" sort, "t" Today); Escape gives the keys after it back to
+    the table."""
+    from textual.widgets import Input
+
+    app = create_app(demo_ws, poll=False, rescore=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        portfolio = app.screen
+        _type(app, "slash", *"stage:renewal")
+        await pilot.pause()
+        assert app.screen is portfolio
+        box = portfolio.query_one("#portfolio-filter", Input)
+        assert box.value == "stage:renewal"
+        _type(app, "escape", "j", "j")
+        await pilot.pause()
+        assert box.value == "stage:renewal"
+        table = portfolio.table  # type: ignore[attr-defined]
+        assert table.has_focus
+        assert table.cursor == 2
+
+
+async def test_text_typed_while_a_form_opens_lands_in_its_first_field(demo_ws: Workspace) -> None:
+    """ "l" then a summary, typed fast: the letters were read before the form had a focused
+    field and went to the account screen, whose keys had moved on with the form; they
+    were lost (and "u" could have undone something). They are the summary's text."""
+    from textual.widgets import Input
+
+    from cstui.ui.forms import FormScreen
+
+    account_id = demo_ws.accounts()[0].id
+    app = create_app(demo_ws, poll=False, rescore=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await app.push_screen(AccountScreen(account_id))
+        await pilot.pause()
+        _type(app, "l", *"Quarterly budget, tuned")
+        await pilot.pause()
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, FormScreen)
+        assert isinstance(app.focused, Input)
+        assert app.focused.value == "Quarterly budget, tuned"
+        assert [type(s).__name__ for s in app.screen_stack][-2:] == ["AccountScreen", "FormScreen"]
