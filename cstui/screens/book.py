@@ -20,7 +20,7 @@ from textual.widgets import Header, Static
 from cstui.i18n import t
 from cstui.screens.live import LiveScreen
 from cstui.ui.footer import KeyFooter
-from cstui.widgets.account_table import MOVES, AccountTable, Column, HasId
+from cstui.widgets.account_table import MOVES, AccountTable, Column, HasId, move_focused_table
 
 R = TypeVar("R", bound=HasId)
 
@@ -60,12 +60,7 @@ class BookScreen(LiveScreen):
         focused.action_select()
 
     def action_table_move(self, how: str, amount: int) -> None:
-        """The focused table's own cursor action (see ``MOVES``); anything else focused
-        gets the key as if this binding did not exist."""
-        focused = self.focused
-        if not isinstance(focused, AccountTable):
-            raise SkipAction
-        getattr(focused, f"action_{how}")(amount)
+        move_focused_table(self, how, amount)
 
     def action_back(self) -> None:
         if len(self.app.screen_stack) > 1:  # never uncover the portfolio

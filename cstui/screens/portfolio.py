@@ -37,7 +37,7 @@ from cstui.ui.access import UsesWorkspace, on_workspace_change, workspace_app
 from cstui.ui.footer import KeyFooter
 from cstui.ui.localize import localize_bindings
 from cstui.ui.names import short_company
-from cstui.widgets.account_table import MOVES, AccountTable, Column
+from cstui.widgets.account_table import MOVES, AccountTable, Column, move_focused_table
 from cstui.widgets.filter_input import FilterInput
 from cstui.workspace import SavedView, WorkspaceEvent
 
@@ -358,10 +358,7 @@ class PortfolioScreen(UsesWorkspace, Screen[None]):
 
     # ---------------------------------------------------------------- navigation
     def action_table_move(self, how: str, amount: int) -> None:
-        """The table's own cursor action, handled in typing order with Enter."""
-        if not self.table.has_focus:
-            raise SkipAction()  # the filter box has its own keys
-        getattr(self.table, f"action_{how}")(amount)
+        move_focused_table(self, how, amount)  # the filter box keeps its own keys
 
     def action_open_current(self) -> None:
         row_id = self.table.current_id if self.table.has_focus else None

@@ -12,13 +12,14 @@ import asyncio
 import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import ClassVar, Generic, Literal, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, Protocol, TypeVar
 
 from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events
+from textual.actions import SkipAction
 from textual.binding import Binding, BindingType
 from textual.geometry import Size
 from textual.message import Message
@@ -27,6 +28,9 @@ from textual.strip import Strip
 
 from cstui.sanitize import clean, fit_cells
 from cstui.ui.css import default_css
+
+if TYPE_CHECKING:
+    from textual.screen import Screen
 
 CACHE_ROWS = 1000
 """Rendered rows kept: a few pages either side of the one on screen."""
@@ -89,8 +93,18 @@ MOVES: list[BindingType] = [
 binding (it opens the row while the key is handled, so the keys typed right after it reach
 the screen it opens). Textual runs a priority binding as soon as it reads the key but only
 queues the other keys for the focused widget: "j Enter" typed fast (or arriving in one
-SSH packet) opened the row the cursor was on before the j. The screen's ``table_move(how, n)``
-action calls the focused table's ``action_<how>(n)``."""
+SSH packet) opened the row the cursor was on before the j. The screen's ``table_move(how,
+n)`` action is :func:`move_focused_table`."""
+
+
+def move_focused_table(screen: Screen[Any], how: str, amount: int) -> None:
+    """A ``MOVES`` key: the focused table's own cursor action (``action_<how>(amount)``);
+    anything else focused (a filter box, a list) gets the key as if the binding did not
+    exist."""
+    focused = screen.focused
+    if not isinstance(focused, AccountTable):
+        raise SkipAction()
+    getattr(focused, f"action_{how}")(amount)
 
 
 class AccountTable(ScrollView, Generic[RowT], can_focus=True):
