@@ -577,14 +577,13 @@ class _Unparsed:
         rid = line["id"]
         self.lines.setdefault(rid, []).append(line)
         if rid in self.records:
-            rec = self.records[rid]
-            self.records[rid] = None if line.get("purge") else _patched(rec or {"id": rid}, line)
+            self.records[rid] = _replayed(self.records[rid], (line,))
             if "account_id" in line["set"]:
                 self.elsewhere.add(rid)  # not where its slice says
         elif not line.get("purge") and line["set"].get("_rev") == 1:
             # Created since the snapshot (an update of an older record has _rev >= 2), so
             # the lines alone make the whole record.
-            self.records[rid] = _patched({"id": rid}, line)
+            self.records[rid] = _replayed(None, (line,))
             self.elsewhere.add(rid)
         elif "account_id" in line["set"]:
             self.moved = True
