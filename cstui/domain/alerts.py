@@ -564,24 +564,8 @@ def reconcile_alert_records(
         out.append(alert)
     for key, flag in by_id.items():
         if key not in seen:
-            latest = _seen(flag, iso, None)
-            out.append(
-                {
-                    "id": key,
-                    "account_id": flag.account_id.strip(),
-                    "rule": flag.rule.strip(),
-                    "evidence": latest["evidence"].strip(),
-                    "evidence_msg": latest["evidence_msg"],
-                    "since": latest["since"],
-                    "first_seen": iso,
-                    "last_seen": iso,
-                    "snoozed_until": None,
-                    "snooze_reason": "",
-                    "snoozed_by": "",
-                    "resolved": False,
-                    "resolved_on": None,
-                }
-            )
+            new = {"account_id": flag.account_id, "rule": flag.rule, "first_seen": iso}
+            out.append(alert_record({**new, **_seen(flag, iso, None)}))
     return out
 
 
