@@ -269,15 +269,9 @@ def _spread(rng: random.Random, stems: Sequence[S], kinds: Sequence[K]) -> list[
 
 
 def _pick(rng: random.Random, items: Sequence[T], cumulative: Sequence[int]) -> T:
-    """``rng.choices(items, cum_weights=cumulative)[0]`` without its per-call overhead."""
-    return items[bisect_right(cumulative, rng.random() * cumulative[-1])]
-
-
-def _choice_of(rng: random.Random, items: Sequence[T], cumulative: Sequence[int]) -> T:
-    """``rng.choices(items, weights)[0]``, the same draw and arithmetic, with the weights
-    accumulated once (``cumulative``) instead of on every call."""
-    total = cumulative[-1] + 0.0
-    return items[bisect_right(cumulative, rng.random() * total, 0, len(items) - 1)]
+    """``rng.choices(items, cum_weights=cumulative)[0]``, the same draw and arithmetic,
+    without its per-call overhead (the weights accumulated once, by the caller)."""
+    return items[bisect_right(cumulative, rng.random() * cumulative[-1], 0, len(items) - 1)]
 
 
 _LIGHT, _DEEP = Audience.LIGHT.value, Audience.DEEP.value
@@ -923,7 +917,7 @@ class _Book:
         rng = self.rng
         r, randint = rng.random, rng.randint
         window_start = max(a.start.toordinal(), end - 365)
-        count = _choice_of(rng, (0, 1, 2, 3), _TECH_TOUCH_COUNT_ODDS)
+        count = _pick(rng, (0, 1, 2, 3), _TECH_TOUCH_COUNT_ODDS)
         if new:
             gap = randint(0, 10)
         elif r() < 0.75:
@@ -1283,7 +1277,7 @@ class _Book:
                     d = end - randint(0, min(span, 60))
                 else:
                     d = first + randint(0, span)
-                kind = _choice_of(rng, _NPS_KINDS, _NPS_ODDS[a.pattern])
+                kind = _pick(rng, _NPS_KINDS, _NPS_ODDS[a.pattern])
                 if kind == "promoter":
                     score = choice((9, 10))
                 elif kind == "passive":
@@ -1419,7 +1413,7 @@ class _Book:
             )
             text = self.fill(pair, lang, contact=who.short if who else a.name)
             key = f"{source}:{a.id}:{slug}" if source != "manual" else ""
-            prio = _choice_of(rng, (Priority(usual), Priority.HIGH, Priority.LOW), (6, 8, 10))
+            prio = _pick(rng, (Priority(usual), Priority.HIGH, Priority.LOW), (6, 8, 10))
             picks.append((text, prio, TaskSource(source), key, None))
         return picks
 

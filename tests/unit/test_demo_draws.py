@@ -48,11 +48,11 @@ def test_empty_draws_fail_like_the_library() -> None:
 @pytest.mark.parametrize(
     "weights", [(10, 35, 35, 20), (6, 2, 2), (55, 33, 12), (8, 27, 65), (1,), (0, 0, 3)]
 )
-def test_choice_of_is_choices_with_the_odds_accumulated_once(weights: tuple[int, ...]) -> None:
+def test_pick_is_choices_with_the_odds_accumulated_once(weights: tuple[int, ...]) -> None:
     items = tuple(f"item{i}" for i in range(len(weights)))
     cumulative = tuple(accumulate(weights))
     ours, theirs = random.Random(3), random.Random(3)
-    picks = [generator._choice_of(ours, items, cumulative) for _ in range(2000)]
+    picks = [generator._pick(ours, items, cumulative) for _ in range(2000)]
     assert picks == [theirs.choices(items, weights)[0] for _ in range(2000)]
 
 
