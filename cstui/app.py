@@ -185,17 +185,12 @@ class CSApp(WorkspaceApp):
             self.call_from_thread(self._read_css_ahead, module.AccountScreen)
 
     def _read_css_ahead(self, make: Callable[[str], Screen[Any]]) -> None:
-        """Parse a screen's stylesheet before it is first shown, as Textual does when it is
+        """Load a screen's stylesheet before it is first shown, as Textual does when it is
         first pushed (it parses every stylesheet again then: ~30 ms of the first account
         opened). The screen made here is thrown away: Textual resolves its file's path."""
         screen = make("")  # on the app's thread, as every screen is made
-        sheet = self.stylesheet
-        paths = [p for p in screen.css_path if not sheet.has_source(str(p), "")]
-        if paths and not self._exit:
-            for path in paths:
-                sheet.read(path)
-            sheet.reparse()
-            sheet.update(self)
+        if not self._exit:
+            self._load_screen_css(screen)  # Textual's own step of a push (pinned version)
 
     # ---------------------------------------------------------------- data upkeep
     def report_storage(self, exc: StoreError) -> None:
