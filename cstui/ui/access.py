@@ -59,11 +59,11 @@ class WorkspaceApp(App[None]):
         """A screen pushed, popped or switched: let go of what Textual cached of closed
         screens' widgets; once a screen is closed and removed, collect its widgets while
         the user reads the screen under it (see ``ui/memory.py``)."""
-        release_closed_widgets()
         stack = self.screen_stack
         closed = [screen for screen in self._stack if screen not in stack]
         self._stack = WeakSet(stack)
-        if closed:
+        if closed:  # a push closes nothing: the cache then holds only shown widgets
+            release_closed_widgets()
             self._closed_screens += [ref(screen) for screen in closed]
             self.call_after_refresh(self._collect_closed_screens)
 
