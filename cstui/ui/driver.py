@@ -5,8 +5,8 @@ anything was typed: to notice that the app is exiting, and to report a lone Esca
 ``ESCDELAY`` has passed without the rest of a key sequence. On a team server twenty idle
 apps spent 1.5-2.3 % of a core between them on those wake-ups alone (issue 17,
 ``bench/idle.py``). This reader waits on the terminal and on a pipe that exiting writes to,
-so an idle app's thread sleeps until a key, a terminal reply or the exit; it polls only
-for a short while after input, while a sequence may still be pending.
+so an idle app's thread sleeps until a key, a terminal reply or the exit; while a key
+sequence is pending it wakes at the parser's deadline for it (Textual's parser, pinned).
 """
 
 from __future__ import annotations
@@ -15,27 +15,15 @@ import contextlib
 import os
 import selectors
 import threading
-import time
 from codecs import getincrementaldecoder
 from typing import TYPE_CHECKING, Any
 
-from textual import constants
+from textual._time import get_time
 from textual._xterm_parser import XTermParser
 from textual.drivers.linux_driver import LinuxDriver
 
 if TYPE_CHECKING:
     from textual.app import App
-
-POLL = 0.1
-"""Seconds between the parser's timeout checks while input may be incomplete (Textual's
-own interval)."""
-
-
-def settle_time() -> float:
-    """How long after the last input the reader keeps checking for a pending Escape: the
-    parser reports it ``ESCDELAY`` after it arrived; three of those leave room for a poll
-    that falls just short of the deadline."""
-    return max(3 * POLL, 3 * constants.ESCAPE_DELAY)
 
 
 class WakingEvent(threading.Event):
@@ -96,27 +84,25 @@ class QuietLinuxDriver(LinuxDriver):
         self.exit_event: WakingEvent = WakingEvent()
 
     def run_input_thread(self) -> None:
-        """Read the terminal until the exit event is set: block while idle, poll the
-        parser's timeouts for ``settle_time()`` after each input."""
+        """Read the terminal until the exit event is set: block while no key sequence is
+        pending; while one is (a lone Escape), wake at the parser's own deadline for it."""
         exit_event = self.exit_event
         selector = selectors.SelectSelector()  # as Textual: works on any tty, any platform
         selector.register(self.fileno, selectors.EVENT_READ)
         selector.register(exit_event.fileno(), selectors.EVENT_READ)
         parser = XTermParser(self._debug)
         decode = getincrementaldecoder("utf-8")().decode
-        settle = settle_time()
-        last_input = time.monotonic()  # the terminal answers the start-up queries now
         try:
             while not exit_event.is_set():
-                busy = time.monotonic() - last_input < settle
-                for key, _mask in selector.select(POLL if busy else None):
+                deadline = parser._timeout_time  # set while a sequence waits for its rest
+                timeout = None if deadline is None else max(0.0, deadline - get_time())
+                for key, _mask in selector.select(timeout):
                     if key.fd != self.fileno:
                         continue  # the exit pipe: the loop's condition ends it
                     data = os.read(self.fileno, 4096)
                     if not data:  # end of input (not a terminal): stop watching it
                         selector.unregister(self.fileno)
                         continue
-                    last_input = time.monotonic()
                     for event in parser.feed(decode(data)):
                         self.process_message(event)
                 for event in parser.tick():
