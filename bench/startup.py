@@ -10,7 +10,11 @@ For each size (default 10,000 and 50,000 accounts; ``--quick``: 10,000) on the c
 copy of the data, and its output is read until the first portfolio frame has been written:
 the header label "Account" and the name of the account on the first row (known from the
 data) have both appeared. That wall time is the value; then ``q`` is sent and the process is
-waited for (untimed). Median of ``--runs`` runs (default 5; ``--quick``: 3).
+waited for (untimed). Median of ``--runs`` runs (default 5; ``--quick``: 3). Each run is two
+starts on the same fresh copy: ``startup_first_s_<size>`` with no rows kept for the folder
+(its first start, or the first after a checkpoint changed the accounts or the health
+summaries: the rows are built from the tables), then ``startup_s_<size>`` with the rows the
+first one kept (``CSTUI_CACHE_DIR``, see ``cstui.workspace.rows_cache``): every other start.
 
 Baseline, same run and terminal, runs interleaved with cstui's: VisiData (``vd``, the
 ``bench`` extra) on the same accounts as CSV (``cstui export accounts --format csv``), timed
@@ -102,6 +106,7 @@ def child_env(today: str = TODAY, home: Path | None = None) -> dict[str, str]:
         CSTUI_TODAY=today,
         CSTUI_USER=USER,
         CSTUI_CONFIG_DIR=str(OUT / "no-config"),
+        CSTUI_CACHE_DIR=str(OUT / "cache"),
         PYTHONPYCACHEPREFIX=str(OUT / "pycache"),
     )
     if home is not None:  # VisiData: no ~/.visidatarc, and its files out of the real home
@@ -338,6 +343,7 @@ def measure(accounts: int, seed: int, keep: bool, runs: int, tmp: Path) -> list[
     base_argv = [python, "-c", BASELINE.format(text=f"Account  {name}")]
     vd_argv = [vd, str(csv_path)]
     ours: list[float] = []
+    colds: list[float] = []
     vds: list[float] = []
     textual: list[float] = []
 
@@ -345,10 +351,15 @@ def measure(accounts: int, seed: int, keep: bool, runs: int, tmp: Path) -> list[
         argv = [python, "-m", "cstui", "--data-dir", str(copy)]
         return Session(argv, repo, child_env(today))
 
+    cache = Path(child_env()["CSTUI_CACHE_DIR"])
     for i in range(runs + 1):  # the first run of each warms caches and is not counted
-        copy = tmp / f"data-{i}"
+        copy = tmp / "data"  # one place: the rows kept by a session are for this folder
         shutil.copytree(data, copy)  # the app may write (checkpoint on exit): a copy each
-        s = cstui(copy)
+        shutil.rmtree(cache, ignore_errors=True)
+        s = cstui(copy)  # cold: no rows kept for this folder yet
+        t_cold = s.wait_for(ours_needles)
+        s.close()  # keeps the rows (if the warm-up had not yet)
+        s = cstui(copy)  # warm: as every later start of a user on this folder
         t_ours = s.wait_for(ours_needles)
         s.close()
         s = Session(vd_argv, repo, child_env(home=home))
@@ -359,11 +370,12 @@ def measure(accounts: int, seed: int, keep: bool, runs: int, tmp: Path) -> list[
         s.close()
         shutil.rmtree(copy, ignore_errors=True)
         progress(
-            f"{'warm-up' if i == 0 else f'run {i}'}: cstui {t_ours:.3f} s, "
-            f"VisiData {t_vd:.3f} s, minimal Textual {t_base:.3f} s"
+            f"{'warm-up' if i == 0 else f'run {i}'}: cstui {t_ours:.3f} s (first start "
+            f"{t_cold:.3f} s), VisiData {t_vd:.3f} s, minimal Textual {t_base:.3f} s"
         )
         if i:
             ours.append(t_ours)
+            colds.append(t_cold)
             vds.append(t_vd)
             textual.append(t_base)
 
@@ -410,6 +422,15 @@ def measure(accounts: int, seed: int, keep: bool, runs: int, tmp: Path) -> list[
                 f"median of {runs}; baseline VisiData on the CSV; a minimal Textual app: "
                 f"{statistics.median(textual):.2f} s"
             ),
+        ),
+        Metric(
+            f"startup_first_s_{label}",
+            statistics.median(colds),
+            "s",
+            baseline,
+            target=baseline,
+            note="the same with no rows kept for the folder (its first start, or the first "
+            "after a checkpoint changed the accounts or health summaries)",
         ),
         Metric(
             f"rss_first_frame_mb_{label}",

@@ -181,6 +181,7 @@ class CSApp(WorkspaceApp):
         tabs()  # imports each pane's module
         with contextlib.suppress(StoreError):  # a storage problem is said when it matters
             self.workspace.prepare_account_reads()
+            self.workspace.keep_rows()  # built from the tables: the next start reads them
         with contextlib.suppress(RuntimeError):  # the app closed meanwhile
             self.call_from_thread(self._read_css_ahead, module.AccountScreen)
 

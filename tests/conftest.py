@@ -13,9 +13,13 @@ TODAY = date(2026, 11, 23)
 
 
 @pytest.fixture(autouse=True)
-def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[date]:
-    """Every test runs on the same day, as user 'me', in English, with no user config."""
+def frozen_clock(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[date]:
+    """Every test runs on the same day, as user 'me', in English, with no user config and
+    a cache folder of its own (the portfolio's kept rows: never the real one)."""
     clock.freeze(TODAY)
+    monkeypatch.setenv("CSTUI_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
     monkeypatch.setenv("CSTUI_USER", "me")
     monkeypatch.delenv("CSTUI_DATA_DIR", raising=False)
     monkeypatch.delenv("CSTUI_TEAM", raising=False)

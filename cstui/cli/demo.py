@@ -12,6 +12,7 @@ from cstui import i18n
 from cstui.cli.common import fail, lang_option, run_app, team_option
 from cstui.demo.build import build_demo
 from cstui.workspace import Workspace
+from cstui.workspace.rows_cache import kept_rows_path
 
 
 @click.command()
@@ -43,4 +44,5 @@ def demo(
         run_app(ws, lang)
     finally:
         if out is None:
+            kept_rows_path(target).unlink(missing_ok=True)  # the rows kept for the folder
             shutil.rmtree(target, ignore_errors=True)

@@ -3,7 +3,7 @@
 Never imports Textual or ``cstui.domain``: it stores plain JSON-able dicts.
 """
 
-from .db import Change, ChunkedWriter, Health, Mutate, Store, Txn
+from .db import Change, ChunkedWriter, Health, Mutate, Store, Txn, give_back_memory
 from .errors import (
     ConflictError,
     CorruptSnapshotError,
@@ -49,6 +49,7 @@ __all__ = [
     "StoreError",
     "Txn",
     "gc_paused",
+    "give_back_memory",
     "is_team_folder",
     "lock_holders",
 ]

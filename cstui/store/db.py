@@ -133,7 +133,7 @@ def _changed_fields(before: Record, after: Record) -> Record:
     return {k: v for k, v in after.items() if k not in before or not _same(before[k], v)}
 
 
-def _give_back_memory() -> None:
+def give_back_memory() -> None:
     """Hand freed memory back to the system (glibc keeps it for reuse otherwise: a released
     10,000-account table left two thirds of its size in the process)."""
     import ctypes  # here: ~30 ms of start-up for a call made after large releases only
@@ -809,7 +809,7 @@ class Store:
             if name in self._lazy
         }
         if waiting > _MANY_CHANGES:
-            _give_back_memory()  # the lines a teammate's rescore left waiting
+            give_back_memory()  # the lines a teammate's rescore left waiting
 
     def _install(self, s: snap.Snapshot) -> None:
         """Make ``s`` the in-memory state (the dict TinyDB reads is kept, emptied, refilled)."""
@@ -1046,6 +1046,29 @@ class Store:
             lines = {rid: list(mine) for rid, mine in known.lines.items()}
         return self._streamed(lazy, current, lines)
 
+    def snapshot_version(self, table: str) -> str | None:
+        """What identifies a table's records as the snapshot file holds them (its length,
+        CRC-32 and highest ``_seq``: the same for the same bytes, whichever checkpoint or
+        copy wrote them), for data derived from them and kept elsewhere (the portfolio's
+        rows between runs). None when the table was parsed and changed since, or the file's
+        layout is unknown."""
+        with self._mutex:
+            lazy = self._lazy.get(table) or self._clean.get(table)
+            if lazy is None or lazy.max_seq is None:
+                return None
+            return f"{lazy.end - lazy.start}:{lazy.crc:08x}:{lazy.max_seq}"
+
+    def changed_since_snapshot(self, table: str) -> set[str] | None:
+        """Ids of an unparsed table's records that may differ from the snapshot file's:
+        those the journal changed or created since it, and those read and kept here (a
+        superset); none for a table parsed exactly as the file holds it; None when a
+        parsed table changed since (it cannot tell which)."""
+        with self._mutex:
+            if table not in self._lazy:
+                return set() if table in self._clean else None
+            known = self._unparsed.get(table)
+            return set() if known is None else {*known.records, *known.lines}
+
     def _streamed(
         self,
         lazy: snap.LazyTable,
@@ -1093,7 +1116,7 @@ class Store:
                     self._db.table(name).clear_cache()
                 released.append(name)
         if released:
-            _give_back_memory()
+            give_back_memory()
         return released
 
     def count(self, table: str) -> int:
@@ -1603,7 +1626,7 @@ class Store:
                 changes = self._catch_up(exclusive=False)
             self._notify(changes)
             if len(changes) > _MANY_CHANGES:
-                _give_back_memory()  # the lines and their notifications are gone now
+                give_back_memory()  # the lines and their notifications are gone now
             return changes
 
     def subscribe(self, callback: Callback) -> Callable[[], None]:

@@ -22,12 +22,20 @@ from cstui.domain.portfolio import (
     SummaryTotals,
     build_row,
     fold,
+    row_columns,
+    rows_from_columns,
     shared_day,
     touch_row,
 )
-from cstui.store import Change, Store, gc_paused
+from cstui.store import Change, Store, gc_paused, give_back_memory
 from cstui.workspace.renewals import Renewals
 from cstui.workspace.repo import HEALTH_TABLE, VIEWS_TABLE, one_step
+from cstui.workspace.rows_cache import (
+    kept_rows_path,
+    read_kept_rows,
+    rows_code_version,
+    write_kept_rows,
+)
 
 
 @dataclass(frozen=True)
@@ -91,6 +99,8 @@ class Portfolio(Renewals):
         """The rows' day and its ISO text (compared with 50,000 summaries' ``as_of``)."""
         self._unscored: set[str] = set()
         """Accounts of the rows not scored on their day with this model (kept with them)."""
+        self._rows_kept: list[str] | None = None
+        """The versions of the tables the kept rows file was read or written for."""
         super().__init__(store, user=user, settings=settings)
 
     def _forget(self, ch: Change, account_id: str | None) -> None:
@@ -201,12 +211,99 @@ class Portfolio(Renewals):
             self._rows_day = today
             self._unscored = set()
             with gc_paused():  # 10,000 rows: no full collections over the loaded book
-                summaries = self._row_summaries()
-                self._rows = {
-                    r["id"]: self._row(r, summaries.get(r["id"]), today)
-                    for r in self.store.stream(Account.table)
-                }
+                if not self._kept_rows(today):
+                    summaries = self._row_summaries()
+                    self._rows = {
+                        r["id"]: self._row(r, summaries.get(r["id"]), today)
+                        for r in self.store.stream(Account.table)
+                    }
+        assert self._rows is not None
         return self._rows
+
+    def _rows_key(self) -> list[str] | None:
+        """What the kept rows must have been built from to be used now (None: nothing kept
+        can be: the tables are parsed, or the book has no layout to name them by)."""
+        versions = [self.store.snapshot_version(t) for t in (Account.table, HEALTH_TABLE)]
+        if any(v is None for v in versions):
+            return None
+        return [rows_code_version(__file__), *map(str, versions)]
+
+    def _kept_rows(self, today: date) -> bool:
+        """Take the rows kept by an earlier run when they were built from the tables the
+        snapshot holds now; build again the rows of accounts whose record or summary changed
+        since it. False: build them all from the tables."""
+        if self._last_touch is not None or self._latest_nps is not None:
+            return False  # the rows take these from the activities and surveys now
+        key = self._rows_key()
+        path = kept_rows_path(self.store.data_dir)
+        doc = None if key is None else read_kept_rows(path)
+        if key is None or doc is None or doc.get("key") != key:
+            return False
+        try:
+            rows = rows_from_columns(doc["columns"], today, self.to_report, self._shared)
+            unscored = set(doc["unscored"])
+            scored = doc["scored"]
+        except (KeyError, TypeError, ValueError):
+            return False
+        stale: set[str] = set()
+        for table in (Account.table, HEALTH_TABLE):
+            changed = self.store.changed_since_snapshot(table)
+            if changed is None:
+                return False  # parsed and changed meanwhile: it cannot say which
+            stale |= changed
+        if len(stale) > max(100, len(rows) // 10):
+            return False  # a teammate's rescore since: reading the tables is cheaper
+        self._rows = {row.id: row for row in rows}
+        if scored == [today.isoformat(), self.health_model_id]:
+            self._unscored = unscored & self._rows.keys()
+        else:  # kept on another day, or by another model: nothing is scored for today
+            self._unscored = set(self._rows)
+        for account_id in stale:
+            self._refresh_row(account_id)
+        self._rows_kept = key
+        return True
+
+    def close(self) -> None:
+        """Close, and keep the rows for the next start when the checkpoint made on closing
+        holds exactly what they show (no teammate's change came in while it was made)."""
+        if self._closed:
+            return
+        seen = self.store.last_seq
+        super().close()
+        if self.store.last_seq == seen:
+            self.keep_rows()
+
+    def keep_rows(self) -> bool:
+        """Keep the rows for the next start (:mod:`.rows_cache`) unless the kept ones are
+        already for the tables the snapshot holds now; True when they were written.
+
+        Safe from another thread while the rows change: a row that changes meanwhile is one
+        whose record changed since the snapshot, built again when the rows are read back.
+        Not when the rows took last touches or NPS from the activities and surveys (then
+        they are not what the summaries alone give).
+        """
+        rows, key = self._rows, self._rows_key()
+        if rows is None or key is None or key == self._rows_kept or self._rows_day is None:
+            return False
+        if self._last_touch is not None or self._latest_nps is not None:
+            return False
+        day, model = self._rows_day, self.health_model_id
+        unscored = list(self._unscored)
+        columns = row_columns(list(rows.values()))
+        if rows is not self._rows or self._rows_key() != key:
+            return False  # rebuilt, or a checkpoint, meanwhile
+        head = {
+            "key": key,
+            "scored": [day.isoformat(), model],
+            "unscored": unscored,
+        }
+        written = write_kept_rows(kept_rows_path(self.store.data_dir), head, columns)
+        del columns
+        give_back_memory()  # the columns' lists and the JSON pieces (~15 MB at 50,000)
+        if not written:
+            return False
+        self._rows_kept = key
+        return True
 
     def health_is_current(self, as_of: date | None = None) -> bool:
         """As :meth:`Health.health_is_current`, from the rows when they are in use (they

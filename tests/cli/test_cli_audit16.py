@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from cstui.cli import main
 from cstui.demo.build import build_demo
 from cstui.exitcodes import EXIT_ERROR
+from cstui.workspace import Workspace
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -74,3 +75,25 @@ def test_the_demo_opens_in_the_language_given_before_or_after_it(
     result = CliRunner().invoke(main, [*args, "--accounts", "2", "--out", str(tmp_path / "d")])
     assert result.exit_code == 0, result.output
     assert opened == ["ja"]
+
+
+def test_the_demo_leaves_no_kept_rows_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The demo's folder is deleted when it closes: so are the rows kept for it."""
+    import cstui.cli.demo as demo
+
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("CSTUI_CACHE_DIR", str(cache))
+    kept: list[bool] = []
+
+    def use(ws: Workspace, lang: str | None) -> None:  # what the app does, without a screen
+        ws.portfolio()
+        ws.close()
+        kept.append(any(cache.rglob("*.json")))
+
+    monkeypatch.setattr(demo, "run_app", use)
+    result = CliRunner().invoke(main, ["demo", "--accounts", "3"])
+    assert result.exit_code == 0, result.output
+    assert kept == [True]
+    assert not any(cache.rglob("*.json"))

@@ -1,0 +1,256 @@
+"""The portfolio's rows kept between runs: the next start reads them instead of the tables,
+and shows exactly what building them from the tables would (changes since, another day,
+another model, a damaged or foreign file), or builds them from the tables."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+from collections.abc import Iterator
+from dataclasses import astuple
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from cstui import clock
+from cstui.store import Store
+from cstui.workspace import Workspace
+from cstui.workspace.rows_cache import kept_rows_path
+
+from ..conftest import TODAY
+
+
+@pytest.fixture
+def data(demo_dir: Path, tmp_path: Path) -> Path:
+    target = tmp_path / "data"
+    shutil.copytree(demo_dir, target)
+    return target
+
+
+def rows_of(ws: Workspace) -> dict[str, tuple[Any, ...]]:
+    return {row.id: astuple(row) for row in ws.portfolio()}
+
+
+def built_from_tables(data: Path, tmp_path: Path) -> tuple[dict[str, tuple[Any, ...]], bool]:
+    """The rows (and whether every account counts as scored) of a run with nothing kept."""
+    os.environ["CSTUI_CACHE_DIR"] = str(tmp_path / f"empty-{len(os.listdir(tmp_path))}")
+    ws = Workspace.open(data)
+    try:
+        return rows_of(ws), ws.health_is_current()
+    finally:
+        ws.store.close(checkpoint=False)  # nothing to fold in, and no rows kept
+        os.environ["CSTUI_CACHE_DIR"] = str(tmp_path / "cache")
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("CSTUI_CACHE_DIR", str(folder))
+    return folder
+
+
+@pytest.fixture
+def tables_read(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The tables streamed whole (what reading the kept rows spares)."""
+    read: list[str] = []
+    stream = Store.stream
+
+    def counting(self: Store, table: str) -> Iterator[dict[str, Any]]:
+        read.append(table)
+        return stream(self, table)
+
+    monkeypatch.setattr(Store, "stream", counting)
+    return read
+
+
+def keep(data: Path) -> dict[str, tuple[Any, ...]]:
+    """A run that builds the rows and keeps them (on closing); its rows."""
+    ws = Workspace.open(data)
+    rows = rows_of(ws)
+    ws.close()
+    return rows
+
+
+def test_the_next_start_reads_the_kept_rows_and_shows_the_same(
+    data: Path, cache: Path, tables_read: list[str]
+) -> None:
+    first = keep(data)
+    path = kept_rows_path(data)
+    assert path.exists()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    tables_read.clear()
+    ws = Workspace.open(data)
+    assert rows_of(ws) == first
+    assert tables_read == []  # neither the accounts nor the health summaries were parsed
+    assert ws.health_is_current()
+    ws.close()
+
+
+def test_changes_since_the_snapshot_show_in_the_kept_rows(
+    data: Path, cache: Path, tmp_path: Path, tables_read: list[str]
+) -> None:
+    keep(data)
+    teammate = Workspace.open(data, user="kim")  # stays open: its changes are journal lines
+    some = sorted(rows_of(teammate))
+    teammate.update_account(some[0], {"name": "Renamed By Kim KK", "arr": 4_321_000})
+    new = teammate.create_account({"name": "Brand New KK", "owner": "kim"})
+    teammate.refresh_health([some[1]], as_of=TODAY)  # one summary written again
+    teammate.update_account(some[2], {"renewal_date": TODAY + timedelta(days=40)})
+    teammate.store.close(checkpoint=False)
+
+    tables_read.clear()
+    ws = Workspace.open(data)
+    rows = rows_of(ws)
+    assert tables_read == []
+    expected, current = built_from_tables(data, tmp_path)
+    assert rows == expected
+    assert rows[some[0]][1] == "Renamed By Kim KK"
+    assert new.id in rows
+    assert ws.health_is_current() == current
+    ws.close()
+
+
+def test_another_day_counts_the_days_again_and_scores_nothing(
+    data: Path, cache: Path, tmp_path: Path
+) -> None:
+    keep(data)
+    clock.freeze(TODAY + timedelta(days=3))
+    ws = Workspace.open(data)
+    rows = rows_of(ws)
+    assert not ws.health_is_current()  # kept on the day they were scored: not today's
+    expected, _ = built_from_tables(data, tmp_path)
+    assert rows == expected
+    ws.store.close(checkpoint=False)
+
+
+def test_a_book_with_an_account_not_yet_scored_keeps_no_rows(
+    data: Path, cache: Path, tmp_path: Path
+) -> None:
+    """Its row takes the last touch from the activities (no summary yet), which the kept
+    rows do not follow: nothing is kept until it is scored (the app scores it on start)."""
+    ws = Workspace.open(data)
+    account = ws.create_account({"name": "Unscored KK"})
+    assert not ws.keep_rows()
+    ws.close()
+    assert not kept_rows_path(data).exists()
+    ws = Workspace.open(data)
+    ws.store.put(  # an activity alone: neither the account nor a summary changes
+        "activities",
+        "act-kickoff",
+        {
+            "account_id": account.id,
+            "date": (TODAY - timedelta(days=2)).isoformat(),
+            "kind": "call",
+            "summary": "Kick-off call",
+        },
+    )
+    assert rows_of(ws)[account.id][8] == TODAY - timedelta(days=2)  # its last touch
+    ws.refresh_health()
+    ws.close()
+    again = Workspace.open(data)
+    rows = rows_of(again)
+    assert rows[account.id][8] == TODAY - timedelta(days=2)
+    again.close()
+    assert kept_rows_path(data).exists()  # scored: kept now
+
+
+def test_a_checkpoint_that_changed_the_accounts_makes_the_kept_rows_unused(
+    data: Path, cache: Path, tables_read: list[str]
+) -> None:
+    keep(data)
+    teammate = Workspace.open(data, user="kim")
+    some = sorted(rows_of(teammate))[0]
+    teammate.update_account(some, {"name": "Checkpointed KK"})
+    teammate.store.close(checkpoint=True)  # no rows kept by it: only the snapshot changed
+    tables_read.clear()
+    ws = Workspace.open(data)
+    assert rows_of(ws)[some][1] == "Checkpointed KK"
+    assert "accounts" in tables_read  # built from the tables: the kept rows are not theirs
+    ws.close()
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda path: path.write_bytes(b"{not json"),
+        lambda path: path.write_bytes(b"[]"),
+        lambda path: path.write_bytes(orjson.dumps({**orjson.loads(path.read_bytes()), "key": 1})),
+        lambda path: path.write_bytes(
+            orjson.dumps(
+                {
+                    **(doc := orjson.loads(path.read_bytes())),
+                    "columns": {**doc["columns"], "tier": ["gold"] * len(doc["columns"]["id"])},
+                }
+            )
+        ),
+        lambda path: path.write_bytes(
+            orjson.dumps(
+                {
+                    **(doc := orjson.loads(path.read_bytes())),
+                    "columns": {**doc["columns"], "name": doc["columns"]["name"][1:]},
+                }
+            )
+        ),
+    ],
+    ids=["not-json", "not-an-object", "other-key", "bad-value", "short-column"],
+)
+def test_a_damaged_or_foreign_file_is_ignored_and_replaced(
+    data: Path, cache: Path, damage: Any
+) -> None:
+    first = keep(data)
+    path = kept_rows_path(data)
+    damage(path)
+    ws = Workspace.open(data)
+    assert rows_of(ws) == first
+    assert ws.keep_rows()  # the damaged file is replaced by good rows
+    ws.store.close(checkpoint=False)
+    again = Workspace.open(data)
+    assert rows_of(again) == first
+    assert not again.keep_rows()  # read from the file: nothing new to keep
+    again.store.close(checkpoint=False)
+
+
+def test_an_unwritable_cache_folder_only_costs_the_next_start(
+    data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the folder would be")
+    monkeypatch.setenv("CSTUI_CACHE_DIR", str(blocked))
+    ws = Workspace.open(data)
+    rows = rows_of(ws)
+    assert not ws.keep_rows()
+    ws.close()
+    again = Workspace.open(data)
+    assert rows_of(again) == rows
+    again.store.close(checkpoint=False)
+
+
+def test_kept_rows_are_per_folder(data: Path, cache: Path, tmp_path: Path) -> None:
+    keep(data)
+    other = tmp_path / "other"
+    shutil.copytree(data, other)
+    assert kept_rows_path(other) != kept_rows_path(data)
+    assert not kept_rows_path(other).exists()
+
+
+def test_rows_read_back_on_another_day_match_rows_built_then(
+    data: Path, cache: Path, tmp_path: Path
+) -> None:
+    """The day-dependent fields (days to renewal, since the last touch) are not kept."""
+    keep(data)
+    later = TODAY + timedelta(days=200)
+    clock.freeze(later)
+    ws = Workspace.open(data)
+    rows = {r.id: r for r in ws.portfolio()}
+    ws.store.close(checkpoint=False)
+    for row in rows.values():
+        if row.renewal_date is not None:
+            assert row.days_to_renewal == (row.renewal_date - later).days
+        if row.last_touch is not None:
+            assert row.days_since_touch == (later - row.last_touch).days
+    assert any(r.renewal_date is not None for r in rows.values())
