@@ -63,6 +63,7 @@ OUT = BENCH / "out"
 os.environ["CSTUI_TODAY"] = TODAY
 os.environ["CSTUI_USER"] = USER
 os.environ["CSTUI_CONFIG_DIR"] = str(OUT / "no-config")  # never created: default settings
+os.environ["CSTUI_CACHE_DIR"] = str(OUT / "cache")  # the rows kept between runs: not the real ones
 os.environ.pop("CSTUI_DATA_DIR", None)
 
 from _common import Metric, parse_args, progress, report, stopwatch  # noqa: E402

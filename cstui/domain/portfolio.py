@@ -243,7 +243,7 @@ def rows_from_columns(
     if any(type(c) is not list or len(c) != len(columns[0]) for c in columns):
         raise ValueError("columns of different lengths")
     days = _DAY_CACHE if _DAY_CACHE.today == today else _DAY_CACHE.on(today)
-    parsed, since = days.parsed, days.since
+    parsed = days.parsed
     share = ({} if shared is None else shared).setdefault
     rows: list[PortfolioRow] = []
     add = rows.append
@@ -273,9 +273,7 @@ def rows_from_columns(
                 touch = days_since = None
             else:
                 touch = (parsed.get(touch_iso) or days.parse(touch_iso))[0]
-                days_since = since.get(touch)
-                if days_since is None:
-                    days_since = days.count_since(touch)
+                days_since = _days_since(days, touch)
             flag_set = tuple(flags)
             add(
                 PortfolioRow(
