@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import tempfile
 from pathlib import Path
@@ -44,5 +45,6 @@ def demo(
         run_app(ws, lang)
     finally:
         if out is None:
-            kept_rows_path(target).unlink(missing_ok=True)  # the rows kept for the folder
+            with contextlib.suppress(OSError):
+                kept_rows_path(target).unlink(missing_ok=True)  # the rows kept for it
             shutil.rmtree(target, ignore_errors=True)

@@ -265,6 +265,8 @@ def rows_from_columns(
             flags,
             nps,
         ) in zip(*columns, strict=True):
+            if not (type(rid) is type(name) is type(key) is str and type(arr) is int):
+                raise ValueError(f"a row of the wrong shape: {rid!r}")
             if renewal_iso is None:
                 renewal = to_renewal = None
             else:

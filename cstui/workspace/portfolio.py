@@ -208,16 +208,20 @@ class Portfolio(Renewals):
         """The rows by account, built first if there are none for today."""
         today = clock.today()
         if self._rows is None or self._rows_day != today:
+            # No rows while they are built (keep_rows on another thread sees none), and
+            # none after a failure (the next read builds them again).
+            self._rows = None
             self._rows_day = today
             self._unscored = set()
             with gc_paused():  # 10,000 rows: no full collections over the loaded book
-                if not self._kept_rows(today):
+                rows = self._kept_rows(today)
+                if rows is None:
                     summaries = self._row_summaries()
-                    self._rows = {
+                    rows = {
                         r["id"]: self._row(r, summaries.get(r["id"]), today)
                         for r in self.store.stream(Account.table)
                     }
-        assert self._rows is not None
+            self._rows = rows
         return self._rows
 
     def _rows_key(self) -> list[str] | None:
@@ -228,40 +232,39 @@ class Portfolio(Renewals):
             return None
         return [rows_code_version(__file__), *map(str, versions)]
 
-    def _kept_rows(self, today: date) -> bool:
-        """Take the rows kept by an earlier run when they were built from the tables the
-        snapshot holds now; build again the rows of accounts whose record or summary changed
-        since it. False: build them all from the tables."""
+    def _kept_rows(self, today: date) -> dict[str, PortfolioRow] | None:
+        """The rows kept by an earlier run when they were built from the tables the
+        snapshot holds now, with the rows of accounts whose record or summary changed since
+        built again (``_unscored`` set for them). None: build them all from the tables."""
         if self._last_touch is not None or self._latest_nps is not None:
-            return False  # the rows take these from the activities and surveys now
+            return None  # the rows take these from the activities and surveys now
         key = self._rows_key()
-        path = kept_rows_path(self.store.data_dir)
-        doc = None if key is None else read_kept_rows(path)
+        doc = None if key is None else read_kept_rows(kept_rows_path(self.store.data_dir))
         if key is None or doc is None or doc.get("key") != key:
-            return False
+            return None
         try:
-            rows = rows_from_columns(doc["columns"], today, self.to_report, self._shared)
+            kept = rows_from_columns(doc["columns"], today, self.to_report, self._shared)
+            rows = {row.id: row for row in kept}
             unscored = set(doc["unscored"])
             scored = doc["scored"]
         except (KeyError, TypeError, ValueError):
-            return False
+            return None
         stale: set[str] = set()
         for table in (Account.table, HEALTH_TABLE):
             changed = self.store.changed_since_snapshot(table)
             if changed is None:
-                return False  # parsed and changed meanwhile: it cannot say which
+                return None  # parsed and changed meanwhile: it cannot say which
             stale |= changed
         if len(stale) > max(100, len(rows) // 10):
-            return False  # a teammate's rescore since: reading the tables is cheaper
-        self._rows = {row.id: row for row in rows}
+            return None  # a teammate's rescore since: reading the tables is cheaper
         if scored == [today.isoformat(), self.health_model_id]:
-            self._unscored = unscored & self._rows.keys()
+            self._unscored = unscored & rows.keys()
         else:  # kept on another day, or by another model: nothing is scored for today
-            self._unscored = set(self._rows)
+            self._unscored = set(rows)
         for account_id in stale:
-            self._refresh_row(account_id)
+            self._refresh_row(account_id, rows, today)
         self._rows_kept = key
-        return True
+        return rows
 
     def close(self) -> None:
         """Close, and keep the rows for the next start when the checkpoint made on closing
@@ -282,16 +285,20 @@ class Portfolio(Renewals):
         Not when the rows took last touches or NPS from the activities and surveys (then
         they are not what the summaries alone give).
         """
-        rows, key = self._rows, self._rows_key()
-        if rows is None or key is None or key == self._rows_kept or self._rows_day is None:
-            return False
-        if self._last_touch is not None or self._latest_nps is not None:
-            return False
-        day, model = self._rows_day, self.health_model_id
+        rows, day, key = self._rows, self._rows_day, self._rows_key()
+        if rows is None or key is None or key == self._rows_kept or day != clock.today():
+            return False  # none, kept already, or counted for a day that is over
+        model = self.health_model_id
         unscored = list(self._unscored)
         columns = row_columns(list(rows.values()))
-        if rows is not self._rows or self._rows_key() != key:
-            return False  # rebuilt, or a checkpoint, meanwhile
+        if (
+            rows is not self._rows
+            or day != self._rows_day
+            or self._rows_key() != key
+            or self._last_touch is not None
+            or self._latest_nps is not None
+        ):
+            return False  # rebuilt, a checkpoint, or touches from the activities meanwhile
         head = {
             "key": key,
             "scored": [day.isoformat(), model],
@@ -373,16 +380,24 @@ class Portfolio(Renewals):
             row.trend = summary.get("trend")
         row.nps = self._nps(row.id, summary)
 
-    def _refresh_row(self, account_id: str) -> None:
-        assert self._rows is not None
+    def _refresh_row(
+        self,
+        account_id: str,
+        rows: dict[str, PortfolioRow] | None = None,
+        day: date | None = None,
+    ) -> None:
+        """Build one account's row again (from its record as the store has it now) in
+        ``rows`` (the rows in use by default), or drop it when the account is gone."""
+        rows = self._rows if rows is None else rows
+        assert rows is not None
         record = self.store.peek(Account.table, account_id, keep=False)
         if record is None:
-            self._rows.pop(account_id, None)
+            rows.pop(account_id, None)
             self._unscored.discard(account_id)
         else:
-            day = self._rows_day or clock.today()
+            day = day or self._rows_day or clock.today()
             summary = self._health_summary(account_id)
-            self._rows[account_id] = self._row(record, summary, day)
+            rows[account_id] = self._row(record, summary, day)
 
     def views(self) -> list[SavedView]:
         """The built-in views, then this user's saved ones (by name)."""

@@ -18,12 +18,16 @@ import contextlib
 import functools
 import hashlib
 import os
+import stat
 import tempfile
+import time
+import unicodedata
 from pathlib import Path
 from typing import Any
 
 import orjson
 
+from cstui.domain import models as domain_models
 from cstui.domain import portfolio as domain_portfolio
 from cstui.paths import cache_dir
 
@@ -39,19 +43,27 @@ def kept_rows_path(data_dir: Path) -> Path:
 
 @functools.cache
 def rows_code_version(builder: str) -> str:
-    """A fingerprint of the code that builds rows (the domain's row module and
-    ``builder``, the workspace's): rows kept by other code are not used."""
-    digest = hashlib.blake2b(str(FORMAT).encode(), digest_size=8)
-    for source in (domain_portfolio.__file__, builder):
-        with contextlib.suppress(OSError, TypeError):
+    """A fingerprint of the code that builds rows (the domain's row module, the models'
+    enums, ``builder``: the workspace's) and of the Unicode tables the search keys were
+    folded with: rows kept by other code are not used. Unreadable sources (a zipped
+    install) give a value no file holds: nothing kept is used then."""
+    digest = hashlib.blake2b(f"{FORMAT}:{unicodedata.unidata_version}".encode(), digest_size=8)
+    for source in (domain_portfolio.__file__, domain_models.__file__, builder):
+        try:
             digest.update(Path(str(source)).read_bytes())
+        except (OSError, TypeError):
+            return f"unreadable-{os.getpid()}-{time.time_ns()}"
     return digest.hexdigest()
 
 
 def read_kept_rows(path: Path) -> dict[str, Any] | None:
-    """The kept rows' document, or None when there is none that can be read."""
+    """The kept rows' document, or None when there is none that can be read, or the file
+    is not this user's own (a cache folder pointed at a shared place)."""
     try:
-        data = orjson.loads(path.read_bytes())
+        with path.open("rb") as fh:
+            if os.fstat(fh.fileno()).st_uid != os.getuid():
+                return None
+            data = orjson.loads(fh.read())
     except (OSError, orjson.JSONDecodeError):
         return None
     return data if isinstance(data, dict) else None
@@ -59,12 +71,16 @@ def read_kept_rows(path: Path) -> dict[str, Any] | None:
 
 def write_kept_rows(path: Path, head: dict[str, Any], columns: dict[str, list[Any]]) -> bool:
     """Replace the kept rows with ``head``'s fields and ``columns`` (whole or not at all);
-    False when the folder cannot be written (a read-only home): the next start builds the
-    rows again. Written a column at a time: one 11 MB piece of JSON at 50,000 accounts
-    left the process 10 MB larger after it was freed."""
+    False when they cannot be written (a read-only home): the next start builds the rows
+    again. Written a column at a time: one 11 MB piece of JSON at 50,000 accounts left the
+    process 10 MB larger after it was freed. Never raises (closing calls it)."""
+    folder = path.parent
     try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".rows-", suffix=".tmp")  # 0600
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if stat.S_IMODE(folder.stat().st_mode) != 0o700:
+            folder.chmod(0o700)  # the rows hold customer names
+        _remove_leftovers(folder)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".rows-", suffix=".tmp")  # 0600
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(orjson.dumps(head)[:-1] + b',"columns":{')
@@ -78,6 +94,15 @@ def write_kept_rows(path: Path, head: dict[str, Any], columns: dict[str, list[An
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
             raise
-    except OSError:
+    except (OSError, TypeError, ValueError):  # orjson's errors are TypeErrors
         return False
     return True
+
+
+def _remove_leftovers(folder: Path) -> None:
+    """Temporary files of writes cut short (a killed process) more than an hour ago."""
+    cutoff = time.time() - 3600
+    for leftover in folder.glob(".rows-*.tmp"):
+        with contextlib.suppress(OSError):
+            if leftover.stat().st_mtime < cutoff:
+                leftover.unlink()

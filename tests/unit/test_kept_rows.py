@@ -17,7 +17,7 @@ import orjson
 import pytest
 
 from cstui import clock
-from cstui.store import Store
+from cstui.store import StorageError, Store
 from cstui.workspace import Workspace
 from cstui.workspace.rows_cache import kept_rows_path
 
@@ -196,8 +196,16 @@ def test_a_checkpoint_that_changed_the_accounts_makes_the_kept_rows_unused(
                 }
             )
         ),
+        lambda path: path.write_bytes(
+            orjson.dumps(
+                {
+                    **(doc := orjson.loads(path.read_bytes())),
+                    "columns": {**doc["columns"], "id": [[1]] * len(doc["columns"]["id"])},
+                }
+            )
+        ),
     ],
-    ids=["not-json", "not-an-object", "other-key", "bad-value", "short-column"],
+    ids=["not-json", "not-an-object", "other-key", "bad-value", "short-column", "list-id"],
 )
 def test_a_damaged_or_foreign_file_is_ignored_and_replaced(
     data: Path, cache: Path, damage: Any
@@ -254,3 +262,64 @@ def test_rows_read_back_on_another_day_match_rows_built_then(
         if row.last_touch is not None:
             assert row.days_since_touch == (later - row.last_touch).days
     assert any(r.renewal_date is not None for r in rows.values())
+
+
+def test_rows_of_a_day_that_is_over_are_not_kept(data: Path, cache: Path) -> None:
+    """Left open overnight, the rows still count yesterday: keeping them would say that
+    nothing was scored today at the next start."""
+    ws = Workspace.open(data)
+    ws.portfolio()
+    clock.freeze(TODAY + timedelta(days=1))
+    assert not ws.keep_rows()
+    ws.store.close(checkpoint=False)
+    assert not kept_rows_path(data).exists()
+
+
+def test_a_failure_while_reading_back_leaves_no_rows_half_refreshed(
+    data: Path, cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    keep(data)
+    teammate = Workspace.open(data, user="kim")
+    renamed = sorted(rows_of(teammate))[0]
+    teammate.update_account(renamed, {"name": "Renamed By Kim KK"})
+    teammate.store.close(checkpoint=False)
+    ws = Workspace.open(data)
+    peek = Store.peek
+
+    def failing(self: Store, table: str, id: str, **kw: Any) -> Any:
+        raise StorageError("the disk went away")
+
+    monkeypatch.setattr(Store, "peek", failing)
+    with pytest.raises(StorageError):
+        ws.portfolio()
+    monkeypatch.setattr(Store, "peek", peek)
+    assert rows_of(ws)[renamed][1] == "Renamed By Kim KK"  # built again, not half kept
+    ws.store.close(checkpoint=False)
+
+
+def test_a_rows_file_that_is_not_the_users_own_is_not_read(
+    data: Path, cache: Path, monkeypatch: pytest.MonkeyPatch, tables_read: list[str]
+) -> None:
+    keep(data)
+    uid = os.getuid()
+    monkeypatch.setattr(os, "getuid", lambda: uid + 1)  # the file now belongs to someone else
+    tables_read.clear()
+    ws = Workspace.open(data)
+    ws.portfolio()
+    assert "accounts" in tables_read
+    ws.store.close(checkpoint=False)
+
+
+def test_writing_mends_the_folder_and_clears_old_leftovers(data: Path, cache: Path) -> None:
+    keep(data)
+    folder = kept_rows_path(data).parent
+    folder.chmod(0o755)
+    old, new = folder / ".rows-old.tmp", folder / ".rows-new.tmp"
+    old.write_bytes(b"cut short")
+    new.write_bytes(b"being written")
+    os.utime(old, (1_000_000_000, 1_000_000_000))
+    kept_rows_path(data).unlink()
+    keep(data)
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert not old.exists()
+    assert new.exists()  # another process may be writing it
