@@ -17,6 +17,7 @@ from cstui.config import Settings
 from cstui.domain import metrics
 from cstui.domain.models import Account, Activity, InvalidRecord, SurveyResponse
 from cstui.domain.portfolio import (
+    Converter,
     PortfolioRow,
     PortfolioSummary,
     SummaryTotals,
@@ -154,6 +155,12 @@ class Portfolio(Renewals):
         cfg = self.kpi_config
         return metrics.convert(amount, currency, cfg.report_currency, cfg.rates)
 
+    def _report_converter(self) -> Converter:
+        """:meth:`to_report` with the settings looked up once, for a pass over every row."""
+        cfg = self.kpi_config
+        report, rates = cfg.report_currency, cfg.rates
+        return lambda amount, currency: metrics.convert(amount, currency, report, rates)
+
     def last_touch(self, account_id: str) -> date | None:
         """The latest activity date; from the stored health summary until activities load."""
         loaded = self._last_touch is not None
@@ -216,9 +223,9 @@ class Portfolio(Renewals):
             with gc_paused():  # 10,000 rows: no full collections over the loaded book
                 rows = self._kept_rows(today)
                 if rows is None:
-                    summaries = self._row_summaries()
+                    summaries, convert = self._row_summaries(), self._report_converter()
                     rows = {
-                        r["id"]: self._row(r, summaries.get(r["id"]), today)
+                        r["id"]: self._row(r, summaries.get(r["id"]), today, convert)
                         for r in self.store.stream(Account.table)
                     }
             self._rows = rows
@@ -243,7 +250,7 @@ class Portfolio(Renewals):
         if key is None or doc is None or doc.get("key") != key:
             return None
         try:
-            kept = rows_from_columns(doc["columns"], today, self.to_report, self._shared)
+            kept = rows_from_columns(doc["columns"], today, self._report_converter(), self._shared)
             rows = {row.id: row for row in kept}
             unscored = set(doc["unscored"])
             scored = doc["scored"]
@@ -333,14 +340,19 @@ class Portfolio(Renewals):
         }
 
     def _row(
-        self, account: dict[str, Any], summary: dict[str, Any] | None, today: date
+        self,
+        account: dict[str, Any],
+        summary: dict[str, Any] | None,
+        today: date,
+        convert: Converter | None = None,
     ) -> PortfolioRow:
         """The row of one account, decorated from its stored health summary.
 
         The summary is looked up once by the caller: at 10,000 accounts, finding it again
         for the last touch and the NPS of each row was a measurable part of start-up.
         """
-        row = build_row(account, self._touch(account["id"], summary, today), today, self.to_report)
+        touch = self._touch(account["id"], summary, today)
+        row = build_row(account, touch, today, convert or self.to_report)
         shared = self._shared.setdefault
         row.owner, row.currency = shared(row.owner, row.owner), shared(row.currency, row.currency)
         self._decorate(row, summary, today)

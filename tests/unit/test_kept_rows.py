@@ -184,7 +184,7 @@ def test_a_checkpoint_that_changed_the_accounts_makes_the_kept_rows_unused(
             orjson.dumps(
                 {
                     **(doc := orjson.loads(path.read_bytes())),
-                    "columns": {**doc["columns"], "tier": ["gold"] * len(doc["columns"]["id"])},
+                    "columns": {**doc["columns"], "tier": [["gold"], doc["columns"]["tier"][1]]},
                 }
             )
         ),
