@@ -100,6 +100,11 @@ class CSApp(WorkspaceApp):
         Binding("t", "show('today')", "key.today"),
         Binding("p", "show_portfolio", "key.portfolio"),
         Binding("question_mark", "help", "key.help"),
+        # In a text field "?" is typed, so F1 is the help key there, and only there is it
+        # shown: every footer keeps a way to the keys (see check_action). Elsewhere the
+        # second F1 binding, unshown, still opens the help.
+        Binding("f1", "help_in_text", "key.help", key_display="F1"),
+        Binding("f1", "help", "key.help", show=False),
         Binding("u", "undo", "key.undo", show=False),
         Binding("U", "redo", "key.redo", show=False),
         # Textual adds its own ctrl+p binding, worded "palette" in every language, unless
@@ -400,6 +405,15 @@ class CSApp(WorkspaceApp):
         if self.use_command_palette and not isinstance(self.screen, CommandPalette):
             placeholder = t("palette.placeholder")
             self.push_screen(Palette(placeholder=placeholder, id="--command-palette"))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "help_in_text":
+            focused = self.focused  # a text field takes "?" as a character
+            return focused is not None and focused.check_consume_key("question_mark", "?")
+        return True
+
+    def action_help_in_text(self) -> None:
+        self.action_help()
 
     def action_help(self) -> None:
         if self.screen.query("HelpPanel"):

@@ -203,7 +203,8 @@ class PortfolioScreen(UsesWorkspace, Screen[None]):
         Binding("r", "reverse_sort", "key.reverse"),
         Binding("v", "pick_view", "key.views"),
         Binding("V", "save_view", "key.save_view"),
-        Binding("escape", "leave_filter", "key.table", show=False, priority=True),
+        # Shown while the filter has the focus (check_action), where "/" is hidden.
+        Binding("escape", "leave_filter", "key.table", priority=True),
         # Priority: the account opens while Enter is handled, so the keys typed right after
         # it (a tab's digit) reach the account screen instead of this table; the keys that
         # move the cursor are priority too (see MOVES).
@@ -319,6 +320,15 @@ class PortfolioScreen(UsesWorkspace, Screen[None]):
     @on(Input.Submitted, "#portfolio-filter")
     def _filter_submitted(self) -> None:
         self.table.focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """In the filter, its footer says how to leave it, not how to enter it ("/" types
+        a slash there)."""
+        if action in ("focus_filter", "leave_filter"):
+            box = self.query("#portfolio-filter")
+            in_filter = bool(box) and box.first().has_focus
+            return in_filter == (action == "leave_filter")
+        return True
 
     def action_focus_filter(self) -> None:
         box = self.query_one("#portfolio-filter", Input)

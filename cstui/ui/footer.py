@@ -22,7 +22,7 @@ from textual.screen import Screen
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
-HELP_ACTIONS = frozenset({"help", "app.help"})
+HELP_ACTIONS = frozenset({"help", "app.help", "help_in_text", "app.help_in_text"})
 
 
 class KeyFooter(Footer):

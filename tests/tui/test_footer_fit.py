@@ -181,3 +181,43 @@ async def test_a_tab_switch_writes_its_keys_into_the_footers_key_widgets(
         await pilot.click(add)
         await pilot.pause()
         assert isinstance(app.screen, FormScreen)
+
+
+async def test_the_filters_footer_says_how_to_leave_it_and_keeps_a_help_key(
+    demo_ws: Workspace,
+) -> None:
+    """In the filter "?" and "/" are typed, so its footer shows Escape back to the table and
+    F1 for the keys instead of "/ Filter"; both keys work, and leaving puts "/" back."""
+    from textual.widgets import Input
+
+    app = _app(demo_ws, "en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("slash")
+        await pilot.pause()
+        await pilot.pause()
+        keys = {k.key: k for k in _shown(app) if not k.has_class(PALETTE_CLASS)}
+        assert "slash" not in keys
+        assert "question_mark" not in keys
+        assert keys["escape"].description == t("key.table")
+        assert keys["f1"].action in HELP_ACTIONS
+        _assert_footer_whole(app)
+        await pilot.press("question_mark")  # typed, as any character
+        box = app.screen.query_one("#portfolio-filter", Input)
+        assert box.value == "?"
+        await pilot.press("f1")
+        await pilot.pause()
+        assert app.screen.query("HelpPanel")
+        assert box.has_focus
+        await pilot.press("f1")  # and closes it
+        await pilot.pause()
+        assert not app.screen.query("HelpPanel")
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.pause()
+        assert not box.has_focus
+        keys = {k.key: k for k in _shown(app) if not k.has_class(PALETTE_CLASS)}
+        assert "slash" in keys
+        assert "escape" not in keys
+        assert "f1" not in keys
+        _assert_footer_whole(app)
