@@ -97,6 +97,9 @@ class CSApp(WorkspaceApp):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "key.quit"),
+        # As in a shell, vim or lazygit: Ctrl+Z puts the app in the background, `fg` brings
+        # it back (a text area keeps Ctrl+Z for its own undo).
+        Binding("ctrl+z", "suspend_process", "key.suspend", show=False),
         Binding("t", "show('today')", "key.today"),
         Binding("p", "show_portfolio", "key.portfolio"),
         Binding("question_mark", "help", "key.help"),
@@ -172,6 +175,13 @@ class CSApp(WorkspaceApp):
         if self._rescore:
             self.call_after_refresh(self.rescore_all)  # the first frame does not wait
         self.call_after_refresh(self._warm_up)
+        self.app_resume_signal.subscribe(self, self._redraw_after_resume)
+
+    def _redraw_after_resume(self, _app: object) -> None:
+        """Back from Ctrl+Z (`fg`): draw the whole screen again. The terminal's screen
+        was cleared while the shell had it, and Textual draws only what changed, so it
+        stayed blank until a key changed something."""
+        self.refresh(layout=True)
 
     @work(thread=True, group="warm-up", exit_on_error=False)
     def _warm_up(self) -> None:
