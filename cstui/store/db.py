@@ -202,7 +202,7 @@ _FINDS_BEFORE_PARSE = 16
 reads the table (40 ms at 150,000 activities); an import's hundreds would cost more."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Change:
     """One journal line after it was applied, as given to subscribers and ``poll()``.
 

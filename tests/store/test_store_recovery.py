@@ -216,3 +216,41 @@ def test_leftover_temp_files_are_reported_and_cleaned(open_store: Open) -> None:
     store.checkpoint()
     assert not leftover.exists()
     assert store.diagnose().notes == []
+
+
+def test_a_scan_splits_commits_and_a_transactions_lines_share_their_header(
+    tmp_path: Path,
+) -> None:
+    """The journal's lines are read in place: single lines and transactions come out as
+    complete commits with their end offsets, an unfinished tail is counted as torn, and
+    the lines of one transaction share their first line's strings (a teammate's rescore
+    is ~90,000 lines of one commit, read by every open app)."""
+    from cstui.store import journal as jr
+
+    def line(seq: int, rid: str, n: int = 1, of: int = 1, op: str = "op-1") -> bytes:
+        ts = "2026-11-24T08:00:00.000Z"
+        return jr.encode(
+            {"seq": seq, "op_id": op, "ts": ts, "by": "kim", "table": "health", "id": rid,
+             "set": {"score": seq, "_updated_at": ts, "_by": "kim"}, "unset": [],
+             "delete": False, **({"n": n, "of": of} if of > 1 else {})}
+        )  # fmt: skip
+
+    single = line(1, "a", op="op-0")
+    batch = b"".join(line(2 + i, f"r{i}", i + 1, 3) for i in range(3))
+    torn = line(5, "x", 1, 2, op="op-2") + b'{"seq": 6, "op'
+    buf = single + batch + torn
+    result = jr.scan(bytearray(buf), offset=100, path=tmp_path / "journal.jsonl")
+    assert [[ln["id"] for ln in group] for group in result.groups] == [["a"], ["r0", "r1", "r2"]]
+    assert result.end == 100 + len(single) + len(batch)
+    assert result.lines == 4
+    assert result.torn_lines == 2  # the transaction's first line and the unfinished one
+    assert result.size == 100 + len(buf)
+    head, *rest = result.groups[1]
+    for other in rest:
+        for name in ("op_id", "ts", "by", "table"):
+            assert other[name] is head[name]
+        assert other["set"]["_updated_at"] is other["ts"]
+        assert other["set"]["_by"] is other["by"]
+    assert [ln["set"]["score"] for ln in result.groups[1]] == [2, 3, 4]
+    with pytest.raises(JournalCorruptError, match="line 2"):
+        jr.scan(single + b"not json\n" + single, offset=0, path=tmp_path / "journal.jsonl")
