@@ -13,6 +13,8 @@ import asyncio
 import contextlib
 import gc
 import importlib
+import os
+import signal
 import sys
 from collections import deque
 from collections.abc import Callable
@@ -422,6 +424,34 @@ class CSApp(WorkspaceApp):
             return focused is not None and focused.check_consume_key("question_mark", "?")
         return True
 
+    def action_suspend_process(self) -> None:
+        """Ctrl+Z as the terminal itself does it: the whole job stops, so a shell that ran
+        cstui through another program (``make demo``) gets the terminal back. Textual
+        stopped this process alone: the shell, still waiting for the program, never came
+        back. With no job-control shell above (``ssh -t host cstui``: cstui leads its own
+        session) nothing could continue it, so it says so instead of stopping."""
+        driver = self._driver
+        if driver is None or not driver.can_suspend:
+            return
+        if os.getpgrp() == os.getsid(0):
+            self.notify(t("app.no_job_control"), severity="warning", markup=False)
+            return
+        self._suspend_signal()  # published while the app still draws, as Textual does
+        # The default actions while stopped: Textual's handlers would stop and restart
+        # application mode a second time around this stop.
+        stops = (signal.SIGTSTP, signal.SIGCONT, signal.SIGTTOU)
+        saved = {sig: signal.signal(sig, signal.SIG_DFL) for sig in stops}
+        try:
+            driver.suspend_application_mode()  # the terminal as it was, output flushed
+            os.killpg(os.getpgrp(), signal.SIGTSTP)  # the job stops here until `fg`
+            while not _in_foreground():  # continued with `bg`: wait for `fg`
+                os.killpg(os.getpgrp(), signal.SIGTTOU)
+        finally:
+            for sig, handler in saved.items():
+                signal.signal(sig, handler)
+        driver.resume_application_mode()
+        self._resume_signal()  # and the whole screen is drawn again (on_mount)
+
     def action_help_in_text(self) -> None:
         self.action_help()
 
@@ -442,3 +472,12 @@ def create_app(
     workspace: Workspace, *, lang: str = "en", poll: bool = True, rescore: bool = True
 ) -> CSApp:
     return CSApp(workspace, lang=lang, poll=poll, rescore=rescore)
+
+
+def _in_foreground() -> bool:
+    """Whether this process's group has the terminal (or there is no terminal to ask)."""
+    stdin = sys.__stdin__
+    try:
+        return stdin is None or os.tcgetpgrp(stdin.fileno()) == os.getpgrp()
+    except (OSError, ValueError):
+        return True
