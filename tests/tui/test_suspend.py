@@ -6,6 +6,7 @@ nothing could continue it, so it stays and says so."""
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import pty
@@ -87,9 +88,10 @@ def _start(data: Path, *, own_session: bool) -> tuple[subprocess.Popen[bytes], i
 
 
 def _stop(proc: subprocess.Popen[bytes], master: int) -> None:
-    if proc.poll() is None:
-        proc.kill()
-        proc.wait()
+    """The shell and the app, even a stopped one (the group is the shell's)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
     os.close(master)
 
 
