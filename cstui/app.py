@@ -16,6 +16,7 @@ import importlib
 import os
 import signal
 import sys
+import time
 from collections import deque
 from collections.abc import Callable
 from typing import Any, ClassVar, Final
@@ -429,27 +430,21 @@ class CSApp(WorkspaceApp):
         cstui through another program (``make demo``) gets the terminal back. Textual
         stopped this process alone: the shell, still waiting for the program, never came
         back. With no job-control shell above (``ssh -t host cstui``: cstui leads its own
-        session) nothing could continue it, so it says so instead of stopping."""
+        session) nothing could continue it, so it says so instead of stopping; nor does
+        it stop while it works on the folder (a stopped process holding the folder's lock
+        would keep teammates waiting until `fg`)."""
         driver = self._driver
         if driver is None or not driver.can_suspend:
             return
         if os.getpgrp() == os.getsid(0):
             self.notify(t("app.no_job_control"), severity="warning", markup=False)
             return
-        self._suspend_signal()  # published while the app still draws, as Textual does
-        # The default actions while stopped: Textual's handlers would stop and restart
-        # application mode a second time around this stop.
-        stops = (signal.SIGTSTP, signal.SIGCONT, signal.SIGTTOU)
-        saved = {sig: signal.signal(sig, signal.SIG_DFL) for sig in stops}
-        try:
-            driver.suspend_application_mode()  # the terminal as it was, output flushed
-            os.killpg(os.getpgrp(), signal.SIGTSTP)  # the job stops here until `fg`
-            while not _in_foreground():  # continued with `bg`: wait for `fg`
-                os.killpg(os.getpgrp(), signal.SIGTTOU)
-        finally:
-            for sig, handler in saved.items():
-                signal.signal(sig, handler)
-        driver.resume_application_mode()
+        with self.workspace.quiet() as quiet:
+            if not quiet:
+                self.notify(t("app.suspend_busy"), severity="warning", markup=False)
+                return
+            self._suspend_signal()  # published while the app still draws, as Textual does
+            _stop_job(driver)
         self._resume_signal()  # and the whole screen is drawn again (on_mount)
 
     def action_help_in_text(self) -> None:
@@ -472,6 +467,25 @@ def create_app(
     workspace: Workspace, *, lang: str = "en", poll: bool = True, rescore: bool = True
 ) -> CSApp:
     return CSApp(workspace, lang=lang, poll=poll, rescore=rescore)
+
+
+def _stop_job(driver: Driver) -> None:
+    """Give the terminal back, stop this process's whole job until `fg`, take the terminal
+    again. Textual's own handlers are off meanwhile (they would stop and restart the
+    application mode a second time, and stop this process alone); the terminal's own
+    Ctrl+Z during the restart stops the whole job too."""
+    stops = (signal.SIGTSTP, signal.SIGCONT, signal.SIGTTOU)
+    saved = {sig: signal.signal(sig, signal.SIG_DFL) for sig in stops}
+    try:
+        driver.suspend_application_mode()  # the terminal as it was, output flushed
+        os.killpg(os.getpgrp(), signal.SIGTSTP)  # the job stops here until `fg`
+        while not _in_foreground():  # continued with `bg`: wait for `fg`, stopped
+            os.killpg(os.getpgrp(), signal.SIGTTOU)
+            time.sleep(0.05)  # a stop the system discards must not become a busy loop
+        driver.resume_application_mode()
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
 
 
 def _in_foreground() -> bool:

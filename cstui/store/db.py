@@ -1168,6 +1168,20 @@ class Store:
             self._table_names.add(name)
             return self._db.table(name)
 
+    @contextlib.contextmanager
+    def quiet(self, timeout: float) -> Iterator[bool]:
+        """Yield True with no operation of this store running in this process and none
+        starting until the block ends (so it holds no lock on the folder meanwhile), or
+        False if one did not end within ``timeout`` seconds. For stopping the process
+        (Ctrl+Z): a stopped process must not keep its teammates waiting on the folder."""
+        if not self._mutex.acquire(timeout=timeout):
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            self._mutex.release()
+
     def named_lock(self, name: str) -> NamedLock:
         """A non-blocking lock on ``<data dir>/<name>.lock``, e.g. ``named_lock("sync")`` so
         only one sync runs per data folder (``with store.named_lock("sync"): ...`` raises

@@ -203,10 +203,11 @@ class JournalFile:
         view = memoryview(buf)
         got = 0
         while got < len(buf):
-            n = os.preadv(self.fd, [view[got : got + (1 << 24)]], self.offset + got)
-            if n <= 0:
+            piece = os.pread(self.fd, min(len(buf) - got, 1 << 24), self.offset + got)
+            if not piece:
                 break
-            got += n
+            view[got : got + len(piece)] = piece
+            got += len(piece)
         view.release()
         del buf[got:]
         self.seen_size = self.offset + got

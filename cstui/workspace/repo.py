@@ -187,6 +187,12 @@ def stop_children() -> None:
             child.kill()
 
 
+def children_running() -> bool:
+    """Whether an :func:`elsewhere` child (a rescore, a book pass) is at work; it may hold
+    the folder's lock."""
+    return any(child.poll() is None for child in _children)
+
+
 def current_user() -> str:
     """Who is acting: ``CSTUI_USER`` or the login name (what ``owner:me`` means)."""
     return os.environ.get("CSTUI_USER") or getpass.getuser()
@@ -255,6 +261,16 @@ class Repo:
         stop_children()
         self._unsubscribe()
         self.store.close(checkpoint=True)
+
+    @contextlib.contextmanager
+    def quiet(self, timeout: float = 0.5) -> Iterator[bool]:
+        """Yield whether the folder is left alone by this process for the block: no store
+        operation running or starting, no child process at work (see ``Store.quiet``)."""
+        if children_running():
+            yield False
+            return
+        with self.store.quiet(timeout) as quiet:
+            yield quiet and not children_running()
 
     def preload(self, tables: Iterable[str]) -> None:
         """Parse these tables now (the store loads tables lazily); safe from a thread."""

@@ -1,8 +1,9 @@
-"""Ctrl+Z and `fg` with the real app on a pseudo-terminal: Ctrl+Z stops the whole job
-(the process group, as a terminal's own Ctrl+Z does: ``make demo`` stops with it) and when
-it is continued the whole screen is drawn again at once, not left blank until a key. With
-no job-control shell above it (cstui leads its own session, as in ``ssh -t host cstui``)
-nothing could continue it, so it stays and says so."""
+"""Ctrl+Z, `bg` and `fg` with the real app under a real interactive bash on a
+pseudo-terminal (its controlling terminal, job control on): Ctrl+Z stops the whole job
+(a shell waiting for cstui in the same process group, as ``make demo`` does, stops with
+it), `bg` leaves it stopped until `fg`, and after `fg` the whole screen is drawn again at
+once, not left blank until a key. With no job-control shell above it (cstui leads its own
+session, as in ``ssh -t host cstui``) nothing could continue it, so it stays and says so."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import fcntl
 import os
 import pty
 import select
+import shlex
 import shutil
 import signal
 import struct
@@ -24,7 +26,10 @@ import pytest
 
 from tests.conftest import TODAY
 
-pytestmark = pytest.mark.slow
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)"),
+]
 
 REPO = Path(__file__).resolve().parents[2]
 SUMMARY = b"Avg health"  # on the portfolio's summary line, drawn only with the screen
@@ -95,34 +100,81 @@ def _stop(proc: subprocess.Popen[bytes], master: int) -> None:
     os.close(master)
 
 
-def test_ctrl_z_stops_the_job_and_the_screen_comes_back_whole(
-    demo_dir: Path, tmp_path: Path
-) -> None:
+def _bash(env: dict[str, str]) -> tuple[int, int]:
+    """An interactive bash on a new pty that is its controlling terminal (job control on,
+    job changes reported at once), 100x30; its pid and the pty's master side."""
+    pid, master = pty.fork()
+    if pid == 0:  # the child: nothing here may return into pytest
+        try:
+            os.execvpe("bash", ["bash", "--norc", "--noprofile", "-i"], env)
+        finally:
+            os._exit(127)
+    fcntl.ioctl(master, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+    return pid, master
+
+
+def _wait_state(pids: list[int], state: str, seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while {_state(p) for p in pids} != {state} and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert {_state(p) for p in pids} == {state}, [_state(p) for p in pids]
+
+
+def test_ctrl_z_bg_and_fg_under_a_job_control_shell(demo_dir: Path, tmp_path: Path) -> None:
     data = tmp_path / "data"
     shutil.copytree(demo_dir, data)
-    # A job of its own in this session, as a shell with job control starts one.
-    proc, master = _start(data, own_session=False)
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO),
+        "TERM": "xterm-256color",
+        "CSTUI_TODAY": TODAY.isoformat(),
+        "PS1": "READY> ",
+        "INPUTRC": "/dev/null",
+        "HISTFILE": "/dev/null",
+    }
+    env.pop("COLORTERM", None)
+    env.pop("TEXTUAL_DRIVER", None)
+    bash, master = _bash(env)
     try:
-        app = _app_pid(proc.pid)
+        assert b"READY> " in _read_until(master, b"READY> ", 30)
+        os.write(master, b"set -b\n")  # job changes reported as they happen
+        _read_until(master, b"READY> ", 10)
+        # A shell waiting for cstui in the job's process group, as `make demo` runs it.
+        app = shlex.join([sys.executable, "-m", "cstui", "--data-dir", str(data)])
+        os.write(master, f"sh -c '\"$@\"; exit $?' sh {app}\n".encode())
         assert SUMMARY in _read_until(master, SUMMARY, 60), "the portfolio never showed"
+        waiting = _app_pid(bash)
+        cstui = _app_pid(waiting)
         time.sleep(0.5)  # the warm-up after the first frame
         _read_until(master, b"\0", 0.2)
+
         os.write(master, b"\x1a")  # Ctrl+Z
-        deadline = time.monotonic() + 20
-        left = b""
-        while {_state(app), _state(proc.pid)} != {"T"} and time.monotonic() < deadline:
-            left += _read_until(master, b"\0", 0.05)
-        assert _state(app) == "T", "Ctrl+Z did not stop the app"
-        assert _state(proc.pid) == "T", "the shell waiting for it was not stopped with it"
-        left += _read_until(master, b"\0", 0.2)
-        assert b"\x1b[?1049l" in left  # it left the alternate screen before it stopped
-        os.killpg(proc.pid, signal.SIGCONT)  # what `fg` sends, to the job
-        again = _read_until(master, SUMMARY, 10)
-        assert SUMMARY in again, "the screen stayed blank after fg"
+        said = _read_until(master, b"READY> ", 20)
+        assert b"Stopped" in said  # bash has the terminal back: the whole job stopped
+        assert b"\x1b[?1049l" in said  # the app left the alternate screen first
+        _wait_state([waiting, cstui], "T")
+
+        os.write(master, b"bg\n")  # continued in the background: stops again for the tty
+        said = _read_until(master, b"Stopped", 20)
+        assert b"&" in said  # bash continued it in the background,
+        assert b"Stopped" in said  # and it stopped again, waiting for the terminal
+        _wait_state([waiting, cstui], "T")
+
+        os.write(master, b"fg\n")
+        assert SUMMARY in _read_until(master, SUMMARY, 20), "the screen stayed blank after fg"
         os.write(master, b"q")
-        assert proc.wait(timeout=30) == 0
+        assert b"READY> " in _read_until(master, b"READY> ", 30)
+        os.write(master, b"exit\n")
+        assert os.waitpid(bash, 0)[1] == 0
     finally:
-        _stop(proc, master)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(os.getpgid(bash), signal.SIGKILL)  # bash leads its session's group
+        with contextlib.suppress(ProcessLookupError, ChildProcessError, OSError):
+            for pid in (cstui, waiting) if "cstui" in locals() else ():
+                os.kill(pid, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(bash, 0)
+        os.close(master)
 
 
 def test_without_job_control_ctrl_z_says_so_and_the_app_stays(
@@ -136,8 +188,9 @@ def test_without_job_control_ctrl_z_says_so_and_the_app_stays(
         time.sleep(0.5)
         _read_until(master, b"\0", 0.2)
         os.write(master, b"\x1a")
-        said = _read_until(master, b"job control", 10)
-        assert b"job control" in said
+        # The first words of the warning (a toast wraps the rest at its own width).
+        said = _read_until(master, b"Ctrl+Z needs", 10)
+        assert b"Ctrl+Z needs" in said
         assert "T" not in (_state(proc.pid), _state(_app_pid(proc.pid)))
         os.write(master, b"q")
         assert proc.wait(timeout=30) == 0
