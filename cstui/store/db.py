@@ -197,6 +197,18 @@ _SLICE_READS_BEFORE_PARSE = 500
 """Accounts read one at a time from an unparsed table before it is parsed instead: a CSM
 opens a few dozen a session; a pass over the book (thousands) is faster on the parsed
 table, and would otherwise keep a copy of every record it read."""
+CLOSE_CHECKPOINT_BYTES = 1024 * 1024
+"""A journal longer than this is folded into the snapshot when a store closes (see
+``Store.close``; ``CSTUI_CLOSE_CHECKPOINT_BYTES`` sets another, 0 folds any); ``cstui
+compact`` folds any."""
+
+
+def _close_checkpoint_bytes() -> int:
+    """``CSTUI_CLOSE_CHECKPOINT_BYTES`` when it is a whole number of bytes (0 or more)."""
+    raw = os.environ.get("CSTUI_CLOSE_CHECKPOINT_BYTES", "").strip()
+    return int(raw) if raw.isdigit() else CLOSE_CHECKPOINT_BYTES
+
+
 _FINDS_BEFORE_PARSE = 16
 """Lookups by id an unparsed table answers from its bytes before it is parsed instead: each
 reads the table (40 ms at 150,000 activities); an import's hundreds would cost more."""
@@ -605,6 +617,7 @@ class Store:
         actor: str,
         team: bool = False,
         checkpoint_bytes: int = 16 * 1024 * 1024,
+        close_checkpoint_bytes: int | None = None,
         clock: Callable[[], datetime] | None = None,
         migrations: Sequence[Callable[[dict[str, dict[str, dict[str, Any]]]], None]] | None = None,
         lock_timeout: float | None = DEFAULT_TIMEOUT,
@@ -619,6 +632,9 @@ class Store:
         asked = team or perms.env_team()
         self.team = asked or perms.is_team_folder(self.data_dir)
         self.checkpoint_bytes = checkpoint_bytes
+        self.close_checkpoint_bytes = (
+            _close_checkpoint_bytes() if close_checkpoint_bytes is None else close_checkpoint_bytes
+        )
         self._clock = clock or _utc_now
         self._migrations: Sequence[migrate.Migration] = (
             migrate.MIGRATIONS if migrations is None else migrations
@@ -1814,7 +1830,13 @@ class Store:
     # ------------------------------------------------------------------ closing
 
     def close(self, *, checkpoint: bool = True) -> None:
-        """Checkpoint (if the journal holds anything) and release files. Idempotent.
+        """Checkpoint if the journal holds more than ``close_checkpoint_bytes``, and release
+        files. Idempotent.
+
+        A short journal is left for the next opening to replay (a few milliseconds): at
+        50,000 accounts a checkpoint writes 285 MB (and keeps the old file as a backup),
+        and every other process's kept portfolio rows were for the old file, so each close
+        on a team folder made everyone's next start a cold one.
 
         A checkpoint that fails (disk full, lock busy) does not raise: every change is
         already committed in the journal, so it only means a longer journal; the reason is
@@ -1831,7 +1853,7 @@ class Store:
                     ):
                         self._catch_up(exclusive=True)
                         assert self._journal is not None
-                        if self._journal.offset > 0:
+                        if self._journal.offset > self.close_checkpoint_bytes:
                             self._write_checkpoint()
             except (StorageError, CorruptSnapshotError) as exc:  # the journal keeps it all
                 log.warning("Checkpoint on close failed: %s", exc)

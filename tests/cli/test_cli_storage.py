@@ -107,6 +107,7 @@ def test_a_failed_checkpoint_on_close_is_a_warning_not_a_traceback(
     book: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     source = accounts_csv(tmp_path)
+    monkeypatch.setenv("CSTUI_CLOSE_CHECKPOINT_BYTES", "0")  # this close folds its journal
     with monkeypatch.context() as m:
         # Let the import's commits through (their fsync is on the journal), fail only the
         # checkpoint's snapshot fsync: fail fsync on files other than the journal.

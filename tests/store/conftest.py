@@ -29,12 +29,17 @@ def clock() -> TickClock:
 
 @pytest.fixture
 def open_store(tmp_path: Path, clock: TickClock) -> Iterator[Callable[..., Store]]:
-    """Open stores on ``tmp_path / "data"`` (by default) and close them after the test."""
+    """Open stores on ``tmp_path / "data"`` (by default) and close them after the test.
+
+    These tests are about the mechanics of snapshots and journals, so a close folds any
+    journal (``close_checkpoint_bytes=0``) unless a test asks otherwise; the default
+    policy has tests of its own."""
     opened: list[Store] = []
 
     def factory(data_dir: Path | None = None, **kwargs: object) -> Store:
         kwargs.setdefault("actor", "tester")
         kwargs.setdefault("clock", clock)
+        kwargs.setdefault("close_checkpoint_bytes", 0)
         store = Store(data_dir or tmp_path / "data", **kwargs)  # type: ignore[arg-type]
         opened.append(store)
         return store

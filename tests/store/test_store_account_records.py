@@ -124,7 +124,7 @@ def test_reads_of_an_unparsed_table_match_a_full_parse(
 
 
 def test_one_account_is_read_without_parsing_the_table(tmp_path: Path) -> None:
-    with Store(tmp_path, actor="me") as store:
+    with Store(tmp_path, actor="me", close_checkpoint_bytes=0) as store:
         store.bulk_load(
             {
                 "activities": [
@@ -163,7 +163,7 @@ def test_one_account_is_read_without_parsing_the_table(tmp_path: Path) -> None:
         store.close()
     fresh = Store(tmp_path, actor="me")  # has read nothing
     try:
-        with Store(tmp_path, actor="other") as other:  # a move, then a checkpoint
+        with Store(tmp_path, actor="other", close_checkpoint_bytes=0) as other:  # a checkpoint
             other.put("activities", "a10", {"account_id": "acc7"})
         fresh.poll()  # the new file knows where a10 is now: no parse needed
         moved = fresh.account_records("activities", "acc7")
@@ -175,7 +175,7 @@ def test_one_account_is_read_without_parsing_the_table(tmp_path: Path) -> None:
 
 
 def test_slices_read_ahead_give_the_same_records_and_parse_nothing(tmp_path: Path) -> None:
-    with Store(tmp_path, actor="me") as store:
+    with Store(tmp_path, actor="me", close_checkpoint_bytes=0) as store:
         store.bulk_load(
             {
                 "activities": [{"id": f"a{i}", "account_id": f"acc{i % 9}"} for i in range(90)],
@@ -198,14 +198,14 @@ def test_slices_read_ahead_give_the_same_records_and_parse_nothing(tmp_path: Pat
 
 
 def test_slices_stay_readable_by_tinydb_and_never_trusted_stale(tmp_path: Path) -> None:
-    with Store(tmp_path, actor="me") as store:
+    with Store(tmp_path, actor="me", close_checkpoint_bytes=0) as store:
         store.bulk_load({"tasks": [{"id": f"t{i}", "account_id": "acc1"} for i in range(3)]})
     db = TinyDB(tmp_path / "cstui.json")
     assert len(db.table("tasks")) == 3
     assert db.table(SLICES_TABLE).all()[0]["id"] == SLICES_TABLE
     db.table("tasks").insert({"id": "t9", "account_id": "acc1"})  # another program writes
     db.close()
-    with Store(tmp_path, actor="me") as store:
+    with Store(tmp_path, actor="me", close_checkpoint_bytes=0) as store:
         got = store.account_records("tasks", "acc1")
         assert got is None or {r["id"] for r in got} == {"t0", "t1", "t2", "t9"}
         assert {r["id"] for r in store.scan("tasks")} == {"t0", "t1", "t2", "t9"}
@@ -293,7 +293,7 @@ def test_verify_later_refuses_to_write_on_a_damaged_file_and_keeps_it(tmp_path: 
 
 def test_release_forgets_only_tables_that_match_the_file(tmp_path: Path) -> None:
     _book(tmp_path)
-    with Store(tmp_path, actor="me") as store:
+    with Store(tmp_path, actor="me", close_checkpoint_bytes=0) as store:
         before = store.all("activities")
         store.all("accounts")
         store.put("accounts", "acc1", {"name": "edited"})  # accounts now differ from the file

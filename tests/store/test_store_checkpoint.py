@@ -10,7 +10,7 @@ import orjson
 import pytest
 from tinydb import TinyDB
 
-from cstui.store import Change, CorruptSnapshotError, Store, StoreError
+from cstui.store import CLOSE_CHECKPOINT_BYTES, Change, CorruptSnapshotError, Store, StoreError
 
 Open = Callable[..., Store]
 
@@ -77,6 +77,40 @@ def test_close_checkpoints_only_when_there_is_something_to_fold(open_store: Open
     store.close()
     assert len(list(store.backups_dir.iterdir())) == 1
     assert store.journal_path.stat().st_size == 0
+
+
+def test_by_default_a_close_leaves_a_short_journal_and_folds_a_long_one(
+    open_store: Open, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A close folds the journal only past ``close_checkpoint_bytes`` (default 1 MiB,
+    ``CSTUI_CLOSE_CHECKPOINT_BYTES``): a short one is replayed by the next opening, so a
+    session's few edits do not rewrite the whole book (285 MB at 50,000 accounts)."""
+    monkeypatch.delenv("CSTUI_CLOSE_CHECKPOINT_BYTES", raising=False)
+    store = open_store(close_checkpoint_bytes=None)
+    assert store.close_checkpoint_bytes == CLOSE_CHECKPOINT_BYTES
+    store.put("accounts", "a1", {"name": "kept in the journal"})
+    snapshot = store.snapshot_path.read_bytes()
+    store.close()
+    assert store.snapshot_path.read_bytes() == snapshot
+    assert store.journal_path.stat().st_size > 0
+    assert list(store.backups_dir.iterdir()) == []
+    store = open_store(close_checkpoint_bytes=None)
+    assert store.get("accounts", "a1")["name"] == "kept in the journal"  # type: ignore[index]
+    for i in range(40):  # past the limit: this close folds it all
+        store.put("accounts", f"b{i}", {"pad": "x" * (CLOSE_CHECKPOINT_BYTES // 30)})
+    store.close()
+    assert store.journal_path.stat().st_size == 0
+    assert len(list(store.backups_dir.iterdir())) == 1
+    monkeypatch.setenv("CSTUI_CLOSE_CHECKPOINT_BYTES", "0")
+    store = open_store(close_checkpoint_bytes=None)
+    assert store.close_checkpoint_bytes == 0
+    store.put("accounts", "a2", {})
+    store.close()
+    assert store.journal_path.stat().st_size == 0
+    monkeypatch.setenv("CSTUI_CLOSE_CHECKPOINT_BYTES", "a lot")  # not a number: the default
+    assert open_store(close_checkpoint_bytes=None).close_checkpoint_bytes == (
+        CLOSE_CHECKPOINT_BYTES
+    )
 
 
 def test_automatic_checkpoint_and_backup_rotation(open_store: Open) -> None:
@@ -169,7 +203,7 @@ def split_notes(tables: dict[str, dict[str, dict[str, Any]]]) -> None:
 
 def test_migrations_run_once_with_a_backup(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    with Store(data, actor="v0", migrations=[]) as old:
+    with Store(data, actor="v0", migrations=[], close_checkpoint_bytes=0) as old:
         old.put("accounts", "a1", {"note": "hello"})
         old.put("accounts", "a2", {})
         old.checkpoint()
@@ -181,7 +215,7 @@ def test_migrations_run_once_with_a_backup(tmp_path: Path) -> None:
         add_health(tables)
 
     steps = [counted, split_notes]
-    store = Store(data, actor="v2", migrations=steps)
+    store = Store(data, actor="v2", migrations=steps, close_checkpoint_bytes=0)
     assert calls == ["add_health"]
     assert store.schema == 2
     assert any("from version 0 to 2" in n for n in store.notes)
@@ -228,7 +262,7 @@ def test_a_new_data_folder_starts_at_the_latest_schema(tmp_path: Path) -> None:
 
 def test_failed_migration_changes_nothing(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    with Store(data, actor="v0", migrations=[]) as old:
+    with Store(data, actor="v0", migrations=[], close_checkpoint_bytes=0) as old:
         old.put("accounts", "a1", {})
     snapshot = (data / "cstui.json").read_bytes()
 
@@ -238,7 +272,7 @@ def test_failed_migration_changes_nothing(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="from version 0 to 1 failed"):
         Store(data, actor="v1", migrations=[broken])
     assert (data / "cstui.json").read_bytes() == snapshot
-    with Store(data, actor="v0", migrations=[]) as old:
+    with Store(data, actor="v0", migrations=[], close_checkpoint_bytes=0) as old:
         assert old.get("accounts", "a1") is not None
 
 
@@ -337,7 +371,7 @@ def test_same_length_edit_inside_a_table_is_noticed(open_store: Open) -> None:
 
 def test_migration_producing_invalid_data_changes_nothing(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    with Store(data, actor="v0", migrations=[]) as old:
+    with Store(data, actor="v0", migrations=[], close_checkpoint_bytes=0) as old:
         old.put("accounts", "a1", {})
     snapshot = (data / "cstui.json").read_bytes()
 

@@ -53,7 +53,7 @@ def listing(folder: Path) -> dict[str, tuple[int, int]]:
 
 def test_missing_snapshot_after_demo_names_no_empty_backup(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    with Store(data, actor="demo") as store:  # like `cstui demo`: load, close
+    with Store(data, actor="demo", close_checkpoint_bytes=0) as store:  # load, close
         for i in range(5):
             store.put("accounts", f"a{i}", {"name": SECRET})
     assert len(list((data / "backups").iterdir())) == 1  # the empty start snapshot
@@ -74,7 +74,7 @@ def test_missing_snapshot_after_demo_names_no_empty_backup(tmp_path: Path) -> No
 
 def test_missing_snapshot_names_the_newest_backup_with_records(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    with Store(data, actor="x") as store:
+    with Store(data, actor="x", close_checkpoint_bytes=0) as store:
         store.put("accounts", "a1", {"name": SECRET})
         store.checkpoint()  # backup 1: empty; backup 2 (next line): holds a1
         store.put("accounts", "a2", {})
@@ -101,7 +101,7 @@ def test_missing_snapshot_names_the_newest_backup_with_records(tmp_path: Path) -
 
 def test_only_backups_left_is_refused_too(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    with Store(data, actor="x") as store:
+    with Store(data, actor="x", close_checkpoint_bytes=0) as store:
         store.put("accounts", "a1", {})
         store.checkpoint()
         store.put("accounts", "a2", {})
@@ -194,7 +194,7 @@ def small_tmpfs(tmp_path: Path) -> Iterator[Path]:
 
 def test_read_only_folder_is_not_called_damaged(small_tmpfs: Path) -> None:
     data = small_tmpfs / "data"
-    with Store(data, actor="x") as store:
+    with Store(data, actor="x", close_checkpoint_bytes=0) as store:
         store.put("accounts", "a1", {"name": SECRET})
     subprocess.run(["mount", "-o", "remount,ro", str(small_tmpfs)], check=True)
     with pytest.raises(ReadOnlyError) as info:

@@ -62,7 +62,7 @@ async def test_untrusted_names_show_literally(empty_ws: Workspace) -> None:
         assert "␛]52;" in line
 
 
-async def test_a_second_process_edit_appears_and_quit_checkpoints(demo_ws: Workspace) -> None:
+async def test_a_second_process_edit_appears_and_outlives_quit(demo_ws: Workspace) -> None:
     other = Workspace.open(demo_ws.store.data_dir, user="teammate")
     app = create_app(demo_ws, poll=False)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -73,9 +73,12 @@ async def test_a_second_process_edit_appears_and_quit_checkpoints(demo_ws: Works
         await pilot.pause()
         assert any(r.name == "Renamed By Teammate" for r in table.rows)
         await pilot.press("q")
+    snapshot = Path(demo_ws.store.snapshot_path).read_bytes()
     other.close()
-    journal = Path(demo_ws.store.journal_path)
-    assert not journal.exists() or journal.stat().st_size == 0
+    # A short journal is left for the next opening (no 285 MB rewrite for one rename at
+    # 50,000 accounts, and the teammates' kept rows stay good); it holds the rename.
+    assert Path(demo_ws.store.snapshot_path).read_bytes() == snapshot
+    assert b"Renamed By Teammate" in Path(demo_ws.store.journal_path).read_bytes()
     again = Workspace.open(demo_ws.store.data_dir)
     assert again.account(target).name == "Renamed By Teammate"  # type: ignore[union-attr]
     again.close()

@@ -70,7 +70,11 @@ async def test_new_step_is_in_the_current_phase_and_due_after_the_last(
         form.query_one("#field-title", Input).value = "Share the admin FAQ"
         await pilot.press("ctrl+s")
         await pilot.pause()
-    fresh = demo_ws.onboarding(ACCOUNT)
+    reopened = Workspace.open(demo_ws.store.data_dir, user="me")  # what was saved
+    try:
+        fresh = reopened.onboarding(ACCOUNT)
+    finally:
+        reopened.close()
     assert fresh is not None
     added = next(i for i in fresh.items if i.title == "Share the admin FAQ")
     assert (added.phase, added.due) == (second, expected)

@@ -166,11 +166,36 @@ def test_a_checkpoint_that_changed_the_accounts_makes_the_kept_rows_unused(
     teammate = Workspace.open(data, user="kim")
     some = sorted(rows_of(teammate))[0]
     teammate.update_account(some, {"name": "Checkpointed KK"})
-    teammate.store.close(checkpoint=True)  # no rows kept by it: only the snapshot changed
+    teammate.store.checkpoint()  # no rows kept by it: only the snapshot changed
+    teammate.store.close()
     tables_read.clear()
     ws = Workspace.open(data)
     assert rows_of(ws)[some][1] == "Checkpointed KK"
     assert "accounts" in tables_read  # built from the tables: the kept rows are not theirs
+    ws.close()
+
+
+def test_a_teammates_ordinary_close_leaves_the_kept_rows_good(
+    data: Path,
+    cache: Path,
+    tables_read: list[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A close with a short journal does not rewrite the snapshot, so the rows kept for it
+    stay good: the next start reads them, and the teammate's edit from the journal."""
+    keep(data)
+    with monkeypatch.context() as m:
+        m.setenv("CSTUI_CACHE_DIR", str(tmp_path / "kims-cache"))  # a teammate's own
+        teammate = Workspace.open(data, user="kim")
+        some = sorted(rows_of(teammate))[0]
+        teammate.update_account(some, {"name": "Renamed KK"})
+        teammate.close()
+    tables_read.clear()
+    ws = Workspace.open(data)
+    assert rows_of(ws)[some][1] == "Renamed KK"
+    assert "accounts" not in tables_read
+    assert "health" not in tables_read
     ws.close()
 
 
