@@ -1,4 +1,6 @@
-"""``cstui compact``: fold the journal into a fresh snapshot (the app does it on exit too)."""
+"""``cstui compact``: fold the journal into a fresh snapshot (a close does it only past 1 MiB
+of journal or on a snapshot over a day old; this folds any, e.g. before reading
+``cstui.json`` with plain TinyDB)."""
 
 from __future__ import annotations
 

@@ -51,6 +51,7 @@ import logging
 import os
 import shutil
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -201,6 +202,10 @@ CLOSE_CHECKPOINT_BYTES = 1024 * 1024
 """A journal longer than this is folded into the snapshot when a store closes (see
 ``Store.close``; ``CSTUI_CLOSE_CHECKPOINT_BYTES`` sets another, 0 folds any); ``cstui
 compact`` folds any."""
+
+
+CLOSE_CHECKPOINT_AGE = 24 * 3600
+"""Seconds after which a close folds even a short journal (see ``Store._fold_on_close``)."""
 
 
 def _close_checkpoint_bytes() -> int:
@@ -721,6 +726,8 @@ class Store:
                 self._check_schema()
                 self._journal = jr.JournalFile.open(self.journal_path, self.team)
                 self._catch_up(exclusive=False)
+        if self.team:
+            perms.heal(self.snapshot_path)
         if self._journal is None or self._torn_pending or self.schema != target:
             with self._lock.exclusive():
                 if self._journal is None:
@@ -1830,8 +1837,8 @@ class Store:
     # ------------------------------------------------------------------ closing
 
     def close(self, *, checkpoint: bool = True) -> None:
-        """Checkpoint if the journal holds more than ``close_checkpoint_bytes``, and release
-        files. Idempotent.
+        """Checkpoint if the journal holds more than ``close_checkpoint_bytes`` or the
+        snapshot is over a day old, and release files. Idempotent.
 
         A short journal is left for the next opening to replay (a few milliseconds): at
         50,000 accounts a checkpoint writes 285 MB (and keeps the old file as a backup),
@@ -1853,7 +1860,7 @@ class Store:
                     ):
                         self._catch_up(exclusive=True)
                         assert self._journal is not None
-                        if self._journal.offset > self.close_checkpoint_bytes:
+                        if self._journal.offset > 0 and self._fold_on_close():
                             self._write_checkpoint()
             except (StorageError, CorruptSnapshotError) as exc:  # the journal keeps it all
                 log.warning("Checkpoint on close failed: %s", exc)
@@ -1861,6 +1868,19 @@ class Store:
             finally:
                 self._closed = True
                 self._release_files()
+
+    def _fold_on_close(self) -> bool:
+        """Whether a close folds the journal: past ``close_checkpoint_bytes``, or when the
+        snapshot is over a day old (``backups/`` then never lags more than a day: a
+        damaged snapshot cannot take the journal's changes onto an older backup)."""
+        assert self._journal is not None
+        if self._journal.offset > self.close_checkpoint_bytes:
+            return True
+        try:
+            age = time.time() - os.stat(self.snapshot_path).st_mtime
+        except OSError:
+            return True
+        return age > CLOSE_CHECKPOINT_AGE
 
     def _release_files(self) -> None:
         if self._journal is not None:

@@ -110,6 +110,19 @@ def _heal(fd: int, folder: Path) -> None:
         _adopt_group(fd, folder)
 
 
+def heal(path: Path) -> None:
+    """In a team folder, put right ``path`` if this user owns it and it lost its group or
+    modes (as opening the journal does). For the snapshot, which a close no longer always
+    rewrites with the team's modes: a ``cp`` of a backup under a private umask stayed
+    locked to teammates until the next checkpoint."""
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        try:
+            _heal(fd, path.parent)
+        finally:
+            os.close(fd)
+
+
 def ensure_dir(path: Path, team: bool, *, group_of: Path | None = None) -> bool:
     """Create ``path`` (and parents) with the right mode; return True if it was created.
 

@@ -254,9 +254,12 @@ class Portfolio(Renewals):
             rows = {row.id: row for row in kept}
             unscored = set(doc["unscored"])
             scored = doc["scored"]
+            # Rows that showed the journal's changes when kept: built again from what the
+            # folder holds now (a journal replaced since, by a restore or a new clone, may
+            # no longer have them while the snapshot is the same).
+            stale = {str(account_id) for account_id in doc["journal"]}
         except (KeyError, TypeError, ValueError):
             return None
-        stale: set[str] = set()
         for table in (Account.table, HEALTH_TABLE):
             changed = self.store.changed_since_snapshot(table)
             if changed is None:
@@ -274,8 +277,9 @@ class Portfolio(Renewals):
         return rows
 
     def close(self) -> None:
-        """Close, and keep the rows for the next start when the checkpoint made on closing
-        holds exactly what they show (no teammate's change came in while it was made)."""
+        """Close, and keep the rows for the next start when the snapshot left (folded on
+        closing or not) and its journal hold exactly what they show (no teammate's change
+        came in meanwhile); the accounts the journal changed are listed with them."""
         if self._closed:
             return
         seen = self.store.last_seq
@@ -298,18 +302,23 @@ class Portfolio(Renewals):
         model = self.health_model_id
         unscored = list(self._unscored)
         columns = row_columns(list(rows.values()))
+        # After the columns: a row changed while they were made is one the journal lists.
+        journal = [self.store.changed_since_snapshot(t) for t in (Account.table, HEALTH_TABLE)]
         if (
             rows is not self._rows
             or day != self._rows_day
             or self._rows_key() != key
             or self._last_touch is not None
             or self._latest_nps is not None
+            or journal[0] is None
+            or journal[1] is None
         ):
             return False  # rebuilt, a checkpoint, or touches from the activities meanwhile
         head = {
             "key": key,
             "scored": [day.isoformat(), model],
             "unscored": unscored,
+            "journal": sorted(journal[0] | journal[1]),
         }
         written = write_kept_rows(kept_rows_path(self.store.data_dir), head, columns)
         del columns

@@ -254,7 +254,8 @@ class Repo:
         return list(self.store.warnings) + list(self.settings.errors)
 
     def close(self) -> None:
-        """Checkpoint and release the store; calling it twice is harmless."""
+        """Release the store (folding a long journal, see ``Store.close``); calling it twice
+        is harmless."""
         if self._closed:
             return
         self._closed = True

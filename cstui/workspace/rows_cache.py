@@ -31,7 +31,7 @@ from cstui.domain import models as domain_models
 from cstui.domain import portfolio as domain_portfolio
 from cstui.paths import cache_dir
 
-FORMAT = 2
+FORMAT = 3
 """Bumped when the file's layout changes (the code's fingerprint covers the rows)."""
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -11,6 +13,7 @@ import pytest
 from tinydb import TinyDB
 
 from cstui.store import CLOSE_CHECKPOINT_BYTES, Change, CorruptSnapshotError, Store, StoreError
+from cstui.store.db import CLOSE_CHECKPOINT_AGE
 
 Open = Callable[..., Store]
 
@@ -83,8 +86,9 @@ def test_by_default_a_close_leaves_a_short_journal_and_folds_a_long_one(
     open_store: Open, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A close folds the journal only past ``close_checkpoint_bytes`` (default 1 MiB,
-    ``CSTUI_CLOSE_CHECKPOINT_BYTES``): a short one is replayed by the next opening, so a
-    session's few edits do not rewrite the whole book (285 MB at 50,000 accounts)."""
+    ``CSTUI_CLOSE_CHECKPOINT_BYTES``) or on a snapshot over a day old: a short one is
+    replayed by the next opening, so a session's few edits do not rewrite the whole book
+    (285 MB at 50,000 accounts)."""
     monkeypatch.delenv("CSTUI_CLOSE_CHECKPOINT_BYTES", raising=False)
     store = open_store(close_checkpoint_bytes=None)
     assert store.close_checkpoint_bytes == CLOSE_CHECKPOINT_BYTES
@@ -101,6 +105,13 @@ def test_by_default_a_close_leaves_a_short_journal_and_folds_a_long_one(
     store.close()
     assert store.journal_path.stat().st_size == 0
     assert len(list(store.backups_dir.iterdir())) == 1
+    store = open_store(close_checkpoint_bytes=None)  # a short journal on an old snapshot
+    store.put("accounts", "c1", {})
+    old = time.time() - CLOSE_CHECKPOINT_AGE - 60
+    os.utime(store.snapshot_path, (old, old))
+    store.close()
+    assert store.journal_path.stat().st_size == 0  # folded: backups never lag over a day
+    assert len(list(store.backups_dir.iterdir())) == 2
     monkeypatch.setenv("CSTUI_CLOSE_CHECKPOINT_BYTES", "0")
     store = open_store(close_checkpoint_bytes=None)
     assert store.close_checkpoint_bytes == 0

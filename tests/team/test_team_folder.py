@@ -134,3 +134,29 @@ def test_a_locked_out_member_is_told_who_can_fix_it_and_the_owner_heals_it(team:
         st = (data / name).stat()
         assert stat.S_IMODE(st.st_mode) == 0o660
         assert st.st_gid == team.gid
+
+
+def private_snapshot(data: str) -> None:
+    """A book whose snapshot is the owner's alone (a backup put back with `cp` under a
+    private umask), then an ordinary session: an edit and a close with a short journal,
+    which no longer rewrites the snapshot."""
+    with Store(data, actor="owner", close_checkpoint_bytes=0) as store:
+        store.put("accounts", "x", {"name": "Acme"})
+    snapshot = Path(data) / "cstui.json"
+    os.chmod(snapshot, 0o600)
+    os.chown(snapshot, -1, os.getgid())
+    with Store(data, actor="owner") as store:
+        store.put("accounts", "y", {"name": "Beta"})
+
+
+@pytest.mark.slow
+def test_the_owner_opening_the_book_puts_the_snapshots_modes_right(team: Team) -> None:
+    alice, bob = team.users
+    data = team.base / "book"
+    data.mkdir()
+    os.chown(data, 0, team.gid)
+    os.chmod(data, 0o2770)
+    run_as(alice, private_snapshot, str(data))
+    st = (data / "cstui.json").stat()
+    assert (stat.S_IMODE(st.st_mode), st.st_gid) == (0o660, team.gid)
+    assert run_as(bob, read_all, str(data)) == ["x", "y"]

@@ -1,4 +1,4 @@
-"""The app shell: real data, literal untrusted names, live edits, checkpoint on quit."""
+"""The app shell: real data, literal untrusted names, live edits that outlive quitting."""
 
 from __future__ import annotations
 

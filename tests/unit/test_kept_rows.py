@@ -199,6 +199,31 @@ def test_a_teammates_ordinary_close_leaves_the_kept_rows_good(
     ws.close()
 
 
+def test_rows_kept_with_the_journals_edits_are_rebuilt_when_the_journal_is_replaced(
+    data: Path, cache: Path, tmp_path: Path
+) -> None:
+    """Rows kept on closing show that session's edits, which only the journal holds (a
+    short journal is not folded): if the folder then gets another journal with the same
+    snapshot (restored from last night's copy, cloned again), those rows are built again
+    from what the folder holds, never shown from the file."""
+    before = tmp_path / "before"
+    shutil.copytree(data, before)  # last night's copy
+    ws = Workspace.open(data)
+    some = sorted(rows_of(ws))[0]
+    real = rows_of(ws)[some][1]
+    ws.update_account(some, {"name": "Edit lost in the restore"})
+    ws.close()  # keeps the rows, the edit in the journal only
+    assert kept_rows_path(data).exists()
+    assert b"Edit lost in the restore" in (data / "journal.jsonl").read_bytes()
+    shutil.copy2(before / "journal.jsonl", data / "journal.jsonl")  # the restore
+    again = Workspace.open(data)
+    try:
+        assert rows_of(again)[some][1] == real
+        assert again.account(some).name == real  # type: ignore[union-attr]
+    finally:
+        again.close()
+
+
 @pytest.mark.parametrize(
     "damage",
     [
