@@ -423,7 +423,7 @@ class CSApp(WorkspaceApp):
         if action == "help_in_text":
             focused = self.focused  # a text field takes "?" as a character
             return focused is not None and focused.check_consume_key("question_mark", "?")
-        return True
+        return super().check_action(action, parameters)
 
     def action_suspend_process(self) -> None:
         """Ctrl+Z as the terminal itself does it: the whole job stops, so a shell that ran
