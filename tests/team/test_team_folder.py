@@ -94,6 +94,15 @@ def test_two_users_keep_sharing_a_team_folder(team: Team, folder_mode: int) -> N
         assert plan.get(alice.name + "x")
 
 
+def _team_book(team: Team) -> Path:
+    """An empty team folder: the group's, setgid, for the book to be made in."""
+    data = team.base / "book"
+    data.mkdir()
+    os.chown(data, 0, team.gid)
+    os.chmod(data, 0o2770)
+    return data
+
+
 def lock_out(data: str) -> None:
     """What an older cstui did: rewrite files 0600 in the owner's own group."""
     store = Store(data, actor="old")
@@ -107,10 +116,7 @@ def lock_out(data: str) -> None:
 @pytest.mark.slow
 def test_a_locked_out_member_is_told_who_can_fix_it_and_the_owner_heals_it(team: Team) -> None:
     alice, bob = team.users
-    data = team.base / "book"
-    data.mkdir()
-    os.chown(data, 0, team.gid)
-    os.chmod(data, 0o2770)
+    data = _team_book(team)
     run_as(alice, lock_out, str(data))
 
     with pytest.raises(ChildFailed) as info:
@@ -152,10 +158,7 @@ def private_snapshot(data: str) -> None:
 @pytest.mark.slow
 def test_the_owner_opening_the_book_puts_the_snapshots_modes_right(team: Team) -> None:
     alice, bob = team.users
-    data = team.base / "book"
-    data.mkdir()
-    os.chown(data, 0, team.gid)
-    os.chmod(data, 0o2770)
+    data = _team_book(team)
     run_as(alice, private_snapshot, str(data))
     st = (data / "cstui.json").stat()
     assert (stat.S_IMODE(st.st_mode), st.st_gid) == (0o660, team.gid)
