@@ -102,6 +102,7 @@ def scan(buf: bytes | bytearray, *, offset: int, path: Path, first_line: int = 1
         except orjson.JSONDecodeError:
             tail = buf[last_newline + 1 :]  # an unfinished line, or nothing
             if stop == last_newline and not tail.strip(b"\x00 \t\r"):
+                idx += 1  # counted among the lines read, as a torn one
                 break  # garbage in the last line: an interrupted write, part of the tail
             raise JournalCorruptError(
                 f"The journal {path} is damaged at line {first_line + idx} (it is not valid "
@@ -141,9 +142,8 @@ def scan(buf: bytes | bytearray, *, offset: int, path: Path, first_line: int = 1
             pending = []
         start = stop + 1
         idx += 1
-    parts = buf.count(b"\n", 0, last_newline + 1)
     # Whole lines not in a complete commit (unfinished transaction, garbage) + partial line.
-    result.torn_lines = parts - result.lines + (1 if len(buf) > last_newline + 1 else 0)
+    result.torn_lines = idx - result.lines + (1 if len(buf) > last_newline + 1 else 0)
     return result
 
 
