@@ -322,23 +322,19 @@ class PortfolioScreen(UsesWorkspace, Screen[None]):
         self.table.focus()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """In the filter, its footer says how to leave it, not how to enter it ("/" types
-        a slash there)."""
+        """In the filter, "/" is typed (its binding is off) and Escape leaves it; elsewhere
+        the other way round. The footer follows: it says how to leave the filter there."""
         if action in ("focus_filter", "leave_filter"):
-            box = self.query("#portfolio-filter")
-            in_filter = bool(box) and box.first().has_focus
+            focused = self.focused
+            in_filter = focused is not None and focused.id == "portfolio-filter"
             return in_filter == (action == "leave_filter")
-        return True
+        return super().check_action(action, parameters)
 
     def action_focus_filter(self) -> None:
         box = self.query_one("#portfolio-filter", Input)
-        if box.has_focus:
-            raise SkipAction()  # a "/" in the filter's own text
         self.set_focus(box)  # now, not after the keys already read (Widget.focus waits)
 
     def action_leave_filter(self) -> None:
-        if not self.query_one("#portfolio-filter", Input).has_focus:
-            raise SkipAction()
         self.set_focus(self.table)
 
     def apply_view(self, view: SavedView) -> None:
