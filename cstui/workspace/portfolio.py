@@ -239,6 +239,17 @@ class Portfolio(Renewals):
             return None
         return [rows_code_version(__file__), *map(str, versions)]
 
+    def _changed_since_snapshot(self) -> set[str] | None:
+        """The accounts whose record or health summary the journal changed since the
+        snapshot (what the rows show beyond it); None when a parsed table cannot say."""
+        changed: set[str] = set()
+        for table in (Account.table, HEALTH_TABLE):
+            ids = self.store.changed_since_snapshot(table)
+            if ids is None:
+                return None
+            changed |= ids
+        return changed
+
     def _kept_rows(self, today: date) -> dict[str, PortfolioRow] | None:
         """The rows kept by an earlier run when they were built from the tables the
         snapshot holds now, with the rows of accounts whose record or summary changed since
@@ -260,11 +271,10 @@ class Portfolio(Renewals):
             stale = {str(account_id) for account_id in doc["journal"]}
         except (KeyError, TypeError, ValueError):
             return None
-        for table in (Account.table, HEALTH_TABLE):
-            changed = self.store.changed_since_snapshot(table)
-            if changed is None:
-                return None  # parsed and changed meanwhile: it cannot say which
-            stale |= changed
+        changed = self._changed_since_snapshot()
+        if changed is None:
+            return None  # parsed and changed meanwhile: it cannot say which
+        stale |= changed
         if len(stale) > max(100, len(rows) // 10):
             return None  # a teammate's rescore since: reading the tables is cheaper
         if scored == [today.isoformat(), self.health_model_id]:
@@ -303,22 +313,21 @@ class Portfolio(Renewals):
         unscored = list(self._unscored)
         columns = row_columns(list(rows.values()))
         # After the columns: a row changed while they were made is one the journal lists.
-        journal = [self.store.changed_since_snapshot(t) for t in (Account.table, HEALTH_TABLE)]
+        journal = self._changed_since_snapshot()
         if (
             rows is not self._rows
             or day != self._rows_day
             or self._rows_key() != key
             or self._last_touch is not None
             or self._latest_nps is not None
-            or journal[0] is None
-            or journal[1] is None
+            or journal is None
         ):
             return False  # rebuilt, a checkpoint, or touches from the activities meanwhile
         head = {
             "key": key,
             "scored": [day.isoformat(), model],
             "unscored": unscored,
-            "journal": sorted(journal[0] | journal[1]),
+            "journal": sorted(journal),
         }
         written = write_kept_rows(kept_rows_path(self.store.data_dir), head, columns)
         del columns
