@@ -3,16 +3,7 @@
 Never imports Textual or ``cstui.domain``: it stores plain JSON-able dicts.
 """
 
-from .db import (
-    CLOSE_CHECKPOINT_BYTES,
-    Change,
-    ChunkedWriter,
-    Health,
-    Mutate,
-    Store,
-    Txn,
-    give_back_memory,
-)
+from .db import Change, ChunkedWriter, Health, Mutate, Store, Txn, give_back_memory
 from .errors import (
     ConflictError,
     CorruptSnapshotError,
@@ -33,7 +24,6 @@ from .snapshot import gc_paused
 from .watch import FolderWatch
 
 __all__ = [
-    "CLOSE_CHECKPOINT_BYTES",
     "MIGRATIONS",
     "TEAM_ENV",
     "TEAM_MARKER",

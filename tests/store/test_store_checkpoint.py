@@ -12,8 +12,8 @@ import orjson
 import pytest
 from tinydb import TinyDB
 
-from cstui.store import CLOSE_CHECKPOINT_BYTES, Change, CorruptSnapshotError, Store, StoreError
-from cstui.store.db import CLOSE_CHECKPOINT_AGE
+from cstui.store import Change, CorruptSnapshotError, Store, StoreError
+from cstui.store.db import CLOSE_CHECKPOINT_AGE, CLOSE_CHECKPOINT_BYTES
 
 Open = Callable[..., Store]
 
