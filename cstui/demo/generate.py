@@ -31,9 +31,7 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar
 from cstui import clock
 from cstui.demo import names
 from cstui.domain.cadence import add_months
-from cstui.domain.models import (
-    ALL_MODELS,
-    QBR,
+from cstui.domain.enums import (
     ActivityKind,
     Audience,
     ContactRole,
@@ -41,13 +39,13 @@ from cstui.domain.models import (
     ObjectiveStatus,
     Outcome,
     Priority,
-    Record,
     Sentiment,
     Stage,
     SurveyKind,
     TaskSource,
     Tier,
 )
+from cstui.domain.models import ALL_MODELS, QBR, Record
 
 if TYPE_CHECKING:
     from _typeshed import SupportsLenAndGetItem

@@ -24,6 +24,7 @@ from pydantic import field_validator, model_validator
 
 from cstui.domain import metrics
 from cstui.domain.cadence import CADENCE_TIERS, touchpoints
+from cstui.domain.enums import ContactRole, SurveyKind, Table, Tier
 from cstui.domain.health import (
     FLAG_RULES,
     Band,
@@ -36,7 +37,7 @@ from cstui.domain.health import (
     one_decimal,
 )
 from cstui.domain.light import ContactLike, SurveyLike
-from cstui.domain.models import ContactRole, Record, SurveyKind, Tier
+from cstui.domain.models import Record
 from cstui.domain.portfolio import renewal_state
 from cstui.i18n import Msg, join, message_from_json, msg, render, texts
 
@@ -421,7 +422,7 @@ def alert_id(account_id: str, rule: str) -> str:
 class Alert(Record):
     """The lasting record of a flag: one per account and rule, so it never duplicates."""
 
-    table: ClassVar[str] = "alerts"
+    table: ClassVar[str] = Table.ALERTS
 
     account_id: str
     rule: str

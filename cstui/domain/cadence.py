@@ -40,10 +40,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
-from typing import Final, Literal
+from typing import TYPE_CHECKING, Final, Literal
 
+from cstui.domain.enums import ActivityKind, Tier
 from cstui.domain.light import AccountLike, ActivityLike, OnboardingLike
-from cstui.domain.models import Account, ActivityKind, Tier
+
+if TYPE_CHECKING:
+    from cstui.domain.models import Account
+
 
 WINDOW_BEFORE_DAYS: Final = 30
 WINDOW_AFTER_DAYS: Final = 45

@@ -18,8 +18,8 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
+from cstui.domain.enums import Stage, Tier
 from cstui.domain.health import FLAG_RULES
-from cstui.domain.models import Stage, Tier
 from cstui.domain.portfolio import PortfolioRow, fold, renewal_state
 from cstui.i18n import Msg, msg, render
 

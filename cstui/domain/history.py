@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from typing import Any, ClassVar, Final, Literal
 
+from cstui.domain.enums import Table
 from cstui.domain.models import Record
 
 TRACKED: Final[tuple[str, ...]] = ("arr", "stage", "currency")
@@ -35,7 +36,7 @@ class AccountChange(Record):
     """One change of a tracked account field on a day (the id is a new record id: two
     changes on one day, or on two laptops, are both kept and ordered by id)."""
 
-    table: ClassVar[str] = "account_history"
+    table: ClassVar[str] = Table.ACCOUNT_HISTORY
 
     account_id: str
     day: date

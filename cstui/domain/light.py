@@ -18,14 +18,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any, Final, NamedTuple, Protocol, overload
 
-from cstui.domain.models import (
-    ActivityKind,
-    ContactRole,
-    ObjectiveStatus,
-    Stage,
-    SurveyKind,
-    Tier,
-)
+from cstui.domain.enums import ActivityKind, ContactRole, ObjectiveStatus, Stage, SurveyKind, Tier
 
 
 class AccountLike(Protocol):

@@ -27,126 +27,25 @@ from pydantic import (
 
 from cstui import i18n
 from cstui.domain.config import invalid
+from cstui.domain.enums import (
+    ActivityKind,
+    Audience,
+    ContactRole,
+    Forecast,
+    LoopStatus,
+    ObjectiveStatus,
+    Outcome,
+    OwnerSide,
+    Priority,
+    QBRStatus,
+    Sentiment,
+    Stage,
+    SurveyKind,
+    Table,
+    TaskSource,
+    Tier,
+)
 from cstui.i18n import Msg, msg
-
-
-class Tier(StrEnum):
-    """Touch model: how much human attention an account gets."""
-
-    HIGH = "high"
-    MID = "mid"
-    TECH = "tech"
-
-
-class Stage(StrEnum):
-    """Lifecycle stage, in the order an account normally walks through them."""
-
-    KICKOFF = "kickoff"
-    ONBOARDING = "onboarding"
-    ADOPTION = "adoption"
-    EXPANSION = "expansion"
-    RENEWAL = "renewal"
-    ADVOCACY = "advocacy"
-    CHURNED = "churned"
-    NOT_A_FIT = "not_a_fit"
-
-
-class ContactRole(StrEnum):
-    CHAMPION = "champion"
-    EXECUTIVE_SPONSOR = "executive_sponsor"
-    DECISION_MAKER = "decision_maker"
-    END_USER = "end_user"
-    ADMIN = "admin"
-
-
-class ActivityKind(StrEnum):
-    CALL = "call"
-    MEETING = "meeting"
-    EMAIL = "email"
-    NOTE = "note"
-    QBR = "qbr"
-    EXEC_REPORT = "exec_report"
-
-
-class Sentiment(StrEnum):
-    POSITIVE = "positive"
-    NEUTRAL = "neutral"
-    NEGATIVE = "negative"
-
-
-class Priority(StrEnum):
-    HIGH = "high"
-    NORMAL = "normal"
-    LOW = "low"
-
-
-class TaskSource(StrEnum):
-    MANUAL = "manual"
-    ONBOARDING = "onboarding"
-    CADENCE = "cadence"
-    ALERT = "alert"
-    VOC = "voc"
-    QBR = "qbr"
-
-
-class OwnerSide(StrEnum):
-    CUSTOMER = "customer"
-    US = "us"
-
-
-class Audience(StrEnum):
-    """Light success is for end users, deep success for the executives who renew."""
-
-    LIGHT = "light"
-    DEEP = "deep"
-
-
-class ObjectiveStatus(StrEnum):
-    NOT_STARTED = "not_started"
-    ON_TRACK = "on_track"
-    AT_RISK = "at_risk"
-    ACHIEVED = "achieved"
-    MISSED = "missed"
-
-
-class QBRStatus(StrEnum):
-    DRAFT = "draft"
-    READY = "ready"
-    DELIVERED = "delivered"
-
-
-class SurveyKind(StrEnum):
-    NPS = "nps"
-    CSAT = "csat"
-
-
-class LoopStatus(StrEnum):
-    """The voice-of-the-customer loop: listen, analyse, act, tell, monitor."""
-
-    LISTENING = "listening"
-    ANALYSING = "analysing"
-    ACTING = "acting"
-    TOLD = "told"
-    MONITORING = "monitoring"
-
-
-class Forecast(StrEnum):
-    """How a renewal is expected to go (the forecast categories of a renewals call)."""
-
-    COMMIT = "commit"
-    LIKELY = "likely"
-    AT_RISK = "at_risk"
-    LOST = "lost"
-
-
-class Outcome(StrEnum):
-    """What actually happened at a renewal."""
-
-    RENEWED = "renewed"
-    EXPANDED = "expanded"
-    DOWNGRADED = "downgraded"
-    CHURNED = "churned"
-
 
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
@@ -233,7 +132,7 @@ class Record(BaseModel):
 
 
 class Account(Record):
-    table: ClassVar[str] = "accounts"
+    table: ClassVar[str] = Table.ACCOUNTS
 
     name: RequiredName
     domain: str = ""
@@ -274,7 +173,7 @@ class Account(Record):
 
 
 class Contact(Record):
-    table: ClassVar[str] = "contacts"
+    table: ClassVar[str] = Table.CONTACTS
 
     account_id: str
     name: RequiredName
@@ -317,7 +216,7 @@ class UsageHistory(Record):
     with a year of weekly readings would otherwise be millions of records.
     """
 
-    table: ClassVar[str] = "usage"
+    table: ClassVar[str] = Table.USAGE
 
     account_id: str
     features_total: int = 10
@@ -342,7 +241,7 @@ class UsageHistory(Record):
 
 
 class Activity(Record):
-    table: ClassVar[str] = "activities"
+    table: ClassVar[str] = Table.ACTIVITIES
 
     account_id: str
     kind: ActivityKind = ActivityKind.NOTE
@@ -360,7 +259,7 @@ class Activity(Record):
 
 
 class Task(Record):
-    table: ClassVar[str] = "tasks"
+    table: ClassVar[str] = Table.TASKS
     labels: ClassVar[dict[str, str]] = {"due": "field.task_due"}
 
     account_id: str | None = None
@@ -397,7 +296,7 @@ class OnboardingItem(BaseModel):
 
 
 class OnboardingPlan(Record):
-    table: ClassVar[str] = "onboarding"
+    table: ClassVar[str] = Table.ONBOARDING
 
     account_id: str
     template: str = ""
@@ -496,7 +395,7 @@ class ROIInputs(BaseModel):
 
 
 class SuccessPlan(Record):
-    table: ClassVar[str] = "success_plans"
+    table: ClassVar[str] = Table.SUCCESS_PLANS
 
     account_id: str
     goal: str = ""
@@ -506,7 +405,7 @@ class SuccessPlan(Record):
 
 
 class QBR(Record):
-    table: ClassVar[str] = "qbrs"
+    table: ClassVar[str] = Table.QBRS
 
     account_id: str
     period: str
@@ -528,7 +427,7 @@ class QBR(Record):
 
 
 class SurveyResponse(Record):
-    table: ClassVar[str] = "surveys"
+    table: ClassVar[str] = Table.SURVEYS
 
     account_id: str
     contact_id: str | None = None
@@ -547,7 +446,7 @@ class SurveyResponse(Record):
 
 
 class FeatureRequest(Record):
-    table: ClassVar[str] = "requests"
+    table: ClassVar[str] = Table.REQUESTS
 
     title: RequiredTitle
     verbatim: str = ""
@@ -566,7 +465,7 @@ class Renewal(Record):
     :func:`cstui.domain.renewals.check_outcome` (the list is configuration, not code).
     """
 
-    table: ClassVar[str] = "renewals"
+    table: ClassVar[str] = Table.RENEWALS
     labels: ClassVar[dict[str, str]] = {"due": "field.renewal_due"}
 
     account_id: str

@@ -15,7 +15,7 @@ from operator import attrgetter
 from typing import Any
 
 from cstui.domain import metrics
-from cstui.domain.models import Stage, Tier
+from cstui.domain.enums import Stage, Tier
 
 RENEWAL_WINDOW_DAYS = 90
 """An upcoming renewal is at most this many days ahead (exclusive): the one window of the

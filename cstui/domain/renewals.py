@@ -32,18 +32,9 @@ from pydantic import Field, model_validator
 
 from cstui.domain import metrics
 from cstui.domain.config import ConfigError, ConfigModel, invalid, merge, read_toml, validate_data
+from cstui.domain.enums import Forecast, Outcome, Stage, SurveyKind, Tier
 from cstui.domain.history import AccountChange, of_field
-from cstui.domain.models import (
-    Account,
-    Forecast,
-    OnboardingPlan,
-    Outcome,
-    Renewal,
-    Stage,
-    SurveyKind,
-    SurveyResponse,
-    Tier,
-)
+from cstui.domain.models import Account, OnboardingPlan, Renewal, SurveyResponse
 from cstui.i18n import Msg, join, msg, render
 
 # --------------------------------------------------------------------------------------------

@@ -54,15 +54,14 @@ from cstui.domain.config import (
     shown,
 )
 from cstui.domain.config import Problem as ConfigProblem
+from cstui.domain.enums import Audience, ObjectiveStatus
 from cstui.domain.light import MeasurementLike, ObjectiveLike
 from cstui.domain.models import (
     KPI,
     NAME_LIMIT,
     TITLE_LIMIT,
-    Audience,
     Measurement,
     Objective,
-    ObjectiveStatus,
     ROIInputs,
     SuccessPlan,
 )

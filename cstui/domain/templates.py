@@ -44,8 +44,9 @@ from cstui.domain.config import (
     parse_toml,
     shown,
 )
+from cstui.domain.enums import OwnerSide
 from cstui.domain.metrics import time_to_value
-from cstui.domain.models import OnboardingItem, OnboardingPlan, OwnerSide
+from cstui.domain.models import OnboardingItem, OnboardingPlan
 
 OWN_PREFIX: Final = "own:"
 """Id prefix of items a CSM added by hand (never touched by re-applying a template)."""

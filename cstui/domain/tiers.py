@@ -9,9 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from cstui.domain.models import Account, Stage, Tier
-from cstui.domain.renewals import KPIConfig, default_kpi_config
+from cstui.domain.enums import Stage, Tier
+
+if TYPE_CHECKING:
+    from cstui.domain.models import Account
+    from cstui.domain.renewals import KPIConfig
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,8 @@ _RANK = {Tier.TECH: 0, Tier.MID: 1, Tier.HIGH: 2}
 
 def tier_for_arr(arr: int, currency: str, config: KPIConfig | None = None) -> Tier | None:
     """The tier ARR implies; None when the currency has no thresholds."""
+    from cstui.domain.renewals import default_kpi_config
+
     limits = (config or default_kpi_config()).tiers.get(currency.upper())
     if limits is None:
         return None
@@ -61,6 +67,8 @@ def _threshold(tier: Tier, limits: tuple[int, int]) -> int:
 
 def suggest(account: Account, config: KPIConfig | None = None) -> TierSuggestion | None:
     """The suggestion with its reason, or None (same tier, churned, or no thresholds)."""
+    from cstui.domain.renewals import default_kpi_config
+
     cfg = config or default_kpi_config()
     if account.stage in (Stage.CHURNED, Stage.NOT_A_FIT):
         return None

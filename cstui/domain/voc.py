@@ -11,7 +11,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from cstui.domain import metrics
-from cstui.domain.models import Account, FeatureRequest, LoopStatus, Stage, Task
+from cstui.domain.enums import LoopStatus, Stage
+from cstui.domain.models import Account, FeatureRequest, Task
 from cstui.i18n import Msg, render
 
 LOOP_ORDER: tuple[LoopStatus, ...] = tuple(LoopStatus)

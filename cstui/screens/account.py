@@ -25,22 +25,17 @@ from textual.widgets import Header, Static, TabbedContent, TabPane
 from cstui import clock, i18n
 from cstui.domain.alerts import Flag
 from cstui.domain.cadence import Touchpoint, next_touchpoint
-from cstui.domain.health import Band, HealthResult, trend
-from cstui.domain.models import (
-    Account,
-    Activity,
+from cstui.domain.enums import (
     ActivityKind,
-    Contact,
     ContactRole,
     Forecast,
     ObjectiveStatus,
-    OnboardingPlan,
     Priority,
-    Renewal,
     Sentiment,
     Stage,
-    Task,
 )
+from cstui.domain.health import Band, HealthResult, trend
+from cstui.domain.models import Account, Activity, Contact, OnboardingPlan, Renewal, Task
 from cstui.domain.success import ObjectiveSummary, summarize
 from cstui.domain.templates import Progress
 from cstui.i18n import fmt_date, humanize, money, t

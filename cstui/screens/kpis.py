@@ -21,7 +21,8 @@ from textual.widgets import Label, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from cstui import clock
-from cstui.domain.models import InvalidRecord, SurveyKind
+from cstui.domain.enums import SurveyKind
+from cstui.domain.models import InvalidRecord
 from cstui.domain.renewals import KPIReport, KPIValue, Period
 from cstui.domain.tiers import TierSuggestion
 from cstui.i18n import catalogue, language, money, short_money, t

@@ -24,8 +24,8 @@ from textual.screen import Screen
 from textual.widgets import Header, Input, Static
 
 from cstui import clock
+from cstui.domain.enums import Stage, Tier
 from cstui.domain.filters import FLAG_LETTERS, FilterQuery, every_term, narrows, parse
-from cstui.domain.models import Stage, Tier
 from cstui.domain.portfolio import (
     PortfolioRow,
     PortfolioSummary,

@@ -21,7 +21,8 @@ from textual.widgets import Header, Static
 
 from cstui import clock
 from cstui.domain.cadence import add_months
-from cstui.domain.models import Forecast, Outcome, Renewal
+from cstui.domain.enums import Forecast, Outcome
+from cstui.domain.models import Renewal
 from cstui.domain.renewals import MonthRow
 from cstui.i18n import short_money, t
 from cstui.sanitize import clean

@@ -18,7 +18,8 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Label, Static
 
-from cstui.domain.models import FeatureRequest, InvalidRecord, LoopStatus, Task
+from cstui.domain.enums import LoopStatus
+from cstui.domain.models import FeatureRequest, InvalidRecord, Task
 from cstui.domain.voc import RankedRequest, next_status
 from cstui.i18n import short_money, t
 from cstui.sanitize import clean

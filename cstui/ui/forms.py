@@ -27,14 +27,8 @@ from textual.markup import escape
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, Select, SelectionList, Static, TextArea
 
-from cstui.domain.models import (
-    TITLE_LIMIT,
-    Activity,
-    ActivityKind,
-    Contact,
-    InvalidRecord,
-    Sentiment,
-)
+from cstui.domain.enums import ActivityKind, Sentiment
+from cstui.domain.models import TITLE_LIMIT, Activity, Contact, InvalidRecord
 from cstui.i18n import t
 from cstui.sanitize import clean
 from cstui.ui.dialog import Dialog

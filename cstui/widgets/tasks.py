@@ -26,7 +26,8 @@ from textual.widgets.option_list import Option
 
 from cstui import clock
 from cstui.domain.cadence import Touchpoint
-from cstui.domain.models import InvalidRecord, Priority, Task, TaskSource
+from cstui.domain.enums import Priority, TaskSource
+from cstui.domain.models import InvalidRecord, Task
 from cstui.i18n import fmt_date, language, t
 from cstui.sanitize import clean
 from cstui.ui.css import default_css

@@ -21,7 +21,8 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from cstui import clock
-from cstui.domain.models import Activity, ActivityKind, Contact, Sentiment
+from cstui.domain.enums import ActivityKind, Sentiment
+from cstui.domain.models import Activity, Contact
 from cstui.i18n import fmt_date, t
 from cstui.sanitize import clean
 from cstui.ui.forms import activity_fields

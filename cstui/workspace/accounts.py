@@ -7,21 +7,28 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cstui import clock
-from cstui.domain.history import TRACKED, AccountChange, changes_between, oldest_first
-from cstui.domain.models import Account, Contact, InvalidRecord, UsageHistory
+from cstui.domain.enums import Table
 from cstui.domain.portfolio import fold
 from cstui.store import Txn
 from cstui.workspace.repo import AccountNotFound, Repo
 
+if TYPE_CHECKING:
+    from cstui.domain.history import AccountChange
+    from cstui.domain.models import Account, Contact, UsageHistory
+
 
 class Accounts(Repo):
     def accounts(self) -> list[Account]:
+        from cstui.domain.models import Account
+
         return self._all(Account)
 
     def account(self, account_id: str) -> Account | None:
+        from cstui.domain.models import Account
+
         return self._get(Account, account_id)
 
     def find_account(self, query: str) -> Account:
@@ -43,19 +50,25 @@ class Accounts(Repo):
         raise AccountNotFound(f"'{query}' matches {len(partial)} accounts: {names}{more}.")
 
     def _require_account(self, account_id: str) -> Account:
+        from cstui.domain.models import InvalidRecord
+
         account = self.account(account_id)
         if account is None:
             raise InvalidRecord([f"There is no account with id '{account_id}'."])
         return account
 
     def create_account(self, data: Mapping[str, Any]) -> Account:
+        from cstui.domain.models import Account
+
         return self._save(Account, data, new=True)
 
     def update_account(self, account_id: str, changes: Mapping[str, Any]) -> Account:
         """Edit an account; a change of its ARR, stage or currency is kept in its history
         (dated today) in the same transaction, so closed periods keep the values of then."""
+        from cstui.domain.models import Account
+
         with self._transaction() as txn:
-            before = txn.get(Account.table, account_id)
+            before = txn.get(Table.ACCOUNTS, account_id)
             obj = self._save_in(txn, Account, {**changes, "id": account_id})
             if before is not None:
                 self._keep_history(txn, account_id, before, obj.to_record(), "edit")
@@ -70,9 +83,12 @@ class Accounts(Repo):
         source: str,
         *,
         day: date | None = None,
-        fields: Iterable[str] = TRACKED,
+        fields: Iterable[str] | None = None,
     ) -> list[AccountChange]:
-        """Add the account's changes of the tracked ``fields`` to the open transaction."""
+        """Add the account's changes of the tracked ``fields`` (default: every tracked field)
+        to the open transaction."""
+        from cstui.domain.history import TRACKED, changes_between
+
         changes = changes_between(
             account_id,
             before,
@@ -80,26 +96,34 @@ class Accounts(Repo):
             day or clock.today(),
             source=source,
             new_id=self.store.new_id,
-            fields=fields,
+            fields=TRACKED if fields is None else fields,
         )
         for change in changes:
-            txn.put(AccountChange.table, change.id, change.to_record())
+            txn.put(Table.ACCOUNT_HISTORY, change.id, change.to_record())
         return changes
 
     def account_history(self, account_id: str | None = None) -> list[AccountChange]:
         """Recorded changes of ARR, stage and currency (one account's, or all), oldest first."""
+        from cstui.domain.history import AccountChange, oldest_first
+
         found = (
             self._for_account(AccountChange, account_id) if account_id else self._all(AccountChange)
         )
         return oldest_first(found)
 
     def contacts(self, account_id: str) -> list[Contact]:
+        from cstui.domain.models import Contact
+
         return sorted(self._for_account(Contact, account_id), key=lambda c: (not c.active, c.name))
 
     def add_contact(self, account_id: str, data: Mapping[str, Any]) -> Contact:
+        from cstui.domain.models import Contact
+
         self._require_account(account_id)
         return self._save(Contact, {**data, "account_id": account_id}, new=True)
 
     def usage(self, account_id: str) -> UsageHistory | None:
+        from cstui.domain.models import UsageHistory
+
         items = self._for_account(UsageHistory, account_id)
         return items[0] if items else None

@@ -10,24 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cstui import clock, i18n
 from cstui.domain import cadence as cadence_rules
-from cstui.domain.models import (
-    Activity,
-    ActivityKind,
-    ContactRole,
-    InvalidRecord,
-    Priority,
-    Sentiment,
-    Task,
-    TaskSource,
-    validate,
-)
+from cstui.domain.enums import ActivityKind, ContactRole, Priority, Sentiment, Table, TaskSource
 from cstui.workspace.onboarding import Onboarding
 from cstui.workspace.repo import Write, one_step
 from cstui.workspace.undo import short
+
+if TYPE_CHECKING:
+    from cstui.domain.models import Activity
 
 
 class Activities(Onboarding):
@@ -37,6 +30,8 @@ class Activities(Onboarding):
 
     def activities(self, account_id: str) -> list[Activity]:
         """Newest first."""
+        from cstui.domain.models import Activity
+
         items = self._for_account(Activity, account_id)
         return sorted(items, key=lambda a: (a.date, a.id), reverse=True)
 
@@ -52,6 +47,8 @@ class Activities(Onboarding):
         sentiment: Sentiment | str = Sentiment.NEUTRAL,
         via_champion: bool = False,
     ) -> Activity:
+        from cstui.domain.models import Activity, InvalidRecord
+
         self._require_account(account_id)
         known = {c.id for c in self.contacts(account_id)}
         people = list(participants)
@@ -82,6 +79,8 @@ class Activities(Onboarding):
     @one_step
     def update_activity(self, activity_id: str, changes: Mapping[str, Any]) -> Activity:
         """Edit an activity; who logged it and when stay, the editor and time are added."""
+        from cstui.domain.models import Activity, InvalidRecord, validate
+
         current = self._get(Activity, activity_id)
         if current is None:
             raise InvalidRecord([f"There is no activity '{activity_id}'."])
@@ -110,6 +109,8 @@ class Activities(Onboarding):
     def touchpoints(
         self, account_id: str, as_of: date | None = None
     ) -> list[cadence_rules.Touchpoint]:
+        from cstui.domain.models import Activity
+
         account = self._require_account(account_id)
         return cadence_rules.touchpoints(
             account,
@@ -165,7 +166,7 @@ class Activities(Onboarding):
                     pass  # done by hand for this term: never reopened
                 elif point.opens <= day <= point.closes:
                     task_id = f"{key}:{point.due.isoformat()}"
-                    if self.store.get(Task.table, task_id, include_deleted=True) is None:
+                    if self.store.get(Table.TASKS, task_id, include_deleted=True) is None:
                         self._task_put(
                             writes,
                             None,
@@ -204,7 +205,7 @@ class Activities(Onboarding):
                         self._task_put(writes, task, {"done": True, "done_on": activity.date})
         if activity.via_champion and activity.kind is ActivityKind.EXEC_REPORT:
             key = f"followup:{activity.id}"
-            if self.store.get(Task.table, key, include_deleted=True) is None:
+            if self.store.get(Table.TASKS, key, include_deleted=True) is None:
                 lang = cadence_rules.account_lang(account)
                 contacts = self.contacts(account.id)
                 champions = [c for c in contacts if c.role is ContactRole.CHAMPION]

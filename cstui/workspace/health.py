@@ -16,26 +16,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from functools import cached_property
 from operator import itemgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cstui import clock, i18n
 from cstui.config import Settings
-from cstui.domain.alerts import (
-    Alert,
-    Flag,
-    alert_record,
-    compute_flags,
-    is_active,
-    reconcile_alert_records,
-    snooze,
-)
-from cstui.domain.health import (
-    HealthInputs,
-    HealthResult,
-    ManualRating,
-    compute_health,
-    stored_trend,
-)
+from cstui.domain.enums import SurveyKind, Table
+from cstui.domain.health import HealthInputs, HealthResult, compute_health, stored_trend
 from cstui.domain.light import (
     LightAccount,
     LightActivity,
@@ -45,18 +31,6 @@ from cstui.domain.light import (
     LightSurvey,
     LightUsage,
     SurveyLike,
-)
-from cstui.domain.models import (
-    Account,
-    Activity,
-    Contact,
-    InvalidRecord,
-    OnboardingPlan,
-    Record,
-    SuccessPlan,
-    SurveyKind,
-    SurveyResponse,
-    UsageHistory,
 )
 from cstui.store import Change, NamedLock, Store, gc_paused
 from cstui.workspace.onboarding import Onboarding
@@ -73,17 +47,14 @@ from cstui.workspace.repo import (
 )
 from cstui.workspace.success_plans import SuccessPlans
 
+if TYPE_CHECKING:
+    from cstui.domain.alerts import Alert, Flag
+    from cstui.domain.health_config import ManualRating
+    from cstui.domain.models import Record
+
+
 HISTORY_DAYS = 400
 _SNOOZE_FIELDS = ("snoozed_until", "snooze_reason", "snoozed_by")
-_GROUPED: tuple[type[Record], ...] = (
-    UsageHistory,
-    Contact,
-    Activity,
-    SurveyResponse,
-    OnboardingPlan,
-    SuccessPlan,
-)
-"""The per-account tables a pass over the book groups by account once (:meth:`_grouped`)."""
 _BOOK_PASS = 100
 """More accounts than this make a pass over the book: whole tables are read, not each
 account's records."""
@@ -129,10 +100,14 @@ class Health(Onboarding, SuccessPlans):
         return max(answers, key=lambda s: (s.date, s.id)).score if answers else None
 
     def rating(self, account_id: str) -> ManualRating | None:
+        from cstui.domain.health_config import ManualRating
+
         record = self.store.peek(RATINGS_TABLE, account_id)
         return None if record is None else ManualRating.model_validate(record)
 
     def health_inputs(self, account_id: str) -> HealthInputs:
+        from cstui.domain.models import Activity, Contact, SurveyResponse
+
         account = self.account(account_id)
         if account is None:
             raise AccountNotFound(f"There is no account with id '{account_id}'.")
@@ -177,7 +152,16 @@ class Health(Onboarding, SuccessPlans):
         ``groups``: tables already grouped by account (:meth:`_grouped`, by table name).
         None when there is no such account.
         """
-        record = self.store.peek(Account.table, account_id)
+        from cstui.domain.models import (
+            Activity,
+            Contact,
+            OnboardingPlan,
+            SuccessPlan,
+            SurveyResponse,
+            UsageHistory,
+        )
+
+        record = self.store.peek(Table.ACCOUNTS, account_id)
         if record is None:
             return None
 
@@ -207,6 +191,8 @@ class Health(Onboarding, SuccessPlans):
         return compute_health(self.health_inputs(account_id), self.settings.health, day)
 
     def flags(self, account_id: str, as_of: date | None = None) -> list[Flag]:
+        from cstui.domain.alerts import compute_flags
+
         day = as_of or clock.today()
         inputs = self.health_inputs(account_id)
         result = compute_health(inputs, self.settings.health, day)
@@ -246,7 +232,7 @@ class Health(Onboarding, SuccessPlans):
         if account_ids is not None:
             ids = list(account_ids)
         else:
-            ids = [r["id"] for r in self.store.scan(Account.table)]
+            ids = [r["id"] for r in self.store.scan(Table.ACCOUNTS)]
         with contextlib.ExitStack() as stack:
             if not cache_models:
                 stack.enter_context(self._uncached())
@@ -259,7 +245,18 @@ class Health(Onboarding, SuccessPlans):
 
     def _input_groups(self) -> _Groups:
         """The score's per-account inputs grouped by account (for passes over the book)."""
-        return {m.table: self._grouped(m) for m in _GROUPED}
+        from cstui.domain.models import (
+            Activity,
+            Contact,
+            OnboardingPlan,
+            SuccessPlan,
+            SurveyResponse,
+            UsageHistory,
+        )
+
+        # The per-account tables a pass over the book groups by account once (_grouped).
+        grouped = (UsageHistory, Contact, Activity, SurveyResponse, OnboardingPlan, SuccessPlan)
+        return {m.table: self._grouped(m) for m in grouped}
 
     def _score(
         self,
@@ -272,6 +269,8 @@ class Health(Onboarding, SuccessPlans):
     ) -> list[tuple[HealthResult, list[Flag]]]:
         """Score (and with ``flags``, flag) these accounts on ``day``; ``explain=False``:
         without the breakdown (``compute_health``), for a pass that only stores scores."""
+        from cstui.domain.alerts import compute_flags
+
         out = []
         config = self.settings.health
         for account_id in ids:
@@ -297,6 +296,8 @@ class Health(Onboarding, SuccessPlans):
         day's point. Returns the number of records written. ``surveys``: the survey records
         by account when the caller grouped them (a pass over the book), for the latest NPS.
         """
+        from cstui.domain.alerts import Alert
+
         day = as_of or clock.today()
         summary = (
             self._health_summaries().get if len(results) > _BOOK_PASS else self._health_summary
@@ -342,6 +343,8 @@ class Health(Onboarding, SuccessPlans):
     ) -> list[tuple[dict[str, Any], Mapping[str, Any]]]:
         """The alerts of the accounts in ``scope`` that today's ``flags`` change, each with
         its record as read before (empty for a new alert), from the stored records."""
+        from cstui.domain.alerts import Alert, alert_record, reconcile_alert_records
+
         if len(scope) > _BOOK_PASS:
             stored = [r for r in self.store.scan(Alert.table) if r.get("account_id") in scope]
         else:  # one account rated or edited: its alerts, not the table (27 MB at 50,000)
@@ -369,6 +372,8 @@ class Health(Onboarding, SuccessPlans):
         before). One history point per day: a second score on the same day replaces it.
         ``nps=False`` leaves out the latest NPS (a pass whose record is not the last);
         ``answers``: the account's survey records when the caller has them at hand."""
+        from cstui.domain.models import SurveyResponse
+
         iso = day.isoformat()
         history = list(current.get("history", ()))  # points are never changed, only replaced
         if result.score is not None:
@@ -407,13 +412,15 @@ class Health(Onboarding, SuccessPlans):
         and day, each a journal line with its JSON round trip, cost most of a 50,000-account
         build). Needs an empty health and alerts table (a new book).
         """
+        from cstui.domain.alerts import Alert, reconcile_alert_records
+
         summaries: dict[str, dict[str, Any]] = {}
         flags_now: list[Flag] = []
         scope: set[str] = set()
-        ids = [r["id"] for r in self.store.scan(Account.table)]
+        ids = [r["id"] for r in self.store.scan(Table.ACCOUNTS)]
         with self._uncached(), gc_paused():
             groups = self._input_groups()
-            surveys = groups[SurveyResponse.table]
+            surveys = groups[Table.SURVEYS]
             for n, day in enumerate(days):
                 last = n == len(days) - 1  # earlier days: only their score is kept
                 for result, flags in self._score(ids, day, groups, flags=last, explain=False):
@@ -443,6 +450,8 @@ class Health(Onboarding, SuccessPlans):
 
     def health_is_current(self, as_of: date | None = None) -> bool:
         """Every account was scored today with this model (by us or another process)."""
+        from cstui.domain.models import Account
+
         iso = (as_of or clock.today()).isoformat()
         summaries = self._health_summaries()
         if len(summaries) < self.count(Account):
@@ -453,6 +462,7 @@ class Health(Onboarding, SuccessPlans):
     def refresh_health(
         self, account_ids: Iterable[str] | None = None, as_of: date | None = None
     ) -> int:
+
         day = as_of or clock.today()
         # One pause for the whole pass, and what it made let go before the collector runs
         # again: re-enabled between scoring and writing, its first pass walked every result.
@@ -460,14 +470,14 @@ class Health(Onboarding, SuccessPlans):
             results, groups = self._evaluate(
                 account_ids, day, account_ids is not None, explain=False
             )
-            written = self.record_health(results, as_of, surveys=groups.get(SurveyResponse.table))
+            written = self.record_health(results, as_of, surveys=groups.get(Table.SURVEYS))
             del results, groups
         return written
 
     def release_health_inputs(self) -> None:
         """After a whole-book rescore: let go of the tables it parsed (the screens read
         them one account at a time); the accounts stay, the portfolio reads them all."""
-        self.release(HEALTH_INPUT_TABLES - {Account.table})
+        self.release(HEALTH_INPUT_TABLES - {Table.ACCOUNTS})
 
     def rescore_lock(self) -> NamedLock:
         """The lock the one process rescoring the whole book holds (one rescore a day per
@@ -514,6 +524,8 @@ class Health(Onboarding, SuccessPlans):
         self, account_id: str, *, stars: int | None = None, score: int | None = None, reason: str
     ) -> ManualRating:
         """A CSM's own judgement replaces the computed score until cleared."""
+        from cstui.domain.health_config import ManualRating
+
         self._require_account(account_id)
         data = {
             "stars": stars,
@@ -538,6 +550,8 @@ class Health(Onboarding, SuccessPlans):
             self.refresh_health([account_id])
 
     def alerts(self, *, active_only: bool = True, as_of: date | None = None) -> list[Alert]:
+        from cstui.domain.alerts import Alert, is_active
+
         day = as_of or clock.today()
         items = self._all(Alert)
         if active_only:
@@ -545,6 +559,9 @@ class Health(Onboarding, SuccessPlans):
         return sorted(items, key=lambda a: (a.first_seen, a.account_id, a.rule))
 
     def snooze_alert(self, alert_id: str, until: date, reason: str) -> Alert:
+        from cstui.domain.alerts import Alert, snooze
+        from cstui.domain.models import InvalidRecord
+
         if self._get(Alert, alert_id) is None:
             raise InvalidRecord([f"There is no alert '{alert_id}'."])
         if until <= clock.today():

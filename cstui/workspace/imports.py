@@ -39,21 +39,10 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TextIO
-
-from pydantic import ValidationError
+from typing import TYPE_CHECKING, Any, TextIO
 
 from cstui import clock
-from cstui.domain.history import AccountChange, changes_between
-from cstui.domain.models import (
-    INPUT,
-    Account,
-    Contact,
-    InvalidRecord,
-    SurveyResponse,
-    describe_errors,
-    validate,
-)
+from cstui.domain.enums import Table
 from cstui.domain.portfolio import fold
 from cstui.i18n import t
 from cstui.sanitize import json_text
@@ -61,6 +50,10 @@ from cstui.store import ChunkedWriter
 from cstui.workspace.accounts import Accounts
 from cstui.workspace.health import Health
 from cstui.workspace.repo import Repo, changed_fields
+
+if TYPE_CHECKING:
+    from cstui.domain.history import AccountChange
+    from cstui.domain.models import Account, Contact, SurveyResponse
 
 
 @dataclass
@@ -224,6 +217,8 @@ _NUMBER_COLUMNS = ("arr", "seats")
 def export_accounts(ws: Repo, fmt: str, out: TextIO, *, excel: bool = False) -> int:
     """Write every account as CSV or JSON; returns how many. ``excel``: CSV that Excel opens
     as UTF-8 (a BOM first, CRLF line ends), so Japanese names are not garbled."""
+    from cstui.domain.models import Account
+
     records = sorted(ws.iter_records(Account), key=lambda r: (fold(r["name"]), r["id"]))
     if excel and fmt != "csv":
         raise ValueError("Only CSV is written for Excel.")
@@ -243,6 +238,8 @@ def export_accounts(ws: Repo, fmt: str, out: TextIO, *, excel: bool = False) -> 
 
 
 def _parse_row(row: dict[str, str]) -> dict[str, Any]:
+    from cstui.domain.models import InvalidRecord
+
     data: dict[str, Any] = {}
     for key in ACCOUNT_COLUMNS:
         if key not in row:
@@ -271,6 +268,11 @@ def _parse_row(row: dict[str, str]) -> dict[str, Any]:
 
 def import_accounts(ws: Repo, source: Iterable[str] | TextIO) -> ImportReport:
     """Validate every row, then write the valid ones in one transaction."""
+    from pydantic import ValidationError
+
+    from cstui.domain.history import changes_between
+    from cstui.domain.models import INPUT, Account, InvalidRecord, describe_errors
+
     text = source.read() if isinstance(source, io.TextIOBase) else "".join(source)
     text = text.removeprefix("\ufeff")  # Excel's UTF-8 BOM
     report = ImportReport()
@@ -351,11 +353,11 @@ def _write_accounts(
             out.flush()
             pending = 0
         if created:
-            out.put(Account.table, account_id, values)
+            out.put(Table.ACCOUNTS, account_id, values)
         else:
-            out.update(Account.table, account_id, functools.partial(_merged, values))
+            out.update(Table.ACCOUNTS, account_id, functools.partial(_merged, values))
         for change in changes:
-            out.put(AccountChange.table, change.id, change.to_record())
+            out.put(Table.ACCOUNT_HISTORY, change.id, change.to_record())
         pending = (pending + need) % out.chunk_size
 
 
@@ -383,6 +385,8 @@ class _Lookup:
         self._contacts: dict[str, list[Contact]] = {}
 
     def account(self, text: str) -> Account:
+        from cstui.domain.models import InvalidRecord
+
         if not text:
             raise InvalidRecord([t("import.error.no_account")])
         found = self.by_id.get(text)
@@ -396,6 +400,8 @@ class _Lookup:
         raise InvalidRecord([t("import.error.unknown_account", text=text)])
 
     def contact(self, account: Account, text: str) -> str | None:
+        from cstui.domain.models import InvalidRecord
+
         if not text:
             return None
         people = self._contacts.get(account.id)
@@ -409,6 +415,8 @@ class _Lookup:
 
 def validate_surveys(ws: Accounts, text: str) -> tuple[list[SurveyResponse], ImportReport]:
     """Every row checked; returns the responses to write and the report (errors if any)."""
+    from cstui.domain.models import InvalidRecord, SurveyResponse, validate
+
     text = text.removeprefix("\ufeff")  # Excel's UTF-8 BOM
     report = ImportReport()
     reader = csv.DictReader(io.StringIO(text))
@@ -463,11 +471,11 @@ class Imports(Health):
         responses, report = validate_surveys(self, text)
         if report.errors:
             return report
-        fresh = [r for r in responses if self.store.get(SurveyResponse.table, r.id) is None]
+        fresh = [r for r in responses if self.store.get(Table.SURVEYS, r.id) is None]
         report.unchanged = len(responses) - len(fresh)
         with self.store.chunked(IMPORT_CHUNK) as out:  # validated: commit in short chunks
             for response in fresh:
-                out.put(SurveyResponse.table, response.id, response.to_record())
+                out.put(Table.SURVEYS, response.id, response.to_record())
         report.created = len(fresh)
         self.refresh_health(sorted({r.account_id for r in responses}))
         return report

@@ -13,22 +13,16 @@ from typing import TYPE_CHECKING, Any
 
 from cstui import clock, i18n
 from cstui.domain import cadence as cadence_rules
+from cstui.domain.enums import OwnerSide, Priority, Table, TaskSource
 from cstui.domain.metrics import mean
-from cstui.domain.models import (
-    Account,
-    InvalidRecord,
-    OnboardingItem,
-    OnboardingPlan,
-    OwnerSide,
-    Priority,
-    Task,
-    TaskSource,
-    validate,
-)
 from cstui.paths import config_dir
 from cstui.store import Txn
 from cstui.workspace.repo import Write, changed_fields, one_step, validate_plain
 from cstui.workspace.tasks import Tasks
+
+if TYPE_CHECKING:
+    from cstui.domain.models import Account, OnboardingItem, OnboardingPlan, Task
+
 
 if TYPE_CHECKING:  # imported where used: the templates are not needed at start-up
     from cstui.domain import templates as onboarding_rules
@@ -40,6 +34,8 @@ class Onboarding(Tasks):
     )
 
     def onboarding(self, account_id: str) -> OnboardingPlan | None:
+        from cstui.domain.models import OnboardingPlan
+
         items = self._for_account(OnboardingPlan, account_id)
         return items[0] if items else None
 
@@ -63,6 +59,8 @@ class Onboarding(Tasks):
         return list(self._templates[1])
 
     def _require_onboarding_plan(self, account_id: str) -> OnboardingPlan:
+        from cstui.domain.models import InvalidRecord
+
         self._require_account(account_id)
         plan = self.onboarding(account_id)
         if plan is None:
@@ -77,10 +75,12 @@ class Onboarding(Tasks):
 
     def _fresh_onboarding(self, txn: Txn, account_id: str) -> OnboardingPlan | None:
         """The account's plan as every process committed it (inside ``txn``)."""
+        from cstui.domain.models import OnboardingPlan
+
         ids = self._account_ids(OnboardingPlan, account_id)
         ids.add(self._onboarding_plan_id(account_id))
         for plan_id in sorted(ids):
-            record = txn.get(OnboardingPlan.table, plan_id)
+            record = txn.get(Table.ONBOARDING, plan_id)
             if record is not None and record.get("account_id") == account_id:
                 return OnboardingPlan.from_record(record)
         return None
@@ -112,7 +112,7 @@ class Onboarding(Tasks):
             if tasks:
                 for task in tasks:
                     self._task_put(writes, task, values, txn=txn)
-            elif not item.done and txn.get(Task.table, key, include_deleted=True) is None:
+            elif not item.done and txn.get(Table.TASKS, key, include_deleted=True) is None:
                 self._task_put(
                     writes,
                     None,
@@ -128,7 +128,7 @@ class Onboarding(Tasks):
                 )
         for key, tasks in live.items():
             if key not in wanted:
-                writes.extend((Task.table, t.id, None) for t in tasks if not t.done)
+                writes.extend((Table.TASKS, t.id, None) for t in tasks if not t.done)
         return writes
 
     def _edit_onboarding(
@@ -146,21 +146,25 @@ class Onboarding(Tasks):
         account: Account,
         edit: Callable[[OnboardingPlan | None], OnboardingPlan],
     ) -> OnboardingPlan:
+        from cstui.domain.models import OnboardingPlan, validate
+
         existing = self._fresh_onboarding(txn, account.id)
         plan = edit(existing)
         if existing is None:
             plan = plan.model_copy(update={"id": self._onboarding_plan_id(account.id)})
         saved = validate(OnboardingPlan, plan.to_record())
         record = saved.to_record()
-        current = txn.get(OnboardingPlan.table, saved.id)
+        current = txn.get(Table.ONBOARDING, saved.id)
         changed = record if current is None else changed_fields(current, record)
         if changed:
-            txn.put(OnboardingPlan.table, saved.id, changed)
+            txn.put(Table.ONBOARDING, saved.id, changed)
         self._write_in(txn, self._onboarding_task_writes(txn, account, saved))
         return saved
 
     @staticmethod
     def _require_plan_of(plan: OnboardingPlan | None) -> OnboardingPlan:
+        from cstui.domain.models import InvalidRecord
+
         if plan is None:
             raise InvalidRecord(["This account has no onboarding plan yet; apply a template."])
         return plan
@@ -194,6 +198,7 @@ class Onboarding(Tasks):
         checklist is shared with the customer. Tasks are created for "us"-owned core items.
         """
         from cstui.domain import templates as onboarding_rules
+        from cstui.domain.models import InvalidRecord
 
         account = self._require_account(account_id)
         templates = self.onboarding_templates()
@@ -213,6 +218,7 @@ class Onboarding(Tasks):
 
     def _check_phase(self, plan: OnboardingPlan, phase: str) -> None:
         from cstui.domain import templates as onboarding_rules
+        from cstui.domain.models import InvalidRecord
 
         phases = onboarding_rules.phase_order(plan)
         if plan.phase_names and phase not in phases:
@@ -231,6 +237,8 @@ class Onboarding(Tasks):
         self, current: OnboardingPlan | None, item_id: str, changes: dict[str, Any]
     ) -> OnboardingPlan:
         """``current`` with one item changed (the rest of the list as it is now)."""
+        from cstui.domain.models import InvalidRecord, OnboardingItem
+
         plan = self._require_plan_of(current)
         index = next((n for n, it in enumerate(plan.items) if it.id == item_id), None)
         if index is None:
@@ -257,6 +265,8 @@ class Onboarding(Tasks):
         """Change one item: done (sets done_on to today, or clears it), title, due,
         owner_side, core, notes, phase, first_value, done_on. Only that item is changed, in
         the plan as committed now: a teammate's edit of another item is kept."""
+        from cstui.domain.models import InvalidRecord
+
         self._require_account(account_id)
         unknown = sorted(set(changes) - self._ITEM_FIELDS)
         if unknown:
@@ -283,6 +293,7 @@ class Onboarding(Tasks):
         created to hold it.
         """
         from cstui.domain import templates as onboarding_rules
+        from cstui.domain.models import OnboardingItem, OnboardingPlan
 
         account = self._require_account(account_id)
         item_id = f"{onboarding_rules.OWN_PREFIX}{self.store.new_id()}"
@@ -317,6 +328,7 @@ class Onboarding(Tasks):
     def remove_onboarding_item(self, account_id: str, item_id: str) -> OnboardingPlan:
         """Remove an item; a template item is remembered so re-applying does not revive it."""
         from cstui.domain import templates as onboarding_rules
+        from cstui.domain.models import InvalidRecord
 
         self._require_account(account_id)
 
@@ -334,6 +346,8 @@ class Onboarding(Tasks):
 
     def move_onboarding_item(self, account_id: str, item_id: str, delta: int) -> OnboardingPlan:
         """Move an item ``delta`` places within its phase, stopping at the phase's ends."""
+        from cstui.domain.models import InvalidRecord
+
         self._require_account(account_id)
 
         def move(current: OnboardingPlan | None) -> OnboardingPlan:
@@ -364,6 +378,8 @@ class Onboarding(Tasks):
         initial_goal_achieved: bool | None,
     ) -> OnboardingPlan:
         """The onboarding KPIs entered in a form (None clears one)."""
+        from cstui.domain.models import OnboardingPlan
+
         plan = self._require_onboarding_plan(account_id)
         return self._save(
             OnboardingPlan,
@@ -389,6 +405,7 @@ class Onboarding(Tasks):
     def average_ttv(self, account_ids: Iterable[str] | None = None) -> float | None:
         """Mean time to value in days over the plans whose first value was reached."""
         from cstui.domain import templates as onboarding_rules
+        from cstui.domain.models import OnboardingPlan
 
         wanted = None if account_ids is None else set(account_ids)
         values = [

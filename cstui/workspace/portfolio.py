@@ -8,14 +8,16 @@ row is also known converted) and through it :mod:`.health` (the stored summaries
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import date
-from typing import Any
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from cstui import clock, i18n
 from cstui.config import Settings
 from cstui.domain import metrics
-from cstui.domain.models import Account, Activity, InvalidRecord, SurveyResponse
+from cstui.domain.enums import Table
 from cstui.domain.portfolio import (
     Converter,
     PortfolioRow,
@@ -28,15 +30,20 @@ from cstui.domain.portfolio import (
     shared_day,
     touch_row,
 )
+from cstui.paths import config_dir
 from cstui.store import Change, Store, gc_paused, give_back_memory
 from cstui.workspace.renewals import Renewals
 from cstui.workspace.repo import HEALTH_TABLE, VIEWS_TABLE, one_step
 from cstui.workspace.rows_cache import (
+    files_fingerprint,
     kept_rows_path,
     read_kept_rows,
     rows_code_version,
     write_kept_rows,
 )
+
+if TYPE_CHECKING:
+    pass
 
 
 @dataclass(frozen=True)
@@ -84,6 +91,24 @@ BUILTIN_VIEWS: tuple[SavedView, ...] = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class RowSettings:
+    """What the rows and the portfolio's header read from the settings: kpis.toml's
+    reporting currency and rates, health.toml's detractor threshold, the health model's id.
+
+    Kept with the rows under the fingerprint of the files they follow from, so a start that
+    shows kept rows validates no configuration (pydantic, ~0.2 s) before its first frame.
+    """
+
+    report: str
+    rates: dict[str, float]
+    detractor_max: int
+    model: str
+
+
+_CSTUI = Path(__file__).resolve().parent.parent
+
+
 class Portfolio(Renewals):
     def __init__(
         self, store: Store, *, user: str | None = None, settings: Settings | None = None
@@ -102,23 +127,26 @@ class Portfolio(Renewals):
         """Accounts of the rows not scored on their day with this model (kept with them)."""
         self._rows_kept: list[str] | None = None
         """The versions of the tables the kept rows file was read or written for."""
+        self._row_settings: RowSettings | None = None
         super().__init__(store, user=user, settings=settings)
 
     def _forget(self, ch: Change, account_id: str | None) -> None:
         """Keep the rows, last touches and latest NPS current (super keeps the summaries)."""
         super()._forget(ch, account_id)
-        if ch.table == Account.table:
+        if ch.table == Table.ACCOUNTS:
             if self._rows is not None:
                 self._refresh_row(ch.id)
         elif ch.table == HEALTH_TABLE:
             if self._rows is not None and ch.id in self._rows:
                 self._rescored_row(ch.id)
-        elif ch.table == SurveyResponse.table:
+        elif ch.table == Table.SURVEYS:
             # Until the next read, rows and the NPS come from the stored health summaries.
             self._latest_nps = None
             self._rows = None
-        elif ch.table == Activity.table and account_id is not None:
+        elif ch.table == Table.ACTIVITIES and account_id is not None:
             if self._last_touch is not None:
+                from cstui.domain.models import Activity
+
                 today = clock.today()  # a touch dated ahead is planned, not made (latest_touch)
                 days = [a.date for a in self._for_account(Activity, account_id) if a.date <= today]
                 if days:
@@ -128,18 +156,74 @@ class Portfolio(Renewals):
             if self._rows is not None:
                 self._refresh_row(account_id)
 
+    def row_settings(self) -> RowSettings:
+        """The settings the rows read: kept with the rows, or from the parsed configs."""
+        if self._row_settings is None:
+            cfg = self.kpi_config
+            self._row_settings = RowSettings(
+                report=cfg.report_currency,
+                rates=dict(cfg.rates),
+                detractor_max=self.settings.health.flags.detractor_max_score,
+                model=self.health_model_id,
+            )
+        return self._row_settings
+
+    def _settings_sources(self) -> str | None:
+        """A fingerprint of what :meth:`row_settings` follows from (the shipped and the
+        user's health.toml and kpis.toml, and the code reading them); None when the
+        settings were not read from files alone."""
+        folder = self.settings.directory
+        if folder is None:
+            return None
+        shipped = resources.files("cstui").joinpath("defaults")
+        return files_fingerprint(
+            [
+                shipped.joinpath("health.toml"),
+                shipped.joinpath("kpis.toml"),
+                folder / "health.toml",
+                config_dir() / "kpis.toml",  # where Renewals reads it
+                *(
+                    _CSTUI / code
+                    for code in (
+                        "config.py",
+                        "domain/config.py",
+                        "domain/health_config.py",
+                        "domain/renewals.py",
+                        "workspace/health.py",
+                        "workspace/renewals.py",
+                        "workspace/portfolio.py",
+                    )
+                ),
+            ]
+        )
+
+    def _kept_settings(self, kept: object) -> None:
+        """Use the row settings kept with the rows when their files are unchanged."""
+        if self._row_settings is not None or not isinstance(kept, dict):
+            return
+        sources = self._settings_sources()
+        if sources is None or kept.get("sources") != sources:
+            return
+        try:
+            self._row_settings = RowSettings(
+                report=str(kept["report"]),
+                rates={str(k): float(v) for k, v in dict(kept["rates"]).items()},
+                detractor_max=int(kept["detractor_max"]),
+                model=str(kept["model"]),
+            )
+        except (KeyError, TypeError, ValueError):
+            return
+
     @property
     def report_currency(self) -> str:
         """The book's one reporting currency (kpis.toml ``[currency] report``)."""
-        return self.kpi_config.report_currency
+        return self.row_settings().report
 
     def summary_totals(self) -> SummaryTotals:
         """Empty running sums for the portfolio header, set up as the book is: the reporting
         currency, and the detractor threshold the KPI report and the alerts use."""
-        return SummaryTotals(
-            currency=self.report_currency,
-            detractor_max=self.settings.health.flags.detractor_max_score,
-        )
+        settings = self.row_settings()
+        return SummaryTotals(currency=settings.report, detractor_max=settings.detractor_max)
 
     def portfolio_summary(self, rows: list[PortfolioRow]) -> PortfolioSummary:
         """The header KPIs of ``rows`` (see :meth:`summary_totals`)."""
@@ -152,13 +236,13 @@ class Portfolio(Renewals):
 
         The one conversion of the book: portfolio sort, ``arr>=`` filter, header sums, ARR at
         risk and the KPIs all use these rates."""
-        cfg = self.kpi_config
-        return metrics.convert(amount, currency, cfg.report_currency, cfg.rates)
+        settings = self.row_settings()
+        return metrics.convert(amount, currency, settings.report, settings.rates)
 
     def _report_converter(self) -> Converter:
         """:meth:`to_report` with the settings looked up once, for a pass over every row."""
-        cfg = self.kpi_config
-        report, rates = cfg.report_currency, cfg.rates
+        settings = self.row_settings()
+        report, rates = settings.report, settings.rates
         return lambda amount, currency: metrics.convert(amount, currency, report, rates)
 
     def last_touch(self, account_id: str) -> date | None:
@@ -181,7 +265,7 @@ class Portfolio(Renewals):
         if self._last_touch is None:
             latest: dict[str, str] = {}
             today = clock.today().isoformat()
-            for record in self.store.scan(Activity.table):
+            for record in self.store.scan(Table.ACTIVITIES):
                 account_id = record.get("account_id")
                 day = record["date"]
                 if isinstance(account_id, str) and latest.get(account_id, "") < day <= today:
@@ -196,8 +280,10 @@ class Portfolio(Renewals):
             if summary is not None and "nps" in summary:
                 value = summary["nps"]
                 return value if isinstance(value, int) else None
+            from cstui.domain.models import SurveyResponse
+
             self._latest_nps = {}
-            for account in {r["account_id"] for r in self.store.scan(SurveyResponse.table)}:
+            for account in {r["account_id"] for r in self.store.scan(Table.SURVEYS)}:
                 latest = self._latest_nps_of(self._for_account(SurveyResponse, account))
                 if latest is not None:
                     self._latest_nps[account] = latest
@@ -226,7 +312,7 @@ class Portfolio(Renewals):
                     summaries, convert = self._row_summaries(), self._report_converter()
                     rows = {
                         r["id"]: self._row(r, summaries.get(r["id"]), today, convert)
-                        for r in self.store.stream(Account.table)
+                        for r in self.store.stream(Table.ACCOUNTS)
                     }
             self._rows = rows
         return self._rows
@@ -234,7 +320,7 @@ class Portfolio(Renewals):
     def _rows_key(self) -> list[str] | None:
         """What the kept rows must have been built from to be used now (None: nothing kept
         can be: the tables are parsed, or the book has no layout to name them by)."""
-        versions = [self.store.snapshot_version(t) for t in (Account.table, HEALTH_TABLE)]
+        versions = [self.store.snapshot_version(t) for t in (Table.ACCOUNTS, HEALTH_TABLE)]
         if any(v is None for v in versions):
             return None
         return [rows_code_version(__file__), *map(str, versions)]
@@ -243,7 +329,7 @@ class Portfolio(Renewals):
         """The accounts whose record or health summary the journal changed since the
         snapshot (what the rows show beyond it); None when a parsed table cannot say."""
         changed: set[str] = set()
-        for table in (Account.table, HEALTH_TABLE):
+        for table in (Table.ACCOUNTS, HEALTH_TABLE):
             ids = self.store.changed_since_snapshot(table)
             if ids is None:
                 return None
@@ -258,6 +344,8 @@ class Portfolio(Renewals):
             return None  # the rows take these from the activities and surveys now
         key = self._rows_key()
         doc = None if key is None else read_kept_rows(kept_rows_path(self.store.data_dir))
+        if doc is not None:  # they follow the config files, not the tables: even for a cold start
+            self._kept_settings(doc.get("settings"))
         if key is None or doc is None or doc.get("key") != key:
             return None
         try:
@@ -277,7 +365,7 @@ class Portfolio(Renewals):
         stale |= changed
         if len(stale) > max(100, len(rows) // 10):
             return None  # a teammate's rescore since: reading the tables is cheaper
-        if scored == [today.isoformat(), self.health_model_id]:
+        if scored == [today.isoformat(), self.row_settings().model]:
             self._unscored = unscored & rows.keys()
         else:  # kept on another day, or by another model: nothing is scored for today
             self._unscored = set(rows)
@@ -309,7 +397,7 @@ class Portfolio(Renewals):
         rows, day, key = self._rows, self._rows_day, self._rows_key()
         if rows is None or key is None or key == self._rows_kept or day != clock.today():
             return False  # none, kept already, or counted for a day that is over
-        model = self.health_model_id
+        settings, sources = self.row_settings(), self._settings_sources()
         unscored = list(self._unscored)
         columns = row_columns(list(rows.values()))
         # After the columns: a row changed while they were made is one the journal lists.
@@ -325,7 +413,8 @@ class Portfolio(Renewals):
             return False  # rebuilt, a checkpoint, or touches from the activities meanwhile
         head = {
             "key": key,
-            "scored": [day.isoformat(), model],
+            "scored": [day.isoformat(), settings.model],
+            "settings": None if sources is None else {"sources": sources, **asdict(settings)},
             "unscored": unscored,
             "journal": sorted(journal),
         }
@@ -394,7 +483,7 @@ class Portfolio(Renewals):
         if (
             summary is None
             or summary.get("as_of") != self._day[1]
-            or summary.get("model") != self.health_model_id
+            or summary.get("model") != self.row_settings().model
         ):
             self._unscored.add(row.id)
         else:
@@ -420,7 +509,7 @@ class Portfolio(Renewals):
         ``rows`` (the rows in use by default), or drop it when the account is gone."""
         rows = self._rows if rows is None else rows
         assert rows is not None
-        record = self.store.peek(Account.table, account_id, keep=False)
+        record = self.store.peek(Table.ACCOUNTS, account_id, keep=False)
         if record is None:
             rows.pop(account_id, None)
             self._unscored.discard(account_id)
@@ -435,6 +524,8 @@ class Portfolio(Renewals):
         return list(BUILTIN_VIEWS) + sorted(mine, key=lambda v: fold(v.name))
 
     def save_view(self, name: str, filter_text: str, sort: str, reverse: bool) -> SavedView:
+        from cstui.domain.models import InvalidRecord
+
         name = name.strip()
         if not name:
             msg = i18n.t("view.error.no_name")
@@ -462,6 +553,8 @@ class Portfolio(Renewals):
 
         One undo step: undo gives the view its old name back (not the old one beside the new).
         """
+        from cstui.domain.models import InvalidRecord
+
         record = self.store.get(VIEWS_TABLE, f"{self.user}:{fold(old)}")
         if record is None:
             msg = i18n.t("view.error.missing", name=old)

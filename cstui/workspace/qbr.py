@@ -15,31 +15,27 @@ from typing import TYPE_CHECKING
 
 from cstui import clock, i18n
 from cstui.domain import cadence as cadence_rules
-from cstui.domain.history import value_on
-from cstui.domain.models import (
-    QBR,
-    Account,
-    Activity,
+from cstui.domain.enums import (
     ActivityKind,
-    InvalidRecord,
     LoopStatus,
     Outcome,
     Priority,
     QBRStatus,
-    Renewal,
     Stage,
-    SuccessPlan,
     SurveyKind,
-    Task,
+    Table,
     TaskSource,
     Tier,
-    validate,
 )
 from cstui.domain.portfolio import fold
-from cstui.domain.renewals import Period, arr_on
 from cstui.workspace.activities import Activities
 from cstui.workspace.repo import Write, one_step
 from cstui.workspace.voc import Voc
+
+if TYPE_CHECKING:
+    from cstui.domain.models import QBR, Account, SuccessPlan
+    from cstui.domain.renewals import Period
+
 
 if TYPE_CHECKING:  # imported where used: the review's rules are not needed at start-up
     from cstui.domain import qbr as q
@@ -49,6 +45,7 @@ class QBRs(Activities, Voc):
     @staticmethod
     def _qbr_period(period: str | None) -> Period:
         from cstui.domain import qbr as q
+        from cstui.domain.models import InvalidRecord
 
         try:
             return q.parse_period(period or q.default_period(clock.today()))
@@ -68,6 +65,8 @@ class QBRs(Activities, Voc):
 
     def qbr_record(self, account_id: str, period: str) -> QBR | None:
         """The stored review of a quarter, or None (never creates one, unlike :meth:`qbr`)."""
+        from cstui.domain.models import QBR
+
         return self._get(QBR, f"{account_id}:{period}")
 
     def qbr_data(self, account_id: str, period: str | None = None, lang: str = "en") -> q.QBRData:
@@ -86,6 +85,7 @@ class QBRs(Activities, Voc):
     def _qbr_live(self, account: Account, p: Period, lang: str, record: QBR | None) -> q.QBRData:
         from cstui.domain import qbr as q
         from cstui.domain import roi
+        from cstui.domain.models import QBR, InvalidRecord
         from cstui.domain.success import summarize
 
         today = clock.today()
@@ -226,6 +226,9 @@ class QBRs(Activities, Voc):
         """The account as it stood at ``end``: the ARR, stage and currency that held then
         (renewal outcomes and the account's history), not today's."""
         from cstui.domain import qbr as q
+        from cstui.domain.history import value_on
+        from cstui.domain.models import Renewal
+        from cstui.domain.renewals import arr_on
 
         history = self.account_history(account.id)
         return q.AccountInfo(
@@ -282,6 +285,8 @@ class QBRs(Activities, Voc):
 
     def note_qbr_export(self, account_id: str, period: str, fmt: str, path: str) -> QBR:
         """Remember where the review was exported (allowed after delivery: not content)."""
+        from cstui.domain.models import QBR
+
         record = self.qbr(account_id, period)
         exports = {**record.exports, fmt: path}
         return self._save(QBR, {"id": record.id, "exports": exports}, new=False)
@@ -291,6 +296,8 @@ class QBRs(Activities, Voc):
 
         Stories the timeline already marked as success stories start marked.
         """
+        from cstui.domain.models import QBR, Activity, validate
+
         self._require_account(account_id)
         p = self._qbr_period(period)
         existing = self.qbr_record(account_id, p.label)
@@ -307,6 +314,8 @@ class QBRs(Activities, Voc):
     def qbr(self, account_id: str, period: str) -> QBR:
         """The review record of a quarter, saved as a draft on first use (two processes
         starting it at once keep one record, and neither wipes the other's edits)."""
+        from cstui.domain.models import QBR
+
         view = self.qbr_view(account_id, period)
         if self.qbr_record(account_id, view.period) is not None:
             return view
@@ -314,6 +323,8 @@ class QBRs(Activities, Voc):
             return self._create_once(txn, QBR, view.to_record())
 
     def _qbr_editable(self, account_id: str, period: str) -> QBR:
+        from cstui.domain.models import InvalidRecord
+
         record = self.qbr(account_id, period)
         if record.status is QBRStatus.DELIVERED:
             raise InvalidRecord([f"This QBR was delivered on {record.delivered_on} and is frozen."])
@@ -322,6 +333,8 @@ class QBRs(Activities, Voc):
     @one_step
     def _edit_qbr(self, account_id: str, period: str, edit: Callable[[QBR], QBR]) -> QBR:
         """Read-modify-write the review as committed now; a delivered one is frozen."""
+        from cstui.domain.models import QBR, InvalidRecord
+
         record = self.qbr(account_id, period)
 
         def change(current: QBR) -> QBR:
@@ -335,6 +348,7 @@ class QBRs(Activities, Voc):
 
     def update_qbr_section(self, account_id: str, period: str, section: str, text: str) -> QBR:
         from cstui.domain import qbr as q
+        from cstui.domain.models import InvalidRecord
 
         if section not in q.SECTIONS:
             raise InvalidRecord(
@@ -347,6 +361,8 @@ class QBRs(Activities, Voc):
         )
 
     def mark_story(self, account_id: str, period: str, activity_id: str, marked: bool) -> QBR:
+        from cstui.domain.models import Activity, InvalidRecord
+
         activity = self._get(Activity, activity_id)
         if activity is None or activity.account_id != account_id:
             self._qbr_editable(account_id, period)
@@ -376,6 +392,7 @@ class QBRs(Activities, Voc):
         over yet is only delivered when ``early`` says the CSM was asked and agreed: its
         numbers would be frozen half-way."""
         from cstui.domain import qbr as q
+        from cstui.domain.models import QBR, InvalidRecord
 
         try:
             target = QBRStatus(status)
@@ -427,7 +444,7 @@ class QBRs(Activities, Voc):
         self.log_activity(account_id, summary, kind=ActivityKind.QBR, day=today)
         key = f"qbr-followup:{account_id}:{record.period}"
         with self._transaction() as txn:
-            if txn.get(Task.table, key, include_deleted=True) is None:
+            if txn.get(Table.TASKS, key, include_deleted=True) is None:
                 followup: list[Write] = []
                 self._task_put(
                     followup,

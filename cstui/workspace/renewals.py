@@ -11,30 +11,25 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from cstui import clock
 from cstui.config import Settings
-from cstui.domain import renewals as kpi
 from cstui.domain import tiers
+from cstui.domain.enums import Forecast, Outcome, Stage, Table
 from cstui.domain.health import HealthConfig, band_for
-from cstui.domain.history import AccountChange, oldest_first
-from cstui.domain.models import (
-    Account,
-    Forecast,
-    InvalidRecord,
-    OnboardingPlan,
-    Outcome,
-    Record,
-    Renewal,
-    Stage,
-    SurveyResponse,
-    validate,
-)
 from cstui.paths import config_dir
 from cstui.store import Store, StoreError
 from cstui.workspace.health import Health
 from cstui.workspace.repo import changed_fields, elsewhere
+
+if TYPE_CHECKING:
+    from cstui.domain import renewals as kpi
+
+
+if TYPE_CHECKING:
+    from cstui.domain.history import AccountChange
+    from cstui.domain.models import Account, OnboardingPlan, Record, Renewal, SurveyResponse
 
 
 def bands_at(
@@ -46,6 +41,8 @@ def bands_at(
 ) -> list[kpi.BandRow]:
     """Each account's band on ``day``: its last stored score on or before that day (from
     the stored health summaries); on or after ``today``, its band now."""
+    from cstui.domain import renewals as kpi
+
     if day >= today:
         return [kpi.BandRow(k, v) for k, v in bands_now().items()]
     iso = day.isoformat()
@@ -78,11 +75,13 @@ def book_renewals(
     is always there (open until an outcome is recorded), past anniversaries of current
     customers count as renewed, churned accounts without a record as churned.
     """
+    from cstui.domain import renewals as kpi
+
     implied = kpi.implied_renewals(accounts, recorded, bands=bands, today=today, history=history)
     return sorted(recorded + implied, key=lambda r: (r.due, r.account_id))
 
 
-R = TypeVar("R", bound=Record)
+R = TypeVar("R", bound="Record")
 CANCEL_EVERY = 4096
 """Records read between two looks at whether a KPI read was cancelled."""
 
@@ -123,6 +122,8 @@ class KPIBook:
     ) -> list[kpi.KPIReport] | None:
         """One report per period (check them first: :meth:`Renewals.check_kpi_periods`);
         None as soon as ``cancelled()`` says so (it is asked before each period)."""
+        from cstui.domain import renewals as kpi
+
         out = []
         for period in periods:
             if cancelled():
@@ -155,6 +156,8 @@ class KPIBook:
 class Renewals(Health):
     @cached_property
     def _kpi_settings(self) -> tuple[kpi.KPIConfig, list[str]]:
+        from cstui.domain import renewals as kpi
+
         cfg = kpi.default_kpi_config()
         errors: list[str] = []
         path = config_dir() / "kpis.toml"
@@ -183,6 +186,8 @@ class Renewals(Health):
     def check_kpi_periods(self, periods: list[kpi.Period], slice: str) -> None:
         """Raise ``InvalidRecord`` for a slice that does not parse or a period that has not
         started yet, as :meth:`kpi_trend` does (quick: a screen checks before it computes)."""
+        from cstui.domain.models import InvalidRecord
+
         self._slice(slice)
         today = clock.today()
         for period in periods:
@@ -211,6 +216,9 @@ class Renewals(Health):
         event loop (see :meth:`_models_of`; the health summaries are copied in one step).
         None when ``cancelled()`` says so before the end (a screen gone or a newer query:
         at 50,000 accounts the read takes seconds)."""
+        from cstui.domain.history import AccountChange, oldest_first
+        from cstui.domain.models import Account, OnboardingPlan, Renewal, SurveyResponse
+
         today = clock.today()
         try:
             accounts = self._models_of(Account, cancelled)
@@ -238,6 +246,8 @@ class Renewals(Health):
 
     def renewals(self, account_id: str | None = None) -> list[Renewal]:
         """One account's renewals, or the book's, recorded and implied (:func:`book_renewals`)."""
+        from cstui.domain.models import Renewal
+
         recorded = self._for_account(Renewal, account_id) if account_id else self._all(Renewal)
         if account_id:
             account = self.account(account_id)
@@ -255,6 +265,9 @@ class Renewals(Health):
     def _renewal_for(self, account: Account, due: date | None) -> Renewal:
         """The stored renewal due on ``due`` (default: the account's renewal date), or a new
         unsaved one at the account's ARR."""
+        from cstui.domain import renewals as kpi
+        from cstui.domain.models import InvalidRecord, Renewal
+
         day = due or account.renewal_date
         if day is None:
             msg = f"{account.name} has no renewal date; set one on the account first."
@@ -290,6 +303,9 @@ class Renewals(Health):
         churned or renewal-stage account goes back to adoption. Renewal and account are
         written in one transaction; the account's health is rescored.
         """
+        from cstui.domain import renewals as kpi
+        from cstui.domain.models import Account, InvalidRecord, Renewal, validate
+
         account = self._require_account(account_id)
         try:
             result = Outcome(outcome)
@@ -328,12 +344,12 @@ class Renewals(Health):
             if account.stage in (Stage.CHURNED, Stage.RENEWAL):
                 changes["stage"] = Stage.ADOPTION.value
         with self._transaction() as txn:  # the account as committed now
-            current_account = txn.get(Account.table, account.id) or {}
+            current_account = txn.get(Table.ACCOUNTS, account.id) or {}
             fresh = validate(Account, {**current_account, **changes}).to_record()
             changed = changed_fields(current_account, fresh)
-            txn.put(Renewal.table, renewal.id, renewal.to_record())
+            txn.put(Table.RENEWALS, renewal.id, renewal.to_record())
             if changed:
-                txn.put(Account.table, account.id, changed)
+                txn.put(Table.ACCOUNTS, account.id, changed)
                 # The renewal is the ARR's event (arr_on reads it); the stage it moves is
                 # kept in the history, on the outcome's day.
                 self._keep_history(
@@ -352,6 +368,8 @@ class Renewals(Health):
         self, account_id: str, forecast: Forecast | str, *, due: date | None = None
     ) -> Renewal:
         """Set the forecast category of the account's current renewal (recording it)."""
+        from cstui.domain.models import InvalidRecord, Renewal, validate
+
         account = self._require_account(account_id)
         try:
             value = Forecast(forecast)
@@ -361,12 +379,12 @@ class Renewals(Health):
             raise InvalidRecord([msg], {"forecast": [msg]}) from None
         current = self._renewal_for(account, due)
         with self._transaction() as txn:  # only the forecast changes on a stored one
-            stored = txn.get(Renewal.table, current.id)
+            stored = txn.get(Table.RENEWALS, current.id)
             base = current.to_record() if stored is None else stored
             renewal = validate(Renewal, {**base, "forecast": value, "implied": False})
             record = renewal.to_record()
             txn.put(
-                Renewal.table,
+                Table.RENEWALS,
                 renewal.id,
                 record if stored is None else changed_fields(stored, record),
             )
@@ -381,18 +399,26 @@ class Renewals(Health):
     ) -> list[kpi.MonthRow]:
         """The renewals screen: ``months`` rows from ``start``'s month (default: this month);
         open renewals due before ``open_from`` are left to the overdue line."""
+        from cstui.domain import renewals as kpi
+
         keep = self._slice(slice)
         ids = {a.id for a in self.accounts() if keep(a)}
         items = [r for r in self.renewals() if r.account_id in ids]
         return kpi.renewals_by_month(items, start or clock.today(), months, open_from)
 
     def _slice(self, slice: str) -> Callable[[Account], bool]:
+        from cstui.domain import renewals as kpi
+        from cstui.domain.models import InvalidRecord
+
         try:
             return kpi.parse_slice(slice, self.user)
         except ValueError as exc:
             raise InvalidRecord([str(exc)], {"slice": [str(exc)]}) from None
 
     def _period(self, period: str) -> kpi.Period:
+        from cstui.domain import renewals as kpi
+        from cstui.domain.models import InvalidRecord
+
         try:
             return kpi.Period.parse(period)
         except ValueError as exc:

@@ -21,32 +21,24 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Concatenate, ParamSpec, Self, TypeVar
-
-from pydantic import BaseModel, ValidationError
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, Self, TypeVar
 
 from cstui import i18n
 from cstui.config import Settings, load_settings
-from cstui.domain.models import (
-    INPUT,
-    Account,
-    Activity,
-    Contact,
-    InvalidRecord,
-    OnboardingPlan,
-    Record,
-    SuccessPlan,
-    SurveyResponse,
-    UsageHistory,
-    validate,
-)
+from cstui.domain.enums import Table
 from cstui.i18n import Msg
 from cstui.store import Change, FolderWatch, Store, StoreError, Txn
 
 from .undo import History, Recorder, Step, merge, revert
 
-R = TypeVar("R", bound=Record)
-M = TypeVar("M", bound=BaseModel)
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from cstui.domain.models import Record
+
+
+R = TypeVar("R", bound="Record")
+M = TypeVar("M", bound="BaseModel")
 Write = tuple[str, str, dict[str, Any] | None]
 """(table, id, values) to put, or values None to delete: one item of :meth:`Repo._write_all`."""
 
@@ -80,13 +72,13 @@ RATINGS_TABLE = "ratings"
 """One record per account with a CSM's manual health rating in force."""
 HEALTH_INPUT_TABLES = frozenset(
     {
-        Account.table,
-        Contact.table,
-        UsageHistory.table,
-        Activity.table,
-        OnboardingPlan.table,
-        SuccessPlan.table,
-        SurveyResponse.table,
+        Table.ACCOUNTS,
+        Table.CONTACTS,
+        Table.USAGE,
+        Table.ACTIVITIES,
+        Table.ONBOARDING,
+        Table.SUCCESS_PLANS,
+        Table.SURVEYS,
         RATINGS_TABLE,
     }
 )
@@ -107,6 +99,10 @@ def changed_fields(current: Mapping[str, Any], fresh: Mapping[str, Any]) -> dict
 def validate_plain(model: type[M], data: Mapping[str, Any]) -> M:
     """Validate a non-record model (new input: length limits apply), raising InvalidRecord
     with readable sentences."""
+    from pydantic import ValidationError
+
+    from cstui.domain.models import INPUT, InvalidRecord
+
     try:
         return model.model_validate(data, context=INPUT)
     except ValidationError as exc:
@@ -307,12 +303,13 @@ class Repo:
 
     # ----------------------------------------------------------------- changes
     def _on_changes(self, changes: list[Change]) -> None:
+
         tables: set[str] = set()
         accounts: set[str] = set()
         for ch in changes:
             tables.add(ch.table)
             self._invalidate(ch)
-            if ch.table == Account.table:
+            if ch.table == Table.ACCOUNTS:
                 accounts.add(ch.id)
             else:
                 record = self.store.peek_loaded(ch.table, ch.id) or ch.set
@@ -345,7 +342,7 @@ class Repo:
             record = self.store.peek(ch.table, ch.id)
             if record is not None and isinstance(record.get("account_id"), str):
                 index.setdefault(record["account_id"], set()).add(ch.id)
-        if ch.table == Account.table:
+        if ch.table == Table.ACCOUNTS:
             self._forget(ch, ch.id)
             return
         record = self.store.peek_loaded(ch.table, ch.id) or ch.set
@@ -431,7 +428,8 @@ class Repo:
     the rest of the session."""
 
     def _large_book(self) -> bool:
-        return self.store.size_hint(Account.table) >= self.elsewhere_from
+
+        return self.store.size_hint(Table.ACCOUNTS) >= self.elsewhere_from
 
     def iter_records(self, model: type[R]) -> Iterator[dict[str, Any]]:
         """Raw records without meta fields, for export."""
@@ -529,6 +527,8 @@ class Repo:
 
         An update merges ``data`` into the record as committed now (under the lock).
         """
+        from cstui.domain.models import validate
+
         payload = dict(data)
         if new:
             payload["id"] = payload.get("id") or self.store.new_id()
@@ -540,6 +540,8 @@ class Repo:
 
     def _save_in(self, txn: Txn, model: type[R], data: Mapping[str, Any]) -> R:
         """``_save(new=False)`` inside an open transaction."""
+        from cstui.domain.models import InvalidRecord, validate
+
         current = txn.get(model.table, data["id"])
         if current is None:
             raise InvalidRecord([f"That {model.__name__.lower()} no longer exists."])
@@ -578,6 +580,8 @@ class Repo:
         then: Callable[[Txn, R, R], None] | None = None,
     ) -> R:
         """``_modify`` inside an open transaction."""
+        from cstui.domain.models import InvalidRecord, validate
+
         current = txn.get(model.table, record_id)
         if current is None:
             raise InvalidRecord([f"That {model.__name__.lower()} no longer exists."])
@@ -597,6 +601,8 @@ class Repo:
         QBR per quarter): two processes creating it at once end with one record. A tombstone
         with that id is replaced whole (its old fields removed).
         """
+        from cstui.domain.models import validate
+
         existing = txn.get(model.table, data["id"])
         if existing is not None:
             return model.from_record(existing)

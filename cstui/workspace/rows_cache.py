@@ -22,12 +22,12 @@ import stat
 import tempfile
 import time
 import unicodedata
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 
-from cstui.domain import models as domain_models
 from cstui.domain import portfolio as domain_portfolio
 from cstui.paths import cache_dir
 
@@ -48,11 +48,33 @@ def rows_code_version(builder: str) -> str:
     folded with: rows kept by other code are not used. Unreadable sources (a zipped
     install) give a value no file holds: nothing kept is used then."""
     digest = hashlib.blake2b(f"{FORMAT}:{unicodedata.unidata_version}".encode(), digest_size=8)
-    for source in (domain_portfolio.__file__, domain_models.__file__, builder):
+    domain = Path(str(domain_portfolio.__file__)).parent
+    for source in (domain_portfolio.__file__, domain / "enums.py", domain / "models.py", builder):
         try:
             digest.update(Path(str(source)).read_bytes())
         except (OSError, TypeError):
             return f"unreadable-{os.getpid()}-{time.time_ns()}"
+    return digest.hexdigest()
+
+
+class Readable(Protocol):
+    def read_bytes(self) -> bytes: ...
+
+
+def files_fingerprint(sources: Iterable[Readable]) -> str | None:
+    """A fingerprint of the files' contents (a missing file counts as such); None when one
+    cannot be read: equal fingerprints, equal files."""
+    digest = hashlib.blake2b(digest_size=12)
+    for source in sources:
+        try:
+            data = source.read_bytes()
+        except FileNotFoundError:
+            digest.update(b"\0missing\0")
+            continue
+        except OSError:
+            return None
+        digest.update(len(data).to_bytes(8, "big"))
+        digest.update(data)
     return digest.hexdigest()
 
 

@@ -13,25 +13,29 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from cstui import clock
-from cstui.domain.models import (
-    KPI,
-    Audience,
-    ContactRole,
-    InvalidRecord,
-    Measurement,
-    Objective,
-    ROIInputs,
-    SuccessPlan,
-)
+from cstui.domain.enums import Audience, ContactRole, Table
 from cstui.i18n import language, t
 from cstui.store import Txn
 from cstui.workspace.accounts import Accounts
+
+if TYPE_CHECKING:
+    from cstui.domain.models import (
+        KPI,
+        InvalidRecord,
+        Measurement,
+        Objective,
+        ROIInputs,
+        SuccessPlan,
+    )
+
 
 if TYPE_CHECKING:  # imported where used: the plans' rules are not needed at start-up
     from cstui.domain.success import Problem, SuccessTemplate
 
 
 def _plan_problems(problems: Iterable[Problem]) -> InvalidRecord:
+    from cstui.domain.models import InvalidRecord
+
     fields: dict[str, list[str]] = {}
     messages: list[str] = []
     for p in problems:
@@ -73,6 +77,8 @@ def _find_reading(kpi: KPI | None, day: date) -> Measurement:
 
 class SuccessPlans(Accounts):
     def success_plan(self, account_id: str) -> SuccessPlan | None:
+        from cstui.domain.models import SuccessPlan
+
         items = self._for_account(SuccessPlan, account_id)
         return items[0] if items else None
 
@@ -123,10 +129,12 @@ class SuccessPlans(Accounts):
 
     def _fresh_success(self, txn: Txn, account_id: str) -> SuccessPlan | None:
         """The account's plan as every process committed it (inside ``txn``)."""
+        from cstui.domain.models import SuccessPlan
+
         ids = self._account_ids(SuccessPlan, account_id)
         ids.add(self._success_plan_id(account_id))
         for plan_id in sorted(ids):
-            record = txn.get(SuccessPlan.table, plan_id)
+            record = txn.get(Table.SUCCESS_PLANS, plan_id)
             if record is not None and record.get("account_id") == account_id:
                 return SuccessPlan.from_record(record)
         return None
@@ -137,6 +145,8 @@ class SuccessPlans(Accounts):
         """Read-modify-write the account's plan under the write lock: ``edit`` gets the plan
         as every process committed it (None when there is none, and then its fields create
         one) and returns the fields to set. Two people adding objectives keep both."""
+        from cstui.domain.models import SuccessPlan
+
         with self._transaction() as txn:
             current = self._fresh_success(txn, account_id)
             data = edit(current)

@@ -12,19 +12,24 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cstui import clock
-from cstui.domain.models import InvalidRecord, Priority, Task, TaskSource, validate
+from cstui.domain.enums import Priority, Table, TaskSource
 from cstui.store import Txn
 from cstui.workspace.accounts import Accounts
 from cstui.workspace.repo import Create, Write, changed_fields
+
+if TYPE_CHECKING:
+    from cstui.domain.models import Task
 
 
 class Tasks(Accounts):
     _TASK_FIELDS = frozenset({"title", "due", "priority", "done", "done_on", "notes", "owner"})
 
     def tasks(self, account_id: str | None = None, *, include_done: bool = False) -> list[Task]:
+        from cstui.domain.models import Task
+
         items = self._for_account(Task, account_id) if account_id else self._all(Task)
         if not include_done:
             items = [t for t in items if not t.done]
@@ -41,6 +46,8 @@ class Tasks(Accounts):
         owner: str | None = None,
         key: str = "",
     ) -> Task:
+        from cstui.domain.models import Task
+
         if account_id is not None:
             self._require_account(account_id)
         return self._save(
@@ -64,8 +71,10 @@ class Tasks(Accounts):
     def update_task(self, task_id: str, changes: Mapping[str, Any]) -> Task:
         """Edit a task. Ticking an onboarding task ticks its checklist item too, in the same
         commit, on the records as every process committed them."""
+        from cstui.domain.models import InvalidRecord, Task
+
         with self._transaction() as txn:
-            record = txn.get(Task.table, task_id)
+            record = txn.get(Table.TASKS, task_id)
             if record is None:
                 raise InvalidRecord([f"There is no task '{task_id}'."])
             current = Task.from_record(record)
@@ -92,9 +101,11 @@ class Tasks(Accounts):
 
     def delete_task(self, task_id: str) -> None:
         """Delete a task (a tombstone, so sync can pass it on; generated ones stay gone)."""
+        from cstui.domain.models import InvalidRecord, Task
+
         if self._get(Task, task_id) is None:
             raise InvalidRecord([f"There is no task '{task_id}'."])
-        self._delete(Task.table, task_id)
+        self._delete(Table.TASKS, task_id)
 
     def _task_put(
         self,
@@ -109,18 +120,22 @@ class Tasks(Accounts):
 
         ``txn``: read the task as that transaction sees it (fresh, with its own writes).
         """
+        from cstui.domain.models import Task, validate
+
         if task is None:
             created = validate(Task, {**values, "id": new_id or self.store.new_id()})
-            writes.append((Task.table, created.id, Create(created.to_record())))
+            writes.append((Table.TASKS, created.id, Create(created.to_record())))
             return
         stored = (
-            txn.get(Task.table, task.id) if txn is not None else self.store.get(Task.table, task.id)
+            txn.get(Table.TASKS, task.id)
+            if txn is not None
+            else self.store.get(Table.TASKS, task.id)
         )
         current = stored or task.to_record()
         fresh = validate(Task, {**current, **values}).to_record()
         changed = changed_fields(current, fresh)
         if changed:
-            writes.append((Task.table, task.id, changed))
+            writes.append((Table.TASKS, task.id, changed))
 
     def _keyed_tasks(
         self, account_id: str, prefix: str, *, txn: Txn | None = None, ids: Iterable[str] = ()
@@ -131,6 +146,8 @@ class Tasks(Accounts):
         another process created in the last second, so ``ids``, the ids such tasks would
         have, derived from their keys, are looked up too).
         """
+        from cstui.domain.models import Task
+
         out: dict[str, list[Task]] = defaultdict(list)
         if txn is None:
             for task in self._for_account(Task, account_id):
@@ -138,7 +155,7 @@ class Tasks(Accounts):
                     out[task.key].append(task)
             return out
         for task_id in sorted({*self._account_ids(Task, account_id), *ids}):
-            record = txn.get(Task.table, task_id)
+            record = txn.get(Table.TASKS, task_id)
             if record is None or record.get("account_id") != account_id:
                 continue
             if str(record.get("key", "")).startswith(prefix):

@@ -38,7 +38,8 @@ from typing import Any, Final
 
 from cstui import i18n
 from cstui.domain.alerts import SEVERITY_NAMES, severity
-from cstui.domain.models import Priority, Task
+from cstui.domain.enums import Priority
+from cstui.domain.models import Task
 from cstui.domain.portfolio import (
     CLOSED_STAGES,
     RENEWAL_WINDOW_DAYS,

@@ -12,19 +12,14 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from cstui import clock, i18n
-from cstui.domain.models import (
-    Contact,
-    FeatureRequest,
-    InvalidRecord,
-    LoopStatus,
-    SurveyResponse,
-    Task,
-    TaskSource,
-    validate,
-)
+from cstui.domain.enums import LoopStatus, Table, TaskSource
 from cstui.i18n import t
 from cstui.workspace.renewals import Renewals
 from cstui.workspace.repo import changed_fields, one_step
+
+if TYPE_CHECKING:
+    from cstui.domain.models import FeatureRequest, SurveyResponse, Task
+
 
 if TYPE_CHECKING:  # imported where used: the loop's rules are not needed at start-up
     from cstui.domain import voc
@@ -32,11 +27,15 @@ if TYPE_CHECKING:  # imported where used: the loop's rules are not needed at sta
 
 class Voc(Renewals):
     def surveys(self, account_id: str) -> list[SurveyResponse]:
+        from cstui.domain.models import SurveyResponse
+
         return sorted(self._for_account(SurveyResponse, account_id), key=lambda s: s.date)
 
     def record_survey(self, data: Mapping[str, Any]) -> SurveyResponse:
         """A survey answer; one dated after today is refused (an answer is given, not
         planned, and a future one would sit in every NPS until that day)."""
+        from cstui.domain.models import InvalidRecord, SurveyResponse, validate
+
         self._require_account(str(data.get("account_id", "")))
         probe = validate(SurveyResponse, {**data, "id": data.get("id") or "probe"})
         if probe.date > clock.today():
@@ -45,9 +44,13 @@ class Voc(Renewals):
         return self._save(SurveyResponse, data, new=True)
 
     def requests(self) -> list[FeatureRequest]:
+        from cstui.domain.models import FeatureRequest
+
         return self._all(FeatureRequest)
 
     def _request_data(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        from cstui.domain.models import Contact, InvalidRecord
+
         out = dict(data)
         problems: dict[str, list[str]] = {}
         for account_id in out.get("account_ids") or []:
@@ -66,11 +69,15 @@ class Voc(Renewals):
 
     def add_request(self, data: Mapping[str, Any]) -> FeatureRequest:
         """A new feature request / feedback (title, verbatim, account_ids, contact_ids)."""
+        from cstui.domain.models import FeatureRequest
+
         payload = self._request_data(data)
         payload.setdefault("created", clock.today())
         return self._save(FeatureRequest, payload, new=True)
 
     def update_request(self, request_id: str, changes: Mapping[str, Any]) -> FeatureRequest:
+        from cstui.domain.models import FeatureRequest
+
         payload = self._request_data(changes)
         return self._save(FeatureRequest, {**payload, "id": request_id}, new=False)
 
@@ -89,13 +96,14 @@ class Voc(Renewals):
         (:func:`cstui.domain.voc.loop_status`; :meth:`close_told_loops` stores it).
         """
         from cstui.domain import voc
+        from cstui.domain.models import FeatureRequest, InvalidRecord, Task, validate
 
         if self._get(FeatureRequest, request_id) is None:
             raise InvalidRecord([f"There is no request '{request_id}'."])
         due = clock.today() + timedelta(days=7)
         tasks: list[Task] = []
         with self._transaction() as txn:  # the request as committed now
-            record = txn.get(FeatureRequest.table, request_id)
+            record = txn.get(Table.REQUESTS, request_id)
             if record is None:
                 raise InvalidRecord([f"There is no request '{request_id}'."])
             request = FeatureRequest.from_record(record)
@@ -107,7 +115,7 @@ class Voc(Renewals):
                 account = self.account(account_id)
                 key = voc.tell_task_key(request.id, account_id)
                 # The id is the key: two people shipping at once write one task per account.
-                if account is None or key in existing or txn.get(Task.table, key) is not None:
+                if account is None or key in existing or txn.get(Table.TASKS, key) is not None:
                     continue
                 tasks.append(
                     validate(
@@ -126,20 +134,23 @@ class Voc(Renewals):
             fresh = request.model_copy(update={"shipped": True, "status": status}).to_record()
             changed = changed_fields(record, fresh)
             if changed:
-                txn.put(FeatureRequest.table, request.id, changed)
+                txn.put(Table.REQUESTS, request.id, changed)
             for task in tasks:
-                txn.put(Task.table, task.id, task.to_record())
+                txn.put(Table.TASKS, task.id, task.to_record())
         self._say(i18n.msg("undo.shipped", name=request.title, n=len(tasks)))
         return tasks
 
     def request_tasks(self, request_id: str) -> list[Task]:
         """The "tell the customer" tasks of a request, done or not."""
+        from cstui.domain.models import Task
+
         prefix = f"voc:{request_id}:"
         return [t for t in self._all(Task) if t.key.startswith(prefix)]
 
     def request_status(self, request_id: str) -> LoopStatus:
         """The loop status, ``told`` as soon as every tell task of a shipped request is done."""
         from cstui.domain import voc
+        from cstui.domain.models import FeatureRequest, InvalidRecord
 
         request = self._get(FeatureRequest, request_id)
         if request is None:
@@ -152,6 +163,7 @@ class Voc(Renewals):
         Call after completing tasks (the status already *reads* told without it).
         """
         from cstui.domain import voc
+        from cstui.domain.models import FeatureRequest, Task
 
         tasks = [t for t in self._all(Task) if t.key.startswith("voc:")]
         closed = 0
@@ -169,6 +181,7 @@ class Voc(Renewals):
         """Requests by the ARR of the accounts asking (mixed currencies converted with the
         kpis.toml rates into its report currency), then by ARR at risk (red band)."""
         from cstui.domain import voc
+        from cstui.domain.models import Task
 
         accounts = {a.id: a for a in self.accounts()}
         cfg = self.kpi_config

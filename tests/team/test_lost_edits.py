@@ -27,7 +27,8 @@ from hypothesis import strategies as st
 
 from cstui import clock
 from cstui.domain import qbr as q
-from cstui.domain.models import OnboardingPlan, OwnerSide, SuccessPlan
+from cstui.domain.enums import OwnerSide
+from cstui.domain.models import OnboardingPlan, SuccessPlan
 from cstui.workspace import Workspace
 
 WORKER = Path(__file__).with_name("_ws_worker.py")

@@ -15,18 +15,8 @@ from textual.widgets import Input, Static, TabPane
 from cstui import i18n
 from cstui.app import CSApp, create_app
 from cstui.domain.cadence import next_touchpoint
-from cstui.domain.models import (
-    Account,
-    Forecast,
-    Objective,
-    OnboardingItem,
-    OnboardingPlan,
-    Outcome,
-    Priority,
-    Renewal,
-    Stage,
-    Task,
-)
+from cstui.domain.enums import Forecast, Outcome, Priority, Stage
+from cstui.domain.models import Account, Objective, OnboardingItem, OnboardingPlan, Renewal, Task
 from cstui.domain.success import summarize
 from cstui.domain.templates import progress as onboarding_progress
 from cstui.sanitize import clean

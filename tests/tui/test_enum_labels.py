@@ -7,7 +7,7 @@ from enum import StrEnum
 import pytest
 
 from cstui.app import CSApp, create_app
-from cstui.domain import models as m
+from cstui.domain import enums as m
 from cstui.i18n import catalogue
 from cstui.widgets.account_table import AccountTable
 from cstui.workspace import Workspace

@@ -10,7 +10,7 @@ import pytest
 from textual.widgets import Checkbox, Input, Select, TabbedContent
 
 from cstui.app import CSApp, create_app
-from cstui.domain.models import ActivityKind
+from cstui.domain.enums import ActivityKind
 from cstui.domain.templates import next_step_due, phase_order
 from cstui.screens.account import AccountScreen
 from cstui.ui.forms import FormScreen

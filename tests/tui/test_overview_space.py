@@ -11,7 +11,7 @@ from textual.strip import Strip
 from textual.widgets import Static
 
 from cstui.app import create_app
-from cstui.domain.models import Stage
+from cstui.domain.enums import Stage
 from cstui.i18n import t
 from cstui.screens.account import AccountScreen
 from cstui.widgets.charts import Series, TimeChart

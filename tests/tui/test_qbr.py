@@ -17,7 +17,7 @@ from textual.widgets import Input, Select, Static, TabbedContent, TextArea
 
 import cstui.screens.account as account_screen
 from cstui.app import CSApp, create_app
-from cstui.domain.models import ActivityKind, QBRStatus
+from cstui.domain.enums import ActivityKind, QBRStatus
 from cstui.screens.account import AccountScreen
 from cstui.screens.qbrs_due import QBRsDueScreen
 from cstui.ui.confirm import ConfirmScreen

@@ -6,7 +6,7 @@ import pytest
 from textual.widgets import Input, Select
 
 from cstui.app import CSApp, create_app
-from cstui.domain.models import Forecast, Outcome
+from cstui.domain.enums import Forecast, Outcome
 from cstui.screens.kpis import KPIScreen
 from cstui.screens.renewals import RenewalsScreen
 from cstui.ui.forms import FormScreen

@@ -6,7 +6,8 @@ import pytest
 from textual.widgets import Input, Select, Static
 
 from cstui.app import CSApp, create_app
-from cstui.domain.models import FeatureRequest, LoopStatus
+from cstui.domain.enums import LoopStatus
+from cstui.domain.models import FeatureRequest
 from cstui.screens.requests import RequestDetail, RequestsScreen
 from cstui.ui.forms import FormScreen
 from cstui.workspace import Workspace

@@ -6,7 +6,7 @@ from rich.cells import cell_len
 from textual.widgets._footer import FooterKey
 
 from cstui.app import CSApp, create_app
-from cstui.domain.models import Stage
+from cstui.domain.enums import Stage
 from cstui.i18n import t
 from cstui.ui.footer import HELP_ACTIONS
 from cstui.ui.names import short_company

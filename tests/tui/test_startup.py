@@ -99,3 +99,51 @@ asyncio.run(main())
     # The screen, and a tab's pane; then an account opened without parsing stylesheets
     # or decoding the snapshot's slices.
     assert out == ["False", "False", "True", "True", "AccountScreen", "0", "0"]
+
+
+def test_a_start_on_kept_rows_shows_its_first_frame_without_pydantic(
+    demo_dir: Path, tmp_path: Path
+) -> None:
+    """Importing pydantic and building the model classes took ~0.2 s of every start: the
+    first frame of a start on kept rows needs neither (the row settings come with the rows;
+    what a key needs is imported in the background or when used). A fresh interpreter each
+    run: the first keeps the rows, the second shows them."""
+    code = """
+import asyncio, gc, sys
+from cstui.app import create_app
+from cstui.workspace import Workspace
+
+seen = []
+enable = gc.enable
+gc.enable = lambda: (seen.append("pydantic" in sys.modules), enable())[1]  # the first frame
+
+async def main():
+    app = create_app(Workspace.open(sys.argv[1], user="me"), poll=False, rescore=False)
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        rows = len(app.screen.sorted_rows())
+    print(seen[0], rows, "pydantic" in sys.modules)
+
+asyncio.run(main())
+"""
+    data = tmp_path / "data"
+    shutil.copytree(demo_dir, data)
+    env = {**os.environ, "CSTUI_TODAY": "2026-11-23", "CSTUI_USER": "me"}
+    env["CSTUI_CACHE_DIR"] = str(tmp_path / "cache")
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+
+    def run() -> list[str]:
+        return subprocess.run(
+            [sys.executable, "-c", code, str(data)],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=True,
+            timeout=120,
+        ).stdout.split()
+
+    # No rows kept yet: built from the tables, with the configuration read (pydantic).
+    assert run() == ["True", "60", "True"]
+    # Kept: the first frame without pydantic, which the background warm-up imports after.
+    assert run() == ["False", "60", "True"]

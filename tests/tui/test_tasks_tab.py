@@ -9,7 +9,8 @@ import pytest
 from textual.widgets import Input, Select, Static, TabbedContent
 
 from cstui.app import CSApp, create_app
-from cstui.domain.models import Priority, Task
+from cstui.domain.enums import Priority
+from cstui.domain.models import Task
 from cstui.screens.account import AccountScreen
 from cstui.ui.confirm import ConfirmScreen
 from cstui.ui.forms import FormScreen

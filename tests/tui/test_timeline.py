@@ -8,7 +8,7 @@ import pytest
 from textual.widgets import Input, Static, TabbedContent
 
 from cstui.app import CSApp, create_app
-from cstui.domain.models import ActivityKind
+from cstui.domain.enums import ActivityKind
 from cstui.screens.account import AccountScreen
 from cstui.ui.forms import FormScreen
 from cstui.widgets.timeline import TimelinePane

@@ -14,8 +14,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cstui import clock
+from cstui.domain.enums import Outcome, Stage
 from cstui.domain.history import AccountChange, changes_between, value_on
-from cstui.domain.models import Account, Outcome, Renewal, Stage
+from cstui.domain.models import Account, Renewal
 from cstui.domain.renewals import (
     KPIConfig,
     Period,

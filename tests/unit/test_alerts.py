@@ -16,24 +16,14 @@ from cstui.domain.alerts import (
     reconcile_alerts,
     snooze,
 )
-from cstui.domain.health import (
-    Band,
-    HealthConfig,
-    HealthInputs,
-    HealthResult,
-    compute_health,
-    default_health_config,
-)
+from cstui.domain.enums import ActivityKind, ContactRole, Stage, SurveyKind, Tier
+from cstui.domain.health import Band, HealthConfig, HealthInputs, HealthResult, compute_health
+from cstui.domain.health_config import default_health_config
 from cstui.domain.models import (
     Account,
     Activity,
-    ActivityKind,
     Contact,
-    ContactRole,
-    Stage,
-    SurveyKind,
     SurveyResponse,
-    Tier,
     UsageHistory,
     UsageSnapshot,
 )

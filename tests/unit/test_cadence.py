@@ -7,7 +7,8 @@ from typing import Any
 
 from cstui.domain.alerts import compute_flags
 from cstui.domain.cadence import Touchpoint, account_lang, next_touchpoint, touchpoints
-from cstui.domain.health import HealthInputs, compute_health, default_health_config
+from cstui.domain.health import HealthInputs, compute_health
+from cstui.domain.health_config import default_health_config
 from cstui.domain.models import Account, Activity, OnboardingItem, OnboardingPlan
 
 AS_OF = date(2026, 11, 23)

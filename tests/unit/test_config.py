@@ -14,7 +14,7 @@ from cstui import i18n
 from cstui.config import load_settings
 from cstui.domain import success
 from cstui.domain.config import ConfigError, find_key_line, key_text
-from cstui.domain.health import default_health_config, parse_health_config
+from cstui.domain.health_config import default_health_config, parse_health_config
 from cstui.domain.models import Account, InvalidRecord, Record, validate
 from cstui.domain.renewals import default_kpi_config, parse_kpi_config
 from cstui.sync.config import load_sync_config

@@ -20,7 +20,8 @@ import pytest
 from cstui.demo import generate as generator
 from cstui.demo import names
 from cstui.demo.generate import MODELS, generate
-from cstui.domain.models import Record, Stage, Tier
+from cstui.domain.enums import Stage, Tier
+from cstui.domain.models import Record
 
 TODAY = date(2026, 11, 23)
 Book = dict[str, list[dict[str, Any]]]

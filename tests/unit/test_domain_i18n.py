@@ -20,24 +20,15 @@ from cstui import i18n
 from cstui.cli import main
 from cstui.domain import metrics, qbr
 from cstui.domain.alerts import Alert, Flag, compute_flags, reconcile_alerts
-from cstui.domain.health import (
-    HealthConfig,
-    HealthInputs,
-    ManualRating,
-    compute_health,
-    default_health_config,
-)
+from cstui.domain.enums import ActivityKind, ContactRole, Stage, SurveyKind, Tier
+from cstui.domain.health import HealthConfig, HealthInputs, compute_health
+from cstui.domain.health_config import ManualRating, default_health_config
 from cstui.domain.models import (
     Account,
     Activity,
-    ActivityKind,
     Contact,
-    ContactRole,
     FeatureRequest,
-    Stage,
-    SurveyKind,
     SurveyResponse,
-    Tier,
     UsageHistory,
     UsageSnapshot,
 )

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from cstui.domain.enums import Stage, Tier
 from cstui.domain.filters import FLAG_LETTERS, KEYWORDS, NUMERIC, narrows, parse
-from cstui.domain.models import Stage, Tier
 from cstui.domain.portfolio import PortfolioRow
 
 

@@ -4,8 +4,8 @@ from datetime import date
 
 import pytest
 
+from cstui.domain.enums import Stage, Tier
 from cstui.domain.filters import narrows, parse
-from cstui.domain.models import Stage, Tier
 from cstui.domain.portfolio import PortfolioRow, fold
 
 

@@ -14,21 +14,24 @@ import pytest
 from pydantic import ValidationError
 
 from cstui.domain.config import ConfigError, find_key_line
+from cstui.domain.enums import ObjectiveStatus, Stage, SurveyKind, Tier
 from cstui.domain.health import (
     MEASURES,
     Band,
     HealthConfig,
     HealthInputs,
-    ManualRating,
     MeasureResult,
     band_for,
     compute_health,
-    default_health_config,
-    load_default_text,
-    parse_health_config,
     round_score,
     trend,
     trend_arrow,
+)
+from cstui.domain.health_config import (
+    ManualRating,
+    default_health_config,
+    load_default_text,
+    parse_health_config,
 )
 from cstui.domain.models import (
     KPI,
@@ -36,14 +39,10 @@ from cstui.domain.models import (
     Activity,
     Measurement,
     Objective,
-    ObjectiveStatus,
     OnboardingItem,
     OnboardingPlan,
-    Stage,
     SuccessPlan,
-    SurveyKind,
     SurveyResponse,
-    Tier,
     UsageHistory,
     UsageSnapshot,
 )

@@ -172,6 +172,9 @@ def test_a_checkpoint_that_changed_the_accounts_makes_the_kept_rows_unused(
     ws = Workspace.open(data)
     assert rows_of(ws)[some][1] == "Checkpointed KK"
     assert "accounts" in tables_read  # built from the tables: the kept rows are not theirs
+    # The settings the rows read follow the config files, unchanged: not parsed either.
+    assert "_kpi_settings" not in vars(ws)
+    assert ws.settings._health is None
     ws.close()
 
 
@@ -373,3 +376,56 @@ def test_writing_mends_the_folder_and_clears_old_leftovers(data: Path, cache: Pa
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     assert not old.exists()
     assert new.exists()  # another process may be writing it
+
+
+def test_the_settings_kept_with_the_rows_follow_the_config_files(
+    data: Path, cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the rows read from the settings (reporting currency and rates, the detractor
+    line, the health model) comes back with the kept rows, no configuration parsed, only
+    while the files it came from are unchanged: an edited kpis.toml or health.toml is read."""
+    config = tmp_path / "config"
+    config.mkdir()
+    monkeypatch.setenv("CSTUI_CONFIG_DIR", str(config))
+    first = keep(data)
+    ws = Workspace.open(data)
+    assert rows_of(ws) == first
+    assert "_kpi_settings" not in vars(ws)  # no configuration parsed
+    assert ws.settings._health is None
+    assert ws.report_currency == "JPY"
+    assert ws.summary_totals().detractor_max == 6
+    ws.close()
+
+    (config / "kpis.toml").write_text(
+        '[currency]\nreport = "USD"\n\n[currency.rates]\nJPY = 0.005\n', encoding="utf-8"
+    )
+    ws = Workspace.open(data)
+    rows = ws.portfolio()
+    assert ws.report_currency == "USD"
+    yen = next(r for r in rows if r.currency == "JPY")
+    assert yen.arr_report == pytest.approx(yen.arr * 0.005)
+    ws.close()
+
+    (config / "health.toml").write_text("[flags.detractor]\nmax_score = 4\n", encoding="utf-8")
+    ws = Workspace.open(data)
+    ws.portfolio()
+    assert ws.summary_totals().detractor_max == 4
+    assert not ws.health_is_current()  # another model: nothing is scored with it yet
+    ws.close()
+
+
+def test_settings_set_by_code_are_never_taken_from_the_kept_rows(data: Path, cache: Path) -> None:
+    """Settings not read from the config folder alone (a health model set by code) have no
+    files to vouch for them: the rows' settings are worked out from them."""
+    from cstui.config import load_settings
+    from cstui.domain.health_config import parse_health_config
+
+    keep(data)
+    settings = load_settings()
+    settings.health = parse_health_config(
+        "[flags.detractor]\nmax_score = 3\n", "test", base=settings.health
+    )
+    ws = Workspace(Store(data, actor="me"), user="me", settings=settings)
+    ws.portfolio()
+    assert ws.summary_totals().detractor_max == 3
+    ws.close()

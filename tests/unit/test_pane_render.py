@@ -9,15 +9,8 @@ import pytest
 from rich.cells import cell_len
 
 from cstui import i18n
-from cstui.domain.models import (
-    KPI,
-    Contact,
-    Measurement,
-    Objective,
-    OnboardingItem,
-    OnboardingPlan,
-    OwnerSide,
-)
+from cstui.domain.enums import OwnerSide
+from cstui.domain.models import KPI, Contact, Measurement, Objective, OnboardingItem, OnboardingPlan
 from cstui.domain.success import summarize
 from cstui.widgets.checklist import forms as checklist_forms
 from cstui.widgets.checklist import render as checklist

@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
-from cstui.domain.models import Stage, Tier
+from cstui.domain.enums import Stage, Tier
 from cstui.domain.portfolio import (
     SORT_KEYS,
     PortfolioRow,

@@ -7,7 +7,8 @@ from datetime import date, timedelta
 import pytest
 
 from cstui.domain import metrics, qbr, roi
-from cstui.domain.models import ActivityKind, InvalidRecord, QBRStatus, ROIInputs, TaskSource
+from cstui.domain.enums import ActivityKind, QBRStatus, TaskSource
+from cstui.domain.models import InvalidRecord, ROIInputs
 from cstui.domain.renewals import Period
 from cstui.domain.success import summarize
 from cstui.workspace import Workspace

@@ -10,7 +10,8 @@ from datetime import date, timedelta
 import pytest
 
 from cstui.domain import qbr, roi
-from cstui.domain.models import InvalidRecord, QBRStatus, ROIInputs
+from cstui.domain.enums import QBRStatus
+from cstui.domain.models import InvalidRecord, ROIInputs
 from cstui.domain.renewals import Period
 from cstui.workspace import Workspace
 from tests.conftest import TODAY

@@ -7,16 +7,13 @@ from typing import Any
 
 import pytest
 
+from cstui.domain.enums import Forecast, Outcome, Stage, SurveyKind
 from cstui.domain.models import (
     Account,
-    Forecast,
     InvalidRecord,
     OnboardingItem,
     OnboardingPlan,
-    Outcome,
     Renewal,
-    Stage,
-    SurveyKind,
     SurveyResponse,
 )
 from cstui.domain.renewals import (

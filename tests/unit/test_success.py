@@ -13,15 +13,8 @@ import pytest
 from cstui import i18n
 from cstui.demo import names
 from cstui.domain import health, success
-from cstui.domain.models import (
-    KPI,
-    Audience,
-    InvalidRecord,
-    Measurement,
-    Objective,
-    ObjectiveStatus,
-    SuccessPlan,
-)
+from cstui.domain.enums import Audience, ObjectiveStatus
+from cstui.domain.models import KPI, InvalidRecord, Measurement, Objective, SuccessPlan
 from cstui.domain.success import (
     TEMPLATES,
     PlanInputError,

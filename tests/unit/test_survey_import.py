@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cstui.domain.models import SurveyKind
+from cstui.domain.enums import SurveyKind
 from cstui.workspace import Workspace
 
 

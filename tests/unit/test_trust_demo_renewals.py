@@ -8,7 +8,8 @@ from datetime import date
 import pytest
 
 from cstui.demo.generate import generate
-from cstui.domain.models import Outcome, Renewal, SuccessPlan
+from cstui.domain.enums import Outcome
+from cstui.domain.models import Renewal, SuccessPlan
 from cstui.domain.renewals import renewals_by_month
 from cstui.workspace import Workspace
 

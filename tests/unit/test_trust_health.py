@@ -9,7 +9,8 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
-from cstui.domain.health import compute_health, default_health_config
+from cstui.domain.health import compute_health
+from cstui.domain.health_config import default_health_config
 from cstui.workspace import Workspace
 
 SCRIPT = """

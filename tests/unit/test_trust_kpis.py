@@ -12,15 +12,8 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cstui.domain.models import (
-    Account,
-    InvalidRecord,
-    OnboardingItem,
-    OnboardingPlan,
-    Outcome,
-    Renewal,
-    Stage,
-)
+from cstui.domain.enums import Outcome, Stage
+from cstui.domain.models import Account, InvalidRecord, OnboardingItem, OnboardingPlan, Renewal
 from cstui.domain.renewals import (
     KPIConfig,
     Period,

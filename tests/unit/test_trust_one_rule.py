@@ -11,7 +11,8 @@ import pytest
 
 from cstui import clock
 from cstui.domain import metrics
-from cstui.domain.models import Account, OnboardingItem, OnboardingPlan, Stage
+from cstui.domain.enums import Stage
+from cstui.domain.models import Account, OnboardingItem, OnboardingPlan
 from cstui.domain.renewals import Period, compute_kpis
 from cstui.domain.templates import first_value_day, plan_ttv
 from cstui.workspace import Workspace

@@ -15,13 +15,8 @@ from click.testing import CliRunner
 from cstui import clock, i18n
 from cstui.cli import main
 from cstui.domain.config import ConfigError
-from cstui.domain.health import (
-    Band,
-    EnoughData,
-    default_health_config,
-    parse_health_config,
-    thin_data,
-)
+from cstui.domain.health import Band, EnoughData, thin_data
+from cstui.domain.health_config import default_health_config, parse_health_config
 from cstui.workspace import Workspace
 
 DAY = date(2026, 9, 14)

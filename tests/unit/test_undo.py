@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from cstui.domain.models import LoopStatus, Task
+from cstui.domain.enums import LoopStatus
+from cstui.domain.models import Task
 from cstui.i18n import render
 from cstui.workspace import Workspace
 from tests.conftest import TODAY

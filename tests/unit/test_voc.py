@@ -4,15 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from cstui.domain.models import (
-    Account,
-    FeatureRequest,
-    InvalidRecord,
-    LoopStatus,
-    Stage,
-    TaskSource,
-    Tier,
-)
+from cstui.domain.enums import LoopStatus, Stage, TaskSource, Tier
+from cstui.domain.models import Account, FeatureRequest, InvalidRecord
 from cstui.domain.renewals import KPIConfig
 from cstui.domain.tiers import suggest, tier_for_arr
 from cstui.domain.voc import next_status, rank_requests

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date
 
-from cstui.domain.models import OnboardingItem, OnboardingPlan, OwnerSide
+from cstui.domain.enums import OwnerSide
+from cstui.domain.models import OnboardingItem, OnboardingPlan
 from cstui.domain.templates import OnboardingTemplate, current_phase, next_step_due
 from cstui.i18n import language, t
 from cstui.ui.forms import Field

@@ -11,7 +11,8 @@ from datetime import date, timedelta
 from rich.text import Text
 from textual.widgets.option_list import Option
 
-from cstui.domain.models import OnboardingItem, OnboardingPlan, OwnerSide
+from cstui.domain.enums import OwnerSide
+from cstui.domain.models import OnboardingItem, OnboardingPlan
 from cstui.domain.templates import OnboardingTemplate, Progress, phase_order, roadmap
 from cstui.i18n import fmt_date, language, t
 from cstui.sanitize import clean

@@ -23,7 +23,8 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from cstui import clock
-from cstui.domain.models import QBR, InvalidRecord, QBRStatus
+from cstui.domain.enums import QBRStatus
+from cstui.domain.models import QBR, InvalidRecord
 from cstui.domain.qbr import SECTIONS, QBRData, default_period, parse_period, unfinished
 from cstui.domain.renewals import Period
 from cstui.i18n import fmt_date, language, t

@@ -12,7 +12,8 @@ from pathlib import Path
 
 from rich.text import Text
 
-from cstui.domain.models import QBR, ObjectiveStatus, QBRStatus
+from cstui.domain.enums import ObjectiveStatus, QBRStatus
+from cstui.domain.models import QBR
 from cstui.domain.qbr import KPIRow, QBRData, ROIRow, StoryRow, months_label
 from cstui.domain.roi import percent
 from cstui.i18n import fmt_date, money, t

@@ -9,16 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, timedelta
 
-from cstui.domain.models import (
-    KPI,
-    Account,
-    Audience,
-    Contact,
-    Objective,
-    ObjectiveStatus,
-    ROIInputs,
-    SuccessPlan,
-)
+from cstui.domain.enums import Audience, ObjectiveStatus
+from cstui.domain.models import KPI, Account, Contact, Objective, ROIInputs, SuccessPlan
 from cstui.domain.success import SuccessTemplate
 from cstui.i18n import fmt_date, t
 from cstui.sanitize import clean

@@ -19,12 +19,8 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from cstui import clock
-from cstui.domain.models import (
-    Account,
-    Audience,
-    Objective,
-    SuccessPlan,
-)
+from cstui.domain.enums import Audience
+from cstui.domain.models import Account, Objective, SuccessPlan
 from cstui.domain.success import (
     ObjectiveSummary,
     coverage,

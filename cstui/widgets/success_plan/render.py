@@ -13,15 +13,8 @@ from rich.table import Table
 from rich.text import Text
 
 from cstui.domain import roi as roi_domain
-from cstui.domain.models import (
-    KPI,
-    Audience,
-    Contact,
-    Objective,
-    ObjectiveStatus,
-    ROIInputs,
-    SuccessPlan,
-)
+from cstui.domain.enums import Audience, ObjectiveStatus
+from cstui.domain.models import KPI, Contact, Objective, ROIInputs, SuccessPlan
 from cstui.domain.success import ObjectiveSummary, bar_fraction, template
 from cstui.i18n import fmt_date, humanize, language, money, t
 from cstui.sanitize import clean
