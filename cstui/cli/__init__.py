@@ -8,6 +8,10 @@ Every command that reads data takes ``--data-dir`` (or ``CSTUI_DATA_DIR``) and `
 ``CSTUI_TEAM=1``); typed before the command they mean the same as after it (``common.Group``).
 Errors are one clear line on stderr and a non-zero exit code; nothing here prints secrets or
 raw tracebacks for expected problems (a corrupt file, a bad row, a missing account).
+
+``--help`` and click's usage errors are in the user's language (``--lang`` anywhere on the
+command line, else the locale): every command is a ``common.Command`` or ``common.Group``,
+whose help is looked up in ``locale/<lang>/cli_help.json`` (``helptext.py``).
 """
 
 from __future__ import annotations

@@ -19,12 +19,12 @@ from pathlib import Path
 
 import click
 
-from cstui.cli.common import fail, team_option
+from cstui.cli.common import Command, fail, team_option
 from cstui.exitcodes import EXIT_CANCELLED, EXIT_OK, EXIT_STORAGE
 from cstui.sanitize import clean
 
 
-@click.command(name="clone", context_settings={"help_option_names": ["-h", "--help"]})
+@click.command(cls=Command, name="clone", context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("remote")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @team_option

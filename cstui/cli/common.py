@@ -20,6 +20,7 @@ import click
 from click.core import ParameterSource
 
 from cstui import i18n
+from cstui.cli.helptext import Translated, say
 from cstui.exitcodes import EXIT_DATA, EXIT_ERROR, EXIT_STORAGE
 from cstui.paths import default_data_dir
 from cstui.sanitize import clean
@@ -30,14 +31,24 @@ if TYPE_CHECKING:  # imported when used: `cstui serve` (run per hub sync) never 
     from cstui.workspace import Workspace
 
 
-class Group(click.Group):
+class Command(Translated, click.Command):
+    """A ``cstui`` command: its help in the user's language (:mod:`cstui.cli.helptext`).
+
+    Every command is one (``cls=Command``, or made by a :class:`Group`'s ``command``)."""
+
+
+class Group(Translated, click.Group):
     """A ``cstui`` command group: subcommands imported on first use, options in any position.
 
     ``lazy`` maps a subcommand name to ``module:attribute``. An option given to a group before
     the subcommand (``cstui --data-dir X today``) must be one the command that finally runs
     accepts; it then means what it means after the subcommand (see :func:`inherited`).
-    Otherwise it is refused (exit 2), never silently ignored.
+    Otherwise it is refused (exit 2), never silently ignored. Its help, and that of the
+    commands it makes (``command_class``), is in the user's language as for :class:`Command`.
     """
+
+    command_class = Command
+    group_class = type
 
     def __init__(self, *args: Any, lazy: Mapping[str, str] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -100,7 +111,8 @@ def _refuse_misplaced(ctx: click.Context, command: click.Command, path: str) -> 
     while here is not None:
         for option in _typed(here):
             if option.name not in accepted:
-                raise click.UsageError(f"{option.opts[0]} does not apply to '{path}'.", ctx)
+                words = say("cli.usage.misplaced", option=option.opts[0], path=path)
+                raise click.UsageError(words, ctx)
         here = here.parent
 
 

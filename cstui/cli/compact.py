@@ -8,10 +8,10 @@ from pathlib import Path
 
 import click
 
-from cstui.cli.common import data_dir_option, opened, team_option
+from cstui.cli.common import Command, data_dir_option, opened, team_option
 
 
-@click.command()
+@click.command(cls=Command)
 @data_dir_option
 @team_option
 def compact(data_dir: Path | None, team: bool) -> None:

@@ -10,13 +10,13 @@ from pathlib import Path
 import click
 
 from cstui import i18n
-from cstui.cli.common import fail, lang_option, run_app, team_option
+from cstui.cli.common import Command, fail, lang_option, run_app, team_option
 from cstui.demo.build import build_demo
 from cstui.workspace import Workspace
 from cstui.workspace.rows_cache import kept_rows_path
 
 
-@click.command()
+@click.command(cls=Command)
 @click.option("--accounts", type=click.IntRange(1, 200_000), default=60, show_default=True)
 @click.option("--seed", type=int, default=1, show_default=True)
 @click.option(

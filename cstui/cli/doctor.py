@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from cstui.cli.common import data_dir_option, fail, no_data, team_option
+from cstui.cli.common import Command, data_dir_option, fail, no_data, team_option
 from cstui.domain.models import Account
 from cstui.exitcodes import EXIT_ACTION
 from cstui.paths import default_data_dir
@@ -23,7 +23,7 @@ from cstui.store import StoreError
 from cstui.workspace import Workspace
 
 
-@click.command()
+@click.command(cls=Command)
 @data_dir_option
 @team_option
 def doctor(data_dir: Path | None, team: bool) -> None:

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import click
 
-from cstui.cli.common import data_dir_option, team_option
+from cstui.cli.common import Command, data_dir_option, team_option
 from cstui.paths import default_data_dir
 
 
-@click.command(name="serve", context_settings={"help_option_names": ["-h", "--help"]})
+@click.command(cls=Command, name="serve", context_settings={"help_option_names": ["-h", "--help"]})
 @data_dir_option
 @team_option
 @click.option(

@@ -19,7 +19,7 @@ from typing import Any
 
 import click
 
-from cstui.cli.common import data_dir_option, fail, no_data, team_option
+from cstui.cli.common import Command, data_dir_option, fail, no_data, team_option
 from cstui.cli.jsonout import emit
 from cstui.exitcodes import (
     EXIT_ACTION,
@@ -251,7 +251,7 @@ def _ask(service: SyncService) -> int:
     return settled
 
 
-@click.command(name="sync", context_settings={"help_option_names": ["-h", "--help"]})
+@click.command(cls=Command, name="sync", context_settings={"help_option_names": ["-h", "--help"]})
 @data_dir_option
 @team_option
 @click.option(

@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from cstui import clock, i18n
-from cstui.cli.common import data_dir_option, fail, lang_option, opened, read_team_option
+from cstui.cli.common import Command, data_dir_option, fail, lang_option, opened, read_team_option
 from cstui.cli.jsonout import emit
 from cstui.domain.models import Task
 from cstui.i18n import t
@@ -74,7 +74,7 @@ def render_text(rows: list[dict[str, Any]], heading: str, *, show_owner: bool) -
     return "\n".join(lines)
 
 
-@click.command()
+@click.command(cls=Command)
 @data_dir_option
 @read_team_option
 @lang_option

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from cstui import clock, i18n
-from cstui.cli.common import data_dir_option, lang_option, opened, read_team_option
+from cstui.cli.common import Command, data_dir_option, lang_option, opened, read_team_option
 from cstui.cli.jsonout import emit
 from cstui.i18n import t
 from cstui.sanitize import clean, fit_cells
@@ -45,7 +45,7 @@ def render_text(digest: TodayDigest) -> str:
     return "\n".join(lines)
 
 
-@click.command()
+@click.command(cls=Command)
 @data_dir_option
 @read_team_option
 @lang_option

@@ -108,4 +108,4 @@ def test_the_root_command_imports_no_subcommand_module() -> None:
         "print(','.join(sorted(loaded)))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "cstui.cli.common"
+    assert out.stdout.strip() == "cstui.cli.common,cstui.cli.helptext"  # shared, not commands
