@@ -13,7 +13,7 @@ from datetime import date
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from cstui import clock
+from cstui import clock, i18n
 from cstui.config import Settings
 from cstui.domain import tiers
 from cstui.domain.enums import Forecast, Outcome, Stage, Table
@@ -165,10 +165,19 @@ class Renewals(Health):
             try:
                 cfg = kpi.parse_kpi_config(path.read_text(encoding="utf-8"), str(path), cfg)
             except kpi.KPIConfigError as exc:
-                errors.append(f"{exc} (the default KPI settings are used instead)")
+                errors.append(i18n.t("config.kept.kpis", error=exc))
             except (OSError, UnicodeDecodeError) as exc:
-                errors.append(f"{path}: cannot be read ({exc}); defaults are used.")
+                errors.append(i18n.t("config.kept.unreadable", path=path, detail=exc))
         return cfg, errors
+
+    @property
+    def warnings(self) -> list[str]:
+        """The store's and the settings' warnings, and a user kpis.toml's mistakes: the file
+        is read and checked when there is one (the shipped settings alone are not)."""
+        found = super().warnings
+        if (config_dir() / "kpis.toml").is_file():
+            found.extend(self._kpi_settings[1])
+        return found
 
     @property
     def kpi_config(self) -> kpi.KPIConfig:

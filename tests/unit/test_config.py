@@ -184,3 +184,30 @@ def test_every_field_label_and_message_has_both_languages() -> None:
     for model in Record.__subclasses__():
         for key in model.labels.values():
             assert key in english, (model.__name__, key)
+
+
+def test_a_broken_kpis_toml_is_reported_and_the_defaults_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A mistake in the user's kpis.toml was dropped without a word (the defaults were used
+    and nothing said so): it is a warning of the workspace, as health.toml's are."""
+    from cstui.store import Store
+    from cstui.workspace import Workspace
+
+    config = tmp_path / "config"
+    config.mkdir()
+    monkeypatch.setenv("CSTUI_CONFIG_DIR", str(config))
+    ws = Workspace(Store(tmp_path / "data", actor="me"), user="me")
+    assert ws.warnings == []
+    assert "_kpi_settings" not in vars(ws)  # no user file: nothing read to say so
+    ws.close()
+    (config / "kpis.toml").write_text('\ncsat_method = "median"\n', encoding="utf-8")
+    ws = Workspace(Store(tmp_path / "data", actor="me"), user="me")
+    try:
+        (warning,) = ws.warnings
+        assert str(config / "kpis.toml") in warning
+        assert 'line 2, key "csat_method"' in warning
+        assert warning.endswith("(the default KPI settings are used instead)")
+        assert ws.kpi_config.csat_method == "share"
+    finally:
+        ws.close()
