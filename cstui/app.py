@@ -26,7 +26,9 @@ from textual import events, work
 from textual.binding import Binding, BindingType
 from textual.command import Provider
 from textual.driver import Driver
+from textual.message import Message
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widget import Widget
 from textual.worker import WorkerFailed
 
@@ -46,6 +48,9 @@ WATCHED_POLL_SECONDS = 30.0
 WATCH_DELAY_SECONDS = 0.05
 """A burst of writes (a sync's pages, a teammate's bulk edit) gives one poll."""
 HEALTH_CHUNK = 100
+HOLD_KEYS_S = 0.5
+"""The longest keys wait for the key before them or for a screen it opened (see
+``CSApp.on_event``): only a mark or a screen that never arrives takes that long."""
 SCREENS: Final = {
     "today": "cstui.screens.today:TodayScreen",
     "kpis": "cstui.screens.kpis:KPIScreen",
@@ -97,6 +102,13 @@ class CSApp(WorkspaceApp):
         self._watch_poll: asyncio.TimerHandle | None = None
         self._handed_keys: deque[events.Key] = deque(maxlen=64)
         """Keys :meth:`on_key` handed to a text field (never handed twice)."""
+        self._held: deque[events.Key] = deque()
+        """Keys read while an earlier one is still at work (see :meth:`on_event`)."""
+        self._in_flight: KeyHandled | None = None
+        """The mark sent after the last key handed to a widget, until it comes back."""
+        self._opening: Screen[Any] | None = None
+        """A screen pushed and not yet drawn: keys wait for it."""
+        self._hold_timer: Timer | None = None
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "key.quit"),
@@ -123,6 +135,72 @@ class CSApp(WorkspaceApp):
         Binding("Y", "show('sync')", "key.syncui.sync", show=False),
         Binding("C", "show('conflicts')", "key.syncui.conflicts", show=False),
     ]
+
+    async def on_event(self, event: events.Event) -> None:
+        """Keys act in the order they were typed, on the screen the keys before them led to.
+
+        Textual runs a priority binding as soon as it reads the key, but hands other keys
+        to the focused widget's queue, where a binding further up runs later. So "t j j
+        Enter" typed fast (or arriving in one SSH packet) moved and opened the portfolio's
+        row, and Today came up over that account afterwards. Here a key read while the
+        key before it is still travelling up from the widget it was handed to (a mark sent
+        after it has not come back), or while a screen it opened is not yet drawn, waits,
+        and goes on once that is done: to the new screen.
+        """
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            if self._in_flight is not None or self._opening is not None or self._held:
+                self._held.append(event)
+                self._hold_for_at_most(HOLD_KEYS_S)
+                return
+            await self._read_key(event)
+            return
+        await super().on_event(event)
+
+    async def _read_key(self, event: events.Key) -> None:
+        target = self.focused or self.screen
+        await super().on_event(event)
+        if event.is_forwarded:  # handed to ``target``: the mark follows it up the DOM
+            self._in_flight = KeyHandled()
+            target.post_message(self._in_flight)
+
+    async def on_key_handled(self, message: KeyHandled) -> None:
+        if message is self._in_flight:
+            self._in_flight = None
+            await self._release_keys()
+
+    def push_screen(self, *args: Any, **kwargs: Any) -> Any:
+        """Keys typed after one that opens a screen wait until it is drawn (its widgets
+        mounted and focused), then go to it."""
+        result = super().push_screen(*args, **kwargs)
+        screen = self.screen
+        self._opening = screen
+        screen.call_after_refresh(self._screen_drawn, screen)
+        return result
+
+    async def _screen_drawn(self, screen: Screen[Any]) -> None:
+        if self._opening is screen:
+            self._opening = None
+            await self._release_keys()
+
+    async def _release_keys(self) -> None:
+        """Read the held keys, in order, until one of them has to be waited for again."""
+        while self._held and self._in_flight is None and self._opening is None:
+            await self._read_key(self._held.popleft())
+        if not self._held and self._hold_timer is not None:
+            self._hold_timer.stop()
+            self._hold_timer = None
+
+    def _hold_for_at_most(self, seconds: float) -> None:
+        """A mark that never comes back (its widget removed) or a screen never drawn
+        (dismissed at once) must not keep the keys: after ``seconds`` they go on."""
+        if self._hold_timer is None:
+            self._hold_timer = self.set_timer(seconds, self._stop_holding)
+
+    async def _stop_holding(self) -> None:
+        self._hold_timer = None
+        self._in_flight = None
+        self._opening = None
+        await self._release_keys()
 
     def on_key(self, event: events.Key) -> None:
         """A printable key that reaches the app while a text field has the focus was read
@@ -461,6 +539,12 @@ class CSApp(WorkspaceApp):
     def on_unmount(self) -> None:
         self._stop_polling()
         self.workspace.close()
+
+
+class KeyHandled(Message):
+    """Sent to a widget right after a key handed to it: it comes back to the app after
+    the key has been dealt with there and by every node above (a binding that opens a
+    screen included), as messages are handled in order."""
 
 
 def create_app(

@@ -5,6 +5,9 @@ queues the other keys for the focused widget)."""
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 from textual import events
 
 from cstui.app import create_app
@@ -113,3 +116,43 @@ async def test_text_typed_while_a_form_opens_lands_in_its_first_field(demo_ws: W
         assert isinstance(app.focused, Input)
         assert app.focused.value == "Quarterly budget, tuned"
         assert [type(s).__name__ for s in app.screen_stack][-2:] == ["AccountScreen", "FormScreen"]
+
+
+async def _stack_after(data: Path, keys: list[str], *, fast: bool) -> list[object]:
+    """The screens (and the account open, if any) after ``keys``: typed at once, or one
+    at a time waiting for the app each time, as a slow typist would."""
+    app = create_app(Workspace.open(data, user="me"), poll=False, rescore=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        if fast:
+            _type(app, *keys)
+        else:
+            for key in keys:
+                await pilot.press(key)
+                await pilot.pause()
+        for _ in range(8):
+            await pilot.pause()
+        return [
+            (type(s).__name__, getattr(s, "account_id", None), getattr(s, "current", None))
+            for s in app.screen_stack
+        ]
+
+
+async def test_keys_typed_fast_after_one_that_opens_a_screen_go_to_that_screen(
+    demo_dir: Path, tmp_path: Path
+) -> None:
+    """ "t j j Enter" typed fast moved and opened the portfolio's row, and Today came up
+    over that account afterwards: the keys after "t" belong to Today, as when typed
+    slowly. Likewise a digit typed right after Enter opens that tab of the account."""
+    data = tmp_path / "data"
+    shutil.copytree(demo_dir, data)
+    for keys in (["t", "j", "j", "enter"], ["t", "j", "enter"], ["j", "enter", "3"]):
+        slow = await _stack_after(data, keys, fast=False)
+        fast = await _stack_after(data, keys, fast=True)
+        assert fast == slow, keys
+        assert [name for name, *_ in fast][:2] == (
+            ["PortfolioScreen", "TodayScreen"]
+            if keys[0] == "t"
+            else ["PortfolioScreen", "AccountScreen"]
+        )
