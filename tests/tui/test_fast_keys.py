@@ -118,7 +118,9 @@ async def test_text_typed_while_a_form_opens_lands_in_its_first_field(demo_ws: W
         assert [type(s).__name__ for s in app.screen_stack][-2:] == ["AccountScreen", "FormScreen"]
 
 
-async def _stack_after(data: Path, keys: list[str], *, fast: bool) -> list[object]:
+async def _stack_after(
+    data: Path, keys: list[str], *, fast: bool
+) -> list[tuple[str, object, object]]:
     """The screens (and the account open, if any) after ``keys``: typed at once, or one
     at a time waiting for the app each time, as a slow typist would."""
     app = create_app(Workspace.open(data, user="me"), poll=False, rescore=False)
