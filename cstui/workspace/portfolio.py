@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, replace
 from datetime import date
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from cstui import clock, i18n
 from cstui.config import Settings
@@ -43,9 +43,6 @@ from cstui.workspace.rows_cache import (
     rows_code_version,
     write_kept_rows,
 )
-
-if TYPE_CHECKING:
-    pass
 
 
 @dataclass(frozen=True)
@@ -109,6 +106,31 @@ class RowSettings:
 
 
 _CSTUI = Path(__file__).resolve().parent.parent
+_SETTINGS_CODE = (
+    "config.py",
+    "domain/config.py",
+    "domain/health_config.py",
+    "domain/renewals.py",
+    "workspace/health.py",
+    "workspace/renewals.py",
+    "workspace/portfolio.py",
+)
+
+
+def _settings_sources(folder: Path) -> str | None:
+    """A fingerprint of what :meth:`Portfolio.row_settings` follows from: the shipped and
+    the user's health.toml and kpis.toml (``folder`` is the config folder), and the code
+    reading them; None when that code cannot be read (then nothing is kept)."""
+    shipped = resources.files("cstui").joinpath("defaults")
+    return files_fingerprint(
+        [
+            shipped.joinpath("health.toml"),
+            shipped.joinpath("kpis.toml"),
+            folder / "health.toml",
+            config_dir() / "kpis.toml",  # where Renewals reads it
+        ],
+        code=[_CSTUI / name for name in _SETTINGS_CODE],
+    )
 
 
 class Portfolio(Renewals):
@@ -130,6 +152,11 @@ class Portfolio(Renewals):
         self._rows_kept: list[str] | None = None
         """The versions of the tables the kept rows file was read or written for."""
         self._row_settings: RowSettings | None = None
+        folder = config_dir() if settings is None else settings.directory
+        self._sources_at_open = None if folder is None else _settings_sources(folder)
+        """What the row settings follow from, as it was when this workspace opened (the
+        configs are read then or later): kept settings are used only if they match it,
+        and written with it only if the files are the same when they are written."""
         super().__init__(store, user=user, settings=settings)
 
     def _forget(self, ch: Change, account_id: str | None) -> None:
@@ -170,40 +197,11 @@ class Portfolio(Renewals):
             )
         return self._row_settings
 
-    def _settings_sources(self) -> str | None:
-        """A fingerprint of what :meth:`row_settings` follows from (the shipped and the
-        user's health.toml and kpis.toml, and the code reading them); None when the
-        settings were not read from files alone."""
-        folder = self.settings.directory
-        if folder is None:
-            return None
-        shipped = resources.files("cstui").joinpath("defaults")
-        return files_fingerprint(
-            [
-                shipped.joinpath("health.toml"),
-                shipped.joinpath("kpis.toml"),
-                folder / "health.toml",
-                config_dir() / "kpis.toml",  # where Renewals reads it
-                *(
-                    _CSTUI / code
-                    for code in (
-                        "config.py",
-                        "domain/config.py",
-                        "domain/health_config.py",
-                        "domain/renewals.py",
-                        "workspace/health.py",
-                        "workspace/renewals.py",
-                        "workspace/portfolio.py",
-                    )
-                ),
-            ]
-        )
-
     def _kept_settings(self, kept: object) -> None:
         """Use the row settings kept with the rows when their files are unchanged."""
         if self._row_settings is not None or not isinstance(kept, dict):
             return
-        sources = self._settings_sources()
+        sources = self._sources_at_open
         if sources is None or kept.get("sources") != sources:
             return
         try:
@@ -399,7 +397,10 @@ class Portfolio(Renewals):
         rows, day, key = self._rows, self._rows_day, self._rows_key()
         if rows is None or key is None or key == self._rows_kept or day != clock.today():
             return False  # none, kept already, or counted for a day that is over
-        settings, sources = self.row_settings(), self._settings_sources()
+        settings, sources = self.row_settings(), self._sources_at_open
+        folder = self.settings.directory
+        if folder is None or (sources is not None and _settings_sources(folder) != sources):
+            sources = None  # set by code since, or a config file changed since it was read
         unscored = list(self._unscored)
         columns = row_columns(sort_rows(list(rows.values()), FIRST_SORT))
         # After the columns: a row changed while they were made is one the journal lists.

@@ -61,14 +61,17 @@ class Readable(Protocol):
     def read_bytes(self) -> bytes: ...
 
 
-def files_fingerprint(sources: Iterable[Readable]) -> str | None:
-    """A fingerprint of the files' contents (a missing file counts as such); None when one
-    cannot be read: equal fingerprints, equal files."""
+def files_fingerprint(sources: Iterable[Readable], code: Iterable[Readable] = ()) -> str | None:
+    """A fingerprint of the files' contents: equal fingerprints, equal files. A missing
+    source counts as such (no user file); None when a source cannot be read or a ``code``
+    file is missing (an install without sources: its changes could not be seen)."""
     digest = hashlib.blake2b(digest_size=12)
-    for source in sources:
+    for source, required in [*((s, False) for s in sources), *((c, True) for c in code)]:
         try:
             data = source.read_bytes()
         except FileNotFoundError:
+            if required:
+                return None
             digest.update(b"\0missing\0")
             continue
         except OSError:

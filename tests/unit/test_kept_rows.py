@@ -446,3 +446,30 @@ def test_rows_are_kept_in_the_order_the_portfolio_opens_in(data: Path, cache: Pa
         assert set(expected) == set(rows)
     finally:
         ws.close()
+
+
+def test_a_config_edited_during_a_session_is_read_at_the_next_start(
+    data: Path, cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Settings read at a session's start and kept at its close are vouched for by the
+    config files as they were when read: kpis.toml edited meanwhile (the close folding
+    the journal, so the rows are kept again) is read at the next start, not hidden."""
+    config = tmp_path / "config"
+    config.mkdir()
+    monkeypatch.setenv("CSTUI_CONFIG_DIR", str(config))
+    keep(data)
+    ws = Workspace.open(data)
+    rows = ws.portfolio()
+    assert ws.report_currency == "JPY"
+    (config / "kpis.toml").write_text(
+        '[currency]\nreport = "USD"\n\n[currency.rates]\nJPY = 0.005\n', encoding="utf-8"
+    )
+    ws.update_account(rows[0].id, {"name": "Renamed KK"})
+    ws.store.close_checkpoint_bytes = 0  # this close folds: a new snapshot, rows kept again
+    ws.close()
+    for _ in range(2):
+        ws = Workspace.open(data)
+        yen = next(r for r in ws.portfolio() if r.currency == "JPY")
+        assert ws.report_currency == "USD"
+        assert yen.arr_report == pytest.approx(yen.arr * 0.005)
+        ws.close()
