@@ -142,45 +142,72 @@ class CSApp(WorkspaceApp):
         Textual runs a priority binding as soon as it reads the key, but hands other keys
         to the focused widget's queue, where a binding further up runs later. So "t j j
         Enter" typed fast (or arriving in one SSH packet) moved and opened the portfolio's
-        row, and Today came up over that account afterwards. Here a key read while the
-        key before it is still travelling up from the widget it was handed to (a mark sent
-        after it has not come back), or while a screen it opened is not yet drawn, waits,
-        and goes on once that is done: to the new screen.
+        row, and Today came up over that account afterwards. Here, after each key, a mark
+        is sent where the key went (or to what has the focus after its priority binding),
+        and a second one where the focus is when the first comes back: queued behind what
+        the key's bindings posted (a row's Selected, a form's Submitted, a tab's focus).
+        A key read before both came back, or while a screen it opened is not yet drawn,
+        waits, then goes on: to the new screen.
         """
         if isinstance(event, events.Key) and not event.is_forwarded:
             if self._in_flight is not None or self._opening is not None or self._held:
                 self._held.append(event)
-                self._hold_for_at_most(HOLD_KEYS_S)
+                if self._hold_timer is None:
+                    self._hold_timer = self.set_timer(HOLD_KEYS_S, self._stop_holding)
                 return
             await self._read_key(event)
             return
         await super().on_event(event)
 
     async def _read_key(self, event: events.Key) -> None:
-        target = self.focused or self.screen
+        before = self.focused or self.screen
         await super().on_event(event)
-        if event.is_forwarded:  # handed to ``target``: the mark follows it up the DOM
-            self._in_flight = KeyHandled()
-            target.post_message(self._in_flight)
+        self._send_mark(before if event.is_forwarded else (self.focused or self.screen), 1)
+
+    def _send_mark(self, target: Widget, round_: int) -> None:
+        mark = KeyHandled(round_)
+        if target.post_message(mark):  # False: it is closing, nothing to wait for
+            self._in_flight = mark
+            self._waiting()
 
     async def on_key_handled(self, message: KeyHandled) -> None:
-        if message is self._in_flight:
-            self._in_flight = None
-            await self._release_keys()
+        if message is not self._in_flight:
+            return
+        if message.round == 1:
+            self._send_mark(self.focused or self.screen, 2)
+            if self._in_flight is not message:
+                return
+        self._in_flight = None
+        await self._release_keys()
 
     def push_screen(self, *args: Any, **kwargs: Any) -> Any:
         """Keys typed after one that opens a screen wait until it is drawn (its widgets
         mounted and focused), then go to it."""
         result = super().push_screen(*args, **kwargs)
-        screen = self.screen
-        self._opening = screen
-        screen.call_after_refresh(self._screen_drawn, screen)
+        self._wait_for_screen()
         return result
 
-    async def _screen_drawn(self, screen: Screen[Any]) -> None:
+    def switch_screen(self, *args: Any, **kwargs: Any) -> Any:
+        """As :meth:`push_screen` (an account opened from another account replaces it)."""
+        result = super().switch_screen(*args, **kwargs)
+        self._wait_for_screen()
+        return result
+
+    def _wait_for_screen(self) -> None:
+        screen = self.screen
+        self._opening = screen
+        self._waiting()
+        screen.call_after_refresh(self._screen_drawn, screen)
+
+    def _screen_drawn(self, screen: Screen[Any]) -> None:
         if self._opening is screen:
             self._opening = None
-            await self._release_keys()
+            self.call_later(self._release_keys)  # on the app's own task, in its order
+
+    def _waiting(self) -> None:
+        """A new wait began: the held keys may wait for it up to ``HOLD_KEYS_S``."""
+        if self._hold_timer is not None:
+            self._hold_timer.reset()
 
     async def _release_keys(self) -> None:
         """Read the held keys, in order, until one of them has to be waited for again."""
@@ -190,17 +217,14 @@ class CSApp(WorkspaceApp):
             self._hold_timer.stop()
             self._hold_timer = None
 
-    def _hold_for_at_most(self, seconds: float) -> None:
+    def _stop_holding(self) -> None:
         """A mark that never comes back (its widget removed) or a screen never drawn
-        (dismissed at once) must not keep the keys: after ``seconds`` they go on."""
-        if self._hold_timer is None:
-            self._hold_timer = self.set_timer(seconds, self._stop_holding)
-
-    async def _stop_holding(self) -> None:
+        (dismissed at once) must not keep the keys: after ``HOLD_KEYS_S`` of one wait,
+        they go on."""
         self._hold_timer = None
         self._in_flight = None
         self._opening = None
-        await self._release_keys()
+        self.call_later(self._release_keys)
 
     def on_key(self, event: events.Key) -> None:
         """A printable key that reaches the app while a text field has the focus was read
@@ -246,8 +270,8 @@ class CSApp(WorkspaceApp):
         gc.freeze()  # the loaded book is long-lived: keep the collector from rescanning it
         # `cstui` starts with the collector off (cstui.cli.main): on after the first frame.
         self.call_after_refresh(gc.enable)
-        for warning in self.workspace.warnings:
-            self.notify(warning, severity="warning", timeout=10, markup=False)
+        # After the first frame: a user's kpis.toml is read and checked for them (pydantic).
+        self.call_after_refresh(self._say_warnings)
         on_workspace_change(self, self._on_workspace_event)
         if self._poll:
             # After the first frame: watching the folder loads ctypes (~30 ms). A write in
@@ -257,6 +281,10 @@ class CSApp(WorkspaceApp):
             self.call_after_refresh(self.rescore_all)  # the first frame does not wait
         self.call_after_refresh(self._warm_up)
         self.app_resume_signal.subscribe(self, self._redraw_after_resume)
+
+    def _say_warnings(self) -> None:
+        for warning in self.workspace.warnings:
+            self.notify(warning, severity="warning", timeout=10, markup=False)
 
     def _redraw_after_resume(self, _app: object) -> None:
         """Back from Ctrl+Z (`fg`): draw the whole screen again. The terminal's screen
@@ -544,7 +572,12 @@ class CSApp(WorkspaceApp):
 class KeyHandled(Message):
     """Sent to a widget right after a key handed to it: it comes back to the app after
     the key has been dealt with there and by every node above (a binding that opens a
-    screen included), as messages are handled in order."""
+    screen included), as messages are handled in order. ``round`` 2 is the one sent where
+    the focus is once round 1 is back."""
+
+    def __init__(self, round_: int) -> None:
+        super().__init__()
+        self.round = round_
 
 
 def create_app(
