@@ -9,6 +9,7 @@ reading: しなの finds 株式会社信濃アグリ through shinano-agri.co.jp,
 
 from __future__ import annotations
 
+import heapq
 from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
@@ -111,28 +112,28 @@ class AccountsProvider(Provider):
         forms = needles(query)
         if not forms:
             return
-        found = 0
+        # The best MAX_HITS, names starting with the text first, then by name: the same
+        # ones whatever order the rows come in (kept between runs or built anew).
+        matches: list[tuple[float, str, PortfolioRow, str]] = []
         for row in app.workspace.portfolio():
             hit = next(((f, p) for f in forms if (p := row.search_key.find(f)) >= 0), None)
-            if hit is None:
-                continue
-            needle, pos = hit
+            if hit is not None:
+                matches.append((-1.0 if hit[1] == 0 else -0.8, row.search_key, row, hit[0]))
+        for neg_score, _key, row, needle in heapq.nsmallest(
+            MAX_HITS, matches, key=lambda m: (m[0], m[1], m[2].id)
+        ):
             name = clean(row.name)
             display = Content(name)
             start = fold(name).find(needle)
             if start >= 0 and len(fold(name)) == len(name):
                 display = display.stylize("bold reverse", start, start + len(needle))
-            score = 1.0 if pos == 0 else 0.8
             yield Hit(
-                score,
+                -neg_score,
                 display,
                 partial(app.open_account, row.id, replace=True),
                 text=name,
                 help=account_help(row),
             )
-            found += 1
-            if found >= MAX_HITS:
-                return
 
 
 class ActionsProvider(Provider):

@@ -10,6 +10,7 @@ from cstui import i18n
 from cstui.app import CSApp, create_app
 from cstui.commands import AccountsProvider, needles, romaji
 from cstui.domain.models import InvalidRecord
+from cstui.domain.portfolio import fold
 from cstui.screens.account import AccountScreen
 from cstui.screens.portfolio import PortfolioScreen
 from cstui.screens.views import ViewPicker
@@ -158,3 +159,22 @@ def test_view_errors_are_in_the_interface_language(demo_ws: Workspace) -> None:
         "「更新間近」という名前のビューはすでにあります。別の名前にしてください。"
     ]
     assert blank.value.fields["name"] == ["ビューの名前を入力してください。"]
+
+
+async def test_a_broad_palette_search_gives_the_same_hits_whatever_the_rows_order(
+    demo_ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """More matches than are shown: the ones shown (names starting with the text first,
+    then by name) do not depend on the order of the rows, which differs between rows
+    kept between runs (the portfolio's first sort) and rows built from the tables."""
+    from cstui.commands import MAX_HITS
+
+    app = _app(demo_ws)
+    async with app.run_test(size=(120, 40)):
+        rows = demo_ws.portfolio()
+        first = [hit.text for hit in await _hits(app, "a")]
+        monkeypatch.setattr(type(demo_ws), "portfolio", lambda self: list(reversed(rows)))
+        again = [hit.text for hit in await _hits(app, "a")]
+    assert len(first) == MAX_HITS  # more accounts match "a" than are shown
+    assert sorted(first) == sorted(again)
+    assert first == sorted(first, key=lambda name: not fold(name).startswith("a"))
