@@ -9,6 +9,7 @@ frame needs no computation. Depends on :mod:`.onboarding` and :mod:`.success_pla
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 from collections import defaultdict
@@ -59,6 +60,25 @@ _BOOK_PASS = 100
 """More accounts than this make a pass over the book: whole tables are read, not each
 account's records."""
 _Groups = Mapping[str, Mapping[str, list[dict[str, Any]]]]
+
+
+@functools.cache
+def _input_models() -> tuple[type[Record], ...]:
+    """The per-account input tables' models: usage, contacts, activities, surveys,
+    onboarding, success plan. Looked up once, not imported again for each account of a
+    pass over the book (nor at start-up, which needs no pydantic)."""
+    from cstui.domain.models import (
+        Activity,
+        Contact,
+        OnboardingPlan,
+        SuccessPlan,
+        SurveyResponse,
+        UsageHistory,
+    )
+
+    return (UsageHistory, Contact, Activity, SurveyResponse, OnboardingPlan, SuccessPlan)
+
+
 """Stored records by table name, then by account id (each list in id order)."""
 RESCORE_LOCK = "rescore"
 """The named store lock (``rescore.lock``) held by the one process rescoring the whole book."""
@@ -100,10 +120,12 @@ class Health(Onboarding, SuccessPlans):
         return max(answers, key=lambda s: (s.date, s.id)).score if answers else None
 
     def rating(self, account_id: str) -> ManualRating | None:
+        record = self.store.peek(RATINGS_TABLE, account_id)
+        if record is None:  # most accounts: no import per account in a pass over the book
+            return None
         from cstui.domain.health_config import ManualRating
 
-        record = self.store.peek(RATINGS_TABLE, account_id)
-        return None if record is None else ManualRating.model_validate(record)
+        return ManualRating.model_validate(record)
 
     def health_inputs(self, account_id: str) -> HealthInputs:
         from cstui.domain.models import Activity, Contact, SurveyResponse
@@ -152,18 +174,10 @@ class Health(Onboarding, SuccessPlans):
         ``groups``: tables already grouped by account (:meth:`_grouped`, by table name).
         None when there is no such account.
         """
-        from cstui.domain.models import (
-            Activity,
-            Contact,
-            OnboardingPlan,
-            SuccessPlan,
-            SurveyResponse,
-            UsageHistory,
-        )
-
         record = self.store.peek(Table.ACCOUNTS, account_id)
         if record is None:
             return None
+        usage_model, contact, activity, survey, onboarding_model, plan_model = _input_models()
 
         def records(model: type[Record]) -> list[dict[str, Any]]:
             group = groups.get(model.table) if groups is not None else None
@@ -171,15 +185,15 @@ class Health(Onboarding, SuccessPlans):
                 return self._light_records(model, account_id)
             return group.get(account_id, [])
 
-        usage = records(UsageHistory)
-        onboarding = records(OnboardingPlan)
-        plan = records(SuccessPlan)
+        usage = records(usage_model)
+        onboarding = records(onboarding_model)
+        plan = records(plan_model)
         return HealthInputs(
             account=LightAccount.from_record(record),
             usage=LightUsage.from_record(usage[0]) if usage else None,
-            contacts=[LightContact.from_record(r) for r in records(Contact)],
-            activities=[LightActivity.from_record(r) for r in records(Activity)],
-            surveys=[LightSurvey.from_record(r) for r in records(SurveyResponse)],
+            contacts=[LightContact.from_record(r) for r in records(contact)],
+            activities=[LightActivity.from_record(r) for r in records(activity)],
+            surveys=[LightSurvey.from_record(r) for r in records(survey)],
             onboarding=LightOnboarding.from_record(onboarding[0]) if onboarding else None,
             success_plan=LightSuccessPlan.from_record(plan[0]) if plan else None,
             override=self.rating(account_id),
@@ -245,18 +259,7 @@ class Health(Onboarding, SuccessPlans):
 
     def _input_groups(self) -> _Groups:
         """The score's per-account inputs grouped by account (for passes over the book)."""
-        from cstui.domain.models import (
-            Activity,
-            Contact,
-            OnboardingPlan,
-            SuccessPlan,
-            SurveyResponse,
-            UsageHistory,
-        )
-
-        # The per-account tables a pass over the book groups by account once (_grouped).
-        grouped = (UsageHistory, Contact, Activity, SurveyResponse, OnboardingPlan, SuccessPlan)
-        return {m.table: self._grouped(m) for m in grouped}
+        return {m.table: self._grouped(m) for m in _input_models()}
 
     def _score(
         self,
@@ -372,8 +375,6 @@ class Health(Onboarding, SuccessPlans):
         before). One history point per day: a second score on the same day replaces it.
         ``nps=False`` leaves out the latest NPS (a pass whose record is not the last);
         ``answers``: the account's survey records when the caller has them at hand."""
-        from cstui.domain.models import SurveyResponse
-
         iso = day.isoformat()
         history = list(current.get("history", ()))  # points are never changed, only replaced
         if result.score is not None:
@@ -385,6 +386,8 @@ class Health(Onboarding, SuccessPlans):
         latest_nps = None
         if nps:
             if answers is None:
+                from cstui.domain.models import SurveyResponse
+
                 answers = self._light_records(SurveyResponse, result.account_id)
             latest_nps = self._latest_nps_of(
                 LightSurvey.from_record(r) for r in answers if r.get("kind", "nps") == "nps"
@@ -462,7 +465,6 @@ class Health(Onboarding, SuccessPlans):
     def refresh_health(
         self, account_ids: Iterable[str] | None = None, as_of: date | None = None
     ) -> int:
-
         day = as_of or clock.today()
         # One pause for the whole pass, and what it made let go before the collector runs
         # again: re-enabled between scoring and writing, its first pass walked every result.

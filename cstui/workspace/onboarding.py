@@ -20,12 +20,9 @@ from cstui.store import Txn
 from cstui.workspace.repo import Write, changed_fields, one_step, validate_plain
 from cstui.workspace.tasks import Tasks
 
-if TYPE_CHECKING:
-    from cstui.domain.models import Account, OnboardingItem, OnboardingPlan, Task
-
-
 if TYPE_CHECKING:  # imported where used: the templates are not needed at start-up
     from cstui.domain import templates as onboarding_rules
+    from cstui.domain.models import Account, OnboardingItem, OnboardingPlan, Task
 
 
 class Onboarding(Tasks):

@@ -32,13 +32,10 @@ from cstui.workspace.activities import Activities
 from cstui.workspace.repo import Write, one_step
 from cstui.workspace.voc import Voc
 
-if TYPE_CHECKING:
-    from cstui.domain.models import QBR, Account, SuccessPlan
-    from cstui.domain.renewals import Period
-
-
 if TYPE_CHECKING:  # imported where used: the review's rules are not needed at start-up
     from cstui.domain import qbr as q
+    from cstui.domain.models import QBR, Account, SuccessPlan
+    from cstui.domain.renewals import Period
 
 
 class QBRs(Activities, Voc):

@@ -25,9 +25,6 @@ from cstui.workspace.repo import changed_fields, elsewhere
 
 if TYPE_CHECKING:
     from cstui.domain import renewals as kpi
-
-
-if TYPE_CHECKING:
     from cstui.domain.history import AccountChange
     from cstui.domain.models import Account, OnboardingPlan, Record, Renewal, SurveyResponse
 

@@ -303,7 +303,6 @@ class Repo:
 
     # ----------------------------------------------------------------- changes
     def _on_changes(self, changes: list[Change]) -> None:
-
         tables: set[str] = set()
         accounts: set[str] = set()
         for ch in changes:
@@ -428,7 +427,6 @@ class Repo:
     the rest of the session."""
 
     def _large_book(self) -> bool:
-
         return self.store.size_hint(Table.ACCOUNTS) >= self.elsewhere_from
 
     def iter_records(self, model: type[R]) -> Iterator[dict[str, Any]]:

@@ -18,7 +18,7 @@ from cstui.i18n import language, t
 from cstui.store import Txn
 from cstui.workspace.accounts import Accounts
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # imported where used: the plans' rules are not needed at start-up
     from cstui.domain.models import (
         KPI,
         InvalidRecord,
@@ -27,9 +27,6 @@ if TYPE_CHECKING:
         ROIInputs,
         SuccessPlan,
     )
-
-
-if TYPE_CHECKING:  # imported where used: the plans' rules are not needed at start-up
     from cstui.domain.success import Problem, SuccessTemplate
 
 

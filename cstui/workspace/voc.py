@@ -17,12 +17,9 @@ from cstui.i18n import t
 from cstui.workspace.renewals import Renewals
 from cstui.workspace.repo import changed_fields, one_step
 
-if TYPE_CHECKING:
-    from cstui.domain.models import FeatureRequest, SurveyResponse, Task
-
-
 if TYPE_CHECKING:  # imported where used: the loop's rules are not needed at start-up
     from cstui.domain import voc
+    from cstui.domain.models import FeatureRequest, SurveyResponse, Task
 
 
 class Voc(Renewals):
