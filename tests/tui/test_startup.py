@@ -19,6 +19,23 @@ from cstui.workspace import Workspace
 REPO = Path(__file__).resolve().parents[2]
 
 
+def _fresh_interpreter(code: str, data: Path, cache: Path | None = None) -> list[str]:
+    """What ``code`` prints (split in words), run with ``data`` as its argument in a new
+    Python: this one imported everything long ago."""
+    env = {**os.environ, "CSTUI_TODAY": "2026-11-23", "CSTUI_USER": "me"}
+    if cache is not None:
+        env["CSTUI_CACHE_DIR"] = str(cache)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+    return subprocess.run(
+        [sys.executable, "-c", code, str(data)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+        timeout=120,
+    ).stdout.split()
+
+
 @pytest.fixture
 def collector_off() -> Iterator[None]:
     """As ``cstui`` starts the app (``cstui.cli.main``); the collector is on again after."""
@@ -86,16 +103,7 @@ asyncio.run(main())
 """
     data = tmp_path / "data"
     shutil.copytree(demo_dir, data)
-    env = {**os.environ, "CSTUI_TODAY": "2026-11-23", "CSTUI_USER": "me"}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
-    out = subprocess.run(
-        [sys.executable, "-c", code, str(data)],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=True,
-        timeout=120,
-    ).stdout.split()
+    out = _fresh_interpreter(code, data)
     # The screen, and a tab's pane; then an account opened without parsing stylesheets
     # or decoding the snapshot's slices.
     assert out == ["False", "False", "True", "True", "AccountScreen", "0", "0"]
@@ -129,21 +137,8 @@ asyncio.run(main())
 """
     data = tmp_path / "data"
     shutil.copytree(demo_dir, data)
-    env = {**os.environ, "CSTUI_TODAY": "2026-11-23", "CSTUI_USER": "me"}
-    env["CSTUI_CACHE_DIR"] = str(tmp_path / "cache")
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
-
-    def run() -> list[str]:
-        return subprocess.run(
-            [sys.executable, "-c", code, str(data)],
-            capture_output=True,
-            text=True,
-            env=env,
-            check=True,
-            timeout=120,
-        ).stdout.split()
-
+    cache = tmp_path / "cache"
     # No rows kept yet: built from the tables, with the configuration read (pydantic).
-    assert run() == ["True", "60", "True"]
+    assert _fresh_interpreter(code, data, cache) == ["True", "60", "True"]
     # Kept: the first frame without pydantic, which the background warm-up imports after.
-    assert run() == ["False", "60", "True"]
+    assert _fresh_interpreter(code, data, cache) == ["False", "60", "True"]
