@@ -24,7 +24,7 @@ from typing import Any, ClassVar, Final
 import rich
 from textual import events, work
 from textual.binding import Binding, BindingType
-from textual.command import Provider
+from textual.command import CommandPalette, Provider
 from textual.driver import Driver
 from textual.message import Message
 from textual.screen import Screen
@@ -107,6 +107,8 @@ class CSApp(WorkspaceApp):
         self._in_flight: KeyHandled | None = None
         """The mark sent after the last key handed to a widget, until it comes back."""
         self._opening: Screen[Any] | None = None
+        self._choosing = False
+        """Enter was read in the command palette: keys wait for its command to have run."""
         """A screen pushed and not yet drawn: keys wait for it."""
         self._hold_timer: Timer | None = None
 
@@ -150,7 +152,7 @@ class CSApp(WorkspaceApp):
         waits, then goes on: to the new screen.
         """
         if isinstance(event, events.Key) and not event.is_forwarded:
-            if self._in_flight is not None or self._opening is not None or self._held:
+            if self._keys_wait() or self._held:
                 self._held.append(event)
                 if self._hold_timer is None:
                     self._hold_timer = self.set_timer(HOLD_KEYS_S, self._stop_holding)
@@ -161,6 +163,10 @@ class CSApp(WorkspaceApp):
 
     async def _read_key(self, event: events.Key) -> None:
         before = self.focused or self.screen
+        if event.key == "enter" and isinstance(self.screen, CommandPalette):
+            # Its choice travels through several messages, then runs as a later call.
+            self._choosing = True
+            self._waiting()
         await super().on_event(event)
         self._send_mark(before if event.is_forwarded else (self.focused or self.screen), 1)
 
@@ -178,6 +184,14 @@ class CSApp(WorkspaceApp):
             if self._in_flight is not message:
                 return
         self._in_flight = None
+        await self._release_keys()
+
+    def on_command_palette_closed(self, _message: CommandPalette.Closed) -> None:
+        if self._choosing:  # after the command it chose (queued before this call)
+            self.call_later(self._chosen)
+
+    async def _chosen(self) -> None:
+        self._choosing = False
         await self._release_keys()
 
     def push_screen(self, *args: Any, **kwargs: Any) -> Any:
@@ -204,6 +218,10 @@ class CSApp(WorkspaceApp):
             self._opening = None
             self.call_later(self._release_keys)  # on the app's own task, in its order
 
+    def _keys_wait(self) -> bool:
+        """A key read now would go before what the keys before it are still doing."""
+        return self._in_flight is not None or self._opening is not None or self._choosing
+
     def _waiting(self) -> None:
         """A new wait began: the held keys may wait for it up to ``HOLD_KEYS_S``."""
         if self._hold_timer is not None:
@@ -211,7 +229,7 @@ class CSApp(WorkspaceApp):
 
     async def _release_keys(self) -> None:
         """Read the held keys, in order, until one of them has to be waited for again."""
-        while self._held and self._in_flight is None and self._opening is None:
+        while self._held and not self._keys_wait():
             await self._read_key(self._held.popleft())
         if not self._held and self._hold_timer is not None:
             self._hold_timer.stop()
@@ -224,6 +242,7 @@ class CSApp(WorkspaceApp):
         self._hold_timer = None
         self._in_flight = None
         self._opening = None
+        self._choosing = False
         self.call_later(self._release_keys)
 
     def on_key(self, event: events.Key) -> None:

@@ -172,3 +172,30 @@ async def test_keys_typed_fast_do_what_they_do_typed_slowly(
     slow = await _stack_after(data, keys, fast=False)
     fast = await _stack_after(data, keys, fast=True)
     assert fast == slow
+
+
+async def test_a_digit_typed_right_after_a_palette_jump_opens_that_tab(
+    demo_dir: Path, tmp_path: Path
+) -> None:
+    """The palette's Enter reaches its command through several messages and a later
+    call: a digit typed right after it went into the palette's search box and was lost.
+    It waits for the jump now, and opens that tab of the account jumped to."""
+    from textual.widgets import TabbedContent
+
+    data = tmp_path / "data"
+    shutil.copytree(demo_dir, data)
+    ws = Workspace.open(data, user="me")
+    name = ws.portfolio()[5].name
+    app = create_app(ws, poll=False, rescore=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.press("ctrl+p")
+        await pilot.press(*name[:8])
+        for _ in range(10):  # the hits are on screen: the user sees the account
+            await pilot.pause()
+        _type(app, "enter", "4")
+        for _ in range(10):
+            await pilot.pause()
+        assert isinstance(app.screen, AccountScreen)
+        assert app.screen.query_one(TabbedContent).active == "tab-timeline"
