@@ -107,9 +107,9 @@ class CSApp(WorkspaceApp):
         self._in_flight: KeyHandled | None = None
         """The mark sent after the last key handed to a widget, until it comes back."""
         self._opening: Screen[Any] | None = None
+        """A screen pushed and not yet drawn: keys wait for it."""
         self._choosing = False
         """Enter was read in the command palette: keys wait for its command to have run."""
-        """A screen pushed and not yet drawn: keys wait for it."""
         self._hold_timer: Timer | None = None
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -250,7 +250,9 @@ class CSApp(WorkspaceApp):
         before the field had it: typed while a form opened ("l" then a summary, typed fast
         or arriving in one SSH packet), it went to the screen below, whose bindings had
         moved on with the form. The field would have taken it: hand it over, in order,
-        instead of losing it (once: a key the field turns down is not handed again)."""
+        instead of losing it (once: a key the field turns down is not handed again).
+        Keys now wait for a screen to be drawn (:meth:`on_event`), so this is for a form
+        that took longer than ``HOLD_KEYS_S`` to draw."""
         field = self.focused
         if not event.is_printable or field is None or not _takes_text(field):
             return
