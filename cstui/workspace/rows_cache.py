@@ -47,14 +47,14 @@ def rows_code_version(builder: str) -> str:
     enums, ``builder``: the workspace's) and of the Unicode tables the search keys were
     folded with: rows kept by other code are not used. Unreadable sources (a zipped
     install) give a value no file holds: nothing kept is used then."""
-    digest = hashlib.blake2b(f"{FORMAT}:{unicodedata.unidata_version}".encode(), digest_size=8)
-    domain = Path(str(domain_portfolio.__file__)).parent
-    for source in (domain_portfolio.__file__, domain / "enums.py", domain / "models.py", builder):
-        try:
-            digest.update(Path(str(source)).read_bytes())
-        except (OSError, TypeError):
-            return f"unreadable-{os.getpid()}-{time.time_ns()}"
-    return digest.hexdigest()
+    module = Path(str(domain_portfolio.__file__))
+    code = files_fingerprint(
+        (),
+        code=[module, module.with_name("enums.py"), module.with_name("models.py"), Path(builder)],
+    )
+    if code is None:
+        return f"unreadable-{os.getpid()}-{time.time_ns()}"
+    return f"{FORMAT}:{unicodedata.unidata_version}:{code}"
 
 
 class Readable(Protocol):
