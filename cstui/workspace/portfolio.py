@@ -34,7 +34,7 @@ from cstui.domain.portfolio import (
 )
 from cstui.paths import config_dir
 from cstui.store import Change, Store, gc_paused, give_back_memory
-from cstui.workspace.renewals import Renewals
+from cstui.workspace.renewals import Renewals, user_kpis_path
 from cstui.workspace.repo import HEALTH_TABLE, VIEWS_TABLE, one_step
 from cstui.workspace.rows_cache import (
     files_fingerprint,
@@ -127,7 +127,7 @@ def _settings_sources(folder: Path) -> str | None:
             shipped.joinpath("health.toml"),
             shipped.joinpath("kpis.toml"),
             folder / "health.toml",
-            config_dir() / "kpis.toml",  # where Renewals reads it
+            user_kpis_path(),
         ],
         code=[_CSTUI / name for name in _SETTINGS_CODE],
     )

@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from cstui import clock, i18n
@@ -150,6 +151,11 @@ class KPIBook:
         return tiers.tier_suggestions(self.accounts, self.config)
 
 
+def user_kpis_path() -> Path:
+    """The user's kpis.toml, over the shipped one (it may not exist)."""
+    return config_dir() / "kpis.toml"
+
+
 class Renewals(Health):
     @cached_property
     def _kpi_settings(self) -> tuple[kpi.KPIConfig, list[str]]:
@@ -157,7 +163,7 @@ class Renewals(Health):
 
         cfg = kpi.default_kpi_config()
         errors: list[str] = []
-        path = config_dir() / "kpis.toml"
+        path = user_kpis_path()
         if path.is_file():
             try:
                 cfg = kpi.parse_kpi_config(path.read_text(encoding="utf-8"), str(path), cfg)
@@ -172,7 +178,7 @@ class Renewals(Health):
         """The store's and the settings' warnings, and a user kpis.toml's mistakes: the file
         is read and checked when there is one (the shipped settings alone are not)."""
         found = super().warnings
-        if (config_dir() / "kpis.toml").is_file():
+        if user_kpis_path().is_file():
             found.extend(self._kpi_settings[1])
         return found
 
