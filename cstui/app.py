@@ -32,7 +32,7 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.worker import WorkerFailed
 
-from cstui import i18n
+from cstui import clock, i18n
 from cstui.commands import AccountsProvider, ActionsProvider
 from cstui.i18n import Msg, render, t
 from cstui.screens.portfolio import PortfolioScreen
@@ -446,6 +446,7 @@ class CSApp(WorkspaceApp):
                     results.extend(ws.evaluate(chunk, cache_models=False))
                     await asyncio.sleep(0)
                 ws.record_health(results)
+                ws.empty_old_months(clock.today())
                 del results, ids  # before the release, so their memory goes back too
                 ws.release_health_inputs()
             finally:

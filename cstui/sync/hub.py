@@ -68,6 +68,7 @@ import orjson
 
 from cstui import clock
 from cstui.domain.history import history_records
+from cstui.domain.score_history import table_month
 from cstui.exitcodes import EXIT_ACTION, EXIT_DATA, EXIT_OK, EXIT_REMOTE, EXIT_STORAGE
 from cstui.store import LockBusyError, Store, StoreError, gc_paused
 from cstui.store.errors import StorageError
@@ -93,7 +94,8 @@ STATE_TABLE = "sync_hub"
 STATE_ID = "state"
 BOOK_ID = "book"
 DERIVED_TABLES = frozenset({"health"})
-"""Computed from the other tables: never a conflict, the latest writer wins."""
+"""Computed from the other tables: never a conflict, the latest writer wins (so are the
+month tables of the health scores' history, see :func:`is_derived`)."""
 PAGE = 2000
 BATCH = 1000
 SNAPSHOT = "cstui.json"
@@ -103,6 +105,11 @@ REMOTE_COMMAND_ENV = "CSTUI_REMOTE_COMMAND"
 """The command that runs cstui on the server (default ``cstui``), e.g. a venv's path."""
 SSH_COMMAND_ENV = "CSTUI_SSH_COMMAND"
 """The ssh client and its options (default ``ssh``), like git's ``GIT_SSH_COMMAND``."""
+
+
+def is_derived(table: str) -> bool:
+    """A table computed from the others (see :data:`DERIVED_TABLES`)."""
+    return table in DERIVED_TABLES or table_month(table) is not None
 
 
 # ---------------------------------------------------------------------------- errors
@@ -479,7 +486,7 @@ def _merge_in(
     sets: dict[str, Any] = ch.get("set") or {}
     unsets: list[str] = list(ch.get("unset") or [])
     base: dict[str, Any] | None = ch.get("base")
-    derived = table in DERIVED_TABLES
+    derived = is_derived(table)
     refused: dict[str, Any] = {}
     put: dict[str, Any] = {}
     remove: list[str] = []
@@ -1033,7 +1040,7 @@ class HubSync:
         agreed = dict(was or {})
         sets: dict[str, Any] = {}
         unsets: list[str] = []
-        derived = table in DERIVED_TABLES
+        derived = is_derived(table)
         untouched = was is None and int(local.get("_rev", 0)) <= 1
         for name in dict.fromkeys([*mine, *theirs, *(was or {})]):
             m = mine.get(name, MISSING)

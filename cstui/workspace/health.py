@@ -13,7 +13,7 @@ import functools
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from functools import cached_property
 from operator import itemgetter
@@ -32,6 +32,16 @@ from cstui.domain.light import (
     LightSurvey,
     LightUsage,
     SurveyLike,
+)
+from cstui.domain.score_history import (
+    Point,
+    latest_on_or_before,
+    merged,
+    month_table,
+    oldest_kept_month,
+    recent_points,
+    roll,
+    table_month,
 )
 from cstui.store import Change, NamedLock, Store, gc_paused
 from cstui.workspace.onboarding import Onboarding
@@ -54,7 +64,6 @@ if TYPE_CHECKING:
     from cstui.domain.models import Record
 
 
-HISTORY_DAYS = 400
 _SNOOZE_FIELDS = ("snoozed_until", "snooze_reason", "snoozed_by")
 _BOOK_PASS = 100
 """More accounts than this make a pass over the book: whole tables are read, not each
@@ -80,6 +89,11 @@ def _input_models() -> tuple[type[Record], ...]:
 
 
 """Stored records by table name, then by account id (each list in id order)."""
+ArchivedScores = Callable[[str, Mapping[str, Sequence[str]]], dict[str, int]]
+"""(ISO day, account id -> its archived months) -> each account's latest score on or
+before that day in those months (see :meth:`Health.archived_scores`)."""
+_PEEK_ARCHIVED = 200
+"""Fewer accounts than this are looked up one by one in a month table, more stream it."""
 RESCORE_LOCK = "rescore"
 """The named store lock (``rescore.lock``) held by the one process rescoring the whole book."""
 
@@ -213,8 +227,16 @@ class Health(Onboarding, SuccessPlans):
         return compute_flags(inputs, result, self.settings.health, day)
 
     def health_history(self, account_id: str) -> list[tuple[date, int]]:
+        """Every stored daily score of the account, oldest first: its archived months
+        (one record per month table) and the points its summary holds."""
         summary = self._health_summary(account_id) or {}
-        return [(date.fromisoformat(d), v) for d, v in summary.get("history", [])]
+        archived = [
+            (record.get("points") or ())
+            for month in summary.get("archived", ())
+            if (record := self.store.peek(month_table(month), account_id, keep=False))
+        ]
+        points = merged(*archived, recent_points(summary))
+        return [(date.fromisoformat(d), v) for d, v in points]
 
     def evaluate(
         self,
@@ -314,10 +336,12 @@ class Health(Onboarding, SuccessPlans):
             all_flags.extend(flags)
             current = summary(aid) or {}
             answers = surveys.get(aid, []) if surveys is not None else None
-            fresh = self._summary(result, flags, current, day, answers=answers)
+            fresh, moved = self._summary(result, flags, current, day, answers=answers)
             changed = changed_fields(current, fresh)
             if changed:
                 writes.append((HEALTH_TABLE, aid, changed))
+            if moved:
+                writes.extend(self._month_writes(aid, moved, current.get("archived", ())))
         reconciled = self._reconciled(scope, all_flags, day) if alerts else []
         if not writes and not reconciled:
             return 0
@@ -370,11 +394,12 @@ class Health(Onboarding, SuccessPlans):
         *,
         nps: bool = True,
         answers: list[dict[str, Any]] | None = None,
-    ) -> dict[str, Any]:
+    ) -> tuple[dict[str, Any], dict[str, list[Point]]]:
         """The account's health record after scoring on ``day`` (``current``: the record
-        before). One history point per day: a second score on the same day replaces it.
-        ``nps=False`` leaves out the latest NPS (a pass whose record is not the last);
-        ``answers``: the account's survey records when the caller has them at hand."""
+        before), and the points of the months that left its window, by month (see
+        :mod:`cstui.domain.score_history`). One point per day: a second score on the same
+        day replaces it. ``nps=False`` leaves out the latest NPS (a pass whose record is
+        not the last); ``answers``: the account's survey records when the caller has them."""
         iso = day.isoformat()
         history = list(current.get("history", ()))  # points are never changed, only replaced
         if result.score is not None:
@@ -382,7 +407,8 @@ class Health(Onboarding, SuccessPlans):
                 history[-1] = [iso, result.score]
             elif not history or history[-1][0] < iso:
                 history.append([iso, result.score])
-            history = history[-HISTORY_DAYS:]
+        trend_days = self.settings.health.trend_days
+        rolled = roll(history, current.get("before"), current.get("archived", ()), day, trend_days)
         latest_nps = None
         if nps:
             if answers is None:
@@ -392,19 +418,67 @@ class Health(Onboarding, SuccessPlans):
             latest_nps = self._latest_nps_of(
                 LightSurvey.from_record(r) for r in answers if r.get("kind", "nps") == "nps"
             )
-        return {
+        recent = [rolled.before, *rolled.history] if rolled.before else rolled.history
+        summary = {
             "account_id": result.account_id,
             "score": result.score,
             "computed": result.computed_score,
             "band": result.band.value,
             "flags": [f.rule for f in flags],
             "as_of": iso,
-            "history": history,
-            "trend": stored_trend(history, day, self.settings.health.trend_days),
+            "history": rolled.history,
+            "trend": stored_trend(recent, day, trend_days),
             "last_touch": None if result.last_touch is None else result.last_touch.isoformat(),
             "model": self.health_model_id,
             "nps": latest_nps,
         }
+        if rolled.before is not None:
+            summary["before"] = rolled.before
+        if rolled.archived or "archived" in current:
+            summary["archived"] = rolled.archived
+        return summary, rolled.moved
+
+    def archived_scores(self, iso: str, wanted: Mapping[str, Sequence[str]]) -> dict[str, int]:
+        """Each wanted account's latest score on or before ``iso`` in its archived months:
+        the months from ``iso``'s back, one table at a time, until each has one. Safe from a
+        worker thread (store reads only)."""
+        todo = {aid: set(months) for aid, months in wanted.items()}
+        months = sorted({m for ms in todo.values() for m in ms if m <= iso[:7]}, reverse=True)
+        out: dict[str, int] = {}
+        for month in months:
+            if not todo:
+                break
+            table = month_table(month)
+            ids = [aid for aid, ms in todo.items() if month in ms]
+            if len(ids) < _PEEK_ARCHIVED:
+                records: Iterable[dict[str, Any] | None] = (
+                    self.store.peek(table, aid, keep=False) for aid in ids
+                )
+            else:  # one month of the whole book: parsed for this pass, let go after it
+                records = self.store.stream(table)
+            for record in records:
+                aid = record.get("account_id") if record else None
+                if record is None or aid not in todo:
+                    continue
+                score = latest_on_or_before(record.get("points") or (), iso)
+                if score is not None:
+                    out[aid] = score
+                    del todo[aid]
+        return out
+
+    def _month_writes(
+        self, account_id: str, moved: Mapping[str, list[Point]], archived: Sequence[str]
+    ) -> list[Write]:
+        """The writes that keep ``moved`` points in their months' tables; a month archived
+        before (a synced summary brought its points back) keeps what it had too."""
+        writes: list[Write] = []
+        for month, points in moved.items():
+            table = month_table(month)
+            if month in archived and (old := self.store.peek(table, account_id)) is not None:
+                points = merged(old.get("points") or (), points)
+            values = {"account_id": account_id, "month": month, "points": points}
+            writes.append((table, account_id, values))
+        return writes
 
     def initial_health(self, days: Sequence[date]) -> dict[str, list[dict[str, Any]]]:
         """Score a freshly loaded book on each of ``days`` (oldest first), in memory.
@@ -418,6 +492,7 @@ class Health(Onboarding, SuccessPlans):
         from cstui.domain.alerts import Alert, reconcile_alert_records
 
         summaries: dict[str, dict[str, Any]] = {}
+        months: dict[str, dict[str, list[Point]]] = defaultdict(dict)  # table -> id -> points
         flags_now: list[Flag] = []
         scope: set[str] = set()
         ids = [r["id"] for r in self.store.scan(Table.ACCOUNTS)]
@@ -428,7 +503,7 @@ class Health(Onboarding, SuccessPlans):
                 last = n == len(days) - 1  # earlier days: only their score is kept
                 for result, flags in self._score(ids, day, groups, flags=last, explain=False):
                     aid = result.account_id
-                    summaries[aid] = self._summary(
+                    summaries[aid], moved = self._summary(
                         result,
                         flags,
                         summaries.get(aid, {}),
@@ -436,6 +511,9 @@ class Health(Onboarding, SuccessPlans):
                         nps=last,
                         answers=surveys.get(aid, []),
                     )
+                    for month, points in moved.items():
+                        kept = months[month_table(month)]
+                        kept[aid] = merged(kept.get(aid, ()), points)
                     if last:
                         scope.add(aid)
                         flags_now.extend(flags)
@@ -443,6 +521,13 @@ class Health(Onboarding, SuccessPlans):
         return {
             HEALTH_TABLE: [{"id": aid, **summary} for aid, summary in summaries.items()],
             Alert.table: [dict(alert) for alert in alerts],
+            **{
+                table: [
+                    {"id": aid, "account_id": aid, "month": table_month(table), "points": points}
+                    for aid, points in by_account.items()
+                ]
+                for table, by_account in months.items()
+            },
         }
 
     @cached_property
@@ -517,9 +602,24 @@ class Health(Onboarding, SuccessPlans):
             if self.health_is_current(as_of):
                 return False
             self.refresh_health(as_of=as_of)
+            self.empty_old_months(as_of or clock.today())
             return True
         finally:
             lock.release()
+
+    def empty_old_months(self, day: date) -> int:
+        """Purge the month tables older than the months kept (``KEEP_MONTHS``), as the
+        summary's 400 daily points were cut before; returns the records purged. Run by the
+        one process rescoring the book: an emptied table costs nothing to read again."""
+        oldest = oldest_kept_month(day)
+        old = [t for t in self.store.tables() if (m := table_month(t)) is not None and m < oldest]
+        purged = 0
+        with self.store.chunked() as writer:
+            for table in old:
+                for record in list(self.store.stream(table)):
+                    writer.purge(table, record["id"])
+                    purged += 1
+        return purged
 
     @one_step
     def set_rating(

@@ -7,7 +7,7 @@ tier suggestions they drive. Rules in :mod:`cstui.domain.renewals`. Depends on
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
@@ -19,9 +19,10 @@ from cstui.config import Settings
 from cstui.domain import tiers
 from cstui.domain.enums import Forecast, Outcome, Stage, Table
 from cstui.domain.health import HealthConfig, band_for
+from cstui.domain.score_history import latest_on_or_before, needs_archive, recent_points
 from cstui.paths import config_dir
 from cstui.store import Store, StoreError
-from cstui.workspace.health import Health
+from cstui.workspace.health import ArchivedScores, Health
 from cstui.workspace.repo import changed_fields, elsewhere
 
 if TYPE_CHECKING:
@@ -36,22 +37,31 @@ def bands_at(
     day: date,
     today: date,
     health: HealthConfig,
+    archived: ArchivedScores | None = None,
 ) -> list[kpi.BandRow]:
     """Each account's band on ``day``: its last stored score on or before that day (from
-    the stored health summaries); on or after ``today``, its band now."""
+    the stored health summaries, and for a day older than the points a summary holds, from
+    the archived months through ``archived``); on or after ``today``, its band now."""
     from cstui.domain import renewals as kpi
 
     if day >= today:
         return [kpi.BandRow(k, v) for k, v in bands_now().items()]
     iso = day.isoformat()
-    rows = []
+    scores: dict[str, int] = {}
+    older: dict[str, Sequence[str]] = {}
     for account_id, summary in summaries.items():
-        points = [p for p in summary.get("history", []) if p[0] <= iso]
-        if not points:
-            continue  # not scored by then: a later first score must not change the past
-        score = points[-1][1]
-        rows.append(kpi.BandRow(account_id, band_for(score, health).value))
-    return rows
+        if needs_archive(summary, iso):
+            older[account_id] = summary["archived"]
+            continue
+        score = latest_on_or_before(recent_points(summary), iso)
+        if score is not None:  # not scored by then: a later first score must not change the past
+            scores[account_id] = score
+    if older and archived is not None:
+        scores.update(archived(iso, older))
+    return [
+        kpi.BandRow(account_id, band_for(score, health).value)
+        for account_id, score in scores.items()
+    ]
 
 
 def band_map(summaries: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
@@ -111,6 +121,8 @@ class KPIBook:
     user: str
     config: kpi.KPIConfig
     health: HealthConfig
+    archived: ArchivedScores | None = None
+    """Scores on a day older than the points the summaries hold (the archived months)."""
 
     def reports(
         self,
@@ -133,7 +145,12 @@ class KPIBook:
                     self.surveys,
                     self.plans,
                     bands_at(
-                        self.summaries, lambda: self.bands, period.end, self.today, self.health
+                        self.summaries,
+                        lambda: self.bands,
+                        period.end,
+                        self.today,
+                        self.health,
+                        self.archived,
                     ),
                     period,
                     slice,
@@ -254,6 +271,7 @@ class Renewals(Health):
             user=self.user,
             config=self.kpi_config,
             health=self.settings.health,
+            archived=self.archived_scores,
         )
 
     def renewals(self, account_id: str | None = None) -> list[Renewal]:

@@ -1,0 +1,226 @@
+"""The daily score history: recent points in the summary, older months in month tables
+(issue 17: a year-old book's rescore rewrote 400 points per account each day)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cstui import clock
+from cstui.demo.generate import generate
+from cstui.domain.health import band_for, trend
+from cstui.domain.score_history import (
+    KEEP_MONTHS,
+    latest_on_or_before,
+    merged,
+    month_table,
+    needs_archive,
+    oldest_kept_month,
+    roll,
+    table_month,
+    window_start,
+)
+from cstui.sync.hub import is_derived
+from cstui.workspace import Workspace
+from cstui.workspace import health as health_module
+from cstui.workspace.renewals import bands_at
+
+START = date(2026, 1, 10)
+
+
+def _points(first: date, days: int) -> list[list[Any]]:
+    return [[(first + timedelta(days=i)).isoformat(), 40 + i % 50] for i in range(days)]
+
+
+# the layout, pure --------------------------------------------------------------------------
+
+
+def test_month_tables_name_their_month_and_nothing_else() -> None:
+    assert month_table("2026-03") == "health_2026_03"
+    assert table_month("health_2026_03") == "2026-03"
+    for other in ("health", "health_2026_13", "health_26_03", "healthy_2026_03", "alerts"):
+        assert table_month(other) is None
+    assert [is_derived(t) for t in ("health", "health_2026_03", "accounts", "health_notes")] == [
+        True,
+        True,
+        False,
+        False,
+    ]
+
+
+def test_the_window_reaches_the_trends_day_and_starts_on_a_first() -> None:
+    assert window_start(date(2026, 3, 1), 30) == "2026-01-01"  # 30 days back is Jan 30
+    assert window_start(date(2026, 3, 31), 30) == "2026-03-01"
+    assert window_start(date(2026, 3, 31), 31) == "2026-02-01"
+
+
+def test_roll_moves_whole_months_out_and_keeps_the_latest_older_point() -> None:
+    history = _points(date(2025, 12, 20), 80)  # Dec 20 .. Mar 9
+    rolled = roll(history, None, [], date(2026, 3, 9), 30)
+    assert rolled.history == [p for p in history if p[0] >= "2026-02-01"]
+    assert sorted(rolled.moved) == ["2025-12", "2026-01"]
+    assert rolled.before == [p for p in history if p[0] < "2026-02-01"][-1]
+    assert rolled.archived == ["2025-12", "2026-01"]
+    assert merged(*rolled.moved.values(), rolled.history) == history  # nothing lost
+    # inside the window nothing moves
+    again = roll(rolled.history, rolled.before, rolled.archived, date(2026, 3, 10), 30)
+    assert (again.moved, again.history, again.before) == ({}, rolled.history, rolled.before)
+
+
+def test_roll_forgets_months_older_than_kept() -> None:
+    day = date(2027, 6, 15)
+    old = [f"{y}-{m:02d}" for y in (2025, 2026) for m in range(1, 13)]
+    rolled = roll([["2027-04-30", 50], ["2027-06-15", 60]], None, old, day, 30)
+    assert rolled.archived[0] == oldest_kept_month(day) == "2026-04"
+    assert rolled.archived[-1] == "2027-04"
+    assert len(rolled.archived) <= KEEP_MONTHS
+
+
+def test_latest_on_or_before_and_when_the_archive_is_needed() -> None:
+    points = [["2026-01-05", 10], ["2026-01-01", 5], ["2026-02-01", 20]]
+    assert latest_on_or_before(points, "2026-01-31") == 10
+    assert latest_on_or_before(points, "2025-12-31") is None
+    summary = {"history": [["2026-03-01", 1]], "before": ["2026-02-20", 2], "archived": ["2026-02"]}
+    assert not needs_archive(summary, "2026-02-20")
+    assert needs_archive(summary, "2026-02-19")
+    assert not needs_archive({"history": [], "before": ["2026-02-20", 2]}, "2025-01-01")
+
+
+# through the store ---------------------------------------------------------------------------
+
+
+def _book(path: Path, accounts: int = 4) -> Workspace:
+    ws = Workspace.open(path, user="me")
+    ws.store.bulk_load(generate(accounts, seed=5, owners=("me",)))
+    ws.close()
+    return Workspace.open(path, user="me")
+
+
+def _score_daily(ws: Workspace, first: date, days: int) -> dict[str, list[tuple[date, int]]]:
+    """Score every account on each day, as the daily rescore does; return what each
+    account's points should be (every day's score)."""
+    expected: dict[str, list[tuple[date, int]]] = {}
+    for i in range(days):
+        day = first + timedelta(days=i)
+        results = ws.evaluate(as_of=day)
+        ws.record_health(results, as_of=day)
+        for result, _ in results:
+            if result.score is not None:
+                expected.setdefault(result.account_id, []).append((day, result.score))
+    return expected
+
+
+def test_a_hundred_days_of_scores_are_all_kept_and_the_summary_stays_small(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CSTUI_TODAY", "2026-04-20")
+    clock.freeze(date(2026, 4, 20))
+    ws = _book(tmp_path / "book")
+    try:
+        days = 100
+        expected = _score_daily(ws, START, days)
+        assert expected, "the book has scored accounts"
+        last = START + timedelta(days=days - 1)
+        trend_days = ws.settings.health.trend_days
+        for aid, points in expected.items():
+            assert ws.health_history(aid) == points
+            summary = ws.store.get("health", aid)
+            assert summary is not None
+            assert all(p[0] >= window_start(last, trend_days) for p in summary["history"])
+            assert len(summary["history"]) <= trend_days + 31
+            assert summary["archived"] == ["2026-01", "2026-02"]
+            assert summary["trend"] == trend(points, last, trend_days)
+        assert {t for t in ws.store.tables() if table_month(t)} == {
+            "health_2026_01",
+            "health_2026_02",
+        }
+    finally:
+        ws.close()
+    # a fresh process reads the archived months from the snapshot (unparsed tables)
+    ws = Workspace.open(tmp_path / "book", user="me")
+    try:
+        for aid, points in expected.items():
+            assert ws.health_history(aid) == points
+    finally:
+        ws.close()
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_bands_on_a_past_day_read_the_archived_month(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stream: bool
+) -> None:
+    monkeypatch.setenv("CSTUI_TODAY", "2026-04-20")
+    clock.freeze(date(2026, 4, 20))
+    if stream:  # the whole month table read in one pass, as for a large book
+        monkeypatch.setattr(health_module, "_PEEK_ARCHIVED", 0)
+    ws = _book(tmp_path / "book", accounts=6)
+    try:
+        expected = _score_daily(ws, START, 100)
+        config = ws.settings.health
+        summaries = {r["id"]: r for r in ws.store.scan("health")}
+        today = date(2026, 4, 20)
+        for past in (date(2026, 1, 9), date(2026, 1, 20), date(2026, 2, 28), date(2026, 4, 1)):
+            rows = bands_at(summaries, dict, past, today, config, ws.archived_scores)
+            want = {
+                aid: band_for(s, config).value
+                for aid, points in expected.items()
+                if (
+                    s := latest_on_or_before(
+                        [[d.isoformat(), v] for d, v in points], past.isoformat()
+                    )
+                )
+                is not None
+            }
+            assert {r.id: r.band for r in rows} == want
+            assert bool(want) == (past >= START)
+    finally:
+        ws.close()
+
+
+def test_a_summary_with_a_years_points_moves_them_out_on_the_next_score(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A summary written before the months moved out (every day's point in it) is split at
+    its next score; nothing of its history is lost."""
+    monkeypatch.setenv("CSTUI_TODAY", "2026-11-24")
+    clock.freeze(date(2026, 11, 24))
+    ws = _book(tmp_path / "book", accounts=3)
+    try:
+        day = date(2026, 11, 23)
+        ws.record_health(ws.evaluate(as_of=day), as_of=day)
+        aid = next(r["id"] for r in ws.store.scan("health") if r["score"] is not None)
+        year = [[(day - timedelta(days=i)).isoformat(), 30 + i % 60] for i in range(399, -1, -1)]
+        with ws.store.transaction() as txn:
+            txn.write("health", aid, {"history": year}, unset=["before", "archived"])
+        ws.refresh_health(as_of=date(2026, 11, 24))
+        history = ws.health_history(aid)
+        summary = ws.store.get("health", aid) or {}
+        assert [[d.isoformat(), s] for d, s in history] == [*year, ["2026-11-24", summary["score"]]]
+        assert len(summary["history"]) < 60
+    finally:
+        ws.close()
+
+
+def test_the_rescore_empties_months_older_than_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    day = date(2027, 6, 15)
+    monkeypatch.setenv("CSTUI_TODAY", day.isoformat())
+    clock.freeze(day)
+    ws = _book(tmp_path / "book", accounts=2)
+    try:
+        aid = next(iter(r["id"] for r in ws.store.scan("accounts")))
+        with ws.store.transaction() as txn:
+            for month in ("2026-03", "2026-04"):
+                points = [[f"{month}-01", 50]]
+                txn.put(
+                    month_table(month), aid, {"account_id": aid, "month": month, "points": points}
+                )
+        assert ws.rescore_if_due(day)
+        assert ws.store.get(month_table("2026-03"), aid) is None  # older than 14 months
+        assert ws.store.get(month_table("2026-04"), aid) is not None
+    finally:
+        ws.close()
