@@ -15,8 +15,9 @@ reads:
 
 When the window moves into a new month, the points of each month it left are written once,
 as the account's record in that month's table (:func:`month_table`, e.g. ``health_2026_10``):
-a few hundred bytes per account and month, and a past month is read only by what asks for
-it (an account's chart, a KPI report of a past period), one table at a time.
+``scores``, one per day of the month (``null`` for a day not scored), ~100 bytes per account
+and month; a past month is read only by what asks for it (an account's chart, a KPI report
+of a past period), one table at a time.
 
 Points are ``[ISO date, score]`` pairs, oldest first; ISO dates order as their text.
 """
@@ -105,6 +106,29 @@ def roll(
     oldest = oldest_kept_month(day)
     months = sorted({*archived, *moved})
     return Rolled(kept, before, [m for m in months if m >= oldest], moved)
+
+
+def month_scores(month: str, points: Iterable[Sequence[Any]]) -> list[int | None]:
+    """A month's points as its record's ``scores``: one per day, None where not scored
+    (trailing days without a score left out)."""
+    scores: list[int | None] = []
+    for d, s in points:
+        day = int(d[8:10])
+        scores.extend([None] * (day - len(scores)))
+        scores[day - 1] = s
+    return scores
+
+
+def month_points(record: Mapping[str, Any]) -> list[Point]:
+    """A month table's record as points (see :func:`month_scores`)."""
+    month = record.get("month")
+    if not isinstance(month, str):
+        return []
+    return [
+        [f"{month}-{day:02d}", s]
+        for day, s in enumerate(record.get("scores") or (), start=1)
+        if s is not None
+    ]
 
 
 def merged(*sources: Iterable[Sequence[Any]]) -> list[Point]:

@@ -37,6 +37,8 @@ from cstui.domain.score_history import (
     Point,
     latest_on_or_before,
     merged,
+    month_points,
+    month_scores,
     month_table,
     oldest_kept_month,
     recent_points,
@@ -231,7 +233,7 @@ class Health(Onboarding, SuccessPlans):
         (one record per month table) and the points its summary holds."""
         summary = self._health_summary(account_id) or {}
         archived = [
-            (record.get("points") or ())
+            month_points(record)
             for month in summary.get("archived", ())
             if (record := self.store.peek(month_table(month), account_id, keep=False))
         ]
@@ -460,7 +462,7 @@ class Health(Onboarding, SuccessPlans):
                 aid = record.get("account_id") if record else None
                 if record is None or aid not in todo:
                     continue
-                score = latest_on_or_before(record.get("points") or (), iso)
+                score = latest_on_or_before(month_points(record), iso)
                 if score is not None:
                     out[aid] = score
                     del todo[aid]
@@ -475,8 +477,12 @@ class Health(Onboarding, SuccessPlans):
         for month, points in moved.items():
             table = month_table(month)
             if month in archived and (old := self.store.peek(table, account_id)) is not None:
-                points = merged(old.get("points") or (), points)
-            values = {"account_id": account_id, "month": month, "points": points}
+                points = merged(month_points(old), points)
+            values = {
+                "account_id": account_id,
+                "month": month,
+                "scores": month_scores(month, points),
+            }
             writes.append((table, account_id, values))
         return writes
 
@@ -492,7 +498,7 @@ class Health(Onboarding, SuccessPlans):
         from cstui.domain.alerts import Alert, reconcile_alert_records
 
         summaries: dict[str, dict[str, Any]] = {}
-        months: dict[str, dict[str, list[Point]]] = defaultdict(dict)  # table -> id -> points
+        months: dict[str, dict[str, list[Point]]] = defaultdict(dict)  # month -> id -> points
         flags_now: list[Flag] = []
         scope: set[str] = set()
         ids = [r["id"] for r in self.store.scan(Table.ACCOUNTS)]
@@ -512,7 +518,7 @@ class Health(Onboarding, SuccessPlans):
                         answers=surveys.get(aid, []),
                     )
                     for month, points in moved.items():
-                        kept = months[month_table(month)]
+                        kept = months[month]
                         kept[aid] = merged(kept.get(aid, ()), points)
                     if last:
                         scope.add(aid)
@@ -522,11 +528,11 @@ class Health(Onboarding, SuccessPlans):
             HEALTH_TABLE: [{"id": aid, **summary} for aid, summary in summaries.items()],
             Alert.table: [dict(alert) for alert in alerts],
             **{
-                table: [
-                    {"id": aid, "account_id": aid, "month": table_month(table), "points": points}
-                    for aid, points in by_account.items()
+                month_table(month): [
+                    {"id": aid, "account_id": aid, "month": month, "scores": month_scores(month, p)}
+                    for aid, p in by_account.items()
                 ]
-                for table, by_account in months.items()
+                for month, by_account in months.items()
             },
         }
 

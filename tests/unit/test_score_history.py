@@ -16,6 +16,8 @@ from cstui.domain.score_history import (
     KEEP_MONTHS,
     latest_on_or_before,
     merged,
+    month_points,
+    month_scores,
     month_table,
     needs_archive,
     oldest_kept_month,
@@ -77,6 +79,15 @@ def test_roll_forgets_months_older_than_kept() -> None:
     assert rolled.archived[0] == oldest_kept_month(day) == "2026-04"
     assert rolled.archived[-1] == "2027-04"
     assert len(rolled.archived) <= KEEP_MONTHS
+
+
+def test_a_month_record_holds_one_score_per_day_and_gives_the_points_back() -> None:
+    points = [["2026-02-01", 40], ["2026-02-03", 0], ["2026-02-28", 99]]
+    scores = month_scores("2026-02", points)
+    assert scores[:4] == [40, None, 0, None]
+    assert len(scores) == 28
+    assert month_points({"month": "2026-02", "scores": scores}) == points
+    assert month_points({"scores": [1]}) == []  # no month: nothing to place the scores on
 
 
 def test_latest_on_or_before_and_when_the_archive_is_needed() -> None:
@@ -215,9 +226,8 @@ def test_the_rescore_empties_months_older_than_kept(
         aid = next(iter(r["id"] for r in ws.store.scan("accounts")))
         with ws.store.transaction() as txn:
             for month in ("2026-03", "2026-04"):
-                points = [[f"{month}-01", 50]]
                 txn.put(
-                    month_table(month), aid, {"account_id": aid, "month": month, "points": points}
+                    month_table(month), aid, {"account_id": aid, "month": month, "scores": [50]}
                 )
         assert ws.rescore_if_due(day)
         assert ws.store.get(month_table("2026-03"), aid) is None  # older than 14 months
