@@ -5,21 +5,25 @@ Why: the daily rescore rewrites every account's health summary. With the whole y
 daily points in it (400 ``[date, score]`` pairs), a year-old book wrote ~7 KB per account
 and day to the journal (350 MB a day at 50,000 accounts), and a rescore parsed every
 point of every account (2.3 GB at 10,000). The summary now holds only what the daily work
-reads:
+reads, one number per day:
 
-* ``history``: the points from the first day of the month of ``day − trend_days`` on,
-  enough for the trend (the score ``trend_days`` ago) and for the current month;
-* ``before``: the latest point older than that (the trend and the band on a past day when
-  scoring skipped some days), or absent;
-* ``archived``: the months whose points moved out, oldest first.
+* ``scores`` from ``scores_from``: the scores of the days from the first of the month of
+  ``day − trend_days`` on (``null`` for a day not scored), enough for the trend (the score
+  ``trend_days`` ago) and for the current month;
+* ``before``: the latest ``[date, score]`` older than that (the trend and the band on a
+  past day when scoring skipped some days), or absent;
+* ``archived``: the months whose scores moved out, oldest first.
 
-When the window moves into a new month, the points of each month it left are written once,
+When the window moves into a new month, the scores of each month it left are written once,
 as the account's record in that month's table (:func:`month_table`, e.g. ``health_2026_10``):
-``scores``, one per day of the month (``null`` for a day not scored), ~100 bytes per account
-and month; a past month is read only by what asks for it (an account's chart, a KPI report
-of a past period), one table at a time.
+``scores``, one per day of the month, ~100 bytes per account and month; a past month is read
+only by what asks for it (an account's chart, a KPI report of a past period), one table at a
+time.
 
-Points are ``[ISO date, score]`` pairs, oldest first; ISO dates order as their text.
+A summary written before this layout holds ``history``: every point as ``[date, score]``
+pairs. It is read as such and rewritten in this layout at its next score.
+
+Points, where this module hands them out, are ``[ISO date, score]`` pairs, oldest first.
 """
 
 from __future__ import annotations
@@ -73,50 +77,92 @@ def oldest_kept_month(day: date) -> str:
 
 
 @dataclass(slots=True)
-class Rolled:
-    """A summary's points after :func:`roll`: what it keeps and what moves out."""
+class Advanced:
+    """A summary's score fields after :func:`advance`, and what moves out of it."""
 
-    history: list[Point]
-    before: Point | None
-    archived: list[str]
+    fields: dict[str, Any]
+    """``scores_from``, ``scores``, ``before``, ``archived`` (and ``history``: None, when
+    the summary held the old layout), to write into the summary."""
+    recent: list[Point]
+    """The points the summary holds now, ``before`` first: what the trend reads."""
     moved: dict[str, list[Point]] = field(default_factory=dict)
     """Month → its points to write to that month's table (merged with any already there
     when the month is in ``archived`` already)."""
 
 
-def roll(
-    history: Sequence[Point],
-    before: Point | None,
-    archived: Sequence[str],
-    day: date,
-    trend_days: int,
-) -> Rolled:
-    """Split a summary's points at the window of ``day`` (see the module doc)."""
+def advance(summary: Mapping[str, Any], day: date, score: int | None, trend_days: int) -> Advanced:
+    """The summary's score fields after scoring ``score`` on ``day`` (None: no score, the
+    day is not marked). One score per day: a second one on the same day replaces it; a day
+    older than the latest scored one changes nothing (a pass over a past day)."""
+    points = stored_points(summary, with_before=False)
+    iso = day.isoformat()
+    if score is not None:
+        if points and points[-1][0] == iso:
+            points[-1] = [iso, score]
+        elif not points or points[-1][0] < iso:
+            points.append([iso, score])
     start = window_start(day, trend_days)
-    if not history or history[0][0] >= start:
-        return Rolled(list(history), before, list(archived))
+    before = summary.get("before")
+    archived = list(summary.get("archived") or ())
     moved: dict[str, list[Point]] = {}
-    kept: list[Point] = []
-    for point in history:
-        if point[0] >= start:
-            kept.append(point)
-        else:
-            moved.setdefault(month_of(point[0]), []).append(point)
-            before = point
-    oldest = oldest_kept_month(day)
-    months = sorted({*archived, *moved})
-    return Rolled(kept, before, [m for m in months if m >= oldest], moved)
+    if points and points[0][0] < start:
+        kept: list[Point] = []
+        for point in points:
+            if point[0] >= start:
+                kept.append(point)
+            else:
+                moved.setdefault(month_of(point[0]), []).append(point)
+                before = point
+        points = kept
+        oldest = oldest_kept_month(day)
+        archived = [m for m in sorted({*archived, *moved}) if m >= oldest]
+    fields: dict[str, Any] = {"scores_from": start, "scores": day_scores(start, points)}
+    if before is not None:
+        fields["before"] = before
+    if archived or "archived" in summary:
+        fields["archived"] = archived
+    if summary.get("history") is not None:
+        fields["history"] = None  # the old layout, now in the fields above
+    return Advanced(fields, [before, *points] if before else points, moved)
+
+
+def stored_points(summary: Mapping[str, Any], *, with_before: bool = True) -> list[Point]:
+    """The points a summary holds itself, oldest first: ``before`` (with ``with_before``),
+    then its window's (or, in the old layout, its ``history``)."""
+    start = summary.get("scores_from")
+    if isinstance(start, str):
+        points = day_points(start, summary.get("scores") or ())
+    else:
+        points = [list(p) for p in summary.get("history") or ()]
+    before = summary.get("before") if with_before else None
+    return [before, *points] if before else points
+
+
+def day_scores(start: str, points: Iterable[Sequence[Any]]) -> list[int | None]:
+    """Points from ``start`` (ISO) on as one score per day, None where not scored."""
+    first = date.fromisoformat(start).toordinal()
+    scores: list[int | None] = []
+    for d, s in points:
+        i = date.fromisoformat(d).toordinal() - first
+        if i < 0:
+            continue
+        scores.extend([None] * (i + 1 - len(scores)))
+        scores[i] = s
+    return scores
+
+
+def day_points(start: str, scores: Iterable[int | None]) -> list[Point]:
+    """:func:`day_scores` back as points."""
+    first = date.fromisoformat(start).toordinal()
+    return [
+        [date.fromordinal(first + i).isoformat(), s] for i, s in enumerate(scores) if s is not None
+    ]
 
 
 def month_scores(month: str, points: Iterable[Sequence[Any]]) -> list[int | None]:
-    """A month's points as its record's ``scores``: one per day, None where not scored
-    (trailing days without a score left out)."""
-    scores: list[int | None] = []
-    for d, s in points:
-        day = int(d[8:10])
-        scores.extend([None] * (day - len(scores)))
-        scores[day - 1] = s
-    return scores
+    """A month's points as its record's ``scores``: one per day from the 1st, None where
+    not scored (days after the last score left out)."""
+    return day_scores(f"{month}-01", points)
 
 
 def month_points(record: Mapping[str, Any]) -> list[Point]:
@@ -124,11 +170,7 @@ def month_points(record: Mapping[str, Any]) -> list[Point]:
     month = record.get("month")
     if not isinstance(month, str):
         return []
-    return [
-        [f"{month}-{day:02d}", s]
-        for day, s in enumerate(record.get("scores") or (), start=1)
-        if s is not None
-    ]
+    return day_points(f"{month}-01", record.get("scores") or ())
 
 
 def merged(*sources: Iterable[Sequence[Any]]) -> list[Point]:
@@ -138,13 +180,6 @@ def merged(*sources: Iterable[Sequence[Any]]) -> list[Point]:
         for d, s in points:
             by_day[d] = s
     return [[d, by_day[d]] for d in sorted(by_day)]
-
-
-def recent_points(summary: Mapping[str, Any]) -> list[Point]:
-    """The points a summary holds itself: ``before`` (if any), then ``history``."""
-    before = summary.get("before")
-    history = list(summary.get("history") or ())
-    return [before, *history] if before else history
 
 
 def latest_on_or_before(points: Iterable[Sequence[Any]], iso: str) -> int | None:

@@ -35,14 +35,14 @@ from cstui.domain.light import (
 )
 from cstui.domain.score_history import (
     Point,
+    advance,
     latest_on_or_before,
     merged,
     month_points,
     month_scores,
     month_table,
     oldest_kept_month,
-    recent_points,
-    roll,
+    stored_points,
     table_month,
 )
 from cstui.store import Change, NamedLock, Store, gc_paused
@@ -237,7 +237,7 @@ class Health(Onboarding, SuccessPlans):
             for month in summary.get("archived", ())
             if (record := self.store.peek(month_table(month), account_id, keep=False))
         ]
-        points = merged(*archived, recent_points(summary))
+        points = merged(*archived, stored_points(summary))
         return [(date.fromisoformat(d), v) for d, v in points]
 
     def evaluate(
@@ -403,14 +403,8 @@ class Health(Onboarding, SuccessPlans):
         day replaces it. ``nps=False`` leaves out the latest NPS (a pass whose record is
         not the last); ``answers``: the account's survey records when the caller has them."""
         iso = day.isoformat()
-        history = list(current.get("history", ()))  # points are never changed, only replaced
-        if result.score is not None:
-            if history and history[-1][0] == iso:
-                history[-1] = [iso, result.score]
-            elif not history or history[-1][0] < iso:
-                history.append([iso, result.score])
         trend_days = self.settings.health.trend_days
-        rolled = roll(history, current.get("before"), current.get("archived", ()), day, trend_days)
+        advanced = advance(current, day, result.score, trend_days)
         latest_nps = None
         if nps:
             if answers is None:
@@ -420,7 +414,6 @@ class Health(Onboarding, SuccessPlans):
             latest_nps = self._latest_nps_of(
                 LightSurvey.from_record(r) for r in answers if r.get("kind", "nps") == "nps"
             )
-        recent = [rolled.before, *rolled.history] if rolled.before else rolled.history
         summary = {
             "account_id": result.account_id,
             "score": result.score,
@@ -428,17 +421,13 @@ class Health(Onboarding, SuccessPlans):
             "band": result.band.value,
             "flags": [f.rule for f in flags],
             "as_of": iso,
-            "history": rolled.history,
-            "trend": stored_trend(recent, day, trend_days),
+            **advanced.fields,
+            "trend": stored_trend(advanced.recent, day, trend_days),
             "last_touch": None if result.last_touch is None else result.last_touch.isoformat(),
             "model": self.health_model_id,
             "nps": latest_nps,
         }
-        if rolled.before is not None:
-            summary["before"] = rolled.before
-        if rolled.archived or "archived" in current:
-            summary["archived"] = rolled.archived
-        return summary, rolled.moved
+        return summary, advanced.moved
 
     def archived_scores(self, iso: str, wanted: Mapping[str, Sequence[str]]) -> dict[str, int]:
         """Each wanted account's latest score on or before ``iso`` in its archived months:

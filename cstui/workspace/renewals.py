@@ -19,7 +19,7 @@ from cstui.config import Settings
 from cstui.domain import tiers
 from cstui.domain.enums import Forecast, Outcome, Stage, Table
 from cstui.domain.health import HealthConfig, band_for
-from cstui.domain.score_history import latest_on_or_before, needs_archive, recent_points
+from cstui.domain.score_history import latest_on_or_before, needs_archive, stored_points
 from cstui.paths import config_dir
 from cstui.store import Store, StoreError
 from cstui.workspace.health import ArchivedScores, Health
@@ -53,7 +53,7 @@ def bands_at(
         if needs_archive(summary, iso):
             older[account_id] = summary["archived"]
             continue
-        score = latest_on_or_before(recent_points(summary), iso)
+        score = latest_on_or_before(stored_points(summary), iso)
         if score is not None:  # not scored by then: a later first score must not change the past
             scores[account_id] = score
     if older and archived is not None:

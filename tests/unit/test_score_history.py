@@ -14,6 +14,7 @@ from cstui.demo.generate import generate
 from cstui.domain.health import band_for, trend
 from cstui.domain.score_history import (
     KEEP_MONTHS,
+    advance,
     latest_on_or_before,
     merged,
     month_points,
@@ -21,7 +22,7 @@ from cstui.domain.score_history import (
     month_table,
     needs_archive,
     oldest_kept_month,
-    roll,
+    stored_points,
     table_month,
     window_start,
 )
@@ -59,26 +60,66 @@ def test_the_window_reaches_the_trends_day_and_starts_on_a_first() -> None:
     assert window_start(date(2026, 3, 31), 31) == "2026-02-01"
 
 
-def test_roll_moves_whole_months_out_and_keeps_the_latest_older_point() -> None:
+def _advanced_daily(points: list[list[Any]], trend_days: int = 30) -> dict[str, Any]:
+    """The summary fields after scoring each point's day in turn, and the moved points."""
+    summary: dict[str, Any] = {}
+    moved: dict[str, list[list[Any]]] = {}
+    for d, score in points:
+        step = advance(summary, date.fromisoformat(d), score, trend_days)
+        summary.update(step.fields)
+        for month, out in step.moved.items():
+            moved[month] = merged(moved.get(month, ()), out)
+    return {"summary": summary, "moved": moved}
+
+
+def test_advance_moves_whole_months_out_and_keeps_the_latest_older_point() -> None:
     history = _points(date(2025, 12, 20), 80)  # Dec 20 .. Mar 9
-    rolled = roll(history, None, [], date(2026, 3, 9), 30)
-    assert rolled.history == [p for p in history if p[0] >= "2026-02-01"]
-    assert sorted(rolled.moved) == ["2025-12", "2026-01"]
-    assert rolled.before == [p for p in history if p[0] < "2026-02-01"][-1]
-    assert rolled.archived == ["2025-12", "2026-01"]
-    assert merged(*rolled.moved.values(), rolled.history) == history  # nothing lost
-    # inside the window nothing moves
-    again = roll(rolled.history, rolled.before, rolled.archived, date(2026, 3, 10), 30)
-    assert (again.moved, again.history, again.before) == ({}, rolled.history, rolled.before)
+    got = _advanced_daily(history)
+    summary, moved = got["summary"], got["moved"]
+    assert summary["scores_from"] == "2026-02-01"
+    assert stored_points(summary, with_before=False) == [p for p in history if p[0] >= "2026-02-01"]
+    assert sorted(moved) == ["2025-12", "2026-01"]
+    assert summary["before"] == [p for p in history if p[0] < "2026-02-01"][-1]
+    assert summary["archived"] == ["2025-12", "2026-01"]
+    assert merged(*moved.values(), stored_points(summary)) == history  # nothing lost
+    # a day inside the window moves nothing; a past day changes nothing
+    again = advance(summary, date(2026, 3, 10), 77, 30)
+    assert again.moved == {}
+    assert again.recent[-1] == ["2026-03-10", 77]
+    past = advance(summary, date(2026, 3, 1), 5, 30)
+    assert stored_points(past.fields) == stored_points(summary)
 
 
-def test_roll_forgets_months_older_than_kept() -> None:
+def test_a_day_without_a_score_leaves_a_gap_and_the_trend_reads_around_it() -> None:
+    points = [p for p in _points(date(2026, 1, 1), 60) if p[0] not in ("2026-01-31", "2026-02-05")]
+    summary = _advanced_daily(points)["summary"]
+    step = advance(summary, date(2026, 3, 2), None, 30)
+    assert step.fields["scores"][step.fields["scores"].index(None) :][:1] == [None]
+    assert merged(step.recent) == [p for p in points if p[0] >= step.recent[0][0]]
+    assert trend([(date.fromisoformat(d), s) for d, s in step.recent], date(2026, 3, 2)) == trend(
+        [(date.fromisoformat(d), s) for d, s in points], date(2026, 3, 2)
+    )
+
+
+def test_a_summary_in_the_old_layout_is_read_and_rewritten() -> None:
+    old = {"history": _points(date(2026, 1, 1), 70)}
+    assert stored_points(old) == old["history"]
+    step = advance(old, date(2026, 3, 12), 50, 30)
+    assert step.fields["history"] is None
+    assert merged(*step.moved.values(), stored_points(step.fields)) == [
+        *old["history"],
+        ["2026-03-12", 50],
+    ]
+
+
+def test_advance_forgets_months_older_than_kept() -> None:
     day = date(2027, 6, 15)
     old = [f"{y}-{m:02d}" for y in (2025, 2026) for m in range(1, 13)]
-    rolled = roll([["2027-04-30", 50], ["2027-06-15", 60]], None, old, day, 30)
-    assert rolled.archived[0] == oldest_kept_month(day) == "2026-04"
-    assert rolled.archived[-1] == "2027-04"
-    assert len(rolled.archived) <= KEEP_MONTHS
+    summary = {"scores_from": "2027-04-01", "scores": [50], "archived": old}
+    step = advance(summary, day, 60, 30)
+    assert step.fields["archived"][0] == oldest_kept_month(day) == "2026-04"
+    assert step.fields["archived"][-1] == "2027-04"
+    assert len(step.fields["archived"]) <= KEEP_MONTHS
 
 
 def test_a_month_record_holds_one_score_per_day_and_gives_the_points_back() -> None:
@@ -140,8 +181,8 @@ def test_a_hundred_days_of_scores_are_all_kept_and_the_summary_stays_small(
             assert ws.health_history(aid) == points
             summary = ws.store.get("health", aid)
             assert summary is not None
-            assert all(p[0] >= window_start(last, trend_days) for p in summary["history"])
-            assert len(summary["history"]) <= trend_days + 31
+            assert summary["scores_from"] == window_start(last, trend_days)
+            assert len(summary["scores"]) <= trend_days + 31
             assert summary["archived"] == ["2026-01", "2026-02"]
             assert summary["trend"] == trend(points, last, trend_days)
         assert {t for t in ws.store.tables() if table_month(t)} == {
@@ -205,12 +246,14 @@ def test_a_summary_with_a_years_points_moves_them_out_on_the_next_score(
         aid = next(r["id"] for r in ws.store.scan("health") if r["score"] is not None)
         year = [[(day - timedelta(days=i)).isoformat(), 30 + i % 60] for i in range(399, -1, -1)]
         with ws.store.transaction() as txn:
-            txn.write("health", aid, {"history": year}, unset=["before", "archived"])
+            old_layout = ["scores_from", "scores", "before", "archived"]
+            txn.write("health", aid, {"history": year}, unset=old_layout)
         ws.refresh_health(as_of=date(2026, 11, 24))
         history = ws.health_history(aid)
         summary = ws.store.get("health", aid) or {}
         assert [[d.isoformat(), s] for d, s in history] == [*year, ["2026-11-24", summary["score"]]]
-        assert len(summary["history"]) < 60
+        assert len(summary["scores"]) < 62
+        assert summary["history"] is None
     finally:
         ws.close()
 
