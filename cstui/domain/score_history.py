@@ -28,6 +28,7 @@ Points, where this module hands them out, are ``[ISO date, score]`` pairs, oldes
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -63,6 +64,7 @@ def table_month(table: str) -> str | None:
     return f"{year}-{month}"
 
 
+@functools.lru_cache(maxsize=64)
 def window_start(day: date, trend_days: int) -> str:
     """First day (ISO) of the points a summary keeps on ``day``: the first of the month of
     ``day − trend_days``, so the trend's earlier score is inside or is ``before``."""
@@ -94,6 +96,9 @@ def advance(summary: Mapping[str, Any], day: date, score: int | None, trend_days
     """The summary's score fields after scoring ``score`` on ``day`` (None: no score, the
     day is not marked). One score per day: a second one on the same day replaces it; a day
     older than the latest scored one changes nothing (a pass over a past day)."""
+    start = window_start(day, trend_days)
+    if summary.get("scores_from") == start and summary.get("history") is None:
+        return _advance_in_window(summary, day, score, start)
     points = stored_points(summary, with_before=False)
     iso = day.isoformat()
     if score is not None:
@@ -101,7 +106,6 @@ def advance(summary: Mapping[str, Any], day: date, score: int | None, trend_days
             points[-1] = [iso, score]
         elif not points or points[-1][0] < iso:
             points.append([iso, score])
-    start = window_start(day, trend_days)
     before = summary.get("before")
     archived = list(summary.get("archived") or ())
     moved: dict[str, list[Point]] = {}
@@ -126,6 +130,27 @@ def advance(summary: Mapping[str, Any], day: date, score: int | None, trend_days
     return Advanced(fields, [before, *points] if before else points, moved)
 
 
+def _advance_in_window(
+    summary: Mapping[str, Any], day: date, score: int | None, start: str
+) -> Advanced:
+    """:func:`advance` when the window has not moved (every day but the first days of a
+    month): today's score set in place, nothing decoded but the points the trend reads."""
+    scores = list(summary.get("scores") or ())
+    if score is not None:
+        i = day.toordinal() - _ordinal(start)
+        if i >= len(scores) - 1:  # today, or a later day (an older one changes nothing)
+            scores.extend([None] * (i + 1 - len(scores)))
+            scores[i] = score
+    fields: dict[str, Any] = {"scores_from": start, "scores": scores}
+    before = summary.get("before")
+    if before is not None:
+        fields["before"] = before
+    if "archived" in summary:
+        fields["archived"] = summary["archived"]
+    points = day_points(start, scores)
+    return Advanced(fields, [before, *points] if before else points)
+
+
 def stored_points(summary: Mapping[str, Any], *, with_before: bool = True) -> list[Point]:
     """The points a summary holds itself, oldest first: ``before`` (with ``with_before``),
     then its window's (or, in the old layout, its ``history``)."""
@@ -140,10 +165,10 @@ def stored_points(summary: Mapping[str, Any], *, with_before: bool = True) -> li
 
 def day_scores(start: str, points: Iterable[Sequence[Any]]) -> list[int | None]:
     """Points from ``start`` (ISO) on as one score per day, None where not scored."""
-    first = date.fromisoformat(start).toordinal()
+    first = _ordinal(start)
     scores: list[int | None] = []
     for d, s in points:
-        i = date.fromisoformat(d).toordinal() - first
+        i = _ordinal(d) - first
         if i < 0:
             continue
         scores.extend([None] * (i + 1 - len(scores)))
@@ -153,10 +178,19 @@ def day_scores(start: str, points: Iterable[Sequence[Any]]) -> list[int | None]:
 
 def day_points(start: str, scores: Iterable[int | None]) -> list[Point]:
     """:func:`day_scores` back as points."""
-    first = date.fromisoformat(start).toordinal()
-    return [
-        [date.fromordinal(first + i).isoformat(), s] for i, s in enumerate(scores) if s is not None
-    ]
+    first = _ordinal(start)
+    return [[_iso(first + i), s] for i, s in enumerate(scores) if s is not None]
+
+
+@functools.lru_cache(maxsize=4096)
+def _ordinal(iso: str) -> int:
+    """Day number of an ISO date (a rescore converts the same few dozen days per account)."""
+    return date.fromisoformat(iso).toordinal()
+
+
+@functools.lru_cache(maxsize=4096)
+def _iso(ordinal: int) -> str:
+    return date.fromordinal(ordinal).isoformat()
 
 
 def month_scores(month: str, points: Iterable[Sequence[Any]]) -> list[int | None]:

@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from cstui import clock
 from cstui.demo.generate import generate
@@ -277,3 +279,36 @@ def test_the_rescore_empties_months_older_than_kept(
         assert ws.store.get(month_table("2026-04"), aid) is not None
     finally:
         ws.close()
+
+
+@given(
+    steps=st.lists(
+        st.tuples(st.integers(0, 9), st.one_of(st.none(), st.integers(0, 100))),
+        min_size=1,
+        max_size=120,
+    ),
+    trend_days=st.integers(1, 70),
+)
+def test_daily_advances_keep_every_score_and_the_trend_of_all_of_them(
+    steps: list[tuple[int, int | None]], trend_days: int
+) -> None:
+    """Scores on days with gaps, days with no score, days scored twice, the window moving
+    or not: the summary
+    and the moved months together are every point, and the trend the summary gives is
+    the trend of every point."""
+    day = date(2025, 12, 25)
+    summary: dict[str, Any] = {}
+    moved: dict[str, list[list[Any]]] = {}
+    every: list[tuple[date, int]] = []
+    for gap, score in steps:
+        day += timedelta(days=gap)
+        step = advance(summary, day, score, trend_days)
+        summary.update(step.fields)
+        for month, out in step.moved.items():
+            moved[month] = merged(moved.get(month, ()), out)
+        if score is not None:  # a second score on one day replaces the first
+            every = [p for p in every if p[0] != day] + [(day, score)]
+        recent = [(date.fromisoformat(d), s) for d, s in step.recent]
+        assert trend(recent, day, trend_days) == trend(every, day, trend_days)
+    kept = merged(*moved.values(), stored_points(summary))
+    assert kept == [[d.isoformat(), s] for d, s in every]
