@@ -71,6 +71,7 @@ _BOOK_PASS = 100
 """More accounts than this make a pass over the book: whole tables are read, not each
 account's records."""
 _Groups = Mapping[str, Mapping[str, list[dict[str, Any]]]]
+"""Stored records by table name, then by account id (each list in id order)."""
 
 
 @functools.cache
@@ -90,7 +91,6 @@ def _input_models() -> tuple[type[Record], ...]:
     return (UsageHistory, Contact, Activity, SurveyResponse, OnboardingPlan, SuccessPlan)
 
 
-"""Stored records by table name, then by account id (each list in id order)."""
 ArchivedScores = Callable[[str, Mapping[str, Sequence[str]]], dict[str, int]]
 """(ISO day, account id -> its archived months) -> each account's latest score on or
 before that day in those months (see :meth:`Health.archived_scores`)."""

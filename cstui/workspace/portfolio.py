@@ -77,6 +77,8 @@ def _view(record: dict[str, Any]) -> SavedView:
     )
 
 
+_MANY_RESCORED = 500
+"""More summaries changed at once than this are read in one pass over the table."""
 _ROW_FIELDS = ("score", "band", "flags", "trend", "last_touch", "nps", "as_of", "model")
 """The health summary's fields a portfolio row reads (see ``Portfolio._decorate``; the
 last two tell whether the account was scored today)."""
@@ -147,6 +149,9 @@ class Portfolio(Renewals):
         :func:`~cstui.domain.portfolio.shared_day`."""
         self._day: tuple[date | None, str] = (None, "")
         """The rows' day and its ISO text (compared with 50,000 summaries' ``as_of``)."""
+        self._rescored: set[str] | None = None
+        """Accounts of a large batch of summary changes, to read in one pass (see
+        :meth:`_changes_absorbed`); None outside such a batch."""
         self._unscored: set[str] = set()
         """Accounts of the rows not scored on their day with this model (kept with them)."""
         self._rows_kept: list[str] | None = None
@@ -167,7 +172,10 @@ class Portfolio(Renewals):
                 self._refresh_row(ch.id)
         elif ch.table == HEALTH_TABLE:
             if self._rows is not None and ch.id in self._rows:
-                self._rescored_row(ch.id)
+                if self._rescored is not None:
+                    self._rescored.add(ch.id)  # a teammate's rescore: all at once, below
+                else:
+                    self._rescored_row(ch.id)
         elif ch.table == Table.SURVEYS:
             # Until the next read, rows and the NPS come from the stored health summaries.
             self._latest_nps = None
@@ -467,6 +475,35 @@ class Portfolio(Renewals):
         row.owner, row.currency = shared(row.owner, row.owner), shared(row.currency, row.currency)
         self._decorate(row, summary, today)
         return row
+
+    def _on_changes(self, changes: list[Change]) -> None:
+        """A batch rescoring many accounts (a teammate's or a child's daily rescore) has
+        its rows' health read in one pass over the summaries, not one lookup each."""
+        many = self._rows is not None and (
+            sum(1 for ch in changes if ch.table == HEALTH_TABLE) > _MANY_RESCORED
+        )
+        self._rescored = set() if many else None
+        try:
+            super()._on_changes(changes)
+        finally:
+            self._rescored = None
+
+    def _changes_absorbed(self) -> None:
+        super()._changes_absorbed()
+        rescored, rows = self._rescored, self._rows
+        if not rescored or rows is None:
+            return
+        self._rescored = None
+        day = self._rows_day or clock.today()
+        for record in self.store.stream(HEALTH_TABLE):
+            account_id = record["id"]
+            if account_id in rescored:
+                rescored.discard(account_id)
+                row = rows[account_id]
+                touch_row(row, self._touch(account_id, record, day), day)
+                self._decorate(row, record, day)
+        for account_id in rescored:  # summaries gone (a restore): rows without health
+            self._rescored_row(account_id)
 
     def _rescored_row(self, account_id: str) -> None:
         """A row whose health summary changed: its health fields, in place. A teammate's

@@ -315,6 +315,7 @@ class Repo:
                 account_id = record.get("account_id")
                 if isinstance(account_id, str):
                     accounts.add(account_id)
+        self._changes_absorbed()
         if not changes:
             return
         event = WorkspaceEvent(
@@ -325,6 +326,10 @@ class Repo:
         )
         for listener in list(self._listeners):
             listener(event)
+
+    def _changes_absorbed(self) -> None:
+        """After every change of a batch went through :meth:`_invalidate`, before the
+        listeners hear of it: for capabilities that handle a large batch at once."""
 
     def _invalidate(self, ch: Change) -> None:
         """Drop the changed model, re-index it, then let the capabilities :meth:`_forget`."""

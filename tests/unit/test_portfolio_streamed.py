@@ -8,8 +8,11 @@ import shutil
 from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
+
 from cstui import clock
 from cstui.workspace import Workspace
+from cstui.workspace import portfolio as portfolio_module
 from cstui.workspace.health import Health
 
 HEALTH = "health"
@@ -73,11 +76,25 @@ def test_rows_tell_whether_the_book_is_scored_today(demo_dir: Path, tmp_path: Pa
         ws.close()
 
 
+@pytest.mark.parametrize(("batch", "checkpoint"), [(False, False), (True, False), (True, True)])
 def test_a_teammates_rescore_reaches_the_rows_as_a_fresh_build_makes_them(
-    demo_dir: Path, tmp_path: Path
+    demo_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    batch: bool,
+    checkpoint: bool,
 ) -> None:
     """Rows take another process's new scores in place (no account read again, no summary
-    kept), and then equal the rows a fresh start builds."""
+    kept), and then equal the rows a fresh start builds: one summary at a time, or (a
+    large book's rescore) all in one pass over the summaries, also after the rescoring
+    process folded its journal into a new snapshot (a child's rescore does)."""
+    if batch:
+        monkeypatch.setattr(portfolio_module, "_MANY_RESCORED", 10)
+
+        def one_at_a_time(self: object, account_id: str) -> None:
+            raise AssertionError(f"{account_id} looked up on its own in a batch")
+
+        monkeypatch.setattr(portfolio_module.Portfolio, "_rescored_row", one_at_a_time)
     data = _copy(demo_dir, tmp_path, "data")
     clock.freeze(clock.today() + timedelta(days=9))
     ws = Workspace.open(data, user="me")
@@ -85,7 +102,7 @@ def test_a_teammates_rescore_reaches_the_rows_as_a_fresh_build_makes_them(
         before = {r.id: r.health for r in ws.portfolio()}
         teammate = Workspace.open(data, user="me")
         assert teammate.rescore_if_due() is True
-        teammate.store.close(checkpoint=False)  # the scores wait in the journal
+        teammate.store.close(checkpoint=checkpoint)  # without: the scores wait in the journal
         ws.poll()
         assert ws.health_is_current() is True
         assert HEALTH in ws.store._lazy
