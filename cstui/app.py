@@ -315,15 +315,18 @@ class CSApp(WorkspaceApp):
 
     @work(thread=True, group="warm-up", exit_on_error=False)
     def _warm_up(self) -> None:
-        """Import the account screen and its tabs' panes while the user reads the
-        portfolio: the start-up leaves them out (the first frame does not need them), and
-        the first account opened paid for them (~150 ms of imports on the key); then
-        prepare the store's per-account reads and parse the screen's stylesheet (~20 and
-        ~30 ms of that first key at 50,000 accounts)."""
+        """Import the account screen and its tabs' panes and parse the health model while
+        the user reads the portfolio: the start-up leaves them out (the first frame does
+        not need them), and the first account opened paid for them (~150 ms of imports on
+        the key); then prepare the store's per-account reads and parse the screen's
+        stylesheet (~20 and ~30 ms of that first key at 50,000 accounts)."""
         from cstui.screens.account_tabs import tabs
 
         module = importlib.import_module(WARM_UP)
         tabs()  # imports each pane's module
+        # The health model, which the start leaves unparsed (pydantic: ~35 ms, and ~30 of
+        # imports, of the first account opened, whose score and breakdown read it).
+        _ = self.workspace.settings.health
         with contextlib.suppress(StoreError):  # a storage problem is said when it matters
             self.workspace.prepare_account_reads()
             self.workspace.keep_rows()  # built from the tables: the next start reads them
