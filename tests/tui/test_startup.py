@@ -91,22 +91,28 @@ async def main():
         from cstui.screens.account import AccountScreen
         # And the store's per-account reads are prepared: the key decodes none.
         import base64
-        parses, decodes = [], []
+        # And the health model is parsed: the key parses none.
+        import cstui.domain.health_config as health_config
+        parses, decodes, models = [], [], []
         real, decode = Stylesheet.reparse, base64.b64decode
         Stylesheet.reparse = lambda sheet: (parses.append(1), real(sheet))[1]
         base64.b64decode = lambda *a, **k: (decodes.append(1), decode(*a, **k))[1]
+        parse = health_config.parse_health_config
+        health_config.parse_health_config = lambda *a, **k: (models.append(1), parse(*a, **k))[1]
         await app.push_screen(AccountScreen(app.screen.sorted_rows()[0].id))
         await pilot.pause()
-        print(type(app.screen).__name__, len(parses), len(decodes))
+        print(type(app.screen).__name__, len(parses), len(decodes), len(models))
 
 asyncio.run(main())
 """
     data = tmp_path / "data"
     shutil.copytree(demo_dir, data)
-    out = _fresh_interpreter(code, data)
-    # The screen, and a tab's pane; then an account opened without parsing stylesheets
-    # or decoding the snapshot's slices.
-    assert out == ["False", "False", "True", "True", "AccountScreen", "0", "0"]
+    cache = tmp_path / "cache"
+    for start in ("rows built", "rows kept"):  # kept rows: the start parses no health model
+        out = _fresh_interpreter(code, data, cache)
+        # The screen, and a tab's pane; then an account opened without parsing stylesheets,
+        # decoding the snapshot's slices or parsing the health model.
+        assert out == ["False", "False", "True", "True", "AccountScreen", "0", "0", "0"], start
 
 
 def test_a_start_on_kept_rows_shows_its_first_frame_without_pydantic(
