@@ -97,7 +97,7 @@ def age_a_year(book: Path, aged: Path) -> None:
                 if score is None:
                     continue
                 history = [[d, max(0, min(100, score + rng.randint(-6, 6)))] for d in days]
-                layout = ["scores_from", "scores", "before", "archived"]
+                layout = ["daily"]
                 txn.write("health", record["id"], {"history": history}, unset=layout)
         ws.store.checkpoint()
         assert ws.rescore_if_due(DAY)

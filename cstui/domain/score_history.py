@@ -5,12 +5,13 @@ Why: the daily rescore rewrites every account's health summary. With the whole y
 daily points in it (400 ``[date, score]`` pairs), a year-old book wrote ~7 KB per account
 and day to the journal (350 MB a day at 50,000 accounts), and a rescore parsed every
 point of every account (2.3 GB at 10,000). The summary now holds only what the daily work
-reads, one number per day:
+reads, in one field, ``daily`` (one field, so that the team hub, which merges a record
+field by field, never pairs one laptop's days with another's first day):
 
-* ``scores`` from ``scores_from``: the scores of the days from the first of the month of
-  ``day − trend_days`` on (``null`` for a day not scored), enough for the trend (the score
-  ``trend_days`` ago) and for the current month;
-* ``before``: the latest ``[date, score]`` older than that (the trend and the band on a
+* ``from`` and ``scores``: the scores of the days from ``from`` on, one per day (``null``
+  for a day not scored). ``from`` is the first of the month of ``day − trend_days``: enough
+  for the trend (the score ``trend_days`` ago) and for the current month;
+* ``before``: the latest ``[date, score]`` older than ``from`` (the trend and the band on a
   past day when scoring skipped some days), or absent;
 * ``archived``: the months whose scores moved out, oldest first.
 
@@ -18,10 +19,10 @@ When the window moves into a new month, the scores of each month it left are wri
 as the account's record in that month's table (:func:`month_table`, e.g. ``health_2026_10``):
 ``scores``, one per day of the month, ~100 bytes per account and month; a past month is read
 only by what asks for it (an account's chart, a KPI report of a past period), one table at a
-time.
+time. The months of the last :data:`KEEP_MONTHS` are kept.
 
 A summary written before this layout holds ``history``: every point as ``[date, score]``
-pairs. It is read as such and rewritten in this layout at its next score.
+pairs. It is read as such, and replaced by ``daily`` at its next score.
 
 Points, where this module hands them out, are ``[ISO date, score]`` pairs, oldest first.
 """
@@ -80,34 +81,51 @@ def oldest_kept_month(day: date) -> str:
 
 @dataclass(slots=True)
 class Advanced:
-    """A summary's score fields after :func:`advance`, and what moves out of it."""
+    """A summary's ``daily`` field after :func:`advance`, and what moves out of it."""
 
-    fields: dict[str, Any]
-    """``scores_from``, ``scores``, ``before``, ``archived`` (and ``history``: None, when
-    the summary held the old layout), to write into the summary."""
+    daily: dict[str, Any]
+    """The summary's new ``daily`` (see the module doc)."""
     recent: list[Point]
     """The points the summary holds now, ``before`` first: what the trend reads."""
     moved: dict[str, list[Point]] = field(default_factory=dict)
     """Month → its points to write to that month's table (merged with any already there
     when the month is in ``archived`` already)."""
+    legacy: bool = False
+    """The summary held the old layout (``history``): remove that field."""
+
+
+def daily_of(summary: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The summary's ``daily`` (empty for a summary in the old layout, or none)."""
+    daily = summary.get("daily")
+    return daily if isinstance(daily, dict) else {}
+
+
+def archived_months(summary: Mapping[str, Any]) -> list[str]:
+    """The months moved out of the summary to their tables, oldest first."""
+    return list(daily_of(summary).get("archived") or ())
 
 
 def advance(summary: Mapping[str, Any], day: date, score: int | None, trend_days: int) -> Advanced:
-    """The summary's score fields after scoring ``score`` on ``day`` (None: no score, the
-    day is not marked). One score per day: a second one on the same day replaces it; a day
+    """The summary's ``daily`` after scoring ``score`` on ``day`` (None: no score, the day
+    is not marked). One score per day: a second one on the same day replaces it; a day
     older than the latest scored one changes nothing (a pass over a past day)."""
     start = window_start(day, trend_days)
-    if summary.get("scores_from") == start and summary.get("history") is None:
-        return _advance_in_window(summary, day, score, start)
+    daily = daily_of(summary)
+    legacy = summary.get("history") is not None  # an older cstui's points: replaced
+    if daily.get("from") == start:
+        done = _advance_in_window(daily, day, score, start)
+        done.legacy = legacy
+        return done
     points = stored_points(summary, with_before=False)
+    before = daily.get("before")
     iso = day.isoformat()
+    latest = points[-1][0] if points else before[0] if before else None
     if score is not None:
-        if points and points[-1][0] == iso:
+        if latest == iso and points:
             points[-1] = [iso, score]
-        elif not points or points[-1][0] < iso:
+        elif latest is None or latest < iso:
             points.append([iso, score])
-    before = summary.get("before")
-    archived = list(summary.get("archived") or ())
+    archived = list(daily.get("archived") or ())
     moved: dict[str, list[Point]] = {}
     if points and points[0][0] < start:
         kept: list[Point] = []
@@ -120,46 +138,61 @@ def advance(summary: Mapping[str, Any], day: date, score: int | None, trend_days
         points = kept
         oldest = oldest_kept_month(day)
         archived = [m for m in sorted({*archived, *moved}) if m >= oldest]
-    fields: dict[str, Any] = {"scores_from": start, "scores": day_scores(start, points)}
+    fresh: dict[str, Any] = {"from": start, "scores": day_scores(start, points)}
     if before is not None:
-        fields["before"] = before
-    if archived or "archived" in summary:
-        fields["archived"] = archived
-    if summary.get("history") is not None:
-        fields["history"] = None  # the old layout, now in the fields above
-    return Advanced(fields, [before, *points] if before else points, moved)
+        fresh["before"] = before
+    if archived:
+        fresh["archived"] = archived
+    return Advanced(fresh, [before, *points] if before else points, moved, legacy)
+
+
+def reopened(
+    summary: Mapping[str, Any], start: str, months: Mapping[str, Sequence[Point]]
+) -> dict[str, Any]:
+    """The summary with archived months back in its window: the window now starts at
+    ``start``, earlier than its ``from`` (``trend.days`` was raised), and ``months`` are
+    the points of its archived months from ``start``'s on, plus the latest month before it
+    (for ``before``)."""
+    daily = daily_of(summary)
+    inside = [p for points in months.values() for p in points if p[0] >= start]
+    older = [p for points in months.values() for p in points if p[0] < start]
+    points = merged(inside, stored_points(summary, with_before=False))
+    fresh: dict[str, Any] = {"from": start, "scores": day_scores(start, points)}
+    if older:
+        fresh["before"] = max(older)
+    archived = [m for m in daily.get("archived") or () if m < start[:7]]
+    if archived:
+        fresh["archived"] = archived
+    return {**summary, "daily": fresh}
 
 
 def _advance_in_window(
-    summary: Mapping[str, Any], day: date, score: int | None, start: str
+    daily: Mapping[str, Any], day: date, score: int | None, start: str
 ) -> Advanced:
     """:func:`advance` when the window has not moved (every day but the first days of a
     month): today's score set in place, nothing decoded but the points the trend reads."""
-    scores = list(summary.get("scores") or ())
+    scores = list(daily.get("scores") or ())
     if score is not None:
         i = day.toordinal() - _ordinal(start)
         if i >= len(scores) - 1:  # today, or a later day (an older one changes nothing)
             scores.extend([None] * (i + 1 - len(scores)))
             scores[i] = score
-    fields: dict[str, Any] = {"scores_from": start, "scores": scores}
-    before = summary.get("before")
-    if before is not None:
-        fields["before"] = before
-    if "archived" in summary:
-        fields["archived"] = summary["archived"]
+    fresh: dict[str, Any] = {**daily, "scores": scores}
+    before = daily.get("before")
     points = day_points(start, scores)
-    return Advanced(fields, [before, *points] if before else points)
+    return Advanced(fresh, [before, *points] if before else points)
 
 
 def stored_points(summary: Mapping[str, Any], *, with_before: bool = True) -> list[Point]:
     """The points a summary holds itself, oldest first: ``before`` (with ``with_before``),
-    then its window's (or, in the old layout, its ``history``)."""
-    start = summary.get("scores_from")
+    then its window's (or, in the old layout, its ``history``, put in date order)."""
+    daily = daily_of(summary)
+    start = daily.get("from")
     if isinstance(start, str):
-        points = day_points(start, summary.get("scores") or ())
+        points = day_points(start, daily.get("scores") or ())
     else:
-        points = [list(p) for p in summary.get("history") or ()]
-    before = summary.get("before") if with_before else None
+        points = merged(summary.get("history") or ())
+    before = daily.get("before") if with_before else None
     return [before, *points] if before else points
 
 
@@ -229,7 +262,8 @@ def latest_on_or_before(points: Iterable[Sequence[Any]], iso: str) -> int | None
 def needs_archive(summary: Mapping[str, Any], iso: str) -> bool:
     """Whether the score on ``iso`` may lie in the archived months: the day is older than
     every point the summary holds, and months were archived."""
-    if not summary.get("archived"):
+    daily = daily_of(summary)
+    if not daily.get("archived"):
         return False
-    before = summary.get("before")
+    before = daily.get("before")
     return before is None or iso < before[0]

@@ -36,14 +36,18 @@ from cstui.domain.light import (
 from cstui.domain.score_history import (
     Point,
     advance,
+    archived_months,
+    daily_of,
     latest_on_or_before,
     merged,
     month_points,
     month_scores,
     month_table,
     oldest_kept_month,
+    reopened,
     stored_points,
     table_month,
+    window_start,
 )
 from cstui.store import Change, NamedLock, Store, gc_paused
 from cstui.workspace.onboarding import Onboarding
@@ -52,6 +56,7 @@ from cstui.workspace.repo import (
     HEALTH_TABLE,
     RATINGS_TABLE,
     AccountNotFound,
+    Unsetting,
     Write,
     changed_fields,
     elsewhere,
@@ -234,7 +239,7 @@ class Health(Onboarding, SuccessPlans):
         summary = self._health_summary(account_id) or {}
         archived = [
             month_points(record)
-            for month in summary.get("archived", ())
+            for month in archived_months(summary)
             if (record := self.store.peek(month_table(month), account_id, keep=False))
         ]
         points = merged(*archived, stored_points(summary))
@@ -338,12 +343,14 @@ class Health(Onboarding, SuccessPlans):
             all_flags.extend(flags)
             current = summary(aid) or {}
             answers = surveys.get(aid, []) if surveys is not None else None
-            fresh, moved = self._summary(result, flags, current, day, answers=answers)
+            fresh, moved, legacy = self._summary(result, flags, current, day, answers=answers)
             changed = changed_fields(current, fresh)
-            if changed:
-                writes.append((HEALTH_TABLE, aid, changed))
+            if changed or legacy:
+                writes.append(
+                    (HEALTH_TABLE, aid, Unsetting(changed, ["history"]) if legacy else changed)
+                )
             if moved:
-                writes.extend(self._month_writes(aid, moved, current.get("archived", ())))
+                writes.extend(self._month_writes(aid, moved, archived_months(current)))
         reconciled = self._reconciled(scope, all_flags, day) if alerts else []
         if not writes and not reconciled:
             return 0
@@ -396,15 +403,16 @@ class Health(Onboarding, SuccessPlans):
         *,
         nps: bool = True,
         answers: list[dict[str, Any]] | None = None,
-    ) -> tuple[dict[str, Any], dict[str, list[Point]]]:
+    ) -> tuple[dict[str, Any], dict[str, list[Point]], bool]:
         """The account's health record after scoring on ``day`` (``current``: the record
-        before), and the points of the months that left its window, by month (see
-        :mod:`cstui.domain.score_history`). One point per day: a second score on the same
-        day replaces it. ``nps=False`` leaves out the latest NPS (a pass whose record is
-        not the last); ``answers``: the account's survey records when the caller has them."""
+        before), the points of the months that left its window, by month (see
+        :mod:`cstui.domain.score_history`), and whether its old-layout ``history`` goes.
+        One point per day: a second score on the same day replaces it. ``nps=False`` leaves
+        out the latest NPS (a pass whose record is not the last); ``answers``: the
+        account's survey records when the caller has them."""
         iso = day.isoformat()
         trend_days = self.settings.health.trend_days
-        advanced = advance(current, day, result.score, trend_days)
+        advanced = advance(self._window_of(current, day), day, result.score, trend_days)
         latest_nps = None
         if nps:
             if answers is None:
@@ -421,13 +429,29 @@ class Health(Onboarding, SuccessPlans):
             "band": result.band.value,
             "flags": [f.rule for f in flags],
             "as_of": iso,
-            **advanced.fields,
+            "daily": advanced.daily,
             "trend": stored_trend(advanced.recent, day, trend_days),
             "last_touch": None if result.last_touch is None else result.last_touch.isoformat(),
             "model": self.health_model_id,
             "nps": latest_nps,
         }
-        return summary, advanced.moved
+        return summary, advanced.moved, advanced.legacy
+
+    def _window_of(self, current: Mapping[str, Any], day: date) -> Mapping[str, Any]:
+        """``current``, with its archived months read back into its window when the window
+        now starts earlier than it held (``trend.days`` was raised): the trend reads them."""
+        start = window_start(day, self.settings.health.trend_days)
+        held = daily_of(current).get("from")
+        archived = archived_months(current)
+        if not isinstance(held, str) or start >= held or not archived:
+            return current
+        wanted = [m for m in archived if m >= start[:7]]
+        earlier = [m for m in archived if m < start[:7]]
+        months = {}
+        for month in [*wanted, *earlier[-1:]]:
+            record = self.store.peek(month_table(month), current["account_id"], keep=False)
+            months[month] = month_points(record) if record else []
+        return reopened(current, start, months)
 
     def archived_scores(self, iso: str, wanted: Mapping[str, Sequence[str]]) -> dict[str, int]:
         """Each wanted account's latest score on or before ``iso`` in its archived months:
@@ -498,7 +522,7 @@ class Health(Onboarding, SuccessPlans):
                 last = n == len(days) - 1  # earlier days: only their score is kept
                 for result, flags in self._score(ids, day, groups, flags=last, explain=False):
                     aid = result.account_id
-                    summaries[aid], moved = self._summary(
+                    summaries[aid], moved, _ = self._summary(
                         result,
                         flags,
                         summaries.get(aid, {}),

@@ -499,11 +499,13 @@ class Portfolio(Renewals):
             account_id = record["id"]
             if account_id in rescored:
                 rescored.discard(account_id)
-                row = rows[account_id]
-                touch_row(row, self._touch(account_id, record, day), day)
-                self._decorate(row, record, day)
+                row = rows.get(account_id)  # gone later in the batch (an undone creation)
+                if row is not None:
+                    touch_row(row, self._touch(account_id, record, day), day)
+                    self._decorate(row, record, day)
         for account_id in rescored:  # summaries gone (a restore): rows without health
-            self._rescored_row(account_id)
+            if account_id in rows:
+                self._rescored_row(account_id)
 
     def _rescored_row(self, account_id: str) -> None:
         """A row whose health summary changed: its health fields, in place. A teammate's

@@ -19,7 +19,12 @@ from cstui.config import Settings
 from cstui.domain import tiers
 from cstui.domain.enums import Forecast, Outcome, Stage, Table
 from cstui.domain.health import HealthConfig, band_for
-from cstui.domain.score_history import latest_on_or_before, needs_archive, stored_points
+from cstui.domain.score_history import (
+    archived_months,
+    latest_on_or_before,
+    needs_archive,
+    stored_points,
+)
 from cstui.paths import config_dir
 from cstui.store import Store, StoreError
 from cstui.workspace.health import ArchivedScores, Health
@@ -51,7 +56,7 @@ def bands_at(
     older: dict[str, Sequence[str]] = {}
     for account_id, summary in summaries.items():
         if needs_archive(summary, iso):
-            older[account_id] = summary["archived"]
+            older[account_id] = archived_months(summary)
             continue
         score = latest_on_or_before(stored_points(summary), iso)
         if score is not None:  # not scored by then: a later first score must not change the past

@@ -66,8 +66,18 @@ class Create(dict[str, Any]):
     and one the CSM deleted stays deleted."""
 
 
+class Unsetting(dict[str, Any]):
+    """Values of a :data:`Write` that also remove the record's fields named in ``unset``
+    (a health summary's old-layout ``history``)."""
+
+    def __init__(self, values: Mapping[str, Any], unset: Iterable[str]) -> None:
+        super().__init__(values)
+        self.unset = tuple(unset)
+
+
 HEALTH_TABLE = "health"
-"""One record per account: the latest score, band and flags, and the daily score history."""
+"""One record per account: the latest score, band and flags, and its recent daily scores
+(older months in the month tables, see :mod:`cstui.domain.score_history`)."""
 RATINGS_TABLE = "ratings"
 """One record per account with a CSM's manual health rating in force."""
 HEALTH_INPUT_TABLES = frozenset(
@@ -634,6 +644,8 @@ class Repo:
             elif isinstance(values, Create):
                 if txn.get(table, record_id, include_deleted=True) is None:
                     txn.write(table, record_id, values)
+            elif isinstance(values, Unsetting):
+                txn.write(table, record_id, values, values.unset)
             else:
                 txn.write(table, record_id, values)
 

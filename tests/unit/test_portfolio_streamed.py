@@ -116,3 +116,32 @@ def test_a_teammates_rescore_reaches_the_rows_as_a_fresh_build_makes_them(
             fresh.close()
     finally:
         ws.close()
+
+
+def test_a_batch_whose_account_goes_later_in_it_still_reaches_the_screens(
+    demo_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch of rescored summaries in which an account is also deleted (an undone
+    creation, a pulled hub page): its row goes, the others take their scores, and the
+    screens hear of the batch."""
+    monkeypatch.setattr(portfolio_module, "_MANY_RESCORED", 2)
+    data = _copy(demo_dir, tmp_path, "data")
+    ws = Workspace.open(data, user="me")
+    try:
+        rows = {r.id: r for r in ws.portfolio()}
+        gone, *others = sorted(rows)[:4]
+        heard: list[object] = []
+        ws.subscribe(heard.append)
+        teammate = Workspace.open(data, user="me")
+        with teammate.store.transaction() as txn:
+            for aid in (gone, *others):
+                txn.write(HEALTH, aid, {"score": 3, "band": "red"})
+            txn.delete("accounts", gone)
+        teammate.store.close(checkpoint=False)
+        ws.poll()
+        assert len(heard) == 1
+        now = {r.id: r for r in ws.portfolio()}
+        assert gone not in now
+        assert [now[aid].health for aid in others] == [3, 3, 3]
+    finally:
+        ws.close()

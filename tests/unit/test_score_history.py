@@ -68,7 +68,7 @@ def _advanced_daily(points: list[list[Any]], trend_days: int = 30) -> dict[str, 
     moved: dict[str, list[list[Any]]] = {}
     for d, score in points:
         step = advance(summary, date.fromisoformat(d), score, trend_days)
-        summary.update(step.fields)
+        summary["daily"] = step.daily
         for month, out in step.moved.items():
             moved[month] = merged(moved.get(month, ()), out)
     return {"summary": summary, "moved": moved}
@@ -78,25 +78,31 @@ def test_advance_moves_whole_months_out_and_keeps_the_latest_older_point() -> No
     history = _points(date(2025, 12, 20), 80)  # Dec 20 .. Mar 9
     got = _advanced_daily(history)
     summary, moved = got["summary"], got["moved"]
-    assert summary["scores_from"] == "2026-02-01"
+    daily = summary["daily"]
+    assert daily["from"] == "2026-02-01"
     assert stored_points(summary, with_before=False) == [p for p in history if p[0] >= "2026-02-01"]
     assert sorted(moved) == ["2025-12", "2026-01"]
-    assert summary["before"] == [p for p in history if p[0] < "2026-02-01"][-1]
-    assert summary["archived"] == ["2025-12", "2026-01"]
+    assert daily["before"] == [p for p in history if p[0] < "2026-02-01"][-1]
+    assert daily["archived"] == ["2025-12", "2026-01"]
     assert merged(*moved.values(), stored_points(summary)) == history  # nothing lost
     # a day inside the window moves nothing; a past day changes nothing
     again = advance(summary, date(2026, 3, 10), 77, 30)
     assert again.moved == {}
     assert again.recent[-1] == ["2026-03-10", 77]
     past = advance(summary, date(2026, 3, 1), 5, 30)
-    assert stored_points(past.fields) == stored_points(summary)
+    assert stored_points({"daily": past.daily}) == stored_points(summary)
+    # nor one older than every point the summary holds (its window empty, ``before`` kept)
+    quiet = {"daily": {"from": "2026-02-01", "scores": [], "before": ["2026-01-25", 27]}}
+    older = advance(quiet, date(2025, 12, 17), 86, 30)
+    assert older.daily.get("before") == ["2026-01-25", 27]
+    assert older.moved == {}
 
 
 def test_a_day_without_a_score_leaves_a_gap_and_the_trend_reads_around_it() -> None:
     points = [p for p in _points(date(2026, 1, 1), 60) if p[0] not in ("2026-01-31", "2026-02-05")]
     summary = _advanced_daily(points)["summary"]
     step = advance(summary, date(2026, 3, 2), None, 30)
-    assert step.fields["scores"][step.fields["scores"].index(None) :][:1] == [None]
+    assert None in step.daily["scores"]  # the days without a score
     assert merged(step.recent) == [p for p in points if p[0] >= step.recent[0][0]]
     assert trend([(date.fromisoformat(d), s) for d, s in step.recent], date(2026, 3, 2)) == trend(
         [(date.fromisoformat(d), s) for d, s in points], date(2026, 3, 2)
@@ -107,21 +113,28 @@ def test_a_summary_in_the_old_layout_is_read_and_rewritten() -> None:
     old = {"history": _points(date(2026, 1, 1), 70)}
     assert stored_points(old) == old["history"]
     step = advance(old, date(2026, 3, 12), 50, 30)
-    assert step.fields["history"] is None
-    assert merged(*step.moved.values(), stored_points(step.fields)) == [
+    assert step.legacy  # the old field goes
+    assert merged(*step.moved.values(), stored_points({"daily": step.daily})) == [
         *old["history"],
         ["2026-03-12", 50],
     ]
 
 
+def test_an_old_layout_history_out_of_date_order_loses_nothing() -> None:
+    points = _points(date(2026, 1, 1), 70)
+    step = advance({"history": list(reversed(points))}, date(2026, 3, 12), 50, 30)
+    kept = merged(*step.moved.values(), stored_points({"daily": step.daily}))
+    assert kept == [*points, ["2026-03-12", 50]]
+
+
 def test_advance_forgets_months_older_than_kept() -> None:
     day = date(2027, 6, 15)
     old = [f"{y}-{m:02d}" for y in (2025, 2026) for m in range(1, 13)]
-    summary = {"scores_from": "2027-04-01", "scores": [50], "archived": old}
+    summary = {"daily": {"from": "2027-04-01", "scores": [50], "archived": old}}
     step = advance(summary, day, 60, 30)
-    assert step.fields["archived"][0] == oldest_kept_month(day) == "2026-04"
-    assert step.fields["archived"][-1] == "2027-04"
-    assert len(step.fields["archived"]) <= KEEP_MONTHS
+    assert step.daily["archived"][0] == oldest_kept_month(day) == "2026-04"
+    assert step.daily["archived"][-1] == "2027-04"
+    assert len(step.daily["archived"]) <= KEEP_MONTHS
 
 
 def test_a_month_record_holds_one_score_per_day_and_gives_the_points_back() -> None:
@@ -137,10 +150,11 @@ def test_latest_on_or_before_and_when_the_archive_is_needed() -> None:
     points = [["2026-01-05", 10], ["2026-01-01", 5], ["2026-02-01", 20]]
     assert latest_on_or_before(points, "2026-01-31") == 10
     assert latest_on_or_before(points, "2025-12-31") is None
-    summary = {"history": [["2026-03-01", 1]], "before": ["2026-02-20", 2], "archived": ["2026-02"]}
+    daily = {"from": "2026-03-01", "scores": [1], "before": ["2026-02-20", 2]}
+    summary = {"daily": {**daily, "archived": ["2026-02"]}}
     assert not needs_archive(summary, "2026-02-20")
     assert needs_archive(summary, "2026-02-19")
-    assert not needs_archive({"history": [], "before": ["2026-02-20", 2]}, "2025-01-01")
+    assert not needs_archive({"daily": daily}, "2025-01-01")  # nothing archived
 
 
 # through the store ---------------------------------------------------------------------------
@@ -183,9 +197,9 @@ def test_a_hundred_days_of_scores_are_all_kept_and_the_summary_stays_small(
             assert ws.health_history(aid) == points
             summary = ws.store.get("health", aid)
             assert summary is not None
-            assert summary["scores_from"] == window_start(last, trend_days)
-            assert len(summary["scores"]) <= trend_days + 31
-            assert summary["archived"] == ["2026-01", "2026-02"]
+            assert summary["daily"]["from"] == window_start(last, trend_days)
+            assert len(summary["daily"]["scores"]) <= trend_days + 31
+            assert summary["daily"]["archived"] == ["2026-01", "2026-02"]
             assert summary["trend"] == trend(points, last, trend_days)
         assert {t for t in ws.store.tables() if table_month(t)} == {
             "health_2026_01",
@@ -248,14 +262,14 @@ def test_a_summary_with_a_years_points_moves_them_out_on_the_next_score(
         aid = next(r["id"] for r in ws.store.scan("health") if r["score"] is not None)
         year = [[(day - timedelta(days=i)).isoformat(), 30 + i % 60] for i in range(399, -1, -1)]
         with ws.store.transaction() as txn:
-            old_layout = ["scores_from", "scores", "before", "archived"]
+            old_layout = ["daily"]
             txn.write("health", aid, {"history": year}, unset=old_layout)
         ws.refresh_health(as_of=date(2026, 11, 24))
         history = ws.health_history(aid)
         summary = ws.store.get("health", aid) or {}
         assert [[d.isoformat(), s] for d, s in history] == [*year, ["2026-11-24", summary["score"]]]
-        assert len(summary["scores"]) < 62
-        assert summary["history"] is None
+        assert len(summary["daily"]["scores"]) < 62
+        assert "history" not in summary  # removed, not left for an older cstui as null
     finally:
         ws.close()
 
@@ -303,7 +317,7 @@ def test_daily_advances_keep_every_score_and_the_trend_of_all_of_them(
     for gap, score in steps:
         day += timedelta(days=gap)
         step = advance(summary, day, score, trend_days)
-        summary.update(step.fields)
+        summary["daily"] = step.daily
         for month, out in step.moved.items():
             moved[month] = merged(moved.get(month, ()), out)
         if score is not None:  # a second score on one day replaces the first
@@ -312,3 +326,36 @@ def test_daily_advances_keep_every_score_and_the_trend_of_all_of_them(
         assert trend(recent, day, trend_days) == trend(every, day, trend_days)
     kept = merged(*moved.values(), stored_points(summary))
     assert kept == [[d.isoformat(), s] for d, s in every]
+
+
+def test_a_longer_trend_reads_its_days_back_from_the_archived_months(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``trend.days`` raised from 30 to 90: the window starts earlier than the summary held,
+    so the months in between come back from their tables and the trend is that of every
+    point from the first day on."""
+    from cstui.domain.health_config import parse_health_config
+
+    clock.freeze(date(2026, 6, 30))
+    ws = _book(tmp_path / "book")
+    try:
+        expected = _score_daily(ws, START, 120)  # to May 9, with a 30-day trend
+        ws.settings.health = parse_health_config(
+            "[trend]\ndays = 90\n", "health.toml", base=ws.settings.health
+        )
+        more = _score_daily(ws, START + timedelta(days=120), 3)
+        last = START + timedelta(days=122)
+        trends = []
+        for aid, points in more.items():
+            every = merged(
+                [[d.isoformat(), s] for d, s in expected.get(aid, [])],
+                [[d.isoformat(), s] for d, s in points],
+            )
+            history = [(date.fromisoformat(d), s) for d, s in every]
+            summary = ws.store.get("health", aid) or {}
+            assert summary["trend"] == trend(history, last, 90)
+            assert ws.health_history(aid) == history
+            trends.append(summary["trend"])
+        assert any(t is not None for t in trends)  # accounts scored since January have one
+    finally:
+        ws.close()
