@@ -107,9 +107,22 @@ SSH_COMMAND_ENV = "CSTUI_SSH_COMMAND"
 """The ssh client and its options (default ``ssh``), like git's ``GIT_SSH_COMMAND``."""
 
 
-def is_derived(table: str) -> bool:
-    """A table computed from the others (see :data:`DERIVED_TABLES`)."""
-    return table in DERIVED_TABLES or table_month(table) is not None
+DERIVED_FIELDS = {
+    "alerts": frozenset(
+        {"evidence", "evidence_msg", "since", "first_seen", "last_seen", "resolved", "resolved_on"}
+    )
+}
+"""Fields each rescore computes again in a table whose other fields are people's (an alert's
+snooze): the latest writer wins them too. Two laptops rescoring on two days made every
+alert's ``last_seen`` a conflict to decide by hand."""
+
+
+def is_derived(table: str, field: str | None = None) -> bool:
+    """A table computed from the others (see :data:`DERIVED_TABLES`), or with ``field``,
+    a field computed in it (:data:`DERIVED_FIELDS`)."""
+    if table in DERIVED_TABLES or table_month(table) is not None:
+        return True
+    return field is not None and field in DERIVED_FIELDS.get(table, ())
 
 
 # ---------------------------------------------------------------------------- errors
@@ -504,6 +517,7 @@ def _merge_in(
         was = MISSING if base is None else base.get(name, MISSING)
         if (
             derived
+            or is_derived(table, name)
             or (cur is None)
             or (base is not None and same(theirs, was))
             or (base is None and theirs is MISSING)
@@ -1053,7 +1067,7 @@ class HubSync:
                 continue
             if was is not None and same(t, b):
                 continue  # only changed here: stays pending
-            if derived or untouched or (was is not None and same(m, b)):
+            if derived or untouched or is_derived(table, name) or (was is not None and same(m, b)):
                 if t is MISSING:
                     unsets.append(name)
                 else:
