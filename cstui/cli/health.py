@@ -28,7 +28,7 @@ def health(ctx: click.Context, data_dir: Path | None, as_json: bool, lang: str |
         return
     i18n.set_language(i18n.detect_language(lang))
     with opened(data_dir) as ws:
-        ws.refresh_health()
+        ws.health_for_today()
         today = clock.today()
         rows = sorted(ws.portfolio(), key=lambda r: (r.health is None, r.health or 0, r.name))
         # No score: a stage that is not scored, or else too little data, which says so (as

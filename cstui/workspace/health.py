@@ -580,6 +580,40 @@ class Health(Onboarding, SuccessPlans):
             del results, groups
         return written
 
+    def health_for_today(self) -> int:
+        """Today's scores, flags and alerts for every account, computing only what is not
+        stored already: the whole book when it was not scored today (under the rescore
+        lock, or here when another process holds it), else only the accounts whose inputs
+        changed after their summary was written (a CLI edit, an import, a sync with no app
+        open to rescore them). Returns the accounts scored. For the CLI's reports: scoring
+        every account on each ``cstui today`` took 4-5 s and 0.5 GB at 10,000 accounts."""
+        if not self.health_is_current():
+            if not self.rescore_if_due() and not self.health_is_current():
+                self.refresh_health()  # another process is on it: do not show stale alerts
+            return len(self._health_summaries())
+        stale = self._stale_health()
+        if stale:
+            self.refresh_health(sorted(stale))
+        return len(stale)
+
+    def _stale_health(self) -> set[str]:
+        """Accounts with a health input record written after their health summary (the
+        store's ``_seq`` orders every write): only the tables changed since the earliest
+        summary are read."""
+        summaries = self._health_summaries()
+        if not summaries:
+            return set()
+        since = min(int(s.get("_seq", 0)) for s in summaries.values())
+        stale: set[str] = set()
+        for table, record in self.store.changed_since(since, HEALTH_INPUT_TABLES):
+            account_id = record["id"] if table == Table.ACCOUNTS else record.get("account_id")
+            if not isinstance(account_id, str):
+                continue
+            summary = summaries.get(account_id)
+            if summary is None or int(record.get("_seq", 0)) > int(summary.get("_seq", 0)):
+                stale.add(account_id)
+        return stale
+
     def release_health_inputs(self) -> None:
         """After a whole-book rescore: let go of the tables it parsed (the screens read
         them one account at a time); the accounts stay, the portfolio reads them all."""
