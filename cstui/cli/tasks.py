@@ -98,7 +98,7 @@ def tasks(
     i18n.set_language(i18n.detect_language(lang))
     today = clock.today().isoformat()
     with opened(data_dir) as ws:
-        ws.sync_cadence_tasks()  # touchpoints that came due since the app last ran
+        ws.cadence_tasks_for_today()  # touchpoints that came due since the app last ran
         account_id: str | None = None
         account_name = ""
         if account_query is not None:

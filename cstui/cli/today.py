@@ -56,7 +56,7 @@ def today(data_dir: Path | None, lang: str | None, as_json: bool, everyone: bool
     i18n.set_language(i18n.detect_language(lang))
     with opened(data_dir) as ws:
         ws.health_for_today()  # alerts must reflect today's data, not the last app session
-        ws.sync_cadence_tasks()  # the touchpoints that came due, as `cstui tasks` lists them
+        ws.cadence_tasks_for_today()  # the touchpoints that came due, as `cstui tasks` lists
         digest = build_today(ws, clock.today(), everyone=everyone)
     if as_json:
         emit("today", digest.to_json())

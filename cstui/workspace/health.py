@@ -13,7 +13,7 @@ import functools
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from functools import cached_property
 from operator import itemgetter
@@ -704,11 +704,27 @@ class Health(Onboarding, SuccessPlans):
             self._say(i18n.msg("undo.rating_cleared", name=account.name if account else account_id))
             self.refresh_health([account_id])
 
-    def alerts(self, *, active_only: bool = True, as_of: date | None = None) -> list[Alert]:
+    def alerts(
+        self,
+        *,
+        active_only: bool = True,
+        as_of: date | None = None,
+        account_ids: Collection[str] | None = None,
+    ) -> list[Alert]:
+        """The alerts (``account_ids``: of those accounts only, picked from the stored
+        records before any model is built: one CSM's Today at 50,000 accounts built 40,000
+        alerts to keep a quarter of them)."""
         from cstui.domain.alerts import Alert, is_active
 
         day = as_of or clock.today()
-        items = self._all(Alert)
+        if account_ids is None:
+            items = self._all(Alert)
+        else:
+            items = [
+                Alert.from_record(r)
+                for r in self.store.scan(Alert.table)
+                if r.get("account_id") in account_ids and not (active_only and r.get("resolved"))
+            ]
         if active_only:
             items = [a for a in items if is_active(a, day)]
         return sorted(items, key=lambda a: (a.first_seen, a.account_id, a.rule))

@@ -198,7 +198,8 @@ def _alerts(
     health = ws.settings.health
     lang = i18n.language()
     found = []
-    for alert in ws.alerts(as_of=as_of):
+    mine = {aid for aid, row in rows.items() if everyone or row.owner == me}
+    for alert in ws.alerts(as_of=as_of, account_ids=mine):
         row = rows.get(alert.account_id)
         if row is None or not (everyone or row.owner == me):
             continue

@@ -333,3 +333,40 @@ def test_demo_book_syncs_once(demo_ws: Workspace) -> None:
     assert missed
     assert demo_ws.refresh_health() == 0
     assert {a.account_id for a in demo_ws.alerts() if a.rule == "touchpoint-missed"} == missed
+
+
+def test_the_reports_pass_over_the_touchpoints_once_a_day_then_only_what_changed(
+    empty_ws: Workspace,
+) -> None:
+    """``cstui today`` / ``cstui tasks``: the whole book on a day's first call; later calls
+    that day look only at accounts changed since (nothing changed: nothing read or
+    written); the next day the whole book again, as windows open with the date."""
+    ws = empty_ws
+    account(ws, contract_start=date(2025, 12, 20), renewal_date=days(27))
+    later = account(ws, "Later", contract_start=date(2025, 12, 20), renewal_date=days(200))
+    # Its pre-renewal is due on day 35 and its window opens on day 5.
+    soon = account(ws, "Soon", contract_start=date(2025, 12, 20), renewal_date=days(125))
+    assert ws.cadence_tasks_for_today() == 1  # acme's pre-renewal
+    assert ws.cadence_tasks_for_today() == 0  # our own task write, seen once
+    seq = ws.store.last_seq
+    assert ws.cadence_tasks_for_today() == 0
+    assert ws.store.last_seq == seq  # nothing changed: nothing written, not even the mark
+    # An edit the same day: only that account is looked at again, and gets its task.
+    ws.update_account(later, {"renewal_date": days(20)})
+    assert ws.cadence_tasks_for_today() == 1
+    assert [t.key.rsplit(":", 1)[1] for t in keyed(ws, later, "cadence:")] == ["pre-renewal"]
+    assert keyed(ws, soon, "cadence:") == []
+    # Day 6: nothing changed, but the window opened with the date: the whole book again.
+    clock.freeze(days(6))
+    assert ws.cadence_tasks_for_today() == 1
+    assert [t.key.rsplit(":", 1)[1] for t in keyed(ws, soon, "cadence:")] == ["pre-renewal"]
+
+
+def test_alerts_of_some_accounts_are_those_of_the_book_for_them(demo_ws: Workspace) -> None:
+    ws = demo_ws
+    everything = ws.alerts(active_only=False)
+    some = {a.account_id for a in everything[::3]}
+    assert some
+    for active in (True, False):
+        want = [a for a in ws.alerts(active_only=active) if a.account_id in some]
+        assert ws.alerts(active_only=active, account_ids=some) == want
