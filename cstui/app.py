@@ -429,7 +429,8 @@ class CSApp(WorkspaceApp):
                 return
             # A large book rescores in a child process: it parses every table, and this
             # one would keep that memory for the rest of the session.
-            if await asyncio.to_thread(ws.rescore_elsewhere) is not None:
+            if await asyncio.to_thread(ws.rescore_elsewhere, poll=False) is not None:
+                self.poll_store()  # here: the screens hear of the scores on their thread
                 return
             lock = ws.rescore_lock()
             if not lock.try_acquire():

@@ -624,11 +624,13 @@ class Health(Onboarding, SuccessPlans):
         data folder: the others see it held and get the scores through the journal)."""
         return self.store.named_lock(RESCORE_LOCK)
 
-    def rescore_elsewhere(self, as_of: date | None = None) -> bool | None:
+    def rescore_elsewhere(self, as_of: date | None = None, *, poll: bool = True) -> bool | None:
         """:meth:`rescore_if_due` in a child process for a large book (see
         ``repo.elsewhere``); its scores reach this process through the journal, as another
         process's would, and this one never parses the whole book. Returns whether the
-        child rescored; None for a small book (rescore it here)."""
+        child rescored; None for a small book (rescore it here). ``poll=False``: the caller
+        polls (the app, on its own thread: a worker thread's poll ran the screens' change
+        handlers off it)."""
         if not self._large_book():
             return None
         day = as_of or clock.today()
@@ -636,7 +638,8 @@ class Health(Onboarding, SuccessPlans):
         done = elsewhere(
             _rescore_in_child, str(store.data_dir), self.user, store.team, self.settings, day
         )
-        self.poll()
+        if poll:
+            self.poll()
         return done
 
     def rescore_if_due(self, as_of: date | None = None) -> bool:

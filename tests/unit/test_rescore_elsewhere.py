@@ -3,6 +3,7 @@ journal, as from another process, and never parses the whole book itself."""
 
 from __future__ import annotations
 
+import threading
 from datetime import date
 
 import pytest
@@ -37,6 +38,9 @@ def test_a_child_rescores_and_this_process_reads_the_scores(demo_ws: Workspace) 
 async def test_the_app_rescores_a_large_book_elsewhere(demo_ws: Workspace) -> None:
     clock.freeze(NEW_DAY)
     demo_ws.elsewhere_from = 1  # every book is "large"
+    threads: list[bool] = []  # the screens hear of the new scores on the app's own thread
+    demo_ws.subscribe(lambda _: threads.append(threading.current_thread() is main))
+    main = threading.main_thread()
     app = create_app(demo_ws, poll=False, rescore=True)
     async with app.run_test(size=(120, 40)) as pilot:
         for _ in range(600):  # the worker starts after the first frame; give the child 60 s
@@ -48,6 +52,8 @@ async def test_the_app_rescores_a_large_book_elsewhere(demo_ws: Workspace) -> No
         assert [n.message for n in app._notifications] == []
         assert demo_ws.health_is_current()
         assert "activities" in demo_ws.store._lazy  # the child read them, not the app
+        assert threads
+        assert all(threads)
 
 
 def test_kpis_of_a_large_book_are_computed_in_a_child(demo_ws: Workspace) -> None:
