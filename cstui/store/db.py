@@ -1639,10 +1639,13 @@ class Store:
 
     # ------------------------------------------------------------------ other processes
 
-    def poll(self) -> list[Change]:
+    def poll(self, *, notify: bool = True) -> list[Change]:
         """Apply changes other processes committed since the last look; return them.
 
         Cheap when nothing happened (one ``stat``), so the UI can call it every second.
+        ``notify=False``: the subscribers are not told here; the caller hands the changes
+        to :meth:`announce` (a UI reads on a worker thread, then tells its screens on its
+        own: a teammate's rescore at 50,000 accounts is seconds of reading).
         """
         with self._mutex:
             if self._closed or self._txn is not None:
@@ -1661,10 +1664,16 @@ class Store:
                 self._lock.shared(),
             ):
                 changes = self._catch_up(exclusive=False)
-            self._notify(changes)
-            if len(changes) > _MANY_CHANGES:
-                give_back_memory()  # the lines and their notifications are gone now
+            if notify:
+                self.announce(changes)
             return changes
+
+    def announce(self, changes: list[Change]) -> None:
+        """Tell the subscribers of changes a ``poll(notify=False)`` applied."""
+        with self._mutex:
+            self._notify(changes)
+        if len(changes) > _MANY_CHANGES:
+            give_back_memory()  # the lines and their notifications are gone now
 
     def subscribe(self, callback: Callback) -> Callable[[], None]:
         """Call ``callback(changes)`` after local commits and after ``poll()`` finds changes.

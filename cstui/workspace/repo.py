@@ -298,9 +298,14 @@ class Repo:
             self._by_account.pop(name, None)
             self._models.pop(name, None)
 
-    def poll(self) -> list[Change]:
-        """Pick up edits made by other processes (another pane, a teammate)."""
-        return self.store.poll()
+    def poll(self, *, notify: bool = True) -> list[Change]:
+        """Pick up edits made by other processes (another pane, a teammate);
+        ``notify=False``: tell the listeners later, with :meth:`announce`."""
+        return self.store.poll(notify=notify)
+
+    def announce(self, changes: list[Change]) -> None:
+        """Tell the listeners of changes a ``poll(notify=False)`` picked up."""
+        self.store.announce(changes)
 
     def watch(self) -> FolderWatch | None:
         """A descriptor that becomes readable when the data folder's files change (then

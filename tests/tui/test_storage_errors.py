@@ -66,7 +66,7 @@ async def test_a_full_disk_during_the_start_up_rescore_is_one_sentence(
 async def test_a_poll_that_keeps_failing_says_so_once(
     demo_ws: Workspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def denied() -> list[Any]:
+    def denied(**_: Any) -> list[Any]:
         raise PermissionDeniedError("You (me) may not use journal.jsonl; ask the owner.")
 
     app = create_app(demo_ws, poll=False, rescore=False)
