@@ -101,7 +101,7 @@ async def test_a_poll_in_the_background_reads_off_the_loop_and_tells_the_screens
     demo_ws: Workspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """What the folder watch and the backstop timer run: the journal is read on a worker
-    thread (a teammate's rescore of 50,000 accounts froze every open app ~2.7 s), the
+    thread (a teammate's rescore of 50,000 accounts stopped the event loop 2.1 s), the
     screens hear of it on the app's thread; asking again while one runs loses nothing."""
     other = Workspace.open(demo_ws.store.data_dir, user="teammate")
     readers: list[bool] = []
