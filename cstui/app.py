@@ -397,8 +397,8 @@ class CSApp(WorkspaceApp):
     def poll_in_background(self) -> None:
         """:meth:`poll_store`, its reading on a worker thread and its telling the screens on
         this one: a teammate's rescore of 50,000 accounts stopped every open app's event
-        loop for 2.1 s (0.9 s now, the screens taking the new scores). One poll at a time; a call during one
-        makes it look again when it ends."""
+        loop for 2.1 s (0.9 s now, the screens taking the new scores). One poll at a time;
+        a call during one makes it look again when it ends."""
         if self._polling:
             self._poll_again = True
             return
