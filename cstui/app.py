@@ -412,6 +412,8 @@ class CSApp(WorkspaceApp):
                 self._poll_again = False
                 try:
                     changes = await asyncio.to_thread(self.workspace.poll, notify=False)
+                    if self._exit or not self.is_running:
+                        return  # closing: the screens are going, nothing to tell them
                     self.workspace.announce(changes)
                 except StoreError as exc:
                     self.report_storage(exc)
