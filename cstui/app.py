@@ -415,11 +415,8 @@ class CSApp(WorkspaceApp):
                     if self._exit or not self.is_running:
                         return  # closing: the screens are going, nothing to tell them
                     self.workspace.announce(changes)
-                except StoreError as exc:
-                    self.report_storage(exc)
-                    return
-                except Exception as exc:  # a broken journal must not kill the UI; say it
-                    self.notify(str(exc), severity="error", timeout=15, markup=False)
+                except Exception as exc:
+                    self._say_poll_failed(exc)
                     return
                 self._storage_said = None
                 again = self._poll_again
@@ -430,12 +427,19 @@ class CSApp(WorkspaceApp):
         """Apply other processes' edits; subscribers refresh what they show."""
         try:
             self.workspace.poll()
-        except StoreError as exc:  # unreadable journal, permissions: say it once, go on
-            self.report_storage(exc)
-        except Exception as exc:  # a broken journal must not kill the UI; say it
-            self.notify(str(exc), severity="error", timeout=15, markup=False)
+        except Exception as exc:
+            self._say_poll_failed(exc)
         else:
             self._storage_said = None
+
+    def _say_poll_failed(self, exc: Exception) -> None:
+        """A poll that failed, said: a storage problem (unreadable journal, permissions)
+        once, as :meth:`report_storage` does; anything else (a broken journal must not kill
+        the UI) as it comes. The app goes on with what it has."""
+        if isinstance(exc, StoreError):
+            self.report_storage(exc)
+        else:
+            self.notify(str(exc), severity="error", timeout=15, markup=False)
 
     def _on_workspace_event(self, event: WorkspaceEvent) -> None:
         if self._rescore and event.tables & HEALTH_INPUT_TABLES and event.account_ids:
