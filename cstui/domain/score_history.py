@@ -232,6 +232,12 @@ def month_scores(month: str, points: Iterable[Sequence[Any]]) -> list[int | None
     return day_scores(f"{month}-01", points)
 
 
+def month_record(account_id: str, month: str, points: Iterable[Sequence[Any]]) -> dict[str, Any]:
+    """An account's record in ``month``'s table (:func:`month_table`): its points as one
+    score per day (what :func:`month_points` reads back)."""
+    return {"account_id": account_id, "month": month, "scores": month_scores(month, points)}
+
+
 def month_points(record: Mapping[str, Any]) -> list[Point]:
     """A month table's record as points (see :func:`month_scores`)."""
     month = record.get("month")

@@ -41,7 +41,7 @@ from cstui.domain.score_history import (
     latest_on_or_before,
     merged,
     month_points,
-    month_scores,
+    month_record,
     month_table,
     oldest_kept_month,
     reopened,
@@ -237,13 +237,19 @@ class Health(Onboarding, SuccessPlans):
         """Every stored daily score of the account, oldest first: its archived months
         (one record per month table) and the points its summary holds."""
         summary = self._health_summary(account_id) or {}
-        archived = [
-            month_points(record)
-            for month in archived_months(summary)
-            if (record := self.store.peek(month_table(month), account_id, keep=False))
-        ]
-        points = merged(*archived, stored_points(summary))
+        archived = self._month_points(account_id, archived_months(summary))
+        points = merged(*archived.values(), stored_points(summary))
         return [(date.fromisoformat(d), v) for d, v in points]
+
+    def _month_points(self, account_id: str, months: Iterable[str]) -> dict[str, list[Point]]:
+        """The account's points in these months' tables (a month it has no record in:
+        left out), read from their places, nothing kept."""
+        out: dict[str, list[Point]] = {}
+        for month in months:
+            record = self.store.peek(month_table(month), account_id, keep=False)
+            if record is not None:
+                out[month] = month_points(record)
+        return out
 
     def evaluate(
         self,
@@ -447,10 +453,7 @@ class Health(Onboarding, SuccessPlans):
             return current
         wanted = [m for m in archived if m >= start[:7]]
         earlier = [m for m in archived if m < start[:7]]
-        months = {}
-        for month in [*wanted, *earlier[-1:]]:
-            record = self.store.peek(month_table(month), current["account_id"], keep=False)
-            months[month] = month_points(record) if record else []
+        months = self._month_points(current["account_id"], [*wanted, *earlier[-1:]])
         return reopened(current, start, months)
 
     def archived_scores(self, iso: str, wanted: Mapping[str, Sequence[str]]) -> dict[str, int]:
@@ -486,17 +489,11 @@ class Health(Onboarding, SuccessPlans):
     ) -> list[Write]:
         """The writes that keep ``moved`` points in their months' tables; a month archived
         before (a synced summary brought its points back) keeps what it had too."""
+        before = self._month_points(account_id, [m for m in moved if m in archived])
         writes: list[Write] = []
         for month, points in moved.items():
-            table = month_table(month)
-            if month in archived and (old := self.store.peek(table, account_id)) is not None:
-                points = merged(month_points(old), points)
-            values = {
-                "account_id": account_id,
-                "month": month,
-                "scores": month_scores(month, points),
-            }
-            writes.append((table, account_id, values))
+            record = month_record(account_id, month, merged(before.get(month, ()), points))
+            writes.append((month_table(month), account_id, record))
         return writes
 
     def initial_health(self, days: Sequence[date]) -> dict[str, list[dict[str, Any]]]:
@@ -542,8 +539,7 @@ class Health(Onboarding, SuccessPlans):
             Alert.table: [dict(alert) for alert in alerts],
             **{
                 month_table(month): [
-                    {"id": aid, "account_id": aid, "month": month, "scores": month_scores(month, p)}
-                    for aid, p in by_account.items()
+                    {"id": aid, **month_record(aid, month, p)} for aid, p in by_account.items()
                 ]
                 for month, by_account in months.items()
             },
