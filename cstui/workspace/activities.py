@@ -138,11 +138,7 @@ class Activities(Onboarding):
             written = self.sync_cadence_tasks()
         else:
             since = int(state.get("seq", 0))
-            changed = {
-                record["id"] if table == Table.ACCOUNTS else record.get("account_id")
-                for table, record in self.store.changed_since(since, _CADENCE_INPUTS)
-            }
-            ids = sorted(a for a in changed if isinstance(a, str))
+            ids = sorted({a for a, _ in self._changed_accounts(since, _CADENCE_INPUTS)})
             if not ids:
                 return 0  # nothing changed since the last pass: no mark to move either
             written = self.sync_cadence_tasks(ids)

@@ -601,12 +601,9 @@ class Health(Onboarding, SuccessPlans):
             return set()
         since = min(int(s.get("_seq", 0)) for s in summaries.values())
         stale: set[str] = set()
-        for table, record in self.store.changed_since(since, HEALTH_INPUT_TABLES):
-            account_id = record["id"] if table == Table.ACCOUNTS else record.get("account_id")
-            if not isinstance(account_id, str):
-                continue
+        for account_id, seq in self._changed_accounts(since, HEALTH_INPUT_TABLES):
             summary = summaries.get(account_id)
-            if summary is None or int(record.get("_seq", 0)) > int(summary.get("_seq", 0)):
+            if summary is None or seq > int(summary.get("_seq", 0)):
                 stale.add(account_id)
         return stale
 

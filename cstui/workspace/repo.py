@@ -303,6 +303,15 @@ class Repo:
         ``notify=False``: tell the listeners later, with :meth:`announce`."""
         return self.store.poll(notify=notify)
 
+    def _changed_accounts(self, since: int, tables: Iterable[str]) -> Iterator[tuple[str, int]]:
+        """(account, ``_seq``) of each record of ``tables`` written after ``since`` (an
+        account's own record, or a record with its ``account_id``), whatever checkpoints
+        folded the journal meanwhile; only the tables changed since are read."""
+        for table, record in self.store.changed_since(since, tables):
+            account_id = record["id"] if table == Table.ACCOUNTS else record.get("account_id")
+            if isinstance(account_id, str):
+                yield account_id, int(record.get("_seq", 0))
+
     def announce(self, changes: list[Change]) -> None:
         """Tell the listeners of changes a ``poll(notify=False)`` picked up."""
         self.store.announce(changes)
