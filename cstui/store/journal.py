@@ -46,30 +46,6 @@ def encode(line: Mapping[str, Any]) -> bytes:
 
 
 def _shape_error(obj: object) -> str | None:
-    """Why ``obj`` is not a journal line, or None. The common case (a well-formed line) is
-    one expression: a teammate's rescore brings 90,000 lines to every open app."""
-    if (
-        type(obj) is dict
-        and type(obj.get("seq")) is int
-        and type(obj.get("op_id")) is str
-        and type(obj.get("ts")) is str
-        and type(obj.get("by")) is str
-        and type(obj.get("table")) is str
-        and type(obj.get("id")) is str
-        and type(obj.get("set")) is dict
-        and type(unset := obj.get("unset")) is list
-        and type(obj.get("delete")) is bool
-        and all(type(f) is str for f in unset)
-        and type(n := obj.get("n", 1)) is int
-        and type(of := obj.get("of", 1)) is int
-        and 1 <= n <= of
-    ):
-        return None
-    return _shape_problem(obj)
-
-
-def _shape_problem(obj: object) -> str | None:
-    """:func:`_shape_error`'s words for what is wrong."""
     if not isinstance(obj, dict):
         return "it is not a JSON object"
     for name, kind in _FIELDS:
