@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from datetime import UTC, date, datetime, time
+from functools import lru_cache
 
 _frozen: datetime | None = None
 
@@ -33,6 +34,16 @@ def now() -> datetime:
 
 
 def today() -> date:
-    if _frozen is not None or os.environ.get("CSTUI_TODAY"):
-        return now().date()
+    """Today's date (the frozen or pinned one if any). Called per account by whole-book
+    passes: the pinned date is parsed once, not on every call."""
+    if _frozen is not None:
+        return _frozen.date()
+    env = os.environ.get("CSTUI_TODAY")
+    if env:
+        return _pinned(env)
     return date.today()
+
+
+@lru_cache(maxsize=4)
+def _pinned(iso: str) -> date:
+    return date.fromisoformat(iso)

@@ -75,27 +75,46 @@ def t(key: str, **params: Any) -> str:
     return fill(text, params) if params else text
 
 
-class _PluralFormatter(string.Formatter):
-    """``{n|day|days}`` is the word for the count ``n``: the first form when it is 1.
-
-    English needs "1 day ago" and "2 days ago" from one template; Japanese templates have
-    no such field. The number itself is still written ``{n}``, with any format spec."""
-
-    def get_value(self, key: int | str, args: Any, kwargs: Mapping[str, Any]) -> Any:
-        if isinstance(key, str) and "|" in key:
-            name, one, other = key.split("|", 2)
-            return one if kwargs[name] in (1, -1) else other
-        return super().get_value(key, args, kwargs)
-
-
-_PLURAL = _PluralFormatter()
-
-
 def fill(text: str, params: Mapping[str, Any]) -> str:
-    """``text.format(**params)``, with the plural fields of :class:`_PluralFormatter`."""
-    if "|" in text:
-        return _PLURAL.vformat(text, (), params)
-    return text.format(**params)
+    """``text.format(**params)``, where a field ``{n|day|days}`` is the word for the count
+    ``n``: the first form when it is 1 or -1. English needs "1 day ago" and "2 days ago"
+    from one template; Japanese templates have no such field. The number itself is still
+    written ``{n}``, with any format spec. A missing parameter raises ``KeyError``."""
+    if "|" not in text:
+        return text.format(**params)
+    template, plurals = _plural_fields(text)
+    values = dict(params)
+    for slot, name, one, other in plurals:
+        values[slot] = one if params[name] in (1, -1) else other
+    return template.format(**values)
+
+
+@lru_cache(maxsize=1024)
+def _plural_fields(text: str) -> tuple[str, tuple[tuple[str, str, str, str], ...]]:
+    """``text`` with each plural field named by a slot of its own, and the slots (slot,
+    count's name, one, other): parsed once per template, then plain ``str.format`` (a
+    ``string.Formatter`` subclass took 3.8 µs a sentence, a fifth of wording an alert)."""
+    parts: list[str] = []
+    plurals: list[tuple[str, str, str, str]] = []
+    for literal, field, spec, conversion in _FORMAT.parse(text):
+        parts.append(literal.replace("{", "{{").replace("}", "}}"))
+        if field is None:
+            continue
+        if "|" in field:
+            name, one, other = field.split("|", 2)
+            field = f"_plural{len(plurals)}_"
+            plurals.append((field, name, one, other))
+        parts.append(
+            "{"
+            + field
+            + (f"!{conversion}" if conversion else "")
+            + (f":{spec}" if spec else "")
+            + "}"
+        )
+    return "".join(parts), tuple(plurals)
+
+
+_FORMAT = string.Formatter()
 
 
 # --------------------------------------------------------------------------------------------

@@ -113,3 +113,30 @@ def test_control_characters_are_neutralised() -> None:
     assert out == "A␛]52;c;ZXZpbA==␇B␛[2J C�"
     assert clean("[bold red]x[/]") == "[bold red]x[/]"
     assert clean("line1\nline2", single_line=False) == "line1\nline2"
+
+
+@pytest.mark.parametrize(
+    ("template", "params", "expected"),
+    [
+        ("{n} {n|day|days} ago", {"n": 1}, "1 day ago"),
+        ("{n} {n|day|days} ago", {"n": -1}, "-1 day ago"),
+        ("{n} {n|day|days} ago", {"n": 0}, "0 days ago"),
+        ("{n:,} {n|row|rows}, {m|one|many}", {"n": 12345, "m": 1}, "12,345 rows, one"),
+        ("{{literal}} {n|a|b} {w!r:>5}|", {"n": 2, "w": "x"}, "{literal} b   'x'|"),
+        ("a | b {n}", {"n": 3}, "a | b 3"),
+        ("plain {x}", {"x": "y"}, "plain y"),
+    ],
+)
+def test_fill_words_plural_fields_and_keeps_format_specs(
+    template: str, params: dict[str, object], expected: str
+) -> None:
+    assert i18n.fill(template, params) == expected
+
+
+def test_fill_with_a_missing_count_raises_key_error_for_the_fallback() -> None:
+    """``render`` falls back to English (then the key) on ``KeyError``: a plural field
+    whose count is missing must raise it, as any missing field does."""
+    with pytest.raises(KeyError):
+        i18n.fill("{n|day|days}", {})
+    with pytest.raises(KeyError):
+        i18n.fill("{n} {n|day|days}", {"m": 1})
