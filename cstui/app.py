@@ -92,6 +92,11 @@ class CSApp(WorkspaceApp):
     ) -> None:
         i18n.set_language(lang)
         super().__init__(workspace)
+        if "TEXTUAL_ANIMATIONS" not in os.environ:
+            # No animations unless asked for: the tabs' underline slid for 0.3 s after every
+            # switch, some fifteen frames of work and terminal output for one key (over SSH,
+            # on the team server), where lazygit, k9s or htop draw a key's result once.
+            self.animation_level = "none"
         localize_bindings(self)
         self.lang = lang
         self._poll = poll

@@ -110,9 +110,16 @@ class SyncScreen(UsesWorkspace, Screen[None]):
 
     def _set_state(self, state: State) -> None:
         self.state = state
-        # The bar only means something while a sync runs or once it finished.
-        self.query_one("#sync-bar", ProgressBar).display = state in ("running", "done")
+        self._show_bar()
         self.refresh_bindings()
+
+    def _show_bar(self) -> None:
+        """The bar only means something while a sync runs or once it finished; while the
+        total is unknown it shows only if it can move (with animations off, Textual draws
+        an unknown total as a full bar: "done" before anything ran)."""
+        bar = self.query_one("#sync-bar", ProgressBar)
+        moving = bar.total is not None or self.app.animation_level != "none"
+        bar.display = self.state == "done" or (self.state == "running" and moving)
 
     def on_unmount(self) -> None:
         self._cancel.set()  # leaving (or quitting) stops the engine at its next page
@@ -133,6 +140,7 @@ class SyncScreen(UsesWorkspace, Screen[None]):
         self._done = Counter()
         self.query_one("#sync-phase", Static).update(t("syncui.starting"))
         self.query_one("#sync-bar", ProgressBar).update(total=None, progress=0)
+        self._show_bar()
         self.query_one("#sync-message", Static).update("")
         self.query_one("#sync-phase").remove_class("error")
         self._show_counts()
@@ -180,6 +188,7 @@ class SyncScreen(UsesWorkspace, Screen[None]):
             bar.update(total=p.total, progress=p.done)
         elif p.phase != "done":
             bar.update(total=None)
+        self._show_bar()
         self._show_counts()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input, Static
+from textual.widgets import Input, ProgressBar, Static
 
 from cstui.app import CSApp, create_app
 from cstui.screens.portfolio import PortfolioScreen
@@ -293,3 +293,33 @@ def test_a_company_deleted_in_the_crm_says_what_each_choice_does() -> None:
     shown = conflict_prompt(c).plain
     assert "deleted in the CRM" in shown
     assert "m: create it again in the CRM" in shown
+
+
+async def test_the_bar_shows_only_what_it_can_tell_with_animations_off(
+    ws: Workspace, crm: FakeCRM, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The app runs without animations: Textual then draws a bar of unknown total full,
+    which read as "done" before anything ran. It is hidden until there is a count."""
+    monkeypatch.delenv("TEXTUAL_ANIMATIONS", raising=False)
+    configure(monkeypatch, tmp_path, crm.url, crm.token)
+    seed_local(ws, 2)
+    seed_remote(crm, 2)
+    seen: list[tuple[float | None, bool]] = []
+    original = SyncScreen.on_sync_screen_progressed
+
+    def spy(self: SyncScreen, event: SyncScreen.Progressed) -> None:
+        original(self, event)
+        bar = self.query_one("#sync-bar", ProgressBar)
+        seen.append((bar.total, bar.display))
+
+    monkeypatch.setattr(SyncScreen, "on_sync_screen_progressed", spy)
+    app = create_app(ws, poll=False, rescore=False)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        screen = await sync_now(app, pilot)
+        assert screen.state == "done", screen.message
+        assert any(total is None for total, _ in seen)  # phases with no count came
+        assert all(shown == (total is not None) for total, shown in seen), seen
+        bar = screen.query_one("#sync-bar", ProgressBar)
+        assert bar.display
+        assert bar.percentage == 1
