@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,9 @@ from .errors import JournalCorruptError
 from .perms import open_rw
 
 Line = dict[str, Any]
+
+REPLACED_PIECE = 1 << 22
+"""Bytes of a replaced journal read and parsed at a time (:meth:`JournalFile.read_replaced`)."""
 
 _FIELDS: tuple[tuple[str, type], ...] = (
     ("seq", int),
@@ -104,38 +107,10 @@ def scan(buf: bytes | bytearray, *, offset: int, path: Path, first_line: int = 1
             if stop == last_newline and not tail.strip(b"\x00 \t\r"):
                 idx += 1  # counted among the lines read, as a torn one
                 break  # garbage in the last line: an interrupted write, part of the tail
-            raise JournalCorruptError(
-                f"The journal {path} is damaged at line {first_line + idx} (it is not valid "
-                f"JSON) and cstui stopped so no saved change is lost. Run `cstui doctor`, "
-                f"or ask for help; keep the file as it is."
-            ) from None
-        problem = _shape_error(obj)
-        if problem is not None:
-            raise JournalCorruptError(
-                f"The journal {path} is damaged at line {first_line + idx} ({problem}) and "
-                f"cstui stopped so no saved change is lost. Keep the file as it is and ask "
-                f"for help."
-            )
-        n, of = obj.get("n", 1), obj.get("of", 1)
-        if pending:
-            head = pending[0]
-            if obj["op_id"] != head["op_id"] or n != len(pending) + 1 or of != head.get("of"):
-                raise JournalCorruptError(
-                    f"The journal {path} is damaged at line {first_line + idx} (an unfinished "
-                    f"transaction is followed by other changes) and cstui stopped so no saved "
-                    f"change is lost. Keep the file as it is and ask for help."
-                )
-            _share_header(obj, head)
-            pending.append(obj)
-        elif n != 1:
-            raise JournalCorruptError(
-                f"The journal {path} is damaged at line {first_line + idx} (a transaction "
-                f"starts in the middle) and cstui stopped so no saved change is lost. Keep "
-                f"the file as it is and ask for help."
-            )
-        else:
-            pending = [obj]
-        if n == of:
+            raise _damaged(path, first_line + idx, "it is not valid JSON") from None
+        _check_line(obj, pending[0] if pending else None, len(pending), path, first_line + idx)
+        pending.append(obj)
+        if obj.get("n", 1) == obj.get("of", 1):
             result.groups.append(pending)
             result.lines += len(pending)
             result.end = line_end
@@ -145,6 +120,35 @@ def scan(buf: bytes | bytearray, *, offset: int, path: Path, first_line: int = 1
     # Whole lines not in a complete commit (unfinished transaction, garbage) + partial line.
     result.torn_lines = idx - result.lines + (1 if len(buf) > last_newline + 1 else 0)
     return result
+
+
+def _check_line(obj: Any, head: Line | None, count: int, path: Path, number: int) -> None:
+    """Check a parsed line as the next of a commit whose first line is ``head`` and that
+    has ``count`` lines so far (None and 0: a commit must start); raise
+    ``JournalCorruptError`` if it is malformed or out of its commit's order."""
+    problem = _shape_error(obj)
+    if problem is not None:
+        raise _damaged(path, number, problem, doctor=False)
+    n, of = obj.get("n", 1), obj.get("of", 1)
+    if head is not None:
+        if obj["op_id"] != head["op_id"] or n != count + 1 or of != head.get("of"):
+            raise _damaged(
+                path, number, "an unfinished transaction is followed by other changes", False
+            )
+        _share_header(obj, head)
+    elif n != 1:
+        raise _damaged(path, number, "a transaction starts in the middle", doctor=False)
+
+
+def _damaged(path: Path, number: int, what: str, doctor: bool = True) -> JournalCorruptError:
+    if doctor:
+        advice = "Run `cstui doctor`, or ask for help; keep the file as it is."
+    else:
+        advice = "Keep the file as it is and ask for help."
+    return JournalCorruptError(
+        f"The journal {path} is damaged at line {number} ({what}) and cstui stopped so no "
+        f"saved change is lost. {advice}"
+    )
 
 
 def _share_header(line: Line, head: Line) -> None:
@@ -212,6 +216,51 @@ class JournalFile:
         del buf[got:]
         self.seen_size = self.offset + got
         return scan(buf, offset=self.offset, path=self.path, first_line=self.lines + 1)
+
+    def read_replaced(self, piece: int | None = None) -> Iterator[Line]:
+        """The lines after ``offset`` of a generation that another process replaced at a
+        checkpoint (see ``Store._apply_replaced``), read and parsed ``piece`` bytes at a
+        time and checked as :func:`scan` checks them; ``offset`` moves past each commit
+        once its last line was given. Nothing is appended to a replaced journal and its
+        checkpointer cut any unfinished tail first, so an unfinished end raises
+        ``JournalCorruptError`` (after the lines before it were given)."""
+        piece = piece or REPLACED_PIECE
+        size = self.size()
+        pos = self.offset
+        head: Line | None = None
+        count = 0
+        while pos < size:
+            buf = os.pread(self.fd, min(piece, size - pos), pos)
+            last = buf.rfind(b"\n")
+            if last < 0:
+                if len(buf) < size - pos:
+                    piece *= 2  # one line longer than a piece
+                    continue
+                break  # an unfinished last line
+            view = memoryview(buf)
+            start = 0
+            while start <= last:
+                stop = buf.find(b"\n", start)
+                number = self.lines + count + 1
+                try:
+                    obj = orjson.loads(view[start:stop])
+                except orjson.JSONDecodeError:
+                    raise _damaged(self.path, number, "it is not valid JSON") from None
+                _check_line(obj, head, count, self.path, number)
+                if head is None:
+                    head = obj
+                count += 1
+                yield obj
+                if obj.get("n", 1) == obj.get("of", 1):
+                    self.offset = pos + stop + 1
+                    self.lines += count
+                    head, count = None, 0
+                start = stop + 1
+            view.release()
+            pos += last + 1
+        self.seen_size = size
+        if head is not None or pos < size:
+            raise _damaged(self.path, self.lines + count + 1, "it ends in an unfinished change")
 
     def consume(self, result: Scan) -> None:
         """Mark the complete commits of ``result`` as applied."""
