@@ -298,10 +298,12 @@ class Repo:
             self._by_account.pop(name, None)
             self._models.pop(name, None)
 
-    def poll(self, *, notify: bool = True) -> list[Change]:
+    def poll(self, *, notify: bool = True, wait_for_fold: float = 0.0) -> list[Change]:
         """Pick up edits made by other processes (another pane, a teammate);
-        ``notify=False``: tell the listeners later, with :meth:`announce`."""
-        return self.store.poll(notify=notify)
+        ``notify=False``: tell the listeners later, with :meth:`announce`;
+        ``wait_for_fold``: see ``Store.poll`` (``store.deferred`` says a large commit was
+        left for the checkpoint that follows it)."""
+        return self.store.poll(notify=notify, wait_for_fold=wait_for_fold)
 
     def _changed_accounts(self, since: int, tables: Iterable[str]) -> Iterator[tuple[str, int]]:
         """(account, ``_seq``) of each record of ``tables`` written after ``since`` (an

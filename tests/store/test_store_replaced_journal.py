@@ -10,12 +10,13 @@ applied as they are read and those of unparsed tables are not kept.
 from __future__ import annotations
 
 import os
+import time
 import tracemalloc
 from pathlib import Path
 
 import pytest
 
-from cstui.store import Change, Store
+from cstui.store import Change, Store, db
 from cstui.store import journal as jr
 from cstui.store.errors import JournalCorruptError
 
@@ -199,5 +200,56 @@ def test_an_update_of_a_record_read_here_names_its_account(tmp_path: Path) -> No
         (change,) = reader.poll()
         assert change.set == {"account_id": "acc9"}
         assert reader.peek("health", "acc9")["score"] == 12  # type: ignore[index]
+    finally:
+        reader.close()
+
+
+def test_a_poll_may_leave_a_large_commit_for_the_checkpoint_after_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The app's polls wait a little for the checkpoint that follows a large commit (the
+    rescoring process folds it at once) and then read it from the replaced journal."""
+    monkeypatch.setattr(db, "_LARGE_TAIL", 64 * 1024)
+    _book(tmp_path)
+    reader = Store(tmp_path, actor="reader")
+    try:
+        other = _rescore(tmp_path, 33)
+        assert reader.poll(wait_for_fold=30) == []
+        assert reader.deferred is not None
+        assert reader.deferred > time.monotonic() + 20
+        assert reader.peek("health", "acc1")["score"] == 50  # type: ignore[index]
+        assert reader.poll(wait_for_fold=30) == []  # the same tail: the same deadline
+        other.checkpoint()
+        other.close()
+        changes = reader.poll(wait_for_fold=30)
+        assert reader.deferred is None
+        assert len(changes) == N
+        assert all(c.set == {"account_id": c.id} or c.set == {} for c in changes)
+        assert reader.peek("health", "acc1")["score"] == 33
+        assert reader._pending == {}
+    finally:
+        reader.close()
+
+
+def test_a_large_commit_with_no_checkpoint_is_read_once_the_wait_is_over(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(db, "_LARGE_TAIL", 64 * 1024)
+    _book(tmp_path)
+    reader = Store(tmp_path, actor="reader")
+    try:
+        with _rescore(tmp_path, 22):
+            assert reader.poll(wait_for_fold=0.2) == []
+            time.sleep(0.25)
+            changes = reader.poll(wait_for_fold=0.2)
+            assert reader.deferred is None
+            assert len(changes) == N
+            assert changes[0].set["score"] == 22  # read from the current journal, whole
+            # A small commit is never left waiting.
+            reader_small = reader.poll(wait_for_fold=30)
+            assert reader_small == []
+        with Store(tmp_path, actor="other") as other:
+            other.put("health", "acc3", {"score": 9})
+            assert [c.id for c in reader.poll(wait_for_fold=30)] == ["acc3"]
     finally:
         reader.close()

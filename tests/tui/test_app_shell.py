@@ -131,3 +131,34 @@ async def test_a_poll_in_the_background_reads_off_the_loop_and_tells_the_screens
         assert heard
         assert all(heard)  # told on the app's thread
     other.close()
+
+
+async def test_a_large_commit_left_for_its_checkpoint_is_read_when_the_wait_ends(
+    demo_ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A teammate's large commit (a rescore, an import) is left unread for a while, for
+    the checkpoint that usually follows it (read then, it costs a few MB); when none
+    comes, the app looks again by itself once the wait is over (no folder event says so)."""
+    monkeypatch.setattr("cstui.store.db._LARGE_TAIL", 1024)
+    monkeypatch.setattr("cstui.app.WAIT_FOR_FOLD", 0.5)
+    other = Workspace.open(demo_ws.store.data_dir, user="teammate")
+    app = create_app(demo_ws, poll=False)  # no folder watch, no backstop timer
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            table = app.screen.query_one(AccountTable)
+            ids = [r.id for r in table.rows[:12]]
+            with other.store.transaction() as txn:
+                for n, account_id in enumerate(ids):
+                    txn.write("accounts", account_id, {"name": f"Bulk {n} " + "x" * 200})
+            app.poll_in_background()
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert demo_ws.store.deferred is not None
+            assert not any(r.name.startswith("Bulk") for r in table.rows)
+            await pilot.pause(0.8)
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert demo_ws.store.deferred is None
+            assert sum(r.name.startswith("Bulk") for r in table.rows) == len(ids)
+    finally:
+        other.close()
