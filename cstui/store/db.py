@@ -1911,11 +1911,13 @@ class Store:
                 self._ensure(name)
                 tables[name] = dict.__getitem__(self._data, name)
         try:
-            payload, placed = snap.encode(meta, tables)
+            encoded = snap.encode_parts(meta, tables)
         except snap.InvalidSnapshot as exc:  # a clean table's bytes changed on disk
             raise snap.corrupt(self.snapshot_path, str(exc)) from None
         try:
-            snap.write_atomic(self.snapshot_path, payload, self.team, backups=self.backups_dir)
+            snap.write_atomic(
+                self.snapshot_path, encoded.parts, self.team, backups=self.backups_dir
+            )
             tmp = self.journal_path.with_name(f"{JOURNAL_NAME}.tmp-{os.getpid()}")
             fd = perms.create_file(tmp, self.team)
             try:
@@ -1924,6 +1926,8 @@ class Store:
                 os.close(fd)
             os.replace(tmp, self.journal_path)
             perms.fsync_dir(self.data_dir)
+        except snap.InvalidSnapshot as exc:  # an unchanged table's bytes changed on disk
+            raise snap.corrupt(self.snapshot_path, str(exc)) from None
         except OSError as exc:
             raise perms.storage_error(
                 exc, doing=_CHECKPOINT_DOING, outcome=self._safe_in_journal(), team=self.team
@@ -1933,7 +1937,9 @@ class Store:
         if old is not None:
             old.close()
         self.generation = meta.generation
-        snap.attach(placed, self.snapshot_path)  # read from the file again: drop the bytes
+        # The tables read the file just written (its bytes were never joined in memory).
+        placed = encoded.tables(snap.reader_of(self.snapshot_path, encoded))
+        del encoded
         self._clean = placed  # everything is now exactly as in the new snapshot's bytes
         for name, lazy in placed.items():
             if name in self._lazy:

@@ -441,3 +441,29 @@ def test_a_snapshot_changed_in_place_after_opening_is_reported_not_parsed(
         fh.write(raw.replace(b'"Acme"', b'"Acne"'))
     with pytest.raises(CorruptSnapshotError, match="changed on disk"):
         again.get("accounts", "a1")
+
+
+def test_a_checkpoint_that_finds_an_unchanged_table_changed_on_disk_writes_nothing(
+    open_store: Open,
+) -> None:
+    """Unchanged tables are copied from the old file as the new one is written (no longer
+    read whole first): one found changed there stops the checkpoint half-way through the
+    new file, which is removed; the old file and the journal stay as they were."""
+    store = open_store()
+    store.put("accounts", "a1", {"name": "Acme"})
+    store.put("tasks", "t1", {"title": "Call"})
+    store.close()
+    again = open_store()
+    again.put("tasks", "t2", {"title": "Write"})  # tasks parsed and changed; accounts not
+    assert "accounts" in again._lazy
+    path = again.snapshot_path
+    with open(path, "r+b") as fh:
+        raw = fh.read()
+        fh.seek(0)
+        fh.write(raw.replace(b'"Acme"', b'"Acne"'))
+    journal = again.journal_path.read_bytes()
+    with pytest.raises(CorruptSnapshotError, match="changed on disk"):
+        again.checkpoint()
+    assert path.read_bytes() == raw.replace(b'"Acme"', b'"Acne"')
+    assert again.journal_path.read_bytes() == journal
+    assert not [p.name for p in path.parent.iterdir() if ".tmp-" in p.name]
