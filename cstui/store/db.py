@@ -1338,11 +1338,14 @@ class Store:
             txn.purge(table, id)
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[Txn]:
+    def transaction(self, *, quiet: bool = False) -> Iterator[Txn]:
         """Group operations into one atomic commit (one write, one fsync).
 
         If the block raises, nothing is written. Batch lines share an ``op_id`` and carry
         ``n``/``of``, so a batch cut short by a crash is dropped as a whole on replay.
+        ``quiet``: the subscribers are not told of this commit (a process that writes and
+        exits, the daily rescore's child: telling its caches of 90,000 changes was 4 % of
+        its work at 50,000 accounts, for nobody).
         """
         changes: list[Change] = []
         committed = False
@@ -1361,7 +1364,7 @@ class Store:
                     self._txn = None
                     txn._open = False
                 if txn._lines:
-                    changes.extend(self._commit(txn._lines))
+                    changes.extend(self._commit(txn._lines, notify=not quiet))
                     committed = True
             finally:
                 self._lock.release()
@@ -1441,8 +1444,9 @@ class Store:
                 "A transaction is open on this store; make changes through it, or finish it first."
             )
 
-    def _commit(self, lines: list[jr.Line]) -> list[Change]:
-        """Append ``lines`` as one batch and fsync (exclusive lock held, caught up)."""
+    def _commit(self, lines: list[jr.Line], *, notify: bool = True) -> list[Change]:
+        """Append ``lines`` as one batch and fsync (exclusive lock held, caught up); the
+        changes to tell the subscribers (none with ``notify=False``)."""
         assert self._journal is not None
         op_id = self.new_id()
         total = len(lines)
@@ -1466,7 +1470,7 @@ class Store:
         # Apply what is on disk (parsed back), exactly as a replay would.
         for raw in data.split(b"\n")[:-1]:
             self._apply_line(orjson.loads(raw))
-        if not self._subscribers:
+        if not self._subscribers or not notify:
             return []  # nobody listens: skip building the notifications
         return [self._change(entry, local=True) for entry in full]
 

@@ -327,6 +327,7 @@ class Health(Onboarding, SuccessPlans):
         *,
         alerts: bool = True,
         surveys: Mapping[str, list[dict[str, Any]]] | None = None,
+        quiet: bool = False,
     ) -> int:
         """Keep today's point of each score and reconcile alerts; writes only what changed.
 
@@ -360,7 +361,7 @@ class Health(Onboarding, SuccessPlans):
         reconciled = self._reconciled(scope, all_flags, day) if alerts else []
         if not writes and not reconciled:
             return 0
-        with self.store.transaction() as txn:
+        with self.store.transaction(quiet=quiet) as txn:
             self._write_in(txn, writes)
             for record, before in reconciled:
                 aid = record["id"]
@@ -563,8 +564,15 @@ class Health(Onboarding, SuccessPlans):
         return all(s.get("as_of") == iso and s.get("model") == model for s in summaries.values())
 
     def refresh_health(
-        self, account_ids: Iterable[str] | None = None, as_of: date | None = None
+        self,
+        account_ids: Iterable[str] | None = None,
+        as_of: date | None = None,
+        *,
+        quiet: bool = False,
     ) -> int:
+        """Score and flag these accounts (all by default) on ``as_of`` and keep the
+        results; the records written. ``quiet``: the caches of this process are not told
+        (see ``Store.transaction``): for a process that exits after."""
         day = as_of or clock.today()
         # One pause for the whole pass, and what it made let go before the collector runs
         # again: re-enabled between scoring and writing, its first pass walked every result.
@@ -572,7 +580,9 @@ class Health(Onboarding, SuccessPlans):
             results, groups = self._evaluate(
                 account_ids, day, account_ids is not None, explain=False
             )
-            written = self.record_health(results, as_of, surveys=groups.get(Table.SURVEYS))
+            written = self.record_health(
+                results, as_of, surveys=groups.get(Table.SURVEYS), quiet=quiet
+            )
             del results, groups
         return written
 
@@ -635,11 +645,12 @@ class Health(Onboarding, SuccessPlans):
             self.poll()
         return done
 
-    def rescore_if_due(self, as_of: date | None = None) -> bool:
+    def rescore_if_due(self, as_of: date | None = None, *, quiet: bool = False) -> bool:
         """Rescore every account unless today's scores are in or another process is on it.
 
         Returns whether this process rescored. Under the rescore lock it first catches up
-        with the journal: a process that just finished leaves nothing to do.
+        with the journal: a process that just finished leaves nothing to do. ``quiet``:
+        see :meth:`refresh_health`.
         """
         if self.health_is_current(as_of):
             return False
@@ -650,7 +661,7 @@ class Health(Onboarding, SuccessPlans):
             self.poll()
             if self.health_is_current(as_of):
                 return False
-            self.refresh_health(as_of=as_of)
+            self.refresh_health(as_of=as_of, quiet=quiet)
             self.empty_old_months(as_of or clock.today())
             return True
         finally:
@@ -783,6 +794,6 @@ def _rescore_in_child(data_dir: str, user: str, team: bool, settings: Settings, 
     clock.freeze(day)
     health = Health(Store(data_dir, actor=user, team=team), user=user, settings=settings)
     try:
-        return health.rescore_if_due(day)
+        return health.rescore_if_due(day, quiet=True)  # its caches are never read again
     finally:
         health.close()

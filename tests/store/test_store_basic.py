@@ -280,6 +280,23 @@ def test_subscribers_and_unsubscribe(open_store: Open) -> None:
     assert len(got) == 1
 
 
+def test_a_quiet_transaction_tells_only_what_others_committed_before_it(
+    open_store: Open,
+) -> None:
+    """The rescoring child's commit: written and readable like any other, but its own
+    subscribers (caches nobody reads again) are not told; what it caught up with from
+    other processes still is."""
+    store, other = open_store(), open_store(actor="bob")
+    got: list[Change] = []
+    store.subscribe(got.extend)
+    other.put("accounts", "b1", {"v": 1})
+    with store.transaction(quiet=True) as txn:
+        txn.write("accounts", "a1", {"v": 2})
+    assert [(c.id, c.local) for c in got] == [("b1", False)]
+    assert store.get("accounts", "a1")["v"] == 2  # type: ignore[index]
+    assert [c.id for c in other.poll()] == ["a1"]
+
+
 def test_two_stores_in_one_process_share_the_folder(open_store: Open) -> None:
     a, b = open_store(), open_store(actor="bob")
     got: list[Change] = []
