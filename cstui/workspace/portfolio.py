@@ -354,7 +354,14 @@ class Portfolio(Renewals):
         doc = None if key is None else read_kept_rows(kept_rows_path(self.store.data_dir))
         if doc is not None:  # they follow the config files, not the tables: even for a cold start
             self._kept_settings(doc.get("settings"))
-        if key is None or doc is None or doc.get("key") != key:
+        if key is None or doc is None:
+            return None
+        # Kept for these accounts but other summaries (a rescore since: the day's first
+        # start on a team folder, after a teammate's app rescored): the rows as kept, their
+        # health read again, in one pass over the summaries instead of building every row.
+        kept_key = doc.get("key")
+        rescored = isinstance(kept_key, list) and kept_key != key and kept_key[:2] == key[:2]
+        if kept_key != key and not rescored:
             return None
         try:
             kept = rows_from_columns(doc["columns"], today, self._report_converter(), self._shared)
@@ -373,13 +380,17 @@ class Portfolio(Renewals):
         stale |= changed
         if len(stale) > max(100, len(rows) // 10):
             return None  # a teammate's rescore since: reading the tables is cheaper
-        if scored == [today.isoformat(), self.row_settings().model]:
+        if rescored:
+            self._unscored = set()  # each row's summary says (see _decorate)
+            for account_id in self._take_summaries(rows, set(rows), today):
+                self._take_summary(rows[account_id], None, today)  # no summary: unscored
+        elif scored == [today.isoformat(), self.row_settings().model]:
             self._unscored = unscored & rows.keys()
         else:  # kept on another day, or by another model: nothing is scored for today
             self._unscored = set(rows)
         for account_id in stale:
             self._refresh_row(account_id, rows, today)
-        self._rows_kept = key
+        self._rows_kept = None if rescored else key  # kept again for the summaries now
         return rows
 
     def close(self) -> None:
@@ -495,16 +506,23 @@ class Portfolio(Renewals):
             return
         self._rescored = None
         day = self._rows_day or clock.today()
+        for account_id in self._take_summaries(rows, rescored, day):
+            if account_id in rows:  # summaries gone (a restore): rows without health
+                self._rescored_row(account_id)
+
+    def _take_summaries(
+        self, rows: dict[str, PortfolioRow], wanted: set[str], day: date
+    ) -> set[str]:
+        """The ``wanted`` rows' health from their summaries, in one pass over the table;
+        returns (in ``wanted``, emptied of the rest) the accounts with no summary."""
         for record in self.store.stream(HEALTH_TABLE):
             account_id = record["id"]
-            if account_id in rescored:
-                rescored.discard(account_id)
+            if account_id in wanted:
+                wanted.discard(account_id)
                 row = rows.get(account_id)  # gone later in the batch (an undone creation)
                 if row is not None:
                     self._take_summary(row, record, day)
-        for account_id in rescored:  # summaries gone (a restore): rows without health
-            if account_id in rows:
-                self._rescored_row(account_id)
+        return wanted
 
     def _rescored_row(self, account_id: str) -> None:
         """A row whose health summary changed: its health fields, in place. A teammate's

@@ -178,6 +178,42 @@ def test_a_checkpoint_that_changed_the_accounts_makes_the_kept_rows_unused(
     ws.close()
 
 
+def test_after_a_teammates_rescore_the_kept_rows_take_the_new_summaries(
+    data: Path,
+    cache: Path,
+    tables_read: list[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The day's first start on a team folder comes after a teammate's app rescored the
+    book and folded it into the snapshot: the accounts are as kept, so only the health
+    summaries are read (one pass), not every row built again; the rows are then kept for
+    the new summaries, and the next start reads nothing."""
+    keep(data)
+    clock.freeze(TODAY + timedelta(days=1))
+    with monkeypatch.context() as m:
+        m.setenv("CSTUI_CACHE_DIR", str(tmp_path / "kims-cache"))
+        teammate = Workspace.open(data, user="kim")
+        assert teammate.refresh_health() > 0
+        teammate.store.checkpoint()
+        teammate.store.close(checkpoint=False)
+    tables_read.clear()
+    ws = Workspace.open(data)
+    rows = rows_of(ws)
+    assert tables_read == ["health"]  # the accounts' rows as kept
+    expected, current = built_from_tables(data, tmp_path)
+    assert rows == expected
+    assert ws.health_is_current() == current
+    assert current  # the teammate scored every account today
+    assert ws.keep_rows()  # kept again, for the summaries now
+    ws.store.close(checkpoint=False)
+    tables_read.clear()
+    again = Workspace.open(data)
+    assert rows_of(again) == expected
+    assert tables_read == []
+    again.store.close(checkpoint=False)
+
+
 def test_a_teammates_ordinary_close_leaves_the_kept_rows_good(
     data: Path,
     cache: Path,
