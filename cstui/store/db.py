@@ -820,14 +820,15 @@ class Store:
                 target=self._verify, args=(list(s.lazy.values()),), daemon=True
             ).start()
 
-    def _adopt(self) -> None:
+    def _adopt(self) -> bool:
         """Another process checkpointed exactly the state held here (caught up, lock held):
         let the unparsed tables read the new file, which holds their waiting journal lines
         (a teammate's rescore left 40,000 of them in memory here), and every table be
-        copied from it at the next checkpoint."""
+        copied from it at the next checkpoint. False: the file has no layout to read tables
+        from (rewritten by other code), and what is held here is kept."""
         fresh = snap.load(self.snapshot_path, team=self.team, verify=not self._verify_later)
-        if not fresh.lazy:  # no layout to read tables from: keep what we have
-            return
+        if not fresh.lazy:
+            return False
         self._start_verifying(fresh)
         for name in list(self._lazy):
             self._lazy[name] = fresh.lazy.get(name, self._lazy[name])
@@ -842,6 +843,7 @@ class Store:
         }
         if waiting > _MANY_CHANGES:
             give_back_memory()  # the lines a teammate's rescore left waiting
+        return True
 
     def _install(self, s: snap.Snapshot) -> None:
         """Make ``s`` the in-memory state (the dict TinyDB reads is kept, emptied, refilled)."""
@@ -1569,9 +1571,9 @@ class Store:
         assert self._journal is not None
         changes: list[Change] = []
         while True:
-            reload = False
+            reload = skipped = False
             if self._replaced():
-                reload = self._apply_replaced(changes)
+                reload, skipped = self._apply_replaced(changes)
                 self._torn_pending = False
             else:
                 result = self._journal.read_new()
@@ -1600,8 +1602,8 @@ class Store:
             old.close()
             if reload or meta.last_seq > self.last_seq or meta.schema != self.schema:
                 changes.extend(self._reload())
-            else:
-                self._adopt()
+            elif not self._adopt() and skipped:
+                changes.extend(self._reload())  # the lines left out are only in that file
             self.generation = meta.generation
         return changes
 
@@ -1613,10 +1615,11 @@ class Store:
         except FileNotFoundError:
             return False
 
-    def _apply_replaced(self, changes: list[Change]) -> bool:
+    def _apply_replaced(self, changes: list[Change]) -> tuple[bool, bool]:
         """Apply the rest of a journal generation another process replaced, a piece at a
         time, adding its changes to ``changes`` (lock held). Returns whether the newer
-        snapshot must be read whole instead (:meth:`_reload`).
+        snapshot must be read whole instead (:meth:`_reload`), and whether lines were
+        left out (then it must be read, whole or its tables, before anything else).
 
         Nothing is appended to a replaced journal and the checkpointer that replaced it
         had read it to its end, so the newer snapshot holds every line. The lines of tables
@@ -1636,7 +1639,7 @@ class Store:
                 if seq <= self.last_seq:
                     continue  # already in the snapshot (crash between snapshot and journal swap)
                 if seq != self.last_seq + 1:
-                    return True  # not where this process is: the newer snapshot is
+                    return True, bool(skipped)  # not where this process is: the snapshot is
                 table = line["table"]
                 if table not in self._lazy:
                     self._apply_line(line)
@@ -1648,11 +1651,11 @@ class Store:
                 self.last_seq = seq
                 changes.append(self._named(line))
         except JournalCorruptError:
-            return True  # the newer snapshot holds what the damaged lines said
+            return True, bool(skipped)  # the newer snapshot holds what the damaged lines said
         finally:
             for table in skipped:  # what it knew of their records is older than the lines
                 self._unparsed.pop(table, None)
-        return False
+        return False, bool(skipped)
 
     def _named(self, line: jr.Line) -> Change:
         """The change of a line not kept (see :meth:`_apply_replaced`): its fields set are

@@ -15,6 +15,7 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
+from tinydb import TinyDB
 
 from cstui.store import Change, Store, db
 from cstui.store import journal as jr
@@ -251,5 +252,25 @@ def test_a_large_commit_with_no_checkpoint_is_read_once_the_wait_is_over(
         with Store(tmp_path, actor="other") as other:
             other.put("health", "acc3", {"score": 9})
             assert [c.id for c in reader.poll(wait_for_fold=30)] == ["acc3"]
+    finally:
+        reader.close()
+
+
+def test_a_newer_snapshot_without_its_layout_is_read_whole(tmp_path: Path) -> None:
+    """The lines left out are only in the newer file: if other code rewrote it (plain
+    TinyDB, which keeps the data but not where each table lies), it is read whole."""
+    _book(tmp_path)
+    reader = Store(tmp_path, actor="reader")
+    try:
+        reader.get("accounts", "acc0")
+        assert "health" in reader._lazy
+        with _rescore(tmp_path, 61) as other:
+            other.checkpoint()
+        db = TinyDB(tmp_path / "cstui.json")  # rewrites the file its own way
+        db.table("accounts").update({"name": "By TinyDB"}, doc_ids=[1])
+        db.close()
+        reader.poll()
+        assert reader.get("health", "acc5")["score"] == 61  # type: ignore[index]
+        assert reader.get("accounts", "acc0")["name"] == "By TinyDB"  # type: ignore[index]
     finally:
         reader.close()
