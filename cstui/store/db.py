@@ -1527,7 +1527,9 @@ class Store:
                 self._tombs[table] += 1 if now_deleted else -1
 
     @staticmethod
-    def _change(line: jr.Line, *, local: bool) -> Change:
+    def _change(line: jr.Line, *, local: bool, fields: dict[str, Any] | None = None) -> Change:
+        """The change a line made; ``fields``: what it gives of the fields set instead of
+        them all (and nothing of those removed: see :meth:`_named`)."""
         return Change(
             seq=line["seq"],
             op_id=line["op_id"],
@@ -1535,8 +1537,8 @@ class Store:
             by=line["by"],
             table=line["table"],
             id=line["id"],
-            set=line["set"],
-            unset=line["unset"],
+            set=line["set"] if fields is None else fields,
+            unset=line["unset"] if fields is None else [],
             delete=line["delete"],
             local=local,
             purge=bool(line.get("purge", False)),
@@ -1665,18 +1667,8 @@ class Store:
             known = self._unparsed.get(line["table"])
             record = None if known is None else known.records.get(line["id"])
             account = None if record is None else record.get("account_id")
-        return Change(
-            seq=line["seq"],
-            op_id=line["op_id"],
-            ts=line["ts"],
-            by=line["by"],
-            table=line["table"],
-            id=line["id"],
-            set={} if account is None else {"account_id": account},
-            unset=[],
-            delete=line["delete"],
-            local=False,
-            purge=bool(line.get("purge", False)),
+        return self._change(
+            line, local=False, fields={} if account is None else {"account_id": account}
         )
 
     def _reload(self) -> list[Change]:
