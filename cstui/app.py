@@ -112,6 +112,8 @@ class CSApp(WorkspaceApp):
         self._polling = False
         """A poll is reading on a worker thread (see :meth:`poll_in_background`)."""
         self._poll_again = False
+        self._after_poll: list[Callable[[], None]] = []
+        """What to run once a poll asked for has told the screens (``poll_in_background``)."""
         self._handed_keys: deque[events.Key] = deque(maxlen=64)
         """Keys :meth:`on_key` handed to a text field (never handed twice)."""
         self._held: deque[events.Key] = deque()
@@ -403,16 +405,29 @@ class CSApp(WorkspaceApp):
             self._watch.close()
             self._watch = None
 
-    def poll_in_background(self) -> None:
+    def poll_in_background(self, then: Callable[[], None] | None = None) -> None:
         """:meth:`poll_store`, its reading on a worker thread and its telling the screens on
         this one: a teammate's rescore of 50,000 accounts stopped every open app's event
         loop for 2.1 s (0.9 s now, the screens taking the new scores). One poll at a time;
-        a call during one makes it look again when it ends."""
+        a call during one makes it look again when it ends. ``then`` runs on this thread
+        once a poll that left nothing unread has told the screens."""
+        if then is not None:
+            self._after_poll.append(then)
         if self._polling:
             self._poll_again = True
             return
         self._polling = True
         self.run_worker(self._poll_off_thread(), group="poll", exit_on_error=False)
+
+    def _keep_rows(self) -> None:
+        """Keep the portfolio's rows for the next start, on a worker thread (see
+        ``Portfolio.keep_rows``); a storage problem is said when it matters."""
+
+        def keep() -> None:
+            with contextlib.suppress(StoreError):
+                self.workspace.keep_rows()
+
+        self.run_worker(keep, thread=True, group="keep-rows", exit_on_error=False)
 
     async def _poll_off_thread(self) -> None:
         try:
@@ -431,6 +446,8 @@ class CSApp(WorkspaceApp):
                     return
                 self._storage_said = None
                 deferred = self.workspace.store.deferred
+                while deferred is None and self._after_poll and not self._poll_again:
+                    self._after_poll.pop(0)()
                 if deferred is not None:  # a large commit: look again when it is due
                     delay = max(0.05, deferred - time.monotonic() + 0.05)
                     self.set_timer(delay, self.poll_in_background)
@@ -484,7 +501,10 @@ class CSApp(WorkspaceApp):
             # A large book rescores in a child process: it parses every table, and this
             # one would keep that memory for the rest of the session.
             if await asyncio.to_thread(ws.rescore_elsewhere, poll=False) is not None:
-                self.poll_in_background()  # the screens hear of the scores on this thread
+                # The screens hear of the scores on this thread; then the rows are kept for
+                # the snapshot the child folded them into (a team folder's for the team: the
+                # day's other first starts read them instead of building them).
+                self.poll_in_background(then=self._keep_rows)
                 return
             lock = ws.rescore_lock()
             if not lock.try_acquire():

@@ -351,7 +351,12 @@ class Portfolio(Renewals):
         if self._last_touch is not None or self._latest_nps is not None:
             return None  # the rows take these from the activities and surveys now
         key = self._rows_key()
-        doc = None if key is None else read_kept_rows(kept_rows_path(self.store.data_dir))
+        team = self.store.team
+        doc = (
+            None
+            if key is None
+            else read_kept_rows(kept_rows_path(self.store.data_dir, team=team), team=team)
+        )
         if doc is not None:  # they follow the config files, not the tables: even for a cold start
             self._kept_settings(doc.get("settings"))
         if key is None or doc is None:
@@ -440,7 +445,9 @@ class Portfolio(Renewals):
             "unscored": unscored,
             "journal": sorted(journal),
         }
-        written = write_kept_rows(kept_rows_path(self.store.data_dir), head, columns)
+        team = self.store.team
+        path = kept_rows_path(self.store.data_dir, team=team)
+        written = write_kept_rows(path, head, columns, team=team)
         del columns
         give_back_memory()  # the columns' lists and the JSON pieces (~15 MB at 50,000)
         if not written:

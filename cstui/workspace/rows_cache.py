@@ -1,4 +1,5 @@
-"""The portfolio's rows kept between runs, in the user's cache folder.
+"""The portfolio's rows kept between runs, in the user's cache folder (a team folder's in
+the folder itself).
 
 Why: building 50,000 rows means parsing the accounts and the health summaries (35 MB of
 JSON): three quarters of a second before the first frame. Kept as plain columns
@@ -9,7 +10,9 @@ tables it was built from (:meth:`cstui.store.Store.snapshot_version`), and the r
 records changed since the snapshot are built again from the store. A file that does not
 match, cannot be read or was written by other code is ignored and replaced; deleting it
 only makes the next start slower. It holds customer names: it is the user's alone (0600 in
-a 0700 folder), never the team's.
+a 0700 folder) for a folder of one's own; for a team folder it is the team's, with the
+folder's modes and group, as the data it is made from (read only when it is a plain file of
+the folder's group that nobody outside the team can write).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import contextlib
 import functools
 import hashlib
 import os
+import secrets
 import stat
 import tempfile
 import time
@@ -30,13 +34,23 @@ import orjson
 
 from cstui.domain import portfolio as domain_portfolio
 from cstui.paths import cache_dir
+from cstui.store import perms
 
 FORMAT = 3
 """Bumped when the file's layout changes (the code's fingerprint covers the rows)."""
 
 
-def kept_rows_path(data_dir: Path) -> Path:
-    """The rows file of one data folder (by its real path: one file per folder)."""
+TEAM_ROWS = "rows.json"
+"""The rows kept in a team folder itself (see :func:`kept_rows_path`)."""
+
+
+def kept_rows_path(data_dir: Path, *, team: bool = False) -> Path:
+    """The rows file of one data folder: in the user's cache folder (by the folder's real
+    path: one file per folder), or for a team folder in the folder itself, the team's as
+    the data is: the day's first start of every member then reads the rows the app that
+    rescored the book kept, instead of building them (0.9 s at 50,000 accounts)."""
+    if team:
+        return data_dir / TEAM_ROWS
     where = os.path.realpath(data_dir).encode("utf-8", "surrogateescape")
     return cache_dir() / "rows" / f"{hashlib.sha256(where).hexdigest()[:24]}.json"
 
@@ -81,12 +95,14 @@ def files_fingerprint(sources: Iterable[Readable], code: Iterable[Readable] = ()
     return digest.hexdigest()
 
 
-def read_kept_rows(path: Path) -> dict[str, Any] | None:
+def read_kept_rows(path: Path, *, team: bool = False) -> dict[str, Any] | None:
     """The kept rows' document, or None when there is none that can be read, or the file
-    is not this user's own (a cache folder pointed at a shared place)."""
+    is not trusted: not this user's own (a cache folder pointed at a shared place), or in
+    a team folder, not a plain file of the folder's group that only the team can write."""
     try:
-        with path.open("rb") as fh:
-            if os.fstat(fh.fileno()).st_uid != os.getuid():
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
+        with os.fdopen(fd, "rb") as fh:
+            if not _trusted(os.fstat(fh.fileno()), path, team):
                 return None
             data = orjson.loads(fh.read())
     except (OSError, orjson.JSONDecodeError):
@@ -94,18 +110,36 @@ def read_kept_rows(path: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def write_kept_rows(path: Path, head: dict[str, Any], columns: dict[str, list[Any]]) -> bool:
+def _trusted(st: os.stat_result, path: Path, team: bool) -> bool:
+    if not team:
+        return st.st_uid == os.getuid()
+    return (
+        stat.S_ISREG(st.st_mode)
+        and not st.st_mode & 0o002
+        and st.st_gid == path.parent.stat().st_gid
+    )
+
+
+def write_kept_rows(
+    path: Path, head: dict[str, Any], columns: dict[str, list[Any]], *, team: bool = False
+) -> bool:
     """Replace the kept rows with ``head``'s fields and ``columns`` (whole or not at all);
     False when they cannot be written (a read-only home): the next start builds the rows
     again. Written a column at a time: one 11 MB piece of JSON at 50,000 accounts left the
-    process 10 MB larger after it was freed. Never raises (closing calls it)."""
+    process 10 MB larger after it was freed. ``team``: in a team folder, with its modes
+    and group (as its data files). Never raises (closing calls it)."""
     folder = path.parent
     try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        if stat.S_IMODE(folder.stat().st_mode) != 0o700:
-            folder.chmod(0o700)  # the rows hold customer names
+        if not team:
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            if stat.S_IMODE(folder.stat().st_mode) != 0o700:
+                folder.chmod(0o700)  # the rows hold customer names
         _remove_leftovers(folder)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".rows-", suffix=".tmp")  # 0600
+        if team:
+            tmp = str(folder / f".rows-{os.getpid()}-{secrets.token_hex(4)}.tmp")
+            fd = perms.create_file(Path(tmp), team=True)
+        else:
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".rows-", suffix=".tmp")  # 0600
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(orjson.dumps(head)[:-1] + b',"columns":{')

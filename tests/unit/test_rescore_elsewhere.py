@@ -14,6 +14,7 @@ from cstui.domain.models import InvalidRecord
 from cstui.domain.renewals import Period
 from cstui.screens.portfolio import PortfolioScreen
 from cstui.workspace import HEALTH_INPUT_TABLES, Workspace
+from cstui.workspace.rows_cache import kept_rows_path, read_kept_rows
 
 NEW_DAY = date(2026, 11, 24)
 """The day after the demo was scored."""
@@ -54,6 +55,35 @@ async def test_the_app_rescores_a_large_book_elsewhere(demo_ws: Workspace) -> No
         assert "activities" in demo_ws.store._lazy  # the child read them, not the app
         assert threads
         assert all(threads)
+
+
+async def test_after_its_child_rescored_the_app_keeps_the_rows_for_the_new_snapshot(
+    demo_ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The next start (in a team folder, every member's day's first start) reads them
+    instead of the tables: the rows kept at the first frame were for yesterday's file."""
+    monkeypatch.setenv("CSTUI_CLOSE_CHECKPOINT_BYTES", "0")  # the child folds, as at 10,000
+    clock.freeze(NEW_DAY)
+    demo_ws.elsewhere_from = 1
+    app = create_app(demo_ws, poll=False, rescore=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()  # the warm-up kept the rows built at start
+        before = read_kept_rows(kept_rows_path(demo_ws.store.data_dir))
+        assert before is not None
+        assert before["key"] == demo_ws._rows_key()
+        app.rescore_all()
+        for _ in range(600):
+            await app.workers.wait_for_complete()
+            await pilot.pause(0.05)
+            if demo_ws.health_is_current() and not app.workers:
+                break
+        assert demo_ws.health_is_current()
+        kept = read_kept_rows(kept_rows_path(demo_ws.store.data_dir))
+        assert kept is not None
+        assert kept["key"] != before["key"]  # the health summaries are another file's now
+        assert kept["key"] == demo_ws._rows_key()
+        assert kept["scored"][0] == NEW_DAY.isoformat()
 
 
 def test_kpis_of_a_large_book_are_computed_in_a_child(demo_ws: Workspace) -> None:
