@@ -13,6 +13,7 @@ import contextlib
 import functools
 import gc
 import getpass
+import logging
 import os
 import pickle
 import subprocess
@@ -36,6 +37,8 @@ if TYPE_CHECKING:
 
     from cstui.domain.models import Record
 
+
+log = logging.getLogger(__name__)
 
 R = TypeVar("R", bound="Record")
 M = TypeVar("M", bound="BaseModel")
@@ -303,7 +306,17 @@ class Repo:
         ``notify=False``: tell the listeners later, with :meth:`announce`;
         ``wait_for_fold``: see ``Store.poll`` (``store.deferred`` says a large commit was
         left for the checkpoint that follows it)."""
-        return self.store.poll(notify=notify, wait_for_fold=wait_for_fold)
+        changes = self.store.poll(notify=notify, wait_for_fold=wait_for_fold)
+        if not notify and changes:
+            try:
+                self._prepare_changes(changes)
+            except Exception:  # only a head start: the announcement reads what it needs
+                log.exception("Preparing a poll's changes failed")
+        return changes
+
+    def _prepare_changes(self, changes: list[Change]) -> None:
+        """Hook, on the thread that polled with ``notify=False``: read ahead what handling
+        ``changes`` will need (store reads only; nothing the app's thread reads is changed)."""
 
     def _changed_accounts(self, since: int, tables: Iterable[str]) -> Iterator[tuple[str, int]]:
         """(account, ``_seq``) of each record of ``tables`` written after ``since`` (an
@@ -333,14 +346,9 @@ class Repo:
         accounts: set[str] = set()
         for ch in changes:
             tables.add(ch.table)
-            self._invalidate(ch)
-            if ch.table == Table.ACCOUNTS:
-                accounts.add(ch.id)
-            else:
-                record = self.store.peek_loaded(ch.table, ch.id) or ch.set
-                account_id = record.get("account_id")
-                if isinstance(account_id, str):
-                    accounts.add(account_id)
+            account_id = self._invalidate(ch)
+            if account_id is not None:
+                accounts.add(account_id)
         self._changes_absorbed()
         if not changes:
             return
@@ -357,8 +365,9 @@ class Repo:
         """After every change of a batch went through :meth:`_invalidate`, before the
         listeners hear of it: for capabilities that handle a large batch at once."""
 
-    def _invalidate(self, ch: Change) -> None:
-        """Drop the changed model, re-index it, then let the capabilities :meth:`_forget`."""
+    def _invalidate(self, ch: Change) -> str | None:
+        """Drop the changed model, re-index it, then let the capabilities :meth:`_forget`;
+        the account the record is (or was) of, when it is known."""
         old = self._models[ch.table].pop(ch.id, None)
         index = self._by_account.get(ch.table)
         if index is not None:
@@ -374,10 +383,12 @@ class Repo:
                 index.setdefault(record["account_id"], set()).add(ch.id)
         if ch.table == Table.ACCOUNTS:
             self._forget(ch, ch.id)
-            return
+            return ch.id
         record = self.store.peek_loaded(ch.table, ch.id) or ch.set
         account_id = record.get("account_id") or getattr(old, "account_id", None)
-        self._forget(ch, account_id if isinstance(account_id, str) else None)
+        known = account_id if isinstance(account_id, str) else None
+        self._forget(ch, known)
+        return known
 
     def _forget(self, ch: Change, account_id: str | None) -> None:
         """Hook: drop what ``ch`` (a record of ``account_id``, if any) makes stale."""

@@ -76,18 +76,23 @@ def test_rows_tell_whether_the_book_is_scored_today(demo_dir: Path, tmp_path: Pa
         ws.close()
 
 
-@pytest.mark.parametrize(("batch", "checkpoint"), [(False, False), (True, False), (True, True)])
+@pytest.mark.parametrize(
+    ("batch", "checkpoint", "prepared"),
+    [(False, False, False), (True, False, False), (True, True, False), (True, True, True)],
+)
 def test_a_teammates_rescore_reaches_the_rows_as_a_fresh_build_makes_them(
     demo_dir: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     batch: bool,
     checkpoint: bool,
+    prepared: bool,
 ) -> None:
     """Rows take another process's new scores in place (no account read again, no summary
     kept), and then equal the rows a fresh start builds: one summary at a time, or (a
     large book's rescore) all in one pass over the summaries, also after the rescoring
-    process folded its journal into a new snapshot (a child's rescore does)."""
+    process folded its journal into a new snapshot (a child's rescore does), or read on
+    the poll's thread as the app polls (``notify=False``) and only set when announced."""
     if batch:
         monkeypatch.setattr(portfolio_module, "_MANY_RESCORED", 10)
 
@@ -103,7 +108,18 @@ def test_a_teammates_rescore_reaches_the_rows_as_a_fresh_build_makes_them(
         teammate = Workspace.open(data, user="me")
         assert teammate.rescore_if_due() is True
         teammate.store.close(checkpoint=checkpoint)  # without: the scores wait in the journal
-        ws.poll()
+        if prepared:
+            changes = ws.poll(notify=False)  # the summaries read here, on the poll's thread
+            assert ws._prepared is not None
+
+            def streamed(*_: object) -> set[str]:
+                raise AssertionError("the summaries were read again when announced")
+
+            monkeypatch.setattr(portfolio_module.Portfolio, "_take_summaries", streamed)
+            ws.announce(changes)
+            assert ws._prepared is None
+        else:
+            ws.poll()
         assert ws.health_is_current() is True
         assert HEALTH in ws.store._lazy
         assert not ws.store._unparsed[HEALTH].records  # looked up, not kept
@@ -143,5 +159,31 @@ def test_a_batch_whose_account_goes_later_in_it_still_reaches_the_screens(
         now = {r.id: r for r in ws.portfolio()}
         assert gone not in now
         assert [now[aid].health for aid in others] == [3, 3, 3]
+    finally:
+        ws.close()
+
+
+def test_a_commit_between_the_poll_and_its_announcement_reads_the_summaries_again(
+    demo_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The values read on the poll's thread are the store's as it was then: a change made
+    here before the batch is announced (a rating) is not overwritten by them."""
+    monkeypatch.setattr(portfolio_module, "_MANY_RESCORED", 2)
+    data = _copy(demo_dir, tmp_path, "data")
+    ws = Workspace.open(data, user="me")
+    try:
+        ids = sorted(r.id for r in ws.portfolio())[:5]
+        teammate = Workspace.open(data, user="me")
+        with teammate.store.transaction() as txn:
+            for aid in ids:
+                txn.write(HEALTH, aid, {"score": 3, "band": "red"})
+        teammate.store.close(checkpoint=False)
+        changes = ws.poll(notify=False)
+        assert ws._prepared is not None
+        ws.store.put(HEALTH, ids[0], {"score": 88, "band": "green"})  # told at once
+        ws.announce(changes)
+        now = {r.id: r for r in ws.portfolio()}
+        assert now[ids[0]].health == 88
+        assert [now[aid].health for aid in ids[1:]] == [3, 3, 3, 3]
     finally:
         ws.close()
