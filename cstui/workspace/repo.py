@@ -371,16 +371,19 @@ class Repo:
         old = self._models[ch.table].pop(ch.id, None)
         index = self._by_account.get(ch.table)
         if index is not None:
-            old_account = getattr(old, "account_id", None)
-            if old_account is None:
-                # Not cached: find where it was indexed (rare: only uncached records).
+            record = self.store.peek(ch.table, ch.id)
+            now = None if record is None else record.get("account_id")
+            before = getattr(old, "account_id", None)
+            if before is None and isinstance(now, str) and "account_id" not in ch.set:
+                before = now  # not cached, but the change left its account as it was
+            if before is not None:
+                index.get(before, set()).discard(ch.id)
+            elif ch.set.get("_rev") != 1:  # created by this change: indexed nowhere yet
+                # Not cached, and its account changed or it is gone: wherever it was.
                 for ids in index.values():
                     ids.discard(ch.id)
-            else:
-                index.get(old_account, set()).discard(ch.id)
-            record = self.store.peek(ch.table, ch.id)
-            if record is not None and isinstance(record.get("account_id"), str):
-                index.setdefault(record["account_id"], set()).add(ch.id)
+            if isinstance(now, str):
+                index.setdefault(now, set()).add(ch.id)
         if ch.table == Table.ACCOUNTS:
             self._forget(ch, ch.id)
             return ch.id
