@@ -347,8 +347,8 @@ def test_the_reports_pass_over_the_touchpoints_once_a_day_then_only_what_changed
     # Its pre-renewal is due on day 35 and its window opens on day 5.
     soon = account(ws, "Soon", contract_start=date(2025, 12, 20), renewal_date=days(125))
     assert ws.cadence_tasks_for_today() == 1  # acme's pre-renewal
-    assert ws.cadence_tasks_for_today() == 0  # our own task write, seen once
     seq = ws.store.last_seq
+    # Its own task is no change for the next call (nobody else wrote meanwhile).
     assert ws.cadence_tasks_for_today() == 0
     assert ws.store.last_seq == seq  # nothing changed: nothing written, not even the mark
     # An edit the same day: only that account is looked at again, and gets its task.
@@ -360,6 +360,41 @@ def test_the_reports_pass_over_the_touchpoints_once_a_day_then_only_what_changed
     clock.freeze(days(6))
     assert ws.cadence_tasks_for_today() == 1
     assert [t.key.rsplit(":", 1)[1] for t in keyed(ws, soon, "cadence:")] == ["pre-renewal"]
+
+
+def test_a_teammates_write_during_the_pass_is_looked_at_by_the_next_one(
+    empty_ws: Workspace,
+) -> None:
+    """The pass's own tasks do not count as a change for the next call when nobody else
+    wrote, but a teammate's write it caught up with on the way does: that account is
+    looked at again."""
+    ws = empty_ws
+    account(ws, contract_start=date(2025, 12, 20), renewal_date=days(27))
+    soon = account(ws, "Soon", contract_start=date(2025, 12, 20), renewal_date=days(125))
+    other = Workspace.open(ws.store.data_dir, user="kim")
+    real = ws.sync_cadence_tasks
+
+    def with_a_teammate(*args: Any, **kwargs: Any) -> int:
+        other.add_task("Call the CFO", account_id=soon)  # lands while the pass reads
+        return real(*args, **kwargs)
+
+    looked: list[list[str]] = []
+
+    def spy(*args: Any, **kwargs: Any) -> int:
+        looked.append(sorted(args[0]) if args else ["all"])
+        return real(*args, **kwargs)
+
+    try:
+        ws.sync_cadence_tasks = with_a_teammate  # type: ignore[method-assign]
+        assert ws.cadence_tasks_for_today() == 1  # acme's pre-renewal
+        ws.sync_cadence_tasks = spy  # type: ignore[method-assign]
+        assert ws.cadence_tasks_for_today() == 0
+        # The teammate's task is looked at (with the pass's own: which is which is not
+        # known once another process wrote in between).
+        assert len(looked) == 1
+        assert soon in looked[0]
+    finally:
+        other.close()
 
 
 def test_alerts_of_some_accounts_are_those_of_the_book_for_them(demo_ws: Workspace) -> None:
