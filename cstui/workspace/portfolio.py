@@ -38,6 +38,7 @@ from cstui.workspace.renewals import Renewals, user_kpis_path
 from cstui.workspace.repo import HEALTH_TABLE, VIEWS_TABLE, one_step
 from cstui.workspace.rows_cache import (
     files_fingerprint,
+    kept_rows_head,
     kept_rows_path,
     read_kept_rows,
     rows_code_version,
@@ -447,6 +448,13 @@ class Portfolio(Renewals):
         if rows is None or key is None or key == self._rows_kept or day != clock.today():
             return False  # none, kept already, or counted for a day that is over
         settings, sources = self.row_settings(), self._sources_at_open
+        team = self.store.team
+        path = kept_rows_path(self.store.data_dir, team=team)
+        if team and kept_rows_head(path) == (key, [day.isoformat(), settings.model]):
+            # A teammate's app kept these rows already (the one that rescored, or closed
+            # first): the rows of accounts the journal changed are built again on reading.
+            self._rows_kept = key
+            return False
         folder = self.settings.directory
         if folder is None or (sources is not None and _settings_sources(folder) != sources):
             sources = None  # set by code since, or a config file changed since it was read
@@ -470,8 +478,6 @@ class Portfolio(Renewals):
             "unscored": unscored,
             "journal": sorted(journal),
         }
-        team = self.store.team
-        path = kept_rows_path(self.store.data_dir, team=team)
         written = write_kept_rows(path, head, columns, team=team)
         del columns
         give_back_memory()  # the columns' lists and the JSON pieces (~15 MB at 50,000)

@@ -21,6 +21,7 @@ import contextlib
 import functools
 import hashlib
 import os
+import re
 import secrets
 import stat
 import tempfile
@@ -108,6 +109,26 @@ def read_kept_rows(path: Path, *, team: bool = False) -> dict[str, Any] | None:
     except (OSError, orjson.JSONDecodeError):
         return None
     return data if isinstance(data, dict) else None
+
+
+_HEAD = re.compile(rb'^\{"key":(\[[^\]]*\]),"scored":(\[[^\]]*\])')
+
+
+def kept_rows_head(path: Path) -> tuple[Any, Any] | None:
+    """The key and the scored day of a team folder's kept rows, from the file's first
+    bytes (written first: :func:`write_kept_rows`), not its 15 MB of columns; None when
+    there is no such file to trust."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
+        with os.fdopen(fd, "rb") as fh:
+            if not _trusted(os.fstat(fh.fileno()), path, team=True):
+                return None
+            found = _HEAD.match(fh.read(4096))
+        if found is None:
+            return None
+        return orjson.loads(found.group(1)), orjson.loads(found.group(2))
+    except (OSError, orjson.JSONDecodeError):
+        return None
 
 
 def _trusted(st: os.stat_result, path: Path, team: bool) -> bool:

@@ -19,7 +19,7 @@ import pytest
 from cstui import clock
 from cstui.store import StorageError, Store
 from cstui.workspace import Workspace
-from cstui.workspace.rows_cache import kept_rows_path
+from cstui.workspace.rows_cache import TEAM_ROWS, kept_rows_path
 
 from ..conftest import TODAY
 
@@ -509,3 +509,31 @@ def test_a_config_edited_during_a_session_is_read_at_the_next_start(
         assert ws.report_currency == "USD"
         assert yen.arr_report == pytest.approx(yen.arr * 0.005)
         ws.close()
+
+
+def test_a_team_folders_rows_kept_by_one_app_are_not_written_again_by_another(
+    data: Path, cache: Path
+) -> None:
+    """Every open app on a team folder whose rows' key moved (a teammate's rescore) kept
+    the rows on closing, each writing the same ~15 MB file at 50,000 accounts: one that
+    finds the rows of its key and day already kept leaves the file as it is."""
+    first = Workspace.open(data, team=True)
+    second = Workspace.open(data, team=True)
+    try:
+        built = rows_of(first)
+        assert rows_of(second) == built  # both built from the tables
+        assert first.keep_rows()
+        path = data / TEAM_ROWS
+        before = path.stat()
+        assert not second.keep_rows()
+        after = path.stat()
+        assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+        assert not second.keep_rows()  # and it counts them as kept now
+    finally:
+        first.store.close(checkpoint=False)
+        second.store.close(checkpoint=False)
+    again = Workspace.open(data, team=True)
+    try:
+        assert rows_of(again) == built  # the next start reads them
+    finally:
+        again.store.close(checkpoint=False)
