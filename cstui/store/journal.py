@@ -133,7 +133,7 @@ def _check_line(obj: Any, head: Line | None, count: int, path: Path, number: int
     if head is not None:
         if obj["op_id"] != head["op_id"] or n != count + 1 or of != head.get("of"):
             raise _damaged(
-                path, number, "an unfinished transaction is followed by other changes", False
+                path, number, "an unfinished transaction is followed by other changes", doctor=False
             )
         _share_header(obj, head)
     elif n != 1:

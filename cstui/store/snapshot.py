@@ -826,17 +826,6 @@ def corrupt(path: Path, detail: str) -> CorruptSnapshotError:
     )
 
 
-def attach(tables: Mapping[str, LazyTable], path: Path) -> None:
-    """Let ``tables`` (placed in the bytes just written to ``path``) read that file instead
-    of keeping the bytes; if it cannot be opened they keep the bytes."""
-    try:
-        source = SnapshotFile.open(path)
-    except OSError:
-        return
-    for table in tables.values():
-        table.raw = source
-
-
 def reader_of(path: Path, encoded: Encoded) -> bytes | SnapshotFile:
     """What the tables of a snapshot just written to ``path`` from ``encoded`` read: the
     file, or its bytes joined in memory when it cannot be opened again."""
