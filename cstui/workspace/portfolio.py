@@ -8,6 +8,7 @@ row is also known converted) and through it :mod:`.health` (the stored summaries
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, replace
 from datetime import date
 from importlib import resources
@@ -79,9 +80,13 @@ def _view(record: dict[str, Any]) -> SavedView:
 
 
 _MANY_RESCORED = 500
+"""More summaries changed at once than this are read in one pass over the table."""
 
 _HealthFields = tuple[bool, int | None, str, tuple[str, ...], int | None, int | None]
 """What a row shows of its health summary (see ``Portfolio._health_fields``)."""
+_SummaryValues = tuple[date | None, _HealthFields]
+"""What a row takes from its account's health summary: its last touch and health fields
+(see ``Portfolio._summary_values``)."""
 
 
 @dataclass
@@ -90,7 +95,7 @@ class _Prepared:
 
     seq: int
     day: date
-    rows: list[tuple[str, date | None, _HealthFields]]
+    rows: list[tuple[str, _SummaryValues]]
     missing: set[str]
     """Accounts of the batch with no summary now."""
     covered: frozenset[str]
@@ -101,7 +106,6 @@ class _Prepared:
         return self.seq == seq and self.day == day and rescored <= self.covered
 
 
-"""More summaries changed at once than this are read in one pass over the table."""
 _ROW_FIELDS = ("score", "band", "flags", "trend", "last_touch", "nps", "as_of", "model")
 """The health summary's fields a portfolio row reads (see ``Portfolio._decorate``; the
 last two tell whether the account was scored today)."""
@@ -546,11 +550,10 @@ class Portfolio(Renewals):
         day = self._rows_day or clock.today()
         prepared, self._prepared = self._prepared, None
         if prepared is not None and prepared.fits(self.store.last_seq, day, rescored):
-            for account_id, touch, fields in prepared.rows:
+            for account_id, values in prepared.rows:
                 row = rows.get(account_id)  # gone later in the batch (an undone creation)
                 if row is not None:
-                    touch_row(row, touch, day)
-                    self._show_health(row, fields)
+                    self._set_values(row, values, day)
             missing = prepared.missing
         else:
             missing = self._take_summaries(rows, rescored, day)
@@ -570,30 +573,32 @@ class Portfolio(Renewals):
         wanted = {ch.id for ch in changes if ch.table == HEALTH_TABLE and ch.id in rows}
         if len(wanted) <= _MANY_RESCORED:
             return
-        seq, day = self.store.last_seq, self._rows_day or clock.today()
-        out: list[tuple[str, date | None, _HealthFields]] = []
-        for record in self.store.stream(HEALTH_TABLE):
-            account_id = record["id"]
-            if account_id in wanted:
-                wanted.discard(account_id)
-                touch = self._touch(account_id, record, day)
-                out.append((account_id, touch, self._health_fields(account_id, record, day)))
-        covered = frozenset(account_id for account_id, _, _ in out) | wanted
-        self._prepared = _Prepared(seq, day, out, wanted, covered)
+        seq, day, covered = self.store.last_seq, self._rows_day or clock.today(), frozenset(wanted)
+        values = [
+            (account_id, self._summary_values(account_id, record, day))
+            for account_id, record in self._summaries_of(wanted)
+        ]
+        self._prepared = _Prepared(seq, day, values, wanted, covered)
 
     def _take_summaries(
         self, rows: dict[str, PortfolioRow], wanted: set[str], day: date
     ) -> set[str]:
         """The ``wanted`` rows' health from their summaries, in one pass over the table;
         returns (in ``wanted``, emptied of the rest) the accounts with no summary."""
+        for account_id, record in self._summaries_of(wanted):
+            row = rows.get(account_id)  # gone later in the batch (an undone creation)
+            if row is not None:
+                self._take_summary(row, record, day)
+        return wanted
+
+    def _summaries_of(self, wanted: set[str]) -> Iterator[tuple[str, dict[str, Any]]]:
+        """The health summaries of the ``wanted`` accounts, in one pass over the table;
+        the accounts left in ``wanted`` have none."""
         for record in self.store.stream(HEALTH_TABLE):
             account_id = record["id"]
             if account_id in wanted:
                 wanted.discard(account_id)
-                row = rows.get(account_id)  # gone later in the batch (an undone creation)
-                if row is not None:
-                    self._take_summary(row, record, day)
-        return wanted
+                yield account_id, record
 
     def _rescored_row(self, account_id: str) -> None:
         """A row whose health summary changed: its health fields, in place. A teammate's
@@ -605,8 +610,18 @@ class Portfolio(Renewals):
 
     def _take_summary(self, row: PortfolioRow, summary: dict[str, Any] | None, day: date) -> None:
         """A row's last touch and health fields from its account's summary, in place."""
-        touch_row(row, self._touch(row.id, summary, day), day)
-        self._decorate(row, summary, day)
+        self._set_values(row, self._summary_values(row.id, summary, day), day)
+
+    def _summary_values(
+        self, account_id: str, summary: dict[str, Any] | None, day: date
+    ) -> _SummaryValues:
+        """What :meth:`_take_summary` sets, worked out without touching the row."""
+        return self._touch(account_id, summary, day), self._health_fields(account_id, summary, day)
+
+    def _set_values(self, row: PortfolioRow, values: _SummaryValues, day: date) -> None:
+        touch, fields = values
+        touch_row(row, touch, day)
+        self._show_health(row, fields)
 
     def _decorate(self, row: PortfolioRow, summary: dict[str, Any] | None, today: date) -> None:
         """A row's fields from its account's health summary (None: not scored)."""
