@@ -101,11 +101,8 @@ def read_kept_rows(path: Path, *, team: bool = False) -> dict[str, Any] | None:
     is not trusted: not this user's own (a cache folder pointed at a shared place), or in
     a team folder, not a plain file of the folder's group that only the team can write."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
-        with os.fdopen(fd, "rb") as fh:
-            if not _trusted(os.fstat(fh.fileno()), path, team):
-                return None
-            data = orjson.loads(fh.read())
+        raw = _read_trusted(path, team)
+        data = None if raw is None else orjson.loads(raw)
     except (OSError, orjson.JSONDecodeError):
         return None
     return data if isinstance(data, dict) else None
@@ -119,16 +116,21 @@ def kept_rows_head(path: Path) -> tuple[Any, Any] | None:
     bytes (written first: :func:`write_kept_rows`), not its 15 MB of columns; None when
     there is no such file to trust."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
-        with os.fdopen(fd, "rb") as fh:
-            if not _trusted(os.fstat(fh.fileno()), path, team=True):
-                return None
-            found = _HEAD.match(fh.read(4096))
+        raw = _read_trusted(path, team=True, size=4096)
+        found = None if raw is None else _HEAD.match(raw)
         if found is None:
             return None
         return orjson.loads(found.group(1)), orjson.loads(found.group(2))
     except (OSError, orjson.JSONDecodeError):
         return None
+
+
+def _read_trusted(path: Path, team: bool, size: int = -1) -> bytes | None:
+    """The file's bytes (its first ``size``), or None when it is not to be trusted (see
+    :func:`read_kept_rows`); a link is not followed."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
+    with os.fdopen(fd, "rb") as fh:
+        return fh.read(size) if _trusted(os.fstat(fh.fileno()), path, team) else None
 
 
 def _trusted(st: os.stat_result, path: Path, team: bool) -> bool:
