@@ -316,7 +316,8 @@ class Repo:
 
     def _prepare_changes(self, changes: list[Change]) -> None:
         """Hook, on the thread that polled with ``notify=False``: read ahead what handling
-        ``changes`` will need (store reads only; nothing the app's thread reads is changed)."""
+        ``changes`` will need (store reads only; what it keeps for the announcement is the
+        only state it sets, and the announcement checks that it still holds)."""
 
     def _changed_accounts(self, since: int, tables: Iterable[str]) -> Iterator[tuple[str, int]]:
         """(account, ``_seq``) of each record of ``tables`` written after ``since`` (an
