@@ -52,6 +52,8 @@ WAIT_FOR_FOLD = 10.0
 checkpoint that follows it (see ``Store.poll``): read from the replaced journal, it costs
 the app a few MB instead of ~200 MB at 50,000 accounts. Past that, it is read anyway."""
 HEALTH_CHUNK = 100
+CADENCE_CHUNK = 100
+"""Accounts of the touchpoint pass between two turns of the event loop (~15 ms)."""
 HOLD_KEYS_S = 0.5
 """The longest keys wait for the key before them or for a screen it opened (see
 ``CSApp.on_event``): only a mark or a screen that never arrives takes that long."""
@@ -488,6 +490,37 @@ class CSApp(WorkspaceApp):
 
     @work(exclusive=True, group="rescore")
     async def rescore_all(self) -> None:
+        """Today's scores for every account, then today's executive-touchpoint tasks: the
+        day's work a new day brings, after the first frame."""
+        await self._rescore_book()
+        await self._touchpoint_pass()
+
+    async def _touchpoint_pass(self) -> None:
+        """Open today's touchpoint tasks, as ``cstui today`` and ``cstui tasks`` do (the
+        Today screen and an account's Tasks showed none of them until one of those ran):
+        the whole book once a day per data folder, then the accounts changed since. A
+        large book's pass runs in a child process, whose tasks come through the journal; a
+        small one's here, in chunks so that keys keep working."""
+        ws = self.workspace
+        try:
+            if await asyncio.to_thread(ws.cadence_elsewhere) is not None:
+                self.poll_in_background()
+                return
+            todo = ws.cadence_todo()
+            if todo is None:
+                return
+            ids, seen = todo
+            if ids is None:
+                ids = [row.id for row in ws.portfolio()]
+            written = 0
+            for start in range(0, len(ids), CADENCE_CHUNK):
+                written += ws.sync_cadence_tasks(ids[start : start + CADENCE_CHUNK])
+                await asyncio.sleep(0)
+            ws.cadence_done(seen, written)
+        except StoreError as exc:  # the tasks come with the next start
+            self.report_storage(exc)
+
+    async def _rescore_book(self) -> None:
         """Today's scores for every account, in chunks so the UI keeps answering keys.
 
         One process per data folder does it (under the store's rescore lock); the others

@@ -162,9 +162,13 @@ read_team_option = click.option(
     envvar="CSTUI_TEAM",
     callback=inherited,
     expose_value=False,
-    help="Accepted; a command that only reads never makes the folder a team folder.",
+    help=(
+        "Accepted; this command never makes a folder a team folder "
+        "(a team folder is recognised by itself)."
+    ),
 )
-"""``--team`` for a command that only reads: accepted (scripts pass it to every command),
+"""``--team`` for a command that never creates a folder (it reads, and writes only what
+it works out: scores, touchpoint tasks): accepted (scripts pass it to every command),
 never passed on, so reading a folder never turns it into a team folder; a team folder is
 recognised by itself (its marker, its group modes)."""
 

@@ -8,15 +8,18 @@ and so on :mod:`.tasks`.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from cstui import clock, i18n
+from cstui.config import Settings
 from cstui.domain import cadence as cadence_rules
 from cstui.domain.enums import ActivityKind, ContactRole, Priority, Sentiment, Table, TaskSource
+from cstui.store import Store
 from cstui.workspace.onboarding import Onboarding
-from cstui.workspace.repo import Write, one_step
+from cstui.workspace.repo import Write, elsewhere, one_step
 from cstui.workspace.undo import short
 
 CADENCE_STATE_TABLE = "sync_cadence"
@@ -131,23 +134,56 @@ class Activities(Onboarding):
         touchpoint's window opens with the date), then only the accounts whose account,
         onboarding, activities or tasks changed since the last pass of the day (at 50,000
         accounts the whole book is ~10 s through the models). Returns records written."""
-        day = clock.today().isoformat()
+        todo = self.cadence_todo()
+        if todo is None:
+            return 0  # nothing changed since the last pass: no mark to move either
+        ids, seen = todo
+        written = self.sync_cadence_tasks(ids)
+        self.cadence_done(seen, written)
+        return written
+
+    def cadence_todo(self) -> tuple[list[str] | None, int] | None:
+        """What today's touchpoint pass goes over: the accounts (None: every one, the day's
+        first pass) and the store's last seq it sees; None when it has nothing to do (made
+        today, nothing it follows from changed since). The app makes it in chunks."""
         state = self.store.peek(CADENCE_STATE_TABLE, CADENCE_STATE_ID)
-        seen = self.store.last_seq  # what the pass below sees; later writes count next time
-        if state is None or state.get("day") != day:
-            written = self.sync_cadence_tasks()
-        else:
-            since = int(state.get("seq", 0))
-            ids = sorted({a for a, _ in self._changed_accounts(since, _CADENCE_INPUTS)})
-            if not ids:
-                return 0  # nothing changed since the last pass: no mark to move either
-            written = self.sync_cadence_tasks(ids)
+        seen = self.store.last_seq  # what the pass sees; later writes count next time
+        if state is None or state.get("day") != clock.today().isoformat():
+            return None, seen
+        since = int(state.get("seq", 0))
+        ids = sorted({a for a, _ in self._changed_accounts(since, _CADENCE_INPUTS)})
+        return (ids, seen) if ids else None
+
+    def cadence_done(self, seen: int, written: int) -> None:
+        """Mark today's pass made up to ``seen`` (:meth:`cadence_todo`), ``written`` records
+        being its own."""
         if self.store.last_seq - seen == written:
             # Nobody else wrote meanwhile: the pass's own tasks are no change for the next
             # one (at 50,000 accounts its second call redid the 10,000 accounts given one).
             seen = self.store.last_seq
+        day = clock.today().isoformat()
         self.store.put(CADENCE_STATE_TABLE, CADENCE_STATE_ID, {"day": day, "seq": seen})
-        return written
+
+    def cadence_elsewhere(self) -> int | None:
+        """:meth:`cadence_tasks_for_today` in a child process for a large book (see
+        ``repo.elsewhere``: it builds a model per account, onboarding plan and activity);
+        its tasks reach this process through the journal. Returns the records it wrote; None
+        for a small book (pass over it here). Safe from a worker thread: the mark is read
+        only, and the child reads what changed."""
+        if not self._large_book():
+            return None
+        state = self.store.peek(CADENCE_STATE_TABLE, CADENCE_STATE_ID)
+        if (
+            state is not None
+            and state.get("day") == clock.today().isoformat()
+            and int(state.get("seq", 0)) >= self.store.last_seq
+        ):
+            return 0  # made today, and nothing at all written since
+        store = self.store
+        return elsewhere(
+            _cadence_in_child, str(store.data_dir), self.user, store.team, self.settings,
+            clock.today(),
+        )  # fmt: skip
 
     def sync_cadence_tasks(
         self, account_ids: Iterable[str] | None = None, as_of: date | None = None
@@ -265,3 +301,15 @@ class Activities(Onboarding):
                     new_id=key,
                 )
         self._write_all(writes)
+
+
+def _cadence_in_child(data_dir: str, user: str, team: bool, settings: Settings, day: date) -> int:
+    """The child's side of :meth:`Activities.cadence_elsewhere`: open the folder, make the
+    day's touchpoint pass, close."""
+    clock.freeze(day)
+    gc.disable()  # a process that exits after one pass (see ``_rescore_in_child``)
+    folder = Activities(Store(data_dir, actor=user, team=team), user=user, settings=settings)
+    try:
+        return folder.cadence_tasks_for_today()
+    finally:
+        folder.close()
