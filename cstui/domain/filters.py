@@ -41,6 +41,11 @@ FLAG_LETTERS: dict[str, str] = {
 }
 """The one-letter code the portfolio's Flags column shows; ``flag:C`` accepts it too."""
 _SPACED_OP = re.compile(r"\s*(<=|>=|!=|<|>|=)\s*")
+_SPACED_LIST = re.compile(
+    r"((?:^|\s)[-!]?(?:" + "|".join(KEYWORDS) + r'):[^\s"]*)\s*,\s*(?=[^\s,"])'
+)
+"""A key's list of values typed with spaces after its commas (``owner:me, kim``): joined.
+Free text keeps its commas and spaces (``acme, inc`` is two words)."""
 _BARE_COMPARE = re.compile(r"^(?P<field>[a-z]+)(?P<op><=|>=|!=|=|<|>)$")
 _COMPARE = re.compile(r"^(?P<field>[a-z]+)(?P<op><=|>=|!=|=|<|>)(?P<value>.+)$")
 _OPS: dict[str, Callable[[float, float], bool]] = {
@@ -229,8 +234,13 @@ def _term(term: str, me: str) -> Predicate:
 
 
 def normalize(text: str) -> str:
-    """Folded, with the spaces around comparison operators dropped: ``health < 40``."""
-    return _SPACED_OP.sub(r"\1", fold(text))
+    """Folded, with the spaces around comparison operators dropped (``health < 40``) and
+    around the commas of a key's values (``owner:me, kim``)."""
+    text = _SPACED_OP.sub(r"\1", fold(text))
+    joined = _SPACED_LIST.sub(r"\1,", text)
+    while joined != text:  # each pass joins one comma of a list
+        text, joined = joined, _SPACED_LIST.sub(r"\1,", joined)
+    return text
 
 
 def parse(text: str, *, me: str = "") -> FilterQuery:

@@ -63,6 +63,18 @@ def test_comma_is_or_between_values_of_one_key() -> None:
     rows = [_row("a", owner="me"), _row("b", owner="kim"), _row("c", owner="lee")]
     assert [r.id for r in parse("owner:me,kim", me="me").apply(rows)] == ["a", "b"]
     assert parse("band:red,blue").errors
+    for spaced in ("owner:me, kim", "owner:me ,kim", "owner:me , kim", "-owner:lee, lee"):
+        query = parse(spaced, me="me")
+        assert not query.errors, spaced
+        assert [r.id for r in query.apply(rows)] == ["a", "b"], spaced
+    three = parse("owner:me, kim,  lee tier:high", me="me")
+    assert [r.id for r in three.apply(rows)] == ["a", "b", "c"]
+
+
+def test_free_text_keeps_its_commas_and_spaces() -> None:
+    rows = [_row("acme, inc"), _row("acme,inc")]
+    assert [r.id for r in parse("acme, inc").apply(rows)] == ["acme, inc", "acme,inc"]
+    assert [r.id for r in parse("acme,inc").apply(rows)] == ["acme,inc"]
 
 
 def test_narrowing_is_not_assumed_when_a_word_becomes_a_comparison() -> None:
