@@ -30,7 +30,17 @@ BARS = "▁▂▃▄▅▆▇█"
 EIGHTHS = "▏▎▍▌▋▊▉█"
 """Horizontal eighths, thinnest first."""
 EMPTY_CELL = "·"
+LABEL_MAX = 21
+"""The most cells a sparkline's label column takes (a ten-character Japanese label and
+its space)."""
 """Background of a horizontal bar, so its length can be read against the full width."""
+
+
+def _fit(text: str, width: int) -> str:
+    """``text`` in exactly ``width`` cells: padded, or cut with "…"."""
+    if cell_len(text) <= width:
+        return set_cell_size(text, width)
+    return set_cell_size(set_cell_size(text, max(width - 1, 0)).rstrip() + "…", width)
 
 
 def hbar(value: float, maximum: float, width: int) -> tuple[str, str]:
@@ -218,7 +228,9 @@ class TimeChart(Widget):
         """The whole chart as text for ``width`` cells (also what tests read)."""
         if not self._drawable or self.start is None or self.end is None:
             return Text(self.empty, style="dim", no_wrap=True, overflow="ellipsis")
-        label_w = min(max(cell_len(s.label) for s in self.series) + 1, 18)
+        # A space after the longest label (a Japanese one is two cells a character); a
+        # longer one than the cap is cut with "…", never run into its bars.
+        label_w = min(max(cell_len(s.label) for s in self.series) + 1, LABEL_MAX)
         values = [s.fmt(s.latest) if s.latest is not None else "—" for s in self.series]
         ranges = [self._range(s) for s in self.series]
         value_w = max(len(v) for v in values) + 1
@@ -231,7 +243,7 @@ class TimeChart(Widget):
             for i, row in enumerate(rows):
                 last = i == len(rows) - 1
                 if last:
-                    out.append(set_cell_size(s.label, label_w), style="bold")
+                    out.append(_fit(s.label, label_w - 1) + " ", style="bold")
                 else:  # the upper rows of a tall series: the top of its scale
                     out.append(self._top_label(s, label_w) if i == 0 else " " * label_w)
                 out.append(row, style=s.style)

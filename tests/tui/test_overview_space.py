@@ -55,6 +55,20 @@ def test_sparklines_print_their_range() -> None:
     assert "40–1,200" not in plain.render_text(80).plain  # the QBR's chart keeps its layout
 
 
+def test_a_long_or_japanese_label_never_runs_into_its_bars() -> None:
+    start, end = date(2026, 1, 1), date(2026, 3, 1)
+    readings = [(date(2026, 1, 1), 40.0), (date(2026, 2, 25), 75.0)]  # a bar in column one
+    for label, shown in (
+        ("アクティブユーザー", "アクティブユーザー "),  # 18 cells: the cap was 18, no space
+        ("アクティブユーザー数の推移", "アクティブユーザー… "),
+        ("Active users", "Active users "),
+    ):
+        chart = TimeChart([Series(label, readings), Series("x", readings)], start, end)
+        line = chart.render_text(80).plain.splitlines()[0]
+        assert line.startswith(shown), (label, line)
+        assert line[len(shown) :].lstrip(" ")[0] == "▄", line  # the bars come next
+
+
 # --------------------------------------------------------------------------- space
 def _cells(screen: AccountScreen) -> list[list[str]]:
     """The screen as the terminal shows it, one string per cell (a wide character is
