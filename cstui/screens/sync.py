@@ -98,6 +98,7 @@ class SyncScreen(UsesWorkspace, Screen[None]):
         yield KeyFooter()
 
     def on_mount(self) -> None:
+        self.sub_title = t("syncui.screen")  # the header names the screen, as every one's
         self.start()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -277,8 +278,8 @@ class ConflictList(OptionList):
     """Two lines per conflict: what and where, then base / mine / theirs."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("j", "cursor_down", show=False),
-        Binding("k", "cursor_up", show=False),
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
     ]
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -353,6 +354,7 @@ class ConflictsScreen(UsesWorkspace, Screen[None]):
         yield KeyFooter()
 
     def on_mount(self) -> None:
+        self.sub_title = t("syncui.conflicts.screen")
         on_workspace_change(self, self._on_workspace_event)
         self.reload()
         self.query_one(ConflictList).focus()

@@ -76,6 +76,13 @@ async def sync_now(app: CSApp, pilot: Pilot[None]) -> SyncScreen:
     return screen
 
 
+def header(app: CSApp) -> str:
+    """The header's title line as the screen shows it."""
+    from textual.widgets._header import HeaderTitle
+
+    return str(app.screen.query_one(HeaderTitle).render()).strip()
+
+
 def text(app: CSApp, selector: str) -> str:
     return str(app.screen.query_one(selector, Static).content)
 
@@ -142,6 +149,7 @@ async def test_offline_says_one_line_and_the_app_keeps_working(
     async with app.run_test(size=(120, 30)) as pilot:
         screen = await sync_now(app, pilot)
         assert screen.state == "failed"
+        assert header(app).endswith("— Sync")  # the screen's name, not the app's
         shown = text(app, "#sync-phase")
         assert "Cannot reach" in shown
         assert "\n" not in shown
@@ -216,6 +224,7 @@ async def test_conflicts_are_settled_by_keep_mine_take_theirs_and_edit(
         await pilot.pause()
         conflicts = app.screen
         assert isinstance(conflicts, ConflictsScreen)
+        assert header(app).endswith("— Sync conflicts")
         assert len(conflicts.conflicts) == 3
         shown = "\n".join(str(o.prompt) for o in conflicts.query_one("#conflicts-list").options)  # type: ignore[attr-defined]
         assert "Local 0 KK" in shown
