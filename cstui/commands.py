@@ -4,7 +4,8 @@ Names are matched on the same folded key as the filter line (case- and width-ins
 Japanese or English) and shown literally: Textual's matcher would parse a candidate as
 markup, so the highlight is applied to plain Content here. A query in kana also matches
 its katakana form (アグリ) and its romanisation, which is how a kanji name is found by its
-reading: しなの finds 株式会社信濃アグリ through shinano-agri.co.jp, as typing romaji does.
+reading (:mod:`cstui.domain.kana`, kept in each row's search key): しなの finds
+株式会社信濃アグリ through shinano-agri.co.jp, and しなのあぐり through its whole reading.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from functools import partial
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 
+from cstui.domain.kana import is_kana, romaji, to_katakana
 from cstui.domain.portfolio import PortfolioRow, fold
 from cstui.i18n import short_money, t
 from cstui.sanitize import clean
@@ -22,79 +24,20 @@ from cstui.ui.access import workspace_app
 
 MAX_HITS = 40
 
-_ROMAJI_ROWS = {
-    "": "aiueo", "k": "かきくけこ", "s": "さしすせそ", "t": "たちつてと", "n": "なにぬねの",
-    "h": "はひふへほ", "m": "まみむめも", "y": "や ゆ よ", "r": "らりるれろ", "w": "わ   を",
-    "g": "がぎぐげご", "z": "ざじずぜぞ", "d": "だぢづでど", "b": "ばびぶべぼ", "p": "ぱぴぷぺぽ",
-}  # fmt: skip
-_IRREGULAR = {"し": "shi", "ち": "chi", "つ": "tsu", "ふ": "fu", "じ": "ji", "ぢ": "ji",
-              "づ": "zu", "を": "o", "ん": "n"}  # fmt: skip
-_SMALL_Y = {"ゃ": "ya", "ゅ": "yu", "ょ": "yo"}
-
-
-def _kana_table() -> dict[str, str]:
-    """Hiragana to Hepburn romaji (the reading a domain name spells)."""
-    table: dict[str, str] = dict(zip("あいうえお", "aiueo", strict=True))
-    for consonant, row in _ROMAJI_ROWS.items():
-        if not consonant:
-            continue
-        for kana, vowel in zip(row, "aiueo", strict=True):
-            if kana != " ":
-                table[kana] = consonant + vowel
-    table.update(_IRREGULAR)
-    return table
-
-
-_KANA = _kana_table()
-
-
-def to_katakana(text: str) -> str:
-    """ひらがな to カタカナ (other characters unchanged)."""
-    return "".join(chr(ord(c) + 0x60) if "ぁ" <= c <= "ゖ" else c for c in text)
-
-
-def to_hiragana(text: str) -> str:
-    return "".join(chr(ord(c) - 0x60) if "ァ" <= c <= "ヶ" else c for c in text)
-
-
-def romaji(text: str) -> str:
-    """Kana to Hepburn romaji, long vowels written once (ひゅうが -> hyuga, as domains are).
-
-    Characters that are not kana are kept, so a mixed query still reads left to right.
-    """
-    out: list[str] = []
-    chars = to_hiragana(text)
-    double_next = False
-    for c in chars:
-        if c == "っ":
-            double_next = True
-            continue
-        if c in _SMALL_Y and out:
-            prev = out.pop()
-            stem = prev[:-1] if prev.endswith(("shi", "chi", "ji")) else prev[:-1] + "y"
-            piece = stem + _SMALL_Y[c][1]
-        elif c == "ー":
-            continue
-        else:
-            piece = _KANA.get(c, c)
-        if double_next and piece and piece[0].isalpha():
-            piece = ("t" if piece.startswith("ch") else piece[0]) + piece
-        double_next = False
-        out.append(piece)
-    word = "".join(out)
-    for long, short in (("ou", "o"), ("oo", "o"), ("uu", "u")):
-        word = word.replace(long, short)
-    return word
-
 
 def needles(query: str) -> tuple[str, ...]:
-    """Every form of the query to look for: as typed, in katakana, and read as romaji."""
+    """Every form of the query to look for: as typed, in katakana, and read as romaji.
+
+    A query in kana is a reading: the spaces between its words are dropped (たかさご せいき
+    is read as たかさごせいき), as a name's reading has none.
+    """
     base = fold(query.strip())
     if not base:
         return ()
     forms = [base, fold(to_katakana(base))]
-    if any("ぁ" <= c <= "ヶ" for c in base):
-        forms.append(fold(romaji(base)))
+    if any(is_kana(c) for c in base):
+        compact = "".join(base.split())
+        forms += [compact, fold(to_katakana(compact)), fold(romaji(compact))]
     return tuple(dict.fromkeys(f for f in forms if f))
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from cstui.domain import metrics
 from cstui.domain.enums import Stage, Tier
+from cstui.domain.kana import name_reading
 
 RENEWAL_WINDOW_DAYS = 90
 """An upcoming renewal is at most this many days ahead (exclusive): the one window of the
@@ -59,6 +60,8 @@ class PortfolioRow:
     last_touch: date | None
     days_since_touch: int | None
     search_key: str
+    """What free text is found in: the folded name, domain, owner and tags, then a Japanese
+    name's romaji reading (:func:`cstui.domain.kana.name_reading`)."""
     days_to_renewal: int | None = None
     health: int | None = None
     band: str = "unknown"
@@ -156,7 +159,10 @@ def build_row(
         renewal, days_to_renewal = days.parsed.get(renewal_iso) or days.parse(renewal_iso)
     since = None if last_touch is None else _days_since(days, last_touch)
     tags = get("tags")
-    key = f"{name} {get('domain', '')} {owner} {' '.join(tags) if tags else ''}"
+    domain = get("domain") or ""
+    key = fold(f"{name} {domain} {owner} {' '.join(tags) if tags else ''}")
+    if not name.isascii() and (reading := name_reading(fold(name), fold(domain))):
+        key = f"{key} {reading}"  # found by its reading in kana (cstui.domain.kana)
     return PortfolioRow(
         account["id"],
         name,
@@ -168,7 +174,7 @@ def build_row(
         owner,
         last_touch,
         since,
-        fold(key),
+        key,
         days_to_renewal,
         None,  # health
         "unknown",  # band

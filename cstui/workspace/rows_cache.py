@@ -59,13 +59,17 @@ def kept_rows_path(data_dir: Path, *, team: bool = False) -> Path:
 @functools.cache
 def rows_code_version(builder: str) -> str:
     """A fingerprint of the code that builds rows (the domain's row module, the models'
-    enums, ``builder``: the workspace's) and of the Unicode tables the search keys were
-    folded with: rows kept by other code are not used. Unreadable sources (a zipped
-    install) give a value no file holds: nothing kept is used then."""
+    enums, the names' readings, ``builder``: the workspace's) and of the Unicode tables the
+    search keys were folded with: rows kept by other code are not used. Unreadable sources
+    (a zipped install) give a value no file holds: nothing kept is used then."""
     module = Path(str(domain_portfolio.__file__))
     code = files_fingerprint(
         (),
-        code=[module, module.with_name("enums.py"), module.with_name("models.py"), Path(builder)],
+        code=[
+            module,
+            *(module.with_name(f) for f in ("enums.py", "models.py", "kana.py")),
+            Path(builder),
+        ],
     )
     if code is None:
         return f"unreadable-{os.getpid()}-{time.time_ns()}"

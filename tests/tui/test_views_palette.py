@@ -8,7 +8,8 @@ import pytest
 
 from cstui import i18n
 from cstui.app import CSApp, create_app
-from cstui.commands import AccountsProvider, needles, romaji
+from cstui.commands import AccountsProvider, needles
+from cstui.domain.kana import romaji
 from cstui.domain.models import InvalidRecord
 from cstui.domain.portfolio import fold
 from cstui.screens.account import AccountScreen
@@ -99,6 +100,60 @@ def test_kana_reads_as_romaji_and_katakana() -> None:
     assert romaji("ひゅうが") == "hyuga"  # long vowels once, as domains spell them
     assert romaji("まっちゃ") == "matcha"
     assert "アグリ" in needles("あぐり")
+
+
+def test_a_reading_in_kana_is_looked_for_without_its_spaces() -> None:
+    assert "takasagoseiki" in needles("たかさご せいき")
+    assert "takasagoseiki" in needles("タカサゴ　セイキ")  # katakana, a full-width space
+    assert "harumifama" in needles("ﾊﾙﾐﾌｧｰﾏ")  # half-width katakana
+    assert needles("Acme Corp") == ("acme corp",)  # latin text keeps its spaces
+
+
+# Names as a CRM import brings them (not the demo's), each with readings typed in one go.
+CRM_NAMES = {
+    "高砂精機株式会社": (
+        "takasago-seiki.co.jp",
+        ["たかさごせいき", "たかさご せいき", "タカサゴセイキ", "さごせい"],
+    ),
+    "晴海ファーマ株式会社": ("harumi-pharma.co.jp", ["はるみふぁーま", "ハルミファーマ"]),
+    "株式会社岬エンジニアリング": (
+        "misaki-engineering.co.jp",
+        ["みさきえんじにありんぐ", "みさき えんじにありんぐ"],
+    ),
+    "東洋ソリューションズ株式会社": ("toyo-solutions.co.jp", ["とうようそりゅーしょんず"]),
+    "合同会社きょうと茶寮": ("kyoto-saryo.jp", ["きょうとさりょう", "キョウトサリョウ"]),
+}
+
+
+async def test_palette_finds_a_kanji_name_by_its_whole_reading(empty_ws: Workspace) -> None:
+    for name, (domain, _) in CRM_NAMES.items():
+        empty_ws.create_account({"name": name, "domain": domain})
+    empty_ws.create_account({"name": "高砂物産株式会社", "domain": "takasago-bussan.co.jp"})
+    app = _app(empty_ws)
+    async with app.run_test(size=(120, 40)):
+        for name, (_, queries) in CRM_NAMES.items():
+            for query in queries:
+                assert [hit.text for hit in await _hits(app, query)] == [name], query
+        assert len(await _hits(app, "たかさご")) == 2  # each word alone still finds both
+
+
+async def test_typing_a_whole_reading_in_the_palette_lists_the_name(empty_ws: Workspace) -> None:
+    from textual.command import CommandList, CommandPalette
+
+    empty_ws.create_account({"name": "高砂精機株式会社", "domain": "takasago-seiki.co.jp"})
+    empty_ws.create_account({"name": "Acme Corporation", "domain": "acme.com"})
+    app = _app(empty_ws)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        assert isinstance(app.screen, CommandPalette)
+        await pilot.press(*"たかさごせいき")
+        await pilot.pause(0.8)  # past the palette's wait before "No matches found"
+        await pilot.pause()
+        shown = app.screen.query_one(CommandList)
+        prompts = [str(shown.get_option_at_index(i).prompt) for i in range(shown.option_count)]
+        assert any("高砂精機株式会社" in p for p in prompts), prompts
+        assert not any("No matches" in p or "Acme" in p for p in prompts), prompts
 
 
 async def _hits(app: CSApp, query: str) -> list[Any]:

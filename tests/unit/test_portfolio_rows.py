@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from cstui.domain.enums import Stage, Tier
+from cstui.domain.kana import name_reading
 from cstui.domain.portfolio import (
     SORT_KEYS,
     PortfolioRow,
@@ -26,7 +27,8 @@ def plain_row(
     renewal_iso = account.get("renewal_date")
     renewal = None if renewal_iso is None else date.fromisoformat(renewal_iso)
     tags = " ".join(account.get("tags", ()))
-    key = f"{account['name']} {account.get('domain', '')} {account.get('owner', '')} {tags}"
+    key = fold(f"{account['name']} {account.get('domain', '')} {account.get('owner', '')} {tags}")
+    reading = name_reading(fold(account["name"]), fold(account.get("domain", "")))
     return PortfolioRow(
         id=account["id"],
         name=account["name"],
@@ -38,7 +40,7 @@ def plain_row(
         owner=account.get("owner", ""),
         last_touch=last_touch,
         days_since_touch=None if last_touch is None else (today - last_touch).days,
-        search_key=fold(key),
+        search_key=f"{key} {reading}" if reading else key,
         days_to_renewal=None if renewal is None else (renewal - today).days,
         arr_report=to_report(account.get("arr", 0), account.get("currency", "JPY")),
     )
