@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from cstui.domain.enums import Stage, Tier
 from cstui.domain.health import FLAG_RULES
+from cstui.domain.kana import is_kana, romaji, to_katakana
 from cstui.domain.portfolio import PortfolioRow, fold, renewal_state
 from cstui.i18n import Msg, msg, render
 
@@ -190,8 +191,13 @@ def _one_keyword(key: str, value: str, me: str) -> Predicate:
 
 
 def _contains(needle: str) -> Predicate:
-    """Free text: a substring of the folded name, domain, owner and tags."""
-    return lambda r: needle in r.search_key
+    """Free text: a substring of the folded name, domain, owner and tags; a word in kana
+    also as katakana and as the romaji of a Japanese name's reading (たかさご finds
+    高砂精機, as the palette does: see :func:`cstui.domain.kana.name_reading`)."""
+    if not any(is_kana(c) for c in needle):
+        return lambda r: needle in r.search_key
+    forms = tuple(dict.fromkeys((needle, fold(to_katakana(needle)), fold(romaji(needle)))))
+    return lambda r: any(form in r.search_key for form in forms)
 
 
 def _cannot_compare(term: str, name: str) -> Msg:
@@ -280,4 +286,6 @@ def narrows(old: str, new: str) -> bool:
     last = old_f.split()[-1]
     grown = new_f.split()[-1]
     plain = not _COMPARE.match(last) and ":" not in last and not last.startswith(("-", "!"))
-    return plain and not re.search(r"[<>=!]", grown) and ":" not in grown
+    # Kana is also looked for as romaji, which a longer word need not extend (き ki, きょ kyo).
+    kana = any(is_kana(c) for c in grown)
+    return plain and not kana and not re.search(r"[<>=!]", grown) and ":" not in grown

@@ -103,3 +103,17 @@ def test_every_error_is_worded_in_the_ui_language() -> None:
     assert "90d" in japanese[1]
     assert all(f"{letter} {name}" in japanese[10] for name, letter in FLAG_LETTERS.items())
     assert all(f"{k}:" in japanese[5] for k in KEYWORDS)
+
+
+def test_a_word_in_kana_finds_a_japanese_name_by_its_reading() -> None:
+    from cstui.domain.portfolio import build_row
+
+    def row(name: str, domain: str) -> PortfolioRow:
+        record = {"id": name, "name": name, "domain": domain, "tier": "mid", "stage": "adoption"}
+        return build_row(record, None, date(2026, 12, 7))
+
+    rows = [row("高砂精機株式会社", "takasago-seiki.co.jp"), row("Acme", "acme.com")]
+    for text in ("たかさごせいき", "タカサゴ", "せいき"):
+        assert [r.id for r in parse(text).apply(rows)] == ["高砂精機株式会社"], text
+    assert not narrows("き", "きょ")  # ki, then kyo: not a narrowing of the romaji
+    assert narrows("acm", "acme")
