@@ -42,8 +42,8 @@ class ObjectiveCard(Static, can_focus=True):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up,k", "move(-1)", "Up", show=False),
         Binding("down,j", "move(1)", "Down", show=False),
-        Binding("left", "column", show=False),
-        Binding("right", "column", show=False),
+        Binding("left", "column", "key.success.column", show=False),
+        Binding("right", "column", "key.success.column", show=False),
     ]
 
     def __init__(self, objective_id: str, audience: Audience, content: Wrapped) -> None:
@@ -71,7 +71,8 @@ class SuccessPlanPane(AccountPane, can_focus=True):
         Binding("m", "measure", "key.success.measure"),
         Binding("M", "readings", "key.success.readings", show=False),
         Binding("d", "remove", "key.success.remove"),
-        Binding("g", "edit_goal", "key.success.goal"),
+        # Not g: g goes to the first line of every list (one meaning per key).
+        Binding("E", "edit_goal", "key.success.goal"),
         Binding("R", "edit_roi", "key.success.roi"),
     ]
 
