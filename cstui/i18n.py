@@ -128,9 +128,10 @@ class Msg(NamedTuple):
     The domain builds these instead of English f-strings, so one fact can be shown in each
     user's language and stored (:meth:`to_json`) without freezing a language into the data.
     Parameters are plain values (str, int, float, bool, None, dates), other messages,
-    :class:`Join` lists or :class:`Texts` (a text given per language, e.g. by a config
-    file). A template may leave parameters out: English can say ``{tier}`` ("high") where
-    Japanese says ``{tier_label}`` (a nested ``Msg("tier.high")``, "ハイ").
+    :class:`Join` lists, :class:`Texts` (a text given per language, e.g. by a config
+    file) or :class:`RelDays` (a day relative to the message's, worded as
+    :func:`humanize`). A template may leave parameters out: English can say ``{tier}``
+    ("high") where Japanese says ``{tier_label}`` (a nested ``Msg("tier.high")``, "ハイ").
 
     Flat tuples (``params`` is name, value, name, value...) rather than a dataclass or
     pairs: scoring 50,000 accounts builds seven per account, and every extra container the
@@ -155,6 +156,21 @@ class Join(NamedTuple):
 
     sep: str
     items: tuple[Any, ...]
+
+
+class RelDays(NamedTuple):
+    """A day ``days`` from the message's day (negative: before it), worded as
+    :func:`humanize` words it ("today", "yesterday", "12 days overdue") when shown, so a
+    domain sentence says relative days in the one wording every screen uses."""
+
+    days: int
+    late: bool = False
+    exact: bool = False
+
+
+def rel_days(days: int, *, late: bool = False, exact: bool = False) -> RelDays:
+    """A :class:`RelDays` part: ``msg("...", ago=rel_days(-3))`` reads "3 days ago"."""
+    return RelDays(days, late, exact)
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,12 +239,14 @@ def _render(value: Any, lang: str, default: str | None = None) -> str:
         return sep.join(_render(item, lang) for item in value.items)
     if kind is Texts:
         return str(value.get(lang))
+    if kind is RelDays:
+        return _humanize(value.days, value.late, value.exact, lang)
     if value is None:
         return "" if default is None else default
     return str(value)
 
 
-_PARTS: tuple[type, ...] = (Msg, Join, Texts)
+_PARTS: tuple[type, ...] = (Msg, Join, Texts, RelDays)
 """Parameter types worded before formatting; plain values stay as they are for format specs."""
 _EN_ONLY = ("en",)
 _ATOMS: frozenset[type] = frozenset({str, int, float, bool, type(None)})
@@ -244,6 +262,8 @@ def _encode(value: Any) -> Any:
         return {"join": value.sep, "items": [_encode(v) for v in value.items]}
     if kind is Texts:
         return {"texts": dict(value.texts)}
+    if kind is RelDays:
+        return {"rel_days": value.days, "late": value.late, "exact": value.exact}
     if isinstance(value, date):
         return value.isoformat()
     return value
@@ -257,6 +277,9 @@ def _decode(value: Any) -> Any:
             return Join(str(value["join"]), tuple(_decode(v) for v in value["items"]))
         if "texts" in value:
             return Texts(tuple((str(k), str(v)) for k, v in value["texts"].items()))
+        if "rel_days" in value:
+            late, exact = bool(value.get("late")), bool(value.get("exact"))
+            return RelDays(int(value["rel_days"]), late, exact)
         raise ValueError("not a message part")
     if value is None or isinstance(value, str | int | float | bool):
         return value
@@ -348,27 +371,35 @@ _MONTH_DAYS = 365.2425 / 12
 
 
 def humanize(
-    value: date | None, today: date, *, late: bool = False, lang: str | None = None
+    value: date | None,
+    today: date,
+    *,
+    late: bool = False,
+    exact: bool = False,
+    lang: str | None = None,
 ) -> str:
     """'in 32 days' / '3 months ago' / '32日後', relative to ``today`` (never the wall clock).
 
-    The one wording of relative dates, in every language: exact days under
-    :data:`EXACT_DAYS`, then months (rounded), then years from :data:`YEAR_MONTHS`.
-    ``late``: a past date is something overdue ("12 days overdue" rather than "12 days ago").
-    ``lang``: a language other than the app's (a report written in the customer's language).
+    The one wording of relative dates, in every language: "today", "tomorrow" and
+    "yesterday", exact days under :data:`EXACT_DAYS`, then months (rounded), then years from
+    :data:`YEAR_MONTHS`. ``late``: a past date is something overdue ("12 days overdue"
+    rather than "12 days ago"). ``exact``: always days, never months (a count a cadence in
+    days or an overdue review is judged by). ``lang``: a language other than the app's (a
+    report written in the customer's language). A domain sentence says the same with a
+    :func:`rel_days` part.
     """
     if value is None:
         return "—"
-    return _humanize((value - today).days, late, lang or _lang)
+    return _humanize((value - today).days, late, exact, lang or _lang)
 
 
 @lru_cache(maxsize=4096)
-def _humanize(days: int, late: bool, lang: str) -> str:
+def _humanize(days: int, late: bool, exact: bool, lang: str) -> str:
     """Memoised: a portfolio repaints the same few hundred renewal dates over and over."""
     if days == 0:
-        return t("date.today")
+        return catalogue(lang).get("date.today") or catalogue("en")["date.today"]
     n, unit = abs(days), "days"
-    if n >= EXACT_DAYS:
+    if n >= EXACT_DAYS and not exact:
         n, unit = max(round(n / _MONTH_DAYS), 2), "months"
         if n >= YEAR_MONTHS:
             n, unit = n // 12, "years"

@@ -42,7 +42,7 @@ from cstui.domain.light import (
     SurveyLike,
     UsageLike,
 )
-from cstui.i18n import Msg, msg
+from cstui.i18n import Msg, msg, rel_days
 
 if TYPE_CHECKING:
     from cstui.domain.health_config import ManualRating
@@ -380,7 +380,7 @@ def _engagement(
         days = (as_of - touch.date).days
         return days / cadence, msg(
             "health.raw.engagement",
-            days=days,
+            ago=rel_days(-days, exact=True),  # "today", "yesterday", "33 days ago"
             day=touch.date,
             tier=tier.value,
             tier_label=_TIER_LABELS[tier],

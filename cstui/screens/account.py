@@ -86,8 +86,12 @@ _SENTIMENT_STYLE = {
 }
 
 
-def touchpoints_text(points: list[Touchpoint], *, ended: bool = False) -> Text:
+def touchpoints_text(points: list[Touchpoint], today: date, *, ended: bool = False) -> Text:
     """The next executive touchpoint with its agenda, and every missed one (deep success).
+
+    A due one says when, as every relative date does (:func:`humanize`): "due today",
+    "due in 12 days", or "11 days overdue" once its day has passed (it stays due through
+    the grace, the pre-renewal one until the renewal).
 
     ``ended``: the customer left (churned, not a fit): no touchpoint is due any more, and
     listing the "missed" ones would read as work to do."""
@@ -105,14 +109,22 @@ def touchpoints_text(points: list[Touchpoint], *, ended: bool = False) -> Text:
         style = "bold yellow" if upcoming.status == "due" else "bold"
         out.append("→ ", style=style)
         out.append(upcoming.label(lang), style=style)
-        key = "account.touchpoint.due" if upcoming.status == "due" else "account.touchpoint.next"
-        out.append(f"  {t(key, due=fmt_date(upcoming.due))}\n")
+        out.append(f"  {_touchpoint_when(upcoming, today)}\n")
         # Under the label, as one block (shown with a hanging indent).
         agenda = clean(upcoming.agenda(lang), single_line=False).replace("\n", "\n  ")
         out.append("  " + agenda, style="dim")
     if not missed and upcoming is None:
         out.append(t("account.touchpoint.none"), style="dim")
     return out
+
+
+def _touchpoint_when(point: Touchpoint, today: date) -> str:
+    due = fmt_date(point.due)
+    if point.status != "due":
+        return t("account.touchpoint.next", due=due)
+    late = point.due < today
+    when = humanize(point.due, today, late=late, exact=True)
+    return t("account.touchpoint.late" if late else "account.touchpoint.due", when=when, due=due)
 
 
 SEP = "  ·  "
@@ -636,6 +648,7 @@ class AccountScreen(UsesWorkspace, Screen[None]):
         """Show a pane (a click on its tab: built if the background has not reached it yet)
         and focus into it; keep a digit typed while the screen opened: the tabs announce
         their initial tab after it, which would otherwise undo it."""
+        self.refresh_bindings()  # the overview's o comes and goes with its tab
         await self._build_pane(event.pane)
         focused = self.focused
         if event.pane.id == self._active_tab() and (
@@ -699,7 +712,9 @@ class AccountScreen(UsesWorkspace, Screen[None]):
         self._show_usage(account, series, result.band, today)
         self._static("overview-touchpoints").update(
             Wrapped(
-                touchpoints_text(ws.touchpoints(self.account_id), ended=account.stage in ENDED),
+                touchpoints_text(
+                    ws.touchpoints(self.account_id), today, ended=account.stage in ENDED
+                ),
                 hanging=True,
             )
         )
@@ -721,6 +736,14 @@ class AccountScreen(UsesWorkspace, Screen[None]):
         activities = self.workspace.activities(self.account_id)
         text = activities_text(activities, full=self.full_text)
         self._static("activities").update(Wrapped(text, hanging=True))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """``o`` is offered on the overview only, whose activities it shows whole: on another
+        tab it did nothing there while ``?`` listed it (the Timeline binds its own ``o``)."""
+        if action == "toggle_full":
+            tabs = self.query("#account-tabs").results(TabbedContent)
+            return any(tabbed.active == "tab-overview" for tabbed in tabs)
+        return super().check_action(action, parameters)
 
     def action_toggle_full(self) -> None:
         """Show activity summaries whole on the overview, or clipped again."""

@@ -1,16 +1,20 @@
 """QBRs due: every account whose quarterly review is due or overdue, across the book.
 
 A QBR that slips past its due date is a missed executive touchpoint, so overdue dates are
-red. The list keeps the workspace's order (by account name). Enter opens the account
-straight on its QBR tab, on the quarter that is due, so preparing it is one key away.
+red and say by how many days (``2026-10-30 · 38 days overdue``, the one wording of
+relative dates, :func:`cstui.i18n.humanize`). The status column says how far the review
+got (not started, draft, ready), which the date does not. The list keeps the workspace's
+order (by account name). Enter opens the account straight on its QBR tab, on the quarter
+that is due, so preparing it is one key away.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.widgets import Static
@@ -21,7 +25,10 @@ from cstui.sanitize import clean
 from cstui.screens.book import TableScreen
 from cstui.widgets.account_table import AccountTable, Column
 
-STATUS_STYLE = {"due": "yellow", "overdue": "bold red"}
+PROGRESS_STYLE = {"none": "yellow", "draft": "", "ready": "green"}
+LATEST_OVERDUE = 92
+"""Most days a review can be overdue before the next quarter's replaces it (a quarter):
+the due column is sized for the longest date it may show."""
 
 
 @dataclass(frozen=True)
@@ -34,20 +41,32 @@ class DueRow:
     due: date
     status: str
     """``due`` or ``overdue`` (the workspace's word; delivered reviews are not listed)."""
+    progress: str = "none"
+    """How far the review got: ``none`` (no draft yet), ``draft`` or ``ready``."""
 
     @property
     def id(self) -> str:
         return f"{self.account_id}/{self.period}"
 
 
+def due_text(due: date, today: date) -> str:
+    """The date and how far it is, in exact days: "2026-10-30 · 38 days overdue"."""
+    return f"{fmt_date(due)} · {humanize(due, today, late=due < today, exact=True)}"
+
+
 def due_cell(row: DueRow, today: date) -> Text:
-    if row.status == "overdue" or row.due < today:
-        return Text(f"{fmt_date(row.due)} {t('qbrui.due.overdue')}", style="bold red")
-    return Text(f"{fmt_date(row.due)} ({humanize(row.due, today)})")
+    late = row.status == "overdue" or row.due < today
+    return Text(due_text(row.due, today), style="bold red" if late else "")
+
+
+def due_width(today: date) -> int:
+    """The widest due cell, from a review due a month ahead to one overdue a quarter."""
+    days = range(-LATEST_OVERDUE, 31)
+    return max(cell_len(due_text(today + timedelta(days=d), today)) for d in days)
 
 
 def status_cell(row: DueRow) -> Text:
-    return Text(t(f"qbrui.due.status.{row.status}"), style=STATUS_STYLE.get(row.status, ""))
+    return Text(t(f"qbrui.due.status.{row.progress}"), style=PROGRESS_STYLE.get(row.progress, ""))
 
 
 class QBRsDueScreen(TableScreen[DueRow]):
@@ -62,6 +81,7 @@ class QBRsDueScreen(TableScreen[DueRow]):
     TITLE_KEY = "qbrui.due.title"
     HEAD_ID = "qbrs-due-title"
     TABLE_ID = "qbrs-due-list"
+    MEASURE = True  # the columns as wide as what they hold; the name no wider than its longest
 
     def columns(self) -> list[Column[DueRow]]:
         today = clock.today()
@@ -70,17 +90,26 @@ class QBRsDueScreen(TableScreen[DueRow]):
                 "name", t("qbrui.due.col.account"), 24, lambda r: r.name, flex=True, priority=10
             ),
             Column("period", t("qbrui.due.col.period"), 8, lambda r: r.period, priority=9),
-            Column("due", t("qbrui.due.col.due"), 22, lambda r: due_cell(r, today), priority=8),
+            Column(
+                "due",
+                t("qbrui.due.col.due"),
+                due_width(today),
+                lambda r: due_cell(r, today),
+                priority=8,
+            ),
             Column("status", t("qbrui.due.col.status"), 12, status_cell, priority=7),
         ]
 
     def rebuild(self) -> None:
         ws = self.workspace
         names = {a.id: clean(a.name) for a in ws.accounts()}
-        self.rows = [
-            DueRow(account_id, names.get(account_id, account_id), period, due, status)
-            for account_id, period, due, status in ws.qbrs_due(clock.today())
-        ]
+        rows = []
+        for account_id, period, due, status in ws.qbrs_due(clock.today()):
+            record = ws.qbr_record(account_id, period)
+            progress = "none" if record is None else record.status.value
+            name = names.get(account_id, account_id)
+            rows.append(DueRow(account_id, name, period, due, status, progress))
+        self.rows = rows
         self.table.set_rows(self.rows)
         title = t("qbrui.due.count", n=len(self.rows)) if self.rows else t("qbrui.due.none")
         self.query_one("#qbrs-due-title", Static).update(title)

@@ -28,7 +28,7 @@ from cstui import clock
 from cstui.domain.cadence import Touchpoint
 from cstui.domain.enums import Priority, TaskSource
 from cstui.domain.models import InvalidRecord, Task
-from cstui.i18n import fmt_date, language, t
+from cstui.i18n import fmt_date, humanize, language, t
 from cstui.sanitize import clean
 from cstui.ui.css import default_css
 from cstui.ui.forms import Field
@@ -100,16 +100,12 @@ def touchpoints_text(points: list[Touchpoint], today: date) -> Text:
         out.append(t(f"taskpane.touch.status.{status}") + " ", style=_TOUCHPOINT_STYLE[status])
         out.append(point.label(lang), style="bold")
         out.append("  " + fmt_date(point.due))
-        days = (point.due - today).days
-        if days < 0:
-            out.append(
-                "  " + t("taskpane.touch.ago", n=-days),
-                style="red" if status == "missed" else "dim",
-            )
-        elif days > 0:
-            out.append("  " + t("checklist.when.in", n=days), style="dim")
-        else:
-            out.append("  " + t("checklist.when.today"), style="yellow")
+        # The one wording of relative dates: "today", "in 12 days", "11 days overdue" (one
+        # still due), "73 days ago" (one missed: its label says so).
+        late = status == "due" and point.due < today
+        when = humanize(point.due, today, late=late, exact=True)
+        style = "yellow" if point.due == today else ("red" if status == "missed" else "dim")
+        out.append("  " + when, style=style)
         out.append("\n  " + t("taskpane.touch.agenda") + " ", style="dim")
         out.append(clean(point.agenda(lang)))
     return out

@@ -116,16 +116,26 @@ class TodayDigest:
 
 # ----------------------------------------------------------------------------- wording
 def section_title(section: str, items: Sequence[TodayItem]) -> str:
-    """A section heading with its count, e.g. "Renewals within 90 days (5) · 2 overdue".
+    """A section heading with the count of the lines it lists, e.g. "Tasks (5)".
 
-    The renewals count is the upcoming ones only (0 ≤ days < 90), the number the portfolio
-    header, the ``renewal<90d`` filter and the built-in view give; the overdue ones listed in
-    the same section are counted apart so the four never disagree."""
+    Renewals list the overdue ones and the upcoming ones (0 ≤ days < 90), so the heading
+    counts both and then each: "Renewals (187) · 41 overdue, 146 within 90 days". The
+    upcoming count is the number the portfolio header, the ``renewal<90d`` filter and the
+    built-in view give; with no overdue one it is the whole section ("Renewals within 90
+    days (146)"), and in every case the first count is the number of lines listed."""
     if section != "renewals":
         return t(f"today.section.{section}", n=len(items))
     overdue = sum(1 for i in items if i.kind == "overdue")
-    title = t("today.section.renewals", n=len(items) - overdue, days=RENEWAL_WINDOW_DAYS)
-    return f"{title} · {t('today.section.overdue', n=overdue)}" if overdue else title
+    upcoming = len(items) - overdue
+    if not overdue:
+        return t("today.section.renewals", n=upcoming, days=RENEWAL_WINDOW_DAYS)
+    return t(
+        "today.section.renewals.overdue",
+        n=len(items),
+        overdue=overdue,
+        upcoming=upcoming,
+        days=RENEWAL_WINDOW_DAYS,
+    )
 
 
 def _due(days: int) -> str:

@@ -626,7 +626,7 @@ def test_flags_and_touchpoint_agendas_wrap_under_their_text(demo_ws: Workspace) 
     assert all(line.startswith("  ") and not line.startswith("   ") for line in text[1:])
     account = next(a for a in demo_ws.accounts() if a.stage not in ENDED)
     points = demo_ws.touchpoints(account.id)
-    agenda = touchpoints_text(points)
+    agenda = touchpoints_text(points, date(2026, 11, 23))
     lines = wrap_text(agenda, 30, hanging=True).plain.split("\n")
     upcoming = next(i for i, line in enumerate(lines) if line.startswith("→"))
     body = lines[upcoming + 1 :]

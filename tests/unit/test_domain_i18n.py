@@ -107,7 +107,7 @@ def test_measure_texts_in_japanese_and_unchanged_english(cfg: HealthConfig) -> N
     assert ja == {
         "adoption": "50ライセンス中40名がアクティブ",
         "maturity": "主要機能10個中6個を利用",
-        "engagement": "最終接触から7日（2026-05-25）、ハイタッチの基準は14日ごと",
+        "engagement": "最終接触は7日前（2026-05-25）、ハイタッチの基準は14日ごと",
         "sentiment": "NPS 9（2026-05-01）",
         "support": "未解決チケット2件／アクティブユーザー40名（10名あたり0.5件）",
         "onboarding": "導入前支援・オンボーディングのステージでのみ評価",

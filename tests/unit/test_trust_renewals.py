@@ -48,7 +48,9 @@ def test_filter_view_header_and_today_count_the_same_upcoming_renewals(
     assert overdue == {"Passed"}
     assert {i.account_name for i in today.renewals if i.kind == "overdue"} == overdue
     assert {r.name for r in parse("flag:renewal-overdue").apply(rows)} == overdue
-    # The heading a CSM reads (app and CLI) says the same number, the overdue one apart.
+    # The heading a CSM reads (app and CLI) says the same numbers: the rows it lists, the
+    # overdue ones, and the upcoming ones the filter and the header count.
     assert section_title("renewals", today.renewals) == (
-        f"Renewals within 90 days ({len(upcoming)}) · {len(overdue)} overdue"
+        f"Renewals ({len(today.renewals)}) · {len(overdue)} overdue, {len(upcoming)} within 90 days"
     )
+    assert len(today.renewals) == len(upcoming) + len(overdue)

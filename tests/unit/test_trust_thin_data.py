@@ -150,9 +150,14 @@ def test_counts_other_than_one_stay_plural() -> None:
     assert i18n.t("kpis.days", n=12) == "12 days"
     assert i18n.t("health.trend", arrow="↑", delta=4, days=1) == "↑ +4 in 1 day"
     engaged = i18n.msg(
-        "health.raw.engagement", days=1, day=DAY, tier="mid", tier_label="", cadence=21
+        "health.raw.engagement",
+        ago=i18n.rel_days(-1, exact=True),
+        day=DAY,
+        tier="mid",
+        tier_label="",
+        cadence=21,
     ).render("en")
-    assert engaged.startswith("last touch 1 day ago")
+    assert engaged.startswith("last touch yesterday")
     assert engaged.endswith("every 21 days")
     assert i18n.humanize(DAY - timedelta(days=1), DAY) == "yesterday"
 
