@@ -141,6 +141,11 @@ class CSApp(WorkspaceApp):
         # second F1 binding, unshown, still opens the help.
         Binding("f1", "help_in_text", "key.help", key_display="F1"),
         Binding("f1", "help", "key.help", show=False),
+        # Only while the help panel is open (check_action): Escape closes it before the
+        # screen's own Escape (priority), and these scroll it, as it takes no focus.
+        Binding("escape", "hide_help", "key.help.close", priority=True),
+        Binding("ctrl+down,shift+down", "help_scroll(1)", "key.help.down", show=False),
+        Binding("ctrl+up,shift+up", "help_scroll(-1)", "key.help.up", show=False),
         Binding("u", "undo", "key.undo", show=False),
         Binding("U", "redo", "key.redo", show=False),
         # Textual adds its own ctrl+p binding, worded "palette" in every language, unless
@@ -213,12 +218,14 @@ class CSApp(WorkspaceApp):
     def push_screen(self, *args: Any, **kwargs: Any) -> Any:
         """Keys typed after one that opens a screen wait until it is drawn (its widgets
         mounted and focused), then go to it."""
+        self._leave_help(args[0] if args else kwargs.get("screen"))
         result = super().push_screen(*args, **kwargs)
         self._wait_for_screen()
         return result
 
     def switch_screen(self, *args: Any, **kwargs: Any) -> Any:
         """As :meth:`push_screen` (an account opened from another account replaces it)."""
+        self._leave_help(args[0] if args else kwargs.get("screen"))
         result = super().switch_screen(*args, **kwargs)
         self._wait_for_screen()
         return result
@@ -662,6 +669,9 @@ class CSApp(WorkspaceApp):
         if action == "help_in_text":
             focused = self.focused  # a text field takes "?" as a character
             return focused is not None and focused.check_consume_key("question_mark", "?")
+        if action in ("hide_help", "help_scroll"):
+            # Off (and so neither listed nor taking the key) unless the panel is open.
+            return bool(self.screen.query("HelpPanel"))
         return super().check_action(action, parameters)
 
     def action_suspend_process(self) -> None:
@@ -693,9 +703,47 @@ class CSApp(WorkspaceApp):
         if self.screen.query("HelpPanel"):
             self.action_hide_help_panel()
         else:
-            localize_tree(self.screen)  # Textual's own widgets' keys, in the UI language
             self.action_show_help_panel()
-            self.call_after_refresh(localize_tree, self.screen)  # and the panel's own
+
+    def action_show_help_panel(self) -> None:
+        """The keys of the screen (``cstui.ui.help``), worded in the UI language."""
+        from cstui.ui.help import KeysPanel
+
+        screen = self.screen
+        if not screen.query("HelpPanel"):
+            localize_tree(screen)  # Textual's own widgets' keys, in the UI language
+            screen.mount(KeysPanel())
+            self.call_after_refresh(localize_tree, screen)  # and the panel's own
+            self.call_after_refresh(screen.refresh_bindings)  # the footer: "esc Close keys"
+
+    def action_hide_help_panel(self) -> None:
+        """Close the panel on every screen: one left open under this one (a dialog's, or
+        one opened before) would come back with it."""
+        for screen in self.screen_stack:
+            self._remove_help(screen)
+
+    def action_hide_help(self) -> None:
+        self.action_hide_help_panel()
+
+    def action_help_scroll(self, direction: int) -> None:
+        from cstui.ui.help import KeysPanel
+
+        for panel in self.screen.query(KeysPanel):
+            panel.scroll_keys(direction)
+
+    def _leave_help(self, screen: object) -> None:
+        """Leaving a screen for another (not a dialog over it) closes its help panel: it
+        listed that screen's keys, and coming back to the screen is not asking for it."""
+        from textual.screen import ModalScreen
+
+        if not isinstance(screen, ModalScreen) and self.screen_stack:
+            self._remove_help(self.screen)
+
+    def _remove_help(self, screen: Screen[Any]) -> None:
+        panels = screen.query("HelpPanel")
+        if panels:
+            panels.remove()
+            self.call_after_refresh(screen.refresh_bindings)  # its Escape is the screen's again
 
     def on_unmount(self) -> None:
         self._stop_polling()

@@ -209,7 +209,7 @@ class PortfolioScreen(UsesWorkspace, Screen[None]):
         # Priority: the account opens while Enter is handled, so the keys typed right after
         # it (a tab's digit) reach the account screen instead of this table; the keys that
         # move the cursor are priority too (see MOVES).
-        Binding("enter", "open_current", show=False, priority=True),
+        Binding("enter", "open_current", "key.book.open", show=False, priority=True),
         *MOVES,
     ]
 

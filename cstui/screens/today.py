@@ -29,6 +29,7 @@ from cstui.screens.book import BookScreen
 from cstui.ui.footer import KeyFooter
 from cstui.ui.localize import localize_bindings
 from cstui.ui.names import short_company
+from cstui.widgets.account_table import CURSOR_KEYS
 from cstui.workspace import WorkspaceEvent
 from cstui.workspace.today import (
     SECTIONS,
@@ -49,6 +50,16 @@ WHEN_WIDTH = 11
 OWNER_WIDTH = 9
 SNOOZE_DAYS = 7
 
+_LIST_MOVES = {
+    ("cursor", -1): "cursor_up",
+    ("cursor", 1): "cursor_down",
+    ("page", -1): "page_up",
+    ("page", 1): "page_down",
+    ("edge", 0): "first",
+    ("edge", 1): "last",
+}
+"""A table's cursor move (:data:`CURSOR_KEYS`) as the option list's own action."""
+
 _WHEN_STYLE = {"overdue": "bold red", "today": "bold yellow", "never": "bold red"}
 _BAND_STYLE = {"red": "red", "yellow": "yellow", "green": "green"}
 _SEVERITY_STYLE = {"high": "red", "medium": "yellow"}
@@ -59,8 +70,8 @@ class TodayList(OptionList):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "select", "key.today.open", show=False),
-        Binding("j", "cursor_down", show=False),
-        Binding("k", "cursor_up", show=False),
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
     ]
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -97,12 +108,12 @@ class TodayScreen(BookScreen):
         # reach the account screen instead of this list; the keys that move the cursor are
         # priority too, so "j Enter" typed fast opens the line the j moved to.
         Binding("enter", "open_current", "key.today.open", priority=True),
-        Binding("down,j", "move('cursor_down')", show=False, priority=True),
-        Binding("up,k", "move('cursor_up')", show=False, priority=True),
-        Binding("pagedown", "move('page_down')", show=False, priority=True),
-        Binding("pageup", "move('page_up')", show=False, priority=True),
-        Binding("home", "move('first')", show=False, priority=True),
-        Binding("end", "move('last')", show=False, priority=True),
+        # The same keys and words as every table's: g and G too (BookScreen's table keys act
+        # only on a table: here they did nothing while ? listed them).
+        *(
+            Binding(keys, f"move('{_LIST_MOVES[how, n]}')", words, show=False, priority=True)
+            for keys, how, n, words in CURSOR_KEYS
+        ),
         Binding("z", "snooze", "key.today.snooze"),
         Binding("x", "done", "key.today.done"),
         Binding("a", "toggle_scope", "key.today.scope"),

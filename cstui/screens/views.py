@@ -36,8 +36,10 @@ class ViewPicker(UsesWorkspace, Dialog[SavedView | None]):
         Binding("escape", "cancel", "key.cancel"),
         Binding("e", "rename", "key.views.rename"),
         Binding("d", "delete", "key.views.delete"),
-        Binding("j", "move('cursor_down')", show=False),
-        Binding("k", "move('cursor_up')", show=False),
+        Binding("j", "move('cursor_down')", "Down", show=False),
+        Binding("k", "move('cursor_up')", "Up", show=False),
+        Binding("g", "move('first')", "First", show=False),
+        Binding("G", "move('last')", "Last", show=False),
     ]
     CSS_PATH = "views.tcss"
 

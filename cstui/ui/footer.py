@@ -23,6 +23,8 @@ from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
 HELP_ACTIONS = frozenset({"help", "app.help", "help_in_text", "app.help_in_text"})
+TEXT_HELP_ACTIONS = frozenset({"help_in_text", "app.help_in_text"})
+"""The help key shown (as F1) where a text field has the focus and takes "?"."""
 
 
 class KeyFooter(Footer):
@@ -187,6 +189,10 @@ def _key_specs(
         plain.append(
             (binding.key, display, binding.description, binding.action, not enabled, tooltip)
         )
+    if any(spec[3] in TEXT_HELP_ACTIONS for spec in plain):
+        # One help key: F1 where the focus takes "?" as a character. The app asks the
+        # focus of the screen on top, so a screen under a form had both "? Keys  F1 Keys".
+        plain = [spec for spec in plain if spec[3] not in HELP_ACTIONS - TEXT_HELP_ACTIONS]
     palette_key: KeySpec | None = None
     if palette and app.ENABLE_COMMAND_PALETTE and app.COMMAND_PALETTE_BINDING in active:
         _, binding, enabled, _ = active[app.COMMAND_PALETTE_BINDING]

@@ -29,11 +29,16 @@ def _word(description: str) -> str:
 
 
 def localize_bindings(node: DOMNode) -> None:
-    """Word ``node``'s key descriptions in the UI language (cstui's and Textual's own)."""
+    """Word ``node``'s key descriptions in the UI language (cstui's and Textual's own), and
+    their tooltips: the help panel shows a tooltip after the description (Textual's own
+    ``ctrl+q`` says "Quit the app and return to the command prompt.")."""
     table = node._bindings.key_to_bindings
     for key, bindings in table.items():
         table[key] = [
-            replace(b, description=_word(b.description)) if b.description else b for b in bindings
+            replace(b, description=_word(b.description), tooltip=_word(b.tooltip))
+            if b.description or b.tooltip
+            else b
+            for b in bindings
         ]
 
 

@@ -4,6 +4,12 @@ Textual's DataTable builds every row up front (seconds at 10,000 accounts, and a
 refilter). Here the rows are already filtered and sorted by the data layer; this widget only
 turns the handful that are visible into strips, caches them, and moves a cursor. Columns
 that do not fit are dropped by priority so the table stays readable at 80 columns.
+
+A short table (a screen of months, a month's renewals, a dozen KPIs) can size its columns
+to what its rows hold (``measure=True``): each column gets the cells its longest value
+needs, measured in terminal cells (a Japanese character is two), and the flexible column
+what is left, up to its own longest value. The portfolio cannot read 50,000 rows for that,
+so its columns say what they need (``Column.natural``).
 """
 
 from __future__ import annotations
@@ -36,6 +42,11 @@ CACHE_ROWS = 1000
 """Rendered rows kept: a few pages either side of the one on screen."""
 CACHE_CELLS = 5000
 """Rendered styled cells kept (health bars, renewals, trends repeat across rows)."""
+MEASURES_KEPT = 64
+"""Measured row lists remembered (a year of months and then some)."""
+WIDEST_GAP = 3
+"""Cells between a measured table's columns when it has room to spare: values such as
+"¥13.0M + $33.9k" hold spaces themselves, so one space between two of them reads as one."""
 
 
 class HasId(Protocol):
@@ -53,6 +64,9 @@ class Column(Generic[RowT]):
     key: str
     label: str
     width: int
+    """The least it gets. In a measured table (``AccountTable(measure=True)``) the most it
+    may be cut to on a narrow screen: a column whose values all fit in it is never cut
+    (columns of lower priority go first), a longer value may be."""
     cell: Callable[[RowT], str | Text]
     align: Literal["left", "right"] = "left"
     priority: int = 5
@@ -75,7 +89,7 @@ class Column(Generic[RowT]):
         return max(self.least(), self.natural, cell_len(self.label) + 1)
 
 
-_CURSOR_KEYS = [
+CURSOR_KEYS = [
     ("up,k", "cursor", -1, "Up"),
     ("down,j", "cursor", 1, "Down"),
     ("pageup", "page", -1, "Page up"),
@@ -83,11 +97,13 @@ _CURSOR_KEYS = [
     ("home,g", "edge", 0, "First"),
     ("end,G", "edge", 1, "Last"),
 ]
-"""The table's cursor keys: (keys, action, its argument, description)."""
+"""The cursor keys of every list, tables and Today's: (keys, action, its argument,
+description). The descriptions are Textual's words, worded in the UI language by
+``localize_bindings`` (``locale/ja/textual.json``)."""
 
 MOVES: list[BindingType] = [
     Binding(keys, f"table_move('{how}', {n})", words, show=False, priority=True)
-    for keys, how, n, words in _CURSOR_KEYS
+    for keys, how, n, words in CURSOR_KEYS
 ]
 """The table's cursor keys as priority bindings of a screen whose Enter is a priority
 binding (it opens the row while the key is handled, so the keys typed right after it reach
@@ -111,7 +127,7 @@ class AccountTable(ScrollView, Generic[RowT], can_focus=True):
     """A virtual table of rows with an id; posts Selected on Enter or double click."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        *(Binding(keys, f"{how}({n})", words, show=False) for keys, how, n, words in _CURSOR_KEYS),
+        *(Binding(keys, f"{how}({n})", words, show=False) for keys, how, n, words in CURSOR_KEYS),
         Binding("enter", "select", "Open", show=False),
     ]
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -143,15 +159,23 @@ class AccountTable(ScrollView, Generic[RowT], can_focus=True):
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
+        measure: bool = False,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self._all_columns = list(columns)
+        self._measure = measure
+        self._measured: dict[str, int] = {}
+        """Each column's longest value in cells, when the table measures its rows."""
+        self._measures: dict[int, tuple[Sequence[RowT], dict[str, int]]] = {}
+        """Measures of row lists shown before (a month shown again), by the list's id."""
         self._rows: Sequence[RowT] = []
         self._cursor = 0
         self._cache: dict[tuple[str, int, bool], Strip] = {}
         self._cells: dict[tuple[object, ...], list[Segment]] = {}
         self._layout: list[tuple[Column[RowT], int]] = []
         self._layout_width = -1
+        self._gap = 1
+        """Cells between two columns (more than one only in a measured table with room)."""
         self._style_pair: tuple[Style, Style] | None = None
         self._painted = asyncio.Event()
         self.sort_key: str | None = None
@@ -171,11 +195,20 @@ class AccountTable(ScrollView, Generic[RowT], can_focus=True):
         return self._rows[self._cursor].id if self._rows else None
 
     def set_rows(self, rows: Sequence[RowT], *, keep_id: str | None = None) -> None:
-        """Replace the rows; the cursor stays on ``keep_id`` (or the current row) if still there."""
+        """Replace the rows; the cursor stays on ``keep_id`` (or the current row) if still there.
+
+        A measured table measures a list once: a list changed in place is shown again
+        with :meth:`refresh_rows`, or passed as a new list.
+        """
         keep = keep_id if keep_id is not None else self.current_id
         self._rows = rows
         self._painted = asyncio.Event()
         self._cache.clear()
+        if self._measure:
+            measured = self._measured_of(rows)
+            if measured != self._measured:
+                self._measured = measured
+                self._layout_width = -1
         index = 0
         if keep is not None:
             for i, row in enumerate(rows):
@@ -219,34 +252,97 @@ class AccountTable(ScrollView, Generic[RowT], can_focus=True):
 
     def set_sort(self, key: str | None, reverse: bool) -> None:
         self.sort_key, self.sort_reverse = key, reverse
+        if self._measure:
+            self._layout_width = -1  # the sorted column's header takes an arrow
         self.refresh()
 
     def refresh_rows(self) -> None:
         """Redraw after rows changed in place (same order)."""
         self._cache.clear()
+        if self._measure:
+            self._measures.clear()
+            self._measured = self._measured_of(self._rows)
+            self._layout_width = -1
         self.refresh()
 
     # ------------------------------------------------------------------ layout
+    def _measure_rows(self, rows: Sequence[RowT]) -> dict[str, int]:
+        """Each column's longest value in cells, as it is drawn (cleaned, not shortened).
+
+        Each value is measured once: a column of a few labels or dates over 5,000
+        renewals (a month of a 50,000-account book) is a few distinct strings.
+        """
+        widest: dict[str, int] = {}
+        for col in self._all_columns:
+            cell = col.cell
+            seen: set[str] = set()
+            for row in rows:
+                content = cell(row)
+                seen.add(content if isinstance(content, str) else content.plain)
+            widest[col.key] = max((cell_len(clean(text)) for text in seen), default=0)
+        return widest
+
+    def _measured_of(self, rows: Sequence[RowT]) -> dict[str, int]:
+        """:meth:`_measure_rows`, once per list of rows (the renewals screen shows each
+        month's list again as the month cursor comes back to it)."""
+        found = self._measures.get(id(rows))
+        if found is not None and found[0] is rows:
+            return found[1]
+        measured = self._measure_rows(rows)
+        if len(self._measures) >= MEASURES_KEPT:
+            self._measures.clear()
+        self._measures[id(rows)] = (rows, measured)
+        return measured
+
+    def _least(self, col: Column[RowT]) -> int:
+        """The least a column is given before columns are dropped for room."""
+        if not self._measure:
+            return col.least()
+        # Its values are known: a column whose longest value is shorter than its width
+        # takes no more than that (and never less than its header).
+        return max(min(col.width, self._measured.get(col.key, 0)), cell_len(col.label))
+
+    def _need(self, col: Column[RowT]) -> int:
+        """What a column grows to when there is room."""
+        if not self._measure:
+            return col.needs()
+        arrow = 1 if col.key == self.sort_key else 0
+        return max(self._measured.get(col.key, 0), col.natural, cell_len(col.label) + arrow)
+
     def _columns_for(self, width: int) -> list[tuple[Column[RowT], int]]:
         if width == self._layout_width:
             return self._layout
         cols = list(self._all_columns)
         flex_min = 16
 
+        def flex_least(c: Column[RowT]) -> int:
+            return min(flex_min, self._need(c)) if self._measure else flex_min
+
         def total(cs: list[Column[RowT]]) -> int:
-            return sum(c.least() if not c.flex else flex_min for c in cs) + len(cs) - 1
+            return sum(flex_least(c) if c.flex else self._least(c) for c in cs) + len(cs) - 1
 
         while total(cols) > width and any(not c.flex for c in cols):
             drop = min((c for c in cols if not c.flex), key=lambda c: c.priority)
             cols.remove(drop)
         spare = max(width - total(cols), 0)
-        widths = {c.key: c.least() for c in cols}
+        widths = {c.key: flex_least(c) if c.flex else self._least(c) for c in cols}
         for c in sorted((c for c in cols if not c.flex), key=lambda c: -c.priority):
-            grow = min(c.needs() - c.width, spare)
+            # (Unmeasured columns keep the portfolio's arithmetic, which grows from width.)
+            grow = min(self._need(c) - (widths[c.key] if self._measure else c.width), spare)
             if grow > 0:
                 widths[c.key] += grow
                 spare -= grow
-        self._layout = [(c, (flex_min + spare) if c.flex else widths[c.key]) for c in cols]
+        for c in cols:
+            if c.flex:
+                # The flexible column takes what is left; a measured one no more than its
+                # longest value needs (the rest stays blank at the right of the table).
+                room = widths[c.key] + spare
+                widths[c.key] = min(room, self._need(c)) if self._measure else room
+        self._layout = [(c, widths[c.key]) for c in cols]
+        self._gap = 1
+        if self._measure and len(cols) > 1:
+            left = width - sum(widths.values())
+            self._gap = max(1, min(WIDEST_GAP, left // (len(cols) - 1)))
         self._layout_width = width
         self._cache.clear()
         return self._layout
@@ -333,7 +429,7 @@ class AccountTable(ScrollView, Generic[RowT], can_focus=True):
             text = fit_cells(clean(label), w, col.align)
             segments.append(Segment(text, sorted_style if is_sorted else style))
             if i < len(self._layout) - 1:
-                segments.append(Segment(" ", style))
+                segments.append(Segment(" " * self._gap, style))
         return Strip(segments).adjust_cell_length(width, style)
 
     def _render_row(self, row: RowT, width: int, is_cursor: bool) -> Strip:
@@ -363,10 +459,10 @@ class AccountTable(ScrollView, Generic[RowT], can_focus=True):
                     plain = []
                 segments.extend(self._styled_cell(content, w, col.align, is_cursor))
             if i < last:
-                plain.append(" ")
+                plain.append(" " * self._gap)
         if plain:
             segments.append(Segment("".join(plain), fill))
-        used = sum(w for _, w in layout) + last
+        used = sum(w for _, w in layout) + last * self._gap
         if used < width:
             segments.append(Segment(" " * (width - used), fill))
             used = width
@@ -433,10 +529,10 @@ class AccountTable(ScrollView, Generic[RowT], can_focus=True):
         if event.y == 0:
             x = event.x
             for col, w in self._layout:
-                if x < w + 1:
+                if x < w + self._gap:
                     self.post_message(self.SortRequested(col.key))
                     return
-                x -= w + 1
+                x -= w + self._gap
             return
         index = self.scroll_offset.y + event.y - 1
         if 0 <= index < len(self._rows):

@@ -96,8 +96,10 @@ class ItemList(OptionList):
 
     DEFAULT_CSS = default_css(__file__, "item_list.tcss")
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("j", "cursor_down", show=False),
-        Binding("k", "cursor_up", show=False),
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+        Binding("g", "first", "First", show=False),
+        Binding("G", "last", "Last", show=False),
     ]
 
     def __init__(self, *, id: str | None = None) -> None:

@@ -145,6 +145,8 @@ async def test_a_large_commit_left_for_its_checkpoint_is_read_when_the_wait_ends
     app = create_app(demo_ws, poll=False)  # no folder watch, no backstop timer
     try:
         async with app.run_test(size=(120, 40)) as pilot:
+            await app.workers.wait_for_complete()  # the start's own writes (touchpoint tasks)
+            await pilot.pause()
             table = app.screen.query_one(AccountTable)
             ids = [r.id for r in table.rows[:12]]
             with other.store.transaction() as txn:
