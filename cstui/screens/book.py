@@ -72,6 +72,9 @@ class TableScreen(BookScreen, Generic[R]):
 
     HEAD_ID: ClassVar[str] = ""
     TABLE_ID: ClassVar[str] = ""
+    MEASURE: ClassVar[bool] = False
+    """Whether the table sizes its columns to its rows' values (a short table's: see
+    :class:`AccountTable`)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -87,7 +90,7 @@ class TableScreen(BookScreen, Generic[R]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(id=self.HEAD_ID, markup=False)
-        yield AccountTable[R](self.columns(), id=self.TABLE_ID)
+        yield AccountTable[R](self.columns(), id=self.TABLE_ID, measure=self.MEASURE)
         yield from self.details()
         yield KeyFooter()
 

@@ -90,7 +90,10 @@ def format_value(value: KPIValue, *, with_unit: bool = True) -> Text:
 
 
 def unit_label(value: KPIValue) -> str:
-    return label(f"book.unit.{value.unit}", value.unit) if value.unit else ""
+    """The unit beside the number; none beside "no data" ("no data days" reads wrong)."""
+    if value.value is None or not value.unit:
+        return ""
+    return label(f"book.unit.{value.unit}", value.unit)
 
 
 def sparkline(key: str, points: Sequence[float | None]) -> Text:
@@ -235,9 +238,11 @@ class KPIScreen(TableScreen[KPIRow]):
         Binding("enter", "accounts", "key.book.accounts", priority=True),
         Binding("left_square_bracket", "shift(-1)", "key.book.previous"),
         Binding("right_square_bracket", "shift(1)", "key.book.next"),
-        Binding("m", "kind('month')", "key.book.month"),
-        Binding("q", "kind('quarter')", "key.book.quarter"),
-        Binding("y", "kind('year')", "key.book.year"),
+        # P cycles month, quarter, year; m and y go straight to two of them. Not q: q quits
+        # on every screen (one meaning per key).
+        Binding("P", "cycle_kind", "key.book.period"),
+        Binding("m", "kind('month')", "key.book.month", show=False),
+        Binding("y", "kind('year')", "key.book.year", show=False),
         Binding("s", "cycle_slice", "key.book.slice"),
         Binding("o", "pick_owner", "key.book.owner"),
         Binding("a", "accounts", "key.book.accounts", show=False),
@@ -247,6 +252,7 @@ class KPIScreen(TableScreen[KPIRow]):
     TITLE_KEY = "book.kpi.title"
     HEAD_ID = "kpi-head"
     TABLE_ID = "kpi-table"
+    MEASURE = True  # a dozen rows: the KPI names ask 30 cells in Japanese
 
     def __init__(self, period: Period | None = None, slice: str = "all") -> None:
         super().__init__()
@@ -449,9 +455,17 @@ class KPIScreen(TableScreen[KPIRow]):
         self._go(self.period.shift(delta), self.slice)
 
     def action_kind(self, kind: str) -> None:
-        """Same moment, other length: the period of ``kind`` holding the current end."""
+        """Same moment, other length: the period of ``kind`` holding the current end, or
+        today while that end is to come (the year's last month has not started)."""
         if kind != self.period.kind:
-            self._go(Period.containing(self.period.end, kind), self.slice)
+            day = min(self.period.end, clock.today())
+            self._go(Period.containing(day, kind), self.slice)
+
+    def action_cycle_kind(self) -> None:
+        """The next length (month, quarter, year, month…) at the same moment."""
+        kinds = ("month", "quarter", "year")
+        i = kinds.index(self.period.kind) + 1 if self.period.kind in kinds else 0
+        self.action_kind(kinds[i % len(kinds)])
 
     def action_cycle_slice(self) -> None:
         i = SLICES.index(self.slice) + 1 if self.slice in SLICES else 0

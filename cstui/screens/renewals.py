@@ -31,6 +31,7 @@ from cstui.screens.kpis import BAND_STYLE, label, per_currency
 from cstui.ui.access import workspace_app
 from cstui.ui.footer import KeyFooter
 from cstui.ui.forms import Field, FormScreen
+from cstui.ui.names import short_company
 from cstui.widgets.account_table import AccountTable, Column
 
 MONTHS = 12
@@ -95,19 +96,22 @@ def month_columns() -> list[Column[MonthLine]]:
 
         return cell
 
+    money = 16  # two currencies, "¥14.4M + $44.7k", are never cut
     return [
         Column("month", t("book.renew.col.month"), 9, lambda m: m.label, priority=10),
         Column("n", t("book.renew.col.count"), 4, lambda m: str(len(m.renewals)), "right", 7),
-        Column("due", t("book.renew.col.due_arr"), 14, lambda m: per_currency(m.due), "right", 9),
-        Column("commit", t("book.forecast.commit"), 12, fc(Forecast.COMMIT), "right", 5),
-        Column("likely", t("book.forecast.likely"), 14, fc(Forecast.LIKELY), "right", 4),
-        Column("at_risk", t("book.forecast.at_risk"), 12, fc(Forecast.AT_RISK), "right", 6),
-        Column("lost", t("book.forecast.lost"), 10, fc(Forecast.LOST), "right", 3),
-        Column("kept", t("book.renew.col.kept"), 14, lambda m: per_currency(m.kept), "right", 8),
+        Column(
+            "due", t("book.renew.col.due_arr"), money, lambda m: per_currency(m.due), "right", 9
+        ),
+        Column("commit", t("book.forecast.commit"), money, fc(Forecast.COMMIT), "right", 5),
+        Column("likely", t("book.forecast.likely"), money, fc(Forecast.LIKELY), "right", 4),
+        Column("at_risk", t("book.forecast.at_risk"), money, fc(Forecast.AT_RISK), "right", 6),
+        Column("lost", t("book.forecast.lost"), money, fc(Forecast.LOST), "right", 3),
+        Column("kept", t("book.renew.col.kept"), money, lambda m: per_currency(m.kept), "right", 8),
         Column(
             "churned",
             t("book.renew.col.churned"),
-            10,
+            money,
             lambda m: Text(per_currency(m.churned), style="red" if m.churned else ""),
             "right",
             priority=7,
@@ -159,7 +163,15 @@ class RenewalsScreen(BookScreen):
             return Text(t(f"book.band.{b}"), style=BAND_STYLE.get(b, ""))
 
         return [
-            Column("name", t("col.name"), 24, self._account_name, flex=True, priority=10),
+            Column(
+                "name",
+                t("col.name"),
+                24,
+                self._account_name,
+                flex=True,
+                priority=10,
+                shorten=short_company,
+            ),
             Column("due", t("book.renew.col.date"), 10, lambda r: r.due.isoformat(), priority=9),
             Column(
                 "arr", t("col.arr"), 9, lambda r: short_money(r.arr_due, r.currency), "right", 8
@@ -174,15 +186,15 @@ class RenewalsScreen(BookScreen):
                 ),
                 priority=7,
             ),
-            Column("band", t("col.health"), 7, band, priority=5),
+            Column("band", t("col.health"), 8, band, priority=5),
             Column("outcome", t("book.renew.col.outcome"), 20, outcome, priority=6),
         ]
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield AccountTable[MonthLine](month_columns(), id="renew-months")
+        yield AccountTable[MonthLine](month_columns(), id="renew-months", measure=True)
         yield Static(id="renew-title", markup=False)
-        yield AccountTable[Renewal](self._renewal_columns(), id="renew-list")
+        yield AccountTable[Renewal](self._renewal_columns(), id="renew-list", measure=True)
         yield KeyFooter()
 
     # ---------------------------------------------------------------- data

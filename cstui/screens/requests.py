@@ -228,6 +228,7 @@ class RequestsScreen(TableScreen[RequestRow]):
     TITLE_KEY = "book.req.title"
     HEAD_ID = "req-head"
     TABLE_ID = "req-table"
+    MEASURE = True
 
     REBUILD_ON_RESUME = True  # the request detail may have closed a loop
 

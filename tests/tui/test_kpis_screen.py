@@ -83,7 +83,9 @@ async def test_periods_slices_and_the_accounts_behind_a_number(demo_ws: Workspac
         assert screen.period.label == "2026-06"
         await press(app, pilot, "y")
         assert screen.period.label == "2026"
-        await press(app, pilot, "q", "s")
+        await press(app, pilot, "P")  # year, then month: P cycles month, quarter, year
+        assert screen.period.label == "2026-11"  # this year's month of today, begun
+        await press(app, pilot, "P", "s")
         assert (screen.period.label, screen.slice) == ("2026Q4", "mine")
         assert shown(screen) == expected(demo_ws, "2026Q4", "mine")
         await press(app, pilot, "s")
