@@ -79,6 +79,8 @@ class QBRSection(Vertical, can_focus=True):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up,k", "move(-1)", "Up", show=False),
         Binding("down,j", "move(1)", "Down", show=False),
+        Binding("home,g", "move(-1_000_000)", "First", show=False),  # clamped: the first
+        Binding("end,G", "move(1_000_000)", "Last", show=False),
     ]
 
     def __init__(self, section: str) -> None:
@@ -96,6 +98,8 @@ class StoryLine(Static, can_focus=True):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up,k", "move(-1)", "Up", show=False),
         Binding("down,j", "move(1)", "Down", show=False),
+        Binding("home,g", "move(-1_000_000)", "First", show=False),  # clamped: the first
+        Binding("end,G", "move(1_000_000)", "Last", show=False),
     ]
 
     def __init__(self, activity_id: str, content: Wrapped) -> None:

@@ -42,6 +42,8 @@ class ObjectiveCard(Static, can_focus=True):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up,k", "move(-1)", "Up", show=False),
         Binding("down,j", "move(1)", "Down", show=False),
+        Binding("home,g", "move(-1_000_000)", "First", show=False),  # clamped: the first
+        Binding("end,G", "move(1_000_000)", "Last", show=False),
         Binding("left", "column", "key.success.column", show=False),
         Binding("right", "column", "key.success.column", show=False),
     ]
