@@ -279,7 +279,7 @@ def test_renewal_within_the_window_while_not_green(cfg: HealthConfig) -> None:
     assert health.score is not None
     flag = flags_of(inputs, cfg)["renewal-risk"]
     assert flag.evidence == f"Renews on 2026-07-31 (in 60 days) with health {health.score} (red)."
-    assert flag.text("ja") == f"更新まで60日（2026-07-31）、ヘルススコア{health.score}（要注意）。"
+    assert flag.text("ja") == f"更新まで60日（2026-07-31）、ヘルススコア{health.score}（レッド）。"
     unknown = replace(
         quiet(renewal_date=date(2026, 7, 31), contract_start=None),
         usage=None,
