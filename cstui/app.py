@@ -27,7 +27,7 @@ from textual.binding import Binding, BindingType
 from textual.command import CommandPalette, Provider
 from textual.driver import Driver
 from textual.message import Message
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.worker import WorkerFailed
@@ -637,11 +637,22 @@ class CSApp(WorkspaceApp):
 
     def action_show(self, name: str) -> None:
         """Open a top-level screen (:data:`SCREENS`) once: its key again stacks no copy (the
-        sync screen syncs when it opens: never twice at once)."""
+        sync screen syncs when it opens: never twice at once). One already open under
+        others is brought back (the screens above it close), so going back and forth
+        (KPIs, renewals, KPIs…) never deepens the stack; Escape goes back one screen (from
+        the renewals to the KPIs they were opened from), ``p`` to the portfolio."""
         module, _, attr = SCREENS[name].partition(":")
         screen_type: type[Screen[None]] = getattr(importlib.import_module(module), attr)
-        if not isinstance(self.screen, screen_type):
-            self.push_screen(screen_type())
+        if isinstance(self.screen, screen_type):
+            return
+        stack = self.screen_stack
+        below = [i for i, screen in enumerate(stack) if isinstance(screen, screen_type)]
+        # Never over a dialog: closing it would lose what is typed in it.
+        if below and not any(isinstance(s, ModalScreen) for s in stack[below[-1] :]):
+            while not isinstance(self.screen, screen_type):
+                self.pop_screen()
+            return
+        self.push_screen(screen_type())
 
     def action_show_portfolio(self) -> None:
         while len(self.screen_stack) > 1 and not isinstance(self.screen, PortfolioScreen):
@@ -734,7 +745,6 @@ class CSApp(WorkspaceApp):
     def _leave_help(self, screen: object) -> None:
         """Leaving a screen for another (not a dialog over it) closes its help panel: it
         listed that screen's keys, and coming back to the screen is not asking for it."""
-        from textual.screen import ModalScreen
 
         if not isinstance(screen, ModalScreen) and self.screen_stack:
             self._remove_help(self.screen)

@@ -12,6 +12,7 @@ from textual.binding import Binding
 from textual.dom import DOMNode
 
 import cstui
+from cstui.workspace import Workspace
 
 DOWN = {"cursor(1)", "cursor_down", "move('cursor_down')", "move(1)", "table_move('cursor', 1)"}
 UP = {"cursor(-1)", "cursor_up", "move('cursor_up')", "move(-1)", "table_move('cursor', -1)"}
@@ -68,3 +69,32 @@ def test_every_list_that_moves_with_j_goes_to_its_ends_with_g_and_shift_g() -> N
     down = {where for action, where in found["j"]} - {"TodayList"}  # its screen binds g, G
     assert down <= {where for _, where in found["g"]}
     assert down <= {where for _, where in found["G"]}
+
+
+async def test_going_back_and_forth_between_top_level_screens_never_deepens_the_stack(
+    demo_ws: Workspace,
+) -> None:
+    """M N M N…: the KPI screen under the renewals is brought back, not opened again; p
+    goes to the portfolio from any depth."""
+    from cstui.app import create_app
+    from cstui.screens.kpis import KPIScreen
+    from cstui.screens.portfolio import PortfolioScreen
+    from cstui.screens.renewals import RenewalsScreen
+
+    app = create_app(demo_ws, poll=False, rescore=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        for _ in range(3):
+            for key in ("M", "N"):
+                await pilot.press(key)
+                await app.workers.wait_for_complete()
+                await pilot.pause()
+        assert [type(s) for s in app.screen_stack[1:]] == [KPIScreen, RenewalsScreen]
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, KPIScreen)  # back where the renewals were opened from
+        for key in ("N", "F", "Q", "C", "t", "p"):
+            await pilot.press(key)
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+        assert isinstance(app.screen, PortfolioScreen)
