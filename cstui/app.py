@@ -745,7 +745,6 @@ class CSApp(WorkspaceApp):
     def _leave_help(self, screen: object) -> None:
         """Leaving a screen for another (not a dialog over it) closes its help panel: it
         listed that screen's keys, and coming back to the screen is not asking for it."""
-
         if not isinstance(screen, ModalScreen) and self.screen_stack:
             self._remove_help(self.screen)
 
