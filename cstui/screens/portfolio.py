@@ -30,6 +30,7 @@ from cstui.domain.portfolio import (
     FIRST_SORT,
     PortfolioRow,
     PortfolioSummary,
+    fold,
     renewal_state,
     sort_rows,
 )
@@ -384,23 +385,23 @@ class PortfolioScreen(UsesWorkspace, Screen[None]):
             if view is not None:
                 self.apply_view(view)
 
-        self.app.push_screen(ViewPicker(self.workspace.views()), chosen)
+        showing = (self.query_text, self.sort_key, self.sort_reverse)
+        self.app.push_screen(ViewPicker(self.workspace.views(), showing=showing), chosen)
 
     def action_save_view(self) -> None:
         from cstui.ui.forms import Field, FormScreen
 
         def save(values: dict[str, object]) -> None:
-            self.workspace.save_view(
-                str(values.get("name") or ""), self.query_text, self.sort_key, self.sort_reverse
-            )
-            self.notify(t("portfolio.view_saved", name=str(values.get("name"))), markup=False)
+            name = str(values.get("name") or "").strip()
+            taken = any(fold(v.name) == fold(name) for v in self.workspace.views() if not v.builtin)
+            self.workspace.save_view(name, self.query_text, self.sort_key, self.sort_reverse)
+            # Saving under a name already taken replaces that view: said, and u undoes it.
+            key = "portfolio.view_replaced" if taken else "portfolio.view_saved"
+            self.notify(t(key, name=name), markup=False)
 
-        fields = [
-            Field(
-                "name",
-                t("portfolio.view_name"),
-                required=True,
-                help=t("portfolio.view_help", filter=self.query_text or "—"),
-            )
-        ]
+        query = self.query_text.strip()
+        help_text = (
+            t("portfolio.view_help", filter=query) if query else t("portfolio.view_help_no_filter")
+        )
+        fields = [Field("name", t("portfolio.view_name"), required=True, help=help_text)]
         self.app.push_screen(FormScreen(t("portfolio.save_view"), fields, save))

@@ -43,10 +43,15 @@ class ViewPicker(UsesWorkspace, Dialog[SavedView | None]):
     ]
     CSS_PATH = "views.tcss"
 
-    def __init__(self, views: list[SavedView] | None = None) -> None:
+    def __init__(
+        self, views: list[SavedView] | None = None, *, showing: tuple[str, str, bool] | None = None
+    ) -> None:
+        """``showing``: the portfolio's filter, sort and direction now; the cursor opens on
+        the view that shows them (it opened on "All accounts" whatever was applied)."""
         super().__init__()
         localize_bindings(self)
         self.views = views or []
+        self.showing = showing
 
     def compose(self) -> ComposeResult:
         with Vertical(id="views-dialog", classes="dialog"):
@@ -55,7 +60,14 @@ class ViewPicker(UsesWorkspace, Dialog[SavedView | None]):
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        self._fill()
+        self._fill(keep=self._shown_view())
+
+    def _shown_view(self) -> str | None:
+        """The name of the first view whose filter and sort are the portfolio's now."""
+        if self.showing is None:
+            return None
+        views = self.views or self.workspace.views()
+        return next((v.name for v in views if (v.filter, v.sort, v.reverse) == self.showing), None)
 
     def _fill(self, keep: str | None = None) -> None:
         self.views = self.workspace.views()

@@ -95,6 +95,53 @@ async def test_picking_a_view_restores_its_sort(demo_ws: Workspace) -> None:
         assert arrs == sorted(arrs, reverse=True)
 
 
+async def test_the_picker_opens_on_the_view_shown_and_saving_over_a_name_says_so(
+    demo_ws: Workspace,
+) -> None:
+    from cstui.screens.views import ViewPicker
+
+    demo_ws.save_view("By ARR", "", "arr", True)
+    demo_ws.save_view("Mine", "owner:me", "health", False)
+    app = _app(demo_ws)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, PortfolioScreen)
+        screen.apply_view(next(v for v in demo_ws.views() if v.name == "By ARR"))
+        await pilot.pause()
+        await pilot.press("v")
+        await pilot.pause()
+        picker = app.screen
+        assert isinstance(picker, ViewPicker)
+        assert picker.current is not None
+        assert picker.current.name == "By ARR"  # not "All accounts"
+        await pilot.press("escape")
+        await pilot.pause()
+        screen.set_sort("name")
+        await pilot.press("V")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, FormScreen)
+        form.widget_for("name").value = "mine"  # type: ignore[attr-defined]
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        said = [n.message for n in app._notifications]
+        assert any("Replaced the view 'mine'" in m for m in said), said
+        assert [v.name for v in demo_ws.views() if not v.builtin] == ["By ARR", "mine"]
+
+
+async def test_saving_a_view_with_no_filter_says_it_keeps_the_sort(demo_ws: Workspace) -> None:
+    app = _app(demo_ws)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("V")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, FormScreen)
+        shown = " ".join(str(w.render()) for w in form.query("Static"))
+        assert "no filter" in shown
+        assert "'—'" not in shown
+
+
 def test_kana_reads_as_romaji_and_katakana() -> None:
     assert romaji("しなの") == "shinano"
     assert romaji("ひゅうが") == "hyuga"  # long vowels once, as domains spell them
