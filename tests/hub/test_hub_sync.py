@@ -299,7 +299,12 @@ def test_a_clone_keeps_the_portfolios_rows_for_its_first_start(
     assert kept_rows_path(team.a).exists()
     streamed: list[str] = []
     stream = Store.stream
-    monkeypatch.setattr(Store, "stream", lambda s, t: streamed.append(t) or stream(s, t))
+
+    def counting(store: Store, table: str) -> Any:
+        streamed.append(table)
+        return stream(store, table)
+
+    monkeypatch.setattr(Store, "stream", counting)
     ws = Workspace.open(team.a)
     try:
         rows = ws.portfolio()
