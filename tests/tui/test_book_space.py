@@ -10,7 +10,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from rich.cells import cell_len
@@ -52,6 +52,21 @@ def book_ws(book_dir: Path, tmp_path: Path) -> Iterator[Workspace]:
 def _app(ws: Workspace, lang: str) -> CSApp:
     ws.refresh_health()
     return create_app(ws, lang=lang, poll=False, rescore=False)
+
+
+S = TypeVar("S")
+
+
+async def _opened(app: CSApp, pilot: Any, key: str, kind: type[S]) -> S:
+    """The book screen ``key`` opens, once its rows are in."""
+    await pilot.pause()
+    await pilot.press(key)
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    screen = app.screen
+    assert isinstance(screen, kind)
+    assert getattr(screen, "rows", None)
+    return screen
 
 
 def _plain(content: str | Text) -> str:
@@ -141,13 +156,7 @@ async def test_kpi_names_are_whole_beside_their_explanation(
     the column that takes what is left, held blank cells."""
     app = _app(demo_ws, lang)
     async with app.run_test(size=size) as pilot:
-        await pilot.pause()
-        await pilot.press("M")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, KPIScreen)
-        assert screen.rows
+        screen = await _opened(app, pilot, "M", KPIScreen)
         assert_nothing_cut(screen.table, name="note")
 
 
@@ -158,12 +167,7 @@ async def test_request_titles_are_whole_when_the_screen_has_room(
     """At 80 columns a title was cut beside a Shipped column of 8 cells holding ✓."""
     app = _app(demo_ws, lang)
     async with app.run_test(size=size) as pilot:
-        await pilot.pause()
-        await pilot.press("F")
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, RequestsScreen)
-        assert screen.rows
+        screen = await _opened(app, pilot, "F", RequestsScreen)
         assert_nothing_cut(screen.table, name="title", room=True)
         titles = [r.ranked.request.title for r in screen.rows]
         assert all(
@@ -180,10 +184,5 @@ async def test_due_reviews_give_the_account_only_what_its_names_need(
 
     app = _app(book_ws, lang)
     async with app.run_test(size=size) as pilot:
-        await pilot.pause()
-        await pilot.press("Q")
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, QBRsDueScreen)
-        assert screen.rows
+        screen = await _opened(app, pilot, "Q", QBRsDueScreen)
         assert_nothing_cut(screen.table, name="name")
