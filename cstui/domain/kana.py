@@ -191,25 +191,33 @@ def name_reading(name: str, domain: str) -> str:
 def _align(words: list[tuple[str, str]], domain_words: list[str]) -> str | None:
     """The reading of ``words`` when they line up with ``domain_words`` (see
     :func:`name_reading`), or None."""
+    return _solve(words, domain_words, 0, 0, {})
+
+
+def _solve(
+    words: list[tuple[str, str]],
+    domain_words: list[str],
+    i: int,
+    j: int,
+    solved: dict[tuple[int, int], str | None],
+) -> str | None:
+    """The reading of words[i:] lined up with domain_words[j:], or None. A module
+    function, not a closure calling itself: such a closure is a reference cycle per name,
+    left for the collector, which is paused while the rows are built and frozen after the
+    first frame (50,000 names kept ~15 MB that way)."""
     n_words, n_domain = len(words), len(domain_words)
-    solved: dict[tuple[int, int], str | None] = {}
-
-    def solve(i: int, j: int) -> str | None:
-        """The reading of words[i:] lined up with domain_words[j:], or None."""
-        if i == n_words or j == n_domain:
-            return "" if (i, j) == (n_words, n_domain) else None
-        if (i, j) not in solved:
-            kind, text = words[i]
-            found = None
-            if kind == "kanji":
-                for k in range(1, n_domain - j + 1):
-                    if (rest := solve(i + 1, j + k)) is not None:
-                        found = "".join(domain_words[j : j + k]) + rest
-                        break
-            elif kind != "latin" or domain_words[j] == text:
-                rest = solve(i + 1, j + 1)
-                found = None if rest is None else text + rest
-            solved[i, j] = found
-        return solved[i, j]
-
-    return solve(0, 0)
+    if i == n_words or j == n_domain:
+        return "" if (i, j) == (n_words, n_domain) else None
+    if (i, j) not in solved:
+        kind, text = words[i]
+        found = None
+        if kind == "kanji":
+            for k in range(1, n_domain - j + 1):
+                if (rest := _solve(words, domain_words, i + 1, j + k, solved)) is not None:
+                    found = "".join(domain_words[j : j + k]) + rest
+                    break
+        elif kind != "latin" or domain_words[j] == text:
+            rest = _solve(words, domain_words, i + 1, j + 1, solved)
+            found = None if rest is None else text + rest
+        solved[i, j] = found
+    return solved[i, j]
