@@ -394,7 +394,7 @@ def measure(accounts: int, seed: int, keep: bool, runs: int, tmp: Path) -> list[
         open_accounts_and_kpis(s)
         rss_used = s.status_mb("VmRSS")
         hwm_used = s.status_mb("VmHWM")
-        s.send(b"\x1b")  # leave the KPI screen (its own "q" picks a quarter)
+        s.send(b"\x1b")  # leave the KPI screen first
         s.quiet()
         s.close()
         shutil.rmtree(copy, ignore_errors=True)

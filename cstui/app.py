@@ -510,8 +510,10 @@ class CSApp(WorkspaceApp):
         small one's here, in chunks so that keys keep working."""
         ws = self.workspace
         try:
-            if await asyncio.to_thread(ws.cadence_elsewhere) is not None:
-                self.poll_in_background()
+            written = await asyncio.to_thread(ws.cadence_elsewhere)
+            if written is not None:
+                if written:  # the screens hear of the tasks now (a watch would, later)
+                    self.poll_in_background()
                 return
             todo = ws.cadence_todo()
             if todo is None:
