@@ -26,6 +26,10 @@ CADENCE_STATE_TABLE = "sync_cadence"
 """This folder's own record of its last pass over the touchpoints (``sync_`` tables stay
 out of the team hub: each folder makes its pass)."""
 CADENCE_STATE_ID = "state"
+CADENCE_LOCK = "cadence"
+"""The named store lock (``cadence.lock``) a child making the day's touchpoint pass holds:
+twenty apps opening on one team folder at nine make it once (another child finding it
+held leaves: the tasks come through the journal)."""
 _CADENCE_INPUTS = frozenset({Table.ACCOUNTS, Table.ONBOARDING, Table.ACTIVITIES, Table.TASKS})
 """What a touchpoint's task follows from."""
 
@@ -309,7 +313,13 @@ def _cadence_in_child(data_dir: str, user: str, team: bool, settings: Settings, 
     clock.freeze(day)
     gc.disable()  # a process that exits after one pass (see ``_rescore_in_child``)
     folder = Activities(Store(data_dir, actor=user, team=team), user=user, settings=settings)
+    lock = folder.store.named_lock(CADENCE_LOCK)
     try:
-        return folder.cadence_tasks_for_today()
+        if not lock.try_acquire():
+            return 0  # another process is making it
+        try:
+            return folder.cadence_tasks_for_today()
+        finally:
+            lock.release()
     finally:
         folder.close()

@@ -88,3 +88,21 @@ def test_a_later_pass_the_same_day_goes_over_the_accounts_changed_since(
     todo = demo_ws.cadence_todo()
     assert todo is not None
     assert todo[0] == [account.id]
+
+
+def test_a_child_finding_the_pass_under_way_elsewhere_leaves(demo_ws: Workspace) -> None:
+    """Twenty apps opening on one large team folder make the day's pass once."""
+    from cstui.workspace.activities import CADENCE_LOCK
+
+    demo_ws.elsewhere_from = 1
+    lock = demo_ws.store.named_lock(CADENCE_LOCK)
+    assert lock.try_acquire()
+    try:
+        assert demo_ws.cadence_elsewhere() == 0
+        demo_ws.poll()
+        assert demo_ws.store.peek(CADENCE_STATE_TABLE, CADENCE_STATE_ID) is None  # not made
+    finally:
+        lock.release()
+    assert demo_ws.cadence_elsewhere()  # free again: made
+    demo_ws.poll()
+    assert demo_ws.store.peek(CADENCE_STATE_TABLE, CADENCE_STATE_ID) is not None
