@@ -16,29 +16,12 @@ from functools import partial
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 
-from cstui.domain.kana import is_kana, romaji, to_katakana
-from cstui.domain.portfolio import PortfolioRow, fold
+from cstui.domain.portfolio import PortfolioRow, fold, search_forms
 from cstui.i18n import short_money, t
 from cstui.sanitize import clean
 from cstui.ui.access import workspace_app
 
 MAX_HITS = 40
-
-
-def needles(query: str) -> tuple[str, ...]:
-    """Every form of the query to look for: as typed, in katakana, and read as romaji.
-
-    A query in kana is a reading: the spaces between its words are dropped (たかさご せいき
-    is read as たかさごせいき), as a name's reading has none.
-    """
-    base = fold(query.strip())
-    if not base:
-        return ()
-    forms = [base, fold(to_katakana(base))]
-    if any(is_kana(c) for c in base):
-        compact = "".join(base.split())
-        forms += [compact, fold(to_katakana(compact)), fold(romaji(compact))]
-    return tuple(dict.fromkeys(f for f in forms if f))
 
 
 def account_help(row: PortfolioRow) -> str:
@@ -52,7 +35,7 @@ class AccountsProvider(Provider):
 
     async def search(self, query: str) -> Hits:
         app = workspace_app(self.app)
-        forms = needles(query)
+        forms = search_forms(query)
         if not forms:
             return
         # The best MAX_HITS, names starting with the text first, then by name: the same

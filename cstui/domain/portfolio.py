@@ -16,7 +16,7 @@ from typing import Any
 
 from cstui.domain import metrics
 from cstui.domain.enums import Stage, Tier
-from cstui.domain.kana import name_reading
+from cstui.domain.kana import is_kana, name_reading, romaji, to_katakana
 
 RENEWAL_WINDOW_DAYS = 90
 """An upcoming renewal is at most this many days ahead (exclusive): the one window of the
@@ -45,6 +45,24 @@ def renewal_state(
 def fold(text: str) -> str:
     """Case- and width-insensitive search key: ＡＢＣ, abc and ABC match; ｶﾀｶﾅ matches カタカナ."""
     return unicodedata.normalize("NFKC", text).casefold()
+
+
+def search_forms(text: str) -> tuple[str, ...]:
+    """Every form of typed text to look for in a search key (the palette's query, a word of
+    the filter): as typed, in katakana, and, for kana, read as romaji (the reading a
+    Japanese name's search key holds: :func:`cstui.domain.kana.name_reading`).
+
+    Kana is a reading: the spaces between its words are dropped (たかさご せいき is read as
+    たかさごせいき), as a name's reading has none. Latin text keeps its spaces.
+    """
+    base = fold(text.strip())
+    if not base:
+        return ()
+    forms = [base, fold(to_katakana(base))]
+    if any(is_kana(c) for c in base):
+        compact = "".join(base.split())
+        forms += [compact, fold(to_katakana(compact)), fold(romaji(compact))]
+    return tuple(dict.fromkeys(f for f in forms if f))
 
 
 @dataclass(slots=True)

@@ -8,10 +8,10 @@ import pytest
 
 from cstui import i18n
 from cstui.app import CSApp, create_app
-from cstui.commands import AccountsProvider, needles
+from cstui.commands import AccountsProvider
 from cstui.domain.kana import romaji
 from cstui.domain.models import InvalidRecord
-from cstui.domain.portfolio import fold
+from cstui.domain.portfolio import fold, search_forms
 from cstui.screens.account import AccountScreen
 from cstui.screens.portfolio import PortfolioScreen
 from cstui.screens.views import ViewPicker
@@ -146,14 +146,14 @@ def test_kana_reads_as_romaji_and_katakana() -> None:
     assert romaji("しなの") == "shinano"
     assert romaji("ひゅうが") == "hyuga"  # long vowels once, as domains spell them
     assert romaji("まっちゃ") == "matcha"
-    assert "アグリ" in needles("あぐり")
+    assert "アグリ" in search_forms("あぐり")
 
 
 def test_a_reading_in_kana_is_looked_for_without_its_spaces() -> None:
-    assert "takasagoseiki" in needles("たかさご せいき")
-    assert "takasagoseiki" in needles("タカサゴ　セイキ")  # katakana, a full-width space
-    assert "harumifama" in needles("ﾊﾙﾐﾌｧｰﾏ")  # half-width katakana
-    assert needles("Acme Corp") == ("acme corp",)  # latin text keeps its spaces
+    assert "takasagoseiki" in search_forms("たかさご せいき")
+    assert "takasagoseiki" in search_forms("タカサゴ　セイキ")  # katakana, a full-width space
+    assert "harumifama" in search_forms("ﾊﾙﾐﾌｧｰﾏ")  # half-width katakana
+    assert search_forms("Acme Corp") == ("acme corp",)  # latin text keeps its spaces
 
 
 # Names as a CRM import brings them (not the demo's), each with readings typed in one go.
