@@ -515,17 +515,8 @@ class CSApp(WorkspaceApp):
                 if written:  # the screens hear of the tasks now (a watch would, later)
                     self.poll_in_background()
                 return
-            todo = ws.cadence_todo()
-            if todo is None:
-                return
-            ids, seen = todo
-            if ids is None:
-                ids = [row.id for row in ws.portfolio()]
-            written = 0
-            for start in range(0, len(ids), CADENCE_CHUNK):
-                written += ws.sync_cadence_tasks(ids[start : start + CADENCE_CHUNK])
+            for _ in ws.cadence_steps(CADENCE_CHUNK):
                 await asyncio.sleep(0)
-            ws.cadence_done(seen, written)
         except StoreError as exc:  # the tasks come with the next start
             self.report_storage(exc)
 

@@ -9,7 +9,7 @@ and so on :mod:`.tasks`.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -138,18 +138,29 @@ class Activities(Onboarding):
         touchpoint's window opens with the date), then only the accounts whose account,
         onboarding, activities or tasks changed since the last pass of the day (at 50,000
         accounts the whole book is ~10 s through the models). Returns records written."""
+        return max(self.cadence_steps(), default=0)  # the last count is the total
+
+    def cadence_steps(self, chunk: int | None = None) -> Iterator[int]:
+        """:meth:`cadence_tasks_for_today` ``chunk`` accounts at a time (all at once by
+        default), yielding the records written so far after each: the app lets keys in
+        between. The pass is marked made once the last chunk is written."""
         todo = self.cadence_todo()
         if todo is None:
-            return 0  # nothing changed since the last pass: no mark to move either
+            return  # nothing changed since the last pass: no mark to move either
         ids, seen = todo
-        written = self.sync_cadence_tasks(ids)
-        self.cadence_done(seen, written)
-        return written
+        if ids is None:
+            ids = [r["id"] for r in self.store.scan(Table.ACCOUNTS) if not r.get("_deleted")]
+        step = chunk or max(len(ids), 1)
+        written = 0
+        for start in range(0, len(ids), step):
+            written += self.sync_cadence_tasks(ids[start : start + step])
+            yield written
+        self._cadence_done(seen, written)
 
     def cadence_todo(self) -> tuple[list[str] | None, int] | None:
         """What today's touchpoint pass goes over: the accounts (None: every one, the day's
         first pass) and the store's last seq it sees; None when it has nothing to do (made
-        today, nothing it follows from changed since). The app makes it in chunks."""
+        today, nothing it follows from changed since)."""
         state = self.store.peek(CADENCE_STATE_TABLE, CADENCE_STATE_ID)
         seen = self.store.last_seq  # what the pass sees; later writes count next time
         if state is None or state.get("day") != clock.today().isoformat():
@@ -158,7 +169,7 @@ class Activities(Onboarding):
         ids = sorted({a for a, _ in self._changed_accounts(since, _CADENCE_INPUTS)})
         return (ids, seen) if ids else None
 
-    def cadence_done(self, seen: int, written: int) -> None:
+    def _cadence_done(self, seen: int, written: int) -> None:
         """Mark today's pass made up to ``seen`` (:meth:`cadence_todo`), ``written`` records
         being its own."""
         if self.store.last_seq - seen == written:
