@@ -106,3 +106,20 @@ def test_a_child_finding_the_pass_under_way_elsewhere_leaves(demo_ws: Workspace)
     assert demo_ws.cadence_elsewhere()  # free again: made
     demo_ws.poll()
     assert demo_ws.store.peek(CADENCE_STATE_TABLE, CADENCE_STATE_ID) is not None
+
+
+def test_the_pass_keeps_no_model_of_what_it_read(demo_dir: Path, tmp_path: Path) -> None:
+    """A pass reads each account, plan, activity and task once: the models it built are not
+    kept (the whole book's were 1 GB of the pass's child at 50,000 accounts, and a small
+    book's stayed in the app for the session)."""
+    copy = tmp_path / "book"
+    shutil.copytree(demo_dir, copy)
+    ws = Workspace.open(copy, user="me")
+    try:
+        assert ws.cadence_tasks_for_today() > 0
+        kept = {table: len(models) for table, models in ws._models.items() if models}
+        assert kept == {}
+        assert ws.account(next(iter(ws.store.scan("accounts")))["id"]) is not None
+        assert any(ws._models.values())  # a screen's read is kept as before
+    finally:
+        ws.close()
