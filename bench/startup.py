@@ -24,10 +24,14 @@ showing the same two strings (what any Textual app pays to start).
 Memory, one more session each (untimed), resident set size from ``/proc/PID/status``:
 
 * ``rss_first_frame_mb_<size>``: ``VmRSS`` once the first frame is on screen and the
-  process has gone idle (no CPU used for a second: start-up work is over);
+  process has gone idle (no CPU used for a second: start-up work is over), in an everyday
+  start: the rows kept by a start before (``cstui health`` on the copy keeps them, as the
+  app does; it makes no touchpoint pass, so this is still the day's first session);
 * ``rss_after_use_mb_<size>``: ``VmRSS`` after opening the first twenty accounts of the
   portfolio one after the other (Enter, wait, Escape, Down) and then the KPI screen (``M``);
   the note gives the peak (``VmHWM``) of the whole session;
+* ``rss_after_use_first_start_mb_<size>``: the same in a folder's first start, the rows
+  built from the tables (its note gives that session's first frame);
 * ``rss_new_day_mb_<size>``: ``VmRSS`` after a start on the next day (``CSTUI_TODAY`` + 1),
   once the background rescore is done (the process and its children went idle);
   ``rescore_cpu_s_<size>`` is that session's CPU time (utime + stime, with its children's:
@@ -302,6 +306,20 @@ def export_csv(data: Path, target: Path) -> tuple[str, str]:
         return next(iter(first)), first["name"]
 
 
+def keep_rows(copy: Path) -> None:
+    """What a start before leaves for the next: the portfolio's rows kept for ``copy``
+    (``cstui health`` keeps them on closing, as the app does, and makes no touchpoint
+    pass: the measured session is still the day's first)."""
+    subprocess.run(
+        [sys.executable, "-m", "cstui", "--data-dir", str(copy), "health", "--json"],
+        check=True,
+        env=child_env(),
+        cwd=BENCH.parent,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
 def visidata() -> str:
     """The ``vd`` next to this Python (the ``bench`` extra installs it)."""
     vd = Path(sys.executable).with_name("vd")
@@ -384,19 +402,30 @@ def measure(accounts: int, seed: int, keep: bool, runs: int, tmp: Path) -> list[
             vds.append(t_vd)
             textual.append(t_base)
 
-    with stopwatch("memory: first frame, twenty accounts and the KPI screen"):
-        copy = tmp / "data-mem"
-        shutil.copytree(data, copy)
+    def memory_session(copy: Path) -> tuple[float, float, float, float]:
+        """A session on ``copy``: its CPU once idle after the first frame, VmRSS then,
+        VmRSS and VmHWM after twenty accounts and the KPI screen."""
         s = cstui(copy)
         s.wait_for(ours_needles)
-        cpu_same_day = s.idle()
-        rss_first = s.status_mb("VmRSS")
+        cpu = s.idle()
+        first = s.status_mb("VmRSS")
         open_accounts_and_kpis(s)
-        rss_used = s.status_mb("VmRSS")
-        hwm_used = s.status_mb("VmHWM")
+        used, peak = s.status_mb("VmRSS"), s.status_mb("VmHWM")
         s.send(b"\x1b")  # leave the KPI screen first
         s.quiet()
         s.close()
+        return cpu, first, used, peak
+
+    with stopwatch("memory: a first start, twenty accounts and the KPI screen"):
+        copy = tmp / "data-mem-first"
+        shutil.copytree(data, copy)
+        _, rss_first_cold, rss_used_cold, hwm_used_cold = memory_session(copy)
+        shutil.rmtree(copy, ignore_errors=True)
+    with stopwatch("memory: an everyday start, twenty accounts and the KPI screen"):
+        copy = tmp / "data-mem"
+        shutil.copytree(data, copy)
+        keep_rows(copy)  # a start before this one, as every start but a folder's first has
+        cpu_same_day, rss_first, rss_used, hwm_used = memory_session(copy)
         shutil.rmtree(copy, ignore_errors=True)
     with stopwatch("memory: a new day's rescore, then the start after it"):
         copy = tmp / "data-newday"
@@ -473,6 +502,17 @@ def measure(accounts: int, seed: int, keep: bool, runs: int, tmp: Path) -> list[
             rss_vd,
             target=150,
             note=f"20 accounts + KPI screen; peak (VmHWM) {hwm_used:.0f} MB",
+        ),
+        Metric(
+            f"rss_after_use_first_start_mb_{label}",
+            rss_used_cold,
+            "MB",
+            rss_vd,
+            target=150,
+            note=(
+                f"the same in a folder's first start (rows built from the tables); first "
+                f"frame {rss_first_cold:.0f} MB, peak (VmHWM) {hwm_used_cold:.0f} MB"
+            ),
         ),
         Metric(
             f"rss_new_day_mb_{label}",
