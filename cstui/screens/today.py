@@ -9,9 +9,12 @@ work gets done. The digest itself comes from :mod:`cstui.workspace.today`, share
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, ClassVar
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import events
 from textual.actions import SkipAction
@@ -46,8 +49,15 @@ MIN_PER_SECTION = 3
 SECTION_CHROME = 3 + 4 * 3
 """Rows that are not items: header, scope line and footer, plus each section's heading,
 blank line and "… and N more" line."""
-WHEN_WIDTH = 11
+WHEN_WIDTH = 12
+"""The most the "when" column gets ("123d overdue"); it takes what its longest value needs."""
 OWNER_WIDTH = 9
+TEXT_LEAST = 36
+"""Cells kept for what to do (a task's title, an alert) before the name takes more."""
+NAME_LEAST = 20
+"""The name's share when the screen is too narrow to keep :data:`TEXT_LEAST` too."""
+SCROLLBAR = 2
+"""The list's scrollbar: the text keeps its room when the scrollbar shows."""
 SNOOZE_DAYS = 7
 
 _LIST_MOVES = {
@@ -79,17 +89,54 @@ class TodayList(OptionList):
         localize_bindings(self)
 
 
-def item_prompt(item: TodayItem, name_width: int, *, show_owner: bool) -> Text:
-    """One line: when, account name, what. Untrusted text is cleaned and never markup."""
+@dataclass(frozen=True)
+class Widths:
+    """Cells of the columns before the text: when, account name, owner (0: not shown)."""
+
+    when: int = WHEN_WIDTH
+    name: int = NAME_LEAST
+    owner: int = OWNER_WIDTH
+
+
+def _owner(item: TodayItem) -> str:
+    return t("today.owner", owner=clean(item.owner)) if item.owner else ""
+
+
+def column_widths(items: Iterable[TodayItem], width: int, *, show_owner: bool) -> Widths:
+    """The columns for a screen ``width`` cells wide: "when" and owner get what their
+    longest value needs, the name what the text (:data:`TEXT_LEAST`) leaves, up to what its
+    longest value needs (written ㈱ where only that fits). Fixed widths cut names at 80
+    columns while the "when" column held blanks (issue 18)."""
+    items = list(items)
+    when = min(WHEN_WIDTH, max((cell_len(i.when) for i in items), default=WHEN_WIDTH))
+    owner = min(OWNER_WIDTH, max((cell_len(_owner(i)) for i in items), default=0))
+    owner = owner if show_owner else 0
+    before_text = when + 2 + 2 + (owner + 2 if show_owner else 0)  # each column's 2 spaces
+    room = max(NAME_LEAST, width - SCROLLBAR - before_text - TEXT_LEAST)
+    need = 0
+    for item in items:
+        name = clean(item.account_name) or "—"
+        cells = cell_len(name)
+        if cells > room:
+            cells = cell_len(short_company(name, room))
+        need = max(need, cells)
+    return Widths(when, min(need, room), owner)
+
+
+def item_prompt(item: TodayItem, widths: Widths | int, *, show_owner: bool) -> Text:
+    """One line: when, account name, what. Untrusted text is cleaned and never markup.
+
+    ``widths``: the columns' (:func:`column_widths`), or the name's alone."""
+    if isinstance(widths, int):
+        widths = Widths(name=widths)
     line = Text(no_wrap=True, overflow="ellipsis")
-    line.append(fit_cells(item.when, WHEN_WIDTH), style=_WHEN_STYLE.get(item.kind, "dim"))
+    line.append(fit_cells(item.when, widths.when), style=_WHEN_STYLE.get(item.kind, "dim"))
     line.append("  ")
-    name = short_company(clean(item.account_name), name_width)  # ㈱ rather than a cut name
-    line.append(fit_cells(name or "—", name_width), style="bold")
+    name = short_company(clean(item.account_name), widths.name)  # ㈱ rather than a cut name
+    line.append(fit_cells(name or "—", widths.name), style="bold")
     line.append("  ")
     if show_owner:
-        owner = t("today.owner", owner=clean(item.owner)) if item.owner else ""
-        line.append(fit_cells(owner, OWNER_WIDTH) + "  ", style="dim")
+        line.append(fit_cells(_owner(item), widths.owner) + "  ", style="dim")
     if item.section == "alerts":
         # The ARR at stake first: alerts are ranked by it after severity.
         arr = short_money(int(item.details.get("arr") or 0), str(item.details.get("currency")))
@@ -131,7 +178,7 @@ class TodayScreen(BookScreen):
         self.digest: TodayDigest | None = None
         self._items: dict[str, TodayItem] = {}
         self._pending = False
-        self._name_width = 0
+        self._widths = Widths()
         self._bound_section: str | None = None
         self._expanded: set[str] = set()
         """Sections opened in full (Enter on their "… and N more" line)."""
@@ -168,7 +215,7 @@ class TodayScreen(BookScreen):
 
     def on_resize(self, event: events.Resize) -> None:
         if (
-            self._width_for(event.size.width) != self._name_width
+            self._widths_for(event.size.width) != self._widths
             or self._cap_for(event.size.height) != self._cap
         ):
             self.rebuild()
@@ -179,15 +226,19 @@ class TodayScreen(BookScreen):
         screen, so 26 alerts never push the renewals out of sight."""
         return max(MIN_PER_SECTION, (screen_height - SECTION_CHROME) // len(SECTIONS))
 
-    @staticmethod
-    def _width_for(screen_width: int) -> int:
-        return 28 if screen_width >= 100 else 20
+    def _widths_for(self, screen_width: int) -> Widths:
+        """The columns for every line a section may show (not only those on screen now:
+        the columns stay put as lines are done, snoozed or shown in full)."""
+        if self.digest is None:
+            return self._widths
+        items = (i for _, section in self.digest.sections() for i in section[:MAX_PER_SECTION])
+        return column_widths(items, screen_width, show_owner=self.digest.everyone)
 
     def rebuild(self) -> None:
         """Recompute the digest; the cursor stays on its line, or the next one if it left."""
         digest = build_today(self.workspace, clock.today(), everyone=self.everyone)
         self.digest = digest
-        self._name_width = self._width_for(self.size.width or self.app.size.width)
+        self._widths = self._widths_for(self.size.width or self.app.size.width)
         self._cap = self._cap_for(self.size.height or self.app.size.height)
         lst = self.lines
         keep = self.current
@@ -215,7 +266,7 @@ class TodayScreen(BookScreen):
             cap = MAX_PER_SECTION if section in self._expanded else self._cap
             for item in section_items[:cap]:
                 items[item.id] = item
-                prompt = item_prompt(item, self._name_width, show_owner=digest.everyone)
+                prompt = item_prompt(item, self._widths, show_owner=digest.everyone)
                 options.append(Option(prompt, id=item.id))
             hidden = len(section_items) - cap
             if hidden > 0:

@@ -4,12 +4,22 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+from rich.cells import cell_len
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
 from cstui.app import CSApp, create_app
 from cstui.domain.alerts import Alert
-from cstui.screens.today import TodayList, TodayScreen, item_prompt
+from cstui.screens.today import (
+    NAME_LEAST,
+    TEXT_LEAST,
+    TodayList,
+    TodayScreen,
+    column_widths,
+    item_prompt,
+)
+from cstui.ui.names import short_company
 from cstui.workspace import Workspace
 from cstui.workspace.today import TodayItem, section_title
 
@@ -199,3 +209,51 @@ def test_a_long_legal_form_is_abbreviated_rather_than_cutting_the_name() -> None
     assert "…" not in line
     short = item_prompt(item, 24, show_owner=False).plain
     assert "株式会社みなと精密工業" in short  # fits: shown as written
+
+
+@pytest.mark.parametrize(
+    ("lang", "size"), [("en", (80, 24)), ("ja", (80, 24)), ("en", (160, 45)), ("ja", (160, 45))]
+)
+async def test_names_get_the_room_the_other_columns_leave(
+    demo_ws: Workspace, lang: str, size: tuple[int, int]
+) -> None:
+    """At 80 columns names were cut at 20 cells while the "when" column held blanks."""
+    demo_ws.refresh_health()
+    app = create_app(demo_ws, lang=lang, poll=False, rescore=False)
+    async with app.run_test(size=size) as pilot:
+        screen = await open_today(app, pilot)
+        assert screen.digest is not None
+        shown = [o for o in screen.lines.options if o.id in screen._items]
+        assert len(shown) >= 8
+        when = max(cell_len(screen._items[o.id or ""].when) for o in shown)
+        for option in shown:
+            plain = str(option.prompt)
+            item = screen._items[option.id or ""]
+            name = item.account_name
+            if size[0] >= 160:
+                assert name in plain  # as written
+            else:  # whole, ㈱ for 株式会社 at most
+                name = name if name in plain else short_company(name, 0)
+                assert name in plain, plain
+            # The name right after the longest "when" and its two spaces...
+            assert cell_len(plain[: plain.index(name)]) == when + 2, plain
+            if item.section != "alerts":  # ...and what to do keeps its room
+                assert cell_len(plain) - cell_len(item.text) <= size[0] - 2 - TEXT_LEAST
+
+
+def test_a_long_name_leaves_the_text_its_room() -> None:
+    item = TodayItem(
+        section="tasks",
+        kind="overdue",
+        ref="t-1",
+        account_id="a-1",
+        account_name="Very Long Holdings International Incorporated of Somewhere",
+        date=date(2026, 4, 2),
+        when="3d overdue",
+        text="Send the renewal quote",
+    )
+    widths = column_widths([item], 80, show_owner=False)
+    assert widths.when == len("3d overdue")
+    assert widths.name == 80 - 2 - widths.when - 4 - TEXT_LEAST
+    assert column_widths([item], 40, show_owner=False).name == NAME_LEAST
+    assert column_widths([item], 200, show_owner=True).name == len(item.account_name)
