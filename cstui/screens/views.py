@@ -31,15 +31,27 @@ def view_label(view: SavedView) -> str:
     return t(view.name) if view.builtin else clean(view.name)
 
 
+class ViewList(OptionList):
+    """The views, with ``j``/``k``/``g``/``G`` bound to the list's own cursor actions: bound
+    on the dialog (another action) the ``?`` panel listed them apart from the arrows."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+        Binding("g", "first", "First", show=False),
+        Binding("G", "last", "Last", show=False),
+    ]
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        localize_bindings(self)
+
+
 class ViewPicker(UsesWorkspace, Dialog[SavedView | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "key.cancel"),
         Binding("e", "rename", "key.views.rename"),
         Binding("d", "delete", "key.views.delete"),
-        Binding("j", "move('cursor_down')", "Down", show=False),
-        Binding("k", "move('cursor_up')", "Up", show=False),
-        Binding("g", "move('first')", "First", show=False),
-        Binding("G", "move('last')", "Last", show=False),
     ]
     CSS_PATH = "views.tcss"
 
@@ -56,7 +68,7 @@ class ViewPicker(UsesWorkspace, Dialog[SavedView | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="views-dialog", classes="dialog"):
             yield Label(t("views.title"), markup=False)
-            yield OptionList(id="views-list")
+            yield ViewList(id="views-list")
         yield KeyFooter()
 
     def on_mount(self) -> None:
@@ -91,9 +103,6 @@ class ViewPicker(UsesWorkspace, Dialog[SavedView | None]):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(self.views[int(event.option.id or 0)])
-
-    def action_move(self, action: str) -> None:
-        getattr(self.query_one(OptionList), f"action_{action}")()
 
     def _own(self) -> SavedView | None:
         view = self.current

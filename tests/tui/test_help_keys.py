@@ -208,6 +208,32 @@ async def test_the_views_dialog_offers_the_keys(demo_ws: Workspace) -> None:
         assert "j Down" in text
 
 
+async def test_the_views_dialog_lists_letter_and_arrow_keys_together(demo_ws: Workspace) -> None:
+    """j/k/g/G were the dialog's own keys (another action), listed apart from ↓/↑/Home/End."""
+    app = _app(demo_ws)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await _settle(pilot)
+        await pilot.press("v")
+        await _settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, ViewPicker)
+        await pilot.press("j", "j")
+        await _settle(pilot)
+        assert dialog.current is dialog.views[2]
+        await pilot.press("G")
+        await _settle(pilot)
+        assert dialog.current is dialog.views[-1]
+        await pilot.press("k", "g")
+        await _settle(pilot)
+        assert dialog.current is dialog.views[0]
+        await pilot.press("question_mark")
+        await _settle(pilot)
+        lines = _panel_text(app).splitlines()
+        for together in ("↑ k Up", "↓ j Down", "home g First", "end G Last"):
+            assert together in lines, together
+        assert [line for line in lines if line in ("j Down", "k Up", "g First", "G Last")] == []
+
+
 @pytest.mark.parametrize("lang", ["en", "ja"])
 async def test_a_form_shows_one_help_key_and_it_works(demo_ws: Workspace, lang: str) -> None:
     """Under a form (its text field takes "?") the footer said "? Keys  F1 Keys"."""
