@@ -134,6 +134,8 @@ class RenewalsScreen(BookScreen):
     def __init__(self) -> None:
         super().__init__()
         self.months: list[MonthLine] = []
+        self._all_renewals: list[Renewal] = []
+        """Every month's renewals: the lower table's columns are sized from all of them."""
         self._names: dict[str, str] = {}
         self._bands: dict[str, str] = {}
 
@@ -174,7 +176,13 @@ class RenewalsScreen(BookScreen):
             ),
             Column("due", t("book.renew.col.date"), 10, lambda r: r.due.isoformat(), priority=9),
             Column(
-                "arr", t("col.arr"), 9, lambda r: short_money(r.arr_due, r.currency), "right", 8
+                "arr",
+                t("col.arr"),
+                9,
+                lambda r: short_money(r.arr_due, r.currency),
+                "right",
+                8,
+                measure_key=lambda r: (r.arr_due, r.currency),
             ),
             Column(
                 "forecast",
@@ -185,9 +193,24 @@ class RenewalsScreen(BookScreen):
                     style=FORECAST_STYLE.get(r.forecast.value, ""),
                 ),
                 priority=7,
+                measure_key=lambda r: r.forecast,
             ),
-            Column("band", t("col.health"), 8, band, priority=5),
-            Column("outcome", t("book.renew.col.outcome"), 20, outcome, priority=6),
+            Column(
+                "band",
+                t("col.health"),
+                8,
+                band,
+                priority=5,
+                measure_key=lambda r: self._bands.get(r.account_id),
+            ),
+            Column(
+                "outcome",
+                t("book.renew.col.outcome"),
+                20,
+                outcome,
+                priority=6,
+                measure_key=lambda r: (r.outcome, r.churn_reason, r.new_arr, r.arr_due, r.currency),
+            ),
         ]
 
     def compose(self) -> ComposeResult:
@@ -208,6 +231,7 @@ class RenewalsScreen(BookScreen):
         ]
         overdue = overdue_line(ws.renewals(), first)
         self.months = ([overdue] if overdue.renewals else []) + rows
+        self._all_renewals = [r for m in self.months for r in m.renewals]
         self._names = {a.id: clean(a.name) for a in ws.accounts()}
         self._bands = {r.id: r.band for r in ws.portfolio()}
         this_month = f"{first.year}-{first.month:02d}"
@@ -227,7 +251,7 @@ class RenewalsScreen(BookScreen):
     def _show_month(self) -> None:
         month = self.month
         renewals = month.renewals if month else []
-        self.list_table.set_rows(renewals)
+        self.list_table.set_rows(renewals, sized_by=self._all_renewals)
         title = (
             t("book.renew.month", month=month.label, n=len(renewals), due=per_currency(month.due))
             if month

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, Protocol, TypeVar
 
@@ -79,6 +79,9 @@ class Column(Generic[RowT]):
     shorten: Callable[[str, int], str] | None = None
     """For a plain cell longer than its width: a shorter way to say it (e.g. ㈱ for
     株式会社), tried before the cut with an ellipsis."""
+    measure_key: Callable[[RowT], Hashable] | None = None
+    """Rows with equal keys have equal cells: a measured table makes one cell per key (one
+    per forecast, not per renewal), which keeps measuring a whole book's rows cheap."""
 
     def least(self) -> int:
         """Its width, but never less than its header: a cut header names no column."""
@@ -169,6 +172,8 @@ class AccountTable(ScrollView, Generic[RowT], can_focus=True):
         self._measures: dict[int, tuple[Sequence[RowT], dict[str, int]]] = {}
         """Measures of row lists shown before (a month shown again), by the list's id."""
         self._rows: Sequence[RowT] = []
+        self._sized_by: Sequence[RowT] | None = None
+        """The rows a measured table sizes its columns from, when not the ones shown."""
         self._cursor = 0
         self._cache: dict[tuple[str, int, bool], Strip] = {}
         self._cells: dict[tuple[object, ...], list[Segment]] = {}
@@ -187,6 +192,11 @@ class AccountTable(ScrollView, Generic[RowT], can_focus=True):
         return self._rows
 
     @property
+    def sized_rows(self) -> Sequence[RowT]:
+        """The rows a measured table sizes its columns from: those shown, or ``sized_by``."""
+        return self._rows if self._sized_by is None else self._sized_by
+
+    @property
     def cursor(self) -> int:
         return self._cursor
 
@@ -194,18 +204,27 @@ class AccountTable(ScrollView, Generic[RowT], can_focus=True):
     def current_id(self) -> str | None:
         return self._rows[self._cursor].id if self._rows else None
 
-    def set_rows(self, rows: Sequence[RowT], *, keep_id: str | None = None) -> None:
+    def set_rows(
+        self,
+        rows: Sequence[RowT],
+        *,
+        keep_id: str | None = None,
+        sized_by: Sequence[RowT] | None = None,
+    ) -> None:
         """Replace the rows; the cursor stays on ``keep_id`` (or the current row) if still there.
 
         A measured table measures a list once: a list changed in place is shown again
-        with :meth:`refresh_rows`, or passed as a new list.
+        with :meth:`refresh_rows`, or passed as a new list. ``sized_by``: measure these
+        rows instead (all the months' renewals for one month's), so the columns keep their
+        place when the rows shown change.
         """
         keep = keep_id if keep_id is not None else self.current_id
         self._rows = rows
+        self._sized_by = sized_by
         self._painted = asyncio.Event()
         self._cache.clear()
         if self._measure:
-            measured = self._measured_of(rows)
+            measured = self._measured_of(self.sized_rows)
             if measured != self._measured:
                 self._measured = measured
                 self._layout_width = -1
@@ -261,7 +280,7 @@ class AccountTable(ScrollView, Generic[RowT], can_focus=True):
         self._cache.clear()
         if self._measure:
             self._measures.clear()
-            self._measured = self._measured_of(self._rows)
+            self._measured = self._measured_of(self.sized_rows)
             self._layout_width = -1
         self.refresh()
 
@@ -276,7 +295,11 @@ class AccountTable(ScrollView, Generic[RowT], can_focus=True):
         for col in self._all_columns:
             cell = col.cell
             seen: set[str] = set()
-            for row in rows:
+            each = rows
+            if col.measure_key is not None:
+                key = col.measure_key
+                each = list({key(row): row for row in rows}.values())
+            for row in each:
                 content = cell(row)
                 seen.add(content if isinstance(content, str) else content.plain)
             widest[col.key] = max((cell_len(clean(text)) for text in seen), default=0)

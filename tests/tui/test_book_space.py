@@ -89,7 +89,8 @@ def assert_nothing_cut(
 ) -> None:
     """No header and no value is cut, the ``name`` column aside (it takes what is left:
     never more than its longest value, and only less when the screen has no more; with
-    ``room``, the screen has enough for every name)."""
+    ``room``, the screen has enough for every name). Longest among the rows the table is
+    sized from: a month's renewals are sized from every month's, so columns stay put."""
     layout = _layout(table)
     width = table.scrollable_content_region.width
     lines = _lines(table)
@@ -106,7 +107,8 @@ def assert_nothing_cut(
         return
     widths = dict((c.key, w) for c, w in layout)
     column = next(c for c, _ in layout if c.key == name)
-    longest = max([cell_len(_plain(column.cell(r))) for r in table.rows] + [cell_len(column.label)])
+    sized = table.sized_rows
+    longest = max([cell_len(_plain(column.cell(r))) for r in sized] + [cell_len(column.label)])
     assert widths[name] <= longest  # no blank column of a name
     if room:
         assert widths[name] == longest

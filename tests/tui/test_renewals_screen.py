@@ -134,3 +134,28 @@ async def test_renewals_in_japanese_at_80x24(demo_ws: Workspace) -> None:
         assert screen.month_table.size.height >= 5
         assert screen.list_table.size.height >= 3
         assert screen.month_table.size.width <= 80
+
+
+@pytest.mark.parametrize(("lang", "size"), [("en", (80, 24)), ("en", (120, 40)), ("ja", (80, 24))])
+async def test_the_renewal_columns_stay_put_as_the_month_changes(
+    demo_ws: Workspace, lang: str, size: tuple[int, int]
+) -> None:
+    """The lower table was sized from the month shown: its columns moved with the cursor."""
+    app = create_app(demo_ws, lang=lang, poll=False, rescore=False)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        await pilot.press("N")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, RenewalsScreen)
+        headers: dict[str, str] = {}
+        await pilot.press("g")
+        for _ in screen.months:
+            await pilot.pause()
+            month = screen.month
+            assert month is not None
+            if month.renewals:
+                headers[month.id] = screen.list_table.render_line(0).text
+            await pilot.press("j")
+        assert len(headers) > 3
+        assert len(set(headers.values())) == 1, headers
