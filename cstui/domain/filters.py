@@ -185,7 +185,8 @@ def _one_keyword(key: str, value: str, me: str) -> Predicate:
     by_letter = {letter.casefold(): name for name, letter in FLAG_LETTERS.items()}
     value = by_letter.get(value, value)
     if value not in FLAG_RULES:
-        known = ", ".join(f"{FLAG_LETTERS.get(f, '?')} {f}" for f in FLAG_RULES)
+        # A no-break space: a wrapped message keeps each letter with its name.
+        known = ", ".join(f"{FLAG_LETTERS.get(f, '?')}\u00a0{f}" for f in FLAG_RULES)
         raise FilterError(msg("filter.error.not_flag", term=f"flag:{value}", known=known))
     return lambda r: value in r.flags
 

@@ -35,10 +35,12 @@ from cstui.domain.portfolio import (
     sort_rows,
 )
 from cstui.i18n import humanize, short_money, t
+from cstui.sanitize import clean
 from cstui.ui.access import UsesWorkspace, on_workspace_change, workspace_app
 from cstui.ui.footer import KeyFooter
 from cstui.ui.localize import localize_bindings
 from cstui.ui.names import short_company
+from cstui.ui.wrap import Wrapped
 from cstui.widgets.account_table import MOVES, AccountTable, Column, move_focused_table
 from cstui.widgets.filter_input import FilterInput
 from cstui.workspace import SavedView, WorkspaceEvent
@@ -272,7 +274,8 @@ class PortfolioScreen(UsesWorkspace, Screen[None]):
         self._filtered = (book, self.query_text, rows)
         error = self.query_one("#portfolio-filter-error", Static)
         if query.errors:
-            error.update("⚠ " + "  ".join(query.errors))
+            # Wrapped: no break inside "E touchpoint-missed", nor before a 。 (ui/wrap.py).
+            error.update(Wrapped(clean("⚠ " + "  ".join(query.errors))))
             error.display = True
         elif not rows and self.query_text.strip():
             # An empty table is not an answer: say the filter matched nothing.

@@ -7,7 +7,8 @@ that decides where long text breaks:
 
 * a line may break at a space (the space is dropped) or between two characters when one of
   them is wide (Japanese, Chinese, full-width forms); never inside a Latin word unless the
-  word alone is wider than the line;
+  word alone is wider than the line, nor at a no-break space (:data:`NO_BREAK`: "E
+  touchpoint-missed" in a list of flags stays one item);
 * no line starts with closing punctuation, a small kana, the long vowel mark or an
   iteration mark (:data:`NO_START`), and no line ends with an opening bracket or quote
   (:data:`NO_END`): the break moves back to the last place both rules allow, which pulls
@@ -45,11 +46,14 @@ NO_START: frozenset[str] = frozenset(
 kana, the long vowel mark and iteration marks."""
 NO_END: frozenset[str] = frozenset("（〔［｛〈《「『【〘〖〝‘“｟«([{")
 """Characters a line must not end with: opening brackets and quotes."""
+NO_BREAK: frozenset[str] = frozenset("\u00a0\u2007\u202f")
+"""No-break spaces: shown as spaces, never broken at nor next to (Textual and Rich break at
+them as at any space)."""
 
 
 def _breakable(prev: str, char: str) -> bool:
     """Whether a line may break between ``prev`` and ``char`` (spaces aside)."""
-    if char in NO_START or prev in NO_END:
+    if char in NO_START or prev in NO_END or char in NO_BREAK or prev in NO_BREAK:
         return False
     if prev.isspace():
         return True
@@ -96,7 +100,7 @@ def _paragraph_spans(
         cells = get_character_cell_size(char)
         if i > line and _breakable(text[i - 1], char):
             last_break = i
-        if used + cells <= width or i == line or char.isspace():
+        if used + cells <= width or i == line or (char.isspace() and char not in NO_BREAK):
             used += cells  # spaces may hang past the edge: a break drops them
             i += 1
             continue

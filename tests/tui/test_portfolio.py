@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
+import pytest
+from textual.geometry import Region
 from textual.widgets import Input, Static
 
 from cstui.app import CSApp, create_app
-from cstui.domain.filters import parse
+from cstui.domain.filters import FLAG_LETTERS, parse
 from cstui.screens.portfolio import PortfolioScreen
 from cstui.widgets.account_table import AccountTable
 from cstui.workspace import Workspace
@@ -71,6 +75,26 @@ async def test_a_filter_error_is_in_japanese_under_ja(demo_ws: Workspace) -> Non
             assert expected in shown
             assert "needs" not in shown
             assert "is not a" not in shown
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+async def test_a_flag_error_keeps_each_letter_with_its_name(demo_ws: Workspace, lang: str) -> None:
+    """At 80 columns the list of flags broke "E touchpoint-missed" into "E" and the name."""
+    demo_ws.refresh_health()
+    app = create_app(demo_ws, lang=lang, poll=False, rescore=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("slash")
+        app.screen.query_one("#portfolio-filter", Input).value = "flag:x"
+        await pilot.pause()
+        error = app.screen.query_one("#portfolio-filter-error")
+        lines = [
+            strip.text.replace("\u00a0", " ").strip()
+            for strip in error.render_lines(Region(0, 0, error.size.width, error.size.height))
+        ]
+        assert len([line for line in lines if line]) > 1  # it does wrap at 80 columns
+        for name, letter in FLAG_LETTERS.items():
+            assert any(f"{letter} {name}" in line for line in lines), (letter, lines)
+        assert not any(re.search(r"(^|, )[A-Z]$", line) for line in lines), lines
 
 
 async def test_japanese_free_text_and_renewal_term(demo_ws: Workspace) -> None:

@@ -49,7 +49,8 @@ def test_the_flag_letter_shown_in_the_column_is_accepted() -> None:
     for letter in ("C", "c"):
         assert [r.id for r in parse(f"flag:{letter}").apply(rows)] == ["a"]
     error = parse("flag:Z").errors[0]
-    assert all(f"{letter} {name}" in error for name, letter in FLAG_LETTERS.items())
+    # A no-break space: a wrapped message never parts a letter from its name.
+    assert all(f"{letter}\u00a0{name}" in error for name, letter in FLAG_LETTERS.items())
 
 
 def test_an_unknown_term_lists_every_term() -> None:
@@ -101,7 +102,7 @@ def test_every_error_is_worded_in_the_ui_language() -> None:
         words = ("needs", "is not", "cannot", "Unknown", "use one", "free text")
         assert not any(word in ja for word in words), ja
     assert "90d" in japanese[1]
-    assert all(f"{letter} {name}" in japanese[10] for name, letter in FLAG_LETTERS.items())
+    assert all(f"{letter}\u00a0{name}" in japanese[10] for name, letter in FLAG_LETTERS.items())
     assert all(f"{k}:" in japanese[5] for k in KEYWORDS)
 
 

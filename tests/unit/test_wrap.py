@@ -132,3 +132,19 @@ def test_hanging_indent_counts_spaces_and_a_bullet() -> None:
     assert hanging_indent("  · item") == 4
     assert hanging_indent("⚑ flag") == 2
     assert hanging_indent("-5 points") == 0  # a minus sign, not a bullet
+
+
+def test_a_no_break_space_keeps_a_letter_with_its_name_at_every_width() -> None:
+    pairs = ["C\u00a0champion-left", "U\u00a0usage-drop", "E\u00a0touchpoint-missed"]
+    text = "「flag:x」はフラグではありません。文字か名前で指定してください: " + ", ".join(pairs)
+
+    def together(lines: list[str]) -> bool:
+        return all(any(pair in line for line in lines) for pair in pairs)
+
+    # Rich breaks at a no-break space as at any other.
+    assert not all(together(_rich_lines(text, width)) for width in range(20, 100))
+    for width in range(20, 100):
+        lines = wrap(text, width)
+        assert together(lines), (width, lines)
+        assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+    assert wrap("C\u00a0champion-left", 5) == ["C\u00a0cha", "mpion", "-left"]  # no room: cut
