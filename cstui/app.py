@@ -546,6 +546,10 @@ class CSApp(WorkspaceApp):
                 ws.poll()  # a process that just finished left nothing to do
                 if ws.health_is_current():
                     return
+                some = ws.accounts_to_score()
+                if some is not None:  # scored for the day but for a few (an import's)
+                    ws.refresh_health(sorted(some))
+                    return
                 # Parsing the big tables (activities, usage) is the slow part of a large
                 # book: do it off the event loop so keys keep working, then score in small
                 # chunks on it.

@@ -662,11 +662,30 @@ class Health(Onboarding, SuccessPlans):
             self.poll()
             if self.health_is_current(as_of):
                 return False
+            some = self.accounts_to_score(as_of)
+            if some is not None:  # the book is scored for the day but for these
+                self.refresh_health(sorted(some), as_of=as_of, quiet=quiet)
+                return True
             self.refresh_health(as_of=as_of, quiet=quiet)
             self.empty_old_months(as_of or clock.today())
             return True
         finally:
             lock.release()
+
+    def accounts_to_score(self, as_of: date | None = None) -> set[str] | None:
+        """When every stored summary is of the day and the model, the accounts still to
+        score: those with none (created by an import or a sync) or with an input written
+        after theirs. None: the book is not scored for the day (score every account). An
+        import of one account made the next start rescore the whole book (at 50,000
+        accounts ~11 s of CPU)."""
+        iso, model = (as_of or clock.today()).isoformat(), self.health_model_id
+        summaries = self._health_summaries()
+        if not summaries or any(
+            s.get("as_of") != iso or s.get("model") != model for s in summaries.values()
+        ):
+            return None
+        live = {r["id"] for r in self.store.scan(Table.ACCOUNTS) if not r.get("_deleted")}
+        return (live - summaries.keys()) | (self._stale_health() & live)
 
     def empty_old_months(self, day: date) -> int:
         """Purge the month tables older than the months kept (``KEEP_MONTHS``), as the
