@@ -19,7 +19,15 @@ from typing import Any
 
 import click
 
-from cstui.cli.common import Command, data_dir_option, fail, no_data, team_option
+from cstui.cli.common import (
+    Command,
+    data_dir_option,
+    fail,
+    keep_rows_for,
+    no_data,
+    rows_version,
+    team_option,
+)
 from cstui.cli.jsonout import emit
 from cstui.exitcodes import (
     EXIT_ACTION,
@@ -359,6 +367,7 @@ def sync(
         fail(str(exc), EXIT_STORAGE if isinstance(exc, StorageError) else EXIT_DATA)
         return
     code = EXIT_ERROR  # until a run says otherwise: nothing is checkpointed
+    rows = rows_version(store)
     hub = has_hub(folder) and not crm_only and scratch is None
     crm = not hub_only and (not hub or config.crm_configured(adapter_name) or crm_only)
     if hub_only and not hub:
@@ -385,6 +394,8 @@ def sync(
         store.close(checkpoint=code in (EXIT_OK, EXIT_PARTIAL, EXIT_ACTION) and not dry_run)
         if scratch is not None:
             scratch.cleanup()
+        elif rows_version(store) != rows:  # a pull folded in: the next start reads rows
+            keep_rows_for(folder, team=team)
     sys.exit(code)
 
 

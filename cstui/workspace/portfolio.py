@@ -428,6 +428,11 @@ class Portfolio(Renewals):
         self._rows_kept = None if rescored else key  # kept again for the summaries now
         return rows
 
+    @property
+    def rows_built(self) -> bool:
+        """Whether this process holds the rows (built or read): its close keeps them."""
+        return self._rows is not None
+
     def close(self) -> None:
         """Close, and keep the rows for the next start when the snapshot left (folded on
         closing or not) and its journal hold exactly what they show (no teammate's change
