@@ -185,6 +185,33 @@ class LightAccount(NamedTuple):
         return light
 
 
+class LightRenewingAccount(NamedTuple):
+    """What the renewals read of an account (``renewals.RenewingAccount``): the renewals
+    screen reads the whole book's, where a model each took 1.8 s and 300 MB at 50,000."""
+
+    id: str
+    stage: Stage
+    contract_start: date | None
+    renewal_date: date | None
+    arr: int
+    currency: str
+
+    @classmethod
+    def from_record(cls, r: Mapping[str, Any]) -> LightRenewingAccount:
+        light: LightRenewingAccount = _new(
+            cls,
+            (
+                r["id"],
+                _STAGES[r.get("stage", "onboarding")],
+                _opt_day(r.get("contract_start")),
+                _opt_day(r.get("renewal_date")),
+                r.get("arr", 0),
+                r.get("currency", "JPY"),
+            ),
+        )
+        return light
+
+
 class LightSnapshot(NamedTuple):
     date: date
     logins: int

@@ -250,13 +250,33 @@ def check_outcome(renewal: Renewal, reasons: Sequence[str]) -> dict[str, list[st
     return problems
 
 
+class RenewingAccount(Protocol):
+    """What the renewals read of an account: an :class:`Account`, or a light record of it
+    (:class:`cstui.domain.light.LightRenewingAccount`) for a pass over the whole book."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def stage(self) -> Stage: ...
+    @property
+    def contract_start(self) -> date | None: ...
+    @property
+    def renewal_date(self) -> date | None: ...
+    @property
+    def arr(self) -> int: ...
+    @property
+    def currency(self) -> str: ...
+
+
 def implied_renewals(
-    accounts: Iterable[Account],
+    accounts: Iterable[RenewingAccount],
     recorded: Iterable[Renewal],
     *,
     bands: Mapping[str, str] | None = None,
     today: date | None = None,
     history: Iterable[AccountChange] = (),
+    since: date | None = None,
+    until: date | None = None,
 ) -> list[Renewal]:
     """Renewals nobody recorded but the accounts imply (``implied=True``, never stored).
 
@@ -268,6 +288,9 @@ def implied_renewals(
       renewed (yearly terms assumed; none after ``today``);
     - a churned account with no churn recorded: churned at its renewal date (the contract's
       end) with no reason.
+
+    ``since`` / ``until``: only those due in that window, and the open ones due before it
+    (a screen showing some months: the anniversaries of every year back are not made).
     """
     seen: dict[str, set[date]] = {}
     churn_recorded: set[str] = set()
@@ -290,7 +313,11 @@ def implied_renewals(
             "implied": True,
         }
         due = a.renewal_date
-        if a.stage is Stage.CHURNED:
+        if (until is not None and due >= until) or (
+            since is not None and due < since and a.stage is Stage.CHURNED
+        ):
+            pass  # outside the window (an open next renewal before it is overdue: kept)
+        elif a.stage is Stage.CHURNED:
             if a.id not in churn_recorded and due not in dates:
                 out.append(
                     Renewal(
@@ -310,8 +337,12 @@ def implied_renewals(
         if a.contract_start is None:
             continue
         past = add_years(due, -1)
-        while past > a.contract_start:
-            if past not in dates and (today is None or past <= today):
+        while past > a.contract_start and (since is None or past >= since):
+            if (
+                past not in dates
+                and (today is None or past <= today)
+                and (until is None or past < until)
+            ):
                 held = arr_on(a, past, by_account.get(a.id, ()), changes.get(a.id, ()))
                 out.append(
                     Renewal(
@@ -494,7 +525,7 @@ def _churn_days(renewals: Iterable[Renewal]) -> dict[str, date]:
 
 
 def arr_on(
-    account: Account,
+    account: RenewingAccount,
     day: date,
     recorded: Sequence[Renewal],
     history: Iterable[AccountChange] = (),

@@ -226,14 +226,15 @@ class RenewalsScreen(BookScreen):
         today = clock.today()
         first = today.replace(day=1)
         past = add_months(first, -PAST_MONTHS)
-        rows = [
-            month_line(m) for m in ws.renewals_by_month(past, PAST_MONTHS + MONTHS, open_from=first)
-        ]
-        overdue = overdue_line(ws.renewals(), first)
+        book = ws.portfolio()  # names and bands from the rows, not a model per account
+        self._names = {r.id: clean(r.name) for r in book}
+        self._bands = {r.id: r.band for r in book}
+        shown = ws.renewals_between(past, add_months(first, MONTHS), self._bands)
+        months = ws.renewals_by_month(past, PAST_MONTHS + MONTHS, open_from=first, renewals=shown)
+        rows = [month_line(m) for m in months]
+        overdue = overdue_line(shown, first)
         self.months = ([overdue] if overdue.renewals else []) + rows
         self._all_renewals = [r for m in self.months for r in m.renewals]
-        self._names = {a.id: clean(a.name) for a in ws.accounts()}
-        self._bands = {r.id: r.band for r in ws.portfolio()}
         this_month = f"{first.year}-{first.month:02d}"
         keep = self.month_table.current_id or (this_month if rows else None)
         self.month_table.set_rows(self.months, keep_id=keep)

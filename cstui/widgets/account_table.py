@@ -220,7 +220,10 @@ class AccountTable(ScrollView, Generic[RowT], can_focus=True):
         """
         keep = keep_id if keep_id is not None else self.current_id
         self._rows = rows
-        self._sized_by = sized_by
+        previous, self._sized_by = self._sized_by, sized_by
+        if previous is not None and previous is not sized_by:
+            # Rebuilt (the renewals after an edit): its measure would keep the old rows.
+            self._measures.pop(id(previous), None)
         self._painted = asyncio.Event()
         self._cache.clear()
         if self._measure:

@@ -431,15 +431,50 @@ class Renewals(Health):
         months: int = 12,
         slice: str = "all",
         open_from: date | None = None,
+        renewals: list[Renewal] | None = None,
     ) -> list[kpi.MonthRow]:
         """The renewals screen: ``months`` rows from ``start``'s month (default: this month);
-        open renewals due before ``open_from`` are left to the overdue line."""
+        open renewals due before ``open_from`` are left to the overdue line. ``renewals``:
+        the book's already read (:meth:`renewals_between`), else :meth:`renewals`."""
         from cstui.domain import renewals as kpi
 
-        keep = self._slice(slice)
-        ids = {a.id for a in self.accounts() if keep(a)}
-        items = [r for r in self.renewals() if r.account_id in ids]
+        items = self.renewals() if renewals is None else renewals
+        if slice != "all":
+            keep = self._slice(slice)
+            ids = {a.id for a in self.accounts() if keep(a)}
+            items = [r for r in items if r.account_id in ids]
         return kpi.renewals_by_month(items, start or clock.today(), months, open_from)
+
+    def renewals_between(self, start: date, end: date, bands: Mapping[str, str]) -> list[Renewal]:
+        """What :meth:`renewals` gives of the book due from ``start`` until ``end`` and the
+        open ones due before ``start`` (overdue), by due date, read from the stored records
+        as they stream by: no model of an account is made, and none is kept. ``bands``: each
+        account's band now (the portfolio's rows have them). The renewals screen read the
+        whole book through the models: at 50,000 accounts 4.5 s and 520 MB more for the
+        session, and 3 s again after each edit on it."""
+        from cstui.domain import renewals as kpi
+        from cstui.domain.history import AccountChange
+        from cstui.domain.light import LightRenewingAccount
+        from cstui.domain.models import Renewal
+
+        stream = self.store.stream
+        recorded = [Renewal.from_record(r) for r in stream(Table.RENEWALS)]
+        arr = [  # what the ARR was on a past anniversary (kpi.arr_on) reads
+            AccountChange.from_record(r)
+            for r in stream(Table.ACCOUNT_HISTORY)
+            if r.get("field") == "arr"
+        ]
+        accounts = (LightRenewingAccount.from_record(r) for r in stream(Table.ACCOUNTS))
+        implied = kpi.implied_renewals(
+            accounts, recorded, bands=bands, today=clock.today(), history=arr, since=start,
+            until=end,
+        )  # fmt: skip
+        shown = [
+            r
+            for r in (*recorded, *implied)
+            if start <= r.due < end or (r.outcome is None and r.due < start)
+        ]
+        return sorted(shown, key=lambda r: (r.due, r.account_id))
 
     def _slice(self, slice: str) -> Callable[[Account], bool]:
         from cstui.domain import renewals as kpi

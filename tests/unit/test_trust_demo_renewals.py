@@ -88,3 +88,38 @@ def test_past_months_list_renewed_and_churned_arr_and_leave_open_ones_to_overdue
 def test_the_demo_renewals_screen_data_has_past_outcomes(demo_ws: Workspace) -> None:
     rows = demo_ws.renewals_by_month(date(2026, 8, 1), 3, open_from=date(2026, 11, 1))
     assert any(row.actual for row in rows)
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        (date(2026, 8, 1), date(2027, 11, 1)),  # the screen's: recorded, implied, overdue
+        (date(2024, 1, 1), date(2025, 1, 1)),  # a past year: anniversaries only
+        (date(2026, 11, 1), date(2026, 12, 1)),  # one month
+    ],
+)
+def test_the_screens_window_is_the_books_renewals_in_it(
+    demo_ws: Workspace, start: date, end: date
+) -> None:
+    """The renewals screen reads its months from the stored records as they stream by
+    (``renewals_between``: no model of 50,000 accounts); what it shows is what the book's
+    renewals hold for those months, plus every open one due before them (overdue)."""
+    ws = demo_ws
+    bands = {r.id: r.band for r in ws.portfolio()}
+    ids = sorted(bands)
+    for account_id in ids[:5]:  # an ARR changed twice since: the anniversaries' ARR
+        account = ws.account(account_id)
+        assert account is not None
+        ws.update_account(account_id, {"arr": account.arr + 1_000})
+        ws.update_account(account_id, {"arr": account.arr + 2_000})
+    ws.update_account(ids[5], {"renewal_date": date(2026, 6, 30)})  # overdue, open
+    ws.set_forecast(ids[6], "commit")  # its next renewal recorded
+    want = [
+        r for r in ws.renewals() if start <= r.due < end or (r.outcome is None and r.due < start)
+    ]
+    got = ws.renewals_between(start, end, bands)
+    assert got == want
+    assert any(r.implied for r in got)
+    if start.year == 2026:  # the screen's window holds every kind
+        assert any(not r.implied for r in got)
+        assert any(r.outcome is None and r.due < start for r in got)
