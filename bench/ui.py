@@ -19,6 +19,8 @@ then every ``N // ACCOUNTS_TRIED``-th of the default sort):
   digit's tab active with its pane mounted and laid out), caught in ``App._display``: what
   the user waits for, without what runs after it (the other panes built in the background,
   the tabs' underline animation);
+* ``open_renewals_ms_<n>``: the renewals screen (every month's renewals of the book)
+  pushed until idle, three times in a new app; median;
 * ``*_cpu_ms_<n>``: the same spans in CPU time of
   the process (``time.process_time``): the work done for the key, without the waits
   ``Pilot.pause`` adds (it sleeps until the process looks idle, up to a second, and waits
@@ -165,6 +167,30 @@ async def run_cstui(ws: Any, account_ids: list[str]) -> Run:
         return await _measure(app, pilot, [lambda i=i: AccountScreen(i) for i in account_ids])
 
 
+async def run_renewals(ws: Any, times: int = 3) -> Times:
+    """The renewals screen (the whole book's renewals by month) pushed ``times`` times, each
+    until idle, as ``open`` is timed; popped between."""
+    from cstui.app import create_app
+    from cstui.screens.renewals import RenewalsScreen
+
+    app = create_app(ws, poll=False, rescore=False)
+    out: Times = []
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        for _ in range(times):
+            screen = RenewalsScreen()
+            with Clock() as step:
+                await app.push_screen(screen)
+                await pilot.pause()
+            out.append(step.ms)
+            app.pop_screen()
+            del screen
+            await pilot.pause()
+    return out
+
+
 async def run_baseline(times: int) -> Run:
     from textual.app import App, ComposeResult
     from textual.screen import Screen
@@ -238,6 +264,20 @@ def main(argv: list[str] | None = None) -> int:
                     note=note,
                 )
             )
+    ws.close()
+    renewals = asyncio.run(run_renewals(open_workspace(data)))  # a new app on a new workspace
+    for unit, i in (("ms", 0), ("cpu_ms", 1)):
+        values = [x[i] for x in renewals]
+        metrics.append(
+            Metric(
+                f"open_renewals_{unit}_{n}",
+                statistics.median(values),
+                "ms",
+                statistics.median(x[i] for x in base["open"]),
+                target=100,
+                note=f"median of {len(values)}; max {max(values):.0f}; first {values[0]:.0f}",
+            )
+        )
     title = f"ui: {accounts:,} accounts, {SIZE[0]}x{SIZE[1]} headless; baseline bare Textual"
     report(metrics, as_json=args.json, title=title)
     return 0
