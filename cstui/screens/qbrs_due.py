@@ -102,7 +102,7 @@ class QBRsDueScreen(TableScreen[DueRow]):
 
     def rebuild(self) -> None:
         ws = self.workspace
-        names = {a.id: clean(a.name) for a in ws.accounts()}
+        names = {r.id: clean(r.name) for r in ws.portfolio()}  # no model per account
         rows = []
         for account_id, period, due, status in ws.qbrs_due(clock.today()):
             record = ws.qbr_record(account_id, period)

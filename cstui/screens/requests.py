@@ -185,7 +185,7 @@ class RequestDetail(UsesWorkspace, Dialog[None]):
         if ranked.note:
             accounts.append("\n" + clean(ranked.note_text()), style="not bold dim")
         self.query_one("#req-detail-accounts", Static).update(accounts)
-        names = {a.id: clean(a.name) for a in ws.accounts()}
+        names = {r.id: clean(r.name) for r in ws.portfolio()}  # no model per account
         tasks = sorted(ws.request_tasks(self.request_id), key=lambda x: (x.done, x.title))
         done = sum(1 for x in tasks if x.done)
         self.query_one("#req-detail-tasks-title", Static).update(

@@ -749,7 +749,7 @@ class Health(Onboarding, SuccessPlans):
         else:
             items = [
                 Alert.from_record(r)
-                for r in self.store.scan(Alert.table)
+                for r in self.store.stream(Alert.table)  # the table is not kept parsed
                 if r.get("account_id") in account_ids and not (active_only and r.get("resolved"))
             ]
         if active_only:

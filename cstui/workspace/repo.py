@@ -19,7 +19,7 @@ import pickle
 import subprocess
 import sys
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, Self, TypeVar
@@ -41,6 +41,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 R = TypeVar("R", bound="Record")
+FEW_LOOKUPS = 16
+"""Records looked up one by one before a pass over the table is cheaper (the store parses a
+table after as many lookups by id: ``store.db._FINDS_BEFORE_PARSE``)."""
 M = TypeVar("M", bound="BaseModel")
 Write = tuple[str, str, dict[str, Any] | None]
 """(table, id, values) to put, or values None to delete: one item of :meth:`Repo._write_all`."""
@@ -474,6 +477,17 @@ class Repo:
 
     def _large_book(self) -> bool:
         return self.store.size_hint(Table.ACCOUNTS) >= self.elsewhere_from
+
+    def _records_by_id(self, table: str, ids: Collection[str]) -> dict[str, dict[str, Any]]:
+        """The live records of ``ids`` (those found), none kept: looked up one by one when
+        few, else picked from the table as it streams by (a lookup by id after the
+        store's first few parses the table and keeps it: 50,000 accounts for a screen
+        that names a few hundred). Read them, never mutate them."""
+        if len(ids) <= FEW_LOOKUPS:
+            found = (self.store.peek(table, i, keep=False) for i in ids)
+            return {r["id"]: r for r in found if r is not None and not r.get("_deleted")}
+        wanted = set(ids)
+        return {r["id"]: r for r in self.store.stream(table) if r["id"] in wanted}
 
     def iter_records(self, model: type[R]) -> Iterator[dict[str, Any]]:
         """Raw records without meta fields, for export."""

@@ -171,7 +171,7 @@ def _bucket(task: Task, as_of: date) -> str:
 def _tasks(
     ws: Portfolio, rows: dict[str, PortfolioRow], me: str, everyone: bool, as_of: date
 ) -> tuple[TodayItem, ...]:
-    mine = [task for task in ws.tasks() if everyone or task.owner == me]
+    mine = ws.open_tasks(None if everyone else me)
     mine.sort(
         key=lambda task: (
             _BUCKETS.index(_bucket(task, as_of)),
@@ -288,6 +288,8 @@ def _renewals(rows: list[PortfolioRow], as_of: date) -> tuple[TodayItem, ...]:
 
 def _touch(ws: Portfolio, rows: list[PortfolioRow], as_of: date) -> tuple[TodayItem, ...]:
     cadence = ws.settings.health.cadence
+    never = [r.id for r in rows if r.last_touch is None and r.stage not in CLOSED_STAGES]
+    starts = ws.contract_starts(never)
     due = []
     for row in rows:
         if row.stage in CLOSED_STAGES:
@@ -300,8 +302,7 @@ def _touch(ws: Portfolio, rows: list[PortfolioRow], as_of: date) -> tuple[TodayI
                 continue
             overdue = since - every
         else:
-            account = ws.account(row.id)
-            start = account.contract_start if account else None
+            start = starts.get(row.id)
             overdue = None if start is None else (as_of - start).days - every
         # Unknown (never touched, no start date) sorts as the most overdue.
         rank = -(overdue if overdue is not None else 10**9)

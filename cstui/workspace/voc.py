@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 from cstui import clock, i18n
 from cstui.domain.enums import LoopStatus, Table, TaskSource
 from cstui.i18n import t
-from cstui.workspace.renewals import Renewals
-from cstui.workspace.repo import changed_fields, one_step
+from cstui.workspace.renewals import Renewals, band_map
+from cstui.workspace.repo import HEALTH_TABLE, changed_fields, one_step
 
 if TYPE_CHECKING:  # imported where used: the loop's rules are not needed at start-up
     from cstui.domain import voc
@@ -107,7 +107,7 @@ class Voc(Renewals):
             status = request.status
             if status in (LoopStatus.LISTENING, LoopStatus.ANALYSING):
                 status = LoopStatus.ACTING
-            existing = {t.key for t in self._all(Task) if t.key.startswith(f"voc:{request.id}:")}
+            existing = {t.key for t in self._tasks_keyed(f"voc:{request.id}:")}
             for account_id in request.account_ids:
                 account = self.account(account_id)
                 key = voc.tell_task_key(request.id, account_id)
@@ -139,10 +139,19 @@ class Voc(Renewals):
 
     def request_tasks(self, request_id: str) -> list[Task]:
         """The "tell the customer" tasks of a request, done or not."""
+
+        return self._tasks_keyed(f"voc:{request_id}:")
+
+    def _tasks_keyed(self, prefix: str) -> list[Task]:
+        """The tasks whose key starts with ``prefix``, picked from the stored records as
+        they stream by (a model of every task was made and kept to find a few)."""
         from cstui.domain.models import Task
 
-        prefix = f"voc:{request_id}:"
-        return [t for t in self._all(Task) if t.key.startswith(prefix)]
+        return [
+            Task.from_record(r)
+            for r in self.store.stream(Task.table)
+            if str(r.get("key", "")).startswith(prefix)
+        ]
 
     def request_status(self, request_id: str) -> LoopStatus:
         """The loop status, ``told`` as soon as every tell task of a shipped request is done."""
@@ -178,17 +187,22 @@ class Voc(Renewals):
         """Requests by the ARR of the accounts asking (mixed currencies converted with the
         kpis.toml rates into its report currency), then by ARR at risk (red band)."""
         from cstui.domain import voc
-        from cstui.domain.models import Task
+        from cstui.domain.models import Account
 
-        accounts = {a.id: a for a in self.accounts()}
-        cfg = self.kpi_config
-        tasks = [t for t in self._all(Task) if t.key.startswith("voc:")]
         requests = self.requests()
+        # The accounts asking, not the book's (a model of each of 50,000 accounts and of
+        # every task was made and kept for the requests screen, ~250 MB).
+        asking = {i for r in requests for i in r.account_ids}
+        found = self._records_by_id(Table.ACCOUNTS, asking)
+        accounts = {i: Account.from_record(r) for i, r in found.items()}
+        summaries = self._records_by_id(HEALTH_TABLE, asking)
+        cfg = self.kpi_config
+        tasks = self._tasks_keyed("voc:")
         statuses = {r.id: voc.loop_status(r, tasks) for r in requests}
         return voc.rank_requests(
             requests,
             accounts,
-            self._bands(),
+            band_map(summaries),
             currency=cfg.report_currency,
             rates=cfg.rates,
             statuses=statuses,
