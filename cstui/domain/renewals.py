@@ -541,7 +541,19 @@ def arr_on(
     of ``day`` is the value after the last event on or before it; before the first event it
     was what that event moved from; with no event at all, the account's ARR.
     """
-    moves: list[tuple[date, int, str, int, int]] = [
+    return arr_from_moves(arr_moves(account.id, recorded, history), day, account.arr)
+
+
+ArrMove = tuple[date, int, str, int, int]
+"""(day, 0 for a renewal outcome / 1 for a history change, tie-breaker, from, to)."""
+
+
+def arr_moves(
+    account_id: str, recorded: Sequence[Renewal], history: Iterable[AccountChange] = ()
+) -> list[ArrMove]:
+    """The events that moved the account's ARR, in order (see :func:`arr_on`): made once
+    per account for a report that asks its ARR on many days."""
+    moves: list[ArrMove] = [
         (
             _event_day(r),
             0,
@@ -550,19 +562,25 @@ def arr_on(
             0 if r.outcome is Outcome.CHURNED else (r.arr_due if r.new_arr is None else r.new_arr),
         )
         for r in recorded
-        if r.account_id == account.id and not r.implied and r.outcome
+        if r.account_id == account_id and not r.implied and r.outcome
     ]
     moves += [
         (c.day, 1, c.id, _amount(c.old), _amount(c.new))
-        for c in of_field(history, account.id, "arr")
+        for c in of_field(history, account_id, "arr")
     ]
     moves.sort(key=lambda m: m[:3])
+    return moves
+
+
+def arr_from_moves(moves: Sequence[ArrMove], day: date, current: int) -> int:
+    """The ARR at the end of ``day`` given the account's :func:`arr_moves` and its ARR now
+    (``current``, what holds with no event at all)."""
     held: int | None = None
     for when, _, _, was, now in moves:
         if when > day:
             return was if held is None else held
         held = now
-    return account.arr if held is None else held
+    return current if held is None else held
 
 
 def _amount(value: int | str | None) -> int:
@@ -661,14 +679,19 @@ class _Book:
     lost: list[str]
     """Accounts at the start that churned inside the period."""
 
+    _moves: dict[str, list[ArrMove]] = field(default_factory=dict, compare=False, repr=False)
+    """Each account's :func:`arr_moves`, made when first asked: a report asks each
+    account's ARR on several days (900,000 times at 50,000 accounts over six periods)."""
+
     def arr_on(self, account_id: str, day: date) -> int:
         """The account's ARR at the end of ``day`` (:func:`arr_on`)."""
-        return arr_on(
-            self.accounts[account_id],
-            day,
-            self.recorded.get(account_id, []),
-            self.history.get(account_id, []),
-        )
+        moves = self._moves.get(account_id)
+        if moves is None:
+            moves = arr_moves(
+                account_id, self.recorded.get(account_id, []), self.history.get(account_id, [])
+            )
+            self._moves[account_id] = moves
+        return arr_from_moves(moves, day, self.accounts[account_id].arr)
 
     @property
     def new_note(self) -> Msg | str:
@@ -683,6 +706,7 @@ def _book_for(
     slice: str,
     user: str,
     history: Iterable[AccountChange] = (),
+    moves: dict[str, list[ArrMove]] | None = None,
 ) -> _Book:
     keep = parse_slice(slice, user)
     book = {a.id: a for a in accounts if keep(a)}
@@ -714,6 +738,7 @@ def _book_for(
         lost=sorted(
             i for i in at_start if (day := churned_on.get(i)) is not None and day in period
         ),
+        _moves={} if moves is None else moves,
     )
 
 
@@ -984,6 +1009,7 @@ def compute_kpis(
     as_of: date | None = None,
     detractor_max: int = metrics.NPS_DETRACTOR_MAX,
     history: Iterable[AccountChange] = (),
+    moves: dict[str, list[ArrMove]] | None = None,
 ) -> KPIReport:
     """Every KPI of the book for ``period`` and ``slice`` (see the module doc for the rules).
 
@@ -995,12 +1021,13 @@ def compute_kpis(
     renewed accounts without records still count. ``history``: the accounts' recorded
     changes (:mod:`cstui.domain.history`), so ARR edits never rewrite a closed period.
     ``detractor_max``: the highest NPS answer
-    that is a detractor (the health config's ``[flags.detractor] max_score``).
+    that is a detractor (the health config's ``[flags.detractor] max_score``). ``moves``:
+    the accounts' :func:`arr_moves` made for another period of the same book (a trend).
     """
     if as_of is not None and period.start > as_of:
         raise ValueError(f"{period.label} has not started yet.")
     cfg = config or default_kpi_config()
-    book = _book_for(accounts, renewals, period, slice, user, history)
+    book = _book_for(accounts, renewals, period, slice, user, history, moves)
     money = _Money(book, cfg)
     # LTV sums after the revenue KPIs: a currency mix-up in any sum leaves LTV without data too.
     groups = (

@@ -20,6 +20,7 @@ from cstui.domain import tiers
 from cstui.domain.enums import Forecast, Outcome, Stage, Table
 from cstui.domain.health import HealthConfig, band_for
 from cstui.domain.score_history import (
+    Point,
     archived_months,
     latest_on_or_before,
     needs_archive,
@@ -43,10 +44,13 @@ def bands_at(
     today: date,
     health: HealthConfig,
     archived: ArchivedScores | None = None,
+    points: dict[str, list[Point]] | None = None,
 ) -> list[kpi.BandRow]:
     """Each account's band on ``day``: its last stored score on or before that day (from
     the stored health summaries, and for a day older than the points a summary holds, from
-    the archived months through ``archived``); on or after ``today``, its band now."""
+    the archived months through ``archived``); on or after ``today``, its band now.
+    ``points``: each summary's points as read for an earlier day (a trend of six periods
+    read every summary's six times)."""
     from cstui.domain import renewals as kpi
 
     if day >= today:
@@ -58,7 +62,12 @@ def bands_at(
         if needs_archive(summary, iso):
             older[account_id] = archived_months(summary)
             continue
-        score = latest_on_or_before(stored_points(summary), iso)
+        held = None if points is None else points.get(account_id)
+        if held is None:
+            held = stored_points(summary)
+            if points is not None:
+                points[account_id] = held
+        score = latest_on_or_before(held, iso)
         if score is not None:  # not scored by then: a later first score must not change the past
             scores[account_id] = score
     if older and archived is not None:
@@ -140,6 +149,8 @@ class KPIBook:
         from cstui.domain import renewals as kpi
 
         out = []
+        points: dict[str, list[Point]] = {}  # read once for every period
+        moves: dict[str, list[kpi.ArrMove]] = {}
         for period in periods:
             if cancelled():
                 return None
@@ -156,6 +167,7 @@ class KPIBook:
                         self.today,
                         self.health,
                         self.archived,
+                        points,
                     ),
                     period,
                     slice,
@@ -164,6 +176,7 @@ class KPIBook:
                     as_of=self.today,
                     detractor_max=self.health.flags.detractor_max_score,
                     history=self.history,
+                    moves=moves,
                 )
             )
         return out
