@@ -238,7 +238,7 @@ def keep_rows_for(directory: Path, *, team: bool) -> None:
     """Build and keep the portfolio's rows for a folder whose snapshot a command changed
     (an import, a sync, a clone, a compaction folded accounts or health summaries in): the
     next start reads them instead of the tables (at 50,000 accounts 0.4 against 1.2 s to
-    the first frame, and ~30 MB less for the session). Kept rows that are still good are
+    the first frame, and ~25 MB less for the session). Kept rows that are still good are
     read, not built again. A folder that cannot be read or written is said when opened."""
     from cstui.workspace import Workspace
 

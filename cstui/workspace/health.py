@@ -684,7 +684,7 @@ class Health(Onboarding, SuccessPlans):
             s.get("as_of") != iso or s.get("model") != model for s in summaries.values()
         ):
             return None
-        live = {r["id"] for r in self.store.scan(Table.ACCOUNTS) if not r.get("_deleted")}
+        live = {r["id"] for r in self.store.stream(Table.ACCOUNTS)}  # not kept parsed
         return (live - summaries.keys()) | (self._stale_health() & live)
 
     def empty_old_months(self, day: date) -> int:
