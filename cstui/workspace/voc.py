@@ -139,7 +139,6 @@ class Voc(Renewals):
 
     def request_tasks(self, request_id: str) -> list[Task]:
         """The "tell the customer" tasks of a request, done or not."""
-
         return self._tasks_keyed(f"voc:{request_id}:")
 
     def _tasks_keyed(self, prefix: str) -> list[Task]:
