@@ -43,6 +43,7 @@ from cstui.sync import (
 from cstui.sync.hub import ADAPTER as HUB_ADAPTER
 from cstui.ui.access import UsesWorkspace, on_workspace_change
 from cstui.ui.footer import KeyFooter
+from cstui.ui.lists import LETTER_MOVES
 from cstui.ui.localize import localize_bindings
 from cstui.ui.wrap import Wrapped
 from cstui.workspace import WorkspaceEvent
@@ -277,12 +278,7 @@ class SyncScreen(UsesWorkspace, Screen[None]):
 class ConflictList(OptionList):
     """Two lines per conflict: what and where, then base / mine / theirs."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("j", "cursor_down", "Down", show=False),
-        Binding("k", "cursor_up", "Up", show=False),
-        Binding("g", "first", "First", show=False),
-        Binding("G", "last", "Last", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = [*LETTER_MOVES]
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, markup=False)

@@ -23,6 +23,7 @@ from cstui.ui.confirm import ConfirmScreen
 from cstui.ui.dialog import Dialog
 from cstui.ui.footer import KeyFooter
 from cstui.ui.forms import Field, FormScreen
+from cstui.ui.lists import LETTER_MOVES
 from cstui.ui.localize import localize_bindings
 from cstui.workspace import SavedView
 
@@ -35,12 +36,7 @@ class ViewList(OptionList):
     """The views, with ``j``/``k``/``g``/``G`` bound to the list's own cursor actions: bound
     on the dialog (another action) the ``?`` panel listed them apart from the arrows."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("j", "cursor_down", "Down", show=False),
-        Binding("k", "cursor_up", "Up", show=False),
-        Binding("g", "first", "First", show=False),
-        Binding("G", "last", "Last", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = [*LETTER_MOVES]
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)

@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 from textual import events
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option, OptionDoesNotExist
@@ -28,6 +28,7 @@ from cstui.ui.access import UsesWorkspace, on_workspace_change
 from cstui.ui.confirm import ConfirmScreen
 from cstui.ui.css import default_css
 from cstui.ui.forms import Field, FormScreen
+from cstui.ui.lists import LETTER_MOVES
 from cstui.ui.localize import localize_bindings
 from cstui.workspace import WorkspaceEvent
 
@@ -95,12 +96,7 @@ class ItemList(OptionList):
     """
 
     DEFAULT_CSS = default_css(__file__, "item_list.tcss")
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("j", "cursor_down", "Down", show=False),
-        Binding("k", "cursor_up", "Up", show=False),
-        Binding("g", "first", "First", show=False),
-        Binding("G", "last", "Last", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = [*LETTER_MOVES]
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, markup=False)
