@@ -249,6 +249,10 @@ def keep_rows_for(directory: Path, *, team: bool) -> None:
                 # Accounts the command created or changed, scored now: a row without a
                 # summary of the day cannot be kept, and the next start would score them.
                 ws.rescore_if_due()
+            elif new := ws.accounts_without_summary():
+                # Not scored for the day (the next start rescores the book), but a row
+                # with no summary at all cannot be kept: those few get one now.
+                ws.refresh_health(sorted(new))
             ws.portfolio()
             ws.keep_rows()  # now: a close that folds a journal first might not
         finally:

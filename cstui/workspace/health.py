@@ -687,6 +687,12 @@ class Health(Onboarding, SuccessPlans):
         live = {r["id"] for r in self.store.stream(Table.ACCOUNTS)}  # not kept parsed
         return (live - summaries.keys()) | (self._stale_health() & live)
 
+    def accounts_without_summary(self) -> set[str]:
+        """The live accounts never scored (created by an import or a sync since the last
+        rescore): the portfolio's rows cannot be kept while one has no summary."""
+        live = {r["id"] for r in self.store.stream(Table.ACCOUNTS)}
+        return live - self._health_summaries().keys()
+
     def empty_old_months(self, day: date) -> int:
         """Purge the month tables older than the months kept (``KEEP_MONTHS``), as the
         summary's 400 daily points were cut before; returns the records purged. Run by the

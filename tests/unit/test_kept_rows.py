@@ -603,3 +603,38 @@ def test_a_command_that_folds_accounts_in_keeps_the_rows_for_the_next_start(
     ws.store.close(checkpoint=False)
     assert rows == built_from_tables(data, tmp_path)[0]
     assert rows[renamed][1] == "Renamed Co"
+
+
+def test_an_import_on_a_day_not_scored_yet_still_keeps_the_rows(
+    data: Path, cache: Path, tmp_path: Path, tables_read: list[str]
+) -> None:
+    """The first command of a new day imports accounts (or a sync pulls them): the book is
+    not scored for the day, so the next start rescores it anyway, but the rows can still
+    be read instead of built, once the new accounts have a summary (a row without one
+    takes its last touch from the activities, and such rows are not kept)."""
+    from click.testing import CliRunner
+
+    from cstui.cli import main
+
+    keep(data)
+    source = tmp_path / "in.csv"
+    source.write_text("id,name,domain,arr\n,Brand New KK,brand-new.co.jp,3000000\n", "utf-8")
+    clock.freeze(TODAY + timedelta(days=1))
+    try:
+        result = CliRunner().invoke(
+            main,
+            ["import", "accounts", "--data-dir", str(data), str(source)],
+            env={"CSTUI_CLOSE_CHECKPOINT_BYTES": "0"},
+            catch_exceptions=False,
+        )
+        assert result.exit_code == 0, result.output
+        tables_read.clear()
+        ws = Workspace.open(data)
+        rows = rows_of(ws)
+        assert tables_read == []  # the rows kept by the import
+        assert not ws.health_is_current()  # the day's rescore is still to come
+        ws.store.close(checkpoint=False)
+        assert rows == built_from_tables(data, tmp_path)[0]
+        assert "Brand New KK" in {row[1] for row in rows.values()}
+    finally:
+        clock.freeze(TODAY)
