@@ -236,7 +236,9 @@ class TodayScreen(BookScreen):
 
     def rebuild(self) -> None:
         """Recompute the digest; the cursor stays on its line, or the next one if it left."""
-        digest = build_today(self.workspace, clock.today(), everyone=self.everyone)
+        digest = build_today(
+            self.workspace, clock.today(), everyone=self.everyone, shown=MAX_PER_SECTION
+        )
         self.digest = digest
         self._widths = self._widths_for(self.size.width or self.app.size.width)
         self._cap = self._cap_for(self.size.height or self.app.size.height)
