@@ -40,14 +40,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
-from typing import TYPE_CHECKING, Final, Literal
+from typing import Final, Literal, Protocol
 
 from cstui.domain.enums import ActivityKind, Tier
 from cstui.domain.light import AccountLike, ActivityLike, OnboardingLike
-
-if TYPE_CHECKING:
-    from cstui.domain.models import Account
-
 
 WINDOW_BEFORE_DAYS: Final = 30
 WINDOW_AFTER_DAYS: Final = 45
@@ -176,7 +172,28 @@ def term_bounds(
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff66-\uff9f]")
 
 
-def account_lang(account: Account) -> str:
+class CadenceAccount(AccountLike, Protocol):
+    """What the touchpoint pass reads of an account: an :class:`Account`, or a light
+    record of one (``light.LightCadenceAccount``)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def currency(self) -> str: ...
+    @property
+    def owner(self) -> str: ...
+
+
+class NamedAccount(Protocol):
+    """What :func:`account_lang` reads: an :class:`Account`, or a light record of one."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def currency(self) -> str: ...
+
+
+def account_lang(account: NamedAccount) -> str:
     """The language to write an account's generated tasks in: Japanese for a Japanese name
     or a yen contract, else English (the team reading them shares the account's language)."""
     if account.currency == "JPY" or _JAPANESE.search(account.name):

@@ -185,6 +185,39 @@ class LightAccount(NamedTuple):
         return light
 
 
+class LightCadenceAccount(NamedTuple):
+    """What the day's touchpoint pass reads of an account (``AccountLike`` and what names
+    its tasks): the pass reads the whole book's, where a model each took 1 GB at 50,000."""
+
+    id: str
+    tier: Tier
+    stage: Stage
+    contract_start: date | None
+    renewal_date: date | None
+    seats: int
+    name: str
+    currency: str
+    owner: str
+
+    @classmethod
+    def from_record(cls, r: Mapping[str, Any]) -> LightCadenceAccount:
+        light: LightCadenceAccount = _new(
+            cls,
+            (
+                r["id"],
+                _TIERS[r.get("tier", "mid")],
+                _STAGES[r.get("stage", "onboarding")],
+                _opt_day(r.get("contract_start")),
+                _opt_day(r.get("renewal_date")),
+                r.get("seats", 0),
+                r.get("name", ""),
+                r.get("currency", "JPY"),
+                r.get("owner", ""),
+            ),
+        )
+        return light
+
+
 class LightRenewingAccount(NamedTuple):
     """What the renewals read of an account (``renewals.RenewingAccount``): the renewals
     screen reads the whole book's, where a model each took 1.8 s and 300 MB at 50,000."""

@@ -33,9 +33,9 @@ def _start(data: str, cache: str, keep: bool) -> dict[str, Any]:
     streamed: list[str] = []
     stream = Store.stream
 
-    def counting(self: Store, table: str) -> Any:
+    def counting(self: Store, table: str, **how: Any) -> Any:
         streamed.append(table)
-        return stream(self, table)
+        return stream(self, table, **how)
 
     Store.stream = counting  # type: ignore[method-assign]
     ws = Workspace.open(Path(data))

@@ -123,3 +123,36 @@ def test_the_pass_keeps_no_model_of_what_it_read(demo_dir: Path, tmp_path: Path)
         assert any(ws._models.values())  # a screen's read is kept as before
     finally:
         ws.close()
+
+
+def test_the_book_read_and_the_account_read_make_the_same_tasks(
+    demo_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Many accounts are read from the records as they stream by (light accounts, the
+    reports, the touchpoint tasks), a few through the models: the same tasks either way,
+    a deleted touchpoint task is never made again, and a second pass writes nothing."""
+    from cstui.workspace import activities
+
+    def tasks_after(folder: Path, pass_from: int) -> dict[str, dict[str, object]]:
+        monkeypatch.setattr(activities, "CADENCE_BOOK_PASS", pass_from)
+        ws = Workspace.open(folder, user="me")
+        try:
+            ids = sorted(r.id for r in ws.portfolio())
+            first = ws.sync_cadence_tasks(ids)
+            assert first > 0
+            gone = sorted(touchpoint_tasks(ws))[0]
+            ws.delete_task(gone)
+            assert ws.sync_cadence_tasks(ids) == 0  # idempotent; the deleted one stays gone
+            skip = {"_rev", "_updated_at", "_seq", "_by", "created_at"}
+            return {
+                r["id"]: {k: v for k, v in r.items() if k not in skip}
+                for r in ws.store.all("tasks", include_deleted=True)
+                if r.get("source") == TaskSource.CADENCE.value
+            }
+        finally:
+            ws.close()
+
+    one, two = tmp_path / "one", tmp_path / "two"
+    shutil.copytree(demo_dir, one)
+    shutil.copytree(demo_dir, two)
+    assert tasks_after(one, 0) == tasks_after(two, 10_000)  # streamed / through the models

@@ -59,9 +59,9 @@ def tables_read(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     read: list[str] = []
     stream = Store.stream
 
-    def counting(self: Store, table: str) -> Iterator[dict[str, Any]]:
+    def counting(self: Store, table: str, **how: Any) -> Iterator[dict[str, Any]]:
         read.append(table)
-        return stream(self, table)
+        return stream(self, table, **how)
 
     monkeypatch.setattr(Store, "stream", counting)
     return read
