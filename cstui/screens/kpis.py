@@ -9,6 +9,7 @@ book-of-business decision, read next to the health distribution it affects.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -21,7 +22,7 @@ from textual.widgets import Label, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from cstui import clock
-from cstui.domain.enums import SurveyKind
+from cstui.domain.enums import SurveyKind, Table
 from cstui.domain.models import InvalidRecord
 from cstui.domain.renewals import KPIReport, KPIValue, Period
 from cstui.domain.tiers import TierSuggestion
@@ -35,6 +36,7 @@ from cstui.ui.localize import localize_bindings
 from cstui.widgets.account_table import AccountTable, Column
 from cstui.widgets.charts import spark_rows
 from cstui.workspace import AccountNotFound, Workspace
+from cstui.workspace.repo import HEALTH_TABLE
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -181,6 +183,8 @@ def behind_rows(ws: Workspace, ids: Sequence[str]) -> list[BehindRow]:
 # ------------------------------------------------------------------------- KPI screen
 KPI_WORKERS = "kpis"
 """The worker group of the KPI computation (one at a time: a newer one cancels the last)."""
+FINISHED = frozenset({WorkerState.SUCCESS, WorkerState.CANCELLED, WorkerState.ERROR})
+"""A worker's states once it is over."""
 
 
 @dataclass(frozen=True)
@@ -232,6 +236,18 @@ def default_period() -> Period:
 class KPIScreen(TableScreen[KPIRow]):
     """KPIs for a period and a slice of the book, each with its trend and its accounts."""
 
+    FOLLOWS: ClassVar[frozenset[str] | None] = frozenset(
+        {
+            Table.ACCOUNTS,
+            Table.RENEWALS,
+            Table.SURVEYS,
+            Table.ONBOARDING,
+            Table.ACCOUNT_HISTORY,
+            HEALTH_TABLE,
+        }
+    )
+    """What the reports read (``Renewals.kpi_book``)."""
+
     BINDINGS: ClassVar[list[BindingType]] = [
         # Enter first, as on the other book screens (priority: the table's own Enter is
         # hidden and would hide this one in the footer); a does the same, listed under ?.
@@ -262,6 +278,10 @@ class KPIScreen(TableScreen[KPIRow]):
         """The shown period's report; None while it is being computed."""
         self._generation = 0
         """Counts computations asked for: only the latest one's result is shown."""
+        self._computing: tuple[Worker[Computed | None], float] | None = None
+        """The computation under way and when it started (None: none is)."""
+        self._again = False
+        """The book changed while a computation ran: compute again when it is done."""
 
     def columns(self) -> list[Column[KPIRow]]:
         return kpi_columns()
@@ -279,14 +299,28 @@ class KPIScreen(TableScreen[KPIRow]):
         """Compute the trend on a worker thread (1.3 s at 10,000 accounts, 10 s at 50,000:
         keys stay live meanwhile) and show it when done; until then the head says so and
         the table is empty, so no number is ever shown under another period's title."""
-        self._generation += 1
-        generation, period, slice_ = self._generation, self.period, self.slice
         self.report = None
         self.rows = []
         self.table.set_rows([])
         self._show_head(None)
         for part in ("note", "trend", "nps", "health", "tiers"):
             self.query_one(f"#kpi-{part}", Static).update("")
+        self._compute()
+
+    def follow_changes(self) -> None:
+        """The same period and slice computed again for the book's changes, the numbers
+        shown staying until the new ones replace them; a computation already running is
+        not started over (on a busy team server it never finished), one follows it."""
+        if self._computing is not None:
+            self._again = True
+        else:
+            self._compute()
+
+    def _compute(self) -> None:
+        self._generation += 1
+        self._again = False
+        generation, period, slice_ = self._generation, self.period, self.slice
+        started = time.perf_counter()
         ws = self.workspace
 
         def compute() -> Computed | None:
@@ -308,16 +342,23 @@ class KPIScreen(TableScreen[KPIRow]):
                 return None
             return Computed(generation, reports, found.tier_suggestions())
 
-        self.run_worker(compute, thread=True, exclusive=True, group=KPI_WORKERS)
+        worker = self.run_worker(compute, thread=True, exclusive=True, group=KPI_WORKERS)
+        self._computing = (worker, started)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Show a computed trend, unless a newer one was asked for meanwhile (a key moved
         the period) or the screen is gone (then the message never arrives at all)."""
-        if event.worker.group != KPI_WORKERS or event.state != WorkerState.SUCCESS:
+        if event.worker.group != KPI_WORKERS or event.state not in FINISHED:
             return
-        done = event.worker.result
+        if self._computing is not None and event.worker is self._computing[0]:
+            # The last one asked for is over (its time paces the book's changes).
+            self._built_in_background = time.perf_counter() - self._computing[1]
+            self._computing = None
+        done = event.worker.result if event.state == WorkerState.SUCCESS else None
         if isinstance(done, Computed) and done.generation == self._generation:
             self._show(done.reports, done.tiers)
+        if self._computing is None and self._again:
+            self.follow_changes()
 
     @property
     def computing(self) -> bool:

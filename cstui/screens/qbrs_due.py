@@ -20,6 +20,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
 from cstui import clock
+from cstui.domain.enums import Table
 from cstui.i18n import fmt_date, humanize, t
 from cstui.sanitize import clean
 from cstui.screens.book import TableScreen
@@ -71,6 +72,8 @@ def status_cell(row: DueRow) -> Text:
 
 class QBRsDueScreen(TableScreen[DueRow]):
     """The portfolio's due reviews; Enter opens the account's QBR tab on that quarter."""
+
+    FOLLOWS: ClassVar[frozenset[str] | None] = frozenset({Table.QBRS, Table.ACCOUNTS})
 
     BINDINGS: ClassVar[list[BindingType]] = [
         # Priority: the table's own Enter (hidden) would otherwise hide this one in the footer.

@@ -21,7 +21,7 @@ from textual.widgets import Header, Static
 
 from cstui import clock
 from cstui.domain.cadence import add_months
-from cstui.domain.enums import Forecast, Outcome
+from cstui.domain.enums import Forecast, Outcome, Table
 from cstui.domain.models import Renewal
 from cstui.domain.renewals import MonthRow
 from cstui.i18n import short_money, t
@@ -33,6 +33,7 @@ from cstui.ui.footer import KeyFooter
 from cstui.ui.forms import Field, FormScreen
 from cstui.ui.names import short_company
 from cstui.widgets.account_table import AccountTable, Column
+from cstui.workspace.repo import HEALTH_TABLE
 
 MONTHS = 12
 PAST_MONTHS = 3
@@ -121,6 +122,10 @@ def month_columns() -> list[Column[MonthLine]]:
 
 class RenewalsScreen(BookScreen):
     """Months on top, the chosen month's renewals below."""
+
+    FOLLOWS: ClassVar[frozenset[str] | None] = frozenset(
+        {Table.RENEWALS, Table.ACCOUNTS, HEALTH_TABLE, Table.ACCOUNT_HISTORY}
+    )
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f", "forecast", "key.book.forecast"),

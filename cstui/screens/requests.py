@@ -18,7 +18,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Label, Static
 
-from cstui.domain.enums import LoopStatus
+from cstui.domain.enums import LoopStatus, Table
 from cstui.domain.models import FeatureRequest, InvalidRecord, Task
 from cstui.domain.voc import RankedRequest, next_status
 from cstui.i18n import short_money, t
@@ -30,6 +30,7 @@ from cstui.ui.forms import Field, FormScreen
 from cstui.ui.localize import localize_bindings
 from cstui.widgets.account_table import AccountTable, Column
 from cstui.workspace import AccountNotFound, Workspace
+from cstui.workspace.repo import HEALTH_TABLE
 
 STATUS_STYLE = {
     "listening": "dim",
@@ -217,6 +218,10 @@ class RequestDetail(UsesWorkspace, Dialog[None]):
 # ------------------------------------------------------------------------- screen
 class RequestsScreen(TableScreen[RequestRow]):
     """Requests ranked by ARR asking; n new, s loop status, S ship, Enter detail."""
+
+    FOLLOWS: ClassVar[frozenset[str] | None] = frozenset(
+        {Table.REQUESTS, Table.ACCOUNTS, HEALTH_TABLE, Table.TASKS}
+    )
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n", "new", "key.book.new_request"),

@@ -25,6 +25,7 @@ from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from cstui import clock
+from cstui.domain.enums import Table
 from cstui.domain.models import InvalidRecord
 from cstui.i18n import short_money, t
 from cstui.sanitize import clean, fit_cells
@@ -33,7 +34,7 @@ from cstui.ui.footer import KeyFooter
 from cstui.ui.localize import localize_bindings
 from cstui.ui.names import short_company
 from cstui.widgets.account_table import CURSOR_KEYS
-from cstui.workspace import WorkspaceEvent
+from cstui.workspace.repo import HEALTH_TABLE
 from cstui.workspace.today import (
     SECTIONS,
     TodayDigest,
@@ -150,6 +151,10 @@ def item_prompt(item: TodayItem, widths: Widths | int, *, show_owner: bool) -> T
 
 
 class TodayScreen(BookScreen):
+    FOLLOWS: ClassVar[frozenset[str] | None] = frozenset(
+        {Table.TASKS, Table.ALERTS, Table.ACCOUNTS, HEALTH_TABLE}
+    )
+    """What its lines show: the tasks, the alerts, and the rows (accounts and summaries)."""
     BINDINGS: ClassVar[list[BindingType]] = [
         # Priority: the account opens while Enter is handled, so keys typed right after it
         # reach the account screen instead of this list; the keys that move the cursor are
@@ -177,7 +182,6 @@ class TodayScreen(BookScreen):
         self.everyone = everyone
         self.digest: TodayDigest | None = None
         self._items: dict[str, TodayItem] = {}
-        self._pending = False
         self._widths = Widths()
         self._bound_section: str | None = None
         self._expanded: set[str] = set()
@@ -201,18 +205,6 @@ class TodayScreen(BookScreen):
         yield KeyFooter()
 
     # ---------------------------------------------------------------- refresh
-    def _on_workspace_event(self, event: WorkspaceEvent) -> None:
-        """Coalesce bursts (a poll can bring many changes) into one rebuild."""
-        if not self.is_current:
-            self._stale = True  # rebuilt when we come back: no work while hidden
-        elif not self._pending:
-            self._pending = True
-            self.call_later(self._rebuild_pending)
-
-    def _rebuild_pending(self) -> None:
-        self._pending = False
-        self.rebuild()
-
     def on_resize(self, event: events.Resize) -> None:
         if (
             self._widths_for(event.size.width) != self._widths
