@@ -306,6 +306,8 @@ class PortfolioScreen(UsesWorkspace, Screen[None]):
         self._show_summary(rows, totals.result())
 
     def _show_summary(self, rows: list[PortfolioRow], summary: PortfolioSummary) -> None:
+        if not self.is_attached or not self.query("#portfolio-table"):
+            return  # the app is closing (its widgets went while the sum was made)
         if rows is not self.table.rows:
             return  # a newer keystroke already replaced these rows
         widget = self.query_one("#portfolio-summary", SummaryLine)
