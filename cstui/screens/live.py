@@ -45,6 +45,8 @@ class LiveScreen(UsesWorkspace, Screen[None]):
         self._built_in = 0.0
         self._due: Timer | None = None
         self._soon = False
+        self._changed: set[str] = set()
+        """The tables changed since the last build."""
         self._built_in_background = 0.0
         """How long the screen's last build took where it runs in the background (the
         KPIs: seconds in a child at 50,000 accounts), to pace changes by it as well."""
@@ -52,9 +54,10 @@ class LiveScreen(UsesWorkspace, Screen[None]):
     def rebuild(self) -> None:
         raise NotImplementedError
 
-    def follow_changes(self) -> None:
-        """Show the workspace's changes (by default: :meth:`rebuild`). A screen that
-        computes in the background overrides it to keep what it shows meanwhile."""
+    def follow_changes(self, tables: frozenset[str]) -> None:
+        """Show the workspace's changes to ``tables`` (by default: :meth:`rebuild`). A
+        screen overrides it to build only what those tables show, or to keep what it
+        shows while it computes in the background."""
         self.rebuild()
 
     def on_mount(self) -> None:
@@ -63,6 +66,7 @@ class LiveScreen(UsesWorkspace, Screen[None]):
     def _on_workspace_event(self, event: WorkspaceEvent) -> None:
         if self.FOLLOWS is not None and not event.tables & self.FOLLOWS:
             return
+        self._changed |= event.tables
         if not self.is_current:
             self._stale = True
         elif event.local or self._built_in * CALM < AT_ONCE_S:
@@ -72,13 +76,18 @@ class LiveScreen(UsesWorkspace, Screen[None]):
         elif self._due is None:
             self._due = self.set_timer(self._built_in * CALM, self._build_due)
 
-    def _build_now(self) -> None:
-        """Build, timed (see :data:`CALM`); a build that was due is this one."""
+    def _build_now(self, *, changes: bool = True) -> None:
+        """Build, timed (see :data:`CALM`); a build that was due is this one. ``changes``:
+        for the changes seen since the last build (else from scratch: :meth:`rebuild`)."""
         if self._due is not None:
             self._due.stop()
         self._due, self._soon = None, False
+        tables, self._changed = frozenset(self._changed), set()
         start = time.perf_counter()
-        self.follow_changes()
+        if changes:
+            self.follow_changes(tables)
+        else:
+            self.rebuild()
         self._built_in = max(self._built_in_background, time.perf_counter() - start)
 
     def _build_due(self) -> None:
@@ -91,4 +100,4 @@ class LiveScreen(UsesWorkspace, Screen[None]):
     def on_screen_resume(self) -> None:
         if self._stale or self.REBUILD_ON_RESUME:
             self._stale = False
-            self._build_now()
+            self._build_now(changes=not self.REBUILD_ON_RESUME)

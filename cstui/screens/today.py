@@ -41,6 +41,7 @@ from cstui.workspace.today import (
     TodayItem,
     build_today,
     section_title,
+    with_tasks_again,
 )
 
 MAX_PER_SECTION = 200
@@ -228,9 +229,22 @@ class TodayScreen(BookScreen):
 
     def rebuild(self) -> None:
         """Recompute the digest; the cursor stays on its line, or the next one if it left."""
-        digest = build_today(
-            self.workspace, clock.today(), everyone=self.everyone, shown=MAX_PER_SECTION
+        self._show(
+            build_today(
+                self.workspace, clock.today(), everyone=self.everyone, shown=MAX_PER_SECTION
+            )
         )
+
+    def follow_changes(self, tables: frozenset[str]) -> None:
+        """A change of the tasks alone reads the tasks again, not the whole digest."""
+        digest = self.digest
+        if digest is None or not tables <= {Table.TASKS} or digest.as_of != clock.today():
+            self.rebuild()
+        else:
+            self._show(with_tasks_again(self.workspace, digest))
+
+    def _show(self, digest: TodayDigest) -> None:
+        """Show ``digest``; the cursor stays on its line, or the next one if it left."""
         self.digest = digest
         self._widths = self._widths_for(self.size.width or self.app.size.width)
         self._cap = self._cap_for(self.size.height or self.app.size.height)

@@ -32,7 +32,7 @@ Sections, each in the order a CSM works through it:
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from typing import Any, Final
 
@@ -342,6 +342,15 @@ def _touch(ws: Portfolio, rows: list[PortfolioRow], as_of: date) -> tuple[TodayI
             )
         )
     return tuple(out)
+
+
+def with_tasks_again(ws: Portfolio, digest: TodayDigest) -> TodayDigest:
+    """``digest`` with its tasks read again (what a change of the tasks alone changes):
+    Today on a team server follows a teammate's tasks without reading the alerts and the
+    touchpoints again (at 50,000 accounts 0.3 of the 1.2 s of a whole build)."""
+    by_id = {r.id: r for r in ws.portfolio()}
+    tasks = _tasks(ws, by_id, digest.user, digest.everyone, digest.as_of)
+    return replace(digest, tasks=tasks)
 
 
 def build_today(

@@ -46,6 +46,16 @@ async def test_a_slow_screen_takes_a_teammates_changes_at_its_pace(
 
         monkeypatch.setattr(screen, "rebuild", counted)
         monkeypatch.setattr(screen, "_built_in", 1.0)  # as slow as a large book's
+        from cstui.workspace.today import with_tasks_again as again
+
+        partial: list[int] = []
+
+        def tasks_only(*args: object) -> object:
+            partial.append(1)
+            built.append(1)
+            return again(*args)  # type: ignore[arg-type]
+
+        monkeypatch.setattr("cstui.screens.today.with_tasks_again", tasks_only)
 
         teammate_adds_a_contact(demo_ws)  # a table Today does not show
         app.poll_store()
@@ -60,6 +70,7 @@ async def test_a_slow_screen_takes_a_teammates_changes_at_its_pace(
         assert built == []  # not at once: it is due in CALM x its last build
         await pilot.pause(0.5)
         assert len(built) == 1  # once, with both
+        assert partial == [1]  # the tasks alone read again: nothing else changed
         assert screen.digest is not None
         assert {"First from Kim", "Second from Kim"} <= {i.text for i in screen.digest.tasks}
 
