@@ -238,7 +238,7 @@ class TodayScreen(BookScreen):
     def follow_changes(self, tables: frozenset[str]) -> None:
         """A change of the tasks alone reads the tasks again, not the whole digest."""
         digest = self.digest
-        if digest is None or not tables <= {Table.TASKS} or digest.as_of != clock.today():
+        if digest is None or tables != {Table.TASKS} or digest.as_of != clock.today():
             self.rebuild()
         else:
             self._show(with_tasks_again(self.workspace, digest))
