@@ -174,7 +174,7 @@ _JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff66-\uff9f]")
 
 class CadenceAccount(AccountLike, Protocol):
     """What the touchpoint pass reads of an account: an :class:`Account`, or a light
-    record of one (``light.LightCadenceAccount``)."""
+    record of one (``light.LightAccount``)."""
 
     @property
     def name(self) -> str: ...

@@ -162,32 +162,9 @@ def _opt_day(value: Any) -> date | None:
 
 
 class LightAccount(NamedTuple):
-    id: str
-    tier: Tier
-    stage: Stage
-    contract_start: date | None
-    renewal_date: date | None
-    seats: int
-
-    @classmethod
-    def from_record(cls, r: Mapping[str, Any]) -> LightAccount:
-        light: LightAccount = _new(
-            cls,
-            (
-                r["id"],
-                _TIERS[r.get("tier", "mid")],
-                _STAGES[r.get("stage", "onboarding")],
-                _opt_day(r.get("contract_start")),
-                _opt_day(r.get("renewal_date")),
-                r.get("seats", 0),
-            ),
-        )
-        return light
-
-
-class LightCadenceAccount(NamedTuple):
-    """What the day's touchpoint pass reads of an account (``AccountLike`` and what names
-    its tasks): the pass reads the whole book's, where a model each took 1 GB at 50,000."""
+    """What the score, the touchpoints and their tasks read of an account (``AccountLike``,
+    ``cadence.CadenceAccount``): the whole-book passes read every account's, where a model
+    each took 1 GB at 50,000."""
 
     id: str
     tier: Tier
@@ -200,8 +177,8 @@ class LightCadenceAccount(NamedTuple):
     owner: str
 
     @classmethod
-    def from_record(cls, r: Mapping[str, Any]) -> LightCadenceAccount:
-        light: LightCadenceAccount = _new(
+    def from_record(cls, r: Mapping[str, Any]) -> LightAccount:
+        light: LightAccount = _new(
             cls,
             (
                 r["id"],

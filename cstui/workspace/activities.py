@@ -269,7 +269,7 @@ class Activities(Onboarding):
         onboarding plan, its executive reports and QBRs (the activities a touchpoint counts),
         its touchpoint tasks. Through the models, a pass over 50,000 accounts peaked at
         1 GB and 7.7 s of CPU."""
-        from cstui.domain.light import LightActivity, LightCadenceAccount, LightOnboarding
+        from cstui.domain.light import LightAccount, LightActivity, LightOnboarding
         from cstui.domain.models import Task
 
         stream = self.store.stream
@@ -297,7 +297,7 @@ class Activities(Onboarding):
         for r in stream(Table.ACCOUNTS):
             if wanted is not None and r["id"] not in wanted:
                 continue
-            account = LightCadenceAccount.from_record(r)
+            account = LightAccount.from_record(r)
             if not self._makes_cadence(account):
                 continue
             plan = plans.get(account.id)
