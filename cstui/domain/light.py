@@ -162,9 +162,9 @@ def _opt_day(value: Any) -> date | None:
 
 
 class LightAccount(NamedTuple):
-    """What the score, the touchpoints and their tasks read of an account (``AccountLike``,
-    ``cadence.CadenceAccount``): the whole-book passes read every account's, where a model
-    each took 1 GB at 50,000."""
+    """What the score, the touchpoints, their tasks and the renewals read of an account
+    (``AccountLike``, ``cadence.CadenceAccount``, ``renewals.RenewingAccount``): the
+    whole-book passes read every account's, where a model each took 1 GB at 50,000."""
 
     id: str
     tier: Tier
@@ -175,6 +175,7 @@ class LightAccount(NamedTuple):
     name: str
     currency: str
     owner: str
+    arr: int
 
     @classmethod
     def from_record(cls, r: Mapping[str, Any]) -> LightAccount:
@@ -190,33 +191,7 @@ class LightAccount(NamedTuple):
                 r.get("name", ""),
                 r.get("currency", "JPY"),
                 r.get("owner", ""),
-            ),
-        )
-        return light
-
-
-class LightRenewingAccount(NamedTuple):
-    """What the renewals read of an account (``renewals.RenewingAccount``): the renewals
-    screen reads the whole book's, where a model each took 1.8 s and 300 MB at 50,000."""
-
-    id: str
-    stage: Stage
-    contract_start: date | None
-    renewal_date: date | None
-    arr: int
-    currency: str
-
-    @classmethod
-    def from_record(cls, r: Mapping[str, Any]) -> LightRenewingAccount:
-        light: LightRenewingAccount = _new(
-            cls,
-            (
-                r["id"],
-                _STAGES[r.get("stage", "onboarding")],
-                _opt_day(r.get("contract_start")),
-                _opt_day(r.get("renewal_date")),
                 r.get("arr", 0),
-                r.get("currency", "JPY"),
             ),
         )
         return light

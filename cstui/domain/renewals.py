@@ -252,7 +252,7 @@ def check_outcome(renewal: Renewal, reasons: Sequence[str]) -> dict[str, list[st
 
 class RenewingAccount(Protocol):
     """What the renewals read of an account: an :class:`Account`, or a light record of it
-    (:class:`cstui.domain.light.LightRenewingAccount`) for a pass over the whole book."""
+    (:class:`cstui.domain.light.LightAccount`) for a pass over the whole book."""
 
     @property
     def id(self) -> str: ...

@@ -467,7 +467,7 @@ class Renewals(Health):
         session, and 3 s again after each edit on it."""
         from cstui.domain import renewals as kpi
         from cstui.domain.history import AccountChange
-        from cstui.domain.light import LightRenewingAccount
+        from cstui.domain.light import LightAccount
         from cstui.domain.models import Renewal
 
         stream = self.store.stream
@@ -477,7 +477,7 @@ class Renewals(Health):
             for r in stream(Table.ACCOUNT_HISTORY)
             if r.get("field") == "arr"
         ]
-        accounts = (LightRenewingAccount.from_record(r) for r in stream(Table.ACCOUNTS))
+        accounts = (LightAccount.from_record(r) for r in stream(Table.ACCOUNTS))
         implied = kpi.implied_renewals(
             accounts, recorded, bands=bands, today=clock.today(), history=arr, since=start,
             until=end,
