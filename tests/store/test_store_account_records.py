@@ -363,3 +363,32 @@ def test_an_account_is_found_among_the_slices_by_scan_and_by_index_alike() -> No
     assert slices._lines is not None  # the second round used the index
     assert answers[0] == answers[1] == [want.get(a, []) for a in probes]
     assert snap.Slices.build({"only": [(1, 2)]}).spans("only") == [(1, 2)]
+
+
+def test_a_stream_with_the_tombstones_gives_every_record_as_the_parsed_table(
+    tmp_path: Path,
+) -> None:
+    """``stream(include_deleted=True)``: the tombstones too, those folded into the snapshot
+    and those the journal made since, as the parsed table holds them, without parsing it
+    (the touchpoint pass never makes a task again that someone deleted)."""
+    with Store(tmp_path, actor="me", close_checkpoint_bytes=0) as store:
+        store.bulk_load(
+            {"tasks": [{"id": f"t{i}", "account_id": f"acc{i % 20}"} for i in range(200)]}
+        )
+        store.delete("tasks", "t3")  # folded into the snapshot on closing
+    store = Store(tmp_path, actor="me")
+    try:
+        store.delete("tasks", "t4")  # a journal line since the snapshot
+        store.put("tasks", "new", {"account_id": "acc1"})
+        store.put("tasks", "gone", {"account_id": "acc2"})
+        store.delete("tasks", "gone")
+        every = {r["id"]: r for r in store.stream("tasks", include_deleted=True)}
+        assert "tasks" in store._lazy  # not parsed
+        live = {r["id"] for r in store.stream("tasks")}
+        assert {i for i, r in every.items() if r.get("_deleted")} == {"t3", "t4", "gone"}
+        assert set(every) - live == {"t3", "t4", "gone"}
+        parsed = {r["id"]: r for r in store.all("tasks", include_deleted=True)}
+        assert every == parsed
+        assert {r["id"] for r in store.stream("tasks", include_deleted=True)} == set(parsed)
+    finally:
+        store.close(checkpoint=False)
