@@ -307,7 +307,7 @@ class KPIScreen(TableScreen[KPIRow]):
             self.query_one(f"#kpi-{part}", Static).update("")
         self._compute()
 
-    def follow_changes(self, tables: frozenset[str] = frozenset()) -> None:
+    def follow_changes(self, changed: Mapping[str, frozenset[str]] | None = None) -> None:
         """The same period and slice computed again for the book's changes, the numbers
         shown staying until the new ones replace them; a computation already running is
         not started over (on a busy team server it never finished), one follows it."""

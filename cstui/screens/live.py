@@ -14,6 +14,7 @@ change that came meanwhile; the user's own changes are shown at once.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from typing import ClassVar
 
 from textual.screen import Screen
@@ -45,8 +46,8 @@ class LiveScreen(UsesWorkspace, Screen[None]):
         self._built_in = 0.0
         self._due: Timer | None = None
         self._soon = False
-        self._changed: set[str] = set()
-        """The tables changed since the last build."""
+        self._changed: dict[str, set[str]] = {}
+        """The records changed since the last build, by table."""
         self._built_in_background = 0.0
         """How long the screen's last build took where it runs in the background (the
         KPIs: seconds in a child at 50,000 accounts), to pace changes by it as well."""
@@ -54,10 +55,11 @@ class LiveScreen(UsesWorkspace, Screen[None]):
     def rebuild(self) -> None:
         raise NotImplementedError
 
-    def follow_changes(self, tables: frozenset[str]) -> None:
-        """Show the workspace's changes to ``tables`` (by default: :meth:`rebuild`). A
-        screen overrides it to build only what those tables show, or to keep what it
-        shows while it computes in the background."""
+    def follow_changes(self, changed: Mapping[str, frozenset[str]]) -> None:
+        """Show the workspace's changes: ``changed`` gives the ids of the records changed
+        in each table it follows (by default: :meth:`rebuild`). A screen overrides it to
+        build only what those records show, or to keep what it shows while it computes in
+        the background."""
         self.rebuild()
 
     def on_mount(self) -> None:
@@ -66,7 +68,9 @@ class LiveScreen(UsesWorkspace, Screen[None]):
     def _on_workspace_event(self, event: WorkspaceEvent) -> None:
         if self.FOLLOWS is not None and not event.tables & self.FOLLOWS:
             return
-        self._changed |= event.tables
+        for change in event.changes:
+            if self.FOLLOWS is None or change.table in self.FOLLOWS:
+                self._changed.setdefault(change.table, set()).add(change.id)
         if not self.is_current:
             self._stale = True
         elif event.local or self._built_in * CALM < AT_ONCE_S:
@@ -82,10 +86,11 @@ class LiveScreen(UsesWorkspace, Screen[None]):
         if self._due is not None:
             self._due.stop()
         self._due, self._soon = None, False
-        tables, self._changed = frozenset(self._changed), set()
+        changed = {table: frozenset(ids) for table, ids in self._changed.items()}
+        self._changed = {}
         start = time.perf_counter()
         if changes:
-            self.follow_changes(tables)
+            self.follow_changes(changed)
         else:
             self.rebuild()
         self._built_in = max(self._built_in_background, time.perf_counter() - start)

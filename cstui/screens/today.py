@@ -9,7 +9,7 @@ work gets done. The digest itself comes from :mod:`cstui.workspace.today`, share
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, ClassVar
@@ -235,13 +235,13 @@ class TodayScreen(BookScreen):
             )
         )
 
-    def follow_changes(self, tables: frozenset[str]) -> None:
-        """A change of the tasks alone reads the tasks again, not the whole digest."""
+    def follow_changes(self, changed: Mapping[str, frozenset[str]]) -> None:
+        """A change of the tasks alone reads those tasks again, not the whole digest."""
         digest = self.digest
-        if digest is None or tables != {Table.TASKS} or digest.as_of != clock.today():
+        if digest is None or set(changed) != {Table.TASKS} or digest.as_of != clock.today():
             self.rebuild()
         else:
-            self._show(with_tasks_again(self.workspace, digest))
+            self._show(with_tasks_again(self.workspace, digest, changed[Table.TASKS]))
 
     def _show(self, digest: TodayDigest) -> None:
         """Show ``digest``; the cursor stays on its line, or the next one if it left."""

@@ -335,6 +335,10 @@ class Portfolio(Renewals):
         """
         return list(self._todays_rows().values())
 
+    def row(self, account_id: str) -> PortfolioRow | None:
+        """One account's row (as :meth:`portfolio` gives it)."""
+        return self._todays_rows().get(account_id)
+
     def _todays_rows(self) -> dict[str, PortfolioRow]:
         """The rows by account, built first if there are none for today."""
         today = clock.today()

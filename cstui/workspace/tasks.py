@@ -35,6 +35,14 @@ class Tasks(Accounts):
             items = [t for t in items if not t.done]
         return sorted(items, key=lambda t: (t.done, t.due or date.max, t.title))
 
+    def task(self, task_id: str) -> Task | None:
+        """One task, read from its record (no model kept: a screen follows teammates'
+        tasks one by one)."""
+        from cstui.domain.models import Task
+
+        record = self.store.peek(Task.table, task_id, keep=False)
+        return None if record is None or record.get("_deleted") else Task.from_record(record)
+
     def open_tasks(self, owner: str | None = None) -> list[Task]:
         """The book's tasks not done (``owner``'s only, when given), as :meth:`tasks` orders
         them: picked from the stored records as they stream by, before any model is made,

@@ -291,3 +291,34 @@ def test_alerts_past_what_a_screen_shows_are_ranked_and_counted_without_their_ev
     for short, whole in zip(cut.alerts[2:], full.alerts[2:], strict=True):
         assert whole.text.startswith(short.text + ": ")  # "<label>: <evidence>"
     assert (cut.tasks, cut.renewals, cut.touch) == (full.tasks, full.renewals, full.touch)
+
+
+def test_the_tasks_changed_read_alone_give_the_lines_a_whole_read_gives(
+    demo_ws: Workspace,
+) -> None:
+    """Today follows a teammate's tasks by reading the changed ones alone: a new task, one
+    done, one moved to another day, one given to someone else; the lines are those a read
+    of every task gives, in the same order."""
+    from cstui.workspace.today import with_tasks_again
+
+    ws = demo_ws
+    before = build_today(ws, TODAY)
+    assert len(before.tasks) > 3
+    done, moved, given = (item.ref for item in before.tasks[:3])
+    account_id = ws.portfolio()[0].id
+    changed: set[str] = set()  # as the changes tell the screen (a tick can make a task)
+    ws.store.subscribe(lambda chs: changed.update(c.id for c in chs if c.table == "tasks"))
+    new = ws.add_task("Call about the SSO rollout", account_id=account_id, due=days(2)).id
+    ws.complete_task(done)
+    ws.update_task(moved, {"due": days(40)})
+    ws.update_task(given, {"owner": "kim"})
+    assert {new, done, moved, given} <= changed
+    after = with_tasks_again(ws, before, {*changed, "no-such-task"})
+    assert after.tasks == build_today(ws, TODAY).tasks
+    assert new in {item.ref for item in after.tasks}
+    assert {done, given}.isdisjoint(item.ref for item in after.tasks)
+    assert (after.alerts, after.renewals, after.touch) == (
+        before.alerts,
+        before.renewals,
+        before.touch,
+    )
