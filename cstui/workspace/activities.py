@@ -166,7 +166,7 @@ class Activities(Onboarding):
             return  # nothing changed since the last pass: no mark to move either
         ids, seen = todo
         if ids is None:
-            ids = [r["id"] for r in self.store.scan(Table.ACCOUNTS) if not r.get("_deleted")]
+            ids = [r["id"] for r in self.store.stream(Table.ACCOUNTS)]  # not kept parsed
         step = chunk or max(len(ids), 1)
         written = 0
         for start in range(0, len(ids), step):
