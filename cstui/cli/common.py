@@ -24,7 +24,7 @@ from cstui.cli.helptext import Translated, say
 from cstui.exitcodes import EXIT_DATA, EXIT_ERROR, EXIT_STORAGE
 from cstui.paths import default_data_dir
 from cstui.sanitize import clean
-from cstui.store import StorageError, Store, StoreError, is_team_folder
+from cstui.store import StorageError, StoreError, is_team_folder
 from cstui.store.db import BACKUPS_NAME, JOURNAL_NAME, SNAPSHOT_NAME
 
 if TYPE_CHECKING:  # imported when used: `cstui serve` (run per hub sync) never needs it
@@ -210,28 +210,21 @@ def opened(
         key = "cli.no_data_dir" if not target.exists() else "cli.empty_data_dir"
         fail(i18n.t(key, path=str(target)), EXIT_DATA)
     from cstui.workspace import Workspace
+    from cstui.workspace.portfolio import rows_tables_version
 
     ws = Workspace.open(target, team=team)
     for warning in ws.warnings:
         click.echo(f"cstui: warning: {clean(warning)}", err=True)
     seen = len(ws.store.warnings)
-    rows = rows_version(ws.store)
+    rows = rows_tables_version(ws.store)
     try:
         yield ws
     finally:
         ws.close()  # never raises: a failed checkpoint leaves the changes in the journal
         for warning in ws.store.warnings[seen:]:
             click.echo(f"cstui: warning: {clean(warning)}", err=True)
-        if not ws.rows_built and rows_version(ws.store) != rows:
+        if not ws.rows_built and rows_tables_version(ws.store) != rows:
             keep_rows_for(target, team=team)
-
-
-def rows_version(store: Store) -> tuple[str | None, ...]:
-    """What the portfolio's kept rows are for: the accounts and the health summaries as
-    the snapshot holds them (``Store.snapshot_version``)."""
-    from cstui.workspace.repo import HEALTH_TABLE
-
-    return tuple(store.snapshot_version(table) for table in ("accounts", HEALTH_TABLE))
 
 
 def keep_rows_for(directory: Path, *, team: bool) -> None:

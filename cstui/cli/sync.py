@@ -25,7 +25,6 @@ from cstui.cli.common import (
     fail,
     keep_rows_for,
     no_data,
-    rows_version,
     team_option,
 )
 from cstui.cli.jsonout import emit
@@ -58,6 +57,7 @@ from cstui.sync.errors import (
 from cstui.sync.hub import HubSync, has_hub
 from cstui.sync.service import SyncService
 from cstui.workspace import current_user
+from cstui.workspace.portfolio import rows_tables_version
 
 SHOW_ITEMS = 20
 """Items listed per section of the plan; the rest are counted."""
@@ -367,7 +367,7 @@ def sync(
         fail(str(exc), EXIT_STORAGE if isinstance(exc, StorageError) else EXIT_DATA)
         return
     code = EXIT_ERROR  # until a run says otherwise: nothing is checkpointed
-    rows = rows_version(store)
+    rows = rows_tables_version(store)
     hub = has_hub(folder) and not crm_only and scratch is None
     crm = not hub_only and (not hub or config.crm_configured(adapter_name) or crm_only)
     if hub_only and not hub:
@@ -394,7 +394,7 @@ def sync(
         store.close(checkpoint=code in (EXIT_OK, EXIT_PARTIAL, EXIT_ACTION) and not dry_run)
         if scratch is not None:
             scratch.cleanup()
-        elif rows_version(store) != rows:  # a pull folded in: the next start reads rows
+        elif rows_tables_version(store) != rows:  # a pull folded in: the next start reads rows
             keep_rows_for(folder, team=team)
     sys.exit(code)
 

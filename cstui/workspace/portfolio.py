@@ -47,6 +47,13 @@ from cstui.workspace.rows_cache import (
 )
 
 
+def rows_tables_version(store: Store) -> tuple[str | None, ...]:
+    """What the portfolio's rows are built from: the accounts and the health summaries as
+    the snapshot holds them (``Store.snapshot_version``). A command that changed it leaves
+    the rows kept before for other tables (``cli.common.keep_rows_for``)."""
+    return tuple(store.snapshot_version(t) for t in (Table.ACCOUNTS, HEALTH_TABLE))
+
+
 @dataclass(frozen=True)
 class SavedView:
     """A named filter and sort; built-in views are named by an i18n key."""
@@ -362,7 +369,7 @@ class Portfolio(Renewals):
     def _rows_key(self) -> list[str] | None:
         """What the kept rows must have been built from to be used now (None: nothing kept
         can be: the tables are parsed, or the book has no layout to name them by)."""
-        versions = [self.store.snapshot_version(t) for t in (Table.ACCOUNTS, HEALTH_TABLE)]
+        versions = rows_tables_version(self.store)
         if any(v is None for v in versions):
             return None
         return [rows_code_version(__file__), *map(str, versions)]
