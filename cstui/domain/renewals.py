@@ -34,6 +34,7 @@ from cstui.domain import metrics
 from cstui.domain.config import ConfigError, ConfigModel, invalid, merge, read_toml, validate_data
 from cstui.domain.enums import Forecast, Outcome, Stage, SurveyKind, Tier
 from cstui.domain.history import AccountChange, of_field
+from cstui.domain.light import AccountLike
 from cstui.domain.models import Account, OnboardingPlan, Renewal, SurveyResponse
 from cstui.i18n import Msg, join, msg, render
 
@@ -250,18 +251,10 @@ def check_outcome(renewal: Renewal, reasons: Sequence[str]) -> dict[str, list[st
     return problems
 
 
-class RenewingAccount(Protocol):
+class RenewingAccount(AccountLike, Protocol):
     """What the renewals read of an account: an :class:`Account`, or a light record of it
     (:class:`cstui.domain.light.LightAccount`) for a pass over the whole book."""
 
-    @property
-    def id(self) -> str: ...
-    @property
-    def stage(self) -> Stage: ...
-    @property
-    def contract_start(self) -> date | None: ...
-    @property
-    def renewal_date(self) -> date | None: ...
     @property
     def arr(self) -> int: ...
     @property

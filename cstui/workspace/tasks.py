@@ -10,7 +10,7 @@ Depends on :mod:`.accounts`.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -48,14 +48,18 @@ class Tasks(Accounts):
         them: picked from the stored records as they stream by, before any model is made,
         and none kept (one CSM's Today at 50,000 accounts made and kept 26,000 task models
         and the parsed table, ~250 MB, to show a few hundred)."""
+        items = self._tasks_where(
+            lambda r: not r.get("done") and (owner is None or r.get("owner") == owner)
+        )
+        return sorted(items, key=lambda t: (t.done, t.due or date.max, t.title))
+
+    def _tasks_where(self, keep: Callable[[Mapping[str, Any]], bool]) -> list[Task]:
+        """The tasks whose stored record ``keep`` accepts, picked as the table streams by:
+        no model made of the others, none kept (a model of every task was made and kept
+        to find a few hundred)."""
         from cstui.domain.models import Task
 
-        items = [
-            Task.from_record(r)
-            for r in self.store.stream(Task.table)
-            if not r.get("done") and (owner is None or r.get("owner") == owner)
-        ]
-        return sorted(items, key=lambda t: (t.done, t.due or date.max, t.title))
+        return [Task.from_record(r) for r in self.store.stream(Task.table) if keep(r)]
 
     def add_task(
         self,

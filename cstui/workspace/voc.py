@@ -142,15 +142,8 @@ class Voc(Renewals):
         return self._tasks_keyed(f"voc:{request_id}:")
 
     def _tasks_keyed(self, prefix: str) -> list[Task]:
-        """The tasks whose key starts with ``prefix``, picked from the stored records as
-        they stream by (a model of every task was made and kept to find a few)."""
-        from cstui.domain.models import Task
-
-        return [
-            Task.from_record(r)
-            for r in self.store.stream(Task.table)
-            if str(r.get("key", "")).startswith(prefix)
-        ]
+        """The tasks whose key starts with ``prefix`` (read as the table streams by)."""
+        return self._tasks_where(lambda r: str(r.get("key", "")).startswith(prefix))
 
     def request_status(self, request_id: str) -> LoopStatus:
         """The loop status, ``told`` as soon as every tell task of a shipped request is done."""
