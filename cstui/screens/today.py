@@ -125,12 +125,9 @@ def column_widths(items: Iterable[TodayItem], width: int, *, show_owner: bool) -
     return Widths(when, min(need, room), owner)
 
 
-def item_prompt(item: TodayItem, widths: Widths | int, *, show_owner: bool) -> Text:
-    """One line: when, account name, what. Untrusted text is cleaned and never markup.
-
-    ``widths``: the columns' (:func:`column_widths`), or the name's alone."""
-    if isinstance(widths, int):
-        widths = Widths(name=widths)
+def item_prompt(item: TodayItem, widths: Widths, *, show_owner: bool) -> Text:
+    """One line: when, account name, what (``widths``: :func:`column_widths`). Untrusted
+    text is cleaned and never markup."""
     line = Text(no_wrap=True, overflow="ellipsis")
     line.append(fit_cells(item.when, widths.when), style=_WHEN_STYLE.get(item.kind, "dim"))
     line.append("  ")

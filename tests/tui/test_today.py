@@ -16,6 +16,7 @@ from cstui.screens.today import (
     TEXT_LEAST,
     TodayList,
     TodayScreen,
+    Widths,
     column_widths,
     item_prompt,
 )
@@ -204,10 +205,10 @@ def test_a_long_legal_form_is_abbreviated_rather_than_cutting_the_name() -> None
         when="3d overdue",
         text="Send the renewal quote",
     )
-    line = item_prompt(item, 20, show_owner=False).plain
+    line = item_prompt(item, Widths(name=20), show_owner=False).plain
     assert "㈱みなと精密工業" in line
     assert "…" not in line
-    short = item_prompt(item, 24, show_owner=False).plain
+    short = item_prompt(item, Widths(name=24), show_owner=False).plain
     assert "株式会社みなと精密工業" in short  # fits: shown as written
 
 
