@@ -42,8 +42,6 @@ CACHE_ROWS = 1000
 """Rendered rows kept: a few pages either side of the one on screen."""
 CACHE_CELLS = 5000
 """Rendered styled cells kept (health bars, renewals, trends repeat across rows)."""
-MEASURES_KEPT = 64
-"""Measured row lists remembered (a year of months and then some)."""
 WIDEST_GAP = 3
 """Cells between a measured table's columns when it has room to spare: values such as
 "¥13.0M + $33.9k" hold spaces themselves, so one space between two of them reads as one."""
@@ -169,8 +167,9 @@ class AccountTable(ScrollView, Generic[RowT], can_focus=True):
         self._measure = measure
         self._measured: dict[str, int] = {}
         """Each column's longest value in cells, when the table measures its rows."""
-        self._measures: dict[int, tuple[Sequence[RowT], dict[str, int]]] = {}
-        """Measures of row lists shown before (a month shown again), by the list's id."""
+        self._measured_for: Sequence[RowT] | None = None
+        """The list ``_measured`` was measured from (the same list is not measured again:
+        the renewals' months all sized from every month's renewals)."""
         self._rows: Sequence[RowT] = []
         self._sized_by: Sequence[RowT] | None = None
         """The rows a measured table sizes its columns from, when not the ones shown."""
@@ -220,14 +219,12 @@ class AccountTable(ScrollView, Generic[RowT], can_focus=True):
         """
         keep = keep_id if keep_id is not None else self.current_id
         self._rows = rows
-        previous, self._sized_by = self._sized_by, sized_by
-        if previous is not None and previous is not sized_by:
-            # Rebuilt (the renewals after an edit): its measure would keep the old rows.
-            self._measures.pop(id(previous), None)
+        self._sized_by = sized_by
         self._painted = asyncio.Event()
         self._cache.clear()
-        if self._measure:
-            measured = self._measured_of(self.sized_rows)
+        if self._measure and self.sized_rows is not self._measured_for:
+            measured = self._measure_rows(self.sized_rows)
+            self._measured_for = self.sized_rows
             if measured != self._measured:
                 self._measured = measured
                 self._layout_width = -1
@@ -282,8 +279,8 @@ class AccountTable(ScrollView, Generic[RowT], can_focus=True):
         """Redraw after rows changed in place (same order)."""
         self._cache.clear()
         if self._measure:
-            self._measures.clear()
-            self._measured = self._measured_of(self.sized_rows)
+            self._measured = self._measure_rows(self.sized_rows)
+            self._measured_for = self.sized_rows
             self._layout_width = -1
         self.refresh()
 
@@ -307,18 +304,6 @@ class AccountTable(ScrollView, Generic[RowT], can_focus=True):
                 seen.add(content if isinstance(content, str) else content.plain)
             widest[col.key] = max((cell_len(clean(text)) for text in seen), default=0)
         return widest
-
-    def _measured_of(self, rows: Sequence[RowT]) -> dict[str, int]:
-        """:meth:`_measure_rows`, once per list of rows (the renewals screen shows each
-        month's list again as the month cursor comes back to it)."""
-        found = self._measures.get(id(rows))
-        if found is not None and found[0] is rows:
-            return found[1]
-        measured = self._measure_rows(rows)
-        if len(self._measures) >= MEASURES_KEPT:
-            self._measures.clear()
-        self._measures[id(rows)] = (rows, measured)
-        return measured
 
     def _least(self, col: Column[RowT]) -> int:
         """The least a column is given before columns are dropped for room."""
