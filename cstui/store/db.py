@@ -218,7 +218,7 @@ def _close_checkpoint_bytes() -> int:
     return int(raw) if raw.isdigit() else CLOSE_CHECKPOINT_BYTES
 
 
-_FINDS_BEFORE_PARSE = 16
+FINDS_BEFORE_PARSE = 16
 """Lookups by id an unparsed table answers from its bytes before it is parsed instead: each
 reads the table (40 ms at 150,000 activities); an import's hundreds would cost more."""
 
@@ -576,7 +576,7 @@ class _Unparsed:
     """A record this store never read got another account since the snapshot: an
     account's records can only be found by parsing the table."""
     finds: int = 0
-    """Lookups by id answered from the bytes (see ``_FINDS_BEFORE_PARSE``)."""
+    """Lookups by id answered from the bytes (see ``FINDS_BEFORE_PARSE``)."""
     slice_reads: int = 0
     """Accounts read from their slices (see ``_SLICE_READS_BEFORE_PARSE``)."""
 
@@ -961,7 +961,7 @@ class Store:
                 raise snap.corrupt(self.snapshot_path, str(exc)) from None
             if decided:
                 return known.keep(id, rec) if keep else known.now(id, rec)
-            if known.finds < _FINDS_BEFORE_PARSE:
+            if known.finds < FINDS_BEFORE_PARSE:
                 known.finds += 1
                 with contextlib.suppress(KeyError):
                     return known.keep(id, lazy.find(id))

@@ -29,6 +29,7 @@ from cstui.config import Settings, load_settings
 from cstui.domain.enums import Table
 from cstui.i18n import Msg
 from cstui.store import Change, FolderWatch, Store, StoreError, Txn
+from cstui.store.db import FINDS_BEFORE_PARSE
 
 from .undo import History, Recorder, Step, merge, revert
 
@@ -41,9 +42,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 R = TypeVar("R", bound="Record")
-FEW_LOOKUPS = 16
-"""Records looked up one by one before a pass over the table is cheaper (the store parses a
-table after as many lookups by id: ``store.db._FINDS_BEFORE_PARSE``)."""
 M = TypeVar("M", bound="BaseModel")
 Write = tuple[str, str, dict[str, Any] | None]
 """(table, id, values) to put, or values None to delete: one item of :meth:`Repo._write_all`."""
@@ -483,7 +481,7 @@ class Repo:
         few, else picked from the table as it streams by (a lookup by id after the
         store's first few parses the table and keeps it: 50,000 accounts for a screen
         that names a few hundred). Read them, never mutate them."""
-        if len(ids) <= FEW_LOOKUPS:
+        if len(ids) <= FINDS_BEFORE_PARSE:
             found = (self.store.peek(table, i, keep=False) for i in ids)
             return {r["id"]: r for r in found if r is not None and not r.get("_deleted")}
         wanted = set(ids)
