@@ -9,6 +9,7 @@ from typing import Any, cast
 
 import pytest
 from textual.containers import VerticalScroll
+from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widgets import Markdown
 from textual.widgets._footer import FooterKey
@@ -190,14 +191,20 @@ async def test_japanese_panel_has_no_english_sentence(demo_ws: Workspace) -> Non
 # ------------------------------------------------------------------ 3. a way to the keys
 
 
+async def _open_views(app: CSApp, pilot: Pilot[None]) -> ViewPicker:
+    """The views dialog, opened with ``v`` from the portfolio."""
+    await _settle(pilot)
+    await pilot.press("v")
+    await _settle(pilot)
+    dialog = app.screen
+    assert isinstance(dialog, ViewPicker)
+    return dialog
+
+
 async def test_the_views_dialog_offers_the_keys(demo_ws: Workspace) -> None:
     app = _app(demo_ws)
     async with app.run_test(size=(160, 45)) as pilot:
-        await _settle(pilot)
-        await pilot.press("v")
-        await _settle(pilot)
-        dialog = app.screen
-        assert isinstance(dialog, ViewPicker)
+        dialog = await _open_views(app, pilot)
         assert _footer_help_keys(dialog) == ["question_mark"]
         await pilot.press("question_mark")
         await _settle(pilot)
@@ -212,11 +219,7 @@ async def test_the_views_dialog_lists_letter_and_arrow_keys_together(demo_ws: Wo
     """j/k/g/G were the dialog's own keys (another action), listed apart from ↓/↑/Home/End."""
     app = _app(demo_ws)
     async with app.run_test(size=(160, 45)) as pilot:
-        await _settle(pilot)
-        await pilot.press("v")
-        await _settle(pilot)
-        dialog = app.screen
-        assert isinstance(dialog, ViewPicker)
+        dialog = await _open_views(app, pilot)
         await pilot.press("j", "j")
         await _settle(pilot)
         assert dialog.current is dialog.views[2]
