@@ -165,15 +165,20 @@ class Activities(Onboarding):
         if todo is None:
             return  # nothing changed since the last pass: no mark to move either
         ids, seen = todo
-        if ids is None:
-            ids = [r["id"] for r in self.store.stream(Table.ACCOUNTS)]  # not kept parsed
-        step = chunk or max(len(ids), 1)
+        batches: list[list[str] | None]
+        if ids is None and chunk is None:
+            batches = [None]  # the whole book at once: the pass lists it as it reads it
+        else:
+            if ids is None:
+                ids = [r["id"] for r in self.store.stream(Table.ACCOUNTS)]  # not kept parsed
+            step = chunk or max(len(ids), 1)
+            batches = [ids[start : start + step] for start in range(0, len(ids), step)]
         written = 0
-        for start in range(0, len(ids), step):
+        for batch in batches:
             # Each model is read once: kept, the whole book's were 1 GB of the pass's child
             # at 50,000 accounts (and a small book's stayed in the app).
             with self._uncached():
-                written += self.sync_cadence_tasks(ids[start : start + step])
+                written += self.sync_cadence_tasks(batch)
             yield written
         self._cadence_done(seen, written)
 
