@@ -102,9 +102,17 @@ class OnboardingItemLike(Protocol):
     def done(self) -> bool: ...
     @property
     def done_on(self) -> date | None: ...
+    @property
+    def core(self) -> bool: ...
+    @property
+    def first_value(self) -> bool: ...
 
 
 class OnboardingLike(Protocol):
+    """What the score, the time to value and the KPIs read of an onboarding plan."""
+
+    @property
+    def account_id(self) -> str: ...
     @property
     def start(self) -> date: ...
     @property
@@ -325,22 +333,26 @@ class LightOnboardingItem(NamedTuple):
     due: date | None
     done: bool
     done_on: date | None
+    core: bool
+    first_value: bool
 
 
 class LightOnboarding:
-    """An onboarding plan's start and items (what the score and the cadence read), the
-    items parsed when first read: the score reads them only for accounts in onboarding."""
+    """An onboarding plan's start and items (what the score, the cadence and the KPIs
+    read), the items parsed when first read: the score reads them only for accounts in
+    onboarding."""
 
-    __slots__ = ("_items", "_raw", "start")
+    __slots__ = ("_items", "_raw", "account_id", "start")
 
-    def __init__(self, start: date, raw: Sequence[Mapping[str, Any]]) -> None:
+    def __init__(self, start: date, raw: Sequence[Mapping[str, Any]], account_id: str = "") -> None:
+        self.account_id = account_id
         self.start = start
         self._raw = raw
         self._items: tuple[LightOnboardingItem, ...] | None = None
 
     @classmethod
     def from_record(cls, r: Mapping[str, Any]) -> LightOnboarding:
-        return cls(_day(r["start"]), r.get("items", ()))
+        return cls(_day(r["start"]), r.get("items", ()), r["account_id"])
 
     @property
     def items(self) -> Sequence[LightOnboardingItem]:
@@ -353,6 +365,8 @@ class LightOnboarding:
                         _opt_day(i.get("due")),
                         i.get("done", False),
                         _opt_day(i.get("done_on")),
+                        i.get("core", True),
+                        i.get("first_value", False),
                     ),
                 )
                 for i in self._raw

@@ -45,6 +45,7 @@ from cstui.domain.config import (
     shown,
 )
 from cstui.domain.enums import OwnerSide
+from cstui.domain.light import OnboardingItemLike, OnboardingLike
 from cstui.domain.metrics import time_to_value
 from cstui.domain.models import OnboardingItem, OnboardingPlan
 
@@ -562,11 +563,11 @@ class Progress:
         return sum(t for _, t in self.per_phase.values())
 
 
-def first_value_item(plan: OnboardingPlan) -> OnboardingItem | None:
+def first_value_item(plan: OnboardingLike) -> OnboardingItemLike | None:
     return next((it for it in plan.items if it.first_value), None)
 
 
-def first_value_day(plan: OnboardingPlan) -> date | None:
+def first_value_day(plan: OnboardingLike) -> date | None:
     """The one rule for the day value was first felt: the first-value item's completion day;
     None until it is done (and dated). The TTV of the checklist and of the KPI report."""
     item = first_value_item(plan)

@@ -14,8 +14,7 @@ from typing import TYPE_CHECKING
 from cstui.domain.enums import Stage, Tier
 
 if TYPE_CHECKING:
-    from cstui.domain.models import Account
-    from cstui.domain.renewals import KPIConfig
+    from cstui.domain.renewals import KPIConfig, RenewingAccount
 
 
 @dataclass(frozen=True)
@@ -65,7 +64,7 @@ def _threshold(tier: Tier, limits: tuple[int, int]) -> int:
     return {Tier.HIGH: limits[0], Tier.MID: limits[1], Tier.TECH: 0}[tier]
 
 
-def suggest(account: Account, config: KPIConfig | None = None) -> TierSuggestion | None:
+def suggest(account: RenewingAccount, config: KPIConfig | None = None) -> TierSuggestion | None:
     """The suggestion with its reason, or None (same tier, churned, or no thresholds)."""
     from cstui.domain.renewals import default_kpi_config
 
@@ -84,7 +83,7 @@ def suggest(account: Account, config: KPIConfig | None = None) -> TierSuggestion
 
 
 def tier_suggestions(
-    accounts: Iterable[Account], config: KPIConfig | None = None
+    accounts: Iterable[RenewingAccount], config: KPIConfig | None = None
 ) -> list[TierSuggestion]:
     """Every suggestion in the book, biggest ARR first."""
     out = [s for a in accounts if (s := suggest(a, config)) is not None]
