@@ -79,8 +79,12 @@ class ActivityLike(Protocol):
 
 
 class SurveyLike(Protocol):
+    """What the score, the flags and the KPIs read of a survey answer."""
+
     @property
     def id(self) -> str: ...
+    @property
+    def account_id(self) -> str: ...
     @property
     def contact_id(self) -> str | None: ...
     @property
@@ -311,6 +315,7 @@ class LightSurvey(NamedTuple):
     date: date
     score: int
     comment: str
+    account_id: str
 
     @classmethod
     def from_record(cls, r: Mapping[str, Any]) -> LightSurvey:
@@ -323,6 +328,7 @@ class LightSurvey(NamedTuple):
                 _day(r["date"]),
                 r["score"],
                 r.get("comment", "").strip(),
+                r.get("account_id", ""),
             ),
         )
         return light

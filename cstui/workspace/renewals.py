@@ -19,7 +19,7 @@ from cstui.config import Settings
 from cstui.domain import tiers
 from cstui.domain.enums import Forecast, Outcome, Stage, Table
 from cstui.domain.health import HealthConfig, band_for
-from cstui.domain.light import LightAccount, LightOnboarding, OnboardingLike
+from cstui.domain.light import LightAccount, LightOnboarding, LightSurvey, OnboardingLike
 from cstui.domain.score_history import (
     Point,
     archived_months,
@@ -35,7 +35,7 @@ from cstui.workspace.repo import changed_fields, elsewhere
 if TYPE_CHECKING:
     from cstui.domain import renewals as kpi
     from cstui.domain.history import AccountChange
-    from cstui.domain.models import Account, Record, Renewal, SurveyResponse
+    from cstui.domain.models import Account, Record, Renewal
 
 
 def bands_at(
@@ -132,7 +132,7 @@ class KPIBook:
     """Light records (what the KPIs read of an account), not models."""
     renewals: list[Renewal]
     """Recorded and implied, by due date."""
-    surveys: list[SurveyResponse]
+    surveys: Sequence[LightSurvey]
     plans: Sequence[OnboardingLike]
     """Light records, not models."""
     history: list[AccountChange]
@@ -159,7 +159,7 @@ class KPIBook:
 
         out = []
         points: dict[str, list[Point]] = {}  # read once for every period
-        moves: dict[str, list[kpi.ArrMove]] = {}
+        reads = kpi.TrendReads()
         for period in periods:
             if cancelled():
                 return None
@@ -185,7 +185,7 @@ class KPIBook:
                     as_of=self.today,
                     detractor_max=self.health.flags.detractor_max_score,
                     history=self.history,
-                    moves=moves,
+                    reads=reads,
                 )
             )
         return out
@@ -286,7 +286,7 @@ class Renewals(Health):
         None when ``cancelled()`` says so before the end (a screen gone or a newer query:
         at 50,000 accounts the read takes seconds)."""
         from cstui.domain.history import AccountChange, oldest_first
-        from cstui.domain.models import Renewal, SurveyResponse
+        from cstui.domain.models import Renewal
 
         today = clock.today()
         try:
@@ -295,7 +295,7 @@ class Renewals(Health):
             summaries = dict(list(self._health_summaries().items()))  # one C-level copy
             bands = band_map(summaries)
             recorded = self._models_of(Renewal, cancelled)
-            surveys = self._models_of(SurveyResponse, cancelled)
+            surveys = self._lights_of(Table.SURVEYS, LightSurvey.from_record, cancelled)
             plans = self._lights_of(Table.ONBOARDING, LightOnboarding.from_record, cancelled)
         except _Stopped:
             return None
