@@ -265,6 +265,29 @@ def latest_on_or_before(points: Iterable[Sequence[Any]], iso: str) -> int | None
     return best
 
 
+def score_on_or_before(summary: Mapping[str, Any], iso: str) -> int | None:
+    """``latest_on_or_before(stored_points(summary), iso)`` read in place: the day's slot of
+    the window and back, then ``before``. The KPI trend asks it of every account for each
+    period, and making every point of every summary took it 0.7 s at 50,000 accounts."""
+    daily = daily_of(summary)
+    start = daily.get("from")
+    if not isinstance(start, str):  # the old layout
+        return latest_on_or_before(stored_points(summary), iso)
+    found: tuple[str, int] | None = None
+    if iso >= start:
+        scores = daily.get("scores") or ()
+        first = _ordinal(start)
+        i = min(_ordinal(iso) - first, len(scores) - 1)
+        while i >= 0 and scores[i] is None:
+            i -= 1
+        if i >= 0:
+            found = (_iso(first + i), scores[i])
+    before = daily.get("before")
+    if before and before[0] <= iso and (found is None or before[0] > found[0]):
+        return int(before[1])
+    return None if found is None else found[1]
+
+
 def needs_archive(summary: Mapping[str, Any], iso: str) -> bool:
     """Whether the score on ``iso`` may lie in the archived months: the day is older than
     every point the summary holds, and months were archived."""

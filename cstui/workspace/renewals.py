@@ -21,11 +21,9 @@ from cstui.domain.enums import Forecast, Outcome, Stage, Table
 from cstui.domain.health import HealthConfig, band_for
 from cstui.domain.light import LightAccount, LightOnboarding, LightSurvey, OnboardingLike
 from cstui.domain.score_history import (
-    Point,
     archived_months,
-    latest_on_or_before,
     needs_archive,
-    stored_points,
+    score_on_or_before,
 )
 from cstui.paths import config_dir
 from cstui.store import Store, StoreError
@@ -45,13 +43,10 @@ def bands_at(
     today: date,
     health: HealthConfig,
     archived: ArchivedScores | None = None,
-    points: dict[str, list[Point]] | None = None,
 ) -> list[kpi.BandRow]:
     """Each account's band on ``day``: its last stored score on or before that day (from
     the stored health summaries, and for a day older than the points a summary holds, from
-    the archived months through ``archived``); on or after ``today``, its band now.
-    ``points``: each summary's points as read for an earlier day (a trend of six periods
-    read every summary's six times)."""
+    the archived months through ``archived``); on or after ``today``, its band now."""
     from cstui.domain import renewals as kpi
 
     if day >= today:
@@ -63,12 +58,7 @@ def bands_at(
         if needs_archive(summary, iso):
             older[account_id] = archived_months(summary)
             continue
-        held = None if points is None else points.get(account_id)
-        if held is None:
-            held = stored_points(summary)
-            if points is not None:
-                points[account_id] = held
-        score = latest_on_or_before(held, iso)
+        score = score_on_or_before(summary, iso)
         if score is not None:  # not scored by then: a later first score must not change the past
             scores[account_id] = score
     if older and archived is not None:
@@ -158,7 +148,6 @@ class KPIBook:
         from cstui.domain import renewals as kpi
 
         out = []
-        points: dict[str, list[Point]] = {}  # read once for every period
         reads = kpi.TrendReads()
         for period in periods:
             if cancelled():
@@ -176,7 +165,6 @@ class KPIBook:
                         self.today,
                         self.health,
                         self.archived,
-                        points,
                     ),
                     period,
                     slice,

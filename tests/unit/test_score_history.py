@@ -24,6 +24,7 @@ from cstui.domain.score_history import (
     month_table,
     needs_archive,
     oldest_kept_month,
+    score_on_or_before,
     stored_points,
     table_month,
     window_start,
@@ -359,3 +360,33 @@ def test_a_longer_trend_reads_its_days_back_from_the_archived_months(
         assert any(t is not None for t in trends)  # accounts scored since January have one
     finally:
         ws.close()
+
+
+_DAY0 = date(2026, 1, 1)
+_days = st.integers(min_value=0, max_value=120).map(lambda n: (_DAY0 + timedelta(n)).isoformat())
+_scores = st.integers(min_value=0, max_value=100)
+
+
+@st.composite
+def _summaries(draw: st.DrawFn) -> dict[str, Any]:
+    """A summary in the window layout (``from``, a day's slots, maybe ``before``) or in the
+    old one (``history``): what a KPI trend reads the scores of."""
+    if draw(st.booleans()):
+        return {"history": draw(st.lists(st.tuples(_days, _scores).map(list), max_size=6))}
+    start = draw(_days)
+    daily: dict[str, Any] = {
+        "from": start,
+        "scores": draw(st.lists(st.one_of(st.none(), _scores), max_size=40)),
+    }
+    if draw(st.booleans()):
+        daily["before"] = [draw(_days.filter(lambda d: d < start)), draw(_scores)]
+    return {"daily": daily}
+
+
+@given(_summaries(), _days)
+def test_the_score_on_a_day_read_in_place_is_the_points_latest(
+    summary: dict[str, Any], iso: str
+) -> None:
+    """The KPI trend reads a summary's score on a day without making its points: the same
+    answer as the latest of its points on or before that day."""
+    assert score_on_or_before(summary, iso) == latest_on_or_before(stored_points(summary), iso)
