@@ -501,6 +501,9 @@ class AccountTable(ScrollView, Generic[RowT], can_focus=True):
     def on_resize(self, event: events.Resize) -> None:
         self._layout_width = -1
         self.virtual_size = Size(self.scrollable_content_region.width, len(self._rows) + 1)
+        # A line taken above (a filter error's) left the cursor's row just below the view,
+        # and Enter opened an account nobody could see.
+        self._scroll_cursor_visible()
 
     # ------------------------------------------------------------------ cursor
     def _scroll_cursor_visible(self) -> None:

@@ -200,3 +200,25 @@ async def test_an_empty_result_says_nothing_matched(demo_ws: Workspace) -> None:
         await pilot.press(*["backspace"] * 6)
         await pilot.pause()
         assert not notice.display
+
+
+async def test_the_cursor_stays_in_view_when_a_filter_error_takes_a_line(
+    demo_ws: Workspace,
+) -> None:
+    """A filter error's line makes the table one line shorter: the cursor on the last line
+    shown was left just below the view, and Enter opened an account nobody could see."""
+    app = _app(demo_ws)
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = app.screen.query_one(AccountTable)
+        await pilot.pause()
+        shown = table.size.height - 1  # the header takes a line
+        await pilot.press(*["j"] * (shown - 1))  # the last line shown
+        assert table.cursor == shown - 1
+        assert table.scroll_offset.y == 0
+        await pilot.press("slash", *"health>")
+        await pilot.pause()
+        await pilot.pause()
+        assert app.screen.query_one("#portfolio-filter-error").display
+        assert table.size.height - 1 < shown  # the error's line came out of the table
+        top = table.scroll_offset.y
+        assert top <= table.cursor < top + table.size.height - 1
