@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
@@ -22,7 +23,7 @@ from textual.widgets import Label, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from cstui import clock
-from cstui.domain.enums import SurveyKind, Table
+from cstui.domain.enums import SurveyKind
 from cstui.domain.models import InvalidRecord
 from cstui.domain.renewals import KPIReport, KPIValue, Period
 from cstui.domain.tiers import TierSuggestion
@@ -36,7 +37,7 @@ from cstui.ui.localize import localize_bindings
 from cstui.widgets.account_table import AccountTable, Column
 from cstui.widgets.charts import spark_rows
 from cstui.workspace import AccountNotFound, Workspace
-from cstui.workspace.repo import HEALTH_TABLE
+from cstui.workspace.renewals import KPI_TABLES
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -189,11 +190,22 @@ FINISHED = frozenset({WorkerState.SUCCESS, WorkerState.CANCELLED, WorkerState.ER
 
 @dataclass(frozen=True)
 class Computed:
-    """A worker's result: the trend of computation number ``generation``."""
+    """A worker's result: the trend of computation number ``generation``, for ``key``
+    (period label, slice), as the book stood at ``mark`` (:meth:`Renewals.kpi_mark`,
+    taken before it started) on ``day``: kept to show again while the book has not
+    changed."""
 
     generation: int
     reports: list[KPIReport]
     tiers: list[TierSuggestion]
+    key: tuple[str, str]
+    mark: int
+    day: date
+
+
+KEEP_TRENDS = 6
+"""Trends a KPI screen keeps (its periods and slices just seen): each is up to a few MB of
+account ids at 50,000 accounts, and each took seconds to compute there."""
 
 
 @dataclass(frozen=True)
@@ -236,16 +248,7 @@ def default_period() -> Period:
 class KPIScreen(TableScreen[KPIRow]):
     """KPIs for a period and a slice of the book, each with its trend and its accounts."""
 
-    FOLLOWS: ClassVar[frozenset[str] | None] = frozenset(
-        {
-            Table.ACCOUNTS,
-            Table.RENEWALS,
-            Table.SURVEYS,
-            Table.ONBOARDING,
-            Table.ACCOUNT_HISTORY,
-            HEALTH_TABLE,
-        }
-    )
+    FOLLOWS: ClassVar[frozenset[str] | None] = KPI_TABLES
     """What the reports read (``Renewals.kpi_book``)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -282,6 +285,8 @@ class KPIScreen(TableScreen[KPIRow]):
         """The computation under way and when it started (None: none is)."""
         self._again = False
         """The book changed while a computation ran: compute again when it is done."""
+        self._kept: dict[tuple[str, str], Computed] = {}
+        """Trends computed here by (period, slice), oldest first (:data:`KEEP_TRENDS`)."""
 
     def columns(self) -> list[Column[KPIRow]]:
         return kpi_columns()
@@ -296,9 +301,20 @@ class KPIScreen(TableScreen[KPIRow]):
 
     # ---------------------------------------------------------------- data
     def rebuild(self) -> None:
-        """Compute the trend on a worker thread (1.3 s at 10,000 accounts, 10 s at 50,000:
-        keys stay live meanwhile) and show it when done; until then the head says so and
-        the table is empty, so no number is ever shown under another period's title."""
+        """Compute the trend on a worker thread (1 s at 10,000 accounts, 6 s at 50,000: keys
+        stay live meanwhile) and show it when done; until then the head says so and the
+        table is empty, so no number is ever shown under another period's title. A trend
+        this screen computed for the period and slice is shown at once when the book has
+        not changed since (cycling the slices or moving back a period took seconds each)."""
+        kept = self._kept.get((self.period.label, self.slice))
+        if (
+            kept is not None
+            and kept.day == clock.today()
+            and self.workspace.kpis_unchanged_since(kept.mark)
+        ):
+            self._generation += 1  # a computation still running is not shown over it
+            self._show(kept.reports, kept.tiers)
+            return
         self.report = None
         self.rows = []
         self.table.set_rows([])
@@ -322,6 +338,7 @@ class KPIScreen(TableScreen[KPIRow]):
         generation, period, slice_ = self._generation, self.period, self.slice
         started = time.perf_counter()
         ws = self.workspace
+        key, mark, day = (period.label, slice_), ws.kpi_mark(), clock.today()
 
         def compute() -> Computed | None:
             worker = get_current_worker()
@@ -331,7 +348,7 @@ class KPIScreen(TableScreen[KPIRow]):
             except InterruptedError:
                 return None
             if far is not None:
-                return Computed(generation, *far)
+                return Computed(generation, far[0], far[1], key, mark, day)
             # Read on this thread too (the first read parses and validates the book);
             # not kept: at 50,000 accounts the book's models are hundreds of MB.
             found = ws.kpi_book(lambda: worker.is_cancelled)
@@ -340,7 +357,7 @@ class KPIScreen(TableScreen[KPIRow]):
             reports = found.reports(periods, slice_, lambda: worker.is_cancelled)
             if reports is None:
                 return None
-            return Computed(generation, reports, found.tier_suggestions())
+            return Computed(generation, reports, found.tier_suggestions(), key, mark, day)
 
         worker = self.run_worker(compute, thread=True, exclusive=True, group=KPI_WORKERS)
         self._computing = (worker, started)
@@ -355,10 +372,19 @@ class KPIScreen(TableScreen[KPIRow]):
             self._built_in_background = time.perf_counter() - self._computing[1]
             self._computing = None
         done = event.worker.result if event.state == WorkerState.SUCCESS else None
-        if isinstance(done, Computed) and done.generation == self._generation:
-            self._show(done.reports, done.tiers)
+        if isinstance(done, Computed):
+            self._keep(done)
+            if done.generation == self._generation:
+                self._show(done.reports, done.tiers)
         if self._computing is None and self._again:
             self.follow_changes()
+
+    def _keep(self, done: Computed) -> None:
+        """Keep a finished trend (one the user moved away from too: they may come back)."""
+        self._kept.pop(done.key, None)
+        self._kept[done.key] = done
+        while len(self._kept) > KEEP_TRENDS:
+            del self._kept[next(iter(self._kept))]
 
     @property
     def computing(self) -> bool:
@@ -513,7 +539,7 @@ class KPIScreen(TableScreen[KPIRow]):
         self._go(self.period, SLICES[i % len(SLICES)])
 
     def action_pick_owner(self) -> None:
-        owners = sorted({a.owner for a in self.workspace.accounts() if a.owner})
+        owners = self.workspace.owners()
         current = self.slice.partition(":")[2] if self.slice.startswith("owner:") else None
 
         def submit(values: dict[str, Any]) -> None:

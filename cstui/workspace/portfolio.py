@@ -342,6 +342,12 @@ class Portfolio(Renewals):
         """
         return list(self._todays_rows().values())
 
+    def owners(self) -> list[str]:
+        """The owners of the book's accounts, from the portfolio's rows (the KPI screen's
+        owner picker read a model of every account: ~1 s and hundreds of MB kept at
+        50,000 accounts)."""
+        return sorted({r.owner for r in self.portfolio() if r.owner})
+
     def row(self, account_id: str) -> PortfolioRow | None:
         """One account's row (as :meth:`portfolio` gives it)."""
         return self._todays_rows().get(account_id)

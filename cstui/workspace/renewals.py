@@ -28,7 +28,7 @@ from cstui.domain.score_history import (
 from cstui.paths import config_dir
 from cstui.store import Store, StoreError
 from cstui.workspace.health import ArchivedScores, Health
-from cstui.workspace.repo import changed_fields, elsewhere
+from cstui.workspace.repo import HEALTH_TABLE, changed_fields, elsewhere
 
 if TYPE_CHECKING:
     from cstui.domain import renewals as kpi
@@ -98,6 +98,18 @@ def book_renewals(
     )
     return sorted(recorded + implied, key=lambda r: (r.due, r.account_id))
 
+
+KPI_TABLES: frozenset[str] = frozenset(
+    {
+        Table.ACCOUNTS,
+        Table.RENEWALS,
+        Table.SURVEYS,
+        Table.ONBOARDING,
+        Table.ACCOUNT_HISTORY,
+        HEALTH_TABLE,
+    }
+)
+"""The tables the KPI reports read (:meth:`Renewals.kpi_book`)."""
 
 R = TypeVar("R", bound="Record")
 L = TypeVar("L")
@@ -560,6 +572,17 @@ class Renewals(Health):
     def tier_suggestions(self) -> list[tiers.TierSuggestion]:
         """Accounts whose ARR has crossed a tier threshold (kpis.toml ``[tiers.*]``)."""
         return tiers.tier_suggestions(self.accounts(), self.kpi_config)
+
+    def kpi_mark(self) -> int:
+        """Where the book stands now, for :meth:`kpis_unchanged_since` (take it before a
+        computation starts: a change made during it counts as after)."""
+        return self.store.last_seq
+
+    def kpis_unchanged_since(self, mark: int) -> bool:
+        """Whether no table the KPI reports read (:data:`KPI_TABLES`) changed since
+        ``mark`` (:meth:`kpi_mark`): a trend computed then is still the book's. Answered
+        from the tables' highest ``_seq``, an unparsed table without parsing it."""
+        return not KPI_TABLES.intersection(self.store.tables_changed_since(mark))
 
 
 def _kpis_in_child(
