@@ -377,6 +377,7 @@ def humanize(
     late: bool = False,
     exact: bool = False,
     lang: str | None = None,
+    short: bool = False,
 ) -> str:
     """'in 32 days' / '3 months ago' / '32日後', relative to ``today`` (never the wall clock).
 
@@ -386,15 +387,16 @@ def humanize(
     rather than "12 days ago"). ``exact``: always days, never months (a count a cadence in
     days or an overdue review is judged by). ``lang``: a language other than the app's (a
     report written in the customer's language). A domain sentence says the same with a
-    :func:`rel_days` part.
+    :func:`rel_days` part. ``short``: the compact form where the language has one ("12d
+    overdue"), for a narrow column that would cut the word that matters.
     """
     if value is None:
         return "—"
-    return _humanize((value - today).days, late, exact, lang or _lang)
+    return _humanize((value - today).days, late, exact, lang or _lang, short)
 
 
 @lru_cache(maxsize=4096)
-def _humanize(days: int, late: bool, exact: bool, lang: str) -> str:
+def _humanize(days: int, late: bool, exact: bool, lang: str, short: bool = False) -> str:
     """Memoised: a portfolio repaints the same few hundred renewal dates over and over."""
     if days == 0:
         return catalogue(lang).get("date.today") or catalogue("en")["date.today"]
@@ -405,6 +407,6 @@ def _humanize(days: int, late: bool, exact: bool, lang: str) -> str:
             n, unit = n // 12, "years"
     when = "in" if days > 0 else ("late" if late else "ago")
     key = f"date.{when}.{unit}"
-    keys = (f"{key}.one", key) if n == 1 else (key,)
+    keys = ((f"{key}.one",) if n == 1 else ()) + ((f"{key}.short",) if short else ()) + (key,)
     texts = (catalogue(lang).get(k) or catalogue("en").get(k) for k in keys)
     return fill(next((x for x in texts if x), key), {"n": n})

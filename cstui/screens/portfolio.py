@@ -9,7 +9,7 @@ stays instant with tens of thousands of accounts.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 from typing import ClassVar
 
@@ -34,7 +34,7 @@ from cstui.domain.portfolio import (
     renewal_state,
     sort_rows,
 )
-from cstui.i18n import humanize, short_money, t
+from cstui.i18n import catalogue, humanize, short_money, t
 from cstui.sanitize import clean
 from cstui.ui.access import UsesWorkspace, on_workspace_change, workspace_app
 from cstui.ui.footer import KeyFooter
@@ -124,6 +124,14 @@ def _widest(texts: Iterable[str]) -> int:
     return max((cell_len(x) for x in texts), default=0)
 
 
+def _shorter(pairs: Iterable[tuple[str, str]]) -> Callable[[str, int], str]:
+    """A column's ``shorten`` from (label, its compact form) pairs: at 80 columns
+    "12 days overdue" lost the word that matters ("12 days over…") and オンボーディング its
+    end."""
+    table = {full: short for full, short in pairs if short != full}
+    return lambda text, width: table.get(text, text)
+
+
 def portfolio_columns() -> list[Column[PortfolioRow]]:
     """The columns, each knowing the cells its labels need in the current language."""
     today = clock.today()
@@ -132,6 +140,15 @@ def portfolio_columns() -> list[Column[PortfolioRow]]:
     stage = _widest(t(f"stage.{s.value}") for s in Stage)
     tier = _widest(t(f"tier.{s.value}") for s in Tier)
     touch = _widest([t("portfolio.never"), t("portfolio.days", n=999)])
+    overdue = [today - timedelta(days=d) for d in range(1, RENEWAL_SPAN_DAYS + 1)]
+    short_renewal = _shorter(
+        (humanize(d, today, late=True), humanize(d, today, late=True, short=True)) for d in overdue
+    )
+    short_stage = _shorter(
+        (t(f"stage.{s.value}"), t(f"stage.{s.value}.short"))
+        for s in Stage
+        if f"stage.{s.value}.short" in catalogue("en")
+    )
     return [
         Column(
             "name", t("col.name"), 28, lambda r: r.name, flex=True, priority=10,
@@ -146,9 +163,12 @@ def portfolio_columns() -> list[Column[PortfolioRow]]:
         ),
         Column(
             "stage", t("col.stage"), 10, lambda r: t(f"stage.{r.stage.value}"), priority=5,
-            natural=stage,
+            natural=stage, shorten=short_stage,
         ),
-        Column("renewal", t("col.renewal"), 13, renewal_cell, priority=7, natural=renewal),
+        Column(
+            "renewal", t("col.renewal"), 13, renewal_cell, priority=7, natural=renewal,
+            shorten=short_renewal,
+        ),
         Column("touch", t("col.touch"), 6, touch_cell, "right", priority=3, natural=touch),
         Column("owner", t("col.owner"), 7, lambda r: r.owner, priority=2, natural=10),
         Column("flags", t("col.flags"), 5, flags_cell, priority=7, natural=len(FLAG_CODES)),

@@ -75,8 +75,9 @@ class Column(Generic[RowT]):
     gets. Spare room goes to each column up to this, by priority, and the rest to the
     flexible column: at 160 cells no label is cut while the name holds empty cells."""
     shorten: Callable[[str, int], str] | None = None
-    """For a plain cell longer than its width: a shorter way to say it (e.g. ㈱ for
-    株式会社), tried before the cut with an ellipsis."""
+    """For a cell longer than its width: a shorter way to say it (e.g. ㈱ for 株式会社,
+    "12d overdue"), tried before the cut with an ellipsis; a styled cell keeps its style
+    (its spans go: one style over a few words)."""
     measure_key: Callable[[RowT], Hashable] | None = None
     """Rows with equal keys have equal cells: a measured table makes one cell per key (one
     per forecast, not per renewal), which keeps measuring a whole book's rows cheap."""
@@ -468,6 +469,8 @@ class AccountTable(ScrollView, Generic[RowT], can_focus=True):
                 if plain:
                     segments.append(Segment("".join(plain), fill))
                     plain = []
+                if col.shorten is not None and content.cell_len > w:
+                    content = Text(col.shorten(content.plain, w), style=content.style)
                 segments.extend(self._styled_cell(content, w, col.align, is_cursor))
             if i < last:
                 plain.append(" " * self._gap)

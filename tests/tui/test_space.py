@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
 from rich.cells import cell_len
 from textual.widgets._footer import FooterKey
 
+from cstui import clock
 from cstui.app import CSApp, create_app
 from cstui.domain.enums import Stage
-from cstui.i18n import t
+from cstui.i18n import humanize, t
+from cstui.screens.portfolio import renewal_cell
 from cstui.ui.footer import HELP_ACTIONS
 from cstui.ui.names import short_company
 from cstui.widgets.account_table import AccountTable
@@ -164,3 +167,33 @@ async def test_one_word_one_meaning_and_no_english_in_japanese(demo_ws: Workspac
         prompts = [shown.get_option_at_index(i).prompt for i in range(shown.option_count)]
         said = [str(p.renderable) for p in prompts if isinstance(p, Align)]
         assert said == ["一致するものはありません"]
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+async def test_80_columns_say_overdue_and_the_stage_in_a_short_form_not_cut(
+    demo_ws: Workspace, lang: str
+) -> None:
+    """At 80 columns the renewal column cut "12 days overdue" to "12 days over…" (the word
+    that matters) and the stage column オンボーディング to "オンボーディ…": each has a short
+    form the column fits ("12d overdue", 導入期)."""
+    app = _app(demo_ws, lang)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one(AccountTable)
+        widths = dict(
+            (c.key, w) for c, w in table._columns_for(table.scrollable_content_region.width)
+        )
+        today = clock.today()
+        seen = {"overdue": 0, "onboarding": 0}
+        for i, row in enumerate(table.rows):
+            table.move_cursor(i)  # scrolled into view, as a user paging down would
+            line = _line(table, i - table.scroll_offset.y + 1)
+            assert "…" not in line.replace(table.rows[i].name, "")[len(line) // 3 :]
+            if row.renewal_date and cell_len(renewal_cell(row).plain) > widths["renewal"]:
+                seen["overdue"] += 1  # only "N days overdue" is that long
+                assert humanize(row.renewal_date, today, late=True, short=True) in line
+            stage_cut = "stage" in widths and cell_len(t("stage.onboarding")) > widths["stage"]
+            if row.stage is Stage.ONBOARDING and stage_cut:
+                seen["onboarding"] += 1
+                assert t("stage.onboarding.short") in line
+        assert seen["overdue"] if lang == "en" else seen["onboarding"]
