@@ -1249,14 +1249,16 @@ class Store:
             found.sort(key=lambda item: item[0])
             return [(name, _copy(rec)) for _, name, rec in found]
 
-    def tables_changed_since(self, seq: int) -> list[str]:
+    def tables_changed_since(self, seq: int, tables: Iterable[str] | None = None) -> list[str]:
         """The tables holding a record whose ``_seq`` is above ``seq`` (purges aside, which
         may add a table whose record is gone): what ``changed_since(seq)`` will read, so a
         sync can load those tables ahead. An unparsed table is answered from the snapshot's
-        layout and its waiting journal lines without parsing it, when the layout knows."""
+        layout and its waiting journal lines without parsing it, when the layout knows.
+        ``tables``: of those only (a parsed table is read record by record)."""
         with self._mutex:
             found: list[str] = []
-            for name in sorted({*self._data, *self._lazy}):
+            names = {*self._data, *self._lazy}
+            for name in sorted(names if tables is None else names.intersection(tables)):
                 if name in self._lazy:
                     if self._may_have_changed(name, seq):
                         found.append(name)

@@ -582,7 +582,7 @@ class Renewals(Health):
         """Whether no table the KPI reports read (:data:`KPI_TABLES`) changed since
         ``mark`` (:meth:`kpi_mark`): a trend computed then is still the book's. Answered
         from the tables' highest ``_seq``, an unparsed table without parsing it."""
-        return not KPI_TABLES.intersection(self.store.tables_changed_since(mark))
+        return not self.store.tables_changed_since(mark, KPI_TABLES)
 
 
 def _kpis_in_child(

@@ -114,3 +114,9 @@ def test_tables_changed_since_names_the_tables_without_parsing_them(open_store: 
     store.put("accounts", "a1", {"v": 10})  # a parsed table is searched
     assert store.tables_changed_since(mark) == ["accounts", "activities", "tasks"]
     assert store.tables_changed_since(store.last_seq - 1) == ["accounts"]
+    # Of some tables only (the KPI screen asks about the six it reads).
+    assert store.tables_changed_since(mark, ["tasks", "accounts", "nope"]) == [
+        "accounts",
+        "tasks",
+    ]
+    assert store.tables_changed_since(mark, ["contacts"]) == []
