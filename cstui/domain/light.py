@@ -18,7 +18,16 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any, Final, NamedTuple, Protocol, overload
 
-from cstui.domain.enums import ActivityKind, ContactRole, ObjectiveStatus, Stage, SurveyKind, Tier
+from cstui.domain.enums import (
+    ActivityKind,
+    ContactRole,
+    Forecast,
+    ObjectiveStatus,
+    Outcome,
+    Stage,
+    SurveyKind,
+    Tier,
+)
 
 
 class AccountLike(Protocol):
@@ -161,6 +170,8 @@ _ROLES: Final = {r.value: r for r in ContactRole}
 _KINDS: Final = {k.value: k for k in ActivityKind}
 _SURVEY_KINDS: Final = {k.value: k for k in SurveyKind}
 _STATUSES: Final = {s.value: s for s in ObjectiveStatus}
+_FORECASTS: Final = {f.value: f for f in Forecast}
+_OUTCOMES: Final = {o.value: o for o in Outcome}
 _day = date.fromisoformat
 
 
@@ -435,5 +446,47 @@ class LightSuccessPlan(NamedTuple):
     def from_record(cls, r: Mapping[str, Any]) -> LightSuccessPlan:
         light: LightSuccessPlan = _new(
             cls, (tuple(LightObjective.from_record(o) for o in r.get("objectives", ())),)
+        )
+        return light
+
+
+class LightRenewal(NamedTuple):
+    """A renewal (the fields of :class:`~cstui.domain.models.Renewal`, in its order), stored
+    or implied: the renewals screen lists a year and more of the whole book's renewals
+    (48,000 at 50,000 accounts), where a model each took 2 µs to make and 1.5 KB to keep.
+    Never written: an edit goes through the workspace, which writes a model."""
+
+    id: str
+    account_id: str
+    due: date
+    arr_due: int = 0
+    currency: str = "JPY"
+    forecast: Forecast = Forecast.LIKELY
+    outcome: Outcome | None = None
+    new_arr: int | None = None
+    churn_reason: str | None = None
+    closed_on: date | None = None
+    notes: str = ""
+    implied: bool = False
+
+    @classmethod
+    def from_record(cls, r: Mapping[str, Any]) -> LightRenewal:
+        outcome = r.get("outcome")
+        light: LightRenewal = _new(
+            cls,
+            (
+                r.get("id", ""),
+                r["account_id"],
+                _day(r["due"]),
+                r.get("arr_due", 0),
+                r.get("currency", "JPY"),
+                _FORECASTS[r.get("forecast", "likely")],
+                None if outcome is None else _OUTCOMES[outcome],
+                r.get("new_arr"),
+                r.get("churn_reason"),
+                _opt_day(r.get("closed_on")),
+                r.get("notes", ""),
+                r.get("implied", False),
+            ),
         )
         return light

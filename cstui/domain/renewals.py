@@ -26,7 +26,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from functools import cached_property, lru_cache
 from importlib import resources
-from typing import Annotated, Any, Literal, Protocol, Self
+from operator import attrgetter
+from typing import Annotated, Any, Generic, Literal, Protocol, Self, TypeVar, overload
 
 from pydantic import Field, model_validator
 
@@ -266,16 +267,81 @@ class RenewingAccount(AccountLike, Protocol):
     def name(self) -> str: ...
 
 
+class RenewalLike(Protocol):
+    """What the renewals read of a renewal: a :class:`Renewal`, or a light record of it
+    (:class:`cstui.domain.light.LightRenewal`) for a screen of the whole book's."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def account_id(self) -> str: ...
+    @property
+    def due(self) -> date: ...
+    @property
+    def arr_due(self) -> int: ...
+    @property
+    def currency(self) -> str: ...
+    @property
+    def forecast(self) -> Forecast: ...
+    @property
+    def outcome(self) -> Outcome | None: ...
+    @property
+    def new_arr(self) -> int | None: ...
+    @property
+    def churn_reason(self) -> str | None: ...
+    @property
+    def closed_on(self) -> date | None: ...
+    @property
+    def implied(self) -> bool: ...
+
+
+RenewalT = TypeVar("RenewalT", bound=RenewalLike)
+
+by_due: Callable[[RenewalLike], tuple[date, str]] = attrgetter("due", "account_id")
+"""The order renewals are listed in: by due date, then account (an account has one renewal
+a day, so this orders any set of renewals one way, however it was gathered)."""
+
+
+def shown_between(r: RenewalLike, start: date, end: date) -> bool:
+    """Whether a screen of the months from ``start`` until ``end`` lists ``r``: due in them,
+    or still open and due before them (overdue)."""
+    return start <= r.due < end or (r.outcome is None and r.due < start)
+
+
+@overload
 def implied_renewals(
     accounts: Iterable[RenewingAccount],
-    recorded: Iterable[Renewal],
+    recorded: Iterable[RenewalLike],
     *,
     bands: Mapping[str, str] | None = None,
     today: date | None = None,
     history: Iterable[AccountChange] = (),
     since: date | None = None,
     until: date | None = None,
-) -> list[Renewal]:
+) -> list[Renewal]: ...
+@overload
+def implied_renewals(
+    accounts: Iterable[RenewingAccount],
+    recorded: Iterable[RenewalLike],
+    *,
+    bands: Mapping[str, str] | None = None,
+    today: date | None = None,
+    history: Iterable[AccountChange] = (),
+    since: date | None = None,
+    until: date | None = None,
+    make: Callable[..., RenewalT],
+) -> list[RenewalT]: ...
+def implied_renewals(
+    accounts: Iterable[RenewingAccount],
+    recorded: Iterable[RenewalLike],
+    *,
+    bands: Mapping[str, str] | None = None,
+    today: date | None = None,
+    history: Iterable[AccountChange] = (),
+    since: date | None = None,
+    until: date | None = None,
+    make: Callable[..., Any] = Renewal,
+) -> list[Any]:
     """Renewals nobody recorded but the accounts imply (``implied=True``, never stored).
 
     - the account's next renewal (``renewal_date``) when not recorded: open, forecast
@@ -289,28 +355,25 @@ def implied_renewals(
 
     ``since`` / ``until``: only those due in that window, and the open ones due before it
     (a screen showing some months: the anniversaries of every year back are not made).
+    ``make``: what each is made as, from :class:`Renewal`'s fields as keywords (default:
+    the model; :class:`cstui.domain.light.LightRenewal` for a screen of the whole book).
     """
     seen: dict[str, set[date]] = {}
     churn_recorded: set[str] = set()
-    by_account: dict[str, list[Renewal]] = {}
+    by_account: dict[str, list[RenewalLike]] = {}
     changes = _by_account(history)
     for r in recorded:
         seen.setdefault(r.account_id, set()).add(r.due)
         by_account.setdefault(r.account_id, []).append(r)
         if r.outcome is Outcome.CHURNED:
             churn_recorded.add(r.account_id)
-    out: list[Renewal] = []
+    out: list[Any] = []
+    no_dates: set[date] = set()
     for a in accounts:
-        if a.renewal_date is None:
-            continue
-        dates = seen.get(a.id, set())
-        base: dict[str, Any] = {
-            "account_id": a.id,
-            "arr_due": a.arr,
-            "currency": a.currency,
-            "implied": True,
-        }
         due = a.renewal_date
+        if due is None:
+            continue
+        dates = seen.get(a.id, no_dates)
         if (until is not None and due >= until) or (
             since is not None and due < since and a.stage is Stage.CHURNED
         ):
@@ -318,20 +381,32 @@ def implied_renewals(
         elif a.stage is Stage.CHURNED:
             if a.id not in churn_recorded and due not in dates:
                 out.append(
-                    Renewal(
+                    make(
                         id=renewal_id(a.id, due),
+                        account_id=a.id,
                         due=due,
+                        arr_due=a.arr,
+                        currency=a.currency,
                         forecast=Forecast.LOST,
                         outcome=Outcome.CHURNED,
                         closed_on=due,
                         new_arr=0,
-                        **base,
+                        implied=True,
                     )
                 )
         elif due not in dates:
             red = (bands or {}).get(a.id) == "red"
-            forecast = Forecast.AT_RISK if red else Forecast.LIKELY
-            out.append(Renewal(id=renewal_id(a.id, due), due=due, forecast=forecast, **base))
+            out.append(
+                make(
+                    id=renewal_id(a.id, due),
+                    account_id=a.id,
+                    due=due,
+                    arr_due=a.arr,
+                    currency=a.currency,
+                    forecast=Forecast.AT_RISK if red else Forecast.LIKELY,
+                    implied=True,
+                )
+            )
         if a.contract_start is None:
             continue
         past = add_years(due, -1)
@@ -343,17 +418,53 @@ def implied_renewals(
             ):
                 held = arr_on(a, past, by_account.get(a.id, ()), changes.get(a.id, ()))
                 out.append(
-                    Renewal(
+                    make(
                         id=renewal_id(a.id, past),
+                        account_id=a.id,
                         due=past,
+                        arr_due=held,
+                        currency=a.currency,
                         forecast=Forecast.COMMIT,
                         outcome=Outcome.RENEWED,
                         closed_on=past,
-                        **{**base, "arr_due": held, "new_arr": held},
+                        new_arr=held,
+                        implied=True,
                     )
                 )
             past = add_years(past, -1)
     return out
+
+
+def book_renewals(
+    accounts: Iterable[RenewingAccount],
+    recorded: Sequence[RenewalT],
+    *,
+    make: Callable[..., RenewalT],
+    bands: Mapping[str, str],
+    today: date,
+    history: Iterable[AccountChange],
+    since: date | None = None,
+    until: date | None = None,
+) -> list[RenewalT]:
+    """Recorded renewals plus the ones the accounts imply (``implied=True``), by due date.
+
+    See :func:`implied_renewals`: the next renewal of each account is always there (open
+    until an outcome is recorded), past anniversaries of current customers count as
+    renewed, churned accounts without a record as churned. ``since`` / ``until``: the
+    implied ones of that window only (and the open ones before it). ``make``: what the
+    implied ones are made as (the recorded ones' kind: :class:`Renewal`, or a light record).
+    """
+    implied = implied_renewals(
+        accounts,
+        recorded,
+        bands=bands,
+        today=today,
+        history=history,
+        since=since,
+        until=until,
+        make=make,
+    )
+    return sorted([*recorded, *implied], key=by_due)
 
 
 def _by_account(history: Iterable[AccountChange]) -> dict[str, list[AccountChange]]:
@@ -363,12 +474,12 @@ def _by_account(history: Iterable[AccountChange]) -> dict[str, list[AccountChang
     return out
 
 
-def _event_day(r: Renewal) -> date:
+def _event_day(r: RenewalLike) -> date:
     return r.closed_on or r.due
 
 
 @dataclass
-class MonthRow:
+class MonthRow(Generic[RenewalT]):
     """One month of the renewals view; amounts per currency (never added across them).
 
     Renewals are grouped by *due* month, so forecast and actual sit in the same row.
@@ -380,14 +491,14 @@ class MonthRow:
     due_arr: dict[str, int] = field(default_factory=dict)
     forecast: dict[Forecast, dict[str, int]] = field(default_factory=dict)
     actual: dict[Outcome, dict[str, int]] = field(default_factory=dict)
-    renewals: list[Renewal] = field(default_factory=list)
+    renewals: list[RenewalT] = field(default_factory=list)
 
     @property
     def label(self) -> str:
         return f"{self.month.year}-{self.month.month:02d}"
 
     @property
-    def open(self) -> list[Renewal]:
+    def open(self) -> list[RenewalT]:
         return [r for r in self.renewals if r.outcome is None]
 
 
@@ -396,27 +507,30 @@ def _add(bucket: dict[str, int], currency: str, amount: int) -> None:
 
 
 def renewals_by_month(
-    renewals: Iterable[Renewal], start: date, months: int, open_from: date | None = None
-) -> list[MonthRow]:
+    renewals: Iterable[RenewalT], start: date, months: int, open_from: date | None = None
+) -> list[MonthRow[RenewalT]]:
     """``months`` rows from the month of ``start``: ARR due, forecast and actuals.
 
     ``open_from``: a renewal due before it with no outcome is left out of its month (the
     screen lists it once, as overdue), so past months show what was renewed and churned."""
     first = Period(start.year, "month", start.month)
-    rows = [MonthRow(month=first.shift(i).start) for i in range(max(0, months))]
+    rows: list[MonthRow[RenewalT]] = [
+        MonthRow(month=first.shift(i).start) for i in range(max(0, months))
+    ]
     index = {(row.month.year, row.month.month): row for row in rows}
-    for r in sorted(renewals, key=lambda r: (r.due, r.account_id)):
-        row = index.get((r.due.year, r.due.month))
-        if row is None or (open_from is not None and r.outcome is None and r.due < open_from):
+    for r in sorted(renewals, key=by_due):
+        due, outcome = r.due, r.outcome
+        row = index.get((due.year, due.month))
+        if row is None or (outcome is None and open_from is not None and due < open_from):
             continue
         row.renewals.append(r)
-        _add(row.due_arr, r.currency, r.arr_due)
-        _add(row.forecast.setdefault(r.forecast, {}), r.currency, r.arr_due)
-        if r.outcome is Outcome.CHURNED:
-            _add(row.actual.setdefault(r.outcome, {}), r.currency, r.arr_due)
-        elif r.outcome is not None:
-            amount = r.arr_due if r.new_arr is None else r.new_arr
-            _add(row.actual.setdefault(r.outcome, {}), r.currency, amount)
+        currency, amount = r.currency, r.arr_due
+        _add(row.due_arr, currency, amount)
+        _add(row.forecast.setdefault(r.forecast, {}), currency, amount)
+        if outcome is not None:
+            if outcome is not Outcome.CHURNED and r.new_arr is not None:
+                amount = r.new_arr  # what was kept; a churn loses the ARR due
+            _add(row.actual.setdefault(outcome, {}), currency, amount)
     return rows
 
 
@@ -525,7 +639,7 @@ def _churn_days(renewals: Iterable[Renewal]) -> dict[str, date]:
 def arr_on(
     account: RenewingAccount,
     day: date,
-    recorded: Sequence[Renewal],
+    recorded: Sequence[RenewalLike],
     history: Iterable[AccountChange] = (),
 ) -> int:
     """The ARR that held at the end of ``day``: the one place that answers "ARR on day X".
@@ -547,7 +661,7 @@ ArrMove = tuple[date, int, str, int, int]
 
 
 def arr_moves(
-    account_id: str, recorded: Sequence[Renewal], history: Iterable[AccountChange] = ()
+    account_id: str, recorded: Sequence[RenewalLike], history: Iterable[AccountChange] = ()
 ) -> list[ArrMove]:
     """The events that moved the account's ARR, in order (see :func:`arr_on`): made once
     per account for a report that asks its ARR on many days."""

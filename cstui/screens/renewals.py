@@ -61,7 +61,7 @@ def _add(bucket: dict[str, int], currency: str, amount: int) -> None:
     bucket[currency] = bucket.get(currency, 0) + amount
 
 
-def month_line(row: MonthRow) -> MonthLine:
+def month_line(row: MonthRow[Renewal]) -> MonthLine:
     kept: dict[str, int] = {}
     for outcome, amounts in row.actual.items():
         if outcome is not Outcome.CHURNED:

@@ -7,7 +7,7 @@ tier suggestions they drive. Rules in :mod:`cstui.domain.renewals`. Depends on
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
@@ -72,31 +72,6 @@ def bands_at(
 def band_map(summaries: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
     """Each account's band now, from its stored health summary."""
     return {k: str(v.get("band", "unknown")) for k, v in summaries.items()}
-
-
-def book_renewals(
-    accounts: Iterable[kpi.RenewingAccount],
-    recorded: list[Renewal],
-    *,
-    bands: Mapping[str, str],
-    today: date,
-    history: list[AccountChange],
-    since: date | None = None,
-    until: date | None = None,
-) -> list[Renewal]:
-    """Recorded renewals plus the ones the accounts imply (``implied=True``), by due date.
-
-    See :func:`cstui.domain.renewals.implied_renewals`: the next renewal of each account
-    is always there (open until an outcome is recorded), past anniversaries of current
-    customers count as renewed, churned accounts without a record as churned. ``since`` /
-    ``until``: the implied ones of that window only (and the open ones before it).
-    """
-    from cstui.domain import renewals as kpi
-
-    implied = kpi.implied_renewals(
-        accounts, recorded, bands=bands, today=today, history=history, since=since, until=until
-    )
-    return sorted(recorded + implied, key=lambda r: (r.due, r.account_id))
 
 
 KPI_TABLES: frozenset[str] = frozenset(
@@ -285,6 +260,7 @@ class Renewals(Health):
         event loop (see :meth:`_models_of`; the health summaries are copied in one step).
         None when ``cancelled()`` says so before the end (a screen gone or a newer query:
         at 50,000 accounts the read takes seconds)."""
+        from cstui.domain import renewals as kpi
         from cstui.domain.history import AccountChange, oldest_first
         from cstui.domain.models import Renewal
 
@@ -301,7 +277,9 @@ class Renewals(Health):
             return None
         return KPIBook(
             accounts=accounts,
-            renewals=book_renewals(accounts, recorded, bands=bands, today=today, history=history),
+            renewals=kpi.book_renewals(
+                accounts, recorded, make=Renewal, bands=bands, today=today, history=history
+            ),
             surveys=surveys,
             plans=plans,
             history=history,
@@ -315,7 +293,9 @@ class Renewals(Health):
         )
 
     def renewals(self, account_id: str | None = None) -> list[Renewal]:
-        """One account's renewals, or the book's, recorded and implied (:func:`book_renewals`)."""
+        """One account's renewals, or the book's, recorded and implied
+        (:func:`cstui.domain.renewals.book_renewals`)."""
+        from cstui.domain import renewals as kpi
         from cstui.domain.models import Renewal
 
         recorded = self._for_account(Renewal, account_id) if account_id else self._all(Renewal)
@@ -324,9 +304,10 @@ class Renewals(Health):
             accounts = [account] if account is not None else []
         else:
             accounts = self.accounts()
-        return book_renewals(
+        return kpi.book_renewals(
             accounts,
             recorded,
+            make=Renewal,
             bands=self._bands(account_id or None),
             today=clock.today(),
             history=self.account_history(account_id),
@@ -467,7 +448,7 @@ class Renewals(Health):
         slice: str = "all",
         open_from: date | None = None,
         renewals: list[Renewal] | None = None,
-    ) -> list[kpi.MonthRow]:
+    ) -> list[kpi.MonthRow[Renewal]]:
         """The renewals screen: ``months`` rows from ``start``'s month (default: this month);
         open renewals due before ``open_from`` are left to the overdue line. ``renewals``:
         the book's already read (:meth:`renewals_between`), else :meth:`renewals`."""
@@ -487,6 +468,7 @@ class Renewals(Health):
         account's band now (the portfolio's rows have them). The renewals screen read the
         whole book through the models: at 50,000 accounts 4.5 s and 520 MB more for the
         session, and 3 s again after each edit on it."""
+        from cstui.domain import renewals as kpi
         from cstui.domain.history import AccountChange
         from cstui.domain.light import LightAccount
         from cstui.domain.models import Renewal
@@ -499,11 +481,11 @@ class Renewals(Health):
             if r.get("field") == "arr"
         ]
         accounts = (LightAccount.from_record(r) for r in stream(Table.ACCOUNTS))
-        every = book_renewals(
-            accounts, recorded, bands=bands, today=clock.today(), history=arr, since=start,
-            until=end,
+        every = kpi.book_renewals(
+            accounts, recorded, make=Renewal, bands=bands, today=clock.today(), history=arr,
+            since=start, until=end,
         )  # fmt: skip
-        return [r for r in every if start <= r.due < end or (r.outcome is None and r.due < start)]
+        return [r for r in every if kpi.shown_between(r, start, end)]
 
     def _slice(self, slice: str) -> Callable[[Account], bool]:
         from cstui.domain import renewals as kpi
