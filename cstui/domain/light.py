@@ -184,6 +184,13 @@ def _opt_day(value: Any) -> date | None:
     return None if value is None else _day(value)
 
 
+Plain = tuple[Any, ...]
+"""A light record's fields as an exact tuple, its enums by their values: for records kept a
+long time. The collector stops walking a tuple of plain values (text, numbers, dates) after
+its first pass, but walks a named tuple, or a tuple holding an enum, at every full pass:
+the renewals kept of a 50,000-account book made each 35 ms longer (5 ms without them)."""
+
+
 class LightAccount(NamedTuple):
     """What the score, the touchpoints, their tasks and the renewals read of an account
     (``AccountLike``, ``cadence.CadenceAccount``, ``renewals.RenewingAccount``): the
@@ -216,6 +223,17 @@ class LightAccount(NamedTuple):
                 r.get("owner", ""),
                 r.get("arr", 0),
             ),
+        )
+        return light
+
+    def plain(self) -> Plain:
+        """Its fields as a plain tuple (see :data:`Plain`)."""
+        return (self.id, self.tier.value, self.stage.value, *self[3:])
+
+    @classmethod
+    def from_plain(cls, values: Plain) -> LightAccount:
+        light: LightAccount = _new(
+            cls, (values[0], _TIERS[values[1]], _STAGES[values[2]], *values[3:])
         )
         return light
 
@@ -487,6 +505,30 @@ class LightRenewal(NamedTuple):
                 _opt_day(r.get("closed_on")),
                 r.get("notes", ""),
                 r.get("implied", False),
+            ),
+        )
+        return light
+
+    def plain(self) -> Plain:
+        """Its fields as a plain tuple (see :data:`Plain`)."""
+        outcome = self.outcome
+        return (
+            *self[:5],
+            self.forecast.value,
+            None if outcome is None else outcome.value,
+            *self[7:],
+        )
+
+    @classmethod
+    def from_plain(cls, values: Plain) -> LightRenewal:
+        outcome = values[6]
+        light: LightRenewal = _new(
+            cls,
+            (
+                *values[:5],
+                _FORECASTS[values[5]],
+                None if outcome is None else _OUTCOMES[outcome],
+                *values[7:],
             ),
         )
         return light

@@ -22,7 +22,7 @@ from textual.widgets import Header, Static
 from cstui import clock
 from cstui.domain.cadence import add_months
 from cstui.domain.enums import Forecast, Outcome, Table
-from cstui.domain.models import Renewal
+from cstui.domain.light import LightRenewal
 from cstui.domain.renewals import MonthRow
 from cstui.i18n import short_money, t
 from cstui.sanitize import clean
@@ -54,14 +54,14 @@ class MonthLine:
     kept: dict[str, int] = field(default_factory=dict)
     """New ARR of renewed / expanded / downgraded renewals."""
     churned: dict[str, int] = field(default_factory=dict)
-    renewals: list[Renewal] = field(default_factory=list)
+    renewals: list[LightRenewal] = field(default_factory=list)
 
 
 def _add(bucket: dict[str, int], currency: str, amount: int) -> None:
     bucket[currency] = bucket.get(currency, 0) + amount
 
 
-def month_line(row: MonthRow[Renewal]) -> MonthLine:
+def month_line(row: MonthRow[LightRenewal]) -> MonthLine:
     kept: dict[str, int] = {}
     for outcome, amounts in row.actual.items():
         if outcome is not Outcome.CHURNED:
@@ -78,7 +78,7 @@ def month_line(row: MonthRow[Renewal]) -> MonthLine:
     )
 
 
-def overdue_line(renewals: list[Renewal], before: date) -> MonthLine:
+def overdue_line(renewals: list[LightRenewal], before: date) -> MonthLine:
     line = MonthLine(OVERDUE, t("book.renew.overdue"))
     for r in renewals:
         if r.outcome is None and r.due < before:
@@ -139,7 +139,7 @@ class RenewalsScreen(BookScreen):
     def __init__(self) -> None:
         super().__init__()
         self.months: list[MonthLine] = []
-        self._all_renewals: list[Renewal] = []
+        self._all_renewals: list[LightRenewal] = []
         """Every month's renewals: the lower table's columns are sized from all of them."""
         self._names: dict[str, str] = {}
         self._bands: dict[str, str] = {}
@@ -149,11 +149,11 @@ class RenewalsScreen(BookScreen):
         return self.query_one("#renew-months", AccountTable)
 
     @property
-    def list_table(self) -> AccountTable[Renewal]:
+    def list_table(self) -> AccountTable[LightRenewal]:
         return self.query_one("#renew-list", AccountTable)
 
-    def _renewal_columns(self) -> list[Column[Renewal]]:
-        def outcome(r: Renewal) -> Text:
+    def _renewal_columns(self) -> list[Column[LightRenewal]]:
+        def outcome(r: LightRenewal) -> Text:
             if r.outcome is None:
                 return Text(t("book.renew.open"), style="dim")
             text = t(f"book.outcome.{r.outcome.value}")
@@ -165,7 +165,7 @@ class RenewalsScreen(BookScreen):
                 text += f" → {short_money(r.new_arr, r.currency)}"
             return Text(text, style=OUTCOME_STYLE.get(r.outcome.value, ""))
 
-        def band(r: Renewal) -> Text:
+        def band(r: LightRenewal) -> Text:
             b = self._bands.get(r.account_id, "unknown")
             return Text(t(f"book.band.{b}"), style=BAND_STYLE.get(b, ""))
 
@@ -222,7 +222,7 @@ class RenewalsScreen(BookScreen):
         yield Header()
         yield AccountTable[MonthLine](month_columns(), id="renew-months", measure=True)
         yield Static(id="renew-title", markup=False)
-        yield AccountTable[Renewal](self._renewal_columns(), id="renew-list", measure=True)
+        yield AccountTable[LightRenewal](self._renewal_columns(), id="renew-list", measure=True)
         yield KeyFooter()
 
     # ---------------------------------------------------------------- data
@@ -234,10 +234,9 @@ class RenewalsScreen(BookScreen):
         book = ws.portfolio()  # names and bands from the rows, not a model per account
         self._names = {r.id: clean(r.name) for r in book}
         self._bands = {r.id: r.band for r in book}
-        shown = ws.renewals_between(past, add_months(first, MONTHS), self._bands)
-        months = ws.renewals_by_month(past, PAST_MONTHS + MONTHS, open_from=first, renewals=shown)
-        rows = [month_line(m) for m in months]
-        overdue = overdue_line(shown, first)
+        calendar = ws.renewal_calendar(past, PAST_MONTHS + MONTHS, first, self._bands)
+        rows = [month_line(m) for m in calendar.months]
+        overdue = overdue_line(calendar.renewals, first)
         self.months = ([overdue] if overdue.renewals else []) + rows
         self._all_renewals = [r for m in self.months for r in m.renewals]
         this_month = f"{first.year}-{first.month:02d}"
@@ -250,7 +249,7 @@ class RenewalsScreen(BookScreen):
         return row_at(self.months, self.month_table.cursor)
 
     @property
-    def current(self) -> Renewal | None:
+    def current(self) -> LightRenewal | None:
         """The renewal under the lower cursor (f / o act on it from either table)."""
         return row_at(self.list_table.rows, self.list_table.cursor)
 
@@ -290,7 +289,7 @@ class RenewalsScreen(BookScreen):
         else:
             self.month_table.focus()
 
-    def _account_name(self, r: Renewal) -> str:
+    def _account_name(self, r: LightRenewal) -> str:
         return self._names.get(r.account_id, r.account_id)
 
     def action_forecast(self) -> None:
