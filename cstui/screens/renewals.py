@@ -286,6 +286,11 @@ class RenewalsScreen(BookScreen):
         yield KeyFooter()
 
     # ---------------------------------------------------------------- data
+    def on_unmount(self) -> None:
+        """Closed: its records and renewals go (an edit while it is open, or an account
+        opened from it and closed, still finds them kept)."""
+        self.workspace.release_renewals()
+
     def rebuild(self) -> None:
         ws = self.workspace
         today = clock.today()

@@ -183,7 +183,7 @@ class Renewals(Health):
         self, store: Store, *, user: str | None = None, settings: Settings | None = None
     ) -> None:
         self._renewal_months: RenewalMonths | None = None
-        """The renewals screen's records and renewals, from its first build on."""
+        """The renewals screen's records and renewals, while it is open."""
         super().__init__(store, user=user, settings=settings)
 
     def _forget(self, ch: Change, account_id: str | None) -> None:
@@ -497,8 +497,15 @@ class Renewals(Health):
         edit on it."""
         return self._kept_renewals().between(start, end, bands, clock.today())
 
+    def release_renewals(self) -> None:
+        """Let go of the renewals screen's records and renewals (its close): kept for the
+        session they were ~44 MB at 50,000 accounts, and made each of the collector's full
+        passes ~40 ms instead of ~5. Its next open reads them again (~0.8 s there)."""
+        self._renewal_months = None
+
     def _kept_renewals(self) -> RenewalMonths:
-        """The renewals screen's records and renewals, made on its first build."""
+        """The renewals screen's records and renewals, made on its first build, kept
+        until :meth:`release_renewals`."""
         if self._renewal_months is None:
             from cstui.workspace.renewal_months import RenewalMonths
 
