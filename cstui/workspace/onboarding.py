@@ -1,7 +1,8 @@
 """Onboarding: checklists applied from templates, edited item by item, mirrored into tasks.
 
-Every "us"-owned core item has a task (key ``onboarding:{plan}:{item}``); ticking either
-ticks the other. Depends on :mod:`.tasks` (the mirrored tasks).
+An open core step on our side has a task (key ``onboarding:{plan}:{item}``); ticking either
+ticks the other. An edit touches only the tasks of the steps it changed (the rule is
+:mod:`cstui.domain.onboarding_tasks`). Depends on :mod:`.tasks` (the mirrored tasks).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from cstui import clock, i18n
 from cstui.domain import cadence as cadence_rules
-from cstui.domain.enums import OwnerSide, Priority, Table, TaskSource
+from cstui.domain.enums import Priority, Table, TaskSource
 from cstui.domain.metrics import mean
 from cstui.paths import config_dir
 from cstui.store import Txn
@@ -83,38 +84,44 @@ class Onboarding(Tasks):
         return None
 
     def _onboarding_task_writes(
-        self, txn: Txn, account: Account, plan: OnboardingPlan
+        self, txn: Txn, account: Account, before: OnboardingPlan | None, plan: OnboardingPlan
     ) -> list[Write]:
-        """Mirror the plan into tasks: one per open "us"-owned core item (title, due, done);
-        an open task whose item is gone or no longer ours and core is deleted. Tasks are read
-        fresh through ``txn``."""
+        """The task writes of the edit from ``before`` to ``plan``: the tasks of the steps it
+        changed, by :func:`cstui.domain.onboarding_tasks.task_changes` (never those of
+        another step). Tasks are read fresh through ``txn``."""
+        from cstui.domain.onboarding_tasks import task_changes
+
+        changes = task_changes(before, plan)
+        if not changes:
+            return []
         prefix = f"onboarding:{plan.id}:"
         live = self._keyed_tasks(
-            account.id, prefix, txn=txn, ids=[prefix + it.id for it in plan.items]
+            account.id, prefix, txn=txn, ids=[prefix + c.item_id for c in changes]
         )
         writes: list[Write] = []
-        wanted: set[str] = set()
-        for item in plan.items:
-            if item.owner_side is not OwnerSide.US or not item.core:
+        for change in changes:
+            key = prefix + change.item_id
+            tasks = live.get(key, [])
+            item = change.step
+            if change.drop or item is None:
+                writes.extend((Table.TASKS, t.id, None) for t in tasks if not t.done)
                 continue
-            key = prefix + item.id
-            wanted.add(key)
-            values: dict[str, Any] = {
+            mirrored: dict[str, Any] = {
                 "title": item.title,
                 "due": item.due,
                 "done": item.done,
                 "done_on": (item.done_on or clock.today()) if item.done else None,
             }
-            tasks = live.get(key, [])
             if tasks:
-                for task in tasks:
+                values = {f: mirrored[f] for f in change.follow}
+                for task in tasks if values else ():
                     self._task_put(writes, task, values, txn=txn)
-            elif not item.done and txn.get(Table.TASKS, key, include_deleted=True) is None:
+            elif change.create and txn.get(Table.TASKS, key, include_deleted=True) is None:
                 self._task_put(
                     writes,
                     None,
                     {
-                        **values,
+                        **mirrored,
                         "account_id": account.id,
                         "priority": Priority.NORMAL,
                         "source": TaskSource.ONBOARDING,
@@ -123,9 +130,6 @@ class Onboarding(Tasks):
                     },
                     new_id=key,
                 )
-        for key, tasks in live.items():
-            if key not in wanted:
-                writes.extend((Table.TASKS, t.id, None) for t in tasks if not t.done)
         return writes
 
     def _edit_onboarding(
@@ -155,7 +159,7 @@ class Onboarding(Tasks):
         changed = record if current is None else changed_fields(current, record)
         if changed:
             txn.put(Table.ONBOARDING, saved.id, changed)
-        self._write_in(txn, self._onboarding_task_writes(txn, account, saved))
+        self._write_in(txn, self._onboarding_task_writes(txn, account, existing, saved))
         return saved
 
     @staticmethod

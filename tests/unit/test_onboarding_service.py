@@ -138,6 +138,75 @@ def test_hand_items_stay_removed_items_stay_gone_and_moves_clamp(empty_ws: Works
     assert "title" in info.value.fields
 
 
+def _task_rows(ws: Workspace, account_id: str) -> dict[str, tuple[Any, ...]]:
+    """Every task of the account, live or done: id -> what a CSM sees of it."""
+    return {
+        t.id: (t.key, t.title, t.due, t.done, t.done_on)
+        for t in ws.tasks(account_id, include_done=True)
+    }
+
+
+def test_an_edit_leaves_the_tasks_of_other_steps_alone(empty_ws: Workspace) -> None:
+    """The audit: ticking the customer's admin setup deleted the open task of an optional
+    step of ours (and gave another step a task). An edit touches the tasks of the steps it
+    changed, and only what it changed in them."""
+    ws = empty_ws
+    acme = account(ws)
+    plan = ws.apply_onboarding_template(acme, TEMPLATE, days(-40))
+    prefix = f"onboarding:{plan.id}:"
+    optional = next(i for i in plan.items if i.owner_side == "us" and not i.core)
+    ws.add_task(
+        optional.title,
+        account_id=acme,
+        due=optional.due,
+        source="onboarding",
+        key=prefix + optional.id,
+    )
+    review = next(t for t in keyed(ws, acme, prefix) if t.key.endswith(":onboarding-review"))
+    ws.update_task(review.id, {"due": days(3)})  # the CSM moved the task, not the step
+    before = _task_rows(ws, acme)
+    ws.set_onboarding_item(acme, "b2b-saas-90:admin-setup", done=True)
+    assert _task_rows(ws, acme) == before
+    # Editing the step's title renames its task; the task keeps the CSM's date.
+    ws.set_onboarding_item(acme, "b2b-saas-90:onboarding-review", title="Final review")
+    (after,) = [t for t in keyed(ws, acme, prefix) if t.key.endswith(":onboarding-review")]
+    assert (after.title, after.due) == ("Final review", days(3))
+    # Ticking the optional step ticks the task it has.
+    ws.set_onboarding_item(acme, optional.id, done=True)
+    (task,) = keyed(ws, acme, prefix + optional.id)
+    assert task.done
+
+
+def test_removing_a_step_drops_its_open_task_and_no_other(empty_ws: Workspace) -> None:
+    ws = empty_ws
+    acme = account(ws)
+    plan = ws.apply_onboarding_template(acme, TEMPLATE, TODAY)
+    gone = f"onboarding:{plan.id}:b2b-saas-90:exec-goal"
+    before = {k: v for k, v in _task_rows(ws, acme).items() if v[0] != gone}
+    assert len(before) == len(_task_rows(ws, acme)) - 1
+    ws.remove_onboarding_item(acme, "b2b-saas-90:exec-goal")
+    assert _task_rows(ws, acme) == before
+
+
+def test_ticking_a_customer_step_in_the_demo_keeps_every_task(demo_ws: Workspace) -> None:
+    """The audit, on each demo plan: ticking an open step of the customer's (筑紫不動産's
+    admin setup deleted its open review task) leaves the account's tasks as they were."""
+    ws = demo_ws
+    ticked = 0
+    for acc in ws.accounts():
+        plan = ws.onboarding(acc.id)
+        step = plan and next(
+            (i for i in plan.items if i.owner_side == "customer" and not i.done), None
+        )
+        if step is None:
+            continue
+        before = _task_rows(ws, acc.id)
+        ws.set_onboarding_item(acc.id, step.id, done=True)
+        assert _task_rows(ws, acc.id) == before, acc.name
+        ticked += 1
+    assert ticked >= 3
+
+
 def test_adding_an_item_without_a_plan_creates_one(empty_ws: Workspace) -> None:
     ws = empty_ws
     acme = account(ws, contract_start=days(-10))
