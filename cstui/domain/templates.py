@@ -11,11 +11,15 @@ Design choices, and why:
   template skips weekends, a due date that falls on a Saturday or Sunday moves to the next
   Monday. Counting business days instead would stretch a "90-day" plan to about 126 days and
   break the promise in its name; moving forward never reorders steps either.
-* Item ids are ``{template}:{step}``, so applying a template again (a new start date, an
-  edited template) updates the same items: done state, done date and notes stay, nothing is
-  duplicated. Items the CSM added by hand (ids starting ``own:``) are always kept; items a
-  CSM removed are remembered in ``OnboardingPlan.removed`` and not brought back; items left
-  from another template are kept only when they are done or carry notes.
+* Item ids are ``{template}:{step}``: the id records the step an item came from, so
+  applying a template again (a new start date, a template that grew) recognises each step
+  however its title was edited, and adds only the missing ones. Re-applying never takes
+  anything away: a step already there keeps what the CSM made of it (ticks and their
+  dates, notes, wording, due date, owner, core, the first-value mark); items added by hand
+  (ids starting ``own:``) or from another template stay, open or done; items a CSM removed
+  are remembered in ``OnboardingPlan.removed`` and not brought back. A new start moves the
+  template steps' dates with it. Dropping what it did not recognise (as re-applying once
+  did, for any unticked item without notes) loses a CSM's work without a word.
 * Errors name the file, line and key like the health config (``steps[3]`` is the third
   ``[[steps]]`` table, counted from 1), and are caught before a plan exists: negative
   offsets, unknown phases, duplicate ids, unknown or cyclic ``after`` references, and a step
@@ -24,6 +28,7 @@ Design choices, and why:
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -411,54 +416,135 @@ def item_id(template_key: str, step_id: str) -> str:
     return f"{template_key}:{step_id}"
 
 
-def apply_template(
+@dataclass(frozen=True, slots=True)
+class TemplateApplied:
+    """A plan with a template applied, and what applying did: the CSM is told in so many
+    words ("3 steps added, 13 already there"), not just "applied"."""
+
+    plan: OnboardingPlan
+    added: tuple[str, ...]
+    """Ids of the template's steps that were new to the plan, in checklist order."""
+    already: tuple[str, ...]
+    """Ids of the plan's items that are template steps already there (kept as they are)."""
+    left_out: tuple[str, ...]
+    """Ids of template steps the CSM had removed, so not brought back."""
+    changed: bool
+    """Whether the plan differs from the one it was applied to (else there is nothing to
+    save, and nothing to undo)."""
+
+
+def _words(text: str) -> str:
+    """A title as compared with a template step's: width, case and spacing do not count."""
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def _match_steps(
+    template: OnboardingTemplate, items: Sequence[OnboardingItem], removed: set[str]
+) -> dict[str, OnboardingItem]:
+    """Template step id -> the plan's item that is that step.
+
+    An item records the step it came from in its id (``{template}:{step}``), whatever its
+    title has become since. An item without such an id (added by hand, or from a book that
+    did not record it) is a step when its title is that step's, in either language, so it
+    is not added a second time beside itself.
+    """
+    by_id = {it.id: it for it in items}
+    found: dict[str, OnboardingItem] = {}
+    for s in template.steps:
+        iid = item_id(template.key, s.id)
+        if iid in by_id:
+            found[s.id] = by_id[iid]
+    taken = {it.id for it in found.values()}
+    own_prefix = f"{template.key}:"
+    loose = [it for it in items if it.id not in taken and not it.id.startswith(own_prefix)]
+    for s in template.steps:
+        if s.id in found or item_id(template.key, s.id) in removed:
+            continue
+        words = {_words(s.title_en), _words(s.title_ja)}
+        hit = next((it for it in loose if _words(it.title) in words), None)
+        if hit is not None:
+            found[s.id] = hit
+            loose.remove(hit)
+    return found
+
+
+def _kept_step(
+    old: OnboardingItem, step: TemplateStep, values: Mapping[str, Any], moved: bool
+) -> OnboardingItem:
+    """An existing item that is ``step``, after re-applying: the CSM's item as it is.
+
+    Done state and date, notes, title, phase, owner, core and the due date are the CSM's
+    and stay (the form promises to add steps, not to undo edits). A title still in the
+    template's words follows the account's language; the roadmap text and dependencies
+    come from the template (nobody edits them); a new start moves the item's date with
+    the plan, keeping its own offset (which an edited due date set). Items that are not
+    template steps keep their dates: the CSM set them.
+    """
+    update: dict[str, Any] = {"depends_on": values["depends_on"], "by_week": values["by_week"]}
+    if old.title in (step.title_en, step.title_ja):
+        update["title"] = values["title"]
+    if values["first_value"]:  # the plan had no milestone: this step is the template's
+        update["first_value"] = True
+    if moved and old.due is not None:
+        update["due"] = due_date(values["start"], old.offset_days, values["skip_weekends"])
+    return old.model_copy(update=update)
+
+
+def merge_template(
     template: OnboardingTemplate,
     start: date,
     existing: OnboardingPlan | None,
     account_id: str,
     lang: str = "en",
-) -> OnboardingPlan:
-    """The account's plan with ``template`` applied from ``start`` (pure: nothing is saved).
+) -> TemplateApplied:
+    """The account's plan with ``template`` applied from ``start`` (pure: nothing is saved),
+    and what that did.
 
-    Template fields (title, phase, dates, owner, core, first value) are refreshed from the
-    template in ``lang``; done state, done date and notes of existing items are kept, and so
-    is the CSM's order of existing items within a phase (new steps follow them). The plan's
-    KPIs and id are kept; a new plan has id "" for the caller to assign.
+    Applying adds the template's missing steps and never takes anything away: each step
+    already in the plan (see :func:`_match_steps`) is kept as the CSM left it (see
+    :func:`_kept_step`), every other item stays too (hand-added, from another template,
+    open or done), steps the CSM removed are not brought back, and the CSM's order within
+    a phase is kept (new steps follow). The first-value milestone stays on the item the
+    CSM had; only a plan without one takes the template's. The plan's KPIs and id are kept;
+    a new plan has id "" for the caller to assign.
     """
     old_items = list(existing.items) if existing is not None else []
     removed = set(existing.removed) if existing is not None else set()
-    by_id = {it.id: it for it in old_items}
-    fresh: dict[str, OnboardingItem] = {}
-    for step in template.steps:
-        iid = item_id(template.key, step.id)
-        if iid in removed:
+    matched = _match_steps(template, old_items, removed)
+    moved = existing is not None and existing.start != start
+    has_milestone = any(it.first_value for it in old_items)
+    ids = {
+        s.id: matched[s.id].id if s.id in matched else item_id(template.key, s.id)
+        for s in template.steps
+    }
+    replaced: dict[str, OnboardingItem] = {}
+    added: list[OnboardingItem] = []
+    left_out: list[str] = []
+    for s in template.steps:
+        iid = item_id(template.key, s.id)
+        if s.id not in matched and iid in removed:
+            left_out.append(iid)
             continue
         values: dict[str, Any] = {
             "id": iid,
-            "phase": step.phase,
-            "title": step.title(lang),
-            "offset_days": step.offset_days,
-            "due": due_date(start, step.offset_days, template.skip_weekends),
-            "owner_side": step.owner,
-            "core": step.core,
-            "first_value": step.id == template.first_value,
-            "depends_on": [item_id(template.key, a) for a in step.after if a not in removed],
-            "by_week": step.by_week(lang),
+            "phase": s.phase,
+            "title": s.title(lang),
+            "offset_days": s.offset_days,
+            "due": due_date(start, s.offset_days, template.skip_weekends),
+            "owner_side": s.owner,
+            "core": s.core,
+            "first_value": s.id == template.first_value and not has_milestone,
+            "depends_on": [ids[a] for a in s.after if ids[a] not in removed],
+            "by_week": s.by_week(lang),
         }
-        old = by_id.get(iid)
-        fresh[iid] = (
-            OnboardingItem.model_validate(values) if old is None else old.model_copy(update=values)
-        )
-
-    kept: list[OnboardingItem] = []
-    for it in old_items:
-        if it.id in fresh:
-            kept.append(fresh.pop(it.id))
-        elif it.id.startswith(OWN_PREFIX) or it.done or it.notes:
-            if template.first_value is not None and it.first_value:
-                it = it.model_copy(update={"first_value": False})  # the template's milestone wins
-            kept.append(it)
-    items = kept + list(fresh.values())  # fresh now holds only the new steps, in order
+        old = matched.get(s.id)
+        if old is None:
+            added.append(OnboardingItem.model_validate(values))
+        else:
+            context = {**values, "start": start, "skip_weekends": template.skip_weekends}
+            replaced[old.id] = _kept_step(old, s, context, moved)
+    already = tuple(it.id for it in old_items if it.id in replaced)
+    items = [replaced.get(it.id, it) for it in old_items] + added
 
     names = {p.id: p.name(lang) for p in template.phases}
     if existing is not None:
@@ -477,8 +563,27 @@ def apply_template(
         "phase_names": names,
     }
     if existing is not None:
-        return existing.model_copy(update=update)
-    return OnboardingPlan.model_validate({"id": "", "account_id": account_id, **update})
+        plan = existing.model_copy(update=update)
+    else:
+        plan = OnboardingPlan.model_validate({"id": "", "account_id": account_id, **update})
+    return TemplateApplied(
+        plan=plan,
+        added=tuple(it.id for it in added),
+        already=already,
+        left_out=tuple(left_out),
+        changed=existing is None or plan != existing,
+    )
+
+
+def apply_template(
+    template: OnboardingTemplate,
+    start: date,
+    existing: OnboardingPlan | None,
+    account_id: str,
+    lang: str = "en",
+) -> OnboardingPlan:
+    """The plan of :func:`merge_template`, when what applying did is not needed."""
+    return merge_template(template, start, existing, account_id, lang).plan
 
 
 # --------------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from cstui.domain.config import ConfigError
+from cstui.domain.enums import OwnerSide
 from cstui.domain.metrics import time_to_value
 from cstui.domain.models import OnboardingItem, OnboardingPlan
 from cstui.domain.templates import (
@@ -240,6 +241,113 @@ def test_reapplying_a_changed_template_adds_new_steps_and_honours_removals() -> 
     wider = parse(step("a", 0), step("b", 3), step("n", 1))
     again = apply_template(wider, MONDAY, plan, "acc1", "en")
     assert [i.id for i in again.items] == ["t:a", "t:n"]
+
+
+def _with(plan: OnboardingPlan, item_id: str, **changes: object) -> OnboardingPlan:
+    """``plan`` with one item changed, as a CSM's edit would leave it."""
+    items = [i.model_copy(update=changes) if i.id == item_id else i for i in plan.items]
+    return plan.model_copy(update={"items": items})
+
+
+def test_reapplying_never_drops_a_step_open_or_not() -> None:
+    """Steps of no template or another one stay, open and without notes too (the audit:
+    re-applying dropped every unticked step it did not recognise)."""
+    tpl = parse(step("a", 0), step("b", 7))
+    plan = apply_template(tpl, MONDAY, None, "acc1", "en")
+    other = OnboardingItem(id="old:call", phase="kickoff", title="Call the IT lead", due=MONDAY)
+    bare = OnboardingItem(id="training-day", phase="setup", title="Training day", due=MONDAY)
+    plan = plan.model_copy(update={"items": [*plan.items, other, bare]})
+    again = apply_template(tpl, MONDAY, plan, "acc1", "en")
+    assert [i.id for i in again.items] == ["t:a", "t:b", "old:call", "training-day"]
+    assert again.items[2:] == [other, bare]
+
+
+def test_a_step_is_known_by_its_origin_and_keeps_the_csms_edits() -> None:
+    """The item id records the template step it came from, so an edited title is still
+    that step; re-applying keeps what the CSM changed on it."""
+    tpl = parse(step("a", 0), step("b", 7), step("c", 14, phase="setup"))
+    plan = apply_template(tpl, MONDAY, None, "acc1", "ja")
+    moved = MONDAY + timedelta(days=9)
+    plan = _with(
+        plan,
+        "t:b",
+        title="Bの打合せ（先方の会議室で）",
+        due=moved,
+        offset_days=9,
+        owner_side=OwnerSide.CUSTOMER,
+        core=False,
+        notes="地図を送る",
+        done=True,
+        done_on=MONDAY,
+    )
+    again = apply_template(tpl, MONDAY, plan, "acc1", "ja")
+    assert again == plan  # nothing to add, nothing rewritten
+    # A later start moves the dates (the CSM's day 9 with them); the words stay theirs,
+    # and a title still in the template's words follows the account's language.
+    later = MONDAY + timedelta(days=7)
+    shifted = apply_template(tpl, later, plan, "acc1", "en")
+    a, b, _ = shifted.items
+    assert (a.title, a.due) == ("Do a", later)
+    assert (b.title, b.due, b.notes) == (
+        "Bの打合せ（先方の会議室で）",
+        later + timedelta(9),
+        "地図を送る",
+    )
+    assert (b.owner_side, b.core, b.done, b.done_on) == (OwnerSide.CUSTOMER, False, True, MONDAY)
+
+
+def test_a_step_typed_in_the_templates_words_is_not_added_twice() -> None:
+    """A step without a recorded origin (added by hand, or from an older book) whose title
+    is a template step's title, in either language, is that step."""
+    plan = apply_template(parse(step("a", 0)), MONDAY, None, "acc1", "en")
+    own = OnboardingItem(id="own:1", phase="kickoff", title="  do B ", due=MONDAY)
+    plan = plan.model_copy(update={"items": [*plan.items, own]})
+    wider = parse(step("a", 0), step("b", 7), step("c", 9))
+    again = apply_template(wider, MONDAY, plan, "acc1", "en")
+    assert [i.id for i in again.items] == ["t:a", "own:1", "t:c"]
+    assert again.items[1].title == "do B"
+
+
+def test_the_first_value_milestone_stays_where_the_csm_put_it() -> None:
+    tpl = parse(step("a", 0), step("b", 7, extra="first_value = true\n"))
+    plan = apply_template(tpl, MONDAY, None, "acc1", "en")
+    assert [i.id for i in plan.items if i.first_value] == ["t:b"]
+    plan = _with(plan, "t:b", first_value=False)
+    plan = _with(plan, "t:a", first_value=True, done=True, done_on=MONDAY + timedelta(3))
+    again = apply_template(tpl, MONDAY, plan, "acc1", "en")
+    assert [i.id for i in again.items if i.first_value] == ["t:a"]
+    assert progress(again, MONDAY + timedelta(10)).ttv_days == 3
+    # ... also on a step of the CSM's own; a plan without one gets the template's.
+    own = OnboardingItem(id="own:1", phase="kickoff", title="Go live", first_value=True)
+    unmarked = _with(plan, "t:a", first_value=False)
+    plan = unmarked.model_copy(update={"items": [*unmarked.items, own]})
+    assert [i.id for i in apply_template(tpl, MONDAY, plan, "acc1").items if i.first_value] == [
+        "own:1"
+    ]
+    none = _with(plan, "own:1", first_value=False)
+    assert [i.id for i in apply_template(tpl, MONDAY, none, "acc1").items if i.first_value] == [
+        "t:b"
+    ]
+
+
+def test_applying_says_what_it_did() -> None:
+    from cstui.domain.templates import merge_template
+
+    tpl = parse(step("a", 0), step("b", 3), step("c", 5))
+    first = merge_template(tpl, MONDAY, None, "acc1", "en")
+    assert (first.added, first.already, first.left_out) == (("t:a", "t:b", "t:c"), (), ())
+    assert first.changed
+    plan = first.plan.model_copy(
+        update={"items": [i for i in first.plan.items if i.id != "t:c"], "removed": ["t:c"]}
+    )
+    same = merge_template(tpl, MONDAY, plan, "acc1", "en")
+    assert (same.added, same.already, same.left_out) == ((), ("t:a", "t:b"), ("t:c",))
+    assert not same.changed
+    assert same.plan == plan
+    wider = parse(step("a", 0), step("b", 3), step("c", 5), step("n", 1))
+    more = merge_template(wider, MONDAY, plan, "acc1", "en")
+    assert (more.added, more.already, more.left_out) == (("t:n",), ("t:a", "t:b"), ("t:c",))
+    assert more.changed
 
 
 def test_roadmap_groups_by_week_from_the_start() -> None:
