@@ -186,11 +186,14 @@ class AccountPane(UsesWorkspace, Vertical):
         title: str,
         fields: Sequence[Field],
         submit: Callable[[dict[str, Any]], None],
-        saved: str,
+        saved: str | Callable[[], str],
     ) -> None:
+        """Open a form; once saved, tell the user ``saved`` (a function when the sentence
+        depends on what the save did, called after it)."""
+
         def done(values: dict[str, Any] | None) -> None:
             if values is not None:
-                self.notify(saved, markup=False)
+                self.notify(saved if isinstance(saved, str) else saved(), markup=False)
             self.after_dialog()
 
         self.app.push_screen(FormScreen(title, fields, submit), done)

@@ -8,6 +8,7 @@ ticks the other. An edit touches only the tasks of the steps it changed (the rul
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import date
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -189,14 +190,23 @@ class Onboarding(Tasks):
                 txn, account, lambda p: self._item_changed(p, item_id, {"done": task.done})
             )
 
-    @one_step
     def apply_onboarding_template(
         self, account_id: str, template_key: str, start: date
     ) -> OnboardingPlan:
-        """Apply (or re-apply) a template from ``start``; idempotent, never duplicates items.
+        """Apply (or re-apply) a template from ``start``: the plan as saved (see
+        :meth:`apply_onboarding_template_counted`)."""
+        return self.apply_onboarding_template_counted(account_id, template_key, start).plan
 
-        Titles are written in the account's language (``cadence.account_lang``): the
-        checklist is shared with the customer. Tasks are created for "us"-owned core items.
+    @one_step
+    def apply_onboarding_template_counted(
+        self, account_id: str, template_key: str, start: date
+    ) -> onboarding_rules.TemplateApplied:
+        """Apply (or re-apply) a template from ``start``, and say what that did.
+
+        Re-applying adds the missing steps and takes nothing away, never duplicates a step
+        (``templates.merge_template``). Titles of new steps are written in the account's
+        language (``cadence.account_lang``): the checklist is shared with the customer.
+        Tasks are created for the new open core steps on our side. One undo step.
         """
         from cstui.domain import templates as onboarding_rules
         from cstui.domain.models import InvalidRecord
@@ -210,12 +220,16 @@ class Onboarding(Tasks):
             raise InvalidRecord([msg], {"template": [msg]})
         lang = cadence_rules.account_lang(account)
         self._say(i18n.msg("undo.template", name=account.name))
-        return self._edit_onboarding(
-            account_id,
-            lambda existing: onboarding_rules.apply_template(
-                template, start, existing, account_id, lang
-            ),
-        )
+        outcome: list[onboarding_rules.TemplateApplied] = []
+
+        def apply(existing: OnboardingPlan | None) -> OnboardingPlan:
+            outcome.append(
+                onboarding_rules.merge_template(template, start, existing, account_id, lang)
+            )
+            return outcome[-1].plan
+
+        saved = self._edit_onboarding(account_id, apply)
+        return replace(outcome[-1], plan=saved)
 
     def _check_phase(self, plan: OnboardingPlan, phase: str) -> None:
         from cstui.domain import templates as onboarding_rules

@@ -148,6 +148,30 @@ async def test_apply_tick_reorder_overdue_and_time_to_value(demo_ws: Workspace) 
         assert "Roadmap" in _summary(pane)
 
 
+def _said(app: CSApp) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
+@pytest.mark.slow
+async def test_applying_a_template_counts_the_steps_it_adds(demo_ws: Workspace) -> None:
+    """The toast says what applying did (it said only "applied"); a re-apply with nothing
+    to add says so and saves nothing, so u undoes the apply before it."""
+    account_id = _no_plan(demo_ws)
+    app = create_app(demo_ws, lang="ja", poll=False, rescore=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _open(app, pilot, account_id)
+        await _apply(app, pilot, TODAY)
+        plan = _plan(demo_ws, account_id)
+        n = len(plan.items)
+        assert _said(app)[-1] == f"テンプレートを適用しました：{n}件を追加（u で元に戻せます）。"
+        await _apply(app, pilot, TODAY)
+        assert _said(app)[-1] == f"追加するステップはありません：{n}件は適用済み。"
+        assert _plan(demo_ws, account_id) == plan
+        await pilot.press("u")  # the first apply: the second one changed nothing
+        await pilot.pause()
+        assert demo_ws.onboarding(account_id) is None
+
+
 @pytest.mark.slow
 async def test_edit_add_remove_and_kpis(demo_ws: Workspace) -> None:
     account_id = "acc-000001"

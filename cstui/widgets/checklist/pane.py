@@ -16,7 +16,7 @@ from textual.widgets import OptionList, Static
 
 from cstui import clock
 from cstui.domain.models import OnboardingItem, OnboardingPlan
-from cstui.domain.templates import OnboardingTemplate
+from cstui.domain.templates import OnboardingTemplate, TemplateApplied
 from cstui.i18n import t
 from cstui.sanitize import clean
 from cstui.widgets.checklist import forms, render
@@ -213,11 +213,19 @@ class OnboardingPane(ListPane):
             self.notify(t("checklist.no_templates"), severity="warning", markup=False)
             return
         fields = forms.template_fields(templates, self.plan, clock.today())
+        applied: list[TemplateApplied] = []
 
         def submit(values: dict[str, Any]) -> None:
-            self.workspace.apply_onboarding_template(
-                self.account_id, values["template"], values["start"]
+            applied.append(
+                self.workspace.apply_onboarding_template_counted(
+                    self.account_id, values["template"], values["start"]
+                )
             )
 
         self.keep(self.items.current_id)
-        self.form(t("checklist.form.template_title"), fields, submit, t("checklist.saved.template"))
+        self.form(
+            t("checklist.form.template_title"),
+            fields,
+            submit,
+            lambda: render.applied_text(applied[-1]),
+        )

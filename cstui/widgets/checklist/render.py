@@ -13,7 +13,13 @@ from textual.widgets.option_list import Option
 
 from cstui.domain.enums import OwnerSide
 from cstui.domain.models import OnboardingItem, OnboardingPlan
-from cstui.domain.templates import OnboardingTemplate, Progress, phase_order, roadmap
+from cstui.domain.templates import (
+    OnboardingTemplate,
+    Progress,
+    TemplateApplied,
+    phase_order,
+    roadmap,
+)
 from cstui.i18n import fmt_date, language, t
 from cstui.sanitize import clean
 from cstui.widgets.charts import hbar
@@ -187,3 +193,17 @@ def roadmap_options(plan: OnboardingPlan, today: date, width: int) -> list[Optio
         options.append(Option(heading, disabled=True))
         options += [Option(item_line(i, today, width, by_week=True), id=i.id) for i in items]
     return options
+
+
+def applied_text(applied: TemplateApplied) -> str:
+    """The toast after applying a template: how many steps it added, how many were already
+    there and how many the CSM had removed; "u undoes" only when something was saved."""
+    parts = [t("checklist.applied.added", n=len(applied.added))] if applied.changed else []
+    if applied.already:
+        parts.append(t("checklist.applied.already", n=len(applied.already)))
+    if applied.left_out:
+        parts.append(t("checklist.applied.left_out", n=len(applied.left_out)))
+    what = t("checklist.applied.sep").join(parts)
+    if not applied.changed:
+        return t("checklist.saved.template_unchanged", what=what)
+    return t("checklist.saved.template", what=what)
