@@ -30,7 +30,8 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from cstui import clock
 from cstui.demo import names
-from cstui.domain.cadence import add_months
+from cstui.domain import templates as onboarding_rules
+from cstui.domain.cadence import account_lang, add_months
 from cstui.domain.enums import (
     ActivityKind,
     Audience,
@@ -277,7 +278,18 @@ _AT_RISK = ObjectiveStatus.AT_RISK.value
 
 _CORE_STEPS: Final = [s for s in names.ONBOARDING_STEPS if s[4]]
 _OPTIONAL_STEPS: Final = [s for s in names.ONBOARDING_STEPS if not s[4]]
-"""The onboarding template's core steps (every plan has them) and optional ones."""
+"""The tailored template's core steps (every plan has them) and optional ones."""
+_LAST_STEP: Final = "onboarding-review"
+"""The step a short plan leaves out."""
+
+
+@functools.cache
+def _onboarding_template() -> onboarding_rules.OnboardingTemplate:
+    """The shipped template the demo's plans are made from (the user's own never change the
+    demo): parsed once, so a plan records its phases, dependencies and roadmap lines."""
+    shipped, _ = onboarding_rules.load_templates(onboarding_rules.shipped_template_texts(), [])
+    return shipped[names.ONBOARDING_TEMPLATE]
+
 
 _ROI_RETURN: Final = {10: 0.9, 15: 1.15, 20: 1.3, 30: 1.45, 40: 1.65, 60: 1.95, 80: 2.4}
 """Value ÷ annual fee per demo pace: one pace in seven a little under its fee, the rest
@@ -357,7 +369,7 @@ class _Acc:
     contacts: list[_Person] = field(default_factory=list)
     champion_left: bool = False
     onboarding: tuple[str, Rec] | None = None
-    """(plan id, next open item on our side), for an onboarding task."""
+    """(plan id, next open core step on our side), for an onboarding task."""
 
     def first(self, *roles: ContactRole, on: int | None = None) -> _Person | None:
         """The first contact in one of ``roles`` (in that order), there on day ``on``."""
@@ -1026,7 +1038,14 @@ class _Book:
     # ---------------------------------------------------------------------------- onboarding
 
     def onboarding(self, a: _Acc) -> None:
-        """A checklist from the template, due dates from offsets; past items mostly done."""
+        """A checklist from the template as a CSM tailored it (``names.ONBOARDING_STEPS``),
+        due dates from offsets; past items mostly done.
+
+        Recorded as a plan made in the app is: item ids ``{template}:{step}``, the
+        template's dependencies, roadmap lines and phase names in the account's language,
+        the left-out steps as removed. So re-applying the template recognises every step
+        and has nothing to add.
+        """
         rng, today, iso = self.rng, self.today_o, self.iso
         r, randint = rng.random, rng.randint
         tech = a.tier is Tier.TECH
@@ -1035,9 +1054,12 @@ class _Book:
         core, optional = _CORE_STEPS, _OPTIONAL_STEPS
         size = randint(8, 12)
         if size < len(core):
-            core = [s for s in core if s[0] != "wrap-up"]
+            core = [s for s in core if s[0] != _LAST_STEP]
         chosen = core + rng.sample(optional, max(0, size - len(core)))
         chosen.sort(key=lambda s: (s[2], steps.index(s)))
+        template = _onboarding_template()
+        lang = account_lang(a)
+        words = _JA if lang == "ja" else _EN
         start = a.start.toordinal()
         age = today - start
         plan_id = self.next_id("onb")
@@ -1062,11 +1084,12 @@ class _Book:
                 done_on = iso[min(today, max(start, day - randint(0, 2)))]
             if first_value:
                 first_value_done = done if (done or due < today) else None
+            step = template.step(key)
             items.append(
                 {
-                    "id": key,
+                    "id": key if step is None else onboarding_rules.item_id(template.key, key),
                     "phase": phase,
-                    "title": pair[a.lang],
+                    "title": pair[words],
                     "offset_days": offset,
                     "due": iso[due],
                     "owner_side": side,
@@ -1076,26 +1099,40 @@ class _Book:
                     "done_on": done_on,
                     "notes": "",
                     "depends_on": [],
-                    "by_week": "",
+                    "by_week": "" if step is None else step.by_week(lang),
                 }
             )
+        present = {i["id"] for i in items}
+        ids = [onboarding_rules.item_id(template.key, s.id) for s in template.steps]
+        removed = [i for i in ids if i not in present]
+        for item in items:
+            step = template.step(item["id"].removeprefix(f"{template.key}:"))
+            if step is not None:
+                after = (onboarding_rules.item_id(template.key, d) for d in step.after)
+                item["depends_on"] = [d for d in after if d not in removed]
         trained = any(i["phase"] == "training" and i["done"] for i in items)
-        next_ours = next((i for i in items if not i["done"] and i["owner_side"] == "us"), None)
+        # The task a plan made in the app would have open first: the next open core step
+        # of ours (optional steps and the customer's have none).
+        next_ours = next(
+            (i for i in items if not i["done"] and i["owner_side"] == "us" and i["core"]), None
+        )
         if next_ours is not None:
             a.onboarding = (plan_id, next_ours)
+        rank = {p.id: n for n, p in enumerate(template.phases)}
+        items.sort(key=lambda i: rank[i["phase"]])  # by phase, as the app keeps a plan
         self.tables["onboarding"].append(
             {
                 "id": plan_id,
                 "account_id": a.id,
-                "template": "mid-touch-60" if tech else "b2b-saas-90",
+                "template": template.key,
                 "start": iso[start],
                 "items": items,
                 "satisfaction": rng.randint(5, 10) if age >= 30 and r() < 0.45 else None,
                 "comprehension_ok": (r() < 0.85) if trained else None,
                 "initial_goal_achieved": first_value_done,
-                "skip_weekends": False,
-                "phase_names": {},
-                "removed": [],
+                "skip_weekends": template.skip_weekends,
+                "phase_names": {p.id: p.name(lang) for p in template.phases},
+                "removed": removed,
             }
         )
 
@@ -1327,7 +1364,9 @@ class _Book:
             if not count:
                 continue
             specs += [(a, *p) for p in self._task_picks(a, count, quarter)]
-        done_flags = [r() < 0.35 for _ in specs]
+        # An onboarding task is of an open step, so open too: in the app, ticking one ticks
+        # the other.
+        done_flags = [r() < 0.35 and spec[3] is not TaskSource.ONBOARDING for spec in specs]
         if self.accounts:  # a couple of the CSM's own tasks, tied to no account
             for k, pair in enumerate(names.TASKS_INTERNAL):
                 specs.append((None, pair[k % 2], Priority.NORMAL, TaskSource.MANUAL, "", None))

@@ -851,8 +851,17 @@ TASK_NOTES: Final[tuple[Pair, ...]] = (
 )
 
 # --------------------------------------------------------------------------------------------
-# Onboarding template: (key, phase, offset days, owner side, core, first value, phrase)
+# Onboarding: the shipped template as CSMs tailor it
+# (step, phase, offset days, owner side, core, first value, phrase)
+#
+# Each step is a step of ONBOARDING_TEMPLATE (its ``id`` there), in the CSM's own words, with
+# their own day, owner and core flag, and a plan records it as ``{template}:{step}`` as a
+# plan made in the app does, so re-applying the template recognises it. A step starting
+# ``own:`` is one a CSM added by hand. The template's steps a plan leaves out are recorded
+# as removed by the CSM.
 # --------------------------------------------------------------------------------------------
+
+ONBOARDING_TEMPLATE: Final = "b2b-saas-90"
 
 ONBOARDING_STEPS: Final[tuple[tuple[str, str, int, str, bool, bool, Pair], ...]] = (
     (
@@ -865,7 +874,7 @@ ONBOARDING_STEPS: Final[tuple[tuple[str, str, int, str, bool, bool, Pair], ...]]
         ("キックオフミーティングの実施", "Hold the kickoff meeting"),
     ),
     (
-        "goals-agreed",
+        "success-metrics",
         "kickoff",
         7,
         "us",
@@ -874,7 +883,7 @@ ONBOARDING_STEPS: Final[tuple[tuple[str, str, int, str, bool, bool, Pair], ...]]
         ("導入目的と成功指標の合意", "Agree goals and success metrics"),
     ),
     (
-        "exec-interview",
+        "exec-goal",
         "kickoff",
         10,
         "us",
@@ -931,7 +940,7 @@ ONBOARDING_STEPS: Final[tuple[tuple[str, str, int, str, bool, bool, Pair], ...]]
         ("管理者向けトレーニング", "Admin training session"),
     ),
     (
-        "help-centre",
+        "own:help-centre",
         "training",
         24,
         "us",
@@ -949,7 +958,7 @@ ONBOARDING_STEPS: Final[tuple[tuple[str, str, int, str, bool, bool, Pair], ...]]
         ("利用者向け説明会", "End-user training webinar"),
     ),
     (
-        "check-in-30",
+        "check-in-45",
         "first_value",
         35,
         "us",
@@ -958,7 +967,7 @@ ONBOARDING_STEPS: Final[tuple[tuple[str, str, int, str, bool, bool, Pair], ...]]
         ("30日時点の利用状況レビュー", "30-day usage review"),
     ),
     (
-        "first-value",
+        "first-result",
         "first_value",
         40,
         "customer",
@@ -967,7 +976,7 @@ ONBOARDING_STEPS: Final[tuple[tuple[str, str, int, str, bool, bool, Pair], ...]]
         ("初回レポートを作成し社内で共有", "First report built and shared with the team"),
     ),
     (
-        "go-live",
+        "rollout",
         "go_live",
         60,
         "customer",
@@ -985,7 +994,7 @@ ONBOARDING_STEPS: Final[tuple[tuple[str, str, int, str, bool, bool, Pair], ...]]
         ("オンボーディング満足度アンケートの回収", "Collect the onboarding satisfaction survey"),
     ),
     (
-        "wrap-up",
+        "onboarding-review",
         "go_live",
         88,
         "us",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,7 +14,7 @@ from textual.widgets import Input, Select, Static, Tab, TabbedContent
 
 from cstui.app import CSApp, create_app
 from cstui.domain.models import OnboardingPlan
-from cstui.domain.templates import current_phase
+from cstui.domain.templates import current_phase, shipped_template_texts
 from cstui.screens.account import AccountScreen
 from cstui.ui.confirm import ConfirmScreen
 from cstui.ui.forms import FormScreen
@@ -150,6 +152,75 @@ async def test_apply_tick_reorder_overdue_and_time_to_value(demo_ws: Workspace) 
 
 def _said(app: CSApp) -> list[str]:
     return [n.message for n in app._notifications]
+
+
+def _as_seen(plan: OnboardingPlan) -> list[tuple[object, ...]]:
+    """What a CSM sees and owns of each step, in checklist order."""
+    fields = ("id", "phase", "title", "done", "done_on", "notes", "due", "owner_side", "core")
+    return [tuple(getattr(i, f) for f in (*fields, "first_value")) for i in plan.items]
+
+
+GROWN_STEP = """
+[[steps]]
+id = "security-review"
+phase = "setup"
+title_en = "Go through the security checklist with the customer's IT"
+title_ja = "情報システム部門とセキュリティチェックリストを確認"
+offset_days = 12
+owner = "us"
+core = true
+after = ["kickoff-meeting"]
+"""
+
+
+@pytest.mark.slow
+async def test_reapplying_the_template_to_a_demo_plan_adds_only_what_is_missing(
+    demo_ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The audit: T then Ctrl+S on 筑紫不動産's checklist added 16 near-copies of its steps,
+    dropped the 3 unticked ones and moved the first-value mark (time to value "not yet").
+    Now, with the team's template grown by a step since, re-applying recognises every step
+    (their titles are the CSM's own words), adds just the new one with its task, says so,
+    and u takes it all back."""
+    config = tmp_path / "config"
+    (config / "onboarding").mkdir(parents=True)
+    shipped = dict(shipped_template_texts())["cstui/defaults/onboarding/b2b-saas-90.toml"]
+    (config / "onboarding" / "b2b-saas-90.toml").write_text(shipped + GROWN_STEP, "utf-8")
+    monkeypatch.setenv("CSTUI_CONFIG_DIR", str(config))
+    account_id = next(a.id for a in demo_ws.accounts() if a.name == "筑紫不動産株式会社")
+    before = _plan(demo_ws, account_id)
+    assert before.removed  # the template steps the CSM left out of this plan
+    ours = [i for i in before.items if not i.id.startswith("own:")]
+    tasks = {t.id: t for t in demo_ws.tasks(account_id, include_done=True)}
+    app = create_app(demo_ws, poll=False, rescore=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await _open(app, pilot, account_id)
+        ttv = re.search(r"Time to value: \d+ days", _summary(pane))
+        assert ttv is not None
+        await _apply(app, pilot)
+        assert _top(app) is pane.screen
+        after = _plan(demo_ws, account_id)
+        new = "b2b-saas-90:security-review"
+        kept = after.model_copy(update={"items": [i for i in after.items if i.id != new]})
+        assert _as_seen(kept) == _as_seen(before)
+        (added,) = [i for i in after.items if i.id == new]
+        assert (added.phase, added.title) == (
+            "setup",
+            "情報システム部門とセキュリティチェックリストを確認",
+        )
+        assert ttv.group() in _summary(pane)
+        now = {t.id: t for t in demo_ws.tasks(account_id, include_done=True)}
+        assert {k: v for k, v in now.items() if k in tasks} == tasks
+        assert [t.title for k, t in now.items() if k not in tasks] == [added.title]
+        assert _said(app)[-1] == (
+            f"Template applied: 1 step added, {len(ours)} already there, "
+            f"{len(before.removed)} you removed left out (u undoes)."
+        )
+        await pilot.press("u")
+        await pilot.pause()
+        assert _said(app)[-1] == "Undid: applied the onboarding template to 筑紫不動産株式会社"
+        assert _plan(demo_ws, account_id) == before
+        assert {t.id: t for t in demo_ws.tasks(account_id, include_done=True)} == tasks
 
 
 @pytest.mark.slow

@@ -394,6 +394,52 @@ def test_onboarding_plans(book: Book) -> None:
     assert 0.7 <= done_share < 1.0  # mostly done, a few overdue
 
 
+def test_onboarding_plans_record_the_template_steps_they_came_from(big: Book) -> None:
+    """As in a plan made in the app, each item's id names the template step it came from
+    (``{template}:{step}``; ``own:`` for one added by hand), whatever its wording, so
+    re-applying the plan's template recognises every step: it adds none (the steps not
+    in the plan are ones the CSM removed), drops none, rewrites none, keeps the milestone."""
+    from cstui.domain.cadence import account_lang
+    from cstui.domain.models import Account, OnboardingPlan
+    from cstui.domain.templates import (
+        item_id,
+        load_templates,
+        merge_template,
+        plan_ttv,
+        shipped_template_texts,
+    )
+
+    templates, errors = load_templates(shipped_template_texts(), [])
+    assert not errors
+    lang = {a["id"]: account_lang(Account.model_validate(a)) for a in big["accounts"]}
+    fields = ("id", "title", "done", "done_on", "notes", "due", "first_value", "core")
+    for record in big["onboarding"][:: max(1, len(big["onboarding"]) // 200)]:
+        plan = OnboardingPlan.model_validate(record)
+        template = templates[plan.template]
+        steps = {item_id(template.key, s.id) for s in template.steps}
+        assert all(i.id in steps or i.id.startswith("own:") for i in plan.items)
+        assert set(plan.removed) == steps - {i.id for i in plan.items}
+        applied = merge_template(template, plan.start, plan, plan.account_id, lang[plan.account_id])
+        assert applied.added == ()
+        assert not applied.changed  # like a plan the app made: nothing to save
+        got = [tuple(getattr(i, f) for f in fields) for i in applied.plan.items]
+        assert got == [tuple(getattr(i, f) for f in fields) for i in plan.items]
+        assert plan_ttv(applied.plan) == plan_ttv(plan)
+
+
+def test_onboarding_tasks_are_those_the_checklist_gives(big: Book) -> None:
+    """The demo's onboarding tasks follow the app's rule: only an open core step of ours
+    has one (an edit of another step would otherwise be the first to touch it)."""
+    items = {(p["id"], i["id"]): i for p in big["onboarding"] for i in p["items"]}
+    tasks = [t for t in big["tasks"] if t["key"].startswith("onboarding:")]
+    assert tasks
+    for task in tasks:
+        _, plan_id, item = task["key"].split(":", 2)
+        step = items[plan_id, item]
+        assert (step["owner_side"], step["core"], step["done"]) == ("us", True, False)
+        assert (task["title"], task["due"]) == (step["title"], step["due"])
+
+
 def test_success_plans(big: Book) -> None:
     plans = {p["account_id"]: p for p in big["success_plans"]}
     accounts = {a["id"]: a for a in big["accounts"]}
