@@ -626,7 +626,7 @@ class KPIReport:
         }
 
 
-def _churn_days(renewals: Iterable[Renewal]) -> dict[str, date]:
+def _churn_days(renewals: Iterable[RenewalLike]) -> dict[str, date]:
     out: dict[str, date] = {}
     for r in renewals:
         if r.outcome is Outcome.CHURNED:
@@ -779,8 +779,8 @@ class _Book:
 
     period: Period
     accounts: dict[str, RenewingAccount]
-    renewals: list[Renewal]
-    recorded: dict[str, list[Renewal]]
+    renewals: list[RenewalLike]
+    recorded: dict[str, list[RenewalLike]]
     """Per account, the renewals with a real (not implied) outcome: what ``arr_on`` reads."""
     history: dict[str, list[AccountChange]]
     """Per account, its recorded changes (:mod:`cstui.domain.history`): ``arr_on`` reads
@@ -820,8 +820,8 @@ class _Sliced:
     (1.9 s of the KPI screen's 9 at 50,000 accounts)."""
 
     accounts: dict[str, RenewingAccount]
-    renewals: list[Renewal]
-    recorded: dict[str, list[Renewal]]
+    renewals: list[RenewalLike]
+    recorded: dict[str, list[RenewalLike]]
     history: dict[str, list[AccountChange]]
     churned_on: dict[str, date]
 
@@ -839,7 +839,7 @@ class TrendReads:
 
 def _sliced(
     accounts: Iterable[RenewingAccount],
-    renewals: Iterable[Renewal],
+    renewals: Iterable[RenewalLike],
     slice: str,
     user: str,
     history: Iterable[AccountChange],
@@ -847,7 +847,7 @@ def _sliced(
     keep = parse_slice(slice, user)
     book = {a.id: a for a in accounts if keep(a)}
     mine = [r for r in renewals if r.account_id in book]
-    recorded: dict[str, list[Renewal]] = {}
+    recorded: dict[str, list[RenewalLike]] = {}
     for r in mine:
         if not r.implied and r.outcome is not None:
             recorded.setdefault(r.account_id, []).append(r)
@@ -862,7 +862,7 @@ def _sliced(
 
 def _book_for(
     accounts: Iterable[RenewingAccount],
-    renewals: Iterable[Renewal],
+    renewals: Iterable[RenewalLike],
     period: Period,
     slice: str,
     user: str,
@@ -1156,7 +1156,7 @@ def _health_kpi(book: _Book, health_rows: Iterable[HealthRow]) -> KPIValue:
 
 def compute_kpis(
     accounts: Iterable[RenewingAccount],
-    renewals: Iterable[Renewal],
+    renewals: Iterable[RenewalLike],
     surveys: Iterable[SurveyLike],
     onboarding_plans: Iterable[OnboardingLike],
     health_rows: Iterable[HealthRow],

@@ -19,7 +19,13 @@ from cstui.config import Settings
 from cstui.domain import tiers
 from cstui.domain.enums import Forecast, Outcome, Stage, Table
 from cstui.domain.health import HealthConfig, band_for
-from cstui.domain.light import LightAccount, LightOnboarding, LightSurvey, OnboardingLike
+from cstui.domain.light import (
+    LightAccount,
+    LightOnboarding,
+    LightRenewal,
+    LightSurvey,
+    OnboardingLike,
+)
 from cstui.domain.score_history import (
     archived_months,
     needs_archive,
@@ -33,7 +39,6 @@ from cstui.workspace.repo import HEALTH_TABLE, changed_fields, elsewhere
 if TYPE_CHECKING:
     from cstui.domain import renewals as kpi
     from cstui.domain.history import AccountChange
-    from cstui.domain.light import LightRenewal
     from cstui.domain.models import Account, Record, Renewal
     from cstui.store import Change
     from cstui.workspace.renewal_months import RenewalCalendar, RenewalMonths
@@ -110,8 +115,8 @@ class KPIBook:
 
     accounts: Sequence[kpi.RenewingAccount]
     """Light records (what the KPIs read of an account), not models."""
-    renewals: list[Renewal]
-    """Recorded and implied, by due date."""
+    renewals: list[LightRenewal]
+    """Recorded and implied, by due date, as light records."""
     surveys: Sequence[LightSurvey]
     plans: Sequence[OnboardingLike]
     """Light records, not models."""
@@ -277,7 +282,6 @@ class Renewals(Health):
         at 50,000 accounts the read takes seconds)."""
         from cstui.domain import renewals as kpi
         from cstui.domain.history import AccountChange, oldest_first
-        from cstui.domain.models import Renewal
 
         today = clock.today()
         try:
@@ -285,7 +289,7 @@ class Renewals(Health):
             history = oldest_first(self._models_of(AccountChange, cancelled))
             summaries = dict(list(self._health_summaries().items()))  # one C-level copy
             bands = band_map(summaries)
-            recorded = self._models_of(Renewal, cancelled)
+            recorded = self._lights_of(Table.RENEWALS, LightRenewal.from_record, cancelled)
             surveys = self._lights_of(Table.SURVEYS, LightSurvey.from_record, cancelled)
             plans = self._lights_of(Table.ONBOARDING, LightOnboarding.from_record, cancelled)
         except _Stopped:
@@ -293,7 +297,7 @@ class Renewals(Health):
         return KPIBook(
             accounts=accounts,
             renewals=kpi.book_renewals(
-                accounts, recorded, make=Renewal, bands=bands, today=today, history=history
+                accounts, recorded, make=LightRenewal, bands=bands, today=today, history=history
             ),
             surveys=surveys,
             plans=plans,
