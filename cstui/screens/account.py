@@ -443,10 +443,21 @@ def tab_label(number: int, label: str) -> str:
 class OverviewBody(VerticalScroll):
     """The overview's scrolling body (where focus starts).
 
+    ``j``/``k`` scroll it as ``↓``/``↑`` do and ``g``/``G`` as Home/End, the letters every
+    list of the app moves with: on the overview they did nothing. Bound to Textual's own
+    scroll actions with its words, so the keys panel lists each letter with its arrow.
+
     Textual restyles a widget *and everything in it* when it gains or loses focus (a rule
     may style descendants by an ancestor's focus). No rule does here, so only the body
     itself is restyled: the overview's ~30 widgets were restyled on every open (focus
     arrives after they were styled) and on every switch to or from the overview."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j", "scroll_down", "Scroll Down", show=False),
+        Binding("k", "scroll_up", "Scroll Up", show=False),
+        Binding("g", "scroll_home", "Scroll Home", show=False),
+        Binding("G", "scroll_end", "Scroll End", show=False),
+    ]
 
     def watch_has_focus(self, _has_focus: bool) -> None:
         self.app.stylesheet.update_nodes([self], animate=True)

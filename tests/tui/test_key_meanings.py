@@ -14,10 +14,32 @@ from textual.dom import DOMNode
 import cstui
 from cstui.workspace import Workspace
 
-DOWN = {"cursor(1)", "cursor_down", "move('cursor_down')", "move(1)", "table_move('cursor', 1)"}
-UP = {"cursor(-1)", "cursor_up", "move('cursor_up')", "move(-1)", "table_move('cursor', -1)"}
-FIRST = {"edge(0)", "move('first')", "table_move('edge', 0)", "first", "move(-1_000_000)"}
-LAST = {"edge(1)", "move('last')", "table_move('edge', 1)", "last", "move(1_000_000)"}
+# A view without a cursor (the overview) moves by scrolling: the same keys, its own actions.
+DOWN = {
+    "cursor(1)",
+    "cursor_down",
+    "move('cursor_down')",
+    "move(1)",
+    "table_move('cursor', 1)",
+    "scroll_down",
+}
+UP = {
+    "cursor(-1)",
+    "cursor_up",
+    "move('cursor_up')",
+    "move(-1)",
+    "table_move('cursor', -1)",
+    "scroll_up",
+}
+FIRST = {
+    "edge(0)",
+    "move('first')",
+    "table_move('edge', 0)",
+    "first",
+    "move(-1_000_000)",
+    "scroll_home",
+}
+LAST = {"edge(1)", "move('last')", "table_move('edge', 1)", "last", "move(1_000_000)", "scroll_end"}
 MEANINGS: dict[str, set[str]] = {
     "j": DOWN,
     "down": DOWN,
