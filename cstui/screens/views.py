@@ -21,7 +21,6 @@ from cstui.sanitize import clean
 from cstui.ui.access import UsesWorkspace
 from cstui.ui.confirm import ConfirmScreen
 from cstui.ui.dialog import Dialog
-from cstui.ui.footer import KeyFooter
 from cstui.ui.forms import Field, FormScreen
 from cstui.ui.lists import LETTER_MOVES
 from cstui.ui.localize import localize_bindings
@@ -65,7 +64,6 @@ class ViewPicker(UsesWorkspace, Dialog[SavedView | None]):
         with Vertical(id="views-dialog", classes="dialog"):
             yield Label(t("views.title"), markup=False)
             yield ViewList(id="views-list")
-        yield KeyFooter()
 
     def on_mount(self) -> None:
         self._fill(keep=self._shown_view())
