@@ -9,7 +9,8 @@ is the focused widget's keys). Here the panel is one scrolling column:
 
 1. the panel's own keys: Escape closes it, ``^↓`` / ``^↑`` (or with Shift) scroll it;
 2. the screen's keys: those its footer shows first, then the others bound on the screen
-   (an account's tab digits, the overview's ``o``);
+   (an account's tab digits, the overview's ``o``) or on a widget that carries keys the
+   footer shows (an account tab's pane: the Timeline's ``o``, the success plan's ``M``);
 3. the focused widget's help text (the portfolio's flag letters and filter terms);
 4. the rest: the focused widget's own keys (a list's cursor keys, a text field's editing
    keys), then the keys that work on every screen.
@@ -83,13 +84,22 @@ def key_sections(screen: Screen[Any]) -> dict[Part, list[Section]]:
         key=lambda a: _action_name(a.binding) != "hide_help",
     )
     active = _active(screen, chain, panel=False)
+    widgets = [
+        (node, bindings)
+        for node, bindings in chain
+        if isinstance(node, Widget) and not isinstance(node, Screen)
+    ]
+    # A widget whose keys the footer shows (an account tab's pane) carries the screen's
+    # keys: its hidden ones are the screen's too. Listed with the widgets', the Timeline's
+    # "o" came after a list's ten cursor keys, out of sight at 80x24.
+    carriers = {node for node, bindings in widgets if any(b.show for _, b in bindings)}
     # An action with a key a widget under the screen binds itself: the screen binds it too
     # (as a priority key, for typing order: the tables' cursor keys), but it is the
     # widget's (and so are its other keys: Today's g, its list's Home).
     widget_keys = {
         key
-        for node, bindings in chain
-        if isinstance(node, Widget) and not isinstance(node, Screen)
+        for node, bindings in widgets
+        if node not in carriers
         for key in bindings.key_to_bindings
     }
     widget_actions = {a.binding.action for key, a in active.items() if key in widget_keys}
@@ -103,7 +113,9 @@ def key_sections(screen: Screen[Any]) -> dict[Part, list[Section]]:
             everywhere.append(active_binding)
         elif binding.show:
             shown.append(active_binding)
-        elif isinstance(node, Screen) and binding.action not in widget_actions:
+        elif (
+            isinstance(node, Screen) or node in carriers
+        ) and binding.action not in widget_actions:
             screen_keys.append(active_binding)
         else:
             widget.append(active_binding)

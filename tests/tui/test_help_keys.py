@@ -372,3 +372,46 @@ async def test_the_whole_panel_is_reachable_at_80x24(demo_ws: Workspace) -> None
         await pilot.press("ctrl+down")  # no panel: the key is not taken
         await _settle(pilot, 2)
         assert isinstance(app.screen, PortfolioScreen)
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+async def test_the_timelines_o_is_listed_with_the_tabs_keys_on_the_first_page(
+    demo_ws: Workspace, lang: str
+) -> None:
+    """The Timeline's o (whole summaries) is the pane's, not the screen's: it was listed
+    with the widgets' keys, after the list's ten cursor keys, past the panel's edge at 80x24
+    (where a user reading ``?`` found it missing)."""
+    from cstui.widgets.timeline import TimelinePane
+
+    account = next(a for a in demo_ws.accounts() if demo_ws.activities(a.id))
+    app = _app(demo_ws, lang)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = AccountScreen(account.id)
+        await app.push_screen(screen)
+        await _settle(pilot)
+        await pilot.press("4")
+        await _settle(pilot)
+        assert screen.query_one(TimelinePane).has_focus_within
+        words = t("key.account.full_text")
+        screen_part = [
+            (a.binding.key, a.binding.description)
+            for section in key_sections(screen)["screen"]
+            for a in section
+        ]
+        assert ("o", words) in screen_part
+        await pilot.press("question_mark")
+        await _settle(pilot)
+        column = app.screen.query_one("#keys-column", VerticalScroll)
+        assert column.scroll_y == 0
+        panel = app.screen.query_one("#keys-screen", KeysTable)
+        line = next(
+            i
+            for i, strip in enumerate(panel.render_lines(panel.region.reset_offset))
+            if f"o {words}" in " ".join(strip.text.split())
+        )
+        assert panel.region.y + line < column.region.bottom  # on screen without scrolling
+        await pilot.press("escape")
+        await _settle(pilot)
+        await pilot.press("o")  # and it works
+        await _settle(pilot)
+        assert screen.query_one(TimelinePane).full
