@@ -37,6 +37,8 @@ from textual.widget import Widget
 from textual.widgets import HelpPanel, Markdown
 from textual.widgets._key_panel import BindingsTable
 
+from cstui.ui.wrap import Wrapped
+
 Part = Literal["panel", "screen", "other"]
 Section = list[ActiveBinding]
 Row = tuple[str, Binding]
@@ -177,11 +179,13 @@ class KeysTable(BindingsTable):
             if index:
                 table.add_section()
             for keys, binding in section:
-                # Folded where no space breaks it (Japanese): not cut with an ellipsis.
-                words = Text(binding.description, style=words_style, end="", overflow="fold")
+                # Wrapped by the kinsoku rules (ui/wrap.py), not cut with an ellipsis: Rich's
+                # fold broke Japanese at the column's edge, "コピ" then "ー" on a line of
+                # its own; now "選択部分を" then "コピー".
+                words = Text(binding.description, style=words_style, end="")
                 if binding.tooltip:
                     words.append(" " + binding.tooltip, "dim")
-                table.add_row(Text(keys, style=key_style), words)
+                table.add_row(Text(keys, style=key_style), Wrapped(words))
         return table
 
 

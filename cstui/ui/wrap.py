@@ -13,7 +13,12 @@ that decides where long text breaks:
   iteration mark (:data:`NO_START`), and no line ends with an opening bracket or quote
   (:data:`NO_END`): the break moves back to the last place both rules allow, which pulls
   the previous character down with it ("oidashi"); with no such place on the line, the
-  break falls where the width ends.
+  break falls where the width ends;
+* a katakana word (コピー, スクロール: a run of :func:`in_katakana_word` characters) is
+  kept whole, as a Latin word is, when a break before it leaves its line at least half
+  full: "選択部分をコピ / ー" broke a label mid-word, now "選択部分を / コピー". A word
+  that would leave a short line behind, or is wider than a line, is broken inside (by the
+  rules above: never before its ー).
 
 :func:`wrap` gives plain lines, :func:`wrap_text` keeps a Rich ``Text``'s styles, and
 :class:`Wrapped` is what a ``Static`` shows: the text wrapped at whatever width it is drawn
@@ -25,6 +30,7 @@ bullet such as "· " or "⚑ "), so an indented or bulleted paragraph stays one 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import Final
 
 from rich.cells import cell_len, get_character_cell_size
 from rich.console import Console, ConsoleOptions, RenderResult
@@ -51,13 +57,30 @@ NO_BREAK: frozenset[str] = frozenset("\u00a0\u2007\u202f")
 them as at any space)."""
 
 
-def _breakable(prev: str, char: str) -> bool:
-    """Whether a line may break between ``prev`` and ``char`` (spaces aside)."""
+def in_katakana_word(char: str) -> bool:
+    """Whether ``char`` is part of a katakana word: katakana, small ones, the long vowel
+    mark and the katakana iteration marks (not the middle dot ・, which separates words)."""
+    return (
+        "\u30a1" <= char <= "\u30fa" or "\u30fc" <= char <= "\u30ff" or "\u31f0" <= char <= "\u31ff"
+    )
+
+
+NO: Final = 0
+INSIDE_WORD: Final = 1
+"""A break the kinsoku rules allow, inside a katakana word: taken only when needed."""
+GOOD: Final = 2
+
+
+def _break_kind(prev: str, char: str) -> int:
+    """Whether a line may break between ``prev`` and ``char`` (spaces aside): :data:`NO`,
+    :data:`INSIDE_WORD` or :data:`GOOD`."""
     if char in NO_START or prev in NO_END or char in NO_BREAK or prev in NO_BREAK:
-        return False
+        return NO
     if prev.isspace():
-        return True
-    return get_character_cell_size(prev) == 2 or get_character_cell_size(char) == 2
+        return GOOD
+    if get_character_cell_size(prev) != 2 and get_character_cell_size(char) != 2:
+        return NO
+    return INSIDE_WORD if in_katakana_word(prev) and in_katakana_word(char) else GOOD
 
 
 def _trimmed(text: str, start: int, stop: int) -> int:
@@ -93,18 +116,28 @@ def _paragraph_spans(
         return
     line = start
     used = 0  # cells of text[line:i]
-    last_break: int | None = None  # the last offset the current line may end at
+    good: int | None = None  # the last offset the current line may end at, between words
+    good_used = 0  # cells of text[line:good]
+    inside: int | None = None  # the last one inside a katakana word
     i = start
     while i < end:
         char = text[i]
         cells = get_character_cell_size(char)
-        if i > line and _breakable(text[i - 1], char):
-            last_break = i
+        kind = _break_kind(text[i - 1], char) if i > line else NO
+        if kind == GOOD:
+            good, good_used = i, used
+        elif kind == INSIDE_WORD:
+            inside = i
         if used + cells <= width or i == line or (char.isspace() and char not in NO_BREAK):
             used += cells  # spaces may hang past the edge: a break drops them
             i += 1
             continue
-        cut = last_break if last_break is not None and last_break > line else i
+        if good is not None and (inside is None or inside < good or 2 * good_used >= width):
+            cut = good
+        elif inside is not None:
+            cut = inside  # the word would leave a short line, or is wider than one
+        else:
+            cut = i
         yield line, _trimmed(text, line, cut)
         width = width if rest is None else rest
         line = cut
@@ -112,7 +145,7 @@ def _paragraph_spans(
             line += 1
         i = max(i, line)
         used = sum(get_character_cell_size(c) for c in text[line:i])
-        last_break = None
+        good = inside = None
     yield line, _trimmed(text, line, end)
 
 

@@ -185,7 +185,8 @@ async def test_japanese_panel_has_no_english_sentence(demo_ws: Workspace) -> Non
         assert english == []
         text = _panel_text(app)
         assert "Quit the app" not in text
-        assert "アプリを終了してコマンドプロンプトに" in text
+        # Wherever the lines break (the kinsoku wrap keeps コマンドプロンプト whole).
+        assert "アプリを終了してコマンドプロンプトに戻ります。" in text.replace("\n", "")
 
 
 # ------------------------------------------------------------------ 3. a way to the keys

@@ -148,3 +148,15 @@ def test_a_no_break_space_keeps_a_letter_with_its_name_at_every_width() -> None:
         assert together(lines), (width, lines)
         assert "".join(lines).replace(" ", "") == text.replace(" ", "")
     assert wrap("C\u00a0champion-left", 5) == ["C\u00a0cha", "mpion", "-left"]  # no room: cut
+
+
+def test_a_katakana_word_goes_whole_to_the_next_line_when_the_line_stays_half_full() -> None:
+    """The keys panel broke "選択部分をコピー" as "選択部分をコピ" and "ー"."""
+    assert wrap("選択部分をコピー", 15) == ["選択部分を", "コピー"]
+    assert wrap("先頭までスクロール", 16) == ["先頭まで", "スクロール"]
+    # Moving the word would leave a short line: it is broken inside instead (never before
+    # its ー), as is a word wider than the line.
+    assert wrap("てコマンドプロンプト", 14) == ["てコマンドプロ", "ンプト"]
+    assert wrap("オンボーディング", 14) == ["オンボーディン", "グ"]
+    # The middle dot separates words: a break may follow it.
+    assert wrap("カスタマー・サクセス", 14) == ["カスタマー・", "サクセス"]
