@@ -225,6 +225,8 @@ def _render(value: Any, lang: str, default: str | None = None) -> str:
         for name, param in params.items():
             if type(param) in _PARTS:
                 params[name] = _render(param, lang)
+            elif type(param) is int:  # a count ("53 of 1,490 seats"), grouped as t()'s count
+                params[name] = Count(param)
         for code in (lang, "en") if lang != "en" else _EN_ONLY:
             text = catalogue(code).get(key)
             if not text:
@@ -310,6 +312,30 @@ def _half_up(amount: float | int | Decimal, digits: int) -> Decimal:
     return Decimal(str(amount)).quantize(step, rounding=ROUND_HALF_UP)
 
 
+def grouped(value: float | int | Decimal, digits: int = 0) -> str:
+    """``value`` with ``digits`` decimals and its thousands grouped as the UI writes numbers:
+    1,490 and 1,234.50 (English and Japanese alike group by three with "," and mark
+    decimals with "."). The one formula for money, counts and chart scales: a header said
+    "1490 seats" beside a chart's "max 1,490"."""
+    return f"{value:,.{digits}f}"
+
+
+class Count(int):
+    """A count to show in a sentence: ``{n}`` writes it grouped ("Accounts 50,000"), while it
+    stays the number a plural field (``{n|seat|seats}``) and a format spec read."""
+
+    def __format__(self, spec: str) -> str:
+        return grouped(int(self)) if not spec else format(int(self), spec)
+
+    def __str__(self) -> str:
+        return grouped(int(self))
+
+
+def count(n: int) -> Count:
+    """``n`` for :func:`t`, written with its thousands grouped (see :class:`Count`)."""
+    return Count(n)
+
+
 def money(amount: float | int | None, currency: str = "JPY") -> str:
     """¥1,200,000 / $12,500 / $12.35; unknown currencies as "1,200 CHF".
 
@@ -320,7 +346,7 @@ def money(amount: float | int | None, currency: str = "JPY") -> str:
         return "—"
     digits = 0 if currency in _NO_MINOR or float(amount).is_integer() else 2
     value = _half_up(amount, digits)
-    body = f"{abs(value):,.{digits}f}"
+    body = grouped(abs(value), digits)
     sign = "-" if value < 0 else ""
     symbol = _SYMBOLS.get(currency)
     return f"{sign}{symbol}{body}" if symbol else f"{sign}{body} {currency}"
@@ -341,7 +367,7 @@ def short_money(amount: float | int, currency: str = "JPY") -> str:
     tail = "" if symbol else f" {currency}"
     value = _half_up(abs(amount), 0)
     sign = "-" if amount < 0 and value > 0 else ""
-    text = f"{value:,.0f}"
+    text = grouped(value)
     for n, (limit, suffix) in enumerate(_SHORT_UNITS):
         if value < limit:
             continue

@@ -85,8 +85,8 @@ def kpis(
     click.echo(
         i18n.t(
             "kpis.population",
-            at_start=len(result.accounts_at_start),
-            new=len(result.new_accounts),
+            at_start=i18n.count(len(result.accounts_at_start)),
+            new=i18n.count(len(result.new_accounts)),
         )
     )
     rows = [(i18n.t(f"kpis.{v.key}"), format_value(v), clean(v.note_text())) for v in result.values]

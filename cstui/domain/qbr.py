@@ -37,7 +37,7 @@ from cstui.domain import metrics
 from cstui.domain.models import Objective
 from cstui.domain.renewals import Period
 from cstui.domain.roi import MONTHS, ROIResult, percent
-from cstui.i18n import Msg, fill, render
+from cstui.i18n import Msg, fill, grouped, render
 
 SECTIONS: Final = ("summary", "results", "roi", "stories", "risks", "next_steps", "changes")
 """The seven sections of the review, in the order the report shows them."""
@@ -399,12 +399,12 @@ def number(value: float | None) -> str:
     """A KPI value without noise: 12 rather than 12.0, 3.5 kept; None as an em dash."""
     if value is None:
         return "—"
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+    return grouped(value) if float(value).is_integer() else grouped(value, 1)
 
 
 def plain_money(amount: float, currency: str) -> str:
     """Fallback formatter when the caller gives none (the UI passes ``i18n.money``)."""
-    return f"{amount:,.0f} {currency}"
+    return f"{grouped(amount)} {currency}"
 
 
 # --------------------------------------------------------------------------------------------

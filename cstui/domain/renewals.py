@@ -37,7 +37,7 @@ from cstui.domain.enums import Forecast, Outcome, Stage, SurveyKind, Tier
 from cstui.domain.history import AccountChange, of_field
 from cstui.domain.light import AccountLike, OnboardingLike, SurveyLike
 from cstui.domain.models import Renewal
-from cstui.i18n import Msg, join, msg, render
+from cstui.i18n import Msg, grouped, join, msg, render
 
 # --------------------------------------------------------------------------------------------
 # Configuration (cstui/defaults/kpis.toml)
@@ -753,7 +753,7 @@ def _ltv(
     elif cfg.ltv_method == "years":
         note = msg(
             "kpi.note.ltv",
-            monthly=f"{annual / 12:,.0f}",
+            monthly=grouped(annual / 12),
             currency=currency,
             years=f"{cfg.ltv_years:g}",
             n=active,
@@ -763,7 +763,7 @@ def _ltv(
     else:
         note = msg(
             "kpi.note.ltv_churn",
-            revenue=f"{per_period:,.0f}",
+            revenue=grouped(annual / _PER_YEAR[period.kind]),
             currency=currency,
             margin=f"{cfg.gross_margin * 100:g}",
             churn=f"{churn:.1f}",
@@ -982,11 +982,11 @@ def _revenue_kpis(book: _Book, money: _Money) -> list[KPIValue]:
     k_arr, e_arr = contraction or 0.0, expansion or 0.0
     note = money.error or msg(
         "kpi.note.money",
-        start=f"{s_arr:,.0f}",
+        start=grouped(s_arr),
         currency=money.currency,
-        churned=f"{c_arr:,.0f}",
-        contraction=f"{k_arr:,.0f}",
-        expansion=f"{e_arr:,.0f}",
+        churned=grouped(c_arr),
+        contraction=grouped(k_arr),
+        expansion=grouped(e_arr),
         converted=money.converted(),
     )
     loss_ids = sorted(churned_ids + contracted_ids)

@@ -50,8 +50,8 @@ class RankedRequest:
     """A request with the ARR of the (non-churned) accounts asking and the red share of it.
 
     ``arr``/``arr_at_risk`` are None when the accounts' currencies cannot be added (no
-    exchange rate); ``note`` then says why. ``accounts`` lists every asking account,
-    ``at_risk`` those in the red health band.
+    exchange rate); ``note`` then says why. ``accounts`` lists every asking account, the
+    largest ARR first (:func:`by_arr`), ``at_risk`` those in the red health band.
     """
 
     request: FeatureRequest
@@ -71,6 +71,41 @@ class RankedRequest:
     @property
     def votes(self) -> int:
         return len(self.accounts)
+
+
+def by_arr(
+    accounts: Iterable[Account],
+    currency: str | None = None,
+    rates: Mapping[str, float] | None = None,
+) -> list[Account]:
+    """``accounts`` by ARR, largest first, compared in ``currency`` at ``rates`` as the
+    request's rank adds them up (so ¥440k, about $2.9k, comes after $390k; listed in the
+    request's order it came first).
+
+    One order across currencies, not one list per currency: the list explains the rank,
+    and the rank weighs every account in the report currency (DESIGN: money is compared in
+    one currency wherever a sort needs it). An account whose currency has no rate (or,
+    without ``currency``, a book of several currencies) cannot be compared with the others:
+    those come after, grouped per currency, largest first in each. Equal ARRs keep the
+    given order.
+    """
+    listed = list(accounts)
+    target = currency
+    if target is None and len({a.currency.upper() for a in listed}) == 1:
+        target = listed[0].currency  # one currency: nothing to convert
+    table = rates or {}
+
+    def key(account: Account) -> tuple[int, str, float]:
+        value = (
+            None
+            if target is None
+            else metrics.convert(account.arr, account.currency, target, table)
+        )
+        if value is not None:
+            return (0, "", -value)
+        return (1, account.currency.upper(), -float(account.arr))
+
+    return sorted(listed, key=key)
 
 
 def rank_requests(
@@ -110,7 +145,7 @@ def rank_requests(
                 arr=arr,
                 arr_at_risk=at_risk,
                 currency=cur,
-                accounts=[a.id for a in asking],
+                accounts=[a.id for a in by_arr(asking, currency, rates)],
                 at_risk=[a.id for a in red],
                 status=(statuses or {}).get(req.id, req.status),
                 note=note,

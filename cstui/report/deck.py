@@ -58,6 +58,7 @@ from pptx.util import Emu, Pt
 
 from cstui.domain import qbr as q
 from cstui.domain.roi import percent
+from cstui.i18n import grouped
 from cstui.report.qbr import (
     _result_lines,
     label,
@@ -698,8 +699,8 @@ def _trend_slide(deck: Deck, data: q.QBRData) -> None:
             title=label(
                 lang,
                 "qbr.deck.usage_caption",
-                users=f"{users[0]:,.0f} → {users[-1]:,.0f}",
-                logins=f"{logins[0]:,.0f} → {logins[-1]:,.0f}",
+                users=f"{grouped(users[0])} → {grouped(users[-1])}",
+                logins=f"{grouped(logins[0])} → {grouped(logins[-1])}",
             ),
         )
     facts = [line for line in _result_lines(data, lang) if line]

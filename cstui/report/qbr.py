@@ -452,9 +452,9 @@ def usage_svg(series: Sequence[tuple[date, int, int]], caption: str) -> str:
     axis = (
         f'<line x1="{left}" y1="{bottom}" x2="{right}" y2="{bottom}" stroke="#9aa5b1"/>'
         f'<text x="{left - 6}" y="{top + 8}" font-size="11" text-anchor="end" '
-        f'fill="#1c7ed6">{top_users:,}</text>'
+        f'fill="#1c7ed6">{i18n.grouped(top_users)}</text>'
         f'<text x="{w - 2}" y="{top + 8}" font-size="11" text-anchor="end" '
-        f'fill="#e8590c">{top_logins:,}</text>'
+        f'fill="#e8590c">{i18n.grouped(top_logins)}</text>'
         f'<text x="{left}" y="{h - 6}" font-size="11" fill="#616e7c">'
         f"{e(series[0][0].isoformat())}</text>"
         f'<text x="{right}" y="{h - 6}" font-size="11" text-anchor="end" fill="#616e7c">'
@@ -599,8 +599,8 @@ def usage_caption(data: q.QBRData, lang: str) -> str:
         "qbr.label.chart_usage",
         first=first,
         last=last,
-        users=f"{u0:,} → {u1:,}",
-        logins=f"{n0:,} → {n1:,}",
+        users=f"{i18n.grouped(u0)} → {i18n.grouped(u1)}",
+        logins=f"{i18n.grouped(n0)} → {i18n.grouped(n1)}",
     )
 
 

@@ -38,7 +38,7 @@ from cstui.domain.health import Band, HealthResult, trend
 from cstui.domain.models import Account, Activity, Contact, OnboardingPlan, Renewal, Task
 from cstui.domain.success import ObjectiveSummary, summarize
 from cstui.domain.templates import Progress
-from cstui.i18n import fmt_date, humanize, money, t
+from cstui.i18n import count, fmt_date, humanize, money, t
 from cstui.sanitize import clean
 from cstui.screens.account_tabs import tabs
 from cstui.ui.access import UsesWorkspace, on_workspace_change
@@ -162,7 +162,7 @@ def _header_parts(
     owner.append(clean(account.owner) or "—")
     second = [arr, renewal, owner]
     if account.seats:
-        second.append(Text(t("account.header.seats", n=account.seats), style="dim"))
+        second.append(Text(t("account.header.seats", n=count(account.seats)), style="dim"))
     if account.domain:
         second.append(Text(clean(account.domain), style="dim"))
     return first, second
@@ -402,7 +402,8 @@ def contacts_text(contacts: list[Contact], today: date) -> Text:
         if not first:
             out.append("\n")
         first = False
-        out.append(t(f"account.role.{role.value}"), style="bold underline")
+        heading = t(f"account.role_group.{role.value}", n=count(len(group)))
+        out.append(heading, style="bold underline")
         for contact in group[:CONTACTS_PER_ROLE]:
             out.append("\n")
             out.append_text(contact_line(contact, today))
@@ -428,7 +429,7 @@ def activities_text(activities: list[Activity], *, full: bool = False) -> Text:
         kept, left = (summary, 0) if full else clip_summary(summary)
         out.append("\n  " + kept)
         if left > 0:
-            out.append("\n  " + t("account.activity.clipped", n=left), style="dim italic")
+            out.append("\n  " + t("account.activity.clipped", n=count(left)), style="dim italic")
     if len(activities) > RECENT_ACTIVITIES:
         more = t("account.activities.more", n=len(activities) - RECENT_ACTIVITIES)
         out.append("\n" + more, style="dim")
@@ -796,7 +797,13 @@ class AccountScreen(UsesWorkspace, Screen[None]):
         self.query_one("#usage-chart", TimeChart).set_data(series, start, today)
         period = self._static("usage-period")
         if snaps:
-            period.update(t("account.usage.period", n=len(snaps), seats=account.seats or "—"))
+            period.update(
+                t(
+                    "account.usage.period",
+                    n=count(len(snaps)),
+                    seats=count(account.seats) if account.seats else "—",
+                )
+            )
             period.display = True
         else:
             period.display = False

@@ -27,7 +27,7 @@ from cstui.domain.enums import SurveyKind
 from cstui.domain.models import InvalidRecord
 from cstui.domain.renewals import KPIReport, KPIValue, Period
 from cstui.domain.tiers import TierSuggestion
-from cstui.i18n import catalogue, language, money, short_money, t
+from cstui.i18n import catalogue, count, language, money, short_money, t
 from cstui.sanitize import clean
 from cstui.screens.book import TableScreen
 from cstui.ui.access import workspace_app
@@ -421,8 +421,8 @@ class KPIScreen(TableScreen[KPIRow]):
             second = Text(
                 t(
                     "kpis.population",
-                    at_start=len(report.accounts_at_start),
-                    new=len(report.new_accounts),
+                    at_start=count(len(report.accounts_at_start)),
+                    new=count(len(report.new_accounts)),
                 )
             )
         self.query_one("#kpi-head", Static).update(Text(head + "\n").append_text(second))
@@ -462,11 +462,11 @@ class KPIScreen(TableScreen[KPIRow]):
         text = Text(t("kpis.nps") + ": ", style="bold")
         text.append_text(format_value(value))
         text.append("  ")
-        text.append(t("book.kpi.promoters", n=int(parts.get("promoters", 0))), style="green")
+        text.append(t("book.kpi.promoters", n=count(int(parts.get("promoters", 0)))), style="green")
         text.append(" · ")
-        text.append(t("book.kpi.passives", n=int(parts.get("passives", 0))), style="yellow")
+        text.append(t("book.kpi.passives", n=count(int(parts.get("passives", 0)))), style="yellow")
         text.append(" · ")
-        text.append(t("book.kpi.detractors", n=int(parts.get("detractors", 0))), style="red")
+        text.append(t("book.kpi.detractors", n=count(int(parts.get("detractors", 0)))), style="red")
         self.query_one("#kpi-nps", Static).update(text)
 
     def _show_health(self, value: KPIValue) -> None:
@@ -485,7 +485,7 @@ class KPIScreen(TableScreen[KPIRow]):
         self.query_one("#kpi-health", Static).update(text)
 
     def _show_tiers(self, found: list[TierSuggestion]) -> None:
-        text = Text(t("book.tier.heading", n=len(found)), style="bold")
+        text = Text(t("book.tier.heading", n=count(len(found))), style="bold")
         if not found:
             text.append("  " + t("book.tier.none"), style="not bold dim")
         for s in found[:TIERS_SHOWN]:
@@ -503,7 +503,7 @@ class KPIScreen(TableScreen[KPIRow]):
                 )
             )
         if len(found) > TIERS_SHOWN:
-            text.append("\n  " + t("book.more", n=len(found) - TIERS_SHOWN), style="dim")
+            text.append("\n  " + t("book.more", n=count(len(found) - TIERS_SHOWN)), style="dim")
         self.query_one("#kpi-tiers", Static).update(text)
 
     # ---------------------------------------------------------------- actions

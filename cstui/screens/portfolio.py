@@ -34,7 +34,7 @@ from cstui.domain.portfolio import (
     renewal_state,
     sort_rows,
 )
-from cstui.i18n import catalogue, humanize, short_money, t
+from cstui.i18n import catalogue, count, humanize, short_money, t
 from cstui.sanitize import clean
 from cstui.ui.access import UsesWorkspace, on_workspace_change, workspace_app
 from cstui.ui.footer import KeyFooter
@@ -186,10 +186,10 @@ def summary_text(s: PortfolioSummary, width: int | None = None) -> str:
         return " + ".join(shown + [short_money(v, c) for c, v in sorted(left.items())])
 
     parts = [
-        t("kpi.accounts", n=s.accounts),
+        t("kpi.accounts", n=count(s.accounts)),
         t("kpi.arr", value=converted(s.arr_total, s.unconverted)),
         t("kpi.at_risk", value=converted(s.at_risk_total, s.unconverted_at_risk)),
-        t("kpi.renewals", n=s.renewals_90d),
+        t("kpi.renewals", n=count(s.renewals_90d)),
         t("kpi.health", value="—" if s.average_health is None else f"{s.average_health:.0f}"),
         t("kpi.nps", value="—" if s.nps is None else f"{s.nps:+.0f}"),
     ]

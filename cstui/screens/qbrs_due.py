@@ -21,7 +21,7 @@ from textual.widgets import Static
 
 from cstui import clock
 from cstui.domain.enums import Table
-from cstui.i18n import fmt_date, humanize, t
+from cstui.i18n import count, fmt_date, humanize, t
 from cstui.sanitize import clean
 from cstui.screens.book import TableScreen
 from cstui.widgets.account_table import AccountTable, Column
@@ -114,7 +114,7 @@ class QBRsDueScreen(TableScreen[DueRow]):
             rows.append(DueRow(account_id, name, period, due, status, progress))
         self.rows = rows
         self.table.set_rows(self.rows)
-        title = t("qbrui.due.count", n=len(self.rows)) if self.rows else t("qbrui.due.none")
+        title = t("qbrui.due.count", n=count(len(self.rows))) if self.rows else t("qbrui.due.none")
         self.query_one("#qbrs-due-title", Static).update(title)
 
     def on_account_table_selected(self, message: AccountTable.Selected) -> None:

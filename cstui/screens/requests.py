@@ -21,7 +21,7 @@ from textual.widgets import Label, Static
 from cstui.domain.enums import LoopStatus, Table
 from cstui.domain.models import FeatureRequest, InvalidRecord, Task
 from cstui.domain.voc import RankedRequest, next_status
-from cstui.i18n import short_money, t
+from cstui.i18n import count, short_money, t
 from cstui.sanitize import clean
 from cstui.screens.book import TableScreen
 from cstui.ui.access import UsesWorkspace
@@ -174,7 +174,7 @@ class RequestDetail(UsesWorkspace, Dialog[None]):
         verbatim = Text(t("book.req.verbatim") + "\n", style="bold")
         verbatim.append(clean(req.verbatim, single_line=False) or "—", style="not bold italic")
         self.query_one("#req-detail-verbatim", Static).update(verbatim)
-        accounts = Text(t("book.req.accounts_heading", n=ranked.votes), style="bold")
+        accounts = Text(t("book.req.accounts_heading", n=count(ranked.votes)), style="bold")
         red = set(ranked.at_risk)
         for account_id in ranked.accounts:
             a = ws.account(account_id)
@@ -190,7 +190,7 @@ class RequestDetail(UsesWorkspace, Dialog[None]):
         tasks = sorted(ws.request_tasks(self.request_id), key=lambda x: (x.done, x.title))
         done = sum(1 for x in tasks if x.done)
         self.query_one("#req-detail-tasks-title", Static).update(
-            Text(t("book.req.tasks", done=done, n=len(tasks)), style="bold")
+            Text(t("book.req.tasks", done=count(done), n=count(len(tasks))), style="bold")
         )
         rows = [TaskRow(x.id, x, names.get(x.account_id or "", "")) for x in tasks]
         self.tasks_table.set_rows(rows)
@@ -248,7 +248,7 @@ class RequestsScreen(TableScreen[RequestRow]):
         ranked = self.workspace.ranked_requests()
         self.rows = [RequestRow(r.request.id, r) for r in ranked]
         self.table.set_rows(self.rows)
-        self.query_one("#req-head", Static).update(t("book.req.head", n=len(ranked)))
+        self.query_one("#req-head", Static).update(t("book.req.head", n=count(len(ranked))))
 
     # ---------------------------------------------------------------- actions
     def on_account_table_selected(self, message: AccountTable.Selected) -> None:
@@ -320,4 +320,4 @@ class RequestsScreen(TableScreen[RequestRow]):
             self.notify(str(exc), severity="error", markup=False)
             return
         self.rebuild()
-        self.notify(t("book.req.shipped", n=len(self.last_shipped)), markup=False)
+        self.notify(t("book.req.shipped", n=count(len(self.last_shipped))), markup=False)

@@ -29,7 +29,7 @@ from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
 from cstui.domain.models import InvalidRecord
-from cstui.i18n import t
+from cstui.i18n import count, t
 from cstui.sanitize import clean, show_value
 from cstui.sync import (
     Cancelled,
@@ -229,13 +229,13 @@ class SyncScreen(UsesWorkspace, Screen[None]):
     def _summary(report: SyncReport) -> str:
         lines = []
         if report.failures:
-            lines.append(t("syncui.done.failures", n=len(report.failures)))
+            lines.append(t("syncui.done.failures", n=count(len(report.failures))))
             for failure in report.failures[:SHOW_FAILURES]:
                 lines.append(f"  {failure_line(failure)}")
             if len(report.failures) > SHOW_FAILURES:
                 lines.append(f"  … +{len(report.failures) - SHOW_FAILURES}")
         if report.open_conflicts:
-            lines.append(t("syncui.done.conflicts", n=report.open_conflicts))
+            lines.append(t("syncui.done.conflicts", n=count(report.open_conflicts)))
         if not lines:
             lines.append(t("syncui.done.clean"))
         return "\n".join(lines)
@@ -373,7 +373,7 @@ class ConflictsScreen(UsesWorkspace, Screen[None]):
         else:
             lst.add_option(Option(t("syncui.conflicts.empty"), disabled=True))
         self.query_one("#conflicts-title", Static).update(
-            t("syncui.conflicts.title", n=len(self.conflicts))
+            t("syncui.conflicts.title", n=count(len(self.conflicts)))
         )
         self.word_by_source()
 

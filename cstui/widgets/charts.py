@@ -22,7 +22,7 @@ from rich.text import Text
 from textual.geometry import Size
 from textual.widget import Widget
 
-from cstui.i18n import t
+from cstui.i18n import grouped, t
 from cstui.ui.css import default_css
 
 BARS = "▁▂▃▄▅▆▇█"
@@ -136,7 +136,7 @@ def bucket_series(
 
 
 def _whole(value: float) -> str:
-    return f"{value:,.0f}"
+    return grouped(value)
 
 
 @dataclass(frozen=True)

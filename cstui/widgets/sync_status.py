@@ -19,7 +19,7 @@ from textual.timer import Timer
 from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
-from cstui.i18n import t
+from cstui.i18n import count, t
 from cstui.sanitize import clean
 from cstui.ui.access import UsesWorkspace, on_workspace_change
 from cstui.ui.css import default_css
@@ -49,7 +49,7 @@ def setup_text(ws: Workspace, *, quick: bool = False) -> str | None:
 def result_text(status: SyncStatus) -> str:
     """How the last sync ended, when not cleanly: refused items, a failure, a cancel."""
     if status.last_result == "partial":
-        return t("syncui.status.refused", n=status.failure_count)
+        return t("syncui.status.refused", n=count(status.failure_count))
     if status.last_result == "failed":
         return t("syncui.status.failed", message=clean(status.last_error or ""))
     if status.last_result in ("cancelled", "conflicts"):
@@ -72,7 +72,12 @@ def status_text(ws: Workspace) -> str:
         when = status.last_sync.astimezone().strftime("%Y-%m-%d %H:%M")
         last = t("syncui.status.last", when=when)
         last += result_text(status)
-    return t("syncui.status.line", pending=status.pending, last=last, conflicts=status.conflicts)
+    return t(
+        "syncui.status.line",
+        pending=count(status.pending),
+        last=last,
+        conflicts=count(status.conflicts),
+    )
 
 
 class SyncStatusLine(UsesWorkspace, Static):

@@ -28,7 +28,7 @@ from cstui import clock
 from cstui.domain.cadence import Touchpoint
 from cstui.domain.enums import Priority, TaskSource
 from cstui.domain.models import InvalidRecord, Task
-from cstui.i18n import fmt_date, humanize, language, t
+from cstui.i18n import count, fmt_date, humanize, language, t
 from cstui.sanitize import clean
 from cstui.ui.css import default_css
 from cstui.ui.forms import Field
@@ -150,7 +150,7 @@ class TasksPane(ListPane):
         done_n = len(everything) - open_n
         self.tasks = [x for x in everything if not (self.hide_done and x.done)]
         header = Text()
-        header.append(t("taskpane.count", open=open_n, done=done_n), style="bold")
+        header.append(t("taskpane.count", open=count(open_n), done=count(done_n)), style="bold")
         late = sum(1 for x in everything if not x.done and x.due is not None and x.due < today)
         if late:
             header.append("  " + t("checklist.overdue_n", n=late), style="bold red")

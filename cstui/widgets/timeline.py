@@ -23,7 +23,7 @@ from textual.widgets.option_list import Option
 from cstui import clock
 from cstui.domain.enums import ActivityKind, Sentiment
 from cstui.domain.models import Activity, Contact
-from cstui.i18n import fmt_date, t
+from cstui.i18n import count, fmt_date, t
 from cstui.sanitize import clean
 from cstui.ui.forms import activity_fields
 from cstui.ui.wrap import line_spans, wrap
@@ -103,7 +103,7 @@ def activity_prompt(
         out.append(line)
     if left:
         out.append("\n" + INDENT)
-        out.append(t("account.activity.clipped", n=left), style="dim italic")
+        out.append(t("account.activity.clipped", n=count(left)), style="dim italic")
     if act.edited_by:
         when = fmt_date(act.edited_at.date()) if act.edited_at is not None else "—"
         out.append("\n" + INDENT)
@@ -147,7 +147,9 @@ class TimelinePane(ListPane):
         header.append(t("timeline.filter") + " ", style="dim")
         label = t("timeline.all") if self.kind is None else t(f"account.kind.{self.kind.value}")
         header.append(label, style="bold")
-        header.append("  ·  " + t("timeline.count", n=len(shown), total=len(everything)))
+        header.append(
+            "  ·  " + t("timeline.count", n=count(len(shown)), total=count(len(everything)))
+        )
         header.append("  ·  " + t("timeline.hint"), style="dim")
         self.query_one("#timeline-header", Static).update(header)
         empty = self.query_one("#timeline-empty", Static)

@@ -309,6 +309,6 @@ def test_a_huge_name_is_refused_with_a_short_message(book: Path, tmp_path: Path)
     source.write_text(f"name,arr\n{'N' * 100_000},1\nFine,2\n", encoding="utf-8")
     code, stdout, stderr = run("import", "accounts", "--data-dir", book, source)
     assert code == EXIT_ERROR
-    assert "too long (100000 characters); keep it to 200" in stderr
+    assert "too long (100,000 characters); keep it to 200" in stderr
     assert len(stderr) < 500  # the name is not echoed back
     assert "1 created" in stdout

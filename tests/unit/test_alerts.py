@@ -173,7 +173,7 @@ def test_usage_drop_against_reading_about_30_days_earlier(cfg: HealthConfig) -> 
 def test_usage_drop_by_logins(cfg: HealthConfig) -> None:
     inputs = _usage((date(2026, 5, 1), 40, 1000), (date(2026, 5, 31), 40, 650))
     assert flags_of(inputs, cfg)["usage-drop"].evidence == (
-        "Logins fell 35% (1000 → 650) between 2026-05-01 and 2026-05-31."
+        "Logins fell 35% (1,000 → 650) between 2026-05-01 and 2026-05-31."
     )
 
 

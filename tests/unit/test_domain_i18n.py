@@ -229,11 +229,11 @@ def test_usage_drop(cfg: HealthConfig) -> None:
     inputs = replace(quiet(), usage=UsageHistory(account_id="A", snapshots=snaps))
     flag = flags_of(inputs, cfg)["usage-drop"]
     assert flag.evidence == (
-        "Active users fell 40% (50 → 30); logins fell 35% (1000 → 650) "
+        "Active users fell 40% (50 → 30); logins fell 35% (1,000 → 650) "
         "between 2026-05-03 and 2026-05-31."
     )
     assert flag.text("ja") == (
-        "28日間でアクティブユーザーが40%減少（50→30）、ログイン数が35%減少（1000→650）。"
+        "28日間でアクティブユーザーが40%減少（50→30）、ログイン数が35%減少（1,000→650）。"
         "期間: 2026-05-03〜2026-05-31。"
     )
     logins_only = [
@@ -242,9 +242,9 @@ def test_usage_drop(cfg: HealthConfig) -> None:
     ]
     inputs = replace(quiet(), usage=UsageHistory(account_id="A", snapshots=logins_only))
     flag = flags_of(inputs, cfg)["usage-drop"]
-    assert flag.evidence == "Logins fell 35% (1000 → 650) between 2026-05-01 and 2026-05-31."
-    assert (
-        flag.text("ja") == "30日間でログイン数が35%減少（1000→650）。期間: 2026-05-01〜2026-05-31。"
+    assert flag.evidence == "Logins fell 35% (1,000 → 650) between 2026-05-01 and 2026-05-31."
+    assert flag.text("ja") == (
+        "30日間でログイン数が35%減少（1,000→650）。期間: 2026-05-01〜2026-05-31。"
     )
 
 

@@ -73,7 +73,7 @@ def test_ship_request_is_one_step(empty_ws: Workspace) -> None:
     assert len(tasks) == 2
     label = ws.undo()
     assert label is not None
-    assert render(label, "en") == "shipped 'SSO' and opened 2 tasks"
+    assert render(label, "en") == "shipped 'SSO' (and its 2 tell-the-customer tasks)"
     assert all(_task(ws, t.id) is None for t in tasks)
     request = next(r for r in ws.requests() if r.id == req.id)
     assert not request.shipped

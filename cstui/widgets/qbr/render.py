@@ -16,7 +16,7 @@ from cstui.domain.enums import ObjectiveStatus, QBRStatus
 from cstui.domain.models import QBR
 from cstui.domain.qbr import KPIRow, QBRData, ROIRow, StoryRow, months_label
 from cstui.domain.roi import percent
-from cstui.i18n import fmt_date, money, t
+from cstui.i18n import count, fmt_date, money, t
 from cstui.sanitize import clean
 from cstui.widgets.charts import Series, hbar
 from cstui.widgets.success_plan.render import STATUS_STYLE as SUCCESS_STYLE
@@ -213,8 +213,8 @@ def numbers_text(data: QBRData) -> Text:
             t("qbrui.adoption"),
             t(
                 "qbrui.adoption.line",
-                active=a.active_users,
-                seats=a.seats or "—",
+                active=count(a.active_users),
+                seats=count(a.seats) if a.seats else "—",
                 share=share,
                 used=number_or_dash(a.features_used),
                 total=number_or_dash(a.features_total),
@@ -223,20 +223,22 @@ def numbers_text(data: QBRData) -> Text:
     if data.support is None:
         row(t("qbrui.support"), t("qbrui.none"), "dim")
     else:
-        row(t("qbrui.support"), t("qbrui.support.line", n=data.support))
+        row(t("qbrui.support"), t("qbrui.support.line", n=count(data.support)))
     nps = data.nps_score
     if nps is None:
         row(t("qbrui.nps"), t("qbrui.no_answers"), "dim")
     else:
         style = "green" if nps > 0 else "bold red" if nps < 0 else ""
-        row(t("qbrui.nps"), t("qbrui.nps.line", score=f"{nps:+.0f}", n=len(data.nps)), style)
+        row(t("qbrui.nps"), t("qbrui.nps.line", score=f"{nps:+.0f}", n=count(len(data.nps))), style)
     csat = data.csat_score
     if csat is None:
         row(t("qbrui.csat"), t("qbrui.no_answers"), "dim")
     elif data.csat_is_mean:
-        row(t("qbrui.csat"), t("qbrui.csat.mean_line", score=f"{csat:.1f}", n=len(data.csat)))
+        row(
+            t("qbrui.csat"), t("qbrui.csat.mean_line", score=f"{csat:.1f}", n=count(len(data.csat)))
+        )
     else:
-        row(t("qbrui.csat"), t("qbrui.csat.line", score=f"{csat:.0f}", n=len(data.csat)))
+        row(t("qbrui.csat"), t("qbrui.csat.line", score=f"{csat:.0f}", n=count(len(data.csat))))
     return out
 
 

@@ -16,7 +16,7 @@ from cstui.domain import roi as roi_domain
 from cstui.domain.enums import Audience, ObjectiveStatus
 from cstui.domain.models import KPI, Contact, Objective, ROIInputs, SuccessPlan
 from cstui.domain.success import ObjectiveSummary, bar_fraction, template
-from cstui.i18n import fmt_date, humanize, language, money, t
+from cstui.i18n import fmt_date, grouped, humanize, language, money, t
 from cstui.sanitize import clean
 
 BAR_WIDTH = 20
@@ -38,8 +38,8 @@ def status_label(status: ObjectiveStatus | None) -> str:
 def number(value: float) -> str:
     """12 / 3.5 / 1,200: no trailing zeros, thousands grouped."""
     if float(value).is_integer():
-        return f"{int(value):,}"
-    return f"{value:,.2f}".rstrip("0").rstrip(".")
+        return grouped(int(value))
+    return grouped(value, 2).rstrip("0").rstrip(".")
 
 
 def plain_number(value: float) -> str:
