@@ -277,6 +277,9 @@ class KPIScreen(TableScreen[KPIRow]):
         super().__init__()
         self.period = period or default_period()
         self.slice = slice
+        self._moment = self._end_so_far(self.period)
+        """The day the lengths (``P``, ``m``, ``y``) keep: set by ``[``/``]`` and on opening,
+        not by a change of length, so three ``P`` come back where they started."""
         self.report: KPIReport | None = None
         """The shown period's report; None while it is being computed."""
         self._generation = 0
@@ -507,29 +510,41 @@ class KPIScreen(TableScreen[KPIRow]):
         self.query_one("#kpi-tiers", Static).update(text)
 
     # ---------------------------------------------------------------- actions
-    def _go(self, period: Period, slice: str) -> None:
+    def _go(self, period: Period, slice: str) -> bool:
         """Show ``period`` and ``slice``; a period that has not started yet is refused
-        with its reason (there is nothing to count in it)."""
+        with its reason (there is nothing to count in it). Whether it is shown."""
         try:
             self.workspace.check_kpi_periods([period], slice)
         except InvalidRecord as exc:
             self.notify(" ".join(exc.messages), severity="warning", markup=False)
-            return
+            return False
         self.period, self.slice = period, slice
         self.rebuild()
+        return True
+
+    @staticmethod
+    def _end_so_far(period: Period) -> date:
+        """The period's last day, or today while that day is to come."""
+        return min(period.end, clock.today())
 
     def action_shift(self, delta: int) -> None:
-        self._go(self.period.shift(delta), self.slice)
+        if self._go(self.period.shift(delta), self.slice):
+            self._moment = self._end_so_far(self.period)
 
     def action_kind(self, kind: str) -> None:
-        """Same moment, other length: the period of ``kind`` holding the current end, or
-        today while that end is to come (the year's last month has not started)."""
+        """Same moment, other length: the period of ``kind`` holding the moment kept (see
+        ``_moment``). From the year of 2026Q3, a month is September, the quarter's last;
+        it was the year's end so far (December, or this month while the year runs), so
+        2026Q3 → 2026 → 2026-12 → 2026Q4 never came back to 2026Q3."""
         if kind != self.period.kind:
-            day = min(self.period.end, clock.today())
+            day = self._moment
+            if not self.period.start <= day <= self.period.end:
+                day = self._end_so_far(self.period)
             self._go(Period.containing(day, kind), self.slice)
 
     def action_cycle_kind(self) -> None:
-        """The next length (month, quarter, year, month…) at the same moment."""
+        """The next length (month, quarter, year, month…) at the same moment: three
+        presses come back to the period they started from."""
         kinds = ("month", "quarter", "year")
         i = kinds.index(self.period.kind) + 1 if self.period.kind in kinds else 0
         self.action_kind(kinds[i % len(kinds)])

@@ -84,15 +84,15 @@ async def test_periods_slices_and_the_accounts_behind_a_number(demo_ws: Workspac
         await press(app, pilot, "y")
         assert screen.period.label == "2026"
         await press(app, pilot, "P")  # year, then month: P cycles month, quarter, year
-        assert screen.period.label == "2026-11"  # this year's month of today, begun
+        assert screen.period.label == "2026-06"  # the moment [ and ] chose, kept
         await press(app, pilot, "P", "s")
-        assert (screen.period.label, screen.slice) == ("2026Q4", "mine")
-        assert shown(screen) == expected(demo_ws, "2026Q4", "mine")
+        assert (screen.period.label, screen.slice) == ("2026Q2", "mine")
+        assert shown(screen) == expected(demo_ws, "2026Q2", "mine")
         await press(app, pilot, "s")
         assert screen.slice == "tier:high"
 
         # An empty onboarding cohort reads "no data", never 0 or a crash.
-        await press(app, pilot, "left_square_bracket", "s", "s", "s")
+        await press(app, pilot, "right_square_bracket", "s", "s", "s")
         assert screen.slice == "all"
         assert screen.period.label == "2026Q3"
         assert screen.value("onboarding_completion").value is None
@@ -347,3 +347,25 @@ async def test_a_trend_seen_is_shown_again_at_once_until_the_book_changes(
         assert len(reads) >= 8
         monkeypatch.undo()
         assert shown(screen) == expected(demo_ws, "2026Q3")
+
+
+async def test_p_cycles_the_length_around_one_moment_and_comes_back(demo_ws: Workspace) -> None:
+    """From a year, P went to the year's end so far (this month), so 2026Q3 → 2026 →
+    2026-11 → 2026Q4 never came back; now the moment kept is the one [ and ] chose."""
+    app = create_app(demo_ws, poll=False, rescore=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_kpis(app, pilot)
+        assert screen.period.label == "2026Q3"
+        seen = []
+        for _ in range(3):
+            await press(app, pilot, "P")
+            seen.append(screen.period.label)
+        assert seen == ["2026", "2026-09", "2026Q3"]
+        await press(app, pilot, "y", "m")  # straight to a length: the same moment
+        assert screen.period.label == "2026-09"
+        await press(app, pilot, "y", "left_square_bracket", "m")  # [ moves the moment
+        assert screen.period.label == "2025-12"
+        await press(app, pilot, "right_square_bracket", "right_square_bracket", "P")
+        assert screen.period.label == "2026Q1"  # the moment moved with the months
+        await press(app, pilot, "q")  # q quits, on this screen too
+        assert not app.is_running
