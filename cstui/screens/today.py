@@ -78,12 +78,14 @@ _SEVERITY_STYLE = {"high": "red", "medium": "yellow"}
 
 
 class TodayList(OptionList):
-    """The digest's lines; Enter (shown in the footer) opens the highlighted line's account."""
+    """The digest's lines; Enter (shown in the footer) opens the highlighted line's account.
+
+    Its cursor keys, j and k included, are the screen's (:class:`TodayScreen`: priority
+    keys, handled in typing order with Enter); j and k bound here too were never reached.
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "select", "key.today.open", show=False),
-        Binding("j", "cursor_down", "Down", show=False),
-        Binding("k", "cursor_up", "Up", show=False),
     ]
 
     def __init__(self, *, id: str | None = None) -> None:

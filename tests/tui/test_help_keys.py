@@ -109,6 +109,43 @@ async def test_today_g_and_capital_g_go_to_the_first_and_last_line(demo_ws: Work
         assert "↓ j Down" in text
 
 
+@pytest.mark.parametrize("lang", ["en", "ja"])
+async def test_today_j_and_k_have_one_binding_listed_once_with_the_arrows(
+    demo_ws: Workspace, lang: str
+) -> None:
+    """Today's list bound j and k itself, under the screen's priority cursor keys that
+    always took them first: two definitions of one key, one of them dead."""
+    app = _app(demo_ws, lang)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("t")
+        await _settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, TodayScreen)
+        for letter in "jk":
+            bound = [
+                binding
+                for _, bindings in screen._modal_binding_chain
+                for key, binding in bindings
+                if key == letter
+            ]
+            assert len(bound) == 1, (letter, bound)
+        # They work: j moves down a line, k back up.
+        first = screen.current
+        await pilot.press("j")
+        await _settle(pilot)
+        assert screen.current is not first
+        await pilot.press("k")
+        await _settle(pilot)
+        assert screen.current is first
+        await pilot.press("question_mark")
+        await _settle(pilot)
+        lines = _panel_text(app).splitlines()
+        for arrow, letter in (("↓", "j"), ("↑", "k")):
+            with_letter = [line for line in lines if letter in line.split()]
+            assert len(with_letter) == 1, with_letter
+            assert with_letter[0].startswith(f"{arrow} {letter} "), with_letter
+
+
 async def test_o_is_listed_and_acts_on_the_overview_only(demo_ws: Workspace) -> None:
     account_id = next(a.id for a in demo_ws.accounts() if demo_ws.onboarding(a.id) is not None)
     app = _app(demo_ws)
