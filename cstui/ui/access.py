@@ -10,12 +10,12 @@ DOM, while a change must reach every screen and pane that shows data.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 from collections.abc import Callable
-from functools import partial
 from types import MethodType
 from typing import TYPE_CHECKING, Any, cast
-from weakref import WeakMethod, WeakSet, ref
+from weakref import WeakMethod, WeakSet
 
 from textual.app import App
 from textual.dom import DOMNode
@@ -38,7 +38,6 @@ class WorkspaceApp(App[None]):
         self._unsubscribe_workspace: Callable[[], None] | None = None
         self._callback_errors: list[Exception] = []
         self._stack: WeakSet[Screen[Any]] = WeakSet()
-        self._closed_screens: list[ref[Screen[Any]]] = []
         self._thresholds: tuple[int, int, int] | None = None
 
     def on_mount(self) -> None:
@@ -64,18 +63,20 @@ class WorkspaceApp(App[None]):
         self._stack = WeakSet(stack)
         if closed:  # a push closes nothing: the cache then holds only shown widgets
             release_closed_widgets()
-            self._closed_screens += [ref(screen) for screen in closed]
-            self.call_after_refresh(self._collect_closed_screens)
+            # Textual removes a closed screen by ending its message loop, a few turns
+            # later (more on a loaded machine): the pass waits for that to end, not for a
+            # time (it asked up to 20 times, 20 ms apart, then collected all the same).
+            removals = [screen._task for screen in closed if screen._task is not None]
+            self.run_worker(
+                self._collect_once_removed(removals), group="collect", exit_on_error=False
+            )
 
-    def _collect_closed_screens(self, tries: int = 0) -> None:
-        """Collect once the closed screens are removed (Textual removes a screen after it is
-        popped, a few turns later); a pass before that would not free them."""
-        removing = [s for s in (r() for r in self._closed_screens) if s and not s._closed]
-        if removing and tries < 20:
-            self.set_timer(0.02, partial(self._collect_closed_screens, tries + 1))
-            return
-        self._closed_screens = []
-        collect_closed_screens(self)
+    async def _collect_once_removed(self, removals: list[asyncio.Task[None]]) -> None:
+        """After the closed screens' message loops end (each unmounts and detaches its
+        screen last), collect after the next frame (that of the screen under them)."""
+        if removals:
+            await asyncio.wait(removals)
+        self.call_after_refresh(collect_closed_screens, self)
 
     def _publish(self, event: WorkspaceEvent) -> None:
         """Publish ``event`` to every subscriber, then raise the first subscriber's error.

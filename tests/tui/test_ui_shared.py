@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import weakref
 
@@ -17,14 +18,28 @@ from cstui.ui.access import on_workspace_change, workspace_app
 from cstui.ui.confirm import ConfirmScreen
 from cstui.workspace import Workspace, WorkspaceEvent
 
+HANG = 120.0
+"""Seconds after which a wait for the app is a hang, not a slow machine."""
+
 
 async def _second_account(app: App[None], pilot: Pilot[None], ids: list[str]) -> Screen[None]:
-    """Open and close the first account (it loads and indexes the tables, which freezes
-    the heap with it), then open the second: the one whose fate a test follows."""
-    from cstui.screens.account import AccountScreen
+    """Open the first account and build every tab, close it, then open the second: the one
+    whose fate a test follows.
 
-    await app.push_screen(AccountScreen(ids[0]))
+    Reading a table for an account the first time indexes it and freezes the heap (see
+    ``Repo._index``): whatever is alive then is out of the collector's reach for good. The
+    first account's tabs, built after its first frame, read every table the second will;
+    closed before its last tab was built (a loaded machine), the second account's build
+    froze the very screen a test follows."""
+    from cstui.screens.account import AccountScreen
+    from cstui.screens.account_tabs import tabs
+
+    first = AccountScreen(ids[0])
+    await app.push_screen(first)
     await pilot.pause()
+    for tab_id, _, _ in tabs():
+        await first.open_tab(tab_id)
+    del first
     app.pop_screen()
     await pilot.pause()
     screen = AccountScreen(ids[1])
@@ -151,13 +166,25 @@ async def test_a_closed_screen_leaves_no_drawn_lines_in_textuals_caches(
 
 
 async def test_a_closed_screen_is_collected_by_the_app_once_the_screen_under_it_shows(
-    demo_ws: Workspace,
+    demo_ws: Workspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The collector's full passes are spaced out while the app runs (a pass fell on a key
     every two accounts opened); the app runs one itself after a screen is closed, so a
-    closed account's widgets do not wait for the next automatic one."""
-    from cstui.ui.memory import THRESHOLDS
+    closed account's widgets do not wait for the next automatic one.
 
+    The test follows the app's own pass (not a number of turns 20 ms apart), with the
+    automatic passes off meanwhile: only that pass can have freed the screen. What made it
+    fail on a loaded machine was a heap freeze while the screen was open (see
+    :func:`_second_account`)."""
+    from cstui.ui.memory import THRESHOLDS, collect_closed_screens
+
+    passes = asyncio.Event()
+
+    def counted(app: App[None]) -> None:
+        collect_closed_screens(app)
+        passes.set()
+
+    monkeypatch.setattr("cstui.ui.access.collect_closed_screens", counted)
     before = gc.get_threshold()
     app = create_app(demo_ws, poll=False, rescore=False)
     ids = [r.id for r in demo_ws.portfolio()[:2]]
@@ -165,17 +192,24 @@ async def test_a_closed_screen_is_collected_by_the_app_once_the_screen_under_it_
         await pilot.pause()
         assert gc.get_threshold() == THRESHOLDS
         screen = await _second_account(app, pilot, ids)
+        await _app_pass(passes)  # the first account's
         gone = weakref.ref(screen)
         # Textual's Header watches the app's title, and kept each closed screen's header.
         header = weakref.ref(screen.query_one(Header))
         del screen
-        app.pop_screen()
-        # The app collects once the screen is removed, a few turns later (more on a loaded
-        # machine: the suite's other worker).
-        for _ in range(100):
-            await pilot.pause(0.02)
-            if gone() is None:
-                break
-        assert gone() is None
-        assert header() is None
+        gc.disable()
+        try:
+            app.pop_screen()
+            await _app_pass(passes)
+            assert gone() is None
+            assert header() is None
+        finally:
+            gc.enable()
     assert gc.get_threshold() == before
+
+
+async def _app_pass(passes: asyncio.Event) -> None:
+    """Until the app's next pass over closed screens (the limit only turns a hang into a
+    failure: the pass follows the screen's removal, whenever that is)."""
+    await asyncio.wait_for(passes.wait(), HANG)
+    passes.clear()
