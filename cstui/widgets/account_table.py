@@ -278,6 +278,18 @@ class AccountTable(ScrollView, Generic[RowT], can_focus=True):
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._painted.wait(), timeout)
 
+    def _scroll_size(self, lines: int) -> Size:
+        """The scrollable area for ``lines`` lines: no wider than the table is with its
+        vertical scrollbar shown, whether it shows or not.
+
+        The columns are laid out for whatever width the table has, so nothing lies to the
+        right of it. A width read before the scrollbar appeared (a filter narrowed to a
+        few rows, then cleared) stayed 2 cells wider than the table: Textual added a
+        horizontal scrollbar over its last row, and the header could scroll.
+        """
+        width = self.container_size.width - self.styles.scrollbar_size_vertical
+        return Size(max(width, 0), lines)
+
     def _set_height(self, lines: int) -> None:
         """Resize the scrollable area without a layout of the whole screen.
 
@@ -286,7 +298,7 @@ class AccountTable(ScrollView, Generic[RowT], can_focus=True):
         Textual does itself for a size change that needs no layout; the scrollbar's
         appearing or vanishing still lays the screen out.
         """
-        size = Size(self.scrollable_content_region.width, lines)
+        size = self._scroll_size(lines)
         if size == self.virtual_size:
             return
         if not self.is_mounted:
@@ -530,7 +542,7 @@ class AccountTable(ScrollView, Generic[RowT], can_focus=True):
 
     def on_resize(self, event: events.Resize) -> None:
         self._layout_width = -1
-        self.virtual_size = Size(self.scrollable_content_region.width, len(self._rows) + 1)
+        self.virtual_size = self._scroll_size(len(self._rows) + 1)
         # A line taken above (a filter error's) left the cursor's row just below the view,
         # and Enter opened an account nobody could see.
         self._scroll_cursor_visible()
