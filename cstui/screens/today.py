@@ -55,7 +55,10 @@ WHEN_WIDTH = 12
 """The most the "when" column gets ("123d overdue"); it takes what its longest value needs."""
 OWNER_WIDTH = 9
 TEXT_LEAST = 36
-"""Cells kept for what to do (a task's title, an alert) before the name takes more."""
+"""Cells kept for what to do (a task's title, an alert) before the name takes more, unless
+more lines show whole with a wider name (:func:`column_widths`)."""
+TEXT_FLOOR = 20
+"""The least what to do keeps when names take cells from :data:`TEXT_LEAST`."""
 NAME_LEAST = 20
 """The name's share when the screen is too narrow to keep :data:`TEXT_LEAST` too."""
 SCROLLBAR = 2
@@ -106,25 +109,57 @@ def _owner(item: TodayItem) -> str:
     return t("today.owner", owner=clean(item.owner)) if item.owner else ""
 
 
+def _lead(item: TodayItem) -> str:
+    """What an alert's line says before its text: the ARR at stake (alerts are ranked by
+    it after severity)."""
+    if item.section != "alerts":
+        return ""
+    arr = short_money(int(item.details.get("arr") or 0), str(item.details.get("currency")))
+    return f"{arr:>6} "
+
+
 def column_widths(items: Iterable[TodayItem], width: int, *, show_owner: bool) -> Widths:
     """The columns for a screen ``width`` cells wide: "when" and owner get what their
-    longest value needs, the name what the text (:data:`TEXT_LEAST`) leaves, up to what its
-    longest value needs (written ㈱ where only that fits). Fixed widths cut names at 80
-    columns while the "when" column held blanks (issue 18)."""
+    longest value needs, the name what the text leaves, up to what its longest value
+    needs (written ㈱ where only that fits).
+
+    The text keeps :data:`TEXT_LEAST` cells, unless a wider name (up to what leaves the
+    text :data:`TEXT_FLOOR`) shows as many lines whole or more, name and text uncut: the
+    widest of the widths that show the most. A text cut anyway (an alert's sentence)
+    holds no name back; one that fits gives way only to as many names shown whole as the
+    texts it costs, or more. With the owner column (everyone's items) at 80 columns,
+    names were cut at 20 cells beside texts that left their lines room (issue 18).
+    """
     items = list(items)
     when = min(WHEN_WIDTH, max((cell_len(i.when) for i in items), default=WHEN_WIDTH))
     owner = min(OWNER_WIDTH, max((cell_len(_owner(i)) for i in items), default=0))
     owner = owner if show_owner else 0
     before_text = when + 2 + 2 + (owner + 2 if show_owner else 0)  # each column's 2 spaces
-    room = max(NAME_LEAST, width - SCROLLBAR - before_text - TEXT_LEAST)
-    need = 0
-    for item in items:
-        name = clean(item.account_name) or "—"
-        cells = cell_len(name)
-        if cells > room:
-            cells = cell_len(short_company(name, room))
-        need = max(need, cells)
-    return Widths(when, min(need, room), owner)
+    room = width - SCROLLBAR - before_text  # the name's and the text's
+    keep_text = max(NAME_LEAST, room - TEXT_LEAST)
+    names = [clean(i.account_name) or "—" for i in items]
+    written = [cell_len(name) for name in names]
+    shortest = [cell_len(short_company(name, 0)) for name in names]  # ㈱ if it has one
+    fitted = (w if w <= keep_text else s for w, s in zip(written, shortest, strict=True))
+    need = max(fitted, default=0)
+    name = min(need, keep_text)
+    widest = min(max(written, default=0), max(name, room - TEXT_FLOOR))
+    if widest > name:
+        # Each width a name needs (as written, or with ㈱) is a candidate; a line is whole
+        # at a name width n when its name fits in n and its text in room - n. Lines that
+        # no candidate shows whole (an alert's sentence, a name too long) count for none.
+        texts = [cell_len(_lead(i)) + cell_len(clean(i.text)) for i in items]
+        lines = [
+            (s, x)
+            for s, x in zip(shortest, texts, strict=True)
+            if s <= widest and x <= room - max(name, s)
+        ]
+        widths = {w for w in (*written, *shortest) if name < w <= widest}
+        name = max(
+            [name, *widths],
+            key=lambda n: (sum(s <= n and x <= room - n for s, x in lines), n),
+        )
+    return Widths(when, name, owner)
 
 
 def item_prompt(item: TodayItem, widths: Widths, *, show_owner: bool) -> Text:
@@ -139,9 +174,7 @@ def item_prompt(item: TodayItem, widths: Widths, *, show_owner: bool) -> Text:
     if show_owner:
         line.append(fit_cells(_owner(item), widths.owner) + "  ", style="dim")
     if item.section == "alerts":
-        # The ARR at stake first: alerts are ranked by it after severity.
-        arr = short_money(int(item.details.get("arr") or 0), str(item.details.get("currency")))
-        line.append(f"{arr:>6} ", style="dim")
+        line.append(_lead(item), style="dim")
         style = _SEVERITY_STYLE.get(str(item.details.get("severity")), "")
     else:
         band = item.details.get("band") if item.section == "renewals" else None

@@ -11,6 +11,7 @@ from textual.widgets import Input, Static
 
 from cstui.app import CSApp, create_app
 from cstui.domain.alerts import Alert
+from cstui.sanitize import clean
 from cstui.screens.today import (
     NAME_LEAST,
     TEXT_LEAST,
@@ -258,3 +259,95 @@ def test_a_long_name_leaves_the_text_its_room() -> None:
     assert widths.name == 80 - 2 - widths.when - 4 - TEXT_LEAST
     assert column_widths([item], 40, show_owner=False).name == NAME_LEAST
     assert column_widths([item], 200, show_owner=True).name == len(item.account_name)
+
+
+def _line(section: str, name: str, text: str) -> TodayItem:
+    """A line of everyone's list (owner kim), 12 days overdue."""
+    details = {"arr": 100_000, "currency": "USD"} if section == "alerts" else {}
+    return TodayItem(
+        section=section,
+        kind="overdue",
+        ref=f"{section}-{name}",
+        account_id="a-1",
+        account_name=name,
+        date=date(2026, 11, 11),
+        when="12d overdue",
+        text=text,
+        owner="kim",
+        details=details,
+    )
+
+
+def _cut(items: list[TodayItem], widths: Widths, width: int) -> list[str]:
+    """The names a line cuts (not whole, nor written with ㈱), and the texts it cuts."""
+    cut = []
+    for item in items:
+        plain = item_prompt(item, widths, show_owner=True).plain
+        if item.account_name not in plain and short_company(item.account_name, 0) not in plain:
+            cut.append(item.account_name)
+        if cell_len(plain) > width - 2:  # the list's scrollbar
+            cut.append(item.text)
+    return cut
+
+
+def test_everyones_names_take_the_room_texts_leave_at_80_columns() -> None:
+    """With the owner column, names were cut at 20 cells beside short texts: the text kept
+    36 cells for the alert's sentence, which is cut anyway."""
+    lines = [
+        _line("tasks", "Brightwater Analytics Ltd", "Share a case study"),
+        _line("alerts", "Quartz Systems LLC", "Renewal overdue: " + "no outcome recorded " * 5),
+        _line("renewals", "Halcyon Aerospace Corp.", "$19,700 · green 89 · Renewal"),
+    ]
+    widths = column_widths(lines, 80, show_owner=True)
+    assert widths.name == len("Brightwater Analytics Ltd")  # was 20: NAME_LEAST
+    assert _cut(lines, widths, 80) == [lines[1].text]  # the alert's sentence alone
+
+
+def test_a_name_takes_no_cells_from_texts_that_fit_unless_more_lines_show_whole() -> None:
+    """Two lines whose texts fit in TEXT_LEAST keep them whole rather than show one longer
+    name whole: the lines shown whole decide, names winning a tie."""
+    fits = "Prepare the 2026Q4 QBR deck for them"  # 36 cells
+    lines = [
+        _line("tasks", "Quartz Systems", fits),
+        _line("tasks", "Verdant Health", fits),
+        _line("tasks", "Brightwater Analytics Ltd", "Share a case study"),
+    ]
+    widths = column_widths(lines, 80, show_owner=True)
+    assert widths.name == 80 - 2 - len("12d overdue") - 4 - len("@kim") - 2 - TEXT_LEAST
+    assert _cut(lines, widths, 80) == ["Brightwater Analytics Ltd"]
+    # One text that fits against one name that does not: the name gets the cells.
+    widths = column_widths(lines[1:], 80, show_owner=True)
+    assert widths.name == len("Brightwater Analytics Ltd")
+    assert _cut(lines[1:], widths, 80) == [fits]
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+async def test_everyones_names_are_whole_where_their_line_has_room_at_80x24(
+    demo_ws: Workspace, lang: str
+) -> None:
+    """The view with the owner column cut "(同)こだまマーケティング" at 22 cells in Japanese,
+    where its line had room for it and its text; the columns stay aligned."""
+    demo_ws.refresh_health()
+    app = create_app(demo_ws, lang=lang, poll=False, rescore=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_today(app, pilot)
+        await pilot.press("a")
+        await pilot.pause()
+        digest = screen.digest
+        assert digest is not None
+        assert digest.everyone
+        widths = screen._widths
+        assert widths.owner > 0
+        before_name = widths.when + 2
+        before_owner = before_name + widths.name + 2
+        before_text = before_owner + widths.owner + 2
+        room = 80 - 2 - before_text + widths.name  # the name's and the text's
+        shown = [screen._items[o.id or ""] for o in screen.lines.options if o.id in screen._items]
+        assert len(shown) >= 12
+        for item in shown:
+            plain = str(next(o.prompt for o in screen.lines.options if o.id == item.id))
+            name = clean(item.account_name)
+            if name not in plain and short_company(name, 0) not in plain:  # cut: no room
+                text = cell_len(plain) - before_text
+                assert cell_len(short_company(name, 0)) + text > room, plain
+            assert cell_len(plain[: plain.index("@")]) == before_owner, plain  # aligned
