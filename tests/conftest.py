@@ -58,3 +58,15 @@ def empty_ws(tmp_path: Path) -> Iterator[Workspace]:
     ws = Workspace.open(tmp_path / "data", user="me")
     yield ws
     ws.close()
+
+
+@pytest.fixture
+def unsynced_ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Workspace]:
+    """An empty book with no sync set up (an empty config folder, no HubSpot token)."""
+    folder = tmp_path / "config"
+    folder.mkdir()
+    monkeypatch.setenv("CSTUI_CONFIG_DIR", str(folder))
+    monkeypatch.delenv("CSTUI_HUBSPOT_TOKEN", raising=False)
+    workspace = Workspace.open(tmp_path / "data", user="me")
+    yield workspace
+    workspace.close()

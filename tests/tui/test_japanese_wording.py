@@ -6,12 +6,9 @@ does, and the keys panel at 80 columns never breaks a word before its ー ("コ�
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
-import pytest
 from textual.widgets import Static
 
 from cstui.app import CSApp, create_app
@@ -36,22 +33,10 @@ def _screen_text(app: CSApp) -> str:
     return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
 
 
-@pytest.fixture
-def unsynced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Workspace]:
-    """A book with no sync set up (no config, no token)."""
-    folder = tmp_path / "config"
-    folder.mkdir()
-    monkeypatch.setenv("CSTUI_CONFIG_DIR", str(folder))
-    monkeypatch.delenv("CSTUI_HUBSPOT_TOKEN", raising=False)
-    workspace = Workspace.open(tmp_path / "data", user="me")
-    yield workspace
-    workspace.close()
-
-
 async def test_sync_says_everything_works_offline_without_setting_it_up(
-    unsynced: Workspace,
+    unsynced_ws: Workspace,
 ) -> None:
-    app = _ja(unsynced)
+    app = _ja(unsynced_ws)
     async with app.run_test(size=(160, 45)) as pilot:
         await pilot.press("Y")
         await _settle(pilot)

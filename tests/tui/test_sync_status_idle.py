@@ -6,7 +6,6 @@ again only when the setup changed; an unchanged text does not redraw the widget.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,21 +15,10 @@ from cstui.widgets.sync_status import SyncStatusLine
 from cstui.workspace import Workspace
 
 
-@pytest.fixture
-def ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Workspace]:
-    folder = tmp_path / "config"
-    folder.mkdir()
-    monkeypatch.setenv("CSTUI_CONFIG_DIR", str(folder))
-    monkeypatch.delenv("CSTUI_HUBSPOT_TOKEN", raising=False)
-    workspace = Workspace.open(tmp_path / "data", user="me")
-    yield workspace
-    workspace.close()
-
-
 async def test_setup_check_counts_only_when_the_setup_changed(
-    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+    unsynced_ws: Workspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    app = create_app(ws, poll=False, rescore=False)
+    app = create_app(unsynced_ws, poll=False, rescore=False)
     async with app.run_test(size=(120, 30)) as pilot:
         await pilot.pause()
         line = app.screen.query_one(SyncStatusLine)
@@ -48,9 +36,9 @@ async def test_setup_check_counts_only_when_the_setup_changed(
 
 
 async def test_an_unchanged_text_does_not_redraw(
-    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+    unsynced_ws: Workspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    app = create_app(ws, poll=False, rescore=False)
+    app = create_app(unsynced_ws, poll=False, rescore=False)
     async with app.run_test(size=(120, 30)) as pilot:
         await pilot.pause()
         line = app.screen.query_one(SyncStatusLine)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,20 +14,9 @@ from cstui.ui.footer import KeyFooter
 from cstui.workspace import Workspace
 
 
-@pytest.fixture
-def ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Workspace]:
-    folder = tmp_path / "config"
-    folder.mkdir()
-    monkeypatch.setenv("CSTUI_CONFIG_DIR", str(folder))
-    monkeypatch.delenv("CSTUI_HUBSPOT_TOKEN", raising=False)
-    workspace = Workspace.open(tmp_path / "data", user="me")
-    yield workspace
-    workspace.close()
-
-
 @pytest.mark.slow
-async def test_sync_without_setup_says_how_and_offers_no_cancel(ws: Workspace) -> None:
-    app = create_app(ws, poll=False, rescore=False)
+async def test_sync_without_setup_says_how_and_offers_no_cancel(unsynced_ws: Workspace) -> None:
+    app = create_app(unsynced_ws, poll=False, rescore=False)
     async with app.run_test(size=(120, 30)) as pilot:
         await pilot.press("Y")
         await pilot.pause()
@@ -53,8 +41,8 @@ async def test_sync_without_setup_says_how_and_offers_no_cancel(ws: Workspace) -
 
 
 @pytest.mark.slow
-async def test_sync_without_setup_says_why_in_japanese(ws: Workspace) -> None:
-    app = create_app(ws, lang="ja", poll=False, rescore=False)
+async def test_sync_without_setup_says_why_in_japanese(unsynced_ws: Workspace) -> None:
+    app = create_app(unsynced_ws, lang="ja", poll=False, rescore=False)
     async with app.run_test(size=(120, 30)) as pilot:
         await pilot.press("Y")
         await pilot.pause()
