@@ -149,6 +149,9 @@ def portfolio_columns() -> list[Column[PortfolioRow]]:
         for s in Stage
         if f"stage.{s.value}.short" in catalogue("en")
     )
+    # The least the stage column gets: every label whole once shortened (アダプション is 12
+    # cells: at 10 it read アダプシ… while the tier column came back beside it).
+    stage_least = _widest(short_stage(t(f"stage.{s.value}"), 0) for s in Stage)
     return [
         Column(
             "name", t("col.name"), 28, lambda r: r.name, flex=True, priority=10,
@@ -162,7 +165,8 @@ def portfolio_columns() -> list[Column[PortfolioRow]]:
             natural=tier,
         ),
         Column(
-            "stage", t("col.stage"), 10, lambda r: t(f"stage.{r.stage.value}"), priority=5,
+            "stage", t("col.stage"), stage_least, lambda r: t(f"stage.{r.stage.value}"),
+            priority=5,
             natural=stage, shorten=short_stage,
         ),
         Column(

@@ -197,3 +197,22 @@ async def test_80_columns_say_overdue_and_the_stage_in_a_short_form_not_cut(
                 seen["onboarding"] += 1
                 assert t("stage.onboarding.short") in line
         assert seen["overdue"] if lang == "en" else seen["onboarding"]
+
+
+@pytest.mark.parametrize("rows", ["", "stage:adoption band:red", "health<30"])
+async def test_no_stage_label_is_cut_at_80_columns(demo_ws: Workspace, rows: str) -> None:
+    """The stage column gets the widest label once shortened: in Japanese アダプション (12
+    cells) read アダプシ… at 80 columns with a few rows, where no scrollbar takes a
+    cell and the tier column comes back."""
+    app = _app(demo_ws, "ja")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        if rows:
+            await pilot.press("slash", *rows, "enter")
+            await pilot.pause()
+        table = app.screen.query_one(AccountTable)
+        assert table.rows
+        for y, row in enumerate(table.rows[: table.size.height - 1], start=1):
+            label = t(f"stage.{row.stage.value}")
+            shown = t(f"stage.{row.stage.value}.short") if row.stage is Stage.ONBOARDING else label
+            assert shown in _line(table, y)
