@@ -124,12 +124,19 @@ def _widest(texts: Iterable[str]) -> int:
     return max((cell_len(x) for x in texts), default=0)
 
 
-def _shorter(pairs: Iterable[tuple[str, str]]) -> Callable[[str, int], str]:
-    """A column's ``shorten`` from (label, its compact form) pairs: at 80 columns
-    "12 days overdue" lost the word that matters ("12 days over…") and オンボーディング its
-    end."""
-    table = {full: short for full, short in pairs if short != full}
-    return lambda text, width: table.get(text, text)
+def _shorter(pairs: Callable[[], Iterable[tuple[str, str]]]) -> Callable[[str, int], str]:
+    """A column's ``shorten`` from (label, its compact form) pairs, made when first asked
+    (not before the first frame): at 80 columns "12 days overdue" lost the word that
+    matters ("12 days over…") and オンボーディング its end."""
+    table: dict[str, str] = {}
+
+    def shorten(text: str, width: int) -> str:
+        if not table:
+            table.update((full, short) for full, short in pairs() if short != full)
+            table.setdefault("", "")  # made, even with nothing to shorten
+        return table.get(text, text)
+
+    return shorten
 
 
 def portfolio_columns() -> list[Column[PortfolioRow]]:
@@ -142,12 +149,17 @@ def portfolio_columns() -> list[Column[PortfolioRow]]:
     touch = _widest([t("portfolio.never"), t("portfolio.days", n=999)])
     overdue = [today - timedelta(days=d) for d in range(1, RENEWAL_SPAN_DAYS + 1)]
     short_renewal = _shorter(
-        (humanize(d, today, late=True), humanize(d, today, late=True, short=True)) for d in overdue
+        lambda: (
+            (humanize(d, today, late=True), humanize(d, today, late=True, short=True))
+            for d in overdue
+        )
     )
     short_stage = _shorter(
-        (t(f"stage.{s.value}"), t(f"stage.{s.value}.short"))
-        for s in Stage
-        if f"stage.{s.value}.short" in catalogue("en")
+        lambda: (
+            (t(f"stage.{s.value}"), t(f"stage.{s.value}.short"))
+            for s in Stage
+            if f"stage.{s.value}.short" in catalogue("en")
+        )
     )
     # The least the stage column gets: every label whole once shortened (アダプション is 12
     # cells: at 10 it read アダプシ… while the tier column came back beside it).
