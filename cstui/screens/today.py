@@ -39,8 +39,8 @@ from cstui.workspace.today import (
     SECTIONS,
     TodayDigest,
     TodayItem,
-    build_today,
     section_title,
+    today_digest,
     with_tasks_again,
 )
 
@@ -262,7 +262,7 @@ class TodayScreen(BookScreen):
     def rebuild(self) -> None:
         """Recompute the digest; the cursor stays on its line, or the next one if it left."""
         self._show(
-            build_today(
+            today_digest(
                 self.workspace, clock.today(), everyone=self.everyone, shown=MAX_PER_SECTION
             )
         )

@@ -8,7 +8,7 @@ row is also known converted) and through it :mod:`.health` (the stored summaries
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 from dataclasses import asdict, dataclass, replace
 from datetime import date
 from importlib import resources
@@ -183,6 +183,9 @@ class Portfolio(Renewals):
         :func:`~cstui.domain.portfolio.shared_day`."""
         self._day: tuple[date | None, str] = (None, "")
         """The rows' day and its ISO text (compared with 50,000 summaries' ``as_of``)."""
+        self.kept_today: tuple[Hashable, int, object] | None = None
+        """Today's last digest (:func:`cstui.workspace.today.today_digest`): its view, the
+        store's ``last_seq`` before it was built, the digest."""
         self._rescored: set[str] | None = None
         """Accounts of a large batch of summary changes, to read in one pass (see
         :meth:`_changes_absorbed`); None outside such a batch."""

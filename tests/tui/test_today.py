@@ -351,3 +351,46 @@ async def test_everyones_names_are_whole_where_their_line_has_room_at_80x24(
                 text = cell_len(plain) - before_text
                 assert cell_len(short_company(name, 0)) + text > room, plain
             assert cell_len(plain[: plain.index("@")]) == before_owner, plain  # aligned
+
+
+async def test_today_opened_again_shows_the_digest_kept_until_its_tables_change(
+    demo_ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Opening Today again (a hop to the portfolio and back) built the digest again, ~1 s
+    on a 50,000-account team folder whatever the CSM's own book: the last one is shown
+    while none of the tables it is made of changed, and built again after a change."""
+    from cstui.workspace import today as today_module
+
+    demo_ws.refresh_health()
+    builds: list[int] = []
+    real = today_module.build_today
+
+    def counted(*args: object, **kwargs: object) -> today_module.TodayDigest:
+        builds.append(1)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(today_module, "build_today", counted)
+    app = create_app(demo_ws, poll=False, rescore=False)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.pause()
+        await pilot.press("t")
+        await pilot.pause()
+        assert isinstance(app.screen, TodayScreen)
+        first = text_of(app.screen)
+        tasks = app.screen.digest.tasks if app.screen.digest else ()
+        await pilot.press("p")
+        await pilot.pause()
+        await pilot.press("t")
+        await pilot.pause()
+        assert len(builds) == 1
+        assert text_of(app.screen) == first
+        demo_ws.add_task("Call back about the renewal", owner=demo_ws.user)
+        await pilot.press("p")
+        await pilot.pause()
+        await pilot.press("t")
+        await pilot.pause()
+        assert len(builds) == 2
+        assert isinstance(app.screen, TodayScreen)
+        assert app.screen.digest is not None
+        assert len(app.screen.digest.tasks) == len(tasks) + 1
+        assert "Call back about the renewal" in {i.text for i in app.screen.digest.tasks}
