@@ -80,11 +80,14 @@ _BAND_STYLE = {"red": "red", "yellow": "yellow", "green": "green"}
 _SEVERITY_STYLE = {"high": "red", "medium": "yellow"}
 
 
-class TodayList(OptionList):
+class TodayList(OptionList, inherit_bindings=False):
     """The digest's lines; Enter (shown in the footer) opens the highlighted line's account.
 
     Its cursor keys, j and k included, are the screen's (:class:`TodayScreen`: priority
     keys, handled in typing order with Enter); j and k bound here too were never reached.
+    It takes none of the option list's own: they are the screen's, and the sideways
+    scrolling ones (←, →, Ctrl+PgUp/PgDn) did nothing on lines that never overflow, while
+    ``?`` listed them.
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
