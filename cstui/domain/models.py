@@ -655,6 +655,22 @@ class InvalidRecord(ValueError):
         return [i18n.render(m, lang) for _, m in self.problems]
 
     @classmethod
+    def said(cls, *messages: Msg, field: str = "") -> InvalidRecord:
+        """The caller's own sentences (catalogue messages) about ``field`` ("" for the
+        whole record), worded in the UI language as :meth:`from_error`'s are: a Japanese
+        form or toast never shows an English refusal."""
+        return cls.about({field: list(messages)})
+
+    @classmethod
+    def about(cls, fields: dict[str, list[Msg]]) -> InvalidRecord:
+        """As :meth:`said`, for several fields at once (field → messages)."""
+        texts = {name: [i18n.render(m) for m in said] for name, said in fields.items()}
+        problems: list[tuple[str, Msg | str]] = [
+            (name, m) for name, said in fields.items() for m in said
+        ]
+        return cls([t for said in texts.values() for t in said], texts, problems)
+
+    @classmethod
     def from_error(cls, model: type[BaseModel], error: ValidationError) -> InvalidRecord:
         problems = error_messages(model, error)
         fields: dict[str, list[str]] = {}

@@ -37,7 +37,7 @@ from cstui.domain.enums import Forecast, Outcome, Stage, SurveyKind, Tier
 from cstui.domain.history import AccountChange, of_field
 from cstui.domain.light import AccountLike, OnboardingLike, SurveyLike
 from cstui.domain.models import Renewal
-from cstui.i18n import Msg, grouped, join, msg, render
+from cstui.i18n import Msg, catalogue, grouped, join, msg, render
 
 # --------------------------------------------------------------------------------------------
 # Configuration (cstui/defaults/kpis.toml)
@@ -229,27 +229,41 @@ def renewal_id(account_id: str, due: date) -> str:
     return f"{account_id}:{due.isoformat()}"
 
 
-def check_outcome(renewal: Renewal, reasons: Sequence[str]) -> dict[str, list[str]]:
-    """Rules an outcome must follow, as field → sentences (empty when fine)."""
-    problems: dict[str, list[str]] = {}
+def check_outcome(renewal: Renewal, reasons: Sequence[str]) -> dict[str, list[Msg]]:
+    """Rules an outcome must follow, as field → messages (empty when fine).
+
+    English names the reasons as the CLI takes them (``no_value``); Japanese by their
+    labels (``book.reason.*``, the value itself for a reason the catalogue does not know)."""
+    problems: dict[str, list[Msg]] = {}
     o = renewal.outcome
     if o is Outcome.CHURNED:
+        named = {
+            "values": ", ".join(reasons),
+            "values_label": join("sep.list", _reason_labels(reasons)),
+        }
         if not renewal.churn_reason:
-            problems["churn_reason"] = [f"Choose a churn reason: {', '.join(reasons)}."]
+            problems["churn_reason"] = [msg("renewal.error.no_reason", **named)]
         elif renewal.churn_reason not in reasons:
             problems["churn_reason"] = [
-                f"'{renewal.churn_reason}' is not a churn reason; choose one of: "
-                f"{', '.join(reasons)}."
+                msg("renewal.error.bad_reason", reason=renewal.churn_reason, **named)
             ]
     elif o is not None:
         new = renewal.new_arr
+        due = {"arr": grouped(renewal.arr_due)}
         if new is None:
-            problems["new_arr"] = ["Give the new ARR."]
+            problems["new_arr"] = [Msg("renewal.error.no_new_arr")]
         elif o is Outcome.EXPANDED and new <= renewal.arr_due:
-            problems["new_arr"] = [f"Expanded means a new ARR above {renewal.arr_due:,}."]
+            problems["new_arr"] = [msg("renewal.error.expanded", **due)]
         elif o is Outcome.DOWNGRADED and new >= renewal.arr_due:
-            problems["new_arr"] = [f"Downgraded means a new ARR below {renewal.arr_due:,}."]
+            problems["new_arr"] = [msg("renewal.error.downgraded", **due)]
     return problems
+
+
+def _reason_labels(reasons: Sequence[str]) -> list[Msg | str]:
+    """Each churn reason's label message; the reason itself where no catalogue has one (a
+    reason of the user's own kpis.toml)."""
+    known = catalogue("en")
+    return [Msg(f"book.reason.{r}") if f"book.reason.{r}" in known else r for r in reasons]
 
 
 class RenewingAccount(AccountLike, Protocol):

@@ -655,7 +655,7 @@ def record_survey_flow(app: App[Any], account_id: str | None) -> None:
         try:
             chosen.append(ws.find_account(str(values.get("account") or "")).id)
         except AccountNotFound as exc:
-            raise InvalidRecord([str(exc)], {"account": [str(exc)]}) from None
+            raise InvalidRecord.said(exc.message, field="account") from None
 
     def then(values: dict[str, Any] | None) -> None:
         if values is not None and chosen:

@@ -21,7 +21,7 @@ from textual.widgets import Label, Static
 from cstui.domain.enums import LoopStatus, Table
 from cstui.domain.models import FeatureRequest, InvalidRecord, Task
 from cstui.domain.voc import RankedRequest, next_status
-from cstui.i18n import count, short_money, t
+from cstui.i18n import Msg, count, short_money, t
 from cstui.sanitize import clean
 from cstui.screens.book import TableScreen
 from cstui.ui.access import UsesWorkspace
@@ -84,19 +84,19 @@ def request_columns() -> list[Column[RequestRow]]:
 def parse_accounts(ws: Workspace, text: str) -> list[str]:
     """Account ids from "name, name, id": every piece must name exactly one account."""
     ids: list[str] = []
-    problems: list[str] = []
+    problems: list[Msg] = []
     for piece in (p.strip() for p in _SPLIT.split(text or "")):
         if not piece:
             continue
         try:
             found = ws.find_account(piece).id
         except AccountNotFound as exc:
-            problems.append(str(exc))
+            problems.append(exc.message)
             continue
         if found not in ids:
             ids.append(found)
     if problems:
-        raise InvalidRecord(problems, {"accounts": problems})
+        raise InvalidRecord.said(*problems, field="accounts")
     return ids
 
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from cstui import clock
 from cstui.domain.enums import Table
 from cstui.domain.portfolio import fold
+from cstui.i18n import join, msg
 from cstui.store import Txn
 from cstui.workspace.repo import AccountNotFound, Repo
 
@@ -53,17 +54,19 @@ class Accounts(Repo):
         if len(partial) == 1:
             return partial[0]
         if not partial:
-            raise AccountNotFound(f"No account matches '{query}'.")
-        names = ", ".join(sorted(a.name for a in partial)[:5])
-        more = "" if len(partial) <= 5 else f" and {len(partial) - 5} more"
-        raise AccountNotFound(f"'{query}' matches {len(partial)} accounts: {names}{more}.")
+            raise AccountNotFound(msg("error.account_not_found", query=query))
+        names = join("sep.list", sorted(a.name for a in partial)[:5])
+        more = "" if len(partial) <= 5 else msg("error.account_ambiguous.more", n=len(partial) - 5)
+        raise AccountNotFound(
+            msg("error.account_ambiguous", query=query, n=len(partial), names=names, more=more)
+        )
 
     def _require_account(self, account_id: str) -> Account:
         from cstui.domain.models import InvalidRecord
 
         account = self.account(account_id)
         if account is None:
-            raise InvalidRecord([f"There is no account with id '{account_id}'."])
+            raise InvalidRecord.said(msg("error.no_account", id=account_id))
         return account
 
     def create_account(self, data: Mapping[str, Any]) -> Account:

@@ -85,8 +85,9 @@ class Activities(Onboarding):
         people = list(participants)
         unknown = [p for p in people if p not in known]
         if unknown:
-            raise InvalidRecord(
-                [f"Participant '{p}' is not a contact of this account." for p in unknown]
+            raise InvalidRecord.said(
+                *(i18n.msg("error.not_a_participant", id=p) for p in unknown),
+                field="participants",
             )
         activity = self._save(
             Activity,
@@ -114,21 +115,24 @@ class Activities(Onboarding):
 
         current = self._get(Activity, activity_id)
         if current is None:
-            raise InvalidRecord([f"There is no activity '{activity_id}'."])
+            raise InvalidRecord.said(i18n.msg("error.no_activity", id=activity_id))
         record = current.to_record()
         refused = sorted(
             k for k in changes if k not in self._ACTIVITY_FIELDS and record.get(k) != changes[k]
         )
         if refused:
-            fields = {k: [f"'{k}' cannot be changed on an activity."] for k in refused}
-            raise InvalidRecord([m for ms in fields.values() for m in ms], fields)
+            raise InvalidRecord.about(
+                {k: [i18n.msg("error.fixed.activity", field=k)] for k in refused}
+            )
         data = {k: v for k, v in changes.items() if k in self._ACTIVITY_FIELDS}
         if "participants" in data:
             known = {c.id for c in self.contacts(current.account_id)}
             unknown = [p for p in data["participants"] if p not in known]
             if unknown:
-                msgs = [f"Participant '{p}' is not a contact of this account." for p in unknown]
-                raise InvalidRecord(msgs, {"participants": msgs})
+                raise InvalidRecord.said(
+                    *(i18n.msg("error.not_a_participant", id=p) for p in unknown),
+                    field="participants",
+                )
         probe = validate(Activity, {**record, **data})
         if probe.to_record() == record:
             return current

@@ -154,7 +154,7 @@ class Health(Onboarding, SuccessPlans):
 
         account = self.account(account_id)
         if account is None:
-            raise AccountNotFound(f"There is no account with id '{account_id}'.")
+            raise AccountNotFound(i18n.msg("error.no_account", id=account_id))
         return HealthInputs(
             account=account,
             usage=self.usage(account_id),
@@ -767,15 +767,14 @@ class Health(Onboarding, SuccessPlans):
         from cstui.domain.models import InvalidRecord
 
         if self._get(Alert, alert_id) is None:
-            raise InvalidRecord([f"There is no alert '{alert_id}'."])
+            raise InvalidRecord.said(i18n.msg("error.no_alert", id=alert_id))
         if until <= clock.today():
-            raise InvalidRecord(["Snooze until a day after today."])
+            raise InvalidRecord.said(i18n.Msg("today.snooze.bad_date"), field="until")
+        if not reason.strip():
+            raise InvalidRecord.said(i18n.Msg("today.snooze.need_reason"), field="reason")
 
         def edit(alert: Alert) -> Alert:
-            try:
-                return snooze(alert, until, reason, self.user)
-            except ValueError as exc:
-                raise InvalidRecord([str(exc)]) from None
+            return snooze(alert, until, reason, self.user)
 
         return self._modify(Alert, alert_id, edit)
 

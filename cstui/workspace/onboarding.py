@@ -63,7 +63,7 @@ class Onboarding(Tasks):
         self._require_account(account_id)
         plan = self.onboarding(account_id)
         if plan is None:
-            raise InvalidRecord(["This account has no onboarding plan yet; apply a template."])
+            raise InvalidRecord.said(i18n.Msg("error.no_onboarding_plan"))
         return plan
 
     @staticmethod
@@ -168,7 +168,7 @@ class Onboarding(Tasks):
         from cstui.domain.models import InvalidRecord
 
         if plan is None:
-            raise InvalidRecord(["This account has no onboarding plan yet; apply a template."])
+            raise InvalidRecord.said(i18n.Msg("error.no_onboarding_plan"))
         return plan
 
     def _after_task(self, txn: Txn, before: Task, task: Task) -> None:
@@ -215,9 +215,12 @@ class Onboarding(Tasks):
         templates = self.onboarding_templates()
         template = templates.get(template_key)
         if template is None:
-            known = ", ".join(sorted(templates)) or "none"
-            msg = f"There is no onboarding template '{template_key}'; templates: {known}."
-            raise InvalidRecord([msg], {"template": [msg]})
+            known = (
+                i18n.join("sep.list", sorted(templates)) if templates else i18n.Msg("error.none")
+            )
+            raise InvalidRecord.said(
+                i18n.msg("error.no_template", key=template_key, known=known), field="template"
+            )
         lang = cadence_rules.account_lang(account)
         self._say(i18n.msg("undo.template", name=account.name))
         outcome: list[onboarding_rules.TemplateApplied] = []
@@ -237,8 +240,10 @@ class Onboarding(Tasks):
 
         phases = onboarding_rules.phase_order(plan)
         if plan.phase_names and phase not in phases:
-            msg = f"'{phase}' is not a phase of this plan; phases: {', '.join(phases)}."
-            raise InvalidRecord([msg], {"phase": [msg]})
+            raise InvalidRecord.said(
+                i18n.msg("error.bad_phase", phase=phase, phases=i18n.join("sep.list", phases)),
+                field="phase",
+            )
 
     @staticmethod
     def _one_first_value(items: list[OnboardingItem], keep: str) -> list[OnboardingItem]:
@@ -257,7 +262,7 @@ class Onboarding(Tasks):
         plan = self._require_plan_of(current)
         index = next((n for n, it in enumerate(plan.items) if it.id == item_id), None)
         if index is None:
-            raise InvalidRecord([f"There is no onboarding item '{item_id}' in this plan."])
+            raise InvalidRecord.said(i18n.msg("error.no_onboarding_item", id=item_id))
         if "phase" in changes:
             self._check_phase(plan, str(changes["phase"]))
         item = plan.items[index]
@@ -285,8 +290,9 @@ class Onboarding(Tasks):
         self._require_account(account_id)
         unknown = sorted(set(changes) - self._ITEM_FIELDS)
         if unknown:
-            fields = {k: [f"'{k}' cannot be changed on an onboarding item."] for k in unknown}
-            raise InvalidRecord([m for ms in fields.values() for m in ms], fields)
+            raise InvalidRecord.about(
+                {k: [i18n.msg("error.fixed.onboarding_item", field=k)] for k in unknown}
+            )
         return self._edit_onboarding(
             account_id, lambda plan: self._item_changed(plan, item_id, changes)
         )
@@ -351,7 +357,7 @@ class Onboarding(Tasks):
             plan = self._require_plan_of(current)
             items = [it for it in plan.items if it.id != item_id]
             if len(items) == len(plan.items):
-                raise InvalidRecord([f"There is no onboarding item '{item_id}' in this plan."])
+                raise InvalidRecord.said(i18n.msg("error.no_onboarding_item", id=item_id))
             removed = list(plan.removed)
             if not item_id.startswith(onboarding_rules.OWN_PREFIX) and item_id not in removed:
                 removed.append(item_id)
@@ -369,7 +375,7 @@ class Onboarding(Tasks):
             plan = self._require_plan_of(current)
             item = next((it for it in plan.items if it.id == item_id), None)
             if item is None:
-                raise InvalidRecord([f"There is no onboarding item '{item_id}' in this plan."])
+                raise InvalidRecord.said(i18n.msg("error.no_onboarding_item", id=item_id))
             slots = [n for n, it in enumerate(plan.items) if it.phase == item.phase]
             group = [plan.items[n] for n in slots]
             at = group.index(item)

@@ -87,7 +87,7 @@ class QBRs(Activities, Voc):
 
         today = clock.today()
         if p.start > today:
-            raise InvalidRecord([f"{p.label} has not started yet."])
+            raise InvalidRecord.said(i18n.msg("error.not_started", period=p.label))
         aid = account.id
         end = min(p.end, today)  # a quarter still running: its numbers so far
         h_start = self.health(aid, as_of=p.start).score
@@ -324,7 +324,7 @@ class QBRs(Activities, Voc):
 
         record = self.qbr(account_id, period)
         if record.status is QBRStatus.DELIVERED:
-            raise InvalidRecord([f"This QBR was delivered on {record.delivered_on} and is frozen."])
+            raise InvalidRecord.said(i18n.msg("error.qbr_frozen", day=record.delivered_on))
         return record
 
     @one_step
@@ -336,9 +336,7 @@ class QBRs(Activities, Voc):
 
         def change(current: QBR) -> QBR:
             if current.status is QBRStatus.DELIVERED:
-                raise InvalidRecord(
-                    [f"This QBR was delivered on {current.delivered_on} and is frozen."]
-                )
+                raise InvalidRecord.said(i18n.msg("error.qbr_frozen", day=current.delivered_on))
             return edit(current)
 
         return self._modify(QBR, record.id, change)
@@ -348,8 +346,8 @@ class QBRs(Activities, Voc):
         from cstui.domain.models import InvalidRecord
 
         if section not in q.SECTIONS:
-            raise InvalidRecord(
-                [f"'{section}' is not a QBR section; use one of {', '.join(q.SECTIONS)}."]
+            raise InvalidRecord.said(
+                i18n.msg("error.bad_qbr_section", section=section, sections=", ".join(q.SECTIONS))
             )
         return self._edit_qbr(
             account_id,
@@ -363,7 +361,7 @@ class QBRs(Activities, Voc):
         activity = self._get(Activity, activity_id)
         if activity is None or activity.account_id != account_id:
             self._qbr_editable(account_id, period)
-            raise InvalidRecord([f"Activity '{activity_id}' is not one of this account's."])
+            raise InvalidRecord.said(i18n.msg("error.not_this_account", id=activity_id))
 
         def mark(record: QBR) -> QBR:
             stories = [s for s in record.stories if s != activity_id]
@@ -394,9 +392,7 @@ class QBRs(Activities, Voc):
         try:
             target = QBRStatus(status)
         except ValueError:
-            raise InvalidRecord(
-                [f"'{status}' is not a QBR status; use draft, ready or delivered."]
-            ) from None
+            raise InvalidRecord.said(i18n.msg("error.bad_qbr_status", status=status)) from None
         record = self.qbr(account_id, period)
         if record.status is QBRStatus.DELIVERED and target is QBRStatus.DELIVERED:
             return record

@@ -243,8 +243,9 @@ class Renewals(Health):
         today = clock.today()
         for period in periods:
             if period.start > today:
-                message = f"{period.label} has not started yet."
-                raise InvalidRecord([message], {"period": [message]})
+                raise InvalidRecord.said(
+                    i18n.msg("error.not_started", period=period.label), field="period"
+                )
 
     def _models_of(self, model: type[R], cancelled: Callable[[], bool]) -> list[R]:
         """Every live record of ``model``'s table as models, without filling the model
@@ -340,8 +341,9 @@ class Renewals(Health):
 
         day = due or account.renewal_date
         if day is None:
-            msg = f"{account.name} has no renewal date; set one on the account first."
-            raise InvalidRecord([msg], {"due": [msg]})
+            raise InvalidRecord.said(
+                i18n.msg("error.no_renewal_date", name=account.name), field="due"
+            )
         rid = kpi.renewal_id(account.id, day)
         stored = self._get(Renewal, rid)
         if stored is not None:
@@ -381,8 +383,9 @@ class Renewals(Health):
             result = Outcome(outcome)
         except ValueError:
             choices = ", ".join(o.value for o in Outcome)
-            msg = f"'{outcome}' is not an outcome; choose one of: {choices}."
-            raise InvalidRecord([msg], {"outcome": [msg]}) from None
+            raise InvalidRecord.said(
+                i18n.msg("error.bad_outcome", value=outcome, choices=choices), field="outcome"
+            ) from None
         current = self._renewal_for(account, due)
         if result is Outcome.CHURNED:
             amount: int | None = 0
@@ -403,7 +406,7 @@ class Renewals(Health):
         renewal = validate(Renewal, data)
         problems = kpi.check_outcome(renewal, self.kpi_config.churn_reasons)
         if problems:
-            raise InvalidRecord([m for ms in problems.values() for m in ms], problems)
+            raise InvalidRecord.about(problems)
         changes: dict[str, Any] = {}
         if result is Outcome.CHURNED:
             changes["stage"] = Stage.CHURNED.value
@@ -445,8 +448,9 @@ class Renewals(Health):
             value = Forecast(forecast)
         except ValueError:
             choices = ", ".join(f.value for f in Forecast)
-            msg = f"'{forecast}' is not a forecast; choose one of: {choices}."
-            raise InvalidRecord([msg], {"forecast": [msg]}) from None
+            raise InvalidRecord.said(
+                i18n.msg("error.bad_forecast", value=forecast, choices=choices), field="forecast"
+            ) from None
         current = self._renewal_for(account, due)
         with self._transaction() as txn:  # only the forecast changes on a stored one
             stored = txn.get(Table.RENEWALS, current.id)

@@ -219,7 +219,12 @@ class WorkspaceEvent:
 
 
 class AccountNotFound(LookupError):
-    pass
+    """No account (or more than one) answers a name; ``str()`` is the English sentence the
+    CLI prints, ``message`` words it in the reader's language (the app's forms)."""
+
+    def __init__(self, message: Msg) -> None:
+        super().__init__(message.render("en"))
+        self.message = message
 
 
 class Repo:
@@ -600,7 +605,7 @@ class Repo:
 
         current = txn.get(model.table, data["id"])
         if current is None:
-            raise InvalidRecord([f"That {model.__name__.lower()} no longer exists."])
+            raise InvalidRecord.said(i18n.msg("error.gone", what=model.__name__.lower()))
         obj = validate(model, {**current, **data})
         changed = changed_fields(current, obj.to_record())
         if changed:
@@ -640,7 +645,7 @@ class Repo:
 
         current = txn.get(model.table, record_id)
         if current is None:
-            raise InvalidRecord([f"That {model.__name__.lower()} no longer exists."])
+            raise InvalidRecord.said(i18n.msg("error.gone", what=model.__name__.lower()))
         before = model.from_record(current)
         obj = validate(model, edit(before).to_record())
         changed = changed_fields(current, obj.to_record())

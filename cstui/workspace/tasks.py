@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from cstui import clock
 from cstui.domain.enums import Priority, Table, TaskSource
+from cstui.i18n import msg
 from cstui.store import Txn
 from cstui.workspace.accounts import Accounts
 from cstui.workspace.repo import Create, Write, changed_fields
@@ -102,15 +103,14 @@ class Tasks(Accounts):
         with self._transaction() as txn:
             record = txn.get(Table.TASKS, task_id)
             if record is None:
-                raise InvalidRecord([f"There is no task '{task_id}'."])
+                raise InvalidRecord.said(msg("error.no_task", id=task_id))
             current = Task.from_record(record)
             record = current.to_record()
             refused = sorted(
                 k for k in changes if k not in self._TASK_FIELDS and record.get(k) != changes[k]
             )
             if refused:
-                fields = {k: [f"'{k}' cannot be changed on a task."] for k in refused}
-                raise InvalidRecord([m for ms in fields.values() for m in ms], fields)
+                raise InvalidRecord.about({k: [msg("error.fixed.task", field=k)] for k in refused})
             data = {k: v for k, v in changes.items() if k in self._TASK_FIELDS}
             if "done" in data:
                 if data["done"] and not current.done:
@@ -130,7 +130,7 @@ class Tasks(Accounts):
         from cstui.domain.models import InvalidRecord, Task
 
         if self._get(Task, task_id) is None:
-            raise InvalidRecord([f"There is no task '{task_id}'."])
+            raise InvalidRecord.said(msg("error.no_task", id=task_id))
         self._delete(Table.TASKS, task_id)
 
     def _task_put(

@@ -49,19 +49,19 @@ class Voc(Renewals):
         from cstui.domain.models import Contact, InvalidRecord
 
         out = dict(data)
-        problems: dict[str, list[str]] = {}
+        problems: dict[str, list[i18n.Msg]] = {}
         for account_id in out.get("account_ids") or []:
             if self.account(account_id) is None:
                 problems.setdefault("account_ids", []).append(
-                    f"There is no account with id '{account_id}'."
+                    i18n.msg("error.no_account", id=account_id)
                 )
         for contact_id in out.get("contact_ids") or []:
             if self._get(Contact, contact_id) is None:
                 problems.setdefault("contact_ids", []).append(
-                    f"There is no contact with id '{contact_id}'."
+                    i18n.msg("error.no_contact", id=contact_id)
                 )
         if problems:
-            raise InvalidRecord([m for ms in problems.values() for m in ms], problems)
+            raise InvalidRecord.about(problems)
         return out
 
     def add_request(self, data: Mapping[str, Any]) -> FeatureRequest:
@@ -96,13 +96,13 @@ class Voc(Renewals):
         from cstui.domain.models import FeatureRequest, InvalidRecord, Task, validate
 
         if self._get(FeatureRequest, request_id) is None:
-            raise InvalidRecord([f"There is no request '{request_id}'."])
+            raise InvalidRecord.said(i18n.msg("error.no_request", id=request_id))
         due = clock.today() + timedelta(days=7)
         tasks: list[Task] = []
         with self._transaction() as txn:  # the request as committed now
             record = txn.get(Table.REQUESTS, request_id)
             if record is None:
-                raise InvalidRecord([f"There is no request '{request_id}'."])
+                raise InvalidRecord.said(i18n.msg("error.no_request", id=request_id))
             request = FeatureRequest.from_record(record)
             status = request.status
             if status in (LoopStatus.LISTENING, LoopStatus.ANALYSING):
@@ -152,7 +152,7 @@ class Voc(Renewals):
 
         request = self._get(FeatureRequest, request_id)
         if request is None:
-            raise InvalidRecord([f"There is no request '{request_id}'."])
+            raise InvalidRecord.said(i18n.msg("error.no_request", id=request_id))
         return voc.loop_status(request, self.request_tasks(request_id))
 
     def close_told_loops(self) -> int:
