@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from cstui.domain.enums import Stage, Tier
+from cstui.i18n import Msg, money, msg
 
 if TYPE_CHECKING:
     from cstui.domain.renewals import KPIConfig, RenewingAccount
@@ -30,12 +31,26 @@ class TierSuggestion:
     when moving down)."""
 
     @property
-    def reason(self) -> str:
-        direction = "at or above" if self.suggested_rank > _RANK[self.current] else "below"
-        return (
-            f"ARR {self.arr:,} {self.currency} is {direction} {self.threshold:,}: "
-            f"{self.current.value} → {self.suggested.value} touch."
+    def message(self) -> Msg:
+        """The suggestion and its reason, worded where it is shown (the KPI screen): "ARR
+        ¥7,000,000 crossed the High-touch threshold ¥6,000,000: suggest High (now Mid)"."""
+        return msg(
+            "tier.suggest.up" if self.up else "tier.suggest.down",
+            arr=money(self.arr, self.currency),
+            threshold=money(self.threshold, self.currency),
+            current=Msg(f"tier.{self.current.value}"),
+            suggested=Msg(f"tier.{self.suggested.value}"),
         )
+
+    @property
+    def reason(self) -> str:
+        """:attr:`message` in English (scripts, logs)."""
+        return self.message.render("en")
+
+    @property
+    def up(self) -> bool:
+        """Whether the suggested tier is a higher touch than the current one."""
+        return self.suggested_rank > _RANK[self.current]
 
     @property
     def suggested_rank(self) -> int:

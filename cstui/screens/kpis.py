@@ -27,7 +27,7 @@ from cstui.domain.enums import SurveyKind
 from cstui.domain.models import InvalidRecord
 from cstui.domain.renewals import KPIReport, KPIValue, Period
 from cstui.domain.tiers import TierSuggestion
-from cstui.i18n import catalogue, count, language, money, short_money, t
+from cstui.i18n import catalogue, count, language, money, render, short_money, t
 from cstui.sanitize import clean
 from cstui.screens.book import TableScreen
 from cstui.ui.access import workspace_app
@@ -492,19 +492,9 @@ class KPIScreen(TableScreen[KPIRow]):
         if not found:
             text.append("  " + t("book.tier.none"), style="not bold dim")
         for s in found[:TIERS_SHOWN]:
-            up = s.suggested_rank > {"tech": 0, "mid": 1, "high": 2}[s.current.value]
             text.append("\n  ")
             text.append(clean(s.name), style="bold")
-            text.append(
-                "  "
-                + t(
-                    "book.tier.up" if up else "book.tier.down",
-                    arr=money(s.arr, s.currency),
-                    threshold=money(s.threshold, s.currency),
-                    current=t(f"tier.{s.current.value}"),
-                    suggested=t(f"tier.{s.suggested.value}"),
-                )
-            )
+            text.append("  " + render(s.message))
         if len(found) > TIERS_SHOWN:
             text.append("\n  " + t("book.more", n=count(len(found) - TIERS_SHOWN)), style="dim")
         self.query_one("#kpi-tiers", Static).update(text)

@@ -65,11 +65,23 @@ def test_tier_thresholds_and_suggestion() -> None:
     assert found is not None
     assert found.suggested is Tier.HIGH
     assert found.threshold == 6_000_000
-    assert "at or above 6,000,000" in found.reason
+    # The reason is a message: English for scripts, each reader's language on screen, tier
+    # labels rather than raw values ("mid → high touch").
+    assert found.reason == (
+        "ARR ¥7,000,000 crossed the High-touch threshold ¥6,000,000: suggest High (now Mid)"
+    )
+    assert found.message.render("ja") == (
+        "ARR ¥7,000,000がハイタッチの基準¥6,000,000に達しました："
+        "ハイタッチへの変更を提案（現在はミッドタッチ）"
+    )
     shrunk = acc("s", 500_000, tier="mid")
     lower = suggest(shrunk, cfg)
     assert lower is not None
     assert lower.suggested is Tier.TECH
+    assert lower.message.render("ja") == (
+        "ARR ¥500,000がミッドタッチの基準¥1,200,000を下回りました："
+        "テックタッチへの変更を提案（現在はミッドタッチ）"
+    )
     assert suggest(acc("ok", 2_000_000, tier="mid"), cfg) is None
     assert suggest(acc("c", 9_000_000, tier="mid", stage="churned"), cfg) is None
 
