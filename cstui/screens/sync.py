@@ -29,7 +29,7 @@ from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
 from cstui.domain.models import InvalidRecord
-from cstui.i18n import count, t
+from cstui.i18n import count, render, t
 from cstui.sanitize import clean, show_value
 from cstui.sync import (
     Cancelled,
@@ -413,7 +413,7 @@ class ConflictsScreen(UsesWorkspace, Screen[None]):
         try:
             self.workspace.resolve_conflict(c.id, choice)
         except ResolveError as exc:
-            self.notify(str(exc), severity="error", markup=False)
+            self.notify(render(exc.message), severity="error", markup=False)
         else:
             resolved = f"syncui.conflicts.resolved.{choice}.{conflict_source(c)}"
             self.notify(t(resolved), markup=False)
@@ -432,7 +432,8 @@ class ConflictsScreen(UsesWorkspace, Screen[None]):
             try:
                 self.workspace.resolve_conflict(c.id, "edit", None if value == "" else value)
             except ResolveError as exc:
-                raise InvalidRecord([str(exc)], {"value": [str(exc)]}) from None
+                said = render(exc.message)
+                raise InvalidRecord([said], {"value": [said]}) from None
             self.notify(t(f"syncui.conflicts.resolved.edit.{source}"), markup=False)
             self.reload()
 

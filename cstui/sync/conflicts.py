@@ -36,6 +36,7 @@ from pydantic import ValidationError
 from cstui import clock
 from cstui.domain.history import history_records
 from cstui.domain.models import describe_errors
+from cstui.i18n import Msg, msg, render
 from cstui.store import Store, Txn
 
 from .meta import get_meta, put_meta, same
@@ -72,7 +73,15 @@ class Conflict:
 
 
 class ResolveError(ValueError):
-    """The conflict does not exist, the choice is unknown, or the edited value is invalid."""
+    """The conflict does not exist, the choice is unknown, or the edited value is invalid.
+
+    ``str()`` is the English sentence (the CLI's); ``message`` words it in the reader's
+    language where it is shown (the app's conflicts screen).
+    """
+
+    def __init__(self, message: Msg | str) -> None:
+        super().__init__(render(message, "en"))
+        self.message = message
 
 
 def conflict_id(adapter: str, table: str, record_id: str, field: str) -> str:
@@ -171,17 +180,12 @@ def check(
     """Everything :func:`resolve` would refuse, without changing anything (so a list of
     decisions can be checked whole before any of it is applied)."""
     if choice not in CHOICES:
-        raise ResolveError(f"Choose mine, theirs or edit, not {choice!r}.")
+        raise ResolveError(msg("sync.resolve.choice", choice=choice))
     found = next((c for c in list_conflicts(store) if c.id == conflict), None)
     if found is None:
-        raise ResolveError(
-            f"There is no open conflict {conflict!r}; `cstui sync --conflicts` lists them."
-        )
+        raise ResolveError(msg("sync.resolve.missing", conflict=conflict))
     if found.kind == "deleted" and choice == "edit":
-        raise ResolveError(
-            f"{found.label!r} was deleted in the CRM: choose mine (create it again there) or "
-            f"theirs (delete it here)."
-        )
+        raise ResolveError(msg("sync.resolve.deleted", label=found.label))
     spec = next((t for t in tables if t.table == found.table), None)
     rec = store.get(found.table, found.record_id)
     if choice == "edit" and spec is not None and rec is not None and found.field in spec.names:

@@ -67,7 +67,7 @@ from typing import IO, Any
 
 import orjson
 
-from cstui import clock
+from cstui import clock, i18n
 from cstui.domain.history import history_records
 from cstui.domain.score_history import table_month
 from cstui.exitcodes import EXIT_ACTION, EXIT_DATA, EXIT_OK, EXIT_REMOTE, EXIT_STORAGE
@@ -1142,7 +1142,7 @@ class HubSync:
         if rec is None or rec.get("adapter") != ADAPTER:
             from .conflicts import ResolveError
 
-            raise ResolveError(f"There is no open hub conflict {conflict!r}.")
+            raise ResolveError(i18n.msg("sync.resolve.hub_missing", conflict=conflict))
         table, rid, name = rec["table"], rec["record_id"], rec["field"]
         theirs = rec.get("theirs")
 
