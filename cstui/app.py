@@ -704,6 +704,16 @@ class CSApp(WorkspaceApp):
             _stop_job(driver)
         self._resume_signal()  # and the whole screen is drawn again (on_mount)
 
+    def action_help_quit(self) -> None:
+        """Ctrl+C, which quits many terminal programs but not this one: say which key does,
+        in the UI language (Textual's own toast is English: "Do you want to quit?")."""
+        for key, active in self.active_bindings.items():
+            if active.binding.action in ("quit", "app.quit"):
+                self.notify(
+                    t("app.quit_hint", quit=key), title=t("app.quit_hint.title"), markup=False
+                )
+                return
+
     def action_help_in_text(self) -> None:
         self.action_help()
 

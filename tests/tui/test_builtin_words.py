@@ -42,3 +42,24 @@ def test_enum_errors_list_words_not_raw_values(lang: str, expected: str) -> None
     text = " ".join(caught.value.render(lang))
     assert expected in text
     assert "'listening'" not in text
+
+
+@pytest.mark.parametrize(
+    ("lang", "title", "message"),
+    [
+        ("en", "Do you want to quit?", "Press ctrl+q to quit the app"),
+        ("ja", "終了しますか？", "終了するには ctrl+q を押してください"),
+    ],
+)
+async def test_ctrl_c_says_how_to_quit_in_the_ui_language(
+    demo_ws: Workspace, lang: str, title: str, message: str
+) -> None:
+    """Textual answers Ctrl+C (which does not quit) with a toast of its own, in English."""
+    app = create_app(demo_ws, lang=lang, poll=False, rescore=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+        said = [(n.title, n.message) for n in app._notifications]
+        assert said == [(title, message)]
+        assert app.is_running
