@@ -21,6 +21,7 @@ from pathlib import Path
 
 import click
 
+from cstui import i18n
 from cstui.cli.common import (
     Group,
     data_dir_option,
@@ -71,5 +72,8 @@ def main(ctx: click.Context, data_dir: Path | None, lang: str | None, team: bool
     gc.disable()
     from cstui.workspace import Workspace  # not for the commands (serve starts per sync)
 
+    # The UI's language before the folder opens: what opening finds (a folder others can
+    # read) is said in the app's words, as everything after.
+    i18n.set_language(i18n.detect_language(lang))
     # A store error here is one sentence and an exit code, as for every command (Group).
     run_app(Workspace.open(data_dir or default_data_dir(), team=team, verify_later=True), lang)

@@ -64,6 +64,8 @@ from tinydb import TinyDB
 from tinydb.storages import Storage
 from tinydb.table import Table
 
+from cstui.i18n import Msg, msg
+
 from . import journal as jr
 from . import migrate, perms
 from . import snapshot as snap
@@ -74,6 +76,7 @@ from .errors import (
     MissingSnapshotError,
     StorageError,
     StoreError,
+    said,
     storage_error_class,
 )
 from .ids import IdGenerator
@@ -93,7 +96,9 @@ can be passed back) and refuses them in ``unset``."""
 _STAMPED = MANAGED_FIELDS - {"id"}
 """What ``bulk_load`` sets on every record itself (the id is the record's own)."""
 
-_CHECKPOINT_DOING = "fold the journal into the data file"
+_CHECKPOINT_DOING = Msg("store.doing.checkpoint")
+_SAVE, _NOT_SAVED = Msg("store.doing.save"), Msg("store.outcome.nothing_saved")
+_UNCHANGED = Msg("store.outcome.nothing_changed")
 
 SNAPSHOT_NAME = "cstui.json"
 JOURNAL_NAME = "journal.jsonl"
@@ -704,7 +709,7 @@ class Store:
             self._release_files()
             if storage_error_class(exc) is not StorageError:
                 raise perms.storage_error(
-                    exc, doing="open the data folder", outcome="nothing was changed", team=self.team
+                    exc, doing=Msg("store.doing.open"), outcome=_UNCHANGED, team=self.team
                 ) from exc
             raise StoreError(
                 f"cstui cannot use the data folder {self.data_dir}: {exc.strerror or exc}"
@@ -716,7 +721,7 @@ class Store:
             raise
 
     @contextlib.contextmanager
-    def _disk(self, doing: str, outcome: str) -> Iterator[None]:
+    def _disk(self, doing: Msg, outcome: Msg) -> Iterator[None]:
         """Turn an ``OSError`` from the disk into a typed ``StorageError`` with one sentence."""
         try:
             yield
@@ -1286,7 +1291,7 @@ class Store:
         """
         with (
             self._mutex,
-            self._disk("read the data files", "nothing was changed"),
+            self._disk(Msg("store.doing.read_files"), _UNCHANGED),
             self._lock.shared(),
         ):
             return self.snapshot_path.read_bytes(), self.journal_path.read_bytes()
@@ -1359,10 +1364,10 @@ class Store:
         committed = False
         with self._mutex:
             self._check_writable()
-            with self._disk("save your change", "nothing was saved"):
+            with self._disk(_SAVE, _NOT_SAVED):
                 self._lock.acquire()
             try:
-                with self._disk("read the latest changes before saving", "nothing was saved"):
+                with self._disk(Msg("store.doing.read_before_saving"), _NOT_SAVED):
                     changes = self._catch_up(exclusive=True)
                 txn = Txn(self)
                 self._txn = txn
@@ -1472,9 +1477,7 @@ class Store:
         except OSError as exc:
             if exc.filename is None:
                 exc.filename = str(self.journal_path)
-            raise perms.storage_error(
-                exc, doing="save your change", outcome="nothing was saved", team=self.team
-            ) from exc
+            raise perms.storage_error(exc, doing=_SAVE, outcome=_NOT_SAVED, team=self.team) from exc
         # Apply what is on disk (parsed back), exactly as a replay would.
         for raw in data.split(b"\n")[:-1]:
             self._apply_line(orjson.loads(raw))
@@ -1559,10 +1562,13 @@ class Store:
                 continue  # already in the snapshot (crash between snapshot and journal swap)
             if first != self.last_seq + 1 or last != first + len(group) - 1:
                 raise StoreError(
-                    f"The journal {self.journal_path} continues with change #{first}, but the "
-                    f"data file {self.snapshot_path} ends at change #{self.last_seq}, so some "
-                    f"changes are missing. This happens when cstui.json is replaced by an "
-                    f"older copy. Put the newer file back, or ask for help."
+                    said(
+                        "store.journal.gap",
+                        journal=self.journal_path,
+                        first=str(first),
+                        snapshot=self.snapshot_path,
+                        last=str(self.last_seq),
+                    )
                 )
             for line in group:
                 self._apply_line(line)
@@ -1771,7 +1777,7 @@ class Store:
                     self.deferred = until
                     return []
             with (
-                self._disk("read the latest changes", "what you see is not up to date"),
+                self._disk(Msg("store.doing.read_latest"), Msg("store.outcome.not_up_to_date")),
                 self._lock.shared(),
             ):
                 changes = self._catch_up(exclusive=False)
@@ -1843,7 +1849,7 @@ class Store:
         """
         with self._mutex:
             self._check_writable()
-            with self._disk("save your change", "nothing was saved"), self._lock.exclusive():
+            with self._disk(_SAVE, _NOT_SAVED), self._lock.exclusive():
                 changes = self._catch_up(exclusive=True)
                 for name in tables:
                     _check_name(name, "-")
@@ -1950,8 +1956,8 @@ class Store:
             if name in self._lazy:
                 self._lazy[name] = lazy  # let the old snapshot's bytes be freed
 
-    def _safe_in_journal(self) -> str:
-        return f"nothing was lost, your saved changes are in {self.journal_path}"
+    def _safe_in_journal(self) -> Msg:
+        return msg("store.outcome.in_journal", path=self.journal_path)
 
     def _remove_temp_files(self) -> None:
         """Temp files can only be left by a crash: all writing happens under the lock."""
@@ -2106,8 +2112,8 @@ class Store:
                 str(
                     perms.storage_error(
                         exc,
-                        doing="check the data folder",
-                        outcome="nothing was changed",
+                        doing=Msg("store.doing.check"),
+                        outcome=_UNCHANGED,
                         team=self.team,
                     )
                 )

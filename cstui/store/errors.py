@@ -10,11 +10,29 @@ Storage errors (``StorageError`` and its subclasses) are about the disk, not the
 data is intact, the operation that raised did not happen, and the caller should keep what it
 has (the app keeps the form open with the unsaved edit). They never say "damaged" and never
 suggest restoring a backup.
+
+Messages are worded in the UI language when raised (:func:`said`, ``locale/<lang>/
+store.json``), as the workspace words its refusals: the app shows them in toasts and forms,
+and the CLI prints them in its ``--lang`` (English unless asked otherwise).
 """
 
 from __future__ import annotations
 
 import errno
+from typing import Any
+
+from cstui.i18n import Msg, msg, render
+
+
+def said(key: str, **params: Any) -> str:
+    """The catalogue sentence ``key`` in the UI language; parameters may be messages
+    (a phrase such as "save your change", worded in the same language)."""
+    return render(msg(key, **params))
+
+
+def where(path: object) -> Msg | str:
+    """ " (path)" after a sentence's subject, or nothing when the path is not known."""
+    return msg("store.where", path=path) if path else ""
 
 
 class StoreError(Exception):

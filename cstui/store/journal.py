@@ -22,7 +22,9 @@ from typing import Any
 
 import orjson
 
-from .errors import JournalCorruptError
+from cstui.i18n import Msg, msg
+
+from .errors import JournalCorruptError, said
 from .perms import open_rw
 
 Line = dict[str, Any]
@@ -48,17 +50,17 @@ def encode(line: Mapping[str, Any]) -> bytes:
     return orjson.dumps(line) + b"\n"
 
 
-def _shape_error(obj: object) -> str | None:
+def _shape_error(obj: object) -> Msg | None:
     if not isinstance(obj, dict):
-        return "it is not a JSON object"
+        return Msg("store.journal.not_object")
     for name, kind in _FIELDS:
         if type(obj.get(name)) is not kind:
-            return f"its {name!r} field is missing or has the wrong type"
+            return msg("store.journal.bad_field", name=name)
     if not all(type(f) is str for f in obj["unset"]):
-        return "its 'unset' list holds something other than field names"
+        return Msg("store.journal.bad_unset")
     n, of = obj.get("n", 1), obj.get("of", 1)
     if type(n) is not int or type(of) is not int or not 1 <= n <= of:
-        return "its transaction numbering ('n'/'of') is invalid"
+        return Msg("store.journal.bad_numbering")
     return None
 
 
@@ -107,7 +109,7 @@ def scan(buf: bytes | bytearray, *, offset: int, path: Path, first_line: int = 1
             if stop == last_newline and not tail.strip(b"\x00 \t\r"):
                 idx += 1  # counted among the lines read, as a torn one
                 break  # garbage in the last line: an interrupted write, part of the tail
-            raise _damaged(path, first_line + idx, "it is not valid JSON") from None
+            raise _damaged(path, first_line + idx, Msg("store.journal.not_json")) from None
         _check_line(obj, pending[0] if pending else None, len(pending), path, first_line + idx)
         pending.append(obj)
         if obj.get("n", 1) == obj.get("of", 1):
@@ -132,22 +134,16 @@ def _check_line(obj: Any, head: Line | None, count: int, path: Path, number: int
     n, of = obj.get("n", 1), obj.get("of", 1)
     if head is not None:
         if obj["op_id"] != head["op_id"] or n != count + 1 or of != head.get("of"):
-            raise _damaged(
-                path, number, "an unfinished transaction is followed by other changes", doctor=False
-            )
+            raise _damaged(path, number, Msg("store.journal.interleaved"), doctor=False)
         _share_header(obj, head)
     elif n != 1:
-        raise _damaged(path, number, "a transaction starts in the middle", doctor=False)
+        raise _damaged(path, number, Msg("store.journal.mid_start"), doctor=False)
 
 
-def _damaged(path: Path, number: int, what: str, doctor: bool = True) -> JournalCorruptError:
-    if doctor:
-        advice = "Run `cstui doctor`, or ask for help; keep the file as it is."
-    else:
-        advice = "Keep the file as it is and ask for help."
+def _damaged(path: Path, number: int, what: Msg, doctor: bool = True) -> JournalCorruptError:
+    advice = Msg("store.journal.advice.doctor" if doctor else "store.journal.advice.help")
     return JournalCorruptError(
-        f"The journal {path} is damaged at line {number} ({what}) and cstui stopped so no "
-        f"saved change is lost. {advice}"
+        said("store.journal.damaged", path=path, number=str(number), what=what, advice=advice)
     )
 
 
@@ -197,10 +193,7 @@ class JournalFile:
         """Read and split everything after ``offset``; does not advance."""
         size = self.size()
         if size < self.offset:
-            raise JournalCorruptError(
-                f"The journal {self.path} became shorter while cstui was using it; another "
-                f"program changed it. Close every cstui window and run `cstui doctor`."
-            )
+            raise JournalCorruptError(said("store.journal.shorter", path=self.path))
         # One buffer filled in place: pieces joined afterwards were two copies at once of a
         # teammate's rescore (tens of MB) while its lines were parsed.
         buf = bytearray(size - self.offset)
@@ -245,7 +238,7 @@ class JournalFile:
                 try:
                     obj = orjson.loads(view[start:stop])
                 except orjson.JSONDecodeError:
-                    raise _damaged(self.path, number, "it is not valid JSON") from None
+                    raise _damaged(self.path, number, Msg("store.journal.not_json")) from None
                 _check_line(obj, head, count, self.path, number)
                 if head is None:
                     head = obj
@@ -260,7 +253,7 @@ class JournalFile:
             pos += last + 1
         self.seen_size = size
         if head is not None or pos < size:
-            raise _damaged(self.path, self.lines + count + 1, "it ends in an unfinished change")
+            raise _damaged(self.path, self.lines + count + 1, Msg("store.journal.unfinished"))
 
     def consume(self, result: Scan) -> None:
         """Mark the complete commits of ``result`` as applied."""

@@ -24,7 +24,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import Literal
 
-from .errors import LockBusyError, LockTimeoutError
+from cstui.i18n import Msg, render
+
+from .errors import LockBusyError, LockTimeoutError, said, where
 from .perms import open_rw
 
 DEFAULT_TIMEOUT = 30.0
@@ -147,16 +149,17 @@ def _wait_for_lock(path: Path, op: int, timeout: float | None, team: bool) -> in
         if not granted.is_set():
             state["abandoned"] = True
             holder = lock_holders(path)
-            who = f" ({holder})" if holder else ""
-            result = (
-                "so nothing was saved"
-                if op == fcntl.LOCK_EX
-                else "so cstui could not read the latest changes"
+            result = Msg(
+                "store.lock.timeout.write" if op == fcntl.LOCK_EX else "store.lock.timeout.read"
             )
             raise LockTimeoutError(
-                f"Another cstui process{who} has kept the data folder locked for more than "
-                f"{timeout:g} seconds ({path}), {result}. Try again when it has finished; if "
-                f"a cstui window is frozen or suspended, resume or close it.",
+                said(
+                    "store.lock.timeout",
+                    who=where(holder),
+                    seconds=float(timeout or 0),
+                    path=path,
+                    result=result,
+                ),
                 holder,
             )
     error = state["error"]
@@ -253,10 +256,14 @@ class NamedLock:
         """Take the lock or raise ``LockBusyError`` saying who has it."""
         if not self.try_acquire():
             holder = self.holder()
-            who = f" ({holder})" if holder else ""
+            purpose = Msg(f"store.lock.purpose.{self.purpose}")
             raise LockBusyError(
-                f"Another cstui {self.purpose} is already running for this data folder{who}; "
-                f"wait for it to finish. Lock file: {self.path}"
+                said(
+                    "store.lock.busy",
+                    purpose=render(purpose, default=self.purpose),
+                    who=where(holder),
+                    path=self.path,
+                )
             )
 
     def holder(self) -> str | None:

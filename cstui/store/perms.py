@@ -30,7 +30,9 @@ import pwd
 import stat
 from pathlib import Path
 
-from .errors import StorageError, storage_error_class
+from cstui.i18n import Msg, msg
+
+from .errors import StorageError, said, storage_error_class, where
 
 PRIVATE_DIR_MODE = 0o700
 PRIVATE_FILE_MODE = 0o600
@@ -245,104 +247,83 @@ def problems(path: Path, team: bool, *, team_gid: int | None = None) -> list[str
     except FileNotFoundError:
         return []
     except OSError as exc:
-        return [f"cstui cannot check the permissions of {path}: {exc.strerror}."]
+        return [said("store.perms.cannot_check", path=path, reason=exc.strerror)]
     is_dir = stat.S_ISDIR(st.st_mode)
-    kind = "folder" if is_dir else "file"
+    kind = Msg("store.perms.folder" if is_dir else "store.perms.file")
     want = describe_mode(dir_mode(team) if is_dir else file_mode(team))
     mode = stat.S_IMODE(st.st_mode)
+    shown = {"kind": kind, "path": path, "mode": describe_mode(mode), "want": want}
     found: list[str] = []
     if mode & 0o007:
-        found.append(
-            f"The {kind} {path} can be opened by every user on this computer "
-            f"(permissions {describe_mode(mode)}); run: chmod {want} {path}"
-        )
+        found.append(said("store.perms.everyone", **shown))
     elif not team and mode & 0o077:
-        found.append(
-            f"The {kind} {path} can be opened by other members of its group "
-            f"(permissions {describe_mode(mode)}); run: chmod {want} {path}"
-        )
+        found.append(said("store.perms.group", **shown))
     if not team:
         return found
     gid = st.st_gid if team_gid is None else team_gid
     group = group_name(gid)
     needed = 0o070 if is_dir else 0o060
     if mode & needed != needed:
-        found.append(
-            f"The {kind} {path} is not shared with the team group {group} (permissions "
-            f"{describe_mode(mode)}), so other members are locked out; run: "
-            f"chgrp {group} {path} && chmod {want} {path}"
-        )
+        found.append(said("store.perms.not_shared", group=group, **shown))
     if st.st_gid != gid:
         found.append(
-            f"The {kind} {path} belongs to the group {group_name(st.st_gid)}, not to the team "
-            f"group {group}, so other members are locked out; run: chgrp {group} {path}"
+            said("store.perms.other_group", group=group, other=group_name(st.st_gid), **shown)
         )
     if is_dir and not mode & stat.S_ISGID:
-        found.append(
-            f"The team folder {path} does not have the setgid bit, so files that other "
-            f"programs create in it get their creator's own group and lock the rest of the "
-            f"team out; run: chgrp -R {group} {path} && chmod g+s {path}"
-        )
+        found.append(said("store.perms.no_setgid", path=path, group=group))
     if is_dir and st.st_gid == gid and _is_private_group(st):
-        found.append(
-            f"The team folder {path} belongs to {group}, the personal group of its owner, so "
-            f"nobody else can use it; run: chgrp -R TEAMGROUP {path} (with your team's group)"
-        )
+        found.append(said("store.perms.private_group", path=path, group=group))
     return found
 
 
-def storage_error(exc: OSError, *, doing: str, outcome: str, team: bool) -> StorageError:
+def storage_error(exc: OSError, *, doing: Msg, outcome: Msg, team: bool) -> StorageError:
     """One clear sentence for a disk error: what failed, what it means, what to do.
 
-    ``doing`` says what cstui tried ("save your change"); ``outcome`` what that means for the
-    data ("nothing was saved"). Never calls the data damaged or suggests a backup.
+    ``doing`` says what cstui tried (``store.doing.save``: "save your change"); ``outcome``
+    what that means for the data (``store.outcome.nothing_saved``: "nothing was saved").
+    Never calls the data damaged or suggests a backup.
     """
     cls = storage_error_class(exc)
-    where = Path(exc.filename) if isinstance(exc.filename, str) else None
+    path = Path(exc.filename) if isinstance(exc.filename, str) else None
     code = exc.errno
+    said_as = {"doing": doing, "outcome": outcome, "where": where(path)}
     if code in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
-        what = f" ({where})" if where else ""
-        return cls(
-            f"The disk is full{what}, so cstui could not {doing}; {outcome}. Free some space "
-            f"and try again."
-        )
+        return cls(said("store.disk_full", **said_as))
     if code == errno.EROFS:
-        what = f" ({where})" if where else ""
-        return cls(
-            f"The data folder is on a read-only disk{what}, so cstui could not {doing}; "
-            f"{outcome}. Ask your administrator to make it writable again."
-        )
+        return cls(said("store.read_only", **said_as))
     if code in (errno.EACCES, errno.EPERM):
-        return cls(_denied(where, doing, outcome, team))
+        return cls(_denied(path, doing, outcome, team))
     reason = exc.strerror or type(exc).__name__
-    what = f" {where}" if where else ""
-    return cls(f"cstui could not {doing}{what} ({reason}); {outcome}.")
+    what = f" {path}" if path else ""
+    return cls(said("store.os_error", what=what, reason=reason, **said_as))
 
 
-def _denied(where: Path | None, doing: str, outcome: str, team: bool) -> str:
+def _denied(path: Path | None, doing: Msg, outcome: Msg, team: bool) -> str:
     me = user_name(os.geteuid())
-    if where is None:
-        return f"You ({me}) may not {doing} here, so {outcome}; check the data folder's owner."
+    if path is None:
+        return said("store.denied.here", me=me, doing=doing, outcome=outcome)
     try:
-        st = where.stat()
+        st = path.stat()
     except OSError:
-        return (
-            f"You ({me}) may not use {where}, so cstui could not {doing}; {outcome}. Check "
-            f"the permissions of the folder it is in."
-        )
+        return said("store.denied.path", me=me, path=path, doing=doing, outcome=outcome)
     is_dir = stat.S_ISDIR(st.st_mode)
     owner, group = user_name(st.st_uid), group_name(st.st_gid)
     if team and not is_dir:  # the team's group is the folder's, not the stray file's
         with contextlib.suppress(OSError):
-            group = group_name(where.parent.stat().st_gid)
-    facts = (
-        f"You ({me}) may not use {where} (owner {owner}, group {group}, permissions "
-        f"{describe_mode(st.st_mode)}), so cstui could not {doing}; {outcome}."
+            group = group_name(path.parent.stat().st_gid)
+    facts = msg(
+        "store.denied.facts",
+        me=me,
+        path=path,
+        owner=owner,
+        group=group,
+        mode=describe_mode(st.st_mode),
+        doing=doing,
+        outcome=outcome,
     )
     if team:
         want = describe_mode(dir_mode(True) if is_dir else file_mode(True))
-        return (
-            f"{facts} It is a team folder: ask {owner} or an administrator to run "
-            f"chgrp {group} {where} && chmod {want} {where}"
+        return said(
+            "store.denied.team", facts=facts, owner=owner, group=group, path=path, want=want
         )
-    return f"{facts} Ask {owner} or an administrator to give it back to you: chown {me} {where}"
+    return said("store.denied.mine", facts=facts, owner=owner, me=me, path=path)

@@ -48,6 +48,8 @@ from typing import Any
 
 import orjson
 
+from cstui.i18n import Msg
+
 from .errors import CorruptSnapshotError, StorageError, storage_error_class
 from .perms import create_file, fsync_dir, storage_error
 
@@ -880,7 +882,10 @@ def load(path: Path, *, lazy: bool = True, team: bool = False, verify: bool = Tr
             source.close()
         if storage_error_class(exc) is not StorageError:
             raise storage_error(
-                exc, doing="read its data file", outcome="nothing was changed", team=team
+                exc,
+                doing=Msg("store.doing.read_snapshot"),
+                outcome=Msg("store.outcome.nothing_changed"),
+                team=team,
             ) from None
         raise CorruptSnapshotError(
             f"cstui cannot read its data file {path} ({exc.strerror}). {_backup_advice(path)}"

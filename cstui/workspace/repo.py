@@ -138,7 +138,7 @@ def elsewhere(work: Callable[..., T], *args: Any, cancelled: Callable[[], bool] 
     ``InterruptedError`` raised. :func:`stop_children` ends the children still running
     (the app is closing).
     """
-    payload = pickle.dumps((work, args))
+    payload = pickle.dumps((work, args, i18n.language()))  # its messages in the UI's words
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
     child = subprocess.Popen(
         [sys.executable, "-c", _CHILD_MAIN],
@@ -176,8 +176,10 @@ def elsewhere(work: Callable[..., T], *args: Any, cancelled: Callable[[], bool] 
 
 _CHILD_MAIN = """
 import pickle, sys
+from cstui import i18n
 from cstui.store import StoreError
-work, args = pickle.load(sys.stdin.buffer)
+work, args, lang = pickle.load(sys.stdin.buffer)
+i18n.set_language(lang)
 try:
     result = ("ok", work(*args))
 except StoreError as exc:
