@@ -195,6 +195,13 @@ def msg(key: str, /, **params: Any) -> Msg:
     return made
 
 
+def said(key: str, /, **params: Any) -> str:
+    """``msg(key, **params)`` worded now, in the UI language: for an error's text that is a
+    sentence when raised (the app shows it as it is), with phrases inside it as messages
+    ("could not {doing}": "save your change") worded in the same language."""
+    return render(msg(key, **params))
+
+
 def join(sep: str, items: Any) -> Join:
     return Join(sep, tuple(items))
 

@@ -64,7 +64,7 @@ from tinydb import TinyDB
 from tinydb.storages import Storage
 from tinydb.table import Table
 
-from cstui.i18n import Msg, msg
+from cstui.i18n import Msg, msg, said
 
 from . import journal as jr
 from . import migrate, perms
@@ -76,7 +76,6 @@ from .errors import (
     MissingSnapshotError,
     StorageError,
     StoreError,
-    said,
     storage_error_class,
 )
 from .ids import IdGenerator

@@ -11,7 +11,7 @@ data is intact, the operation that raised did not happen, and the caller should 
 has (the app keeps the form open with the unsaved edit). They never say "damaged" and never
 suggest restoring a backup.
 
-Messages are worded in the UI language when raised (:func:`said`, ``locale/<lang>/
+Messages are worded in the UI language when raised (``i18n.said``, ``locale/<lang>/
 store.json``), as the workspace words its refusals: the app shows them in toasts and forms,
 and the CLI prints them in its ``--lang`` (English unless asked otherwise).
 """
@@ -19,15 +19,8 @@ and the CLI prints them in its ``--lang`` (English unless asked otherwise).
 from __future__ import annotations
 
 import errno
-from typing import Any
 
-from cstui.i18n import Msg, msg, render
-
-
-def said(key: str, **params: Any) -> str:
-    """The catalogue sentence ``key`` in the UI language; parameters may be messages
-    (a phrase such as "save your change", worded in the same language)."""
-    return render(msg(key, **params))
+from cstui.i18n import Msg, msg
 
 
 def where(path: object) -> Msg | str:

@@ -22,9 +22,9 @@ from typing import Any
 
 import orjson
 
-from cstui.i18n import Msg, msg
+from cstui.i18n import Msg, msg, said
 
-from .errors import JournalCorruptError, said
+from .errors import JournalCorruptError
 from .perms import open_rw
 
 Line = dict[str, Any]

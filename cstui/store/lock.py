@@ -24,9 +24,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import Literal
 
-from cstui.i18n import Msg, render
+from cstui.i18n import Msg, render, said
 
-from .errors import LockBusyError, LockTimeoutError, said, where
+from .errors import LockBusyError, LockTimeoutError, where
 from .perms import open_rw
 
 DEFAULT_TIMEOUT = 30.0

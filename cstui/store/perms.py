@@ -30,9 +30,9 @@ import pwd
 import stat
 from pathlib import Path
 
-from cstui.i18n import Msg, msg
+from cstui.i18n import Msg, msg, said
 
-from .errors import StorageError, said, storage_error_class, where
+from .errors import StorageError, storage_error_class, where
 
 PRIVATE_DIR_MODE = 0o700
 PRIVATE_FILE_MODE = 0o600

@@ -38,6 +38,7 @@ from cstui import clock
 from cstui.domain.history import history_records
 from cstui.domain.models import describe_errors
 from cstui.exitcodes import EXIT_ACTION, EXIT_OK, EXIT_PARTIAL
+from cstui.i18n import Msg, msg, said
 from cstui.store import LockBusyError, Store, Txn, gc_paused
 
 from .adapters.base import Capability, CRMAdapter, Outcome, Outgoing, RemoteRecord
@@ -489,15 +490,15 @@ class SyncEngine:
     def _state(self) -> dict[str, Any]:
         return self.store.get(STATE_TABLE, self.name) or {}
 
-    def _validate(self, spec: TableSpec, data: dict[str, Any], what: str) -> dict[str, Any]:
+    def _validate(self, spec: TableSpec, data: dict[str, Any], what: Msg) -> dict[str, Any]:
         try:
             return spec.model.model_validate(data).to_record()
         except ValidationError as exc:
             reasons = " ".join(describe_errors(spec.model, exc))
             raise GarbageResponse(
-                f"{self.adapter.label} sent {what} that cstui cannot store ({reasons}); "
-                f"nothing from that page was saved. Fix the record in "
-                f"{self.adapter.label} or leave the field out of the mapping."
+                said(
+                    "sync.engine.cannot_store", label=self.adapter.label, what=what, reasons=reasons
+                )
             ) from None
 
     def _conflict(
@@ -621,7 +622,9 @@ class SyncEngine:
             f = fields.get(name)
             if f is not None and not f.derived:
                 data[name] = value
-        valid = self._validate(spec, data, f"a {spec.table} record ({rr.remote_id})")
+        valid = self._validate(
+            spec, data, msg("sync.engine.record", table=spec.table, id=rr.remote_id)
+        )
         out = {}
         for name, value in rr.values.items():
             f = fields.get(name)
@@ -671,7 +674,11 @@ class SyncEngine:
                 continue
             self._merge_field(txn, spec, rec, f, theirs, agreed, base, updates, report)
         if updates:
-            self._validate(spec, {**rec, **updates}, f"a {spec.table} record ({rr.remote_id})")
+            self._validate(
+                spec,
+                {**rec, **updates},
+                msg("sync.engine.record", table=spec.table, id=rr.remote_id),
+            )
             report.updated[spec.table] += 1
             self._keep_history(txn, spec, rec, updates)
         meta["base"] = base
@@ -901,10 +908,7 @@ class SyncEngine:
                 return
         by_id = {o.local_id: o for o in outcomes}
         if set(by_id) != {out.local_id for out, _ in chunk}:
-            raise GarbageResponse(
-                f"The {self.adapter.label} adapter answered for other records than it was "
-                f"given; nothing from that batch was recorded."
-            )
+            raise GarbageResponse(said("sync.engine.other_records", label=self.adapter.label))
         self._confirm(spec, chunk, by_id, report)
 
     def _account_name(self, spec: TableSpec, record_id: str) -> str:

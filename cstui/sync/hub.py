@@ -263,12 +263,9 @@ class Wire:
         try:
             msg = orjson.loads(line)
         except orjson.JSONDecodeError:
-            raise HubUnreachable(
-                "The hub answered something that is not cstui's protocol (is `cstui` on the "
-                "server a cstui, and does your login print text?)."
-            ) from None
+            raise HubUnreachable(i18n.said("sync.hub.not_protocol_login")) from None
         if not isinstance(msg, dict):
-            raise HubUnreachable("The hub answered something that is not cstui's protocol.")
+            raise HubUnreachable(i18n.said("sync.hub.not_protocol"))
         return msg
 
     def recv_raw(self, size: int, sink: IO[bytes], step: Callable[[int], None]) -> None:
@@ -276,7 +273,7 @@ class Wire:
         while left > 0:
             chunk = self.rd.read(min(left, 1 << 20))
             if not chunk:
-                raise HubUnreachable("The connection to the hub closed in the middle of a file.")
+                raise HubUnreachable(i18n.said("sync.hub.cut_in_file"))
             sink.write(chunk)
             left -= len(chunk)
             self.received += len(chunk)
@@ -625,7 +622,7 @@ class Connection:
             )
         except OSError as exc:
             raise HubUnreachable(
-                f"Cannot start {remote.command()[0]} to reach the hub ({exc.strerror})."
+                i18n.said("sync.hub.cannot_start", program=remote.command()[0], reason=exc.strerror)
             ) from None
         assert self.proc.stdin is not None
         assert self.proc.stdout is not None
@@ -666,18 +663,15 @@ class Connection:
         where = self.remote.text
         if self.remote.host is not None and code == 127:
             return HubUnreachable(
-                f"cstui is not installed on {self.remote.host} (or not on the PATH of a "
-                f"non-interactive ssh login); install it there or set {REMOTE_COMMAND_ENV}."
+                i18n.said("sync.hub.not_installed", host=self.remote.host, var=REMOTE_COMMAND_ENV)
             )
         if self.remote.host is not None and code == 255:
+            reason = text or i18n.render(i18n.Msg("sync.hub.no_reason"))
             return HubUnreachable(
-                f"ssh could not connect to {self.remote.host}: {text or 'no reason given'}. "
-                f"Check that `ssh {self.remote.host}` works without a password prompt."
+                i18n.said("sync.hub.ssh_failed", host=self.remote.host, reason=reason)
             )
-        return HubUnreachable(
-            f"The connection to the hub {where} ended unexpectedly"
-            f"{f' ({text})' if text else ''}; nothing inconsistent was saved."
-        )
+        detail = i18n.msg("sync.hub.detail", text=text) if text else ""
+        return HubUnreachable(i18n.said("sync.hub.ended", where=where, detail=detail))
 
     def _answer(self, want: str) -> dict[str, Any]:
         try:
@@ -793,7 +787,7 @@ class HubSync:
 
     def __init__(self, store: Store, *, page: int = PAGE, batch: int = BATCH) -> None:
         if not has_hub(store.data_dir):
-            raise ConfigError(f"{store.data_dir} has no team hub; `cstui clone` makes one.")
+            raise ConfigError(i18n.said("sync.hub.no_hub", path=store.data_dir))
         self.store = store
         self.page = page
         self.batch = batch
@@ -1099,7 +1093,7 @@ class HubSync:
             lock = self.store.named_lock("hub")
             lock.__enter__()
         except LockBusyError as exc:
-            raise SyncBusy(f"Another hub sync is running for this data folder ({exc}).") from None
+            raise SyncBusy(i18n.said("sync.hub.busy", reason=str(exc))) from None
         try:
             st = self.state()
             remote = Remote.parse(str(st.get("remote", "")))
@@ -1111,10 +1105,7 @@ class HubSync:
                     changes = self.outgoing()  # read while the hub starts and loads its own
                     conn.greet()
                     if st.get("book") and conn.book != st.get("book"):
-                        raise NotABook(
-                            f"The hub {st.get('remote')} now holds another book than the one "
-                            f"this folder was cloned from; clone it again into a new folder."
-                        )
+                        raise NotABook(i18n.said("sync.hub.other_book", remote=st.get("remote")))
                     self._push(conn, changes, report, notify, cancel)
                     self._pull(conn, report, notify, cancel)
                 report.sent, report.received = conn.wire.sent, conn.wire.received

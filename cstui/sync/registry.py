@@ -17,6 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
 
+from cstui.i18n import Msg, render, said
+
 from .adapters.base import CRMAdapter
 from .errors import ConfigError, UnknownAdapter
 
@@ -59,10 +61,8 @@ def load(name: str) -> type[CRMAdapter]:
     adapters = available()
     info = adapters.get(name)
     if info is None:
-        raise UnknownAdapter(
-            f"There is no CRM adapter named {name!r}. Installed adapters: "
-            f"{', '.join(adapters) or 'none'}."
-        )
+        installed = ", ".join(adapters) or render(Msg("sync.adapter.none"))
+        raise UnknownAdapter(said("sync.adapter.unknown", name=name, installed=installed))
     try:
         cls = EntryPoint(name=name, value=info.target, group=GROUP).load()
     except Exception as exc:

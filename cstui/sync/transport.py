@@ -36,6 +36,7 @@ from typing import Any
 import httpx
 import orjson
 
+from cstui.i18n import Msg, msg, render, said
 from cstui.sanitize import clean
 
 from .config import Secret
@@ -164,10 +165,7 @@ class Transport:
         self.base_url = base_url.rstrip("/")
         self.shown_url = _display_url(self.base_url)
         if token is not None and not _safe_for_tokens(self.base_url):
-            raise ConfigError(
-                f"Refusing to send the {label} token to {self.shown_url}: use an https:// "
-                f"address (plain http is only allowed to this machine, for tests)."
-            )
+            raise ConfigError(said("sync.remote.plain_http", label=label, url=self.shown_url))
         self.label = label
         self.token_hint = token_hint
         self.limits = dict(limits or {})
@@ -255,9 +253,10 @@ class Transport:
             lower = text.lower()
             start, end = lower.find("<title>"), lower.find("</title>")
             title = text[start + 7 : end].strip() if 0 <= start < end else ""
-            message = f"an HTML page{f' ({title!r})' if title else ''}"
+            page = msg("sync.remote.html_page_titled", title=title) if title else None
+            message = render(page or Msg("sync.remote.html_page"))
         elif text.lstrip().startswith(("{", "[")):
-            message = f"damaged JSON, {len(response.content)} bytes"
+            message = said("sync.remote.damaged_json", size=len(response.content))
         elif text.strip():
             message = repr(text.strip()[:60])
         message = self.redact(" ".join(message.split()))
@@ -275,15 +274,12 @@ class Transport:
             if wait is None:
                 wait = self._backoff(attempt)
             if wait > self.retry.max_retry_after:
-                raise RemoteError(
-                    f"{self.label} asked to wait {wait:.0f} s before more requests (its "
-                    f"rate limit); run `cstui sync` again later."
-                )
+                raise RemoteError(said("sync.remote.rate_limit", label=self.label, seconds=wait))
             wait += self._rng.uniform(0, 0.1 * wait + 0.05)
             for name in buckets:
                 if name in self.limits:
                     self.limits[name].block(wait)
-            return "rate limited (HTTP 429)", wait
+            return said("sync.remote.last.rate_limited"), wait
         if status in RETRY_STATUS:
             last = f"HTTP {status}: {self._describe(response)}"
             wait = parse_retry_after(response.headers.get("Retry-After"))
@@ -297,17 +293,30 @@ class Transport:
         raises for a refused token or any other failure status."""
         status = response.status_code
         if status in (401, 403):
-            problem = "was refused" if status == 401 else "is not allowed to do this"
+            problem = (
+                "sync.remote.token_refused" if status == 401 else "sync.remote.token_not_allowed"
+            )
             hint = f" {self.token_hint}" if self.token_hint else ""
             raise ConfigError(
-                f"The {self.label} token {problem} (HTTP {status}: "
-                f"{self._describe(response)}).{hint}"
+                said(
+                    problem,
+                    label=self.label,
+                    status=str(status),
+                    detail=self._describe(response),
+                    hint=hint,
+                )
             )
         if status in accept:
             return True
         if not 200 <= status < 300:
             raise Rejected(
-                f"{self.label} refused {what} (HTTP {status}: {self._describe(response)}).",
+                said(
+                    "sync.remote.rejected",
+                    label=self.label,
+                    what=what,
+                    status=str(status),
+                    detail=self._describe(response),
+                ),
                 status,
             )
         return status == 204 or not response.content.strip()
@@ -349,18 +358,23 @@ class Transport:
                     exc, httpx.UnsupportedProtocol
                 ):
                     raise Unreachable(
-                        f"Cannot reach {self.label} at {self.shown_url} ({reason})."
+                        said(
+                            "sync.remote.unreachable",
+                            label=self.label,
+                            url=self.shown_url,
+                            reason=reason,
+                        )
                     ) from None
-                last = f"could not connect ({reason})"
+                last = said("sync.remote.last.connect", reason=reason)
                 self._pause(attempt, self._backoff(attempt))
                 continue
             except httpx.TimeoutException:
-                last = "no answer in time"
+                last = said("sync.remote.last.timeout")
                 log.debug("%s: timed out", what)
                 self._pause(attempt, self._backoff(attempt))
                 continue
             except httpx.TransportError as exc:  # reset, cut mid-response, protocol error
-                last = f"the connection broke ({self.redact(type(exc).__name__)})"
+                last = said("sync.remote.last.broke", reason=self.redact(type(exc).__name__))
                 log.debug("%s: %s", what, type(exc).__name__)
                 self._pause(attempt, self._backoff(attempt))
                 continue
@@ -377,13 +391,20 @@ class Transport:
                 return orjson.loads(response.content)
             except orjson.JSONDecodeError:
                 garbage += 1
-                last = f"an answer that is not JSON ({self._describe(response) or 'empty'})"
+                detail = self._describe(response) or said("sync.remote.empty")
+                last = said("sync.remote.last.not_json", detail=detail)
                 if garbage >= self.retry.garbage_attempts:
                     raise GarbageResponse(
-                        f"{self.label} answered {what} with {last}; nothing from it was used."
+                        said("sync.remote.garbage", label=self.label, what=what, last=last)
                     ) from None
                 self._pause(attempt, self._backoff(attempt))
                 continue
         raise RemoteError(
-            f"{self.label} kept failing {what} ({last}) after {self.retry.attempts} attempts."
+            said(
+                "sync.remote.kept_failing",
+                label=self.label,
+                what=what,
+                last=last,
+                attempts=self.retry.attempts,
+            )
         )
