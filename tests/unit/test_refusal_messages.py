@@ -181,7 +181,7 @@ def test_an_account_not_found_keeps_its_english_and_words_japanese(demo_ws: Work
     english = str(several.value)
     assert re.match(r"'株式会社' matches \d+ accounts: .+, .+ and \d+ more\.$", english)
     japanese = render(several.value.message, "ja")
-    assert re.match(r"「株式会社」に一致する顧客が\d+社あります：.+、.+ ほか\d+社。$", japanese)
+    assert re.match(r"「株式会社」に一致する顧客が\d+社あります：.+、.+ほか\d+社。$", japanese)
 
 
 # Sync conflicts -----------------------------------------------------------------------------
