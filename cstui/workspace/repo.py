@@ -170,7 +170,7 @@ def elsewhere(work: Callable[..., T], *args: Any, cancelled: Callable[[], bool] 
         return value  # type: ignore[no-any-return]
     if kind == "store":
         raise StoreError(str(value))
-    why = value if kind == "error" else f"exit status {child.returncode}"  # a type name
+    why = value if kind == "error" else i18n.t("workspace.exit_status", code=child.returncode)
     raise StoreError(i18n.t("workspace.child_failed", why=why))
 
 
