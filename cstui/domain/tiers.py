@@ -100,6 +100,12 @@ def suggest(account: RenewingAccount, config: KPIConfig | None = None) -> TierSu
 def tier_suggestions(
     accounts: Iterable[RenewingAccount], config: KPIConfig | None = None
 ) -> list[TierSuggestion]:
-    """Every suggestion in the book, biggest ARR first."""
-    out = [s for a in accounts if (s := suggest(a, config)) is not None]
-    return sorted(out, key=lambda s: (-s.arr, s.name))
+    """Every suggestion in the book, biggest ARR first, compared in the report currency at
+    the configured rates (:func:`cstui.domain.voc.by_arr`: ¥500,000 was listed before
+    $70,000); equal ARRs by name."""
+    from cstui.domain.renewals import default_kpi_config
+    from cstui.domain.voc import by_arr
+
+    cfg = config or default_kpi_config()
+    out = sorted((s for a in accounts if (s := suggest(a, cfg)) is not None), key=lambda s: s.name)
+    return by_arr(out, cfg.report_currency, cfg.rates)

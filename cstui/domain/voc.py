@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Protocol, TypeVar
 
 from cstui.domain import metrics
 from cstui.domain.enums import LoopStatus, Stage
@@ -73,11 +74,23 @@ class RankedRequest:
         return len(self.accounts)
 
 
+class Priced(Protocol):
+    """An ARR in its currency: an account, or a tier suggestion."""
+
+    @property
+    def arr(self) -> int: ...
+    @property
+    def currency(self) -> str: ...
+
+
+P = TypeVar("P", bound=Priced)
+
+
 def by_arr(
-    accounts: Iterable[Account],
+    accounts: Iterable[P],
     currency: str | None = None,
     rates: Mapping[str, float] | None = None,
-) -> list[Account]:
+) -> list[P]:
     """``accounts`` by ARR, largest first, compared in ``currency`` at ``rates`` as the
     request's rank adds them up (so ¥440k, about $2.9k, comes after $390k; listed in the
     request's order it came first).
@@ -95,7 +108,7 @@ def by_arr(
         target = listed[0].currency  # one currency: nothing to convert
     table = rates or {}
 
-    def key(account: Account) -> tuple[int, str, float]:
+    def key(account: P) -> tuple[int, str, float]:
         value = (
             None
             if target is None

@@ -7,7 +7,7 @@ import pytest
 from cstui.domain.enums import LoopStatus, Stage, TaskSource, Tier
 from cstui.domain.models import Account, FeatureRequest, InvalidRecord
 from cstui.domain.renewals import KPIConfig
-from cstui.domain.tiers import suggest, tier_for_arr
+from cstui.domain.tiers import suggest, tier_for_arr, tier_suggestions
 from cstui.domain.voc import next_status, rank_requests
 from cstui.workspace import Workspace
 
@@ -130,3 +130,24 @@ def test_request_validation(empty_ws: Workspace) -> None:
     assert empty_ws.update_request(req.id, {"verbatim": "because"}).verbatim == "because"
     with pytest.raises(InvalidRecord, match="no request"):
         empty_ws.ship_request("missing")
+
+
+def test_tier_suggestions_compare_arr_in_the_report_currency() -> None:
+    """Listed by ARR in the report currency at the planning rates: by the raw numbers
+    ¥500,000 came before $70,000 (¥10.5M at 150); a currency with no rate comes after."""
+    cfg = KPIConfig(
+        churn_reasons=("x",),
+        report_currency="JPY",
+        rates={"USD": 150.0},
+        tiers={"JPY": (6_000_000, 1_200_000), "USD": (60_000, 12_000), "EUR": (50_000, 10_000)},
+    )
+    found = tier_suggestions(
+        [
+            acc("yen", 500_000, tier="mid", currency="JPY"),  # down to tech
+            acc("usd", 70_000, tier="mid", currency="USD"),  # up to high
+            acc("eur", 900_000, tier="mid", currency="EUR"),  # no rate: after
+            acc("big", 7_000_000, tier="mid", currency="JPY"),  # up to high
+        ],
+        cfg,
+    )
+    assert [s.account_id for s in found] == ["usd", "big", "yen", "eur"]
