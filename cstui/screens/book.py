@@ -45,11 +45,22 @@ class BookScreen(LiveScreen):
     TITLE_KEY: ClassVar[str] = ""
     FOCUS: ClassVar[type[Widget]] = AccountTable
     """What has the focus on mount (the first widget of that type)."""
+    BUILT_AFTER_FRAME: ClassVar[bool] = False
+    """Draw the screen (with :meth:`reading` said) before its first build: a build that
+    takes most of a second (the renewals at 50,000 accounts) left the screen below
+    standing still with no word. Keys typed meanwhile wait for the build, as before."""
 
     def on_mount(self) -> None:
         self.sub_title = t(self.TITLE_KEY)
-        self.rebuild()
+        if self.BUILT_AFTER_FRAME:
+            self.reading()
+            self.call_after_refresh(self.rebuild)
+        else:
+            self.rebuild()
         self.query_one(self.FOCUS).focus()
+
+    def reading(self) -> None:
+        """Say the screen is reading its rows (a screen built after its first frame)."""
 
     def action_open_row(self) -> None:
         """The focused table's Enter (its ``Selected`` message, which each screen handles);

@@ -182,6 +182,7 @@ class RenewalsScreen(BookScreen):
     ]
     CSS_PATH = "renewals.tcss"
     TITLE_KEY = "book.renew.title"
+    BUILT_AFTER_FRAME = True  # its first build reads the book's renewals (0.8 s at 50k)
 
     def __init__(self) -> None:
         super().__init__()
@@ -286,6 +287,9 @@ class RenewalsScreen(BookScreen):
         yield KeyFooter()
 
     # ---------------------------------------------------------------- data
+    def reading(self) -> None:
+        self.query_one("#renew-title", Static).update(t("book.renew.reading"))
+
     def on_unmount(self) -> None:
         """Closed: its records and renewals go (an edit while it is open, or an account
         opened from it and closed, still finds them kept)."""
