@@ -248,31 +248,30 @@ class Renewals(Health):
                 )
 
     def _models_of(self, model: type[R], cancelled: Callable[[], bool]) -> list[R]:
-        """Every live record of ``model``'s table as models, without filling the model
-        caches: safe from a worker thread (the store's scan is a snapshot taken under its
-        mutex; a model built from a record changed meanwhile serves this pass only, never
-        sits in a cache the change already cleared). Raises :class:`_Stopped` when
-        ``cancelled()`` (asked every few thousand records)."""
+        """Every live record of ``model``'s table as models (:meth:`_records_of`), without
+        filling the model caches: a model built from a record changed meanwhile serves this
+        pass only, never sits in a cache the change already cleared."""
         cache = self._models.get(model.table) or {}
-        out: list[R] = []
-        for i, record in enumerate(self.store.scan(model.table)):
-            if not i % CANCEL_EVERY and cancelled():
-                raise _Stopped
-            cached = cache.get(record["id"])
-            out.append(cached if isinstance(cached, model) else model.from_record(record))
-        return out
 
-    def _lights_of(
-        self, table: str, light: Callable[[dict[str, Any]], L], cancelled: Callable[[], bool]
+        def made(record: dict[str, Any]) -> R:
+            cached = cache.get(record["id"])
+            return cached if isinstance(cached, model) else model.from_record(record)
+
+        return self._records_of(model.table, made, cancelled)
+
+    def _records_of(
+        self, table: str, make: Callable[[dict[str, Any]], L], cancelled: Callable[[], bool]
     ) -> list[L]:
-        """Every live record of ``table`` as a light record (:meth:`_models_of`'s read,
-        without a model each: the accounts' and the onboarding plans' models took 2.8 s of
-        the KPI screen's read at 50,000 accounts)."""
+        """Every live record of ``table``, each made by ``make`` (a light record: the
+        accounts' and the onboarding plans' models took 2.8 s of the KPI screen's read at
+        50,000 accounts). Safe from a worker thread: the store's scan is a snapshot taken
+        under its mutex. Raises :class:`_Stopped` when ``cancelled()`` (asked every few
+        thousand records)."""
         out: list[L] = []
         for i, record in enumerate(self.store.scan(table)):
             if not i % CANCEL_EVERY and cancelled():
                 raise _Stopped
-            out.append(light(record))
+            out.append(make(record))
         return out
 
     def kpi_book(self, cancelled: Callable[[], bool] = lambda: False) -> KPIBook | None:
@@ -286,13 +285,13 @@ class Renewals(Health):
 
         today = clock.today()
         try:
-            accounts = self._lights_of(Table.ACCOUNTS, LightAccount.from_record, cancelled)
+            accounts = self._records_of(Table.ACCOUNTS, LightAccount.from_record, cancelled)
             history = oldest_first(self._models_of(AccountChange, cancelled))
             summaries = dict(list(self._health_summaries().items()))  # one C-level copy
             bands = band_map(summaries)
-            recorded = self._lights_of(Table.RENEWALS, LightRenewal.from_record, cancelled)
-            surveys = self._lights_of(Table.SURVEYS, LightSurvey.from_record, cancelled)
-            plans = self._lights_of(Table.ONBOARDING, LightOnboarding.from_record, cancelled)
+            recorded = self._records_of(Table.RENEWALS, LightRenewal.from_record, cancelled)
+            surveys = self._records_of(Table.SURVEYS, LightSurvey.from_record, cancelled)
+            plans = self._records_of(Table.ONBOARDING, LightOnboarding.from_record, cancelled)
         except _Stopped:
             return None
         return KPIBook(
