@@ -519,13 +519,6 @@ class Renewals(Health):
             self._renewal_months = RenewalMonths(self.store)
         return self._renewal_months
 
-    def renewals_between(self, start: date, end: date, bands: Mapping[str, str]) -> list[Renewal]:
-        """:meth:`renewal_window` as models (for a caller that needs them, and a check that
-        the light records are the models' values)."""
-        from cstui.domain.models import Renewal
-
-        return [Renewal(**r._asdict()) for r in self.renewal_window(start, end, bands)]
-
     def _slice(self, slice: str) -> Callable[[Account], bool]:
         from cstui.domain import renewals as kpi
         from cstui.domain.models import InvalidRecord

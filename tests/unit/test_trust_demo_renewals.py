@@ -12,6 +12,7 @@ from cstui.domain.enums import Outcome
 from cstui.domain.models import Renewal, SuccessPlan
 from cstui.domain.renewals import renewals_by_month
 from cstui.workspace import Workspace
+from tests.unit.test_renewal_window import models_between
 
 DAY = date(2026, 5, 12)
 
@@ -102,7 +103,7 @@ def test_the_screens_window_is_the_books_renewals_in_it(
     demo_ws: Workspace, start: date, end: date
 ) -> None:
     """The renewals screen reads its months from the stored records as they stream by
-    (``renewals_between``: no model of 50,000 accounts); what it shows is what the book's
+    (``renewal_window``: no model of 50,000 accounts); what it shows is what the book's
     renewals hold for those months, plus every open one due before them (overdue)."""
     ws = demo_ws
     bands = {r.id: r.band for r in ws.portfolio()}
@@ -117,7 +118,7 @@ def test_the_screens_window_is_the_books_renewals_in_it(
     want = [
         r for r in ws.renewals() if start <= r.due < end or (r.outcome is None and r.due < start)
     ]
-    got = ws.renewals_between(start, end, bands)
+    got = models_between(ws, start, end, bands)
     assert got == want
     assert any(r.implied for r in got)
     if start.year == 2026:  # the screen's window holds every kind
