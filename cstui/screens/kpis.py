@@ -191,7 +191,7 @@ FINISHED = frozenset({WorkerState.SUCCESS, WorkerState.CANCELLED, WorkerState.ER
 @dataclass(frozen=True)
 class Computed:
     """A worker's result: the trend of computation number ``generation``, for ``key``
-    (period label, slice), as the book stood at ``mark`` (:meth:`Renewals.kpi_mark`,
+    (period label, slice), as the book stood at ``mark`` (:meth:`Repo.mark`,
     taken before it started) on ``day``: kept to show again while the book has not
     changed."""
 
@@ -313,7 +313,7 @@ class KPIScreen(TableScreen[KPIRow]):
         if (
             kept is not None
             and kept.day == clock.today()
-            and self.workspace.kpis_unchanged_since(kept.mark)
+            and self.workspace.unchanged_since(kept.mark, KPI_TABLES)
         ):
             self._generation += 1  # a computation still running is not shown over it
             self._show(kept.reports, kept.tiers)
@@ -341,7 +341,7 @@ class KPIScreen(TableScreen[KPIRow]):
         generation, period, slice_ = self._generation, self.period, self.slice
         started = time.perf_counter()
         ws = self.workspace
-        key, mark, day = (period.label, slice_), ws.kpi_mark(), clock.today()
+        key, mark, day = (period.label, slice_), ws.mark(), clock.today()
 
         def compute() -> Computed | None:
             worker = get_current_worker()

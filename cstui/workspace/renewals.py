@@ -587,17 +587,6 @@ class Renewals(Health):
         """Accounts whose ARR has crossed a tier threshold (kpis.toml ``[tiers.*]``)."""
         return tiers.tier_suggestions(self.accounts(), self.kpi_config)
 
-    def kpi_mark(self) -> int:
-        """Where the book stands now, for :meth:`kpis_unchanged_since` (take it before a
-        computation starts: a change made during it counts as after)."""
-        return self.store.last_seq
-
-    def kpis_unchanged_since(self, mark: int) -> bool:
-        """Whether no table the KPI reports read (:data:`KPI_TABLES`) changed since
-        ``mark`` (:meth:`kpi_mark`): a trend computed then is still the book's. Answered
-        from the tables' highest ``_seq``, an unparsed table without parsing it."""
-        return not self.store.tables_changed_since(mark, KPI_TABLES)
-
 
 def _kpis_in_child(
     data_dir: str,

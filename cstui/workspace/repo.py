@@ -472,6 +472,17 @@ class Repo:
         ids = self._account_ids(model, account_id)
         return [obj for i in sorted(ids) if (obj := self._get(model, i)) is not None]
 
+    def mark(self) -> int:
+        """Where the book stands now, for :meth:`unchanged_since` (take it before reading
+        what is kept: a change made during the read counts as after)."""
+        return self.store.last_seq
+
+    def unchanged_since(self, mark: int, tables: Collection[str]) -> bool:
+        """Whether none of ``tables`` changed since ``mark`` (:meth:`mark`): what was made
+        from them then (a KPI trend, Today's digest) is still theirs. Answered from the
+        tables' highest ``_seq``, an unparsed table without parsing it."""
+        return not self.store.tables_changed_since(mark, tables)
+
     def count(self, model: type[Record]) -> int:
         return self.store.count(model.table)
 

@@ -412,10 +412,10 @@ def today_digest(
         kept is not None
         and kept[0] == view
         and isinstance(kept[2], TodayDigest)
-        and not ws.store.tables_changed_since(kept[1], TODAY_TABLES)
+        and ws.unchanged_since(kept[1], TODAY_TABLES)
     ):
         return kept[2]
-    mark = ws.store.last_seq
+    mark = ws.mark()
     digest = build_today(ws, as_of, everyone=everyone, shown=shown)
     lines = sum(len(items) for _, items in digest.sections())
     ws.kept_today = (view, mark, digest) if lines <= KEEP_TODAY_LINES else None
