@@ -9,6 +9,7 @@ stays instant with tens of thousands of accounts.
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Callable, Iterable
 from datetime import timedelta
 from typing import ClassVar
@@ -128,15 +129,12 @@ def _shorter(pairs: Callable[[], Iterable[tuple[str, str]]]) -> Callable[[str, i
     """A column's ``shorten`` from (label, its compact form) pairs, made when first asked
     (not before the first frame): at 80 columns "12 days overdue" lost the word that
     matters ("12 days over…") and オンボーディング its end."""
-    table: dict[str, str] = {}
 
-    def shorten(text: str, width: int) -> str:
-        if not table:
-            table.update((full, short) for full, short in pairs() if short != full)
-            table.setdefault("", "")  # made, even with nothing to shorten
-        return table.get(text, text)
+    @functools.cache
+    def table() -> dict[str, str]:
+        return {full: short for full, short in pairs() if short != full}
 
-    return shorten
+    return lambda text, width: table().get(text, text)
 
 
 def portfolio_columns() -> list[Column[PortfolioRow]]:
