@@ -28,7 +28,6 @@ Design choices, and why:
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -53,6 +52,7 @@ from cstui.domain.enums import OwnerSide
 from cstui.domain.light import OnboardingItemLike, OnboardingLike
 from cstui.domain.metrics import time_to_value
 from cstui.domain.models import OnboardingItem, OnboardingPlan
+from cstui.domain.portfolio import fold
 
 OWN_PREFIX: Final = "own:"
 """Id prefix of items a CSM added by hand (never touched by re-applying a template)."""
@@ -435,7 +435,7 @@ class TemplateApplied:
 
 def _words(text: str) -> str:
     """A title as compared with a template step's: width, case and spacing do not count."""
-    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+    return " ".join(fold(text).split())
 
 
 def _match_steps(
